@@ -1,0 +1,445 @@
+//! The branch profile: the one organization a database belongs to (name, city,
+//! contact, logo, time zone, languages). It owns validation of those fields, so
+//! the window and the command line reject the same things with the same words.
+
+use std::io::Cursor;
+use std::str::FromStr;
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, FieldProblem, Result};
+use crate::storage::Database;
+
+/// The largest logo file Handbill takes. A print logo rarely needs more than 1 MB.
+pub const MAX_LOGO_BYTES: usize = 5 * 1024 * 1024;
+/// The largest logo, in pixels on either side.
+const MAX_LOGO_SIDE: u32 = 8000;
+
+/// The keys of a branch profile that `branch set FIELD VALUE` and the form change.
+pub const FIELDS: &[&str] = &[
+    "name",
+    "short_name",
+    "city",
+    "contact_email",
+    "website",
+    "time_zone",
+    "languages",
+    "logo",
+];
+
+/// The branch profile as stored and shown (`branch show --json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BranchProfile {
+    pub name: String,
+    pub short_name: String,
+    pub city: String,
+    pub contact_email: String,
+    pub website: String,
+    /// An IANA time zone name, such as `America/New_York`.
+    pub time_zone: String,
+    /// BCP 47 language tags; the first is the branch's main language.
+    pub languages: Vec<String>,
+    pub logo: Option<LogoInfo>,
+    /// When the profile last changed (RFC 3339, UTC).
+    pub updated_at: String,
+}
+
+/// What is known about the stored logo; the image itself is read with [`logo`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LogoInfo {
+    /// `image/png` or `image/jpeg`.
+    pub media_type: String,
+    pub width: u32,
+    pub height: u32,
+    pub size_bytes: u32,
+}
+
+/// The editable text fields of the profile, as a form sends them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BranchInput {
+    pub name: String,
+    pub short_name: String,
+    pub city: String,
+    pub contact_email: String,
+    pub website: String,
+    pub time_zone: String,
+    pub languages: Vec<String>,
+}
+
+impl BranchInput {
+    /// A starting point for a new branch: the computer's time zone and English.
+    pub fn new_branch() -> BranchInput {
+        let zone = jiff::tz::TimeZone::system();
+        BranchInput {
+            name: String::new(),
+            short_name: String::new(),
+            city: String::new(),
+            contact_email: String::new(),
+            website: String::new(),
+            time_zone: zone.iana_name().unwrap_or("UTC").to_owned(),
+            languages: vec!["en".to_owned()],
+        }
+    }
+}
+
+impl From<BranchProfile> for BranchInput {
+    fn from(p: BranchProfile) -> Self {
+        BranchInput {
+            name: p.name,
+            short_name: p.short_name,
+            city: p.city,
+            contact_email: p.contact_email,
+            website: p.website,
+            time_zone: p.time_zone,
+            languages: p.languages,
+        }
+    }
+}
+
+/// The profile, or `None` while the database has no branch yet.
+pub fn get(db: &Database) -> Result<Option<BranchProfile>> {
+    let row = db
+        .conn()
+        .query_row(
+            "SELECT name, short_name, city, contact_email, website, time_zone, languages,
+                    logo_media_type, logo_width, logo_height, length(logo), updated_at
+             FROM branch WHERE id = 1",
+            [],
+            |r| {
+                let languages: String = r.get(6)?;
+                let media_type: Option<String> = r.get(7)?;
+                Ok(BranchProfile {
+                    name: r.get(0)?,
+                    short_name: r.get(1)?,
+                    city: r.get(2)?,
+                    contact_email: r.get(3)?,
+                    website: r.get(4)?,
+                    time_zone: r.get(5)?,
+                    languages: serde_json::from_str(&languages).unwrap_or_default(),
+                    logo: match media_type {
+                        Some(media_type) => Some(LogoInfo {
+                            media_type,
+                            width: r.get(8)?,
+                            height: r.get(9)?,
+                            size_bytes: r.get(10)?,
+                        }),
+                        None => None,
+                    },
+                    updated_at: r.get(11)?,
+                })
+            },
+        )
+        .optional()?;
+    Ok(row)
+}
+
+/// The profile, or a clear error when there is none yet.
+pub fn require(db: &Database) -> Result<BranchProfile> {
+    get(db)?.ok_or_else(|| {
+        Error::not_found(
+            "This database has no branch yet. Create one in the window's Settings, \
+             with `handbill branch set name \"Your branch\"`, or load the sample with `handbill demo`.",
+        )
+    })
+}
+
+/// Validates and saves the text fields, creating the branch if there is none.
+/// Nothing is written unless every field is valid.
+pub fn save(db: &Database, input: BranchInput) -> Result<BranchProfile> {
+    let clean = validate(input)?;
+    let languages =
+        serde_json::to_string(&clean.languages).map_err(|e| Error::internal(e.to_string()))?;
+    db.conn().execute(
+        "INSERT INTO branch (id, name, short_name, city, contact_email, website, time_zone, languages, updated_at)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET
+            name = excluded.name, short_name = excluded.short_name, city = excluded.city,
+            contact_email = excluded.contact_email, website = excluded.website,
+            time_zone = excluded.time_zone, languages = excluded.languages,
+            updated_at = excluded.updated_at",
+        params![
+            clean.name,
+            clean.short_name,
+            clean.city,
+            clean.contact_email,
+            clean.website,
+            clean.time_zone,
+            languages,
+            now()
+        ],
+    )?;
+    require(db)
+}
+
+/// Sets one field by its key, as `handbill branch set FIELD VALUE` does.
+/// `languages` takes a comma-separated list; `logo` takes a file path (or an
+/// empty value to remove it).
+pub fn set_field(db: &Database, field: &str, value: &str) -> Result<BranchProfile> {
+    let current = get(db)?;
+    if field == "logo" {
+        require(db)?;
+        if value.trim().is_empty() {
+            return clear_logo(db);
+        }
+        let bytes = std::fs::read(value).map_err(|e| {
+            Error::invalid_field("logo", format!("Cannot read the logo file {value}: {e}"))
+        })?;
+        return set_logo(db, &bytes);
+    }
+    let mut input = current
+        .map(BranchInput::from)
+        .unwrap_or_else(BranchInput::new_branch);
+    let value = value.to_owned();
+    match field {
+        "name" => input.name = value,
+        "short_name" => input.short_name = value,
+        "city" => input.city = value,
+        "contact_email" => input.contact_email = value,
+        "website" => input.website = value,
+        "time_zone" => input.time_zone = value,
+        "languages" => input.languages = value.split(',').map(str::to_owned).collect(),
+        other => {
+            return Err(Error::invalid_field(
+                other,
+                format!(
+                    "there is no branch field called “{other}”. The fields are: {}.",
+                    FIELDS.join(", ")
+                ),
+            ))
+        }
+    }
+    save(db, input)
+}
+
+/// Checks every field and returns them cleaned (trimmed, normalized), or every problem at once.
+pub fn validate(input: BranchInput) -> Result<BranchInput> {
+    let mut problems = Vec::new();
+    let mut problem = |field: &str, message: String| {
+        problems.push(FieldProblem {
+            field: field.to_owned(),
+            message,
+        });
+    };
+
+    let name = input.name.trim().to_owned();
+    if name.is_empty() {
+        problem(
+            "name",
+            "Give the branch a name, such as “Boston Branch”.".to_owned(),
+        );
+    }
+    for (field, value, max) in [
+        ("name", &name, 120),
+        ("short_name", &input.short_name, 40),
+        ("city", &input.city, 100),
+    ] {
+        let len = value.trim().chars().count();
+        if len > max {
+            problem(
+                field,
+                format!("This is {len} characters long; keep it to {max}."),
+            );
+        } else if value.chars().any(char::is_control) {
+            problem(
+                field,
+                "Remove the line breaks and tabs: this is one line of text.".to_owned(),
+            );
+        }
+    }
+
+    let contact_email = input.contact_email.trim().to_owned();
+    if !contact_email.is_empty() && !is_email(&contact_email) {
+        problem(
+            "contact_email",
+            format!("“{contact_email}” is not an email address. Write it like branch@example.org."),
+        );
+    }
+
+    let website = normalize_website(input.website.trim());
+    if let Err(message) = &website {
+        problem("website", message.clone());
+    }
+
+    let time_zone = match jiff::tz::TimeZone::get(input.time_zone.trim()) {
+        Ok(zone) => zone
+            .iana_name()
+            .unwrap_or(input.time_zone.trim())
+            .to_owned(),
+        Err(_) => {
+            let shown = input.time_zone.trim();
+            problem(
+                "time_zone",
+                if shown.is_empty() {
+                    "Choose the branch's time zone, such as America/New_York.".to_owned()
+                } else {
+                    format!("“{shown}” is not a time zone. Use a name such as America/New_York or Europe/Madrid.")
+                },
+            );
+            String::new()
+        }
+    };
+
+    let mut languages: Vec<String> = Vec::new();
+    let mut language_rejected = false;
+    for tag in input
+        .languages
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
+        match language_tags::LanguageTag::parse(tag) {
+            Ok(parsed) if tag.len() <= 35 => {
+                let tag = parsed.to_string();
+                if !languages.contains(&tag) {
+                    languages.push(tag);
+                }
+            }
+            _ => {
+                language_rejected = true;
+                problem(
+                "languages",
+                format!("“{tag}” is not a language code. Use codes such as en, es or pt-BR, separated by commas."),
+            )
+            }
+        }
+    }
+    if languages.is_empty() && !language_rejected {
+        problem(
+            "languages",
+            "Give at least one language, such as en.".to_owned(),
+        );
+    }
+
+    if !problems.is_empty() {
+        return Err(Error::invalid(problems));
+    }
+    Ok(BranchInput {
+        name,
+        short_name: input.short_name.trim().to_owned(),
+        city: input.city.trim().to_owned(),
+        contact_email,
+        website: website.unwrap_or_default(),
+        time_zone,
+        languages,
+    })
+}
+
+fn is_email(text: &str) -> bool {
+    match email_address::EmailAddress::from_str(text) {
+        // The library follows RFC 5322, which allows `a@b` and display names;
+        // a branch's contact needs a plain address with a dotted domain.
+        Ok(addr) => {
+            addr.email() == text && addr.domain().contains('.') && !addr.domain().ends_with('.')
+        }
+        Err(_) => false,
+    }
+}
+
+/// Accepts `example.org/path` as well as a full URL, and keeps what was typed
+/// with `https://` in front when no scheme was given.
+fn normalize_website(text: &str) -> std::result::Result<String, String> {
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    let full = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("https://{text}")
+    };
+    let bad = || format!("“{text}” is not a web address. Write it like https://example.org.");
+    let url = url::Url::parse(&full).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("“{text}” must start with https:// or http://."));
+    }
+    match url.host_str() {
+        Some(host) if host.contains('.') && !host.starts_with('.') && !host.ends_with('.') => {
+            Ok(full)
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// Stores a PNG or JPEG logo after checking that it is one, whole and of a sensible size.
+pub fn set_logo(db: &Database, bytes: &[u8]) -> Result<BranchProfile> {
+    require(db)?;
+    let (media_type, width, height) = check_logo(bytes)?;
+    db.conn().execute(
+        "UPDATE branch SET logo = ?1, logo_media_type = ?2, logo_width = ?3, logo_height = ?4, updated_at = ?5
+         WHERE id = 1",
+        params![bytes, media_type, width, height, now()],
+    )?;
+    require(db)
+}
+
+/// Removes the logo.
+pub fn clear_logo(db: &Database) -> Result<BranchProfile> {
+    db.conn().execute(
+        "UPDATE branch SET logo = NULL, logo_media_type = NULL, logo_width = NULL, logo_height = NULL,
+                updated_at = ?1 WHERE id = 1",
+        params![now()],
+    )?;
+    require(db)
+}
+
+/// The logo's media type and bytes, if there is one.
+pub fn logo(db: &Database) -> Result<Option<(String, Vec<u8>)>> {
+    let row = db
+        .conn()
+        .query_row(
+            "SELECT logo_media_type, logo FROM branch WHERE id = 1 AND logo IS NOT NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(row)
+}
+
+/// Decodes the whole image, so a truncated or disguised file is refused now
+/// rather than when a flyer is printed.
+pub fn check_logo(bytes: &[u8]) -> Result<(&'static str, u32, u32)> {
+    let fail = |message: String| Error::invalid_field("logo", message);
+    if bytes.len() > MAX_LOGO_BYTES {
+        return Err(fail(format!(
+            "The logo file is {:.1} MB; the largest Handbill takes is {} MB. Save a smaller PNG or JPEG.",
+            bytes.len() as f64 / (1024.0 * 1024.0),
+            MAX_LOGO_BYTES / (1024 * 1024)
+        )));
+    }
+    let media_type = match image::guess_format(bytes) {
+        Ok(image::ImageFormat::Png) => "image/png",
+        Ok(image::ImageFormat::Jpeg) => "image/jpeg",
+        _ => {
+            return Err(fail(
+                "The logo must be a PNG or JPEG image; this file is neither.".to_owned(),
+            ))
+        }
+    };
+    let mut reader = image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| fail(format!("The logo cannot be read: {e}")))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_LOGO_SIDE);
+    limits.max_image_height = Some(MAX_LOGO_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|e| {
+        fail(format!("The logo image is damaged or too large to use ({e}). Export it again as PNG or JPEG, at most {MAX_LOGO_SIDE} pixels on a side."))
+    })?;
+    Ok((media_type, decoded.width(), decoded.height()))
+}
+
+/// Every time zone name the branch can choose from, sorted.
+pub fn time_zones() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    names.sort();
+    names
+}
+
+fn now() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}

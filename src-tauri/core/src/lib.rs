@@ -1,0 +1,15 @@
+//! Handbill's domain core: everything a user can do, as plain functions over a
+//! [`storage::Database`], with no dependency on a window. The desktop shell and
+//! the command line are thin adapters over this crate.
+
+pub mod branch;
+pub mod demo;
+pub mod error;
+pub mod status;
+pub mod storage;
+
+pub use error::{Error, ErrorCode, FieldProblem, Result};
+pub use storage::Database;
+
+/// This build's version, as `handbill --version` and the About panel show it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

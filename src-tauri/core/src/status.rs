@@ -1,0 +1,42 @@
+//! What the window needs to know when it starts: which file is open, whether it
+//! opened, and whether it has a branch yet (so it can offer to create one or to
+//! load the sample).
+
+use std::path::Path;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::branch::{self, BranchProfile};
+use crate::error::Error;
+use crate::storage::{self, Database};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AppStatus {
+    pub version: String,
+    pub db_path: String,
+    /// The schema version this build writes.
+    pub schema_version: u32,
+    /// Set when the database could not be opened; nothing else is then available.
+    pub problem: Option<Error>,
+    /// `None` until the branch is created or the sample loaded.
+    pub branch: Option<BranchProfile>,
+}
+
+/// The status of a database that opened, or of one that failed to.
+pub fn status(path: &Path, db: Result<&Database, &Error>) -> AppStatus {
+    let (problem, branch) = match db {
+        Ok(db) => match branch::get(db) {
+            Ok(branch) => (None, branch),
+            Err(e) => (Some(e), None),
+        },
+        Err(e) => (Some(e.clone()), None),
+    };
+    AppStatus {
+        version: crate::VERSION.to_owned(),
+        db_path: path.display().to_string(),
+        schema_version: storage::schema_version() as u32,
+        problem,
+        branch,
+    }
+}

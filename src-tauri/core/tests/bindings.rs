@@ -1,0 +1,83 @@
+//! Proves the TypeScript types committed under `ui/src/lib/bindings/` are the
+//! ones the Rust types generate today, so the window and the core cannot drift.
+//! Regenerate them with `make bindings` (UPDATE_BINDINGS=1).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use handbill_core::{branch, demo, error, status};
+use ts_rs::{Config, TS};
+
+fn bindings_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings")
+}
+
+struct Check {
+    cfg: Config,
+    dir: PathBuf,
+    update: bool,
+    stale: Vec<String>,
+    seen: BTreeSet<PathBuf>,
+}
+
+impl Check {
+    fn ty<T: TS + 'static>(&mut self) {
+        let rel = T::output_path().expect("every IPC type is exportable");
+        let path = self.dir.join(&rel);
+        let expected = T::export_to_string(&self.cfg).expect("the type exports");
+        self.seen.insert(rel.clone());
+        if self.update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &expected).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(expected.as_str()) {
+            self.stale.push(rel.display().to_string());
+        }
+    }
+}
+
+#[test]
+fn committed_typescript_bindings_match_the_rust_types() {
+    let mut check = Check {
+        cfg: Config::new().with_large_int("number"),
+        dir: bindings_dir(),
+        update: std::env::var_os("UPDATE_BINDINGS").is_some(),
+        stale: Vec::new(),
+        seen: BTreeSet::new(),
+    };
+    check.ty::<error::Error>();
+    check.ty::<error::ErrorCode>();
+    check.ty::<error::FieldProblem>();
+    check.ty::<branch::BranchProfile>();
+    check.ty::<branch::BranchInput>();
+    check.ty::<branch::LogoInfo>();
+    check.ty::<demo::DemoReport>();
+    check.ty::<status::AppStatus>();
+
+    let leftovers: Vec<String> = std::fs::read_dir(&check.dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| PathBuf::from(e.file_name()))
+                .filter(|name| {
+                    name.extension().is_some_and(|x| x == "ts") && !check.seen.contains(name)
+                })
+                .map(|name| name.display().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    if check.update {
+        for name in &leftovers {
+            std::fs::remove_file(check.dir.join(name)).unwrap();
+        }
+        return;
+    }
+    assert!(
+        check.stale.is_empty(),
+        "these TypeScript bindings are out of date with the Rust types: {:?}. Run `make bindings` and commit the result.",
+        check.stale
+    );
+    assert!(
+        leftovers.is_empty(),
+        "these bindings no longer match any Rust type: {leftovers:?}. Run `make bindings`."
+    );
+}

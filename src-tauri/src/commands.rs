@@ -1,0 +1,128 @@
+//! The window: Tauri's setup and the commands the UI invokes. Each command is a
+//! thin adapter: take the input, call the core, return its typed result or its
+//! `{code, message, fields}` error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Mutex, MutexGuard};
+
+use handbill_core::branch::{self, BranchInput, BranchProfile};
+use handbill_core::demo::{self, DemoReport};
+use handbill_core::status::{self, AppStatus};
+use handbill_core::{storage, Database, Error};
+use tauri::State;
+
+/// The open database, or why it could not be opened (shown in the window).
+struct AppState {
+    path: PathBuf,
+    db: Mutex<Result<Database, Error>>,
+}
+
+impl AppState {
+    fn lock(&self) -> MutexGuard<'_, Result<Database, Error>> {
+        // A panic elsewhere must not lock the organizer out of their data.
+        self.db
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T, Error>) -> Result<T, Error> {
+        match &*self.lock() {
+            Ok(db) => f(db),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+/// Opens the main window on the database chosen by `--db`, `HANDBILL_DB` or the default.
+pub fn open_window(db: Option<PathBuf>) -> ExitCode {
+    let (path, db) = match storage::resolve_path(db) {
+        Ok(path) => {
+            let db = Database::open(&path);
+            (path, db)
+        }
+        Err(e) => (PathBuf::new(), Err(e)),
+    };
+    let result = tauri::Builder::default()
+        .manage(AppState {
+            path,
+            db: Mutex::new(db),
+        })
+        .invoke_handler(tauri::generate_handler![
+            app_status,
+            branch_save,
+            branch_set_logo,
+            branch_clear_logo,
+            branch_logo,
+            demo_load,
+            time_zones,
+            ui_ready,
+        ])
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("handbill: the window could not start: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[tauri::command]
+fn app_status(state: State<'_, AppState>) -> AppStatus {
+    let guard = state.lock();
+    status::status(&state.path, guard.as_ref())
+}
+
+#[tauri::command]
+fn branch_save(state: State<'_, AppState>, input: BranchInput) -> Result<BranchProfile, Error> {
+    state.with_db(|db| branch::save(db, input))
+}
+
+#[tauri::command]
+fn branch_set_logo(state: State<'_, AppState>, bytes: Vec<u8>) -> Result<BranchProfile, Error> {
+    state.with_db(|db| branch::set_logo(db, &bytes))
+}
+
+#[tauri::command]
+fn branch_clear_logo(state: State<'_, AppState>) -> Result<BranchProfile, Error> {
+    state.with_db(branch::clear_logo)
+}
+
+/// The logo as a `data:` URL the page can show (the CSP allows only the app's own images and data URLs).
+#[tauri::command]
+fn branch_logo(state: State<'_, AppState>) -> Result<Option<String>, Error> {
+    use base64::Engine;
+    state.with_db(|db| {
+        Ok(branch::logo(db)?.map(|(media_type, bytes)| {
+            format!(
+                "data:{media_type};base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            )
+        }))
+    })
+}
+
+#[tauri::command]
+fn demo_load(state: State<'_, AppState>) -> Result<DemoReport, Error> {
+    state.with_db(demo::load)
+}
+
+#[tauri::command]
+fn time_zones() -> Vec<String> {
+    branch::time_zones()
+}
+
+/// Called by the UI once its first screen is drawn; prints the startup time
+/// when `HANDBILL_STARTUP_PROBE` is set (used by the startup benchmark).
+#[tauri::command]
+fn ui_ready() {
+    if std::env::var_os("HANDBILL_STARTUP_PROBE").is_some() {
+        if let Some(started) = crate::STARTED.get() {
+            eprintln!(
+                "handbill: ui ready after {} ms",
+                started.elapsed().as_millis()
+            );
+        }
+    }
+}

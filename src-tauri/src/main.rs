@@ -1,0 +1,26 @@
+//! The `handbill` binary: with no subcommand it opens the window; with one it
+//! runs the same core functions from the terminal and exits, without GTK.
+
+// No console window next to the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod cli;
+mod commands;
+
+use std::process::ExitCode;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use clap::Parser;
+
+/// When the process started, for the startup measurement (`HANDBILL_STARTUP_PROBE`).
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+fn main() -> ExitCode {
+    STARTED.get_or_init(Instant::now);
+    let args = cli::Args::parse();
+    match args.command {
+        Some(command) => cli::run(args.db, command),
+        None => commands::open_window(args.db),
+    }
+}

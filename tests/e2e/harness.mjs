@@ -1,0 +1,105 @@
+// End-to-end harness: drives the real Handbill window through tauri-driver and
+// WebKitWebDriver. Each test opens the app on its own temporary database.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { remote } from "webdriverio";
+
+const root = path.resolve(import.meta.dirname, "../..");
+export const BIN = process.env.HANDBILL_BIN ?? path.join(root, "target/debug/handbill");
+export const SHOTS = path.join(root, "target/e2e-screenshots");
+
+let driver = null;
+let port = 0;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+async function waitForPort(p, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const open = await new Promise((resolve) => {
+      const socket = net.connect(p, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`tauri-driver did not listen on 127.0.0.1:${p} within ${ms} ms`);
+}
+
+/** Starts tauri-driver on free loopback ports. */
+export async function startDriver() {
+  port = await freePort();
+  const nativePort = await freePort();
+  driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  driver.on("error", (e) => {
+    throw new Error(`tauri-driver could not start (${e.message}); install it with: cargo install tauri-driver --locked`);
+  });
+  await waitForPort(port, 15000);
+}
+
+export async function stopDriver() {
+  driver?.kill();
+  driver = null;
+}
+
+/** A path for a new database in its own temporary folder. */
+export function tempDb(name = "branch.sqlite") {
+  return path.join(mkdtempSync(path.join(tmpdir(), "handbill-e2e-")), name);
+}
+
+/** Opens the real window on `dbPath`. */
+export async function openApp(dbPath) {
+  const app = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "error",
+    connectionRetryCount: 0,
+    capabilities: {
+      "tauri:options": { application: BIN, args: ["--db", dbPath] },
+      "wdio:enforceWebDriverClassic": true,
+    },
+  });
+  await app.setTimeout({ implicit: 0 });
+  return app;
+}
+
+/** Runs the same binary as a command line, as a user would. */
+export function cli(dbPath, ...args) {
+  return execFileSync(BIN, ["--db", dbPath, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Saves what the window shows now under target/e2e-screenshots/. */
+export async function screenshot(app, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await app.saveScreenshot(path.join(SHOTS, `${name}.png`));
+}
+
+/** Waits for a heading with this text and returns it. */
+export async function heading(app, text, level = 1) {
+  const el = await app.$(`h${level}=${text}`);
+  await el.waitForDisplayed({ timeout: 20000, timeoutMsg: `the heading “${text}” did not appear` });
+  return el;
+}
+
+/** Opens a section through the navigation. */
+export async function goTo(app, section, title) {
+  await (await app.$(`nav a[href="#/${section}"]`)).click();
+  return heading(app, title);
+}

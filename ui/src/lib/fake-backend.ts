@@ -1,0 +1,70 @@
+// A Backend kept in memory, for UI tests: the screens run against it exactly as
+// they run against the Tauri one. It rejects a bad email the way the core does.
+import type { AppError, AppStatus, Backend, BranchInput, BranchProfile } from "./backend";
+
+export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null };
+
+export function fakeBackend(options: { branch?: BranchProfile | null; problem?: AppError | null } = {}): FakeBackend {
+  const fake: FakeBackend = {
+    calls: [],
+    branch: options.branch ?? null,
+    async status(): Promise<AppStatus> {
+      fake.calls.push("status");
+      return {
+        version: "0.1.0",
+        db_path: "/tmp/test.sqlite",
+        schema_version: 1,
+        problem: options.problem ?? null,
+        branch: fake.branch,
+      };
+    },
+    async saveBranch(input: BranchInput) {
+      fake.calls.push("saveBranch");
+      const fields = [];
+      if (!input.name.trim()) fields.push({ field: "name", message: "Give the branch a name." });
+      if (input.contact_email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.contact_email))
+        fields.push({ field: "contact_email", message: `“${input.contact_email}” is not an email address.` });
+      if (fields.length) throw { code: "invalid", message: fields.map((f) => f.message).join("\n"), fields };
+      fake.branch = { ...input, logo: fake.branch?.logo ?? null, updated_at: "2026-11-22T00:00:00Z" };
+      return fake.branch;
+    },
+    async setLogo() {
+      fake.calls.push("setLogo");
+      throw { code: "invalid", message: "The logo must be a PNG or JPEG image; this file is neither.", fields: [] };
+    },
+    async clearLogo() {
+      fake.calls.push("clearLogo");
+      fake.branch = { ...fake.branch!, logo: null };
+      return fake.branch;
+    },
+    async logo() {
+      return null;
+    },
+    async loadDemo() {
+      fake.calls.push("loadDemo");
+      fake.branch = sampleProfile();
+      return { changed: true, branch: fake.branch };
+    },
+    async timeZones() {
+      return ["America/New_York", "Europe/Madrid", "UTC"];
+    },
+    async ready() {
+      fake.calls.push("ready");
+    },
+  };
+  return fake;
+}
+
+export function sampleProfile(): BranchProfile {
+  return {
+    name: "Sample Branch",
+    short_name: "Sample",
+    city: "Boston, MA",
+    contact_email: "branch@example.org",
+    website: "https://example.org",
+    time_zone: "America/New_York",
+    languages: ["en", "es"],
+    logo: null,
+    updated_at: "2026-11-22T00:00:00Z",
+  };
+}
