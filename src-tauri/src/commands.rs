@@ -36,6 +36,13 @@ impl AppState {
 
 /// Opens the main window on the database chosen by `--db`, `HANDBILL_DB` or the default.
 pub fn open_window(db: Option<PathBuf>) -> ExitCode {
+    if cfg!(target_os = "linux") && !has_display() {
+        eprintln!(
+            "handbill: there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset). \
+             Start Handbill from a desktop session, or run a command instead: handbill --help"
+        );
+        return ExitCode::from(1);
+    }
     let (path, db) = match storage::resolve_path(db) {
         Ok(path) => {
             let db = Database::open(&path);
@@ -66,6 +73,11 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// GTK cannot start without a display; say so instead of letting it panic.
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
 #[tauri::command]

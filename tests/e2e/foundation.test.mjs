@@ -115,6 +115,9 @@ test("the sample branch loads from the welcome screen; every main screen is capt
     await screenshot(app, "09-settings-dark");
     await goTo(app, "events", "Events");
     await screenshot(app, "10-events-dark");
+    // The theme is remembered on this computer: put it back for the next tests.
+    await goTo(app, "settings", "Settings");
+    await (await app.$('input[name="theme"][value="system"]')).click();
   });
 });
 

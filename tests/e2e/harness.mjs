@@ -45,8 +45,12 @@ async function waitForPort(p, ms) {
 export async function startDriver() {
   port = await freePort();
   const nativePort = await freePort();
+  // The window keeps its web storage (e.g. the theme) under XDG_DATA_HOME: give
+  // the tests their own, so they neither see nor change the user's.
+  const home = mkdtempSync(path.join(tmpdir(), "handbill-e2e-home-"));
   driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, XDG_DATA_HOME: path.join(home, "data"), XDG_CACHE_HOME: path.join(home, "cache") },
   });
   driver.on("error", (e) => {
     throw new Error(`tauri-driver could not start (${e.message}); install it with: cargo install tauri-driver --locked`);

@@ -1,0 +1,97 @@
+# Handbill's two commands:
+#   make run    install what is missing, build, and open the window on the sample branch
+#   make test   run every test: Rust, UI checks, Vitest, and end-to-end in the real window
+# Other targets: make deps, make app, make bindings, make release, make bench-window.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+BIN := target/debug/handbill
+DEMO_DB := target/demo.sqlite
+# Debian packages: building the window, then testing it.
+BUILD_PACKAGES := pkg-config build-essential libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core
+XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
+
+.PHONY: help run test deps deps-build deps-test app ui bindings release bench-window clean-demo
+
+help:
+	@echo "make run    build Handbill and open it on the sample branch"
+	@echo "make test   run every test (what CI runs)"
+
+## Set-up ----------------------------------------------------------------------
+
+# Installs missing Debian packages with apt-get (as root, or through sudo when it
+# needs no password); otherwise prints the exact command to run.
+define apt_install
+	missing=""; \
+	for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	  else echo "Handbill needs these system packages:$$missing"; \
+	       echo "Install them with:  sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; fi; \
+	  echo "Installing system packages:$$missing"; \
+	  $$sudo apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+deps-build: ui/node_modules/.installed
+	@$(call apt_install,$(BUILD_PACKAGES))
+
+deps-test: deps-build tests/e2e/node_modules/.installed
+	@$(call apt_install,$(TEST_PACKAGES))
+	@command -v tauri-driver >/dev/null || { echo "Installing tauri-driver"; cargo install tauri-driver --locked --quiet; }
+
+deps: deps-test
+
+# npm packages, as the lock files pin them (`npm ci` trips over the lock's
+# missing foreign-platform optional packages); install scripts are not run: nothing may download.
+ui/node_modules/.installed: ui/package-lock.json
+	cd ui && npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+tests/e2e/node_modules/.installed: tests/e2e/package-lock.json
+	cd tests/e2e && npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Build -----------------------------------------------------------------------
+
+ui: deps-build
+	cd ui && npm run build --silent
+
+# The debug binary with the UI embedded: what `make run` opens and the tests drive.
+app: ui
+	cargo build --locked
+
+release: ui
+	cargo build --release --locked
+
+## The two commands -----------------------------------------------------------
+
+run: app
+	$(BIN) --db $(DEMO_DB) demo
+	$(BIN) --db $(DEMO_DB)
+
+test: deps app
+	@echo "== Rust: core and command-line tests (real SQLite files), TypeScript bindings check"
+	cargo test --workspace --locked
+	@echo "== UI: type check and Vitest"
+	cd ui && npm run check --silent && npm test --silent
+	@echo "== End-to-end: the real window through tauri-driver under Xvfb"
+	cd tests/e2e && HANDBILL_BIN=$(CURDIR)/$(BIN) $(XVFB) npm test --silent
+	@echo "make test: all passed: Rust tests, UI type check, Vitest, end-to-end window tests (screenshots in target/e2e-screenshots/)"
+
+## Maintenance -----------------------------------------------------------------
+
+# Regenerates ui/src/lib/bindings/ from the Rust types (commit the result).
+bindings:
+	UPDATE_BINDINGS=1 cargo test -p handbill-core --test bindings --quiet
+
+# Startup time and memory of the release window (see tests/bench/window.sh).
+bench-window: release deps-test
+	$(XVFB) tests/bench/window.sh target/release/handbill

@@ -1,0 +1,175 @@
+//! The `handbill` command line, run as a user runs it: a real binary, a real
+//! SQLite file, stdout, stderr and exit codes. No window is opened.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn handbill(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_handbill"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("HANDBILL_DB")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("the handbill binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("branch.sqlite");
+    (dir, path)
+}
+
+#[test]
+fn help_and_version_answer_without_a_window() {
+    let (_dir, db) = temp_db();
+    let help = handbill(&db, &["--help"]);
+    assert!(help.status.success(), "--help succeeds: {}", stderr(&help));
+    for word in ["demo", "branch", "--db"] {
+        assert!(stdout(&help).contains(word), "--help mentions {word}:\n{}", stdout(&help));
+    }
+    let version = handbill(&db, &["--version"]);
+    assert!(version.status.success(), "--version succeeds");
+    assert_eq!(
+        stdout(&version).trim(),
+        format!("handbill {}", env!("CARGO_PKG_VERSION")),
+        "--version prints the package version"
+    );
+    assert!(!db.exists(), "--help and --version do not create a database");
+}
+
+#[test]
+fn demo_fills_the_sample_once_and_running_it_again_changes_nothing() {
+    let (_dir, db) = temp_db();
+    let first = handbill(&db, &["demo"]);
+    assert!(first.status.success(), "demo succeeds: {}", stderr(&first));
+    assert!(stdout(&first).contains("Loaded the sample branch"), "demo says what it did: {}", stdout(&first));
+    let shown = handbill(&db, &["branch", "show", "--json"]);
+    let before: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("branch show --json is JSON");
+    assert_eq!(before["short_name"], "ISO-Boston", "the sample branch is there");
+    assert_eq!(before["time_zone"], "America/New_York", "with its time zone");
+    assert_eq!(before["logo"]["media_type"], "image/png", "and its logo");
+
+    let second = handbill(&db, &["demo"]);
+    assert!(second.status.success(), "demo runs again: {}", stderr(&second));
+    assert!(stdout(&second).contains("nothing changed"), "the second run says so: {}", stdout(&second));
+    let after: serde_json::Value =
+        serde_json::from_slice(&handbill(&db, &["branch", "show", "--json"]).stdout).unwrap();
+    assert_eq!(before, after, "the second run changed nothing, timestamps included");
+}
+
+#[test]
+fn branch_set_changes_a_field_named_by_its_json_key() {
+    let (_dir, db) = temp_db();
+    let set = handbill(&db, &["branch", "set", "name", "Dorchester Branch"]);
+    assert!(set.status.success(), "setting the name creates the branch: {}", stderr(&set));
+    let shown: serde_json::Value =
+        serde_json::from_slice(&handbill(&db, &["branch", "show", "--json"]).stdout).unwrap();
+    let keys: Vec<String> = shown.as_object().unwrap().keys().cloned().collect();
+    for key in ["name", "short_name", "city", "contact_email", "website", "time_zone", "languages"] {
+        let value = match key {
+            "website" => "example.org/dorchester",
+            "time_zone" => "America/Chicago",
+            "languages" => "en,es,pt-BR",
+            "contact_email" => "dot@example.org",
+            _ => "Dorchester",
+        };
+        let out = handbill(&db, &["branch", "set", key, value]);
+        assert!(out.status.success(), "branch set {key} works: {}", stderr(&out));
+        assert!(keys.contains(&key.to_owned()), "{key} is a key of branch show --json");
+    }
+    let shown: serde_json::Value =
+        serde_json::from_slice(&handbill(&db, &["branch", "show", "--json"]).stdout).unwrap();
+    assert_eq!(shown["website"], "https://example.org/dorchester", "the website was normalized");
+    assert_eq!(shown["languages"], serde_json::json!(["en", "es", "pt-BR"]), "the languages were split");
+    let text = stdout(&handbill(&db, &["branch", "show"]));
+    assert!(text.contains("Time zone      America/Chicago"), "the plain view is aligned:\n{text}");
+}
+
+#[test]
+fn bad_input_gets_a_clear_message_a_nonzero_exit_and_changes_nothing() {
+    let (dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let before = stdout(&handbill(&db, &["branch", "show", "--json"]));
+
+    let cases: &[(&[&str], &str, i32)] = &[
+        (&["branch", "set", "contact_email", "boston at example"], "is not an email address", 2),
+        (&["branch", "set", "time_zone", "Mars/Olympus_Mons"], "is not a time zone", 2),
+        (&["branch", "set", "website", "ftp://example.org"], "must start with https://", 2),
+        (&["branch", "set", "colour", "red"], "no branch field called", 2),
+        (&["branch", "set", "logo", "/no/such/file.png"], "Cannot read the logo file", 2),
+        (&["branch", "set", "logo", "Cargo.toml"], "PNG or JPEG", 2),
+    ];
+    for (args, message, code) in cases {
+        let out = handbill(&db, args);
+        assert_eq!(out.status.code(), Some(*code), "{args:?} exits with {code}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?} says “{message}”: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{args:?} prints nothing on stdout");
+    }
+    let after = stdout(&handbill(&db, &["branch", "show", "--json"]));
+    assert_eq!(before, after, "none of the rejected changes reached the database");
+
+    let unknown = handbill(&db, &["frobnicate"]);
+    assert_eq!(unknown.status.code(), Some(2), "an unknown subcommand exits with 2");
+    assert!(stderr(&unknown).contains("unrecognized subcommand 'frobnicate'"), "{}", stderr(&unknown));
+
+    let empty = dir.path().join("empty.sqlite");
+    let out = handbill(&empty, &["branch", "show"]);
+    assert_eq!(out.status.code(), Some(3), "showing a missing branch exits with 3");
+    assert!(stderr(&out).contains("has no branch yet"), "it says how to make one: {}", stderr(&out));
+}
+
+#[test]
+fn unusable_database_files_are_refused_with_their_reason() {
+    let (dir, db) = temp_db();
+    std::fs::write(&db, "meeting notes").unwrap();
+    let out = handbill(&db, &["branch", "show"]);
+    assert_eq!(out.status.code(), Some(4), "a text file exits with 4");
+    assert!(stderr(&out).contains("is not a Handbill database"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&db).unwrap(), "meeting notes", "the text file is unchanged");
+
+    let out = handbill(Path::new("/dev/null/branch.sqlite"), &["demo"]);
+    assert_eq!(out.status.code(), Some(5), "an unwritable place exits with 5: {}", stderr(&out));
+    assert!(stderr(&out).contains("Cannot create the folder /dev/null"), "{}", stderr(&out));
+
+    let newer = dir.path().join("newer.sqlite");
+    assert!(handbill(&newer, &["demo"]).status.success());
+    let mut bytes = std::fs::read(&newer).unwrap();
+    bytes[60..64].copy_from_slice(&99u32.to_be_bytes());
+    std::fs::write(&newer, &bytes).unwrap();
+    let out = handbill(&newer, &["branch", "show"]);
+    assert_eq!(out.status.code(), Some(4), "a newer database exits with 4");
+    assert!(stderr(&out).contains("newer version of Handbill"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&newer).unwrap(), bytes, "the newer file is unchanged");
+}
+
+#[test]
+fn the_database_is_found_through_handbill_db() {
+    let (_dir, db) = temp_db();
+    let out = Command::new(env!("CARGO_BIN_EXE_handbill"))
+        .args(["demo"])
+        .env("HANDBILL_DB", &db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "demo with HANDBILL_DB works: {}", stderr(&out));
+    assert!(db.exists(), "the database was made where HANDBILL_DB points");
+}
+
+#[test]
+fn without_a_display_the_window_is_refused_with_a_message_not_a_panic() {
+    let (_dir, db) = temp_db();
+    let out = handbill(&db, &[]);
+    assert_eq!(out.status.code(), Some(1), "no display exits with 1: {}", stderr(&out));
+    assert!(stderr(&out).contains("no display"), "it says why: {}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "it does not panic: {}", stderr(&out));
+}
