@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { Key } from "webdriverio";
 import { cli, goTo, heading, openApp, screenshot, startDriver, stopDriver, tempDb } from "./harness.mjs";
 
 before(startDriver);
@@ -144,4 +145,47 @@ test("a file that is not a database shows a clear error in the window", async ()
     await screenshot(app, "12-not-a-database");
   });
   assert.equal(readFileSync(db, "utf8"), "Minutes of the January meeting\n", "the file was not changed");
+});
+
+test("a damaged database and an unusable path each show a clear error in the window", async () => {
+  const damaged = tempDb("damaged.sqlite");
+  cli(damaged, "demo");
+  const bytes = readFileSync(damaged);
+  bytes.fill(0xa5, 100, 3000); // scribble over the schema page
+  writeFileSync(damaged, bytes);
+  await withApp(damaged, async (app) => {
+    await heading(app, "This database is damaged");
+    assert.match(await (await app.$(".message")).getText(), /damaged/, "the message names the damage");
+    await screenshot(app, "13-damaged-database");
+  });
+  assert.deepEqual(readFileSync(damaged), bytes, "the damaged file was not changed");
+
+  await withApp("/dev/null/handbill/branch.sqlite", async (app) => {
+    await heading(app, "The database cannot be opened");
+    assert.match(await (await app.$(".message")).getText(), /Cannot create the folder/, "the message says why");
+  });
+});
+
+test("the keyboard reaches every section and the focus is visible", async () => {
+  const db = tempDb();
+  cli(db, "demo");
+  await withApp(db, async (app) => {
+    await heading(app, "Events");
+    await app.keys([Key.Alt, "5"]);
+    await heading(app, "Settings");
+    await app.keys([Key.Alt, "2"]);
+    await heading(app, "Coalition");
+    // From the page top, Tab reaches the skip link and then the navigation.
+    await app.execute(() => document.activeElement?.blur());
+    await app.keys([Key.Tab]);
+    await app.keys([Key.Tab]);
+    await app.keys([Key.Tab]);
+    const focused = await app.execute(() => {
+      const el = document.activeElement;
+      return { text: el?.textContent?.trim(), outline: el ? getComputedStyle(el).outlineStyle : "" };
+    });
+    assert.ok(["Events", "Coalition"].includes(focused.text), `Tab moves into the navigation, got ${focused.text}`);
+    assert.equal(focused.outline, "solid", "the focused link shows a focus ring");
+    await screenshot(app, "14-keyboard-focus");
+  });
 });

@@ -92,6 +92,10 @@ export function cli(dbPath, ...args) {
 /** Saves what the window shows now under target/e2e-screenshots/. */
 export async function screenshot(app, name) {
   mkdirSync(SHOTS, { recursive: true });
+  // Let the page paint what the DOM now holds: two animation frames, then a
+  // moment for the compositor (a loaded machine paints late under Xvfb).
+  await app.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+  await new Promise((resolve) => setTimeout(resolve, 400));
   await app.saveScreenshot(path.join(SHOTS, `${name}.png`));
 }
 
