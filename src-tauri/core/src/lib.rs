@@ -2,9 +2,11 @@
 //! [`storage::Database`], with no dependency on a window. The desktop shell and
 //! the command line are thin adapters over this crate.
 
+pub mod backup;
 pub mod branch;
 pub mod demo;
 pub mod error;
+pub mod handover;
 pub mod status;
 pub mod storage;
 

@@ -159,7 +159,7 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
 
 /// An existing file must start like an SQLite file; anything else is refused
 /// before SQLite touches it, so it is never changed.
-fn check_header(path: &Path) -> Result<()> {
+pub(crate) fn check_header(path: &Path) -> Result<()> {
     let Ok(mut file) = fs::File::open(path) else {
         return Ok(());
     };
@@ -239,39 +239,15 @@ fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Res
         return Ok(());
     }
     if current > 0 {
-        backup_before_migration(conn, path, current)?;
+        crate::backup::snapshot_conn(conn, path, crate::backup::BackupKind::BeforeMigration).map_err(|e| {
+            Error::storage(format!("{} The database was not upgraded, so nothing changed.", e.message))
+        })?;
     }
     let plan = Migrations::from_slice(migrations);
     for version in current + 1..=latest {
         plan.to_version(conn, version).map_err(|e| about(path, e))?;
     }
     Ok(())
-}
-
-/// Copies the database aside with SQLite's backup API before its schema changes.
-fn backup_before_migration(conn: &Connection, path: &Path, from_version: usize) -> Result<PathBuf> {
-    let stamp = jiff::Timestamp::now()
-        .strftime("%Y%m%dT%H%M%SZ")
-        .to_string();
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("handbill");
-    let dir = backups_dir(path);
-    fs::create_dir_all(&dir).map_err(|e| {
-        Error::storage(format!(
-            "Cannot create the backup folder {}: {e}",
-            dir.display()
-        ))
-    })?;
-    let target = dir.join(format!("{stem}-schema{from_version}-{stamp}.sqlite"));
-    conn.backup(rusqlite::MAIN_DB, &target, None).map_err(|e| {
-        Error::storage(format!(
-            "Could not back up the database to {} before upgrading it, so it was not upgraded: {e}",
-            target.display()
-        ))
-    })?;
-    Ok(target)
 }
 
 /// Backups of a database go in a folder beside it.
