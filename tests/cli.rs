@@ -36,7 +36,11 @@ fn help_and_version_answer_without_a_window() {
     let help = handbill(&db, &["--help"]);
     assert!(help.status.success(), "--help succeeds: {}", stderr(&help));
     for word in ["demo", "branch", "--db"] {
-        assert!(stdout(&help).contains(word), "--help mentions {word}:\n{}", stdout(&help));
+        assert!(
+            stdout(&help).contains(word),
+            "--help mentions {word}:\n{}",
+            stdout(&help)
+        );
     }
     let version = handbill(&db, &["--version"]);
     assert!(version.status.success(), "--version succeeds");
@@ -45,7 +49,10 @@ fn help_and_version_answer_without_a_window() {
         format!("handbill {}", env!("CARGO_PKG_VERSION")),
         "--version prints the package version"
     );
-    assert!(!db.exists(), "--help and --version do not create a database");
+    assert!(
+        !db.exists(),
+        "--help and --version do not create a database"
+    );
 }
 
 #[test]
@@ -53,30 +60,64 @@ fn demo_fills_the_sample_once_and_running_it_again_changes_nothing() {
     let (_dir, db) = temp_db();
     let first = handbill(&db, &["demo"]);
     assert!(first.status.success(), "demo succeeds: {}", stderr(&first));
-    assert!(stdout(&first).contains("Loaded the sample branch"), "demo says what it did: {}", stdout(&first));
+    assert!(
+        stdout(&first).contains("Loaded the sample branch"),
+        "demo says what it did: {}",
+        stdout(&first)
+    );
     let shown = handbill(&db, &["branch", "show", "--json"]);
-    let before: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("branch show --json is JSON");
-    assert_eq!(before["short_name"], "ISO-Boston", "the sample branch is there");
-    assert_eq!(before["time_zone"], "America/New_York", "with its time zone");
+    let before: serde_json::Value =
+        serde_json::from_slice(&shown.stdout).expect("branch show --json is JSON");
+    assert_eq!(
+        before["short_name"], "ISO-Boston",
+        "the sample branch is there"
+    );
+    assert_eq!(
+        before["time_zone"], "America/New_York",
+        "with its time zone"
+    );
     assert_eq!(before["logo"]["media_type"], "image/png", "and its logo");
 
     let second = handbill(&db, &["demo"]);
-    assert!(second.status.success(), "demo runs again: {}", stderr(&second));
-    assert!(stdout(&second).contains("nothing changed"), "the second run says so: {}", stdout(&second));
+    assert!(
+        second.status.success(),
+        "demo runs again: {}",
+        stderr(&second)
+    );
+    assert!(
+        stdout(&second).contains("nothing changed"),
+        "the second run says so: {}",
+        stdout(&second)
+    );
     let after: serde_json::Value =
         serde_json::from_slice(&handbill(&db, &["branch", "show", "--json"]).stdout).unwrap();
-    assert_eq!(before, after, "the second run changed nothing, timestamps included");
+    assert_eq!(
+        before, after,
+        "the second run changed nothing, timestamps included"
+    );
 }
 
 #[test]
 fn branch_set_changes_a_field_named_by_its_json_key() {
     let (_dir, db) = temp_db();
     let set = handbill(&db, &["branch", "set", "name", "Dorchester Branch"]);
-    assert!(set.status.success(), "setting the name creates the branch: {}", stderr(&set));
+    assert!(
+        set.status.success(),
+        "setting the name creates the branch: {}",
+        stderr(&set)
+    );
     let shown: serde_json::Value =
         serde_json::from_slice(&handbill(&db, &["branch", "show", "--json"]).stdout).unwrap();
     let keys: Vec<String> = shown.as_object().unwrap().keys().cloned().collect();
-    for key in ["name", "short_name", "city", "contact_email", "website", "time_zone", "languages"] {
+    for key in [
+        "name",
+        "short_name",
+        "city",
+        "contact_email",
+        "website",
+        "time_zone",
+        "languages",
+    ] {
         let value = match key {
             "website" => "example.org/dorchester",
             "time_zone" => "America/Chicago",
@@ -85,48 +126,116 @@ fn branch_set_changes_a_field_named_by_its_json_key() {
             _ => "Dorchester",
         };
         let out = handbill(&db, &["branch", "set", key, value]);
-        assert!(out.status.success(), "branch set {key} works: {}", stderr(&out));
-        assert!(keys.contains(&key.to_owned()), "{key} is a key of branch show --json");
+        assert!(
+            out.status.success(),
+            "branch set {key} works: {}",
+            stderr(&out)
+        );
+        assert!(
+            keys.contains(&key.to_owned()),
+            "{key} is a key of branch show --json"
+        );
     }
     let shown: serde_json::Value =
         serde_json::from_slice(&handbill(&db, &["branch", "show", "--json"]).stdout).unwrap();
-    assert_eq!(shown["website"], "https://example.org/dorchester", "the website was normalized");
-    assert_eq!(shown["languages"], serde_json::json!(["en", "es", "pt-BR"]), "the languages were split");
+    assert_eq!(
+        shown["website"], "https://example.org/dorchester",
+        "the website was normalized"
+    );
+    assert_eq!(
+        shown["languages"],
+        serde_json::json!(["en", "es", "pt-BR"]),
+        "the languages were split"
+    );
     let text = stdout(&handbill(&db, &["branch", "show"]));
-    assert!(text.contains("Time zone      America/Chicago"), "the plain view is aligned:\n{text}");
+    assert!(
+        text.contains("Time zone      America/Chicago"),
+        "the plain view is aligned:\n{text}"
+    );
 }
 
 #[test]
 fn bad_input_gets_a_clear_message_a_nonzero_exit_and_changes_nothing() {
     let (dir, db) = temp_db();
-    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    assert!(
+        handbill(&db, &["demo"]).status.success(),
+        "the sample loads"
+    );
     let before = stdout(&handbill(&db, &["branch", "show", "--json"]));
 
     let cases: &[(&[&str], &str, i32)] = &[
-        (&["branch", "set", "contact_email", "boston at example"], "is not an email address", 2),
-        (&["branch", "set", "time_zone", "Mars/Olympus_Mons"], "is not a time zone", 2),
-        (&["branch", "set", "website", "ftp://example.org"], "must start with https://", 2),
-        (&["branch", "set", "colour", "red"], "no branch field called", 2),
-        (&["branch", "set", "logo", "/no/such/file.png"], "Cannot read the logo file", 2),
+        (
+            &["branch", "set", "contact_email", "boston at example"],
+            "is not an email address",
+            2,
+        ),
+        (
+            &["branch", "set", "time_zone", "Mars/Olympus_Mons"],
+            "is not a time zone",
+            2,
+        ),
+        (
+            &["branch", "set", "website", "ftp://example.org"],
+            "must start with https://",
+            2,
+        ),
+        (
+            &["branch", "set", "colour", "red"],
+            "no branch field called",
+            2,
+        ),
+        (
+            &["branch", "set", "logo", "/no/such/file.png"],
+            "Cannot read the logo file",
+            2,
+        ),
         (&["branch", "set", "logo", "Cargo.toml"], "PNG or JPEG", 2),
     ];
     for (args, message, code) in cases {
         let out = handbill(&db, args);
-        assert_eq!(out.status.code(), Some(*code), "{args:?} exits with {code}: {}", stderr(&out));
-        assert!(stderr(&out).contains(message), "{args:?} says “{message}”: {}", stderr(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(*code),
+            "{args:?} exits with {code}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains(message),
+            "{args:?} says “{message}”: {}",
+            stderr(&out)
+        );
         assert!(stdout(&out).is_empty(), "{args:?} prints nothing on stdout");
     }
     let after = stdout(&handbill(&db, &["branch", "show", "--json"]));
-    assert_eq!(before, after, "none of the rejected changes reached the database");
+    assert_eq!(
+        before, after,
+        "none of the rejected changes reached the database"
+    );
 
     let unknown = handbill(&db, &["frobnicate"]);
-    assert_eq!(unknown.status.code(), Some(2), "an unknown subcommand exits with 2");
-    assert!(stderr(&unknown).contains("unrecognized subcommand 'frobnicate'"), "{}", stderr(&unknown));
+    assert_eq!(
+        unknown.status.code(),
+        Some(2),
+        "an unknown subcommand exits with 2"
+    );
+    assert!(
+        stderr(&unknown).contains("unrecognized subcommand 'frobnicate'"),
+        "{}",
+        stderr(&unknown)
+    );
 
     let empty = dir.path().join("empty.sqlite");
     let out = handbill(&empty, &["branch", "show"]);
-    assert_eq!(out.status.code(), Some(3), "showing a missing branch exits with 3");
-    assert!(stderr(&out).contains("has no branch yet"), "it says how to make one: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "showing a missing branch exits with 3"
+    );
+    assert!(
+        stderr(&out).contains("has no branch yet"),
+        "it says how to make one: {}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -135,12 +244,29 @@ fn unusable_database_files_are_refused_with_their_reason() {
     std::fs::write(&db, "meeting notes").unwrap();
     let out = handbill(&db, &["branch", "show"]);
     assert_eq!(out.status.code(), Some(4), "a text file exits with 4");
-    assert!(stderr(&out).contains("is not a Handbill database"), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(&db).unwrap(), "meeting notes", "the text file is unchanged");
+    assert!(
+        stderr(&out).contains("is not a Handbill database"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&db).unwrap(),
+        "meeting notes",
+        "the text file is unchanged"
+    );
 
     let out = handbill(Path::new("/dev/null/branch.sqlite"), &["demo"]);
-    assert_eq!(out.status.code(), Some(5), "an unwritable place exits with 5: {}", stderr(&out));
-    assert!(stderr(&out).contains("Cannot create the folder /dev/null"), "{}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "an unwritable place exits with 5: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("Cannot create the folder /dev/null"),
+        "{}",
+        stderr(&out)
+    );
 
     let newer = dir.path().join("newer.sqlite");
     assert!(handbill(&newer, &["demo"]).status.success());
@@ -149,8 +275,16 @@ fn unusable_database_files_are_refused_with_their_reason() {
     std::fs::write(&newer, &bytes).unwrap();
     let out = handbill(&newer, &["branch", "show"]);
     assert_eq!(out.status.code(), Some(4), "a newer database exits with 4");
-    assert!(stderr(&out).contains("newer version of Handbill"), "{}", stderr(&out));
-    assert_eq!(std::fs::read(&newer).unwrap(), bytes, "the newer file is unchanged");
+    assert!(
+        stderr(&out).contains("newer version of Handbill"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(&newer).unwrap(),
+        bytes,
+        "the newer file is unchanged"
+    );
 }
 
 #[test]
@@ -161,15 +295,81 @@ fn the_database_is_found_through_handbill_db() {
         .env("HANDBILL_DB", &db)
         .output()
         .unwrap();
-    assert!(out.status.success(), "demo with HANDBILL_DB works: {}", stderr(&out));
-    assert!(db.exists(), "the database was made where HANDBILL_DB points");
+    assert!(
+        out.status.success(),
+        "demo with HANDBILL_DB works: {}",
+        stderr(&out)
+    );
+    assert!(
+        db.exists(),
+        "the database was made where HANDBILL_DB points"
+    );
 }
 
 #[test]
 fn without_a_display_the_window_is_refused_with_a_message_not_a_panic() {
     let (_dir, db) = temp_db();
     let out = handbill(&db, &[]);
-    assert_eq!(out.status.code(), Some(1), "no display exits with 1: {}", stderr(&out));
-    assert!(stderr(&out).contains("no display"), "it says why: {}", stderr(&out));
-    assert!(!stderr(&out).contains("panicked"), "it does not panic: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "no display exits with 1: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("no display"),
+        "it says why: {}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("panicked"),
+        "it does not panic: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn backup_restore_and_hand_over_from_the_command_line() {
+    let (dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let copy = dir.path().join("copy.sqlite");
+    let out = handbill(&db, &["backup", "-o", copy.to_str().unwrap()]);
+    assert!(out.status.success(), "backup -o works: {}", stderr(&out));
+    assert!(copy.exists(), "the backup file was written");
+
+    assert!(handbill(&db, &["branch", "set", "city", "Cambridge, MA"]).status.success());
+    let out = handbill(&db, &["restore", copy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "restore without a terminal needs --yes: {}", stderr(&out));
+    assert!(stderr(&out).contains("--yes"), "it says to pass --yes: {}", stderr(&out));
+    let city = |db: &Path| -> serde_json::Value {
+        serde_json::from_slice::<serde_json::Value>(&handbill(db, &["branch", "show", "--json"]).stdout).unwrap()["city"].clone()
+    };
+    assert_eq!(city(&db), "Cambridge, MA", "nothing was restored without --yes");
+
+    let out = handbill(&db, &["restore", copy.to_str().unwrap(), "--yes"]);
+    assert!(out.status.success(), "restore --yes works: {}", stderr(&out));
+    assert_eq!(city(&db), "Boston, MA", "the backup's data is back");
+    let listed = stdout(&handbill(&db, &["backups"]));
+    assert!(listed.contains("before_restore"), "the replaced data is listed as a backup:\n{listed}");
+
+    let out = handbill(&db, &["restore", "Cargo.toml", "--yes"]);
+    assert_eq!(out.status.code(), Some(4), "a file that is not a database is refused: {}", stderr(&out));
+
+    let export = dir.path().join("branch.handbill");
+    let out = handbill(&db, &["export", "-o", export.to_str().unwrap()]);
+    assert!(out.status.success(), "export works: {}", stderr(&out));
+    let other = dir.path().join("other-machine.sqlite");
+    let out = handbill(&other, &["import-branch", export.to_str().unwrap()]);
+    assert!(out.status.success(), "import-branch works: {}", stderr(&out));
+    assert_eq!(
+        stdout(&handbill(&other, &["branch", "show", "--json"])),
+        stdout(&handbill(&db, &["branch", "show", "--json"])),
+        "the imported branch is the exported one"
+    );
+    let truncated = dir.path().join("truncated.handbill");
+    let bytes = std::fs::read(&export).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let out = handbill(&dir.path().join("third.sqlite"), &["import-branch", truncated.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4), "a truncated export is refused: {}", stderr(&out));
+    assert!(stderr(&out).contains("truncated or damaged"), "it says why: {}", stderr(&out));
 }

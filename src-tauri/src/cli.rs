@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use handbill_core::branch::{self, BranchProfile};
-use handbill_core::{demo, storage, Database, Error, ErrorCode};
+use handbill_core::{backup, demo, handover, storage, Database, Error, ErrorCode};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -38,6 +38,36 @@ pub enum Command {
     /// Show or change the branch profile.
     #[command(subcommand)]
     Branch(BranchCommand),
+    /// Write a copy of the database to FILE.
+    Backup {
+        /// Where to write the copy (a new file).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// List the automatic backups kept beside the database.
+    Backups,
+    /// Replace the database's contents with a backup; the current contents are kept as a backup too.
+    Restore {
+        /// A backup file (from `handbill backup` or the backups folder).
+        file: PathBuf,
+        /// Do not ask for confirmation (needed when there is no terminal to ask on).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Export the whole branch as one file, to open on another machine.
+    Export {
+        /// Where to write the export (a new file, such as branch.handbill).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Open a branch exported with `handbill export` as this database.
+    ImportBranch {
+        /// The export file.
+        file: PathBuf,
+        /// Replace a branch already in the database (a backup of it is kept).
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -124,7 +154,99 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
             let profile = branch::set_field(&db, &field, &value)?;
             Ok(describe(&profile))
         }
+        Command::Backup { output } => {
+            let db = open(db)?;
+            backup::backup_to(&db, &output)?;
+            Ok(format!(
+                "Wrote a backup of {} to {}.",
+                db.path().display(),
+                output.display()
+            ))
+        }
+        Command::Backups => {
+            let path = storage::resolve_path(db)?;
+            let all = backup::list(&path)?;
+            if all.is_empty() {
+                return Ok(format!("No backups yet beside {}.", path.display()));
+            }
+            let mut lines = vec![format!(
+                "{:<22}{:<18}{:>10}  {}",
+                "Taken (UTC)", "Kind", "Size", "File"
+            )];
+            for b in all {
+                let kind = serde_json::to_value(b.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                lines.push(format!(
+                    "{:<22}{:<18}{:>7} KB  {}",
+                    b.created_at,
+                    kind,
+                    b.size_bytes.div_ceil(1024),
+                    b.path
+                ));
+            }
+            Ok(lines.join("\n"))
+        }
+        Command::Restore { file, yes } => {
+            let db = open(db)?;
+            backup::check_source(&file)?;
+            if !yes && !confirm(&format!(
+                "Replace everything in {} with the backup {}? The current data is kept as a backup.",
+                db.path().display(),
+                file.display()
+            ))? {
+                return Ok("Nothing was restored.".to_owned());
+            }
+            let (db, kept) = backup::restore(db, &file)?;
+            Ok(format!(
+                "Restored {} into {}. The data it replaced is kept in {}.",
+                file.display(),
+                db.path().display(),
+                kept.path
+            ))
+        }
+        Command::Export { output } => {
+            let db = open(db)?;
+            let manifest = handover::export(&db, &output)?;
+            Ok(format!(
+                "Exported “{}” to {}. Open it on another machine with: handbill import-branch {}",
+                manifest.branch_name,
+                output.display(),
+                output.display()
+            ))
+        }
+        Command::ImportBranch { file, replace } => {
+            let path = storage::resolve_path(db)?;
+            let (db, manifest) = handover::import(&file, &path, replace)?;
+            Ok(format!(
+                "Imported “{}” (exported {}) into {}.",
+                manifest.branch_name,
+                manifest.created_at,
+                db.path().display()
+            ))
+        }
     }
+}
+
+/// Asks a yes/no question on the terminal. Without a terminal there is no one
+/// to ask, so the command must be given `--yes`.
+fn confirm(question: &str) -> Result<bool, Error> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::new(
+            ErrorCode::Invalid,
+            "This replaces the database's contents and there is no terminal to confirm on. Run it again with --yes.",
+        ));
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::internal(e.to_string()))?;
+    Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
 /// The profile as aligned lines for a terminal.

@@ -77,7 +77,9 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
 
 /// GTK cannot start without a display; say so instead of letting it panic.
 fn has_display() -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
 #[tauri::command]

@@ -40,7 +40,14 @@ impl BackupKind {
     }
 
     fn from_tag(tag: &str) -> Option<Self> {
-        [Self::Daily, Self::BeforeMigration, Self::BeforeRestore, Self::BeforeSend].into_iter().find(|k| k.tag() == tag)
+        [
+            Self::Daily,
+            Self::BeforeMigration,
+            Self::BeforeRestore,
+            Self::BeforeSend,
+        ]
+        .into_iter()
+        .find(|k| k.tag() == tag)
     }
 }
 
@@ -62,7 +69,9 @@ fn copy_all(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> {
         match backup.step(-1)? {
             StepResult::Done => return Ok(()),
             StepResult::More => continue,
-            StepResult::Busy | StepResult::Locked => std::thread::sleep(std::time::Duration::from_millis(50)),
+            StepResult::Busy | StepResult::Locked => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
             _ => continue,
         }
     }
@@ -77,25 +86,46 @@ pub(crate) fn write_copy(conn: &Connection, target: &Path) -> Result<()> {
         copy_all(conn, &mut dst)?;
         dst.pragma_update(None, "journal_mode", "DELETE")?;
         drop(dst);
-        fs::rename(&partial, target).map_err(|e| Error::storage(format!("Cannot write {}: {e}", target.display())))
+        fs::rename(&partial, target)
+            .map_err(|e| Error::storage(format!("Cannot write {}: {e}", target.display())))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&partial);
     }
-    result.map_err(|e| Error::storage(format!("The backup to {} failed: {}", target.display(), e.message)))
+    result.map_err(|e| {
+        Error::storage(format!(
+            "The backup to {} failed: {}",
+            target.display(),
+            e.message
+        ))
+    })
 }
 
 fn stamp() -> (String, String) {
     let now = jiff::Timestamp::now();
-    (now.strftime("%Y%m%dT%H%M%SZ").to_string(), now.round(jiff::Unit::Second).unwrap_or(now).to_string())
+    (
+        now.strftime("%Y%m%dT%H%M%SZ").to_string(),
+        now.round(jiff::Unit::Second).unwrap_or(now).to_string(),
+    )
 }
 
 /// Takes a snapshot of `conn` (whose file is `db_path`) into the backups folder, then prunes old ones.
-pub(crate) fn snapshot_conn(conn: &Connection, db_path: &Path, kind: BackupKind) -> Result<BackupInfo> {
+pub(crate) fn snapshot_conn(
+    conn: &Connection,
+    db_path: &Path,
+    kind: BackupKind,
+) -> Result<BackupInfo> {
     let dir = storage::backups_dir(db_path);
-    fs::create_dir_all(&dir)
-        .map_err(|e| Error::storage(format!("Cannot create the backup folder {}: {e}", dir.display())))?;
-    let stem = db_path.file_stem().and_then(|s| s.to_str()).unwrap_or("handbill");
+    fs::create_dir_all(&dir).map_err(|e| {
+        Error::storage(format!(
+            "Cannot create the backup folder {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let stem = db_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("handbill");
     let (file_stamp, _) = stamp();
     let mut target = dir.join(format!("{stem}--{}--{file_stamp}.sqlite", kind.tag()));
     let mut n = 1;
@@ -105,7 +135,12 @@ pub(crate) fn snapshot_conn(conn: &Connection, db_path: &Path, kind: BackupKind)
     }
     write_copy(conn, &target)?;
     prune(db_path)?;
-    info(&target).ok_or_else(|| Error::internal(format!("The backup {} was not found after writing it", target.display())))
+    info(&target).ok_or_else(|| {
+        Error::internal(format!(
+            "The backup {} was not found after writing it",
+            target.display()
+        ))
+    })
 }
 
 /// Takes a snapshot of the open database.
@@ -116,9 +151,9 @@ pub fn snapshot(db: &Database, kind: BackupKind) -> Result<BackupInfo> {
 /// Takes today's snapshot unless one exists. Returns it when one was taken.
 pub fn daily_if_due(db: &Database) -> Result<Option<BackupInfo>> {
     let today = jiff::Timestamp::now().strftime("%Y%m%d").to_string();
-    let taken_today = list(db.path())?
-        .iter()
-        .any(|b| b.kind == BackupKind::Daily && b.file_name.contains(&format!("--daily--{today}T")));
+    let taken_today = list(db.path())?.iter().any(|b| {
+        b.kind == BackupKind::Daily && b.file_name.contains(&format!("--daily--{today}T"))
+    });
     if taken_today {
         return Ok(None);
     }
@@ -132,7 +167,10 @@ fn info(path: &Path) -> Option<BackupInfo> {
     let when = parts.next()?;
     let kind = BackupKind::from_tag(parts.next()?)?;
     let when = when.split('-').next()?;
-    let created = jiff::civil::DateTime::strptime("%Y%m%dT%H%M%SZ", when).ok()?.to_zoned(jiff::tz::TimeZone::UTC).ok()?;
+    let created = jiff::civil::DateTime::strptime("%Y%m%dT%H%M%SZ", when)
+        .ok()?
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()?;
     Some(BackupInfo {
         path: path.display().to_string(),
         file_name,
@@ -148,7 +186,12 @@ pub fn list(db_path: &Path) -> Result<Vec<BackupInfo>> {
     let entries = match fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::storage(format!("Cannot read the backup folder {}: {e}", dir.display()))),
+        Err(e) => {
+            return Err(Error::storage(format!(
+                "Cannot read the backup folder {}: {e}",
+                dir.display()
+            )))
+        }
     };
     // Newest first by the file's time, which orders snapshots taken within one second too.
     let mut all: Vec<(std::time::SystemTime, BackupInfo)> = entries
@@ -162,8 +205,13 @@ pub fn list(db_path: &Path) -> Result<Vec<BackupInfo>> {
 /// Keeps the newest [`KEEP_DAILY`] daily snapshots and the newest [`KEEP_OTHER`] others.
 fn prune(db_path: &Path) -> Result<()> {
     let all = list(db_path)?;
-    let (daily, other): (Vec<_>, Vec<_>) = all.into_iter().partition(|b| b.kind == BackupKind::Daily);
-    for old in daily.iter().skip(KEEP_DAILY).chain(other.iter().skip(KEEP_OTHER)) {
+    let (daily, other): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|b| b.kind == BackupKind::Daily);
+    for old in daily
+        .iter()
+        .skip(KEEP_DAILY)
+        .chain(other.iter().skip(KEEP_OTHER))
+    {
         let _ = fs::remove_file(&old.path);
     }
     Ok(())
@@ -174,7 +222,10 @@ pub fn backup_to(db: &Database, target: &Path) -> Result<()> {
     if target.exists() {
         return Err(Error::new(
             ErrorCode::Invalid,
-            format!("{} already exists. Choose a new file name for the backup.", target.display()),
+            format!(
+                "{} already exists. Choose a new file name for the backup.",
+                target.display()
+            ),
         ));
     }
     write_copy(db.conn(), target)
@@ -183,28 +234,49 @@ pub fn backup_to(db: &Database, target: &Path) -> Result<()> {
 /// Checks that `source` is a whole Handbill database this version can open,
 /// without changing it. Returns its schema version.
 pub fn check_source(source: &Path) -> Result<usize> {
-    let named = |e: Error| Error { message: format!("{}: {}", source.display(), e.message), ..e };
+    let named = |e: Error| Error {
+        message: format!("{}: {}", source.display(), e.message),
+        ..e
+    };
     if !source.is_file() {
-        return Err(Error::not_found(format!("There is no backup file at {}.", source.display())));
+        return Err(Error::not_found(format!(
+            "There is no backup file at {}.",
+            source.display()
+        )));
     }
     storage::check_header(source)?;
-    let conn = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+    let conn = Connection::open_with_flags(
+        source,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| named(e.into()))?;
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| named(e.into()))?;
-    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| named(e.into()))?;
     if check != "ok" {
         return Err(Error::new(
             ErrorCode::Damaged,
-            format!("{} is damaged ({check}); it cannot be restored.", source.display()),
+            format!(
+                "{} is damaged ({check}); it cannot be restored.",
+                source.display()
+            ),
         ));
     }
-    let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(|e| named(e.into()))?;
+    let app_id: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(|e| named(e.into()))?;
     if app_id != storage::APPLICATION_ID {
         return Err(Error::new(
             ErrorCode::NotADatabase,
-            format!("{} is not a Handbill database, so it cannot be restored.", source.display()),
+            format!(
+                "{} is not a Handbill database, so it cannot be restored.",
+                source.display()
+            ),
         ));
     }
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| named(e.into()))?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| named(e.into()))?;
     let version = usize::try_from(version).unwrap_or(usize::MAX);
     if version > storage::schema_version() {
         return Err(Error::new(
@@ -234,9 +306,15 @@ pub(crate) fn restore_unchecked(db: Database, source: &Path) -> Result<Database>
     let path = db.path().to_path_buf();
     let mut db = db;
     {
-        let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let src = Connection::open_with_flags(
+            source,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
         copy_all(&src, db.conn_mut()).map_err(|e| {
-            Error::storage(format!("The restore from {} failed ({e}); the database was left as it was.", source.display()))
+            Error::storage(format!(
+                "The restore from {} failed ({e}); the database was left as it was.",
+                source.display()
+            ))
         })?;
     }
     drop(db);

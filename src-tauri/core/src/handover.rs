@@ -41,7 +41,10 @@ fn hex(bytes: &[u8]) -> String {
 fn zip_error(file: &Path, e: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorCode::Damaged,
-        format!("{} is not a whole Handbill export (it may be truncated or damaged): {e}", file.display()),
+        format!(
+            "{} is not a whole Handbill export (it may be truncated or damaged): {e}",
+            file.display()
+        ),
     )
 }
 
@@ -50,20 +53,27 @@ pub fn export(db: &Database, target: &Path) -> Result<Manifest> {
     if target.exists() {
         return Err(Error::new(
             ErrorCode::Invalid,
-            format!("{} already exists. Choose a new file name for the export.", target.display()),
+            format!(
+                "{} already exists. Choose a new file name for the export.",
+                target.display()
+            ),
         ));
     }
     let branch = branch::require(db)?;
     let work = tempfile_beside(target)?;
     let copy = work.path().join(DATABASE);
     backup::write_copy(db.conn(), &copy)?;
-    let bytes = fs::read(&copy).map_err(|e| Error::storage(format!("Cannot read the copy {}: {e}", copy.display())))?;
+    let bytes = fs::read(&copy)
+        .map_err(|e| Error::storage(format!("Cannot read the copy {}: {e}", copy.display())))?;
     let manifest = Manifest {
         format: FORMAT.to_owned(),
         format_version: FORMAT_VERSION,
         app_version: crate::VERSION.to_owned(),
         schema_version: db.user_version()? as u32,
-        created_at: jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default(),
+        created_at: jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         branch_name: branch.name,
         database_bytes: bytes.len() as u64,
         database_sha256: hex(&Sha256::digest(&bytes)),
@@ -71,7 +81,8 @@ pub fn export(db: &Database, target: &Path) -> Result<Manifest> {
     let partial = work.path().join("export.partial");
     let write = || -> std::result::Result<(), Box<dyn std::error::Error>> {
         let mut zip = zip::ZipWriter::new(File::create(&partial)?);
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
         zip.start_file(MANIFEST, options)?;
         zip.write_all(serde_json::to_string_pretty(&manifest)?.as_bytes())?;
         zip.start_file(DATABASE, options)?;
@@ -79,17 +90,25 @@ pub fn export(db: &Database, target: &Path) -> Result<Manifest> {
         zip.finish()?.sync_all()?;
         Ok(())
     };
-    write().map_err(|e| Error::storage(format!("Cannot write the export {}: {e}", target.display())))?;
+    write().map_err(|e| {
+        Error::storage(format!("Cannot write the export {}: {e}", target.display()))
+    })?;
     fs::rename(&partial, target)
         .or_else(|_| fs::copy(&partial, target).map(|_| ()))
-        .map_err(|e| Error::storage(format!("Cannot write the export {}: {e}", target.display())))?;
+        .map_err(|e| {
+            Error::storage(format!("Cannot write the export {}: {e}", target.display()))
+        })?;
     Ok(manifest)
 }
 
 /// A scratch folder on the same disk as `near`, removed when dropped.
 fn tempfile_beside(near: &Path) -> Result<tempfile::TempDir> {
-    let dir = near.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| Error::storage(format!("Cannot create the folder {}: {e}", dir.display())))?;
+    let dir = near
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)
+        .map_err(|e| Error::storage(format!("Cannot create the folder {}: {e}", dir.display())))?;
     tempfile::Builder::new()
         .prefix(".handbill-")
         .tempdir_in(dir)
@@ -99,22 +118,42 @@ fn tempfile_beside(near: &Path) -> Result<tempfile::TempDir> {
 /// Reads and checks an export's manifest and database without changing anything.
 /// Returns the manifest and the checked database, unpacked into `scratch`.
 fn unpack(file: &Path, scratch: &Path) -> Result<(Manifest, std::path::PathBuf)> {
-    let handle = File::open(file).map_err(|e| Error::not_found(format!("Cannot open {}: {e}", file.display())))?;
+    let handle = File::open(file)
+        .map_err(|e| Error::not_found(format!("Cannot open {}: {e}", file.display())))?;
     let mut archive = zip::ZipArchive::new(handle).map_err(|e| zip_error(file, e))?;
     let manifest: Manifest = {
         let mut entry = archive.by_name(MANIFEST).map_err(|_| {
-            Error::new(ErrorCode::NotADatabase, format!("{} is not a Handbill export: it has no manifest.", file.display()))
+            Error::new(
+                ErrorCode::NotADatabase,
+                format!(
+                    "{} is not a Handbill export: it has no manifest.",
+                    file.display()
+                ),
+            )
         })?;
         let mut text = String::new();
-        entry.read_to_string(&mut text).map_err(|e| zip_error(file, e))?;
+        entry
+            .read_to_string(&mut text)
+            .map_err(|e| zip_error(file, e))?;
         serde_json::from_str(&text).map_err(|e| {
-            Error::new(ErrorCode::NotADatabase, format!("{} is not a Handbill export: its manifest is unreadable ({e}).", file.display()))
+            Error::new(
+                ErrorCode::NotADatabase,
+                format!(
+                    "{} is not a Handbill export: its manifest is unreadable ({e}).",
+                    file.display()
+                ),
+            )
         })?
     };
     if manifest.format != FORMAT {
-        return Err(Error::new(ErrorCode::NotADatabase, format!("{} is not a Handbill export.", file.display())));
+        return Err(Error::new(
+            ErrorCode::NotADatabase,
+            format!("{} is not a Handbill export.", file.display()),
+        ));
     }
-    if manifest.format_version > FORMAT_VERSION || manifest.schema_version as usize > storage::schema_version() {
+    if manifest.format_version > FORMAT_VERSION
+        || manifest.schema_version as usize > storage::schema_version()
+    {
         return Err(Error::new(
             ErrorCode::NewerDatabase,
             format!(
@@ -133,11 +172,17 @@ fn unpack(file: &Path, scratch: &Path) -> Result<(Manifest, std::path::PathBuf)>
         .map_err(|_| zip_error(file, "the database is missing"))?
         .read_to_end(&mut bytes)
         .map_err(|e| zip_error(file, e))?;
-    if bytes.len() as u64 != manifest.database_bytes || hex(&Sha256::digest(&bytes)) != manifest.database_sha256 {
-        return Err(zip_error(file, "the database inside does not match its checksum"));
+    if bytes.len() as u64 != manifest.database_bytes
+        || hex(&Sha256::digest(&bytes)) != manifest.database_sha256
+    {
+        return Err(zip_error(
+            file,
+            "the database inside does not match its checksum",
+        ));
     }
     let unpacked = scratch.join(DATABASE);
-    fs::write(&unpacked, &bytes).map_err(|e| Error::storage(format!("Cannot unpack into {}: {e}", scratch.display())))?;
+    fs::write(&unpacked, &bytes)
+        .map_err(|e| Error::storage(format!("Cannot unpack into {}: {e}", scratch.display())))?;
     backup::check_source(&unpacked)?;
     Ok((manifest, unpacked))
 }

@@ -239,9 +239,13 @@ fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Res
         return Ok(());
     }
     if current > 0 {
-        crate::backup::snapshot_conn(conn, path, crate::backup::BackupKind::BeforeMigration).map_err(|e| {
-            Error::storage(format!("{} The database was not upgraded, so nothing changed.", e.message))
-        })?;
+        crate::backup::snapshot_conn(conn, path, crate::backup::BackupKind::BeforeMigration)
+            .map_err(|e| {
+                Error::storage(format!(
+                    "{} The database was not upgraded, so nothing changed.",
+                    e.message
+                ))
+            })?;
     }
     let plan = Migrations::from_slice(migrations);
     for version in current + 1..=latest {

@@ -37,19 +37,35 @@ fn a_snapshot_is_a_whole_database_and_old_ones_are_pruned() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("b.sqlite");
     let db = with_branch(&path, "Snapshot Branch");
-    let taken = backup::daily_if_due(&db).unwrap().expect("the first daily snapshot is taken");
-    assert!(backup::daily_if_due(&db).unwrap().is_none(), "a second one the same day is not");
+    let taken = backup::daily_if_due(&db)
+        .unwrap()
+        .expect("the first daily snapshot is taken");
+    assert!(
+        backup::daily_if_due(&db).unwrap().is_none(),
+        "a second one the same day is not"
+    );
     assert_eq!(taken.kind, BackupKind::Daily, "it is recorded as daily");
     assert!(taken.size_bytes > 0, "it has a size");
-    assert_eq!(name_in(Path::new(&taken.path)), "Snapshot Branch", "it opens and holds the branch");
+    assert_eq!(
+        name_in(Path::new(&taken.path)),
+        "Snapshot Branch",
+        "it opens and holds the branch"
+    );
 
     for _ in 0..KEEP_OTHER + 3 {
         backup::snapshot(&db, BackupKind::BeforeSend).unwrap();
     }
     let all = backup::list(&path).unwrap();
     let others = all.iter().filter(|b| b.kind != BackupKind::Daily).count();
-    assert_eq!(others, KEEP_OTHER, "only the newest {KEEP_OTHER} other snapshots are kept");
-    assert_eq!(all.iter().filter(|b| b.kind == BackupKind::Daily).count(), 1, "the daily one is not pruned by them");
+    assert_eq!(
+        others, KEEP_OTHER,
+        "only the newest {KEEP_OTHER} other snapshots are kept"
+    );
+    assert_eq!(
+        all.iter().filter(|b| b.kind == BackupKind::Daily).count(),
+        1,
+        "the daily one is not pruned by them"
+    );
     assert!(KEEP_DAILY >= 7, "a week of daily snapshots is kept");
 }
 
@@ -61,13 +77,29 @@ fn restoring_keeps_the_current_data_as_a_backup() {
     let file = dir.path().join("copy.sqlite");
     backup::backup_to(&db, &file).unwrap();
     let err = backup::backup_to(&db, &file).expect_err("an existing file is not overwritten");
-    assert_eq!(err.code, ErrorCode::Invalid, "overwriting is refused: {err:?}");
+    assert_eq!(
+        err.code,
+        ErrorCode::Invalid,
+        "overwriting is refused: {err:?}"
+    );
     branch::set_field(&db, "name", "After").unwrap();
 
     let (db, kept) = backup::restore(db, &file).expect("the backup restores");
-    assert_eq!(branch::require(&db).unwrap().name, "Before", "the restored data is back");
-    assert_eq!(kept.kind, BackupKind::BeforeRestore, "the replaced data was kept");
-    assert_eq!(name_in(Path::new(&kept.path)), "After", "the kept copy holds what was replaced");
+    assert_eq!(
+        branch::require(&db).unwrap().name,
+        "Before",
+        "the restored data is back"
+    );
+    assert_eq!(
+        kept.kind,
+        BackupKind::BeforeRestore,
+        "the replaced data was kept"
+    );
+    assert_eq!(
+        name_in(Path::new(&kept.path)),
+        "After",
+        "the kept copy holds what was replaced"
+    );
 }
 
 #[test]
@@ -79,10 +111,16 @@ fn a_bad_backup_is_refused_and_nothing_current_is_replaced() {
     let text = dir.path().join("notes.sqlite");
     fs::write(&text, "not a database").unwrap();
     let other = dir.path().join("other.sqlite");
-    rusqlite::Connection::open(&other).unwrap().execute_batch("CREATE TABLE t (x);").unwrap();
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x);")
+        .unwrap();
     let newer = dir.path().join("newer.sqlite");
     backup::backup_to(&db, &newer).unwrap();
-    rusqlite::Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
     let truncated = dir.path().join("truncated.sqlite");
     backup::backup_to(&db, &truncated).unwrap();
     let bytes = fs::read(&truncated).unwrap();
@@ -99,12 +137,31 @@ fn a_bad_backup_is_refused_and_nothing_current_is_replaced() {
             Ok(_) => panic!("{} should be refused", file.display()),
             Err(e) => e,
         };
-        assert_eq!(err.code, code, "{} is refused as {code:?}: {}", file.display(), err.message);
-        assert!(err.message.contains(file.file_name().unwrap().to_str().unwrap()), "the message names the file: {}", err.message);
+        assert_eq!(
+            err.code,
+            code,
+            "{} is refused as {code:?}: {}",
+            file.display(),
+            err.message
+        );
+        assert!(
+            err.message
+                .contains(file.file_name().unwrap().to_str().unwrap()),
+            "the message names the file: {}",
+            err.message
+        );
         db = Database::open(&path).unwrap();
-        assert_eq!(branch::require(&db).unwrap().name, "Current", "{} replaced nothing", file.display());
+        assert_eq!(
+            branch::require(&db).unwrap().name,
+            "Current",
+            "{} replaced nothing",
+            file.display()
+        );
     }
-    assert!(backup::list(&path).unwrap().is_empty(), "refused restores took no snapshot");
+    assert!(
+        backup::list(&path).unwrap().is_empty(),
+        "refused restores took no snapshot"
+    );
 }
 
 #[test]
@@ -115,18 +172,39 @@ fn a_hand_over_file_opens_on_another_machine_with_the_same_branch() {
     demo::load(&db).unwrap();
     let export = dir.path().join("branch.handbill");
     let manifest = handover::export(&db, &export).expect("the branch exports");
-    assert_eq!(manifest.branch_name, branch::require(&db).unwrap().name, "the manifest names the branch");
+    assert_eq!(
+        manifest.branch_name,
+        branch::require(&db).unwrap().name,
+        "the manifest names the branch"
+    );
 
     let new_machine = dir.path().join("new-laptop/handbill.sqlite");
     let (imported, _) = handover::import(&export, &new_machine, false).expect("the export imports");
-    assert_eq!(branch::get(&imported).unwrap(), branch::get(&db).unwrap(), "the same branch profile arrives");
-    assert_eq!(branch::logo(&imported).unwrap(), branch::logo(&db).unwrap(), "the logo arrives");
+    assert_eq!(
+        branch::get(&imported).unwrap(),
+        branch::get(&db).unwrap(),
+        "the same branch profile arrives"
+    );
+    assert_eq!(
+        branch::logo(&imported).unwrap(),
+        branch::logo(&db).unwrap(),
+        "the logo arrives"
+    );
 
-    let err = handover::import(&export, &new_machine, false).expect_err("a branch is not replaced silently");
-    assert!(err.message.contains("--replace"), "the message says how to replace: {}", err.message);
+    let err = handover::import(&export, &new_machine, false)
+        .expect_err("a branch is not replaced silently");
+    assert!(
+        err.message.contains("--replace"),
+        "the message says how to replace: {}",
+        err.message
+    );
     drop(imported);
     handover::import(&export, &new_machine, true).expect("--replace replaces, keeping a backup");
-    assert_eq!(backup::list(&new_machine).unwrap().len(), 1, "the replaced database was kept as a backup");
+    assert_eq!(
+        backup::list(&new_machine).unwrap().len(),
+        1,
+        "the replaced database was kept as a backup"
+    );
 }
 
 #[test]
@@ -144,22 +222,40 @@ fn a_truncated_or_newer_export_is_refused_with_nothing_changed() {
 
     let truncated = dir.path().join("truncated.handbill");
     fs::write(&truncated, &bytes[..bytes.len() * 2 / 3]).unwrap();
-    let err = handover::import(&truncated, &target, true).expect_err("a truncated export is refused");
-    assert_eq!(err.code, ErrorCode::Damaged, "it is called damaged: {}", err.message);
+    let err =
+        handover::import(&truncated, &target, true).expect_err("a truncated export is refused");
+    assert_eq!(
+        err.code,
+        ErrorCode::Damaged,
+        "it is called damaged: {}",
+        err.message
+    );
 
     let not_zip = dir.path().join("notes.handbill");
     fs::write(&not_zip, "meeting notes").unwrap();
     let err = handover::import(&not_zip, &target, true).expect_err("a text file is refused");
-    assert!(err.message.contains("notes.handbill"), "the message names the file: {}", err.message);
+    assert!(
+        err.message.contains("notes.handbill"),
+        "the message names the file: {}",
+        err.message
+    );
 
     // An export from a future Handbill: rewrite its manifest with a newer schema.
     let newer = dir.path().join("newer.handbill");
     {
         let mut archive = zip::ZipArchive::new(fs::File::open(&export).unwrap()).unwrap();
         let mut manifest = String::new();
-        std::io::Read::read_to_string(&mut archive.by_name("manifest.json").unwrap(), &mut manifest).unwrap();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("manifest.json").unwrap(),
+            &mut manifest,
+        )
+        .unwrap();
         let mut database = Vec::new();
-        std::io::Read::read_to_end(&mut archive.by_name("branch.sqlite").unwrap(), &mut database).unwrap();
+        std::io::Read::read_to_end(
+            &mut archive.by_name("branch.sqlite").unwrap(),
+            &mut database,
+        )
+        .unwrap();
         let mut value: serde_json::Value = serde_json::from_str(&manifest).unwrap();
         value["schema_version"] = 99.into();
         let mut out = zip::ZipWriter::new(fs::File::create(&newer).unwrap());
@@ -171,8 +267,20 @@ fn a_truncated_or_newer_export_is_refused_with_nothing_changed() {
         out.finish().unwrap();
     }
     let err = handover::import(&newer, &target, true).expect_err("a newer export is refused");
-    assert_eq!(err.code, ErrorCode::NewerDatabase, "it asks for a newer Handbill: {}", err.message);
+    assert_eq!(
+        err.code,
+        ErrorCode::NewerDatabase,
+        "it asks for a newer Handbill: {}",
+        err.message
+    );
 
-    assert_eq!(name_in(&target), "Target Branch", "no refused import replaced the target");
-    assert!(backup::list(&target).unwrap().is_empty(), "refused imports took no snapshot");
+    assert_eq!(
+        name_in(&target),
+        "Target Branch",
+        "no refused import replaced the target"
+    );
+    assert!(
+        backup::list(&target).unwrap().is_empty(),
+        "refused imports took no snapshot"
+    );
 }
