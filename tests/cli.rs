@@ -10,6 +10,7 @@ fn handbill(db: &Path, args: &[&str]) -> Output {
         .arg(db)
         .args(args)
         .env_remove("HANDBILL_DB")
+        .env("HANDBILL_LOG_DIR", db.parent().unwrap_or(Path::new("/tmp")).join("logs"))
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
         .output()

@@ -101,6 +101,7 @@ pub fn run(db: Option<PathBuf>, command: Command) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
+            tracing::warn!(code = ?e.code, "command failed");
             eprintln!("handbill: {}", e.message);
             ExitCode::from(exit_code(e.code))
         }

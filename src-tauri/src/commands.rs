@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Mutex, MutexGuard};
 
+use handbill_core::backup::{self, BackupInfo, BackupKind};
 use handbill_core::branch::{self, BranchInput, BranchProfile};
 use handbill_core::demo::{self, DemoReport};
 use handbill_core::status::{self, AppStatus};
-use handbill_core::{storage, Database, Error};
+use handbill_core::{diagnostics, storage, Database, Error, ErrorCode};
 use tauri::State;
+use tauri_plugin_opener::OpenerExt;
 
 /// The open database, or why it could not be opened (shown in the window).
 struct AppState {
@@ -27,10 +29,14 @@ impl AppState {
     }
 
     fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T, Error>) -> Result<T, Error> {
-        match &*self.lock() {
+        let result = match &*self.lock() {
             Ok(db) => f(db),
             Err(e) => Err(e.clone()),
+        };
+        if let Err(e) = &result {
+            tracing::warn!(code = ?e.code, "command failed");
         }
+        result
     }
 }
 
@@ -50,7 +56,16 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
         }
         Err(e) => (PathBuf::new(), Err(e)),
     };
+    match &db {
+        Ok(db) => {
+            if let Err(e) = backup::daily_if_due(db) {
+                tracing::warn!(code = ?e.code, message = %e.message, "the daily backup failed");
+            }
+        }
+        Err(e) => tracing::warn!(code = ?e.code, "the database did not open"),
+    }
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
         .manage(AppState {
             path,
             db: Mutex::new(db),
@@ -64,6 +79,11 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             demo_load,
             time_zones,
             ui_ready,
+            backups_list,
+            backup_now,
+            backup_restore,
+            diagnostics_report,
+            open_log_folder,
         ])
         .run(tauri::generate_context!());
     match result {
@@ -139,4 +159,65 @@ fn ui_ready() {
             );
         }
     }
+}
+
+#[tauri::command]
+fn backups_list(state: State<'_, AppState>) -> Result<Vec<BackupInfo>, Error> {
+    backup::list(&state.path)
+}
+
+#[tauri::command]
+fn backup_now(state: State<'_, AppState>) -> Result<BackupInfo, Error> {
+    state.with_db(|db| backup::snapshot(db, BackupKind::Manual))
+}
+
+/// Replaces the open database with a backup (the UI has asked for confirmation)
+/// and answers with the new status.
+#[tauri::command]
+fn backup_restore(state: State<'_, AppState>, path: String) -> Result<AppStatus, Error> {
+    let mut guard = state.lock();
+    let current = std::mem::replace(&mut *guard, Err(Error::internal("A restore is in progress.")));
+    let db = match current {
+        Ok(db) => db,
+        Err(e) => {
+            *guard = Err(e.clone());
+            return Err(e);
+        }
+    };
+    let source = PathBuf::from(&path);
+    if let Err(e) = backup::check_source(&source) {
+        *guard = Ok(db);
+        return Err(e);
+    }
+    let result = backup::restore(db, &source);
+    match result {
+        Ok((db, _kept)) => {
+            tracing::info!("restored a backup");
+            *guard = Ok(db);
+        }
+        Err(e) => {
+            tracing::warn!(code = ?e.code, "the restore failed");
+            // The copy is one transaction: reopen whatever the file now holds.
+            *guard = Database::open(&state.path);
+            drop(guard);
+            return Err(e);
+        }
+    }
+    let status = status::status(&state.path, guard.as_ref());
+    Ok(status)
+}
+
+#[tauri::command]
+fn diagnostics_report(state: State<'_, AppState>) -> String {
+    let guard = state.lock();
+    diagnostics::report(&state.path, guard.as_ref().ok(), diagnostics::log_dir().as_deref())
+}
+
+#[tauri::command]
+fn open_log_folder(app: tauri::AppHandle) -> Result<(), Error> {
+    let dir = diagnostics::log_dir().ok_or_else(|| Error::new(ErrorCode::NotFound, "There is no log folder on this computer."))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::storage(format!("Cannot create the log folder {}: {e}", dir.display())))?;
+    app.opener()
+        .open_path(dir.display().to_string(), None::<&str>)
+        .map_err(|e| Error::internal(format!("Cannot open the log folder {}: {e}", dir.display())))
 }

@@ -6,6 +6,7 @@
 
 mod cli;
 mod commands;
+mod logging;
 
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -19,6 +20,8 @@ static STARTED: OnceLock<Instant> = OnceLock::new();
 fn main() -> ExitCode {
     STARTED.get_or_init(Instant::now);
     let args = cli::Args::parse();
+    let _log = logging::init();
+    tracing::info!(version = handbill_core::VERSION, window = args.command.is_none(), "handbill started");
     match args.command {
         Some(command) => cli::run(args.db, command),
         None => commands::open_window(args.db),

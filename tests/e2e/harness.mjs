@@ -11,6 +11,9 @@ const root = path.resolve(import.meta.dirname, "../..");
 export const BIN = process.env.HANDBILL_BIN ?? path.join(root, "target/debug/handbill");
 export const SHOTS = path.join(root, "target/e2e-screenshots");
 
+/** Where the windows opened by these tests write their logs. */
+export const LOGS = mkdtempSync(path.join(tmpdir(), "handbill-e2e-logs-"));
+
 let driver = null;
 let port = 0;
 
@@ -50,7 +53,12 @@ export async function startDriver() {
   const home = mkdtempSync(path.join(tmpdir(), "handbill-e2e-home-"));
   driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, XDG_DATA_HOME: path.join(home, "data"), XDG_CACHE_HOME: path.join(home, "cache") },
+    env: {
+      ...process.env,
+      XDG_DATA_HOME: path.join(home, "data"),
+      XDG_CACHE_HOME: path.join(home, "cache"),
+      HANDBILL_LOG_DIR: LOGS,
+    },
   });
   driver.on("error", (e) => {
     throw new Error(`tauri-driver could not start (${e.message}); install it with: cargo install tauri-driver --locked`);

@@ -102,3 +102,29 @@ describe("navigation", () => {
     expect(sectionFromHash("#/nowhere"), "an unknown one is ignored").toBeNull();
   });
 });
+
+describe("backups in Settings", () => {
+  it("backs up on request and restores only after confirmation", async () => {
+    const backend = fakeBackend({ branch: sampleProfile() });
+    history.replaceState(null, "", "#/settings");
+    render(App, { backend });
+    expect(await screen.findByText(/No backups yet/), "an empty list says what to do").toBeTruthy();
+    await userEvent.click(screen.getByRole("button", { name: "Back up now" }));
+    const restore = await screen.findByRole("button", { name: /Restore the backup from/ });
+    expect(screen.getByText("Made by hand"), "the new backup is listed with its reason").toBeTruthy();
+
+    await userEvent.click(restore);
+    const dialog = await screen.findByRole("alertdialog", { name: "Restore this backup?" });
+    expect(document.activeElement?.textContent, "focus starts on the safe choice").toBe("Cancel");
+    await userEvent.keyboard("{Escape}");
+    expect(screen.queryByRole("alertdialog"), "Escape closes the question").toBeNull();
+    expect(backend.calls.some((c) => c.startsWith("restore:")), "nothing was restored").toBe(false);
+
+    await userEvent.click(restore);
+    await screen.findByRole("alertdialog");
+    await userEvent.click(screen.getByRole("button", { name: "Restore" }));
+    expect(await screen.findByText(/Restored the backup/), "the restore is confirmed").toBeTruthy();
+    expect(dialog.isConnected, "the question is gone").toBe(false);
+    expect(backend.calls, "the backend restored that file").toContain(`restore:${backend.backupList[0].path}`);
+  });
+});

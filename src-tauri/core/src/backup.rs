@@ -27,6 +27,8 @@ pub enum BackupKind {
     BeforeMigration,
     BeforeRestore,
     BeforeSend,
+    /// Asked for with "Back up now".
+    Manual,
 }
 
 impl BackupKind {
@@ -36,18 +38,15 @@ impl BackupKind {
             BackupKind::BeforeMigration => "before-migration",
             BackupKind::BeforeRestore => "before-restore",
             BackupKind::BeforeSend => "before-send",
+            BackupKind::Manual => "manual",
         }
     }
 
+    const ALL: [BackupKind; 5] =
+        [Self::Daily, Self::BeforeMigration, Self::BeforeRestore, Self::BeforeSend, Self::Manual];
+
     fn from_tag(tag: &str) -> Option<Self> {
-        [
-            Self::Daily,
-            Self::BeforeMigration,
-            Self::BeforeRestore,
-            Self::BeforeSend,
-        ]
-        .into_iter()
-        .find(|k| k.tag() == tag)
+        Self::ALL.into_iter().find(|k| k.tag() == tag)
     }
 }
 

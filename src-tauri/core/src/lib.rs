@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod branch;
 pub mod demo;
+pub mod diagnostics;
 pub mod error;
 pub mod handover;
 pub mod status;

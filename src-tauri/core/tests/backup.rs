@@ -52,6 +52,10 @@ fn a_snapshot_is_a_whole_database_and_old_ones_are_pruned() {
         "it opens and holds the branch"
     );
 
+    for kind in [BackupKind::BeforeMigration, BackupKind::BeforeRestore, BackupKind::Manual] {
+        let b = backup::snapshot(&db, kind).expect("every kind of snapshot can be taken");
+        assert_eq!(b.kind, kind, "{kind:?} is listed as such");
+    }
     for _ in 0..KEEP_OTHER + 3 {
         backup::snapshot(&db, BackupKind::BeforeSend).unwrap();
     }
@@ -283,4 +287,21 @@ fn a_truncated_or_newer_export_is_refused_with_nothing_changed() {
         backup::list(&target).unwrap().is_empty(),
         "refused imports took no snapshot"
     );
+}
+
+#[test]
+fn the_diagnostic_report_tells_the_facts_and_nothing_personal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.sqlite");
+    let db = Database::open(&path).unwrap();
+    demo::load(&db).unwrap();
+    backup::daily_if_due(&db).unwrap();
+    let report = handbill_core::diagnostics::report(&path, Some(&db), None);
+    assert!(report.contains(&format!("Handbill {}", handbill_core::VERSION)), "the version is told:\n{report}");
+    assert!(report.contains("Quick check: ok"), "the check result is told:\n{report}");
+    assert!(report.contains("Backups kept: 1"), "the backups are counted:\n{report}");
+    let profile = branch::require(&db).unwrap();
+    for private in [&profile.name, &profile.contact_email, &profile.city] {
+        assert!(!report.contains(private.as_str()), "the report does not contain {private}:\n{report}");
+    }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use handbill_core::{branch, demo, error, status};
+use handbill_core::{backup, branch, demo, error, status};
 use ts_rs::{Config, TS};
 
 fn bindings_dir() -> PathBuf {
@@ -52,6 +52,8 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<branch::LogoInfo>();
     check.ty::<demo::DemoReport>();
     check.ty::<status::AppStatus>();
+    check.ty::<backup::BackupInfo>();
+    check.ty::<backup::BackupKind>();
 
     let leftovers: Vec<String> = std::fs::read_dir(&check.dir)
         .map(|entries| {

@@ -6,8 +6,9 @@ import type { AppStatus } from "./bindings/AppStatus";
 import type { BranchInput } from "./bindings/BranchInput";
 import type { BranchProfile } from "./bindings/BranchProfile";
 import type { DemoReport } from "./bindings/DemoReport";
+import type { BackupInfo } from "./bindings/BackupInfo";
 
-export type { AppError, AppStatus, BranchInput, BranchProfile, DemoReport };
+export type { AppError, AppStatus, BackupInfo, BranchInput, BranchProfile, DemoReport };
 
 export interface Backend {
   status(): Promise<AppStatus>;
@@ -20,6 +21,14 @@ export interface Backend {
   timeZones(): Promise<string[]>;
   /** Tells the shell the first screen is drawn (startup measurement). */
   ready(): Promise<void>;
+  /** The automatic and manual backups kept beside the database, newest first. */
+  backups(): Promise<BackupInfo[]>;
+  backupNow(): Promise<BackupInfo>;
+  /** Replaces the database with a backup (after the user confirmed); answers the new status. */
+  restoreBackup(path: string): Promise<AppStatus>;
+  /** A plain-text report with no personal data, for bug reports. */
+  diagnostics(): Promise<string>;
+  openLogFolder(): Promise<void>;
 }
 
 /** Whatever was thrown, as the `{code, message, fields}` the core sends. */
@@ -48,4 +57,9 @@ export const tauriBackend: Backend = {
   loadDemo: () => call("demo_load"),
   timeZones: () => call("time_zones"),
   ready: () => call("ui_ready"),
+  backups: () => call("backups_list"),
+  backupNow: () => call("backup_now"),
+  restoreBackup: (path) => call("backup_restore", { path }),
+  diagnostics: () => call("diagnostics_report"),
+  openLogFolder: () => call("open_log_folder"),
 };

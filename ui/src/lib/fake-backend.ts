@@ -1,13 +1,14 @@
 // A Backend kept in memory, for UI tests: the screens run against it exactly as
 // they run against the Tauri one. It rejects a bad email the way the core does.
-import type { AppError, AppStatus, Backend, BranchInput, BranchProfile } from "./backend";
+import type { AppError, AppStatus, BackupInfo, Backend, BranchInput, BranchProfile } from "./backend";
 
-export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null };
+export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[] };
 
 export function fakeBackend(options: { branch?: BranchProfile | null; problem?: AppError | null } = {}): FakeBackend {
   const fake: FakeBackend = {
     calls: [],
     branch: options.branch ?? null,
+    backupList: [],
     async status(): Promise<AppStatus> {
       fake.calls.push("status");
       return {
@@ -50,6 +51,31 @@ export function fakeBackend(options: { branch?: BranchProfile | null; problem?: 
     },
     async ready() {
       fake.calls.push("ready");
+    },
+    async backups() {
+      return fake.backupList;
+    },
+    async backupNow() {
+      fake.calls.push("backupNow");
+      const b: BackupInfo = {
+        file_name: `test--manual--${fake.backupList.length}.sqlite`,
+        path: `/tmp/test.sqlite.backups/test--manual--${fake.backupList.length}.sqlite`,
+        kind: "manual",
+        created_at: "2026-11-22T10:00:00Z",
+        size_bytes: 40960,
+      };
+      fake.backupList = [b, ...fake.backupList];
+      return b;
+    },
+    async restoreBackup(path: string) {
+      fake.calls.push(`restore:${path}`);
+      return fake.status();
+    },
+    async diagnostics() {
+      return "Handbill 0.1.0\nQuick check: ok";
+    },
+    async openLogFolder() {
+      fake.calls.push("openLogFolder");
     },
   };
   return fake;
