@@ -10,7 +10,10 @@ fn handbill(db: &Path, args: &[&str]) -> Output {
         .arg(db)
         .args(args)
         .env_remove("HANDBILL_DB")
-        .env("HANDBILL_LOG_DIR", db.parent().unwrap_or(Path::new("/tmp")).join("logs"))
+        .env(
+            "HANDBILL_LOG_DIR",
+            db.parent().unwrap_or(Path::new("/tmp")).join("logs"),
+        )
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
         .output()
@@ -332,36 +335,74 @@ fn without_a_display_the_window_is_refused_with_a_message_not_a_panic() {
 #[test]
 fn backup_restore_and_hand_over_from_the_command_line() {
     let (dir, db) = temp_db();
-    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    assert!(
+        handbill(&db, &["demo"]).status.success(),
+        "the sample loads"
+    );
     let copy = dir.path().join("copy.sqlite");
     let out = handbill(&db, &["backup", "-o", copy.to_str().unwrap()]);
     assert!(out.status.success(), "backup -o works: {}", stderr(&out));
     assert!(copy.exists(), "the backup file was written");
 
-    assert!(handbill(&db, &["branch", "set", "city", "Cambridge, MA"]).status.success());
+    assert!(handbill(&db, &["branch", "set", "city", "Cambridge, MA"])
+        .status
+        .success());
     let out = handbill(&db, &["restore", copy.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "restore without a terminal needs --yes: {}", stderr(&out));
-    assert!(stderr(&out).contains("--yes"), "it says to pass --yes: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "restore without a terminal needs --yes: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("--yes"),
+        "it says to pass --yes: {}",
+        stderr(&out)
+    );
     let city = |db: &Path| -> serde_json::Value {
-        serde_json::from_slice::<serde_json::Value>(&handbill(db, &["branch", "show", "--json"]).stdout).unwrap()["city"].clone()
+        serde_json::from_slice::<serde_json::Value>(
+            &handbill(db, &["branch", "show", "--json"]).stdout,
+        )
+        .unwrap()["city"]
+            .clone()
     };
-    assert_eq!(city(&db), "Cambridge, MA", "nothing was restored without --yes");
+    assert_eq!(
+        city(&db),
+        "Cambridge, MA",
+        "nothing was restored without --yes"
+    );
 
     let out = handbill(&db, &["restore", copy.to_str().unwrap(), "--yes"]);
-    assert!(out.status.success(), "restore --yes works: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "restore --yes works: {}",
+        stderr(&out)
+    );
     assert_eq!(city(&db), "Boston, MA", "the backup's data is back");
     let listed = stdout(&handbill(&db, &["backups"]));
-    assert!(listed.contains("before_restore"), "the replaced data is listed as a backup:\n{listed}");
+    assert!(
+        listed.contains("before_restore"),
+        "the replaced data is listed as a backup:\n{listed}"
+    );
 
     let out = handbill(&db, &["restore", "Cargo.toml", "--yes"]);
-    assert_eq!(out.status.code(), Some(4), "a file that is not a database is refused: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "a file that is not a database is refused: {}",
+        stderr(&out)
+    );
 
     let export = dir.path().join("branch.handbill");
     let out = handbill(&db, &["export", "-o", export.to_str().unwrap()]);
     assert!(out.status.success(), "export works: {}", stderr(&out));
     let other = dir.path().join("other-machine.sqlite");
     let out = handbill(&other, &["import-branch", export.to_str().unwrap()]);
-    assert!(out.status.success(), "import-branch works: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "import-branch works: {}",
+        stderr(&out)
+    );
     assert_eq!(
         stdout(&handbill(&other, &["branch", "show", "--json"])),
         stdout(&handbill(&db, &["branch", "show", "--json"])),
@@ -370,7 +411,19 @@ fn backup_restore_and_hand_over_from_the_command_line() {
     let truncated = dir.path().join("truncated.handbill");
     let bytes = std::fs::read(&export).unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
-    let out = handbill(&dir.path().join("third.sqlite"), &["import-branch", truncated.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(4), "a truncated export is refused: {}", stderr(&out));
-    assert!(stderr(&out).contains("truncated or damaged"), "it says why: {}", stderr(&out));
+    let out = handbill(
+        &dir.path().join("third.sqlite"),
+        &["import-branch", truncated.to_str().unwrap()],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "a truncated export is refused: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("truncated or damaged"),
+        "it says why: {}",
+        stderr(&out)
+    );
 }

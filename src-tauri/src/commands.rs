@@ -176,7 +176,10 @@ fn backup_now(state: State<'_, AppState>) -> Result<BackupInfo, Error> {
 #[tauri::command]
 fn backup_restore(state: State<'_, AppState>, path: String) -> Result<AppStatus, Error> {
     let mut guard = state.lock();
-    let current = std::mem::replace(&mut *guard, Err(Error::internal("A restore is in progress.")));
+    let current = std::mem::replace(
+        &mut *guard,
+        Err(Error::internal("A restore is in progress.")),
+    );
     let db = match current {
         Ok(db) => db,
         Err(e) => {
@@ -210,13 +213,27 @@ fn backup_restore(state: State<'_, AppState>, path: String) -> Result<AppStatus,
 #[tauri::command]
 fn diagnostics_report(state: State<'_, AppState>) -> String {
     let guard = state.lock();
-    diagnostics::report(&state.path, guard.as_ref().ok(), diagnostics::log_dir().as_deref())
+    diagnostics::report(
+        &state.path,
+        guard.as_ref().ok(),
+        diagnostics::log_dir().as_deref(),
+    )
 }
 
 #[tauri::command]
 fn open_log_folder(app: tauri::AppHandle) -> Result<(), Error> {
-    let dir = diagnostics::log_dir().ok_or_else(|| Error::new(ErrorCode::NotFound, "There is no log folder on this computer."))?;
-    std::fs::create_dir_all(&dir).map_err(|e| Error::storage(format!("Cannot create the log folder {}: {e}", dir.display())))?;
+    let dir = diagnostics::log_dir().ok_or_else(|| {
+        Error::new(
+            ErrorCode::NotFound,
+            "There is no log folder on this computer.",
+        )
+    })?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Error::storage(format!(
+            "Cannot create the log folder {}: {e}",
+            dir.display()
+        ))
+    })?;
     app.opener()
         .open_path(dir.display().to_string(), None::<&str>)
         .map_err(|e| Error::internal(format!("Cannot open the log folder {}: {e}", dir.display())))

@@ -20,6 +20,12 @@ pub fn init() -> Option<WorkerGuard> {
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("HANDBILL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().json().with_writer(writer).with_env_filter(filter).with_ansi(false).try_init().ok()?;
+    tracing_subscriber::fmt()
+        .json()
+        .with_writer(writer)
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .try_init()
+        .ok()?;
     Some(guard)
 }

@@ -21,7 +21,11 @@ fn main() -> ExitCode {
     STARTED.get_or_init(Instant::now);
     let args = cli::Args::parse();
     let _log = logging::init();
-    tracing::info!(version = handbill_core::VERSION, window = args.command.is_none(), "handbill started");
+    tracing::info!(
+        version = handbill_core::VERSION,
+        window = args.command.is_none(),
+        "handbill started"
+    );
     match args.command {
         Some(command) => cli::run(args.db, command),
         None => commands::open_window(args.db),

@@ -42,8 +42,13 @@ impl BackupKind {
         }
     }
 
-    const ALL: [BackupKind; 5] =
-        [Self::Daily, Self::BeforeMigration, Self::BeforeRestore, Self::BeforeSend, Self::Manual];
+    const ALL: [BackupKind; 5] = [
+        Self::Daily,
+        Self::BeforeMigration,
+        Self::BeforeRestore,
+        Self::BeforeSend,
+        Self::Manual,
+    ];
 
     fn from_tag(tag: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.tag() == tag)

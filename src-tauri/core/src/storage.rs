@@ -147,7 +147,14 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
             about(path, e)
         }
     })?;
-    configure(&conn).map_err(|e| about(path, e))?;
+    configure(&conn).map_err(|e| match e.code {
+        ErrorCode::Storage if !folder_is_writable(path) => Error::storage(format!(
+            "{} cannot be written: it is on a read-only disk or in a folder you may not write to. \
+             Nothing was changed. Copy it somewhere writable and open it with --db PATH.",
+            path.display()
+        )),
+        _ => about(path, e),
+    })?;
     quick_check(&conn, path)?;
     check_owner(&conn, path)?;
     migrate(&mut conn, path, migrations)?;
@@ -155,6 +162,26 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
         conn,
         path: path.to_path_buf(),
     })
+}
+
+/// Whether a file can be created beside `path` (SQLite needs to, for its journal).
+fn folder_is_writable(path: &Path) -> bool {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".handbill-write-check-{}", std::process::id()));
+    match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = fs::remove_file(&probe);
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// An existing file must start like an SQLite file; anything else is refused

@@ -52,7 +52,11 @@ fn a_snapshot_is_a_whole_database_and_old_ones_are_pruned() {
         "it opens and holds the branch"
     );
 
-    for kind in [BackupKind::BeforeMigration, BackupKind::BeforeRestore, BackupKind::Manual] {
+    for kind in [
+        BackupKind::BeforeMigration,
+        BackupKind::BeforeRestore,
+        BackupKind::Manual,
+    ] {
         let b = backup::snapshot(&db, kind).expect("every kind of snapshot can be taken");
         assert_eq!(b.kind, kind, "{kind:?} is listed as such");
     }
@@ -297,11 +301,23 @@ fn the_diagnostic_report_tells_the_facts_and_nothing_personal() {
     demo::load(&db).unwrap();
     backup::daily_if_due(&db).unwrap();
     let report = handbill_core::diagnostics::report(&path, Some(&db), None);
-    assert!(report.contains(&format!("Handbill {}", handbill_core::VERSION)), "the version is told:\n{report}");
-    assert!(report.contains("Quick check: ok"), "the check result is told:\n{report}");
-    assert!(report.contains("Backups kept: 1"), "the backups are counted:\n{report}");
+    assert!(
+        report.contains(&format!("Handbill {}", handbill_core::VERSION)),
+        "the version is told:\n{report}"
+    );
+    assert!(
+        report.contains("Quick check: ok"),
+        "the check result is told:\n{report}"
+    );
+    assert!(
+        report.contains("Backups kept: 1"),
+        "the backups are counted:\n{report}"
+    );
     let profile = branch::require(&db).unwrap();
     for private in [&profile.name, &profile.contact_email, &profile.city] {
-        assert!(!report.contains(private.as_str()), "the report does not contain {private}:\n{report}");
+        assert!(
+            !report.contains(private.as_str()),
+            "the report does not contain {private}:\n{report}"
+        );
     }
 }
