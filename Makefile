@@ -14,7 +14,7 @@ BUILD_PACKAGES := pkg-config build-essential libwebkit2gtk-4.1-dev libgtk-3-dev 
 TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
-.PHONY: help run test deps deps-build deps-test app ui bindings release bench-window clean-demo
+.PHONY: help run test deps deps-build deps-test app ui bindings release deb bench-window
 
 help:
 	@echo "make run    build Handbill and open it on the sample branch"
@@ -91,6 +91,10 @@ test: deps app
 # Regenerates ui/src/lib/bindings/ from the Rust types (commit the result).
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p handbill-core --test bindings --quiet
+
+# The Debian package (target/release/bundle/deb/handbill_*.deb), built by Tauri's bundler.
+deb: deps-build
+	ui/node_modules/.bin/tauri build --bundles deb
 
 # Startup time and memory of the release window (see tests/bench/window.sh).
 bench-window: release deps-test
