@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { cli, goTo, heading, openApp, screenshot, startDriver, stopDriver, tempDb } from "./harness.mjs";
+import { cli, goTo, heading, openApp, screenshot as save, startDriver, stopDriver, tempDb } from "./harness.mjs";
 
 const SHEET = path.resolve(import.meta.dirname, "../fixtures/csv/signup-sheet.csv");
 
@@ -20,6 +20,12 @@ async function withApp(db, body) {
   } finally {
     await app.deleteSession();
   }
+}
+
+/** Saves a screenshot once the window has painted what the test just did. */
+async function screenshot(app, name) {
+  await app.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 150))));
+  await save(app, name);
 }
 
 /** Waits until `read()` returns something `ok` accepts, or fails with `what`. */
@@ -92,7 +98,7 @@ test("a sign-up sheet imports with a report; an unsubscribed person stays off af
     await ben.click();
     await (await app.$("button=Unsubscribe from Announcements")).click();
     await (await app.$("p*=They will not be mailed")).waitForDisplayed({ timeout: 10000, timeoutMsg: "the unsubscribe was not confirmed" });
-    const ledger = await (await app.$("table.ledger")).getText();
+    const ledger = await (await app.$("ol.ledger")).getText();
     assert.match(ledger, /Import of signup-sheet\.csv, line 3/, "the ledger shows where Ben's subscription came from");
     assert.match(ledger, /Unsubscribed in the window/, "the ledger shows the unsubscribe and its source");
     await screenshot(app, "24-subscriber-ledger");

@@ -28,23 +28,24 @@ CREATE TABLE subscriber (
 
 -- Substring search over address and name: a trigram index whose rowid is the
 -- subscriber's id. It keeps no copy of the text (the subscriber row has it) and
--- no positions; a match is confirmed against the row.
+-- no positions; a match is confirmed against the row. Being contentless, a
+-- line is removed with FTS5's 'delete' command and the text it was indexed with.
 CREATE VIRTUAL TABLE subscriber_search USING fts5 (
     text,
     content = '',
-    contentless_delete = 1,
     tokenize = 'trigram',
     detail = 'none'
 );
 
 -- A subscriber's current standing on a list. The history is in `consent`.
 CREATE TABLE membership (
+    id            INTEGER PRIMARY KEY,
     list_id       INTEGER NOT NULL REFERENCES list (id),
     subscriber_id INTEGER NOT NULL REFERENCES subscriber (id) ON DELETE CASCADE,
     status        TEXT NOT NULL CHECK (status IN ('subscribed', 'unsubscribed', 'bounced', 'cleaned')),
     since         TEXT NOT NULL,
-    PRIMARY KEY (list_id, subscriber_id)
-) WITHOUT ROWID;
+    UNIQUE (list_id, subscriber_id)
+);
 CREATE INDEX membership_subscriber ON membership (subscriber_id);
 
 -- The consent ledger: every change of a person's standing on a list, with when

@@ -1085,8 +1085,8 @@ fn merge(
         .execute(params![existing.id, name, first_name, language, city, postal_code,
             serde_json::to_string(&tags).unwrap_or_else(|_| "[]".to_owned()), notes, at])?;
         if name != existing.name || first_name != existing.first_name {
-            conn.prepare_cached("DELETE FROM subscriber_search WHERE rowid = ?1")?.execute([id])?;
             let email: String = conn.query_row("SELECT email FROM subscriber WHERE id = ?1", [id], |r| r.get(0))?;
+            subscribers::unindex(db, id, &email, &existing.name, &existing.first_name)?;
             subscribers::index_for_search(db, id, &email, &name, &first_name)?;
         }
     }
