@@ -698,13 +698,15 @@ pub fn unsubscribe_addresses(db: &Database, text: &str, list_id: Option<i64>, so
     let tx = db.conn().unchecked_transaction()?;
     let at = now();
     for (email, key) in addresses {
-        let id: Option<i64> = db
+        let found: Option<(i64, String)> = db
             .conn()
-            .prepare_cached("SELECT id FROM subscriber WHERE email_key = ?1")?
-            .query_row([&key], |r| r.get(0))
+            .prepare_cached("SELECT id, email FROM subscriber WHERE email_key = ?1")?
+            .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        match id {
-            Some(id) => {
+        match found {
+            Some((id, stored)) => {
+                // Reported as stored, whatever case it was pasted in.
+                let email = stored;
                 let mut changed = false;
                 for &list in &all_lists {
                     let on_list: Option<String> = db
