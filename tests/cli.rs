@@ -427,3 +427,291 @@ fn backup_restore_and_hand_over_from_the_command_line() {
         stderr(&out)
     );
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/csv")
+        .join(name)
+}
+
+#[test]
+fn lists_are_created_and_listed_and_names_are_unique() {
+    let (_dir, db) = temp_db();
+    let created = handbill(&db, &["list", "create", "Announcements"]);
+    assert!(
+        created.status.success(),
+        "list create succeeds: {}",
+        stderr(&created)
+    );
+    assert!(
+        stdout(&created).contains("Created the list “Announcements”"),
+        "it says so: {}",
+        stdout(&created)
+    );
+    let again = handbill(&db, &["list", "create", "announcements"]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "a name taken in another case is invalid input"
+    );
+    assert!(
+        stderr(&again).contains("already a list called “Announcements”"),
+        "the message names the list: {}",
+        stderr(&again)
+    );
+    handbill(&db, &["list", "create", "Volunteers"]);
+    let ls = handbill(&db, &["list", "ls"]);
+    let text = stdout(&ls);
+    assert!(
+        text.contains("Announcements") && text.contains("Volunteers"),
+        "list ls shows both lists:\n{text}"
+    );
+    assert!(
+        text.lines().next().unwrap().contains("subscribed"),
+        "with a header of counts:\n{text}"
+    );
+}
+
+#[test]
+fn import_dry_run_then_import_count_unsubscribe_and_export_from_the_terminal() {
+    let (dir, db) = temp_db();
+    handbill(&db, &["list", "create", "Announcements"]);
+    let sheet = fixture("signup-sheet.csv");
+    let sheet = sheet.to_str().unwrap();
+
+    let dry = handbill(
+        &db,
+        &[
+            "subscribers",
+            "import",
+            sheet,
+            "--list",
+            "Announcements",
+            "--dry-run",
+        ],
+    );
+    assert!(dry.status.success(), "a dry run succeeds: {}", stderr(&dry));
+    assert!(
+        stdout(&dry).contains("4 imported, 0 merged, 3 rejected (dry run: nothing was saved)"),
+        "it reports what would happen:\n{}",
+        stdout(&dry)
+    );
+    assert_eq!(
+        stdout(&handbill(
+            &db,
+            &["subscribers", "count", "--list", "Announcements"]
+        ))
+        .trim(),
+        "0",
+        "the dry run saved nobody"
+    );
+
+    let report = dir.path().join("report.csv");
+    let real = handbill(
+        &db,
+        &[
+            "subscribers",
+            "import",
+            sheet,
+            "--list",
+            "Announcements",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        real.status.success(),
+        "the import succeeds: {}",
+        stderr(&real)
+    );
+    let out = stdout(&real);
+    assert!(
+        out.contains("line 4: rejected: “not-an-address” is not an email address"),
+        "rejected rows are listed with their line:\n{out}"
+    );
+    assert!(
+        out.contains("line 6: rejected: Duplicate: the same address is on line 2"),
+        "the duplicate is listed:\n{out}"
+    );
+    let saved = std::fs::read_to_string(&report).expect("the report file was written");
+    assert_eq!(
+        saved.lines().count(),
+        8,
+        "the saved report has the header and one line per row:\n{saved}"
+    );
+
+    assert_eq!(
+        stdout(&handbill(
+            &db,
+            &["subscribers", "count", "--list", "Announcements"]
+        ))
+        .trim(),
+        "4",
+        "four people would be reached"
+    );
+    assert_eq!(
+        stdout(&handbill(
+            &db,
+            &[
+                "subscribers",
+                "count",
+                "--list",
+                "Announcements",
+                "--segment",
+                "tag=volunteer"
+            ]
+        ))
+        .trim(),
+        "3",
+        "a segment narrows the count to the three volunteers"
+    );
+
+    let unsub = handbill(
+        &db,
+        &[
+            "subscribers",
+            "unsubscribe",
+            "BEN.BROOKS@example.org",
+            "nobody@example.org",
+            "--list",
+            "Announcements",
+        ],
+    );
+    assert!(
+        unsub.status.success(),
+        "unsubscribe succeeds: {}",
+        stderr(&unsub)
+    );
+    assert!(
+        stdout(&unsub).contains("Unsubscribed: ben.brooks@example.org"),
+        "Ben is unsubscribed whatever the case:\n{}",
+        stdout(&unsub)
+    );
+    assert!(
+        stdout(&unsub)
+            .contains("Not subscribers (recorded, so no import adds them): nobody@example.org"),
+        "the stranger is reported:\n{}",
+        stdout(&unsub)
+    );
+    let again = handbill(
+        &db,
+        &["subscribers", "import", sheet, "--list", "Announcements"],
+    );
+    assert!(
+        stdout(&again).contains("1 of them had left the list and stay off it"),
+        "the re-import keeps Ben off:\n{}",
+        stdout(&again)
+    );
+    assert_eq!(
+        stdout(&handbill(
+            &db,
+            &["subscribers", "count", "--list", "Announcements"]
+        ))
+        .trim(),
+        "3",
+        "three people would be reached"
+    );
+
+    let out_file = dir.path().join("volunteers.csv");
+    let export = handbill(
+        &db,
+        &[
+            "subscribers",
+            "export",
+            "--list",
+            "Announcements",
+            "--segment",
+            "tag=volunteer",
+            "-o",
+            out_file.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        export.status.success(),
+        "export succeeds: {}",
+        stderr(&export)
+    );
+    let csv = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        csv.starts_with(
+            "email,name,first_name,language,city,postal_code,tags,notes,status,since\n"
+        ),
+        "the export has a header:\n{csv}"
+    );
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "the volunteer segment without Ben holds Ana and Deshawn:\n{csv}"
+    );
+    assert!(
+        !csv.contains("ben.brooks"),
+        "the unsubscribed Ben is not exported:\n{csv}"
+    );
+}
+
+#[test]
+fn import_errors_say_what_is_wrong_with_the_exit_code_for_the_kind_of_failure() {
+    let (_dir, db) = temp_db();
+    let missing_list = handbill(
+        &db,
+        &[
+            "subscribers",
+            "import",
+            fixture("signup-sheet.csv").to_str().unwrap(),
+            "--list",
+            "Nope",
+        ],
+    );
+    assert_eq!(
+        missing_list.status.code(),
+        Some(3),
+        "a missing list is exit code 3"
+    );
+    assert!(
+        stderr(&missing_list).contains("handbill list create"),
+        "the message says how to create it: {}",
+        stderr(&missing_list)
+    );
+    handbill(&db, &["list", "create", "Announcements"]);
+    let binary = handbill(
+        &db,
+        &[
+            "subscribers",
+            "import",
+            fixture("binary-data.csv").to_str().unwrap(),
+            "--list",
+            "Announcements",
+        ],
+    );
+    assert_eq!(
+        binary.status.code(),
+        Some(2),
+        "a binary file is invalid input"
+    );
+    assert!(
+        stderr(&binary).contains("binary data"),
+        "the message says why: {}",
+        stderr(&binary)
+    );
+    assert!(!stderr(&binary).contains("panicked"), "no panic");
+    let absent = handbill(
+        &db,
+        &[
+            "subscribers",
+            "import",
+            "/no/such/file.csv",
+            "--list",
+            "Announcements",
+        ],
+    );
+    assert_eq!(
+        absent.status.code(),
+        Some(2),
+        "a missing file is invalid input"
+    );
+    assert!(
+        stderr(&absent).contains("Cannot read /no/such/file.csv"),
+        "the message names the file: {}",
+        stderr(&absent)
+    );
+}

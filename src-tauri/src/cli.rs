@@ -7,6 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use handbill_core::branch::{self, BranchProfile};
+use handbill_core::export::{self, ExportOptions};
+use handbill_core::import::{self, ImportOptions, RowOutcome};
+use handbill_core::lists::{self, SegmentFilter};
+use handbill_core::subscribers;
 use handbill_core::{backup, demo, handover, storage, Database, Error, ErrorCode};
 
 #[derive(Parser, Debug)]
@@ -67,6 +71,83 @@ pub enum Command {
         /// Replace a branch already in the database (a backup of it is kept).
         #[arg(long)]
         replace: bool,
+    },
+    /// Import, export, count and unsubscribe the people on the mailing lists.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
+    /// Create and show mailing lists.
+    #[command(subcommand)]
+    List(ListCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SubscribersCommand {
+    /// Import a CSV file (a sign-up sheet, or a Mailchimp or Action Network export) into a list.
+    #[command(
+        after_help = "Every row is imported, merged into an existing subscriber (empty fields are filled in), \
+                            or rejected with its line number and reason. The import lands whole or not at all, \
+                            and never resubscribes anyone who unsubscribed, bounced or was cleaned."
+    )]
+    Import {
+        /// The CSV file (UTF-8 with or without BOM, or Latin-1; comma, semicolon or tab).
+        file: PathBuf,
+        /// The list to import into.
+        #[arg(long, value_name = "NAME")]
+        list: String,
+        /// Check the whole file and print the report, but save nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also save the row-by-row report as CSV here.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
+    /// Export a list, or a segment of it, to CSV (cells that a spreadsheet would run as formulas are made safe).
+    Export {
+        #[arg(long, value_name = "NAME")]
+        list: String,
+        /// A saved segment's name, or a filter such as tag=volunteer,city=Boston,zip=021,language=es.
+        #[arg(long, value_name = "SEGMENT")]
+        segment: Option<String>,
+        /// Include people who unsubscribed, bounced or were cleaned, with their standing.
+        #[arg(long)]
+        all: bool,
+        /// The CSV file to write.
+        #[arg(short, long, value_name = "FILE.csv")]
+        output: PathBuf,
+    },
+    /// Unsubscribe these addresses, from one list or from every list.
+    Unsubscribe {
+        /// One or more email addresses.
+        #[arg(required = true, value_name = "ADDRESS")]
+        addresses: Vec<String>,
+        /// Only from this list (default: every list).
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
+    },
+    /// Print how many people an announcement to the list (or segment) would reach.
+    Count {
+        #[arg(long, value_name = "NAME")]
+        list: String,
+        /// A saved segment's name, or a filter such as tag=volunteer,zip=021.
+        #[arg(long, value_name = "SEGMENT")]
+        segment: Option<String>,
+    },
+    /// Show one subscriber: fields, lists and consent ledger.
+    Show {
+        address: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ListCommand {
+    /// Create a mailing list.
+    Create { name: String },
+    /// Show every list with how many people are subscribed, unsubscribed, bounced and cleaned.
+    Ls {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -226,6 +307,222 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
                 manifest.created_at,
                 db.path().display()
             ))
+        }
+        Command::Subscribers(command) => subscribers_command(&open(db)?, command),
+        Command::List(ListCommand::Create { name }) => {
+            let db = open(db)?;
+            let list = lists::create(&db, &name)?;
+            Ok(format!("Created the list “{}”.", list.name))
+        }
+        Command::List(ListCommand::Ls { json }) => {
+            let db = open(db)?;
+            let all = lists::all(&db)?;
+            if json {
+                return serde_json::to_string_pretty(&all)
+                    .map_err(|e| Error::internal(e.to_string()));
+            }
+            if all.is_empty() {
+                return Ok(
+                    "No lists yet. Create one with: handbill list create \"Announcements\""
+                        .to_owned(),
+                );
+            }
+            let width = all
+                .iter()
+                .map(|l| l.name.chars().count())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            let mut out = vec![format!(
+                "{:<width$}  {:>10}  {:>12}  {:>7}  {:>7}",
+                "List", "subscribed", "unsubscribed", "bounced", "cleaned"
+            )];
+            for l in all {
+                out.push(format!(
+                    "{:<width$}  {:>10}  {:>12}  {:>7}  {:>7}",
+                    l.name, l.subscribed, l.unsubscribed, l.bounced, l.cleaned
+                ));
+            }
+            Ok(out.join("\n"))
+        }
+    }
+}
+
+fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<String, Error> {
+    match command {
+        SubscribersCommand::Import {
+            file,
+            list,
+            dry_run,
+            report,
+        } => {
+            let list = lists::find(db, &list)?;
+            let bytes = import::read_file(&file)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let preview = import::preview(&name, &bytes)?;
+            let options = ImportOptions {
+                list_id: list.id,
+                mapping: Vec::new(),
+                dry_run,
+            };
+            let result = import::run(
+                db,
+                &name,
+                &bytes,
+                &options,
+                &mut |_| {},
+                &std::sync::atomic::AtomicBool::new(false),
+            )?;
+            if let Some(path) = &report {
+                result.save(path)?;
+            }
+            let columns: Vec<String> = preview
+                .columns
+                .iter()
+                .filter(|c| c.field != import::Field::Ignore)
+                .map(|c| {
+                    format!(
+                        "{} → {}",
+                        c.header,
+                        serde_json::to_value(c.field)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            let mut out = vec![
+                format!(
+                    "Read {} as a {} ({}, {}-separated).",
+                    name, preview.source_kind, preview.encoding, preview.delimiter
+                ),
+                format!("Columns: {}.", columns.join(", ")),
+            ];
+            out.extend(preview.notices.iter().cloned());
+            out.push(import::summary(&result));
+            for row in result
+                .entries
+                .iter()
+                .filter(|r| r.outcome == RowOutcome::Rejected)
+            {
+                out.push(format!("  line {}: rejected: {}", row.line, row.detail));
+            }
+            for row in result
+                .entries
+                .iter()
+                .filter(|r| r.outcome != RowOutcome::Rejected && r.detail.contains("stays"))
+            {
+                out.push(format!(
+                    "  line {}: {}: {}",
+                    row.line, row.email, row.detail
+                ));
+            }
+            if let Some(path) = report {
+                out.push(format!("The row-by-row report is in {}.", path.display()));
+            }
+            Ok(out.join("\n"))
+        }
+        SubscribersCommand::Export {
+            list,
+            segment,
+            all,
+            output,
+        } => {
+            let list = lists::find(db, &list)?;
+            let filter = match segment {
+                Some(text) => lists::resolve_segment(db, list.id, &text)?,
+                None => SegmentFilter::default(),
+            };
+            let done = export::to_file(
+                db,
+                &ExportOptions {
+                    list_id: list.id,
+                    filter,
+                    include_all: all,
+                },
+                &output,
+            )?;
+            Ok(format!(
+                "Exported {} people from “{}” to {}.",
+                done.rows, list.name, done.path
+            ))
+        }
+        SubscribersCommand::Unsubscribe { addresses, list } => {
+            let list_id = match list {
+                Some(name) => Some(lists::find(db, &name)?.id),
+                None => None,
+            };
+            let report = subscribers::unsubscribe_addresses(
+                db,
+                &addresses.join("\n"),
+                list_id,
+                "Command line",
+            )?;
+            let mut out = Vec::new();
+            for (label, emails) in [
+                ("Unsubscribed", &report.unsubscribed),
+                ("Already off the list", &report.already),
+                (
+                    "Not subscribers (recorded, so no import adds them)",
+                    &report.not_subscribers,
+                ),
+                ("Not valid addresses", &report.invalid),
+            ] {
+                if !emails.is_empty() {
+                    out.push(format!("{label}: {}", emails.join(", ")));
+                }
+            }
+            Ok(out.join("\n"))
+        }
+        SubscribersCommand::Count { list, segment } => {
+            let list = lists::find(db, &list)?;
+            let filter = match segment {
+                Some(text) => lists::resolve_segment(db, list.id, &text)?,
+                None => SegmentFilter::default(),
+            };
+            Ok(lists::reach(db, list.id, &filter)?.to_string())
+        }
+        SubscribersCommand::Show { address, json } => {
+            let found = subscribers::find(db, &address)?.ok_or_else(|| {
+                Error::not_found(format!(
+                    "Nobody with the address {} is a subscriber.",
+                    address.trim()
+                ))
+            })?;
+            let detail = subscribers::detail(db, found.id)?;
+            if json {
+                return serde_json::to_string_pretty(&detail)
+                    .map_err(|e| Error::internal(e.to_string()));
+            }
+            let s = &detail.subscriber;
+            let mut out = vec![
+                format!("{:<12}{}", "Email", s.email),
+                format!("{:<12}{}", "Name", s.name),
+                format!("{:<12}{}", "City", s.city),
+                format!("{:<12}{}", "ZIP", s.postal_code),
+                format!("{:<12}{}", "Language", s.language),
+                format!("{:<12}{}", "Tags", s.tags.join(", ")),
+            ];
+            for m in &detail.memberships {
+                out.push(format!(
+                    "{:<12}{}: {} since {}",
+                    "List",
+                    m.list_name,
+                    m.status.as_str(),
+                    m.since
+                ));
+            }
+            out.push("Consent ledger:".to_owned());
+            for e in &detail.ledger {
+                out.push(format!(
+                    "  {}  {}  {}  ({})",
+                    e.at, e.list_name, e.status, e.source
+                ));
+            }
+            Ok(out.join("\n"))
         }
     }
 }

@@ -4,20 +4,45 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use handbill_core::backup::{self, BackupInfo, BackupKind};
 use handbill_core::branch::{self, BranchInput, BranchProfile};
 use handbill_core::demo::{self, DemoReport};
+use handbill_core::export::{self, ExportOptions, ExportReport};
+use handbill_core::import::{
+    self, ImportFinished, ImportJob, ImportOptions, ImportPreview, ImportReport,
+};
+use handbill_core::lists::{self, Facets, List, Segment, SegmentFilter};
 use handbill_core::status::{self, AppStatus};
+use handbill_core::subscribers::{
+    self, ConsentStatus, SubscriberDetail, SubscriberInput, SubscriberPage, SubscriberQuery,
+    UnsubscribeReport,
+};
 use handbill_core::{diagnostics, storage, Database, Error, ErrorCode};
-use tauri::State;
+use tauri::ipc::{InvokeBody, Request};
+use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;
+
+/// How many report lines an import sends to the window; a saved report has them all.
+const REPORT_ROWS_SHOWN: usize = 500;
 
 /// The open database, or why it could not be opened (shown in the window).
 struct AppState {
     path: PathBuf,
     db: Mutex<Result<Database, Error>>,
+    import: Mutex<ImportSlot>,
+}
+
+/// The file chosen for import, the import running in the background, and the
+/// last report (kept whole, so it can be saved).
+#[derive(Default)]
+struct ImportSlot {
+    staged: Option<(String, Arc<Vec<u8>>)>,
+    running: Option<Arc<AtomicBool>>,
+    last_report: Option<ImportReport>,
 }
 
 impl AppState {
@@ -38,6 +63,12 @@ impl AppState {
         }
         result
     }
+
+    fn import_slot(&self) -> MutexGuard<'_, ImportSlot> {
+        self.import
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// Opens the main window on the database chosen by `--db`, `HANDBILL_DB` or the default.
@@ -52,6 +83,10 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
     let (path, db) = match storage::resolve_path(db) {
         Ok(path) => {
             let db = Database::open(&path);
+            if let Ok(db) = &db {
+                // An import that was running when Handbill last stopped left nothing behind; say so.
+                let _ = import::recover(db);
+            }
             (path, db)
         }
         Err(e) => (PathBuf::new(), Err(e)),
@@ -69,6 +104,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
         .manage(AppState {
             path,
             db: Mutex::new(db),
+            import: Mutex::new(ImportSlot::default()),
         })
         .invoke_handler(tauri::generate_handler![
             app_status,
@@ -84,6 +120,27 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             backup_restore,
             diagnostics_report,
             open_log_folder,
+            lists_all,
+            list_create,
+            list_facets,
+            segment_count,
+            segments,
+            segment_save,
+            segment_delete,
+            subscribers_search,
+            subscriber_detail,
+            subscriber_add,
+            subscriber_update,
+            subscriber_set_status,
+            subscriber_delete,
+            subscribers_unsubscribe,
+            export_csv,
+            default_folder,
+            import_preview,
+            import_start,
+            import_cancel,
+            import_report_save,
+            import_jobs,
         ])
         .run(tauri::generate_context!());
     match result {
@@ -237,4 +294,252 @@ fn open_log_folder(app: tauri::AppHandle) -> Result<(), Error> {
     app.opener()
         .open_path(dir.display().to_string(), None::<&str>)
         .map_err(|e| Error::internal(format!("Cannot open the log folder {}: {e}", dir.display())))
+}
+
+#[tauri::command]
+fn lists_all(state: State<'_, AppState>) -> Result<Vec<List>, Error> {
+    state.with_db(lists::all)
+}
+
+#[tauri::command]
+fn list_create(state: State<'_, AppState>, name: String) -> Result<List, Error> {
+    state.with_db(|db| lists::create(db, &name))
+}
+
+#[tauri::command]
+fn list_facets(state: State<'_, AppState>, list_id: i64) -> Result<Facets, Error> {
+    state.with_db(|db| lists::facets(db, list_id))
+}
+
+#[tauri::command]
+fn segment_count(
+    state: State<'_, AppState>,
+    list_id: i64,
+    filter: SegmentFilter,
+) -> Result<u32, Error> {
+    state.with_db(|db| lists::reach(db, list_id, &filter))
+}
+
+#[tauri::command]
+fn segments(state: State<'_, AppState>, list_id: i64) -> Result<Vec<Segment>, Error> {
+    state.with_db(|db| lists::segments(db, list_id))
+}
+
+#[tauri::command]
+fn segment_save(
+    state: State<'_, AppState>,
+    list_id: i64,
+    name: String,
+    filter: SegmentFilter,
+) -> Result<Segment, Error> {
+    state.with_db(|db| lists::save_segment(db, list_id, &name, filter))
+}
+
+#[tauri::command]
+fn segment_delete(state: State<'_, AppState>, id: i64) -> Result<(), Error> {
+    state.with_db(|db| lists::delete_segment(db, id))
+}
+
+#[tauri::command]
+fn subscribers_search(
+    state: State<'_, AppState>,
+    query: SubscriberQuery,
+) -> Result<SubscriberPage, Error> {
+    state.with_db(|db| subscribers::search(db, &query))
+}
+
+#[tauri::command]
+fn subscriber_detail(state: State<'_, AppState>, id: i64) -> Result<SubscriberDetail, Error> {
+    state.with_db(|db| subscribers::detail(db, id))
+}
+
+#[tauri::command]
+fn subscriber_add(
+    state: State<'_, AppState>,
+    input: SubscriberInput,
+    list_id: Option<i64>,
+) -> Result<SubscriberDetail, Error> {
+    state.with_db(|db| subscribers::add(db, input, list_id, "Added in the window"))
+}
+
+#[tauri::command]
+fn subscriber_update(
+    state: State<'_, AppState>,
+    id: i64,
+    input: SubscriberInput,
+) -> Result<SubscriberDetail, Error> {
+    state.with_db(|db| subscribers::update(db, id, input))
+}
+
+#[tauri::command]
+fn subscriber_set_status(
+    state: State<'_, AppState>,
+    id: i64,
+    list_id: i64,
+    status: ConsentStatus,
+    source: String,
+) -> Result<SubscriberDetail, Error> {
+    state.with_db(|db| subscribers::set_status(db, id, list_id, status, &source))
+}
+
+#[tauri::command]
+fn subscriber_delete(state: State<'_, AppState>, id: i64) -> Result<(), Error> {
+    state.with_db(|db| subscribers::delete(db, id, "Deleted in the window"))
+}
+
+#[tauri::command]
+fn subscribers_unsubscribe(
+    state: State<'_, AppState>,
+    text: String,
+    list_id: Option<i64>,
+) -> Result<UnsubscribeReport, Error> {
+    state.with_db(|db| {
+        subscribers::unsubscribe_addresses(
+            db,
+            &text,
+            list_id,
+            "Pasted in the window (asked to leave)",
+        )
+    })
+}
+
+#[tauri::command]
+fn export_csv(
+    state: State<'_, AppState>,
+    options: ExportOptions,
+    path: String,
+) -> Result<ExportReport, Error> {
+    state.with_db(|db| export::to_file(db, &options, &PathBuf::from(path.trim())))
+}
+
+/// Where files are suggested to be saved: the user's Documents folder.
+#[tauri::command]
+fn default_folder() -> String {
+    export::default_folder().display().to_string()
+}
+
+/// Reads a chosen file (sent as the raw request body, its name in the
+/// `x-file-name` header) and shows what an import would do. It is kept for
+/// `import_start`, so it crosses the IPC boundary once.
+#[tauri::command]
+fn import_preview(
+    state: State<'_, AppState>,
+    request: Request<'_>,
+) -> Result<ImportPreview, Error> {
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(Error::internal("The file did not arrive as bytes."));
+    };
+    let name = request
+        .headers()
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_else(|| "file.csv".to_owned());
+    let preview = import::preview(&name, bytes)?;
+    state.import_slot().staged = Some((name, Arc::new(bytes.clone())));
+    Ok(preview)
+}
+
+/// Starts importing the previewed file on a thread of its own, with its own
+/// connection, so the window stays responsive. Progress arrives as
+/// `import-progress` events, the end as one `import-finished` event.
+#[tauri::command]
+fn import_start(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    options: ImportOptions,
+) -> Result<(), Error> {
+    state.with_db(|db| lists::get(db, options.list_id).map(|_| ()))?;
+    let mut slot = state.import_slot();
+    if slot.running.is_some() {
+        return Err(Error::invalid_field(
+            "file",
+            "An import is already running. Wait for it to finish, or cancel it.",
+        ));
+    }
+    let Some((name, bytes)) = slot.staged.clone() else {
+        return Err(Error::invalid_field("file", "Choose a CSV file first."));
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    slot.running = Some(cancel.clone());
+    drop(slot);
+    let path = state.path.clone();
+    std::thread::Builder::new()
+        .name("import".to_owned())
+        .spawn(move || {
+            let mut last = Instant::now();
+            let result = Database::open(&path).and_then(|db| {
+                import::run(
+                    &db,
+                    &name,
+                    &bytes,
+                    &options,
+                    &mut |progress| {
+                        // Enough to move the bar smoothly without flooding the window.
+                        if progress.phase != "writing"
+                            || last.elapsed() >= Duration::from_millis(50)
+                        {
+                            last = Instant::now();
+                            let _ = app.emit("import-progress", progress);
+                        }
+                    },
+                    &cancel,
+                )
+            });
+            let state = app.state::<AppState>();
+            let mut slot = state.import_slot();
+            slot.running = None;
+            let finished = match result {
+                Ok(report) => {
+                    let shown = report.for_window(REPORT_ROWS_SHOWN);
+                    slot.last_report = Some(report);
+                    ImportFinished {
+                        report: Some(shown),
+                        error: None,
+                    }
+                }
+                Err(e) => ImportFinished {
+                    report: None,
+                    error: Some(e),
+                },
+            };
+            drop(slot);
+            let _ = app.emit("import-finished", finished);
+        })
+        .map_err(|e| Error::internal(format!("Could not start the import: {e}")))?;
+    Ok(())
+}
+
+/// Asks the running import to stop; it rolls back and reports “cancelled”.
+#[tauri::command]
+fn import_cancel(state: State<'_, AppState>) -> bool {
+    match &state.import_slot().running {
+        Some(flag) => {
+            flag.store(true, Ordering::Relaxed);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Saves the last import's row-by-row report as CSV.
+#[tauri::command]
+fn import_report_save(state: State<'_, AppState>, path: String) -> Result<String, Error> {
+    let slot = state.import_slot();
+    let report = slot
+        .last_report
+        .as_ref()
+        .ok_or_else(|| Error::not_found("There is no import report to save yet."))?;
+    let path = PathBuf::from(path.trim());
+    report.save(&path)?;
+    Ok(path.display().to_string())
+}
+
+#[tauri::command]
+fn import_jobs(state: State<'_, AppState>) -> Result<Vec<ImportJob>, Error> {
+    state.with_db(|db| import::jobs(db, 5))
 }

@@ -7,6 +7,7 @@ use ts_rs::TS;
 
 use crate::branch::{self, BranchInput, BranchProfile};
 use crate::error::{Error, ErrorCode, Result};
+use crate::sample_mail;
 use crate::storage::Database;
 
 const SAMPLE_LOGO: &[u8] = include_bytes!("../assets/sample-logo.png");
@@ -38,8 +39,12 @@ pub fn load(db: &Database) -> Result<DemoReport> {
     let sample = sample_branch();
     if let Some(existing) = branch::get(db)? {
         if BranchInput::from(existing.clone()) == sample {
+            // A sample loaded by an older Handbill gains the mailing list once.
+            let tx = db.conn().unchecked_transaction()?;
+            let changed = sample_mail::load(db)?;
+            tx.commit()?;
             return Ok(DemoReport {
-                changed: false,
+                changed,
                 branch: existing,
             });
         }
@@ -56,6 +61,7 @@ pub fn load(db: &Database) -> Result<DemoReport> {
     let tx = db.conn().unchecked_transaction()?;
     branch::save(db, sample)?;
     let branch = branch::set_logo(db, SAMPLE_LOGO)?;
+    sample_mail::load(db)?;
     tx.commit()?;
     Ok(DemoReport {
         changed: true,

@@ -7,9 +7,14 @@ pub mod branch;
 pub mod demo;
 pub mod diagnostics;
 pub mod error;
+pub mod export;
 pub mod handover;
+pub mod import;
+pub mod lists;
+pub mod sample_mail;
 pub mod status;
 pub mod storage;
+pub mod subscribers;
 
 pub use error::{Error, ErrorCode, FieldProblem, Result};
 pub use storage::Database;

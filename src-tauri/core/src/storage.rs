@@ -18,7 +18,10 @@ pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"HNDB");
 
 /// The schema, oldest first. Each entry is one migration kept beside the
 /// tables it creates; a database's `user_version` counts the ones applied.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_branch.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_branch.sql")),
+    M::up(include_str!("../migrations/0003_subscribers.sql")),
+];
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
@@ -313,7 +316,7 @@ mod tests {
     fn an_older_database_is_backed_up_then_migrated() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.sqlite");
-        let db = Database::open(&path).expect("a new database opens");
+        let db = open_with(&path, &two_step()[..1]).expect("a new database opens");
         db.conn()
             .execute(
                 "INSERT INTO branch (id, name, time_zone, updated_at) VALUES (1, 'Old', 'UTC', 'x')",
@@ -353,7 +356,7 @@ mod tests {
     fn a_failing_migration_leaves_the_database_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.sqlite");
-        drop(Database::open(&path).unwrap());
+        drop(open_with(&path, &two_step()[..1]).unwrap());
         let broken = vec![
             M::up(include_str!("../migrations/0001_branch.sql")),
             M::up("CREATE TABLE half (id INTEGER); THIS IS NOT SQL;"),
@@ -364,7 +367,8 @@ mod tests {
             ErrorCode::Internal,
             "a broken migration is an internal error: {err:?}"
         );
-        let db = Database::open(&path).expect("the database still opens with the known schema");
+        let db = open_with(&path, &two_step()[..1])
+            .expect("the database still opens with the known schema");
         assert_eq!(
             db.user_version().unwrap(),
             1,

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use handbill_core::{backup, branch, demo, error, status};
+use handbill_core::{backup, branch, demo, error, export, import, lists, status, subscribers};
 use ts_rs::{Config, TS};
 
 fn bindings_dir() -> PathBuf {
@@ -54,6 +54,33 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<status::AppStatus>();
     check.ty::<backup::BackupInfo>();
     check.ty::<backup::BackupKind>();
+    check.ty::<lists::List>();
+    check.ty::<lists::Facets>();
+    check.ty::<lists::Segment>();
+    check.ty::<lists::SegmentFilter>();
+    check.ty::<subscribers::ConsentStatus>();
+    check.ty::<subscribers::Subscriber>();
+    check.ty::<subscribers::SubscriberInput>();
+    check.ty::<subscribers::Membership>();
+    check.ty::<subscribers::ConsentEntry>();
+    check.ty::<subscribers::SubscriberDetail>();
+    check.ty::<subscribers::SubscriberRow>();
+    check.ty::<subscribers::SubscriberQuery>();
+    check.ty::<subscribers::SubscriberPage>();
+    check.ty::<subscribers::UnsubscribeReport>();
+    check.ty::<import::Field>();
+    check.ty::<import::ColumnPreview>();
+    check.ty::<import::ImportPreview>();
+    check.ty::<import::ImportOptions>();
+    check.ty::<import::RowOutcome>();
+    check.ty::<import::ReportRow>();
+    check.ty::<import::ImportState>();
+    check.ty::<import::ImportReport>();
+    check.ty::<import::ImportProgress>();
+    check.ty::<import::ImportFinished>();
+    check.ty::<import::ImportJob>();
+    check.ty::<export::ExportOptions>();
+    check.ty::<export::ExportReport>();
 
     let leftovers: Vec<String> = std::fs::read_dir(&check.dir)
         .map(|entries| {

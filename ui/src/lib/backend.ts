@@ -1,14 +1,61 @@
 // The one module through which the UI reaches Handbill's core. Screens receive a
 // `Backend`; the window gets the Tauri one, UI tests a fake with the same shape.
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { BranchInput } from "./bindings/BranchInput";
 import type { BranchProfile } from "./bindings/BranchProfile";
 import type { DemoReport } from "./bindings/DemoReport";
 import type { BackupInfo } from "./bindings/BackupInfo";
+import type { ConsentStatus } from "./bindings/ConsentStatus";
+import type { ExportOptions } from "./bindings/ExportOptions";
+import type { ExportReport } from "./bindings/ExportReport";
+import type { Facets } from "./bindings/Facets";
+import type { Field } from "./bindings/Field";
+import type { ImportFinished } from "./bindings/ImportFinished";
+import type { ImportJob } from "./bindings/ImportJob";
+import type { ImportOptions } from "./bindings/ImportOptions";
+import type { ImportPreview } from "./bindings/ImportPreview";
+import type { ImportProgress } from "./bindings/ImportProgress";
+import type { ImportReport } from "./bindings/ImportReport";
+import type { List } from "./bindings/List";
+import type { ReportRow } from "./bindings/ReportRow";
+import type { Segment } from "./bindings/Segment";
+import type { SegmentFilter } from "./bindings/SegmentFilter";
+import type { Subscriber } from "./bindings/Subscriber";
+import type { SubscriberDetail } from "./bindings/SubscriberDetail";
+import type { SubscriberInput } from "./bindings/SubscriberInput";
+import type { SubscriberPage } from "./bindings/SubscriberPage";
+import type { SubscriberQuery } from "./bindings/SubscriberQuery";
+import type { SubscriberRow } from "./bindings/SubscriberRow";
+import type { UnsubscribeReport } from "./bindings/UnsubscribeReport";
 
 export type { AppError, AppStatus, BackupInfo, BranchInput, BranchProfile, DemoReport };
+export type {
+  ConsentStatus,
+  ExportOptions,
+  ExportReport,
+  Facets,
+  Field,
+  ImportFinished,
+  ImportJob,
+  ImportOptions,
+  ImportPreview,
+  ImportProgress,
+  ImportReport,
+  List,
+  ReportRow,
+  Segment,
+  SegmentFilter,
+  Subscriber,
+  SubscriberDetail,
+  SubscriberInput,
+  SubscriberPage,
+  SubscriberQuery,
+  SubscriberRow,
+  UnsubscribeReport,
+};
 
 export interface Backend {
   status(): Promise<AppStatus>;
@@ -29,6 +76,35 @@ export interface Backend {
   /** A plain-text report with no personal data, for bug reports. */
   diagnostics(): Promise<string>;
   openLogFolder(): Promise<void>;
+
+  // Mail: lists, segments, subscribers, import and export.
+  lists(): Promise<List[]>;
+  createList(name: string): Promise<List>;
+  listFacets(listId: number): Promise<Facets>;
+  /** Subscribed people the list, narrowed by the filter, would reach. */
+  segmentCount(listId: number, filter: SegmentFilter): Promise<number>;
+  segments(listId: number): Promise<Segment[]>;
+  saveSegment(listId: number, name: string, filter: SegmentFilter): Promise<Segment>;
+  deleteSegment(id: number): Promise<void>;
+  searchSubscribers(query: SubscriberQuery): Promise<SubscriberPage>;
+  subscriber(id: number): Promise<SubscriberDetail>;
+  addSubscriber(input: SubscriberInput, listId: number | null): Promise<SubscriberDetail>;
+  updateSubscriber(id: number, input: SubscriberInput): Promise<SubscriberDetail>;
+  setSubscriberStatus(id: number, listId: number, status: ConsentStatus, source: string): Promise<SubscriberDetail>;
+  deleteSubscriber(id: number): Promise<void>;
+  /** Unsubscribes every address found in a pasted block of text. */
+  unsubscribeAddresses(text: string, listId: number | null): Promise<UnsubscribeReport>;
+  exportCsv(options: ExportOptions, path: string): Promise<ExportReport>;
+  /** The folder the window suggests saving files in. */
+  defaultFolder(): Promise<string>;
+  /** Reads a chosen file and shows what an import would do; the file is kept for startImport. */
+  previewImport(fileName: string, bytes: Uint8Array): Promise<ImportPreview>;
+  /** Runs the import in the background; resolves when it ends, calling onProgress as it goes. */
+  startImport(options: ImportOptions, onProgress: (p: ImportProgress) => void): Promise<ImportFinished>;
+  cancelImport(): Promise<boolean>;
+  /** Saves the last import's full report as CSV; resolves to the path written. */
+  saveImportReport(path: string): Promise<string>;
+  importJobs(): Promise<ImportJob[]>;
 }
 
 /** Whatever was thrown, as the `{code, message, fields}` the core sends. */
@@ -62,4 +138,48 @@ export const tauriBackend: Backend = {
   restoreBackup: (path) => call("backup_restore", { path }),
   diagnostics: () => call("diagnostics_report"),
   openLogFolder: () => call("open_log_folder"),
+
+  lists: () => call("lists_all"),
+  createList: (name) => call("list_create", { name }),
+  listFacets: (listId) => call("list_facets", { listId }),
+  segmentCount: (listId, filter) => call("segment_count", { listId, filter }),
+  segments: (listId) => call("segments", { listId }),
+  saveSegment: (listId, name, filter) => call("segment_save", { listId, name, filter }),
+  deleteSegment: (id) => call("segment_delete", { id }),
+  searchSubscribers: (query) => call("subscribers_search", { query }),
+  subscriber: (id) => call("subscriber_detail", { id }),
+  addSubscriber: (input, listId) => call("subscriber_add", { input, listId }),
+  updateSubscriber: (id, input) => call("subscriber_update", { id, input }),
+  setSubscriberStatus: (id, listId, status, source) => call("subscriber_set_status", { id, listId, status, source }),
+  deleteSubscriber: (id) => call("subscriber_delete", { id }),
+  unsubscribeAddresses: (text, listId) => call("subscribers_unsubscribe", { text, listId }),
+  exportCsv: (options, path) => call("export_csv", { options, path }),
+  defaultFolder: () => call("default_folder"),
+  async previewImport(fileName, bytes) {
+    try {
+      // The bytes travel as the raw request body, not as a JSON array of numbers.
+      return await invoke<ImportPreview>("import_preview", bytes, {
+        headers: { "x-file-name": encodeURIComponent(fileName) },
+      });
+    } catch (e) {
+      throw asAppError(e);
+    }
+  },
+  async startImport(options, onProgress) {
+    // Listen before starting, so no event is missed.
+    let resolveFinished!: (f: ImportFinished) => void;
+    const finished = new Promise<ImportFinished>((resolve) => (resolveFinished = resolve));
+    const stopProgress = await listen<ImportProgress>("import-progress", (e) => onProgress(e.payload));
+    const stopFinished = await listen<ImportFinished>("import-finished", (e) => resolveFinished(e.payload));
+    try {
+      await call("import_start", { options });
+      return await finished;
+    } finally {
+      stopProgress();
+      stopFinished();
+    }
+  },
+  cancelImport: () => call("import_cancel"),
+  saveImportReport: (path) => call("import_report_save", { path }),
+  importJobs: () => call("import_jobs"),
 };

@@ -1,11 +1,17 @@
 // A Backend kept in memory, for UI tests: the screens run against it exactly as
 // they run against the Tauri one. It rejects a bad email the way the core does.
 import type { AppError, AppStatus, BackupInfo, Backend, BranchInput, BranchProfile } from "./backend";
+import { fakeMail, type FakeMail } from "./fake-mail";
 
-export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[] };
+export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail };
 
-export function fakeBackend(options: { branch?: BranchProfile | null; problem?: AppError | null } = {}): FakeBackend {
+export function fakeBackend(
+  options: { branch?: BranchProfile | null; problem?: AppError | null; mail?: FakeMail } = {},
+): FakeBackend {
+  const mail = options.mail ?? fakeMail();
   const fake: FakeBackend = {
+    ...mail.backend,
+    mail,
     calls: [],
     branch: options.branch ?? null,
     backupList: [],

@@ -1,0 +1,160 @@
+//! Exporting a list or a segment to CSV, and writing any CSV Handbill saves.
+//! It owns making cells safe for spreadsheets: a cell that starts with `=`,
+//! `+`, `-` or `@` (or a tab or carriage return) would run as a formula when
+//! the file is opened, so it is written with a leading apostrophe.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use rusqlite::ToSql;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+use crate::lists::{self, SegmentFilter};
+use crate::storage::Database;
+
+/// What to export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ExportOptions {
+    pub list_id: i64,
+    /// Narrows the list; empty exports the whole list.
+    pub filter: SegmentFilter,
+    /// Also export people who unsubscribed, bounced or were cleaned (with their
+    /// standing), for a full backup. Off by default: an export is for mailing.
+    pub include_all: bool,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ExportReport {
+    pub path: String,
+    pub rows: u32,
+}
+
+/// The columns of an exported file, in order.
+pub const COLUMNS: &[&str] = &[
+    "email",
+    "name",
+    "first_name",
+    "language",
+    "city",
+    "postal_code",
+    "tags",
+    "notes",
+    "status",
+    "since",
+];
+
+/// A cell a spreadsheet will show as text, never run as a formula.
+pub fn safe_cell(value: &str) -> Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{value}")),
+        _ => Cow::Borrowed(value),
+    }
+}
+
+/// The list (or segment) as CSV bytes, and how many people it holds.
+pub fn to_csv(db: &Database, options: &ExportOptions) -> Result<(Vec<u8>, u32)> {
+    lists::get(db, options.list_id)?;
+    let (condition, values) = options.filter.sql();
+    let status = if options.include_all {
+        "1"
+    } else {
+        "m.status = 'subscribed'"
+    };
+    let sql = format!(
+        "SELECT s.email, s.name, s.first_name, s.language, s.city, s.postal_code, s.tags, s.notes, m.status, m.since
+         FROM membership m JOIN subscriber s ON s.id = m.subscriber_id
+         WHERE m.list_id = ? AND {status} AND {condition} ORDER BY s.email_key"
+    );
+    let mut params: Vec<&dyn ToSql> = vec![&options.list_id];
+    params.extend(values.iter().map(|v| v.as_ref()));
+    let mut stmt = db.conn().prepare(&sql)?;
+    let mut rows = stmt.query(params.as_slice())?;
+    let fail = |e: csv::Error| Error::internal(format!("Could not write the CSV: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(COLUMNS).map_err(fail)?;
+    let mut count = 0u32;
+    while let Some(r) = rows.next()? {
+        let tags: String = r.get(6)?;
+        let tags: Vec<String> = serde_json::from_str(&tags).unwrap_or_default();
+        let cells: [String; 10] = [
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            tags.join(", "),
+            r.get(7)?,
+            r.get(8)?,
+            r.get(9)?,
+        ];
+        w.write_record(cells.iter().map(|c| safe_cell(c).into_owned()))
+            .map_err(fail)?;
+        count += 1;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::internal(format!("Could not write the CSV: {e}")))?;
+    Ok((bytes, count))
+}
+
+/// Exports to a file.
+pub fn to_file(db: &Database, options: &ExportOptions, path: &Path) -> Result<ExportReport> {
+    let (bytes, rows) = to_csv(db, options)?;
+    write_file(path, &bytes)?;
+    Ok(ExportReport {
+        path: path.display().to_string(),
+        rows,
+    })
+}
+
+/// Where the window suggests saving files: the Documents folder, else home.
+pub fn default_folder() -> std::path::PathBuf {
+    directories::UserDirs::new()
+        .map(|dirs| dirs.document_dir().unwrap_or(dirs.home_dir()).to_path_buf())
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
+}
+
+/// Writes a file whole or not at all: to a temporary file beside it, then renamed.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.as_os_str().is_empty() {
+        return Err(Error::invalid_field("path", "Say where to save the file."));
+    }
+    if path.is_dir() {
+        return Err(Error::invalid_field(
+            "path",
+            format!(
+                "{} is a folder. Add a file name, such as {}.",
+                path.display(),
+                path.join("subscribers.csv").display()
+            ),
+        ));
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Error::invalid_field(
+            "path",
+            format!(
+                "The folder {} does not exist. Choose a folder that does.",
+                parent.display()
+            ),
+        ));
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("export.csv");
+    let temp = parent.join(format!(".{name}.part"));
+    std::fs::write(&temp, bytes)
+        .and_then(|_| std::fs::rename(&temp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            Error::storage(format!("Could not save {}: {e}", path.display()))
+        })
+}

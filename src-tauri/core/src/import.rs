@@ -1,0 +1,1458 @@
+//! Importing subscribers from CSV: sign-up sheets typed into a spreadsheet and
+//! exports from Mailchimp or Action Network. It owns reading the file (UTF-8
+//! with or without BOM, UTF-16, Latin-1; comma, semicolon or tab; quoted cells
+//! with line breaks), recognizing the columns, the preview shown before
+//! anything is written, and the import itself: one transaction, every row
+//! imported, merged or rejected with its line number and reason, and consent
+//! that never goes backwards (an import never resubscribes anyone who left).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+use crate::lists::{self, now};
+use crate::storage::Database;
+use crate::subscribers::{self, short, ConsentStatus, SubscriberInput};
+
+/// The largest file Handbill imports: far above any branch's list, low enough
+/// to keep a mistaken choice (a video, a disk image) from filling the memory.
+pub const MAX_FILE_BYTES: usize = 200 * 1024 * 1024;
+/// The most columns a file may have. Real exports have a few dozen.
+pub const MAX_COLUMNS: usize = 1000;
+/// How many sample values the preview shows per column.
+const SAMPLES: usize = 3;
+/// How often (in rows) progress is reported and cancelling is checked.
+const PROGRESS_EVERY: u32 = 1000;
+
+/// What a column of the file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// Not imported.
+    Ignore,
+    Email,
+    /// The whole name.
+    Name,
+    FirstName,
+    /// Joined after the first name to make the name.
+    LastName,
+    Language,
+    City,
+    PostalCode,
+    /// One or more tags, separated by commas or semicolons.
+    Tags,
+    Notes,
+    /// subscribed, unsubscribed, bounced or cleaned (and their usual synonyms).
+    Status,
+}
+
+/// One column as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ColumnPreview {
+    pub index: u32,
+    pub header: String,
+    /// What Handbill recognized it as; the organizer may change it.
+    pub field: Field,
+    /// The first few non-empty values.
+    pub samples: Vec<String>,
+}
+
+/// What Handbill read from a file, shown before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ImportPreview {
+    pub file_name: String,
+    /// Such as “UTF-8”, “UTF-8 with BOM” or “Latin-1 (Windows-1252)”.
+    pub encoding: String,
+    /// “comma”, “semicolon” or “tab”.
+    pub delimiter: String,
+    /// “Mailchimp export”, “Action Network export” or “spreadsheet”.
+    pub source_kind: String,
+    /// False when the first line is already a subscriber (a bare column of addresses).
+    pub has_header: bool,
+    /// Data rows (not counting the header).
+    pub rows: u32,
+    /// The standing rows get when the file has no status column.
+    pub default_status: ConsentStatus,
+    pub columns: Vec<ColumnPreview>,
+    /// Things the organizer should know before importing.
+    pub notices: Vec<String>,
+}
+
+/// How to import: into which list, with which columns (empty: as recognized).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ImportOptions {
+    pub list_id: i64,
+    /// One field per column of the file; empty takes the recognized mapping.
+    pub mapping: Vec<Field>,
+    /// Check everything and report, then write nothing.
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RowOutcome {
+    /// A new subscriber.
+    Imported,
+    /// An existing subscriber: empty fields filled in, consent kept.
+    Merged,
+    /// Not imported; `detail` says why.
+    Rejected,
+}
+
+/// What happened to one row of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ReportRow {
+    /// The line of the file where the row starts (the header is line 1).
+    pub line: u32,
+    pub email: String,
+    pub outcome: RowOutcome,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportState {
+    /// Written.
+    Done,
+    /// Checked only; nothing was written.
+    DryRun,
+    /// Stopped by the organizer; nothing was written.
+    Cancelled,
+}
+
+/// The report of an import: counts and what happened to each row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ImportReport {
+    /// The recorded import job (none for a dry run).
+    pub job_id: Option<i64>,
+    pub file_name: String,
+    pub list_name: String,
+    pub state: ImportState,
+    /// Data rows read.
+    pub rows: u32,
+    pub imported: u32,
+    pub merged: u32,
+    pub rejected: u32,
+    /// Rows whose person had left the list and stays off it.
+    pub kept_off: u32,
+    /// Row by row, in file order. In the window, imported rows may be left out
+    /// (see `entries_omitted`); a saved report has them all.
+    pub entries: Vec<ReportRow>,
+    pub entries_omitted: u32,
+}
+
+/// Progress of a running import, sent to the window as it goes.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ImportProgress {
+    pub job_id: i64,
+    pub rows_done: u32,
+    pub rows_total: u32,
+    /// “reading”, “writing”, “saving”, or “finished”.
+    pub phase: String,
+}
+
+/// How a background import ended, as the window is told: a report, or the
+/// error that stopped it (then nothing was saved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ImportFinished {
+    pub report: Option<ImportReport>,
+    pub error: Option<Error>,
+}
+
+/// An import as recorded in the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ImportJob {
+    pub id: i64,
+    pub file_name: String,
+    pub list_name: String,
+    /// running, done, cancelled, failed, or interrupted (Handbill stopped during it; nothing of it was saved).
+    pub state: String,
+    pub rows_total: u32,
+    pub imported: u32,
+    pub merged: u32,
+    pub rejected: u32,
+    pub message: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// The file, decoded and split into the header and its rows.
+struct Parsed {
+    text: String,
+    encoding: &'static str,
+    delimiter: u8,
+    has_header: bool,
+    headers: Vec<String>,
+    /// Where the data rows start in `text`, and the line that is.
+    data_start: u64,
+    data_line: u32,
+    rows: u32,
+    notices: Vec<String>,
+}
+
+fn file_problem(message: impl Into<String>) -> Error {
+    Error::invalid_field("file", message)
+}
+
+/// Decodes the bytes to text, naming the encoding, or says why they are not a CSV file.
+fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(file_problem(format!(
+            "The file is {:.0} MB; Handbill imports files up to {} MB. Split it into smaller files.",
+            bytes.len() as f64 / 1_048_576.0,
+            MAX_FILE_BYTES / 1_048_576
+        )));
+    }
+    let not_csv = |what: &str| {
+        file_problem(format!(
+            "This is {what}, not a CSV file. In your spreadsheet, choose File → Save as (or Download) → CSV, and import that file."
+        ))
+    };
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(not_csv(
+            "a spreadsheet workbook (.xlsx or .ods) or another zipped file",
+        ));
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(not_csv("an old Excel workbook (.xls)"));
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Err(not_csv("a PDF document"));
+    }
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    let head = &bytes[..bytes.len().min(1_000_000)];
+    let controls = head
+        .iter()
+        .filter(|b| **b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t'))
+        .count();
+    if !utf16 && (head.contains(&0) || controls > 8) {
+        return Err(binary());
+    }
+    let (text, encoding) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        (strict_utf8(rest)?, "UTF-8 with BOM")
+    } else if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let (coding, name) = if bytes[0] == 0xFF {
+            (encoding_rs::UTF_16LE, "UTF-16 (little-endian)")
+        } else {
+            (encoding_rs::UTF_16BE, "UTF-16 (big-endian)")
+        };
+        let (text, _, had_errors) = coding.decode(bytes);
+        if had_errors {
+            return Err(file_problem(
+                "The file says it is UTF-16 but part of it is not. Save it again from your spreadsheet as “CSV UTF-8”.",
+            ));
+        }
+        (text.into_owned(), name)
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => (text.to_owned(), "UTF-8"),
+            Err(_) => (latin1_or_broken(bytes)?, "Latin-1 (Windows-1252)"),
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(file_problem(
+            "The file is empty: there is nothing to import.",
+        ));
+    }
+    let controls = text
+        .chars()
+        .take(1_000_000)
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
+    if text.contains('\0') || controls > 8 {
+        return Err(binary());
+    }
+    Ok((text, encoding))
+}
+
+fn binary() -> Error {
+    file_problem(
+        "The file holds binary data, not text, so it is not a CSV file (it may be an image, a database or a workbook). \
+         Choose the CSV file exported from your spreadsheet or mailing tool.",
+    )
+}
+
+fn strict_utf8(bytes: &[u8]) -> Result<String> {
+    std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
+        let line = line_at(bytes, e.valid_up_to());
+        file_problem(format!(
+            "The file says it is UTF-8 but line {line} is not valid UTF-8 (byte {}). Save it again from your spreadsheet as “CSV UTF-8”.",
+            e.valid_up_to() + 4
+        ))
+    })
+}
+
+/// A file that is not UTF-8 is read as Latin-1 (Windows-1252, what older
+/// spreadsheets save), unless it also holds valid UTF-8 accents: then it is a
+/// damaged UTF-8 file, and guessing would garble every accented name.
+fn latin1_or_broken(bytes: &[u8]) -> Result<String> {
+    let mut utf8_accents = 0usize;
+    let mut first_bad = None;
+    let mut offset = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        utf8_accents += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        offset += chunk.valid().len();
+        if !chunk.invalid().is_empty() && first_bad.is_none() {
+            first_bad = Some(offset);
+        }
+        offset += chunk.invalid().len();
+    }
+    if utf8_accents > 0 {
+        let line = line_at(bytes, first_bad.unwrap_or(0));
+        return Err(file_problem(format!(
+            "The file is not valid UTF-8: line {line} has bytes that are not text, while other lines are UTF-8. \
+             It may be damaged, or two files pasted together. Save it again from your spreadsheet as “CSV UTF-8”. Nothing was imported."
+        )));
+    }
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+    Ok(text.into_owned())
+}
+
+/// The line (from 1) of a byte offset, counting `\r\n`, `\n` and a lone `\r` as one break each.
+fn line_at(bytes: &[u8], offset: usize) -> u32 {
+    let mut lines = LineCounter::default();
+    lines.advance(bytes, offset as u64);
+    lines.line
+}
+
+/// Counts line breaks as the reader moves forward through the text.
+struct LineCounter {
+    pos: u64,
+    line: u32,
+}
+
+impl Default for LineCounter {
+    fn default() -> Self {
+        LineCounter { pos: 0, line: 1 }
+    }
+}
+
+impl LineCounter {
+    fn advance(&mut self, bytes: &[u8], to: u64) {
+        let to = (to as usize).min(bytes.len());
+        let from = (self.pos as usize).min(to);
+        for i in from..to {
+            match bytes[i] {
+                b'\n' => self.line += 1,
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => self.line += 1,
+                _ => {}
+            }
+        }
+        self.pos = to as u64;
+    }
+
+    /// Moves to where a record starts: `to`, then past the line break the
+    /// reader leaves before it (the `\n` of a `\r\n`), so the line is the record's own.
+    fn record_at(&mut self, bytes: &[u8], to: u64) -> u32 {
+        self.advance(bytes, to);
+        let mut pos = self.pos as usize;
+        while pos < bytes.len() && matches!(bytes[pos], b'\r' | b'\n') {
+            pos += 1;
+        }
+        self.advance(bytes, pos as u64);
+        self.line
+    }
+}
+
+/// The delimiter that splits the first line into the most cells.
+fn sniff_delimiter(text: &str) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for b in text.bytes().take(64 * 1024) {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            _ if !quoted => {
+                for (d, n) in counts.iter_mut() {
+                    if *d == b {
+                        *n += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|(d, n)| (*n, *d == b','))
+        .map(|(d, _)| *d)
+        .unwrap_or(b',')
+}
+
+fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+}
+
+fn csv_problem(e: &csv::Error) -> Error {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    file_problem(format!(
+        "The file cannot be read as CSV near line {line}: {e}."
+    ))
+}
+
+fn parse(bytes: &[u8]) -> Result<Parsed> {
+    let (text, encoding) = decode(bytes)?;
+    let delimiter = sniff_delimiter(&text);
+    let mut rdr = reader(&text, delimiter);
+    let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::default();
+    // The first record with any text is the header.
+    let mut first: Option<(Vec<String>, u64, u32)> = None;
+    loop {
+        let start = rdr.position().byte();
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                if record.iter().all(|c| c.trim().is_empty()) {
+                    continue;
+                }
+                if record.len() > MAX_COLUMNS {
+                    return Err(file_problem(format!(
+                        "The first line has {} columns; Handbill reads files of up to {MAX_COLUMNS}. Is this the right file? \
+                         Keep the columns of addresses and names, and save it again as CSV.",
+                        record.len()
+                    )));
+                }
+                let line = lines.record_at(text.as_bytes(), start);
+                first = Some((
+                    record.iter().map(|c| c.trim().to_owned()).collect(),
+                    lines.pos,
+                    line,
+                ));
+                break;
+            }
+            Err(e) => return Err(csv_problem(&e)),
+        }
+    }
+    let Some((first, first_start, first_line)) = first else {
+        return Err(file_problem(
+            "The file has no rows: there is nothing to import.",
+        ));
+    };
+    let has_header = !first
+        .iter()
+        .any(|c| subscribers::normalize_email(c).is_ok());
+    let after_header = rdr.position().byte();
+    let mut rows = if has_header { 0 } else { 1 };
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                if !record.iter().all(|c| c.trim().is_empty()) {
+                    rows += 1;
+                }
+            }
+            Err(e) => return Err(csv_problem(&e)),
+        }
+    }
+    let mut notices = Vec::new();
+    if encoding.starts_with("Latin-1") {
+        notices.push(
+            "The file is not UTF-8, so it was read as Latin-1 (Windows-1252), as older spreadsheets save it. \
+             Check that accented names look right below."
+                .to_owned(),
+        );
+    }
+    if has_header && rows == 0 {
+        return Err(file_problem(
+            "The file has a header line but no rows under it: there is nobody to import.",
+        ));
+    }
+    let (headers, data_start, data_line) = if has_header {
+        let mut counter = LineCounter::default();
+        let line = counter.record_at(text.as_bytes(), after_header);
+        (first, counter.pos, line)
+    } else {
+        notices.push(
+            "The first line is already a subscriber, so the file is read as having no header line."
+                .to_owned(),
+        );
+        (
+            (1..=first.len()).map(|i| format!("Column {i}")).collect(),
+            first_start,
+            first_line,
+        )
+    };
+    Ok(Parsed {
+        text,
+        encoding,
+        delimiter,
+        has_header,
+        headers,
+        data_start,
+        data_line,
+        rows,
+        notices,
+    })
+}
+
+/// What a header names, from the usual columns of Mailchimp (“Email Address”,
+/// “First Name”, “TAGS”), Action Network (`email`, `zip_code`,
+/// `can2_user_city`) and hand-made sheets (“E-mail”, “Nombre”, “Zip”).
+pub fn recognize(header: &str) -> Field {
+    let squashed: String = header
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    let h = squashed.strip_prefix("can2").unwrap_or(&squashed);
+    let h = h.strip_prefix("user").unwrap_or(h);
+    match h {
+        "email" | "emailaddress" | "email1" | "mail" | "emails" | "youremail" | "correo"
+        | "correoelectronico" | "courriel" | "primaryemail" | "personalemail" | "address1email" => {
+            Field::Email
+        }
+        "name" | "fullname" | "yourname" | "nombrecompleto" | "displayname" | "contactname" => {
+            Field::Name
+        }
+        "firstname" | "first" | "givenname" | "fname" | "nombre" | "prenom" | "forename" => {
+            Field::FirstName
+        }
+        "lastname" | "last" | "surname" | "familyname" | "lname" | "apellido" | "apellidos"
+        | "nom" => Field::LastName,
+        "language" | "lang" | "preferredlanguage" | "idioma" | "langue" | "locale" => {
+            Field::Language
+        }
+        "city" | "town" | "ciudad" | "ville" | "addresscity" | "locality" => Field::City,
+        "zip" | "zipcode" | "postalcode" | "postcode" | "zippostalcode" | "postal"
+        | "codigopostal" | "cp" | "addresszip" | "addresspostalcode" => Field::PostalCode,
+        "tags" | "tag" | "groups" | "etiquetas" => Field::Tags,
+        "notes" | "note" | "comments" | "comment" | "notas" => Field::Notes,
+        "status" | "subscriptionstatus" | "emailstatus" | "subscribed" | "optin" | "emailoptin" => {
+            Field::Status
+        }
+        _ => Field::Ignore,
+    }
+}
+
+/// Which tool made the file, and the standing its rows have when no column says.
+fn source_kind(headers: &[String]) -> (&'static str, ConsentStatus) {
+    let has = |name: &str| headers.iter().any(|h| h.eq_ignore_ascii_case(name));
+    let status = if has("UNSUB_TIME") {
+        ConsentStatus::Unsubscribed
+    } else if has("CLEAN_TIME") {
+        ConsentStatus::Cleaned
+    } else {
+        ConsentStatus::Subscribed
+    };
+    if [
+        "MEMBER_RATING",
+        "LEID",
+        "EUID",
+        "OPTIN_TIME",
+        "UNSUB_TIME",
+        "CLEAN_TIME",
+    ]
+    .iter()
+    .any(|h| has(h))
+    {
+        ("Mailchimp export", status)
+    } else if headers
+        .iter()
+        .any(|h| h.to_lowercase().starts_with("can2_"))
+    {
+        ("Action Network export", status)
+    } else {
+        ("spreadsheet", status)
+    }
+}
+
+/// Guesses the email column of a headerless file from its first row.
+fn detect_mapping(parsed: &Parsed) -> Vec<Field> {
+    if parsed.has_header {
+        let mut seen = HashSet::new();
+        return parsed
+            .headers
+            .iter()
+            .map(|h| {
+                let field = recognize(h);
+                // A second column of the same single-valued field is left out; the organizer may choose.
+                if matches!(field, Field::Tags | Field::Notes | Field::Ignore) || seen.insert(field)
+                {
+                    field
+                } else {
+                    Field::Ignore
+                }
+            })
+            .collect();
+    }
+    let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
+    let mut record = csv::StringRecord::new();
+    let mut mapping = vec![Field::Ignore; parsed.headers.len()];
+    if let Ok(true) = rdr.read_record(&mut record) {
+        if let Some(i) = record
+            .iter()
+            .position(|c| subscribers::normalize_email(c).is_ok())
+        {
+            if i < mapping.len() {
+                mapping[i] = Field::Email;
+            }
+        }
+    }
+    mapping
+}
+
+/// Reads the file and shows what an import would do with it, writing nothing.
+pub fn preview(file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
+    let parsed = parse(bytes)?;
+    let mapping = detect_mapping(&parsed);
+    let (kind, default_status) = source_kind(&parsed.headers);
+    let mut samples: Vec<Vec<String>> = vec![Vec::new(); parsed.headers.len()];
+    let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
+    let mut record = csv::StringRecord::new();
+    let mut looked = 0;
+    while looked < 200 && samples.iter().any(|s| s.len() < SAMPLES) {
+        match rdr.read_record(&mut record) {
+            Ok(true) => {
+                looked += 1;
+                for (i, cell) in record.iter().enumerate().take(samples.len()) {
+                    let cell = cell.trim();
+                    if !cell.is_empty() && samples[i].len() < SAMPLES {
+                        samples[i].push(short(&cell.replace(['\r', '\n'], " ")));
+                    }
+                }
+            }
+            _ => break,
+        }
+    }
+    let mut notices = parsed.notices.clone();
+    if !mapping.contains(&Field::Email) {
+        notices.push("No column looks like email addresses. Choose which column holds them before importing.".to_owned());
+    }
+    if default_status != ConsentStatus::Subscribed {
+        notices.push(format!(
+            "This is Mailchimp's export of {} people: they are imported as {}, and anyone already here is marked so.",
+            default_status.as_str(),
+            default_status.as_str()
+        ));
+    }
+    Ok(ImportPreview {
+        file_name: file_name.to_owned(),
+        encoding: parsed.encoding.to_owned(),
+        delimiter: match parsed.delimiter {
+            b';' => "semicolon",
+            b'\t' => "tab",
+            _ => "comma",
+        }
+        .to_owned(),
+        source_kind: kind.to_owned(),
+        has_header: parsed.has_header,
+        rows: parsed.rows,
+        default_status,
+        columns: parsed
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| ColumnPreview {
+                index: i as u32,
+                header: if h.is_empty() {
+                    format!("Column {}", i + 1)
+                } else {
+                    short(h)
+                },
+                field: mapping[i],
+                samples: std::mem::take(&mut samples[i]),
+            })
+            .collect(),
+        notices,
+    })
+}
+
+/// Reads a status cell, with the words other tools use.
+fn status_of(cell: &str) -> Option<ConsentStatus> {
+    match cell.trim().to_lowercase().as_str() {
+        "subscribed" | "subscriber" | "subscribe" | "yes" | "y" | "true" | "1" | "x" | "active"
+        | "opted in" | "opt-in" | "optin" | "member" | "pending" | "sí" | "si" => {
+            Some(ConsentStatus::Subscribed)
+        }
+        "unsubscribed" | "unsubscribe" | "no" | "n" | "false" | "0" | "opted out" | "opt-out"
+        | "optout" | "inactive" | "spam complaint" | "complained" | "do not email"
+        | "donotemail" => Some(ConsentStatus::Unsubscribed),
+        "bounced" | "bouncing" | "bounce" | "hard bounce" | "undeliverable" => {
+            Some(ConsentStatus::Bounced)
+        }
+        "cleaned" | "clean" => Some(ConsentStatus::Cleaned),
+        _ => None,
+    }
+}
+
+fn check_mapping(mapping: &[Field], headers: &[String]) -> Result<()> {
+    if mapping.len() != headers.len() {
+        return Err(Error::invalid_field(
+            "mapping",
+            format!(
+                "The file has {} columns but {} were mapped. Look at the preview again.",
+                headers.len(),
+                mapping.len()
+            ),
+        ));
+    }
+    let emails = mapping.iter().filter(|f| **f == Field::Email).count();
+    if emails == 0 {
+        return Err(Error::invalid_field(
+            "mapping",
+            "Choose which column holds the email addresses.",
+        ));
+    }
+    for field in [
+        Field::Email,
+        Field::Name,
+        Field::FirstName,
+        Field::LastName,
+        Field::Language,
+        Field::City,
+        Field::PostalCode,
+        Field::Status,
+    ] {
+        let columns: Vec<&str> = mapping
+            .iter()
+            .zip(headers)
+            .filter(|(f, _)| **f == field)
+            .map(|(_, h)| h.as_str())
+            .collect();
+        if columns.len() > 1 {
+            return Err(Error::invalid_field(
+                "mapping",
+                format!(
+                    "Two columns are set to the same field ({}). Set one of them to “Ignore”.",
+                    columns.join(" and ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One row's values, by field.
+#[derive(Default)]
+struct RowValues {
+    input: SubscriberInput,
+    last_name: String,
+    status: Option<ConsentStatus>,
+}
+
+fn row_values(
+    record: &csv::StringRecord,
+    mapping: &[Field],
+    headers: &[String],
+) -> std::result::Result<RowValues, String> {
+    let mut v = RowValues::default();
+    let mut tags: Vec<String> = Vec::new();
+    let mut notes: Vec<&str> = Vec::new();
+    for (i, cell) in record.iter().enumerate() {
+        let field = mapping.get(i).copied().unwrap_or(Field::Ignore);
+        if field == Field::Ignore {
+            continue;
+        }
+        let limit = if field == Field::Notes {
+            subscribers::MAX_NOTES
+        } else {
+            subscribers::MAX_FIELD.max(subscribers::MAX_EMAIL)
+        };
+        // Counting bytes first keeps a megabyte cell cheap to refuse.
+        if cell.len() > limit && cell.chars().count() > limit {
+            return Err(format!(
+                "The “{}” cell is {} characters long; Handbill keeps at most {limit} there.",
+                short(&headers[i]),
+                cell.chars().count()
+            ));
+        }
+        match field {
+            Field::Email => v.input.email = cell.to_owned(),
+            Field::Name => v.input.name = cell.to_owned(),
+            Field::FirstName => v.input.first_name = cell.to_owned(),
+            Field::LastName => v.last_name = cell.trim().to_owned(),
+            Field::Language => v.input.language = cell.to_owned(),
+            Field::City => v.input.city = cell.to_owned(),
+            Field::PostalCode => v.input.postal_code = cell.to_owned(),
+            Field::Tags => tags.push(cell.to_owned()),
+            Field::Notes => {
+                if !cell.trim().is_empty() {
+                    notes.push(cell.trim())
+                }
+            }
+            Field::Status => {
+                if !cell.trim().is_empty() {
+                    v.status = Some(status_of(cell).ok_or_else(|| {
+                        format!(
+                            "The status “{}” is not one Handbill knows; use subscribed, unsubscribed, bounced or cleaned.",
+                            short(cell.trim())
+                        )
+                    })?);
+                }
+            }
+            Field::Ignore => {}
+        }
+    }
+    // Line breaks inside a quoted name cell become spaces; notes keep theirs.
+    for value in [
+        &mut v.input.name,
+        &mut v.input.first_name,
+        &mut v.input.city,
+        &mut v.input.postal_code,
+    ] {
+        if value.contains(['\r', '\n', '\t']) {
+            *value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        }
+    }
+    if v.input.name.trim().is_empty() {
+        let joined = format!("{} {}", v.input.first_name.trim(), v.last_name)
+            .trim()
+            .to_owned();
+        v.input.name = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    v.input.tags = tags;
+    v.input.notes = notes.join("\n");
+    Ok(v)
+}
+
+/// The fields that an existing subscriber has empty and the file fills in.
+struct Existing {
+    id: i64,
+    name: String,
+    first_name: String,
+    language: String,
+    city: String,
+    postal_code: String,
+    tags: Vec<String>,
+    notes: String,
+}
+
+/// Imports a CSV file into a list, in one transaction. `progress` is called as
+/// rows are read; setting `cancel` stops the import and writes nothing.
+pub fn run(
+    db: &Database,
+    file_name: &str,
+    bytes: &[u8],
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(ImportProgress),
+    cancel: &AtomicBool,
+) -> Result<ImportReport> {
+    let parsed = parse(bytes)?;
+    let mapping = if options.mapping.is_empty() {
+        detect_mapping(&parsed)
+    } else {
+        options.mapping.clone()
+    };
+    check_mapping(&mapping, &parsed.headers)?;
+    let list = lists::get(db, options.list_id)?;
+    let (_, default_status) = source_kind(&parsed.headers);
+
+    let job_id = if options.dry_run {
+        None
+    } else {
+        db.conn().execute(
+            "INSERT INTO import_job (file_name, list_id, state, rows_total, started_at) VALUES (?1, ?2, 'running', ?3, ?4)",
+            params![file_name, list.id, parsed.rows, now()],
+        )?;
+        Some(db.conn().last_insert_rowid())
+    };
+    let progress_id = job_id.unwrap_or(0);
+    progress(ImportProgress {
+        job_id: progress_id,
+        rows_done: 0,
+        rows_total: parsed.rows,
+        phase: "reading".to_owned(),
+    });
+
+    let outcome = (|| -> Result<Option<ImportReport>> {
+        let tx = db.conn().unchecked_transaction()?;
+        let mut report = ImportReport {
+            job_id,
+            file_name: file_name.to_owned(),
+            list_name: list.name.clone(),
+            state: if options.dry_run {
+                ImportState::DryRun
+            } else {
+                ImportState::Done
+            },
+            rows: 0,
+            imported: 0,
+            merged: 0,
+            rejected: 0,
+            kept_off: 0,
+            entries: Vec::with_capacity(parsed.rows as usize),
+            entries_omitted: 0,
+        };
+        if !write_rows(
+            db,
+            &parsed,
+            &mapping,
+            default_status,
+            list.id,
+            file_name,
+            &mut report,
+            progress,
+            cancel,
+            progress_id,
+        )? {
+            return Ok(None);
+        }
+        progress(ImportProgress {
+            job_id: progress_id,
+            rows_done: report.rows,
+            rows_total: parsed.rows,
+            phase: "saving".to_owned(),
+        });
+        if let Some(id) = job_id {
+            db.conn().execute(
+                "UPDATE import_job SET state = 'done', imported = ?2, merged = ?3, rejected = ?4, finished_at = ?5,
+                        rows_total = ?6, message = ?7 WHERE id = ?1",
+                params![id, report.imported, report.merged, report.rejected, now(), report.rows, summary(&report)],
+            )?;
+        }
+        if options.dry_run {
+            tx.rollback()?;
+        } else {
+            tx.commit()?;
+        }
+        Ok(Some(report))
+    })();
+
+    let finish = |state: &str, message: &str| -> Result<()> {
+        if let Some(id) = job_id {
+            db.conn().execute(
+                "UPDATE import_job SET state = ?2, message = ?3, finished_at = ?4 WHERE id = ?1",
+                params![id, state, message, now()],
+            )?;
+        }
+        Ok(())
+    };
+    match outcome {
+        Ok(Some(report)) => {
+            progress(ImportProgress {
+                job_id: progress_id,
+                rows_done: report.rows,
+                rows_total: parsed.rows,
+                phase: "finished".to_owned(),
+            });
+            Ok(report)
+        }
+        Ok(None) => {
+            finish("cancelled", "Cancelled; nothing was saved.")?;
+            Ok(ImportReport {
+                job_id,
+                file_name: file_name.to_owned(),
+                list_name: list.name,
+                state: ImportState::Cancelled,
+                rows: 0,
+                imported: 0,
+                merged: 0,
+                rejected: 0,
+                kept_off: 0,
+                entries: Vec::new(),
+                entries_omitted: 0,
+            })
+        }
+        Err(e) => {
+            finish("failed", &format!("{} Nothing was saved.", e.message))?;
+            Err(e)
+        }
+    }
+}
+
+/// One sentence for the job record and the command line.
+pub fn summary(r: &ImportReport) -> String {
+    let verb = match r.state {
+        ImportState::Done => "",
+        ImportState::DryRun => " (dry run: nothing was saved)",
+        ImportState::Cancelled => " (cancelled: nothing was saved)",
+    };
+    let mut text = format!(
+        "{} rows read from {} into {}: {} imported, {} merged, {} rejected{verb}.",
+        r.rows, r.file_name, r.list_name, r.imported, r.merged, r.rejected
+    );
+    if r.kept_off > 0 {
+        text.push_str(&format!(
+            " {} of them had left the list and stay off it.",
+            r.kept_off
+        ));
+    }
+    text
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_rows(
+    db: &Database,
+    parsed: &Parsed,
+    mapping: &[Field],
+    default_status: ConsentStatus,
+    list_id: i64,
+    file_name: &str,
+    report: &mut ImportReport,
+    progress: &mut dyn FnMut(ImportProgress),
+    cancel: &AtomicBool,
+    progress_id: i64,
+) -> Result<bool> {
+    let conn = db.conn();
+    let at = now();
+    // Who is already here, and which addresses have a history on this list.
+    let mut known: HashMap<String, i64> = HashMap::new();
+    {
+        let mut stmt = conn.prepare("SELECT email_key, id FROM subscriber")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            known.insert(r.get(0)?, r.get(1)?);
+        }
+    }
+    let mut history: HashSet<String> = HashSet::new();
+    {
+        let mut stmt = conn.prepare("SELECT DISTINCT email_key FROM consent WHERE list_id = ?1")?;
+        let mut rows = stmt.query([list_id])?;
+        while let Some(r) = rows.next()? {
+            history.insert(r.get(0)?);
+        }
+    }
+    let mut insert_subscriber = conn.prepare(
+        "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+    )?;
+    let mut insert_membership = conn.prepare(
+        "INSERT INTO membership (list_id, subscriber_id, status, since) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut insert_consent = conn.prepare(
+        "INSERT INTO consent (email_key, list_id, status, source, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut insert_search =
+        conn.prepare("INSERT INTO subscriber_search (rowid, text) VALUES (?1, ?2)")?;
+
+    let mut seen_in_file: HashMap<String, u32> = HashMap::new();
+    let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
+    let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter {
+        pos: 0,
+        line: parsed.data_line,
+    };
+    let data = &parsed.text.as_bytes()[parsed.data_start as usize..];
+    let source_prefix = format!("Import of {file_name}");
+    loop {
+        let start = rdr.position().byte();
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_problem(&e)),
+        }
+        let line = lines.record_at(data, start);
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        report.rows += 1;
+        if report.rows % PROGRESS_EVERY == 0 {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(false);
+            }
+            progress(ImportProgress {
+                job_id: progress_id,
+                rows_done: report.rows,
+                rows_total: parsed.rows,
+                phase: "writing".to_owned(),
+            });
+        }
+        let reject = |report: &mut ImportReport, email: &str, detail: String| {
+            report.rejected += 1;
+            report.entries.push(ReportRow {
+                line,
+                email: short(email.trim()),
+                outcome: RowOutcome::Rejected,
+                detail,
+            });
+        };
+        if record.len() > parsed.headers.len()
+            && record
+                .iter()
+                .skip(parsed.headers.len())
+                .any(|c| !c.trim().is_empty())
+        {
+            let email = mapping
+                .iter()
+                .position(|f| *f == Field::Email)
+                .and_then(|i| record.get(i))
+                .unwrap_or("");
+            reject(report, email, format!(
+                "The row has {} cells but the header has {}: a quote or a {} may be missing or extra.",
+                record.len(),
+                parsed.headers.len(),
+                match parsed.delimiter { b';' => "semicolon", b'\t' => "tab", _ => "comma" }
+            ));
+            continue;
+        }
+        let values = match row_values(&record, mapping, &parsed.headers) {
+            Ok(v) => v,
+            Err(reason) => {
+                let email = mapping
+                    .iter()
+                    .position(|f| *f == Field::Email)
+                    .and_then(|i| record.get(i))
+                    .unwrap_or("");
+                reject(report, email, reason);
+                continue;
+            }
+        };
+        let typed_email = values.input.email.clone();
+        let clean = match subscribers::validate_clean(values.input) {
+            Ok(c) => c,
+            Err(e) => {
+                let reason = e
+                    .fields
+                    .iter()
+                    .map(|p| match p.field.as_str() {
+                        "email" => p.message.clone(),
+                        other => format!(
+                            "{}: {}",
+                            column_name(other, mapping, &parsed.headers),
+                            p.message
+                        ),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                reject(report, &typed_email, reason);
+                continue;
+            }
+        };
+        if let Some(first) = seen_in_file.get(&clean.key) {
+            let first = *first;
+            reject(
+                report,
+                &clean.input.email,
+                format!("Duplicate: the same address is on line {first} of this file."),
+            );
+            continue;
+        }
+        seen_in_file.insert(clean.key.clone(), line);
+        let wanted = values.status.unwrap_or(default_status);
+        let source = format!("{source_prefix}, line {line}");
+        let c = &clean.input;
+
+        match known.get(&clean.key).copied() {
+            None => {
+                // A new subscriber, unless the ledger remembers them leaving this list.
+                let remembered = if history.contains(&clean.key) {
+                    subscribers::ledger_status(db, &clean.key, list_id)?
+                        .filter(|s| *s != ConsentStatus::Subscribed)
+                } else {
+                    None
+                };
+                let (status, detail) = match remembered {
+                    Some(left) if wanted == ConsentStatus::Subscribed => {
+                        report.kept_off += 1;
+                        (left, format!("Had left the list ({}) and stays off it: an import never resubscribes.", left.as_str()))
+                    }
+                    _ => (wanted, String::new()),
+                };
+                insert_subscriber.execute(params![
+                    c.email,
+                    clean.key,
+                    c.name,
+                    c.first_name,
+                    c.language,
+                    c.city,
+                    c.postal_code,
+                    serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".to_owned()),
+                    c.notes,
+                    at
+                ])?;
+                let id = conn.last_insert_rowid();
+                insert_search.execute(params![
+                    id,
+                    subscribers::search_text(&c.email, &c.name, &c.first_name)
+                ])?;
+                insert_membership.execute(params![list_id, id, status.as_str(), at])?;
+                insert_consent.execute(params![clean.key, list_id, status.as_str(), source, at])?;
+                known.insert(clean.key.clone(), id);
+                report.imported += 1;
+                let detail = if detail.is_empty() && status != ConsentStatus::Subscribed {
+                    format!("Imported as {}.", status.as_str())
+                } else {
+                    detail
+                };
+                report.entries.push(ReportRow {
+                    line,
+                    email: c.email.clone(),
+                    outcome: RowOutcome::Imported,
+                    detail,
+                });
+            }
+            Some(id) => {
+                let detail = merge(db, id, &clean, list_id, wanted, &source, &at, report)?;
+                report.merged += 1;
+                report.entries.push(ReportRow {
+                    line,
+                    email: c.email.clone(),
+                    outcome: RowOutcome::Merged,
+                    detail,
+                });
+            }
+        }
+    }
+    Ok(true)
+}
+
+fn column_name(field: &str, mapping: &[Field], headers: &[String]) -> String {
+    let wanted = match field {
+        "name" => Field::Name,
+        "first_name" => Field::FirstName,
+        "language" => Field::Language,
+        "city" => Field::City,
+        "postal_code" => Field::PostalCode,
+        "tags" => Field::Tags,
+        "notes" => Field::Notes,
+        _ => Field::Ignore,
+    };
+    mapping
+        .iter()
+        .position(|f| *f == wanted)
+        .and_then(|i| headers.get(i))
+        .map(|h| format!("“{}”", short(h)))
+        .unwrap_or_else(|| field.replace('_', " "))
+}
+
+/// Fills in what an existing subscriber lacks and applies the file's standing
+/// only when it moves away from mailing them. Returns what changed, in words.
+#[allow(clippy::too_many_arguments)]
+fn merge(
+    db: &Database,
+    id: i64,
+    clean: &subscribers::Clean,
+    list_id: i64,
+    wanted: ConsentStatus,
+    source: &str,
+    at: &str,
+    report: &mut ImportReport,
+) -> Result<String> {
+    let conn = db.conn();
+    let existing = conn
+        .prepare_cached("SELECT id, name, first_name, language, city, postal_code, tags, notes FROM subscriber WHERE id = ?1")?
+        .query_row([id], |r| {
+            let tags: String = r.get(6)?;
+            Ok(Existing {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                first_name: r.get(2)?,
+                language: r.get(3)?,
+                city: r.get(4)?,
+                postal_code: r.get(5)?,
+                tags: serde_json::from_str(&tags).unwrap_or_default(),
+                notes: r.get(7)?,
+            })
+        })?;
+    let c = &clean.input;
+    let mut filled = Vec::new();
+    let mut fill = |have: &str, new: &str, label: &'static str| -> String {
+        if have.is_empty() && !new.is_empty() {
+            filled.push(label);
+            new.to_owned()
+        } else {
+            have.to_owned()
+        }
+    };
+    let name = fill(&existing.name, &c.name, "name");
+    let first_name = fill(&existing.first_name, &c.first_name, "first name");
+    let language = fill(&existing.language, &c.language, "language");
+    let city = fill(&existing.city, &c.city, "city");
+    let postal_code = fill(&existing.postal_code, &c.postal_code, "ZIP");
+    let notes = fill(&existing.notes, &c.notes, "notes");
+    let before = existing.tags.len();
+    let tags = subscribers::clean_tags(existing.tags.iter().cloned().chain(c.tags.iter().cloned()));
+    if tags.len() > before {
+        filled.push("tags");
+    }
+    if !filled.is_empty() {
+        conn.prepare_cached(
+            "UPDATE subscriber SET name = ?2, first_name = ?3, language = ?4, city = ?5, postal_code = ?6, tags = ?7,
+                    notes = ?8, updated_at = ?9 WHERE id = ?1",
+        )?
+        .execute(params![existing.id, name, first_name, language, city, postal_code,
+            serde_json::to_string(&tags).unwrap_or_else(|_| "[]".to_owned()), notes, at])?;
+        if name != existing.name || first_name != existing.first_name {
+            let email: String =
+                conn.query_row("SELECT email FROM subscriber WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            subscribers::unindex(db, id, &email, &existing.name, &existing.first_name)?;
+            subscribers::index_for_search(db, id, &email, &name, &first_name)?;
+        }
+    }
+    let mut words = if filled.is_empty() {
+        "Already a subscriber; nothing new to fill in.".to_owned()
+    } else {
+        format!("Already a subscriber; filled in {}.", filled.join(", "))
+    };
+    let current: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT status, since FROM membership WHERE list_id = ?1 AND subscriber_id = ?2",
+        )?
+        .query_row(params![list_id, id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match current
+        .as_ref()
+        .and_then(|(s, since)| ConsentStatus::parse(s).map(|s| (s, since)))
+    {
+        None => {
+            let remembered = subscribers::ledger_status(db, &clean.key, list_id)?
+                .filter(|s| *s != ConsentStatus::Subscribed);
+            let status = match remembered {
+                Some(left) if wanted == ConsentStatus::Subscribed => {
+                    report.kept_off += 1;
+                    words.push_str(&format!(
+                        " Had left this list ({}) and stays off it.",
+                        left.as_str()
+                    ));
+                    left
+                }
+                _ => {
+                    words.push_str(&format!(" Added to the list as {}.", wanted.as_str()));
+                    wanted
+                }
+            };
+            subscribers::put_membership(db, id, &clean.key, list_id, status, source, at)?;
+        }
+        Some((ConsentStatus::Subscribed, _)) if wanted != ConsentStatus::Subscribed => {
+            subscribers::put_membership(db, id, &clean.key, list_id, wanted, source, at)?;
+            words.push_str(&format!(
+                " Now {} on this list, as the file says.",
+                wanted.as_str()
+            ));
+        }
+        Some((status, since))
+            if status != ConsentStatus::Subscribed && wanted == ConsentStatus::Subscribed =>
+        {
+            report.kept_off += 1;
+            words.push_str(&format!(
+                " Stays {} (since {}): an import never resubscribes anyone.",
+                status.as_str(),
+                since.get(..10).unwrap_or(since)
+            ));
+        }
+        Some(_) => {}
+    }
+    Ok(words)
+}
+
+impl ImportReport {
+    /// The report for the window: rejected and merged rows first, at most
+    /// `max` entries; the rest are counted in `entries_omitted`.
+    pub fn for_window(&self, max: usize) -> ImportReport {
+        let mut entries: Vec<ReportRow> = self
+            .entries
+            .iter()
+            .filter(|e| e.outcome == RowOutcome::Rejected)
+            .chain(
+                self.entries
+                    .iter()
+                    .filter(|e| e.outcome == RowOutcome::Merged),
+            )
+            .chain(
+                self.entries
+                    .iter()
+                    .filter(|e| e.outcome == RowOutcome::Imported),
+            )
+            .take(max)
+            .cloned()
+            .collect();
+        entries.sort_by_key(|e| e.line);
+        ImportReport {
+            entries_omitted: (self.entries.len() - entries.len()) as u32 + self.entries_omitted,
+            entries,
+            ..self.clone()
+        }
+    }
+
+    /// The report as CSV: one line per row of the file, with its outcome and reason.
+    pub fn to_csv(&self) -> Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let fail = |e: csv::Error| Error::internal(format!("Could not write the report: {e}"));
+        w.write_record(["line", "email", "outcome", "detail"])
+            .map_err(fail)?;
+        for e in &self.entries {
+            let outcome = match e.outcome {
+                RowOutcome::Imported => "imported",
+                RowOutcome::Merged => "merged",
+                RowOutcome::Rejected => "rejected",
+            };
+            w.write_record([
+                e.line.to_string().as_str(),
+                &crate::export::safe_cell(&e.email),
+                outcome,
+                &crate::export::safe_cell(&e.detail),
+            ])
+            .map_err(fail)?;
+        }
+        w.into_inner()
+            .map_err(|e| Error::internal(format!("Could not write the report: {e}")))
+    }
+
+    /// Saves the report as CSV at `path`.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        crate::export::write_file(path, &self.to_csv()?)
+    }
+}
+
+/// Marks imports left 'running' by a Handbill that stopped during them as
+/// interrupted (their transaction was rolled back: nothing of them was saved).
+pub fn recover(db: &Database) -> Result<usize> {
+    Ok(db.conn().execute(
+        "UPDATE import_job SET state = 'interrupted', finished_at = ?1,
+                message = 'Handbill stopped during this import; nothing of it was saved. Import the file again.'
+         WHERE state = 'running'",
+        [now()],
+    )?)
+}
+
+/// The most recent imports, newest first.
+pub fn jobs(db: &Database, limit: u32) -> Result<Vec<ImportJob>> {
+    let mut stmt = db.conn().prepare(
+        "SELECT j.id, j.file_name, l.name, j.state, j.rows_total, j.imported, j.merged, j.rejected, j.message,
+                j.started_at, j.finished_at
+         FROM import_job j JOIN list l ON l.id = j.list_id ORDER BY j.id DESC LIMIT ?1",
+    )?;
+    let jobs = stmt
+        .query_map([limit], |r| {
+            Ok(ImportJob {
+                id: r.get(0)?,
+                file_name: r.get(1)?,
+                list_name: r.get(2)?,
+                state: r.get(3)?,
+                rows_total: r.get(4)?,
+                imported: r.get(5)?,
+                merged: r.get(6)?,
+                rejected: r.get(7)?,
+                message: r.get(8)?,
+                started_at: r.get(9)?,
+                finished_at: r.get(10)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(jobs)
+}
+
+/// Reads a file for import, with a message naming it when it cannot be read.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::invalid_field("file", format!("Cannot read {}: {e}.", path.display()))
+    })?;
+    if meta.is_dir() {
+        return Err(Error::invalid_field(
+            "file",
+            format!("{} is a folder; choose a CSV file.", path.display()),
+        ));
+    }
+    if meta.len() as usize > MAX_FILE_BYTES {
+        return Err(file_problem(format!(
+            "{} is {:.0} MB; Handbill imports files up to {} MB. Split it into smaller files.",
+            path.display(),
+            meta.len() as f64 / 1_048_576.0,
+            MAX_FILE_BYTES / 1_048_576
+        )));
+    }
+    std::fs::read(path)
+        .map_err(|e| Error::invalid_field("file", format!("Cannot read {}: {e}.", path.display())))
+}

@@ -1,0 +1,1003 @@
+//! Subscribers: the people on a branch's mailing lists, their standing on each
+//! list, and the consent ledger that says since when and from where. It owns
+//! the address rules (one subscriber per address, whatever its case), adding,
+//! editing, unsubscribing and deleting by hand, and search. Consent only moves
+//! forward here: leaving is always recorded, and nothing but an explicit act of
+//! the organizer puts a person who left back on a list.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, FieldProblem, Result};
+use crate::lists::{self, now};
+use crate::storage::Database;
+
+/// The longest address SMTP carries.
+pub const MAX_EMAIL: usize = 254;
+/// The longest one-line field (name, city, …).
+pub const MAX_FIELD: usize = 200;
+/// The longest notes.
+pub const MAX_NOTES: usize = 10_000;
+
+/// A person's standing on one list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentStatus {
+    /// On the list: announcements reach them.
+    Subscribed,
+    /// They asked to leave.
+    Unsubscribed,
+    /// Mail to them came back.
+    Bounced,
+    /// Removed as undeliverable (Mailchimp's word).
+    Cleaned,
+}
+
+impl ConsentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentStatus::Subscribed => "subscribed",
+            ConsentStatus::Unsubscribed => "unsubscribed",
+            ConsentStatus::Bounced => "bounced",
+            ConsentStatus::Cleaned => "cleaned",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ConsentStatus> {
+        match text {
+            "subscribed" => Some(ConsentStatus::Subscribed),
+            "unsubscribed" => Some(ConsentStatus::Unsubscribed),
+            "bounced" => Some(ConsentStatus::Bounced),
+            "cleaned" => Some(ConsentStatus::Cleaned),
+            _ => None,
+        }
+    }
+}
+
+/// A subscriber as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Subscriber {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub first_name: String,
+    /// A BCP 47 language tag such as `es`, or empty.
+    pub language: String,
+    pub city: String,
+    pub postal_code: String,
+    pub tags: Vec<String>,
+    pub notes: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The fields of a subscriber, as a form sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SubscriberInput {
+    pub email: String,
+    pub name: String,
+    pub first_name: String,
+    pub language: String,
+    pub city: String,
+    pub postal_code: String,
+    pub tags: Vec<String>,
+    pub notes: String,
+}
+
+/// A subscriber's standing on one list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Membership {
+    pub list_id: i64,
+    pub list_name: String,
+    pub status: ConsentStatus,
+    /// When this standing began (RFC 3339, UTC).
+    pub since: String,
+}
+
+/// One line of the consent ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ConsentEntry {
+    pub list_name: String,
+    /// `subscribed`, `unsubscribed`, `bounced`, `cleaned`, or `deleted` (the subscriber was removed).
+    pub status: String,
+    /// Where the change came from, such as “Import of signups.csv, line 12”.
+    pub source: String,
+    pub at: String,
+}
+
+/// Everything about one subscriber: fields, lists and consent history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SubscriberDetail {
+    pub subscriber: Subscriber,
+    pub memberships: Vec<Membership>,
+    /// Oldest first.
+    pub ledger: Vec<ConsentEntry>,
+}
+
+/// A subscriber in a list or search result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SubscriberRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub city: String,
+    pub postal_code: String,
+    pub language: String,
+    pub tags: Vec<String>,
+    /// Their standing on the list being shown; `None` when no list is chosen or they are not on it.
+    pub status: Option<ConsentStatus>,
+}
+
+/// What to show: a list's members (or everyone), narrowed by text typed in the search box.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SubscriberQuery {
+    pub list_id: Option<i64>,
+    /// Any part of the address or name; empty shows everyone, by address.
+    pub text: String,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// One page of subscribers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SubscriberPage {
+    pub rows: Vec<SubscriberRow>,
+    /// How many match in all, when known (a search stops once the page is full).
+    pub total: Option<u32>,
+    /// True when there are more rows after this page.
+    pub more: bool,
+}
+
+/// What pasting a block of addresses to unsubscribe did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct UnsubscribeReport {
+    /// Addresses that were on a list and are now unsubscribed.
+    pub unsubscribed: Vec<String>,
+    /// Addresses that had already left every list concerned.
+    pub already: Vec<String>,
+    /// Addresses of nobody in the database: the ledger now records that they
+    /// asked to leave, so no later import adds them.
+    pub not_subscribers: Vec<String>,
+    /// Words that looked like addresses but are not valid ones.
+    pub invalid: Vec<String>,
+}
+
+/// An address as stored (domain in lower case) and its key (all in lower case),
+/// or a sentence saying what is wrong with it.
+pub fn normalize_email(text: &str) -> std::result::Result<(String, String), String> {
+    let trimmed = text.trim();
+    let trimmed = trimmed
+        .strip_prefix("mailto:")
+        .or_else(|| trimmed.strip_prefix("MAILTO:"))
+        .unwrap_or(trimmed);
+    let trimmed = trimmed
+        .strip_prefix('<')
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(trimmed)
+        .trim();
+    if trimmed.is_empty() {
+        return Err("The email address is missing.".to_owned());
+    }
+    if trimmed.chars().count() > MAX_EMAIL {
+        return Err(format!(
+            "The email address is {} characters long; an address has at most {MAX_EMAIL}.",
+            trimmed.chars().count()
+        ));
+    }
+    let shown = short(trimmed);
+    let options = email_address::Options::default()
+        .with_required_tld()
+        .without_domain_literal()
+        .without_display_text();
+    match email_address::EmailAddress::parse_with_options(trimmed, options) {
+        Ok(address) if !address.domain().ends_with('.') && !address.domain().starts_with('.') => {
+            let email = format!(
+                "{}@{}",
+                address.local_part(),
+                address.domain().to_lowercase()
+            );
+            let key = email.to_lowercase();
+            Ok((email, key))
+        }
+        _ => Err(if trimmed.contains('@') {
+            format!("“{shown}” is not a valid email address.")
+        } else {
+            format!("“{shown}” is not an email address: it has no @.")
+        }),
+    }
+}
+
+/// Text shown in a message, cut so a megabyte of junk stays readable.
+pub(crate) fn short(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
+
+/// A BCP 47 tag from a code (`es`, `pt-BR`) or a common language name
+/// (`Spanish`, `español`), or `None` when it is neither.
+pub fn normalize_language(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some(String::new());
+    }
+    let named = match text.to_lowercase().as_str() {
+        "english" | "inglés" | "ingles" => Some("en"),
+        "spanish" | "español" | "espanol" | "castellano" => Some("es"),
+        "portuguese" | "português" | "portugues" => Some("pt"),
+        "french" | "français" | "francais" => Some("fr"),
+        "haitian creole" | "kreyòl" | "kreyol" | "creole" => Some("ht"),
+        "chinese" | "中文" => Some("zh"),
+        "vietnamese" | "tiếng việt" => Some("vi"),
+        "arabic" | "العربية" => Some("ar"),
+        "german" | "deutsch" => Some("de"),
+        "italian" | "italiano" => Some("it"),
+        "russian" | "русский" => Some("ru"),
+        _ => None,
+    };
+    if let Some(code) = named {
+        return Some(code.to_owned());
+    }
+    if text.len() > 35 {
+        return None;
+    }
+    language_tags::LanguageTag::parse(&text.replace('_', "-"))
+        .ok()
+        .map(|tag| tag.to_string())
+}
+
+/// Tags split from a cell or a form (`volunteer, student` or Mailchimp's `"a","b"`),
+/// trimmed, without duplicates (case does not matter).
+pub fn split_tags(text: &str) -> Vec<String> {
+    clean_tags(text.split([',', ';']).map(|t| t.to_owned()))
+}
+
+pub(crate) fn clean_tags(tags: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for tag in tags {
+        let tag = tag.trim().trim_matches('"').trim().to_owned();
+        if !tag.is_empty() && seen.insert(tag.to_lowercase()) {
+            out.push(tag);
+        }
+    }
+    out
+}
+
+/// The cleaned fields and the address's key.
+#[derive(Debug, Clone)]
+pub(crate) struct Clean {
+    pub input: SubscriberInput,
+    pub key: String,
+}
+
+/// Checks every field, returning them cleaned or every problem at once.
+pub fn validate(input: SubscriberInput) -> Result<SubscriberInput> {
+    validate_clean(input).map(|c| c.input)
+}
+
+pub(crate) fn validate_clean(input: SubscriberInput) -> Result<Clean> {
+    let mut problems = Vec::new();
+    let mut problem = |field: &str, message: String| {
+        problems.push(FieldProblem {
+            field: field.to_owned(),
+            message,
+        })
+    };
+    let (email, key) = match normalize_email(&input.email) {
+        Ok(pair) => pair,
+        Err(message) => {
+            problem("email", message);
+            (String::new(), String::new())
+        }
+    };
+    for (field, value) in [
+        ("name", &input.name),
+        ("first_name", &input.first_name),
+        ("city", &input.city),
+        ("postal_code", &input.postal_code),
+    ] {
+        let len = value.trim().chars().count();
+        if len > MAX_FIELD {
+            problem(
+                field,
+                format!("This is {len} characters long; keep it to {MAX_FIELD}."),
+            );
+        } else if value.chars().any(char::is_control) {
+            problem(
+                field,
+                "Remove the line breaks and tabs: this is one line of text.".to_owned(),
+            );
+        }
+    }
+    let language = match normalize_language(&input.language) {
+        Some(tag) => tag,
+        None => {
+            problem(
+                "language",
+                format!(
+                    "“{}” is not a language. Use a code such as en, es or pt-BR.",
+                    short(input.language.trim())
+                ),
+            );
+            String::new()
+        }
+    };
+    let tags = clean_tags(input.tags.iter().flat_map(|t| split_tags(t)));
+    if let Some(long) = tags.iter().find(|t| t.chars().count() > 60) {
+        problem(
+            "tags",
+            format!(
+                "The tag “{}” is too long; keep tags to 60 characters.",
+                short(long)
+            ),
+        );
+    }
+    if input.notes.chars().count() > MAX_NOTES {
+        problem(
+            "notes",
+            format!(
+                "The notes are {} characters long; keep them to {MAX_NOTES}.",
+                input.notes.chars().count()
+            ),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(Error::invalid(problems));
+    }
+    Ok(Clean {
+        input: SubscriberInput {
+            email,
+            name: input.name.trim().to_owned(),
+            first_name: input.first_name.trim().to_owned(),
+            language,
+            city: input.city.trim().to_owned(),
+            postal_code: input.postal_code.trim().to_owned(),
+            tags,
+            notes: input.notes.trim().to_owned(),
+        },
+        key,
+    })
+}
+
+/// The text the search index holds for a subscriber.
+pub(crate) fn search_text(email: &str, name: &str, first_name: &str) -> String {
+    let mut text = format!("{email} {name}");
+    if !first_name.is_empty() && !name.to_lowercase().contains(&first_name.to_lowercase()) {
+        text.push(' ');
+        text.push_str(first_name);
+    }
+    text
+}
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn read_subscriber(r: &rusqlite::Row<'_>) -> rusqlite::Result<Subscriber> {
+    let tags: String = r.get(7)?;
+    Ok(Subscriber {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        first_name: r.get(3)?,
+        language: r.get(4)?,
+        city: r.get(5)?,
+        postal_code: r.get(6)?,
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        notes: r.get(8)?,
+        created_at: r.get(9)?,
+        updated_at: r.get(10)?,
+    })
+}
+
+const SUBSCRIBER_COLUMNS: &str =
+    "id, email, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at";
+
+/// One subscriber.
+pub fn get(db: &Database, id: i64) -> Result<Subscriber> {
+    db.conn()
+        .query_row(
+            &format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscriber WHERE id = ?1"),
+            [id],
+            read_subscriber,
+        )
+        .optional()?
+        .ok_or_else(|| {
+            Error::not_found(format!(
+                "There is no subscriber number {id}; they may have been deleted."
+            ))
+        })
+}
+
+/// One subscriber by address (case does not matter).
+pub fn find(db: &Database, email: &str) -> Result<Option<Subscriber>> {
+    let Ok((_, key)) = normalize_email(email) else {
+        return Ok(None);
+    };
+    Ok(db
+        .conn()
+        .query_row(
+            &format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscriber WHERE email_key = ?1"),
+            [key],
+            read_subscriber,
+        )
+        .optional()?)
+}
+
+/// A subscriber with their lists and consent history.
+pub fn detail(db: &Database, id: i64) -> Result<SubscriberDetail> {
+    let subscriber = get(db, id)?;
+    let mut stmt = db.conn().prepare(
+        "SELECT m.list_id, l.name, m.status, m.since FROM membership m JOIN list l ON l.id = m.list_id
+         WHERE m.subscriber_id = ?1 ORDER BY l.name COLLATE NOCASE",
+    )?;
+    let memberships = stmt
+        .query_map([id], |r| {
+            let status: String = r.get(2)?;
+            Ok(Membership {
+                list_id: r.get(0)?,
+                list_name: r.get(1)?,
+                status: ConsentStatus::parse(&status).unwrap_or(ConsentStatus::Unsubscribed),
+                since: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(SubscriberDetail {
+        ledger: ledger(db, &subscriber.email)?,
+        subscriber,
+        memberships,
+    })
+}
+
+/// The consent ledger of an address, oldest first, including lines written
+/// before a deletion.
+pub fn ledger(db: &Database, email: &str) -> Result<Vec<ConsentEntry>> {
+    let key = normalize_email(email)
+        .map(|(_, k)| k)
+        .unwrap_or_else(|_| email.to_lowercase());
+    let mut stmt = db.conn().prepare(
+        "SELECT l.name, c.status, c.source, c.at FROM consent c JOIN list l ON l.id = c.list_id
+         WHERE c.email_key = ?1 ORDER BY c.id",
+    )?;
+    let entries = stmt
+        .query_map([key], |r| {
+            Ok(ConsentEntry {
+                list_name: r.get(0)?,
+                status: r.get(1)?,
+                source: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(entries)
+}
+
+/// The last standing the ledger records for an address on a list, ignoring
+/// deletions: what a returning address comes back as.
+pub(crate) fn ledger_status(
+    db: &Database,
+    key: &str,
+    list_id: i64,
+) -> Result<Option<ConsentStatus>> {
+    let status: Option<String> = db
+        .conn()
+        .prepare_cached(
+            "SELECT status FROM consent WHERE email_key = ?1 AND list_id = ?2 AND status <> 'deleted'
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![key, list_id], |r| r.get(0))
+        .optional()?;
+    Ok(status.as_deref().and_then(ConsentStatus::parse))
+}
+
+/// Appends one line to the consent ledger.
+pub(crate) fn record(
+    db: &Database,
+    key: &str,
+    list_id: i64,
+    status: &str,
+    source: &str,
+    at: &str,
+) -> Result<()> {
+    db.conn()
+        .prepare_cached("INSERT INTO consent (email_key, list_id, status, source, at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![key, list_id, status, source, at])?;
+    Ok(())
+}
+
+/// Sets a subscriber's standing on a list and records it in the ledger. No
+/// line is written when the standing does not change.
+pub(crate) fn put_membership(
+    db: &Database,
+    subscriber_id: i64,
+    key: &str,
+    list_id: i64,
+    status: ConsentStatus,
+    source: &str,
+    at: &str,
+) -> Result<bool> {
+    let current: Option<String> = db
+        .conn()
+        .prepare_cached("SELECT status FROM membership WHERE list_id = ?1 AND subscriber_id = ?2")?
+        .query_row(params![list_id, subscriber_id], |r| r.get(0))
+        .optional()?;
+    if current.as_deref() == Some(status.as_str()) {
+        return Ok(false);
+    }
+    db.conn()
+        .prepare_cached(
+            "INSERT INTO membership (list_id, subscriber_id, status, since) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = excluded.status, since = excluded.since",
+        )?
+        .execute(params![list_id, subscriber_id, status.as_str(), at])?;
+    record(db, key, list_id, status.as_str(), source, at)?;
+    Ok(true)
+}
+
+pub(crate) fn index_for_search(
+    db: &Database,
+    id: i64,
+    email: &str,
+    name: &str,
+    first_name: &str,
+) -> Result<()> {
+    db.conn()
+        .prepare_cached("INSERT INTO subscriber_search (rowid, text) VALUES (?1, ?2)")?
+        .execute(params![id, search_text(email, name, first_name)])?;
+    Ok(())
+}
+
+/// Removes a subscriber from the search index: the index keeps no text, so it
+/// is told the text the subscriber was indexed with.
+pub(crate) fn unindex(
+    db: &Database,
+    id: i64,
+    email: &str,
+    name: &str,
+    first_name: &str,
+) -> Result<()> {
+    db.conn()
+        .prepare_cached("INSERT INTO subscriber_search (subscriber_search, rowid, text) VALUES ('delete', ?1, ?2)")?
+        .execute(params![id, search_text(email, name, first_name)])?;
+    Ok(())
+}
+
+/// Adds a subscriber typed into the window or given on the command line, and
+/// puts them on `list_id` when given. An address that once left that list comes
+/// back with the standing the ledger records, never as subscribed.
+pub fn add(
+    db: &Database,
+    input: SubscriberInput,
+    list_id: Option<i64>,
+    source: &str,
+) -> Result<SubscriberDetail> {
+    let clean = validate_clean(input)?;
+    if let Some(list_id) = list_id {
+        lists::get(db, list_id)?;
+    }
+    if let Some(existing) = find(db, &clean.input.email)? {
+        return Err(Error::invalid_field(
+            "email",
+            format!(
+                "{} is already a subscriber{}. Search for them to change their details.",
+                existing.email,
+                if existing.name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", existing.name)
+                }
+            ),
+        ));
+    }
+    let tx = db.conn().unchecked_transaction()?;
+    let at = now();
+    let c = &clean.input;
+    db.conn().execute(
+        "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, at],
+    )?;
+    let id = db.conn().last_insert_rowid();
+    index_for_search(db, id, &c.email, &c.name, &c.first_name)?;
+    if let Some(list_id) = list_id {
+        let status = match ledger_status(db, &clean.key, list_id)? {
+            Some(left) if left != ConsentStatus::Subscribed => left,
+            _ => ConsentStatus::Subscribed,
+        };
+        let why = if status == ConsentStatus::Subscribed {
+            source.to_owned()
+        } else {
+            format!(
+                "{source}: added again, kept {} as the ledger records",
+                status.as_str()
+            )
+        };
+        put_membership(db, id, &clean.key, list_id, status, &why, &at)?;
+    }
+    tx.commit()?;
+    detail(db, id)
+}
+
+/// Changes a subscriber's fields. A new address must not belong to someone else.
+pub fn update(db: &Database, id: i64, input: SubscriberInput) -> Result<SubscriberDetail> {
+    let before = get(db, id)?;
+    let clean = validate_clean(input)?;
+    if let Some(other) = find(db, &clean.input.email)? {
+        if other.id != id {
+            return Err(Error::invalid_field(
+                "email",
+                format!("{} belongs to another subscriber. Delete one of the two, or keep the old address.", other.email),
+            ));
+        }
+    }
+    let old_key = normalize_email(&before.email)
+        .map(|(_, k)| k)
+        .unwrap_or_default();
+    let tx = db.conn().unchecked_transaction()?;
+    let c = &clean.input;
+    db.conn().execute(
+        "UPDATE subscriber SET email = ?2, email_key = ?3, name = ?4, first_name = ?5, language = ?6, city = ?7,
+                postal_code = ?8, tags = ?9, notes = ?10, updated_at = ?11 WHERE id = ?1",
+        params![id, c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, now()],
+    )?;
+    unindex(db, id, &before.email, &before.name, &before.first_name)?;
+    index_for_search(db, id, &c.email, &c.name, &c.first_name)?;
+    if old_key != clean.key {
+        // The ledger follows the person to their new address, so their history stays readable.
+        let at = now();
+        let lists: Vec<(i64, String)> = db
+            .conn()
+            .prepare("SELECT list_id, status FROM membership WHERE subscriber_id = ?1")?
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (list_id, status) in lists {
+            record(
+                db,
+                &clean.key,
+                list_id,
+                &status,
+                &format!("Address changed from {} in the window", before.email),
+                &at,
+            )?;
+        }
+    }
+    tx.commit()?;
+    detail(db, id)
+}
+
+/// Sets a subscriber's standing on one list (unsubscribe, bounced, cleaned, or
+/// putting them on a list). Putting back someone who left needs a reason,
+/// which the ledger keeps: consent only comes back from the person.
+pub fn set_status(
+    db: &Database,
+    id: i64,
+    list_id: i64,
+    status: ConsentStatus,
+    source: &str,
+) -> Result<SubscriberDetail> {
+    let subscriber = get(db, id)?;
+    let list = lists::get(db, list_id)?;
+    let key = normalize_email(&subscriber.email)
+        .map(|(_, k)| k)
+        .unwrap_or_default();
+    if status == ConsentStatus::Subscribed {
+        if let Some(left) =
+            ledger_status(db, &key, list_id)?.filter(|s| *s != ConsentStatus::Subscribed)
+        {
+            if source.trim().is_empty() {
+                return Err(Error::invalid_field(
+                    "source",
+                    format!(
+                        "{} is {} on {}. Say how they asked to come back (for example “asked at the March meeting”): the consent ledger keeps it.",
+                        subscriber.email,
+                        left.as_str(),
+                        list.name
+                    ),
+                ));
+            }
+        }
+    }
+    let source = if source.trim().is_empty() {
+        "Changed in the window"
+    } else {
+        source.trim()
+    };
+    let tx = db.conn().unchecked_transaction()?;
+    put_membership(db, id, &key, list_id, status, source, &now())?;
+    tx.commit()?;
+    detail(db, id)
+}
+
+/// Deletes a subscriber. Their consent ledger stays (with a line saying they
+/// were deleted), so an import can never bring back someone who had left.
+pub fn delete(db: &Database, id: i64, source: &str) -> Result<()> {
+    let subscriber = get(db, id)?;
+    let key = normalize_email(&subscriber.email)
+        .map(|(_, k)| k)
+        .unwrap_or_default();
+    let tx = db.conn().unchecked_transaction()?;
+    let at = now();
+    let lists: Vec<i64> = db
+        .conn()
+        .prepare("SELECT list_id FROM membership WHERE subscriber_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for list_id in lists {
+        record(db, &key, list_id, "deleted", source, &at)?;
+    }
+    unindex(
+        db,
+        id,
+        &subscriber.email,
+        &subscriber.name,
+        &subscriber.first_name,
+    )?;
+    db.conn()
+        .execute("DELETE FROM subscriber WHERE id = ?1", [id])?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The addresses in a pasted block of text: replies, a column copied from a
+/// spreadsheet, `Name <address>` lines. Words with an @ that are not valid
+/// addresses are returned apart, so they can be shown.
+pub fn addresses_in(text: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut invalid = Vec::new();
+    let mut seen = BTreeSet::new();
+    for word in text.split(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                ',' | ';' | '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']'
+            )
+    }) {
+        let word = word.trim_matches(|c: char| matches!(c, '.' | ':'));
+        if !word.contains('@') {
+            continue;
+        }
+        match normalize_email(word) {
+            Ok((email, key)) => {
+                if seen.insert(key.clone()) {
+                    found.push((email, key));
+                }
+            }
+            Err(_) => invalid.push(short(word)),
+        }
+    }
+    (found, invalid)
+}
+
+/// Unsubscribes every address in a pasted block, from one list or from all.
+/// Addresses of nobody yet are recorded in the ledger as having asked to
+/// leave, so no later import subscribes them. One transaction.
+pub fn unsubscribe_addresses(
+    db: &Database,
+    text: &str,
+    list_id: Option<i64>,
+    source: &str,
+) -> Result<UnsubscribeReport> {
+    let (addresses, invalid) = addresses_in(text);
+    if addresses.is_empty() {
+        return Err(Error::invalid_field(
+            "addresses",
+            if invalid.is_empty() {
+                "No email addresses were found in the text. Paste addresses, one per line or separated by commas.".to_owned()
+            } else {
+                format!(
+                    "None of these is a valid email address: {}.",
+                    invalid.join(", ")
+                )
+            },
+        ));
+    }
+    let all_lists: Vec<i64> = match list_id {
+        Some(id) => vec![lists::get(db, id)?.id],
+        None => lists::all(db)?.into_iter().map(|l| l.id).collect(),
+    };
+    if all_lists.is_empty() {
+        return Err(Error::not_found(
+            "There are no lists yet, so nobody can be unsubscribed. Create a list first.",
+        ));
+    }
+    let mut report = UnsubscribeReport {
+        invalid,
+        ..Default::default()
+    };
+    let tx = db.conn().unchecked_transaction()?;
+    let at = now();
+    for (email, key) in addresses {
+        let found: Option<(i64, String)> = db
+            .conn()
+            .prepare_cached("SELECT id, email FROM subscriber WHERE email_key = ?1")?
+            .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        match found {
+            Some((id, stored)) => {
+                // Reported as stored, whatever case it was pasted in.
+                let email = stored;
+                let mut changed = false;
+                for &list in &all_lists {
+                    let on_list: Option<String> = db
+                        .conn()
+                        .prepare_cached("SELECT status FROM membership WHERE list_id = ?1 AND subscriber_id = ?2")?
+                        .query_row(params![list, id], |r| r.get(0))
+                        .optional()?;
+                    if on_list.as_deref() == Some("subscribed") {
+                        put_membership(
+                            db,
+                            id,
+                            &key,
+                            list,
+                            ConsentStatus::Unsubscribed,
+                            source,
+                            &at,
+                        )?;
+                        changed = true;
+                    }
+                }
+                if changed {
+                    report.unsubscribed.push(email);
+                } else {
+                    report.already.push(email);
+                }
+            }
+            None => {
+                for &list in &all_lists {
+                    if ledger_status(db, &key, list)? != Some(ConsentStatus::Unsubscribed) {
+                        record(db, &key, list, "unsubscribed", source, &at)?;
+                    }
+                }
+                report.not_subscribers.push(email);
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// The page of subscribers a query asks for. Text is matched against any part
+/// of the address or name, without regard to case.
+pub fn search(db: &Database, query: &SubscriberQuery) -> Result<SubscriberPage> {
+    let limit = query.limit.clamp(1, 500) as usize;
+    let offset = query.offset as usize;
+    let needle = query.text.trim().to_lowercase();
+    let (join, list_param): (&str, i64) = match query.list_id {
+        Some(id) => (
+            "JOIN membership m ON m.subscriber_id = s.id AND m.list_id = ?1",
+            id,
+        ),
+        // No list: nobody's standing is shown (no list has id -1).
+        None => (
+            "LEFT JOIN membership m ON m.subscriber_id = s.id AND m.list_id = ?1",
+            -1,
+        ),
+    };
+    let columns =
+        "s.id, s.email, s.name, s.city, s.postal_code, s.language, s.tags, m.status, s.first_name";
+    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(SubscriberRow, String)> {
+        let tags: String = r.get(6)?;
+        let status: Option<String> = r.get(7)?;
+        Ok((
+            SubscriberRow {
+                id: r.get(0)?,
+                email: r.get(1)?,
+                name: r.get(2)?,
+                city: r.get(3)?,
+                postal_code: r.get(4)?,
+                language: r.get(5)?,
+                tags: serde_json::from_str(&tags).unwrap_or_default(),
+                status: status.as_deref().and_then(ConsentStatus::parse),
+            },
+            r.get(8)?,
+        ))
+    };
+
+    if needle.is_empty() {
+        let total: u32 = db.conn().query_row(
+            &format!("SELECT count(*) FROM subscriber s {join}"),
+            [list_param],
+            |r| r.get(0),
+        )?;
+        let mut stmt = db.conn().prepare_cached(&format!(
+            "SELECT {columns} FROM subscriber s {join} ORDER BY s.email_key LIMIT ?2 OFFSET ?3"
+        ))?;
+        let rows = stmt
+            .query_map(params![list_param, limit as i64, offset as i64], read)?
+            .map(|r| r.map(|(row, _)| row))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        return Ok(SubscriberPage {
+            more: offset + rows.len() < total as usize,
+            rows,
+            total: Some(total),
+        });
+    }
+
+    // Three characters or more: the trigram index gives candidates, each checked
+    // against the row. Shorter text: a scan, stopped once the page is full.
+    let (sql, pattern): (String, String) = if needle.chars().count() >= 3 {
+        (
+            format!(
+                "SELECT {columns} FROM subscriber_search f JOIN subscriber s ON s.id = f.rowid {join}
+                 WHERE subscriber_search MATCH ?2 ORDER BY f.rowid"
+            ),
+            trigram_query(&needle),
+        )
+    } else {
+        (
+            format!("SELECT {columns} FROM subscriber s {join} WHERE ?2 = ?2 ORDER BY s.id"),
+            String::new(),
+        )
+    };
+    let mut stmt = db.conn().prepare_cached(&sql)?;
+    let mut rows_out = Vec::new();
+    let mut matched = 0usize;
+    let mut more = false;
+    let mut rows = stmt.query(params![list_param, pattern])?;
+    while let Some(r) = rows.next()? {
+        let (row, first_name) = read(r)?;
+        if !search_text(&row.email, &row.name, &first_name)
+            .to_lowercase()
+            .contains(&needle)
+        {
+            continue;
+        }
+        matched += 1;
+        if matched <= offset {
+            continue;
+        }
+        if rows_out.len() == limit {
+            more = true;
+            break;
+        }
+        rows_out.push(row);
+    }
+    let total = if more { None } else { Some(matched as u32) };
+    Ok(SubscriberPage {
+        rows: rows_out,
+        total,
+        more,
+    })
+}
+
+/// An FTS5 query for a few trigrams spread over the text (the index keeps no
+/// positions, so every candidate is checked against the row afterwards; a few
+/// well-spread trigrams narrow as much as all of them, at a fraction of the work).
+fn trigram_query(needle: &str) -> String {
+    const MOST: usize = 4;
+    let chars: Vec<char> = needle.chars().collect();
+    let windows: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
+    let step = windows.len().div_ceil(MOST).max(1);
+    let mut terms: Vec<&String> = windows.iter().step_by(step).collect();
+    if let Some(last) = windows.last() {
+        if !terms.contains(&last) {
+            terms.push(last);
+        }
+    }
+    terms.dedup();
+    terms
+        .into_iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+impl FromStr for ConsentStatus {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        ConsentStatus::parse(&s.trim().to_lowercase()).ok_or_else(|| {
+            Error::invalid_field(
+                "status",
+                format!("“{}” is not a standing on a list: use subscribed, unsubscribed, bounced or cleaned.", short(s)),
+            )
+        })
+    }
+}
