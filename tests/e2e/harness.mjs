@@ -104,7 +104,29 @@ export async function screenshot(app, name) {
   // moment for the compositor (a loaded machine paints late under Xvfb).
   await app.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
   await new Promise((resolve) => setTimeout(resolve, 400));
-  await app.saveScreenshot(path.join(SHOTS, `${name}.png`));
+  // WebKitWebDriver answers a screenshot after the page's next paint. With
+  // accelerated compositing off (as Handbill runs), a page that is standing
+  // still never paints again and the request hangs; so while it is taken, a
+  // one-pixel, nearly transparent dot flickers to give it a paint to wait for.
+  await app.execute(() => {
+    const dot = document.createElement("div");
+    dot.id = "e2e-paint-tick";
+    dot.style.cssText = "position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;opacity:0.01";
+    document.body.append(dot);
+    let odd = false;
+    window.__e2ePaintTick = setInterval(() => {
+      odd = !odd;
+      dot.style.opacity = odd ? "0.02" : "0.01";
+    }, 30);
+  });
+  try {
+    await app.saveScreenshot(path.join(SHOTS, `${name}.png`));
+  } finally {
+    await app.execute(() => {
+      clearInterval(window.__e2ePaintTick);
+      document.getElementById("e2e-paint-tick")?.remove();
+    });
+  }
 }
 
 /** Waits for a heading with this text and returns it. */
