@@ -1,0 +1,2 @@
+//! Criterion benchmark of the events views; written in a later commit.
+fn main() {}
