@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub mod history;
+pub mod ics;
+pub mod listing;
 pub mod store;
 pub mod tours;
 pub mod venues;
