@@ -102,6 +102,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<events::TourWithStops>();
     check.ty::<events::StopInput>();
     check.ty::<events::MonthGroup>();
+    check.ty::<events::json::JsonImport>();
 
     let leftovers: Vec<String> = std::fs::read_dir(&check.dir)
         .map(|entries| {

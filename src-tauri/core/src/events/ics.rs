@@ -317,7 +317,7 @@ pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
         .collect();
     let mut found = Vec::new();
     collect_vevents(&parsed.components, &mut found);
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     let mut ids = Vec::new();
     for (n, c) in found.into_iter().enumerate() {
         let line = vevent_lines.get(n).copied().unwrap_or(0);

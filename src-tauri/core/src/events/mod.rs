@@ -14,6 +14,7 @@ use ts_rs::TS;
 
 pub mod history;
 pub mod ics;
+pub mod json;
 pub mod listing;
 pub mod store;
 pub mod tours;
@@ -331,4 +332,36 @@ impl Event {
 /// The current time, to the second, as stored (RFC 3339, UTC).
 pub(crate) fn now() -> String {
     crate::lists::now()
+}
+
+/// A transaction that nests: a savepoint, so a function of this module that
+/// writes all-or-nothing can run on its own or inside a larger transaction
+/// (the demo loader, an import). Dropped without [`Tx::commit`], it rolls back.
+pub(crate) struct Tx<'a> {
+    db: &'a crate::storage::Database,
+    done: bool,
+}
+
+impl<'a> Tx<'a> {
+    pub(crate) fn begin(db: &'a crate::storage::Database) -> crate::error::Result<Tx<'a>> {
+        db.conn().execute_batch("SAVEPOINT handbill_events")?;
+        Ok(Tx { db, done: false })
+    }
+
+    pub(crate) fn commit(mut self) -> crate::error::Result<()> {
+        self.db.conn().execute_batch("RELEASE handbill_events")?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self
+                .db
+                .conn()
+                .execute_batch("ROLLBACK TO handbill_events; RELEASE handbill_events");
+        }
+    }
 }

@@ -537,7 +537,7 @@ pub(crate) fn reindex(db: &Database, id: i64) -> Result<()> {
 /// Saves a new event as a draft, after full validation.
 pub fn create(db: &Database, input: EventInput) -> Result<Event> {
     let checked = check(db, input, true)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     let id = write(db, None, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     get(db, id)
@@ -558,7 +558,7 @@ pub fn save_draft(db: &Database, id: Option<i64>, input: EventInput) -> Result<E
         }
     }
     let checked = check(db, input, false)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     let id = write(db, id, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     get(db, id)
@@ -602,7 +602,7 @@ pub(crate) fn venue_text(db: &Database, venue_id: Option<i64>, room: &str) -> Re
 pub fn update(db: &Database, id: i64, input: EventInput) -> Result<Event> {
     let old = get(db, id)?;
     let checked = check(db, input, true)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     record_changes(db, &old, &checked.input, "")?;
     write(db, Some(id), &checked, old.status, None)?;
     tx.commit()?;
@@ -656,7 +656,7 @@ pub fn announce(db: &Database, id: i64) -> Result<Event> {
         ));
     }
     let checked = check(db, e.to_input(), true)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     write(db, Some(id), &checked, e.status, None)?;
     set_status(db, &e, EventStatus::Announced, "")?;
     if e.status != EventStatus::Draft {
@@ -683,7 +683,7 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
         return Err(Error::invalid_field("start_date", "Give the new date."));
     }
     check_reason(reason)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     let old_when = when_text(&e.to_input());
     let new_when = when_text(&checked.input);
     if old_when == new_when {
@@ -718,7 +718,7 @@ fn change_status(db: &Database, id: i64, status: EventStatus, reason: &str) -> R
     if e.status == EventStatus::Draft && status == EventStatus::Postponed {
         return Err(Error::invalid_field("status", "A draft has not been announced, so it cannot be postponed. Change its date instead."));
     }
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     set_status(db, &e, status, reason.trim())?;
     if e.status != EventStatus::Draft {
         bump_sequence(db, id)?;
@@ -746,7 +746,7 @@ pub fn change_venue(db: &Database, id: i64, venue_id: Option<i64>, room: &str, r
     input.room = room.to_owned();
     check_reason(reason)?;
     let checked = check(db, input, e.status != EventStatus::Draft)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     if !record_changes(db, &e, &checked.input, reason.trim())? {
         return Err(Error::invalid_field("venue_id", "The event is already at that place."));
     }
@@ -772,7 +772,7 @@ pub fn duplicate(db: &Database, id: i64, shift_days: i32) -> Result<Event> {
         }
     }
     let checked = check(db, input, false)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     let new_id = write(db, None, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     get(db, new_id)
@@ -781,7 +781,7 @@ pub fn duplicate(db: &Database, id: i64, shift_days: i32) -> Result<Event> {
 /// Deletes an event and its history. Prefer [`cancel`] for an announced event:
 /// people may have it in their calendars.
 pub fn delete(db: &Database, id: i64) -> Result<()> {
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     db.conn().execute("DELETE FROM event_search WHERE rowid = ?1", [id])?;
     if db.conn().execute("DELETE FROM event WHERE id = ?1", [id])? == 0 {
         return Err(Error::not_found(format!("There is no event number {id}.")));

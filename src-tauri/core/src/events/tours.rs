@@ -86,7 +86,7 @@ fn validate(db: &Database, input: TourInput) -> Result<TourInput> {
 /// Saves a new tour (no stops yet: see [`add_stop`]).
 pub fn create_tour(db: &Database, input: TourInput) -> Result<Tour> {
     let t = validate(db, input)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     db.conn().execute(
         "INSERT INTO tour (title, description, hosts, tags, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         params![t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now()],
@@ -146,7 +146,7 @@ pub fn list_tours(db: &Database) -> Result<Vec<Tour>> {
 pub fn update_tour(db: &Database, id: i64, input: TourInput) -> Result<TourWithStops> {
     let t = validate(db, input)?;
     get_tour_only(db, id)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     db.conn().execute(
         "UPDATE tour SET title = ?2, description = ?3, hosts = ?4, tags = ?5, updated_at = ?6 WHERE id = ?1",
         params![id, t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now()],
@@ -209,7 +209,7 @@ pub fn add_stop(db: &Database, tour_id: i64, stop: StopInput) -> Result<Event> {
         ..Default::default()
     };
     let checked = check(db, input, true)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     let id = store::write(db, None, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     store::get(db, id)

@@ -162,7 +162,7 @@ pub fn list_venues(db: &Database) -> Result<Vec<Venue>> {
 /// Changes a venue; every event held there shows the change.
 pub fn update_venue(db: &Database, id: i64, input: VenueInput) -> Result<Venue> {
     let v = validate_venue(input)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     let changed = db.conn().execute(
         "UPDATE venue SET name = ?2, room = ?3, address = ?4, city = ?5, accessibility = ?6, updated_at = ?7
          WHERE id = ?1",
@@ -265,7 +265,7 @@ pub fn list_speakers(db: &Database) -> Result<Vec<Speaker>> {
 /// Changes a speaker; every event they speak at shows the change.
 pub fn update_speaker(db: &Database, id: i64, input: SpeakerInput) -> Result<Speaker> {
     let s = validate_speaker(input)?;
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = super::Tx::begin(db)?;
     if db.conn().execute(
         "UPDATE speaker SET name = ?2, affiliation = ?3, credit = ?4 WHERE id = ?1",
         params![id, s.name, s.affiliation, s.credit],
