@@ -181,3 +181,37 @@ fn views_group_upcoming_events_by_month_and_find_a_month_and_search() {
     events::delete(&db, jan.id).unwrap();
     assert!(events::search(&db, "kenmore", 20).unwrap().is_empty(), "a deleted event leaves the index");
 }
+
+#[test]
+fn the_demo_adds_the_sample_events_once_and_an_older_sample_gains_them() {
+    let (_dir, db) = open();
+    let first = handbill_core::demo::load(&db).expect("the demo loads");
+    assert!(first.changed, "the first load changes the database");
+    let events_before = count(&db, "event");
+    assert!(events_before >= 8, "the sample has the rally, meeting, panel, study group, fund drive and 3 tour stops: {events_before}");
+    let again = handbill_core::demo::load(&db).expect("the demo loads again");
+    assert!(!again.changed, "loading again changes nothing");
+    assert_eq!(count(&db, "event"), events_before, "no event is added twice");
+    let groups = events::upcoming(&db, now("2026-11-25T00:00:00Z")).unwrap();
+    let upcoming: usize = groups.iter().map(|g| g.events.len()).sum();
+    assert!(upcoming >= 7, "several sample events are upcoming from 2026-11-25: {upcoming}");
+    let study = events::search(&db, "united front", 5).unwrap();
+    assert_eq!(study.len(), 1, "the study group is found by search");
+    assert_eq!(study[0].status, EventStatus::Rescheduled, "the study group was rescheduled");
+    let h = events::history(&db, study[0].id).unwrap();
+    assert!(h.iter().any(|x| x.kind == HistoryKind::Date && x.old_value.starts_with("2027-01-07") && x.reason.contains("storm")), "the storm and the old date are in its history: {h:?}");
+    let tours = events::list_tours(&db).unwrap();
+    let tour = events::get_tour(&db, tours[0].id).unwrap();
+    assert!(tour.stops.len() >= 3 && tour.stops.iter().any(|s| s.start_date.is_empty()), "the tour has 3 stops, one coming soon");
+    let venues: std::collections::HashSet<_> = tour.stops.iter().filter_map(|s| s.venue.as_ref().map(|v| v.id)).collect();
+    assert!(venues.len() >= 2, "the dated stops are on different campuses");
+    assert!(events::month(&db, 2027, 2).unwrap().iter().any(|e| e.kind == EventKind::FundDrive), "the fund drive's range reaches into February");
+
+    let (_dir2, older) = open();
+    handbill_core::branch::save(&older, handbill_core::demo::sample_branch()).unwrap();
+    handbill_core::sample_mail::load(&older).unwrap();
+    let upgraded = handbill_core::demo::load(&older).expect("an older sample loads");
+    assert!(upgraded.changed, "an older sample gains the events");
+    assert_eq!(count(&older, "event"), events_before, "it gains the same events");
+    assert!(!handbill_core::demo::load(&older).unwrap().changed, "and only once");
+}

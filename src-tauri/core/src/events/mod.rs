@@ -16,6 +16,7 @@ pub mod history;
 pub mod ics;
 pub mod json;
 pub mod listing;
+pub mod sample;
 pub mod store;
 pub mod tours;
 pub mod venues;

@@ -798,3 +798,12 @@ pub(crate) fn id_by_uid(db: &Database, uid: &str) -> Result<Option<i64>> {
         .query_row([uid], |r| r.get(0))
         .optional()?)
 }
+
+/// Saves a new draft with a given UID (the sample's fixed ones), after full validation.
+pub(crate) fn create_with_uid(db: &Database, input: EventInput, uid: &str) -> Result<Event> {
+    let checked = check(db, input, true)?;
+    let tx = super::Tx::begin(db)?;
+    let id = write(db, None, &checked, EventStatus::Draft, Some(uid))?;
+    tx.commit()?;
+    get(db, id)
+}
