@@ -7,6 +7,7 @@ use ts_rs::TS;
 
 use crate::branch::{self, BranchInput, BranchProfile};
 use crate::error::{Error, ErrorCode, Result};
+use crate::events;
 use crate::sample_mail;
 use crate::storage::Database;
 
@@ -42,6 +43,7 @@ pub fn load(db: &Database) -> Result<DemoReport> {
             // A sample loaded by an older Handbill gains the mailing list once.
             let tx = db.conn().unchecked_transaction()?;
             let changed = sample_mail::load(db)?;
+            let changed = events::sample::load(db)? || changed;
             tx.commit()?;
             return Ok(DemoReport {
                 changed,
@@ -62,6 +64,7 @@ pub fn load(db: &Database) -> Result<DemoReport> {
     branch::save(db, sample)?;
     let branch = branch::set_logo(db, SAMPLE_LOGO)?;
     sample_mail::load(db)?;
+    events::sample::load(db)?;
     tx.commit()?;
     Ok(DemoReport {
         changed: true,

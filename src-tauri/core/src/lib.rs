@@ -7,6 +7,7 @@ pub mod branch;
 pub mod demo;
 pub mod diagnostics;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod handover;
 pub mod import;

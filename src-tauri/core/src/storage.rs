@@ -21,6 +21,7 @@ pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"HNDB");
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_branch.sql")),
     M::up(include_str!("../migrations/0003_subscribers.sql")),
+    M::up(include_str!("../migrations/0004_events.sql")),
 ];
 
 /// The schema version this build writes.

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use handbill_core::{backup, branch, demo, error, export, import, lists, status, subscribers};
+use handbill_core::{backup, branch, demo, error, events, export, import, lists, status, subscribers};
 use ts_rs::{Config, TS};
 
 fn bindings_dir() -> PathBuf {
@@ -81,6 +81,28 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<import::ImportJob>();
     check.ty::<export::ExportOptions>();
     check.ty::<export::ExportReport>();
+    check.ty::<events::EventKind>();
+    check.ty::<events::EventStatus>();
+    check.ty::<events::Attendance>();
+    check.ty::<events::Reading>();
+    check.ty::<events::EventLinks>();
+    check.ty::<events::CosponsorCall>();
+    check.ty::<events::EventInput>();
+    check.ty::<events::StopOverrides>();
+    check.ty::<events::Event>();
+    check.ty::<events::When>();
+    check.ty::<events::HistoryKind>();
+    check.ty::<events::HistoryEntry>();
+    check.ty::<events::Venue>();
+    check.ty::<events::VenueInput>();
+    check.ty::<events::Speaker>();
+    check.ty::<events::SpeakerInput>();
+    check.ty::<events::Tour>();
+    check.ty::<events::TourInput>();
+    check.ty::<events::TourWithStops>();
+    check.ty::<events::StopInput>();
+    check.ty::<events::MonthGroup>();
+    check.ty::<events::json::JsonImport>();
 
     let leftovers: Vec<String> = std::fs::read_dir(&check.dir)
         .map(|entries| {

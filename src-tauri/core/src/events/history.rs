@@ -1,0 +1,99 @@
+//! The history of an event: every change of its date, venue or status, with
+//! when it happened and why, so a flyer or an email can say what changed
+//! ("originally scheduled for 1/4, cancelled due to the storm"). Append-only.
+
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::now;
+use crate::error::Result;
+use crate::storage::Database;
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryKind {
+    Status,
+    Date,
+    Venue,
+}
+
+impl HistoryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryKind::Status => "status",
+            HistoryKind::Date => "date",
+            HistoryKind::Venue => "venue",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<HistoryKind> {
+        [HistoryKind::Status, HistoryKind::Date, HistoryKind::Venue]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// One change of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HistoryEntry {
+    /// When the change was made (RFC 3339, UTC).
+    pub at: String,
+    pub kind: HistoryKind,
+    /// The value before, as a person reads it ("2027-01-04 19:00–21:00 America/New_York").
+    pub old_value: String,
+    pub new_value: String,
+    pub reason: String,
+}
+
+/// Appends a line to an event's history. The caller holds the transaction.
+pub(crate) fn record(
+    db: &Database,
+    event_id: i64,
+    kind: HistoryKind,
+    old_value: &str,
+    new_value: &str,
+    reason: &str,
+) -> Result<()> {
+    record_at(db, event_id, &now(), kind, old_value, new_value, reason)
+}
+
+pub(crate) fn record_at(
+    db: &Database,
+    event_id: i64,
+    at: &str,
+    kind: HistoryKind,
+    old_value: &str,
+    new_value: &str,
+    reason: &str,
+) -> Result<()> {
+    db.conn()
+        .prepare_cached(
+            "INSERT INTO event_history (event_id, at, kind, old_value, new_value, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![event_id, at, kind.as_str(), old_value, new_value, reason])?;
+    Ok(())
+}
+
+/// An event's history, oldest first.
+pub fn history(db: &Database, event_id: i64) -> Result<Vec<HistoryEntry>> {
+    super::store::get(db, event_id)?;
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT at, kind, old_value, new_value, reason FROM event_history WHERE event_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([event_id], |r| {
+            let kind: String = r.get(1)?;
+            Ok(HistoryEntry {
+                at: r.get(0)?,
+                kind: HistoryKind::parse(&kind).unwrap_or(HistoryKind::Status),
+                old_value: r.get(2)?,
+                new_value: r.get(3)?,
+                reason: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}

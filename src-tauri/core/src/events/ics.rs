@@ -1,0 +1,440 @@
+//! iCalendar (RFC 5545) export and import of events, so people can put an
+//! event, a whole tour or every upcoming event into their calendar, and an
+//! organizer can bring in events from another calendar as drafts.
+//!
+//! Writing and reading use the `icalendar` crate (escaping, line folding,
+//! parsing). Handbill adds what the crate leaves out: a VTIMEZONE for each zone
+//! used, built from the bundled time zone database, and messages that name the
+//! line of a malformed file.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use icalendar::{Calendar, CalendarComponent, Component, EventLike, EventStatus as IcsStatus, Property};
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+
+use super::store::{self, query_events, select_sql};
+use super::venues::{find_or_create_venue, VenueInput};
+use super::{Event, EventInput, EventLinks, EventStatus};
+use crate::error::{Error, Result};
+use crate::storage::Database;
+
+/// The largest calendar file Handbill imports.
+pub const MAX_ICS_BYTES: usize = 20 * 1024 * 1024;
+
+/// One event as an iCalendar file.
+pub fn export_event(db: &Database, id: i64) -> Result<String> {
+    Ok(calendar(&[store::get(db, id)?], "Handbill event"))
+}
+
+/// A tour's dated stops as one iCalendar file (stops to be announced have no
+/// date yet, so they are left out until they do).
+pub fn export_tour(db: &Database, tour_id: i64) -> Result<String> {
+    let t = super::tours::get_tour(db, tour_id)?;
+    Ok(calendar(&t.stops, &t.tour.title))
+}
+
+/// Every announced (or rescheduled, postponed, cancelled) event not over at `now`.
+/// Drafts are the organizers' own and stay out.
+pub fn export_upcoming(db: &Database, now: Timestamp) -> Result<String> {
+    let events = query_events(
+        db,
+        &select_sql("WHERE e.end_at > ?1 AND e.status <> 'draft' ORDER BY e.start_at, e.id"),
+        [now.to_string()],
+    )?;
+    Ok(calendar(&events, "Upcoming events"))
+}
+
+/// How a listing or a calendar names the place: venue, room, address, city.
+pub fn location_text(e: &Event) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    match &e.venue {
+        Some(v) => parts.push(&v.name),
+        None if e.attendance == super::Attendance::Online => parts.push("Online"),
+        None => parts.push("Location to be decided"),
+    }
+    let room = e.room_or_venue_room();
+    if !room.is_empty() {
+        parts.push(room);
+    }
+    if let Some(v) = &e.venue {
+        for p in [&v.address, &v.city] {
+            if !p.is_empty() {
+                parts.push(p);
+            }
+        }
+    }
+    parts.join(", ")
+}
+
+fn ics_status(s: EventStatus) -> IcsStatus {
+    match s {
+        EventStatus::Announced | EventStatus::Rescheduled => IcsStatus::Confirmed,
+        EventStatus::Draft | EventStatus::Postponed => IcsStatus::Tentative,
+        EventStatus::Cancelled => IcsStatus::Cancelled,
+    }
+}
+
+fn local_stamp(date: &str, time: &str) -> String {
+    format!("{}T{}00", date.replace('-', ""), time.replace(':', ""))
+}
+
+fn utc_stamp(rfc3339: &str) -> String {
+    rfc3339
+        .parse::<Timestamp>()
+        .map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// The text people read in their calendar: the description, then speakers,
+/// hosts, links and accessibility.
+fn description_text(e: &Event) -> String {
+    let mut text = e.description.trim().to_owned();
+    let mut extra = Vec::new();
+    if !e.speakers.is_empty() {
+        let names: Vec<String> = e.speakers.iter().map(super::listing::speaker_line).collect();
+        extra.push(format!("Speakers: {}", names.join("; ")));
+    }
+    if !e.hosts.is_empty() {
+        extra.push(format!("Hosted by {}", e.hosts));
+    }
+    if !e.online_link.is_empty() {
+        extra.push(format!("Join online: {}", e.online_link));
+    }
+    if !e.accessibility.is_empty() {
+        extra.push(format!("Accessibility: {}", e.accessibility));
+    }
+    for (label, link) in [("RSVP", &e.links.rsvp), ("Donate", &e.links.donate)] {
+        if !link.is_empty() {
+            extra.push(format!("{label}: {link}"));
+        }
+    }
+    if !extra.is_empty() {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&extra.join("\n"));
+    }
+    text
+}
+
+fn vevent(e: &Event) -> Option<icalendar::Event> {
+    e.start_at.as_ref()?;
+    let mut v = icalendar::Event::new();
+    v.uid(&e.uid)
+        .sequence(e.sequence)
+        .summary(&e.title)
+        .status(ics_status(e.status))
+        .location(&location_text(e))
+        .append_property(Property::new("DTSTAMP", utc_stamp(&e.updated_at)))
+        .append_property(Property::new("CREATED", utc_stamp(&e.created_at)))
+        .append_property(Property::new("LAST-MODIFIED", utc_stamp(&e.updated_at)));
+    let description = description_text(e);
+    if !description.is_empty() {
+        v.description(&description);
+    }
+    if e.all_day {
+        let end = Date::from_str(&e.end_date)
+            .ok()
+            .and_then(|d| d.checked_add(1.day()).ok())
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| e.end_date.clone());
+        v.append_property(Property::new("DTSTART", e.start_date.replace('-', "")).add_parameter("VALUE", "DATE").done());
+        v.append_property(Property::new("DTEND", end.replace('-', "")).add_parameter("VALUE", "DATE").done());
+    } else {
+        v.append_property(Property::new("DTSTART", local_stamp(&e.start_date, &e.start_time)).add_parameter("TZID", &e.time_zone).done());
+        v.append_property(Property::new("DTEND", local_stamp(&e.end_date, &e.end_time)).add_parameter("TZID", &e.time_zone).done());
+    }
+    let url = [&e.links.event_page, &e.links.rsvp, &e.online_link]
+        .into_iter()
+        .find(|l| !l.is_empty());
+    if let Some(url) = url {
+        v.url(url);
+    }
+    if !e.tags.is_empty() {
+        v.categories(e.tags.iter().map(String::as_str));
+    }
+    Some(v.done())
+}
+
+/// A VTIMEZONE for `zone` covering the years of `events`, from the bundled
+/// time zone database: one STANDARD or DAYLIGHT part per transition.
+fn vtimezone(zone_name: &str, years: (i16, i16)) -> Option<CalendarComponent> {
+    let tz = TimeZone::get(zone_name).ok()?;
+    let from = Date::new(years.0 - 1, 1, 1).ok()?.to_zoned(TimeZone::UTC).ok()?.timestamp();
+    let until = Date::new(years.1 + 1, 12, 31).ok()?.to_zoned(TimeZone::UTC).ok()?.timestamp();
+    let mut text = format!("BEGIN:VTIMEZONE\r\nTZID:{zone_name}\r\n");
+    let mut before = tz.to_offset(from);
+    let mut any = false;
+    for t in tz.following(from).take_while(|t| t.timestamp() <= until) {
+        let kind = if t.dst().is_dst() { "DAYLIGHT" } else { "STANDARD" };
+        let local = before.to_datetime(t.timestamp());
+        text.push_str(&format!(
+            "BEGIN:{kind}\r\nDTSTART:{}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\nTZNAME:{}\r\nEND:{kind}\r\n",
+            local.strftime("%Y%m%dT%H%M%S"),
+            offset_text(before),
+            offset_text(t.offset()),
+            t.abbreviation(),
+        ));
+        before = t.offset();
+        any = true;
+    }
+    if !any {
+        let o = offset_text(before);
+        text.push_str(&format!(
+            "BEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:{o}\r\nTZOFFSETTO:{o}\r\nEND:STANDARD\r\n"
+        ));
+    }
+    text.push_str("END:VTIMEZONE\r\n");
+    CalendarComponent::from_str(&text).ok()
+}
+
+fn offset_text(o: jiff::tz::Offset) -> String {
+    let secs = o.seconds();
+    let sign = if secs < 0 { '-' } else { '+' };
+    let secs = secs.abs();
+    format!("{sign}{:02}{:02}", secs / 3600, (secs % 3600) / 60)
+}
+
+fn calendar(events: &[Event], name: &str) -> String {
+    let mut cal = Calendar::new();
+    cal.name(name);
+    cal.append_property(Property::new("PRODID", "-//Handbill//Events//EN"));
+    cal.append_property(Property::new("METHOD", "PUBLISH"));
+    let mut zones = BTreeSet::new();
+    let (mut lo, mut hi) = (i16::MAX, i16::MIN);
+    for e in events.iter().filter(|e| e.start_at.is_some()) {
+        if !e.all_day {
+            zones.insert(e.time_zone.clone());
+        }
+        for d in [&e.start_date, &e.end_date] {
+            if let Ok(d) = Date::from_str(d) {
+                lo = lo.min(d.year());
+                hi = hi.max(d.year());
+            }
+        }
+    }
+    for zone in &zones {
+        if let Some(tz) = vtimezone(zone, (lo, hi)) {
+            cal.push(tz);
+        }
+    }
+    for e in events {
+        if let Some(v) = vevent(e) {
+            cal.push(v);
+        }
+    }
+    cal.to_string()
+}
+
+/// The logical lines of a file (folded lines joined), each with the number of
+/// the line it starts on, and the first structural problem if any.
+fn scan(text: &str) -> std::result::Result<Vec<usize>, Error> {
+    let bad = |line: usize, what: String| Error::invalid_field("file", format!("Line {line}: {what} Nothing was imported."));
+    let mut starts = Vec::new();
+    let mut open: Vec<(String, usize)> = Vec::new();
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let n = i + 1;
+        if line.starts_with(' ') || line.starts_with('\t') {
+            if starts.is_empty() {
+                return Err(bad(n, "the file starts with a continued line; it is not an iCalendar file.".into()));
+            }
+            continue;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        starts.push(n);
+        let Some(colon) = line.find(':') else {
+            return Err(bad(n, format!("“{}” is not an iCalendar line (NAME:value).", short(line))));
+        };
+        let name_end = line[..colon].find(';').unwrap_or(colon);
+        let name = &line[..name_end];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(bad(n, format!("“{}” is not an iCalendar property name.", short(name))));
+        }
+        let value = line[colon + 1..].trim().to_ascii_uppercase();
+        if name.eq_ignore_ascii_case("BEGIN") {
+            if value.is_empty() {
+                return Err(bad(n, "BEGIN names no component.".into()));
+            }
+            open.push((value, n));
+        } else if name.eq_ignore_ascii_case("END") {
+            match open.pop() {
+                Some((begun, _)) if begun == value => {}
+                Some((begun, at)) => {
+                    return Err(bad(n, format!("END:{value} closes BEGIN:{begun} of line {at}.")))
+                }
+                None => return Err(bad(n, format!("END:{value} has no BEGIN."))),
+            }
+        } else if open.is_empty() {
+            return Err(bad(n, format!("{name} is outside BEGIN:VCALENDAR … END:VCALENDAR.")));
+        }
+    }
+    if let Some((begun, at)) = open.pop() {
+        return Err(bad(at, format!("BEGIN:{begun} is never closed (the file may be cut short).")));
+    }
+    if starts.is_empty() {
+        return Err(Error::invalid_field("file", "The file is empty. Nothing was imported."));
+    }
+    Ok(starts)
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+/// Imports the VEVENTs of an iCalendar file as draft events, all or nothing:
+/// a malformed file or event is reported with its line and nothing is saved.
+/// A LOCATION becomes a venue of that name (reusing an identical one); a UID
+/// already in this database gets a fresh one, so the import is a copy.
+pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
+    if text.len() > MAX_ICS_BYTES {
+        return Err(Error::invalid_field("file", "The file is larger than 20 MB; it is not a calendar Handbill can import."));
+    }
+    let starts = scan(text)?;
+    let unfolded = icalendar::parser::unfold(text);
+    let parsed = icalendar::parser::read_calendar(&unfolded).map_err(|e| {
+        let line = e
+            .split("at line ")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| starts.get(n.saturating_sub(1)).copied());
+        let at = line.map(|l| format!("Line {l}: ")).unwrap_or_default();
+        Error::invalid_field("file", format!("{at}the file is not valid iCalendar. Nothing was imported."))
+    })?;
+    let zone = crate::branch::get(db)?.map(|b| b.time_zone).unwrap_or_else(|| "UTC".into());
+    // The BEGIN:VEVENT lines, to name an event by where it starts in the file.
+    let vevent_lines: Vec<usize> = text
+        .split('\n')
+        .enumerate()
+        .filter(|(_, l)| l.trim_end().eq_ignore_ascii_case("BEGIN:VEVENT"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    let mut found = Vec::new();
+    collect_vevents(&parsed.components, &mut found);
+    let tx = super::Tx::begin(db)?;
+    let mut ids = Vec::new();
+    for (n, c) in found.into_iter().enumerate() {
+        let line = vevent_lines.get(n).copied().unwrap_or(0);
+        let id = import_one(db, c, &zone).map_err(|e| {
+            Error::invalid_field("file", format!("The event beginning at line {line}: {} Nothing was imported.", e.message))
+        })?;
+        ids.push(id);
+    }
+    tx.commit()?;
+    ids.into_iter().map(|id| store::get(db, id)).collect()
+}
+
+fn collect_vevents<'a>(components: &'a [icalendar::parser::Component<'a>], out: &mut Vec<&'a icalendar::parser::Component<'a>>) {
+    for c in components {
+        if c.name.as_str().eq_ignore_ascii_case("VEVENT") {
+            out.push(c);
+        } else {
+            collect_vevents(&c.components, out);
+        }
+    }
+}
+
+fn prop<'a>(c: &'a icalendar::parser::Component<'a>, name: &str) -> Option<&'a icalendar::parser::Property<'a>> {
+    c.properties.iter().find(|p| p.name.as_str().eq_ignore_ascii_case(name))
+}
+
+fn text_of(c: &icalendar::parser::Component<'_>, name: &str) -> String {
+    prop(c, name)
+        .map(|p| p.val.clone().unescape_text().as_str().to_owned())
+        .unwrap_or_default()
+}
+
+fn param<'a>(p: &'a icalendar::parser::Property<'a>, key: &str) -> Option<&'a str> {
+    p.params
+        .iter()
+        .find(|x| x.key.as_str().eq_ignore_ascii_case(key))
+        .and_then(|x| x.val.as_ref())
+        .map(|v| v.as_str().trim_matches('"'))
+}
+
+/// A DTSTART or DTEND: (local date, local time or None for a DATE, zone).
+fn date_of(c: &icalendar::parser::Component<'_>, name: &str, default_zone: &str) -> Result<Option<(Date, Option<jiff::civil::Time>, String)>> {
+    let Some(p) = prop(c, name) else { return Ok(None) };
+    let value = p.val.as_str().trim();
+    let bad = || Error::invalid_field(name, format!("{name} “{}” is not an iCalendar date or date-time.", short(value)));
+    let date = |s: &str| -> Result<Date> {
+        if s.len() != 8 || !s.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        Date::new(s[0..4].parse().map_err(|_| bad())?, s[4..6].parse().map_err(|_| bad())?, s[6..8].parse().map_err(|_| bad())?).map_err(|_| bad())
+    };
+    if !value.contains('T') {
+        return Ok(Some((date(value)?, None, default_zone.to_owned())));
+    }
+    let (d, t) = value.split_once('T').ok_or_else(bad)?;
+    let (t, utc) = match t.strip_suffix('Z') {
+        Some(t) => (t, true),
+        None => (t, false),
+    };
+    if t.len() != 6 || !t.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let time = jiff::civil::Time::new(t[0..2].parse().map_err(|_| bad())?, t[2..4].parse().map_err(|_| bad())?, t[4..6].parse::<i8>().map_err(|_| bad())?.min(59), 0).map_err(|_| bad())?;
+    let dt = DateTime::from_parts(date(d)?, time);
+    if utc {
+        let zone = TimeZone::get(default_zone).unwrap_or(TimeZone::UTC);
+        let local = dt.to_zoned(TimeZone::UTC).map_err(|_| bad())?.with_time_zone(zone).datetime();
+        return Ok(Some((local.date(), Some(local.time()), default_zone.to_owned())));
+    }
+    let zone = param(p, "TZID").map(str::to_owned).unwrap_or_else(|| default_zone.to_owned());
+    if TimeZone::get(&zone).is_err() {
+        return Err(Error::invalid_field(name, format!("{name} is in the time zone “{}”, which Handbill does not know. Use an IANA name such as America/New_York.", short(&zone))));
+    }
+    Ok(Some((dt.date(), Some(dt.time()), zone)))
+}
+
+fn import_one(db: &Database, c: &icalendar::parser::Component<'_>, default_zone: &str) -> Result<i64> {
+    let start = date_of(c, "DTSTART", default_zone)?
+        .ok_or_else(|| Error::invalid_field("DTSTART", "It has no DTSTART, so Handbill cannot tell when it is."))?;
+    let end = date_of(c, "DTEND", &start.2)?;
+    let all_day = start.1.is_none();
+    let hm = |t: Option<jiff::civil::Time>| t.map(|t| t.strftime("%H:%M").to_string()).unwrap_or_default();
+    let (end_date, end_time) = match end {
+        Some((d, t, _)) if all_day => (d.checked_sub(1.day()).unwrap_or(d).max(start.0).to_string(), hm(t)),
+        Some((d, t, _)) => (d.to_string(), hm(t)),
+        None => (start.0.to_string(), hm(start.1)),
+    };
+    let location = text_of(c, "LOCATION");
+    let venue_id = if location.trim().is_empty() {
+        None
+    } else {
+        let name: String = location.trim().chars().take(200).collect();
+        Some(find_or_create_venue(db, &VenueInput { name, ..Default::default() })?.id)
+    };
+    let url = text_of(c, "URL");
+    let categories: Vec<String> = c
+        .properties
+        .iter()
+        .filter(|p| p.name.as_str().eq_ignore_ascii_case("CATEGORIES"))
+        .flat_map(|p| p.val.as_str().split(',').map(|s| s.replace("\\", "")).collect::<Vec<_>>())
+        .collect();
+    let input = EventInput {
+        title: text_of(c, "SUMMARY"),
+        description: text_of(c, "DESCRIPTION"),
+        start_date: start.0.to_string(),
+        start_time: hm(start.1),
+        end_date,
+        end_time,
+        time_zone: start.2.clone(),
+        all_day,
+        venue_id,
+        links: EventLinks { event_page: if url.starts_with("http") { url } else { String::new() }, ..Default::default() },
+        tags: categories,
+        ..Default::default()
+    };
+    let checked = store::check(db, input, false)?;
+    let uid = text_of(c, "UID");
+    let uid = if uid.trim().is_empty() || uid.len() > 255 || store::id_by_uid(db, &uid)?.is_some() { None } else { Some(uid) };
+    store::write(db, None, &checked, EventStatus::Draft, uid.as_deref())
+}

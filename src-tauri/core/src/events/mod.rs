@@ -1,0 +1,368 @@
+//! Events: the meetings, rallies, panels, study groups, fund drives and speaking
+//! tours a branch announces. This module owns their model (events, venues,
+//! speakers, tours and their stops), the validation of what an organizer types,
+//! their status and history (reschedule, postpone, cancel, each kept with its
+//! reason), the views over them (upcoming by month, a month, a tour, search),
+//! and their exchange formats (iCalendar, plain-text and HTML listings, JSON).
+//!
+//! Times are kept as the local date and time the organizer typed plus the
+//! event's IANA time zone, and — once valid — as UTC instants, so a calendar or
+//! a flyer in another zone shows the same moment.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub mod history;
+pub mod ics;
+pub mod json;
+pub mod listing;
+pub mod sample;
+pub mod store;
+pub mod tours;
+pub mod venues;
+pub mod views;
+
+pub use history::{history, HistoryEntry, HistoryKind};
+pub use store::{
+    announce, cancel, change_venue, create, delete, duplicate, get, postpone, reschedule,
+    save_draft, update, validate, When,
+};
+pub use tours::{add_stop, create_tour, get_tour, list_tours, update_tour, StopInput, Tour, TourInput, TourWithStops};
+pub use venues::{
+    create_speaker, create_venue, delete_venue, get_venue, list_speakers, list_venues,
+    update_speaker, update_venue, Speaker, SpeakerInput, Venue, VenueInput,
+};
+pub use views::{month, past, search, upcoming, MonthGroup};
+
+/// The largest description Handbill keeps: 100 KB of Markdown is a long pamphlet.
+pub const MAX_DESCRIPTION_BYTES: usize = 100 * 1024;
+/// The largest single-line text field (title, room, hosts, …).
+pub const MAX_LINE_BYTES: usize = 2 * 1024;
+/// The largest multi-line text field other than the description (rules, notes).
+pub const MAX_TEXT_BYTES: usize = 20 * 1024;
+
+/// What sort of event this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    #[default]
+    Meeting,
+    Rally,
+    Panel,
+    StudyGroup,
+    Protest,
+    FundDrive,
+    Conference,
+    Social,
+    Other,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 9] = [
+        EventKind::Meeting,
+        EventKind::Rally,
+        EventKind::Panel,
+        EventKind::StudyGroup,
+        EventKind::Protest,
+        EventKind::FundDrive,
+        EventKind::Conference,
+        EventKind::Social,
+        EventKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Meeting => "meeting",
+            EventKind::Rally => "rally",
+            EventKind::Panel => "panel",
+            EventKind::StudyGroup => "study_group",
+            EventKind::Protest => "protest",
+            EventKind::FundDrive => "fund_drive",
+            EventKind::Conference => "conference",
+            EventKind::Social => "social",
+            EventKind::Other => "other",
+        }
+    }
+
+    /// How a listing names the kind ("Study Group").
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Meeting => "Meeting",
+            EventKind::Rally => "Rally",
+            EventKind::Panel => "Panel",
+            EventKind::StudyGroup => "Study Group",
+            EventKind::Protest => "Protest",
+            EventKind::FundDrive => "Fund Drive",
+            EventKind::Conference => "Conference",
+            EventKind::Social => "Social",
+            EventKind::Other => "Event",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// Where an event is in its life: `draft → announced → (rescheduled | postponed | cancelled)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    #[default]
+    Draft,
+    Announced,
+    Rescheduled,
+    Postponed,
+    Cancelled,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Draft => "draft",
+            EventStatus::Announced => "announced",
+            EventStatus::Rescheduled => "rescheduled",
+            EventStatus::Postponed => "postponed",
+            EventStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EventStatus> {
+        [
+            EventStatus::Draft,
+            EventStatus::Announced,
+            EventStatus::Rescheduled,
+            EventStatus::Postponed,
+            EventStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// Whether people come in person, online, or either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Attendance {
+    #[default]
+    InPerson,
+    Online,
+    Hybrid,
+}
+
+impl Attendance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attendance::InPerson => "in_person",
+            Attendance::Online => "online",
+            Attendance::Hybrid => "hybrid",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Attendance> {
+        [Attendance::InPerson, Attendance::Online, Attendance::Hybrid]
+            .into_iter()
+            .find(|a| a.as_str() == text)
+    }
+}
+
+/// One item of a reading list to prepare with.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Reading {
+    pub title: String,
+    pub author: String,
+    /// An http(s) URL, or empty.
+    pub link: String,
+}
+
+/// An event's links; each is an http(s) URL or empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct EventLinks {
+    pub event_page: String,
+    pub rsvp: String,
+    pub donate: String,
+}
+
+/// "If your organization would like to co-sponsor this event, please contact …".
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct CosponsorCall {
+    pub text: String,
+    /// An email address, a phone number or a URL, as the branch gives it.
+    pub contact: String,
+}
+
+/// What a form sends to create or change an event. Dates and times are what the
+/// organizer typed: `YYYY-MM-DD` and `HH:MM` in `time_zone`. An empty end date
+/// means the start date; an empty end time means the start time. All-day events
+/// have no times, and their end date is the last day (inclusive).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct EventInput {
+    pub title: String,
+    pub kind: EventKind,
+    /// Markdown.
+    pub description: String,
+    pub start_date: String,
+    pub start_time: String,
+    pub end_date: String,
+    pub end_time: String,
+    /// An IANA time zone name, such as `America/New_York`.
+    pub time_zone: String,
+    pub all_day: bool,
+    /// None: "location to be decided".
+    pub venue_id: Option<i64>,
+    /// Empty: "room to be announced" (or the venue's usual room).
+    pub room: String,
+    pub online_link: String,
+    pub attendance: Attendance,
+    /// Speakers in the order they are announced.
+    pub speaker_ids: Vec<i64>,
+    /// "ISO-Boston & Justice4Siham Coalition present".
+    pub hosts: String,
+    pub reading_list: Vec<Reading>,
+    pub accessibility: String,
+    pub rules: String,
+    pub links: EventLinks,
+    pub tags: Vec<String>,
+    pub cosponsor_call: CosponsorCall,
+    pub tour_id: Option<i64>,
+}
+
+/// Which of a tour's shared fields a stop has its own value for; the others
+/// follow the tour when it is edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct StopOverrides {
+    pub title: bool,
+    pub description: bool,
+    pub speakers: bool,
+}
+
+/// An event as stored and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Event {
+    pub id: i64,
+    /// The iCalendar UID, stable for the event's life (`<uuid>@handbill`).
+    pub uid: String,
+    /// The iCalendar SEQUENCE: raised on each reschedule, postponement or cancellation.
+    pub sequence: u32,
+    pub title: String,
+    pub kind: EventKind,
+    pub status: EventStatus,
+    pub description: String,
+    /// Local date as typed (`YYYY-MM-DD`); empty: date to be announced.
+    pub start_date: String,
+    /// Local time (`HH:MM`); empty for all-day events.
+    pub start_time: String,
+    pub end_date: String,
+    pub end_time: String,
+    pub time_zone: String,
+    pub all_day: bool,
+    /// The start as a UTC instant (RFC 3339), once the date is known and valid.
+    pub start_at: Option<String>,
+    /// The end as a UTC instant (exclusive for all-day events: the next midnight).
+    pub end_at: Option<String>,
+    pub venue: Option<Venue>,
+    pub room: String,
+    pub online_link: String,
+    pub attendance: Attendance,
+    pub speakers: Vec<Speaker>,
+    pub hosts: String,
+    pub reading_list: Vec<Reading>,
+    pub accessibility: String,
+    pub rules: String,
+    pub links: EventLinks,
+    pub tags: Vec<String>,
+    pub cosponsor_call: CosponsorCall,
+    pub tour_id: Option<i64>,
+    pub overrides: StopOverrides,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Event {
+    /// Whether the event's end has passed at `now`. An event without a date is never past.
+    pub fn is_past(&self, now: jiff::Timestamp) -> bool {
+        self.end_at
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .is_some_and(|end| end <= now)
+    }
+
+    /// The form values that would save this event as it is.
+    pub fn to_input(&self) -> EventInput {
+        EventInput {
+            title: self.title.clone(),
+            kind: self.kind,
+            description: self.description.clone(),
+            start_date: self.start_date.clone(),
+            start_time: self.start_time.clone(),
+            end_date: self.end_date.clone(),
+            end_time: self.end_time.clone(),
+            time_zone: self.time_zone.clone(),
+            all_day: self.all_day,
+            venue_id: self.venue.as_ref().map(|v| v.id),
+            room: self.room.clone(),
+            online_link: self.online_link.clone(),
+            attendance: self.attendance,
+            speaker_ids: self.speakers.iter().map(|s| s.id).collect(),
+            hosts: self.hosts.clone(),
+            reading_list: self.reading_list.clone(),
+            accessibility: self.accessibility.clone(),
+            rules: self.rules.clone(),
+            links: self.links.clone(),
+            tags: self.tags.clone(),
+            cosponsor_call: self.cosponsor_call.clone(),
+            tour_id: self.tour_id,
+        }
+    }
+
+    /// The room to announce: the event's own, else the venue's usual room.
+    pub fn room_or_venue_room(&self) -> &str {
+        if !self.room.trim().is_empty() {
+            &self.room
+        } else {
+            self.venue.as_ref().map(|v| v.room.as_str()).unwrap_or("")
+        }
+    }
+}
+
+/// The current time, to the second, as stored (RFC 3339, UTC).
+pub(crate) fn now() -> String {
+    crate::lists::now()
+}
+
+/// A transaction that nests: a savepoint, so a function of this module that
+/// writes all-or-nothing can run on its own or inside a larger transaction
+/// (the demo loader, an import). Dropped without [`Tx::commit`], it rolls back.
+pub(crate) struct Tx<'a> {
+    db: &'a crate::storage::Database,
+    done: bool,
+}
+
+impl<'a> Tx<'a> {
+    pub(crate) fn begin(db: &'a crate::storage::Database) -> crate::error::Result<Tx<'a>> {
+        db.conn().execute_batch("SAVEPOINT handbill_events")?;
+        Ok(Tx { db, done: false })
+    }
+
+    pub(crate) fn commit(mut self) -> crate::error::Result<()> {
+        self.db.conn().execute_batch("RELEASE handbill_events")?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self
+                .db
+                .conn()
+                .execute_batch("ROLLBACK TO handbill_events; RELEASE handbill_events");
+        }
+    }
+}

@@ -1,0 +1,809 @@
+//! Saving and reading events: validation of what an organizer typed, drafts
+//! saved as typed, and the status changes (announce, reschedule, postpone,
+//! cancel, change of venue) that each leave a line of history. The search
+//! index of an event is refreshed in the same transaction as the event.
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+use rusqlite::{params, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::history::{self, HistoryKind};
+use super::venues::{check_len, get_venue, speakers_of, Venue};
+use super::{
+    now, Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides, MAX_DESCRIPTION_BYTES,
+    MAX_LINE_BYTES, MAX_TEXT_BYTES,
+};
+use crate::error::{Error, FieldProblem, Result};
+use crate::storage::Database;
+
+/// A new date for an event, as typed: see [`EventInput`] for the rules.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct When {
+    pub start_date: String,
+    pub start_time: String,
+    pub end_date: String,
+    pub end_time: String,
+    pub all_day: bool,
+}
+
+/// An input that passed the checks, with its instants worked out.
+pub(crate) struct Checked {
+    pub input: EventInput,
+    pub start_at: Option<Timestamp>,
+    pub end_at: Option<Timestamp>,
+}
+
+fn problem(problems: &mut Vec<FieldProblem>, field: &str, message: impl Into<String>) {
+    problems.push(FieldProblem {
+        field: field.to_owned(),
+        message: message.into(),
+    });
+}
+
+fn parse_date(text: &str) -> std::result::Result<Date, String> {
+    let shaped = text.len() == 10
+        && text
+            .char_indices()
+            .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+    if !shaped {
+        return Err(format!(
+            "“{text}” is not a date. Write it as YYYY-MM-DD, such as 2027-01-25."
+        ));
+    }
+    text.parse::<Date>().map_err(|_| {
+        format!("{text} is not a day on the calendar (that month has fewer days). Check the date.")
+    })
+}
+
+fn parse_time(text: &str) -> std::result::Result<Time, String> {
+    let bad = || format!("“{text}” is not a time. Write it as HH:MM on a 24-hour clock, such as 19:00.");
+    let (h, m) = text.split_once(':').ok_or_else(bad)?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 || !h.chars().chain(m.chars()).all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let (h, m): (i8, i8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    Time::new(h, m, 0, 0).map_err(|_| {
+        format!("{text} is not a time of day: hours go from 00 to 23 and minutes from 00 to 59.")
+    })
+}
+
+/// Checks a time zone name against the bundled time zone database.
+pub(crate) fn parse_zone(text: &str) -> std::result::Result<TimeZone, String> {
+    if text.trim().is_empty() {
+        return Err("Choose the event's time zone, such as America/New_York.".into());
+    }
+    TimeZone::get(text.trim()).map_err(|_| {
+        format!("“{text}” is not a time zone Handbill knows. Use an IANA name such as America/New_York or Europe/Paris.")
+    })
+}
+
+fn check_link(problems: &mut Vec<FieldProblem>, field: &str, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    match url::Url::parse(text) {
+        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host_str().is_some() => {}
+        _ => problem(
+            problems,
+            field,
+            format!("“{text}” is not a web address. Give a full link starting with https://."),
+        ),
+    }
+}
+
+/// Trims what was typed, drops empty tags and reading-list lines.
+fn tidy(mut input: EventInput) -> EventInput {
+    for s in [
+        &mut input.title,
+        &mut input.start_date,
+        &mut input.start_time,
+        &mut input.end_date,
+        &mut input.end_time,
+        &mut input.time_zone,
+        &mut input.room,
+        &mut input.online_link,
+        &mut input.hosts,
+        &mut input.links.event_page,
+        &mut input.links.rsvp,
+        &mut input.links.donate,
+        &mut input.cosponsor_call.contact,
+    ] {
+        *s = s.trim().to_owned();
+    }
+    let mut seen = std::collections::HashSet::new();
+    input.tags = input
+        .tags
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty() && seen.insert(t.to_lowercase()))
+        .collect();
+    for r in &mut input.reading_list {
+        r.title = r.title.trim().to_owned();
+        r.author = r.author.trim().to_owned();
+        r.link = r.link.trim().to_owned();
+    }
+    input
+        .reading_list
+        .retain(|r| !(r.title.is_empty() && r.author.is_empty() && r.link.is_empty()));
+    if input.all_day {
+        input.start_time.clear();
+        input.end_time.clear();
+    }
+    input
+}
+
+/// Works out the instants of the dates typed. Problems name the field.
+fn instants(input: &mut EventInput, problems: &mut Vec<FieldProblem>) -> Option<(Timestamp, Timestamp)> {
+    let zone = match parse_zone(&input.time_zone) {
+        Ok(z) => Some(z),
+        Err(m) => {
+            problem(problems, "time_zone", m);
+            None
+        }
+    };
+    if input.start_date.is_empty() {
+        if input.tour_id.is_none() {
+            problem(problems, "start_date", "An event needs a date. Only a tour stop may have its date announced later.");
+        } else if !input.end_date.is_empty() || !input.start_time.is_empty() {
+            problem(problems, "start_date", "Give the start date too, or leave the date and times empty while the date is to be announced.");
+        }
+        return None;
+    }
+    let start_date = parse_date(&input.start_date).map_err(|m| problem(problems, "start_date", m)).ok();
+    let end_date = if input.end_date.is_empty() {
+        start_date
+    } else {
+        parse_date(&input.end_date).map_err(|m| problem(problems, "end_date", m)).ok()
+    };
+    let (start_time, end_time) = if input.all_day {
+        (Some(Time::midnight()), Some(Time::midnight()))
+    } else {
+        let start_time = if input.start_time.is_empty() {
+            problem(problems, "start_time", "Give a start time (HH:MM), or mark the event as all day.");
+            None
+        } else {
+            parse_time(&input.start_time).map_err(|m| problem(problems, "start_time", m)).ok()
+        };
+        let end_time = if input.end_time.is_empty() {
+            start_time
+        } else {
+            parse_time(&input.end_time).map_err(|m| problem(problems, "end_time", m)).ok()
+        };
+        (start_time, end_time)
+    };
+    let (zone, sd, ed, st, et) = (zone?, start_date?, end_date?, start_time?, end_time?);
+    let start = sd.to_datetime(st).to_zoned(zone.clone()).ok()?;
+    let end = if input.all_day {
+        let next = ed.checked_add(1.day()).ok()?;
+        next.to_datetime(Time::midnight()).to_zoned(zone).ok()?
+    } else {
+        ed.to_datetime(et).to_zoned(zone).ok()?
+    };
+    if end.timestamp() < start.timestamp() || (input.all_day && ed < sd) {
+        let field = if ed != sd { "end_date" } else { "end_time" };
+        problem(problems, field, "The event ends before it starts. Check the end date and time.");
+        return None;
+    }
+    input.start_date = sd.to_string();
+    input.end_date = ed.to_string();
+    if !input.all_day {
+        input.start_time = st.strftime("%H:%M").to_string();
+        input.end_time = et.strftime("%H:%M").to_string();
+    }
+    input.time_zone = input.time_zone.trim().to_owned();
+    Some((start.timestamp(), end.timestamp()))
+}
+
+/// Checks that the venue, speakers and tour an input points to exist.
+fn check_references(db: &Database, input: &EventInput, problems: &mut Vec<FieldProblem>) -> Result<()> {
+    if let Some(id) = input.venue_id {
+        if !exists(db, "venue", id)? {
+            problem(problems, "venue_id", format!("There is no venue number {id}. Choose a venue from the list, or leave the location to be decided."));
+        }
+    }
+    for id in &input.speaker_ids {
+        if !exists(db, "speaker", *id)? {
+            problem(problems, "speaker_ids", format!("There is no speaker number {id}. Choose speakers from the list."));
+        }
+    }
+    if let Some(id) = input.tour_id {
+        if !exists(db, "tour", id)? {
+            problem(problems, "tour_id", format!("There is no tour number {id}."));
+        }
+    }
+    Ok(())
+}
+
+fn exists(db: &Database, table: &str, id: i64) -> Result<bool> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"))?
+        .query_row([id], |r| r.get(0))?)
+}
+
+fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
+    check_len(problems, "description", &input.description, MAX_DESCRIPTION_BYTES);
+    for (field, text) in [
+        ("title", &input.title),
+        ("room", &input.room),
+        ("online_link", &input.online_link),
+        ("hosts", &input.hosts),
+        ("links.event_page", &input.links.event_page),
+        ("links.rsvp", &input.links.rsvp),
+        ("links.donate", &input.links.donate),
+        ("cosponsor_call.contact", &input.cosponsor_call.contact),
+    ] {
+        check_len(problems, field, text, MAX_LINE_BYTES);
+    }
+    for (field, text) in [
+        ("accessibility", &input.accessibility),
+        ("rules", &input.rules),
+        ("cosponsor_call.text", &input.cosponsor_call.text),
+    ] {
+        check_len(problems, field, text, MAX_TEXT_BYTES);
+    }
+    if input.tags.len() > 50 || input.tags.iter().any(|t| t.len() > 100) {
+        problem(problems, "tags", "Keep to 50 tags of at most 100 characters each.");
+    }
+    if input.reading_list.len() > 200 || input.speaker_ids.len() > 200 {
+        problem(problems, "reading_list", "Keep the reading list and the speakers to 200 entries each.");
+    }
+    for (i, r) in input.reading_list.iter().enumerate() {
+        check_len(problems, &format!("reading_list[{i}].title"), &r.title, MAX_LINE_BYTES);
+        check_len(problems, &format!("reading_list[{i}].author"), &r.author, MAX_LINE_BYTES);
+        check_len(problems, &format!("reading_list[{i}].link"), &r.link, MAX_LINE_BYTES);
+    }
+}
+
+/// Full validation, as announcing or updating an event needs: every problem is
+/// reported at once, each naming its field.
+pub fn validate(db: &Database, input: EventInput) -> Result<EventInput> {
+    check(db, input, true).map(|c| c.input)
+}
+
+pub(crate) fn check(db: &Database, input: EventInput, strict: bool) -> Result<Checked> {
+    let mut input = tidy(input);
+    let mut problems = Vec::new();
+    check_lengths(&input, &mut problems);
+    check_references(db, &input, &mut problems)?;
+    if !strict {
+        // A draft keeps what was typed; instants are filled in when the dates are good.
+        if !problems.is_empty() {
+            return Err(Error::invalid(problems));
+        }
+        let mut scratch = Vec::new();
+        let mut typed = input.clone();
+        let at = instants(&mut typed, &mut scratch);
+        if scratch.is_empty() {
+            input = typed;
+        }
+        return Ok(Checked {
+            input,
+            start_at: at.map(|a| a.0),
+            end_at: at.map(|a| a.1),
+        });
+    }
+    if input.title.is_empty() {
+        problem(&mut problems, "title", "An event needs a title.");
+    }
+    let at = instants(&mut input, &mut problems);
+    check_link(&mut problems, "online_link", &input.online_link);
+    check_link(&mut problems, "links.event_page", &input.links.event_page);
+    check_link(&mut problems, "links.rsvp", &input.links.rsvp);
+    check_link(&mut problems, "links.donate", &input.links.donate);
+    for (i, r) in input.reading_list.iter().enumerate() {
+        check_link(&mut problems, &format!("reading_list[{i}].link"), &r.link);
+    }
+    if input.attendance != Attendance::InPerson && input.online_link.is_empty() {
+        problem(&mut problems, "online_link", "An online or hybrid event needs the link people join with.");
+    }
+    if !problems.is_empty() {
+        return Err(Error::invalid(problems));
+    }
+    Ok(Checked {
+        input,
+        start_at: at.map(|a| a.0),
+        end_at: at.map(|a| a.1),
+    })
+}
+
+const COLUMNS: &str = "e.id, e.uid, e.sequence, e.title, e.kind, e.status, e.description,
+    e.start_date, e.start_time, e.end_date, e.end_time, e.time_zone, e.all_day, e.start_at, e.end_at,
+    e.room, e.online_link, e.attendance, e.hosts, e.reading_list, e.accessibility, e.rules, e.links,
+    e.tags, e.cosponsor_call, e.tour_id, e.override_title, e.override_description, e.override_speakers,
+    e.created_at, e.updated_at,
+    v.id, v.name, v.room, v.address, v.city, v.accessibility";
+
+/// The SELECT that reads events; callers add WHERE and ORDER BY.
+pub(crate) fn select_sql(rest: &str) -> String {
+    format!("SELECT {COLUMNS} FROM event e LEFT JOIN venue v ON v.id = e.venue_id {rest}")
+}
+
+fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    Ok(serde_json::from_str(&text).unwrap_or_default())
+}
+
+/// Reads an event row of [`select_sql`], without its speakers.
+pub(crate) fn read_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+    let kind: String = r.get(4)?;
+    let status: String = r.get(5)?;
+    let attendance: String = r.get(17)?;
+    let venue_id: Option<i64> = r.get(31)?;
+    Ok(Event {
+        id: r.get(0)?,
+        uid: r.get(1)?,
+        sequence: r.get(2)?,
+        title: r.get(3)?,
+        kind: EventKind::parse(&kind).unwrap_or(EventKind::Other),
+        status: EventStatus::parse(&status).unwrap_or_default(),
+        description: r.get(6)?,
+        start_date: r.get(7)?,
+        start_time: r.get(8)?,
+        end_date: r.get(9)?,
+        end_time: r.get(10)?,
+        time_zone: r.get(11)?,
+        all_day: r.get(12)?,
+        start_at: r.get(13)?,
+        end_at: r.get(14)?,
+        room: r.get(15)?,
+        online_link: r.get(16)?,
+        attendance: Attendance::parse(&attendance).unwrap_or_default(),
+        hosts: r.get(18)?,
+        reading_list: json(r, 19)?,
+        accessibility: r.get(20)?,
+        rules: r.get(21)?,
+        links: json(r, 22)?,
+        tags: json(r, 23)?,
+        cosponsor_call: json(r, 24)?,
+        tour_id: r.get(25)?,
+        overrides: StopOverrides {
+            title: r.get(26)?,
+            description: r.get(27)?,
+            speakers: r.get(28)?,
+        },
+        created_at: r.get(29)?,
+        updated_at: r.get(30)?,
+        venue: match venue_id {
+            Some(id) => Some(Venue {
+                id,
+                name: r.get(32)?,
+                room: r.get(33)?,
+                address: r.get(34)?,
+                city: r.get(35)?,
+                accessibility: r.get(36)?,
+            }),
+            None => None,
+        },
+        speakers: Vec::new(),
+    })
+}
+
+/// Events matching a query of [`select_sql`], with their speakers.
+pub(crate) fn query_events(db: &Database, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Event>> {
+    let mut stmt = db.conn().prepare_cached(sql)?;
+    let mut events = stmt.query_map(params, read_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    for e in &mut events {
+        e.speakers = speakers_of(db, "event_speaker", "event_id", e.id)?;
+    }
+    Ok(events)
+}
+
+/// One event.
+pub fn get(db: &Database, id: i64) -> Result<Event> {
+    query_events(db, &select_sql("WHERE e.id = ?1"), [id])?
+        .pop()
+        .ok_or_else(|| Error::not_found(format!("There is no event number {id}.")))
+}
+
+fn new_uid() -> String {
+    format!("{}@handbill", uuid::Uuid::new_v4())
+}
+
+/// The fields a stop shares with its tour, to tell which ones the stop overrides.
+fn overrides_for(db: &Database, input: &EventInput) -> Result<StopOverrides> {
+    let Some(tour_id) = input.tour_id else {
+        return Ok(StopOverrides::default());
+    };
+    let tour = super::tours::get_tour_only(db, tour_id)?;
+    Ok(StopOverrides {
+        title: input.title != tour.title,
+        description: input.description != tour.description,
+        speakers: input.speaker_ids != tour.speakers.iter().map(|s| s.id).collect::<Vec<_>>(),
+    })
+}
+
+/// Writes an event row (new when `id` is None) and its speakers; no history.
+pub(crate) fn write(
+    db: &Database,
+    id: Option<i64>,
+    c: &Checked,
+    status: EventStatus,
+    uid: Option<&str>,
+) -> Result<i64> {
+    let i = &c.input;
+    let o = overrides_for(db, i)?;
+    let at = now();
+    let start_at = c.start_at.map(|t| t.to_string());
+    let end_at = c.end_at.map(|t| t.to_string());
+    let (reading_list, links, tags, cosponsor_call) = (
+        to_json(&i.reading_list),
+        to_json(&i.links),
+        to_json(&i.tags),
+        to_json(&i.cosponsor_call),
+    );
+    let values = params![
+        i.title,
+        i.kind.as_str(),
+        status.as_str(),
+        i.description,
+        i.start_date,
+        i.start_time,
+        i.end_date,
+        i.end_time,
+        i.time_zone,
+        i.all_day,
+        start_at,
+        end_at,
+        i.venue_id,
+        i.room,
+        i.online_link,
+        i.attendance.as_str(),
+        i.hosts,
+        reading_list,
+        i.accessibility,
+        i.rules,
+        links,
+        tags,
+        cosponsor_call,
+        i.tour_id,
+        o.title,
+        o.description,
+        o.speakers,
+        at,
+    ];
+    let id = match id {
+        Some(id) => {
+            db.conn().execute(
+                "UPDATE event SET title = ?1, kind = ?2, status = ?3, description = ?4, start_date = ?5,
+                    start_time = ?6, end_date = ?7, end_time = ?8, time_zone = ?9, all_day = ?10,
+                    start_at = ?11, end_at = ?12, venue_id = ?13, room = ?14, online_link = ?15,
+                    attendance = ?16, hosts = ?17, reading_list = ?18, accessibility = ?19, rules = ?20,
+                    links = ?21, tags = ?22, cosponsor_call = ?23, tour_id = ?24, override_title = ?25,
+                    override_description = ?26, override_speakers = ?27, updated_at = ?28
+                 WHERE id = ?29",
+                rusqlite::params_from_iter(values.iter().copied().chain([&id as &dyn rusqlite::ToSql])),
+            )?;
+            id
+        }
+        None => {
+            let uid = uid.map(str::to_owned).unwrap_or_else(new_uid);
+            db.conn().execute(
+                "INSERT INTO event (title, kind, status, description, start_date, start_time, end_date,
+                    end_time, time_zone, all_day, start_at, end_at, venue_id, room, online_link, attendance,
+                    hosts, reading_list, accessibility, rules, links, tags, cosponsor_call, tour_id,
+                    override_title, override_description, override_speakers, updated_at, created_at, uid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                    ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28, ?29)",
+                rusqlite::params_from_iter(values.iter().copied().chain([&uid as &dyn rusqlite::ToSql])),
+            )?;
+            db.conn().last_insert_rowid()
+        }
+    };
+    set_speakers(db, "event_speaker", "event_id", id, &i.speaker_ids)?;
+    reindex(db, id)?;
+    Ok(id)
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+pub(crate) fn set_speakers(db: &Database, table: &str, owner: &str, id: i64, speakers: &[i64]) -> Result<()> {
+    db.conn()
+        .prepare_cached(&format!("DELETE FROM {table} WHERE {owner} = ?1"))?
+        .execute([id])?;
+    let mut insert = db.conn().prepare_cached(&format!(
+        "INSERT INTO {table} ({owner}, speaker_id, position) VALUES (?1, ?2, ?3)"
+    ))?;
+    for (position, speaker) in speakers.iter().enumerate() {
+        insert.execute(params![id, speaker, position as i64])?;
+    }
+    Ok(())
+}
+
+/// Refreshes an event's line in the search index. The caller holds the transaction.
+pub(crate) fn reindex(db: &Database, id: i64) -> Result<()> {
+    db.conn()
+        .prepare_cached("DELETE FROM event_search WHERE rowid = ?1")?
+        .execute([id])?;
+    db.conn()
+        .prepare_cached(
+            "INSERT INTO event_search (rowid, title, description, speakers, venue)
+             SELECT e.id, e.title, e.description,
+                    coalesce((SELECT group_concat(s.name || ' ' || s.affiliation || ' ' || s.credit, ' ')
+                              FROM event_speaker x JOIN speaker s ON s.id = x.speaker_id WHERE x.event_id = e.id), ''),
+                    coalesce(v.name || ' ' || v.room || ' ' || v.address || ' ' || v.city, '') || ' ' || e.room
+             FROM event e LEFT JOIN venue v ON v.id = e.venue_id WHERE e.id = ?1",
+        )?
+        .execute([id])?;
+    Ok(())
+}
+
+/// Saves a new event as a draft, after full validation.
+pub fn create(db: &Database, input: EventInput) -> Result<Event> {
+    let checked = check(db, input, true)?;
+    let tx = super::Tx::begin(db)?;
+    let id = write(db, None, &checked, EventStatus::Draft, None)?;
+    tx.commit()?;
+    get(db, id)
+}
+
+/// Saves a draft as typed, so the window can autosave while the organizer types:
+/// only lengths and references are checked; dates that are not dates yet are
+/// kept as text and the event has no instants until they are. `id` None creates
+/// a new draft. An event that is no longer a draft is refused: use [`update`].
+pub fn save_draft(db: &Database, id: Option<i64>, input: EventInput) -> Result<Event> {
+    if let Some(id) = id {
+        let existing = get(db, id)?;
+        if existing.status != EventStatus::Draft {
+            return Err(Error::invalid_field(
+                "status",
+                "This event has been announced, so changes are checked before they are saved. Save it with update.",
+            ));
+        }
+    }
+    let checked = check(db, input, false)?;
+    let tx = super::Tx::begin(db)?;
+    let id = write(db, id, &checked, EventStatus::Draft, None)?;
+    tx.commit()?;
+    get(db, id)
+}
+
+/// How an event's date reads in its history ("2027-01-11 19:00–21:00 America/New_York").
+pub(crate) fn when_text(e: &EventInput) -> String {
+    if e.start_date.is_empty() {
+        return "to be announced".into();
+    }
+    let mut s = e.start_date.clone();
+    if !e.all_day {
+        s.push(' ');
+        s.push_str(&e.start_time);
+    }
+    if e.end_date != e.start_date || !e.all_day {
+        s.push('–');
+        if e.end_date != e.start_date {
+            s.push_str(&e.end_date);
+            if !e.all_day {
+                s.push(' ');
+            }
+        }
+        if !e.all_day {
+            s.push_str(&e.end_time);
+        }
+    }
+    format!("{s} {}", e.time_zone)
+}
+
+pub(crate) fn venue_text(db: &Database, venue_id: Option<i64>, room: &str) -> Result<String> {
+    let name = match venue_id {
+        Some(id) => get_venue(db, id)?.name,
+        None => "to be decided".into(),
+    };
+    Ok(if room.is_empty() { name } else { format!("{name}, {room}") })
+}
+
+/// Saves changes to an event after full validation. A change of date or venue
+/// is kept in the history; once announced, it raises the calendar sequence.
+pub fn update(db: &Database, id: i64, input: EventInput) -> Result<Event> {
+    let old = get(db, id)?;
+    let checked = check(db, input, true)?;
+    let tx = super::Tx::begin(db)?;
+    record_changes(db, &old, &checked.input, "")?;
+    write(db, Some(id), &checked, old.status, None)?;
+    tx.commit()?;
+    get(db, id)
+}
+
+/// Records a change of date or venue between `old` and `new`; raises the sequence
+/// of an announced event. Returns whether anything was recorded.
+fn record_changes(db: &Database, old: &Event, new: &EventInput, reason: &str) -> Result<bool> {
+    let before = old.to_input();
+    let mut changed = false;
+    let (old_when, new_when) = (when_text(&before), when_text(new));
+    if old_when != new_when {
+        history::record(db, old.id, HistoryKind::Date, &old_when, &new_when, reason)?;
+        changed = true;
+    }
+    let old_venue = venue_text(db, before.venue_id, &before.room)?;
+    let new_venue = venue_text(db, new.venue_id, &new.room)?;
+    if old_venue != new_venue {
+        history::record(db, old.id, HistoryKind::Venue, &old_venue, &new_venue, reason)?;
+        changed = true;
+    }
+    if changed && old.status != EventStatus::Draft {
+        bump_sequence(db, old.id)?;
+    }
+    Ok(changed)
+}
+
+fn bump_sequence(db: &Database, id: i64) -> Result<()> {
+    db.conn()
+        .execute("UPDATE event SET sequence = sequence + 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+fn set_status(db: &Database, e: &Event, status: EventStatus, reason: &str) -> Result<()> {
+    db.conn().execute(
+        "UPDATE event SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![e.id, status.as_str(), now()],
+    )?;
+    history::record(db, e.id, HistoryKind::Status, e.status.as_str(), status.as_str(), reason)?;
+    Ok(())
+}
+
+/// Announces a draft (or a postponed event again) after full validation.
+pub fn announce(db: &Database, id: i64) -> Result<Event> {
+    let e = get(db, id)?;
+    if !matches!(e.status, EventStatus::Draft | EventStatus::Postponed) {
+        return Err(Error::invalid_field(
+            "status",
+            format!("This event is already {}; only a draft or a postponed event can be announced.", e.status.as_str()),
+        ));
+    }
+    let checked = check(db, e.to_input(), true)?;
+    let tx = super::Tx::begin(db)?;
+    write(db, Some(id), &checked, e.status, None)?;
+    set_status(db, &e, EventStatus::Announced, "")?;
+    if e.status != EventStatus::Draft {
+        bump_sequence(db, id)?;
+    }
+    tx.commit()?;
+    get(db, id)
+}
+
+/// Moves an event to a new date, keeping the old one and the reason in its
+/// history ("cancelled due to the storm"). An announced event becomes
+/// `rescheduled` and its calendar sequence rises, so calendars update it.
+pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Event> {
+    let e = get(db, id)?;
+    let mut input = e.to_input();
+    input.start_date = when.start_date;
+    input.start_time = when.start_time;
+    input.end_date = when.end_date;
+    input.end_time = when.end_time;
+    input.all_day = when.all_day;
+    let strict = e.status != EventStatus::Draft;
+    let checked = check(db, input, strict)?;
+    if strict && checked.start_at.is_none() && e.tour_id.is_none() {
+        return Err(Error::invalid_field("start_date", "Give the new date."));
+    }
+    check_reason(reason)?;
+    let tx = super::Tx::begin(db)?;
+    let old_when = when_text(&e.to_input());
+    let new_when = when_text(&checked.input);
+    if old_when == new_when {
+        return Err(Error::invalid_field("start_date", "That is the date the event already has. Give the new date."));
+    }
+    history::record(db, id, HistoryKind::Date, &old_when, &new_when, reason.trim())?;
+    let status = if e.status == EventStatus::Draft { EventStatus::Draft } else { EventStatus::Rescheduled };
+    write(db, Some(id), &checked, e.status, None)?;
+    if status != e.status {
+        set_status(db, &e, status, reason.trim())?;
+    }
+    if e.status != EventStatus::Draft {
+        bump_sequence(db, id)?;
+    }
+    tx.commit()?;
+    get(db, id)
+}
+
+fn check_reason(reason: &str) -> Result<()> {
+    if reason.len() > MAX_TEXT_BYTES {
+        return Err(Error::invalid_field("reason", "The reason is too long; keep it to a few sentences."));
+    }
+    Ok(())
+}
+
+fn change_status(db: &Database, id: i64, status: EventStatus, reason: &str) -> Result<Event> {
+    let e = get(db, id)?;
+    check_reason(reason)?;
+    if e.status == status {
+        return Err(Error::invalid_field("status", format!("This event is already {}.", status.as_str())));
+    }
+    if e.status == EventStatus::Draft && status == EventStatus::Postponed {
+        return Err(Error::invalid_field("status", "A draft has not been announced, so it cannot be postponed. Change its date instead."));
+    }
+    let tx = super::Tx::begin(db)?;
+    set_status(db, &e, status, reason.trim())?;
+    if e.status != EventStatus::Draft {
+        bump_sequence(db, id)?;
+    }
+    tx.commit()?;
+    get(db, id)
+}
+
+/// Postpones an event until a new date is known; the reason is kept.
+pub fn postpone(db: &Database, id: i64, reason: &str) -> Result<Event> {
+    change_status(db, id, EventStatus::Postponed, reason)
+}
+
+/// Cancels an event; it stays, marked cancelled, with the reason in its history.
+pub fn cancel(db: &Database, id: i64, reason: &str) -> Result<Event> {
+    change_status(db, id, EventStatus::Cancelled, reason)
+}
+
+/// Moves an event to another venue (None: to be decided) and room, keeping
+/// the old place and the reason in its history.
+pub fn change_venue(db: &Database, id: i64, venue_id: Option<i64>, room: &str, reason: &str) -> Result<Event> {
+    let e = get(db, id)?;
+    let mut input = e.to_input();
+    input.venue_id = venue_id;
+    input.room = room.to_owned();
+    check_reason(reason)?;
+    let checked = check(db, input, e.status != EventStatus::Draft)?;
+    let tx = super::Tx::begin(db)?;
+    if !record_changes(db, &e, &checked.input, reason.trim())? {
+        return Err(Error::invalid_field("venue_id", "The event is already at that place."));
+    }
+    write(db, Some(id), &checked, e.status, None)?;
+    tx.commit()?;
+    get(db, id)
+}
+
+/// Copies an event as a new draft (new UID, no history), its dates moved by
+/// `shift_days` days on the calendar of its time zone (28 for "the same
+/// weekday four weeks later", 0 to keep them).
+pub fn duplicate(db: &Database, id: i64, shift_days: i32) -> Result<Event> {
+    let e = get(db, id)?;
+    let mut input = e.to_input();
+    if shift_days != 0 {
+        for field in [&mut input.start_date, &mut input.end_date] {
+            if let Ok(d) = parse_date(field) {
+                let moved = d.checked_add(i64::from(shift_days).days()).map_err(|_| {
+                    Error::invalid_field("shift_days", "That moves the event off the calendar. Choose a smaller shift.")
+                })?;
+                *field = moved.to_string();
+            }
+        }
+    }
+    let checked = check(db, input, false)?;
+    let tx = super::Tx::begin(db)?;
+    let new_id = write(db, None, &checked, EventStatus::Draft, None)?;
+    tx.commit()?;
+    get(db, new_id)
+}
+
+/// Deletes an event and its history. Prefer [`cancel`] for an announced event:
+/// people may have it in their calendars.
+pub fn delete(db: &Database, id: i64) -> Result<()> {
+    let tx = super::Tx::begin(db)?;
+    db.conn().execute("DELETE FROM event_search WHERE rowid = ?1", [id])?;
+    if db.conn().execute("DELETE FROM event WHERE id = ?1", [id])? == 0 {
+        return Err(Error::not_found(format!("There is no event number {id}.")));
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The id of the event with this UID, if there is one.
+pub(crate) fn id_by_uid(db: &Database, uid: &str) -> Result<Option<i64>> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT id FROM event WHERE uid = ?1 ORDER BY id LIMIT 1")?
+        .query_row([uid], |r| r.get(0))
+        .optional()?)
+}
+
+/// Saves a new draft with a given UID (the sample's fixed ones), after full validation.
+pub(crate) fn create_with_uid(db: &Database, input: EventInput, uid: &str) -> Result<Event> {
+    let checked = check(db, input, true)?;
+    let tx = super::Tx::begin(db)?;
+    let id = write(db, None, &checked, EventStatus::Draft, Some(uid))?;
+    tx.commit()?;
+    get(db, id)
+}

@@ -1,0 +1,123 @@
+//! Views over the events: the upcoming ones grouped by month, one month (with
+//! the multi-day events that overlap it), the past ones, and word search with
+//! prefix matching as the organizer types (SQLite FTS5).
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::store::{query_events, select_sql};
+use super::Event;
+use crate::error::{Error, Result};
+use crate::storage::Database;
+
+/// The upcoming events of one month (by the event's local start date).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MonthGroup {
+    pub year: i16,
+    /// 1 to 12.
+    pub month: i8,
+    /// "January 2027".
+    pub label: String,
+    pub events: Vec<Event>,
+}
+
+const MONTHS: [&str; 12] = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December",
+];
+
+/// The name of a month, 1 to 12.
+pub fn month_name(month: i8) -> &'static str {
+    MONTHS[(month.clamp(1, 12) - 1) as usize]
+}
+
+/// Events not yet over at `now`, soonest first (drafts included: this is the
+/// organizers' own view; exports leave drafts out).
+pub(crate) fn upcoming_events(db: &Database, now: Timestamp) -> Result<Vec<Event>> {
+    query_events(
+        db,
+        &select_sql("WHERE e.end_at > ?1 ORDER BY e.start_at, e.id"),
+        [now.to_string()],
+    )
+}
+
+/// The events not yet over at `now`, grouped by the month they start in.
+pub fn upcoming(db: &Database, now: Timestamp) -> Result<Vec<MonthGroup>> {
+    let mut groups: Vec<MonthGroup> = Vec::new();
+    for e in upcoming_events(db, now)? {
+        let (year, month) = year_month(&e.start_date);
+        match groups.last_mut() {
+            Some(g) if g.year == year && g.month == month => g.events.push(e),
+            _ => groups.push(MonthGroup {
+                year,
+                month,
+                label: format!("{} {year}", month_name(month)),
+                events: vec![e],
+            }),
+        }
+    }
+    Ok(groups)
+}
+
+fn year_month(date: &str) -> (i16, i8) {
+    let year = date.get(0..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    let month = date.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+    (year, month)
+}
+
+/// The events whose end has passed at `now`, latest first.
+pub fn past(db: &Database, now: Timestamp) -> Result<Vec<Event>> {
+    query_events(
+        db,
+        &select_sql("WHERE e.end_at <= ?1 ORDER BY e.start_at DESC, e.id"),
+        [now.to_string()],
+    )
+}
+
+/// The events on the calendar of one month: those starting in it and those
+/// (multi-day) that began earlier and are still running, by local dates.
+pub fn month(db: &Database, year: i16, month: i8) -> Result<Vec<Event>> {
+    let first = jiff::civil::Date::new(year, month, 1)
+        .map_err(|_| Error::invalid_field("month", format!("{year}-{month} is not a month. Months go from 1 to 12.")))?;
+    let last = first.last_of_month();
+    // Events are rarely longer than a few months; the bound keeps the index useful.
+    let earliest = first.checked_sub(jiff::Span::new().years(1)).unwrap_or(first);
+    query_events(
+        db,
+        &select_sql(
+            "WHERE e.start_date >= ?3 AND e.start_date <= ?2 AND e.start_date <> ''
+               AND (CASE WHEN e.end_date = '' THEN e.start_date ELSE e.end_date END) >= ?1
+             ORDER BY e.start_date, e.start_time, e.id",
+        ),
+        [first.to_string(), last.to_string(), earliest.to_string()],
+    )
+}
+
+/// Turns what was typed into an FTS5 query: every word must match, the last
+/// (and each) as a prefix. Quotes keep FTS5 syntax in the text from mattering.
+fn fts_query(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\"*"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Events whose title, description, speakers or venue contain every word
+/// typed (each as a prefix: "rall" finds "rally"), best matches first, at most `limit`.
+pub fn search(db: &Database, text: &str, limit: u32) -> Result<Vec<Event>> {
+    let query = fts_query(text);
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    query_events(
+        db,
+        &select_sql(
+            "JOIN (SELECT rowid AS hit, rank FROM event_search WHERE event_search MATCH ?1 ORDER BY rank LIMIT ?2) f
+               ON f.hit = e.id ORDER BY f.rank",
+        ),
+        rusqlite::params![query, limit.clamp(1, 500)],
+    )
+}
