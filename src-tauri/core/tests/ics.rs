@@ -187,3 +187,31 @@ proptest! {
         let _ = ics::import(&db, &body);
     }
 }
+
+#[test]
+fn the_calendar_has_one_prodid_and_time_zones_without_event_properties() {
+    let (_dir, db) = open();
+    let e = events::create(&db, meeting("Branch meeting", "2027-03-10")).unwrap();
+    let text = ics::export_event(&db, e.id).unwrap();
+    let mut cals = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()));
+    let cal = cals.next().expect("one calendar").expect("the independent parser reads the export");
+    let prodids: Vec<_> = cal.properties.iter().filter(|p| p.name == "PRODID").collect();
+    assert_eq!(prodids.len(), 1, "one PRODID, Handbill's: {text}");
+    assert_eq!(prodids[0].value.as_deref(), Some("-//Handbill//Events//EN"), "the PRODID names Handbill");
+    assert_eq!(cal.timezones.len(), 1, "one VTIMEZONE for the one zone used");
+    let zone = &cal.timezones[0];
+    for banned in ["UID", "DTSTAMP"] {
+        assert!(
+            zone.properties.iter().all(|p| p.name != banned),
+            "RFC 5545 allows no {banned} in a VTIMEZONE: {text}"
+        );
+        assert!(
+            zone.transitions.iter().all(|t| t.properties.iter().all(|p| p.name != banned)),
+            "nor in its STANDARD or DAYLIGHT parts"
+        );
+    }
+    assert!(!zone.transitions.is_empty(), "the zone lists its transitions");
+    let begin_zone = text.find("BEGIN:VTIMEZONE").expect("a VTIMEZONE is written");
+    let begin_event = text.find("BEGIN:VEVENT").expect("a VEVENT is written");
+    assert!(begin_zone < begin_event, "the zone comes before the event that uses it");
+}

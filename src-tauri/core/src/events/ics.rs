@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use icalendar::{Calendar, CalendarComponent, Component, EventLike, EventStatus as IcsStatus, Property};
+use icalendar::{Calendar, Component, EventLike, EventStatus as IcsStatus, Property};
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
@@ -160,8 +160,10 @@ fn vevent(e: &Event) -> Option<icalendar::Event> {
 }
 
 /// A VTIMEZONE for `zone` covering the years of `events`, from the bundled
-/// time zone database: one STANDARD or DAYLIGHT part per transition.
-fn vtimezone(zone_name: &str, years: (i16, i16)) -> Option<CalendarComponent> {
+/// time zone database: one STANDARD or DAYLIGHT part per transition. Written
+/// by hand: the `icalendar` crate gives every component it writes a DTSTAMP
+/// and a UID, which RFC 5545 does not allow in a VTIMEZONE.
+fn vtimezone(zone_name: &str, years: (i16, i16)) -> Option<String> {
     let tz = TimeZone::get(zone_name).ok()?;
     let from = Date::new(years.0 - 1, 1, 1).ok()?.to_zoned(TimeZone::UTC).ok()?.timestamp();
     let until = Date::new(years.1 + 1, 12, 31).ok()?.to_zoned(TimeZone::UTC).ok()?.timestamp();
@@ -188,7 +190,7 @@ fn vtimezone(zone_name: &str, years: (i16, i16)) -> Option<CalendarComponent> {
         ));
     }
     text.push_str("END:VTIMEZONE\r\n");
-    CalendarComponent::from_str(&text).ok()
+    Some(text)
 }
 
 fn offset_text(o: jiff::tz::Offset) -> String {
@@ -199,10 +201,13 @@ fn offset_text(o: jiff::tz::Offset) -> String {
 }
 
 fn calendar(events: &[Event], name: &str) -> String {
-    let mut cal = Calendar::new();
-    cal.name(name);
+    // Calendar::new() would add the crate's own PRODID beside ours.
+    let mut cal = Calendar::empty();
+    cal.append_property(Property::new("VERSION", "2.0"));
     cal.append_property(Property::new("PRODID", "-//Handbill//Events//EN"));
+    cal.append_property(Property::new("CALSCALE", "GREGORIAN"));
     cal.append_property(Property::new("METHOD", "PUBLISH"));
+    cal.name(name);
     let mut zones = BTreeSet::new();
     let (mut lo, mut hi) = (i16::MAX, i16::MIN);
     for e in events.iter().filter(|e| e.start_at.is_some()) {
@@ -216,17 +221,20 @@ fn calendar(events: &[Event], name: &str) -> String {
             }
         }
     }
-    for zone in &zones {
-        if let Some(tz) = vtimezone(zone, (lo, hi)) {
-            cal.push(tz);
-        }
-    }
     for e in events {
         if let Some(v) = vevent(e) {
             cal.push(v);
         }
     }
-    cal.to_string()
+    let mut text = cal.to_string();
+    let timezones: String = zones.iter().filter_map(|zone| vtimezone(zone, (lo, hi))).collect();
+    // The zones go before the first event that uses them (or before the end).
+    let at = text
+        .find("BEGIN:VEVENT\r\n")
+        .or_else(|| text.find("END:VCALENDAR"))
+        .unwrap_or(text.len());
+    text.insert_str(at, &timezones);
+    text
 }
 
 /// The logical lines of a file (folded lines joined), each with the number of

@@ -66,6 +66,16 @@ fn year_month(date: &str) -> (i16, i8) {
     (year, month)
 }
 
+/// Every event, dated ones by start and then those whose date is still to be
+/// announced: what `handbill event list` prints.
+pub fn all(db: &Database) -> Result<Vec<Event>> {
+    query_events(
+        db,
+        &select_sql("ORDER BY e.start_at IS NULL, e.start_at, e.id"),
+        rusqlite::params![],
+    )
+}
+
 /// The events whose end has passed at `now`, latest first.
 pub fn past(db: &Database, now: Timestamp) -> Result<Vec<Event>> {
     query_events(
