@@ -715,3 +715,114 @@ fn import_errors_say_what_is_wrong_with_the_exit_code_for_the_kind_of_failure() 
         stderr(&absent)
     );
 }
+
+#[test]
+fn events_are_listed_shown_exported_and_imported_from_the_terminal() {
+    let (dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+
+    let list = handbill(&db, &["event", "list", "--json"]);
+    assert!(list.status.success(), "event list --json succeeds: {}", stderr(&list));
+    let all: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).expect("event list --json is a JSON array");
+    assert!(all.len() >= 8, "the sample's events and tour stops are listed: {}", all.len());
+    for e in &all {
+        for key in ["id", "title", "starts_at", "status"] {
+            assert!(e.get(key).is_some(), "every event has {key}: {e}");
+        }
+    }
+    let rally = all
+        .iter()
+        .find(|e| e["kind"] == "rally")
+        .expect("the sample's rally is listed");
+    assert_eq!(rally["starts_at"], "2027-01-30T17:00:00Z", "the rally starts at noon in Boston, as UTC");
+    let study = all.iter().find(|e| e["status"] == "rescheduled").expect("the rescheduled study group is listed");
+    let tba = all.iter().find(|e| e["starts_at"].is_null()).expect("a tour stop with its date to be announced");
+    assert!(tba["tour_id"].is_number(), "the stop without a date belongs to a tour");
+
+    let text = handbill(&db, &["event", "list"]);
+    assert!(stdout(&text).contains("date to be announced"), "the plain list says which dates are not known:\n{}", stdout(&text));
+
+    let id = study["id"].to_string();
+    let shown = handbill(&db, &["event", "show", &id]);
+    assert!(shown.status.success(), "event show succeeds: {}", stderr(&shown));
+    assert!(stdout(&shown).contains("storm"), "the history with its reason is shown:\n{}", stdout(&shown));
+
+    // JSON out, JSON in: the same event in another branch file.
+    let json = handbill(&db, &["event", "show", &id, "--json"]);
+    let exported: serde_json::Value = serde_json::from_slice(&json.stdout).expect("event show --json is JSON");
+    assert_eq!(exported["format"], "handbill-event", "the exchange format names itself");
+    let file = dir.path().join("study.json");
+    std::fs::write(&file, &json.stdout).unwrap();
+    let other = dir.path().join("other.sqlite");
+    let imported = handbill(&other, &["event", "import", file.to_str().unwrap()]);
+    assert!(imported.status.success(), "event import reads the JSON back: {}", stderr(&imported));
+    let again = handbill(&other, &["event", "show", "1", "--json"]);
+    let mut a: serde_json::Value = serde_json::from_slice(&again.stdout).expect("the imported event shows as JSON");
+    let mut b = exported.clone();
+    for v in [&mut a, &mut b] {
+        v["event"].as_object_mut().map(|o| o.remove("id"));
+    }
+    assert_eq!(a, b, "the event comes back unchanged");
+
+    // A tour as .ics, read by the import on another file.
+    let tour = tba["tour_id"].to_string();
+    let ics = dir.path().join("tour.ics");
+    let out = handbill(&db, &["event", "export-ics", "--tour", &tour, "-o", ics.to_str().unwrap()]);
+    assert!(out.status.success(), "export-ics --tour succeeds: {}", stderr(&out));
+    let body = std::fs::read_to_string(&ics).expect("the .ics file is written");
+    assert!(body.starts_with("BEGIN:VCALENDAR"), "it is an iCalendar file");
+    assert_eq!(body.matches("BEGIN:VEVENT").count(), 2, "the two dated stops are in it");
+    let third = dir.path().join("third.sqlite");
+    let back = handbill(&third, &["event", "import", ics.to_str().unwrap()]);
+    assert!(back.status.success(), "the .ics imports: {}", stderr(&back));
+    assert!(stdout(&back).contains("Imported 2 events"), "two events came in: {}", stdout(&back));
+
+    let all_ics = dir.path().join("all.ics");
+    assert!(
+        handbill(&db, &["event", "export-ics", "--all", "-o", all_ics.to_str().unwrap()]).status.success(),
+        "export-ics --all succeeds"
+    );
+    assert!(std::fs::read_to_string(&all_ics).unwrap().contains("STATUS:CONFIRMED"), "announced events are confirmed");
+
+    let listing = handbill(&db, &["event", "listing", "--tour", &tour]);
+    assert!(stdout(&listing).contains("Meetings near you"), "the tour listing names its stops:\n{}", stdout(&listing));
+    let html = handbill(&db, &["event", "listing", "--html"]);
+    assert!(stdout(&html).contains("<h"), "the HTML listing has headings");
+}
+
+#[test]
+fn bad_event_files_and_ids_get_a_clear_message_and_change_nothing() {
+    let (dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let before = stdout(&handbill(&db, &["event", "list", "--json"]));
+
+    let bad_ics = dir.path().join("bad.ics");
+    std::fs::write(&bad_ics, "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Half a file\r\n").unwrap();
+    let out = handbill(&db, &["event", "import", bad_ics.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "a malformed .ics is invalid input: {}", stderr(&out));
+    assert!(stderr(&out).contains("Line 2"), "the message names the line: {}", stderr(&out));
+
+    let bad_json = dir.path().join("bad.json");
+    std::fs::write(&bad_json, "{\"format\": \"handbill-event\",\n \"version\": }").unwrap();
+    let out = handbill(&db, &["event", "import", bad_json.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "malformed JSON is invalid input");
+    assert!(stderr(&out).contains("Line 2"), "the message names the line: {}", stderr(&out));
+
+    let binary = dir.path().join("photo.ics");
+    std::fs::write(&binary, [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]).unwrap();
+    let out = handbill(&db, &["event", "import", binary.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "a binary file is invalid input: {}", stderr(&out));
+    assert!(stderr(&out).contains("not UTF-8"), "the message says why: {}", stderr(&out));
+
+    let out = handbill(&db, &["event", "show", "9999"]);
+    assert_eq!(out.status.code(), Some(3), "an unknown event is not found: {}", stderr(&out));
+    let out = handbill(&db, &["event", "export-ics", "1", "-o", "/nonexistent-folder/x.ics"]);
+    assert_eq!(out.status.code(), Some(2), "an unwritable path is refused: {}", stderr(&out));
+    assert!(stderr(&out).contains("/nonexistent-folder"), "the message names the folder: {}", stderr(&out));
+    for out in [handbill(&db, &["event", "import", "/nonexistent-folder/x.ics"])] {
+        assert_ne!(out.status.code(), Some(0), "a missing file fails");
+        assert!(!stderr(&out).contains("panicked"), "no panic: {}", stderr(&out));
+    }
+
+    assert_eq!(stdout(&handbill(&db, &["event", "list", "--json"])), before, "nothing saved was changed");
+}
