@@ -26,6 +26,8 @@ use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;
 
+mod events;
+
 /// How many report lines an import sends to the window; a saved report has them all.
 const REPORT_ROWS_SHOWN: usize = 500;
 
@@ -141,6 +143,35 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             import_cancel,
             import_report_save,
             import_jobs,
+            events::events_upcoming,
+            events::events_undated,
+            events::events_past,
+            events::events_month,
+            events::events_search,
+            events::event_get,
+            events::event_create,
+            events::event_save_draft,
+            events::event_update,
+            events::event_delete,
+            events::event_announce,
+            events::event_reschedule,
+            events::event_postpone,
+            events::event_cancel,
+            events::event_change_venue,
+            events::event_duplicate,
+            events::event_history,
+            events::venues_all,
+            events::venue_create,
+            events::speakers_all,
+            events::speaker_create,
+            events::tours_all,
+            events::tour_get,
+            events::tour_create,
+            events::tour_update,
+            events::tour_add_stop,
+            events::markdown_html,
+            events::events_export_ics,
+            events::events_listing,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -30,6 +30,21 @@ import type { SubscriberPage } from "./bindings/SubscriberPage";
 import type { SubscriberQuery } from "./bindings/SubscriberQuery";
 import type { SubscriberRow } from "./bindings/SubscriberRow";
 import type { UnsubscribeReport } from "./bindings/UnsubscribeReport";
+import type { Event } from "./bindings/Event";
+import type { EventInput } from "./bindings/EventInput";
+import type { EventKind } from "./bindings/EventKind";
+import type { EventStatus } from "./bindings/EventStatus";
+import type { HistoryEntry } from "./bindings/HistoryEntry";
+import type { MonthGroup } from "./bindings/MonthGroup";
+import type { Speaker } from "./bindings/Speaker";
+import type { SpeakerInput } from "./bindings/SpeakerInput";
+import type { StopInput } from "./bindings/StopInput";
+import type { Tour } from "./bindings/Tour";
+import type { TourInput } from "./bindings/TourInput";
+import type { TourWithStops } from "./bindings/TourWithStops";
+import type { Venue } from "./bindings/Venue";
+import type { VenueInput } from "./bindings/VenueInput";
+import type { When } from "./bindings/When";
 
 export type { AppError, AppStatus, BackupInfo, BranchInput, BranchProfile, DemoReport };
 export type {
@@ -56,6 +71,26 @@ export type {
   SubscriberRow,
   UnsubscribeReport,
 };
+export type {
+  Event,
+  EventInput,
+  EventKind,
+  EventStatus,
+  HistoryEntry,
+  MonthGroup,
+  Speaker,
+  SpeakerInput,
+  StopInput,
+  Tour,
+  TourInput,
+  TourWithStops,
+  Venue,
+  VenueInput,
+  When,
+};
+
+/** What an .ics export or a listing covers: one event, one tour, or every upcoming event. */
+export type EventsTarget = { event: number } | { tour: number } | "upcoming";
 
 export interface Backend {
   status(): Promise<AppStatus>;
@@ -105,6 +140,42 @@ export interface Backend {
   /** Saves the last import's full report as CSV; resolves to the path written. */
   saveImportReport(path: string): Promise<string>;
   importJobs(): Promise<ImportJob[]>;
+
+  // Events: events, venues, speakers, tours, views, and getting them out.
+  upcomingEvents(): Promise<MonthGroup[]>;
+  /** Events whose date is not known yet: drafts being typed, stops "coming soon". */
+  undatedEvents(): Promise<Event[]>;
+  pastEvents(): Promise<Event[]>;
+  monthEvents(year: number, month: number): Promise<Event[]>;
+  searchEvents(text: string): Promise<Event[]>;
+  event(id: number): Promise<Event>;
+  createEvent(input: EventInput): Promise<Event>;
+  /** Autosave: keeps a draft as typed; null makes a new draft. */
+  saveDraft(id: number | null, input: EventInput): Promise<Event>;
+  updateEvent(id: number, input: EventInput): Promise<Event>;
+  deleteEvent(id: number): Promise<void>;
+  announceEvent(id: number): Promise<Event>;
+  rescheduleEvent(id: number, when: When, reason: string): Promise<Event>;
+  postponeEvent(id: number, reason: string): Promise<Event>;
+  cancelEvent(id: number, reason: string): Promise<Event>;
+  changeVenue(id: number, venueId: number | null, room: string, reason: string): Promise<Event>;
+  duplicateEvent(id: number, shiftDays: number): Promise<Event>;
+  eventHistory(id: number): Promise<HistoryEntry[]>;
+  venues(): Promise<Venue[]>;
+  createVenue(input: VenueInput): Promise<Venue>;
+  speakers(): Promise<Speaker[]>;
+  createSpeaker(input: SpeakerInput): Promise<Speaker>;
+  tours(): Promise<Tour[]>;
+  tour(id: number): Promise<TourWithStops>;
+  createTour(input: TourInput): Promise<Tour>;
+  updateTour(id: number, input: TourInput): Promise<TourWithStops>;
+  addStop(tourId: number, stop: StopInput): Promise<Event>;
+  /** Markdown as sanitized HTML (the core's sanitizer), safe to show. */
+  markdownHtml(markdown: string): Promise<string>;
+  /** Writes an .ics file; resolves to the path written. */
+  exportIcs(target: EventsTarget, path: string): Promise<string>;
+  /** The listing to paste into a web page: plain text or HTML. */
+  listing(target: EventsTarget, html: boolean): Promise<string>;
 }
 
 /** Whatever was thrown, as the `{code, message, fields}` the core sends. */
@@ -182,4 +253,40 @@ export const tauriBackend: Backend = {
   cancelImport: () => call("import_cancel"),
   saveImportReport: (path) => call("import_report_save", { path }),
   importJobs: () => call("import_jobs"),
+
+  upcomingEvents: () => call("events_upcoming"),
+  undatedEvents: () => call("events_undated"),
+  pastEvents: () => call("events_past"),
+  monthEvents: (year, month) => call("events_month", { year, month }),
+  searchEvents: (text) => call("events_search", { text }),
+  event: (id) => call("event_get", { id }),
+  createEvent: (input) => call("event_create", { input }),
+  saveDraft: (id, input) => call("event_save_draft", { id, input }),
+  updateEvent: (id, input) => call("event_update", { id, input }),
+  deleteEvent: (id) => call("event_delete", { id }),
+  announceEvent: (id) => call("event_announce", { id }),
+  rescheduleEvent: (id, when, reason) => call("event_reschedule", { id, when, reason }),
+  postponeEvent: (id, reason) => call("event_postpone", { id, reason }),
+  cancelEvent: (id, reason) => call("event_cancel", { id, reason }),
+  changeVenue: (id, venueId, room, reason) => call("event_change_venue", { id, venueId, room, reason }),
+  duplicateEvent: (id, shiftDays) => call("event_duplicate", { id, shiftDays }),
+  eventHistory: (id) => call("event_history", { id }),
+  venues: () => call("venues_all"),
+  createVenue: (input) => call("venue_create", { input }),
+  speakers: () => call("speakers_all"),
+  createSpeaker: (input) => call("speaker_create", { input }),
+  tours: () => call("tours_all"),
+  tour: (id) => call("tour_get", { id }),
+  createTour: (input) => call("tour_create", { input }),
+  updateTour: (id, input) => call("tour_update", { id, input }),
+  addStop: (tourId, stop) => call("tour_add_stop", { tourId, stop }),
+  markdownHtml: (markdown) => call("markdown_html", { markdown }),
+  exportIcs: (target, path) =>
+    call("events_export_ics", {
+      eventId: typeof target === "object" && "event" in target ? target.event : null,
+      tourId: typeof target === "object" && "tour" in target ? target.tour : null,
+      path,
+    }),
+  listing: (target, html) =>
+    call("events_listing", { tourId: typeof target === "object" && "tour" in target ? target.tour : null, html }),
 };

@@ -2,16 +2,20 @@
 // they run against the Tauri one. It rejects a bad email the way the core does.
 import type { AppError, AppStatus, BackupInfo, Backend, BranchInput, BranchProfile } from "./backend";
 import { fakeMail, type FakeMail } from "./fake-mail";
+import { fakeEvents, type FakeEvents } from "./fake-events";
 
-export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail };
+export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail; events: FakeEvents };
 
 export function fakeBackend(
-  options: { branch?: BranchProfile | null; problem?: AppError | null; mail?: FakeMail } = {},
+  options: { branch?: BranchProfile | null; problem?: AppError | null; mail?: FakeMail; events?: FakeEvents } = {},
 ): FakeBackend {
   const mail = options.mail ?? fakeMail();
+  const events = options.events ?? fakeEvents();
   const fake: FakeBackend = {
     ...mail.backend,
+    ...events.backend,
     mail,
+    events,
     calls: [],
     branch: options.branch ?? null,
     backupList: [],
