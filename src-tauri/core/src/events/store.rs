@@ -387,8 +387,33 @@ pub(crate) fn read_row(r: &Row<'_>) -> rusqlite::Result<Event> {
 pub(crate) fn query_events(db: &Database, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Event>> {
     let mut stmt = db.conn().prepare_cached(sql)?;
     let mut events = stmt.query_map(params, read_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    if events.len() == 1 {
+        events[0].speakers = speakers_of(db, "event_speaker", "event_id", events[0].id)?;
+        return Ok(events);
+    }
+    // Many events (an export of everything upcoming): their speakers in one
+    // query rather than one query per event.
+    let ids = serde_json::to_string(&events.iter().map(|e| e.id).collect::<Vec<_>>())
+        .map_err(|e| Error::internal(e.to_string()))?;
+    let mut by_event: std::collections::HashMap<i64, Vec<super::Speaker>> = std::collections::HashMap::new();
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT x.event_id, s.id, s.name, s.affiliation, s.credit
+           FROM event_speaker x JOIN speaker s ON s.id = x.speaker_id
+          WHERE x.event_id IN (SELECT value FROM json_each(?1))
+          ORDER BY x.event_id, x.position",
+    )?;
+    let rows = stmt.query_map([ids], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            super::Speaker { id: r.get(1)?, name: r.get(2)?, affiliation: r.get(3)?, credit: r.get(4)? },
+        ))
+    })?;
+    for row in rows {
+        let (event_id, speaker) = row?;
+        by_event.entry(event_id).or_default().push(speaker);
+    }
     for e in &mut events {
-        e.speakers = speakers_of(db, "event_speaker", "event_id", e.id)?;
+        e.speakers = by_event.remove(&e.id).unwrap_or_default();
     }
     Ok(events)
 }
