@@ -1,0 +1,59 @@
+// The Events screens against the in-memory fake: upcoming grouped by month,
+// search as you type, field errors that keep the text, autosave of a draft.
+import { describe, expect, it } from "vitest";
+import { render, screen, waitFor } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import Events from "./screens/Events.svelte";
+import { fakeBackend } from "./lib/fake-backend";
+
+function withEvents() {
+  const backend = fakeBackend();
+  backend.events.add({ title: "Rally for Siham", start_date: "2027-01-20" });
+  backend.events.add({ title: "Panel on housing", start_date: "2027-01-28" });
+  backend.events.add({ title: "Study group: Women and Socialism", start_date: "2027-02-11" }, "draft");
+  return backend;
+}
+
+describe("Events", () => {
+  it("groups upcoming events by month and marks drafts", async () => {
+    render(Events, { backend: withEvents(), timeZone: "America/New_York" });
+    const jan = await screen.findByRole("list", { name: "Events in January 2027" });
+    expect(jan.querySelectorAll("li").length, "January holds its two events").toBe(2);
+    const feb = screen.getByRole("list", { name: "Events in February 2027" });
+    expect(feb.textContent, "the February draft is marked as a draft").toContain("Draft");
+  });
+
+  it("search answers as you type", async () => {
+    const backend = withEvents();
+    render(Events, { backend, timeZone: "America/New_York" });
+    const box = await screen.findByLabelText("Search events");
+    await userEvent.type(box, "rall");
+    const results = await screen.findByRole("list", { name: "Search results" }, { timeout: 2000 });
+    expect(results.textContent, "the rally is found by a prefix").toContain("Rally for Siham");
+    expect(results.textContent, "the panel is not").not.toContain("Panel on housing");
+  });
+
+  it("a new draft autosaves as it is typed", async () => {
+    const backend = withEvents();
+    render(Events, { backend, timeZone: "America/New_York" });
+    await userEvent.click(await screen.findByRole("button", { name: "New event" }));
+    await userEvent.type(await screen.findByLabelText("Title"), "Fund drive");
+    await waitFor(() => expect(screen.getByTestId("save-state").textContent, "the draft says it is saved").toBe("Saved"), { timeout: 3000 });
+    expect(backend.events.calls.some((c) => c.startsWith("saveDraft:") && c.endsWith("Fund drive")), "save_draft got the typed title").toBe(true);
+    expect(backend.events.calls.filter((c) => c.startsWith("saveDraft:new")).length, "one draft was created, not one per keystroke").toBe(1);
+  });
+
+  it("Save shows the field's message beside it and keeps the text", async () => {
+    const backend = withEvents();
+    render(Events, { backend, timeZone: "America/New_York" });
+    await userEvent.click(await screen.findByRole("button", { name: "New event" }));
+    await userEvent.type(await screen.findByLabelText("Title"), "Teach-in");
+    await userEvent.type(screen.getByLabelText("Start date"), "next tuesday");
+    await userEvent.click(screen.getByRole("button", { name: "Save and check" }));
+    const error = await screen.findByText(/is not a date/);
+    expect(error.getAttribute("data-error-for"), "the message is beside the start date").toBe("start_date");
+    const field = screen.getByLabelText("Start date") as HTMLInputElement;
+    expect(field.getAttribute("aria-invalid"), "the start date is marked invalid").toBe("true");
+    expect(field.value, "the typed text is kept").toBe("next tuesday");
+  });
+});
