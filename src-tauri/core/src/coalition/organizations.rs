@@ -162,13 +162,30 @@ pub(crate) fn name_key(name: &str) -> String {
     name.chars().flat_map(char::to_lowercase).filter(|c| c.is_alphanumeric()).collect()
 }
 
-/// A website's host for comparison: lower case, without `www.`; empty when none.
+/// Hosts where many organizations each have a page: on these the first part
+/// of the path tells organizations apart (facebook.com/groupA, facebook.com/groupB).
+const SHARED_HOSTS: &[&str] = &[
+    "facebook.com", "m.facebook.com", "instagram.com", "twitter.com", "x.com", "linktr.ee", "linktree.com",
+    "sites.google.com", "actionnetwork.org", "medium.com", "tiktok.com", "youtube.com", "bsky.app", "mobilize.us",
+];
+
+/// A website for comparison: its host in lower case without `www.` (plus the
+/// first part of the path on shared hosts such as facebook.com); empty when none.
 pub(crate) fn website_host(website: &str) -> String {
-    url::Url::parse(website)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| h.to_lowercase()))
-        .map(|h| h.strip_prefix("www.").map(str::to_owned).unwrap_or(h))
-        .unwrap_or_default()
+    let Ok(url) = url::Url::parse(website) else {
+        return String::new();
+    };
+    let Some(host) = url.host_str().map(|h| h.to_lowercase()) else {
+        return String::new();
+    };
+    let host = host.strip_prefix("www.").map(str::to_owned).unwrap_or(host);
+    if SHARED_HOSTS.contains(&host.as_str()) {
+        let first = url.path_segments().and_then(|mut p| p.next()).unwrap_or("").to_lowercase();
+        if !first.is_empty() {
+            return format!("{host}/{first}");
+        }
+    }
+    host
 }
 
 fn problem(problems: &mut Vec<FieldProblem>, field: &str, message: impl Into<String>) {

@@ -47,25 +47,25 @@ pub fn load(db: &Database) -> Result<bool> {
     }
     let tx = events::Tx::begin(db)?;
     let j4s = create_organization(db, org(
-        "Justice4Siham Coalition", "J4S", OrganizationKind::CommunityOrganization, "https://example.org/justice4siham", "justice4siham@example.org",
+        "Justice4Siham Coalition", "J4S", OrganizationKind::CommunityOrganization, "https://justice4siham.example.org", "justice4siham@example.org",
         "A coalition of activists and organizations in the Boston area mobilizing against ICE's attacks on our undocumented friends, family and neighbors.",
         Some(("Amina Rahal", "Coordinator", "amina@example.org")),
     ))?.organization;
     let nahant = create_organization(db, org(
-        "Nahant Neighbors for Immigrant Rights", "", OrganizationKind::CommunityOrganization, "https://example.org/nahant-neighbors", "",
+        "Nahant Neighbors for Immigrant Rights", "", OrganizationKind::CommunityOrganization, "https://nahant-neighbors.example.org", "",
         "Siham's neighbors; asked to bring people from the North Shore.",
         Some(("Dana Whitfield", "Organizer", "dana@example.org")),
     ))?.organization;
     create_organization(db, org(
-        "Students for Sanctuary at UMass Boston", "S4S", OrganizationKind::StudentGroup, "https://example.org/s4s-umb", "s4s@example.org",
+        "Students for Sanctuary at UMass Boston", "S4S", OrganizationKind::StudentGroup, "https://s4s-umb.example.org", "s4s@example.org",
         "Campus group; meets Tuesdays.", Some(("Luis Ortega", "Co-chair", "luis@example.org")),
     ))?;
     create_organization(db, org(
-        "Greater Boston Faith Network for Sanctuary", "", OrganizationKind::FaithGroup, "https://example.org/faith-sanctuary", "",
+        "Greater Boston Faith Network for Sanctuary", "", OrganizationKind::FaithGroup, "https://faith-sanctuary.example.org", "",
         "Congregations offering sanctuary.", None,
     ))?;
     create_organization(db, org(
-        "Center for Economic Research & Social Change", "CERSC", OrganizationKind::Other, "https://example.org/cersc", "",
+        "Center for Economic Research & Social Change", "CERSC", OrganizationKind::Other, "https://cersc.example.org", "",
         "Publisher of Haymarket Books and the International Socialist Review; supported our fund drive.", None,
     ))?;
 
