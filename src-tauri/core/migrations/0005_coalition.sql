@@ -56,6 +56,8 @@ CREATE TABLE cosponsorship (
 CREATE UNIQUE INDEX cosponsorship_event ON cosponsorship (event_id, organization_id) WHERE event_id IS NOT NULL;
 CREATE UNIQUE INDEX cosponsorship_tour ON cosponsorship (tour_id, organization_id) WHERE tour_id IS NOT NULL;
 CREATE INDEX cosponsorship_organization ON cosponsorship (organization_id);
+CREATE INDEX cosponsorship_event_id ON cosponsorship (event_id);
+CREATE INDEX cosponsorship_tour_id ON cosponsorship (tour_id);
 
 -- Every step of a co-sponsorship: the status reached, on which date, through
 -- which contact (the name is kept should the contact be removed), with a note.
