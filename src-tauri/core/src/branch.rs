@@ -326,7 +326,7 @@ pub fn validate(input: BranchInput) -> Result<BranchInput> {
     })
 }
 
-fn is_email(text: &str) -> bool {
+pub(crate) fn is_email(text: &str) -> bool {
     match email_address::EmailAddress::from_str(text) {
         // The library follows RFC 5322, which allows `a@b` and display names;
         // a branch's contact needs a plain address with a dotted domain.
@@ -339,7 +339,7 @@ fn is_email(text: &str) -> bool {
 
 /// Accepts `example.org/path` as well as a full URL, and keeps what was typed
 /// with `https://` in front when no scheme was given.
-fn normalize_website(text: &str) -> std::result::Result<String, String> {
+pub(crate) fn normalize_website(text: &str) -> std::result::Result<String, String> {
     if text.is_empty() {
         return Ok(String::new());
     }
@@ -399,33 +399,40 @@ pub fn logo(db: &Database) -> Result<Option<(String, Vec<u8>)>> {
 /// Decodes the whole image, so a truncated or disguised file is refused now
 /// rather than when a flyer is printed.
 pub fn check_logo(bytes: &[u8]) -> Result<(&'static str, u32, u32)> {
-    let fail = |message: String| Error::invalid_field("logo", message);
-    if bytes.len() > MAX_LOGO_BYTES {
+    check_image(bytes, "logo", "logo", MAX_LOGO_BYTES)
+}
+
+/// Checks a PNG or JPEG image the way [`check_logo`] does, with its own size
+/// cap, naming `field` (and `what`, such as "logo") in every message. Shared
+/// with the coalition's organization logos.
+pub(crate) fn check_image(bytes: &[u8], field: &str, what: &str, max_bytes: usize) -> Result<(&'static str, u32, u32)> {
+    let fail = |message: String| Error::invalid_field(field, message);
+    if bytes.len() > max_bytes {
         return Err(fail(format!(
-            "The logo file is {:.1} MB; the largest Handbill takes is {} MB. Save a smaller PNG or JPEG.",
+            "The {what} file is {:.1} MB; the largest Handbill takes is {} MB. Save a smaller PNG or JPEG.",
             bytes.len() as f64 / (1024.0 * 1024.0),
-            MAX_LOGO_BYTES / (1024 * 1024)
+            max_bytes / (1024 * 1024)
         )));
     }
     let media_type = match image::guess_format(bytes) {
         Ok(image::ImageFormat::Png) => "image/png",
         Ok(image::ImageFormat::Jpeg) => "image/jpeg",
         _ => {
-            return Err(fail(
-                "The logo must be a PNG or JPEG image; this file is neither.".to_owned(),
-            ))
+            return Err(fail(format!(
+                "The {what} must be a PNG or JPEG image; this file is neither."
+            )))
         }
     };
     let mut reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| fail(format!("The logo cannot be read: {e}")))?;
+        .map_err(|e| fail(format!("The {what} cannot be read: {e}")))?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_LOGO_SIDE);
     limits.max_image_height = Some(MAX_LOGO_SIDE);
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
     let decoded = reader.decode().map_err(|e| {
-        fail(format!("The logo image is damaged or too large to use ({e}). Export it again as PNG or JPEG, at most {MAX_LOGO_SIDE} pixels on a side."))
+        fail(format!("The {what} image is damaged or too large to use ({e}). Export it again as PNG or JPEG, at most {MAX_LOGO_SIDE} pixels on a side."))
     })?;
     Ok((media_type, decoded.width(), decoded.height()))
 }

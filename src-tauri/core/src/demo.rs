@@ -6,6 +6,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::branch::{self, BranchInput, BranchProfile};
+use crate::coalition;
 use crate::error::{Error, ErrorCode, Result};
 use crate::events;
 use crate::sample_mail;
@@ -44,6 +45,7 @@ pub fn load(db: &Database) -> Result<DemoReport> {
             let tx = db.conn().unchecked_transaction()?;
             let changed = sample_mail::load(db)?;
             let changed = events::sample::load(db)? || changed;
+            let changed = coalition::sample::load(db)? || changed;
             tx.commit()?;
             return Ok(DemoReport {
                 changed,
@@ -65,6 +67,7 @@ pub fn load(db: &Database) -> Result<DemoReport> {
     let branch = branch::set_logo(db, SAMPLE_LOGO)?;
     sample_mail::load(db)?;
     events::sample::load(db)?;
+    coalition::sample::load(db)?;
     tx.commit()?;
     Ok(DemoReport {
         changed: true,

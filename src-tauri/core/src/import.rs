@@ -195,12 +195,12 @@ struct Parsed {
     notices: Vec<String>,
 }
 
-fn file_problem(message: impl Into<String>) -> Error {
+pub(crate) fn file_problem(message: impl Into<String>) -> Error {
     Error::invalid_field("file", message)
 }
 
 /// Decodes the bytes to text, naming the encoding, or says why they are not a CSV file.
-fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(file_problem(format!(
             "The file is {:.0} MB; Handbill imports files up to {} MB. Split it into smaller files.",
@@ -314,16 +314,16 @@ fn latin1_or_broken(bytes: &[u8]) -> Result<String> {
 }
 
 /// The line (from 1) of a byte offset, counting `\r\n`, `\n` and a lone `\r` as one break each.
-fn line_at(bytes: &[u8], offset: usize) -> u32 {
+pub(crate) fn line_at(bytes: &[u8], offset: usize) -> u32 {
     let mut lines = LineCounter::default();
     lines.advance(bytes, offset as u64);
     lines.line
 }
 
 /// Counts line breaks as the reader moves forward through the text.
-struct LineCounter {
-    pos: u64,
-    line: u32,
+pub(crate) struct LineCounter {
+    pub(crate) pos: u64,
+    pub(crate) line: u32,
 }
 
 impl Default for LineCounter {
@@ -348,7 +348,7 @@ impl LineCounter {
 
     /// Moves to where a record starts: `to`, then past the line break the
     /// reader leaves before it (the `\n` of a `\r\n`), so the line is the record's own.
-    fn record_at(&mut self, bytes: &[u8], to: u64) -> u32 {
+    pub(crate) fn record_at(&mut self, bytes: &[u8], to: u64) -> u32 {
         self.advance(bytes, to);
         let mut pos = self.pos as usize;
         while pos < bytes.len() && matches!(bytes[pos], b'\r' | b'\n') {
@@ -360,7 +360,7 @@ impl LineCounter {
 }
 
 /// The delimiter that splits the first line into the most cells.
-fn sniff_delimiter(text: &str) -> u8 {
+pub(crate) fn sniff_delimiter(text: &str) -> u8 {
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut quoted = false;
     for b in text.bytes().take(64 * 1024) {
@@ -384,7 +384,7 @@ fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
-fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+pub(crate) fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -392,7 +392,7 @@ fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
         .from_reader(text.as_bytes())
 }
 
-fn csv_problem(e: &csv::Error) -> Error {
+pub(crate) fn csv_problem(e: &csv::Error) -> Error {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
     file_problem(format!(
         "The file cannot be read as CSV near line {line}: {e}."
@@ -493,6 +493,56 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
         rows,
         notices,
     })
+}
+
+/// A small CSV file read whole: decoded (UTF-8, BOM, UTF-16 or Latin-1, as
+/// [`decode`] tells), its delimiter sniffed, and every record that has any text
+/// with the line of the file it starts on. The organizations import reads its
+/// files this way; the subscribers import streams larger files through the
+/// same pieces ([`decode`], [`sniff_delimiter`], [`reader`], [`LineCounter`]).
+pub(crate) struct Table {
+    pub(crate) encoding: &'static str,
+    pub(crate) delimiter: u8,
+    pub(crate) records: Vec<(u32, Vec<String>)>,
+}
+
+/// Reads a whole file into a [`Table`], refusing more than `max_records` records.
+pub(crate) fn read_table(bytes: &[u8], max_records: usize) -> Result<Table> {
+    let (text, encoding) = decode(bytes)?;
+    let delimiter = sniff_delimiter(&text);
+    let mut rdr = reader(&text, delimiter);
+    let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::default();
+    let mut records = Vec::new();
+    loop {
+        let start = rdr.position().byte();
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                if record.iter().all(|c| c.trim().is_empty()) {
+                    continue;
+                }
+                if record.len() > MAX_COLUMNS {
+                    return Err(file_problem(format!(
+                        "A line has {} columns; Handbill reads files of up to {MAX_COLUMNS}. Is this the right file?",
+                        record.len()
+                    )));
+                }
+                if records.len() >= max_records {
+                    return Err(file_problem(format!(
+                        "The file has more than {max_records} rows; split it into smaller files."
+                    )));
+                }
+                let line = lines.record_at(text.as_bytes(), start);
+                records.push((line, record.iter().map(|c| c.trim().to_owned()).collect()));
+            }
+            Err(e) => return Err(csv_problem(&e)),
+        }
+    }
+    if records.is_empty() {
+        return Err(file_problem("The file has no rows: there is nothing to import."));
+    }
+    Ok(Table { encoding, delimiter, records })
 }
 
 /// What a header names, from the usual columns of Mailchimp (“Email Address”,
@@ -601,6 +651,15 @@ fn detect_mapping(parsed: &Parsed) -> Vec<Field> {
     mapping
 }
 
+/// How a preview names a delimiter: “comma”, “semicolon” or “tab”.
+pub(crate) fn delimiter_name(delimiter: u8) -> &'static str {
+    match delimiter {
+        b';' => "semicolon",
+        b'\t' => "tab",
+        _ => "comma",
+    }
+}
+
 /// Reads the file and shows what an import would do with it, writing nothing.
 pub fn preview(file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
     let parsed = parse(bytes)?;
@@ -638,12 +697,7 @@ pub fn preview(file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
     Ok(ImportPreview {
         file_name: file_name.to_owned(),
         encoding: parsed.encoding.to_owned(),
-        delimiter: match parsed.delimiter {
-            b';' => "semicolon",
-            b'\t' => "tab",
-            _ => "comma",
-        }
-        .to_owned(),
+        delimiter: delimiter_name(parsed.delimiter).to_owned(),
         source_kind: kind.to_owned(),
         has_header: parsed.has_header,
         rows: parsed.rows,

@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod branch;
+pub mod coalition;
 pub mod demo;
 pub mod diagnostics;
 pub mod error;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_branch.sql")),
     M::up(include_str!("../migrations/0003_subscribers.sql")),
     M::up(include_str!("../migrations/0004_events.sql")),
+    M::up(include_str!("../migrations/0005_coalition.sql")),
 ];
 
 /// The schema version this build writes.

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use handbill_core::{backup, branch, demo, error, events, export, import, lists, status, subscribers};
+use handbill_core::{backup, branch, coalition, demo, error, events, export, import, lists, status, subscribers};
 use ts_rs::{Config, TS};
 
 fn bindings_dir() -> PathBuf {
@@ -103,6 +103,43 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<events::StopInput>();
     check.ty::<events::MonthGroup>();
     check.ty::<events::json::JsonImport>();
+    check.ty::<coalition::OrganizationKind>();
+    check.ty::<coalition::Contact>();
+    check.ty::<coalition::ContactInput>();
+    check.ty::<coalition::Organization>();
+    check.ty::<coalition::OrganizationInput>();
+    check.ty::<coalition::DuplicateReason>();
+    check.ty::<coalition::DuplicateWarning>();
+    check.ty::<coalition::OrganizationSaved>();
+    check.ty::<coalition::CosponsorStatus>();
+    check.ty::<coalition::CosponsorTarget>();
+    check.ty::<coalition::CosponsorshipStep>();
+    check.ty::<coalition::Cosponsorship>();
+    check.ty::<coalition::StepInput>();
+    check.ty::<coalition::Cosponsor>();
+    check.ty::<coalition::BoardFilter>();
+    check.ty::<coalition::BoardRow>();
+    check.ty::<coalition::Demand>();
+    check.ty::<coalition::DemandListVersion>();
+    check.ty::<coalition::DemandUse>();
+    check.ty::<coalition::DemandList>();
+    check.ty::<coalition::DemandListSummary>();
+    check.ty::<coalition::DemandInput>();
+    check.ty::<coalition::DemandListInput>();
+    check.ty::<coalition::TranslationInput>();
+    check.ty::<coalition::Endorsement>();
+    check.ty::<coalition::TextChange>();
+    check.ty::<coalition::DemandChangeKind>();
+    check.ty::<coalition::DemandChange>();
+    check.ty::<coalition::DemandListDiff>();
+    check.ty::<coalition::EmailDraft>();
+    check.ty::<coalition::OrgField>();
+    check.ty::<coalition::OrgColumnPreview>();
+    check.ty::<coalition::OrgImportPreview>();
+    check.ty::<coalition::OrgImportOptions>();
+    check.ty::<coalition::OrgRowOutcome>();
+    check.ty::<coalition::OrgReportRow>();
+    check.ty::<coalition::OrgImportReport>();
 
     let leftovers: Vec<String> = std::fs::read_dir(&check.dir)
         .map(|entries| {

@@ -4,6 +4,10 @@
 //! Markdown descriptions are rendered with `pulldown-cmark` and every piece of
 //! HTML goes through `ammonia`, so no script, event handler or `javascript:`
 //! link from a description or an imported file reaches a page.
+//!
+//! An event names its confirmed co-sponsors only, in the organizer's order
+//! (a tour stop also the tour's), and prints the demand list it carries, in
+//! the version it was announced with.
 
 use jiff::civil::{Date, Time};
 use jiff::Timestamp;
@@ -11,8 +15,54 @@ use jiff::Timestamp;
 use super::ics::location_text;
 use super::views::{month_name, upcoming};
 use super::{Event, EventStatus, Speaker};
+use crate::coalition::{self, Cosponsor, DemandListVersion};
 use crate::error::Result;
 use crate::storage::Database;
+
+/// What the coalition adds to an event's listing.
+struct Coalition {
+    cosponsors: Vec<Cosponsor>,
+    demands: Option<DemandListVersion>,
+}
+
+fn coalition_of(db: &Database, e: &Event) -> Result<Coalition> {
+    Ok(Coalition {
+        cosponsors: coalition::confirmed_cosponsors(db, e.id)?,
+        demands: coalition::demand_list_for_event(db, e.id)?,
+    })
+}
+
+/// "Co-sponsored by A, B and C".
+pub fn cosponsor_line(cosponsors: &[Cosponsor]) -> String {
+    let names: Vec<&str> = cosponsors.iter().map(|c| c.name.as_str()).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!("Co-sponsored by {last}"),
+        Some((last, rest)) => format!("Co-sponsored by {} and {last}", rest.join(", ")),
+    }
+}
+
+fn demands_text(list: &DemandListVersion, out: &mut String) {
+    out.push_str(&format!("{}\n", list.title));
+    if !list.intro.is_empty() {
+        out.push_str(&format!("{}\n", list.intro));
+    }
+    for d in &list.demands {
+        out.push_str(&format!("{}. {}\n", d.number, d.text));
+    }
+}
+
+fn demands_html(list: &DemandListVersion, out: &mut String) {
+    out.push_str(&format!("<div class=\"demands\"><h4>{}</h4>", esc(&list.title)));
+    if !list.intro.is_empty() {
+        out.push_str(&format!("<p>{}</p>", esc(&list.intro)));
+    }
+    out.push_str("<ol>");
+    for d in &list.demands {
+        out.push_str(&format!("<li>{}</li>", esc(&d.text)));
+    }
+    out.push_str("</ol></div>");
+}
 
 /// "Sharon Smith (Emerson College), author of Women and Socialism".
 pub fn speaker_line(s: &Speaker) -> String {
@@ -110,11 +160,14 @@ fn stop_line(e: &Event) -> String {
     if place.is_empty() { format!("{when}{mark}") } else { format!("{when} — {place}{mark}") }
 }
 
-fn event_text(e: &Event, out: &mut String) {
+fn event_text(e: &Event, c: &Coalition, out: &mut String) {
     out.push_str(&headline(e));
     out.push('\n');
     if !e.hosts.is_empty() {
         out.push_str(&format!("{} present:\n", e.hosts));
+    }
+    if !c.cosponsors.is_empty() {
+        out.push_str(&format!("{}\n", cosponsor_line(&c.cosponsors)));
     }
     if !e.speakers.is_empty() {
         let names: Vec<String> = e.speakers.iter().map(speaker_line).collect();
@@ -126,6 +179,10 @@ fn event_text(e: &Event, out: &mut String) {
     if !place.is_empty() {
         out.push_str(&place);
         out.push('\n');
+    }
+    if let Some(list) = &c.demands {
+        out.push('\n');
+        demands_text(list, out);
     }
     out.push('\n');
 }
@@ -140,7 +197,7 @@ pub fn upcoming_text(db: &Database, now: Timestamp) -> Result<String> {
         }
         out.push_str(&format!("{}\n\n", g.label));
         for e in events {
-            event_text(e, &mut out);
+            event_text(e, &coalition_of(db, e)?, &mut out);
         }
     }
     Ok(out)
@@ -154,12 +211,20 @@ pub fn tour_text(db: &Database, tour_id: i64) -> Result<String> {
     if !t.tour.hosts.is_empty() {
         out.push_str(&format!("{} present:\n", t.tour.hosts));
     }
+    let cosponsors = coalition::confirmed_tour_cosponsors(db, tour_id)?;
+    if !cosponsors.is_empty() {
+        out.push_str(&format!("{}\n", cosponsor_line(&cosponsors)));
+    }
     if !t.tour.speakers.is_empty() {
         let names: Vec<String> = t.tour.speakers.iter().map(speaker_line).collect();
         out.push_str(&format!("with {}\n", names.join(" and ")));
     }
     if !t.tour.description.trim().is_empty() {
         out.push_str(&format!("\n{}\n", t.tour.description.trim()));
+    }
+    if let Some(list) = coalition::demand_list_for_tour(db, tour_id)? {
+        out.push('\n');
+        demands_text(&list, &mut out);
     }
     out.push_str("\nMeetings near you:\n");
     for s in &t.stops {
@@ -180,10 +245,13 @@ pub fn markdown_html(markdown: &str) -> String {
     ammonia::clean(&html)
 }
 
-fn event_html(e: &Event, out: &mut String) {
+fn event_html(e: &Event, c: &Coalition, out: &mut String) {
     out.push_str(&format!("<div class=\"event\"><h3>{}</h3>", esc(&headline(e))));
     if !e.hosts.is_empty() {
         out.push_str(&format!("<p>{} present:</p>", esc(&e.hosts)));
+    }
+    if !c.cosponsors.is_empty() {
+        out.push_str(&format!("<p class=\"cosponsors\">{}</p>", esc(&cosponsor_line(&c.cosponsors))));
     }
     if !e.speakers.is_empty() {
         let names: Vec<String> = e.speakers.iter().map(|s| esc(&speaker_line(s))).collect();
@@ -191,6 +259,9 @@ fn event_html(e: &Event, out: &mut String) {
     }
     out.push_str(&format!("<p><strong>{}</strong><br>{}</p>", esc(&when_line(e)), esc(&place_line(e))));
     out.push_str(&markdown_html(&e.description));
+    if let Some(list) = &c.demands {
+        demands_html(list, out);
+    }
     for (label, link) in [("Event page", &e.links.event_page), ("RSVP", &e.links.rsvp), ("Donate", &e.links.donate)] {
         if !link.is_empty() {
             out.push_str(&format!("<p><a href=\"{}\">{label}</a></p>", esc(link)));
@@ -209,7 +280,7 @@ pub fn upcoming_html(db: &Database, now: Timestamp) -> Result<String> {
         }
         out.push_str(&format!("<h2>{}</h2>", esc(&g.label)));
         for e in events {
-            event_html(e, &mut out);
+            event_html(e, &coalition_of(db, e)?, &mut out);
         }
     }
     Ok(ammonia::clean(&out))
@@ -223,7 +294,14 @@ pub fn tour_html(db: &Database, tour_id: i64) -> Result<String> {
         let names: Vec<String> = t.tour.speakers.iter().map(|s| esc(&speaker_line(s))).collect();
         out.push_str(&format!("<p>with {}</p>", names.join(" and ")));
     }
+    let cosponsors = coalition::confirmed_tour_cosponsors(db, tour_id)?;
+    if !cosponsors.is_empty() {
+        out.push_str(&format!("<p class=\"cosponsors\">{}</p>", esc(&cosponsor_line(&cosponsors))));
+    }
     out.push_str(&markdown_html(&t.tour.description));
+    if let Some(list) = coalition::demand_list_for_tour(db, tour_id)? {
+        demands_html(&list, &mut out);
+    }
     out.push_str("<h3>Meetings near you</h3><ul>");
     for s in &t.stops {
         out.push_str(&format!("<li>{}</li>", esc(&stop_line(s))));
