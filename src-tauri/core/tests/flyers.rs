@@ -239,3 +239,181 @@ fn a_full_page_flyer_without_logos_is_under_100_kb() {
     check("size-panel", &pdf);
     assert!(pdf.len() < 100 * 1024, "a full-page flyer without logos should be under 100 KB, it is {} bytes", pdf.len());
 }
+
+#[test]
+fn the_tbd_meeting_says_the_location_is_to_be_announced() {
+    let db = demo_db();
+    let id = id_of(&db, "#MeToo");
+    let pdf = flyers::event_flyer(&db, id, FlyerOptions::default()).expect("the meeting with no venue renders");
+    let r = check("meeting-tbd", &pdf);
+    for field in ["#MeToo: The Fight Against Sexism", "Location to be announced", "Sharon Smith", "author of Women and Socialism", "Thursday, January 28, 2027", "7:00 - 9:00 pm"] {
+        assert!(r.has(field), "the TBD meeting's flyer should show {field:?}:\n{}", r.text);
+    }
+}
+
+#[test]
+fn the_tour_poster_lists_every_stop_including_the_one_to_be_announced() {
+    let db = demo_db();
+    let tour = tour_id(&db);
+    for (name, o) in [("tour-poster", FlyerOptions::default()), ("tour-poster-a4-bw-tabs", opts(Layout::FullPage, Paper::A4, Theme::BlackAndWhite, true))] {
+        let pdf = flyers::tour_poster(&db, tour, o).expect("the tour poster renders");
+        let r = check(name, &pdf);
+        for field in ["Meetings near you", "Tuesday, March 2, 2027", "Harvard Science Center, Hall C, 1 Oxford St", "Thursday, March 4, 2027", "Boston University College of Arts & Sciences", "Room 522", "Date to be announced", "Location to be announced", "Keeanga-Yamahtta Taylor"] {
+            assert!(r.has(field), "{name} should list {field:?}:\n{}", r.text);
+        }
+    }
+}
+
+#[test]
+fn tour_flyers_print_one_page_per_stop() {
+    let db = demo_db();
+    let tour = tour_id(&db);
+    let pdf = flyers::tour_flyers(&db, tour, opts(Layout::HalfSheet, Paper::Letter, Theme::Color, false)).expect("the tour's flyers render");
+    let r = check("tour-flyers", &pdf);
+    assert_eq!(r.pages, 3, "the sample tour has three stops, so three pages");
+    assert!(r.has("Date and place coming soon"), "the stop with no date says so:\n{}", r.text);
+    assert_clear_of_cuts("tour-flyers", &r, Layout::HalfSheet);
+}
+
+#[test]
+fn tear_off_tabs_carry_the_link_in_every_layout() {
+    let db = demo_db();
+    let id = id_of(&db, "United Front");
+    for layout in [Layout::FullPage, Layout::HalfSheet, Layout::QuarterSheet] {
+        let name = format!("tabs-{layout:?}").to_lowercase();
+        let pdf = flyers::event_flyer(&db, id, opts(layout, Paper::Letter, Theme::Color, true)).unwrap_or_else(|e| panic!("{name} renders: {e}"));
+        let r = check(&name, &pdf);
+        let tabs = r.flat().matches("example.org/").count();
+        assert!(tabs >= 4, "{name}: the tabs should repeat the event's link, found it {tabs} times:\n{}", r.text);
+        assert_clear_of_cuts(&name, &r, layout);
+    }
+}
+
+#[test]
+fn a_cancelled_event_carries_a_cancelled_banner_with_the_reason() {
+    let db = demo_db();
+    let id = id_of(&db, "Socialists in Solidarity");
+    events::cancel(&db, id, "The speakers could not travel.").unwrap();
+    let pdf = flyers::event_flyer(&db, id, FlyerOptions::default()).expect("the cancelled panel renders");
+    let r = check("cancelled", &pdf);
+    assert!(r.has("CANCELLED"), "the banner says CANCELLED:\n{}", r.text);
+    assert!(r.has("The speakers could not travel."), "the banner gives the reason:\n{}", r.text);
+}
+
+#[test]
+fn a_rescheduled_event_shows_the_new_date_and_the_old_one() {
+    let db = demo_db();
+    let id = id_of(&db, "United Front");
+    let pdf = flyers::event_flyer(&db, id, opts(Layout::FullPage, Paper::A4, Theme::BlackAndWhite, false)).expect("the rescheduled study group renders");
+    let r = check("rescheduled", &pdf);
+    for field in ["RESCHEDULED", "New date: Thursday, January 14, 2027", "Originally Thursday, January 7, 2027", "massive storm"] {
+        assert!(r.has(field), "the rescheduled flyer should show {field:?}:\n{}", r.text);
+    }
+}
+
+#[test]
+fn an_event_with_no_date_yet_says_it_is_coming_soon() {
+    let db = demo_db();
+    let e = events::save_draft(&db, None, EventInput { title: "Spring teach-in".into(), kind: EventKind::Conference, time_zone: "America/New_York".into(), ..Default::default() }).expect("a draft without a date saves");
+    let pdf = flyers::event_flyer(&db, e.id, FlyerOptions::default()).expect("an undated draft renders");
+    let r = check("no-date", &pdf);
+    assert!(r.has("Spring teach-in") && r.has("Date and place coming soon"), "the flyer says the date is coming:\n{}", r.text);
+}
+
+#[test]
+fn a_hand_made_flyer_prints_demands_cosponsors_with_logos_and_a_spanish_translation() {
+    let c = full_content();
+    for (name, o) in [("full-content", FlyerOptions { tear_offs: true, ..Default::default() }), ("full-content-half", opts(Layout::HalfSheet, Paper::A4, Theme::BlackAndWhite, false))] {
+        let pdf = flyers::render(&c, o).unwrap_or_else(|e| panic!("{name} renders: {e}"));
+        let r = check(name, &pdf);
+        for field in ["Our demands", "we demand that:", "1.", "ICE release Siham Byah", "3.", "Deportations end now", "Co-sponsored by", "Mass Jobs with Justice", "Cosecha Boston", "Español", "Alto a las deportaciones", "Únete a nosotros en el edificio federal. ¡Sí se puede!", "Bring friends", "Step-free access", "No signs on sticks.", "Yasser Munif", "Emerson College"] {
+            assert!(r.has(field), "{name} should show {field:?}:\n{}", r.text);
+        }
+    }
+}
+
+#[test]
+fn a_long_description_shrinks_to_fit_and_a_too_long_one_is_refused_by_name() {
+    let mut c = full_content();
+    c.demands = None;
+    c.translation = None;
+    c.cosponsors.clear();
+    let paragraph = "Siham Byah is a single mother and activist who was detained at a routine check-in and deported, separated from her son. ";
+    c.description = (0..4).map(|_| paragraph.repeat(3)).collect::<Vec<_>>().join("\n\n");
+    let pdf = flyers::render(&c, FlyerOptions::default()).expect("a long description shrinks and fits");
+    let r = check("long-description", &pdf);
+    assert!(r.has("separated from her son"), "the long description is printed:\n{}", r.text);
+    let sizes: Vec<f32> = r.words.iter().filter(|w| w.text == "separated").map(|w| w.y1 - w.y0).collect();
+    assert!(sizes.iter().all(|h| *h < 13.0 * 1.36), "the description was set smaller than its largest size: word heights {sizes:?}");
+
+    c.description = (0..30).map(|_| paragraph.repeat(3)).collect::<Vec<_>>().join("\n\n");
+    let err = flyers::render(&c, FlyerOptions::default()).expect_err("a description too long for the page is refused");
+    assert_eq!(err.code, ErrorCode::Invalid, "too long is invalid input: {err:?}");
+    assert_eq!(invalid_field(&err), ["description"], "the error names the description: {err:?}");
+    assert!(err.message.contains("too long"), "the message says it is too long: {}", err.message);
+}
+
+#[test]
+fn a_one_megabyte_description_is_refused_quickly() {
+    let mut c = full_content();
+    c.description = "word ".repeat(210_000);
+    let started = std::time::Instant::now();
+    let err = flyers::render(&c, FlyerOptions::default()).expect_err("a 1 MB description cannot fit a flyer");
+    assert_eq!(invalid_field(&err), ["description"], "the error names the description: {err:?}");
+    assert!(started.elapsed().as_secs_f32() < 5.0, "refusing it should not take long, took {:?}", started.elapsed());
+}
+
+#[test]
+fn text_in_a_script_the_fonts_lack_is_refused_naming_the_field_and_the_text() {
+    let mut c = full_content();
+    c.description = "Reunión con vecinos 会议 en el centro.".into();
+    let err = flyers::render(&c, FlyerOptions::default()).expect_err("Chinese text cannot be printed with the shipped fonts");
+    assert_eq!(invalid_field(&err), ["description"], "the error names the field: {err:?}");
+    assert!(err.message.contains("会议"), "the message quotes the text that cannot be printed: {}", err.message);
+
+    let mut c = full_content();
+    c.translation = Some(Translation { language: "العربية".into(), title: "أوقفوا الترحيل".into(), description: String::new() });
+    let err = flyers::render(&c, FlyerOptions::default()).expect_err("Arabic cannot be set without shaping");
+    assert!(invalid_field(&err).contains(&"translation.title".to_owned()), "the error names the translated title: {err:?}");
+    assert!(err.message.contains("أوقفوا"), "the message quotes the Arabic text: {}", err.message);
+
+    let mut c = full_content();
+    c.title = "Rally ✓ for Siham — “now” ★ Ελλάδα Москва".into();
+    let pdf = flyers::render(&c, FlyerOptions::default()).expect("symbols and Greek/Cyrillic print with the shipped or fallback fonts");
+    let r = check("fallback-glyphs", &pdf);
+    assert!(r.has("★") && r.has("✓") && r.has("Ελλάδα") && r.has("Москва"), "the fallback characters are printed:\n{}", r.text);
+}
+
+#[test]
+fn a_broken_logo_is_refused_naming_the_cosponsor() {
+    let mut c = full_content();
+    c.cosponsors[1].logo = Some(b"\x89PNG\r\n\x1a\nnot really".to_vec());
+    let err = flyers::render(&c, FlyerOptions::default()).expect_err("a broken logo is refused");
+    assert_eq!(invalid_field(&err), ["cosponsors[1].logo"], "the error names the logo: {err:?}");
+    assert!(err.message.contains("Cosecha Boston"), "the message names the organization: {}", err.message);
+}
+
+#[test]
+fn writing_to_an_unwritable_path_gives_a_clear_error() {
+    let pdf = flyers::render(&full_content(), FlyerOptions::default()).unwrap();
+    let err = flyers::write_pdf(Path::new("/nonexistent-folder/flyer.pdf"), &pdf).expect_err("a missing folder cannot be written");
+    assert_eq!(err.code, ErrorCode::Storage, "an unwritable path is a storage error: {err:?}");
+    assert!(err.message.contains("/nonexistent-folder/flyer.pdf") && err.message.contains("does not exist"), "the message names the path and why: {}", err.message);
+    let dir = tempfile::tempdir().unwrap();
+    let err = flyers::write_pdf(dir.path(), &pdf).expect_err("a folder is not a file");
+    assert_eq!(invalid_field(&err), ["path"], "the error names the path: {err:?}");
+    let file = dir.path().join("flyer.pdf");
+    flyers::write_pdf(&file, &pdf).expect("a writable path is written");
+    assert_eq!(std::fs::read(&file).unwrap(), pdf, "the file holds the PDF");
+}
+
+#[test]
+fn a_rescheduled_stop_of_a_tour_without_venue_shows_location_tba_on_its_own_flyer() {
+    let db = demo_db();
+    let tour = events::get_tour(&db, tour_id(&db)).unwrap();
+    let stop = tour.stops.iter().find(|s| s.venue.is_none()).expect("the sample tour has a stop with no venue");
+    events::reschedule(&db, stop.id, When { start_date: "2027-03-09".into(), start_time: "18:00".into(), end_time: "20:00".into(), ..Default::default() }, "A campus offered a room.").unwrap();
+    let pdf = flyers::event_flyer(&db, stop.id, FlyerOptions::default()).expect("the stop renders");
+    let r = check("stop-no-venue", &pdf);
+    assert!(r.has("Location to be announced") && r.has("Tuesday, March 9, 2027"), "the stop shows its date and that the place is coming:\n{}", r.text);
+}

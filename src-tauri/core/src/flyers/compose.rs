@@ -110,7 +110,7 @@ fn shift(m: Mark, dx: f32, dy: f32) -> Mark {
 
 /// Decodes a logo for the PDF, flattened onto white and at most
 /// [`MAX_PICTURE_SIDE`] pixels on a side.
-fn picture(bytes: &[u8], field: &str, owner: &str) -> Result<Picture> {
+fn picture(bytes: &[u8], field: &str, owner: &str, grey: bool) -> Result<Picture> {
     let fail = |why: String| {
         Error::invalid_field(field, format!("The logo of “{owner}” cannot be printed: {why}. Replace it with a PNG or JPEG, or remove it."))
     };
@@ -134,8 +134,12 @@ fn picture(bytes: &[u8], field: &str, owner: &str) -> Result<Picture> {
     let mut rgb = Vec::with_capacity((width * height * 3) as usize);
     for p in rgba.pixels() {
         let a = p[3] as u32;
-        for c in 0..3 {
-            rgb.push(((p[c] as u32 * a + 255 * (255 - a)) / 255) as u8);
+        let flat: [u32; 3] = std::array::from_fn(|c| (p[c] as u32 * a + 255 * (255 - a)) / 255);
+        if grey {
+            let y = ((flat[0] * 299 + flat[1] * 587 + flat[2] * 114) / 1000) as u8;
+            rgb.extend_from_slice(&[y, y, y]);
+        } else {
+            rgb.extend(flat.iter().map(|v| *v as u8));
         }
     }
     Ok(Picture { width, height, rgb })
@@ -186,11 +190,25 @@ struct Panel<'a> {
     /// Indices into the canvas's pictures.
     branch_logo: Option<(usize, u32, u32)>,
     cosponsor_logos: Vec<(usize, u32, u32)>,
+    /// How many columns the flowing parts are set in for the current attempt.
+    columns: std::cell::Cell<usize>,
 }
 
 impl Panel<'_> {
     fn cw(&self) -> f32 {
         self.w - 2.0 * self.z.margin
+    }
+
+    /// The width of the flowing parts: the whole measure, or one of two columns.
+    fn fw(&self) -> f32 {
+        match self.columns.get() {
+            1 => self.cw(),
+            _ => (self.cw() - self.gutter()) / 2.0,
+        }
+    }
+
+    fn gutter(&self) -> f32 {
+        18.0 * self.z.s
     }
 
     fn header(&self) -> Piece {
@@ -250,7 +268,7 @@ impl Panel<'_> {
     }
 
     /// The kind tag, the hosts line and the title (shrunk to fit 3 lines).
-    fn headline(&self) -> Result<Piece> {
+    fn headline(&self, squeeze: f32) -> Result<Piece> {
         let z = &self.z;
         let c = self.c;
         let mut p = Piece::named("title");
@@ -269,7 +287,7 @@ impl Panel<'_> {
             p.gap(4.0 * z.s);
         }
         let mut chosen = None;
-        let mut size = z.title_max;
+        let mut size = (z.title_max * squeeze).max(z.title_min);
         while size >= z.title_min - 0.01 {
             let lines = wrap(&c.title, Weight::Bold, size, self.cw());
             if lines.len() <= 3 {
@@ -303,27 +321,28 @@ impl Panel<'_> {
     }
 
     /// Date, time and place, beside an accent bar.
-    fn when_where(&self) -> Piece {
+    fn when_where(&self, squeeze: f32) -> Piece {
         let z = &self.z;
+        let (when_size, place_size) = ((z.when * squeeze).max(z.body_min * 1.2), (z.place * squeeze.sqrt()).max(z.body_min * 1.1));
         let c = self.c;
         let mut inner = Piece::named("place");
         let x = 12.0 * z.s;
         let width = self.cw() - x;
         if !c.when.is_empty() {
-            inner.text(&c.when, x, width, z.when, Weight::Bold, self.p.ink, 1.25);
+            inner.text(&c.when, x, width, when_size, Weight::Bold, self.p.ink, 1.25);
         }
         match &c.place {
             Some(pl) => {
                 inner.gap(2.0 * z.s);
-                inner.text(&pl.name, x, width, z.place, Weight::Bold, self.p.ink, 1.3);
+                inner.text(&pl.name, x, width, place_size, Weight::Bold, self.p.ink, 1.3);
                 let detail = [pl.room.as_str(), pl.address.as_str()].iter().filter(|t| !t.is_empty()).copied().collect::<Vec<_>>();
                 for d in detail {
-                    inner.text(d, x, width, z.place * 0.85, Weight::Regular, self.p.muted, 1.3);
+                    inner.text(d, x, width, place_size * 0.85, Weight::Regular, self.p.muted, 1.3);
                 }
             }
             None if !c.location_note.is_empty() => {
                 inner.gap(2.0 * z.s);
-                inner.text(&c.location_note, x, width, z.place, Weight::Bold, self.p.ink, 1.3);
+                inner.text(&c.location_note, x, width, place_size, Weight::Bold, self.p.ink, 1.3);
             }
             None => {}
         }
@@ -337,7 +356,7 @@ impl Panel<'_> {
     }
 
     fn blocks(&self, p: &mut Piece, markdown: &str, body: f32) {
-        let cw = self.cw();
+        let cw = self.fw();
         for block in markdown_blocks(markdown) {
             match block {
                 Block::Paragraph(t) => p.text(&t, 0.0, cw, body, Weight::Regular, self.p.ink, 1.35),
@@ -352,13 +371,13 @@ impl Panel<'_> {
         let indent = body * 1.6;
         let top = p.h;
         p.marks.push(Mark::Text { x: indent * 0.2, y: top + body, size: body, weight: Weight::Bold, color: self.p.accent, text: marker.to_owned(), upward: false });
-        p.text(text, indent, self.cw() - indent, body, weight, self.p.ink, 1.35);
+        p.text(text, indent, self.fw() - indent, body, weight, self.p.ink, 1.35);
     }
 
     /// The parts that shrink with the body size, in order.
     fn flexible(&self, body: f32) -> Vec<Piece> {
         let c = self.c;
-        let cw = self.cw();
+        let cw = self.fw();
         let mut out = Vec::new();
         if !c.speakers.is_empty() {
             let mut p = Piece::named("speakers");
@@ -565,64 +584,91 @@ impl Panel<'_> {
         let z = &self.z;
         let m = z.margin;
         let bottom_reserve = if self.tear_offs { z.tab_h } else { 0.0 };
-        let mut top: Vec<Piece> = vec![self.header()];
-        if let Some(b) = self.banner() {
-            top.push(b);
-        }
-        top.push(self.headline()?);
-        top.push(self.when_where());
         let footer = self.footer()?;
-        let fixed: f32 = top.iter().map(|p| p.h).sum::<f32>() + footer.h;
-        let avail = self.h - 2.0 * m - bottom_reserve - fixed - 8.0 * z.s;
-        if avail < 0.0 {
-            let worst = top.iter().max_by(|a, b| a.h.total_cmp(&b.h)).map(|p| p.field).unwrap_or("title");
-            return Err(Error::invalid_field(worst, format!("is too long for a {} flyer: the title, date and place alone do not fit. Shorten it.", self.layout_name())));
-        }
-        // A quick bound before wrapping: text far longer than the room is refused at once.
-        self.quick_bound(avail)?;
-        let mut body = z.body_max;
-        let placed = loop {
-            let pieces = self.flexible(body);
-            let gap = body * 1.1;
-            let total: f32 = pieces.iter().map(|p| p.h).sum::<f32>() + gap * pieces.len().saturating_sub(1) as f32;
-            if total <= avail {
-                break (pieces, gap);
+        // First the body text shrinks (13 pt down to 8 pt on a full page); when
+        // that is not enough, the title and the date block shrink too, and
+        // the body is tried again. Only then is the longest part refused.
+        // When one column is not enough, the flowing parts go in two.
+        const ATTEMPTS: [(f32, usize); 6] = [(1.0, 1), (0.8, 1), (1.0, 2), (0.8, 2), (0.64, 1), (0.64, 2)];
+        let mut refusal = None;
+        for (attempt, (squeeze, columns)) in ATTEMPTS.into_iter().enumerate() {
+            let last = attempt == ATTEMPTS.len() - 1;
+            self.columns.set(columns);
+            let mut top: Vec<Piece> = vec![self.header()];
+            if let Some(b) = self.banner() {
+                top.push(b);
             }
-            if body - 0.5 < z.body_min - 0.01 {
-                let worst = pieces.iter().max_by(|a, b| a.h.total_cmp(&b.h)).map(|p| p.field).unwrap_or("description");
-                let over = ((total - avail) / (body * 1.35)).ceil();
-                return Err(Error::invalid_field(
-                    worst,
-                    format!(
-                        "is too long for a {} flyer, even set at {:.1} pt: about {over:.0} more lines than the page holds. Shorten it, or choose a larger layout.",
-                        self.layout_name(),
-                        body
-                    ),
-                ));
+            top.push(self.headline(squeeze)?);
+            top.push(self.when_where(squeeze));
+            let fixed: f32 = top.iter().map(|p| p.h).sum::<f32>() + footer.h;
+            let avail = self.h - 2.0 * m - bottom_reserve - fixed - 8.0 * z.s;
+            if avail < 0.0 {
+                if last {
+                    let worst = top.iter().max_by(|a, b| a.h.total_cmp(&b.h)).map(|p| p.field).unwrap_or("title");
+                    return Err(Error::invalid_field(worst, format!("is too long for a {} flyer: the title, date and place alone do not fit. Shorten it.", self.layout_name())));
+                }
+                continue;
             }
-            body -= 0.5;
-        };
-        let mut y = y0 + m;
-        for p in top {
-            let h = p.h;
-            p.place(x0 + m, y, out);
-            y += h;
+            // A quick bound before wrapping: text far longer than the room is refused at once.
+            if last || attempt == 0 {
+                self.quick_bound(avail, last)?;
+            }
+            let mut body = z.body_max;
+            let placed = loop {
+                let pieces = self.flexible(body);
+                let gap = body * 0.9;
+                let (split, total) = flow(&pieces, gap, columns);
+                if total <= avail {
+                    // Room to spare goes between the parts, a little each, so a short
+                    // flyer breathes instead of leaving one empty band.
+                    let spare = ((avail - total) * 0.5 / (pieces.len() + 1) as f32).min(28.0 * z.s);
+                    let spare = if columns == 1 { spare } else { 0.0 };
+                    break Some((pieces, gap + spare, spare, split));
+                }
+                if body - 0.5 < z.body_min - 0.01 {
+                    let worst = pieces.iter().max_by(|a, b| a.h.total_cmp(&b.h)).map(|p| p.field).unwrap_or("description");
+                    let over = ((total - avail) / (body * 1.35)).ceil();
+                    refusal = Some(Error::invalid_field(
+                        worst,
+                        format!(
+                            "is too long for a {} flyer, even set at {:.1} pt: about {over:.0} more lines than the page holds. Shorten it, or choose a larger layout.",
+                            self.layout_name(),
+                            body
+                        ),
+                    ));
+                    break None;
+                }
+                body -= 0.5;
+            };
+            let Some((pieces, gap, spare, split)) = placed else { continue };
+            let mut y = y0 + m;
+            for p in top {
+                let h = p.h;
+                p.place(x0 + m, y, out);
+                y += h;
+            }
+            y += spare;
+            let column_top = y;
+            for (i, p) in pieces.into_iter().enumerate() {
+                let x = if i < split { x0 + m } else { x0 + m + self.fw() + self.gutter() };
+                if i == split && split > 0 {
+                    y = column_top;
+                }
+                let h = p.h;
+                p.place(x, y, out);
+                y += h + gap;
+            }
+            let footer_top = y0 + self.h - m - bottom_reserve - footer.h;
+            footer.place(x0 + m, footer_top, out);
+            if self.tear_offs {
+                self.tear_off_tabs(out, x0, y0)?;
+            }
+            return Ok(());
         }
-        let (pieces, gap) = placed;
-        for p in pieces {
-            let h = p.h;
-            p.place(x0 + m, y, out);
-            y += h + gap;
-        }
-        let footer_top = y0 + self.h - m - bottom_reserve - footer.h;
-        footer.place(x0 + m, footer_top, out);
-        if self.tear_offs {
-            self.tear_off_tabs(out, x0, y0)?;
-        }
-        Ok(())
+        Err(refusal.unwrap_or_else(|| Error::internal("The flyer could not be laid out.")))
     }
 
-    fn quick_bound(&self, avail: f32) -> Result<()> {
+    fn quick_bound(&self, avail: f32, last: bool) -> Result<()> {
         let z = &self.z;
         let lines_fit = avail / (z.body_min * 1.35);
         for (field, text) in [("description", self.c.description.as_str()), ("translation.description", self.c.translation.as_ref().map(|t| t.description.as_str()).unwrap_or(""))] {
@@ -634,7 +680,8 @@ impl Panel<'_> {
             } else {
                 super::fonts::width(text, Weight::Regular, z.body_min) / self.cw()
             };
-            if lines > lines_fit * 1.05 {
+            // Before the last squeeze, only text many times too long is refused early.
+            if lines > lines_fit * if last { 1.05 } else { 3.0 } {
                 return Err(Error::invalid_field(
                     field,
                     format!(
@@ -659,6 +706,19 @@ impl Panel<'_> {
     }
 }
 
+/// Where the second column starts (`pieces.len()` for one column) and the
+/// height the flowing parts take: the split that makes the taller column shortest.
+fn flow(pieces: &[Piece], gap: f32, columns: usize) -> (usize, f32) {
+    let height = |ps: &[Piece]| ps.iter().map(|p| p.h).sum::<f32>() + gap * ps.len().saturating_sub(1) as f32;
+    if columns == 1 || pieces.len() < 2 {
+        return (pieces.len(), height(pieces));
+    }
+    (1..pieces.len())
+        .map(|k| (k, height(&pieces[..k]).max(height(&pieces[k..]))))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or((pieces.len(), height(pieces)))
+}
+
 /// The pages for `contents`, one page (or sheet of copies) each.
 pub(super) fn document(contents: &[FlyerContent], options: FlyerOptions) -> Result<Canvas> {
     let (pw, ph) = options.paper.size();
@@ -669,11 +729,14 @@ pub(super) fn document(contents: &[FlyerContent], options: FlyerOptions) -> Resu
     };
     let (panel_w, panel_h) = (page_w / cols as f32, page_h / rows as f32);
     let mut canvas = Canvas::new(page_w, page_h);
+    // Photocopies print colour logos as muddy greys; convert them once, here.
+    let grey = options.theme == Theme::BlackAndWhite;
     for c in contents {
+        refuse_huge(c)?;
         check_glyphs(c)?;
         let branch_logo = match &c.branch.logo {
             Some(bytes) => {
-                let pic = picture(bytes, "branch.logo", &c.branch.name)?;
+                let pic = picture(bytes, "branch.logo", &c.branch.name, grey)?;
                 let dims = (canvas.pictures.len(), pic.width, pic.height);
                 canvas.pictures.push(pic);
                 Some(dims)
@@ -683,7 +746,7 @@ pub(super) fn document(contents: &[FlyerContent], options: FlyerOptions) -> Resu
         let mut cosponsor_logos = Vec::new();
         for (i, s) in c.cosponsors.iter().enumerate() {
             if let Some(bytes) = &s.logo {
-                let pic = picture(bytes, &format!("cosponsors[{i}].logo"), &s.name)?;
+                let pic = picture(bytes, &format!("cosponsors[{i}].logo"), &s.name, grey)?;
                 cosponsor_logos.push((canvas.pictures.len(), pic.width, pic.height));
                 canvas.pictures.push(pic);
             }
@@ -698,6 +761,7 @@ pub(super) fn document(contents: &[FlyerContent], options: FlyerOptions) -> Resu
             layout: options.layout,
             branch_logo,
             cosponsor_logos,
+            columns: std::cell::Cell::new(1),
         };
         let mut marks = Vec::new();
         // Lay out once, then copy the marks to each panel of the sheet.
@@ -736,4 +800,25 @@ fn cut_marks(page: &mut Vec<Mark>, w: f32, h: f32, cols: usize, rows: usize) {
         page.push(Mark::Line { x1: x - len / 2.0, y1: y, x2: x + len / 2.0, y2: y, color: grey, width: 0.5, dashed: false });
         page.push(Mark::Line { x1: x, y1: y - len / 2.0, x2: x, y2: y + len / 2.0, color: grey, width: 0.5, dashed: false });
     }
+}
+
+/// No layout holds more than about 12,000 characters of description (a full
+/// page at 8 pt), so text several times longer is refused before it is
+/// checked or measured: a pasted book gets its answer at once.
+const MAX_DESCRIPTION_CHARS: usize = 40_000;
+
+fn refuse_huge(c: &FlyerContent) -> Result<()> {
+    let translated = c.translation.as_ref().map(|t| t.description.as_str()).unwrap_or("");
+    for (field, text) in [("description", c.description.as_str()), ("translation.description", translated)] {
+        if text.len() > MAX_DESCRIPTION_CHARS && text.chars().count() > MAX_DESCRIPTION_CHARS {
+            return Err(Error::invalid_field(
+                field,
+                format!(
+                    "is far too long for a flyer: {} characters, where even a full page holds about 12,000. Shorten it to a few paragraphs.",
+                    text.chars().count()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
