@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod flyers;
 pub mod handover;
 pub mod import;
 pub mod lists;

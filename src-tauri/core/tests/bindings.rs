@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use handbill_core::{backup, branch, coalition, demo, error, events, export, import, lists, status, subscribers};
+use handbill_core::{backup, branch, coalition, demo, error, events, export, flyers, import, lists, status, subscribers};
 use ts_rs::{Config, TS};
 
 fn bindings_dir() -> PathBuf {
@@ -140,6 +140,19 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<coalition::OrgRowOutcome>();
     check.ty::<coalition::OrgReportRow>();
     check.ty::<coalition::OrgImportReport>();
+    check.ty::<flyers::Layout>();
+    check.ty::<flyers::Paper>();
+    check.ty::<flyers::Theme>();
+    check.ty::<flyers::FlyerOptions>();
+    check.ty::<flyers::FlyerContent>();
+    check.ty::<flyers::Place>();
+    check.ty::<flyers::SpeakerMark>();
+    check.ty::<flyers::DemandBlock>();
+    check.ty::<flyers::CosponsorMark>();
+    check.ty::<flyers::Translation>();
+    check.ty::<flyers::ChangeNotice>();
+    check.ty::<flyers::StopMark>();
+    check.ty::<flyers::BranchMark>();
 
     let leftovers: Vec<String> = std::fs::read_dir(&check.dir)
         .map(|entries| {

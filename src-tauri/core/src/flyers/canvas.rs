@@ -1,0 +1,204 @@
+//! The sheet a flyer is drawn on: a display list of marks (text, rectangles,
+//! lines, images) measured in points from the top-left corner, and its
+//! conversion into a PDF with printpdf. Keeping our own list first lets the
+//! whole document's characters be known before any font is embedded, so each
+//! face is subset once, and lets the layout be checked (nothing off the page)
+//! without reading the PDF back.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use printpdf::{
+    Color, FontId, LineDashPattern, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, RawImage, Rect, Rgb, TextItem, TextMatrix, WindingOrder,
+    XObjectId, XObjectTransform,
+};
+
+use super::fonts::{self, Face, Weight};
+use crate::error::{Error, Result};
+
+/// An sRGB colour, 0–255 per channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb8(pub u8, pub u8, pub u8);
+
+impl Rgb8 {
+    pub const BLACK: Rgb8 = Rgb8(0, 0, 0);
+    pub const WHITE: Rgb8 = Rgb8(255, 255, 255);
+
+    fn pdf(self) -> Color {
+        Color::Rgb(Rgb { r: self.0 as f32 / 255.0, g: self.1 as f32 / 255.0, b: self.2 as f32 / 255.0, icc_profile: None })
+    }
+}
+
+/// One thing drawn. `x`, `y` in points from the page's top-left corner.
+#[derive(Debug, Clone)]
+pub enum Mark {
+    /// A line of text; `y` is its baseline. `upward` turns it to read from
+    /// bottom to top, starting at (x, y).
+    Text { x: f32, y: f32, size: f32, weight: Weight, color: Rgb8, text: String, upward: bool },
+    Rect { x: f32, y: f32, w: f32, h: f32, fill: Rgb8 },
+    Line { x1: f32, y1: f32, x2: f32, y2: f32, color: Rgb8, width: f32, dashed: bool },
+    Image { x: f32, y: f32, w: f32, h: f32, image: usize },
+}
+
+/// A decoded picture, ready for the PDF (RGB, 8 bits).
+#[derive(Debug, Clone)]
+pub struct Picture {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+/// Pages of marks, all the same size.
+#[derive(Debug, Clone, Default)]
+pub struct Canvas {
+    pub width: f32,
+    pub height: f32,
+    pub pages: Vec<Vec<Mark>>,
+    pub pictures: Vec<Picture>,
+}
+
+impl Canvas {
+    pub fn new(width: f32, height: f32) -> Canvas {
+        Canvas { width, height, pages: Vec::new(), pictures: Vec::new() }
+    }
+
+    /// The PDF. `title` goes into the document's properties.
+    pub fn to_pdf(&self, title: &str) -> Result<Vec<u8>> {
+        let mut doc = PdfDocument::new(title);
+        // Which characters each face draws, over the whole document.
+        let mut used: BTreeMap<Face, BTreeSet<char>> = BTreeMap::new();
+        for page in &self.pages {
+            for mark in page {
+                if let Mark::Text { text, weight, .. } = mark {
+                    for (face, run) in fonts::runs(text, *weight) {
+                        used.entry(face).or_default().extend(run.chars());
+                    }
+                }
+            }
+        }
+        let mut font_ids: BTreeMap<Face, FontId> = BTreeMap::new();
+        for (face, chars) in &used {
+            let cut = fonts::subset(*face, chars)
+                .map_err(|e| Error::internal(format!("Could not subset the font {}: {e}", face.postscript_name())))?;
+            let mut warnings = Vec::new();
+            let mut parsed = ParsedFont::from_bytes(&cut.bytes, 0, &mut warnings).ok_or_else(|| {
+                Error::internal(format!("The subset of {} could not be read back: {warnings:?}", face.postscript_name()))
+            })?;
+            // Text is written as characters; map each to its glyph in the subset.
+            parsed.codepoint_to_glyph = cut.glyphs.iter().map(|(c, g)| (*c as u32, *g)).collect();
+            parsed.font_name = Some(format!("{}+{}", subset_tag(*face, chars), face.postscript_name()));
+            font_ids.insert(*face, doc.add_font(&parsed));
+        }
+        let images: Vec<(XObjectId, u32, u32)> = self
+            .pictures
+            .iter()
+            .map(|p| {
+                let raw = RawImage {
+                    pixels: printpdf::RawImageData::U8(p.rgb.clone()),
+                    width: p.width as usize,
+                    height: p.height as usize,
+                    data_format: printpdf::RawImageFormat::RGB8,
+                    tag: Vec::new(),
+                };
+                (doc.add_image(&raw), p.width, p.height)
+            })
+            .collect();
+
+        let mut pages = Vec::new();
+        for marks in &self.pages {
+            let mut ops = Vec::new();
+            for mark in marks {
+                self.emit(mark, &font_ids, &images, &mut ops);
+            }
+            let size = Rect::from_wh(Pt(self.width), Pt(self.height));
+            pages.push(PdfPage { media_box: size.clone(), trim_box: size.clone(), crop_box: size, ops });
+        }
+        doc.with_pages(pages);
+        let mut warnings = Vec::new();
+        let opts = PdfSaveOptions { image_optimization: None, ..Default::default() };
+        Ok(doc.save(&opts, &mut warnings))
+    }
+
+    fn emit(&self, mark: &Mark, fonts: &BTreeMap<Face, FontId>, images: &[(XObjectId, u32, u32)], ops: &mut Vec<Op>) {
+        let h = self.height;
+        match mark {
+            Mark::Text { x, y, size, weight, color, text, upward } => {
+                ops.push(Op::SaveGraphicsState);
+                ops.push(Op::StartTextSection);
+                ops.push(Op::SetFillColor { col: color.pdf() });
+                let mut advance = 0.0;
+                for (face, run) in fonts::runs(text, *weight) {
+                    let Some(id) = fonts.get(&face) else { continue };
+                    ops.push(Op::SetFont { font: PdfFontHandle::External(id.clone()), size: Pt(*size) });
+                    let matrix = if *upward {
+                        TextMatrix::TranslateRotate(Pt(*x), Pt(h - (y - advance)), 90.0)
+                    } else {
+                        TextMatrix::Translate(Pt(x + advance), Pt(h - y))
+                    };
+                    ops.push(Op::SetTextMatrix { matrix });
+                    advance += fonts::width(&run, *weight, *size);
+                    ops.push(Op::ShowText { items: vec![TextItem::Text(run)] });
+                }
+                ops.push(Op::EndTextSection);
+                ops.push(Op::RestoreGraphicsState);
+            }
+            Mark::Rect { x, y, w, h: rh, fill } => {
+                ops.push(Op::SetFillColor { col: fill.pdf() });
+                let pts = [(*x, *y), (x + w, *y), (x + w, y + rh), (*x, y + rh)];
+                ops.push(Op::DrawPolygon {
+                    polygon: Polygon {
+                        rings: vec![PolygonRing {
+                            points: pts.iter().map(|(px, py)| LinePoint { p: Point { x: Pt(*px), y: Pt(h - py) }, bezier: false }).collect(),
+                        }],
+                        mode: PaintMode::Fill,
+                        winding_order: WindingOrder::NonZero,
+                    },
+                });
+            }
+            Mark::Line { x1, y1, x2, y2, color, width, dashed } => {
+                ops.push(Op::SaveGraphicsState);
+                ops.push(Op::SetOutlineColor { col: color.pdf() });
+                ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
+                if *dashed {
+                    ops.push(Op::SetLineDashPattern { dash: LineDashPattern::new(0.0, &[4.0, 3.0]) });
+                }
+                ops.push(Op::DrawLine {
+                    line: printpdf::Line {
+                        points: vec![
+                            LinePoint { p: Point { x: Pt(*x1), y: Pt(h - y1) }, bezier: false },
+                            LinePoint { p: Point { x: Pt(*x2), y: Pt(h - y2) }, bezier: false },
+                        ],
+                        is_closed: false,
+                    },
+                });
+                ops.push(Op::RestoreGraphicsState);
+            }
+            Mark::Image { x, y, w, h: ih, image } => {
+                let Some((id, pw, ph)) = images.get(*image) else { return };
+                ops.push(Op::UseXobject {
+                    id: id.clone(),
+                    transform: XObjectTransform {
+                        translate_x: Some(Pt(*x)),
+                        translate_y: Some(Pt(h - y - ih)),
+                        scale_x: Some(w / *pw as f32),
+                        scale_y: Some(ih / *ph as f32),
+                        dpi: Some(72.0),
+                        ..Default::default()
+                    },
+                });
+            }
+        }
+    }
+}
+
+/// The six capital letters before a subset font's name (ISO 32000-1, 9.6.4),
+/// derived from the glyphs kept so the same content gives the same PDF.
+fn subset_tag(face: Face, chars: &BTreeSet<char>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ face as u64;
+    for c in chars {
+        hash = (hash ^ *c as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    (0..6)
+        .map(|i| (b'A' + ((hash >> (i * 8)) % 26) as u8) as char)
+        .collect()
+}

@@ -1,0 +1,520 @@
+//! Flyers: print-ready PDF flyers for an event or a whole tour. This module
+//! owns what goes on a flyer ([`FlyerContent`], a plain struct that the events
+//! core fills and that the coalition module will extend with co-sponsors and
+//! a demand list), how it is laid out ([`Layout`], [`Paper`], [`Theme`]), and
+//! the refusal of anything that cannot be printed well: text too long for the
+//! page even at the smallest allowed size, characters no shipped font has, a
+//! logo that cannot be read. Each refusal names the field.
+//!
+//! Fonts are embedded and subset ([`fonts`]); nothing is downloaded or read
+//! from the computer at run time. The window previews the PDF itself, so no
+//! rasterizer lives here.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::branch;
+use crate::error::{Error, Result};
+use crate::events::{self, listing, Event, EventStatus, HistoryKind};
+use crate::storage::Database;
+
+mod canvas;
+mod compose;
+pub mod fonts;
+mod text;
+
+
+/// How flyers sit on the sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// One flyer fills the page.
+    #[default]
+    FullPage,
+    /// Two flyers on a landscape page, with cut marks between them.
+    HalfSheet,
+    /// Four flyers on a page, with cut marks between them.
+    QuarterSheet,
+}
+
+/// The paper size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Paper {
+    /// US Letter, 8.5 × 11 in.
+    #[default]
+    Letter,
+    /// A4, 210 × 297 mm.
+    A4,
+}
+
+impl Paper {
+    /// Portrait width and height in points.
+    pub fn size(self) -> (f32, f32) {
+        match self {
+            Paper::Letter => (612.0, 792.0),
+            Paper::A4 => (595.28, 841.89),
+        }
+    }
+}
+
+/// The colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// A red accent for colour printers.
+    #[default]
+    Color,
+    /// Black on white only, with no light tints: for photocopiers.
+    BlackAndWhite,
+}
+
+/// How to print a flyer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct FlyerOptions {
+    pub layout: Layout,
+    pub paper: Paper,
+    pub theme: Theme,
+    /// Tear-off tabs along the bottom carrying the event's link or contact.
+    pub tear_offs: bool,
+}
+
+/// Where an event is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Place {
+    /// "Kenmore Classroom Building".
+    pub name: String,
+    /// "Room 522", "Room to be announced", or empty.
+    pub room: String,
+    /// "565 Commonwealth Ave, Boston, MA 02215".
+    pub address: String,
+}
+
+/// A speaker as the flyer names them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct SpeakerMark {
+    pub name: String,
+    /// "Emerson College, co-founder of …"; may be empty.
+    pub about: String,
+}
+
+/// A numbered demand list with its introduction ("we demand that: 1. …").
+/// The coalition module fills it; the events core leaves it out.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct DemandBlock {
+    pub title: String,
+    pub intro: String,
+    pub items: Vec<String>,
+}
+
+/// A confirmed co-sponsor: its name, and its logo when the organization
+/// allows it to be printed (PNG or JPEG bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct CosponsorMark {
+    pub name: String,
+    pub logo: Option<Vec<u8>>,
+}
+
+/// A second language printed under the first (stacked).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Translation {
+    /// The language's name as its readers write it: "Español".
+    pub language: String,
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+}
+
+/// A RESCHEDULED, POSTPONED or CANCELLED banner.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ChangeNotice {
+    /// "CANCELLED", "RESCHEDULED", "POSTPONED".
+    pub headline: String,
+    /// "New date: Thursday, January 14, 2027 | 7:00 - 9:00 pm".
+    pub detail: String,
+    /// "Originally Thursday, January 7, 2027", or empty.
+    pub earlier: String,
+    pub reason: String,
+}
+
+/// One stop of a tour on a poster ("Meetings near you").
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct StopMark {
+    /// "Tuesday, March 2, 2027 | 6:00 - 8:00 pm" or "Date to be announced".
+    pub when: String,
+    /// "Harvard Science Center, Hall C, 1 Oxford St, Cambridge, MA" or "Location to be announced".
+    pub place: String,
+    /// "CANCELLED", "RESCHEDULED", or empty.
+    pub note: String,
+}
+
+/// The branch's part of a flyer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct BranchMark {
+    pub name: String,
+    pub contact: String,
+    pub website: String,
+    /// PNG or JPEG bytes.
+    pub logo: Option<Vec<u8>>,
+}
+
+/// Everything a flyer prints, as plain text. Built from the database by
+/// [`content_for_event`] and [`content_for_tour`]; other modules (coalition)
+/// add to it before [`render`]. Field names are the ones errors name.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct FlyerContent {
+    pub title: String,
+    /// "Rally", "Study Group".
+    pub kind: String,
+    /// "ISO-Boston & Justice4Siham Coalition" (printed with "present").
+    pub hosts: String,
+    /// Date and time in the event's time zone, or "Date and place coming soon".
+    pub when: String,
+    /// None: the flyer says `location_note`.
+    pub place: Option<Place>,
+    /// "Location to be announced", "Online", or empty.
+    pub location_note: String,
+    pub speakers: Vec<SpeakerMark>,
+    /// Markdown, printed as plain paragraphs and lists.
+    pub description: String,
+    pub translation: Option<Translation>,
+    pub demands: Option<DemandBlock>,
+    pub cosponsors: Vec<CosponsorMark>,
+    /// "If your organization would like to co-sponsor … contact …".
+    pub cosponsor_call: String,
+    pub accessibility: String,
+    pub rules: String,
+    /// The event's link: the QR code and the tear-off tabs carry it.
+    pub link: String,
+    pub change: Option<ChangeNotice>,
+    /// A tour poster's stops; empty for one event.
+    pub stops: Vec<StopMark>,
+    pub branch: BranchMark,
+}
+
+/// The PDF of one flyer.
+pub fn render(content: &FlyerContent, options: FlyerOptions) -> Result<Vec<u8>> {
+    compose::document(std::slice::from_ref(content), options)?.to_pdf(&content.title)
+}
+
+/// The PDF of several flyers, one after another (a page or sheet each).
+pub fn render_all(contents: &[FlyerContent], options: FlyerOptions) -> Result<Vec<u8>> {
+    if contents.is_empty() {
+        return Err(Error::invalid_field("stops", "There is nothing to print: the tour has no stops yet."));
+    }
+    compose::document(contents, options)?.to_pdf(&contents[0].title)
+}
+
+/// The flyer of one event.
+pub fn event_flyer(db: &Database, event_id: i64, options: FlyerOptions) -> Result<Vec<u8>> {
+    render(&content_for_event(db, event_id)?, options)
+}
+
+/// One flyer per stop of a tour, each on its own page (or sheet).
+pub fn tour_flyers(db: &Database, tour_id: i64, options: FlyerOptions) -> Result<Vec<u8>> {
+    let tour = events::get_tour(db, tour_id)?;
+    let contents = tour.stops.iter().map(|s| content_for_event(db, s.id)).collect::<Result<Vec<_>>>()?;
+    render_all(&contents, options)
+}
+
+/// A poster for a whole tour: "Meetings near you" with every stop.
+pub fn tour_poster(db: &Database, tour_id: i64, options: FlyerOptions) -> Result<Vec<u8>> {
+    render(&content_for_tour(db, tour_id)?, options)
+}
+
+/// Writes a PDF, saying clearly when the place cannot be written to.
+pub fn write_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.as_os_str().is_empty() {
+        return Err(Error::invalid_field("path", "Choose where to save the PDF."));
+    }
+    if path.is_dir() {
+        return Err(Error::invalid_field("path", format!("{} is a folder; give a file name such as flyer.pdf.", path.display())));
+    }
+    std::fs::write(path, bytes).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "the folder does not exist".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission is denied".to_owned(),
+            _ => e.to_string(),
+        };
+        Error::storage(format!("The PDF could not be saved to {}: {why}. Choose another place.", path.display()))
+    })
+}
+
+fn branch_mark(db: &Database) -> Result<BranchMark> {
+    let Some(b) = branch::get(db)? else { return Ok(BranchMark::default()) };
+    Ok(BranchMark {
+        name: b.name,
+        contact: b.contact_email,
+        website: b.website,
+        logo: branch::logo(db)?.map(|(_, bytes)| bytes),
+    })
+}
+
+fn branch_zone(db: &Database) -> Result<Option<String>> {
+    Ok(branch::get(db)?.map(|b| b.time_zone))
+}
+
+/// The date and time line, in the event's own time zone; the zone is named
+/// when it is not the branch's.
+fn when_for(e: &Event, home_zone: Option<&str>) -> String {
+    let mut when = listing::when_line(e);
+    if e.start_date.is_empty() {
+        return when;
+    }
+    if !e.all_day && home_zone.is_some_and(|z| z != e.time_zone) {
+        let abbreviation = e
+            .start_at
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .and_then(|t| jiff::tz::TimeZone::get(&e.time_zone).ok().map(|tz| t.to_zoned(tz).strftime("%Z").to_string()));
+        when.push_str(&format!(" ({})", abbreviation.unwrap_or_else(|| e.time_zone.clone())));
+    }
+    when
+}
+
+fn place_for(e: &Event) -> (Option<Place>, String) {
+    match &e.venue {
+        Some(v) => {
+            let room = e.room_or_venue_room();
+            let address = [v.address.as_str(), v.city.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");
+            let place = Place {
+                name: v.name.clone(),
+                room: if room.is_empty() { "Room to be announced".into() } else { room.to_owned() },
+                address,
+            };
+            (Some(place), String::new())
+        }
+        None if e.attendance == events::Attendance::Online => (None, "Online".into()),
+        None if e.start_date.is_empty() => (None, String::new()),
+        None if !e.room.is_empty() => (None, format!("Location to be announced ({})", e.room)),
+        None => (None, "Location to be announced".into()),
+    }
+}
+
+fn long_date(date: &str) -> Option<String> {
+    let d: jiff::civil::Date = date.get(..10)?.parse().ok()?;
+    Some(format!("{}, {} {}, {}", d.strftime("%A"), events::views::month_name(d.month()), d.day(), d.year()))
+}
+
+fn change_for(db: &Database, e: &Event, when: &str) -> Result<Option<ChangeNotice>> {
+    let history = events::history(db, e.id)?;
+    let status_reason = history.iter().rev().find(|h| h.kind == HistoryKind::Status).map(|h| h.reason.clone()).unwrap_or_default();
+    Ok(match e.status {
+        EventStatus::Cancelled => Some(ChangeNotice {
+            headline: "CANCELLED".into(),
+            detail: format!("This event will not take place ({when})."),
+            earlier: String::new(),
+            reason: status_reason,
+        }),
+        EventStatus::Postponed => Some(ChangeNotice {
+            headline: "POSTPONED".into(),
+            detail: "New date to be announced.".into(),
+            earlier: String::new(),
+            reason: status_reason,
+        }),
+        EventStatus::Rescheduled => {
+            let moved = history.iter().rev().find(|h| h.kind == HistoryKind::Date);
+            Some(ChangeNotice {
+                headline: "RESCHEDULED".into(),
+                detail: format!("New date: {when}"),
+                earlier: moved.and_then(|h| long_date(&h.old_value)).map(|d| format!("Originally {d}")).unwrap_or_default(),
+                reason: moved.map(|h| h.reason.clone()).unwrap_or(status_reason),
+            })
+        }
+        _ => None,
+    })
+}
+
+fn link_for(e: &Event, b: &BranchMark) -> String {
+    [&e.links.event_page, &e.links.rsvp, &e.online_link, &e.links.donate, &b.website]
+        .into_iter()
+        .find(|l| !l.is_empty())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn speakers(list: &[events::Speaker]) -> Vec<SpeakerMark> {
+    list.iter()
+        .map(|s| SpeakerMark {
+            name: s.name.clone(),
+            about: [s.affiliation.as_str(), s.credit.as_str()].iter().filter(|t| !t.is_empty()).copied().collect::<Vec<_>>().join(", "),
+        })
+        .collect()
+}
+
+/// What the flyer of one event prints. Demands and co-sponsors are left
+/// empty: the coalition module adds them.
+pub fn content_for_event(db: &Database, event_id: i64) -> Result<FlyerContent> {
+    let e = events::get(db, event_id)?;
+    let branch = branch_mark(db)?;
+    let zone = branch_zone(db)?;
+    let when = when_for(&e, zone.as_deref());
+    let (place, location_note) = place_for(&e);
+    let mut accessibility = e.accessibility.clone();
+    if let Some(v) = &e.venue {
+        if accessibility.trim().is_empty() {
+            accessibility = v.accessibility.clone();
+        }
+    }
+    let cosponsor_call = match (e.cosponsor_call.text.trim(), e.cosponsor_call.contact.trim()) {
+        ("", _) => String::new(),
+        (text, "") => text.to_owned(),
+        (text, contact) if text.contains(contact) => text.to_owned(),
+        (text, contact) => format!("{text} {contact}"),
+    };
+    Ok(FlyerContent {
+        title: e.title.clone(),
+        kind: e.kind.label().to_owned(),
+        hosts: e.hosts.clone(),
+        change: change_for(db, &e, &when)?,
+        when,
+        place,
+        location_note,
+        speakers: speakers(&e.speakers),
+        description: e.description.clone(),
+        translation: None,
+        demands: None,
+        cosponsors: Vec::new(),
+        cosponsor_call,
+        accessibility,
+        rules: e.rules.clone(),
+        link: link_for(&e, &branch),
+        stops: Vec::new(),
+        branch,
+    })
+}
+
+/// What a tour poster prints: the tour's title, speakers and description,
+/// and every stop.
+pub fn content_for_tour(db: &Database, tour_id: i64) -> Result<FlyerContent> {
+    let t = events::get_tour(db, tour_id)?;
+    let branch = branch_mark(db)?;
+    let zone = branch_zone(db)?;
+    let stops = t
+        .stops
+        .iter()
+        .map(|s| {
+            let (place, note) = place_for(s);
+            let place = match place {
+                Some(p) => [p.name, p.room, p.address].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(", "),
+                None if note.is_empty() => "Location to be announced".into(),
+                None => note,
+            };
+            let when = if s.start_date.is_empty() { "Date to be announced".into() } else { when_for(s, zone.as_deref()) };
+            let note = match s.status {
+                EventStatus::Cancelled => "CANCELLED",
+                EventStatus::Postponed => "POSTPONED",
+                EventStatus::Rescheduled => "RESCHEDULED",
+                _ => "",
+            };
+            StopMark { when, place, note: note.into() }
+        })
+        .collect();
+    let link = t.stops.iter().find_map(|s| (!s.links.event_page.is_empty()).then(|| s.links.event_page.clone())).unwrap_or_else(|| branch.website.clone());
+    Ok(FlyerContent {
+        title: t.tour.title.clone(),
+        kind: "Speaking Tour".into(),
+        hosts: t.tour.hosts.clone(),
+        when: String::new(),
+        place: None,
+        location_note: String::new(),
+        speakers: speakers(&t.tour.speakers),
+        description: t.tour.description.clone(),
+        link,
+        stops,
+        branch,
+        ..Default::default()
+    })
+}
+
+/// Checks content before layout: every character must be printable.
+fn check_glyphs(c: &FlyerContent) -> Result<()> {
+    let mut fields: Vec<(String, &str)> = vec![
+        ("title".into(), &c.title),
+        ("kind".into(), &c.kind),
+        ("hosts".into(), &c.hosts),
+        ("when".into(), &c.when),
+        ("location_note".into(), &c.location_note),
+        ("description".into(), &c.description),
+        ("cosponsor_call".into(), &c.cosponsor_call),
+        ("accessibility".into(), &c.accessibility),
+        ("rules".into(), &c.rules),
+        ("link".into(), &c.link),
+        ("branch.name".into(), &c.branch.name),
+        ("branch.contact".into(), &c.branch.contact),
+        ("branch.website".into(), &c.branch.website),
+    ];
+    if let Some(p) = &c.place {
+        fields.push(("place.name".into(), &p.name));
+        fields.push(("place.room".into(), &p.room));
+        fields.push(("place.address".into(), &p.address));
+    }
+    for (i, s) in c.speakers.iter().enumerate() {
+        fields.push((format!("speakers[{i}].name"), &s.name));
+        fields.push((format!("speakers[{i}].about"), &s.about));
+    }
+    if let Some(t) = &c.translation {
+        fields.push(("translation.language".into(), &t.language));
+        fields.push(("translation.title".into(), &t.title));
+        fields.push(("translation.description".into(), &t.description));
+    }
+    if let Some(d) = &c.demands {
+        fields.push(("demands.title".into(), &d.title));
+        fields.push(("demands.intro".into(), &d.intro));
+        for (i, item) in d.items.iter().enumerate() {
+            fields.push((format!("demands.items[{i}]"), item));
+        }
+    }
+    for (i, s) in c.cosponsors.iter().enumerate() {
+        fields.push((format!("cosponsors[{i}].name"), &s.name));
+    }
+    for (i, s) in c.stops.iter().enumerate() {
+        fields.push((format!("stops[{i}].when"), &s.when));
+        fields.push((format!("stops[{i}].place"), &s.place));
+        fields.push((format!("stops[{i}].note"), &s.note));
+    }
+    if let Some(ch) = &c.change {
+        fields.push(("change.headline".into(), &ch.headline));
+        fields.push(("change.detail".into(), &ch.detail));
+        fields.push(("change.earlier".into(), &ch.earlier));
+        fields.push(("change.reason".into(), &ch.reason));
+    }
+    let mut problems = Vec::new();
+    for (field, text) in fields {
+        let missing = fonts::unprintable(text);
+        if missing.is_empty() {
+            continue;
+        }
+        // Quote the words that hold the missing characters, as typed.
+        let mut words: Vec<&str> = text.split_whitespace().filter(|w| w.chars().any(|ch| missing.contains(&ch))).collect();
+        words.dedup();
+        let shown: Vec<&str> = words.iter().take(5).copied().collect();
+        let more = if words.len() > shown.len() { format!(" and {} more", words.len() - shown.len()) } else { String::new() };
+        let why = if missing.iter().any(|ch| fonts::needs_shaping(*ch)) {
+            "needs joined or right-to-left lettering, which Handbill's flyers cannot set yet"
+        } else {
+            "uses characters that none of Handbill's fonts has"
+        };
+        problems.push(crate::error::FieldProblem {
+            field,
+            message: format!(
+                "cannot be printed: “{}”{more} {why} ({}). Remove or transliterate it; nothing is printed as empty boxes.",
+                shown.join(" "),
+                missing.iter().take(8).map(|ch| format!("U+{:04X}", *ch as u32)).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::invalid(problems)) }
+}
