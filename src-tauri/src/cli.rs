@@ -82,6 +82,15 @@ pub enum Command {
     /// List, show, import and export events and tours.
     #[command(subcommand)]
     Event(EventCommand),
+    /// List, show and import partner organizations.
+    #[command(subcommand)]
+    Org(crate::cli_coalition::OrgCommand),
+    /// Record an organization's co-sponsorship of an event.
+    #[command(subcommand)]
+    Cosponsor(crate::cli_coalition::CosponsorCommand),
+    /// List and show demand lists and their versions.
+    #[command(subcommand)]
+    Demands(crate::cli_coalition::DemandsCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -367,6 +376,9 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         }
         Command::Subscribers(command) => subscribers_command(&open(db)?, command),
         Command::Event(command) => event_command(&open(db)?, command),
+        Command::Org(command) => crate::cli_coalition::org_command(&open(db)?, command),
+        Command::Cosponsor(command) => crate::cli_coalition::cosponsor_command(&open(db)?, command),
+        Command::Demands(command) => crate::cli_coalition::demands_command(&open(db)?, command),
         Command::List(ListCommand::Create { name }) => {
             let db = open(db)?;
             let list = lists::create(&db, &name)?;

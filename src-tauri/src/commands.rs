@@ -26,6 +26,7 @@ use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;
 
+mod coalition;
 mod events;
 
 /// How many report lines an import sends to the window; a saved report has them all.
@@ -172,6 +173,37 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             events::markdown_html,
             events::events_export_ics,
             events::events_listing,
+            coalition::organizations_all,
+            coalition::organization_get,
+            coalition::organization_duplicates,
+            coalition::organization_create,
+            coalition::organization_update,
+            coalition::organization_delete,
+            coalition::organization_set_logo,
+            coalition::organization_clear_logo,
+            coalition::organization_logo,
+            coalition::organization_history,
+            coalition::organizations_import_preview,
+            coalition::organizations_import,
+            coalition::cosponsorships_for,
+            coalition::cosponsor_set_status,
+            coalition::cosponsor_set_logo_permitted,
+            coalition::cosponsors_reorder,
+            coalition::coalition_board,
+            coalition::demand_lists_all,
+            coalition::demand_list_get,
+            coalition::demand_list_create,
+            coalition::demand_list_update,
+            coalition::demand_move,
+            coalition::demand_version,
+            coalition::demand_versions_diff,
+            coalition::demand_endorse,
+            coalition::demand_endorsements,
+            coalition::demand_set_translation,
+            coalition::event_demand_list,
+            coalition::event_attach_demand_list,
+            coalition::event_demands_to_latest,
+            coalition::invitation_draft,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -1,0 +1,301 @@
+//! The Coalition section's commands: partner organizations (with contacts,
+//! logos and a CSV import), co-sponsorships of events and tours, the coalition
+//! board, demand lists with their versions, endorsements and translations, and
+//! invitations to co-sponsor. Each is a thin adapter over
+//! `handbill_core::coalition`: take the input, call the core, return its typed
+//! result or its `{code, message, fields}` error.
+
+use std::path::PathBuf;
+
+use handbill_core::coalition::{
+    self, BoardFilter, BoardRow, CosponsorTarget, Cosponsorship, DemandList, DemandListDiff, DemandListInput,
+    DemandListSummary, DemandListVersion, DuplicateWarning, EmailDraft, Endorsement, OrgImportOptions,
+    OrgImportPreview, OrgImportReport, Organization, OrganizationInput, OrganizationSaved, StepInput,
+    TranslationInput,
+};
+use handbill_core::Error;
+use tauri::ipc::{InvokeBody, Request};
+use tauri::State;
+
+use super::AppState;
+
+/// The bytes of a file sent as the raw request body (not as a JSON array of
+/// numbers: a logo or a CSV file may be megabytes).
+fn raw_body<'a>(request: &'a Request<'_>) -> Result<&'a [u8], Error> {
+    match request.body() {
+        InvokeBody::Raw(bytes) => Ok(bytes),
+        _ => Err(Error::internal("The file did not arrive as bytes.")),
+    }
+}
+
+/// A header of the request, percent-decoded; empty when missing.
+fn header(request: &Request<'_>, name: &str) -> String {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+#[tauri::command]
+pub fn organizations_all(state: State<'_, AppState>) -> Result<Vec<Organization>, Error> {
+    state.with_db(coalition::list_organizations)
+}
+
+#[tauri::command]
+pub fn organization_get(state: State<'_, AppState>, id: i64) -> Result<Organization, Error> {
+    state.with_db(|db| coalition::get_organization(db, id))
+}
+
+/// The known organizations the one being typed may be, asked before saving.
+#[tauri::command]
+pub fn organization_duplicates(
+    state: State<'_, AppState>,
+    input: OrganizationInput,
+    except: Option<i64>,
+) -> Result<Vec<DuplicateWarning>, Error> {
+    state.with_db(|db| coalition::likely_duplicates(db, &input, except))
+}
+
+#[tauri::command]
+pub fn organization_create(state: State<'_, AppState>, input: OrganizationInput) -> Result<OrganizationSaved, Error> {
+    state.with_db(|db| coalition::create_organization(db, input))
+}
+
+#[tauri::command]
+pub fn organization_update(
+    state: State<'_, AppState>,
+    id: i64,
+    input: OrganizationInput,
+) -> Result<OrganizationSaved, Error> {
+    state.with_db(|db| coalition::update_organization(db, id, input))
+}
+
+#[tauri::command]
+pub fn organization_delete(state: State<'_, AppState>, id: i64) -> Result<(), Error> {
+    state.with_db(|db| coalition::delete_organization(db, id))
+}
+
+/// Stores a logo sent as the raw body, the organization's id in `x-organization-id`.
+#[tauri::command]
+pub fn organization_set_logo(state: State<'_, AppState>, request: Request<'_>) -> Result<Organization, Error> {
+    let bytes = raw_body(&request)?;
+    let id: i64 = header(&request, "x-organization-id")
+        .parse()
+        .map_err(|_| Error::internal("The organization's id did not arrive with its logo."))?;
+    state.with_db(|db| coalition::set_organization_logo(db, id, bytes))
+}
+
+#[tauri::command]
+pub fn organization_clear_logo(state: State<'_, AppState>, id: i64) -> Result<Organization, Error> {
+    state.with_db(|db| coalition::clear_organization_logo(db, id))
+}
+
+/// An organization's logo as a `data:` URL the page can show, or None.
+#[tauri::command]
+pub fn organization_logo(state: State<'_, AppState>, id: i64) -> Result<Option<String>, Error> {
+    use base64::Engine;
+    state.with_db(|db| {
+        Ok(coalition::organization_logo(db, id)?.map(|(media_type, bytes)| {
+            format!("data:{media_type};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+        }))
+    })
+}
+
+/// Every co-sponsorship of this organization, its history with the branch.
+#[tauri::command]
+pub fn organization_history(state: State<'_, AppState>, id: i64) -> Result<Vec<Cosponsorship>, Error> {
+    state.with_db(|db| coalition::organization_history(db, id))
+}
+
+/// Reads an organizations CSV file (raw body, name in `x-file-name`) and shows
+/// what an import would do, writing nothing.
+#[tauri::command]
+pub fn organizations_import_preview(request: Request<'_>) -> Result<OrgImportPreview, Error> {
+    let bytes = raw_body(&request)?;
+    coalition::preview_organizations(&header(&request, "x-file-name"), bytes)
+}
+
+/// Imports an organizations CSV file (raw body, name in `x-file-name`, the
+/// options as JSON in `x-options`); answers the report of every row.
+#[tauri::command]
+pub fn organizations_import(state: State<'_, AppState>, request: Request<'_>) -> Result<OrgImportReport, Error> {
+    let bytes = raw_body(&request)?;
+    let options: OrgImportOptions = serde_json::from_str(&header(&request, "x-options"))
+        .map_err(|e| Error::internal(format!("The import options did not arrive whole: {e}")))?;
+    state.with_db(|db| coalition::import_organizations(db, &header(&request, "x-file-name"), bytes, &options))
+}
+
+#[tauri::command]
+pub fn cosponsorships_for(state: State<'_, AppState>, target: CosponsorTarget) -> Result<Vec<Cosponsorship>, Error> {
+    state.with_db(|db| coalition::cosponsorships_for(db, target))
+}
+
+#[tauri::command]
+pub fn cosponsor_set_status(
+    state: State<'_, AppState>,
+    target: CosponsorTarget,
+    organization_id: i64,
+    step: StepInput,
+) -> Result<Cosponsorship, Error> {
+    state.with_db(|db| coalition::set_cosponsor_status(db, target, organization_id, step))
+}
+
+#[tauri::command]
+pub fn cosponsor_set_logo_permitted(
+    state: State<'_, AppState>,
+    cosponsorship_id: i64,
+    permitted: bool,
+) -> Result<Cosponsorship, Error> {
+    state.with_db(|db| coalition::set_logo_permitted(db, cosponsorship_id, permitted))
+}
+
+/// Sets the order of the confirmed co-sponsors (organization ids, first first).
+#[tauri::command]
+pub fn cosponsors_reorder(
+    state: State<'_, AppState>,
+    target: CosponsorTarget,
+    organization_ids: Vec<i64>,
+) -> Result<Vec<Cosponsorship>, Error> {
+    state.with_db(|db| coalition::reorder_cosponsors(db, target, &organization_ids))
+}
+
+#[tauri::command]
+pub fn coalition_board(state: State<'_, AppState>, filter: BoardFilter) -> Result<Vec<BoardRow>, Error> {
+    state.with_db(|db| coalition::coalition_board(db, &filter))
+}
+
+#[tauri::command]
+pub fn demand_lists_all(state: State<'_, AppState>) -> Result<Vec<DemandListSummary>, Error> {
+    state.with_db(coalition::list_demand_lists)
+}
+
+#[tauri::command]
+pub fn demand_list_get(state: State<'_, AppState>, id: i64) -> Result<DemandList, Error> {
+    state.with_db(|db| coalition::get_demand_list(db, id))
+}
+
+#[tauri::command]
+pub fn demand_list_create(state: State<'_, AppState>, input: DemandListInput) -> Result<DemandList, Error> {
+    state.with_db(|db| coalition::create_demand_list(db, input))
+}
+
+/// Saves a list's new words; a list an announced event uses gets a new version.
+#[tauri::command]
+pub fn demand_list_update(state: State<'_, AppState>, id: i64, input: DemandListInput) -> Result<DemandList, Error> {
+    state.with_db(|db| coalition::update_demand_list(db, id, input))
+}
+
+/// Moves demand number `from` to number `to` (both from 1).
+#[tauri::command]
+pub fn demand_move(state: State<'_, AppState>, id: i64, from: u32, to: u32) -> Result<DemandList, Error> {
+    state.with_db(|db| coalition::move_demand(db, id, from, to))
+}
+
+/// One version; with a language, in that language (untranslated demands left in the original).
+#[tauri::command]
+pub fn demand_version(
+    state: State<'_, AppState>,
+    version_id: i64,
+    language: Option<String>,
+) -> Result<DemandListVersion, Error> {
+    state.with_db(|db| match language.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        Some(lang) => coalition::version_in_language(db, version_id, lang),
+        None => coalition::get_version(db, version_id),
+    })
+}
+
+#[tauri::command]
+pub fn demand_versions_diff(
+    state: State<'_, AppState>,
+    from_version_id: i64,
+    to_version_id: i64,
+) -> Result<DemandListDiff, Error> {
+    state.with_db(|db| coalition::diff_versions(db, from_version_id, to_version_id))
+}
+
+#[tauri::command]
+pub fn demand_endorse(
+    state: State<'_, AppState>,
+    organization_id: i64,
+    version_id: i64,
+    date: String,
+    note: String,
+) -> Result<Endorsement, Error> {
+    state.with_db(|db| coalition::endorse(db, organization_id, version_id, &date, &note))
+}
+
+#[tauri::command]
+pub fn demand_endorsements(state: State<'_, AppState>, version_id: i64) -> Result<Vec<Endorsement>, Error> {
+    state.with_db(|db| coalition::endorsements(db, version_id))
+}
+
+#[tauri::command]
+pub fn demand_set_translation(
+    state: State<'_, AppState>,
+    version_id: i64,
+    input: TranslationInput,
+) -> Result<DemandListVersion, Error> {
+    state.with_db(|db| coalition::set_translation(db, version_id, input))
+}
+
+/// The version of a demand list an event carries, if any.
+#[tauri::command]
+pub fn event_demand_list(state: State<'_, AppState>, event_id: i64) -> Result<Option<DemandListVersion>, Error> {
+    state.with_db(|db| coalition::demand_list_for_event(db, event_id))
+}
+
+/// Attaches a list to an event (its latest version), or detaches it (`list_id` None).
+#[tauri::command]
+pub fn event_attach_demand_list(
+    state: State<'_, AppState>,
+    event_id: i64,
+    list_id: Option<i64>,
+) -> Result<Option<DemandListVersion>, Error> {
+    state.with_db(|db| match list_id {
+        Some(list_id) => coalition::attach_demand_list(db, event_id, list_id).map(Some),
+        None => coalition::detach_demand_list(db, event_id).map(|()| None),
+    })
+}
+
+#[tauri::command]
+pub fn event_demands_to_latest(state: State<'_, AppState>, event_id: i64) -> Result<Option<DemandListVersion>, Error> {
+    state.with_db(|db| coalition::move_to_latest(db, event_id))
+}
+
+/// Drafts the invitation to co-sponsor, saves it as an email draft, and writes
+/// it as an `.eml` file to `path`; answers the draft and the path written.
+#[tauri::command]
+pub fn invitation_draft(
+    state: State<'_, AppState>,
+    event_id: i64,
+    contact_id: i64,
+    path: String,
+) -> Result<(EmailDraft, String), Error> {
+    let path = PathBuf::from(path.trim());
+    if path.as_os_str().is_empty() {
+        return Err(Error::invalid_field("path", "Give the file to save, such as ~/Documents/invitation.eml."));
+    }
+    if path.is_dir() {
+        return Err(Error::invalid_field(
+            "path",
+            format!("{} is a folder. Add a file name, such as invitation.eml.", path.display()),
+        ));
+    }
+    let (draft, bytes) = state.with_db(|db| {
+        let draft = coalition::draft_invitation(db, event_id, contact_id)?;
+        let bytes = coalition::render_eml(&draft)?;
+        Ok((draft, bytes))
+    })?;
+    std::fs::write(&path, bytes).map_err(|e| {
+        Error::invalid_field(
+            "path",
+            format!(
+                "The draft is saved, but {} could not be written: {e}. Choose a folder you can write to.",
+                path.display()
+            ),
+        )
+    })?;
+    Ok((draft, path.display().to_string()))
+}
