@@ -180,6 +180,7 @@ fn full_content() -> FlyerContent {
         speakers: vec![SpeakerMark { name: "Yasser Munif".into(), about: "Emerson College".into() }],
         description: "Siham Byah was **detained** at a routine check-in.\n\n- Bring friends\n- Bring signs".into(),
         translation: Some(Translation { language: "Español".into(), title: "Alto a las deportaciones".into(), description: "Únete a nosotros en el edificio federal. ¡Sí se puede!".into() }),
+        demands_translation: None,
         demands: Some(DemandBlock {
             title: "Our demands".into(),
             intro: "In solidarity with Siham and Naseem, we demand that:".into(),
@@ -215,6 +216,12 @@ fn the_sample_rally_prints_every_field_in_each_layout_paper_and_theme() {
         for paper in [Paper::Letter, Paper::A4] {
             for theme in [Theme::Color, Theme::BlackAndWhite] {
                 let name = format!("rally-{layout:?}-{paper:?}-{theme:?}").to_lowercase();
+                if layout == Layout::QuarterSheet {
+                    // Six long demands cannot fit a quarter sheet: the organizer is told which field.
+                    let err = flyers::event_flyer(&db, id, opts(layout, paper, theme, false)).expect_err("the rally's six demands do not fit a quarter sheet");
+                    assert_eq!(invalid_field(&err), ["demands"], "{name}: the refusal names the demand list: {err:?}");
+                    continue;
+                }
                 let pdf = flyers::event_flyer(&db, id, opts(layout, paper, theme, false)).unwrap_or_else(|e| panic!("{name} renders: {e}"));
                 let r = check(&name, &pdf);
                 let (pw, ph) = paper.size();
@@ -416,4 +423,84 @@ fn a_rescheduled_stop_of_a_tour_without_venue_shows_location_tba_on_its_own_flye
     let pdf = flyers::event_flyer(&db, stop.id, FlyerOptions::default()).expect("the stop renders");
     let r = check("stop-no-venue", &pdf);
     assert!(r.has("Location to be announced") && r.has("Tuesday, March 9, 2027"), "the stop shows its date and that the place is coming:\n{}", r.text);
+}
+
+/// A small PNG an organization uploads as its logo.
+fn org_logo_png() -> Vec<u8> {
+    sample_png()
+}
+
+#[test]
+fn the_rally_flyer_prints_its_six_demands_and_only_its_confirmed_cosponsor() {
+    let db = demo_db();
+    let id = id_of(&db, "Justice4Siham");
+    let c = flyers::content_for_event(&db, id).expect("the rally's content is built");
+    let d = c.demands.as_ref().expect("the rally carries the sample demand list");
+    assert_eq!(d.items.len(), 6, "the rally's demand list has six demands: {d:?}");
+    assert_eq!(d.intro, "In solidarity with Siham and Naseem, we demand that:", "the intro is the version's");
+    let names: Vec<&str> = c.cosponsors.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Justice4Siham Coalition"], "only the confirmed co-sponsor is named, not the one only asked");
+    assert!(c.demands_translation.is_none(), "a flyer not asked to be bilingual has no translated demands");
+    let pdf = flyers::render(&c, FlyerOptions::default()).expect("the rally renders with its demands");
+    let r = check("rally-coalition", &pdf);
+    for field in ["In solidarity with Siham and Naseem, we demand that:", "6.", "ICE immediately stop terrorizing", "Co-sponsored by", "Justice4Siham Coalition"] {
+        assert!(r.has(field), "the rally flyer should show {field:?}:\n{}", r.text);
+    }
+    assert!(!r.has("Nahant Neighbors"), "the co-sponsor only asked must not be printed:\n{}", r.text);
+}
+
+#[test]
+fn a_cosponsor_logo_is_printed_only_where_the_organization_allows_it() {
+    let db = demo_db();
+    let id = id_of(&db, "Justice4Siham");
+    let org = handbill_core::coalition::confirmed_cosponsors(&db, id).unwrap()[0].clone();
+    handbill_core::coalition::set_organization_logo(&db, org.organization_id, &org_logo_png()).expect("the logo is stored");
+    let c = flyers::content_for_event(&db, id).unwrap();
+    assert!(c.cosponsors[0].logo.is_some(), "the sample allows the coalition's logo, so it is printed");
+    let ship = handbill_core::coalition::cosponsorships_for(&db, handbill_core::coalition::CosponsorTarget::Event(id))
+        .unwrap()
+        .into_iter()
+        .find(|s| s.organization_id == org.organization_id)
+        .expect("the confirmed co-sponsorship is there");
+    handbill_core::coalition::set_logo_permitted(&db, ship.id, false).unwrap();
+    let c = flyers::content_for_event(&db, id).unwrap();
+    assert!(c.cosponsors[0].logo.is_none(), "without permission the name is printed and the logo is not");
+    assert_eq!(c.cosponsors[0].name, "Justice4Siham Coalition", "the name is still printed");
+}
+
+#[test]
+fn a_bilingual_rally_flyer_prints_the_spanish_demands_after_the_english() {
+    let db = demo_db();
+    let id = id_of(&db, "Justice4Siham");
+    assert_eq!(flyers::languages_for_event(&db, id).unwrap(), ["es"], "the rally's demand list is translated into Spanish");
+    let c = flyers::content_for_event_in(&db, id, Some("es")).unwrap();
+    let t = c.demands_translation.as_ref().expect("the Spanish demands are added");
+    assert_eq!(t.items.len(), 6, "all six demands are translated");
+    for layout in [Layout::FullPage, Layout::HalfSheet] {
+        let name = format!("rally-bilingual-{layout:?}").to_lowercase();
+        let pdf = flyers::render(&c, opts(layout, Paper::Letter, Theme::Color, false)).unwrap_or_else(|e| panic!("{name} renders: {e}"));
+        let r = check(&name, &pdf);
+        for field in ["we demand that:", "En solidaridad con Siham y Naseem, exigimos que:", "ICE deje de inmediato de aterrorizar"] {
+            assert!(r.has(field), "{name} should show {field:?}:\n{}", r.text);
+        }
+        let flat = r.flat();
+        assert!(flat.find("we demand that:") < flat.find("exigimos que:"), "{name}: the Spanish comes after the English");
+        assert_clear_of_cuts(&name, &r, layout);
+    }
+    let none = flyers::content_for_event_in(&db, id, Some("fr")).unwrap();
+    assert!(none.demands_translation.is_none(), "a language without a translation adds nothing rather than the English twice");
+}
+
+#[test]
+fn the_tour_poster_carries_the_tours_demand_list_when_attached() {
+    let db = demo_db();
+    let tour = tour_id(&db);
+    let list = handbill_core::coalition::list_demand_lists(&db).unwrap()[0].id;
+    handbill_core::coalition::attach_tour_demand_list(&db, tour, list).unwrap();
+    let c = flyers::content_for_tour_in(&db, tour, Some("es")).unwrap();
+    assert_eq!(c.demands.as_ref().map(|d| d.items.len()), Some(6), "the poster carries the tour's list");
+    assert!(c.demands_translation.is_some(), "and its Spanish translation when asked");
+    let pdf = flyers::tour_poster_in(&db, tour, FlyerOptions::default(), Some("es")).expect("the bilingual poster renders");
+    let r = check("tour-poster-demands", &pdf);
+    assert!(r.has("Meetings near you") && r.has("exigimos que:"), "the poster lists stops and the Spanish demands:\n{}", r.text);
 }

@@ -404,8 +404,9 @@ impl Panel<'_> {
             self.blocks(&mut p, &t.description, body);
             out.push(p);
         }
-        if let Some(d) = c.demands.as_ref().filter(|d| !d.items.is_empty() || !d.intro.is_empty()) {
-            let mut p = Piece::named("demands");
+        for (name, block) in [("demands", &c.demands), ("demands_translation", &c.demands_translation)] {
+        if let Some(d) = block.as_ref().filter(|d| !d.items.is_empty() || !d.intro.is_empty()) {
+            let mut p = Piece::named(name);
             if !d.title.is_empty() {
                 p.text(&d.title, 0.0, cw, body * 1.25, Weight::Bold, self.p.accent, 1.25);
             }
@@ -418,6 +419,7 @@ impl Panel<'_> {
                 p.gap(body * 0.2);
             }
             out.push(p);
+        }
         }
         if !c.stops.is_empty() {
             let mut p = Piece::named("stops");

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::branch;
+use crate::coalition;
 use crate::error::{Error, Result};
 use crate::events::{self, listing, Event, EventStatus, HistoryKind};
 use crate::storage::Database;
@@ -191,6 +192,9 @@ pub struct FlyerContent {
     pub description: String,
     pub translation: Option<Translation>,
     pub demands: Option<DemandBlock>,
+    /// The demand list again in a second language (a bilingual flyer),
+    /// printed after the first.
+    pub demands_translation: Option<DemandBlock>,
     pub cosponsors: Vec<CosponsorMark>,
     /// "If your organization would like to co-sponsor … contact …".
     pub cosponsor_call: String,
@@ -219,19 +223,76 @@ pub fn render_all(contents: &[FlyerContent], options: FlyerOptions) -> Result<Ve
 
 /// The flyer of one event.
 pub fn event_flyer(db: &Database, event_id: i64, options: FlyerOptions) -> Result<Vec<u8>> {
-    render(&content_for_event(db, event_id)?, options)
+    event_flyer_in(db, event_id, options, None)
+}
+
+/// The flyer of one event; with `bilingual` (a language code such as "es")
+/// the demand list is printed again in that language when it has a translation.
+pub fn event_flyer_in(db: &Database, event_id: i64, options: FlyerOptions, bilingual: Option<&str>) -> Result<Vec<u8>> {
+    render(&content_for_event_in(db, event_id, bilingual)?, options)
 }
 
 /// One flyer per stop of a tour, each on its own page (or sheet).
 pub fn tour_flyers(db: &Database, tour_id: i64, options: FlyerOptions) -> Result<Vec<u8>> {
+    tour_flyers_in(db, tour_id, options, None)
+}
+
+/// One flyer per stop, bilingual as [`event_flyer_in`].
+pub fn tour_flyers_in(db: &Database, tour_id: i64, options: FlyerOptions, bilingual: Option<&str>) -> Result<Vec<u8>> {
     let tour = events::get_tour(db, tour_id)?;
-    let contents = tour.stops.iter().map(|s| content_for_event(db, s.id)).collect::<Result<Vec<_>>>()?;
+    let contents = tour.stops.iter().map(|s| content_for_event_in(db, s.id, bilingual)).collect::<Result<Vec<_>>>()?;
     render_all(&contents, options)
 }
 
 /// A poster for a whole tour: "Meetings near you" with every stop.
 pub fn tour_poster(db: &Database, tour_id: i64, options: FlyerOptions) -> Result<Vec<u8>> {
-    render(&content_for_tour(db, tour_id)?, options)
+    tour_poster_in(db, tour_id, options, None)
+}
+
+/// A tour poster, bilingual as [`event_flyer_in`].
+pub fn tour_poster_in(db: &Database, tour_id: i64, options: FlyerOptions, bilingual: Option<&str>) -> Result<Vec<u8>> {
+    render(&content_for_tour_in(db, tour_id, bilingual)?, options)
+}
+
+/// The languages an event's flyer can be printed in beside English: those
+/// its demand list (its own, else its tour's) has a translation for.
+pub fn languages_for_event(db: &Database, event_id: i64) -> Result<Vec<String>> {
+    Ok(coalition::demand_list_for_event(db, event_id)?.map(|v| v.translations).unwrap_or_default())
+}
+
+/// The languages a tour's poster can be printed in beside English.
+pub fn languages_for_tour(db: &Database, tour_id: i64) -> Result<Vec<String>> {
+    Ok(coalition::demand_list_for_tour(db, tour_id)?.map(|v| v.translations).unwrap_or_default())
+}
+
+fn demand_block(v: &coalition::DemandListVersion) -> DemandBlock {
+    DemandBlock { title: v.title.clone(), intro: v.intro.clone(), items: v.demands.iter().map(|d| d.text.clone()).collect() }
+}
+
+/// The demand list a flyer carries, and its translation when `bilingual`
+/// names a language the version is translated into (a language it has no
+/// translation for adds nothing, rather than printing the English twice).
+fn demands_for(db: &Database, version: Option<coalition::DemandListVersion>, bilingual: Option<&str>) -> Result<(Option<DemandBlock>, Option<DemandBlock>)> {
+    let Some(v) = version else { return Ok((None, None)) };
+    let translated = match bilingual.map(str::trim).filter(|l| !l.is_empty()) {
+        Some(lang) => {
+            let t = coalition::version_in_language(db, v.id, lang)?;
+            (!t.language.is_empty()).then(|| demand_block(&t))
+        }
+        None => None,
+    };
+    Ok((Some(demand_block(&v)), translated))
+}
+
+/// Confirmed co-sponsors as the flyer names them: the logo only where the
+/// organization allowed it to be printed and has one.
+fn cosponsor_marks(db: &Database, list: Vec<coalition::Cosponsor>) -> Result<Vec<CosponsorMark>> {
+    list.into_iter()
+        .map(|c| {
+            let logo = if c.logo_permitted && c.has_logo { coalition::organization_logo(db, c.organization_id)?.map(|(_, bytes)| bytes) } else { None };
+            Ok(CosponsorMark { name: c.name, logo })
+        })
+        .collect()
 }
 
 /// Writes a PDF, saying clearly when the place cannot be written to.
@@ -354,10 +415,17 @@ fn speakers(list: &[events::Speaker]) -> Vec<SpeakerMark> {
         .collect()
 }
 
-/// What the flyer of one event prints. Demands and co-sponsors are left
-/// empty: the coalition module adds them.
+/// What the flyer of one event prints, with the demand list it carries and
+/// its confirmed co-sponsors (and the tour's, for a stop).
 pub fn content_for_event(db: &Database, event_id: i64) -> Result<FlyerContent> {
+    content_for_event_in(db, event_id, None)
+}
+
+/// [`content_for_event`], with the demand list also in `bilingual` when translated.
+pub fn content_for_event_in(db: &Database, event_id: i64, bilingual: Option<&str>) -> Result<FlyerContent> {
     let e = events::get(db, event_id)?;
+    let (demands, demands_translation) = demands_for(db, coalition::demand_list_for_event(db, event_id)?, bilingual)?;
+    let cosponsors = cosponsor_marks(db, coalition::confirmed_cosponsors(db, event_id)?)?;
     let branch = branch_mark(db)?;
     let zone = branch_zone(db)?;
     let when = when_for(&e, zone.as_deref());
@@ -385,8 +453,9 @@ pub fn content_for_event(db: &Database, event_id: i64) -> Result<FlyerContent> {
         speakers: speakers(&e.speakers),
         description: e.description.clone(),
         translation: None,
-        demands: None,
-        cosponsors: Vec::new(),
+        demands,
+        demands_translation,
+        cosponsors,
         cosponsor_call,
         accessibility,
         rules: e.rules.clone(),
@@ -397,9 +466,16 @@ pub fn content_for_event(db: &Database, event_id: i64) -> Result<FlyerContent> {
 }
 
 /// What a tour poster prints: the tour's title, speakers and description,
-/// and every stop.
+/// every stop, the tour's demand list and its confirmed co-sponsors.
 pub fn content_for_tour(db: &Database, tour_id: i64) -> Result<FlyerContent> {
+    content_for_tour_in(db, tour_id, None)
+}
+
+/// [`content_for_tour`], with the demand list also in `bilingual` when translated.
+pub fn content_for_tour_in(db: &Database, tour_id: i64, bilingual: Option<&str>) -> Result<FlyerContent> {
     let t = events::get_tour(db, tour_id)?;
+    let (demands, demands_translation) = demands_for(db, coalition::demand_list_for_tour(db, tour_id)?, bilingual)?;
+    let cosponsors = cosponsor_marks(db, coalition::confirmed_tour_cosponsors(db, tour_id)?)?;
     let branch = branch_mark(db)?;
     let zone = branch_zone(db)?;
     let stops = t
@@ -435,6 +511,9 @@ pub fn content_for_tour(db: &Database, tour_id: i64) -> Result<FlyerContent> {
         link,
         stops,
         branch,
+        demands,
+        demands_translation,
+        cosponsors,
         ..Default::default()
     })
 }
@@ -470,11 +549,13 @@ fn check_glyphs(c: &FlyerContent) -> Result<()> {
         fields.push(("translation.title".into(), &t.title));
         fields.push(("translation.description".into(), &t.description));
     }
-    if let Some(d) = &c.demands {
-        fields.push(("demands.title".into(), &d.title));
-        fields.push(("demands.intro".into(), &d.intro));
-        for (i, item) in d.items.iter().enumerate() {
-            fields.push((format!("demands.items[{i}]"), item));
+    for (name, block) in [("demands", &c.demands), ("demands_translation", &c.demands_translation)] {
+        if let Some(d) = block {
+            fields.push((format!("{name}.title"), &d.title));
+            fields.push((format!("{name}.intro"), &d.intro));
+            for (i, item) in d.items.iter().enumerate() {
+                fields.push((format!("{name}.items[{i}]"), item));
+            }
         }
     }
     for (i, s) in c.cosponsors.iter().enumerate() {

@@ -37,7 +37,12 @@ location_note: string, speakers: Array<SpeakerMark>,
 /**
  * Markdown, printed as plain paragraphs and lists.
  */
-description: string, translation: Translation | null, demands: DemandBlock | null, cosponsors: Array<CosponsorMark>, 
+description: string, translation: Translation | null, demands: DemandBlock | null, 
+/**
+ * The demand list again in a second language (a bilingual flyer),
+ * printed after the first.
+ */
+demands_translation: DemandBlock | null, cosponsors: Array<CosponsorMark>, 
 /**
  * "If your organization would like to co-sponsor … contact …".
  */
