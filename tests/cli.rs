@@ -826,3 +826,104 @@ fn bad_event_files_and_ids_get_a_clear_message_and_change_nothing() {
 
     assert_eq!(stdout(&handbill(&db, &["event", "list", "--json"])), before, "nothing saved was changed");
 }
+
+/// Runs a PDF tool on `pdf` and returns its stdout, failing the test with the tool's stderr.
+fn pdf_tool(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .args(if tool == "pdftotext" { &["-"][..] } else { &[][..] })
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} runs (apt-get install qpdf poppler-utils): {e}"));
+    assert!(out.status.success(), "{tool} accepts {}: {}", pdf.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// pdftotext's words joined by single spaces, so wrapped lines still match.
+fn pdf_words(pdf: &Path) -> String {
+    pdf_tool("pdftotext", &["-layout"], pdf).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn flyer_prints_an_event_in_each_layout_and_paper_with_its_cosponsor() {
+    let (dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let list = stdout(&handbill(&db, &["event", "list"]));
+    let rally = list.lines().find(|l| l.contains("Justice4Siham")).and_then(|l| l.split_whitespace().next()).expect("the list shows the rally's id").to_owned();
+    for (name, extra) in [
+        ("full-letter", &[][..]),
+        ("half-a4-bw", &["--layout", "half", "--paper", "a4", "--bw"][..]),
+        ("full-tear-offs-bilingual", &["--tear-offs", "--bilingual", "es"][..]),
+    ] {
+        let pdf = dir.path().join(format!("rally-{name}.pdf"));
+        let mut args = vec!["flyer", rally.as_str(), "-o", pdf.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = handbill(&db, &args);
+        assert!(out.status.success(), "{name}: the flyer is written: {}", stderr(&out));
+        assert!(stdout(&out).contains("Wrote the flyer of"), "{name}: it says what it wrote: {}", stdout(&out));
+        pdf_tool("qpdf", &["--check"], &pdf);
+        let text = pdf_words(&pdf);
+        for field in ["#Justice4Siham & #Justice4Naseem Rally", "Saturday, January 30, 2027", "Justice4Siham Coalition", "Co-sponsored by"] {
+            assert!(text.contains(field), "{name}: pdftotext finds {field:?} in:\n{text}");
+        }
+        assert!(!text.contains("Nahant Neighbors"), "{name}: the co-sponsor only asked is not printed");
+        if name.contains("bilingual") {
+            assert!(text.contains("exigimos que:"), "{name}: the Spanish demands are printed:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn flyer_prints_a_tour_as_a_poster_or_one_page_per_stop() {
+    let (dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let poster = dir.path().join("poster.pdf");
+    let out = handbill(&db, &["flyer", "--tour", "1", "--layout", "poster", "-o", poster.to_str().unwrap()]);
+    assert!(out.status.success(), "the poster is written: {}", stderr(&out));
+    pdf_tool("qpdf", &["--check"], &poster);
+    let text = pdf_words(&poster);
+    assert!(text.contains("Meetings near you") && text.contains("Location to be announced"), "the poster lists every stop:\n{text}");
+    let stops = dir.path().join("stops.pdf");
+    let out = handbill(&db, &["flyer", "--tour", "1", "-o", stops.to_str().unwrap()]);
+    assert!(out.status.success(), "the stops are written: {}", stderr(&out));
+    assert!(stdout(&out).contains("3 flyers"), "it says how many flyers: {}", stdout(&out));
+    let info = pdf_tool("pdfinfo", &[], &stops);
+    assert!(info.lines().any(|l| l.starts_with("Pages:") && l.trim_end().ends_with(" 3")), "one page per stop:\n{info}");
+}
+
+#[test]
+fn flyer_bad_input_names_the_field_or_path_and_exits_nonzero() {
+    let (dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let pdf = dir.path().join("x.pdf");
+    let p = pdf.to_str().unwrap();
+    // Six long demands cannot fit on a quarter sheet.
+    let out = handbill(&db, &["flyer", "1", "--layout", "quarter", "-o", p]);
+    assert_eq!(out.status.code(), Some(2), "a flyer that cannot fit is bad input: {}", stderr(&out));
+    assert!(stderr(&out).contains("demands:") && stderr(&out).contains("quarter-sheet"), "the message names the field: {}", stderr(&out));
+    assert!(!pdf.exists(), "no PDF is written when it cannot be made");
+    let out = handbill(&db, &["flyer", "1", "-o", "/no/such/folder/x.pdf"]);
+    assert_eq!(out.status.code(), Some(5), "an unwritable path is a storage failure: {}", stderr(&out));
+    assert!(stderr(&out).contains("/no/such/folder/x.pdf") && stderr(&out).contains("folder does not exist"), "the message names the path: {}", stderr(&out));
+    let out = handbill(&db, &["flyer", "999", "-o", p]);
+    assert_eq!(out.status.code(), Some(3), "an unknown event is not found: {}", stderr(&out));
+    let out = handbill(&db, &["flyer", "1", "--layout", "poster", "-o", p]);
+    assert_eq!(out.status.code(), Some(2), "a poster of one event is refused: {}", stderr(&out));
+    assert!(stderr(&out).contains("layout:"), "naming the layout: {}", stderr(&out));
+    // Text the fonts cannot draw is refused, naming the field.
+    let id = stdout(&handbill(&db, &["event", "list"])).lines().find(|l| l.contains("Socialists in Solidarity")).and_then(|l| l.split_whitespace().next()).unwrap().to_owned();
+    let conn = rusqlite::Connection::open(&db).expect("the database opens");
+    conn.execute("UPDATE event SET title = title || ' 团结' WHERE id = ?1", [&id]).expect("the title is changed");
+    drop(conn);
+    let out = handbill(&db, &["flyer", &id, "-o", p]);
+    assert_eq!(out.status.code(), Some(2), "unprintable text is bad input: {}", stderr(&out));
+    assert!(stderr(&out).contains("title:") && stderr(&out).contains("团结"), "the message names the field and the text: {}", stderr(&out));
+    for o in [&out] {
+        assert!(!stderr(o).contains("panicked"), "no panic: {}", stderr(o));
+    }
+    // An event with no date yet still prints, saying so, with a note on stderr.
+    let undated = stdout(&handbill(&db, &["event", "list"])).lines().find(|l| l.contains("date to be announced")).and_then(|l| l.split_whitespace().next()).unwrap().to_owned();
+    let out = handbill(&db, &["flyer", &undated, "-o", p]);
+    assert!(out.status.success(), "an undated stop prints: {}", stderr(&out));
+    assert!(stderr(&out).contains("has no date yet"), "the organizer is told: {}", stderr(&out));
+}

@@ -91,6 +91,8 @@ pub enum Command {
     /// List and show demand lists and their versions.
     #[command(subcommand)]
     Demands(crate::cli_coalition::DemandsCommand),
+    /// Print an event's flyer, or a whole tour's, as a PDF.
+    Flyer(crate::cli_flyers::FlyerArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -379,6 +381,7 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Org(command) => crate::cli_coalition::org_command(&open(db)?, command),
         Command::Cosponsor(command) => crate::cli_coalition::cosponsor_command(&open(db)?, command),
         Command::Demands(command) => crate::cli_coalition::demands_command(&open(db)?, command),
+        Command::Flyer(args) => crate::cli_flyers::flyer_command(&open(db)?, args),
         Command::List(ListCommand::Create { name }) => {
             let db = open(db)?;
             let list = lists::create(&db, &name)?;

@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod cli;
+mod cli_flyers;
 mod cli_coalition;
 mod commands;
 mod logging;
