@@ -45,6 +45,7 @@ import type { TourWithStops } from "./bindings/TourWithStops";
 import type { Venue } from "./bindings/Venue";
 import type { VenueInput } from "./bindings/VenueInput";
 import type { When } from "./bindings/When";
+import { tauriCoalition, type CoalitionBackend } from "./coalition-backend";
 
 export type { AppError, AppStatus, BackupInfo, BranchInput, BranchProfile, DemoReport };
 export type {
@@ -92,7 +93,7 @@ export type {
 /** What an .ics export or a listing covers: one event, one tour, or every upcoming event. */
 export type EventsTarget = { event: number } | { tour: number } | "upcoming";
 
-export interface Backend {
+export interface Backend extends CoalitionBackend {
   status(): Promise<AppStatus>;
   saveBranch(input: BranchInput): Promise<BranchProfile>;
   setLogo(bytes: Uint8Array): Promise<BranchProfile>;
@@ -196,6 +197,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const tauriBackend: Backend = {
+  ...tauriCoalition(asAppError),
   status: () => call("app_status"),
   saveBranch: (input) => call("branch_save", { input }),
   setLogo: (bytes) => call("branch_set_logo", { bytes: Array.from(bytes) }),

@@ -3,19 +3,23 @@
 import type { AppError, AppStatus, BackupInfo, Backend, BranchInput, BranchProfile } from "./backend";
 import { fakeMail, type FakeMail } from "./fake-mail";
 import { fakeEvents, type FakeEvents } from "./fake-events";
+import { fakeCoalition, type FakeCoalition } from "./fake-coalition";
 
-export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail; events: FakeEvents };
+export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail; events: FakeEvents; coalition: FakeCoalition };
 
 export function fakeBackend(
-  options: { branch?: BranchProfile | null; problem?: AppError | null; mail?: FakeMail; events?: FakeEvents } = {},
+  options: { branch?: BranchProfile | null; problem?: AppError | null; mail?: FakeMail; events?: FakeEvents; coalition?: FakeCoalition } = {},
 ): FakeBackend {
   const mail = options.mail ?? fakeMail();
   const events = options.events ?? fakeEvents();
+  const coalition = options.coalition ?? fakeCoalition((id) => events.events.find((e) => e.id === id)?.title ?? `Event ${id}`);
   const fake: FakeBackend = {
     ...mail.backend,
     ...events.backend,
+    ...coalition.backend,
     mail,
     events,
+    coalition,
     calls: [],
     branch: options.branch ?? null,
     backupList: [],
