@@ -153,6 +153,8 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<flyers::ChangeNotice>();
     check.ty::<flyers::StopMark>();
     check.ty::<flyers::BranchMark>();
+    check.ty::<flyers::FlyerRequest>();
+    check.ty::<flyers::FlyerPreview>();
 
     let leftovers: Vec<String> = std::fs::read_dir(&check.dir)
         .map(|entries| {

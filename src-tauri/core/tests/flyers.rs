@@ -504,3 +504,18 @@ fn the_tour_poster_carries_the_tours_demand_list_when_attached() {
     let r = check("tour-poster-demands", &pdf);
     assert!(r.has("Meetings near you") && r.has("exigimos que:"), "the poster lists stops and the Spanish demands:\n{}", r.text);
 }
+
+#[test]
+fn a_preview_renders_the_request_and_reports_pages_languages_and_a_file_name() {
+    let db = demo_db();
+    let id = id_of(&db, "Justice4Siham");
+    let p = flyers::preview(&db, &flyers::FlyerRequest { event_id: Some(id), ..Default::default() }).expect("the rally previews");
+    assert_eq!((p.pages, p.contents.len()), (1, 1), "one flyer on one page");
+    assert_eq!(p.languages, ["es"], "the Spanish translation is offered");
+    assert_eq!(p.file_name, "justice4siham-justice4naseem-rally.pdf", "a file name from the title");
+    assert!(p.bytes > 1000, "the PDF was rendered");
+    let tour = flyers::preview(&db, &flyers::FlyerRequest { tour_id: Some(tour_id(&db)), options: opts(Layout::HalfSheet, Paper::A4, Theme::Color, false), ..Default::default() }).expect("the tour previews");
+    assert_eq!((tour.contents.len(), tour.pages), (3, 2), "three stops, two to a sheet");
+    let err = flyers::preview(&db, &flyers::FlyerRequest { event_id: Some(id), options: opts(Layout::QuarterSheet, Paper::Letter, Theme::Color, false), ..Default::default() }).expect_err("a quarter sheet is refused");
+    assert_eq!(invalid_field(&err), ["demands"], "the refusal names the field");
+}

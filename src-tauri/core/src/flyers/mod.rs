@@ -295,6 +295,95 @@ fn cosponsor_marks(db: &Database, list: Vec<coalition::Cosponsor>) -> Result<Vec
         .collect()
 }
 
+/// What to print, as the window and the command line ask for it: one event,
+/// or a tour (one flyer per stop, or its poster).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct FlyerRequest {
+    pub event_id: Option<i64>,
+    pub tour_id: Option<i64>,
+    /// With `tour_id`: one poster of every stop instead of a flyer per stop.
+    pub poster: bool,
+    pub options: FlyerOptions,
+    /// A language code ("es"): the demand list is printed again in it when translated.
+    pub bilingual: Option<String>,
+}
+
+/// A rendered flyer as the window previews it: what is printed (logos left
+/// out, so it crosses IPC small) and the PDF's size and page count.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct FlyerPreview {
+    /// One per flyer: the event, each stop of a tour, or the poster.
+    pub contents: Vec<FlyerContent>,
+    pub pages: u32,
+    pub bytes: u32,
+    /// The languages the flyer can be printed in beside English.
+    pub languages: Vec<String>,
+    /// "rally-siham.pdf": a file name for saving.
+    pub file_name: String,
+}
+
+/// What a request prints, one content per flyer.
+pub fn contents_for(db: &Database, request: &FlyerRequest) -> Result<Vec<FlyerContent>> {
+    let lang = request.bilingual.as_deref();
+    match (request.event_id, request.tour_id) {
+        (_, Some(t)) if request.poster => Ok(vec![content_for_tour_in(db, t, lang)?]),
+        (_, Some(t)) => events::get_tour(db, t)?.stops.iter().map(|s| content_for_event_in(db, s.id, lang)).collect(),
+        (Some(e), None) => Ok(vec![content_for_event_in(db, e, lang)?]),
+        (None, None) => Err(Error::invalid_field("event", "Choose an event or a tour to print.")),
+    }
+}
+
+/// The PDF a request asks for.
+pub fn request_pdf(db: &Database, request: &FlyerRequest) -> Result<Vec<u8>> {
+    render_all(&contents_for(db, request)?, request.options)
+}
+
+/// Renders a request (so every refusal is found now, naming its field) and
+/// describes it for the window's preview.
+pub fn preview(db: &Database, request: &FlyerRequest) -> Result<FlyerPreview> {
+    let mut contents = contents_for(db, request)?;
+    let pdf = render_all(&contents, request.options)?;
+    let per_sheet = match request.options.layout {
+        Layout::FullPage => 1,
+        Layout::HalfSheet => 2,
+        Layout::QuarterSheet => 4,
+    };
+    let languages = match (request.event_id, request.tour_id) {
+        (_, Some(t)) if request.poster => languages_for_tour(db, t)?,
+        (_, Some(t)) => match events::get_tour(db, t)?.stops.first() {
+            Some(s) => languages_for_event(db, s.id)?,
+            None => Vec::new(),
+        },
+        (Some(e), None) => languages_for_event(db, e)?,
+        (None, None) => Vec::new(),
+    };
+    let file_name = format!("{}.pdf", slug(&contents[0].title));
+    for c in &mut contents {
+        c.branch.logo = None;
+        for s in &mut c.cosponsors {
+            s.logo = None;
+        }
+    }
+    let pages = contents.len().div_ceil(per_sheet) as u32;
+    Ok(FlyerPreview { contents, pages, bytes: pdf.len() as u32, languages, file_name })
+}
+
+/// "#Justice4Siham & #Justice4Naseem Rally" → "justice4siham-justice4naseem-rally".
+fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for ch in title.chars() {
+        if ch.is_alphanumeric() {
+            out.extend(ch.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    let cut: String = out.chars().take(60).collect();
+    if cut.is_empty() { "flyer".into() } else { cut.trim_end_matches('-').to_owned() }
+}
+
 /// Writes a PDF, saying clearly when the place cannot be written to.
 pub fn write_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
     if path.as_os_str().is_empty() {
