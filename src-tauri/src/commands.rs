@@ -28,6 +28,7 @@ use tauri_plugin_opener::OpenerExt;
 
 mod coalition;
 mod events;
+mod flyers;
 
 /// How many report lines an import sends to the window; a saved report has them all.
 const REPORT_ROWS_SHOWN: usize = 500;
@@ -104,6 +105,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
     }
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState {
             path,
             db: Mutex::new(db),
@@ -144,6 +146,9 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             import_cancel,
             import_report_save,
             import_jobs,
+            flyers::flyer_preview,
+            flyers::flyer_save,
+            flyers::flyer_open,
             events::events_upcoming,
             events::events_undated,
             events::events_past,
