@@ -46,6 +46,8 @@ import type { Venue } from "./bindings/Venue";
 import type { VenueInput } from "./bindings/VenueInput";
 import type { When } from "./bindings/When";
 import { tauriCoalition, type CoalitionBackend } from "./coalition-backend";
+export type * from "./coalition-backend";
+import { tauriFlyers, type FlyersBackend } from "./flyers-backend";
 
 export type { AppError, AppStatus, BackupInfo, BranchInput, BranchProfile, DemoReport };
 export type {
@@ -93,7 +95,7 @@ export type {
 /** What an .ics export or a listing covers: one event, one tour, or every upcoming event. */
 export type EventsTarget = { event: number } | { tour: number } | "upcoming";
 
-export interface Backend extends CoalitionBackend {
+export interface Backend extends CoalitionBackend, FlyersBackend {
   status(): Promise<AppStatus>;
   saveBranch(input: BranchInput): Promise<BranchProfile>;
   setLogo(bytes: Uint8Array): Promise<BranchProfile>;
@@ -198,6 +200,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const tauriBackend: Backend = {
   ...tauriCoalition(asAppError),
+  ...tauriFlyers(asAppError),
   status: () => call("app_status"),
   saveBranch: (input) => call("branch_save", { input }),
   setLogo: (bytes) => call("branch_set_logo", { bytes: Array.from(bytes) }),

@@ -4,8 +4,9 @@ import type { AppError, AppStatus, BackupInfo, Backend, BranchInput, BranchProfi
 import { fakeMail, type FakeMail } from "./fake-mail";
 import { fakeEvents, type FakeEvents } from "./fake-events";
 import { fakeCoalition, type FakeCoalition } from "./fake-coalition";
+import { fakeFlyers, type FakeFlyers } from "./fake-flyers";
 
-export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail; events: FakeEvents; coalition: FakeCoalition };
+export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail; events: FakeEvents; coalition: FakeCoalition; flyers: FakeFlyers };
 
 export function fakeBackend(
   options: { branch?: BranchProfile | null; problem?: AppError | null; mail?: FakeMail; events?: FakeEvents; coalition?: FakeCoalition } = {},
@@ -13,7 +14,10 @@ export function fakeBackend(
   const mail = options.mail ?? fakeMail();
   const events = options.events ?? fakeEvents();
   const coalition = options.coalition ?? fakeCoalition((id) => events.events.find((e) => e.id === id)?.title ?? `Event ${id}`);
+  const flyers = fakeFlyers({ events: () => events.events, tours: () => events.tours });
   const fake: FakeBackend = {
+    ...flyers.backend,
+    flyers,
     ...mail.backend,
     ...events.backend,
     ...coalition.backend,

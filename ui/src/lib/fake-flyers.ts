@@ -1,0 +1,100 @@
+// The Flyers part of the fake Backend, for UI tests: a preview built from the
+// fake events and tours, the core's main refusals (nothing chosen; a quarter
+// sheet too small for a long description, named by its field), and saves and
+// opens recorded instead of written.
+import type { Event, Tour } from "./backend";
+import type { FlyerContent, FlyerPreview, FlyerRequest, FlyersBackend } from "./flyers-backend";
+
+export type FakeFlyers = {
+  backend: FlyersBackend;
+  calls: string[];
+  /** Written PDFs by path: the request each was made from. */
+  saved: Map<string, FlyerRequest>;
+  /** What the save dialog answers (null: cancelled). */
+  dialogAnswer: string | null;
+};
+
+function contentOf(e: { title: string; description: string }, when: string): FlyerContent {
+  return {
+    title: e.title,
+    kind: "Rally",
+    hosts: "",
+    when,
+    place: null,
+    location_note: "Location to be announced",
+    speakers: [],
+    description: e.description,
+    translation: null,
+    demands: null,
+    demands_translation: null,
+    cosponsors: [{ name: "Justice4Siham Coalition", logo: null }],
+    cosponsor_call: "",
+    accessibility: "",
+    rules: "",
+    link: "https://example.org",
+    change: null,
+    stops: [],
+    branch: { name: "Sample Branch", contact: "branch@example.org", website: "https://example.org", logo: null },
+  };
+}
+
+export function fakeFlyers(source: { events: () => Event[]; tours: () => Tour[] }): FakeFlyers {
+  const f: FakeFlyers = {
+    calls: [],
+    saved: new Map(),
+    dialogAnswer: "/home/organizer/flyer.pdf",
+    backend: {} as FlyersBackend,
+  };
+  function build(request: FlyerRequest): FlyerPreview {
+    let contents: FlyerContent[];
+    if (request.tour_id != null) {
+      const t = source.tours().find((x) => x.id === request.tour_id);
+      if (!t) throw { code: "not_found", message: `There is no tour number ${request.tour_id}.`, fields: [] };
+      const stops = source.events().filter((e) => e.tour_id === t.id);
+      contents = request.poster
+        ? [{ ...contentOf(t, ""), kind: "Speaking Tour", stops: stops.map((s) => ({ when: s.start_date || "Date to be announced", place: "Location to be announced", note: "" })) }]
+        : stops.map((s) => contentOf(s, s.start_date));
+    } else if (request.event_id != null) {
+      const e = source.events().find((x) => x.id === request.event_id);
+      if (!e) throw { code: "not_found", message: `There is no event number ${request.event_id}.`, fields: [] };
+      contents = [contentOf(e, e.start_date || "Date and place coming soon")];
+    } else {
+      throw { code: "invalid", message: "event: Choose an event or a tour to print.", fields: [{ field: "event", message: "Choose an event or a tour to print." }] };
+    }
+    if (request.options.layout === "quarter_sheet" && contents.some((c) => c.description.length > 200)) {
+      const message = "is too long for a quarter-sheet flyer, even set at 6.0 pt. Shorten it, or choose a larger layout.";
+      throw { code: "invalid", message: `description: ${message}`, fields: [{ field: "description", message }] };
+    }
+    const perSheet = request.options.layout === "half_sheet" ? 2 : request.options.layout === "quarter_sheet" ? 4 : 1;
+    return {
+      contents,
+      pages: Math.ceil(contents.length / perSheet),
+      bytes: 30000,
+      languages: contents.some((c) => c.title.includes("Rally")) ? ["es"] : [],
+      file_name: "flyer.pdf",
+    };
+  }
+  f.backend = {
+    async flyerPreview(request) {
+      f.calls.push(`preview:${request.event_id ?? "-"}:${request.tour_id ?? "-"}:${request.options.layout}:${request.options.paper}`);
+      return build(request);
+    },
+    async saveFlyer(request, path) {
+      f.calls.push(`save:${path}`);
+      build(request);
+      if (!path.trim()) throw { code: "invalid", message: "path: Choose where to save the PDF.", fields: [{ field: "path", message: "Choose where to save the PDF." }] };
+      f.saved.set(path, request);
+      return path;
+    },
+    async openFlyer(request) {
+      f.calls.push("open");
+      build(request);
+      return "/tmp/handbill-flyers/flyer.pdf";
+    },
+    async chooseFlyerPath(defaultPath) {
+      f.calls.push(`dialog:${defaultPath}`);
+      return f.dialogAnswer;
+    },
+  };
+  return f;
+}
