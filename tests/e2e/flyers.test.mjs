@@ -1,0 +1,148 @@
+// Flyers, proven in the real window on the sample branch: pick the rally, see
+// the preview change with the layout and paper, save the PDF to a temporary
+// path (the save dialog is native, so the path field is used) and check it
+// with qpdf and pdftotext; print the tour's poster; a layout the rally's text
+// cannot fit shows the message naming the field. Screenshots go to
+// target/e2e-screenshots/.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { cli, goTo, openApp, screenshot, startDriver, stopDriver, tempDb } from "./harness.mjs";
+
+before(startDriver);
+after(stopDriver);
+
+async function withApp(db, body) {
+  const app = await openApp(db);
+  try {
+    await body(app);
+  } finally {
+    await app.deleteSession();
+  }
+}
+
+async function until(app, read, ok, what) {
+  await app.waitUntil(async () => ok(await read()), { timeout: 20000, timeoutMsg: what });
+}
+
+/** Waits for the preview to finish rendering and returns its summary line. */
+async function rendered(app) {
+  await until(app, async () => (await (await app.$("section.preview")).getAttribute("aria-busy")) === "false", (ok) => ok, "the preview kept rendering");
+  return app.execute(() => document.querySelector(".preview-info")?.textContent ?? "");
+}
+
+async function select(app, selector, value) {
+  await app.execute((s, v) => {
+    const el = document.querySelector(s);
+    el.value = v;
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }, selector, value);
+}
+
+async function sheet(app) {
+  return app.execute(() => {
+    const s = document.querySelector(".sheet");
+    return s ? { layout: s.dataset.layout, paper: s.dataset.paper, ratio: s.style.aspectRatio, copies: s.querySelectorAll(".flyer-title").length, text: s.textContent } : null;
+  });
+}
+
+function pdfText(file) {
+  return execFileSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" }).split(/\s+/).join(" ");
+}
+
+function sampleBranch() {
+  const db = tempDb();
+  cli(db, "demo");
+  return db;
+}
+
+test("the rally's flyer previews live as layout and paper change and saves to a path as a checked PDF", async () => {
+  const db = sampleBranch();
+  const dir = mkdtempSync(path.join(tmpdir(), "handbill-flyers-"));
+  await withApp(db, async (app) => {
+    await goTo(app, "flyers", "Flyers");
+    const rallyValue = await app.execute(() => [...document.querySelectorAll("#flyer-target option")].find((o) => o.textContent.includes("Justice4Siham"))?.value);
+    assert.ok(rallyValue, "the rally is offered");
+    await select(app, "#flyer-target", rallyValue);
+    await rendered(app);
+    let s = await sheet(app);
+    assert.equal(s.layout, "full_page", "a full page first");
+    assert.equal(s.copies, 1, "one flyer on the full page");
+    assert.match(s.text, /Justice4Siham Coalition/, "the confirmed co-sponsor is in the preview");
+    assert.doesNotMatch(s.text, /Nahant Neighbors/, "the co-sponsor only asked is not");
+    assert.match(s.text, /we demand that:/, "the demand list is in the preview");
+    await screenshot(app, "flyers-rally-full-letter");
+
+    await select(app, "#flyer-layout", "half_sheet");
+    await until(app, () => sheet(app), (x) => x?.layout === "half_sheet" && x.copies === 2, "the preview did not turn into a half sheet");
+    await click(app, 'input[name="paper"][value="a4"]');
+    await until(app, () => sheet(app), (x) => x?.paper === "a4", "the preview did not turn to A4");
+    s = await sheet(app);
+    assert.equal(s.ratio.replace(/\s/g, ""), "841.89/595.28", "an A4 half sheet is landscape");
+    await click(app, "#flyer-bilingual");
+    await until(app, () => sheet(app), (x) => /exigimos que/.test(x?.text ?? ""), "the Spanish demands did not appear");
+    await rendered(app);
+    await screenshot(app, "flyers-rally-half-a4-bilingual");
+
+    await select(app, "#flyer-layout", "full_page");
+    await rendered(app);
+    const file = path.join(dir, "rally.pdf");
+    const input = await app.$("#flyer-path");
+    await input.setValue(file);
+    await click(app, "button=Save to path");
+    await until(app, async () => app.execute(() => document.querySelector(".flyer-saved")?.textContent ?? ""), (t) => t.includes(file), "the save was not confirmed");
+    assert.ok(existsSync(file), "the PDF was written");
+    execFileSync("qpdf", ["--check", file]);
+    const text = pdfText(file);
+    for (const field of ["#Justice4Siham & #Justice4Naseem Rally", "Saturday, January 30, 2027", "Justice4Siham Coalition", "exigimos que:"]) {
+      assert.ok(text.includes(field), `pdftotext finds ${field} in the saved flyer`);
+    }
+    await screenshot(app, "flyers-rally-saved");
+  });
+});
+
+test("the tour prints as a poster of every stop, and one flyer per stop", async () => {
+  const db = sampleBranch();
+  const dir = mkdtempSync(path.join(tmpdir(), "handbill-flyers-"));
+  await withApp(db, async (app) => {
+    await goTo(app, "flyers", "Flyers");
+    const tourValue = await app.execute(() => [...document.querySelectorAll("#flyer-target option")].find((o) => o.value.startsWith("tour:"))?.value);
+    await select(app, "#flyer-target", tourValue);
+    assert.match(await rendered(app), /3 flyers/, "one flyer per stop by default");
+    await click(app, 'input[name="tour-mode"][value="poster"]');
+    await until(app, () => sheet(app), (x) => /Meetings near you/.test(x?.text ?? ""), "the poster did not show its stops");
+    assert.match(await rendered(app), /1 flyer/, "the poster is one flyer");
+    await screenshot(app, "flyers-tour-poster");
+    const file = path.join(dir, "poster.pdf");
+    await (await app.$("#flyer-path")).setValue(file);
+    await click(app, "button=Save to path");
+    await until(app, async () => existsSync(file), (ok) => ok, "the poster was not written");
+    execFileSync("qpdf", ["--check", file]);
+    assert.ok(pdfText(file).includes("Meetings near you"), "the poster lists the stops");
+  });
+});
+
+test("a layout the rally's text cannot fit shows the message naming the field", async () => {
+  const db = sampleBranch();
+  await withApp(db, async (app) => {
+    await goTo(app, "flyers", "Flyers");
+    const rallyValue = await app.execute(() => [...document.querySelectorAll("#flyer-target option")].find((o) => o.textContent.includes("Justice4Siham"))?.value);
+    await select(app, "#flyer-target", rallyValue);
+    await rendered(app);
+    await select(app, "#flyer-layout", "quarter_sheet");
+    const problem = await app.$('.flyer-problems [data-error-for="demands"]');
+    await problem.waitForDisplayed({ timeout: 20000, timeoutMsg: "no message named the demand list" });
+    assert.match(await problem.getText(), /Demand list.*too long for a quarter-sheet/s, "the message names the field and what is wrong");
+    assert.equal(await (await app.$("button=Save to path")).isEnabled(), false, "nothing can be saved while the flyer cannot be made");
+    await screenshot(app, "flyers-rally-quarter-refused");
+  });
+});
+
+async function click(app, selector) {
+  const el = await app.$(selector);
+  await el.waitForDisplayed({ timeout: 10000, timeoutMsg: `${selector} did not appear` });
+  await el.click();
+}
