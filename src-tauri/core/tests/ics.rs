@@ -105,6 +105,9 @@ fn an_exported_event_reads_back_field_by_field_in_an_independent_parser() {
     assert_eq!(get("DTEND"), "20270111T210000", "the end is local time");
     assert_eq!(unescape(&get("CATEGORIES")), "study,united front", "tags are categories");
     assert!(get("DTSTAMP").ends_with('Z'), "DTSTAMP is UTC");
+    let stamp = |rfc3339: &str| rfc3339.parse::<jiff::Timestamp>().unwrap().strftime("%Y%m%dT%H%M%SZ").to_string();
+    assert_eq!(get("DTSTAMP"), stamp(&e.updated_at), "DTSTAMP is when the event last changed");
+    assert_eq!(get("CREATED"), stamp(&e.created_at), "CREATED is when the event was made");
 
     let e = events::cancel(&db, e.id, "hall closed").unwrap();
     let (events, _) = read_back(&ics::export_event(&db, e.id).unwrap());

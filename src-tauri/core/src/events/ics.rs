@@ -80,6 +80,26 @@ fn local_stamp(date: &str, time: &str) -> String {
 }
 
 fn utc_stamp(rfc3339: &str) -> String {
+    // What Handbill stores ("2027-01-04T15:00:00Z", perhaps with fractions of a
+    // second) becomes 20270104T150000Z without parsing; anything else is parsed.
+    let b = rfc3339.as_bytes();
+    if b.len() >= 20
+        && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':'
+        && rfc3339.ends_with('Z')
+        && (b.len() == 20 || b[19] == b'.')
+        && rfc3339.is_ascii()
+    {
+        let mut out = String::with_capacity(16);
+        for range in [0..4, 5..7, 8..10] {
+            out.push_str(&rfc3339[range]);
+        }
+        out.push('T');
+        for range in [11..13, 14..16, 17..19] {
+            out.push_str(&rfc3339[range]);
+        }
+        out.push('Z');
+        return out;
+    }
     rfc3339
         .parse::<Timestamp>()
         .map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string())
@@ -135,6 +155,11 @@ impl Lines {
         // Where the physical line being written starts in `out`.
         let mut line_start = self.out.len();
         for part in [head, ":", value] {
+            // Most parts fit on the line as they are.
+            if self.out.len() - line_start + part.len() <= 75 && !part.contains(['\r', '\n']) {
+                self.out.push_str(part);
+                continue;
+            }
             for c in part.chars() {
                 // A line break in a value that is not TEXT has no way to be written: drop it.
                 if c == '\r' || c == '\n' {
