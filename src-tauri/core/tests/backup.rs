@@ -198,6 +198,37 @@ fn a_hand_over_file_opens_on_another_machine_with_the_same_branch() {
         branch::logo(&db).unwrap(),
         "the logo arrives"
     );
+    // Everything the branch keeps arrives, not only the profile.
+    let now: jiff::Timestamp = "2026-11-25T00:00:00Z".parse().unwrap();
+    assert_eq!(
+        handbill_core::events::upcoming(&imported, now).unwrap(),
+        handbill_core::events::upcoming(&db, now).unwrap(),
+        "the same events arrive"
+    );
+    let first = handbill_core::events::all(&db).unwrap()[0].id;
+    assert_eq!(
+        handbill_core::events::history(&imported, first).unwrap(),
+        handbill_core::events::history(&db, first).unwrap(),
+        "with their history"
+    );
+    assert_eq!(
+        handbill_core::coalition::list_organizations(&imported).unwrap(),
+        handbill_core::coalition::list_organizations(&db).unwrap(),
+        "the same organizations arrive"
+    );
+    assert_eq!(
+        handbill_core::coalition::list_demand_lists(&imported).unwrap(),
+        handbill_core::coalition::list_demand_lists(&db).unwrap(),
+        "the same demand lists arrive"
+    );
+    let list = handbill_core::lists::all(&db).unwrap();
+    assert_eq!(handbill_core::lists::all(&imported).unwrap(), list, "the same lists with the same counts arrive");
+    let someone = handbill_core::subscribers::find(&db, "ana.alvarez@example.org").unwrap().expect("a sample subscriber");
+    assert_eq!(
+        handbill_core::subscribers::detail(&imported, someone.id).unwrap(),
+        handbill_core::subscribers::detail(&db, someone.id).unwrap(),
+        "a subscriber arrives with their consent ledger"
+    );
 
     let err = handover::import(&export, &new_machine, false)
         .expect_err("a branch is not replaced silently");
