@@ -927,3 +927,244 @@ fn flyer_bad_input_names_the_field_or_path_and_exits_nonzero() {
     assert!(out.status.success(), "an undated stop prints: {}", stderr(&out));
     assert!(stderr(&out).contains("has no date yet"), "the organizer is told: {}", stderr(&out));
 }
+
+// ---------------------------------------------------------------------------
+// Coalition: `handbill org …`, `handbill cosponsor …`, `handbill demands …`.
+
+/// A CSV file of partner organizations under tests/fixtures/orgs.
+fn org_fixture(name: &str) -> std::path::PathBuf {
+    fixture("../orgs").join(name)
+}
+
+/// The organizations as `org list --json` prints them, parsed.
+fn org_list(db: &Path) -> Vec<serde_json::Value> {
+    let out = handbill(db, &["org", "list", "--json"]);
+    assert!(out.status.success(), "org list --json succeeds: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("org list --json is a JSON array")
+}
+
+/// The id of the organization named `name` in `org list --json`.
+fn org_id(db: &Path, name: &str) -> String {
+    org_list(db)
+        .iter()
+        .find(|o| o["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is in org list"))["id"]
+        .to_string()
+}
+
+#[test]
+fn org_list_and_show_give_the_sample_coalition() {
+    let (_dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let all = org_list(&db);
+    let names: Vec<&str> = all.iter().filter_map(|o| o["name"].as_str()).collect();
+    for name in ["Justice4Siham Coalition", "Nahant Neighbors for Immigrant Rights", "Students for Sanctuary at UMass Boston"] {
+        assert!(names.contains(&name), "the sample organization {name} is listed: {names:?}");
+    }
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, sorted, "organizations are listed by name");
+    for o in &all {
+        for key in ["id", "name", "kind", "website", "tags", "contacts"] {
+            assert!(o.get(key).is_some(), "every organization has {key}: {o}");
+        }
+    }
+    let text = stdout(&handbill(&db, &["org", "list"]));
+    assert!(text.contains("Justice4Siham Coalition") && text.contains("community_organization"), "the plain list shows names and kinds:\n{text}");
+
+    let nahant = org_id(&db, "Nahant Neighbors for Immigrant Rights");
+    let shown = handbill(&db, &["org", "show", &nahant]);
+    assert!(shown.status.success(), "org show succeeds: {}", stderr(&shown));
+    let text = stdout(&shown);
+    for part in ["Nahant Neighbors for Immigrant Rights", "Dana Whitfield", "History with the branch:", "asked", "#Justice4Siham & #Justice4Naseem Rally"] {
+        assert!(text.contains(part), "org show gives {part:?}:\n{text}");
+    }
+    let json = handbill(&db, &["org", "show", &nahant, "--json"]);
+    let o: serde_json::Value = serde_json::from_slice(&json.stdout).expect("org show --json is JSON");
+    assert_eq!(o["contacts"][0]["name"], "Dana Whitfield", "the contact is in the JSON");
+    assert_eq!(o["history"][0]["status"], "asked", "and the history with its status");
+
+    let missing = handbill(&db, &["org", "show", "9999"]);
+    assert_eq!(missing.status.code(), Some(3), "an unknown organization is not found: {}", stderr(&missing));
+    assert!(stderr(&missing).contains("no organization number 9999"), "the message names the id: {}", stderr(&missing));
+}
+
+#[test]
+fn org_import_takes_the_good_rows_reports_the_others_and_dry_run_saves_nothing() {
+    let (_dir, db) = temp_db();
+    let sheet = org_fixture("coalition-sheet.csv");
+    let dry = handbill(&db, &["org", "import", sheet.to_str().unwrap(), "--dry-run"]);
+    assert!(dry.status.success(), "a dry run succeeds: {}", stderr(&dry));
+    let text = stdout(&dry);
+    assert!(text.contains("3 would be imported, 7 would not be taken") && text.contains("Nothing was saved"), "the dry run says what would happen:\n{text}");
+    assert!(org_list(&db).is_empty(), "the dry run saved nothing");
+
+    let real = handbill(&db, &["org", "import", sheet.to_str().unwrap()]);
+    assert!(real.status.success(), "the import succeeds with rows not taken: {}", stderr(&real));
+    let text = stdout(&real);
+    assert!(text.contains("Imported 3 of 10 rows"), "it counts what came in:\n{text}");
+    for (line, why) in [
+        ("line 6: (no name)", "no organization name"),
+        ("line 7: “Bad Email Collective”", "not an email address"),
+        ("line 8: “Bad Site Group”", "not a web address"),
+        ("line 9: “justice 4 siham coalition”", "Line 2 already has this organization"),
+        ("line 10: “Same Site Twice”", "Line 5 already has the website"),
+        ("line 11: “Unknown Kind Club”", "not a kind Handbill knows"),
+        ("line 12: “Contact Without Name”", "not the contact's name"),
+    ] {
+        let row = text.lines().find(|l| l.contains(line)).unwrap_or_else(|| panic!("the report has {line}:\n{text}"));
+        assert!(row.contains(why), "{line} says why ({why}): {row}");
+    }
+    let all = org_list(&db);
+    let names: Vec<&str> = all.iter().filter_map(|o| o["name"].as_str()).collect();
+    assert_eq!(names, ["Boston Teachers Local 66", "Justice4Siham Coalition", "Students for Sanctuary"], "the three good rows are saved");
+    let j4s = all.iter().find(|o| o["name"] == "Justice4Siham Coalition").unwrap();
+    assert_eq!(j4s["contacts"][0]["name"], "Amina Rahal", "the row's contact came with it");
+    assert_eq!(j4s["notes"], "Co-hosts rallies\nat the JFK building", "a quoted multi-line note is kept whole");
+
+    // Again: every row is now known, none is imported twice.
+    let again = handbill(&db, &["org", "import", sheet.to_str().unwrap()]);
+    assert!(stdout(&again).contains("Imported 0 of 10 rows"), "nothing is imported twice:\n{}", stdout(&again));
+    assert!(stdout(&again).contains("Already known"), "the known ones are reported:\n{}", stdout(&again));
+    assert_eq!(org_list(&db).len(), 3, "still three organizations");
+
+    // Latin-1 with semicolons and UTF-8 with a BOM and CRLF read as text.
+    for (file, name) in [("latin1-semicolon.csv", "María José Peña"), ("utf8-bom-crlf.csv", "Unidos Faith Circle")] {
+        let out = handbill(&db, &["org", "import", org_fixture(file).to_str().unwrap()]);
+        assert!(out.status.success(), "{file} imports: {}", stderr(&out));
+        let json = stdout(&handbill(&db, &["org", "list", "--json"]));
+        assert!(json.contains(name), "{file}: {name} arrives intact:\n{json}");
+    }
+}
+
+#[test]
+fn org_import_of_a_bad_csv_says_why_and_changes_nothing() {
+    let (_dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let before = org_list(&db);
+
+    for (file, words) in [
+        ("missing-name-column.csv", &["no column for the organization's name", "Website, Email", "“Name” column"][..]),
+        ("broken-utf8.csv", &["not valid UTF-8", "line 4", "Nothing was imported"][..]),
+        ("header-only.csv", &["no rows under it"][..]),
+    ] {
+        for extra in [&[][..], &["--dry-run"][..]] {
+            let path = org_fixture(file);
+            let mut args = vec!["org", "import", path.to_str().unwrap()];
+            args.extend_from_slice(extra);
+            let out = handbill(&db, &args);
+            assert_eq!(out.status.code(), Some(2), "{file} {extra:?}: a bad file is invalid input: {}", stderr(&out));
+            for w in words {
+                assert!(stderr(&out).contains(w), "{file}: the message says {w:?}: {}", stderr(&out));
+            }
+            assert!(!stderr(&out).contains("panicked"), "{file}: no panic: {}", stderr(&out));
+        }
+        assert_eq!(org_list(&db), before, "{file}: nothing saved was changed");
+    }
+
+    let absent = handbill(&db, &["org", "import", "/no/such/orgs.csv"]);
+    assert_eq!(absent.status.code(), Some(2), "a missing file is invalid input: {}", stderr(&absent));
+    assert!(stderr(&absent).contains("/no/such/orgs.csv"), "the message names the file: {}", stderr(&absent));
+
+    // Duplicate rows: the first is taken, the repeat reported with the line it repeats.
+    let dup = handbill(&db, &["org", "import", org_fixture("duplicate-rows.csv").to_str().unwrap()]);
+    assert!(dup.status.success(), "a file with a repeated row imports the rest: {}", stderr(&dup));
+    let text = stdout(&dup);
+    assert!(text.contains("Imported 2 of 3 rows"), "two of three rows are taken:\n{text}");
+    assert!(text.contains("line 4: “Repeat Org” — Line 2 already has this organization"), "the repeat is reported with its line:\n{text}");
+    let after = org_list(&db);
+    assert_eq!(after.len(), before.len() + 2, "two organizations were added");
+    assert_eq!(after.iter().filter(|o| o["name"] == "Repeat Org").count(), 1, "the repeated one only once");
+    for o in &before {
+        assert!(after.contains(o), "what was saved before is unchanged: {}", o["name"]);
+    }
+}
+
+#[test]
+fn cosponsor_set_confirms_an_organization_and_the_listing_names_only_confirmed_ones() {
+    let (_dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let events: Vec<serde_json::Value> = serde_json::from_slice(&handbill(&db, &["event", "list", "--json"]).stdout).unwrap();
+    let rally = events.iter().find(|e| e["kind"] == "rally").expect("the sample rally")["id"].to_string();
+    let students = org_id(&db, "Students for Sanctuary at UMass Boston");
+
+    let out = handbill(&db, &["cosponsor", "set", &rally, &students, "asked", "--note", "Asked at their Tuesday meeting", "--date", "2027-01-15"]);
+    assert!(out.status.success(), "asking succeeds: {}", stderr(&out));
+    let listing = stdout(&handbill(&db, &["event", "listing"]));
+    assert!(!listing.contains("Students for Sanctuary"), "an organization only asked is not listed:\n{listing}");
+
+    let out = handbill(&db, &["cosponsor", "set", &rally, &students, "Confirmed"]);
+    assert!(out.status.success(), "confirming succeeds: {}", stderr(&out));
+    assert!(stdout(&out).contains("Students for Sanctuary at UMass Boston is now confirmed"), "it says what changed: {}", stdout(&out));
+    let listing = stdout(&handbill(&db, &["event", "listing"]));
+    let line = listing.lines().find(|l| l.starts_with("Co-sponsored by")).unwrap_or_else(|| panic!("the rally names its co-sponsors:\n{listing}"));
+    assert!(line.contains("Justice4Siham Coalition") && line.contains("Students for Sanctuary at UMass Boston"), "both confirmed ones are listed: {line}");
+    assert!(!listing.contains("Nahant Neighbors"), "the one only asked is not:\n{listing}");
+
+    let shown = stdout(&handbill(&db, &["org", "show", &students]));
+    assert!(shown.contains("2027-01-15 asked: Asked at their Tuesday meeting"), "the step keeps its date and note:\n{shown}");
+    assert!(shown.contains("confirmed"), "and the confirmation:\n{shown}");
+}
+
+#[test]
+fn cosponsor_set_refuses_a_bad_status_or_transition_and_changes_nothing() {
+    let (_dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let j4s = org_id(&db, "Justice4Siham Coalition");
+    let nahant = org_id(&db, "Nahant Neighbors for Immigrant Rights");
+    let before = stdout(&handbill(&db, &["org", "show", &j4s, "--json"]));
+
+    let out = handbill(&db, &["cosponsor", "set", "1", &nahant, "maybe"]);
+    assert_eq!(out.status.code(), Some(2), "an unknown status is invalid input: {}", stderr(&out));
+    assert!(stderr(&out).contains("“maybe” is not a co-sponsorship status") && stderr(&out).contains("prospect, asked, confirmed, declined, withdrawn"), "the message lists the statuses: {}", stderr(&out));
+
+    let out = handbill(&db, &["cosponsor", "set", "1", &j4s, "prospect"]);
+    assert_eq!(out.status.code(), Some(2), "going back to prospect is refused: {}", stderr(&out));
+    assert!(stderr(&out).contains("cannot go back to prospect") && stderr(&out).contains("confirmed → prospect"), "the message names the transition: {}", stderr(&out));
+
+    let out = handbill(&db, &["cosponsor", "set", "1", &j4s, "confirmed", "--date", "January 3"]);
+    assert_eq!(out.status.code(), Some(2), "a malformed date is invalid input: {}", stderr(&out));
+    assert!(stderr(&out).contains("date"), "the message names the date: {}", stderr(&out));
+
+    let out = handbill(&db, &["cosponsor", "set", "9999", &j4s, "asked"]);
+    assert_eq!(out.status.code(), Some(3), "an unknown event is not found: {}", stderr(&out));
+    for o in [&out] {
+        assert!(!stderr(o).contains("panicked"), "no panic: {}", stderr(o));
+    }
+    assert_eq!(stdout(&handbill(&db, &["org", "show", &j4s, "--json"])), before, "the confirmed co-sponsorship is unchanged");
+}
+
+#[test]
+fn demands_list_and_show_give_versions_and_translations() {
+    let (_dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    let out = handbill(&db, &["demands", "list", "--json"]);
+    assert!(out.status.success(), "demands list --json succeeds: {}", stderr(&out));
+    let lists: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("demands list --json is a JSON array");
+    let list = lists.iter().find(|l| l["title"] == "#Justice4Siham & #Justice4Naseem demands").expect("the sample's demand list");
+    assert_eq!(list["demands"], 6, "it has six demands");
+    assert_eq!(list["latest_version"], 1, "in its first version");
+    let id = list["id"].to_string();
+
+    let out = handbill(&db, &["demands", "show", &id, "--version", "1", "--json"]);
+    assert!(out.status.success(), "demands show --version 1 succeeds: {}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("demands show --json is JSON");
+    assert_eq!(v["number"], 1, "version 1 is shown");
+    assert_eq!(v["intro"], "In solidarity with Siham and Naseem, we demand that:", "with its intro sentence");
+    let numbers: Vec<i64> = v["demands"].as_array().unwrap().iter().map(|d| d["number"].as_i64().unwrap()).collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5, 6], "the demands are numbered in order");
+    assert!(v["demands"][5]["text"].as_str().unwrap().starts_with("ICE immediately stop"), "the sixth demand is the sample's");
+
+    let es = handbill(&db, &["demands", "show", &id, "--language", "es"]);
+    assert!(es.status.success(), "demands show --language es succeeds: {}", stderr(&es));
+    let text = stdout(&es);
+    assert!(text.contains("En solidaridad con Siham y Naseem, exigimos que:"), "the Spanish intro:\n{text}");
+    assert!(text.contains("  6. ICE deje de inmediato"), "the Spanish demands, numbered:\n{text}");
+    assert!(!text.contains("we demand that"), "no English left:\n{text}");
+
+    let out = handbill(&db, &["demands", "show", &id, "--version", "3"]);
+    assert_eq!(out.status.code(), Some(3), "a missing version is not found: {}", stderr(&out));
+    assert!(stderr(&out).contains("has no version 3; its versions are 1 to 1"), "the message gives the versions: {}", stderr(&out));
+    let out = handbill(&db, &["demands", "show", "9999"]);
+    assert_eq!(out.status.code(), Some(3), "an unknown list is not found: {}", stderr(&out));
+}
