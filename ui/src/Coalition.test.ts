@@ -1,11 +1,13 @@
 // The Coalition section against the in-memory fake: the organizations list
 // narrowed by search, the form's field errors that keep the text, the
 // likely-duplicate warning with "Save anyway", the board filtered by status,
-// and the demand list editor reordered from the keyboard.
+// the demand list editor reordered from the keyboard, and an event's
+// co-sponsor step recorded on the day typed.
 import { describe, expect, it } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import Coalition from "./screens/Coalition.svelte";
+import Cosponsors from "./screens/events/Cosponsors.svelte";
 import { fakeBackend } from "./lib/fake-backend";
 
 function withCoalition() {
@@ -123,5 +125,30 @@ describe("Coalition", () => {
     await waitFor(() => expect(backend.coalition.calls, "the new order is saved").toContain("updateDemandList"));
     const saved = backend.coalition.versions.at(-1)!.demands.map((d) => `${d.number}. ${d.text}`);
     expect(saved, "the saved list is numbered in the new order").toEqual(["1. No adoption against her wishes.", "2. Bring Siham home.", "3. Let Siham talk with Naseem."]);
+  });
+
+  it("a co-sponsor step is recorded on the date typed; a bad date is named beside its field", async () => {
+    const backend = withCoalition();
+    const [j4s] = backend.coalition.organizations;
+    const rally = { kind: "event" as const, id: 1 };
+    await backend.setCosponsorStatus(rally, j4s.id, { status: "prospect", contact_id: null, note: "", date: "2027-01-02" });
+    render(Cosponsors, { backend, eventId: 1, eventTitle: "Rally for Siham" });
+    await userEvent.click(await screen.findByRole("button", { name: "Asked…" }));
+    const date = screen.getByLabelText("Date (empty: today)") as HTMLInputElement;
+    await userEvent.type(date, "January 15");
+    await userEvent.click(screen.getByRole("button", { name: "Mark asked" }));
+    const error = await screen.findByText(/is not a date/);
+    expect(error.getAttribute("data-error-for"), "the message is beside the date").toBe("date");
+    expect(date.getAttribute("aria-invalid"), "the date is marked invalid").toBe("true");
+    expect(date.value, "the typed date is kept").toBe("January 15");
+    expect(backend.coalition.cosponsorships[0].status, "nothing was recorded").toBe("prospect");
+    await userEvent.clear(date);
+    await userEvent.type(date, "2027-01-15");
+    await userEvent.click(screen.getByRole("button", { name: "Mark asked" }));
+    await waitFor(() => expect(backend.coalition.cosponsorships[0].status, "the step is recorded").toBe("asked"));
+    expect(backend.coalition.cosponsorships[0].steps.at(-1)?.on_date, "on the date typed, not today").toBe("2027-01-15");
+    expect(await screen.findByText(/^2027-01-15/), "the panel shows the step's date").toBeTruthy();
+    await userEvent.click(await screen.findByRole("button", { name: "Confirmed…" }));
+    expect((screen.getByLabelText("Date (empty: today)") as HTMLInputElement).value, "the next step starts with an empty date").toBe("");
   });
 });

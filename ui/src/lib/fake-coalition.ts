@@ -229,6 +229,8 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
     async setCosponsorStatus(target, organizationId, step) {
       f.calls.push(`setCosponsorStatus:${organizationId}:${step.status}`);
       const o = org(organizationId);
+      const date = step.date.trim();
+      if (date && !/^\d{4}-\d{2}-\d{2}$/.test(date)) invalid("date", `“${date}” is not a date. Write it as YYYY-MM-DD, such as 2027-01-20, or leave it empty for today.`);
       let c = cosponsorship(target.id, organizationId);
       if (c?.status === "confirmed" && step.status !== "withdrawn") invalid("status", "A confirmed co-sponsor can only withdraw. Record that it withdrew first.");
       if (!c) {
@@ -238,7 +240,7 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
       c.status = step.status;
       if (step.status === "confirmed") c.position = f.cosponsorships.filter((x) => x.target.id === target.id && x.status === "confirmed").length;
       const contact = o.contacts.find((x) => x.id === step.contact_id);
-      c.steps.push({ id: nextId++, status: step.status, on_date: step.date || "2026-11-22", contact_id: step.contact_id, contact_name: contact?.name ?? "", note: step.note, recorded_at: now });
+      c.steps.push({ id: nextId++, status: step.status, on_date: date || "2026-11-22", contact_id: step.contact_id, contact_name: contact?.name ?? "", note: step.note, recorded_at: now });
       return c;
     },
     async setLogoPermitted(id, permitted) {
