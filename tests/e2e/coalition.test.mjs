@@ -93,8 +93,10 @@ test("two organizations added; one confirmed, one declined; only the confirmed o
     await (await (await app.$(tenants)).$("button=Asked…")).click();
     await (await app.$(`${tenants} select`)).selectByVisibleText("Rosa Diaz");
     await type(app, `${tenants} input`, "Asked at the tenants meeting");
+    await type(app, `${tenants} input[placeholder="YYYY-MM-DD"]`, "2027-01-15");
     await (await (await app.$(tenants)).$("button=Mark asked")).click();
     await app.waitUntil(async () => (await (await app.$(tenants)).getText()).includes("Asked at the tenants meeting"), { timeout: 10000, timeoutMsg: "the asked step shows its note" });
+    assert.match(await (await app.$(tenants)).getText(), /2027-01-15/, "the asked step keeps the date typed, not today's");
     await (await (await app.$(tenants)).$("button=Confirmed…")).click();
     await (await (await app.$(tenants)).$("button=Mark confirmed")).click();
     const nurses = `${panel} li[data-org="Mass Nurses Local 9"]`;
@@ -167,4 +169,20 @@ test("a CSV without a name column and a logo that is not an image get clear mess
     await screenshot(app, "coalition-logo-refused");
   });
   assert.equal(cli(db, "org", "list"), before, "nothing was imported and no organization changed");
+});
+
+test("the organizations in dark mode", async () => {
+  const db = tempDb();
+  cli(db, "demo");
+  await withApp(db, async (app) => {
+    await goTo(app, "settings", "Settings");
+    await (await app.$('input[name="theme"][value="dark"]')).click();
+    await goTo(app, "coalition", "Coalition");
+    await (await app.$("button*=Justice4Siham Coalition")).waitForDisplayed({ timeout: 10000, timeoutMsg: "the sample organizations are listed in dark" });
+    const theme = await app.execute(() => document.documentElement.dataset.theme ?? document.documentElement.className);
+    assert.match(String(theme), /dark/, `the window is in dark mode: ${theme}`);
+    await screenshot(app, "coalition-organizations-dark");
+    await goTo(app, "settings", "Settings");
+    await (await app.$('input[name="theme"][value="system"]')).click();
+  });
 });
