@@ -515,7 +515,112 @@ fn a_preview_renders_the_request_and_reports_pages_languages_and_a_file_name() {
     assert_eq!(p.file_name, "justice4siham-justice4naseem-rally.pdf", "a file name from the title");
     assert!(p.bytes > 1000, "the PDF was rendered");
     let tour = flyers::preview(&db, &flyers::FlyerRequest { tour_id: Some(tour_id(&db)), options: opts(Layout::HalfSheet, Paper::A4, Theme::Color, false), ..Default::default() }).expect("the tour previews");
-    assert_eq!((tour.contents.len(), tour.pages), (3, 2), "three stops, two to a sheet");
+    assert_eq!((tour.contents.len(), tour.pages, tour.svgs.len()), (3, 3, 3), "three stops, each on its own sheet of two copies, as the PDF prints them");
     let err = flyers::preview(&db, &flyers::FlyerRequest { event_id: Some(id), options: opts(Layout::QuarterSheet, Paper::Letter, Theme::Color, false), ..Default::default() }).expect_err("a quarter sheet is refused");
     assert_eq!(invalid_field(&err), ["demands"], "the refusal names the field");
+}
+
+/// The lines of text an SVG draws, unescaped, in order.
+fn svg_lines(svg: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest = svg;
+    while let Some(i) = rest.find("<text ") {
+        let open_end = rest[i..].find('>').expect("a <text> tag closes") + i + 1;
+        let close = rest[open_end..].find("</text>").expect("a <text> element ends") + open_end;
+        let raw = &rest[open_end..close];
+        assert!(!raw.contains('<'), "text content holds no markup: {raw:?}");
+        lines.push(raw.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&"));
+        rest = &rest[close..];
+    }
+    lines
+}
+
+/// The number of text sections (BT … ET), one per text mark, on each page of a PDF.
+fn pdf_text_marks(name: &str, pdf: &[u8]) -> usize {
+    let dir = out_dir();
+    let src = dir.join(format!("{name}.pdf"));
+    let qdf = dir.join(format!("{name}.qdf.pdf"));
+    std::fs::write(&src, pdf).unwrap();
+    let (ok, msg) = run("qpdf", &["--qdf", "--object-streams=disable", src.to_str().unwrap(), qdf.to_str().unwrap()]);
+    assert!(ok, "qpdf --qdf should uncompress {name}: {msg}");
+    let bytes = std::fs::read(&qdf).unwrap();
+    String::from_utf8_lossy(&bytes).lines().filter(|l| l.trim() == "BT").count()
+}
+
+fn save_svgs(name: &str, svgs: &[String]) {
+    for (i, svg) in svgs.iter().enumerate() {
+        std::fs::write(out_dir().join(format!("{name}-{}.svg", i + 1)), svg).unwrap();
+    }
+}
+
+#[test]
+fn the_preview_svg_of_the_sample_rally_is_the_pdf_page() {
+    let db = demo_db();
+    let id = id_of(&db, "Justice4Siham");
+    let content = flyers::content_for_event(&db, id).expect("the rally has content");
+    let options = FlyerOptions::default();
+    let svgs = flyers::preview_svg(std::slice::from_ref(&content), options).expect("the rally previews as SVG");
+    save_svgs("preview-rally-letter", &svgs);
+    assert_eq!(svgs.len(), 1, "one full-page flyer is one SVG page");
+    let svg = &svgs[0];
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "a standalone SVG document: {}", &svg[..svg.len().min(200)]);
+    assert!(svg.contains("viewBox=\"0 0 612 792\""), "the view box is US Letter in points: {}", &svg[..svg.len().min(300)]);
+    assert!(svg.contains("<rect x=\"0\" y=\"0\" width=\"612\" height=\"792\" fill=\"#ffffff\"/>"), "the page is white");
+    assert!(svg.contains("'Noto Sans', 'DejaVu Sans', sans-serif"), "the shipped font is asked for first");
+    let lines = svg_lines(svg);
+    let joined = lines.join(" ");
+    assert!(joined.contains(&content.title), "the title {:?} is in the preview: {lines:?}", content.title);
+    assert!(joined.contains("Justice4Siham Coalition"), "the confirmed co-sponsor is in the preview: {lines:?}");
+    assert!(!joined.contains("Nahant Neighbors"), "the co-sponsor only asked is not in the preview");
+    assert!(joined.contains("we demand that:"), "the demand list is in the preview");
+    assert!(svg.contains("font-weight=\"bold\"") && svg.contains("font-weight=\"normal\""), "bold and regular lines are told apart");
+    let pdf = flyers::render(&content, options).expect("the rally prints");
+    assert_eq!(lines.len(), pdf_text_marks("preview-rally-letter", &pdf), "the SVG draws as many lines of text as the PDF");
+
+    let a4 = flyers::preview_svg(std::slice::from_ref(&content), opts(Layout::FullPage, Paper::A4, Theme::Color, false)).expect("A4 previews");
+    assert!(a4[0].contains("viewBox=\"0 0 595.28 841.89\""), "the view box is A4 in points: {}", &a4[0][..a4[0].len().min(300)]);
+    let half = flyers::preview_svg(std::slice::from_ref(&content), opts(Layout::HalfSheet, Paper::A4, Theme::Color, true)).expect("the half sheet previews");
+    save_svgs("preview-rally-half-a4", &half);
+    assert_eq!(half.len(), 1, "a half sheet of one flyer is one page");
+    assert!(half[0].contains("viewBox=\"0 0 841.89 595.28\""), "the half sheet is A4 landscape");
+    assert!(half[0].contains("stroke-dasharray=\"4 3\""), "tear-off tabs are cut along dashed lines");
+    assert!(half[0].contains("transform=\"rotate(-90 "), "the tabs' link reads upward");
+    let half_lines = svg_lines(&half[0]);
+    assert_eq!(half_lines.iter().filter(|l| l.contains("Justice4Siham Coalition")).count() % 2, 0, "both copies on the sheet carry the same lines");
+    let half_pdf = flyers::render(&content, opts(Layout::HalfSheet, Paper::A4, Theme::Color, true)).unwrap();
+    assert_eq!(half_lines.len(), pdf_text_marks("preview-rally-half-a4", &half_pdf), "the half sheet's SVG has the PDF's text marks");
+}
+
+#[test]
+fn the_preview_svg_escapes_user_text_so_it_cannot_become_markup() {
+    let mut c = full_content();
+    c.title = "<script>alert(1)</script> & \"x\"".into();
+    c.hosts = "Tom & Jerry's <b>Union</b>".into();
+    let svgs = flyers::preview_svg(std::slice::from_ref(&c), FlyerOptions::default()).expect("the flyer previews");
+    let svg = &svgs[0];
+    save_svgs("preview-escaped", &svgs);
+    assert!(!svg.to_lowercase().contains("<script"), "no script element comes from the title");
+    assert!(!svg.contains("<b>"), "no markup comes from the hosts");
+    assert!(svg.contains("&lt;script&gt;"), "the title's angle brackets are escaped");
+    assert!(svg.contains("&amp;") && svg.contains("&quot;x&quot;"), "ampersands and quotes are escaped");
+    assert!(svg.contains("Jerry&apos;s"), "apostrophes are escaped");
+    let joined = svg_lines(svg).join(" ");
+    assert!(joined.contains("alert(1)") && joined.contains("\"x\""), "the title still reads as typed once unescaped: {joined}");
+    assert!(svg.contains("<image ") && svg.contains("href=\"data:image/png;base64,"), "the co-sponsor's logo is drawn from a PNG data URI");
+}
+
+#[test]
+fn the_preview_svg_refuses_what_the_pdf_refuses_naming_the_field() {
+    let db = demo_db();
+    let id = id_of(&db, "Justice4Siham");
+    let content = flyers::content_for_event(&db, id).unwrap();
+    let err = flyers::preview_svg(std::slice::from_ref(&content), opts(Layout::QuarterSheet, Paper::Letter, Theme::Color, false)).expect_err("a quarter sheet is refused");
+    assert_eq!(invalid_field(&err), ["demands"], "the refusal names the demand list, as the PDF's does");
+    let err = flyers::preview_svg(&[], FlyerOptions::default()).expect_err("nothing to print is refused");
+    assert_eq!(invalid_field(&err), ["stops"], "an empty tour is named");
+    let tour = flyers::preview(&db, &flyers::FlyerRequest { tour_id: Some(tour_id(&db)), ..Default::default() }).expect("the tour previews");
+    assert_eq!(tour.svgs.len(), 3, "one SVG page per stop");
+    for (i, svg) in tour.svgs.iter().enumerate() {
+        assert!(svg.contains("viewBox=\"0 0 612 792\""), "stop {i} is a Letter page");
+    }
 }

@@ -3,7 +3,9 @@
 //! conversion into a PDF with printpdf. Keeping our own list first lets the
 //! whole document's characters be known before any font is embedded, so each
 //! face is subset once, and lets the layout be checked (nothing off the page)
-//! without reading the PDF back.
+//! without reading the PDF back. The same list also becomes one SVG per page
+//! ([`Canvas::to_svg`]) for the window's preview, so what the organizer sees
+//! has the PDF's very line breaks, sizes and places.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +14,8 @@ use printpdf::{
     PdfSaveOptions, Point, Polygon, PolygonRing, Pt, RawImage, Rect, Rgb, TextItem, TextMatrix, WindingOrder,
     XObjectId, XObjectTransform,
 };
+
+use image::ImageEncoder;
 
 use super::fonts::{self, Face, Weight};
 use crate::error::{Error, Result};
@@ -23,6 +27,10 @@ pub struct Rgb8(pub u8, pub u8, pub u8);
 impl Rgb8 {
     pub const BLACK: Rgb8 = Rgb8(0, 0, 0);
     pub const WHITE: Rgb8 = Rgb8(255, 255, 255);
+
+    fn hex(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
+    }
 
     fn pdf(self) -> Color {
         Color::Rgb(Rgb { r: self.0 as f32 / 255.0, g: self.1 as f32 / 255.0, b: self.2 as f32 / 255.0, icc_profile: None })
@@ -119,6 +127,31 @@ impl Canvas {
         Ok(doc.save(&opts, &mut warnings))
     }
 
+    /// One standalone SVG per page, drawn from the same marks as the PDF:
+    /// the view box is the page in points, every text mark is one already
+    /// broken and sized line, and pictures are the decoded (and, in black and
+    /// white, greyed) pixels the PDF embeds, as PNG `data:` URIs. All user
+    /// text is XML-escaped; nothing in it can become markup.
+    pub fn to_svg(&self) -> Vec<String> {
+        let pngs: Vec<Option<String>> = self.pictures.iter().map(png_data_uri).collect();
+        self.pages
+            .iter()
+            .map(|marks| {
+                let (w, h) = (num(self.width), num(self.height));
+                let mut out = String::with_capacity(64 * marks.len() + 512);
+                out.push_str(&format!(
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{w}pt\" height=\"{h}pt\" viewBox=\"0 0 {w} {h}\" font-family=\"'Noto Sans', 'DejaVu Sans', sans-serif\">"
+                ));
+                out.push_str(&format!("<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>"));
+                for mark in marks {
+                    svg_mark(mark, &pngs, &mut out);
+                }
+                out.push_str("</svg>");
+                out
+            })
+            .collect()
+    }
+
     fn emit(&self, mark: &Mark, fonts: &BTreeMap<Face, FontId>, images: &[(XObjectId, u32, u32)], ops: &mut Vec<Op>) {
         let h = self.height;
         match mark {
@@ -189,6 +222,98 @@ impl Canvas {
             }
         }
     }
+}
+
+fn svg_mark(mark: &Mark, pngs: &[Option<String>], out: &mut String) {
+    match mark {
+        Mark::Text { x, y, size, weight, color, text, upward } => {
+            let (x, y) = (num(*x), num(*y));
+            let bold = if *weight == Weight::Bold { "bold" } else { "normal" };
+            let turn = if *upward { format!(" transform=\"rotate(-90 {x} {y})\"") } else { String::new() };
+            out.push_str(&format!(
+                "<text x=\"{x}\" y=\"{y}\" font-size=\"{}\" font-weight=\"{bold}\" fill=\"{}\" xml:space=\"preserve\"{turn}>{}</text>",
+                num(*size),
+                color.hex(),
+                escape_xml(text)
+            ));
+        }
+        Mark::Rect { x, y, w, h, fill } => {
+            out.push_str(&format!("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>", num(*x), num(*y), num(*w), num(*h), fill.hex()));
+        }
+        Mark::Line { x1, y1, x2, y2, color, width, dashed } => {
+            let dash = if *dashed { " stroke-dasharray=\"4 3\"" } else { "" };
+            out.push_str(&format!(
+                "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"{}\"{dash}/>",
+                num(*x1),
+                num(*y1),
+                num(*x2),
+                num(*y2),
+                color.hex(),
+                num(*width)
+            ));
+        }
+        Mark::Image { x, y, w, h, image } => {
+            let Some(Some(uri)) = pngs.get(*image) else { return };
+            out.push_str(&format!(
+                "<image x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" href=\"{uri}\"/>",
+                num(*x),
+                num(*y),
+                num(*w),
+                num(*h)
+            ));
+        }
+    }
+}
+
+/// A coordinate with at most two decimals and no trailing zeros: "612", "841.89".
+fn num(v: f32) -> String {
+    let s = format!("{:.2}", v);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" || s.is_empty() { "0".into() } else { s.to_owned() }
+}
+
+/// Text made safe inside an element or a double-quoted attribute.
+fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters other than tab, newline and return are not allowed in XML 1.0.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
+            '\u{FFFE}' | '\u{FFFF}' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A picture as a PNG `data:` URI (the RGB pixels the PDF embeds).
+fn png_data_uri(p: &Picture) -> Option<String> {
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&p.rgb, p.width, p.height, image::ExtendedColorType::Rgb8)
+        .ok()?;
+    Some(format!("data:image/png;base64,{}", base64(&png)))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The six capital letters before a subset font's name (ISO 32000-1, 9.6.4),

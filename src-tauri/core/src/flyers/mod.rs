@@ -7,7 +7,8 @@
 //! logo that cannot be read. Each refusal names the field.
 //!
 //! Fonts are embedded and subset ([`fonts`]); nothing is downloaded or read
-//! from the computer at run time. The window previews the PDF itself, so no
+//! from the computer at run time. The window previews the very page the PDF
+//! prints: the same display list drawn as SVG ([`preview_svg`]), so no
 //! rasterizer lives here.
 
 use std::path::Path;
@@ -215,10 +216,22 @@ pub fn render(content: &FlyerContent, options: FlyerOptions) -> Result<Vec<u8>> 
 
 /// The PDF of several flyers, one after another (a page or sheet each).
 pub fn render_all(contents: &[FlyerContent], options: FlyerOptions) -> Result<Vec<u8>> {
+    compose_all(contents, options)?.to_pdf(&contents[0].title)
+}
+
+fn compose_all(contents: &[FlyerContent], options: FlyerOptions) -> Result<canvas::Canvas> {
     if contents.is_empty() {
         return Err(Error::invalid_field("stops", "There is nothing to print: the tour has no stops yet."));
     }
-    compose::document(contents, options)?.to_pdf(&contents[0].title)
+    compose::document(contents, options)
+}
+
+/// The pages [`render_all`] would print, one standalone SVG per physical page
+/// (a half or quarter sheet is one page with its copies and cut marks), drawn
+/// from the same layout: the same lines, sizes and places, and the same
+/// refusals naming their fields. For the window's live preview.
+pub fn preview_svg(contents: &[FlyerContent], options: FlyerOptions) -> Result<Vec<String>> {
+    Ok(compose_all(contents, options)?.to_svg())
 }
 
 /// The flyer of one event.
@@ -309,12 +322,15 @@ pub struct FlyerRequest {
     pub bilingual: Option<String>,
 }
 
-/// A rendered flyer as the window previews it: what is printed (logos left
-/// out, so it crosses IPC small) and the PDF's size and page count.
+/// A rendered flyer as the window previews it: every page of the PDF as an
+/// SVG, what is printed (logos left out, so it crosses IPC small) and the
+/// PDF's size and page count.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 pub struct FlyerPreview {
     /// One per flyer: the event, each stop of a tour, or the poster.
     pub contents: Vec<FlyerContent>,
+    /// One standalone SVG per page of the PDF, in points ([`preview_svg`]).
+    pub svgs: Vec<String>,
     pub pages: u32,
     pub bytes: u32,
     /// The languages the flyer can be printed in beside English.
@@ -343,12 +359,10 @@ pub fn request_pdf(db: &Database, request: &FlyerRequest) -> Result<Vec<u8>> {
 /// describes it for the window's preview.
 pub fn preview(db: &Database, request: &FlyerRequest) -> Result<FlyerPreview> {
     let mut contents = contents_for(db, request)?;
-    let pdf = render_all(&contents, request.options)?;
-    let per_sheet = match request.options.layout {
-        Layout::FullPage => 1,
-        Layout::HalfSheet => 2,
-        Layout::QuarterSheet => 4,
-    };
+    // One layout for both: the preview is the PDF's own pages.
+    let sheet = compose_all(&contents, request.options)?;
+    let pdf = sheet.to_pdf(&contents[0].title)?;
+    let svgs = sheet.to_svg();
     let languages = match (request.event_id, request.tour_id) {
         (_, Some(t)) if request.poster => languages_for_tour(db, t)?,
         (_, Some(t)) => match events::get_tour(db, t)?.stops.first() {
@@ -365,8 +379,9 @@ pub fn preview(db: &Database, request: &FlyerRequest) -> Result<FlyerPreview> {
             s.logo = None;
         }
     }
-    let pages = contents.len().div_ceil(per_sheet) as u32;
-    Ok(FlyerPreview { contents, pages, bytes: pdf.len() as u32, languages, file_name })
+    // A sheet carries copies of one flyer, so a tour is a page per stop.
+    let pages = svgs.len() as u32;
+    Ok(FlyerPreview { contents, svgs, pages, bytes: pdf.len() as u32, languages, file_name })
 }
 
 /// "#Justice4Siham & #Justice4Naseem Rally" → "justice4siham-justice4naseem-rally".

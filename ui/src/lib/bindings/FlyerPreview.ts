@@ -2,14 +2,19 @@
 import type { FlyerContent } from "./FlyerContent";
 
 /**
- * A rendered flyer as the window previews it: what is printed (logos left
- * out, so it crosses IPC small) and the PDF's size and page count.
+ * A rendered flyer as the window previews it: every page of the PDF as an
+ * SVG, what is printed (logos left out, so it crosses IPC small) and the
+ * PDF's size and page count.
  */
 export type FlyerPreview = { 
 /**
  * One per flyer: the event, each stop of a tour, or the poster.
  */
-contents: Array<FlyerContent>, pages: number, bytes: number, 
+contents: Array<FlyerContent>, 
+/**
+ * One standalone SVG per page of the PDF, in points ([`preview_svg`]).
+ */
+svgs: Array<string>, pages: number, bytes: number, 
 /**
  * The languages the flyer can be printed in beside English.
  */
