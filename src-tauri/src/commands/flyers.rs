@@ -1,5 +1,6 @@
 //! The Flyers section's commands: preview a flyer (render it, so every
-//! refusal is found now, and describe what it prints), save it to a path the
+//! refusal is found now, and return its pages as SVG drawn from the PDF's
+//! own layout, with what it prints), save it to a path the
 //! organizer chose (through the save dialog or typed), and open it in the
 //! system's PDF viewer. Thin adapters over `handbill_core::flyers`.
 
@@ -12,7 +13,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use super::AppState;
 
-/// Renders the request and describes it for the live preview.
+/// Renders the request and returns its pages (one SVG each) for the live preview.
 #[tauri::command]
 pub fn flyer_preview(state: State<'_, AppState>, request: FlyerRequest) -> Result<FlyerPreview, Error> {
     state.with_db(|db| flyers::preview(db, &request))

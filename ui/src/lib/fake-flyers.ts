@@ -1,5 +1,7 @@
 // The Flyers part of the fake Backend, for UI tests: a preview built from the
-// fake events and tours, the core's main refusals (nothing chosen; a quarter
+// fake events and tours, with one SVG page per flyer shaped like the core's
+// (the paper's view box in points, landscape for a half sheet, one copy per
+// cell, text escaped), the core's main refusals (nothing chosen; a quarter
 // sheet too small for a long description, named by its field), and saves and
 // opens recorded instead of written.
 import type { Event, Tour } from "./backend";
@@ -38,6 +40,27 @@ function contentOf(e: { title: string; description: string }, when: string): Fly
   };
 }
 
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+
+/** A page as the core draws it, much simplified: each copy's title, date and co-sponsors as lines of text. */
+function svgOf(c: FlyerContent, request: FlyerRequest): string {
+  const [pw, ph] = request.options.paper === "a4" ? [595.28, 841.89] : [612, 792];
+  const layout = request.options.layout;
+  const [w, h, cols, rows] = layout === "half_sheet" ? [ph, pw, 2, 1] : layout === "quarter_sheet" ? [pw, ph, 2, 2] : [pw, ph, 1, 1];
+  const lines = [c.kind, c.title, c.when, ...c.stops.map((s) => s.when), ...c.cosponsors.map((s) => s.name)].filter(Boolean);
+  let marks = "";
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < cols; k++) {
+      lines.forEach((line, i) => {
+        marks += `<text x="${k * (w / cols) + 36}" y="${r * (h / rows) + 60 + i * 20}" font-size="14" font-weight="${i === 1 ? "bold" : "normal"}" fill="#1a1a1a" xml:space="preserve">${escapeXml(line)}</text>`;
+      });
+    }
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="${w}pt" height="${h}pt" viewBox="0 0 ${w} ${h}"><rect x="0" y="0" width="${w}" height="${h}" fill="#ffffff"/>${marks}</svg>`;
+}
+
 export function fakeFlyers(source: { events: () => Event[]; tours: () => Tour[] }): FakeFlyers {
   const f: FakeFlyers = {
     calls: [],
@@ -65,10 +88,12 @@ export function fakeFlyers(source: { events: () => Event[]; tours: () => Tour[] 
       const message = "is too long for a quarter-sheet flyer, even set at 6.0 pt. Shorten it, or choose a larger layout.";
       throw { code: "invalid", message: `description: ${message}`, fields: [{ field: "description", message }] };
     }
-    const perSheet = request.options.layout === "half_sheet" ? 2 : request.options.layout === "quarter_sheet" ? 4 : 1;
+    // As the core: each flyer is a page (a sheet of its copies).
+    const svgs = contents.map((c) => svgOf(c, request));
     return {
       contents,
-      pages: Math.ceil(contents.length / perSheet),
+      svgs,
+      pages: svgs.length,
       bytes: 30000,
       languages: contents.some((c) => c.title.includes("Rally")) ? ["es"] : [],
       file_name: "flyer.pdf",
