@@ -1,5 +1,6 @@
 // Flyers, proven in the real window on the sample branch: pick the rally, see
-// the preview change with the layout and paper, save the PDF to a temporary
+// the preview (the PDF's own page, drawn by the core as an SVG image) change
+// with the layout and paper, save the PDF to a temporary
 // path (the save dialog is native, so the path field is used) and check it
 // with qpdf and pdftotext; print the tour's poster; a layout the rally's text
 // cannot fit shows the message naming the field. Screenshots go to
@@ -42,11 +43,41 @@ async function select(app, selector, value) {
   }, selector, value);
 }
 
+/**
+ * The preview's page: its image (loaded, with its natural size), the options
+ * it was drawn for, and the lines of text of the SVG it shows.
+ */
 async function sheet(app) {
   return app.execute(() => {
     const s = document.querySelector(".sheet");
-    return s ? { layout: s.dataset.layout, paper: s.dataset.paper, ratio: s.style.aspectRatio, copies: s.querySelectorAll(".flyer-title").length, text: s.textContent } : null;
+    const img = s?.querySelector("img");
+    if (!s || !img) return null;
+    const src = img.getAttribute("src") ?? "";
+    const prefix = "data:image/svg+xml;charset=utf-8,";
+    const svg = src.startsWith(prefix) ? decodeURIComponent(src.slice(prefix.length)) : "";
+    const doc = new DOMParser().parseFromString(svg, "image/svg+xml");
+    const lines = [...doc.querySelectorAll("text")].map((t) => t.textContent);
+    return {
+      layout: s.dataset.layout,
+      paper: s.dataset.paper,
+      src,
+      alt: img.alt,
+      loaded: img.complete && img.naturalWidth > 0,
+      ratio: img.naturalHeight ? img.naturalWidth / img.naturalHeight : 0,
+      shown: { w: img.clientWidth, h: img.clientHeight },
+      lines,
+      text: lines.join(" "),
+    };
   });
+}
+
+/** How many lines of the page name `needle`: doubles when a sheet carries two copies. */
+function count(s, needle) {
+  return s.lines.filter((l) => l.includes(needle)).length;
+}
+
+function near(actual, expected, what) {
+  assert.ok(Math.abs(actual - expected) < 0.01, `${what}: ${actual} should be about ${expected}`);
 }
 
 function pdfText(file) {
@@ -68,20 +99,31 @@ test("the rally's flyer previews live as layout and paper change and saves to a 
     assert.ok(rallyValue, "the rally is offered");
     await select(app, "#flyer-target", rallyValue);
     await rendered(app);
+    await until(app, () => sheet(app), (x) => x?.loaded, "the preview page did not load as an image");
     let s = await sheet(app);
     assert.equal(s.layout, "full_page", "a full page first");
-    assert.equal(s.copies, 1, "one flyer on the full page");
+    assert.equal(s.alt, "Preview of page 1", "the image says what it shows");
+    near(s.ratio, 612 / 792, "the image is a US Letter page");
+    assert.ok(s.shown.w > 200 && s.shown.h > 250, `the page is shown at a readable size: ${JSON.stringify(s.shown)}`);
     assert.match(s.text, /Justice4Siham Coalition/, "the confirmed co-sponsor is in the preview");
     assert.doesNotMatch(s.text, /Nahant Neighbors/, "the co-sponsor only asked is not");
     assert.match(s.text, /we demand that:/, "the demand list is in the preview");
+    const perCopy = count(s, "Justice4Siham Coalition");
+    assert.ok(perCopy >= 1, "the co-sponsor is named once a copy at least");
     await screenshot(app, "flyers-rally-full-letter");
 
+    const letterFull = s;
     await select(app, "#flyer-layout", "half_sheet");
-    await until(app, () => sheet(app), (x) => x?.layout === "half_sheet" && x.copies === 2, "the preview did not turn into a half sheet");
-    await click(app, 'input[name="paper"][value="a4"]');
-    await until(app, () => sheet(app), (x) => x?.paper === "a4", "the preview did not turn to A4");
+    await until(app, () => sheet(app), (x) => x?.layout === "half_sheet" && x.loaded && x.src !== letterFull.src, "the preview did not turn into a half sheet");
     s = await sheet(app);
-    assert.equal(s.ratio.replace(/\s/g, ""), "841.89/595.28", "an A4 half sheet is landscape");
+    near(s.ratio, 792 / 612, "a Letter half sheet is landscape");
+    assert.equal(count(s, "Justice4Siham Coalition"), 2 * perCopy, "two copies on the half sheet");
+    const letterHalf = s;
+    await click(app, 'input[name="paper"][value="a4"]');
+    await until(app, () => sheet(app), (x) => x?.paper === "a4" && x.loaded && x.src !== letterHalf.src, "the preview did not turn to A4");
+    s = await sheet(app);
+    near(s.ratio, 841.89 / 595.28, "an A4 half sheet is landscape, longer than Letter");
+    assert.notEqual(s.src, letterHalf.src, "a new page for A4");
     await click(app, "#flyer-bilingual");
     await until(app, () => sheet(app), (x) => /exigimos que/.test(x?.text ?? ""), "the Spanish demands did not appear");
     await rendered(app);
@@ -111,9 +153,15 @@ test("the tour prints as a poster of every stop, and one flyer per stop", async 
     await goTo(app, "flyers", "Flyers");
     const tourValue = await app.execute(() => [...document.querySelectorAll("#flyer-target option")].find((o) => o.value.startsWith("tour:"))?.value);
     await select(app, "#flyer-target", tourValue);
-    assert.match(await rendered(app), /3 flyers/, "one flyer per stop by default");
+    assert.match(await rendered(app), /3 flyers · 3 pages/, "one flyer per stop by default, a page each");
+    await until(app, () => sheet(app), (x) => x?.loaded, "the first stop's page did not load");
+    const first = await sheet(app);
+    assert.equal(first.alt, "Preview of page 1 of 3", "the first of three pages");
+    await click(app, "button=Next page");
+    await until(app, () => sheet(app), (x) => x?.loaded && x.src !== first.src, "the next page did not show");
+    assert.equal((await sheet(app)).alt, "Preview of page 2 of 3", "paging shows the second stop's page");
     await click(app, 'input[name="tour-mode"][value="poster"]');
-    await until(app, () => sheet(app), (x) => /Meetings near you/.test(x?.text ?? ""), "the poster did not show its stops");
+    await until(app, () => sheet(app), (x) => x?.loaded && /Meetings near you/.test(x.text), "the poster did not show its stops");
     assert.match(await rendered(app), /1 flyer/, "the poster is one flyer");
     await screenshot(app, "flyers-tour-poster");
     const file = path.join(dir, "poster.pdf");
@@ -137,6 +185,7 @@ test("a layout the rally's text cannot fit shows the message naming the field", 
     await problem.waitForDisplayed({ timeout: 20000, timeoutMsg: "no message named the demand list" });
     assert.match(await problem.getText(), /Demand list.*too long for a quarter-sheet/s, "the message names the field and what is wrong");
     assert.equal(await (await app.$("button=Save to path")).isEnabled(), false, "nothing can be saved while the flyer cannot be made");
+    assert.equal(await sheet(app), null, "no page is shown for a flyer that cannot be made");
     await screenshot(app, "flyers-rally-quarter-refused");
   });
 });
