@@ -1168,3 +1168,24 @@ fn demands_list_and_show_give_versions_and_translations() {
     let out = handbill(&db, &["demands", "show", "9999"]);
     assert_eq!(out.status.code(), Some(3), "an unknown list is not found: {}", stderr(&out));
 }
+
+#[test]
+fn output_to_a_reader_that_stops_early_is_not_a_panic() {
+    let (_dir, db) = temp_db();
+    assert!(handbill(&db, &["demo"]).status.success(), "the sample loads");
+    // `handbill org list --json | head -1`: the reader closes before the output is written.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_handbill"))
+        .arg("--db")
+        .arg(&db)
+        .args(["org", "list", "--json"])
+        .env_remove("HANDBILL_DB")
+        .env("HANDBILL_LOG_DIR", db.parent().unwrap().join("logs"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the handbill binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("handbill finishes");
+    assert!(!stderr(&out).contains("panicked"), "a closed pipe is not a panic: {}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "and not a failure: {}", stderr(&out));
+}

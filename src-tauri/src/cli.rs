@@ -245,7 +245,15 @@ pub fn run(db: Option<PathBuf>, command: Command) -> ExitCode {
     match execute(db, command) {
         Ok(output) => {
             if !output.is_empty() {
-                println!("{output}");
+                // Not println!: it panics when the reader has gone, as in `handbill org list | head -1`.
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                if let Err(e) = writeln!(out, "{output}").and_then(|()| out.flush()) {
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        eprintln!("handbill: cannot write the output: {e}");
+                        return ExitCode::from(exit_code(ErrorCode::Storage));
+                    }
+                }
             }
             ExitCode::SUCCESS
         }
