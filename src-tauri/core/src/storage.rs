@@ -23,6 +23,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0003_subscribers.sql")),
     M::up(include_str!("../migrations/0004_events.sql")),
     M::up(include_str!("../migrations/0005_coalition.sql")),
+    M::up(include_str!("../migrations/0006_event_translations.sql")),
 ];
 
 /// The schema version this build writes.

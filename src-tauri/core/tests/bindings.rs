@@ -88,6 +88,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<events::EventLinks>();
     check.ty::<events::CosponsorCall>();
     check.ty::<events::EventInput>();
+    check.ty::<events::EventTranslation>();
     check.ty::<events::StopOverrides>();
     check.ty::<events::Event>();
     check.ty::<events::When>();

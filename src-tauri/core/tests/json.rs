@@ -38,6 +38,7 @@ fn full_event(db: &Database) -> events::Event {
         tags: vec!["syria".into(), "panel".into()],
         cosponsor_call: events::CosponsorCall { text: "If your organization would like to co-sponsor this event".into(), contact: "boston@example.org".into() },
         tour_id: None,
+        translations: vec![events::EventTranslation { language: "es".into(), title: "Socialistas en solidaridad con Siria".into(), description: "Un *panel* y discusión.".into() }],
         ..Default::default()
     };
     let e = events::create(db, input).unwrap();
@@ -69,6 +70,8 @@ fn an_event_exported_and_imported_comes_back_the_same() {
     let imported = json::import(&target, &text).expect("the export imports");
     assert_eq!(imported.events.len(), 1, "one event is imported");
     let back = imported.events[0].clone();
+    assert_eq!(value["event"]["translations"][0]["language"].as_str(), Some("es"), "the file carries the translations");
+    assert_eq!(back.translations, e.translations, "the Spanish title and description come back");
     assert_eq!(without_ids(back.clone()), without_ids(e.clone()), "everything but the ids comes back");
     assert_eq!(events::history(&target, back.id).unwrap(), events::history(&source, e.id).unwrap(), "the history comes back");
     let again = json::import(&source, &text).expect("importing into the same database makes a copy");

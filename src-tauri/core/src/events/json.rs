@@ -1,6 +1,6 @@
 //! Handbill's own exchange format for events, to move an event or a whole tour
 //! between branches' databases without losing anything iCalendar cannot hold
-//! (speakers, reading list, co-sponsor call, history).
+//! (speakers, reading list, co-sponsor call, translations, history).
 //!
 //! The format, version 1, is a JSON object:
 //!
@@ -26,7 +26,7 @@ use super::store::{self, check};
 use super::tours::{self, Tour};
 use super::venues::{find_or_create_speaker, find_or_create_venue, SpeakerInput, VenueInput};
 use super::{
-    Attendance, CosponsorCall, Event, EventInput, EventKind, EventLinks, EventStatus, Reading, StopOverrides,
+    Attendance, CosponsorCall, Event, EventInput, EventTranslation, EventKind, EventLinks, EventStatus, Reading, StopOverrides,
 };
 use crate::error::{Error, Result};
 use crate::storage::Database;
@@ -66,6 +66,7 @@ struct PortableEvent {
     links: EventLinks,
     tags: Vec<String>,
     cosponsor_call: CosponsorCall,
+    translations: Vec<EventTranslation>,
     overrides: StopOverrides,
     created_at: String,
     updated_at: String,
@@ -130,6 +131,7 @@ fn portable(db: &Database, e: &Event) -> Result<PortableEvent> {
         links: e.links.clone(),
         tags: e.tags.clone(),
         cosponsor_call: e.cosponsor_call.clone(),
+        translations: e.translations.clone(),
         overrides: e.overrides,
         created_at: e.created_at.clone(),
         updated_at: e.updated_at.clone(),
@@ -237,6 +239,7 @@ fn import_event(db: &Database, p: PortableEvent, tour_id: Option<i64>) -> Result
         tags: p.tags,
         cosponsor_call: p.cosponsor_call,
         tour_id,
+        translations: p.translations,
     };
     let checked = check(db, input, p.status != EventStatus::Draft)?;
     let uid = if p.uid.trim().is_empty() || p.uid.len() > 255 || store::id_by_uid(db, &p.uid)?.is_some() { None } else { Some(p.uid.as_str()) };

@@ -194,6 +194,17 @@ pub struct CosponsorCall {
     pub contact: String,
 }
 
+/// The event's title and description in another language, for a bilingual flyer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct EventTranslation {
+    /// A BCP 47 language tag, such as `es`.
+    pub language: String,
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+}
+
 /// What a form sends to create or change an event. Dates and times are what the
 /// organizer typed: `YYYY-MM-DD` and `HH:MM` in `time_zone`. An empty end date
 /// means the start date; an empty end time means the start time. All-day events
@@ -229,6 +240,8 @@ pub struct EventInput {
     pub tags: Vec<String>,
     pub cosponsor_call: CosponsorCall,
     pub tour_id: Option<i64>,
+    /// The title and description in other languages, one per language.
+    pub translations: Vec<EventTranslation>,
 }
 
 /// Which of a tour's shared fields a stop has its own value for; the others
@@ -278,6 +291,9 @@ pub struct Event {
     pub tags: Vec<String>,
     pub cosponsor_call: CosponsorCall,
     pub tour_id: Option<i64>,
+    /// The title and description in other languages, one per language.
+    #[serde(default)]
+    pub translations: Vec<EventTranslation>,
     pub overrides: StopOverrides,
     pub created_at: String,
     pub updated_at: String,
@@ -317,6 +333,7 @@ impl Event {
             tags: self.tags.clone(),
             cosponsor_call: self.cosponsor_call.clone(),
             tour_id: self.tour_id,
+            translations: self.translations.clone(),
         }
     }
 

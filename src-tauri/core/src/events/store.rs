@@ -129,6 +129,16 @@ fn tidy(mut input: EventInput) -> EventInput {
     input
         .reading_list
         .retain(|r| !(r.title.is_empty() && r.author.is_empty() && r.link.is_empty()));
+    for t in &mut input.translations {
+        t.language = t.language.trim().to_owned();
+        if let Ok(tag) = language_tags::LanguageTag::parse(&t.language) {
+            t.language = tag.to_string();
+        }
+        t.title = t.title.trim().to_owned();
+    }
+    input
+        .translations
+        .retain(|t| !(t.language.is_empty() && t.title.is_empty() && t.description.trim().is_empty()));
     if input.all_day {
         input.start_time.clear();
         input.end_time.clear();
@@ -252,10 +262,45 @@ fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
     if input.reading_list.len() > 200 || input.speaker_ids.len() > 200 {
         problem(problems, "reading_list", "Keep the reading list and the speakers to 200 entries each.");
     }
+    check_translations(input, problems);
     for (i, r) in input.reading_list.iter().enumerate() {
         check_len(problems, &format!("reading_list[{i}].title"), &r.title, MAX_LINE_BYTES);
         check_len(problems, &format!("reading_list[{i}].author"), &r.author, MAX_LINE_BYTES);
         check_len(problems, &format!("reading_list[{i}].link"), &r.link, MAX_LINE_BYTES);
+    }
+}
+
+/// Each translation needs a valid language tag, used once, and fields within
+/// the limits of the event's own title and description. Checked for drafts
+/// too: a translation is typed in the same form and autosaved with it.
+fn check_translations(input: &EventInput, problems: &mut Vec<FieldProblem>) {
+    if input.translations.len() > 50 {
+        problem(problems, "translations", "Keep to 50 translations.");
+        return;
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for (i, t) in input.translations.iter().enumerate() {
+        let field = format!("translations[{i}].language");
+        if t.language.is_empty() {
+            problem(problems, &field, "Choose the translation's language, such as es for Spanish.");
+        } else {
+            match language_tags::LanguageTag::parse(&t.language) {
+                Ok(tag) if t.language.len() <= 35 => {
+                    let key = tag.to_string().to_lowercase();
+                    if seen.contains(&key) {
+                        problem(problems, &field, format!("There is already a translation in “{}”. Keep one translation per language.", t.language));
+                    }
+                    seen.push(key);
+                }
+                _ => problem(
+                    problems,
+                    &field,
+                    format!("“{}” is not a language code. Use a code such as es, fr or pt-BR.", t.language.chars().take(40).collect::<String>()),
+                ),
+            }
+        }
+        check_len(problems, &format!("translations[{i}].title"), &t.title, MAX_LINE_BYTES);
+        check_len(problems, &format!("translations[{i}].description"), &t.description, MAX_DESCRIPTION_BYTES);
     }
 }
 
@@ -316,7 +361,7 @@ const COLUMNS: &str = "e.id, e.uid, e.sequence, e.title, e.kind, e.status, e.des
     e.room, e.online_link, e.attendance, e.hosts, e.reading_list, e.accessibility, e.rules, e.links,
     e.tags, e.cosponsor_call, e.tour_id, e.override_title, e.override_description, e.override_speakers,
     e.created_at, e.updated_at,
-    v.id, v.name, v.room, v.address, v.city, v.accessibility";
+    v.id, v.name, v.room, v.address, v.city, v.accessibility, e.translations";
 
 /// The SELECT that reads events; callers add WHERE and ORDER BY.
 pub(crate) fn select_sql(rest: &str) -> String {
@@ -380,6 +425,7 @@ pub(crate) fn read_row(r: &Row<'_>) -> rusqlite::Result<Event> {
             None => None,
         },
         speakers: Vec::new(),
+        translations: json(r, 37)?,
     })
 }
 
@@ -455,11 +501,12 @@ pub(crate) fn write(
     let at = now();
     let start_at = c.start_at.map(|t| t.to_string());
     let end_at = c.end_at.map(|t| t.to_string());
-    let (reading_list, links, tags, cosponsor_call) = (
+    let (reading_list, links, tags, cosponsor_call, translations) = (
         to_json(&i.reading_list),
         to_json(&i.links),
         to_json(&i.tags),
         to_json(&i.cosponsor_call),
+        to_json(&i.translations),
     );
     let values = params![
         i.title,
@@ -490,6 +537,7 @@ pub(crate) fn write(
         o.description,
         o.speakers,
         at,
+        translations,
     ];
     let id = match id {
         Some(id) => {
@@ -499,8 +547,9 @@ pub(crate) fn write(
                     start_at = ?11, end_at = ?12, venue_id = ?13, room = ?14, online_link = ?15,
                     attendance = ?16, hosts = ?17, reading_list = ?18, accessibility = ?19, rules = ?20,
                     links = ?21, tags = ?22, cosponsor_call = ?23, tour_id = ?24, override_title = ?25,
-                    override_description = ?26, override_speakers = ?27, updated_at = ?28
-                 WHERE id = ?29",
+                    override_description = ?26, override_speakers = ?27, updated_at = ?28,
+                    translations = ?29
+                 WHERE id = ?30",
                 rusqlite::params_from_iter(values.iter().copied().chain([&id as &dyn rusqlite::ToSql])),
             )?;
             id
@@ -511,9 +560,9 @@ pub(crate) fn write(
                 "INSERT INTO event (title, kind, status, description, start_date, start_time, end_date,
                     end_time, time_zone, all_day, start_at, end_at, venue_id, room, online_link, attendance,
                     hosts, reading_list, accessibility, rules, links, tags, cosponsor_call, tour_id,
-                    override_title, override_description, override_speakers, updated_at, created_at, uid)
+                    override_title, override_description, override_speakers, updated_at, created_at, translations, uid)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                    ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28, ?29)",
+                    ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28, ?29, ?30)",
                 rusqlite::params_from_iter(values.iter().copied().chain([&uid as &dyn rusqlite::ToSql])),
             )?;
             db.conn().last_insert_rowid()

@@ -4,6 +4,7 @@ import type { CosponsorCall } from "./CosponsorCall";
 import type { EventKind } from "./EventKind";
 import type { EventLinks } from "./EventLinks";
 import type { EventStatus } from "./EventStatus";
+import type { EventTranslation } from "./EventTranslation";
 import type { Reading } from "./Reading";
 import type { Speaker } from "./Speaker";
 import type { StopOverrides } from "./StopOverrides";
@@ -36,4 +37,8 @@ start_at: string | null,
 /**
  * The end as a UTC instant (exclusive for all-day events: the next midnight).
  */
-end_at: string | null, venue: Venue | null, room: string, online_link: string, attendance: Attendance, speakers: Array<Speaker>, hosts: string, reading_list: Array<Reading>, accessibility: string, rules: string, links: EventLinks, tags: Array<string>, cosponsor_call: CosponsorCall, tour_id: number | null, overrides: StopOverrides, created_at: string, updated_at: string, };
+end_at: string | null, venue: Venue | null, room: string, online_link: string, attendance: Attendance, speakers: Array<Speaker>, hosts: string, reading_list: Array<Reading>, accessibility: string, rules: string, links: EventLinks, tags: Array<string>, cosponsor_call: CosponsorCall, tour_id: number | null, 
+/**
+ * The title and description in other languages, one per language.
+ */
+translations: Array<EventTranslation>, overrides: StopOverrides, created_at: string, updated_at: string, };

@@ -3,6 +3,7 @@ import type { Attendance } from "./Attendance";
 import type { CosponsorCall } from "./CosponsorCall";
 import type { EventKind } from "./EventKind";
 import type { EventLinks } from "./EventLinks";
+import type { EventTranslation } from "./EventTranslation";
 import type { Reading } from "./Reading";
 
 /**
@@ -35,4 +36,8 @@ speaker_ids: Array<number>,
 /**
  * "ISO-Boston & Justice4Siham Coalition present".
  */
-hosts: string, reading_list: Array<Reading>, accessibility: string, rules: string, links: EventLinks, tags: Array<string>, cosponsor_call: CosponsorCall, tour_id: number | null, };
+hosts: string, reading_list: Array<Reading>, accessibility: string, rules: string, links: EventLinks, tags: Array<string>, cosponsor_call: CosponsorCall, tour_id: number | null, 
+/**
+ * The title and description in other languages, one per language.
+ */
+translations: Array<EventTranslation>, };

@@ -11,6 +11,7 @@ export type FlyerRequest = { event_id: number | null, tour_id: number | null,
  */
 poster: boolean, options: FlyerOptions, 
 /**
- * A language code ("es"): the demand list is printed again in it when translated.
+ * A language code ("es"): the event's title and description and the
+ * demand list are printed again in it when translated.
  */
 bilingual: string | null, };
