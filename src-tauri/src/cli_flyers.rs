@@ -47,7 +47,7 @@ pub struct FlyerArgs {
     /// Tear-off tabs along the bottom carrying the event's link or contact.
     #[arg(long)]
     pub tear_offs: bool,
-    /// Also print the demand list in this language (such as `es`) when it has a translation.
+    /// Also print the event's title, description and demand list in this language (such as `es`) when translated.
     #[arg(long, value_name = "LANGUAGE")]
     pub bilingual: Option<String>,
     /// Where to write the PDF.
@@ -100,7 +100,8 @@ pub fn flyer_command(db: &Database, args: FlyerArgs) -> Result<String, Error> {
             (Some(id), None) => flyers::languages_for_event(db, id)?,
             _ => vec![lang.to_owned()],
         };
-        if !langs.iter().any(|l| l.eq_ignore_ascii_case(lang) || lang.to_ascii_lowercase().starts_with(&format!("{}-", l.to_ascii_lowercase()))) {
+        let primary = |tag: &str| tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+        if !langs.iter().any(|l| l.eq_ignore_ascii_case(lang) || primary(l) == primary(lang)) {
             eprintln!("handbill: note: there is no “{lang}” translation to print beside the English; the flyer is in English only.");
         }
     }

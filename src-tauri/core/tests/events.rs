@@ -215,3 +215,57 @@ fn the_demo_adds_the_sample_events_once_and_an_older_sample_gains_them() {
     assert_eq!(count(&older, "event"), events_before, "it gains the same events");
     assert!(!handbill_core::demo::load(&older).unwrap().changed, "and only once");
 }
+
+#[test]
+fn a_sample_loaded_before_translations_gains_the_rallys_spanish_once() {
+    let (_dir, db) = open();
+    handbill_core::demo::load(&db).expect("the demo loads");
+    let rally = events::search(&db, "Justice4Siham", 5).unwrap().into_iter().find(|e| e.kind == EventKind::Rally).expect("the rally is there");
+    assert_eq!(rally.translations.iter().map(|t| t.language.as_str()).collect::<Vec<_>>(), ["es"], "the sample rally has a Spanish translation");
+    // As an older build left it: the column's default.
+    db.conn().execute("UPDATE event SET translations = '[]' WHERE id = ?1", [rally.id]).unwrap();
+    let again = handbill_core::demo::load(&db).expect("the older sample loads");
+    assert!(again.changed, "the rally gains its translation");
+    assert_eq!(events::get(&db, rally.id).unwrap().translations, rally.translations, "the same Spanish as a new sample");
+    assert!(!handbill_core::demo::load(&db).unwrap().changed, "and only once");
+    // An organizer's own translation is never replaced.
+    let mut input = events::get(&db, rally.id).unwrap().to_input();
+    input.translations[0].title = "Mitin por Siham".into();
+    events::update(&db, rally.id, input).unwrap();
+    assert!(!handbill_core::demo::load(&db).unwrap().changed, "a changed translation is left alone");
+    assert_eq!(events::get(&db, rally.id).unwrap().translations[0].title, "Mitin por Siham", "the organizer's words stay");
+}
+
+#[test]
+fn translations_are_saved_with_drafts_and_updates_copied_by_duplicate_and_checked_by_field() {
+    let (_dir, db) = open();
+    let es = |title: &str| events::EventTranslation { language: "es".into(), title: title.into(), description: "Una **reunión** abierta.".into() };
+    let draft = events::save_draft(&db, None, EventInput { title: "Branch meeting".into(), translations: vec![es("Reunión de la sección")], ..Default::default() }).expect("a draft saves its translation");
+    assert_eq!(draft.translations, [es("Reunión de la sección")], "the draft keeps the translation as typed");
+    let draft = events::save_draft(&db, Some(draft.id), EventInput { title: "Branch meeting".into(), translations: vec![es("Reunión abierta"), events::EventTranslation::default()], ..Default::default() }).unwrap();
+    assert_eq!(draft.translations, [es("Reunión abierta")], "autosave replaces it; an empty row added but not filled is dropped");
+    let e = events::create(&db, EventInput { translations: vec![es("Reunión"), events::EventTranslation { language: " PT-br ".into(), title: "Reunião".into(), ..Default::default() }], ..meeting("Meeting", "2027-01-25") }).unwrap();
+    assert_eq!(e.translations[1].language, "pt-BR", "the language tag is trimmed and written in its usual case");
+    let mut input = e.to_input();
+    input.translations.remove(1);
+    let e = events::update(&db, e.id, input).unwrap();
+    assert_eq!(e.translations, [es("Reunión")], "an update saves the translations");
+    let copy = events::duplicate(&db, e.id, 28).unwrap();
+    assert_eq!(copy.translations, e.translations, "a copy keeps the translations");
+
+    let cases = [
+        (vec![events::EventTranslation { language: "not a tag!".into(), ..es("x") }], "translations[0].language"),
+        (vec![events::EventTranslation { language: String::new(), ..es("x") }], "translations[0].language"),
+        (vec![es("uno"), events::EventTranslation { language: "ES".into(), ..es("dos") }], "translations[1].language"),
+        (vec![es(&"x".repeat(3000))], "translations[0].title"),
+        (vec![events::EventTranslation { description: "x".repeat(200 * 1024), ..es("x") }], "translations[0].description"),
+    ];
+    for (translations, field) in cases {
+        let err = events::create(&db, EventInput { translations: translations.clone(), ..meeting("Bad", "2027-01-25") }).expect_err(field);
+        assert_eq!(err.code, ErrorCode::Invalid, "{field}: refused as invalid");
+        assert!(err.fields.iter().any(|f| f.field == field), "{field}: the problem names the field: {:?}", err.fields);
+        let err = events::save_draft(&db, Some(draft.id), EventInput { translations, ..Default::default() }).expect_err(field);
+        assert!(err.fields.iter().any(|f| f.field == field), "{field}: a draft is checked too: {:?}", err.fields);
+    }
+    assert_eq!(events::get(&db, draft.id).unwrap().translations, [es("Reunión abierta")], "a refused autosave loses nothing saved");
+}

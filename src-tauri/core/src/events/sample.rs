@@ -3,11 +3,12 @@
 //! location to be decided, the panel, the study group rescheduled because of a
 //! storm, the fund drive's date range and a speaking tour of three campuses
 //! (one stop's date and place still coming soon). `handbill demo` adds them
-//! once; a database loaded by an older build gains them on the next run.
+//! once; a database loaded by an older build gains them on the next run, and
+//! the rally's Spanish translation if it had none.
 
 use super::{
-    self as events, CosponsorCall, EventInput, EventKind, EventLinks, Reading, SpeakerInput, StopInput,
-    TourInput, VenueInput, When,
+    self as events, CosponsorCall, EventInput, EventKind, EventLinks, EventTranslation, Reading, SpeakerInput,
+    StopInput, TourInput, VenueInput, When,
 };
 use crate::error::Result;
 use crate::storage::Database;
@@ -15,6 +16,31 @@ use crate::storage::Database;
 /// The UID of the sample's first event; its presence means the sample events are there.
 pub const MARKER_UID: &str = "sample-rally-2027@handbill";
 const ZONE: &str = "America/New_York";
+const RALLY_TITLE: &str = "#Justice4Siham & #Justice4Naseem Rally";
+
+/// The rally in Spanish, for the sample's bilingual flyer.
+fn rally_translations() -> Vec<EventTranslation> {
+    vec![EventTranslation {
+        language: "es".into(),
+        title: "Manifestación por #Justice4Siham y #Justice4Naseem".into(),
+        description: "Únete a nosotros en el Edificio Federal JFK: Siham Byah fue detenida y deportada, separada de su hijo Naseem.".into(),
+    }]
+}
+
+/// A sample loaded by a build without event translations gains the rally's
+/// Spanish once: only while the rally still has the sample's title and no
+/// translation, so nothing an organizer typed is overwritten.
+fn add_rally_translation(db: &Database) -> Result<bool> {
+    let changed = db.conn().execute(
+        "UPDATE event SET translations = ?2 WHERE uid = ?1 AND title = ?3 AND translations = '[]'",
+        rusqlite::params![
+            MARKER_UID,
+            serde_json::to_string(&rally_translations()).unwrap_or_else(|_| "[]".into()),
+            RALLY_TITLE
+        ],
+    )?;
+    Ok(changed > 0)
+}
 
 fn at(title: &str, kind: EventKind, date: &str, start: &str, end: &str) -> EventInput {
     EventInput {
@@ -32,7 +58,7 @@ fn at(title: &str, kind: EventKind, date: &str, start: &str, end: &str) -> Event
 /// transaction. Returns whether anything was added.
 pub fn load(db: &Database) -> Result<bool> {
     if events::store::id_by_uid(db, MARKER_UID)?.is_some() {
-        return Ok(false);
+        return add_rally_translation(db);
     }
     let tx = events::Tx::begin(db)?;
     let speaker = |name: &str, affiliation: &str, credit: &str| {
@@ -51,11 +77,12 @@ pub fn load(db: &Database) -> Result<bool> {
     let harvard = venue("Harvard Science Center", "Hall C", "1 Oxford St", "Cambridge, MA 02138", "Step-free entrance on Oxford St")?;
     let bu = venue("Boston University College of Arts & Sciences", "Room 522", "725 Commonwealth Ave", "Boston, MA 02215", "")?;
 
-    let mut rally = at("#Justice4Siham & #Justice4Naseem Rally", EventKind::Rally, "2027-01-30", "12:00", "14:00");
+    let mut rally = at(RALLY_TITLE, EventKind::Rally, "2027-01-30", "12:00", "14:00");
     rally.description = "Siham Byah is a single mother & activist from Nahant, MA who was detained at a routine ICE check-in and deported, separated from her US-born son Naseem.\n\nJoin us at the JFK Federal Building, where many New England deportation proceedings take place.".into();
     rally.hosts = "ISO-Boston & Justice4Siham Coalition".into();
     rally.venue_id = Some(jfk.id);
     rally.tags = vec!["immigration".into(), "rally".into()];
+    rally.translations = rally_translations();
     rally.cosponsor_call = CosponsorCall { text: "If your organization would like to co-sponsor this event, or join our efforts, please contact us.".into(), contact: "boston@example.org".into() };
     let rally = events::store::create_with_uid(db, rally, MARKER_UID)?;
     events::announce(db, rally.id)?;

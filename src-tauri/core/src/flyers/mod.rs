@@ -240,7 +240,8 @@ pub fn event_flyer(db: &Database, event_id: i64, options: FlyerOptions) -> Resul
 }
 
 /// The flyer of one event; with `bilingual` (a language code such as "es")
-/// the demand list is printed again in that language when it has a translation.
+/// the event's title and description and its demand list are printed again
+/// in that language when they have a translation.
 pub fn event_flyer_in(db: &Database, event_id: i64, options: FlyerOptions, bilingual: Option<&str>) -> Result<Vec<u8>> {
     render(&content_for_event_in(db, event_id, bilingual)?, options)
 }
@@ -268,9 +269,22 @@ pub fn tour_poster_in(db: &Database, tour_id: i64, options: FlyerOptions, biling
 }
 
 /// The languages an event's flyer can be printed in beside English: those
-/// its demand list (its own, else its tour's) has a translation for.
+/// the event has a translation in, and those its demand list (its own, else
+/// its tour's) has a translation for.
 pub fn languages_for_event(db: &Database, event_id: i64) -> Result<Vec<String>> {
-    Ok(coalition::demand_list_for_event(db, event_id)?.map(|v| v.translations).unwrap_or_default())
+    let e = events::get(db, event_id)?;
+    let mut languages: Vec<String> = e
+        .translations
+        .iter()
+        .filter(|t| !t.title.trim().is_empty() || !t.description.trim().is_empty())
+        .map(|t| t.language.clone())
+        .collect();
+    for l in coalition::demand_list_for_event(db, event_id)?.map(|v| v.translations).unwrap_or_default() {
+        if !languages.iter().any(|x| x.eq_ignore_ascii_case(&l)) {
+            languages.push(l);
+        }
+    }
+    Ok(languages)
 }
 
 /// The languages a tour's poster can be printed in beside English.
@@ -297,6 +311,41 @@ fn demands_for(db: &Database, version: Option<coalition::DemandListVersion>, bil
     Ok((Some(demand_block(&v)), translated))
 }
 
+/// The event's translation into `bilingual`: the exact tag first, else one
+/// in the same primary language ("es" finds "es-MX" and the other way round).
+fn translation_for(e: &Event, bilingual: Option<&str>) -> Option<Translation> {
+    let wanted = bilingual.map(str::trim).filter(|l| !l.is_empty())?;
+    let primary = |tag: &str| tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+    let t = e
+        .translations
+        .iter()
+        .find(|t| t.language.eq_ignore_ascii_case(wanted))
+        .or_else(|| e.translations.iter().find(|t| primary(&t.language) == primary(wanted)))?;
+    if t.title.trim().is_empty() && t.description.trim().is_empty() {
+        return None;
+    }
+    Some(Translation { language: language_name(&t.language), title: t.title.clone(), description: t.description.clone() })
+}
+
+/// The language's name as its readers write it, for the heading of the
+/// translated part. A short table rather than a locale-data crate: a branch
+/// prints in a handful of languages, and any other prints under its code.
+fn language_name(tag: &str) -> String {
+    let name = match tag.split('-').next().unwrap_or("").to_ascii_lowercase().as_str() {
+        "es" => "Español",
+        "fr" => "Français",
+        "pt" => "Português",
+        "ht" => "Kreyòl ayisyen",
+        "it" => "Italiano",
+        "de" => "Deutsch",
+        "vi" => "Tiếng Việt",
+        "so" => "Soomaali",
+        "en" => "English",
+        _ => return tag.to_owned(),
+    };
+    name.to_owned()
+}
+
 /// Confirmed co-sponsors as the flyer names them: the logo only where the
 /// organization allowed it to be printed and has one.
 fn cosponsor_marks(db: &Database, list: Vec<coalition::Cosponsor>) -> Result<Vec<CosponsorMark>> {
@@ -318,7 +367,8 @@ pub struct FlyerRequest {
     /// With `tour_id`: one poster of every stop instead of a flyer per stop.
     pub poster: bool,
     pub options: FlyerOptions,
-    /// A language code ("es"): the demand list is printed again in it when translated.
+    /// A language code ("es"): the event's title and description and the
+    /// demand list are printed again in it when translated.
     pub bilingual: Option<String>,
 }
 
@@ -525,7 +575,8 @@ pub fn content_for_event(db: &Database, event_id: i64) -> Result<FlyerContent> {
     content_for_event_in(db, event_id, None)
 }
 
-/// [`content_for_event`], with the demand list also in `bilingual` when translated.
+/// [`content_for_event`], with the event's title and description and its
+/// demand list also in `bilingual` when they are translated into it.
 pub fn content_for_event_in(db: &Database, event_id: i64, bilingual: Option<&str>) -> Result<FlyerContent> {
     let e = events::get(db, event_id)?;
     let (demands, demands_translation) = demands_for(db, coalition::demand_list_for_event(db, event_id)?, bilingual)?;
@@ -556,7 +607,7 @@ pub fn content_for_event_in(db: &Database, event_id: i64, bilingual: Option<&str
         location_note,
         speakers: speakers(&e.speakers),
         description: e.description.clone(),
-        translation: None,
+        translation: translation_for(&e, bilingual),
         demands,
         demands_translation,
         cosponsors,
