@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import Events from "./screens/Events.svelte";
-import { fakeBackend } from "./lib/fake-backend";
+import { fakeBackend, sampleProfile } from "./lib/fake-backend";
 
 function withEvents() {
   const backend = fakeBackend();
@@ -43,7 +43,23 @@ describe("Events", () => {
     expect(backend.events.calls.filter((c) => c.startsWith("saveDraft:new")).length, "one draft was created, not one per keystroke").toBe(1);
   });
 
-  it("Save shows the field's message beside it and keeps the text", async () => {
+  it("a translation's language, title and description autosave with the draft, and it can be removed", async () => {
+    const backend = fakeBackend({ branch: sampleProfile() });
+    render(Events, { backend, timeZone: "America/New_York" });
+    await userEvent.click(await screen.findByRole("button", { name: "New event" }));
+    await userEvent.type(await screen.findByLabelText("Title"), "Rally");
+    await userEvent.click(screen.getByRole("button", { name: "Add a translation" }));
+    const language = (await screen.findByLabelText("Language")) as HTMLInputElement;
+    expect(language.value, "the branch's second language is offered first").toBe("es");
+    await userEvent.type(screen.getByLabelText("Title (es)"), "Manifestación");
+    await userEvent.type(screen.getByLabelText("Description (es)"), "Únete a la acción.");
+    const saved = () => backend.events.events.find((e) => e.title === "Rally");
+    await waitFor(() => expect(saved()?.translations, "the translation is saved with the draft").toEqual([{ language: "es", title: "Manifestación", description: "Únete a la acción." }]), { timeout: 3000 });
+    await userEvent.click(screen.getByRole("button", { name: "Remove translation 1" }));
+    await waitFor(() => expect(saved()?.translations, "a removed translation is saved as gone").toEqual([]), { timeout: 3000 });
+  });
+
+    it("Save shows the field's message beside it and keeps the text", async () => {
     const backend = withEvents();
     render(Events, { backend, timeZone: "America/New_York" });
     await userEvent.click(await screen.findByRole("button", { name: "New event" }));

@@ -91,6 +91,7 @@ export function blankInput(timeZone: string): EventInput {
     tags: [],
     cosponsor_call: { text: "", contact: "" },
     tour_id: null,
+    translations: [],
   };
 }
 
@@ -118,6 +119,7 @@ export function inputOf(e: Event): EventInput {
     tags: [...e.tags],
     cosponsor_call: { ...e.cosponsor_call },
     tour_id: e.tour_id,
+    translations: (e.translations ?? []).map((t) => ({ ...t })),
   };
 }
 

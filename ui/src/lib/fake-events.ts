@@ -61,7 +61,7 @@ export function fakeEvents(): FakeEvents {
       title: "", kind: "meeting", description: "", start_date: "", start_time: "", end_date: "", end_time: "", time_zone: "UTC",
       all_day: false, venue_id: null, room: "", online_link: "", attendance: "in_person", speaker_ids: [], hosts: "",
       reading_list: [], accessibility: "", rules: "", links: { event_page: "", rsvp: "", donate: "" }, tags: [],
-      cosponsor_call: { text: "", contact: "" }, tour_id: null,
+      cosponsor_call: { text: "", contact: "" }, tour_id: null, translations: [],
     };
   }
 
@@ -96,6 +96,9 @@ export function fakeEvents(): FakeEvents {
       tags: input.tags,
       cosponsor_call: input.cosponsor_call,
       tour_id: input.tour_id,
+      translations: (input.translations ?? [])
+        .map((t) => ({ ...t, language: t.language.trim(), title: t.title.trim() }))
+        .filter((t) => t.language || t.title || t.description.trim()),
       overrides: { title: false, description: false, speakers: false },
       created_at: old?.created_at ?? "2026-11-22T10:00:00Z",
       updated_at: "2026-11-22T10:00:00Z",
