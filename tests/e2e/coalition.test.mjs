@@ -9,19 +9,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { cli, goTo, openApp, screenshot as save, startDriver, stopDriver, tempDb } from "./harness.mjs";
+import { cli, goTo, screenshot as save, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
 before(startDriver);
 after(stopDriver);
-
-async function withApp(db, body) {
-  const app = await openApp(db);
-  try {
-    await body(app);
-  } finally {
-    await app.deleteSession();
-  }
-}
 
 async function screenshot(app, name) {
   await app.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 150))));

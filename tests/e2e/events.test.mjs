@@ -8,19 +8,10 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { cli, goTo, heading, openApp, screenshot as save, startDriver, stopDriver, tempDb } from "./harness.mjs";
+import { cli, goTo, heading, screenshot as save, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
 before(startDriver);
 after(stopDriver);
-
-async function withApp(db, body) {
-  const app = await openApp(db);
-  try {
-    await body(app);
-  } finally {
-    await app.deleteSession();
-  }
-}
 
 async function screenshot(app, name) {
   await app.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 150))));

@@ -11,19 +11,10 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { cli, goTo, openApp, screenshot, startDriver, stopDriver, tempDb } from "./harness.mjs";
+import { cli, goTo, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
 before(startDriver);
 after(stopDriver);
-
-async function withApp(db, body) {
-  const app = await openApp(db);
-  try {
-    await body(app);
-  } finally {
-    await app.deleteSession();
-  }
-}
 
 async function until(app, read, ok, what) {
   await app.waitUntil(async () => ok(await read()), { timeout: 20000, timeoutMsg: what });

@@ -5,20 +5,10 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { Key } from "webdriverio";
-import { cli, goTo, heading, openApp, screenshot, startDriver, stopDriver, tempDb } from "./harness.mjs";
+import { cli, goTo, heading, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
 before(startDriver);
 after(stopDriver);
-
-/** Runs `body` with the window open on `db`, closing it whatever happens. */
-async function withApp(db, body) {
-  const app = await openApp(db);
-  try {
-    await body(app);
-  } finally {
-    await app.deleteSession();
-  }
-}
 
 test("the app opens on an empty database and offers to create the branch or load the sample", async () => {
   await withApp(tempDb(), async (app) => {

@@ -92,6 +92,16 @@ export async function openApp(dbPath) {
   return app;
 }
 
+/** Runs `body` with the window open on `dbPath`, closing it whatever happens. */
+export async function withApp(dbPath, body) {
+  const app = await openApp(dbPath);
+  try {
+    await body(app);
+  } finally {
+    await app.deleteSession();
+  }
+}
+
 /** Runs the same binary as a command line, as a user would. */
 export function cli(dbPath, ...args) {
   return execFileSync(BIN, ["--db", dbPath, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });

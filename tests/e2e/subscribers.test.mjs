@@ -6,21 +6,12 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { cli, goTo, heading, openApp, screenshot as save, startDriver, stopDriver, tempDb } from "./harness.mjs";
+import { cli, goTo, heading, screenshot as save, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
 const SHEET = path.resolve(import.meta.dirname, "../fixtures/csv/signup-sheet.csv");
 
 before(startDriver);
 after(stopDriver);
-
-async function withApp(db, body) {
-  const app = await openApp(db);
-  try {
-    await body(app);
-  } finally {
-    await app.deleteSession();
-  }
-}
 
 /** Saves a screenshot once the window has painted what the test just did. */
 async function screenshot(app, name) {
