@@ -1,7 +1,7 @@
 // End-to-end harness: drives the real Handbill window through tauri-driver and
 // WebKitWebDriver. Each test opens the app on its own temporary database.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -51,8 +51,14 @@ export async function startDriver() {
   // The window keeps its web storage (e.g. the theme) under XDG_DATA_HOME: give
   // the tests their own, so they neither see nor change the user's.
   const home = mkdtempSync(path.join(tmpdir(), "handbill-e2e-home-"));
+  // tauri-driver, WebKitWebDriver and the windows they open run in a process
+  // group of their own, so stopDriver can end them all; their output goes to a
+  // log file, not to this process's pipes: a window that outlives its session
+  // would otherwise keep the test runner waiting for the pipe to close, forever.
+  const log = openSync(path.join(LOGS, "tauri-driver.log"), "a");
   driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+    stdio: ["ignore", log, log],
     env: {
       ...process.env,
       XDG_DATA_HOME: path.join(home, "data"),
@@ -63,12 +69,47 @@ export async function startDriver() {
   driver.on("error", (e) => {
     throw new Error(`tauri-driver could not start (${e.message}); install it with: cargo install tauri-driver --locked`);
   });
+  closeSync(log);
   await waitForPort(port, 15000);
 }
 
+/** Ends tauri-driver and everything it started (drivers, windows left open). */
 export async function stopDriver() {
-  driver?.kill();
+  if (!driver) return;
+  const group = -driver.pid;
   driver = null;
+  for (const signal of ["SIGTERM", "SIGKILL"]) {
+    try {
+      process.kill(group, signal);
+    } catch {
+      return; // the group is gone
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Ends a window on `dbPath` that outlived its WebDriver session: waits up
+ * to 3 s for it to close by itself, then kills it. */
+async function reapWindow(dbPath) {
+  const pattern = `--db ${dbPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`;
+  const alive = () => {
+    try {
+      execFileSync("pgrep", ["-f", "--", pattern], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let waited = 0; waited < 3000 && alive(); waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (alive()) {
+    try {
+      execFileSync("pkill", ["-KILL", "-f", "--", pattern], { stdio: "ignore" });
+    } catch {
+      // it closed in the meantime
+    }
+  }
 }
 
 /** A path for a new database in its own temporary folder. */
@@ -99,6 +140,7 @@ export async function withApp(dbPath, body) {
     await body(app);
   } finally {
     await app.deleteSession();
+    await reapWindow(dbPath);
   }
 }
 
