@@ -84,7 +84,7 @@ test("two organizations added; one confirmed, one declined; only the confirmed o
     await (await (await app.$(tenants)).$("button=Asked…")).click();
     await (await app.$(`${tenants} select`)).selectByVisibleText("Rosa Diaz");
     await type(app, `${tenants} input`, "Asked at the tenants meeting");
-    await type(app, `${tenants} input[placeholder="YYYY-MM-DD"]`, "2027-01-15");
+    await type(app, `${tenants} input[id^="step-date-"]`, "2027-01-15");
     await (await (await app.$(tenants)).$("button=Mark asked")).click();
     await app.waitUntil(async () => (await (await app.$(tenants)).getText()).includes("Asked at the tenants meeting"), { timeout: 10000, timeoutMsg: "the asked step shows its note" });
     assert.match(await (await app.$(tenants)).getText(), /2027-01-15/, "the asked step keeps the date typed, not today's");
