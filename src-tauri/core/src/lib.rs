@@ -2,6 +2,7 @@
 //! [`storage::Database`], with no dependency on a window. The desktop shell and
 //! the command line are thin adapters over this crate.
 
+pub mod announcements;
 pub mod backup;
 pub mod branch;
 pub mod coalition;

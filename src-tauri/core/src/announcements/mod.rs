@@ -1,0 +1,13 @@
+//! Announcements: an email about an event (or a tour) sent to a list, one
+//! delivery per subscriber. This module owns composing the message from the
+//! event (`compose`), the announcement and delivery records, the branch's SMTP
+//! account, and the sending job that mails each person exactly once, even
+//! across a dropped connection or a killed process.
+//!
+//! The two halves meet in [`letter`]: composition prepares an announcement once
+//! and hands the sender a [`letter::Letters`] that writes the finished message
+//! for each recipient.
+
+pub mod letter;
+
+pub use letter::{Content, Letters, Recipient, Template};
