@@ -7,7 +7,7 @@ import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import Flyers from "./screens/Flyers.svelte";
 import { fakeBackend } from "./lib/fake-backend";
-import { printFlyer } from "./lib/flyer-target";
+import { printFlyer } from "./lib/event-target";
 
 function withEvents() {
   const backend = fakeBackend();

@@ -48,6 +48,7 @@ import type { When } from "./bindings/When";
 import { tauriCoalition, type CoalitionBackend } from "./coalition-backend";
 export type * from "./coalition-backend";
 import { tauriFlyers, type FlyersBackend } from "./flyers-backend";
+import { tauriAnnounce, type AnnounceBackend } from "./announce-backend";
 
 export type { AppError, AppStatus, BackupInfo, BranchInput, BranchProfile, DemoReport };
 export type {
@@ -95,7 +96,7 @@ export type {
 /** What an .ics export or a listing covers: one event, one tour, or every upcoming event. */
 export type EventsTarget = { event: number } | { tour: number } | "upcoming";
 
-export interface Backend extends CoalitionBackend, FlyersBackend {
+export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBackend {
   status(): Promise<AppStatus>;
   saveBranch(input: BranchInput): Promise<BranchProfile>;
   setLogo(bytes: Uint8Array): Promise<BranchProfile>;
@@ -201,6 +202,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const tauriBackend: Backend = {
   ...tauriCoalition(asAppError),
   ...tauriFlyers(asAppError),
+  ...tauriAnnounce(asAppError),
   status: () => call("app_status"),
   saveBranch: (input) => call("branch_save", { input }),
   setLogo: (bytes) => call("branch_set_logo", { bytes: Array.from(bytes) }),

@@ -5,8 +5,9 @@ import { fakeMail, type FakeMail } from "./fake-mail";
 import { fakeEvents, type FakeEvents } from "./fake-events";
 import { fakeCoalition, type FakeCoalition } from "./fake-coalition";
 import { fakeFlyers, type FakeFlyers } from "./fake-flyers";
+import { fakeAnnounce, type FakeAnnounce } from "./fake-announce";
 
-export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail; events: FakeEvents; coalition: FakeCoalition; flyers: FakeFlyers };
+export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail; events: FakeEvents; coalition: FakeCoalition; flyers: FakeFlyers; announce: FakeAnnounce };
 
 export function fakeBackend(
   options: { branch?: BranchProfile | null; problem?: AppError | null; mail?: FakeMail; events?: FakeEvents; coalition?: FakeCoalition } = {},
@@ -15,7 +16,14 @@ export function fakeBackend(
   const events = options.events ?? fakeEvents();
   const coalition = options.coalition ?? fakeCoalition((id) => events.events.find((e) => e.id === id)?.title ?? `Event ${id}`);
   const flyers = fakeFlyers({ events: () => events.events, tours: () => events.tours });
+  const announce = fakeAnnounce({
+    events: () => events.events,
+    tours: () => events.tours,
+    reach: (listId) => mail.people.filter((p) => mail.memberships.get(`${listId}:${p.id}`) === "subscribed"),
+  });
   const fake: FakeBackend = {
+    ...announce.backend,
+    announce,
     ...flyers.backend,
     flyers,
     ...mail.backend,

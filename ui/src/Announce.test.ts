@@ -1,0 +1,144 @@
+// Announcements against the fake backend: "Announce" on an event opens the
+// composer filled from it, the preview shows the reader's own first name, the
+// send asks first and then shows progress that pauses, resumes and finishes,
+// deliveries left uncertain wait for the organizer's decision, and the mail
+// account form refuses what the core refuses, naming the field.
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it } from "vitest";
+import App from "./App.svelte";
+import { fakeBackend, sampleProfile } from "./lib/fake-backend";
+import { sampleMail } from "./lib/fake-mail";
+import { fakeEvents } from "./lib/fake-events";
+import { announceEvent } from "./lib/event-target";
+
+beforeEach(() => {
+  history.replaceState(null, "", "#/events");
+  localStorage.clear();
+});
+
+function open(hash: string) {
+  const events = fakeEvents();
+  const rally = events.add({ title: "Rally for Siham", start_date: "2027-01-11" });
+  history.replaceState(null, "", hash);
+  const backend = fakeBackend({ branch: sampleProfile(), mail: sampleMail(), events });
+  render(App, { backend });
+  return { backend, rally };
+}
+
+describe("announcements", () => {
+  it("opens the composer filled from the event the Events section hands over, and previews a reader's message", async () => {
+    const { backend, rally } = open("#/events");
+    announceEvent({ event: rally.id });
+    const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
+    await waitFor(() => expect(subject.value, "the subject is filled from the event").toBe("Rally for Siham"));
+    expect((screen.getByLabelText("Message") as HTMLTextAreaElement).value, "the body comes from the template").toContain("{{first_name|friend}}");
+    expect(screen.getByRole("tab", { name: "Announcements" }).getAttribute("aria-selected"), "the Announcements tab is open").toBe("true");
+
+    await userEvent.click(screen.getByRole("button", { name: "Save draft" }));
+    expect(await screen.findByText("Draft saved."), "the draft is saved").toBeTruthy();
+    expect(backend.announce.items.length, "one announcement reached the backend").toBe(1);
+    expect((await screen.findByTestId("ann-preview-subject")).textContent, "the preview shows the subject").toBe("Rally for Siham");
+
+    await userEvent.selectOptions(screen.getByLabelText("Preview as"), "As Ana Alvarez");
+    await waitFor(() => expect(screen.getByTestId("ann-preview-html").textContent, "Ana's preview greets her by name").toContain("Hi Ana"));
+  });
+
+  it("refuses an empty subject by its field and keeps the text written", async () => {
+    const { rally } = open("#/events");
+    announceEvent({ event: rally.id });
+    const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
+    await waitFor(() => expect(subject.value, "filled first").not.toBe(""));
+    await userEvent.clear(subject);
+    await userEvent.click(screen.getByRole("button", { name: "Save draft" }));
+    expect(await screen.findByText("Give the announcement a subject."), "the subject's problem is shown").toBeTruthy();
+    expect(subject.getAttribute("aria-invalid"), "the field is marked").toBe("true");
+    expect((screen.getByLabelText("Message") as HTMLTextAreaElement).value, "the message is kept").toContain("Rally for Siham");
+  });
+
+  it("asks before sending, then shows progress that pauses, resumes and finishes", async () => {
+    const { backend, rally } = open("#/events");
+    announceEvent({ event: rally.id });
+    const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
+    await waitFor(() => expect(subject.value).not.toBe(""));
+    await userEvent.click(screen.getByRole("button", { name: "Send…" }));
+    const dialog = await screen.findByRole("alertdialog");
+    expect(dialog.textContent, "the question says how many people it reaches").toMatch(/goes to \d+ people on Announcements/);
+    await userEvent.click(within(dialog).getByRole("button", { name: "Send now" }));
+
+    const bar = (await screen.findByRole("progressbar", { name: "Sending progress" })) as HTMLProgressElement;
+    const id = backend.announce.items[0].id;
+    const total = backend.announce.deliveriesOf.get(id)!.length;
+    expect(total, "a delivery per subscribed person").toBeGreaterThan(1);
+    backend.announce.advance(id, 1);
+    await waitFor(() => expect(screen.getByTestId("send-sent").textContent, "one sent").toBe("1"));
+    expect(bar.value, "the bar moves").toBe(1);
+
+    await userEvent.click(screen.getByRole("button", { name: "Pause" }));
+    expect(await screen.findByRole("button", { name: "Resume" }), "paused: resume is offered").toBeTruthy();
+    expect(screen.getByTestId("send-state").textContent, "the state says paused").toContain("Paused");
+    await userEvent.click(screen.getByRole("button", { name: "Resume" }));
+    await screen.findByRole("button", { name: "Pause" });
+
+    backend.announce.advance(id, total);
+    await waitFor(() => expect(screen.getByTestId("send-state").textContent, "finished").toContain("Finished."));
+    expect(screen.getByTestId("send-left").textContent, "nobody left").toBe("0");
+    expect(backend.announce.calls, "pause and resume reached the backend").toEqual(expect.arrayContaining(["startSending", "pauseSending", "resumeSending"]));
+  });
+
+  it("shows deliveries left uncertain and sends them again only when the organizer says so", async () => {
+    const { backend, rally } = open("#/events");
+    announceEvent({ event: rally.id });
+    const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
+    await waitFor(() => expect(subject.value).not.toBe(""));
+    await userEvent.click(screen.getByRole("button", { name: "Send…" }));
+    await userEvent.click(within(await screen.findByRole("alertdialog")).getByRole("button", { name: "Send now" }));
+    await screen.findByRole("progressbar", { name: "Sending progress" });
+    const id = backend.announce.items[0].id;
+    backend.announce.leaveUncertain(id);
+    await userEvent.click(screen.getByRole("button", { name: "Pause" }));
+    expect(await screen.findByText(/1 message may or may not have arrived/), "the uncertain delivery is shown").toBeTruthy();
+    expect(backend.announce.calls.includes("resendUncertain"), "nothing is resent by itself").toBe(false);
+    await userEvent.click(screen.getByRole("button", { name: "Send them again" }));
+    await waitFor(() => expect(screen.queryByText(/may or may not have arrived/), "decided").toBeNull());
+    expect(backend.announce.calls, "the decision reached the backend").toContain("resendUncertain");
+  });
+
+  it("lists the list's announcements, with an empty state first", async () => {
+    open("#/mail");
+    await userEvent.click(await screen.findByRole("tab", { name: "Announcements" }));
+    expect(await screen.findByText("Nothing announced to this list yet"), "the empty state says how to start").toBeTruthy();
+    await userEvent.click(screen.getByRole("button", { name: "New announcement" }));
+    const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
+    await waitFor(() => expect(subject.value, "the first event fills it").toBe("Rally for Siham"));
+    await userEvent.click(screen.getByRole("button", { name: "Save draft" }));
+    await screen.findByText("Draft saved.");
+    await userEvent.click(screen.getByRole("button", { name: "← All announcements" }));
+    const rows = await screen.findAllByTestId("announcement-row");
+    expect(rows.length, "the draft is listed").toBe(1);
+    expect(rows[0].textContent, "with its state").toContain("Draft");
+  });
+});
+
+describe("the mail account", () => {
+  it("says where announcements go without one, refuses plain SMTP to another machine, and tests the connection", async () => {
+    const { backend } = open("#/settings");
+    expect(await screen.findByText(/No mail account is set up/), "the outbox is explained").toBeTruthy();
+    await userEvent.click(screen.getByRole("button", { name: "Set up a mail account" }));
+    await userEvent.type(screen.getByLabelText("Mail server"), "smtp.example.org");
+    await userEvent.selectOptions(screen.getByLabelText("Security"), "plain");
+    await userEvent.click(screen.getByRole("button", { name: "Save account" }));
+    expect(await screen.findByText(/only for a mail server on this machine/), "plain to another host is refused").toBeTruthy();
+    expect(screen.getByLabelText("Security").getAttribute("aria-invalid"), "by its field").toBe("true");
+
+    await userEvent.selectOptions(screen.getByLabelText("Security"), "starttls");
+    await userEvent.type(screen.getByLabelText("Password"), "s3cret");
+    await userEvent.click(screen.getByRole("button", { name: "Save account" }));
+    expect(await screen.findByText("Mail account saved."), "saved").toBeTruthy();
+    expect(screen.getByText("The password is kept in the system keychain."), "the password's home is said").toBeTruthy();
+    expect(screen.queryByDisplayValue("s3cret"), "the password is not shown again").toBeNull();
+    await userEvent.click(screen.getByRole("button", { name: "Test connection" }));
+    expect((await screen.findByTestId("connection-report")).textContent, "the test reports what happened").toContain("signed in");
+    expect(backend.announce.calls, "saved with its password").toEqual(expect.arrayContaining(["saveMailAccount", "setMailPassword", "testMailAccount"]));
+  });
+});

@@ -1,0 +1,121 @@
+// The announcements part of the one door to Handbill's core: compose an
+// announcement from an event, preview what one subscriber receives, send a
+// test, then send to the list in the background with progress, pause, resume
+// and cancel; and the branch's mail account (SMTP) in Settings.
+// `Backend` extends this interface and the Tauri backend spreads `tauriAnnounce`.
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type { AppError } from "./bindings/AppError";
+import type {
+  AccountInput,
+  AccountView,
+  Announcement,
+  AnnouncementInput,
+  AnnouncementState,
+  ConnectionReport,
+  Delivery,
+  DeliveryStatus,
+  Draft,
+  Preview,
+  Security,
+  SendProgress,
+  Template,
+} from "./announce-types";
+
+export type {
+  AccountInput,
+  AccountView,
+  Announcement,
+  AnnouncementInput,
+  AnnouncementState,
+  ConnectionReport,
+  Delivery,
+  DeliveryStatus,
+  Draft,
+  Preview,
+  Security,
+  SendProgress,
+  Template,
+};
+
+/** The templates an announcement can start from, in the order the window offers them. */
+export const templates: { id: Template; label: string }[] = [
+  { id: "new_event", label: "New event" },
+  { id: "reminder", label: "Reminder" },
+  { id: "rescheduled", label: "Rescheduled" },
+  { id: "cancelled", label: "Cancelled" },
+  { id: "cosponsor_invitation", label: "Co-sponsor invitation" },
+];
+
+export interface AnnounceBackend {
+  /** Subject and Markdown body filled from the event or tour by a template. */
+  announcementDraft(target: { event: number } | { tour: number }, template: Template): Promise<Draft>;
+  /** The list's announcements, newest first. */
+  announcements(listId: number): Promise<Announcement[]>;
+  announcement(id: number): Promise<Announcement>;
+  /** Creates (id null) or updates a draft announcement; rejects naming the field that is wrong. */
+  saveAnnouncement(id: number | null, input: AnnouncementInput): Promise<Announcement>;
+  deleteAnnouncement(id: number): Promise<void>;
+  /** Exactly what this subscriber will receive (null: the branch's own address). */
+  previewAnnouncement(id: number, subscriberId: number | null): Promise<Preview>;
+  /** Sends the announcement to the branch's own address; resolves to where it went. */
+  sendTest(id: number): Promise<string>;
+  /** How many subscribed people the announcement would reach now. */
+  announcementReach(id: number): Promise<number>;
+  /** Queues a delivery per recipient and starts sending in the background. */
+  startSending(id: number): Promise<SendProgress>;
+  pauseSending(id: number): Promise<SendProgress>;
+  resumeSending(id: number): Promise<SendProgress>;
+  cancelSending(id: number): Promise<SendProgress>;
+  sendProgress(id: number): Promise<SendProgress>;
+  /** Calls back with each progress report of any announcement being sent; returns the unsubscribe. */
+  onSendProgress(callback: (p: SendProgress) => void): Promise<() => void>;
+  deliveries(id: number, status: DeliveryStatus | null): Promise<Delivery[]>;
+  /** The organizer's decision on deliveries whose fate is unknown: send again, or count as sent. */
+  decideUncertain(id: number, deliveryIds: number[], resend: boolean): Promise<SendProgress>;
+
+  mailAccount(): Promise<AccountView>;
+  saveMailAccount(input: AccountInput): Promise<AccountView>;
+  /** Keeps the password in the system keychain, or for this session only when there is none. */
+  setMailPassword(password: string): Promise<AccountView>;
+  removeMailAccount(): Promise<AccountView>;
+  testMailAccount(): Promise<ConnectionReport>;
+}
+
+export function tauriAnnounce(asAppError: (e: unknown) => AppError): AnnounceBackend {
+  async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+    try {
+      return await invoke<T>(command, args);
+    } catch (e) {
+      throw asAppError(e);
+    }
+  }
+  return {
+    announcementDraft: (target, template) =>
+      call("announcement_draft", {
+        eventId: "event" in target ? target.event : null,
+        tourId: "tour" in target ? target.tour : null,
+        template,
+      }),
+    announcements: (listId) => call("announcement_list", { listId }),
+    announcement: (id) => call("announcement_get", { id }),
+    saveAnnouncement: (id, input) => call("announcement_save", { id, input }),
+    deleteAnnouncement: (id) => call("announcement_delete", { id }),
+    previewAnnouncement: (id, subscriberId) => call("announcement_preview", { id, subscriberId }),
+    sendTest: (id) => call("announcement_send_test", { id }),
+    announcementReach: (id) => call("announcement_reach", { id }),
+    startSending: (id) => call("send_start", { id }),
+    pauseSending: (id) => call("send_pause", { id }),
+    resumeSending: (id) => call("send_resume", { id }),
+    cancelSending: (id) => call("send_cancel", { id }),
+    sendProgress: (id) => call("send_progress", { id }),
+    onSendProgress: async (callback) => listen<SendProgress>("send-progress", (e) => callback(e.payload)),
+    deliveries: (id, status) => call("send_deliveries", { id, status }),
+    decideUncertain: (id, deliveryIds, resend) => call("send_decide_uncertain", { id, deliveryIds, resend }),
+    mailAccount: () => call("mail_account"),
+    saveMailAccount: (input) => call("mail_account_save", { input }),
+    setMailPassword: (password) => call("mail_account_password", { password }),
+    removeMailAccount: () => call("mail_account_remove"),
+    testMailAccount: () => call("mail_account_test"),
+  };
+}
