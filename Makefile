@@ -14,7 +14,7 @@ BUILD_PACKAGES := pkg-config build-essential libwebkit2gtk-4.1-dev libgtk-3-dev 
 TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
-.PHONY: help run test deps deps-build deps-test app ui bindings release deb bench-window
+.PHONY: help run test deps deps-build deps-test app ui bindings release deb bench-window fuzz
 
 help:
 	@echo "make run    build Handbill and open it on the sample branch"
@@ -91,6 +91,12 @@ test: deps app
 # Regenerates ui/src/lib/bindings/ from the Rust types (commit the result).
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p handbill-core --test bindings --quiet
+
+# Longer fuzzing of every parser of outside input, on demand (CASES per target,
+# 20000 unless given). Seeds: tests/corpus/; a failure is shrunk and kept in
+# src-tauri/core/tests/fuzz.proptest-regressions, replayed first on every run.
+fuzz:
+	HANDBILL_FUZZ_CASES=$${CASES:-20000} cargo test --release --locked -p handbill-core --test fuzz
 
 # The Debian package (target/release/bundle/deb/handbill_*.deb), built by Tauri's bundler.
 deb: deps-build
