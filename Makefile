@@ -14,7 +14,7 @@ BUILD_PACKAGES := pkg-config build-essential libwebkit2gtk-4.1-dev libgtk-3-dev 
 TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
-.PHONY: help run test deps deps-build deps-test app ui bindings release deb bench-window fuzz
+.PHONY: help run test deps deps-build deps-test app ui bindings release deb deb-check bench-window fuzz
 
 help:
 	@echo "make run    build Handbill and open it on the sample branch"
@@ -99,8 +99,16 @@ fuzz:
 	HANDBILL_FUZZ_CASES=$${CASES:-20000} cargo test --release --locked -p handbill-core --test fuzz
 
 # The Debian package (target/release/bundle/deb/handbill_*.deb), built by Tauri's bundler.
+# The bundler names the file after the product (Handbill_…); Debian's convention,
+# and the package inside, is handbill_<version>_<arch>.deb.
 deb: deps-build
 	ui/node_modules/.bin/tauri build --bundles deb
+	cd target/release/bundle/deb && for f in Handbill_*.deb; do [ -e "$$f" ] && mv -f "$$f" "handbill_$${f#Handbill_}"; done; ls -1 "$$PWD"/handbill_*.deb
+
+# Installs that package on a fresh Debian 12 (debootstrap, as root) and opens it
+# from its menu entry under Xvfb: see tests/package/check-deb.sh.
+deb-check: deb
+	tests/package/check-deb.sh target/release/bundle/deb/handbill_*_amd64.deb
 
 # Startup time and memory of the release window (see tests/bench/window.sh).
 bench-window: release deps-test

@@ -272,10 +272,12 @@ fn time_zones() -> Vec<String> {
     branch::time_zones()
 }
 
-/// Called by the UI once its first screen is drawn; prints the startup time
-/// when `HANDBILL_STARTUP_PROBE` is set (used by the startup benchmark).
+/// Called by the UI once its first screen is drawn: trims startup memory
+/// (see `memory.rs`) and prints the startup time when `HANDBILL_STARTUP_PROBE`
+/// is set (used by the startup benchmark).
 #[tauri::command]
-fn ui_ready() {
+fn ui_ready(window: tauri::WebviewWindow) {
+    crate::memory::settle(window);
     if std::env::var_os("HANDBILL_STARTUP_PROBE").is_some() {
         if let Some(started) = crate::STARTED.get() {
             eprintln!(
