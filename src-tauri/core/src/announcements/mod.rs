@@ -8,6 +8,14 @@
 //! and hands the sender a [`letter::Letters`] that writes the finished message
 //! for each recipient.
 
+pub mod account;
 pub mod letter;
+pub mod send;
+pub mod store;
 
+pub use account::{ConnectionProblem, ConnectionReport, Password, Security, SmtpAccount};
 pub use letter::{Content, Letters, Recipient, Template};
+pub use send::{outbox_dir, run, SendOptions};
+pub use store::{
+    Announcement, AnnouncementInput, AnnouncementState, Delivery, DeliveryStatus, SendProgress, UncertainDecision,
+};
