@@ -389,8 +389,9 @@ pub(crate) fn connect(
         TlsParameters::new_rustls(host.to_owned())
             .map_err(|e| ConnectFailure::new(ConnectionProblem::Tls, format!("TLS cannot be set up for {host}: {e}.")))
     };
-    let classify = |e: lettre::transport::smtp::Error, stage: &str| -> ConnectFailure {
-        if e.is_tls() {
+    // `during_tls`: the step includes a TLS handshake, and the TCP connection is known to work.
+    let classify = |e: lettre::transport::smtp::Error, stage: &str, during_tls: bool| -> ConnectFailure {
+        if e.is_tls() || (during_tls && !(e.is_transient() || e.is_permanent() || e.is_timeout())) {
             ConnectFailure::new(ConnectionProblem::Tls, format!("The TLS handshake with {server} failed ({e}). The server's certificate may be invalid or for another name; nothing was sent."))
         } else if e.is_timeout() {
             ConnectFailure::new(ConnectionProblem::Connect, format!("{server} did not answer in time ({stage}). Check the port and the internet connection."))
@@ -400,9 +401,18 @@ pub(crate) fn connect(
             ConnectFailure::new(ConnectionProblem::Connect, format!("Could not {stage} {server} ({e}). Check the server name, the port and the internet connection."))
         }
     };
-    let implicit = if account.security == Security::Tls { Some(tls()?) } else { None };
+    let implicit = if account.security == Security::Tls {
+        // Connect once without TLS first, so a failed handshake is told apart from no answer at all.
+        addrs
+            .iter()
+            .find_map(|a| std::net::TcpStream::connect_timeout(a, timeout).ok())
+            .ok_or_else(|| ConnectFailure::new(ConnectionProblem::Connect, format!("Nothing answers at {server}. Check the server name, the port and the internet connection.")))?;
+        Some(tls()?)
+    } else {
+        None
+    };
     let mut conn = SmtpConnection::connect(addrs.as_slice(), Some(timeout), &hello, implicit.as_ref(), None)
-        .map_err(|e| classify(e, "connect to"))?;
+        .map_err(|e| classify(e, "connect to", implicit.is_some()))?;
     if account.security == Security::StartTls {
         if !conn.can_starttls() {
             conn.abort();
@@ -415,7 +425,7 @@ pub(crate) fn connect(
             ));
         }
         let params = tls()?;
-        conn.starttls(&params, &hello).map_err(|e| classify(e, "STARTTLS with"))?;
+        conn.starttls(&params, &hello).map_err(|e| classify(e, "STARTTLS with", true))?;
     }
     if account.security != Security::Plain && !conn.is_encrypted() {
         conn.abort();
