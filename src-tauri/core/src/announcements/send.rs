@@ -127,6 +127,9 @@ enum Outcome {
     /// A 4xx answer or a connection lost before the message was handed over:
     /// queued again for later (counted as an attempt).
     Retry { reply: String },
+    /// The connection was lost before the message was handed over: it did not
+    /// go; queued again at once on a new connection (counted as an attempt).
+    Lost { reply: String },
     /// Not tried at all (the connection could not be opened): back to the queue as it was.
     Untried,
     /// The connection dropped after the message was handed over, before the answer.
@@ -229,6 +232,14 @@ impl Job<'_> {
                 Outcome::Failed { reply } => ("failed", reply, d.attempts + 1, 0, None, "smtp"),
                 Outcome::Uncertain { reply } => ("uncertain", reply, d.attempts + 1, 0, None, "smtp"),
                 Outcome::Untried => ("queued", String::new(), d.attempts, 0, None, ""),
+                Outcome::Lost { reply } => {
+                    let tries = d.attempts + 1;
+                    if tries >= self.options.max_attempts {
+                        ("failed", format!("{reply} (gave up after {tries} tries)"), tries, 0, None, "smtp")
+                    } else {
+                        ("queued", reply, tries, 0, None, "smtp")
+                    }
+                }
                 Outcome::Retry { reply } => {
                     let tries = d.attempts + 1;
                     if tries >= self.options.max_attempts {
@@ -495,7 +506,7 @@ fn refused_or_lost(conn: &mut SmtpConnection, e: lettre::transport::smtp::Error)
         let keep = !closing && conn.command(Rset).is_ok();
         (Outcome::Retry { reply }, keep)
     } else {
-        (Outcome::Retry { reply: format!("The connection dropped before the message was sent ({reply}).") }, false)
+        (Outcome::Lost { reply: format!("The connection dropped before the message was sent ({reply}).") }, false)
     }
 }
 
@@ -516,6 +527,9 @@ pub fn run(
     on_progress: &(dyn Fn(&SendProgress) + Sync),
 ) -> Result<SendProgress> {
     let mut db = Database::open(db_path)?;
+    // Each `sending` mark must survive a power loss, not only a killed
+    // process, before its message leaves: this connection syncs every commit.
+    db.conn().pragma_update(None, "synchronous", "FULL")?;
     let a = store::get(&db, id)?;
     match a.state {
         AnnouncementState::Draft => {
