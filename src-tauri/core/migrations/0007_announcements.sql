@@ -25,11 +25,14 @@ CREATE TABLE announcement (
 );
 
 -- One announcement to one person. Address and names are a snapshot taken when
--- the announcement was queued. The row goes to 'sending' (committed) before the
--- message leaves and to 'sent' / 'failed' / back to 'queued' (a 4xx answer, to
--- retry later) after; a row found in 'sending' after a crash becomes
--- 'uncertain' and is never resent without the organizer's word. 'skipped' is
--- someone who left the list before their turn: not mailed, and counted.
+-- the announcement was queued. A sender claims a batch of rows ('claimed', in a
+-- transaction synced to disk), marks each 'sending' (committed) just before its
+-- message leaves, and 'sent' / 'failed' / back to 'queued' (a 4xx answer, to
+-- retry later) after. A row found in 'sending' after a crash becomes
+-- 'uncertain' and is never resent without the organizer's word ('claimed' rows
+-- go back to the queue, unless the machine restarted since: then they are
+-- uncertain too). 'skipped' is someone who left the list before their turn:
+-- not mailed, and counted.
 CREATE TABLE delivery (
     id              INTEGER PRIMARY KEY,
     announcement_id INTEGER NOT NULL REFERENCES announcement (id) ON DELETE CASCADE,
@@ -39,7 +42,7 @@ CREATE TABLE delivery (
     name            TEXT NOT NULL DEFAULT '',
     first_name      TEXT NOT NULL DEFAULT '',
     language        TEXT NOT NULL DEFAULT '',
-    status          TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'uncertain', 'skipped')),
+    status          TEXT NOT NULL CHECK (status IN ('queued', 'claimed', 'sending', 'sent', 'failed', 'uncertain', 'skipped')),
     attempts        INTEGER NOT NULL DEFAULT 0,
     -- The server's last answer, or where the message was written (outbox), or why it was skipped.
     reply           TEXT NOT NULL DEFAULT '',
@@ -61,6 +64,9 @@ CREATE TABLE send_lease (
     announcement_id INTEGER PRIMARY KEY REFERENCES announcement (id) ON DELETE CASCADE,
     owner           TEXT NOT NULL,
     pid             INTEGER NOT NULL,
+    -- The machine's boot (Linux boot_id): a lease from an earlier boot means
+    -- the machine restarted, and commits not yet synced to disk may be lost.
+    boot_id         TEXT NOT NULL DEFAULT '',
     heartbeat_ms    INTEGER NOT NULL
 );
 

@@ -527,3 +527,34 @@ fn an_announcement_needs_its_event_a_subject_and_someone_subscribed() {
     assert_eq!(store::get(&b.db, a.id).unwrap().state, AnnouncementState::Draft, "the draft is kept as it was");
     let _ = announcements::outbox_dir(&b.path);
 }
+
+#[test]
+fn claimed_rows_of_a_killed_sender_go_back_to_the_queue_but_after_a_restart_they_are_uncertain() {
+    let sink = Sink::start(&[]);
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").map(|s| s.trim().to_owned()).unwrap_or_default();
+    for (lease_boot, expect_uncertain) in [(boot.as_str(), 0u32), ("an-earlier-boot", 2)] {
+        let b = branch(4, |_| "");
+        account::save(&b.db, &sink.account()).unwrap();
+        let id = b.announcement();
+        store::queue(&b.db, id).unwrap();
+        let mut gone = Command::new("true").spawn().unwrap();
+        let dead_pid = gone.id();
+        gone.wait().unwrap();
+        b.db.conn()
+            .execute(
+                "INSERT INTO send_lease (announcement_id, owner, pid, boot_id, heartbeat_ms) VALUES (?1, 'dead', ?2, ?3, ?4)",
+                rusqlite::params![id, dead_pid, lease_boot, jiff::Timestamp::now().as_millisecond()],
+            )
+            .unwrap();
+        b.db.conn()
+            .execute("UPDATE delivery SET status = 'claimed' WHERE id IN (SELECT id FROM delivery WHERE announcement_id = ?1 ORDER BY id LIMIT 2)", [id])
+            .unwrap();
+        let done = send(&b, id, &quick()).unwrap();
+        if boot.is_empty() {
+            assert_eq!(done.uncertain, 2, "without a known boot, claimed rows are uncertain: {done:?}");
+            continue;
+        }
+        assert_eq!(done.uncertain, expect_uncertain, "lease from {lease_boot}: claimed rows are {} : {done:?}", if expect_uncertain == 0 { "queued again" } else { "uncertain" });
+        assert_eq!(done.sent + done.uncertain, 4, "the rest are sent: {done:?}");
+    }
+}

@@ -459,6 +459,8 @@ pub fn progress(db: &Database, id: i64) -> Result<SendProgress> {
             Some(DeliveryStatus::Failed) => p.failed = n,
             Some(DeliveryStatus::Uncertain) => p.uncertain = n,
             Some(DeliveryStatus::Skipped) => p.skipped = n,
+            // Claimed by a sender's batch but not yet on its way: still to send.
+            None if status == "claimed" => p.queued += n,
             None => {}
         }
     }
@@ -486,7 +488,8 @@ pub fn deliveries(
     get(db, id)?;
     let mut stmt = db.conn().prepare(
         "SELECT id, email, name, status, attempts, reply, updated_at FROM delivery
-         WHERE announcement_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY id LIMIT ?3",
+         WHERE announcement_id = ?1 AND (?2 IS NULL OR status = ?2 OR (?2 = 'queued' AND status = 'claimed'))
+         ORDER BY id LIMIT ?3",
     )?;
     let rows = stmt
         .query_map(params![id, status.map(|s| s.as_str()), limit], |r| {
@@ -495,7 +498,11 @@ pub fn deliveries(
                 id: r.get(0)?,
                 email: r.get(1)?,
                 name: r.get(2)?,
-                status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Uncertain),
+                status: DeliveryStatus::parse(&status).unwrap_or(if status == "claimed" {
+                    DeliveryStatus::Queued
+                } else {
+                    DeliveryStatus::Uncertain
+                }),
                 attempts: r.get(4)?,
                 reply: r.get(5)?,
                 updated_at: r.get(6)?,
