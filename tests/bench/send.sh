@@ -29,7 +29,8 @@ cleanup() { [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; rm -rf "$work"; 
 trap cleanup EXIT
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-smtp-sink 127.0.0.1:"$port" 256 &
+sink_user=(); [ "$(id -u)" = 0 ] && sink_user=(-u postfix)   # smtp-sink refuses to run as root without a user
+smtp-sink "${sink_user[@]}" 127.0.0.1:"$port" 256 &
 sink_pid=$!
 sleep 0.5
 
@@ -92,6 +93,7 @@ handbill_seconds=$(python3 -c "print($t1 - $t0)")
 sent=$("$bin" --db "$db" send status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["progress"]["sent"])')
 [ "$sent" = "$count" ] || { echo "Handbill recorded $sent sent, not $count"; exit 1; }
 handbill_rate=$(rate "$count" "$handbill_seconds")
+grep -E "User time|System time|Percent of CPU|Elapsed" "$work/time.txt" | sed "s/^\t*/  handbill process: /"
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
 
 echo
