@@ -8,6 +8,13 @@
 //! and hands the sender a [`letter::Letters`] that writes the finished message
 //! for each recipient.
 
+pub mod compose;
+mod layout;
 pub mod letter;
+mod personal;
+mod readback;
+pub mod templates;
 
+pub use compose::{prepare, prepare_at, preview, preview_letter, test_recipient, Prepared, Preview};
 pub use letter::{Content, Letters, Recipient, Template};
+pub use templates::draft;
