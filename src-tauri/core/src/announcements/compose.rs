@@ -14,7 +14,7 @@
 
 use std::time::SystemTime;
 
-use lettre::message::header::{ContentTransferEncoding, ContentType, Date, Header, HeaderName, HeaderValue, Headers, MessageId, ReplyTo, MIME_VERSION_1_0, Subject, To};
+use lettre::message::header::{ContentTransferEncoding, ContentType, Date, Header, Headers, MessageId, ReplyTo, MIME_VERSION_1_0, Subject, To};
 use lettre::message::{Attachment, Mailbox, Mailboxes, MultiPart, SinglePart};
 use lettre::Address;
 use serde::Serialize;
@@ -172,10 +172,15 @@ fn encode<H: Header>(header: H) -> String {
     headers.to_string()
 }
 
-fn raw_header(name: &'static str, value: String) -> String {
-    let mut headers = Headers::new();
-    headers.insert_raw(HeaderValue::new(HeaderName::new_from_ascii_str(name), value));
-    headers.to_string()
+/// A header whose value is one `<…>` made here from checked address parts
+/// (ASCII, no spaces). lettre folds only at spaces, so a value too long for
+/// one 78-character line is folded before it, where RFC 5322 allows it.
+fn address_header(name: &str, value: &str) -> String {
+    if name.len() + 2 + value.len() <= 78 {
+        format!("{name}: {value}\r\n")
+    } else {
+        format!("{name}:\r\n {value}\r\n")
+    }
 }
 
 /// `List-Id: "Announcements" <announcements.3.example.org>`. The list's name
@@ -304,7 +309,7 @@ impl Letters for Prepared {
         out.push_str(&self.date_line);
         out.push_str(&encode(MessageId::from(self.message_id(to))));
         out.push_str(&self.list_id_line);
-        out.push_str(&raw_header("List-Unsubscribe", format!("<{unsubscribe_url}>")));
+        out.push_str(&address_header("List-Unsubscribe", &format!("<{unsubscribe_url}>")));
         out.push_str(&self.mime_line);
         let body = body.formatted();
         let mut bytes = Vec::with_capacity(out.len() + body.len());

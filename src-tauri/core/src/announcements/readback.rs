@@ -23,7 +23,7 @@ pub(crate) struct ReadBack {
 pub(crate) fn read(bytes: &[u8]) -> Result<ReadBack> {
     let (head, body) = split_head(bytes).ok_or_else(|| Error::internal("The composed letter has no end of headers."))?;
     let headers = parse_headers(head);
-    let mut out = ReadBack { headers: headers.iter().map(|(n, v)| (n.clone(), decode_words(v))).collect(), text: String::new(), html: String::new(), attachment: None };
+    let mut out = ReadBack { headers: headers.iter().map(|(n, v)| (n.clone(), decode_words(v.trim()))).collect(), text: String::new(), html: String::new(), attachment: None };
     read_part(&headers, body, &mut out, 0)?;
     Ok(out)
 }
@@ -53,12 +53,61 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
-/// A parameter of a header value (`boundary`, `filename`), unquoted.
+/// A parameter of a header value (`boundary`, `filename`), unquoted. RFC 2231
+/// continuations (`filename*0="…"; filename*1="…"`, and `*0*=utf-8''%C3%A9`
+/// for extended values), as lettre writes long or non-ASCII file names, are
+/// joined and decoded.
 fn param(value: &str, name: &str) -> Option<String> {
-    value.split(';').skip(1).find_map(|p| {
-        let (key, v) = p.trim().split_once('=')?;
-        key.trim().eq_ignore_ascii_case(name).then(|| unquote(v.trim()))
-    })
+    let mut plain = None;
+    let mut pieces: Vec<(u32, bool, String)> = Vec::new();
+    for p in value.split(';').skip(1) {
+        let Some((key, v)) = p.trim().split_once('=') else { continue };
+        let key = key.trim();
+        let v = v.trim();
+        if key.eq_ignore_ascii_case(name) {
+            plain = Some(unquote(v));
+        } else if let Some(rest) = key.get(..name.len()).filter(|k| k.eq_ignore_ascii_case(name)).and(key.get(name.len()..)).and_then(|r| r.strip_prefix('*')) {
+            let (index, extended) = match rest.strip_suffix('*') {
+                Some(index) => (index, true),
+                None => (rest, false),
+            };
+            let index = if index.is_empty() { 0 } else { index.parse().ok()? };
+            pieces.push((index, extended, unquote(v)));
+        }
+    }
+    if plain.is_some() || pieces.is_empty() {
+        return plain;
+    }
+    pieces.sort_by_key(|(i, _, _)| *i);
+    let mut bytes = Vec::new();
+    for (i, (_, extended, text)) in pieces.iter().enumerate() {
+        if *extended {
+            // The first extended piece starts with charset'language'.
+            let text = if i == 0 { text.splitn(3, '\'').nth(2).unwrap_or(text) } else { text };
+            bytes.extend(percent_decode(text));
+        } else {
+            bytes.extend_from_slice(text.as_bytes());
+        }
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn percent_decode(text: &str) -> Vec<u8> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            if let (Some(h), Some(l)) = (b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
 }
 
 fn unquote(text: &str) -> String {
@@ -302,6 +351,11 @@ mod tests {
         assert_eq!(decode_words("=?utf-8?q?caf=C3=A9_ok?="), "café ok", "Q words decode");
         assert_eq!(qp_decode(b"a=3Db=\r\nc"), b"a=bc", "soft breaks vanish");
         assert_eq!(base64_decode(b"JVBE\r\nRi0=").as_slice(), b"%PDF-", "base64 lines decode");
+        assert_eq!(
+            param("attachment;\r\n filename*0*=utf-8''%C3%A9t%C3%A9;\r\n filename*1=\"-flyer.pdf\"", "filename").as_deref(),
+            Some("été-flyer.pdf"),
+            "RFC 2231 pieces join and decode"
+        );
         assert_eq!(mailbox_text("\"Ana \\\"A\\\" Li\" <ana@example.org>"), "Ana \"A\" Li <ana@example.org>", "quotes are removed");
     }
 }
