@@ -98,7 +98,7 @@ fn the_new_event_template_fills_from_the_rally() {
             "In solidarity with Siham and Naseem, we demand that:",
             "1. The Massachusetts Department of Children and Families",
             "6. ICE immediately stop terrorizing our communities",
-            "If your organization would like to co-sponsor this event",
+            "If your organization would like to co-sponsor this event, or join our efforts, please contact us: boston@example.org",
             "In solidarity,\nInternational Socialist Organization — Boston",
         ],
         "the rally's announcement",
@@ -134,6 +134,7 @@ fn date_ranges_links_readings_and_unknown_places_are_said() {
     let (_dir, db) = open();
     let drive = text_of(&letter(&db, &content(&db, Some(event_id(&db, "Support Voices")), None, Template::NewEvent), &ana()));
     assert_contains(&drive, &["When: From December 1 until February 10, 2027", "Donate (https://example.org/donate/cersc)"], "the fund drive");
+    assert!(!drive.contains("Where:"), "a fund drive without a venue has no place line:\n{drive}");
     let metoo = text_of(&letter(&db, &content(&db, Some(event_id(&db, "#MeToo")), None, Template::NewEvent), &ana()));
     assert_contains(
         &metoo,
@@ -549,7 +550,9 @@ fn a_real_letter_is_saved_to_look_at() {
     assert!(html.contains(">Unsubscribe</a>"), "an unsubscribe link in the footer");
     let content_only = announcements::draft(&db, Some(event_id(&db, "Support Voices")), None, Template::NewEvent).unwrap();
     let drive = Content { subject: content_only.0, body: content_only.1, ..c.clone() };
-    std::fs::write(dir.join("fund-drive.eml"), letter(&db, &Content { attach_flyer: false, ..drive }, &ana())).unwrap();
+    let drive = letter(&db, &Content { attach_flyer: false, ..drive }, &ana());
+    std::fs::write(dir.join("fund-drive.eml"), &drive).unwrap();
+    std::fs::write(dir.join("fund-drive.html"), parse(&drive).body_html(0).unwrap().as_bytes()).unwrap();
 }
 
 fn samples_dir() -> PathBuf {

@@ -15,7 +15,7 @@
 use std::time::SystemTime;
 
 use lettre::message::header::{ContentTransferEncoding, ContentType, Date, Header, Headers, MessageId, ReplyTo, MIME_VERSION_1_0, Subject, To};
-use lettre::message::{Attachment, Mailbox, Mailboxes, MultiPart, SinglePart};
+use lettre::message::{Attachment, Body, Mailbox, Mailboxes, MultiPart, SinglePart};
 use lettre::Address;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -23,7 +23,7 @@ use ts_rs::TS;
 
 use super::layout::{html_page, markdown_fragment, markdown_text, text_page, Frame};
 use super::letter::{Content, Letters, Recipient};
-use super::personal::{mark, one_line, Key, Marker, Pieces, Slot, Values};
+use super::personal::{mark, one_line, Encoded, Key, Marker, Pieces, Slot, Values};
 use super::readback;
 use crate::branch;
 use crate::error::{Error, Result};
@@ -47,8 +47,8 @@ pub struct Prepared {
     date_line: String,
     list_id_line: String,
     mime_line: String,
-    text: Pieces,
-    html: Pieces,
+    text: Encoded,
+    html: Encoded,
     alternative_boundary: String,
     mixed_boundary: String,
     attachment: Option<Flyer>,
@@ -156,8 +156,8 @@ pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Re
         date_line: encode(Date::new(SystemTime::from(date))),
         list_id_line: list_id_line(&list_name, &label),
         mime_line: encode(MIME_VERSION_1_0),
-        text: Pieces::split(&text, &marker, &slots, false),
-        html: Pieces::split(&html, &marker, &slots, true),
+        text: Pieces::split(&text, &marker, &slots, false).encoded(),
+        html: Pieces::split(&html, &marker, &slots, true).encoded(),
         // QP and base64 never write "=_", so no part can contain these.
         alternative_boundary: format!("=_handbill-a{}-alternative", content.announcement_id),
         mixed_boundary: format!("=_handbill-a{}-mixed", content.announcement_id),
@@ -285,14 +285,13 @@ impl Letters for Prepared {
             unsubscribe_url: &unsubscribe_url,
         };
 
+        // The parts arrive quoted-printable: only the filled values were encoded now.
         let text = SinglePart::builder()
             .header(ContentType::TEXT_PLAIN)
-            .header(ContentTransferEncoding::QuotedPrintable)
-            .body(self.text.fill(&values));
+            .body(Body::dangerous_pre_encoded(self.text.fill(&values), ContentTransferEncoding::QuotedPrintable));
         let html = SinglePart::builder()
             .header(ContentType::TEXT_HTML)
-            .header(ContentTransferEncoding::QuotedPrintable)
-            .body(self.html.fill(&values));
+            .body(Body::dangerous_pre_encoded(self.html.fill(&values), ContentTransferEncoding::QuotedPrintable));
         let alternative = MultiPart::alternative().boundary(self.alternative_boundary.as_str()).singlepart(text).singlepart(html);
         let body = match &self.attachment {
             Some(flyer) => MultiPart::mixed().boundary(self.mixed_boundary.as_str()).multipart(alternative).singlepart(flyer.part.clone()),

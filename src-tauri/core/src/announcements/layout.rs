@@ -238,10 +238,9 @@ fn html_text(html: &str) -> String {
 /// are matched as ammonia writes them; text never holds a raw `<`.
 pub(crate) fn markdown_fragment(markdown: &str) -> String {
     let clean = markdown_html(markdown);
-    let p = format!("margin:0 0 16px;");
     let heading = |size: u32| format!("margin:24px 0 12px;font-family:{SANS};font-size:{size}px;line-height:1.3;color:{INK};");
     let replacements: [(&str, String); 13] = [
-        ("<p>", format!("<p style=\"{p}\">")),
+        ("<p>", "<p style=\"margin:0 0 16px;\">".to_owned()),
         ("<h1>", format!("<h1 style=\"{}\">", heading(24))),
         ("<h2>", format!("<h2 style=\"{}\">", heading(21))),
         ("<h3>", format!("<h3 style=\"{}\">", heading(18))),

@@ -4,8 +4,16 @@
 //! survives Markdown rendering and sanitizing, and the rendered part is cut at
 //! the markers into [`Pieces`]. Filling a letter is then only copying text and
 //! the recipient's values — escaped in the HTML part — with no parsing.
+//!
+//! The mail parts go further: their literal text is quoted-printable encoded
+//! once ([`Encoded`]), each piece ended by a soft line break, so a letter
+//! encodes only the few values it fills in. A soft break decodes to nothing,
+//! so the reader gets exactly the filled text.
 
 use std::fmt::Write as _;
+
+use lettre::message::header::ContentTransferEncoding;
+use lettre::message::Body;
 
 use crate::error::{Error, Result};
 
@@ -194,6 +202,26 @@ impl Pieces {
         self.pieces.iter().any(|p| matches!(p, Piece::Slot { .. }))
     }
 
+    /// The part encoded once for [`Encoded::fill`].
+    pub fn encoded(&self) -> Encoded {
+        let mut pieces = Vec::with_capacity(self.pieces.len());
+        for (i, piece) in self.pieces.iter().enumerate() {
+            match piece {
+                Piece::Text(t) => {
+                    let eaten = matches!(self.pieces.get(i + 1), Some(Piece::Slot { eat_space: true, .. })) && t.ends_with(' ');
+                    let t = if eaten { &t[..t.len() - 1] } else { t.as_str() };
+                    pieces.push(EncodedPiece::Literal(quoted_printable(t.to_owned())));
+                }
+                Piece::Slot { key, fallback, eat_space } => {
+                    let space_before = *eat_space && matches!(i.checked_sub(1).and_then(|p| self.pieces.get(p)), Some(Piece::Text(t)) if t.ends_with(' '));
+                    pieces.push(EncodedPiece::Slot { key: *key, fallback: fallback.clone(), space_before });
+                }
+            }
+        }
+        let literal_len = pieces.iter().map(|p| if let EncodedPiece::Literal(b) = p { b.len() } else { 0 }).sum();
+        Encoded { pieces, html: self.html, literal_len }
+    }
+
     pub fn fill(&self, values: &Values<'_>) -> String {
         let mut out = String::with_capacity(self.literal_len + 256);
         for piece in &self.pieces {
@@ -212,6 +240,70 @@ impl Pieces {
                     } else if *eat_space && out.ends_with(' ') {
                         out.pop();
                     }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A part's pieces already quoted-printable encoded, for [`Encoded::fill`].
+#[derive(Debug, Clone)]
+pub(crate) struct Encoded {
+    pieces: Vec<EncodedPiece>,
+    html: bool,
+    literal_len: usize,
+}
+
+#[derive(Debug, Clone)]
+enum EncodedPiece {
+    Literal(Vec<u8>),
+    Slot {
+        key: Key,
+        fallback: String,
+        /// The space before the slot, taken from the literal: written only
+        /// with a value or fallback ("Dear {{first_name}}," → "Dear,").
+        space_before: bool,
+    },
+}
+
+/// `text` as quoted-printable (lettre's encoder: CRLF line ends, lines of at
+/// most 76), ended by a soft line break unless it ends a line, so the next
+/// piece starts on a fresh line of its own.
+fn quoted_printable(text: String) -> Vec<u8> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let mut bytes = Body::new_with_encoding(text, ContentTransferEncoding::QuotedPrintable)
+        .map(Body::into_vec)
+        .unwrap_or_default();
+    if !bytes.ends_with(b"\r\n") {
+        bytes.extend_from_slice(b"=\r\n");
+    }
+    bytes
+}
+
+impl Encoded {
+    /// The part's bytes for one recipient, quoted-printable.
+    pub fn fill(&self, values: &Values<'_>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.literal_len + 512);
+        for piece in &self.pieces {
+            match piece {
+                EncodedPiece::Literal(bytes) => out.extend_from_slice(bytes),
+                EncodedPiece::Slot { key, fallback, space_before } => {
+                    let value = values.get(*key);
+                    let mut text = String::with_capacity(value.len() + 8);
+                    if *space_before && (!value.is_empty() || !fallback.is_empty()) {
+                        text.push(' ');
+                    }
+                    if value.is_empty() {
+                        text.push_str(fallback);
+                    } else if self.html {
+                        push_escaped(&mut text, value);
+                    } else {
+                        text.push_str(value);
+                    }
+                    out.extend_from_slice(&quoted_printable(text));
                 }
             }
         }
@@ -292,6 +384,27 @@ mod tests {
         let err = mark("Hello {{frist_name}}", "subject", &marker, &mut slots).unwrap_err();
         assert_eq!(err.fields[0].field, "subject", "the refusal names the subject");
         assert!(err.message.contains("frist_name"), "the refusal quotes the unknown field: {}", err.message);
+    }
+
+    /// Proves the pre-encoded part decodes to exactly what `fill` writes, with
+    /// every line within quoted-printable's 76 characters.
+    #[test]
+    fn the_encoded_part_is_the_filled_part() {
+        let marker = Marker::for_text(&[]);
+        let mut slots = Vec::new();
+        let long = "Solidarité — ".repeat(12);
+        let marked = mark(&format!("Dear {{{{first_name}}}}, {long}\n{{{{name}}}} = {{{{first_name|amiga}}}}!\n"), "body", &marker, &mut slots).unwrap();
+        for html in [false, true] {
+            let pieces = Pieces::split(&marked, &marker, &slots, html);
+            let encoded = pieces.encoded();
+            for v in [values("Lucía", "Lucía <Gomes>"), values("", "")] {
+                let bytes = encoded.fill(&v);
+                let text = String::from_utf8(bytes.clone()).unwrap();
+                assert!(text.is_ascii() && text.split("\r\n").all(|l| l.len() <= 76), "quoted-printable lines: {text}");
+                let decoded = String::from_utf8(crate::announcements::readback::qp_decode(&bytes)).unwrap();
+                assert_eq!(decoded, pieces.fill(&v).replace('\n', "\r\n"), "the encoded part decodes to the filled text");
+            }
+        }
     }
 
     /// Proves line breaks and other control characters never survive `one_line`.

@@ -103,6 +103,8 @@ impl EventFacts {
         let status_reason = history.iter().rev().find(|h| h.kind == HistoryKind::Status).map(|h| h.reason.clone()).unwrap_or_default();
         let place = match &flyer.place {
             Some(p) => [p.name.as_str(), p.room.as_str(), p.address.as_str()].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(", "),
+            // A fund drive without a venue happens wherever people give.
+            None if event.kind == events::EventKind::FundDrive => String::new(),
             None if flyer.location_note.is_empty() => "Location to be announced".to_owned(),
             None => flyer.location_note.clone(),
         };
@@ -224,6 +226,22 @@ fn sign_off(out: &mut String, closing: &str, branch: &BranchProfile) {
     out.push_str(&format!("{closing},  \n{}\n", md(&branch.name)));
 }
 
+/// "If your organization would like to co-sponsor …, please contact us:
+/// boston@example.org", the address a link in the HTML part.
+fn cosponsor_call(e: &Event) -> String {
+    let text = one_line(&e.cosponsor_call.text);
+    let contact = one_line(&e.cosponsor_call.contact);
+    match (text.is_empty(), contact.is_empty()) {
+        (true, _) => String::new(),
+        (false, true) => md(&text),
+        (false, false) if text.contains(&contact) => md(&text),
+        (false, false) => {
+            let shown = if contact.contains('@') && !contact.contains(' ') { format!("<{}>", url(&contact)) } else { md(&contact) };
+            format!("{}: {shown}", md(text.trim_end_matches(['.', ':', ' '])))
+        }
+    }
+}
+
 /// The whole announcement of an event: everything the flyer says.
 fn full_event(out: &mut String, f: &EventFacts, branch: &BranchProfile) {
     let e = &f.event;
@@ -242,9 +260,7 @@ fn full_event(out: &mut String, f: &EventFacts, branch: &BranchProfile) {
         push_block(out, &format!("**Please note:** {}", md(&e.rules)));
     }
     reading_list(out, e);
-    if !f.flyer.cosponsor_call.is_empty() {
-        push_block(out, &md(&f.flyer.cosponsor_call));
-    }
+    push_block(out, &cosponsor_call(e));
     links(out, e);
 }
 
