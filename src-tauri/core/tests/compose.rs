@@ -553,6 +553,12 @@ fn a_real_letter_is_saved_to_look_at() {
     let drive = letter(&db, &Content { attach_flyer: false, ..drive }, &ana());
     std::fs::write(dir.join("fund-drive.eml"), &drive).unwrap();
     std::fs::write(dir.join("fund-drive.html"), parse(&drive).body_html(0).unwrap().as_bytes()).unwrap();
+    let tour = letter(&db, &content(&db, None, Some(events::list_tours(&db).unwrap()[0].id), Template::NewEvent), &ana());
+    std::fs::write(dir.join("tour.eml"), &tour).unwrap();
+    std::fs::write(dir.join("tour.html"), parse(&tour).body_html(0).unwrap().as_bytes()).unwrap();
+    let moved = letter(&db, &content(&db, Some(event_id(&db, "Left Organizing Tactics")), None, Template::Rescheduled), &ana());
+    std::fs::write(dir.join("rescheduled.eml"), &moved).unwrap();
+    std::fs::write(dir.join("rescheduled.html"), parse(&moved).body_html(0).unwrap().as_bytes()).unwrap();
 }
 
 fn samples_dir() -> PathBuf {
