@@ -371,6 +371,16 @@ fn non_ascii_names_and_subjects_are_encoded_and_decode_back() {
     assert_eq!(m.to().unwrap().first().unwrap().name(), Some("Lucía Gomes-Ñúñez"), "the name decodes back");
     assert_eq!(m.from().unwrap().first().unwrap().name(), Some("International Socialist Organization — Boston"), "the branch's name decodes back");
     assert!(text_of(&bytes).contains("Dear Lucía,"), "the first name fills the body");
+
+    let spanish = lists::create(&db, "Anuncios — “español”").expect("a list with a non-ASCII name");
+    let bytes = letter(&db, &Content { list_id: spanish.id, ..c.clone() }, &lucia);
+    assert!(String::from_utf8_lossy(&bytes).is_ascii(), "the letter with a non-ASCII list name is ASCII");
+    let list_id = parse(&bytes).list_id().as_address().and_then(|a| a.first()).map(|a| (a.name().map(str::to_owned), a.address().map(str::to_owned)));
+    assert_eq!(
+        list_id,
+        Some((Some("Anuncios — “español”".to_owned()), Some(format!("anuncios-espa-ol.{}.example.org", spanish.id)))),
+        "the list's name decodes back from List-Id"
+    );
 }
 
 /// Proves a subject typed with a line break is refused naming the field, and

@@ -14,7 +14,7 @@
 
 use std::time::SystemTime;
 
-use lettre::message::header::{ContentTransferEncoding, ContentType, Date, Header, Headers, MessageId, ReplyTo, MIME_VERSION_1_0, Subject, To};
+use lettre::message::header::{ContentTransferEncoding, ContentType, Date, Header, Headers, ReplyTo, MIME_VERSION_1_0, Subject, To};
 use lettre::message::{Attachment, Body, Mailbox, Mailboxes, MultiPart, SinglePart};
 use lettre::Address;
 use serde::Serialize;
@@ -189,12 +189,12 @@ fn address_header(name: &str, value: &str) -> String {
 /// before the list's label.
 fn list_id_line(name: &str, label: &str) -> String {
     const STAND_IN: &str = "<list@list-id.invalid>\r\n";
-    let stand_in: Address = "list@list-id.invalid".parse().expect("a valid stand-in address");
-    let phrase = if name.is_empty() {
-        None
-    } else {
-        let line = encode(To::from(Mailboxes::from(Mailbox::new(Some(name.to_owned()), stand_in))));
-        line.strip_prefix("To: ").and_then(|l| l.strip_suffix(STAND_IN)).map(|p| p.trim_end().to_owned())
+    let phrase = match "list@list-id.invalid".parse::<Address>() {
+        Ok(stand_in) if !name.is_empty() => {
+            let line = encode(To::from(Mailboxes::from(Mailbox::new(Some(name.to_owned()), stand_in))));
+            line.strip_prefix("To: ").and_then(|l| l.strip_suffix(STAND_IN)).map(|p| p.trim_end().to_owned())
+        }
+        _ => None,
     };
     match phrase {
         Some(phrase) if !phrase.is_empty() => format!("List-Id: {phrase} <{label}>\r\n"),
@@ -306,7 +306,7 @@ impl Letters for Prepared {
             None => out.push_str(&encode(Subject::from(one_line(&self.subject.fill(&values))))),
         }
         out.push_str(&self.date_line);
-        out.push_str(&encode(MessageId::from(self.message_id(to))));
+        out.push_str(&address_header("Message-ID", &self.message_id(to)));
         out.push_str(&self.list_id_line);
         out.push_str(&address_header("List-Unsubscribe", &format!("<{unsubscribe_url}>")));
         out.push_str(&self.mime_line);

@@ -121,6 +121,9 @@ enum Piece {
         /// With no value and no fallback, drop the space before the slot too
         /// ("Dear {{first_name}}," becomes "Dear,").
         eat_space: bool,
+        /// In the HTML part, inside a link's `href` (or an image's `src`):
+        /// the value is percent-encoded before it is escaped.
+        in_url: bool,
     },
 }
 
@@ -162,6 +165,7 @@ impl Pieces {
         let mut text = String::new();
         let mut rest = rendered;
         while let Some(at) = rest.find(&marker.stem) {
+            let before = &rendered[..rendered.len() - rest.len() + at];
             let after = &rest[at + marker.stem.len()..];
             let digits = after.bytes().take_while(u8::is_ascii_digit).count();
             let slot = after[..digits].parse::<usize>().ok().filter(|_| after[digits..].starts_with('z')).and_then(|n| slots.get(n));
@@ -169,8 +173,15 @@ impl Pieces {
                 Some(slot) => {
                     text.push_str(&rest[..at]);
                     pieces.push(Piece::Text(std::mem::take(&mut text)));
-                    let fallback = if html { escape_html(&slot.fallback) } else { slot.fallback.clone() };
-                    pieces.push(Piece::Slot { key: slot.key, fallback, eat_space: false });
+                    // The footer's own link is a whole address already.
+                    let personal = !matches!(slot.key, Key::UnsubscribeAddress | Key::UnsubscribeUrl);
+                    let in_url = html && personal && in_url_attribute(before);
+                    let fallback = match (html, in_url) {
+                        (true, true) => escape_html(&url_encoded(&slot.fallback)),
+                        (true, false) => escape_html(&slot.fallback),
+                        _ => slot.fallback.clone(),
+                    };
+                    pieces.push(Piece::Slot { key: slot.key, fallback, eat_space: false, in_url });
                     rest = &after[digits + 1..];
                 }
                 None => {
@@ -212,9 +223,9 @@ impl Pieces {
                     let t = if eaten { &t[..t.len() - 1] } else { t.as_str() };
                     pieces.push(EncodedPiece::Literal(quoted_printable(t.to_owned())));
                 }
-                Piece::Slot { key, fallback, eat_space } => {
+                Piece::Slot { key, fallback, eat_space, in_url } => {
                     let space_before = *eat_space && matches!(i.checked_sub(1).and_then(|p| self.pieces.get(p)), Some(Piece::Text(t)) if t.ends_with(' '));
-                    pieces.push(EncodedPiece::Slot { key: *key, fallback: fallback.clone(), space_before });
+                    pieces.push(EncodedPiece::Slot { key: *key, fallback: fallback.clone(), space_before, in_url: *in_url });
                 }
             }
         }
@@ -227,18 +238,14 @@ impl Pieces {
         for piece in &self.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
-                Piece::Slot { key, fallback, eat_space } => {
+                Piece::Slot { key, fallback, eat_space, in_url } => {
                     let value = values.get(*key);
-                    if !value.is_empty() {
-                        if self.html {
-                            push_escaped(&mut out, value);
-                        } else {
-                            out.push_str(value);
+                    if value.is_empty() && fallback.is_empty() {
+                        if *eat_space && out.ends_with(' ') {
+                            out.pop();
                         }
-                    } else if !fallback.is_empty() {
-                        out.push_str(fallback);
-                    } else if *eat_space && out.ends_with(' ') {
-                        out.pop();
+                    } else {
+                        push_value(&mut out, value, fallback, self.html, *in_url);
                     }
                 }
             }
@@ -264,6 +271,7 @@ enum EncodedPiece {
         /// The space before the slot, taken from the literal: written only
         /// with a value or fallback ("Dear {{first_name}}," → "Dear,").
         space_before: bool,
+        in_url: bool,
     },
 }
 
@@ -290,25 +298,50 @@ impl Encoded {
         for piece in &self.pieces {
             match piece {
                 EncodedPiece::Literal(bytes) => out.extend_from_slice(bytes),
-                EncodedPiece::Slot { key, fallback, space_before } => {
+                EncodedPiece::Slot { key, fallback, space_before, in_url } => {
                     let value = values.get(*key);
                     let mut text = String::with_capacity(value.len() + 8);
                     if *space_before && (!value.is_empty() || !fallback.is_empty()) {
                         text.push(' ');
                     }
-                    if value.is_empty() {
-                        text.push_str(fallback);
-                    } else if self.html {
-                        push_escaped(&mut text, value);
-                    } else {
-                        text.push_str(value);
-                    }
+                    push_value(&mut text, value, fallback, self.html, *in_url);
                     out.extend_from_slice(&quoted_printable(text));
                 }
             }
         }
         out
     }
+}
+
+/// A value (or, when it is empty, the fallback, already escaped) as the part
+/// needs it: escaped in HTML, percent-encoded first inside a link's address.
+fn push_value(out: &mut String, value: &str, fallback: &str, html: bool, in_url: bool) {
+    if value.is_empty() {
+        out.push_str(fallback);
+    } else if in_url {
+        push_escaped(out, &url_encoded(value));
+    } else if html {
+        push_escaped(out, value);
+    } else {
+        out.push_str(value);
+    }
+}
+
+fn url_encoded(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Whether HTML that ends with `before` is inside the value of an `href` or
+/// `src` attribute: a tag is open and its last attribute is one of them.
+fn in_url_attribute(before: &str) -> bool {
+    let Some(open) = before.rfind('<') else { return false };
+    if before.rfind('>').is_some_and(|close| close > open) {
+        return false;
+    }
+    let tag = &before[open..];
+    let Some(quote) = tag.rfind("=\"") else { return false };
+    let name = tag[..quote].rsplit(char::is_whitespace).next().unwrap_or("");
+    name.eq_ignore_ascii_case("href") || name.eq_ignore_ascii_case("src")
 }
 
 /// Text made one line: every run of control characters (CR, LF, tab, …)
@@ -405,6 +438,22 @@ mod tests {
                 assert_eq!(decoded, pieces.fill(&v).replace('\n', "\r\n"), "the encoded part decodes to the filled text");
             }
         }
+    }
+
+    /// Proves a value inside a link's address is percent-encoded, and the
+    /// same value in the link's text only escaped.
+    #[test]
+    fn values_in_link_addresses_are_percent_encoded() {
+        let marker = Marker::for_text(&[]);
+        let mut slots = Vec::new();
+        let marked = mark("[RSVP as {{name}}](https://e.org/rsvp?who={{name}})", "body", &marker, &mut slots).unwrap();
+        let html = crate::events::listing::markdown_html(&marked);
+        let pieces = Pieces::split(&html, &marker, &slots, true);
+        let filled = pieces.fill(&values("", "Ana & Li+\"x\""));
+        assert!(filled.contains("href=\"https://e.org/rsvp?who=Ana+%26+Li%2B%22x%22\""), "the address is percent-encoded: {filled}");
+        assert!(filled.contains(">RSVP as Ana &amp; Li+&quot;x&quot;</a>"), "the text is escaped: {filled}");
+        let decoded = String::from_utf8(crate::announcements::readback::qp_decode(&pieces.encoded().fill(&values("", "Ana & Li+\"x\"")))).unwrap();
+        assert_eq!(decoded, filled.replace('\n', "\r\n"), "the encoded part says the same");
     }
 
     /// Proves line breaks and other control characters never survive `one_line`.
