@@ -162,6 +162,17 @@ fn branch(n: usize, mark: impl Fn(usize) -> &'static str) -> Branch {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("branch.sqlite");
     let db = Database::open(&path).unwrap();
+    handbill_core::branch::save(
+        &db,
+        handbill_core::branch::BranchInput {
+            name: "ISO Boston".into(),
+            contact_email: "boston@handbill.test".into(),
+            time_zone: "America/New_York".into(),
+            languages: vec!["en".into()],
+            ..handbill_core::branch::BranchInput::new_branch()
+        },
+    )
+    .unwrap();
     let list = lists::create(&db, "Announcements").unwrap();
     let event = events::create(
         &db,
@@ -234,9 +245,25 @@ fn a_thousand_person_announcement_arrives_once_per_person_with_its_headers_and_b
     let sink = Sink::start(&[]);
     let b = branch(1000, |_| "");
     account::save(&b.db, &sink.account()).unwrap();
-    let id = b.announcement();
+    let id = store::create(
+        &b.db,
+        AnnouncementInput {
+            event_id: Some(b.event_id),
+            tour_id: None,
+            template: Template::NewEvent,
+            list_id: b.list_id,
+            segment: String::new(),
+            subject: "Rally on Saturday".into(),
+            body: "Dear {{first_name|friend}},\n\nCome to the **rally**.".into(),
+            attach_flyer: false,
+        },
+    )
+    .unwrap()
+    .id;
+    // The real composition: the messages are what subscribers will get.
+    let composed = announcements::prepare(&b.db, &store::get(&b.db, id).unwrap().content()).unwrap();
     let calls = std::sync::atomic::AtomicUsize::new(0);
-    let done = send::run(&b.path, id, &letters(), &quick(), &|_| {
+    let done = send::run(&b.path, id, &composed, &quick(), &|_| {
         calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     })
     .expect("the announcement is sent");
@@ -258,8 +285,12 @@ fn a_thousand_person_announcement_arrives_once_per_person_with_its_headers_and_b
         assert_eq!(m["defects"].as_array().unwrap().len(), 0, "the MIME parser found no defects: {m}");
         let types: Vec<&str> = m["parts"].as_array().unwrap().iter().map(|p| p["type"].as_str().unwrap()).collect();
         assert_eq!(types, ["text/plain", "text/html"], "both parts arrive: {m}");
-        let first = to.split_whitespace().nth(1).unwrap();
-        assert!(m["parts"][0]["text"].as_str().unwrap().contains(&format!("Dear P{first}")), "the personal field is the recipient's own: {m}");
+        let number: usize = to.split("person").nth(1).unwrap()[..4].parse().unwrap();
+        assert!(
+            m["parts"][0]["text"].as_str().unwrap().contains(&format!("Dear P{number},")),
+            "the personal field is the recipient's own: {m}"
+        );
+        assert!(m["parts"][1]["text"].as_str().unwrap().contains("<strong>rally</strong>"), "the HTML part carries the Markdown: {m}");
     }
     let backups = handbill_core::backup::list(&b.path).unwrap();
     assert!(
