@@ -1,7 +1,7 @@
 # Handbill's two commands:
 #   make run    install what is missing, build, and open the window on the sample branch
 #   make test   run every test: Rust, UI checks, Vitest, and end-to-end in the real window
-# Other targets: make deps, make app, make bindings, make release, make bench-window.
+# Other targets: make deps, make app, make bindings, make release, make bench-window, make bench-send.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -11,10 +11,10 @@ BIN := target/debug/handbill
 DEMO_DB := target/demo.sqlite
 # Debian packages: building the window, then testing it.
 BUILD_PACKAGES := pkg-config build-essential libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils
+TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip openssl
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
-.PHONY: help run test deps deps-build deps-test app ui bindings release deb deb-check bench-window fuzz
+.PHONY: help run test deps deps-build deps-test deps-smtp app ui bindings release deb deb-check bench-window bench-send fuzz
 
 help:
 	@echo "make run    build Handbill and open it on the sample branch"
@@ -46,6 +46,14 @@ deps-build: ui/node_modules/.installed
 deps-test: deps-build tests/e2e/node_modules/.installed
 	@$(call apt_install,$(TEST_PACKAGES))
 	@command -v tauri-driver >/dev/null || { echo "Installing tauri-driver"; cargo install tauri-driver --locked --quiet; }
+	@$(MAKE) --no-print-directory deps-smtp
+
+# The mail tests' SMTP server on loopback (tests/smtp/server.py) needs aiosmtpd,
+# pinned in tests/smtp/requirements.txt; skipped when it is already importable.
+deps-smtp:
+	@python3 -c 'import aiosmtpd' 2>/dev/null || { echo "Installing aiosmtpd for the mail tests"; \
+	  python3 -m pip install --quiet -r tests/smtp/requirements.txt 2>/dev/null \
+	  || python3 -m pip install --quiet --user --break-system-packages -r tests/smtp/requirements.txt; }
 
 deps: deps-test
 
@@ -113,3 +121,11 @@ deb-check: deb
 # Startup time and memory of the release window (see tests/bench/window.sh).
 bench-window: release deps-test
 	$(XVFB) tests/bench/window.sh target/release/handbill
+
+# Sending throughput against postfix's smtp-source, and memory (see tests/bench/send.sh).
+# postfix is installed only for its smtp-sink and smtp-source, without configuring a mail system.
+bench-send: release
+	@dpkg-query -W -f='$${Status}' postfix 2>/dev/null | grep -q "ok installed" || \
+	  echo "postfix postfix/main_mailer_type select No configuration" | $$( [ "$$(id -u)" = 0 ] || echo sudo ) debconf-set-selections
+	@$(call apt_install,postfix time)
+	tests/bench/send.sh target/release/handbill

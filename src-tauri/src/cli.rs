@@ -93,6 +93,11 @@ pub enum Command {
     Demands(crate::cli_coalition::DemandsCommand),
     /// Print an event's flyer, or a whole tour's, as a PDF.
     Flyer(crate::cli_flyers::FlyerArgs),
+    /// Announce an event to a list: queue everyone and send, showing progress.
+    Announce(crate::cli_send::AnnounceArgs),
+    /// Follow and steer sending: status, resume, pause, cancel, uncertain deliveries, test the account.
+    #[command(subcommand)]
+    Send(crate::cli_send::SendCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -390,6 +395,8 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Cosponsor(command) => crate::cli_coalition::cosponsor_command(&open(db)?, command),
         Command::Demands(command) => crate::cli_coalition::demands_command(&open(db)?, command),
         Command::Flyer(args) => crate::cli_flyers::flyer_command(&open(db)?, args),
+        Command::Announce(args) => crate::cli_send::announce_command(&storage::resolve_path(db)?, args),
+        Command::Send(command) => crate::cli_send::send_command(&storage::resolve_path(db)?, command),
         Command::List(ListCommand::Create { name }) => {
             let db = open(db)?;
             let list = lists::create(&db, &name)?;

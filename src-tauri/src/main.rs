@@ -6,6 +6,7 @@
 
 mod cli;
 mod cli_flyers;
+mod cli_send;
 mod cli_coalition;
 mod commands;
 mod logging;

@@ -24,6 +24,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0004_events.sql")),
     M::up(include_str!("../migrations/0005_coalition.sql")),
     M::up(include_str!("../migrations/0006_event_translations.sql")),
+    M::up(include_str!("../migrations/0007_announcements.sql")),
 ];
 
 /// The schema version this build writes.

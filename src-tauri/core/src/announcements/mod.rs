@@ -8,6 +8,21 @@
 //! and hands the sender a [`letter::Letters`] that writes the finished message
 //! for each recipient.
 
+pub mod account;
+pub mod compose;
+mod layout;
 pub mod letter;
+mod personal;
+mod readback;
+pub mod send;
+pub mod store;
+pub mod templates;
 
+pub use account::{ConnectionProblem, ConnectionReport, Password, Security, SmtpAccount};
+pub use compose::{prepare, prepare_at, preview, preview_letter, test_recipient, Prepared, Preview};
 pub use letter::{Content, Letters, Recipient, Template};
+pub use send::{outbox_dir, run, SendOptions};
+pub use store::{
+    Announcement, AnnouncementInput, AnnouncementState, Delivery, DeliveryStatus, SendProgress, UncertainDecision,
+};
+pub use templates::draft;

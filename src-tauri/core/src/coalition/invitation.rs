@@ -91,12 +91,7 @@ pub fn draft_invitation(db: &Database, event_id: i64, contact_id: i64) -> Result
     if !others.is_empty() {
         body.push_str(&format!("\nAlready co-sponsoring: {}.\n", others.join(", ")));
     }
-    body.push_str(&format!(
-        "\nWhat co-sponsoring means: {} is named as a co-sponsor on the flyers, emails and listings of the event \
-         (with its logo, if you let us print it), stands behind the demands above, and helps spread the word to its \
-         members. There is no cost. If you have a speaker or a table to propose, tell us.\n",
-        org.name
-    ));
+    body.push_str(&format!("\n{}\n", what_cosponsoring_means(&org.name)));
     let reply_to = if event.cosponsor_call.contact.is_empty() { branch.contact_email.clone() } else { event.cosponsor_call.contact.clone() };
     body.push_str(&format!(
         "\nPlease reply to this email (or write to {reply_to}) to tell us whether {} will co-sponsor.\n\nIn solidarity,\n{}\n",
@@ -110,6 +105,16 @@ pub fn draft_invitation(db: &Database, event_id: i64, contact_id: i64) -> Result
         params![event_id, org.id, contact.id, branch.name, branch.contact_email, contact.name, contact.email, subject, body, now],
     )?;
     email_draft(db, db.conn().last_insert_rowid())
+}
+
+/// "What co-sponsoring means: …", said of `who` (an organization's name, or
+/// "your organization" in an announcement to a whole list).
+pub(crate) fn what_cosponsoring_means(who: &str) -> String {
+    format!(
+        "What co-sponsoring means: {who} is named as a co-sponsor on the flyers, emails and listings of the event \
+         (with its logo, if you let us print it), stands behind the demands above, and helps spread the word to its \
+         members. There is no cost. If you have a speaker or a table to propose, tell us."
+    )
 }
 
 /// One saved email draft.

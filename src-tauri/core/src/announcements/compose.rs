@@ -1,0 +1,360 @@
+//! Composing: an announcement made into the finished message each subscriber
+//! receives. [`prepare`] does once what is the same for everyone — the branch
+//! profile and list, the Markdown rendered to a sanitized HTML page and a
+//! plain-text part, the headers that do not name the recipient, the flyer PDF —
+//! and the [`Prepared`] it returns writes each [`Letters::letter`] by filling
+//! in the person: the `To` header, the personal fields, a `Message-ID` stable
+//! for that announcement and recipient, and an unsubscribe address that
+//! identifies them.
+//!
+//! Headers are encoded by `lettre` (RFC 2047 for names and subjects that are
+//! not ASCII, folding of long lines) and the MIME parts are built with it.
+//! Every name and subject is made one line first, and a subject typed with a
+//! line break is refused naming the field, so no user text can add a header.
+
+use std::time::SystemTime;
+
+use lettre::message::header::{ContentTransferEncoding, ContentType, Date, Header, Headers, ReplyTo, MIME_VERSION_1_0, Subject, To};
+use lettre::message::{Attachment, Body, Mailbox, Mailboxes, MultiPart, SinglePart};
+use lettre::Address;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use super::layout::{html_page, markdown_fragment, markdown_text, text_page, Frame};
+use super::letter::{Content, Letters, Recipient};
+use super::personal::{mark, one_line, Encoded, Key, Marker, Pieces, Slot, Values};
+use super::readback;
+use crate::branch;
+use crate::error::{Error, Result};
+use crate::flyers::{self, FlyerOptions};
+use crate::lists;
+use crate::storage::Database;
+
+/// An announcement ready to be written for any number of recipients.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    announcement_id: i64,
+    envelope_from: String,
+    /// The local part and domain of the branch's address.
+    from_local: String,
+    domain: String,
+    /// `From:` and `Reply-To:`, encoded.
+    from_lines: String,
+    subject: Pieces,
+    /// The encoded `Subject:` line when it names no one.
+    subject_line: Option<String>,
+    date_line: String,
+    list_id_line: String,
+    mime_line: String,
+    text: Encoded,
+    html: Encoded,
+    alternative_boundary: String,
+    mixed_boundary: String,
+    attachment: Option<Flyer>,
+}
+
+#[derive(Debug, Clone)]
+struct Flyer {
+    part: SinglePart,
+    file_name: String,
+    bytes: usize,
+}
+
+/// Exactly what one subscriber will receive, read back from the letter's own
+/// bytes: the window shows it before sending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Preview {
+    /// "International Socialist Organization — Boston <boston@example.org>".
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    /// Every header, in order, decoded.
+    pub headers: Vec<(String, String)>,
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part: a whole document.
+    pub html: String,
+    /// The attached flyer's file name and size in bytes.
+    pub attachment: Option<(String, usize)>,
+}
+
+/// Prepares `content` for sending, dated now.
+pub fn prepare(db: &Database, content: &Content) -> Result<Prepared> {
+    prepare_at(db, content, jiff::Timestamp::now())
+}
+
+/// Prepares `content` with `date` as every letter's `Date` header (the sender
+/// prepares an announcement when it starts sending it).
+pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Result<Prepared> {
+    let branch = branch::require(db)?;
+    if branch.contact_email.trim().is_empty() {
+        return Err(Error::invalid_field(
+            "contact_email",
+            "The branch profile has no contact email to send from. Fill it in under Settings → Branch.",
+        ));
+    }
+    let from: Address = branch.contact_email.trim().parse().map_err(|e| {
+        Error::invalid_field("contact_email", format!("“{}” cannot be used to send from ({e}).", branch.contact_email))
+    })?;
+    let list = lists::get(db, content.list_id)?;
+    if content.subject.contains(['\r', '\n']) {
+        return Err(Error::invalid_field("subject", "The subject is one line: remove the line breaks from it."));
+    }
+    let subject_text = one_line(&content.subject);
+    if subject_text.is_empty() {
+        return Err(Error::invalid_field("subject", "Write a subject for the announcement."));
+    }
+    if content.body.trim().is_empty() {
+        return Err(Error::invalid_field("body", "Write the announcement's text."));
+    }
+
+    // Personal fields become markers that survive rendering; the footer's
+    // unsubscribe address and link are two more.
+    let marker = Marker::for_text(&[&subject_text, &content.body]);
+    let mut slots: Vec<Slot> = Vec::new();
+    let subject_marked = mark(&subject_text, "subject", &marker, &mut slots)?;
+    let body_marked = mark(&content.body, "body", &marker, &mut slots)?;
+    let unsubscribe_address = marker.token(slots.len());
+    slots.push(Slot { key: Key::UnsubscribeAddress, fallback: String::new() });
+    let unsubscribe_url = marker.token(slots.len());
+    slots.push(Slot { key: Key::UnsubscribeUrl, fallback: String::new() });
+
+    let branch_name = one_line(&branch.name);
+    let list_name = one_line(&list.name);
+    let frame = Frame {
+        language: branch.languages.first().map(String::as_str).unwrap_or("en"),
+        branch_name: &branch_name,
+        website: &branch.website,
+        contact_email: from.as_ref(),
+        list_name: &list_name,
+        unsubscribe_address: &unsubscribe_address,
+        unsubscribe_url: &unsubscribe_url,
+    };
+    let text = text_page(&markdown_text(&body_marked), &frame);
+    let html = html_page(&markdown_fragment(&body_marked), &frame);
+
+    let sender = Mailbox::new(Some(branch_name.clone()), from.clone());
+    let from_lines = format!(
+        "{}{}",
+        encode(lettre::message::header::From::from(Mailboxes::from(sender.clone()))),
+        encode(ReplyTo::from(Mailboxes::from(sender)))
+    );
+    let subject = Pieces::split(&subject_marked, &marker, &slots, false);
+    let subject_line = (!subject.is_personal()).then(|| encode(Subject::from(subject_text.clone())));
+    let label = format!("{}.{}.{}", slug(&list_name, "list"), list.id, from.domain());
+
+    let attachment = if content.attach_flyer { Some(flyer(db, content)?) } else { None };
+    Ok(Prepared {
+        announcement_id: content.announcement_id,
+        envelope_from: from.to_string(),
+        from_local: from.user().to_owned(),
+        domain: from.domain().to_owned(),
+        from_lines,
+        subject,
+        subject_line,
+        date_line: encode(Date::new(SystemTime::from(date))),
+        list_id_line: list_id_line(&list_name, &label),
+        mime_line: encode(MIME_VERSION_1_0),
+        text: Pieces::split(&text, &marker, &slots, false).encoded(),
+        html: Pieces::split(&html, &marker, &slots, true).encoded(),
+        // QP and base64 never write "=_", so no part can contain these.
+        alternative_boundary: format!("=_handbill-a{}-alternative", content.announcement_id),
+        mixed_boundary: format!("=_handbill-a{}-mixed", content.announcement_id),
+        attachment,
+    })
+}
+
+/// One header as lettre encodes it: `Name: value\r\n`, folded.
+fn encode<H: Header>(header: H) -> String {
+    let mut headers = Headers::new();
+    headers.set(header);
+    headers.to_string()
+}
+
+/// A header whose value is one `<…>` made here from checked address parts
+/// (ASCII, no spaces). lettre folds only at spaces, so a value too long for
+/// one 78-character line is folded before it, where RFC 5322 allows it.
+fn address_header(name: &str, value: &str) -> String {
+    if name.len() + 2 + value.len() <= 78 {
+        format!("{name}: {value}\r\n")
+    } else {
+        format!("{name}:\r\n {value}\r\n")
+    }
+}
+
+/// `List-Id: "Announcements" <announcements.3.example.org>`. The list's name
+/// is a display phrase like a mailbox's; lettre encodes it as one (quoted, or
+/// RFC 2047 when not ASCII), so it is encoded as a mailbox's name and set
+/// before the list's label.
+fn list_id_line(name: &str, label: &str) -> String {
+    const STAND_IN: &str = "<list@list-id.invalid>\r\n";
+    let phrase = match "list@list-id.invalid".parse::<Address>() {
+        Ok(stand_in) if !name.is_empty() => {
+            let line = encode(To::from(Mailboxes::from(Mailbox::new(Some(name.to_owned()), stand_in))));
+            line.strip_prefix("To: ").and_then(|l| l.strip_suffix(STAND_IN)).map(|p| p.trim_end().to_owned())
+        }
+        _ => None,
+    };
+    match phrase {
+        Some(phrase) if !phrase.is_empty() => format!("List-Id: {phrase} <{label}>\r\n"),
+        _ => format!("List-Id: <{label}>\r\n"),
+    }
+}
+
+/// Lowercase ASCII letters and digits joined by hyphens, at most 40 long.
+fn slug(text: &str, empty: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 40 {
+            break;
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    if out.is_empty() {
+        empty.to_owned()
+    } else {
+        out
+    }
+}
+
+/// The flyer of the event (or the poster of the tour), rendered once.
+fn flyer(db: &Database, content: &Content) -> Result<Flyer> {
+    let options = FlyerOptions::default();
+    let (pdf, title) = match (content.event_id, content.tour_id) {
+        (Some(id), None) => (flyers::event_flyer(db, id, options)?, crate::events::get(db, id)?.title),
+        (None, Some(id)) => (flyers::tour_poster(db, id, options)?, crate::events::get_tour(db, id)?.tour.title),
+        _ => {
+            return Err(Error::invalid_field(
+                "attach_flyer",
+                "A flyer can be attached to an announcement about one event or one tour: choose it, or do not attach a flyer.",
+            ))
+        }
+    };
+    let file_name = format!("{}.pdf", slug(&title, "flyer"));
+    let bytes = pdf.len();
+    let media = ContentType::parse("application/pdf").map_err(|e| Error::internal(format!("The PDF media type is refused: {e}")))?;
+    Ok(Flyer { part: Attachment::new(file_name.clone()).body(pdf, media), file_name, bytes })
+}
+
+impl Prepared {
+    /// `<a12.s345.1f2e3d4c5b6a@example.org>`: the same for this announcement
+    /// and recipient however often it is prepared, and different for anyone else.
+    pub fn message_id(&self, to: &Recipient) -> String {
+        let digest = Sha256::digest(format!("{}\n{}\n{}\n{}", self.announcement_id, to.subscriber_id, to.email.trim().to_lowercase(), self.domain).as_bytes());
+        let hash: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        format!("<a{}.s{}.{hash}@{}>", self.announcement_id, to.subscriber_id, self.domain)
+    }
+
+    /// The address that unsubscribes this recipient when written to.
+    pub fn unsubscribe_address(&self, to: &Recipient) -> String {
+        format!("{}+unsubscribe-a{}-s{}@{}", self.from_local, self.announcement_id, to.subscriber_id, self.domain)
+    }
+
+    /// The attached flyer's file name and size, if one is attached.
+    pub fn attachment(&self) -> Option<(&str, usize)> {
+        self.attachment.as_ref().map(|a| (a.file_name.as_str(), a.bytes))
+    }
+}
+
+impl Letters for Prepared {
+    fn envelope_from(&self) -> &str {
+        &self.envelope_from
+    }
+
+    fn letter(&self, to: &Recipient) -> Result<Vec<u8>> {
+        let email = to.email.trim();
+        let address: Address = email.parse().map_err(|e| {
+            Error::invalid_field("email", format!("Subscriber {}: “{}” cannot be used as an email address ({e}).", to.subscriber_id, one_line(email)))
+        })?;
+        let name = one_line(&to.name);
+        let first_name = one_line(&to.first_name);
+        let recipient = Mailbox::new((!name.is_empty()).then_some(name.clone()), address.clone());
+        let unsubscribe_address = self.unsubscribe_address(to);
+        let unsubscribe_url = format!("mailto:{unsubscribe_address}?subject=unsubscribe");
+        let values = Values {
+            first_name: &first_name,
+            name: &name,
+            email: address.as_ref(),
+            unsubscribe_address: &unsubscribe_address,
+            unsubscribe_url: &unsubscribe_url,
+        };
+
+        // The parts arrive quoted-printable: only the filled values were encoded now.
+        let text = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(Body::dangerous_pre_encoded(self.text.fill(&values), ContentTransferEncoding::QuotedPrintable));
+        let html = SinglePart::builder()
+            .header(ContentType::TEXT_HTML)
+            .body(Body::dangerous_pre_encoded(self.html.fill(&values), ContentTransferEncoding::QuotedPrintable));
+        let alternative = MultiPart::alternative().boundary(self.alternative_boundary.as_str()).singlepart(text).singlepart(html);
+        let body = match &self.attachment {
+            Some(flyer) => MultiPart::mixed().boundary(self.mixed_boundary.as_str()).multipart(alternative).singlepart(flyer.part.clone()),
+            None => alternative,
+        };
+
+        let mut out = String::with_capacity(1024);
+        out.push_str(&self.from_lines);
+        out.push_str(&encode(To::from(Mailboxes::from(recipient))));
+        match &self.subject_line {
+            Some(line) => out.push_str(line),
+            None => out.push_str(&encode(Subject::from(one_line(&self.subject.fill(&values))))),
+        }
+        out.push_str(&self.date_line);
+        out.push_str(&address_header("Message-ID", &self.message_id(to)));
+        out.push_str(&self.list_id_line);
+        out.push_str(&address_header("List-Unsubscribe", &format!("<{unsubscribe_url}>")));
+        out.push_str(&self.mime_line);
+        let body = body.formatted();
+        let mut bytes = Vec::with_capacity(out.len() + body.len());
+        bytes.extend_from_slice(out.as_bytes());
+        bytes.extend_from_slice(&body);
+        Ok(bytes)
+    }
+}
+
+/// What `recipient` will receive for `content`, read back from the letter.
+pub fn preview(db: &Database, content: &Content, recipient: &Recipient) -> Result<Preview> {
+    let prepared = prepare(db, content)?;
+    preview_letter(&prepared.letter(recipient)?)
+}
+
+/// A finished letter's bytes as the preview shows them.
+pub fn preview_letter(bytes: &[u8]) -> Result<Preview> {
+    let read = readback::read(bytes)?;
+    let get = |name: &str| read.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default();
+    Ok(Preview {
+        from: readback::mailbox_text(&get("From")),
+        to: readback::mailbox_text(&get("To")),
+        subject: get("Subject"),
+        headers: read.headers,
+        text: read.text,
+        html: read.html,
+        attachment: read.attachment,
+    })
+}
+
+/// The branch itself as a recipient, for "send a test to yourself": its
+/// contact address and name, no first name (so greetings show their
+/// fallback), and subscriber id 0, which no subscriber has.
+pub fn test_recipient(db: &Database) -> Result<Recipient> {
+    let branch = branch::require(db)?;
+    if branch.contact_email.trim().is_empty() {
+        return Err(Error::invalid_field(
+            "contact_email",
+            "The branch profile has no contact email to send a test to. Fill it in under Settings → Branch.",
+        ));
+    }
+    Ok(Recipient {
+        subscriber_id: 0,
+        email: branch.contact_email.trim().to_owned(),
+        name: branch.name.clone(),
+        first_name: String::new(),
+        language: branch.languages.first().cloned().unwrap_or_else(|| "en".to_owned()),
+    })
+}

@@ -1,0 +1,614 @@
+//! The announcement and delivery records: creating an announcement, queueing
+//! it (one delivery per subscribed person, a snapshot of their address and
+//! names), the progress anyone can read from the database at any time, and the
+//! requests another process makes of a running send (pause, cancel) and the
+//! organizer's decision on deliveries whose fate is uncertain.
+
+use rusqlite::{params, OptionalExtension, ToSql};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::letter::{Content, Recipient, Template};
+use crate::backup::{self, BackupKind};
+use crate::error::{Error, Result};
+use crate::lists::{self, SegmentFilter};
+use crate::storage::Database;
+
+/// Where an announcement stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AnnouncementState {
+    /// Being written; nobody is queued yet.
+    Draft,
+    /// Everyone is queued; waiting for a sender (or for the connection).
+    Queued,
+    /// A sender is working on it (or was, until it died: see [`SendProgress::running`]).
+    Sending,
+    /// Stopped by the organizer or by the account's daily cap; resume continues.
+    Paused,
+    /// Stopped for good; nobody left in the queue is mailed.
+    Cancelled,
+    /// Nobody is left in the queue (uncertain deliveries may wait for a decision).
+    Done,
+}
+
+impl AnnouncementState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Paused => "paused",
+            Self::Cancelled => "cancelled",
+            Self::Done => "done",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Draft, Self::Queued, Self::Sending, Self::Paused, Self::Cancelled, Self::Done]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// Where one delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Queued,
+    /// Handed to the server, answer not yet recorded.
+    Sending,
+    Sent,
+    /// Refused for good (5xx, or 4xx too many times); `reply` has the server's words.
+    Failed,
+    /// The sender died or the connection dropped while this message was on
+    /// its way: it may or may not have arrived. Never resent automatically.
+    Uncertain,
+    /// Not mailed: the person left the list before their turn (or was deleted).
+    Skipped,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 6] = [
+        Self::Queued,
+        Self::Sending,
+        Self::Sent,
+        Self::Failed,
+        Self::Uncertain,
+        Self::Skipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Uncertain => "uncertain",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// What the organizer writes: the input to [`create`] and [`update`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AnnouncementInput {
+    pub event_id: Option<i64>,
+    pub tour_id: Option<i64>,
+    pub template: Template,
+    pub list_id: i64,
+    /// A saved segment's name or a filter such as `tag=volunteer,city=Boston`; empty for the whole list.
+    pub segment: String,
+    pub subject: String,
+    /// Markdown with personal fields.
+    pub body: String,
+    pub attach_flyer: bool,
+}
+
+/// An announcement as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Announcement {
+    pub id: i64,
+    pub event_id: Option<i64>,
+    pub tour_id: Option<i64>,
+    pub template: Template,
+    pub list_id: i64,
+    pub list_name: String,
+    pub segment: String,
+    pub subject: String,
+    pub body: String,
+    pub attach_flyer: bool,
+    pub state: AnnouncementState,
+    /// Why it stopped by itself (daily cap, no connection, login refused); empty otherwise.
+    pub note: String,
+    pub created_at: String,
+    pub queued_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl Announcement {
+    /// What composing needs.
+    pub fn content(&self) -> Content {
+        Content {
+            announcement_id: self.id,
+            event_id: self.event_id,
+            tour_id: self.tour_id,
+            template: self.template,
+            list_id: self.list_id,
+            subject: self.subject.clone(),
+            body: self.body.clone(),
+            attach_flyer: self.attach_flyer,
+        }
+    }
+}
+
+/// How far a send has come, read from the database, so the window, the
+/// command line and a second process all see the same numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SendProgress {
+    pub announcement_id: i64,
+    pub state: AnnouncementState,
+    /// Whether a live sender holds the announcement now.
+    pub running: bool,
+    pub total: u32,
+    pub queued: u32,
+    pub sending: u32,
+    pub sent: u32,
+    pub failed: u32,
+    pub uncertain: u32,
+    pub skipped: u32,
+    /// Messages accepted in the last minute.
+    pub rate_per_minute: f64,
+    /// At the current rate; none when nothing is moving.
+    pub seconds_left: Option<u64>,
+    pub note: String,
+}
+
+/// One delivery, for the lists of failed and uncertain people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Delivery {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    /// The server's last answer, where the message was written, or why it was skipped.
+    pub reply: String,
+    pub updated_at: String,
+}
+
+/// The organizer's decision on uncertain deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum UncertainDecision {
+    /// Queue them again: they are sent on the next resume (some may get it twice).
+    Resend,
+    /// Count them as sent.
+    MarkSent,
+}
+
+pub(crate) fn now_text() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+pub(crate) fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {
+    match (input.event_id, input.tour_id) {
+        (Some(id), None) => {
+            crate::events::get(db, id)?;
+        }
+        (None, Some(id)) => {
+            crate::events::get_tour(db, id)?;
+        }
+        _ => {
+            return Err(Error::invalid_field(
+                "event_id",
+                "Choose the event (or the tour) the announcement is about: exactly one of them.",
+            ))
+        }
+    }
+    lists::get(db, input.list_id)?;
+    if !input.segment.trim().is_empty() {
+        lists::resolve_segment(db, input.list_id, &input.segment)?;
+    }
+    if input.subject.trim().is_empty() {
+        return Err(Error::invalid_field("subject", "Give the announcement a subject line."));
+    }
+    if input.subject.contains(['\r', '\n']) {
+        return Err(Error::invalid_field("subject", "A subject is one line: remove the line breaks."));
+    }
+    if input.body.trim().is_empty() {
+        return Err(Error::invalid_field("body", "Write what the announcement says."));
+    }
+    Ok(())
+}
+
+/// Saves a new announcement as a draft.
+pub fn create(db: &Database, input: AnnouncementInput) -> Result<Announcement> {
+    check_input(db, &input)?;
+    let at = now_text();
+    db.conn().execute(
+        "INSERT INTO announcement (event_id, tour_id, template, list_id, segment, subject, body, attach_flyer, state, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'draft', ?9, ?9)",
+        params![
+            input.event_id,
+            input.tour_id,
+            input.template.as_str(),
+            input.list_id,
+            input.segment.trim(),
+            input.subject.trim(),
+            input.body,
+            input.attach_flyer,
+            at
+        ],
+    )?;
+    get(db, db.conn().last_insert_rowid())
+}
+
+/// Changes a draft. Once queued, what was queued is what goes out.
+pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announcement> {
+    let current = get(db, id)?;
+    if current.state != AnnouncementState::Draft {
+        return Err(Error::invalid_field(
+            "state",
+            format!("Announcement {id} is {} and can no longer be changed; write a new one.", current.state.as_str()),
+        ));
+    }
+    check_input(db, &input)?;
+    db.conn().execute(
+        "UPDATE announcement SET event_id = ?2, tour_id = ?3, template = ?4, list_id = ?5, segment = ?6,
+                subject = ?7, body = ?8, attach_flyer = ?9, updated_at = ?10 WHERE id = ?1",
+        params![
+            id,
+            input.event_id,
+            input.tour_id,
+            input.template.as_str(),
+            input.list_id,
+            input.segment.trim(),
+            input.subject.trim(),
+            input.body,
+            input.attach_flyer,
+            now_text()
+        ],
+    )?;
+    get(db, id)
+}
+
+const SELECT: &str = "SELECT a.id, a.event_id, a.tour_id, a.template, a.list_id, l.name, a.segment, a.subject, a.body,
+        a.attach_flyer, a.state, a.note, a.created_at, a.queued_at, a.finished_at
+     FROM announcement a JOIN list l ON l.id = a.list_id";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
+    let template: String = r.get(3)?;
+    let state: String = r.get(10)?;
+    Ok(Announcement {
+        id: r.get(0)?,
+        event_id: r.get(1)?,
+        tour_id: r.get(2)?,
+        template: Template::parse(&template).unwrap_or(Template::NewEvent),
+        list_id: r.get(4)?,
+        list_name: r.get(5)?,
+        segment: r.get(6)?,
+        subject: r.get(7)?,
+        body: r.get(8)?,
+        attach_flyer: r.get(9)?,
+        state: AnnouncementState::parse(&state).unwrap_or(AnnouncementState::Paused),
+        note: r.get(11)?,
+        created_at: r.get(12)?,
+        queued_at: r.get(13)?,
+        finished_at: r.get(14)?,
+    })
+}
+
+/// One announcement.
+pub fn get(db: &Database, id: i64) -> Result<Announcement> {
+    db.conn()
+        .query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], from_row)
+        .optional()?
+        .ok_or_else(|| Error::not_found(format!("There is no announcement number {id}. See them with: handbill send status")))
+}
+
+/// Every announcement, newest first.
+pub fn all(db: &Database) -> Result<Vec<Announcement>> {
+    let mut stmt = db.conn().prepare(&format!("{SELECT} ORDER BY a.id DESC"))?;
+    let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The announcement of this event (or tour) to this list and segment that is
+/// not finished yet, if there is one: the command line reuses it rather than
+/// queueing everyone a second time.
+pub fn find_open(
+    db: &Database,
+    event_id: Option<i64>,
+    tour_id: Option<i64>,
+    list_id: i64,
+    segment: &str,
+    template: Template,
+) -> Result<Option<Announcement>> {
+    let id: Option<i64> = db
+        .conn()
+        .query_row(
+            "SELECT id FROM announcement
+             WHERE event_id IS ?1 AND tour_id IS ?2 AND list_id = ?3 AND segment = ?4 AND template = ?5
+               AND state NOT IN ('done', 'cancelled')
+             ORDER BY id DESC LIMIT 1",
+            params![event_id, tour_id, list_id, segment.trim(), template.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    id.map(|id| get(db, id)).transpose()
+}
+
+/// The people an announcement to this list and segment reaches now: subscribed
+/// members only, in the order they joined the branch.
+pub fn recipients(db: &Database, list_id: i64, segment: &str) -> Result<Vec<Recipient>> {
+    let filter = if segment.trim().is_empty() {
+        SegmentFilter::default()
+    } else {
+        lists::resolve_segment(db, list_id, segment)?
+    };
+    let (condition, values) = filter.sql();
+    let sql = format!(
+        "SELECT s.id, s.email, s.name, s.first_name, s.language
+         FROM membership m JOIN subscriber s ON s.id = m.subscriber_id
+         WHERE m.list_id = ? AND m.status = 'subscribed' AND {condition}
+         ORDER BY s.id"
+    );
+    let mut all_values: Vec<&dyn ToSql> = vec![&list_id];
+    all_values.extend(values.iter().map(|v| v.as_ref()));
+    let mut stmt = db.conn().prepare(&sql)?;
+    let rows = stmt
+        .query_map(all_values.as_slice(), |r| {
+            Ok(Recipient {
+                subscriber_id: r.get(0)?,
+                email: r.get(1)?,
+                name: r.get(2)?,
+                first_name: r.get(3)?,
+                language: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Queues a draft: a backup of the database is taken first, then one delivery
+/// per subscribed person is written in one transaction with the state
+/// `queued`. Queueing an announcement that is already queued changes nothing.
+pub fn queue(db: &Database, id: i64) -> Result<SendProgress> {
+    let a = get(db, id)?;
+    if a.state != AnnouncementState::Draft {
+        return progress(db, id);
+    }
+    let people = recipients(db, a.list_id, &a.segment)?;
+    if people.is_empty() {
+        return Err(Error::invalid_field(
+            "list_id",
+            format!(
+                "Nobody on “{}”{} is subscribed, so there is no one to send to.",
+                a.list_name,
+                if a.segment.is_empty() { String::new() } else { format!(" in the segment “{}”", a.segment) }
+            ),
+        ));
+    }
+    if db.path() != std::path::Path::new(":memory:") {
+        backup::snapshot(db, BackupKind::BeforeSend).map_err(|e| {
+            Error::storage(format!("{} Nothing was queued.", e.message))
+        })?;
+    }
+    let at = now_text();
+    let tx = db.conn().unchecked_transaction()?;
+    {
+        let mut insert = db.conn().prepare_cached(
+            "INSERT INTO delivery (announcement_id, subscriber_id, email, email_key, name, first_name, language, status, updated_at)
+             VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?6, 'queued', ?7)
+             ON CONFLICT (announcement_id, email_key) DO NOTHING",
+        )?;
+        for p in &people {
+            insert.execute(params![id, p.subscriber_id, p.email, p.name, p.first_name, p.language, at])?;
+        }
+    }
+    db.conn().execute(
+        "UPDATE announcement SET state = 'queued', queued_at = ?2, updated_at = ?2 WHERE id = ?1",
+        params![id, at],
+    )?;
+    tx.commit()?;
+    progress(db, id)
+}
+
+/// How far the announcement has come, with the rate over the last minute.
+pub fn progress(db: &Database, id: i64) -> Result<SendProgress> {
+    let a = get(db, id)?;
+    let mut p = SendProgress {
+        announcement_id: id,
+        state: a.state,
+        running: super::send::lease_is_live(db, id)?,
+        total: 0,
+        queued: 0,
+        sending: 0,
+        sent: 0,
+        failed: 0,
+        uncertain: 0,
+        skipped: 0,
+        rate_per_minute: 0.0,
+        seconds_left: None,
+        note: a.note,
+    };
+    let mut stmt = db
+        .conn()
+        .prepare_cached("SELECT status, count(*) FROM delivery WHERE announcement_id = ?1 GROUP BY status")?;
+    let counts = stmt
+        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (status, n) in counts {
+        p.total += n;
+        match DeliveryStatus::parse(&status) {
+            Some(DeliveryStatus::Queued) => p.queued = n,
+            Some(DeliveryStatus::Sending) => p.sending = n,
+            Some(DeliveryStatus::Sent) => p.sent = n,
+            Some(DeliveryStatus::Failed) => p.failed = n,
+            Some(DeliveryStatus::Uncertain) => p.uncertain = n,
+            Some(DeliveryStatus::Skipped) => p.skipped = n,
+            // Claimed by a sender's batch but not yet on its way: still to send.
+            None if status == "claimed" => p.queued += n,
+            None => {}
+        }
+    }
+    let last_minute: u32 = db
+        .conn()
+        .prepare_cached("SELECT count(*) FROM delivery WHERE announcement_id = ?1 AND status = 'sent' AND sent_ms > ?2")?
+        .query_row(params![id, now_ms() - 60_000], |r| r.get(0))?;
+    p.rate_per_minute = last_minute as f64;
+    let left = p.queued + p.sending;
+    if last_minute > 0 && left > 0 {
+        p.seconds_left = Some((left as f64 * 60.0 / last_minute as f64).ceil() as u64);
+    } else if left == 0 {
+        p.seconds_left = Some(0);
+    }
+    Ok(p)
+}
+
+/// The deliveries of an announcement, optionally only those in one state, in queue order.
+pub fn deliveries(
+    db: &Database,
+    id: i64,
+    status: Option<DeliveryStatus>,
+    limit: u32,
+) -> Result<Vec<Delivery>> {
+    get(db, id)?;
+    let mut stmt = db.conn().prepare(
+        "SELECT id, email, name, status, attempts, reply, updated_at FROM delivery
+         WHERE announcement_id = ?1 AND (?2 IS NULL OR status = ?2 OR (?2 = 'queued' AND status = 'claimed'))
+         ORDER BY id LIMIT ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![id, status.map(|s| s.as_str()), limit], |r| {
+            let status: String = r.get(3)?;
+            Ok(Delivery {
+                id: r.get(0)?,
+                email: r.get(1)?,
+                name: r.get(2)?,
+                status: DeliveryStatus::parse(&status).unwrap_or(if status == "claimed" {
+                    DeliveryStatus::Queued
+                } else {
+                    DeliveryStatus::Uncertain
+                }),
+                attempts: r.get(4)?,
+                reply: r.get(5)?,
+                updated_at: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Asks a send to pause: its workers stop after the message each has in hand.
+/// A queued announcement is paused before it starts.
+pub fn request_pause(db: &Database, id: i64) -> Result<Announcement> {
+    let a = get(db, id)?;
+    match a.state {
+        AnnouncementState::Queued | AnnouncementState::Sending => {
+            db.conn().execute(
+                "UPDATE announcement SET state = 'paused', note = 'Paused by the organizer.', updated_at = ?2 WHERE id = ?1",
+                params![id, now_text()],
+            )?;
+            get(db, id)
+        }
+        AnnouncementState::Paused => Ok(a),
+        other => Err(Error::invalid_field(
+            "state",
+            format!("Announcement {id} is {}: there is nothing to pause.", other.as_str()),
+        )),
+    }
+}
+
+/// Cancels an announcement: nobody still queued is mailed (they are recorded
+/// as skipped, with the reason). A message already on its way finishes.
+pub fn request_cancel(db: &Database, id: i64) -> Result<Announcement> {
+    let a = get(db, id)?;
+    if matches!(a.state, AnnouncementState::Done | AnnouncementState::Cancelled) {
+        return Err(Error::invalid_field(
+            "state",
+            format!("Announcement {id} is {}: there is nothing to cancel.", a.state.as_str()),
+        ));
+    }
+    let at = now_text();
+    let tx = db.conn().unchecked_transaction()?;
+    db.conn().execute(
+        "UPDATE delivery SET status = 'skipped', reply = 'Not sent: the announcement was cancelled.', updated_at = ?2
+         WHERE announcement_id = ?1 AND status = 'queued'",
+        params![id, at],
+    )?;
+    db.conn().execute(
+        "UPDATE announcement SET state = 'cancelled', note = 'Cancelled by the organizer.', finished_at = ?2, updated_at = ?2 WHERE id = ?1",
+        params![id, at],
+    )?;
+    tx.commit()?;
+    get(db, id)
+}
+
+/// The organizer's word on uncertain deliveries: all of them, or only `ids`.
+/// Resending queues them again (the announcement goes back to `queued`, and
+/// the next resume sends them). Returns how many changed.
+pub fn decide_uncertain(
+    db: &Database,
+    id: i64,
+    ids: Option<&[i64]>,
+    decision: UncertainDecision,
+) -> Result<u32> {
+    let a = get(db, id)?;
+    if a.state == AnnouncementState::Cancelled && decision == UncertainDecision::Resend {
+        return Err(Error::invalid_field(
+            "state",
+            format!("Announcement {id} was cancelled; it cannot send again."),
+        ));
+    }
+    if lease_blocks(db, id)? {
+        return Err(Error::invalid_field(
+            "state",
+            format!("Announcement {id} is being sent right now. Pause it first: handbill send pause {id}"),
+        ));
+    }
+    let at = now_text();
+    let tx = db.conn().unchecked_transaction()?;
+    let (set, reply) = match decision {
+        UncertainDecision::Resend => ("queued", "Queued again by the organizer after an uncertain attempt."),
+        UncertainDecision::MarkSent => ("sent", "Counted as sent by the organizer."),
+    };
+    let mut changed = 0u32;
+    let mut stmt = db.conn().prepare_cached(
+        "UPDATE delivery SET status = ?3, reply = ?4, next_attempt_ms = 0, updated_at = ?5
+         WHERE announcement_id = ?1 AND status = 'uncertain' AND (?2 IS NULL OR id = ?2)",
+    )?;
+    match ids {
+        None => changed += stmt.execute(params![id, None::<i64>, set, reply, at])? as u32,
+        Some(ids) => {
+            for d in ids {
+                changed += stmt.execute(params![id, d, set, reply, at])? as u32;
+            }
+        }
+    }
+    drop(stmt);
+    if decision == UncertainDecision::Resend && changed > 0 {
+        db.conn().execute(
+            "UPDATE announcement SET state = 'queued', note = '', finished_at = NULL, updated_at = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
+    }
+    tx.commit()?;
+    Ok(changed)
+}
+
+fn lease_blocks(db: &Database, id: i64) -> Result<bool> {
+    super::send::lease_is_live(db, id)
+}

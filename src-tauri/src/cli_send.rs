@@ -1,0 +1,425 @@
+//! The sending part of the command line: `handbill announce EVENT_ID --list
+//! NAME …` queues an announcement and sends it, printing progress; `handbill
+//! send status|resume|pause|cancel|uncertain|test` follow and steer a send from
+//! any terminal, while the window or another command is sending. The same core
+//! functions the window's Mail section calls.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand};
+use handbill_core::announcements::{
+    self, account, send, store, AnnouncementInput, AnnouncementState, Content, DeliveryStatus, Letters, Password,
+    SendOptions, SendProgress, Template, UncertainDecision,
+};
+use handbill_core::{events, lists, Database, Error};
+
+/// The environment variable a session password is read from when there is no keychain.
+const PASSWORD_VARIABLE: &str = "HANDBILL_SMTP_PASSWORD";
+
+#[derive(Args, Debug)]
+#[command(after_help = "Without an SMTP account (see --smtp), each message is written as an .eml file to the outbox \
+                        folder beside the database.\n\
+                        The password is taken from the keychain, or from $HANDBILL_SMTP_PASSWORD for this run.\n\n\
+                        Examples:\n  handbill announce 12 --list Announcements --dry-run\n  \
+                        handbill announce 12 --list Announcements --segment tag=volunteer \\\n      \
+                        --smtp 'smtp://boston@smtp.example.org:587?security=starttls&rate=60&daily=500'")]
+pub struct AnnounceArgs {
+    /// The event to announce (its number, as `handbill event list` shows).
+    #[arg(value_name = "EVENT_ID", required_unless_present = "tour", conflicts_with = "tour")]
+    pub event: Option<i64>,
+    /// Announce a whole tour instead.
+    #[arg(long, value_name = "TOUR_ID")]
+    pub tour: Option<i64>,
+    /// The list to send to.
+    #[arg(long, value_name = "NAME")]
+    pub list: String,
+    /// A saved segment's name, or a filter such as tag=volunteer,city=Boston,zip=021,language=es.
+    #[arg(long, value_name = "SEGMENT")]
+    pub segment: Option<String>,
+    /// new_event, reminder, rescheduled, cancelled or cosponsor_invitation.
+    #[arg(long, value_name = "NAME", default_value = "new_event")]
+    pub template: String,
+    /// Use this subject instead of the template's.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Use this Markdown file as the body instead of the template's.
+    #[arg(long, value_name = "FILE.md")]
+    pub body_file: Option<PathBuf>,
+    /// Attach the event's flyer as a PDF.
+    #[arg(long)]
+    pub flyer: bool,
+    /// Send through this account, and remember it: smtp://USER@HOST:PORT?security=starttls|tls|plain&rate=N&daily=N
+    /// (no password in it).
+    #[arg(long, value_name = "URL")]
+    pub smtp: Option<String>,
+    /// SMTP connections at once.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub connections: usize,
+    /// Print how many people it reaches and the first message, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SendCommand {
+    /// Show every announcement, or one announcement's progress with its failed and uncertain deliveries.
+    Status {
+        /// The announcement's number.
+        id: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send everyone still queued (after a pause, a crash or going offline). Uncertain deliveries are not resent.
+    Resume {
+        id: i64,
+        /// SMTP connections at once.
+        #[arg(long, value_name = "N", default_value_t = 2)]
+        connections: usize,
+    },
+    /// Ask the sender (here or in the window) to stop after the messages in hand.
+    Pause { id: i64 },
+    /// Stop for good: nobody still queued is mailed.
+    Cancel { id: i64 },
+    /// Decide about deliveries whose fate is uncertain (the sender stopped while they were on their way).
+    Uncertain {
+        id: i64,
+        /// Queue them again; the next `send resume` sends them (some may get it twice).
+        #[arg(long, conflicts_with = "mark_sent", required_unless_present = "mark_sent")]
+        resend: bool,
+        /// Count them as sent.
+        #[arg(long)]
+        mark_sent: bool,
+    },
+    /// Test the SMTP account: connect, encrypt and log in, sending nothing.
+    Test {
+        /// Test this account instead of the saved one (not saved).
+        #[arg(long, value_name = "URL")]
+        smtp: Option<String>,
+    },
+}
+
+fn session_password() -> Option<Password> {
+    std::env::var(PASSWORD_VARIABLE).ok().filter(|p| !p.is_empty()).map(Password::new)
+}
+
+/// The finished messages for an announcement: what composing prepares.
+fn letters_for(db: &Database, content: &Content) -> Result<announcements::Prepared, Error> {
+    announcements::prepare(db, content)
+}
+
+pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Error> {
+    let db = Database::open(db_path)?;
+    let template = Template::parse(&args.template).ok_or_else(|| {
+        Error::invalid_field(
+            "template",
+            format!(
+                "“{}” is not a template. Choose one of: {}.",
+                args.template,
+                Template::ALL.map(|t| t.as_str()).join(", ")
+            ),
+        )
+    })?;
+    let list = lists::find(&db, &args.list)?;
+    let segment = args.segment.clone().unwrap_or_default();
+    if !segment.trim().is_empty() {
+        lists::resolve_segment(&db, list.id, &segment)?;
+    }
+    match (args.event, args.tour) {
+        (Some(id), _) => drop(events::get(&db, id)?),
+        (None, Some(id)) => drop(events::get_tour(&db, id)?),
+        (None, None) => return Err(Error::invalid_field("event_id", "Give the event's number, or --tour TOUR_ID.")),
+    }
+    if let Some(url) = &args.smtp {
+        let parsed = account::parse_url(url)?;
+        if !args.dry_run {
+            account::save(&db, &parsed)?;
+        }
+    }
+    let existing = store::find_open(&db, args.event, args.tour, list.id, &segment, template)?;
+    let (subject, body) = match &existing {
+        Some(a) => (a.subject.clone(), a.body.clone()),
+        None => {
+            let (subject, body) = announcements::draft(&db, args.event, args.tour, template)?;
+            let body = match &args.body_file {
+                Some(file) => std::fs::read_to_string(file)
+                    .map_err(|e| Error::invalid_field("body_file", format!("Cannot read {}: {e}.", file.display())))?,
+                None => body,
+            };
+            (args.subject.clone().unwrap_or(subject), body)
+        }
+    };
+    let input = AnnouncementInput {
+        event_id: args.event,
+        tour_id: args.tour,
+        template,
+        list_id: list.id,
+        segment: segment.clone(),
+        subject,
+        body,
+        attach_flyer: args.flyer,
+    };
+    if args.dry_run {
+        let people = store::recipients(&db, list.id, &segment)?;
+        let content = match &existing {
+            Some(a) => a.content(),
+            None => Content {
+                announcement_id: 0,
+                event_id: input.event_id,
+                tour_id: input.tour_id,
+                template,
+                list_id: list.id,
+                subject: input.subject.clone(),
+                body: input.body.clone(),
+                attach_flyer: input.attach_flyer,
+            },
+        };
+        let mut out = vec![format!(
+            "Dry run: this announcement would reach {} {} on “{}”{}. Nothing was sent or saved.",
+            people.len(),
+            if people.len() == 1 { "person" } else { "people" },
+            list.name,
+            if segment.is_empty() { String::new() } else { format!(" in the segment “{segment}”") }
+        )];
+        if let Some(first) = people.first() {
+            let letter = letters_for(&db, &content)?.letter(first)?;
+            out.push(format!("The message to {}:", first.email));
+            out.push(String::new());
+            out.push(String::from_utf8_lossy(&letter).replace("\r\n", "\n"));
+        }
+        return Ok(out.join("\n"));
+    }
+    let a = match existing {
+        Some(a) => a,
+        None => store::create(&db, input)?,
+    };
+    if a.state == AnnouncementState::Draft {
+        store::queue(&db, a.id)?;
+    }
+    drop(db);
+    run_send(db_path, a.id, args.connections)
+}
+
+pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Error> {
+    match command {
+        SendCommand::Status { id: None, json } => {
+            let db = Database::open(db_path)?;
+            let all = store::all(&db)?;
+            let mut rows = Vec::new();
+            for a in &all {
+                rows.push((a, store::progress(&db, a.id)?));
+            }
+            if json {
+                let list: Vec<_> = rows.iter().map(|(a, p)| serde_json::json!({ "announcement": a, "progress": p })).collect();
+                return serde_json::to_string_pretty(&list).map_err(|e| Error::internal(e.to_string()));
+            }
+            if rows.is_empty() {
+                return Ok("No announcements yet. Send one with: handbill announce EVENT_ID --list NAME".to_owned());
+            }
+            let mut out = vec![format!("{:>5}  {:<10} {:>6} {:>6} {:>6} {:>9} {:>6}  {}", "Id", "State", "Total", "Sent", "Failed", "Uncertain", "Left", "Subject")];
+            for (a, p) in rows {
+                out.push(format!(
+                    "{:>5}  {:<10} {:>6} {:>6} {:>6} {:>9} {:>6}  {}",
+                    a.id,
+                    state_word(&p),
+                    p.total,
+                    p.sent,
+                    p.failed,
+                    p.uncertain,
+                    p.queued + p.sending,
+                    a.subject
+                ));
+            }
+            Ok(out.join("\n"))
+        }
+        SendCommand::Status { id: Some(id), json } => {
+            let db = Database::open(db_path)?;
+            let a = store::get(&db, id)?;
+            let p = store::progress(&db, id)?;
+            if json {
+                let failed = store::deliveries(&db, id, Some(DeliveryStatus::Failed), 10_000)?;
+                let uncertain = store::deliveries(&db, id, Some(DeliveryStatus::Uncertain), 10_000)?;
+                return serde_json::to_string_pretty(&serde_json::json!({
+                    "announcement": a, "progress": p, "failed": failed, "uncertain": uncertain
+                }))
+                .map_err(|e| Error::internal(e.to_string()));
+            }
+            let mut out = vec![
+                format!("Announcement {id}: {}", a.subject),
+                format!("{:<11}{}", "To", if a.segment.is_empty() { a.list_name.clone() } else { format!("{} ({})", a.list_name, a.segment) }),
+                format!("{:<11}{}", "State", state_word(&p)),
+                progress_line(&p),
+            ];
+            if !p.note.is_empty() {
+                out.push(p.note.clone());
+            }
+            for (status, title) in [(DeliveryStatus::Failed, "Failed"), (DeliveryStatus::Uncertain, "Uncertain (not resent until you decide: handbill send uncertain ID --resend | --mark-sent)"), (DeliveryStatus::Skipped, "Not mailed")] {
+                let rows = store::deliveries(&db, id, Some(status), 50)?;
+                if !rows.is_empty() {
+                    out.push(String::new());
+                    out.push(format!("{title}:"));
+                    for d in rows {
+                        out.push(format!("  {:<40} {}", d.email, d.reply));
+                    }
+                }
+            }
+            Ok(out.join("\n"))
+        }
+        SendCommand::Resume { id, connections } => {
+            let db = Database::open(db_path)?;
+            let a = store::get(&db, id)?;
+            if a.state == AnnouncementState::Draft {
+                store::queue(&db, id)?;
+            }
+            drop(db);
+            run_send(db_path, id, connections)
+        }
+        SendCommand::Pause { id } => {
+            let db = Database::open(db_path)?;
+            store::request_pause(&db, id)?;
+            Ok(format!("Announcement {id} is paused; a running sender stops after the messages in hand. Continue with: handbill send resume {id}"))
+        }
+        SendCommand::Cancel { id } => {
+            let db = Database::open(db_path)?;
+            store::request_cancel(&db, id)?;
+            let p = store::progress(&db, id)?;
+            Ok(format!("Announcement {id} is cancelled: {} sent, {} not mailed.", p.sent, p.skipped))
+        }
+        SendCommand::Uncertain { id, resend, mark_sent: _ } => {
+            let db = Database::open(db_path)?;
+            let decision = if resend { UncertainDecision::Resend } else { UncertainDecision::MarkSent };
+            let n = store::decide_uncertain(&db, id, None, decision)?;
+            Ok(match decision {
+                UncertainDecision::Resend => format!("Queued {n} uncertain deliver{} again. Send them with: handbill send resume {id}", if n == 1 { "y" } else { "ies" }),
+                UncertainDecision::MarkSent => format!("Counted {n} uncertain deliver{} as sent.", if n == 1 { "y" } else { "ies" }),
+            })
+        }
+        SendCommand::Test { smtp } => {
+            let db = Database::open(db_path)?;
+            let acct = match smtp {
+                Some(url) => account::parse_url(&url)?,
+                None => account::get(&db)?.ok_or_else(|| {
+                    Error::not_found("No SMTP account is set up: announcements go to the outbox folder. Test one with --smtp URL.")
+                })?,
+            };
+            let password = account::password_for(&acct, session_password().as_ref())?;
+            let from = handbill_core::branch::get(&db)?.map(|b| b.contact_email).unwrap_or_default();
+            let report = account::test_connection(&acct, password.as_ref(), &from);
+            if report.ok {
+                Ok(report.message)
+            } else {
+                Err(Error::invalid_field("smtp", report.message))
+            }
+        }
+    }
+}
+
+fn state_word(p: &SendProgress) -> String {
+    let word = p.state.as_str();
+    if p.state == AnnouncementState::Sending && !p.running {
+        "stopped (resume it)".to_owned()
+    } else {
+        word.to_owned()
+    }
+}
+
+fn progress_line(p: &SendProgress) -> String {
+    let mut line = format!(
+        "sent {} · failed {} · uncertain {} · left {} of {}",
+        p.sent,
+        p.failed,
+        p.uncertain,
+        p.queued + p.sending,
+        p.total
+    );
+    if p.skipped > 0 {
+        line.push_str(&format!(" · not mailed {}", p.skipped));
+    }
+    if p.rate_per_minute > 0.0 {
+        line.push_str(&format!(" · {:.0}/min", p.rate_per_minute));
+    }
+    if let Some(s) = p.seconds_left.filter(|s| *s > 0) {
+        line.push_str(&format!(" · about {} left", human_seconds(s)));
+    }
+    line
+}
+
+fn human_seconds(s: u64) -> String {
+    match s {
+        0..=90 => format!("{s} s"),
+        91..=5400 => format!("{} min", s.div_ceil(60)),
+        _ => format!("{:.1} h", s as f64 / 3600.0),
+    }
+}
+
+/// Sends (or resumes) one announcement, printing progress on stderr, and
+/// says how it ended. A stop the organizer did not ask for is an error.
+fn run_send(db_path: &Path, id: i64, connections: usize) -> Result<String, Error> {
+    let letters = {
+        let db = Database::open(db_path)?;
+        let a = store::get(&db, id)?;
+        letters_for(&db, &a.content())?
+    };
+    let options = SendOptions { connections, session_password: session_password(), ..SendOptions::default() };
+    let terminal = std::io::stderr().is_terminal();
+    let last = Mutex::new(Instant::now() - Duration::from_secs(10));
+    let started = Instant::now();
+    let on_progress = |p: &SendProgress| {
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.elapsed() < Duration::from_millis(if terminal { 200 } else { 1000 }) {
+            return;
+        }
+        *last = Instant::now();
+        let mut err = std::io::stderr().lock();
+        if terminal {
+            let _ = write!(err, "\r\x1b[K{}", progress_line(p));
+        } else {
+            let _ = writeln!(err, "{}", progress_line(p));
+        }
+        let _ = err.flush();
+    };
+    let result = send::run(db_path, id, &letters, &options, &on_progress);
+    if terminal {
+        eprintln!();
+    }
+    let p = result?;
+    let seconds = started.elapsed().as_secs_f64();
+    let destination = {
+        let db = Database::open(db_path)?;
+        match account::get(&db)? {
+            Some(a) => format!("through {}", a.label()),
+            None => format!("to the outbox {}", send::outbox_dir(db_path).join(format!("announcement-{id}")).display()),
+        }
+    };
+    let summary = format!(
+        "Announcement {id}: {} sent {destination}, {} failed, {} uncertain, {} not mailed, {} left, in {seconds:.1} s.",
+        p.sent,
+        p.failed,
+        p.uncertain,
+        p.skipped,
+        p.queued + p.sending
+    );
+    match p.state {
+        AnnouncementState::Done => {
+            let mut out = vec![summary];
+            if p.uncertain > 0 {
+                out.push(format!(
+                    "{} deliver{} uncertain (the sender stopped while they were on their way). See them with: handbill send status {id}",
+                    p.uncertain,
+                    if p.uncertain == 1 { "y is" } else { "ies are" }
+                ));
+            }
+            Ok(out.join("\n"))
+        }
+        AnnouncementState::Cancelled => Ok(format!("{summary}\nThe announcement was cancelled.")),
+        AnnouncementState::Paused if p.note.starts_with("Paused by the organizer") || p.note.contains("daily cap") => {
+            Ok(format!("{summary}\n{}\nContinue with: handbill send resume {id}", p.note))
+        }
+        _ => Err(Error::invalid_field(
+            "smtp",
+            format!("{summary}\n{}\nContinue with: handbill send resume {id}", p.note),
+        )),
+    }
+}
