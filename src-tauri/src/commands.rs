@@ -26,6 +26,7 @@ use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;
 
+mod announce;
 mod coalition;
 mod events;
 mod flyers;
@@ -111,6 +112,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             db: Mutex::new(db),
             import: Mutex::new(ImportSlot::default()),
         })
+        .manage(announce::SessionPassword::default())
         .invoke_handler(tauri::generate_handler![
             app_status,
             branch_save,
@@ -146,6 +148,25 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             import_cancel,
             import_report_save,
             import_jobs,
+            announce::announcement_draft,
+            announce::announcement_list,
+            announce::announcement_get,
+            announce::announcement_save,
+            announce::announcement_preview,
+            announce::announcement_send_test,
+            announce::announcement_reach,
+            announce::send_start,
+            announce::send_resume,
+            announce::send_pause,
+            announce::send_cancel,
+            announce::send_progress,
+            announce::send_deliveries,
+            announce::send_decide_uncertain,
+            announce::mail_account,
+            announce::mail_account_save,
+            announce::mail_account_password,
+            announce::mail_account_remove,
+            announce::mail_account_test,
             flyers::flyer_preview,
             flyers::flyer_save,
             flyers::flyer_open,

@@ -131,7 +131,7 @@ describe("the mail account", () => {
     expect(await screen.findByText(/only for a mail server on this machine/), "plain to another host is refused").toBeTruthy();
     expect(screen.getByLabelText("Security").getAttribute("aria-invalid"), "by its field").toBe("true");
 
-    await userEvent.selectOptions(screen.getByLabelText("Security"), "starttls");
+    await userEvent.selectOptions(screen.getByLabelText("Security"), "start_tls");
     await userEvent.type(screen.getByLabelText("Password"), "s3cret");
     await userEvent.click(screen.getByRole("button", { name: "Save account" }));
     expect(await screen.findByText("Mail account saved."), "saved").toBeTruthy();

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use handbill_core::{backup, branch, coalition, demo, error, events, export, flyers, import, lists, status, subscribers};
+use handbill_core::{announcements, backup, branch, coalition, demo, error, events, export, flyers, import, lists, status, subscribers};
 use ts_rs::{Config, TS};
 
 fn bindings_dir() -> PathBuf {
@@ -156,6 +156,22 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<flyers::BranchMark>();
     check.ty::<flyers::FlyerRequest>();
     check.ty::<flyers::FlyerPreview>();
+
+    check.ty::<announcements::Template>();
+    check.ty::<announcements::AnnouncementInput>();
+    check.ty::<announcements::Announcement>();
+    check.ty::<announcements::AnnouncementState>();
+    check.ty::<announcements::SendProgress>();
+    check.ty::<announcements::Delivery>();
+    check.ty::<announcements::DeliveryStatus>();
+    check.ty::<announcements::UncertainDecision>();
+    check.ty::<announcements::Preview>();
+    check.ty::<announcements::SmtpAccount>();
+    check.ty::<announcements::Security>();
+    check.ty::<announcements::ConnectionReport>();
+    check.ty::<announcements::ConnectionProblem>();
+    check.ty::<announcements::account::AccountView>();
+    check.ty::<announcements::account::PasswordHome>();
 
     let leftovers: Vec<String> = std::fs::read_dir(&check.dir)
         .map(|entries| {

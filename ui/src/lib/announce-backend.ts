@@ -6,24 +6,24 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { AppError } from "./bindings/AppError";
-import type {
-  AccountInput,
-  AccountView,
-  Announcement,
-  AnnouncementInput,
-  AnnouncementState,
-  ConnectionReport,
-  Delivery,
-  DeliveryStatus,
-  Draft,
-  Preview,
-  Security,
-  SendProgress,
-  Template,
-} from "./announce-types";
+import type { AccountView } from "./bindings/AccountView";
+import type { Announcement } from "./bindings/Announcement";
+import type { AnnouncementInput } from "./bindings/AnnouncementInput";
+import type { AnnouncementState } from "./bindings/AnnouncementState";
+import type { ConnectionReport } from "./bindings/ConnectionReport";
+import type { Delivery } from "./bindings/Delivery";
+import type { DeliveryStatus } from "./bindings/DeliveryStatus";
+import type { PasswordHome } from "./bindings/PasswordHome";
+import type { Preview } from "./bindings/Preview";
+import type { Security } from "./bindings/Security";
+import type { SendProgress } from "./bindings/SendProgress";
+import type { SmtpAccount } from "./bindings/SmtpAccount";
+import type { Template } from "./bindings/Template";
+
+/** A template's subject and Markdown body, filled from an event. */
+export type Draft = { subject: string; body: string };
 
 export type {
-  AccountInput,
   AccountView,
   Announcement,
   AnnouncementInput,
@@ -31,10 +31,11 @@ export type {
   ConnectionReport,
   Delivery,
   DeliveryStatus,
-  Draft,
+  PasswordHome,
   Preview,
   Security,
   SendProgress,
+  SmtpAccount,
   Template,
 };
 
@@ -55,7 +56,6 @@ export interface AnnounceBackend {
   announcement(id: number): Promise<Announcement>;
   /** Creates (id null) or updates a draft announcement; rejects naming the field that is wrong. */
   saveAnnouncement(id: number | null, input: AnnouncementInput): Promise<Announcement>;
-  deleteAnnouncement(id: number): Promise<void>;
   /** Exactly what this subscriber will receive (null: the branch's own address). */
   previewAnnouncement(id: number, subscriberId: number | null): Promise<Preview>;
   /** Sends the announcement to the branch's own address; resolves to where it went. */
@@ -75,7 +75,7 @@ export interface AnnounceBackend {
   decideUncertain(id: number, deliveryIds: number[], resend: boolean): Promise<SendProgress>;
 
   mailAccount(): Promise<AccountView>;
-  saveMailAccount(input: AccountInput): Promise<AccountView>;
+  saveMailAccount(input: SmtpAccount): Promise<AccountView>;
   /** Keeps the password in the system keychain, or for this session only when there is none. */
   setMailPassword(password: string): Promise<AccountView>;
   removeMailAccount(): Promise<AccountView>;
@@ -91,16 +91,17 @@ export function tauriAnnounce(asAppError: (e: unknown) => AppError): AnnounceBac
     }
   }
   return {
-    announcementDraft: (target, template) =>
-      call("announcement_draft", {
+    announcementDraft: async (target, template) => {
+      const [subject, body] = await call<[string, string]>("announcement_draft", {
         eventId: "event" in target ? target.event : null,
         tourId: "tour" in target ? target.tour : null,
         template,
-      }),
+      });
+      return { subject, body };
+    },
     announcements: (listId) => call("announcement_list", { listId }),
     announcement: (id) => call("announcement_get", { id }),
     saveAnnouncement: (id, input) => call("announcement_save", { id, input }),
-    deleteAnnouncement: (id) => call("announcement_delete", { id }),
     previewAnnouncement: (id, subscriberId) => call("announcement_preview", { id, subscriberId }),
     sendTest: (id) => call("announcement_send_test", { id }),
     announcementReach: (id) => call("announcement_reach", { id }),
@@ -111,7 +112,8 @@ export function tauriAnnounce(asAppError: (e: unknown) => AppError): AnnounceBac
     sendProgress: (id) => call("send_progress", { id }),
     onSendProgress: async (callback) => listen<SendProgress>("send-progress", (e) => callback(e.payload)),
     deliveries: (id, status) => call("send_deliveries", { id, status }),
-    decideUncertain: (id, deliveryIds, resend) => call("send_decide_uncertain", { id, deliveryIds, resend }),
+    decideUncertain: (id, deliveryIds, resend) =>
+      call("send_decide_uncertain", { id, deliveryIds, decision: resend ? "resend" : "mark_sent" }),
     mailAccount: () => call("mail_account"),
     saveMailAccount: (input) => call("mail_account_save", { input }),
     setMailPassword: (password) => call("mail_account_password", { password }),

@@ -4,7 +4,7 @@
 // with the core's main refusals (a host is needed; plain only on this machine).
 import type { Event, Tour } from "./backend";
 import type {
-  AccountInput,
+  SmtpAccount,
   AccountView,
   AnnounceBackend,
   Announcement,
@@ -53,15 +53,17 @@ export function fakeAnnounce(source: {
     return {
       announcement_id: id,
       state: a.state,
+      running: a.state === "sending",
       total: rows.length,
       queued: count("queued"),
       sending: count("sending"),
       sent: count("sent"),
       failed: count("failed"),
       uncertain: count("uncertain"),
+      skipped: 0,
       rate_per_minute: rows.length ? 120 : 0,
       seconds_left: count("queued") ? count("queued") / 2 : 0,
-      note: account.account ? null : "No mail account is set up: each message is written to the outbox folder.",
+      note: account.account ? "" : "No mail account is set up: each message is written to the outbox folder.",
     };
   }
   function report(id: number) {
@@ -100,7 +102,8 @@ export function fakeAnnounce(source: {
       calls.push(id === null ? "createAnnouncement" : "updateAnnouncement");
       check(input);
       if (id === null) {
-        const a: Announcement = { ...input, id: nextId++, state: "draft", about: about(input), created_at: "2026-11-25T10:00:00Z", queued_at: null };
+        const list_name = "Announcements";
+        const a: Announcement = { ...input, id: nextId++, list_name, state: "draft", note: "", about: about(input), created_at: "2026-11-25T10:00:00Z", queued_at: null, finished_at: null };
         items.push(a);
         return a;
       }
@@ -108,10 +111,6 @@ export function fakeAnnounce(source: {
       if (a.state !== "draft") throw { code: "invalid", message: "This announcement is already being sent; it can no longer be changed.", fields: [] };
       Object.assign(a, input, { about: about(input) });
       return a;
-    },
-    async deleteAnnouncement(id) {
-      calls.push("deleteAnnouncement");
-      items.splice(items.indexOf(find(id)), 1);
     },
     async previewAnnouncement(id, subscriberId) {
       const a = find(id);
@@ -143,7 +142,7 @@ export function fakeAnnounce(source: {
       a.queued_at = "2026-11-25T10:05:00Z";
       deliveriesOf.set(
         id,
-        source.reach(a.list_id).map((p, i) => ({ id: i + 1, email: p.email, name: p.name, status: "queued", attempts: 0, reply: null, updated_at: a.queued_at! })),
+        source.reach(a.list_id).map((p, i) => ({ id: i + 1, email: p.email, name: p.name, status: "queued", attempts: 0, reply: "", updated_at: a.queued_at! })),
       );
       return report(id);
     },
@@ -180,7 +179,7 @@ export function fakeAnnounce(source: {
     async mailAccount() {
       return account;
     },
-    async saveMailAccount(input: AccountInput) {
+    async saveMailAccount(input: SmtpAccount) {
       calls.push("saveMailAccount");
       const fields = [];
       if (!input.host.trim()) fields.push({ field: "host", message: "Give the mail server's name, such as smtp.example.org." });
@@ -188,6 +187,7 @@ export function fakeAnnounce(source: {
         fields.push({ field: "security", message: "Plain connections are only for a mail server on this machine; choose STARTTLS or TLS." });
       if (fields.length) throw { code: "invalid", message: fields.map((f) => f.message).join("\n"), fields };
       account.account = { ...input };
+      if (!input.username) account.password = "not_needed";
       return account;
     },
     async setMailPassword(password) {
@@ -205,8 +205,8 @@ export function fakeAnnounce(source: {
     async testMailAccount() {
       calls.push("testMailAccount");
       return account.account?.host === "smtp.example.org"
-        ? { ok: true, stage: null, message: "Connected to smtp.example.org with STARTTLS and signed in." }
-        : { ok: false, stage: "dns", message: `The name ${account.account?.host ?? ""} could not be found (DNS).` };
+        ? { ok: true, problem: null, message: "Connected to smtp.example.org with STARTTLS and signed in." }
+        : { ok: false, problem: "dns", message: `The name ${account.account?.host ?? ""} could not be found (DNS).` };
     },
   };
 

@@ -311,6 +311,62 @@ pub fn password_for(account: &SmtpAccount, session: Option<&Password>) -> Result
     }
 }
 
+/// Where the account's password is, as Settings says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordHome {
+    /// In the OS keychain.
+    Keychain,
+    /// Held by this session only (there is no keychain): asked again next time.
+    Session,
+    /// Not given yet.
+    Missing,
+    /// The account logs in without one.
+    NotNeeded,
+}
+
+/// The mail account as the window shows it: its settings (never a password),
+/// where the password is, where announcements go without an account, and how
+/// many messages went out through it in the last 24 hours (the daily cap's count).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AccountView {
+    pub account: Option<SmtpAccount>,
+    pub password: PasswordHome,
+    /// Whether an OS keychain answered.
+    pub keychain: bool,
+    pub outbox: String,
+    pub sent_today: u32,
+}
+
+/// The account's view; `session` is a password the window holds for this session.
+pub fn view(db: &Database, db_path: &std::path::Path, session: Option<&Password>) -> Result<AccountView> {
+    let account = get(db)?;
+    let (password, keychain) = match &account {
+        None => (PasswordHome::Missing, true),
+        Some(a) if a.username.is_empty() => (PasswordHome::NotNeeded, true),
+        Some(a) => match (session, load_password(a)) {
+            (_, Ok(Some(_))) => (PasswordHome::Keychain, true),
+            (Some(_), Ok(None)) => (PasswordHome::Session, true),
+            (Some(_), Err(_)) => (PasswordHome::Session, false),
+            (None, Ok(None)) => (PasswordHome::Missing, true),
+            (None, Err(_)) => (PasswordHome::Missing, false),
+        },
+    };
+    let since = jiff::Timestamp::now().as_millisecond() - 24 * 3600 * 1000;
+    let sent_today: u32 = db.conn().query_row(
+        "SELECT count(*) FROM delivery WHERE channel = 'smtp' AND sent_ms > ?1",
+        [since],
+        |r| r.get(0),
+    )?;
+    Ok(AccountView {
+        account,
+        password,
+        keychain,
+        outbox: super::send::outbox_dir(db_path).display().to_string(),
+        sent_today,
+    })
+}
+
 /// Which step of connecting failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -641,6 +641,51 @@ fn reply_text<'a>(code: String, lines: impl Iterator<Item = &'a str>) -> String 
     format!("{code} {}", text.join(" ")).trim().to_owned()
 }
 
+/// Where a test letter went: the address it was handed to the server for, or
+/// the outbox file it was written to when no account is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestSent {
+    Mailed { to: String, reply: String },
+    Written(PathBuf),
+}
+
+/// Sends one letter to `to` outside any announcement's deliveries: the
+/// composer's "send a test to me". It goes through the branch's account, or,
+/// with none, into `<outbox>/tests/`. A refusal or a lost connection is an
+/// error saying what the server answered; nothing is recorded or retried.
+pub fn send_test(
+    db: &Database,
+    db_path: &Path,
+    letters: &dyn Letters,
+    to: &Recipient,
+    session_password: Option<&Password>,
+) -> Result<TestSent> {
+    let letter = letters.letter(to)?;
+    let Some(acct) = account::get(db)? else {
+        let folder = outbox_dir(db_path).join("tests");
+        let stamp = now_text().replace(':', "-");
+        let path = folder.join(format!("test-{stamp}.eml"));
+        fs::create_dir_all(&folder)
+            .and_then(|()| fs::write(&path, &letter))
+            .map_err(|e| Error::storage(format!("The outbox folder {} cannot be written ({e}).", folder.display())))?;
+        return Ok(TestSent::Written(path));
+    };
+    let password = account::password_for(&acct, session_password)?;
+    let from = letters.envelope_from();
+    let mut conn = account::connect(&acct, password.as_ref(), from, SendOptions::default().timeout)
+        .map_err(|f| Error::new(crate::ErrorCode::Storage, f.message))?;
+    let (outcome, _) = transfer(&mut conn, from, &to.email, &letter);
+    conn.quit().ok();
+    match outcome {
+        Outcome::Sent { reply, .. } => Ok(TestSent::Mailed { to: to.email.clone(), reply }),
+        Outcome::Failed { reply } | Outcome::Retry { reply } | Outcome::Lost { reply } | Outcome::Uncertain { reply } => Err(Error::new(
+            crate::ErrorCode::Storage,
+            format!("The test to {} was not accepted: {reply}", to.email),
+        )),
+        Outcome::Untried => Err(Error::new(crate::ErrorCode::Storage, format!("The test to {} could not be sent.", to.email))),
+    }
+}
+
 /// Sends (or resumes) announcement `id` from the database at `db_path`, and
 /// returns when nobody is left in the queue or the send stopped (paused,
 /// cancelled, daily cap, no connection). A draft is queued first. The

@@ -128,6 +128,8 @@ pub struct Announcement {
     pub created_at: String,
     pub queued_at: Option<String>,
     pub finished_at: Option<String>,
+    /// The title of the event or tour it is about, as the lists show it.
+    pub about: String,
 }
 
 impl Announcement {
@@ -285,7 +287,8 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
 }
 
 const SELECT: &str = "SELECT a.id, a.event_id, a.tour_id, a.template, a.list_id, l.name, a.segment, a.subject, a.body,
-        a.attach_flyer, a.state, a.note, a.created_at, a.queued_at, a.finished_at
+        a.attach_flyer, a.state, a.note, a.created_at, a.queued_at, a.finished_at,
+        coalesce((SELECT title FROM event WHERE id = a.event_id), (SELECT title FROM tour WHERE id = a.tour_id), '')
      FROM announcement a JOIN list l ON l.id = a.list_id";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
@@ -307,6 +310,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
         created_at: r.get(12)?,
         queued_at: r.get(13)?,
         finished_at: r.get(14)?,
+        about: r.get(15)?,
     })
 }
 

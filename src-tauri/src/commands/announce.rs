@@ -1,0 +1,277 @@
+//! The announcements' commands: drafts from a template, saving, the preview a
+//! given subscriber will receive, a test to the branch's own address, and the
+//! send itself, which runs on its own thread (one per announcement) and
+//! reports progress to the window as `send-progress` events. Pause and cancel
+//! are requests written to the database, which the sending job reads between
+//! messages, so they also reach a send started from the command line. The
+//! mail account's password goes to the keychain, or, when there is none, is
+//! held here for this session only. Thin adapters over
+//! `handbill_core::announcements`.
+
+use std::sync::Mutex;
+
+use handbill_core::announcements::account::{self, AccountView};
+use handbill_core::announcements::send::{self, TestSent};
+use handbill_core::announcements::{
+    compose, store, templates, Announcement, AnnouncementInput, ConnectionReport, Delivery, DeliveryStatus, Password,
+    Recipient, SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
+};
+use handbill_core::{subscribers, Database, Error};
+use tauri::{AppHandle, Emitter, State};
+
+use super::AppState;
+
+/// The SMTP password typed in the window when no keychain could keep it.
+#[derive(Default)]
+pub struct SessionPassword(Mutex<Option<Password>>);
+
+impl SessionPassword {
+    fn get(&self) -> Option<Password> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set(&self, password: Option<Password>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = password;
+    }
+}
+
+#[tauri::command]
+pub fn announcement_draft(
+    state: State<'_, AppState>,
+    event_id: Option<i64>,
+    tour_id: Option<i64>,
+    template: Template,
+) -> Result<(String, String), Error> {
+    state.with_db(|db| templates::draft(db, event_id, tour_id, template))
+}
+
+/// The list's announcements, newest first.
+#[tauri::command]
+pub fn announcement_list(state: State<'_, AppState>, list_id: i64) -> Result<Vec<Announcement>, Error> {
+    state.with_db(|db| Ok(store::all(db)?.into_iter().filter(|a| a.list_id == list_id).collect()))
+}
+
+#[tauri::command]
+pub fn announcement_get(state: State<'_, AppState>, id: i64) -> Result<Announcement, Error> {
+    state.with_db(|db| store::get(db, id))
+}
+
+/// Creates a draft (`id` null) or changes one.
+#[tauri::command]
+pub fn announcement_save(state: State<'_, AppState>, id: Option<i64>, input: AnnouncementInput) -> Result<Announcement, Error> {
+    state.with_db(|db| match id {
+        None => store::create(db, input),
+        Some(id) => store::update(db, id, input),
+    })
+}
+
+fn recipient(db: &Database, subscriber_id: Option<i64>) -> Result<Recipient, Error> {
+    let Some(id) = subscriber_id else { return compose::test_recipient(db) };
+    let s = subscribers::get(db, id)?;
+    Ok(Recipient { subscriber_id: s.id, email: s.email, name: s.name, first_name: s.first_name, language: s.language })
+}
+
+/// Exactly what this subscriber (or, with none, the branch's own address) will receive.
+#[tauri::command]
+pub fn announcement_preview(state: State<'_, AppState>, id: i64, subscriber_id: Option<i64>) -> Result<compose::Preview, Error> {
+    state.with_db(|db| {
+        let a = store::get(db, id)?;
+        compose::preview(db, &a.content(), &recipient(db, subscriber_id)?)
+    })
+}
+
+/// Sends the announcement to the branch's own address; says where it went.
+#[tauri::command]
+pub async fn announcement_send_test(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+    id: i64,
+) -> Result<String, Error> {
+    let (letters, to) = state.with_db(|db| {
+        let a = store::get(db, id)?;
+        Ok((compose::prepare(db, &a.content())?, compose::test_recipient(db)?))
+    })?;
+    let path = state.path.clone();
+    let password = session.get();
+    // Connecting may take seconds: off the window's thread.
+    tauri::async_runtime::spawn_blocking(move || {
+        let db = Database::open(&path)?;
+        match send::send_test(&db, &path, &letters, &to, password.as_ref())? {
+            TestSent::Mailed { to, .. } => Ok(to),
+            TestSent::Written(file) => Ok(file.display().to_string()),
+        }
+    })
+    .await
+    .map_err(|e| Error::internal(format!("The test send stopped unexpectedly: {e}")))?
+}
+
+/// How many subscribed people it would reach now.
+#[tauri::command]
+pub fn announcement_reach(state: State<'_, AppState>, id: i64) -> Result<u32, Error> {
+    state.with_db(|db| {
+        let a = store::get(db, id)?;
+        Ok(store::recipients(db, a.list_id, &a.segment)?.len() as u32)
+    })
+}
+
+/// Starts (or resumes) the sending job on its own thread.
+fn spawn_send(app: AppHandle, state: &AppState, session: &SessionPassword, id: i64) -> Result<(), Error> {
+    let letters = state.with_db(|db| compose::prepare(db, &store::get(db, id)?.content()))?;
+    let path = state.path.clone();
+    let options = SendOptions { session_password: session.get(), ..SendOptions::default() };
+    std::thread::Builder::new()
+        .name(format!("send-{id}"))
+        .spawn(move || {
+            let on_progress = |p: &SendProgress| {
+                let _ = app.emit("send-progress", p);
+            };
+            match send::run(&path, id, &letters, &options, &on_progress) {
+                Ok(p) => on_progress(&p),
+                Err(e) => {
+                    tracing::warn!(announcement = id, code = ?e.code, "the send stopped");
+                    // The window reads the reason from the announcement's progress.
+                    if let Ok(db) = Database::open(&path) {
+                        if let Ok(p) = store::progress(&db, id) {
+                            on_progress(&p);
+                        }
+                    }
+                }
+            }
+        })
+        .map_err(|e| Error::internal(format!("The sending job could not start: {e}")))?;
+    Ok(())
+}
+
+/// Queues a delivery per recipient (a backup is taken first) and starts sending.
+#[tauri::command]
+pub fn send_start(app: AppHandle, state: State<'_, AppState>, session: State<'_, SessionPassword>, id: i64) -> Result<SendProgress, Error> {
+    let progress = state.with_db(|db| {
+        let a = store::get(db, id)?;
+        if a.state == store::AnnouncementState::Draft {
+            store::queue(db, id)
+        } else {
+            store::progress(db, id)
+        }
+    })?;
+    spawn_send(app, &state, &session, id)?;
+    Ok(progress)
+}
+
+#[tauri::command]
+pub fn send_resume(app: AppHandle, state: State<'_, AppState>, session: State<'_, SessionPassword>, id: i64) -> Result<SendProgress, Error> {
+    if state.with_db(|db| send::lease_is_live(db, id))? {
+        return Err(Error::invalid_field("state", "This announcement is being sent right now (maybe from the command line)."));
+    }
+    spawn_send(app, &state, &session, id)?;
+    state.with_db(|db| store::progress(db, id))
+}
+
+#[tauri::command]
+pub fn send_pause(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
+    state.with_db(|db| {
+        store::request_pause(db, id)?;
+        store::progress(db, id)
+    })
+}
+
+#[tauri::command]
+pub fn send_cancel(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
+    state.with_db(|db| {
+        store::request_cancel(db, id)?;
+        store::progress(db, id)
+    })
+}
+
+#[tauri::command]
+pub fn send_progress(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
+    state.with_db(|db| store::progress(db, id))
+}
+
+/// The deliveries in one state (all when none), at most the first thousand.
+#[tauri::command]
+pub fn send_deliveries(state: State<'_, AppState>, id: i64, status: Option<DeliveryStatus>) -> Result<Vec<Delivery>, Error> {
+    state.with_db(|db| store::deliveries(db, id, status, 1000))
+}
+
+/// The organizer's decision on uncertain deliveries.
+#[tauri::command]
+pub fn send_decide_uncertain(
+    state: State<'_, AppState>,
+    id: i64,
+    delivery_ids: Vec<i64>,
+    decision: UncertainDecision,
+) -> Result<SendProgress, Error> {
+    state.with_db(|db| {
+        store::decide_uncertain(db, id, Some(&delivery_ids), decision)?;
+        store::progress(db, id)
+    })
+}
+
+#[tauri::command]
+pub fn mail_account(state: State<'_, AppState>, session: State<'_, SessionPassword>) -> Result<AccountView, Error> {
+    state.with_db(|db| account::view(db, &state.path, session.get().as_ref()))
+}
+
+#[tauri::command]
+pub fn mail_account_save(state: State<'_, AppState>, session: State<'_, SessionPassword>, input: SmtpAccount) -> Result<AccountView, Error> {
+    state.with_db(|db| {
+        let before = account::get(db)?;
+        account::save(db, &input)?;
+        if before.is_some_and(|b| b.label() != input.label()) {
+            // Another server or user: the old password is not theirs.
+            session.set(None);
+        }
+        account::view(db, &state.path, session.get().as_ref())
+    })
+}
+
+/// Keeps the password in the keychain; with no keychain, for this session only.
+#[tauri::command]
+pub fn mail_account_password(state: State<'_, AppState>, session: State<'_, SessionPassword>, password: String) -> Result<AccountView, Error> {
+    if password.is_empty() {
+        return Err(Error::invalid_field("password", "Type the password."));
+    }
+    state.with_db(|db| {
+        let acct = account::get(db)?.ok_or_else(|| Error::invalid_field("host", "Save the mail server first."))?;
+        let password = Password::new(password);
+        match account::store_password(&acct, &password) {
+            Ok(()) => session.set(None),
+            Err(e) => {
+                tracing::info!(code = ?e.code, "no keychain: the SMTP password is kept for this session");
+                session.set(Some(password));
+            }
+        }
+        account::view(db, &state.path, session.get().as_ref())
+    })
+}
+
+#[tauri::command]
+pub fn mail_account_remove(state: State<'_, AppState>, session: State<'_, SessionPassword>) -> Result<AccountView, Error> {
+    session.set(None);
+    state.with_db(|db| {
+        if let Some(acct) = account::get(db)? {
+            let _ = account::forget_password(&acct);
+        }
+        account::remove(db)?;
+        account::view(db, &state.path, None)
+    })
+}
+
+/// Connects, encrypts and logs in, sending nothing; says what failed.
+#[tauri::command]
+pub async fn mail_account_test(state: State<'_, AppState>, session: State<'_, SessionPassword>) -> Result<ConnectionReport, Error> {
+    let (acct, from) = state.with_db(|db| {
+        let acct = account::get(db)?.ok_or_else(|| Error::invalid_field("host", "No mail account is set up yet."))?;
+        Ok((acct, compose::test_recipient(db)?.email))
+    })?;
+    let session_password = session.get();
+    tauri::async_runtime::spawn_blocking(move || {
+        let password = match account::password_for(&acct, session_password.as_ref()) {
+            Ok(p) => p,
+            Err(e) => return ConnectionReport { ok: false, problem: Some(account::ConnectionProblem::Auth), message: e.message },
+        };
+        account::test_connection(&acct, password.as_ref(), &from)
+    })
+    .await
+    .map_err(|e| Error::internal(format!("The connection test stopped unexpectedly: {e}")))
+}
