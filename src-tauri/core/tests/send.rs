@@ -589,3 +589,56 @@ fn claimed_rows_of_a_killed_sender_go_back_to_the_queue_but_after_a_restart_they
         assert_eq!(done.sent + done.uncertain, 4, "the rest are sent: {done:?}");
     }
 }
+
+#[test]
+fn offline_everyone_stays_queued_and_is_sent_when_the_connection_is_back() {
+    let b = branch(5, |_| "");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let offline = SmtpAccount {
+        host: "127.0.0.1".into(),
+        port: closed,
+        security: Security::Plain,
+        username: String::new(),
+        rate_per_minute: 0,
+        daily_cap: 0,
+    };
+    account::save(&b.db, &offline).unwrap();
+    let id = b.announcement();
+    let waiting = send(&b, id, &quick()).expect("no connection is not an error of the data");
+    assert_eq!((waiting.state, waiting.queued, waiting.sent), (AnnouncementState::Queued, 5, 0), "everyone stays queued: {waiting:?}");
+    assert!(waiting.note.contains("resume when the connection is back"), "the note says what happens next: {}", waiting.note);
+    let sink = Sink::start(&[]);
+    account::save(&b.db, &sink.account()).unwrap();
+    let done = send(&b, id, &quick()).unwrap();
+    assert_eq!((done.state, done.sent), (AnnouncementState::Done, 5), "sent once the server answers: {done:?}");
+    assert_eq!(sink.events("message").len(), 5, "each person once");
+}
+
+#[test]
+fn the_password_goes_to_the_keychain_or_the_organizer_is_told_there_is_none() {
+    let acct = SmtpAccount {
+        host: "smtp.handbill.test".into(),
+        port: 587,
+        security: Security::StartTls,
+        username: format!("test-{}", std::process::id()),
+        rate_per_minute: 0,
+        daily_cap: 0,
+    };
+    match account::store_password(&acct, &Password::new("kept-in-the-keychain")) {
+        Ok(()) => {
+            let back = account::load_password(&acct).expect("a stored password can be read back");
+            assert_eq!(back, Some(Password::new("kept-in-the-keychain")), "the keychain gives the password back");
+            account::forget_password(&acct).unwrap();
+            assert_eq!(account::load_password(&acct).unwrap(), None, "a forgotten password is gone");
+        }
+        Err(e) => {
+            assert!(e.message.contains("keychain"), "the message names the missing keychain: {}", e.message);
+            assert!(e.message.contains("HANDBILL_SMTP_PASSWORD") && e.message.contains("each session"), "and says what to do instead: {}", e.message);
+            assert!(!e.message.contains("kept-in-the-keychain"), "the message does not repeat the password");
+            let needed = account::password_for(&acct, None).unwrap_err();
+            assert_eq!(needed.fields[0].field, "password", "sending without one asks for the password: {needed:?}");
+            let held = account::password_for(&acct, Some(&Password::new("for-this-session"))).unwrap();
+            assert_eq!(held, Some(Password::new("for-this-session")), "a password held for the session is used instead");
+        }
+    }
+}

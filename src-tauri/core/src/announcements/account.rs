@@ -259,8 +259,8 @@ fn entry(account: &SmtpAccount) -> Result<keyring::Entry> {
 fn keychain_error(e: keyring::Error) -> Error {
     match e {
         keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => Error::storage(format!(
-            "No keychain is available on this computer ({e}), so the SMTP password cannot be saved. \
-             Handbill will ask for it each session (on the command line: set HANDBILL_SMTP_PASSWORD)."
+            "No keychain is available on this computer ({e}), so Handbill cannot keep the SMTP password there. \
+             It will ask for it each session (on the command line: set HANDBILL_SMTP_PASSWORD)."
         )),
         other => Error::storage(format!("The keychain refused the SMTP password: {other}.")),
     }

@@ -148,6 +148,10 @@ enum Outcome {
     Uncertain { reply: String },
 }
 
+/// A claimed delivery as read: subscriber, address, names, language,
+/// attempts so far, and the person's standing on the list now.
+type ClaimedRow = (Option<i64>, String, String, String, String, u32, Option<String>);
+
 /// One claimed delivery.
 struct Claimed {
     id: i64,
@@ -320,7 +324,7 @@ impl Job<'_> {
             batch.extend(ids);
         }
         while let Some(id) = batch.pop_front() {
-            let row: Option<(Option<i64>, String, String, String, String, u32, Option<String>)> = tx
+            let row: Option<ClaimedRow> = tx
                 .prepare_cached(
                     "SELECT d.subscriber_id, d.email, d.name, d.first_name, d.language, d.attempts,
                             (SELECT m.status FROM membership m WHERE m.list_id = ?2 AND m.subscriber_id = d.subscriber_id)
