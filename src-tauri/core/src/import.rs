@@ -443,11 +443,16 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
         .any(|c| subscribers::normalize_email(c).is_ok());
     let after_header = rdr.position().byte();
     let mut rows = if has_header { 0 } else { 1 };
+    // Counting needs no text: bytes are enough (the text was checked as a whole when decoded).
+    let mut bytes_record = csv::ByteRecord::new();
     loop {
-        match rdr.read_record(&mut record) {
+        match rdr.read_byte_record(&mut bytes_record) {
             Ok(false) => break,
             Ok(true) => {
-                if !record.iter().all(|c| c.trim().is_empty()) {
+                if !bytes_record.iter().all(|c| {
+                    let c = c.trim_ascii();
+                    c.is_empty() || std::str::from_utf8(c).is_ok_and(|c| c.trim().is_empty())
+                }) {
                     rows += 1;
                 }
             }
@@ -540,9 +545,15 @@ pub(crate) fn read_table(bytes: &[u8], max_records: usize) -> Result<Table> {
         }
     }
     if records.is_empty() {
-        return Err(file_problem("The file has no rows: there is nothing to import."));
+        return Err(file_problem(
+            "The file has no rows: there is nothing to import.",
+        ));
     }
-    Ok(Table { encoding, delimiter, records })
+    Ok(Table {
+        encoding,
+        delimiter,
+        records,
+    })
 }
 
 /// What a header names, from the usual columns of Mailchimp (“Email Address”,
@@ -879,6 +890,7 @@ struct Existing {
     postal_code: String,
     tags: Vec<String>,
     notes: String,
+    email: String,
 }
 
 /// Imports a CSV file into a list, in one transaction. `progress` is called as
@@ -919,6 +931,7 @@ pub fn run(
     });
 
     let outcome = (|| -> Result<Option<ImportReport>> {
+        let _cache = WideCache::for_import(db.conn())?;
         let tx = db.conn().unchecked_transaction()?;
         let mut report = ImportReport {
             job_id,
@@ -1014,6 +1027,34 @@ pub fn run(
     }
 }
 
+/// The page cache an import works in, in KiB (SQLite's negative `cache_size`).
+/// The default 2 MiB makes a large import write pages out to the WAL before its
+/// commit and read them back for every insert into an index keyed by address;
+/// with room for the whole transaction, they are written once, at the commit.
+/// Memory is taken only as pages are used; the usual size comes back after.
+const IMPORT_CACHE_KIB: i64 = 256 * 1024;
+
+/// Widens the connection's page cache for the length of an import.
+struct WideCache<'c> {
+    conn: &'c rusqlite::Connection,
+    before: i64,
+}
+
+impl<'c> WideCache<'c> {
+    fn for_import(conn: &'c rusqlite::Connection) -> Result<WideCache<'c>> {
+        let before: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+        conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+        Ok(WideCache { conn, before })
+    }
+}
+
+impl Drop for WideCache<'_> {
+    fn drop(&mut self) {
+        // Only the cache's size: if this fails the connection keeps a larger cache, nothing worse.
+        let _ = self.conn.pragma_update(None, "cache_size", self.before);
+    }
+}
+
 /// One sentence for the job record and the command line.
 pub fn summary(r: &ImportReport) -> String {
     let verb = match r.state {
@@ -1066,9 +1107,13 @@ fn write_rows(
             history.insert(r.get(0)?);
         }
     }
+    // One statement per row, prepared once. (Batches of rows in multi-row
+    // INSERTs were slower: a statement that writes many rows and may fail
+    // halfway keeps a journal of every page it touches, to undo just itself.)
     let mut insert_subscriber = conn.prepare(
-        "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, search,
+                                 created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
     )?;
     let mut insert_membership = conn.prepare(
         "INSERT INTO membership (list_id, subscriber_id, status, since) VALUES (?1, ?2, ?3, ?4)",
@@ -1076,8 +1121,6 @@ fn write_rows(
     let mut insert_consent = conn.prepare(
         "INSERT INTO consent (email_key, list_id, status, source, at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    let mut insert_search =
-        conn.prepare("INSERT INTO subscriber_search (rowid, text) VALUES (?1, ?2)")?;
 
     let mut seen_in_file: HashMap<String, u32> = HashMap::new();
     let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
@@ -1212,16 +1255,14 @@ fn write_rows(
                     c.postal_code,
                     serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".to_owned()),
                     c.notes,
+                    subscribers::search_text(&c.email, &c.name, &c.first_name),
                     at
                 ])?;
                 let id = conn.last_insert_rowid();
-                insert_search.execute(params![
-                    id,
-                    subscribers::search_text(&c.email, &c.name, &c.first_name)
-                ])?;
                 insert_membership.execute(params![list_id, id, status.as_str(), at])?;
                 insert_consent.execute(params![clean.key, list_id, status.as_str(), source, at])?;
-                known.insert(clean.key.clone(), id);
+                // Later rows with this address are duplicates within the
+                // file (`seen_in_file`), so it need not go into `known`.
                 report.imported += 1;
                 let detail = if detail.is_empty() && status != ConsentStatus::Subscribed {
                     format!("Imported as {}.", status.as_str())
@@ -1284,7 +1325,7 @@ fn merge(
 ) -> Result<String> {
     let conn = db.conn();
     let existing = conn
-        .prepare_cached("SELECT id, name, first_name, language, city, postal_code, tags, notes FROM subscriber WHERE id = ?1")?
+        .prepare_cached("SELECT id, name, first_name, language, city, postal_code, tags, notes, email FROM subscriber WHERE id = ?1")?
         .query_row([id], |r| {
             let tags: String = r.get(6)?;
             Ok(Existing {
@@ -1296,6 +1337,7 @@ fn merge(
                 postal_code: r.get(5)?,
                 tags: serde_json::from_str(&tags).unwrap_or_default(),
                 notes: r.get(7)?,
+                email: r.get(8)?,
             })
         })?;
     let c = &clean.input;
@@ -1327,12 +1369,7 @@ fn merge(
         .execute(params![existing.id, name, first_name, language, city, postal_code,
             serde_json::to_string(&tags).unwrap_or_else(|_| "[]".to_owned()), notes, at])?;
         if name != existing.name || first_name != existing.first_name {
-            let email: String =
-                conn.query_row("SELECT email FROM subscriber WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })?;
-            subscribers::unindex(db, id, &email, &existing.name, &existing.first_name)?;
-            subscribers::index_for_search(db, id, &email, &name, &first_name)?;
+            subscribers::index_for_search(db, id, &existing.email, &name, &first_name)?;
         }
     }
     let mut words = if filled.is_empty() {

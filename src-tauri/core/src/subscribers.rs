@@ -188,7 +188,6 @@ pub fn normalize_email(text: &str) -> std::result::Result<(String, String), Stri
             trimmed.chars().count()
         ));
     }
-    let shown = short(trimmed);
     let options = email_address::Options::default()
         .with_required_tld()
         .without_domain_literal()
@@ -204,9 +203,9 @@ pub fn normalize_email(text: &str) -> std::result::Result<(String, String), Stri
             Ok((email, key))
         }
         _ => Err(if trimmed.contains('@') {
-            format!("“{shown}” is not a valid email address.")
+            format!("“{}” is not a valid email address.", short(trimmed))
         } else {
-            format!("“{shown}” is not an email address: it has no @.")
+            format!("“{}” is not an email address: it has no @.", short(trimmed))
         }),
     }
 }
@@ -227,6 +226,11 @@ pub fn normalize_language(text: &str) -> Option<String> {
     let text = text.trim();
     if text.is_empty() {
         return Some(String::new());
+    }
+    // The usual cell, a two- or three-letter code in lower case, is a tag as it
+    // stands (no language name is that short); an import meets it on every row.
+    if (2..=3).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Some(text.to_owned());
     }
     let named = match text.to_lowercase().as_str() {
         "english" | "inglés" | "ingles" => Some("en"),
@@ -367,14 +371,35 @@ pub(crate) fn validate_clean(input: SubscriberInput) -> Result<Clean> {
     })
 }
 
-/// The text the search index holds for a subscriber.
+/// The text search looks in for a subscriber (the `search` column): address,
+/// name, and the first name when the name does not hold it, in lower case.
 pub(crate) fn search_text(email: &str, name: &str, first_name: &str) -> String {
-    let mut text = format!("{email} {name}");
-    if !first_name.is_empty() && !name.to_lowercase().contains(&first_name.to_lowercase()) {
-        text.push(' ');
-        text.push_str(first_name);
+    let name = name.to_lowercase();
+    let mut text = email.to_lowercase();
+    text.push(' ');
+    text.push_str(&name);
+    if !first_name.is_empty() {
+        let first = first_name.to_lowercase();
+        if !name.contains(&first) {
+            text.push(' ');
+            text.push_str(&first);
+        }
     }
     text
+}
+
+/// Fills the `search` column of every subscriber, for the migration that
+/// added it (SQL's lower() folds only A to Z; Handbill folds every alphabet).
+pub(crate) fn fill_search_column(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String, String, String)> = conn
+        .prepare("SELECT id, email, name, first_name FROM subscriber")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = conn.prepare("UPDATE subscriber SET search = ?2 WHERE id = ?1")?;
+    for (id, email, name, first_name) in rows {
+        update.execute(params![id, search_text(&email, &name, &first_name)])?;
+    }
+    Ok(())
 }
 
 fn tags_json(tags: &[String]) -> String {
@@ -542,6 +567,7 @@ pub(crate) fn put_membership(
     Ok(true)
 }
 
+/// Sets the text search looks in for a subscriber written without it.
 pub(crate) fn index_for_search(
     db: &Database,
     id: i64,
@@ -550,22 +576,7 @@ pub(crate) fn index_for_search(
     first_name: &str,
 ) -> Result<()> {
     db.conn()
-        .prepare_cached("INSERT INTO subscriber_search (rowid, text) VALUES (?1, ?2)")?
-        .execute(params![id, search_text(email, name, first_name)])?;
-    Ok(())
-}
-
-/// Removes a subscriber from the search index: the index keeps no text, so it
-/// is told the text the subscriber was indexed with.
-pub(crate) fn unindex(
-    db: &Database,
-    id: i64,
-    email: &str,
-    name: &str,
-    first_name: &str,
-) -> Result<()> {
-    db.conn()
-        .prepare_cached("INSERT INTO subscriber_search (subscriber_search, rowid, text) VALUES ('delete', ?1, ?2)")?
+        .prepare_cached("UPDATE subscriber SET search = ?2 WHERE id = ?1")?
         .execute(params![id, search_text(email, name, first_name)])?;
     Ok(())
 }
@@ -601,12 +612,12 @@ pub fn add(
     let at = now();
     let c = &clean.input;
     db.conn().execute(
-        "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-        params![c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, at],
+        "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at, search)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+        params![c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, at,
+            search_text(&c.email, &c.name, &c.first_name)],
     )?;
     let id = db.conn().last_insert_rowid();
-    index_for_search(db, id, &c.email, &c.name, &c.first_name)?;
     if let Some(list_id) = list_id {
         let status = match ledger_status(db, &clean.key, list_id)? {
             Some(left) if left != ConsentStatus::Subscribed => left,
@@ -645,11 +656,10 @@ pub fn update(db: &Database, id: i64, input: SubscriberInput) -> Result<Subscrib
     let c = &clean.input;
     db.conn().execute(
         "UPDATE subscriber SET email = ?2, email_key = ?3, name = ?4, first_name = ?5, language = ?6, city = ?7,
-                postal_code = ?8, tags = ?9, notes = ?10, updated_at = ?11 WHERE id = ?1",
-        params![id, c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, now()],
+                postal_code = ?8, tags = ?9, notes = ?10, updated_at = ?11, search = ?12 WHERE id = ?1",
+        params![id, c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, now(),
+            search_text(&c.email, &c.name, &c.first_name)],
     )?;
-    unindex(db, id, &before.email, &before.name, &before.first_name)?;
-    index_for_search(db, id, &c.email, &c.name, &c.first_name)?;
     if old_key != clean.key {
         // The ledger follows the person to their new address, so their history stays readable.
         let at = now();
@@ -733,13 +743,6 @@ pub fn delete(db: &Database, id: i64, source: &str) -> Result<()> {
     for list_id in lists {
         record(db, &key, list_id, "deleted", source, &at)?;
     }
-    unindex(
-        db,
-        id,
-        &subscriber.email,
-        &subscriber.name,
-        &subscriber.first_name,
-    )?;
     db.conn()
         .execute("DELETE FROM subscriber WHERE id = ?1", [id])?;
     tx.commit()?;
@@ -881,24 +884,20 @@ pub fn search(db: &Database, query: &SubscriberQuery) -> Result<SubscriberPage> 
             -1,
         ),
     };
-    let columns =
-        "s.id, s.email, s.name, s.city, s.postal_code, s.language, s.tags, m.status, s.first_name";
-    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(SubscriberRow, String)> {
+    let columns = "s.id, s.email, s.name, s.city, s.postal_code, s.language, s.tags, m.status";
+    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<SubscriberRow> {
         let tags: String = r.get(6)?;
         let status: Option<String> = r.get(7)?;
-        Ok((
-            SubscriberRow {
-                id: r.get(0)?,
-                email: r.get(1)?,
-                name: r.get(2)?,
-                city: r.get(3)?,
-                postal_code: r.get(4)?,
-                language: r.get(5)?,
-                tags: serde_json::from_str(&tags).unwrap_or_default(),
-                status: status.as_deref().and_then(ConsentStatus::parse),
-            },
-            r.get(8)?,
-        ))
+        Ok(SubscriberRow {
+            id: r.get(0)?,
+            email: r.get(1)?,
+            name: r.get(2)?,
+            city: r.get(3)?,
+            postal_code: r.get(4)?,
+            language: r.get(5)?,
+            tags: serde_json::from_str(&tags).unwrap_or_default(),
+            status: status.as_deref().and_then(ConsentStatus::parse),
+        })
     };
 
     if needle.is_empty() {
@@ -912,7 +911,6 @@ pub fn search(db: &Database, query: &SubscriberQuery) -> Result<SubscriberPage> 
         ))?;
         let rows = stmt
             .query_map(params![list_param, limit as i64, offset as i64], read)?
-            .map(|r| r.map(|(row, _)| row))
             .collect::<rusqlite::Result<Vec<_>>>()?;
         return Ok(SubscriberPage {
             more: offset + rows.len() < total as usize,
@@ -921,35 +919,26 @@ pub fn search(db: &Database, query: &SubscriberQuery) -> Result<SubscriberPage> 
         });
     }
 
-    // Three characters or more: the trigram index gives candidates, each checked
-    // against the row. Shorter text: a scan, stopped once the page is full.
-    let (sql, pattern): (String, String) = if needle.chars().count() >= 3 {
-        (
-            format!(
-                "SELECT {columns} FROM subscriber_search f JOIN subscriber s ON s.id = f.rowid {join}
-                 WHERE subscriber_search MATCH ?2 ORDER BY f.rowid"
-            ),
-            trigram_query(&needle),
-        )
-    } else {
-        (
-            format!("SELECT {columns} FROM subscriber s {join} WHERE ?2 = ?2 ORDER BY s.id"),
-            String::new(),
-        )
+    // A scan of the `search` column (address and names in lower case), in
+    // subscriber order, stopped once the page is full: on 100,000 subscribers
+    // a scan to the end takes a few milliseconds, and text that many people
+    // match (a few letters) fills the page long before the end.
+    // CROSS JOIN keeps subscribers the outer loop: the text is tested first and
+    // the list looked up for the rows that match. (Led by the list, SQLite
+    // would look up every member's row, then sort them all before the first.)
+    let text_join = match query.list_id {
+        Some(_) => "CROSS JOIN membership m ON m.subscriber_id = s.id AND m.list_id = ?1",
+        None => join,
     };
+    let sql = format!(
+        "SELECT {columns} FROM subscriber s {text_join} WHERE instr(s.search, ?2) > 0 ORDER BY s.id"
+    );
     let mut stmt = db.conn().prepare_cached(&sql)?;
     let mut rows_out = Vec::new();
     let mut matched = 0usize;
     let mut more = false;
-    let mut rows = stmt.query(params![list_param, pattern])?;
+    let mut rows = stmt.query(params![list_param, needle])?;
     while let Some(r) = rows.next()? {
-        let (row, first_name) = read(r)?;
-        if !search_text(&row.email, &row.name, &first_name)
-            .to_lowercase()
-            .contains(&needle)
-        {
-            continue;
-        }
         matched += 1;
         if matched <= offset {
             continue;
@@ -958,7 +947,7 @@ pub fn search(db: &Database, query: &SubscriberQuery) -> Result<SubscriberPage> 
             more = true;
             break;
         }
-        rows_out.push(row);
+        rows_out.push(read(r)?);
     }
     let total = if more { None } else { Some(matched as u32) };
     Ok(SubscriberPage {
@@ -966,28 +955,6 @@ pub fn search(db: &Database, query: &SubscriberQuery) -> Result<SubscriberPage> 
         total,
         more,
     })
-}
-
-/// An FTS5 query for a few trigrams spread over the text (the index keeps no
-/// positions, so every candidate is checked against the row afterwards; a few
-/// well-spread trigrams narrow as much as all of them, at a fraction of the work).
-fn trigram_query(needle: &str) -> String {
-    const MOST: usize = 4;
-    let chars: Vec<char> = needle.chars().collect();
-    let windows: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
-    let step = windows.len().div_ceil(MOST).max(1);
-    let mut terms: Vec<&String> = windows.iter().step_by(step).collect();
-    if let Some(last) = windows.last() {
-        if !terms.contains(&last) {
-            terms.push(last);
-        }
-    }
-    terms.dedup();
-    terms
-        .into_iter()
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" AND ")
 }
 
 impl FromStr for ConsentStatus {
@@ -999,5 +966,49 @@ impl FromStr for ConsentStatus {
                 format!("“{}” is not a standing on a list: use subscribed, unsubscribed, bounced or cleaned.", short(s)),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_lower_case_code_is_read_as_the_language_tag_parser_reads_it() {
+        // The shortcut in `normalize_language` must agree with the parser on every such code.
+        let letters: Vec<char> = ('a'..='z').collect();
+        let mut codes: Vec<String> = Vec::new();
+        for a in &letters {
+            for b in &letters {
+                codes.push(format!("{a}{b}"));
+                for c in &letters {
+                    codes.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        for code in codes {
+            let parsed = language_tags::LanguageTag::parse(&code)
+                .ok()
+                .map(|tag| tag.to_string());
+            assert_eq!(
+                normalize_language(&code),
+                parsed,
+                "“{code}” must be read as the parser reads it"
+            );
+        }
+    }
+
+    #[test]
+    fn search_text_is_in_lower_case_in_every_alphabet_and_names_the_first_name_once() {
+        assert_eq!(
+            search_text("Ana@Example.org", "ÉLODIE Ñúñez", "Élodie"),
+            "ana@example.org élodie ñúñez",
+            "the first name already in the name is not repeated, and accents fold too"
+        );
+        assert_eq!(
+            search_text("x@example.org", "Ortiz", "Σοφία"),
+            "x@example.org ortiz σοφία",
+            "a first name missing from the name is added, folded"
+        );
     }
 }

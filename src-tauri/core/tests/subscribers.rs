@@ -623,3 +623,159 @@ fn the_demo_has_an_announcements_list_with_some_unsubscribed_and_running_it_twic
         "the second run changed no subscriber and wrote no ledger line"
     );
 }
+
+#[test]
+fn a_database_from_before_the_search_column_keeps_its_people_ledger_and_search() {
+    // Migration 9 replaces the trigram index by a column and rebuilds memberships
+    // and the ledger; this proves nothing is lost and the rules still hold.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let old =
+            handbill_core::storage::open_at_version(&path, 5).expect("a version-5 database opens");
+        old.conn()
+            .execute_batch(
+                "INSERT INTO list (id, name, created_at) VALUES (1, 'Announcements', '2025-01-01T00:00:00Z');
+                 INSERT INTO subscriber (id, email, email_key, name, first_name, created_at, updated_at)
+                     VALUES (7, 'Elodie@example.org', 'elodie@example.org', 'ÉLODIE NÚÑEZ', 'Élodie', 'x', 'x'),
+                            (9, 'sam@example.org', 'sam@example.org', 'Sam Ortiz', '', 'x', 'x');
+                 INSERT INTO subscriber_search (rowid, text) VALUES (7, 'Elodie@example.org ÉLODIE NÚÑEZ'),
+                     (9, 'sam@example.org Sam Ortiz');
+                 INSERT INTO membership (id, list_id, subscriber_id, status, since)
+                     VALUES (3, 1, 7, 'subscribed', 'a'), (4, 1, 9, 'unsubscribed', 'b');
+                 INSERT INTO consent (id, email_key, list_id, status, source, at)
+                     VALUES (11, 'elodie@example.org', 1, 'subscribed', 'Sign-up sheet', 'a'),
+                            (12, 'sam@example.org', 1, 'subscribed', 'Sign-up sheet', 'a'),
+                            (13, 'sam@example.org', 1, 'unsubscribed', 'Reply to an announcement', 'b');",
+            )
+            .expect("the old schema takes the rows");
+    }
+    let db = Database::open(&path).expect("the old database is migrated");
+    assert_eq!(
+        db.user_version().unwrap(),
+        handbill_core::storage::schema_version(),
+        "fully migrated"
+    );
+
+    let find = |text: &str| -> Vec<String> {
+        subscribers::search(
+            &db,
+            &SubscriberQuery {
+                list_id: Some(1),
+                text: text.to_owned(),
+                offset: 0,
+                limit: 50,
+            },
+        )
+        .expect("the search runs")
+        .rows
+        .into_iter()
+        .map(|r| r.email)
+        .collect()
+    };
+    assert_eq!(
+        find("élodie"),
+        ["Elodie@example.org"],
+        "an upper-case accented name is found in lower case"
+    );
+    assert_eq!(
+        find("ÚÑ"),
+        ["Elodie@example.org"],
+        "any part of the name, typed in any case"
+    );
+    assert_eq!(
+        find("ortiz"),
+        ["sam@example.org"],
+        "a second person is found too"
+    );
+    assert_eq!(
+        find("die@exa"),
+        ["Elodie@example.org"],
+        "part of an address, typed in lower case"
+    );
+    assert_eq!(
+        find("@example.org"),
+        ["Elodie@example.org", "sam@example.org"],
+        "every member of the list matches, whatever their standing, in the order they were added"
+    );
+
+    let sam = subscribers::detail(&db, 9).expect("Sam is still here");
+    assert_eq!(sam.memberships.len(), 1, "Sam's membership is kept");
+    assert_eq!(
+        sam.memberships[0].status,
+        ConsentStatus::Unsubscribed,
+        "and Sam's standing with it"
+    );
+    assert_eq!(
+        sam.ledger
+            .iter()
+            .map(|e| e.source.as_str())
+            .collect::<Vec<_>>(),
+        ["Sign-up sheet", "Reply to an announcement"],
+        "Sam's ledger lines are kept, in order"
+    );
+    let ids: Vec<i64> = db
+        .conn()
+        .prepare("SELECT id FROM consent ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(ids, [11, 12, 13], "the ledger keeps its line numbers");
+
+    assert!(
+        db.conn()
+            .execute("UPDATE consent SET status = 'subscribed' WHERE id = 13", [])
+            .is_err(),
+        "the rebuilt ledger still refuses changes"
+    );
+    assert!(
+        db.conn()
+            .execute("DELETE FROM consent WHERE id = 13", [])
+            .is_err(),
+        "and removals"
+    );
+    assert!(
+        db.conn()
+            .execute("INSERT INTO membership (list_id, subscriber_id, status, since) VALUES (1, 9, 'gone', 'c')", [])
+            .is_err(),
+        "a membership takes only the four standings"
+    );
+    assert!(
+        db.conn()
+            .execute("INSERT INTO consent (email_key, list_id, status, source, at) VALUES ('a@b.org', 1, 'gone', 's', 'c')", [])
+            .is_err(),
+        "a ledger line takes only the four standings and 'deleted'"
+    );
+    assert!(
+        db.conn()
+            .execute("INSERT INTO membership (list_id, subscriber_id, status, since) VALUES (1, 999, 'subscribed', 'c')", [])
+            .is_err(),
+        "a membership of nobody is refused"
+    );
+
+    // The Sam who left stays off the list whatever a later import says.
+    let report = import_text(
+        &db,
+        1,
+        "again.csv",
+        "email,name\nsam@example.org,Sam Ortiz\nnew@example.org,Ana Nueva\n",
+    );
+    assert_eq!(
+        (report.imported, report.merged, report.kept_off),
+        (1, 1, 1),
+        "one new, one merged and kept off"
+    );
+    assert_eq!(
+        find("nueva"),
+        ["new@example.org"],
+        "an imported person is found at once"
+    );
+    subscribers::delete(&db, 7, "Asked to be forgotten")
+        .expect("a migrated subscriber can be deleted");
+    assert!(
+        find("élodie").is_empty(),
+        "a deleted person is no longer found"
+    );
+}
