@@ -33,6 +33,7 @@ if [ ! -x "$base/usr/bin/apt-get" ]; then
 fi
 
 cleanup() {
+  [ -n "${mark:-}" ] && end_marked
   for m in dev/pts dev proc sys; do umount -l "$root/$m" 2>/dev/null || true; done
 }
 trap cleanup EXIT
@@ -46,7 +47,17 @@ mount -t sysfs sys "$root/sys"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp "$deb" "$root/tmp/"
 name=$(basename "$deb")
-in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
+# Every process started in the chroot carries this mark, so the check ends only
+# its own: the chroot shares the machine's processes, and a `pkill handbill`
+# would also end any Handbill running outside it.
+mark="HANDBILL_DEB_CHECK=$$"
+in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$mark" "$@"; }
+end_marked() {
+  local p
+  for p in $(pgrep -x handbill || true); do
+    tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "$mark" && kill "$p" 2>/dev/null || true
+  done
+}
 
 echo "== apt install ./$name on the fresh system"
 in_root apt-get update -qq
@@ -82,8 +93,8 @@ in_root sh -c "
     xwininfo -root -tree | grep \"\\\"Handbill\\\"\" || { echo \"FAIL: no Handbill window appeared\"; exit 1; }
     sleep 4
     import -window root /tmp/handbill-from-menu.png
-    pkill -x handbill || true
   '
 "
+end_marked
 cp "$root/tmp/handbill-from-menu.png" "$work/handbill-from-menu.png"
 echo "check-deb: $name installs on a fresh Debian 12 with apt, runs, and opens its window from the menu entry (screenshot: target/deb-check/handbill-from-menu.png)"
