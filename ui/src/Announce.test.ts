@@ -141,4 +141,17 @@ describe("the mail account", () => {
     expect((await screen.findByTestId("connection-report")).textContent, "the test reports what happened").toContain("signed in");
     expect(backend.announce.calls, "saved with its password").toEqual(expect.arrayContaining(["saveMailAccount", "setMailPassword", "testMailAccount"]));
   });
+
+  it("asks for the password each session when there is no system keychain", async () => {
+    const { backend } = open("#/settings");
+    backend.announce.account.account = { host: "smtp.example.org", port: 587, security: "start_tls", username: "boston", rate_per_minute: 60, daily_cap: 500 };
+    backend.announce.account.keychain = false;
+    backend.announce.account.password = "missing";
+    expect((await screen.findByTestId("password-home")).textContent, "the organizer is told why and what to do").toMatch(/no system keychain.*each session/);
+    await userEvent.click(screen.getByRole("button", { name: "Change" }));
+    expect(screen.getByText(/No system keychain here: kept only until Handbill closes/), "the password field says where it goes").toBeTruthy();
+    await userEvent.type(screen.getByLabelText("Password"), "s3cret");
+    await userEvent.click(screen.getByRole("button", { name: "Save account" }));
+    expect(await screen.findByText(/kept only until Handbill closes; you will be asked again next time/), "held for the session").toBeTruthy();
+  });
 });
