@@ -3,7 +3,7 @@
 // test, then send to the list in the background with progress, pause, resume
 // and cancel; and the branch's mail account (SMTP) in Settings.
 // `Backend` extends this interface and the Tauri backend spreads `tauriAnnounce`.
-import { invoke } from "@tauri-apps/api/core";
+import { commandCaller } from "./invoke";
 import { listen } from "@tauri-apps/api/event";
 import type { AppError } from "./bindings/AppError";
 import type { AccountView } from "./bindings/AccountView";
@@ -83,13 +83,7 @@ export interface AnnounceBackend {
 }
 
 export function tauriAnnounce(asAppError: (e: unknown) => AppError): AnnounceBackend {
-  async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-    try {
-      return await invoke<T>(command, args);
-    } catch (e) {
-      throw asAppError(e);
-    }
-  }
+  const call = commandCaller(asAppError);
   return {
     announcementDraft: async (target, template) => {
       const [subject, body] = await call<[string, string]>("announcement_draft", {

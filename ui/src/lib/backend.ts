@@ -1,6 +1,7 @@
 // The one module through which the UI reaches Handbill's core. Screens receive a
 // `Backend`; the window gets the Tauri one, UI tests a fake with the same shape.
 import { invoke } from "@tauri-apps/api/core";
+import { commandCaller } from "./invoke";
 import { listen } from "@tauri-apps/api/event";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
@@ -191,13 +192,7 @@ export function asAppError(e: unknown): AppError {
   return { code: "internal", message: e instanceof Error ? e.message : String(e), fields: [] };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    return await invoke<T>(command, args);
-  } catch (e) {
-    throw asAppError(e);
-  }
-}
+const call = commandCaller(asAppError);
 
 export const tauriBackend: Backend = {
   ...tauriCoalition(asAppError),

@@ -3,6 +3,7 @@
 // this interface and the Tauri backend spreads `tauriCoalition`, so screens
 // still receive one `Backend`.
 import { invoke } from "@tauri-apps/api/core";
+import { commandCaller } from "./invoke";
 import type { AppError } from "./bindings/AppError";
 import type { BoardFilter } from "./bindings/BoardFilter";
 import type { BoardRow } from "./bindings/BoardRow";
@@ -118,13 +119,7 @@ export interface CoalitionBackend {
  * backend.ts as an argument, so this module does not import it back (no cycle).
  */
 export function tauriCoalition(asAppError: (e: unknown) => AppError): CoalitionBackend {
-  async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-    try {
-      return await invoke<T>(command, args);
-    } catch (e) {
-      throw asAppError(e);
-    }
-  }
+  const call = commandCaller(asAppError);
   /** Sends a file's bytes as the raw request body, not as a JSON array of numbers. */
   async function callRaw<T>(command: string, bytes: Uint8Array, headers: Record<string, string>): Promise<T> {
     try {

@@ -2,7 +2,7 @@
 // core renders the PDF, so refusals come back naming their field), save it,
 // open it in the system viewer, and ask the system's save dialog for a path.
 // `Backend` extends this interface and the Tauri backend spreads `tauriFlyers`.
-import { invoke } from "@tauri-apps/api/core";
+import { commandCaller } from "./invoke";
 import { save } from "@tauri-apps/plugin-dialog";
 import type { AppError } from "./bindings/AppError";
 import type { FlyerContent } from "./bindings/FlyerContent";
@@ -27,13 +27,7 @@ export interface FlyersBackend {
 }
 
 export function tauriFlyers(asAppError: (e: unknown) => AppError): FlyersBackend {
-  async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-    try {
-      return await invoke<T>(command, args);
-    } catch (e) {
-      throw asAppError(e);
-    }
-  }
+  const call = commandCaller(asAppError);
   return {
     flyerPreview: (request) => call("flyer_preview", { request }),
     saveFlyer: (request, path) => call("flyer_save", { request, path }),
