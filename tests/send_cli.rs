@@ -4,9 +4,8 @@
 //! random points and resumed; the log is searched for the password.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use handbill_core::announcements::{account, store, AnnouncementInput, DeliveryStatus, Security, SmtpAccount, Template};
@@ -20,58 +19,9 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-struct Sink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Sink {
-    fn start(flags: &[&str]) -> Sink {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new("python3")
-            .arg(repo().join("tests/smtp/server.py"))
-            .arg("--dir")
-            .arg(dir.path())
-            .args(flags)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs tests/smtp/server.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| {
-            let _ = child.kill();
-            panic!("the SMTP test server did not start (got {line:?}); install it with: pip install -r tests/smtp/requirements.txt")
-        });
-        Sink { child, port, dir }
-    }
-
-    fn events(&self, kind: &str) -> Vec<Value> {
-        std::fs::read_to_string(self.dir.path().join("journal.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .filter(|e| e["event"] == kind)
-            .collect()
-    }
-
-    fn arrivals(&self) -> HashMap<String, usize> {
-        let mut seen = HashMap::new();
-        for m in self.events("message") {
-            for r in m["rcpt"].as_array().unwrap() {
-                *seen.entry(r.as_str().unwrap().to_owned()).or_insert(0) += 1;
-            }
-        }
-        seen
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "smtp/sink.rs"]
+mod sink;
+use sink::Sink;
 
 struct Branch {
     dir: tempfile::TempDir,

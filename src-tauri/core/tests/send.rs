@@ -4,9 +4,8 @@
 //! parser (`tests/smtp/read_mail.py`), independent of the Rust that wrote it.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use handbill_core::announcements::{
@@ -19,72 +18,17 @@ use handbill_core::{lists, Database};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
-use serde_json::Value;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The test server, stopped when dropped.
-struct Sink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
+#[path = "../../../tests/smtp/sink.rs"]
+mod sink;
+use sink::{read_mail, Sink};
 
 impl Sink {
-    fn start(flags: &[&str]) -> Sink {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new("python3")
-            .arg(repo().join("tests/smtp/server.py"))
-            .arg("--dir")
-            .arg(dir.path())
-            .args(flags)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs tests/smtp/server.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| {
-                let _ = child.kill();
-                panic!(
-                    "the SMTP test server did not start (got {line:?}); install its one dependency with: pip install -r tests/smtp/requirements.txt"
-                )
-            });
-        Sink { child, port, dir }
-    }
-
-    fn journal(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.dir.path().join("journal.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("the journal is JSON lines"))
-            .collect()
-    }
-
-    fn events(&self, kind: &str) -> Vec<Value> {
-        self.journal().into_iter().filter(|e| e["event"] == kind).collect()
-    }
-
-    /// How many messages arrived for each address.
-    fn arrivals(&self) -> HashMap<String, usize> {
-        let mut seen = HashMap::new();
-        for m in self.events("message") {
-            for r in m["rcpt"].as_array().unwrap() {
-                *seen.entry(r.as_str().unwrap().to_owned()).or_insert(0) += 1;
-            }
-        }
-        seen
-    }
-
-    fn parsed(&self) -> Vec<Value> {
-        read_mail(self.dir.path())
-    }
-
+    /// A plain account on the server (it is on this machine).
     fn account(&self) -> SmtpAccount {
         SmtpAccount {
             host: "127.0.0.1".into(),
@@ -95,23 +39,6 @@ impl Sink {
             daily_cap: 0,
         }
     }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn read_mail(dir: &Path) -> Vec<Value> {
-    let out = Command::new("python3")
-        .arg(repo().join("tests/smtp/read_mail.py"))
-        .arg(dir)
-        .output()
-        .expect("python3 runs read_mail.py");
-    assert!(out.status.success(), "read_mail.py reads the messages: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("read_mail.py prints JSON")
 }
 
 /// Multipart text + HTML letters built with lettre, standing in for
