@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
-import { cli, goTo, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
+import { cli, click, goTo, screenshot, select, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 let server = null;
@@ -39,26 +39,8 @@ after(async () => {
   await stopDriver();
 });
 
-async function until(app, read, ok, what, timeout = 20000) {
-  await app.waitUntil(async () => ok(await read()), { timeout, timeoutMsg: what });
-}
-
-async function click(app, selector, what) {
-  const el = await app.$(selector);
-  await el.waitForDisplayed({ timeout: 10000, timeoutMsg: `${what ?? selector} did not appear` });
-  await el.click();
-}
-
 async function text(app, selector) {
   return app.execute((s) => document.querySelector(s)?.textContent ?? "", selector);
-}
-
-async function select(app, selector, value) {
-  await app.execute((s, v) => {
-    const el = document.querySelector(s);
-    el.value = v;
-    el.dispatchEvent(new Event("change", { bubbles: true }));
-  }, selector, value);
 }
 
 /** The messages the server saved: envelope and parsed parts, by Python's email package. */

@@ -193,3 +193,24 @@ export async function goTo(app, section, title) {
   await (await app.$(`nav a[href="#/${section}"]`)).click();
   return heading(app, title);
 }
+
+/** Waits until `ok(await read())` holds; fails with `what`. */
+export async function until(app, read, ok, what, timeout = 20000) {
+  await app.waitUntil(async () => ok(await read()), { timeout, timeoutMsg: what });
+}
+
+/** Clicks the element once it is shown. */
+export async function click(app, selector, what) {
+  const el = await app.$(selector);
+  await el.waitForDisplayed({ timeout: 10000, timeoutMsg: `${what ?? selector} did not appear` });
+  await el.click();
+}
+
+/** Sets a select's value as a person choosing an option would (with its change event). */
+export async function select(app, selector, value) {
+  await app.execute((s, v) => {
+    const el = document.querySelector(s);
+    el.value = v;
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }, selector, value);
+}

@@ -14,9 +14,9 @@ use handbill_core::announcements::account::{self, AccountView};
 use handbill_core::announcements::send::{self, TestSent};
 use handbill_core::announcements::{
     compose, store, templates, Announcement, AnnouncementInput, ConnectionReport, Delivery, DeliveryStatus, Password,
-    Recipient, SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
+    SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
 };
-use handbill_core::{subscribers, Database, Error};
+use handbill_core::{Database, Error};
 use tauri::{AppHandle, Emitter, State};
 
 use super::AppState;
@@ -48,7 +48,7 @@ pub fn announcement_draft(
 /// The list's announcements, newest first.
 #[tauri::command]
 pub fn announcement_list(state: State<'_, AppState>, list_id: i64) -> Result<Vec<Announcement>, Error> {
-    state.with_db(|db| Ok(store::all(db)?.into_iter().filter(|a| a.list_id == list_id).collect()))
+    state.with_db(|db| store::for_list(db, list_id))
 }
 
 #[tauri::command]
@@ -65,18 +65,16 @@ pub fn announcement_save(state: State<'_, AppState>, id: Option<i64>, input: Ann
     })
 }
 
-fn recipient(db: &Database, subscriber_id: Option<i64>) -> Result<Recipient, Error> {
-    let Some(id) = subscriber_id else { return compose::test_recipient(db) };
-    let s = subscribers::get(db, id)?;
-    Ok(Recipient { subscriber_id: s.id, email: s.email, name: s.name, first_name: s.first_name, language: s.language })
-}
-
 /// Exactly what this subscriber (or, with none, the branch's own address) will receive.
 #[tauri::command]
 pub fn announcement_preview(state: State<'_, AppState>, id: i64, subscriber_id: Option<i64>) -> Result<compose::Preview, Error> {
     state.with_db(|db| {
         let a = store::get(db, id)?;
-        compose::preview(db, &a.content(), &recipient(db, subscriber_id)?)
+        let to = match subscriber_id {
+            Some(id) => store::recipient(db, id)?,
+            None => compose::test_recipient(db)?,
+        };
+        compose::preview(db, &a.content(), &to)
     })
 }
 
@@ -108,10 +106,7 @@ pub async fn announcement_send_test(
 /// How many subscribed people it would reach now.
 #[tauri::command]
 pub fn announcement_reach(state: State<'_, AppState>, id: i64) -> Result<u32, Error> {
-    state.with_db(|db| {
-        let a = store::get(db, id)?;
-        Ok(store::recipients(db, a.list_id, &a.segment)?.len() as u32)
-    })
+    state.with_db(|db| store::reach(db, id))
 }
 
 /// Starts (or resumes) the sending job on its own thread.
@@ -145,14 +140,8 @@ fn spawn_send(app: AppHandle, state: &AppState, session: &SessionPassword, id: i
 /// Queues a delivery per recipient (a backup is taken first) and starts sending.
 #[tauri::command]
 pub fn send_start(app: AppHandle, state: State<'_, AppState>, session: State<'_, SessionPassword>, id: i64) -> Result<SendProgress, Error> {
-    let progress = state.with_db(|db| {
-        let a = store::get(db, id)?;
-        if a.state == store::AnnouncementState::Draft {
-            store::queue(db, id)
-        } else {
-            store::progress(db, id)
-        }
-    })?;
+    // Queueing an announcement already queued changes nothing and reports its progress.
+    let progress = state.with_db(|db| store::queue(db, id))?;
     spawn_send(app, &state, &session, id)?;
     Ok(progress)
 }

@@ -329,6 +329,25 @@ pub fn all(db: &Database) -> Result<Vec<Announcement>> {
     Ok(rows)
 }
 
+/// The announcements to one list, newest first.
+pub fn for_list(db: &Database, list_id: i64) -> Result<Vec<Announcement>> {
+    let mut stmt = db.conn().prepare(&format!("{SELECT} WHERE a.list_id = ?1 ORDER BY a.id DESC"))?;
+    let rows = stmt.query_map([list_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// How many people announcement `id` would reach if it were queued now.
+pub fn reach(db: &Database, id: i64) -> Result<u32> {
+    let a = get(db, id)?;
+    Ok(recipients(db, a.list_id, &a.segment)?.len() as u32)
+}
+
+/// One subscriber as a delivery would hold them: for previewing what they receive.
+pub fn recipient(db: &Database, subscriber_id: i64) -> Result<Recipient> {
+    let s = crate::subscribers::get(db, subscriber_id)?;
+    Ok(Recipient { subscriber_id: s.id, email: s.email, name: s.name, first_name: s.first_name, language: s.language })
+}
+
 /// The announcement of this event (or tour) to this list and segment that is
 /// not finished yet, if there is one: the command line reuses it rather than
 /// queueing everyone a second time.
