@@ -563,17 +563,17 @@ fn import_start(
         .name("import".to_owned())
         .spawn(move || {
             let mut last = Instant::now();
-            let result = Database::open(&path).and_then(|db| {
+            let opened = Database::open(&path);
+            let result = opened.as_ref().map_err(Clone::clone).and_then(|db| {
                 import::run(
-                    &db,
+                    db,
                     &name,
                     &bytes,
                     &options,
                     &mut |progress| {
                         // Enough to move the bar smoothly without flooding the window.
-                        if progress.phase != "writing"
-                            || last.elapsed() >= Duration::from_millis(50)
-                        {
+                        let pass = matches!(progress.phase.as_str(), "checking" | "writing");
+                        if !pass || last.elapsed() >= Duration::from_millis(50) {
                             last = Instant::now();
                             let _ = app.emit("import-progress", progress);
                         }
@@ -600,6 +600,13 @@ fn import_start(
             };
             drop(slot);
             let _ = app.emit("import-finished", finished);
+            // With the report on screen, copy the import into the database
+            // file (the import left that out of the organizer's wait).
+            if let Ok(db) = &opened {
+                if let Err(e) = import::settle(db) {
+                    tracing::warn!(message = %e.message, "the checkpoint after an import failed");
+                }
+            }
         })
         .map_err(|e| Error::internal(format!("Could not start the import: {e}")))?;
     Ok(())

@@ -6,14 +6,17 @@
 //! imported, merged or rejected with its line number and reason, and consent
 //! that never goes backwards (an import never resubscribes anyone who left).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::{params, OptionalExtension};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::bulk::{self, NewRows};
 use crate::error::{Error, Result};
 use crate::lists::{self, now};
 use crate::storage::Database;
@@ -336,11 +339,10 @@ impl LineCounter {
     fn advance(&mut self, bytes: &[u8], to: u64) {
         let to = (to as usize).min(bytes.len());
         let from = (self.pos as usize).min(to);
-        for i in from..to {
-            match bytes[i] {
-                b'\n' => self.line += 1,
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => self.line += 1,
-                _ => {}
+        for i in memchr::memchr2_iter(b'\n', b'\r', &bytes[from..to]) {
+            let i = from + i;
+            if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+                self.line += 1;
             }
         }
         self.pos = to as u64;
@@ -399,7 +401,42 @@ pub(crate) fn csv_problem(e: &csv::Error) -> Error {
     ))
 }
 
-fn parse(bytes: &[u8]) -> Result<Parsed> {
+/// How [`parse`] counts the rows under the header.
+#[derive(Clone, Copy, PartialEq)]
+enum Count {
+    /// Every record with any text, as the import will read them (for the preview).
+    Exact,
+    /// The line breaks outside quotes: the import's progress bar needs no
+    /// more, and reading the whole file as CSV once more took an eighth of
+    /// an import's time. The import counts the rows exactly as it reads them.
+    Estimate,
+}
+
+/// Lines that have any text, with line breaks inside quoted cells not ending
+/// a line (`\r\n`, `\n` and a lone `\r` each end one).
+fn estimate_rows(text: &[u8]) -> u32 {
+    let mut rows = 0u32;
+    let mut quoted = false;
+    let mut line_start = 0usize;
+    for i in memchr::memchr3_iter(b'"', b'\n', b'\r', text) {
+        match text[i] {
+            b'"' => quoted = !quoted,
+            _ if quoted => {}
+            _ => {
+                if i > line_start {
+                    rows = rows.saturating_add(1);
+                }
+                line_start = i + 1;
+            }
+        }
+    }
+    if text.len() > line_start {
+        rows = rows.saturating_add(1);
+    }
+    rows
+}
+
+fn parse(bytes: &[u8], count: Count) -> Result<Parsed> {
     let (text, encoding) = decode(bytes)?;
     let delimiter = sniff_delimiter(&text);
     let mut rdr = reader(&text, delimiter);
@@ -445,18 +482,23 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
     let mut rows = if has_header { 0 } else { 1 };
     // Counting needs no text: bytes are enough (the text was checked as a whole when decoded).
     let mut bytes_record = csv::ByteRecord::new();
-    loop {
-        match rdr.read_byte_record(&mut bytes_record) {
-            Ok(false) => break,
-            Ok(true) => {
-                if !bytes_record.iter().all(|c| {
-                    let c = c.trim_ascii();
-                    c.is_empty() || std::str::from_utf8(c).is_ok_and(|c| c.trim().is_empty())
-                }) {
-                    rows += 1;
+    if count == Count::Estimate {
+        rows += estimate_rows(&text.as_bytes()[after_header as usize..]);
+    }
+    if count == Count::Exact {
+        loop {
+            match rdr.read_byte_record(&mut bytes_record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    if !bytes_record.iter().all(|c| {
+                        let c = c.trim_ascii();
+                        c.is_empty() || std::str::from_utf8(c).is_ok_and(|c| c.trim().is_empty())
+                    }) {
+                        rows += 1;
+                    }
                 }
+                Err(e) => return Err(csv_problem(&e)),
             }
-            Err(e) => return Err(csv_problem(&e)),
         }
     }
     let mut notices = Vec::new();
@@ -673,7 +715,7 @@ pub(crate) fn delimiter_name(delimiter: u8) -> &'static str {
 
 /// Reads the file and shows what an import would do with it, writing nothing.
 pub fn preview(file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
-    let parsed = parse(bytes)?;
+    let parsed = parse(bytes, Count::Exact)?;
     let mapping = detect_mapping(&parsed);
     let (kind, default_status) = source_kind(&parsed.headers);
     let mut samples: Vec<Vec<String>> = vec![Vec::new(); parsed.headers.len()];
@@ -903,7 +945,7 @@ pub fn run(
     progress: &mut dyn FnMut(ImportProgress),
     cancel: &AtomicBool,
 ) -> Result<ImportReport> {
-    let parsed = parse(bytes)?;
+    let parsed = parse(bytes, Count::Estimate)?;
     let mapping = if options.mapping.is_empty() {
         detect_mapping(&parsed)
     } else {
@@ -931,7 +973,7 @@ pub fn run(
     });
 
     let outcome = (|| -> Result<Option<ImportReport>> {
-        let _cache = WideCache::for_import(db.conn())?;
+        let _settings = ImportSettings::apply(db.conn())?;
         let tx = db.conn().unchecked_transaction()?;
         let mut report = ImportReport {
             job_id,
@@ -963,6 +1005,11 @@ pub fn run(
             progress_id,
         )? {
             return Ok(None);
+        }
+        if report.rows == 0 {
+            return Err(file_problem(
+                "The file has a header line but no rows under it: there is nobody to import.",
+            ));
         }
         progress(ImportProgress {
             job_id: progress_id,
@@ -1034,25 +1081,65 @@ pub fn run(
 /// Memory is taken only as pages are used; the usual size comes back after.
 const IMPORT_CACHE_KIB: i64 = 256 * 1024;
 
-/// Widens the connection's page cache for the length of an import.
-struct WideCache<'c> {
+/// The connection's settings for the length of an import: a page cache wide
+/// enough for the whole transaction, no foreign key lookups, and no
+/// checkpoint at its commit. The
+/// commit puts the import in the write-ahead log, where every connection reads
+/// it; copying the log into the database file (a checkpoint, which waits for
+/// the disk) is left to [`settle`], called once the organizer has the report.
+struct ImportSettings<'c> {
     conn: &'c rusqlite::Connection,
-    before: i64,
+    cache_before: i64,
+    checkpoint_before: i64,
+    foreign_keys_before: bool,
 }
 
-impl<'c> WideCache<'c> {
-    fn for_import(conn: &'c rusqlite::Connection) -> Result<WideCache<'c>> {
-        let before: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+impl<'c> ImportSettings<'c> {
+    fn apply(conn: &'c rusqlite::Connection) -> Result<ImportSettings<'c>> {
+        let cache_before: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+        let checkpoint_before: i64 =
+            conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
+        let foreign_keys_before: bool =
+            conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
         conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
-        Ok(WideCache { conn, before })
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // The import writes memberships and ledger lines only for the list it
+        // was given (checked to exist) and for subscribers it has just written:
+        // looking each one's list and subscriber up again cost a tenth of an
+        // import. (This cannot be changed inside a transaction: the import's
+        // starts after it, and the setting comes back after it ends.)
+        conn.pragma_update(None, "foreign_keys", false)?;
+        Ok(ImportSettings {
+            conn,
+            cache_before,
+            checkpoint_before,
+            foreign_keys_before,
+        })
     }
 }
 
-impl Drop for WideCache<'_> {
+impl Drop for ImportSettings<'_> {
     fn drop(&mut self) {
-        // Only the cache's size: if this fails the connection keeps a larger cache, nothing worse.
-        let _ = self.conn.pragma_update(None, "cache_size", self.before);
+        // Only tuning: if this fails the connection keeps a larger cache, or
+        // checkpoints when it closes instead of as it goes; nothing is lost.
+        let _ = self.conn.pragma_update(None, "cache_size", self.cache_before);
+        let _ = self
+            .conn
+            .pragma_update(None, "wal_autocheckpoint", self.checkpoint_before);
+        let _ = self
+            .conn
+            .pragma_update(None, "foreign_keys", self.foreign_keys_before);
     }
+}
+
+/// Copies a finished import from the write-ahead log into the database file.
+/// [`run`] leaves this out of the organizer's wait; the window and the command
+/// line call it once the report is shown. Without it, SQLite does the same at
+/// the next write or when the last connection closes.
+pub fn settle(db: &Database) -> Result<()> {
+    db.conn()
+        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    Ok(())
 }
 
 /// One sentence for the job record and the command line.
@@ -1075,6 +1162,174 @@ pub fn summary(r: &ImportReport) -> String {
     text
 }
 
+/// How many rows are read before they are checked, two halves at once.
+const CHECK_BATCH: usize = 4096;
+
+/// What checking one row by itself found, before it is compared with the
+/// rows above it and with the database.
+enum Checked {
+    /// No cell has any text: not counted.
+    Blank,
+    Rejected {
+        email: String,
+        reason: String,
+    },
+    Valid(ValidRow),
+}
+
+/// A row that passed its own checks, its fields packed in one string (in the
+/// order [`NewRows::push`] takes them) so that the thread that checked it
+/// frees what checking took, and the row itself is one allocation.
+struct ValidRow {
+    text: String,
+    ends: [usize; bulk::TEXT_FIELDS],
+    wanted: ConsentStatus,
+}
+
+impl ValidRow {
+    const EMAIL: usize = 0;
+    const KEY: usize = 1;
+
+    fn new(clean: &subscribers::Clean, wanted: ConsentStatus) -> ValidRow {
+        let c = &clean.input;
+        let search = subscribers::search_text(&c.email, &c.name, &c.first_name);
+        let tags = serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".to_owned());
+        let fields: [&str; bulk::TEXT_FIELDS] = [
+            &c.email, &clean.key, &c.name, &c.first_name, &c.language, &c.city, &c.postal_code, &tags,
+            &c.notes, &search,
+        ];
+        let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
+        let mut ends = [0; bulk::TEXT_FIELDS];
+        for (end, field) in ends.iter_mut().zip(fields) {
+            text.push_str(field);
+            *end = text.len();
+        }
+        ValidRow { text, ends, wanted }
+    }
+
+    fn field(&self, i: usize) -> &str {
+        let from = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[from..self.ends[i]]
+    }
+
+    fn fields(&self) -> [&str; bulk::TEXT_FIELDS] {
+        std::array::from_fn(|i| self.field(i))
+    }
+
+    /// The row as the fields of a subscriber, for merging into one already here.
+    fn clean(&self) -> subscribers::Clean {
+        let f = |i: usize| self.field(i).to_owned();
+        subscribers::Clean {
+            input: SubscriberInput {
+                email: f(0),
+                name: f(2),
+                first_name: f(3),
+                language: f(4),
+                city: f(5),
+                postal_code: f(6),
+                tags: serde_json::from_str(self.field(7)).unwrap_or_default(),
+                notes: f(8),
+            },
+            key: f(1),
+        }
+    }
+}
+
+/// The checks each row gets on its own: cells, fields, address.
+struct RowCheck<'a> {
+    mapping: &'a [Field],
+    headers: &'a [String],
+    delimiter: u8,
+    default_status: ConsentStatus,
+}
+
+impl RowCheck<'_> {
+    /// Checks a batch of rows, in two halves on two threads when the
+    /// machine has them, and returns what each row gave, in order.
+    fn batch(&self, rows: &[(u32, csv::StringRecord)]) -> Vec<Checked> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads < 2 || rows.len() < 256 {
+            return rows.iter().map(|(_, r)| self.row(r)).collect();
+        }
+        let (first, second) = rows.split_at(rows.len() / 2);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| second.iter().map(|(_, r)| self.row(r)).collect::<Vec<_>>());
+            let mut checked: Vec<Checked> = first.iter().map(|(_, r)| self.row(r)).collect();
+            match other.join() {
+                Ok(rest) => checked.extend(rest),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            checked
+        })
+    }
+
+    fn row(&self, record: &csv::StringRecord) -> Checked {
+        if record.iter().all(|c| c.trim().is_empty()) {
+            return Checked::Blank;
+        }
+        let typed_email = || {
+            self.mapping
+                .iter()
+                .position(|f| *f == Field::Email)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+                .to_owned()
+        };
+        if record.len() > self.headers.len()
+            && record
+                .iter()
+                .skip(self.headers.len())
+                .any(|c| !c.trim().is_empty())
+        {
+            return Checked::Rejected {
+                email: typed_email(),
+                reason: format!(
+                    "The row has {} cells but the header has {}: a quote or a {} may be missing or extra.",
+                    record.len(),
+                    self.headers.len(),
+                    match self.delimiter {
+                        b';' => "semicolon",
+                        b'\t' => "tab",
+                        _ => "comma",
+                    }
+                ),
+            };
+        }
+        let values = match row_values(record, self.mapping, self.headers) {
+            Ok(v) => v,
+            Err(reason) => {
+                return Checked::Rejected {
+                    email: typed_email(),
+                    reason,
+                }
+            }
+        };
+        let typed = values.input.email.clone();
+        match subscribers::validate_clean(values.input) {
+            Ok(clean) => Checked::Valid(ValidRow::new(
+                &clean,
+                values.status.unwrap_or(self.default_status),
+            )),
+            Err(e) => Checked::Rejected {
+                email: typed,
+                reason: e
+                    .fields
+                    .iter()
+                    .map(|p| match p.field.as_str() {
+                        "email" => p.message.clone(),
+                        other => format!(
+                            "{}: {}",
+                            column_name(other, self.mapping, self.headers),
+                            p.message
+                        ),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            },
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn write_rows(
     db: &Database,
@@ -1091,7 +1346,7 @@ fn write_rows(
     let conn = db.conn();
     let at = now();
     // Who is already here, and which addresses have a history on this list.
-    let mut known: HashMap<String, i64> = HashMap::new();
+    let mut known: FxHashMap<String, i64> = FxHashMap::default();
     {
         let mut stmt = conn.prepare("SELECT email_key, id FROM subscriber")?;
         let mut rows = stmt.query([])?;
@@ -1099,7 +1354,7 @@ fn write_rows(
             known.insert(r.get(0)?, r.get(1)?);
         }
     }
-    let mut history: HashSet<String> = HashSet::new();
+    let mut history: FxHashSet<String> = FxHashSet::default();
     {
         let mut stmt = conn.prepare("SELECT DISTINCT email_key FROM consent WHERE list_id = ?1")?;
         let mut rows = stmt.query([list_id])?;
@@ -1107,186 +1362,199 @@ fn write_rows(
             history.insert(r.get(0)?);
         }
     }
-    // One statement per row, prepared once. (Batches of rows in multi-row
-    // INSERTs were slower: a statement that writes many rows and may fail
-    // halfway keeps a journal of every page it touches, to undo just itself.)
-    let mut insert_subscriber = conn.prepare(
-        "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, search,
-                                 created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-    )?;
-    let mut insert_membership = conn.prepare(
-        "INSERT INTO membership (list_id, subscriber_id, status, since) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    let mut insert_consent = conn.prepare(
-        "INSERT INTO consent (email_key, list_id, status, source, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-
-    let mut seen_in_file: HashMap<String, u32> = HashMap::new();
+    // New subscribers are written after every row is checked, in the order
+    // of their address: the indexes keyed by address then grow at their end,
+    // page after page, where rows in the file's order would land all over them.
+    let mut fresh = NewRows::default();
+    let mut seen_in_file: FxHashMap<String, u32> =
+        FxHashMap::with_capacity_and_hasher(parsed.rows as usize, Default::default());
     let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
-    let mut record = csv::StringRecord::new();
     let mut lines = LineCounter {
         pos: 0,
         line: parsed.data_line,
     };
     let data = &parsed.text.as_bytes()[parsed.data_start as usize..];
     let source_prefix = format!("Import of {file_name}");
-    loop {
-        let start = rdr.position().byte();
-        match rdr.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_problem(&e)),
-        }
-        let line = lines.record_at(data, start);
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        report.rows += 1;
-        if report.rows % PROGRESS_EVERY == 0 {
-            if cancel.load(Ordering::Relaxed) {
-                return Ok(false);
+    let check = RowCheck {
+        mapping,
+        headers: &parsed.headers,
+        delimiter: parsed.delimiter,
+        default_status,
+    };
+    // Rows are read a batch at a time and checked on two threads; what
+    // depends on the rows before (duplicates) or on the database (merging)
+    // is then settled row by row, in the file's order.
+    let mut batch: Vec<(u32, csv::StringRecord)> = Vec::with_capacity(CHECK_BATCH);
+    let mut more = true;
+    while more {
+        let mut used = 0;
+        while used < CHECK_BATCH {
+            if used == batch.len() {
+                batch.push((0, csv::StringRecord::new()));
             }
-            progress(ImportProgress {
-                job_id: progress_id,
-                rows_done: report.rows,
-                rows_total: parsed.rows,
-                phase: "writing".to_owned(),
-            });
+            let start = rdr.position().byte();
+            match rdr.read_record(&mut batch[used].1) {
+                Ok(false) => {
+                    more = false;
+                    break;
+                }
+                Ok(true) => {}
+                Err(e) => return Err(csv_problem(&e)),
+            }
+            batch[used].0 = lines.record_at(data, start);
+            used += 1;
         }
-        let reject = |report: &mut ImportReport, email: &str, detail: String| {
-            report.rejected += 1;
-            report.entries.push(ReportRow {
-                line,
-                email: short(email.trim()),
-                outcome: RowOutcome::Rejected,
-                detail,
-            });
-        };
-        if record.len() > parsed.headers.len()
-            && record
-                .iter()
-                .skip(parsed.headers.len())
-                .any(|c| !c.trim().is_empty())
-        {
-            let email = mapping
-                .iter()
-                .position(|f| *f == Field::Email)
-                .and_then(|i| record.get(i))
-                .unwrap_or("");
-            reject(report, email, format!(
-                "The row has {} cells but the header has {}: a quote or a {} may be missing or extra.",
-                record.len(),
-                parsed.headers.len(),
-                match parsed.delimiter { b';' => "semicolon", b'\t' => "tab", _ => "comma" }
-            ));
-            continue;
-        }
-        let values = match row_values(&record, mapping, &parsed.headers) {
-            Ok(v) => v,
-            Err(reason) => {
-                let email = mapping
-                    .iter()
-                    .position(|f| *f == Field::Email)
-                    .and_then(|i| record.get(i))
-                    .unwrap_or("");
-                reject(report, email, reason);
+        for ((line, _), checked) in batch[..used].iter().zip(check.batch(&batch[..used])) {
+            let line = *line;
+            if matches!(checked, Checked::Blank) {
                 continue;
             }
-        };
-        let typed_email = values.input.email.clone();
-        let clean = match subscribers::validate_clean(values.input) {
-            Ok(c) => c,
-            Err(e) => {
-                let reason = e
-                    .fields
-                    .iter()
-                    .map(|p| match p.field.as_str() {
-                        "email" => p.message.clone(),
-                        other => format!(
-                            "{}: {}",
-                            column_name(other, mapping, &parsed.headers),
-                            p.message
-                        ),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                reject(report, &typed_email, reason);
-                continue;
+            report.rows += 1;
+            if report.rows % PROGRESS_EVERY == 0 {
+                if cancel.load(Ordering::Relaxed) {
+                    return Ok(false);
+                }
+                progress(ImportProgress {
+                    job_id: progress_id,
+                    rows_done: report.rows,
+                    rows_total: parsed.rows,
+                    phase: "checking".to_owned(),
+                });
             }
-        };
-        if let Some(first) = seen_in_file.get(&clean.key) {
-            let first = *first;
-            reject(
-                report,
-                &clean.input.email,
-                format!("Duplicate: the same address is on line {first} of this file."),
-            );
-            continue;
+            let row = match checked {
+                Checked::Blank => continue,
+                Checked::Rejected { email, reason } => {
+                    report.rejected += 1;
+                    report.entries.push(ReportRow {
+                        line,
+                        email: short(email.trim()),
+                        outcome: RowOutcome::Rejected,
+                        detail: reason,
+                    });
+                    continue;
+                }
+                Checked::Valid(row) => row,
+            };
+            let key = row.field(ValidRow::KEY);
+            let email = row.field(ValidRow::EMAIL);
+            match seen_in_file.entry(key.to_owned()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    report.rejected += 1;
+                    report.entries.push(ReportRow {
+                        line,
+                        email: short(email),
+                        outcome: RowOutcome::Rejected,
+                        detail: format!("Duplicate: the same address is on line {} of this file.", first.get()),
+                    });
+                    continue;
+                }
+                std::collections::hash_map::Entry::Vacant(new) => {
+                    new.insert(line);
+                }
+            }
+            let wanted = row.wanted;
+            match known.get(key).copied() {
+                None => {
+                    // A new subscriber, unless the ledger remembers them leaving this list.
+                    let remembered = if history.contains(key) {
+                        subscribers::ledger_status(db, key, list_id)?
+                            .filter(|s| *s != ConsentStatus::Subscribed)
+                    } else {
+                        None
+                    };
+                    let (status, detail) = match remembered {
+                        Some(left) if wanted == ConsentStatus::Subscribed => {
+                            report.kept_off += 1;
+                            (left, format!("Had left the list ({}) and stays off it: an import never resubscribes.", left.as_str()))
+                        }
+                        _ => (wanted, String::new()),
+                    };
+                    // Later rows with this address are duplicates within the
+                    // file (`seen_in_file`), so it need not go into `known`.
+                    report.imported += 1;
+                    let detail = if detail.is_empty() && status != ConsentStatus::Subscribed {
+                        format!("Imported as {}.", status.as_str())
+                    } else {
+                        detail
+                    };
+                    fresh.push(row.fields(), status, line);
+                    report.entries.push(ReportRow {
+                        line,
+                        email: email.to_owned(),
+                        outcome: RowOutcome::Imported,
+                        detail,
+                    });
+                }
+                Some(id) => {
+                    let source = format!("{source_prefix}, line {line}");
+                    let clean = row.clean();
+                    let detail = merge(db, id, &clean, list_id, wanted, &source, &at, report)?;
+                    report.merged += 1;
+                    report.entries.push(ReportRow {
+                        line,
+                        email: clean.input.email,
+                        outcome: RowOutcome::Merged,
+                        detail,
+                    });
+                }
+            }
         }
-        seen_in_file.insert(clean.key.clone(), line);
-        let wanted = values.status.unwrap_or(default_status);
-        let source = format!("{source_prefix}, line {line}");
-        let c = &clean.input;
+    }
+    write_new(db, fresh, list_id, &source_prefix, &at, progress, cancel, progress_id)
+}
 
-        match known.get(&clean.key).copied() {
-            None => {
-                // A new subscriber, unless the ledger remembers them leaving this list.
-                let remembered = if history.contains(&clean.key) {
-                    subscribers::ledger_status(db, &clean.key, list_id)?
-                        .filter(|s| *s != ConsentStatus::Subscribed)
-                } else {
-                    None
-                };
-                let (status, detail) = match remembered {
-                    Some(left) if wanted == ConsentStatus::Subscribed => {
-                        report.kept_off += 1;
-                        (left, format!("Had left the list ({}) and stays off it: an import never resubscribes.", left.as_str()))
-                    }
-                    _ => (wanted, String::new()),
-                };
-                insert_subscriber.execute(params![
-                    c.email,
-                    clean.key,
-                    c.name,
-                    c.first_name,
-                    c.language,
-                    c.city,
-                    c.postal_code,
-                    serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".to_owned()),
-                    c.notes,
-                    subscribers::search_text(&c.email, &c.name, &c.first_name),
-                    at
-                ])?;
-                let id = conn.last_insert_rowid();
-                insert_membership.execute(params![list_id, id, status.as_str(), at])?;
-                insert_consent.execute(params![clean.key, list_id, status.as_str(), source, at])?;
-                // Later rows with this address are duplicates within the
-                // file (`seen_in_file`), so it need not go into `known`.
-                report.imported += 1;
-                let detail = if detail.is_empty() && status != ConsentStatus::Subscribed {
-                    format!("Imported as {}.", status.as_str())
-                } else {
-                    detail
-                };
-                report.entries.push(ReportRow {
-                    line,
-                    email: c.email.clone(),
-                    outcome: RowOutcome::Imported,
-                    detail,
-                });
-            }
-            Some(id) => {
-                let detail = merge(db, id, &clean, list_id, wanted, &source, &at, report)?;
-                report.merged += 1;
-                report.entries.push(ReportRow {
-                    line,
-                    email: c.email.clone(),
-                    outcome: RowOutcome::Merged,
-                    detail,
-                });
-            }
+/// How many new subscribers one statement writes: the progress bar moves,
+/// and a cancel is heard, between parts.
+const WRITE_PART: usize = 5000;
+
+/// Writes the new subscribers, their memberships and their ledger lines,
+/// sorted by address, a part at a time. Returns false when cancelled.
+#[allow(clippy::too_many_arguments)]
+fn write_new(
+    db: &Database,
+    mut fresh: NewRows,
+    list_id: i64,
+    source_prefix: &str,
+    at: &str,
+    progress: &mut dyn FnMut(ImportProgress),
+    cancel: &AtomicBool,
+    progress_id: i64,
+) -> Result<bool> {
+    let conn = db.conn();
+    // Ids are given here, in the order of the addresses, after the last one in
+    // use (the transaction holds the database: nobody else writes meanwhile).
+    let last: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM subscriber", [], |r| r.get(0))?;
+    fresh.sort_and_number(last + 1);
+    let total = fresh.len();
+    let fresh = Rc::new(fresh);
+    let mut insert_subscriber = conn.prepare(
+        "INSERT INTO subscriber (id, email, email_key, name, first_name, language, city, postal_code, tags, notes,
+                                 search, created_at, updated_at)
+         SELECT id, email, email_key, name, first_name, language, city, postal_code, tags, notes, search, ?2, ?2
+           FROM import_rows(?1)",
+    )?;
+    let mut insert_membership = conn.prepare(
+        "INSERT INTO membership (list_id, subscriber_id, status, since)
+         SELECT ?2, id, status, ?3 FROM import_rows(?1)",
+    )?;
+    let mut insert_consent = conn.prepare(
+        "INSERT INTO consent (email_key, list_id, status, source, at)
+         SELECT email_key, ?2, status, ?3 || ', line ' || line, ?4 FROM import_rows(?1)",
+    )?;
+    for start in (0..total).step_by(WRITE_PART) {
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(false);
         }
+        progress(ImportProgress {
+            job_id: progress_id,
+            rows_done: start as u32,
+            rows_total: total as u32,
+            phase: "writing".to_owned(),
+        });
+        let part = || bulk::Rows::new(&fresh, start..start + WRITE_PART);
+        insert_subscriber.execute(params![part(), at])?;
+        insert_membership.execute(params![part(), list_id, at])?;
+        insert_consent.execute(params![part(), list_id, source_prefix, at])?;
     }
     Ok(true)
 }
@@ -1546,4 +1814,17 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     }
     std::fs::read(path)
         .map_err(|e| Error::invalid_field("file", format!("Cannot read {}: {e}.", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::estimate_rows;
+
+    #[test]
+    fn the_progress_estimate_counts_lines_with_text_and_not_breaks_in_quotes() {
+        assert_eq!(estimate_rows(b""), 0);
+        assert_eq!(estimate_rows(b"\r\n"), 0, "the break the header's reading left");
+        assert_eq!(estimate_rows(b"\na@example.org,Ana\r\nb@example.org,Ben"), 2);
+        assert_eq!(estimate_rows(b"a@example.org,\"two\r\nlines\"\rb@example.org,x\n\n\n"), 2);
+    }
 }

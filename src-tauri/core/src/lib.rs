@@ -5,6 +5,7 @@
 pub mod announcements;
 pub mod backup;
 pub mod branch;
+mod bulk;
 pub mod coalition;
 pub mod demo;
 pub mod diagnostics;

@@ -182,6 +182,9 @@ pub fn normalize_email(text: &str) -> std::result::Result<(String, String), Stri
     if trimmed.is_empty() {
         return Err("The email address is missing.".to_owned());
     }
+    if let Some(pair) = plain_address(trimmed) {
+        return Ok(pair);
+    }
     if trimmed.chars().count() > MAX_EMAIL {
         return Err(format!(
             "The email address is {} characters long; an address has at most {MAX_EMAIL}.",
@@ -208,6 +211,46 @@ pub fn normalize_email(text: &str) -> std::result::Result<(String, String), Stri
             format!("“{}” is not an email address: it has no @.", short(trimmed))
         }),
     }
+}
+
+/// The address and key of an address of the plainest kind, the kind nearly
+/// every row of a sign-up sheet holds: ASCII letters, digits and the usual
+/// symbols, one @, and a domain of letters, digits and hyphens with at least
+/// one dot. Everything this accepts the email_address crate accepts too, with
+/// the same result (a test holds the two together); anything else is left to
+/// the crate. An import checks every row's address, and the crate's general
+/// parse, with its copies, took a quarter of the time spent checking rows.
+fn plain_address(text: &str) -> Option<(String, String)> {
+    let (local, domain) = text.split_once('@')?;
+    let atom_char = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'/' | b'='
+                    | b'?' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~'
+            )
+    };
+    let local_ok = (1..=64).contains(&local.len())
+        && local
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.bytes().all(atom_char));
+    let label_ok = |label: &str| {
+        let b = label.as_bytes();
+        (1..=63).contains(&b.len())
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    };
+    let domain_ok = domain.len() <= 254 && domain.contains('.') && domain.split('.').all(label_ok);
+    if !(local_ok && domain_ok && text.len() <= MAX_EMAIL) {
+        return None;
+    }
+    let mut email = String::with_capacity(text.len());
+    email.push_str(local);
+    email.push('@');
+    email.extend(domain.chars().map(|c| c.to_ascii_lowercase()));
+    let key = email.to_ascii_lowercase();
+    Some((email, key))
 }
 
 /// Text shown in a message, cut so a megabyte of junk stays readable.
@@ -264,6 +307,16 @@ pub fn split_tags(text: &str) -> Vec<String> {
 }
 
 pub(crate) fn clean_tags(tags: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut tags = tags.into_iter().peekable();
+    let Some(first) = tags.next() else {
+        return Vec::new();
+    };
+    if tags.peek().is_none() {
+        // One tag, the usual cell: nothing to compare it with.
+        let tag = first.trim().trim_matches('"').trim();
+        return if tag.is_empty() { Vec::new() } else { vec![tag.to_owned()] };
+    }
+    let tags = std::iter::once(first).chain(tags);
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for tag in tags {
@@ -359,21 +412,49 @@ pub(crate) fn validate_clean(input: SubscriberInput) -> Result<Clean> {
     Ok(Clean {
         input: SubscriberInput {
             email,
-            name: input.name.trim().to_owned(),
-            first_name: input.first_name.trim().to_owned(),
+            name: trimmed(input.name),
+            first_name: trimmed(input.first_name),
             language,
-            city: input.city.trim().to_owned(),
-            postal_code: input.postal_code.trim().to_owned(),
+            city: trimmed(input.city),
+            postal_code: trimmed(input.postal_code),
             tags,
-            notes: input.notes.trim().to_owned(),
+            notes: trimmed(input.notes),
         },
         key,
     })
 }
 
+/// The text without the spaces around it, copied only when there are some.
+fn trimmed(text: String) -> String {
+    if text.trim().len() == text.len() {
+        text
+    } else {
+        text.trim().to_owned()
+    }
+}
+
 /// The text search looks in for a subscriber (the `search` column): address,
 /// name, and the first name when the name does not hold it, in lower case.
 pub(crate) fn search_text(email: &str, name: &str, first_name: &str) -> String {
+    if email.is_ascii() && name.is_ascii() && first_name.is_ascii() {
+        // The usual row, written in one string (an import makes 100,000).
+        let mut text = String::with_capacity(email.len() + name.len() + first_name.len() + 2);
+        text.push_str(email);
+        text.push(' ');
+        let name_at = text.len();
+        text.push_str(name);
+        text.make_ascii_lowercase();
+        if !first_name.is_empty() {
+            let first_at = text.len() + 1;
+            text.push(' ');
+            text.push_str(first_name);
+            text[first_at..].make_ascii_lowercase();
+            if text[name_at..first_at - 1].contains(&text[first_at..]) {
+                text.truncate(first_at - 1);
+            }
+        }
+        return text;
+    }
     let name = name.to_lowercase();
     let mut text = email.to_lowercase();
     text.push(' ');
@@ -998,6 +1079,43 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The quick path for plain addresses agrees with the email_address
+        /// crate on every address it takes, and takes the usual ones.
+        #[test]
+        fn plain_addresses_are_read_as_the_library_reads_them(
+            text in "[A-Za-z0-9._%+'~-]{0,12}@?[A-Za-z0-9_.-]{0,14}(\\.[A-Za-z]{0,4})?"
+        ) {
+            if let Some(quick) = plain_address(&text) {
+                let options = email_address::Options::default()
+                    .with_required_tld()
+                    .without_domain_literal()
+                    .without_display_text();
+                let parsed = email_address::EmailAddress::parse_with_options(&text, options);
+                proptest::prop_assert!(parsed.is_ok(), "{text} was taken but the library refuses it");
+                let parsed = parsed.unwrap();
+                let email = format!("{}@{}", parsed.local_part(), parsed.domain().to_lowercase());
+                proptest::prop_assert_eq!(&quick.0, &email);
+                proptest::prop_assert_eq!(&quick.1, &email.to_lowercase());
+            }
+        }
+    }
+
+    #[test]
+    fn usual_addresses_take_the_quick_path_and_others_the_library() {
+        assert_eq!(
+            plain_address("Ana.Evans+news@Example.ORG"),
+            Some(("Ana.Evans+news@example.org".to_owned(), "ana.evans+news@example.org".to_owned()))
+        );
+        for other in ["ana@localhost", "ana@.example.org", "ana..b@example.org", "ñ@example.org",
+                      "ana@example-.org", "\"a b\"@example.org", "Ana <ana@example.org>", "a@b@example.org"] {
+            assert_eq!(plain_address(other), None, "{other}");
+        }
+        // Those the quick path leaves are still read by the library where valid.
+        assert_eq!(normalize_email("ñ@Example.org").unwrap().1, "ñ@example.org");
+        assert!(normalize_email("ana@localhost").is_err());
+    }
+
     #[test]
     fn search_text_is_in_lower_case_in_every_alphabet_and_names_the_first_name_once() {
         assert_eq!(
@@ -1005,6 +1123,9 @@ mod tests {
             "ana@example.org élodie ñúñez",
             "the first name already in the name is not repeated, and accents fold too"
         );
+        assert_eq!(search_text("Ana@Example.org", "ANA Evans", "Ana"), "ana@example.org ana evans");
+        assert_eq!(search_text("b@example.org", "Evans", "Ben"), "b@example.org evans ben");
+        assert_eq!(search_text("b@example.org", "", ""), "b@example.org ");
         assert_eq!(
             search_text("x@example.org", "Ortiz", "Σοφία"),
             "x@example.org ortiz σοφία",
