@@ -1,7 +1,8 @@
 //! Measures Handbill's subscriber import and search on a real database file,
 //! for `tests/bench/subscribers.sh`: imports a CSV into a new list (validation,
-//! merging, ledger and search index, one transaction), then times searches as
-//! an organizer types them and prints the median.
+//! merging, ledger and search text, one transaction), times the checkpoint the
+//! window and the command line run after it, then times searches as an
+//! organizer types them and prints the median.
 //!
 //! Usage: subscribers_bench DB.sqlite FILE.csv
 
@@ -23,6 +24,7 @@ fn main() {
     let started = Instant::now();
     let db = Database::open(std::path::Path::new(&args[1])).expect("the database opens");
     let list = lists::create(&db, "Bench").expect("the list is created");
+    let open_ms = started.elapsed().as_secs_f64() * 1000.0;
     let name = std::path::Path::new(&args[2])
         .file_name()
         .unwrap()
@@ -44,6 +46,13 @@ fn main() {
     .expect("the import runs");
     let import_ms = started.elapsed().as_secs_f64() * 1000.0;
     println!("import_ms {import_ms:.1}");
+    println!("of_which_new_database_ms {open_ms:.1}");
+    let settled = Instant::now();
+    import::settle(&db).expect("the checkpoint runs");
+    println!(
+        "then_checkpoint_ms {:.1}",
+        settled.elapsed().as_secs_f64() * 1000.0
+    );
     println!(
         "import_rows {} imported {} merged {} rejected {}",
         report.rows, report.imported, report.merged, report.rejected
