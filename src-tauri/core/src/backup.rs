@@ -314,6 +314,18 @@ pub(crate) fn restore_unchecked(db: Database, source: &Path) -> Result<Database>
             source,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // Files made before new ones got 16 KiB pages have 4 KiB ones. The copy
+        // takes the source's page size, which a database in WAL mode cannot
+        // change: it leaves WAL mode for the copy, and opening it again below
+        // puts it back.
+        let page_size = |conn: &Connection| -> rusqlite::Result<i64> {
+            conn.query_row("PRAGMA page_size", [], |r| r.get(0))
+        };
+        if page_size(&src)? != page_size(db.conn())? {
+            let _mode: String =
+                db.conn()
+                    .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0))?;
+        }
         copy_all(&src, db.conn_mut()).map_err(|e| {
             Error::storage(format!(
                 "The restore from {} failed ({e}); the database was left as it was.",

@@ -974,7 +974,13 @@ pub fn run(
 
     let outcome = (|| -> Result<Option<ImportReport>> {
         let _settings = ImportSettings::apply(db.conn())?;
-        let tx = db.conn().unchecked_transaction()?;
+        // Immediate: the import holds the database from its first read, so
+        // the ids it gives new subscribers (after the last one in use) and
+        // what it knows of who is already here stay true until it commits.
+        let tx = rusqlite::Transaction::new_unchecked(
+            db.conn(),
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
         let mut report = ImportReport {
             job_id,
             file_name: file_name.to_owned(),
@@ -1177,20 +1183,31 @@ enum Checked {
     Valid(ValidRow),
 }
 
-/// A row that passed its own checks, its fields packed in one string (in the
-/// order [`NewRows::push`] takes them) so that the thread that checked it
-/// frees what checking took, and the row itself is one allocation.
+/// A row that passed its own checks, its fields packed one after the other
+/// in the text of the [`Checks`] it belongs to (in the order
+/// [`NewRows::push`] takes them): checking a row leaves nothing to free on
+/// another thread, and keeping a row allocates nothing.
 struct ValidRow {
-    text: String,
     ends: [usize; bulk::TEXT_FIELDS],
+    start: usize,
     wanted: ConsentStatus,
 }
 
-impl ValidRow {
-    const EMAIL: usize = 0;
-    const KEY: usize = 1;
+/// What one thread found checking its share of a batch: one text for all its
+/// rows, kept (with its room) from batch to batch.
+#[derive(Default)]
+struct Checks {
+    text: String,
+    rows: Vec<Checked>,
+}
 
-    fn new(clean: &subscribers::Clean, wanted: ConsentStatus) -> ValidRow {
+impl Checks {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.rows.clear();
+    }
+
+    fn valid(&mut self, clean: &subscribers::Clean, wanted: ConsentStatus) -> Checked {
         let c = &clean.input;
         let search = subscribers::search_text(&c.email, &c.name, &c.first_name);
         let tags = serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".to_owned());
@@ -1198,27 +1215,27 @@ impl ValidRow {
             &c.email, &clean.key, &c.name, &c.first_name, &c.language, &c.city, &c.postal_code, &tags,
             &c.notes, &search,
         ];
-        let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
+        let start = self.text.len();
         let mut ends = [0; bulk::TEXT_FIELDS];
         for (end, field) in ends.iter_mut().zip(fields) {
-            text.push_str(field);
-            *end = text.len();
+            self.text.push_str(field);
+            *end = self.text.len();
         }
-        ValidRow { text, ends, wanted }
+        Checked::Valid(ValidRow { ends, start, wanted })
     }
 
-    fn field(&self, i: usize) -> &str {
-        let from = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[from..self.ends[i]]
+    fn field(&self, row: &ValidRow, i: usize) -> &str {
+        let from = if i == 0 { row.start } else { row.ends[i - 1] };
+        &self.text[from..row.ends[i]]
     }
 
-    fn fields(&self) -> [&str; bulk::TEXT_FIELDS] {
-        std::array::from_fn(|i| self.field(i))
+    fn fields(&self, row: &ValidRow) -> [&str; bulk::TEXT_FIELDS] {
+        std::array::from_fn(|i| self.field(row, i))
     }
 
     /// The row as the fields of a subscriber, for merging into one already here.
-    fn clean(&self) -> subscribers::Clean {
-        let f = |i: usize| self.field(i).to_owned();
+    fn clean(&self, row: &ValidRow) -> subscribers::Clean {
+        let f = |i: usize| self.field(row, i).to_owned();
         subscribers::Clean {
             input: SubscriberInput {
                 email: f(0),
@@ -1227,13 +1244,16 @@ impl ValidRow {
                 language: f(4),
                 city: f(5),
                 postal_code: f(6),
-                tags: serde_json::from_str(self.field(7)).unwrap_or_default(),
+                tags: serde_json::from_str(self.field(row, 7)).unwrap_or_default(),
                 notes: f(8),
             },
             key: f(1),
         }
     }
 }
+
+const EMAIL_FIELD: usize = 0;
+const KEY_FIELD: usize = 1;
 
 /// The checks each row gets on its own: cells, fields, address.
 struct RowCheck<'a> {
@@ -1245,25 +1265,34 @@ struct RowCheck<'a> {
 
 impl RowCheck<'_> {
     /// Checks a batch of rows, in two halves on two threads when the
-    /// machine has them, and returns what each row gave, in order.
-    fn batch(&self, rows: &[(u32, csv::StringRecord)]) -> Vec<Checked> {
+    /// machine has them: the first half's findings go to `out[0]`, the
+    /// second's to `out[1]`, in order.
+    fn batch(&self, rows: &[(u32, csv::StringRecord)], out: &mut [Checks; 2]) {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let [first_out, second_out] = out;
+        first_out.clear();
+        second_out.clear();
+        let check = |rows: &[(u32, csv::StringRecord)], out: &mut Checks| {
+            for (_, record) in rows {
+                let checked = self.row(record, out);
+                out.rows.push(checked);
+            }
+        };
         if threads < 2 || rows.len() < 256 {
-            return rows.iter().map(|(_, r)| self.row(r)).collect();
+            check(rows, first_out);
+            return;
         }
         let (first, second) = rows.split_at(rows.len() / 2);
         std::thread::scope(|scope| {
-            let other = scope.spawn(|| second.iter().map(|(_, r)| self.row(r)).collect::<Vec<_>>());
-            let mut checked: Vec<Checked> = first.iter().map(|(_, r)| self.row(r)).collect();
-            match other.join() {
-                Ok(rest) => checked.extend(rest),
-                Err(panic) => std::panic::resume_unwind(panic),
+            let other = scope.spawn(|| check(second, second_out));
+            check(first, first_out);
+            if let Err(panic) = other.join() {
+                std::panic::resume_unwind(panic);
             }
-            checked
-        })
+        });
     }
 
-    fn row(&self, record: &csv::StringRecord) -> Checked {
+    fn row(&self, record: &csv::StringRecord, out: &mut Checks) -> Checked {
         if record.iter().all(|c| c.trim().is_empty()) {
             return Checked::Blank;
         }
@@ -1306,10 +1335,7 @@ impl RowCheck<'_> {
         };
         let typed = values.input.email.clone();
         match subscribers::validate_clean(values.input) {
-            Ok(clean) => Checked::Valid(ValidRow::new(
-                &clean,
-                values.status.unwrap_or(self.default_status),
-            )),
+            Ok(clean) => out.valid(&clean, values.status.unwrap_or(self.default_status)),
             Err(e) => Checked::Rejected {
                 email: typed,
                 reason: e
@@ -1385,6 +1411,7 @@ fn write_rows(
     // depends on the rows before (duplicates) or on the database (merging)
     // is then settled row by row, in the file's order.
     let mut batch: Vec<(u32, csv::StringRecord)> = Vec::with_capacity(CHECK_BATCH);
+    let mut checks: [Checks; 2] = Default::default();
     let mut more = true;
     while more {
         let mut used = 0;
@@ -1404,7 +1431,11 @@ fn write_rows(
             batch[used].0 = lines.record_at(data, start);
             used += 1;
         }
-        for ((line, _), checked) in batch[..used].iter().zip(check.batch(&batch[..used])) {
+        check.batch(&batch[..used], &mut checks);
+        let found = checks
+            .iter()
+            .flat_map(|half| half.rows.iter().map(move |checked| (half, checked)));
+        for ((line, _), (half, checked)) in batch[..used].iter().zip(found) {
             let line = *line;
             if matches!(checked, Checked::Blank) {
                 continue;
@@ -1429,14 +1460,14 @@ fn write_rows(
                         line,
                         email: short(email.trim()),
                         outcome: RowOutcome::Rejected,
-                        detail: reason,
+                        detail: reason.clone(),
                     });
                     continue;
                 }
                 Checked::Valid(row) => row,
             };
-            let key = row.field(ValidRow::KEY);
-            let email = row.field(ValidRow::EMAIL);
+            let key = half.field(row, KEY_FIELD);
+            let email = half.field(row, EMAIL_FIELD);
             match seen_in_file.entry(key.to_owned()) {
                 std::collections::hash_map::Entry::Occupied(first) => {
                     report.rejected += 1;
@@ -1477,7 +1508,7 @@ fn write_rows(
                     } else {
                         detail
                     };
-                    fresh.push(row.fields(), status, line);
+                    fresh.push(half.fields(row), status, line);
                     report.entries.push(ReportRow {
                         line,
                         email: email.to_owned(),
@@ -1487,7 +1518,7 @@ fn write_rows(
                 }
                 Some(id) => {
                     let source = format!("{source_prefix}, line {line}");
-                    let clean = row.clean();
+                    let clean = half.clean(row);
                     let detail = merge(db, id, &clean, list_id, wanted, &source, &at, report)?;
                     report.merged += 1;
                     report.entries.push(ReportRow {

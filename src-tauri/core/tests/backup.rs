@@ -110,6 +110,43 @@ fn restoring_keeps_the_current_data_as_a_backup() {
     );
 }
 
+/// A database made before new files got 16 KiB pages keeps SQLite's 4 KiB:
+/// a backup of it, or a hand-over from such a machine, must still restore
+/// into a new database, and the other way round.
+#[test]
+fn backups_restore_across_page_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&old).unwrap();
+        conn.execute_batch("PRAGMA page_size = 4096; CREATE TABLE first_write (x); DROP TABLE first_write;")
+            .unwrap();
+    }
+    let old_db = with_branch(&old, "Four kilobyte pages");
+    let page_size = |db: &Database| -> i64 {
+        db.conn().query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(page_size(&old_db), 4096, "an existing file keeps its pages");
+    let old_copy = dir.path().join("old-copy.sqlite");
+    backup::backup_to(&old_db, &old_copy).unwrap();
+
+    let new = dir.path().join("new.sqlite");
+    let new_db = with_branch(&new, "Sixteen kilobyte pages");
+    assert_eq!(page_size(&new_db), 16384, "a new file gets 16 KiB pages");
+    let new_copy = dir.path().join("new-copy.sqlite");
+    backup::backup_to(&new_db, &new_copy).unwrap();
+
+    let (new_db, _) = backup::restore(new_db, &old_copy).expect("the old backup restores into the new file");
+    assert_eq!(branch::require(&new_db).unwrap().name, "Four kilobyte pages");
+    let (old_db, _) = backup::restore(old_db, &new_copy).expect("the new backup restores into the old file");
+    assert_eq!(branch::require(&old_db).unwrap().name, "Sixteen kilobyte pages");
+    // Both still work as databases: written to and read again.
+    branch::set_field(&new_db, "name", "Written after").unwrap();
+    assert_eq!(name_in(&new), "Written after");
+    branch::set_field(&old_db, "name", "Also written").unwrap();
+    assert_eq!(name_in(&old), "Also written");
+}
+
 #[test]
 fn a_bad_backup_is_refused_and_nothing_current_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
