@@ -193,7 +193,8 @@ impl Drop for Tmpfs {
 
 #[test]
 fn a_full_disk_gives_a_clear_message_and_loses_nothing() {
-    let Some(disk) = Tmpfs::mount("1m") else {
+    // Room for the sample (about 1.3 MB in 16 KiB pages) and little more.
+    let Some(disk) = Tmpfs::mount("4m") else {
         return;
     };
     let db = disk.0.join("full.sqlite");
