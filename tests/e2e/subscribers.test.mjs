@@ -4,6 +4,7 @@
 // unsubscribed; building a segment and seeing its count. Screenshots of each
 // screen go to target/e2e-screenshots/.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { cli, goTo, heading, screenshot as save, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
@@ -146,4 +147,41 @@ test("a segment of the sample list shows its count while it is built", async () 
     String(expected),
     "the saved segment counts the same from the command line"
   );
+});
+
+test("a sheet of 100,000 rows imports with a progress bar that names each pass", async () => {
+  const db = tempDb();
+  cli(db, "branch", "set", "name", "Jamaica Plain Branch");
+  cli(db, "list", "create", "Announcements");
+  const big = path.join(path.dirname(db), "big-signups.csv");
+  const lines = ["Email Address,First Name,Last Name,City,Zip"];
+  for (let i = 1; i <= 100000; i++) {
+    // Every 1,000th row is not an address, so the report has something to say.
+    const email = i % 1000 === 0 ? `not-an-address-${i}` : `person.${i}@example.org`;
+    lines.push(`${email},Person,Number ${i},Boston,02${String(i % 1000).padStart(3, "0")}`);
+  }
+  writeFileSync(big, lines.join("\n") + "\n");
+  await withApp(db, async (app) => {
+    await heading(app, "Events");
+    await goTo(app, "mail", "Mail");
+    await (await app.$("#mail-tab-import")).click();
+    const input = await app.$("#import-file");
+    await input.waitForExist({ timeout: 10000, timeoutMsg: "the file field did not appear" });
+    await input.setValue(big);
+    await heading(app, "Check how big-signups.csv will be read", 2);
+    await (await app.$(".mail-actions .button.primary")).click();
+    // The bar names the pass it is in; whichever one the window shows first is seen here.
+    const text = await app.$('[data-testid="import-progress-text"]');
+    await until(app, async () => (await text.isExisting()) ? await text.getText() : "",
+      (t) => /^(Checking rows: [\d,]+ of about [\d,]+|Writing the new subscribers: [\d,]+ of [\d,]+) \(\d+%\)$/.test(t),
+      "the progress bar did not say which pass it is in");
+    await screenshot(app, "29-import-progress");
+    const report = await app.$('[data-testid="import-report"]');
+    await report.waitForDisplayed({ timeout: 120000, timeoutMsg: "the import of 100,000 rows did not finish" });
+    const count = async (name) => Number((await (await app.$(`[data-testid="report-${name}"]`)).getText()).replace(/\D/g, ""));
+    assert.equal(await count("imported"), 99900, "every good row is imported");
+    assert.equal(await count("rejected"), 100, "every bad row is rejected");
+    await screenshot(app, "30-big-import-report");
+  });
+  assert.equal(cli(db, "subscribers", "count", "--list", "Announcements").trim(), "99900", "all of them are on the list");
 });
