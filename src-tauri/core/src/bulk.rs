@@ -52,33 +52,56 @@ struct Part {
 
 struct RowRef {
     id: i64,
-    /// Where the row's text starts in its buffer, and where each field ends.
-    start: usize,
-    ends: [usize; TEXT_FIELDS],
+    at: Fields,
     status: ConsentStatus,
     line: u32,
 }
 
-impl Part {
-    fn push(&mut self, fields: [&str; TEXT_FIELDS], status: ConsentStatus, line: u32) {
-        let start = self.text.len();
+/// Where one row's fields lie in a text shared by many rows: the row packed
+/// into a buffer instead of ten strings of its own. The import's checked rows
+/// and the rows waiting to be written are both kept this way.
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    start: usize,
+    ends: [usize; TEXT_FIELDS],
+}
+
+impl Fields {
+    /// Appends `fields` to `text` and says where they are.
+    pub(crate) fn append(text: &mut String, fields: [&str; TEXT_FIELDS]) -> Fields {
+        let start = text.len();
         let mut ends = [0; TEXT_FIELDS];
         for (end, field) in ends.iter_mut().zip(fields) {
-            self.text.push_str(field);
-            *end = self.text.len();
+            text.push_str(field);
+            *end = text.len();
         }
+        Fields { start, ends }
+    }
+
+    /// Field `i`, read from the text the fields were appended to.
+    pub(crate) fn get<'t>(&self, text: &'t str, i: usize) -> &'t str {
+        let from = if i == 0 { self.start } else { self.ends[i - 1] };
+        &text[from..self.ends[i]]
+    }
+
+    pub(crate) fn all<'t>(&self, text: &'t str) -> [&'t str; TEXT_FIELDS] {
+        std::array::from_fn(|i| self.get(text, i))
+    }
+}
+
+impl Part {
+    fn push(&mut self, fields: [&str; TEXT_FIELDS], status: ConsentStatus, line: u32) {
+        let at = Fields::append(&mut self.text, fields);
         self.rows.push(RowRef {
             id: 0,
-            start,
-            ends,
+            at,
             status,
             line,
         });
     }
 
     fn field(&self, row: &RowRef, i: usize) -> &str {
-        let from = if i == 0 { row.start } else { row.ends[i - 1] };
-        &self.text[from..row.ends[i]]
+        row.at.get(&self.text, i)
     }
 }
 

@@ -1188,8 +1188,7 @@ enum Checked {
 /// [`NewRows::push`] takes them): checking a row leaves nothing to free on
 /// another thread, and keeping a row allocates nothing.
 struct ValidRow {
-    ends: [usize; bulk::TEXT_FIELDS],
-    start: usize,
+    at: bulk::Fields,
     wanted: ConsentStatus,
 }
 
@@ -1215,22 +1214,16 @@ impl Checks {
             &c.email, &clean.key, &c.name, &c.first_name, &c.language, &c.city, &c.postal_code, &tags,
             &c.notes, &search,
         ];
-        let start = self.text.len();
-        let mut ends = [0; bulk::TEXT_FIELDS];
-        for (end, field) in ends.iter_mut().zip(fields) {
-            self.text.push_str(field);
-            *end = self.text.len();
-        }
-        Checked::Valid(ValidRow { ends, start, wanted })
+        let at = bulk::Fields::append(&mut self.text, fields);
+        Checked::Valid(ValidRow { at, wanted })
     }
 
     fn field(&self, row: &ValidRow, i: usize) -> &str {
-        let from = if i == 0 { row.start } else { row.ends[i - 1] };
-        &self.text[from..row.ends[i]]
+        row.at.get(&self.text, i)
     }
 
     fn fields(&self, row: &ValidRow) -> [&str; bulk::TEXT_FIELDS] {
-        std::array::from_fn(|i| self.field(row, i))
+        row.at.all(&self.text)
     }
 
     /// The row as the fields of a subscriber, for merging into one already here.
@@ -1452,9 +1445,8 @@ fn write_rows(
                     phase: "checking".to_owned(),
                 });
             }
-            let row = match checked {
-                Checked::Blank => continue,
-                Checked::Rejected { email, reason } => {
+            let Checked::Valid(row) = checked else {
+                if let Checked::Rejected { email, reason } = checked {
                     report.rejected += 1;
                     report.entries.push(ReportRow {
                         line,
@@ -1462,9 +1454,8 @@ fn write_rows(
                         outcome: RowOutcome::Rejected,
                         detail: reason.clone(),
                     });
-                    continue;
                 }
-                Checked::Valid(row) => row,
+                continue;
             };
             let key = half.field(row, KEY_FIELD);
             let email = half.field(row, EMAIL_FIELD);
