@@ -35,18 +35,30 @@ fn main() {
         mapping: Vec::new(),
         dry_run: false,
     };
+    // When each pass of the import began, as its progress reports say.
+    let mut phases: Vec<(String, f64)> = vec![("opening".to_owned(), 0.0)];
     let report = import::run(
         &db,
         &name,
         &bytes,
         &options,
-        &mut |_| {},
+        &mut |p| {
+            if phases.last().is_some_and(|(phase, _)| *phase != p.phase) {
+                phases.push((p.phase.clone(), started.elapsed().as_secs_f64() * 1000.0));
+            }
+        },
         &AtomicBool::new(false),
     )
     .expect("the import runs");
     let import_ms = started.elapsed().as_secs_f64() * 1000.0;
     println!("import_ms {import_ms:.1}");
     println!("of_which_new_database_ms {open_ms:.1}");
+    let passes: Vec<String> = phases
+        .iter()
+        .zip(phases.iter().skip(1))
+        .map(|((phase, began), (_, next))| format!("{phase} {:.0}", next - began))
+        .collect();
+    println!("passes_ms {}", passes.join(" "));
     let settled = Instant::now();
     import::settle(&db).expect("the checkpoint runs");
     println!(

@@ -12,11 +12,10 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::{params, OptionalExtension};
-use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::bulk::{self, NewRows};
+use crate::bulk::{self, KeyMap, NewRows};
 use crate::error::{Error, Result};
 use crate::lists::{self, now};
 use crate::storage::Database;
@@ -1365,28 +1364,27 @@ fn write_rows(
     let conn = db.conn();
     let at = now();
     // Who is already here, and which addresses have a history on this list.
-    let mut known: FxHashMap<String, i64> = FxHashMap::default();
+    let mut known: KeyMap<i64> = KeyMap::with_capacity(0);
     {
         let mut stmt = conn.prepare("SELECT email_key, id FROM subscriber")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            known.insert(r.get(0)?, r.get(1)?);
+            known.insert_first(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?, r.get(1)?);
         }
     }
-    let mut history: FxHashSet<String> = FxHashSet::default();
+    let mut history: KeyMap<()> = KeyMap::with_capacity(0);
     {
         let mut stmt = conn.prepare("SELECT DISTINCT email_key FROM consent WHERE list_id = ?1")?;
         let mut rows = stmt.query([list_id])?;
         while let Some(r) = rows.next()? {
-            history.insert(r.get(0)?);
+            history.insert_first(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?, ());
         }
     }
     // New subscribers are written after every row is checked, in the order
     // of their address: the indexes keyed by address then grow at their end,
     // page after page, where rows in the file's order would land all over them.
     let mut fresh = NewRows::default();
-    let mut seen_in_file: FxHashMap<String, u32> =
-        FxHashMap::with_capacity_and_hasher(parsed.rows as usize, Default::default());
+    let mut seen_in_file: KeyMap<u32> = KeyMap::with_capacity(parsed.rows as usize);
     let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
     let mut lines = LineCounter {
         pos: 0,
@@ -1459,26 +1457,21 @@ fn write_rows(
             };
             let key = half.field(row, KEY_FIELD);
             let email = half.field(row, EMAIL_FIELD);
-            match seen_in_file.entry(key.to_owned()) {
-                std::collections::hash_map::Entry::Occupied(first) => {
-                    report.rejected += 1;
-                    report.entries.push(ReportRow {
-                        line,
-                        email: short(email),
-                        outcome: RowOutcome::Rejected,
-                        detail: format!("Duplicate: the same address is on line {} of this file.", first.get()),
-                    });
-                    continue;
-                }
-                std::collections::hash_map::Entry::Vacant(new) => {
-                    new.insert(line);
-                }
+            if let Some(first) = seen_in_file.insert_first(key, line) {
+                report.rejected += 1;
+                report.entries.push(ReportRow {
+                    line,
+                    email: short(email),
+                    outcome: RowOutcome::Rejected,
+                    detail: format!("Duplicate: the same address is on line {first} of this file."),
+                });
+                continue;
             }
             let wanted = row.wanted;
-            match known.get(key).copied() {
+            match known.get(key) {
                 None => {
                     // A new subscriber, unless the ledger remembers them leaving this list.
-                    let remembered = if history.contains(key) {
+                    let remembered = if history.get(key).is_some() {
                         subscribers::ledger_status(db, key, list_id)?
                             .filter(|s| *s != ConsentStatus::Subscribed)
                     } else {
