@@ -9,7 +9,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -1167,8 +1168,11 @@ pub fn summary(r: &ImportReport) -> String {
     text
 }
 
-/// How many rows are read before they are checked, two halves at once.
+/// How many rows are read at a time. While one batch is checked, the rows
+/// of the one before are settled and the rows of the one after are read.
 const CHECK_BATCH: usize = 4096;
+/// How many rows of a batch a thread checks before taking more.
+const CHECK_CHUNK: usize = 256;
 
 /// What checking one row by itself found, before it is compared with the
 /// rows above it and with the database.
@@ -1191,8 +1195,8 @@ struct ValidRow {
     wanted: ConsentStatus,
 }
 
-/// What one thread found checking its share of a batch: one text for all its
-/// rows, kept (with its room) from batch to batch.
+/// What checking a chunk of a batch found: one text for all its rows, kept
+/// (with its room) from batch to batch.
 #[derive(Default)]
 struct Checks {
     text: String,
@@ -1244,6 +1248,69 @@ impl Checks {
     }
 }
 
+/// Rows read from the file, and what checking them found.
+#[derive(Default)]
+struct Batch {
+    /// The rows read (the first `used` of them) and the line each begins on.
+    records: Vec<csv::StringRecord>,
+    lines: Vec<u32>,
+    used: usize,
+    /// What checking found, [`CHECK_CHUNK`] rows to a chunk, in order. A
+    /// thread takes a chunk at a time, so two threads share a batch evenly
+    /// whatever else each of them has to do.
+    chunks: Vec<Mutex<Checks>>,
+}
+
+impl Batch {
+    /// Reads up to [`CHECK_BATCH`] rows; says whether the file has more.
+    fn read(
+        &mut self,
+        rdr: &mut csv::Reader<&[u8]>,
+        lines: &mut LineCounter,
+        data: &[u8],
+    ) -> Result<bool> {
+        self.used = 0;
+        let mut more = true;
+        while self.used < CHECK_BATCH {
+            if self.used == self.records.len() {
+                self.records.push(csv::StringRecord::new());
+                self.lines.push(0);
+            }
+            let start = rdr.position().byte();
+            match rdr.read_record(&mut self.records[self.used]) {
+                Ok(false) => {
+                    more = false;
+                    break;
+                }
+                Ok(true) => {}
+                Err(e) => return Err(csv_problem(&e)),
+            }
+            self.lines[self.used] = lines.record_at(data, start);
+            self.used += 1;
+        }
+        let chunks = self.used.div_ceil(CHECK_CHUNK);
+        if self.chunks.len() < chunks {
+            self.chunks.resize_with(chunks, Default::default);
+        }
+        Ok(more)
+    }
+
+    /// Each row read (its line) with what checking it found.
+    fn checked(&mut self) -> impl Iterator<Item = (u32, &Checks, &Checked)> {
+        let chunks = self.used.div_ceil(CHECK_CHUNK);
+        self.chunks[..chunks]
+            .iter_mut()
+            .map(|chunk| &*chunk.get_mut().unwrap_or_else(PoisonError::into_inner))
+            .zip(self.lines[..self.used].chunks(CHECK_CHUNK))
+            .flat_map(|(chunk, lines)| {
+                lines
+                    .iter()
+                    .zip(&chunk.rows)
+                    .map(move |(line, checked)| (*line, chunk, checked))
+            })
+    }
+}
+
 const EMAIL_FIELD: usize = 0;
 const KEY_FIELD: usize = 1;
 
@@ -1256,32 +1323,25 @@ struct RowCheck<'a> {
 }
 
 impl RowCheck<'_> {
-    /// Checks a batch of rows, in two halves on two threads when the
-    /// machine has them: the first half's findings go to `out[0]`, the
-    /// second's to `out[1]`, in order.
-    fn batch(&self, rows: &[(u32, csv::StringRecord)], out: &mut [Checks; 2]) {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let [first_out, second_out] = out;
-        first_out.clear();
-        second_out.clear();
-        let check = |rows: &[(u32, csv::StringRecord)], out: &mut Checks| {
-            for (_, record) in rows {
-                let checked = self.row(record, out);
+    /// Checks the rows of `batch` a chunk at a time, taking the next chunk
+    /// no other thread has taken (`next` counts them), until none is left.
+    fn chunks(&self, batch: &Batch, next: &AtomicUsize) {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = batch.chunks.get(i) else {
+                return;
+            };
+            let from = i * CHECK_CHUNK;
+            if from >= batch.used {
+                return;
+            }
+            let mut out = chunk.lock().unwrap_or_else(PoisonError::into_inner);
+            out.clear();
+            for record in &batch.records[from..batch.used.min(from + CHECK_CHUNK)] {
+                let checked = self.row(record, &mut out);
                 out.rows.push(checked);
             }
-        };
-        if threads < 2 || rows.len() < 256 {
-            check(rows, first_out);
-            return;
         }
-        let (first, second) = rows.split_at(rows.len() / 2);
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| check(second, second_out));
-            check(first, first_out);
-            if let Err(panic) = other.join() {
-                std::panic::resume_unwind(panic);
-            }
-        });
     }
 
     fn row(&self, record: &csv::StringRecord, out: &mut Checks) -> Checked {
@@ -1398,36 +1458,14 @@ fn write_rows(
         delimiter: parsed.delimiter,
         default_status,
     };
-    // Rows are read a batch at a time and checked on two threads; what
-    // depends on the rows before (duplicates) or on the database (merging)
-    // is then settled row by row, in the file's order.
-    let mut batch: Vec<(u32, csv::StringRecord)> = Vec::with_capacity(CHECK_BATCH);
-    let mut checks: [Checks; 2] = Default::default();
-    let mut more = true;
-    while more {
-        let mut used = 0;
-        while used < CHECK_BATCH {
-            if used == batch.len() {
-                batch.push((0, csv::StringRecord::new()));
-            }
-            let start = rdr.position().byte();
-            match rdr.read_record(&mut batch[used].1) {
-                Ok(false) => {
-                    more = false;
-                    break;
-                }
-                Ok(true) => {}
-                Err(e) => return Err(csv_problem(&e)),
-            }
-            batch[used].0 = lines.record_at(data, start);
-            used += 1;
-        }
-        check.batch(&batch[..used], &mut checks);
-        let found = checks
-            .iter()
-            .flat_map(|half| half.rows.iter().map(move |checked| (half, checked)));
-        for ((line, _), (half, checked)) in batch[..used].iter().zip(found) {
-            let line = *line;
+    // Rows are read a batch at a time. Each batch is checked by both
+    // threads, a chunk at a time, while this one also settles the batch
+    // before (what depends on the rows above it, duplicates, or on the
+    // database, merging: row by row, in the file's order) and reads the
+    // batch after.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut settle = |batch: &mut Batch| -> Result<bool> {
+        for (line, chunk, checked) in batch.checked() {
             if matches!(checked, Checked::Blank) {
                 continue;
             }
@@ -1455,8 +1493,8 @@ fn write_rows(
                 }
                 continue;
             };
-            let key = half.field(row, KEY_FIELD);
-            let email = half.field(row, EMAIL_FIELD);
+            let key = chunk.field(row, KEY_FIELD);
+            let email = chunk.field(row, EMAIL_FIELD);
             if let Some(first) = seen_in_file.insert_first(key, line) {
                 report.rejected += 1;
                 report.entries.push(ReportRow {
@@ -1492,7 +1530,7 @@ fn write_rows(
                     } else {
                         detail
                     };
-                    fresh.push(half.fields(row), status, line);
+                    fresh.push(chunk.fields(row), status, line);
                     report.entries.push(ReportRow {
                         line,
                         email: email.to_owned(),
@@ -1502,7 +1540,7 @@ fn write_rows(
                 }
                 Some(id) => {
                     let source = format!("{source_prefix}, line {line}");
-                    let clean = half.clean(row);
+                    let clean = chunk.clean(row);
                     let detail = merge(db, id, &clean, list_id, wanted, &source, &at, report)?;
                     report.merged += 1;
                     report.entries.push(ReportRow {
@@ -1514,6 +1552,52 @@ fn write_rows(
                 }
             }
         }
+        Ok(true)
+    };
+    let mut batches: [Batch; 2] = Default::default();
+    let mut more = batches[0].read(&mut rdr, &mut lines, data)?;
+    // The batch being checked, and the one whose checks are to be settled.
+    let mut checking = (batches[0].used > 0).then_some(0);
+    let mut pending: Option<usize> = None;
+    while let Some(slot) = checking.or(pending.map(|p| 1 - p)) {
+        let [first, second] = &mut batches;
+        let (to_check, other) = if slot == 0 { (&*first, second) } else { (&*second, first) };
+        // Nothing to check once the last batch is (only its settling is left).
+        let to_check = checking.map(|_| to_check);
+        let next_chunk = AtomicUsize::new(0);
+        let mut read_next = false;
+        let step = std::thread::scope(|scope| -> Result<bool> {
+            let helper = to_check
+                .filter(|batch| threads > 1 && batch.used > CHECK_CHUNK)
+                .map(|batch| scope.spawn(|| check.chunks(batch, &next_chunk)));
+            let mut go_on = match pending {
+                Some(_) => settle(other),
+                None => Ok(true),
+            };
+            if matches!(go_on, Ok(true)) && more && to_check.is_some() {
+                match other.read(&mut rdr, &mut lines, data) {
+                    Ok(more_after) => {
+                        more = more_after;
+                        read_next = true;
+                    }
+                    Err(e) => go_on = Err(e),
+                }
+            }
+            if let Some(batch) = to_check {
+                check.chunks(batch, &next_chunk);
+            }
+            if let Some(helper) = helper {
+                if let Err(panic) = helper.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            go_on
+        });
+        if !step? {
+            return Ok(false);
+        }
+        pending = checking;
+        checking = (read_next && batches[1 - slot].used > 0).then_some(1 - slot);
     }
     write_new(db, fresh, list_id, &source_prefix, &at, progress, cancel, progress_id)
 }

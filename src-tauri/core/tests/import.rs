@@ -299,6 +299,75 @@ fn the_report_gives_every_row_its_line_and_reason() {
     );
 }
 
+/// A file long enough to be read, checked and settled in several batches
+/// at once: duplicates far apart, line breaks inside quoted cells and bad rows
+/// keep their lines and reasons, in the file's order, and a second import of
+/// the same file merges every address the first one imported.
+#[test]
+fn a_long_file_keeps_every_row_in_order_across_batches() {
+    let (db, list_id) = saved_branch();
+    let rows = 12_000;
+    let mut csv = String::from("Email Address,First Name,Last Name,Notes\n");
+    let mut line = 2u32;
+    // What each row should come to: (line, address, outcome, detail).
+    let mut want: Vec<(u32, String, RowOutcome, String)> = Vec::new();
+    let mut first_line = std::collections::HashMap::new();
+    for i in 0..rows {
+        let (email, notes) = match i % 7 {
+            // Every seventh row repeats (in capitals) the address of a row
+            // about 4,500 rows before, in another batch.
+            0 if i >= 4500 => (format!("PERSON{}@EXAMPLE.ORG", i - 4500 + 1), String::new()),
+            3 => (format!("person{i}@example.org"), "\"two\nlines\"".to_owned()),
+            5 if i % 5 == 0 => (format!("person{i}-at-example.org"), String::new()),
+            _ => (format!("person{i}@example.org"), String::new()),
+        };
+        csv.push_str(&format!("{email},Ana,Evans {i},{notes}\n"));
+        let key = email.to_lowercase();
+        let (outcome, detail) = if !key.contains('@') {
+            (RowOutcome::Rejected, format!("“{email}” is not an email address: it has no @."))
+        } else if let Some(first) = first_line.get(&key) {
+            (RowOutcome::Rejected, format!("Duplicate: the same address is on line {first} of this file."))
+        } else {
+            first_line.insert(key, line);
+            (RowOutcome::Imported, String::new())
+        };
+        // The report shows an address as saved: its domain in lower case.
+        let shown = match email.split_once('@') {
+            Some((local, domain)) => format!("{local}@{}", domain.to_lowercase()),
+            None => email,
+        };
+        want.push((line, shown, outcome, detail));
+        line += if notes.is_empty() { 1 } else { 2 };
+    }
+
+    let report = run(&db, list_id, "long.csv", csv.as_bytes()).unwrap();
+    let got: Vec<(u32, String, RowOutcome, String)> = report
+        .entries
+        .iter()
+        .map(|e| (e.line, e.email.clone(), e.outcome, e.detail.clone()))
+        .collect();
+    assert_eq!(got.len(), want.len(), "every row is in the report");
+    for (got, want) in got.iter().zip(&want) {
+        assert_eq!(got, want, "each row, in the file's order");
+    }
+    let imported = want.iter().filter(|w| w.2 == RowOutcome::Imported).count() as u32;
+    assert_eq!(
+        (report.rows, report.imported, report.merged),
+        (rows, imported, 0)
+    );
+
+    let again = run(&db, list_id, "long.csv", csv.as_bytes()).unwrap();
+    assert_eq!(
+        (again.imported, again.merged, again.rejected),
+        (0, imported, rows - imported),
+        "the same file again: every address is merged, the same rows rejected"
+    );
+    for (got, want) in again.entries.iter().zip(&want) {
+        let outcome = if want.2 == RowOutcome::Imported { RowOutcome::Merged } else { RowOutcome::Rejected };
+        assert_eq!((got.line, got.outcome), (want.0, outcome), "row {} the second time", want.1);
+    }
+}
+
 #[test]
 fn mailchimp_action_network_and_spreadsheet_columns_are_recognized() {
     let mc = import::preview("mc.csv", &fixture("mailchimp-subscribed.csv")).unwrap();
