@@ -932,7 +932,6 @@ struct Existing {
     postal_code: String,
     tags: Vec<String>,
     notes: String,
-    email: String,
 }
 
 /// Imports a CSV file into a list, in one transaction. `progress` is called as
@@ -1211,7 +1210,7 @@ impl Checks {
 
     fn valid(&mut self, clean: &subscribers::Clean, wanted: ConsentStatus) -> Checked {
         let c = &clean.input;
-        let search = subscribers::search_text(&c.email, &c.name, &c.first_name);
+        let search = subscribers::search_text(&c.name, &c.first_name);
         let tags = serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".to_owned());
         let fields: [&str; bulk::TEXT_FIELDS] = [
             &c.email, &clean.key, &c.name, &c.first_name, &c.language, &c.city, &c.postal_code, &tags,
@@ -1692,7 +1691,7 @@ fn merge(
 ) -> Result<String> {
     let conn = db.conn();
     let existing = conn
-        .prepare_cached("SELECT id, name, first_name, language, city, postal_code, tags, notes, email FROM subscriber WHERE id = ?1")?
+        .prepare_cached("SELECT id, name, first_name, language, city, postal_code, tags, notes FROM subscriber WHERE id = ?1")?
         .query_row([id], |r| {
             let tags: String = r.get(6)?;
             Ok(Existing {
@@ -1704,7 +1703,6 @@ fn merge(
                 postal_code: r.get(5)?,
                 tags: serde_json::from_str(&tags).unwrap_or_default(),
                 notes: r.get(7)?,
-                email: r.get(8)?,
             })
         })?;
     let c = &clean.input;
@@ -1736,7 +1734,7 @@ fn merge(
         .execute(params![existing.id, name, first_name, language, city, postal_code,
             serde_json::to_string(&tags).unwrap_or_else(|_| "[]".to_owned()), notes, at])?;
         if name != existing.name || first_name != existing.first_name {
-            subscribers::index_for_search(db, id, &existing.email, &name, &first_name)?;
+            subscribers::index_for_search(db, id, &name, &first_name)?;
         }
     }
     let mut words = if filled.is_empty() {

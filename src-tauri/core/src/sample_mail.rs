@@ -134,7 +134,7 @@ pub fn load(db: &Database) -> Result<bool> {
             params![email, key, name, first, language, city, zip, serde_json::to_string(&tags).unwrap_or_default(), at],
         )?;
         let id = db.conn().last_insert_rowid();
-        subscribers::index_for_search(db, id, &email, &name, &first)?;
+        subscribers::index_for_search(db, id, &name, &first)?;
         subscribers::put_membership(
             db,
             id,

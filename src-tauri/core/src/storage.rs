@@ -34,6 +34,12 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
                 crate::subscribers::fill_search_column(tx).map_err(Into::into)
             },
         ),
+        M::up_with_hook(
+            include_str!("../migrations/0009_search_names_only.sql"),
+            |tx: &rusqlite::Transaction| {
+                crate::subscribers::fill_search_column(tx).map_err(Into::into)
+            },
+        ),
     ]
 });
 

@@ -779,3 +779,63 @@ fn a_database_from_before_the_search_column_keeps_its_people_ledger_and_search()
         "a deleted person is no longer found"
     );
 }
+
+#[test]
+fn a_database_whose_search_text_held_the_address_is_still_searched_by_address_and_name() {
+    // Migration 0009 takes the address out of the search text: the address
+    // is searched in `email_key`, the names in `search`. (Its number counts
+    // files; the database counts migrations applied, 7 before it.)
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.sqlite");
+    {
+        let old =
+            handbill_core::storage::open_at_version(&path, 7).expect("a version-7 database opens");
+        old.conn()
+            .execute_batch(
+                "INSERT INTO list (id, name, created_at) VALUES (1, 'Announcements', '2025-01-01T00:00:00Z');
+                 INSERT INTO subscriber (id, email, email_key, name, first_name, created_at, updated_at, search)
+                     VALUES (7, 'Elodie@Example.org', 'elodie@example.org', 'ÉLODIE NÚÑEZ', 'Élodie', 'x', 'x',
+                             'elodie@example.org élodie núñez'),
+                            (9, 'sam@example.org', 'sam@example.org', 'Sam Ortiz', 'Samuel', 'x', 'x',
+                             'sam@example.org sam ortiz samuel');
+                 INSERT INTO membership (list_id, subscriber_id, status, since)
+                     VALUES (1, 7, 'subscribed', 'a'), (1, 9, 'subscribed', 'a');",
+            )
+            .expect("the version-7 schema takes the rows");
+    }
+    let db = Database::open(&path).expect("the database is migrated");
+    let search: Vec<String> = db
+        .conn()
+        .prepare("SELECT search FROM subscriber ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        search,
+        ["élodie núñez", "sam ortiz samuel"],
+        "the search text holds the names only, folded"
+    );
+    let find = |text: &str| -> Vec<i64> {
+        subscribers::search(
+            &db,
+            &SubscriberQuery {
+                list_id: Some(1),
+                text: text.to_owned(),
+                offset: 0,
+                limit: 50,
+            },
+        )
+        .expect("the search runs")
+        .rows
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+    };
+    assert_eq!(find("ELODIE@EXAMPLE"), [7], "an address, typed in any case");
+    assert_eq!(find("núñ"), [7], "part of a name");
+    assert_eq!(find("samuel"), [9], "a first name not in the name");
+    assert_eq!(find("example.org"), [7, 9], "what every address holds");
+    assert!(find("zzz").is_empty(), "and nothing that nobody has");
+}
