@@ -11,7 +11,6 @@
 use std::borrow::Cow;
 use std::ffi::{c_int, CStr};
 use std::marker::PhantomData;
-use std::ops::Range;
 use std::rc::Rc;
 
 use rusqlite::types::{ToSql, ToSqlOutput};
@@ -36,12 +35,20 @@ pub(crate) const TEXT_FIELDS: usize = 10;
 /// that sorting them reads one part of a few hundred kilobytes at a time
 /// rather than hopping across megabytes: each such read from main memory is a
 /// wait, and sorting 100,000 rows held in one buffer took a tenth of an import.
+/// Sorted, they are copied into [`Block`]s, in order, for the statements that
+/// write them to read from one place after another.
 #[derive(Default)]
 pub(crate) struct NewRows {
     /// The rows by the first byte of their key.
     parts: Vec<Part>,
-    /// Once sorted: every row (its part, its place there) in the order of their keys.
-    sorted: Vec<(u8, u32)>,
+}
+
+/// New rows in the order of their keys, numbered, their fields one after
+/// the other in one text: what one part of the writing reads.
+#[derive(Default)]
+pub(crate) struct Block {
+    text: String,
+    rows: Vec<RowRef>,
 }
 
 #[derive(Default)]
@@ -120,16 +127,15 @@ impl NewRows {
         self.parts.iter().map(|p| p.rows.len()).sum()
     }
 
-    /// The row at `at` in the order of the keys, once sorted.
-    fn sorted_row(&self, at: usize) -> Option<(&Part, &RowRef)> {
-        let &(part, row) = self.sorted.get(at)?;
-        let part = self.parts.get(usize::from(part))?;
-        Some((part, part.rows.get(row as usize)?))
-    }
-
-    /// Puts the rows in the order of their addresses (the key, field 1) and
-    /// numbers them from `first_id`.
-    pub(crate) fn sort_and_number(&mut self, first_id: i64) {
+    /// Sorts the rows by their address (the key, field 1), numbers them in
+    /// that order from `first_id`, and hands them on in blocks of
+    /// `block_rows`, in order; stops early if `send` says to.
+    pub(crate) fn into_blocks(
+        self,
+        first_id: i64,
+        block_rows: usize,
+        mut send: impl FnMut(Block) -> bool,
+    ) {
         // Sorting by the first sixteen bytes of the key, held beside the row's
         // number, settles nearly every comparison without reading the text.
         let prefix = |key: &str| {
@@ -138,10 +144,12 @@ impl NewRows {
             bytes[..n].copy_from_slice(&key.as_bytes()[..n]);
             u128::from_be_bytes(bytes)
         };
-        let mut sorted = Vec::with_capacity(self.len());
+        let block_rows = block_rows.max(1);
+        let mut next_id = first_id;
+        let mut block = Block::default();
         let mut order: Vec<(u128, u32)> = Vec::new();
         // The parts go by first byte, so their order is the keys' byte order.
-        for (p, part) in self.parts.iter_mut().enumerate() {
+        for part in &self.parts {
             order.clear();
             order.extend(
                 part.rows
@@ -156,12 +164,33 @@ impl NewRows {
                 })
             });
             for &(_, i) in &order {
-                part.rows[i as usize].id = first_id + sorted.len() as i64;
-                // Parts are by a byte's value: there are 256 and no more.
-                sorted.push((p as u8, i));
+                let row = &part.rows[i as usize];
+                let fields = std::array::from_fn(|f| part.field(row, f));
+                block.rows.push(RowRef {
+                    id: next_id,
+                    at: Fields::append(&mut block.text, fields),
+                    status: row.status,
+                    line: row.line,
+                });
+                next_id += 1;
+                if block.rows.len() == block_rows && !send(std::mem::take(&mut block)) {
+                    return;
+                }
             }
         }
-        self.sorted = sorted;
+        if !block.rows.is_empty() {
+            send(block);
+        }
+    }
+}
+
+impl Block {
+    pub(crate) fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn field(&self, row: &RowRef, i: usize) -> &str {
+        row.at.get(&self.text, i)
     }
 }
 
@@ -223,33 +252,12 @@ impl<V: Copy> KeyMap<V> {
     }
 }
 
-/// Some of the rows, bound to a statement's `import_rows(?)` argument: an
-/// import writes them a part at a time, to show its progress between parts.
-pub(crate) struct Rows {
-    rows: Rc<NewRows>,
-    part: Range<usize>,
-}
-
-impl Rows {
-    /// The rows `part` of `rows`, once sorted (cut to the rows there are).
-    pub(crate) fn new(rows: &Rc<NewRows>, part: Range<usize>) -> Rows {
-        let end = part.end.min(rows.sorted.len());
-        Rows {
-            rows: rows.clone(),
-            part: part.start.min(end)..end,
-        }
-    }
-}
+/// A block of rows, bound to a statement's `import_rows(?)` argument.
+pub(crate) struct Rows(pub(crate) Rc<Block>);
 
 impl ToSql for Rows {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from_rc(
-            Rc::new(Rows {
-                rows: self.rows.clone(),
-                part: self.part.clone(),
-            }),
-            POINTER_TYPE,
-        ))
+        Ok(ToSqlOutput::from_rc(Rc::new(Rows(self.0.clone())), POINTER_TYPE))
     }
 }
 
@@ -345,7 +353,7 @@ unsafe impl VTabCursor for RowsCursor<'_> {
         } else {
             None
         };
-        self.at = self.rows.map_or(0, |r| r.part.start);
+        self.at = 0;
         Ok(())
     }
 
@@ -355,19 +363,20 @@ unsafe impl VTabCursor for RowsCursor<'_> {
     }
 
     fn eof(&self) -> bool {
-        self.rows.is_none_or(|r| self.at >= r.part.end)
+        self.rows.is_none_or(|r| self.at >= r.0.len())
     }
 
     fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
         let Some(all) = self.rows else {
             return Ok(());
         };
-        let Some((part, row)) = all.rows.sorted_row(self.at) else {
+        let block = &all.0;
+        let Some(row) = block.rows.get(self.at) else {
             return Ok(());
         };
         match i {
             0 => ctx.set_result(&row.id),
-            1..=10 => ctx.set_result(&part.field(row, i as usize - 1)),
+            1..=10 => ctx.set_result(&block.field(row, i as usize - 1)),
             11 => ctx.set_result(&row.status.as_str()),
             12 => ctx.set_result(&row.line),
             _ => Ok(()),
@@ -412,10 +421,22 @@ mod tests {
         push(&mut new, "z@example.org", ConsentStatus::Subscribed, 9);
         push(&mut new, "b@example.org", ConsentStatus::Unsubscribed, 5);
         push(&mut new, "a@example.org", ConsentStatus::Subscribed, 2);
-        new.sort_and_number(6);
-        let all = Rc::new(new);
-        // The first row (a@, id 6) is left out of this part.
-        let rows = Rows::new(&all, 1..10);
+        let mut blocks = Vec::new();
+        new.into_blocks(6, 1, |block| {
+            blocks.push(Rc::new(block));
+            true
+        });
+        assert_eq!(blocks.len(), 3, "blocks of one row each");
+        let mut both = NewRows::default();
+        push(&mut both, "z@example.org", ConsentStatus::Subscribed, 9);
+        push(&mut both, "b@example.org", ConsentStatus::Unsubscribed, 5);
+        let mut block = None;
+        both.into_blocks(7, 10, |b| {
+            block = Some(Rc::new(b));
+            true
+        });
+        let block = block.expect("one block of both rows");
+        let rows = Rows(block.clone());
         let read: Vec<(i64, String, String, String, String, u32)> = conn
             .prepare("SELECT id, email, email_key, name, status, line FROM import_rows(?1)")
             .unwrap()
@@ -455,15 +476,22 @@ mod tests {
         );
         drop(rows);
         assert_eq!(
-            Rc::strong_count(&all),
+            Rc::strong_count(&block),
             1,
             "the statement let go of the rows"
         );
+        let first: (i64, String) = conn
+            .query_row("SELECT id, email_key FROM import_rows(?1)", [&Rows(blocks[0].clone())], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(first, (6, "a@example.org".into()), "the first block holds the first key");
     }
 
     proptest::proptest! {
         /// Whatever the keys (shared long beginnings, other alphabets), the
-        /// rows come out in the keys' byte order, numbered in that order.
+        /// rows come out in the keys' byte order, numbered in that order, in
+        /// blocks of the size asked for.
         #[test]
         fn rows_come_out_in_the_order_of_their_keys(
             keys in proptest::collection::hash_set("(ana\\.evans\\.long\\.prefix)?[a-cñé0-9.]{0,6}@example\\.org", 0..60)
@@ -472,15 +500,19 @@ mod tests {
             for (line, key) in keys.iter().enumerate() {
                 push(&mut new, key, ConsentStatus::Subscribed, line as u32);
             }
-            new.sort_and_number(100);
-            let got: Vec<(i64, &str)> = (0..new.len())
-                .filter_map(|at| new.sorted_row(at))
-                .map(|(part, r)| (r.id, part.field(r, 1)))
-                .collect();
+            let mut got: Vec<(i64, String)> = Vec::new();
+            let mut sizes = Vec::new();
+            new.into_blocks(100, 7, |block| {
+                sizes.push(block.len());
+                got.extend(block.rows.iter().map(|r| (r.id, block.field(r, 1).to_owned())));
+                true
+            });
             let mut want: Vec<&str> = keys.iter().map(String::as_str).collect();
             want.sort();
-            let want: Vec<(i64, &str)> = want.into_iter().enumerate().map(|(i, k)| (100 + i as i64, k)).collect();
+            let want: Vec<(i64, String)> = want.into_iter().enumerate().map(|(i, k)| (100 + i as i64, k.to_owned())).collect();
             proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert!(sizes.iter().all(|n| (1..=7).contains(n)), "blocks of at most 7 rows: {:?}", sizes);
+            proptest::prop_assert!(sizes.iter().rev().skip(1).all(|n| *n == 7), "only the last block is short: {:?}", sizes);
         }
     }
 
@@ -502,6 +534,20 @@ mod tests {
             }
             proptest::prop_assert_eq!(map.get("not@there"), None);
         }
+    }
+
+    #[test]
+    fn the_blocks_stop_when_the_writing_does() {
+        let mut new = NewRows::default();
+        for (line, key) in ["c@example.org", "a@example.org", "b@example.org"].iter().enumerate() {
+            push(&mut new, key, ConsentStatus::Subscribed, line as u32);
+        }
+        let mut sent = 0;
+        new.into_blocks(1, 1, |_| {
+            sent += 1;
+            false
+        });
+        assert_eq!(sent, 1, "no block is made after the writing stopped");
     }
 
     #[test]

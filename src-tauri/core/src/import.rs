@@ -1607,10 +1607,15 @@ const WRITE_PART: usize = 5000;
 
 /// Writes the new subscribers, their memberships and their ledger lines,
 /// sorted by address, a part at a time. Returns false when cancelled.
+///
+/// The other thread sorts the rows and copies each part, in order, into a
+/// block of its own while this one writes the part before: the statements
+/// then read each row's fields from where the one before ended, instead of
+/// from wherever in megabytes of rows it was checked.
 #[allow(clippy::too_many_arguments)]
 fn write_new(
     db: &Database,
-    mut fresh: NewRows,
+    fresh: NewRows,
     list_id: i64,
     source_prefix: &str,
     at: &str,
@@ -1619,12 +1624,10 @@ fn write_new(
     progress_id: i64,
 ) -> Result<bool> {
     let conn = db.conn();
-    // Ids are given here, in the order of the addresses, after the last one in
-    // use (the transaction holds the database: nobody else writes meanwhile).
+    // Ids are given in the order of the addresses, after the last one in use
+    // (the transaction holds the database: nobody else writes meanwhile).
     let last: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM subscriber", [], |r| r.get(0))?;
-    fresh.sort_and_number(last + 1);
     let total = fresh.len();
-    let fresh = Rc::new(fresh);
     let mut insert_subscriber = conn.prepare(
         "INSERT INTO subscriber (id, email, email_key, name, first_name, language, city, postal_code, tags, notes,
                                  search, created_at, updated_at)
@@ -1639,22 +1642,41 @@ fn write_new(
         "INSERT INTO consent (email_key, list_id, status, source, at)
          SELECT email_key, ?2, status, ?3 || ', line ' || line, ?4 FROM import_rows(?1)",
     )?;
-    for start in (0..total).step_by(WRITE_PART) {
-        if cancel.load(Ordering::Relaxed) {
-            return Ok(false);
-        }
-        progress(ImportProgress {
-            job_id: progress_id,
-            rows_done: start as u32,
-            rows_total: total as u32,
-            phase: "writing".to_owned(),
+    // A few blocks ahead at most: the sorting waits for the writing rather
+    // than copying every row before the first is written.
+    let (blocks_out, blocks) = std::sync::mpsc::sync_channel::<bulk::Block>(2);
+    std::thread::scope(|scope| -> Result<bool> {
+        let sorting = scope.spawn(move || {
+            fresh.into_blocks(last + 1, WRITE_PART, |block| blocks_out.send(block).is_ok())
         });
-        let part = || bulk::Rows::new(&fresh, start..start + WRITE_PART);
-        insert_subscriber.execute(params![part(), at])?;
-        insert_membership.execute(params![part(), list_id, at])?;
-        insert_consent.execute(params![part(), list_id, source_prefix, at])?;
-    }
-    Ok(true)
+        let mut written = 0;
+        let outcome = (|| -> Result<bool> {
+            for block in blocks.iter() {
+                if cancel.load(Ordering::Relaxed) {
+                    return Ok(false);
+                }
+                progress(ImportProgress {
+                    job_id: progress_id,
+                    rows_done: written as u32,
+                    rows_total: total as u32,
+                    phase: "writing".to_owned(),
+                });
+                written += block.len();
+                let block = Rc::new(block);
+                let part = || bulk::Rows(block.clone());
+                insert_subscriber.execute(params![part(), at])?;
+                insert_membership.execute(params![part(), list_id, at])?;
+                insert_consent.execute(params![part(), list_id, source_prefix, at])?;
+            }
+            Ok(true)
+        })();
+        // Stopping early lets go of the channel, which stops the sorting.
+        drop(blocks);
+        if let Err(panic) = sorting.join() {
+            std::panic::resume_unwind(panic);
+        }
+        outcome
+    })
 }
 
 fn column_name(field: &str, mapping: &[Field], headers: &[String]) -> String {
