@@ -242,7 +242,13 @@ pub fn markdown_html(markdown: &str) -> String {
     let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
-    ammonia::clean(&html)
+    // Links and images keep only absolute addresses: a listing or an email has
+    // no page for a relative one to lead from, and a "relative" address such as
+    // "\u{2028}javascript:…" only looks harmless to some readers.
+    ammonia::Builder::default()
+        .url_relative(ammonia::UrlRelative::Deny)
+        .clean(&html)
+        .to_string()
 }
 
 fn event_html(e: &Event, c: &Coalition, out: &mut String) {
