@@ -1,8 +1,12 @@
-//! A table SQLite reads straight from an import's checked rows, so that one
-//! `INSERT … SELECT` writes every new subscriber (and another their
-//! memberships, another their ledger lines) instead of one statement per row
-//! and table. Executing a prepared statement three hundred thousand times took
-//! an import of 100,000 rows about three times as long as writing them this way.
+//! What an import holds in bulk: the rows it adds, and the maps it looks
+//! addresses up in ([`KeyMap`]).
+//!
+//! The rows are sorted into blocks that SQLite reads straight from, as a
+//! table, so that one `INSERT … SELECT` writes a block's subscribers (and
+//! another their memberships, another their ledger lines) instead of one
+//! statement per row and table. Executing a prepared statement three hundred
+//! thousand times took an import of 100,000 rows about three times as long as
+//! writing them this way.
 //!
 //! The rows are handed over as a pointer argument, SQLite's interface for
 //! passing an application's own values into a statement:
@@ -58,6 +62,8 @@ struct Part {
 }
 
 struct RowRef {
+    /// The subscriber's id: given as the row is copied into a block, in the
+    /// order of the keys (0 until then).
     id: i64,
     at: Fields,
     status: ConsentStatus,
