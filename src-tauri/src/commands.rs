@@ -572,8 +572,9 @@ fn import_start(
                     &options,
                     &mut |progress| {
                         // Enough to move the bar smoothly without flooding the window.
-                        let pass = matches!(progress.phase.as_str(), "checking" | "writing");
-                        if !pass || last.elapsed() >= Duration::from_millis(50) {
+                        if !progress.phase.goes_row_by_row()
+                            || last.elapsed() >= Duration::from_millis(50)
+                        {
                             last = Instant::now();
                             let _ = app.emit("import-progress", progress);
                         }
@@ -603,7 +604,7 @@ fn import_start(
             // With the report on screen, copy the import into the database
             // file (the import left that out of the organizer's wait).
             if let Ok(db) = &opened {
-                if let Err(e) = import::settle(db) {
+                if let Err(e) = import::checkpoint(db) {
                     tracing::warn!(message = %e.message, "the checkpoint after an import failed");
                 }
             }

@@ -36,6 +36,7 @@ fn main() {
         dry_run: false,
     };
     // When each pass of the import began, as its progress reports say.
+    // ("opening" is the new file and the schema, before the first report.)
     let mut phases: Vec<(String, f64)> = vec![("opening".to_owned(), 0.0)];
     let report = import::run(
         &db,
@@ -43,8 +44,9 @@ fn main() {
         &bytes,
         &options,
         &mut |p| {
-            if phases.last().is_some_and(|(phase, _)| *phase != p.phase) {
-                phases.push((p.phase.clone(), started.elapsed().as_secs_f64() * 1000.0));
+            let phase = format!("{:?}", p.phase).to_lowercase();
+            if phases.last().is_some_and(|(last, _)| *last != phase) {
+                phases.push((phase, started.elapsed().as_secs_f64() * 1000.0));
             }
         },
         &AtomicBool::new(false),
@@ -60,7 +62,7 @@ fn main() {
         .collect();
     println!("passes_ms {}", passes.join(" "));
     let settled = Instant::now();
-    import::settle(&db).expect("the checkpoint runs");
+    import::checkpoint(&db).expect("the checkpoint runs");
     println!(
         "then_checkpoint_ms {:.1}",
         settled.elapsed().as_secs_f64() * 1000.0

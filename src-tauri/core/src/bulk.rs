@@ -28,8 +28,26 @@ use crate::subscribers::ConsentStatus;
 const POINTER_TYPE: &CStr = c"handbill_import_rows";
 const MODULE_NAME: &CStr = c"import_rows";
 
-/// The text columns of a new subscriber, in the order [`NewRows::push`] takes them.
+/// The text columns of a new subscriber, in the order [`NewRows::push`] takes
+/// them (the order of [`field`], and of `import_rows`' columns after its id).
 pub(crate) const TEXT_FIELDS: usize = 10;
+
+/// Where each of a new subscriber's text fields is among the [`TEXT_FIELDS`].
+pub(crate) mod field {
+    pub(crate) const EMAIL: usize = 0;
+    /// The address in lower case, which rows are sorted and looked up by.
+    pub(crate) const KEY: usize = 1;
+    pub(crate) const NAME: usize = 2;
+    pub(crate) const FIRST_NAME: usize = 3;
+    pub(crate) const LANGUAGE: usize = 4;
+    pub(crate) const CITY: usize = 5;
+    pub(crate) const POSTAL_CODE: usize = 6;
+    /// A JSON array.
+    pub(crate) const TAGS: usize = 7;
+    pub(crate) const NOTES: usize = 8;
+    /// The text search looks in ([`crate::subscribers::search_text`]).
+    pub(crate) const SEARCH: usize = 9;
+}
 
 /// The subscribers an import adds, checked and waiting to be written. Their
 /// text is kept in buffers, row after row, rather than in ten strings each,
@@ -119,13 +137,12 @@ impl Part {
 }
 
 impl NewRows {
-    /// Adds a row: email, key, name, first name, language, city, postal code,
-    /// tags (as a JSON array), notes and the text search looks in.
+    /// Adds a row, its fields in the order of [`field`].
     pub(crate) fn push(&mut self, fields: [&str; TEXT_FIELDS], status: ConsentStatus, line: u32) {
         if self.parts.is_empty() {
             self.parts.resize_with(256, Part::default);
         }
-        let first = fields[1].as_bytes().first().copied().unwrap_or(0);
+        let first = fields[field::KEY].as_bytes().first().copied().unwrap_or(0);
         self.parts[usize::from(first)].push(fields, status, line);
     }
 
@@ -133,7 +150,7 @@ impl NewRows {
         self.parts.iter().map(|p| p.rows.len()).sum()
     }
 
-    /// Sorts the rows by their address (the key, field 1), numbers them in
+    /// Sorts the rows by their address (the key), numbers them in
     /// that order from `first_id`, and hands them on in blocks of
     /// `block_rows`, in order; stops early if `send` says to.
     pub(crate) fn into_blocks(
@@ -161,12 +178,12 @@ impl NewRows {
                 part.rows
                     .iter()
                     .enumerate()
-                    .map(|(i, row)| (prefix(part.field(row, 1)), i as u32)),
+                    .map(|(i, row)| (prefix(part.field(row, field::KEY)), i as u32)),
             );
             order.sort_unstable_by(|a, b| {
                 a.0.cmp(&b.0).then_with(|| {
-                    part.field(&part.rows[a.1 as usize], 1)
-                        .cmp(part.field(&part.rows[b.1 as usize], 1))
+                    part.field(&part.rows[a.1 as usize], field::KEY)
+                        .cmp(part.field(&part.rows[b.1 as usize], field::KEY))
                 })
             });
             for &(_, i) in &order {
@@ -510,7 +527,7 @@ mod tests {
             let mut sizes = Vec::new();
             new.into_blocks(100, 7, |block| {
                 sizes.push(block.len());
-                got.extend(block.rows.iter().map(|r| (r.id, block.field(r, 1).to_owned())));
+                got.extend(block.rows.iter().map(|r| (r.id, block.field(r, field::KEY).to_owned())));
                 true
             });
             let mut want: Vec<&str> = keys.iter().map(String::as_str).collect();

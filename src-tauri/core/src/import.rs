@@ -16,7 +16,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::bulk::{self, KeyMap, NewRows};
+use crate::bulk::{self, field, KeyMap, NewRows};
 use crate::error::{Error, Result};
 use crate::lists::{self, now};
 use crate::storage::Database;
@@ -149,14 +149,37 @@ pub struct ImportReport {
     pub entries_omitted: u32,
 }
 
+/// Where a running import is. Checking and writing each go through the rows
+/// once: the progress bar fills once for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportPhase {
+    /// The file is read and its columns recognized.
+    Reading,
+    /// Every row is checked, then compared with the rows above it and with
+    /// who is already here (`rows_total` is the rows the file seems to have).
+    Checking,
+    /// The new subscribers are written (`rows_total` is how many).
+    Writing,
+    /// The transaction is committed.
+    Saving,
+    Finished,
+}
+
+impl ImportPhase {
+    /// The passes that report their progress row by row, many times a second.
+    pub fn goes_row_by_row(self) -> bool {
+        matches!(self, ImportPhase::Checking | ImportPhase::Writing)
+    }
+}
+
 /// Progress of a running import, sent to the window as it goes.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ImportProgress {
     pub job_id: i64,
     pub rows_done: u32,
     pub rows_total: u32,
-    /// “reading”, “writing”, “saving”, or “finished”.
-    pub phase: String,
+    pub phase: ImportPhase,
 }
 
 /// How a background import ended, as the window is told: a report, or the
@@ -271,6 +294,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
         return Err(binary());
     }
     Ok((text, encoding))
+}
+
+fn no_rows() -> Error {
+    file_problem("The file has a header line but no rows under it: there is nobody to import.")
 }
 
 fn binary() -> Error {
@@ -482,11 +509,9 @@ fn parse(bytes: &[u8], count: Count) -> Result<Parsed> {
     let mut rows = if has_header { 0 } else { 1 };
     // Counting needs no text: bytes are enough (the text was checked as a whole when decoded).
     let mut bytes_record = csv::ByteRecord::new();
-    if count == Count::Estimate {
-        rows += estimate_rows(&text.as_bytes()[after_header as usize..]);
-    }
-    if count == Count::Exact {
-        loop {
+    match count {
+        Count::Estimate => rows += estimate_rows(&text.as_bytes()[after_header as usize..]),
+        Count::Exact => loop {
             match rdr.read_byte_record(&mut bytes_record) {
                 Ok(false) => break,
                 Ok(true) => {
@@ -499,7 +524,7 @@ fn parse(bytes: &[u8], count: Count) -> Result<Parsed> {
                 }
                 Err(e) => return Err(csv_problem(&e)),
             }
-        }
+        },
     }
     let mut notices = Vec::new();
     if encoding.starts_with("Latin-1") {
@@ -510,9 +535,7 @@ fn parse(bytes: &[u8], count: Count) -> Result<Parsed> {
         );
     }
     if has_header && rows == 0 {
-        return Err(file_problem(
-            "The file has a header line but no rows under it: there is nobody to import.",
-        ));
+        return Err(no_rows());
     }
     let (headers, data_start, data_line) = if has_header {
         let mut counter = LineCounter::default();
@@ -968,7 +991,7 @@ pub fn run(
         job_id: progress_id,
         rows_done: 0,
         rows_total: parsed.rows,
-        phase: "reading".to_owned(),
+        phase: ImportPhase::Reading,
     });
 
     let outcome = (|| -> Result<Option<ImportReport>> {
@@ -1011,16 +1034,15 @@ pub fn run(
         )? {
             return Ok(None);
         }
+        // The estimate counts lines of spaces, which the import does not.
         if report.rows == 0 {
-            return Err(file_problem(
-                "The file has a header line but no rows under it: there is nobody to import.",
-            ));
+            return Err(no_rows());
         }
         progress(ImportProgress {
             job_id: progress_id,
             rows_done: report.rows,
             rows_total: parsed.rows,
-            phase: "saving".to_owned(),
+            phase: ImportPhase::Saving,
         });
         if let Some(id) = job_id {
             db.conn().execute(
@@ -1052,7 +1074,7 @@ pub fn run(
                 job_id: progress_id,
                 rows_done: report.rows,
                 rows_total: parsed.rows,
-                phase: "finished".to_owned(),
+                phase: ImportPhase::Finished,
             });
             Ok(report)
         }
@@ -1091,7 +1113,7 @@ const IMPORT_CACHE_KIB: i64 = 256 * 1024;
 /// checkpoint at its commit. The
 /// commit puts the import in the write-ahead log, where every connection reads
 /// it; copying the log into the database file (a checkpoint, which waits for
-/// the disk) is left to [`settle`], called once the organizer has the report.
+/// the disk) is left to [`checkpoint`], called once the organizer has the report.
 struct ImportSettings<'c> {
     conn: &'c rusqlite::Connection,
     cache_before: i64,
@@ -1138,10 +1160,10 @@ impl Drop for ImportSettings<'_> {
 }
 
 /// Copies a finished import from the write-ahead log into the database file.
-/// [`run`] leaves this out of the organizer's wait; the window and the command
-/// line call it once the report is shown. Without it, SQLite does the same at
-/// the next write or when the last connection closes.
-pub fn settle(db: &Database) -> Result<()> {
+/// [`run`] leaves this out of the organizer's wait; the window calls it once
+/// the report is shown. Without it, SQLite does the same at the next write or
+/// when the last connection closes (as after the command line's import).
+pub fn checkpoint(db: &Database) -> Result<()> {
     db.conn()
         .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
     Ok(())
@@ -1212,10 +1234,17 @@ impl Checks {
         let c = &clean.input;
         let search = subscribers::search_text(&c.name, &c.first_name);
         let tags = serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".to_owned());
-        let fields: [&str; bulk::TEXT_FIELDS] = [
-            &c.email, &clean.key, &c.name, &c.first_name, &c.language, &c.city, &c.postal_code, &tags,
-            &c.notes, &search,
-        ];
+        let mut fields = [""; bulk::TEXT_FIELDS];
+        fields[field::EMAIL] = &c.email;
+        fields[field::KEY] = &clean.key;
+        fields[field::NAME] = &c.name;
+        fields[field::FIRST_NAME] = &c.first_name;
+        fields[field::LANGUAGE] = &c.language;
+        fields[field::CITY] = &c.city;
+        fields[field::POSTAL_CODE] = &c.postal_code;
+        fields[field::TAGS] = &tags;
+        fields[field::NOTES] = &c.notes;
+        fields[field::SEARCH] = &search;
         let at = bulk::Fields::append(&mut self.text, fields);
         Checked::Valid(ValidRow { at, wanted })
     }
@@ -1233,16 +1262,16 @@ impl Checks {
         let f = |i: usize| self.field(row, i).to_owned();
         subscribers::Clean {
             input: SubscriberInput {
-                email: f(0),
-                name: f(2),
-                first_name: f(3),
-                language: f(4),
-                city: f(5),
-                postal_code: f(6),
-                tags: serde_json::from_str(self.field(row, 7)).unwrap_or_default(),
-                notes: f(8),
+                email: f(field::EMAIL),
+                name: f(field::NAME),
+                first_name: f(field::FIRST_NAME),
+                language: f(field::LANGUAGE),
+                city: f(field::CITY),
+                postal_code: f(field::POSTAL_CODE),
+                tags: serde_json::from_str(self.field(row, field::TAGS)).unwrap_or_default(),
+                notes: f(field::NOTES),
             },
-            key: f(1),
+            key: f(field::KEY),
         }
     }
 }
@@ -1309,9 +1338,6 @@ impl Batch {
             })
     }
 }
-
-const EMAIL_FIELD: usize = 0;
-const KEY_FIELD: usize = 1;
 
 /// The checks each row gets on its own: cells, fields, address.
 struct RowCheck<'a> {
@@ -1407,6 +1433,24 @@ impl RowCheck<'_> {
     }
 }
 
+/// The addresses a query gives (its first column), each with what `value`
+/// reads from its row.
+fn keys<V: Copy>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    value: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<V>,
+) -> Result<KeyMap<V>> {
+    let mut map = KeyMap::with_capacity(0);
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query(params)?;
+    while let Some(r) = rows.next()? {
+        let key = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        map.insert_first(key, value(r)?);
+    }
+    Ok(map)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn write_rows(
     db: &Database,
@@ -1423,22 +1467,13 @@ fn write_rows(
     let conn = db.conn();
     let at = now();
     // Who is already here, and which addresses have a history on this list.
-    let mut known: KeyMap<i64> = KeyMap::with_capacity(0);
-    {
-        let mut stmt = conn.prepare("SELECT email_key, id FROM subscriber")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            known.insert_first(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?, r.get(1)?);
-        }
-    }
-    let mut history: KeyMap<()> = KeyMap::with_capacity(0);
-    {
-        let mut stmt = conn.prepare("SELECT DISTINCT email_key FROM consent WHERE list_id = ?1")?;
-        let mut rows = stmt.query([list_id])?;
-        while let Some(r) = rows.next()? {
-            history.insert_first(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?, ());
-        }
-    }
+    let known: KeyMap<i64> = keys(conn, "SELECT email_key, id FROM subscriber", [], |r| r.get(1))?;
+    let history: KeyMap<()> = keys(
+        conn,
+        "SELECT DISTINCT email_key FROM consent WHERE list_id = ?1",
+        [list_id],
+        |_| Ok(()),
+    )?;
     // New subscribers are written after every row is checked, in the order
     // of their address: the indexes keyed by address then grow at their end,
     // page after page, where rows in the file's order would land all over them.
@@ -1477,7 +1512,7 @@ fn write_rows(
                     job_id: progress_id,
                     rows_done: report.rows,
                     rows_total: parsed.rows,
-                    phase: "checking".to_owned(),
+                    phase: ImportPhase::Checking,
                 });
             }
             let Checked::Valid(row) = checked else {
@@ -1492,8 +1527,8 @@ fn write_rows(
                 }
                 continue;
             };
-            let key = chunk.field(row, KEY_FIELD);
-            let email = chunk.field(row, EMAIL_FIELD);
+            let key = chunk.field(row, field::KEY);
+            let email = chunk.field(row, field::EMAIL);
             if let Some(first) = seen_in_file.insert_first(key, line) {
                 report.rejected += 1;
                 report.entries.push(ReportRow {
@@ -1659,7 +1694,7 @@ fn write_new(
                     job_id: progress_id,
                     rows_done: written as u32,
                     rows_total: total as u32,
-                    phase: "writing".to_owned(),
+                    phase: ImportPhase::Writing,
                 });
                 written += block.len();
                 let block = Rc::new(block);

@@ -76,6 +76,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<import::ReportRow>();
     check.ty::<import::ImportState>();
     check.ty::<import::ImportReport>();
+    check.ty::<import::ImportPhase>();
     check.ty::<import::ImportProgress>();
     check.ty::<import::ImportFinished>();
     check.ty::<import::ImportJob>();
