@@ -214,3 +214,46 @@ export async function select(app, selector, value) {
     el.dispatchEvent(new Event("change", { bubbles: true }));
   }, selector, value);
 }
+
+/** The X windows whose title is exactly `title`, newest last (none: []). */
+function windowsTitled(title) {
+  const pattern = `^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
+  try {
+    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", pattern], { encoding: "utf8" }).split("\n").filter(Boolean);
+  } catch {
+    return []; // xdotool exits 1 when nothing matches
+  }
+}
+
+/**
+ * Answers the native GTK file dialog titled `title` (opened by Handbill's Rust
+ * side; WebDriver cannot reach it) the way a person would: focus it, type the
+ * full path of `file` into its name field (a save dialog) or its location
+ * field (an open dialog: "/" opens it), and press Return. With `file` null,
+ * it presses Return on what the dialog offers (its pre-filled name). Needs xdotool
+ * (apt-get install xdotool) and the X display the window is on.
+ */
+export async function answerFileDialog(title, file, { timeout = 20000 } = {}) {
+  const deadline = Date.now() + timeout;
+  let found = [];
+  while ((found = windowsTitled(title)).length === 0) {
+    if (Date.now() > deadline) throw new Error(`no file dialog titled “${title}” appeared within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const id = found.at(-1);
+  const xdo = (...args) => execFileSync("xdotool", args, { stdio: "ignore" });
+  // No window manager runs under Xvfb: give the dialog the keyboard ourselves.
+  xdo("windowfocus", "--sync", id);
+  await new Promise((r) => setTimeout(r, 300));
+  if (file !== null) {
+    xdo("key", "--clearmodifiers", "ctrl+a");
+    xdo("type", "--delay", "15", file);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  xdo("key", "--clearmodifiers", "Return");
+  // Gone once the dialog has taken the answer.
+  while (windowsTitled(title).length > 0) {
+    if (Date.now() > deadline) throw new Error(`the file dialog “${title}” did not close after ${file ?? "Return"} was typed`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
