@@ -225,6 +225,32 @@ function windowsTitled(title) {
   }
 }
 
+/** Waits for the file dialog titled `title` and gives it the keyboard; answers its X window id. */
+async function focusFileDialog(title, deadline) {
+  let found = [];
+  while ((found = windowsTitled(title)).length === 0) {
+    if (Date.now() > deadline) throw new Error(`no file dialog titled “${title}” appeared`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const id = found.at(-1);
+  // No window manager runs under Xvfb: give the dialog the keyboard ourselves.
+  xdo("windowfocus", "--sync", id);
+  await new Promise((r) => setTimeout(r, 300));
+  return id;
+}
+
+function xdo(...args) {
+  execFileSync("xdotool", args, { stdio: "ignore" });
+}
+
+/** Waits until the dialog titled `title` has closed. */
+async function dialogGone(title, deadline, after) {
+  while (windowsTitled(title).length > 0) {
+    if (Date.now() > deadline) throw new Error(`the file dialog “${title}” did not close after ${after}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /**
  * Answers the native GTK file dialog titled `title` (opened by Handbill's Rust
  * side; WebDriver cannot reach it) the way a person would: focus it, type the
@@ -235,25 +261,20 @@ function windowsTitled(title) {
  */
 export async function answerFileDialog(title, file, { timeout = 20000 } = {}) {
   const deadline = Date.now() + timeout;
-  let found = [];
-  while ((found = windowsTitled(title)).length === 0) {
-    if (Date.now() > deadline) throw new Error(`no file dialog titled “${title}” appeared within ${timeout} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const id = found.at(-1);
-  const xdo = (...args) => execFileSync("xdotool", args, { stdio: "ignore" });
-  // No window manager runs under Xvfb: give the dialog the keyboard ourselves.
-  xdo("windowfocus", "--sync", id);
-  await new Promise((r) => setTimeout(r, 300));
+  await focusFileDialog(title, deadline);
   if (file !== null) {
     xdo("key", "--clearmodifiers", "ctrl+a");
     xdo("type", "--delay", "15", file);
+    await new Promise((r) => setTimeout(r, 300));
   }
-  await new Promise((r) => setTimeout(r, 300));
   xdo("key", "--clearmodifiers", "Return");
-  // Gone once the dialog has taken the answer.
-  while (windowsTitled(title).length > 0) {
-    if (Date.now() > deadline) throw new Error(`the file dialog “${title}” did not close after ${file ?? "Return"} was typed`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await dialogGone(title, deadline, `${file ?? "Return"} was typed`);
+}
+
+/** Closes the native file dialog titled `title` with Escape, as a person cancelling it would. */
+export async function cancelFileDialog(title, { timeout = 20000 } = {}) {
+  const deadline = Date.now() + timeout;
+  await focusFileDialog(title, deadline);
+  xdo("key", "--clearmodifiers", "Escape");
+  await dialogGone(title, deadline, "Escape");
 }

@@ -1,0 +1,117 @@
+// The page names no file, proven in the real window: script in the page
+// calls Handbill's commands directly (through window.__TAURI_INTERNALS__, as
+// injected script would) with a path of its choosing, and nothing is written
+// or restored there. A command that writes a file opens the native save
+// dialog on the Rust side; a path the page suggests only pre-fills it, and a
+// dialog the organizer closes writes nothing. A restore takes only a backup
+// Rust lists in its own backups folder.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { answerFileDialog, cancelFileDialog, cli, heading, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
+
+before(startDriver);
+after(stopDriver);
+
+/** Calls a command from the page as injected script would; answers {ok} or {err}. */
+async function invokeFromPage(app, command, args) {
+  return app.executeAsync(
+    (command, args, done) =>
+      window.__TAURI_INTERNALS__.invoke(command, args).then(
+        (ok) => done({ ok: ok ?? null }),
+        (err) => done({ err: typeof err === "string" ? err : JSON.stringify(err) }),
+      ),
+    command,
+    args,
+  );
+}
+
+const FLYER = { layout: "full_page", paper: "letter", theme: "color", tear_offs: false };
+const ALL = { tags: [], city: "", zip_prefix: "", language: "" };
+
+test("a path sent from the page writes nothing, and a closed save dialog writes nothing either", async () => {
+  const db = tempDb();
+  cli(db, "demo");
+  const dir = mkdtempSync(path.join(tmpdir(), "handbill-trust-"));
+  // A file the page would like to overwrite, and one it would like to create.
+  const victim = path.join(dir, "victim.txt");
+  writeFileSync(victim, "precious");
+  const planted = path.join(dir, "planted.txt");
+
+  await withApp(db, async (app) => {
+    await heading(app, "Events");
+    const ids = await app.executeAsync((done) => {
+      const call = window.__TAURI_INTERNALS__.invoke;
+      Promise.all([call("events_upcoming"), call("lists_all"), call("organizations_all")]).then(([months, lists, orgs]) =>
+        done({
+          event: months.flatMap((m) => m.events)[0]?.id,
+          list: lists[0]?.id,
+          contact: orgs.flatMap((o) => o.contacts).find((c) => c.email)?.id,
+        }),
+      );
+    });
+    assert.ok(ids.event && ids.list && ids.contact, `the sample branch has an event, a list and a contact: ${JSON.stringify(ids)}`);
+
+    const attacks = [
+      ["flyer_save", { request: { event_id: ids.event, tour_id: null, poster: false, options: FLYER, bilingual: null } }],
+      ["export_csv", { options: { list_id: ids.list, filter: ALL, include_all: true } }],
+      ["import_report_save", {}],
+      ["events_export_ics", { eventId: ids.event, tourId: null }],
+      ["invitation_draft", { eventId: ids.event, contactId: ids.contact }],
+    ];
+    for (const [command, args] of attacks) {
+      for (const target of [victim, planted]) {
+        const answer = await invokeFromPage(app, command, { ...args, path: target });
+        assert.ok(answer.err, `${command} with a path from the page is refused: ${JSON.stringify(answer)}`);
+      }
+      assert.equal(readFileSync(victim, "utf8"), "precious", `${command} left the file the page named untouched`);
+      assert.equal(existsSync(planted), false, `${command} created no file where the page said`);
+    }
+
+    // Sent as the dialog's suggestion, the path only pre-fills the native
+    // dialog; the organizer closes it, and nothing is written.
+    const pending = invokeFromPage(app, "flyer_save", { ...attacks[0][1], suggested: planted });
+    await cancelFileDialog("Save the flyer");
+    assert.deepEqual(await pending, { ok: null }, "a closed dialog answers that nothing was saved");
+    assert.equal(existsSync(planted), false, "a suggested path is not written without the organizer's say in the dialog");
+
+    const ics = invokeFromPage(app, "events_export_ics", { eventId: ids.event, tourId: null, suggested: victim });
+    await cancelFileDialog("Save the calendar file");
+    assert.deepEqual(await ics, { ok: null }, "the closed .ics dialog answers that nothing was saved");
+    assert.equal(readFileSync(victim, "utf8"), "precious", "the suggested file was not overwritten");
+
+    // Only when the organizer confirms in the dialog is the file written.
+    const chosen = path.join(dir, "chosen.csv");
+    const exported = invokeFromPage(app, "export_csv", { options: { list_id: ids.list, filter: ALL, include_all: true }, suggested: victim });
+    await answerFileDialog("Export the list as CSV", chosen);
+    const report = await exported;
+    assert.equal(report.ok?.path, chosen, `the export went to the file chosen in the dialog: ${JSON.stringify(report)}`);
+    assert.match(readFileSync(chosen, "utf8"), /@/, "the chosen file holds the list's addresses");
+    assert.equal(readFileSync(victim, "utf8"), "precious", "the file the page suggested is untouched");
+  });
+});
+
+test("a restore takes only a backup from Handbill's own list, never a path from the page", async () => {
+  const db = tempDb();
+  cli(db, "demo");
+  cli(db, "branch", "set", "city", "Kept City");
+  // Another Handbill database the page would like to restore from.
+  const foreign = path.join(mkdtempSync(path.join(tmpdir(), "handbill-trust-")), "foreign.sqlite");
+  cli(foreign, "demo");
+  cli(foreign, "branch", "set", "city", "Foreign City");
+
+  await withApp(db, async (app) => {
+    await heading(app, "Events");
+    for (const args of [{ path: foreign }, { fileName: foreign }, { fileName: `../../${path.basename(foreign)}` }, { fileName: "" }]) {
+      const answer = await invokeFromPage(app, "backup_restore", args);
+      assert.ok(answer.err, `backup_restore with ${JSON.stringify(args)} is refused: ${JSON.stringify(answer)}`);
+    }
+    const listed = await invokeFromPage(app, "backups_list", {});
+    assert.ok(Array.isArray(listed.ok), "the backups are listed");
+    assert.ok(listed.ok.every((b) => b.path !== foreign), "the foreign file is not among Handbill's backups");
+  });
+  const shown = JSON.parse(cli(db, "branch", "show", "--json"));
+  assert.equal(shown.city, "Kept City", "the database still holds its own data: nothing was restored from the page's file");
+});
