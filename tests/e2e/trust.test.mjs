@@ -6,11 +6,11 @@
 // dialog the organizer closes writes nothing. A restore takes only a backup
 // Rust lists in its own backups folder.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { answerFileDialog, cancelFileDialog, cli, heading, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
+import { answerFileDialog, cancelFileDialog, cli, click, goTo, heading, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
 before(startDriver);
 after(stopDriver);
@@ -114,4 +114,46 @@ test("a restore takes only a backup from Handbill's own list, never a path from 
   });
   const shown = JSON.parse(cli(db, "branch", "show", "--json"));
   assert.equal(shown.city, "Kept City", "the database still holds its own data: nothing was restored from the page's file");
+});
+
+test("the invitation and the list export are written where the save dialog says, and a closed dialog writes nothing", async () => {
+  const db = tempDb();
+  cli(db, "demo");
+  const dir = mkdtempSync(path.join(tmpdir(), "handbill-trust-"));
+  const eml = path.join(dir, "invitation.eml");
+  const csv = path.join(dir, "announcements.csv");
+  await withApp(db, async (app) => {
+    await heading(app, "Events");
+    // The rally's invitation to co-sponsor, drafted for the first contact.
+    await click(app, "button*=#Justice4Siham & #Justice4Naseem Rally", "the rally in the list");
+    const panel = '[data-panel="invitation"]';
+    const contact = await app.$(`${panel} select`);
+    await contact.waitForDisplayed({ timeout: 10000, timeoutMsg: "the invitation panel appears" });
+    await contact.selectByIndex(1);
+    await (await (await app.$(panel)).$("button=Draft invitation…")).click();
+    await answerFileDialog("Save the invitation", eml);
+    const done = await app.$(`${panel} p[role="status"]`);
+    await done.waitForDisplayed({ timeout: 10000, timeoutMsg: "the draft was not confirmed" });
+    assert.match(await done.getText(), new RegExp(`wrote ${eml.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), "the window says where the .eml went");
+    const message = readFileSync(eml, "utf8");
+    assert.match(message, /^Subject: .*co-sponsor/im, "the file the dialog named is the invitation email");
+    assert.match(message, /^To: .*@/m, "it is addressed to the contact");
+    await (await app.$(panel)).scrollIntoView();
+    await screenshot(app, "trust-invitation-saved");
+
+    // The list's export: a closed dialog writes nothing and says nothing; a confirmed one writes the file.
+    await goTo(app, "mail", "Mail");
+    await click(app, "#mail-tab-export", "the Export tab");
+    await click(app, "button=Export…", "the Export button");
+    await cancelFileDialog("Export the list as CSV");
+    await click(app, "button=Export…", "the Export button, again");
+    await answerFileDialog("Export the list as CSV", csv);
+    const exported = await app.$("p*=Exported");
+    await exported.waitForDisplayed({ timeout: 10000, timeoutMsg: "the export was not confirmed" });
+    assert.match(await exported.getText(), new RegExp(`to ${csv.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.$`), "the window says where the CSV went");
+    assert.match(readFileSync(csv, "utf8"), /@/, "the chosen file holds the list's addresses");
+    assert.equal((await app.$$('[role="alert"]')).length, 0, "the closed dialog was not reported as an error");
+    await screenshot(app, "trust-mail-export");
+  });
+  assert.deepEqual(readdirSync(dir).sort(), ["announcements.csv", "invitation.eml"], "nothing else was written in the folder");
 });
