@@ -159,7 +159,7 @@ test("the tour prints as a poster of every stop, and one flyer per stop", async 
     // A typed path only pre-fills the dialog: Return there accepts it as offered.
     await (await app.$("#flyer-path")).setValue(file);
     await click(app, "button=Save to path…");
-    await answerFileDialog("Save the flyer", null);
+    await answerFileDialog("Save the flyer", null, { shot: "flyers-save-dialog" });
     await until(app, async () => existsSync(file), (ok) => ok, "the poster was not written");
     execFileSync("qpdf", ["--check", file]);
     assert.ok(pdfText(file).includes("Meetings near you"), "the poster lists the stops");

@@ -256,12 +256,15 @@ async function dialogGone(title, deadline, after) {
  * side; WebDriver cannot reach it) the way a person would: focus it, type the
  * full path of `file` into its name field (a save dialog) or its location
  * field (an open dialog: "/" opens it), and press Return. With `file` null,
- * it presses Return on what the dialog offers (its pre-filled name). Needs xdotool
- * (apt-get install xdotool) and the X display the window is on.
+ * it presses Return on what the dialog offers (its pre-filled name). With
+ * `shot`, the whole screen, dialog included, is saved first as
+ * target/e2e-screenshots/SHOT.png. Needs xdotool (apt-get install xdotool),
+ * for `shot` xwd and netpbm, and the X display the window is on.
  */
-export async function answerFileDialog(title, file, { timeout = 20000 } = {}) {
+export async function answerFileDialog(title, file, { timeout = 20000, shot = null } = {}) {
   const deadline = Date.now() + timeout;
   await focusFileDialog(title, deadline);
+  if (shot) screenOf(shot);
   if (file !== null) {
     xdo("key", "--clearmodifiers", "ctrl+a");
     xdo("type", "--delay", "15", file);
@@ -269,6 +272,12 @@ export async function answerFileDialog(title, file, { timeout = 20000 } = {}) {
   }
   xdo("key", "--clearmodifiers", "Return");
   await dialogGone(title, deadline, `${file ?? "Return"} was typed`);
+}
+
+/** Saves the whole X screen (WebDriver sees only the page, not a native dialog) under target/e2e-screenshots/. */
+function screenOf(name) {
+  mkdirSync(SHOTS, { recursive: true });
+  execFileSync("sh", ["-c", 'xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng > "$1"', "sh", path.join(SHOTS, `${name}.png`)]);
 }
 
 /** Closes the native file dialog titled `title` with Escape, as a person cancelling it would. */
