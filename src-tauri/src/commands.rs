@@ -1,6 +1,12 @@
 //! The window: Tauri's setup and the commands the UI invokes. Each command is a
 //! thin adapter: take the input, call the core, return its typed result or its
 //! `{code, message, fields}` error.
+//!
+//! No command takes a path from the page. A file a command writes is the one
+//! the organizer picked in the native save dialog opened here (`dialog`); a
+//! backup is restored by its name in Rust's own list of the backups folder;
+//! files read (CSV imports, logos) arrive as the bytes of the file the
+//! organizer picked in the page's file input, never as a path to open.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
