@@ -10,8 +10,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { answerFileDialog, cancelFileDialog, cli, click, goTo, heading, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
+import { answerFileDialog, cancelFileDialog, cli, click, goTo, heading, LOGS, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
+// The windows these tests open log everything they would at the finest level,
+// so the last test can show that even then no log line holds what the page showed.
+process.env.HANDBILL_LOG = "trace";
 before(startDriver);
 after(stopDriver);
 
@@ -156,4 +159,19 @@ test("the invitation and the list export are written where the save dialog says,
     await screenshot(app, "trust-mail-export");
   });
   assert.deepEqual(readdirSync(dir).sort(), ["announcements.csv", "invitation.eml"], "nothing else was written in the folder");
+
+  // The window's own log, at trace level, names none of what it showed or wrote.
+  const logs = readdirSync(LOGS)
+    .filter((f) => f.startsWith("handbill"))
+    .map((f) => readFileSync(path.join(LOGS, f), "utf8"))
+    .join("\n");
+  assert.match(logs, /handbill started/, "the windows wrote their log");
+  assert.match(logs, /save dialog closed/, "the save dialogs were logged (which one, and whether a file was chosen)");
+  const invitation = readFileSync(eml, "utf8");
+  const to = invitation.match(/^To: .*<([^>]+)>/m)?.[1] ?? invitation.match(/^To: (\S+@\S+)/m)?.[1];
+  assert.ok(to, "the invitation's address is known to look for");
+  for (const secret of ["Justice4Siham", "Justice4Naseem", "Rally for", "Amina", to, "example.org", "invitation.eml", "announcements.csv"]) {
+    const lines = logs.split("\n").filter((l) => l.includes(secret));
+    assert.equal(lines.length, 0, `no log line holds “${secret}” (event text, a name, an address or a chosen file): ${lines[0]}`);
+  }
 });

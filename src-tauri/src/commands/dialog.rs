@@ -55,6 +55,12 @@ pub async fn save_path(window: &WebviewWindow, what: SaveAs<'_>) -> Result<Optio
     let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
         .await
         .map_err(|e| Error::internal(format!("The save dialog closed unexpectedly: {e}")))?;
+    // Which dialog and whether a file was chosen; never the file's name or folder.
+    tracing::debug!(
+        dialog = what.title,
+        chosen = chosen.is_some(),
+        "save dialog closed"
+    );
     match chosen {
         None => Ok(None),
         Some(file) => file.into_path().map(Some).map_err(|e| {
