@@ -73,6 +73,12 @@ test("a path sent from the page writes nothing, and a closed save dialog writes 
       assert.equal(existsSync(planted), false, `${command} created no file where the page said`);
     }
 
+    // Nor may the page open a dialog of its own to learn a path: the dialog plugin's commands are not granted to it.
+    for (const command of ["plugin:dialog|save", "plugin:dialog|open"]) {
+      const answer = await invokeFromPage(app, command, { options: { defaultPath: victim } });
+      assert.match(answer.err ?? "", /not allowed/, `${command} is refused to the page for want of a permission: ${JSON.stringify(answer)}`);
+    }
+
     // Sent as the dialog's suggestion, the path only pre-fills the native
     // dialog; the organizer closes it, and nothing is written.
     const pending = invokeFromPage(app, "flyer_save", { ...attacks[0][1], suggested: planted });
