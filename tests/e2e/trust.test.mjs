@@ -86,6 +86,11 @@ test("a path sent from the page writes nothing, and a closed save dialog writes 
     assert.deepEqual(await pending, { ok: null }, "a closed dialog answers that nothing was saved");
     assert.equal(existsSync(planted), false, "a suggested path is not written without the organizer's say in the dialog");
 
+    // A suggestion too long to be a file name is dropped, not a crash: the dialog still opens.
+    const long = invokeFromPage(app, "flyer_save", { ...attacks[0][1], suggested: `${dir}/${"x".repeat(5000)}.pdf` });
+    await cancelFileDialog("Save the flyer");
+    assert.deepEqual(await long, { ok: null }, "a dialog opened on an over-long suggestion closes cleanly");
+
     const ics = invokeFromPage(app, "events_export_ics", { eventId: ids.event, tourId: null, suggested: victim });
     await cancelFileDialog("Save the calendar file");
     assert.deepEqual(await ics, { ok: null }, "the closed .ics dialog answers that nothing was saved");

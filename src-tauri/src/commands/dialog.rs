@@ -22,10 +22,19 @@ pub struct SaveAs<'a> {
     pub fallback: &'a str,
 }
 
+/// The longest suggestion taken from the page; a longer one (or one holding a
+/// NUL, which no file name can) is ignored and the fallback name offered.
+const LONGEST_SUGGESTION: usize = 4096;
+
 /// Where a suggestion puts the dialog: a folder that exists and a file name.
 /// Anything else in the suggestion is dropped: it only pre-fills the dialog.
 fn starting_point(suggested: &str, fallback: &str) -> (PathBuf, String) {
     let suggested = suggested.trim();
+    let suggested = if suggested.len() > LONGEST_SUGGESTION || suggested.contains('\0') {
+        ""
+    } else {
+        suggested
+    };
     let typed = Path::new(suggested);
     let name = typed
         .file_name()
