@@ -1,6 +1,12 @@
 //! The window: Tauri's setup and the commands the UI invokes. Each command is a
 //! thin adapter: take the input, call the core, return its typed result or its
 //! `{code, message, fields}` error.
+//!
+//! No command takes a path from the page. A file a command writes is the one
+//! the organizer picked in the native save dialog opened here (`dialog`); a
+//! backup is restored by its name in Rust's own list of the backups folder;
+//! files read (CSV imports, logos) arrive as the bytes of the file the
+//! organizer picked in the page's file input, never as a path to open.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +34,7 @@ use tauri_plugin_opener::OpenerExt;
 
 mod announce;
 mod coalition;
+mod dialog;
 mod events;
 mod flyers;
 
@@ -99,7 +106,8 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
     match &db {
         Ok(db) => {
             if let Err(e) = backup::daily_if_due(db) {
-                tracing::warn!(code = ?e.code, message = %e.message, "the daily backup failed");
+                // The code only: an error's message may name a path or a person.
+                tracing::warn!(code = ?e.code, "the daily backup failed");
             }
         }
         Err(e) => tracing::warn!(code = ?e.code, "the database did not open"),
@@ -320,9 +328,20 @@ fn backup_now(state: State<'_, AppState>) -> Result<BackupInfo, Error> {
 }
 
 /// Replaces the open database with a backup (the UI has asked for confirmation)
-/// and answers with the new status.
+/// and answers with the new status. The page names the backup by its file
+/// name only; the file is looked up in the backups folder Rust lists, so the
+/// page cannot point a restore at any other file.
 #[tauri::command]
-fn backup_restore(state: State<'_, AppState>, path: String) -> Result<AppStatus, Error> {
+fn backup_restore(state: State<'_, AppState>, file_name: String) -> Result<AppStatus, Error> {
+    let source = backup::list(&state.path)?
+        .into_iter()
+        .find(|b| b.file_name == file_name)
+        .map(|b| PathBuf::from(b.path))
+        .ok_or_else(|| {
+            Error::not_found(
+                "That backup is no longer in the backups folder. Reopen Settings → Backups and choose one from the list.",
+            )
+        })?;
     let mut guard = state.lock();
     let current = std::mem::replace(
         &mut *guard,
@@ -335,7 +354,6 @@ fn backup_restore(state: State<'_, AppState>, path: String) -> Result<AppStatus,
             return Err(e);
         }
     };
-    let source = PathBuf::from(&path);
     if let Err(e) = backup::check_source(&source) {
         *guard = Ok(db);
         return Err(e);
@@ -494,13 +512,29 @@ fn subscribers_unsubscribe(
     })
 }
 
+/// Exports a list (or segment) to the CSV file the organizer picks in the save
+/// dialog, which starts from `suggested` (a name or a typed path); None when
+/// they cancel.
 #[tauri::command]
-fn export_csv(
+async fn export_csv(
+    window: tauri::WebviewWindow,
     state: State<'_, AppState>,
     options: ExportOptions,
-    path: String,
-) -> Result<ExportReport, Error> {
-    state.with_db(|db| export::to_file(db, &options, &PathBuf::from(path.trim())))
+    suggested: String,
+) -> Result<Option<ExportReport>, Error> {
+    let what = dialog::SaveAs {
+        title: "Export the list as CSV",
+        filter_name: "CSV",
+        extensions: &["csv"],
+        suggested: &suggested,
+        fallback: "subscribers.csv",
+    };
+    let Some(path) = dialog::save_path(&window, what).await? else {
+        return Ok(None);
+    };
+    state
+        .with_db(|db| export::to_file(db, &options, &path))
+        .map(Some)
 }
 
 /// Where files are suggested to be saved: the user's Documents folder.
@@ -605,7 +639,7 @@ fn import_start(
             // file (the import left that out of the organizer's wait).
             if let Ok(db) = &opened {
                 if let Err(e) = import::checkpoint(db) {
-                    tracing::warn!(message = %e.message, "the checkpoint after an import failed");
+                    tracing::warn!(code = ?e.code, "the checkpoint after an import failed");
                 }
             }
         })
@@ -625,17 +659,33 @@ fn import_cancel(state: State<'_, AppState>) -> bool {
     }
 }
 
-/// Saves the last import's row-by-row report as CSV.
+/// Saves the last import's row-by-row report as CSV, to the file the
+/// organizer picks in the save dialog (starting from `suggested`); answers
+/// the path written, or None when they cancel.
 #[tauri::command]
-fn import_report_save(state: State<'_, AppState>, path: String) -> Result<String, Error> {
+async fn import_report_save(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    suggested: String,
+) -> Result<Option<String>, Error> {
+    let no_report = || Error::not_found("There is no import report to save yet.");
+    if state.import_slot().last_report.is_none() {
+        return Err(no_report());
+    }
+    let what = dialog::SaveAs {
+        title: "Save the import report",
+        filter_name: "CSV",
+        extensions: &["csv"],
+        suggested: &suggested,
+        fallback: "import-report.csv",
+    };
+    let Some(path) = dialog::save_path(&window, what).await? else {
+        return Ok(None);
+    };
     let slot = state.import_slot();
-    let report = slot
-        .last_report
-        .as_ref()
-        .ok_or_else(|| Error::not_found("There is no import report to save yet."))?;
-    let path = PathBuf::from(path.trim());
+    let report = slot.last_report.as_ref().ok_or_else(no_report)?;
     report.save(&path)?;
-    Ok(path.display().to_string())
+    Ok(Some(path.display().to_string()))
 }
 
 #[tauri::command]

@@ -1,8 +1,9 @@
 // Flyers, proven in the real window on the sample branch: pick the rally, see
 // the preview (the PDF's own page, drawn by the core as an SVG image) change
-// with the layout and paper, save the PDF to a temporary
-// path (the save dialog is native, so the path field is used) and check it
-// with qpdf and pdftotext; print the tour's poster; a layout the rally's text
+// with the layout and paper, save the PDF through the native save dialog
+// (opened by Handbill's Rust side and answered with xdotool, as a person
+// would type there; the typed path only pre-fills it) and check it with qpdf
+// and pdftotext; print the tour's poster; a layout the rally's text
 // cannot fit shows the message naming the field. Screenshots go to
 // target/e2e-screenshots/.
 import assert from "node:assert/strict";
@@ -11,7 +12,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { cli, goTo, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
+import { answerFileDialog, cli, goTo, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
 before(startDriver);
 after(stopDriver);
@@ -81,7 +82,7 @@ function sampleBranch() {
   return db;
 }
 
-test("the rally's flyer previews live as layout and paper change and saves to a path as a checked PDF", async () => {
+test("the rally's flyer previews live as layout and paper change and saves through the native save dialog as a checked PDF", async () => {
   const db = sampleBranch();
   const dir = mkdtempSync(path.join(tmpdir(), "handbill-flyers-"));
   await withApp(db, async (app) => {
@@ -123,9 +124,8 @@ test("the rally's flyer previews live as layout and paper change and saves to a 
     await select(app, "#flyer-layout", "full_page");
     await rendered(app);
     const file = path.join(dir, "rally.pdf");
-    const input = await app.$("#flyer-path");
-    await input.setValue(file);
-    await click(app, "button=Save to path");
+    await click(app, "button=Save…");
+    await answerFileDialog("Save the flyer", file);
     await until(app, async () => app.execute(() => document.querySelector(".flyer-saved")?.textContent ?? ""), (t) => t.includes(file), "the save was not confirmed");
     assert.ok(existsSync(file), "the PDF was written");
     execFileSync("qpdf", ["--check", file]);
@@ -156,8 +156,10 @@ test("the tour prints as a poster of every stop, and one flyer per stop", async 
     assert.match(await rendered(app), /1 flyer/, "the poster is one flyer");
     await screenshot(app, "flyers-tour-poster");
     const file = path.join(dir, "poster.pdf");
+    // A typed path only pre-fills the dialog: Return there accepts it as offered.
     await (await app.$("#flyer-path")).setValue(file);
-    await click(app, "button=Save to path");
+    await click(app, "button=Save to path…");
+    await answerFileDialog("Save the flyer", null, { shot: "flyers-save-dialog" });
     await until(app, async () => existsSync(file), (ok) => ok, "the poster was not written");
     execFileSync("qpdf", ["--check", file]);
     assert.ok(pdfText(file).includes("Meetings near you"), "the poster lists the stops");
@@ -175,7 +177,7 @@ test("a layout the rally's text cannot fit shows the message naming the field", 
     const problem = await app.$('.flyer-problems [data-error-for="demands"]');
     await problem.waitForDisplayed({ timeout: 20000, timeoutMsg: "no message named the demand list" });
     assert.match(await problem.getText(), /Demand list.*too long for a quarter-sheet/s, "the message names the field and what is wrong");
-    assert.equal(await (await app.$("button=Save to path")).isEnabled(), false, "nothing can be saved while the flyer cannot be made");
+    assert.equal(await (await app.$("button=Save to path…")).isEnabled(), false, "nothing can be saved while the flyer cannot be made");
     assert.equal(await sheet(app), null, "no page is shown for a flyer that cannot be made");
     await screenshot(app, "flyers-rally-quarter-refused");
   });

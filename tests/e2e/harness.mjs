@@ -214,3 +214,76 @@ export async function select(app, selector, value) {
     el.dispatchEvent(new Event("change", { bubbles: true }));
   }, selector, value);
 }
+
+/** The X windows whose title is exactly `title`, newest last (none: []). */
+function windowsTitled(title) {
+  const pattern = `^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
+  try {
+    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", pattern], { encoding: "utf8" }).split("\n").filter(Boolean);
+  } catch {
+    return []; // xdotool exits 1 when nothing matches
+  }
+}
+
+/** Waits for the file dialog titled `title` and gives it the keyboard; answers its X window id. */
+async function focusFileDialog(title, deadline) {
+  let found = [];
+  while ((found = windowsTitled(title)).length === 0) {
+    if (Date.now() > deadline) throw new Error(`no file dialog titled “${title}” appeared`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const id = found.at(-1);
+  // No window manager runs under Xvfb: give the dialog the keyboard ourselves.
+  xdo("windowfocus", "--sync", id);
+  await new Promise((r) => setTimeout(r, 300));
+  return id;
+}
+
+function xdo(...args) {
+  execFileSync("xdotool", args, { stdio: "ignore" });
+}
+
+/** Waits until the dialog titled `title` has closed. */
+async function dialogGone(title, deadline, after) {
+  while (windowsTitled(title).length > 0) {
+    if (Date.now() > deadline) throw new Error(`the file dialog “${title}” did not close after ${after}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Answers the native GTK file dialog titled `title` (opened by Handbill's Rust
+ * side; WebDriver cannot reach it) the way a person would: focus it, type the
+ * full path of `file` into its name field (a save dialog) or its location
+ * field (an open dialog: "/" opens it), and press Return. With `file` null,
+ * it presses Return on what the dialog offers (its pre-filled name). With
+ * `shot`, the whole screen, dialog included, is saved first as
+ * target/e2e-screenshots/SHOT.png. Needs xdotool (apt-get install xdotool),
+ * for `shot` xwd and netpbm, and the X display the window is on.
+ */
+export async function answerFileDialog(title, file, { timeout = 20000, shot = null } = {}) {
+  const deadline = Date.now() + timeout;
+  await focusFileDialog(title, deadline);
+  if (shot) screenOf(shot);
+  if (file !== null) {
+    xdo("key", "--clearmodifiers", "ctrl+a");
+    xdo("type", "--delay", "15", file);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  xdo("key", "--clearmodifiers", "Return");
+  await dialogGone(title, deadline, `${file ?? "Return"} was typed`);
+}
+
+/** Saves the whole X screen (WebDriver sees only the page, not a native dialog) under target/e2e-screenshots/. */
+function screenOf(name) {
+  mkdirSync(SHOTS, { recursive: true });
+  execFileSync("sh", ["-c", 'xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng > "$1"', "sh", path.join(SHOTS, `${name}.png`)]);
+}
+
+/** Closes the native file dialog titled `title` with Escape, as a person cancelling it would. */
+export async function cancelFileDialog(title, { timeout = 20000 } = {}) {
+  const deadline = Date.now() + timeout;
+  await focusFileDialog(title, deadline);
+  xdo("key", "--clearmodifiers", "Escape");
+  await dialogGone(title, deadline, "Escape");
+}

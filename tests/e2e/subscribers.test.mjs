@@ -4,10 +4,10 @@
 // unsubscribed; building a segment and seeing its count. Screenshots of each
 // screen go to target/e2e-screenshots/.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { cli, goTo, heading, screenshot as save, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
+import { answerFileDialog, cli, goTo, heading, screenshot as save, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
 const SHEET = path.resolve(import.meta.dirname, "../fixtures/csv/signup-sheet.csv");
 
@@ -71,13 +71,12 @@ test("a sign-up sheet imports with a report; an unsubscribed person stays off af
     assert.deepEqual(await reportRow(app, 8), { outcome: "Rejected", why: "The email address is missing." }, "line 8's missing address is reported");
     await screenshot(app, "22-import-report");
 
-    // Save the report where the test can read it.
+    // Save the report where the test can read it, through the native save dialog.
     const saved = path.join(path.dirname(db), "report.csv");
-    const field = await app.$("#report-path");
-    await field.clearValue();
-    await field.setValue(saved);
-    await (await app.$("button=Save report")).click();
-    await (await app.$("p*=Report saved to")).waitForDisplayed({ timeout: 10000, timeoutMsg: "saving the report was not confirmed" });
+    await (await app.$("button=Save report…")).click();
+    await answerFileDialog("Save the import report", saved);
+    await (await app.$(`p*=Report saved to ${saved}`)).waitForDisplayed({ timeout: 10000, timeoutMsg: "saving the report was not confirmed" });
+    assert.match(readFileSync(saved, "utf8"), /not-an-address/, "the file the dialog named holds the report's rejected rows");
 
     // Unsubscribe Ben from his panel.
     await (await app.$("#mail-tab-subscribers")).click();

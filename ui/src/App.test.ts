@@ -125,6 +125,6 @@ describe("backups in Settings", () => {
     await userEvent.click(screen.getByRole("button", { name: "Restore" }));
     expect(await screen.findByText(/Restored the backup/), "the restore is confirmed").toBeTruthy();
     expect(dialog.isConnected, "the question is gone").toBe(false);
-    expect(backend.calls, "the backend restored that file").toContain(`restore:${backend.backupList[0].path}`);
+    expect(backend.calls, "the backend was asked for that backup by its file name, never a path").toContain(`restore:${backend.backupList[0].file_name}`);
   });
 });

@@ -1,6 +1,6 @@
 // The Flyers screen against the in-memory fake: the preview follows the
 // options, a flyer that cannot be made names its field and cannot be saved,
-// Save… goes through the save dialog, Save to path uses the typed path, and
+// Save… and Save to path… both go through the save dialog (a typed path only pre-fills it), and
 // the Events section's "Flyer" button arrives with its event chosen.
 import { describe, expect, it } from "vitest";
 import { render, screen, waitFor } from "@testing-library/svelte";
@@ -63,7 +63,7 @@ describe("Flyers", () => {
     const alert = await screen.findByText(/too long for a quarter-sheet/);
     expect(alert.closest("[data-error-for]")?.getAttribute("data-error-for"), "the message is tied to the field").toBe("description");
     expect(alert.closest("li")?.textContent, "the field is named in words").toContain("Description");
-    expect((screen.getByRole("button", { name: "Save to path" }) as HTMLButtonElement).disabled, "nothing to save").toBe(true);
+    expect((screen.getByRole("button", { name: "Save to path…" }) as HTMLButtonElement).disabled, "nothing to save").toBe(true);
     expect(document.querySelector(".sheet img"), "no page is shown for a flyer that cannot be made").toBeNull();
   });
 
@@ -97,7 +97,7 @@ describe("Flyers", () => {
     expect(document.querySelector(".preview script"), "nothing was added to the page's markup").toBeNull();
   });
 
-  it("saves through the dialog and to a typed path", async () => {
+  it("saves through the dialog, and a typed path only pre-fills the dialog", async () => {
     const backend = withEvents();
     render(Flyers, { backend });
     await sheet();
@@ -107,12 +107,14 @@ describe("Flyers", () => {
     const field = screen.getByLabelText("Or save to");
     await userEvent.clear(field);
     await userEvent.type(field, "/tmp/rally.pdf");
-    await userEvent.click(screen.getByRole("button", { name: "Save to path" }));
+    backend.flyers.dialogAnswer = undefined;
+    await userEvent.click(screen.getByRole("button", { name: "Save to path…" }));
     await screen.findByText(/Saved \/tmp\/rally.pdf/);
+    expect(backend.flyers.calls, "the typed path went to the dialog as its starting point").toContain("dialog:/tmp/rally.pdf");
     backend.flyers.dialogAnswer = null;
     const before = backend.flyers.saved.size;
     await userEvent.click(screen.getByRole("button", { name: "Save…" }));
-    await waitFor(() => expect(backend.flyers.calls.filter((c) => c.startsWith("dialog:")).length).toBe(2));
+    await waitFor(() => expect(backend.flyers.calls.filter((c) => c.startsWith("dialog:")).length, "the dialog was asked a third time").toBe(3));
     expect(backend.flyers.saved.size, "a cancelled dialog writes nothing").toBe(before);
   });
 

@@ -5,18 +5,17 @@
 //! `handbill_core::coalition`: take the input, call the core, return its typed
 //! result or its `{code, message, fields}` error.
 
-use std::path::PathBuf;
-
 use handbill_core::coalition::{
     self, BoardFilter, BoardRow, CosponsorTarget, Cosponsorship, DemandList, DemandListDiff, DemandListInput,
     DemandListSummary, DemandListVersion, DuplicateWarning, EmailDraft, Endorsement, OrgImportOptions,
     OrgImportPreview, OrgImportReport, Organization, OrganizationInput, OrganizationSaved, StepInput,
     TranslationInput,
 };
-use handbill_core::Error;
+use handbill_core::{export, Error};
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
+use super::dialog::{save_path, SaveAs};
 use super::AppState;
 
 /// The bytes of a file sent as the raw request body (not as a JSON array of
@@ -264,38 +263,33 @@ pub fn event_demands_to_latest(state: State<'_, AppState>, event_id: i64) -> Res
     state.with_db(|db| coalition::move_to_latest(db, event_id))
 }
 
-/// Drafts the invitation to co-sponsor, saves it as an email draft, and writes
-/// it as an `.eml` file to `path`; answers the draft and the path written.
+/// Drafts the invitation to co-sponsor and saves it as an email draft, then
+/// writes it as an `.eml` file to the file the organizer picks in the save
+/// dialog (starting from `suggested`); answers the draft and the path
+/// written, or no path when they cancel the dialog (the draft stays saved).
 #[tauri::command]
-pub fn invitation_draft(
+pub async fn invitation_draft(
+    window: tauri::WebviewWindow,
     state: State<'_, AppState>,
     event_id: i64,
     contact_id: i64,
-    path: String,
-) -> Result<(EmailDraft, String), Error> {
-    let path = PathBuf::from(path.trim());
-    if path.as_os_str().is_empty() {
-        return Err(Error::invalid_field("path", "Give the file to save, such as ~/Documents/invitation.eml."));
-    }
-    if path.is_dir() {
-        return Err(Error::invalid_field(
-            "path",
-            format!("{} is a folder. Add a file name, such as invitation.eml.", path.display()),
-        ));
-    }
+    suggested: String,
+) -> Result<(EmailDraft, Option<String>), Error> {
     let (draft, bytes) = state.with_db(|db| {
         let draft = coalition::draft_invitation(db, event_id, contact_id)?;
         let bytes = coalition::render_eml(&draft)?;
         Ok((draft, bytes))
     })?;
-    std::fs::write(&path, bytes).map_err(|e| {
-        Error::invalid_field(
-            "path",
-            format!(
-                "The draft is saved, but {} could not be written: {e}. Choose a folder you can write to.",
-                path.display()
-            ),
-        )
-    })?;
-    Ok((draft, path.display().to_string()))
+    let what = SaveAs {
+        title: "Save the invitation",
+        filter_name: "Email",
+        extensions: &["eml"],
+        suggested: &suggested,
+        fallback: "invitation.eml",
+    };
+    let Some(path) = save_path(&window, what).await? else {
+        return Ok((draft, None));
+    };
+    export::write_file(&path, &bytes)?;
+    Ok((draft, Some(path.display().to_string())))
 }

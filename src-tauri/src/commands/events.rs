@@ -3,15 +3,14 @@
 //! a thin adapter over `handbill_core::events`: take the input, call the core,
 //! return its typed result or its `{code, message, fields}` error.
 
-use std::path::PathBuf;
-
 use handbill_core::events::{
     self, ics, listing, Event, EventInput, HistoryEntry, MonthGroup, Speaker, SpeakerInput, StopInput, Tour,
     TourInput, TourWithStops, Venue, VenueInput, When,
 };
-use handbill_core::Error;
+use handbill_core::{export, Error};
 use tauri::State;
 
+use super::dialog::{save_path, SaveAs};
 use super::AppState;
 
 /// How many events a search answers with; the window shows them in one list.
@@ -163,33 +162,35 @@ pub fn markdown_html(markdown: String) -> String {
 }
 
 /// Writes an iCalendar file for one event, one tour, or (neither given) every
-/// upcoming announced event; answers the path written.
+/// upcoming announced event, to the file the organizer picks in the save
+/// dialog (starting from `suggested`); answers the path written, or None
+/// when they cancel.
 #[tauri::command]
-pub fn events_export_ics(
+pub async fn events_export_ics(
+    window: tauri::WebviewWindow,
     state: State<'_, AppState>,
     event_id: Option<i64>,
     tour_id: Option<i64>,
-    path: String,
-) -> Result<String, Error> {
-    let path = PathBuf::from(path.trim());
-    if path.as_os_str().is_empty() {
-        return Err(Error::invalid_field("path", "Give the file to save, such as ~/Documents/events.ics."));
-    }
+    suggested: String,
+) -> Result<Option<String>, Error> {
+    // Made first, so what cannot be exported is said before the dialog opens.
     let text = state.with_db(|db| match (event_id, tour_id) {
         (Some(id), _) => ics::export_event(db, id),
         (None, Some(id)) => ics::export_tour(db, id),
         (None, None) => ics::export_upcoming(db, jiff::Timestamp::now()),
     })?;
-    if path.is_dir() {
-        return Err(Error::invalid_field(
-            "path",
-            format!("{} is a folder. Add a file name, such as events.ics.", path.display()),
-        ));
-    }
-    std::fs::write(&path, text).map_err(|e| {
-        Error::invalid_field("path", format!("Cannot write {}: {e}. Choose a folder you can write to.", path.display()))
-    })?;
-    Ok(path.display().to_string())
+    let what = SaveAs {
+        title: "Save the calendar file",
+        filter_name: "iCalendar",
+        extensions: &["ics"],
+        suggested: &suggested,
+        fallback: "events.ics",
+    };
+    let Some(path) = save_path(&window, what).await? else {
+        return Ok(None);
+    };
+    export::write_file(&path, text.as_bytes())?;
+    Ok(Some(path.display().to_string()))
 }
 
 /// A tour's listing (or, without a tour, all upcoming events) as plain text or HTML.

@@ -1,16 +1,15 @@
 //! The Flyers section's commands: preview a flyer (render it, so every
 //! refusal is found now, and return its pages as SVG drawn from the PDF's
-//! own layout, with what it prints), save it to a path the
-//! organizer chose (through the save dialog or typed), and open it in the
+//! own layout, with what it prints), save it to the file the organizer
+//! picks in the save dialog (a typed path only pre-fills it), and open it in the
 //! system's PDF viewer. Thin adapters over `handbill_core::flyers`.
-
-use std::path::PathBuf;
 
 use handbill_core::flyers::{self, FlyerPreview, FlyerRequest};
 use handbill_core::Error;
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 
+use super::dialog::{save_path, SaveAs};
 use super::AppState;
 
 /// Renders the request and returns its pages (one SVG each) for the live preview.
@@ -19,13 +18,31 @@ pub fn flyer_preview(state: State<'_, AppState>, request: FlyerRequest) -> Resul
     state.with_db(|db| flyers::preview(db, &request))
 }
 
-/// Renders the request and writes the PDF to `path`; returns the path written.
+/// Renders the request and writes the PDF to the file the organizer picks in
+/// the save dialog, which starts from `suggested` (the flyer's file name, or
+/// a path typed in the window); answers the path written, or None when they
+/// cancel.
 #[tauri::command]
-pub fn flyer_save(state: State<'_, AppState>, request: FlyerRequest, path: String) -> Result<String, Error> {
-    let path = PathBuf::from(path.trim());
+pub async fn flyer_save(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    request: FlyerRequest,
+    suggested: String,
+) -> Result<Option<String>, Error> {
+    // Rendered first, so a flyer that cannot be made is refused before the dialog opens.
     let bytes = state.with_db(|db| flyers::request_pdf(db, &request))?;
+    let what = SaveAs {
+        title: "Save the flyer",
+        filter_name: "PDF",
+        extensions: &["pdf"],
+        suggested: &suggested,
+        fallback: "flyer.pdf",
+    };
+    let Some(path) = save_path(&window, what).await? else {
+        return Ok(None);
+    };
     flyers::write_pdf(&path, &bytes)?;
-    Ok(path.display().to_string())
+    Ok(Some(path.display().to_string()))
 }
 
 /// Renders the request into a file in the temporary folder and opens it in

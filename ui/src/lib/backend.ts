@@ -1,5 +1,7 @@
 // The one module through which the UI reaches Handbill's core. Screens receive a
 // `Backend`; the window gets the Tauri one, UI tests a fake with the same shape.
+// The page names no file: a command that writes one opens the system's save
+// dialog on the Rust side, and takes from here only the name it starts from.
 import { invoke } from "@tauri-apps/api/core";
 import { commandCaller } from "./invoke";
 import { listen } from "@tauri-apps/api/event";
@@ -111,8 +113,9 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   /** The automatic and manual backups kept beside the database, newest first. */
   backups(): Promise<BackupInfo[]>;
   backupNow(): Promise<BackupInfo>;
-  /** Replaces the database with a backup (after the user confirmed); answers the new status. */
-  restoreBackup(path: string): Promise<AppStatus>;
+  /** Replaces the database with the backup of this file name, from the list of
+   * backups (after the user confirmed); answers the new status. */
+  restoreBackup(fileName: string): Promise<AppStatus>;
   /** A plain-text report with no personal data, for bug reports. */
   diagnostics(): Promise<string>;
   openLogFolder(): Promise<void>;
@@ -134,7 +137,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   deleteSubscriber(id: number): Promise<void>;
   /** Unsubscribes every address found in a pasted block of text. */
   unsubscribeAddresses(text: string, listId: number | null): Promise<UnsubscribeReport>;
-  exportCsv(options: ExportOptions, path: string): Promise<ExportReport>;
+  /** Exports to the file picked in the save dialog, which starts from `suggested`; null when it was closed. */
+  exportCsv(options: ExportOptions, suggested: string): Promise<ExportReport | null>;
   /** The folder the window suggests saving files in. */
   defaultFolder(): Promise<string>;
   /** Reads a chosen file and shows what an import would do; the file is kept for startImport. */
@@ -142,8 +146,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   /** Runs the import in the background; resolves when it ends, calling onProgress as it goes. */
   startImport(options: ImportOptions, onProgress: (p: ImportProgress) => void): Promise<ImportFinished>;
   cancelImport(): Promise<boolean>;
-  /** Saves the last import's full report as CSV; resolves to the path written. */
-  saveImportReport(path: string): Promise<string>;
+  /** Saves the last import's full report as CSV through the save dialog; the path written, or null. */
+  saveImportReport(suggested: string): Promise<string | null>;
   importJobs(): Promise<ImportJob[]>;
 
   // Events: events, venues, speakers, tours, views, and getting them out.
@@ -177,8 +181,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   addStop(tourId: number, stop: StopInput): Promise<Event>;
   /** Markdown as sanitized HTML (the core's sanitizer), safe to show. */
   markdownHtml(markdown: string): Promise<string>;
-  /** Writes an .ics file; resolves to the path written. */
-  exportIcs(target: EventsTarget, path: string): Promise<string>;
+  /** Writes an .ics file through the save dialog; the path written, or null when it was closed. */
+  exportIcs(target: EventsTarget, suggested: string): Promise<string | null>;
   /** The listing to paste into a web page: plain text or HTML. */
   listing(target: EventsTarget, html: boolean): Promise<string>;
 }
@@ -208,7 +212,7 @@ export const tauriBackend: Backend = {
   ready: () => call("ui_ready"),
   backups: () => call("backups_list"),
   backupNow: () => call("backup_now"),
-  restoreBackup: (path) => call("backup_restore", { path }),
+  restoreBackup: (fileName) => call("backup_restore", { fileName }),
   diagnostics: () => call("diagnostics_report"),
   openLogFolder: () => call("open_log_folder"),
 
@@ -226,7 +230,7 @@ export const tauriBackend: Backend = {
   setSubscriberStatus: (id, listId, status, source) => call("subscriber_set_status", { id, listId, status, source }),
   deleteSubscriber: (id) => call("subscriber_delete", { id }),
   unsubscribeAddresses: (text, listId) => call("subscribers_unsubscribe", { text, listId }),
-  exportCsv: (options, path) => call("export_csv", { options, path }),
+  exportCsv: (options, suggested) => call("export_csv", { options, suggested }),
   defaultFolder: () => call("default_folder"),
   async previewImport(fileName, bytes) {
     try {
@@ -253,7 +257,7 @@ export const tauriBackend: Backend = {
     }
   },
   cancelImport: () => call("import_cancel"),
-  saveImportReport: (path) => call("import_report_save", { path }),
+  saveImportReport: (suggested) => call("import_report_save", { suggested }),
   importJobs: () => call("import_jobs"),
 
   upcomingEvents: () => call("events_upcoming"),
@@ -283,11 +287,11 @@ export const tauriBackend: Backend = {
   updateTour: (id, input) => call("tour_update", { id, input }),
   addStop: (tourId, stop) => call("tour_add_stop", { tourId, stop }),
   markdownHtml: (markdown) => call("markdown_html", { markdown }),
-  exportIcs: (target, path) =>
+  exportIcs: (target, suggested) =>
     call("events_export_ics", {
       eventId: typeof target === "object" && "event" in target ? target.event : null,
       tourId: typeof target === "object" && "tour" in target ? target.tour : null,
-      path,
+      suggested,
     }),
   listing: (target, html) =>
     call("events_listing", { tourId: typeof target === "object" && "tour" in target ? target.tour : null, html }),

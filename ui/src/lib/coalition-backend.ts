@@ -110,8 +110,9 @@ export interface CoalitionBackend {
   /** Attaches a list's latest version to the event; null detaches. */
   attachDemandList(eventId: number, listId: number | null): Promise<DemandListVersion | null>;
   moveDemandsToLatest(eventId: number): Promise<DemandListVersion | null>;
-  /** Saves the invitation as an email draft and writes it as .eml to `path`. */
-  draftInvitation(eventId: number, contactId: number, path: string): Promise<{ draft: EmailDraft; path: string }>;
+  /** Saves the invitation as an email draft and writes it as .eml to the file picked
+   * in the save dialog, which starts from `suggested`; path is null when it was closed. */
+  draftInvitation(eventId: number, contactId: number, suggested: string): Promise<{ draft: EmailDraft; path: string | null }>;
 }
 
 /**
@@ -166,8 +167,8 @@ export function tauriCoalition(asAppError: (e: unknown) => AppError): CoalitionB
     eventDemandList: (eventId) => call("event_demand_list", { eventId }),
     attachDemandList: (eventId, listId) => call("event_attach_demand_list", { eventId, listId }),
     moveDemandsToLatest: (eventId) => call("event_demands_to_latest", { eventId }),
-    async draftInvitation(eventId, contactId, path) {
-      const [draft, written] = await call<[EmailDraft, string]>("invitation_draft", { eventId, contactId, path });
+    async draftInvitation(eventId, contactId, suggested) {
+      const [draft, written] = await call<[EmailDraft, string | null]>("invitation_draft", { eventId, contactId, suggested });
       return { draft, path: written };
     },
   };

@@ -93,8 +93,8 @@ export function fakeBackend(
       fake.backupList = [b, ...fake.backupList];
       return b;
     },
-    async restoreBackup(path: string) {
-      fake.calls.push(`restore:${path}`);
+    async restoreBackup(fileName: string) {
+      fake.calls.push(`restore:${fileName}`);
       return fake.status();
     },
     async diagnostics() {

@@ -3,6 +3,7 @@
 // main rules (a name is required, a likely duplicate is warned about, a logo
 // must be PNG or JPEG and a bad one keeps the old, a list an announced event
 // uses gets a new version when edited), for UI tests.
+import { dialogAnswer, type DialogAnswer } from "./fake-dialog";
 import type {
   CoalitionBackend,
   Cosponsorship,
@@ -27,6 +28,8 @@ export type FakeCoalition = {
   announced: Set<number>;
   endorsements: Endorsement[];
   calls: string[];
+  /** What the save dialog answers (null: cancelled; undefined: the suggestion as offered). */
+  dialogAnswer: DialogAnswer;
   addOrganization(input: Partial<OrganizationInput> & { name: string }): Organization;
   addList(input: DemandListInput): DemandList;
 };
@@ -53,6 +56,7 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
     announced: new Set(),
     endorsements: [],
     calls: [],
+    dialogAnswer: undefined,
     addOrganization(input) {
       const o = build(nextId++, { ...blank(), ...input });
       f.organizations.push(o);
@@ -346,14 +350,14 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
       if (!v) return null;
       return f.backend.attachDemandList(eventId, v.list_id);
     },
-    async draftInvitation(eventId, contactId, path) {
-      f.calls.push(`draftInvitation:${eventId}:${contactId}:${path}`);
+    async draftInvitation(eventId, contactId, suggested) {
+      f.calls.push(`draftInvitation:${eventId}:${contactId}:${suggested}`);
       const o = f.organizations.find((x) => x.contacts.some((c) => c.id === contactId)) ?? notFound("No such contact.");
       const c = o.contacts.find((x) => x.id === contactId)!;
       if (!c.email) invalid("contact_id", `${c.name} of ${o.name} has no email address. Add one to the contact, or choose another contact.`);
       return {
         draft: { id: nextId++, purpose: "cosponsor_invitation", event_id: eventId, organization_id: o.id, contact_id: c.id, from_name: "Branch", from_address: "branch@example.org", to_name: c.name, to_address: c.email, subject: `Co-sponsor ${eventTitle(eventId)}?`, body: "Dear …", created_at: now },
-        path,
+        path: dialogAnswer(f.dialogAnswer, suggested),
       };
     },
   };

@@ -2,6 +2,7 @@
 // speakers and tours with the core's shape and its main rules (drafts saved as
 // typed, full checks on create/update/announce with per-field messages,
 // history kept on reschedule/cancel), for UI tests.
+import { dialogAnswer, type DialogAnswer } from "./fake-dialog";
 import type {
   Backend,
   Event,
@@ -21,6 +22,8 @@ export type FakeEvents = {
   tours: Tour[];
   history: Map<number, HistoryEntry[]>;
   calls: string[];
+  /** What the save dialog answers (null: cancelled; undefined: the suggestion as offered). */
+  dialogAnswer: DialogAnswer;
   /** Adds a saved event directly (announced unless said otherwise). */
   add(input: Partial<EventInput> & { title: string; start_date: string }, status?: Event["status"]): Event;
 };
@@ -48,6 +51,7 @@ export function fakeEvents(): FakeEvents {
     tours: [],
     history: new Map(),
     calls: [],
+    dialogAnswer: undefined,
     add(input, status = "announced") {
       const e = build(nextId++, { ...blank(), time_zone: "America/New_York", start_time: "19:00", end_time: "21:00", ...input }, status);
       f.events.push(e);
@@ -279,9 +283,9 @@ export function fakeEvents(): FakeEvents {
       const esc = markdown.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
       return `<p>${esc.replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")}</p>`;
     },
-    async exportIcs(_target, path) {
-      f.calls.push(`exportIcs:${path}`);
-      return path;
+    async exportIcs(_target, suggested) {
+      f.calls.push(`exportIcs:${suggested}`);
+      return dialogAnswer(f.dialogAnswer, suggested);
     },
     async listing(target, html) {
       const events = f.events.filter((e) => e.status !== "draft" && (typeof target !== "object" || !("tour" in target) || e.tour_id === target.tour));

@@ -5,6 +5,7 @@
 // sheet too small for a long description, named by its field), and saves and
 // opens recorded instead of written.
 import type { Event, Tour } from "./backend";
+import { dialogAnswer, type DialogAnswer } from "./fake-dialog";
 import type { FlyerContent, FlyerPreview, FlyerRequest, FlyersBackend } from "./flyers-backend";
 
 export type FakeFlyers = {
@@ -12,8 +13,8 @@ export type FakeFlyers = {
   calls: string[];
   /** Written PDFs by path: the request each was made from. */
   saved: Map<string, FlyerRequest>;
-  /** What the save dialog answers (null: cancelled). */
-  dialogAnswer: string | null;
+  /** What the save dialog answers (null: cancelled; undefined: the suggestion as offered). */
+  dialogAnswer: DialogAnswer;
 };
 
 function contentOf(e: { title: string; description: string }, when: string): FlyerContent {
@@ -104,10 +105,11 @@ export function fakeFlyers(source: { events: () => Event[]; tours: () => Tour[] 
       f.calls.push(`preview:${request.event_id ?? "-"}:${request.tour_id ?? "-"}:${request.options.layout}:${request.options.paper}`);
       return build(request);
     },
-    async saveFlyer(request, path) {
-      f.calls.push(`save:${path}`);
+    async saveFlyer(request, suggested) {
+      f.calls.push(`dialog:${suggested}`);
       build(request);
-      if (!path.trim()) throw { code: "invalid", message: "path: Choose where to save the PDF.", fields: [{ field: "path", message: "Choose where to save the PDF." }] };
+      const path = dialogAnswer(f.dialogAnswer, suggested);
+      if (path === null) return null;
       f.saved.set(path, request);
       return path;
     },
@@ -115,10 +117,6 @@ export function fakeFlyers(source: { events: () => Event[]; tours: () => Tour[] 
       f.calls.push("open");
       build(request);
       return "/tmp/handbill-flyers/flyer.pdf";
-    },
-    async chooseFlyerPath(defaultPath) {
-      f.calls.push(`dialog:${defaultPath}`);
-      return f.dialogAnswer;
     },
   };
   return f;

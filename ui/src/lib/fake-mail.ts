@@ -2,6 +2,7 @@
 // segments and a small CSV import, kept in memory for UI tests. It follows the
 // core's rules that the screens rely on: addresses unique without regard to
 // case, consent that no import puts back, a report row for every CSV row.
+import { dialogAnswer, type DialogAnswer } from "./fake-dialog";
 import type {
   AppError,
   Backend,
@@ -55,6 +56,8 @@ export type FakeMail = {
   memberships: Map<string, ConsentStatus>;
   ledger: Ledger[];
   saved: Map<string, string>;
+  /** What the save dialog answers (null: cancelled; undefined: the suggestion as offered). */
+  dialogAnswer: DialogAnswer;
   /** Resolves the running import when a test wants to see it in progress. */
   holdImport: boolean;
   releaseImport: () => void;
@@ -81,6 +84,7 @@ export function fakeMail(): FakeMail {
     memberships: new Map(),
     ledger: [],
     saved: new Map(),
+    dialogAnswer: undefined,
     holdImport: false,
     releaseImport: () => release?.(),
     backend: {} as MailBackend,
@@ -291,9 +295,10 @@ export function fakeMail(): FakeMail {
       }
       return report;
     },
-    async exportCsv(options, path) {
-      m.calls.push("exportCsv");
-      if (!path.trim()) throw err("path", "Say where to save the file.");
+    async exportCsv(options, suggested) {
+      m.calls.push(`exportCsv:${suggested}`);
+      const path = dialogAnswer(m.dialogAnswer, suggested);
+      if (path === null) return null;
       const rows = m.people.filter(
         (p) =>
           m.memberships.has(mkey(options.list_id, p.id)) &&
@@ -403,9 +408,11 @@ export function fakeMail(): FakeMail {
       cancel?.();
       return true;
     },
-    async saveImportReport(path) {
-      m.calls.push("saveImportReport");
+    async saveImportReport(suggested) {
+      m.calls.push(`saveImportReport:${suggested}`);
       if (!lastReport) throw { code: "not_found", message: "There is no import report to save yet.", fields: [] };
+      const path = dialogAnswer(m.dialogAnswer, suggested);
+      if (path === null) return null;
       m.saved.set(path, lastReport.entries.map((e) => `${e.line},${e.email},${e.outcome},${e.detail}`).join("\n"));
       return path;
     },

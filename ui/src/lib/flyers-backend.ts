@@ -1,9 +1,9 @@
 // The Flyers part of the one door to Handbill's core: preview a flyer (the
 // core renders the PDF, so refusals come back naming their field), save it,
-// open it in the system viewer, and ask the system's save dialog for a path.
+// open it in the system viewer, and save it where the organizer points the
+// system's save dialog (opened on the Rust side: the page names no file).
 // `Backend` extends this interface and the Tauri backend spreads `tauriFlyers`.
 import { commandCaller } from "./invoke";
-import { save } from "@tauri-apps/plugin-dialog";
 import type { AppError } from "./bindings/AppError";
 import type { FlyerContent } from "./bindings/FlyerContent";
 import type { FlyerOptions } from "./bindings/FlyerOptions";
@@ -18,26 +18,19 @@ export type { FlyerContent, FlyerOptions, FlyerPreview, FlyerRequest, Layout, Pa
 export interface FlyersBackend {
   /** Renders the flyer and describes it for the preview; rejects naming the field that cannot be printed. */
   flyerPreview(request: FlyerRequest): Promise<FlyerPreview>;
-  /** Renders and writes the PDF; resolves to the path written. */
-  saveFlyer(request: FlyerRequest, path: string): Promise<string>;
+  /** Renders the PDF and writes it to the file picked in the save dialog, which
+   * starts from `suggested` (a file name or a typed path); the path written, or
+   * null when the dialog was closed. */
+  saveFlyer(request: FlyerRequest, suggested: string): Promise<string | null>;
   /** Renders the PDF and opens it in the system's viewer; resolves to the file opened. */
   openFlyer(request: FlyerRequest): Promise<string>;
-  /** The system's save dialog; null when the organizer cancels. */
-  chooseFlyerPath(defaultPath: string): Promise<string | null>;
 }
 
 export function tauriFlyers(asAppError: (e: unknown) => AppError): FlyersBackend {
   const call = commandCaller(asAppError);
   return {
     flyerPreview: (request) => call("flyer_preview", { request }),
-    saveFlyer: (request, path) => call("flyer_save", { request, path }),
+    saveFlyer: (request, suggested) => call("flyer_save", { request, suggested }),
     openFlyer: (request) => call("flyer_open", { request }),
-    chooseFlyerPath: async (defaultPath) => {
-      try {
-        return await save({ defaultPath, filters: [{ name: "PDF", extensions: ["pdf"] }] });
-      } catch (e) {
-        throw asAppError(e);
-      }
-    },
   };
 }

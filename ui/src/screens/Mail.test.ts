@@ -107,8 +107,13 @@ describe("the Mail section", () => {
     expect(screen.getByTestId("report-kept-off").textContent, "Deshawn had left and stays off").toBe("1");
     const rejected = screen.getByText("“bad-address” is not a valid email address.").closest("tr")!;
     expect(within(rejected).getByText("3"), "the rejected row gives its line").toBeTruthy();
-    await userEvent.click(screen.getByRole("button", { name: "Save report" }));
-    expect(await screen.findByText(/Report saved to \/home\/organizer\/Documents\/signups-report.csv/), "the report is saved").toBeTruthy();
+    await userEvent.click(screen.getByRole("button", { name: "Save report…" }));
+    expect(await screen.findByText(/Report saved to \/home\/organizer\/Documents\/signups-report.csv/), "the report is saved where the dialog answered").toBeTruthy();
+    expect(backend.mail.calls, "the save dialog starts from the report's name, not a path").toContain("saveImportReport:signups-report.csv");
+    mail.dialogAnswer = null;
+    await userEvent.click(screen.getByRole("button", { name: "Save report…" }));
+    await waitFor(() => expect(backend.mail.calls.filter((c) => c.startsWith("saveImportReport:")).length, "the dialog was asked again").toBe(2));
+    expect(screen.queryByText(/Report saved to/), "a closed dialog saves nothing and says nothing was saved").toBeNull();
   });
 
   it("a cancelled import says nothing was saved", async () => {

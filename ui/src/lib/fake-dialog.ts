@@ -1,0 +1,9 @@
+// The system's save dialog as the UI fakes see it: an answer a test sets (a
+// path, or null for a dialog the organizer closed), else the suggestion taken
+// as it was offered, in the documents folder the fakes report.
+export type DialogAnswer = string | null | undefined;
+
+export function dialogAnswer(answer: DialogAnswer, suggested: string): string | null {
+  if (answer !== undefined) return answer;
+  return suggested.startsWith("/") ? suggested : `/home/organizer/Documents/${suggested}`;
+}
