@@ -183,9 +183,10 @@ pub fn set_field(db: &Database, field: &str, value: &str) -> Result<BranchProfil
         if value.trim().is_empty() {
             return clear_logo(db);
         }
-        let bytes = std::fs::read(value).map_err(|e| {
-            Error::invalid_field("logo", format!("Cannot read the logo file {value}: {e}"))
-        })?;
+        let bytes = crate::outside::read(
+            std::path::Path::new(value),
+            crate::outside::Kind { field: "logo", what: "logo file", limit: MAX_LOGO_BYTES as u64 },
+        )?;
         return set_logo(db, &bytes);
     }
     let mut input = current

@@ -1947,27 +1947,13 @@ pub fn jobs(db: &Database, limit: u32) -> Result<Vec<ImportJob>> {
     Ok(jobs)
 }
 
-/// Reads a file for import, with a message naming it when it cannot be read.
+/// Reads a subscriber CSV file from outside (only a regular file, of at most
+/// [`MAX_FILE_BYTES`]: see [`crate::outside`]).
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::invalid_field("file", format!("Cannot read {}: {e}.", path.display()))
-    })?;
-    if meta.is_dir() {
-        return Err(Error::invalid_field(
-            "file",
-            format!("{} is a folder; choose a CSV file.", path.display()),
-        ));
-    }
-    if meta.len() as usize > MAX_FILE_BYTES {
-        return Err(file_problem(format!(
-            "{} is {:.0} MB; Handbill imports files up to {} MB. Split it into smaller files.",
-            path.display(),
-            meta.len() as f64 / 1_048_576.0,
-            MAX_FILE_BYTES / 1_048_576
-        )));
-    }
-    std::fs::read(path)
-        .map_err(|e| Error::invalid_field("file", format!("Cannot read {}: {e}.", path.display())))
+    crate::outside::read(
+        path,
+        crate::outside::Kind { field: "file", what: "CSV file", limit: MAX_FILE_BYTES as u64 },
+    )
 }
 
 #[cfg(test)]

@@ -347,6 +347,23 @@ impl Event {
     }
 }
 
+/// Imports an event file from outside: an iCalendar file (by its `.ics`
+/// name or its `BEGIN:VCALENDAR` start) or Handbill's JSON event file, all or
+/// nothing. Only a regular file of at most 20 MB is read (see [`crate::outside`]).
+pub fn import_file(db: &crate::storage::Database, path: &std::path::Path) -> crate::error::Result<json::JsonImport> {
+    let text = crate::outside::read_text(
+        path,
+        crate::outside::Kind { field: "file", what: "event file", limit: ics::MAX_ICS_BYTES.max(json::MAX_JSON_BYTES) as u64 },
+    )?;
+    let is_ics = path.extension().is_some_and(|x| x.eq_ignore_ascii_case("ics"))
+        || text.trim_start().get(..15).is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VCALENDAR"));
+    if is_ics {
+        Ok(json::JsonImport { tour: None, events: ics::import(db, &text)? })
+    } else {
+        json::import(db, &text)
+    }
+}
+
 /// The current time, to the second, as stored (RFC 3339, UTC).
 pub(crate) fn now() -> String {
     crate::lists::now()
