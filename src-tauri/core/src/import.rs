@@ -413,6 +413,73 @@ pub(crate) fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
+/// The most line breaks one quoted cell may hold. A note typed over several
+/// lines has a few; a cell running on for more is a quote left open that
+/// swallowed the rows after it.
+const MAX_QUOTED_LINES: usize = 100;
+
+/// Finds a quote left open before the csv crate reads the text: the crate
+/// (like a spreadsheet) reads everything after an unclosed quote as one cell,
+/// which would merge the people on the lines after it into one person's name.
+/// A quote opens a cell when it is the first character of a field, as the
+/// crate reads it; the cell ends at a quote not doubled. It is refused, with
+/// the line the quote is on, when it never ends, when it ends in the middle of
+/// a field after running over a line break (the closing quote is another
+/// person's stray quote), or when it holds more than [`MAX_QUOTED_LINES`]
+/// line breaks. Rows before it are not imported either: the file is refused
+/// whole, so it can be mended and imported again.
+pub(crate) fn check_quotes(text: &str, delimiter: u8) -> Result<()> {
+    let b = text.as_bytes();
+    let never_closed = |open: usize, more: String| {
+        file_problem(format!(
+            "line {}: a quote opened here is never closed{more}. Nothing was imported: close the quote (or remove it) \
+             in your spreadsheet or a text editor, save the file and import it again.",
+            line_at(b, open)
+        ))
+    };
+    let mut pos = 0;
+    while let Some(found) = memchr::memchr(b'"', &b[pos..]) {
+        let open = pos + found;
+        let starts_field = open == 0 || matches!(b[open - 1], b'\n' | b'\r') || b[open - 1] == delimiter;
+        if !starts_field {
+            // A quote inside an unquoted cell is text.
+            pos = open + 1;
+            continue;
+        }
+        let mut at = open + 1;
+        let close = loop {
+            match memchr::memchr(b'"', &b[at..]) {
+                None => return Err(never_closed(open, String::new())),
+                Some(i) if b.get(at + i + 1) == Some(&b'"') => at += i + 2,
+                Some(i) => break at + i,
+            }
+        };
+        let breaks = memchr::memchr2_iter(b'\n', b'\r', &b[open..close])
+            .filter(|&i| !(b[open + i] == b'\r' && b.get(open + i + 1) == Some(&b'\n')))
+            .count();
+        if breaks > 0 {
+            let ends_field = match b.get(close + 1) {
+                None | Some(b'\n' | b'\r') => true,
+                Some(&c) => c == delimiter,
+            };
+            if !ends_field {
+                return Err(never_closed(
+                    open,
+                    format!(" (the next quote, on line {}, is in the middle of a cell)", line_at(b, close)),
+                ));
+            }
+            if breaks > MAX_QUOTED_LINES {
+                return Err(never_closed(
+                    open,
+                    format!(" until line {}, {breaks} lines further on", line_at(b, close)),
+                ));
+            }
+        }
+        pos = close + 1;
+    }
+    Ok(())
+}
+
 pub(crate) fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -466,6 +533,7 @@ fn estimate_rows(text: &[u8]) -> u32 {
 fn parse(bytes: &[u8], count: Count) -> Result<Parsed> {
     let (text, encoding) = decode(bytes)?;
     let delimiter = sniff_delimiter(&text);
+    check_quotes(&text, delimiter)?;
     let mut rdr = reader(&text, delimiter);
     let mut record = csv::StringRecord::new();
     let mut lines = LineCounter::default();
@@ -580,6 +648,7 @@ pub(crate) struct Table {
 pub(crate) fn read_table(bytes: &[u8], max_records: usize) -> Result<Table> {
     let (text, encoding) = decode(bytes)?;
     let delimiter = sniff_delimiter(&text);
+    check_quotes(&text, delimiter)?;
     let mut rdr = reader(&text, delimiter);
     let mut record = csv::StringRecord::new();
     let mut lines = LineCounter::default();
