@@ -1978,19 +1978,69 @@ impl ImportReport {
     }
 }
 
-/// Marks imports left 'running' by a Handbill that stopped during them as
-/// interrupted (their transaction was rolled back: nothing of them was saved).
+/// Marks imports left 'running' by a Handbill that stopped during them (a
+/// crash, a killed or interrupted command line) as interrupted: their
+/// transaction was rolled back, so nothing of them was saved. A live import
+/// holds the database's write lock from just after its record is written
+/// until it ends, so a record is settled only while nobody holds that lock,
+/// and only once it is older than the time an import may wait for the lock
+/// (the busy timeout, plus a margin). Called when the window starts and
+/// whenever the import history is read ([`jobs`]).
 pub fn recover(db: &Database) -> Result<usize> {
-    Ok(db.conn().execute(
+    let conn = db.conn();
+    let running: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM import_job WHERE state = 'running')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !running || !conn.is_autocommit() {
+        return Ok(0);
+    }
+    let wait_ms: i64 = conn.pragma_query_value(None, "busy_timeout", |r| r.get(0))?;
+    conn.pragma_update(None, "busy_timeout", 0)?;
+    let begun = conn.execute_batch("BEGIN IMMEDIATE");
+    conn.pragma_update(None, "busy_timeout", wait_ms)?;
+    match begun {
+        Ok(()) => {}
+        // Someone is writing: perhaps the import itself. Ask again later.
+        Err(e) if matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        ) =>
+        {
+            return Ok(0)
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let started_before = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_millis(wait_ms.max(0) + 1_000))
+        .and_then(|t| t.round(jiff::Unit::Second))
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let settled = conn.execute(
         "UPDATE import_job SET state = 'interrupted', finished_at = ?1,
                 message = 'Handbill stopped during this import; nothing of it was saved. Import the file again.'
-         WHERE state = 'running'",
-        [now()],
-    )?)
+         WHERE state = 'running' AND started_at <= ?2",
+        params![now(), started_before],
+    );
+    match settled {
+        Ok(n) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e.into())
+        }
+    }
 }
 
-/// The most recent imports, newest first.
+/// The most recent imports, newest first. A record left 'running' by a
+/// Handbill that is gone is shown, and kept, as interrupted ([`recover`]).
 pub fn jobs(db: &Database, limit: u32) -> Result<Vec<ImportJob>> {
+    // The history is still shown when the records cannot be settled now
+    // (a read-only file): they are settled at a later reading.
+    let _ = recover(db);
     let mut stmt = db.conn().prepare(
         "SELECT j.id, j.file_name, l.name, j.state, j.rows_total, j.imported, j.merged, j.rejected, j.message,
                 j.started_at, j.finished_at

@@ -5,13 +5,15 @@
 //! reading, so nothing blocks or fills the memory), refuses a file larger than
 //! the limit of its kind with a message naming the file, its size and the
 //! limit, and reads at most one byte past the limit, so a file that grows
-//! while it is read is caught too.
+//! while it is read is caught too. Text from outside (typed, pasted or
+//! imported) passes [`nul_field`] before it is stored: a NUL character cuts
+//! a line short in C programs and is forbidden in iCalendar and email.
 
 use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 
 /// What kind of file is read, for messages and limits.
 #[derive(Debug, Clone, Copy)]
@@ -166,4 +168,54 @@ pub fn read_text(path: &Path, kind: Kind) -> Result<String> {
             ),
         )
     })
+}
+
+/// The first text field of `input` (as its JSON form names it, such as
+/// `contacts[2].name`) that holds a NUL character, as a problem to report.
+/// One walk over every field of a form's input, so a field added later is
+/// covered without another check.
+pub fn nul_field<T: serde::Serialize>(input: &T) -> Option<FieldProblem> {
+    fn walk(value: &serde_json::Value, path: &mut String) -> bool {
+        match value {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                let found = walk(item, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            serde_json::Value::Object(fields) => fields.iter().any(|(key, item)| {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                let found = walk(item, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            _ => false,
+        }
+    }
+    let value = serde_json::to_value(input).ok()?;
+    let mut path = String::new();
+    walk(&value, &mut path).then(|| FieldProblem {
+        field: if path.is_empty() { "text".to_owned() } else { path },
+        message: "holds a NUL character (\\0), which Handbill does not store: it breaks calendars and emails. \
+                  Remove it (it often comes from copying out of another program) and save again."
+            .to_owned(),
+    })
+}
+
+/// [`nul_field`] as an error, for a function that checks one input.
+pub fn refuse_nul<T: serde::Serialize>(input: &T) -> Result<()> {
+    match nul_field(input) {
+        Some(problem) => Err(Error::invalid(vec![problem])),
+        None => Ok(()),
+    }
 }

@@ -608,6 +608,6 @@ fn import_one(db: &Database, c: &icalendar::parser::Component<'_>, default_zone:
     };
     let checked = store::check(db, input, false)?;
     let uid = text_of(c, "UID");
-    let uid = if uid.trim().is_empty() || uid.len() > 255 || store::id_by_uid(db, &uid)?.is_some() { None } else { Some(uid) };
+    let uid = if uid.trim().is_empty() || uid.len() > 255 || uid.contains('\0') || store::id_by_uid(db, &uid)?.is_some() { None } else { Some(uid) };
     store::write(db, None, &checked, EventStatus::Draft, uid.as_deref())
 }

@@ -40,6 +40,16 @@ pub const MAX_DESCRIPTION_BYTES: usize = 100 * 1024;
 pub const MAX_LINE_BYTES: usize = 2 * 1024;
 /// The largest multi-line text field other than the description (rules, notes).
 pub const MAX_TEXT_BYTES: usize = 20 * 1024;
+/// The largest date, time or time zone as typed (`2027-01-25`, `19:00`,
+/// `America/Argentina/ComodRivadavia`): a draft keeps what was typed.
+pub const MAX_WHEN_BYTES: usize = 64;
+/// The most speakers an event or a tour may have.
+pub const MAX_SPEAKERS: usize = 200;
+/// The most tags an event or a tour may have, and the longest tag.
+pub const MAX_TAGS: usize = 50;
+pub const MAX_TAG_BYTES: usize = 100;
+/// The most lines of history an imported event may bring.
+pub const MAX_HISTORY: usize = 1000;
 
 /// What sort of event this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
