@@ -206,10 +206,12 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
         *s = s.trim().to_owned();
     }
     let mut problems = Vec::new();
+    // A NUL in any field, contacts and tags included.
+    problems.extend(crate::outside::nul_field(&i));
     if i.name.is_empty() {
         problem(&mut problems, "name", "An organization needs a name.");
     }
-    for (field, text) in [("name", &i.name), ("short_name", &i.short_name), ("phone", &i.phone)] {
+    for (field, text) in [("name", &i.name), ("short_name", &i.short_name), ("phone", &i.phone), ("website", &i.website), ("email", &i.email)] {
         single_line(&mut problems, field, text);
     }
     check_len(&mut problems, "notes", &i.notes, MAX_TEXT_BYTES);
@@ -244,7 +246,7 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
         if c.name.is_empty() {
             problem(&mut problems, &f("name"), "A contact person needs a name.");
         }
-        for (name, text) in [("name", &c.name), ("role", &c.role), ("phone", &c.phone)] {
+        for (name, text) in [("name", &c.name), ("role", &c.role), ("phone", &c.phone), ("email", &c.email)] {
             single_line(&mut problems, &f(name), text);
         }
         if !c.email.is_empty() {
