@@ -212,6 +212,16 @@ pub fn nul_field<T: serde::Serialize>(input: &T) -> Option<FieldProblem> {
     })
 }
 
+/// Adds [`nul_field`]'s problem to `problems`, unless a problem of that field
+/// is already there (a field's own check may have found the NUL first).
+pub fn add_nul_problem<T: serde::Serialize>(problems: &mut Vec<FieldProblem>, input: &T) {
+    if let Some(p) = nul_field(input) {
+        if !problems.iter().any(|q| q.field == p.field) {
+            problems.push(p);
+        }
+    }
+}
+
 /// [`nul_field`] as an error, for a function that checks one input.
 pub fn refuse_nul<T: serde::Serialize>(input: &T) -> Result<()> {
     match nul_field(input) {

@@ -206,8 +206,6 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
         *s = s.trim().to_owned();
     }
     let mut problems = Vec::new();
-    // A NUL in any field, contacts and tags included.
-    problems.extend(crate::outside::nul_field(&i));
     if i.name.is_empty() {
         problem(&mut problems, "name", "An organization needs a name.");
     }
@@ -256,6 +254,8 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
             }
         }
     }
+    // A NUL in any other field (kind, tags, a contact's email).
+    crate::outside::add_nul_problem(&mut problems, &i);
     if problems.is_empty() { Ok(i) } else { Err(Error::invalid(problems)) }
 }
 

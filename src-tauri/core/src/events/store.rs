@@ -237,8 +237,6 @@ fn exists(db: &Database, table: &str, id: i64) -> Result<bool> {
 }
 
 fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
-    // A NUL in any field, including those checked below for length only.
-    problems.extend(crate::outside::nul_field(input));
     check_len(problems, "description", &input.description, MAX_DESCRIPTION_BYTES);
     for (field, text) in [
         ("start_date", &input.start_date),
@@ -283,6 +281,8 @@ fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
         check_len(problems, &format!("reading_list[{i}].author"), &r.author, MAX_LINE_BYTES);
         check_len(problems, &format!("reading_list[{i}].link"), &r.link, MAX_LINE_BYTES);
     }
+    // A NUL in any other field (tags, a translation's language, …).
+    crate::outside::add_nul_problem(problems, input);
 }
 
 /// Each translation needs a valid language tag, used once, and fields within

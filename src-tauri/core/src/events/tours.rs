@@ -74,7 +74,7 @@ fn validate(db: &Database, input: TourInput) -> Result<TourInput> {
     check_len(&mut problems, "title", &input.title, MAX_LINE_BYTES);
     check_len(&mut problems, "hosts", &input.hosts, MAX_LINE_BYTES);
     check_len(&mut problems, "description", &input.description, MAX_DESCRIPTION_BYTES);
-    problems.extend(crate::outside::nul_field(&input));
+    crate::outside::add_nul_problem(&mut problems, &input);
     if input.tags.len() > MAX_TAGS || input.tags.iter().any(|t| t.len() > MAX_TAG_BYTES) {
         problems.push(FieldProblem { field: "tags".into(), message: format!("Keep to {MAX_TAGS} tags of at most {MAX_TAG_BYTES} characters each.") });
     }
