@@ -114,6 +114,12 @@ fn dev_zero_is_refused_at_once_by_every_command_that_reads_a_file() {
     assert_refused(&db, &["org", "import", "/dev/zero"], &["/dev/zero is a device"], quick);
     assert_refused(&db, &["event", "import", "/dev/zero"], &["/dev/zero is a device"], quick);
     assert_refused(&db, &["branch", "set", "logo", "/dev/zero"], &["/dev/zero is a device"], quick);
+    assert_refused(
+        &db,
+        &["announce", "1", "--list", "Announcements", "--body-file", "/dev/zero", "--dry-run"],
+        &["body_file", "/dev/zero is a device"],
+        quick,
+    );
     assert_eq!(rows(&db, "SELECT count(*) FROM subscriber"), before, "nobody was imported");
 }
 
