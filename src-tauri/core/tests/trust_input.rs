@@ -93,6 +93,26 @@ fn special_files_are_refused_at_once_without_being_read() {
     );
 }
 
+/// A file whose size says 0 but which reads on (as files under /proc do, or
+/// a file another program is still writing) is cut off one byte past the limit.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_that_reads_past_its_stated_size_is_stopped_at_the_limit() {
+    let path = Path::new("/proc/self/maps");
+    assert_eq!(std::fs::metadata(path).unwrap().len(), 0, "the kernel states no size for this file");
+    let tiny = Kind {
+        field: "file",
+        what: "CSV file",
+        limit: 16,
+    };
+    assert_invalid(
+        outside::read(path, tiny),
+        "file",
+        &["/proc/self/maps", "grew past 16 bytes"],
+        "a file longer than its stated size",
+    );
+}
+
 #[test]
 fn a_file_over_its_limit_is_refused_naming_the_file_its_size_and_the_limit() {
     let dir = tempfile::tempdir().unwrap();
