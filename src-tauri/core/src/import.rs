@@ -1999,7 +1999,12 @@ pub fn recover(db: &Database) -> Result<usize> {
     let wait_ms: i64 = conn.pragma_query_value(None, "busy_timeout", |r| r.get(0))?;
     conn.pragma_update(None, "busy_timeout", 0)?;
     let begun = conn.execute_batch("BEGIN IMMEDIATE");
-    conn.pragma_update(None, "busy_timeout", wait_ms)?;
+    if let Err(e) = conn.pragma_update(None, "busy_timeout", wait_ms) {
+        if begun.is_ok() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        return Err(e.into());
+    }
     match begun {
         Ok(()) => {}
         // Someone is writing: perhaps the import itself. Ask again later.
