@@ -720,38 +720,17 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             (None, None) => Err(Error::invalid_field("id", "Give an event's id, or --tour TOUR_ID.")),
         },
         EventCommand::Import { file } => {
-            let bytes = std::fs::read(&file).map_err(|e| {
-                Error::storage(format!("Cannot read {}: {e}.", file.display()))
-            })?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                Error::invalid_field(
-                    "file",
-                    format!(
-                        "{} is not UTF-8 text (byte {}). Save it as UTF-8 and import it again; nothing was imported.",
-                        file.display(),
-                        e.utf8_error().valid_up_to()
-                    ),
-                )
-            })?;
-            let is_ics = file
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("ics"))
-                || text.trim_start_matches('\u{feff}').trim_start().starts_with("BEGIN:VCALENDAR");
-            let imported: Vec<Event> = if is_ics {
-                ics::import(db, &text)?
-            } else {
-                let done = json::import(db, &text)?;
-                if let Some(t) = &done.tour {
-                    return Ok(format!(
-                        "Imported the tour “{}” (id {}) with {} stops from {}.",
-                        t.title,
-                        t.id,
-                        done.events.len(),
-                        file.display()
-                    ));
-                }
-                done.events
-            };
+            let done = events::import_file(db, &file)?;
+            if let Some(t) = &done.tour {
+                return Ok(format!(
+                    "Imported the tour “{}” (id {}) with {} stops from {}.",
+                    t.title,
+                    t.id,
+                    done.events.len(),
+                    file.display()
+                ));
+            }
+            let imported: Vec<Event> = done.events;
             let mut out = vec![format!(
                 "Imported {} event{} from {}:",
                 imported.len(),

@@ -11,7 +11,7 @@ use handbill_core::coalition::{
     self, CosponsorStatus, CosponsorTarget, DemandListVersion, OrgImportOptions, OrgRowOutcome, Organization,
     StepInput,
 };
-use handbill_core::{import, Database, Error};
+use handbill_core::{Database, Error};
 
 #[derive(Subcommand, Debug)]
 pub enum OrgCommand {
@@ -126,7 +126,7 @@ pub fn org_command(db: &Database, command: OrgCommand) -> Result<String, Error> 
             Ok(describe_org(&org, &history))
         }
         OrgCommand::Import { file, dry_run } => {
-            let bytes = import::read_file(&file)?;
+            let bytes = coalition::read_org_file(&file)?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let report = coalition::import_organizations(db, &name, &bytes, &OrgImportOptions { mapping: vec![], dry_run })?;
             let mut out = vec![if dry_run {

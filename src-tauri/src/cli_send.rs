@@ -144,8 +144,11 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         None => {
             let (subject, body) = announcements::draft(&db, args.event, args.tour, template)?;
             let body = match &args.body_file {
-                Some(file) => std::fs::read_to_string(file)
-                    .map_err(|e| Error::invalid_field("body_file", format!("Cannot read {}: {e}.", file.display())))?,
+                // A letter's body: a regular file of at most 1 MB (see handbill_core::outside).
+                Some(file) => handbill_core::outside::read_text(
+                    file,
+                    handbill_core::outside::Kind { field: "body_file", what: "body file", limit: 1024 * 1024 },
+                )?,
                 None => body,
             };
             (args.subject.clone().unwrap_or(subject), body)

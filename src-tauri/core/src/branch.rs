@@ -17,6 +17,13 @@ pub const MAX_LOGO_BYTES: usize = 5 * 1024 * 1024;
 /// The largest logo, in pixels on either side.
 const MAX_LOGO_SIDE: u32 = 8000;
 
+/// The longest contact address (RFC 5321's limit on a path).
+const MAX_EMAIL_CHARS: usize = 254;
+/// The longest website address.
+const MAX_WEBSITE_CHARS: usize = 2000;
+/// The most languages a branch may name.
+const MAX_LANGUAGES: usize = 20;
+
 /// The keys of a branch profile that `branch set FIELD VALUE` and the form change.
 pub const FIELDS: &[&str] = &[
     "name",
@@ -183,9 +190,10 @@ pub fn set_field(db: &Database, field: &str, value: &str) -> Result<BranchProfil
         if value.trim().is_empty() {
             return clear_logo(db);
         }
-        let bytes = std::fs::read(value).map_err(|e| {
-            Error::invalid_field("logo", format!("Cannot read the logo file {value}: {e}"))
-        })?;
+        let bytes = crate::outside::read(
+            std::path::Path::new(value),
+            crate::outside::Kind { field: "logo", what: "logo file", limit: MAX_LOGO_BYTES as u64 },
+        )?;
         return set_logo(db, &bytes);
     }
     let mut input = current
@@ -223,6 +231,10 @@ pub fn validate(input: BranchInput) -> Result<BranchInput> {
         });
     };
 
+    // A NUL in any field, the languages included.
+    if let Some(p) = crate::outside::nul_field(&input) {
+        problem(&p.field, p.message);
+    }
     let name = input.name.trim().to_owned();
     if name.is_empty() {
         problem(
@@ -234,6 +246,9 @@ pub fn validate(input: BranchInput) -> Result<BranchInput> {
         ("name", &name, 120),
         ("short_name", &input.short_name, 40),
         ("city", &input.city, 100),
+        ("contact_email", &input.contact_email, MAX_EMAIL_CHARS),
+        ("website", &input.website, MAX_WEBSITE_CHARS),
+        ("time_zone", &input.time_zone, 64),
     ] {
         let len = value.trim().chars().count();
         if len > max {
@@ -241,7 +256,7 @@ pub fn validate(input: BranchInput) -> Result<BranchInput> {
                 field,
                 format!("This is {len} characters long; keep it to {max}."),
             );
-        } else if value.chars().any(char::is_control) {
+        } else if value.chars().any(|c| c.is_control() && c != '\0') {
             problem(
                 field,
                 "Remove the line breaks and tabs: this is one line of text.".to_owned(),
@@ -250,18 +265,29 @@ pub fn validate(input: BranchInput) -> Result<BranchInput> {
     }
 
     let contact_email = input.contact_email.trim().to_owned();
-    if !contact_email.is_empty() && !is_email(&contact_email) {
+    let too_long = |value: &str, max: usize| value.trim().chars().count() > max;
+    if !contact_email.is_empty() && !too_long(&contact_email, MAX_EMAIL_CHARS) && !is_email(&contact_email) {
         problem(
             "contact_email",
             format!("“{contact_email}” is not an email address. Write it like branch@example.org."),
         );
     }
 
-    let website = normalize_website(input.website.trim());
+    let website = if too_long(&input.website, MAX_WEBSITE_CHARS) {
+        Ok(String::new())
+    } else {
+        normalize_website(input.website.trim())
+    };
     if let Err(message) = &website {
         problem("website", message.clone());
     }
 
+    if input.languages.len() > MAX_LANGUAGES {
+        problem(
+            "languages",
+            format!("Give at most {MAX_LANGUAGES} languages; there are {}.", input.languages.len()),
+        );
+    }
     let time_zone = match jiff::tz::TimeZone::get(input.time_zone.trim()) {
         Ok(zone) => zone
             .iana_name()
@@ -286,6 +312,7 @@ pub fn validate(input: BranchInput) -> Result<BranchInput> {
     for tag in input
         .languages
         .iter()
+        .take(MAX_LANGUAGES)
         .map(|t| t.trim())
         .filter(|t| !t.is_empty())
     {

@@ -413,6 +413,73 @@ pub(crate) fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
+/// The most line breaks one quoted cell may hold. A note typed over several
+/// lines has a few; a cell running on for more is a quote left open that
+/// swallowed the rows after it.
+const MAX_QUOTED_LINES: usize = 100;
+
+/// Finds a quote left open before the csv crate reads the text: the crate
+/// (like a spreadsheet) reads everything after an unclosed quote as one cell,
+/// which would merge the people on the lines after it into one person's name.
+/// A quote opens a cell when it is the first character of a field, as the
+/// crate reads it; the cell ends at a quote not doubled. It is refused, with
+/// the line the quote is on, when it never ends, when it ends in the middle of
+/// a field after running over a line break (the closing quote is another
+/// person's stray quote), or when it holds more than [`MAX_QUOTED_LINES`]
+/// line breaks. Rows before it are not imported either: the file is refused
+/// whole, so it can be mended and imported again.
+pub(crate) fn check_quotes(text: &str, delimiter: u8) -> Result<()> {
+    let b = text.as_bytes();
+    let never_closed = |open: usize, more: String| {
+        file_problem(format!(
+            "line {}: a quote opened here is never closed{more}. Nothing was imported: close the quote (or remove it) \
+             in your spreadsheet or a text editor, save the file and import it again.",
+            line_at(b, open)
+        ))
+    };
+    let mut pos = 0;
+    while let Some(found) = memchr::memchr(b'"', &b[pos..]) {
+        let open = pos + found;
+        let starts_field = open == 0 || matches!(b[open - 1], b'\n' | b'\r') || b[open - 1] == delimiter;
+        if !starts_field {
+            // A quote inside an unquoted cell is text.
+            pos = open + 1;
+            continue;
+        }
+        let mut at = open + 1;
+        let close = loop {
+            match memchr::memchr(b'"', &b[at..]) {
+                None => return Err(never_closed(open, String::new())),
+                Some(i) if b.get(at + i + 1) == Some(&b'"') => at += i + 2,
+                Some(i) => break at + i,
+            }
+        };
+        let breaks = memchr::memchr2_iter(b'\n', b'\r', &b[open..close])
+            .filter(|&i| !(b[open + i] == b'\r' && b.get(open + i + 1) == Some(&b'\n')))
+            .count();
+        if breaks > 0 {
+            let ends_field = match b.get(close + 1) {
+                None | Some(b'\n' | b'\r') => true,
+                Some(&c) => c == delimiter,
+            };
+            if !ends_field {
+                return Err(never_closed(
+                    open,
+                    format!(" (the next quote, on line {}, is in the middle of a cell)", line_at(b, close)),
+                ));
+            }
+            if breaks > MAX_QUOTED_LINES {
+                return Err(never_closed(
+                    open,
+                    format!(" until line {}, {breaks} lines further on", line_at(b, close)),
+                ));
+            }
+        }
+        pos = close + 1;
+    }
+    Ok(())
+}
+
 pub(crate) fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -466,6 +533,7 @@ fn estimate_rows(text: &[u8]) -> u32 {
 fn parse(bytes: &[u8], count: Count) -> Result<Parsed> {
     let (text, encoding) = decode(bytes)?;
     let delimiter = sniff_delimiter(&text);
+    check_quotes(&text, delimiter)?;
     let mut rdr = reader(&text, delimiter);
     let mut record = csv::StringRecord::new();
     let mut lines = LineCounter::default();
@@ -580,6 +648,7 @@ pub(crate) struct Table {
 pub(crate) fn read_table(bytes: &[u8], max_records: usize) -> Result<Table> {
     let (text, encoding) = decode(bytes)?;
     let delimiter = sniff_delimiter(&text);
+    check_quotes(&text, delimiter)?;
     let mut rdr = reader(&text, delimiter);
     let mut record = csv::StringRecord::new();
     let mut lines = LineCounter::default();
@@ -1909,19 +1978,74 @@ impl ImportReport {
     }
 }
 
-/// Marks imports left 'running' by a Handbill that stopped during them as
-/// interrupted (their transaction was rolled back: nothing of them was saved).
+/// Marks imports left 'running' by a Handbill that stopped during them (a
+/// crash, a killed or interrupted command line) as interrupted: their
+/// transaction was rolled back, so nothing of them was saved. A live import
+/// holds the database's write lock from just after its record is written
+/// until it ends, so a record is settled only while nobody holds that lock,
+/// and only once it is older than the time an import may wait for the lock
+/// (the busy timeout, plus a margin). Called when the window starts and
+/// whenever the import history is read ([`jobs`]).
 pub fn recover(db: &Database) -> Result<usize> {
-    Ok(db.conn().execute(
+    let conn = db.conn();
+    let running: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM import_job WHERE state = 'running')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !running || !conn.is_autocommit() {
+        return Ok(0);
+    }
+    let wait_ms: i64 = conn.pragma_query_value(None, "busy_timeout", |r| r.get(0))?;
+    conn.pragma_update(None, "busy_timeout", 0)?;
+    let begun = conn.execute_batch("BEGIN IMMEDIATE");
+    if let Err(e) = conn.pragma_update(None, "busy_timeout", wait_ms) {
+        if begun.is_ok() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        return Err(e.into());
+    }
+    match begun {
+        Ok(()) => {}
+        // Someone is writing: perhaps the import itself. Ask again later.
+        Err(e) if matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        ) =>
+        {
+            return Ok(0)
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let started_before = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_millis(wait_ms.max(0) + 1_000))
+        .and_then(|t| t.round(jiff::Unit::Second))
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let settled = conn.execute(
         "UPDATE import_job SET state = 'interrupted', finished_at = ?1,
                 message = 'Handbill stopped during this import; nothing of it was saved. Import the file again.'
-         WHERE state = 'running'",
-        [now()],
-    )?)
+         WHERE state = 'running' AND started_at <= ?2",
+        params![now(), started_before],
+    );
+    match settled {
+        Ok(n) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e.into())
+        }
+    }
 }
 
-/// The most recent imports, newest first.
+/// The most recent imports, newest first. A record left 'running' by a
+/// Handbill that is gone is shown, and kept, as interrupted ([`recover`]).
 pub fn jobs(db: &Database, limit: u32) -> Result<Vec<ImportJob>> {
+    // The history is still shown when the records cannot be settled now
+    // (a read-only file): they are settled at a later reading.
+    let _ = recover(db);
     let mut stmt = db.conn().prepare(
         "SELECT j.id, j.file_name, l.name, j.state, j.rows_total, j.imported, j.merged, j.rejected, j.message,
                 j.started_at, j.finished_at
@@ -1947,27 +2071,13 @@ pub fn jobs(db: &Database, limit: u32) -> Result<Vec<ImportJob>> {
     Ok(jobs)
 }
 
-/// Reads a file for import, with a message naming it when it cannot be read.
+/// Reads a subscriber CSV file from outside (only a regular file, of at most
+/// [`MAX_FILE_BYTES`]: see [`crate::outside`]).
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::invalid_field("file", format!("Cannot read {}: {e}.", path.display()))
-    })?;
-    if meta.is_dir() {
-        return Err(Error::invalid_field(
-            "file",
-            format!("{} is a folder; choose a CSV file.", path.display()),
-        ));
-    }
-    if meta.len() as usize > MAX_FILE_BYTES {
-        return Err(file_problem(format!(
-            "{} is {:.0} MB; Handbill imports files up to {} MB. Split it into smaller files.",
-            path.display(),
-            meta.len() as f64 / 1_048_576.0,
-            MAX_FILE_BYTES / 1_048_576
-        )));
-    }
-    std::fs::read(path)
-        .map_err(|e| Error::invalid_field("file", format!("Cannot read {}: {e}.", path.display())))
+    crate::outside::read(
+        path,
+        crate::outside::Kind { field: "file", what: "CSV file", limit: MAX_FILE_BYTES as u64 },
+    )
 }
 
 #[cfg(test)]

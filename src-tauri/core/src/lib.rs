@@ -16,6 +16,7 @@ pub mod flyers;
 pub mod handover;
 pub mod import;
 pub mod lists;
+pub mod outside;
 pub mod sample_mail;
 pub mod status;
 pub mod storage;

@@ -348,6 +348,20 @@ pub(crate) fn validate_clean(input: SubscriberInput) -> Result<Clean> {
             message,
         })
     };
+    // A NUL in any field, notes and tags included (a direct look: this runs for every imported row).
+    let fields = [
+        ("email", &input.email),
+        ("name", &input.name),
+        ("first_name", &input.first_name),
+        ("language", &input.language),
+        ("city", &input.city),
+        ("postal_code", &input.postal_code),
+        ("notes", &input.notes),
+    ];
+    let tags = input.tags.iter().map(|t| ("tags", t));
+    if let Some((field, _)) = fields.into_iter().chain(tags).find(|(_, v)| v.contains('\0')) {
+        problem(field, "holds a NUL character (\\0), which Handbill does not store. Remove it.".to_owned());
+    }
     let (email, key) = match normalize_email(&input.email) {
         Ok(pair) => pair,
         Err(message) => {

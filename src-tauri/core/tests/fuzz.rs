@@ -3,7 +3,8 @@
 //! and listings render it, and flyer text as the layout sets it.
 //!
 //! Each target starts from a corpus kept in the repository (`tests/corpus/`,
-//! plus the small CSV fixtures) and feeds the parser mutated copies: bytes
+//! its `hostile/` folders of attacks that must be refused, plus the small CSV
+//! fixtures) and feeds the parser mutated copies: bytes
 //! flipped, cut, doubled, spliced from another seed, and tokens that break
 //! parsers (quotes, separators, line ends, NUL, `BEGIN:VEVENT`, `<script>`,
 //! `javascript:`, right-to-left marks). The property is the same everywhere:
@@ -273,7 +274,7 @@ proptest! {
 
     /// A subscriber CSV is previewed or refused with a reason; never a panic.
     #[test]
-    fn subscriber_csv_is_previewed_or_refused(bytes in mutated(&["tests/corpus/subscribers-csv", "tests/fixtures/csv"])) {
+    fn subscriber_csv_is_previewed_or_refused(bytes in mutated(&["tests/corpus/subscribers-csv", "tests/corpus/subscribers-csv/hostile", "tests/fixtures/csv"])) {
         match import::preview("fuzz.csv", &bytes) {
             Ok(p) => prop_assert!(p.columns.len() <= 10_000 + 1, "a preview has a bounded number of columns"),
             Err(e) => refused_cleanly(&e)?,
@@ -282,7 +283,7 @@ proptest! {
 
     /// An organizations CSV is previewed or refused with a reason.
     #[test]
-    fn organization_csv_is_previewed_or_refused(bytes in mutated(&["tests/corpus/organizations-csv", "tests/fixtures/orgs"])) {
+    fn organization_csv_is_previewed_or_refused(bytes in mutated(&["tests/corpus/organizations-csv", "tests/corpus/organizations-csv/hostile", "tests/fixtures/orgs"])) {
         if let Err(e) = org_import::preview_organizations("fuzz.csv", &bytes) {
             refused_cleanly(&e)?;
         }
@@ -290,7 +291,7 @@ proptest! {
 
     /// A calendar is imported whole, or refused whole with nothing saved.
     #[test]
-    fn a_calendar_is_imported_whole_or_refused_whole(bytes in mutated(&["tests/corpus/ics"])) {
+    fn a_calendar_is_imported_whole_or_refused_whole(bytes in mutated(&["tests/corpus/ics", "tests/corpus/ics/hostile"])) {
         let dir = tempfile::tempdir().unwrap();
         let db = branch_db(dir.path());
         match ics::import(&db, &text(&bytes)) {
@@ -309,7 +310,7 @@ proptest! {
 
     /// A JSON event file is imported whole, or refused whole with nothing saved.
     #[test]
-    fn a_json_event_file_is_imported_whole_or_refused_whole(bytes in mutated(&["tests/corpus/json"])) {
+    fn a_json_event_file_is_imported_whole_or_refused_whole(bytes in mutated(&["tests/corpus/json", "tests/corpus/json/hostile"])) {
         let dir = tempfile::tempdir().unwrap();
         let db = branch_db(dir.path());
         match json::import(&db, &text(&bytes)) {

@@ -232,8 +232,23 @@ fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {
     if input.body.trim().is_empty() {
         return Err(Error::invalid_field("body", "Write what the announcement says."));
     }
-    Ok(())
+    // RFC 5322 caps a header line at 998 characters; a letter of a megabyte is a book.
+    if input.subject.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(Error::invalid_field("subject", format!("A subject is at most {MAX_SUBJECT_CHARS} characters; shorten it.")));
+    }
+    if input.body.len() > MAX_BODY_BYTES {
+        return Err(Error::invalid_field(
+            "body",
+            format!("The letter is {}; the most Handbill sends is {}. Shorten it.", crate::outside::size_text(input.body.len() as u64), crate::outside::size_text(MAX_BODY_BYTES as u64)),
+        ));
+    }
+    crate::outside::refuse_nul(input)
 }
+
+/// The longest subject line of an announcement.
+pub const MAX_SUBJECT_CHARS: usize = 900;
+/// The largest body of an announcement.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Saves a new announcement as a draft.
 pub fn create(db: &Database, input: AnnouncementInput) -> Result<Announcement> {

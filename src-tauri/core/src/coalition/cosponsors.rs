@@ -314,8 +314,10 @@ pub fn set_cosponsor_status(
     let org = get_organization(db, organization_id)?;
     target.title(db)?;
     let date = super::date_or_today("date", &step.date)?;
-    if step.note.len() > MAX_TEXT_BYTES {
-        return Err(Error::invalid_field("note", format!("is {} KB long; the most Handbill keeps is {} KB. Shorten it.", step.note.len() / 1024, MAX_TEXT_BYTES / 1024)));
+    let mut problems = Vec::new();
+    crate::events::venues::check_len(&mut problems, "note", &step.note, MAX_TEXT_BYTES);
+    if !problems.is_empty() {
+        return Err(Error::invalid(problems));
     }
     let contact = match step.contact_id {
         Some(cid) => {

@@ -660,8 +660,10 @@ pub fn endorse(db: &Database, organization_id: i64, version_id: i64, date: &str,
     get_organization(db, organization_id)?;
     read_version(db, version_id)?;
     let date = super::date_or_today("date", date)?;
-    if note.len() > MAX_TEXT_BYTES {
-        return Err(Error::invalid_field("note", "The note is too long; keep it under 20 KB."));
+    let mut problems = Vec::new();
+    check_len(&mut problems, "note", note, MAX_TEXT_BYTES);
+    if !problems.is_empty() {
+        return Err(Error::invalid(problems));
     }
     db.conn().execute(
         "INSERT INTO endorsement (organization_id, version_id, endorsed_on, note) VALUES (?1, ?2, ?3, ?4)
@@ -702,8 +704,8 @@ pub fn endorsements(db: &Database, version_id: i64) -> Result<Vec<Endorsement>> 
 pub fn set_translation(db: &Database, version_id: i64, input: TranslationInput) -> Result<DemandListVersion> {
     let version = read_version(db, version_id)?;
     let language = input.language.trim();
-    if language.is_empty() || language_tags::LanguageTag::parse(language).is_err() {
-        return Err(Error::invalid_field("language", format!("“{language}” is not a language tag. Use one such as es, fr or pt-BR.")));
+    if language.is_empty() || language.len() > 35 || language_tags::LanguageTag::parse(language).is_err() {
+        return Err(Error::invalid_field("language", format!("“{}” is not a language tag. Use one such as es, fr or pt-BR.", language.chars().take(40).collect::<String>())));
     }
     if input.demands.len() > version.demands.len() {
         return Err(Error::invalid_field(

@@ -31,7 +31,7 @@ pub use demands::{
 };
 pub use invitation::{draft_invitation, email_draft, invitation_eml, render_eml, EmailDraft};
 pub use org_import::{
-    import_organizations, preview_organizations, OrgColumnPreview, OrgField, OrgImportOptions,
+    import_organizations, preview_organizations, read_org_file, OrgColumnPreview, OrgField, OrgImportOptions,
     OrgImportPreview, OrgImportReport, OrgReportRow, OrgRowOutcome,
 };
 pub use organizations::{

@@ -137,6 +137,15 @@ struct OrgTable {
     rows: Vec<(u32, Vec<String>)>,
 }
 
+/// Reads an organizations CSV file from outside: only a regular file, of at
+/// most [`MAX_ORG_FILE_BYTES`] (see [`crate::outside`]).
+pub fn read_org_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    crate::outside::read(
+        path,
+        crate::outside::Kind { field: "file", what: "organizations CSV file", limit: MAX_ORG_FILE_BYTES as u64 },
+    )
+}
+
 fn read(bytes: &[u8]) -> Result<OrgTable> {
     if bytes.len() > MAX_ORG_FILE_BYTES {
         return Err(file_problem(format!(

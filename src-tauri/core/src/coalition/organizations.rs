@@ -209,7 +209,7 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
     if i.name.is_empty() {
         problem(&mut problems, "name", "An organization needs a name.");
     }
-    for (field, text) in [("name", &i.name), ("short_name", &i.short_name), ("phone", &i.phone)] {
+    for (field, text) in [("name", &i.name), ("short_name", &i.short_name), ("phone", &i.phone), ("website", &i.website), ("email", &i.email)] {
         single_line(&mut problems, field, text);
     }
     check_len(&mut problems, "notes", &i.notes, MAX_TEXT_BYTES);
@@ -244,7 +244,7 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
         if c.name.is_empty() {
             problem(&mut problems, &f("name"), "A contact person needs a name.");
         }
-        for (name, text) in [("name", &c.name), ("role", &c.role), ("phone", &c.phone)] {
+        for (name, text) in [("name", &c.name), ("role", &c.role), ("phone", &c.phone), ("email", &c.email)] {
             single_line(&mut problems, &f(name), text);
         }
         if !c.email.is_empty() {
@@ -254,6 +254,8 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
             }
         }
     }
+    // A NUL in any other field (kind, tags, a contact's email).
+    crate::outside::add_nul_problem(&mut problems, &i);
     if problems.is_empty() { Ok(i) } else { Err(Error::invalid(problems)) }
 }
 

@@ -156,13 +156,15 @@ impl Lines {
         let mut line_start = self.out.len();
         for part in [head, ":", value] {
             // Most parts fit on the line as they are.
-            if self.out.len() - line_start + part.len() <= 75 && !part.contains(['\r', '\n']) {
+            if self.out.len() - line_start + part.len() <= 75 && !part.bytes().any(is_control) {
                 self.out.push_str(part);
                 continue;
             }
             for c in part.chars() {
-                // A line break in a value that is not TEXT has no way to be written: drop it.
-                if c == '\r' || c == '\n' {
+                // A line break in a value that is not TEXT has no way to be
+                // written, and RFC 5545 allows no other control character
+                // (a NUL, an escape) but the tab in any value: drop them.
+                if c.is_ascii() && is_control(c as u8) {
                     continue;
                 }
                 if self.out.len() - line_start + c.len_utf8() > 75 {
@@ -203,6 +205,11 @@ impl Lines {
     fn text(&mut self, head: &str, value: &str) {
         self.raw(head, &escape_text(value));
     }
+}
+
+/// The control characters RFC 5545 allows in no value (`CONTROL`: all but the tab).
+fn is_control(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') || b == 0x7f
 }
 
 fn escape_text(value: &str) -> String {
@@ -338,15 +345,38 @@ fn calendar(events: &[Event], name: &str) -> String {
     lines.out
 }
 
+/// How deep components may nest: a calendar holds events, an event alarms,
+/// a time zone its rules; real files go three deep. The parser reads nesting
+/// by recursion, so a file nested a thousand deep would overflow its stack.
+pub const MAX_ICS_DEPTH: usize = 8;
+/// The most components (BEGIN … END blocks) a calendar file may hold.
+pub const MAX_ICS_COMPONENTS: usize = 100_000;
+/// The most lines a calendar file may have.
+pub const MAX_ICS_LINES: usize = 1_000_000;
+/// Properties that make an event repeat, or change one occurrence of a
+/// repeating one. Handbill's events are single occurrences: reading only the
+/// first date of such an event would lose every other one without a word.
+const RECURRENCE: [&str; 5] = ["RRULE", "RDATE", "EXRULE", "EXDATE", "RECURRENCE-ID"];
+
 /// The logical lines of a file (folded lines joined), each with the number of
-/// the line it starts on, and the first structural problem if any.
+/// the line it starts on, and the first structural problem if any: a line
+/// that is not `NAME:value`, a BEGIN without its END, nesting deeper than
+/// [`MAX_ICS_DEPTH`], more than [`MAX_ICS_COMPONENTS`] components or
+/// [`MAX_ICS_LINES`] lines. Checked before the text reaches the parser.
 fn scan(text: &str) -> std::result::Result<Vec<usize>, Error> {
     let bad = |line: usize, what: String| Error::invalid_field("file", format!("Line {line}: {what} Nothing was imported."));
     let mut starts = Vec::new();
     let mut open: Vec<(String, usize)> = Vec::new();
+    let mut components = 0usize;
     for (i, raw) in text.split('\n').enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         let n = i + 1;
+        if n > MAX_ICS_LINES {
+            return Err(Error::invalid_field(
+                "file",
+                format!("The file has more than {MAX_ICS_LINES} lines; it is not a calendar Handbill can import. Nothing was imported."),
+            ));
+        }
         if line.starts_with(' ') || line.starts_with('\t') {
             if starts.is_empty() {
                 return Err(bad(n, "the file starts with a continued line; it is not an iCalendar file.".into()));
@@ -369,6 +399,23 @@ fn scan(text: &str) -> std::result::Result<Vec<usize>, Error> {
         if name.eq_ignore_ascii_case("BEGIN") {
             if value.is_empty() {
                 return Err(bad(n, "BEGIN names no component.".into()));
+            }
+            if open.len() >= MAX_ICS_DEPTH {
+                return Err(bad(
+                    n,
+                    format!(
+                        "BEGIN:{} is nested {} components deep; calendars nest at most {MAX_ICS_DEPTH} (a calendar, an event, an alarm). The file is damaged or not a real calendar.",
+                        short(&value),
+                        open.len() + 1
+                    ),
+                ));
+            }
+            components += 1;
+            if components > MAX_ICS_COMPONENTS {
+                return Err(bad(
+                    n,
+                    format!("the file has more than {MAX_ICS_COMPONENTS} components (events, alarms, time zones); split it into smaller calendars."),
+                ));
             }
             open.push((value, n));
         } else if name.eq_ignore_ascii_case("END") {
@@ -430,6 +477,23 @@ pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
     let mut ids = Vec::new();
     for (n, c) in found.into_iter().enumerate() {
         let line = vevent_lines.get(n).copied().unwrap_or(0);
+        if let Some(p) = c.properties.iter().find(|p| RECURRENCE.iter().any(|r| p.name.as_str().eq_ignore_ascii_case(r))) {
+            let title = text_of(c, "SUMMARY");
+            let name = if title.trim().is_empty() { "(no title)".to_owned() } else { format!("“{}”", short(title.trim())) };
+            let property = p.name.as_str().to_ascii_uppercase();
+            let what = if property == "RECURRENCE-ID" {
+                "changes one date of a repeating event"
+            } else {
+                "repeats"
+            };
+            return Err(Error::invalid_field(
+                property.as_str(),
+                format!(
+                    "The event {name} beginning at line {line} {what} ({property}). Handbill imports single events only, and would keep just one of its dates. \
+                     Export each date as its own event from your calendar (or remove the {property} line), then import again. Nothing was imported."
+                ),
+            ));
+        }
         let id = import_one(db, c, &zone).map_err(|e| {
             Error::invalid_field("file", format!("The event beginning at line {line}: {} Nothing was imported.", e.message))
         })?;
@@ -544,6 +608,6 @@ fn import_one(db: &Database, c: &icalendar::parser::Component<'_>, default_zone:
     };
     let checked = store::check(db, input, false)?;
     let uid = text_of(c, "UID");
-    let uid = if uid.trim().is_empty() || uid.len() > 255 || store::id_by_uid(db, &uid)?.is_some() { None } else { Some(uid) };
+    let uid = if uid.trim().is_empty() || uid.len() > 255 || uid.contains('\0') || store::id_by_uid(db, &uid)?.is_some() { None } else { Some(uid) };
     store::write(db, None, &checked, EventStatus::Draft, uid.as_deref())
 }

@@ -24,7 +24,7 @@ use ts_rs::TS;
 use super::history::{self, HistoryEntry};
 use super::store::{self, check};
 use super::tours::{self, Tour};
-use super::venues::{find_or_create_speaker, find_or_create_venue, SpeakerInput, VenueInput};
+use super::venues::{check_len, find_or_create_venue, SpeakerIndex, SpeakerInput, VenueInput};
 use super::{
     Attendance, CosponsorCall, Event, EventInput, EventTranslation, EventKind, EventLinks, EventStatus, Reading, StopOverrides,
 };
@@ -184,15 +184,19 @@ pub fn import(db: &Database, text: &str) -> Result<JsonImport> {
         return Err(Error::invalid_field("version", format!("The file is version {} of the format; this Handbill reads version {VERSION}. Nothing was imported.", doc.version)));
     }
     let tx = super::Tx::begin(db)?;
+    let mut speakers = SpeakerIndex::default();
     let result = match (doc.event, doc.tour) {
-        (Some(e), None) => JsonImport { tour: None, events: vec![import_event(db, e, None).map_err(|e| at("event", e))?] },
+        (Some(e), None) => JsonImport { tour: None, events: vec![import_event(db, e, None, &mut speakers).map_err(|e| at("event", e))?] },
         (None, Some(t)) => {
-            let speaker_ids = t.speakers.iter().map(|s| find_or_create_speaker(db, s).map(|s| s.id)).collect::<Result<Vec<_>>>().map_err(|e| at("tour.speakers", e))?;
+            check_speaker_count(&t.speakers).map_err(|e| at("tour", e))?;
+            let speaker_ids = t.speakers.iter().map(|s| speakers.find_or_create(db, s)).collect::<Result<Vec<_>>>().map_err(|e| at("tour.speakers", e))?;
             let tour = tours::create_tour(db, tours::TourInput { title: t.title, description: t.description, speaker_ids, hosts: t.hosts, tags: t.tags }).map_err(|e| at("tour", e))?;
-            db.conn().execute("UPDATE tour SET created_at = ?2, updated_at = ?3 WHERE id = ?1", rusqlite::params![tour.id, t.created_at, t.updated_at])?;
+            // Only real instants are kept; anything else (text of any length) is replaced by now.
+            let stamp = |s: &str| if s.len() <= super::MAX_WHEN_BYTES && s.parse::<jiff::Timestamp>().is_ok() { s.to_owned() } else { super::now() };
+            db.conn().execute("UPDATE tour SET created_at = ?2, updated_at = ?3 WHERE id = ?1", rusqlite::params![tour.id, stamp(&t.created_at), stamp(&t.updated_at)])?;
             let mut events = Vec::new();
             for (i, s) in doc.stops.unwrap_or_default().into_iter().enumerate() {
-                events.push(import_event(db, s, Some(tour.id)).map_err(|e| at(&format!("stops[{i}]"), e))?);
+                events.push(import_event(db, s, Some(tour.id), &mut speakers).map_err(|e| at(&format!("stops[{i}]"), e))?);
             }
             JsonImport { tour: Some(tours::get_tour(db, tour.id)?.tour), events }
         }
@@ -210,12 +214,48 @@ fn at(place: &str, mut e: Error) -> Error {
     e
 }
 
-fn import_event(db: &Database, p: PortableEvent, tour_id: Option<i64>) -> Result<Event> {
+/// The speaker limit, checked before any speaker of the file is saved.
+fn check_speaker_count(speakers: &[SpeakerInput]) -> Result<()> {
+    if speakers.len() > super::MAX_SPEAKERS {
+        return Err(Error::invalid_field(
+            "speakers",
+            format!("There are {} speakers; an event or a tour has at most {}.", speakers.len(), super::MAX_SPEAKERS),
+        ));
+    }
+    Ok(())
+}
+
+/// The history an event brings: at most [`super::MAX_HISTORY`] lines, each
+/// value and reason within the limits of a reason typed in the window.
+fn check_history(history: &[HistoryEntry]) -> Result<()> {
+    if history.len() > super::MAX_HISTORY {
+        return Err(Error::invalid_field(
+            "history",
+            format!("The event has {} lines of history; Handbill keeps at most {}.", history.len(), super::MAX_HISTORY),
+        ));
+    }
+    let mut problems = Vec::new();
+    for (i, h) in history.iter().enumerate() {
+        check_len(&mut problems, &format!("history[{i}].old_value"), &h.old_value, super::MAX_TEXT_BYTES);
+        check_len(&mut problems, &format!("history[{i}].new_value"), &h.new_value, super::MAX_TEXT_BYTES);
+        check_len(&mut problems, &format!("history[{i}].reason"), &h.reason, super::MAX_TEXT_BYTES);
+        check_len(&mut problems, &format!("history[{i}].at"), &h.at, super::MAX_WHEN_BYTES);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::invalid(problems))
+    }
+}
+
+fn import_event(db: &Database, p: PortableEvent, tour_id: Option<i64>, speakers: &mut SpeakerIndex) -> Result<Event> {
+    check_speaker_count(&p.speakers)?;
+    check_history(&p.history)?;
     let venue_id = match &p.venue {
         Some(v) => Some(find_or_create_venue(db, v)?.id),
         None => None,
     };
-    let speaker_ids = p.speakers.iter().map(|s| find_or_create_speaker(db, s).map(|s| s.id)).collect::<Result<Vec<_>>>()?;
+    let speaker_ids = p.speakers.iter().map(|s| speakers.find_or_create(db, s)).collect::<Result<Vec<_>>>()?;
     let input = EventInput {
         title: p.title,
         kind: p.kind,
@@ -242,7 +282,7 @@ fn import_event(db: &Database, p: PortableEvent, tour_id: Option<i64>) -> Result
         translations: p.translations,
     };
     let checked = check(db, input, p.status != EventStatus::Draft)?;
-    let uid = if p.uid.trim().is_empty() || p.uid.len() > 255 || store::id_by_uid(db, &p.uid)?.is_some() { None } else { Some(p.uid.as_str()) };
+    let uid = if p.uid.trim().is_empty() || p.uid.len() > 255 || p.uid.contains('\0') || store::id_by_uid(db, &p.uid)?.is_some() { None } else { Some(p.uid.as_str()) };
     let id = store::write(db, None, &checked, p.status, uid)?;
     let now = super::now();
     let stamp = |s: &str| if s.parse::<jiff::Timestamp>().is_ok() { s.to_owned() } else { now.clone() };

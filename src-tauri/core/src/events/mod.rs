@@ -40,6 +40,16 @@ pub const MAX_DESCRIPTION_BYTES: usize = 100 * 1024;
 pub const MAX_LINE_BYTES: usize = 2 * 1024;
 /// The largest multi-line text field other than the description (rules, notes).
 pub const MAX_TEXT_BYTES: usize = 20 * 1024;
+/// The largest date, time or time zone as typed (`2027-01-25`, `19:00`,
+/// `America/Argentina/ComodRivadavia`): a draft keeps what was typed.
+pub const MAX_WHEN_BYTES: usize = 64;
+/// The most speakers an event or a tour may have.
+pub const MAX_SPEAKERS: usize = 200;
+/// The most tags an event or a tour may have, and the longest tag.
+pub const MAX_TAGS: usize = 50;
+pub const MAX_TAG_BYTES: usize = 100;
+/// The most lines of history an imported event may bring.
+pub const MAX_HISTORY: usize = 1000;
 
 /// What sort of event this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
@@ -344,6 +354,23 @@ impl Event {
         } else {
             self.venue.as_ref().map(|v| v.room.as_str()).unwrap_or("")
         }
+    }
+}
+
+/// Imports an event file from outside: an iCalendar file (by its `.ics`
+/// name or its `BEGIN:VCALENDAR` start) or Handbill's JSON event file, all or
+/// nothing. Only a regular file of at most 20 MB is read (see [`crate::outside`]).
+pub fn import_file(db: &crate::storage::Database, path: &std::path::Path) -> crate::error::Result<json::JsonImport> {
+    let text = crate::outside::read_text(
+        path,
+        crate::outside::Kind { field: "file", what: "event file", limit: ics::MAX_ICS_BYTES.max(json::MAX_JSON_BYTES) as u64 },
+    )?;
+    let is_ics = path.extension().is_some_and(|x| x.eq_ignore_ascii_case("ics"))
+        || text.trim_start().get(..15).is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VCALENDAR"));
+    if is_ics {
+        Ok(json::JsonImport { tour: None, events: ics::import(db, &text)? })
+    } else {
+        json::import(db, &text)
     }
 }
 

@@ -14,7 +14,7 @@ use super::history::{self, HistoryKind};
 use super::venues::{check_len, get_venue, speakers_of, Venue};
 use super::{
     now, Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides, MAX_DESCRIPTION_BYTES,
-    MAX_LINE_BYTES, MAX_TEXT_BYTES,
+    MAX_LINE_BYTES, MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES, MAX_TEXT_BYTES, MAX_WHEN_BYTES,
 };
 use crate::error::{Error, FieldProblem, Result};
 use crate::storage::Database;
@@ -215,7 +215,8 @@ fn check_references(db: &Database, input: &EventInput, problems: &mut Vec<FieldP
             problem(problems, "venue_id", format!("There is no venue number {id}. Choose a venue from the list, or leave the location to be decided."));
         }
     }
-    for id in &input.speaker_ids {
+    // Over the limit, check_lengths says so; looking each one up would only take long.
+    for id in input.speaker_ids.iter().take(super::MAX_SPEAKERS + 1) {
         if !exists(db, "speaker", *id)? {
             problem(problems, "speaker_ids", format!("There is no speaker number {id}. Choose speakers from the list."));
         }
@@ -238,6 +239,15 @@ fn exists(db: &Database, table: &str, id: i64) -> Result<bool> {
 fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
     check_len(problems, "description", &input.description, MAX_DESCRIPTION_BYTES);
     for (field, text) in [
+        ("start_date", &input.start_date),
+        ("start_time", &input.start_time),
+        ("end_date", &input.end_date),
+        ("end_time", &input.end_time),
+        ("time_zone", &input.time_zone),
+    ] {
+        check_len(problems, field, text, MAX_WHEN_BYTES);
+    }
+    for (field, text) in [
         ("title", &input.title),
         ("room", &input.room),
         ("online_link", &input.online_link),
@@ -256,11 +266,14 @@ fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
     ] {
         check_len(problems, field, text, MAX_TEXT_BYTES);
     }
-    if input.tags.len() > 50 || input.tags.iter().any(|t| t.len() > 100) {
-        problem(problems, "tags", "Keep to 50 tags of at most 100 characters each.");
+    if input.tags.len() > MAX_TAGS || input.tags.iter().any(|t| t.len() > MAX_TAG_BYTES) {
+        problem(problems, "tags", format!("Keep to {MAX_TAGS} tags of at most {MAX_TAG_BYTES} characters each."));
     }
-    if input.reading_list.len() > 200 || input.speaker_ids.len() > 200 {
-        problem(problems, "reading_list", "Keep the reading list and the speakers to 200 entries each.");
+    if input.reading_list.len() > 200 {
+        problem(problems, "reading_list", "Keep the reading list to 200 entries.");
+    }
+    if input.speaker_ids.len() > MAX_SPEAKERS {
+        problem(problems, "speaker_ids", format!("An event has at most {MAX_SPEAKERS} speakers; this one has {}.", input.speaker_ids.len()));
     }
     check_translations(input, problems);
     for (i, r) in input.reading_list.iter().enumerate() {
@@ -268,6 +281,8 @@ fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
         check_len(problems, &format!("reading_list[{i}].author"), &r.author, MAX_LINE_BYTES);
         check_len(problems, &format!("reading_list[{i}].link"), &r.link, MAX_LINE_BYTES);
     }
+    // A NUL in any other field (tags, a translation's language, …).
+    crate::outside::add_nul_problem(problems, input);
 }
 
 /// Each translation needs a valid language tag, used once, and fields within
@@ -776,11 +791,15 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
     get(db, id)
 }
 
+/// A reason kept in the history (reschedule, postpone, cancel, a change of venue).
 fn check_reason(reason: &str) -> Result<()> {
-    if reason.len() > MAX_TEXT_BYTES {
-        return Err(Error::invalid_field("reason", "The reason is too long; keep it to a few sentences."));
+    let mut problems = Vec::new();
+    check_len(&mut problems, "reason", reason, MAX_TEXT_BYTES);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::invalid(problems))
     }
-    Ok(())
 }
 
 fn change_status(db: &Database, id: i64, status: EventStatus, reason: &str) -> Result<Event> {

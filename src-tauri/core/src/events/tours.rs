@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use super::store::{self, check, query_events, select_sql, set_speakers};
 use super::venues::{check_len, speakers_of, Speaker};
-use super::{now, Event, EventInput, EventKind, EventStatus, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES};
+use super::{now, Event, EventInput, EventKind, EventStatus, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES, MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES};
 use crate::error::{Error, FieldProblem, Result};
 use crate::storage::Database;
 
@@ -74,6 +74,17 @@ fn validate(db: &Database, input: TourInput) -> Result<TourInput> {
     check_len(&mut problems, "title", &input.title, MAX_LINE_BYTES);
     check_len(&mut problems, "hosts", &input.hosts, MAX_LINE_BYTES);
     check_len(&mut problems, "description", &input.description, MAX_DESCRIPTION_BYTES);
+    crate::outside::add_nul_problem(&mut problems, &input);
+    if input.tags.len() > MAX_TAGS || input.tags.iter().any(|t| t.len() > MAX_TAG_BYTES) {
+        problems.push(FieldProblem { field: "tags".into(), message: format!("Keep to {MAX_TAGS} tags of at most {MAX_TAG_BYTES} characters each.") });
+    }
+    if input.speaker_ids.len() > MAX_SPEAKERS {
+        problems.push(FieldProblem {
+            field: "speaker_ids".into(),
+            message: format!("A tour has at most {MAX_SPEAKERS} speakers; this one has {}.", input.speaker_ids.len()),
+        });
+        return Err(Error::invalid(problems));
+    }
     for id in &input.speaker_ids {
         let found: bool = db.conn().query_row("SELECT EXISTS (SELECT 1 FROM speaker WHERE id = ?1)", [id], |r| r.get(0))?;
         if !found {

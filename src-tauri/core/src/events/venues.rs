@@ -76,15 +76,22 @@ impl From<&Speaker> for SpeakerInput {
     }
 }
 
+/// The one length check of a stored text field (events, venues, speakers,
+/// tours, organizations, demand lists): at most `max` bytes, and no NUL.
 pub(crate) fn check_len(problems: &mut Vec<FieldProblem>, field: &str, text: &str, max: usize) {
     if text.len() > max {
         problems.push(FieldProblem {
             field: field.to_owned(),
             message: format!(
-                "is {} KB long; the most Handbill keeps is {} KB. Shorten it.",
-                text.len() / 1024,
-                max / 1024
+                "is {} long; the most Handbill keeps is {}. Shorten it.",
+                crate::outside::size_text(text.len() as u64),
+                crate::outside::size_text(max as u64)
             ),
+        });
+    } else if text.contains('\0') {
+        problems.push(FieldProblem {
+            field: field.to_owned(),
+            message: "holds a NUL character (\\0), which Handbill does not store. Remove it.".to_owned(),
         });
     }
 }
@@ -311,18 +318,38 @@ pub(crate) fn find_or_create_venue(db: &Database, input: &VenueInput) -> Result<
     }
 }
 
-/// Finds a speaker with exactly these fields, or saves a new one (for imports).
-pub(crate) fn find_or_create_speaker(db: &Database, input: &SpeakerInput) -> Result<Speaker> {
-    let s = validate_speaker(input.clone())?;
-    let found = db
-        .conn()
-        .prepare_cached(
-            "SELECT id, name, affiliation, credit FROM speaker WHERE name = ?1 AND affiliation = ?2 AND credit = ?3 ORDER BY id LIMIT 1",
-        )?
-        .query_row(params![s.name, s.affiliation, s.credit], read_speaker)
-        .optional()?;
-    match found {
-        Some(s) => Ok(s),
-        None => create_speaker(db, s),
+/// The speakers an import has seen, by their exact fields (name,
+/// affiliation, credit), so each speaker of an imported event is found
+/// without a query that reads the whole speaker table: the table is read at
+/// most once per import, when the first speaker is looked up. (An index on the
+/// speaker's name would need a migration of its own.)
+#[derive(Default)]
+pub(crate) struct SpeakerIndex {
+    known: Option<std::collections::HashMap<(String, String, String), i64>>,
+}
+
+impl SpeakerIndex {
+    /// Finds a speaker with exactly these fields, or saves a new one.
+    pub(crate) fn find_or_create(&mut self, db: &Database, input: &SpeakerInput) -> Result<i64> {
+        let s = validate_speaker(input.clone())?;
+        if self.known.is_none() {
+            let mut known = std::collections::HashMap::new();
+            let mut stmt = db.conn().prepare_cached("SELECT id, name, affiliation, credit FROM speaker ORDER BY id DESC")?;
+            for row in stmt.query_map([], read_speaker)? {
+                let row = row?;
+                // Ordered newest first, so the oldest of identical speakers is kept.
+                known.insert((row.name, row.affiliation, row.credit), row.id);
+            }
+            self.known = Some(known);
+        }
+        let key = (s.name.clone(), s.affiliation.clone(), s.credit.clone());
+        if let Some(id) = self.known.as_ref().and_then(|k| k.get(&key)) {
+            return Ok(*id);
+        }
+        let id = create_speaker(db, s)?.id;
+        if let Some(known) = self.known.as_mut() {
+            known.insert(key, id);
+        }
+        Ok(id)
     }
 }
