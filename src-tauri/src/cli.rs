@@ -69,9 +69,12 @@ pub enum Command {
     ImportBranch {
         /// The export file.
         file: PathBuf,
-        /// Replace a branch already in the database (a backup of it is kept).
+        /// Replace what the database already holds (a backup of it is kept); asks first.
         #[arg(long)]
         replace: bool,
+        /// With --replace: do not ask for confirmation (needed when there is no terminal to ask on).
+        #[arg(long, requires = "replace")]
+        yes: bool,
     },
     /// Import, export, count and unsubscribe the people on the mailing lists.
     #[command(subcommand)]
@@ -353,9 +356,10 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         }
         Command::Restore { file, yes } => {
             let db = open(db)?;
-            backup::check_source(&file)?;
+            let checked = backup::check_source(&file)?;
+            let note = checked.checksum.note();
             if !yes && !confirm(&format!(
-                "Replace everything in {} with the backup {}? The current data is kept as a backup.",
+                "Replace everything in {} with the backup {}? The current data is kept as a backup. {note}",
                 db.path().display(),
                 file.display()
             ))? {
@@ -363,11 +367,13 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
             }
             let (db, kept) = backup::restore(db, &file)?;
             Ok(format!(
-                "Restored {} into {}. The data it replaced is kept in {}.",
+                "Restored {} into {}. The data it replaced is kept in {}. {note}",
                 file.display(),
                 db.path().display(),
                 kept.path
-            ))
+            )
+            .trim_end()
+            .to_owned())
         }
         Command::Export { output } => {
             let db = open(db)?;
@@ -379,8 +385,17 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
                 output.display()
             ))
         }
-        Command::ImportBranch { file, replace } => {
+        Command::ImportBranch { file, replace, yes } => {
             let path = storage::resolve_path(db)?;
+            let manifest = handover::read_manifest(&file)?;
+            if replace && !yes && !confirm(&format!(
+                "Replace everything in {} with the branch “{}” from {}? The current data is kept as a backup.",
+                path.display(),
+                manifest.branch_name,
+                file.display()
+            ))? {
+                return Ok("Nothing was imported.".to_owned());
+            }
             let (db, manifest) = handover::import(&file, &path, replace)?;
             Ok(format!(
                 "Imported “{}” (exported {}) into {}.",
@@ -395,8 +410,12 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Cosponsor(command) => crate::cli_coalition::cosponsor_command(&open(db)?, command),
         Command::Demands(command) => crate::cli_coalition::demands_command(&open(db)?, command),
         Command::Flyer(args) => crate::cli_flyers::flyer_command(&open(db)?, args),
-        Command::Announce(args) => crate::cli_send::announce_command(&storage::resolve_path(db)?, args),
-        Command::Send(command) => crate::cli_send::send_command(&storage::resolve_path(db)?, command),
+        Command::Announce(args) => {
+            crate::cli_send::announce_command(&storage::resolve_path(db)?, args)
+        }
+        Command::Send(command) => {
+            crate::cli_send::send_command(&storage::resolve_path(db)?, command)
+        }
         Command::List(ListCommand::Create { name }) => {
             let db = open(db)?;
             let list = lists::create(&db, &name)?;
@@ -666,7 +685,10 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             if all.is_empty() {
                 return Ok("No events yet. Draft one in the window, or import a file: handbill event import FILE.ics".to_owned());
             }
-            let mut out = vec![format!("{:>5}  {:<11}  {:<22}  {}", "Id", "Status", "When", "Event")];
+            let mut out = vec![format!(
+                "{:>5}  {:<11}  {:<22}  {}",
+                "Id", "Status", "When", "Event"
+            )];
             for e in &all {
                 let when = if e.start_date.is_empty() {
                     "date to be announced".to_owned()
@@ -706,7 +728,11 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
                         s.id,
                         s.status.as_str(),
                         listing::when_line(s),
-                        if place.is_empty() { String::new() } else { format!(" — {place}") }
+                        if place.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" — {place}")
+                        }
                     ));
                 }
                 Ok(out.join("\n"))
@@ -717,12 +743,14 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
                 }
                 describe_event(db, &events::get(db, id)?)
             }
-            (None, None) => Err(Error::invalid_field("id", "Give an event's id, or --tour TOUR_ID.")),
+            (None, None) => Err(Error::invalid_field(
+                "id",
+                "Give an event's id, or --tour TOUR_ID.",
+            )),
         },
         EventCommand::Import { file } => {
-            let bytes = std::fs::read(&file).map_err(|e| {
-                Error::storage(format!("Cannot read {}: {e}.", file.display()))
-            })?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Error::storage(format!("Cannot read {}: {e}.", file.display())))?;
             let text = String::from_utf8(bytes).map_err(|e| {
                 Error::invalid_field(
                     "file",
@@ -736,7 +764,10 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             let is_ics = file
                 .extension()
                 .is_some_and(|x| x.eq_ignore_ascii_case("ics"))
-                || text.trim_start_matches('\u{feff}').trim_start().starts_with("BEGIN:VCALENDAR");
+                || text
+                    .trim_start_matches('\u{feff}')
+                    .trim_start()
+                    .starts_with("BEGIN:VCALENDAR");
             let imported: Vec<Event> = if is_ics {
                 ics::import(db, &text)?
             } else {
@@ -763,16 +794,26 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             }
             Ok(out.join("\n"))
         }
-        EventCommand::ExportIcs { id, tour, all, output } => {
+        EventCommand::ExportIcs {
+            id,
+            tour,
+            all,
+            output,
+        } => {
             let (text, what) = match (id, tour, all) {
-                (_, Some(tour_id), _) => (ics::export_tour(db, tour_id)?, format!("tour {tour_id}")),
+                (_, Some(tour_id), _) => {
+                    (ics::export_tour(db, tour_id)?, format!("tour {tour_id}"))
+                }
                 (_, None, true) => (
                     ics::export_upcoming(db, jiff::Timestamp::now())?,
                     "all upcoming events".to_owned(),
                 ),
                 (Some(id), None, false) => (ics::export_event(db, id)?, format!("event {id}")),
                 (None, None, false) => {
-                    return Err(Error::invalid_field("id", "Give an event's id, --tour TOUR_ID or --all."))
+                    return Err(Error::invalid_field(
+                        "id",
+                        "Give an event's id, --tour TOUR_ID or --all.",
+                    ))
                 }
             };
             export::write_file(&output, text.as_bytes())?;
@@ -806,7 +847,11 @@ fn describe_event(db: &Database, e: &Event) -> Result<String, Error> {
         format!("{:<14}{}", "Time zone", e.time_zone),
     ];
     let place = listing::place_line(e);
-    out.push(format!("{:<14}{}", "Where", if place.is_empty() { "—" } else { &place }));
+    out.push(format!(
+        "{:<14}{}",
+        "Where",
+        if place.is_empty() { "—" } else { &place }
+    ));
     if !e.online_link.is_empty() {
         out.push(format!("{:<14}{}", "Online", e.online_link));
     }
@@ -851,7 +896,13 @@ fn describe_event(db: &Database, e: &Event) -> Result<String, Error> {
 
 /// "2027-01-04T15:00:00Z  date: 2027-01-04 19:00 → 2027-01-11 19:00 (the storm)".
 fn describe_change(h: &handbill_core::events::HistoryEntry) -> String {
-    let mut line = format!("{}  {}: {} → {}", h.at, h.kind.as_str(), h.old_value, h.new_value);
+    let mut line = format!(
+        "{}  {}: {} → {}",
+        h.at,
+        h.kind.as_str(),
+        h.old_value,
+        h.new_value
+    );
     if !h.reason.is_empty() {
         line.push_str(&format!(" ({})", h.reason));
     }
