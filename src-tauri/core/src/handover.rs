@@ -158,7 +158,7 @@ fn open_export(file: &Path) -> Result<(zip::ZipArchive<File>, Manifest)> {
         entry
             .take(MANIFEST_LIMIT + 1)
             .read_to_end(&mut text)
-            .map_err(|e| zip_error(file, e))?;
+            .map_err(|e| zip_error(file, format!("its manifest cannot be read ({e})")))?;
         if text.len() as u64 > MANIFEST_LIMIT {
             return Err(not_an_export(
                 file,
