@@ -275,7 +275,6 @@ fn unpack(file: &Path, scratch: &Path) -> Result<(Manifest, PathBuf, usize)> {
             Error::storage(format!("Cannot unpack into {}: {e}", scratch.display()))
         })?;
     }
-    drop(reader);
     drop(entry);
     out.sync_all()
         .map_err(|e| Error::storage(format!("Cannot unpack into {}: {e}", scratch.display())))?;

@@ -300,24 +300,33 @@ fn normalise(sql: &str) -> String {
     out
 }
 
-/// The columns of a plain table as `pragma table_xinfo` gives them.
-fn columns(
-    conn: &Connection,
-    table: &str,
-) -> Result<Vec<(String, String, bool, Option<String>, i64, i64)>> {
+/// One column of a table, as `pragma table_xinfo` gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Column {
+    name: String,
+    declared_type: String,
+    not_null: bool,
+    default: Option<String>,
+    /// Its place in the primary key, from 1; 0 when it is not part of it.
+    key: i64,
+    /// 0 for an ordinary column; generated and hidden ones are not copied.
+    hidden: i64,
+}
+
+fn columns(conn: &Connection, table: &str) -> Result<Vec<Column>> {
     let mut stmt = conn.prepare(
         "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1, 'main')",
     )?;
     let rows = stmt
         .query_map([table], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
+            Ok(Column {
+                name: r.get(0)?,
+                declared_type: r.get(1)?,
+                not_null: r.get(2)?,
+                default: r.get(3)?,
+                key: r.get(4)?,
+                hidden: r.get(5)?,
+            })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
@@ -328,19 +337,25 @@ fn table_difference(incoming: &Connection, ours: &Connection, table: &str) -> St
     let (Ok(theirs), Ok(mine)) = (columns(incoming, table), columns(ours, table)) else {
         return format!("table \"{table}\" is defined differently");
     };
-    if let Some(extra) = theirs.iter().find(|c| !mine.iter().any(|m| m.0 == c.0)) {
+    if let Some(extra) = theirs
+        .iter()
+        .find(|c| !mine.iter().any(|m| m.name == c.name))
+    {
         return format!(
             "table \"{table}\" has a column \"{}\" that Handbill's has not",
-            extra.0
+            extra.name
         );
     }
-    if let Some(missing) = mine.iter().find(|m| !theirs.iter().any(|c| c.0 == m.0)) {
-        return format!("table \"{table}\" lacks its column \"{}\"", missing.0);
+    if let Some(missing) = mine
+        .iter()
+        .find(|m| !theirs.iter().any(|c| c.name == m.name))
+    {
+        return format!("table \"{table}\" lacks its column \"{}\"", missing.name);
     }
     if let Some(changed) = theirs.iter().find(|c| !mine.contains(c)) {
         return format!(
             "column \"{}\" of table \"{table}\" is defined differently",
-            changed.0
+            changed.name
         );
     }
     format!("table \"{table}\" is defined differently (its constraints)")
@@ -473,8 +488,8 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
     for (table, kind, without_rowid) in &tables {
         let cols: Vec<String> = columns(conn, table)?
             .into_iter()
-            .filter(|c| c.5 == 0)
-            .map(|c| c.0)
+            .filter(|c| c.hidden == 0)
+            .map(|c| c.name)
             .collect();
         let list = cols
             .iter()
@@ -486,8 +501,8 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
                 // A table without an INTEGER PRIMARY KEY still has row ids
                 // that may be referred to: they are kept too.
                 let all = columns(conn, table)?;
-                let pk: Vec<_> = all.iter().filter(|c| c.4 > 0).collect();
-                let aliased = pk.len() == 1 && pk[0].1.eq_ignore_ascii_case("INTEGER");
+                let pk: Vec<_> = all.iter().filter(|c| c.key > 0).collect();
+                let aliased = pk.len() == 1 && pk[0].declared_type.eq_ignore_ascii_case("INTEGER");
                 let list = if *without_rowid || aliased {
                     list
                 } else {
