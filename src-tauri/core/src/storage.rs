@@ -375,10 +375,10 @@ pub(crate) fn read_start(file: &mut impl Read, named: &str) -> Result<Vec<u8>> {
 /// The header of the file at `path`; `None` when there is no file yet or it is empty.
 fn read_header(path: &Path) -> Result<Option<Header>> {
     let named = path.display().to_string();
-    let mut file = match fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::storage(format!("Cannot read {named}: {e}"))),
+    // A file that cannot be opened (none yet, a path through a file, no
+    // permission) is left to the opening for writing to explain.
+    let Ok(mut file) = fs::File::open(path) else {
+        return Ok(None);
     };
     let len = file
         .metadata()
