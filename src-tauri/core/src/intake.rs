@@ -208,10 +208,10 @@ fn entries(conn: &Connection) -> Result<Vec<Entry>> {
     let rows = stmt
         .query_map([], |r| {
             Ok(Entry {
-                kind: r.get(0)?,
-                name: r.get(1)?,
-                table: r.get(2)?,
-                sql: r.get::<_, Option<String>>(3)?.map(|sql| normalise(&sql)),
+                kind: lossy(r, 0)?.unwrap_or_default(),
+                name: lossy(r, 1)?.unwrap_or_default(),
+                table: lossy(r, 2)?.unwrap_or_default(),
+                sql: lossy(r, 3)?.map(|sql| normalise(&sql)),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -221,6 +221,20 @@ fn entries(conn: &Connection) -> Result<Vec<Entry>> {
         .into_iter()
         .filter(|e| !e.name.starts_with("sqlite_stat"))
         .collect())
+}
+
+/// A text of the file's schema as it is, even if it is not valid UTF-8 (a
+/// changed byte makes it differ from ours, and is reported as such).
+fn lossy(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
+    use rusqlite::types::ValueRef;
+    Ok(match row.get_ref(i)? {
+        ValueRef::Null => None,
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        }
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(x) => Some(x.to_string()),
+    })
 }
 
 /// A schema statement reduced so that only its meaning is compared: comments
@@ -320,10 +334,10 @@ fn columns(conn: &Connection, table: &str) -> Result<Vec<Column>> {
     let rows = stmt
         .query_map([table], |r| {
             Ok(Column {
-                name: r.get(0)?,
-                declared_type: r.get(1)?,
+                name: lossy(r, 0)?.unwrap_or_default(),
+                declared_type: lossy(r, 1)?.unwrap_or_default(),
                 not_null: r.get(2)?,
-                default: r.get(3)?,
+                default: lossy(r, 3)?,
                 key: r.get(4)?,
                 hidden: r.get(5)?,
             })
@@ -516,7 +530,7 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
                     ),
                     [],
                 )
-                .map_err(|e| about(named, Error::from(e)).with_table(table))?;
+                .map_err(|e| rows_refused(named, table, e))?;
             }
             "virtual" => {
                 // A full-text index is built again from its text, never taken
@@ -538,7 +552,7 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
                         ),
                         [],
                     )
-                    .map_err(|e| about(named, Error::from(e)).with_table(table))?;
+                    .map_err(|e| rows_refused(named, table, e))?;
                 } else if conn
                     .execute(
                         &format!(
@@ -585,20 +599,27 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
     Ok(contentless)
 }
 
-trait WithTable {
-    fn with_table(self, table: &str) -> Self;
-}
-
-impl WithTable for Error {
-    /// Says which table's rows could not be copied.
-    fn with_table(self, table: &str) -> Self {
-        Error {
-            message: format!(
-                "{} (copying the rows of table \"{table}\"; nothing was changed)",
-                self.message
+/// A failure copying one table's rows, told as a fault of the file: rows
+/// that break a rule of Handbill's schema (a CHECK, NOT NULL, UNIQUE) were
+/// changed by someone after Handbill wrote them.
+fn rows_refused(named: &str, table: &str, e: rusqlite::Error) -> Error {
+    let e = Error::from(e);
+    match e.code {
+        ErrorCode::Internal => Error::new(
+            ErrorCode::Damaged,
+            format!(
+                "{named} holds rows of table \"{table}\" that break Handbill's rules ({}), \
+                 so it was not taken in and nothing was changed.",
+                e.message.trim_start_matches("Database error: ")
             ),
-            ..self
-        }
+        ),
+        _ => Error {
+            message: format!(
+                "{named}: {} (copying the rows of table \"{table}\"; nothing was changed)",
+                e.message
+            ),
+            ..e
+        },
     }
 }
 
