@@ -531,6 +531,9 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
                     [],
                 )
                 .map_err(|e| rows_refused(named, table, e))?;
+                for column in &cols {
+                    text_is_utf8(conn, table, column, named)?;
+                }
             }
             "virtual" => {
                 // A full-text index is built again from its text, never taken
@@ -597,6 +600,31 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
     }
     tx.commit()?;
     Ok(contentless)
+}
+
+/// Refuses a column holding text that is not UTF-8: SQLite stores any bytes
+/// it is given as text, and Handbill could not read them back.
+fn text_is_utf8(conn: &Connection, table: &str, column: &str, named: &str) -> Result<()> {
+    let c = quoted(column);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {c} FROM main.{t} WHERE typeof({c}) = 'text'",
+        t = quoted(table)
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        if let rusqlite::types::ValueRef::Text(bytes) = row.get_ref(0)? {
+            if std::str::from_utf8(bytes).is_err() {
+                return Err(Error::new(
+                    ErrorCode::Damaged,
+                    format!(
+                        "{named} holds text that is not UTF-8 in column \"{column}\" of table \"{table}\" \
+                         (its bytes were changed after Handbill wrote them), so it was not taken in and nothing was changed."
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A failure copying one table's rows, told as a fault of the file: rows

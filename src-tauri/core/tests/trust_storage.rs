@@ -376,6 +376,10 @@ proptest::proptest! {
                     .unwrap();
                 proptest::prop_assert_eq!(check, "ok", "a restored branch is whole");
                 proptest::prop_assert_eq!(schema_names(&restored), ours.clone(), "and has only Handbill's schema");
+                let events = events::all(&restored);
+                proptest::prop_assert!(events.is_ok(), "its events read back: {:?}", events.err());
+                let lists = handbill_core::lists::all(&restored);
+                proptest::prop_assert!(lists.is_ok(), "its lists read back: {:?}", lists.err());
             }
             Err(e) => {
                 proptest::prop_assert_ne!(e.code, ErrorCode::Internal, "a refusal is not an internal error: {}", e.message);
