@@ -69,9 +69,12 @@ pub enum Command {
     ImportBranch {
         /// The export file.
         file: PathBuf,
-        /// Replace a branch already in the database (a backup of it is kept).
+        /// Replace what the database already holds (a backup of it is kept); asks first.
         #[arg(long)]
         replace: bool,
+        /// With --replace: do not ask for confirmation (needed when there is no terminal to ask on).
+        #[arg(long, requires = "replace")]
+        yes: bool,
     },
     /// Import, export, count and unsubscribe the people on the mailing lists.
     #[command(subcommand)]
@@ -353,9 +356,10 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         }
         Command::Restore { file, yes } => {
             let db = open(db)?;
-            backup::check_source(&file)?;
+            let checked = backup::check_source(&file)?;
+            let note = checked.checksum.note();
             if !yes && !confirm(&format!(
-                "Replace everything in {} with the backup {}? The current data is kept as a backup.",
+                "Replace everything in {} with the backup {}? The current data is kept as a backup. {note}",
                 db.path().display(),
                 file.display()
             ))? {
@@ -363,11 +367,13 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
             }
             let (db, kept) = backup::restore(db, &file)?;
             Ok(format!(
-                "Restored {} into {}. The data it replaced is kept in {}.",
+                "Restored {} into {}. The data it replaced is kept in {}. {note}",
                 file.display(),
                 db.path().display(),
                 kept.path
-            ))
+            )
+            .trim_end()
+            .to_owned())
         }
         Command::Export { output } => {
             let db = open(db)?;
@@ -379,8 +385,17 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
                 output.display()
             ))
         }
-        Command::ImportBranch { file, replace } => {
+        Command::ImportBranch { file, replace, yes } => {
             let path = storage::resolve_path(db)?;
+            let manifest = handover::read_manifest(&file)?;
+            if replace && !yes && !confirm(&format!(
+                "Replace everything in {} with the branch “{}” from {}? The current data is kept as a backup.",
+                path.display(),
+                manifest.branch_name,
+                file.display()
+            ))? {
+                return Ok("Nothing was imported.".to_owned());
+            }
             let (db, manifest) = handover::import(&file, &path, replace)?;
             Ok(format!(
                 "Imported “{}” (exported {}) into {}.",
@@ -395,8 +410,12 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Cosponsor(command) => crate::cli_coalition::cosponsor_command(&open(db)?, command),
         Command::Demands(command) => crate::cli_coalition::demands_command(&open(db)?, command),
         Command::Flyer(args) => crate::cli_flyers::flyer_command(&open(db)?, args),
-        Command::Announce(args) => crate::cli_send::announce_command(&storage::resolve_path(db)?, args),
-        Command::Send(command) => crate::cli_send::send_command(&storage::resolve_path(db)?, command),
+        Command::Announce(args) => {
+            crate::cli_send::announce_command(&storage::resolve_path(db)?, args)
+        }
+        Command::Send(command) => {
+            crate::cli_send::send_command(&storage::resolve_path(db)?, command)
+        }
         Command::List(ListCommand::Create { name }) => {
             let db = open(db)?;
             let list = lists::create(&db, &name)?;

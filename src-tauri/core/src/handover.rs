@@ -1,25 +1,36 @@
 //! Hand-over owns moving a whole branch to another machine: one `.handbill`
 //! file (a zip holding a manifest and a consistent copy of the database, logos
 //! included) that `import-branch` checks — format, version, size and checksum —
-//! before anything current is replaced.
+//! before anything current is replaced. The file comes from someone else's
+//! laptop: its size and shape are checked before each part is read, the
+//! database is streamed out through its checksum (never held in memory), and
+//! only its data is taken in (see `intake`).
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use crate::backup::{self, BackupKind};
+use crate::backup;
 use crate::branch;
 use crate::error::{Error, ErrorCode, Result};
+use crate::intake;
 use crate::storage::{self, Database};
 
 const FORMAT: &str = "handbill-branch";
 const FORMAT_VERSION: u32 = 1;
 const MANIFEST: &str = "manifest.json";
 const DATABASE: &str = "branch.sqlite";
+
+/// The most a manifest may hold: it is a few hundred bytes of JSON.
+const MANIFEST_LIMIT: u64 = 64 * 1024;
+/// The most entries an export may have (it has two).
+const ENTRIES_LIMIT: usize = 16;
+/// The largest export file read: the database, compressed, and its manifest.
+const FILE_LIMIT: u64 = storage::MAX_DATABASE_BYTES + backup::SEAL_LEN + MANIFEST_LIMIT;
 
 /// What an export file says about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -103,61 +114,83 @@ pub fn export(db: &Database, target: &Path) -> Result<Manifest> {
 
 /// A scratch folder on the same disk as `near`, removed when dropped.
 fn tempfile_beside(near: &Path) -> Result<tempfile::TempDir> {
-    let dir = near
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)
-        .map_err(|e| Error::storage(format!("Cannot create the folder {}: {e}", dir.display())))?;
-    tempfile::Builder::new()
-        .prefix(".handbill-")
-        .tempdir_in(dir)
-        .map_err(|e| Error::storage(format!("Cannot write in {}: {e}", dir.display())))
+    backup::scratch_beside(near)
 }
 
-/// Reads and checks an export's manifest and database without changing anything.
-/// Returns the manifest and the checked database, unpacked into `scratch`.
-fn unpack(file: &Path, scratch: &Path) -> Result<(Manifest, std::path::PathBuf)> {
-    let handle = File::open(file)
-        .map_err(|e| Error::not_found(format!("Cannot open {}: {e}", file.display())))?;
+fn not_an_export(file: &Path, why: &str) -> Error {
+    Error::new(
+        ErrorCode::NotADatabase,
+        format!(
+            "{} is not a Handbill export: {why}. Nothing was changed.",
+            file.display()
+        ),
+    )
+}
+
+/// Opens an export and reads its manifest, checking the size and shape of
+/// each before reading it, and that this version can open what it describes.
+fn open_export(file: &Path) -> Result<(zip::ZipArchive<File>, Manifest)> {
+    let (handle, _) = intake::open_regular(file, FILE_LIMIT)?;
     let mut archive = zip::ZipArchive::new(handle).map_err(|e| zip_error(file, e))?;
-    let manifest: Manifest = {
-        let mut entry = archive.by_name(MANIFEST).map_err(|_| {
-            Error::new(
-                ErrorCode::NotADatabase,
-                format!(
-                    "{} is not a Handbill export: it has no manifest.",
-                    file.display()
-                ),
-            )
-        })?;
-        let mut text = String::new();
-        entry
-            .read_to_string(&mut text)
-            .map_err(|e| zip_error(file, e))?;
-        serde_json::from_str(&text).map_err(|e| {
-            Error::new(
-                ErrorCode::NotADatabase,
-                format!(
-                    "{} is not a Handbill export: its manifest is unreadable ({e}).",
-                    file.display()
-                ),
-            )
-        })?
-    };
-    if manifest.format != FORMAT {
-        return Err(Error::new(
-            ErrorCode::NotADatabase,
-            format!("{} is not a Handbill export.", file.display()),
+    if archive.len() > ENTRIES_LIMIT {
+        return Err(not_an_export(
+            file,
+            &format!(
+                "it holds {} files, where an export holds two",
+                archive.len()
+            ),
         ));
     }
-    if manifest.format_version > FORMAT_VERSION
-        || manifest.schema_version as usize > storage::schema_version()
-    {
+    let text = {
+        let entry = archive
+            .by_name(MANIFEST)
+            .map_err(|_| not_an_export(file, "it has no manifest"))?;
+        if entry.size() > MANIFEST_LIMIT {
+            return Err(not_an_export(
+                file,
+                &format!(
+                    "its manifest says it is {} bytes, where a manifest is a few hundred",
+                    entry.size()
+                ),
+            ));
+        }
+        let mut text = Vec::new();
+        entry
+            .take(MANIFEST_LIMIT + 1)
+            .read_to_end(&mut text)
+            .map_err(|e| zip_error(file, format!("its manifest cannot be read ({e})")))?;
+        if text.len() as u64 > MANIFEST_LIMIT {
+            return Err(not_an_export(
+                file,
+                &format!("its manifest is larger than {MANIFEST_LIMIT} bytes"),
+            ));
+        }
+        text
+    };
+    let manifest: Manifest = serde_json::from_slice(&text)
+        .map_err(|e| not_an_export(file, &format!("its manifest is unreadable ({e})")))?;
+    if manifest.format != FORMAT {
+        return Err(not_an_export(file, "its manifest names another format"));
+    }
+    if manifest.format_version > FORMAT_VERSION {
         return Err(Error::new(
             ErrorCode::NewerDatabase,
             format!(
-                "{} was exported by Handbill {} (schema {}), newer than this one ({}, schema {}). Update Handbill to open it. Nothing was changed.",
+                "{} was exported by Handbill {} in version {} of the export format; this Handbill ({}) reads version {FORMAT_VERSION}. \
+                 Update Handbill to open it. Nothing was changed.",
+                file.display(),
+                manifest.app_version,
+                manifest.format_version,
+                crate::VERSION,
+            ),
+        ));
+    }
+    if manifest.schema_version as usize > storage::schema_version() {
+        return Err(Error::new(
+            ErrorCode::NewerDatabase,
+            format!(
+                "{} was exported by Handbill {} with schema {}; this Handbill ({}) knows up to schema {}. \
+                 Update Handbill to open it. Nothing was changed.",
                 file.display(),
                 manifest.app_version,
                 manifest.schema_version,
@@ -166,47 +199,133 @@ fn unpack(file: &Path, scratch: &Path) -> Result<(Manifest, std::path::PathBuf)>
             ),
         ));
     }
-    let mut bytes = Vec::new();
-    archive
+    Ok((archive, manifest))
+}
+
+/// Reads and checks an export's manifest, without reading its database or
+/// changing anything: what `import-branch` shows before asking to replace.
+pub fn read_manifest(file: &Path) -> Result<Manifest> {
+    open_export(file).map(|(_, manifest)| manifest)
+}
+
+/// Reads and checks an export without changing anything: its manifest, then
+/// its database, streamed into `scratch` through its checksum and refused as
+/// soon as it runs past the size its manifest and its own header give.
+/// Returns the manifest, the unpacked database and the database's schema version.
+fn unpack(file: &Path, scratch: &Path) -> Result<(Manifest, PathBuf, usize)> {
+    let (mut archive, manifest) = open_export(file)?;
+    let inside = format!("the database inside {}", file.display());
+    let declared = manifest.database_bytes;
+    if declared > storage::MAX_DATABASE_BYTES + backup::SEAL_LEN {
+        return Err(not_an_export(
+            file,
+            &format!(
+                "its manifest says the database is {} MB, more than any Handbill branch",
+                declared / 1_000_000
+            ),
+        ));
+    }
+    let mut entry = archive
         .by_name(DATABASE)
-        .map_err(|_| zip_error(file, "the database is missing"))?
-        .read_to_end(&mut bytes)
-        .map_err(|e| zip_error(file, e))?;
-    if bytes.len() as u64 != manifest.database_bytes
-        || hex(&Sha256::digest(&bytes)) != manifest.database_sha256
-    {
+        .map_err(|_| zip_error(file, "the database is missing"))?;
+    if entry.size() != declared {
+        return Err(zip_error(
+            file,
+            format!(
+                "the database inside says it is {} bytes where its manifest says {declared}",
+                entry.size()
+            ),
+        ));
+    }
+    let unpacked = scratch.join(DATABASE);
+    let mut out = File::create(&unpacked)
+        .map_err(|e| Error::storage(format!("Cannot unpack into {}: {e}", scratch.display())))?;
+    let mut hasher = Sha256::new();
+    let mut reader = (&mut entry).take(declared + 1);
+    let start = storage::read_start(&mut reader, &inside)?;
+    let header = intake::identify(&start, declared, &inside)?;
+    // The database's own header says how long it is; a manifest that
+    // promises more is not believed.
+    let own_length = header.pages * header.page_size;
+    if declared > own_length + backup::SEAL_LEN {
+        return Err(zip_error(
+            file,
+            format!("its manifest says the database is {declared} bytes, but the database says it is {own_length}"),
+        ));
+    }
+    hasher.update(&start);
+    out.write_all(&start)
+        .map_err(|e| Error::storage(format!("Cannot unpack into {}: {e}", scratch.display())))?;
+    let mut written = start.len() as u64;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = reader.read(&mut buf).map_err(|e| zip_error(file, e))?;
+        if n == 0 {
+            break;
+        }
+        written += n as u64;
+        if written > declared {
+            return Err(zip_error(
+                file,
+                format!("the database inside runs past the {declared} bytes its manifest gives"),
+            ));
+        }
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(|e| {
+            Error::storage(format!("Cannot unpack into {}: {e}", scratch.display()))
+        })?;
+    }
+    drop(entry);
+    out.sync_all()
+        .map_err(|e| Error::storage(format!("Cannot unpack into {}: {e}", scratch.display())))?;
+    if written != declared || hex(&hasher.finalize()) != manifest.database_sha256 {
         return Err(zip_error(
             file,
             "the database inside does not match its checksum",
         ));
     }
-    let unpacked = scratch.join(DATABASE);
-    fs::write(&unpacked, &bytes)
-        .map_err(|e| Error::storage(format!("Cannot unpack into {}: {e}", scratch.display())))?;
-    backup::check_source(&unpacked)?;
-    Ok((manifest, unpacked))
+    let version = intake::inspect(&unpacked, &inside)?;
+    if version != manifest.schema_version as usize {
+        return Err(zip_error(
+            file,
+            format!(
+                "its manifest says schema {} but the database inside is schema {version}",
+                manifest.schema_version
+            ),
+        ));
+    }
+    Ok((manifest, unpacked, version))
 }
 
-/// Opens an export as the database at `target`. A target that already holds a
-/// branch is refused unless `replace` is set; then its contents are kept as a
-/// `before-restore` snapshot first.
+/// Opens an export as the database at `target`. A target that holds any data
+/// (a branch, lists, subscribers, events, organizations…) is refused unless
+/// `replace` is set; then its contents are kept as a `before-restore` snapshot
+/// first. Only the export's data is taken in (see `intake`).
 pub fn import(file: &Path, target: &Path, replace: bool) -> Result<(Database, Manifest)> {
     let scratch = tempfile_beside(target)?;
-    let (manifest, unpacked) = unpack(file, scratch.path())?;
+    let (manifest, unpacked, version) = unpack(file, scratch.path())?;
     let existing = Database::open(target)?;
-    if let Some(current) = branch::get(&existing)? {
-        if !replace {
-            return Err(Error::new(
-                ErrorCode::Invalid,
-                format!(
-                    "{} already holds the branch “{}”. Import into a new file with --db NEW.sqlite, or pass --replace to replace it (a backup is kept).",
-                    target.display(),
-                    current.name
-                ),
-            ));
-        }
-        backup::snapshot(&existing, BackupKind::BeforeRestore)?;
+    let used = storage::tables_with_data(&existing)?;
+    if !used.is_empty() && !replace {
+        let what = match branch::get(&existing)? {
+            Some(current) => format!("the branch “{}”", current.name),
+            None => format!("data (in {})", used.join(", ")),
+        };
+        return Err(Error::new(
+            ErrorCode::Invalid,
+            format!(
+                "{} already holds {what}. Import into a new file with --db NEW.sqlite, or pass --replace to replace it (a backup is kept).",
+                target.display(),
+            ),
+        ));
     }
-    let db = backup::restore_unchecked(existing, &unpacked)?;
+    let rebuilt = intake::rebuild(
+        &unpacked,
+        &format!("the database inside {}", file.display()),
+        version,
+        &scratch.path().join("import.sqlite"),
+        backup::page_size(existing.conn())?,
+    )?;
+    let (db, _kept) = backup::replace(existing, &rebuilt, !used.is_empty())?;
     Ok((db, manifest))
 }

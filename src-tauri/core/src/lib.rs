@@ -15,6 +15,7 @@ pub mod export;
 pub mod flyers;
 pub mod handover;
 pub mod import;
+mod intake;
 pub mod lists;
 pub mod outside;
 pub mod sample_mail;

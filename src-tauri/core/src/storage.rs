@@ -1,7 +1,10 @@
 //! Storage owns the one SQLite file a branch lives in: where it is, opening it
 //! with the same pragmas every time, checking it is ours and undamaged, refusing
 //! a file from a newer Handbill, and migrating an older one (after a backup),
-//! each migration in its own transaction.
+//! each migration in its own transaction. An existing file is checked before it
+//! is opened for writing, so a foreign, damaged or newer file is left byte for
+//! byte as it was. It also builds the exact schema of any version from the
+//! migrations themselves, which is what a file from outside is held to.
 
 use std::fs;
 use std::io::Read;
@@ -9,13 +12,25 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 use crate::error::{Error, ErrorCode, Result};
 
 /// `PRAGMA application_id` of a Handbill database: the bytes "HNDB".
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"HNDB");
+
+/// How long a connection waits for another one that is writing. A whole
+/// subscriber import is one transaction, and 100,000 rows hold the database
+/// for a few seconds in a release build, many more in a debug build or on a
+/// slow disk: other commands wait for it instead of failing as "locked".
+pub(crate) const BUSY_WAIT: Duration = Duration::from_secs(60);
+
+/// The largest database file Handbill takes in from outside (a backup to
+/// restore, the database inside a hand-over file). A branch with 100,000
+/// subscribers and years of events is a few dozen megabytes.
+pub const MAX_DATABASE_BYTES: u64 = 4 << 30;
 
 /// The schema, oldest first. Each entry is one migration kept beside the
 /// tables it creates; a database's `user_version` counts the ones applied.
@@ -99,7 +114,7 @@ impl Database {
     /// A fresh database in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Database> {
         let mut conn = Connection::open_in_memory()?;
-        configure(&conn)?;
+        configure(&mut conn)?;
         migrate(&mut conn, Path::new(":memory:"), &MIGRATIONS)?;
         Ok(Database {
             conn,
@@ -125,9 +140,27 @@ impl Database {
     }
 }
 
+/// SQLite's defensive settings, on every connection Handbill opens (its own
+/// file's, and those on files from outside): the schema cannot be written
+/// around SQL (`writable_schema`, shadow tables of full-text indexes, the raw
+/// pages), and nothing a file's schema holds (a trigger, a view, a default)
+/// may call a function or virtual table that is not marked harmless.
+pub(crate) fn harden(conn: &Connection) -> Result<()> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+    Ok(())
+}
+
 /// Every connection gets the same settings, here and nowhere else.
-fn configure(conn: &Connection) -> Result<()> {
-    conn.busy_timeout(Duration::from_secs(5))?;
+fn configure(conn: &mut Connection) -> Result<()> {
+    harden(conn)?;
+    conn.busy_timeout(BUSY_WAIT)?;
+    // A transaction that reads and then writes must hold the write lock from
+    // its start: one that upgrades later, while another connection writes,
+    // fails at once with "database is locked" (SQLite cannot wait there
+    // without risking a deadlock), where one that starts by taking the lock
+    // waits its turn.
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
     conn.pragma_update(None, "foreign_keys", true)?;
     // A new file gets 16 KiB pages (SQLite's default is 4 KiB): an import of
     // 100,000 subscribers then splits, allocates and logs a quarter as many
@@ -162,7 +195,9 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
             path.join("handbill.sqlite").display()
         )));
     }
-    check_header(path)?;
+    // Everything that can refuse the file is asked before it is opened for
+    // writing: opening for writing switches it to WAL mode, which changes it.
+    check_before_writing(path, migrations.len())?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(|e| {
             Error::storage(format!(
@@ -184,21 +219,67 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
             about(path, e)
         }
     })?;
-    configure(&conn).map_err(|e| match e.code {
+    configure(&mut conn).map_err(|e| not_writable(path, e))?;
+    migrate(&mut conn, path, migrations)?;
+    Ok(Database {
+        conn,
+        path: path.to_path_buf(),
+    })
+}
+
+/// A storage failure in a folder that cannot be written is told as that.
+fn not_writable(path: &Path, e: Error) -> Error {
+    match e.code {
         ErrorCode::Storage if !folder_is_writable(path) => Error::storage(format!(
             "{} cannot be written: it is on a read-only disk or in a folder you may not write to. \
              Nothing was changed. Copy it somewhere writable and open it with --db PATH.",
             path.display()
         )),
         _ => about(path, e),
+    }
+}
+
+/// Refuses an existing file that is not SQLite, not Handbill's, from a newer
+/// Handbill, or damaged, without writing to it: first from its header's bytes,
+/// then on a read-only connection.
+fn check_before_writing(path: &Path, latest: usize) -> Result<()> {
+    let Some(header) = read_header(path)? else {
+        return Ok(());
+    };
+    // A file without an application id may be an empty one SQLite made
+    // (ours to use) or another program's: the read-only check below tells.
+    if header.application_id != APPLICATION_ID && header.application_id != 0 {
+        return Err(foreign(path));
+    }
+    newer_refused(path, header.user_version as usize, latest)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| not_writable(path, e.into()))?;
+    harden(&conn)?;
+    conn.busy_timeout(BUSY_WAIT)?;
+    quick_check(&conn, path).map_err(|e| match e.code {
+        ErrorCode::Damaged => e,
+        _ => not_writable(path, e),
     })?;
-    quick_check(&conn, path)?;
     check_owner(&conn, path)?;
-    migrate(&mut conn, path, migrations)?;
-    Ok(Database {
-        conn,
-        path: path.to_path_buf(),
-    })
+    // The header's version may be behind a write still in the log.
+    newer_refused(path, user_version(&conn)?, latest)
+}
+
+fn newer_refused(path: &Path, current: usize, latest: usize) -> Result<()> {
+    if current <= latest {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::NewerDatabase,
+        format!(
+            "{} was written by a newer version of Handbill (schema {current}; this version knows up to {latest}). \
+             Nothing was changed. Update Handbill to open it.",
+            path.display()
+        ),
+    ))
 }
 
 /// Whether a file can be created beside `path` (SQLite needs to, for its journal).
@@ -221,36 +302,100 @@ fn folder_is_writable(path: &Path) -> bool {
     }
 }
 
-/// An existing file must start like an SQLite file; anything else is refused
-/// before SQLite touches it, so it is never changed.
-pub(crate) fn check_header(path: &Path) -> Result<()> {
-    let Ok(mut file) = fs::File::open(path) else {
-        return Ok(());
-    };
-    let mut header = [0u8; 16];
-    let mut read = 0;
-    while read < header.len() {
-        match file.read(&mut header[read..]) {
-            Ok(0) => break,
-            Ok(n) => read += n,
-            Err(e) => {
-                return Err(Error::storage(format!(
-                    "Cannot read {}: {e}",
-                    path.display()
-                )))
-            }
+/// What the first 100 bytes of an SQLite file say, read without SQLite.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Header {
+    pub(crate) page_size: u64,
+    /// Pages in the file, by its header when the header's count is current,
+    /// else by its size.
+    pub(crate) pages: u64,
+    pub(crate) application_id: i32,
+    pub(crate) user_version: u32,
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+impl Header {
+    /// Reads the header of a file of `len` bytes; `None` for an empty file.
+    /// `named` is how a refusal names the file.
+    pub(crate) fn parse(bytes: &[u8], len: u64, named: &str) -> Result<Option<Header>> {
+        if bytes.is_empty() {
+            return Ok(None);
         }
+        if bytes.len() < 16 || &bytes[..16] != SQLITE_MAGIC {
+            return Err(Error::new(
+                ErrorCode::NotADatabase,
+                format!("{named} is not a Handbill database: it is not an SQLite file. Nothing was changed; choose another file."),
+            ));
+        }
+        if bytes.len() < 100 {
+            return Err(Error::new(
+                ErrorCode::Damaged,
+                format!("{named} is damaged: it ends inside its SQLite header ({} bytes). Nothing was changed.", bytes.len()),
+            ));
+        }
+        let u32_at = |at: usize| {
+            u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        let page_size = match u16::from_be_bytes([bytes[16], bytes[17]]) {
+            1 => 65536,
+            n => u64::from(n),
+        };
+        if page_size < 512 || !page_size.is_power_of_two() {
+            return Err(Error::new(
+                ErrorCode::Damaged,
+                format!("{named} is damaged: its header gives a page size of {page_size} bytes. Nothing was changed."),
+            ));
+        }
+        // The page count at offset 28 is current when the "version valid for"
+        // number at 92 equals the change counter at 24.
+        let pages = if u32_at(24) == u32_at(92) && u32_at(28) > 0 {
+            u64::from(u32_at(28))
+        } else {
+            len.div_ceil(page_size)
+        };
+        Ok(Some(Header {
+            page_size,
+            pages,
+            application_id: u32_at(68) as i32,
+            user_version: u32_at(60),
+        }))
     }
-    if read == 0 || &header[..read] == b"SQLite format 3\0" {
-        return Ok(());
-    }
-    Err(Error::new(
+}
+
+/// Reads up to the first 100 bytes of `file`.
+pub(crate) fn read_start(file: &mut impl Read, named: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(100);
+    file.take(100)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::storage(format!("Cannot read {named}: {e}")))?;
+    Ok(bytes)
+}
+
+/// The header of the file at `path`; `None` when there is no file yet or it is empty.
+fn read_header(path: &Path) -> Result<Option<Header>> {
+    let named = path.display().to_string();
+    // A file that cannot be opened (none yet, a path through a file, no
+    // permission) is left to the opening for writing to explain.
+    let Ok(mut file) = fs::File::open(path) else {
+        return Ok(None);
+    };
+    let len = file
+        .metadata()
+        .map_err(|e| Error::storage(format!("Cannot read {named}: {e}")))?
+        .len();
+    let start = read_start(&mut file, &named)?;
+    Header::parse(&start, len, &named)
+}
+
+fn foreign(path: &Path) -> Error {
+    Error::new(
         ErrorCode::NotADatabase,
         format!(
-            "{} is not a Handbill database: it is not an SQLite file. Nothing was changed; choose another file with --db PATH.",
+            "{} is an SQLite file of another program, not a Handbill database. Nothing was changed.",
             path.display()
         ),
-    ))
+    )
 }
 
 fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
@@ -277,28 +422,13 @@ fn check_owner(conn: &Connection, path: &Path) -> Result<()> {
     if app_id == APPLICATION_ID || (app_id == 0 && tables == 0) {
         return Ok(());
     }
-    Err(Error::new(
-        ErrorCode::NotADatabase,
-        format!(
-            "{} is an SQLite file of another program, not a Handbill database. Nothing was changed.",
-            path.display()
-        ),
-    ))
+    Err(foreign(path))
 }
 
 fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Result<()> {
     let current = user_version(conn)?;
     let latest = migrations.len();
-    if current > latest {
-        return Err(Error::new(
-            ErrorCode::NewerDatabase,
-            format!(
-                "{} was written by a newer version of Handbill (schema {current}; this version knows up to {latest}). \
-                 Nothing was changed. Update Handbill to open it.",
-                path.display()
-            ),
-        ));
-    }
+    newer_refused(path, current, latest)?;
     if current == latest {
         return Ok(());
     }
@@ -316,6 +446,85 @@ fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Res
         plan.to_version(conn, version).map_err(|e| about(path, e))?;
     }
     Ok(())
+}
+
+/// An empty database in memory with exactly the schema the first `version`
+/// migrations build: what a file of that version from outside must match.
+/// Being built by the migrations themselves, it follows every new one.
+pub(crate) fn reference(version: usize) -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    harden(&conn)?;
+    crate::bulk::register(&conn)?;
+    Migrations::from_slice(&MIGRATIONS[..version.min(MIGRATIONS.len())]).to_latest(&mut conn)?;
+    Ok(conn)
+}
+
+/// Creates a database file at `path` (which must not exist) with `page_size`
+/// pages and the schema of `version`, for data from outside to be copied into.
+/// Its connection may attach files by URI (`file:…?mode=ro`), and its foreign
+/// keys are off until [`finish_new_file`], so tables can be filled in any order.
+pub(crate) fn new_file(path: &Path, page_size: u64, version: usize) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| about(path, e))?;
+    harden(&conn)?;
+    conn.busy_timeout(BUSY_WAIT)?;
+    conn.pragma_update(None, "page_size", page_size as i64)?;
+    // A scratch file: if the machine stops, it is thrown away, not recovered.
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    crate::bulk::register(&conn)?;
+    Migrations::from_slice(&MIGRATIONS[..version.min(MIGRATIONS.len())])
+        .to_latest(&mut conn)
+        .map_err(|e| about(path, e))?;
+    Ok(conn)
+}
+
+/// Brings a file made by [`new_file`] (and filled) to this build's schema.
+pub(crate) fn finish_new_file(conn: &mut Connection, path: &Path) -> Result<()> {
+    Migrations::from_slice(&MIGRATIONS)
+        .to_latest(conn)
+        .map_err(|e| about(path, e))?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+/// The ordinary tables of the open database (not SQLite's own, not virtual
+/// tables or their shadow tables), by name.
+pub(crate) fn plain_tables(conn: &Connection, schema: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT name FROM pragma_table_list WHERE schema = ?1 AND type = 'table' \
+         AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )?;
+    let names = stmt
+        .query_map([schema], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(names)
+}
+
+/// The tables of `db` that hold rows a person put there (more rows than its
+/// migrations alone write), by name; empty for a database nobody has used yet.
+pub fn tables_with_data(db: &Database) -> Result<Vec<String>> {
+    let empty = reference(db.user_version()?)?;
+    let count = |conn: &Connection, table: &str| -> Result<i64> {
+        Ok(conn.query_row(
+            &format!(
+                "SELECT count(*) FROM main.\"{}\"",
+                table.replace('"', "\"\"")
+            ),
+            [],
+            |r| r.get(0),
+        )?)
+    };
+    let mut used = Vec::new();
+    for table in plain_tables(db.conn(), "main")? {
+        if count(db.conn(), &table)? > count(&empty, &table).unwrap_or(0) {
+            used.push(table);
+        }
+    }
+    Ok(used)
 }
 
 /// Backups of a database go in a folder beside it.

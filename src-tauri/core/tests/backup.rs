@@ -64,17 +64,27 @@ fn a_snapshot_is_a_whole_database_and_old_ones_are_pruned() {
         backup::snapshot(&db, BackupKind::BeforeSend).unwrap();
     }
     let all = backup::list(&path).unwrap();
-    let others = all.iter().filter(|b| b.kind != BackupKind::Daily).count();
+    let rotating = all
+        .iter()
+        .filter(|b| matches!(b.kind, BackupKind::BeforeSend | BackupKind::Manual))
+        .count();
     assert_eq!(
-        others, KEEP_OTHER,
-        "only the newest {KEEP_OTHER} other snapshots are kept"
+        rotating, KEEP_OTHER,
+        "only the newest {KEEP_OTHER} rotating snapshots (before sending, by hand) are kept"
     );
+    for kind in [BackupKind::BeforeMigration, BackupKind::BeforeRestore] {
+        assert_eq!(
+            all.iter().filter(|b| b.kind == kind).count(),
+            1,
+            "the copy taken {kind:?} is in a pool the rotation never prunes"
+        );
+    }
     assert_eq!(
         all.iter().filter(|b| b.kind == BackupKind::Daily).count(),
         1,
         "the daily one is not pruned by them"
     );
-    assert!(KEEP_DAILY >= 7, "a week of daily snapshots is kept");
+    const { assert!(KEEP_DAILY >= 7, "a week of daily snapshots is kept") };
 }
 
 #[test]

@@ -382,19 +382,36 @@ pub(crate) fn now() -> String {
 /// A transaction that nests: a savepoint, so a function of this module that
 /// writes all-or-nothing can run on its own or inside a larger transaction
 /// (the demo loader, an import). Dropped without [`Tx::commit`], it rolls back.
+/// On its own it begins as an immediate transaction: one that reads first and
+/// writes later would fail at once, instead of waiting, while another
+/// connection writes.
 pub(crate) struct Tx<'a> {
     db: &'a crate::storage::Database,
+    outermost: bool,
     done: bool,
 }
 
 impl<'a> Tx<'a> {
     pub(crate) fn begin(db: &'a crate::storage::Database) -> crate::error::Result<Tx<'a>> {
-        db.conn().execute_batch("SAVEPOINT handbill_events")?;
-        Ok(Tx { db, done: false })
+        let outermost = db.conn().is_autocommit();
+        if outermost {
+            db.conn().execute_batch("BEGIN IMMEDIATE")?;
+        } else {
+            db.conn().execute_batch("SAVEPOINT handbill_events")?;
+        }
+        Ok(Tx {
+            db,
+            outermost,
+            done: false,
+        })
     }
 
     pub(crate) fn commit(mut self) -> crate::error::Result<()> {
-        self.db.conn().execute_batch("RELEASE handbill_events")?;
+        self.db.conn().execute_batch(if self.outermost {
+            "COMMIT"
+        } else {
+            "RELEASE handbill_events"
+        })?;
         self.done = true;
         Ok(())
     }
@@ -403,10 +420,11 @@ impl<'a> Tx<'a> {
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if !self.done {
-            let _ = self
-                .db
-                .conn()
-                .execute_batch("ROLLBACK TO handbill_events; RELEASE handbill_events");
+            let _ = self.db.conn().execute_batch(if self.outermost {
+                "ROLLBACK"
+            } else {
+                "ROLLBACK TO handbill_events; RELEASE handbill_events"
+            });
         }
     }
 }
