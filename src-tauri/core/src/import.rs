@@ -11,6 +11,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -1068,10 +1069,24 @@ pub fn run(
         // Immediate: the import holds the database from its first read, so
         // the ids it gives new subscribers (after the last one in use) and
         // what it knows of who is already here stay true until it commits.
-        let tx = rusqlite::Transaction::new_unchecked(
+        // It waits for another writer at most START_WAIT, so a record left
+        // 'running' for longer than that by a process that is gone can be
+        // told from a live import ([`recover`]).
+        db.conn().busy_timeout(START_WAIT)?;
+        let begun = rusqlite::Transaction::new_unchecked(
             db.conn(),
             rusqlite::TransactionBehavior::Immediate,
-        )?;
+        );
+        db.conn().busy_timeout(crate::storage::BUSY_WAIT)?;
+        let tx = begun.map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Error::storage(format!(
+                    "Another Handbill window or command was writing to the branch for {} s, so the import did not start and nothing was changed. Try again when it is done.",
+                    START_WAIT.as_secs()
+                ))
+            }
+            _ => e.into(),
+        })?;
         let mut report = ImportReport {
             job_id,
             file_name: file_name.to_owned(),
@@ -1978,13 +1993,18 @@ impl ImportReport {
     }
 }
 
+/// The longest an import waits for another writer before it starts: a
+/// record 'running' for longer than this (and a margin) while nobody holds the
+/// write lock was left by a Handbill that stopped.
+pub const START_WAIT: Duration = Duration::from_secs(10);
+
 /// Marks imports left 'running' by a Handbill that stopped during them (a
 /// crash, a killed or interrupted command line) as interrupted: their
 /// transaction was rolled back, so nothing of them was saved. A live import
 /// holds the database's write lock from just after its record is written
 /// until it ends, so a record is settled only while nobody holds that lock,
 /// and only once it is older than the time an import may wait for the lock
-/// (the busy timeout, plus a margin). Called when the window starts and
+/// ([`START_WAIT`], plus a margin). Called when the window starts and
 /// whenever the import history is read ([`jobs`]).
 pub fn recover(db: &Database) -> Result<usize> {
     let conn = db.conn();
@@ -1997,6 +2017,7 @@ pub fn recover(db: &Database) -> Result<usize> {
         return Ok(0);
     }
     let wait_ms: i64 = conn.pragma_query_value(None, "busy_timeout", |r| r.get(0))?;
+    let start_wait_ms = i64::try_from(START_WAIT.as_millis()).unwrap_or(i64::MAX);
     conn.pragma_update(None, "busy_timeout", 0)?;
     let begun = conn.execute_batch("BEGIN IMMEDIATE");
     if let Err(e) = conn.pragma_update(None, "busy_timeout", wait_ms) {
@@ -2018,7 +2039,7 @@ pub fn recover(db: &Database) -> Result<usize> {
         Err(e) => return Err(e.into()),
     }
     let started_before = jiff::Timestamp::now()
-        .checked_sub(jiff::SignedDuration::from_millis(wait_ms.max(0) + 1_000))
+        .checked_sub(jiff::SignedDuration::from_millis(start_wait_ms + 1_000))
         .and_then(|t| t.round(jiff::Unit::Second))
         .map(|t| t.to_string())
         .unwrap_or_default();
