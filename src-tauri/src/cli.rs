@@ -173,6 +173,11 @@ pub enum SubscribersCommand {
         /// Also save the row-by-row report as CSV here.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Choose columns, as the window's preview does: email=COL,first_name=COL,…
+        /// (COL a header or a column's number from 1; fields: email, name, first_name,
+        /// last_name, language, city, postal_code, tags, notes, status, consent, evidence, ignore).
+        #[arg(long, value_name = "FIELD=COL,…")]
+        map: Option<String>,
     },
     /// Export a list, or a segment of it, to CSV (cells that a spreadsheet would run as formulas are made safe).
     Export {
@@ -188,14 +193,26 @@ pub enum SubscribersCommand {
         #[arg(short, long, value_name = "FILE.csv")]
         output: PathBuf,
     },
-    /// Unsubscribe these addresses, from one list or from every list.
+    /// Unsubscribe these addresses from every list of the branch (lists made later too).
     Unsubscribe {
         /// One or more email addresses.
         #[arg(required = true, value_name = "ADDRESS")]
         addresses: Vec<String>,
-        /// Only from this list (default: every list).
+        /// The list they asked to leave (recorded; with --only-this-list, the only one they leave).
         #[arg(long, value_name = "NAME")]
         list: Option<String>,
+        /// Leave every other list as it is: only when the person asked for exactly that.
+        #[arg(long, requires = "list")]
+        only_this_list: bool,
+    },
+    /// Put someone on a list on their own new request, with the evidence the ledger keeps.
+    OptIn {
+        address: String,
+        #[arg(long, value_name = "NAME")]
+        list: String,
+        /// How they asked: “signed the sheet at the May 1 rally”, “form answer yes on 2024-06-01”.
+        #[arg(long, value_name = "TEXT")]
+        evidence: String,
     },
     /// Print how many people an announcement to the list (or segment) would reach.
     Count {
@@ -395,8 +412,12 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Cosponsor(command) => crate::cli_coalition::cosponsor_command(&open(db)?, command),
         Command::Demands(command) => crate::cli_coalition::demands_command(&open(db)?, command),
         Command::Flyer(args) => crate::cli_flyers::flyer_command(&open(db)?, args),
-        Command::Announce(args) => crate::cli_send::announce_command(&storage::resolve_path(db)?, args),
-        Command::Send(command) => crate::cli_send::send_command(&storage::resolve_path(db)?, command),
+        Command::Announce(args) => {
+            crate::cli_send::announce_command(&storage::resolve_path(db)?, args)
+        }
+        Command::Send(command) => {
+            crate::cli_send::send_command(&storage::resolve_path(db)?, command)
+        }
         Command::List(ListCommand::Create { name }) => {
             let db = open(db)?;
             let list = lists::create(&db, &name)?;
@@ -422,13 +443,13 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
                 .unwrap_or(4)
                 .max(4);
             let mut out = vec![format!(
-                "{:<width$}  {:>10}  {:>12}  {:>7}  {:>7}",
-                "List", "subscribed", "unsubscribed", "bounced", "cleaned"
+                "{:<width$}  {:>10}  {:>12}  {:>7}  {:>7}  {:>10}",
+                "List", "subscribed", "unsubscribed", "bounced", "cleaned", "complained"
             )];
             for l in all {
                 out.push(format!(
-                    "{:<width$}  {:>10}  {:>12}  {:>7}  {:>7}",
-                    l.name, l.subscribed, l.unsubscribed, l.bounced, l.cleaned
+                    "{:<width$}  {:>10}  {:>12}  {:>7}  {:>7}  {:>10}",
+                    l.name, l.subscribed, l.unsubscribed, l.bounced, l.cleaned, l.complained
                 ));
             }
             Ok(out.join("\n"))
@@ -443,6 +464,7 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
             list,
             dry_run,
             report,
+            map,
         } => {
             let list = lists::find(db, &list)?;
             let bytes = import::read_file(&file)?;
@@ -450,10 +472,17 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let preview = import::preview(&name, &bytes)?;
+            let mut preview = import::preview(&name, &bytes)?;
+            let mapping = match &map {
+                Some(spec) => import::mapping_from(&preview, spec)?,
+                None => Vec::new(),
+            };
+            for (column, field) in preview.columns.iter_mut().zip(&mapping) {
+                column.field = *field;
+            }
             let options = ImportOptions {
                 list_id: list.id,
-                mapping: Vec::new(),
+                mapping,
                 dry_run,
             };
             let result = import::run(
@@ -489,6 +518,12 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
                 ),
                 format!("Columns: {}.", columns.join(", ")),
             ];
+            for c in preview.columns.iter().filter(|c| {
+                matches!(c.field, import::Field::Consent | import::Field::Status)
+                    && !c.reading.is_empty()
+            }) {
+                out.push(format!("“{}” is read as: {}.", c.header, c.reading));
+            }
             out.extend(preview.notices.iter().cloned());
             out.push(import::summary(&result));
             for row in result
@@ -498,14 +533,20 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
             {
                 out.push(format!("  line {}: rejected: {}", row.line, row.detail));
             }
-            for row in result
-                .entries
-                .iter()
-                .filter(|r| r.outcome != RowOutcome::Rejected && r.detail.contains("stays"))
-            {
+            for row in result.entries.iter().filter(|r| {
+                r.outcome != RowOutcome::Rejected
+                    && (r.detail.contains("stays")
+                        || r.detail.contains("Same address")
+                        || r.detail.contains("Opted in again")
+                        || r.detail.contains("not put on the list")
+                        || r.detail.contains("Not put on the list")
+                        || !r.warnings.is_empty())
+            }) {
                 out.push(format!(
                     "  line {}: {}: {}",
-                    row.line, row.email, row.detail
+                    row.line,
+                    row.email,
+                    import::detail_with_warnings(row)
                 ));
             }
             if let Some(path) = report {
@@ -538,16 +579,23 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
                 done.rows, list.name, done.path
             ))
         }
-        SubscribersCommand::Unsubscribe { addresses, list } => {
+        SubscribersCommand::Unsubscribe {
+            addresses,
+            list,
+            only_this_list,
+        } => {
             let list_id = match list {
                 Some(name) => Some(lists::find(db, &name)?.id),
                 None => None,
             };
-            let report = subscribers::unsubscribe_addresses(
+            let report = subscribers::unsubscribe(
                 db,
-                &addresses.join("\n"),
-                list_id,
-                "Command line",
+                &subscribers::UnsubscribeRequest {
+                    text: addresses.join("\n"),
+                    list_id,
+                    only_this_list,
+                    source: "Command line".to_owned(),
+                },
             )?;
             let mut out = Vec::new();
             for (label, emails) in [
@@ -564,6 +612,26 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
                 }
             }
             Ok(out.join("\n"))
+        }
+        SubscribersCommand::OptIn {
+            address,
+            list,
+            evidence,
+        } => {
+            let list = lists::find(db, &list)?;
+            let detail = subscribers::opt_in(
+                db,
+                &subscribers::OptIn {
+                    email: address,
+                    list_id: list.id,
+                    evidence,
+                },
+                "Opted in again (command line)",
+            )?;
+            Ok(format!(
+                "{} is subscribed to “{}”; the ledger keeps the evidence.",
+                detail.subscriber.email, list.name
+            ))
         }
         SubscribersCommand::Count { list, segment } => {
             let list = lists::find(db, &list)?;
@@ -606,8 +674,16 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
             out.push("Consent ledger:".to_owned());
             for e in &detail.ledger {
                 out.push(format!(
-                    "  {}  {}  {}  ({})",
-                    e.at, e.list_name, e.status, e.source
+                    "  {}  {}  {}  ({}){}",
+                    e.at,
+                    e.list_name,
+                    e.status,
+                    e.source,
+                    if e.evidence.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  evidence: {}", e.evidence)
+                    }
                 ));
             }
             Ok(out.join("\n"))
@@ -666,7 +742,10 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             if all.is_empty() {
                 return Ok("No events yet. Draft one in the window, or import a file: handbill event import FILE.ics".to_owned());
             }
-            let mut out = vec![format!("{:>5}  {:<11}  {:<22}  {}", "Id", "Status", "When", "Event")];
+            let mut out = vec![format!(
+                "{:>5}  {:<11}  {:<22}  {}",
+                "Id", "Status", "When", "Event"
+            )];
             for e in &all {
                 let when = if e.start_date.is_empty() {
                     "date to be announced".to_owned()
@@ -706,7 +785,11 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
                         s.id,
                         s.status.as_str(),
                         listing::when_line(s),
-                        if place.is_empty() { String::new() } else { format!(" — {place}") }
+                        if place.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" — {place}")
+                        }
                     ));
                 }
                 Ok(out.join("\n"))
@@ -717,12 +800,14 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
                 }
                 describe_event(db, &events::get(db, id)?)
             }
-            (None, None) => Err(Error::invalid_field("id", "Give an event's id, or --tour TOUR_ID.")),
+            (None, None) => Err(Error::invalid_field(
+                "id",
+                "Give an event's id, or --tour TOUR_ID.",
+            )),
         },
         EventCommand::Import { file } => {
-            let bytes = std::fs::read(&file).map_err(|e| {
-                Error::storage(format!("Cannot read {}: {e}.", file.display()))
-            })?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Error::storage(format!("Cannot read {}: {e}.", file.display())))?;
             let text = String::from_utf8(bytes).map_err(|e| {
                 Error::invalid_field(
                     "file",
@@ -736,7 +821,10 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             let is_ics = file
                 .extension()
                 .is_some_and(|x| x.eq_ignore_ascii_case("ics"))
-                || text.trim_start_matches('\u{feff}').trim_start().starts_with("BEGIN:VCALENDAR");
+                || text
+                    .trim_start_matches('\u{feff}')
+                    .trim_start()
+                    .starts_with("BEGIN:VCALENDAR");
             let imported: Vec<Event> = if is_ics {
                 ics::import(db, &text)?
             } else {
@@ -763,16 +851,26 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             }
             Ok(out.join("\n"))
         }
-        EventCommand::ExportIcs { id, tour, all, output } => {
+        EventCommand::ExportIcs {
+            id,
+            tour,
+            all,
+            output,
+        } => {
             let (text, what) = match (id, tour, all) {
-                (_, Some(tour_id), _) => (ics::export_tour(db, tour_id)?, format!("tour {tour_id}")),
+                (_, Some(tour_id), _) => {
+                    (ics::export_tour(db, tour_id)?, format!("tour {tour_id}"))
+                }
                 (_, None, true) => (
                     ics::export_upcoming(db, jiff::Timestamp::now())?,
                     "all upcoming events".to_owned(),
                 ),
                 (Some(id), None, false) => (ics::export_event(db, id)?, format!("event {id}")),
                 (None, None, false) => {
-                    return Err(Error::invalid_field("id", "Give an event's id, --tour TOUR_ID or --all."))
+                    return Err(Error::invalid_field(
+                        "id",
+                        "Give an event's id, --tour TOUR_ID or --all.",
+                    ))
                 }
             };
             export::write_file(&output, text.as_bytes())?;
@@ -806,7 +904,11 @@ fn describe_event(db: &Database, e: &Event) -> Result<String, Error> {
         format!("{:<14}{}", "Time zone", e.time_zone),
     ];
     let place = listing::place_line(e);
-    out.push(format!("{:<14}{}", "Where", if place.is_empty() { "—" } else { &place }));
+    out.push(format!(
+        "{:<14}{}",
+        "Where",
+        if place.is_empty() { "—" } else { &place }
+    ));
     if !e.online_link.is_empty() {
         out.push(format!("{:<14}{}", "Online", e.online_link));
     }
@@ -851,7 +953,13 @@ fn describe_event(db: &Database, e: &Event) -> Result<String, Error> {
 
 /// "2027-01-04T15:00:00Z  date: 2027-01-04 19:00 → 2027-01-11 19:00 (the storm)".
 fn describe_change(h: &handbill_core::events::HistoryEntry) -> String {
-    let mut line = format!("{}  {}: {} → {}", h.at, h.kind.as_str(), h.old_value, h.new_value);
+    let mut line = format!(
+        "{}  {}: {} → {}",
+        h.at,
+        h.kind.as_str(),
+        h.old_value,
+        h.new_value
+    );
     if !h.reason.is_empty() {
         line.push_str(&format!(" ({})", h.reason));
     }

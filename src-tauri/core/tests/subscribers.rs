@@ -551,8 +551,8 @@ fn an_export_makes_formula_cells_safe_and_holds_only_the_segment() {
     assert!(
         String::from_utf8(bytes)
             .unwrap()
-            .contains("c@example.org,Carmen,,,Boston,,volunteer,plain,unsubscribed"),
-        "with their standing"
+            .contains("c@example.org,Carmen,Carmen,,Boston,,volunteer,plain,unsubscribed"),
+        "with their standing (and the first name the import took from the full name, for a greeting)"
     );
 }
 
@@ -807,9 +807,17 @@ fn a_database_whose_search_text_held_the_address_is_still_searched_by_address_an
     );
     let find = |text: &str| found(&db, text, Some(1));
     let (elodie, sam) = ("Elodie@Example.org", "sam@example.org");
-    assert_eq!(find("ELODIE@EXAMPLE"), [elodie], "an address, typed in any case");
+    assert_eq!(
+        find("ELODIE@EXAMPLE"),
+        [elodie],
+        "an address, typed in any case"
+    );
     assert_eq!(find("núñ"), [elodie], "part of a name");
     assert_eq!(find("samuel"), [sam], "a first name not in the name");
-    assert_eq!(find("example.org"), [elodie, sam], "what every address holds");
+    assert_eq!(
+        find("example.org"),
+        [elodie, sam],
+        "what every address holds"
+    );
     assert!(find("zzz").is_empty(), "and nothing that nobody has");
 }
