@@ -90,6 +90,8 @@ struct RowRef {
     status: Option<ConsentStatus>,
     /// True when the standing is a branch-wide opt-out to record in the suppression table.
     suppress: bool,
+    /// When the file says the opt-out happened (Unix seconds; 0: not said).
+    opted_out_at: i64,
     line: u32,
 }
 
@@ -139,6 +141,7 @@ impl Part {
         fields: [&str; TEXT_FIELDS],
         status: Option<ConsentStatus>,
         suppress: bool,
+        opted_out_at: i64,
         line: u32,
     ) -> u32 {
         let at = Fields::append(&mut self.text, fields);
@@ -147,6 +150,7 @@ impl Part {
             at,
             status,
             suppress,
+            opted_out_at,
             line,
         });
         (self.rows.len() - 1) as u32
@@ -159,19 +163,22 @@ impl Part {
 
 impl NewRows {
     /// Adds a row, its fields in the order of [`field`]; `suppress` when its
-    /// standing is an opt-out that covers the whole branch.
+    /// standing is an opt-out that covers the whole branch, which the file
+    /// may date (`opted_out_at`, Unix seconds, 0 when it does not).
     pub(crate) fn push(
         &mut self,
         fields: [&str; TEXT_FIELDS],
         status: Option<ConsentStatus>,
         suppress: bool,
+        opted_out_at: i64,
         line: u32,
     ) -> RowAt {
         if self.parts.is_empty() {
             self.parts.resize_with(256, Part::default);
         }
         let first = fields[field::KEY].as_bytes().first().copied().unwrap_or(0);
-        let index = self.parts[usize::from(first)].push(fields, status, suppress, line);
+        let index =
+            self.parts[usize::from(first)].push(fields, status, suppress, opted_out_at, line);
         RowAt { part: first, index }
     }
 
@@ -236,6 +243,7 @@ impl NewRows {
                     at: Fields::append(&mut block.text, fields),
                     status: row.status,
                     suppress: row.suppress,
+                    opted_out_at: row.opted_out_at,
                     line: row.line,
                 });
                 next_id += 1;
@@ -359,9 +367,10 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
 
 /// The columns, in the order of [`RowsCursor::column`]; `source` is hidden:
 /// it is the argument, not a column a query reads.
-/// `status` is empty for a row not put on the list; `suppress` is 1 for a branch-wide opt-out.
-const SCHEMA: &CStr = c"CREATE TABLE x(id, email, email_key, name, first_name, language, city, postal_code, tags, notes, search, evidence, status, line, suppress, source hidden)";
-const SOURCE_COLUMN: c_int = 15;
+/// `status` is empty for a row not put on the list; `suppress` is 1 for a
+/// branch-wide opt-out, which `opted_out_at` dates (Unix seconds) when the file does.
+const SCHEMA: &CStr = c"CREATE TABLE x(id, email, email_key, name, first_name, language, city, postal_code, tags, notes, search, evidence, status, line, suppress, opted_out_at, source hidden)";
+const SOURCE_COLUMN: c_int = 16;
 
 #[repr(C)]
 struct RowsTab {
@@ -471,6 +480,7 @@ unsafe impl VTabCursor for RowsCursor<'_> {
             12 => ctx.set_result(&row.status.map_or("", ConsentStatus::as_str)),
             13 => ctx.set_result(&row.line),
             14 => ctx.set_result(&row.suppress),
+            15 => ctx.set_result(&row.opted_out_at),
             _ => Ok(()),
         }
     }
@@ -503,6 +513,7 @@ mod tests {
             ],
             Some(status),
             status.is_opt_out(),
+            0,
             line,
         );
     }

@@ -1292,6 +1292,8 @@ enum Proof {
     None,
     /// The date of an opt-in (OPTIN_TIME, CONFIRM_TIME, a form's timestamp).
     OptInDate,
+    /// The date of an opt-out (UNSUB_TIME, CLEAN_TIME).
+    OptOutDate,
     /// Anything else kept (an IP, the date and campaign of an opt-out).
     Other,
 }
@@ -1309,6 +1311,8 @@ struct RowValues {
     evidence: String,
     /// The latest opt-in date the row carries (Unix seconds), 0 if none.
     opt_in_at: i64,
+    /// The opt-out date the row carries (Unix seconds), 0 if none.
+    opt_out_at: i64,
     warnings: Vec<String>,
 }
 
@@ -1457,10 +1461,18 @@ fn row_values(
             Field::Evidence => {
                 if !cell.trim().is_empty() {
                     push_evidence(&mut v.evidence, &headers[i], cell);
-                    if proofs.get(i) == Some(&Proof::OptInDate) {
-                        if let Some(at) = date_seconds(cell) {
-                            v.opt_in_at = v.opt_in_at.max(at);
+                    match proofs.get(i) {
+                        Some(Proof::OptInDate) => {
+                            if let Some(at) = date_seconds(cell) {
+                                v.opt_in_at = v.opt_in_at.max(at);
+                            }
                         }
+                        Some(Proof::OptOutDate) => {
+                            if let Some(at) = date_seconds(cell) {
+                                v.opt_out_at = v.opt_out_at.max(at);
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -1800,6 +1812,8 @@ struct ValidRow {
     wanted: Option<ConsentStatus>,
     /// The latest dated opt-in the row carries (Unix seconds), 0 if none.
     opt_in_at: i64,
+    /// The opt-out date the row carries (Unix seconds), 0 if none.
+    opt_out_at: i64,
     /// Fields left out and cells to check.
     warnings: Vec<String>,
 }
@@ -1824,6 +1838,7 @@ impl Checks {
         wanted: Option<ConsentStatus>,
         evidence: &str,
         opt_in_at: i64,
+        opt_out_at: i64,
         warnings: Vec<String>,
     ) -> Checked {
         let c = &clean.input;
@@ -1846,6 +1861,7 @@ impl Checks {
             at,
             wanted,
             opt_in_at,
+            opt_out_at,
             warnings,
         })
     }
@@ -2026,6 +2042,7 @@ impl RowCheck<'_> {
                 consent,
                 evidence,
                 opt_in_at,
+                opt_out_at,
                 mut warnings,
                 ..
             } = values;
@@ -2039,7 +2056,7 @@ impl RowCheck<'_> {
                         .max_by_key(|w| restriction(*w))
                         .unwrap_or(self.default_status);
                     warnings.append(&mut dropped);
-                    return out.valid(&clean, wanted, &evidence, opt_in_at, warnings);
+                    return out.valid(&clean, wanted, &evidence, opt_in_at, opt_out_at, warnings);
                 }
                 Err(e) => {
                     let fields: Vec<Field> =
@@ -2184,6 +2201,8 @@ fn write_rows(
                     Proof::None
                 } else if OPT_IN_DATES.contains(&fold_header(h).as_str()) {
                     Proof::OptInDate
+                } else if OPT_OUT_DATES.contains(&fold_header(h).as_str()) {
+                    Proof::OptOutDate
                 } else {
                     Proof::Other
                 }
@@ -2267,6 +2286,7 @@ fn write_rows(
                             &Wish {
                                 wanted,
                                 opt_in_at: 0,
+                                opt_out_at: row.opt_out_at,
                                 suppressed: None,
                             },
                             &source,
@@ -2339,7 +2359,8 @@ fn write_rows(
                     // Later rows with this address are duplicates within the
                     // file (`seen_in_file`), so it need not go into `known`.
                     report.imported += 1;
-                    let at_row = fresh.push(chunk.fields(row), status, suppress, line);
+                    let at_row =
+                        fresh.push(chunk.fields(row), status, suppress, row.opt_out_at, line);
                     seen_in_file
                         .insert_first(key, (line, restriction(status), Seen::Fresh(at_row)));
                     report.entries.push(ReportRow {
@@ -2356,6 +2377,7 @@ fn write_rows(
                     let wish = Wish {
                         wanted,
                         opt_in_at: row.opt_in_at,
+                        opt_out_at: row.opt_out_at,
                         suppressed: suppressed.get(key),
                     };
                     let evidence = evidence_of(file_name, line, chunk.field(row, field::EVIDENCE));
@@ -2449,6 +2471,8 @@ struct Wish {
     wanted: Option<ConsentStatus>,
     /// The row's latest dated opt-in (Unix seconds), 0 if none.
     opt_in_at: i64,
+    /// The row's date of the opt-out it records (Unix seconds), 0 if none.
+    opt_out_at: i64,
     /// The address's branch-wide opt-out and its date, if any.
     suppressed: Option<(ConsentStatus, i64)>,
 }
@@ -2503,9 +2527,14 @@ fn write_new(
            FROM import_rows(?1)",
     )?;
     // Opt-outs first: the membership of someone suppressed is never subscribed.
+    // An opt-out dates from when the file says it happened (UNSUB_TIME,
+    // CLEAN_TIME), else from now: a later dated opt-in is compared with it.
     let mut insert_suppression = conn.prepare(
         "INSERT INTO suppression (email_key, status, since, source)
-         SELECT email_key, status, ?2, ?3 || ', line ' || line FROM import_rows(?1) WHERE suppress
+         SELECT email_key, status,
+                CASE WHEN opted_out_at > 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', opted_out_at, 'unixepoch') ELSE ?2 END,
+                ?3 || ', line ' || line
+           FROM import_rows(?1) WHERE suppress
          ON CONFLICT (email_key) DO NOTHING",
     )?;
     // People the file gives no opt-in (status '') are not put on the list.
@@ -2741,6 +2770,14 @@ fn merge(
                         off.as_str()
                     ));
                 }
+            }
+            if wish.opt_out_at > 0 && wish.suppressed.is_none() {
+                // The opt-out written just now dates from when the file says it happened.
+                conn.prepare_cached(
+                    "UPDATE suppression SET since = strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch')
+                     WHERE email_key = ?1 AND since = ?3",
+                )?
+                .execute(params![key, wish.opt_out_at, at])?;
             }
         }
     }

@@ -362,7 +362,8 @@ pub fn normalize_language(text: &str) -> Option<String> {
         "spanish" | "español" | "espanol" | "castellano" => Some("es"),
         "portuguese" | "português" | "portugues" => Some("pt"),
         "french" | "français" | "francais" => Some("fr"),
-        "haitian creole" | "kreyòl" | "kreyol" | "creole" => Some("ht"),
+        "haitian creole" | "kreyòl" | "kreyol" | "creole" | "kreyòl ayisyen" | "kreyol ayisyen"
+        | "créole haïtien" | "creole haitiano" => Some("ht"),
         "chinese" | "中文" => Some("zh"),
         "vietnamese" | "tiếng việt" => Some("vi"),
         "arabic" | "العربية" => Some("ar"),
