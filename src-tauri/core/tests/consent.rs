@@ -862,12 +862,23 @@ fn the_database_refuses_to_subscribe_a_suppressed_address_whoever_writes() {
     let ana = subscribers::find(&db, "ana.alvarez@example.org")
         .unwrap()
         .unwrap();
+    subscribers::set_status(&db, ana.id, other, ConsentStatus::Subscribed, "").unwrap();
+    assert_eq!(
+        lists::get(&db, other).unwrap().subscribed,
+        1,
+        "Ana is on the other list too"
+    );
     db.conn()
         .execute(
             "UPDATE membership SET status = 'bounced' WHERE subscriber_id = ?1 AND list_id = ?2",
             [ana.id, list],
         )
         .unwrap();
+    assert_eq!(
+        lists::get(&db, other).unwrap().subscribed,
+        0,
+        "a bounce written on one list takes her off the other list's count, though her membership there was not touched"
+    );
     assert_eq!(
         subscribers::suppression(&db, "ana.alvarez@example.org")
             .unwrap()
