@@ -536,6 +536,7 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
             for row in result.entries.iter().filter(|r| {
                 r.outcome != RowOutcome::Rejected
                     && (r.detail.contains("stays")
+                        || r.detail.contains("Stays")
                         || r.detail.contains("Same address")
                         || r.detail.contains("Opted in again")
                         || r.detail.contains("not put on the list")

@@ -2717,13 +2717,20 @@ fn merge(
             }
             (Some((off, _)), current) => {
                 report.kept_off += 1;
-                if current.as_ref().is_none_or(|(s, _)| !s.is_opt_out()) {
-                    change(off, subscribers::OptOutScope::Branch)?;
+                match current {
+                    Some((here, since)) if here.is_opt_out() => words.push_str(&format!(
+                        " Stays {} (since {}): an import never resubscribes anyone, and the opt-out covers every list.",
+                        here.as_str(),
+                        since.get(..10).unwrap_or(since)
+                    )),
+                    _ => {
+                        change(off, subscribers::OptOutScope::Branch)?;
+                        words.push_str(&format!(
+                            " Opted out of the branch's mail ({}) and stays off every list: only a newer opt-in with evidence brings someone back.",
+                            off.as_str()
+                        ));
+                    }
                 }
-                words.push_str(&format!(
-                    " Opted out of the branch's mail ({}) and stays off every list: only a newer opt-in with evidence brings someone back.",
-                    off.as_str()
-                ));
             }
             (None, None) => {
                 let remembered =
