@@ -2545,7 +2545,7 @@ fn write_new(
     let mut insert_consent = conn.prepare(
         "INSERT INTO consent (email_key, list_id, status, source, at, evidence)
          SELECT email_key, ?2, status, ?3 || ', line ' || line, ?4,
-                ?5 || ', line ' || line || CASE WHEN evidence <> '' THEN '; ' || evidence ELSE '' END
+                CASE WHEN evidence <> '' THEN ?5 || ', line ' || line || '; ' || evidence ELSE '' END
            FROM import_rows(?1) WHERE status <> ''",
     )?;
     let source_prefix = format!("Import of {file_name}");

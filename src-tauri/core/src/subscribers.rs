@@ -859,9 +859,11 @@ pub(crate) fn put_membership(
     )
 }
 
-/// The one place a standing on a list changes. A leaving with
-/// [`OptOutScope::Branch`] also suppresses the address and moves every other
-/// list the person is subscribed to the same way, each with its ledger line.
+/// The one place a standing on a list changes by hand or by merging. A
+/// leaving with [`OptOutScope::Branch`] also suppresses the address and
+/// moves every other list the person is subscribed to the same way, each
+/// with its ledger line; subscribing a suppressed address is refused (an
+/// opt-in with evidence lifts the suppression first).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn change_standing(
     db: &Database,
@@ -874,6 +876,17 @@ pub(crate) fn change_standing(
     evidence: &str,
     at: &str,
 ) -> Result<bool> {
+    if status == ConsentStatus::Subscribed {
+        if let Some(s) = suppression(db, key)? {
+            return Err(Error::invalid_field(
+                "evidence",
+                format!(
+                    "{key} opted out of the branch's mail ({}): only a new opt-in with evidence puts them back on a list.",
+                    s.status.as_str()
+                ),
+            ));
+        }
+    }
     let current: Option<String> = db
         .conn()
         .prepare_cached("SELECT status FROM membership WHERE list_id = ?1 AND subscriber_id = ?2")?

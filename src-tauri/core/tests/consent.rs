@@ -839,19 +839,46 @@ fn a_forgotten_opted_out_person_is_kept_only_as_a_hash_and_no_import_brings_them
 }
 
 #[test]
-fn the_database_refuses_to_subscribe_a_suppressed_address_whoever_writes() {
+fn a_suppressed_address_is_never_mailed_whoever_writes_its_membership() {
     let (db, list) = branch_from_mailchimp();
     let ben = subscribers::find(&db, "ben.brooks@example.org")
         .unwrap()
         .unwrap();
     let other = lists::create(&db, "Other").unwrap().id;
-    let refused = db.conn().execute(
+    let written = db.conn().execute(
         "INSERT INTO membership (list_id, subscriber_id, status, since) VALUES (?1, ?2, 'subscribed', '2026-01-01T00:00:00Z')",
         [other, ben.id],
     );
     assert!(
-        refused.is_err(),
-        "a direct insert of a suppressed person as subscribed is refused"
+        written.is_ok(),
+        "a membership written straight into the database goes in"
+    );
+    assert!(
+        recipients(&db, other).is_empty(),
+        "but a suppressed person on it is never picked to mail"
+    );
+    assert_eq!(
+        lists::get(&db, other).unwrap().subscribed,
+        0,
+        "nor counted as reached"
+    );
+    db.conn()
+        .execute("DELETE FROM membership WHERE list_id = ?1", [other])
+        .unwrap();
+    let by_hand = subscribers::change(
+        &db,
+        &StandingChange {
+            subscriber_id: ben.id,
+            list_id: other,
+            status: ConsentStatus::Subscribed,
+            scope: OptOutScope::Branch,
+            evidence: String::new(),
+        },
+        "window",
+    );
+    assert!(
+        by_hand.is_err(),
+        "the core refuses to put a suppressed person on a list without evidence"
     );
     let refused = db.conn().execute(
         "UPDATE membership SET status = 'subscribed' WHERE subscriber_id = ?1",
