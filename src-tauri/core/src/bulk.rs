@@ -263,6 +263,11 @@ impl Block {
         self.rows.len()
     }
 
+    /// True when a row of the block is a branch-wide opt-out (most blocks have none).
+    pub(crate) fn suppresses(&self) -> bool {
+        self.rows.iter().any(|r| r.suppress)
+    }
+
     fn field(&self, row: &RowRef, i: usize) -> &str {
         row.at.get(&self.text, i)
     }

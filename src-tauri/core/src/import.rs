@@ -2572,7 +2572,9 @@ fn write_new(
                 let block = Rc::new(block);
                 let part = || bulk::Rows(block.clone());
                 insert_subscriber.execute(params![part(), at])?;
-                insert_suppression.execute(params![part(), at, source_prefix])?;
+                if block.suppresses() {
+                    insert_suppression.execute(params![part(), at, source_prefix])?;
+                }
                 insert_membership.execute(params![part(), list_id, at])?;
                 insert_consent.execute(params![part(), list_id, source_prefix, at, file_name])?;
             }
