@@ -176,6 +176,11 @@ pub enum SubscribersCommand {
         /// Also save the row-by-row report as CSV here.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Choose columns, as the window's preview does: email=COL,first_name=COL,…
+        /// (COL a header or a column's number from 1; fields: email, name, first_name,
+        /// last_name, language, city, postal_code, tags, notes, status, consent, evidence, ignore).
+        #[arg(long, value_name = "FIELD=COL,…")]
+        map: Option<String>,
     },
     /// Export a list, or a segment of it, to CSV (cells that a spreadsheet would run as formulas are made safe).
     Export {
@@ -191,14 +196,26 @@ pub enum SubscribersCommand {
         #[arg(short, long, value_name = "FILE.csv")]
         output: PathBuf,
     },
-    /// Unsubscribe these addresses, from one list or from every list.
+    /// Unsubscribe these addresses from every list of the branch (lists made later too).
     Unsubscribe {
         /// One or more email addresses.
         #[arg(required = true, value_name = "ADDRESS")]
         addresses: Vec<String>,
-        /// Only from this list (default: every list).
+        /// The list they asked to leave (recorded; with --only-this-list, the only one they leave).
         #[arg(long, value_name = "NAME")]
         list: Option<String>,
+        /// Leave every other list as it is: only when the person asked for exactly that.
+        #[arg(long, requires = "list")]
+        only_this_list: bool,
+    },
+    /// Put someone on a list on their own new request, with the evidence the ledger keeps.
+    OptIn {
+        address: String,
+        #[arg(long, value_name = "NAME")]
+        list: String,
+        /// How they asked: “signed the sheet at the May 1 rally”, “form answer yes on 2024-06-01”.
+        #[arg(long, value_name = "TEXT")]
+        evidence: String,
     },
     /// Print how many people an announcement to the list (or segment) would reach.
     Count {
@@ -441,13 +458,13 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
                 .unwrap_or(4)
                 .max(4);
             let mut out = vec![format!(
-                "{:<width$}  {:>10}  {:>12}  {:>7}  {:>7}",
-                "List", "subscribed", "unsubscribed", "bounced", "cleaned"
+                "{:<width$}  {:>10}  {:>12}  {:>7}  {:>7}  {:>10}",
+                "List", "subscribed", "unsubscribed", "bounced", "cleaned", "complained"
             )];
             for l in all {
                 out.push(format!(
-                    "{:<width$}  {:>10}  {:>12}  {:>7}  {:>7}",
-                    l.name, l.subscribed, l.unsubscribed, l.bounced, l.cleaned
+                    "{:<width$}  {:>10}  {:>12}  {:>7}  {:>7}  {:>10}",
+                    l.name, l.subscribed, l.unsubscribed, l.bounced, l.cleaned, l.complained
                 ));
             }
             Ok(out.join("\n"))
@@ -462,6 +479,7 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
             list,
             dry_run,
             report,
+            map,
         } => {
             let list = lists::find(db, &list)?;
             let bytes = import::read_file(&file)?;
@@ -469,10 +487,17 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let preview = import::preview(&name, &bytes)?;
+            let mut preview = import::preview(&name, &bytes)?;
+            let mapping = match &map {
+                Some(spec) => import::mapping_from(&preview, spec)?,
+                None => Vec::new(),
+            };
+            for (column, field) in preview.columns.iter_mut().zip(&mapping) {
+                column.field = *field;
+            }
             let options = ImportOptions {
                 list_id: list.id,
-                mapping: Vec::new(),
+                mapping,
                 dry_run,
             };
             let result = import::run(
@@ -508,6 +533,12 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
                 ),
                 format!("Columns: {}.", columns.join(", ")),
             ];
+            for c in preview.columns.iter().filter(|c| {
+                matches!(c.field, import::Field::Consent | import::Field::Status)
+                    && !c.reading.is_empty()
+            }) {
+                out.push(format!("“{}” is read as: {}.", c.header, c.reading));
+            }
             out.extend(preview.notices.iter().cloned());
             out.push(import::summary(&result));
             for row in result
@@ -517,14 +548,21 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
             {
                 out.push(format!("  line {}: rejected: {}", row.line, row.detail));
             }
-            for row in result
-                .entries
-                .iter()
-                .filter(|r| r.outcome != RowOutcome::Rejected && r.detail.contains("stays"))
-            {
+            for row in result.entries.iter().filter(|r| {
+                r.outcome != RowOutcome::Rejected
+                    && (r.detail.contains("stays")
+                        || r.detail.contains("Stays")
+                        || r.detail.contains("Same address")
+                        || r.detail.contains("Opted in again")
+                        || r.detail.contains("not put on the list")
+                        || r.detail.contains("Not put on the list")
+                        || !r.warnings.is_empty())
+            }) {
                 out.push(format!(
                     "  line {}: {}: {}",
-                    row.line, row.email, row.detail
+                    row.line,
+                    row.email,
+                    import::detail_with_warnings(row)
                 ));
             }
             if let Some(path) = report {
@@ -557,16 +595,23 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
                 done.rows, list.name, done.path
             ))
         }
-        SubscribersCommand::Unsubscribe { addresses, list } => {
+        SubscribersCommand::Unsubscribe {
+            addresses,
+            list,
+            only_this_list,
+        } => {
             let list_id = match list {
                 Some(name) => Some(lists::find(db, &name)?.id),
                 None => None,
             };
-            let report = subscribers::unsubscribe_addresses(
+            let report = subscribers::unsubscribe(
                 db,
-                &addresses.join("\n"),
-                list_id,
-                "Command line",
+                &subscribers::UnsubscribeRequest {
+                    text: addresses.join("\n"),
+                    list_id,
+                    only_this_list,
+                    source: "Command line".to_owned(),
+                },
             )?;
             let mut out = Vec::new();
             for (label, emails) in [
@@ -583,6 +628,26 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
                 }
             }
             Ok(out.join("\n"))
+        }
+        SubscribersCommand::OptIn {
+            address,
+            list,
+            evidence,
+        } => {
+            let list = lists::find(db, &list)?;
+            let detail = subscribers::opt_in(
+                db,
+                &subscribers::OptIn {
+                    email: address,
+                    list_id: list.id,
+                    evidence,
+                },
+                "Opted in again (command line)",
+            )?;
+            Ok(format!(
+                "{} is subscribed to “{}”; the ledger keeps the evidence.",
+                detail.subscriber.email, list.name
+            ))
         }
         SubscribersCommand::Count { list, segment } => {
             let list = lists::find(db, &list)?;
@@ -625,8 +690,16 @@ fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result<Str
             out.push("Consent ledger:".to_owned());
             for e in &detail.ledger {
                 out.push(format!(
-                    "  {}  {}  {}  ({})",
-                    e.at, e.list_name, e.status, e.source
+                    "  {}  {}  {}  ({}){}",
+                    e.at,
+                    e.list_name,
+                    e.status,
+                    e.source,
+                    if e.evidence.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  evidence: {}", e.evidence)
+                    }
                 ));
             }
             Ok(out.join("\n"))

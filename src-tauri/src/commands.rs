@@ -480,6 +480,8 @@ fn subscriber_update(
     state.with_db(|db| subscribers::update(db, id, input))
 }
 
+/// Changes a subscriber's standing on a list. A leaving covers every list
+/// unless `only_this_list`; for a return, `source` is the evidence of how they asked.
 #[tauri::command]
 fn subscriber_set_status(
     state: State<'_, AppState>,
@@ -487,8 +489,24 @@ fn subscriber_set_status(
     list_id: i64,
     status: ConsentStatus,
     source: String,
+    only_this_list: Option<bool>,
 ) -> Result<SubscriberDetail, Error> {
-    state.with_db(|db| subscribers::set_status(db, id, list_id, status, &source))
+    let request = subscribers::StandingChange {
+        subscriber_id: id,
+        list_id,
+        status,
+        scope: if only_this_list.unwrap_or(false) {
+            subscribers::OptOutScope::OnlyThisList
+        } else {
+            subscribers::OptOutScope::Branch
+        },
+        evidence: if status == ConsentStatus::Subscribed {
+            source.clone()
+        } else {
+            String::new()
+        },
+    };
+    state.with_db(|db| subscribers::change(db, &request, &source))
 }
 
 #[tauri::command]

@@ -30,7 +30,7 @@ const MODULE_NAME: &CStr = c"import_rows";
 
 /// The text columns of a new subscriber, in the order [`NewRows::push`] takes
 /// them (the order of [`field`], and of `import_rows`' columns after its id).
-pub(crate) const TEXT_FIELDS: usize = 10;
+pub(crate) const TEXT_FIELDS: usize = 11;
 
 /// Where each of a new subscriber's text fields is among the [`TEXT_FIELDS`].
 pub(crate) mod field {
@@ -47,6 +47,8 @@ pub(crate) mod field {
     pub(crate) const NOTES: usize = 8;
     /// The text search looks in ([`crate::subscribers::search_text`]).
     pub(crate) const SEARCH: usize = 9;
+    /// The proof the row carries (opt-in times and IPs, a form's answer), for the ledger.
+    pub(crate) const EVIDENCE: usize = 10;
 }
 
 /// The subscribers an import adds, checked and waiting to be written. Their
@@ -84,8 +86,21 @@ struct RowRef {
     /// order of the keys (0 until then).
     id: i64,
     at: Fields,
-    status: ConsentStatus,
+    /// The standing on the list; none: not put on it (never opted in).
+    status: Option<ConsentStatus>,
+    /// True when the standing is a branch-wide opt-out to record in the suppression table.
+    suppress: bool,
+    /// When the file says the opt-out happened (Unix seconds; 0: not said).
+    opted_out_at: i64,
     line: u32,
+}
+
+/// Where a row waits in [`NewRows`], to make its standing stricter when the
+/// file names the same person again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RowAt {
+    part: u8,
+    index: u32,
 }
 
 /// Where one row's fields lie in a text shared by many rows: the row packed
@@ -121,14 +136,24 @@ impl Fields {
 }
 
 impl Part {
-    fn push(&mut self, fields: [&str; TEXT_FIELDS], status: ConsentStatus, line: u32) {
+    fn push(
+        &mut self,
+        fields: [&str; TEXT_FIELDS],
+        status: Option<ConsentStatus>,
+        suppress: bool,
+        opted_out_at: i64,
+        line: u32,
+    ) -> u32 {
         let at = Fields::append(&mut self.text, fields);
         self.rows.push(RowRef {
             id: 0,
             at,
             status,
+            suppress,
+            opted_out_at,
             line,
         });
+        (self.rows.len() - 1) as u32
     }
 
     fn field(&self, row: &RowRef, i: usize) -> &str {
@@ -137,13 +162,37 @@ impl Part {
 }
 
 impl NewRows {
-    /// Adds a row, its fields in the order of [`field`].
-    pub(crate) fn push(&mut self, fields: [&str; TEXT_FIELDS], status: ConsentStatus, line: u32) {
+    /// Adds a row, its fields in the order of [`field`]; `suppress` when its
+    /// standing is an opt-out that covers the whole branch, which the file
+    /// may date (`opted_out_at`, Unix seconds, 0 when it does not).
+    pub(crate) fn push(
+        &mut self,
+        fields: [&str; TEXT_FIELDS],
+        status: Option<ConsentStatus>,
+        suppress: bool,
+        opted_out_at: i64,
+        line: u32,
+    ) -> RowAt {
         if self.parts.is_empty() {
             self.parts.resize_with(256, Part::default);
         }
         let first = fields[field::KEY].as_bytes().first().copied().unwrap_or(0);
-        self.parts[usize::from(first)].push(fields, status, line);
+        let index =
+            self.parts[usize::from(first)].push(fields, status, suppress, opted_out_at, line);
+        RowAt { part: first, index }
+    }
+
+    /// Gives a waiting row a stricter standing, a branch-wide opt-out read on `line`.
+    pub(crate) fn restrict(&mut self, at: RowAt, status: ConsentStatus, line: u32) {
+        if let Some(row) = self
+            .parts
+            .get_mut(usize::from(at.part))
+            .and_then(|p| p.rows.get_mut(at.index as usize))
+        {
+            row.status = Some(status);
+            row.suppress = status.is_opt_out();
+            row.line = line;
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -193,6 +242,8 @@ impl NewRows {
                     id: next_id,
                     at: Fields::append(&mut block.text, fields),
                     status: row.status,
+                    suppress: row.suppress,
+                    opted_out_at: row.opted_out_at,
                     line: row.line,
                 });
                 next_id += 1;
@@ -210,6 +261,11 @@ impl NewRows {
 impl Block {
     pub(crate) fn len(&self) -> usize {
         self.rows.len()
+    }
+
+    /// True when a row of the block is a branch-wide opt-out (most blocks have none).
+    pub(crate) fn suppresses(&self) -> bool {
+        self.rows.iter().any(|r| r.suppress)
     }
 
     fn field(&self, row: &RowRef, i: usize) -> &str {
@@ -275,6 +331,27 @@ impl<V: Copy> KeyMap<V> {
     }
 }
 
+impl<V: Copy> KeyMap<V> {
+    /// Changes the value of a key already here; says whether it was.
+    pub(crate) fn set(&mut self, key: &str, value: V) -> bool {
+        let text = &self.text;
+        match self
+            .table
+            .find_mut(Self::hash(key), |e| &text[e.start..e.end] == key)
+        {
+            Some(entry) => {
+                entry.value = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+}
+
 /// A block of rows, bound to a statement's `import_rows(?)` argument.
 pub(crate) struct Rows(pub(crate) Rc<Block>);
 
@@ -292,8 +369,10 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
 
 /// The columns, in the order of [`RowsCursor::column`]; `source` is hidden:
 /// it is the argument, not a column a query reads.
-const SCHEMA: &CStr = c"CREATE TABLE x(id, email, email_key, name, first_name, language, city, postal_code, tags, notes, search, status, line, source hidden)";
-const SOURCE_COLUMN: c_int = 13;
+/// `status` is empty for a row not put on the list; `suppress` is 1 for a
+/// branch-wide opt-out, which `opted_out_at` dates (Unix seconds) when the file does.
+const SCHEMA: &CStr = c"CREATE TABLE x(id, email, email_key, name, first_name, language, city, postal_code, tags, notes, search, evidence, status, line, suppress, opted_out_at, source hidden)";
+const SOURCE_COLUMN: c_int = 16;
 
 #[repr(C)]
 struct RowsTab {
@@ -399,9 +478,11 @@ unsafe impl VTabCursor for RowsCursor<'_> {
         };
         match i {
             0 => ctx.set_result(&row.id),
-            1..=10 => ctx.set_result(&block.field(row, i as usize - 1)),
-            11 => ctx.set_result(&row.status.as_str()),
-            12 => ctx.set_result(&row.line),
+            1..=11 => ctx.set_result(&block.field(row, i as usize - 1)),
+            12 => ctx.set_result(&row.status.map_or("", ConsentStatus::as_str)),
+            13 => ctx.set_result(&row.line),
+            14 => ctx.set_result(&row.suppress),
+            15 => ctx.set_result(&row.opted_out_at),
             _ => Ok(()),
         }
     }
@@ -430,8 +511,11 @@ mod tests {
                 "[\"union\"]",
                 "",
                 key,
+                "",
             ],
-            status,
+            Some(status),
+            status.is_opt_out(),
+            0,
             line,
         );
     }

@@ -1,4 +1,5 @@
 //! Exporting a list or a segment to CSV, and writing any CSV Handbill saves.
+//! An export for mailing holds only the people an announcement would reach.
 //! It owns making cells safe for spreadsheets: a cell that starts with `=`,
 //! `+`, `-` or `@` (or a tab or carriage return) would run as a formula when
 //! the file is opened, so it is written with a leading apostrophe.
@@ -58,16 +59,24 @@ pub fn safe_cell(value: &str) -> Cow<'_, str> {
 pub fn to_csv(db: &Database, options: &ExportOptions) -> Result<(Vec<u8>, u32)> {
     lists::get(db, options.list_id)?;
     let (condition, values) = options.filter.sql();
-    let status = if options.include_all {
-        "1"
+    // For mailing: the list's `mailable` people only, never anyone suppressed.
+    // A full backup (`include_all`) gives everyone with their standing, a
+    // branch-wide opt-out shown over a membership still marked subscribed.
+    let sql = if options.include_all {
+        format!(
+            "SELECT s.email, s.name, s.first_name, s.language, s.city, s.postal_code, s.tags, s.notes,
+                    coalesce(x.status, m.status), m.since
+             FROM membership m JOIN subscriber s ON s.id = m.subscriber_id
+             LEFT JOIN suppression x ON x.email_key = s.email_key AND m.status = 'subscribed'
+             WHERE m.list_id = ? AND {condition} ORDER BY s.email_key"
+        )
     } else {
-        "m.status = 'subscribed'"
+        format!(
+            "SELECT s.email, s.name, s.first_name, s.language, s.city, s.postal_code, s.tags, s.notes,
+                    'subscribed', s.since
+             FROM mailable s WHERE s.list_id = ? AND {condition} ORDER BY s.email_key"
+        )
     };
-    let sql = format!(
-        "SELECT s.email, s.name, s.first_name, s.language, s.city, s.postal_code, s.tags, s.notes, m.status, m.since
-         FROM membership m JOIN subscriber s ON s.id = m.subscriber_id
-         WHERE m.list_id = ? AND {status} AND {condition} ORDER BY s.email_key"
-    );
     let mut params: Vec<&dyn ToSql> = vec![&options.list_id];
     params.extend(values.iter().map(|v| v.as_ref()));
     let mut stmt = db.conn().prepare(&sql)?;

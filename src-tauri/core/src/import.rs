@@ -5,6 +5,17 @@
 //! anything is written, and the import itself: one transaction, every row
 //! imported, merged or rejected with its line number and reason, and consent
 //! that never goes backwards (an import never resubscribes anyone who left).
+//!
+//! It reads what a file means: Mailchimp's four export files (subscribed,
+//! unsubscribed, cleaned, and nonsubscribed people, who never opted in),
+//! "pending" as not subscribed, a consent question answered yes or no (in
+//! English, Spanish or French) with blank as no, the most restrictive standing
+//! when a file names someone twice, and the proof an opt-in rests on (opt-in
+//! and confirm times and IPs, unsubscribe time and campaign, the file and
+//! line), which goes into the ledger's evidence. An address opted out of the
+//! branch stays off every list unless the row carries a dated opt-in newer
+//! than the opt-out. A cell that cannot be read loses its field, with a
+//! warning, never its person.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -51,8 +62,16 @@ pub enum Field {
     /// One or more tags, separated by commas or semicolons.
     Tags,
     Notes,
-    /// subscribed, unsubscribed, bounced or cleaned (and their usual synonyms).
+    /// subscribed, unsubscribed, bounced, cleaned or complained (and their usual synonyms).
     Status,
+    /// A consent question (“Can we email you about upcoming actions?”), a
+    /// checkbox: yes (sí, oui, true, x, checked) subscribes, no unsubscribes,
+    /// blank leaves the person off the list.
+    Consent,
+    /// Proof kept in the ledger: opt-in and confirm times and IPs, a form's
+    /// timestamp, the unsubscribe time and campaign. A date here is the date
+    /// of the opt-in (or opt-out) it records.
+    Evidence,
 }
 
 /// One column as the preview shows it.
@@ -64,6 +83,10 @@ pub struct ColumnPreview {
     pub field: Field,
     /// The first few non-empty values.
     pub samples: Vec<String>,
+    /// How Handbill reads the column's values, for a consent or status column
+    /// (such as “Yes → subscribed · No → unsubscribed · blank → not
+    /// subscribed”) or a column of evidence; empty otherwise.
+    pub reading: String,
 }
 
 /// What Handbill read from a file, shown before anything is written.
@@ -80,8 +103,10 @@ pub struct ImportPreview {
     pub has_header: bool,
     /// Data rows (not counting the header).
     pub rows: u32,
-    /// The standing rows get when the file has no status column.
-    pub default_status: ConsentStatus,
+    /// The standing rows get when the file has no status or consent column;
+    /// none means they are not put on the list as subscribed (Mailchimp's
+    /// nonsubscribed people, who never opted in).
+    pub default_status: Option<ConsentStatus>,
     pub columns: Vec<ColumnPreview>,
     /// Things the organizer should know before importing.
     pub notices: Vec<String>,
@@ -116,6 +141,9 @@ pub struct ReportRow {
     pub email: String,
     pub outcome: RowOutcome,
     pub detail: String,
+    /// Fields left out of this row because they could not be read, and cells
+    /// to check (a ZIP code that lost its leading zero): the person is imported.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -144,6 +172,12 @@ pub struct ImportReport {
     pub rejected: u32,
     /// Rows whose person had left the list and stays off it.
     pub kept_off: u32,
+    /// Rows imported (or merged) without being put on the list as
+    /// subscribed: no consent (a blank or “no” answer), pending, or
+    /// Mailchimp's nonsubscribed people.
+    pub not_subscribed: u32,
+    /// Rows with a field left out or a cell to check (see each row's warnings).
+    pub warnings: u32,
     /// Row by row, in file order. In the window, imported rows may be left out
     /// (see `entries_omitted`); a saved report has them all.
     pub entries: Vec<ReportRow>,
@@ -691,56 +725,170 @@ pub(crate) fn read_table(bytes: &[u8], max_records: usize) -> Result<Table> {
     })
 }
 
-/// What a header names, from the usual columns of Mailchimp (“Email Address”,
-/// “First Name”, “TAGS”), Action Network (`email`, `zip_code`,
-/// `can2_user_city`) and hand-made sheets (“E-mail”, “Nombre”, “Zip”).
-pub fn recognize(header: &str) -> Field {
-    let squashed: String = header
-        .to_lowercase()
-        .chars()
+/// A header folded for matching: lower case, accents taken off (NFD, marks
+/// dropped), only letters and digits kept: “Código postal” is `codigopostal`.
+pub fn fold_header(header: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    header
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
         .filter(|c| c.is_alphanumeric())
-        .collect();
-    let h = squashed.strip_prefix("can2").unwrap_or(&squashed);
-    let h = h.strip_prefix("user").unwrap_or(h);
-    match h {
-        "email" | "emailaddress" | "email1" | "mail" | "emails" | "youremail" | "correo"
-        | "correoelectronico" | "courriel" | "primaryemail" | "personalemail" | "address1email" => {
-            Field::Email
-        }
-        "name" | "fullname" | "yourname" | "nombrecompleto" | "displayname" | "contactname" => {
-            Field::Name
-        }
-        "firstname" | "first" | "givenname" | "fname" | "nombre" | "prenom" | "forename" => {
-            Field::FirstName
-        }
-        "lastname" | "last" | "surname" | "familyname" | "lname" | "apellido" | "apellidos"
-        | "nom" => Field::LastName,
-        "language" | "lang" | "preferredlanguage" | "idioma" | "langue" | "locale" => {
-            Field::Language
-        }
-        "city" | "town" | "ciudad" | "ville" | "addresscity" | "locality" => Field::City,
-        "zip" | "zipcode" | "postalcode" | "postcode" | "zippostalcode" | "postal"
-        | "codigopostal" | "cp" | "addresszip" | "addresspostalcode" => Field::PostalCode,
-        "tags" | "tag" | "groups" | "etiquetas" => Field::Tags,
-        "notes" | "note" | "comments" | "comment" | "notas" => Field::Notes,
-        "status" | "subscriptionstatus" | "emailstatus" | "subscribed" | "optin" | "emailoptin" => {
-            Field::Status
-        }
-        _ => Field::Ignore,
-    }
+        .collect()
 }
 
-/// Which tool made the file, and the standing its rows have when no column says.
-fn source_kind(headers: &[String]) -> (&'static str, ConsentStatus) {
-    let has = |name: &str| headers.iter().any(|h| h.eq_ignore_ascii_case(name));
-    let status = if has("UNSUB_TIME") {
-        ConsentStatus::Unsubscribed
-    } else if has("CLEAN_TIME") {
-        ConsentStatus::Cleaned
-    } else {
-        ConsentStatus::Subscribed
+/// Folded headers of columns whose values are proof of consent, kept in the
+/// ledger's evidence. The first group dates an opt-in, the second an opt-out.
+const OPT_IN_DATES: &[&str] = &[
+    "optintime",
+    "confirmtime",
+    "timestamp",
+    "marcatemporal",
+    "horodateur",
+    "submittedat",
+    "submissiondate",
+    "signupdate",
+    "fechadeinscripcion",
+    "datedinscription",
+    "createddate",
+];
+const OPT_OUT_DATES: &[&str] = &["unsubtime", "cleantime"];
+const OTHER_EVIDENCE: &[&str] = &[
+    "optinip",
+    "confirmip",
+    "unsubcampaigntitle",
+    "cleancampaigntitle",
+    "unsubreason",
+    "unsubreasonother",
+];
+
+/// What a header names, from the usual columns of Mailchimp (“Email Address”,
+/// “First Name”, “TAGS”, “OPTIN_TIME”), Action Network (`email`, `zip_code`,
+/// `can2_user_city`), Google Forms (“Timestamp”, a consent question) and
+/// hand-made sheets in English, Spanish or French (“E-mail”, “Correo
+/// electrónico”, “Código postal”, “Prénom”, “Adresse e-mail”, “Ville”),
+/// without regard to case or accents.
+pub fn recognize(header: &str) -> Field {
+    let squashed = fold_header(header);
+    let h = squashed.strip_prefix("can2").unwrap_or(&squashed);
+    let h = h.strip_prefix("user").unwrap_or(h);
+    let field = match h {
+        "email"
+        | "emailaddress"
+        | "email1"
+        | "mail"
+        | "emails"
+        | "youremail"
+        | "correo"
+        | "correoelectronico"
+        | "courriel"
+        | "primaryemail"
+        | "personalemail"
+        | "address1email"
+        | "adresseemail"
+        | "adressecourriel"
+        | "adresseelectronique"
+        | "adressemail"
+        | "direcciondecorreo"
+        | "direcciondecorreoelectronico"
+        | "tucorreo"
+        | "votrecourriel"
+        | "emailaddresses" => Field::Email,
+        "name" | "fullname" | "yourname" | "nombrecompleto" | "displayname" | "contactname"
+        | "nomcomplet" | "tunombre" | "votrenom" | "nombreyapellido" | "nombreyapellidos" => {
+            Field::Name
+        }
+        "firstname" | "first" | "givenname" | "fname" | "nombre" | "prenom" | "forename"
+        | "nombrepila" | "primernombre" => Field::FirstName,
+        "lastname" | "last" | "surname" | "familyname" | "lname" | "apellido" | "apellidos"
+        | "nom" | "nomdefamille" => Field::LastName,
+        "language" | "lang" | "preferredlanguage" | "idioma" | "langue" | "locale"
+        | "idiomapreferido" | "languepreferee" => Field::Language,
+        "city" | "town" | "ciudad" | "ville" | "addresscity" | "locality" | "municipio"
+        | "localidad" => Field::City,
+        "zip" | "zipcode" | "postalcode" | "postcode" | "zippostalcode" | "postal"
+        | "codigopostal" | "cp" | "addresszip" | "addresspostalcode" | "codepostal" => {
+            Field::PostalCode
+        }
+        "tags" | "tag" | "groups" | "etiquetas" | "etiquettes" => Field::Tags,
+        "notes" | "note" | "comments" | "comment" | "notas" | "remarques" | "commentaires"
+        | "comentarios" => Field::Notes,
+        "status" | "subscriptionstatus" | "emailstatus" | "estado" | "statut" => Field::Status,
+        _ => Field::Ignore,
     };
-    if [
+    if field != Field::Ignore {
+        return field;
+    }
+    if OPT_IN_DATES.contains(&h) || OPT_OUT_DATES.contains(&h) || OTHER_EVIDENCE.contains(&h) {
+        return Field::Evidence;
+    }
+    // “Unsubscribed”, “Opt out”, “Do not email”: a negative column is not
+    // read as consent (yes there would mean no); the organizer may map it as the status.
+    let negative = [
+        "unsub",
+        "optout",
+        "donot",
+        "desuscri",
+        "desinscri",
+        "desabonn",
+        "nepas",
+    ]
+    .iter()
+    .any(|n| squashed.contains(n));
+    if !negative && is_consent_question(&squashed) {
+        return Field::Consent;
+    }
+    Field::Ignore
+}
+
+/// A header that asks for (or records) consent to be emailed: a form
+/// question or a checkbox, in English, Spanish or French.
+fn is_consent_question(folded: &str) -> bool {
+    const ASKS: &[&str] = &[
+        "consent",
+        "optin",
+        "optedin",
+        "subscribe",
+        "subscribed",
+        "emailyou",
+        "emailme",
+        "mailinglist",
+        "newsletter",
+        "emailupdates",
+        "emailok",
+        "okaytoemail",
+        "oktoemail",
+        "contactbyemail",
+        "sendyou",
+        "suscrib",
+        "podemosenviar",
+        "podemosescribir",
+        "enviarteco",
+        "recibircorreo",
+        "recibirco",
+        "recibiremail",
+        "consentimiento",
+        "acepto",
+        "autorizo",
+        "jaccepte",
+        "accepte",
+        "consentement",
+        "recevoir",
+        "inscrire",
+        "abonner",
+        "pouvonsnous",
+    ];
+    ASKS.iter().any(|a| folded.contains(a))
+}
+
+/// Which tool made the file, and the standing its rows have when no column
+/// says (none: not subscribed). Mailchimp's audience export is four files
+/// with the same columns but for the unsubscribe and clean times; the file
+/// name tells the nonsubscribed one from the subscribed one.
+fn source_kind(headers: &[String], file_name: &str) -> (&'static str, Option<ConsentStatus>) {
+    let has = |name: &str| headers.iter().any(|h| h.eq_ignore_ascii_case(name));
+    let name = fold_header(file_name);
+    let mailchimp = [
         "MEMBER_RATING",
         "LEID",
         "EUID",
@@ -749,8 +897,21 @@ fn source_kind(headers: &[String]) -> (&'static str, ConsentStatus) {
         "CLEAN_TIME",
     ]
     .iter()
-    .any(|h| has(h))
-    {
+    .any(|h| has(h));
+    let status = if has("UNSUB_TIME") {
+        Some(ConsentStatus::Unsubscribed)
+    } else if has("CLEAN_TIME") {
+        Some(ConsentStatus::Cleaned)
+    } else if mailchimp && (name.contains("nonsubscribed") || name.contains("transactional")) {
+        None
+    } else if mailchimp && name.contains("unsubscribed") {
+        Some(ConsentStatus::Unsubscribed)
+    } else if mailchimp && name.contains("cleaned") {
+        Some(ConsentStatus::Cleaned)
+    } else {
+        Some(ConsentStatus::Subscribed)
+    };
+    if mailchimp {
         ("Mailchimp export", status)
     } else if headers
         .iter()
@@ -762,17 +923,22 @@ fn source_kind(headers: &[String]) -> (&'static str, ConsentStatus) {
     }
 }
 
-/// Guesses the email column of a headerless file from its first row.
+/// The mapping Handbill proposes: each header recognized, or, when no header
+/// names the address (or there is no header), the column whose first cells
+/// are addresses.
 fn detect_mapping(parsed: &Parsed) -> Vec<Field> {
     if parsed.has_header {
         let mut seen = HashSet::new();
-        return parsed
+        let mut mapping: Vec<Field> = parsed
             .headers
             .iter()
             .map(|h| {
                 let field = recognize(h);
                 // A second column of the same single-valued field is left out; the organizer may choose.
-                if matches!(field, Field::Tags | Field::Notes | Field::Ignore) || seen.insert(field)
+                if matches!(
+                    field,
+                    Field::Tags | Field::Notes | Field::Evidence | Field::Ignore
+                ) || seen.insert(field)
                 {
                     field
                 } else {
@@ -780,6 +946,12 @@ fn detect_mapping(parsed: &Parsed) -> Vec<Field> {
                 }
             })
             .collect();
+        if !mapping.contains(&Field::Email) {
+            if let Some(i) = address_column(parsed) {
+                mapping[i] = Field::Email;
+            }
+        }
+        return mapping;
     }
     let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
     let mut record = csv::StringRecord::new();
@@ -797,6 +969,221 @@ fn detect_mapping(parsed: &Parsed) -> Vec<Field> {
     mapping
 }
 
+/// The column most of whose first non-empty cells (up to 50 rows) are email
+/// addresses, if one is.
+fn address_column(parsed: &Parsed) -> Option<usize> {
+    let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
+    let mut record = csv::StringRecord::new();
+    let mut filled = vec![0u32; parsed.headers.len()];
+    let mut addresses = vec![0u32; parsed.headers.len()];
+    for _ in 0..50 {
+        match rdr.read_record(&mut record) {
+            Ok(true) => {
+                for (i, cell) in record.iter().enumerate().take(filled.len()) {
+                    if !cell.trim().is_empty() {
+                        filled[i] += 1;
+                        if cell.contains('@') && subscribers::normalize_email(cell).is_ok() {
+                            addresses[i] += 1;
+                        }
+                    }
+                }
+            }
+            _ => break,
+        }
+    }
+    (0..filled.len())
+        .filter(|&i| addresses[i] > 0 && addresses[i] * 2 > filled[i])
+        .max_by_key(|&i| addresses[i])
+}
+
+/// Reads a consent answer: yes (in English, Spanish or French, a ticked
+/// box) subscribes, no unsubscribes, blank leaves the person off the list
+/// (`Some(None)`); anything else is not an answer (`None`).
+fn consent_of(cell: &str) -> Option<Option<ConsentStatus>> {
+    let folded = fold_header(cell);
+    if folded.is_empty() {
+        return Some(None);
+    }
+    const YES: &[&str] = &[
+        "yes",
+        "y",
+        "si",
+        "oui",
+        "true",
+        "x",
+        "checked",
+        "1",
+        "on",
+        "ok",
+        "yesplease",
+        "acepto",
+        "jaccepte",
+        "subscribed",
+        "subscribe",
+        "agree",
+        "iagree",
+        "deacuerdo",
+        "daccord",
+    ];
+    const NO: &[&str] = &[
+        "no",
+        "n",
+        "non",
+        "false",
+        "0",
+        "off",
+        "unchecked",
+        "nothanks",
+        "nogracias",
+        "nonmerci",
+        "unsubscribed",
+    ];
+    if YES.contains(&folded.as_str()) {
+        return Some(Some(ConsentStatus::Subscribed));
+    }
+    if NO.contains(&folded.as_str()) {
+        return Some(Some(ConsentStatus::Unsubscribed));
+    }
+    // A longer answer such as “Yes, please email me” or “No, thank you”.
+    let first = cell
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .map(fold_header)
+        .unwrap_or_default();
+    match first.as_str() {
+        "yes" | "si" | "oui" => Some(Some(ConsentStatus::Subscribed)),
+        "no" | "non" => Some(Some(ConsentStatus::Unsubscribed)),
+        _ => None,
+    }
+}
+
+/// How a standing read from a file is said: “subscribed”, or “not subscribed” for none.
+fn standing_word(status: Option<ConsentStatus>) -> &'static str {
+    status.map_or("not subscribed", ConsentStatus::as_str)
+}
+
+/// How a column's values will be read, for the preview: the distinct values
+/// of its first rows with what each becomes.
+fn reading_of(field: Field, header: &str, values: &[String]) -> String {
+    match field {
+        Field::Consent | Field::Status => {
+            let mut parts: Vec<String> = Vec::new();
+            let mut blank = false;
+            for value in values {
+                let read = if field == Field::Consent {
+                    consent_of(value)
+                } else if value.trim().is_empty() {
+                    Some(None)
+                } else {
+                    status_of(value)
+                };
+                if value.trim().is_empty() {
+                    blank = true;
+                    continue;
+                }
+                parts.push(match read {
+                    Some(standing) => {
+                        format!("“{}” → {}", short(value.trim()), standing_word(standing))
+                    }
+                    None => format!("“{}” → not understood: not subscribed", short(value.trim())),
+                });
+            }
+            if field == Field::Consent || blank {
+                parts.push(if field == Field::Consent {
+                    "blank → not subscribed".to_owned()
+                } else {
+                    "blank → the file's standing".to_owned()
+                });
+            }
+            parts.join(" · ")
+        }
+        Field::Evidence => {
+            let h = fold_header(header);
+            if OPT_IN_DATES.contains(&h.as_str()) {
+                "Kept as evidence; the date of the opt-in".to_owned()
+            } else if OPT_OUT_DATES.contains(&h.as_str()) {
+                "Kept as evidence; the date of the opt-out".to_owned()
+            } else {
+                "Kept as evidence in the consent ledger".to_owned()
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// The mapping asked for on the command line (`email=COL,first_name=COL,…`,
+/// COL a header, matched as headers are, or a column's number from 1) laid
+/// over the one Handbill proposes: a field named here leaves any other column it was on.
+pub fn mapping_from(preview: &ImportPreview, spec: &str) -> Result<Vec<Field>> {
+    let mut mapping: Vec<Field> = preview.columns.iter().map(|c| c.field).collect();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((name, column)) = part.split_once('=') else {
+            return Err(Error::invalid_field(
+                "map",
+                format!(
+                    "“{}” is not a mapping. Write FIELD=COLUMN, such as email=Correo or email=3.",
+                    short(part)
+                ),
+            ));
+        };
+        let field: Field = serde_json::from_value(serde_json::Value::String(name.trim().to_lowercase()))
+            .map_err(|_| {
+                Error::invalid_field(
+                    "map",
+                    format!(
+                        "“{}” is not a field. Use email, name, first_name, last_name, language, city, postal_code, tags, notes, status, consent, evidence or ignore.",
+                        short(name.trim())
+                    ),
+                )
+            })?;
+        let column = column.trim();
+        let index = match column.parse::<usize>() {
+            Ok(n) if (1..=mapping.len()).contains(&n) => n - 1,
+            Ok(n) => {
+                return Err(Error::invalid_field(
+                    "map",
+                    format!(
+                        "The file has {} columns, so there is no column {n}.",
+                        mapping.len()
+                    ),
+                ))
+            }
+            Err(_) => {
+                let wanted = fold_header(column);
+                preview
+                    .columns
+                    .iter()
+                    .position(|c| fold_header(&c.header) == wanted)
+                    .ok_or_else(|| {
+                        Error::invalid_field(
+                            "map",
+                            format!(
+                                "No column is called “{}”. The columns are: {}.",
+                                short(column),
+                                preview
+                                    .columns
+                                    .iter()
+                                    .map(|c| c.header.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })?
+            }
+        };
+        if !matches!(
+            field,
+            Field::Tags | Field::Notes | Field::Evidence | Field::Ignore
+        ) {
+            for f in mapping.iter_mut().filter(|f| **f == field) {
+                *f = Field::Ignore;
+            }
+        }
+        mapping[index] = field;
+    }
+    Ok(mapping)
+}
+
 /// How a preview names a delimiter: “comma”, “semicolon” or “tab”.
 pub(crate) fn delimiter_name(delimiter: u8) -> &'static str {
     match delimiter {
@@ -810,16 +1197,26 @@ pub(crate) fn delimiter_name(delimiter: u8) -> &'static str {
 pub fn preview(file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
     let parsed = parse(bytes, Count::Exact)?;
     let mapping = detect_mapping(&parsed);
-    let (kind, default_status) = source_kind(&parsed.headers);
+    let (kind, default_status) = source_kind(&parsed.headers, file_name);
     let mut samples: Vec<Vec<String>> = vec![Vec::new(); parsed.headers.len()];
+    // The distinct values of consent and status columns (blank too), to say how each is read.
+    let mut answers: Vec<Vec<String>> = vec![Vec::new(); parsed.headers.len()];
     let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
     let mut record = csv::StringRecord::new();
     let mut looked = 0;
-    while looked < 200 && samples.iter().any(|s| s.len() < SAMPLES) {
+    while looked < 200 {
         match rdr.read_record(&mut record) {
             Ok(true) => {
                 looked += 1;
                 for (i, cell) in record.iter().enumerate().take(samples.len()) {
+                    if matches!(mapping[i], Field::Consent | Field::Status)
+                        && answers[i].len() < 8
+                        && !answers[i]
+                            .iter()
+                            .any(|a| fold_header(a) == fold_header(cell))
+                    {
+                        answers[i].push(cell.trim().to_owned());
+                    }
                     let cell = cell.trim();
                     if !cell.is_empty() && samples[i].len() < SAMPLES {
                         samples[i].push(short(&cell.replace(['\r', '\n'], " ")));
@@ -832,13 +1229,31 @@ pub fn preview(file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
     let mut notices = parsed.notices.clone();
     if !mapping.contains(&Field::Email) {
         notices.push("No column looks like email addresses. Choose which column holds them before importing.".to_owned());
+    } else if parsed.has_header {
+        if let Some(i) = mapping.iter().position(|f| *f == Field::Email) {
+            if recognize(&parsed.headers[i]) != Field::Email {
+                notices.push(format!(
+                    "No header names the email addresses; the column “{}” holds them, so it is proposed.",
+                    short(&parsed.headers[i])
+                ));
+            }
+        }
     }
-    if default_status != ConsentStatus::Subscribed {
-        notices.push(format!(
-            "This is Mailchimp's export of {} people: they are imported as {}, and anyone already here is marked so.",
-            default_status.as_str(),
-            default_status.as_str()
-        ));
+    match default_status {
+        None => notices.push(
+            "This is Mailchimp's export of nonsubscribed people: they never opted in, so they are imported without being put on the list as subscribed.".to_owned(),
+        ),
+        Some(status) if status != ConsentStatus::Subscribed => notices.push(format!(
+            "This is Mailchimp's export of {} people: they are imported as {}, and anyone already here is marked so on every list.",
+            status.as_str(),
+            status.as_str()
+        )),
+        Some(_) => {}
+    }
+    if mapping.contains(&Field::Consent) {
+        notices.push(
+            "A consent column is read: only a yes puts someone on the list; no unsubscribes, and blank leaves them off.".to_owned(),
+        );
     }
     Ok(ImportPreview {
         file_name: file_name.to_owned(),
@@ -861,26 +1276,33 @@ pub fn preview(file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
                 },
                 field: mapping[i],
                 samples: std::mem::take(&mut samples[i]),
+                reading: reading_of(mapping[i], h, &answers[i]),
             })
             .collect(),
         notices,
     })
 }
 
-/// Reads a status cell, with the words other tools use.
-fn status_of(cell: &str) -> Option<ConsentStatus> {
+/// Reads a status cell, with the words other tools use: `Some(None)` is
+/// “not subscribed” (pending, nonsubscribed), `None` a word Handbill does not know.
+fn status_of(cell: &str) -> Option<Option<ConsentStatus>> {
     match cell.trim().to_lowercase().as_str() {
         "subscribed" | "subscriber" | "subscribe" | "yes" | "y" | "true" | "1" | "x" | "active"
-        | "opted in" | "opt-in" | "optin" | "member" | "pending" | "sí" | "si" => {
-            Some(ConsentStatus::Subscribed)
-        }
+        | "opted in" | "opt-in" | "optin" | "member" | "sí" | "si" | "suscrito" | "inscrit"
+        | "abonné" | "oui" => Some(Some(ConsentStatus::Subscribed)),
+        // Never opted in, or not confirmed yet: not on the list.
+        "pending" | "unconfirmed" | "nonsubscribed" | "non-subscribed" | "transactional"
+        | "archived" | "pendiente" | "en attente" => Some(None),
         "unsubscribed" | "unsubscribe" | "no" | "n" | "false" | "0" | "opted out" | "opt-out"
-        | "optout" | "inactive" | "spam complaint" | "complained" | "do not email"
-        | "donotemail" => Some(ConsentStatus::Unsubscribed),
+        | "optout" | "inactive" | "do not email" | "donotemail" | "non" | "desuscrito"
+        | "désabonné" | "désinscrit" => Some(Some(ConsentStatus::Unsubscribed)),
         "bounced" | "bouncing" | "bounce" | "hard bounce" | "undeliverable" => {
-            Some(ConsentStatus::Bounced)
+            Some(Some(ConsentStatus::Bounced))
         }
-        "cleaned" | "clean" => Some(ConsentStatus::Cleaned),
+        "cleaned" | "clean" => Some(Some(ConsentStatus::Cleaned)),
+        "complained" | "spam complaint" | "spam" | "abuse" | "complaint" => {
+            Some(Some(ConsentStatus::Complained))
+        }
         _ => None,
     }
 }
@@ -912,6 +1334,7 @@ fn check_mapping(mapping: &[Field], headers: &[String]) -> Result<()> {
         Field::City,
         Field::PostalCode,
         Field::Status,
+        Field::Consent,
     ] {
         let columns: Vec<&str> = mapping
             .iter()
@@ -932,48 +1355,149 @@ fn check_mapping(mapping: &[Field], headers: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// What a column of evidence records.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Proof {
+    /// Not evidence.
+    None,
+    /// The date of an opt-in (OPTIN_TIME, CONFIRM_TIME, a form's timestamp).
+    OptInDate,
+    /// The date of an opt-out (UNSUB_TIME, CLEAN_TIME).
+    OptOutDate,
+    /// Anything else kept (an IP, the date and campaign of an opt-out).
+    Other,
+}
+
 /// One row's values, by field.
 #[derive(Default)]
 struct RowValues {
     input: SubscriberInput,
     last_name: String,
-    status: Option<ConsentStatus>,
+    /// What the status column says (`Some(None)`: not subscribed), if it says anything.
+    status: Option<Option<ConsentStatus>>,
+    /// What the consent column says, if there is one (blank: `Some(None)`).
+    consent: Option<Option<ConsentStatus>>,
+    /// The proof the row carries, as the ledger keeps it.
+    evidence: String,
+    /// The latest opt-in date the row carries (Unix seconds), 0 if none.
+    opt_in_at: i64,
+    /// The opt-out date the row carries (Unix seconds), 0 if none.
+    opt_out_at: i64,
+    warnings: Vec<String>,
+}
+
+/// Seconds since 1970 of a date as exports and forms write it:
+/// `2024-05-01 14:03:22` (Mailchimp, UTC), ISO 8601 with `T` and a zone,
+/// `5/1/2024 14:03:22` (Google Forms; day first when the first number is over 12).
+fn date_seconds(cell: &str) -> Option<i64> {
+    let cell = cell.trim();
+    if let Ok(t) = cell.parse::<jiff::Timestamp>() {
+        return Some(t.as_second());
+    }
+    let (date, time) = match cell.split_once([' ', 'T']) {
+        Some((d, t)) => (d, t.trim()),
+        None => (cell, ""),
+    };
+    let numbers: Vec<&str> = date.split(['-', '/', '.']).collect();
+    if numbers.len() != 3
+        || numbers
+            .iter()
+            .any(|n| n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n: Vec<i32> = numbers.iter().filter_map(|x| x.parse().ok()).collect();
+    let (y, m, d) = if numbers[0].len() == 4 {
+        (n[0], n[1], n[2])
+    } else if n[0] > 12 {
+        (n[2], n[1], n[0])
+    } else {
+        (n[2], n[0], n[1])
+    };
+    let mut hms = [0i32; 3];
+    for (slot, part) in hms.iter_mut().zip(time.split(':')) {
+        *slot = part.trim().parse().ok()?;
+    }
+    let civil = jiff::civil::DateTime::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+        i8::try_from(hms[0]).ok()?,
+        i8::try_from(hms[1]).ok()?,
+        i8::try_from(hms[2]).ok()?,
+        0,
+    )
+    .ok()?;
+    civil
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp().as_second())
+}
+
+/// The Unix seconds of a timestamp the ledger or the suppression table wrote.
+pub(crate) fn stored_seconds(at: &str) -> i64 {
+    at.parse::<jiff::Timestamp>()
+        .map_or(i64::MAX, |t| t.as_second())
 }
 
 fn row_values(
     record: &csv::StringRecord,
     mapping: &[Field],
     headers: &[String],
+    proofs: &[Proof],
+    skip: &[Field],
 ) -> std::result::Result<RowValues, String> {
     let mut v = RowValues::default();
     let mut tags: Vec<String> = Vec::new();
     let mut notes: Vec<&str> = Vec::new();
     for (i, cell) in record.iter().enumerate() {
         let field = mapping.get(i).copied().unwrap_or(Field::Ignore);
-        if field == Field::Ignore {
+        if field == Field::Ignore || skip.contains(&field) {
             continue;
         }
-        let limit = if field == Field::Notes {
-            subscribers::MAX_NOTES
-        } else {
-            subscribers::MAX_FIELD.max(subscribers::MAX_EMAIL)
+        let limit = match field {
+            Field::Notes => subscribers::MAX_NOTES,
+            Field::Email => subscribers::MAX_EMAIL,
+            _ => subscribers::MAX_FIELD,
         };
         // Counting bytes first keeps a megabyte cell cheap to refuse.
         if cell.len() > limit && cell.chars().count() > limit {
-            return Err(format!(
+            let message = format!(
                 "The “{}” cell is {} characters long; Handbill keeps at most {limit} there.",
                 short(&headers[i]),
                 cell.chars().count()
-            ));
+            );
+            if field == Field::Email {
+                return Err(message);
+            }
+            v.warnings.push(format!("{message} It was left out."));
+            continue;
         }
         match field {
             Field::Email => v.input.email = cell.to_owned(),
             Field::Name => v.input.name = cell.to_owned(),
             Field::FirstName => v.input.first_name = cell.to_owned(),
             Field::LastName => v.last_name = cell.trim().to_owned(),
-            Field::Language => v.input.language = cell.to_owned(),
+            Field::Language => {
+                if subscribers::normalize_language(cell).is_some() {
+                    v.input.language = cell.to_owned();
+                } else {
+                    v.warnings.push(format!(
+                        "The language “{}” could not be read, so it was left out; set it by hand (a code such as en, es or ht).",
+                        short(cell.trim())
+                    ));
+                }
+            }
             Field::City => v.input.city = cell.to_owned(),
-            Field::PostalCode => v.input.postal_code = cell.to_owned(),
+            Field::PostalCode => {
+                let zip = cell.trim();
+                if zip.len() == 4 && zip.bytes().all(|b| b.is_ascii_digit()) {
+                    v.warnings.push(format!(
+                        "The ZIP code “{zip}” has four digits: a spreadsheet may have dropped its leading zero (0{zip}). Check it."
+                    ));
+                }
+                v.input.postal_code = cell.to_owned()
+            }
             Field::Tags => tags.push(cell.to_owned()),
             Field::Notes => {
                 if !cell.trim().is_empty() {
@@ -984,10 +1508,42 @@ fn row_values(
                 if !cell.trim().is_empty() {
                     v.status = Some(status_of(cell).ok_or_else(|| {
                         format!(
-                            "The status “{}” is not one Handbill knows; use subscribed, unsubscribed, bounced or cleaned.",
+                            "The status “{}” is not one Handbill knows; use subscribed, unsubscribed, bounced, cleaned, complained or pending.",
                             short(cell.trim())
                         )
                     })?);
+                }
+            }
+            Field::Consent => {
+                let answer = consent_of(cell);
+                if answer.is_none() {
+                    v.warnings.push(format!(
+                        "The answer “{}” to “{}” is neither yes nor no, so the person is not put on the list.",
+                        short(cell.trim()),
+                        short(&headers[i])
+                    ));
+                }
+                v.consent = Some(answer.flatten());
+                if !cell.trim().is_empty() {
+                    push_evidence(&mut v.evidence, &headers[i], cell);
+                }
+            }
+            Field::Evidence => {
+                if !cell.trim().is_empty() {
+                    push_evidence(&mut v.evidence, &headers[i], cell);
+                    match proofs.get(i) {
+                        Some(Proof::OptInDate) => {
+                            if let Some(at) = date_seconds(cell) {
+                                v.opt_in_at = v.opt_in_at.max(at);
+                            }
+                        }
+                        Some(Proof::OptOutDate) => {
+                            if let Some(at) = date_seconds(cell) {
+                                v.opt_out_at = v.opt_out_at.max(at);
+                            }
+                        }
+                        _ => {}
+                    }
                 }
             }
             Field::Ignore => {}
@@ -1009,10 +1565,25 @@ fn row_values(
             .trim()
             .to_owned();
         v.input.name = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    } else if v.input.first_name.trim().is_empty() {
+        // A greeting still has a name to use: the first word of the full name.
+        if let Some(first) = v.input.name.split_whitespace().next() {
+            v.input.first_name = first.to_owned();
+        }
     }
     v.input.tags = tags;
     v.input.notes = notes.join("\n");
     Ok(v)
+}
+
+/// Adds one column's value to a row's evidence: `HEADER value; …`.
+fn push_evidence(evidence: &mut String, header: &str, cell: &str) {
+    if !evidence.is_empty() {
+        evidence.push_str("; ");
+    }
+    evidence.push_str(&short(header));
+    evidence.push_str(": ");
+    evidence.push_str(&short(cell.trim()));
 }
 
 /// The fields that an existing subscriber has empty and the file fills in.
@@ -1045,7 +1616,7 @@ pub fn run(
     };
     check_mapping(&mapping, &parsed.headers)?;
     let list = lists::get(db, options.list_id)?;
-    let (_, default_status) = source_kind(&parsed.headers);
+    let (_, default_status) = source_kind(&parsed.headers, file_name);
 
     let job_id = if options.dry_run {
         None
@@ -1101,6 +1672,8 @@ pub fn run(
             merged: 0,
             rejected: 0,
             kept_off: 0,
+            not_subscribed: 0,
+            warnings: 0,
             entries: Vec::with_capacity(parsed.rows as usize),
             entries_omitted: 0,
         };
@@ -1174,6 +1747,8 @@ pub fn run(
                 merged: 0,
                 rejected: 0,
                 kept_off: 0,
+                not_subscribed: 0,
+                warnings: 0,
                 entries: Vec::new(),
                 entries_omitted: 0,
             })
@@ -1270,6 +1845,24 @@ pub fn summary(r: &ImportReport) -> String {
             r.kept_off
         ));
     }
+    if r.not_subscribed > 0 {
+        text.push_str(&format!(
+            " {} {} not put on the list: the file gives them no opt-in.",
+            r.not_subscribed,
+            if r.not_subscribed == 1 { "was" } else { "were" }
+        ));
+    }
+    if r.warnings > 0 {
+        text.push_str(&format!(
+            " {} {} a warning (a field left out or a cell to check).",
+            r.warnings,
+            if r.warnings == 1 {
+                "row has"
+            } else {
+                "rows have"
+            }
+        ));
+    }
     text
 }
 
@@ -1297,7 +1890,14 @@ enum Checked {
 /// another thread, and keeping a row allocates nothing.
 struct ValidRow {
     at: bulk::Fields,
-    wanted: ConsentStatus,
+    /// The standing the row asks for; none: not put on the list.
+    wanted: Option<ConsentStatus>,
+    /// The latest dated opt-in the row carries (Unix seconds), 0 if none.
+    opt_in_at: i64,
+    /// The opt-out date the row carries (Unix seconds), 0 if none.
+    opt_out_at: i64,
+    /// Fields left out and cells to check.
+    warnings: Vec<String>,
 }
 
 /// What checking a chunk of a batch found: one text for all its rows, kept
@@ -1314,7 +1914,15 @@ impl Checks {
         self.rows.clear();
     }
 
-    fn valid(&mut self, clean: &subscribers::Clean, wanted: ConsentStatus) -> Checked {
+    fn valid(
+        &mut self,
+        clean: &subscribers::Clean,
+        wanted: Option<ConsentStatus>,
+        evidence: &str,
+        opt_in_at: i64,
+        opt_out_at: i64,
+        warnings: Vec<String>,
+    ) -> Checked {
         let c = &clean.input;
         let search = subscribers::search_text(&c.name, &c.first_name);
         let tags = serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".to_owned());
@@ -1329,8 +1937,15 @@ impl Checks {
         fields[field::TAGS] = &tags;
         fields[field::NOTES] = &c.notes;
         fields[field::SEARCH] = &search;
+        fields[field::EVIDENCE] = evidence;
         let at = bulk::Fields::append(&mut self.text, fields);
-        Checked::Valid(ValidRow { at, wanted })
+        Checked::Valid(ValidRow {
+            at,
+            wanted,
+            opt_in_at,
+            opt_out_at,
+            warnings,
+        })
     }
 
     fn field(&self, row: &ValidRow, i: usize) -> &str {
@@ -1423,12 +2038,15 @@ impl Batch {
     }
 }
 
-/// The checks each row gets on its own: cells, fields, address.
+/// The checks each row gets on its own: cells, fields, address, and the
+/// standing and proof it carries.
 struct RowCheck<'a> {
     mapping: &'a [Field],
     headers: &'a [String],
+    /// What each column of evidence records.
+    proofs: Vec<Proof>,
     delimiter: u8,
-    default_status: ConsentStatus,
+    default_status: Option<ConsentStatus>,
 }
 
 impl RowCheck<'_> {
@@ -1485,34 +2103,77 @@ impl RowCheck<'_> {
                 ),
             };
         }
-        let values = match row_values(record, self.mapping, self.headers) {
-            Ok(v) => v,
-            Err(reason) => {
-                return Checked::Rejected {
-                    email: typed_email(),
-                    reason,
+        // A field that cannot be read is left out with a warning and the row
+        // checked again without it; only the address can reject a row.
+        let mut skip: Vec<Field> = Vec::new();
+        let mut dropped: Vec<String> = Vec::new();
+        loop {
+            let values = match row_values(record, self.mapping, self.headers, &self.proofs, &skip) {
+                Ok(v) => v,
+                Err(reason) => {
+                    return Checked::Rejected {
+                        email: typed_email(),
+                        reason,
+                    }
+                }
+            };
+            let typed = values.input.email.clone();
+            let RowValues {
+                input,
+                status,
+                consent,
+                evidence,
+                opt_in_at,
+                opt_out_at,
+                mut warnings,
+                ..
+            } = values;
+            match subscribers::validate_clean(input) {
+                Ok(clean) => {
+                    // The file's standing, the status column's and the consent
+                    // answer's: the most restrictive of those given wins.
+                    let wanted = [Some(status.unwrap_or(self.default_status)), consent]
+                        .into_iter()
+                        .flatten()
+                        .max_by_key(|w| restriction(*w))
+                        .unwrap_or(self.default_status);
+                    warnings.append(&mut dropped);
+                    return out.valid(&clean, wanted, &evidence, opt_in_at, opt_out_at, warnings);
+                }
+                Err(e) => {
+                    let fields: Vec<Field> =
+                        e.fields.iter().map(|p| field_named(&p.field)).collect();
+                    if fields
+                        .iter()
+                        .any(|f| *f == Field::Email || *f == Field::Ignore || skip.contains(f))
+                    {
+                        return Checked::Rejected {
+                            email: typed,
+                            reason: e
+                                .fields
+                                .iter()
+                                .map(|p| match p.field.as_str() {
+                                    "email" => p.message.clone(),
+                                    other => format!(
+                                        "{}: {}",
+                                        column_name(other, self.mapping, self.headers),
+                                        p.message
+                                    ),
+                                })
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                        };
+                    }
+                    for p in &e.fields {
+                        dropped.push(format!(
+                            "{} was left out: {}",
+                            column_name(&p.field, self.mapping, self.headers),
+                            p.message
+                        ));
+                    }
+                    skip.extend(fields);
                 }
             }
-        };
-        let typed = values.input.email.clone();
-        match subscribers::validate_clean(values.input) {
-            Ok(clean) => out.valid(&clean, values.status.unwrap_or(self.default_status)),
-            Err(e) => Checked::Rejected {
-                email: typed,
-                reason: e
-                    .fields
-                    .iter()
-                    .map(|p| match p.field.as_str() {
-                        "email" => p.message.clone(),
-                        other => format!(
-                            "{}: {}",
-                            column_name(other, self.mapping, self.headers),
-                            p.message
-                        ),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            },
         }
     }
 }
@@ -1540,7 +2201,7 @@ fn write_rows(
     db: &Database,
     parsed: &Parsed,
     mapping: &[Field],
-    default_status: ConsentStatus,
+    default_status: Option<ConsentStatus>,
     list_id: i64,
     file_name: &str,
     report: &mut ImportReport,
@@ -1554,7 +2215,7 @@ fn write_rows(
     let known: KeyMap<i64> = keys(conn, "SELECT email_key, id FROM subscriber", [], |r| r.get(1))?;
     let history: KeyMap<()> = keys(
         conn,
-        "SELECT DISTINCT email_key FROM consent WHERE list_id = ?1",
+        "SELECT DISTINCT email_key FROM consent WHERE list_id = ?1 OR list_id IS NULL",
         [list_id],
         |_| Ok(()),
     )?;
@@ -1562,7 +2223,45 @@ fn write_rows(
     // of their address: the indexes keyed by address then grow at their end,
     // page after page, where rows in the file's order would land all over them.
     let mut fresh = NewRows::default();
-    let mut seen_in_file: KeyMap<u32> = KeyMap::with_capacity(parsed.rows as usize);
+    // The branch-wide opt-outs, by address and (for people forgotten) by hash.
+    let read_suppression = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(ConsentStatus, i64)> {
+        let status: String = r.get(1)?;
+        let since: String = r.get(2)?;
+        Ok((
+            ConsentStatus::parse(&status).unwrap_or(ConsentStatus::Unsubscribed),
+            stored_seconds(&since),
+        ))
+    };
+    let suppressed: KeyMap<(ConsentStatus, i64)> = keys(
+        conn,
+        "SELECT email_key, status, since FROM suppression WHERE email_key NOT LIKE 'sha256:%'",
+        [],
+        read_suppression,
+    )?;
+    let forgotten: KeyMap<(ConsentStatus, i64)> = keys(
+        conn,
+        "SELECT email_key, status, since FROM suppression WHERE email_key LIKE 'sha256:%'",
+        [],
+        read_suppression,
+    )?;
+    let salt: String = if forgotten.is_empty() {
+        String::new()
+    } else {
+        conn.query_row("SELECT salt FROM consent_salt WHERE id = 1", [], |r| {
+            r.get(0)
+        })?
+    };
+    let suppression_of = |key: &str| {
+        suppressed.get(key).or_else(|| {
+            if forgotten.is_empty() {
+                None
+            } else {
+                forgotten.get(&subscribers::forgotten_key(&salt, key))
+            }
+        })
+    };
+    // Each address met so far: its line, how restrictive its standing, and where it went.
+    let mut seen_in_file: KeyMap<(u32, u8, Seen)> = KeyMap::with_capacity(parsed.rows as usize);
     let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
     let mut lines = LineCounter {
         pos: 0,
@@ -1573,6 +2272,22 @@ fn write_rows(
     let check = RowCheck {
         mapping,
         headers: &parsed.headers,
+        proofs: parsed
+            .headers
+            .iter()
+            .zip(mapping)
+            .map(|(h, f)| {
+                if *f != Field::Evidence {
+                    Proof::None
+                } else if OPT_IN_DATES.contains(&fold_header(h).as_str()) {
+                    Proof::OptInDate
+                } else if OPT_OUT_DATES.contains(&fold_header(h).as_str()) {
+                    Proof::OptOutDate
+                } else {
+                    Proof::Other
+                }
+            })
+            .collect(),
         delimiter: parsed.delimiter,
         default_status,
     };
@@ -1607,65 +2322,156 @@ fn write_rows(
                         email: short(email.trim()),
                         outcome: RowOutcome::Rejected,
                         detail: reason.clone(),
+                        warnings: Vec::new(),
                     });
                 }
                 continue;
             };
             let key = chunk.field(row, field::KEY);
             let email = chunk.field(row, field::EMAIL);
-            if let Some(first) = seen_in_file.insert_first(key, line) {
-                report.rejected += 1;
+            let wanted = row.wanted;
+            let warned = !row.warnings.is_empty();
+            if warned {
+                report.warnings += 1;
+            }
+            if let Some((first, strictness, place)) = seen_in_file.get(key) {
+                // The same person again: the most restrictive standing wins.
+                let stricter = match wanted {
+                    Some(off) if off.is_opt_out() && off.restriction() > strictness => Some(off),
+                    _ => None,
+                };
+                let Some(off) = stricter else {
+                    report.rejected += 1;
+                    report.entries.push(ReportRow {
+                        line,
+                        email: short(email),
+                        outcome: RowOutcome::Rejected,
+                        detail: format!(
+                            "Duplicate: the same address is on line {first} of this file."
+                        ),
+                        warnings: row.warnings.clone(),
+                    });
+                    continue;
+                };
+                match place {
+                    Seen::Fresh(at) => fresh.restrict(at, off, line),
+                    Seen::Merged(id) => {
+                        let source = format!("{source_prefix}, line {line}");
+                        let clean = chunk.clean(row);
+                        merge(
+                            db,
+                            id,
+                            &clean,
+                            list_id,
+                            &Wish {
+                                wanted,
+                                opt_in_at: 0,
+                                opt_out_at: row.opt_out_at,
+                                suppressed: None,
+                            },
+                            &source,
+                            &evidence_of(file_name, line, chunk.field(row, field::EVIDENCE)),
+                            &at,
+                            report,
+                        )?;
+                    }
+                }
+                seen_in_file.set(key, (first, off.restriction(), place));
+                report.merged += 1;
                 report.entries.push(ReportRow {
                     line,
-                    email: short(email),
-                    outcome: RowOutcome::Rejected,
-                    detail: format!("Duplicate: the same address is on line {first} of this file."),
+                    email: email.to_owned(),
+                    outcome: RowOutcome::Merged,
+                    detail: format!(
+                        "Same address as line {first}: the more restrictive standing ({}) is kept.",
+                        off.as_str()
+                    ),
+                    warnings: row.warnings.clone(),
                 });
                 continue;
             }
-            let wanted = row.wanted;
             match known.get(key) {
                 None => {
-                    // A new subscriber, unless the ledger remembers them leaving this list.
-                    let remembered = if history.get(key).is_some() {
-                        subscribers::ledger_status(db, key, list_id)?
-                            .filter(|s| *s != ConsentStatus::Subscribed)
-                    } else {
-                        None
-                    };
-                    let (status, detail) = match remembered {
-                        Some(left) if wanted == ConsentStatus::Subscribed => {
-                            report.kept_off += 1;
-                            (left, format!("Had left the list ({}) and stays off it: an import never resubscribes.", left.as_str()))
+                    let (status, suppress, detail) = match wanted {
+                        Some(ConsentStatus::Subscribed) => match suppression_of(key) {
+                            Some((_, since)) if row.opt_in_at > since => {
+                                // A dated opt-in newer than the opt-out: the person came back.
+                                subscribers::lift_suppression(db, key)?;
+                                (wanted, false, format!(
+                                    "Opted in again: the row's opt-in ({}) is newer than their opt-out, which it lifts.",
+                                    seconds_text(row.opt_in_at)
+                                ))
+                            }
+                            Some((off, _)) => {
+                                report.kept_off += 1;
+                                (Some(off), true, format!(
+                                    "Opted out of the branch's mail ({}) and stays off every list: only a newer opt-in with evidence brings someone back.",
+                                    off.as_str()
+                                ))
+                            }
+                            None => {
+                                // Unless the ledger remembers them leaving this list only.
+                                let remembered = if history.get(key).is_some() {
+                                    subscribers::ledger_status(db, key, list_id)?
+                                        .filter(|s| s.is_opt_out())
+                                } else {
+                                    None
+                                };
+                                match remembered {
+                                    Some(left) => {
+                                        report.kept_off += 1;
+                                        (Some(left), false, format!("Had left the list ({}) and stays off it: an import never resubscribes.", left.as_str()))
+                                    }
+                                    None => (wanted, false, String::new()),
+                                }
+                            }
+                        },
+                        None => {
+                            report.not_subscribed += 1;
+                            (None, false, "Imported without being put on the list: the file gives no opt-in (a blank or missing consent answer, pending, or never subscribed).".to_owned())
                         }
-                        _ => (wanted, String::new()),
+                        Some(off) => (
+                            Some(off),
+                            true,
+                            format!("Imported as {}; this covers every list.", off.as_str()),
+                        ),
                     };
                     // Later rows with this address are duplicates within the
                     // file (`seen_in_file`), so it need not go into `known`.
                     report.imported += 1;
-                    let detail = if detail.is_empty() && status != ConsentStatus::Subscribed {
-                        format!("Imported as {}.", status.as_str())
-                    } else {
-                        detail
-                    };
-                    fresh.push(chunk.fields(row), status, line);
+                    let at_row =
+                        fresh.push(chunk.fields(row), status, suppress, row.opt_out_at, line);
+                    seen_in_file
+                        .insert_first(key, (line, restriction(status), Seen::Fresh(at_row)));
                     report.entries.push(ReportRow {
                         line,
                         email: email.to_owned(),
                         outcome: RowOutcome::Imported,
                         detail,
+                        warnings: row.warnings.clone(),
                     });
                 }
                 Some(id) => {
                     let source = format!("{source_prefix}, line {line}");
                     let clean = chunk.clean(row);
-                    let detail = merge(db, id, &clean, list_id, wanted, &source, &at, report)?;
+                    let wish = Wish {
+                        wanted,
+                        opt_in_at: row.opt_in_at,
+                        opt_out_at: row.opt_out_at,
+                        suppressed: suppressed.get(key),
+                    };
+                    let evidence = evidence_of(file_name, line, chunk.field(row, field::EVIDENCE));
+                    let detail = merge(
+                        db, id, &clean, list_id, &wish, &source, &evidence, &at, report,
+                    )?;
+                    seen_in_file.insert_first(key, (line, restriction(wanted), Seen::Merged(id)));
                     report.merged += 1;
                     report.entries.push(ReportRow {
                         line,
                         email: clean.input.email,
                         outcome: RowOutcome::Merged,
                         detail,
+                        warnings: row.warnings.clone(),
                     });
                 }
             }
@@ -1717,7 +2523,39 @@ fn write_rows(
         pending = checking;
         checking = (read_next && batches[1 - slot].used > 0).then_some(1 - slot);
     }
-    write_new(db, fresh, list_id, &source_prefix, &at, progress, cancel, progress_id)
+    write_new(db, fresh, list_id, file_name, &at, progress, cancel, progress_id)
+}
+
+/// Where a row's person went, for a later row naming them again.
+#[derive(Clone, Copy)]
+enum Seen {
+    Fresh(bulk::RowAt),
+    Merged(i64),
+}
+
+/// What a row asks of an existing subscriber's standing.
+struct Wish {
+    wanted: Option<ConsentStatus>,
+    /// The row's latest dated opt-in (Unix seconds), 0 if none.
+    opt_in_at: i64,
+    /// The row's date of the opt-out it records (Unix seconds), 0 if none.
+    opt_out_at: i64,
+    /// The address's branch-wide opt-out and its date, if any.
+    suppressed: Option<(ConsentStatus, i64)>,
+}
+
+/// The evidence of a row as the ledger keeps it: the file and line, then the proof it carries.
+fn evidence_of(file_name: &str, line: u32, proof: &str) -> String {
+    if proof.is_empty() {
+        format!("{file_name}, line {line}")
+    } else {
+        format!("{file_name}, line {line}; {proof}")
+    }
+}
+
+/// A date in Unix seconds as the report shows it.
+fn seconds_text(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds).map_or_else(|_| seconds.to_string(), |t| t.to_string())
 }
 
 /// How many new subscribers one statement writes: the progress bar moves,
@@ -1736,7 +2574,7 @@ fn write_new(
     db: &Database,
     fresh: NewRows,
     list_id: i64,
-    source_prefix: &str,
+    file_name: &str,
     at: &str,
     progress: &mut dyn FnMut(ImportProgress),
     cancel: &AtomicBool,
@@ -1753,14 +2591,29 @@ fn write_new(
          SELECT id, email, email_key, name, first_name, language, city, postal_code, tags, notes, search, ?2, ?2
            FROM import_rows(?1)",
     )?;
+    // Opt-outs first: the membership of someone suppressed is never subscribed.
+    // An opt-out dates from when the file says it happened (UNSUB_TIME,
+    // CLEAN_TIME), else from now: a later dated opt-in is compared with it.
+    let mut insert_suppression = conn.prepare(
+        "INSERT INTO suppression (email_key, status, since, source)
+         SELECT email_key, status,
+                CASE WHEN opted_out_at > 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', opted_out_at, 'unixepoch') ELSE ?2 END,
+                ?3 || ', line ' || line
+           FROM import_rows(?1) WHERE suppress
+         ON CONFLICT (email_key) DO NOTHING",
+    )?;
+    // People the file gives no opt-in (status '') are not put on the list.
     let mut insert_membership = conn.prepare(
         "INSERT INTO membership (list_id, subscriber_id, status, since)
-         SELECT ?2, id, status, ?3 FROM import_rows(?1)",
+         SELECT ?2, id, status, ?3 FROM import_rows(?1) WHERE status <> ''",
     )?;
     let mut insert_consent = conn.prepare(
-        "INSERT INTO consent (email_key, list_id, status, source, at)
-         SELECT email_key, ?2, status, ?3 || ', line ' || line, ?4 FROM import_rows(?1)",
+        "INSERT INTO consent (email_key, list_id, status, source, at, evidence)
+         SELECT email_key, ?2, status, ?3 || ', line ' || line, ?4,
+                CASE WHEN evidence <> '' THEN ?5 || ', line ' || line || '; ' || evidence ELSE '' END
+           FROM import_rows(?1) WHERE status <> ''",
     )?;
+    let source_prefix = format!("Import of {file_name}");
     // A few blocks ahead at most: the sorting waits for the writing rather
     // than copying every row before the first is written.
     let (blocks_out, blocks) = std::sync::mpsc::sync_channel::<bulk::Block>(2);
@@ -1784,8 +2637,11 @@ fn write_new(
                 let block = Rc::new(block);
                 let part = || bulk::Rows(block.clone());
                 insert_subscriber.execute(params![part(), at])?;
+                if block.suppresses() {
+                    insert_suppression.execute(params![part(), at, source_prefix])?;
+                }
                 insert_membership.execute(params![part(), list_id, at])?;
-                insert_consent.execute(params![part(), list_id, source_prefix, at])?;
+                insert_consent.execute(params![part(), list_id, source_prefix, at, file_name])?;
             }
             Ok(true)
         })();
@@ -1798,8 +2654,16 @@ fn write_new(
     })
 }
 
-fn column_name(field: &str, mapping: &[Field], headers: &[String]) -> String {
-    let wanted = match field {
+/// How strongly a standing read from a file keeps mail away: not subscribed
+/// is between subscribed and every opt-out.
+fn restriction(wanted: Option<ConsentStatus>) -> u8 {
+    wanted.map_or(1, ConsentStatus::restriction)
+}
+
+/// The field a validation problem names.
+fn field_named(field: &str) -> Field {
+    match field {
+        "email" => Field::Email,
         "name" => Field::Name,
         "first_name" => Field::FirstName,
         "language" => Field::Language,
@@ -1808,7 +2672,11 @@ fn column_name(field: &str, mapping: &[Field], headers: &[String]) -> String {
         "tags" => Field::Tags,
         "notes" => Field::Notes,
         _ => Field::Ignore,
-    };
+    }
+}
+
+fn column_name(field: &str, mapping: &[Field], headers: &[String]) -> String {
+    let wanted = field_named(field);
     mapping
         .iter()
         .position(|f| *f == wanted)
@@ -1818,15 +2686,17 @@ fn column_name(field: &str, mapping: &[Field], headers: &[String]) -> String {
 }
 
 /// Fills in what an existing subscriber lacks and applies the file's standing
-/// only when it moves away from mailing them. Returns what changed, in words.
+/// only when it moves away from mailing them, or when the row carries a dated
+/// opt-in newer than their branch-wide opt-out. Returns what changed, in words.
 #[allow(clippy::too_many_arguments)]
 fn merge(
     db: &Database,
     id: i64,
     clean: &subscribers::Clean,
     list_id: i64,
-    wanted: ConsentStatus,
+    wish: &Wish,
     source: &str,
+    evidence: &str,
     at: &str,
     report: &mut ImportReport,
 ) -> Result<String> {
@@ -1883,55 +2753,122 @@ fn merge(
     } else {
         format!("Already a subscriber; filled in {}.", filled.join(", "))
     };
-    let current: Option<(String, String)> = conn
+    let current: Option<(ConsentStatus, String)> = conn
         .prepare_cached(
             "SELECT status, since FROM membership WHERE list_id = ?1 AND subscriber_id = ?2",
         )?
-        .query_row(params![list_id, id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    match current
-        .as_ref()
-        .and_then(|(s, since)| ConsentStatus::parse(s).map(|s| (s, since)))
-    {
+        .query_row(params![list_id, id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?))
+        })
+        .optional()?
+        .and_then(|(s, since)| ConsentStatus::parse(&s).map(|s| (s, since)));
+    let key = &clean.key;
+    let change = |status: ConsentStatus, scope: subscribers::OptOutScope| {
+        subscribers::change_standing(db, id, key, list_id, status, scope, source, evidence, at)
+    };
+    match wish.wanted {
         None => {
-            let remembered = subscribers::ledger_status(db, &clean.key, list_id)?
-                .filter(|s| *s != ConsentStatus::Subscribed);
-            let status = match remembered {
-                Some(left) if wanted == ConsentStatus::Subscribed => {
-                    report.kept_off += 1;
+            if current.is_none() {
+                report.not_subscribed += 1;
+                words.push_str(" Not put on the list: the file gives no opt-in (a blank or missing consent answer, pending, or never subscribed).");
+            }
+        }
+        Some(ConsentStatus::Subscribed) => match (wish.suppressed, &current) {
+            (Some((_, since)), _) if wish.opt_in_at > since => {
+                subscribers::lift_suppression(db, key)?;
+                change(ConsentStatus::Subscribed, subscribers::OptOutScope::Branch)?;
+                words.push_str(&format!(
+                    " Opted in again: the row's opt-in ({}) is newer than their opt-out, which it lifts.",
+                    seconds_text(wish.opt_in_at)
+                ));
+            }
+            (Some((off, _)), current) => {
+                report.kept_off += 1;
+                match current {
+                    Some((here, since)) if here.is_opt_out() => words.push_str(&format!(
+                        " Stays {} (since {}): an import never resubscribes anyone, and the opt-out covers every list.",
+                        here.as_str(),
+                        since.get(..10).unwrap_or(since)
+                    )),
+                    _ => {
+                        change(off, subscribers::OptOutScope::Branch)?;
+                        words.push_str(&format!(
+                            " Opted out of the branch's mail ({}) and stays off every list: only a newer opt-in with evidence brings someone back.",
+                            off.as_str()
+                        ));
+                    }
+                }
+            }
+            (None, None) => {
+                let remembered =
+                    subscribers::ledger_status(db, key, list_id)?.filter(|s| s.is_opt_out());
+                match remembered {
+                    Some(left) => {
+                        report.kept_off += 1;
+                        words.push_str(&format!(
+                            " Had left this list ({}) and stays off it.",
+                            left.as_str()
+                        ));
+                        change(left, subscribers::OptOutScope::OnlyThisList)?;
+                    }
+                    None => {
+                        words.push_str(" Added to the list as subscribed.");
+                        change(ConsentStatus::Subscribed, subscribers::OptOutScope::Branch)?;
+                    }
+                }
+            }
+            (None, Some((status, since))) if status.is_opt_out() => {
+                report.kept_off += 1;
+                words.push_str(&format!(
+                    " Stays {} (since {}): an import never resubscribes anyone.",
+                    status.as_str(),
+                    since.get(..10).unwrap_or(since)
+                ));
+            }
+            (None, Some(_)) => {}
+        },
+        Some(off) => {
+            let stricter_here = current
+                .as_ref()
+                .filter(|(s, _)| s.is_opt_out() && s.restriction() >= off.restriction())
+                .map(|(s, _)| *s);
+            match stricter_here {
+                // Already off this list as strictly: the opt-out still covers every list.
+                Some(here) => {
+                    change(here, subscribers::OptOutScope::Branch)?;
+                }
+                None => {
+                    change(off, subscribers::OptOutScope::Branch)?;
                     words.push_str(&format!(
-                        " Had left this list ({}) and stays off it.",
-                        left.as_str()
+                        " Now {} on every list, as the file says.",
+                        off.as_str()
                     ));
-                    left
                 }
-                _ => {
-                    words.push_str(&format!(" Added to the list as {}.", wanted.as_str()));
-                    wanted
-                }
-            };
-            subscribers::put_membership(db, id, &clean.key, list_id, status, source, at)?;
+            }
+            if wish.opt_out_at > 0 && wish.suppressed.is_none() {
+                // The opt-out written just now dates from when the file says it happened.
+                conn.prepare_cached(
+                    "UPDATE suppression SET since = strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch')
+                     WHERE email_key = ?1 AND since = ?3",
+                )?
+                .execute(params![key, wish.opt_out_at, at])?;
+            }
         }
-        Some((ConsentStatus::Subscribed, _)) if wanted != ConsentStatus::Subscribed => {
-            subscribers::put_membership(db, id, &clean.key, list_id, wanted, source, at)?;
-            words.push_str(&format!(
-                " Now {} on this list, as the file says.",
-                wanted.as_str()
-            ));
-        }
-        Some((status, since))
-            if status != ConsentStatus::Subscribed && wanted == ConsentStatus::Subscribed =>
-        {
-            report.kept_off += 1;
-            words.push_str(&format!(
-                " Stays {} (since {}): an import never resubscribes anyone.",
-                status.as_str(),
-                since.get(..10).unwrap_or(since)
-            ));
-        }
-        Some(_) => {}
     }
     Ok(words)
+}
+
+/// A row's detail followed by its warnings, for the saved report and the command line.
+pub fn detail_with_warnings(row: &ReportRow) -> String {
+    let mut text = row.detail.clone();
+    for w in &row.warnings {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str("Warning: ");
+        text.push_str(w);
+    }
+    text
 }
 
 impl ImportReport {
@@ -1941,16 +2878,16 @@ impl ImportReport {
         let mut entries: Vec<ReportRow> = self
             .entries
             .iter()
-            .filter(|e| e.outcome == RowOutcome::Rejected)
+            .filter(|e| e.outcome == RowOutcome::Rejected || !e.warnings.is_empty())
             .chain(
                 self.entries
                     .iter()
-                    .filter(|e| e.outcome == RowOutcome::Merged),
+                    .filter(|e| e.outcome == RowOutcome::Merged && e.warnings.is_empty()),
             )
             .chain(
                 self.entries
                     .iter()
-                    .filter(|e| e.outcome == RowOutcome::Imported),
+                    .filter(|e| e.outcome == RowOutcome::Imported && e.warnings.is_empty()),
             )
             .take(max)
             .cloned()
@@ -1979,7 +2916,7 @@ impl ImportReport {
                 e.line.to_string().as_str(),
                 &crate::export::safe_cell(&e.email),
                 outcome,
-                &crate::export::safe_cell(&e.detail),
+                &crate::export::safe_cell(&detail_with_warnings(e)),
             ])
             .map_err(fail)?;
         }

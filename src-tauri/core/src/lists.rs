@@ -1,8 +1,10 @@
 //! Lists and segments: the mailing lists a branch keeps ("Announcements",
 //! "Volunteers", "Spanish") and the filters over one list (tag, city, ZIP
 //! prefix, language) that narrow an announcement. It owns the one answer to
-//! "how many people would this reach": subscribed members only, so people who
-//! unsubscribed, bounced or were cleaned are never counted, nor mailed.
+//! "how many people would this reach": subscribed members who have not opted
+//! out anywhere in the branch (the `mailable` view), so people who
+//! unsubscribed, bounced, were cleaned or complained on any list are never
+//! counted, nor mailed.
 
 use rusqlite::{params, OptionalExtension, ToSql};
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,7 @@ pub struct List {
     pub unsubscribed: u32,
     pub bounced: u32,
     pub cleaned: u32,
+    pub complained: u32,
     pub created_at: String,
 }
 
@@ -160,10 +163,16 @@ pub fn facets(db: &Database, list_id: i64) -> Result<Facets> {
 pub fn all(db: &Database) -> Result<Vec<List>> {
     let mut stmt = db.conn().prepare(
         "SELECT l.id, l.name, l.created_at,
-                count(m.subscriber_id) FILTER (WHERE m.status = 'subscribed'),
+                -- The list's `mailable` people, counted from the (short) suppression
+                -- table's side rather than by looking each member up in it.
+                count(m.subscriber_id) FILTER (WHERE m.status = 'subscribed')
+                  - (SELECT count(*) FROM suppression x JOIN subscriber s ON s.email_key = x.email_key
+                       JOIN membership k ON k.subscriber_id = s.id
+                      WHERE k.list_id = l.id AND k.status = 'subscribed'),
                 count(m.subscriber_id) FILTER (WHERE m.status = 'unsubscribed'),
                 count(m.subscriber_id) FILTER (WHERE m.status = 'bounced'),
-                count(m.subscriber_id) FILTER (WHERE m.status = 'cleaned')
+                count(m.subscriber_id) FILTER (WHERE m.status = 'cleaned'),
+                count(m.subscriber_id) FILTER (WHERE m.status = 'complained')
          FROM list l LEFT JOIN membership m ON m.list_id = l.id
          GROUP BY l.id ORDER BY l.name COLLATE NOCASE",
     )?;
@@ -177,6 +186,7 @@ pub fn all(db: &Database) -> Result<Vec<List>> {
                 unsubscribed: r.get(4)?,
                 bounced: r.get(5)?,
                 cleaned: r.get(6)?,
+                complained: r.get(7)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -246,13 +256,11 @@ pub fn create(db: &Database, name: &str) -> Result<List> {
     get(db, db.conn().last_insert_rowid())
 }
 
-/// How many people an announcement to the list (narrowed by `filter`) would reach.
+/// How many people an announcement to the list (narrowed by `filter`) would
+/// reach: the list's `mailable` people, never anyone suppressed.
 pub fn reach(db: &Database, list_id: i64, filter: &SegmentFilter) -> Result<u32> {
     let (condition, values) = filter.sql();
-    let sql = format!(
-        "SELECT count(*) FROM membership m JOIN subscriber s ON s.id = m.subscriber_id
-         WHERE m.list_id = ? AND m.status = 'subscribed' AND {condition}"
-    );
+    let sql = format!("SELECT count(*) FROM mailable s WHERE s.list_id = ? AND {condition}");
     let mut all_values: Vec<&dyn ToSql> = vec![&list_id];
     all_values.extend(values.iter().map(|v| v.as_ref()));
     let count: u32 = db

@@ -55,6 +55,7 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
                 crate::subscribers::fill_search_column(tx).map_err(Into::into)
             },
         ),
+        M::up(include_str!("../migrations/0010_consent_everywhere.sql")),
     ]
 });
 

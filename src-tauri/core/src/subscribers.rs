@@ -1,9 +1,13 @@
 //! Subscribers: the people on a branch's mailing lists, their standing on each
 //! list, and the consent ledger that says since when and from where. It owns
 //! the address rules (one subscriber per address, whatever its case), adding,
-//! editing, unsubscribing and deleting by hand, and search. Consent only moves
-//! forward here: leaving is always recorded, and nothing but an explicit act of
-//! the organizer puts a person who left back on a list.
+//! editing, unsubscribing and deleting by hand, and search. It also owns the
+//! branch-wide opt-out: an address that unsubscribed, bounced, was cleaned or
+//! complained on any list is suppressed (table `suppression`) for every list,
+//! lists made later included, and only a new opt-in with evidence (which the
+//! ledger keeps) lifts it. An opt-out for one list only is possible when the
+//! person asks for exactly that. Every path that puts people on a list or
+//! picks them to mail goes through here or through the `mailable` view.
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
@@ -35,6 +39,8 @@ pub enum ConsentStatus {
     Bounced,
     /// Removed as undeliverable (Mailchimp's word).
     Cleaned,
+    /// They marked a message as spam.
+    Complained,
 }
 
 impl ConsentStatus {
@@ -44,6 +50,24 @@ impl ConsentStatus {
             ConsentStatus::Unsubscribed => "unsubscribed",
             ConsentStatus::Bounced => "bounced",
             ConsentStatus::Cleaned => "cleaned",
+            ConsentStatus::Complained => "complained",
+        }
+    }
+
+    /// True for every standing but subscribed: a leaving of some kind.
+    pub fn is_opt_out(self) -> bool {
+        self != ConsentStatus::Subscribed
+    }
+
+    /// How strongly the standing keeps mail away, for choosing between two
+    /// readings of one person: the higher wins.
+    pub fn restriction(self) -> u8 {
+        match self {
+            ConsentStatus::Subscribed => 0,
+            ConsentStatus::Unsubscribed => 2,
+            ConsentStatus::Cleaned => 3,
+            ConsentStatus::Bounced => 4,
+            ConsentStatus::Complained => 5,
         }
     }
 
@@ -53,9 +77,21 @@ impl ConsentStatus {
             "unsubscribed" => Some(ConsentStatus::Unsubscribed),
             "bounced" => Some(ConsentStatus::Bounced),
             "cleaned" => Some(ConsentStatus::Cleaned),
+            "complained" => Some(ConsentStatus::Complained),
             _ => None,
         }
     }
+}
+
+/// How far an opt-out reaches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum OptOutScope {
+    /// Every list of the branch, lists made later included: the rule.
+    #[default]
+    Branch,
+    /// Only the list named, when the person asked for exactly that.
+    OnlyThisList,
 }
 
 /// A subscriber as stored.
@@ -101,11 +137,17 @@ pub struct Membership {
 /// One line of the consent ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ConsentEntry {
+    /// The list, or “Every list” for a line about the whole branch.
     pub list_name: String,
-    /// `subscribed`, `unsubscribed`, `bounced`, `cleaned`, or `deleted` (the subscriber was removed).
+    /// True when the line covers every list of the branch (an opt-out of someone not on any list).
+    pub branch_wide: bool,
+    /// `subscribed`, `unsubscribed`, `bounced`, `cleaned`, `complained`, or `deleted` (the subscriber was removed).
     pub status: String,
     /// Where the change came from, such as “Import of signups.csv, line 12”.
     pub source: String,
+    /// What the change rests on: a signed sheet's file and line, a form's
+    /// answer and date, opt-in and confirm times and IPs, an organizer's note.
+    pub evidence: String,
     pub at: String,
 }
 
@@ -150,6 +192,30 @@ pub struct SubscriberPage {
     pub total: Option<u32>,
     /// True when there are more rows after this page.
     pub more: bool,
+}
+
+/// Unsubscribing the addresses in a block of text (pasted replies, a typed list).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UnsubscribeRequest {
+    pub text: String,
+    /// The list it was asked from; with `only_this_list`, the only list it covers.
+    pub list_id: Option<i64>,
+    /// Leave every other list as it is: only when the person asked for exactly that.
+    pub only_this_list: bool,
+    /// Where the request came from, for the ledger.
+    pub source: String,
+}
+
+/// A change of one subscriber's standing on one list, from the window or the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StandingChange {
+    pub subscriber_id: i64,
+    pub list_id: i64,
+    pub status: ConsentStatus,
+    /// For a leaving: every list (the rule) or this list only.
+    pub scope: OptOutScope,
+    /// For a return after an opt-out: how the person asked (required then), kept in the ledger as evidence.
+    pub evidence: String,
 }
 
 /// What pasting a block of addresses to unsubscribe did.
@@ -280,7 +346,8 @@ pub fn normalize_language(text: &str) -> Option<String> {
         "spanish" | "español" | "espanol" | "castellano" => Some("es"),
         "portuguese" | "português" | "portugues" => Some("pt"),
         "french" | "français" | "francais" => Some("fr"),
-        "haitian creole" | "kreyòl" | "kreyol" | "creole" => Some("ht"),
+        "haitian creole" | "kreyòl" | "kreyol" | "creole" | "kreyòl ayisyen" | "kreyol ayisyen"
+        | "créole haïtien" | "creole haitiano" => Some("ht"),
         "chinese" | "中文" => Some("zh"),
         "vietnamese" | "tiếng việt" => Some("vi"),
         "arabic" | "العربية" => Some("ar"),
@@ -300,9 +367,22 @@ pub fn normalize_language(text: &str) -> Option<String> {
         .map(|tag| tag.to_string())
 }
 
-/// Tags split from a cell or a form (`volunteer, student` or Mailchimp's `"a","b"`),
-/// trimmed, without duplicates (case does not matter).
+/// Tags split from a cell or a form (`volunteer, student` or Mailchimp's
+/// `"May Day, 2024","Volunteer"`, where each tag is quoted and may hold a
+/// comma), trimmed, without duplicates (case does not matter).
 pub fn split_tags(text: &str) -> Vec<String> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('"') {
+        // Mailchimp's cell is itself a line of CSV: read it with the CSV reader.
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(trimmed.as_bytes());
+        let mut record = csv::StringRecord::new();
+        if let Ok(true) = rdr.read_record(&mut record) {
+            return clean_tags(record.iter().map(str::to_owned));
+        }
+    }
     clean_tags(text.split([',', ';']).map(|t| t.to_owned()))
 }
 
@@ -580,24 +660,27 @@ pub fn ledger(db: &Database, email: &str) -> Result<Vec<ConsentEntry>> {
         .map(|(_, k)| k)
         .unwrap_or_else(|_| email.to_lowercase());
     let mut stmt = db.conn().prepare(
-        "SELECT l.name, c.status, c.source, c.at FROM consent c JOIN list l ON l.id = c.list_id
+        "SELECT l.name, c.status, c.source, c.at, c.evidence FROM consent c LEFT JOIN list l ON l.id = c.list_id
          WHERE c.email_key = ?1 ORDER BY c.id",
     )?;
     let entries = stmt
         .query_map([key], |r| {
+            let list: Option<String> = r.get(0)?;
             Ok(ConsentEntry {
-                list_name: r.get(0)?,
+                branch_wide: list.is_none(),
+                list_name: list.unwrap_or_else(|| "Every list".to_owned()),
                 status: r.get(1)?,
                 source: r.get(2)?,
                 at: r.get(3)?,
+                evidence: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(entries)
 }
 
-/// The last standing the ledger records for an address on a list, ignoring
-/// deletions: what a returning address comes back as.
+/// The last standing the ledger records for an address on a list (or for the
+/// whole branch), ignoring deletions: what a returning address comes back as.
 pub(crate) fn ledger_status(
     db: &Database,
     key: &str,
@@ -606,7 +689,8 @@ pub(crate) fn ledger_status(
     let status: Option<String> = db
         .conn()
         .prepare_cached(
-            "SELECT status FROM consent WHERE email_key = ?1 AND list_id = ?2 AND status <> 'deleted'
+            "SELECT status FROM consent WHERE email_key = ?1 AND (list_id = ?2 OR list_id IS NULL)
+               AND status <> 'deleted'
              ORDER BY id DESC LIMIT 1",
         )?
         .query_row(params![key, list_id], |r| r.get(0))
@@ -614,23 +698,139 @@ pub(crate) fn ledger_status(
     Ok(status.as_deref().and_then(ConsentStatus::parse))
 }
 
-/// Appends one line to the consent ledger.
+/// Appends one line to the consent ledger; `list_id` None is a line about
+/// every list of the branch.
 pub(crate) fn record(
     db: &Database,
     key: &str,
-    list_id: i64,
+    list_id: Option<i64>,
     status: &str,
     source: &str,
+    evidence: &str,
     at: &str,
 ) -> Result<()> {
     db.conn()
-        .prepare_cached("INSERT INTO consent (email_key, list_id, status, source, at) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![key, list_id, status, source, at])?;
+        .prepare_cached(
+            "INSERT INTO consent (email_key, list_id, status, source, at, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![key, list_id, status, source, at, evidence])?;
+    Ok(())
+}
+
+/// The branch's salt for the hashes of forgotten addresses.
+fn salt(db: &Database) -> Result<String> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT salt FROM consent_salt WHERE id = 1")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// How a forgotten address is kept in the suppression table: `sha256:` and
+/// the hex SHA-256 of the branch's salt and the address in lower case.
+pub(crate) fn forgotten_key(salt: &str, key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(salt.as_bytes());
+    hash.update(b"\0");
+    hash.update(key.as_bytes());
+    let digest = hash.finalize();
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest.iter() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// A branch-wide opt-out as the suppression table holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub status: ConsentStatus,
+    /// When it began (RFC 3339, UTC).
+    pub since: String,
+    /// True when only the hash of the address is kept (the person was deleted at their request).
+    pub forgotten: bool,
+}
+
+/// The branch-wide opt-out of an address, whether kept as the address or,
+/// for someone forgotten, as its hash.
+pub fn suppression(db: &Database, key: &str) -> Result<Option<Suppression>> {
+    let read = |k: &str, forgotten: bool| -> Result<Option<Suppression>> {
+        let row: Option<(String, String)> = db
+            .conn()
+            .prepare_cached("SELECT status, since FROM suppression WHERE email_key = ?1")?
+            .query_row([k], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.and_then(|(status, since)| {
+            ConsentStatus::parse(&status).map(|status| Suppression {
+                status,
+                since,
+                forgotten,
+            })
+        }))
+    };
+    if let Some(found) = read(key, false)? {
+        return Ok(Some(found));
+    }
+    read(&forgotten_key(&salt(db)?, key), true)
+}
+
+/// Records a branch-wide opt-out of an address (kept if one is there already,
+/// or written out again as the address if only its hash was kept).
+pub(crate) fn suppress(
+    db: &Database,
+    key: &str,
+    status: ConsentStatus,
+    source: &str,
+    at: &str,
+) -> Result<()> {
+    if !status.is_opt_out() {
+        return Ok(());
+    }
+    let (status, at) = match suppression(db, key)? {
+        Some(s) => (s.status, s.since),
+        None => (status, at.to_owned()),
+    };
+    db.conn()
+        .prepare_cached(
+            "INSERT INTO suppression (email_key, status, since, source) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (email_key) DO NOTHING",
+        )?
+        .execute(params![key, status.as_str(), at, source])?;
+    Ok(())
+}
+
+/// Lifts the branch-wide opt-out of an address, for a new opt-in with
+/// evidence (the caller writes the ledger line that keeps it).
+pub(crate) fn lift_suppression(db: &Database, key: &str) -> Result<()> {
+    let hashed = forgotten_key(&salt(db)?, key);
+    db.conn()
+        .prepare_cached("DELETE FROM suppression WHERE email_key = ?1 OR email_key = ?2")?
+        .execute(params![key, hashed])?;
+    Ok(())
+}
+
+/// Writes a standing on one list, without a ledger line.
+fn write_membership(
+    db: &Database,
+    subscriber_id: i64,
+    list_id: i64,
+    status: ConsentStatus,
+    at: &str,
+) -> Result<()> {
+    db.conn()
+        .prepare_cached(
+            "INSERT INTO membership (list_id, subscriber_id, status, since) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = excluded.status, since = excluded.since",
+        )?
+        .execute(params![list_id, subscriber_id, status.as_str(), at])?;
     Ok(())
 }
 
 /// Sets a subscriber's standing on a list and records it in the ledger. No
-/// line is written when the standing does not change.
+/// line is written when the standing does not change. A leaving covers every
+/// list of the branch (see [`change_standing`]); putting someone on a list
+/// as subscribed is refused by the database while their address is suppressed.
 pub(crate) fn put_membership(
     db: &Database,
     subscriber_id: i64,
@@ -640,22 +840,120 @@ pub(crate) fn put_membership(
     source: &str,
     at: &str,
 ) -> Result<bool> {
+    change_standing(
+        db,
+        subscriber_id,
+        key,
+        list_id,
+        status,
+        OptOutScope::Branch,
+        source,
+        "",
+        at,
+    )
+}
+
+/// The one place a standing on a list changes by hand or by merging. A
+/// leaving with [`OptOutScope::Branch`] also suppresses the address and
+/// moves every other list the person is subscribed to the same way, each
+/// with its ledger line; subscribing a suppressed address is refused (an
+/// opt-in with evidence lifts the suppression first).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn change_standing(
+    db: &Database,
+    subscriber_id: i64,
+    key: &str,
+    list_id: i64,
+    status: ConsentStatus,
+    scope: OptOutScope,
+    source: &str,
+    evidence: &str,
+    at: &str,
+) -> Result<bool> {
+    if status == ConsentStatus::Subscribed {
+        if let Some(s) = suppression(db, key)? {
+            return Err(Error::invalid_field(
+                "evidence",
+                format!(
+                    "{key} opted out of the branch's mail ({}): only a new opt-in with evidence puts them back on a list.",
+                    s.status.as_str()
+                ),
+            ));
+        }
+    }
     let current: Option<String> = db
         .conn()
         .prepare_cached("SELECT status FROM membership WHERE list_id = ?1 AND subscriber_id = ?2")?
         .query_row(params![list_id, subscriber_id], |r| r.get(0))
         .optional()?;
-    if current.as_deref() == Some(status.as_str()) {
-        return Ok(false);
+    let mut changed = false;
+    if current.as_deref() != Some(status.as_str()) {
+        write_membership(db, subscriber_id, list_id, status, at)?;
+        let source = if status.is_opt_out() && scope == OptOutScope::OnlyThisList {
+            format!("{source} (this list only, as asked)")
+        } else {
+            source.to_owned()
+        };
+        record(
+            db,
+            key,
+            Some(list_id),
+            status.as_str(),
+            &source,
+            evidence,
+            at,
+        )?;
+        changed = true;
     }
-    db.conn()
+    if status.is_opt_out() && scope == OptOutScope::Branch {
+        suppress(db, key, status, source, at)?;
+        changed |= follow_opt_out(
+            db,
+            subscriber_id,
+            key,
+            Some(list_id),
+            status,
+            source,
+            evidence,
+            at,
+        )?;
+    }
+    Ok(changed)
+}
+
+/// Moves every list a suppressed person is still subscribed to (other than
+/// `except`) to the opt-out, each with its ledger line.
+#[allow(clippy::too_many_arguments)]
+fn follow_opt_out(
+    db: &Database,
+    subscriber_id: i64,
+    key: &str,
+    except: Option<i64>,
+    status: ConsentStatus,
+    source: &str,
+    evidence: &str,
+    at: &str,
+) -> Result<bool> {
+    let others: Vec<i64> = db
+        .conn()
         .prepare_cached(
-            "INSERT INTO membership (list_id, subscriber_id, status, since) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = excluded.status, since = excluded.since",
+            "SELECT list_id FROM membership WHERE subscriber_id = ?1 AND status = 'subscribed' AND list_id IS NOT ?2",
         )?
-        .execute(params![list_id, subscriber_id, status.as_str(), at])?;
-    record(db, key, list_id, status.as_str(), source, at)?;
-    Ok(true)
+        .query_map(params![subscriber_id, except], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for other in &others {
+        write_membership(db, subscriber_id, *other, status, at)?;
+        record(
+            db,
+            key,
+            Some(*other),
+            status.as_str(),
+            &format!("{source} (an opt-out covers every list)"),
+            evidence,
+            at,
+        )?;
+    }
+    Ok(!others.is_empty())
 }
 
 /// Sets the text search looks in for a subscriber written without it.
@@ -672,8 +970,9 @@ pub(crate) fn index_for_search(
 }
 
 /// Adds a subscriber typed into the window or given on the command line, and
-/// puts them on `list_id` when given. An address that once left that list comes
-/// back with the standing the ledger records, never as subscribed.
+/// puts them on `list_id` when given. An address that opted out of the branch
+/// (on any list) or once left that list comes back with that standing, never
+/// as subscribed: only [`change`] with evidence brings someone back.
 pub fn add(
     db: &Database,
     input: SubscriberInput,
@@ -709,9 +1008,12 @@ pub fn add(
     )?;
     let id = db.conn().last_insert_rowid();
     if let Some(list_id) = list_id {
-        let status = match ledger_status(db, &clean.key, list_id)? {
-            Some(left) if left != ConsentStatus::Subscribed => left,
-            _ => ConsentStatus::Subscribed,
+        let (status, scope) = match suppression(db, &clean.key)? {
+            Some(s) => (s.status, OptOutScope::Branch),
+            None => match ledger_status(db, &clean.key, list_id)? {
+                Some(left) if left.is_opt_out() => (left, OptOutScope::OnlyThisList),
+                _ => (ConsentStatus::Subscribed, OptOutScope::Branch),
+            },
         };
         let why = if status == ConsentStatus::Subscribed {
             source.to_owned()
@@ -721,7 +1023,7 @@ pub fn add(
                 status.as_str()
             )
         };
-        put_membership(db, id, &clean.key, list_id, status, &why, &at)?;
+        change_standing(db, id, &clean.key, list_id, status, scope, &why, "", &at)?;
     }
     tx.commit()?;
     detail(db, id)
@@ -762,9 +1064,20 @@ pub fn update(db: &Database, id: i64, input: SubscriberInput) -> Result<Subscrib
             record(
                 db,
                 &clean.key,
-                list_id,
+                Some(list_id),
                 &status,
                 &format!("Address changed from {} in the window", before.email),
+                "",
+                &at,
+            )?;
+        }
+        // An opt-out follows the person to their new address too.
+        if let Some(s) = suppression(db, &old_key)? {
+            suppress(
+                db,
+                &clean.key,
+                s.status,
+                "Address changed in the window",
                 &at,
             )?;
         }
@@ -774,8 +1087,9 @@ pub fn update(db: &Database, id: i64, input: SubscriberInput) -> Result<Subscrib
 }
 
 /// Sets a subscriber's standing on one list (unsubscribe, bounced, cleaned, or
-/// putting them on a list). Putting back someone who left needs a reason,
-/// which the ledger keeps: consent only comes back from the person.
+/// putting them on a list), as [`change`] does, with `source` also the
+/// evidence of a return (a missing one is reported on the field `source`).
+/// A leaving covers every list.
 pub fn set_status(
     db: &Database,
     id: i64,
@@ -783,41 +1097,137 @@ pub fn set_status(
     status: ConsentStatus,
     source: &str,
 ) -> Result<SubscriberDetail> {
+    let renamed = |mut e: Error| {
+        for p in e.fields.iter_mut().filter(|p| p.field == "evidence") {
+            p.field = "source".to_owned();
+        }
+        e
+    };
+    change(
+        db,
+        &StandingChange {
+            subscriber_id: id,
+            list_id,
+            status,
+            scope: OptOutScope::Branch,
+            evidence: if status == ConsentStatus::Subscribed {
+                source.trim().to_owned()
+            } else {
+                String::new()
+            },
+        },
+        source,
+    )
+    .map_err(renamed)
+}
+
+/// Changes a subscriber's standing on one list. A leaving covers every list
+/// of the branch unless `scope` says this list only. Putting back someone who
+/// opted out (anywhere) or left this list needs evidence of how they asked,
+/// which the ledger keeps: consent only comes back from the person.
+pub fn change(db: &Database, request: &StandingChange, source: &str) -> Result<SubscriberDetail> {
+    let id = request.subscriber_id;
     let subscriber = get(db, id)?;
-    let list = lists::get(db, list_id)?;
+    let list = lists::get(db, request.list_id)?;
     let key = normalize_email(&subscriber.email)
         .map(|(_, k)| k)
         .unwrap_or_default();
-    if status == ConsentStatus::Subscribed {
-        if let Some(left) =
-            ledger_status(db, &key, list_id)?.filter(|s| *s != ConsentStatus::Subscribed)
-        {
-            if source.trim().is_empty() {
-                return Err(Error::invalid_field(
-                    "source",
-                    format!(
-                        "{} is {} on {}. Say how they asked to come back (for example “asked at the March meeting”): the consent ledger keeps it.",
-                        subscriber.email,
-                        left.as_str(),
-                        list.name
-                    ),
-                ));
-            }
-        }
-    }
+    let evidence = request.evidence.trim();
     let source = if source.trim().is_empty() {
         "Changed in the window"
     } else {
         source.trim()
     };
     let tx = db.conn().unchecked_transaction()?;
-    put_membership(db, id, &key, list_id, status, source, &now())?;
+    let at = now();
+    if request.status == ConsentStatus::Subscribed {
+        let suppressed = suppression(db, &key)?;
+        let left = ledger_status(db, &key, list.id)?.filter(|s| s.is_opt_out());
+        if let Some(was) = suppressed.as_ref().map(|s| s.status).or(left) {
+            if evidence.is_empty() {
+                return Err(Error::invalid_field(
+                    "evidence",
+                    format!(
+                        "{} is {} ({}). Say how they asked to come back (for example “asked at the March meeting”, or the date of their signed sheet): the consent ledger keeps it.",
+                        subscriber.email,
+                        was.as_str(),
+                        if suppressed.is_some() { "an opt-out covers every list".to_owned() } else { format!("on {}", list.name) }
+                    ),
+                ));
+            }
+            lift_suppression(db, &key)?;
+        }
+    }
+    change_standing(
+        db,
+        id,
+        &key,
+        list.id,
+        request.status,
+        request.scope,
+        source,
+        evidence,
+        &at,
+    )?;
     tx.commit()?;
     detail(db, id)
 }
 
+/// A new opt-in with evidence: the person asked to be on a list (a signed
+/// sheet, a form's yes with its date, a spoken request the organizer notes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OptIn {
+    pub email: String,
+    pub list_id: i64,
+    /// How they asked, kept in the ledger; required.
+    pub evidence: String,
+}
+
+/// Puts a person on a list on their own new request, adding them if they are
+/// not a subscriber yet. It lifts a branch-wide opt-out; the ledger keeps the
+/// evidence. Without evidence nothing changes.
+pub fn opt_in(db: &Database, request: &OptIn, source: &str) -> Result<SubscriberDetail> {
+    if request.evidence.trim().is_empty() {
+        return Err(Error::invalid_field(
+            "evidence",
+            "Say how they asked to be on the list (for example “signed the sheet at the May 1 rally” or “asked by phone on 3 June”): the consent ledger keeps it.",
+        ));
+    }
+    let (_, key) = normalize_email(&request.email).map_err(|m| Error::invalid_field("email", m))?;
+    let list = lists::get(db, request.list_id)?;
+    let id = match find(db, &key)? {
+        Some(s) => s.id,
+        None => {
+            add(
+                db,
+                SubscriberInput {
+                    email: request.email.clone(),
+                    ..Default::default()
+                },
+                None,
+                source,
+            )?
+            .subscriber
+            .id
+        }
+    };
+    change(
+        db,
+        &StandingChange {
+            subscriber_id: id,
+            list_id: list.id,
+            status: ConsentStatus::Subscribed,
+            scope: OptOutScope::Branch,
+            evidence: request.evidence.clone(),
+        },
+        source,
+    )
+}
+
 /// Deletes a subscriber. Their consent ledger stays (with a line saying they
-/// were deleted), so an import can never bring back someone who had left.
+/// were deleted), and a branch-wide opt-out is kept as a salted hash of the
+/// address instead of the address, so an import can never bring back someone
+/// who had left.
 pub fn delete(db: &Database, id: i64, source: &str) -> Result<()> {
     let subscriber = get(db, id)?;
     let key = normalize_email(&subscriber.email)
@@ -831,10 +1241,24 @@ pub fn delete(db: &Database, id: i64, source: &str) -> Result<()> {
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for list_id in lists {
-        record(db, &key, list_id, "deleted", source, &at)?;
+        record(db, &key, Some(list_id), "deleted", source, "", &at)?;
     }
     db.conn()
         .execute("DELETE FROM subscriber WHERE id = ?1", [id])?;
+    if let Some(s) = suppression(db, &key)?.filter(|s| !s.forgotten) {
+        db.conn().execute(
+            "INSERT INTO suppression (email_key, status, since, source) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (email_key) DO NOTHING",
+            params![
+                forgotten_key(&salt(db)?, &key),
+                s.status.as_str(),
+                s.since,
+                "Kept as a hash when the subscriber was deleted"
+            ],
+        )?;
+        db.conn()
+            .execute("DELETE FROM suppression WHERE email_key = ?1", [&key])?;
+    }
     tx.commit()?;
     Ok(())
 }
@@ -869,16 +1293,32 @@ pub fn addresses_in(text: &str) -> (Vec<(String, String)>, Vec<String>) {
     (found, invalid)
 }
 
-/// Unsubscribes every address in a pasted block, from one list or from all.
-/// Addresses of nobody yet are recorded in the ledger as having asked to
-/// leave, so no later import subscribes them. One transaction.
+/// Unsubscribes every address in a pasted block from every list of the
+/// branch, lists made later included; `list_id` names the list it was asked
+/// from. See [`unsubscribe`].
 pub fn unsubscribe_addresses(
     db: &Database,
     text: &str,
     list_id: Option<i64>,
     source: &str,
 ) -> Result<UnsubscribeReport> {
-    let (addresses, invalid) = addresses_in(text);
+    unsubscribe(
+        db,
+        &UnsubscribeRequest {
+            text: text.to_owned(),
+            list_id,
+            only_this_list: false,
+            source: source.to_owned(),
+        },
+    )
+}
+
+/// Unsubscribes every address in a block of text. Each is suppressed for the
+/// whole branch (every list, lists made later, every import) unless the
+/// request says this list only. Addresses of nobody yet are recorded too, so
+/// no later import subscribes them. One transaction.
+pub fn unsubscribe(db: &Database, request: &UnsubscribeRequest) -> Result<UnsubscribeReport> {
+    let (addresses, invalid) = addresses_in(&request.text);
     if addresses.is_empty() {
         return Err(Error::invalid_field(
             "addresses",
@@ -892,15 +1332,25 @@ pub fn unsubscribe_addresses(
             },
         ));
     }
-    let all_lists: Vec<i64> = match list_id {
-        Some(id) => vec![lists::get(db, id)?.id],
-        None => lists::all(db)?.into_iter().map(|l| l.id).collect(),
+    let list = match request.list_id {
+        Some(id) => Some(lists::get(db, id)?),
+        None => None,
     };
-    if all_lists.is_empty() {
-        return Err(Error::not_found(
-            "There are no lists yet, so nobody can be unsubscribed. Create a list first.",
-        ));
-    }
+    let only = match (&list, request.only_this_list) {
+        (Some(list), true) => Some(list.id),
+        (None, true) => {
+            return Err(Error::invalid_field(
+                "list",
+                "Say which list they asked to leave: “only this list” needs a list.",
+            ))
+        }
+        (_, false) => None,
+    };
+    let source = match (&list, request.source.trim()) {
+        (_, s) if !s.is_empty() => s.to_owned(),
+        (Some(list), _) => format!("Asked to leave {}", list.name),
+        (None, _) => "Asked to leave".to_owned(),
+    };
     let mut report = UnsubscribeReport {
         invalid,
         ..Default::default()
@@ -913,41 +1363,99 @@ pub fn unsubscribe_addresses(
             .prepare_cached("SELECT id, email FROM subscriber WHERE email_key = ?1")?
             .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        match found {
-            Some((id, stored)) => {
-                // Reported as stored, whatever case it was pasted in.
-                let email = stored;
-                let mut changed = false;
-                for &list in &all_lists {
-                    let on_list: Option<String> = db
+        match (found, only) {
+            (Some((id, stored)), Some(list_id)) => {
+                let on_list: Option<String> = db
+                    .conn()
+                    .prepare_cached(
+                        "SELECT status FROM membership WHERE list_id = ?1 AND subscriber_id = ?2",
+                    )?
+                    .query_row(params![list_id, id], |r| r.get(0))
+                    .optional()?;
+                if on_list.as_deref() == Some("subscribed") {
+                    change_standing(
+                        db,
+                        id,
+                        &key,
+                        list_id,
+                        ConsentStatus::Unsubscribed,
+                        OptOutScope::OnlyThisList,
+                        &source,
+                        "",
+                        &at,
+                    )?;
+                    report.unsubscribed.push(stored);
+                } else {
+                    report.already.push(stored);
+                }
+            }
+            (Some((id, stored)), None) => {
+                let was_suppressed = suppression(db, &key)?.is_some();
+                // The list it was asked from gets its own line; every other list follows.
+                let here = match &list {
+                    Some(list) => db
                         .conn()
                         .prepare_cached("SELECT status FROM membership WHERE list_id = ?1 AND subscriber_id = ?2")?
-                        .query_row(params![list, id], |r| r.get(0))
-                        .optional()?;
-                    if on_list.as_deref() == Some("subscribed") {
-                        put_membership(
+                        .query_row(params![list.id, id], |r| r.get::<_, String>(0))
+                        .optional()?
+                        .filter(|s| s == "subscribed")
+                        .map(|_| list.id),
+                    None => None,
+                };
+                let moved = match here {
+                    Some(list_id) => change_standing(
+                        db,
+                        id,
+                        &key,
+                        list_id,
+                        ConsentStatus::Unsubscribed,
+                        OptOutScope::Branch,
+                        &source,
+                        "",
+                        &at,
+                    )?,
+                    None => {
+                        suppress(db, &key, ConsentStatus::Unsubscribed, &source, &at)?;
+                        follow_opt_out(
                             db,
                             id,
                             &key,
-                            list,
+                            None,
                             ConsentStatus::Unsubscribed,
-                            source,
+                            &source,
+                            "",
                             &at,
-                        )?;
-                        changed = true;
+                        )?
                     }
+                };
+                if !moved && !was_suppressed {
+                    record(db, &key, None, "unsubscribed", &source, "", &at)?;
                 }
-                if changed {
-                    report.unsubscribed.push(email);
+                // Reported as stored, whatever case it was pasted in.
+                if moved || !was_suppressed {
+                    report.unsubscribed.push(stored);
                 } else {
-                    report.already.push(email);
+                    report.already.push(stored);
                 }
             }
-            None => {
-                for &list in &all_lists {
-                    if ledger_status(db, &key, list)? != Some(ConsentStatus::Unsubscribed) {
-                        record(db, &key, list, "unsubscribed", source, &at)?;
-                    }
+            (None, Some(list_id)) => {
+                if ledger_status(db, &key, list_id)? != Some(ConsentStatus::Unsubscribed) {
+                    record(
+                        db,
+                        &key,
+                        Some(list_id),
+                        "unsubscribed",
+                        &format!("{source} (this list only, as asked)"),
+                        "",
+                        &at,
+                    )?;
+                }
+                report.not_subscribers.push(email);
+            }
+            (None, None) => {
+                if suppression(db, &key)?.is_none() {
+                    suppress(db, &key, ConsentStatus::Unsubscribed, &source, &at)?;
+                    record(db, &key, None, "unsubscribed", &source, "", &at)?;
                 }
                 report.not_subscribers.push(email);
             }
@@ -1054,7 +1562,7 @@ impl FromStr for ConsentStatus {
         ConsentStatus::parse(&s.trim().to_lowercase()).ok_or_else(|| {
             Error::invalid_field(
                 "status",
-                format!("“{}” is not a standing on a list: use subscribed, unsubscribed, bounced or cleaned.", short(s)),
+                format!("“{}” is not a standing on a list: use subscribed, unsubscribed, bounced, cleaned or complained.", short(s)),
             )
         })
     }

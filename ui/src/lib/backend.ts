@@ -133,7 +133,14 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   subscriber(id: number): Promise<SubscriberDetail>;
   addSubscriber(input: SubscriberInput, listId: number | null): Promise<SubscriberDetail>;
   updateSubscriber(id: number, input: SubscriberInput): Promise<SubscriberDetail>;
-  setSubscriberStatus(id: number, listId: number, status: ConsentStatus, source: string): Promise<SubscriberDetail>;
+  /** A leaving covers every list unless `onlyThisList`; for a return, `source` is the evidence of how they asked. */
+  setSubscriberStatus(
+    id: number,
+    listId: number,
+    status: ConsentStatus,
+    source: string,
+    onlyThisList?: boolean,
+  ): Promise<SubscriberDetail>;
   deleteSubscriber(id: number): Promise<void>;
   /** Unsubscribes every address found in a pasted block of text. */
   unsubscribeAddresses(text: string, listId: number | null): Promise<UnsubscribeReport>;
@@ -227,7 +234,8 @@ export const tauriBackend: Backend = {
   subscriber: (id) => call("subscriber_detail", { id }),
   addSubscriber: (input, listId) => call("subscriber_add", { input, listId }),
   updateSubscriber: (id, input) => call("subscriber_update", { id, input }),
-  setSubscriberStatus: (id, listId, status, source) => call("subscriber_set_status", { id, listId, status, source }),
+  setSubscriberStatus: (id, listId, status, source, onlyThisList = false) =>
+    call("subscriber_set_status", { id, listId, status, source, onlyThisList }),
   deleteSubscriber: (id) => call("subscriber_delete", { id }),
   unsubscribeAddresses: (text, listId) => call("subscribers_unsubscribe", { text, listId }),
   exportCsv: (options, suggested) => call("export_csv", { options, suggested }),

@@ -46,7 +46,7 @@ type MailBackend = Pick<
 >;
 
 type Person = SubscriberInput & { id: number };
-type Ledger = { key: string; listId: number; status: string; source: string; at: string };
+type Ledger = { key: string; listId: number; status: string; source: string; at: string; evidence?: string };
 
 export type FakeMail = {
   backend: MailBackend;
@@ -61,6 +61,10 @@ export type FakeMail = {
   /** Resolves the running import when a test wants to see it in progress. */
   holdImport: boolean;
   releaseImport: () => void;
+  /** A preview recorded from the core, returned for the next file instead of the fake's own reading. */
+  recordedPreview: ImportPreview | null;
+  /** Answer a return without evidence as the core does for someone who opted out. */
+  refuseWithoutEvidence: boolean;
 };
 
 const AT = "2026-11-22T10:00:00Z";
@@ -86,6 +90,8 @@ export function fakeMail(): FakeMail {
     saved: new Map(),
     dialogAnswer: undefined,
     holdImport: false,
+    recordedPreview: null,
+    refuseWithoutEvidence: false,
     releaseImport: () => release?.(),
     backend: {} as MailBackend,
   };
@@ -93,7 +99,7 @@ export function fakeMail(): FakeMail {
   const keyOf = (email: string) => email.trim().toLowerCase();
 
   function listSummary(l: { id: number; name: string }): List {
-    const counts = { subscribed: 0, unsubscribed: 0, bounced: 0, cleaned: 0 };
+    const counts = { subscribed: 0, unsubscribed: 0, bounced: 0, cleaned: 0, complained: 0 };
     for (const [k, status] of m.memberships) if (k.startsWith(`${l.id}:`)) counts[status]++;
     return { id: l.id, name: l.name, created_at: AT, ...counts };
   }
@@ -134,8 +140,10 @@ export function fakeMail(): FakeMail {
         .filter((l) => l.key === keyOf(p.email))
         .map((l) => ({
           list_name: m.lists.find((x) => x.id === l.listId)!.name,
+          branch_wide: false,
           status: l.status,
           source: l.source,
+          evidence: l.evidence ?? "",
           at: l.at,
         })),
     };
@@ -254,10 +262,13 @@ export function fakeMail(): FakeMail {
       Object.assign(p, clean);
       return detail(id);
     },
-    async setSubscriberStatus(id, listId, status, source) {
-      m.calls.push(`setStatus:${status}`);
+    async setSubscriberStatus(id, listId, status, source, onlyThisList = false) {
+      m.calls.push(`setStatus:${status}${onlyThisList ? ":only" : ""}`);
       const p = m.people.find((x) => x.id === id)!;
+      if (status === "subscribed" && m.refuseWithoutEvidence && !source.trim())
+        throw err("evidence", `${p.email} opted out. Say how they asked to come back: the consent ledger keeps it.`);
       setStatus(p, listId, status, source || "Changed in the window");
+      if (status === "subscribed" && source.trim()) m.ledger[m.ledger.length - 1].evidence = source.trim();
       return detail(id);
     },
     async deleteSubscriber(id) {
@@ -318,6 +329,7 @@ export function fakeMail(): FakeMail {
       const rows = parseCsv(text);
       if (rows.length < 2) throw err("file", "The file has a header line but no rows under it: there is nobody to import.");
       staged = { name, text };
+      if (m.recordedPreview) return { ...m.recordedPreview, file_name: name };
       const preview: ImportPreview = {
         file_name: name,
         encoding: "UTF-8",
@@ -331,6 +343,7 @@ export function fakeMail(): FakeMail {
           header: h,
           field: recognize(h),
           samples: rows.slice(1, 4).map((r) => r[i] ?? "").filter(Boolean),
+          reading: "",
         })),
         notices: [],
       };
@@ -361,7 +374,8 @@ export function fakeMail(): FakeMail {
         const line = i + 2;
         report.rows++;
         const email = cells[emailAt] ?? "";
-        const entry = (outcome: ReportRow["outcome"], detail: string) => report.entries.push({ line, email, outcome, detail });
+        const entry = (outcome: ReportRow["outcome"], detail: string) =>
+          report.entries.push({ line, email, outcome, detail, warnings: [] });
         if (!EMAIL.test(email)) {
           report.rejected++;
           return entry("rejected", `“${email}” is not a valid email address.`);
@@ -435,6 +449,8 @@ function emptyReport(file: string, list: string): ImportReport {
     merged: 0,
     rejected: 0,
     kept_off: 0,
+    not_subscribed: 0,
+    warnings: 0,
     entries: [],
     entries_omitted: 0,
   };

@@ -388,8 +388,9 @@ pub fn find_open(
     id.map(|id| get(db, id)).transpose()
 }
 
-/// The people an announcement to this list and segment reaches now: subscribed
-/// members only, in the order they joined the branch.
+/// The people an announcement to this list and segment reaches now: the
+/// list's `mailable` people (subscribed, and not opted out anywhere in the
+/// branch), in the order they joined the branch.
 pub fn recipients(db: &Database, list_id: i64, segment: &str) -> Result<Vec<Recipient>> {
     let filter = if segment.trim().is_empty() {
         SegmentFilter::default()
@@ -399,8 +400,8 @@ pub fn recipients(db: &Database, list_id: i64, segment: &str) -> Result<Vec<Reci
     let (condition, values) = filter.sql();
     let sql = format!(
         "SELECT s.id, s.email, s.name, s.first_name, s.language
-         FROM membership m JOIN subscriber s ON s.id = m.subscriber_id
-         WHERE m.list_id = ? AND m.status = 'subscribed' AND {condition}
+         FROM mailable s
+         WHERE s.list_id = ? AND {condition}
          ORDER BY s.id"
     );
     let mut all_values: Vec<&dyn ToSql> = vec![&list_id];

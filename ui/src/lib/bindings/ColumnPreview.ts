@@ -12,4 +12,10 @@ field: Field,
 /**
  * The first few non-empty values.
  */
-samples: Array<string>, };
+samples: Array<string>, 
+/**
+ * How Handbill reads the column's values, for a consent or status column
+ * (such as “Yes → subscribed · No → unsubscribed · blank → not
+ * subscribed”) or a column of evidence; empty otherwise.
+ */
+reading: string, };

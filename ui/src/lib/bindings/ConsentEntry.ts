@@ -3,12 +3,25 @@
 /**
  * One line of the consent ledger.
  */
-export type ConsentEntry = { list_name: string, 
+export type ConsentEntry = { 
 /**
- * `subscribed`, `unsubscribed`, `bounced`, `cleaned`, or `deleted` (the subscriber was removed).
+ * The list, or “Every list” for a line about the whole branch.
+ */
+list_name: string, 
+/**
+ * True when the line covers every list of the branch (an opt-out of someone not on any list).
+ */
+branch_wide: boolean, 
+/**
+ * `subscribed`, `unsubscribed`, `bounced`, `cleaned`, `complained`, or `deleted` (the subscriber was removed).
  */
 status: string, 
 /**
  * Where the change came from, such as “Import of signups.csv, line 12”.
  */
-source: string, at: string, };
+source: string, 
+/**
+ * What the change rests on: a signed sheet's file and line, a form's
+ * answer and date, opt-in and confirm times and IPs, an organizer's note.
+ */
+evidence: string, at: string, };

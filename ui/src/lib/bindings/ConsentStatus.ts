@@ -3,4 +3,4 @@
 /**
  * A person's standing on one list.
  */
-export type ConsentStatus = "subscribed" | "unsubscribed" | "bounced" | "cleaned";
+export type ConsentStatus = "subscribed" | "unsubscribed" | "bounced" | "cleaned" | "complained";

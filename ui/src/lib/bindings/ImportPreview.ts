@@ -27,9 +27,11 @@ has_header: boolean,
  */
 rows: number, 
 /**
- * The standing rows get when the file has no status column.
+ * The standing rows get when the file has no status or consent column;
+ * none means they are not put on the list as subscribed (Mailchimp's
+ * nonsubscribed people, who never opted in).
  */
-default_status: ConsentStatus, columns: Array<ColumnPreview>, 
+default_status: ConsentStatus | null, columns: Array<ColumnPreview>, 
 /**
  * Things the organizer should know before importing.
  */

@@ -19,6 +19,16 @@ rows: number, imported: number, merged: number, rejected: number,
  */
 kept_off: number, 
 /**
+ * Rows imported (or merged) without being put on the list as
+ * subscribed: no consent (a blank or “no” answer), pending, or
+ * Mailchimp's nonsubscribed people.
+ */
+not_subscribed: number, 
+/**
+ * Rows with a field left out or a cell to check (see each row's warnings).
+ */
+warnings: number, 
+/**
  * Row by row, in file order. In the window, imported rows may be left out
  * (see `entries_omitted`); a saved report has them all.
  */

@@ -7,4 +7,4 @@ export type List = { id: number, name: string,
 /**
  * People an announcement to this list would reach.
  */
-subscribed: number, unsubscribed: number, bounced: number, cleaned: number, created_at: string, };
+subscribed: number, unsubscribed: number, bounced: number, cleaned: number, complained: number, created_at: string, };

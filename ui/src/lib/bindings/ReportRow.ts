@@ -8,4 +8,9 @@ export type ReportRow = {
 /**
  * The line of the file where the row starts (the header is line 1).
  */
-line: number, email: string, outcome: RowOutcome, detail: string, };
+line: number, email: string, outcome: RowOutcome, detail: string, 
+/**
+ * Fields left out of this row because they could not be read, and cells
+ * to check (a ZIP code that lost its leading zero): the person is imported.
+ */
+warnings: Array<string>, };
