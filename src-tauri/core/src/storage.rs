@@ -40,6 +40,7 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
                 crate::subscribers::fill_search_column(tx).map_err(Into::into)
             },
         ),
+        M::up(include_str!("../migrations/0011_consent_send.sql")),
     ]
 });
 

@@ -864,7 +864,8 @@ pub fn unsubscribe_addresses(
     list_id: Option<i64>,
     source: &str,
 ) -> Result<UnsubscribeReport> {
-    let (addresses, invalid) = addresses_in(text);
+    // Only senders and signed unsubscribe tokens count, never the branch's own.
+    let (addresses, invalid) = crate::announcements::replies::addresses_to_unsubscribe(db, text)?;
     if addresses.is_empty() {
         return Err(Error::invalid_field(
             "addresses",

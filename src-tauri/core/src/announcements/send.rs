@@ -5,7 +5,15 @@
 //! outcome after; a crash leaves `sending` rows that the next sender marks
 //! `uncertain` instead of resending. Pause and cancel are read from the
 //! database between messages, so another process can ask for them. With no
-//! account set up, messages are written to an outbox folder as `.eml` files.
+//! account set up, messages are written to an outbox folder as `.eml` files
+//! and recorded as `written`, not sent; [`deliver_outbox`] sends them later,
+//! once each, through the account.
+//!
+//! What the server answers goes into the consent record: a 5xx answer that
+//! rejects the address itself (enhanced status 5.1.x, "user unknown") marks
+//! the person bounced at once, through [`subscribers::set_status`] with the
+//! server's words in the ledger; a 4xx answer is retried later and counted as
+//! a soft bounce on the delivery.
 
 use std::fs;
 use std::collections::VecDeque;
@@ -27,6 +35,7 @@ use super::letter::{Letters, Recipient};
 use super::store::{self, now_ms, now_text, AnnouncementState, SendProgress};
 use crate::error::{Error, Result};
 use crate::storage::Database;
+use crate::subscribers::{self, ConsentStatus};
 
 /// A lease whose heartbeat is older than this is given up even if its process
 /// seems alive (its number may have been reused).
@@ -132,10 +141,13 @@ enum Destination {
 
 /// What became of one message.
 enum Outcome {
-    /// Accepted: the server's answer, or where the file was written.
-    Sent { reply: String, channel: &'static str },
-    /// Refused for good.
-    Failed { reply: String },
+    /// Accepted by the server: its answer.
+    Sent { reply: String },
+    /// Written to the outbox folder: where.
+    Written { reply: String },
+    /// Refused for good. `bounced` when the server rejected the address
+    /// itself (5.1.x): the person is marked bounced.
+    Failed { reply: String, bounced: bool },
     /// A 4xx answer or a connection lost before the message was handed over:
     /// queued again for later (counted as an attempt).
     Retry { reply: String },
@@ -247,6 +259,9 @@ impl Job<'_> {
     fn step(&self, done: Option<(Claimed, Outcome)>, batch: &mut VecDeque<i64>, claim: bool) -> Result<Step> {
         let mut guard = self.db.lock().unwrap_or_else(|e| e.into_inner());
         let db: &mut Database = &mut guard;
+        if let Some((d, Outcome::Failed { reply, bounced: true })) = &done {
+            self.mark_bounced(db, d, reply)?;
+        }
         let mut done = done;
         let mut stopping = !claim || self.stop.load(Ordering::SeqCst);
         loop {
@@ -375,6 +390,30 @@ impl Job<'_> {
         Ok(None)
     }
 
+    /// Marks the person bounced on the announcement's list, before the
+    /// delivery's failure is recorded (a crash between the two leaves the
+    /// person bounced and the delivery uncertain: never mailed again).
+    fn mark_bounced(&self, db: &Database, d: &Claimed, reply: &str) -> Result<()> {
+        if d.recipient.subscriber_id <= 0 {
+            return Ok(());
+        }
+        let evidence = format!(
+            "Bounced: the mail server refused {} for announcement {}, answering “{}”",
+            d.recipient.email,
+            self.id,
+            subscribers_short(reply)
+        );
+        match subscribers::set_status(db, d.recipient.subscriber_id, self.list_id, ConsentStatus::Bounced, &evidence) {
+            Ok(_) => {
+                tracing::info!(announcement = self.id, delivery = d.id, "address rejected: marked bounced");
+                Ok(())
+            }
+            // Deleted since it was queued: there is no one left to mark.
+            Err(e) if e.code == crate::ErrorCode::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Gives a worker's unsent claims back to the queue (or, when the
     /// announcement was cancelled, records them as not mailed).
     fn release(&self, tx: &rusqlite::Transaction<'_>, batch: &mut VecDeque<i64>, at: &str) -> Result<()> {
@@ -393,9 +432,18 @@ impl Job<'_> {
     }
 
     fn record(&self, tx: &rusqlite::Transaction<'_>, d: &Claimed, outcome: Outcome, at: &str) -> Result<()> {
+        let soft_bounce = matches!(outcome, Outcome::Retry { .. }) as u32;
         let (status, reply, attempts, next_ms, sent_ms, channel): (&str, String, u32, i64, Option<i64>, &str) = match outcome {
-            Outcome::Sent { reply, channel } => ("sent", reply, d.attempts + 1, 0, Some(now_ms()), channel),
-            Outcome::Failed { reply } => ("failed", reply, d.attempts + 1, 0, None, "smtp"),
+            Outcome::Sent { reply } => ("sent", reply, d.attempts + 1, 0, Some(now_ms()), "smtp"),
+            Outcome::Written { reply } => ("written", reply, d.attempts + 1, 0, None, "outbox"),
+            Outcome::Failed { reply, bounced } => (
+                "failed",
+                if bounced { format!("{reply} (the address was marked bounced)") } else { reply },
+                d.attempts + 1,
+                0,
+                None,
+                "smtp",
+            ),
             Outcome::Uncertain { reply } => ("uncertain", reply, d.attempts + 1, 0, None, "smtp"),
             Outcome::Untried => ("queued", String::new(), d.attempts, 0, None, ""),
             Outcome::Lost { reply } => {
@@ -421,9 +469,9 @@ impl Job<'_> {
         }
         tx.prepare_cached(
             "UPDATE delivery SET status = ?2, reply = ?3, attempts = ?4, next_attempt_ms = ?5,
-                    sent_ms = ?6, channel = ?7, updated_at = ?8 WHERE id = ?1",
+                    sent_ms = ?6, channel = ?7, updated_at = ?8, soft_bounces = soft_bounces + ?9 WHERE id = ?1",
         )?
-        .execute(params![d.id, status, reply, attempts, next_ms, sent_ms, channel, at])?;
+        .execute(params![d.id, status, reply, attempts, next_ms, sent_ms, channel, at, soft_bounce])?;
         Ok(())
     }
 
@@ -546,7 +594,7 @@ impl Job<'_> {
             })
             .and_then(|()| fs::rename(&partial, &path));
         match written {
-            Ok(()) => Outcome::Sent { reply: format!("Written to the outbox: {}", path.display()), channel: "outbox" },
+            Ok(()) => Outcome::Written { reply: format!("Written to the outbox (not sent): {}", path.display()) },
             Err(e) => {
                 let _ = fs::remove_file(&partial);
                 self.stop_with(
@@ -563,12 +611,18 @@ impl Job<'_> {
 /// connection can carry the next message.
 fn transfer(conn: &mut SmtpConnection, from: &str, to: &str, letter: &[u8]) -> (Outcome, bool) {
     let (Ok(from), Ok(to)) = (Address::from_str(from), Address::from_str(to)) else {
-        return (Outcome::Failed { reply: format!("“{to}” or the sender “{from}” is not a valid address.") }, true);
+        return (Outcome::Failed { reply: format!("“{to}” or the sender “{from}” is not a valid address."), bounced: false }, true);
     };
     let mut mail_options = Vec::new();
     if !from.to_string().is_ascii() || !to.to_string().is_ascii() {
         if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
-            return (Outcome::Failed { reply: "The address is not plain ASCII and the server does not take such addresses (no SMTPUTF8).".to_owned() }, true);
+            return (
+                Outcome::Failed {
+                    reply: "The address is not plain ASCII and the server does not take such addresses (no SMTPUTF8).".to_owned(),
+                    bounced: false,
+                },
+                true,
+            );
         }
         mail_options.push(MailParameter::SmtpUtfEight);
     }
@@ -592,7 +646,7 @@ fn transfer(conn: &mut SmtpConnection, from: &str, to: &str, letter: &[u8]) -> (
         Err(_) => conn.message(letter),
     };
     match handed {
-        Ok(r) => (Outcome::Sent { reply: reply_text(r.code().to_string(), r.message()), channel: "smtp" }, true),
+        Ok(r) => (Outcome::Sent { reply: reply_text(r.code().to_string(), r.message()) }, true),
         Err(e) if e.is_transient() || e.is_permanent() => refused_or_lost(conn, e),
         // The whole message went out and no answer came back: it may have arrived.
         Err(e) => (Outcome::Uncertain { reply: format!("The connection dropped while the server was taking the message ({e}); it may or may not have arrived.") }, false),
@@ -625,17 +679,59 @@ fn dot_stuffed(letter: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The server's own words for a refusal: `550 5.1.1 <x>: no such user`
+/// (lettre's error text is `permanent error (550): 5.1.1 …`).
+fn server_words(e: &lettre::transport::smtp::Error) -> String {
+    let text = e.to_string();
+    match (e.status(), text.split_once("): ")) {
+        (Some(code), Some((_, words))) => format!("{code} {}", words.trim()),
+        (Some(code), None) => code.to_string(),
+        _ => text,
+    }
+}
+
+/// Whether a refusal rejects the address itself: a 5xx reply whose enhanced
+/// status code (RFC 3463) is 5.1.x — bad mailbox (5.1.1), bad domain
+/// (5.1.2), bad address syntax (5.1.3), mailbox moved (5.1.6), no mail
+/// accepted by the domain (5.1.10). Other permanent refusals (policy 5.7.x,
+/// message too big 5.3.4, a full mailbox 5.2.2) say nothing about whether
+/// the address is good.
+pub(crate) fn rejects_address(words: &str) -> bool {
+    let mut parts = words.split_whitespace();
+    let (Some(code), Some(enhanced)) = (parts.next(), parts.next()) else { return false };
+    let enhanced = enhanced.trim_end_matches([',', ';', ':']);
+    let mut classes = enhanced.split('.');
+    code.len() == 3
+        && code.starts_with('5')
+        && classes.next() == Some("5")
+        && classes.next() == Some("1")
+        && classes.next().is_some_and(|d| !d.is_empty() && d.len() <= 3 && d.bytes().all(|b| b.is_ascii_digit()))
+        && classes.next().is_none()
+}
+
+/// `reply` cut to a length the ledger shows whole.
+fn subscribers_short(reply: &str) -> String {
+    let one_line: String = reply.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(300) {
+        Some((at, _)) => format!("{}…", &one_line[..at]),
+        None => one_line,
+    }
+}
+
 fn refused_or_lost(conn: &mut SmtpConnection, e: lettre::transport::smtp::Error) -> (Outcome, bool) {
-    let reply = e.to_string();
     if e.is_permanent() {
+        let reply = server_words(&e);
         let keep = conn.command(Rset).is_ok();
-        (Outcome::Failed { reply }, keep)
+        let bounced = rejects_address(&reply);
+        (Outcome::Failed { reply, bounced }, keep)
     } else if e.is_transient() {
+        let reply = server_words(&e);
         // 421 means the server is closing the connection.
         let closing = e.status().is_some_and(|c| c.to_string() == "421");
         let keep = !closing && conn.command(Rset).is_ok();
         (Outcome::Retry { reply }, keep)
     } else {
+        let reply = e.to_string();
         (Outcome::Lost { reply: format!("The connection dropped before the message was sent ({reply}).") }, false)
     }
 }
@@ -681,8 +777,12 @@ pub fn send_test(
     let (outcome, _) = transfer(&mut conn, from, &to.email, &letter);
     conn.quit().ok();
     match outcome {
-        Outcome::Sent { reply, .. } => Ok(TestSent::Mailed { to: to.email.clone(), reply }),
-        Outcome::Failed { reply } | Outcome::Retry { reply } | Outcome::Lost { reply } | Outcome::Uncertain { reply } => Err(Error::new(
+        Outcome::Sent { reply } => Ok(TestSent::Mailed { to: to.email.clone(), reply }),
+        Outcome::Failed { reply, .. }
+        | Outcome::Written { reply }
+        | Outcome::Retry { reply }
+        | Outcome::Lost { reply }
+        | Outcome::Uncertain { reply } => Err(Error::new(
             crate::ErrorCode::Storage,
             format!("The test to {} was not accepted: {reply}", to.email),
         )),
@@ -776,6 +876,80 @@ pub fn run(
     on_progress(&progress);
     tracing::info!(announcement = id, sent = progress.sent, failed = progress.failed, uncertain = progress.uncertain, "send ended");
     Ok(progress)
+}
+
+/// What [`deliver_outbox`] did before it sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxRun {
+    /// Deliveries written to the outbox that were queued to be sent now.
+    pub requeued: u32,
+    /// Deliveries still queued from an earlier, interrupted run, sent now too.
+    pub resumed: u32,
+}
+
+/// Sends, through the branch's mail account, the messages of announcement
+/// `id` that were written to the outbox because no account was set up. Each
+/// goes once: its delivery moves from `written` to `queued` and then through
+/// the ordinary sender, which records it sent (and never resends a message
+/// that may have left); a second run finds nothing written and sends
+/// nothing, and a run after an interruption resumes those still queued.
+/// People who left the list since the files were written are not mailed.
+pub fn deliver_outbox(
+    db_path: &Path,
+    id: i64,
+    letters: &dyn Letters,
+    options: &SendOptions,
+    on_progress: &(dyn Fn(&SendProgress) + Sync),
+) -> Result<(OutboxRun, SendProgress)> {
+    let mut db = Database::open(db_path)?;
+    let a = store::get(&db, id)?;
+    if account::get(&db)?.is_none() {
+        return Err(Error::invalid_field(
+            "smtp",
+            format!(
+                "No mail account is set up, so announcement {id} would only be written to the outbox again. \
+                 Give one: handbill send outbox {id} --smtp 'smtp://USER@HOST:587?security=starttls'"
+            ),
+        ));
+    }
+    if a.state == AnnouncementState::Cancelled {
+        return Err(Error::invalid_field("state", format!("Announcement {id} was cancelled; nothing in its outbox is sent.")));
+    }
+    if lease_is_live(&db, id)? {
+        return Err(Error::invalid_field(
+            "state",
+            format!("Announcement {id} is being sent right now. Wait for it, or pause it with: handbill send pause {id}"),
+        ));
+    }
+    let at = now_text();
+    let tx = db.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let requeued = tx.execute(
+        "UPDATE delivery SET status = 'queued', next_attempt_ms = 0, updated_at = ?2,
+                reply = 'Written to the outbox earlier; queued to be sent through the mail account.'
+         WHERE announcement_id = ?1 AND status = 'written'",
+        params![id, at],
+    )? as u32;
+    let resumed: u32 = tx.query_row(
+        "SELECT count(*) FROM delivery WHERE announcement_id = ?1 AND status IN ('queued', 'claimed', 'sending')",
+        [id],
+        |r| r.get(0),
+    )?;
+    let resumed = resumed - requeued;
+    if requeued > 0 {
+        tx.execute(
+            "UPDATE announcement SET state = 'queued', note = '', finished_at = NULL, updated_at = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
+    }
+    tx.commit()?;
+    drop(db);
+    let run_state = OutboxRun { requeued, resumed };
+    if requeued == 0 && resumed == 0 {
+        let db = Database::open(db_path)?;
+        return Ok((run_state, store::progress(&db, id)?));
+    }
+    let progress = run(db_path, id, letters, options, on_progress)?;
+    Ok((run_state, progress))
 }
 
 /// Takes the announcement's lease in a `BEGIN IMMEDIATE` transaction. A live
@@ -872,9 +1046,24 @@ fn finish(db: &mut Database, id: i64, owner: &str, reason: Option<(AnnouncementS
                 )?;
             }
             _ if left == 0 => {
+                let written: u32 = tx.query_row(
+                    "SELECT count(*) FROM delivery WHERE announcement_id = ?1 AND status = 'written'",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                let note = if written > 0 {
+                    format!(
+                        "{written} {} written to the outbox folder, not sent: no mail account is set up. \
+                         Send {} with: handbill send outbox {id} --smtp URL",
+                        if written == 1 { "message was" } else { "messages were" },
+                        if written == 1 { "it" } else { "them" }
+                    )
+                } else {
+                    String::new()
+                };
                 tx.execute(
-                    "UPDATE announcement SET state = 'done', note = '', finished_at = ?2, updated_at = ?2 WHERE id = ?1",
-                    params![id, at],
+                    "UPDATE announcement SET state = 'done', note = ?3, finished_at = ?2, updated_at = ?2 WHERE id = ?1",
+                    params![id, at, note],
                 )?;
             }
             _ => {
