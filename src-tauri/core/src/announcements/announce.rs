@@ -37,9 +37,15 @@ pub enum Plan {
     /// An announcement of this is still open (a draft, queued, sending or
     /// paused): it is the one sent. The notes say so, and how it differs from
     /// what was asked where that matters.
-    Reuse { announcement: Announcement, notes: Vec<String> },
+    Reuse {
+        announcement: Announcement,
+        notes: Vec<String>,
+    },
     /// A new announcement, written from the template.
-    New { input: AnnouncementInput, notes: Vec<String> },
+    New {
+        input: AnnouncementInput,
+        notes: Vec<String>,
+    },
 }
 
 /// An announcement ready to send.
@@ -56,11 +62,25 @@ pub struct Announced {
 pub fn plan(db: &Database, request: &AnnounceRequest) -> Result<Plan> {
     store::check_template(db, request.event_id, request.tour_id, request.template)?;
     let segment = request.segment.trim();
-    if let Some(open) = store::find_open(db, request.event_id, request.tour_id, request.list_id, segment, request.template)? {
+    if let Some(open) = store::find_open(
+        db,
+        request.event_id,
+        request.tour_id,
+        request.list_id,
+        segment,
+        request.template,
+    )? {
         return reuse(open, request);
     }
     if !request.again {
-        if let Some(earlier) = store::earlier_send(db, request.event_id, request.tour_id, request.list_id, request.template, 0)? {
+        if let Some(earlier) = store::earlier_send(
+            db,
+            request.event_id,
+            request.tour_id,
+            request.list_id,
+            request.template,
+            0,
+        )? {
             // The refusal names the earlier announcement and when it went.
             return Err(store::repeat_error(db, earlier, request.template)?);
         }
@@ -68,7 +88,14 @@ pub fn plan(db: &Database, request: &AnnounceRequest) -> Result<Plan> {
     let (subject, body) = super::draft(db, request.event_id, request.tour_id, request.template)?;
     let mut notes = Vec::new();
     if request.again {
-        if let Some(earlier) = store::earlier_send(db, request.event_id, request.tour_id, request.list_id, request.template, 0)? {
+        if let Some(earlier) = store::earlier_send(
+            db,
+            request.event_id,
+            request.tour_id,
+            request.list_id,
+            request.template,
+            0,
+        )? {
             notes.push(format!(
                 "Announcing it again, as asked: announcement {} went out on {}.",
                 earlier.announcement_id,
@@ -93,8 +120,16 @@ pub fn plan(db: &Database, request: &AnnounceRequest) -> Result<Plan> {
 
 fn reuse(open: Announcement, request: &AnnounceRequest) -> Result<Plan> {
     let id = open.id;
-    let what = if open.state == AnnouncementState::Draft { "a draft".to_owned() } else { format!("still {}", open.state.as_str()) };
-    let since = open.queued_at.as_deref().map(|at| format!(" since {}", store::when_text(at))).unwrap_or_default();
+    let what = if open.state == AnnouncementState::Draft {
+        "a draft".to_owned()
+    } else {
+        format!("still {}", open.state.as_str())
+    };
+    let since = open
+        .queued_at
+        .as_deref()
+        .map(|at| format!(" since {}", store::when_text(at)))
+        .unwrap_or_default();
     let refuse = |option: &str, detail: String| {
         Error::invalid_field(
             option.trim_start_matches("--").replace('-', "_").as_str(),
@@ -108,16 +143,29 @@ fn reuse(open: Announcement, request: &AnnounceRequest) -> Result<Plan> {
     };
     if let Some(subject) = &request.subject {
         if subject.trim() != open.subject.trim() {
-            return Err(refuse("--subject", format!("its subject is “{}”, not “{}”", open.subject, subject.trim())));
+            return Err(refuse(
+                "--subject",
+                format!(
+                    "its subject is “{}”, not “{}”",
+                    open.subject,
+                    subject.trim()
+                ),
+            ));
         }
     }
     if let Some(body) = &request.body {
         if body.trim() != open.body.trim() {
-            return Err(refuse("--body-file", "its text is not the one in the file given".to_owned()));
+            return Err(refuse(
+                "--body-file",
+                "its text is not the one in the file given".to_owned(),
+            ));
         }
     }
     if request.attach_flyer == Some(true) && !open.attach_flyer {
-        return Err(refuse("--flyer", "it was queued without the flyer".to_owned()));
+        return Err(refuse(
+            "--flyer",
+            "it was queued without the flyer".to_owned(),
+        ));
     }
     let mut notes = vec![format!(
         "Announcement {id} of this to “{}” is {what}{since}: sending it rather than queueing everyone a second time.",
@@ -129,7 +177,10 @@ fn reuse(open: Announcement, request: &AnnounceRequest) -> Result<Plan> {
     if request.again {
         notes.push("--again does not make a second one while this one is still open.".to_owned());
     }
-    Ok(Plan::Reuse { announcement: open, notes })
+    Ok(Plan::Reuse {
+        announcement: open,
+        notes,
+    })
 }
 
 /// Announces: reuses the open announcement of this or writes a new one
@@ -137,11 +188,18 @@ fn reuse(open: Announcement, request: &AnnounceRequest) -> Result<Plan> {
 /// next step ([`super::send::run`]).
 pub fn announce(db: &Database, request: &AnnounceRequest) -> Result<Announced> {
     match plan(db, request)? {
-        Plan::Reuse { announcement, notes } => {
+        Plan::Reuse {
+            announcement,
+            notes,
+        } => {
             if announcement.state == AnnouncementState::Draft {
                 store::queue_with(db, announcement.id, request.again)?;
             }
-            Ok(Announced { announcement: store::get(db, announcement.id)?, reused: true, notes })
+            Ok(Announced {
+                announcement: store::get(db, announcement.id)?,
+                reused: true,
+                notes,
+            })
         }
         Plan::New { input, notes } => {
             let a = store::create(db, input)?;
@@ -150,7 +208,11 @@ pub fn announce(db: &Database, request: &AnnounceRequest) -> Result<Announced> {
                 store::delete_draft(db, a.id)?;
                 return Err(e);
             }
-            Ok(Announced { announcement: store::get(db, a.id)?, reused: false, notes })
+            Ok(Announced {
+                announcement: store::get(db, a.id)?,
+                reused: false,
+                notes,
+            })
         }
     }
 }

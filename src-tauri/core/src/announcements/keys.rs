@@ -33,7 +33,9 @@ pub struct MailKeys {
 impl std::fmt::Debug for MailKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The secret is never printed.
-        f.debug_struct("MailKeys").field("message_id_part", &self.message_id_part).finish_non_exhaustive()
+        f.debug_struct("MailKeys")
+            .field("message_id_part", &self.message_id_part)
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,7 +55,9 @@ pub fn load(db: &Database) -> Result<MailKeys> {
     let read = |db: &Database| -> Result<Option<(Vec<u8>, String)>> {
         Ok(db
             .conn()
-            .prepare_cached("SELECT unsubscribe_secret, message_id_part FROM mail_key WHERE id = 1")?
+            .prepare_cached(
+                "SELECT unsubscribe_secret, message_id_part FROM mail_key WHERE id = 1",
+            )?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     };
@@ -66,27 +70,41 @@ pub fn load(db: &Database) -> Result<MailKeys> {
             random
                 .fill(&mut secret)
                 .and_then(|()| random.fill(&mut part))
-                .map_err(|_| Error::internal("The operating system gave no random bytes for the branch's mail keys."))?;
+                .map_err(|_| {
+                    Error::internal(
+                        "The operating system gave no random bytes for the branch's mail keys.",
+                    )
+                })?;
             // Another process may have made them first: theirs are kept.
             db.conn().execute(
                 "INSERT OR IGNORE INTO mail_key (id, unsubscribe_secret, message_id_part, created_at) VALUES (1, ?1, ?2, ?3)",
                 params![secret.to_vec(), hex(&part), super::store::now_text()],
             )?;
-            read(db)?.ok_or_else(|| Error::internal("The branch's mail keys could not be saved."))?
+            read(db)?
+                .ok_or_else(|| Error::internal("The branch's mail keys could not be saved."))?
         }
     };
-    Ok(MailKeys { signer: hmac::Key::new(hmac::HMAC_SHA256, &secret), message_id_part: part })
+    Ok(MailKeys {
+        signer: hmac::Key::new(hmac::HMAC_SHA256, &secret),
+        message_id_part: part,
+    })
 }
 
 impl MailKeys {
     fn tag(&self, list_id: i64, subscriber_id: i64) -> String {
-        let sig = hmac::sign(&self.signer, format!("unsubscribe\n{list_id}\n{subscriber_id}").as_bytes());
+        let sig = hmac::sign(
+            &self.signer,
+            format!("unsubscribe\n{list_id}\n{subscriber_id}").as_bytes(),
+        );
         hex(&sig.as_ref()[..TAG_BYTES])
     }
 
     /// `unsubscribe-l3-s41-9f2c0a7d1e5b6c48`: what follows the `+` in the address.
     pub fn token(&self, list_id: i64, subscriber_id: i64) -> String {
-        format!("unsubscribe-l{list_id}-s{subscriber_id}-{}", self.tag(list_id, subscriber_id))
+        format!(
+            "unsubscribe-l{list_id}-s{subscriber_id}-{}",
+            self.tag(list_id, subscriber_id)
+        )
     }
 
     /// Every token in `text` whose signature holds, once each, in the order
@@ -125,7 +143,15 @@ impl MailKeys {
         let tag = text.get(n..)?.strip_prefix('-')?.get(..TAG_BYTES * 2)?;
         let expected = self.tag(list_id, subscriber_id);
         // The comparison takes the same time wherever the first difference is.
-        let same = tag.len() == expected.len() && tag.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-        same.then_some(Token { list_id, subscriber_id })
+        let same = tag.len() == expected.len()
+            && tag
+                .bytes()
+                .zip(expected.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        same.then_some(Token {
+            list_id,
+            subscriber_id,
+        })
     }
 }

@@ -45,8 +45,23 @@ pub struct ReadReplies {
 
 /// Header fields that, with `From:`, make a block of lines a message's headers.
 const KNOWN_FIELDS: [&str; 17] = [
-    "to", "cc", "date", "sent", "subject", "reply-to", "message-id", "return-path", "received", "delivered-to",
-    "mime-version", "content-type", "in-reply-to", "references", "x-mailer", "user-agent", "sender",
+    "to",
+    "cc",
+    "date",
+    "sent",
+    "subject",
+    "reply-to",
+    "message-id",
+    "return-path",
+    "received",
+    "delivered-to",
+    "mime-version",
+    "content-type",
+    "in-reply-to",
+    "references",
+    "x-mailer",
+    "user-agent",
+    "sender",
 ];
 
 /// The branch's own addresses, as keys.
@@ -58,7 +73,11 @@ struct Own {
 
 impl Own {
     fn load(db: &Database) -> Result<Own> {
-        let mut own = Own { keys: BTreeSet::new(), local: String::new(), domain: String::new() };
+        let mut own = Own {
+            keys: BTreeSet::new(),
+            local: String::new(),
+            domain: String::new(),
+        };
         if let Some(branch) = crate::branch::get(db)? {
             if let Ok((_, key)) = normalize_email(branch.contact_email.trim()) {
                 if let Some((local, domain)) = key.rsplit_once('@') {
@@ -80,13 +99,17 @@ impl Own {
         if self.keys.contains(key) {
             return true;
         }
-        let Some((local, domain)) = key.rsplit_once('@') else { return false };
+        let Some((local, domain)) = key.rsplit_once('@') else {
+            return false;
+        };
         if local == "mailer-daemon" {
             return true;
         }
         !self.domain.is_empty()
             && domain == self.domain
-            && (local == self.local || local.starts_with(&format!("{}+", self.local)) || local == "postmaster")
+            && (local == self.local
+                || local.starts_with(&format!("{}+", self.local))
+                || local == "postmaster")
     }
 }
 
@@ -123,14 +146,25 @@ fn forward_marker(line: &str) -> bool {
 /// A line between pasted messages: blank, a forward marker, or a rule of dashes or equals signs.
 fn separator(line: &str) -> bool {
     let t = line.trim();
-    t.is_empty() || forward_marker(t) || (t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '=')))
+    t.is_empty()
+        || forward_marker(t)
+        || (t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '=')))
 }
 
 /// "On Mon, … Ana <ana@example.org> wrote:", in the languages the branch's
 /// people write in: it names whom a reply quotes, not who is replying.
 fn attribution(line: &str) -> bool {
     let l = line.trim().to_lowercase();
-    ["wrote:", "escribió:", "a écrit :", "a écrit:", "schrieb:", "escreveu:"].iter().any(|w| l.ends_with(w))
+    [
+        "wrote:",
+        "escribió:",
+        "a écrit :",
+        "a écrit:",
+        "schrieb:",
+        "escreveu:",
+    ]
+    .iter()
+    .any(|w| l.ends_with(w))
 }
 
 /// The `From:` values of the messages in `text` that are not quoted or
@@ -152,7 +186,8 @@ fn senders(text: &str) -> Option<Vec<String>> {
             let line = lines[i];
             if let Some((name, value)) = header_line(line) {
                 fields.push((name.to_ascii_lowercase(), value.to_owned()));
-            } else if line.starts_with([' ', '\t']) && !line.trim().is_empty() && !fields.is_empty() {
+            } else if line.starts_with([' ', '\t']) && !line.trim().is_empty() && !fields.is_empty()
+            {
                 // A folded header continues the field above.
                 if let Some(last) = fields.last_mut() {
                     last.1.push(' ');
@@ -163,13 +198,24 @@ fn senders(text: &str) -> Option<Vec<String>> {
             }
             i += 1;
         }
-        let from: Vec<&String> = fields.iter().filter(|(n, _)| n == "from").map(|(_, v)| v).collect();
-        let known = fields.iter().filter(|(n, _)| KNOWN_FIELDS.contains(&n.as_str())).count();
+        let from: Vec<&String> = fields
+            .iter()
+            .filter(|(n, _)| n == "from")
+            .map(|(_, v)| v)
+            .collect();
+        let known = fields
+            .iter()
+            .filter(|(n, _)| KNOWN_FIELDS.contains(&n.as_str()))
+            .count();
         if from.is_empty() || (start != first_text && known == 0) {
             continue;
         }
         let messages = found.get_or_insert_with(Vec::new);
-        let copied = lines[..start].iter().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| forward_marker(l));
+        let copied = lines[..start]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| forward_marker(l));
         if !copied {
             messages.push(from[0].clone());
         }
@@ -180,7 +226,11 @@ fn senders(text: &str) -> Option<Vec<String>> {
 /// The addresses in one `From:` value: `Ana Lima <ana@example.org>`,
 /// `"Lima, Ana" <ana@example.org>`, `ana@example.org (Ana)`.
 fn from_addresses(value: &str) -> (Vec<(String, String)>, Vec<String>) {
-    let bracketed: Vec<&str> = value.split('<').skip(1).filter_map(|s| s.split_once('>').map(|(a, _)| a)).collect();
+    let bracketed: Vec<&str> = value
+        .split('<')
+        .skip(1)
+        .filter_map(|s| s.split_once('>').map(|(a, _)| a))
+        .collect();
     if bracketed.is_empty() {
         subscribers::addresses_in(value)
     } else {
@@ -243,7 +293,9 @@ pub fn read(db: &Database, text: &str) -> Result<ReadReplies> {
     if text.to_ascii_lowercase().contains("unsubscribe-l") {
         let keys = keys::load(db)?;
         for token in keys.tokens_in(text) {
-            let Some(person) = subscribers_by_id(db, token.subscriber_id)? else { continue };
+            let Some(person) = subscribers_by_id(db, token.subscriber_id)? else {
+                continue;
+            };
             if let Ok(address) = normalize_email(&person) {
                 take(&mut out, address);
             }
@@ -263,7 +315,10 @@ fn subscribers_by_id(db: &Database, id: i64) -> Result<Option<String>> {
 
 /// The addresses a paste asks to unsubscribe, and the words that looked like
 /// addresses but are not: what `subscribers::unsubscribe_addresses` acts on.
-pub fn addresses_to_unsubscribe(db: &Database, text: &str) -> Result<(Vec<(String, String)>, Vec<String>)> {
+pub fn addresses_to_unsubscribe(
+    db: &Database,
+    text: &str,
+) -> Result<(Vec<(String, String)>, Vec<String>)> {
     let read = read(db, text)?;
     Ok((read.addresses, read.invalid))
 }
@@ -279,15 +334,34 @@ mod tests {
         let text = "From: Ana Lima <ana@example.org>\nTo: boston@example.org\nSubject: Re: Rally\n\nTake me off. Bob is bob@example.org\n\n\
                     ---------- Forwarded message ---------\nFrom: Carl <carl@example.org>\nDate: Mon\n\nhello\n\n-----\n\
                     From: Dee <dee@example.org>\nDate: Tue\n\nme too\n";
-        assert_eq!(senders(text), Some(vec!["Ana Lima <ana@example.org>".to_owned(), "Dee <dee@example.org>".to_owned()]), "Ana and Dee wrote; Carl's is a forwarded copy");
-        assert_eq!(senders("ana@example.org\nbob@example.org"), None, "a column of addresses holds no messages");
-        assert_eq!(senders("Hello\nFrom: the committee\n"), None, "a From: line inside text is not a message");
+        assert_eq!(
+            senders(text),
+            Some(vec![
+                "Ana Lima <ana@example.org>".to_owned(),
+                "Dee <dee@example.org>".to_owned()
+            ]),
+            "Ana and Dee wrote; Carl's is a forwarded copy"
+        );
+        assert_eq!(
+            senders("ana@example.org\nbob@example.org"),
+            None,
+            "a column of addresses holds no messages"
+        );
+        assert_eq!(
+            senders("Hello\nFrom: the committee\n"),
+            None,
+            "a From: line inside text is not a message"
+        );
     }
 
     /// Proves the address is taken from the angle brackets of a From value.
     #[test]
     fn a_from_value_gives_its_address() {
         let (found, _) = from_addresses("\"Lima, Ana\" <Ana@Example.org>");
-        assert_eq!(found, vec![("Ana@example.org".to_owned(), "ana@example.org".to_owned())], "the bracketed address, its domain in lower case");
+        assert_eq!(
+            found,
+            vec![("Ana@example.org".to_owned(), "ana@example.org".to_owned())],
+            "the bracketed address, its domain in lower case"
+        );
     }
 }
