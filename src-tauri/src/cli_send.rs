@@ -207,9 +207,6 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
     }
     let announced = announce::announce(&db, &request)?;
     drop(db);
-    for note in &announced.notes {
-        eprintln!("{note}");
-    }
     let sent = run_send(db_path, announced.announcement.id, args.connections)?;
     Ok(if announced.notes.is_empty() { sent } else { format!("{}\n{sent}", announced.notes.join("\n")) })
 }

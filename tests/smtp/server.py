@@ -10,7 +10,8 @@ and dropped connections. Misbehaviour is chosen with flags:
                         then drop the connection without answering or saving it
   --tempfail MARK       answer 451 to a recipient whose address contains MARK
   --tempfail-times K    ... the first K times for each such address (default 1)
-  --permfail MARK       answer 550 to a recipient whose address contains MARK
+  --permfail MARK       answer 550 5.1.1 (no such user) to a recipient whose address contains MARK
+  --policyfail MARK     answer 554 5.7.1 (refused for policy, the address may be good) to such a recipient
   --tls-cert/--tls-key  offer STARTTLS with this certificate (default: no STARTTLS)
   --auth-user/--auth-password  accept AUTH PLAIN/LOGIN with these credentials
 
@@ -60,6 +61,9 @@ class Handler:
         if self.args.permfail and self.args.permfail in address:
             self.journal.write(event="refused", rcpt=address, code=550)
             return "550 5.1.1 <%s>: Recipient address rejected: no such user here" % address
+        if self.args.policyfail and self.args.policyfail in address:
+            self.journal.write(event="refused", rcpt=address, code=554)
+            return "554 5.7.1 <%s>: Relay access denied by policy" % address
         if self.args.tempfail and self.args.tempfail in address:
             seen = self.tempfails.get(address, 0)
             if seen < self.args.tempfail_times:
@@ -148,6 +152,7 @@ def main():
     p.add_argument("--tempfail")
     p.add_argument("--tempfail-times", type=int, default=1)
     p.add_argument("--permfail")
+    p.add_argument("--policyfail")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--auth-user")

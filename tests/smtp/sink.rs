@@ -35,9 +35,7 @@ impl Sink {
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let port = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| {
             let _ = child.kill();
-            panic!(
-                "the SMTP test server did not start (got {line:?}); install its one dependency with: pip install -r tests/smtp/requirements.txt"
-            )
+            panic!("the SMTP test server did not start (got {line:?}); install its one dependency with: pip install -r tests/smtp/requirements.txt")
         });
         Sink { child, port, dir }
     }
@@ -88,6 +86,10 @@ pub fn read_mail(dir: &Path) -> Vec<Value> {
         .arg(dir)
         .output()
         .expect("python3 runs read_mail.py");
-    assert!(out.status.success(), "read_mail.py reads the messages: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "read_mail.py reads the messages: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("read_mail.py prints JSON")
 }
