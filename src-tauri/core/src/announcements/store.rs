@@ -138,6 +138,8 @@ pub struct Announcement {
     pub finished_at: Option<String>,
     /// The title of the event or tour it is about, as the lists show it.
     pub about: String,
+    /// Messages written to the outbox folder (no mail account) and not sent yet.
+    pub written: u32,
 }
 
 impl Announcement {
@@ -350,7 +352,8 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
 
 const SELECT: &str = "SELECT a.id, a.event_id, a.tour_id, a.template, a.list_id, l.name, a.segment, a.subject, a.body,
         a.attach_flyer, a.state, a.note, a.created_at, a.queued_at, a.finished_at,
-        coalesce((SELECT title FROM event WHERE id = a.event_id), (SELECT title FROM tour WHERE id = a.tour_id), '')
+        coalesce((SELECT title FROM event WHERE id = a.event_id), (SELECT title FROM tour WHERE id = a.tour_id), ''),
+        (SELECT count(*) FROM delivery d WHERE d.announcement_id = a.id AND d.status = 'written')
      FROM announcement a JOIN list l ON l.id = a.list_id";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
@@ -373,6 +376,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
         queued_at: r.get(13)?,
         finished_at: r.get(14)?,
         about: r.get(15)?,
+        written: r.get(16)?,
     })
 }
 
