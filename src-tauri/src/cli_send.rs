@@ -172,7 +172,7 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         again: args.again,
     };
     if args.dry_run {
-        let (content, notes) = match announce::plan(&db, &request)? {
+        let (content, notes) = match announce::plan(&db, &request).map_err(with_again_hint)? {
             Plan::Reuse { announcement, notes } => (announcement.content(), notes),
             Plan::New { input, notes } => (
                 Content {
@@ -205,10 +205,22 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         }
         return Ok(out.join("\n"));
     }
-    let announced = announce::announce(&db, &request)?;
+    let announced = announce::announce(&db, &request).map_err(with_again_hint)?;
     drop(db);
     let sent = run_send(db_path, announced.announcement.id, args.connections)?;
     Ok(if announced.notes.is_empty() { sent } else { format!("{}\n{sent}", announced.notes.join("\n")) })
+}
+
+/// The refusal to announce something a second time, with how to insist here.
+fn with_again_hint(mut e: Error) -> Error {
+    if e.fields.iter().any(|f| f.field == "again") {
+        let hint = " To send it again anyway, run the same command with --again.";
+        e.message.push_str(hint);
+        for f in e.fields.iter_mut().filter(|f| f.field == "again") {
+            f.message.push_str(hint);
+        }
+    }
+    e
 }
 
 /// The Markdown of `--body-file`, refused when it is not a text file of a sensible size.

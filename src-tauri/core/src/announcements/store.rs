@@ -567,8 +567,8 @@ fn repeat_refusal(about: &str, list_name: &str, template: Template, earlier: &Ea
     Error::invalid_field(
         "again",
         format!(
-            "“{about}” was already announced to “{list_name}” with the “{}” template: {what}. Sending it again mails the same people twice; \
-             if that is what you mean, say so (handbill announce … --again, or “Send again anyway” in the window).",
+            "“{about}” was already announced to “{list_name}” with the “{}” template: {what}. \
+             Sending it again mails the same people twice: do it only if that is what you mean.",
             template.label()
         ),
     )
