@@ -12,6 +12,7 @@ and dropped connections. Misbehaviour is chosen with flags:
   --tempfail-times K    ... the first K times for each such address (default 1)
   --permfail MARK       answer 550 5.1.1 (no such user) to a recipient whose address contains MARK
   --policyfail MARK     answer 554 5.7.1 (refused for policy, the address may be good) to such a recipient
+  --pipelining          offer PIPELINING (RFC 2920) in the EHLO answer, as postfix does
   --tls-cert/--tls-key  offer STARTTLS with this certificate (default: no STARTTLS)
   --auth-user/--auth-password  accept AUTH PLAIN/LOGIN with these credentials
 
@@ -55,6 +56,10 @@ class Handler:
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
+        if self.args.pipelining:
+            # aiosmtpd reads commands from a stream, so pipelined ones simply wait their turn.
+            responses.insert(1, "250-PIPELINING")
+            self.journal.write(event="ehlo", pipelining=True)
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -153,6 +158,7 @@ def main():
     p.add_argument("--tempfail-times", type=int, default=1)
     p.add_argument("--permfail")
     p.add_argument("--policyfail")
+    p.add_argument("--pipelining", action="store_true")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--auth-user")

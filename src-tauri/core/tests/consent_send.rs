@@ -231,8 +231,9 @@ fn a_paste_counts_only_senders_and_tokens_never_quoted_copied_or_own_addresses()
 }
 
 #[test]
-fn a_5_1_x_refusal_marks_bounced_with_evidence_a_5_7_x_does_not_and_4xx_answers_count_as_soft_bounces() {
-    let sink = Sink::start(&["--permfail", "gone", "--policyfail", "spamtrap", "--tempfail", "busy", "--tempfail-times", "2"]);
+fn a_5_1_x_refusal_marks_bounced_with_evidence_a_5_7_x_does_not_and_4xx_answers_count_as_soft_bounces_over_pipelined_commands() {
+    // With PIPELINING offered, MAIL, RCPT and DATA go together and the refusal is read from their answers.
+    let sink = Sink::start(&["--permfail", "gone", "--policyfail", "spamtrap", "--tempfail", "busy", "--tempfail-times", "2", "--pipelining"]);
     let b = branch(&["ana@example.test", "gone@example.test", "spamtrap@example.test", "busy@example.test"]);
     account::save(&b.db, &account(&sink)).unwrap();
     let id = store::create(&b.db, b.input(Template::NewEvent)).unwrap().id;
@@ -261,6 +262,8 @@ fn a_5_1_x_refusal_marks_bounced_with_evidence_a_5_7_x_does_not_and_4xx_answers_
         3,
         "the bounced person is no longer a recipient"
     );
+    assert!(!sink.events("ehlo").is_empty(), "the server offered pipelining");
+    assert_eq!(sink.events("message").len(), 2, "exactly the two sent arrived, over pipelined commands");
 }
 
 #[test]

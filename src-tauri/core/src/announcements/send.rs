@@ -494,7 +494,7 @@ impl Job<'_> {
 
     /// One worker: claim, send, record, until nothing is left or a stop.
     fn work(&self) {
-        let mut conn: Option<SmtpConnection> = None;
+        let mut conn: Option<(SmtpConnection, bool)> = None;
         let mut done: Option<(Claimed, Outcome)> = None;
         let mut batch = VecDeque::new();
         loop {
@@ -535,7 +535,7 @@ impl Job<'_> {
             let outcome = match &self.destination {
                 Destination::Outbox(dir) => self.write_outbox(dir, &d, &letter),
                 Destination::Smtp { account, password } => {
-                    if conn.as_ref().is_some_and(|c| c.has_broken()) {
+                    if conn.as_ref().is_some_and(|(c, _)| c.has_broken()) {
                         conn = None;
                     }
                     if conn.is_none() {
@@ -548,10 +548,10 @@ impl Job<'_> {
                             }
                         }
                     }
-                    let c = conn.as_mut().expect("a connection was just opened");
-                    let (outcome, keep) = transfer(c, self.letters.envelope_from(), &d.recipient.email, &letter);
+                    let (c, pipelining) = conn.as_mut().expect("a connection was just opened");
+                    let (outcome, keep) = transfer(c, *pipelining, self.letters.envelope_from(), &d.recipient.email, &letter);
                     if !keep {
-                        if let Some(mut c) = conn.take() {
+                        if let Some((mut c, _)) = conn.take() {
                             c.abort();
                         }
                     }
@@ -560,7 +560,7 @@ impl Job<'_> {
             };
             done = Some((d, outcome));
         }
-        if let Some(mut c) = conn {
+        if let Some((mut c, _)) = conn {
             let _ = c.quit();
         }
     }
@@ -608,8 +608,11 @@ impl Job<'_> {
 }
 
 /// Hands one message to the server. Returns the outcome and whether the
-/// connection can carry the next message.
-fn transfer(conn: &mut SmtpConnection, from: &str, to: &str, letter: &[u8]) -> (Outcome, bool) {
+/// connection can carry the next message. With `pipelining` (the server
+/// offers it), MAIL, RCPT and DATA go in one write and their three answers
+/// are read after (RFC 2920), as postfix's smtp-source does: two round trips
+/// a message instead of four.
+fn transfer(conn: &mut SmtpConnection, pipelining: bool, from: &str, to: &str, letter: &[u8]) -> (Outcome, bool) {
     let (Ok(from), Ok(to)) = (Address::from_str(from), Address::from_str(to)) else {
         return (Outcome::Failed { reply: format!("“{to}” or the sender “{from}” is not a valid address."), bounced: false }, true);
     };
@@ -630,11 +633,15 @@ fn transfer(conn: &mut SmtpConnection, from: &str, to: &str, letter: &[u8]) -> (
         mail_options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
     // Before the message itself is handed over, a failure means it did not go.
-    let before = (|| {
-        conn.command(Mail::new(Some(from), mail_options))?;
-        conn.command(Rcpt::new(to, vec![]))?;
-        conn.command(Data)
-    })();
+    let before = if pipelining {
+        pipelined_envelope(conn, Mail::new(Some(from), mail_options), Rcpt::new(to, vec![]))
+    } else {
+        (|| {
+            conn.command(Mail::new(Some(from), mail_options))?;
+            conn.command(Rcpt::new(to, vec![]))?;
+            conn.command(Data)
+        })()
+    };
     if let Err(e) = before {
         return refused_or_lost(conn, e);
     }
@@ -650,6 +657,35 @@ fn transfer(conn: &mut SmtpConnection, from: &str, to: &str, letter: &[u8]) -> (
         Err(e) if e.is_transient() || e.is_permanent() => refused_or_lost(conn, e),
         // The whole message went out and no answer came back: it may have arrived.
         Err(e) => (Outcome::Uncertain { reply: format!("The connection dropped while the server was taking the message ({e}); it may or may not have arrived.") }, false),
+    }
+}
+
+/// MAIL, RCPT and DATA in one write, then their three answers in order. The
+/// first refusal is the outcome; a network failure at any answer is a lost
+/// connection. Should a server take DATA although it refused the recipient,
+/// the empty message is ended at once (no recipient, so nobody gets it).
+fn pipelined_envelope(conn: &mut SmtpConnection, mail: Mail, rcpt: Rcpt) -> std::result::Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
+    let answered = |r: &std::result::Result<_, lettre::transport::smtp::Error>| match r {
+        Ok(_) => true,
+        Err(e) => e.is_permanent() || e.is_transient(),
+    };
+    let mail = conn.command(Verbatim(&format!("{mail}{rcpt}{Data}")));
+    if !answered(&mail) {
+        return mail;
+    }
+    let rcpt = conn.read_response();
+    if !answered(&rcpt) {
+        return rcpt;
+    }
+    let data = conn.read_response();
+    match (mail, rcpt, data) {
+        (Ok(_), Ok(_), data) => data,
+        (mail, rcpt, data) => {
+            if data.is_ok() {
+                let _ = conn.command(Verbatim(".\r\n"));
+            }
+            Err(mail.err().or(rcpt.err()).expect("one of the two was refused"))
+        }
     }
 }
 
@@ -772,9 +808,9 @@ pub fn send_test(
     };
     let password = account::password_for(&acct, session_password)?;
     let from = letters.envelope_from();
-    let mut conn = account::connect(&acct, password.as_ref(), from, SendOptions::default().timeout)
+    let (mut conn, pipelining) = account::connect(&acct, password.as_ref(), from, SendOptions::default().timeout)
         .map_err(|f| Error::new(crate::ErrorCode::Storage, f.message))?;
-    let (outcome, _) = transfer(&mut conn, from, &to.email, &letter);
+    let (outcome, _) = transfer(&mut conn, pipelining, from, &to.email, &letter);
     conn.quit().ok();
     match outcome {
         Outcome::Sent { reply } => Ok(TestSent::Mailed { to: to.email.clone(), reply }),
