@@ -32,7 +32,9 @@ impl Sink {
             .spawn()
             .expect("python3 runs tests/smtp/server.py");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let port = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| {
             let _ = child.kill();
             panic!("the SMTP test server did not start (got {line:?}); install its one dependency with: pip install -r tests/smtp/requirements.txt")
@@ -51,7 +53,10 @@ impl Sink {
 
     /// The journal's events of one kind ("message", "auth", "drop", …).
     pub fn events(&self, kind: &str) -> Vec<Value> {
-        self.journal().into_iter().filter(|e| e["event"] == kind).collect()
+        self.journal()
+            .into_iter()
+            .filter(|e| e["event"] == kind)
+            .collect()
     }
 
     /// How many messages arrived for each address.

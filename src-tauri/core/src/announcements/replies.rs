@@ -313,12 +313,12 @@ fn subscribers_by_id(db: &Database, id: i64) -> Result<Option<String>> {
     }
 }
 
+/// Addresses as stored with their keys, and words that looked like addresses but are not.
+pub type Asked = (Vec<(String, String)>, Vec<String>);
+
 /// The addresses a paste asks to unsubscribe, and the words that looked like
 /// addresses but are not: what `subscribers::unsubscribe_addresses` acts on.
-pub fn addresses_to_unsubscribe(
-    db: &Database,
-    text: &str,
-) -> Result<(Vec<(String, String)>, Vec<String>)> {
+pub fn addresses_to_unsubscribe(db: &Database, text: &str) -> Result<Asked> {
     let read = read(db, text)?;
     Ok((read.addresses, read.invalid))
 }

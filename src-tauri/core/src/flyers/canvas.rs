@@ -75,8 +75,8 @@ impl Canvas {
         let mut doc = PdfDocument::new(title);
         // The real creation date: printpdf's default is 1 January 1970.
         if let Ok(now) = printpdf::OffsetDateTime::from_unix_timestamp(jiff::Timestamp::now().as_second()) {
-            doc.metadata.info.creation_date = now.clone();
-            doc.metadata.info.modification_date = now.clone();
+            doc.metadata.info.creation_date = now;
+            doc.metadata.info.modification_date = now;
             doc.metadata.info.metadata_date = now;
         }
         // Which characters each face draws, over the whole document.
