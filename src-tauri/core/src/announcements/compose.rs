@@ -358,7 +358,9 @@ impl Letters for Prepared {
         out.push_str(&self.date_line);
         out.push_str(&address_header("Message-ID", &self.message_id(to)));
         out.push_str(&self.list_id_line);
-        out.push_str(&address_header("List-Unsubscribe", &format!("<{unsubscribe_url}>")));
+        // The address alone unsubscribes (its token names the person and the
+        // list), so the header carries no subject and stays within 78 columns.
+        out.push_str(&address_header("List-Unsubscribe", &format!("<mailto:{unsubscribe_address}>")));
         out.push_str(&self.bulk_lines);
         out.push_str(&self.mime_line);
         let body = body.formatted();
