@@ -740,6 +740,7 @@ fn unsubscribe_address_of(b: &Branch, id: i64, email: &str) -> String {
     header
         .trim()
         .trim_start_matches("<mailto:")
+        .trim_end_matches('>')
         .split('?')
         .next()
         .unwrap()
