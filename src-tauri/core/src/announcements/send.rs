@@ -41,6 +41,8 @@ use crate::subscribers::{self, ConsentStatus};
 /// seems alive (its number may have been reused).
 const LEASE_STALE_MS: i64 = 30_000;
 const HEARTBEAT: Duration = Duration::from_secs(2);
+/// How often the heartbeat copies the write-ahead log into the file while a send runs.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// How a send runs. `Default` is what the window and the command line use.
 #[derive(Debug, Clone)]
@@ -60,10 +62,39 @@ pub struct SendOptions {
     pub retry_after: Duration,
     /// How often the progress callback is called at most.
     pub progress_every: Duration,
-    /// Deliveries a worker claims in one transaction synced to disk (see
-    /// `Job::step`): after a power loss at most this many per connection are
-    /// left uncertain; fewer means more disk syncs and a slower send.
+    /// Deliveries a worker claims in its first transaction synced to disk
+    /// (see `Job::step`). Later claims hold about `claim_window` of sending
+    /// at the pace the worker has reached (at least this many, at most 32
+    /// times as many): after a power loss at most about that long's messages
+    /// per connection are left uncertain; smaller means more disk syncs (each
+    /// a few milliseconds, during which no worker can record) and a slower send.
     pub claim_batch: usize,
+    /// How much sending one claim covers once the pace is known.
+    pub claim_window: Duration,
+}
+
+/// A worker's claimed deliveries, and the pace that sizes its next claim.
+struct Claims {
+    ids: VecDeque<i64>,
+    /// When the last claim was made and how many it took.
+    since: Instant,
+    took: usize,
+}
+
+impl Claims {
+    fn new() -> Claims {
+        Claims { ids: VecDeque::new(), since: Instant::now(), took: 0 }
+    }
+
+    /// How many to claim next: what the last claim took, scaled to the window.
+    fn next_size(&self, options: &SendOptions) -> usize {
+        let first = options.claim_batch.max(1);
+        if self.took == 0 {
+            return first;
+        }
+        let per_second = self.took as f64 / self.since.elapsed().as_secs_f64().max(0.001);
+        ((per_second * options.claim_window.as_secs_f64()) as usize).clamp(first, first * 32)
+    }
 }
 
 impl Default for SendOptions {
@@ -77,6 +108,7 @@ impl Default for SendOptions {
             retry_after: Duration::from_secs(30),
             progress_every: Duration::from_millis(250),
             claim_batch: 32,
+            claim_window: Duration::from_secs(1),
         }
     }
 }
@@ -256,7 +288,7 @@ impl Job<'_> {
     /// next sender knows exactly which message was in flight; after a power
     /// loss or a reboot the unsynced tail may be lost, so every row still
     /// claimed or sending is treated as uncertain (see [`take_lease`]).
-    fn step(&self, done: Option<(Claimed, Outcome)>, batch: &mut VecDeque<i64>, claim: bool) -> Result<Step> {
+    fn step(&self, done: Option<(Claimed, Outcome)>, claims: &mut Claims, claim: bool) -> Result<Step> {
         let mut guard = self.db.lock().unwrap_or_else(|e| e.into_inner());
         let db: &mut Database = &mut guard;
         if let Some((d, Outcome::Failed { reply, bounced: true })) = &done {
@@ -265,11 +297,11 @@ impl Job<'_> {
         let mut done = done;
         let mut stopping = !claim || self.stop.load(Ordering::SeqCst);
         loop {
-            let durable = batch.is_empty() && !stopping;
+            let durable = claims.ids.is_empty() && !stopping;
             if durable {
                 db.conn().pragma_update(None, "synchronous", "FULL")?;
             }
-            let result = self.step_once(db, &mut done, batch, &mut stopping, durable);
+            let result = self.step_once(db, &mut done, claims, &mut stopping, durable);
             if durable {
                 db.conn().pragma_update(None, "synchronous", "NORMAL")?;
             }
@@ -285,10 +317,11 @@ impl Job<'_> {
         &self,
         db: &mut Database,
         done: &mut Option<(Claimed, Outcome)>,
-        batch: &mut VecDeque<i64>,
+        claims: &mut Claims,
         stopping: &mut bool,
         durable: bool,
     ) -> Result<Option<Step>> {
+        let claims_size = claims.next_size(self.options);
         let tx = db.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         let at = now_text();
         if let Some((d, outcome)) = done.take() {
@@ -305,11 +338,11 @@ impl Job<'_> {
             }
         }
         if *stopping {
-            self.release(&tx, batch, &at)?;
+            self.release(&tx, &mut claims.ids, &at)?;
             tx.commit()?;
             return Ok(Some(Step::Finished));
         }
-        if batch.is_empty() {
+        if claims.ids.is_empty() {
             if !durable {
                 tx.commit()?;
                 return Ok(None);
@@ -319,7 +352,7 @@ impl Job<'_> {
                     "SELECT id FROM delivery WHERE announcement_id = ?1 AND status = 'queued' AND next_attempt_ms <= ?2
                      ORDER BY id LIMIT ?3",
                 )?
-                .query_map(params![self.id, now_ms(), self.options.claim_batch.max(1) as i64], |r| r.get(0))?
+                .query_map(params![self.id, now_ms(), claims_size as i64], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             if ids.is_empty() {
                 let due: Option<i64> = tx
@@ -336,9 +369,11 @@ impl Job<'_> {
                 mark.execute(params![id, at])?;
             }
             drop(mark);
-            batch.extend(ids);
+            claims.took = ids.len();
+            claims.since = Instant::now();
+            claims.ids.extend(ids);
         }
-        while let Some(id) = batch.pop_front() {
+        while let Some(id) = claims.ids.pop_front() {
             let row: Option<ClaimedRow> = tx
                 .prepare_cached(
                     "SELECT d.subscriber_id, d.email, d.name, d.first_name, d.language, d.attempts,
@@ -370,8 +405,8 @@ impl Job<'_> {
                             self.daily_cap
                         ),
                     );
-                    batch.push_front(id);
-                    self.release(&tx, batch, &at)?;
+                    claims.ids.push_front(id);
+                    self.release(&tx, &mut claims.ids, &at)?;
                     tx.commit()?;
                     return Ok(Some(Step::Finished));
                 }
@@ -385,7 +420,7 @@ impl Job<'_> {
                 recipient: Recipient { subscriber_id: subscriber_id.unwrap_or(0), email, name, first_name, language },
             })));
         }
-        // Everyone in the batch had left the list.
+        // Everyone in the claims.ids had left the list.
         tx.commit()?;
         Ok(None)
     }
@@ -496,7 +531,7 @@ impl Job<'_> {
     fn work(&self) {
         let mut conn: Option<(SmtpConnection, bool)> = None;
         let mut done: Option<(Claimed, Outcome)> = None;
-        let mut batch = VecDeque::new();
+        let mut claims = Claims::new();
         loop {
             let claim = !self.stop.load(Ordering::SeqCst);
             if claim {
@@ -504,7 +539,7 @@ impl Job<'_> {
                     self.rate.wait();
                 }
             }
-            let step = match self.step(done.take(), &mut batch, claim) {
+            let step = match self.step(done.take(), &mut claims, claim) {
                 Ok(step) => step,
                 Err(e) => {
                     self.fail(e);
@@ -874,6 +909,11 @@ pub fn run(
         Destination::Smtp { .. } => options.connections.clamp(1, 32),
     };
     tracing::info!(announcement = id, workers, outbox = matches!(destination, Destination::Outbox(_)), "send started");
+    // The workers' commits never copy the write-ahead log into the file
+    // themselves: that copy ends with a disk sync, during which no worker
+    // could record. The heartbeat's own connection copies it instead, in
+    // the background, without blocking them (a passive checkpoint).
+    db.conn().pragma_update(None, "wal_autocheckpoint", 0)?;
     let job = Job {
         id,
         list_id: a.list_id,
@@ -1045,12 +1085,19 @@ fn take_lease(db: &mut Database, id: i64, owner: &str) -> Result<()> {
     Ok(())
 }
 
-/// Keeps the lease fresh until the job ends.
+/// Keeps the lease fresh until the job ends, and copies the write-ahead log
+/// into the database file now and then (a passive checkpoint, which waits
+/// for no writer and makes none wait), since the workers do not.
 fn heartbeat(db_path: &Path, id: i64, owner: &str, finished: &AtomicBool) {
     let Ok(db) = Database::open(db_path) else { return };
     let mut last = Instant::now();
+    let mut checkpointed = Instant::now();
     while !finished.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(50));
+        if checkpointed.elapsed() >= CHECKPOINT_EVERY {
+            checkpointed = Instant::now();
+            let _ = db.conn().query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        }
         if last.elapsed() >= HEARTBEAT {
             last = Instant::now();
             let _ = db.conn().execute(
