@@ -514,6 +514,11 @@ fn outbox_deliveries_are_written_not_sent_then_deliver_outbox_sends_each_once() 
         2,
         "the server got each message once"
     );
+    assert!(
+        sink.arrivals().values().all(|&n| n == 1),
+        "nobody got the message twice: {:?}",
+        sink.arrivals()
+    );
 }
 
 #[test]
