@@ -1,8 +1,9 @@
 //! The sending part of the command line: `handbill announce EVENT_ID --list
 //! NAME …` queues an announcement and sends it, printing progress; `handbill
 //! send status|resume|pause|cancel|uncertain|test` follow and steer a send from
-//! any terminal, while the window or another command is sending. The same core
-//! functions the window's Mail section calls.
+//! any terminal, while the window or another command is sending; `handbill
+//! send outbox ID --smtp URL` sends what was written to the outbox. The same
+//! core functions the window's Mail section calls.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -10,11 +11,15 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
+use handbill_core::announcements::announce::{self, AnnounceRequest, Plan};
 use handbill_core::announcements::{
-    self, account, send, store, AnnouncementInput, AnnouncementState, Content, DeliveryStatus, Letters, Password,
-    SendOptions, SendProgress, Template, UncertainDecision,
+    self, account, send, store, AnnouncementState, Content, DeliveryStatus, Letters, Password, SendOptions, SendProgress,
+    Template, UncertainDecision,
 };
 use handbill_core::{events, lists, Database, Error};
+
+/// The largest Markdown file `--body-file` reads: an announcement is a page or two.
+const MAX_BODY_FILE: u64 = 1024 * 1024;
 
 /// The environment variable a session password is read from when there is no keychain.
 const PASSWORD_VARIABLE: &str = "HANDBILL_SMTP_PASSWORD";
@@ -61,6 +66,9 @@ pub struct AnnounceArgs {
     /// Print how many people it reaches and the first message, and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Announce it again although this event went to this list with this template before.
+    #[arg(long)]
+    pub again: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -92,6 +100,16 @@ pub enum SendCommand {
         /// Count them as sent.
         #[arg(long)]
         mark_sent: bool,
+    },
+    /// Send the messages written to the outbox (when no account was set up) through the account, once each.
+    Outbox {
+        id: i64,
+        /// Send through this account, and remember it (see `announce --smtp`).
+        #[arg(long, value_name = "URL")]
+        smtp: Option<String>,
+        /// SMTP connections at once.
+        #[arg(long, value_name = "N", default_value_t = 2)]
+        connections: usize,
     },
     /// Test the SMTP account: connect, encrypt and log in, sending nothing.
     Test {
@@ -138,54 +156,47 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
             account::save(&db, &parsed)?;
         }
     }
-    let existing = store::find_open(&db, args.event, args.tour, list.id, &segment, template)?;
-    let (subject, body) = match &existing {
-        Some(a) => (a.subject.clone(), a.body.clone()),
-        None => {
-            let (subject, body) = announcements::draft(&db, args.event, args.tour, template)?;
-            let body = match &args.body_file {
-                // A letter's body: a regular file of at most 1 MB (see handbill_core::outside).
-                Some(file) => handbill_core::outside::read_text(
-                    file,
-                    handbill_core::outside::Kind { field: "body_file", what: "body file", limit: 1024 * 1024 },
-                )?,
-                None => body,
-            };
-            (args.subject.clone().unwrap_or(subject), body)
-        }
+    let body = match &args.body_file {
+        Some(file) => Some(read_body_file(file)?),
+        None => None,
     };
-    let input = AnnouncementInput {
+    let request = AnnounceRequest {
         event_id: args.event,
         tour_id: args.tour,
-        template,
         list_id: list.id,
         segment: segment.clone(),
-        subject,
+        template,
+        subject: args.subject.clone(),
         body,
-        attach_flyer: args.flyer,
+        attach_flyer: args.flyer.then_some(true),
+        again: args.again,
     };
     if args.dry_run {
-        let people = store::recipients(&db, list.id, &segment)?;
-        let content = match &existing {
-            Some(a) => a.content(),
-            None => Content {
-                announcement_id: 0,
-                event_id: input.event_id,
-                tour_id: input.tour_id,
-                template,
-                list_id: list.id,
-                subject: input.subject.clone(),
-                body: input.body.clone(),
-                attach_flyer: input.attach_flyer,
-            },
+        let (content, notes) = match announce::plan(&db, &request).map_err(with_again_hint)? {
+            Plan::Reuse { announcement, notes } => (announcement.content(), notes),
+            Plan::New { input, notes } => (
+                Content {
+                    announcement_id: 0,
+                    event_id: input.event_id,
+                    tour_id: input.tour_id,
+                    template,
+                    list_id: list.id,
+                    subject: input.subject,
+                    body: input.body,
+                    attach_flyer: input.attach_flyer,
+                },
+                notes,
+            ),
         };
-        let mut out = vec![format!(
+        let people = store::recipients(&db, list.id, &segment)?;
+        let mut out = notes;
+        out.push(format!(
             "Dry run: this announcement would reach {} {} on “{}”{}. Nothing was sent or saved.",
             people.len(),
             if people.len() == 1 { "person" } else { "people" },
             list.name,
             if segment.is_empty() { String::new() } else { format!(" in the segment “{segment}”") }
-        )];
+        ));
         if let Some(first) = people.first() {
             let letter = letters_for(&db, &content)?.letter(first)?;
             out.push(format!("The message to {}:", first.email));
@@ -194,15 +205,36 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         }
         return Ok(out.join("\n"));
     }
-    let a = match existing {
-        Some(a) => a,
-        None => store::create(&db, input)?,
-    };
-    if a.state == AnnouncementState::Draft {
-        store::queue(&db, a.id)?;
-    }
+    let announced = announce::announce(&db, &request).map_err(with_again_hint)?;
     drop(db);
-    run_send(db_path, a.id, args.connections)
+    let sent = run_send(db_path, announced.announcement.id, args.connections)?;
+    Ok(if announced.notes.is_empty() { sent } else { format!("{}\n{sent}", announced.notes.join("\n")) })
+}
+
+/// The refusal to announce something a second time, with how to insist here.
+fn with_again_hint(mut e: Error) -> Error {
+    if e.fields.iter().any(|f| f.field == "again") {
+        let hint = " To send it again anyway, run the same command with --again.";
+        e.message.push_str(hint);
+        for f in e.fields.iter_mut().filter(|f| f.field == "again") {
+            f.message.push_str(hint);
+        }
+    }
+    e
+}
+
+/// The Markdown of `--body-file`, refused when it is not a text file of a sensible size.
+fn read_body_file(file: &Path) -> Result<String, Error> {
+    // A regular file of at most MAX_BODY_FILE bytes, read the one way outside
+    // files are read (never a device or a pipe).
+    handbill_core::outside::read_text(
+        file,
+        handbill_core::outside::Kind {
+            field: "body_file",
+            what: "body file",
+            limit: MAX_BODY_FILE,
+        },
+    )
 }
 
 pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Error> {
@@ -221,14 +253,18 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             if rows.is_empty() {
                 return Ok("No announcements yet. Send one with: handbill announce EVENT_ID --list NAME".to_owned());
             }
-            let mut out = vec![format!("{:>5}  {:<10} {:>6} {:>6} {:>6} {:>9} {:>6}  {}", "Id", "State", "Total", "Sent", "Failed", "Uncertain", "Left", "Subject")];
+            let mut out = vec![format!(
+                "{:>5}  {:<10} {:>6} {:>6} {:>8} {:>6} {:>9} {:>6}  {}",
+                "Id", "State", "Total", "Sent", "Outbox", "Failed", "Uncertain", "Left", "Subject"
+            )];
             for (a, p) in rows {
                 out.push(format!(
-                    "{:>5}  {:<10} {:>6} {:>6} {:>6} {:>9} {:>6}  {}",
+                    "{:>5}  {:<10} {:>6} {:>6} {:>8} {:>6} {:>9} {:>6}  {}",
                     a.id,
                     state_word(&p),
                     p.total,
                     p.sent,
+                    p.written,
                     p.failed,
                     p.uncertain,
                     p.queued + p.sending,
@@ -244,8 +280,9 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             if json {
                 let failed = store::deliveries(&db, id, Some(DeliveryStatus::Failed), 10_000)?;
                 let uncertain = store::deliveries(&db, id, Some(DeliveryStatus::Uncertain), 10_000)?;
+                let written = store::deliveries(&db, id, Some(DeliveryStatus::Written), 10_000)?;
                 return serde_json::to_string_pretty(&serde_json::json!({
-                    "announcement": a, "progress": p, "failed": failed, "uncertain": uncertain
+                    "announcement": a, "progress": p, "failed": failed, "uncertain": uncertain, "written": written
                 }))
                 .map_err(|e| Error::internal(e.to_string()));
             }
@@ -258,7 +295,7 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             if !p.note.is_empty() {
                 out.push(p.note.clone());
             }
-            for (status, title) in [(DeliveryStatus::Failed, "Failed"), (DeliveryStatus::Uncertain, "Uncertain (not resent until you decide: handbill send uncertain ID --resend | --mark-sent)"), (DeliveryStatus::Skipped, "Not mailed")] {
+            for (status, title) in [(DeliveryStatus::Written, "Written to the outbox, not sent (send them with: handbill send outbox ID --smtp URL)"), (DeliveryStatus::Failed, "Failed"), (DeliveryStatus::Uncertain, "Uncertain (not resent until you decide: handbill send uncertain ID --resend | --mark-sent)"), (DeliveryStatus::Skipped, "Not mailed")] {
                 let rows = store::deliveries(&db, id, Some(status), 50)?;
                 if !rows.is_empty() {
                     out.push(String::new());
@@ -299,6 +336,30 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
                 UncertainDecision::MarkSent => format!("Counted {n} uncertain deliver{} as sent.", if n == 1 { "y" } else { "ies" }),
             })
         }
+        SendCommand::Outbox { id, smtp, connections } => {
+            let db = Database::open(db_path)?;
+            store::get(&db, id)?;
+            if let Some(url) = &smtp {
+                account::save(&db, &account::parse_url(url)?)?;
+            }
+            drop(db);
+            let (letters, options) = sender_for(db_path, id, connections)?;
+            let on_progress = progress_printer();
+            let started = Instant::now();
+            let (outbox, p) = send::deliver_outbox(db_path, id, &letters, &options, &on_progress)?;
+            if outbox.requeued == 0 && outbox.resumed == 0 {
+                return Ok(format!(
+                    "Nothing of announcement {id} is left in the outbox: {} sent, {} failed, {} uncertain. Nothing was sent now.",
+                    p.sent, p.failed, p.uncertain
+                ));
+            }
+            let mut out = Vec::new();
+            if outbox.resumed > 0 {
+                out.push(format!("Resuming: {} still queued from an earlier run.", outbox.resumed));
+            }
+            out.push(ended(db_path, id, &p, started)?);
+            Ok(out.join("\n"))
+        }
         SendCommand::Test { smtp } => {
             let db = Database::open(db_path)?;
             let acct = match smtp {
@@ -321,7 +382,10 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
 
 fn state_word(p: &SendProgress) -> String {
     let word = p.state.as_str();
-    if p.state == AnnouncementState::Sending && !p.running {
+    if p.state == AnnouncementState::Done && p.written > 0 {
+        // Written to the outbox folder, not sent: never called done or sent.
+        "in outbox".to_owned()
+    } else if p.state == AnnouncementState::Sending && !p.running {
         "stopped (resume it)".to_owned()
     } else {
         word.to_owned()
@@ -337,6 +401,12 @@ fn progress_line(p: &SendProgress) -> String {
         p.queued + p.sending,
         p.total
     );
+    if p.written > 0 {
+        line.push_str(&format!(" · written to the outbox (not sent) {}", p.written));
+    }
+    if p.soft_bounces > 0 {
+        line.push_str(&format!(" · soft bounces (4xx, retried) {}", p.soft_bounces));
+    }
     if p.skipped > 0 {
         line.push_str(&format!(" · not mailed {}", p.skipped));
     }
@@ -357,19 +427,21 @@ fn human_seconds(s: u64) -> String {
     }
 }
 
-/// Sends (or resumes) one announcement, printing progress on stderr, and
-/// says how it ended. A stop the organizer did not ask for is an error.
-fn run_send(db_path: &Path, id: i64, connections: usize) -> Result<String, Error> {
+/// The prepared letters of announcement `id` and the options of a send from the terminal.
+fn sender_for(db_path: &Path, id: i64, connections: usize) -> Result<(announcements::Prepared, SendOptions), Error> {
     let letters = {
         let db = Database::open(db_path)?;
         let a = store::get(&db, id)?;
         letters_for(&db, &a.content())?
     };
-    let options = SendOptions { connections, session_password: session_password(), ..SendOptions::default() };
+    Ok((letters, SendOptions { connections, session_password: session_password(), ..SendOptions::default() }))
+}
+
+/// Prints progress on stderr: over one line on a terminal, a line a second otherwise.
+fn progress_printer() -> impl Fn(&SendProgress) + Sync {
     let terminal = std::io::stderr().is_terminal();
     let last = Mutex::new(Instant::now() - Duration::from_secs(10));
-    let started = Instant::now();
-    let on_progress = |p: &SendProgress| {
+    move |p: &SendProgress| {
         let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
         if last.elapsed() < Duration::from_millis(if terminal { 200 } else { 1000 }) {
             return;
@@ -382,31 +454,58 @@ fn run_send(db_path: &Path, id: i64, connections: usize) -> Result<String, Error
             let _ = writeln!(err, "{}", progress_line(p));
         }
         let _ = err.flush();
-    };
+    }
+}
+
+/// Sends (or resumes) one announcement, printing progress on stderr, and
+/// says how it ended. A stop the organizer did not ask for is an error.
+fn run_send(db_path: &Path, id: i64, connections: usize) -> Result<String, Error> {
+    let (letters, options) = sender_for(db_path, id, connections)?;
+    let on_progress = progress_printer();
+    let started = Instant::now();
     let result = send::run(db_path, id, &letters, &options, &on_progress);
-    if terminal {
+    if std::io::stderr().is_terminal() {
         eprintln!();
     }
     let p = result?;
+    ended(db_path, id, &p, started)
+}
+
+/// How a send ended, in words: what was sent, and what was only written to
+/// the outbox (never called sent).
+fn ended(db_path: &Path, id: i64, p: &SendProgress, started: Instant) -> Result<String, Error> {
     let seconds = started.elapsed().as_secs_f64();
-    let destination = {
+    let through = {
         let db = Database::open(db_path)?;
-        match account::get(&db)? {
-            Some(a) => format!("through {}", a.label()),
-            None => format!("to the outbox {}", send::outbox_dir(db_path).join(format!("announcement-{id}")).display()),
-        }
+        account::get(&db)?.map(|a| a.label())
     };
-    let summary = format!(
-        "Announcement {id}: {} sent {destination}, {} failed, {} uncertain, {} not mailed, {} left, in {seconds:.1} s.",
-        p.sent,
+    let mut summary = format!("Announcement {id}: {} sent", p.sent);
+    if let Some(label) = &through {
+        summary.push_str(&format!(" through {label}"));
+    }
+    if p.written > 0 || through.is_none() {
+        summary.push_str(&format!(
+            ", {} written to the outbox {} (not sent: no mail account)",
+            p.written,
+            send::outbox_dir(db_path).join(format!("announcement-{id}")).display()
+        ));
+    }
+    summary.push_str(&format!(
+        ", {} failed, {} uncertain, {} not mailed, {} left, in {seconds:.1} s.",
         p.failed,
         p.uncertain,
         p.skipped,
         p.queued + p.sending
-    );
+    ));
+    if p.soft_bounces > 0 {
+        summary.push_str(&format!(" {} soft bounce{} (4xx answers, retried).", p.soft_bounces, if p.soft_bounces == 1 { "" } else { "s" }));
+    }
     match p.state {
         AnnouncementState::Done => {
             let mut out = vec![summary];
+            if p.written > 0 {
+                out.push(format!("Send them through your mail account with: handbill send outbox {id} --smtp URL"));
+            }
             if p.uncertain > 0 {
                 out.push(format!(
                     "{} deliver{} uncertain (the sender stopped while they were on their way). See them with: handbill send status {id}",

@@ -2,16 +2,18 @@
 """Reads the messages tests/smtp/server.py saved, with Python's own MIME parser
 (independent of the Rust code that wrote them), and prints one JSON object per
 message: the file, the headers Handbill must set, and each leaf part's type and
-decoded text (attachments by name and size)."""
+decoded text (attachments by name and size, their Content-Disposition as
+written, and a PDF's /CreationDate)."""
 
 import email
 import email.policy
 import json
 import os
+import re
 import sys
 
 HEADERS = ["From", "To", "Reply-To", "Subject", "Message-ID", "Date", "List-Id", "List-Unsubscribe",
-           "List-Unsubscribe-Post", "MIME-Version", "Content-Type"]
+           "List-Unsubscribe-Post", "MIME-Version", "Content-Type", "Precedence", "Auto-Submitted"]
 
 
 def main(folder):
@@ -29,7 +31,12 @@ def main(folder):
             if part.get_content_maintype() == "text" and not part.get_filename():
                 entry["text"] = part.get_content()
             else:
-                entry["size"] = len(part.get_payload(decode=True) or b"")
+                payload = part.get_payload(decode=True) or b""
+                entry["size"] = len(payload)
+                raw = dict((k.lower(), v) for k, v in part.raw_items())
+                entry["disposition_raw"] = raw.get("content-disposition")
+                created = re.search(rb"/CreationDate\s*\(D:(\d{14})", payload)
+                entry["pdf_created"] = created.group(1).decode() if created else None
             parts.append(entry)
         out.append({
             "file": name,

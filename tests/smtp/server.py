@@ -10,7 +10,9 @@ and dropped connections. Misbehaviour is chosen with flags:
                         then drop the connection without answering or saving it
   --tempfail MARK       answer 451 to a recipient whose address contains MARK
   --tempfail-times K    ... the first K times for each such address (default 1)
-  --permfail MARK       answer 550 to a recipient whose address contains MARK
+  --permfail MARK       answer 550 5.1.1 (no such user) to a recipient whose address contains MARK
+  --policyfail MARK     answer 554 5.7.1 (refused for policy, the address may be good) to such a recipient
+  --pipelining          offer PIPELINING (RFC 2920) in the EHLO answer, as postfix does
   --tls-cert/--tls-key  offer STARTTLS with this certificate (default: no STARTTLS)
   --auth-user/--auth-password  accept AUTH PLAIN/LOGIN with these credentials
 
@@ -54,12 +56,19 @@ class Handler:
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
+        if self.args.pipelining:
+            # aiosmtpd reads commands from a stream, so pipelined ones simply wait their turn.
+            responses.insert(1, "250-PIPELINING")
+            self.journal.write(event="ehlo", pipelining=True)
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.args.permfail and self.args.permfail in address:
             self.journal.write(event="refused", rcpt=address, code=550)
             return "550 5.1.1 <%s>: Recipient address rejected: no such user here" % address
+        if self.args.policyfail and self.args.policyfail in address:
+            self.journal.write(event="refused", rcpt=address, code=554)
+            return "554 5.7.1 <%s>: Relay access denied by policy" % address
         if self.args.tempfail and self.args.tempfail in address:
             seen = self.tempfails.get(address, 0)
             if seen < self.args.tempfail_times:
@@ -148,6 +157,8 @@ def main():
     p.add_argument("--tempfail")
     p.add_argument("--tempfail-times", type=int, default=1)
     p.add_argument("--permfail")
+    p.add_argument("--policyfail")
+    p.add_argument("--pipelining", action="store_true")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--auth-user")

@@ -1318,7 +1318,9 @@ pub fn unsubscribe_addresses(
 /// request says this list only. Addresses of nobody yet are recorded too, so
 /// no later import subscribes them. One transaction.
 pub fn unsubscribe(db: &Database, request: &UnsubscribeRequest) -> Result<UnsubscribeReport> {
-    let (addresses, invalid) = addresses_in(&request.text);
+    // Only senders and signed unsubscribe tokens count, never the branch's own.
+    let (addresses, invalid) =
+        crate::announcements::replies::addresses_to_unsubscribe(db, &request.text)?;
     if addresses.is_empty() {
         return Err(Error::invalid_field(
             "addresses",

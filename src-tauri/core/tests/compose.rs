@@ -66,7 +66,14 @@ fn header_names(bytes: &[u8]) -> Vec<String> {
     head(bytes).split("\r\n").filter(|l| !l.starts_with([' ', '\t'])).filter_map(|l| l.split_once(':').map(|(n, _)| n.to_owned())).collect()
 }
 
-const HEADERS: [&str; 10] = ["From", "Reply-To", "To", "Subject", "Date", "Message-ID", "List-Id", "List-Unsubscribe", "MIME-Version", "Content-Type"];
+const HEADERS: [&str; 12] = [
+    "From", "Reply-To", "To", "Subject", "Date", "Message-ID", "List-Id", "List-Unsubscribe", "Precedence", "Auto-Submitted", "MIME-Version", "Content-Type",
+];
+
+/// Ana's signed unsubscribe address on the list: what the footer and List-Unsubscribe carry.
+fn unsubscribe_of_ana(db: &Database, list: i64) -> String {
+    format!("boston+{}@example.org", announcements::keys::load(db).unwrap().token(list, 41))
+}
 
 fn assert_contains(text: &str, parts: &[&str], what: &str) {
     for part in parts {
@@ -247,14 +254,15 @@ fn both_parts_decode_to_the_expected_text() {
         format!(
             "Hello Ana,\n\nBring a friend — and a sign.\n\n- one\n- two\n\n-- \nInternational Socialist Organization — Boston · https://example.org/boston\n\
              You receive this email because you are on the list “Announcements”. Reply to write to us at boston@example.org.\n\
-             To unsubscribe, send an email to boston+unsubscribe-a7-s41@example.org (or reply with “unsubscribe”).\n"
+             To unsubscribe, send an email to {} (or reply with “unsubscribe”).\n",
+            unsubscribe_of_ana(&db, list)
         ),
         "the text part is the Markdown as text, then the footer (list {list})"
     );
     let html = m.body_html(0).unwrap();
     assert_contains(
         &html,
-        &["<p style=\"margin:0 0 16px;\">Hello Ana,</p>", "<strong>Bring</strong> a friend — <em>and</em> a sign.", "<li style=\"margin:0 0 6px;\">one</li>", "International Socialist Organization — Boston</td>", "mailto:boston+unsubscribe-a7-s41@example.org?subject=unsubscribe"],
+        &["<p style=\"margin:0 0 16px;\">Hello Ana,</p>", "<strong>Bring</strong> a friend — <em>and</em> a sign.", "<li style=\"margin:0 0 6px;\">one</li>", "International Socialist Organization — Boston</td>", &format!("mailto:{}?subject=unsubscribe", unsubscribe_of_ana(&db, list))],
         "the HTML part",
     );
     let raw = String::from_utf8(bytes.clone()).expect("the letter is ASCII");
@@ -327,8 +335,8 @@ fn headers_name_the_branch_the_list_and_the_subscriber() {
     assert_eq!(m.header_raw("List-Id").unwrap().trim(), format!("Announcements <announcements.{list}.example.org>"), "List-Id names the list");
     assert_eq!(
         m.header_raw("List-Unsubscribe").unwrap().trim(),
-        "<mailto:boston+unsubscribe-a7-s41@example.org?subject=unsubscribe>",
-        "List-Unsubscribe identifies the announcement and the subscriber"
+        format!("<mailto:{}>", unsubscribe_of_ana(&db, list)),
+        "List-Unsubscribe carries the subscriber's signed token for the list"
     );
     assert!(m.header_raw("List-Unsubscribe-Post").is_none(), "no one-click POST without an https address");
     assert_eq!(m.date().unwrap().to_timestamp(), at.as_second(), "Date is when the announcement was prepared");
@@ -337,7 +345,11 @@ fn headers_name_the_branch_the_list_and_the_subscriber() {
     let id = m.message_id().unwrap().to_owned();
     let (left, domain) = id.split_once('@').expect("a Message-ID has a domain");
     assert_eq!(domain, "example.org", "the Message-ID's domain is the From address's");
-    assert!(left.starts_with("a7.s41.") && left.len() == "a7.s41.".len() + 12, "the Message-ID names announcement and subscriber: {id}");
+    let part = announcements::keys::load(&db).unwrap().message_id_part;
+    assert!(
+        left.starts_with("a7.s41.") && left.ends_with(&format!(".{part}")) && left.len() == "a7.s41.".len() + 12 + 1 + part.len(),
+        "the Message-ID names announcement and subscriber, and ends with the branch's random part: {id}"
+    );
     let again = announcements::prepare(&db, &c).unwrap().letter(&ana()).unwrap();
     assert_eq!(parse(&again).message_id(), Some(id.as_str()), "the Message-ID is stable across two prepares");
     let ben = Recipient { subscriber_id: 42, email: "ben.brooks@example.org".into(), name: "Ben Brooks".into(), first_name: "Ben".into(), language: "en".into() };

@@ -427,12 +427,12 @@ fn without_an_account_each_message_is_an_eml_file_in_the_outbox() {
     let b = branch(5, |_| "");
     let id = b.announcement();
     let done = send(&b, id, &quick()).unwrap();
-    assert_eq!((done.sent, done.state), (5, AnnouncementState::Done), "all five went to the outbox: {done:?}");
+    assert_eq!((done.written, done.sent, done.state), (5, 0, AnnouncementState::Done), "all five were written to the outbox, none sent: {done:?}");
     let folder = send::outbox_dir(&b.path).join(format!("announcement-{id}"));
     let parsed = read_mail(&folder);
     assert_eq!(parsed.len(), 5, "five .eml files in {}", folder.display());
     assert!(parsed.iter().all(|m| m["parts"].as_array().unwrap().len() == 2), "each file is a whole message with both parts");
-    let rows = store::deliveries(&b.db, id, Some(DeliveryStatus::Sent), 10).unwrap();
+    let rows = store::deliveries(&b.db, id, Some(DeliveryStatus::Written), 10).unwrap();
     assert!(rows.iter().all(|d| d.reply.contains("outbox") && d.reply.contains(".eml")), "each row says where the file is: {rows:?}");
 }
 

@@ -137,11 +137,20 @@ fn spawn_send(app: AppHandle, state: &AppState, session: &SessionPassword, id: i
     Ok(())
 }
 
-/// Queues a delivery per recipient (a backup is taken first) and starts sending.
+/// Queues a delivery per recipient (a backup is taken first) and starts
+/// sending. An event already announced to the list with the same template is
+/// refused (the error's field is `again`) unless `again` is true: the
+/// organizer's choice to send it a second time.
 #[tauri::command]
-pub fn send_start(app: AppHandle, state: State<'_, AppState>, session: State<'_, SessionPassword>, id: i64) -> Result<SendProgress, Error> {
+pub fn send_start(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+    id: i64,
+    again: Option<bool>,
+) -> Result<SendProgress, Error> {
     // Queueing an announcement already queued changes nothing and reports its progress.
-    let progress = state.with_db(|db| store::queue(db, id))?;
+    let progress = state.with_db(|db| store::queue_with(db, id, again.unwrap_or(false)))?;
     spawn_send(app, &state, &session, id)?;
     Ok(progress)
 }

@@ -62,8 +62,13 @@ export interface AnnounceBackend {
   sendTest(id: number): Promise<string>;
   /** How many subscribed people the announcement would reach now. */
   announcementReach(id: number): Promise<number>;
-  /** Queues a delivery per recipient and starts sending in the background. */
-  startSending(id: number): Promise<SendProgress>;
+  /**
+   * Queues a delivery per recipient and starts sending in the background. An
+   * event already announced to the list with the same template is refused
+   * (the error's field is `again`, its message says when the first went out)
+   * unless `again` is true: the organizer's choice to send it a second time.
+   */
+  startSending(id: number, again?: boolean): Promise<SendProgress>;
   pauseSending(id: number): Promise<SendProgress>;
   resumeSending(id: number): Promise<SendProgress>;
   cancelSending(id: number): Promise<SendProgress>;
@@ -99,7 +104,7 @@ export function tauriAnnounce(asAppError: (e: unknown) => AppError): AnnounceBac
     previewAnnouncement: (id, subscriberId) => call("announcement_preview", { id, subscriberId }),
     sendTest: (id) => call("announcement_send_test", { id }),
     announcementReach: (id) => call("announcement_reach", { id }),
-    startSending: (id) => call("send_start", { id }),
+    startSending: (id, again) => call("send_start", { id, again: again ?? null }),
     pauseSending: (id) => call("send_pause", { id }),
     resumeSending: (id) => call("send_resume", { id }),
     cancelSending: (id) => call("send_cancel", { id }),

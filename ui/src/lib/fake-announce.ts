@@ -20,6 +20,8 @@ export type FakeAnnounce = {
   deliveriesOf: Map<number, Delivery[]>;
   /** Sends up to `n` queued deliveries of announcement `id` and reports progress. */
   advance(id: number, n: number): void;
+  /** Writes up to `n` queued deliveries to the outbox (no account), as the core records them: written, not sent. */
+  writeOutbox(id: number, n: number): void;
   /** Marks the next queued delivery as uncertain, as a crash mid-send leaves it. */
   leaveUncertain(id: number): void;
   account: AccountView;
@@ -58,12 +60,14 @@ export function fakeAnnounce(source: {
       queued: count("queued"),
       sending: count("sending"),
       sent: count("sent"),
+      written: count("written"),
       failed: count("failed"),
       uncertain: count("uncertain"),
       skipped: 0,
+      soft_bounces: rows.reduce((n, d) => n + d.soft_bounces, 0),
       rate_per_minute: rows.length ? 120 : 0,
       seconds_left: count("queued") ? count("queued") / 2 : 0,
-      note: account.account ? "" : "No mail account is set up: each message is written to the outbox folder.",
+      note: a.note || (account.account ? "" : "No mail account is set up: each message is written to the outbox folder."),
     };
   }
   function report(id: number) {
@@ -103,7 +107,7 @@ export function fakeAnnounce(source: {
       check(input);
       if (id === null) {
         const list_name = "Announcements";
-        const a: Announcement = { ...input, id: nextId++, list_name, state: "draft", note: "", about: about(input), created_at: "2026-11-25T10:00:00Z", queued_at: null, finished_at: null };
+        const a: Announcement = { ...input, id: nextId++, list_name, state: "draft", note: "", about: about(input), created_at: "2026-11-25T10:00:00Z", queued_at: null, finished_at: null, written: 0 };
         items.push(a);
         return a;
       }
@@ -135,14 +139,22 @@ export function fakeAnnounce(source: {
     async announcementReach(id) {
       return source.reach(find(id).list_id).length;
     },
-    async startSending(id) {
-      calls.push("startSending");
+    async startSending(id, again) {
+      calls.push(again ? "startSendingAgain" : "startSending");
       const a = find(id);
+      // The core's record: the same event, template and list that went out before.
+      const earlier = items.find(
+        (x) => x.id !== id && x.state !== "draft" && x.state !== "cancelled" && x.event_id === a.event_id && x.tour_id === a.tour_id && x.template === a.template && x.list_id === a.list_id,
+      );
+      if (earlier && !again && a.state === "draft") {
+        const message = `“${earlier.about}” was already announced to “${earlier.list_name}” with this template: announcement ${earlier.id} went out on 2026-11-25 10:05 UTC. Sending it again mails the same people twice; if that is what you mean, say so.`;
+        throw { code: "invalid", message, fields: [{ field: "again", message }] };
+      }
       a.state = "sending";
       a.queued_at = "2026-11-25T10:05:00Z";
       deliveriesOf.set(
         id,
-        source.reach(a.list_id).map((p, i) => ({ id: i + 1, email: p.email, name: p.name, status: "queued", attempts: 0, reply: "", updated_at: a.queued_at! })),
+        source.reach(a.list_id).map((p, i) => ({ id: i + 1, email: p.email, name: p.name, status: "queued", attempts: 0, soft_bounces: 0, reply: "", updated_at: a.queued_at! })),
       );
       return report(id);
     },
@@ -224,6 +236,21 @@ export function fakeAnnounce(source: {
       }
       const p = progress(id);
       if (p.queued === 0 && p.sending === 0 && find(id).state === "sending") find(id).state = "done";
+      report(id);
+    },
+    writeOutbox(id, n) {
+      for (const d of (deliveriesOf.get(id) ?? []).filter((x) => x.status === "queued").slice(0, n)) {
+        d.status = "written";
+        d.attempts = 1;
+        d.reply = `Written to the outbox (not sent): /tmp/handbill-outbox/announcement-${id}/${d.id}.eml`;
+      }
+      const a = find(id);
+      const p = progress(id);
+      if (p.queued === 0 && p.sending === 0 && a.state === "sending") {
+        a.state = "done";
+        a.written = p.written;
+        a.note = `${p.written} messages were written to the outbox folder, not sent: no mail account is set up. Send them with: handbill send outbox ${id} --smtp URL`;
+      }
       report(id);
     },
     leaveUncertain(id) {

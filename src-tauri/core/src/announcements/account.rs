@@ -421,15 +421,27 @@ fn hello_name(envelope_from: &str) -> ClientId {
     ClientId::Domain(if domain.is_empty() { "localhost".to_owned() } else { domain.to_owned() })
 }
 
+/// Whether the server offers command pipelining (RFC 2920), read from the
+/// answer to a second EHLO: lettre keeps only the extensions it uses, and
+/// PIPELINING is not one of them. Asked once per connection, before logging
+/// in (an EHLO resets only the mail transaction, of which there is none yet).
+fn offers_pipelining(conn: &mut SmtpConnection, hello: &ClientId) -> bool {
+    match conn.command(lettre::transport::smtp::commands::Ehlo::new(hello.clone())) {
+        Ok(answer) => answer.message().skip(1).any(|line| line.split_whitespace().next().is_some_and(|k| k.eq_ignore_ascii_case("PIPELINING"))),
+        Err(_) => false,
+    }
+}
+
 /// Opens a ready connection: resolved, connected, encrypted as the account
 /// requires, logged in. No credential is written before TLS is up (a server
-/// on this machine with `plain` is the only exception).
+/// on this machine with `plain` is the only exception). Says too whether the
+/// server takes pipelined commands.
 pub(crate) fn connect(
     account: &SmtpAccount,
     password: Option<&Password>,
     envelope_from: &str,
     timeout: Duration,
-) -> std::result::Result<SmtpConnection, ConnectFailure> {
+) -> std::result::Result<(SmtpConnection, bool), ConnectFailure> {
     validate(account).map_err(|e| ConnectFailure::new(ConnectionProblem::Settings, e.message))?;
     let host = account.host.trim();
     let server = format!("{host}:{}", account.port);
@@ -487,6 +499,7 @@ pub(crate) fn connect(
         conn.abort();
         return Err(ConnectFailure::new(ConnectionProblem::Tls, format!("The connection to {server} is not encrypted; nothing was sent.")));
     }
+    let pipelining = offers_pipelining(&mut conn, &hello);
     if !account.username.is_empty() {
         let Some(password) = password else {
             conn.abort();
@@ -500,13 +513,13 @@ pub(crate) fn connect(
             )
         })?;
     }
-    Ok(conn)
+    Ok((conn, pipelining))
 }
 
 /// "Test connection": connects, logs in and quits, sending no message.
 pub fn test_connection(account: &SmtpAccount, password: Option<&Password>, envelope_from: &str) -> ConnectionReport {
     match connect(account, password, envelope_from, Duration::from_secs(15)) {
-        Ok(mut conn) => {
+        Ok((mut conn, _)) => {
             let _ = conn.quit();
             ConnectionReport {
                 ok: true,

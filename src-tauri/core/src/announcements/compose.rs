@@ -4,8 +4,11 @@
 //! plain-text part, the headers that do not name the recipient, the flyer PDF —
 //! and the [`Prepared`] it returns writes each [`Letters::letter`] by filling
 //! in the person: the `To` header, the personal fields, a `Message-ID` stable
-//! for that announcement and recipient, and an unsubscribe address that
-//! identifies them.
+//! for that announcement and recipient (with the branch's random part, so no
+//! other branch makes the same one), and an unsubscribe address whose token
+//! names the person and the list, signed with the branch's key ([`keys`]).
+//! Every letter says it is bulk mail written by a program (`Precedence: bulk`,
+//! `Auto-Submitted: auto-generated`), so vacation responders stay quiet.
 //!
 //! Headers are encoded by `lettre` (RFC 2047 for names and subjects that are
 //! not ASCII, folding of long lines) and the MIME parts are built with it.
@@ -14,14 +17,17 @@
 
 use std::time::SystemTime;
 
-use lettre::message::header::{ContentTransferEncoding, ContentType, Date, Header, Headers, ReplyTo, MIME_VERSION_1_0, Subject, To};
-use lettre::message::{Attachment, Body, Mailbox, Mailboxes, MultiPart, SinglePart};
+use lettre::message::header::{
+    ContentTransferEncoding, ContentType, Date, Header, HeaderName, HeaderValue, Headers, ReplyTo, MIME_VERSION_1_0, Subject, To,
+};
+use lettre::message::{Body, Mailbox, Mailboxes, MultiPart, SinglePart};
 use lettre::Address;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use super::layout::{html_page, markdown_fragment, markdown_text, text_page, Frame};
+use super::keys::{self, MailKeys};
 use super::letter::{Content, Letters, Recipient};
 use super::personal::{mark, one_line, Encoded, Key, Marker, Pieces, Slot, Values};
 use super::readback;
@@ -35,6 +41,8 @@ use crate::storage::Database;
 #[derive(Debug, Clone)]
 pub struct Prepared {
     announcement_id: i64,
+    list_id: i64,
+    keys: MailKeys,
     envelope_from: String,
     /// The local part and domain of the branch's address.
     from_local: String,
@@ -46,6 +54,8 @@ pub struct Prepared {
     subject_line: Option<String>,
     date_line: String,
     list_id_line: String,
+    /// `Precedence: bulk` and `Auto-Submitted: auto-generated`.
+    bulk_lines: String,
     mime_line: String,
     text: Encoded,
     html: Encoded,
@@ -147,6 +157,8 @@ pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Re
     let attachment = if content.attach_flyer { Some(flyer(db, content)?) } else { None };
     Ok(Prepared {
         announcement_id: content.announcement_id,
+        list_id: list.id,
+        keys: keys::load(db)?,
         envelope_from: from.to_string(),
         from_local: from.user().to_owned(),
         domain: from.domain().to_owned(),
@@ -155,6 +167,7 @@ pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Re
         subject_line,
         date_line: encode(Date::new(SystemTime::from(date))),
         list_id_line: list_id_line(&list_name, &label),
+        bulk_lines: "Precedence: bulk\r\nAuto-Submitted: auto-generated\r\n".to_owned(),
         mime_line: encode(MIME_VERSION_1_0),
         text: Pieces::split(&text, &marker, &slots, false).encoded(),
         html: Pieces::split(&html, &marker, &slots, true).encoded(),
@@ -238,22 +251,59 @@ fn flyer(db: &Database, content: &Content) -> Result<Flyer> {
     };
     let file_name = format!("{}.pdf", slug(&title, "flyer"));
     let bytes = pdf.len();
-    let media = ContentType::parse("application/pdf").map_err(|e| Error::internal(format!("The PDF media type is refused: {e}")))?;
-    Ok(Flyer { part: Attachment::new(file_name.clone()).body(pdf, media), file_name, bytes })
+    let media = ContentType::parse(&format!("application/pdf; name=\"{file_name}\""))
+        .map_err(|e| Error::internal(format!("The PDF media type is refused: {e}")))?;
+    let part = SinglePart::builder()
+        .header(media)
+        .header(PlainDisposition(file_name.clone()))
+        .body(Body::new(pdf));
+    Ok(Flyer { part, file_name, bytes })
+}
+
+/// `Content-Disposition: attachment; filename="rally.pdf"`, always with the
+/// plain `filename=` parameter. lettre writes a name that does not fit on
+/// the header's first line as RFC 2231 continuations (`filename*0=`), which
+/// some mail programs do not read; the name here is an ASCII slug, so the
+/// parameter is folded onto its own line instead, where it always fits.
+#[derive(Debug, Clone)]
+struct PlainDisposition(String);
+
+impl Header for PlainDisposition {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Content-Disposition")
+    }
+
+    fn parse(s: &str) -> std::result::Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(PlainDisposition(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::dangerous_new_pre_encoded(
+            Self::name(),
+            format!("attachment; filename=\"{}\"", self.0),
+            format!("attachment;\r\n filename=\"{}\"", self.0),
+        )
+    }
 }
 
 impl Prepared {
-    /// `<a12.s345.1f2e3d4c5b6a@example.org>`: the same for this announcement
-    /// and recipient however often it is prepared, and different for anyone else.
+    /// `<a12.s345.1f2e3d4c5b6a.0b7c…@example.org>`: the same for this
+    /// announcement and recipient however often it is prepared, different for
+    /// anyone else, and carrying the branch's random part, so another branch
+    /// (whose announcement 12 also goes to its subscriber 345) never makes it.
     pub fn message_id(&self, to: &Recipient) -> String {
-        let digest = Sha256::digest(format!("{}\n{}\n{}\n{}", self.announcement_id, to.subscriber_id, to.email.trim().to_lowercase(), self.domain).as_bytes());
+        let part = &self.keys.message_id_part;
+        let digest = Sha256::digest(
+            format!("{}\n{}\n{}\n{}\n{part}", self.announcement_id, to.subscriber_id, to.email.trim().to_lowercase(), self.domain).as_bytes(),
+        );
         let hash: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-        format!("<a{}.s{}.{hash}@{}>", self.announcement_id, to.subscriber_id, self.domain)
+        format!("<a{}.s{}.{hash}.{part}@{}>", self.announcement_id, to.subscriber_id, self.domain)
     }
 
-    /// The address that unsubscribes this recipient when written to.
+    /// The address that unsubscribes this recipient from the list when
+    /// written to: its token names both and is signed with the branch's key.
     pub fn unsubscribe_address(&self, to: &Recipient) -> String {
-        format!("{}+unsubscribe-a{}-s{}@{}", self.from_local, self.announcement_id, to.subscriber_id, self.domain)
+        format!("{}+{}@{}", self.from_local, self.keys.token(self.list_id, to.subscriber_id), self.domain)
     }
 
     /// The attached flyer's file name and size, if one is attached.
@@ -308,7 +358,10 @@ impl Letters for Prepared {
         out.push_str(&self.date_line);
         out.push_str(&address_header("Message-ID", &self.message_id(to)));
         out.push_str(&self.list_id_line);
-        out.push_str(&address_header("List-Unsubscribe", &format!("<{unsubscribe_url}>")));
+        // The address alone unsubscribes (its token names the person and the
+        // list), so the header carries no subject and stays within 78 columns.
+        out.push_str(&address_header("List-Unsubscribe", &format!("<mailto:{unsubscribe_address}>")));
+        out.push_str(&self.bulk_lines);
         out.push_str(&self.mime_line);
         let body = body.formatted();
         let mut bytes = Vec::with_capacity(out.len() + body.len());

@@ -10,10 +10,13 @@
 
 pub mod account;
 pub mod compose;
+pub mod keys;
 mod layout;
 pub mod letter;
+pub mod announce;
 mod personal;
 mod readback;
+pub mod replies;
 pub mod send;
 pub mod store;
 pub mod templates;

@@ -2,7 +2,10 @@
 //! it (one delivery per subscribed person, a snapshot of their address and
 //! names), the progress anyone can read from the database at any time, and the
 //! requests another process makes of a running send (pause, cancel) and the
-//! organizer's decision on deliveries whose fate is uncertain.
+//! organizer's decision on deliveries whose fate is uncertain. Queueing keeps
+//! the record honest: the same event is not announced with the same template
+//! to the same list twice unless the organizer says so, and the cancelled and
+//! rescheduled templates only go out about an event that is.
 
 use rusqlite::{params, OptionalExtension, ToSql};
 use serde::{Deserialize, Serialize};
@@ -59,6 +62,9 @@ pub enum DeliveryStatus {
     /// Handed to the server, answer not yet recorded.
     Sending,
     Sent,
+    /// Written to the outbox folder as an `.eml` file because no mail account
+    /// was set up: not sent. `handbill send outbox ID --smtp URL` sends it.
+    Written,
     /// Refused for good (5xx, or 4xx too many times); `reply` has the server's words.
     Failed,
     /// The sender died or the connection dropped while this message was on
@@ -69,10 +75,11 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 6] = [
+    pub const ALL: [DeliveryStatus; 7] = [
         Self::Queued,
         Self::Sending,
         Self::Sent,
+        Self::Written,
         Self::Failed,
         Self::Uncertain,
         Self::Skipped,
@@ -83,6 +90,7 @@ impl DeliveryStatus {
             Self::Queued => "queued",
             Self::Sending => "sending",
             Self::Sent => "sent",
+            Self::Written => "written",
             Self::Failed => "failed",
             Self::Uncertain => "uncertain",
             Self::Skipped => "skipped",
@@ -130,6 +138,8 @@ pub struct Announcement {
     pub finished_at: Option<String>,
     /// The title of the event or tour it is about, as the lists show it.
     pub about: String,
+    /// Messages written to the outbox folder (no mail account) and not sent yet.
+    pub written: u32,
 }
 
 impl Announcement {
@@ -160,9 +170,13 @@ pub struct SendProgress {
     pub queued: u32,
     pub sending: u32,
     pub sent: u32,
+    /// Written to the outbox folder (no mail account): not sent yet.
+    pub written: u32,
     pub failed: u32,
     pub uncertain: u32,
     pub skipped: u32,
+    /// 4xx answers ("try again later") over all deliveries: soft bounces.
+    pub soft_bounces: u32,
     /// Messages accepted in the last minute.
     pub rate_per_minute: f64,
     /// At the current rate; none when nothing is moving.
@@ -178,6 +192,8 @@ pub struct Delivery {
     pub name: String,
     pub status: DeliveryStatus,
     pub attempts: u32,
+    /// How many of the attempts got a 4xx answer (a soft bounce).
+    pub soft_bounces: u32,
     /// The server's last answer, where the message was written, or why it was skipped.
     pub reply: String,
     pub updated_at: String,
@@ -220,6 +236,7 @@ fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {
         }
     }
     lists::get(db, input.list_id)?;
+    check_template(db, input.event_id, input.tour_id, input.template)?;
     if !input.segment.trim().is_empty() {
         lists::resolve_segment(db, input.list_id, &input.segment)?;
     }
@@ -249,6 +266,53 @@ fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {
 pub const MAX_SUBJECT_CHARS: usize = 900;
 /// The largest body of an announcement.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Refuses the cancelled template about an event that is not cancelled, and
+/// the rescheduled one about an event that was not rescheduled (for a tour:
+/// when none of its stops is), so no list is told of a change that did not
+/// happen.
+pub fn check_template(db: &Database, event_id: Option<i64>, tour_id: Option<i64>, template: Template) -> Result<()> {
+    use crate::events::EventStatus;
+    let wanted = match template {
+        Template::Cancelled => EventStatus::Cancelled,
+        Template::Rescheduled => EventStatus::Rescheduled,
+        _ => return Ok(()),
+    };
+    let (title, statuses): (String, Vec<EventStatus>) = match (event_id, tour_id) {
+        (Some(id), _) => {
+            let e = crate::events::get(db, id)?;
+            (e.title.clone(), vec![e.status])
+        }
+        (None, Some(id)) => {
+            let t = crate::events::get_tour(db, id)?;
+            (t.tour.title.clone(), t.stops.iter().map(|s| s.status).collect())
+        }
+        (None, None) => return Ok(()),
+    };
+    if statuses.contains(&wanted) {
+        return Ok(());
+    }
+    let now = statuses.first().map(|s| s.as_str()).unwrap_or("without stops");
+    Err(Error::invalid_field(
+        "template",
+        match (wanted, tour_id.is_some()) {
+            (EventStatus::Cancelled, false) => format!(
+                "“{title}” is {now}, not cancelled: the “Cancelled” template would tell the list it is off. \
+                 Cancel the event first (with its reason), or choose another template."
+            ),
+            (_, false) => format!(
+                "“{title}” is {now} and was not rescheduled: the “Rescheduled” template would announce a new date. \
+                 Reschedule the event first, or choose another template."
+            ),
+            (EventStatus::Cancelled, true) => format!(
+                "No stop of the tour “{title}” is cancelled: the “Cancelled” template would say some are. Choose another template."
+            ),
+            (_, true) => format!(
+                "No stop of the tour “{title}” was rescheduled: the “Rescheduled” template would say some were. Choose another template."
+            ),
+        },
+    ))
+}
 
 /// Saves a new announcement as a draft.
 pub fn create(db: &Database, input: AnnouncementInput) -> Result<Announcement> {
@@ -303,7 +367,8 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
 
 const SELECT: &str = "SELECT a.id, a.event_id, a.tour_id, a.template, a.list_id, l.name, a.segment, a.subject, a.body,
         a.attach_flyer, a.state, a.note, a.created_at, a.queued_at, a.finished_at,
-        coalesce((SELECT title FROM event WHERE id = a.event_id), (SELECT title FROM tour WHERE id = a.tour_id), '')
+        coalesce((SELECT title FROM event WHERE id = a.event_id), (SELECT title FROM tour WHERE id = a.tour_id), ''),
+        (SELECT count(*) FROM delivery d WHERE d.announcement_id = a.id AND d.status = 'written')
      FROM announcement a JOIN list l ON l.id = a.list_id";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
@@ -326,6 +391,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
         queued_at: r.get(13)?,
         finished_at: r.get(14)?,
         about: r.get(15)?,
+        written: r.get(16)?,
     })
 }
 
@@ -421,13 +487,130 @@ pub fn recipients(db: &Database, list_id: i64, segment: &str) -> Result<Vec<Reci
     Ok(rows)
 }
 
+/// An earlier announcement of the same event (or tour) with the same
+/// template to the same list that went out, or is going out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct EarlierSend {
+    pub announcement_id: i64,
+    pub state: AnnouncementState,
+    /// When it was queued (RFC 3339).
+    pub queued_at: String,
+    /// Messages that left (sent, written to the outbox, or possibly on their way).
+    pub went: u32,
+}
+
+/// The earliest announcement other than `except` of this event (or tour)
+/// with this template to this list that went out or is going out: queued,
+/// sending or paused, or finished with at least one message gone. (A
+/// cancelled one that sent nothing does not count.)
+pub fn earlier_send(
+    db: &Database,
+    event_id: Option<i64>,
+    tour_id: Option<i64>,
+    list_id: i64,
+    template: Template,
+    except: i64,
+) -> Result<Option<EarlierSend>> {
+    let found = db
+        .conn()
+        .query_row(
+            "SELECT id, state, coalesce(queued_at, created_at), went FROM (
+                 SELECT a.id, a.state, a.queued_at, a.created_at,
+                        (SELECT count(*) FROM delivery d WHERE d.announcement_id = a.id
+                           AND d.status IN ('sent', 'written', 'sending', 'uncertain')) AS went
+                 FROM announcement a
+                 WHERE a.id <> ?1 AND a.event_id IS ?2 AND a.tour_id IS ?3 AND a.list_id = ?4 AND a.template = ?5
+                   AND a.state <> 'draft')
+             WHERE went > 0 OR state IN ('queued', 'sending', 'paused')
+             ORDER BY id LIMIT 1",
+            params![except, event_id, tour_id, list_id, template.as_str()],
+            |r| {
+                let state: String = r.get(1)?;
+                Ok(EarlierSend {
+                    announcement_id: r.get(0)?,
+                    state: AnnouncementState::parse(&state).unwrap_or(AnnouncementState::Done),
+                    queued_at: r.get(2)?,
+                    went: r.get(3)?,
+                })
+            },
+        )
+        .optional()?;
+    Ok(found)
+}
+
+/// `2026-12-03T18:40:00Z` as a person reads it: `2026-12-03 18:40 UTC`.
+pub(crate) fn when_text(at: &str) -> String {
+    match at.parse::<jiff::Timestamp>() {
+        Ok(t) => t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        Err(_) => at.to_owned(),
+    }
+}
+
+/// The refusal to announce the same thing to the same list a second time,
+/// naming the earlier announcement and when it went out.
+pub(crate) fn repeat_error(db: &Database, earlier: EarlierSend, template: Template) -> Result<Error> {
+    let a = get(db, earlier.announcement_id)?;
+    Ok(repeat_refusal(&a.about, &a.list_name, template, &earlier))
+}
+
+/// Deletes an announcement that is still a draft with no deliveries: the
+/// one [`super::announce::announce`] wrote when queueing it was refused.
+pub(crate) fn delete_draft(db: &Database, id: i64) -> Result<()> {
+    db.conn().execute(
+        "DELETE FROM announcement WHERE id = ?1 AND state = 'draft'
+           AND NOT EXISTS (SELECT 1 FROM delivery WHERE announcement_id = ?1)",
+        [id],
+    )?;
+    Ok(())
+}
+
+fn repeat_refusal(about: &str, list_name: &str, template: Template, earlier: &EarlierSend) -> Error {
+    let what = match earlier.state {
+        AnnouncementState::Queued | AnnouncementState::Sending | AnnouncementState::Paused if earlier.went == 0 => format!(
+            "announcement {} is already {} (since {})",
+            earlier.announcement_id,
+            earlier.state.as_str(),
+            when_text(&earlier.queued_at)
+        ),
+        _ => format!(
+            "announcement {} went out on {} ({} {})",
+            earlier.announcement_id,
+            when_text(&earlier.queued_at),
+            earlier.went,
+            if earlier.went == 1 { "message" } else { "messages" }
+        ),
+    };
+    Error::invalid_field(
+        "again",
+        format!(
+            "“{about}” was already announced to “{list_name}” with the “{}” template: {what}. \
+             Sending it again mails the same people twice: do it only if that is what you mean.",
+            template.label()
+        ),
+    )
+}
+
 /// Queues a draft: a backup of the database is taken first, then one delivery
 /// per subscribed person is written in one transaction with the state
 /// `queued`. Queueing an announcement that is already queued changes nothing.
+/// Refused when the same event went to the same list with the same template
+/// before (see [`queue_with`] to send it again).
 pub fn queue(db: &Database, id: i64) -> Result<SendProgress> {
+    queue_with(db, id, false)
+}
+
+/// [`queue`], with `again` the organizer's word that an event already
+/// announced to this list with this template is to be announced again.
+pub fn queue_with(db: &Database, id: i64, again: bool) -> Result<SendProgress> {
     let a = get(db, id)?;
     if a.state != AnnouncementState::Draft {
         return progress(db, id);
+    }
+    check_template(db, a.event_id, a.tour_id, a.template)?;
+    if !again {
+        if let Some(earlier) = earlier_send(db, a.event_id, a.tour_id, a.list_id, a.template, a.id)? {
+            return Err(repeat_refusal(&a.about, &a.list_name, a.template, &earlier));
+        }
     }
     let people = recipients(db, a.list_id, &a.segment)?;
     if people.is_empty() {
@@ -476,25 +659,29 @@ pub fn progress(db: &Database, id: i64) -> Result<SendProgress> {
         queued: 0,
         sending: 0,
         sent: 0,
+        written: 0,
         failed: 0,
         uncertain: 0,
         skipped: 0,
+        soft_bounces: 0,
         rate_per_minute: 0.0,
         seconds_left: None,
         note: a.note,
     };
     let mut stmt = db
         .conn()
-        .prepare_cached("SELECT status, count(*) FROM delivery WHERE announcement_id = ?1 GROUP BY status")?;
+        .prepare_cached("SELECT status, count(*), sum(soft_bounces) FROM delivery WHERE announcement_id = ?1 GROUP BY status")?;
     let counts = stmt
-        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?
+        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, Option<u32>>(2)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    for (status, n) in counts {
+    for (status, n, soft) in counts {
         p.total += n;
+        p.soft_bounces += soft.unwrap_or(0);
         match DeliveryStatus::parse(&status) {
             Some(DeliveryStatus::Queued) => p.queued = n,
             Some(DeliveryStatus::Sending) => p.sending = n,
             Some(DeliveryStatus::Sent) => p.sent = n,
+            Some(DeliveryStatus::Written) => p.written = n,
             Some(DeliveryStatus::Failed) => p.failed = n,
             Some(DeliveryStatus::Uncertain) => p.uncertain = n,
             Some(DeliveryStatus::Skipped) => p.skipped = n,
@@ -526,7 +713,7 @@ pub fn deliveries(
 ) -> Result<Vec<Delivery>> {
     get(db, id)?;
     let mut stmt = db.conn().prepare(
-        "SELECT id, email, name, status, attempts, reply, updated_at FROM delivery
+        "SELECT id, email, name, status, attempts, reply, updated_at, soft_bounces FROM delivery
          WHERE announcement_id = ?1 AND (?2 IS NULL OR status = ?2 OR (?2 = 'queued' AND status = 'claimed'))
          ORDER BY id LIMIT ?3",
     )?;
@@ -543,6 +730,7 @@ pub fn deliveries(
                     DeliveryStatus::Uncertain
                 }),
                 attempts: r.get(4)?,
+                soft_bounces: r.get(7)?,
                 reply: r.get(5)?,
                 updated_at: r.get(6)?,
             })

@@ -73,6 +73,12 @@ impl Canvas {
     /// The PDF. `title` goes into the document's properties.
     pub fn to_pdf(&self, title: &str) -> Result<Vec<u8>> {
         let mut doc = PdfDocument::new(title);
+        // The real creation date: printpdf's default is 1 January 1970.
+        if let Ok(now) = printpdf::OffsetDateTime::from_unix_timestamp(jiff::Timestamp::now().as_second()) {
+            doc.metadata.info.creation_date = now;
+            doc.metadata.info.modification_date = now;
+            doc.metadata.info.metadata_date = now;
+        }
         // Which characters each face draws, over the whole document.
         let mut used: BTreeMap<Face, BTreeSet<char>> = BTreeMap::new();
         for page in &self.pages {

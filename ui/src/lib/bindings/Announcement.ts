@@ -13,4 +13,8 @@ note: string, created_at: string, queued_at: string | null, finished_at: string 
 /**
  * The title of the event or tour it is about, as the lists show it.
  */
-about: string, };
+about: string, 
+/**
+ * Messages written to the outbox folder (no mail account) and not sent yet.
+ */
+written: number, };

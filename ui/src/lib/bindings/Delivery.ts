@@ -6,6 +6,10 @@ import type { DeliveryStatus } from "./DeliveryStatus";
  */
 export type Delivery = { id: number, email: string, name: string, status: DeliveryStatus, attempts: number, 
 /**
+ * How many of the attempts got a 4xx answer (a soft bounce).
+ */
+soft_bounces: number, 
+/**
  * The server's last answer, where the message was written, or why it was skipped.
  */
 reply: string, updated_at: string, };

@@ -3,4 +3,4 @@
 /**
  * Where one delivery stands.
  */
-export type DeliveryStatus = "queued" | "sending" | "sent" | "failed" | "uncertain" | "skipped";
+export type DeliveryStatus = "queued" | "sending" | "sent" | "written" | "failed" | "uncertain" | "skipped";

@@ -9,7 +9,15 @@ export type SendProgress = { announcement_id: number, state: AnnouncementState,
 /**
  * Whether a live sender holds the announcement now.
  */
-running: boolean, total: number, queued: number, sending: number, sent: number, failed: number, uncertain: number, skipped: number, 
+running: boolean, total: number, queued: number, sending: number, sent: number, 
+/**
+ * Written to the outbox folder (no mail account): not sent yet.
+ */
+written: number, failed: number, uncertain: number, skipped: number, 
+/**
+ * 4xx answers ("try again later") over all deliveries: soft bounces.
+ */
+soft_bounces: number, 
 /**
  * Messages accepted in the last minute.
  */

@@ -1,0 +1,56 @@
+// Consent on the sending side, in the window against the fake backend: with
+// no mail account the messages are shown as written to the outbox, never as
+// sent; announcing the same event to the same list again is refused with when
+// the first went out, and goes only when the organizer chooses "Send again anyway".
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it } from "vitest";
+import App from "./App.svelte";
+import { fakeBackend, sampleProfile } from "./lib/fake-backend";
+import { sampleMail } from "./lib/fake-mail";
+import { fakeEvents } from "./lib/fake-events";
+import { announceEvent } from "./lib/event-target";
+
+beforeEach(() => {
+  history.replaceState(null, "", "#/events");
+  localStorage.clear();
+});
+
+async function sendFromComposer() {
+  const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
+  await waitFor(() => expect(subject.value, "the composer is filled").not.toBe(""));
+  await userEvent.click(screen.getByRole("button", { name: "Send…" }));
+  await userEvent.click(within(await screen.findByRole("alertdialog")).getByRole("button", { name: "Send now" }));
+}
+
+describe("sending without contradicting the record", () => {
+  it("calls outbox messages written, not sent, and asks before announcing the same event to the list again", async () => {
+    const events = fakeEvents();
+    const rally = events.add({ title: "Rally for Siham", start_date: "2027-01-11" });
+    const backend = fakeBackend({ branch: sampleProfile(), mail: sampleMail(), events });
+    render(App, { backend });
+
+    announceEvent({ event: rally.id });
+    await sendFromComposer();
+    await screen.findByRole("progressbar", { name: "Sending progress" });
+    const first = backend.announce.items[0].id;
+    const total = backend.announce.deliveriesOf.get(first)!.length;
+    backend.announce.writeOutbox(first, total);
+    await waitFor(() => expect(screen.getByTestId("send-state").textContent, "the state says written, not sent").toContain("Written to the outbox, not sent."));
+    expect(screen.getByTestId("send-written").textContent, "every message is counted as written").toBe(String(total));
+    expect(screen.getByTestId("send-sent").textContent, "none is counted as sent").toBe("0");
+
+    await userEvent.click(screen.getByRole("button", { name: "← All announcements" }));
+    const rows = await screen.findAllByTestId("announcement-row");
+    expect(rows[0].textContent, "the list says the announcement is in the outbox").toContain("In the outbox (not sent)");
+
+    await userEvent.click(screen.getByRole("button", { name: "New announcement" }));
+    await sendFromComposer();
+    const refusal = await screen.findByRole("alertdialog", { name: /Already announced/ });
+    expect(refusal.textContent, "the refusal says when the first went out").toMatch(/announcement \d+ went out on/);
+    expect(backend.announce.items.filter((a) => a.state !== "draft").length, "nothing more was queued").toBe(1);
+    await userEvent.click(within(refusal).getByRole("button", { name: "Send again anyway" }));
+    await screen.findByRole("progressbar", { name: "Sending progress" });
+    expect(backend.announce.calls, "the choice to send again reached the backend").toContain("startSendingAgain");
+  });
+});
