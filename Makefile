@@ -44,6 +44,7 @@ deps-build: ui/node_modules/.installed
 	@$(call apt_install,$(BUILD_PACKAGES))
 
 deps-test: deps-build tests/e2e/node_modules/.installed
+	@cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1 || rustup component add rustfmt clippy
 	@$(call apt_install,$(TEST_PACKAGES))
 	@command -v tauri-driver >/dev/null || { echo "Installing tauri-driver"; cargo install tauri-driver --locked --quiet; }
 	@$(MAKE) --no-print-directory deps-smtp
@@ -86,13 +87,16 @@ run: app
 	$(BIN) --db $(DEMO_DB)
 
 test: deps app
+	@echo "== Rust: formatting (cargo fmt --check) and lints (clippy, warnings are errors)"
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
 	@echo "== Rust: core and command-line tests (real SQLite files), TypeScript bindings check"
 	cargo test --workspace --locked
 	@echo "== UI: type check and Vitest"
 	cd ui && npm run check --silent && npm test --silent
 	@echo "== End-to-end: the real window through tauri-driver under Xvfb"
 	cd tests/e2e && HANDBILL_BIN=$(CURDIR)/$(BIN) $(XVFB) npm test --silent
-	@echo "make test: all passed: Rust tests, UI type check, Vitest, end-to-end window tests (screenshots in target/e2e-screenshots/)"
+	@echo "make test: all passed: cargo fmt and clippy, Rust tests, UI type check, Vitest, end-to-end window tests (screenshots in target/e2e-screenshots/)"
 
 ## Maintenance -----------------------------------------------------------------
 
