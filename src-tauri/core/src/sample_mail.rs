@@ -32,8 +32,8 @@ const PLACES: &[(&str, &str)] = &[
     ("Boston", "02119"),
 ];
 
-/// The sample people: (email, name, first name, language, city, ZIP, tags, standing).
-pub fn people() -> Vec<(
+/// One sample person: (email, name, first name, language, city, ZIP, tags, standing).
+pub type SamplePerson = (
     String,
     String,
     String,
@@ -42,7 +42,10 @@ pub fn people() -> Vec<(
     String,
     Vec<String>,
     ConsentStatus,
-)> {
+);
+
+/// The sample people.
+pub fn people() -> Vec<SamplePerson> {
     FIRST
         .iter()
         .enumerate()

@@ -28,13 +28,11 @@ fn meeting(title: &str, date: &str) -> EventInput {
     }
 }
 
+/// A property's parameters (name, values) and its raw value.
+type Property = (Vec<(String, Vec<String>)>, String);
+
 /// Every VEVENT of a file as name → (params, raw value), via the `ical` crate.
-fn read_back(
-    text: &str,
-) -> (
-    Vec<HashMap<String, (Vec<(String, Vec<String>)>, String)>>,
-    Vec<String>,
-) {
+fn read_back(text: &str) -> (Vec<HashMap<String, Property>>, Vec<String>) {
     let mut cals = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()));
     let cal = cals
         .next()
