@@ -203,6 +203,15 @@ impl Entry {
     }
 }
 
+/// The tables SQLite's ANALYZE writes (`sqlite_stat2` and `sqlite_stat3` by
+/// older versions).
+const STATISTICS: [&str; 4] = [
+    "sqlite_stat1",
+    "sqlite_stat2",
+    "sqlite_stat3",
+    "sqlite_stat4",
+];
+
 fn entries(conn: &Connection) -> Result<Vec<Entry>> {
     let mut stmt = conn.prepare("SELECT type, name, tbl_name, sql FROM main.sqlite_schema")?;
     let rows = stmt
@@ -216,10 +225,18 @@ fn entries(conn: &Connection) -> Result<Vec<Entry>> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     // Statistics that ANALYZE or `PRAGMA optimize` may leave: not data, not
-    // structure; never copied.
+    // structure; never copied. Only those tables by their exact names: a
+    // trigger or a view given such a name is structure like any other.
     Ok(rows
         .into_iter()
-        .filter(|e| !e.name.starts_with("sqlite_stat"))
+        .filter(|e| {
+            let statistics = e.kind == "table"
+                && STATISTICS.contains(&e.name.as_str())
+                && e.sql
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("create table"));
+            !statistics
+        })
         .collect())
 }
 

@@ -1,0 +1,308 @@
+//! A second, hostile reading of issue 14 ("Trust, part two"), through the
+//! real `handbill` binary on real SQLite files: the holes this review found
+//! after the issue's own tests passed.
+//!
+//! - A trigger or a view whose name starts like SQLite's statistics tables
+//!   (`sqlite_stat…`) slipped past the schema check of `restore` and
+//!   `import-branch`, which skipped every entry of such a name, not only the
+//!   statistics tables ANALYZE writes.
+//! - Running `announce` again for an announcement still queued reused it
+//!   without a word and silently dropped `--subject`, `--body-file` and
+//!   `--flyer`.
+//! - `announce --dry-run` said a letter would go out that the real run then
+//!   refused (a NUL in its body, a subject over the limit).
+//!
+//! Each test counts its hostile cases and how many held, prints both, and
+//! fails if any did not hold.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+/// What a backup's seal starts with, and its length (see backup.rs).
+const SEAL_TAG: &[u8] = b"Handbill backup sha256 ";
+const SEAL_LEN: usize = 23 + 64 + 1;
+
+fn bin() -> PathBuf {
+    std::env::var_os("HANDBILL_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_handbill")))
+}
+
+fn command(db: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(bin());
+    c.arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("HANDBILL_DB")
+        .env_remove("HANDBILL_SMTP_PASSWORD")
+        .env(
+            "HANDBILL_LOG_DIR",
+            db.parent().unwrap_or(Path::new("/tmp")).join("logs"),
+        )
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// Runs a command to its end; a command that runs past two minutes is killed
+/// and fails the test.
+fn run(mut c: Command, what: &str) -> Output {
+    let mut child = c.spawn().expect("the command starts");
+    let started = Instant::now();
+    while child
+        .try_wait()
+        .expect("the command can be waited for")
+        .is_none()
+    {
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} ends within two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("its output is read")
+}
+
+fn handbill(db: &Path, args: &[&str]) -> Output {
+    run(command(db, args), &format!("handbill {args:?}"))
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Tallies hostile cases: each either holds or is named with why not.
+struct Tally {
+    name: &'static str,
+    run: usize,
+    failed: Vec<String>,
+}
+
+impl Tally {
+    fn new(name: &'static str) -> Tally {
+        Tally {
+            name,
+            run: 0,
+            failed: Vec::new(),
+        }
+    }
+
+    fn case(&mut self, what: &str, held: Result<(), String>) {
+        self.run += 1;
+        if let Err(why) = held {
+            self.failed.push(format!("{what}: {why}"));
+        }
+    }
+
+    fn finish(self) {
+        println!(
+            "hostile cases ({}): {} run, {} held",
+            self.name,
+            self.run,
+            self.run - self.failed.len()
+        );
+        assert!(
+            self.failed.is_empty(),
+            "every hostile case holds; these did not:\n{}",
+            self.failed.join("\n")
+        );
+    }
+}
+
+/// A branch with the sample loaded, and a fresh `backup -o` of it.
+fn branch_and_backup(dir: &Path) -> (PathBuf, PathBuf) {
+    let db = dir.join("branch.sqlite");
+    let out = handbill(&db, &["demo"]);
+    assert!(out.status.success(), "the sample loads: {}", text(&out));
+    let copy = dir.join("copy.sqlite");
+    let out = handbill(&db, &["backup", "-o", copy.to_str().unwrap()]);
+    assert!(out.status.success(), "backup -o works: {}", text(&out));
+    (db, copy)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A copy of the sealed backup `from` with `sql` run in it by plain rusqlite
+/// (as anyone could, `writable_schema` included), sealed again so that it is
+/// the schema check that must catch it.
+fn planted(from: &Path, to: &Path, sql: &str) {
+    let bytes = std::fs::read(from).unwrap();
+    assert!(
+        bytes[bytes.len() - SEAL_LEN..].starts_with(SEAL_TAG),
+        "a backup Handbill writes carries its seal"
+    );
+    std::fs::write(to, &bytes[..bytes.len() - SEAL_LEN]).unwrap();
+    {
+        let conn = rusqlite::Connection::open(to).unwrap();
+        conn.execute_batch(sql).unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let mut data = std::fs::read(to).unwrap();
+    let hash = hex(&Sha256::digest(&data));
+    data.extend_from_slice(SEAL_TAG);
+    data.extend_from_slice(hash.as_bytes());
+    data.push(b'\n');
+    std::fs::write(to, data).unwrap();
+}
+
+/// Wraps a database in a hand-over file the way handover.rs writes one.
+fn wrapped(database: &Path, to: &Path) {
+    let bytes = std::fs::read(database).unwrap();
+    let version = i64::from(u32::from_be_bytes(bytes[60..64].try_into().unwrap()));
+    let manifest = serde_json::json!({
+        "format": "handbill-branch",
+        "format_version": 1,
+        "app_version": "0.1.0",
+        "schema_version": version,
+        "created_at": "2026-12-01T00:00:00Z",
+        "branch_name": "Hostile Branch",
+        "database_bytes": bytes.len(),
+        "database_sha256": hex(&Sha256::digest(&bytes)),
+    });
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("manifest.json", options).unwrap();
+    zip.write_all(manifest.to_string().as_bytes()).unwrap();
+    zip.start_file("branch.sqlite", options).unwrap();
+    zip.write_all(&bytes).unwrap();
+    zip.finish().unwrap();
+}
+
+/// The names of the triggers and views in the database at `db`.
+fn triggers_and_views(db: &Path) -> Vec<String> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type IN ('trigger', 'view') ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+/// Runs `args` on a fresh copy of the branch at `pristine` in `folder`, and
+/// checks the outcome: refused with `expected` in its message and the
+/// branch's triggers and views unchanged, or (`expected` empty) accepted.
+fn outcome(pristine: &Path, folder: &Path, args: &[&str], expected: &str) -> Result<(), String> {
+    std::fs::create_dir_all(folder).unwrap();
+    let db = folder.join("branch.sqlite");
+    std::fs::copy(pristine, &db).unwrap();
+    let ours = triggers_and_views(&db);
+    let out = handbill(&db, args);
+    let said = text(&out);
+    if expected.is_empty() {
+        if !out.status.success() {
+            return Err(format!("a file Handbill could have written was refused: {said}"));
+        }
+    } else {
+        if out.status.success() {
+            return Err(format!("it was accepted: {said}"));
+        }
+        if !said.contains(expected) {
+            return Err(format!("the refusal does not say {expected:?}: {said}"));
+        }
+    }
+    if triggers_and_views(&db) != ours {
+        return Err("the branch's triggers or views changed".into());
+    }
+    let list = handbill(&db, &["list", "create", "After it"]);
+    if !list.status.success() {
+        return Err(format!("the branch no longer works: {}", text(&list)));
+    }
+    Ok(())
+}
+
+/// SQLite's statistics tables are the only `sqlite_stat…` entries a
+/// restore may skip: a trigger or a view given such a name (through
+/// `writable_schema`) is structure Handbill did not make, and is refused by
+/// name; the statistics ANALYZE leaves are still no reason to refuse.
+#[test]
+fn a_trigger_or_view_named_like_sqlite_statistics_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, copy) = branch_and_backup(dir.path());
+    let mut tally = Tally::new("statistics-named structure");
+
+    let plant = |name: &str, kind: &str, sql: &str| -> PathBuf {
+        let file = dir.path().join(format!("{name}.sqlite"));
+        planted(
+            &copy,
+            &file,
+            &format!(
+                "PRAGMA writable_schema = ON; \
+                 INSERT INTO sqlite_schema (type, name, tbl_name, rootpage, sql) \
+                 VALUES ('{kind}', '{name}', '{}', 0, '{sql}'); \
+                 PRAGMA writable_schema = OFF;",
+                if kind == "trigger" {
+                    "subscriber"
+                } else {
+                    name
+                }
+            ),
+        );
+        file
+    };
+    let trigger = plant(
+        "sqlite_stat_wipe",
+        "trigger",
+        "CREATE TRIGGER sqlite_stat_wipe AFTER INSERT ON subscriber BEGIN DELETE FROM subscriber; END",
+    );
+    let view = plant(
+        "sqlite_stat_everyone",
+        "view",
+        "CREATE VIEW sqlite_stat_everyone AS SELECT email FROM subscriber",
+    );
+    let analyzed = dir.path().join("analyzed.sqlite");
+    planted(&copy, &analyzed, "ANALYZE;");
+
+    let cases: [(&Path, &str); 3] = [
+        (&trigger, "trigger \"sqlite_stat_wipe\" on table subscriber"),
+        (&view, "view \"sqlite_stat_everyone\""),
+        (&analyzed, ""),
+    ];
+    for (n, (file, expected)) in cases.into_iter().enumerate() {
+        let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+        tally.case(
+            &format!("restore {name}"),
+            outcome(
+                &db,
+                &dir.path().join(format!("restore-{n}")),
+                &["restore", file.to_str().unwrap(), "--yes"],
+                expected,
+            ),
+        );
+        let export = dir.path().join(format!("{name}.handbill"));
+        wrapped(file, &export);
+        tally.case(
+            &format!("import-branch --replace {name}.handbill"),
+            outcome(
+                &db,
+                &dir.path().join(format!("import-{n}")),
+                &[
+                    "import-branch",
+                    export.to_str().unwrap(),
+                    "--replace",
+                    "--yes",
+                ],
+                expected,
+            ),
+        );
+    }
+    tally.finish();
+}
