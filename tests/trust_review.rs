@@ -306,3 +306,179 @@ fn a_trigger_or_view_named_like_sqlite_statistics_is_refused_by_name() {
     }
     tally.finish();
 }
+
+/// A loopback address on which nothing listens: sending there fails at once
+/// and leaves the announcement queued.
+fn closed_smtp() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("smtp://organizer@127.0.0.1:{port}?security=plain")
+}
+
+/// The subject and whether a flyer is attached, of every announcement.
+fn announcements(db: &Path) -> Vec<(i64, String, bool)> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT id, subject, attach_flyer FROM announcement ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+/// `announce` again for an announcement still queued goes on with that one
+/// and says so; a `--subject`, `--body-file` or `--flyer` it would not use
+/// is refused with what to do, never dropped without a word; and the dry run
+/// refuses what the real run refuses.
+#[test]
+fn announce_again_says_it_reuses_the_queued_one_and_ignores_no_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("branch.sqlite");
+    let out = handbill(&db, &["demo"]);
+    assert!(out.status.success(), "the sample loads: {}", text(&out));
+    let smtp = closed_smtp();
+    let mut first = command(
+        &db,
+        &[
+            "announce",
+            "5",
+            "--list",
+            "Announcements",
+            "--subject",
+            "First subject",
+            "--smtp",
+            &smtp,
+        ],
+    );
+    first.env("HANDBILL_SMTP_PASSWORD", "secret");
+    let out = run(first, "the first announce");
+    assert!(
+        !out.status.success() && text(&out).contains("send resume 1"),
+        "with no server listening, the first announcement stays queued: {}",
+        text(&out)
+    );
+    let queued = announcements(&db);
+    assert_eq!(
+        queued,
+        vec![(1, "First subject".to_owned(), false)],
+        "one announcement is queued, with the subject given"
+    );
+
+    let body = dir.path().join("other.md");
+    std::fs::write(&body, "Another letter altogether.").unwrap();
+    let nul = dir.path().join("nul.md");
+    std::fs::write(&nul, "Come\0 along.").unwrap();
+    let long_subject = "s".repeat(1000);
+    let mut tally = Tally::new("announce again");
+
+    let refuses = |args: &[&str], expected: &[&str]| -> Result<(), String> {
+        let mut c = command(&db, args);
+        c.env("HANDBILL_SMTP_PASSWORD", "secret");
+        let out = run(c, &format!("handbill {args:?}"));
+        let said = text(&out);
+        if out.status.success() {
+            return Err(format!("it was accepted: {said}"));
+        }
+        if let Some(missing) = expected.iter().find(|e| !said.contains(*e)) {
+            return Err(format!("the refusal does not say {missing:?}: {said}"));
+        }
+        if said.contains("sent 0") || said.contains("Dry run") {
+            return Err(format!("it went on as if nothing were wrong: {said}"));
+        }
+        if announcements(&db) != queued {
+            return Err("the queued announcement changed, or another was made".into());
+        }
+        Ok(())
+    };
+    let base = ["announce", "5", "--list", "Announcements"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter()
+            .chain(extra.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let cases: Vec<(&str, Vec<String>, Vec<&str>)> = vec![
+        (
+            "another --subject",
+            with(&["--subject", "Second subject"]),
+            vec!["subject", "Announcement 1", "send cancel 1"],
+        ),
+        (
+            "another --subject, dry run",
+            with(&["--subject", "Second subject", "--dry-run"]),
+            vec!["subject", "Announcement 1", "send cancel 1"],
+        ),
+        (
+            "another --body-file",
+            with(&["--body-file", body.to_str().unwrap()]),
+            vec!["body", "Announcement 1", "send cancel 1"],
+        ),
+        (
+            "--flyer",
+            with(&["--flyer"]),
+            vec!["flyer", "Announcement 1", "send cancel 1"],
+        ),
+    ];
+    for (what, args, expected) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        tally.case(what, refuses(&args, expected));
+    }
+
+    // The same options again, and none at all: the queued announcement goes
+    // on, and the command says that it is that one.
+    for (what, extra) in [
+        ("no options", vec![]),
+        ("the same --subject", vec!["--subject", "First subject"]),
+    ] {
+        let args = with(&extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut c = command(&db, &args);
+        c.env("HANDBILL_SMTP_PASSWORD", "secret");
+        let out = run(c, what);
+        let said = text(&out);
+        tally.case(
+            &format!("{what}: goes on with announcement 1 and says so"),
+            if said.contains("announcement 1") && said.contains("First subject") {
+                if announcements(&db) == queued {
+                    Ok(())
+                } else {
+                    Err("another announcement was made".into())
+                }
+            } else {
+                Err(format!("it does not say it goes on with announcement 1: {said}"))
+            },
+        );
+    }
+
+    // The dry run of a new announcement (another template) refuses what the
+    // real run would refuse.
+    let cancelled = ["announce", "5", "--list", "Announcements", "--template", "cancelled"];
+    for (what, extra, expected) in [
+        (
+            "dry run with a NUL in the body",
+            vec!["--body-file", nul.to_str().unwrap()],
+            "NUL",
+        ),
+        (
+            "dry run with a 1,000-character subject",
+            vec!["--subject", long_subject.as_str()],
+            "at most 900 characters",
+        ),
+    ] {
+        let mut args: Vec<&str> = cancelled.to_vec();
+        args.extend(extra.iter().copied());
+        let mut dry = args.clone();
+        dry.push("--dry-run");
+        tally.case(what, refuses(&dry, &[expected]));
+        args.extend(["--smtp", smtp.as_str()]);
+        tally.case(
+            &format!("{what}, as the real run"),
+            refuses(&args, &[expected]),
+        );
+    }
+    tally.finish();
+}
