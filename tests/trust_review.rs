@@ -9,6 +9,10 @@
 //! - Running `announce` again for an announcement still queued reused it
 //!   without a word and silently dropped `--subject`, `--body-file` and
 //!   `--flyer`.
+//! - A backup or hand-over file holding a value of the wrong kind (bytes
+//!   where text belongs, text or a fraction where a number belongs) was taken
+//!   in, and every command reading that row failed afterwards with "Invalid
+//!   column type".
 //! - `announce --dry-run` said a letter would go out that the real run then
 //!   refused (a NUL in its body, a subject over the limit).
 //!
@@ -225,6 +229,15 @@ fn outcome(pristine: &Path, folder: &Path, args: &[&str], expected: &str) -> Res
     let list = handbill(&db, &["list", "create", "After it"]);
     if !list.status.success() {
         return Err(format!("the branch no longer works: {}", text(&list)));
+    }
+    for read in [&["event", "list"][..], &["org", "list"], &["list", "ls"]] {
+        let out = handbill(&db, read);
+        if !out.status.success() {
+            return Err(format!(
+                "the branch can no longer be read ({read:?}): {}",
+                text(&out)
+            ));
+        }
     }
     Ok(())
 }
@@ -478,6 +491,76 @@ fn announce_again_says_it_reuses_the_queued_one_and_ignores_no_option() {
         tally.case(
             &format!("{what}, as the real run"),
             refuses(&args, &[expected]),
+        );
+    }
+    tally.finish();
+}
+
+/// A value of the wrong kind in a column (bytes where text belongs, text or
+/// a fraction where a whole number belongs, text where a logo's bytes
+/// belong) passes SQLite's integrity check and every CHECK of a column
+/// without one; taken in, it breaks every command that reads its row. A
+/// restore or a hand-over refuses it, naming the table and column, and the
+/// branch is left as it was and still reads.
+#[test]
+fn a_value_of_the_wrong_kind_is_refused_naming_its_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, copy) = branch_and_backup(dir.path());
+    let mut tally = Tally::new("values of the wrong kind");
+    let cases = [
+        (
+            "blob-title",
+            "UPDATE event SET title = X'414243' WHERE id = (SELECT min(id) FROM event);",
+            "column \"title\" of table \"event\"",
+        ),
+        (
+            "blob-name",
+            "UPDATE subscriber SET name = X'414243' WHERE id = (SELECT min(id) FROM subscriber);",
+            "column \"name\" of table \"subscriber\"",
+        ),
+        (
+            "text-all-day",
+            "UPDATE event SET all_day = 'sometimes' WHERE id = (SELECT min(id) FROM event);",
+            "column \"all_day\" of table \"event\"",
+        ),
+        (
+            "fraction-sequence",
+            "UPDATE event SET sequence = 1.5 WHERE id = (SELECT min(id) FROM event);",
+            "column \"sequence\" of table \"event\"",
+        ),
+        (
+            "text-logo",
+            "UPDATE organization SET logo = 'not a picture' WHERE id = (SELECT min(id) FROM organization);",
+            "column \"logo\" of table \"organization\"",
+        ),
+    ];
+    for (n, (name, sql, expected)) in cases.into_iter().enumerate() {
+        let file = dir.path().join(format!("{name}.sqlite"));
+        planted(&copy, &file, sql);
+        tally.case(
+            &format!("restore {name}"),
+            outcome(
+                &db,
+                &dir.path().join(format!("restore-{n}")),
+                &["restore", file.to_str().unwrap(), "--yes"],
+                expected,
+            ),
+        );
+        let export = dir.path().join(format!("{name}.handbill"));
+        wrapped(&file, &export);
+        tally.case(
+            &format!("import-branch --replace {name}.handbill"),
+            outcome(
+                &db,
+                &dir.path().join(format!("import-{n}")),
+                &[
+                    "import-branch",
+                    export.to_str().unwrap(),
+                    "--replace",
+                    "--yes",
+                ],
+                expected,
+            ),
         );
     }
     tally.finish();

@@ -16,7 +16,7 @@ use std::fs::{self, File};
 use std::path::Path;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::storage::{self, Header};
@@ -548,6 +548,7 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
                     [],
                 )
                 .map_err(|e| rows_refused(named, table, e))?;
+                values_fit(conn, table, &all, named)?;
                 for column in &cols {
                     text_is_utf8(conn, table, column, named)?;
                 }
@@ -617,6 +618,49 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
     }
     tx.commit()?;
     Ok(contentless)
+}
+
+/// Refuses a value of the wrong kind in a column declared TEXT, INTEGER or
+/// BLOB: bytes where text belongs, text or a fraction where a whole number
+/// belongs, text where a picture's bytes belong. SQLite keeps such values
+/// (Handbill's tables are not STRICT, and the copy has already turned what
+/// it could into the column's kind), and every command reading the row would
+/// fail on it.
+fn values_fit(conn: &Connection, table: &str, columns: &[Column], named: &str) -> Result<()> {
+    let allowed = |declared: &str| match declared.to_ascii_uppercase().as_str() {
+        "TEXT" => Some(("'text'", "text")),
+        "INTEGER" => Some(("'integer'", "a whole number")),
+        "BLOB" => Some(("'blob'", "bytes (a picture)")),
+        _ => None,
+    };
+    for column in columns.iter().filter(|c| c.hidden == 0) {
+        let Some((kind, words)) = allowed(&column.declared_type) else {
+            continue;
+        };
+        let c = quoted(&column.name);
+        let found: Option<String> = conn
+            .query_row(
+                &format!(
+                    "SELECT typeof({c}) FROM main.{t} WHERE typeof({c}) NOT IN ('null', {kind}) LIMIT 1",
+                    t = quoted(table)
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(found) = found {
+            return Err(Error::new(
+                ErrorCode::Damaged,
+                format!(
+                    "{named} holds a value of the wrong kind ({found} where {words} belongs) in column \"{}\" \
+                     of table \"{table}\" (it was changed after Handbill wrote it), so it was not taken in and nothing was changed. \
+                     Choose another copy (`handbill backups` lists them).",
+                    column.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a column holding text that is not UTF-8: SQLite stores any bytes
