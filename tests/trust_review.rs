@@ -13,6 +13,8 @@
 //!   where text belongs, text or a fraction where a number belongs) was taken
 //!   in, and every command reading that row failed afterwards with "Invalid
 //!   column type".
+//! - `--db` naming a pipe (FIFO) hung every command for good: the database
+//!   file itself was opened for reading its header without a check of kind.
 //! - `announce --dry-run` said a letter would go out that the real run then
 //!   refused (a NUL in its body, a subject over the limit).
 //!
@@ -563,5 +565,74 @@ fn a_value_of_the_wrong_kind_is_refused_naming_its_column() {
             ),
         );
     }
+    tally.finish();
+}
+
+/// The branch's own file given as `--db` is checked like any file from
+/// outside: a pipe (FIFO), a device or a link to one is refused at once,
+/// naming it and what to give instead, and left as it was; before, a FIFO
+/// hung every command until killed.
+#[cfg(unix)]
+#[test]
+fn a_database_path_that_is_a_pipe_or_device_is_refused_at_once() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("branch.sqlite");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo makes the pipe");
+    let to_fifo = dir.path().join("link-to-pipe.sqlite");
+    std::os::unix::fs::symlink(&fifo, &to_fifo).unwrap();
+    let to_zero = dir.path().join("link-to-zero.sqlite");
+    std::os::unix::fs::symlink("/dev/zero", &to_zero).unwrap();
+    let mut tally = Tally::new("database path not a file");
+    for (name, db) in [
+        ("a FIFO", &fifo),
+        ("a link to a FIFO", &to_fifo),
+        ("a link to /dev/zero", &to_zero),
+        ("/dev/null", &PathBuf::from("/dev/null")),
+    ] {
+        for args in [&["event", "list"][..], &["list", "create", "Anyone"]] {
+            let mut c = command(db, args);
+            c.env("HANDBILL_LOG_DIR", dir.path().join("logs"));
+            let started = Instant::now();
+            let mut child = c.spawn().unwrap();
+            let mut ended = None;
+            while started.elapsed() < Duration::from_secs(10) {
+                if let Some(status) = child.try_wait().unwrap() {
+                    ended = Some(status);
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let held = match ended {
+                None => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    Err("it still ran after 10 seconds".to_owned())
+                }
+                Some(status) => {
+                    let out = child.wait_with_output().unwrap();
+                    let said = text(&out);
+                    if status.success() {
+                        Err(format!("it was opened as a database: {said}"))
+                    } else if !said.contains("not a regular file") || !said.contains("--db") {
+                        Err(format!(
+                            "the refusal does not say it is not a regular file and what to give: {said}"
+                        ))
+                    } else {
+                        Ok(())
+                    }
+                }
+            };
+            tally.case(&format!("--db {name}: {args:?}"), held);
+        }
+    }
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the pipe is left a pipe"
+    );
     tally.finish();
 }
