@@ -15,6 +15,9 @@
 //!   column type".
 //! - `--db` naming a pipe (FIFO) hung every command for good: the database
 //!   file itself was opened for reading its header without a check of kind.
+//! - An `.ics` LOCATION longer than 200 characters was cut to 200 without a
+//!   word (and one of megabytes taken the same way), where a venue's name
+//!   holds 2 KB and anything longer is refused like every other field.
 //! - `announce --dry-run` said a letter would go out that the real run then
 //!   refused (a NUL in its body, a subject over the limit).
 //!
@@ -633,6 +636,87 @@ fn a_database_path_that_is_a_pipe_or_device_is_refused_at_once() {
             .file_type()
             .is_fifo(),
         "the pipe is left a pipe"
+    );
+    tally.finish();
+}
+
+/// A calendar whose LOCATION is 201 to 2,048 bytes long keeps it whole as
+/// the venue's name, and one longer than 2 KB is refused naming its line and
+/// LOCATION, with nothing imported: a location is never cut short silently.
+#[test]
+fn an_ics_location_is_kept_whole_or_refused_never_cut_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("branch.sqlite");
+    let out = handbill(&db, &["demo"]);
+    assert!(out.status.success(), "the sample loads: {}", text(&out));
+    let calendar = |name: &str, location: &str| -> PathBuf {
+        // Folded at 73 characters, as calendars write long lines.
+        let line = format!("LOCATION:{location}");
+        let chars: Vec<char> = line.chars().collect();
+        let folded = chars
+            .chunks(73)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\r\n ");
+        let file = dir.path().join(format!("{name}.ics"));
+        std::fs::write(
+            &file,
+            format!(
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//review//EN\r\nBEGIN:VEVENT\r\nUID:{name}@review\r\n\
+                 DTSTART:20270105T180000Z\r\nDTEND:20270105T190000Z\r\nSUMMARY:Meeting {name}\r\n{folded}\r\n\
+                 END:VEVENT\r\nEND:VCALENDAR\r\n"
+            ),
+        )
+        .unwrap();
+        file
+    };
+    let venue_names = || -> Vec<String> {
+        let conn = rusqlite::Connection::open_with_flags(
+            &db,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let mut stmt = conn.prepare("SELECT name FROM venue ORDER BY id").unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let mut tally = Tally::new("ics LOCATION length");
+
+    let long_hall = format!("Hall {}", "of the Commons, ".repeat(40).trim_end());
+    assert!(
+        (201..=2048).contains(&long_hall.len()),
+        "the long location is between the old cut and the limit"
+    );
+    let file = calendar("long", &long_hall);
+    let out = handbill(&db, &["event", "import", file.to_str().unwrap()]);
+    tally.case(
+        "a 600-character LOCATION",
+        if !out.status.success() {
+            Err(format!("it was refused: {}", text(&out)))
+        } else if !venue_names().contains(&long_hall) {
+            Err("the venue does not hold the whole LOCATION".into())
+        } else {
+            Ok(())
+        },
+    );
+
+    let before = venue_names();
+    let file = calendar("huge", &"w".repeat(300_000));
+    let out = handbill(&db, &["event", "import", file.to_str().unwrap()]);
+    let said = text(&out);
+    tally.case(
+        "a 300 KB LOCATION",
+        if out.status.success() {
+            Err(format!("it was imported: {said}"))
+        } else if !(said.contains("line 4") && said.contains("LOCATION") && said.contains("Nothing was imported")) {
+            Err(format!("the refusal does not name the event's line and LOCATION: {said}"))
+        } else if venue_names() != before {
+            Err("a venue was saved all the same".into())
+        } else {
+            Ok(())
+        },
     );
     tally.finish();
 }

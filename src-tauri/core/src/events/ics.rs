@@ -15,7 +15,7 @@ use jiff::{Timestamp, ToSpan};
 
 use super::store::{self, query_events, select_sql};
 use super::venues::{find_or_create_venue, VenueInput};
-use super::{Event, EventInput, EventLinks, EventStatus};
+use super::{Event, EventInput, EventLinks, EventStatus, MAX_LINE_BYTES};
 use crate::error::{Error, Result};
 use crate::storage::Database;
 
@@ -582,7 +582,18 @@ fn import_one(db: &Database, c: &icalendar::parser::Component<'_>, default_zone:
     let venue_id = if location.trim().is_empty() {
         None
     } else {
-        let name: String = location.trim().chars().take(200).collect();
+        // Kept whole, or refused like every other field: never cut short.
+        let name = location.trim().to_owned();
+        if name.len() > MAX_LINE_BYTES {
+            return Err(Error::invalid_field(
+                "LOCATION",
+                format!(
+                    "LOCATION is {}; the most Handbill keeps as a venue's name is {}. Shorten it in your calendar.",
+                    crate::outside::size_text(name.len() as u64),
+                    crate::outside::size_text(MAX_LINE_BYTES as u64)
+                ),
+            ));
+        }
         Some(find_or_create_venue(db, &VenueInput { name, ..Default::default() })?.id)
     };
     let url = text_of(c, "URL");
