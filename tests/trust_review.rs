@@ -218,7 +218,9 @@ fn outcome(pristine: &Path, folder: &Path, args: &[&str], expected: &str) -> Res
     let said = text(&out);
     if expected.is_empty() {
         if !out.status.success() {
-            return Err(format!("a file Handbill could have written was refused: {said}"));
+            return Err(format!(
+                "a file Handbill could have written was refused: {said}"
+            ));
         }
     } else {
         if out.status.success() {
@@ -467,14 +469,23 @@ fn announce_again_says_it_reuses_the_queued_one_and_ignores_no_option() {
                     Err("another announcement was made".into())
                 }
             } else {
-                Err(format!("it does not say it goes on with announcement 1: {said}"))
+                Err(format!(
+                    "it does not say it goes on with announcement 1: {said}"
+                ))
             },
         );
     }
 
     // The dry run of a new announcement (another template) refuses what the
     // real run would refuse.
-    let cancelled = ["announce", "5", "--list", "Announcements", "--template", "cancelled"];
+    let cancelled = [
+        "announce",
+        "5",
+        "--list",
+        "Announcements",
+        "--template",
+        "cancelled",
+    ];
     for (what, extra, expected) in [
         (
             "dry run with a NUL in the body",
@@ -671,11 +682,9 @@ fn an_ics_location_is_kept_whole_or_refused_never_cut_short() {
         file
     };
     let venue_names = || -> Vec<String> {
-        let conn = rusqlite::Connection::open_with_flags(
-            &db,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .unwrap();
+        let conn =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
         let mut stmt = conn.prepare("SELECT name FROM venue ORDER BY id").unwrap();
         stmt.query_map([], |r| r.get(0))
             .unwrap()
@@ -710,8 +719,13 @@ fn an_ics_location_is_kept_whole_or_refused_never_cut_short() {
         "a 300 KB LOCATION",
         if out.status.success() {
             Err(format!("it was imported: {said}"))
-        } else if !(said.contains("line 4") && said.contains("LOCATION") && said.contains("Nothing was imported")) {
-            Err(format!("the refusal does not name the event's line and LOCATION: {said}"))
+        } else if !(said.contains("line 4")
+            && said.contains("LOCATION")
+            && said.contains("Nothing was imported"))
+        {
+            Err(format!(
+                "the refusal does not name the event's line and LOCATION: {said}"
+            ))
         } else if venue_names() != before {
             Err("a venue was saved all the same".into())
         } else {

@@ -411,7 +411,7 @@ pub fn reuse(existing: &Announcement, asked: Asked<'_>) -> Result<String> {
     ];
     if let Some((field, option, _)) = differs.iter().find(|(_, _, differs)| *differs) {
         return Err(Error::invalid_field(
-            *field,
+            field,
             format!(
                 "Announcement {id} to “{}” is already {} (subject “{}”), and going on with it would not use {option}. \
                  To send the changed letter instead, cancel it first (handbill send cancel {id}) and announce again; \
