@@ -18,6 +18,9 @@
 //! - An `.ics` LOCATION longer than 200 characters was cut to 200 without a
 //!   word (and one of megabytes taken the same way), where a venue's name
 //!   holds 2 KB and anything longer is refused like every other field.
+//! - Refusals of a backup or hand-over (damaged, another program's, holding
+//!   no branch, rows breaking a rule, rows referring to nothing, missing
+//!   tables) said what was wrong but not what to do.
 //! - `announce --dry-run` said a letter would go out that the real run then
 //!   refused (a NUL in its body, a subject over the limit).
 //!
@@ -732,5 +735,70 @@ fn an_ics_location_is_kept_whole_or_refused_never_cut_short() {
             Ok(())
         },
     );
+    tally.finish();
+}
+
+/// Every refusal of a file to restore or import says what to do next: choose
+/// another backup or export that Handbill wrote.
+#[test]
+fn every_refusal_of_an_incoming_file_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, copy) = branch_and_backup(dir.path());
+    let mut tally = Tally::new("refusals say what to do");
+    let what_to_do = "Choose another backup or export that Handbill wrote";
+    let broken_rule = dir.path().join("broken-rule.sqlite");
+    planted(
+        &copy,
+        &broken_rule,
+        "PRAGMA ignore_check_constraints = ON; UPDATE event SET status = 'exploded';",
+    );
+    let orphans = dir.path().join("orphans.sqlite");
+    planted(
+        &copy,
+        &orphans,
+        "PRAGMA foreign_keys = OFF; DELETE FROM list;",
+    );
+    let other = dir.path().join("other-program.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&other).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('x');")
+            .unwrap();
+    }
+    let no_version = dir.path().join("no-version.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&no_version).unwrap();
+        conn.execute_batch("PRAGMA application_id = 1213088834; CREATE TABLE t (x);")
+            .unwrap();
+    }
+    let missing = dir.path().join("missing-table.sqlite");
+    planted(&copy, &missing, "DROP TABLE import_job;");
+    let cases = [
+        (&broken_rule, "break Handbill's rules"),
+        (&orphans, "does not hold together"),
+        (&other, "another program's SQLite file"),
+        (&no_version, "holds no schema version"),
+        (&missing, "is not a whole Handbill database"),
+    ];
+    for (n, (file, why)) in cases.into_iter().enumerate() {
+        let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+        let folder = dir.path().join(format!("case-{n}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let target = folder.join("branch.sqlite");
+        std::fs::copy(&db, &target).unwrap();
+        let out = handbill(&target, &["restore", file.to_str().unwrap(), "--yes"]);
+        let said = text(&out);
+        tally.case(
+            &format!("restore {name}"),
+            if out.status.success() {
+                Err(format!("it was accepted: {said}"))
+            } else if !said.contains(why) || !said.contains(what_to_do) {
+                Err(format!(
+                    "the refusal does not say {why:?} and {what_to_do:?}: {said}"
+                ))
+            } else {
+                Ok(())
+            },
+        );
+    }
     tally.finish();
 }

@@ -21,6 +21,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::error::{Error, ErrorCode, Result};
 use crate::storage::{self, Header};
 
+/// What every refusal of an incoming file tells the organizer to do.
+const ANOTHER: &str = "Choose another backup or export that Handbill wrote \
+     (`handbill backups` lists the automatic backups; Settings → Backups in the window).";
+
 /// Opens `path` for reading if it is a regular file of at most `limit` bytes,
 /// refusing a folder, a device or a pipe before opening it (opening a pipe for
 /// reading waits for a writer; reading a device may never end). Returns the
@@ -82,7 +86,9 @@ pub(crate) fn identify(start: &[u8], len: u64, named: &str) -> Result<Header> {
     let header = Header::parse(start, len, named)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NotADatabase,
-            format!("{named} is empty: it is not a Handbill database. Nothing was changed."),
+            format!(
+                "{named} is empty: it is not a Handbill database. Nothing was changed. {ANOTHER}"
+            ),
         )
     })?;
     identity(header.application_id, i64::from(header.user_version), named)?;
@@ -95,7 +101,7 @@ fn identity(application_id: i32, version: i64, named: &str) -> Result<usize> {
     if application_id != storage::APPLICATION_ID {
         return Err(Error::new(
             ErrorCode::NotADatabase,
-            format!("{named} is not a Handbill database (it is another program's SQLite file). Nothing was changed."),
+            format!("{named} is not a Handbill database (it is another program's SQLite file). Nothing was changed. {ANOTHER}"),
         ));
     }
     let version = usize::try_from(version).unwrap_or(usize::MAX);
@@ -112,7 +118,7 @@ fn identity(application_id: i32, version: i64, named: &str) -> Result<usize> {
     if version == 0 {
         return Err(Error::new(
             ErrorCode::NotADatabase,
-            format!("{named} is marked as Handbill's but holds no schema version, so it holds no branch. Nothing was changed."),
+            format!("{named} is marked as Handbill's but holds no schema version, so it holds no branch. Nothing was changed. {ANOTHER}"),
         ));
     }
     Ok(version)
@@ -163,7 +169,7 @@ pub(crate) fn inspect(path: &Path, named: &str) -> Result<usize> {
     if check != "ok" {
         return Err(Error::new(
             ErrorCode::Damaged,
-            format!("{named} is damaged ({check}); it cannot be taken in. Nothing was changed."),
+            format!("{named} is damaged ({check}); it cannot be taken in. Nothing was changed. {ANOTHER}"),
         ));
     }
     let app_id: i32 = conn
@@ -448,7 +454,7 @@ fn compare_schema(
         )
     } else {
         format!(
-            "{named} is not a whole Handbill database (schema {version}): it lacks {}. Nothing was changed.",
+            "{named} is not a whole Handbill database (schema {version}): it lacks {}. Nothing was changed. {ANOTHER}",
             listed(&missing)
         )
     };
@@ -611,7 +617,7 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
         return Err(Error::new(
             ErrorCode::Damaged,
             format!(
-                "{named} does not hold together, so it was not taken in and nothing was changed: {}.",
+                "{named} does not hold together, so it was not taken in and nothing was changed: {}. {ANOTHER}",
                 orphans.join("; ")
             ),
         ));
@@ -653,8 +659,7 @@ fn values_fit(conn: &Connection, table: &str, columns: &[Column], named: &str) -
                 ErrorCode::Damaged,
                 format!(
                     "{named} holds a value of the wrong kind ({found} where {words} belongs) in column \"{}\" \
-                     of table \"{table}\" (it was changed after Handbill wrote it), so it was not taken in and nothing was changed. \
-                     Choose another copy (`handbill backups` lists them).",
+                     of table \"{table}\" (it was changed after Handbill wrote it), so it was not taken in and nothing was changed. {ANOTHER}",
                     column.name
                 ),
             ));
@@ -679,7 +684,7 @@ fn text_is_utf8(conn: &Connection, table: &str, column: &str, named: &str) -> Re
                     ErrorCode::Damaged,
                     format!(
                         "{named} holds text that is not UTF-8 in column \"{column}\" of table \"{table}\" \
-                         (its bytes were changed after Handbill wrote them), so it was not taken in and nothing was changed."
+                         (its bytes were changed after Handbill wrote them), so it was not taken in and nothing was changed. {ANOTHER}"
                     ),
                 ));
             }
@@ -698,7 +703,7 @@ fn rows_refused(named: &str, table: &str, e: rusqlite::Error) -> Error {
             ErrorCode::Damaged,
             format!(
                 "{named} holds rows of table \"{table}\" that break Handbill's rules ({}), \
-                 so it was not taken in and nothing was changed.",
+                 so it was not taken in and nothing was changed. {ANOTHER}",
                 e.message.trim_start_matches("Database error: ")
             ),
         ),
