@@ -21,6 +21,9 @@
 //! - Refusals of a backup or hand-over (damaged, another program's, holding
 //!   no branch, rows breaking a rule, rows referring to nothing, missing
 //!   tables) said what was wrong but not what to do.
+//! - A backup whose seal was altered in its tag was restored as one that
+//!   "carries no checksum", although no SQLite file ends in bytes that are
+//!   not a whole page.
 //! - `announce --dry-run` said a letter would go out that the real run then
 //!   refused (a NUL in its body, a subject over the limit).
 //!
@@ -800,5 +803,82 @@ fn every_refusal_of_an_incoming_file_says_what_to_do() {
             },
         );
     }
+    tally.finish();
+}
+
+/// A backup's seal altered anywhere, its tag included, is refused as not
+/// matching its checksum; a backup whose seal was cut off whole is restored
+/// as one without a checksum (as an older Handbill's copy is), and says so.
+#[test]
+fn a_backup_with_an_altered_seal_is_refused_and_one_without_a_seal_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, copy) = branch_and_backup(dir.path());
+    let bytes = std::fs::read(&copy).unwrap();
+    let (data, seal) = bytes.split_at(bytes.len() - SEAL_LEN);
+    assert!(seal.starts_with(SEAL_TAG), "the backup carries its seal");
+    let mut tally = Tally::new("altered seals");
+    let variant = |name: &str, tail: &[u8]| -> PathBuf {
+        let file = dir.path().join(format!("{name}.sqlite"));
+        let mut all = data.to_vec();
+        all.extend_from_slice(tail);
+        std::fs::write(&file, all).unwrap();
+        file
+    };
+    let mut tag_changed = seal.to_vec();
+    tag_changed[0] = b'h';
+    let mut hash_changed = seal.to_vec();
+    hash_changed[SEAL_TAG.len()] ^= 1;
+    let cases = [
+        (
+            "tag-changed",
+            variant("tag-changed", &tag_changed),
+            "checksum",
+        ),
+        (
+            "hash-changed",
+            variant("hash-changed", &hash_changed),
+            "checksum",
+        ),
+        (
+            "half-a-seal",
+            variant("half-a-seal", &seal[..40]),
+            "checksum",
+        ),
+        ("seal-removed", variant("seal-removed", &[]), ""),
+    ];
+    for (n, (name, file, expected)) in cases.into_iter().enumerate() {
+        let folder = dir.path().join(format!("case-{n}"));
+        let result = outcome(
+            &db,
+            &folder,
+            &["restore", file.to_str().unwrap(), "--yes"],
+            expected,
+        );
+        tally.case(name, result);
+    }
+    // The copy without a seal is restored, and the restore said it had none.
+    let folder = dir.path().join("told");
+    std::fs::create_dir_all(&folder).unwrap();
+    let target = folder.join("branch.sqlite");
+    std::fs::copy(&db, &target).unwrap();
+    let out = handbill(
+        &target,
+        &[
+            "restore",
+            dir.path().join("seal-removed.sqlite").to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    tally.case(
+        "seal-removed is told",
+        if out.status.success() && text(&out).contains("carries no checksum") {
+            Ok(())
+        } else {
+            Err(format!(
+                "the restore does not say it had no checksum: {}",
+                text(&out)
+            ))
+        },
+    );
     tally.finish();
 }
