@@ -139,27 +139,19 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         }
     }
     let existing = store::find_open(&db, args.event, args.tour, list.id, &segment, template)?;
-    let body_file = match &args.body_file {
-        // A letter's body: a regular file of at most 1 MB (see handbill_core::outside).
-        Some(file) => Some(handbill_core::outside::read_text(
-            file,
-            handbill_core::outside::Kind { field: "body_file", what: "body file", limit: 1024 * 1024 },
-        )?),
-        None => None,
-    };
     let (subject, body) = match &existing {
-        Some(a) => {
-            let asked = store::Asked {
-                subject: args.subject.as_deref(),
-                body: body_file.as_deref(),
-                attach_flyer: args.flyer,
-            };
-            eprintln!("{}", store::reuse(a, asked)?);
-            (a.subject.clone(), a.body.clone())
-        }
+        Some(a) => (a.subject.clone(), a.body.clone()),
         None => {
             let (subject, body) = announcements::draft(&db, args.event, args.tour, template)?;
-            (args.subject.clone().unwrap_or(subject), body_file.unwrap_or(body))
+            let body = match &args.body_file {
+                // A letter's body: a regular file of at most 1 MB (see handbill_core::outside).
+                Some(file) => handbill_core::outside::read_text(
+                    file,
+                    handbill_core::outside::Kind { field: "body_file", what: "body file", limit: 1024 * 1024 },
+                )?,
+                None => body,
+            };
+            (args.subject.clone().unwrap_or(subject), body)
         }
     };
     let input = AnnouncementInput {
@@ -173,9 +165,6 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         attach_flyer: args.flyer,
     };
     if args.dry_run {
-        if existing.is_none() {
-            store::check(&db, &input)?;
-        }
         let people = store::recipients(&db, list.id, &segment)?;
         let content = match &existing {
             Some(a) => a.content(),

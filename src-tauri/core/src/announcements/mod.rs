@@ -23,6 +23,6 @@ pub use compose::{prepare, prepare_at, preview, preview_letter, test_recipient, 
 pub use letter::{Content, Letters, Recipient, Template};
 pub use send::{outbox_dir, run, SendOptions};
 pub use store::{
-    Announcement, AnnouncementInput, AnnouncementState, Asked, Delivery, DeliveryStatus, SendProgress, UncertainDecision,
+    Announcement, AnnouncementInput, AnnouncementState, Delivery, DeliveryStatus, SendProgress, UncertainDecision,
 };
 pub use templates::draft;

@@ -388,54 +388,6 @@ pub fn find_open(
     id.map(|id| get(db, id)).transpose()
 }
 
-/// What a command asks of an announcement beside its event, list, segment and
-/// template: `None` (or `false`) where it asks nothing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Asked<'a> {
-    pub subject: Option<&'a str>,
-    pub body: Option<&'a str>,
-    pub attach_flyer: bool,
-}
-
-/// Going on with `existing`, an announcement not finished yet that a command
-/// found instead of queueing everyone a second time: what it asks that
-/// `existing` does not already say is refused, naming the option and what to
-/// do, never ignored. Returns the sentence that tells the organizer which
-/// announcement goes on.
-pub fn reuse(existing: &Announcement, asked: Asked<'_>) -> Result<String> {
-    let id = existing.id;
-    let differs = [
-        ("subject", "--subject", asked.subject.is_some_and(|s| s != existing.subject)),
-        ("body", "--body-file", asked.body.is_some_and(|b| b != existing.body)),
-        ("attach_flyer", "--flyer", asked.attach_flyer && !existing.attach_flyer),
-    ];
-    if let Some((field, option, _)) = differs.iter().find(|(_, _, differs)| *differs) {
-        return Err(Error::invalid_field(
-            field,
-            format!(
-                "Announcement {id} to “{}” is already {} (subject “{}”), and going on with it would not use {option}. \
-                 To send the changed letter instead, cancel it first (handbill send cancel {id}) and announce again; \
-                 to go on with it as it is, leave out {option} (or run handbill send resume {id}).",
-                existing.list_name,
-                existing.state.as_str(),
-                existing.subject,
-            ),
-        ));
-    }
-    Ok(format!(
-        "Going on with announcement {id} (subject “{}”), already {} for “{}”, rather than queueing everyone again.",
-        existing.subject,
-        existing.state.as_str(),
-        existing.list_name,
-    ))
-}
-
-/// Checks a new announcement without saving it, as [`create`] would: what a
-/// dry run must refuse so that it never promises a letter the real run refuses.
-pub fn check(db: &Database, input: &AnnouncementInput) -> Result<()> {
-    check_input(db, input)
-}
-
 /// The people an announcement to this list and segment reaches now: subscribed
 /// members only, in the order they joined the branch.
 pub fn recipients(db: &Database, list_id: i64, segment: &str) -> Result<Vec<Recipient>> {
