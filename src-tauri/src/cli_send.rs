@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use handbill_core::announcements::{
-    self, account, send, store, AnnouncementInput, AnnouncementState, Content, DeliveryStatus, Letters, Password,
-    SendOptions, SendProgress, Template, UncertainDecision,
+    self, account, send, store, AnnouncementInput, AnnouncementState, Content, DeliveryStatus,
+    Letters, Password, SendOptions, SendProgress, Template, UncertainDecision,
 };
 use handbill_core::{events, lists, Database, Error};
 
@@ -20,15 +20,21 @@ use handbill_core::{events, lists, Database, Error};
 const PASSWORD_VARIABLE: &str = "HANDBILL_SMTP_PASSWORD";
 
 #[derive(Args, Debug)]
-#[command(after_help = "Without an SMTP account (see --smtp), each message is written as an .eml file to the outbox \
+#[command(
+    after_help = "Without an SMTP account (see --smtp), each message is written as an .eml file to the outbox \
                         folder beside the database.\n\
                         The password is taken from the keychain, or from $HANDBILL_SMTP_PASSWORD for this run.\n\n\
                         Examples:\n  handbill announce 12 --list Announcements --dry-run\n  \
                         handbill announce 12 --list Announcements --segment tag=volunteer \\\n      \
-                        --smtp 'smtp://boston@smtp.example.org:587?security=starttls&rate=60&daily=500'")]
+                        --smtp 'smtp://boston@smtp.example.org:587?security=starttls&rate=60&daily=500'"
+)]
 pub struct AnnounceArgs {
     /// The event to announce (its number, as `handbill event list` shows).
-    #[arg(value_name = "EVENT_ID", required_unless_present = "tour", conflicts_with = "tour")]
+    #[arg(
+        value_name = "EVENT_ID",
+        required_unless_present = "tour",
+        conflicts_with = "tour"
+    )]
     pub event: Option<i64>,
     /// Announce a whole tour instead.
     #[arg(long, value_name = "TOUR_ID")]
@@ -87,7 +93,11 @@ pub enum SendCommand {
     Uncertain {
         id: i64,
         /// Queue them again; the next `send resume` sends them (some may get it twice).
-        #[arg(long, conflicts_with = "mark_sent", required_unless_present = "mark_sent")]
+        #[arg(
+            long,
+            conflicts_with = "mark_sent",
+            required_unless_present = "mark_sent"
+        )]
         resend: bool,
         /// Count them as sent.
         #[arg(long)]
@@ -102,7 +112,10 @@ pub enum SendCommand {
 }
 
 fn session_password() -> Option<Password> {
-    std::env::var(PASSWORD_VARIABLE).ok().filter(|p| !p.is_empty()).map(Password::new)
+    std::env::var(PASSWORD_VARIABLE)
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(Password::new)
 }
 
 /// The finished messages for an announcement: what composing prepares.
@@ -130,7 +143,12 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
     match (args.event, args.tour) {
         (Some(id), _) => drop(events::get(&db, id)?),
         (None, Some(id)) => drop(events::get_tour(&db, id)?),
-        (None, None) => return Err(Error::invalid_field("event_id", "Give the event's number, or --tour TOUR_ID.")),
+        (None, None) => {
+            return Err(Error::invalid_field(
+                "event_id",
+                "Give the event's number, or --tour TOUR_ID.",
+            ))
+        }
     }
     if let Some(url) = &args.smtp {
         let parsed = account::parse_url(url)?;
@@ -147,7 +165,11 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
                 // A letter's body: a regular file of at most 1 MB (see handbill_core::outside).
                 Some(file) => handbill_core::outside::read_text(
                     file,
-                    handbill_core::outside::Kind { field: "body_file", what: "body file", limit: 1024 * 1024 },
+                    handbill_core::outside::Kind {
+                        field: "body_file",
+                        what: "body file",
+                        limit: 1024 * 1024,
+                    },
                 )?,
                 None => body,
             };
@@ -179,7 +201,8 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
                 attach_flyer: input.attach_flyer,
             },
         };
-        let mut out = vec![format!(
+        let mut out =
+            vec![format!(
             "Dry run: this announcement would reach {} {} on “{}”{}. Nothing was sent or saved.",
             people.len(),
             if people.len() == 1 { "person" } else { "people" },
@@ -215,13 +238,23 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
                 rows.push((a, store::progress(&db, a.id)?));
             }
             if json {
-                let list: Vec<_> = rows.iter().map(|(a, p)| serde_json::json!({ "announcement": a, "progress": p })).collect();
-                return serde_json::to_string_pretty(&list).map_err(|e| Error::internal(e.to_string()));
+                let list: Vec<_> = rows
+                    .iter()
+                    .map(|(a, p)| serde_json::json!({ "announcement": a, "progress": p }))
+                    .collect();
+                return serde_json::to_string_pretty(&list)
+                    .map_err(|e| Error::internal(e.to_string()));
             }
             if rows.is_empty() {
-                return Ok("No announcements yet. Send one with: handbill announce EVENT_ID --list NAME".to_owned());
+                return Ok(
+                    "No announcements yet. Send one with: handbill announce EVENT_ID --list NAME"
+                        .to_owned(),
+                );
             }
-            let mut out = vec![format!("{:>5}  {:<10} {:>6} {:>6} {:>6} {:>9} {:>6}  {}", "Id", "State", "Total", "Sent", "Failed", "Uncertain", "Left", "Subject")];
+            let mut out = vec![format!(
+                "{:>5}  {:<10} {:>6} {:>6} {:>6} {:>9} {:>6}  {}",
+                "Id", "State", "Total", "Sent", "Failed", "Uncertain", "Left", "Subject"
+            )];
             for (a, p) in rows {
                 out.push(format!(
                     "{:>5}  {:<10} {:>6} {:>6} {:>6} {:>9} {:>6}  {}",
@@ -243,7 +276,8 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             let p = store::progress(&db, id)?;
             if json {
                 let failed = store::deliveries(&db, id, Some(DeliveryStatus::Failed), 10_000)?;
-                let uncertain = store::deliveries(&db, id, Some(DeliveryStatus::Uncertain), 10_000)?;
+                let uncertain =
+                    store::deliveries(&db, id, Some(DeliveryStatus::Uncertain), 10_000)?;
                 return serde_json::to_string_pretty(&serde_json::json!({
                     "announcement": a, "progress": p, "failed": failed, "uncertain": uncertain
                 }))
@@ -251,7 +285,15 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             }
             let mut out = vec![
                 format!("Announcement {id}: {}", a.subject),
-                format!("{:<11}{}", "To", if a.segment.is_empty() { a.list_name.clone() } else { format!("{} ({})", a.list_name, a.segment) }),
+                format!(
+                    "{:<11}{}",
+                    "To",
+                    if a.segment.is_empty() {
+                        a.list_name.clone()
+                    } else {
+                        format!("{} ({})", a.list_name, a.segment)
+                    }
+                ),
                 format!("{:<11}{}", "State", state_word(&p)),
                 progress_line(&p),
             ];
@@ -288,11 +330,22 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             let db = Database::open(db_path)?;
             store::request_cancel(&db, id)?;
             let p = store::progress(&db, id)?;
-            Ok(format!("Announcement {id} is cancelled: {} sent, {} not mailed.", p.sent, p.skipped))
+            Ok(format!(
+                "Announcement {id} is cancelled: {} sent, {} not mailed.",
+                p.sent, p.skipped
+            ))
         }
-        SendCommand::Uncertain { id, resend, mark_sent: _ } => {
+        SendCommand::Uncertain {
+            id,
+            resend,
+            mark_sent: _,
+        } => {
             let db = Database::open(db_path)?;
-            let decision = if resend { UncertainDecision::Resend } else { UncertainDecision::MarkSent };
+            let decision = if resend {
+                UncertainDecision::Resend
+            } else {
+                UncertainDecision::MarkSent
+            };
             let n = store::decide_uncertain(&db, id, None, decision)?;
             Ok(match decision {
                 UncertainDecision::Resend => format!("Queued {n} uncertain deliver{} again. Send them with: handbill send resume {id}", if n == 1 { "y" } else { "ies" }),
@@ -308,7 +361,9 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
                 })?,
             };
             let password = account::password_for(&acct, session_password().as_ref())?;
-            let from = handbill_core::branch::get(&db)?.map(|b| b.contact_email).unwrap_or_default();
+            let from = handbill_core::branch::get(&db)?
+                .map(|b| b.contact_email)
+                .unwrap_or_default();
             let report = account::test_connection(&acct, password.as_ref(), &from);
             if report.ok {
                 Ok(report.message)
@@ -365,7 +420,11 @@ fn run_send(db_path: &Path, id: i64, connections: usize) -> Result<String, Error
         let a = store::get(&db, id)?;
         letters_for(&db, &a.content())?
     };
-    let options = SendOptions { connections, session_password: session_password(), ..SendOptions::default() };
+    let options = SendOptions {
+        connections,
+        session_password: session_password(),
+        ..SendOptions::default()
+    };
     let terminal = std::io::stderr().is_terminal();
     let last = Mutex::new(Instant::now() - Duration::from_secs(10));
     let started = Instant::now();
@@ -393,7 +452,12 @@ fn run_send(db_path: &Path, id: i64, connections: usize) -> Result<String, Error
         let db = Database::open(db_path)?;
         match account::get(&db)? {
             Some(a) => format!("through {}", a.label()),
-            None => format!("to the outbox {}", send::outbox_dir(db_path).join(format!("announcement-{id}")).display()),
+            None => format!(
+                "to the outbox {}",
+                send::outbox_dir(db_path)
+                    .join(format!("announcement-{id}"))
+                    .display()
+            ),
         }
     };
     let summary = format!(
@@ -417,12 +481,20 @@ fn run_send(db_path: &Path, id: i64, connections: usize) -> Result<String, Error
             Ok(out.join("\n"))
         }
         AnnouncementState::Cancelled => Ok(format!("{summary}\nThe announcement was cancelled.")),
-        AnnouncementState::Paused if p.note.starts_with("Paused by the organizer") || p.note.contains("daily cap") => {
-            Ok(format!("{summary}\n{}\nContinue with: handbill send resume {id}", p.note))
+        AnnouncementState::Paused
+            if p.note.starts_with("Paused by the organizer") || p.note.contains("daily cap") =>
+        {
+            Ok(format!(
+                "{summary}\n{}\nContinue with: handbill send resume {id}",
+                p.note
+            ))
         }
         _ => Err(Error::invalid_field(
             "smtp",
-            format!("{summary}\n{}\nContinue with: handbill send resume {id}", p.note),
+            format!(
+                "{summary}\n{}\nContinue with: handbill send resume {id}",
+                p.note
+            ),
         )),
     }
 }

@@ -192,7 +192,11 @@ pub fn set_field(db: &Database, field: &str, value: &str) -> Result<BranchProfil
         }
         let bytes = crate::outside::read(
             std::path::Path::new(value),
-            crate::outside::Kind { field: "logo", what: "logo file", limit: MAX_LOGO_BYTES as u64 },
+            crate::outside::Kind {
+                field: "logo",
+                what: "logo file",
+                limit: MAX_LOGO_BYTES as u64,
+            },
         )?;
         return set_logo(db, &bytes);
     }
@@ -266,7 +270,10 @@ pub fn validate(input: BranchInput) -> Result<BranchInput> {
 
     let contact_email = input.contact_email.trim().to_owned();
     let too_long = |value: &str, max: usize| value.trim().chars().count() > max;
-    if !contact_email.is_empty() && !too_long(&contact_email, MAX_EMAIL_CHARS) && !is_email(&contact_email) {
+    if !contact_email.is_empty()
+        && !too_long(&contact_email, MAX_EMAIL_CHARS)
+        && !is_email(&contact_email)
+    {
         problem(
             "contact_email",
             format!("“{contact_email}” is not an email address. Write it like branch@example.org."),
@@ -285,7 +292,10 @@ pub fn validate(input: BranchInput) -> Result<BranchInput> {
     if input.languages.len() > MAX_LANGUAGES {
         problem(
             "languages",
-            format!("Give at most {MAX_LANGUAGES} languages; there are {}.", input.languages.len()),
+            format!(
+                "Give at most {MAX_LANGUAGES} languages; there are {}.",
+                input.languages.len()
+            ),
         );
     }
     let time_zone = match jiff::tz::TimeZone::get(input.time_zone.trim()) {
@@ -432,7 +442,12 @@ pub fn check_logo(bytes: &[u8]) -> Result<(&'static str, u32, u32)> {
 /// Checks a PNG or JPEG image the way [`check_logo`] does, with its own size
 /// cap, naming `field` (and `what`, such as "logo") in every message. Shared
 /// with the coalition's organization logos.
-pub(crate) fn check_image(bytes: &[u8], field: &str, what: &str, max_bytes: usize) -> Result<(&'static str, u32, u32)> {
+pub(crate) fn check_image(
+    bytes: &[u8],
+    field: &str,
+    what: &str,
+    max_bytes: usize,
+) -> Result<(&'static str, u32, u32)> {
     let fail = |message: String| Error::invalid_field(field, message);
     if bytes.len() > max_bytes {
         return Err(fail(format!(

@@ -9,8 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use handbill_core::coalition::{self, ContactInput, DemandInput, DemandListInput, OrgImportOptions, OrganizationInput};
-use handbill_core::events::{self, ics, json, EventInput, Reading, SpeakerInput, TourInput, VenueInput};
+use handbill_core::coalition::{
+    self, ContactInput, DemandInput, DemandListInput, OrgImportOptions, OrganizationInput,
+};
+use handbill_core::events::{
+    self, ics, json, EventInput, Reading, SpeakerInput, TourInput, VenueInput,
+};
 use handbill_core::import::{self, ImportOptions};
 use handbill_core::outside::{self, Kind};
 use handbill_core::subscribers::{self, SubscriberInput};
@@ -24,7 +28,9 @@ fn open() -> (tempfile::TempDir, Database) {
 }
 
 fn count(db: &Database, table: &str) -> i64 {
-    db.conn().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    db.conn()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
 }
 
 fn repo() -> PathBuf {
@@ -49,15 +55,28 @@ fn read_quickly(path: &Path, kind: Kind) -> handbill_core::Result<Vec<u8>> {
         .expect("the read answers at once instead of waiting on the file")
 }
 
-fn assert_invalid(result: handbill_core::Result<impl std::fmt::Debug>, field: &str, words: &[&str], what: &str) -> Error {
+fn assert_invalid(
+    result: handbill_core::Result<impl std::fmt::Debug>,
+    field: &str,
+    words: &[&str],
+    what: &str,
+) -> Error {
     let err = result.expect_err(what);
-    assert_eq!(err.code, ErrorCode::Invalid, "{what}: refused as invalid input: {err:?}");
+    assert_eq!(
+        err.code,
+        ErrorCode::Invalid,
+        "{what}: refused as invalid input: {err:?}"
+    );
     assert!(
         err.fields.iter().any(|f| f.field == field),
         "{what}: the problem names the field {field}: {err:?}"
     );
     for w in words {
-        assert!(err.message.contains(w), "{what}: the message says “{w}”: {}", err.message);
+        assert!(
+            err.message.contains(w),
+            "{what}: the message says “{w}”: {}",
+            err.message
+        );
     }
     err
 }
@@ -69,17 +88,45 @@ fn special_files_are_refused_at_once_without_being_read() {
     let fifo = dir.path().join("sheet.csv");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: mkfifo only creates a file at the given NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "the test makes a FIFO");
+    assert_eq!(
+        unsafe { libc::mkfifo(c.as_ptr(), 0o600) },
+        0,
+        "the test makes a FIFO"
+    );
     let started = Instant::now();
-    assert_invalid(read_quickly(&fifo, CSV), "file", &["sheet.csv", "pipe (FIFO)"], "a FIFO with no writer");
-    assert!(started.elapsed() < Duration::from_secs(2), "the FIFO is refused without waiting for a writer");
+    assert_invalid(
+        read_quickly(&fifo, CSV),
+        "file",
+        &["sheet.csv", "pipe (FIFO)"],
+        "a FIFO with no writer",
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the FIFO is refused without waiting for a writer"
+    );
 
-    assert_invalid(read_quickly(Path::new("/dev/zero"), CSV), "file", &["/dev/zero", "a device"], "/dev/zero");
-    assert_invalid(read_quickly(dir.path(), CSV), "file", &["a folder"], "a folder");
+    assert_invalid(
+        read_quickly(Path::new("/dev/zero"), CSV),
+        "file",
+        &["/dev/zero", "a device"],
+        "/dev/zero",
+    );
+    assert_invalid(
+        read_quickly(dir.path(), CSV),
+        "file",
+        &["a folder"],
+        "a folder",
+    );
 
     let socket = dir.path().join("socket.csv");
-    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("the test makes a socket");
-    assert_invalid(read_quickly(&socket, CSV), "file", &["a socket"], "a socket");
+    let _listener =
+        std::os::unix::net::UnixListener::bind(&socket).expect("the test makes a socket");
+    assert_invalid(
+        read_quickly(&socket, CSV),
+        "file",
+        &["a socket"],
+        "a socket",
+    );
 
     // A link to a regular file is followed and read.
     let real = dir.path().join("real.csv");
@@ -99,7 +146,11 @@ fn special_files_are_refused_at_once_without_being_read() {
 #[test]
 fn a_file_that_reads_past_its_stated_size_is_stopped_at_the_limit() {
     let path = Path::new("/proc/self/maps");
-    assert_eq!(std::fs::metadata(path).unwrap().len(), 0, "the kernel states no size for this file");
+    assert_eq!(
+        std::fs::metadata(path).unwrap().len(),
+        0,
+        "the kernel states no size for this file"
+    );
     let tiny = Kind {
         field: "file",
         what: "CSV file",
@@ -119,7 +170,9 @@ fn a_file_over_its_limit_is_refused_naming_the_file_its_size_and_the_limit() {
     let at_limit = dir.path().join("at-limit.csv");
     std::fs::write(&at_limit, vec![b'a'; 1024]).unwrap();
     assert_eq!(
-        outside::read(&at_limit, CSV).expect("a file at the limit is read").len(),
+        outside::read(&at_limit, CSV)
+            .expect("a file at the limit is read")
+            .len(),
         1024,
         "every byte of a file at the limit is read"
     );
@@ -135,7 +188,10 @@ fn a_file_over_its_limit_is_refused_naming_the_file_its_size_and_the_limit() {
 
     // A sparse file of 300 MB costs no disk; its size alone refuses it.
     let huge = dir.path().join("huge.csv");
-    std::fs::File::create(&huge).unwrap().set_len(300 * 1024 * 1024).unwrap();
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(300 * 1024 * 1024)
+        .unwrap();
     let started = Instant::now();
     assert_invalid(
         import::read_file(&huge),
@@ -143,7 +199,10 @@ fn a_file_over_its_limit_is_refused_naming_the_file_its_size_and_the_limit() {
         &["huge.csv", "300.0 MB", "200.0 MB"],
         "a subscriber file over 200 MB",
     );
-    assert!(started.elapsed() < Duration::from_secs(1), "the size is checked before anything is read");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "the size is checked before anything is read"
+    );
 }
 
 fn calendar(body: &str) -> String {
@@ -153,11 +212,19 @@ fn calendar(body: &str) -> String {
 #[test]
 fn a_calendar_nested_a_thousand_deep_or_too_large_is_refused_before_parsing() {
     let (_dir, db) = open();
-    let deep = calendar(&format!("{}{}", "BEGIN:X\r\n".repeat(1000), "END:X\r\n".repeat(1000)));
+    let deep = calendar(&format!(
+        "{}{}",
+        "BEGIN:X\r\n".repeat(1000),
+        "END:X\r\n".repeat(1000)
+    ));
     assert_invalid(
         ics::import(&db, &deep),
         "file",
-        &["Line 11", "nested 9 components deep", "Nothing was imported"],
+        &[
+            "Line 11",
+            "nested 9 components deep",
+            "Nothing was imported",
+        ],
         "a calendar 1,000 deep",
     );
 
@@ -170,7 +237,12 @@ fn a_calendar_nested_a_thousand_deep_or_too_large_is_refused_before_parsing() {
     );
 
     let long = calendar(&"X-NOTE:x\r\n".repeat(1_000_001));
-    assert_invalid(ics::import(&db, &long), "file", &["more than 1000000 lines"], "a calendar of a million lines");
+    assert_invalid(
+        ics::import(&db, &long),
+        "file",
+        &["more than 1000000 lines"],
+        "a calendar of a million lines",
+    );
     assert_eq!(count(&db, "event"), 0, "no refused calendar saved an event");
 }
 
@@ -189,14 +261,26 @@ fn a_repeating_event_is_refused_naming_the_event_and_the_property() {
         ("RDATE", "RDATE;TZID=America/New_York:20270111T190000\r\n"),
         ("EXDATE", "EXDATE;TZID=America/New_York:20270111T190000\r\n"),
         ("EXRULE", "EXRULE:FREQ=MONTHLY\r\n"),
-        ("RECURRENCE-ID", "RECURRENCE-ID;TZID=America/New_York:20270111T190000\r\n"),
+        (
+            "RECURRENCE-ID",
+            "RECURRENCE-ID;TZID=America/New_York:20270111T190000\r\n",
+        ),
     ] {
         // A single event first, so the refusal is all or nothing.
-        let text = calendar(&format!("{}{}", event_block("Single", ""), event_block("Branch meeting", line)));
+        let text = calendar(&format!(
+            "{}{}",
+            event_block("Single", ""),
+            event_block("Branch meeting", line)
+        ));
         let err = assert_invalid(
             ics::import(&db, &text),
             property,
-            &["“Branch meeting”", property, "line 10", "Nothing was imported"],
+            &[
+                "“Branch meeting”",
+                property,
+                "line 10",
+                "Nothing was imported",
+            ],
             property,
         );
         assert!(
@@ -204,7 +288,11 @@ fn a_repeating_event_is_refused_naming_the_event_and_the_property() {
             "{property}: the message says what Handbill takes: {}",
             err.message
         );
-        assert_eq!(count(&db, "event"), 0, "{property}: not even the single event before it was saved");
+        assert_eq!(
+            count(&db, "event"),
+            0,
+            "{property}: not even the single event before it was saved"
+        );
     }
 }
 
@@ -231,16 +319,41 @@ fn an_event_already_holding_a_nul_exports_a_calendar_without_it() {
             [e.id],
         )
         .unwrap();
-    assert!(events::get(&db, e.id).unwrap().title.contains('\0'), "the test stored a NUL");
+    assert!(
+        events::get(&db, e.id).unwrap().title.contains('\0'),
+        "the test stored a NUL"
+    );
     let text = ics::export_event(&db, e.id).expect("the event exports");
     assert!(!text.contains('\0'), "no NUL is written into the calendar");
-    assert!(!text.contains('\u{1b}'), "no other control character is written either");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no other control character is written either"
+    );
     let mut cals = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()));
-    let cal = cals.next().expect("one calendar").expect("the independent parser reads the export");
-    let summary = cal.events[0].properties.iter().find(|p| p.name == "SUMMARY").and_then(|p| p.value.clone());
-    assert_eq!(summary.as_deref(), Some("Rally against the raids"), "the title is written without its NUL");
-    let categories = cal.events[0].properties.iter().find(|p| p.name == "CATEGORIES").and_then(|p| p.value.clone());
-    assert_eq!(categories.as_deref(), Some("immigration"), "a tag is written without its NUL");
+    let cal = cals
+        .next()
+        .expect("one calendar")
+        .expect("the independent parser reads the export");
+    let summary = cal.events[0]
+        .properties
+        .iter()
+        .find(|p| p.name == "SUMMARY")
+        .and_then(|p| p.value.clone());
+    assert_eq!(
+        summary.as_deref(),
+        Some("Rally against the raids"),
+        "the title is written without its NUL"
+    );
+    let categories = cal.events[0]
+        .properties
+        .iter()
+        .find(|p| p.name == "CATEGORIES")
+        .and_then(|p| p.value.clone());
+    assert_eq!(
+        categories.as_deref(),
+        Some("immigration"),
+        "a tag is written without its NUL"
+    );
 }
 
 fn event(title: &str) -> EventInput {
@@ -257,7 +370,12 @@ fn event(title: &str) -> EventInput {
 #[test]
 fn every_event_text_field_refuses_a_nul_and_a_length_over_its_limit() {
     let (_dir, db) = open();
-    assert_invalid(events::create(&db, event("Rally\0")), "title", &["NUL"], "a NUL in a title");
+    assert_invalid(
+        events::create(&db, event("Rally\0")),
+        "title",
+        &["NUL"],
+        "a NUL in a title",
+    );
     let mut draft = event("Study group");
     draft.reading_list = vec![Reading {
         title: "State and Revolution".into(),
@@ -280,7 +398,12 @@ fn every_event_text_field_refuses_a_nul_and_a_length_over_its_limit() {
     );
     let mut draft = event("Study group");
     draft.tags = vec!["ok".into(), "bad\0tag".into()];
-    assert_invalid(events::save_draft(&db, None, draft), "tags[1]", &["NUL"], "a NUL in a tag");
+    assert_invalid(
+        events::save_draft(&db, None, draft),
+        "tags[1]",
+        &["NUL"],
+        "a NUL in a tag",
+    );
     assert_invalid(
         events::create(&db, event(&"t".repeat(3000))),
         "title",
@@ -292,7 +415,12 @@ fn every_event_text_field_refuses_a_nul_and_a_length_over_its_limit() {
     let e = events::create(&db, event("Meeting")).expect("a valid event saves");
     events::announce(&db, e.id).expect("it is announced");
     let history = count(&db, "event_history");
-    assert_invalid(events::cancel(&db, e.id, "the storm\0"), "reason", &["NUL"], "a NUL in a cancellation reason");
+    assert_invalid(
+        events::cancel(&db, e.id, "the storm\0"),
+        "reason",
+        &["NUL"],
+        "a NUL in a cancellation reason",
+    );
     assert_invalid(
         events::postpone(&db, e.id, &"r".repeat(30 * 1024)),
         "reason",
@@ -304,7 +432,11 @@ fn every_event_text_field_refuses_a_nul_and_a_length_over_its_limit() {
         events::EventStatus::Announced,
         "a refused reason changes no status"
     );
-    assert_eq!(count(&db, "event_history"), history, "and writes no history line");
+    assert_eq!(
+        count(&db, "event_history"),
+        history,
+        "and writes no history line"
+    );
 
     assert_invalid(
         events::create_venue(
@@ -368,14 +500,19 @@ fn every_event_text_field_refuses_a_nul_and_a_length_over_its_limit() {
 #[test]
 fn the_201st_speaker_is_refused_before_any_speaker_is_saved() {
     let (_dir, db) = open();
-    let text = std::fs::read_to_string(repo().join("tests/corpus/json/hostile/201-speakers.json")).unwrap();
+    let text = std::fs::read_to_string(repo().join("tests/corpus/json/hostile/201-speakers.json"))
+        .unwrap();
     assert_invalid(
         json::import(&db, &text),
         "event.speakers",
         &["201 speakers", "at most 200"],
         "an event file of 201 speakers",
     );
-    assert_eq!(count(&db, "speaker"), 0, "not one of the 201 speakers was saved");
+    assert_eq!(
+        count(&db, "speaker"),
+        0,
+        "not one of the 201 speakers was saved"
+    );
 
     let ids: Vec<i64> = (0..201)
         .map(|i| {
@@ -406,19 +543,35 @@ fn the_201st_speaker_is_refused_before_any_speaker_is_saved() {
     let mut input = event("Panel");
     input.speaker_ids = ids[..200].to_vec();
     assert_eq!(
-        events::create(&db, input).expect("200 speakers are allowed").speakers.len(),
+        events::create(&db, input)
+            .expect("200 speakers are allowed")
+            .speakers
+            .len(),
         200,
         "an event keeps its 200 speakers"
     );
 
     // An event file naming speakers already saved reuses them instead of making copies.
     let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    doc["event"]["speakers"] = serde_json::json!([{"name": "Speaker 7"}, {"name": "Speaker 9"}, {"name": "Someone new"}]);
+    doc["event"]["speakers"] =
+        serde_json::json!([{"name": "Speaker 7"}, {"name": "Speaker 9"}, {"name": "Someone new"}]);
     doc["event"]["uid"] = serde_json::json!("another@test");
-    let done = json::import(&db, &doc.to_string()).expect("an event file of three speakers imports");
-    let names: Vec<&str> = done.events[0].speakers.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["Speaker 7", "Speaker 9", "Someone new"], "the speakers are kept in order");
-    assert_eq!(done.events[0].speakers[0].id, ids[7], "a known speaker is found, not saved again");
+    let done =
+        json::import(&db, &doc.to_string()).expect("an event file of three speakers imports");
+    let names: Vec<&str> = done.events[0]
+        .speakers
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["Speaker 7", "Speaker 9", "Someone new"],
+        "the speakers are kept in order"
+    );
+    assert_eq!(
+        done.events[0].speakers[0].id, ids[7],
+        "a known speaker is found, not saved again"
+    );
     assert_eq!(count(&db, "speaker"), 202, "only the new speaker was added");
 }
 
@@ -447,12 +600,19 @@ fn coalition_branch_and_subscriber_fields_refuse_a_nul_and_over_long_text() {
         "a NUL in a contact's name",
     );
     assert_invalid(
-        coalition::create_organization(&db, org(vec![], &format!("https://example.org/{}", "a".repeat(3000)))),
+        coalition::create_organization(
+            &db,
+            org(vec![], &format!("https://example.org/{}", "a".repeat(3000))),
+        ),
         "website",
         &["2 KB"],
         "a website of 3 KB",
     );
-    assert_eq!(count(&db, "organization"), 0, "no refused organization was saved");
+    assert_eq!(
+        count(&db, "organization"),
+        0,
+        "no refused organization was saved"
+    );
     assert_invalid(
         coalition::create_demand_list(
             &db,
@@ -472,7 +632,12 @@ fn coalition_branch_and_subscriber_fields_refuse_a_nul_and_over_long_text() {
 
     let mut input: branch::BranchInput = demo::sample_branch();
     input.city = "Bos\0ton".into();
-    assert_invalid(branch::save(&db, input), "city", &["NUL"], "a NUL in the branch's city");
+    assert_invalid(
+        branch::save(&db, input),
+        "city",
+        &["NUL"],
+        "a NUL in the branch's city",
+    );
     let mut input: branch::BranchInput = demo::sample_branch();
     input.website = format!("https://example.org/{}", "a".repeat(2100));
     assert_invalid(
@@ -483,22 +648,38 @@ fn coalition_branch_and_subscriber_fields_refuse_a_nul_and_over_long_text() {
     );
     let mut input: branch::BranchInput = demo::sample_branch();
     input.languages = (0..21).map(|_| "en".to_owned()).collect();
-    assert_invalid(branch::save(&db, input), "languages", &["at most 20"], "21 languages");
-    assert_eq!(branch::require(&db).unwrap().city, demo::sample_branch().city, "the saved profile is unchanged");
+    assert_invalid(
+        branch::save(&db, input),
+        "languages",
+        &["at most 20"],
+        "21 languages",
+    );
+    assert_eq!(
+        branch::require(&db).unwrap().city,
+        demo::sample_branch().city,
+        "the saved profile is unchanged"
+    );
 
     let person = SubscriberInput {
         email: "ana@example.org".into(),
         notes: "met at\0 the rally".into(),
         ..Default::default()
     };
-    assert_invalid(subscribers::validate(person), "notes", &["NUL"], "a NUL in a subscriber's notes");
+    assert_invalid(
+        subscribers::validate(person),
+        "notes",
+        &["NUL"],
+        "a NUL in a subscriber's notes",
+    );
 }
 
 #[test]
 fn a_quote_left_open_in_a_csv_is_reported_with_its_line_and_nothing_is_imported() {
     let (_dir, db) = open();
     let list = lists::create(&db, "Announcements").unwrap();
-    let unclosed = std::fs::read(repo().join("tests/corpus/subscribers-csv/hostile/unclosed-quote.csv")).unwrap();
+    let unclosed =
+        std::fs::read(repo().join("tests/corpus/subscribers-csv/hostile/unclosed-quote.csv"))
+            .unwrap();
     assert_invalid(
         import::preview("sheet.csv", &unclosed),
         "file",
@@ -510,31 +691,56 @@ fn a_quote_left_open_in_a_csv_is_reported_with_its_line_and_nothing_is_imported(
         mapping: Vec::new(),
         dry_run: false,
     };
-    let run = import::run(&db, "sheet.csv", &unclosed, &options, &mut |_| {}, &std::sync::atomic::AtomicBool::new(false));
+    let run = import::run(
+        &db,
+        "sheet.csv",
+        &unclosed,
+        &options,
+        &mut |_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    );
     assert_invalid(
         run,
         "file",
-        &["line 3: a quote opened here is never closed", "Nothing was imported"],
+        &[
+            "line 3: a quote opened here is never closed",
+            "Nothing was imported",
+        ],
         "the import of an unclosed quote",
     );
-    assert_eq!(count(&db, "subscriber"), 0, "not even Ana, on the line before the quote, was imported");
+    assert_eq!(
+        count(&db, "subscriber"),
+        0,
+        "not even Ana, on the line before the quote, was imported"
+    );
 
-    let stray = std::fs::read(repo().join("tests/corpus/subscribers-csv/hostile/stray-quote-closes-mid-cell.csv")).unwrap();
+    let stray = std::fs::read(
+        repo().join("tests/corpus/subscribers-csv/hostile/stray-quote-closes-mid-cell.csv"),
+    )
+    .unwrap();
     assert_invalid(
         import::preview("sheet.csv", &stray),
         "file",
         &["line 2: a quote opened here is never closed", "on line 4"],
         "a quote closed by another person's stray quote",
     );
-    let swallowing = std::fs::read(repo().join("tests/corpus/subscribers-csv/hostile/quote-swallows-200-lines.csv")).unwrap();
+    let swallowing = std::fs::read(
+        repo().join("tests/corpus/subscribers-csv/hostile/quote-swallows-200-lines.csv"),
+    )
+    .unwrap();
     assert_invalid(
         import::preview("sheet.csv", &swallowing),
         "file",
-        &["line 2: a quote opened here is never closed", "201 lines further on"],
+        &[
+            "line 2: a quote opened here is never closed",
+            "201 lines further on",
+        ],
         "a quoted cell of 200 lines",
     );
 
-    let orgs = std::fs::read(repo().join("tests/corpus/organizations-csv/hostile/unclosed-quote.csv")).unwrap();
+    let orgs =
+        std::fs::read(repo().join("tests/corpus/organizations-csv/hostile/unclosed-quote.csv"))
+            .unwrap();
     assert_invalid(
         coalition::preview_organizations("orgs.csv", &orgs),
         "file",
@@ -555,7 +761,11 @@ fn a_quote_left_open_in_a_csv_is_reported_with_its_line_and_nothing_is_imported(
         &["line 3: a quote opened here is never closed"],
         "an organizations import",
     );
-    assert_eq!(count(&db, "organization"), 0, "no organization was imported");
+    assert_eq!(
+        count(&db, "organization"),
+        0,
+        "no organization was imported"
+    );
 
     // Quotes used as they should be still read: doubled quotes, a note over two lines.
     let good = b"email,name,notes\nana@example.org,\"Ana \"\"A\"\" Lopez\",\"line one\nline two\"\nben@example.org,Ben \"B\" Stone,x\n";
@@ -584,8 +794,14 @@ fn an_import_left_running_by_a_process_that_is_gone_is_shown_as_interrupted() {
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let started = Instant::now();
     let jobs = import::jobs(&db, 10).expect("the history reads while another writes");
-    assert!(started.elapsed() < Duration::from_secs(2), "reading the history does not wait for the writer");
-    assert_eq!(jobs[0].state, "running", "a record whose writer may be alive stays running");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "reading the history does not wait for the writer"
+    );
+    assert_eq!(
+        jobs[0].state, "running",
+        "a record whose writer may be alive stays running"
+    );
     other.execute_batch("ROLLBACK").unwrap();
 
     // A record just started is within the time a live import may wait for the lock.
@@ -596,9 +812,22 @@ fn an_import_left_running_by_a_process_that_is_gone_is_shown_as_interrupted() {
         )
         .unwrap();
     let jobs = import::jobs(&db, 10).expect("the history reads");
-    let state = |name: &str| jobs.iter().find(|j| j.file_name == name).map(|j| j.state.clone()).unwrap();
-    assert_eq!(state("old.csv"), "interrupted", "with nobody writing, the old record is settled as interrupted");
-    assert_eq!(state("new.csv"), "running", "a record started a moment ago is left to its import");
+    let state = |name: &str| {
+        jobs.iter()
+            .find(|j| j.file_name == name)
+            .map(|j| j.state.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        state("old.csv"),
+        "interrupted",
+        "with nobody writing, the old record is settled as interrupted"
+    );
+    assert_eq!(
+        state("new.csv"),
+        "running",
+        "a record started a moment ago is left to its import"
+    );
     let old = jobs.iter().find(|j| j.file_name == "old.csv").unwrap();
     assert!(
         old.finished_at.is_some() && old.message.contains("nothing of it was saved"),
@@ -611,20 +840,35 @@ fn an_import_left_running_by_a_process_that_is_gone_is_shown_as_interrupted() {
 fn every_file_of_the_hostile_corpus_is_refused_and_saves_nothing() {
     let mut refused = 0;
     let folder = |name: &str| -> Vec<PathBuf> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/corpus").join(name).join("hostile"))
-            .unwrap_or_else(|e| panic!("the hostile corpus of {name} is readable: {e}"))
-            .map(|e| e.unwrap().path())
-            .collect();
+        let mut paths: Vec<PathBuf> =
+            std::fs::read_dir(repo().join("tests/corpus").join(name).join("hostile"))
+                .unwrap_or_else(|e| panic!("the hostile corpus of {name} is readable: {e}"))
+                .map(|e| e.unwrap().path())
+                .collect();
         paths.sort();
         assert!(!paths.is_empty(), "the hostile corpus of {name} has files");
         paths
     };
     let refuse = |result: handbill_core::Result<()>, path: &Path, db: &Database| {
         let err = result.expect_err(&format!("{} is refused", path.display()));
-        assert_eq!(err.code, ErrorCode::Invalid, "{} is refused as invalid input: {err:?}", path.display());
-        assert!(!err.message.trim().is_empty(), "{}: the refusal says why", path.display());
+        assert_eq!(
+            err.code,
+            ErrorCode::Invalid,
+            "{} is refused as invalid input: {err:?}",
+            path.display()
+        );
+        assert!(
+            !err.message.trim().is_empty(),
+            "{}: the refusal says why",
+            path.display()
+        );
         for table in ["event", "speaker", "venue", "subscriber", "organization"] {
-            assert_eq!(count(db, table), 0, "{}: nothing was saved in {table}", path.display());
+            assert_eq!(
+                count(db, table),
+                0,
+                "{}: nothing was saved in {table}",
+                path.display()
+            );
         }
     };
     for path in folder("ics").into_iter().chain(folder("json")) {
@@ -643,7 +887,15 @@ fn every_file_of_the_hostile_corpus_is_refused_and_saves_nothing() {
             dry_run: false,
         };
         refuse(
-            import::run(&db, "x.csv", &bytes, &options, &mut |_| {}, &std::sync::atomic::AtomicBool::new(false)).map(|_| ()),
+            import::run(
+                &db,
+                "x.csv",
+                &bytes,
+                &options,
+                &mut |_| {},
+                &std::sync::atomic::AtomicBool::new(false),
+            )
+            .map(|_| ()),
             &path,
             &db,
         );

@@ -7,8 +7,8 @@
 //! database between messages, so another process can ask for them. With no
 //! account set up, messages are written to an outbox folder as `.eml` files.
 
-use std::fs;
 use std::collections::VecDeque;
+use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -74,7 +74,10 @@ impl Default for SendOptions {
 
 /// The outbox folder of a database: `<file>.outbox` beside it.
 pub fn outbox_dir(db_path: &Path) -> PathBuf {
-    let name = db_path.file_name().and_then(|s| s.to_str()).unwrap_or("handbill.sqlite");
+    let name = db_path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("handbill.sqlite");
     db_path.with_file_name(format!("{name}.outbox"))
 }
 
@@ -82,7 +85,9 @@ pub fn outbox_dir(db_path: &Path) -> PathBuf {
 pub fn lease_is_live(db: &Database, id: i64) -> Result<bool> {
     let lease: Option<(String, i64, i64)> = db
         .conn()
-        .prepare_cached("SELECT owner, pid, heartbeat_ms FROM send_lease WHERE announcement_id = ?1")?
+        .prepare_cached(
+            "SELECT owner, pid, heartbeat_ms FROM send_lease WHERE announcement_id = ?1",
+        )?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     Ok(lease.is_some_and(|(_, pid, beat)| is_live(pid, beat)))
@@ -95,13 +100,17 @@ fn is_live(pid: i64, heartbeat_ms: i64) -> bool {
 /// This boot of the machine, as Linux names it; empty where unknown (then a
 /// dead sender's claimed rows are treated as possibly sent).
 fn boot_id() -> String {
-    fs::read_to_string("/proc/sys/kernel/random/boot_id").map(|s| s.trim().to_owned()).unwrap_or_default()
+    fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// Whether process `pid` on this machine is running (a zombie is not).
 #[cfg(unix)]
 fn process_alive(pid: i64) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
     if pid <= 0 {
         return false;
     }
@@ -113,7 +122,10 @@ fn process_alive(pid: i64) -> bool {
     }
     match fs::read_to_string(format!("/proc/{pid}/stat")) {
         // The state follows the command name in parentheses: "Z" is a zombie.
-        Ok(stat) => stat.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')).unwrap_or(true),
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .map(|(_, rest)| !rest.starts_with('Z'))
+            .unwrap_or(true),
         Err(_) => true,
     }
 }
@@ -126,14 +138,20 @@ fn process_alive(_pid: i64) -> bool {
 
 /// Where messages go in this run.
 enum Destination {
-    Smtp { account: SmtpAccount, password: Option<Password> },
+    Smtp {
+        account: SmtpAccount,
+        password: Option<Password>,
+    },
     Outbox(PathBuf),
 }
 
 /// What became of one message.
 enum Outcome {
     /// Accepted: the server's answer, or where the file was written.
-    Sent { reply: String, channel: &'static str },
+    Sent {
+        reply: String,
+        channel: &'static str,
+    },
     /// Refused for good.
     Failed { reply: String },
     /// A 4xx answer or a connection lost before the message was handed over:
@@ -150,7 +168,15 @@ enum Outcome {
 
 /// A claimed delivery as read: subscriber, address, names, language,
 /// attempts so far, and the person's standing on the list now.
-type ClaimedRow = (Option<i64>, String, String, String, String, u32, Option<String>);
+type ClaimedRow = (
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    u32,
+    Option<String>,
+);
 
 /// One claimed delivery.
 struct Claimed {
@@ -182,7 +208,9 @@ impl RateLimit {
     }
 
     fn wait(&self) {
-        let Some(interval) = self.interval else { return };
+        let Some(interval) = self.interval else {
+            return;
+        };
         let slot = {
             let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
             let slot = (*next).max(Instant::now());
@@ -221,7 +249,11 @@ impl Job<'_> {
     fn stop_with(&self, state: AnnouncementState, note: String) {
         let mut reason = self.stop_reason.lock().unwrap_or_else(|e| e.into_inner());
         if reason.is_none() {
-            tracing::info!(announcement = self.id, state = state.as_str(), "send stopped");
+            tracing::info!(
+                announcement = self.id,
+                state = state.as_str(),
+                "send stopped"
+            );
             *reason = Some((state, note));
         }
         self.stop.store(true, Ordering::SeqCst);
@@ -230,7 +262,10 @@ impl Job<'_> {
     fn fail(&self, e: Error) {
         tracing::warn!(announcement = self.id, code = ?e.code, "send failed");
         let note = format!("Sending stopped: {}", e.message);
-        self.first_error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+        self.first_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(e);
         self.stop_with(AnnouncementState::Paused, note);
     }
 
@@ -244,7 +279,12 @@ impl Job<'_> {
     /// next sender knows exactly which message was in flight; after a power
     /// loss or a reboot the unsynced tail may be lost, so every row still
     /// claimed or sending is treated as uncertain (see [`take_lease`]).
-    fn step(&self, done: Option<(Claimed, Outcome)>, batch: &mut VecDeque<i64>, claim: bool) -> Result<Step> {
+    fn step(
+        &self,
+        done: Option<(Claimed, Outcome)>,
+        batch: &mut VecDeque<i64>,
+        claim: bool,
+    ) -> Result<Step> {
         let mut guard = self.db.lock().unwrap_or_else(|e| e.into_inner());
         let db: &mut Database = &mut guard;
         let mut done = done;
@@ -274,7 +314,9 @@ impl Job<'_> {
         stopping: &mut bool,
         durable: bool,
     ) -> Result<Option<Step>> {
-        let tx = db.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = db
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let at = now_text();
         if let Some((d, outcome)) = done.take() {
             self.record(&tx, &d, outcome, &at)?;
@@ -316,7 +358,9 @@ impl Job<'_> {
                     None => Step::Finished,
                 }));
             }
-            let mut mark = tx.prepare_cached("UPDATE delivery SET status = 'claimed', updated_at = ?2 WHERE id = ?1")?;
+            let mut mark = tx.prepare_cached(
+                "UPDATE delivery SET status = 'claimed', updated_at = ?2 WHERE id = ?1",
+            )?;
             for id in &ids {
                 mark.execute(params![id, at])?;
             }
@@ -334,11 +378,17 @@ impl Job<'_> {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
                 })
                 .optional()?;
-            let Some((subscriber_id, email, name, first_name, language, attempts, standing)) = row else { continue };
+            let Some((subscriber_id, email, name, first_name, language, attempts, standing)) = row
+            else {
+                continue;
+            };
             if standing.as_deref() != Some("subscribed") {
                 let why = match standing.as_deref() {
                     Some(s) => format!("Not mailed: {s} from the list before their turn came."),
-                    None => "Not mailed: no longer on the list (or deleted) before their turn came.".to_owned(),
+                    None => {
+                        "Not mailed: no longer on the list (or deleted) before their turn came."
+                            .to_owned()
+                    }
                 };
                 tx.prepare_cached("UPDATE delivery SET status = 'skipped', reply = ?2, updated_at = ?3 WHERE id = ?1")?
                     .execute(params![id, why, at])?;
@@ -361,13 +411,21 @@ impl Job<'_> {
                     return Ok(Some(Step::Finished));
                 }
             }
-            tx.prepare_cached("UPDATE delivery SET status = 'sending', updated_at = ?2 WHERE id = ?1")?
-                .execute(params![id, at])?;
+            tx.prepare_cached(
+                "UPDATE delivery SET status = 'sending', updated_at = ?2 WHERE id = ?1",
+            )?
+            .execute(params![id, at])?;
             tx.commit()?;
             return Ok(Some(Step::Got(Claimed {
                 id,
                 attempts,
-                recipient: Recipient { subscriber_id: subscriber_id.unwrap_or(0), email, name, first_name, language },
+                recipient: Recipient {
+                    subscriber_id: subscriber_id.unwrap_or(0),
+                    email,
+                    name,
+                    first_name,
+                    language,
+                },
             })));
         }
         // Everyone in the batch had left the list.
@@ -377,7 +435,12 @@ impl Job<'_> {
 
     /// Gives a worker's unsent claims back to the queue (or, when the
     /// announcement was cancelled, records them as not mailed).
-    fn release(&self, tx: &rusqlite::Transaction<'_>, batch: &mut VecDeque<i64>, at: &str) -> Result<()> {
+    fn release(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        batch: &mut VecDeque<i64>,
+        at: &str,
+    ) -> Result<()> {
         let mut back = tx.prepare_cached("UPDATE delivery SET status = 'queued', updated_at = ?2 WHERE id = ?1 AND status = 'claimed'")?;
         for id in batch.drain(..) {
             back.execute(params![id, at])?;
@@ -392,16 +455,38 @@ impl Job<'_> {
         Ok(())
     }
 
-    fn record(&self, tx: &rusqlite::Transaction<'_>, d: &Claimed, outcome: Outcome, at: &str) -> Result<()> {
-        let (status, reply, attempts, next_ms, sent_ms, channel): (&str, String, u32, i64, Option<i64>, &str) = match outcome {
-            Outcome::Sent { reply, channel } => ("sent", reply, d.attempts + 1, 0, Some(now_ms()), channel),
+    fn record(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        d: &Claimed,
+        outcome: Outcome,
+        at: &str,
+    ) -> Result<()> {
+        let (status, reply, attempts, next_ms, sent_ms, channel): (
+            &str,
+            String,
+            u32,
+            i64,
+            Option<i64>,
+            &str,
+        ) = match outcome {
+            Outcome::Sent { reply, channel } => {
+                ("sent", reply, d.attempts + 1, 0, Some(now_ms()), channel)
+            }
             Outcome::Failed { reply } => ("failed", reply, d.attempts + 1, 0, None, "smtp"),
             Outcome::Uncertain { reply } => ("uncertain", reply, d.attempts + 1, 0, None, "smtp"),
             Outcome::Untried => ("queued", String::new(), d.attempts, 0, None, ""),
             Outcome::Lost { reply } => {
                 let tries = d.attempts + 1;
                 if tries >= self.options.max_attempts {
-                    ("failed", format!("{reply} (gave up after {tries} tries)"), tries, 0, None, "smtp")
+                    (
+                        "failed",
+                        format!("{reply} (gave up after {tries} tries)"),
+                        tries,
+                        0,
+                        None,
+                        "smtp",
+                    )
                 } else {
                     ("queued", reply, tries, 0, None, "smtp")
                 }
@@ -409,9 +494,17 @@ impl Job<'_> {
             Outcome::Retry { reply } => {
                 let tries = d.attempts + 1;
                 if tries >= self.options.max_attempts {
-                    ("failed", format!("{reply} (gave up after {tries} tries)"), tries, 0, None, "smtp")
+                    (
+                        "failed",
+                        format!("{reply} (gave up after {tries} tries)"),
+                        tries,
+                        0,
+                        None,
+                        "smtp",
+                    )
                 } else {
-                    let wait = self.options.retry_after.as_millis() as i64 * (1i64 << (tries - 1).min(10));
+                    let wait =
+                        self.options.retry_after.as_millis() as i64 * (1i64 << (tries - 1).min(10));
                     ("queued", reply, tries, now_ms() + wait, None, "smtp")
                 }
             }
@@ -423,7 +516,9 @@ impl Job<'_> {
             "UPDATE delivery SET status = ?2, reply = ?3, attempts = ?4, next_attempt_ms = ?5,
                     sent_ms = ?6, channel = ?7, updated_at = ?8 WHERE id = ?1",
         )?
-        .execute(params![d.id, status, reply, attempts, next_ms, sent_ms, channel, at])?;
+        .execute(params![
+            d.id, status, reply, attempts, next_ms, sent_ms, channel, at
+        ])?;
         Ok(())
     }
 
@@ -491,7 +586,12 @@ impl Job<'_> {
                         conn = None;
                     }
                     if conn.is_none() {
-                        match account::connect(account, password.as_ref(), self.letters.envelope_from(), self.options.timeout) {
+                        match account::connect(
+                            account,
+                            password.as_ref(),
+                            self.letters.envelope_from(),
+                            self.options.timeout,
+                        ) {
                             Ok(c) => conn = Some(c),
                             Err(f) => {
                                 self.stop_for_connection(&f);
@@ -501,7 +601,8 @@ impl Job<'_> {
                         }
                     }
                     let c = conn.as_mut().expect("a connection was just opened");
-                    let (outcome, keep) = transfer(c, self.letters.envelope_from(), &d.recipient.email, &letter);
+                    let (outcome, keep) =
+                        transfer(c, self.letters.envelope_from(), &d.recipient.email, &letter);
                     if !keep {
                         if let Some(mut c) = conn.take() {
                             c.abort();
@@ -521,7 +622,10 @@ impl Job<'_> {
         if f.is_offline() {
             self.stop_with(
                 AnnouncementState::Queued,
-                format!("{} Everyone not yet mailed stays queued; resume when the connection is back.", f.message),
+                format!(
+                    "{} Everyone not yet mailed stays queued; resume when the connection is back.",
+                    f.message
+                ),
             );
         } else {
             self.stop_with(AnnouncementState::Paused, f.message.clone());
@@ -534,7 +638,13 @@ impl Job<'_> {
             .recipient
             .email
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+' | '@') { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+' | '@') {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let path = folder.join(format!("{:06}-{safe}.eml", d.id));
         let partial = path.with_extension("eml.partial");
@@ -546,7 +656,10 @@ impl Job<'_> {
             })
             .and_then(|()| fs::rename(&partial, &path));
         match written {
-            Ok(()) => Outcome::Sent { reply: format!("Written to the outbox: {}", path.display()), channel: "outbox" },
+            Ok(()) => Outcome::Sent {
+                reply: format!("Written to the outbox: {}", path.display()),
+                channel: "outbox",
+            },
             Err(e) => {
                 let _ = fs::remove_file(&partial);
                 self.stop_with(
@@ -563,7 +676,12 @@ impl Job<'_> {
 /// connection can carry the next message.
 fn transfer(conn: &mut SmtpConnection, from: &str, to: &str, letter: &[u8]) -> (Outcome, bool) {
     let (Ok(from), Ok(to)) = (Address::from_str(from), Address::from_str(to)) else {
-        return (Outcome::Failed { reply: format!("“{to}” or the sender “{from}” is not a valid address.") }, true);
+        return (
+            Outcome::Failed {
+                reply: format!("“{to}” or the sender “{from}” is not a valid address."),
+            },
+            true,
+        );
     };
     let mut mail_options = Vec::new();
     if !from.to_string().is_ascii() || !to.to_string().is_ascii() {
@@ -625,7 +743,10 @@ fn dot_stuffed(letter: &[u8]) -> Vec<u8> {
     out
 }
 
-fn refused_or_lost(conn: &mut SmtpConnection, e: lettre::transport::smtp::Error) -> (Outcome, bool) {
+fn refused_or_lost(
+    conn: &mut SmtpConnection,
+    e: lettre::transport::smtp::Error,
+) -> (Outcome, bool) {
     let reply = e.to_string();
     if e.is_permanent() {
         let keep = conn.command(Rset).is_ok();
@@ -636,7 +757,12 @@ fn refused_or_lost(conn: &mut SmtpConnection, e: lettre::transport::smtp::Error)
         let keep = !closing && conn.command(Rset).is_ok();
         (Outcome::Retry { reply }, keep)
     } else {
-        (Outcome::Lost { reply: format!("The connection dropped before the message was sent ({reply}).") }, false)
+        (
+            Outcome::Lost {
+                reply: format!("The connection dropped before the message was sent ({reply})."),
+            },
+            false,
+        )
     }
 }
 
@@ -671,22 +797,41 @@ pub fn send_test(
         let path = folder.join(format!("test-{stamp}.eml"));
         fs::create_dir_all(&folder)
             .and_then(|()| fs::write(&path, &letter))
-            .map_err(|e| Error::storage(format!("The outbox folder {} cannot be written ({e}).", folder.display())))?;
+            .map_err(|e| {
+                Error::storage(format!(
+                    "The outbox folder {} cannot be written ({e}).",
+                    folder.display()
+                ))
+            })?;
         return Ok(TestSent::Written(path));
     };
     let password = account::password_for(&acct, session_password)?;
     let from = letters.envelope_from();
-    let mut conn = account::connect(&acct, password.as_ref(), from, SendOptions::default().timeout)
-        .map_err(|f| Error::new(crate::ErrorCode::Storage, f.message))?;
+    let mut conn = account::connect(
+        &acct,
+        password.as_ref(),
+        from,
+        SendOptions::default().timeout,
+    )
+    .map_err(|f| Error::new(crate::ErrorCode::Storage, f.message))?;
     let (outcome, _) = transfer(&mut conn, from, &to.email, &letter);
     conn.quit().ok();
     match outcome {
-        Outcome::Sent { reply, .. } => Ok(TestSent::Mailed { to: to.email.clone(), reply }),
-        Outcome::Failed { reply } | Outcome::Retry { reply } | Outcome::Lost { reply } | Outcome::Uncertain { reply } => Err(Error::new(
+        Outcome::Sent { reply, .. } => Ok(TestSent::Mailed {
+            to: to.email.clone(),
+            reply,
+        }),
+        Outcome::Failed { reply }
+        | Outcome::Retry { reply }
+        | Outcome::Lost { reply }
+        | Outcome::Uncertain { reply } => Err(Error::new(
             crate::ErrorCode::Storage,
             format!("The test to {} was not accepted: {reply}", to.email),
         )),
-        Outcome::Untried => Err(Error::new(crate::ErrorCode::Storage, format!("The test to {} could not be sent.", to.email))),
+        Outcome::Untried => Err(Error::new(
+            crate::ErrorCode::Storage,
+            format!("The test to {} could not be sent.", to.email),
+        )),
     }
 }
 
@@ -708,7 +853,10 @@ pub fn run(
             store::queue(&db, id)?;
         }
         AnnouncementState::Cancelled => {
-            return Err(Error::invalid_field("state", format!("Announcement {id} was cancelled; it cannot be sent.")))
+            return Err(Error::invalid_field(
+                "state",
+                format!("Announcement {id} was cancelled; it cannot be sent."),
+            ))
         }
         _ => {}
     }
@@ -718,11 +866,21 @@ pub fn run(
         Some(account) => match account::password_for(&account, options.session_password.as_ref()) {
             Ok(password) => Destination::Smtp { account, password },
             Err(e) => {
-                finish(&mut db, id, &owner, Some((AnnouncementState::Paused, e.message.clone())))?;
+                finish(
+                    &mut db,
+                    id,
+                    &owner,
+                    Some((AnnouncementState::Paused, e.message.clone())),
+                )?;
                 return Err(e);
             }
         },
-        None => Destination::Outbox(options.outbox_dir.clone().unwrap_or_else(|| outbox_dir(db_path))),
+        None => Destination::Outbox(
+            options
+                .outbox_dir
+                .clone()
+                .unwrap_or_else(|| outbox_dir(db_path)),
+        ),
     };
     let (rate, daily_cap) = match &destination {
         Destination::Smtp { account, .. } => (account.rate_per_minute, account.daily_cap),
@@ -737,7 +895,12 @@ pub fn run(
         Destination::Outbox(_) => 1,
         Destination::Smtp { .. } => options.connections.clamp(1, 32),
     };
-    tracing::info!(announcement = id, workers, outbox = matches!(destination, Destination::Outbox(_)), "send started");
+    tracing::info!(
+        announcement = id,
+        workers,
+        outbox = matches!(destination, Destination::Outbox(_)),
+        "send started"
+    );
     let job = Job {
         id,
         list_id: a.list_id,
@@ -766,15 +929,29 @@ pub fn run(
         }
         finished.store(true, Ordering::SeqCst);
     });
-    let reason = job.stop_reason.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let reason = job
+        .stop_reason
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
     let mut db = job.db.into_inner().unwrap_or_else(|e| e.into_inner());
     finish(&mut db, id, &owner, reason)?;
-    if let Some(e) = job.first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    if let Some(e) = job
+        .first_error
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
         return Err(e);
     }
     let progress = store::progress(&db, id)?;
     on_progress(&progress);
-    tracing::info!(announcement = id, sent = progress.sent, failed = progress.failed, uncertain = progress.uncertain, "send ended");
+    tracing::info!(
+        announcement = id,
+        sent = progress.sent,
+        failed = progress.failed,
+        uncertain = progress.uncertain,
+        "send ended"
+    );
     Ok(progress)
 }
 
@@ -782,11 +959,15 @@ pub fn run(
 /// sender's lease is refused; a dead one's is given up, and the deliveries it
 /// left in `sending` become `uncertain`.
 fn take_lease(db: &mut Database, id: i64, owner: &str) -> Result<()> {
-    let tx = db.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = db
+        .conn_mut()
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
     let lease: Option<(i64, i64, String)> = tx
-        .query_row("SELECT pid, heartbeat_ms, boot_id FROM send_lease WHERE announcement_id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT pid, heartbeat_ms, boot_id FROM send_lease WHERE announcement_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?;
     let boot = boot_id();
     if let Some((pid, beat, _)) = &lease {
@@ -819,7 +1000,11 @@ fn take_lease(db: &mut Database, id: i64, owner: &str) -> Result<()> {
         params![id, at],
     )?;
     if orphaned > 0 {
-        tracing::warn!(announcement = id, uncertain = orphaned, "deliveries left in flight by a stopped sender");
+        tracing::warn!(
+            announcement = id,
+            uncertain = orphaned,
+            "deliveries left in flight by a stopped sender"
+        );
     }
     tx.execute(
         "INSERT INTO send_lease (announcement_id, owner, pid, boot_id, heartbeat_ms) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -837,7 +1022,9 @@ fn take_lease(db: &mut Database, id: i64, owner: &str) -> Result<()> {
 
 /// Keeps the lease fresh until the job ends.
 fn heartbeat(db_path: &Path, id: i64, owner: &str, finished: &AtomicBool) {
-    let Ok(db) = Database::open(db_path) else { return };
+    let Ok(db) = Database::open(db_path) else {
+        return;
+    };
     let mut last = Instant::now();
     while !finished.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(50));
@@ -853,10 +1040,23 @@ fn heartbeat(db_path: &Path, id: i64, owner: &str, finished: &AtomicBool) {
 
 /// Gives the lease back and leaves the announcement in the state the run
 /// ended in: done when nobody is queued, else the reason it stopped.
-fn finish(db: &mut Database, id: i64, owner: &str, reason: Option<(AnnouncementState, String)>) -> Result<()> {
-    let tx = db.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute("DELETE FROM send_lease WHERE announcement_id = ?1 AND owner = ?2", params![id, owner])?;
-    let state: String = tx.query_row("SELECT state FROM announcement WHERE id = ?1", [id], |r| r.get(0))?;
+fn finish(
+    db: &mut Database,
+    id: i64,
+    owner: &str,
+    reason: Option<(AnnouncementState, String)>,
+) -> Result<()> {
+    let tx = db
+        .conn_mut()
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "DELETE FROM send_lease WHERE announcement_id = ?1 AND owner = ?2",
+        params![id, owner],
+    )?;
+    let state: String =
+        tx.query_row("SELECT state FROM announcement WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?;
     let left: u32 = tx.query_row(
         "SELECT count(*) FROM delivery WHERE announcement_id = ?1 AND status IN ('queued', 'claimed', 'sending')",
         [id],
@@ -900,6 +1100,10 @@ mod tests {
             b"..first\r\nmiddle\r\n...two\r\nlast\r\n.\r\n".to_vec(),
             "a dot starting a line is doubled and the message ends with CRLF . CRLF"
         );
-        assert_eq!(dot_stuffed(b"a\r\n"), b"a\r\n.\r\n".to_vec(), "a message ending in CRLF gets no second one");
+        assert_eq!(
+            dot_stuffed(b"a\r\n"),
+            b"a\r\n.\r\n".to_vec(),
+            "a message ending in CRLF gets no second one"
+        );
     }
 }

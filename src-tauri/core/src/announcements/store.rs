@@ -45,9 +45,16 @@ impl AnnouncementState {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Draft, Self::Queued, Self::Sending, Self::Paused, Self::Cancelled, Self::Done]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            Self::Draft,
+            Self::Queued,
+            Self::Sending,
+            Self::Paused,
+            Self::Cancelled,
+            Self::Done,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -224,22 +231,38 @@ fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {
         lists::resolve_segment(db, input.list_id, &input.segment)?;
     }
     if input.subject.trim().is_empty() {
-        return Err(Error::invalid_field("subject", "Give the announcement a subject line."));
+        return Err(Error::invalid_field(
+            "subject",
+            "Give the announcement a subject line.",
+        ));
     }
     if input.subject.contains(['\r', '\n']) {
-        return Err(Error::invalid_field("subject", "A subject is one line: remove the line breaks."));
+        return Err(Error::invalid_field(
+            "subject",
+            "A subject is one line: remove the line breaks.",
+        ));
     }
     if input.body.trim().is_empty() {
-        return Err(Error::invalid_field("body", "Write what the announcement says."));
+        return Err(Error::invalid_field(
+            "body",
+            "Write what the announcement says.",
+        ));
     }
     // RFC 5322 caps a header line at 998 characters; a letter of a megabyte is a book.
     if input.subject.chars().count() > MAX_SUBJECT_CHARS {
-        return Err(Error::invalid_field("subject", format!("A subject is at most {MAX_SUBJECT_CHARS} characters; shorten it.")));
+        return Err(Error::invalid_field(
+            "subject",
+            format!("A subject is at most {MAX_SUBJECT_CHARS} characters; shorten it."),
+        ));
     }
     if input.body.len() > MAX_BODY_BYTES {
         return Err(Error::invalid_field(
             "body",
-            format!("The letter is {}; the most Handbill sends is {}. Shorten it.", crate::outside::size_text(input.body.len() as u64), crate::outside::size_text(MAX_BODY_BYTES as u64)),
+            format!(
+                "The letter is {}; the most Handbill sends is {}. Shorten it.",
+                crate::outside::size_text(input.body.len() as u64),
+                crate::outside::size_text(MAX_BODY_BYTES as u64)
+            ),
         ));
     }
     crate::outside::refuse_nul(input)
@@ -278,7 +301,10 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
     if current.state != AnnouncementState::Draft {
         return Err(Error::invalid_field(
             "state",
-            format!("Announcement {id} is {} and can no longer be changed; write a new one.", current.state.as_str()),
+            format!(
+                "Announcement {id} is {} and can no longer be changed; write a new one.",
+                current.state.as_str()
+            ),
         ));
     }
     check_input(db, &input)?;
@@ -334,20 +360,30 @@ pub fn get(db: &Database, id: i64) -> Result<Announcement> {
     db.conn()
         .query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], from_row)
         .optional()?
-        .ok_or_else(|| Error::not_found(format!("There is no announcement number {id}. See them with: handbill send status")))
+        .ok_or_else(|| {
+            Error::not_found(format!(
+                "There is no announcement number {id}. See them with: handbill send status"
+            ))
+        })
 }
 
 /// Every announcement, newest first.
 pub fn all(db: &Database) -> Result<Vec<Announcement>> {
     let mut stmt = db.conn().prepare(&format!("{SELECT} ORDER BY a.id DESC"))?;
-    let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt
+        .query_map([], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 /// The announcements to one list, newest first.
 pub fn for_list(db: &Database, list_id: i64) -> Result<Vec<Announcement>> {
-    let mut stmt = db.conn().prepare(&format!("{SELECT} WHERE a.list_id = ?1 ORDER BY a.id DESC"))?;
-    let rows = stmt.query_map([list_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = db
+        .conn()
+        .prepare(&format!("{SELECT} WHERE a.list_id = ?1 ORDER BY a.id DESC"))?;
+    let rows = stmt
+        .query_map([list_id], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -360,7 +396,13 @@ pub fn reach(db: &Database, id: i64) -> Result<u32> {
 /// One subscriber as a delivery would hold them: for previewing what they receive.
 pub fn recipient(db: &Database, subscriber_id: i64) -> Result<Recipient> {
     let s = crate::subscribers::get(db, subscriber_id)?;
-    Ok(Recipient { subscriber_id: s.id, email: s.email, name: s.name, first_name: s.first_name, language: s.language })
+    Ok(Recipient {
+        subscriber_id: s.id,
+        email: s.email,
+        name: s.name,
+        first_name: s.first_name,
+        language: s.language,
+    })
 }
 
 /// The announcement of this event (or tour) to this list and segment that is
@@ -435,14 +477,17 @@ pub fn queue(db: &Database, id: i64) -> Result<SendProgress> {
             format!(
                 "Nobody on “{}”{} is subscribed, so there is no one to send to.",
                 a.list_name,
-                if a.segment.is_empty() { String::new() } else { format!(" in the segment “{}”", a.segment) }
+                if a.segment.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in the segment “{}”", a.segment)
+                }
             ),
         ));
     }
     if db.path() != std::path::Path::new(":memory:") {
-        backup::snapshot(db, BackupKind::BeforeSend).map_err(|e| {
-            Error::storage(format!("{} Nothing was queued.", e.message))
-        })?;
+        backup::snapshot(db, BackupKind::BeforeSend)
+            .map_err(|e| Error::storage(format!("{} Nothing was queued.", e.message)))?;
     }
     let at = now_text();
     let tx = db.conn().unchecked_transaction()?;
@@ -453,7 +498,15 @@ pub fn queue(db: &Database, id: i64) -> Result<SendProgress> {
              ON CONFLICT (announcement_id, email_key) DO NOTHING",
         )?;
         for p in &people {
-            insert.execute(params![id, p.subscriber_id, p.email, p.name, p.first_name, p.language, at])?;
+            insert.execute(params![
+                id,
+                p.subscriber_id,
+                p.email,
+                p.name,
+                p.first_name,
+                p.language,
+                at
+            ])?;
         }
     }
     db.conn().execute(
@@ -482,9 +535,9 @@ pub fn progress(db: &Database, id: i64) -> Result<SendProgress> {
         seconds_left: None,
         note: a.note,
     };
-    let mut stmt = db
-        .conn()
-        .prepare_cached("SELECT status, count(*) FROM delivery WHERE announcement_id = ?1 GROUP BY status")?;
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT status, count(*) FROM delivery WHERE announcement_id = ?1 GROUP BY status",
+    )?;
     let counts = stmt
         .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -565,7 +618,10 @@ pub fn request_pause(db: &Database, id: i64) -> Result<Announcement> {
         AnnouncementState::Paused => Ok(a),
         other => Err(Error::invalid_field(
             "state",
-            format!("Announcement {id} is {}: there is nothing to pause.", other.as_str()),
+            format!(
+                "Announcement {id} is {}: there is nothing to pause.",
+                other.as_str()
+            ),
         )),
     }
 }
@@ -574,10 +630,16 @@ pub fn request_pause(db: &Database, id: i64) -> Result<Announcement> {
 /// as skipped, with the reason). A message already on its way finishes.
 pub fn request_cancel(db: &Database, id: i64) -> Result<Announcement> {
     let a = get(db, id)?;
-    if matches!(a.state, AnnouncementState::Done | AnnouncementState::Cancelled) {
+    if matches!(
+        a.state,
+        AnnouncementState::Done | AnnouncementState::Cancelled
+    ) {
         return Err(Error::invalid_field(
             "state",
-            format!("Announcement {id} is {}: there is nothing to cancel.", a.state.as_str()),
+            format!(
+                "Announcement {id} is {}: there is nothing to cancel.",
+                a.state.as_str()
+            ),
         ));
     }
     let at = now_text();
@@ -620,7 +682,10 @@ pub fn decide_uncertain(
     let at = now_text();
     let tx = db.conn().unchecked_transaction()?;
     let (set, reply) = match decision {
-        UncertainDecision::Resend => ("queued", "Queued again by the organizer after an uncertain attempt."),
+        UncertainDecision::Resend => (
+            "queued",
+            "Queued again by the organizer after an uncertain attempt.",
+        ),
         UncertainDecision::MarkSent => ("sent", "Counted as sent by the organizer."),
     };
     let mut changed = 0u32;

@@ -27,7 +27,10 @@ pub use store::{
     announce, cancel, change_venue, create, delete, duplicate, get, postpone, reschedule,
     save_draft, update, validate, When,
 };
-pub use tours::{add_stop, create_tour, get_tour, list_tours, update_tour, StopInput, Tour, TourInput, TourWithStops};
+pub use tours::{
+    add_stop, create_tour, get_tour, list_tours, update_tour, StopInput, Tour, TourInput,
+    TourWithStops,
+};
 pub use venues::{
     create_speaker, create_venue, delete_venue, get_venue, list_speakers, list_venues,
     update_speaker, update_venue, Speaker, SpeakerInput, Venue, VenueInput,
@@ -360,15 +363,30 @@ impl Event {
 /// Imports an event file from outside: an iCalendar file (by its `.ics`
 /// name or its `BEGIN:VCALENDAR` start) or Handbill's JSON event file, all or
 /// nothing. Only a regular file of at most 20 MB is read (see [`crate::outside`]).
-pub fn import_file(db: &crate::storage::Database, path: &std::path::Path) -> crate::error::Result<json::JsonImport> {
+pub fn import_file(
+    db: &crate::storage::Database,
+    path: &std::path::Path,
+) -> crate::error::Result<json::JsonImport> {
     let text = crate::outside::read_text(
         path,
-        crate::outside::Kind { field: "file", what: "event file", limit: ics::MAX_ICS_BYTES.max(json::MAX_JSON_BYTES) as u64 },
+        crate::outside::Kind {
+            field: "file",
+            what: "event file",
+            limit: ics::MAX_ICS_BYTES.max(json::MAX_JSON_BYTES) as u64,
+        },
     )?;
-    let is_ics = path.extension().is_some_and(|x| x.eq_ignore_ascii_case("ics"))
-        || text.trim_start().get(..15).is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VCALENDAR"));
+    let is_ics = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("ics"))
+        || text
+            .trim_start()
+            .get(..15)
+            .is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VCALENDAR"));
     if is_ics {
-        Ok(json::JsonImport { tour: None, events: ics::import(db, &text)? })
+        Ok(json::JsonImport {
+            tour: None,
+            events: ics::import(db, &text)?,
+        })
     } else {
         json::import(db, &text)
     }

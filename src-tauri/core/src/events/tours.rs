@@ -10,7 +10,10 @@ use ts_rs::TS;
 
 use super::store::{self, check, query_events, select_sql, set_speakers};
 use super::venues::{check_len, speakers_of, Speaker};
-use super::{now, Event, EventInput, EventKind, EventStatus, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES, MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES};
+use super::{
+    now, Event, EventInput, EventKind, EventStatus, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES,
+    MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES,
+};
 use crate::error::{Error, FieldProblem, Result};
 use crate::storage::Database;
 
@@ -66,32 +69,62 @@ fn validate(db: &Database, input: TourInput) -> Result<TourInput> {
     let mut input = input;
     input.title = input.title.trim().to_owned();
     input.hosts = input.hosts.trim().to_owned();
-    input.tags = input.tags.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    input.tags = input
+        .tags
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
     let mut problems = Vec::new();
     if input.title.is_empty() {
-        problems.push(FieldProblem { field: "title".into(), message: "A tour needs a title.".into() });
+        problems.push(FieldProblem {
+            field: "title".into(),
+            message: "A tour needs a title.".into(),
+        });
     }
     check_len(&mut problems, "title", &input.title, MAX_LINE_BYTES);
     check_len(&mut problems, "hosts", &input.hosts, MAX_LINE_BYTES);
-    check_len(&mut problems, "description", &input.description, MAX_DESCRIPTION_BYTES);
+    check_len(
+        &mut problems,
+        "description",
+        &input.description,
+        MAX_DESCRIPTION_BYTES,
+    );
     crate::outside::add_nul_problem(&mut problems, &input);
     if input.tags.len() > MAX_TAGS || input.tags.iter().any(|t| t.len() > MAX_TAG_BYTES) {
-        problems.push(FieldProblem { field: "tags".into(), message: format!("Keep to {MAX_TAGS} tags of at most {MAX_TAG_BYTES} characters each.") });
+        problems.push(FieldProblem {
+            field: "tags".into(),
+            message: format!("Keep to {MAX_TAGS} tags of at most {MAX_TAG_BYTES} characters each."),
+        });
     }
     if input.speaker_ids.len() > MAX_SPEAKERS {
         problems.push(FieldProblem {
             field: "speaker_ids".into(),
-            message: format!("A tour has at most {MAX_SPEAKERS} speakers; this one has {}.", input.speaker_ids.len()),
+            message: format!(
+                "A tour has at most {MAX_SPEAKERS} speakers; this one has {}.",
+                input.speaker_ids.len()
+            ),
         });
         return Err(Error::invalid(problems));
     }
     for id in &input.speaker_ids {
-        let found: bool = db.conn().query_row("SELECT EXISTS (SELECT 1 FROM speaker WHERE id = ?1)", [id], |r| r.get(0))?;
+        let found: bool = db.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM speaker WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
         if !found {
-            problems.push(FieldProblem { field: "speaker_ids".into(), message: format!("There is no speaker number {id}.") });
+            problems.push(FieldProblem {
+                field: "speaker_ids".into(),
+                message: format!("There is no speaker number {id}."),
+            });
         }
     }
-    if problems.is_empty() { Ok(input) } else { Err(Error::invalid(problems)) }
+    if problems.is_empty() {
+        Ok(input)
+    } else {
+        Err(Error::invalid(problems))
+    }
 }
 
 /// Saves a new tour (no stops yet: see [`add_stop`]).
@@ -128,7 +161,10 @@ pub(crate) fn get_tour_only(db: &Database, id: i64) -> Result<Tour> {
         })
         .optional()?
         .ok_or_else(|| Error::not_found(format!("There is no tour number {id}.")))?;
-    Ok(Tour { speakers: speakers_of(db, "tour_speaker", "tour_id", id)?, ..tour })
+    Ok(Tour {
+        speakers: speakers_of(db, "tour_speaker", "tour_id", id)?,
+        ..tour
+    })
 }
 
 /// A tour with its stops.
@@ -197,7 +233,9 @@ pub fn update_tour(db: &Database, id: i64, input: TourInput) -> Result<TourWithS
 pub fn add_stop(db: &Database, tour_id: i64, stop: StopInput) -> Result<Event> {
     let tour = get_tour_only(db, tour_id)?;
     let time_zone = if stop.time_zone.trim().is_empty() {
-        crate::branch::get(db)?.map(|b| b.time_zone).unwrap_or_else(|| "UTC".into())
+        crate::branch::get(db)?
+            .map(|b| b.time_zone)
+            .unwrap_or_else(|| "UTC".into())
     } else {
         stop.time_zone
     };

@@ -91,7 +91,8 @@ pub(crate) fn check_len(problems: &mut Vec<FieldProblem>, field: &str, text: &st
     } else if text.contains('\0') {
         problems.push(FieldProblem {
             field: field.to_owned(),
-            message: "holds a NUL character (\\0), which Handbill does not store. Remove it.".to_owned(),
+            message: "holds a NUL character (\\0), which Handbill does not store. Remove it."
+                .to_owned(),
         });
     }
 }
@@ -115,7 +116,12 @@ fn validate_venue(input: VenueInput) -> Result<VenueInput> {
     check_len(&mut problems, "room", &input.room, MAX_LINE_BYTES);
     check_len(&mut problems, "address", &input.address, MAX_LINE_BYTES);
     check_len(&mut problems, "city", &input.city, MAX_LINE_BYTES);
-    check_len(&mut problems, "accessibility", &input.accessibility, MAX_TEXT_BYTES);
+    check_len(
+        &mut problems,
+        "accessibility",
+        &input.accessibility,
+        MAX_TEXT_BYTES,
+    );
     if problems.is_empty() {
         Ok(input)
     } else {
@@ -162,7 +168,9 @@ pub fn list_venues(db: &Database) -> Result<Vec<Venue>> {
     let mut stmt = db.conn().prepare_cached(&format!(
         "SELECT {VENUE_COLUMNS} FROM venue ORDER BY name COLLATE NOCASE, id"
     ))?;
-    let rows = stmt.query_map([], read_venue)?.collect::<rusqlite::Result<_>>()?;
+    let rows = stmt
+        .query_map([], read_venue)?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
@@ -223,7 +231,12 @@ fn validate_speaker(input: SpeakerInput) -> Result<SpeakerInput> {
         });
     }
     check_len(&mut problems, "name", &input.name, MAX_LINE_BYTES);
-    check_len(&mut problems, "affiliation", &input.affiliation, MAX_LINE_BYTES);
+    check_len(
+        &mut problems,
+        "affiliation",
+        &input.affiliation,
+        MAX_LINE_BYTES,
+    );
     check_len(&mut problems, "credit", &input.credit, MAX_LINE_BYTES);
     if problems.is_empty() {
         Ok(input)
@@ -265,7 +278,9 @@ pub fn list_speakers(db: &Database) -> Result<Vec<Speaker>> {
     let mut stmt = db.conn().prepare_cached(
         "SELECT id, name, affiliation, credit FROM speaker ORDER BY name COLLATE NOCASE, id",
     )?;
-    let rows = stmt.query_map([], read_speaker)?.collect::<rusqlite::Result<_>>()?;
+    let rows = stmt
+        .query_map([], read_speaker)?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
@@ -278,7 +293,9 @@ pub fn update_speaker(db: &Database, id: i64, input: SpeakerInput) -> Result<Spe
         params![id, s.name, s.affiliation, s.credit],
     )? == 0
     {
-        return Err(Error::not_found(format!("There is no speaker number {id}.")));
+        return Err(Error::not_found(format!(
+            "There is no speaker number {id}."
+        )));
     }
     let ids: Vec<i64> = db
         .conn()
@@ -293,12 +310,19 @@ pub fn update_speaker(db: &Database, id: i64, input: SpeakerInput) -> Result<Spe
 }
 
 /// The speakers of an event or a tour, in order.
-pub(crate) fn speakers_of(db: &Database, table: &str, owner: &str, id: i64) -> Result<Vec<Speaker>> {
+pub(crate) fn speakers_of(
+    db: &Database,
+    table: &str,
+    owner: &str,
+    id: i64,
+) -> Result<Vec<Speaker>> {
     let mut stmt = db.conn().prepare_cached(&format!(
         "SELECT s.id, s.name, s.affiliation, s.credit FROM {table} x JOIN speaker s ON s.id = x.speaker_id
          WHERE x.{owner} = ?1 ORDER BY x.position"
     ))?;
-    let rows = stmt.query_map([id], read_speaker)?.collect::<rusqlite::Result<_>>()?;
+    let rows = stmt
+        .query_map([id], read_speaker)?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
@@ -334,7 +358,9 @@ impl SpeakerIndex {
         let s = validate_speaker(input.clone())?;
         if self.known.is_none() {
             let mut known = std::collections::HashMap::new();
-            let mut stmt = db.conn().prepare_cached("SELECT id, name, affiliation, credit FROM speaker ORDER BY id DESC")?;
+            let mut stmt = db.conn().prepare_cached(
+                "SELECT id, name, affiliation, credit FROM speaker ORDER BY id DESC",
+            )?;
             for row in stmt.query_map([], read_speaker)? {
                 let row = row?;
                 // Ordered newest first, so the oldest of identical speakers is kept.
