@@ -183,22 +183,29 @@ fn seal(path: &Path) -> Result<()> {
     file.sync_all().map_err(fail)
 }
 
-/// Checks the seal of a file of `len` bytes, if it carries one.
-fn verify_seal(file: &mut File, len: u64, named: &str) -> Result<Checksum> {
-    if len < SEAL_LEN + 512 {
+/// Checks the seal of a file of `len` bytes with pages of `page_size`
+/// bytes, if it carries one. A file without a seal is a whole number of
+/// pages, as every SQLite file is: one with bytes past its last page carries
+/// a seal, and if those bytes are not a seal that matches, it was altered.
+fn verify_seal(file: &mut File, len: u64, page_size: u64, named: &str) -> Result<Checksum> {
+    let whole_pages = page_size > 0 && len % page_size == 0;
+    if whole_pages {
         return Ok(Checksum::Absent);
     }
     let fail = |e: std::io::Error| Error::storage(format!("Cannot read {named}: {e}"));
-    let mut tail = vec![0u8; SEAL_LEN as usize];
-    file.seek(SeekFrom::Start(len - SEAL_LEN)).map_err(fail)?;
+    let mut tail = vec![0u8; SEAL_LEN.min(len) as usize];
+    file.seek(SeekFrom::Start(len - tail.len() as u64))
+        .map_err(fail)?;
     file.read_exact(&mut tail).map_err(fail)?;
-    if !tail.starts_with(SEAL_TAG) {
-        return Ok(Checksum::Absent);
-    }
-    let expected = &tail[SEAL_TAG.len()..tail.len() - 1];
-    file.seek(SeekFrom::Start(0)).map_err(fail)?;
-    let actual = hash_of(file, len - SEAL_LEN, named)?;
-    if actual.as_bytes() != expected || tail.last() != Some(&b'\n') {
+    let sealed = len >= SEAL_LEN && tail.starts_with(SEAL_TAG);
+    let actual = if sealed {
+        file.seek(SeekFrom::Start(0)).map_err(fail)?;
+        Some(hash_of(file, len - SEAL_LEN, named)?)
+    } else {
+        None
+    };
+    let expected = sealed.then(|| &tail[SEAL_TAG.len()..tail.len() - 1]);
+    if !sealed || actual.as_deref().map(str::as_bytes) != expected || tail.last() != Some(&b'\n') {
         return Err(Error::new(
             ErrorCode::Damaged,
             format!(
@@ -418,8 +425,8 @@ pub fn check_source(source: &Path) -> Result<SourceCheck> {
     let named = source.display().to_string();
     let (mut file, len) = intake::open_regular(source, storage::MAX_DATABASE_BYTES + SEAL_LEN)?;
     let start = storage::read_start(&mut file, &named)?;
-    intake::identify(&start, len, &named)?;
-    let checksum = verify_seal(&mut file, len, &named)?;
+    let header = intake::identify(&start, len, &named)?;
+    let checksum = verify_seal(&mut file, len, header.page_size, &named)?;
     drop(file);
     let version = intake::inspect(source, &named)?;
     Ok(SourceCheck {

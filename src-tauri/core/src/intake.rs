@@ -16,10 +16,14 @@ use std::fs::{self, File};
 use std::path::Path;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::storage::{self, Header};
+
+/// What every refusal of an incoming file tells the organizer to do.
+const ANOTHER: &str = "Choose another backup or export that Handbill wrote \
+     (`handbill backups` lists the automatic backups; Settings → Backups in the window).";
 
 /// Opens `path` for reading if it is a regular file of at most `limit` bytes,
 /// refusing a folder, a device or a pipe before opening it (opening a pipe for
@@ -82,7 +86,9 @@ pub(crate) fn identify(start: &[u8], len: u64, named: &str) -> Result<Header> {
     let header = Header::parse(start, len, named)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NotADatabase,
-            format!("{named} is empty: it is not a Handbill database. Nothing was changed."),
+            format!(
+                "{named} is empty: it is not a Handbill database. Nothing was changed. {ANOTHER}"
+            ),
         )
     })?;
     identity(header.application_id, i64::from(header.user_version), named)?;
@@ -95,7 +101,7 @@ fn identity(application_id: i32, version: i64, named: &str) -> Result<usize> {
     if application_id != storage::APPLICATION_ID {
         return Err(Error::new(
             ErrorCode::NotADatabase,
-            format!("{named} is not a Handbill database (it is another program's SQLite file). Nothing was changed."),
+            format!("{named} is not a Handbill database (it is another program's SQLite file). Nothing was changed. {ANOTHER}"),
         ));
     }
     let version = usize::try_from(version).unwrap_or(usize::MAX);
@@ -112,7 +118,7 @@ fn identity(application_id: i32, version: i64, named: &str) -> Result<usize> {
     if version == 0 {
         return Err(Error::new(
             ErrorCode::NotADatabase,
-            format!("{named} is marked as Handbill's but holds no schema version, so it holds no branch. Nothing was changed."),
+            format!("{named} is marked as Handbill's but holds no schema version, so it holds no branch. Nothing was changed. {ANOTHER}"),
         ));
     }
     Ok(version)
@@ -163,7 +169,7 @@ pub(crate) fn inspect(path: &Path, named: &str) -> Result<usize> {
     if check != "ok" {
         return Err(Error::new(
             ErrorCode::Damaged,
-            format!("{named} is damaged ({check}); it cannot be taken in. Nothing was changed."),
+            format!("{named} is damaged ({check}); it cannot be taken in. Nothing was changed. {ANOTHER}"),
         ));
     }
     let app_id: i32 = conn
@@ -203,6 +209,15 @@ impl Entry {
     }
 }
 
+/// The tables SQLite's ANALYZE writes (`sqlite_stat2` and `sqlite_stat3` by
+/// older versions).
+const STATISTICS: [&str; 4] = [
+    "sqlite_stat1",
+    "sqlite_stat2",
+    "sqlite_stat3",
+    "sqlite_stat4",
+];
+
 fn entries(conn: &Connection) -> Result<Vec<Entry>> {
     let mut stmt = conn.prepare("SELECT type, name, tbl_name, sql FROM main.sqlite_schema")?;
     let rows = stmt
@@ -216,10 +231,18 @@ fn entries(conn: &Connection) -> Result<Vec<Entry>> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     // Statistics that ANALYZE or `PRAGMA optimize` may leave: not data, not
-    // structure; never copied.
+    // structure; never copied. Only those tables by their exact names: a
+    // trigger or a view given such a name is structure like any other.
     Ok(rows
         .into_iter()
-        .filter(|e| !e.name.starts_with("sqlite_stat"))
+        .filter(|e| {
+            let statistics = e.kind == "table"
+                && STATISTICS.contains(&e.name.as_str())
+                && e.sql
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("create table"));
+            !statistics
+        })
         .collect())
 }
 
@@ -431,7 +454,7 @@ fn compare_schema(
         )
     } else {
         format!(
-            "{named} is not a whole Handbill database (schema {version}): it lacks {}. Nothing was changed.",
+            "{named} is not a whole Handbill database (schema {version}): it lacks {}. Nothing was changed. {ANOTHER}",
             listed(&missing)
         )
     };
@@ -531,6 +554,7 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
                     [],
                 )
                 .map_err(|e| rows_refused(named, table, e))?;
+                values_fit(conn, table, &all, named)?;
                 for column in &cols {
                     text_is_utf8(conn, table, column, named)?;
                 }
@@ -593,13 +617,55 @@ fn copy_rows(conn: &Connection, named: &str) -> Result<Vec<String>> {
         return Err(Error::new(
             ErrorCode::Damaged,
             format!(
-                "{named} does not hold together, so it was not taken in and nothing was changed: {}.",
+                "{named} does not hold together, so it was not taken in and nothing was changed: {}. {ANOTHER}",
                 orphans.join("; ")
             ),
         ));
     }
     tx.commit()?;
     Ok(contentless)
+}
+
+/// Refuses a value of the wrong kind in a column declared TEXT, INTEGER or
+/// BLOB: bytes where text belongs, text or a fraction where a whole number
+/// belongs, text where a picture's bytes belong. SQLite keeps such values
+/// (Handbill's tables are not STRICT, and the copy has already turned what
+/// it could into the column's kind), and every command reading the row would
+/// fail on it.
+fn values_fit(conn: &Connection, table: &str, columns: &[Column], named: &str) -> Result<()> {
+    let allowed = |declared: &str| match declared.to_ascii_uppercase().as_str() {
+        "TEXT" => Some(("'text'", "text")),
+        "INTEGER" => Some(("'integer'", "a whole number")),
+        "BLOB" => Some(("'blob'", "bytes (a picture)")),
+        _ => None,
+    };
+    for column in columns.iter().filter(|c| c.hidden == 0) {
+        let Some((kind, words)) = allowed(&column.declared_type) else {
+            continue;
+        };
+        let c = quoted(&column.name);
+        let found: Option<String> = conn
+            .query_row(
+                &format!(
+                    "SELECT typeof({c}) FROM main.{t} WHERE typeof({c}) NOT IN ('null', {kind}) LIMIT 1",
+                    t = quoted(table)
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(found) = found {
+            return Err(Error::new(
+                ErrorCode::Damaged,
+                format!(
+                    "{named} holds a value of the wrong kind ({found} where {words} belongs) in column \"{}\" \
+                     of table \"{table}\" (it was changed after Handbill wrote it), so it was not taken in and nothing was changed. {ANOTHER}",
+                    column.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a column holding text that is not UTF-8: SQLite stores any bytes
@@ -618,7 +684,7 @@ fn text_is_utf8(conn: &Connection, table: &str, column: &str, named: &str) -> Re
                     ErrorCode::Damaged,
                     format!(
                         "{named} holds text that is not UTF-8 in column \"{column}\" of table \"{table}\" \
-                         (its bytes were changed after Handbill wrote them), so it was not taken in and nothing was changed."
+                         (its bytes were changed after Handbill wrote them), so it was not taken in and nothing was changed. {ANOTHER}"
                     ),
                 ));
             }
@@ -637,7 +703,7 @@ fn rows_refused(named: &str, table: &str, e: rusqlite::Error) -> Error {
             ErrorCode::Damaged,
             format!(
                 "{named} holds rows of table \"{table}\" that break Handbill's rules ({}), \
-                 so it was not taken in and nothing was changed.",
+                 so it was not taken in and nothing was changed. {ANOTHER}",
                 e.message.trim_start_matches("Database error: ")
             ),
         ),

@@ -197,6 +197,18 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
             path.join("handbill.sqlite").display()
         )));
     }
+    // A pipe would make the header's read below wait for a writer for good,
+    // and a device is no database: only a regular file (or none yet) is opened.
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(Error::new(
+            ErrorCode::NotADatabase,
+            format!(
+                "{} is not a regular file (it is a device or a pipe), so Handbill does not open it as a database. \
+                 Nothing was changed. Give the path of a database file with --db PATH.",
+                path.display()
+            ),
+        ));
+    }
     // Everything that can refuse the file is asked before it is opened for
     // writing: opening for writing switches it to WAL mode, which changes it.
     check_before_writing(path, migrations.len())?;

@@ -15,7 +15,7 @@ use jiff::{Timestamp, ToSpan};
 
 use super::store::{self, query_events, select_sql};
 use super::venues::{find_or_create_venue, VenueInput};
-use super::{Event, EventInput, EventLinks, EventStatus};
+use super::{Event, EventInput, EventLinks, EventStatus, MAX_LINE_BYTES};
 use crate::error::{Error, Result};
 use crate::storage::Database;
 
@@ -712,7 +712,18 @@ fn import_one(
     let venue_id = if location.trim().is_empty() {
         None
     } else {
-        let name: String = location.trim().chars().take(200).collect();
+        // Kept whole, or refused like every other field: never cut short.
+        let name = location.trim().to_owned();
+        if name.len() > MAX_LINE_BYTES {
+            return Err(Error::invalid_field(
+                "LOCATION",
+                format!(
+                    "LOCATION is {}; the most Handbill keeps as a venue's name is {}. Shorten it in your calendar.",
+                    crate::outside::size_text(name.len() as u64),
+                    crate::outside::size_text(MAX_LINE_BYTES as u64)
+                ),
+            ));
+        }
         Some(
             find_or_create_venue(
                 db,
