@@ -236,12 +236,11 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
     }
     let announced = announce::announce(&db, &request).map_err(with_again_hint)?;
     drop(db);
-    let sent = run_send(db_path, announced.announcement.id, args.connections)?;
-    Ok(if announced.notes.is_empty() {
-        sent
-    } else {
-        format!("{}\n{sent}", announced.notes.join("\n"))
-    })
+    // Said before sending, so it is said even when the sending then fails.
+    if !announced.notes.is_empty() {
+        println!("{}", announced.notes.join("\n"));
+    }
+    run_send(db_path, announced.announcement.id, args.connections)
 }
 
 /// The refusal to announce something a second time, with how to insist here.

@@ -103,19 +103,20 @@ pub fn plan(db: &Database, request: &AnnounceRequest) -> Result<Plan> {
             ));
         }
     }
-    Ok(Plan::New {
-        input: AnnouncementInput {
-            event_id: request.event_id,
-            tour_id: request.tour_id,
-            template: request.template,
-            list_id: request.list_id,
-            segment: segment.to_owned(),
-            subject: request.subject.clone().unwrap_or(subject),
-            body: request.body.clone().unwrap_or(body),
-            attach_flyer: request.attach_flyer.unwrap_or(false),
-        },
-        notes,
-    })
+    let input = AnnouncementInput {
+        event_id: request.event_id,
+        tour_id: request.tour_id,
+        template: request.template,
+        list_id: request.list_id,
+        segment: segment.to_owned(),
+        subject: request.subject.clone().unwrap_or(subject),
+        body: request.body.clone().unwrap_or(body),
+        attach_flyer: request.attach_flyer.unwrap_or(false),
+    };
+    // The checks saving it would make (a NUL, a subject too long…), so a dry
+    // run refuses what the real run would.
+    store::check_input(db, &input)?;
+    Ok(Plan::New { input, notes })
 }
 
 fn reuse(open: Announcement, request: &AnnounceRequest) -> Result<Plan> {
@@ -168,8 +169,8 @@ fn reuse(open: Announcement, request: &AnnounceRequest) -> Result<Plan> {
         ));
     }
     let mut notes = vec![format!(
-        "Announcement {id} of this to “{}” is {what}{since}: sending it rather than queueing everyone a second time.",
-        open.list_name
+        "Announcement {id} of this to “{}” (“{}”) is {what}{since}: sending it rather than queueing everyone a second time.",
+        open.list_name, open.subject
     )];
     if open.attach_flyer && request.attach_flyer.is_none() {
         notes.push("It attaches the flyer, as it was queued.".to_owned());

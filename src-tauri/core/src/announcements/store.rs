@@ -227,7 +227,7 @@ pub(crate) fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {
+pub(crate) fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {
     match (input.event_id, input.tour_id) {
         (Some(id), None) => {
             crate::events::get(db, id)?;
