@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use handbill_core::announcements::{account, store, AnnouncementInput, DeliveryStatus, Security, SmtpAccount, Template};
+use handbill_core::announcements::{
+    account, store, AnnouncementInput, DeliveryStatus, Security, SmtpAccount, Template,
+};
 use handbill_core::branch::{self, BranchInput};
 use handbill_core::events::{self, EventInput, EventKind};
 use handbill_core::subscribers::{self, SubscriberInput};
@@ -64,13 +66,22 @@ fn branch(n: usize) -> Branch {
     for i in 1..=n {
         subscribers::add(
             &db,
-            SubscriberInput { email: format!("person{i:04}@example.test"), first_name: format!("P{i}"), ..Default::default() },
+            SubscriberInput {
+                email: format!("person{i:04}@example.test"),
+                first_name: format!("P{i}"),
+                ..Default::default()
+            },
             Some(list.id),
             "test",
         )
         .unwrap();
     }
-    Branch { dir, path, event_id: event.id, list_id: list.id }
+    Branch {
+        dir,
+        path,
+        event_id: event.id,
+        list_id: list.id,
+    }
 }
 
 impl Branch {
@@ -92,7 +103,9 @@ impl Branch {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("the handbill binary runs")
+        self.command(args)
+            .output()
+            .expect("the handbill binary runs")
     }
 
     fn db(&self) -> Database {
@@ -101,7 +114,11 @@ impl Branch {
 }
 
 fn text(o: &Output) -> String {
-    format!("stdout: {}\nstderr: {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// A small deterministic generator, so a failing run can be repeated from its seed.
@@ -109,7 +126,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -124,12 +144,28 @@ fn check_once(b: &Branch, sink: &Sink, id: i64, when: &str) -> HashMap<DeliveryS
         *counts.entry(d.status).or_insert(0) += 1;
         let got = arrivals.get(&d.email).copied().unwrap_or(0);
         match d.status {
-            DeliveryStatus::Sent => assert_eq!(got, 1, "{when}: {} is recorded sent and arrived {got} times", d.email),
-            DeliveryStatus::Queued => assert_eq!(got, 0, "{when}: {} is still queued but arrived {got} times", d.email),
+            DeliveryStatus::Sent => assert_eq!(
+                got, 1,
+                "{when}: {} is recorded sent and arrived {got} times",
+                d.email
+            ),
+            DeliveryStatus::Queued => assert_eq!(
+                got, 0,
+                "{when}: {} is still queued but arrived {got} times",
+                d.email
+            ),
             DeliveryStatus::Uncertain | DeliveryStatus::Sending => {
-                assert!(got <= 1, "{when}: {} ({:?}) arrived {got} times", d.email, d.status)
+                assert!(
+                    got <= 1,
+                    "{when}: {} ({:?}) arrived {got} times",
+                    d.email,
+                    d.status
+                )
             }
-            other => panic!("{when}: {} is {other:?}; nobody should be failed or skipped here", d.email),
+            other => panic!(
+                "{when}: {} is {other:?}; nobody should be failed or skipped here",
+                d.email
+            ),
         }
     }
     counts
@@ -140,7 +176,18 @@ fn killed_at_twenty_random_points_nobody_is_skipped_and_nobody_is_mailed_twice()
     let sink = Sink::start(&[]);
     let b = branch(1500);
     let db = b.db();
-    account::save(&db, &SmtpAccount { host: "127.0.0.1".into(), port: sink.port, security: Security::Plain, username: String::new(), rate_per_minute: 0, daily_cap: 0 }).unwrap();
+    account::save(
+        &db,
+        &SmtpAccount {
+            host: "127.0.0.1".into(),
+            port: sink.port,
+            security: Security::Plain,
+            username: String::new(),
+            rate_per_minute: 0,
+            daily_cap: 0,
+        },
+    )
+    .unwrap();
     let id = store::create(
         &db,
         AnnouncementInput {
@@ -158,12 +205,20 @@ fn killed_at_twenty_random_points_nobody_is_skipped_and_nobody_is_mailed_twice()
     .id;
     store::queue(&db, id).unwrap();
     drop(db);
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
     let mut random = Lcg(seed);
     let id_text = id.to_string();
     let mut killed_mid_send = 0;
     for round in 1..=20 {
-        let mut child = b.command(&["send", "resume", &id_text]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = b
+            .command(&["send", "resume", &id_text])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let wait = Duration::from_millis(40 + random.below(260));
         let started = Instant::now();
         let mut finished = false;
@@ -179,22 +234,47 @@ fn killed_at_twenty_random_points_nobody_is_skipped_and_nobody_is_mailed_twice()
             killed_mid_send += 1;
         }
         child.wait().unwrap();
-        let counts = check_once(&b, &sink, id, &format!("after kill {round} at {wait:?} (seed {seed})"));
-        if counts.get(&DeliveryStatus::Queued).copied().unwrap_or(0) == 0 && counts.get(&DeliveryStatus::Sending).copied().unwrap_or(0) == 0 {
+        let counts = check_once(
+            &b,
+            &sink,
+            id,
+            &format!("after kill {round} at {wait:?} (seed {seed})"),
+        );
+        if counts.get(&DeliveryStatus::Queued).copied().unwrap_or(0) == 0
+            && counts.get(&DeliveryStatus::Sending).copied().unwrap_or(0) == 0
+        {
             break;
         }
     }
-    assert!(killed_mid_send >= 5, "the sender was killed mid-send at least 5 times (it was {killed_mid_send}; seed {seed})");
+    assert!(
+        killed_mid_send >= 5,
+        "the sender was killed mid-send at least 5 times (it was {killed_mid_send}; seed {seed})"
+    );
     let last = b.run(&["send", "resume", &id_text]);
-    assert!(last.status.success(), "the last resume finishes: {}", text(&last));
+    assert!(
+        last.status.success(),
+        "the last resume finishes: {}",
+        text(&last)
+    );
     let counts = check_once(&b, &sink, id, &format!("at the end (seed {seed})"));
     let sent = counts.get(&DeliveryStatus::Sent).copied().unwrap_or(0);
     let uncertain = counts.get(&DeliveryStatus::Uncertain).copied().unwrap_or(0);
-    assert_eq!(sent + uncertain, 1500, "everyone is sent or uncertain, nobody left or skipped: {counts:?}");
-    assert!(uncertain <= killed_mid_send * 2, "at most the messages in flight at each kill are uncertain: {counts:?}");
+    assert_eq!(
+        sent + uncertain,
+        1500,
+        "everyone is sent or uncertain, nobody left or skipped: {counts:?}"
+    );
+    assert!(
+        uncertain <= killed_mid_send * 2,
+        "at most the messages in flight at each kill are uncertain: {counts:?}"
+    );
     eprintln!("kill test: seed {seed}, {killed_mid_send} kills mid-send, final {counts:?}");
     let status = b.run(&["send", "status", &id_text]);
-    assert!(String::from_utf8_lossy(&status.stdout).contains("done"), "status shows the announcement done: {}", text(&status));
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("done"),
+        "status shows the announcement done: {}",
+        text(&status)
+    );
 }
 
 #[test]
@@ -203,34 +283,83 @@ fn announce_sends_through_the_account_and_the_password_never_reaches_the_log() {
     let sink = Sink::start(&["--auth-user", "boston", "--auth-password", secret]);
     let b = branch(5);
     let url = format!("smtp://boston@127.0.0.1:{}?security=plain", sink.port);
-    let dry = b.run(&["announce", &b.event_id.to_string(), "--list", "announcements", "--smtp", &url, "--dry-run"]);
+    let dry = b.run(&[
+        "announce",
+        &b.event_id.to_string(),
+        "--list",
+        "announcements",
+        "--smtp",
+        &url,
+        "--dry-run",
+    ]);
     assert!(dry.status.success(), "the dry run succeeds: {}", text(&dry));
     let out = String::from_utf8_lossy(&dry.stdout);
-    assert!(out.contains("reach 5 people"), "the dry run counts the recipients: {out}");
-    assert!(out.contains("Subject:") && out.contains("person0001@example.test"), "the dry run prints the first message: {out}");
-    assert!(store::all(&b.db()).unwrap().is_empty(), "the dry run saved no announcement");
-    assert!(sink.events("message").is_empty(), "the dry run sent nothing");
+    assert!(
+        out.contains("reach 5 people"),
+        "the dry run counts the recipients: {out}"
+    );
+    assert!(
+        out.contains("Subject:") && out.contains("person0001@example.test"),
+        "the dry run prints the first message: {out}"
+    );
+    assert!(
+        store::all(&b.db()).unwrap().is_empty(),
+        "the dry run saved no announcement"
+    );
+    assert!(
+        sink.events("message").is_empty(),
+        "the dry run sent nothing"
+    );
 
     let sent = b
-        .command(&["announce", &b.event_id.to_string(), "--list", "announcements", "--smtp", &url])
+        .command(&[
+            "announce",
+            &b.event_id.to_string(),
+            "--list",
+            "announcements",
+            "--smtp",
+            &url,
+        ])
         .env("HANDBILL_SMTP_PASSWORD", secret)
         .env("HANDBILL_LOG", "trace")
         .output()
         .unwrap();
     assert!(sent.status.success(), "announce sends: {}", text(&sent));
-    assert!(String::from_utf8_lossy(&sent.stdout).contains("5 sent"), "it says how many were sent: {}", text(&sent));
+    assert!(
+        String::from_utf8_lossy(&sent.stdout).contains("5 sent"),
+        "it says how many were sent: {}",
+        text(&sent)
+    );
     let auths = sink.events("auth");
-    assert!(!auths.is_empty() && auths.iter().all(|a| a["ok"] == true), "the password was used to log in: {auths:?}");
+    assert!(
+        !auths.is_empty() && auths.iter().all(|a| a["ok"] == true),
+        "the password was used to log in: {auths:?}"
+    );
     assert_eq!(sink.events("message").len(), 5, "five messages arrived");
     let parsed: Vec<Value> = {
-        let out = Command::new("python3").arg(repo().join("tests/smtp/read_mail.py")).arg(sink.dir.path()).output().unwrap();
+        let out = Command::new("python3")
+            .arg(repo().join("tests/smtp/read_mail.py"))
+            .arg(sink.dir.path())
+            .output()
+            .unwrap();
         serde_json::from_slice(&out.stdout).unwrap()
     };
     for m in &parsed {
-        let types: Vec<&str> = m["parts"].as_array().unwrap().iter().map(|p| p["type"].as_str().unwrap()).collect();
-        assert!(types.contains(&"text/plain") && types.contains(&"text/html"), "composed messages carry both parts: {m}");
+        let types: Vec<&str> = m["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["type"].as_str().unwrap())
+            .collect();
+        assert!(
+            types.contains(&"text/plain") && types.contains(&"text/html"),
+            "composed messages carry both parts: {m}"
+        );
         for h in ["From", "List-Id", "List-Unsubscribe", "Message-ID", "Date"] {
-            assert!(m["headers"][h].is_string(), "{h} is set on the real message: {m}");
+            assert!(
+                m["headers"][h].is_string(),
+                "{h} is set on the real message: {m}"
+            );
         }
     }
 
@@ -238,15 +367,31 @@ fn announce_sends_through_the_account_and_the_password_never_reaches_the_log() {
     for entry in std::fs::read_dir(b.log_dir()).expect("the log folder was written") {
         logged.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default());
     }
-    assert!(logged.contains("send started"), "the send was logged at trace level");
+    assert!(
+        logged.contains("send started"),
+        "the send was logged at trace level"
+    );
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
-    for needle in [secret.to_owned(), b64.encode(secret), b64.encode(format!("\0boston\0{secret}"))] {
-        assert!(!logged.contains(&needle), "the log does not contain the password (as {needle:?})");
+    for needle in [
+        secret.to_owned(),
+        b64.encode(secret),
+        b64.encode(format!("\0boston\0{secret}")),
+    ] {
+        assert!(
+            !logged.contains(&needle),
+            "the log does not contain the password (as {needle:?})"
+        );
     }
-    assert!(!logged.contains("person0001@example.test"), "the log names no subscriber's address");
+    assert!(
+        !logged.contains("person0001@example.test"),
+        "the log names no subscriber's address"
+    );
     let status = b.run(&["send", "status"]);
-    assert!(!String::from_utf8_lossy(&status.stdout).contains(secret), "status never prints the password");
+    assert!(
+        !String::from_utf8_lossy(&status.stdout).contains(secret),
+        "status never prints the password"
+    );
 }
 
 #[test]
@@ -254,20 +399,65 @@ fn a_refused_starttls_is_an_error_that_says_why_and_pause_resume_cancel_answer()
     let sink = Sink::start(&[]);
     let b = branch(3);
     let url = format!("smtp://127.0.0.1:{}?security=starttls", sink.port);
-    let out = b.run(&["announce", &b.event_id.to_string(), "--list", "Announcements", "--smtp", &url]);
-    assert_eq!(out.status.code(), Some(2), "a send stopped by the server's answer exits 2: {}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("STARTTLS"), "stderr says STARTTLS is missing: {}", text(&out));
+    let out = b.run(&[
+        "announce",
+        &b.event_id.to_string(),
+        "--list",
+        "Announcements",
+        "--smtp",
+        &url,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a send stopped by the server's answer exits 2: {}",
+        text(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("STARTTLS"),
+        "stderr says STARTTLS is missing: {}",
+        text(&out)
+    );
     assert!(sink.events("message").is_empty(), "nothing was sent");
     let id = store::all(&b.db()).unwrap()[0].id.to_string();
     let pause = b.run(&["send", "pause", &id]);
-    assert!(pause.status.success(), "a paused send can be paused again harmlessly: {}", text(&pause));
+    assert!(
+        pause.status.success(),
+        "a paused send can be paused again harmlessly: {}",
+        text(&pause)
+    );
     let plain = format!("smtp://127.0.0.1:{}?security=plain", sink.port);
-    let fixed = b.run(&["announce", &b.event_id.to_string(), "--list", "Announcements", "--smtp", &plain]);
-    assert!(fixed.status.success(), "with the account fixed the same announcement is reused and sent: {}", text(&fixed));
-    assert_eq!(store::all(&b.db()).unwrap().len(), 1, "the announcement was reused, not made twice");
+    let fixed = b.run(&[
+        "announce",
+        &b.event_id.to_string(),
+        "--list",
+        "Announcements",
+        "--smtp",
+        &plain,
+    ]);
+    assert!(
+        fixed.status.success(),
+        "with the account fixed the same announcement is reused and sent: {}",
+        text(&fixed)
+    );
+    assert_eq!(
+        store::all(&b.db()).unwrap().len(),
+        1,
+        "the announcement was reused, not made twice"
+    );
     assert_eq!(sink.events("message").len(), 3, "each person got it once");
     let cancel = b.run(&["send", "cancel", &id]);
-    assert_eq!(cancel.status.code(), Some(2), "a finished announcement cannot be cancelled: {}", text(&cancel));
+    assert_eq!(
+        cancel.status.code(),
+        Some(2),
+        "a finished announcement cannot be cancelled: {}",
+        text(&cancel)
+    );
     let unknown = b.run(&["send", "resume", "999"]);
-    assert_eq!(unknown.status.code(), Some(3), "an unknown announcement is not found: {}", text(&unknown));
+    assert_eq!(
+        unknown.status.code(),
+        Some(3),
+        "an unknown announcement is not found: {}",
+        text(&unknown)
+    );
 }

@@ -395,8 +395,12 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Cosponsor(command) => crate::cli_coalition::cosponsor_command(&open(db)?, command),
         Command::Demands(command) => crate::cli_coalition::demands_command(&open(db)?, command),
         Command::Flyer(args) => crate::cli_flyers::flyer_command(&open(db)?, args),
-        Command::Announce(args) => crate::cli_send::announce_command(&storage::resolve_path(db)?, args),
-        Command::Send(command) => crate::cli_send::send_command(&storage::resolve_path(db)?, command),
+        Command::Announce(args) => {
+            crate::cli_send::announce_command(&storage::resolve_path(db)?, args)
+        }
+        Command::Send(command) => {
+            crate::cli_send::send_command(&storage::resolve_path(db)?, command)
+        }
         Command::List(ListCommand::Create { name }) => {
             let db = open(db)?;
             let list = lists::create(&db, &name)?;
@@ -666,7 +670,10 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             if all.is_empty() {
                 return Ok("No events yet. Draft one in the window, or import a file: handbill event import FILE.ics".to_owned());
             }
-            let mut out = vec![format!("{:>5}  {:<11}  {:<22}  {}", "Id", "Status", "When", "Event")];
+            let mut out = vec![format!(
+                "{:>5}  {:<11}  {:<22}  {}",
+                "Id", "Status", "When", "Event"
+            )];
             for e in &all {
                 let when = if e.start_date.is_empty() {
                     "date to be announced".to_owned()
@@ -706,7 +713,11 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
                         s.id,
                         s.status.as_str(),
                         listing::when_line(s),
-                        if place.is_empty() { String::new() } else { format!(" — {place}") }
+                        if place.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" — {place}")
+                        }
                     ));
                 }
                 Ok(out.join("\n"))
@@ -717,12 +728,14 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
                 }
                 describe_event(db, &events::get(db, id)?)
             }
-            (None, None) => Err(Error::invalid_field("id", "Give an event's id, or --tour TOUR_ID.")),
+            (None, None) => Err(Error::invalid_field(
+                "id",
+                "Give an event's id, or --tour TOUR_ID.",
+            )),
         },
         EventCommand::Import { file } => {
-            let bytes = std::fs::read(&file).map_err(|e| {
-                Error::storage(format!("Cannot read {}: {e}.", file.display()))
-            })?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Error::storage(format!("Cannot read {}: {e}.", file.display())))?;
             let text = String::from_utf8(bytes).map_err(|e| {
                 Error::invalid_field(
                     "file",
@@ -736,7 +749,10 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             let is_ics = file
                 .extension()
                 .is_some_and(|x| x.eq_ignore_ascii_case("ics"))
-                || text.trim_start_matches('\u{feff}').trim_start().starts_with("BEGIN:VCALENDAR");
+                || text
+                    .trim_start_matches('\u{feff}')
+                    .trim_start()
+                    .starts_with("BEGIN:VCALENDAR");
             let imported: Vec<Event> = if is_ics {
                 ics::import(db, &text)?
             } else {
@@ -763,16 +779,26 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             }
             Ok(out.join("\n"))
         }
-        EventCommand::ExportIcs { id, tour, all, output } => {
+        EventCommand::ExportIcs {
+            id,
+            tour,
+            all,
+            output,
+        } => {
             let (text, what) = match (id, tour, all) {
-                (_, Some(tour_id), _) => (ics::export_tour(db, tour_id)?, format!("tour {tour_id}")),
+                (_, Some(tour_id), _) => {
+                    (ics::export_tour(db, tour_id)?, format!("tour {tour_id}"))
+                }
                 (_, None, true) => (
                     ics::export_upcoming(db, jiff::Timestamp::now())?,
                     "all upcoming events".to_owned(),
                 ),
                 (Some(id), None, false) => (ics::export_event(db, id)?, format!("event {id}")),
                 (None, None, false) => {
-                    return Err(Error::invalid_field("id", "Give an event's id, --tour TOUR_ID or --all."))
+                    return Err(Error::invalid_field(
+                        "id",
+                        "Give an event's id, --tour TOUR_ID or --all.",
+                    ))
                 }
             };
             export::write_file(&output, text.as_bytes())?;
@@ -806,7 +832,11 @@ fn describe_event(db: &Database, e: &Event) -> Result<String, Error> {
         format!("{:<14}{}", "Time zone", e.time_zone),
     ];
     let place = listing::place_line(e);
-    out.push(format!("{:<14}{}", "Where", if place.is_empty() { "—" } else { &place }));
+    out.push(format!(
+        "{:<14}{}",
+        "Where",
+        if place.is_empty() { "—" } else { &place }
+    ));
     if !e.online_link.is_empty() {
         out.push(format!("{:<14}{}", "Online", e.online_link));
     }
@@ -851,7 +881,13 @@ fn describe_event(db: &Database, e: &Event) -> Result<String, Error> {
 
 /// "2027-01-04T15:00:00Z  date: 2027-01-04 19:00 → 2027-01-11 19:00 (the storm)".
 fn describe_change(h: &handbill_core::events::HistoryEntry) -> String {
-    let mut line = format!("{}  {}: {} → {}", h.at, h.kind.as_str(), h.old_value, h.new_value);
+    let mut line = format!(
+        "{}  {}: {} → {}",
+        h.at,
+        h.kind.as_str(),
+        h.old_value,
+        h.new_value
+    );
     if !h.reason.is_empty() {
         line.push_str(&format!(" ({})", h.reason));
     }

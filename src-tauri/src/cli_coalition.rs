@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use handbill_core::coalition::{
-    self, CosponsorStatus, CosponsorTarget, DemandListVersion, OrgImportOptions, OrgRowOutcome, Organization,
-    StepInput,
+    self, CosponsorStatus, CosponsorTarget, DemandListVersion, OrgImportOptions, OrgRowOutcome,
+    Organization, StepInput,
 };
 use handbill_core::{import, Database, Error};
 
@@ -104,10 +104,24 @@ pub fn org_command(db: &Database, command: OrgCommand) -> Result<String, Error> 
             if all.is_empty() {
                 return Ok("No organizations yet. Add one in the window, or import a file: handbill org import FILE.csv".to_owned());
             }
-            let width = all.iter().map(|o| o.name.chars().count()).max().unwrap_or(4).clamp(12, 48);
-            let mut out = vec![format!("{:>5}  {:<width$}  {:<22}  {}", "Id", "Organization", "Kind", "Tags")];
+            let width = all
+                .iter()
+                .map(|o| o.name.chars().count())
+                .max()
+                .unwrap_or(4)
+                .clamp(12, 48);
+            let mut out = vec![format!(
+                "{:>5}  {:<width$}  {:<22}  {}",
+                "Id", "Organization", "Kind", "Tags"
+            )];
             for o in &all {
-                out.push(format!("{:>5}  {:<width$}  {:<22}  {}", o.id, o.name, o.kind.as_str(), o.tags.join(", ")));
+                out.push(format!(
+                    "{:>5}  {:<width$}  {:<22}  {}",
+                    o.id,
+                    o.name,
+                    o.kind.as_str(),
+                    o.tags.join(", ")
+                ));
             }
             Ok(out.join("\n"))
         }
@@ -121,14 +135,28 @@ pub fn org_command(db: &Database, command: OrgCommand) -> Result<String, Error> 
                     organization: &'a Organization,
                     history: &'a [coalition::Cosponsorship],
                 }
-                return to_json(&Shown { organization: &org, history: &history });
+                return to_json(&Shown {
+                    organization: &org,
+                    history: &history,
+                });
             }
             Ok(describe_org(&org, &history))
         }
         OrgCommand::Import { file, dry_run } => {
             let bytes = import::read_file(&file)?;
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let report = coalition::import_organizations(db, &name, &bytes, &OrgImportOptions { mapping: vec![], dry_run })?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report = coalition::import_organizations(
+                db,
+                &name,
+                &bytes,
+                &OrgImportOptions {
+                    mapping: vec![],
+                    dry_run,
+                },
+            )?;
             let mut out = vec![if dry_run {
                 format!(
                     "Checked {} ({} rows): {} would be imported, {} would not be taken. Nothing was saved (--dry-run).",
@@ -140,12 +168,20 @@ pub fn org_command(db: &Database, command: OrgCommand) -> Result<String, Error> 
                     report.imported, report.rows, report.file_name, report.rejected
                 )
             }];
-            let rejected: Vec<_> = report.entries.iter().filter(|r| r.outcome == OrgRowOutcome::Rejected).collect();
+            let rejected: Vec<_> = report
+                .entries
+                .iter()
+                .filter(|r| r.outcome == OrgRowOutcome::Rejected)
+                .collect();
             if !rejected.is_empty() {
                 out.push(String::new());
                 out.push("Rows not taken:".to_owned());
                 for r in rejected {
-                    let name = if r.name.is_empty() { "(no name)".to_owned() } else { format!("“{}”", r.name) };
+                    let name = if r.name.is_empty() {
+                        "(no name)".to_owned()
+                    } else {
+                        format!("“{}”", r.name)
+                    };
                     out.push(format!("  line {}: {} — {}", r.line, name, r.detail));
                 }
             }
@@ -169,7 +205,10 @@ fn describe_org(o: &Organization, history: &[coalition::Cosponsorship]) -> Strin
     field("Tags", &o.tags.join(", "));
     field(
         "Logo",
-        &o.logo.as_ref().map(|l| format!("{} {}×{}", l.media_type, l.width, l.height)).unwrap_or_default(),
+        &o.logo
+            .as_ref()
+            .map(|l| format!("{} {}×{}", l.media_type, l.width, l.height))
+            .unwrap_or_default(),
     );
     if !o.notes.trim().is_empty() {
         out.push(String::new());
@@ -185,7 +224,16 @@ fn describe_org(o: &Organization, history: &[coalition::Cosponsorship]) -> Strin
                 .into_iter()
                 .filter(|s| !s.is_empty())
                 .collect();
-            out.push(format!("  {:>5}  {}{}", c.id, c.name, if details.is_empty() { String::new() } else { format!(" — {}", details.join(", ")) }));
+            out.push(format!(
+                "  {:>5}  {}{}",
+                c.id,
+                c.name,
+                if details.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", details.join(", "))
+                }
+            ));
         }
     }
     out.push(String::new());
@@ -198,11 +246,32 @@ fn describe_org(o: &Organization, history: &[coalition::Cosponsorship]) -> Strin
                 CosponsorTarget::Event(id) => format!("event {id}"),
                 CosponsorTarget::Tour(id) => format!("tour {id}"),
             };
-            out.push(format!("  {:<10}  {} ({what}{})", c.status.as_str(), c.target_title, if c.target_date.is_empty() { String::new() } else { format!(", {}", c.target_date) }));
+            out.push(format!(
+                "  {:<10}  {} ({what}{})",
+                c.status.as_str(),
+                c.target_title,
+                if c.target_date.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", c.target_date)
+                }
+            ));
             for s in &c.steps {
-                let via = if s.contact_name.is_empty() { String::new() } else { format!(" via {}", s.contact_name) };
-                let note = if s.note.is_empty() { String::new() } else { format!(": {}", s.note) };
-                out.push(format!("      {} {}{via}{note}", s.on_date, s.status.as_str()));
+                let via = if s.contact_name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" via {}", s.contact_name)
+                };
+                let note = if s.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", s.note)
+                };
+                out.push(format!(
+                    "      {} {}{via}{note}",
+                    s.on_date,
+                    s.status.as_str()
+                ));
             }
         }
     }
@@ -211,7 +280,14 @@ fn describe_org(o: &Organization, history: &[coalition::Cosponsorship]) -> Strin
 
 pub fn cosponsor_command(db: &Database, command: CosponsorCommand) -> Result<String, Error> {
     match command {
-        CosponsorCommand::Set { event, org, status, contact, note, date } => {
+        CosponsorCommand::Set {
+            event,
+            org,
+            status,
+            contact,
+            note,
+            date,
+        } => {
             let status = CosponsorStatus::parse(status.trim().to_lowercase().as_str()).ok_or_else(|| {
                 Error::invalid_field(
                     "status",
@@ -222,9 +298,19 @@ pub fn cosponsor_command(db: &Database, command: CosponsorCommand) -> Result<Str
                 db,
                 CosponsorTarget::Event(event),
                 org,
-                StepInput { status, contact_id: contact, note, date },
+                StepInput {
+                    status,
+                    contact_id: contact,
+                    note,
+                    date,
+                },
             )?;
-            Ok(format!("{} is now {} for “{}” (event {event}).", c.organization_name, c.status.as_str(), c.target_title))
+            Ok(format!(
+                "{} is now {} for “{}” (event {event}).",
+                c.organization_name,
+                c.status.as_str(),
+                c.target_title
+            ))
         }
     }
 }
@@ -237,15 +323,29 @@ pub fn demands_command(db: &Database, command: DemandsCommand) -> Result<String,
                 return to_json(&all);
             }
             if all.is_empty() {
-                return Ok("No demand lists yet. Write one in the window: Coalition → Demand lists.".to_owned());
+                return Ok(
+                    "No demand lists yet. Write one in the window: Coalition → Demand lists."
+                        .to_owned(),
+                );
             }
-            let mut out = vec![format!("{:>5}  {:>7}  {:>7}  {}", "Id", "Demands", "Version", "Title")];
+            let mut out = vec![format!(
+                "{:>5}  {:>7}  {:>7}  {}",
+                "Id", "Demands", "Version", "Title"
+            )];
             for l in &all {
-                out.push(format!("{:>5}  {:>7}  {:>7}  {}", l.id, l.demands, l.latest_version, l.title));
+                out.push(format!(
+                    "{:>5}  {:>7}  {:>7}  {}",
+                    l.id, l.demands, l.latest_version, l.title
+                ));
             }
             Ok(out.join("\n"))
         }
-        DemandsCommand::Show { id, version, language, json } => {
+        DemandsCommand::Show {
+            id,
+            version,
+            language,
+            json,
+        } => {
             let list = coalition::get_demand_list(db, id)?;
             let version_id = match version {
                 None => list.latest.id,
@@ -273,7 +373,10 @@ pub fn demands_command(db: &Database, command: DemandsCommand) -> Result<String,
 }
 
 fn describe_version(v: &DemandListVersion, versions: usize) -> String {
-    let mut out = vec![format!("{} (list {}, version {} of {versions})", v.title, v.list_id, v.number)];
+    let mut out = vec![format!(
+        "{} (list {}, version {} of {versions})",
+        v.title, v.list_id, v.number
+    )];
     if !v.translations.is_empty() {
         out.push(format!("Translations: {}", v.translations.join(", ")));
     }

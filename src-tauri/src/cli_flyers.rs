@@ -31,7 +31,11 @@ pub enum PaperArg {
 )]
 pub struct FlyerArgs {
     /// The event to print (its number, as `handbill event list` shows).
-    #[arg(value_name = "EVENT_ID", required_unless_present = "tour", conflicts_with = "tour")]
+    #[arg(
+        value_name = "EVENT_ID",
+        required_unless_present = "tour",
+        conflicts_with = "tour"
+    )]
     pub event: Option<i64>,
     /// Print a whole tour instead: one flyer per stop, or with `--layout poster` one poster of every stop.
     #[arg(long, value_name = "TOUR_ID")]
@@ -68,7 +72,11 @@ pub fn flyer_command(db: &Database, args: FlyerArgs) -> Result<String, Error> {
             PaperArg::Letter => Paper::Letter,
             PaperArg::A4 => Paper::A4,
         },
-        theme: if args.bw { Theme::BlackAndWhite } else { Theme::Color },
+        theme: if args.bw {
+            Theme::BlackAndWhite
+        } else {
+            Theme::Color
+        },
         tear_offs: args.tear_offs,
     };
     let bilingual = args.bilingual.as_deref();
@@ -76,10 +84,20 @@ pub fn flyer_command(db: &Database, args: FlyerArgs) -> Result<String, Error> {
         (_, Some(tour)) => {
             let t = events::get_tour(db, tour)?;
             if args.layout == LayoutArg::Poster {
-                (flyers::tour_poster_in(db, tour, options, bilingual)?, format!("the poster of “{}”", t.tour.title))
+                (
+                    flyers::tour_poster_in(db, tour, options, bilingual)?,
+                    format!("the poster of “{}”", t.tour.title),
+                )
             } else {
                 let n = t.stops.len();
-                (flyers::tour_flyers_in(db, tour, options, bilingual)?, format!("{n} flyer{} for the stops of “{}”", if n == 1 { "" } else { "s" }, t.tour.title))
+                (
+                    flyers::tour_flyers_in(db, tour, options, bilingual)?,
+                    format!(
+                        "{n} flyer{} for the stops of “{}”",
+                        if n == 1 { "" } else { "s" },
+                        t.tour.title
+                    ),
+                )
             }
         }
         (Some(id), None) => {
@@ -90,9 +108,17 @@ pub fn flyer_command(db: &Database, args: FlyerArgs) -> Result<String, Error> {
             if e.start_date.is_empty() {
                 eprintln!("handbill: note: event {id} has no date yet, so the flyer says “Date and place coming soon”.");
             }
-            (flyers::event_flyer_in(db, id, options, bilingual)?, format!("the flyer of “{}”", e.title))
+            (
+                flyers::event_flyer_in(db, id, options, bilingual)?,
+                format!("the flyer of “{}”", e.title),
+            )
         }
-        (None, None) => return Err(Error::invalid_field("event", "Give an event number, or --tour TOUR_ID.")),
+        (None, None) => {
+            return Err(Error::invalid_field(
+                "event",
+                "Give an event number, or --tour TOUR_ID.",
+            ))
+        }
     };
     if let Some(lang) = bilingual {
         let langs = match (args.event, args.tour) {
@@ -101,10 +127,17 @@ pub fn flyer_command(db: &Database, args: FlyerArgs) -> Result<String, Error> {
             _ => vec![lang.to_owned()],
         };
         let primary = |tag: &str| tag.split('-').next().unwrap_or("").to_ascii_lowercase();
-        if !langs.iter().any(|l| l.eq_ignore_ascii_case(lang) || primary(l) == primary(lang)) {
+        if !langs
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(lang) || primary(l) == primary(lang))
+        {
             eprintln!("handbill: note: there is no “{lang}” translation to print beside the English; the flyer is in English only.");
         }
     }
     flyers::write_pdf(&args.output, &bytes)?;
-    Ok(format!("Wrote {what} to {} ({} KB).", args.output.display(), bytes.len().div_ceil(1024)))
+    Ok(format!(
+        "Wrote {what} to {} ({} KB).",
+        args.output.display(),
+        bytes.len().div_ceil(1024)
+    ))
 }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 use handbill_core::announcements::announce::{self, AnnounceRequest, Plan};
 use handbill_core::announcements::{
-    self, account, send, store, AnnouncementState, Content, DeliveryStatus, Letters, Password, SendOptions, SendProgress,
-    Template, UncertainDecision,
+    self, account, send, store, AnnouncementState, Content, DeliveryStatus, Letters, Password,
+    SendOptions, SendProgress, Template, UncertainDecision,
 };
 use handbill_core::{events, lists, Database, Error};
 
@@ -25,15 +25,21 @@ const MAX_BODY_FILE: u64 = 1024 * 1024;
 const PASSWORD_VARIABLE: &str = "HANDBILL_SMTP_PASSWORD";
 
 #[derive(Args, Debug)]
-#[command(after_help = "Without an SMTP account (see --smtp), each message is written as an .eml file to the outbox \
+#[command(
+    after_help = "Without an SMTP account (see --smtp), each message is written as an .eml file to the outbox \
                         folder beside the database.\n\
                         The password is taken from the keychain, or from $HANDBILL_SMTP_PASSWORD for this run.\n\n\
                         Examples:\n  handbill announce 12 --list Announcements --dry-run\n  \
                         handbill announce 12 --list Announcements --segment tag=volunteer \\\n      \
-                        --smtp 'smtp://boston@smtp.example.org:587?security=starttls&rate=60&daily=500'")]
+                        --smtp 'smtp://boston@smtp.example.org:587?security=starttls&rate=60&daily=500'"
+)]
 pub struct AnnounceArgs {
     /// The event to announce (its number, as `handbill event list` shows).
-    #[arg(value_name = "EVENT_ID", required_unless_present = "tour", conflicts_with = "tour")]
+    #[arg(
+        value_name = "EVENT_ID",
+        required_unless_present = "tour",
+        conflicts_with = "tour"
+    )]
     pub event: Option<i64>,
     /// Announce a whole tour instead.
     #[arg(long, value_name = "TOUR_ID")]
@@ -95,7 +101,11 @@ pub enum SendCommand {
     Uncertain {
         id: i64,
         /// Queue them again; the next `send resume` sends them (some may get it twice).
-        #[arg(long, conflicts_with = "mark_sent", required_unless_present = "mark_sent")]
+        #[arg(
+            long,
+            conflicts_with = "mark_sent",
+            required_unless_present = "mark_sent"
+        )]
         resend: bool,
         /// Count them as sent.
         #[arg(long)]
@@ -120,7 +130,10 @@ pub enum SendCommand {
 }
 
 fn session_password() -> Option<Password> {
-    std::env::var(PASSWORD_VARIABLE).ok().filter(|p| !p.is_empty()).map(Password::new)
+    std::env::var(PASSWORD_VARIABLE)
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(Password::new)
 }
 
 /// The finished messages for an announcement: what composing prepares.
@@ -148,7 +161,12 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
     match (args.event, args.tour) {
         (Some(id), _) => drop(events::get(&db, id)?),
         (None, Some(id)) => drop(events::get_tour(&db, id)?),
-        (None, None) => return Err(Error::invalid_field("event_id", "Give the event's number, or --tour TOUR_ID.")),
+        (None, None) => {
+            return Err(Error::invalid_field(
+                "event_id",
+                "Give the event's number, or --tour TOUR_ID.",
+            ))
+        }
     }
     if let Some(url) = &args.smtp {
         let parsed = account::parse_url(url)?;
@@ -173,7 +191,10 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
     };
     if args.dry_run {
         let (content, notes) = match announce::plan(&db, &request).map_err(with_again_hint)? {
-            Plan::Reuse { announcement, notes } => (announcement.content(), notes),
+            Plan::Reuse {
+                announcement,
+                notes,
+            } => (announcement.content(), notes),
             Plan::New { input, notes } => (
                 Content {
                     announcement_id: 0,
@@ -193,9 +214,17 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         out.push(format!(
             "Dry run: this announcement would reach {} {} on “{}”{}. Nothing was sent or saved.",
             people.len(),
-            if people.len() == 1 { "person" } else { "people" },
+            if people.len() == 1 {
+                "person"
+            } else {
+                "people"
+            },
             list.name,
-            if segment.is_empty() { String::new() } else { format!(" in the segment “{segment}”") }
+            if segment.is_empty() {
+                String::new()
+            } else {
+                format!(" in the segment “{segment}”")
+            }
         ));
         if let Some(first) = people.first() {
             let letter = letters_for(&db, &content)?.letter(first)?;
@@ -208,7 +237,11 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
     let announced = announce::announce(&db, &request).map_err(with_again_hint)?;
     drop(db);
     let sent = run_send(db_path, announced.announcement.id, args.connections)?;
-    Ok(if announced.notes.is_empty() { sent } else { format!("{}\n{sent}", announced.notes.join("\n")) })
+    Ok(if announced.notes.is_empty() {
+        sent
+    } else {
+        format!("{}\n{sent}", announced.notes.join("\n"))
+    })
 }
 
 /// The refusal to announce something a second time, with how to insist here.
@@ -226,7 +259,9 @@ fn with_again_hint(mut e: Error) -> Error {
 /// The Markdown of `--body-file`, refused when it is not a text file of a sensible size.
 fn read_body_file(file: &Path) -> Result<String, Error> {
     let size = std::fs::metadata(file)
-        .map_err(|e| Error::invalid_field("body_file", format!("Cannot read {}: {e}.", file.display())))?
+        .map_err(|e| {
+            Error::invalid_field("body_file", format!("Cannot read {}: {e}.", file.display()))
+        })?
         .len();
     if size > MAX_BODY_FILE {
         return Err(Error::invalid_field(
@@ -234,9 +269,17 @@ fn read_body_file(file: &Path) -> Result<String, Error> {
             format!("{} is {} KB; an announcement's text is at most {} KB. Choose the Markdown file of the text.", file.display(), size / 1024, MAX_BODY_FILE / 1024),
         ));
     }
-    let bytes = std::fs::read(file).map_err(|e| Error::invalid_field("body_file", format!("Cannot read {}: {e}.", file.display())))?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        Error::invalid_field("body_file", format!("Cannot read {}: {e}.", file.display()))
+    })?;
     String::from_utf8(bytes).map_err(|_| {
-        Error::invalid_field("body_file", format!("{} is not UTF-8 text. Save it as UTF-8 Markdown and try again.", file.display()))
+        Error::invalid_field(
+            "body_file",
+            format!(
+                "{} is not UTF-8 text. Save it as UTF-8 Markdown and try again.",
+                file.display()
+            ),
+        )
     })
 }
 
@@ -250,11 +293,18 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
                 rows.push((a, store::progress(&db, a.id)?));
             }
             if json {
-                let list: Vec<_> = rows.iter().map(|(a, p)| serde_json::json!({ "announcement": a, "progress": p })).collect();
-                return serde_json::to_string_pretty(&list).map_err(|e| Error::internal(e.to_string()));
+                let list: Vec<_> = rows
+                    .iter()
+                    .map(|(a, p)| serde_json::json!({ "announcement": a, "progress": p }))
+                    .collect();
+                return serde_json::to_string_pretty(&list)
+                    .map_err(|e| Error::internal(e.to_string()));
             }
             if rows.is_empty() {
-                return Ok("No announcements yet. Send one with: handbill announce EVENT_ID --list NAME".to_owned());
+                return Ok(
+                    "No announcements yet. Send one with: handbill announce EVENT_ID --list NAME"
+                        .to_owned(),
+                );
             }
             let mut out = vec![format!(
                 "{:>5}  {:<10} {:>6} {:>6} {:>8} {:>6} {:>9} {:>6}  {}",
@@ -282,7 +332,8 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             let p = store::progress(&db, id)?;
             if json {
                 let failed = store::deliveries(&db, id, Some(DeliveryStatus::Failed), 10_000)?;
-                let uncertain = store::deliveries(&db, id, Some(DeliveryStatus::Uncertain), 10_000)?;
+                let uncertain =
+                    store::deliveries(&db, id, Some(DeliveryStatus::Uncertain), 10_000)?;
                 let written = store::deliveries(&db, id, Some(DeliveryStatus::Written), 10_000)?;
                 return serde_json::to_string_pretty(&serde_json::json!({
                     "announcement": a, "progress": p, "failed": failed, "uncertain": uncertain, "written": written
@@ -291,7 +342,15 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             }
             let mut out = vec![
                 format!("Announcement {id}: {}", a.subject),
-                format!("{:<11}{}", "To", if a.segment.is_empty() { a.list_name.clone() } else { format!("{} ({})", a.list_name, a.segment) }),
+                format!(
+                    "{:<11}{}",
+                    "To",
+                    if a.segment.is_empty() {
+                        a.list_name.clone()
+                    } else {
+                        format!("{} ({})", a.list_name, a.segment)
+                    }
+                ),
                 format!("{:<11}{}", "State", state_word(&p)),
                 progress_line(&p),
             ];
@@ -328,18 +387,33 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             let db = Database::open(db_path)?;
             store::request_cancel(&db, id)?;
             let p = store::progress(&db, id)?;
-            Ok(format!("Announcement {id} is cancelled: {} sent, {} not mailed.", p.sent, p.skipped))
+            Ok(format!(
+                "Announcement {id} is cancelled: {} sent, {} not mailed.",
+                p.sent, p.skipped
+            ))
         }
-        SendCommand::Uncertain { id, resend, mark_sent: _ } => {
+        SendCommand::Uncertain {
+            id,
+            resend,
+            mark_sent: _,
+        } => {
             let db = Database::open(db_path)?;
-            let decision = if resend { UncertainDecision::Resend } else { UncertainDecision::MarkSent };
+            let decision = if resend {
+                UncertainDecision::Resend
+            } else {
+                UncertainDecision::MarkSent
+            };
             let n = store::decide_uncertain(&db, id, None, decision)?;
             Ok(match decision {
                 UncertainDecision::Resend => format!("Queued {n} uncertain deliver{} again. Send them with: handbill send resume {id}", if n == 1 { "y" } else { "ies" }),
                 UncertainDecision::MarkSent => format!("Counted {n} uncertain deliver{} as sent.", if n == 1 { "y" } else { "ies" }),
             })
         }
-        SendCommand::Outbox { id, smtp, connections } => {
+        SendCommand::Outbox {
+            id,
+            smtp,
+            connections,
+        } => {
             let db = Database::open(db_path)?;
             store::get(&db, id)?;
             if let Some(url) = &smtp {
@@ -358,7 +432,10 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             }
             let mut out = Vec::new();
             if outbox.resumed > 0 {
-                out.push(format!("Resuming: {} still queued from an earlier run.", outbox.resumed));
+                out.push(format!(
+                    "Resuming: {} still queued from an earlier run.",
+                    outbox.resumed
+                ));
             }
             out.push(ended(db_path, id, &p, started)?);
             Ok(out.join("\n"))
@@ -372,7 +449,9 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
                 })?,
             };
             let password = account::password_for(&acct, session_password().as_ref())?;
-            let from = handbill_core::branch::get(&db)?.map(|b| b.contact_email).unwrap_or_default();
+            let from = handbill_core::branch::get(&db)?
+                .map(|b| b.contact_email)
+                .unwrap_or_default();
             let report = account::test_connection(&acct, password.as_ref(), &from);
             if report.ok {
                 Ok(report.message)
@@ -405,10 +484,16 @@ fn progress_line(p: &SendProgress) -> String {
         p.total
     );
     if p.written > 0 {
-        line.push_str(&format!(" · written to the outbox (not sent) {}", p.written));
+        line.push_str(&format!(
+            " · written to the outbox (not sent) {}",
+            p.written
+        ));
     }
     if p.soft_bounces > 0 {
-        line.push_str(&format!(" · soft bounces (4xx, retried) {}", p.soft_bounces));
+        line.push_str(&format!(
+            " · soft bounces (4xx, retried) {}",
+            p.soft_bounces
+        ));
     }
     if p.skipped > 0 {
         line.push_str(&format!(" · not mailed {}", p.skipped));
@@ -431,13 +516,24 @@ fn human_seconds(s: u64) -> String {
 }
 
 /// The prepared letters of announcement `id` and the options of a send from the terminal.
-fn sender_for(db_path: &Path, id: i64, connections: usize) -> Result<(announcements::Prepared, SendOptions), Error> {
+fn sender_for(
+    db_path: &Path,
+    id: i64,
+    connections: usize,
+) -> Result<(announcements::Prepared, SendOptions), Error> {
     let letters = {
         let db = Database::open(db_path)?;
         let a = store::get(&db, id)?;
         letters_for(&db, &a.content())?
     };
-    Ok((letters, SendOptions { connections, session_password: session_password(), ..SendOptions::default() }))
+    Ok((
+        letters,
+        SendOptions {
+            connections,
+            session_password: session_password(),
+            ..SendOptions::default()
+        },
+    ))
 }
 
 /// Prints progress on stderr: over one line on a terminal, a line a second otherwise.
@@ -490,7 +586,9 @@ fn ended(db_path: &Path, id: i64, p: &SendProgress, started: Instant) -> Result<
         summary.push_str(&format!(
             ", {} written to the outbox {} (not sent: no mail account)",
             p.written,
-            send::outbox_dir(db_path).join(format!("announcement-{id}")).display()
+            send::outbox_dir(db_path)
+                .join(format!("announcement-{id}"))
+                .display()
         ));
     }
     summary.push_str(&format!(
@@ -501,7 +599,11 @@ fn ended(db_path: &Path, id: i64, p: &SendProgress, started: Instant) -> Result<
         p.queued + p.sending
     ));
     if p.soft_bounces > 0 {
-        summary.push_str(&format!(" {} soft bounce{} (4xx answers, retried).", p.soft_bounces, if p.soft_bounces == 1 { "" } else { "s" }));
+        summary.push_str(&format!(
+            " {} soft bounce{} (4xx answers, retried).",
+            p.soft_bounces,
+            if p.soft_bounces == 1 { "" } else { "s" }
+        ));
     }
     match p.state {
         AnnouncementState::Done => {
@@ -519,12 +621,20 @@ fn ended(db_path: &Path, id: i64, p: &SendProgress, started: Instant) -> Result<
             Ok(out.join("\n"))
         }
         AnnouncementState::Cancelled => Ok(format!("{summary}\nThe announcement was cancelled.")),
-        AnnouncementState::Paused if p.note.starts_with("Paused by the organizer") || p.note.contains("daily cap") => {
-            Ok(format!("{summary}\n{}\nContinue with: handbill send resume {id}", p.note))
+        AnnouncementState::Paused
+            if p.note.starts_with("Paused by the organizer") || p.note.contains("daily cap") =>
+        {
+            Ok(format!(
+                "{summary}\n{}\nContinue with: handbill send resume {id}",
+                p.note
+            ))
         }
         _ => Err(Error::invalid_field(
             "smtp",
-            format!("{summary}\n{}\nContinue with: handbill send resume {id}", p.note),
+            format!(
+                "{summary}\n{}\nContinue with: handbill send resume {id}",
+                p.note
+            ),
         )),
     }
 }

@@ -5,9 +5,9 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod cli;
+mod cli_coalition;
 mod cli_flyers;
 mod cli_send;
-mod cli_coalition;
 mod commands;
 mod logging;
 mod memory;

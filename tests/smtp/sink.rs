@@ -32,7 +32,9 @@ impl Sink {
             .spawn()
             .expect("python3 runs tests/smtp/server.py");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let port = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| {
             let _ = child.kill();
             panic!(
@@ -53,7 +55,10 @@ impl Sink {
 
     /// The journal's events of one kind ("message", "auth", "drop", …).
     pub fn events(&self, kind: &str) -> Vec<Value> {
-        self.journal().into_iter().filter(|e| e["event"] == kind).collect()
+        self.journal()
+            .into_iter()
+            .filter(|e| e["event"] == kind)
+            .collect()
     }
 
     /// How many messages arrived for each address.
@@ -88,6 +93,10 @@ pub fn read_mail(dir: &Path) -> Vec<Value> {
         .arg(dir)
         .output()
         .expect("python3 runs read_mail.py");
-    assert!(out.status.success(), "read_mail.py reads the messages: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "read_mail.py reads the messages: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("read_mail.py prints JSON")
 }

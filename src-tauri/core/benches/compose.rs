@@ -10,7 +10,12 @@ use handbill_core::announcements::{self, Content, Letters, Recipient, Template};
 use handbill_core::{demo, events, lists, Database};
 
 fn rally(db: &Database, attach_flyer: bool) -> Content {
-    let id = events::all(db).unwrap().into_iter().find(|e| e.title.starts_with("#Justice4Siham")).unwrap().id;
+    let id = events::all(db)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.title.starts_with("#Justice4Siham"))
+        .unwrap()
+        .id;
     let (subject, body) = announcements::draft(db, Some(id), None, Template::NewEvent).unwrap();
     Content {
         announcement_id: 1,
@@ -30,7 +35,11 @@ fn people() -> Vec<Recipient> {
             subscriber_id: i,
             email: format!("person{i}@example.org"),
             name: format!("Lucía Person {i}"),
-            first_name: if i % 3 == 0 { String::new() } else { "Lucía".into() },
+            first_name: if i % 3 == 0 {
+                String::new()
+            } else {
+                "Lucía".into()
+            },
             language: "en".into(),
         })
         .collect()
@@ -44,7 +53,11 @@ fn bench(c: &mut Criterion) {
     let prepared = announcements::prepare(&db, &plain).unwrap();
     let prepared_flyer = announcements::prepare(&db, &with_flyer).unwrap();
     let people = people();
-    println!("one letter is {} bytes; with the flyer {} bytes", prepared.letter(&people[1]).unwrap().len(), prepared_flyer.letter(&people[1]).unwrap().len());
+    println!(
+        "one letter is {} bytes; with the flyer {} bytes",
+        prepared.letter(&people[1]).unwrap().len(),
+        prepared_flyer.letter(&people[1]).unwrap().len()
+    );
 
     let mut i = 0;
     c.bench_function("letter (rally, personal subject, no attachment)", |b| {
@@ -59,7 +72,9 @@ fn bench(c: &mut Criterion) {
             black_box(prepared_flyer.letter(black_box(&people[i])).unwrap())
         })
     });
-    c.bench_function("prepare (rally, no attachment)", |b| b.iter(|| black_box(announcements::prepare(&db, black_box(&plain)).unwrap())));
+    c.bench_function("prepare (rally, no attachment)", |b| {
+        b.iter(|| black_box(announcements::prepare(&db, black_box(&plain)).unwrap()))
+    });
     let mut group = c.benchmark_group("a list");
     group.sample_size(10);
     group.bench_function("10,000 letters (no attachment)", |b| {

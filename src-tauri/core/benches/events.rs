@@ -10,8 +10,22 @@ use handbill_core::events::{self, ics, EventInput, EventKind, SpeakerInput, Venu
 use handbill_core::Database;
 
 const WORDS: &[&str] = &[
-    "solidarity", "workers", "housing", "tenants", "climate", "immigration", "union", "history",
-    "socialism", "feminism", "palestine", "healthcare", "students", "teachers", "strike", "justice",
+    "solidarity",
+    "workers",
+    "housing",
+    "tenants",
+    "climate",
+    "immigration",
+    "union",
+    "history",
+    "socialism",
+    "feminism",
+    "palestine",
+    "healthcare",
+    "students",
+    "teachers",
+    "strike",
+    "justice",
 ];
 
 fn branch() -> Database {
@@ -19,22 +33,50 @@ fn branch() -> Database {
     let tx = db.conn().unchecked_transaction().unwrap();
     let venues: Vec<i64> = (0..500)
         .map(|i| {
-            events::create_venue(&db, VenueInput { name: format!("Hall {i} {}", WORDS[i % WORDS.len()]), address: format!("{i} Main St"), city: "Boston, MA".into(), ..Default::default() })
-                .unwrap()
-                .id
+            events::create_venue(
+                &db,
+                VenueInput {
+                    name: format!("Hall {i} {}", WORDS[i % WORDS.len()]),
+                    address: format!("{i} Main St"),
+                    city: "Boston, MA".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .id
         })
         .collect();
     let speakers: Vec<i64> = (0..200)
-        .map(|i| events::create_speaker(&db, SpeakerInput { name: format!("Speaker {i} {}", WORDS[(i * 7) % WORDS.len()]), ..Default::default() }).unwrap().id)
+        .map(|i| {
+            events::create_speaker(
+                &db,
+                SpeakerInput {
+                    name: format!("Speaker {i} {}", WORDS[(i * 7) % WORDS.len()]),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .id
+        })
         .collect();
     let kinds = EventKind::ALL;
     for i in 0..10_000usize {
         // Spread over 2024–2030, about one event in two after late 2026.
-        let day = jiff::civil::date(2024, 1, 1).checked_add(jiff::Span::new().days((i * 7 / 3) as i64 % 2550)).unwrap();
+        let day = jiff::civil::date(2024, 1, 1)
+            .checked_add(jiff::Span::new().days((i * 7 / 3) as i64 % 2550))
+            .unwrap();
         let input = EventInput {
-            title: format!("{} {} meeting {i}", WORDS[i % WORDS.len()], WORDS[(i / 16) % WORDS.len()]),
+            title: format!(
+                "{} {} meeting {i}",
+                WORDS[i % WORDS.len()],
+                WORDS[(i / 16) % WORDS.len()]
+            ),
             kind: kinds[i % kinds.len()],
-            description: format!("A discussion of {} and {} for the branch. Number {i}.", WORDS[(i * 3) % WORDS.len()], WORDS[(i * 5) % WORDS.len()]),
+            description: format!(
+                "A discussion of {} and {} for the branch. Number {i}.",
+                WORDS[(i * 3) % WORDS.len()],
+                WORDS[(i * 5) % WORDS.len()]
+            ),
             start_date: day.to_string(),
             start_time: "19:00".into(),
             end_time: "21:00".into(),

@@ -11,24 +11,51 @@ use handbill_core::{demo, Database};
 fn bench(c: &mut Criterion) {
     let db = Database::open_in_memory().unwrap();
     demo::load(&db).unwrap();
-    let rally: i64 = db.conn().query_row("SELECT id FROM event WHERE title LIKE '%Justice4Siham%'", [], |r| r.get(0)).unwrap();
+    let rally: i64 = db
+        .conn()
+        .query_row(
+            "SELECT id FROM event WHERE title LIKE '%Justice4Siham%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     let mut content = flyers::content_for_event(&db, rally).unwrap();
     content.branch.logo = None;
-    let size = flyers::render(&content, FlyerOptions::default()).unwrap().len();
-    println!("full-page flyer without logos: {size} bytes ({:.1} KB)", size as f64 / 1024.0);
+    let size = flyers::render(&content, FlyerOptions::default())
+        .unwrap()
+        .len();
+    println!(
+        "full-page flyer without logos: {size} bytes ({:.1} KB)",
+        size as f64 / 1024.0
+    );
 
-    let tour = events::create_tour(&db, events::TourInput { title: "Twenty campuses".into(), description: "A speaking tour.".into(), ..Default::default() }).unwrap();
-    let venue: i64 = db.conn().query_row("SELECT id FROM venue LIMIT 1", [], |r| r.get(0)).unwrap();
-    for day in 0..20 {
-        events::add_stop(&db, tour.id, StopInput {
-            kind: EventKind::Meeting,
-            start_date: format!("2027-04-{:02}", day + 1),
-            start_time: "18:00".into(),
-            end_time: "20:00".into(),
-            time_zone: "America/New_York".into(),
-            venue_id: Some(venue),
+    let tour = events::create_tour(
+        &db,
+        events::TourInput {
+            title: "Twenty campuses".into(),
+            description: "A speaking tour.".into(),
             ..Default::default()
-        })
+        },
+    )
+    .unwrap();
+    let venue: i64 = db
+        .conn()
+        .query_row("SELECT id FROM venue LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    for day in 0..20 {
+        events::add_stop(
+            &db,
+            tour.id,
+            StopInput {
+                kind: EventKind::Meeting,
+                start_date: format!("2027-04-{:02}", day + 1),
+                start_time: "18:00".into(),
+                end_time: "20:00".into(),
+                time_zone: "America/New_York".into(),
+                venue_id: Some(venue),
+                ..Default::default()
+            },
+        )
         .unwrap();
     }
 

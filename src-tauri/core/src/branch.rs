@@ -405,7 +405,12 @@ pub fn check_logo(bytes: &[u8]) -> Result<(&'static str, u32, u32)> {
 /// Checks a PNG or JPEG image the way [`check_logo`] does, with its own size
 /// cap, naming `field` (and `what`, such as "logo") in every message. Shared
 /// with the coalition's organization logos.
-pub(crate) fn check_image(bytes: &[u8], field: &str, what: &str, max_bytes: usize) -> Result<(&'static str, u32, u32)> {
+pub(crate) fn check_image(
+    bytes: &[u8],
+    field: &str,
+    what: &str,
+    max_bytes: usize,
+) -> Result<(&'static str, u32, u32)> {
     let fail = |message: String| Error::invalid_field(field, message);
     if bytes.len() > max_bytes {
         return Err(fail(format!(

@@ -280,7 +280,10 @@ pub(crate) struct Rows(pub(crate) Rc<Block>);
 
 impl ToSql for Rows {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from_rc(Rc::new(Rows(self.0.clone())), POINTER_TYPE))
+        Ok(ToSqlOutput::from_rc(
+            Rc::new(Rows(self.0.clone())),
+            POINTER_TYPE,
+        ))
     }
 }
 
@@ -504,11 +507,17 @@ mod tests {
             "the statement let go of the rows"
         );
         let first: (i64, String) = conn
-            .query_row("SELECT id, email_key FROM import_rows(?1)", [&Rows(blocks[0].clone())], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT id, email_key FROM import_rows(?1)",
+                [&Rows(blocks[0].clone())],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .unwrap();
-        assert_eq!(first, (6, "a@example.org".into()), "the first block holds the first key");
+        assert_eq!(
+            first,
+            (6, "a@example.org".into()),
+            "the first block holds the first key"
+        );
     }
 
     proptest::proptest! {
@@ -562,7 +571,10 @@ mod tests {
     #[test]
     fn the_blocks_stop_when_the_writing_does() {
         let mut new = NewRows::default();
-        for (line, key) in ["c@example.org", "a@example.org", "b@example.org"].iter().enumerate() {
+        for (line, key) in ["c@example.org", "a@example.org", "b@example.org"]
+            .iter()
+            .enumerate()
+        {
             push(&mut new, key, ConsentStatus::Subscribed, line as u32);
         }
         let mut sent = 0;

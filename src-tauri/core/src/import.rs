@@ -1149,7 +1149,9 @@ impl Drop for ImportSettings<'_> {
     fn drop(&mut self) {
         // Only tuning: if this fails the connection keeps a larger cache, or
         // checkpoints when it closes instead of as it goes; nothing is lost.
-        let _ = self.conn.pragma_update(None, "cache_size", self.cache_before);
+        let _ = self
+            .conn
+            .pragma_update(None, "cache_size", self.cache_before);
         let _ = self
             .conn
             .pragma_update(None, "wal_autocheckpoint", self.checkpoint_before);
@@ -1467,7 +1469,9 @@ fn write_rows(
     let conn = db.conn();
     let at = now();
     // Who is already here, and which addresses have a history on this list.
-    let known: KeyMap<i64> = keys(conn, "SELECT email_key, id FROM subscriber", [], |r| r.get(1))?;
+    let known: KeyMap<i64> = keys(conn, "SELECT email_key, id FROM subscriber", [], |r| {
+        r.get(1)
+    })?;
     let history: KeyMap<()> = keys(
         conn,
         "SELECT DISTINCT email_key FROM consent WHERE list_id = ?1",
@@ -1595,7 +1599,11 @@ fn write_rows(
     let mut pending: Option<usize> = None;
     while let Some(slot) = checking.or(pending.map(|p| 1 - p)) {
         let [first, second] = &mut batches;
-        let (to_check, other) = if slot == 0 { (&*first, second) } else { (&*second, first) };
+        let (to_check, other) = if slot == 0 {
+            (&*first, second)
+        } else {
+            (&*second, first)
+        };
         // Nothing to check once the last batch is (only its settling is left).
         let to_check = checking.map(|_| to_check);
         let next_chunk = AtomicUsize::new(0);
@@ -1633,7 +1641,16 @@ fn write_rows(
         pending = checking;
         checking = (read_next && batches[1 - slot].used > 0).then_some(1 - slot);
     }
-    write_new(db, fresh, list_id, &source_prefix, &at, progress, cancel, progress_id)
+    write_new(
+        db,
+        fresh,
+        list_id,
+        &source_prefix,
+        &at,
+        progress,
+        cancel,
+        progress_id,
+    )
 }
 
 /// How many new subscribers one statement writes: the progress bar moves,
@@ -1661,7 +1678,9 @@ fn write_new(
     let conn = db.conn();
     // Ids are given in the order of the addresses, after the last one in use
     // (the transaction holds the database: nobody else writes meanwhile).
-    let last: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM subscriber", [], |r| r.get(0))?;
+    let last: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM subscriber", [], |r| {
+        r.get(0)
+    })?;
     let total = fresh.len();
     let mut insert_subscriber = conn.prepare(
         "INSERT INTO subscriber (id, email, email_key, name, first_name, language, city, postal_code, tags, notes,
@@ -1977,8 +1996,18 @@ mod tests {
     #[test]
     fn the_progress_estimate_counts_lines_with_text_and_not_breaks_in_quotes() {
         assert_eq!(estimate_rows(b""), 0);
-        assert_eq!(estimate_rows(b"\r\n"), 0, "the break the header's reading left");
-        assert_eq!(estimate_rows(b"\na@example.org,Ana\r\nb@example.org,Ben"), 2);
-        assert_eq!(estimate_rows(b"a@example.org,\"two\r\nlines\"\rb@example.org,x\n\n\n"), 2);
+        assert_eq!(
+            estimate_rows(b"\r\n"),
+            0,
+            "the break the header's reading left"
+        );
+        assert_eq!(
+            estimate_rows(b"\na@example.org,Ana\r\nb@example.org,Ben"),
+            2
+        );
+        assert_eq!(
+            estimate_rows(b"a@example.org,\"two\r\nlines\"\rb@example.org,x\n\n\n"),
+            2
+        );
     }
 }

@@ -226,8 +226,24 @@ fn plain_address(text: &str) -> Option<(String, String)> {
         b.is_ascii_alphanumeric()
             || matches!(
                 b,
-                b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'/' | b'='
-                    | b'?' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~'
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
             )
     };
     let local_ok = (1..=64).contains(&local.len())
@@ -314,7 +330,11 @@ pub(crate) fn clean_tags(tags: impl IntoIterator<Item = String>) -> Vec<String> 
     if tags.peek().is_none() {
         // One tag, the usual cell: nothing to compare it with.
         let tag = first.trim().trim_matches('"').trim();
-        return if tag.is_empty() { Vec::new() } else { vec![tag.to_owned()] };
+        return if tag.is_empty() {
+            Vec::new()
+        } else {
+            vec![tag.to_owned()]
+        };
     }
     let tags = std::iter::once(first).chain(tags);
     let mut seen = BTreeSet::new();
@@ -645,12 +665,7 @@ pub(crate) fn put_membership(
 }
 
 /// Sets the text search looks in for a subscriber written without it.
-pub(crate) fn index_for_search(
-    db: &Database,
-    id: i64,
-    name: &str,
-    first_name: &str,
-) -> Result<()> {
+pub(crate) fn index_for_search(db: &Database, id: i64, name: &str, first_name: &str) -> Result<()> {
     db.conn()
         .prepare_cached("UPDATE subscriber SET search = ?2 WHERE id = ?1")?
         .execute(params![id, search_text(name, first_name)])?;
@@ -1102,10 +1117,21 @@ mod tests {
     fn usual_addresses_take_the_quick_path_and_others_the_library() {
         assert_eq!(
             plain_address("Ana.Evans+news@Example.ORG"),
-            Some(("Ana.Evans+news@example.org".to_owned(), "ana.evans+news@example.org".to_owned()))
+            Some((
+                "Ana.Evans+news@example.org".to_owned(),
+                "ana.evans+news@example.org".to_owned()
+            ))
         );
-        for other in ["ana@localhost", "ana@.example.org", "ana..b@example.org", "ñ@example.org",
-                      "ana@example-.org", "\"a b\"@example.org", "Ana <ana@example.org>", "a@b@example.org"] {
+        for other in [
+            "ana@localhost",
+            "ana@.example.org",
+            "ana..b@example.org",
+            "ñ@example.org",
+            "ana@example-.org",
+            "\"a b\"@example.org",
+            "Ana <ana@example.org>",
+            "a@b@example.org",
+        ] {
             assert_eq!(plain_address(other), None, "{other}");
         }
         // Those the quick path leaves are still read by the library where valid.

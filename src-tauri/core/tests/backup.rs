@@ -119,12 +119,16 @@ fn backups_restore_across_page_sizes() {
     let old = dir.path().join("old.sqlite");
     {
         let conn = rusqlite::Connection::open(&old).unwrap();
-        conn.execute_batch("PRAGMA page_size = 4096; CREATE TABLE first_write (x); DROP TABLE first_write;")
-            .unwrap();
+        conn.execute_batch(
+            "PRAGMA page_size = 4096; CREATE TABLE first_write (x); DROP TABLE first_write;",
+        )
+        .unwrap();
     }
     let old_db = with_branch(&old, "Four kilobyte pages");
     let page_size = |db: &Database| -> i64 {
-        db.conn().query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap()
+        db.conn()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
     };
     assert_eq!(page_size(&old_db), 4096, "an existing file keeps its pages");
     let old_copy = dir.path().join("old-copy.sqlite");
@@ -136,10 +140,18 @@ fn backups_restore_across_page_sizes() {
     let new_copy = dir.path().join("new-copy.sqlite");
     backup::backup_to(&new_db, &new_copy).unwrap();
 
-    let (new_db, _) = backup::restore(new_db, &old_copy).expect("the old backup restores into the new file");
-    assert_eq!(branch::require(&new_db).unwrap().name, "Four kilobyte pages");
-    let (old_db, _) = backup::restore(old_db, &new_copy).expect("the new backup restores into the old file");
-    assert_eq!(branch::require(&old_db).unwrap().name, "Sixteen kilobyte pages");
+    let (new_db, _) =
+        backup::restore(new_db, &old_copy).expect("the old backup restores into the new file");
+    assert_eq!(
+        branch::require(&new_db).unwrap().name,
+        "Four kilobyte pages"
+    );
+    let (old_db, _) =
+        backup::restore(old_db, &new_copy).expect("the new backup restores into the old file");
+    assert_eq!(
+        branch::require(&old_db).unwrap().name,
+        "Sixteen kilobyte pages"
+    );
     // Both still work as databases: written to and read again.
     branch::set_field(&new_db, "name", "Written after").unwrap();
     assert_eq!(name_in(&new), "Written after");
@@ -259,8 +271,14 @@ fn a_hand_over_file_opens_on_another_machine_with_the_same_branch() {
         "the same demand lists arrive"
     );
     let list = handbill_core::lists::all(&db).unwrap();
-    assert_eq!(handbill_core::lists::all(&imported).unwrap(), list, "the same lists with the same counts arrive");
-    let someone = handbill_core::subscribers::find(&db, "ana.alvarez@example.org").unwrap().expect("a sample subscriber");
+    assert_eq!(
+        handbill_core::lists::all(&imported).unwrap(),
+        list,
+        "the same lists with the same counts arrive"
+    );
+    let someone = handbill_core::subscribers::find(&db, "ana.alvarez@example.org")
+        .unwrap()
+        .expect("a sample subscriber");
     assert_eq!(
         handbill_core::subscribers::detail(&imported, someone.id).unwrap(),
         handbill_core::subscribers::detail(&db, someone.id).unwrap(),

@@ -5,7 +5,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use handbill_core::{announcements, backup, branch, coalition, demo, error, events, export, flyers, import, lists, status, subscribers};
+use handbill_core::{
+    announcements, backup, branch, coalition, demo, error, events, export, flyers, import, lists,
+    status, subscribers,
+};
 use ts_rs::{Config, TS};
 
 fn bindings_dir() -> PathBuf {

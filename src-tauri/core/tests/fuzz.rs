@@ -26,14 +26,19 @@ use proptest::test_runner::FileFailurePersistence;
 
 /// Cases per target: brief in the test command, as many as asked for on demand.
 fn cases(brief: u32) -> u32 {
-    std::env::var("HANDBILL_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(brief)
+    std::env::var("HANDBILL_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(brief)
 }
 
 fn config(brief: u32) -> ProptestConfig {
     ProptestConfig {
         cases: cases(brief),
         max_shrink_iters: 500,
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         ..ProptestConfig::default()
     }
 }
@@ -55,7 +60,8 @@ fn seeds(folders: &[&str]) -> Vec<Vec<u8>> {
             .collect();
         paths.sort();
         for p in paths {
-            let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{} is readable: {e}", p.display()));
+            let bytes =
+                std::fs::read(&p).unwrap_or_else(|e| panic!("{} is readable: {e}", p.display()));
             if bytes.len() <= 16 * 1024 {
                 out.push(bytes);
             }
@@ -67,11 +73,49 @@ fn seeds(folders: &[&str]) -> Vec<Vec<u8>> {
 
 /// Tokens that break parsers, spliced in at random places.
 const TOKENS: &[&str] = &[
-    "\"", "\"\"", ",", ";", "\t", "\r\n", "\n", "\r", "\0", "\u{feff}", "\u{202e}", "\u{2028}", "é", "🎉",
-    "BEGIN:VEVENT\r\n", "END:VEVENT\r\n", "BEGIN:VCALENDAR\r\n", "DTSTART;TZID=Mars/Olympus:20270101T190000\r\n",
-    "RRULE:FREQ=DAILY\r\n", " ", ":", "{", "}", "[", "]", "null", "\"schema\":", "99999999999999999999", "-1",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "javascript:alert(1)", "[x](javascript:alert(1))",
-    "**", "_", "`", "\n\n- ", "\n1. ", "# ", "> ", "&#x6A;avascript:", "<!--", "-->",
+    "\"",
+    "\"\"",
+    ",",
+    ";",
+    "\t",
+    "\r\n",
+    "\n",
+    "\r",
+    "\0",
+    "\u{feff}",
+    "\u{202e}",
+    "\u{2028}",
+    "é",
+    "🎉",
+    "BEGIN:VEVENT\r\n",
+    "END:VEVENT\r\n",
+    "BEGIN:VCALENDAR\r\n",
+    "DTSTART;TZID=Mars/Olympus:20270101T190000\r\n",
+    "RRULE:FREQ=DAILY\r\n",
+    " ",
+    ":",
+    "{",
+    "}",
+    "[",
+    "]",
+    "null",
+    "\"schema\":",
+    "99999999999999999999",
+    "-1",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "[x](javascript:alert(1))",
+    "**",
+    "_",
+    "`",
+    "\n\n- ",
+    "\n1. ",
+    "# ",
+    "> ",
+    "&#x6A;avascript:",
+    "<!--",
+    "-->",
 ];
 
 #[derive(Debug, Clone)]
@@ -89,7 +133,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<usize>(), 0..TOKENS.len()).prop_map(|(at, t)| Mutation::Insert(at, t)),
         (any::<usize>(), 1usize..64).prop_map(|(at, n)| Mutation::Delete(at, n)),
         (any::<usize>(), 1usize..128).prop_map(|(at, n)| Mutation::Double(at, n)),
-        (any::<usize>(), any::<usize>(), any::<usize>(), 1usize..256).prop_map(|(at, seed, from, n)| Mutation::Splice(at, seed, from, n)),
+        (any::<usize>(), any::<usize>(), any::<usize>(), 1usize..256)
+            .prop_map(|(at, seed, from, n)| Mutation::Splice(at, seed, from, n)),
     ]
 }
 
@@ -121,7 +166,11 @@ fn apply(seeds: &[Vec<u8>], seed: usize, mutations: &[Mutation]) -> Vec<u8> {
             }
             Mutation::Splice(i, s, from, n) => {
                 let other = &seeds[s % seeds.len()];
-                let from = if other.is_empty() { 0 } else { from % other.len() };
+                let from = if other.is_empty() {
+                    0
+                } else {
+                    from % other.len()
+                };
                 let end = (from + n).min(other.len());
                 let i = at(i, &b);
                 b.splice(i..i, other[from..end].iter().copied());
@@ -135,7 +184,8 @@ fn apply(seeds: &[Vec<u8>], seed: usize, mutations: &[Mutation]) -> Vec<u8> {
 fn mutated(folders: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
     let seeds = std::sync::Arc::new(seeds(folders));
     let n = seeds.len();
-    (0..n, prop::collection::vec(mutation(), 0..8)).prop_map(move |(seed, ms)| apply(&seeds, seed, &ms))
+    (0..n, prop::collection::vec(mutation(), 0..8))
+        .prop_map(move |(seed, ms)| apply(&seeds, seed, &ms))
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -144,7 +194,12 @@ fn text(bytes: &[u8]) -> String {
 
 /// A refusal is an input error that says why (never an internal error).
 fn refused_cleanly(e: &Error) -> Result<(), TestCaseError> {
-    prop_assert_eq!(e.code, ErrorCode::Invalid, "a refusal of outside input is an input error: {:?}", e);
+    prop_assert_eq!(
+        e.code,
+        ErrorCode::Invalid,
+        "a refusal of outside input is an input error: {:?}",
+        e
+    );
     prop_assert!(!e.message.trim().is_empty(), "a refusal says why");
     Ok(())
 }
@@ -156,7 +211,9 @@ fn branch_db(dir: &Path) -> Database {
 }
 
 fn event_count(db: &Database) -> i64 {
-    db.conn().query_row("SELECT count(*) FROM event", [], |r| r.get(0)).expect("events count")
+    db.conn()
+        .query_row("SELECT count(*) FROM event", [], |r| r.get(0))
+        .expect("events count")
 }
 
 /// Every tag's attributes in an HTML fragment, lower-cased: (tag, name, value).
@@ -173,7 +230,9 @@ fn attributes(html: &str) -> Vec<(String, String, String)> {
         let mut attrs = parts.next().unwrap_or("");
         while !attrs.trim().is_empty() {
             attrs = attrs.trim_start();
-            let name_end = attrs.find(|c: char| c == '=' || c.is_whitespace() || c == '/').unwrap_or(attrs.len());
+            let name_end = attrs
+                .find(|c: char| c == '=' || c.is_whitespace() || c == '/')
+                .unwrap_or(attrs.len());
             let name = attrs[..name_end].to_owned();
             attrs = attrs[name_end..].trim_start();
             let mut value = String::new();
@@ -207,15 +266,45 @@ fn attributes(html: &str) -> Vec<(String, String, String)> {
 /// `javascript:` (or `vbscript:`, `data:` HTML) link, no frame, form or style element.
 fn assert_safe_html(html: &str) -> Result<(), TestCaseError> {
     let lower = html.to_lowercase();
-    for tag in ["<script", "<iframe", "<object", "<embed", "<form", "<style", "<svg", "<math", "<base", "<meta", "<link"] {
-        prop_assert!(!lower.contains(tag), "{} survived sanitizing in {:?}", tag, html);
+    for tag in [
+        "<script", "<iframe", "<object", "<embed", "<form", "<style", "<svg", "<math", "<base",
+        "<meta", "<link",
+    ] {
+        prop_assert!(
+            !lower.contains(tag),
+            "{} survived sanitizing in {:?}",
+            tag,
+            html
+        );
     }
     for (tag, name, value) in attributes(html) {
-        prop_assert!(!name.starts_with("on"), "an event handler {} on <{}> survived in {:?}", name, tag, html);
-        prop_assert!(name != "style" && name != "srcdoc" && name != "formaction", "the attribute {} on <{}> survived in {:?}", name, tag, html);
-        let squeezed: String = value.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+        prop_assert!(
+            !name.starts_with("on"),
+            "an event handler {} on <{}> survived in {:?}",
+            name,
+            tag,
+            html
+        );
+        prop_assert!(
+            name != "style" && name != "srcdoc" && name != "formaction",
+            "the attribute {} on <{}> survived in {:?}",
+            name,
+            tag,
+            html
+        );
+        let squeezed: String = value
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .collect();
         for scheme in ["javascript:", "vbscript:", "data:text/html", "&#"] {
-            prop_assert!(!squeezed.starts_with(scheme), "<{} {}={:?}> survived in {:?}", tag, name, value, html);
+            prop_assert!(
+                !squeezed.starts_with(scheme),
+                "<{} {}={:?}> survived in {:?}",
+                tag,
+                name,
+                value,
+                html
+            );
         }
     }
     Ok(())
@@ -241,22 +330,33 @@ fn flyer(title: String, description: String) -> FlyerContent {
         link: "https://example.org/e".into(),
         change: None,
         stops: Vec::new(),
-        branch: BranchMark { name: "ISO — Boston".into(), contact: "boston@example.org".into(), website: String::new(), logo: None },
+        branch: BranchMark {
+            name: "ISO — Boston".into(),
+            contact: "boston@example.org".into(),
+            website: String::new(),
+            logo: None,
+        },
     }
 }
 
 #[test]
 fn every_seed_of_the_corpus_is_read_as_it_stands() {
     for (i, seed) in seeds(&["tests/corpus/subscribers-csv"]).iter().enumerate() {
-        import::preview("seed.csv", seed).unwrap_or_else(|e| panic!("subscriber seed {i} previews: {e}"));
+        import::preview("seed.csv", seed)
+            .unwrap_or_else(|e| panic!("subscriber seed {i} previews: {e}"));
     }
-    for (i, seed) in seeds(&["tests/corpus/organizations-csv"]).iter().enumerate() {
-        org_import::preview_organizations("seed.csv", seed).unwrap_or_else(|e| panic!("organization seed {i} previews: {e}"));
+    for (i, seed) in seeds(&["tests/corpus/organizations-csv"])
+        .iter()
+        .enumerate()
+    {
+        org_import::preview_organizations("seed.csv", seed)
+            .unwrap_or_else(|e| panic!("organization seed {i} previews: {e}"));
     }
     let dir = tempfile::tempdir().unwrap();
     let db = branch_db(dir.path());
     for (i, seed) in seeds(&["tests/corpus/ics"]).iter().enumerate() {
-        let taken = ics::import(&db, &text(seed)).unwrap_or_else(|e| panic!("calendar seed {i} imports: {e}"));
+        let taken = ics::import(&db, &text(seed))
+            .unwrap_or_else(|e| panic!("calendar seed {i} imports: {e}"));
         assert!(!taken.is_empty(), "calendar seed {i} holds events");
     }
     for (i, seed) in seeds(&["tests/corpus/json"]).iter().enumerate() {
@@ -264,8 +364,16 @@ fn every_seed_of_the_corpus_is_read_as_it_stands() {
     }
     let hostile = std::fs::read_to_string(repo().join("tests/corpus/markdown/hostile.md")).unwrap();
     let html = listing::markdown_html(&hostile);
-    assert!(!html.to_lowercase().contains("<script"), "the hostile seed loses its script: {html}");
-    assert!(attributes(&html).iter().all(|(_, n, _)| !n.starts_with("on")), "the hostile seed loses its handlers: {html}");
+    assert!(
+        !html.to_lowercase().contains("<script"),
+        "the hostile seed loses its script: {html}"
+    );
+    assert!(
+        attributes(&html)
+            .iter()
+            .all(|(_, n, _)| !n.starts_with("on")),
+        "the hostile seed loses its handlers: {html}"
+    );
 }
 
 proptest! {

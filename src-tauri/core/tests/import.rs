@@ -317,16 +317,25 @@ fn a_long_file_keeps_every_row_in_order_across_batches() {
             // Every seventh row repeats (in capitals) the address of a row
             // about 4,500 rows before, in another batch.
             0 if i >= 4500 => (format!("PERSON{}@EXAMPLE.ORG", i - 4500 + 1), String::new()),
-            3 => (format!("person{i}@example.org"), "\"two\nlines\"".to_owned()),
+            3 => (
+                format!("person{i}@example.org"),
+                "\"two\nlines\"".to_owned(),
+            ),
             5 if i % 5 == 0 => (format!("person{i}-at-example.org"), String::new()),
             _ => (format!("person{i}@example.org"), String::new()),
         };
         csv.push_str(&format!("{email},Ana,Evans {i},{notes}\n"));
         let key = email.to_lowercase();
         let (outcome, detail) = if !key.contains('@') {
-            (RowOutcome::Rejected, format!("“{email}” is not an email address: it has no @."))
+            (
+                RowOutcome::Rejected,
+                format!("“{email}” is not an email address: it has no @."),
+            )
         } else if let Some(first) = first_line.get(&key) {
-            (RowOutcome::Rejected, format!("Duplicate: the same address is on line {first} of this file."))
+            (
+                RowOutcome::Rejected,
+                format!("Duplicate: the same address is on line {first} of this file."),
+            )
         } else {
             first_line.insert(key, line);
             (RowOutcome::Imported, String::new())
@@ -363,8 +372,17 @@ fn a_long_file_keeps_every_row_in_order_across_batches() {
         "the same file again: every address is merged, the same rows rejected"
     );
     for (got, want) in again.entries.iter().zip(&want) {
-        let outcome = if want.2 == RowOutcome::Imported { RowOutcome::Merged } else { RowOutcome::Rejected };
-        assert_eq!((got.line, got.outcome), (want.0, outcome), "row {} the second time", want.1);
+        let outcome = if want.2 == RowOutcome::Imported {
+            RowOutcome::Merged
+        } else {
+            RowOutcome::Rejected
+        };
+        assert_eq!(
+            (got.line, got.outcome),
+            (want.0, outcome),
+            "row {} the second time",
+            want.1
+        );
     }
 }
 

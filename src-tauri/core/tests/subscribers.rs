@@ -807,9 +807,17 @@ fn a_database_whose_search_text_held_the_address_is_still_searched_by_address_an
     );
     let find = |text: &str| found(&db, text, Some(1));
     let (elodie, sam) = ("Elodie@Example.org", "sam@example.org");
-    assert_eq!(find("ELODIE@EXAMPLE"), [elodie], "an address, typed in any case");
+    assert_eq!(
+        find("ELODIE@EXAMPLE"),
+        [elodie],
+        "an address, typed in any case"
+    );
     assert_eq!(find("núñ"), [elodie], "part of a name");
     assert_eq!(find("samuel"), [sam], "a first name not in the name");
-    assert_eq!(find("example.org"), [elodie, sam], "what every address holds");
+    assert_eq!(
+        find("example.org"),
+        [elodie, sam],
+        "what every address holds"
+    );
     assert!(find("zzz").is_empty(), "and nothing that nobody has");
 }

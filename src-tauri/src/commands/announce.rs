@@ -13,8 +13,8 @@ use std::sync::Mutex;
 use handbill_core::announcements::account::{self, AccountView};
 use handbill_core::announcements::send::{self, TestSent};
 use handbill_core::announcements::{
-    compose, store, templates, Announcement, AnnouncementInput, ConnectionReport, Delivery, DeliveryStatus, Password,
-    SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
+    compose, store, templates, Announcement, AnnouncementInput, ConnectionReport, Delivery,
+    DeliveryStatus, Password, SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
 };
 use handbill_core::{Database, Error};
 use tauri::{AppHandle, Emitter, State};
@@ -47,7 +47,10 @@ pub fn announcement_draft(
 
 /// The list's announcements, newest first.
 #[tauri::command]
-pub fn announcement_list(state: State<'_, AppState>, list_id: i64) -> Result<Vec<Announcement>, Error> {
+pub fn announcement_list(
+    state: State<'_, AppState>,
+    list_id: i64,
+) -> Result<Vec<Announcement>, Error> {
     state.with_db(|db| store::for_list(db, list_id))
 }
 
@@ -58,7 +61,11 @@ pub fn announcement_get(state: State<'_, AppState>, id: i64) -> Result<Announcem
 
 /// Creates a draft (`id` null) or changes one.
 #[tauri::command]
-pub fn announcement_save(state: State<'_, AppState>, id: Option<i64>, input: AnnouncementInput) -> Result<Announcement, Error> {
+pub fn announcement_save(
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    input: AnnouncementInput,
+) -> Result<Announcement, Error> {
     state.with_db(|db| match id {
         None => store::create(db, input),
         Some(id) => store::update(db, id, input),
@@ -67,7 +74,11 @@ pub fn announcement_save(state: State<'_, AppState>, id: Option<i64>, input: Ann
 
 /// Exactly what this subscriber (or, with none, the branch's own address) will receive.
 #[tauri::command]
-pub fn announcement_preview(state: State<'_, AppState>, id: i64, subscriber_id: Option<i64>) -> Result<compose::Preview, Error> {
+pub fn announcement_preview(
+    state: State<'_, AppState>,
+    id: i64,
+    subscriber_id: Option<i64>,
+) -> Result<compose::Preview, Error> {
     state.with_db(|db| {
         let a = store::get(db, id)?;
         let to = match subscriber_id {
@@ -87,7 +98,10 @@ pub async fn announcement_send_test(
 ) -> Result<String, Error> {
     let (letters, to) = state.with_db(|db| {
         let a = store::get(db, id)?;
-        Ok((compose::prepare(db, &a.content())?, compose::test_recipient(db)?))
+        Ok((
+            compose::prepare(db, &a.content())?,
+            compose::test_recipient(db)?,
+        ))
     })?;
     let path = state.path.clone();
     let password = session.get();
@@ -110,10 +124,18 @@ pub fn announcement_reach(state: State<'_, AppState>, id: i64) -> Result<u32, Er
 }
 
 /// Starts (or resumes) the sending job on its own thread.
-fn spawn_send(app: AppHandle, state: &AppState, session: &SessionPassword, id: i64) -> Result<(), Error> {
+fn spawn_send(
+    app: AppHandle,
+    state: &AppState,
+    session: &SessionPassword,
+    id: i64,
+) -> Result<(), Error> {
     let letters = state.with_db(|db| compose::prepare(db, &store::get(db, id)?.content()))?;
     let path = state.path.clone();
-    let options = SendOptions { session_password: session.get(), ..SendOptions::default() };
+    let options = SendOptions {
+        session_password: session.get(),
+        ..SendOptions::default()
+    };
     std::thread::Builder::new()
         .name(format!("send-{id}"))
         .spawn(move || {
@@ -156,9 +178,17 @@ pub fn send_start(
 }
 
 #[tauri::command]
-pub fn send_resume(app: AppHandle, state: State<'_, AppState>, session: State<'_, SessionPassword>, id: i64) -> Result<SendProgress, Error> {
+pub fn send_resume(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+    id: i64,
+) -> Result<SendProgress, Error> {
     if state.with_db(|db| send::lease_is_live(db, id))? {
-        return Err(Error::invalid_field("state", "This announcement is being sent right now (maybe from the command line)."));
+        return Err(Error::invalid_field(
+            "state",
+            "This announcement is being sent right now (maybe from the command line).",
+        ));
     }
     spawn_send(app, &state, &session, id)?;
     state.with_db(|db| store::progress(db, id))
@@ -187,7 +217,11 @@ pub fn send_progress(state: State<'_, AppState>, id: i64) -> Result<SendProgress
 
 /// The deliveries in one state (all when none), at most the first thousand.
 #[tauri::command]
-pub fn send_deliveries(state: State<'_, AppState>, id: i64, status: Option<DeliveryStatus>) -> Result<Vec<Delivery>, Error> {
+pub fn send_deliveries(
+    state: State<'_, AppState>,
+    id: i64,
+    status: Option<DeliveryStatus>,
+) -> Result<Vec<Delivery>, Error> {
     state.with_db(|db| store::deliveries(db, id, status, 1000))
 }
 
@@ -206,12 +240,19 @@ pub fn send_decide_uncertain(
 }
 
 #[tauri::command]
-pub fn mail_account(state: State<'_, AppState>, session: State<'_, SessionPassword>) -> Result<AccountView, Error> {
+pub fn mail_account(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+) -> Result<AccountView, Error> {
     state.with_db(|db| account::view(db, &state.path, session.get().as_ref()))
 }
 
 #[tauri::command]
-pub fn mail_account_save(state: State<'_, AppState>, session: State<'_, SessionPassword>, input: SmtpAccount) -> Result<AccountView, Error> {
+pub fn mail_account_save(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+    input: SmtpAccount,
+) -> Result<AccountView, Error> {
     state.with_db(|db| {
         let before = account::get(db)?;
         account::save(db, &input)?;
@@ -225,7 +266,11 @@ pub fn mail_account_save(state: State<'_, AppState>, session: State<'_, SessionP
 
 /// Keeps the password in the keychain; with no keychain, for this session only.
 #[tauri::command]
-pub fn mail_account_password(state: State<'_, AppState>, session: State<'_, SessionPassword>, password: String) -> Result<AccountView, Error> {
+pub fn mail_account_password(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+    password: String,
+) -> Result<AccountView, Error> {
     if password.is_empty() {
         return Err(Error::invalid_field("password", "Type the password."));
     }
@@ -244,7 +289,10 @@ pub fn mail_account_password(state: State<'_, AppState>, session: State<'_, Sess
 }
 
 #[tauri::command]
-pub fn mail_account_remove(state: State<'_, AppState>, session: State<'_, SessionPassword>) -> Result<AccountView, Error> {
+pub fn mail_account_remove(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+) -> Result<AccountView, Error> {
     session.set(None);
     state.with_db(|db| {
         if let Some(acct) = account::get(db)? {
@@ -257,16 +305,26 @@ pub fn mail_account_remove(state: State<'_, AppState>, session: State<'_, Sessio
 
 /// Connects, encrypts and logs in, sending nothing; says what failed.
 #[tauri::command]
-pub async fn mail_account_test(state: State<'_, AppState>, session: State<'_, SessionPassword>) -> Result<ConnectionReport, Error> {
+pub async fn mail_account_test(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+) -> Result<ConnectionReport, Error> {
     let (acct, from) = state.with_db(|db| {
-        let acct = account::get(db)?.ok_or_else(|| Error::invalid_field("host", "No mail account is set up yet."))?;
+        let acct = account::get(db)?
+            .ok_or_else(|| Error::invalid_field("host", "No mail account is set up yet."))?;
         Ok((acct, compose::test_recipient(db)?.email))
     })?;
     let session_password = session.get();
     tauri::async_runtime::spawn_blocking(move || {
         let password = match account::password_for(&acct, session_password.as_ref()) {
             Ok(p) => p,
-            Err(e) => return ConnectionReport { ok: false, problem: Some(account::ConnectionProblem::Auth), message: e.message },
+            Err(e) => {
+                return ConnectionReport {
+                    ok: false,
+                    problem: Some(account::ConnectionProblem::Auth),
+                    message: e.message,
+                }
+            }
         };
         account::test_connection(&acct, password.as_ref(), &from)
     })

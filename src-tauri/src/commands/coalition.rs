@@ -8,10 +8,10 @@
 use std::path::PathBuf;
 
 use handbill_core::coalition::{
-    self, BoardFilter, BoardRow, CosponsorTarget, Cosponsorship, DemandList, DemandListDiff, DemandListInput,
-    DemandListSummary, DemandListVersion, DuplicateWarning, EmailDraft, Endorsement, OrgImportOptions,
-    OrgImportPreview, OrgImportReport, Organization, OrganizationInput, OrganizationSaved, StepInput,
-    TranslationInput,
+    self, BoardFilter, BoardRow, CosponsorTarget, Cosponsorship, DemandList, DemandListDiff,
+    DemandListInput, DemandListSummary, DemandListVersion, DuplicateWarning, EmailDraft,
+    Endorsement, OrgImportOptions, OrgImportPreview, OrgImportReport, Organization,
+    OrganizationInput, OrganizationSaved, StepInput, TranslationInput,
 };
 use handbill_core::Error;
 use tauri::ipc::{InvokeBody, Request};
@@ -34,7 +34,11 @@ fn header(request: &Request<'_>, name: &str) -> String {
         .headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
-        .map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+        .map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
         .unwrap_or_default()
 }
 
@@ -59,7 +63,10 @@ pub fn organization_duplicates(
 }
 
 #[tauri::command]
-pub fn organization_create(state: State<'_, AppState>, input: OrganizationInput) -> Result<OrganizationSaved, Error> {
+pub fn organization_create(
+    state: State<'_, AppState>,
+    input: OrganizationInput,
+) -> Result<OrganizationSaved, Error> {
     state.with_db(|db| coalition::create_organization(db, input))
 }
 
@@ -79,7 +86,10 @@ pub fn organization_delete(state: State<'_, AppState>, id: i64) -> Result<(), Er
 
 /// Stores a logo sent as the raw body, the organization's id in `x-organization-id`.
 #[tauri::command]
-pub fn organization_set_logo(state: State<'_, AppState>, request: Request<'_>) -> Result<Organization, Error> {
+pub fn organization_set_logo(
+    state: State<'_, AppState>,
+    request: Request<'_>,
+) -> Result<Organization, Error> {
     let bytes = raw_body(&request)?;
     let id: i64 = header(&request, "x-organization-id")
         .parse()
@@ -97,15 +107,23 @@ pub fn organization_clear_logo(state: State<'_, AppState>, id: i64) -> Result<Or
 pub fn organization_logo(state: State<'_, AppState>, id: i64) -> Result<Option<String>, Error> {
     use base64::Engine;
     state.with_db(|db| {
-        Ok(coalition::organization_logo(db, id)?.map(|(media_type, bytes)| {
-            format!("data:{media_type};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
-        }))
+        Ok(
+            coalition::organization_logo(db, id)?.map(|(media_type, bytes)| {
+                format!(
+                    "data:{media_type};base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(bytes)
+                )
+            }),
+        )
     })
 }
 
 /// Every co-sponsorship of this organization, its history with the branch.
 #[tauri::command]
-pub fn organization_history(state: State<'_, AppState>, id: i64) -> Result<Vec<Cosponsorship>, Error> {
+pub fn organization_history(
+    state: State<'_, AppState>,
+    id: i64,
+) -> Result<Vec<Cosponsorship>, Error> {
     state.with_db(|db| coalition::organization_history(db, id))
 }
 
@@ -120,15 +138,23 @@ pub fn organizations_import_preview(request: Request<'_>) -> Result<OrgImportPre
 /// Imports an organizations CSV file (raw body, name in `x-file-name`, the
 /// options as JSON in `x-options`); answers the report of every row.
 #[tauri::command]
-pub fn organizations_import(state: State<'_, AppState>, request: Request<'_>) -> Result<OrgImportReport, Error> {
+pub fn organizations_import(
+    state: State<'_, AppState>,
+    request: Request<'_>,
+) -> Result<OrgImportReport, Error> {
     let bytes = raw_body(&request)?;
     let options: OrgImportOptions = serde_json::from_str(&header(&request, "x-options"))
         .map_err(|e| Error::internal(format!("The import options did not arrive whole: {e}")))?;
-    state.with_db(|db| coalition::import_organizations(db, &header(&request, "x-file-name"), bytes, &options))
+    state.with_db(|db| {
+        coalition::import_organizations(db, &header(&request, "x-file-name"), bytes, &options)
+    })
 }
 
 #[tauri::command]
-pub fn cosponsorships_for(state: State<'_, AppState>, target: CosponsorTarget) -> Result<Vec<Cosponsorship>, Error> {
+pub fn cosponsorships_for(
+    state: State<'_, AppState>,
+    target: CosponsorTarget,
+) -> Result<Vec<Cosponsorship>, Error> {
     state.with_db(|db| coalition::cosponsorships_for(db, target))
 }
 
@@ -162,7 +188,10 @@ pub fn cosponsors_reorder(
 }
 
 #[tauri::command]
-pub fn coalition_board(state: State<'_, AppState>, filter: BoardFilter) -> Result<Vec<BoardRow>, Error> {
+pub fn coalition_board(
+    state: State<'_, AppState>,
+    filter: BoardFilter,
+) -> Result<Vec<BoardRow>, Error> {
     state.with_db(|db| coalition::coalition_board(db, &filter))
 }
 
@@ -177,19 +206,31 @@ pub fn demand_list_get(state: State<'_, AppState>, id: i64) -> Result<DemandList
 }
 
 #[tauri::command]
-pub fn demand_list_create(state: State<'_, AppState>, input: DemandListInput) -> Result<DemandList, Error> {
+pub fn demand_list_create(
+    state: State<'_, AppState>,
+    input: DemandListInput,
+) -> Result<DemandList, Error> {
     state.with_db(|db| coalition::create_demand_list(db, input))
 }
 
 /// Saves a list's new words; a list an announced event uses gets a new version.
 #[tauri::command]
-pub fn demand_list_update(state: State<'_, AppState>, id: i64, input: DemandListInput) -> Result<DemandList, Error> {
+pub fn demand_list_update(
+    state: State<'_, AppState>,
+    id: i64,
+    input: DemandListInput,
+) -> Result<DemandList, Error> {
     state.with_db(|db| coalition::update_demand_list(db, id, input))
 }
 
 /// Moves demand number `from` to number `to` (both from 1).
 #[tauri::command]
-pub fn demand_move(state: State<'_, AppState>, id: i64, from: u32, to: u32) -> Result<DemandList, Error> {
+pub fn demand_move(
+    state: State<'_, AppState>,
+    id: i64,
+    from: u32,
+    to: u32,
+) -> Result<DemandList, Error> {
     state.with_db(|db| coalition::move_demand(db, id, from, to))
 }
 
@@ -200,10 +241,12 @@ pub fn demand_version(
     version_id: i64,
     language: Option<String>,
 ) -> Result<DemandListVersion, Error> {
-    state.with_db(|db| match language.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
-        Some(lang) => coalition::version_in_language(db, version_id, lang),
-        None => coalition::get_version(db, version_id),
-    })
+    state.with_db(
+        |db| match language.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+            Some(lang) => coalition::version_in_language(db, version_id, lang),
+            None => coalition::get_version(db, version_id),
+        },
+    )
 }
 
 #[tauri::command]
@@ -227,7 +270,10 @@ pub fn demand_endorse(
 }
 
 #[tauri::command]
-pub fn demand_endorsements(state: State<'_, AppState>, version_id: i64) -> Result<Vec<Endorsement>, Error> {
+pub fn demand_endorsements(
+    state: State<'_, AppState>,
+    version_id: i64,
+) -> Result<Vec<Endorsement>, Error> {
     state.with_db(|db| coalition::endorsements(db, version_id))
 }
 
@@ -242,7 +288,10 @@ pub fn demand_set_translation(
 
 /// The version of a demand list an event carries, if any.
 #[tauri::command]
-pub fn event_demand_list(state: State<'_, AppState>, event_id: i64) -> Result<Option<DemandListVersion>, Error> {
+pub fn event_demand_list(
+    state: State<'_, AppState>,
+    event_id: i64,
+) -> Result<Option<DemandListVersion>, Error> {
     state.with_db(|db| coalition::demand_list_for_event(db, event_id))
 }
 
@@ -260,7 +309,10 @@ pub fn event_attach_demand_list(
 }
 
 #[tauri::command]
-pub fn event_demands_to_latest(state: State<'_, AppState>, event_id: i64) -> Result<Option<DemandListVersion>, Error> {
+pub fn event_demands_to_latest(
+    state: State<'_, AppState>,
+    event_id: i64,
+) -> Result<Option<DemandListVersion>, Error> {
     state.with_db(|db| coalition::move_to_latest(db, event_id))
 }
 
@@ -275,12 +327,18 @@ pub fn invitation_draft(
 ) -> Result<(EmailDraft, String), Error> {
     let path = PathBuf::from(path.trim());
     if path.as_os_str().is_empty() {
-        return Err(Error::invalid_field("path", "Give the file to save, such as ~/Documents/invitation.eml."));
+        return Err(Error::invalid_field(
+            "path",
+            "Give the file to save, such as ~/Documents/invitation.eml.",
+        ));
     }
     if path.is_dir() {
         return Err(Error::invalid_field(
             "path",
-            format!("{} is a folder. Add a file name, such as invitation.eml.", path.display()),
+            format!(
+                "{} is a folder. Add a file name, such as invitation.eml.",
+                path.display()
+            ),
         ));
     }
     let (draft, bytes) = state.with_db(|db| {

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use handbill_core::events::{
-    self, ics, listing, Event, EventInput, HistoryEntry, MonthGroup, Speaker, SpeakerInput, StopInput, Tour,
-    TourInput, TourWithStops, Venue, VenueInput, When,
+    self, ics, listing, Event, EventInput, HistoryEntry, MonthGroup, Speaker, SpeakerInput,
+    StopInput, Tour, TourInput, TourWithStops, Venue, VenueInput, When,
 };
 use handbill_core::Error;
 use tauri::State;
@@ -26,7 +26,12 @@ pub fn events_upcoming(state: State<'_, AppState>) -> Result<Vec<MonthGroup>, Er
 /// and tour stops "coming soon".
 #[tauri::command]
 pub fn events_undated(state: State<'_, AppState>) -> Result<Vec<Event>, Error> {
-    state.with_db(|db| Ok(events::all(db)?.into_iter().filter(|e| e.start_at.is_none()).collect()))
+    state.with_db(|db| {
+        Ok(events::all(db)?
+            .into_iter()
+            .filter(|e| e.start_at.is_none())
+            .collect())
+    })
 }
 
 #[tauri::command]
@@ -56,12 +61,20 @@ pub fn event_create(state: State<'_, AppState>, input: EventInput) -> Result<Eve
 
 /// Autosave: keeps a draft as typed (`id` None makes a new draft).
 #[tauri::command]
-pub fn event_save_draft(state: State<'_, AppState>, id: Option<i64>, input: EventInput) -> Result<Event, Error> {
+pub fn event_save_draft(
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    input: EventInput,
+) -> Result<Event, Error> {
     state.with_db(|db| events::save_draft(db, id, input))
 }
 
 #[tauri::command]
-pub fn event_update(state: State<'_, AppState>, id: i64, input: EventInput) -> Result<Event, Error> {
+pub fn event_update(
+    state: State<'_, AppState>,
+    id: i64,
+    input: EventInput,
+) -> Result<Event, Error> {
     state.with_db(|db| events::update(db, id, input))
 }
 
@@ -76,7 +89,12 @@ pub fn event_announce(state: State<'_, AppState>, id: i64) -> Result<Event, Erro
 }
 
 #[tauri::command]
-pub fn event_reschedule(state: State<'_, AppState>, id: i64, when: When, reason: String) -> Result<Event, Error> {
+pub fn event_reschedule(
+    state: State<'_, AppState>,
+    id: i64,
+    when: When,
+    reason: String,
+) -> Result<Event, Error> {
     state.with_db(|db| events::reschedule(db, id, when, &reason))
 }
 
@@ -102,7 +120,11 @@ pub fn event_change_venue(
 }
 
 #[tauri::command]
-pub fn event_duplicate(state: State<'_, AppState>, id: i64, shift_days: i32) -> Result<Event, Error> {
+pub fn event_duplicate(
+    state: State<'_, AppState>,
+    id: i64,
+    shift_days: i32,
+) -> Result<Event, Error> {
     state.with_db(|db| events::duplicate(db, id, shift_days))
 }
 
@@ -147,12 +169,20 @@ pub fn tour_create(state: State<'_, AppState>, input: TourInput) -> Result<Tour,
 }
 
 #[tauri::command]
-pub fn tour_update(state: State<'_, AppState>, id: i64, input: TourInput) -> Result<TourWithStops, Error> {
+pub fn tour_update(
+    state: State<'_, AppState>,
+    id: i64,
+    input: TourInput,
+) -> Result<TourWithStops, Error> {
     state.with_db(|db| events::update_tour(db, id, input))
 }
 
 #[tauri::command]
-pub fn tour_add_stop(state: State<'_, AppState>, tour_id: i64, stop: StopInput) -> Result<Event, Error> {
+pub fn tour_add_stop(
+    state: State<'_, AppState>,
+    tour_id: i64,
+    stop: StopInput,
+) -> Result<Event, Error> {
     state.with_db(|db| events::add_stop(db, tour_id, stop))
 }
 
@@ -173,7 +203,10 @@ pub fn events_export_ics(
 ) -> Result<String, Error> {
     let path = PathBuf::from(path.trim());
     if path.as_os_str().is_empty() {
-        return Err(Error::invalid_field("path", "Give the file to save, such as ~/Documents/events.ics."));
+        return Err(Error::invalid_field(
+            "path",
+            "Give the file to save, such as ~/Documents/events.ics.",
+        ));
     }
     let text = state.with_db(|db| match (event_id, tour_id) {
         (Some(id), _) => ics::export_event(db, id),
@@ -183,18 +216,31 @@ pub fn events_export_ics(
     if path.is_dir() {
         return Err(Error::invalid_field(
             "path",
-            format!("{} is a folder. Add a file name, such as events.ics.", path.display()),
+            format!(
+                "{} is a folder. Add a file name, such as events.ics.",
+                path.display()
+            ),
         ));
     }
     std::fs::write(&path, text).map_err(|e| {
-        Error::invalid_field("path", format!("Cannot write {}: {e}. Choose a folder you can write to.", path.display()))
+        Error::invalid_field(
+            "path",
+            format!(
+                "Cannot write {}: {e}. Choose a folder you can write to.",
+                path.display()
+            ),
+        )
     })?;
     Ok(path.display().to_string())
 }
 
 /// A tour's listing (or, without a tour, all upcoming events) as plain text or HTML.
 #[tauri::command]
-pub fn events_listing(state: State<'_, AppState>, tour_id: Option<i64>, html: bool) -> Result<String, Error> {
+pub fn events_listing(
+    state: State<'_, AppState>,
+    tour_id: Option<i64>,
+    html: bool,
+) -> Result<String, Error> {
     state.with_db(|db| {
         let now = jiff::Timestamp::now();
         match (tour_id, html) {

@@ -100,20 +100,33 @@ pub fn is_loopback(host: &str) -> bool {
     if h.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    h.parse::<IpAddr>()
+        .map(|ip| ip.is_loopback())
+        .unwrap_or(false)
 }
 
 /// Checks the settings; every problem names its field.
 pub fn validate(account: &SmtpAccount) -> Result<()> {
     let host = account.host.trim();
     if host.is_empty() {
-        return Err(Error::invalid_field("host", "Give the SMTP server's name, such as smtp.example.org."));
+        return Err(Error::invalid_field(
+            "host",
+            "Give the SMTP server's name, such as smtp.example.org.",
+        ));
     }
     if host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@') {
-        return Err(Error::invalid_field("host", format!("“{host}” is not a server name: write only the name, such as smtp.example.org.")));
+        return Err(Error::invalid_field(
+            "host",
+            format!(
+                "“{host}” is not a server name: write only the name, such as smtp.example.org."
+            ),
+        ));
     }
     if account.port == 0 {
-        return Err(Error::invalid_field("port", "Give the server's port: 587 for STARTTLS, 465 for TLS."));
+        return Err(Error::invalid_field(
+            "port",
+            "Give the server's port: 587 for STARTTLS, 465 for TLS.",
+        ));
     }
     if account.security == Security::Plain && !is_loopback(host) {
         return Err(Error::invalid_field(
@@ -141,7 +154,10 @@ pub fn parse_url(text: &str) -> Result<SmtpAccount> {
         "smtp" => Security::StartTls,
         "smtps" => Security::Tls,
         other => {
-            return Err(Error::invalid_field("smtp", format!("“{other}:” is not an SMTP address; start it with smtp:// or smtps://")))
+            return Err(Error::invalid_field(
+                "smtp",
+                format!("“{other}:” is not an SMTP address; start it with smtp:// or smtps://"),
+            ))
         }
     };
     if url.password().is_some() {
@@ -153,25 +169,40 @@ pub fn parse_url(text: &str) -> Result<SmtpAccount> {
     }
     let host = url
         .host_str()
-        .ok_or_else(|| Error::invalid_field("smtp", "The address names no server, as in smtp://smtp.example.org:587"))?
+        .ok_or_else(|| {
+            Error::invalid_field(
+                "smtp",
+                "The address names no server, as in smtp://smtp.example.org:587",
+            )
+        })?
         .to_owned();
     let mut security = default_security;
     let mut rate_per_minute = 0;
     let mut daily_cap = 0;
     for (key, value) in url.query_pairs() {
         let number = |field: &str| -> Result<u32> {
-            value.parse().map_err(|_| Error::invalid_field(field, format!("“{value}” is not a whole number.")))
+            value.parse().map_err(|_| {
+                Error::invalid_field(field, format!("“{value}” is not a whole number."))
+            })
         };
         match key.as_ref() {
             "security" => {
                 security = Security::parse(&value).ok_or_else(|| {
-                    Error::invalid_field("security", format!("“{value}” is not a kind of security: use starttls, tls or plain."))
+                    Error::invalid_field(
+                        "security",
+                        format!("“{value}” is not a kind of security: use starttls, tls or plain."),
+                    )
                 })?
             }
             "rate" | "rate_per_minute" => rate_per_minute = number("rate_per_minute")?,
             "daily" | "daily_cap" => daily_cap = number("daily_cap")?,
             other => {
-                return Err(Error::invalid_field("smtp", format!("“{other}” is not a setting of the address; use security, rate or daily.")))
+                return Err(Error::invalid_field(
+                    "smtp",
+                    format!(
+                        "“{other}” is not a setting of the address; use security, rate or daily."
+                    ),
+                ))
             }
         }
     }
@@ -181,7 +212,17 @@ pub fn parse_url(text: &str) -> Result<SmtpAccount> {
         Security::Plain => 25,
     });
     let username = percent_decode(url.username());
-    let account = SmtpAccount { host: host.trim_start_matches('[').trim_end_matches(']').to_owned(), port, security, username, rate_per_minute, daily_cap };
+    let account = SmtpAccount {
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port,
+        security,
+        username,
+        rate_per_minute,
+        daily_cap,
+    };
     validate(&account)?;
     Ok(account)
 }
@@ -212,14 +253,16 @@ pub fn get(db: &Database) -> Result<Option<SmtpAccount>> {
             },
         )
         .optional()?;
-    Ok(row.map(|(host, port, security, username, rate_per_minute, daily_cap)| SmtpAccount {
-        host,
-        port,
-        security: Security::parse(&security).unwrap_or(Security::StartTls),
-        username,
-        rate_per_minute,
-        daily_cap,
-    }))
+    Ok(row.map(
+        |(host, port, security, username, rate_per_minute, daily_cap)| SmtpAccount {
+            host,
+            port,
+            security: Security::parse(&security).unwrap_or(Security::StartTls),
+            username,
+            rate_per_minute,
+            daily_cap,
+        },
+    ))
 }
 
 /// Saves the account's settings (not its password: see [`store_password`]).
@@ -269,7 +312,9 @@ fn keychain_error(e: keyring::Error) -> Error {
 /// Saves the password in the OS keychain. When there is none, the error says
 /// so: the caller keeps the password for the session instead.
 pub fn store_password(account: &SmtpAccount, password: &Password) -> Result<()> {
-    entry(account)?.set_password(password.expose()).map_err(keychain_error)
+    entry(account)?
+        .set_password(password.expose())
+        .map_err(keychain_error)
 }
 
 /// The password saved in the keychain; none when nothing is saved there.
@@ -339,7 +384,11 @@ pub struct AccountView {
 }
 
 /// The account's view; `session` is a password the window holds for this session.
-pub fn view(db: &Database, db_path: &std::path::Path, session: Option<&Password>) -> Result<AccountView> {
+pub fn view(
+    db: &Database,
+    db_path: &std::path::Path,
+    session: Option<&Password>,
+) -> Result<AccountView> {
     let account = get(db)?;
     let (password, keychain) = match &account {
         None => (PasswordHome::Missing, true),
@@ -405,20 +454,33 @@ pub struct ConnectFailure {
 
 impl ConnectFailure {
     fn new(problem: ConnectionProblem, message: impl Into<String>) -> Self {
-        ConnectFailure { problem, message: message.into() }
+        ConnectFailure {
+            problem,
+            message: message.into(),
+        }
     }
 
     /// Whether trying again later may work (no connection now) rather than
     /// needing the organizer to change something.
     pub fn is_offline(&self) -> bool {
-        matches!(self.problem, ConnectionProblem::Dns | ConnectionProblem::Connect)
+        matches!(
+            self.problem,
+            ConnectionProblem::Dns | ConnectionProblem::Connect
+        )
     }
 }
 
 /// The name we greet the server with: the sender's domain.
 fn hello_name(envelope_from: &str) -> ClientId {
-    let domain = envelope_from.rsplit_once('@').map(|(_, d)| d).unwrap_or("localhost");
-    ClientId::Domain(if domain.is_empty() { "localhost".to_owned() } else { domain.to_owned() })
+    let domain = envelope_from
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or("localhost");
+    ClientId::Domain(if domain.is_empty() {
+        "localhost".to_owned()
+    } else {
+        domain.to_owned()
+    })
 }
 
 /// Whether the server offers command pipelining (RFC 2920), read from the
@@ -427,7 +489,11 @@ fn hello_name(envelope_from: &str) -> ClientId {
 /// in (an EHLO resets only the mail transaction, of which there is none yet).
 fn offers_pipelining(conn: &mut SmtpConnection, hello: &ClientId) -> bool {
     match conn.command(lettre::transport::smtp::commands::Ehlo::new(hello.clone())) {
-        Ok(answer) => answer.message().skip(1).any(|line| line.split_whitespace().next().is_some_and(|k| k.eq_ignore_ascii_case("PIPELINING"))),
+        Ok(answer) => answer.message().skip(1).any(|line| {
+            line.split_whitespace()
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case("PIPELINING"))
+        }),
         Err(_) => false,
     }
 }
@@ -450,21 +516,34 @@ pub(crate) fn connect(
         .map_err(|e| ConnectFailure::new(ConnectionProblem::Dns, format!("The server name {host} could not be found ({e}). Check the name, or the internet connection.")))?
         .collect();
     if addrs.is_empty() {
-        return Err(ConnectFailure::new(ConnectionProblem::Dns, format!("The server name {host} has no address.")));
+        return Err(ConnectFailure::new(
+            ConnectionProblem::Dns,
+            format!("The server name {host} has no address."),
+        ));
     }
     let hello = hello_name(envelope_from);
     let tls = || {
-        TlsParameters::new_rustls(host.to_owned())
-            .map_err(|e| ConnectFailure::new(ConnectionProblem::Tls, format!("TLS cannot be set up for {host}: {e}.")))
+        TlsParameters::new_rustls(host.to_owned()).map_err(|e| {
+            ConnectFailure::new(
+                ConnectionProblem::Tls,
+                format!("TLS cannot be set up for {host}: {e}."),
+            )
+        })
     };
     // `during_tls`: the step includes a TLS handshake, and the TCP connection is known to work.
-    let classify = |e: lettre::transport::smtp::Error, stage: &str, during_tls: bool| -> ConnectFailure {
+    let classify = |e: lettre::transport::smtp::Error,
+                    stage: &str,
+                    during_tls: bool|
+     -> ConnectFailure {
         if e.is_tls() || (during_tls && !(e.is_transient() || e.is_permanent() || e.is_timeout())) {
             ConnectFailure::new(ConnectionProblem::Tls, format!("The TLS handshake with {server} failed ({e}). The server's certificate may be invalid or for another name; nothing was sent."))
         } else if e.is_timeout() {
             ConnectFailure::new(ConnectionProblem::Connect, format!("{server} did not answer in time ({stage}). Check the port and the internet connection."))
         } else if e.is_transient() || e.is_permanent() {
-            ConnectFailure::new(ConnectionProblem::Other, format!("{server} refused the {stage}: {e}."))
+            ConnectFailure::new(
+                ConnectionProblem::Other,
+                format!("{server} refused the {stage}: {e}."),
+            )
         } else {
             ConnectFailure::new(ConnectionProblem::Connect, format!("Could not {stage} {server} ({e}). Check the server name, the port and the internet connection."))
         }
@@ -479,8 +558,14 @@ pub(crate) fn connect(
     } else {
         None
     };
-    let mut conn = SmtpConnection::connect(addrs.as_slice(), Some(timeout), &hello, implicit.as_ref(), None)
-        .map_err(|e| classify(e, "connect to", implicit.is_some()))?;
+    let mut conn = SmtpConnection::connect(
+        addrs.as_slice(),
+        Some(timeout),
+        &hello,
+        implicit.as_ref(),
+        None,
+    )
+    .map_err(|e| classify(e, "connect to", implicit.is_some()))?;
     if account.security == Security::StartTls {
         if !conn.can_starttls() {
             conn.abort();
@@ -493,17 +578,24 @@ pub(crate) fn connect(
             ));
         }
         let params = tls()?;
-        conn.starttls(&params, &hello).map_err(|e| classify(e, "STARTTLS with", true))?;
+        conn.starttls(&params, &hello)
+            .map_err(|e| classify(e, "STARTTLS with", true))?;
     }
     if account.security != Security::Plain && !conn.is_encrypted() {
         conn.abort();
-        return Err(ConnectFailure::new(ConnectionProblem::Tls, format!("The connection to {server} is not encrypted; nothing was sent.")));
+        return Err(ConnectFailure::new(
+            ConnectionProblem::Tls,
+            format!("The connection to {server} is not encrypted; nothing was sent."),
+        ));
     }
     let pipelining = offers_pipelining(&mut conn, &hello);
     if !account.username.is_empty() {
         let Some(password) = password else {
             conn.abort();
-            return Err(ConnectFailure::new(ConnectionProblem::Auth, format!("No password is available for {}.", account.label())));
+            return Err(ConnectFailure::new(
+                ConnectionProblem::Auth,
+                format!("No password is available for {}.", account.label()),
+            ));
         };
         let credentials = Credentials::new(account.username.clone(), password.expose().to_owned());
         conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials).map_err(|e| {
@@ -517,7 +609,11 @@ pub(crate) fn connect(
 }
 
 /// "Test connection": connects, logs in and quits, sending no message.
-pub fn test_connection(account: &SmtpAccount, password: Option<&Password>, envelope_from: &str) -> ConnectionReport {
+pub fn test_connection(
+    account: &SmtpAccount,
+    password: Option<&Password>,
+    envelope_from: &str,
+) -> ConnectionReport {
     match connect(account, password, envelope_from, Duration::from_secs(15)) {
         Ok((mut conn, _)) => {
             let _ = conn.quit();
@@ -533,10 +629,18 @@ pub fn test_connection(account: &SmtpAccount, password: Option<&Password>, envel
                         Security::Tls => "TLS",
                         Security::Plain => "plain, on this machine",
                     },
-                    if account.username.is_empty() { String::new() } else { format!(" and logged in as {}", account.username) }
+                    if account.username.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" and logged in as {}", account.username)
+                    }
                 ),
             }
         }
-        Err(f) => ConnectionReport { ok: false, problem: Some(f.problem), message: f.message },
+        Err(f) => ConnectionReport {
+            ok: false,
+            problem: Some(f.problem),
+            message: f.message,
+        },
     }
 }

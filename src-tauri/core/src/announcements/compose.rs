@@ -18,7 +18,8 @@
 use std::time::SystemTime;
 
 use lettre::message::header::{
-    ContentTransferEncoding, ContentType, Date, Header, HeaderName, HeaderValue, Headers, ReplyTo, MIME_VERSION_1_0, Subject, To,
+    ContentTransferEncoding, ContentType, Date, Header, HeaderName, HeaderValue, Headers, ReplyTo,
+    Subject, To, MIME_VERSION_1_0,
 };
 use lettre::message::{Body, Mailbox, Mailboxes, MultiPart, SinglePart};
 use lettre::Address;
@@ -26,8 +27,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use super::layout::{html_page, markdown_fragment, markdown_text, text_page, Frame};
 use super::keys::{self, MailKeys};
+use super::layout::{html_page, markdown_fragment, markdown_text, text_page, Frame};
 use super::letter::{Content, Letters, Recipient};
 use super::personal::{mark, one_line, Encoded, Key, Marker, Pieces, Slot, Values};
 use super::readback;
@@ -105,18 +106,33 @@ pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Re
         ));
     }
     let from: Address = branch.contact_email.trim().parse().map_err(|e| {
-        Error::invalid_field("contact_email", format!("“{}” cannot be used to send from ({e}).", branch.contact_email))
+        Error::invalid_field(
+            "contact_email",
+            format!(
+                "“{}” cannot be used to send from ({e}).",
+                branch.contact_email
+            ),
+        )
     })?;
     let list = lists::get(db, content.list_id)?;
     if content.subject.contains(['\r', '\n']) {
-        return Err(Error::invalid_field("subject", "The subject is one line: remove the line breaks from it."));
+        return Err(Error::invalid_field(
+            "subject",
+            "The subject is one line: remove the line breaks from it.",
+        ));
     }
     let subject_text = one_line(&content.subject);
     if subject_text.is_empty() {
-        return Err(Error::invalid_field("subject", "Write a subject for the announcement."));
+        return Err(Error::invalid_field(
+            "subject",
+            "Write a subject for the announcement.",
+        ));
     }
     if content.body.trim().is_empty() {
-        return Err(Error::invalid_field("body", "Write the announcement's text."));
+        return Err(Error::invalid_field(
+            "body",
+            "Write the announcement's text.",
+        ));
     }
 
     // Personal fields become markers that survive rendering; the footer's
@@ -126,9 +142,15 @@ pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Re
     let subject_marked = mark(&subject_text, "subject", &marker, &mut slots)?;
     let body_marked = mark(&content.body, "body", &marker, &mut slots)?;
     let unsubscribe_address = marker.token(slots.len());
-    slots.push(Slot { key: Key::UnsubscribeAddress, fallback: String::new() });
+    slots.push(Slot {
+        key: Key::UnsubscribeAddress,
+        fallback: String::new(),
+    });
     let unsubscribe_url = marker.token(slots.len());
-    slots.push(Slot { key: Key::UnsubscribeUrl, fallback: String::new() });
+    slots.push(Slot {
+        key: Key::UnsubscribeUrl,
+        fallback: String::new(),
+    });
 
     let branch_name = one_line(&branch.name);
     let list_name = one_line(&list.name);
@@ -147,14 +169,21 @@ pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Re
     let sender = Mailbox::new(Some(branch_name.clone()), from.clone());
     let from_lines = format!(
         "{}{}",
-        encode(lettre::message::header::From::from(Mailboxes::from(sender.clone()))),
+        encode(lettre::message::header::From::from(Mailboxes::from(
+            sender.clone()
+        ))),
         encode(ReplyTo::from(Mailboxes::from(sender)))
     );
     let subject = Pieces::split(&subject_marked, &marker, &slots, false);
-    let subject_line = (!subject.is_personal()).then(|| encode(Subject::from(subject_text.clone())));
+    let subject_line =
+        (!subject.is_personal()).then(|| encode(Subject::from(subject_text.clone())));
     let label = format!("{}.{}.{}", slug(&list_name, "list"), list.id, from.domain());
 
-    let attachment = if content.attach_flyer { Some(flyer(db, content)?) } else { None };
+    let attachment = if content.attach_flyer {
+        Some(flyer(db, content)?)
+    } else {
+        None
+    };
     Ok(Prepared {
         announcement_id: content.announcement_id,
         list_id: list.id,
@@ -204,8 +233,13 @@ fn list_id_line(name: &str, label: &str) -> String {
     const STAND_IN: &str = "<list@list-id.invalid>\r\n";
     let phrase = match "list@list-id.invalid".parse::<Address>() {
         Ok(stand_in) if !name.is_empty() => {
-            let line = encode(To::from(Mailboxes::from(Mailbox::new(Some(name.to_owned()), stand_in))));
-            line.strip_prefix("To: ").and_then(|l| l.strip_suffix(STAND_IN)).map(|p| p.trim_end().to_owned())
+            let line = encode(To::from(Mailboxes::from(Mailbox::new(
+                Some(name.to_owned()),
+                stand_in,
+            ))));
+            line.strip_prefix("To: ")
+                .and_then(|l| l.strip_suffix(STAND_IN))
+                .map(|p| p.trim_end().to_owned())
         }
         _ => None,
     };
@@ -257,7 +291,11 @@ fn flyer(db: &Database, content: &Content) -> Result<Flyer> {
         .header(media)
         .header(PlainDisposition(file_name.clone()))
         .body(Body::new(pdf));
-    Ok(Flyer { part, file_name, bytes })
+    Ok(Flyer {
+        part,
+        file_name,
+        bytes,
+    })
 }
 
 /// `Content-Disposition: attachment; filename="rally.pdf"`, always with the
@@ -294,21 +332,38 @@ impl Prepared {
     pub fn message_id(&self, to: &Recipient) -> String {
         let part = &self.keys.message_id_part;
         let digest = Sha256::digest(
-            format!("{}\n{}\n{}\n{}\n{part}", self.announcement_id, to.subscriber_id, to.email.trim().to_lowercase(), self.domain).as_bytes(),
+            format!(
+                "{}\n{}\n{}\n{}\n{part}",
+                self.announcement_id,
+                to.subscriber_id,
+                to.email.trim().to_lowercase(),
+                self.domain
+            )
+            .as_bytes(),
         );
         let hash: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-        format!("<a{}.s{}.{hash}.{part}@{}>", self.announcement_id, to.subscriber_id, self.domain)
+        format!(
+            "<a{}.s{}.{hash}.{part}@{}>",
+            self.announcement_id, to.subscriber_id, self.domain
+        )
     }
 
     /// The address that unsubscribes this recipient from the list when
     /// written to: its token names both and is signed with the branch's key.
     pub fn unsubscribe_address(&self, to: &Recipient) -> String {
-        format!("{}+{}@{}", self.from_local, self.keys.token(self.list_id, to.subscriber_id), self.domain)
+        format!(
+            "{}+{}@{}",
+            self.from_local,
+            self.keys.token(self.list_id, to.subscriber_id),
+            self.domain
+        )
     }
 
     /// The attached flyer's file name and size, if one is attached.
     pub fn attachment(&self) -> Option<(&str, usize)> {
-        self.attachment.as_ref().map(|a| (a.file_name.as_str(), a.bytes))
+        self.attachment
+            .as_ref()
+            .map(|a| (a.file_name.as_str(), a.bytes))
     }
 }
 
@@ -320,7 +375,14 @@ impl Letters for Prepared {
     fn letter(&self, to: &Recipient) -> Result<Vec<u8>> {
         let email = to.email.trim();
         let address: Address = email.parse().map_err(|e| {
-            Error::invalid_field("email", format!("Subscriber {}: “{}” cannot be used as an email address ({e}).", to.subscriber_id, one_line(email)))
+            Error::invalid_field(
+                "email",
+                format!(
+                    "Subscriber {}: “{}” cannot be used as an email address ({e}).",
+                    to.subscriber_id,
+                    one_line(email)
+                ),
+            )
         })?;
         let name = one_line(&to.name);
         let first_name = one_line(&to.first_name);
@@ -336,15 +398,28 @@ impl Letters for Prepared {
         };
 
         // The parts arrive quoted-printable: only the filled values were encoded now.
-        let text = SinglePart::builder()
-            .header(ContentType::TEXT_PLAIN)
-            .body(Body::dangerous_pre_encoded(self.text.fill(&values), ContentTransferEncoding::QuotedPrintable));
-        let html = SinglePart::builder()
-            .header(ContentType::TEXT_HTML)
-            .body(Body::dangerous_pre_encoded(self.html.fill(&values), ContentTransferEncoding::QuotedPrintable));
-        let alternative = MultiPart::alternative().boundary(self.alternative_boundary.as_str()).singlepart(text).singlepart(html);
+        let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(
+            Body::dangerous_pre_encoded(
+                self.text.fill(&values),
+                ContentTransferEncoding::QuotedPrintable,
+            ),
+        );
+        let html =
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(Body::dangerous_pre_encoded(
+                    self.html.fill(&values),
+                    ContentTransferEncoding::QuotedPrintable,
+                ));
+        let alternative = MultiPart::alternative()
+            .boundary(self.alternative_boundary.as_str())
+            .singlepart(text)
+            .singlepart(html);
         let body = match &self.attachment {
-            Some(flyer) => MultiPart::mixed().boundary(self.mixed_boundary.as_str()).multipart(alternative).singlepart(flyer.part.clone()),
+            Some(flyer) => MultiPart::mixed()
+                .boundary(self.mixed_boundary.as_str())
+                .multipart(alternative)
+                .singlepart(flyer.part.clone()),
             None => alternative,
         };
 
@@ -353,14 +428,19 @@ impl Letters for Prepared {
         out.push_str(&encode(To::from(Mailboxes::from(recipient))));
         match &self.subject_line {
             Some(line) => out.push_str(line),
-            None => out.push_str(&encode(Subject::from(one_line(&self.subject.fill(&values))))),
+            None => out.push_str(&encode(Subject::from(one_line(
+                &self.subject.fill(&values),
+            )))),
         }
         out.push_str(&self.date_line);
         out.push_str(&address_header("Message-ID", &self.message_id(to)));
         out.push_str(&self.list_id_line);
         // The address alone unsubscribes (its token names the person and the
         // list), so the header carries no subject and stays within 78 columns.
-        out.push_str(&address_header("List-Unsubscribe", &format!("<mailto:{unsubscribe_address}>")));
+        out.push_str(&address_header(
+            "List-Unsubscribe",
+            &format!("<mailto:{unsubscribe_address}>"),
+        ));
         out.push_str(&self.bulk_lines);
         out.push_str(&self.mime_line);
         let body = body.formatted();
@@ -380,7 +460,13 @@ pub fn preview(db: &Database, content: &Content, recipient: &Recipient) -> Resul
 /// A finished letter's bytes as the preview shows them.
 pub fn preview_letter(bytes: &[u8]) -> Result<Preview> {
     let read = readback::read(bytes)?;
-    let get = |name: &str| read.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |name: &str| {
+        read.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     Ok(Preview {
         from: readback::mailbox_text(&get("From")),
         to: readback::mailbox_text(&get("To")),
@@ -408,6 +494,10 @@ pub fn test_recipient(db: &Database) -> Result<Recipient> {
         email: branch.contact_email.trim().to_owned(),
         name: branch.name.clone(),
         first_name: String::new(),
-        language: branch.languages.first().cloned().unwrap_or_else(|| "en".to_owned()),
+        language: branch
+            .languages
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "en".to_owned()),
     })
 }

@@ -63,7 +63,9 @@ pub(crate) fn markdown_text(markdown: &str) -> String {
                     w.fresh = true;
                     w.prefixes.push(" ".repeat(mark.len()));
                 }
-                Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => links.push((dest_url.to_string(), w.out.len())),
+                Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
+                    links.push((dest_url.to_string(), w.out.len()))
+                }
                 _ => {}
             },
             Event::End(tag) => match tag {
@@ -229,7 +231,12 @@ fn html_text(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&nbsp;", " ").replace("&amp;", "&")
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
 }
 
 /// The Markdown as a sanitized HTML fragment with inline styles on its
@@ -238,7 +245,11 @@ fn html_text(html: &str) -> String {
 /// are matched as ammonia writes them; text never holds a raw `<`.
 pub(crate) fn markdown_fragment(markdown: &str) -> String {
     let clean = markdown_html(markdown);
-    let heading = |size: u32| format!("margin:24px 0 12px;font-family:{SANS};font-size:{size}px;line-height:1.3;color:{INK};");
+    let heading = |size: u32| {
+        format!(
+            "margin:24px 0 12px;font-family:{SANS};font-size:{size}px;line-height:1.3;color:{INK};"
+        )
+    };
     let replacements: [(&str, String); 13] = [
         ("<p>", "<p style=\"margin:0 0 16px;\">".to_owned()),
         ("<h1>", format!("<h1 style=\"{}\">", heading(24))),
@@ -284,8 +295,16 @@ pub(crate) fn html_page(fragment: &str, frame: &Frame<'_>) -> String {
     let site = if frame.website.is_empty() {
         String::new()
     } else {
-        let shown = frame.website.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/');
-        format!(" · <a href=\"{}\" style=\"color:{MUTED};\">{}</a>", escape_html(frame.website), escape_html(shown))
+        let shown = frame
+            .website
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/');
+        format!(
+            " · <a href=\"{}\" style=\"color:{MUTED};\">{}</a>",
+            escape_html(frame.website),
+            escape_html(shown)
+        )
     };
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -348,7 +367,15 @@ mod tests {
     #[test]
     fn the_fragment_is_styled_and_clean() {
         let html = markdown_fragment("Hi [x](javascript:alert(1)) <img src=x onerror=alert(1)> <a href=\"https://e.org\" style=\"position:fixed\">e</a>");
-        assert!(html.starts_with("<p style="), "paragraphs carry their style: {html}");
-        assert!(!html.contains("javascript:") && !html.contains("onerror") && !html.contains("position:fixed"), "unsafe parts are gone: {html}");
+        assert!(
+            html.starts_with("<p style="),
+            "paragraphs carry their style: {html}"
+        );
+        assert!(
+            !html.contains("javascript:")
+                && !html.contains("onerror")
+                && !html.contains("position:fixed"),
+            "unsafe parts are gone: {html}"
+        );
     }
 }

@@ -9,11 +9,11 @@
 //! for each recipient.
 
 pub mod account;
+pub mod announce;
 pub mod compose;
 pub mod keys;
 mod layout;
 pub mod letter;
-pub mod announce;
 mod personal;
 mod readback;
 pub mod replies;
@@ -22,10 +22,13 @@ pub mod store;
 pub mod templates;
 
 pub use account::{ConnectionProblem, ConnectionReport, Password, Security, SmtpAccount};
-pub use compose::{prepare, prepare_at, preview, preview_letter, test_recipient, Prepared, Preview};
+pub use compose::{
+    prepare, prepare_at, preview, preview_letter, test_recipient, Prepared, Preview,
+};
 pub use letter::{Content, Letters, Recipient, Template};
 pub use send::{outbox_dir, run, SendOptions};
 pub use store::{
-    Announcement, AnnouncementInput, AnnouncementState, Delivery, DeliveryStatus, SendProgress, UncertainDecision,
+    Announcement, AnnouncementInput, AnnouncementState, Delivery, DeliveryStatus, SendProgress,
+    UncertainDecision,
 };
 pub use templates::draft;

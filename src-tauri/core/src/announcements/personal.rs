@@ -76,11 +76,18 @@ impl Marker {
 /// Replaces every `{{field}}` or `{{field|fallback}}` in `source` with a
 /// marker, appending its slot to `slots`. An unknown field is refused, naming
 /// `field` (the subject or the body). A `{{` that is never closed is text.
-pub(crate) fn mark(source: &str, field: &str, marker: &Marker, slots: &mut Vec<Slot>) -> Result<String> {
+pub(crate) fn mark(
+    source: &str,
+    field: &str,
+    marker: &Marker,
+    slots: &mut Vec<Slot>,
+) -> Result<String> {
     let mut out = String::with_capacity(source.len());
     let mut rest = source;
     while let Some(open) = rest.find("{{") {
-        let Some(len) = rest[open + 2..].find("}}") else { break };
+        let Some(len) = rest[open + 2..].find("}}") else {
+            break;
+        };
         let inner = &rest[open + 2..open + 2 + len];
         if inner.contains('{') || inner.contains('\n') {
             // Not a field: keep the braces as typed and look further on.
@@ -104,7 +111,10 @@ pub(crate) fn mark(source: &str, field: &str, marker: &Marker, slots: &mut Vec<S
         })?;
         out.push_str(&rest[..open]);
         out.push_str(&marker.token(slots.len()));
-        slots.push(Slot { key, fallback: fallback.to_owned() });
+        slots.push(Slot {
+            key,
+            fallback: fallback.to_owned(),
+        });
         rest = &rest[open + 2 + len + 2..];
     }
     out.push_str(rest);
@@ -168,20 +178,30 @@ impl Pieces {
             let before = &rendered[..rendered.len() - rest.len() + at];
             let after = &rest[at + marker.stem.len()..];
             let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-            let slot = after[..digits].parse::<usize>().ok().filter(|_| after[digits..].starts_with('z')).and_then(|n| slots.get(n));
+            let slot = after[..digits]
+                .parse::<usize>()
+                .ok()
+                .filter(|_| after[digits..].starts_with('z'))
+                .and_then(|n| slots.get(n));
             match slot {
                 Some(slot) => {
                     text.push_str(&rest[..at]);
                     pieces.push(Piece::Text(std::mem::take(&mut text)));
                     // The footer's own link is a whole address already.
-                    let personal = !matches!(slot.key, Key::UnsubscribeAddress | Key::UnsubscribeUrl);
+                    let personal =
+                        !matches!(slot.key, Key::UnsubscribeAddress | Key::UnsubscribeUrl);
                     let in_url = html && personal && in_url_attribute(before);
                     let fallback = match (html, in_url) {
                         (true, true) => escape_html(&url_encoded(&slot.fallback)),
                         (true, false) => escape_html(&slot.fallback),
                         _ => slot.fallback.clone(),
                     };
-                    pieces.push(Piece::Slot { key: slot.key, fallback, eat_space: false, in_url });
+                    pieces.push(Piece::Slot {
+                        key: slot.key,
+                        fallback,
+                        eat_space: false,
+                        in_url,
+                    });
                     rest = &after[digits + 1..];
                 }
                 None => {
@@ -196,7 +216,10 @@ impl Pieces {
         // a phrase: punctuation, a line end, a tag or the end of the part.
         for i in 0..pieces.len() {
             let next_is_end = match pieces.get(i + 1) {
-                Some(Piece::Text(t)) => t.chars().next().is_none_or(|c| c.is_whitespace() || ",.;:!?)]}<".contains(c)),
+                Some(Piece::Text(t)) => t
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c.is_whitespace() || ",.;:!?)]}<".contains(c)),
                 Some(Piece::Slot { .. }) => false,
                 None => true,
             };
@@ -204,8 +227,15 @@ impl Pieces {
                 *eat_space = next_is_end;
             }
         }
-        let literal_len = pieces.iter().map(|p| if let Piece::Text(t) = p { t.len() } else { 0 }).sum();
-        Pieces { pieces, html, literal_len }
+        let literal_len = pieces
+            .iter()
+            .map(|p| if let Piece::Text(t) = p { t.len() } else { 0 })
+            .sum();
+        Pieces {
+            pieces,
+            html,
+            literal_len,
+        }
     }
 
     /// Whether any slot is in the part (a subject without one is encoded once).
@@ -219,18 +249,48 @@ impl Pieces {
         for (i, piece) in self.pieces.iter().enumerate() {
             match piece {
                 Piece::Text(t) => {
-                    let eaten = matches!(self.pieces.get(i + 1), Some(Piece::Slot { eat_space: true, .. })) && t.ends_with(' ');
+                    let eaten = matches!(
+                        self.pieces.get(i + 1),
+                        Some(Piece::Slot {
+                            eat_space: true,
+                            ..
+                        })
+                    ) && t.ends_with(' ');
                     let t = if eaten { &t[..t.len() - 1] } else { t.as_str() };
                     pieces.push(EncodedPiece::Literal(quoted_printable(t.to_owned())));
                 }
-                Piece::Slot { key, fallback, eat_space, in_url } => {
-                    let space_before = *eat_space && matches!(i.checked_sub(1).and_then(|p| self.pieces.get(p)), Some(Piece::Text(t)) if t.ends_with(' '));
-                    pieces.push(EncodedPiece::Slot { key: *key, fallback: fallback.clone(), space_before, in_url: *in_url });
+                Piece::Slot {
+                    key,
+                    fallback,
+                    eat_space,
+                    in_url,
+                } => {
+                    let space_before = *eat_space
+                        && matches!(i.checked_sub(1).and_then(|p| self.pieces.get(p)), Some(Piece::Text(t)) if t.ends_with(' '));
+                    pieces.push(EncodedPiece::Slot {
+                        key: *key,
+                        fallback: fallback.clone(),
+                        space_before,
+                        in_url: *in_url,
+                    });
                 }
             }
         }
-        let literal_len = pieces.iter().map(|p| if let EncodedPiece::Literal(b) = p { b.len() } else { 0 }).sum();
-        Encoded { pieces, html: self.html, literal_len }
+        let literal_len = pieces
+            .iter()
+            .map(|p| {
+                if let EncodedPiece::Literal(b) = p {
+                    b.len()
+                } else {
+                    0
+                }
+            })
+            .sum();
+        Encoded {
+            pieces,
+            html: self.html,
+            literal_len,
+        }
     }
 
     pub fn fill(&self, values: &Values<'_>) -> String {
@@ -238,7 +298,12 @@ impl Pieces {
         for piece in &self.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
-                Piece::Slot { key, fallback, eat_space, in_url } => {
+                Piece::Slot {
+                    key,
+                    fallback,
+                    eat_space,
+                    in_url,
+                } => {
                     let value = values.get(*key);
                     if value.is_empty() && fallback.is_empty() {
                         if *eat_space && out.ends_with(' ') {
@@ -298,7 +363,12 @@ impl Encoded {
         for piece in &self.pieces {
             match piece {
                 EncodedPiece::Literal(bytes) => out.extend_from_slice(bytes),
-                EncodedPiece::Slot { key, fallback, space_before, in_url } => {
+                EncodedPiece::Slot {
+                    key,
+                    fallback,
+                    space_before,
+                    in_url,
+                } => {
                     let value = values.get(*key);
                     let mut text = String::with_capacity(value.len() + 8);
                     if *space_before && (!value.is_empty() || !fallback.is_empty()) {
@@ -334,13 +404,20 @@ fn url_encoded(text: &str) -> String {
 /// Whether HTML that ends with `before` is inside the value of an `href` or
 /// `src` attribute: a tag is open and its last attribute is one of them.
 fn in_url_attribute(before: &str) -> bool {
-    let Some(open) = before.rfind('<') else { return false };
+    let Some(open) = before.rfind('<') else {
+        return false;
+    };
     if before.rfind('>').is_some_and(|close| close > open) {
         return false;
     }
     let tag = &before[open..];
-    let Some(quote) = tag.rfind("=\"") else { return false };
-    let name = tag[..quote].rsplit(char::is_whitespace).next().unwrap_or("");
+    let Some(quote) = tag.rfind("=\"") else {
+        return false;
+    };
+    let name = tag[..quote]
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or("");
     name.eq_ignore_ascii_case("href") || name.eq_ignore_ascii_case("src")
 }
 
@@ -400,7 +477,13 @@ mod tests {
     use super::*;
 
     fn values<'a>(first: &'a str, name: &'a str) -> Values<'a> {
-        Values { first_name: first, name, email: "ana@example.org", unsubscribe_address: "", unsubscribe_url: "" }
+        Values {
+            first_name: first,
+            name,
+            email: "ana@example.org",
+            unsubscribe_address: "",
+            unsubscribe_url: "",
+        }
     }
 
     /// Proves a field without a value uses its fallback, or is dropped with
@@ -409,14 +492,39 @@ mod tests {
     fn fields_fill_fall_back_and_drop_cleanly() {
         let marker = Marker::for_text(&[]);
         let mut slots = Vec::new();
-        let marked = mark("Dear {{first_name}}, hi {{ first_name | friend }} <{{email}}>", "body", &marker, &mut slots).unwrap();
+        let marked = mark(
+            "Dear {{first_name}}, hi {{ first_name | friend }} <{{email}}>",
+            "body",
+            &marker,
+            &mut slots,
+        )
+        .unwrap();
         let pieces = Pieces::split(&marked, &marker, &slots, true);
-        assert_eq!(pieces.fill(&values("Ana", "")), "Dear Ana, hi Ana <ana@example.org>", "values fill every slot");
-        assert_eq!(pieces.fill(&values("", "")), "Dear, hi friend <ana@example.org>", "an empty field drops cleanly or falls back");
-        assert_eq!(pieces.fill(&values("<b>", "")), "Dear &lt;b&gt;, hi &lt;b&gt; <ana@example.org>", "values are escaped in HTML");
+        assert_eq!(
+            pieces.fill(&values("Ana", "")),
+            "Dear Ana, hi Ana <ana@example.org>",
+            "values fill every slot"
+        );
+        assert_eq!(
+            pieces.fill(&values("", "")),
+            "Dear, hi friend <ana@example.org>",
+            "an empty field drops cleanly or falls back"
+        );
+        assert_eq!(
+            pieces.fill(&values("<b>", "")),
+            "Dear &lt;b&gt;, hi &lt;b&gt; <ana@example.org>",
+            "values are escaped in HTML"
+        );
         let err = mark("Hello {{frist_name}}", "subject", &marker, &mut slots).unwrap_err();
-        assert_eq!(err.fields[0].field, "subject", "the refusal names the subject");
-        assert!(err.message.contains("frist_name"), "the refusal quotes the unknown field: {}", err.message);
+        assert_eq!(
+            err.fields[0].field, "subject",
+            "the refusal names the subject"
+        );
+        assert!(
+            err.message.contains("frist_name"),
+            "the refusal quotes the unknown field: {}",
+            err.message
+        );
     }
 
     /// Proves the pre-encoded part decodes to exactly what `fill` writes, with
@@ -426,16 +534,30 @@ mod tests {
         let marker = Marker::for_text(&[]);
         let mut slots = Vec::new();
         let long = "Solidarité — ".repeat(12);
-        let marked = mark(&format!("Dear {{{{first_name}}}}, {long}\n{{{{name}}}} = {{{{first_name|amiga}}}}!\n"), "body", &marker, &mut slots).unwrap();
+        let marked = mark(
+            &format!("Dear {{{{first_name}}}}, {long}\n{{{{name}}}} = {{{{first_name|amiga}}}}!\n"),
+            "body",
+            &marker,
+            &mut slots,
+        )
+        .unwrap();
         for html in [false, true] {
             let pieces = Pieces::split(&marked, &marker, &slots, html);
             let encoded = pieces.encoded();
             for v in [values("Lucía", "Lucía <Gomes>"), values("", "")] {
                 let bytes = encoded.fill(&v);
                 let text = String::from_utf8(bytes.clone()).unwrap();
-                assert!(text.is_ascii() && text.split("\r\n").all(|l| l.len() <= 76), "quoted-printable lines: {text}");
-                let decoded = String::from_utf8(crate::announcements::readback::qp_decode(&bytes)).unwrap();
-                assert_eq!(decoded, pieces.fill(&v).replace('\n', "\r\n"), "the encoded part decodes to the filled text");
+                assert!(
+                    text.is_ascii() && text.split("\r\n").all(|l| l.len() <= 76),
+                    "quoted-printable lines: {text}"
+                );
+                let decoded =
+                    String::from_utf8(crate::announcements::readback::qp_decode(&bytes)).unwrap();
+                assert_eq!(
+                    decoded,
+                    pieces.fill(&v).replace('\n', "\r\n"),
+                    "the encoded part decodes to the filled text"
+                );
             }
         }
     }
@@ -446,20 +568,47 @@ mod tests {
     fn values_in_link_addresses_are_percent_encoded() {
         let marker = Marker::for_text(&[]);
         let mut slots = Vec::new();
-        let marked = mark("[RSVP as {{name}}](https://e.org/rsvp?who={{name}})", "body", &marker, &mut slots).unwrap();
+        let marked = mark(
+            "[RSVP as {{name}}](https://e.org/rsvp?who={{name}})",
+            "body",
+            &marker,
+            &mut slots,
+        )
+        .unwrap();
         let html = crate::events::listing::markdown_html(&marked);
         let pieces = Pieces::split(&html, &marker, &slots, true);
         let filled = pieces.fill(&values("", "Ana & Li+\"x\""));
-        assert!(filled.contains("href=\"https://e.org/rsvp?who=Ana+%26+Li%2B%22x%22\""), "the address is percent-encoded: {filled}");
-        assert!(filled.contains(">RSVP as Ana &amp; Li+&quot;x&quot;</a>"), "the text is escaped: {filled}");
-        let decoded = String::from_utf8(crate::announcements::readback::qp_decode(&pieces.encoded().fill(&values("", "Ana & Li+\"x\"")))).unwrap();
-        assert_eq!(decoded, filled.replace('\n', "\r\n"), "the encoded part says the same");
+        assert!(
+            filled.contains("href=\"https://e.org/rsvp?who=Ana+%26+Li%2B%22x%22\""),
+            "the address is percent-encoded: {filled}"
+        );
+        assert!(
+            filled.contains(">RSVP as Ana &amp; Li+&quot;x&quot;</a>"),
+            "the text is escaped: {filled}"
+        );
+        let decoded = String::from_utf8(crate::announcements::readback::qp_decode(
+            &pieces.encoded().fill(&values("", "Ana & Li+\"x\"")),
+        ))
+        .unwrap();
+        assert_eq!(
+            decoded,
+            filled.replace('\n', "\r\n"),
+            "the encoded part says the same"
+        );
     }
 
     /// Proves line breaks and other control characters never survive `one_line`.
     #[test]
     fn one_line_removes_line_breaks() {
-        assert_eq!(one_line("Ana\r\nBcc: x@example.org"), "Ana Bcc: x@example.org", "CR LF becomes a space");
-        assert_eq!(one_line("\n\tAna \r Li\n"), "Ana Li", "runs and ends are cleaned");
+        assert_eq!(
+            one_line("Ana\r\nBcc: x@example.org"),
+            "Ana Bcc: x@example.org",
+            "CR LF becomes a space"
+        );
+        assert_eq!(
+            one_line("\n\tAna \r Li\n"),
+            "Ana Li",
+            "runs and ends are cleaned"
+        );
     }
 }

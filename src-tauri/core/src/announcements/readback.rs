@@ -21,9 +21,18 @@ pub(crate) struct ReadBack {
 }
 
 pub(crate) fn read(bytes: &[u8]) -> Result<ReadBack> {
-    let (head, body) = split_head(bytes).ok_or_else(|| Error::internal("The composed letter has no end of headers."))?;
+    let (head, body) = split_head(bytes)
+        .ok_or_else(|| Error::internal("The composed letter has no end of headers."))?;
     let headers = parse_headers(head);
-    let mut out = ReadBack { headers: headers.iter().map(|(n, v)| (n.clone(), decode_words(v.trim()))).collect(), text: String::new(), html: String::new(), attachment: None };
+    let mut out = ReadBack {
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.clone(), decode_words(v.trim())))
+            .collect(),
+        text: String::new(),
+        html: String::new(),
+        attachment: None,
+    };
     read_part(&headers, body, &mut out, 0)?;
     Ok(out)
 }
@@ -50,7 +59,10 @@ fn parse_headers(head: &[u8]) -> Vec<(String, String)> {
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// A parameter of a header value (`boundary`, `filename`), unquoted. RFC 2231
@@ -61,17 +73,28 @@ fn param(value: &str, name: &str) -> Option<String> {
     let mut plain = None;
     let mut pieces: Vec<(u32, bool, String)> = Vec::new();
     for p in value.split(';').skip(1) {
-        let Some((key, v)) = p.trim().split_once('=') else { continue };
+        let Some((key, v)) = p.trim().split_once('=') else {
+            continue;
+        };
         let key = key.trim();
         let v = v.trim();
         if key.eq_ignore_ascii_case(name) {
             plain = Some(unquote(v));
-        } else if let Some(rest) = key.get(..name.len()).filter(|k| k.eq_ignore_ascii_case(name)).and(key.get(name.len()..)).and_then(|r| r.strip_prefix('*')) {
+        } else if let Some(rest) = key
+            .get(..name.len())
+            .filter(|k| k.eq_ignore_ascii_case(name))
+            .and(key.get(name.len()..))
+            .and_then(|r| r.strip_prefix('*'))
+        {
             let (index, extended) = match rest.strip_suffix('*') {
                 Some(index) => (index, true),
                 None => (rest, false),
             };
-            let index = if index.is_empty() { 0 } else { index.parse().ok()? };
+            let index = if index.is_empty() {
+                0
+            } else {
+                index.parse().ok()?
+            };
             pieces.push((index, extended, unquote(v)));
         }
     }
@@ -83,7 +106,11 @@ fn param(value: &str, name: &str) -> Option<String> {
     for (i, (_, extended, text)) in pieces.iter().enumerate() {
         if *extended {
             // The first extended piece starts with charset'language'.
-            let text = if i == 0 { text.splitn(3, '\'').nth(2).unwrap_or(text) } else { text };
+            let text = if i == 0 {
+                text.splitn(3, '\'').nth(2).unwrap_or(text)
+            } else {
+                text
+            };
             bytes.extend(percent_decode(text));
         } else {
             bytes.extend_from_slice(text.as_bytes());
@@ -98,7 +125,10 @@ fn percent_decode(text: &str) -> Vec<u8> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' {
-            if let (Some(h), Some(l)) = (b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+            if let (Some(h), Some(l)) = (
+                b.get(i + 1).and_then(|c| hex(*c)),
+                b.get(i + 2).and_then(|c| hex(*c)),
+            ) {
                 out.push(h << 4 | l);
                 i += 3;
                 continue;
@@ -129,14 +159,27 @@ fn unquote(text: &str) -> String {
     }
 }
 
-fn read_part(headers: &[(String, String)], body: &[u8], out: &mut ReadBack, depth: u32) -> Result<()> {
+fn read_part(
+    headers: &[(String, String)],
+    body: &[u8],
+    out: &mut ReadBack,
+    depth: u32,
+) -> Result<()> {
     if depth > 4 {
-        return Err(Error::internal("The composed letter nests its parts too deeply."));
+        return Err(Error::internal(
+            "The composed letter nests its parts too deeply.",
+        ));
     }
     let content_type = header(headers, "Content-Type").unwrap_or("text/plain");
-    let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if media.starts_with("multipart/") {
-        let boundary = param(content_type, "boundary").ok_or_else(|| Error::internal("A multipart part of the letter has no boundary."))?;
+        let boundary = param(content_type, "boundary")
+            .ok_or_else(|| Error::internal("A multipart part of the letter has no boundary."))?;
         for part in split_parts(body, &boundary) {
             let (head, part_body) = match split_head(part) {
                 Some(split) => split,
@@ -148,11 +191,21 @@ fn read_part(headers: &[(String, String)], body: &[u8], out: &mut ReadBack, dept
         }
         return Ok(());
     }
-    let encoding = header(headers, "Content-Transfer-Encoding").unwrap_or("7bit").trim().to_ascii_lowercase();
+    let encoding = header(headers, "Content-Transfer-Encoding")
+        .unwrap_or("7bit")
+        .trim()
+        .to_ascii_lowercase();
     let disposition = header(headers, "Content-Disposition").unwrap_or("");
-    let is_attachment = disposition.trim().to_ascii_lowercase().starts_with("attachment") || !media.starts_with("text/");
+    let is_attachment = disposition
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("attachment")
+        || !media.starts_with("text/");
     if is_attachment {
-        let name = param(disposition, "filename").or_else(|| param(content_type, "name")).map(|n| decode_words(&n)).unwrap_or_default();
+        let name = param(disposition, "filename")
+            .or_else(|| param(content_type, "name"))
+            .map(|n| decode_words(&n))
+            .unwrap_or_default();
         let size = match encoding.as_str() {
             "base64" => base64_decode(body).len(),
             "quoted-printable" => qp_decode(body).len(),
@@ -205,7 +258,11 @@ fn split_parts<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
             from += 2;
         }
         // The CRLF before a delimiter belongs to the delimiter.
-        let to = if end >= 2 && end - 2 >= from { end - 2 } else { end };
+        let to = if end >= 2 && end - 2 >= from {
+            end - 2
+        } else {
+            end
+        };
         parts.push(&body[from..to.max(from)]);
     }
     parts
@@ -225,7 +282,10 @@ pub(crate) fn qp_decode(body: &[u8]) -> Vec<u8> {
                 i += 2;
                 continue;
             }
-            if let (Some(h), Some(l)) = (body.get(i + 1).and_then(|c| hex(*c)), body.get(i + 2).and_then(|c| hex(*c))) {
+            if let (Some(h), Some(l)) = (
+                body.get(i + 1).and_then(|c| hex(*c)),
+                body.get(i + 2).and_then(|c| hex(*c)),
+            ) {
                 out.push(h << 4 | l);
                 i += 3;
                 continue;
@@ -347,15 +407,35 @@ mod tests {
     /// Proves the decoders undo what the encoders write.
     #[test]
     fn decoders_read_encoded_words_and_parts() {
-        assert_eq!(decode_words("=?utf-8?b?w4lzdGVy?= =?utf-8?b?IEzDs3Bleg==?= hi"), "Éster López hi", "adjacent B words join");
-        assert_eq!(decode_words("=?utf-8?q?caf=C3=A9_ok?="), "café ok", "Q words decode");
-        assert_eq!(qp_decode(b"a=3Db=\r\nc"), b"a=bc", "soft breaks vanish");
-        assert_eq!(base64_decode(b"JVBE\r\nRi0=").as_slice(), b"%PDF-", "base64 lines decode");
         assert_eq!(
-            param("attachment;\r\n filename*0*=utf-8''%C3%A9t%C3%A9;\r\n filename*1=\"-flyer.pdf\"", "filename").as_deref(),
+            decode_words("=?utf-8?b?w4lzdGVy?= =?utf-8?b?IEzDs3Bleg==?= hi"),
+            "Éster López hi",
+            "adjacent B words join"
+        );
+        assert_eq!(
+            decode_words("=?utf-8?q?caf=C3=A9_ok?="),
+            "café ok",
+            "Q words decode"
+        );
+        assert_eq!(qp_decode(b"a=3Db=\r\nc"), b"a=bc", "soft breaks vanish");
+        assert_eq!(
+            base64_decode(b"JVBE\r\nRi0=").as_slice(),
+            b"%PDF-",
+            "base64 lines decode"
+        );
+        assert_eq!(
+            param(
+                "attachment;\r\n filename*0*=utf-8''%C3%A9t%C3%A9;\r\n filename*1=\"-flyer.pdf\"",
+                "filename"
+            )
+            .as_deref(),
             Some("été-flyer.pdf"),
             "RFC 2231 pieces join and decode"
         );
-        assert_eq!(mailbox_text("\"Ana \\\"A\\\" Li\" <ana@example.org>"), "Ana \"A\" Li <ana@example.org>", "quotes are removed");
+        assert_eq!(
+            mailbox_text("\"Ana \\\"A\\\" Li\" <ana@example.org>"),
+            "Ana \"A\" Li <ana@example.org>",
+            "quotes are removed"
+        );
     }
 }

@@ -15,13 +15,13 @@
 //! server's words in the ledger; a 4xx answer is retried later and counted as
 //! a soft bounce on the delivery.
 
-use std::fs;
 use std::collections::VecDeque;
+use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use lettre::transport::smtp::client::SmtpConnection;
@@ -83,7 +83,11 @@ struct Claims {
 
 impl Claims {
     fn new() -> Claims {
-        Claims { ids: VecDeque::new(), since: Instant::now(), took: 0 }
+        Claims {
+            ids: VecDeque::new(),
+            since: Instant::now(),
+            took: 0,
+        }
     }
 
     /// How many to claim next: what the last claim took, scaled to the window.
@@ -115,7 +119,10 @@ impl Default for SendOptions {
 
 /// The outbox folder of a database: `<file>.outbox` beside it.
 pub fn outbox_dir(db_path: &Path) -> PathBuf {
-    let name = db_path.file_name().and_then(|s| s.to_str()).unwrap_or("handbill.sqlite");
+    let name = db_path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("handbill.sqlite");
     db_path.with_file_name(format!("{name}.outbox"))
 }
 
@@ -123,7 +130,9 @@ pub fn outbox_dir(db_path: &Path) -> PathBuf {
 pub fn lease_is_live(db: &Database, id: i64) -> Result<bool> {
     let lease: Option<(String, i64, i64)> = db
         .conn()
-        .prepare_cached("SELECT owner, pid, heartbeat_ms FROM send_lease WHERE announcement_id = ?1")?
+        .prepare_cached(
+            "SELECT owner, pid, heartbeat_ms FROM send_lease WHERE announcement_id = ?1",
+        )?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     Ok(lease.is_some_and(|(_, pid, beat)| is_live(pid, beat)))
@@ -136,13 +145,17 @@ fn is_live(pid: i64, heartbeat_ms: i64) -> bool {
 /// This boot of the machine, as Linux names it; empty where unknown (then a
 /// dead sender's claimed rows are treated as possibly sent).
 fn boot_id() -> String {
-    fs::read_to_string("/proc/sys/kernel/random/boot_id").map(|s| s.trim().to_owned()).unwrap_or_default()
+    fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// Whether process `pid` on this machine is running (a zombie is not).
 #[cfg(unix)]
 fn process_alive(pid: i64) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
     if pid <= 0 {
         return false;
     }
@@ -154,7 +167,10 @@ fn process_alive(pid: i64) -> bool {
     }
     match fs::read_to_string(format!("/proc/{pid}/stat")) {
         // The state follows the command name in parentheses: "Z" is a zombie.
-        Ok(stat) => stat.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')).unwrap_or(true),
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .map(|(_, rest)| !rest.starts_with('Z'))
+            .unwrap_or(true),
         Err(_) => true,
     }
 }
@@ -167,7 +183,10 @@ fn process_alive(_pid: i64) -> bool {
 
 /// Where messages go in this run.
 enum Destination {
-    Smtp { account: SmtpAccount, password: Option<Password> },
+    Smtp {
+        account: SmtpAccount,
+        password: Option<Password>,
+    },
     Outbox(PathBuf),
 }
 
@@ -194,7 +213,15 @@ enum Outcome {
 
 /// A claimed delivery as read: subscriber, address, names, language,
 /// attempts so far, and the person's standing on the list now.
-type ClaimedRow = (Option<i64>, String, String, String, String, u32, Option<String>);
+type ClaimedRow = (
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    u32,
+    Option<String>,
+);
 
 /// One claimed delivery.
 struct Claimed {
@@ -226,7 +253,9 @@ impl RateLimit {
     }
 
     fn wait(&self) {
-        let Some(interval) = self.interval else { return };
+        let Some(interval) = self.interval else {
+            return;
+        };
         let slot = {
             let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
             let slot = (*next).max(Instant::now());
@@ -240,12 +269,36 @@ impl RateLimit {
     }
 }
 
+/// A worker's request to the database: record its last outcome, take its next delivery.
+struct Request {
+    worker: usize,
+    done: Option<(Claimed, Outcome)>,
+    claims: Claims,
+    claim: bool,
+}
+
+/// What a served request gives back to its worker: the next step, and its claims.
+type Answer = (Result<Step>, Claims);
+
+/// The workers' requests waiting for the next group commit, and the answers left for them.
+struct Queue {
+    requests: Vec<Request>,
+    /// Each worker's answer, left by whoever served its request.
+    answers: Vec<Option<Answer>>,
+    /// Whether a worker is serving a group now.
+    serving: bool,
+}
+
 /// What the workers share.
 struct Job<'a> {
     id: i64,
     list_id: i64,
     owner: String,
     db: Mutex<Database>,
+    /// Requests waiting to be served together, and answers (see `Job::step`).
+    queue: Mutex<Queue>,
+    /// Signalled when a group has been served.
+    ready: Condvar,
     letters: &'a dyn Letters,
     options: &'a SendOptions,
     destination: Destination,
@@ -265,7 +318,11 @@ impl Job<'_> {
     fn stop_with(&self, state: AnnouncementState, note: String) {
         let mut reason = self.stop_reason.lock().unwrap_or_else(|e| e.into_inner());
         if reason.is_none() {
-            tracing::info!(announcement = self.id, state = state.as_str(), "send stopped");
+            tracing::info!(
+                announcement = self.id,
+                state = state.as_str(),
+                "send stopped"
+            );
             *reason = Some((state, note));
         }
         self.stop.store(true, Ordering::SeqCst);
@@ -274,7 +331,10 @@ impl Job<'_> {
     fn fail(&self, e: Error) {
         tracing::warn!(announcement = self.id, code = ?e.code, "send failed");
         let note = format!("Sending stopped: {}", e.message);
-        self.first_error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+        self.first_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(e);
         self.stop_with(AnnouncementState::Paused, note);
     }
 
@@ -288,44 +348,162 @@ impl Job<'_> {
     /// next sender knows exactly which message was in flight; after a power
     /// loss or a reboot the unsynced tail may be lost, so every row still
     /// claimed or sending is treated as uncertain (see [`take_lease`]).
-    fn step(&self, done: Option<(Claimed, Outcome)>, claims: &mut Claims, claim: bool) -> Result<Step> {
-        let mut guard = self.db.lock().unwrap_or_else(|e| e.into_inner());
-        let db: &mut Database = &mut guard;
-        if let Some((d, Outcome::Failed { reply, bounced: true })) = &done {
-            self.mark_bounced(db, d, reply)?;
-        }
-        let mut done = done;
-        let mut stopping = !claim || self.stop.load(Ordering::SeqCst);
+    ///
+    /// Group commit: a worker leaves its request in the queue. If no one is
+    /// serving, it serves: it records every waiting worker's outcome and
+    /// marks each one's next delivery `sending` in one transaction, so one
+    /// commit serves up to all the workers instead of one each (flat
+    /// combining: no thread of its own, a waiting worker does the work). A
+    /// worker whose request was served meanwhile finds its answer in the
+    /// queue and goes on. Each person is still recorded `sending` in a
+    /// commit before their message leaves and with its outcome after.
+    fn step(
+        &self,
+        done: Option<(Claimed, Outcome)>,
+        claims: Claims,
+        worker: usize,
+        claim: bool,
+    ) -> Answer {
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        queue.requests.push(Request {
+            worker,
+            done,
+            claims,
+            claim,
+        });
         loop {
-            let durable = claims.ids.is_empty() && !stopping;
-            if durable {
-                db.conn().pragma_update(None, "synchronous", "FULL")?;
+            if let Some(answer) = queue.answers[worker].take() {
+                return answer;
             }
-            let result = self.step_once(db, &mut done, claims, &mut stopping, durable);
-            if durable {
-                db.conn().pragma_update(None, "synchronous", "NORMAL")?;
+            if queue.serving {
+                // Another worker is serving a group; ours goes in the next one.
+                queue = self.ready.wait(queue).unwrap_or_else(|e| e.into_inner());
+                continue;
             }
-            match result? {
-                Some(step) => return Ok(step),
-                // The batch ran out on people who left the list: claim more.
-                None => continue,
+            queue.serving = true;
+            let group = std::mem::take(&mut queue.requests);
+            drop(queue);
+            let served = {
+                let mut db = self.db.lock().unwrap_or_else(|e| e.into_inner());
+                self.serve(&mut db, group)
+            };
+            queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            queue.serving = false;
+            for (who, answer) in served {
+                queue.answers[who] = Some(answer);
             }
+            self.ready.notify_all();
         }
     }
 
-    fn step_once(
+    /// Serves a group of workers' requests in as few transactions as it can:
+    /// one, unless a worker needs a claim synced to disk (then that one is
+    /// served in its own durable transaction, as before).
+    fn serve(&self, db: &mut Database, group: Vec<Request>) -> Vec<(usize, Answer)> {
+        let mut answers = Vec::with_capacity(group.len());
+        let mut open: Vec<(Request, bool)> = Vec::with_capacity(group.len());
+        for mut r in group {
+            if let Some((
+                d,
+                Outcome::Failed {
+                    reply,
+                    bounced: true,
+                },
+            )) = &r.done
+            {
+                if let Err(e) = self.mark_bounced(db, d, reply) {
+                    // The outcome stays unrecorded: the row is left `sending`, uncertain, never resent.
+                    r.done = None;
+                    answers.push((r.worker, (Err(e), r.claims)));
+                    continue;
+                }
+            }
+            let stopping = !r.claim || self.stop.load(Ordering::SeqCst);
+            open.push((r, stopping));
+        }
+        while !open.is_empty() {
+            // Those whose claims are used up claim again in a transaction of their own, synced to disk.
+            let (durable, rest): (Vec<_>, Vec<_>) = open
+                .into_iter()
+                .partition(|(r, stopping)| r.claims.ids.is_empty() && !stopping);
+            open = Vec::new();
+            let mut batches: Vec<(Vec<(Request, bool)>, bool)> =
+                durable.into_iter().map(|r| (vec![r], true)).collect();
+            if !rest.is_empty() {
+                batches.push((rest, false));
+            }
+            for (mut batch, durable) in batches {
+                if durable {
+                    if let Err(e) = db.conn().pragma_update(None, "synchronous", "FULL") {
+                        let e = Error::from(e);
+                        answers.extend(
+                            batch
+                                .into_iter()
+                                .map(|(r, _)| (r.worker, (Err(e.clone()), r.claims))),
+                        );
+                        continue;
+                    }
+                }
+                let result = self.serve_in_one(db, &mut batch, durable);
+                if durable {
+                    let _ = db.conn().pragma_update(None, "synchronous", "NORMAL");
+                }
+                match result {
+                    Ok(steps) => {
+                        for ((r, stopping), step) in batch.into_iter().zip(steps) {
+                            match step {
+                                Some(step) => answers.push((r.worker, (Ok(step), r.claims))),
+                                // The batch ran out on people who left the list: claim more.
+                                None => open.push((r, stopping)),
+                            }
+                        }
+                    }
+                    Err(e) => answers.extend(
+                        batch
+                            .into_iter()
+                            .map(|(r, _)| (r.worker, (Err(e.clone()), r.claims))),
+                    ),
+                }
+            }
+        }
+        answers
+    }
+
+    /// One transaction for a batch of requests: each one's outcome recorded
+    /// and its next delivery taken, committed together.
+    fn serve_in_one(
         &self,
         db: &mut Database,
+        batch: &mut [(Request, bool)],
+        durable: bool,
+    ) -> Result<Vec<Option<Step>>> {
+        let tx = db
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let at = now_text();
+        let mut steps = Vec::with_capacity(batch.len());
+        for (r, stopping) in batch.iter_mut() {
+            steps.push(self.step_once(&tx, &mut r.done, &mut r.claims, stopping, durable, &at)?);
+        }
+        tx.commit()?;
+        Ok(steps)
+    }
+
+    /// One worker's share of a transaction (committed by the caller): its
+    /// outcome recorded, then its next delivery marked `sending`. `None` when
+    /// it needs a new claim first.
+    fn step_once(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
         done: &mut Option<(Claimed, Outcome)>,
         claims: &mut Claims,
         stopping: &mut bool,
         durable: bool,
+        at: &str,
     ) -> Result<Option<Step>> {
         let claims_size = claims.next_size(self.options);
-        let tx = db.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let at = now_text();
         if let Some((d, outcome)) = done.take() {
-            self.record(&tx, &d, outcome, &at)?;
+            self.record(tx, &d, outcome, at)?;
         }
         if !*stopping {
             let state: String = tx
@@ -338,13 +516,11 @@ impl Job<'_> {
             }
         }
         if *stopping {
-            self.release(&tx, &mut claims.ids, &at)?;
-            tx.commit()?;
+            self.release(tx, &mut claims.ids, at)?;
             return Ok(Some(Step::Finished));
         }
         if claims.ids.is_empty() {
             if !durable {
-                tx.commit()?;
                 return Ok(None);
             }
             let ids: Vec<i64> = tx
@@ -358,13 +534,14 @@ impl Job<'_> {
                 let due: Option<i64> = tx
                     .prepare_cached("SELECT min(next_attempt_ms) FROM delivery WHERE announcement_id = ?1 AND status = 'queued'")?
                     .query_row([self.id], |r| r.get(0))?;
-                tx.commit()?;
                 return Ok(Some(match due {
                     Some(ms) => Step::WaitUntil(ms),
                     None => Step::Finished,
                 }));
             }
-            let mut mark = tx.prepare_cached("UPDATE delivery SET status = 'claimed', updated_at = ?2 WHERE id = ?1")?;
+            let mut mark = tx.prepare_cached(
+                "UPDATE delivery SET status = 'claimed', updated_at = ?2 WHERE id = ?1",
+            )?;
             for id in &ids {
                 mark.execute(params![id, at])?;
             }
@@ -384,11 +561,17 @@ impl Job<'_> {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
                 })
                 .optional()?;
-            let Some((subscriber_id, email, name, first_name, language, attempts, standing)) = row else { continue };
+            let Some((subscriber_id, email, name, first_name, language, attempts, standing)) = row
+            else {
+                continue;
+            };
             if standing.as_deref() != Some("subscribed") {
                 let why = match standing.as_deref() {
                     Some(s) => format!("Not mailed: {s} from the list before their turn came."),
-                    None => "Not mailed: no longer on the list (or deleted) before their turn came.".to_owned(),
+                    None => {
+                        "Not mailed: no longer on the list (or deleted) before their turn came."
+                            .to_owned()
+                    }
                 };
                 tx.prepare_cached("UPDATE delivery SET status = 'skipped', reply = ?2, updated_at = ?3 WHERE id = ?1")?
                     .execute(params![id, why, at])?;
@@ -406,22 +589,27 @@ impl Job<'_> {
                         ),
                     );
                     claims.ids.push_front(id);
-                    self.release(&tx, &mut claims.ids, &at)?;
-                    tx.commit()?;
+                    self.release(tx, &mut claims.ids, at)?;
                     return Ok(Some(Step::Finished));
                 }
             }
-            tx.prepare_cached("UPDATE delivery SET status = 'sending', updated_at = ?2 WHERE id = ?1")?
-                .execute(params![id, at])?;
-            tx.commit()?;
+            tx.prepare_cached(
+                "UPDATE delivery SET status = 'sending', updated_at = ?2 WHERE id = ?1",
+            )?
+            .execute(params![id, at])?;
             return Ok(Some(Step::Got(Claimed {
                 id,
                 attempts,
-                recipient: Recipient { subscriber_id: subscriber_id.unwrap_or(0), email, name, first_name, language },
+                recipient: Recipient {
+                    subscriber_id: subscriber_id.unwrap_or(0),
+                    email,
+                    name,
+                    first_name,
+                    language,
+                },
             })));
         }
         // Everyone in the claims.ids had left the list.
-        tx.commit()?;
         Ok(None)
     }
 
@@ -438,9 +626,19 @@ impl Job<'_> {
             self.id,
             subscribers_short(reply)
         );
-        match subscribers::set_status(db, d.recipient.subscriber_id, self.list_id, ConsentStatus::Bounced, &evidence) {
+        match subscribers::set_status(
+            db,
+            d.recipient.subscriber_id,
+            self.list_id,
+            ConsentStatus::Bounced,
+            &evidence,
+        ) {
             Ok(_) => {
-                tracing::info!(announcement = self.id, delivery = d.id, "address rejected: marked bounced");
+                tracing::info!(
+                    announcement = self.id,
+                    delivery = d.id,
+                    "address rejected: marked bounced"
+                );
                 Ok(())
             }
             // Deleted since it was queued: there is no one left to mark.
@@ -451,7 +649,12 @@ impl Job<'_> {
 
     /// Gives a worker's unsent claims back to the queue (or, when the
     /// announcement was cancelled, records them as not mailed).
-    fn release(&self, tx: &rusqlite::Transaction<'_>, batch: &mut VecDeque<i64>, at: &str) -> Result<()> {
+    fn release(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        batch: &mut VecDeque<i64>,
+        at: &str,
+    ) -> Result<()> {
         let mut back = tx.prepare_cached("UPDATE delivery SET status = 'queued', updated_at = ?2 WHERE id = ?1 AND status = 'claimed'")?;
         for id in batch.drain(..) {
             back.execute(params![id, at])?;
@@ -466,14 +669,31 @@ impl Job<'_> {
         Ok(())
     }
 
-    fn record(&self, tx: &rusqlite::Transaction<'_>, d: &Claimed, outcome: Outcome, at: &str) -> Result<()> {
+    fn record(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        d: &Claimed,
+        outcome: Outcome,
+        at: &str,
+    ) -> Result<()> {
         let soft_bounce = matches!(outcome, Outcome::Retry { .. }) as u32;
-        let (status, reply, attempts, next_ms, sent_ms, channel): (&str, String, u32, i64, Option<i64>, &str) = match outcome {
+        let (status, reply, attempts, next_ms, sent_ms, channel): (
+            &str,
+            String,
+            u32,
+            i64,
+            Option<i64>,
+            &str,
+        ) = match outcome {
             Outcome::Sent { reply } => ("sent", reply, d.attempts + 1, 0, Some(now_ms()), "smtp"),
             Outcome::Written { reply } => ("written", reply, d.attempts + 1, 0, None, "outbox"),
             Outcome::Failed { reply, bounced } => (
                 "failed",
-                if bounced { format!("{reply} (the address was marked bounced)") } else { reply },
+                if bounced {
+                    format!("{reply} (the address was marked bounced)")
+                } else {
+                    reply
+                },
                 d.attempts + 1,
                 0,
                 None,
@@ -484,7 +704,14 @@ impl Job<'_> {
             Outcome::Lost { reply } => {
                 let tries = d.attempts + 1;
                 if tries >= self.options.max_attempts {
-                    ("failed", format!("{reply} (gave up after {tries} tries)"), tries, 0, None, "smtp")
+                    (
+                        "failed",
+                        format!("{reply} (gave up after {tries} tries)"),
+                        tries,
+                        0,
+                        None,
+                        "smtp",
+                    )
                 } else {
                     ("queued", reply, tries, 0, None, "smtp")
                 }
@@ -492,9 +719,17 @@ impl Job<'_> {
             Outcome::Retry { reply } => {
                 let tries = d.attempts + 1;
                 if tries >= self.options.max_attempts {
-                    ("failed", format!("{reply} (gave up after {tries} tries)"), tries, 0, None, "smtp")
+                    (
+                        "failed",
+                        format!("{reply} (gave up after {tries} tries)"),
+                        tries,
+                        0,
+                        None,
+                        "smtp",
+                    )
                 } else {
-                    let wait = self.options.retry_after.as_millis() as i64 * (1i64 << (tries - 1).min(10));
+                    let wait =
+                        self.options.retry_after.as_millis() as i64 * (1i64 << (tries - 1).min(10));
                     ("queued", reply, tries, now_ms() + wait, None, "smtp")
                 }
             }
@@ -528,7 +763,7 @@ impl Job<'_> {
     }
 
     /// One worker: claim, send, record, until nothing is left or a stop.
-    fn work(&self) {
+    fn work(&self, worker: usize) {
         let mut conn: Option<(SmtpConnection, bool)> = None;
         let mut done: Option<(Claimed, Outcome)> = None;
         let mut claims = Claims::new();
@@ -539,7 +774,9 @@ impl Job<'_> {
                     self.rate.wait();
                 }
             }
-            let step = match self.step(done.take(), &mut claims, claim) {
+            let (step, back) = self.step(done.take(), claims, worker, claim);
+            claims = back;
+            let step = match step {
                 Ok(step) => step,
                 Err(e) => {
                     self.fail(e);
@@ -574,7 +811,12 @@ impl Job<'_> {
                         conn = None;
                     }
                     if conn.is_none() {
-                        match account::connect(account, password.as_ref(), self.letters.envelope_from(), self.options.timeout) {
+                        match account::connect(
+                            account,
+                            password.as_ref(),
+                            self.letters.envelope_from(),
+                            self.options.timeout,
+                        ) {
                             Ok(c) => conn = Some(c),
                             Err(f) => {
                                 self.stop_for_connection(&f);
@@ -584,7 +826,13 @@ impl Job<'_> {
                         }
                     }
                     let (c, pipelining) = conn.as_mut().expect("a connection was just opened");
-                    let (outcome, keep) = transfer(c, *pipelining, self.letters.envelope_from(), &d.recipient.email, &letter);
+                    let (outcome, keep) = transfer(
+                        c,
+                        *pipelining,
+                        self.letters.envelope_from(),
+                        &d.recipient.email,
+                        &letter,
+                    );
                     if !keep {
                         if let Some((mut c, _)) = conn.take() {
                             c.abort();
@@ -604,7 +852,10 @@ impl Job<'_> {
         if f.is_offline() {
             self.stop_with(
                 AnnouncementState::Queued,
-                format!("{} Everyone not yet mailed stays queued; resume when the connection is back.", f.message),
+                format!(
+                    "{} Everyone not yet mailed stays queued; resume when the connection is back.",
+                    f.message
+                ),
             );
         } else {
             self.stop_with(AnnouncementState::Paused, f.message.clone());
@@ -617,7 +868,13 @@ impl Job<'_> {
             .recipient
             .email
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+' | '@') { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+' | '@') {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let path = folder.join(format!("{:06}-{safe}.eml", d.id));
         let partial = path.with_extension("eml.partial");
@@ -629,7 +886,9 @@ impl Job<'_> {
             })
             .and_then(|()| fs::rename(&partial, &path));
         match written {
-            Ok(()) => Outcome::Written { reply: format!("Written to the outbox (not sent): {}", path.display()) },
+            Ok(()) => Outcome::Written {
+                reply: format!("Written to the outbox (not sent): {}", path.display()),
+            },
             Err(e) => {
                 let _ = fs::remove_file(&partial);
                 self.stop_with(
@@ -647,9 +906,21 @@ impl Job<'_> {
 /// offers it), MAIL, RCPT and DATA go in one write and their three answers
 /// are read after (RFC 2920), as postfix's smtp-source does: two round trips
 /// a message instead of four.
-fn transfer(conn: &mut SmtpConnection, pipelining: bool, from: &str, to: &str, letter: &[u8]) -> (Outcome, bool) {
+fn transfer(
+    conn: &mut SmtpConnection,
+    pipelining: bool,
+    from: &str,
+    to: &str,
+    letter: &[u8],
+) -> (Outcome, bool) {
     let (Ok(from), Ok(to)) = (Address::from_str(from), Address::from_str(to)) else {
-        return (Outcome::Failed { reply: format!("“{to}” or the sender “{from}” is not a valid address."), bounced: false }, true);
+        return (
+            Outcome::Failed {
+                reply: format!("“{to}” or the sender “{from}” is not a valid address."),
+                bounced: false,
+            },
+            true,
+        );
     };
     let mut mail_options = Vec::new();
     if !from.to_string().is_ascii() || !to.to_string().is_ascii() {
@@ -669,7 +940,11 @@ fn transfer(conn: &mut SmtpConnection, pipelining: bool, from: &str, to: &str, l
     }
     // Before the message itself is handed over, a failure means it did not go.
     let before = if pipelining {
-        pipelined_envelope(conn, Mail::new(Some(from), mail_options), Rcpt::new(to, vec![]))
+        pipelined_envelope(
+            conn,
+            Mail::new(Some(from), mail_options),
+            Rcpt::new(to, vec![]),
+        )
     } else {
         (|| {
             conn.command(Mail::new(Some(from), mail_options))?;
@@ -699,7 +974,12 @@ fn transfer(conn: &mut SmtpConnection, pipelining: bool, from: &str, to: &str, l
 /// first refusal is the outcome; a network failure at any answer is a lost
 /// connection. Should a server take DATA although it refused the recipient,
 /// the empty message is ended at once (no recipient, so nobody gets it).
-fn pipelined_envelope(conn: &mut SmtpConnection, mail: Mail, rcpt: Rcpt) -> std::result::Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
+fn pipelined_envelope(
+    conn: &mut SmtpConnection,
+    mail: Mail,
+    rcpt: Rcpt,
+) -> std::result::Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error>
+{
     let answered = |r: &std::result::Result<_, lettre::transport::smtp::Error>| match r {
         Ok(_) => true,
         Err(e) => e.is_permanent() || e.is_transient(),
@@ -719,7 +999,10 @@ fn pipelined_envelope(conn: &mut SmtpConnection, mail: Mail, rcpt: Rcpt) -> std:
             if data.is_ok() {
                 let _ = conn.command(Verbatim(".\r\n"));
             }
-            Err(mail.err().or(rcpt.err()).expect("one of the two was refused"))
+            Err(mail
+                .err()
+                .or(rcpt.err())
+                .expect("one of the two was refused"))
         }
     }
 }
@@ -769,14 +1052,18 @@ fn server_words(e: &lettre::transport::smtp::Error) -> String {
 /// the address is good.
 pub(crate) fn rejects_address(words: &str) -> bool {
     let mut parts = words.split_whitespace();
-    let (Some(code), Some(enhanced)) = (parts.next(), parts.next()) else { return false };
+    let (Some(code), Some(enhanced)) = (parts.next(), parts.next()) else {
+        return false;
+    };
     let enhanced = enhanced.trim_end_matches([',', ';', ':']);
     let mut classes = enhanced.split('.');
     code.len() == 3
         && code.starts_with('5')
         && classes.next() == Some("5")
         && classes.next() == Some("1")
-        && classes.next().is_some_and(|d| !d.is_empty() && d.len() <= 3 && d.bytes().all(|b| b.is_ascii_digit()))
+        && classes
+            .next()
+            .is_some_and(|d| !d.is_empty() && d.len() <= 3 && d.bytes().all(|b| b.is_ascii_digit()))
         && classes.next().is_none()
 }
 
@@ -789,7 +1076,10 @@ fn subscribers_short(reply: &str) -> String {
     }
 }
 
-fn refused_or_lost(conn: &mut SmtpConnection, e: lettre::transport::smtp::Error) -> (Outcome, bool) {
+fn refused_or_lost(
+    conn: &mut SmtpConnection,
+    e: lettre::transport::smtp::Error,
+) -> (Outcome, bool) {
     if e.is_permanent() {
         let reply = server_words(&e);
         let keep = conn.command(Rset).is_ok();
@@ -803,7 +1093,12 @@ fn refused_or_lost(conn: &mut SmtpConnection, e: lettre::transport::smtp::Error)
         (Outcome::Retry { reply }, keep)
     } else {
         let reply = e.to_string();
-        (Outcome::Lost { reply: format!("The connection dropped before the message was sent ({reply}).") }, false)
+        (
+            Outcome::Lost {
+                reply: format!("The connection dropped before the message was sent ({reply})."),
+            },
+            false,
+        )
     }
 }
 
@@ -838,17 +1133,30 @@ pub fn send_test(
         let path = folder.join(format!("test-{stamp}.eml"));
         fs::create_dir_all(&folder)
             .and_then(|()| fs::write(&path, &letter))
-            .map_err(|e| Error::storage(format!("The outbox folder {} cannot be written ({e}).", folder.display())))?;
+            .map_err(|e| {
+                Error::storage(format!(
+                    "The outbox folder {} cannot be written ({e}).",
+                    folder.display()
+                ))
+            })?;
         return Ok(TestSent::Written(path));
     };
     let password = account::password_for(&acct, session_password)?;
     let from = letters.envelope_from();
-    let (mut conn, pipelining) = account::connect(&acct, password.as_ref(), from, SendOptions::default().timeout)
-        .map_err(|f| Error::new(crate::ErrorCode::Storage, f.message))?;
+    let (mut conn, pipelining) = account::connect(
+        &acct,
+        password.as_ref(),
+        from,
+        SendOptions::default().timeout,
+    )
+    .map_err(|f| Error::new(crate::ErrorCode::Storage, f.message))?;
     let (outcome, _) = transfer(&mut conn, pipelining, from, &to.email, &letter);
     conn.quit().ok();
     match outcome {
-        Outcome::Sent { reply } => Ok(TestSent::Mailed { to: to.email.clone(), reply }),
+        Outcome::Sent { reply } => Ok(TestSent::Mailed {
+            to: to.email.clone(),
+            reply,
+        }),
         Outcome::Failed { reply, .. }
         | Outcome::Written { reply }
         | Outcome::Retry { reply }
@@ -857,7 +1165,10 @@ pub fn send_test(
             crate::ErrorCode::Storage,
             format!("The test to {} was not accepted: {reply}", to.email),
         )),
-        Outcome::Untried => Err(Error::new(crate::ErrorCode::Storage, format!("The test to {} could not be sent.", to.email))),
+        Outcome::Untried => Err(Error::new(
+            crate::ErrorCode::Storage,
+            format!("The test to {} could not be sent.", to.email),
+        )),
     }
 }
 
@@ -879,7 +1190,10 @@ pub fn run(
             store::queue(&db, id)?;
         }
         AnnouncementState::Cancelled => {
-            return Err(Error::invalid_field("state", format!("Announcement {id} was cancelled; it cannot be sent.")))
+            return Err(Error::invalid_field(
+                "state",
+                format!("Announcement {id} was cancelled; it cannot be sent."),
+            ))
         }
         _ => {}
     }
@@ -889,11 +1203,21 @@ pub fn run(
         Some(account) => match account::password_for(&account, options.session_password.as_ref()) {
             Ok(password) => Destination::Smtp { account, password },
             Err(e) => {
-                finish(&mut db, id, &owner, Some((AnnouncementState::Paused, e.message.clone())))?;
+                finish(
+                    &mut db,
+                    id,
+                    &owner,
+                    Some((AnnouncementState::Paused, e.message.clone())),
+                )?;
                 return Err(e);
             }
         },
-        None => Destination::Outbox(options.outbox_dir.clone().unwrap_or_else(|| outbox_dir(db_path))),
+        None => Destination::Outbox(
+            options
+                .outbox_dir
+                .clone()
+                .unwrap_or_else(|| outbox_dir(db_path)),
+        ),
     };
     let (rate, daily_cap) = match &destination {
         Destination::Smtp { account, .. } => (account.rate_per_minute, account.daily_cap),
@@ -908,7 +1232,12 @@ pub fn run(
         Destination::Outbox(_) => 1,
         Destination::Smtp { .. } => options.connections.clamp(1, 32),
     };
-    tracing::info!(announcement = id, workers, outbox = matches!(destination, Destination::Outbox(_)), "send started");
+    tracing::info!(
+        announcement = id,
+        workers,
+        outbox = matches!(destination, Destination::Outbox(_)),
+        "send started"
+    );
     // The workers' commits never copy the write-ahead log into the file
     // themselves: that copy ends with a disk sync, during which no worker
     // could record. The heartbeat's own connection copies it instead, in
@@ -919,6 +1248,12 @@ pub fn run(
         list_id: a.list_id,
         owner: owner.clone(),
         db: Mutex::new(db),
+        queue: Mutex::new(Queue {
+            requests: Vec::with_capacity(workers),
+            answers: (0..workers).map(|_| None).collect(),
+            serving: false,
+        }),
+        ready: Condvar::new(),
         letters,
         options,
         destination,
@@ -934,7 +1269,12 @@ pub fn run(
     let finished = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| heartbeat(db_path, id, &job.owner, &finished));
-        let handles: Vec<_> = (0..workers).map(|_| s.spawn(|| job.work())).collect();
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let job = &job;
+                s.spawn(move || job.work(w))
+            })
+            .collect();
         for h in handles {
             if h.join().is_err() {
                 job.fail(Error::internal("A sending worker stopped unexpectedly."));
@@ -942,15 +1282,29 @@ pub fn run(
         }
         finished.store(true, Ordering::SeqCst);
     });
-    let reason = job.stop_reason.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let reason = job
+        .stop_reason
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
     let mut db = job.db.into_inner().unwrap_or_else(|e| e.into_inner());
     finish(&mut db, id, &owner, reason)?;
-    if let Some(e) = job.first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    if let Some(e) = job
+        .first_error
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
         return Err(e);
     }
     let progress = store::progress(&db, id)?;
     on_progress(&progress);
-    tracing::info!(announcement = id, sent = progress.sent, failed = progress.failed, uncertain = progress.uncertain, "send ended");
+    tracing::info!(
+        announcement = id,
+        sent = progress.sent,
+        failed = progress.failed,
+        uncertain = progress.uncertain,
+        "send ended"
+    );
     Ok(progress)
 }
 
@@ -989,7 +1343,10 @@ pub fn deliver_outbox(
         ));
     }
     if a.state == AnnouncementState::Cancelled {
-        return Err(Error::invalid_field("state", format!("Announcement {id} was cancelled; nothing in its outbox is sent.")));
+        return Err(Error::invalid_field(
+            "state",
+            format!("Announcement {id} was cancelled; nothing in its outbox is sent."),
+        ));
     }
     if lease_is_live(&db, id)? {
         return Err(Error::invalid_field(
@@ -998,7 +1355,9 @@ pub fn deliver_outbox(
         ));
     }
     let at = now_text();
-    let tx = db.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = db
+        .conn_mut()
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
     let requeued = tx.execute(
         "UPDATE delivery SET status = 'queued', next_attempt_ms = 0, updated_at = ?2,
                 reply = 'Written to the outbox earlier; queued to be sent through the mail account.'
@@ -1032,11 +1391,15 @@ pub fn deliver_outbox(
 /// sender's lease is refused; a dead one's is given up, and the deliveries it
 /// left in `sending` become `uncertain`.
 fn take_lease(db: &mut Database, id: i64, owner: &str) -> Result<()> {
-    let tx = db.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = db
+        .conn_mut()
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
     let lease: Option<(i64, i64, String)> = tx
-        .query_row("SELECT pid, heartbeat_ms, boot_id FROM send_lease WHERE announcement_id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT pid, heartbeat_ms, boot_id FROM send_lease WHERE announcement_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?;
     let boot = boot_id();
     if let Some((pid, beat, _)) = &lease {
@@ -1069,7 +1432,11 @@ fn take_lease(db: &mut Database, id: i64, owner: &str) -> Result<()> {
         params![id, at],
     )?;
     if orphaned > 0 {
-        tracing::warn!(announcement = id, uncertain = orphaned, "deliveries left in flight by a stopped sender");
+        tracing::warn!(
+            announcement = id,
+            uncertain = orphaned,
+            "deliveries left in flight by a stopped sender"
+        );
     }
     tx.execute(
         "INSERT INTO send_lease (announcement_id, owner, pid, boot_id, heartbeat_ms) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -1089,14 +1456,18 @@ fn take_lease(db: &mut Database, id: i64, owner: &str) -> Result<()> {
 /// into the database file now and then (a passive checkpoint, which waits
 /// for no writer and makes none wait), since the workers do not.
 fn heartbeat(db_path: &Path, id: i64, owner: &str, finished: &AtomicBool) {
-    let Ok(db) = Database::open(db_path) else { return };
+    let Ok(db) = Database::open(db_path) else {
+        return;
+    };
     let mut last = Instant::now();
     let mut checkpointed = Instant::now();
     while !finished.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(50));
         if checkpointed.elapsed() >= CHECKPOINT_EVERY {
             checkpointed = Instant::now();
-            let _ = db.conn().query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            let _ = db
+                .conn()
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         }
         if last.elapsed() >= HEARTBEAT {
             last = Instant::now();
@@ -1110,10 +1481,23 @@ fn heartbeat(db_path: &Path, id: i64, owner: &str, finished: &AtomicBool) {
 
 /// Gives the lease back and leaves the announcement in the state the run
 /// ended in: done when nobody is queued, else the reason it stopped.
-fn finish(db: &mut Database, id: i64, owner: &str, reason: Option<(AnnouncementState, String)>) -> Result<()> {
-    let tx = db.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute("DELETE FROM send_lease WHERE announcement_id = ?1 AND owner = ?2", params![id, owner])?;
-    let state: String = tx.query_row("SELECT state FROM announcement WHERE id = ?1", [id], |r| r.get(0))?;
+fn finish(
+    db: &mut Database,
+    id: i64,
+    owner: &str,
+    reason: Option<(AnnouncementState, String)>,
+) -> Result<()> {
+    let tx = db
+        .conn_mut()
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "DELETE FROM send_lease WHERE announcement_id = ?1 AND owner = ?2",
+        params![id, owner],
+    )?;
+    let state: String =
+        tx.query_row("SELECT state FROM announcement WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?;
     let left: u32 = tx.query_row(
         "SELECT count(*) FROM delivery WHERE announcement_id = ?1 AND status IN ('queued', 'claimed', 'sending')",
         [id],
@@ -1172,6 +1556,10 @@ mod tests {
             b"..first\r\nmiddle\r\n...two\r\nlast\r\n.\r\n".to_vec(),
             "a dot starting a line is doubled and the message ends with CRLF . CRLF"
         );
-        assert_eq!(dot_stuffed(b"a\r\n"), b"a\r\n.\r\n".to_vec(), "a message ending in CRLF gets no second one");
+        assert_eq!(
+            dot_stuffed(b"a\r\n"),
+            b"a\r\n.\r\n".to_vec(),
+            "a message ending in CRLF gets no second one"
+        );
     }
 }

@@ -48,9 +48,16 @@ impl AnnouncementState {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Draft, Self::Queued, Self::Sending, Self::Paused, Self::Cancelled, Self::Done]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            Self::Draft,
+            Self::Queued,
+            Self::Sending,
+            Self::Paused,
+            Self::Cancelled,
+            Self::Done,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -241,13 +248,22 @@ fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {
         lists::resolve_segment(db, input.list_id, &input.segment)?;
     }
     if input.subject.trim().is_empty() {
-        return Err(Error::invalid_field("subject", "Give the announcement a subject line."));
+        return Err(Error::invalid_field(
+            "subject",
+            "Give the announcement a subject line.",
+        ));
     }
     if input.subject.contains(['\r', '\n']) {
-        return Err(Error::invalid_field("subject", "A subject is one line: remove the line breaks."));
+        return Err(Error::invalid_field(
+            "subject",
+            "A subject is one line: remove the line breaks.",
+        ));
     }
     if input.body.trim().is_empty() {
-        return Err(Error::invalid_field("body", "Write what the announcement says."));
+        return Err(Error::invalid_field(
+            "body",
+            "Write what the announcement says.",
+        ));
     }
     Ok(())
 }
@@ -256,7 +272,12 @@ fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {
 /// the rescheduled one about an event that was not rescheduled (for a tour:
 /// when none of its stops is), so no list is told of a change that did not
 /// happen.
-pub fn check_template(db: &Database, event_id: Option<i64>, tour_id: Option<i64>, template: Template) -> Result<()> {
+pub fn check_template(
+    db: &Database,
+    event_id: Option<i64>,
+    tour_id: Option<i64>,
+    template: Template,
+) -> Result<()> {
     use crate::events::EventStatus;
     let wanted = match template {
         Template::Cancelled => EventStatus::Cancelled,
@@ -270,14 +291,20 @@ pub fn check_template(db: &Database, event_id: Option<i64>, tour_id: Option<i64>
         }
         (None, Some(id)) => {
             let t = crate::events::get_tour(db, id)?;
-            (t.tour.title.clone(), t.stops.iter().map(|s| s.status).collect())
+            (
+                t.tour.title.clone(),
+                t.stops.iter().map(|s| s.status).collect(),
+            )
         }
         (None, None) => return Ok(()),
     };
     if statuses.contains(&wanted) {
         return Ok(());
     }
-    let now = statuses.first().map(|s| s.as_str()).unwrap_or("without stops");
+    let now = statuses
+        .first()
+        .map(|s| s.as_str())
+        .unwrap_or("without stops");
     Err(Error::invalid_field(
         "template",
         match (wanted, tour_id.is_some()) {
@@ -327,7 +354,10 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
     if current.state != AnnouncementState::Draft {
         return Err(Error::invalid_field(
             "state",
-            format!("Announcement {id} is {} and can no longer be changed; write a new one.", current.state.as_str()),
+            format!(
+                "Announcement {id} is {} and can no longer be changed; write a new one.",
+                current.state.as_str()
+            ),
         ));
     }
     check_input(db, &input)?;
@@ -385,20 +415,30 @@ pub fn get(db: &Database, id: i64) -> Result<Announcement> {
     db.conn()
         .query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], from_row)
         .optional()?
-        .ok_or_else(|| Error::not_found(format!("There is no announcement number {id}. See them with: handbill send status")))
+        .ok_or_else(|| {
+            Error::not_found(format!(
+                "There is no announcement number {id}. See them with: handbill send status"
+            ))
+        })
 }
 
 /// Every announcement, newest first.
 pub fn all(db: &Database) -> Result<Vec<Announcement>> {
     let mut stmt = db.conn().prepare(&format!("{SELECT} ORDER BY a.id DESC"))?;
-    let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt
+        .query_map([], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 /// The announcements to one list, newest first.
 pub fn for_list(db: &Database, list_id: i64) -> Result<Vec<Announcement>> {
-    let mut stmt = db.conn().prepare(&format!("{SELECT} WHERE a.list_id = ?1 ORDER BY a.id DESC"))?;
-    let rows = stmt.query_map([list_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = db
+        .conn()
+        .prepare(&format!("{SELECT} WHERE a.list_id = ?1 ORDER BY a.id DESC"))?;
+    let rows = stmt
+        .query_map([list_id], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -411,7 +451,13 @@ pub fn reach(db: &Database, id: i64) -> Result<u32> {
 /// One subscriber as a delivery would hold them: for previewing what they receive.
 pub fn recipient(db: &Database, subscriber_id: i64) -> Result<Recipient> {
     let s = crate::subscribers::get(db, subscriber_id)?;
-    Ok(Recipient { subscriber_id: s.id, email: s.email, name: s.name, first_name: s.first_name, language: s.language })
+    Ok(Recipient {
+        subscriber_id: s.id,
+        email: s.email,
+        name: s.name,
+        first_name: s.first_name,
+        language: s.language,
+    })
 }
 
 /// The announcement of this event (or tour) to this list and segment that is
@@ -532,7 +578,11 @@ pub(crate) fn when_text(at: &str) -> String {
 
 /// The refusal to announce the same thing to the same list a second time,
 /// naming the earlier announcement and when it went out.
-pub(crate) fn repeat_error(db: &Database, earlier: EarlierSend, template: Template) -> Result<Error> {
+pub(crate) fn repeat_error(
+    db: &Database,
+    earlier: EarlierSend,
+    template: Template,
+) -> Result<Error> {
     let a = get(db, earlier.announcement_id)?;
     Ok(repeat_refusal(&a.about, &a.list_name, template, &earlier))
 }
@@ -548,20 +598,33 @@ pub(crate) fn delete_draft(db: &Database, id: i64) -> Result<()> {
     Ok(())
 }
 
-fn repeat_refusal(about: &str, list_name: &str, template: Template, earlier: &EarlierSend) -> Error {
+fn repeat_refusal(
+    about: &str,
+    list_name: &str,
+    template: Template,
+    earlier: &EarlierSend,
+) -> Error {
     let what = match earlier.state {
-        AnnouncementState::Queued | AnnouncementState::Sending | AnnouncementState::Paused if earlier.went == 0 => format!(
-            "announcement {} is already {} (since {})",
-            earlier.announcement_id,
-            earlier.state.as_str(),
-            when_text(&earlier.queued_at)
-        ),
+        AnnouncementState::Queued | AnnouncementState::Sending | AnnouncementState::Paused
+            if earlier.went == 0 =>
+        {
+            format!(
+                "announcement {} is already {} (since {})",
+                earlier.announcement_id,
+                earlier.state.as_str(),
+                when_text(&earlier.queued_at)
+            )
+        }
         _ => format!(
             "announcement {} went out on {} ({} {})",
             earlier.announcement_id,
             when_text(&earlier.queued_at),
             earlier.went,
-            if earlier.went == 1 { "message" } else { "messages" }
+            if earlier.went == 1 {
+                "message"
+            } else {
+                "messages"
+            }
         ),
     };
     Error::invalid_field(
@@ -592,7 +655,8 @@ pub fn queue_with(db: &Database, id: i64, again: bool) -> Result<SendProgress> {
     }
     check_template(db, a.event_id, a.tour_id, a.template)?;
     if !again {
-        if let Some(earlier) = earlier_send(db, a.event_id, a.tour_id, a.list_id, a.template, a.id)? {
+        if let Some(earlier) = earlier_send(db, a.event_id, a.tour_id, a.list_id, a.template, a.id)?
+        {
             return Err(repeat_refusal(&a.about, &a.list_name, a.template, &earlier));
         }
     }
@@ -603,14 +667,17 @@ pub fn queue_with(db: &Database, id: i64, again: bool) -> Result<SendProgress> {
             format!(
                 "Nobody on “{}”{} is subscribed, so there is no one to send to.",
                 a.list_name,
-                if a.segment.is_empty() { String::new() } else { format!(" in the segment “{}”", a.segment) }
+                if a.segment.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in the segment “{}”", a.segment)
+                }
             ),
         ));
     }
     if db.path() != std::path::Path::new(":memory:") {
-        backup::snapshot(db, BackupKind::BeforeSend).map_err(|e| {
-            Error::storage(format!("{} Nothing was queued.", e.message))
-        })?;
+        backup::snapshot(db, BackupKind::BeforeSend)
+            .map_err(|e| Error::storage(format!("{} Nothing was queued.", e.message)))?;
     }
     let at = now_text();
     let tx = db.conn().unchecked_transaction()?;
@@ -621,7 +688,15 @@ pub fn queue_with(db: &Database, id: i64, again: bool) -> Result<SendProgress> {
              ON CONFLICT (announcement_id, email_key) DO NOTHING",
         )?;
         for p in &people {
-            insert.execute(params![id, p.subscriber_id, p.email, p.name, p.first_name, p.language, at])?;
+            insert.execute(params![
+                id,
+                p.subscriber_id,
+                p.email,
+                p.name,
+                p.first_name,
+                p.language,
+                at
+            ])?;
         }
     }
     db.conn().execute(
@@ -656,7 +731,13 @@ pub fn progress(db: &Database, id: i64) -> Result<SendProgress> {
         .conn()
         .prepare_cached("SELECT status, count(*), sum(soft_bounces) FROM delivery WHERE announcement_id = ?1 GROUP BY status")?;
     let counts = stmt
-        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, Option<u32>>(2)?)))?
+        .query_map([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, Option<u32>>(2)?,
+            ))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for (status, n, soft) in counts {
         p.total += n;
@@ -738,7 +819,10 @@ pub fn request_pause(db: &Database, id: i64) -> Result<Announcement> {
         AnnouncementState::Paused => Ok(a),
         other => Err(Error::invalid_field(
             "state",
-            format!("Announcement {id} is {}: there is nothing to pause.", other.as_str()),
+            format!(
+                "Announcement {id} is {}: there is nothing to pause.",
+                other.as_str()
+            ),
         )),
     }
 }
@@ -747,10 +831,16 @@ pub fn request_pause(db: &Database, id: i64) -> Result<Announcement> {
 /// as skipped, with the reason). A message already on its way finishes.
 pub fn request_cancel(db: &Database, id: i64) -> Result<Announcement> {
     let a = get(db, id)?;
-    if matches!(a.state, AnnouncementState::Done | AnnouncementState::Cancelled) {
+    if matches!(
+        a.state,
+        AnnouncementState::Done | AnnouncementState::Cancelled
+    ) {
         return Err(Error::invalid_field(
             "state",
-            format!("Announcement {id} is {}: there is nothing to cancel.", a.state.as_str()),
+            format!(
+                "Announcement {id} is {}: there is nothing to cancel.",
+                a.state.as_str()
+            ),
         ));
     }
     let at = now_text();
@@ -793,7 +883,10 @@ pub fn decide_uncertain(
     let at = now_text();
     let tx = db.conn().unchecked_transaction()?;
     let (set, reply) = match decision {
-        UncertainDecision::Resend => ("queued", "Queued again by the organizer after an uncertain attempt."),
+        UncertainDecision::Resend => (
+            "queued",
+            "Queued again by the organizer after an uncertain attempt.",
+        ),
         UncertainDecision::MarkSent => ("sent", "Counted as sent by the organizer."),
     };
     let mut changed = 0u32;

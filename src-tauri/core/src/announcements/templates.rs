@@ -26,7 +26,12 @@ const GREETING: &str = "Dear {{first_name|friend}},";
 
 /// The subject and Markdown body `template` makes from an event or a tour
 /// (exactly one of `event_id` and `tour_id`).
-pub fn draft(db: &Database, event_id: Option<i64>, tour_id: Option<i64>, template: Template) -> Result<(String, String)> {
+pub fn draft(
+    db: &Database,
+    event_id: Option<i64>,
+    tour_id: Option<i64>,
+    template: Template,
+) -> Result<(String, String)> {
     let branch = branch::require(db)?;
     match (event_id, tour_id) {
         (Some(id), None) => {
@@ -53,9 +58,12 @@ fn md(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for (i, c) in text.char_indices() {
         let at_start = i == 0;
-        let special = matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' | '|')
-            || (at_start && matches!(c, '#' | '+' | '-' | '='))
-            || (c == '&' && text[i + 1..].starts_with(|n: char| n.is_ascii_alphanumeric() || n == '#'));
+        let special = matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' | '|'
+        ) || (at_start && matches!(c, '#' | '+' | '-' | '='))
+            || (c == '&'
+                && text[i + 1..].starts_with(|n: char| n.is_ascii_alphanumeric() || n == '#'));
         if special {
             out.push('\\');
         }
@@ -100,9 +108,18 @@ impl EventFacts {
             .rev()
             .find(|h| h.kind == HistoryKind::Venue)
             .map(|h| (h.old_value.clone(), h.new_value.clone(), h.reason.clone()));
-        let status_reason = history.iter().rev().find(|h| h.kind == HistoryKind::Status).map(|h| h.reason.clone()).unwrap_or_default();
+        let status_reason = history
+            .iter()
+            .rev()
+            .find(|h| h.kind == HistoryKind::Status)
+            .map(|h| h.reason.clone())
+            .unwrap_or_default();
         let place = match &flyer.place {
-            Some(p) => [p.name.as_str(), p.room.as_str(), p.address.as_str()].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(", "),
+            Some(p) => [p.name.as_str(), p.room.as_str(), p.address.as_str()]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+                .join(", "),
             // A fund drive without a venue happens wherever people give.
             None if event.kind == events::EventKind::FundDrive => String::new(),
             None if flyer.location_note.is_empty() => "Location to be announced".to_owned(),
@@ -199,7 +216,11 @@ fn description(out: &mut String, markdown: &str) {
 
 fn links(out: &mut String, e: &Event) {
     let mut block = String::new();
-    for (label, link) in [("Event page", &e.links.event_page), ("RSVP", &e.links.rsvp), ("Donate", &e.links.donate)] {
+    for (label, link) in [
+        ("Event page", &e.links.event_page),
+        ("RSVP", &e.links.rsvp),
+        ("Donate", &e.links.donate),
+    ] {
         if !link.trim().is_empty() {
             block.push_str(&format!("- [{label}](<{}>)\n", url(link)));
         }
@@ -215,8 +236,16 @@ fn reading_list(out: &mut String, e: &Event) {
     }
     let mut block = "**To read before:**\n\n".to_owned();
     for r in &e.reading_list {
-        let title = if r.link.trim().is_empty() { format!("*{}*", md(&r.title)) } else { format!("[*{}*](<{}>)", md(&r.title), url(&r.link)) };
-        let by = if r.author.trim().is_empty() { String::new() } else { format!(" by {}", md(&r.author)) };
+        let title = if r.link.trim().is_empty() {
+            format!("*{}*", md(&r.title))
+        } else {
+            format!("[*{}*](<{}>)", md(&r.title), url(&r.link))
+        };
+        let by = if r.author.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", md(&r.author))
+        };
         block.push_str(&format!("- {title}{by}\n"));
     }
     push_block(out, &block);
@@ -236,7 +265,11 @@ fn cosponsor_call(e: &Event) -> String {
         (false, true) => md(&text),
         (false, false) if text.contains(&contact) => md(&text),
         (false, false) => {
-            let shown = if contact.contains('@') && !contact.contains(' ') { format!("<{}>", url(&contact)) } else { md(&contact) };
+            let shown = if contact.contains('@') && !contact.contains(' ') {
+                format!("<{}>", url(&contact))
+            } else {
+                md(&contact)
+            };
             format!("{}: {shown}", md(text.trim_end_matches(['.', ':', ' '])))
         }
     }
@@ -276,7 +309,10 @@ fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (S
             one_line(&headline(e))
         }
         Template::Reminder => {
-            push_block(&mut body, &format!("A reminder: **{}** is coming up.", md(&title)));
+            push_block(
+                &mut body,
+                &format!("A reminder: **{}** is coming up.", md(&title)),
+            );
             details(&mut body, f);
             speakers(&mut body, &e.speakers);
             links(&mut body, e);
@@ -284,12 +320,23 @@ fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (S
             format!("Reminder: {title} — {}", f.when())
         }
         Template::Rescheduled => {
-            let change = f.flyer.change.as_ref().filter(|c| c.headline == "RESCHEDULED");
-            push_block(&mut body, &format!("**{}** has been rescheduled.", md(&title)));
+            let change = f
+                .flyer
+                .change
+                .as_ref()
+                .filter(|c| c.headline == "RESCHEDULED");
+            push_block(
+                &mut body,
+                &format!("**{}** has been rescheduled.", md(&title)),
+            );
             let mut block = String::new();
             field(&mut block, "New date", &f.when());
             if let Some(c) = change {
-                field(&mut block, "Originally", c.earlier.trim_start_matches("Originally "));
+                field(
+                    &mut block,
+                    "Originally",
+                    c.earlier.trim_start_matches("Originally "),
+                );
             }
             if let Some((old, new, _)) = &f.moved {
                 field(&mut block, "New place", &f.place);
@@ -300,38 +347,84 @@ fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (S
                 field(&mut block, "Where", &f.place);
             }
             field(&mut block, "Accessibility", &f.flyer.accessibility);
-            let reason = change.map(|c| c.reason.clone()).filter(|r| !r.trim().is_empty()).or_else(|| f.moved.as_ref().map(|m| m.2.clone()));
+            let reason = change
+                .map(|c| c.reason.clone())
+                .filter(|r| !r.trim().is_empty())
+                .or_else(|| f.moved.as_ref().map(|m| m.2.clone()));
             if let Some(reason) = reason.filter(|r| !r.trim().is_empty()) {
                 field(&mut block, "Why", &reason);
             }
             push_block(&mut body, &block);
             speakers(&mut body, &e.speakers);
             links(&mut body, e);
-            push_block(&mut body, "Please update your calendar. We hope to see you at the new time.");
+            push_block(
+                &mut body,
+                "Please update your calendar. We hope to see you at the new time.",
+            );
             sign_off(&mut body, "In solidarity", branch);
             format!("Rescheduled: {title} — now {}", f.when())
         }
         Template::Cancelled => {
-            push_block(&mut body, &format!("We are sorry to tell you that **{}**, planned for {}, is cancelled.", md(&title), md(&f.when())));
-            let reason = f.flyer.change.as_ref().map(|c| c.reason.clone()).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| f.status_reason.clone());
+            push_block(
+                &mut body,
+                &format!(
+                    "We are sorry to tell you that **{}**, planned for {}, is cancelled.",
+                    md(&title),
+                    md(&f.when())
+                ),
+            );
+            let reason = f
+                .flyer
+                .change
+                .as_ref()
+                .map(|c| c.reason.clone())
+                .filter(|r| !r.trim().is_empty())
+                .unwrap_or_else(|| f.status_reason.clone());
             if !reason.trim().is_empty() {
                 push_block(&mut body, &format!("**Why:** {}", md(&reason)));
             }
-            push_block(&mut body, "Please take it off your calendar. We will write when there is a new date.");
+            push_block(
+                &mut body,
+                "Please take it off your calendar. We will write when there is a new date.",
+            );
             sign_off(&mut body, "In solidarity", branch);
             format!("Cancelled: {title} ({})", f.when())
         }
         Template::CosponsorInvitation => {
-            let signer = if branch.short_name.is_empty() { &branch.name } else { &branch.short_name };
+            let signer = if branch.short_name.is_empty() {
+                &branch.name
+            } else {
+                &branch.short_name
+            };
             body.clear();
             push_block(&mut body, "Dear {{first_name|friends}},");
-            push_block(&mut body, &format!("{} invites your organization to co-sponsor our upcoming {}:", md(signer), md(&e.kind.label().to_lowercase())));
+            push_block(
+                &mut body,
+                &format!(
+                    "{} invites your organization to co-sponsor our upcoming {}:",
+                    md(signer),
+                    md(&e.kind.label().to_lowercase())
+                ),
+            );
             full_event(&mut body, f, branch);
             if !f.cosponsor_names.is_empty() {
-                push_block(&mut body, &format!("Already co-sponsoring: {}.", md(&f.cosponsor_names.join(", "))));
+                push_block(
+                    &mut body,
+                    &format!(
+                        "Already co-sponsoring: {}.",
+                        md(&f.cosponsor_names.join(", "))
+                    ),
+                );
             }
-            push_block(&mut body, &md(&what_cosponsoring_means("your organization")));
-            let reply_to = if e.cosponsor_call.contact.trim().is_empty() { &branch.contact_email } else { &e.cosponsor_call.contact };
+            push_block(
+                &mut body,
+                &md(&what_cosponsoring_means("your organization")),
+            );
+            let reply_to = if e.cosponsor_call.contact.trim().is_empty() {
+                &branch.contact_email
+            } else {
+                &e.cosponsor_call.contact
+            };
             push_block(&mut body, &format!("Please reply to this email (or write to {}) to tell us whether your organization will co-sponsor.", md(reply_to)));
             sign_off(&mut body, "In solidarity", branch);
             format!("Invitation to co-sponsor: {title}")
@@ -358,7 +451,13 @@ impl TourFacts {
         let changes = t
             .stops
             .iter()
-            .map(|s| if s.status == EventStatus::Announced || s.status == EventStatus::Draft { Ok(None) } else { flyers::content_for_event(db, s.id).map(|c| c.change) })
+            .map(|s| {
+                if s.status == EventStatus::Announced || s.status == EventStatus::Draft {
+                    Ok(None)
+                } else {
+                    flyers::content_for_event(db, s.id).map(|c| c.change)
+                }
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(TourFacts {
             tour: t.tour,
@@ -381,7 +480,11 @@ fn stops(out: &mut String, f: &TourFacts, with_reasons: bool) {
         block.push_str("- Dates and places coming soon\n");
     }
     for (i, s) in f.flyer.stops.iter().enumerate() {
-        let note = if s.note.is_empty() { String::new() } else { format!(" — **{}**", md(&s.note.to_lowercase())) };
+        let note = if s.note.is_empty() {
+            String::new()
+        } else {
+            format!(" — **{}**", md(&s.note.to_lowercase()))
+        };
         block.push_str(&format!("- **{}** — {}{note}\n", md(&s.when), md(&s.place)));
         if with_reasons {
             if let Some(Some(c)) = f.changes.get(i) {
@@ -429,35 +532,72 @@ fn tour_draft(f: &TourFacts, branch: &BranchProfile, template: Template) -> (Str
             format!("Speaking tour: {title}")
         }
         Template::Reminder => {
-            push_block(&mut body, &format!("A reminder: the tour **{}** is coming to a campus near you.", md(&title)));
+            push_block(
+                &mut body,
+                &format!(
+                    "A reminder: the tour **{}** is coming to a campus near you.",
+                    md(&title)
+                ),
+            );
             speakers(&mut body, &f.tour.speakers);
             stops(&mut body, f, false);
             sign_off(&mut body, "See you there", branch);
             format!("Reminder: {title}")
         }
         Template::Rescheduled => {
-            push_block(&mut body, &format!("Some stops of **{}** have changed. Here is every stop as it stands now:", md(&title)));
+            push_block(
+                &mut body,
+                &format!(
+                    "Some stops of **{}** have changed. Here is every stop as it stands now:",
+                    md(&title)
+                ),
+            );
             stops(&mut body, f, true);
             push_block(&mut body, "Please update your calendar.");
             sign_off(&mut body, "In solidarity", branch);
             format!("Changed dates: {title}")
         }
         Template::Cancelled => {
-            push_block(&mut body, &format!("We are sorry to tell you that stops of **{}** are cancelled:", md(&title)));
+            push_block(
+                &mut body,
+                &format!(
+                    "We are sorry to tell you that stops of **{}** are cancelled:",
+                    md(&title)
+                ),
+            );
             stops(&mut body, f, true);
             sign_off(&mut body, "In solidarity", branch);
             format!("Cancelled: {title}")
         }
         Template::CosponsorInvitation => {
-            let signer = if branch.short_name.is_empty() { &branch.name } else { &branch.short_name };
+            let signer = if branch.short_name.is_empty() {
+                &branch.name
+            } else {
+                &branch.short_name
+            };
             body.clear();
             push_block(&mut body, "Dear {{first_name|friends}},");
-            push_block(&mut body, &format!("{} invites your organization to co-sponsor our speaking tour:", md(signer)));
+            push_block(
+                &mut body,
+                &format!(
+                    "{} invites your organization to co-sponsor our speaking tour:",
+                    md(signer)
+                ),
+            );
             full_tour(&mut body, f, branch);
             if !f.cosponsor_names.is_empty() {
-                push_block(&mut body, &format!("Already co-sponsoring: {}.", md(&f.cosponsor_names.join(", "))));
+                push_block(
+                    &mut body,
+                    &format!(
+                        "Already co-sponsoring: {}.",
+                        md(&f.cosponsor_names.join(", "))
+                    ),
+                );
             }
-            push_block(&mut body, &md(&what_cosponsoring_means("your organization")));
+            push_block(
+                &mut body,
+                &md(&what_cosponsoring_means("your organization")),
+            );
             push_block(&mut body, &format!("Please reply to this email (or write to {}) to tell us whether your organization will co-sponsor.", md(&branch.contact_email)));
             sign_off(&mut body, "In solidarity", branch);
             format!("Invitation to co-sponsor: {title}")
@@ -473,8 +613,20 @@ mod tests {
     /// Proves names with Markdown characters are printed as typed.
     #[test]
     fn markdown_characters_in_names_are_escaped() {
-        assert_eq!(md("#Justice4Siham *now*"), "\\#Justice4Siham \\*now\\*", "a heading mark and emphasis are escaped");
-        assert_eq!(md("1. Line\r\nTwo"), "1\\. Line Two", "a list number is escaped and lines joined");
-        assert_eq!(md("A & B &amp;"), "A & B \\&amp;", "only an entity-like ampersand is escaped");
+        assert_eq!(
+            md("#Justice4Siham *now*"),
+            "\\#Justice4Siham \\*now\\*",
+            "a heading mark and emphasis are escaped"
+        );
+        assert_eq!(
+            md("1. Line\r\nTwo"),
+            "1\\. Line Two",
+            "a list number is escaped and lines joined"
+        );
+        assert_eq!(
+            md("A & B &amp;"),
+            "A & B \\&amp;",
+            "only an entity-like ampersand is escaped"
+        );
     }
 }

@@ -53,7 +53,9 @@ impl CosponsorStatus {
     }
 
     pub fn parse(text: &str) -> Option<CosponsorStatus> {
-        CosponsorStatus::ALL.into_iter().find(|s| s.as_str() == text)
+        CosponsorStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
     }
 
     /// Whether a co-sponsorship may go from `from` (None: it does not exist yet) to `self`,
@@ -110,7 +112,11 @@ impl CosponsorTarget {
             CosponsorTarget::Tour(id) => ("tour", id, "tour"),
         };
         db.conn()
-            .query_row(&format!("SELECT title FROM {table} WHERE id = ?1"), [id], |r| r.get(0))
+            .query_row(
+                &format!("SELECT title FROM {table} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )
             .optional()?
             .ok_or_else(|| Error::not_found(format!("There is no {what} number {id}.")))
     }
@@ -277,7 +283,11 @@ fn detailed(db: &Database, sql_rest: &str, p: impl rusqlite::Params) -> Result<V
         .collect()
 }
 
-fn find(db: &Database, target: CosponsorTarget, organization_id: i64) -> Result<Option<(i64, CosponsorStatus)>> {
+fn find(
+    db: &Database,
+    target: CosponsorTarget,
+    organization_id: i64,
+) -> Result<Option<(i64, CosponsorStatus)>> {
     let (event_id, tour_id) = target.ids();
     let row: Option<(i64, String)> = db
         .conn()
@@ -287,7 +297,12 @@ fn find(db: &Database, target: CosponsorTarget, organization_id: i64) -> Result<
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    Ok(row.map(|(id, s)| (id, CosponsorStatus::parse(&s).unwrap_or(CosponsorStatus::Prospect))))
+    Ok(row.map(|(id, s)| {
+        (
+            id,
+            CosponsorStatus::parse(&s).unwrap_or(CosponsorStatus::Prospect),
+        )
+    }))
 }
 
 fn next_position(db: &Database, target: CosponsorTarget) -> Result<i64> {
@@ -315,15 +330,30 @@ pub fn set_cosponsor_status(
     target.title(db)?;
     let date = super::date_or_today("date", &step.date)?;
     if step.note.len() > MAX_TEXT_BYTES {
-        return Err(Error::invalid_field("note", format!("is {} KB long; the most Handbill keeps is {} KB. Shorten it.", step.note.len() / 1024, MAX_TEXT_BYTES / 1024)));
+        return Err(Error::invalid_field(
+            "note",
+            format!(
+                "is {} KB long; the most Handbill keeps is {} KB. Shorten it.",
+                step.note.len() / 1024,
+                MAX_TEXT_BYTES / 1024
+            ),
+        ));
     }
     let contact = match step.contact_id {
         Some(cid) => {
-            let c = get_contact(db, cid).map_err(|_| Error::invalid_field("contact_id", format!("There is no contact person number {cid}.")))?;
+            let c = get_contact(db, cid).map_err(|_| {
+                Error::invalid_field(
+                    "contact_id",
+                    format!("There is no contact person number {cid}."),
+                )
+            })?;
             if c.organization_id != organization_id {
                 return Err(Error::invalid_field(
                     "contact_id",
-                    format!("{} is not a contact of {}. Choose one of its own contacts.", c.name, org.name),
+                    format!(
+                        "{} is not a contact of {}. Choose one of its own contacts.",
+                        c.name, org.name
+                    ),
                 ));
             }
             Some(c)
@@ -332,12 +362,24 @@ pub fn set_cosponsor_status(
     };
     let existing = find(db, target, organization_id)?;
     if let Some(reason) = step.status.refusal_from(existing.map(|e| e.1)) {
-        return Err(Error::invalid_field("status", format!("{} ({}: {} → {}.)", reason, org.name,
-            existing.map(|e| e.1.as_str()).unwrap_or("new"), step.status.as_str())));
+        return Err(Error::invalid_field(
+            "status",
+            format!(
+                "{} ({}: {} → {}.)",
+                reason,
+                org.name,
+                existing.map(|e| e.1.as_str()).unwrap_or("new"),
+                step.status.as_str()
+            ),
+        ));
     }
     let now = crate::events::now();
     let tx = Tx::begin(db)?;
-    let position = if step.status == CosponsorStatus::Confirmed { Some(next_position(db, target)?) } else { None };
+    let position = if step.status == CosponsorStatus::Confirmed {
+        Some(next_position(db, target)?)
+    } else {
+        None
+    };
     let id = match existing {
         Some((id, _)) => {
             db.conn().execute(
@@ -386,7 +428,11 @@ pub fn cosponsorships_for(db: &Database, target: CosponsorTarget) -> Result<Vec<
 }
 
 /// Says whether the branch may print the organization's logo for this event or tour.
-pub fn set_logo_permitted(db: &Database, cosponsorship_id: i64, permitted: bool) -> Result<Cosponsorship> {
+pub fn set_logo_permitted(
+    db: &Database,
+    cosponsorship_id: i64,
+    permitted: bool,
+) -> Result<Cosponsorship> {
     get_cosponsorship(db, cosponsorship_id)?;
     db.conn().execute(
         "UPDATE cosponsorship SET logo_permitted = ?1, updated_at = ?2 WHERE id = ?3",
@@ -397,7 +443,11 @@ pub fn set_logo_permitted(db: &Database, cosponsorship_id: i64, permitted: bool)
 
 /// Sets the order of an event's or tour's confirmed co-sponsors: `organization_ids`
 /// must name each confirmed co-sponsor exactly once.
-pub fn reorder_cosponsors(db: &Database, target: CosponsorTarget, organization_ids: &[i64]) -> Result<Vec<Cosponsorship>> {
+pub fn reorder_cosponsors(
+    db: &Database,
+    target: CosponsorTarget,
+    organization_ids: &[i64],
+) -> Result<Vec<Cosponsorship>> {
     let confirmed: Vec<Cosponsorship> = cosponsorships_for(db, target)?
         .into_iter()
         .filter(|c| c.status == CosponsorStatus::Confirmed)
@@ -418,8 +468,14 @@ pub fn reorder_cosponsors(db: &Database, target: CosponsorTarget, organization_i
     }
     let tx = Tx::begin(db)?;
     for (position, org) in organization_ids.iter().enumerate() {
-        let id = confirmed.iter().find(|c| c.organization_id == *org).map(|c| c.id);
-        db.conn().execute("UPDATE cosponsorship SET position = ?1 WHERE id = ?2", params![position as i64, id])?;
+        let id = confirmed
+            .iter()
+            .find(|c| c.organization_id == *org)
+            .map(|c| c.id);
+        db.conn().execute(
+            "UPDATE cosponsorship SET position = ?1 WHERE id = ?2",
+            params![position as i64, id],
+        )?;
     }
     tx.commit()?;
     cosponsorships_for(db, target)
@@ -452,10 +508,14 @@ fn cosponsors_of(db: &Database, target: CosponsorTarget, via_tour: bool) -> Resu
 pub fn confirmed_cosponsors(db: &Database, event_id: i64) -> Result<Vec<Cosponsor>> {
     let tour_id: Option<Option<i64>> = db
         .conn()
-        .query_row("SELECT tour_id FROM event WHERE id = ?1", [event_id], |r| r.get(0))
+        .query_row("SELECT tour_id FROM event WHERE id = ?1", [event_id], |r| {
+            r.get(0)
+        })
         .optional()?;
     let Some(tour_id) = tour_id else {
-        return Err(Error::not_found(format!("There is no event number {event_id}.")));
+        return Err(Error::not_found(format!(
+            "There is no event number {event_id}."
+        )));
     };
     let mut out = cosponsors_of(db, CosponsorTarget::Event(event_id), false)?;
     if let Some(tour_id) = tour_id {
@@ -484,7 +544,12 @@ pub fn coalition_board(db: &Database, filter: &BoardFilter) -> Result<Vec<BoardR
     );
     let mut stmt = db.conn().prepare_cached(&sql)?;
     let rows = stmt.query_map(
-        params![filter.status.map(|s| s.as_str()), filter.event_id, filter.tour_id, filter.organization_id],
+        params![
+            filter.status.map(|s| s.as_str()),
+            filter.event_id,
+            filter.tour_id,
+            filter.organization_id
+        ],
         read_board,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -494,5 +559,9 @@ pub fn coalition_board(db: &Database, filter: &BoardFilter) -> Result<Vec<BoardR
 /// part of, with every step, most recent event first.
 pub fn organization_history(db: &Database, organization_id: i64) -> Result<Vec<Cosponsorship>> {
     get_organization(db, organization_id)?;
-    detailed(db, "WHERE c.organization_id = ?1 ORDER BY target_date = '', target_date DESC, c.id DESC", [organization_id])
+    detailed(
+        db,
+        "WHERE c.organization_id = ?1 ORDER BY target_date = '', target_date DESC, c.id DESC",
+        [organization_id],
+    )
 }

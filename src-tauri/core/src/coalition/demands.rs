@@ -177,7 +177,8 @@ fn validate(input: DemandListInput) -> Result<DemandListInput> {
         d.text = d.text.trim().to_owned();
     }
     let mut problems = Vec::new();
-    let mut problem = |field: String, message: String| problems.push(FieldProblem { field, message });
+    let mut problem =
+        |field: String, message: String| problems.push(FieldProblem { field, message });
     if i.title.is_empty() {
         problem("title".into(), "A demand list needs a title.".into());
     }
@@ -187,11 +188,17 @@ fn validate(input: DemandListInput) -> Result<DemandListInput> {
     let mut keys = HashSet::new();
     for (n, d) in i.demands.iter().enumerate() {
         if d.text.is_empty() {
-            problem(format!("demands[{n}].text"), format!("Demand {} is empty. Write it or remove it.", n + 1));
+            problem(
+                format!("demands[{n}].text"),
+                format!("Demand {} is empty. Write it or remove it.", n + 1),
+            );
         }
         if let Some(k) = d.key {
             if !keys.insert(k) {
-                problem(format!("demands[{n}].key"), format!("Demand {} repeats another demand's key {k}.", n + 1));
+                problem(
+                    format!("demands[{n}].key"),
+                    format!("Demand {} repeats another demand's key {k}.", n + 1),
+                );
             }
         }
     }
@@ -199,10 +206,19 @@ fn validate(input: DemandListInput) -> Result<DemandListInput> {
     check_len(&mut lens, "title", &i.title, MAX_LINE_BYTES);
     check_len(&mut lens, "intro", &i.intro, MAX_TEXT_BYTES);
     for (n, d) in i.demands.iter().enumerate() {
-        check_len(&mut lens, &format!("demands[{n}].text"), &d.text, MAX_TEXT_BYTES);
+        check_len(
+            &mut lens,
+            &format!("demands[{n}].text"),
+            &d.text,
+            MAX_TEXT_BYTES,
+        );
     }
     problems.extend(lens);
-    if problems.is_empty() { Ok(i) } else { Err(Error::invalid(problems)) }
+    if problems.is_empty() {
+        Ok(i)
+    } else {
+        Err(Error::invalid(problems))
+    }
 }
 
 fn read_version(db: &Database, id: i64) -> Result<DemandListVersion> {
@@ -227,19 +243,31 @@ fn read_version(db: &Database, id: i64) -> Result<DemandListVersion> {
         .ok_or_else(|| Error::not_found(format!("There is no demand list version number {id}.")))?;
     let demands = db
         .conn()
-        .prepare_cached("SELECT demand_key, text FROM demand WHERE version_id = ?1 ORDER BY position")?
+        .prepare_cached(
+            "SELECT demand_key, text FROM demand WHERE version_id = ?1 ORDER BY position",
+        )?
         .query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?
         .into_iter()
         .enumerate()
-        .map(|(n, (key, text))| Demand { key, number: n as u32 + 1, text })
+        .map(|(n, (key, text))| Demand {
+            key,
+            number: n as u32 + 1,
+            text,
+        })
         .collect();
     let translations = db
         .conn()
-        .prepare_cached("SELECT language FROM demand_list_translation WHERE version_id = ?1 ORDER BY language")?
+        .prepare_cached(
+            "SELECT language FROM demand_list_translation WHERE version_id = ?1 ORDER BY language",
+        )?
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(DemandListVersion { demands, translations, ..head })
+    Ok(DemandListVersion {
+        demands,
+        translations,
+        ..head
+    })
 }
 
 /// One version of a demand list, in its own words.
@@ -260,7 +288,8 @@ fn latest_version_id(db: &Database, list_id: i64) -> Result<i64> {
 
 /// SQL telling whether a `demand_use` row `u` belongs to an announced event or
 /// to a tour with an announced stop.
-const ANNOUNCED: &str = "(EXISTS (SELECT 1 FROM event e WHERE e.id = u.event_id AND e.status <> 'draft')
+const ANNOUNCED: &str =
+    "(EXISTS (SELECT 1 FROM event e WHERE e.id = u.event_id AND e.status <> 'draft')
     OR EXISTS (SELECT 1 FROM event s WHERE s.tour_id = u.tour_id AND s.status <> 'draft'))";
 
 /// A demand list with its newest version and its uses.
@@ -285,10 +314,23 @@ pub fn get_demand_list(db: &Database, list_id: i64) -> Result<DemandList> {
              WHERE v.list_id = ?1 ORDER BY u.id"
         ))?
         .query_map([list_id], |r| {
-            Ok(DemandUse { event_id: r.get(0)?, tour_id: r.get(1)?, title: r.get(2)?, version_number: r.get(3)?, announced: r.get(4)? })
+            Ok(DemandUse {
+                event_id: r.get(0)?,
+                tour_id: r.get(1)?,
+                title: r.get(2)?,
+                version_number: r.get(3)?,
+                announced: r.get(4)?,
+            })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(DemandList { id: list_id, latest, version_ids, uses, created_at, updated_at })
+    Ok(DemandList {
+        id: list_id,
+        latest,
+        version_ids,
+        uses,
+        created_at,
+        updated_at,
+    })
 }
 
 /// Every demand list, by title.
@@ -300,15 +342,21 @@ pub fn list_demand_lists(db: &Database) -> Result<Vec<DemandListSummary>> {
          ORDER BY v.title COLLATE NOCASE, l.id",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok(DemandListSummary { id: r.get(0)?, title: r.get(1)?, demands: r.get(2)?, latest_version: r.get(3)?, updated_at: r.get(4)? })
+        Ok(DemandListSummary {
+            id: r.get(0)?,
+            title: r.get(1)?,
+            demands: r.get(2)?,
+            latest_version: r.get(3)?,
+            updated_at: r.get(4)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 fn insert_demands(db: &Database, version_id: i64, demands: &[(i64, String)]) -> Result<()> {
-    let mut stmt = db
-        .conn()
-        .prepare_cached("INSERT INTO demand (version_id, demand_key, position, text) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut stmt = db.conn().prepare_cached(
+        "INSERT INTO demand (version_id, demand_key, position, text) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for (position, (key, text)) in demands.iter().enumerate() {
         stmt.execute(params![version_id, key, position as i64, text])?;
     }
@@ -319,18 +367,29 @@ fn insert_demands(db: &Database, version_id: i64, demands: &[(i64, String)]) -> 
 pub fn create_demand_list(db: &Database, input: DemandListInput) -> Result<DemandList> {
     let input = validate(input)?;
     if let Some(n) = input.demands.iter().position(|d| d.key.is_some()) {
-        return Err(Error::invalid_field(&format!("demands[{n}].key"), "A new list's demands are new: leave their key empty."));
+        return Err(Error::invalid_field(
+            &format!("demands[{n}].key"),
+            "A new list's demands are new: leave their key empty.",
+        ));
     }
     let now = crate::events::now();
     let tx = Tx::begin(db)?;
-    db.conn().execute("INSERT INTO demand_list (created_at, updated_at) VALUES (?1, ?1)", [&now])?;
+    db.conn().execute(
+        "INSERT INTO demand_list (created_at, updated_at) VALUES (?1, ?1)",
+        [&now],
+    )?;
     let list_id = db.conn().last_insert_rowid();
     db.conn().execute(
         "INSERT INTO demand_list_version (list_id, number, title, intro, created_at) VALUES (?1, 1, ?2, ?3, ?4)",
         params![list_id, input.title, input.intro, now],
     )?;
     let version_id = db.conn().last_insert_rowid();
-    let demands: Vec<(i64, String)> = input.demands.into_iter().enumerate().map(|(n, d)| (n as i64 + 1, d.text)).collect();
+    let demands: Vec<(i64, String)> = input
+        .demands
+        .into_iter()
+        .enumerate()
+        .map(|(n, d)| (n as i64 + 1, d.text))
+        .collect();
     insert_demands(db, version_id, &demands)?;
     tx.commit()?;
     get_demand_list(db, list_id)
@@ -354,7 +413,11 @@ fn settled(db: &Database, version_id: i64) -> Result<bool> {
 /// used the old one move to it; otherwise the newest version is changed in
 /// place. Demands keep their `key`; new ones get a new key. Saving the same
 /// words again changes nothing.
-pub fn update_demand_list(db: &Database, list_id: i64, input: DemandListInput) -> Result<DemandList> {
+pub fn update_demand_list(
+    db: &Database,
+    list_id: i64,
+    input: DemandListInput,
+) -> Result<DemandList> {
     let input = validate(input)?;
     let current = read_version(db, latest_version_id(db, list_id)?)?;
     let known: HashSet<i64> = current.demands.iter().map(|d| d.key).collect();
@@ -369,7 +432,11 @@ pub fn update_demand_list(db: &Database, list_id: i64, input: DemandListInput) -
     let same = input.title == current.title
         && input.intro == current.intro
         && input.demands.len() == current.demands.len()
-        && input.demands.iter().zip(&current.demands).all(|(i, c)| i.key == Some(c.key) && i.text == c.text);
+        && input
+            .demands
+            .iter()
+            .zip(&current.demands)
+            .all(|(i, c)| i.key == Some(c.key) && i.text == c.text);
     if same {
         return get_demand_list(db, list_id);
     }
@@ -421,21 +488,36 @@ pub fn update_demand_list(db: &Database, list_id: i64, input: DemandListInput) -
         )?;
     } else {
         if input.title != current.title || input.intro != current.intro {
-            db.conn().execute("DELETE FROM demand_list_translation WHERE version_id = ?1", [current.id])?;
+            db.conn().execute(
+                "DELETE FROM demand_list_translation WHERE version_id = ?1",
+                [current.id],
+            )?;
         }
         db.conn().execute(
             "UPDATE demand_list_version SET title = ?1, intro = ?2 WHERE id = ?3",
             params![input.title, input.intro, current.id],
         )?;
-        let texts: HashMap<i64, &str> = current.demands.iter().map(|d| (d.key, d.text.as_str())).collect();
+        let texts: HashMap<i64, &str> = current
+            .demands
+            .iter()
+            .map(|d| (d.key, d.text.as_str()))
+            .collect();
         // Keep the rows (and translations) of demands whose words did not change.
         for d in &current.demands {
-            let kept = demands.iter().any(|(k, t)| *k == d.key && t == texts[&d.key]);
+            let kept = demands
+                .iter()
+                .any(|(k, t)| *k == d.key && t == texts[&d.key]);
             if !kept {
-                db.conn().execute("DELETE FROM demand WHERE version_id = ?1 AND demand_key = ?2", params![current.id, d.key])?;
+                db.conn().execute(
+                    "DELETE FROM demand WHERE version_id = ?1 AND demand_key = ?2",
+                    params![current.id, d.key],
+                )?;
             }
         }
-        db.conn().execute("UPDATE demand SET position = -1 - position WHERE version_id = ?1", [current.id])?;
+        db.conn().execute(
+            "UPDATE demand SET position = -1 - position WHERE version_id = ?1",
+            [current.id],
+        )?;
         for (position, (key, text)) in demands.iter().enumerate() {
             let moved = db.conn().execute(
                 "UPDATE demand SET position = ?1 WHERE version_id = ?2 AND demand_key = ?3",
@@ -449,7 +531,10 @@ pub fn update_demand_list(db: &Database, list_id: i64, input: DemandListInput) -
             }
         }
     }
-    db.conn().execute("UPDATE demand_list SET updated_at = ?1 WHERE id = ?2", params![now, list_id])?;
+    db.conn().execute(
+        "UPDATE demand_list SET updated_at = ?1 WHERE id = ?2",
+        params![now, list_id],
+    )?;
     tx.commit()?;
     get_demand_list(db, list_id)
 }
@@ -461,27 +546,66 @@ pub fn move_demand(db: &Database, list_id: i64, from: u32, to: u32) -> Result<De
     let n = current.demands.len() as u32;
     for (field, value) in [("from", from), ("to", to)] {
         if value < 1 || value > n {
-            return Err(Error::invalid_field(field, format!("There is no demand number {value}: the list has {n} demands.")));
+            return Err(Error::invalid_field(
+                field,
+                format!("There is no demand number {value}: the list has {n} demands."),
+            ));
         }
     }
-    let mut demands: Vec<DemandInput> =
-        current.demands.iter().map(|d| DemandInput { key: Some(d.key), text: d.text.clone() }).collect();
+    let mut demands: Vec<DemandInput> = current
+        .demands
+        .iter()
+        .map(|d| DemandInput {
+            key: Some(d.key),
+            text: d.text.clone(),
+        })
+        .collect();
     let moved = demands.remove(from as usize - 1);
     demands.insert(to as usize - 1, moved);
-    update_demand_list(db, list_id, DemandListInput { title: current.title, intro: current.intro, demands })
+    update_demand_list(
+        db,
+        list_id,
+        DemandListInput {
+            title: current.title,
+            intro: current.intro,
+            demands,
+        },
+    )
 }
 
 fn event_exists(db: &Database, table: &str, id: i64) -> Result<()> {
-    let found: bool = db.conn().query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"), [id], |r| r.get(0))?;
-    if found { Ok(()) } else { Err(Error::not_found(format!("There is no {table} number {id}."))) }
+    let found: bool = db.conn().query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"),
+        [id],
+        |r| r.get(0),
+    )?;
+    if found {
+        Ok(())
+    } else {
+        Err(Error::not_found(format!(
+            "There is no {table} number {id}."
+        )))
+    }
 }
 
 fn attach(db: &Database, column: &str, id: i64, list_id: i64) -> Result<DemandListVersion> {
-    event_exists(db, if column == "event_id" { "event" } else { "tour" }, id)?;
+    event_exists(
+        db,
+        if column == "event_id" {
+            "event"
+        } else {
+            "tour"
+        },
+        id,
+    )?;
     let version_id = latest_version_id(db, list_id)?;
     let tx = Tx::begin(db)?;
-    db.conn().execute(&format!("DELETE FROM demand_use WHERE {column} = ?1"), [id])?;
-    db.conn().execute(&format!("INSERT INTO demand_use ({column}, version_id) VALUES (?1, ?2)"), params![id, version_id])?;
+    db.conn()
+        .execute(&format!("DELETE FROM demand_use WHERE {column} = ?1"), [id])?;
+    db.conn().execute(
+        &format!("INSERT INTO demand_use ({column}, version_id) VALUES (?1, ?2)"),
+        params![id, version_id],
+    )?;
     tx.commit()?;
     read_version(db, version_id)
 }
@@ -492,28 +616,38 @@ pub fn attach_demand_list(db: &Database, event_id: i64, list_id: i64) -> Result<
 }
 
 /// Attaches a demand list's newest version to a tour; its stops carry it unless they have their own.
-pub fn attach_tour_demand_list(db: &Database, tour_id: i64, list_id: i64) -> Result<DemandListVersion> {
+pub fn attach_tour_demand_list(
+    db: &Database,
+    tour_id: i64,
+    list_id: i64,
+) -> Result<DemandListVersion> {
     attach(db, "tour_id", tour_id, list_id)
 }
 
 /// Takes the demand list off an event.
 pub fn detach_demand_list(db: &Database, event_id: i64) -> Result<()> {
     event_exists(db, "event", event_id)?;
-    db.conn().execute("DELETE FROM demand_use WHERE event_id = ?1", [event_id])?;
+    db.conn()
+        .execute("DELETE FROM demand_use WHERE event_id = ?1", [event_id])?;
     Ok(())
 }
 
 /// Takes the demand list off a tour.
 pub fn detach_tour_demand_list(db: &Database, tour_id: i64) -> Result<()> {
     event_exists(db, "tour", tour_id)?;
-    db.conn().execute("DELETE FROM demand_use WHERE tour_id = ?1", [tour_id])?;
+    db.conn()
+        .execute("DELETE FROM demand_use WHERE tour_id = ?1", [tour_id])?;
     Ok(())
 }
 
 fn used_version(db: &Database, column: &str, id: i64) -> Result<Option<i64>> {
     Ok(db
         .conn()
-        .query_row(&format!("SELECT version_id FROM demand_use WHERE {column} = ?1"), [id], |r| r.get(0))
+        .query_row(
+            &format!("SELECT version_id FROM demand_use WHERE {column} = ?1"),
+            [id],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 
@@ -521,7 +655,9 @@ fn used_version(db: &Database, column: &str, id: i64) -> Result<Option<i64>> {
 pub fn demand_list_for_event(db: &Database, event_id: i64) -> Result<Option<DemandListVersion>> {
     let tour_id: Option<i64> = db
         .conn()
-        .query_row("SELECT tour_id FROM event WHERE id = ?1", [event_id], |r| r.get(0))
+        .query_row("SELECT tour_id FROM event WHERE id = ?1", [event_id], |r| {
+            r.get(0)
+        })
         .optional()?
         .ok_or_else(|| Error::not_found(format!("There is no event number {event_id}.")))?;
     let version = match used_version(db, "event_id", event_id)? {
@@ -537,16 +673,25 @@ pub fn demand_list_for_event(db: &Database, event_id: i64) -> Result<Option<Dema
 /// The version of a demand list a tour carries.
 pub fn demand_list_for_tour(db: &Database, tour_id: i64) -> Result<Option<DemandListVersion>> {
     event_exists(db, "tour", tour_id)?;
-    used_version(db, "tour_id", tour_id)?.map(|v| read_version(db, v)).transpose()
+    used_version(db, "tour_id", tour_id)?
+        .map(|v| read_version(db, v))
+        .transpose()
 }
 
 fn to_latest(db: &Database, column: &str, id: i64) -> Result<Option<DemandListVersion>> {
     let Some(version_id) = used_version(db, column, id)? else {
         return Ok(None);
     };
-    let list_id: i64 = db.conn().query_row("SELECT list_id FROM demand_list_version WHERE id = ?1", [version_id], |r| r.get(0))?;
+    let list_id: i64 = db.conn().query_row(
+        "SELECT list_id FROM demand_list_version WHERE id = ?1",
+        [version_id],
+        |r| r.get(0),
+    )?;
     let latest = latest_version_id(db, list_id)?;
-    db.conn().execute(&format!("UPDATE demand_use SET version_id = ?1 WHERE {column} = ?2"), params![latest, id])?;
+    db.conn().execute(
+        &format!("UPDATE demand_use SET version_id = ?1 WHERE {column} = ?2"),
+        params![latest, id],
+    )?;
     Ok(Some(read_version(db, latest)?))
 }
 
@@ -569,7 +714,11 @@ fn in_order(a: &[i64], b: &[i64]) -> HashSet<i64> {
     let mut t = vec![vec![0u16; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            t[i][j] = if a[i] == b[j] { t[i + 1][j + 1] + 1 } else { t[i + 1][j].max(t[i][j + 1]) };
+            t[i][j] = if a[i] == b[j] {
+                t[i + 1][j + 1] + 1
+            } else {
+                t[i + 1][j].max(t[i][j + 1])
+            };
         }
     }
     let (mut i, mut j, mut out) = (0, 0, HashSet::new());
@@ -589,16 +738,33 @@ fn in_order(a: &[i64], b: &[i64]) -> HashSet<i64> {
 
 /// What changed between two versions of the same list: title, intro, and each
 /// demand added, removed, changed or moved.
-pub fn diff_versions(db: &Database, from_version_id: i64, to_version_id: i64) -> Result<DemandListDiff> {
+pub fn diff_versions(
+    db: &Database,
+    from_version_id: i64,
+    to_version_id: i64,
+) -> Result<DemandListDiff> {
     let a = read_version(db, from_version_id)?;
     let b = read_version(db, to_version_id)?;
     if a.list_id != b.list_id {
-        return Err(Error::invalid_field("to_version_id", "These versions belong to two different demand lists; compare versions of one list."));
+        return Err(Error::invalid_field(
+            "to_version_id",
+            "These versions belong to two different demand lists; compare versions of one list.",
+        ));
     }
     let a_keys: HashMap<i64, &Demand> = a.demands.iter().map(|d| (d.key, d)).collect();
     let b_keys: HashSet<i64> = b.demands.iter().map(|d| d.key).collect();
-    let common_a: Vec<i64> = a.demands.iter().map(|d| d.key).filter(|k| b_keys.contains(k)).collect();
-    let common_b: Vec<i64> = b.demands.iter().map(|d| d.key).filter(|k| a_keys.contains_key(k)).collect();
+    let common_a: Vec<i64> = a
+        .demands
+        .iter()
+        .map(|d| d.key)
+        .filter(|k| b_keys.contains(k))
+        .collect();
+    let common_b: Vec<i64> = b
+        .demands
+        .iter()
+        .map(|d| d.key)
+        .filter(|k| a_keys.contains_key(k))
+        .collect();
     let steady = in_order(&common_a, &common_b);
     let mut changes = Vec::new();
     for d in &b.demands {
@@ -644,7 +810,12 @@ pub fn diff_versions(db: &Database, from_version_id: i64, to_version_id: i64) ->
             moved: false,
         });
     }
-    let change = |old: &str, new: &str| (old != new).then(|| TextChange { old: old.to_owned(), new: new.to_owned() });
+    let change = |old: &str, new: &str| {
+        (old != new).then(|| TextChange {
+            old: old.to_owned(),
+            new: new.to_owned(),
+        })
+    };
     Ok(DemandListDiff {
         from_version: a.number,
         to_version: b.number,
@@ -656,12 +827,21 @@ pub fn diff_versions(db: &Database, from_version_id: i64, to_version_id: i64) ->
 
 /// Records (or replaces) an organization's endorsement of a version. The
 /// version is settled from then on: editing the list makes a new one.
-pub fn endorse(db: &Database, organization_id: i64, version_id: i64, date: &str, note: &str) -> Result<Endorsement> {
+pub fn endorse(
+    db: &Database,
+    organization_id: i64,
+    version_id: i64,
+    date: &str,
+    note: &str,
+) -> Result<Endorsement> {
     get_organization(db, organization_id)?;
     read_version(db, version_id)?;
     let date = super::date_or_today("date", date)?;
     if note.len() > MAX_TEXT_BYTES {
-        return Err(Error::invalid_field("note", "The note is too long; keep it under 20 KB."));
+        return Err(Error::invalid_field(
+            "note",
+            "The note is too long; keep it under 20 KB.",
+        ));
     }
     db.conn().execute(
         "INSERT INTO endorsement (organization_id, version_id, endorsed_on, note) VALUES (?1, ?2, ?3, ?4)
@@ -699,11 +879,18 @@ pub fn endorsements(db: &Database, version_id: i64) -> Result<Vec<Endorsement>> 
 /// Saves a version's words in another language, side by side with its own.
 /// Translating does not change what the list says, so it is allowed on any
 /// version, settled or not. Empty texts are left untranslated.
-pub fn set_translation(db: &Database, version_id: i64, input: TranslationInput) -> Result<DemandListVersion> {
+pub fn set_translation(
+    db: &Database,
+    version_id: i64,
+    input: TranslationInput,
+) -> Result<DemandListVersion> {
     let version = read_version(db, version_id)?;
     let language = input.language.trim();
     if language.is_empty() || language_tags::LanguageTag::parse(language).is_err() {
-        return Err(Error::invalid_field("language", format!("“{language}” is not a language tag. Use one such as es, fr or pt-BR.")));
+        return Err(Error::invalid_field(
+            "language",
+            format!("“{language}” is not a language tag. Use one such as es, fr or pt-BR."),
+        ));
     }
     if input.demands.len() > version.demands.len() {
         return Err(Error::invalid_field(
@@ -734,7 +921,10 @@ pub fn set_translation(db: &Database, version_id: i64, input: TranslationInput) 
             |r| r.get(0),
         )?;
         if text.trim().is_empty() {
-            db.conn().execute("DELETE FROM demand_translation WHERE demand_id = ?1 AND language = ?2", params![demand_id, language])?;
+            db.conn().execute(
+                "DELETE FROM demand_translation WHERE demand_id = ?1 AND language = ?2",
+                params![demand_id, language],
+            )?;
         } else {
             db.conn().execute(
                 "INSERT INTO demand_translation (demand_id, language, text) VALUES (?1, ?2, ?3)
@@ -751,7 +941,11 @@ pub fn set_translation(db: &Database, version_id: i64, input: TranslationInput) 
 /// else in the list's own words (counted in `untranslated`). A language the
 /// version has no translation for at all gives its own words (`language` empty).
 /// `es-MX` falls back to `es` before the list's own words.
-pub fn version_in_language(db: &Database, version_id: i64, language: &str) -> Result<DemandListVersion> {
+pub fn version_in_language(
+    db: &Database,
+    version_id: i64,
+    language: &str,
+) -> Result<DemandListVersion> {
     let mut v = read_version(db, version_id)?;
     let wanted = language.trim();
     let primary = wanted.split('-').next().unwrap_or("");
@@ -759,7 +953,11 @@ pub fn version_in_language(db: &Database, version_id: i64, language: &str) -> Re
         .translations
         .iter()
         .find(|t| t.eq_ignore_ascii_case(wanted))
-        .or_else(|| v.translations.iter().find(|t| t.eq_ignore_ascii_case(primary)))
+        .or_else(|| {
+            v.translations
+                .iter()
+                .find(|t| t.eq_ignore_ascii_case(primary))
+        })
         .cloned()
     else {
         return Ok(v);
@@ -786,7 +984,9 @@ pub fn version_in_language(db: &Database, version_id: i64, language: &str) -> Re
          WHERE d.version_id = ?1 AND d.demand_key = ?2",
     )?;
     for d in &mut v.demands {
-        let text: Option<String> = stmt.query_row(params![version_id, d.key, lang], |r| r.get(0)).optional()?;
+        let text: Option<String> = stmt
+            .query_row(params![version_id, d.key, lang], |r| r.get(0))
+            .optional()?;
         pick(&mut d.text, text.unwrap_or_default());
     }
     v.untranslated = untranslated;

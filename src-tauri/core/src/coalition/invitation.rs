@@ -49,13 +49,20 @@ pub fn draft_invitation(db: &Database, event_id: i64, contact_id: i64) -> Result
     if contact.email.is_empty() {
         return Err(Error::invalid_field(
             "contact_id",
-            format!("{} of {} has no email address. Add one to the contact, or choose another contact.", contact.name, org.name),
+            format!(
+                "{} of {} has no email address. Add one to the contact, or choose another contact.",
+                contact.name, org.name
+            ),
         ));
     }
     let branch = crate::branch::get(db)?.filter(|b| !b.contact_email.is_empty()).ok_or_else(|| {
         Error::invalid_field("contact_email", "The branch profile has no contact email to send from. Fill it in under Settings → Branch.")
     })?;
-    let signer = if branch.short_name.is_empty() { branch.name.clone() } else { branch.short_name.clone() };
+    let signer = if branch.short_name.is_empty() {
+        branch.name.clone()
+    } else {
+        branch.short_name.clone()
+    };
     let mut body = format!("Dear {},\n\n", contact.name);
     body.push_str(&format!(
         "{signer} invites {} to co-sponsor our upcoming event:\n\n{}\n{}\n",
@@ -89,10 +96,17 @@ pub fn draft_invitation(db: &Database, event_id: i64, contact_id: i64) -> Result
         .map(|c| c.name)
         .collect();
     if !others.is_empty() {
-        body.push_str(&format!("\nAlready co-sponsoring: {}.\n", others.join(", ")));
+        body.push_str(&format!(
+            "\nAlready co-sponsoring: {}.\n",
+            others.join(", ")
+        ));
     }
     body.push_str(&format!("\n{}\n", what_cosponsoring_means(&org.name)));
-    let reply_to = if event.cosponsor_call.contact.is_empty() { branch.contact_email.clone() } else { event.cosponsor_call.contact.clone() };
+    let reply_to = if event.cosponsor_call.contact.is_empty() {
+        branch.contact_email.clone()
+    } else {
+        event.cosponsor_call.contact.clone()
+    };
     body.push_str(&format!(
         "\nPlease reply to this email (or write to {reply_to}) to tell us whether {} will co-sponsor.\n\nIn solidarity,\n{}\n",
         org.name, branch.name
@@ -146,23 +160,47 @@ pub fn email_draft(db: &Database, id: i64) -> Result<EmailDraft> {
 }
 
 fn mailbox(field: &str, name: &str, address: &str) -> Result<Mailbox> {
-    let address: Address = address
-        .parse()
-        .map_err(|e| Error::invalid_field(field, format!("“{address}” cannot be used as an email address ({e}).")))?;
+    let address: Address = address.parse().map_err(|e| {
+        Error::invalid_field(
+            field,
+            format!("“{address}” cannot be used as an email address ({e})."),
+        )
+    })?;
     // A display name is one line: line breaks become spaces, so they cannot end the header.
-    let name = name.split(['\r', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+    let name = name
+        .split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     Ok(Mailbox::new((!name.is_empty()).then_some(name), address))
 }
 
 /// The draft as an RFC 5322 message (the bytes of an `.eml` file).
 pub fn render_eml(draft: &EmailDraft) -> Result<Vec<u8>> {
-    let subject = draft.subject.split(['\r', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+    let subject = draft
+        .subject
+        .split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     let message = Message::builder()
-        .from(mailbox("from_address", &draft.from_name, &draft.from_address)?)
+        .from(mailbox(
+            "from_address",
+            &draft.from_name,
+            &draft.from_address,
+        )?)
         .to(mailbox("to_address", &draft.to_name, &draft.to_address)?)
         .subject(subject)
         .header(ContentType::TEXT_PLAIN)
-        .body(draft.body.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n"))
+        .body(
+            draft
+                .body
+                .replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .replace('\n', "\r\n"),
+        )
         .map_err(|e| Error::internal(format!("The email could not be built: {e}")))?;
     Ok(message.formatted())
 }

@@ -18,16 +18,18 @@ pub mod organizations;
 pub mod sample;
 
 pub use cosponsors::{
-    coalition_board, confirmed_cosponsors, confirmed_tour_cosponsors, cosponsorships_for, get_cosponsorship, organization_history, reorder_cosponsors,
-    set_cosponsor_status, set_logo_permitted, BoardFilter, BoardRow, Cosponsor, CosponsorStatus,
-    CosponsorTarget, Cosponsorship, CosponsorshipStep, StepInput,
+    coalition_board, confirmed_cosponsors, confirmed_tour_cosponsors, cosponsorships_for,
+    get_cosponsorship, organization_history, reorder_cosponsors, set_cosponsor_status,
+    set_logo_permitted, BoardFilter, BoardRow, Cosponsor, CosponsorStatus, CosponsorTarget,
+    Cosponsorship, CosponsorshipStep, StepInput,
 };
 pub use demands::{
-    attach_demand_list, attach_tour_demand_list, create_demand_list, detach_tour_demand_list, move_tour_to_latest, DemandUse, demand_list_for_event, demand_list_for_tour, detach_demand_list,
-    diff_versions, endorse, endorsements, get_demand_list, get_version, list_demand_lists, move_demand,
-    move_to_latest, set_translation, update_demand_list, version_in_language, Demand, DemandChange,
-    DemandChangeKind, DemandInput, DemandList, DemandListDiff, DemandListInput, DemandListSummary,
-    DemandListVersion, Endorsement, TextChange, TranslationInput,
+    attach_demand_list, attach_tour_demand_list, create_demand_list, demand_list_for_event,
+    demand_list_for_tour, detach_demand_list, detach_tour_demand_list, diff_versions, endorse,
+    endorsements, get_demand_list, get_version, list_demand_lists, move_demand, move_to_latest,
+    move_tour_to_latest, set_translation, update_demand_list, version_in_language, Demand,
+    DemandChange, DemandChangeKind, DemandInput, DemandList, DemandListDiff, DemandListInput,
+    DemandListSummary, DemandListVersion, DemandUse, Endorsement, TextChange, TranslationInput,
 };
 pub use invitation::{draft_invitation, email_draft, invitation_eml, render_eml, EmailDraft};
 pub use org_import::{
@@ -35,10 +37,10 @@ pub use org_import::{
     OrgImportPreview, OrgImportReport, OrgReportRow, OrgRowOutcome,
 };
 pub use organizations::{
-    clear_organization_logo, create_organization, delete_organization, get_organization, likely_duplicates,
-    list_organizations, organization_logo, set_organization_logo, update_organization, Contact,
-    ContactInput, DuplicateReason, DuplicateWarning, Organization, OrganizationInput, OrganizationKind,
-    OrganizationSaved, MAX_ORG_LOGO_BYTES,
+    clear_organization_logo, create_organization, delete_organization, get_organization,
+    likely_duplicates, list_organizations, organization_logo, set_organization_logo,
+    update_organization, Contact, ContactInput, DuplicateReason, DuplicateWarning, Organization,
+    OrganizationInput, OrganizationKind, OrganizationSaved, MAX_ORG_LOGO_BYTES,
 };
 
 /// Today's date in the computer's time zone (`YYYY-MM-DD`), the default date of a step.
@@ -53,7 +55,13 @@ pub(crate) fn date_or_today(field: &str, text: &str) -> crate::Result<String> {
         return Ok(today());
     }
     let shaped = text.len() == 10
-        && text.char_indices().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+        && text.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     match text.parse::<jiff::civil::Date>() {
         Ok(d) if shaped => Ok(d.to_string()),
         _ => Err(crate::Error::invalid_field(

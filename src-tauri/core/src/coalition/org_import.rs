@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::organizations::{self, name_key, website_host, ContactInput, OrganizationInput, OrganizationKind};
+use super::organizations::{
+    self, name_key, website_host, ContactInput, OrganizationInput, OrganizationKind,
+};
 use crate::error::{Error, Result};
 use crate::events::Tx;
 use crate::import::{delimiter_name, file_problem, read_table};
@@ -111,21 +113,31 @@ pub struct OrgImportReport {
 
 /// What a header names (“Organization”, “Group name”, “Website”, “Contact email”…).
 pub fn recognize_org_column(header: &str) -> OrgField {
-    let h: String = header.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
+    let h: String = header
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
     match h.as_str() {
-        "name" | "organization" | "organisation" | "organizationname" | "organisationname" | "org" | "orgname"
-        | "group" | "groupname" | "nombre" | "organizacion" => OrgField::Name,
+        "name" | "organization" | "organisation" | "organizationname" | "organisationname"
+        | "org" | "orgname" | "group" | "groupname" | "nombre" | "organizacion" => OrgField::Name,
         "shortname" | "short" | "abbreviation" | "acronym" | "initials" => OrgField::ShortName,
         "kind" | "type" | "category" | "orgtype" | "organizationtype" | "tipo" => OrgField::Kind,
-        "website" | "web" | "url" | "site" | "homepage" | "webpage" | "sitioweb" => OrgField::Website,
-        "email" | "emailaddress" | "mail" | "orgemail" | "generalemail" | "correo" => OrgField::Email,
+        "website" | "web" | "url" | "site" | "homepage" | "webpage" | "sitioweb" => {
+            OrgField::Website
+        }
+        "email" | "emailaddress" | "mail" | "orgemail" | "generalemail" | "correo" => {
+            OrgField::Email
+        }
         "phone" | "telephone" | "tel" | "phonenumber" | "orgphone" | "telefono" => OrgField::Phone,
         "notes" | "note" | "comments" | "comment" | "notas" => OrgField::Notes,
         "tags" | "tag" | "labels" | "issues" | "etiquetas" => OrgField::Tags,
         "contact" | "contactname" | "contactperson" | "person" | "liaison" => OrgField::ContactName,
         "contactrole" | "role" | "position" | "title" | "contacttitle" => OrgField::ContactRole,
         "contactemail" | "personemail" | "liaisonemail" => OrgField::ContactEmail,
-        "contactphone" | "personphone" | "liaisonphone" | "mobile" | "cell" => OrgField::ContactPhone,
+        "contactphone" | "personphone" | "liaisonphone" | "mobile" | "cell" => {
+            OrgField::ContactPhone
+        }
         _ => OrgField::Ignore,
     }
 }
@@ -147,8 +159,13 @@ fn read(bytes: &[u8]) -> Result<OrgTable> {
     }
     let table = read_table(bytes, MAX_ORG_ROWS + 1)?;
     let mut records = table.records.into_iter();
-    let (_, headers) = records.next().ok_or_else(|| file_problem("The file has no rows: there is nothing to import."))?;
-    if !headers.iter().any(|h| recognize_org_column(h) != OrgField::Ignore) {
+    let (_, headers) = records
+        .next()
+        .ok_or_else(|| file_problem("The file has no rows: there is nothing to import."))?;
+    if !headers
+        .iter()
+        .any(|h| recognize_org_column(h) != OrgField::Ignore)
+    {
         return Err(file_problem(
             "The first line names no column Handbill knows. It should be a header line such as \
              “Name,Website,Email,Contact name,Contact email”. Add one and import again.",
@@ -156,9 +173,16 @@ fn read(bytes: &[u8]) -> Result<OrgTable> {
     }
     let rows: Vec<(u32, Vec<String>)> = records.collect();
     if rows.is_empty() {
-        return Err(file_problem("The file has a header line but no rows under it: there is nothing to import."));
+        return Err(file_problem(
+            "The file has a header line but no rows under it: there is nothing to import.",
+        ));
     }
-    Ok(OrgTable { encoding: table.encoding, delimiter: table.delimiter, headers, rows })
+    Ok(OrgTable {
+        encoding: table.encoding,
+        delimiter: table.delimiter,
+        headers,
+        rows,
+    })
 }
 
 /// Reads an organizations file and shows what an import would do, writing nothing.
@@ -178,12 +202,20 @@ pub fn preview_organizations(file_name: &str, bytes: &[u8]) -> Result<OrgImportP
         .enumerate()
         .map(|(i, h)| OrgColumnPreview {
             index: i as u32,
-            header: if h.is_empty() { format!("Column {}", i + 1) } else { short(h) },
+            header: if h.is_empty() {
+                format!("Column {}", i + 1)
+            } else {
+                short(h)
+            },
             field: mapping[i],
             samples: t
                 .rows
                 .iter()
-                .filter_map(|(_, r)| r.get(i).filter(|c| !c.is_empty()).map(|c| short(&c.replace(['\r', '\n'], " "))))
+                .filter_map(|(_, r)| {
+                    r.get(i)
+                        .filter(|c| !c.is_empty())
+                        .map(|c| short(&c.replace(['\r', '\n'], " ")))
+                })
                 .take(3)
                 .collect(),
         })
@@ -202,7 +234,11 @@ fn check_mapping(mapping: &[OrgField], headers: &[String]) -> Result<()> {
     if mapping.len() != headers.len() {
         return Err(Error::invalid_field(
             "mapping",
-            format!("The file has {} columns but {} were mapped. Look at the preview again.", headers.len(), mapping.len()),
+            format!(
+                "The file has {} columns but {} were mapped. Look at the preview again.",
+                headers.len(),
+                mapping.len()
+            ),
         ));
     }
     if !mapping.contains(&OrgField::Name) {
@@ -214,16 +250,30 @@ fn check_mapping(mapping: &[OrgField], headers: &[String]) -> Result<()> {
             ),
         ));
     }
-    for field in [OrgField::Name, OrgField::ShortName, OrgField::Kind, OrgField::Website, OrgField::Email, OrgField::Phone] {
+    for field in [
+        OrgField::Name,
+        OrgField::ShortName,
+        OrgField::Kind,
+        OrgField::Website,
+        OrgField::Email,
+        OrgField::Phone,
+    ] {
         if mapping.iter().filter(|f| **f == field).count() > 1 {
-            return Err(Error::invalid_field("mapping", format!("Two columns are mapped to {field:?}; choose one.")));
+            return Err(Error::invalid_field(
+                "mapping",
+                format!("Two columns are mapped to {field:?}; choose one."),
+            ));
         }
     }
     Ok(())
 }
 
 /// Builds an organization from a row; Err names what is wrong with it.
-fn row_input(mapping: &[OrgField], cells: &[String], columns: usize) -> std::result::Result<OrganizationInput, String> {
+fn row_input(
+    mapping: &[OrgField],
+    cells: &[String],
+    columns: usize,
+) -> std::result::Result<OrganizationInput, String> {
     if cells.len() > columns && cells[columns..].iter().any(|c| !c.is_empty()) {
         return Err(format!("The row has {} cells but the header has {columns} columns. Check for a stray comma or delimiter.", cells.len()));
     }
@@ -252,18 +302,40 @@ fn row_input(mapping: &[OrgField], cells: &[String], columns: usize) -> std::res
             OrgField::ContactPhone => contact.phone = cell.to_owned(),
         }
     }
-    input.notes = notes.into_iter().filter(|n| !n.is_empty()).collect::<Vec<_>>().join("\n\n");
+    input.notes = notes
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
     if input.name.is_empty() {
-        return Err("The row has no organization name. Fill in the name, or remove the row.".into());
+        return Err(
+            "The row has no organization name. Fill in the name, or remove the row.".into(),
+        );
     }
-    if !(contact.name.is_empty() && contact.role.is_empty() && contact.email.is_empty() && contact.phone.is_empty()) {
+    if !(contact.name.is_empty()
+        && contact.role.is_empty()
+        && contact.email.is_empty()
+        && contact.phone.is_empty())
+    {
         if contact.name.is_empty() {
-            return Err("The row has a contact's details but not the contact's name. Add the name.".into());
+            return Err(
+                "The row has a contact's details but not the contact's name. Add the name.".into(),
+            );
         }
         input.contacts.push(contact);
     }
     organizations::validate(input).map_err(|e| {
-        e.fields.iter().map(|f| format!("{}: {}", f.field.replace("contacts[0].", "contact "), f.message)).collect::<Vec<_>>().join(" ")
+        e.fields
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f.field.replace("contacts[0].", "contact "),
+                    f.message
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     })
 }
 
@@ -272,7 +344,12 @@ fn row_input(mapping: &[OrgField], cells: &[String], columns: usize) -> std::res
 /// changes nothing, and an error that stops the import leaves the database as
 /// it was. Rows whose organization is already known (same name written
 /// another way, or same website) and repeats of an earlier row are rejected.
-pub fn import_organizations(db: &Database, file_name: &str, bytes: &[u8], options: &OrgImportOptions) -> Result<OrgImportReport> {
+pub fn import_organizations(
+    db: &Database,
+    file_name: &str,
+    bytes: &[u8],
+    options: &OrgImportOptions,
+) -> Result<OrgImportReport> {
     let t = read(bytes)?;
     let mapping: Vec<OrgField> = if options.mapping.is_empty() {
         t.headers.iter().map(|h| recognize_org_column(h)).collect()
@@ -300,7 +377,13 @@ pub fn import_organizations(db: &Database, file_name: &str, bytes: &[u8], option
             .unwrap_or_default();
         let mut reject = |detail: String| {
             report.rejected += 1;
-            report.entries.push(OrgReportRow { line: *line, name: name_cell.clone(), outcome: OrgRowOutcome::Rejected, detail, organization_id: None });
+            report.entries.push(OrgReportRow {
+                line: *line,
+                name: name_cell.clone(),
+                outcome: OrgRowOutcome::Rejected,
+                detail,
+                organization_id: None,
+            });
         };
         let input = match row_input(&mapping, cells, t.headers.len()) {
             Ok(i) => i,
@@ -312,7 +395,9 @@ pub fn import_organizations(db: &Database, file_name: &str, bytes: &[u8], option
         let key = name_key(&input.name);
         let host = website_host(&input.website);
         if let Some(first) = seen_names.get(&key) {
-            reject(format!("Line {first} already has this organization. Keep one of the two rows."));
+            reject(format!(
+                "Line {first} already has this organization. Keep one of the two rows."
+            ));
             continue;
         }
         if let Some(first) = seen_hosts.get(&host).filter(|_| !host.is_empty()) {
@@ -321,7 +406,10 @@ pub fn import_organizations(db: &Database, file_name: &str, bytes: &[u8], option
         }
         let known = organizations::likely_duplicates(db, &input, None)?;
         if let Some(w) = known.first() {
-            reject(format!("Already known: {} It was not imported again.", w.message));
+            reject(format!(
+                "Already known: {} It was not imported again.",
+                w.message
+            ));
             continue;
         }
         seen_names.insert(key, *line);

@@ -55,15 +55,26 @@ impl OrganizationKind {
 
     /// Reads a kind as stored, or as a person writes it ("Student group", "faith").
     pub fn parse(text: &str) -> Option<OrganizationKind> {
-        let t: String = text.trim().to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
+        let t: String = text
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect();
         Some(match t.as_str() {
-            "union" | "laborunion" | "labourunion" | "tradeunion" | "local" => OrganizationKind::Union,
-            "studentgroup" | "student" | "students" | "studentorganization" => OrganizationKind::StudentGroup,
+            "union" | "laborunion" | "labourunion" | "tradeunion" | "local" => {
+                OrganizationKind::Union
+            }
+            "studentgroup" | "student" | "students" | "studentorganization" => {
+                OrganizationKind::StudentGroup
+            }
             "communityorganization" | "community" | "communitygroup" | "nonprofit" | "ngo" => {
                 OrganizationKind::CommunityOrganization
             }
             "party" | "politicalparty" => OrganizationKind::Party,
-            "faithgroup" | "faith" | "church" | "mosque" | "synagogue" | "congregation" => OrganizationKind::FaithGroup,
+            "faithgroup" | "faith" | "church" | "mosque" | "synagogue" | "congregation" => {
+                OrganizationKind::FaithGroup
+            }
             "other" | "" => OrganizationKind::Other,
             _ => return None,
         })
@@ -159,14 +170,29 @@ pub struct OrganizationSaved {
 /// The name folded for comparison: lower case, letters and digits only, so
 /// “Justice 4 Siham Coalition”, “justice4siham-coalition” are the same.
 pub(crate) fn name_key(name: &str) -> String {
-    name.chars().flat_map(char::to_lowercase).filter(|c| c.is_alphanumeric()).collect()
+    name.chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
 }
 
 /// Hosts where many organizations each have a page: on these the first part
 /// of the path tells organizations apart (facebook.com/groupA, facebook.com/groupB).
 const SHARED_HOSTS: &[&str] = &[
-    "facebook.com", "m.facebook.com", "instagram.com", "twitter.com", "x.com", "linktr.ee", "linktree.com",
-    "sites.google.com", "actionnetwork.org", "medium.com", "tiktok.com", "youtube.com", "bsky.app", "mobilize.us",
+    "facebook.com",
+    "m.facebook.com",
+    "instagram.com",
+    "twitter.com",
+    "x.com",
+    "linktr.ee",
+    "linktree.com",
+    "sites.google.com",
+    "actionnetwork.org",
+    "medium.com",
+    "tiktok.com",
+    "youtube.com",
+    "bsky.app",
+    "mobilize.us",
 ];
 
 /// A website for comparison: its host in lower case without `www.` (plus the
@@ -180,7 +206,11 @@ pub(crate) fn website_host(website: &str) -> String {
     };
     let host = host.strip_prefix("www.").map(str::to_owned).unwrap_or(host);
     if SHARED_HOSTS.contains(&host.as_str()) {
-        let first = url.path_segments().and_then(|mut p| p.next()).unwrap_or("").to_lowercase();
+        let first = url
+            .path_segments()
+            .and_then(|mut p| p.next())
+            .unwrap_or("")
+            .to_lowercase();
         if !first.is_empty() {
             return format!("{host}/{first}");
         }
@@ -189,7 +219,10 @@ pub(crate) fn website_host(website: &str) -> String {
 }
 
 fn problem(problems: &mut Vec<FieldProblem>, field: &str, message: impl Into<String>) {
-    problems.push(FieldProblem { field: field.to_owned(), message: message.into() });
+    problems.push(FieldProblem {
+        field: field.to_owned(),
+        message: message.into(),
+    });
 }
 
 fn single_line(problems: &mut Vec<FieldProblem>, field: &str, text: &str) {
@@ -202,14 +235,24 @@ fn single_line(problems: &mut Vec<FieldProblem>, field: &str, text: &str) {
 /// Checks and tidies what was typed; every problem names its field.
 pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
     let mut i = input;
-    for s in [&mut i.name, &mut i.short_name, &mut i.website, &mut i.email, &mut i.phone] {
+    for s in [
+        &mut i.name,
+        &mut i.short_name,
+        &mut i.website,
+        &mut i.email,
+        &mut i.phone,
+    ] {
         *s = s.trim().to_owned();
     }
     let mut problems = Vec::new();
     if i.name.is_empty() {
         problem(&mut problems, "name", "An organization needs a name.");
     }
-    for (field, text) in [("name", &i.name), ("short_name", &i.short_name), ("phone", &i.phone)] {
+    for (field, text) in [
+        ("name", &i.name),
+        ("short_name", &i.short_name),
+        ("phone", &i.phone),
+    ] {
         single_line(&mut problems, field, text);
     }
     check_len(&mut problems, "notes", &i.notes, MAX_TEXT_BYTES);
@@ -231,10 +274,18 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
         .filter(|t| !t.is_empty() && seen.insert(t.to_lowercase()))
         .collect();
     if i.tags.len() > 50 || i.tags.iter().any(|t| t.len() > 100) {
-        problem(&mut problems, "tags", "Keep to 50 tags of at most 100 characters each.");
+        problem(
+            &mut problems,
+            "tags",
+            "Keep to 50 tags of at most 100 characters each.",
+        );
     }
     if i.contacts.len() > MAX_CONTACTS {
-        problem(&mut problems, "contacts", format!("Keep to {MAX_CONTACTS} contact people."));
+        problem(
+            &mut problems,
+            "contacts",
+            format!("Keep to {MAX_CONTACTS} contact people."),
+        );
     }
     for (n, c) in i.contacts.iter_mut().enumerate() {
         for s in [&mut c.name, &mut c.role, &mut c.email, &mut c.phone] {
@@ -254,13 +305,21 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
             }
         }
     }
-    if problems.is_empty() { Ok(i) } else { Err(Error::invalid(problems)) }
+    if problems.is_empty() {
+        Ok(i)
+    } else {
+        Err(Error::invalid(problems))
+    }
 }
 
 /// Organizations already known whose name (ignoring case, spaces and
 /// punctuation) or website host is the same as `input`'s. `except` leaves out
 /// the organization being edited. The window calls this before saving.
-pub fn likely_duplicates(db: &Database, input: &OrganizationInput, except: Option<i64>) -> Result<Vec<DuplicateWarning>> {
+pub fn likely_duplicates(
+    db: &Database,
+    input: &OrganizationInput,
+    except: Option<i64>,
+) -> Result<Vec<DuplicateWarning>> {
     let key = name_key(&input.name);
     let website = crate::branch::normalize_website(input.website.trim()).unwrap_or_default();
     let host = website_host(&website);
@@ -269,7 +328,12 @@ pub fn likely_duplicates(db: &Database, input: &OrganizationInput, except: Optio
          WHERE (name_key = ?1 AND ?1 <> '' OR website_host = ?2 AND ?2 <> '') AND id IS NOT ?3 ORDER BY name, id",
     )?;
     let rows = stmt.query_map(params![key, host, except], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?, r.get::<_, bool>(3)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, bool>(3)?,
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
@@ -285,7 +349,9 @@ pub fn likely_duplicates(db: &Database, input: &OrganizationInput, except: Optio
         if same_site {
             out.push(DuplicateWarning {
                 organization_id: id,
-                message: format!("“{name}” already has the website {host}. It may be the same organization."),
+                message: format!(
+                    "“{name}” already has the website {host}. It may be the same organization."
+                ),
                 name,
                 reason: DuplicateReason::SameWebsite,
             });
@@ -323,7 +389,8 @@ fn read_org(r: &Row<'_>) -> rusqlite::Result<Organization> {
     })
 }
 
-const ORG_COLUMNS: &str = "id, name, short_name, kind, website, email, phone, notes, created_at, tags,
+const ORG_COLUMNS: &str =
+    "id, name, short_name, kind, website, email, phone, notes, created_at, tags,
     logo_media_type, logo_width, logo_height, length(logo), updated_at";
 
 fn contacts_of(db: &Database, id: i64) -> Result<Vec<Contact>> {
@@ -331,7 +398,14 @@ fn contacts_of(db: &Database, id: i64) -> Result<Vec<Contact>> {
         "SELECT id, organization_id, name, role, email, phone FROM org_contact WHERE organization_id = ?1 ORDER BY position, id",
     )?;
     let rows = stmt.query_map([id], |r| {
-        Ok(Contact { id: r.get(0)?, organization_id: r.get(1)?, name: r.get(2)?, role: r.get(3)?, email: r.get(4)?, phone: r.get(5)? })
+        Ok(Contact {
+            id: r.get(0)?,
+            organization_id: r.get(1)?,
+            name: r.get(2)?,
+            role: r.get(3)?,
+            email: r.get(4)?,
+            phone: r.get(5)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -339,9 +413,18 @@ fn contacts_of(db: &Database, id: i64) -> Result<Vec<Contact>> {
 /// One contact person, wherever they work.
 pub(crate) fn get_contact(db: &Database, id: i64) -> Result<Contact> {
     db.conn()
-        .prepare_cached("SELECT id, organization_id, name, role, email, phone FROM org_contact WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT id, organization_id, name, role, email, phone FROM org_contact WHERE id = ?1",
+        )?
         .query_row([id], |r| {
-            Ok(Contact { id: r.get(0)?, organization_id: r.get(1)?, name: r.get(2)?, role: r.get(3)?, email: r.get(4)?, phone: r.get(5)? })
+            Ok(Contact {
+                id: r.get(0)?,
+                organization_id: r.get(1)?,
+                name: r.get(2)?,
+                role: r.get(3)?,
+                email: r.get(4)?,
+                phone: r.get(5)?,
+            })
         })
         .optional()?
         .ok_or_else(|| Error::not_found(format!("There is no contact person number {id}.")))
@@ -351,19 +434,26 @@ pub(crate) fn get_contact(db: &Database, id: i64) -> Result<Contact> {
 pub fn get_organization(db: &Database, id: i64) -> Result<Organization> {
     let org = db
         .conn()
-        .prepare_cached(&format!("SELECT {ORG_COLUMNS} FROM organization WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {ORG_COLUMNS} FROM organization WHERE id = ?1"
+        ))?
         .query_row([id], read_org)
         .optional()?
         .ok_or_else(|| Error::not_found(format!("There is no organization number {id}.")))?;
-    Ok(Organization { contacts: contacts_of(db, id)?, ..org })
+    Ok(Organization {
+        contacts: contacts_of(db, id)?,
+        ..org
+    })
 }
 
 /// Every organization, by name, with its contacts.
 pub fn list_organizations(db: &Database) -> Result<Vec<Organization>> {
-    let mut stmt = db
-        .conn()
-        .prepare_cached(&format!("SELECT {ORG_COLUMNS} FROM organization ORDER BY name COLLATE NOCASE, id"))?;
-    let mut orgs = stmt.query_map([], read_org)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = db.conn().prepare_cached(&format!(
+        "SELECT {ORG_COLUMNS} FROM organization ORDER BY name COLLATE NOCASE, id"
+    ))?;
+    let mut orgs = stmt
+        .query_map([], read_org)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     for o in &mut orgs {
         o.contacts = contacts_of(db, o.id)?;
     }
@@ -408,7 +498,8 @@ pub(crate) fn write(db: &Database, id: Option<i64>, i: &OrganizationInput) -> Re
     let existing: Vec<i64> = contacts_of(db, id)?.iter().map(|c| c.id).collect();
     let kept: HashSet<i64> = i.contacts.iter().filter_map(|c| c.id).collect();
     for gone in existing.iter().filter(|c| !kept.contains(c)) {
-        db.conn().execute("DELETE FROM org_contact WHERE id = ?1", [gone])?;
+        db.conn()
+            .execute("DELETE FROM org_contact WHERE id = ?1", [gone])?;
     }
     for (position, c) in i.contacts.iter().enumerate() {
         match c.id {
@@ -434,17 +525,27 @@ pub(crate) fn write(db: &Database, id: Option<i64>, i: &OrganizationInput) -> Re
 pub fn create_organization(db: &Database, input: OrganizationInput) -> Result<OrganizationSaved> {
     let input = validate(input)?;
     if let Some(c) = input.contacts.iter().position(|c| c.id.is_some()) {
-        return Err(Error::invalid_field(&format!("contacts[{c}].id"), "A new organization's contacts are new too: leave their id empty."));
+        return Err(Error::invalid_field(
+            &format!("contacts[{c}].id"),
+            "A new organization's contacts are new too: leave their id empty.",
+        ));
     }
     let warnings = likely_duplicates(db, &input, None)?;
     let tx = Tx::begin(db)?;
     let id = write(db, None, &input)?;
     tx.commit()?;
-    Ok(OrganizationSaved { organization: get_organization(db, id)?, warnings })
+    Ok(OrganizationSaved {
+        organization: get_organization(db, id)?,
+        warnings,
+    })
 }
 
 /// Changes an organization and its contact list.
-pub fn update_organization(db: &Database, id: i64, input: OrganizationInput) -> Result<OrganizationSaved> {
+pub fn update_organization(
+    db: &Database,
+    id: i64,
+    input: OrganizationInput,
+) -> Result<OrganizationSaved> {
     let current = get_organization(db, id)?;
     let input = validate(input)?;
     for (n, c) in input.contacts.iter().enumerate() {
@@ -452,7 +553,10 @@ pub fn update_organization(db: &Database, id: i64, input: OrganizationInput) -> 
             if !current.contacts.iter().any(|k| k.id == cid) {
                 return Err(Error::invalid_field(
                     &format!("contacts[{n}].id"),
-                    format!("Contact number {cid} is not one of {}'s contacts.", current.name),
+                    format!(
+                        "Contact number {cid} is not one of {}'s contacts.",
+                        current.name
+                    ),
                 ));
             }
         }
@@ -461,16 +565,21 @@ pub fn update_organization(db: &Database, id: i64, input: OrganizationInput) -> 
     let tx = Tx::begin(db)?;
     write(db, Some(id), &input)?;
     tx.commit()?;
-    Ok(OrganizationSaved { organization: get_organization(db, id)?, warnings })
+    Ok(OrganizationSaved {
+        organization: get_organization(db, id)?,
+        warnings,
+    })
 }
 
 /// Removes an organization that has never been part of an event. One with a
 /// co-sponsorship history is kept, so the history stays whole.
 pub fn delete_organization(db: &Database, id: i64) -> Result<()> {
     let org = get_organization(db, id)?;
-    let used: i64 = db
-        .conn()
-        .query_row("SELECT count(*) FROM cosponsorship WHERE organization_id = ?1", [id], |r| r.get(0))?;
+    let used: i64 = db.conn().query_row(
+        "SELECT count(*) FROM cosponsorship WHERE organization_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
     if used > 0 {
         return Err(Error::invalid_field(
             "organization_id",
@@ -478,8 +587,10 @@ pub fn delete_organization(db: &Database, id: i64) -> Result<()> {
         ));
     }
     let tx = Tx::begin(db)?;
-    db.conn().execute("DELETE FROM email_draft WHERE organization_id = ?1", [id])?;
-    db.conn().execute("DELETE FROM organization WHERE id = ?1", [id])?;
+    db.conn()
+        .execute("DELETE FROM email_draft WHERE organization_id = ?1", [id])?;
+    db.conn()
+        .execute("DELETE FROM organization WHERE id = ?1", [id])?;
     tx.commit()
 }
 
@@ -487,7 +598,8 @@ pub fn delete_organization(db: &Database, id: i64) -> Result<()> {
 /// [`MAX_ORG_LOGO_BYTES`]. Anything else is refused and the old logo kept.
 pub fn set_organization_logo(db: &Database, id: i64, bytes: &[u8]) -> Result<Organization> {
     get_organization(db, id)?;
-    let (media_type, width, height) = crate::branch::check_image(bytes, "logo", "logo", MAX_ORG_LOGO_BYTES)?;
+    let (media_type, width, height) =
+        crate::branch::check_image(bytes, "logo", "logo", MAX_ORG_LOGO_BYTES)?;
     db.conn().execute(
         "UPDATE organization SET logo = ?1, logo_media_type = ?2, logo_width = ?3, logo_height = ?4, updated_at = ?5 WHERE id = ?6",
         params![bytes, media_type, width, height, crate::events::now(), id],

@@ -73,7 +73,14 @@ pub(crate) fn record_at(
             "INSERT INTO event_history (event_id, at, kind, old_value, new_value, reason)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![event_id, at, kind.as_str(), old_value, new_value, reason])?;
+        .execute(params![
+            event_id,
+            at,
+            kind.as_str(),
+            old_value,
+            new_value,
+            reason
+        ])?;
     Ok(())
 }
 

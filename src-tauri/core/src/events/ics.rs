@@ -84,7 +84,11 @@ fn utc_stamp(rfc3339: &str) -> String {
     // second) becomes 20270104T150000Z without parsing; anything else is parsed.
     let b = rfc3339.as_bytes();
     if b.len() >= 20
-        && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':'
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
         && rfc3339.ends_with('Z')
         && (b.len() == 20 || b[19] == b'.')
         && rfc3339.is_ascii()
@@ -112,7 +116,11 @@ fn description_text(e: &Event) -> String {
     let mut text = e.description.trim().to_owned();
     let mut extra = Vec::new();
     if !e.speakers.is_empty() {
-        let names: Vec<String> = e.speakers.iter().map(super::listing::speaker_line).collect();
+        let names: Vec<String> = e
+            .speakers
+            .iter()
+            .map(super::listing::speaker_line)
+            .collect();
         extra.push(format!("Speakers: {}", names.join("; ")));
     }
     if !e.hosts.is_empty() {
@@ -247,8 +255,14 @@ fn vevent(lines: &mut Lines, e: &Event) {
         lines.raw("DTEND;VALUE=DATE", &end.replace('-', ""));
     } else {
         let tzid = format!(";TZID={}", e.time_zone);
-        lines.raw(&format!("DTSTART{tzid}"), &local_stamp(&e.start_date, &e.start_time));
-        lines.raw(&format!("DTEND{tzid}"), &local_stamp(&e.end_date, &e.end_time));
+        lines.raw(
+            &format!("DTSTART{tzid}"),
+            &local_stamp(&e.start_date, &e.start_time),
+        );
+        lines.raw(
+            &format!("DTEND{tzid}"),
+            &local_stamp(&e.end_date, &e.end_time),
+        );
     }
     let url = [&e.links.event_page, &e.links.rsvp, &e.online_link]
         .into_iter()
@@ -269,13 +283,25 @@ fn vevent(lines: &mut Lines, e: &Event) {
 /// and a UID, which RFC 5545 does not allow in a VTIMEZONE.
 fn vtimezone(zone_name: &str, years: (i16, i16)) -> Option<String> {
     let tz = TimeZone::get(zone_name).ok()?;
-    let from = Date::new(years.0 - 1, 1, 1).ok()?.to_zoned(TimeZone::UTC).ok()?.timestamp();
-    let until = Date::new(years.1 + 1, 12, 31).ok()?.to_zoned(TimeZone::UTC).ok()?.timestamp();
+    let from = Date::new(years.0 - 1, 1, 1)
+        .ok()?
+        .to_zoned(TimeZone::UTC)
+        .ok()?
+        .timestamp();
+    let until = Date::new(years.1 + 1, 12, 31)
+        .ok()?
+        .to_zoned(TimeZone::UTC)
+        .ok()?
+        .timestamp();
     let mut text = format!("BEGIN:VTIMEZONE\r\nTZID:{zone_name}\r\n");
     let mut before = tz.to_offset(from);
     let mut any = false;
     for t in tz.following(from).take_while(|t| t.timestamp() <= until) {
-        let kind = if t.dst().is_dst() { "DAYLIGHT" } else { "STANDARD" };
+        let kind = if t.dst().is_dst() {
+            "DAYLIGHT"
+        } else {
+            "STANDARD"
+        };
         let local = before.to_datetime(t.timestamp());
         text.push_str(&format!(
             "BEGIN:{kind}\r\nDTSTART:{}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\nTZNAME:{}\r\nEND:{kind}\r\n",
@@ -305,7 +331,9 @@ fn offset_text(o: jiff::tz::Offset) -> String {
 }
 
 fn calendar(events: &[Event], name: &str) -> String {
-    let mut lines = Lines { out: String::with_capacity(1024 + events.len() * 700) };
+    let mut lines = Lines {
+        out: String::with_capacity(1024 + events.len() * 700),
+    };
     lines.raw("BEGIN", "VCALENDAR");
     lines.raw("VERSION", "2.0");
     lines.raw("PRODID", "-//Handbill//Events//EN");
@@ -341,7 +369,9 @@ fn calendar(events: &[Event], name: &str) -> String {
 /// The logical lines of a file (folded lines joined), each with the number of
 /// the line it starts on, and the first structural problem if any.
 fn scan(text: &str) -> std::result::Result<Vec<usize>, Error> {
-    let bad = |line: usize, what: String| Error::invalid_field("file", format!("Line {line}: {what} Nothing was imported."));
+    let bad = |line: usize, what: String| {
+        Error::invalid_field("file", format!("Line {line}: {what} Nothing was imported."))
+    };
     let mut starts = Vec::new();
     let mut open: Vec<(String, usize)> = Vec::new();
     for (i, raw) in text.split('\n').enumerate() {
@@ -349,7 +379,10 @@ fn scan(text: &str) -> std::result::Result<Vec<usize>, Error> {
         let n = i + 1;
         if line.starts_with(' ') || line.starts_with('\t') {
             if starts.is_empty() {
-                return Err(bad(n, "the file starts with a continued line; it is not an iCalendar file.".into()));
+                return Err(bad(
+                    n,
+                    "the file starts with a continued line; it is not an iCalendar file.".into(),
+                ));
             }
             continue;
         }
@@ -358,12 +391,18 @@ fn scan(text: &str) -> std::result::Result<Vec<usize>, Error> {
         }
         starts.push(n);
         let Some(colon) = line.find(':') else {
-            return Err(bad(n, format!("“{}” is not an iCalendar line (NAME:value).", short(line))));
+            return Err(bad(
+                n,
+                format!("“{}” is not an iCalendar line (NAME:value).", short(line)),
+            ));
         };
         let name_end = line[..colon].find(';').unwrap_or(colon);
         let name = &line[..name_end];
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(bad(n, format!("“{}” is not an iCalendar property name.", short(name))));
+            return Err(bad(
+                n,
+                format!("“{}” is not an iCalendar property name.", short(name)),
+            ));
         }
         let value = line[colon + 1..].trim().to_ascii_uppercase();
         if name.eq_ignore_ascii_case("BEGIN") {
@@ -375,19 +414,31 @@ fn scan(text: &str) -> std::result::Result<Vec<usize>, Error> {
             match open.pop() {
                 Some((begun, _)) if begun == value => {}
                 Some((begun, at)) => {
-                    return Err(bad(n, format!("END:{value} closes BEGIN:{begun} of line {at}.")))
+                    return Err(bad(
+                        n,
+                        format!("END:{value} closes BEGIN:{begun} of line {at}."),
+                    ))
                 }
                 None => return Err(bad(n, format!("END:{value} has no BEGIN."))),
             }
         } else if open.is_empty() {
-            return Err(bad(n, format!("{name} is outside BEGIN:VCALENDAR … END:VCALENDAR.")));
+            return Err(bad(
+                n,
+                format!("{name} is outside BEGIN:VCALENDAR … END:VCALENDAR."),
+            ));
         }
     }
     if let Some((begun, at)) = open.pop() {
-        return Err(bad(at, format!("BEGIN:{begun} is never closed (the file may be cut short).")));
+        return Err(bad(
+            at,
+            format!("BEGIN:{begun} is never closed (the file may be cut short)."),
+        ));
     }
     if starts.is_empty() {
-        return Err(Error::invalid_field("file", "The file is empty. Nothing was imported."));
+        return Err(Error::invalid_field(
+            "file",
+            "The file is empty. Nothing was imported.",
+        ));
     }
     Ok(starts)
 }
@@ -402,7 +453,10 @@ fn short(text: &str) -> String {
 /// already in this database gets a fresh one, so the import is a copy.
 pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
     if text.len() > MAX_ICS_BYTES {
-        return Err(Error::invalid_field("file", "The file is larger than 20 MB; it is not a calendar Handbill can import."));
+        return Err(Error::invalid_field(
+            "file",
+            "The file is larger than 20 MB; it is not a calendar Handbill can import.",
+        ));
     }
     let starts = scan(text)?;
     let unfolded = icalendar::parser::unfold(text);
@@ -414,9 +468,14 @@ pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
             .and_then(|n| n.parse::<usize>().ok())
             .and_then(|n| starts.get(n.saturating_sub(1)).copied());
         let at = line.map(|l| format!("Line {l}: ")).unwrap_or_default();
-        Error::invalid_field("file", format!("{at}the file is not valid iCalendar. Nothing was imported."))
+        Error::invalid_field(
+            "file",
+            format!("{at}the file is not valid iCalendar. Nothing was imported."),
+        )
     })?;
-    let zone = crate::branch::get(db)?.map(|b| b.time_zone).unwrap_or_else(|| "UTC".into());
+    let zone = crate::branch::get(db)?
+        .map(|b| b.time_zone)
+        .unwrap_or_else(|| "UTC".into());
     // The BEGIN:VEVENT lines, to name an event by where it starts in the file.
     let vevent_lines: Vec<usize> = text
         .split('\n')
@@ -431,7 +490,13 @@ pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
     for (n, c) in found.into_iter().enumerate() {
         let line = vevent_lines.get(n).copied().unwrap_or(0);
         let id = import_one(db, c, &zone).map_err(|e| {
-            Error::invalid_field("file", format!("The event beginning at line {line}: {} Nothing was imported.", e.message))
+            Error::invalid_field(
+                "file",
+                format!(
+                    "The event beginning at line {line}: {} Nothing was imported.",
+                    e.message
+                ),
+            )
         })?;
         ids.push(id);
     }
@@ -439,7 +504,10 @@ pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
     ids.into_iter().map(|id| store::get(db, id)).collect()
 }
 
-fn collect_vevents<'a>(components: &'a [icalendar::parser::Component<'a>], out: &mut Vec<&'a icalendar::parser::Component<'a>>) {
+fn collect_vevents<'a>(
+    components: &'a [icalendar::parser::Component<'a>],
+    out: &mut Vec<&'a icalendar::parser::Component<'a>>,
+) {
     for c in components {
         if c.name.as_str().eq_ignore_ascii_case("VEVENT") {
             out.push(c);
@@ -449,8 +517,13 @@ fn collect_vevents<'a>(components: &'a [icalendar::parser::Component<'a>], out: 
     }
 }
 
-fn prop<'a>(c: &'a icalendar::parser::Component<'a>, name: &str) -> Option<&'a icalendar::parser::Property<'a>> {
-    c.properties.iter().find(|p| p.name.as_str().eq_ignore_ascii_case(name))
+fn prop<'a>(
+    c: &'a icalendar::parser::Component<'a>,
+    name: &str,
+) -> Option<&'a icalendar::parser::Property<'a>> {
+    c.properties
+        .iter()
+        .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
 }
 
 fn text_of(c: &icalendar::parser::Component<'_>, name: &str) -> String {
@@ -468,15 +541,34 @@ fn param<'a>(p: &'a icalendar::parser::Property<'a>, key: &str) -> Option<&'a st
 }
 
 /// A DTSTART or DTEND: (local date, local time or None for a DATE, zone).
-fn date_of(c: &icalendar::parser::Component<'_>, name: &str, default_zone: &str) -> Result<Option<(Date, Option<jiff::civil::Time>, String)>> {
-    let Some(p) = prop(c, name) else { return Ok(None) };
+fn date_of(
+    c: &icalendar::parser::Component<'_>,
+    name: &str,
+    default_zone: &str,
+) -> Result<Option<(Date, Option<jiff::civil::Time>, String)>> {
+    let Some(p) = prop(c, name) else {
+        return Ok(None);
+    };
     let value = p.val.as_str().trim();
-    let bad = || Error::invalid_field(name, format!("{name} “{}” is not an iCalendar date or date-time.", short(value)));
+    let bad = || {
+        Error::invalid_field(
+            name,
+            format!(
+                "{name} “{}” is not an iCalendar date or date-time.",
+                short(value)
+            ),
+        )
+    };
     let date = |s: &str| -> Result<Date> {
         if s.len() != 8 || !s.chars().all(|c| c.is_ascii_digit()) {
             return Err(bad());
         }
-        Date::new(s[0..4].parse().map_err(|_| bad())?, s[4..6].parse().map_err(|_| bad())?, s[6..8].parse().map_err(|_| bad())?).map_err(|_| bad())
+        Date::new(
+            s[0..4].parse().map_err(|_| bad())?,
+            s[4..6].parse().map_err(|_| bad())?,
+            s[6..8].parse().map_err(|_| bad())?,
+        )
+        .map_err(|_| bad())
     };
     if !value.contains('T') {
         return Ok(Some((date(value)?, None, default_zone.to_owned())));
@@ -489,28 +581,58 @@ fn date_of(c: &icalendar::parser::Component<'_>, name: &str, default_zone: &str)
     if t.len() != 6 || !t.chars().all(|c| c.is_ascii_digit()) {
         return Err(bad());
     }
-    let time = jiff::civil::Time::new(t[0..2].parse().map_err(|_| bad())?, t[2..4].parse().map_err(|_| bad())?, t[4..6].parse::<i8>().map_err(|_| bad())?.min(59), 0).map_err(|_| bad())?;
+    let time = jiff::civil::Time::new(
+        t[0..2].parse().map_err(|_| bad())?,
+        t[2..4].parse().map_err(|_| bad())?,
+        t[4..6].parse::<i8>().map_err(|_| bad())?.min(59),
+        0,
+    )
+    .map_err(|_| bad())?;
     let dt = DateTime::from_parts(date(d)?, time);
     if utc {
         let zone = TimeZone::get(default_zone).unwrap_or(TimeZone::UTC);
-        let local = dt.to_zoned(TimeZone::UTC).map_err(|_| bad())?.with_time_zone(zone).datetime();
-        return Ok(Some((local.date(), Some(local.time()), default_zone.to_owned())));
+        let local = dt
+            .to_zoned(TimeZone::UTC)
+            .map_err(|_| bad())?
+            .with_time_zone(zone)
+            .datetime();
+        return Ok(Some((
+            local.date(),
+            Some(local.time()),
+            default_zone.to_owned(),
+        )));
     }
-    let zone = param(p, "TZID").map(str::to_owned).unwrap_or_else(|| default_zone.to_owned());
+    let zone = param(p, "TZID")
+        .map(str::to_owned)
+        .unwrap_or_else(|| default_zone.to_owned());
     if TimeZone::get(&zone).is_err() {
         return Err(Error::invalid_field(name, format!("{name} is in the time zone “{}”, which Handbill does not know. Use an IANA name such as America/New_York.", short(&zone))));
     }
     Ok(Some((dt.date(), Some(dt.time()), zone)))
 }
 
-fn import_one(db: &Database, c: &icalendar::parser::Component<'_>, default_zone: &str) -> Result<i64> {
-    let start = date_of(c, "DTSTART", default_zone)?
-        .ok_or_else(|| Error::invalid_field("DTSTART", "It has no DTSTART, so Handbill cannot tell when it is."))?;
+fn import_one(
+    db: &Database,
+    c: &icalendar::parser::Component<'_>,
+    default_zone: &str,
+) -> Result<i64> {
+    let start = date_of(c, "DTSTART", default_zone)?.ok_or_else(|| {
+        Error::invalid_field(
+            "DTSTART",
+            "It has no DTSTART, so Handbill cannot tell when it is.",
+        )
+    })?;
     let end = date_of(c, "DTEND", &start.2)?;
     let all_day = start.1.is_none();
-    let hm = |t: Option<jiff::civil::Time>| t.map(|t| t.strftime("%H:%M").to_string()).unwrap_or_default();
+    let hm = |t: Option<jiff::civil::Time>| {
+        t.map(|t| t.strftime("%H:%M").to_string())
+            .unwrap_or_default()
+    };
     let (end_date, end_time) = match end {
-        Some((d, t, _)) if all_day => (d.checked_sub(1.day()).unwrap_or(d).max(start.0).to_string(), hm(t)),
+        Some((d, t, _)) if all_day => (
+            d.checked_sub(1.day()).unwrap_or(d).max(start.0).to_string(),
+            hm(t),
+        ),
         Some((d, t, _)) => (d.to_string(), hm(t)),
         None => (start.0.to_string(), hm(start.1)),
     };
@@ -519,14 +641,29 @@ fn import_one(db: &Database, c: &icalendar::parser::Component<'_>, default_zone:
         None
     } else {
         let name: String = location.trim().chars().take(200).collect();
-        Some(find_or_create_venue(db, &VenueInput { name, ..Default::default() })?.id)
+        Some(
+            find_or_create_venue(
+                db,
+                &VenueInput {
+                    name,
+                    ..Default::default()
+                },
+            )?
+            .id,
+        )
     };
     let url = text_of(c, "URL");
     let categories: Vec<String> = c
         .properties
         .iter()
         .filter(|p| p.name.as_str().eq_ignore_ascii_case("CATEGORIES"))
-        .flat_map(|p| p.val.as_str().split(',').map(|s| s.replace("\\", "")).collect::<Vec<_>>())
+        .flat_map(|p| {
+            p.val
+                .as_str()
+                .split(',')
+                .map(|s| s.replace("\\", ""))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let input = EventInput {
         title: text_of(c, "SUMMARY"),
@@ -538,12 +675,23 @@ fn import_one(db: &Database, c: &icalendar::parser::Component<'_>, default_zone:
         time_zone: start.2.clone(),
         all_day,
         venue_id,
-        links: EventLinks { event_page: if url.starts_with("http") { url } else { String::new() }, ..Default::default() },
+        links: EventLinks {
+            event_page: if url.starts_with("http") {
+                url
+            } else {
+                String::new()
+            },
+            ..Default::default()
+        },
         tags: categories,
         ..Default::default()
     };
     let checked = store::check(db, input, false)?;
     let uid = text_of(c, "UID");
-    let uid = if uid.trim().is_empty() || uid.len() > 255 || store::id_by_uid(db, &uid)?.is_some() { None } else { Some(uid) };
+    let uid = if uid.trim().is_empty() || uid.len() > 255 || store::id_by_uid(db, &uid)?.is_some() {
+        None
+    } else {
+        Some(uid)
+    };
     store::write(db, None, &checked, EventStatus::Draft, uid.as_deref())
 }

@@ -26,7 +26,8 @@ use super::store::{self, check};
 use super::tours::{self, Tour};
 use super::venues::{find_or_create_speaker, find_or_create_venue, SpeakerInput, VenueInput};
 use super::{
-    Attendance, CosponsorCall, Event, EventInput, EventTranslation, EventKind, EventLinks, EventStatus, Reading, StopOverrides,
+    Attendance, CosponsorCall, Event, EventInput, EventKind, EventLinks, EventStatus,
+    EventTranslation, Reading, StopOverrides,
 };
 use crate::error::{Error, Result};
 use crate::storage::Database;
@@ -140,13 +141,19 @@ fn portable(db: &Database, e: &Event) -> Result<PortableEvent> {
 }
 
 fn to_text(doc: &Document) -> Result<String> {
-    serde_json::to_string_pretty(doc).map_err(|e| Error::internal(format!("Could not write the event as JSON: {e}")))
+    serde_json::to_string_pretty(doc)
+        .map_err(|e| Error::internal(format!("Could not write the event as JSON: {e}")))
 }
 
 /// One event in the exchange format.
 pub fn export_event(db: &Database, id: i64) -> Result<String> {
     let e = store::get(db, id)?;
-    to_text(&Document { format: FORMAT.into(), version: VERSION, event: Some(portable(db, &e)?), ..Default::default() })
+    to_text(&Document {
+        format: FORMAT.into(),
+        version: VERSION,
+        event: Some(portable(db, &e)?),
+        ..Default::default()
+    })
 }
 
 /// A tour and all its stops in the exchange format.
@@ -161,15 +168,28 @@ pub fn export_tour(db: &Database, tour_id: i64) -> Result<String> {
         created_at: t.tour.created_at.clone(),
         updated_at: t.tour.updated_at.clone(),
     };
-    let stops = t.stops.iter().map(|s| portable(db, s)).collect::<Result<Vec<_>>>()?;
-    to_text(&Document { format: FORMAT.into(), version: VERSION, tour: Some(tour), stops: Some(stops), ..Default::default() })
+    let stops = t
+        .stops
+        .iter()
+        .map(|s| portable(db, s))
+        .collect::<Result<Vec<_>>>()?;
+    to_text(&Document {
+        format: FORMAT.into(),
+        version: VERSION,
+        tour: Some(tour),
+        stops: Some(stops),
+        ..Default::default()
+    })
 }
 
 /// Imports an event or a tour with its stops, all or nothing. Malformed JSON
 /// is reported with its line and column.
 pub fn import(db: &Database, text: &str) -> Result<JsonImport> {
     if text.len() > MAX_JSON_BYTES {
-        return Err(Error::invalid_field("file", "The file is larger than 20 MB; it is not a Handbill event file."));
+        return Err(Error::invalid_field(
+            "file",
+            "The file is larger than 20 MB; it is not a Handbill event file.",
+        ));
     }
     let doc: Document = serde_json::from_str(text).map_err(|e| {
         Error::invalid_field(
@@ -215,7 +235,11 @@ fn import_event(db: &Database, p: PortableEvent, tour_id: Option<i64>) -> Result
         Some(v) => Some(find_or_create_venue(db, v)?.id),
         None => None,
     };
-    let speaker_ids = p.speakers.iter().map(|s| find_or_create_speaker(db, s).map(|s| s.id)).collect::<Result<Vec<_>>>()?;
+    let speaker_ids = p
+        .speakers
+        .iter()
+        .map(|s| find_or_create_speaker(db, s).map(|s| s.id))
+        .collect::<Result<Vec<_>>>()?;
     let input = EventInput {
         title: p.title,
         kind: p.kind,
@@ -242,17 +266,46 @@ fn import_event(db: &Database, p: PortableEvent, tour_id: Option<i64>) -> Result
         translations: p.translations,
     };
     let checked = check(db, input, p.status != EventStatus::Draft)?;
-    let uid = if p.uid.trim().is_empty() || p.uid.len() > 255 || store::id_by_uid(db, &p.uid)?.is_some() { None } else { Some(p.uid.as_str()) };
+    let uid = if p.uid.trim().is_empty()
+        || p.uid.len() > 255
+        || store::id_by_uid(db, &p.uid)?.is_some()
+    {
+        None
+    } else {
+        Some(p.uid.as_str())
+    };
     let id = store::write(db, None, &checked, p.status, uid)?;
     let now = super::now();
-    let stamp = |s: &str| if s.parse::<jiff::Timestamp>().is_ok() { s.to_owned() } else { now.clone() };
+    let stamp = |s: &str| {
+        if s.parse::<jiff::Timestamp>().is_ok() {
+            s.to_owned()
+        } else {
+            now.clone()
+        }
+    };
     db.conn().execute(
         "UPDATE event SET sequence = ?2, created_at = ?3, updated_at = ?4, override_title = ?5,
             override_description = ?6, override_speakers = ?7 WHERE id = ?1",
-        rusqlite::params![id, p.sequence, stamp(&p.created_at), stamp(&p.updated_at), p.overrides.title, p.overrides.description, p.overrides.speakers],
+        rusqlite::params![
+            id,
+            p.sequence,
+            stamp(&p.created_at),
+            stamp(&p.updated_at),
+            p.overrides.title,
+            p.overrides.description,
+            p.overrides.speakers
+        ],
     )?;
     for h in &p.history {
-        history::record_at(db, id, &stamp(&h.at), h.kind, &h.old_value, &h.new_value, &h.reason)?;
+        history::record_at(
+            db,
+            id,
+            &stamp(&h.at),
+            h.kind,
+            &h.old_value,
+            &h.new_value,
+            &h.reason,
+        )?;
     }
     store::get(db, id)
 }

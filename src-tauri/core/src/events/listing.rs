@@ -53,7 +53,10 @@ fn demands_text(list: &DemandListVersion, out: &mut String) {
 }
 
 fn demands_html(list: &DemandListVersion, out: &mut String) {
-    out.push_str(&format!("<div class=\"demands\"><h4>{}</h4>", esc(&list.title)));
+    out.push_str(&format!(
+        "<div class=\"demands\"><h4>{}</h4>",
+        esc(&list.title)
+    ));
     if !list.intro.is_empty() {
         out.push_str(&format!("<p>{}</p>", esc(&list.intro)));
     }
@@ -98,16 +101,35 @@ pub fn when_line(e: &Event) -> String {
         return "Date and place coming soon".into();
     };
     let end = day(&e.end_date).unwrap_or(start);
-    let long = |d: Date| format!("{}, {} {}, {}", d.strftime("%A"), month_name(d.month()), d.day(), d.year());
+    let long = |d: Date| {
+        format!(
+            "{}, {} {}, {}",
+            d.strftime("%A"),
+            month_name(d.month()),
+            d.day(),
+            d.year()
+        )
+    };
     if e.all_day {
         if end == start {
             return long(start);
         }
-        return format!("From {} {} until {} {}, {}", month_name(start.month()), start.day(), month_name(end.month()), end.day(), end.year());
+        return format!(
+            "From {} {} until {} {}, {}",
+            month_name(start.month()),
+            start.day(),
+            month_name(end.month()),
+            end.day(),
+            end.year()
+        );
     }
     let times = match (clock(&e.start_time), clock(&e.end_time)) {
         (Some((s, sh)), Some((en, eh))) if e.start_time != e.end_time => {
-            if sh == eh { format!("{s} - {en} {eh}") } else { format!("{s} {sh} - {en} {eh}") }
+            if sh == eh {
+                format!("{s} - {en} {eh}")
+            } else {
+                format!("{s} {sh} - {en} {eh}")
+            }
         }
         (Some((s, sh)), _) => format!("{s} {sh}"),
         _ => String::new(),
@@ -131,7 +153,11 @@ pub fn place_line(e: &Event) -> String {
         Some(_) if e.room_or_venue_room().is_empty() => {
             let full = location_text(e);
             let (name, rest) = full.split_once(", ").unwrap_or((&full, ""));
-            if rest.is_empty() { format!("{name}, Room TBA") } else { format!("{name}, Room TBA, {rest}") }
+            if rest.is_empty() {
+                format!("{name}, Room TBA")
+            } else {
+                format!("{name}, Room TBA, {rest}")
+            }
         }
         Some(_) => location_text(e),
     }
@@ -145,7 +171,9 @@ pub fn headline(e: &Event) -> String {
         EventStatus::Postponed => "POSTPONED: ",
         _ => "",
     };
-    let date = day(&e.start_date).map(|d| format!("{}/{} ", d.month(), d.day())).unwrap_or_default();
+    let date = day(&e.start_date)
+        .map(|d| format!("{}/{} ", d.month(), d.day()))
+        .unwrap_or_default();
     format!("{mark}{date}{}: {}", e.kind.label(), e.title)
 }
 
@@ -157,7 +185,11 @@ fn stop_line(e: &Event) -> String {
         EventStatus::Postponed => " (postponed)",
         _ => "",
     };
-    if place.is_empty() { format!("{when}{mark}") } else { format!("{when} — {place}{mark}") }
+    if place.is_empty() {
+        format!("{when}{mark}")
+    } else {
+        format!("{when} — {place}{mark}")
+    }
 }
 
 fn event_text(e: &Event, c: &Coalition, out: &mut String) {
@@ -191,7 +223,11 @@ fn event_text(e: &Event, c: &Coalition, out: &mut String) {
 pub fn upcoming_text(db: &Database, now: Timestamp) -> Result<String> {
     let mut out = String::new();
     for g in upcoming(db, now)? {
-        let events: Vec<&Event> = g.events.iter().filter(|e| e.status != EventStatus::Draft).collect();
+        let events: Vec<&Event> = g
+            .events
+            .iter()
+            .filter(|e| e.status != EventStatus::Draft)
+            .collect();
         if events.is_empty() {
             continue;
         }
@@ -239,7 +275,8 @@ fn esc(text: &str) -> String {
 
 /// Markdown to HTML with anything unsafe removed.
 pub fn markdown_html(markdown: &str) -> String {
-    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    let parser =
+        pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
     // Links and images keep only absolute addresses: a listing or an email has
@@ -252,23 +289,37 @@ pub fn markdown_html(markdown: &str) -> String {
 }
 
 fn event_html(e: &Event, c: &Coalition, out: &mut String) {
-    out.push_str(&format!("<div class=\"event\"><h3>{}</h3>", esc(&headline(e))));
+    out.push_str(&format!(
+        "<div class=\"event\"><h3>{}</h3>",
+        esc(&headline(e))
+    ));
     if !e.hosts.is_empty() {
         out.push_str(&format!("<p>{} present:</p>", esc(&e.hosts)));
     }
     if !c.cosponsors.is_empty() {
-        out.push_str(&format!("<p class=\"cosponsors\">{}</p>", esc(&cosponsor_line(&c.cosponsors))));
+        out.push_str(&format!(
+            "<p class=\"cosponsors\">{}</p>",
+            esc(&cosponsor_line(&c.cosponsors))
+        ));
     }
     if !e.speakers.is_empty() {
         let names: Vec<String> = e.speakers.iter().map(|s| esc(&speaker_line(s))).collect();
         out.push_str(&format!("<p>with {}</p>", names.join(" and ")));
     }
-    out.push_str(&format!("<p><strong>{}</strong><br>{}</p>", esc(&when_line(e)), esc(&place_line(e))));
+    out.push_str(&format!(
+        "<p><strong>{}</strong><br>{}</p>",
+        esc(&when_line(e)),
+        esc(&place_line(e))
+    ));
     out.push_str(&markdown_html(&e.description));
     if let Some(list) = &c.demands {
         demands_html(list, out);
     }
-    for (label, link) in [("Event page", &e.links.event_page), ("RSVP", &e.links.rsvp), ("Donate", &e.links.donate)] {
+    for (label, link) in [
+        ("Event page", &e.links.event_page),
+        ("RSVP", &e.links.rsvp),
+        ("Donate", &e.links.donate),
+    ] {
         if !link.is_empty() {
             out.push_str(&format!("<p><a href=\"{}\">{label}</a></p>", esc(link)));
         }
@@ -280,7 +331,11 @@ fn event_html(e: &Event, c: &Coalition, out: &mut String) {
 pub fn upcoming_html(db: &Database, now: Timestamp) -> Result<String> {
     let mut out = String::new();
     for g in upcoming(db, now)? {
-        let events: Vec<&Event> = g.events.iter().filter(|e| e.status != EventStatus::Draft).collect();
+        let events: Vec<&Event> = g
+            .events
+            .iter()
+            .filter(|e| e.status != EventStatus::Draft)
+            .collect();
         if events.is_empty() {
             continue;
         }
@@ -297,12 +352,20 @@ pub fn tour_html(db: &Database, tour_id: i64) -> Result<String> {
     let t = super::tours::get_tour(db, tour_id)?;
     let mut out = format!("<h2>{}</h2>", esc(&t.tour.title));
     if !t.tour.speakers.is_empty() {
-        let names: Vec<String> = t.tour.speakers.iter().map(|s| esc(&speaker_line(s))).collect();
+        let names: Vec<String> = t
+            .tour
+            .speakers
+            .iter()
+            .map(|s| esc(&speaker_line(s)))
+            .collect();
         out.push_str(&format!("<p>with {}</p>", names.join(" and ")));
     }
     let cosponsors = coalition::confirmed_tour_cosponsors(db, tour_id)?;
     if !cosponsors.is_empty() {
-        out.push_str(&format!("<p class=\"cosponsors\">{}</p>", esc(&cosponsor_line(&cosponsors))));
+        out.push_str(&format!(
+            "<p class=\"cosponsors\">{}</p>",
+            esc(&cosponsor_line(&cosponsors))
+        ));
     }
     out.push_str(&markdown_html(&t.tour.description));
     if let Some(list) = coalition::demand_list_for_tour(db, tour_id)? {

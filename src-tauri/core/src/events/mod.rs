@@ -27,7 +27,10 @@ pub use store::{
     announce, cancel, change_venue, create, delete, duplicate, get, postpone, reschedule,
     save_draft, update, validate, When,
 };
-pub use tours::{add_stop, create_tour, get_tour, list_tours, update_tour, StopInput, Tour, TourInput, TourWithStops};
+pub use tours::{
+    add_stop, create_tour, get_tour, list_tours, update_tour, StopInput, Tour, TourInput,
+    TourWithStops,
+};
 pub use venues::{
     create_speaker, create_venue, delete_venue, get_venue, list_speakers, list_venues,
     update_speaker, update_venue, Speaker, SpeakerInput, Venue, VenueInput,

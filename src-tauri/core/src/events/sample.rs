@@ -7,8 +7,8 @@
 //! the rally's Spanish translation if it had none.
 
 use super::{
-    self as events, CosponsorCall, EventInput, EventKind, EventLinks, EventTranslation, Reading, SpeakerInput,
-    StopInput, TourInput, VenueInput, When,
+    self as events, CosponsorCall, EventInput, EventKind, EventLinks, EventTranslation, Reading,
+    SpeakerInput, StopInput, TourInput, VenueInput, When,
 };
 use crate::error::Result;
 use crate::storage::Database;
@@ -62,22 +62,86 @@ pub fn load(db: &Database) -> Result<bool> {
     }
     let tx = events::Tx::begin(db)?;
     let speaker = |name: &str, affiliation: &str, credit: &str| {
-        events::create_speaker(db, SpeakerInput { name: name.into(), affiliation: affiliation.into(), credit: credit.into() })
+        events::create_speaker(
+            db,
+            SpeakerInput {
+                name: name.into(),
+                affiliation: affiliation.into(),
+                credit: credit.into(),
+            },
+        )
     };
     let venue = |name: &str, room: &str, address: &str, city: &str, accessibility: &str| {
-        events::create_venue(db, VenueInput { name: name.into(), room: room.into(), address: address.into(), city: city.into(), accessibility: accessibility.into() })
+        events::create_venue(
+            db,
+            VenueInput {
+                name: name.into(),
+                room: room.into(),
+                address: address.into(),
+                city: city.into(),
+                accessibility: accessibility.into(),
+            },
+        )
     };
-    let smith = speaker("Sharon Smith", "", "author of Women and Socialism: Class, Race and Capital")?;
-    let munif = speaker("Yasser Munif", "Emerson College", "co-founder of the Global Campaign of Solidarity with the Syrian Revolution")?;
+    let smith = speaker(
+        "Sharon Smith",
+        "",
+        "author of Women and Socialism: Class, Race and Capital",
+    )?;
+    let munif = speaker(
+        "Yasser Munif",
+        "Emerson College",
+        "co-founder of the Global Campaign of Solidarity with the Syrian Revolution",
+    )?;
     let shireen = speaker("Shireen Akram-Boshar", "ISO", "")?;
-    let taylor = speaker("Keeanga-Yamahtta Taylor", "", "author of From #BlackLivesMatter to Black Liberation")?;
-    let jfk = venue("JFK Federal Building", "", "15 New Sudbury St", "Boston, MA 02203", "")?;
-    let kenmore = venue("Kenmore Classroom Building", "", "565 Commonwealth Ave", "Boston, MA 02215", "Accessible, gender-neutral restrooms")?;
-    let center = venue("Cambridge Community Center", "", "5 Callender St", "Cambridge, MA 02139", "")?;
-    let harvard = venue("Harvard Science Center", "Hall C", "1 Oxford St", "Cambridge, MA 02138", "Step-free entrance on Oxford St")?;
-    let bu = venue("Boston University College of Arts & Sciences", "Room 522", "725 Commonwealth Ave", "Boston, MA 02215", "")?;
+    let taylor = speaker(
+        "Keeanga-Yamahtta Taylor",
+        "",
+        "author of From #BlackLivesMatter to Black Liberation",
+    )?;
+    let jfk = venue(
+        "JFK Federal Building",
+        "",
+        "15 New Sudbury St",
+        "Boston, MA 02203",
+        "",
+    )?;
+    let kenmore = venue(
+        "Kenmore Classroom Building",
+        "",
+        "565 Commonwealth Ave",
+        "Boston, MA 02215",
+        "Accessible, gender-neutral restrooms",
+    )?;
+    let center = venue(
+        "Cambridge Community Center",
+        "",
+        "5 Callender St",
+        "Cambridge, MA 02139",
+        "",
+    )?;
+    let harvard = venue(
+        "Harvard Science Center",
+        "Hall C",
+        "1 Oxford St",
+        "Cambridge, MA 02138",
+        "Step-free entrance on Oxford St",
+    )?;
+    let bu = venue(
+        "Boston University College of Arts & Sciences",
+        "Room 522",
+        "725 Commonwealth Ave",
+        "Boston, MA 02215",
+        "",
+    )?;
 
-    let mut rally = at(RALLY_TITLE, EventKind::Rally, "2027-01-30", "12:00", "14:00");
+    let mut rally = at(
+        RALLY_TITLE,
+        EventKind::Rally,
+        "2027-01-30",
+        "12:00",
+        "14:00",
+    );
     rally.description = "Siham Byah is a single mother & activist from Nahant, MA who was detained at a routine ICE check-in and deported, separated from her US-born son Naseem.\n\nJoin us at the JFK Federal Building, where many New England deportation proceedings take place.".into();
     rally.hosts = "ISO-Boston & Justice4Siham Coalition".into();
     rally.venue_id = Some(jfk.id);
@@ -87,41 +151,88 @@ pub fn load(db: &Database) -> Result<bool> {
     let rally = events::store::create_with_uid(db, rally, MARKER_UID)?;
     events::announce(db, rally.id)?;
 
-    let mut metoo = at("#MeToo: The Fight Against Sexism in the Era of Trump", EventKind::Meeting, "2027-01-28", "19:00", "21:00");
+    let mut metoo = at(
+        "#MeToo: The Fight Against Sexism in the Era of Trump",
+        EventKind::Meeting,
+        "2027-01-28",
+        "19:00",
+        "21:00",
+    );
     metoo.description = "A new movement for women's liberation is growing. Join the ISO and Sharon Smith for a discussion of the gains we've made and what we must do to rebuild a new women's movement.".into();
     metoo.hosts = "ISO-Boston".into();
     metoo.speaker_ids = vec![smith.id];
     metoo.reading_list = vec![
-        Reading { title: "The silence is broken".into(), author: "Jen Roesch".into(), link: "https://example.org/sw/silence-is-broken".into() },
-        Reading { title: "Hearing all the voices of the #MeToo movement".into(), author: "Camila Quarta".into(), link: String::new() },
-        Reading { title: "#MeToo shakes the Washington elite".into(), author: "the SW Editorial Board".into(), link: String::new() },
-        Reading { title: "What we learned when women said #MeToo".into(), author: "Leia Petty, Jen Roesch, and Elizabeth Schulte".into(), link: String::new() },
+        Reading {
+            title: "The silence is broken".into(),
+            author: "Jen Roesch".into(),
+            link: "https://example.org/sw/silence-is-broken".into(),
+        },
+        Reading {
+            title: "Hearing all the voices of the #MeToo movement".into(),
+            author: "Camila Quarta".into(),
+            link: String::new(),
+        },
+        Reading {
+            title: "#MeToo shakes the Washington elite".into(),
+            author: "the SW Editorial Board".into(),
+            link: String::new(),
+        },
+        Reading {
+            title: "What we learned when women said #MeToo".into(),
+            author: "Leia Petty, Jen Roesch, and Elizabeth Schulte".into(),
+            link: String::new(),
+        },
     ];
     let metoo = events::create(db, metoo)?;
     events::announce(db, metoo.id)?;
 
-    let mut panel = at("Socialists in Solidarity with Syria: A Panel & Discussion", EventKind::Panel, "2027-01-27", "18:30", "20:30");
+    let mut panel = at(
+        "Socialists in Solidarity with Syria: A Panel & Discussion",
+        EventKind::Panel,
+        "2027-01-27",
+        "18:30",
+        "20:30",
+    );
     panel.description = "A discussion about the political history of Syria, the roots of the current conflict, and what solidarity looks like today.".into();
     panel.venue_id = Some(kenmore.id);
     panel.speaker_ids = vec![munif.id, shireen.id];
-    panel.accessibility = "Kenmore Classroom Building is accessible and has gender neutral restrooms.".into();
+    panel.accessibility =
+        "Kenmore Classroom Building is accessible and has gender neutral restrooms.".into();
     panel.rules = "No signs or flags will be permitted at the event. Anyone with flags and signs will be asked to leave.".into();
     let panel = events::create(db, panel)?;
     events::announce(db, panel.id)?;
 
-    let mut study = at("Left Organizing Tactics in the Age of Trump: The United Front", EventKind::StudyGroup, "2027-01-07", "19:00", "21:00");
+    let mut study = at(
+        "Left Organizing Tactics in the Age of Trump: The United Front",
+        EventKind::StudyGroup,
+        "2027-01-07",
+        "19:00",
+        "21:00",
+    );
     study.description = "A study group on the theory of the united front, and how we can use it to build a contemporary anti-fascist movement.".into();
     study.venue_id = Some(center.id);
-    study.links = EventLinks { event_page: "https://example.org/boston/events/united-front".into(), ..Default::default() };
+    study.links = EventLinks {
+        event_page: "https://example.org/boston/events/united-front".into(),
+        ..Default::default()
+    };
     let study = events::create(db, study)?;
     events::announce(db, study.id)?;
     events::reschedule(db, study.id, When { start_date: "2027-01-14".into(), start_time: "19:00".into(), end_time: "21:00".into(), ..Default::default() }, "Cancelled due to the massive storm that hit Boston along with the rest of the Atlantic Coast.")?;
 
-    let mut drive = at("Support Voices of Resistance: Center for Economic Research & Social Change", EventKind::FundDrive, "2026-12-01", "", "");
+    let mut drive = at(
+        "Support Voices of Resistance: Center for Economic Research & Social Change",
+        EventKind::FundDrive,
+        "2026-12-01",
+        "",
+        "",
+    );
     drive.all_day = true;
     drive.end_date = "2027-02-10".into();
     drive.description = "Please give a tax-deductible donation to the Center for Economic Research and Social Change (CERSC).".into();
-    drive.links = EventLinks { donate: "https://example.org/donate/cersc".into(), ..Default::default() };
+    drive.links = EventLinks {
+        donate: "https://example.org/donate/cersc".into(),
+        ..Default::default()
+    };
     let drive = events::create(db, drive)?;
     events::announce(db, drive.id)?;
 
@@ -132,17 +243,25 @@ pub fn load(db: &Database) -> Result<bool> {
         hosts: "ISO-Boston".into(),
         tags: vec!["tour".into(), "black liberation".into()],
     })?;
-    for (date, venue_id, room) in [("2027-03-02", Some(harvard.id), ""), ("2027-03-04", Some(bu.id), ""), ("", None, "")] {
-        let stop = events::add_stop(db, tour.id, StopInput {
-            kind: EventKind::Meeting,
-            start_date: date.into(),
-            start_time: if date.is_empty() { "" } else { "18:00" }.into(),
-            end_time: if date.is_empty() { "" } else { "20:00" }.into(),
-            time_zone: ZONE.into(),
-            venue_id,
-            room: room.into(),
-            ..Default::default()
-        })?;
+    for (date, venue_id, room) in [
+        ("2027-03-02", Some(harvard.id), ""),
+        ("2027-03-04", Some(bu.id), ""),
+        ("", None, ""),
+    ] {
+        let stop = events::add_stop(
+            db,
+            tour.id,
+            StopInput {
+                kind: EventKind::Meeting,
+                start_date: date.into(),
+                start_time: if date.is_empty() { "" } else { "18:00" }.into(),
+                end_time: if date.is_empty() { "" } else { "20:00" }.into(),
+                time_zone: ZONE.into(),
+                venue_id,
+                room: room.into(),
+                ..Default::default()
+            },
+        )?;
         events::announce(db, stop.id)?;
     }
     tx.commit()?;

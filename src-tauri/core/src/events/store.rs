@@ -13,8 +13,8 @@ use ts_rs::TS;
 use super::history::{self, HistoryKind};
 use super::venues::{check_len, get_venue, speakers_of, Venue};
 use super::{
-    now, Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides, MAX_DESCRIPTION_BYTES,
-    MAX_LINE_BYTES, MAX_TEXT_BYTES,
+    now, Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides,
+    MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES, MAX_TEXT_BYTES,
 };
 use crate::error::{Error, FieldProblem, Result};
 use crate::storage::Database;
@@ -46,9 +46,13 @@ fn problem(problems: &mut Vec<FieldProblem>, field: &str, message: impl Into<Str
 
 fn parse_date(text: &str) -> std::result::Result<Date, String> {
     let shaped = text.len() == 10
-        && text
-            .char_indices()
-            .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+        && text.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     if !shaped {
         return Err(format!(
             "“{text}” is not a date. Write it as YYYY-MM-DD, such as 2027-01-25."
@@ -60,9 +64,14 @@ fn parse_date(text: &str) -> std::result::Result<Date, String> {
 }
 
 fn parse_time(text: &str) -> std::result::Result<Time, String> {
-    let bad = || format!("“{text}” is not a time. Write it as HH:MM on a 24-hour clock, such as 19:00.");
+    let bad =
+        || format!("“{text}” is not a time. Write it as HH:MM on a 24-hour clock, such as 19:00.");
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
-    if h.is_empty() || h.len() > 2 || m.len() != 2 || !h.chars().chain(m.chars()).all(|c| c.is_ascii_digit()) {
+    if h.is_empty()
+        || h.len() > 2
+        || m.len() != 2
+        || !h.chars().chain(m.chars()).all(|c| c.is_ascii_digit())
+    {
         return Err(bad());
     }
     let (h, m): (i8, i8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
@@ -136,9 +145,9 @@ fn tidy(mut input: EventInput) -> EventInput {
         }
         t.title = t.title.trim().to_owned();
     }
-    input
-        .translations
-        .retain(|t| !(t.language.is_empty() && t.title.is_empty() && t.description.trim().is_empty()));
+    input.translations.retain(|t| {
+        !(t.language.is_empty() && t.title.is_empty() && t.description.trim().is_empty())
+    });
     if input.all_day {
         input.start_time.clear();
         input.end_time.clear();
@@ -147,7 +156,10 @@ fn tidy(mut input: EventInput) -> EventInput {
 }
 
 /// Works out the instants of the dates typed. Problems name the field.
-fn instants(input: &mut EventInput, problems: &mut Vec<FieldProblem>) -> Option<(Timestamp, Timestamp)> {
+fn instants(
+    input: &mut EventInput,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<(Timestamp, Timestamp)> {
     let zone = match parse_zone(&input.time_zone) {
         Ok(z) => Some(z),
         Err(m) => {
@@ -157,31 +169,47 @@ fn instants(input: &mut EventInput, problems: &mut Vec<FieldProblem>) -> Option<
     };
     if input.start_date.is_empty() {
         if input.tour_id.is_none() {
-            problem(problems, "start_date", "An event needs a date. Only a tour stop may have its date announced later.");
+            problem(
+                problems,
+                "start_date",
+                "An event needs a date. Only a tour stop may have its date announced later.",
+            );
         } else if !input.end_date.is_empty() || !input.start_time.is_empty() {
             problem(problems, "start_date", "Give the start date too, or leave the date and times empty while the date is to be announced.");
         }
         return None;
     }
-    let start_date = parse_date(&input.start_date).map_err(|m| problem(problems, "start_date", m)).ok();
+    let start_date = parse_date(&input.start_date)
+        .map_err(|m| problem(problems, "start_date", m))
+        .ok();
     let end_date = if input.end_date.is_empty() {
         start_date
     } else {
-        parse_date(&input.end_date).map_err(|m| problem(problems, "end_date", m)).ok()
+        parse_date(&input.end_date)
+            .map_err(|m| problem(problems, "end_date", m))
+            .ok()
     };
     let (start_time, end_time) = if input.all_day {
         (Some(Time::midnight()), Some(Time::midnight()))
     } else {
         let start_time = if input.start_time.is_empty() {
-            problem(problems, "start_time", "Give a start time (HH:MM), or mark the event as all day.");
+            problem(
+                problems,
+                "start_time",
+                "Give a start time (HH:MM), or mark the event as all day.",
+            );
             None
         } else {
-            parse_time(&input.start_time).map_err(|m| problem(problems, "start_time", m)).ok()
+            parse_time(&input.start_time)
+                .map_err(|m| problem(problems, "start_time", m))
+                .ok()
         };
         let end_time = if input.end_time.is_empty() {
             start_time
         } else {
-            parse_time(&input.end_time).map_err(|m| problem(problems, "end_time", m)).ok()
+            parse_time(&input.end_time)
+                .map_err(|m| problem(problems, "end_time", m))
+                .ok()
         };
         (start_time, end_time)
     };
@@ -195,7 +223,11 @@ fn instants(input: &mut EventInput, problems: &mut Vec<FieldProblem>) -> Option<
     };
     if end.timestamp() < start.timestamp() || (input.all_day && ed < sd) {
         let field = if ed != sd { "end_date" } else { "end_time" };
-        problem(problems, field, "The event ends before it starts. Check the end date and time.");
+        problem(
+            problems,
+            field,
+            "The event ends before it starts. Check the end date and time.",
+        );
         return None;
     }
     input.start_date = sd.to_string();
@@ -209,7 +241,11 @@ fn instants(input: &mut EventInput, problems: &mut Vec<FieldProblem>) -> Option<
 }
 
 /// Checks that the venue, speakers and tour an input points to exist.
-fn check_references(db: &Database, input: &EventInput, problems: &mut Vec<FieldProblem>) -> Result<()> {
+fn check_references(
+    db: &Database,
+    input: &EventInput,
+    problems: &mut Vec<FieldProblem>,
+) -> Result<()> {
     if let Some(id) = input.venue_id {
         if !exists(db, "venue", id)? {
             problem(problems, "venue_id", format!("There is no venue number {id}. Choose a venue from the list, or leave the location to be decided."));
@@ -217,12 +253,20 @@ fn check_references(db: &Database, input: &EventInput, problems: &mut Vec<FieldP
     }
     for id in &input.speaker_ids {
         if !exists(db, "speaker", *id)? {
-            problem(problems, "speaker_ids", format!("There is no speaker number {id}. Choose speakers from the list."));
+            problem(
+                problems,
+                "speaker_ids",
+                format!("There is no speaker number {id}. Choose speakers from the list."),
+            );
         }
     }
     if let Some(id) = input.tour_id {
         if !exists(db, "tour", id)? {
-            problem(problems, "tour_id", format!("There is no tour number {id}."));
+            problem(
+                problems,
+                "tour_id",
+                format!("There is no tour number {id}."),
+            );
         }
     }
     Ok(())
@@ -231,12 +275,19 @@ fn check_references(db: &Database, input: &EventInput, problems: &mut Vec<FieldP
 fn exists(db: &Database, table: &str, id: i64) -> Result<bool> {
     Ok(db
         .conn()
-        .prepare_cached(&format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"))?
+        .prepare_cached(&format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"
+        ))?
         .query_row([id], |r| r.get(0))?)
 }
 
 fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
-    check_len(problems, "description", &input.description, MAX_DESCRIPTION_BYTES);
+    check_len(
+        problems,
+        "description",
+        &input.description,
+        MAX_DESCRIPTION_BYTES,
+    );
     for (field, text) in [
         ("title", &input.title),
         ("room", &input.room),
@@ -257,16 +308,39 @@ fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
         check_len(problems, field, text, MAX_TEXT_BYTES);
     }
     if input.tags.len() > 50 || input.tags.iter().any(|t| t.len() > 100) {
-        problem(problems, "tags", "Keep to 50 tags of at most 100 characters each.");
+        problem(
+            problems,
+            "tags",
+            "Keep to 50 tags of at most 100 characters each.",
+        );
     }
     if input.reading_list.len() > 200 || input.speaker_ids.len() > 200 {
-        problem(problems, "reading_list", "Keep the reading list and the speakers to 200 entries each.");
+        problem(
+            problems,
+            "reading_list",
+            "Keep the reading list and the speakers to 200 entries each.",
+        );
     }
     check_translations(input, problems);
     for (i, r) in input.reading_list.iter().enumerate() {
-        check_len(problems, &format!("reading_list[{i}].title"), &r.title, MAX_LINE_BYTES);
-        check_len(problems, &format!("reading_list[{i}].author"), &r.author, MAX_LINE_BYTES);
-        check_len(problems, &format!("reading_list[{i}].link"), &r.link, MAX_LINE_BYTES);
+        check_len(
+            problems,
+            &format!("reading_list[{i}].title"),
+            &r.title,
+            MAX_LINE_BYTES,
+        );
+        check_len(
+            problems,
+            &format!("reading_list[{i}].author"),
+            &r.author,
+            MAX_LINE_BYTES,
+        );
+        check_len(
+            problems,
+            &format!("reading_list[{i}].link"),
+            &r.link,
+            MAX_LINE_BYTES,
+        );
     }
 }
 
@@ -282,7 +356,11 @@ fn check_translations(input: &EventInput, problems: &mut Vec<FieldProblem>) {
     for (i, t) in input.translations.iter().enumerate() {
         let field = format!("translations[{i}].language");
         if t.language.is_empty() {
-            problem(problems, &field, "Choose the translation's language, such as es for Spanish.");
+            problem(
+                problems,
+                &field,
+                "Choose the translation's language, such as es for Spanish.",
+            );
         } else {
             match language_tags::LanguageTag::parse(&t.language) {
                 Ok(tag) if t.language.len() <= 35 => {
@@ -295,12 +373,25 @@ fn check_translations(input: &EventInput, problems: &mut Vec<FieldProblem>) {
                 _ => problem(
                     problems,
                     &field,
-                    format!("“{}” is not a language code. Use a code such as es, fr or pt-BR.", t.language.chars().take(40).collect::<String>()),
+                    format!(
+                        "“{}” is not a language code. Use a code such as es, fr or pt-BR.",
+                        t.language.chars().take(40).collect::<String>()
+                    ),
                 ),
             }
         }
-        check_len(problems, &format!("translations[{i}].title"), &t.title, MAX_LINE_BYTES);
-        check_len(problems, &format!("translations[{i}].description"), &t.description, MAX_DESCRIPTION_BYTES);
+        check_len(
+            problems,
+            &format!("translations[{i}].title"),
+            &t.title,
+            MAX_LINE_BYTES,
+        );
+        check_len(
+            problems,
+            &format!("translations[{i}].description"),
+            &t.description,
+            MAX_DESCRIPTION_BYTES,
+        );
     }
 }
 
@@ -344,7 +435,11 @@ pub(crate) fn check(db: &Database, input: EventInput, strict: bool) -> Result<Ch
         check_link(&mut problems, &format!("reading_list[{i}].link"), &r.link);
     }
     if input.attendance != Attendance::InPerson && input.online_link.is_empty() {
-        problem(&mut problems, "online_link", "An online or hybrid event needs the link people join with.");
+        problem(
+            &mut problems,
+            "online_link",
+            "An online or hybrid event needs the link people join with.",
+        );
     }
     if !problems.is_empty() {
         return Err(Error::invalid(problems));
@@ -430,9 +525,15 @@ pub(crate) fn read_row(r: &Row<'_>) -> rusqlite::Result<Event> {
 }
 
 /// Events matching a query of [`select_sql`], with their speakers.
-pub(crate) fn query_events(db: &Database, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Event>> {
+pub(crate) fn query_events(
+    db: &Database,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Event>> {
     let mut stmt = db.conn().prepare_cached(sql)?;
-    let mut events = stmt.query_map(params, read_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut events = stmt
+        .query_map(params, read_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     if events.len() == 1 {
         events[0].speakers = speakers_of(db, "event_speaker", "event_id", events[0].id)?;
         return Ok(events);
@@ -441,7 +542,8 @@ pub(crate) fn query_events(db: &Database, sql: &str, params: impl rusqlite::Para
     // query rather than one query per event.
     let ids = serde_json::to_string(&events.iter().map(|e| e.id).collect::<Vec<_>>())
         .map_err(|e| Error::internal(e.to_string()))?;
-    let mut by_event: std::collections::HashMap<i64, Vec<super::Speaker>> = std::collections::HashMap::new();
+    let mut by_event: std::collections::HashMap<i64, Vec<super::Speaker>> =
+        std::collections::HashMap::new();
     let mut stmt = db.conn().prepare_cached(
         "SELECT x.event_id, s.id, s.name, s.affiliation, s.credit
            FROM event_speaker x JOIN speaker s ON s.id = x.speaker_id
@@ -451,7 +553,12 @@ pub(crate) fn query_events(db: &Database, sql: &str, params: impl rusqlite::Para
     let rows = stmt.query_map([ids], |r| {
         Ok((
             r.get::<_, i64>(0)?,
-            super::Speaker { id: r.get(1)?, name: r.get(2)?, affiliation: r.get(3)?, credit: r.get(4)? },
+            super::Speaker {
+                id: r.get(1)?,
+                name: r.get(2)?,
+                affiliation: r.get(3)?,
+                credit: r.get(4)?,
+            },
         ))
     })?;
     for row in rows {
@@ -577,7 +684,13 @@ fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-pub(crate) fn set_speakers(db: &Database, table: &str, owner: &str, id: i64, speakers: &[i64]) -> Result<()> {
+pub(crate) fn set_speakers(
+    db: &Database,
+    table: &str,
+    owner: &str,
+    id: i64,
+    speakers: &[i64],
+) -> Result<()> {
     db.conn()
         .prepare_cached(&format!("DELETE FROM {table} WHERE {owner} = ?1"))?
         .execute([id])?;
@@ -668,7 +781,11 @@ pub(crate) fn venue_text(db: &Database, venue_id: Option<i64>, room: &str) -> Re
         Some(id) => get_venue(db, id)?.name,
         None => "to be decided".into(),
     };
-    Ok(if room.is_empty() { name } else { format!("{name}, {room}") })
+    Ok(if room.is_empty() {
+        name
+    } else {
+        format!("{name}, {room}")
+    })
 }
 
 /// Saves changes to an event after full validation. A change of date or venue
@@ -696,7 +813,14 @@ fn record_changes(db: &Database, old: &Event, new: &EventInput, reason: &str) ->
     let old_venue = venue_text(db, before.venue_id, &before.room)?;
     let new_venue = venue_text(db, new.venue_id, &new.room)?;
     if old_venue != new_venue {
-        history::record(db, old.id, HistoryKind::Venue, &old_venue, &new_venue, reason)?;
+        history::record(
+            db,
+            old.id,
+            HistoryKind::Venue,
+            &old_venue,
+            &new_venue,
+            reason,
+        )?;
         changed = true;
     }
     if changed && old.status != EventStatus::Draft {
@@ -706,8 +830,10 @@ fn record_changes(db: &Database, old: &Event, new: &EventInput, reason: &str) ->
 }
 
 fn bump_sequence(db: &Database, id: i64) -> Result<()> {
-    db.conn()
-        .execute("UPDATE event SET sequence = sequence + 1 WHERE id = ?1", [id])?;
+    db.conn().execute(
+        "UPDATE event SET sequence = sequence + 1 WHERE id = ?1",
+        [id],
+    )?;
     Ok(())
 }
 
@@ -716,7 +842,14 @@ fn set_status(db: &Database, e: &Event, status: EventStatus, reason: &str) -> Re
         "UPDATE event SET status = ?2, updated_at = ?3 WHERE id = ?1",
         params![e.id, status.as_str(), now()],
     )?;
-    history::record(db, e.id, HistoryKind::Status, e.status.as_str(), status.as_str(), reason)?;
+    history::record(
+        db,
+        e.id,
+        HistoryKind::Status,
+        e.status.as_str(),
+        status.as_str(),
+        reason,
+    )?;
     Ok(())
 }
 
@@ -726,7 +859,10 @@ pub fn announce(db: &Database, id: i64) -> Result<Event> {
     if !matches!(e.status, EventStatus::Draft | EventStatus::Postponed) {
         return Err(Error::invalid_field(
             "status",
-            format!("This event is already {}; only a draft or a postponed event can be announced.", e.status.as_str()),
+            format!(
+                "This event is already {}; only a draft or a postponed event can be announced.",
+                e.status.as_str()
+            ),
         ));
     }
     let checked = check(db, e.to_input(), true)?;
@@ -761,10 +897,24 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
     let old_when = when_text(&e.to_input());
     let new_when = when_text(&checked.input);
     if old_when == new_when {
-        return Err(Error::invalid_field("start_date", "That is the date the event already has. Give the new date."));
+        return Err(Error::invalid_field(
+            "start_date",
+            "That is the date the event already has. Give the new date.",
+        ));
     }
-    history::record(db, id, HistoryKind::Date, &old_when, &new_when, reason.trim())?;
-    let status = if e.status == EventStatus::Draft { EventStatus::Draft } else { EventStatus::Rescheduled };
+    history::record(
+        db,
+        id,
+        HistoryKind::Date,
+        &old_when,
+        &new_when,
+        reason.trim(),
+    )?;
+    let status = if e.status == EventStatus::Draft {
+        EventStatus::Draft
+    } else {
+        EventStatus::Rescheduled
+    };
     write(db, Some(id), &checked, e.status, None)?;
     if status != e.status {
         set_status(db, &e, status, reason.trim())?;
@@ -778,7 +928,10 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
 
 fn check_reason(reason: &str) -> Result<()> {
     if reason.len() > MAX_TEXT_BYTES {
-        return Err(Error::invalid_field("reason", "The reason is too long; keep it to a few sentences."));
+        return Err(Error::invalid_field(
+            "reason",
+            "The reason is too long; keep it to a few sentences.",
+        ));
     }
     Ok(())
 }
@@ -787,10 +940,16 @@ fn change_status(db: &Database, id: i64, status: EventStatus, reason: &str) -> R
     let e = get(db, id)?;
     check_reason(reason)?;
     if e.status == status {
-        return Err(Error::invalid_field("status", format!("This event is already {}.", status.as_str())));
+        return Err(Error::invalid_field(
+            "status",
+            format!("This event is already {}.", status.as_str()),
+        ));
     }
     if e.status == EventStatus::Draft && status == EventStatus::Postponed {
-        return Err(Error::invalid_field("status", "A draft has not been announced, so it cannot be postponed. Change its date instead."));
+        return Err(Error::invalid_field(
+            "status",
+            "A draft has not been announced, so it cannot be postponed. Change its date instead.",
+        ));
     }
     let tx = super::Tx::begin(db)?;
     set_status(db, &e, status, reason.trim())?;
@@ -813,7 +972,13 @@ pub fn cancel(db: &Database, id: i64, reason: &str) -> Result<Event> {
 
 /// Moves an event to another venue (None: to be decided) and room, keeping
 /// the old place and the reason in its history.
-pub fn change_venue(db: &Database, id: i64, venue_id: Option<i64>, room: &str, reason: &str) -> Result<Event> {
+pub fn change_venue(
+    db: &Database,
+    id: i64,
+    venue_id: Option<i64>,
+    room: &str,
+    reason: &str,
+) -> Result<Event> {
     let e = get(db, id)?;
     let mut input = e.to_input();
     input.venue_id = venue_id;
@@ -822,7 +987,10 @@ pub fn change_venue(db: &Database, id: i64, venue_id: Option<i64>, room: &str, r
     let checked = check(db, input, e.status != EventStatus::Draft)?;
     let tx = super::Tx::begin(db)?;
     if !record_changes(db, &e, &checked.input, reason.trim())? {
-        return Err(Error::invalid_field("venue_id", "The event is already at that place."));
+        return Err(Error::invalid_field(
+            "venue_id",
+            "The event is already at that place.",
+        ));
     }
     write(db, Some(id), &checked, e.status, None)?;
     tx.commit()?;
@@ -839,7 +1007,10 @@ pub fn duplicate(db: &Database, id: i64, shift_days: i32) -> Result<Event> {
         for field in [&mut input.start_date, &mut input.end_date] {
             if let Ok(d) = parse_date(field) {
                 let moved = d.checked_add(i64::from(shift_days).days()).map_err(|_| {
-                    Error::invalid_field("shift_days", "That moves the event off the calendar. Choose a smaller shift.")
+                    Error::invalid_field(
+                        "shift_days",
+                        "That moves the event off the calendar. Choose a smaller shift.",
+                    )
                 })?;
                 *field = moved.to_string();
             }
@@ -856,7 +1027,8 @@ pub fn duplicate(db: &Database, id: i64, shift_days: i32) -> Result<Event> {
 /// people may have it in their calendars.
 pub fn delete(db: &Database, id: i64) -> Result<()> {
     let tx = super::Tx::begin(db)?;
-    db.conn().execute("DELETE FROM event_search WHERE rowid = ?1", [id])?;
+    db.conn()
+        .execute("DELETE FROM event_search WHERE rowid = ?1", [id])?;
     if db.conn().execute("DELETE FROM event WHERE id = ?1", [id])? == 0 {
         return Err(Error::not_found(format!("There is no event number {id}.")));
     }

@@ -10,7 +10,9 @@ use ts_rs::TS;
 
 use super::store::{self, check, query_events, select_sql, set_speakers};
 use super::venues::{check_len, speakers_of, Speaker};
-use super::{now, Event, EventInput, EventKind, EventStatus, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES};
+use super::{
+    now, Event, EventInput, EventKind, EventStatus, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES,
+};
 use crate::error::{Error, FieldProblem, Result};
 use crate::storage::Database;
 
@@ -66,21 +68,45 @@ fn validate(db: &Database, input: TourInput) -> Result<TourInput> {
     let mut input = input;
     input.title = input.title.trim().to_owned();
     input.hosts = input.hosts.trim().to_owned();
-    input.tags = input.tags.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    input.tags = input
+        .tags
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
     let mut problems = Vec::new();
     if input.title.is_empty() {
-        problems.push(FieldProblem { field: "title".into(), message: "A tour needs a title.".into() });
+        problems.push(FieldProblem {
+            field: "title".into(),
+            message: "A tour needs a title.".into(),
+        });
     }
     check_len(&mut problems, "title", &input.title, MAX_LINE_BYTES);
     check_len(&mut problems, "hosts", &input.hosts, MAX_LINE_BYTES);
-    check_len(&mut problems, "description", &input.description, MAX_DESCRIPTION_BYTES);
+    check_len(
+        &mut problems,
+        "description",
+        &input.description,
+        MAX_DESCRIPTION_BYTES,
+    );
     for id in &input.speaker_ids {
-        let found: bool = db.conn().query_row("SELECT EXISTS (SELECT 1 FROM speaker WHERE id = ?1)", [id], |r| r.get(0))?;
+        let found: bool = db.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM speaker WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
         if !found {
-            problems.push(FieldProblem { field: "speaker_ids".into(), message: format!("There is no speaker number {id}.") });
+            problems.push(FieldProblem {
+                field: "speaker_ids".into(),
+                message: format!("There is no speaker number {id}."),
+            });
         }
     }
-    if problems.is_empty() { Ok(input) } else { Err(Error::invalid(problems)) }
+    if problems.is_empty() {
+        Ok(input)
+    } else {
+        Err(Error::invalid(problems))
+    }
 }
 
 /// Saves a new tour (no stops yet: see [`add_stop`]).
@@ -117,7 +143,10 @@ pub(crate) fn get_tour_only(db: &Database, id: i64) -> Result<Tour> {
         })
         .optional()?
         .ok_or_else(|| Error::not_found(format!("There is no tour number {id}.")))?;
-    Ok(Tour { speakers: speakers_of(db, "tour_speaker", "tour_id", id)?, ..tour })
+    Ok(Tour {
+        speakers: speakers_of(db, "tour_speaker", "tour_id", id)?,
+        ..tour
+    })
 }
 
 /// A tour with its stops.
@@ -186,7 +215,9 @@ pub fn update_tour(db: &Database, id: i64, input: TourInput) -> Result<TourWithS
 pub fn add_stop(db: &Database, tour_id: i64, stop: StopInput) -> Result<Event> {
     let tour = get_tour_only(db, tour_id)?;
     let time_zone = if stop.time_zone.trim().is_empty() {
-        crate::branch::get(db)?.map(|b| b.time_zone).unwrap_or_else(|| "UTC".into())
+        crate::branch::get(db)?
+            .map(|b| b.time_zone)
+            .unwrap_or_else(|| "UTC".into())
     } else {
         stop.time_zone
     };

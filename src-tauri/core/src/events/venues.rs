@@ -108,7 +108,12 @@ fn validate_venue(input: VenueInput) -> Result<VenueInput> {
     check_len(&mut problems, "room", &input.room, MAX_LINE_BYTES);
     check_len(&mut problems, "address", &input.address, MAX_LINE_BYTES);
     check_len(&mut problems, "city", &input.city, MAX_LINE_BYTES);
-    check_len(&mut problems, "accessibility", &input.accessibility, MAX_TEXT_BYTES);
+    check_len(
+        &mut problems,
+        "accessibility",
+        &input.accessibility,
+        MAX_TEXT_BYTES,
+    );
     if problems.is_empty() {
         Ok(input)
     } else {
@@ -155,7 +160,9 @@ pub fn list_venues(db: &Database) -> Result<Vec<Venue>> {
     let mut stmt = db.conn().prepare_cached(&format!(
         "SELECT {VENUE_COLUMNS} FROM venue ORDER BY name COLLATE NOCASE, id"
     ))?;
-    let rows = stmt.query_map([], read_venue)?.collect::<rusqlite::Result<_>>()?;
+    let rows = stmt
+        .query_map([], read_venue)?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
@@ -216,7 +223,12 @@ fn validate_speaker(input: SpeakerInput) -> Result<SpeakerInput> {
         });
     }
     check_len(&mut problems, "name", &input.name, MAX_LINE_BYTES);
-    check_len(&mut problems, "affiliation", &input.affiliation, MAX_LINE_BYTES);
+    check_len(
+        &mut problems,
+        "affiliation",
+        &input.affiliation,
+        MAX_LINE_BYTES,
+    );
     check_len(&mut problems, "credit", &input.credit, MAX_LINE_BYTES);
     if problems.is_empty() {
         Ok(input)
@@ -258,7 +270,9 @@ pub fn list_speakers(db: &Database) -> Result<Vec<Speaker>> {
     let mut stmt = db.conn().prepare_cached(
         "SELECT id, name, affiliation, credit FROM speaker ORDER BY name COLLATE NOCASE, id",
     )?;
-    let rows = stmt.query_map([], read_speaker)?.collect::<rusqlite::Result<_>>()?;
+    let rows = stmt
+        .query_map([], read_speaker)?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
@@ -271,7 +285,9 @@ pub fn update_speaker(db: &Database, id: i64, input: SpeakerInput) -> Result<Spe
         params![id, s.name, s.affiliation, s.credit],
     )? == 0
     {
-        return Err(Error::not_found(format!("There is no speaker number {id}.")));
+        return Err(Error::not_found(format!(
+            "There is no speaker number {id}."
+        )));
     }
     let ids: Vec<i64> = db
         .conn()
@@ -286,12 +302,19 @@ pub fn update_speaker(db: &Database, id: i64, input: SpeakerInput) -> Result<Spe
 }
 
 /// The speakers of an event or a tour, in order.
-pub(crate) fn speakers_of(db: &Database, table: &str, owner: &str, id: i64) -> Result<Vec<Speaker>> {
+pub(crate) fn speakers_of(
+    db: &Database,
+    table: &str,
+    owner: &str,
+    id: i64,
+) -> Result<Vec<Speaker>> {
     let mut stmt = db.conn().prepare_cached(&format!(
         "SELECT s.id, s.name, s.affiliation, s.credit FROM {table} x JOIN speaker s ON s.id = x.speaker_id
          WHERE x.{owner} = ?1 ORDER BY x.position"
     ))?;
-    let rows = stmt.query_map([id], read_speaker)?.collect::<rusqlite::Result<_>>()?;
+    let rows = stmt
+        .query_map([id], read_speaker)?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 

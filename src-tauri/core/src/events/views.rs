@@ -23,8 +23,18 @@ pub struct MonthGroup {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// The name of a month, 1 to 12.
@@ -88,11 +98,17 @@ pub fn past(db: &Database, now: Timestamp) -> Result<Vec<Event>> {
 /// The events on the calendar of one month: those starting in it and those
 /// (multi-day) that began earlier and are still running, by local dates.
 pub fn month(db: &Database, year: i16, month: i8) -> Result<Vec<Event>> {
-    let first = jiff::civil::Date::new(year, month, 1)
-        .map_err(|_| Error::invalid_field("month", format!("{year}-{month} is not a month. Months go from 1 to 12.")))?;
+    let first = jiff::civil::Date::new(year, month, 1).map_err(|_| {
+        Error::invalid_field(
+            "month",
+            format!("{year}-{month} is not a month. Months go from 1 to 12."),
+        )
+    })?;
     let last = first.last_of_month();
     // Events are rarely longer than a few months; the bound keeps the index useful.
-    let earliest = first.checked_sub(jiff::Span::new().years(1)).unwrap_or(first);
+    let earliest = first
+        .checked_sub(jiff::Span::new().years(1))
+        .unwrap_or(first);
     query_events(
         db,
         &select_sql(

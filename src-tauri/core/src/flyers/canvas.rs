@@ -10,9 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use printpdf::{
-    Color, FontId, LineDashPattern, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, RawImage, Rect, Rgb, TextItem, TextMatrix, WindingOrder,
-    XObjectId, XObjectTransform,
+    Color, FontId, LineDashPattern, LinePoint, Op, PaintMode, ParsedFont, PdfDocument,
+    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, RawImage, Rect, Rgb,
+    TextItem, TextMatrix, WindingOrder, XObjectId, XObjectTransform,
 };
 
 use image::ImageEncoder;
@@ -33,7 +33,12 @@ impl Rgb8 {
     }
 
     fn pdf(self) -> Color {
-        Color::Rgb(Rgb { r: self.0 as f32 / 255.0, g: self.1 as f32 / 255.0, b: self.2 as f32 / 255.0, icc_profile: None })
+        Color::Rgb(Rgb {
+            r: self.0 as f32 / 255.0,
+            g: self.1 as f32 / 255.0,
+            b: self.2 as f32 / 255.0,
+            icc_profile: None,
+        })
     }
 }
 
@@ -42,10 +47,38 @@ impl Rgb8 {
 pub enum Mark {
     /// A line of text; `y` is its baseline. `upward` turns it to read from
     /// bottom to top, starting at (x, y).
-    Text { x: f32, y: f32, size: f32, weight: Weight, color: Rgb8, text: String, upward: bool },
-    Rect { x: f32, y: f32, w: f32, h: f32, fill: Rgb8 },
-    Line { x1: f32, y1: f32, x2: f32, y2: f32, color: Rgb8, width: f32, dashed: bool },
-    Image { x: f32, y: f32, w: f32, h: f32, image: usize },
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        weight: Weight,
+        color: Rgb8,
+        text: String,
+        upward: bool,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Rgb8,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        color: Rgb8,
+        width: f32,
+        dashed: bool,
+    },
+    Image {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        image: usize,
+    },
 }
 
 /// A decoded picture, ready for the PDF (RGB, 8 bits).
@@ -67,14 +100,21 @@ pub struct Canvas {
 
 impl Canvas {
     pub fn new(width: f32, height: f32) -> Canvas {
-        Canvas { width, height, pages: Vec::new(), pictures: Vec::new() }
+        Canvas {
+            width,
+            height,
+            pages: Vec::new(),
+            pictures: Vec::new(),
+        }
     }
 
     /// The PDF. `title` goes into the document's properties.
     pub fn to_pdf(&self, title: &str) -> Result<Vec<u8>> {
         let mut doc = PdfDocument::new(title);
         // The real creation date: printpdf's default is 1 January 1970.
-        if let Ok(now) = printpdf::OffsetDateTime::from_unix_timestamp(jiff::Timestamp::now().as_second()) {
+        if let Ok(now) =
+            printpdf::OffsetDateTime::from_unix_timestamp(jiff::Timestamp::now().as_second())
+        {
             doc.metadata.info.creation_date = now;
             doc.metadata.info.modification_date = now;
             doc.metadata.info.metadata_date = now;
@@ -92,15 +132,27 @@ impl Canvas {
         }
         let mut font_ids: BTreeMap<Face, FontId> = BTreeMap::new();
         for (face, chars) in &used {
-            let cut = fonts::subset(*face, chars)
-                .map_err(|e| Error::internal(format!("Could not subset the font {}: {e}", face.postscript_name())))?;
-            let mut warnings = Vec::new();
-            let mut parsed = ParsedFont::from_bytes(&cut.bytes, 0, &mut warnings).ok_or_else(|| {
-                Error::internal(format!("The subset of {} could not be read back: {warnings:?}", face.postscript_name()))
+            let cut = fonts::subset(*face, chars).map_err(|e| {
+                Error::internal(format!(
+                    "Could not subset the font {}: {e}",
+                    face.postscript_name()
+                ))
             })?;
+            let mut warnings = Vec::new();
+            let mut parsed =
+                ParsedFont::from_bytes(&cut.bytes, 0, &mut warnings).ok_or_else(|| {
+                    Error::internal(format!(
+                        "The subset of {} could not be read back: {warnings:?}",
+                        face.postscript_name()
+                    ))
+                })?;
             // Text is written as characters; map each to its glyph in the subset.
             parsed.codepoint_to_glyph = cut.glyphs.iter().map(|(c, g)| (*c as u32, *g)).collect();
-            parsed.font_name = Some(format!("{}+{}", subset_tag(*face, chars), face.postscript_name()));
+            parsed.font_name = Some(format!(
+                "{}+{}",
+                subset_tag(*face, chars),
+                face.postscript_name()
+            ));
             font_ids.insert(*face, doc.add_font(&parsed));
         }
         let images: Vec<(XObjectId, u32, u32)> = self
@@ -125,11 +177,19 @@ impl Canvas {
                 self.emit(mark, &font_ids, &images, &mut ops);
             }
             let size = Rect::from_wh(Pt(self.width), Pt(self.height));
-            pages.push(PdfPage { media_box: size.clone(), trim_box: size.clone(), crop_box: size, ops });
+            pages.push(PdfPage {
+                media_box: size.clone(),
+                trim_box: size.clone(),
+                crop_box: size,
+                ops,
+            });
         }
         doc.with_pages(pages);
         let mut warnings = Vec::new();
-        let opts = PdfSaveOptions { image_optimization: None, ..Default::default() };
+        let opts = PdfSaveOptions {
+            image_optimization: None,
+            ..Default::default()
+        };
         Ok(doc.save(&opts, &mut warnings))
     }
 
@@ -158,17 +218,34 @@ impl Canvas {
             .collect()
     }
 
-    fn emit(&self, mark: &Mark, fonts: &BTreeMap<Face, FontId>, images: &[(XObjectId, u32, u32)], ops: &mut Vec<Op>) {
+    fn emit(
+        &self,
+        mark: &Mark,
+        fonts: &BTreeMap<Face, FontId>,
+        images: &[(XObjectId, u32, u32)],
+        ops: &mut Vec<Op>,
+    ) {
         let h = self.height;
         match mark {
-            Mark::Text { x, y, size, weight, color, text, upward } => {
+            Mark::Text {
+                x,
+                y,
+                size,
+                weight,
+                color,
+                text,
+                upward,
+            } => {
                 ops.push(Op::SaveGraphicsState);
                 ops.push(Op::StartTextSection);
                 ops.push(Op::SetFillColor { col: color.pdf() });
                 let mut advance = 0.0;
                 for (face, run) in fonts::runs(text, *weight) {
                     let Some(id) = fonts.get(&face) else { continue };
-                    ops.push(Op::SetFont { font: PdfFontHandle::External(id.clone()), size: Pt(*size) });
+                    ops.push(Op::SetFont {
+                        font: PdfFontHandle::External(id.clone()),
+                        size: Pt(*size),
+                    });
                     let matrix = if *upward {
                         TextMatrix::TranslateRotate(Pt(*x), Pt(h - (y - advance)), 90.0)
                     } else {
@@ -176,44 +253,91 @@ impl Canvas {
                     };
                     ops.push(Op::SetTextMatrix { matrix });
                     advance += fonts::width(&run, *weight, *size);
-                    ops.push(Op::ShowText { items: vec![TextItem::Text(run)] });
+                    ops.push(Op::ShowText {
+                        items: vec![TextItem::Text(run)],
+                    });
                 }
                 ops.push(Op::EndTextSection);
                 ops.push(Op::RestoreGraphicsState);
             }
-            Mark::Rect { x, y, w, h: rh, fill } => {
+            Mark::Rect {
+                x,
+                y,
+                w,
+                h: rh,
+                fill,
+            } => {
                 ops.push(Op::SetFillColor { col: fill.pdf() });
                 let pts = [(*x, *y), (x + w, *y), (x + w, y + rh), (*x, y + rh)];
                 ops.push(Op::DrawPolygon {
                     polygon: Polygon {
                         rings: vec![PolygonRing {
-                            points: pts.iter().map(|(px, py)| LinePoint { p: Point { x: Pt(*px), y: Pt(h - py) }, bezier: false }).collect(),
+                            points: pts
+                                .iter()
+                                .map(|(px, py)| LinePoint {
+                                    p: Point {
+                                        x: Pt(*px),
+                                        y: Pt(h - py),
+                                    },
+                                    bezier: false,
+                                })
+                                .collect(),
                         }],
                         mode: PaintMode::Fill,
                         winding_order: WindingOrder::NonZero,
                     },
                 });
             }
-            Mark::Line { x1, y1, x2, y2, color, width, dashed } => {
+            Mark::Line {
+                x1,
+                y1,
+                x2,
+                y2,
+                color,
+                width,
+                dashed,
+            } => {
                 ops.push(Op::SaveGraphicsState);
                 ops.push(Op::SetOutlineColor { col: color.pdf() });
                 ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
                 if *dashed {
-                    ops.push(Op::SetLineDashPattern { dash: LineDashPattern::new(0.0, &[4.0, 3.0]) });
+                    ops.push(Op::SetLineDashPattern {
+                        dash: LineDashPattern::new(0.0, &[4.0, 3.0]),
+                    });
                 }
                 ops.push(Op::DrawLine {
                     line: printpdf::Line {
                         points: vec![
-                            LinePoint { p: Point { x: Pt(*x1), y: Pt(h - y1) }, bezier: false },
-                            LinePoint { p: Point { x: Pt(*x2), y: Pt(h - y2) }, bezier: false },
+                            LinePoint {
+                                p: Point {
+                                    x: Pt(*x1),
+                                    y: Pt(h - y1),
+                                },
+                                bezier: false,
+                            },
+                            LinePoint {
+                                p: Point {
+                                    x: Pt(*x2),
+                                    y: Pt(h - y2),
+                                },
+                                bezier: false,
+                            },
                         ],
                         is_closed: false,
                     },
                 });
                 ops.push(Op::RestoreGraphicsState);
             }
-            Mark::Image { x, y, w, h: ih, image } => {
-                let Some((id, pw, ph)) = images.get(*image) else { return };
+            Mark::Image {
+                x,
+                y,
+                w,
+                h: ih,
+                image,
+            } => {
+                let Some((id, pw, ph)) = images.get(*image) else {
+                    return;
+                };
                 ops.push(Op::UseXobject {
                     id: id.clone(),
                     transform: XObjectTransform {
@@ -232,10 +356,26 @@ impl Canvas {
 
 fn svg_mark(mark: &Mark, pngs: &[Option<String>], out: &mut String) {
     match mark {
-        Mark::Text { x, y, size, weight, color, text, upward } => {
+        Mark::Text {
+            x,
+            y,
+            size,
+            weight,
+            color,
+            text,
+            upward,
+        } => {
             let (x, y) = (num(*x), num(*y));
-            let bold = if *weight == Weight::Bold { "bold" } else { "normal" };
-            let turn = if *upward { format!(" transform=\"rotate(-90 {x} {y})\"") } else { String::new() };
+            let bold = if *weight == Weight::Bold {
+                "bold"
+            } else {
+                "normal"
+            };
+            let turn = if *upward {
+                format!(" transform=\"rotate(-90 {x} {y})\"")
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
                 "<text x=\"{x}\" y=\"{y}\" font-size=\"{}\" font-weight=\"{bold}\" fill=\"{}\" xml:space=\"preserve\"{turn}>{}</text>",
                 num(*size),
@@ -244,10 +384,29 @@ fn svg_mark(mark: &Mark, pngs: &[Option<String>], out: &mut String) {
             ));
         }
         Mark::Rect { x, y, w, h, fill } => {
-            out.push_str(&format!("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>", num(*x), num(*y), num(*w), num(*h), fill.hex()));
+            out.push_str(&format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>",
+                num(*x),
+                num(*y),
+                num(*w),
+                num(*h),
+                fill.hex()
+            ));
         }
-        Mark::Line { x1, y1, x2, y2, color, width, dashed } => {
-            let dash = if *dashed { " stroke-dasharray=\"4 3\"" } else { "" };
+        Mark::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            color,
+            width,
+            dashed,
+        } => {
+            let dash = if *dashed {
+                " stroke-dasharray=\"4 3\""
+            } else {
+                ""
+            };
             out.push_str(&format!(
                 "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"{}\"{dash}/>",
                 num(*x1),
@@ -259,7 +418,9 @@ fn svg_mark(mark: &Mark, pngs: &[Option<String>], out: &mut String) {
             ));
         }
         Mark::Image { x, y, w, h, image } => {
-            let Some(Some(uri)) = pngs.get(*image) else { return };
+            let Some(Some(uri)) = pngs.get(*image) else {
+                return;
+            };
             out.push_str(&format!(
                 "<image x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" href=\"{uri}\"/>",
                 num(*x),
@@ -275,7 +436,11 @@ fn svg_mark(mark: &Mark, pngs: &[Option<String>], out: &mut String) {
 fn num(v: f32) -> String {
     let s = format!("{:.2}", v);
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" || s.is_empty() { "0".into() } else { s.to_owned() }
+    if s == "-0" || s.is_empty() {
+        "0".into()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// Text made safe inside an element or a double-quoted attribute.
@@ -310,7 +475,9 @@ fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        let n = (chunk[0] as u32) << 16
+            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
+            | *chunk.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);

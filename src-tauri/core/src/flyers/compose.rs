@@ -22,8 +22,18 @@ struct Palette {
 
 fn palette(theme: Theme) -> Palette {
     match theme {
-        Theme::Color => Palette { accent: Rgb8(178, 24, 43), ink: Rgb8(25, 25, 28), muted: Rgb8(85, 85, 92), banner: Rgb8(178, 24, 43) },
-        Theme::BlackAndWhite => Palette { accent: Rgb8::BLACK, ink: Rgb8::BLACK, muted: Rgb8(40, 40, 40), banner: Rgb8::BLACK },
+        Theme::Color => Palette {
+            accent: Rgb8(178, 24, 43),
+            ink: Rgb8(25, 25, 28),
+            muted: Rgb8(85, 85, 92),
+            banner: Rgb8(178, 24, 43),
+        },
+        Theme::BlackAndWhite => Palette {
+            accent: Rgb8::BLACK,
+            ink: Rgb8::BLACK,
+            muted: Rgb8(40, 40, 40),
+            banner: Rgb8::BLACK,
+        },
     }
 }
 
@@ -72,11 +82,23 @@ struct Piece {
 
 impl Piece {
     fn named(field: &'static str) -> Piece {
-        Piece { field, ..Default::default() }
+        Piece {
+            field,
+            ..Default::default()
+        }
     }
 
     /// Adds wrapped text at `x` below what is there.
-    fn text(&mut self, text: &str, x: f32, width: f32, size: f32, weight: Weight, color: Rgb8, leading: f32) {
+    fn text(
+        &mut self,
+        text: &str,
+        x: f32,
+        width: f32,
+        size: f32,
+        weight: Weight,
+        color: Rgb8,
+        leading: f32,
+    ) {
         for line in wrap(text, weight, size, width) {
             self.line(&line, x, size, weight, color, leading);
         }
@@ -84,7 +106,15 @@ impl Piece {
 
     fn line(&mut self, line: &str, x: f32, size: f32, weight: Weight, color: Rgb8, leading: f32) {
         let y = self.h + size * 1.0;
-        self.marks.push(Mark::Text { x, y, size, weight, color, text: line.to_owned(), upward: false });
+        self.marks.push(Mark::Text {
+            x,
+            y,
+            size,
+            weight,
+            color,
+            text: line.to_owned(),
+            upward: false,
+        });
         self.h += size * leading;
     }
 
@@ -101,10 +131,54 @@ impl Piece {
 
 fn shift(m: Mark, dx: f32, dy: f32) -> Mark {
     match m {
-        Mark::Text { x, y, size, weight, color, text, upward } => Mark::Text { x: x + dx, y: y + dy, size, weight, color, text, upward },
-        Mark::Rect { x, y, w, h, fill } => Mark::Rect { x: x + dx, y: y + dy, w, h, fill },
-        Mark::Line { x1, y1, x2, y2, color, width, dashed } => Mark::Line { x1: x1 + dx, y1: y1 + dy, x2: x2 + dx, y2: y2 + dy, color, width, dashed },
-        Mark::Image { x, y, w, h, image } => Mark::Image { x: x + dx, y: y + dy, w, h, image },
+        Mark::Text {
+            x,
+            y,
+            size,
+            weight,
+            color,
+            text,
+            upward,
+        } => Mark::Text {
+            x: x + dx,
+            y: y + dy,
+            size,
+            weight,
+            color,
+            text,
+            upward,
+        },
+        Mark::Rect { x, y, w, h, fill } => Mark::Rect {
+            x: x + dx,
+            y: y + dy,
+            w,
+            h,
+            fill,
+        },
+        Mark::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            color,
+            width,
+            dashed,
+        } => Mark::Line {
+            x1: x1 + dx,
+            y1: y1 + dy,
+            x2: x2 + dx,
+            y2: y2 + dy,
+            color,
+            width,
+            dashed,
+        },
+        Mark::Image { x, y, w, h, image } => Mark::Image {
+            x: x + dx,
+            y: y + dy,
+            w,
+            h,
+            image,
+        },
     }
 }
 
@@ -114,7 +188,9 @@ fn picture(bytes: &[u8], field: &str, owner: &str, grey: bool) -> Result<Picture
     let fail = |why: String| {
         Error::invalid_field(field, format!("The logo of “{owner}” cannot be printed: {why}. Replace it with a PNG or JPEG, or remove it."))
     };
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|e| fail(e.to_string()))?;
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| fail(e.to_string()))?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(8000);
     limits.max_image_height = Some(8000);
@@ -148,12 +224,23 @@ fn picture(bytes: &[u8], field: &str, owner: &str, grey: bool) -> Result<Picture
 /// The QR code of `link` as dark rectangles, `side` points square, quiet zone included.
 fn qr_marks(link: &str, side: f32) -> Result<Vec<Mark>> {
     let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| Error::invalid_field("link", format!("The link is too long for a QR code ({e}). Use a shorter link.")))?;
+        .map_err(|e| {
+            Error::invalid_field(
+                "link",
+                format!("The link is too long for a QR code ({e}). Use a shorter link."),
+            )
+        })?;
     let n = code.width();
     let quiet = 2;
     let module = side / (n + 2 * quiet) as f32;
     let colors = code.to_colors();
-    let mut marks = vec![Mark::Rect { x: 0.0, y: 0.0, w: side, h: side, fill: Rgb8::WHITE }];
+    let mut marks = vec![Mark::Rect {
+        x: 0.0,
+        y: 0.0,
+        w: side,
+        h: side,
+        fill: Rgb8::WHITE,
+    }];
     for row in 0..n {
         let mut col = 0;
         while col < n {
@@ -220,23 +307,56 @@ impl Panel<'_> {
         if let Some((i, pw, ph)) = self.branch_logo {
             let w = (logo_h * pw as f32 / ph as f32).min(logo_h * 3.0);
             let h = w * ph as f32 / pw as f32;
-            p.marks.push(Mark::Image { x: 0.0, y: (logo_h - h) / 2.0, w, h, image: i });
+            p.marks.push(Mark::Image {
+                x: 0.0,
+                y: (logo_h - h) / 2.0,
+                w,
+                h,
+                image: i,
+            });
             x = w + 10.0 * z.s;
         }
         if !self.c.branch.name.is_empty() {
-            let lines = wrap(&self.c.branch.name.to_uppercase(), Weight::Bold, size, self.cw() - x);
+            let lines = wrap(
+                &self.c.branch.name.to_uppercase(),
+                Weight::Bold,
+                size,
+                self.cw() - x,
+            );
             let text_h = lines.len() as f32 * size * 1.25;
-            let top = if self.branch_logo.is_some() { ((logo_h - text_h) / 2.0).max(0.0) } else { 0.0 };
+            let top = if self.branch_logo.is_some() {
+                ((logo_h - text_h) / 2.0).max(0.0)
+            } else {
+                0.0
+            };
             for (i, l) in lines.iter().enumerate() {
-                p.marks.push(Mark::Text { x, y: top + size + i as f32 * size * 1.25, size, weight: Weight::Bold, color: self.p.muted, text: l.clone(), upward: false });
+                p.marks.push(Mark::Text {
+                    x,
+                    y: top + size + i as f32 * size * 1.25,
+                    size,
+                    weight: Weight::Bold,
+                    color: self.p.muted,
+                    text: l.clone(),
+                    upward: false,
+                });
             }
-            p.h = (top + text_h).max(if self.branch_logo.is_some() { logo_h } else { 0.0 });
+            p.h = (top + text_h).max(if self.branch_logo.is_some() {
+                logo_h
+            } else {
+                0.0
+            });
         } else if self.branch_logo.is_some() {
             p.h = logo_h;
         }
         if p.h > 0.0 {
             p.gap(6.0 * z.s);
-            p.marks.push(Mark::Rect { x: 0.0, y: p.h, w: self.cw(), h: (1.5 * z.s).max(0.75), fill: self.p.accent });
+            p.marks.push(Mark::Rect {
+                x: 0.0,
+                y: p.h,
+                w: self.cw(),
+                h: (1.5 * z.s).max(0.75),
+                fill: self.p.accent,
+            });
             p.gap(14.0 * z.s);
         }
         p
@@ -248,20 +368,50 @@ impl Panel<'_> {
         let mut inner = Piece::named("change.reason");
         let pad = 10.0 * z.s;
         let width = self.cw() - 2.0 * pad;
-        inner.text(&ch.headline, pad, width, (26.0 * z.s).max(13.0), Weight::Bold, Rgb8::WHITE, 1.1);
+        inner.text(
+            &ch.headline,
+            pad,
+            width,
+            (26.0 * z.s).max(13.0),
+            Weight::Bold,
+            Rgb8::WHITE,
+            1.1,
+        );
         let size = (12.0 * z.s).max(7.0);
         if !ch.detail.is_empty() {
             inner.text(&ch.detail, pad, width, size, Weight::Bold, Rgb8::WHITE, 1.3);
         }
         if !ch.earlier.is_empty() {
-            inner.text(&ch.earlier, pad, width, size, Weight::Regular, Rgb8::WHITE, 1.3);
+            inner.text(
+                &ch.earlier,
+                pad,
+                width,
+                size,
+                Weight::Regular,
+                Rgb8::WHITE,
+                1.3,
+            );
         }
         if !ch.reason.is_empty() {
-            inner.text(&ch.reason, pad, width, size * 0.9, Weight::Regular, Rgb8::WHITE, 1.3);
+            inner.text(
+                &ch.reason,
+                pad,
+                width,
+                size * 0.9,
+                Weight::Regular,
+                Rgb8::WHITE,
+                1.3,
+            );
         }
         let mut p = Piece::named("change.reason");
         let box_h = inner.h + 2.0 * pad;
-        p.marks.push(Mark::Rect { x: 0.0, y: 0.0, w: self.cw(), h: box_h, fill: self.p.banner });
+        p.marks.push(Mark::Rect {
+            x: 0.0,
+            y: 0.0,
+            w: self.cw(),
+            h: box_h,
+            fill: self.p.banner,
+        });
         inner.place(0.0, pad * 0.9, &mut p.marks);
         p.h = box_h + 14.0 * z.s;
         Some(p)
@@ -277,13 +427,35 @@ impl Panel<'_> {
             let label = c.kind.to_uppercase();
             let pad = 5.0 * z.s;
             let w = (super::fonts::width(&label, Weight::Bold, size) + 2.0 * pad).min(self.cw());
-            p.marks.push(Mark::Rect { x: 0.0, y: 0.0, w, h: size * 1.5, fill: self.p.accent });
+            p.marks.push(Mark::Rect {
+                x: 0.0,
+                y: 0.0,
+                w,
+                h: size * 1.5,
+                fill: self.p.accent,
+            });
             let lines = wrap(&label, Weight::Bold, size, self.cw() - 2.0 * pad);
-            p.marks.push(Mark::Text { x: pad, y: size * 1.12, size, weight: Weight::Bold, color: Rgb8::WHITE, text: lines[0].clone(), upward: false });
+            p.marks.push(Mark::Text {
+                x: pad,
+                y: size * 1.12,
+                size,
+                weight: Weight::Bold,
+                color: Rgb8::WHITE,
+                text: lines[0].clone(),
+                upward: false,
+            });
             p.h = size * 1.5 + 10.0 * z.s;
         }
         if !c.hosts.is_empty() {
-            p.text(&format!("{} present", c.hosts), 0.0, self.cw(), (13.0 * z.s).max(7.5), Weight::Regular, self.p.muted, 1.3);
+            p.text(
+                &format!("{} present", c.hosts),
+                0.0,
+                self.cw(),
+                (13.0 * z.s).max(7.5),
+                Weight::Regular,
+                self.p.muted,
+                1.3,
+            );
             p.gap(4.0 * z.s);
         }
         let mut chosen = None;
@@ -314,7 +486,15 @@ impl Panel<'_> {
         }
         if let Some(t) = c.translation.as_ref().filter(|t| !t.title.is_empty()) {
             p.gap(2.0 * z.s);
-            p.text(&t.title, 0.0, self.cw(), (size * 0.5).max(z.body_max), Weight::Regular, self.p.muted, 1.15);
+            p.text(
+                &t.title,
+                0.0,
+                self.cw(),
+                (size * 0.5).max(z.body_max),
+                Weight::Regular,
+                self.p.muted,
+                1.15,
+            );
         }
         p.gap(12.0 * z.s);
         Ok(p)
@@ -323,7 +503,10 @@ impl Panel<'_> {
     /// Date, time and place, beside an accent bar.
     fn when_where(&self, squeeze: f32) -> Piece {
         let z = &self.z;
-        let (when_size, place_size) = ((z.when * squeeze).max(z.body_min * 1.2), (z.place * squeeze.sqrt()).max(z.body_min * 1.1));
+        let (when_size, place_size) = (
+            (z.when * squeeze).max(z.body_min * 1.2),
+            (z.place * squeeze.sqrt()).max(z.body_min * 1.1),
+        );
         let c = self.c;
         let mut inner = Piece::named("place");
         let x = 12.0 * z.s;
@@ -334,21 +517,55 @@ impl Panel<'_> {
         match &c.place {
             Some(pl) => {
                 inner.gap(2.0 * z.s);
-                inner.text(&pl.name, x, width, place_size, Weight::Bold, self.p.ink, 1.3);
-                let detail = [pl.room.as_str(), pl.address.as_str()].iter().filter(|t| !t.is_empty()).copied().collect::<Vec<_>>();
+                inner.text(
+                    &pl.name,
+                    x,
+                    width,
+                    place_size,
+                    Weight::Bold,
+                    self.p.ink,
+                    1.3,
+                );
+                let detail = [pl.room.as_str(), pl.address.as_str()]
+                    .iter()
+                    .filter(|t| !t.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>();
                 for d in detail {
-                    inner.text(d, x, width, place_size * 0.85, Weight::Regular, self.p.muted, 1.3);
+                    inner.text(
+                        d,
+                        x,
+                        width,
+                        place_size * 0.85,
+                        Weight::Regular,
+                        self.p.muted,
+                        1.3,
+                    );
                 }
             }
             None if !c.location_note.is_empty() => {
                 inner.gap(2.0 * z.s);
-                inner.text(&c.location_note, x, width, place_size, Weight::Bold, self.p.ink, 1.3);
+                inner.text(
+                    &c.location_note,
+                    x,
+                    width,
+                    place_size,
+                    Weight::Bold,
+                    self.p.ink,
+                    1.3,
+                );
             }
             None => {}
         }
         let mut p = Piece::named("place");
         if inner.h > 0.0 {
-            p.marks.push(Mark::Rect { x: 0.0, y: 0.0, w: (4.0 * z.s).max(2.0), h: inner.h, fill: self.p.accent });
+            p.marks.push(Mark::Rect {
+                x: 0.0,
+                y: 0.0,
+                w: (4.0 * z.s).max(2.0),
+                h: inner.h,
+                fill: self.p.accent,
+            });
             p.h = inner.h + 12.0 * z.s;
             inner.place(0.0, 0.0, &mut p.marks);
         }
@@ -360,7 +577,9 @@ impl Panel<'_> {
         for block in markdown_blocks(markdown) {
             match block {
                 Block::Paragraph(t) => p.text(&t, 0.0, cw, body, Weight::Regular, self.p.ink, 1.35),
-                Block::Heading(t) => p.text(&t, 0.0, cw, body * 1.15, Weight::Bold, self.p.ink, 1.3),
+                Block::Heading(t) => {
+                    p.text(&t, 0.0, cw, body * 1.15, Weight::Bold, self.p.ink, 1.3)
+                }
                 Block::Item { marker, text } => self.item(p, &marker, &text, body, Weight::Regular),
             }
             p.gap(body * 0.45);
@@ -370,8 +589,24 @@ impl Panel<'_> {
     fn item(&self, p: &mut Piece, marker: &str, text: &str, body: f32, weight: Weight) {
         let indent = body * 1.6;
         let top = p.h;
-        p.marks.push(Mark::Text { x: indent * 0.2, y: top + body, size: body, weight: Weight::Bold, color: self.p.accent, text: marker.to_owned(), upward: false });
-        p.text(text, indent, self.fw() - indent, body, weight, self.p.ink, 1.35);
+        p.marks.push(Mark::Text {
+            x: indent * 0.2,
+            y: top + body,
+            size: body,
+            weight: Weight::Bold,
+            color: self.p.accent,
+            text: marker.to_owned(),
+            upward: false,
+        });
+        p.text(
+            text,
+            indent,
+            self.fw() - indent,
+            body,
+            weight,
+            self.p.ink,
+            1.35,
+        );
     }
 
     /// The parts that shrink with the body size, in order.
@@ -396,38 +631,82 @@ impl Panel<'_> {
             self.blocks(&mut p, &c.description, body);
             out.push(p);
         }
-        if let Some(t) = c.translation.as_ref().filter(|t| !t.description.trim().is_empty()) {
+        if let Some(t) = c
+            .translation
+            .as_ref()
+            .filter(|t| !t.description.trim().is_empty())
+        {
             let mut p = Piece::named("translation.description");
             if !t.language.is_empty() {
-                p.text(&t.language, 0.0, cw, body * 0.95, Weight::Bold, self.p.accent, 1.3);
+                p.text(
+                    &t.language,
+                    0.0,
+                    cw,
+                    body * 0.95,
+                    Weight::Bold,
+                    self.p.accent,
+                    1.3,
+                );
             }
             self.blocks(&mut p, &t.description, body);
             out.push(p);
         }
-        for (name, block) in [("demands", &c.demands), ("demands_translation", &c.demands_translation)] {
-        if let Some(d) = block.as_ref().filter(|d| !d.items.is_empty() || !d.intro.is_empty()) {
-            let mut p = Piece::named(name);
-            if !d.title.is_empty() {
-                p.text(&d.title, 0.0, cw, body * 1.25, Weight::Bold, self.p.accent, 1.25);
+        for (name, block) in [
+            ("demands", &c.demands),
+            ("demands_translation", &c.demands_translation),
+        ] {
+            if let Some(d) = block
+                .as_ref()
+                .filter(|d| !d.items.is_empty() || !d.intro.is_empty())
+            {
+                let mut p = Piece::named(name);
+                if !d.title.is_empty() {
+                    p.text(
+                        &d.title,
+                        0.0,
+                        cw,
+                        body * 1.25,
+                        Weight::Bold,
+                        self.p.accent,
+                        1.25,
+                    );
+                }
+                if !d.intro.is_empty() {
+                    p.text(&d.intro, 0.0, cw, body, Weight::Regular, self.p.ink, 1.35);
+                    p.gap(body * 0.3);
+                }
+                for (i, item) in d.items.iter().enumerate() {
+                    self.item(&mut p, &format!("{}.", i + 1), item, body, Weight::Bold);
+                    p.gap(body * 0.2);
+                }
+                out.push(p);
             }
-            if !d.intro.is_empty() {
-                p.text(&d.intro, 0.0, cw, body, Weight::Regular, self.p.ink, 1.35);
-                p.gap(body * 0.3);
-            }
-            for (i, item) in d.items.iter().enumerate() {
-                self.item(&mut p, &format!("{}.", i + 1), item, body, Weight::Bold);
-                p.gap(body * 0.2);
-            }
-            out.push(p);
-        }
         }
         if !c.stops.is_empty() {
             let mut p = Piece::named("stops");
-            p.text("Meetings near you", 0.0, cw, body * 1.6, Weight::Bold, self.p.accent, 1.3);
+            p.text(
+                "Meetings near you",
+                0.0,
+                cw,
+                body * 1.6,
+                Weight::Bold,
+                self.p.accent,
+                1.3,
+            );
             p.gap(body * 0.3);
             for s in &c.stops {
-                let when = if s.note.is_empty() { s.when.clone() } else { format!("{} — {}", s.when, s.note) };
-                p.marks.push(Mark::Rect { x: 0.0, y: p.h, w: cw, h: 0.6, fill: self.p.muted });
+                let when = if s.note.is_empty() {
+                    s.when.clone()
+                } else {
+                    format!("{} — {}", s.when, s.note)
+                };
+                p.marks.push(Mark::Rect {
+                    x: 0.0,
+                    y: p.h,
+                    w: cw,
+                    h: 0.6,
+                    fill: self.p.muted,
+                });
                 p.gap(body * 0.5);
                 p.text(&when, 0.0, cw, body * 1.15, Weight::Bold, self.p.ink, 1.3);
                 p.text(&s.place, 0.0, cw, body, Weight::Regular, self.p.muted, 1.35);
@@ -435,19 +714,51 @@ impl Panel<'_> {
             }
             out.push(p);
         }
-        for (field, label, text) in [("accessibility", "Accessibility", &c.accessibility), ("rules", "Please note", &c.rules)] {
+        for (field, label, text) in [
+            ("accessibility", "Accessibility", &c.accessibility),
+            ("rules", "Please note", &c.rules),
+        ] {
             if !text.trim().is_empty() {
                 let mut p = Piece::named(field);
                 p.text(label, 0.0, cw, body * 0.9, Weight::Bold, self.p.accent, 1.3);
-                p.text(text.trim(), 0.0, cw, body * 0.9, Weight::Regular, self.p.ink, 1.35);
+                p.text(
+                    text.trim(),
+                    0.0,
+                    cw,
+                    body * 0.9,
+                    Weight::Regular,
+                    self.p.ink,
+                    1.35,
+                );
                 out.push(p);
             }
         }
         if !c.cosponsors.is_empty() {
             let mut p = Piece::named("cosponsors");
-            p.text("Co-sponsored by", 0.0, cw, body * 0.9, Weight::Bold, self.p.accent, 1.3);
-            let names: Vec<&str> = c.cosponsors.iter().map(|s| s.name.as_str()).filter(|n| !n.is_empty()).collect();
-            p.text(&names.join("  ·  "), 0.0, cw, body, Weight::Regular, self.p.ink, 1.35);
+            p.text(
+                "Co-sponsored by",
+                0.0,
+                cw,
+                body * 0.9,
+                Weight::Bold,
+                self.p.accent,
+                1.3,
+            );
+            let names: Vec<&str> = c
+                .cosponsors
+                .iter()
+                .map(|s| s.name.as_str())
+                .filter(|n| !n.is_empty())
+                .collect();
+            p.text(
+                &names.join("  ·  "),
+                0.0,
+                cw,
+                body,
+                Weight::Regular,
+                self.p.ink,
+                1.35,
+            );
             let logo_h = body * 3.0;
             let (mut x, mut row_top) = (0.0, p.h + body * 0.3);
             let mut any = false;
@@ -458,7 +769,13 @@ impl Panel<'_> {
                     x = 0.0;
                     row_top += logo_h + body * 0.5;
                 }
-                p.marks.push(Mark::Image { x, y: row_top + (logo_h - h) / 2.0, w, h, image: *i });
+                p.marks.push(Mark::Image {
+                    x,
+                    y: row_top + (logo_h - h) / 2.0,
+                    w,
+                    h,
+                    image: *i,
+                });
                 x += w + body * 1.5;
                 any = true;
             }
@@ -469,7 +786,15 @@ impl Panel<'_> {
         }
         if !c.cosponsor_call.trim().is_empty() {
             let mut p = Piece::named("cosponsor_call");
-            p.text(c.cosponsor_call.trim(), 0.0, cw, body * 0.85, Weight::Regular, self.p.muted, 1.35);
+            p.text(
+                c.cosponsor_call.trim(),
+                0.0,
+                cw,
+                body * 0.85,
+                Weight::Regular,
+                self.p.muted,
+                1.35,
+            );
             out.push(p);
         }
         out
@@ -485,7 +810,15 @@ impl Panel<'_> {
         let mut left = Piece::named("branch.contact");
         let size = z.small.max(7.0 * z.s);
         if !c.branch.name.is_empty() {
-            left.text(&c.branch.name, 0.0, text_w, size * 1.1, Weight::Bold, self.p.ink, 1.3);
+            left.text(
+                &c.branch.name,
+                0.0,
+                text_w,
+                size * 1.1,
+                Weight::Bold,
+                self.p.ink,
+                1.3,
+            );
         }
         for t in [&c.branch.contact, &c.branch.website] {
             if !t.is_empty() {
@@ -497,7 +830,13 @@ impl Panel<'_> {
             left.text(&c.link, 0.0, text_w, size, Weight::Bold, self.p.ink, 1.3);
         }
         let mut top = 10.0 * z.s;
-        p.marks.push(Mark::Rect { x: 0.0, y: 0.0, w: self.cw(), h: 0.75, fill: self.p.muted });
+        p.marks.push(Mark::Rect {
+            x: 0.0,
+            y: 0.0,
+            w: self.cw(),
+            h: 0.75,
+            fill: self.p.muted,
+        });
         let qr_block = if qr > 0.0 {
             let caption = (6.5 * z.s).max(5.5);
             let mut q = Piece::named("link");
@@ -534,7 +873,10 @@ impl Panel<'_> {
     fn tear_off_tabs(&self, out: &mut Vec<Mark>, x0: f32, y0: f32) -> Result<()> {
         let z = &self.z;
         let c = self.c;
-        let lines: Vec<&str> = [c.link.as_str(), c.branch.contact.as_str()].into_iter().filter(|t| !t.is_empty()).collect();
+        let lines: Vec<&str> = [c.link.as_str(), c.branch.contact.as_str()]
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect();
         if lines.is_empty() {
             return Err(Error::invalid_field("tear_offs", "Tear-off tabs need the event's link or the branch's contact email; add one, or print without tabs."));
         }
@@ -548,7 +890,10 @@ impl Panel<'_> {
         let mut chosen = None;
         let mut size = (8.0 * z.s).max(6.0);
         while size >= 4.5 {
-            let wrapped: Vec<String> = lines.iter().flat_map(|l| wrap(l, Weight::Regular, size, room)).collect();
+            let wrapped: Vec<String> = lines
+                .iter()
+                .flat_map(|l| wrap(l, Weight::Regular, size, room))
+                .collect();
             if wrapped.len() as f32 * size * 1.15 <= across {
                 chosen = Some((size, wrapped));
                 break;
@@ -558,12 +903,28 @@ impl Panel<'_> {
         let Some((size, wrapped)) = chosen else {
             return Err(Error::invalid_field("link", "is too long for the tear-off tabs even in small print. Use a shorter link, or print without tabs."));
         };
-        out.push(Mark::Line { x1: x0, y1: top, x2: x0 + self.w, y2: top, color: self.p.muted, width: 0.6, dashed: true });
+        out.push(Mark::Line {
+            x1: x0,
+            y1: top,
+            x2: x0 + self.w,
+            y2: top,
+            color: self.p.muted,
+            width: 0.6,
+            dashed: true,
+        });
         let block = wrapped.len() as f32 * size * 1.15;
         for i in 0..n {
             let tx = x0 + i as f32 * tab_w;
             if i > 0 {
-                out.push(Mark::Line { x1: tx, y1: top, x2: tx, y2: y0 + self.h, color: self.p.muted, width: 0.6, dashed: true });
+                out.push(Mark::Line {
+                    x1: tx,
+                    y1: top,
+                    x2: tx,
+                    y2: y0 + self.h,
+                    color: self.p.muted,
+                    width: 0.6,
+                    dashed: true,
+                });
             }
             let first = tx + (tab_w - block) / 2.0;
             for (j, l) in wrapped.iter().enumerate() {
@@ -571,7 +932,11 @@ impl Panel<'_> {
                     x: first + size + j as f32 * size * 1.15 - size * 0.22,
                     y: y0 + self.h - pad,
                     size,
-                    weight: if j == 0 { Weight::Bold } else { Weight::Regular },
+                    weight: if j == 0 {
+                        Weight::Bold
+                    } else {
+                        Weight::Regular
+                    },
                     color: self.p.ink,
                     text: l.clone(),
                     upward: true,
@@ -591,7 +956,8 @@ impl Panel<'_> {
         // that is not enough, the title and the date block shrink too, and
         // the body is tried again. Only then is the longest part refused.
         // When one column is not enough, the flowing parts go in two.
-        const ATTEMPTS: [(f32, usize); 6] = [(1.0, 1), (0.8, 1), (1.0, 2), (0.8, 2), (0.64, 1), (0.64, 2)];
+        const ATTEMPTS: [(f32, usize); 6] =
+            [(1.0, 1), (0.8, 1), (1.0, 2), (0.8, 2), (0.64, 1), (0.64, 2)];
         let mut refusal = None;
         for (attempt, (squeeze, columns)) in ATTEMPTS.into_iter().enumerate() {
             let last = attempt == ATTEMPTS.len() - 1;
@@ -606,7 +972,11 @@ impl Panel<'_> {
             let avail = self.h - 2.0 * m - bottom_reserve - fixed - 8.0 * z.s;
             if avail < 0.0 {
                 if last {
-                    let worst = top.iter().max_by(|a, b| a.h.total_cmp(&b.h)).map(|p| p.field).unwrap_or("title");
+                    let worst = top
+                        .iter()
+                        .max_by(|a, b| a.h.total_cmp(&b.h))
+                        .map(|p| p.field)
+                        .unwrap_or("title");
                     return Err(Error::invalid_field(worst, format!("is too long for a {} flyer: the title, date and place alone do not fit. Shorten it.", self.layout_name())));
                 }
                 continue;
@@ -628,7 +998,11 @@ impl Panel<'_> {
                     break Some((pieces, gap + spare, spare, split));
                 }
                 if body - 0.5 < z.body_min - 0.01 {
-                    let worst = pieces.iter().max_by(|a, b| a.h.total_cmp(&b.h)).map(|p| p.field).unwrap_or("description");
+                    let worst = pieces
+                        .iter()
+                        .max_by(|a, b| a.h.total_cmp(&b.h))
+                        .map(|p| p.field)
+                        .unwrap_or("description");
                     let over = ((total - avail) / (body * 1.35)).ceil();
                     refusal = Some(Error::invalid_field(
                         worst,
@@ -642,7 +1016,9 @@ impl Panel<'_> {
                 }
                 body -= 0.5;
             };
-            let Some((pieces, gap, spare, split)) = placed else { continue };
+            let Some((pieces, gap, spare, split)) = placed else {
+                continue;
+            };
             let mut y = y0 + m;
             for p in top {
                 let h = p.h;
@@ -652,7 +1028,11 @@ impl Panel<'_> {
             y += spare;
             let column_top = y;
             for (i, p) in pieces.into_iter().enumerate() {
-                let x = if i < split { x0 + m } else { x0 + m + self.fw() + self.gutter() };
+                let x = if i < split {
+                    x0 + m
+                } else {
+                    x0 + m + self.fw() + self.gutter()
+                };
                 if i == split && split > 0 {
                     y = column_top;
                 }
@@ -673,7 +1053,17 @@ impl Panel<'_> {
     fn quick_bound(&self, avail: f32, last: bool) -> Result<()> {
         let z = &self.z;
         let lines_fit = avail / (z.body_min * 1.35);
-        for (field, text) in [("description", self.c.description.as_str()), ("translation.description", self.c.translation.as_ref().map(|t| t.description.as_str()).unwrap_or(""))] {
+        for (field, text) in [
+            ("description", self.c.description.as_str()),
+            (
+                "translation.description",
+                self.c
+                    .translation
+                    .as_ref()
+                    .map(|t| t.description.as_str())
+                    .unwrap_or(""),
+            ),
+        ] {
             // Counting characters first keeps a huge text from being measured at all.
             let chars = text.chars().count() as f32;
             let narrowest = 0.2 * z.body_min;
@@ -711,7 +1101,9 @@ impl Panel<'_> {
 /// Where the second column starts (`pieces.len()` for one column) and the
 /// height the flowing parts take: the split that makes the taller column shortest.
 fn flow(pieces: &[Piece], gap: f32, columns: usize) -> (usize, f32) {
-    let height = |ps: &[Piece]| ps.iter().map(|p| p.h).sum::<f32>() + gap * ps.len().saturating_sub(1) as f32;
+    let height = |ps: &[Piece]| {
+        ps.iter().map(|p| p.h).sum::<f32>() + gap * ps.len().saturating_sub(1) as f32
+    };
     if columns == 1 || pieces.len() < 2 {
         return (pieces.len(), height(pieces));
     }
@@ -788,19 +1180,67 @@ fn cut_marks(page: &mut Vec<Mark>, w: f32, h: f32, cols: usize, rows: usize) {
     let grey = Rgb8(90, 90, 90);
     for c in 1..cols {
         let x = w * c as f32 / cols as f32;
-        page.push(Mark::Line { x1: x, y1: 0.0, x2: x, y2: len, color: grey, width: 0.5, dashed: false });
-        page.push(Mark::Line { x1: x, y1: h - len, x2: x, y2: h, color: grey, width: 0.5, dashed: false });
+        page.push(Mark::Line {
+            x1: x,
+            y1: 0.0,
+            x2: x,
+            y2: len,
+            color: grey,
+            width: 0.5,
+            dashed: false,
+        });
+        page.push(Mark::Line {
+            x1: x,
+            y1: h - len,
+            x2: x,
+            y2: h,
+            color: grey,
+            width: 0.5,
+            dashed: false,
+        });
     }
     for r in 1..rows {
         let y = h * r as f32 / rows as f32;
-        page.push(Mark::Line { x1: 0.0, y1: y, x2: len, y2: y, color: grey, width: 0.5, dashed: false });
-        page.push(Mark::Line { x1: w - len, y1: y, x2: w, y2: y, color: grey, width: 0.5, dashed: false });
+        page.push(Mark::Line {
+            x1: 0.0,
+            y1: y,
+            x2: len,
+            y2: y,
+            color: grey,
+            width: 0.5,
+            dashed: false,
+        });
+        page.push(Mark::Line {
+            x1: w - len,
+            y1: y,
+            x2: w,
+            y2: y,
+            color: grey,
+            width: 0.5,
+            dashed: false,
+        });
     }
     if cols > 1 && rows > 1 {
         // Where the cuts cross, in the middle of the sheet.
         let (x, y) = (w / 2.0, h / 2.0);
-        page.push(Mark::Line { x1: x - len / 2.0, y1: y, x2: x + len / 2.0, y2: y, color: grey, width: 0.5, dashed: false });
-        page.push(Mark::Line { x1: x, y1: y - len / 2.0, x2: x, y2: y + len / 2.0, color: grey, width: 0.5, dashed: false });
+        page.push(Mark::Line {
+            x1: x - len / 2.0,
+            y1: y,
+            x2: x + len / 2.0,
+            y2: y,
+            color: grey,
+            width: 0.5,
+            dashed: false,
+        });
+        page.push(Mark::Line {
+            x1: x,
+            y1: y - len / 2.0,
+            x2: x,
+            y2: y + len / 2.0,
+            color: grey,
+            width: 0.5,
+            dashed: false,
+        });
     }
 }
 
@@ -810,8 +1250,15 @@ fn cut_marks(page: &mut Vec<Mark>, w: f32, h: f32, cols: usize, rows: usize) {
 const MAX_DESCRIPTION_CHARS: usize = 40_000;
 
 fn refuse_huge(c: &FlyerContent) -> Result<()> {
-    let translated = c.translation.as_ref().map(|t| t.description.as_str()).unwrap_or("");
-    for (field, text) in [("description", c.description.as_str()), ("translation.description", translated)] {
+    let translated = c
+        .translation
+        .as_ref()
+        .map(|t| t.description.as_str())
+        .unwrap_or("");
+    for (field, text) in [
+        ("description", c.description.as_str()),
+        ("translation.description", translated),
+    ] {
         if text.len() > MAX_DESCRIPTION_CHARS && text.chars().count() > MAX_DESCRIPTION_CHARS {
             return Err(Error::invalid_field(
                 field,

@@ -64,7 +64,11 @@ impl Face {
 
     /// The glyph for `c`, if this face has one.
     pub fn glyph(self, c: char) -> Option<u16> {
-        self.parsed().face.glyph_index(c).map(|g| g.0).filter(|g| *g != 0)
+        self.parsed()
+            .face
+            .glyph_index(c)
+            .map(|g| g.0)
+            .filter(|g| *g != 0)
     }
 
     /// The advance of `c` in em units (1.0 = the font size).
@@ -99,7 +103,11 @@ static FALLBACK: LazyLock<Metrics> = LazyLock::new(|| metrics(DEJAVU));
 
 /// Characters that take no room and need no glyph.
 fn is_invisible(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+        )
 }
 
 /// Scripts whose letters join or run right to left. The fallback font has
@@ -195,7 +203,10 @@ pub fn subset(face: Face, chars: &BTreeSet<char>) -> Result<Subset, String> {
     let mut ids: Vec<u16> = vec![0];
     let mut glyphs = BTreeMap::new();
     for c in chars {
-        if let Some(gid) = face.glyph(*c).or_else(|| (*c == ' ').then(|| space_glyph(face)).flatten()) {
+        if let Some(gid) = face
+            .glyph(*c)
+            .or_else(|| (*c == ' ').then(|| space_glyph(face)).flatten())
+        {
             let new = match ids.iter().position(|g| *g == gid) {
                 Some(p) => p,
                 None => {
@@ -209,7 +220,8 @@ pub fn subset(face: Face, chars: &BTreeSet<char>) -> Result<Subset, String> {
     let scope = ReadScope::new(face.bytes());
     let data = scope.read::<FontData<'_>>().map_err(|e| e.to_string())?;
     let provider = data.table_provider(0).map_err(|e| e.to_string())?;
-    let bytes = cut(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode).map_err(|e| e.to_string())?;
+    let bytes = cut(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+        .map_err(|e| e.to_string())?;
     Ok(Subset { bytes, glyphs })
 }
 

@@ -27,7 +27,6 @@ mod compose;
 pub mod fonts;
 mod text;
 
-
 /// How flyers sit on the sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -221,7 +220,10 @@ pub fn render_all(contents: &[FlyerContent], options: FlyerOptions) -> Result<Ve
 
 fn compose_all(contents: &[FlyerContent], options: FlyerOptions) -> Result<canvas::Canvas> {
     if contents.is_empty() {
-        return Err(Error::invalid_field("stops", "There is nothing to print: the tour has no stops yet."));
+        return Err(Error::invalid_field(
+            "stops",
+            "There is nothing to print: the tour has no stops yet.",
+        ));
     }
     compose::document(contents, options)
 }
@@ -242,7 +244,12 @@ pub fn event_flyer(db: &Database, event_id: i64, options: FlyerOptions) -> Resul
 /// The flyer of one event; with `bilingual` (a language code such as "es")
 /// the event's title and description and its demand list are printed again
 /// in that language when they have a translation.
-pub fn event_flyer_in(db: &Database, event_id: i64, options: FlyerOptions, bilingual: Option<&str>) -> Result<Vec<u8>> {
+pub fn event_flyer_in(
+    db: &Database,
+    event_id: i64,
+    options: FlyerOptions,
+    bilingual: Option<&str>,
+) -> Result<Vec<u8>> {
     render(&content_for_event_in(db, event_id, bilingual)?, options)
 }
 
@@ -252,9 +259,18 @@ pub fn tour_flyers(db: &Database, tour_id: i64, options: FlyerOptions) -> Result
 }
 
 /// One flyer per stop, bilingual as [`event_flyer_in`].
-pub fn tour_flyers_in(db: &Database, tour_id: i64, options: FlyerOptions, bilingual: Option<&str>) -> Result<Vec<u8>> {
+pub fn tour_flyers_in(
+    db: &Database,
+    tour_id: i64,
+    options: FlyerOptions,
+    bilingual: Option<&str>,
+) -> Result<Vec<u8>> {
     let tour = events::get_tour(db, tour_id)?;
-    let contents = tour.stops.iter().map(|s| content_for_event_in(db, s.id, bilingual)).collect::<Result<Vec<_>>>()?;
+    let contents = tour
+        .stops
+        .iter()
+        .map(|s| content_for_event_in(db, s.id, bilingual))
+        .collect::<Result<Vec<_>>>()?;
     render_all(&contents, options)
 }
 
@@ -264,7 +280,12 @@ pub fn tour_poster(db: &Database, tour_id: i64, options: FlyerOptions) -> Result
 }
 
 /// A tour poster, bilingual as [`event_flyer_in`].
-pub fn tour_poster_in(db: &Database, tour_id: i64, options: FlyerOptions, bilingual: Option<&str>) -> Result<Vec<u8>> {
+pub fn tour_poster_in(
+    db: &Database,
+    tour_id: i64,
+    options: FlyerOptions,
+    bilingual: Option<&str>,
+) -> Result<Vec<u8>> {
     render(&content_for_tour_in(db, tour_id, bilingual)?, options)
 }
 
@@ -279,7 +300,10 @@ pub fn languages_for_event(db: &Database, event_id: i64) -> Result<Vec<String>> 
         .filter(|t| !t.title.trim().is_empty() || !t.description.trim().is_empty())
         .map(|t| t.language.clone())
         .collect();
-    for l in coalition::demand_list_for_event(db, event_id)?.map(|v| v.translations).unwrap_or_default() {
+    for l in coalition::demand_list_for_event(db, event_id)?
+        .map(|v| v.translations)
+        .unwrap_or_default()
+    {
         if !languages.iter().any(|x| x.eq_ignore_ascii_case(&l)) {
             languages.push(l);
         }
@@ -289,18 +313,30 @@ pub fn languages_for_event(db: &Database, event_id: i64) -> Result<Vec<String>> 
 
 /// The languages a tour's poster can be printed in beside English.
 pub fn languages_for_tour(db: &Database, tour_id: i64) -> Result<Vec<String>> {
-    Ok(coalition::demand_list_for_tour(db, tour_id)?.map(|v| v.translations).unwrap_or_default())
+    Ok(coalition::demand_list_for_tour(db, tour_id)?
+        .map(|v| v.translations)
+        .unwrap_or_default())
 }
 
 fn demand_block(v: &coalition::DemandListVersion) -> DemandBlock {
-    DemandBlock { title: v.title.clone(), intro: v.intro.clone(), items: v.demands.iter().map(|d| d.text.clone()).collect() }
+    DemandBlock {
+        title: v.title.clone(),
+        intro: v.intro.clone(),
+        items: v.demands.iter().map(|d| d.text.clone()).collect(),
+    }
 }
 
 /// The demand list a flyer carries, and its translation when `bilingual`
 /// names a language the version is translated into (a language it has no
 /// translation for adds nothing, rather than printing the English twice).
-fn demands_for(db: &Database, version: Option<coalition::DemandListVersion>, bilingual: Option<&str>) -> Result<(Option<DemandBlock>, Option<DemandBlock>)> {
-    let Some(v) = version else { return Ok((None, None)) };
+fn demands_for(
+    db: &Database,
+    version: Option<coalition::DemandListVersion>,
+    bilingual: Option<&str>,
+) -> Result<(Option<DemandBlock>, Option<DemandBlock>)> {
+    let Some(v) = version else {
+        return Ok((None, None));
+    };
     let translated = match bilingual.map(str::trim).filter(|l| !l.is_empty()) {
         Some(lang) => {
             let t = coalition::version_in_language(db, v.id, lang)?;
@@ -320,18 +356,32 @@ fn translation_for(e: &Event, bilingual: Option<&str>) -> Option<Translation> {
         .translations
         .iter()
         .find(|t| t.language.eq_ignore_ascii_case(wanted))
-        .or_else(|| e.translations.iter().find(|t| primary(&t.language) == primary(wanted)))?;
+        .or_else(|| {
+            e.translations
+                .iter()
+                .find(|t| primary(&t.language) == primary(wanted))
+        })?;
     if t.title.trim().is_empty() && t.description.trim().is_empty() {
         return None;
     }
-    Some(Translation { language: language_name(&t.language), title: t.title.clone(), description: t.description.clone() })
+    Some(Translation {
+        language: language_name(&t.language),
+        title: t.title.clone(),
+        description: t.description.clone(),
+    })
 }
 
 /// The language's name as its readers write it, for the heading of the
 /// translated part. A short table rather than a locale-data crate: a branch
 /// prints in a handful of languages, and any other prints under its code.
 fn language_name(tag: &str) -> String {
-    let name = match tag.split('-').next().unwrap_or("").to_ascii_lowercase().as_str() {
+    let name = match tag
+        .split('-')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "es" => "Español",
         "fr" => "Français",
         "pt" => "Português",
@@ -351,7 +401,11 @@ fn language_name(tag: &str) -> String {
 fn cosponsor_marks(db: &Database, list: Vec<coalition::Cosponsor>) -> Result<Vec<CosponsorMark>> {
     list.into_iter()
         .map(|c| {
-            let logo = if c.logo_permitted && c.has_logo { coalition::organization_logo(db, c.organization_id)?.map(|(_, bytes)| bytes) } else { None };
+            let logo = if c.logo_permitted && c.has_logo {
+                coalition::organization_logo(db, c.organization_id)?.map(|(_, bytes)| bytes)
+            } else {
+                None
+            };
             Ok(CosponsorMark { name: c.name, logo })
         })
         .collect()
@@ -394,9 +448,16 @@ pub fn contents_for(db: &Database, request: &FlyerRequest) -> Result<Vec<FlyerCo
     let lang = request.bilingual.as_deref();
     match (request.event_id, request.tour_id) {
         (_, Some(t)) if request.poster => Ok(vec![content_for_tour_in(db, t, lang)?]),
-        (_, Some(t)) => events::get_tour(db, t)?.stops.iter().map(|s| content_for_event_in(db, s.id, lang)).collect(),
+        (_, Some(t)) => events::get_tour(db, t)?
+            .stops
+            .iter()
+            .map(|s| content_for_event_in(db, s.id, lang))
+            .collect(),
         (Some(e), None) => Ok(vec![content_for_event_in(db, e, lang)?]),
-        (None, None) => Err(Error::invalid_field("event", "Choose an event or a tour to print.")),
+        (None, None) => Err(Error::invalid_field(
+            "event",
+            "Choose an event or a tour to print.",
+        )),
     }
 }
 
@@ -431,7 +492,14 @@ pub fn preview(db: &Database, request: &FlyerRequest) -> Result<FlyerPreview> {
     }
     // A sheet carries copies of one flyer, so a tour is a page per stop.
     let pages = svgs.len() as u32;
-    Ok(FlyerPreview { contents, svgs, pages, bytes: pdf.len() as u32, languages, file_name })
+    Ok(FlyerPreview {
+        contents,
+        svgs,
+        pages,
+        bytes: pdf.len() as u32,
+        languages,
+        file_name,
+    })
 }
 
 /// "#Justice4Siham & #Justice4Naseem Rally" → "justice4siham-justice4naseem-rally".
@@ -446,16 +514,29 @@ fn slug(title: &str) -> String {
     }
     let out = out.trim_end_matches('-');
     let cut: String = out.chars().take(60).collect();
-    if cut.is_empty() { "flyer".into() } else { cut.trim_end_matches('-').to_owned() }
+    if cut.is_empty() {
+        "flyer".into()
+    } else {
+        cut.trim_end_matches('-').to_owned()
+    }
 }
 
 /// Writes a PDF, saying clearly when the place cannot be written to.
 pub fn write_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
     if path.as_os_str().is_empty() {
-        return Err(Error::invalid_field("path", "Choose where to save the PDF."));
+        return Err(Error::invalid_field(
+            "path",
+            "Choose where to save the PDF.",
+        ));
     }
     if path.is_dir() {
-        return Err(Error::invalid_field("path", format!("{} is a folder; give a file name such as flyer.pdf.", path.display())));
+        return Err(Error::invalid_field(
+            "path",
+            format!(
+                "{} is a folder; give a file name such as flyer.pdf.",
+                path.display()
+            ),
+        ));
     }
     std::fs::write(path, bytes).map_err(|e| {
         let why = match e.kind() {
@@ -463,12 +544,17 @@ pub fn write_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
             std::io::ErrorKind::PermissionDenied => "permission is denied".to_owned(),
             _ => e.to_string(),
         };
-        Error::storage(format!("The PDF could not be saved to {}: {why}. Choose another place.", path.display()))
+        Error::storage(format!(
+            "The PDF could not be saved to {}: {why}. Choose another place.",
+            path.display()
+        ))
     })
 }
 
 fn branch_mark(db: &Database) -> Result<BranchMark> {
-    let Some(b) = branch::get(db)? else { return Ok(BranchMark::default()) };
+    let Some(b) = branch::get(db)? else {
+        return Ok(BranchMark::default());
+    };
     Ok(BranchMark {
         name: b.name,
         contact: b.contact_email,
@@ -493,8 +579,15 @@ fn when_for(e: &Event, home_zone: Option<&str>) -> String {
             .start_at
             .as_deref()
             .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-            .and_then(|t| jiff::tz::TimeZone::get(&e.time_zone).ok().map(|tz| t.to_zoned(tz).strftime("%Z").to_string()));
-        when.push_str(&format!(" ({})", abbreviation.unwrap_or_else(|| e.time_zone.clone())));
+            .and_then(|t| {
+                jiff::tz::TimeZone::get(&e.time_zone)
+                    .ok()
+                    .map(|tz| t.to_zoned(tz).strftime("%Z").to_string())
+            });
+        when.push_str(&format!(
+            " ({})",
+            abbreviation.unwrap_or_else(|| e.time_zone.clone())
+        ));
     }
     when
 }
@@ -503,10 +596,19 @@ fn place_for(e: &Event) -> (Option<Place>, String) {
     match &e.venue {
         Some(v) => {
             let room = e.room_or_venue_room();
-            let address = [v.address.as_str(), v.city.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");
+            let address = [v.address.as_str(), v.city.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
             let place = Place {
                 name: v.name.clone(),
-                room: if room.is_empty() { "Room to be announced".into() } else { room.to_owned() },
+                room: if room.is_empty() {
+                    "Room to be announced".into()
+                } else {
+                    room.to_owned()
+                },
                 address,
             };
             (Some(place), String::new())
@@ -520,12 +622,23 @@ fn place_for(e: &Event) -> (Option<Place>, String) {
 
 fn long_date(date: &str) -> Option<String> {
     let d: jiff::civil::Date = date.get(..10)?.parse().ok()?;
-    Some(format!("{}, {} {}, {}", d.strftime("%A"), events::views::month_name(d.month()), d.day(), d.year()))
+    Some(format!(
+        "{}, {} {}, {}",
+        d.strftime("%A"),
+        events::views::month_name(d.month()),
+        d.day(),
+        d.year()
+    ))
 }
 
 fn change_for(db: &Database, e: &Event, when: &str) -> Result<Option<ChangeNotice>> {
     let history = events::history(db, e.id)?;
-    let status_reason = history.iter().rev().find(|h| h.kind == HistoryKind::Status).map(|h| h.reason.clone()).unwrap_or_default();
+    let status_reason = history
+        .iter()
+        .rev()
+        .find(|h| h.kind == HistoryKind::Status)
+        .map(|h| h.reason.clone())
+        .unwrap_or_default();
     Ok(match e.status {
         EventStatus::Cancelled => Some(ChangeNotice {
             headline: "CANCELLED".into(),
@@ -544,7 +657,10 @@ fn change_for(db: &Database, e: &Event, when: &str) -> Result<Option<ChangeNotic
             Some(ChangeNotice {
                 headline: "RESCHEDULED".into(),
                 detail: format!("New date: {when}"),
-                earlier: moved.and_then(|h| long_date(&h.old_value)).map(|d| format!("Originally {d}")).unwrap_or_default(),
+                earlier: moved
+                    .and_then(|h| long_date(&h.old_value))
+                    .map(|d| format!("Originally {d}"))
+                    .unwrap_or_default(),
                 reason: moved.map(|h| h.reason.clone()).unwrap_or(status_reason),
             })
         }
@@ -553,18 +669,29 @@ fn change_for(db: &Database, e: &Event, when: &str) -> Result<Option<ChangeNotic
 }
 
 fn link_for(e: &Event, b: &BranchMark) -> String {
-    [&e.links.event_page, &e.links.rsvp, &e.online_link, &e.links.donate, &b.website]
-        .into_iter()
-        .find(|l| !l.is_empty())
-        .cloned()
-        .unwrap_or_default()
+    [
+        &e.links.event_page,
+        &e.links.rsvp,
+        &e.online_link,
+        &e.links.donate,
+        &b.website,
+    ]
+    .into_iter()
+    .find(|l| !l.is_empty())
+    .cloned()
+    .unwrap_or_default()
 }
 
 fn speakers(list: &[events::Speaker]) -> Vec<SpeakerMark> {
     list.iter()
         .map(|s| SpeakerMark {
             name: s.name.clone(),
-            about: [s.affiliation.as_str(), s.credit.as_str()].iter().filter(|t| !t.is_empty()).copied().collect::<Vec<_>>().join(", "),
+            about: [s.affiliation.as_str(), s.credit.as_str()]
+                .iter()
+                .filter(|t| !t.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
         })
         .collect()
 }
@@ -577,9 +704,17 @@ pub fn content_for_event(db: &Database, event_id: i64) -> Result<FlyerContent> {
 
 /// [`content_for_event`], with the event's title and description and its
 /// demand list also in `bilingual` when they are translated into it.
-pub fn content_for_event_in(db: &Database, event_id: i64, bilingual: Option<&str>) -> Result<FlyerContent> {
+pub fn content_for_event_in(
+    db: &Database,
+    event_id: i64,
+    bilingual: Option<&str>,
+) -> Result<FlyerContent> {
     let e = events::get(db, event_id)?;
-    let (demands, demands_translation) = demands_for(db, coalition::demand_list_for_event(db, event_id)?, bilingual)?;
+    let (demands, demands_translation) = demands_for(
+        db,
+        coalition::demand_list_for_event(db, event_id)?,
+        bilingual,
+    )?;
     let cosponsors = cosponsor_marks(db, coalition::confirmed_cosponsors(db, event_id)?)?;
     let branch = branch_mark(db)?;
     let zone = branch_zone(db)?;
@@ -591,7 +726,10 @@ pub fn content_for_event_in(db: &Database, event_id: i64, bilingual: Option<&str
             accessibility = v.accessibility.clone();
         }
     }
-    let cosponsor_call = match (e.cosponsor_call.text.trim(), e.cosponsor_call.contact.trim()) {
+    let cosponsor_call = match (
+        e.cosponsor_call.text.trim(),
+        e.cosponsor_call.contact.trim(),
+    ) {
         ("", _) => String::new(),
         (text, "") => text.to_owned(),
         (text, contact) if text.contains(contact) => text.to_owned(),
@@ -627,9 +765,14 @@ pub fn content_for_tour(db: &Database, tour_id: i64) -> Result<FlyerContent> {
 }
 
 /// [`content_for_tour`], with the demand list also in `bilingual` when translated.
-pub fn content_for_tour_in(db: &Database, tour_id: i64, bilingual: Option<&str>) -> Result<FlyerContent> {
+pub fn content_for_tour_in(
+    db: &Database,
+    tour_id: i64,
+    bilingual: Option<&str>,
+) -> Result<FlyerContent> {
     let t = events::get_tour(db, tour_id)?;
-    let (demands, demands_translation) = demands_for(db, coalition::demand_list_for_tour(db, tour_id)?, bilingual)?;
+    let (demands, demands_translation) =
+        demands_for(db, coalition::demand_list_for_tour(db, tour_id)?, bilingual)?;
     let cosponsors = cosponsor_marks(db, coalition::confirmed_tour_cosponsors(db, tour_id)?)?;
     let branch = branch_mark(db)?;
     let zone = branch_zone(db)?;
@@ -639,21 +782,37 @@ pub fn content_for_tour_in(db: &Database, tour_id: i64, bilingual: Option<&str>)
         .map(|s| {
             let (place, note) = place_for(s);
             let place = match place {
-                Some(p) => [p.name, p.room, p.address].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(", "),
+                Some(p) => [p.name, p.room, p.address]
+                    .into_iter()
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 None if note.is_empty() => "Location to be announced".into(),
                 None => note,
             };
-            let when = if s.start_date.is_empty() { "Date to be announced".into() } else { when_for(s, zone.as_deref()) };
+            let when = if s.start_date.is_empty() {
+                "Date to be announced".into()
+            } else {
+                when_for(s, zone.as_deref())
+            };
             let note = match s.status {
                 EventStatus::Cancelled => "CANCELLED",
                 EventStatus::Postponed => "POSTPONED",
                 EventStatus::Rescheduled => "RESCHEDULED",
                 _ => "",
             };
-            StopMark { when, place, note: note.into() }
+            StopMark {
+                when,
+                place,
+                note: note.into(),
+            }
         })
         .collect();
-    let link = t.stops.iter().find_map(|s| (!s.links.event_page.is_empty()).then(|| s.links.event_page.clone())).unwrap_or_else(|| branch.website.clone());
+    let link = t
+        .stops
+        .iter()
+        .find_map(|s| (!s.links.event_page.is_empty()).then(|| s.links.event_page.clone()))
+        .unwrap_or_else(|| branch.website.clone());
     Ok(FlyerContent {
         title: t.tour.title.clone(),
         kind: "Speaking Tour".into(),
@@ -704,7 +863,10 @@ fn check_glyphs(c: &FlyerContent) -> Result<()> {
         fields.push(("translation.title".into(), &t.title));
         fields.push(("translation.description".into(), &t.description));
     }
-    for (name, block) in [("demands", &c.demands), ("demands_translation", &c.demands_translation)] {
+    for (name, block) in [
+        ("demands", &c.demands),
+        ("demands_translation", &c.demands_translation),
+    ] {
         if let Some(d) = block {
             fields.push((format!("{name}.title"), &d.title));
             fields.push((format!("{name}.intro"), &d.intro));
@@ -734,10 +896,17 @@ fn check_glyphs(c: &FlyerContent) -> Result<()> {
             continue;
         }
         // Quote the words that hold the missing characters, as typed.
-        let mut words: Vec<&str> = text.split_whitespace().filter(|w| w.chars().any(|ch| missing.contains(&ch))).collect();
+        let mut words: Vec<&str> = text
+            .split_whitespace()
+            .filter(|w| w.chars().any(|ch| missing.contains(&ch)))
+            .collect();
         words.dedup();
         let shown: Vec<&str> = words.iter().take(5).copied().collect();
-        let more = if words.len() > shown.len() { format!(" and {} more", words.len() - shown.len()) } else { String::new() };
+        let more = if words.len() > shown.len() {
+            format!(" and {} more", words.len() - shown.len())
+        } else {
+            String::new()
+        };
         let why = if missing.iter().any(|ch| fonts::needs_shaping(*ch)) {
             "needs joined or right-to-left lettering, which Handbill's flyers cannot set yet"
         } else {
@@ -752,5 +921,9 @@ fn check_glyphs(c: &FlyerContent) -> Result<()> {
             ),
         });
     }
-    if problems.is_empty() { Ok(()) } else { Err(Error::invalid(problems)) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::invalid(problems))
+    }
 }

@@ -15,7 +15,10 @@ pub enum Block {
     Paragraph(String),
     Heading(String),
     /// A list item with its marker ("•", "3.").
-    Item { marker: String, text: String },
+    Item {
+        marker: String,
+        text: String,
+    },
 }
 
 /// Markdown to blocks of plain text: emphasis, links and code become their
@@ -27,18 +30,19 @@ pub fn markdown_blocks(markdown: &str) -> Vec<Block> {
     let mut lists: Vec<Option<u64>> = Vec::new();
     let mut marker: Option<String> = None;
     let mut heading = false;
-    let flush = |text: &mut String, blocks: &mut Vec<Block>, marker: &mut Option<String>, heading: bool| {
-        let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        text.clear();
-        if t.is_empty() {
-            return;
-        }
-        match marker.take() {
-            Some(m) => blocks.push(Block::Item { marker: m, text: t }),
-            None if heading => blocks.push(Block::Heading(t)),
-            None => blocks.push(Block::Paragraph(t)),
-        }
-    };
+    let flush =
+        |text: &mut String, blocks: &mut Vec<Block>, marker: &mut Option<String>, heading: bool| {
+            let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            text.clear();
+            if t.is_empty() {
+                return;
+            }
+            match marker.take() {
+                Some(m) => blocks.push(Block::Item { marker: m, text: t }),
+                None if heading => blocks.push(Block::Heading(t)),
+                None => blocks.push(Block::Paragraph(t)),
+            }
+        };
     for event in Parser::new(markdown) {
         match event {
             Md::Start(Tag::List(first)) => {
@@ -70,9 +74,10 @@ pub fn markdown_blocks(markdown: &str) -> Vec<Block> {
                 flush(&mut text, &mut blocks, &mut marker, heading);
                 heading = false;
             }
-            Md::End(TagEnd::Paragraph) | Md::End(TagEnd::Item) | Md::End(TagEnd::CodeBlock) | Md::End(TagEnd::BlockQuote(_)) => {
-                flush(&mut text, &mut blocks, &mut marker, heading)
-            }
+            Md::End(TagEnd::Paragraph)
+            | Md::End(TagEnd::Item)
+            | Md::End(TagEnd::CodeBlock)
+            | Md::End(TagEnd::BlockQuote(_)) => flush(&mut text, &mut blocks, &mut marker, heading),
             Md::Text(t) | Md::Code(t) => text.push_str(&t),
             Md::SoftBreak | Md::HardBreak => text.push(' '),
             Md::Rule => flush(&mut text, &mut blocks, &mut marker, heading),
@@ -93,7 +98,13 @@ pub fn wrap(text: &str, weight: Weight, size: f32, width: f32) -> Vec<String> {
         let seg = &text[start..end];
         start = end;
         let mandatory = opportunity == BreakOpportunity::Mandatory;
-        let seg_text = if mandatory { seg.trim_end_matches(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{0B}', '\u{0C}']) } else { seg };
+        let seg_text = if mandatory {
+            seg.trim_end_matches([
+                '\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{0B}', '\u{0C}',
+            ])
+        } else {
+            seg
+        };
         let trimmed_w = fonts::width(seg_text.trim_end(), weight, size);
         if line_w + trimmed_w > width && !line.is_empty() {
             lines.push(line.trim_end().to_owned());
