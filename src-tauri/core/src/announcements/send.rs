@@ -21,7 +21,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use lettre::transport::smtp::client::SmtpConnection;
@@ -269,12 +269,36 @@ impl RateLimit {
     }
 }
 
+/// A worker's request to the database: record its last outcome, take its next delivery.
+struct Request {
+    worker: usize,
+    done: Option<(Claimed, Outcome)>,
+    claims: Claims,
+    claim: bool,
+}
+
+/// What a served request gives back to its worker: the next step, and its claims.
+type Answer = (Result<Step>, Claims);
+
+/// The workers' requests waiting for the next group commit, and the answers left for them.
+struct Queue {
+    requests: Vec<Request>,
+    /// Each worker's answer, left by whoever served its request.
+    answers: Vec<Option<Answer>>,
+    /// Whether a worker is serving a group now.
+    serving: bool,
+}
+
 /// What the workers share.
 struct Job<'a> {
     id: i64,
     list_id: i64,
     owner: String,
     db: Mutex<Database>,
+    /// Requests waiting to be served together, and answers (see `Job::step`).
+    queue: Mutex<Queue>,
+    /// Signalled when a group has been served.
+    ready: Condvar,
     letters: &'a dyn Letters,
     options: &'a SendOptions,
     destination: Destination,
@@ -324,58 +348,162 @@ impl Job<'_> {
     /// next sender knows exactly which message was in flight; after a power
     /// loss or a reboot the unsynced tail may be lost, so every row still
     /// claimed or sending is treated as uncertain (see [`take_lease`]).
+    ///
+    /// Group commit: a worker leaves its request in the queue. If no one is
+    /// serving, it serves: it records every waiting worker's outcome and
+    /// marks each one's next delivery `sending` in one transaction, so one
+    /// commit serves up to all the workers instead of one each (flat
+    /// combining: no thread of its own, a waiting worker does the work). A
+    /// worker whose request was served meanwhile finds its answer in the
+    /// queue and goes on. Each person is still recorded `sending` in a
+    /// commit before their message leaves and with its outcome after.
     fn step(
         &self,
         done: Option<(Claimed, Outcome)>,
-        claims: &mut Claims,
+        claims: Claims,
+        worker: usize,
         claim: bool,
-    ) -> Result<Step> {
-        let mut guard = self.db.lock().unwrap_or_else(|e| e.into_inner());
-        let db: &mut Database = &mut guard;
-        if let Some((
-            d,
-            Outcome::Failed {
-                reply,
-                bounced: true,
-            },
-        )) = &done
-        {
-            self.mark_bounced(db, d, reply)?;
-        }
-        let mut done = done;
-        let mut stopping = !claim || self.stop.load(Ordering::SeqCst);
+    ) -> Answer {
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        queue.requests.push(Request {
+            worker,
+            done,
+            claims,
+            claim,
+        });
         loop {
-            let durable = claims.ids.is_empty() && !stopping;
-            if durable {
-                db.conn().pragma_update(None, "synchronous", "FULL")?;
+            if let Some(answer) = queue.answers[worker].take() {
+                return answer;
             }
-            let result = self.step_once(db, &mut done, claims, &mut stopping, durable);
-            if durable {
-                db.conn().pragma_update(None, "synchronous", "NORMAL")?;
+            if queue.serving {
+                // Another worker is serving a group; ours goes in the next one.
+                queue = self.ready.wait(queue).unwrap_or_else(|e| e.into_inner());
+                continue;
             }
-            match result? {
-                Some(step) => return Ok(step),
-                // The batch ran out on people who left the list: claim more.
-                None => continue,
+            queue.serving = true;
+            let group = std::mem::take(&mut queue.requests);
+            drop(queue);
+            let served = {
+                let mut db = self.db.lock().unwrap_or_else(|e| e.into_inner());
+                self.serve(&mut db, group)
+            };
+            queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            queue.serving = false;
+            for (who, answer) in served {
+                queue.answers[who] = Some(answer);
             }
+            self.ready.notify_all();
         }
     }
 
-    fn step_once(
+    /// Serves a group of workers' requests in as few transactions as it can:
+    /// one, unless a worker needs a claim synced to disk (then that one is
+    /// served in its own durable transaction, as before).
+    fn serve(&self, db: &mut Database, group: Vec<Request>) -> Vec<(usize, Answer)> {
+        let mut answers = Vec::with_capacity(group.len());
+        let mut open: Vec<(Request, bool)> = Vec::with_capacity(group.len());
+        for mut r in group {
+            if let Some((
+                d,
+                Outcome::Failed {
+                    reply,
+                    bounced: true,
+                },
+            )) = &r.done
+            {
+                if let Err(e) = self.mark_bounced(db, d, reply) {
+                    // The outcome stays unrecorded: the row is left `sending`, uncertain, never resent.
+                    r.done = None;
+                    answers.push((r.worker, (Err(e), r.claims)));
+                    continue;
+                }
+            }
+            let stopping = !r.claim || self.stop.load(Ordering::SeqCst);
+            open.push((r, stopping));
+        }
+        while !open.is_empty() {
+            // Those whose claims are used up claim again in a transaction of their own, synced to disk.
+            let (durable, rest): (Vec<_>, Vec<_>) = open
+                .into_iter()
+                .partition(|(r, stopping)| r.claims.ids.is_empty() && !stopping);
+            open = Vec::new();
+            let mut batches: Vec<(Vec<(Request, bool)>, bool)> =
+                durable.into_iter().map(|r| (vec![r], true)).collect();
+            if !rest.is_empty() {
+                batches.push((rest, false));
+            }
+            for (mut batch, durable) in batches {
+                if durable {
+                    if let Err(e) = db.conn().pragma_update(None, "synchronous", "FULL") {
+                        let e = Error::from(e);
+                        answers.extend(
+                            batch
+                                .into_iter()
+                                .map(|(r, _)| (r.worker, (Err(e.clone()), r.claims))),
+                        );
+                        continue;
+                    }
+                }
+                let result = self.serve_in_one(db, &mut batch, durable);
+                if durable {
+                    let _ = db.conn().pragma_update(None, "synchronous", "NORMAL");
+                }
+                match result {
+                    Ok(steps) => {
+                        for ((r, stopping), step) in batch.into_iter().zip(steps) {
+                            match step {
+                                Some(step) => answers.push((r.worker, (Ok(step), r.claims))),
+                                // The batch ran out on people who left the list: claim more.
+                                None => open.push((r, stopping)),
+                            }
+                        }
+                    }
+                    Err(e) => answers.extend(
+                        batch
+                            .into_iter()
+                            .map(|(r, _)| (r.worker, (Err(e.clone()), r.claims))),
+                    ),
+                }
+            }
+        }
+        answers
+    }
+
+    /// One transaction for a batch of requests: each one's outcome recorded
+    /// and its next delivery taken, committed together.
+    fn serve_in_one(
         &self,
         db: &mut Database,
-        done: &mut Option<(Claimed, Outcome)>,
-        claims: &mut Claims,
-        stopping: &mut bool,
+        batch: &mut [(Request, bool)],
         durable: bool,
-    ) -> Result<Option<Step>> {
-        let claims_size = claims.next_size(self.options);
+    ) -> Result<Vec<Option<Step>>> {
         let tx = db
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let at = now_text();
+        let mut steps = Vec::with_capacity(batch.len());
+        for (r, stopping) in batch.iter_mut() {
+            steps.push(self.step_once(&tx, &mut r.done, &mut r.claims, stopping, durable, &at)?);
+        }
+        tx.commit()?;
+        Ok(steps)
+    }
+
+    /// One worker's share of a transaction (committed by the caller): its
+    /// outcome recorded, then its next delivery marked `sending`. `None` when
+    /// it needs a new claim first.
+    fn step_once(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        done: &mut Option<(Claimed, Outcome)>,
+        claims: &mut Claims,
+        stopping: &mut bool,
+        durable: bool,
+        at: &str,
+    ) -> Result<Option<Step>> {
+        let claims_size = claims.next_size(self.options);
         if let Some((d, outcome)) = done.take() {
-            self.record(&tx, &d, outcome, &at)?;
+            self.record(tx, &d, outcome, at)?;
         }
         if !*stopping {
             let state: String = tx
@@ -388,13 +516,11 @@ impl Job<'_> {
             }
         }
         if *stopping {
-            self.release(&tx, &mut claims.ids, &at)?;
-            tx.commit()?;
+            self.release(tx, &mut claims.ids, at)?;
             return Ok(Some(Step::Finished));
         }
         if claims.ids.is_empty() {
             if !durable {
-                tx.commit()?;
                 return Ok(None);
             }
             let ids: Vec<i64> = tx
@@ -408,7 +534,6 @@ impl Job<'_> {
                 let due: Option<i64> = tx
                     .prepare_cached("SELECT min(next_attempt_ms) FROM delivery WHERE announcement_id = ?1 AND status = 'queued'")?
                     .query_row([self.id], |r| r.get(0))?;
-                tx.commit()?;
                 return Ok(Some(match due {
                     Some(ms) => Step::WaitUntil(ms),
                     None => Step::Finished,
@@ -464,8 +589,7 @@ impl Job<'_> {
                         ),
                     );
                     claims.ids.push_front(id);
-                    self.release(&tx, &mut claims.ids, &at)?;
-                    tx.commit()?;
+                    self.release(tx, &mut claims.ids, at)?;
                     return Ok(Some(Step::Finished));
                 }
             }
@@ -473,7 +597,6 @@ impl Job<'_> {
                 "UPDATE delivery SET status = 'sending', updated_at = ?2 WHERE id = ?1",
             )?
             .execute(params![id, at])?;
-            tx.commit()?;
             return Ok(Some(Step::Got(Claimed {
                 id,
                 attempts,
@@ -487,7 +610,6 @@ impl Job<'_> {
             })));
         }
         // Everyone in the claims.ids had left the list.
-        tx.commit()?;
         Ok(None)
     }
 
@@ -641,7 +763,7 @@ impl Job<'_> {
     }
 
     /// One worker: claim, send, record, until nothing is left or a stop.
-    fn work(&self) {
+    fn work(&self, worker: usize) {
         let mut conn: Option<(SmtpConnection, bool)> = None;
         let mut done: Option<(Claimed, Outcome)> = None;
         let mut claims = Claims::new();
@@ -652,7 +774,9 @@ impl Job<'_> {
                     self.rate.wait();
                 }
             }
-            let step = match self.step(done.take(), &mut claims, claim) {
+            let (step, back) = self.step(done.take(), claims, worker, claim);
+            claims = back;
+            let step = match step {
                 Ok(step) => step,
                 Err(e) => {
                     self.fail(e);
@@ -1124,6 +1248,12 @@ pub fn run(
         list_id: a.list_id,
         owner: owner.clone(),
         db: Mutex::new(db),
+        queue: Mutex::new(Queue {
+            requests: Vec::with_capacity(workers),
+            answers: (0..workers).map(|_| None).collect(),
+            serving: false,
+        }),
+        ready: Condvar::new(),
         letters,
         options,
         destination,
@@ -1139,7 +1269,12 @@ pub fn run(
     let finished = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| heartbeat(db_path, id, &job.owner, &finished));
-        let handles: Vec<_> = (0..workers).map(|_| s.spawn(|| job.work())).collect();
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let job = &job;
+                s.spawn(move || job.work(w))
+            })
+            .collect();
         for h in handles {
             if h.join().is_err() {
                 job.fail(Error::internal("A sending worker stopped unexpectedly."));
