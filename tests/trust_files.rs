@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+mod hostile;
+use hostile::{text, Tally};
+
 /// What a backup's seal starts with (see backup.rs): a hostile copy is
 /// sealed again after it is changed, as anyone could, so that it is the
 /// schema check that must catch it.
@@ -73,52 +76,6 @@ fn run_within(mut c: Command, limit: Duration) -> Option<Output> {
 fn handbill(db: &Path, args: &[&str]) -> Output {
     run_within(command(db, args), Duration::from_secs(120))
         .unwrap_or_else(|| panic!("handbill {args:?} ends within two minutes"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Tallies hostile cases: each either holds or is named with why not.
-struct Tally {
-    name: &'static str,
-    run: usize,
-    failed: Vec<String>,
-}
-
-impl Tally {
-    fn new(name: &'static str) -> Tally {
-        Tally {
-            name,
-            run: 0,
-            failed: Vec::new(),
-        }
-    }
-
-    fn case(&mut self, what: &str, held: Result<(), String>) {
-        self.run += 1;
-        if let Err(why) = held {
-            self.failed.push(format!("{what}: {why}"));
-        }
-    }
-
-    fn finish(self) {
-        println!(
-            "hostile cases ({}): {} run, {} held",
-            self.name,
-            self.run,
-            self.run - self.failed.len()
-        );
-        assert!(
-            self.failed.is_empty(),
-            "every hostile case holds; these did not:\n{}",
-            self.failed.join("\n")
-        );
-    }
 }
 
 /// A branch with the sample loaded, and a fresh `backup -o` of it.

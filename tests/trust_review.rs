@@ -37,6 +37,9 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+mod hostile;
+use hostile::{text, Tally};
+
 /// What a backup's seal starts with, and its length (see backup.rs).
 const SEAL_TAG: &[u8] = b"Handbill backup sha256 ";
 const SEAL_LEN: usize = 23 + 64 + 1;
@@ -88,52 +91,6 @@ fn run(mut c: Command, what: &str) -> Output {
 
 fn handbill(db: &Path, args: &[&str]) -> Output {
     run(command(db, args), &format!("handbill {args:?}"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Tallies hostile cases: each either holds or is named with why not.
-struct Tally {
-    name: &'static str,
-    run: usize,
-    failed: Vec<String>,
-}
-
-impl Tally {
-    fn new(name: &'static str) -> Tally {
-        Tally {
-            name,
-            run: 0,
-            failed: Vec::new(),
-        }
-    }
-
-    fn case(&mut self, what: &str, held: Result<(), String>) {
-        self.run += 1;
-        if let Err(why) = held {
-            self.failed.push(format!("{what}: {why}"));
-        }
-    }
-
-    fn finish(self) {
-        println!(
-            "hostile cases ({}): {} run, {} held",
-            self.name,
-            self.run,
-            self.run - self.failed.len()
-        );
-        assert!(
-            self.failed.is_empty(),
-            "every hostile case holds; these did not:\n{}",
-            self.failed.join("\n")
-        );
-    }
 }
 
 /// A branch with the sample loaded, and a fresh `backup -o` of it.
