@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 mod hostile;
-use hostile::{text, Tally};
+use hostile::{hex, schema_version, text, triggers_and_views, wrapped, Tally};
 
 /// What a backup's seal starts with (see backup.rs): a hostile copy is
 /// sealed again after it is changed, as anyone could, so that it is the
@@ -98,10 +98,6 @@ fn unsealed(bytes: &[u8]) -> &[u8] {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Seals the file at `path` again, as backup.rs does.
 fn reseal(path: &Path) {
     let bytes = std::fs::read(path).unwrap();
@@ -126,11 +122,6 @@ fn planted(from: &Path, to: &Path, sql: &str) {
     reseal(to);
 }
 
-fn schema_version(file: &Path) -> i64 {
-    let bytes = std::fs::read(file).unwrap();
-    i64::from(u32::from_be_bytes(bytes[60..64].try_into().unwrap()))
-}
-
 /// An SQLite file with Handbill's application id and a schema version, and no tables.
 fn tableless(to: &Path, version: i64) {
     let conn = rusqlite::Connection::open(to).unwrap();
@@ -138,44 +129,6 @@ fn tableless(to: &Path, version: i64) {
         "PRAGMA application_id = 1213088834; PRAGMA user_version = {version};"
     ))
     .unwrap();
-}
-
-/// Wraps a database in a hand-over file the way handover.rs writes one: a
-/// manifest with its true size and checksum, then the database.
-fn wrapped(database: &Path, to: &Path) {
-    let bytes = std::fs::read(database).unwrap();
-    let manifest = serde_json::json!({
-        "format": "handbill-branch",
-        "format_version": 1,
-        "app_version": "0.1.0",
-        "schema_version": schema_version(database),
-        "created_at": "2026-12-01T00:00:00Z",
-        "branch_name": "Hostile Branch",
-        "database_bytes": bytes.len(),
-        "database_sha256": hex(&Sha256::digest(&bytes)),
-    });
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file("manifest.json", options).unwrap();
-    zip.write_all(manifest.to_string().as_bytes()).unwrap();
-    zip.start_file("branch.sqlite", options).unwrap();
-    zip.write_all(&bytes).unwrap();
-    zip.finish().unwrap();
-}
-
-/// The names of every trigger and view in the database at `db`.
-fn triggers_and_views(db: &Path) -> Vec<String> {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type IN ('trigger', 'view') ORDER BY name")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap()
 }
 
 fn subscriber_count(db: &Path) -> Result<i64, String> {

@@ -30,7 +30,6 @@
 //! Each test counts its hostile cases and how many held, prints both, and
 //! fails if any did not hold.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -38,7 +37,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 mod hostile;
-use hostile::{text, Tally};
+use hostile::{hex, text, triggers_and_views, wrapped, Tally};
 
 /// What a backup's seal starts with, and its length (see backup.rs).
 const SEAL_TAG: &[u8] = b"Handbill backup sha256 ";
@@ -104,10 +103,6 @@ fn branch_and_backup(dir: &Path) -> (PathBuf, PathBuf) {
     (db, copy)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A copy of the sealed backup `from` with `sql` run in it by plain rusqlite
 /// (as anyone could, `writable_schema` included), sealed again so that it is
 /// the schema check that must catch it.
@@ -129,44 +124,6 @@ fn planted(from: &Path, to: &Path, sql: &str) {
     data.extend_from_slice(hash.as_bytes());
     data.push(b'\n');
     std::fs::write(to, data).unwrap();
-}
-
-/// Wraps a database in a hand-over file the way handover.rs writes one.
-fn wrapped(database: &Path, to: &Path) {
-    let bytes = std::fs::read(database).unwrap();
-    let version = i64::from(u32::from_be_bytes(bytes[60..64].try_into().unwrap()));
-    let manifest = serde_json::json!({
-        "format": "handbill-branch",
-        "format_version": 1,
-        "app_version": "0.1.0",
-        "schema_version": version,
-        "created_at": "2026-12-01T00:00:00Z",
-        "branch_name": "Hostile Branch",
-        "database_bytes": bytes.len(),
-        "database_sha256": hex(&Sha256::digest(&bytes)),
-    });
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file("manifest.json", options).unwrap();
-    zip.write_all(manifest.to_string().as_bytes()).unwrap();
-    zip.start_file("branch.sqlite", options).unwrap();
-    zip.write_all(&bytes).unwrap();
-    zip.finish().unwrap();
-}
-
-/// The names of the triggers and views in the database at `db`.
-fn triggers_and_views(db: &Path) -> Vec<String> {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type IN ('trigger', 'view') ORDER BY name")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap()
 }
 
 /// Runs `args` on a fresh copy of the branch at `pristine` in `folder`, and
