@@ -259,9 +259,9 @@ fn with_again_hint(mut e: Error) -> Error {
 fn read_body_file(file: &Path) -> Result<String, Error> {
     // A regular file of at most MAX_BODY_FILE bytes, read the one way outside
     // files are read (never a device or a pipe).
-    handbill_core::outside::read_text(
+    handbill_core::db::outside::read_text(
         file,
-        handbill_core::outside::Kind {
+        handbill_core::db::outside::Kind {
             field: "body_file",
             what: "body file",
             limit: MAX_BODY_FILE,

@@ -14,8 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use handbill_core::backup::{self, BackupInfo, BackupKind};
 use handbill_core::branch::{self, BranchInput, BranchProfile};
+use handbill_core::db::backup::{self, BackupInfo, BackupKind};
+use handbill_core::db::{diagnostics, storage};
 use handbill_core::demo::{self, DemoReport};
 use handbill_core::export::{self, ExportOptions, ExportReport};
 use handbill_core::import::{
@@ -27,7 +28,7 @@ use handbill_core::subscribers::{
     self, ConsentStatus, SubscriberDetail, SubscriberInput, SubscriberPage, SubscriberQuery,
     UnsubscribeReport,
 };
-use handbill_core::{diagnostics, storage, Database, Error, ErrorCode};
+use handbill_core::{Database, Error, ErrorCode};
 use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;

@@ -9,8 +9,8 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::db::Database;
 use crate::error::{Error, FieldProblem, Result};
-use crate::storage::Database;
 
 /// The largest logo file Handbill takes. A print logo rarely needs more than 1 MB.
 pub const MAX_LOGO_BYTES: usize = 5 * 1024 * 1024;
@@ -190,9 +190,9 @@ pub fn set_field(db: &Database, field: &str, value: &str) -> Result<BranchProfil
         if value.trim().is_empty() {
             return clear_logo(db);
         }
-        let bytes = crate::outside::read(
+        let bytes = crate::db::outside::read(
             std::path::Path::new(value),
-            crate::outside::Kind {
+            crate::db::outside::Kind {
                 field: "logo",
                 what: "logo file",
                 limit: MAX_LOGO_BYTES as u64,
@@ -236,7 +236,7 @@ pub fn validate(input: BranchInput) -> Result<BranchInput> {
     };
 
     // A NUL in any field, the languages included.
-    if let Some(p) = crate::outside::nul_field(&input) {
+    if let Some(p) = crate::db::outside::nul_field(&input) {
         problem(&p.field, p.message);
     }
     let name = input.name.trim().to_owned();

@@ -7,10 +7,10 @@ use ts_rs::TS;
 
 use crate::branch::{self, BranchInput, BranchProfile};
 use crate::coalition;
+use crate::db::Database;
 use crate::error::{Error, ErrorCode, Result};
 use crate::events;
 use crate::sample_mail;
-use crate::storage::Database;
 
 const SAMPLE_LOGO: &[u8] = include_bytes!("../assets/sample-logo.png");
 

@@ -11,9 +11,9 @@ use rusqlite::ToSql;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::lists::{self, SegmentFilter};
-use crate::storage::Database;
 
 /// What to export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

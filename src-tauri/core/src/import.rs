@@ -29,9 +29,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::bulk::{self, field, KeyMap, NewRows};
+use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::lists::{self, now};
-use crate::storage::Database;
 use crate::subscribers::{self, short, ConsentStatus, SubscriberInput};
 
 /// The largest file Handbill imports: far above any branch's list, low enough
@@ -1655,7 +1655,7 @@ pub fn run(
             db.conn(),
             rusqlite::TransactionBehavior::Immediate,
         );
-        db.conn().busy_timeout(crate::storage::BUSY_WAIT)?;
+        db.conn().busy_timeout(crate::db::storage::BUSY_WAIT)?;
         let tx = begun.map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 Error::storage(format!(
@@ -3057,11 +3057,11 @@ pub fn jobs(db: &Database, limit: u32) -> Result<Vec<ImportJob>> {
 }
 
 /// Reads a subscriber CSV file from outside (only a regular file, of at most
-/// [`MAX_FILE_BYTES`]: see [`crate::outside`]).
+/// [`MAX_FILE_BYTES`]: see [`crate::db::outside`]).
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    crate::outside::read(
+    crate::db::outside::read(
         path,
-        crate::outside::Kind {
+        crate::db::outside::Kind {
             field: "file",
             what: "CSV file",
             limit: MAX_FILE_BYTES as u64,

@@ -10,8 +10,8 @@ use rusqlite::{params, OptionalExtension, ToSql};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::db::Database;
 use crate::error::{Error, FieldProblem, Result};
-use crate::storage::Database;
 
 /// The longest list or segment name.
 const MAX_NAME: usize = 80;

@@ -5,9 +5,9 @@
 
 use rusqlite::params;
 
+use crate::db::Database;
 use crate::error::Result;
 use crate::lists::now;
-use crate::storage::Database;
 use crate::subscribers::{self, ConsentStatus};
 
 /// The sample list's name.

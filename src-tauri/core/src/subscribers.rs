@@ -16,9 +16,9 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::db::Database;
 use crate::error::{Error, FieldProblem, Result};
 use crate::lists::{self, now};
-use crate::storage::Database;
 
 /// The longest address SMTP carries.
 pub const MAX_EMAIL: usize = 254;

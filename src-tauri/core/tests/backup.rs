@@ -5,9 +5,9 @@
 use std::fs;
 use std::path::Path;
 
-use handbill_core::backup::{self, BackupKind, KEEP_DAILY, KEEP_OTHER};
 use handbill_core::branch::{self, BranchInput};
-use handbill_core::{demo, handover, Database, ErrorCode};
+use handbill_core::db::backup::{self, BackupKind, KEEP_DAILY, KEEP_OTHER};
+use handbill_core::{db::handover, demo, Database, ErrorCode};
 
 fn with_branch(path: &Path, name: &str) -> Database {
     let db = Database::open(path).unwrap();
@@ -396,7 +396,7 @@ fn the_diagnostic_report_tells_the_facts_and_nothing_personal() {
     let db = Database::open(&path).unwrap();
     demo::load(&db).unwrap();
     backup::daily_if_due(&db).unwrap();
-    let report = handbill_core::diagnostics::report(&path, Some(&db), None);
+    let report = handbill_core::db::diagnostics::report(&path, Some(&db), None);
     assert!(
         report.contains(&format!("Handbill {}", handbill_core::VERSION)),
         "the version is told:\n{report}"

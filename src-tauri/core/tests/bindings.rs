@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use handbill_core::{
-    announcements, backup, branch, coalition, demo, error, events, export, flyers, import, lists,
-    status, subscribers,
+    announcements, branch, coalition, db::backup, demo, error, events, export, flyers, import,
+    lists, status, subscribers,
 };
 use ts_rs::{Config, TS};
 

@@ -948,7 +948,7 @@ fn opt_outs_recorded_before_the_upgrade_become_branch_wide() {
     let path = dir.path().join("old.sqlite");
     {
         // Schema 8 is what the previous release wrote: before migration 0010.
-        let old = handbill_core::storage::open_at_version(&path, 8).unwrap();
+        let old = handbill_core::db::storage::open_at_version(&path, 8).unwrap();
         old.conn()
             .execute_batch(
                 "INSERT INTO list (id, name, created_at) VALUES (1, 'A', '2024-01-01T00:00:00Z'), (2, 'B', '2024-01-01T00:00:00Z');

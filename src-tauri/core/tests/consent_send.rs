@@ -16,7 +16,7 @@ use handbill_core::announcements::{
 };
 use handbill_core::events::{self, EventInput, EventKind};
 use handbill_core::subscribers::{self, ConsentStatus, SubscriberInput};
-use handbill_core::{lists, storage, Database};
+use handbill_core::{db::storage, lists, Database};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -304,11 +304,11 @@ fn a_thousand_person_announcement_arrives_once_per_person_with_its_headers_and_b
             "the HTML part carries the Markdown: {m}"
         );
     }
-    let backups = handbill_core::backup::list(&b.path).unwrap();
+    let backups = handbill_core::db::backup::list(&b.path).unwrap();
     assert!(
         backups
             .iter()
-            .any(|k| k.kind == handbill_core::backup::BackupKind::BeforeSend),
+            .any(|k| k.kind == handbill_core::db::backup::BackupKind::BeforeSend),
         "a backup was taken before sending: {backups:?}"
     );
 }

@@ -9,8 +9,8 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use handbill_core::backup;
-use handbill_core::{demo, events, handover, storage, Database, ErrorCode};
+use handbill_core::db::backup;
+use handbill_core::{db::handover, db::storage, demo, events, Database, ErrorCode};
 use sha2::{Digest, Sha256};
 
 fn digest(path: &Path) -> String {

@@ -33,10 +33,10 @@ use super::letter::{Content, Letters, Recipient};
 use super::personal::{mark, one_line, Encoded, Key, Marker, Pieces, Slot, Values};
 use super::readback;
 use crate::branch;
+use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::flyers::{self, FlyerOptions};
 use crate::lists;
-use crate::storage::Database;
 
 /// An announcement ready to be written for any number of recipients.
 #[derive(Debug, Clone)]

@@ -14,8 +14,8 @@ use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{params, OptionalExtension};
 
+use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 
 /// Bytes of the token's signature written into the address (as hex): 64
 /// bits, far beyond guessing by pasting replies, short enough for the

@@ -24,8 +24,8 @@
 use std::collections::BTreeSet;
 
 use super::keys;
+use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 use crate::subscribers::{self, normalize_email};
 
 /// The most text read from one paste: far more than any inbox's worth of

@@ -33,8 +33,8 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use super::account::{self, ConnectFailure, Password, SmtpAccount};
 use super::letter::{Letters, Recipient};
 use super::store::{self, now_ms, now_text, AnnouncementState, SendProgress};
+use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 use crate::subscribers::{self, ConsentStatus};
 
 /// A lease whose heartbeat is older than this is given up even if its process

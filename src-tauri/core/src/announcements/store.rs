@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::letter::{Content, Recipient, Template};
-use crate::backup::{self, BackupKind};
+use crate::db::backup::{self, BackupKind};
+use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::lists::{self, SegmentFilter};
-use crate::storage::Database;
 
 /// Where an announcement stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -277,12 +277,12 @@ pub(crate) fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()
             "body",
             format!(
                 "The letter is {}; the most Handbill sends is {}. Shorten it.",
-                crate::outside::size_text(input.body.len() as u64),
-                crate::outside::size_text(MAX_BODY_BYTES as u64)
+                crate::db::outside::size_text(input.body.len() as u64),
+                crate::db::outside::size_text(MAX_BODY_BYTES as u64)
             ),
         ));
     }
-    crate::outside::refuse_nul(input)
+    crate::db::outside::refuse_nul(input)
 }
 
 /// The longest subject line of an announcement.

@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::organizations::{get_contact, get_organization};
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::events::{Tx, MAX_TEXT_BYTES};
-use crate::storage::Database;
+use crate::events::MAX_TEXT_BYTES;
 
 /// Where a co-sponsorship stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

@@ -17,10 +17,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::organizations::get_organization;
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
 use crate::events::venues::check_len;
-use crate::events::{Tx, MAX_LINE_BYTES, MAX_TEXT_BYTES};
-use crate::storage::Database;
+use crate::events::{MAX_LINE_BYTES, MAX_TEXT_BYTES};
 
 /// The most demands one list holds.
 pub const MAX_DEMANDS: usize = 100;

@@ -16,9 +16,9 @@ use ts_rs::TS;
 use super::cosponsors::confirmed_cosponsors;
 use super::demands::demand_list_for_event;
 use super::organizations::{get_contact, get_organization};
+use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::events::listing::{headline, place_line, speaker_line, when_line};
-use crate::storage::Database;
 
 /// An email written by Handbill, waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -7,7 +7,7 @@
 //!
 //! Everything is a plain function over a [`crate::Database`]; writes that
 //! touch several rows run in the events module's nesting savepoint
-//! ([`crate::events::Tx`]), so they are all or nothing on their own and inside
+//! ([`crate::db::Tx`]), so they are all or nothing on their own and inside
 //! a larger transaction (the demo loader, an import).
 
 pub mod cosponsors;

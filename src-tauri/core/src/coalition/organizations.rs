@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::branch::LogoInfo;
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
 use crate::events::venues::check_len;
-use crate::events::{Tx, MAX_LINE_BYTES, MAX_TEXT_BYTES};
-use crate::storage::Database;
+use crate::events::{MAX_LINE_BYTES, MAX_TEXT_BYTES};
 
 /// The largest organization logo Handbill takes: a flyer prints it small.
 pub const MAX_ORG_LOGO_BYTES: usize = 2 * 1024 * 1024;
@@ -313,7 +314,7 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
         }
     }
     // A NUL in any other field (kind, tags, a contact's email).
-    crate::outside::add_nul_problem(&mut problems, &i);
+    crate::db::outside::add_nul_problem(&mut problems, &i);
     if problems.is_empty() {
         Ok(i)
     } else {

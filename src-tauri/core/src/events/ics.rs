@@ -16,8 +16,9 @@ use jiff::{Timestamp, ToSpan};
 use super::store::{self, query_events, select_sql};
 use super::venues::{find_or_create_venue, VenueInput};
 use super::{Event, EventInput, EventLinks, EventStatus, MAX_LINE_BYTES};
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 
 /// The largest calendar file Handbill imports.
 pub const MAX_ICS_BYTES: usize = 20 * 1024 * 1024;
@@ -532,7 +533,7 @@ pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
         .collect();
     let mut found = Vec::new();
     collect_vevents(&parsed.components, &mut found);
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let mut ids = Vec::new();
     for (n, c) in found.into_iter().enumerate() {
         let line = vevent_lines.get(n).copied().unwrap_or(0);
@@ -719,8 +720,8 @@ fn import_one(
                 "LOCATION",
                 format!(
                     "LOCATION is {}; the most Handbill keeps as a venue's name is {}. Shorten it in your calendar.",
-                    crate::outside::size_text(name.len() as u64),
-                    crate::outside::size_text(MAX_LINE_BYTES as u64)
+                    crate::db::outside::size_text(name.len() as u64),
+                    crate::db::outside::size_text(MAX_LINE_BYTES as u64)
                 ),
             ));
         }

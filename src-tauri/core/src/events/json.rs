@@ -29,8 +29,9 @@ use super::{
     Attendance, CosponsorCall, Event, EventInput, EventKind, EventLinks, EventStatus,
     EventTranslation, Reading, StopOverrides,
 };
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 
 /// The value of `format`.
 pub const FORMAT: &str = "handbill-event";
@@ -203,7 +204,7 @@ pub fn import(db: &Database, text: &str) -> Result<JsonImport> {
     if doc.version != VERSION {
         return Err(Error::invalid_field("version", format!("The file is version {} of the format; this Handbill reads version {VERSION}. Nothing was imported.", doc.version)));
     }
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let mut speakers = SpeakerIndex::default();
     let result = match (doc.event, doc.tour) {
         (Some(e), None) => JsonImport { tour: None, events: vec![import_event(db, e, None, &mut speakers).map_err(|e| at("event", e))?] },

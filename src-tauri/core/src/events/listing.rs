@@ -16,8 +16,8 @@ use super::ics::location_text;
 use super::views::{month_name, upcoming};
 use super::{Event, EventStatus, Speaker};
 use crate::coalition::{self, Cosponsor, DemandListVersion};
+use crate::db::Database;
 use crate::error::Result;
-use crate::storage::Database;
 
 /// What the coalition adds to an event's listing.
 struct Coalition {

@@ -362,14 +362,14 @@ impl Event {
 
 /// Imports an event file from outside: an iCalendar file (by its `.ics`
 /// name or its `BEGIN:VCALENDAR` start) or Handbill's JSON event file, all or
-/// nothing. Only a regular file of at most 20 MB is read (see [`crate::outside`]).
+/// nothing. Only a regular file of at most 20 MB is read (see [`crate::db::outside`]).
 pub fn import_file(
-    db: &crate::storage::Database,
+    db: &crate::db::storage::Database,
     path: &std::path::Path,
 ) -> crate::error::Result<json::JsonImport> {
-    let text = crate::outside::read_text(
+    let text = crate::db::outside::read_text(
         path,
-        crate::outside::Kind {
+        crate::db::outside::Kind {
             field: "file",
             what: "event file",
             limit: ics::MAX_ICS_BYTES.max(json::MAX_JSON_BYTES) as u64,
@@ -395,54 +395,4 @@ pub fn import_file(
 /// The current time, to the second, as stored (RFC 3339, UTC).
 pub(crate) fn now() -> String {
     crate::lists::now()
-}
-
-/// A transaction that nests: a savepoint, so a function of this module that
-/// writes all-or-nothing can run on its own or inside a larger transaction
-/// (the demo loader, an import). Dropped without [`Tx::commit`], it rolls back.
-/// On its own it begins as an immediate transaction: one that reads first and
-/// writes later would fail at once, instead of waiting, while another
-/// connection writes.
-pub(crate) struct Tx<'a> {
-    db: &'a crate::storage::Database,
-    outermost: bool,
-    done: bool,
-}
-
-impl<'a> Tx<'a> {
-    pub(crate) fn begin(db: &'a crate::storage::Database) -> crate::error::Result<Tx<'a>> {
-        let outermost = db.conn().is_autocommit();
-        if outermost {
-            db.conn().execute_batch("BEGIN IMMEDIATE")?;
-        } else {
-            db.conn().execute_batch("SAVEPOINT handbill_events")?;
-        }
-        Ok(Tx {
-            db,
-            outermost,
-            done: false,
-        })
-    }
-
-    pub(crate) fn commit(mut self) -> crate::error::Result<()> {
-        self.db.conn().execute_batch(if self.outermost {
-            "COMMIT"
-        } else {
-            "RELEASE handbill_events"
-        })?;
-        self.done = true;
-        Ok(())
-    }
-}
-
-impl Drop for Tx<'_> {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = self.db.conn().execute_batch(if self.outermost {
-                "ROLLBACK"
-            } else {
-                "ROLLBACK TO handbill_events; RELEASE handbill_events"
-            });
-        }
-    }
 }

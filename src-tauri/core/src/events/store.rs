@@ -17,8 +17,9 @@ use super::{
     MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES, MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES, MAX_TEXT_BYTES,
     MAX_WHEN_BYTES,
 };
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
-use crate::storage::Database;
 
 /// A new date for an event, as typed: see [`EventInput`] for the rules.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
@@ -364,7 +365,7 @@ fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
         );
     }
     // A NUL in any other field (tags, a translation's language, …).
-    crate::outside::add_nul_problem(problems, input);
+    crate::db::outside::add_nul_problem(problems, input);
 }
 
 /// Each translation needs a valid language tag, used once, and fields within
@@ -747,7 +748,7 @@ pub(crate) fn reindex(db: &Database, id: i64) -> Result<()> {
 /// Saves a new event as a draft, after full validation.
 pub fn create(db: &Database, input: EventInput) -> Result<Event> {
     let checked = check(db, input, true)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let id = write(db, None, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     get(db, id)
@@ -768,7 +769,7 @@ pub fn save_draft(db: &Database, id: Option<i64>, input: EventInput) -> Result<E
         }
     }
     let checked = check(db, input, false)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let id = write(db, id, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     get(db, id)
@@ -816,7 +817,7 @@ pub(crate) fn venue_text(db: &Database, venue_id: Option<i64>, room: &str) -> Re
 pub fn update(db: &Database, id: i64, input: EventInput) -> Result<Event> {
     let old = get(db, id)?;
     let checked = check(db, input, true)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     record_changes(db, &old, &checked.input, "")?;
     write(db, Some(id), &checked, old.status, None)?;
     tx.commit()?;
@@ -889,7 +890,7 @@ pub fn announce(db: &Database, id: i64) -> Result<Event> {
         ));
     }
     let checked = check(db, e.to_input(), true)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     write(db, Some(id), &checked, e.status, None)?;
     set_status(db, &e, EventStatus::Announced, "")?;
     if e.status != EventStatus::Draft {
@@ -916,7 +917,7 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
         return Err(Error::invalid_field("start_date", "Give the new date."));
     }
     check_reason(reason)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let old_when = when_text(&e.to_input());
     let new_when = when_text(&checked.input);
     if old_when == new_when {
@@ -975,7 +976,7 @@ fn change_status(db: &Database, id: i64, status: EventStatus, reason: &str) -> R
             "A draft has not been announced, so it cannot be postponed. Change its date instead.",
         ));
     }
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     set_status(db, &e, status, reason.trim())?;
     if e.status != EventStatus::Draft {
         bump_sequence(db, id)?;
@@ -1009,7 +1010,7 @@ pub fn change_venue(
     input.room = room.to_owned();
     check_reason(reason)?;
     let checked = check(db, input, e.status != EventStatus::Draft)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     if !record_changes(db, &e, &checked.input, reason.trim())? {
         return Err(Error::invalid_field(
             "venue_id",
@@ -1041,7 +1042,7 @@ pub fn duplicate(db: &Database, id: i64, shift_days: i32) -> Result<Event> {
         }
     }
     let checked = check(db, input, false)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let new_id = write(db, None, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     get(db, new_id)
@@ -1050,7 +1051,7 @@ pub fn duplicate(db: &Database, id: i64, shift_days: i32) -> Result<Event> {
 /// Deletes an event and its history. Prefer [`cancel`] for an announced event:
 /// people may have it in their calendars.
 pub fn delete(db: &Database, id: i64) -> Result<()> {
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     db.conn()
         .execute("DELETE FROM event_search WHERE rowid = ?1", [id])?;
     if db.conn().execute("DELETE FROM event WHERE id = ?1", [id])? == 0 {
@@ -1072,7 +1073,7 @@ pub(crate) fn id_by_uid(db: &Database, uid: &str) -> Result<Option<i64>> {
 /// Saves a new draft with a given UID (the sample's fixed ones), after full validation.
 pub(crate) fn create_with_uid(db: &Database, input: EventInput, uid: &str) -> Result<Event> {
     let checked = check(db, input, true)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let id = write(db, None, &checked, EventStatus::Draft, Some(uid))?;
     tx.commit()?;
     get(db, id)

@@ -14,8 +14,9 @@ use super::{
     now, Event, EventInput, EventKind, EventStatus, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES,
     MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES,
 };
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
-use crate::storage::Database;
 
 /// A speaking tour.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -90,7 +91,7 @@ fn validate(db: &Database, input: TourInput) -> Result<TourInput> {
         &input.description,
         MAX_DESCRIPTION_BYTES,
     );
-    crate::outside::add_nul_problem(&mut problems, &input);
+    crate::db::outside::add_nul_problem(&mut problems, &input);
     if input.tags.len() > MAX_TAGS || input.tags.iter().any(|t| t.len() > MAX_TAG_BYTES) {
         problems.push(FieldProblem {
             field: "tags".into(),
@@ -130,7 +131,7 @@ fn validate(db: &Database, input: TourInput) -> Result<TourInput> {
 /// Saves a new tour (no stops yet: see [`add_stop`]).
 pub fn create_tour(db: &Database, input: TourInput) -> Result<Tour> {
     let t = validate(db, input)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     db.conn().execute(
         "INSERT INTO tour (title, description, hosts, tags, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         params![t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now()],
@@ -193,7 +194,7 @@ pub fn list_tours(db: &Database) -> Result<Vec<Tour>> {
 pub fn update_tour(db: &Database, id: i64, input: TourInput) -> Result<TourWithStops> {
     let t = validate(db, input)?;
     get_tour_only(db, id)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     db.conn().execute(
         "UPDATE tour SET title = ?2, description = ?3, hosts = ?4, tags = ?5, updated_at = ?6 WHERE id = ?1",
         params![id, t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now()],
@@ -258,7 +259,7 @@ pub fn add_stop(db: &Database, tour_id: i64, stop: StopInput) -> Result<Event> {
         ..Default::default()
     };
     let checked = check(db, input, true)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let id = store::write(db, None, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     store::get(db, id)

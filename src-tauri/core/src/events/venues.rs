@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{now, store, MAX_LINE_BYTES, MAX_TEXT_BYTES};
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
-use crate::storage::Database;
 
 /// A reusable place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -84,8 +85,8 @@ pub(crate) fn check_len(problems: &mut Vec<FieldProblem>, field: &str, text: &st
             field: field.to_owned(),
             message: format!(
                 "is {} long; the most Handbill keeps is {}. Shorten it.",
-                crate::outside::size_text(text.len() as u64),
-                crate::outside::size_text(max as u64)
+                crate::db::outside::size_text(text.len() as u64),
+                crate::db::outside::size_text(max as u64)
             ),
         });
     } else if text.contains('\0') {
@@ -177,7 +178,7 @@ pub fn list_venues(db: &Database) -> Result<Vec<Venue>> {
 /// Changes a venue; every event held there shows the change.
 pub fn update_venue(db: &Database, id: i64, input: VenueInput) -> Result<Venue> {
     let v = validate_venue(input)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let changed = db.conn().execute(
         "UPDATE venue SET name = ?2, room = ?3, address = ?4, city = ?5, accessibility = ?6, updated_at = ?7
          WHERE id = ?1",
@@ -287,7 +288,7 @@ pub fn list_speakers(db: &Database) -> Result<Vec<Speaker>> {
 /// Changes a speaker; every event they speak at shows the change.
 pub fn update_speaker(db: &Database, id: i64, input: SpeakerInput) -> Result<Speaker> {
     let s = validate_speaker(input)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     if db.conn().execute(
         "UPDATE speaker SET name = ?2, affiliation = ?3, credit = ?4 WHERE id = ?1",
         params![id, s.name, s.affiliation, s.credit],

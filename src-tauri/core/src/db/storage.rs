@@ -37,26 +37,26 @@ pub const MAX_DATABASE_BYTES: u64 = 4 << 30;
 /// (A static rather than a constant because a migration may carry a Rust step.)
 static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
     vec![
-        M::up(include_str!("../migrations/0001_branch.sql")),
-        M::up(include_str!("../migrations/0003_subscribers.sql")),
-        M::up(include_str!("../migrations/0004_events.sql")),
-        M::up(include_str!("../migrations/0005_coalition.sql")),
-        M::up(include_str!("../migrations/0006_event_translations.sql")),
-        M::up(include_str!("../migrations/0007_announcements.sql")),
+        M::up(include_str!("../../migrations/0001_branch.sql")),
+        M::up(include_str!("../../migrations/0003_subscribers.sql")),
+        M::up(include_str!("../../migrations/0004_events.sql")),
+        M::up(include_str!("../../migrations/0005_coalition.sql")),
+        M::up(include_str!("../../migrations/0006_event_translations.sql")),
+        M::up(include_str!("../../migrations/0007_announcements.sql")),
         M::up_with_hook(
-            include_str!("../migrations/0008_subscriber_import_speed.sql"),
+            include_str!("../../migrations/0008_subscriber_import_speed.sql"),
             |tx: &rusqlite::Transaction| {
                 crate::subscribers::fill_search_column(tx).map_err(Into::into)
             },
         ),
         M::up_with_hook(
-            include_str!("../migrations/0009_search_names_only.sql"),
+            include_str!("../../migrations/0009_search_names_only.sql"),
             |tx: &rusqlite::Transaction| {
                 crate::subscribers::fill_search_column(tx).map_err(Into::into)
             },
         ),
-        M::up(include_str!("../migrations/0010_consent_everywhere.sql")),
-        M::up(include_str!("../migrations/0011_consent_send.sql")),
+        M::up(include_str!("../../migrations/0010_consent_everywhere.sql")),
+        M::up(include_str!("../../migrations/0011_consent_send.sql")),
     ]
 });
 
@@ -447,13 +447,17 @@ fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Res
         return Ok(());
     }
     if current > 0 {
-        crate::backup::snapshot_conn(conn, path, crate::backup::BackupKind::BeforeMigration)
-            .map_err(|e| {
-                Error::storage(format!(
-                    "{} The database was not upgraded, so nothing changed.",
-                    e.message
-                ))
-            })?;
+        crate::db::backup::snapshot_conn(
+            conn,
+            path,
+            crate::db::backup::BackupKind::BeforeMigration,
+        )
+        .map_err(|e| {
+            Error::storage(format!(
+                "{} The database was not upgraded, so nothing changed.",
+                e.message
+            ))
+        })?;
     }
     let plan = Migrations::from_slice(migrations);
     for version in current + 1..=latest {
@@ -556,7 +560,7 @@ mod tests {
 
     fn two_step() -> Vec<M<'static>> {
         vec![
-            M::up(include_str!("../migrations/0001_branch.sql")),
+            M::up(include_str!("../../migrations/0001_branch.sql")),
             M::up("CREATE TABLE later_feature (id INTEGER PRIMARY KEY);"),
         ]
     }
@@ -615,7 +619,7 @@ mod tests {
         let path = dir.path().join("b.sqlite");
         drop(open_with(&path, &two_step()[..1]).unwrap());
         let broken = vec![
-            M::up(include_str!("../migrations/0001_branch.sql")),
+            M::up(include_str!("../../migrations/0001_branch.sql")),
             M::up("CREATE TABLE half (id INTEGER); THIS IS NOT SQL;"),
         ];
         let err = open_with(&path, &broken).expect_err("a broken migration is reported");

@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use crate::backup;
 use crate::branch;
+use crate::db::backup;
+use crate::db::intake;
+use crate::db::storage::{self, Database};
 use crate::error::{Error, ErrorCode, Result};
-use crate::intake;
-use crate::storage::{self, Database};
 
 const FORMAT: &str = "handbill-branch";
 const FORMAT_VERSION: u32 = 1;

@@ -17,9 +17,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+use crate::db::intake;
+use crate::db::storage::{self, Database};
 use crate::error::{Error, ErrorCode, Result};
-use crate::intake;
-use crate::storage::{self, Database};
 
 /// Daily snapshots kept.
 pub const KEEP_DAILY: usize = 7;
