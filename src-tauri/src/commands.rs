@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use handbill_core::branch::status::{self, AppStatus};
 use handbill_core::branch::{self, BranchInput, BranchProfile};
 use handbill_core::db::backup::{self, BackupInfo, BackupKind};
 use handbill_core::db::{diagnostics, storage};
@@ -23,7 +24,6 @@ use handbill_core::import::{
     self, ImportFinished, ImportJob, ImportOptions, ImportPreview, ImportReport,
 };
 use handbill_core::lists::{self, Facets, List, Segment, SegmentFilter};
-use handbill_core::status::{self, AppStatus};
 use handbill_core::subscribers::{
     self, ConsentStatus, SubscriberDetail, SubscriberInput, SubscriberPage, SubscriberQuery,
     UnsubscribeReport,

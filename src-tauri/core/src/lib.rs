@@ -15,7 +15,6 @@ pub mod flyers;
 pub mod import;
 pub mod lists;
 pub mod sample_mail;
-pub mod status;
 pub mod subscribers;
 
 pub use db::Database;

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use handbill_core::{
-    announcements, branch, coalition, db::backup, demo, error, events, export, flyers, import,
-    lists, status, subscribers,
+    announcements, branch, branch::status, coalition, db::backup, demo, error, events, export,
+    flyers, import, lists, subscribers,
 };
 use ts_rs::{Config, TS};
 

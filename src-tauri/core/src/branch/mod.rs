@@ -2,6 +2,8 @@
 //! contact, logo, time zone, languages). It owns validation of those fields, so
 //! the window and the command line reject the same things with the same words.
 
+pub mod status;
+
 use std::io::Cursor;
 use std::str::FromStr;
 
