@@ -9,10 +9,10 @@ use clap::{Parser, Subcommand};
 use handbill_core::branch::{self, BranchProfile};
 use handbill_core::db::{backup, handover, storage};
 use handbill_core::events::{self, ics, json, listing, Event};
-use handbill_core::export::{self, ExportOptions};
-use handbill_core::import::{self, ImportOptions, RowOutcome};
-use handbill_core::lists::{self, SegmentFilter};
-use handbill_core::subscribers;
+use handbill_core::mail::export::{self, ExportOptions};
+use handbill_core::mail::import::{self, ImportOptions, RowOutcome};
+use handbill_core::mail::lists::{self, SegmentFilter};
+use handbill_core::mail::subscribers;
 use handbill_core::{demo, Database, Error, ErrorCode};
 
 #[derive(Parser, Debug)]

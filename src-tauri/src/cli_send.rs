@@ -11,12 +11,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
-use handbill_core::announcements::announce::{self, AnnounceRequest, Plan};
-use handbill_core::announcements::{
+use handbill_core::mail::announcements::announce::{self, AnnounceRequest, Plan};
+use handbill_core::mail::announcements::{
     self, account, send, store, AnnouncementState, Content, DeliveryStatus, Letters, Password,
     SendOptions, SendProgress, Template, UncertainDecision,
 };
-use handbill_core::{events, lists, Database, Error};
+use handbill_core::{events, mail::lists, Database, Error};
 
 /// The largest Markdown file `--body-file` reads: an announcement is a page or two.
 const MAX_BODY_FILE: u64 = 1024 * 1024;

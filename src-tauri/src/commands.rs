@@ -19,12 +19,12 @@ use handbill_core::branch::{self, BranchInput, BranchProfile};
 use handbill_core::db::backup::{self, BackupInfo, BackupKind};
 use handbill_core::db::{diagnostics, storage};
 use handbill_core::demo::{self, DemoReport};
-use handbill_core::export::{self, ExportOptions, ExportReport};
-use handbill_core::import::{
+use handbill_core::mail::export::{self, ExportOptions, ExportReport};
+use handbill_core::mail::import::{
     self, ImportFinished, ImportJob, ImportOptions, ImportPreview, ImportReport,
 };
-use handbill_core::lists::{self, Facets, List, Segment, SegmentFilter};
-use handbill_core::subscribers::{
+use handbill_core::mail::lists::{self, Facets, List, Segment, SegmentFilter};
+use handbill_core::mail::subscribers::{
     self, ConsentStatus, SubscriberDetail, SubscriberInput, SubscriberPage, SubscriberQuery,
     UnsubscribeReport,
 };

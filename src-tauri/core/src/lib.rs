@@ -2,20 +2,14 @@
 //! [`db::Database`], with no dependency on a window. The desktop shell and
 //! the command line are thin adapters over this crate.
 
-pub mod announcements;
 pub mod branch;
-mod bulk;
 pub mod coalition;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
-pub mod export;
 pub mod flyers;
-pub mod import;
-pub mod lists;
-pub mod sample_mail;
-pub mod subscribers;
+pub mod mail;
 
 pub use db::Database;
 pub use error::{Error, ErrorCode, FieldProblem, Result};

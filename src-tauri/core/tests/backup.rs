@@ -280,18 +280,18 @@ fn a_hand_over_file_opens_on_another_machine_with_the_same_branch() {
         handbill_core::coalition::list_demand_lists(&db).unwrap(),
         "the same demand lists arrive"
     );
-    let list = handbill_core::lists::all(&db).unwrap();
+    let list = handbill_core::mail::lists::all(&db).unwrap();
     assert_eq!(
-        handbill_core::lists::all(&imported).unwrap(),
+        handbill_core::mail::lists::all(&imported).unwrap(),
         list,
         "the same lists with the same counts arrive"
     );
-    let someone = handbill_core::subscribers::find(&db, "ana.alvarez@example.org")
+    let someone = handbill_core::mail::subscribers::find(&db, "ana.alvarez@example.org")
         .unwrap()
         .expect("a sample subscriber");
     assert_eq!(
-        handbill_core::subscribers::detail(&imported, someone.id).unwrap(),
-        handbill_core::subscribers::detail(&db, someone.id).unwrap(),
+        handbill_core::mail::subscribers::detail(&imported, someone.id).unwrap(),
+        handbill_core::mail::subscribers::detail(&db, someone.id).unwrap(),
         "a subscriber arrives with their consent ledger"
     );
 

@@ -14,13 +14,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use handbill_core::announcements::store::{self, AnnouncementInput};
-use handbill_core::announcements::Template;
 use handbill_core::events::{self, EventInput, EventKind};
-use handbill_core::export::{self, ExportOptions};
-use handbill_core::import::{self, Field, ImportOptions, ImportReport, RowOutcome};
-use handbill_core::lists::{self, SegmentFilter};
-use handbill_core::subscribers::{
+use handbill_core::mail::announcements::store::{self, AnnouncementInput};
+use handbill_core::mail::announcements::Template;
+use handbill_core::mail::export::{self, ExportOptions};
+use handbill_core::mail::import::{self, Field, ImportOptions, ImportReport, RowOutcome};
+use handbill_core::mail::lists::{self, SegmentFilter};
+use handbill_core::mail::subscribers::{
     self, ConsentStatus, OptIn, OptOutScope, StandingChange, SubscriberInput, UnsubscribeRequest,
 };
 use handbill_core::Database;

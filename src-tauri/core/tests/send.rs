@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use handbill_core::announcements::{
+use handbill_core::events::{self, EventInput, EventKind};
+use handbill_core::mail::announcements::{
     self, account, send, store, AnnouncementInput, AnnouncementState, ConnectionProblem,
     DeliveryStatus, Letters, Password, Recipient, Security, SendOptions, SmtpAccount, Template,
 };
-use handbill_core::events::{self, EventInput, EventKind};
-use handbill_core::subscribers::{self, ConsentStatus, SubscriberInput};
-use handbill_core::{lists, Database};
+use handbill_core::mail::subscribers::{self, ConsentStatus, SubscriberInput};
+use handbill_core::{mail::lists, Database};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;

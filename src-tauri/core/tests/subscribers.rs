@@ -1,10 +1,10 @@
 //! Subscribers, lists, segments, the consent ledger, search and export, against
 //! a real SQLite database: the rules the issue asks for, each proven here.
 
-use handbill_core::export::{self, ExportOptions};
-use handbill_core::import::{self, ImportOptions};
-use handbill_core::lists::{self, SegmentFilter};
-use handbill_core::subscribers::{self, ConsentStatus, SubscriberInput, SubscriberQuery};
+use handbill_core::mail::export::{self, ExportOptions};
+use handbill_core::mail::import::{self, ImportOptions};
+use handbill_core::mail::lists::{self, SegmentFilter};
+use handbill_core::mail::subscribers::{self, ConsentStatus, SubscriberInput, SubscriberQuery};
 use handbill_core::{demo, Database, ErrorCode};
 use std::sync::atomic::AtomicBool;
 

@@ -378,7 +378,7 @@ proptest::proptest! {
                 proptest::prop_assert_eq!(schema_names(&restored), ours.clone(), "and has only Handbill's schema");
                 let events = events::all(&restored);
                 proptest::prop_assert!(events.is_ok(), "its events read back: {:?}", events.err());
-                let lists = handbill_core::lists::all(&restored);
+                let lists = handbill_core::mail::lists::all(&restored);
                 proptest::prop_assert!(lists.is_ok(), "its lists read back: {:?}", lists.err());
             }
             Err(e) => {

@@ -6,13 +6,13 @@
 //! messages, so they also reach a send started from the command line. The
 //! mail account's password goes to the keychain, or, when there is none, is
 //! held here for this session only. Thin adapters over
-//! `handbill_core::announcements`.
+//! `handbill_core::mail::announcements`.
 
 use std::sync::Mutex;
 
-use handbill_core::announcements::account::{self, AccountView};
-use handbill_core::announcements::send::{self, TestSent};
-use handbill_core::announcements::{
+use handbill_core::mail::announcements::account::{self, AccountView};
+use handbill_core::mail::announcements::send::{self, TestSent};
+use handbill_core::mail::announcements::{
     compose, store, templates, Announcement, AnnouncementInput, ConnectionReport, Delivery,
     DeliveryStatus, Password, SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
 };

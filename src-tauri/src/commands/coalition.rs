@@ -11,7 +11,7 @@ use handbill_core::coalition::{
     Endorsement, OrgImportOptions, OrgImportPreview, OrgImportReport, Organization,
     OrganizationInput, OrganizationSaved, StepInput, TranslationInput,
 };
-use handbill_core::{export, Error};
+use handbill_core::{mail::export, Error};
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 

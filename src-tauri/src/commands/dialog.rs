@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use handbill_core::{export, Error};
+use handbill_core::{mail::export, Error};
 use tauri::WebviewWindow;
 use tauri_plugin_dialog::DialogExt;
 

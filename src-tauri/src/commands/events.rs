@@ -7,7 +7,7 @@ use handbill_core::events::{
     self, ics, listing, Event, EventInput, HistoryEntry, MonthGroup, Speaker, SpeakerInput,
     StopInput, Tour, TourInput, TourWithStops, Venue, VenueInput, When,
 };
-use handbill_core::{export, Error};
+use handbill_core::{mail::export, Error};
 use tauri::State;
 
 use super::dialog::{save_path, SaveAs};

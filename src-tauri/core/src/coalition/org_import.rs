@@ -5,7 +5,7 @@
 //! repeat of an earlier row, an organization already known).
 //!
 //! The file is read by the subscribers importer's reader
-//! ([`crate::import::read_table`]): the same encodings (UTF-8 with or without
+//! ([`crate::mail::import::read_table`]): the same encodings (UTF-8 with or without
 //! BOM, UTF-16, Latin-1), delimiter sniffing and messages for files that are
 //! not CSV, so both imports treat a file alike.
 
@@ -20,8 +20,8 @@ use super::organizations::{
 use crate::db::Database;
 use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::import::{delimiter_name, file_problem, read_table};
-use crate::subscribers::short;
+use crate::mail::import::{delimiter_name, file_problem, read_table};
+use crate::mail::subscribers::short;
 
 /// The most rows an organizations file may have: far above any coalition.
 pub const MAX_ORG_ROWS: usize = 20_000;

@@ -394,5 +394,5 @@ pub fn import_file(
 
 /// The current time, to the second, as stored (RFC 3339, UTC).
 pub(crate) fn now() -> String {
-    crate::lists::now()
+    crate::mail::lists::now()
 }

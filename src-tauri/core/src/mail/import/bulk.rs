@@ -23,7 +23,7 @@ use rusqlite::vtab::{
 };
 use rusqlite::{ffi, Connection};
 
-use crate::subscribers::ConsentStatus;
+use crate::mail::subscribers::ConsentStatus;
 
 const POINTER_TYPE: &CStr = c"handbill_import_rows";
 const MODULE_NAME: &CStr = c"import_rows";
@@ -45,7 +45,7 @@ pub(crate) mod field {
     /// A JSON array.
     pub(crate) const TAGS: usize = 7;
     pub(crate) const NOTES: usize = 8;
-    /// The text search looks in ([`crate::subscribers::search_text`]).
+    /// The text search looks in ([`crate::mail::subscribers::search_text`]).
     pub(crate) const SEARCH: usize = 9;
     /// The proof the row carries (opt-in times and IPs, a form's answer), for the ledger.
     pub(crate) const EVIDENCE: usize = 10;

@@ -15,7 +15,7 @@ use super::letter::{Content, Recipient, Template};
 use crate::db::backup::{self, BackupKind};
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::lists::{self, SegmentFilter};
+use crate::mail::lists::{self, SegmentFilter};
 
 /// Where an announcement stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -472,7 +472,7 @@ pub fn reach(db: &Database, id: i64) -> Result<u32> {
 
 /// One subscriber as a delivery would hold them: for previewing what they receive.
 pub fn recipient(db: &Database, subscriber_id: i64) -> Result<Recipient> {
-    let s = crate::subscribers::get(db, subscriber_id)?;
+    let s = crate::mail::subscribers::get(db, subscriber_id)?;
     Ok(Recipient {
         subscriber_id: s.id,
         email: s.email,

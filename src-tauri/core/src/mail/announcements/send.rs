@@ -35,7 +35,7 @@ use super::letter::{Letters, Recipient};
 use super::store::{self, now_ms, now_text, AnnouncementState, SendProgress};
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::subscribers::{self, ConsentStatus};
+use crate::mail::subscribers::{self, ConsentStatus};
 
 /// A lease whose heartbeat is older than this is given up even if its process
 /// seems alive (its number may have been reused).

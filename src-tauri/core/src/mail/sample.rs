@@ -7,8 +7,8 @@ use rusqlite::params;
 
 use crate::db::Database;
 use crate::error::Result;
-use crate::lists::now;
-use crate::subscribers::{self, ConsentStatus};
+use crate::mail::lists::now;
+use crate::mail::subscribers::{self, ConsentStatus};
 
 /// The sample list's name.
 pub const LIST: &str = "Announcements";

@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::lists::{self, SegmentFilter};
+use crate::mail::lists::{self, SegmentFilter};
 
 /// What to export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

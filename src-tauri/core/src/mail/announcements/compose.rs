@@ -36,7 +36,7 @@ use crate::branch;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::flyers::{self, FlyerOptions};
-use crate::lists;
+use crate::mail::lists;
 
 /// An announcement ready to be written for any number of recipients.
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use ts_rs::TS;
 
 use crate::db::Database;
 use crate::error::{Error, FieldProblem, Result};
-use crate::lists::{self, now};
+use crate::mail::lists::{self, now};
 
 /// The longest address SMTP carries.
 pub const MAX_EMAIL: usize = 254;
@@ -1342,7 +1342,7 @@ pub fn unsubscribe_addresses(
 pub fn unsubscribe(db: &Database, request: &UnsubscribeRequest) -> Result<UnsubscribeReport> {
     // Only senders and signed unsubscribe tokens count, never the branch's own.
     let (addresses, invalid) =
-        crate::announcements::replies::addresses_to_unsubscribe(db, &request.text)?;
+        crate::mail::announcements::replies::addresses_to_unsubscribe(db, &request.text)?;
     if addresses.is_empty() {
         return Err(Error::invalid_field(
             "addresses",

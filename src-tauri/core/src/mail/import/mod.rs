@@ -17,6 +17,8 @@
 //! than the opt-out. A cell that cannot be read loses its field, with a
 //! warning, never its person.
 
+pub(crate) mod bulk;
+
 use std::collections::HashSet;
 use std::path::Path;
 use std::rc::Rc;
@@ -28,11 +30,11 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::bulk::{self, field, KeyMap, NewRows};
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::lists::{self, now};
-use crate::subscribers::{self, short, ConsentStatus, SubscriberInput};
+use crate::mail::lists::{self, now};
+use crate::mail::subscribers::{self, short, ConsentStatus, SubscriberInput};
+use bulk::{field, KeyMap, NewRows};
 
 /// The largest file Handbill imports: far above any branch's list, low enough
 /// to keep a mistaken choice (a video, a disk image) from filling the memory.
@@ -2940,9 +2942,9 @@ impl ImportReport {
             };
             w.write_record([
                 e.line.to_string().as_str(),
-                &crate::export::safe_cell(&e.email),
+                &crate::mail::export::safe_cell(&e.email),
                 outcome,
-                &crate::export::safe_cell(&detail_with_warnings(e)),
+                &crate::mail::export::safe_cell(&detail_with_warnings(e)),
             ])
             .map_err(fail)?;
         }
@@ -2952,7 +2954,7 @@ impl ImportReport {
 
     /// Saves the report as CSV at `path`.
     pub fn save(&self, path: &Path) -> Result<()> {
-        crate::export::write_file(path, &self.to_csv()?)
+        crate::mail::export::write_file(path, &self.to_csv()?)
     }
 }
 

@@ -26,7 +26,7 @@ use std::collections::BTreeSet;
 use super::keys;
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::subscribers::{self, normalize_email};
+use crate::mail::subscribers::{self, normalize_email};
 
 /// The most text read from one paste: far more than any inbox's worth of
 /// replies, and a bound on the work a hostile paste can cause.
