@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use handbill_core::branch::{self, BranchProfile};
-use handbill_core::db::{backup, handover, storage};
+use handbill_core::db::{backup, handover, outside, storage};
 use handbill_core::events::{self, ics, json, listing, Event};
 use handbill_core::mail::export::{self, ExportOptions};
 use handbill_core::mail::import::{self, ImportOptions, RowOutcome};
@@ -867,7 +867,7 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
                     ))
                 }
             };
-            export::write_file(&output, text.as_bytes())?;
+            outside::write_file(&output, text.as_bytes())?;
             let count = text.matches("BEGIN:VEVENT").count();
             Ok(format!(
                 "Wrote {count} event{} ({what}) to {}.",

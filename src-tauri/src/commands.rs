@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use handbill_core::branch::status::{self, AppStatus};
 use handbill_core::branch::{self, BranchInput, BranchProfile};
 use handbill_core::db::backup::{self, BackupInfo, BackupKind};
-use handbill_core::db::{diagnostics, storage};
+use handbill_core::db::{diagnostics, outside, storage};
 use handbill_core::demo::{self, DemoReport};
 use handbill_core::mail::export::{self, ExportOptions, ExportReport};
 use handbill_core::mail::import::{
@@ -559,7 +559,7 @@ async fn export_csv(
 /// Where files are suggested to be saved: the user's Documents folder.
 #[tauri::command]
 fn default_folder() -> String {
-    export::default_folder().display().to_string()
+    outside::default_folder().display().to_string()
 }
 
 /// Reads a chosen file (sent as the raw request body, its name in the

@@ -11,7 +11,7 @@ use handbill_core::coalition::{
     Endorsement, OrgImportOptions, OrgImportPreview, OrgImportReport, Organization,
     OrganizationInput, OrganizationSaved, StepInput, TranslationInput,
 };
-use handbill_core::{mail::export, Error};
+use handbill_core::{db::outside, Error};
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
@@ -342,6 +342,6 @@ pub async fn invitation_draft(
     let Some(path) = save_path(&window, what).await? else {
         return Ok((draft, None));
     };
-    export::write_file(&path, &bytes)?;
+    outside::write_file(&path, &bytes)?;
     Ok((draft, Some(path.display().to_string())))
 }

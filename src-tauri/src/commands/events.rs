@@ -7,7 +7,7 @@ use handbill_core::events::{
     self, ics, listing, Event, EventInput, HistoryEntry, MonthGroup, Speaker, SpeakerInput,
     StopInput, Tour, TourInput, TourWithStops, Venue, VenueInput, When,
 };
-use handbill_core::{mail::export, Error};
+use handbill_core::{db::outside, Error};
 use tauri::State;
 
 use super::dialog::{save_path, SaveAs};
@@ -219,7 +219,7 @@ pub async fn events_export_ics(
     let Some(path) = save_path(&window, what).await? else {
         return Ok(None);
     };
-    export::write_file(&path, text.as_bytes())?;
+    outside::write_file(&path, text.as_bytes())?;
     Ok(Some(path.display().to_string()))
 }
 
