@@ -3,6 +3,7 @@
 //! the command line are thin adapters over this crate.
 
 pub mod branch;
+pub mod clock;
 pub mod coalition;
 pub mod db;
 pub mod demo;

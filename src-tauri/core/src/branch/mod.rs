@@ -11,6 +11,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::clock::now_text;
 use crate::db::Database;
 use crate::error::{Error, FieldProblem, Result};
 
@@ -176,7 +177,7 @@ pub fn save(db: &Database, input: BranchInput) -> Result<BranchProfile> {
             clean.website,
             clean.time_zone,
             languages,
-            now()
+            now_text()
         ],
     )?;
     require(db)
@@ -407,7 +408,7 @@ pub fn set_logo(db: &Database, bytes: &[u8]) -> Result<BranchProfile> {
     db.conn().execute(
         "UPDATE branch SET logo = ?1, logo_media_type = ?2, logo_width = ?3, logo_height = ?4, updated_at = ?5
          WHERE id = 1",
-        params![bytes, media_type, width, height, now()],
+        params![bytes, media_type, width, height, now_text()],
     )?;
     require(db)
 }
@@ -417,7 +418,7 @@ pub fn clear_logo(db: &Database) -> Result<BranchProfile> {
     db.conn().execute(
         "UPDATE branch SET logo = NULL, logo_media_type = NULL, logo_width = NULL, logo_height = NULL,
                 updated_at = ?1 WHERE id = 1",
-        params![now()],
+        params![now_text()],
     )?;
     require(db)
 }
@@ -486,11 +487,4 @@ pub fn time_zones() -> Vec<String> {
     let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
     names.sort();
     names
-}
-
-fn now() -> String {
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }

@@ -369,7 +369,7 @@ pub fn set_cosponsor_status(
             ),
         ));
     }
-    let now = crate::events::now();
+    let now = crate::clock::now_text();
     let tx = Tx::begin(db)?;
     let position = if step.status == CosponsorStatus::Confirmed {
         Some(next_position(db, target)?)
@@ -432,7 +432,7 @@ pub fn set_logo_permitted(
     get_cosponsorship(db, cosponsorship_id)?;
     db.conn().execute(
         "UPDATE cosponsorship SET logo_permitted = ?1, updated_at = ?2 WHERE id = ?3",
-        params![permitted, crate::events::now(), cosponsorship_id],
+        params![permitted, crate::clock::now_text(), cosponsorship_id],
     )?;
     get_cosponsorship(db, cosponsorship_id)
 }

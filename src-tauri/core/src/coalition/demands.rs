@@ -373,7 +373,7 @@ pub fn create_demand_list(db: &Database, input: DemandListInput) -> Result<Deman
             "A new list's demands are new: leave their key empty.",
         ));
     }
-    let now = crate::events::now();
+    let now = crate::clock::now_text();
     let tx = Tx::begin(db)?;
     db.conn().execute(
         "INSERT INTO demand_list (created_at, updated_at) VALUES (?1, ?1)",
@@ -458,7 +458,7 @@ pub fn update_demand_list(
             (key, d.text.clone())
         })
         .collect();
-    let now = crate::events::now();
+    let now = crate::clock::now_text();
     let tx = Tx::begin(db)?;
     if settled(db, current.id)? {
         db.conn().execute(

@@ -112,7 +112,7 @@ pub fn draft_invitation(db: &Database, event_id: i64, contact_id: i64) -> Result
         org.name, branch.name
     ));
     let subject = format!("Invitation to co-sponsor: {}", event.title);
-    let now = crate::events::now();
+    let now = crate::clock::now_text();
     db.conn().execute(
         "INSERT INTO email_draft (purpose, event_id, organization_id, contact_id, from_name, from_address, to_name,
             to_address, subject, body, created_at) VALUES ('cosponsor_invitation', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",

@@ -472,7 +472,7 @@ pub fn list_organizations(db: &Database) -> Result<Vec<Organization>> {
 
 /// Writes a checked input; the caller holds the transaction.
 pub(crate) fn write(db: &Database, id: Option<i64>, i: &OrganizationInput) -> Result<i64> {
-    let now = crate::events::now();
+    let now = crate::clock::now_text();
     let tags = serde_json::to_string(&i.tags).unwrap_or_else(|_| "[]".into());
     let values = params![
         i.name,
@@ -612,7 +612,7 @@ pub fn set_organization_logo(db: &Database, id: i64, bytes: &[u8]) -> Result<Org
         crate::branch::check_image(bytes, "logo", "logo", MAX_ORG_LOGO_BYTES)?;
     db.conn().execute(
         "UPDATE organization SET logo = ?1, logo_media_type = ?2, logo_width = ?3, logo_height = ?4, updated_at = ?5 WHERE id = ?6",
-        params![bytes, media_type, width, height, crate::events::now(), id],
+        params![bytes, media_type, width, height, crate::clock::now_text(), id],
     )?;
     get_organization(db, id)
 }
@@ -622,7 +622,7 @@ pub fn clear_organization_logo(db: &Database, id: i64) -> Result<Organization> {
     get_organization(db, id)?;
     db.conn().execute(
         "UPDATE organization SET logo = NULL, logo_media_type = NULL, logo_width = NULL, logo_height = NULL, updated_at = ?1 WHERE id = ?2",
-        params![crate::events::now(), id],
+        params![crate::clock::now_text(), id],
     )?;
     get_organization(db, id)
 }

@@ -285,7 +285,7 @@ pub(crate) fn write_copy(conn: &Connection, target: &Path) -> Result<()> {
 }
 
 fn stamp() -> (String, String) {
-    let now = jiff::Timestamp::now();
+    let now = crate::clock::now();
     (
         now.strftime("%Y%m%dT%H%M%SZ").to_string(),
         now.round(jiff::Unit::Second).unwrap_or(now).to_string(),
@@ -333,7 +333,7 @@ pub fn snapshot(db: &Database, kind: BackupKind) -> Result<BackupInfo> {
 
 /// Takes today's snapshot unless one exists. Returns it when one was taken.
 pub fn daily_if_due(db: &Database) -> Result<Option<BackupInfo>> {
-    let today = jiff::Timestamp::now().strftime("%Y%m%d").to_string();
+    let today = crate::clock::now().strftime("%Y%m%d").to_string();
     let taken_today = list(db.path())?.iter().any(|b| {
         b.kind == BackupKind::Daily && b.file_name.contains(&format!("--daily--{today}T"))
     });

@@ -81,10 +81,7 @@ pub fn export(db: &Database, target: &Path) -> Result<Manifest> {
         format_version: FORMAT_VERSION,
         app_version: crate::VERSION.to_owned(),
         schema_version: db.user_version()? as u32,
-        created_at: jiff::Timestamp::now()
-            .round(jiff::Unit::Second)
-            .map(|t| t.to_string())
-            .unwrap_or_default(),
+        created_at: crate::clock::now_text(),
         branch_name: branch.name,
         database_bytes: bytes.len() as u64,
         database_sha256: hex(&Sha256::digest(&bytes)),

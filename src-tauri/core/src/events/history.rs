@@ -6,7 +6,7 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::now;
+use crate::clock::now_text;
 use crate::db::Database;
 use crate::error::Result;
 
@@ -56,7 +56,15 @@ pub(crate) fn record(
     new_value: &str,
     reason: &str,
 ) -> Result<()> {
-    record_at(db, event_id, &now(), kind, old_value, new_value, reason)
+    record_at(
+        db,
+        event_id,
+        &now_text(),
+        kind,
+        old_value,
+        new_value,
+        reason,
+    )
 }
 
 pub(crate) fn record_at(

@@ -29,6 +29,7 @@ use super::{
     Attendance, CosponsorCall, Event, EventInput, EventKind, EventLinks, EventStatus,
     EventTranslation, Reading, StopOverrides,
 };
+use crate::clock::now_text;
 use crate::db::Database;
 use crate::db::Tx;
 use crate::error::{Error, Result};
@@ -213,7 +214,7 @@ pub fn import(db: &Database, text: &str) -> Result<JsonImport> {
             let speaker_ids = t.speakers.iter().map(|s| speakers.find_or_create(db, s)).collect::<Result<Vec<_>>>().map_err(|e| at("tour.speakers", e))?;
             let tour = tours::create_tour(db, tours::TourInput { title: t.title, description: t.description, speaker_ids, hosts: t.hosts, tags: t.tags }).map_err(|e| at("tour", e))?;
             // Only real instants are kept; anything else (text of any length) is replaced by now.
-            let stamp = |s: &str| if s.len() <= super::MAX_WHEN_BYTES && s.parse::<jiff::Timestamp>().is_ok() { s.to_owned() } else { super::now() };
+            let stamp = |s: &str| if s.len() <= super::MAX_WHEN_BYTES && s.parse::<jiff::Timestamp>().is_ok() { s.to_owned() } else { now_text() };
             db.conn().execute("UPDATE tour SET created_at = ?2, updated_at = ?3 WHERE id = ?1", rusqlite::params![tour.id, stamp(&t.created_at), stamp(&t.updated_at)])?;
             let mut events = Vec::new();
             for (i, s) in doc.stops.unwrap_or_default().into_iter().enumerate() {
@@ -350,7 +351,7 @@ fn import_event(
         Some(p.uid.as_str())
     };
     let id = store::write(db, None, &checked, p.status, uid)?;
-    let now = super::now();
+    let now = now_text();
     let stamp = |s: &str| {
         if s.parse::<jiff::Timestamp>().is_ok() {
             s.to_owned()

@@ -391,8 +391,3 @@ pub fn import_file(
         json::import(db, &text)
     }
 }
-
-/// The current time, to the second, as stored (RFC 3339, UTC).
-pub(crate) fn now() -> String {
-    crate::mail::lists::now()
-}

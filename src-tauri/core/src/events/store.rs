@@ -13,10 +13,10 @@ use ts_rs::TS;
 use super::history::{self, HistoryKind};
 use super::venues::{check_len, get_venue, speakers_of, Venue};
 use super::{
-    now, Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides,
-    MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES, MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES, MAX_TEXT_BYTES,
-    MAX_WHEN_BYTES,
+    Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides, MAX_DESCRIPTION_BYTES,
+    MAX_LINE_BYTES, MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES, MAX_TEXT_BYTES, MAX_WHEN_BYTES,
 };
+use crate::clock::now_text;
 use crate::db::Database;
 use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
@@ -629,7 +629,7 @@ pub(crate) fn write(
 ) -> Result<i64> {
     let i = &c.input;
     let o = overrides_for(db, i)?;
-    let at = now();
+    let at = now_text();
     let start_at = c.start_at.map(|t| t.to_string());
     let end_at = c.end_at.map(|t| t.to_string());
     let (reading_list, links, tags, cosponsor_call, translations) = (
@@ -864,7 +864,7 @@ fn bump_sequence(db: &Database, id: i64) -> Result<()> {
 fn set_status(db: &Database, e: &Event, status: EventStatus, reason: &str) -> Result<()> {
     db.conn().execute(
         "UPDATE event SET status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![e.id, status.as_str(), now()],
+        params![e.id, status.as_str(), now_text()],
     )?;
     history::record(
         db,

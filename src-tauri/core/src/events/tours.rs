@@ -11,9 +11,10 @@ use ts_rs::TS;
 use super::store::{self, check, query_events, select_sql, set_speakers};
 use super::venues::{check_len, speakers_of, Speaker};
 use super::{
-    now, Event, EventInput, EventKind, EventStatus, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES,
-    MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES,
+    Event, EventInput, EventKind, EventStatus, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES, MAX_SPEAKERS,
+    MAX_TAGS, MAX_TAG_BYTES,
 };
+use crate::clock::now_text;
 use crate::db::Database;
 use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
@@ -134,7 +135,7 @@ pub fn create_tour(db: &Database, input: TourInput) -> Result<Tour> {
     let tx = Tx::begin(db)?;
     db.conn().execute(
         "INSERT INTO tour (title, description, hosts, tags, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now()],
+        params![t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now_text()],
     )?;
     let id = db.conn().last_insert_rowid();
     set_speakers(db, "tour_speaker", "tour_id", id, &t.speaker_ids)?;
@@ -197,16 +198,16 @@ pub fn update_tour(db: &Database, id: i64, input: TourInput) -> Result<TourWithS
     let tx = Tx::begin(db)?;
     db.conn().execute(
         "UPDATE tour SET title = ?2, description = ?3, hosts = ?4, tags = ?5, updated_at = ?6 WHERE id = ?1",
-        params![id, t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now()],
+        params![id, t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now_text()],
     )?;
     set_speakers(db, "tour_speaker", "tour_id", id, &t.speaker_ids)?;
     db.conn().execute(
         "UPDATE event SET title = ?2, updated_at = ?3 WHERE tour_id = ?1 AND NOT override_title",
-        params![id, t.title, now()],
+        params![id, t.title, now_text()],
     )?;
     db.conn().execute(
         "UPDATE event SET description = ?2, updated_at = ?3 WHERE tour_id = ?1 AND NOT override_description",
-        params![id, t.description, now()],
+        params![id, t.description, now_text()],
     )?;
     let followers: Vec<i64> = db
         .conn()

@@ -6,7 +6,8 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{now, store, MAX_LINE_BYTES, MAX_TEXT_BYTES};
+use super::{store, MAX_LINE_BYTES, MAX_TEXT_BYTES};
+use crate::clock::now_text;
 use crate::db::Database;
 use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
@@ -146,7 +147,7 @@ const VENUE_COLUMNS: &str = "id, name, room, address, city, accessibility";
 /// Saves a new venue.
 pub fn create_venue(db: &Database, input: VenueInput) -> Result<Venue> {
     let v = validate_venue(input)?;
-    let at = now();
+    let at = now_text();
     db.conn().execute(
         "INSERT INTO venue (name, room, address, city, accessibility, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -182,7 +183,7 @@ pub fn update_venue(db: &Database, id: i64, input: VenueInput) -> Result<Venue> 
     let changed = db.conn().execute(
         "UPDATE venue SET name = ?2, room = ?3, address = ?4, city = ?5, accessibility = ?6, updated_at = ?7
          WHERE id = ?1",
-        params![id, v.name, v.room, v.address, v.city, v.accessibility, now()],
+        params![id, v.name, v.room, v.address, v.city, v.accessibility, now_text()],
     )?;
     if changed == 0 {
         return Err(Error::not_found(format!("There is no venue number {id}.")));
@@ -260,7 +261,7 @@ pub fn create_speaker(db: &Database, input: SpeakerInput) -> Result<Speaker> {
     let s = validate_speaker(input)?;
     db.conn().execute(
         "INSERT INTO speaker (name, affiliation, credit, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![s.name, s.affiliation, s.credit, now()],
+        params![s.name, s.affiliation, s.credit, now_text()],
     )?;
     get_speaker(db, db.conn().last_insert_rowid())
 }

@@ -5,9 +5,9 @@
 
 use rusqlite::params;
 
+use crate::clock::now_text;
 use crate::db::Database;
 use crate::error::Result;
-use crate::mail::lists::now;
 use crate::mail::subscribers::{self, ConsentStatus};
 
 /// The sample list's name.
@@ -116,7 +116,7 @@ pub fn load(db: &Database) -> Result<bool> {
     if exists {
         return Ok(false);
     }
-    let at = now();
+    let at = now_text();
     db.conn().execute(
         "INSERT INTO list (name, created_at) VALUES (?1, ?2)",
         params![LIST, at],

@@ -16,9 +16,10 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::clock::now_text;
 use crate::db::Database;
 use crate::error::{Error, FieldProblem, Result};
-use crate::mail::lists::{self, now};
+use crate::mail::lists;
 
 /// The longest address SMTP carries.
 pub const MAX_EMAIL: usize = 254;
@@ -1020,7 +1021,7 @@ pub fn add(
         ));
     }
     let tx = db.conn().unchecked_transaction()?;
-    let at = now();
+    let at = now_text();
     let c = &clean.input;
     db.conn().execute(
         "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at, search)
@@ -1071,12 +1072,12 @@ pub fn update(db: &Database, id: i64, input: SubscriberInput) -> Result<Subscrib
     db.conn().execute(
         "UPDATE subscriber SET email = ?2, email_key = ?3, name = ?4, first_name = ?5, language = ?6, city = ?7,
                 postal_code = ?8, tags = ?9, notes = ?10, updated_at = ?11, search = ?12 WHERE id = ?1",
-        params![id, c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, now(),
+        params![id, c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, now_text(),
             search_text(&c.name, &c.first_name)],
     )?;
     if old_key != clean.key {
         // The ledger follows the person to their new address, so their history stays readable.
-        let at = now();
+        let at = now_text();
         let lists: Vec<(i64, String)> = db
             .conn()
             .prepare("SELECT list_id, status FROM membership WHERE subscriber_id = ?1")?
@@ -1161,7 +1162,7 @@ pub fn change(db: &Database, request: &StandingChange, source: &str) -> Result<S
         source.trim()
     };
     let tx = db.conn().unchecked_transaction()?;
-    let at = now();
+    let at = now_text();
     if request.status == ConsentStatus::Subscribed {
         let suppressed = suppression(db, &key)?;
         let left = ledger_status(db, &key, list.id)?.filter(|s| s.is_opt_out());
@@ -1256,7 +1257,7 @@ pub fn delete(db: &Database, id: i64, source: &str) -> Result<()> {
         .map(|(_, k)| k)
         .unwrap_or_default();
     let tx = db.conn().unchecked_transaction()?;
-    let at = now();
+    let at = now_text();
     let lists: Vec<i64> = db
         .conn()
         .prepare("SELECT list_id FROM membership WHERE subscriber_id = ?1")?
@@ -1380,7 +1381,7 @@ pub fn unsubscribe(db: &Database, request: &UnsubscribeRequest) -> Result<Unsubs
         ..Default::default()
     };
     let tx = db.conn().unchecked_transaction()?;
-    let at = now();
+    let at = now_text();
     for (email, key) in addresses {
         let found: Option<(i64, String)> = db
             .conn()

@@ -281,7 +281,7 @@ pub fn save(db: &Database, account: &SmtpAccount) -> Result<SmtpAccount> {
             account.username.trim(),
             account.rate_per_minute,
             account.daily_cap,
-            super::store::now_text()
+            crate::clock::now_text()
         ],
     )?;
     get(db)?.ok_or_else(|| Error::internal("The SMTP account was not found after saving it."))
@@ -401,7 +401,7 @@ pub fn view(
             (None, Err(_)) => (PasswordHome::Missing, false),
         },
     };
-    let since = jiff::Timestamp::now().as_millisecond() - 24 * 3600 * 1000;
+    let since = crate::clock::now_ms() - 24 * 3600 * 1000;
     let sent_today: u32 = db.conn().query_row(
         "SELECT count(*) FROM delivery WHERE channel = 'smtp' AND sent_ms > ?1",
         [since],

@@ -92,7 +92,7 @@ pub struct Preview {
 
 /// Prepares `content` for sending, dated now.
 pub fn prepare(db: &Database, content: &Content) -> Result<Prepared> {
-    prepare_at(db, content, jiff::Timestamp::now())
+    prepare_at(db, content, crate::clock::now())
 }
 
 /// Prepares `content` with `date` as every letter's `Date` header (the sender

@@ -78,7 +78,7 @@ pub fn load(db: &Database) -> Result<MailKeys> {
             // Another process may have made them first: theirs are kept.
             db.conn().execute(
                 "INSERT OR IGNORE INTO mail_key (id, unsubscribe_secret, message_id_part, created_at) VALUES (1, ?1, ?2, ?3)",
-                params![secret.to_vec(), hex(&part), super::store::now_text()],
+                params![secret.to_vec(), hex(&part), crate::clock::now_text()],
             )?;
             read(db)?
                 .ok_or_else(|| Error::internal("The branch's mail keys could not be saved."))?

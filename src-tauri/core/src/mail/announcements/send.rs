@@ -32,7 +32,8 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::account::{self, ConnectFailure, Password, SmtpAccount};
 use super::letter::{Letters, Recipient};
-use super::store::{self, now_ms, now_text, AnnouncementState, SendProgress};
+use super::store::{self, AnnouncementState, SendProgress};
+use crate::clock::{now_ms, now_text};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::mail::subscribers::{self, ConsentStatus};

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::letter::{Content, Recipient, Template};
+use crate::clock::{now_ms, now_text};
 use crate::db::backup::{self, BackupKind};
 use crate::db::Database;
 use crate::error::{Error, Result};
@@ -214,17 +215,6 @@ pub enum UncertainDecision {
     Resend,
     /// Count them as sent.
     MarkSent,
-}
-
-pub(crate) fn now_text() -> String {
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
-pub(crate) fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
 }
 
 pub(crate) fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {

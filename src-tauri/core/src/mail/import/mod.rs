@@ -30,9 +30,10 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::clock::now_text;
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::mail::lists::{self, now};
+use crate::mail::lists;
 use crate::mail::subscribers::{self, short, ConsentStatus, SubscriberInput};
 use bulk::{field, KeyMap, NewRows};
 
@@ -1632,7 +1633,7 @@ pub fn run(
     } else {
         db.conn().execute(
             "INSERT INTO import_job (file_name, list_id, state, rows_total, started_at) VALUES (?1, ?2, 'running', ?3, ?4)",
-            params![file_name, list.id, parsed.rows, now()],
+            params![file_name, list.id, parsed.rows, now_text()],
         )?;
         Some(db.conn().last_insert_rowid())
     };
@@ -1714,7 +1715,7 @@ pub fn run(
             db.conn().execute(
                 "UPDATE import_job SET state = 'done', imported = ?2, merged = ?3, rejected = ?4, finished_at = ?5,
                         rows_total = ?6, message = ?7 WHERE id = ?1",
-                params![id, report.imported, report.merged, report.rejected, now(), report.rows, summary(&report)],
+                params![id, report.imported, report.merged, report.rejected, now_text(), report.rows, summary(&report)],
             )?;
         }
         if options.dry_run {
@@ -1729,7 +1730,7 @@ pub fn run(
         if let Some(id) = job_id {
             db.conn().execute(
                 "UPDATE import_job SET state = ?2, message = ?3, finished_at = ?4 WHERE id = ?1",
-                params![id, state, message, now()],
+                params![id, state, message, now_text()],
             )?;
         }
         Ok(())
@@ -2221,7 +2222,7 @@ fn write_rows(
     progress_id: i64,
 ) -> Result<bool> {
     let conn = db.conn();
-    let at = now();
+    let at = now_text();
     // Who is already here, and which addresses have a history on this list.
     let known: KeyMap<i64> = keys(conn, "SELECT email_key, id FROM subscriber", [], |r| {
         r.get(1)
@@ -3004,7 +3005,7 @@ pub fn recover(db: &Database) -> Result<usize> {
         }
         Err(e) => return Err(e.into()),
     }
-    let started_before = jiff::Timestamp::now()
+    let started_before = crate::clock::now()
         .checked_sub(jiff::SignedDuration::from_millis(start_wait_ms + 1_000))
         .and_then(|t| t.round(jiff::Unit::Second))
         .map(|t| t.to_string())
@@ -3013,7 +3014,7 @@ pub fn recover(db: &Database) -> Result<usize> {
         "UPDATE import_job SET state = 'interrupted', finished_at = ?1,
                 message = 'Handbill stopped during this import; nothing of it was saved. Import the file again.'
          WHERE state = 'running' AND started_at <= ?2",
-        params![now(), started_before],
+        params![now_text(), started_before],
     );
     match settled {
         Ok(n) => {
