@@ -856,7 +856,7 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
                     (ics::export_tour(db, tour_id)?, format!("tour {tour_id}"))
                 }
                 (_, None, true) => (
-                    ics::export_upcoming(db, jiff::Timestamp::now())?,
+                    ics::export_upcoming(db, handbill_core::clock::now())?,
                     "all upcoming events".to_owned(),
                 ),
                 (Some(id), None, false) => (ics::export_event(db, id)?, format!("event {id}")),
@@ -876,7 +876,7 @@ fn event_command(db: &Database, command: EventCommand) -> Result<String, Error> 
             ))
         }
         EventCommand::Listing { tour, html } => {
-            let now = jiff::Timestamp::now();
+            let now = handbill_core::clock::now();
             match (tour, html) {
                 (Some(t), false) => listing::tour_text(db, t),
                 (Some(t), true) => listing::tour_html(db, t),

@@ -18,7 +18,7 @@ const SEARCH_LIMIT: u32 = 50;
 
 #[tauri::command]
 pub fn events_upcoming(state: State<'_, AppState>) -> Result<Vec<MonthGroup>, Error> {
-    state.with_db(|db| events::upcoming(db, jiff::Timestamp::now()))
+    state.with_db(|db| events::upcoming(db, handbill_core::clock::now()))
 }
 
 /// Events whose date is not known yet (or not yet a date): drafts being typed
@@ -35,7 +35,7 @@ pub fn events_undated(state: State<'_, AppState>) -> Result<Vec<Event>, Error> {
 
 #[tauri::command]
 pub fn events_past(state: State<'_, AppState>) -> Result<Vec<Event>, Error> {
-    state.with_db(|db| events::past(db, jiff::Timestamp::now()))
+    state.with_db(|db| events::past(db, handbill_core::clock::now()))
 }
 
 #[tauri::command]
@@ -207,7 +207,7 @@ pub async fn events_export_ics(
     let text = state.with_db(|db| match (event_id, tour_id) {
         (Some(id), _) => ics::export_event(db, id),
         (None, Some(id)) => ics::export_tour(db, id),
-        (None, None) => ics::export_upcoming(db, jiff::Timestamp::now()),
+        (None, None) => ics::export_upcoming(db, handbill_core::clock::now()),
     })?;
     let what = SaveAs {
         title: "Save the calendar file",
@@ -231,7 +231,7 @@ pub fn events_listing(
     html: bool,
 ) -> Result<String, Error> {
     state.with_db(|db| {
-        let now = jiff::Timestamp::now();
+        let now = handbill_core::clock::now();
         match (tour_id, html) {
             (Some(id), false) => listing::tour_text(db, id),
             (Some(id), true) => listing::tour_html(db, id),
