@@ -45,15 +45,11 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0007_announcements.sql")),
         M::up_with_hook(
             include_str!("../../migrations/0008_subscriber_import_speed.sql"),
-            |tx: &rusqlite::Transaction| {
-                crate::mail::subscribers::fill_search_column(tx).map_err(Into::into)
-            },
+            |tx: &rusqlite::Transaction| super::search::fill_search_column(tx).map_err(Into::into),
         ),
         M::up_with_hook(
             include_str!("../../migrations/0009_search_names_only.sql"),
-            |tx: &rusqlite::Transaction| {
-                crate::mail::subscribers::fill_search_column(tx).map_err(Into::into)
-            },
+            |tx: &rusqlite::Transaction| super::search::fill_search_column(tx).map_err(Into::into),
         ),
         M::up(include_str!("../../migrations/0010_consent_everywhere.sql")),
         M::up(include_str!("../../migrations/0011_consent_send.sql")),
@@ -173,7 +169,6 @@ fn configure(conn: &mut Connection) -> Result<()> {
     let _mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    crate::mail::import::bulk::register(conn)?;
     Ok(())
 }
 
@@ -472,7 +467,6 @@ fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Res
 pub(crate) fn reference(version: usize) -> Result<Connection> {
     let mut conn = Connection::open_in_memory()?;
     harden(&conn)?;
-    crate::mail::import::bulk::register(&conn)?;
     Migrations::from_slice(&MIGRATIONS[..version.min(MIGRATIONS.len())]).to_latest(&mut conn)?;
     Ok(conn)
 }
@@ -493,7 +487,6 @@ pub(crate) fn new_file(path: &Path, page_size: u64, version: usize) -> Result<Co
     // A scratch file: if the machine stops, it is thrown away, not recovered.
     conn.pragma_update(None, "synchronous", "OFF")?;
     conn.pragma_update(None, "foreign_keys", false)?;
-    crate::mail::import::bulk::register(&conn)?;
     Migrations::from_slice(&MIGRATIONS[..version.min(MIGRATIONS.len())])
         .to_latest(&mut conn)
         .map_err(|e| about(path, e))?;

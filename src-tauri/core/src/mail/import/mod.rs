@@ -17,7 +17,7 @@
 //! than the opt-out. A cell that cannot be read loses its field, with a
 //! warning, never its person.
 
-pub(crate) mod bulk;
+mod bulk;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -1936,7 +1936,7 @@ impl Checks {
         warnings: Vec<String>,
     ) -> Checked {
         let c = &clean.input;
-        let search = subscribers::search_text(&c.name, &c.first_name);
+        let search = crate::db::search::search_text(&c.name, &c.first_name);
         let tags = serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".to_owned());
         let mut fields = [""; bulk::TEXT_FIELDS];
         fields[field::EMAIL] = &c.email;
@@ -2608,6 +2608,7 @@ fn write_new(
     progress_id: i64,
 ) -> Result<bool> {
     let conn = db.conn();
+    bulk::register(conn)?;
     // Ids are given in the order of the addresses, after the last one in use
     // (the transaction holds the database: nobody else writes meanwhile).
     let last: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM subscriber", [], |r| {
