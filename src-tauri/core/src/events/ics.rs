@@ -13,6 +13,7 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
+use super::listing::{location_text, speaker_line};
 use super::store::{self, query_events, select_sql};
 use super::venues::{find_or_create_venue, VenueInput};
 use super::{Event, EventInput, EventLinks, EventStatus, MAX_LINE_BYTES};
@@ -44,28 +45,6 @@ pub fn export_upcoming(db: &Database, now: Timestamp) -> Result<String> {
         [now.to_string()],
     )?;
     Ok(calendar(&events, "Upcoming events"))
-}
-
-/// How a listing or a calendar names the place: venue, room, address, city.
-pub fn location_text(e: &Event) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    match &e.venue {
-        Some(v) => parts.push(&v.name),
-        None if e.attendance == super::Attendance::Online => parts.push("Online"),
-        None => parts.push("Location to be decided"),
-    }
-    let room = e.room_or_venue_room();
-    if !room.is_empty() {
-        parts.push(room);
-    }
-    if let Some(v) = &e.venue {
-        for p in [&v.address, &v.city] {
-            if !p.is_empty() {
-                parts.push(p);
-            }
-        }
-    }
-    parts.join(", ")
 }
 
 fn ics_status(s: EventStatus) -> &'static str {
@@ -117,11 +96,7 @@ fn description_text(e: &Event) -> String {
     let mut text = e.description.trim().to_owned();
     let mut extra = Vec::new();
     if !e.speakers.is_empty() {
-        let names: Vec<String> = e
-            .speakers
-            .iter()
-            .map(super::listing::speaker_line)
-            .collect();
+        let names: Vec<String> = e.speakers.iter().map(speaker_line).collect();
         extra.push(format!("Speakers: {}", names.join("; ")));
     }
     if !e.hosts.is_empty() {

@@ -12,7 +12,6 @@
 use jiff::civil::{Date, Time};
 use jiff::Timestamp;
 
-use super::ics::location_text;
 use super::views::{month_name, upcoming};
 use super::{Event, EventStatus, Speaker};
 use crate::coalition::{self, Cosponsor, DemandListVersion};
@@ -138,6 +137,28 @@ pub fn when_line(e: &Event) -> String {
         return format!("{} {} - {} | {times}", long(start), e.start_time, long(end));
     }
     format!("{} | {times}", long(start))
+}
+
+/// How a listing or a calendar names the place: venue, room, address, city.
+pub fn location_text(e: &Event) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    match &e.venue {
+        Some(v) => parts.push(&v.name),
+        None if e.attendance == super::Attendance::Online => parts.push("Online"),
+        None => parts.push("Location to be decided"),
+    }
+    let room = e.room_or_venue_room();
+    if !room.is_empty() {
+        parts.push(room);
+    }
+    if let Some(v) = &e.venue {
+        for p in [&v.address, &v.city] {
+            if !p.is_empty() {
+                parts.push(p);
+            }
+        }
+    }
+    parts.join(", ")
 }
 
 /// Where: "Cambridge Community Center, Room 2, 5 Callender St, Cambridge, MA",
