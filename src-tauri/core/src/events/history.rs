@@ -91,24 +91,3 @@ pub(crate) fn record_at(
         ])?;
     Ok(())
 }
-
-/// An event's history, oldest first.
-pub fn history(db: &Database, event_id: i64) -> Result<Vec<HistoryEntry>> {
-    super::store::get(db, event_id)?;
-    let mut stmt = db.conn().prepare_cached(
-        "SELECT at, kind, old_value, new_value, reason FROM event_history WHERE event_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map([event_id], |r| {
-            let kind: String = r.get(1)?;
-            Ok(HistoryEntry {
-                at: r.get(0)?,
-                kind: HistoryKind::parse(&kind).unwrap_or(HistoryKind::Status),
-                old_value: r.get(2)?,
-                new_value: r.get(3)?,
-                reason: r.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
-}

@@ -23,11 +23,11 @@ use ts_rs::TS;
 
 use super::history::{self, HistoryEntry};
 use super::store::{self, check};
-use super::tours::{self, Tour};
+use super::tours;
 use super::venues::{check_len, find_or_create_venue, SpeakerIndex, SpeakerInput, VenueInput};
 use super::{
     Attendance, CosponsorCall, Event, EventInput, EventKind, EventLinks, EventStatus,
-    EventTranslation, Reading, StopOverrides,
+    EventTranslation, Reading, StopOverrides, Tour,
 };
 use crate::clock::now_text;
 use crate::db::Database;
@@ -138,7 +138,7 @@ fn portable(db: &Database, e: &Event) -> Result<PortableEvent> {
         overrides: e.overrides,
         created_at: e.created_at.clone(),
         updated_at: e.updated_at.clone(),
-        history: history::history(db, e.id)?,
+        history: store::history(db, e.id)?,
     })
 }
 

@@ -14,6 +14,7 @@ use ts_rs::TS;
 
 pub mod history;
 pub mod ics;
+mod index;
 pub mod json;
 pub mod listing;
 pub mod sample;
@@ -22,14 +23,13 @@ pub mod tours;
 pub mod venues;
 pub mod views;
 
-pub use history::{history, HistoryEntry, HistoryKind};
+pub use history::{HistoryEntry, HistoryKind};
 pub use store::{
-    announce, cancel, change_venue, create, delete, duplicate, get, postpone, reschedule,
+    announce, cancel, change_venue, create, delete, duplicate, get, history, postpone, reschedule,
     save_draft, update, validate, When,
 };
 pub use tours::{
-    add_stop, create_tour, get_tour, list_tours, update_tour, StopInput, Tour, TourInput,
-    TourWithStops,
+    add_stop, create_tour, get_tour, list_tours, update_tour, StopInput, TourInput, TourWithStops,
 };
 pub use venues::{
     create_speaker, create_venue, delete_venue, get_venue, list_speakers, list_venues,
@@ -265,6 +265,20 @@ pub struct StopOverrides {
     pub title: bool,
     pub description: bool,
     pub speakers: bool,
+}
+
+/// A speaking tour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Tour {
+    pub id: i64,
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+    pub speakers: Vec<Speaker>,
+    pub hosts: String,
+    pub tags: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 /// An event as stored and shown.

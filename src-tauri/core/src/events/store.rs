@@ -10,11 +10,13 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::history::{self, HistoryKind};
+use super::history::{self, HistoryEntry, HistoryKind};
+use super::index;
 use super::venues::{check_len, get_venue, speakers_of, Venue};
 use super::{
-    Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides, MAX_DESCRIPTION_BYTES,
-    MAX_LINE_BYTES, MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES, MAX_TEXT_BYTES, MAX_WHEN_BYTES,
+    Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides, Tour,
+    MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES, MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES, MAX_TEXT_BYTES,
+    MAX_WHEN_BYTES,
 };
 use crate::clock::now_text;
 use crate::db::Database;
@@ -606,12 +608,38 @@ fn new_uid() -> String {
     format!("{}@handbill", uuid::Uuid::new_v4())
 }
 
+/// A tour without its stops.
+pub(crate) fn get_tour_only(db: &Database, id: i64) -> Result<Tour> {
+    let tour = db
+        .conn()
+        .prepare_cached("SELECT id, title, description, hosts, tags, created_at, updated_at FROM tour WHERE id = ?1")?
+        .query_row([id], |r| {
+            let tags: String = r.get(4)?;
+            Ok(Tour {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                description: r.get(2)?,
+                hosts: r.get(3)?,
+                tags: serde_json::from_str(&tags).unwrap_or_default(),
+                created_at: r.get(5)?,
+                updated_at: r.get(6)?,
+                speakers: Vec::new(),
+            })
+        })
+        .optional()?
+        .ok_or_else(|| Error::not_found(format!("There is no tour number {id}.")))?;
+    Ok(Tour {
+        speakers: speakers_of(db, "tour_speaker", "tour_id", id)?,
+        ..tour
+    })
+}
+
 /// The fields a stop shares with its tour, to tell which ones the stop overrides.
 fn overrides_for(db: &Database, input: &EventInput) -> Result<StopOverrides> {
     let Some(tour_id) = input.tour_id else {
         return Ok(StopOverrides::default());
     };
-    let tour = super::tours::get_tour_only(db, tour_id)?;
+    let tour = get_tour_only(db, tour_id)?;
     Ok(StopOverrides {
         title: input.title != tour.title,
         description: input.description != tour.description,
@@ -700,7 +728,7 @@ pub(crate) fn write(
         }
     };
     set_speakers(db, "event_speaker", "event_id", id, &i.speaker_ids)?;
-    reindex(db, id)?;
+    index::reindex(db, id)?;
     Ok(id)
 }
 
@@ -724,24 +752,6 @@ pub(crate) fn set_speakers(
     for (position, speaker) in speakers.iter().enumerate() {
         insert.execute(params![id, speaker, position as i64])?;
     }
-    Ok(())
-}
-
-/// Refreshes an event's line in the search index. The caller holds the transaction.
-pub(crate) fn reindex(db: &Database, id: i64) -> Result<()> {
-    db.conn()
-        .prepare_cached("DELETE FROM event_search WHERE rowid = ?1")?
-        .execute([id])?;
-    db.conn()
-        .prepare_cached(
-            "INSERT INTO event_search (rowid, title, description, speakers, venue)
-             SELECT e.id, e.title, e.description,
-                    coalesce((SELECT group_concat(s.name || ' ' || s.affiliation || ' ' || s.credit, ' ')
-                              FROM event_speaker x JOIN speaker s ON s.id = x.speaker_id WHERE x.event_id = e.id), ''),
-                    coalesce(v.name || ' ' || v.room || ' ' || v.address || ' ' || v.city, '') || ' ' || e.room
-             FROM event e LEFT JOIN venue v ON v.id = e.venue_id WHERE e.id = ?1",
-        )?
-        .execute([id])?;
     Ok(())
 }
 
@@ -1077,4 +1087,25 @@ pub(crate) fn create_with_uid(db: &Database, input: EventInput, uid: &str) -> Re
     let id = write(db, None, &checked, EventStatus::Draft, Some(uid))?;
     tx.commit()?;
     get(db, id)
+}
+
+/// An event's history, oldest first.
+pub fn history(db: &Database, event_id: i64) -> Result<Vec<HistoryEntry>> {
+    get(db, event_id)?;
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT at, kind, old_value, new_value, reason FROM event_history WHERE event_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([event_id], |r| {
+            let kind: String = r.get(1)?;
+            Ok(HistoryEntry {
+                at: r.get(0)?,
+                kind: HistoryKind::parse(&kind).unwrap_or(HistoryKind::Status),
+                old_value: r.get(2)?,
+                new_value: r.get(3)?,
+                reason: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }

@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{store, MAX_LINE_BYTES, MAX_TEXT_BYTES};
+use super::{index, MAX_LINE_BYTES, MAX_TEXT_BYTES};
 use crate::clock::now_text;
 use crate::db::Database;
 use crate::db::Tx;
@@ -194,7 +194,7 @@ pub fn update_venue(db: &Database, id: i64, input: VenueInput) -> Result<Venue> 
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for event_id in ids {
-        store::reindex(db, event_id)?;
+        index::reindex(db, event_id)?;
     }
     tx.commit()?;
     get_venue(db, id)
@@ -305,7 +305,7 @@ pub fn update_speaker(db: &Database, id: i64, input: SpeakerInput) -> Result<Spe
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for event_id in ids {
-        store::reindex(db, event_id)?;
+        index::reindex(db, event_id)?;
     }
     tx.commit()?;
     get_speaker(db, id)
