@@ -572,7 +572,7 @@ fn ended(db_path: &Path, id: i64, p: &SendProgress, started: Instant) -> Result<
         summary.push_str(&format!(
             ", {} written to the outbox {} (not sent: no mail account)",
             p.written,
-            send::outbox_dir(db_path)
+            account::outbox_dir(db_path)
                 .join(format!("announcement-{id}"))
                 .display()
         ));

@@ -771,7 +771,7 @@ fn without_an_account_each_message_is_an_eml_file_in_the_outbox() {
         (5, 0, AnnouncementState::Done),
         "all five were written to the outbox, none sent: {done:?}"
     );
-    let folder = send::outbox_dir(&b.path).join(format!("announcement-{id}"));
+    let folder = account::outbox_dir(&b.path).join(format!("announcement-{id}"));
     let parsed = read_mail(&folder);
     assert_eq!(parsed.len(), 5, "five .eml files in {}", folder.display());
     assert!(

@@ -11,6 +11,7 @@
 use std::sync::Mutex;
 
 use handbill_core::mail::announcements::account::{self, AccountView};
+use handbill_core::mail::announcements::lease;
 use handbill_core::mail::announcements::send::{self, TestSent};
 use handbill_core::mail::announcements::{
     compose, store, templates, Announcement, AnnouncementInput, ConnectionReport, Delivery,
@@ -184,7 +185,7 @@ pub fn send_resume(
     session: State<'_, SessionPassword>,
     id: i64,
 ) -> Result<SendProgress, Error> {
-    if state.with_db(|db| send::lease_is_live(db, id))? {
+    if state.with_db(|db| lease::lease_is_live(db, id))? {
         return Err(Error::invalid_field(
             "state",
             "This announcement is being sent right now (maybe from the command line).",

@@ -5,6 +5,7 @@
 //! is up, and "Test connection", which says exactly which step failed.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -411,9 +412,18 @@ pub fn view(
         account,
         password,
         keychain,
-        outbox: super::send::outbox_dir(db_path).display().to_string(),
+        outbox: outbox_dir(db_path).display().to_string(),
         sent_today,
     })
+}
+
+/// The outbox folder of a database: `<file>.outbox` beside it.
+pub fn outbox_dir(db_path: &Path) -> PathBuf {
+    let name = db_path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("handbill.sqlite");
+    db_path.with_file_name(format!("{name}.outbox"))
 }
 
 /// Which step of connecting failed.

@@ -726,7 +726,7 @@ pub fn progress(db: &Database, id: i64) -> Result<SendProgress> {
     let mut p = SendProgress {
         announcement_id: id,
         state: a.state,
-        running: super::send::lease_is_live(db, id)?,
+        running: super::lease::lease_is_live(db, id)?,
         total: 0,
         queued: 0,
         sending: 0,
@@ -927,5 +927,5 @@ pub fn decide_uncertain(
 }
 
 fn lease_blocks(db: &Database, id: i64) -> Result<bool> {
-    super::send::lease_is_live(db, id)
+    super::lease::lease_is_live(db, id)
 }
