@@ -7,6 +7,7 @@ pub mod clock;
 pub mod coalition;
 pub mod db;
 pub mod demo;
+pub mod email;
 pub mod error;
 pub mod events;
 pub mod flyers;

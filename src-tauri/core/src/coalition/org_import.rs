@@ -19,9 +19,9 @@ use super::organizations::{
 };
 use crate::db::Database;
 use crate::db::Tx;
+use crate::error::short;
 use crate::error::{Error, Result};
 use crate::mail::import::{delimiter_name, file_problem, read_table};
-use crate::mail::subscribers::short;
 
 /// The most rows an organizations file may have: far above any coalition.
 pub const MAX_ORG_ROWS: usize = 20_000;

@@ -264,7 +264,7 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
         Err(m) => problem(&mut problems, "website", m),
     }
     if !i.email.is_empty() {
-        match crate::mail::subscribers::normalize_email(&i.email) {
+        match crate::email::normalize_email(&i.email) {
             Ok((email, _)) => i.email = email,
             Err(m) => problem(&mut problems, "email", m),
         }
@@ -307,7 +307,7 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
             single_line(&mut problems, &f(name), text);
         }
         if !c.email.is_empty() {
-            match crate::mail::subscribers::normalize_email(&c.email) {
+            match crate::email::normalize_email(&c.email) {
                 Ok((email, _)) => c.email = email,
                 Err(m) => problem(&mut problems, &f("email"), m),
             }

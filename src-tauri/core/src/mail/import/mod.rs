@@ -32,9 +32,10 @@ use ts_rs::TS;
 
 use crate::clock::now_text;
 use crate::db::Database;
+use crate::error::short;
 use crate::error::{Error, Result};
 use crate::mail::lists;
-use crate::mail::subscribers::{self, short, ConsentStatus, SubscriberInput};
+use crate::mail::subscribers::{self, ConsentStatus, SubscriberInput};
 use bulk::{field, KeyMap, NewRows};
 
 /// The largest file Handbill imports: far above any branch's list, low enough
@@ -617,7 +618,7 @@ fn parse(bytes: &[u8], count: Count) -> Result<Parsed> {
     };
     let has_header = !first
         .iter()
-        .any(|c| subscribers::normalize_email(c).is_ok());
+        .any(|c| crate::email::normalize_email(c).is_ok());
     let after_header = rdr.position().byte();
     let mut rows = if has_header { 0 } else { 1 };
     // Counting needs no text: bytes are enough (the text was checked as a whole when decoded).
@@ -969,7 +970,7 @@ fn detect_mapping(parsed: &Parsed) -> Vec<Field> {
     if let Ok(true) = rdr.read_record(&mut record) {
         if let Some(i) = record
             .iter()
-            .position(|c| subscribers::normalize_email(c).is_ok())
+            .position(|c| crate::email::normalize_email(c).is_ok())
         {
             if i < mapping.len() {
                 mapping[i] = Field::Email;
@@ -992,7 +993,7 @@ fn address_column(parsed: &Parsed) -> Option<usize> {
                 for (i, cell) in record.iter().enumerate().take(filled.len()) {
                     if !cell.trim().is_empty() {
                         filled[i] += 1;
-                        if cell.contains('@') && subscribers::normalize_email(cell).is_ok() {
+                        if cell.contains('@') && crate::email::normalize_email(cell).is_ok() {
                             addresses[i] += 1;
                         }
                     }
@@ -1467,7 +1468,7 @@ fn row_values(
         }
         let limit = match field {
             Field::Notes => subscribers::MAX_NOTES,
-            Field::Email => subscribers::MAX_EMAIL,
+            Field::Email => crate::email::MAX_EMAIL,
             _ => subscribers::MAX_FIELD,
         };
         // Counting bytes first keeps a megabyte cell cheap to refuse.
