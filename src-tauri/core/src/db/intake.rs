@@ -154,7 +154,7 @@ fn open_read_only(path: &Path, named: &str) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| about(named, e))?;
-    storage::harden(&conn)?;
+    crate::db::connection::harden(&conn)?;
     Ok(conn)
 }
 

@@ -8,6 +8,7 @@
 //! the other way round.
 
 pub mod backup;
+pub(crate) mod connection;
 pub mod diagnostics;
 pub mod handover;
 mod intake;

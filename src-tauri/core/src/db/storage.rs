@@ -10,22 +10,16 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
-use std::time::Duration;
 
-use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
+use super::backup::copies::{snapshot_conn, BackupKind};
+use super::connection::{harden, BUSY_WAIT};
 use crate::error::{Error, ErrorCode, Result};
 
 /// `PRAGMA application_id` of a Handbill database: the bytes "HNDB".
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"HNDB");
-
-/// How long a connection waits for another one that is writing. A whole
-/// subscriber import is one transaction, and 100,000 rows hold the database
-/// for a few seconds in a release build, many more in a debug build or on a
-/// slow disk: other commands wait for it instead of failing as "locked".
-pub(crate) const BUSY_WAIT: Duration = Duration::from_secs(60);
 
 /// The largest database file Handbill takes in from outside (a backup to
 /// restore, the database inside a hand-over file). A branch with 100,000
@@ -136,17 +130,6 @@ impl Database {
     pub fn user_version(&self) -> Result<usize> {
         user_version(&self.conn)
     }
-}
-
-/// SQLite's defensive settings, on every connection Handbill opens (its own
-/// file's, and those on files from outside): the schema cannot be written
-/// around SQL (`writable_schema`, shadow tables of full-text indexes, the raw
-/// pages), and nothing a file's schema holds (a trigger, a view, a default)
-/// may call a function or virtual table that is not marked harmless.
-pub(crate) fn harden(conn: &Connection) -> Result<()> {
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
-    Ok(())
 }
 
 /// Every connection gets the same settings, here and nowhere else.
@@ -442,12 +425,7 @@ fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Res
         return Ok(());
     }
     if current > 0 {
-        crate::db::backup::snapshot_conn(
-            conn,
-            path,
-            crate::db::backup::BackupKind::BeforeMigration,
-        )
-        .map_err(|e| {
+        snapshot_conn(conn, path, BackupKind::BeforeMigration).map_err(|e| {
             Error::storage(format!(
                 "{} The database was not upgraded, so nothing changed.",
                 e.message
@@ -538,15 +516,6 @@ pub fn tables_with_data(db: &Database) -> Result<Vec<String>> {
     Ok(used)
 }
 
-/// Backups of a database go in a folder beside it.
-pub fn backups_dir(db_path: &Path) -> PathBuf {
-    let name = db_path
-        .file_name()
-        .and_then(|s| s.to_str())
-        .unwrap_or("handbill.sqlite");
-    db_path.with_file_name(format!("{name}.backups"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,7 +554,9 @@ mod tests {
             2,
             "the schema is brought to the latest version"
         );
-        let backups: Vec<_> = fs::read_dir(backups_dir(&path)).unwrap().collect();
+        let backups: Vec<_> = fs::read_dir(crate::db::backup::copies::backups_dir(&path))
+            .unwrap()
+            .collect();
         assert_eq!(
             backups.len(),
             1,

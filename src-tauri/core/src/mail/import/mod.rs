@@ -1659,7 +1659,7 @@ pub fn run(
             db.conn(),
             rusqlite::TransactionBehavior::Immediate,
         );
-        db.conn().busy_timeout(crate::db::storage::BUSY_WAIT)?;
+        db.conn().busy_timeout(crate::db::connection::BUSY_WAIT)?;
         let tx = begun.map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 Error::storage(format!(
