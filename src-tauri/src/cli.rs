@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use handbill_core::branch::handover;
 use handbill_core::branch::{self, BranchProfile};
-use handbill_core::db::{backup, handover, outside, storage};
+use handbill_core::db::{backup, outside, storage};
 use handbill_core::events::{self, ics, json, listing, Event};
 use handbill_core::mail::export::{self, ExportOptions};
 use handbill_core::mail::import::{self, ImportOptions, RowOutcome};

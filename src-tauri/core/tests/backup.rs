@@ -7,7 +7,7 @@ use std::path::Path;
 
 use handbill_core::branch::{self, BranchInput};
 use handbill_core::db::backup::{self, BackupKind, KEEP_DAILY, KEEP_OTHER};
-use handbill_core::{db::handover, demo, Database, ErrorCode};
+use handbill_core::{branch::handover, demo, Database, ErrorCode};
 
 fn with_branch(path: &Path, name: &str) -> Database {
     let db = Database::open(path).unwrap();

@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use handbill_core::db::backup;
-use handbill_core::{db::handover, db::storage, demo, events, Database, ErrorCode};
+use handbill_core::{branch::handover, db::storage, demo, events, Database, ErrorCode};
 use sha2::{Digest, Sha256};
 
 fn digest(path: &Path) -> String {

@@ -2,6 +2,7 @@
 //! contact, logo, time zone, languages). It owns validation of those fields, so
 //! the window and the command line reject the same things with the same words.
 
+pub mod handover;
 pub mod status;
 
 use std::io::Cursor;

@@ -1,7 +1,7 @@
 //! The branch's database and the files that carry it: opening and migrating
-//! the one SQLite file (`storage`), backups beside it (`backup`), moving a
-//! whole branch to another machine (`handover`), taking in a database from
-//! outside (`intake`), transactions that nest (`Tx`), the files a person
+//! the one SQLite file (`storage`), backups beside it (`backup`), taking in a
+//! database from outside (`intake`: a backup to restore, the database inside
+//! a hand-over file), transactions that nest (`Tx`), the files a person
 //! gives Handbill or has it save (`outside`), the text the subscriber search
 //! looks in (`search`, which the migrations fill), and the report for a bug
 //! report (`diagnostics`). It knows no area: the areas above use it, never
@@ -10,8 +10,7 @@
 pub mod backup;
 pub(crate) mod connection;
 pub mod diagnostics;
-pub mod handover;
-mod intake;
+pub(crate) mod intake;
 pub mod outside;
 pub(crate) mod search;
 pub mod storage;
