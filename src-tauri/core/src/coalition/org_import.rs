@@ -5,7 +5,7 @@
 //! repeat of an earlier row, an organization already known).
 //!
 //! The file is read by the subscribers importer's reader
-//! ([`crate::mail::import::read_table`]): the same encodings (UTF-8 with or without
+//! ([`crate::mail::import::decode::read_table`]): the same encodings (UTF-8 with or without
 //! BOM, UTF-16, Latin-1), delimiter sniffing and messages for files that are
 //! not CSV, so both imports treat a file alike.
 
@@ -21,7 +21,7 @@ use crate::db::Database;
 use crate::db::Tx;
 use crate::error::short;
 use crate::error::{Error, Result};
-use crate::mail::import::{delimiter_name, file_problem, read_table};
+use crate::mail::import::decode::{delimiter_name, file_problem, read_table};
 
 /// The most rows an organizations file may have: far above any coalition.
 pub const MAX_ORG_ROWS: usize = 20_000;
