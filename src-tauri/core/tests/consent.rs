@@ -1192,3 +1192,81 @@ proptest! {
         }
     }
 }
+
+/// Found by the property above: someone pending on a list (imported without a
+/// yes) asks to leave that list only; a later import of an older yes must not
+/// put them on it.
+#[test]
+fn leaving_one_list_while_pending_holds_against_an_older_yes() {
+    let db = Database::open_in_memory().unwrap();
+    let event = events::create(
+        &db,
+        EventInput {
+            title: "Rally".into(),
+            kind: EventKind::Rally,
+            start_date: "2027-01-25".into(),
+            start_time: "12:00".into(),
+            end_time: "14:00".into(),
+            time_zone: "America/New_York".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let list = lists::create(&db, "List 0").unwrap().id;
+    import_bytes(
+        &db,
+        list,
+        "first.csv",
+        file_of(&[(0, Row::Pending)]).as_bytes(),
+    );
+    subscribers::unsubscribe(
+        &db,
+        &UnsubscribeRequest {
+            text: format!("From: {}", email(0)),
+            list_id: Some(list),
+            only_this_list: true,
+            source: "pasted reply".into(),
+        },
+    )
+    .unwrap();
+    import_bytes(
+        &db,
+        list,
+        "second.csv",
+        file_of(&[(0, Row::YesEarlier)]).as_bytes(),
+    );
+    let a = store::create(
+        &db,
+        AnnouncementInput {
+            event_id: Some(event.id),
+            tour_id: None,
+            template: Template::NewEvent,
+            list_id: list,
+            segment: String::new(),
+            subject: "Rally".into(),
+            body: "Come.".into(),
+            attach_flyer: false,
+        },
+    )
+    .unwrap();
+    let queued = match store::queue(&db, a.id) {
+        Ok(_) => store::deliveries(&db, a.id, None, 10_000).unwrap().len(),
+        Err(_) => 0,
+    };
+    assert_eq!(queued, 0, "someone who left this list was queued on it");
+    // An opt-in with evidence does bring them back.
+    subscribers::opt_in(
+        &db,
+        &OptIn {
+            email: email(0),
+            list_id: list,
+            evidence: "Asked at the meeting".into(),
+        },
+        "opt-in",
+    )
+    .unwrap();
+    assert_eq!(
+        lists::reach(&db, list, &SegmentFilter::default()).unwrap(),
+        1
+    );
+}

@@ -1222,6 +1222,20 @@ pub fn unsubscribe(db: &Database, request: &UnsubscribeRequest) -> Result<Unsubs
                     )?;
                     report.unsubscribed.push(stored);
                 } else {
+                    // Not on the list now (pending, never joined, or already
+                    // off it): the request still stands for this list, so a
+                    // later import with an older yes does not put them on it.
+                    if ledger_status(db, &key, list_id)? != Some(ConsentStatus::Unsubscribed) {
+                        record(
+                            db,
+                            &key,
+                            Some(list_id),
+                            "unsubscribed",
+                            &format!("{source} (this list only, as asked)"),
+                            "",
+                            &at,
+                        )?;
+                    }
                     report.already.push(stored);
                 }
             }
