@@ -19,7 +19,7 @@ use handbill_core::announcements::{
 use handbill_core::{Database, Error};
 use tauri::{AppHandle, Emitter, State};
 
-use super::AppState;
+use crate::window::AppState;
 
 /// The SMTP password typed in the window when no keychain could keep it.
 #[derive(Default)]
