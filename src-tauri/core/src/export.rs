@@ -113,7 +113,7 @@ pub fn to_csv(db: &Database, options: &ExportOptions) -> Result<(Vec<u8>, u32)> 
 /// Exports to a file.
 pub fn to_file(db: &Database, options: &ExportOptions, path: &Path) -> Result<ExportReport> {
     let (bytes, rows) = to_csv(db, options)?;
-    write_file(path, &bytes)?;
+    crate::outside::write(path, &bytes)?;
     Ok(ExportReport {
         path: path.display().to_string(),
         rows,
@@ -125,45 +125,4 @@ pub fn default_folder() -> std::path::PathBuf {
     directories::UserDirs::new()
         .map(|dirs| dirs.document_dir().unwrap_or(dirs.home_dir()).to_path_buf())
         .unwrap_or_else(|| std::path::PathBuf::from("."))
-}
-
-/// Writes a file whole or not at all: to a temporary file beside it, then renamed.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.as_os_str().is_empty() {
-        return Err(Error::invalid_field("path", "Say where to save the file."));
-    }
-    if path.is_dir() {
-        return Err(Error::invalid_field(
-            "path",
-            format!(
-                "{} is a folder. Add a file name, such as {}.",
-                path.display(),
-                path.join("subscribers.csv").display()
-            ),
-        ));
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !parent.is_dir() {
-        return Err(Error::invalid_field(
-            "path",
-            format!(
-                "The folder {} does not exist. Choose a folder that does.",
-                parent.display()
-            ),
-        ));
-    }
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("export.csv");
-    let temp = parent.join(format!(".{name}.part"));
-    std::fs::write(&temp, bytes)
-        .and_then(|_| std::fs::rename(&temp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            Error::storage(format!("Could not save {}: {e}", path.display()))
-        })
 }

@@ -2952,7 +2952,7 @@ impl ImportReport {
 
     /// Saves the report as CSV at `path`.
     pub fn save(&self, path: &Path) -> Result<()> {
-        crate::export::write_file(path, &self.to_csv()?)
+        crate::outside::write(path, &self.to_csv()?)
     }
 }
 

@@ -229,3 +229,53 @@ pub fn refuse_nul<T: serde::Serialize>(input: &T) -> Result<()> {
         None => Ok(()),
     }
 }
+
+/// Writes a file Handbill makes for the organizer (a flyer, a calendar, a
+/// CSV export, an import report, an invitation): whole or not at all, to a
+/// temporary file beside it that is then renamed over it. The one way every
+/// such file is written, from the window (to the file picked in the save
+/// dialog) and from the command line (`-o FILE`). A missing path or a folder
+/// is refused as bad input; a folder that does not exist, or one that cannot
+/// be written, is a file-system problem, named with the path.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.as_os_str().is_empty() {
+        return Err(Error::invalid_field("path", "Say where to save the file."));
+    }
+    if path.is_dir() {
+        return Err(Error::invalid_field(
+            "path",
+            format!("{} is a folder: add the file's name to it.", path.display()),
+        ));
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let cannot = |why: &str| {
+        Error::storage(format!(
+            "{} could not be saved: {why}. Choose another place.",
+            path.display()
+        ))
+    };
+    if !parent.is_dir() {
+        return Err(cannot(&format!(
+            "the folder does not exist ({})",
+            parent.display()
+        )));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".to_owned());
+    let temp = parent.join(format!(".{name}.part"));
+    std::fs::write(&temp, bytes)
+        .and_then(|()| std::fs::rename(&temp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            cannot(&match e.kind() {
+                std::io::ErrorKind::NotFound => "the folder does not exist".to_owned(),
+                std::io::ErrorKind::PermissionDenied => "permission is denied".to_owned(),
+                _ => e.to_string(),
+            })
+        })
+}

@@ -5,8 +5,10 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use handbill_core::events::ics::CalendarRequest;
+use handbill_core::events::listing::ListingRequest;
 use handbill_core::events::{self, ics, json, listing, Event};
-use handbill_core::{export, Database, Error};
+use handbill_core::{outside, Database, Error};
 
 use super::to_json;
 
@@ -202,15 +204,22 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
             all,
             output,
         } => {
-            let (text, what) = match (id, tour, all) {
-                (_, Some(tour_id), _) => {
-                    (ics::export_tour(db, tour_id)?, format!("tour {tour_id}"))
-                }
-                (_, None, true) => (
-                    ics::export_upcoming(db, jiff::Timestamp::now())?,
-                    "all upcoming events".to_owned(),
+            let (request, what) = match (id, tour, all) {
+                (_, Some(tour_id), _) => (
+                    CalendarRequest {
+                        event_id: None,
+                        tour_id: Some(tour_id),
+                    },
+                    format!("tour {tour_id}"),
                 ),
-                (Some(id), None, false) => (ics::export_event(db, id)?, format!("event {id}")),
+                (_, None, true) => (CalendarRequest::default(), "all upcoming events".to_owned()),
+                (Some(id), None, false) => (
+                    CalendarRequest {
+                        event_id: Some(id),
+                        tour_id: None,
+                    },
+                    format!("event {id}"),
+                ),
                 (None, None, false) => {
                     return Err(Error::invalid_field(
                         "id",
@@ -218,23 +227,22 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
                     ))
                 }
             };
-            export::write_file(&output, text.as_bytes())?;
-            let count = text.matches("BEGIN:VEVENT").count();
+            let file = ics::export(db, &request)?;
+            outside::write(&output, file.text.as_bytes())?;
             Ok(format!(
-                "Wrote {count} event{} ({what}) to {}.",
-                if count == 1 { "" } else { "s" },
+                "Wrote {} event{} ({what}) to {}.",
+                file.events,
+                if file.events == 1 { "" } else { "s" },
                 output.display()
             ))
         }
-        EventCommand::Listing { tour, html } => {
-            let now = jiff::Timestamp::now();
-            match (tour, html) {
-                (Some(t), false) => listing::tour_text(db, t),
-                (Some(t), true) => listing::tour_html(db, t),
-                (None, false) => listing::upcoming_text(db, now),
-                (None, true) => listing::upcoming_html(db, now),
-            }
-        }
+        EventCommand::Listing { tour, html } => listing::render(
+            db,
+            &ListingRequest {
+                tour_id: tour,
+                html,
+            },
+        ),
     }
 }
 

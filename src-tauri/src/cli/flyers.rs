@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use handbill_core::flyers::{self, FlyerOptions, Layout, Paper, Theme};
-use handbill_core::{events, Database, Error};
+use handbill_core::flyers::{self, FlyerOptions, FlyerRequest, Layout, Paper, Theme};
+use handbill_core::{outside, Database, Error};
 
 /// The layouts as typed on the command line; `poster` is a tour's.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,85 +59,46 @@ pub struct FlyerArgs {
     pub output: PathBuf,
 }
 
-/// Renders the flyer(s) and writes the PDF; says what was written.
+/// Draws the flyer(s) with the window's own [`flyers::draw`] and writes the
+/// PDF; says what was written, with the drawing's notes on stderr.
 pub fn flyer_command(db: &Database, args: FlyerArgs) -> Result<String, Error> {
-    let layout = match args.layout {
-        LayoutArg::Full | LayoutArg::Poster => Layout::FullPage,
-        LayoutArg::Half => Layout::HalfSheet,
-        LayoutArg::Quarter => Layout::QuarterSheet,
-    };
-    let options = FlyerOptions {
-        layout,
-        paper: match args.paper {
-            PaperArg::Letter => Paper::Letter,
-            PaperArg::A4 => Paper::A4,
-        },
-        theme: if args.bw {
-            Theme::BlackAndWhite
-        } else {
-            Theme::Color
-        },
-        tear_offs: args.tear_offs,
-    };
-    let bilingual = args.bilingual.as_deref();
-    let (bytes, what) = match (args.event, args.tour) {
-        (_, Some(tour)) => {
-            let t = events::get_tour(db, tour)?;
-            if args.layout == LayoutArg::Poster {
-                (
-                    flyers::tour_poster_in(db, tour, options, bilingual)?,
-                    format!("the poster of “{}”", t.tour.title),
-                )
+    let request = FlyerRequest {
+        event_id: args.event,
+        tour_id: args.tour,
+        poster: args.layout == LayoutArg::Poster,
+        options: FlyerOptions {
+            layout: match args.layout {
+                LayoutArg::Full | LayoutArg::Poster => Layout::FullPage,
+                LayoutArg::Half => Layout::HalfSheet,
+                LayoutArg::Quarter => Layout::QuarterSheet,
+            },
+            paper: match args.paper {
+                PaperArg::Letter => Paper::Letter,
+                PaperArg::A4 => Paper::A4,
+            },
+            theme: if args.bw {
+                Theme::BlackAndWhite
             } else {
-                let n = t.stops.len();
-                (
-                    flyers::tour_flyers_in(db, tour, options, bilingual)?,
-                    format!(
-                        "{n} flyer{} for the stops of “{}”",
-                        if n == 1 { "" } else { "s" },
-                        t.tour.title
-                    ),
-                )
-            }
-        }
-        (Some(id), None) => {
-            if args.layout == LayoutArg::Poster {
-                return Err(Error::invalid_field("layout", "poster is for a tour: use --tour TOUR_ID --layout poster, or choose full, half or quarter for one event."));
-            }
-            let e = events::get(db, id)?;
-            if e.start_date.is_empty() {
-                eprintln!("handbill: note: event {id} has no date yet, so the flyer says “Date and place coming soon”.");
-            }
-            (
-                flyers::event_flyer_in(db, id, options, bilingual)?,
-                format!("the flyer of “{}”", e.title),
-            )
-        }
-        (None, None) => {
-            return Err(Error::invalid_field(
-                "event",
-                "Give an event number, or --tour TOUR_ID.",
-            ))
-        }
+                Theme::Color
+            },
+            tear_offs: args.tear_offs,
+        },
+        bilingual: args.bilingual,
     };
-    if let Some(lang) = bilingual {
-        let langs = match (args.event, args.tour) {
-            (_, Some(t)) if args.layout == LayoutArg::Poster => flyers::languages_for_tour(db, t)?,
-            (Some(id), None) => flyers::languages_for_event(db, id)?,
-            _ => vec![lang.to_owned()],
-        };
-        let primary = |tag: &str| tag.split('-').next().unwrap_or("").to_ascii_lowercase();
-        if !langs
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(lang) || primary(l) == primary(lang))
-        {
-            eprintln!("handbill: note: there is no “{lang}” translation to print beside the English; the flyer is in English only.");
+    let flyer = flyers::draw(db, &request).map_err(|mut e| {
+        if e.fields.iter().any(|f| f.field == "layout") {
+            e.message = "poster is for a tour: use --tour TOUR_ID --layout poster, or choose full, half or quarter for one event.".to_owned();
         }
+        e
+    })?;
+    for note in &flyer.notes {
+        eprintln!("handbill: note: {note}");
     }
-    flyers::write_pdf(&args.output, &bytes)?;
+    outside::write(&args.output, &flyer.pdf)?;
     Ok(format!(
-        "Wrote {what} to {} ({} KB).",
+        "Wrote {} to {} ({} KB).",
+        flyer.what,
         args.output.display(),
-        bytes.len().div_ceil(1024)
+        flyer.pdf.len().div_ceil(1024)
     ))
 }

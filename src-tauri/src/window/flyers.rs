@@ -2,23 +2,25 @@
 //! refusal is found now, and return its pages as SVG drawn from the PDF's
 //! own layout, with what it prints), save it to the file the organizer
 //! picks in the save dialog (a typed path only pre-fills it), and open it in the
-//! system's PDF viewer. Thin adapters over `handbill_core::flyers`.
+//! system's PDF viewer. Thin adapters over `handbill_core::flyers`: the
+//! drawing is [`flyers::draw`], as for `handbill flyer`.
 
 use handbill_core::flyers::{self, FlyerPreview, FlyerRequest};
-use handbill_core::Error;
+use handbill_core::{outside, Error};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 
 use super::dialog::{save_path, SaveAs};
-use super::AppState;
+use super::{blocking, AppState};
 
 /// Renders the request and returns its pages (one SVG each) for the live preview.
 #[tauri::command]
-pub fn flyer_preview(
+pub async fn flyer_preview(
     state: State<'_, AppState>,
     request: FlyerRequest,
 ) -> Result<FlyerPreview, Error> {
-    state.with_db(|db| flyers::preview(db, &request))
+    let state = AppState::clone(&state);
+    blocking(move || state.with_db(|db| flyers::preview(db, &request))).await
 }
 
 /// Renders the request and writes the PDF to the file the organizer picks in
@@ -32,8 +34,9 @@ pub async fn flyer_save(
     request: FlyerRequest,
     suggested: String,
 ) -> Result<Option<String>, Error> {
-    // Rendered first, so a flyer that cannot be made is refused before the dialog opens.
-    let bytes = state.with_db(|db| flyers::request_pdf(db, &request))?;
+    let state = AppState::clone(&state);
+    // Drawn first, so a flyer that cannot be made is refused before the dialog opens.
+    let flyer = blocking(move || state.with_db(|db| flyers::draw(db, &request))).await?;
     let what = SaveAs {
         title: "Save the flyer",
         filter_name: "PDF",
@@ -44,53 +47,55 @@ pub async fn flyer_save(
     let Some(path) = save_path(&window, what).await? else {
         return Ok(None);
     };
-    flyers::write_pdf(&path, &bytes)?;
-    Ok(Some(path.display().to_string()))
+    blocking(move || {
+        outside::write(&path, &flyer.pdf)?;
+        Ok(Some(path.display().to_string()))
+    })
+    .await
 }
 
 /// Renders the request into a file in the temporary folder and opens it in
 /// the system's PDF viewer (where the organizer can print it).
 #[tauri::command]
-pub fn flyer_open(
+pub async fn flyer_open(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
     request: FlyerRequest,
 ) -> Result<String, Error> {
-    let bytes = state.with_db(|db| flyers::request_pdf(db, &request))?;
-    let name = state.with_db(|db| {
-        Ok(flyers::contents_for(db, &request)?
-            .first()
-            .map(|c| c.title.clone())
-            .unwrap_or_default())
-    })?;
-    let dir = std::env::temp_dir().join("handbill-flyers");
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        Error::storage(format!(
-            "The flyer could not be prepared in {}: {e}.",
-            dir.display()
-        ))
-    })?;
-    let safe: String = name
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { '-' })
-        .take(60)
-        .collect();
-    let path = dir.join(format!(
-        "{}.pdf",
-        if safe.trim_matches('-').is_empty() {
-            "flyer"
-        } else {
-            safe.trim_matches('-')
-        }
-    ));
-    flyers::write_pdf(&path, &bytes)?;
-    app.opener()
-        .open_path(path.display().to_string(), None::<&str>)
-        .map_err(|e| {
-            Error::internal(format!(
-                "The PDF was saved to {} but no viewer could open it: {e}.",
-                path.display()
+    let state = AppState::clone(&state);
+    blocking(move || {
+        let flyer = state.with_db(|db| flyers::draw(db, &request))?;
+        let dir = std::env::temp_dir().join("handbill-flyers");
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            Error::storage(format!(
+                "The flyer could not be prepared in {}: {e}.",
+                dir.display()
             ))
         })?;
-    Ok(path.display().to_string())
+        let safe: String = flyer
+            .title
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .take(60)
+            .collect();
+        let path = dir.join(format!(
+            "{}.pdf",
+            if safe.trim_matches('-').is_empty() {
+                "flyer"
+            } else {
+                safe.trim_matches('-')
+            }
+        ));
+        outside::write(&path, &flyer.pdf)?;
+        app.opener()
+            .open_path(path.display().to_string(), None::<&str>)
+            .map_err(|e| {
+                Error::internal(format!(
+                    "The PDF was saved to {} but no viewer could open it: {e}.",
+                    path.display()
+                ))
+            })?;
+        Ok(path.display().to_string())
+    })
+    .await
 }

@@ -25,11 +25,23 @@ mod flyers;
 mod mail;
 mod memory;
 
-/// The open database, or why it could not be opened (shown in the window).
-pub(crate) struct AppState {
+/// The open database, or why it could not be opened (shown in the window),
+/// and the import slot. Cloned into every command: each runs on a thread of
+/// Tauri's blocking pool ([`blocking`]), never on the window's own thread.
+#[derive(Clone)]
+pub(crate) struct AppState(Arc<Shared>);
+
+pub(crate) struct Shared {
     pub(crate) path: PathBuf,
     db: Mutex<Result<Database, Error>>,
     import: Mutex<ImportSlot>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// The file chosen for import, the import running in the background, and the
@@ -41,7 +53,7 @@ pub(crate) struct ImportSlot {
     pub(crate) last_report: Option<ImportReport>,
 }
 
-impl AppState {
+impl Shared {
     pub(crate) fn lock(&self) -> MutexGuard<'_, Result<Database, Error>> {
         // A panic elsewhere must not lock the organizer out of their data.
         self.db
@@ -68,6 +80,17 @@ impl AppState {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Runs a command's work on Tauri's blocking pool and waits for it there, so
+/// the window's own thread (which draws the page and runs the dialogs) never
+/// waits on the database, a file or the CPU.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::internal(format!("The command stopped unexpectedly: {e}")))?
 }
 
 /// Opens the main window on the database chosen by `--db`, `HANDBILL_DB` or the default.
@@ -102,11 +125,11 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
-        .manage(AppState {
+        .manage(AppState(Arc::new(Shared {
             path,
             db: Mutex::new(db),
             import: Mutex::new(ImportSlot::default()),
-        })
+        })))
         .manage(mail::announcements::SessionPassword::default())
         .invoke_handler(tauri::generate_handler![
             db::app_status,

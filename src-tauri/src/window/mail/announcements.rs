@@ -8,7 +8,7 @@
 //! held here for this session only. Thin adapters over
 //! `handbill_core::announcements`.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use handbill_core::announcements::account::{self, AccountView};
 use handbill_core::announcements::send::{self, TestSent};
@@ -22,8 +22,8 @@ use tauri::{AppHandle, Emitter, State};
 use crate::window::AppState;
 
 /// The SMTP password typed in the window when no keychain could keep it.
-#[derive(Default)]
-pub struct SessionPassword(Mutex<Option<Password>>);
+#[derive(Default, Clone)]
+pub struct SessionPassword(Arc<Mutex<Option<Password>>>);
 
 impl SessionPassword {
     fn get(&self) -> Option<Password> {
@@ -36,57 +36,71 @@ impl SessionPassword {
 }
 
 #[tauri::command]
-pub fn announcement_draft(
+pub async fn announcement_draft(
     state: State<'_, AppState>,
     event_id: Option<i64>,
     tour_id: Option<i64>,
     template: Template,
 ) -> Result<(String, String), Error> {
-    state.with_db(|db| templates::draft(db, event_id, tour_id, template))
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| templates::draft(db, event_id, tour_id, template))
+    })
+    .await
 }
 
 /// The list's announcements, newest first.
 #[tauri::command]
-pub fn announcement_list(
+pub async fn announcement_list(
     state: State<'_, AppState>,
     list_id: i64,
 ) -> Result<Vec<Announcement>, Error> {
-    state.with_db(|db| store::for_list(db, list_id))
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| store::for_list(db, list_id))).await
 }
 
 #[tauri::command]
-pub fn announcement_get(state: State<'_, AppState>, id: i64) -> Result<Announcement, Error> {
-    state.with_db(|db| store::get(db, id))
+pub async fn announcement_get(state: State<'_, AppState>, id: i64) -> Result<Announcement, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| store::get(db, id))).await
 }
 
 /// Creates a draft (`id` null) or changes one.
 #[tauri::command]
-pub fn announcement_save(
+pub async fn announcement_save(
     state: State<'_, AppState>,
     id: Option<i64>,
     input: AnnouncementInput,
 ) -> Result<Announcement, Error> {
-    state.with_db(|db| match id {
-        None => store::create(db, input),
-        Some(id) => store::update(db, id, input),
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| match id {
+            None => store::create(db, input),
+            Some(id) => store::update(db, id, input),
+        })
     })
+    .await
 }
 
 /// Exactly what this subscriber (or, with none, the branch's own address) will receive.
 #[tauri::command]
-pub fn announcement_preview(
+pub async fn announcement_preview(
     state: State<'_, AppState>,
     id: i64,
     subscriber_id: Option<i64>,
 ) -> Result<compose::Preview, Error> {
-    state.with_db(|db| {
-        let a = store::get(db, id)?;
-        let to = match subscriber_id {
-            Some(id) => store::recipient(db, id)?,
-            None => compose::test_recipient(db)?,
-        };
-        compose::preview(db, &a.content(), &to)
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            let a = store::get(db, id)?;
+            let to = match subscriber_id {
+                Some(id) => store::recipient(db, id)?,
+                None => compose::test_recipient(db)?,
+            };
+            compose::preview(db, &a.content(), &to)
+        })
     })
+    .await
 }
 
 /// Sends the announcement to the branch's own address; says where it went.
@@ -96,17 +110,18 @@ pub async fn announcement_send_test(
     session: State<'_, SessionPassword>,
     id: i64,
 ) -> Result<String, Error> {
-    let (letters, to) = state.with_db(|db| {
-        let a = store::get(db, id)?;
-        Ok((
-            compose::prepare(db, &a.content())?,
-            compose::test_recipient(db)?,
-        ))
-    })?;
-    let path = state.path.clone();
+    let state = AppState::clone(&state);
     let password = session.get();
-    // Connecting may take seconds: off the window's thread.
-    tauri::async_runtime::spawn_blocking(move || {
+    // Composing and connecting may take seconds: off the window's thread.
+    crate::window::blocking(move || {
+        let (letters, to) = state.with_db(|db| {
+            let a = store::get(db, id)?;
+            Ok((
+                compose::prepare(db, &a.content())?,
+                compose::test_recipient(db)?,
+            ))
+        })?;
+        let path = state.path.clone();
         let db = Database::open(&path)?;
         match send::send_test(&db, &path, &letters, &to, password.as_ref())? {
             TestSent::Mailed { to, .. } => Ok(to),
@@ -114,13 +129,13 @@ pub async fn announcement_send_test(
         }
     })
     .await
-    .map_err(|e| Error::internal(format!("The test send stopped unexpectedly: {e}")))?
 }
 
 /// How many subscribed people it would reach now.
 #[tauri::command]
-pub fn announcement_reach(state: State<'_, AppState>, id: i64) -> Result<u32, Error> {
-    state.with_db(|db| store::reach(db, id))
+pub async fn announcement_reach(state: State<'_, AppState>, id: i64) -> Result<u32, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| store::reach(db, id))).await
 }
 
 /// Starts (or resumes) the sending job on its own thread.
@@ -164,143 +179,188 @@ fn spawn_send(
 /// refused (the error's field is `again`) unless `again` is true: the
 /// organizer's choice to send it a second time.
 #[tauri::command]
-pub fn send_start(
+pub async fn send_start(
     app: AppHandle,
     state: State<'_, AppState>,
     session: State<'_, SessionPassword>,
     id: i64,
     again: Option<bool>,
 ) -> Result<SendProgress, Error> {
-    // Queueing an announcement already queued changes nothing and reports its progress.
-    let progress = state.with_db(|db| store::queue_with(db, id, again.unwrap_or(false)))?;
-    spawn_send(app, &state, &session, id)?;
-    Ok(progress)
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        // Queueing an announcement already queued changes nothing and reports its progress.
+        let progress = state.with_db(|db| store::queue_with(db, id, again.unwrap_or(false)))?;
+        spawn_send(app, &state, &session, id)?;
+        Ok(progress)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn send_resume(
+pub async fn send_resume(
     app: AppHandle,
     state: State<'_, AppState>,
     session: State<'_, SessionPassword>,
     id: i64,
 ) -> Result<SendProgress, Error> {
-    if state.with_db(|db| send::lease_is_live(db, id))? {
-        return Err(Error::invalid_field(
-            "state",
-            "This announcement is being sent right now (maybe from the command line).",
-        ));
-    }
-    spawn_send(app, &state, &session, id)?;
-    state.with_db(|db| store::progress(db, id))
-}
-
-#[tauri::command]
-pub fn send_pause(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
-    state.with_db(|db| {
-        store::request_pause(db, id)?;
-        store::progress(db, id)
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        if state.with_db(|db| send::lease_is_live(db, id))? {
+            return Err(Error::invalid_field(
+                "state",
+                "This announcement is being sent right now (maybe from the command line).",
+            ));
+        }
+        spawn_send(app, &state, &session, id)?;
+        state.with_db(|db| store::progress(db, id))
     })
+    .await
 }
 
 #[tauri::command]
-pub fn send_cancel(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
-    state.with_db(|db| {
-        store::request_cancel(db, id)?;
-        store::progress(db, id)
+pub async fn send_pause(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            store::request_pause(db, id)?;
+            store::progress(db, id)
+        })
     })
+    .await
 }
 
 #[tauri::command]
-pub fn send_progress(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
-    state.with_db(|db| store::progress(db, id))
+pub async fn send_cancel(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            store::request_cancel(db, id)?;
+            store::progress(db, id)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn send_progress(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| store::progress(db, id))).await
 }
 
 /// The deliveries in one state (all when none), at most the first thousand.
 #[tauri::command]
-pub fn send_deliveries(
+pub async fn send_deliveries(
     state: State<'_, AppState>,
     id: i64,
     status: Option<DeliveryStatus>,
 ) -> Result<Vec<Delivery>, Error> {
-    state.with_db(|db| store::deliveries(db, id, status, 1000))
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| store::deliveries(db, id, status, 1000)))
+        .await
 }
 
 /// The organizer's decision on uncertain deliveries.
 #[tauri::command]
-pub fn send_decide_uncertain(
+pub async fn send_decide_uncertain(
     state: State<'_, AppState>,
     id: i64,
     delivery_ids: Vec<i64>,
     decision: UncertainDecision,
 ) -> Result<SendProgress, Error> {
-    state.with_db(|db| {
-        store::decide_uncertain(db, id, Some(&delivery_ids), decision)?;
-        store::progress(db, id)
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            store::decide_uncertain(db, id, Some(&delivery_ids), decision)?;
+            store::progress(db, id)
+        })
     })
+    .await
 }
 
 #[tauri::command]
-pub fn mail_account(
+pub async fn mail_account(
     state: State<'_, AppState>,
     session: State<'_, SessionPassword>,
 ) -> Result<AccountView, Error> {
-    state.with_db(|db| account::view(db, &state.path, session.get().as_ref()))
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        state.with_db(|db| account::view(db, &state.path, session.get().as_ref()))
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn mail_account_save(
+pub async fn mail_account_save(
     state: State<'_, AppState>,
     session: State<'_, SessionPassword>,
     input: SmtpAccount,
 ) -> Result<AccountView, Error> {
-    state.with_db(|db| {
-        let before = account::get(db)?;
-        account::save(db, &input)?;
-        if before.is_some_and(|b| b.label() != input.label()) {
-            // Another server or user: the old password is not theirs.
-            session.set(None);
-        }
-        account::view(db, &state.path, session.get().as_ref())
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            let before = account::get(db)?;
+            account::save(db, &input)?;
+            if before.is_some_and(|b| b.label() != input.label()) {
+                // Another server or user: the old password is not theirs.
+                session.set(None);
+            }
+            account::view(db, &state.path, session.get().as_ref())
+        })
     })
+    .await
 }
 
 /// Keeps the password in the keychain; with no keychain, for this session only.
 #[tauri::command]
-pub fn mail_account_password(
+pub async fn mail_account_password(
     state: State<'_, AppState>,
     session: State<'_, SessionPassword>,
     password: String,
 ) -> Result<AccountView, Error> {
-    if password.is_empty() {
-        return Err(Error::invalid_field("password", "Type the password."));
-    }
-    state.with_db(|db| {
-        let acct = account::get(db)?.ok_or_else(|| Error::invalid_field("host", "Save the mail server first."))?;
-        let password = Password::new(password);
-        match account::store_password(&acct, &password) {
-            Ok(()) => session.set(None),
-            Err(e) => {
-                tracing::info!(code = ?e.code, "no keychain: the SMTP password is kept for this session");
-                session.set(Some(password));
-            }
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        if password.is_empty() {
+            return Err(Error::invalid_field("password", "Type the password."));
         }
-        account::view(db, &state.path, session.get().as_ref())
+        state.with_db(|db| {
+            let acct = account::get(db)?.ok_or_else(|| Error::invalid_field("host", "Save the mail server first."))?;
+            let password = Password::new(password);
+            match account::store_password(&acct, &password) {
+                Ok(()) => session.set(None),
+                Err(e) => {
+                    tracing::info!(code = ?e.code, "no keychain: the SMTP password is kept for this session");
+                    session.set(Some(password));
+                }
+            }
+            account::view(db, &state.path, session.get().as_ref())
+        })
     })
+    .await
 }
 
 #[tauri::command]
-pub fn mail_account_remove(
+pub async fn mail_account_remove(
     state: State<'_, AppState>,
     session: State<'_, SessionPassword>,
 ) -> Result<AccountView, Error> {
-    session.set(None);
-    state.with_db(|db| {
-        if let Some(acct) = account::get(db)? {
-            let _ = account::forget_password(&acct);
-        }
-        account::remove(db)?;
-        account::view(db, &state.path, None)
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        session.set(None);
+        state.with_db(|db| {
+            if let Some(acct) = account::get(db)? {
+                let _ = account::forget_password(&acct);
+            }
+            account::remove(db)?;
+            account::view(db, &state.path, None)
+        })
     })
+    .await
 }
 
 /// Connects, encrypts and logs in, sending nothing; says what failed.
@@ -309,25 +369,25 @@ pub async fn mail_account_test(
     state: State<'_, AppState>,
     session: State<'_, SessionPassword>,
 ) -> Result<ConnectionReport, Error> {
-    let (acct, from) = state.with_db(|db| {
-        let acct = account::get(db)?
-            .ok_or_else(|| Error::invalid_field("host", "No mail account is set up yet."))?;
-        Ok((acct, compose::test_recipient(db)?.email))
-    })?;
+    let state = AppState::clone(&state);
     let session_password = session.get();
-    tauri::async_runtime::spawn_blocking(move || {
+    crate::window::blocking(move || {
+        let (acct, from) = state.with_db(|db| {
+            let acct = account::get(db)?
+                .ok_or_else(|| Error::invalid_field("host", "No mail account is set up yet."))?;
+            Ok((acct, compose::test_recipient(db)?.email))
+        })?;
         let password = match account::password_for(&acct, session_password.as_ref()) {
             Ok(p) => p,
             Err(e) => {
-                return ConnectionReport {
+                return Ok(ConnectionReport {
                     ok: false,
                     problem: Some(account::ConnectionProblem::Auth),
                     message: e.message,
-                }
+                })
             }
         };
-        account::test_connection(&acct, password.as_ref(), &from)
+        Ok(account::test_connection(&acct, password.as_ref(), &from))
     })
     .await
-    .map_err(|e| Error::internal(format!("The connection test stopped unexpectedly: {e}")))
 }

@@ -19,7 +19,7 @@ use crate::window::AppState;
 /// `x-file-name` header) and shows what an import would do. It is kept for
 /// `import_start`, so it crosses the IPC boundary once.
 #[tauri::command]
-pub fn import_preview(
+pub async fn import_preview(
     state: State<'_, AppState>,
     request: Request<'_>,
 ) -> Result<ImportPreview, Error> {
@@ -36,99 +36,116 @@ pub fn import_preview(
                 .into_owned()
         })
         .unwrap_or_else(|| "file.csv".to_owned());
-    let preview = import::preview(&name, bytes)?;
-    state.import_slot().staged = Some((name, Arc::new(bytes.clone())));
-    Ok(preview)
+    // One copy, kept for `import_start`; the preview reads it off the window's thread.
+    let bytes = Arc::new(bytes.clone());
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        let preview = import::preview(&name, &bytes)?;
+        state.import_slot().staged = Some((name, bytes));
+        Ok(preview)
+    })
+    .await
 }
 
 /// Starts importing the previewed file on a thread of its own, with its own
 /// connection, so the window stays responsive. Progress arrives as
 /// `import-progress` events, the end as one `import-finished` event.
 #[tauri::command]
-pub fn import_start(
+pub async fn import_start(
     app: AppHandle,
     state: State<'_, AppState>,
     options: ImportOptions,
 ) -> Result<(), Error> {
-    state.with_db(|db| lists::get(db, options.list_id).map(|_| ()))?;
-    let mut slot = state.import_slot();
-    if slot.running.is_some() {
-        return Err(Error::invalid_field(
-            "file",
-            "An import is already running. Wait for it to finish, or cancel it.",
-        ));
-    }
-    let Some((name, bytes)) = slot.staged.clone() else {
-        return Err(Error::invalid_field("file", "Choose a CSV file first."));
-    };
-    let cancel = Arc::new(AtomicBool::new(false));
-    slot.running = Some(cancel.clone());
-    drop(slot);
-    let path = state.path.clone();
-    std::thread::Builder::new()
-        .name("import".to_owned())
-        .spawn(move || {
-            let mut last = Instant::now();
-            let opened = Database::open(&path);
-            let result = opened.as_ref().map_err(Clone::clone).and_then(|db| {
-                import::run(
-                    db,
-                    &name,
-                    &bytes,
-                    &options,
-                    &mut |progress| {
-                        // Enough to move the bar smoothly without flooding the window.
-                        if !progress.phase.goes_row_by_row()
-                            || last.elapsed() >= Duration::from_millis(50)
-                        {
-                            last = Instant::now();
-                            let _ = app.emit("import-progress", progress);
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| lists::get(db, options.list_id).map(|_| ()))?;
+        let mut slot = state.import_slot();
+        if slot.running.is_some() {
+            return Err(Error::invalid_field(
+                "file",
+                "An import is already running. Wait for it to finish, or cancel it.",
+            ));
+        }
+        let Some((name, bytes)) = slot.staged.clone() else {
+            return Err(Error::invalid_field("file", "Choose a CSV file first."));
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        slot.running = Some(cancel.clone());
+        drop(slot);
+        let path = state.path.clone();
+        std::thread::Builder::new()
+            .name("import".to_owned())
+            .spawn(move || {
+                let mut last = Instant::now();
+                let opened = Database::open(&path);
+                let result = opened.as_ref().map_err(Clone::clone).and_then(|db| {
+                    import::run(
+                        db,
+                        &name,
+                        &bytes,
+                        &options,
+                        &mut |progress| {
+                            // Enough to move the bar smoothly without flooding the window.
+                            if !progress.phase.goes_row_by_row()
+                                || last.elapsed() >= Duration::from_millis(50)
+                            {
+                                last = Instant::now();
+                                let _ = app.emit("import-progress", progress);
+                            }
+                        },
+                        &cancel,
+                    )
+                });
+                let state = app.state::<AppState>();
+                let mut slot = state.import_slot();
+                slot.running = None;
+                let finished = match result {
+                    Ok(report) => {
+                        let shown = report.for_window(REPORT_ROWS_SHOWN);
+                        slot.last_report = Some(report);
+                        ImportFinished {
+                            report: Some(shown),
+                            error: None,
                         }
+                    }
+                    Err(e) => ImportFinished {
+                        report: None,
+                        error: Some(e),
                     },
-                    &cancel,
-                )
-            });
-            let state = app.state::<AppState>();
-            let mut slot = state.import_slot();
-            slot.running = None;
-            let finished = match result {
-                Ok(report) => {
-                    let shown = report.for_window(REPORT_ROWS_SHOWN);
-                    slot.last_report = Some(report);
-                    ImportFinished {
-                        report: Some(shown),
-                        error: None,
+                };
+                drop(slot);
+                let _ = app.emit("import-finished", finished);
+                // With the report on screen, copy the import into the database
+                // file (the import left that out of the organizer's wait).
+                if let Ok(db) = &opened {
+                    if let Err(e) = import::checkpoint(db) {
+                        tracing::warn!(code = ?e.code, "the checkpoint after an import failed");
                     }
                 }
-                Err(e) => ImportFinished {
-                    report: None,
-                    error: Some(e),
-                },
-            };
-            drop(slot);
-            let _ = app.emit("import-finished", finished);
-            // With the report on screen, copy the import into the database
-            // file (the import left that out of the organizer's wait).
-            if let Ok(db) = &opened {
-                if let Err(e) = import::checkpoint(db) {
-                    tracing::warn!(code = ?e.code, "the checkpoint after an import failed");
-                }
-            }
-        })
-        .map_err(|e| Error::internal(format!("Could not start the import: {e}")))?;
-    Ok(())
+            })
+            .map_err(|e| Error::internal(format!("Could not start the import: {e}")))?;
+        Ok(())
+    })
+    .await
 }
 
 /// Asks the running import to stop; it rolls back and reports “cancelled”.
 #[tauri::command]
-pub fn import_cancel(state: State<'_, AppState>) -> bool {
-    match &state.import_slot().running {
-        Some(flag) => {
-            flag.store(true, Ordering::Relaxed);
-            true
-        }
-        None => false,
-    }
+pub async fn import_cancel(state: State<'_, AppState>) -> Result<bool, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        let value = {
+            match &state.import_slot().running {
+                Some(flag) => {
+                    flag.store(true, Ordering::Relaxed);
+                    true
+                }
+                None => false,
+            }
+        };
+        Ok(value)
+    })
+    .await
 }
 
 /// Saves the last import's row-by-row report as CSV, to the file the
@@ -154,15 +171,20 @@ pub async fn import_report_save(
     let Some(path) = dialog::save_path(&window, what).await? else {
         return Ok(None);
     };
-    let slot = state.import_slot();
-    let report = slot.last_report.as_ref().ok_or_else(no_report)?;
-    report.save(&path)?;
-    Ok(Some(path.display().to_string()))
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        let slot = state.import_slot();
+        let report = slot.last_report.as_ref().ok_or_else(no_report)?;
+        report.save(&path)?;
+        Ok(Some(path.display().to_string()))
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn import_jobs(state: State<'_, AppState>) -> Result<Vec<ImportJob>, Error> {
-    state.with_db(|db| import::jobs(db, 5))
+pub async fn import_jobs(state: State<'_, AppState>) -> Result<Vec<ImportJob>, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| import::jobs(db, 5))).await
 }
 
 /// How many report lines an import sends to the window; a saved report has them all.
