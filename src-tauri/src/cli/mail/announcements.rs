@@ -5,10 +5,8 @@
 //! send outbox ID --smtp URL` sends what was written to the outbox. The same
 //! core functions the window's Mail section calls.
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use handbill_core::announcements::announce::{self, AnnounceRequest, Plan};
@@ -17,6 +15,8 @@ use handbill_core::announcements::{
     SendOptions, SendProgress, Template, UncertainDecision,
 };
 use handbill_core::{events, lists, Database, Error};
+
+use crate::job::Progress;
 
 /// The largest Markdown file `--body-file` reads: an announcement is a page or two.
 const MAX_BODY_FILE: u64 = 1024 * 1024;
@@ -407,9 +407,12 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             }
             drop(db);
             let (letters, options) = sender_for(db_path, id, connections)?;
-            let on_progress = progress_printer();
+            let progress = Progress::terminal(progress_line);
             let started = Instant::now();
-            let (outbox, p) = send::deliver_outbox(db_path, id, &letters, &options, &on_progress)?;
+            let result =
+                send::deliver_outbox(db_path, id, &letters, &options, &|p| progress.report(p));
+            progress.finish();
+            let (outbox, p) = result?;
             if outbox.requeued == 0 && outbox.resumed == 0 {
                 return Ok(format!(
                     "Nothing of announcement {id} is left in the outbox: {} sent, {} failed, {} uncertain. Nothing was sent now.",
@@ -522,36 +525,14 @@ fn sender_for(
     ))
 }
 
-/// Prints progress on stderr: over one line on a terminal, a line a second otherwise.
-fn progress_printer() -> impl Fn(&SendProgress) + Sync {
-    let terminal = std::io::stderr().is_terminal();
-    let last = Mutex::new(Instant::now() - Duration::from_secs(10));
-    move |p: &SendProgress| {
-        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-        if last.elapsed() < Duration::from_millis(if terminal { 200 } else { 1000 }) {
-            return;
-        }
-        *last = Instant::now();
-        let mut err = std::io::stderr().lock();
-        if terminal {
-            let _ = write!(err, "\r\x1b[K{}", progress_line(p));
-        } else {
-            let _ = writeln!(err, "{}", progress_line(p));
-        }
-        let _ = err.flush();
-    }
-}
-
 /// Sends (or resumes) one announcement, printing progress on stderr, and
 /// says how it ended. A stop the organizer did not ask for is an error.
 fn run_send(db_path: &Path, id: i64, connections: usize) -> Result<String, Error> {
     let (letters, options) = sender_for(db_path, id, connections)?;
-    let on_progress = progress_printer();
+    let progress = Progress::terminal(progress_line);
     let started = Instant::now();
-    let result = send::run(db_path, id, &letters, &options, &on_progress);
-    if std::io::stderr().is_terminal() {
-        eprintln!();
-    }
+    let result = send::run(db_path, id, &letters, &options, &|p| progress.report(p));
+    progress.finish();
     let p = result?;
     ended(db_path, id, &p, started)
 }

@@ -6,6 +6,24 @@ use std::path::PathBuf;
 use handbill_core::import::{self, ImportOptions, RowOutcome};
 use handbill_core::{lists, Database, Error};
 
+use crate::job::Progress;
+
+/// "checking rows: 12000 of 100000" for the import's progress line.
+fn progress_line(p: &import::ImportProgress) -> String {
+    let phase = match p.phase {
+        import::ImportPhase::Reading => "reading the file",
+        import::ImportPhase::Checking => "checking rows",
+        import::ImportPhase::Writing => "writing subscribers",
+        import::ImportPhase::Saving => "saving",
+        import::ImportPhase::Finished => "done",
+    };
+    if p.phase.goes_row_by_row() {
+        format!("{phase}: {} of {}", p.rows_done, p.rows_total)
+    } else {
+        phase.to_owned()
+    }
+}
+
 /// `handbill subscribers import FILE --list NAME …`: the whole file checked,
 /// imported (or, with `--dry-run`, only reported), and the report printed.
 pub fn import(
@@ -35,14 +53,24 @@ pub fn import(
         mapping,
         dry_run,
     };
+    // On a terminal only: what scripts read on stderr stays as it was.
+    let progress = Progress::terminal_only(progress_line);
     let result = import::run(
         db,
         &name,
         &bytes,
         &options,
-        &mut |_| {},
+        &mut |p| {
+            if p.phase.goes_row_by_row() {
+                progress.report(&p);
+            } else {
+                progress.step(&p);
+            }
+        },
         &std::sync::atomic::AtomicBool::new(false),
-    )?;
+    );
+    progress.finish();
+    let result = result?;
     if let Some(path) = &report {
         result.save(path)?;
     }

@@ -9,6 +9,7 @@
 //! `handbill_core::announcements`.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use handbill_core::announcements::account::{self, AccountView};
 use handbill_core::announcements::send::{self, TestSent};
@@ -17,8 +18,9 @@ use handbill_core::announcements::{
     DeliveryStatus, Password, SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
 };
 use handbill_core::{Database, Error};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
+use crate::job::{self, Progress};
 use crate::window::AppState;
 
 /// The SMTP password typed in the window when no keychain could keep it.
@@ -151,26 +153,22 @@ fn spawn_send(
         session_password: session.get(),
         ..SendOptions::default()
     };
-    std::thread::Builder::new()
-        .name(format!("send-{id}"))
-        .spawn(move || {
-            let on_progress = |p: &SendProgress| {
-                let _ = app.emit("send-progress", p);
-            };
-            match send::run(&path, id, &letters, &options, &on_progress) {
-                Ok(p) => on_progress(&p),
-                Err(e) => {
-                    tracing::warn!(announcement = id, code = ?e.code, "the send stopped");
-                    // The window reads the reason from the announcement's progress.
-                    if let Ok(db) = Database::open(&path) {
-                        if let Ok(p) = store::progress(&db, id) {
-                            on_progress(&p);
-                        }
+    let progress = Progress::window(app, "send-progress", Duration::ZERO);
+    job::spawn(format!("send-{id}"), move || {
+        let on_progress = |p: &SendProgress| progress.report(p);
+        match send::run(&path, id, &letters, &options, &on_progress) {
+            Ok(p) => on_progress(&p),
+            Err(e) => {
+                tracing::warn!(announcement = id, code = ?e.code, "the send stopped");
+                // The window reads the reason from the announcement's progress.
+                if let Ok(db) = Database::open(&path) {
+                    if let Ok(p) = store::progress(&db, id) {
+                        on_progress(&p);
                     }
                 }
             }
-        })
-        .map_err(|e| Error::internal(format!("The sending job could not start: {e}")))?;
+        }
+    })?;
     Ok(())
 }
 

@@ -5,13 +5,14 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use handbill_core::import::{self, ImportFinished, ImportJob, ImportOptions, ImportPreview};
 use handbill_core::{lists, Database, Error};
 use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Emitter, Manager, State};
 
+use crate::job::{self, Progress};
 use crate::window::dialog;
 use crate::window::AppState;
 
@@ -73,57 +74,53 @@ pub async fn import_start(
         slot.running = Some(cancel.clone());
         drop(slot);
         let path = state.path.clone();
-        std::thread::Builder::new()
-            .name("import".to_owned())
-            .spawn(move || {
-                let mut last = Instant::now();
-                let opened = Database::open(&path);
-                let result = opened.as_ref().map_err(Clone::clone).and_then(|db| {
-                    import::run(
-                        db,
-                        &name,
-                        &bytes,
-                        &options,
-                        &mut |progress| {
-                            // Enough to move the bar smoothly without flooding the window.
-                            if !progress.phase.goes_row_by_row()
-                                || last.elapsed() >= Duration::from_millis(50)
-                            {
-                                last = Instant::now();
-                                let _ = app.emit("import-progress", progress);
-                            }
-                        },
-                        &cancel,
-                    )
-                });
-                let state = app.state::<AppState>();
-                let mut slot = state.import_slot();
-                slot.running = None;
-                let finished = match result {
-                    Ok(report) => {
-                        let shown = report.for_window(REPORT_ROWS_SHOWN);
-                        slot.last_report = Some(report);
-                        ImportFinished {
-                            report: Some(shown),
-                            error: None,
+        // Enough to move the bar smoothly without flooding the window.
+        let progress = Progress::window(app.clone(), "import-progress", Duration::from_millis(50));
+        job::spawn("import".to_owned(), move || {
+            let opened = Database::open(&path);
+            let result = opened.as_ref().map_err(Clone::clone).and_then(|db| {
+                import::run(
+                    db,
+                    &name,
+                    &bytes,
+                    &options,
+                    &mut |p| {
+                        if p.phase.goes_row_by_row() {
+                            progress.report(&p);
+                        } else {
+                            progress.step(&p);
                         }
-                    }
-                    Err(e) => ImportFinished {
-                        report: None,
-                        error: Some(e),
                     },
-                };
-                drop(slot);
-                let _ = app.emit("import-finished", finished);
-                // With the report on screen, copy the import into the database
-                // file (the import left that out of the organizer's wait).
-                if let Ok(db) = &opened {
-                    if let Err(e) = import::checkpoint(db) {
-                        tracing::warn!(code = ?e.code, "the checkpoint after an import failed");
+                    &cancel,
+                )
+            });
+            let state = app.state::<AppState>();
+            let mut slot = state.import_slot();
+            slot.running = None;
+            let finished = match result {
+                Ok(report) => {
+                    let shown = report.for_window(REPORT_ROWS_SHOWN);
+                    slot.last_report = Some(report);
+                    ImportFinished {
+                        report: Some(shown),
+                        error: None,
                     }
                 }
-            })
-            .map_err(|e| Error::internal(format!("Could not start the import: {e}")))?;
+                Err(e) => ImportFinished {
+                    report: None,
+                    error: Some(e),
+                },
+            };
+            drop(slot);
+            let _ = app.emit("import-finished", finished);
+            // With the report on screen, copy the import into the database
+            // file (the import left that out of the organizer's wait).
+            if let Ok(db) = &opened {
+                if let Err(e) = import::checkpoint(db) {
+                    tracing::warn!(code = ?e.code, "the checkpoint after an import failed");
+                }
+            }
+        })?;
         Ok(())
     })
     .await
