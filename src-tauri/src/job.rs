@@ -96,11 +96,44 @@ impl<P: 'static> Progress<P> {
 }
 
 /// Runs `work` on a thread of its own named `name` (seen in a debugger and in
-/// a crash report), returning at once.
+/// a crash report), at background priority, returning at once.
 pub fn spawn(name: String, work: impl FnOnce() + Send + 'static) -> Result<(), Error> {
     std::thread::Builder::new()
         .name(name)
-        .spawn(work)
+        .spawn(move || {
+            background();
+            work()
+        })
         .map(drop)
         .map_err(|e| Error::internal(format!("The background job could not start: {e}")))
 }
+
+/// Lowers the calling thread's priority, so that on a busy machine the window
+/// (its own thread and the web view's process) is scheduled before the work
+/// it waits on. Threads the work starts (the sending workers) inherit it.
+/// Linux only, where `nice` is a thread's own; elsewhere the work keeps the
+/// normal priority.
+pub fn background() {
+    #[cfg(target_os = "linux")]
+    {
+        thread_local! {
+            static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        }
+        if LOWERED.with(|l| l.replace(true)) {
+            return;
+        }
+        // SAFETY: gettid has no preconditions; setpriority on this thread's id
+        // changes only this thread's nice value (a failure leaves it as it was).
+        let failed = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, BACKGROUND_NICE) != 0
+        };
+        if failed {
+            tracing::debug!("a background thread kept the normal priority");
+        }
+    }
+}
+
+/// How much lower than the window a background thread runs (a `nice` value).
+#[cfg(target_os = "linux")]
+const BACKGROUND_NICE: libc::c_int = 10;

@@ -48,6 +48,8 @@ impl std::ops::Deref for AppState {
 /// last report (kept whole, so it can be saved).
 #[derive(Default)]
 pub(crate) struct ImportSlot {
+    /// The pieces of a chosen file received so far (`import_stage`).
+    pub(crate) receiving: Vec<u8>,
     pub(crate) staged: Option<(String, Arc<Vec<u8>>)>,
     pub(crate) running: Option<Arc<AtomicBool>>,
     pub(crate) last_report: Option<ImportReport>,
@@ -82,15 +84,19 @@ impl Shared {
     }
 }
 
-/// Runs a command's work on Tauri's blocking pool and waits for it there, so
-/// the window's own thread (which draws the page and runs the dialogs) never
-/// waits on the database, a file or the CPU.
+/// Runs a command's work on Tauri's blocking pool, at background priority
+/// ([`crate::job::background`]), and waits for it there, so the window's own
+/// thread (which draws the page and runs the dialogs) never waits on the
+/// database, a file or the CPU.
 pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|e| Error::internal(format!("The command stopped unexpectedly: {e}")))?
+    tauri::async_runtime::spawn_blocking(move || {
+        crate::job::background();
+        work()
+    })
+    .await
+    .map_err(|e| Error::internal(format!("The command stopped unexpectedly: {e}")))?
 }
 
 /// Opens the main window on the database chosen by `--db`, `HANDBILL_DB` or the default.
@@ -161,6 +167,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             mail::subscribers_unsubscribe,
             mail::export_csv,
             mail::default_folder,
+            mail::import::import_stage,
             mail::import::import_preview,
             mail::import::import_start,
             mail::import::import_cancel,

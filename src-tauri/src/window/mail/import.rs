@@ -16,17 +16,60 @@ use crate::job::{self, Progress};
 use crate::window::dialog;
 use crate::window::AppState;
 
-/// Reads a chosen file (sent as the raw request body, its name in the
-/// `x-file-name` header) and shows what an import would do. It is kept for
-/// `import_start`, so it crosses the IPC boundary once.
+/// The raw request body of a file's piece, and where in the file it starts
+/// (the `x-offset` header; 0 when absent, for a file sent whole).
+fn piece<'a>(request: &'a Request<'_>) -> Result<(&'a [u8], usize), Error> {
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(Error::internal("The file did not arrive as bytes."));
+    };
+    let offset = match request.headers().get("x-offset") {
+        None => 0,
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| Error::internal("A piece of the file arrived without its place."))?,
+    };
+    Ok((bytes, offset))
+}
+
+/// Appends `bytes`, which start at `offset` in the file, to the pieces
+/// received so far (a piece at 0 starts a new file); answers the whole so far.
+fn receive(received: &mut Vec<u8>, bytes: &[u8], offset: usize) -> Result<(), Error> {
+    if offset == 0 {
+        received.clear();
+    } else if offset != received.len() {
+        received.clear();
+        return Err(Error::internal(
+            "The file arrived out of order. Choose it again.",
+        ));
+    }
+    received.extend_from_slice(bytes);
+    Ok(())
+}
+
+/// Receives a piece of a chosen file before its last (the page sends a large
+/// sheet a few megabytes at a time, so no one message holds the window).
+#[tauri::command]
+pub async fn import_stage(state: State<'_, AppState>, request: Request<'_>) -> Result<(), Error> {
+    let (bytes, offset) = piece(&request)?;
+    let bytes = bytes.to_vec();
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || receive(&mut state.import_slot().receiving, &bytes, offset))
+        .await
+}
+
+/// Reads a chosen file (sent as the raw request body, whole or as its last
+/// piece after `import_stage`, its name in the `x-file-name` header) and
+/// shows what an import would do. It is kept for `import_start`, so it
+/// crosses the IPC boundary once.
 #[tauri::command]
 pub async fn import_preview(
     state: State<'_, AppState>,
     request: Request<'_>,
 ) -> Result<ImportPreview, Error> {
-    let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(Error::internal("The file did not arrive as bytes."));
-    };
+    let (last, offset) = piece(&request)?;
+    let last = last.to_vec();
     let name = request
         .headers()
         .get("x-file-name")
@@ -37,10 +80,15 @@ pub async fn import_preview(
                 .into_owned()
         })
         .unwrap_or_else(|| "file.csv".to_owned());
-    // One copy, kept for `import_start`; the preview reads it off the window's thread.
-    let bytes = Arc::new(bytes.clone());
     let state = AppState::clone(&state);
+    // The preview reads the file off the window's thread; it is kept for `import_start`.
     crate::window::blocking(move || {
+        let bytes = {
+            let mut slot = state.import_slot();
+            let mut whole = std::mem::take(&mut slot.receiving);
+            receive(&mut whole, &last, offset)?;
+            Arc::new(whole)
+        };
         let preview = import::preview(&name, &bytes)?;
         state.import_slot().staged = Some((name, bytes));
         Ok(preview)
