@@ -85,11 +85,13 @@ pub fn flyer_command(db: &Database, args: FlyerArgs) -> Result<String, Error> {
         },
         bilingual: args.bilingual,
     };
-    let flyer = flyers::draw(db, &request).map_err(|mut e| {
+    let flyer = flyers::draw(db, &request).map_err(|e| {
+        // The refusal of a poster for one event, in the terms of this command's options.
         if e.fields.iter().any(|f| f.field == "layout") {
-            e.message = "poster is for a tour: use --tour TOUR_ID --layout poster, or choose full, half or quarter for one event.".to_owned();
+            Error::invalid_field("layout", "poster is for a tour: use --tour TOUR_ID --layout poster, or choose full, half or quarter for one event.")
+        } else {
+            e
         }
-        e
     })?;
     for note in &flyer.notes {
         eprintln!("handbill: note: {note}");
