@@ -12,11 +12,11 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use handbill_core::announcements::{store, AnnouncementInput, DeliveryStatus, Template};
 use handbill_core::branch::{self, BranchInput};
 use handbill_core::events::{self, EventInput, EventKind};
-use handbill_core::subscribers::{self, ConsentStatus, SubscriberInput};
-use handbill_core::{lists, Database};
+use handbill_core::mail::announcements::{store, AnnouncementInput, DeliveryStatus, Template};
+use handbill_core::mail::subscribers::{self, ConsentStatus, SubscriberInput};
+use handbill_core::{mail::lists, Database};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
@@ -376,7 +376,7 @@ fn a_still_queued_announcement_is_reused_and_an_option_that_differs_is_refused_n
     );
     let db = b.db();
     let (subject, body) =
-        handbill_core::announcements::draft(&db, Some(b.event_id), None, Template::NewEvent)
+        handbill_core::mail::announcements::draft(&db, Some(b.event_id), None, Template::NewEvent)
             .unwrap();
     let queued = store::create(
         &db,
@@ -730,7 +730,7 @@ fn letters_say_bulk_and_auto_generated_the_flyer_has_a_plain_filename_and_todays
 /// The `List-Unsubscribe` address of the message written to the outbox for `email`.
 fn unsubscribe_address_of(b: &Branch, id: i64, email: &str) -> String {
     let folder =
-        handbill_core::announcements::outbox_dir(&b.path).join(format!("announcement-{id}"));
+        handbill_core::mail::announcements::outbox_dir(&b.path).join(format!("announcement-{id}"));
     let mail = read_mail(&folder);
     let m = mail
         .iter()

@@ -8,13 +8,13 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use handbill_core::announcements::{
-    account, store, AnnouncementInput, DeliveryStatus, Security, SmtpAccount, Template,
-};
 use handbill_core::branch::{self, BranchInput};
 use handbill_core::events::{self, EventInput, EventKind};
-use handbill_core::subscribers::{self, SubscriberInput};
-use handbill_core::{lists, Database};
+use handbill_core::mail::announcements::{
+    account, store, AnnouncementInput, DeliveryStatus, Security, SmtpAccount, Template,
+};
+use handbill_core::mail::subscribers::{self, SubscriberInput};
+use handbill_core::{mail::lists, Database};
 use serde_json::Value;
 
 fn repo() -> PathBuf {

@@ -28,7 +28,7 @@ fn ours(target: &str) -> bool {
 /// Starts logging; keep the guard alive until the process ends so the last lines are written.
 /// Logging is best effort: a folder that cannot be written leaves the app running without logs.
 pub fn init() -> Option<WorkerGuard> {
-    let dir = handbill_core::diagnostics::log_dir()?;
+    let dir = handbill_core::db::diagnostics::log_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)

@@ -6,8 +6,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use handbill_core::announcements::{self, Content, Letters, Recipient, Template};
-use handbill_core::{demo, events, lists, Database};
+use handbill_core::mail::announcements::{self, Content, Letters, Recipient, Template};
+use handbill_core::{demo, events, mail::lists, Database};
 
 fn rally(db: &Database, attach_flyer: bool) -> Content {
     let id = events::all(db)

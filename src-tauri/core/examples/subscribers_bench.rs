@@ -9,9 +9,9 @@
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use handbill_core::import::{self, ImportOptions};
-use handbill_core::subscribers::{self, SubscriberQuery};
-use handbill_core::{lists, Database};
+use handbill_core::mail::import::{self, ImportOptions};
+use handbill_core::mail::subscribers::{self, SubscriberQuery};
+use handbill_core::{mail::lists, Database};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

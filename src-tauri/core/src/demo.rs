@@ -7,10 +7,10 @@ use ts_rs::TS;
 
 use crate::branch::{self, BranchInput, BranchProfile};
 use crate::coalition;
+use crate::db::Database;
 use crate::error::{Error, ErrorCode, Result};
 use crate::events;
-use crate::sample_mail;
-use crate::storage::Database;
+use crate::mail;
 
 const SAMPLE_LOGO: &[u8] = include_bytes!("../assets/sample-logo.png");
 
@@ -43,7 +43,7 @@ pub fn load(db: &Database) -> Result<DemoReport> {
         if BranchInput::from(existing.clone()) == sample {
             // A sample loaded by an older Handbill gains the mailing list once.
             let tx = db.conn().unchecked_transaction()?;
-            let changed = sample_mail::load(db)?;
+            let changed = mail::sample::load(db)?;
             let changed = events::sample::load(db)? || changed;
             let changed = coalition::sample::load(db)? || changed;
             tx.commit()?;
@@ -65,7 +65,7 @@ pub fn load(db: &Database) -> Result<DemoReport> {
     let tx = db.conn().unchecked_transaction()?;
     branch::save(db, sample)?;
     let branch = branch::set_logo(db, SAMPLE_LOGO)?;
-    sample_mail::load(db)?;
+    mail::sample::load(db)?;
     events::sample::load(db)?;
     coalition::sample::load(db)?;
     tx.commit()?;

@@ -128,3 +128,13 @@ impl From<rusqlite_migration::Error> for Error {
         }
     }
 }
+
+/// Text shown in a message, cut so a megabyte of junk stays readable.
+pub(crate) fn short(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}

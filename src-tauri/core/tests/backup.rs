@@ -5,9 +5,9 @@
 use std::fs;
 use std::path::Path;
 
-use handbill_core::backup::{self, BackupKind, KEEP_DAILY, KEEP_OTHER};
 use handbill_core::branch::{self, BranchInput};
-use handbill_core::{demo, handover, Database, ErrorCode};
+use handbill_core::db::backup::{self, BackupKind, KEEP_DAILY, KEEP_OTHER};
+use handbill_core::{branch::handover, demo, Database, ErrorCode};
 
 fn with_branch(path: &Path, name: &str) -> Database {
     let db = Database::open(path).unwrap();
@@ -280,18 +280,18 @@ fn a_hand_over_file_opens_on_another_machine_with_the_same_branch() {
         handbill_core::coalition::list_demand_lists(&db).unwrap(),
         "the same demand lists arrive"
     );
-    let list = handbill_core::lists::all(&db).unwrap();
+    let list = handbill_core::mail::lists::all(&db).unwrap();
     assert_eq!(
-        handbill_core::lists::all(&imported).unwrap(),
+        handbill_core::mail::lists::all(&imported).unwrap(),
         list,
         "the same lists with the same counts arrive"
     );
-    let someone = handbill_core::subscribers::find(&db, "ana.alvarez@example.org")
+    let someone = handbill_core::mail::subscribers::find(&db, "ana.alvarez@example.org")
         .unwrap()
         .expect("a sample subscriber");
     assert_eq!(
-        handbill_core::subscribers::detail(&imported, someone.id).unwrap(),
-        handbill_core::subscribers::detail(&db, someone.id).unwrap(),
+        handbill_core::mail::subscribers::detail(&imported, someone.id).unwrap(),
+        handbill_core::mail::subscribers::detail(&db, someone.id).unwrap(),
         "a subscriber arrives with their consent ledger"
     );
 
@@ -396,7 +396,7 @@ fn the_diagnostic_report_tells_the_facts_and_nothing_personal() {
     let db = Database::open(&path).unwrap();
     demo::load(&db).unwrap();
     backup::daily_if_due(&db).unwrap();
-    let report = handbill_core::diagnostics::report(&path, Some(&db), None);
+    let report = handbill_core::db::diagnostics::report(&path, Some(&db), None);
     assert!(
         report.contains(&format!("Handbill {}", handbill_core::VERSION)),
         "the version is told:\n{report}"

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use handbill_core::{
-    announcements, backup, branch, coalition, demo, error, events, export, flyers, import, lists,
-    status, subscribers,
+    branch, branch::status, coalition, db::backup, demo, error, events, flyers,
+    mail::announcements, mail::export, mail::import, mail::lists, mail::subscribers,
 };
 use ts_rs::{Config, TS};
 

@@ -9,9 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use handbill_core::announcements::{self, Content, Letters, Recipient, Template};
 use handbill_core::events::{self, EventInput, EventKind};
-use handbill_core::{branch, demo, lists, Database, ErrorCode};
+use handbill_core::mail::announcements::{self, Content, Letters, Recipient, Template};
+use handbill_core::{branch, demo, mail::lists, Database, ErrorCode};
 use mail_parser::{Message, MessageParser, MimeHeaders};
 
 fn open() -> (tempfile::TempDir, Database) {

@@ -14,13 +14,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use handbill_core::announcements::store::{self, AnnouncementInput};
-use handbill_core::announcements::Template;
 use handbill_core::events::{self, EventInput, EventKind};
-use handbill_core::export::{self, ExportOptions};
-use handbill_core::import::{self, Field, ImportOptions, ImportReport, RowOutcome};
-use handbill_core::lists::{self, SegmentFilter};
-use handbill_core::subscribers::{
+use handbill_core::mail::announcements::store::{self, AnnouncementInput};
+use handbill_core::mail::announcements::Template;
+use handbill_core::mail::export::{self, ExportOptions};
+use handbill_core::mail::import::{self, Field, ImportOptions, ImportReport, RowOutcome};
+use handbill_core::mail::lists::{self, SegmentFilter};
+use handbill_core::mail::subscribers::{
     self, ConsentStatus, OptIn, OptOutScope, StandingChange, SubscriberInput, UnsubscribeRequest,
 };
 use handbill_core::Database;
@@ -948,7 +948,7 @@ fn opt_outs_recorded_before_the_upgrade_become_branch_wide() {
     let path = dir.path().join("old.sqlite");
     {
         // Schema 8 is what the previous release wrote: before migration 0010.
-        let old = handbill_core::storage::open_at_version(&path, 8).unwrap();
+        let old = handbill_core::db::storage::open_at_version(&path, 8).unwrap();
         old.conn()
             .execute_batch(
                 "INSERT INTO list (id, name, created_at) VALUES (1, 'A', '2024-01-01T00:00:00Z'), (2, 'B', '2024-01-01T00:00:00Z');

@@ -9,14 +9,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use handbill_core::announcements::announce::{self, AnnounceRequest, Plan};
-use handbill_core::announcements::{
+use handbill_core::events::{self, EventInput, EventKind};
+use handbill_core::mail::announcements::announce::{self, AnnounceRequest, Plan};
+use handbill_core::mail::announcements::{
     self, account, keys, replies, send, store, AnnouncementInput, AnnouncementState, Content,
     DeliveryStatus, Letters, Security, SendOptions, SmtpAccount, Template,
 };
-use handbill_core::events::{self, EventInput, EventKind};
-use handbill_core::subscribers::{self, ConsentStatus, SubscriberInput};
-use handbill_core::{lists, storage, Database};
+use handbill_core::mail::subscribers::{self, ConsentStatus, SubscriberInput};
+use handbill_core::{db::storage, mail::lists, Database};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -693,7 +693,7 @@ fn the_demo_adds_the_sample_events_once_and_an_older_sample_gains_them() {
 
     let (_dir2, older) = open();
     handbill_core::branch::save(&older, handbill_core::demo::sample_branch()).unwrap();
-    handbill_core::sample_mail::load(&older).unwrap();
+    handbill_core::mail::sample::load(&older).unwrap();
     let upgraded = handbill_core::demo::load(&older).expect("an older sample loads");
     assert!(upgraded.changed, "an older sample gains the events");
     assert_eq!(

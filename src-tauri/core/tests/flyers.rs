@@ -736,7 +736,7 @@ fn a_broken_logo_is_refused_naming_the_cosponsor() {
 #[test]
 fn writing_to_an_unwritable_path_gives_a_clear_error() {
     let pdf = flyers::render(&full_content(), FlyerOptions::default()).unwrap();
-    let err = handbill_core::outside::write(Path::new("/nonexistent-folder/flyer.pdf"), &pdf)
+    let err = handbill_core::db::outside::write(Path::new("/nonexistent-folder/flyer.pdf"), &pdf)
         .expect_err("a missing folder cannot be written");
     assert_eq!(
         err.code,
@@ -750,14 +750,15 @@ fn writing_to_an_unwritable_path_gives_a_clear_error() {
         err.message
     );
     let dir = tempfile::tempdir().unwrap();
-    let err = handbill_core::outside::write(dir.path(), &pdf).expect_err("a folder is not a file");
+    let err =
+        handbill_core::db::outside::write(dir.path(), &pdf).expect_err("a folder is not a file");
     assert_eq!(
         invalid_field(&err),
         ["path"],
         "the error names the path: {err:?}"
     );
     let file = dir.path().join("flyer.pdf");
-    handbill_core::outside::write(&file, &pdf).expect("a writable path is written");
+    handbill_core::db::outside::write(&file, &pdf).expect("a writable path is written");
     assert_eq!(std::fs::read(&file).unwrap(), pdf, "the file holds the PDF");
 }
 

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use handbill_core::coalition::org_import;
 use handbill_core::events::{self, ics, json, listing};
 use handbill_core::flyers::{self, BranchMark, FlyerContent, FlyerOptions, Layout, Paper, Theme};
-use handbill_core::{branch, demo, import, Database, Error, ErrorCode};
+use handbill_core::{branch, demo, mail::import, Database, Error, ErrorCode};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 

@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use handbill_core::import::{self, Field, ImportOptions, ImportState, RowOutcome};
-use handbill_core::lists::{self, SegmentFilter};
-use handbill_core::subscribers::{self, ConsentStatus, SubscriberInput};
+use handbill_core::mail::import::{self, Field, ImportOptions, ImportState, RowOutcome};
+use handbill_core::mail::lists::{self, SegmentFilter};
+use handbill_core::mail::subscribers::{self, ConsentStatus, SubscriberInput};
 use handbill_core::{Database, ErrorCode};
 use proptest::prelude::*;
 

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use handbill_core::announcements::{
+use handbill_core::events::{self, EventInput, EventKind};
+use handbill_core::mail::announcements::{
     self, account, send, store, AnnouncementInput, AnnouncementState, ConnectionProblem,
     DeliveryStatus, Letters, Password, Recipient, Security, SendOptions, SmtpAccount, Template,
 };
-use handbill_core::events::{self, EventInput, EventKind};
-use handbill_core::subscribers::{self, ConsentStatus, SubscriberInput};
-use handbill_core::{lists, Database};
+use handbill_core::mail::subscribers::{self, ConsentStatus, SubscriberInput};
+use handbill_core::{mail::lists, Database};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
@@ -304,11 +304,11 @@ fn a_thousand_person_announcement_arrives_once_per_person_with_its_headers_and_b
             "the HTML part carries the Markdown: {m}"
         );
     }
-    let backups = handbill_core::backup::list(&b.path).unwrap();
+    let backups = handbill_core::db::backup::list(&b.path).unwrap();
     assert!(
         backups
             .iter()
-            .any(|k| k.kind == handbill_core::backup::BackupKind::BeforeSend),
+            .any(|k| k.kind == handbill_core::db::backup::BackupKind::BeforeSend),
         "a backup was taken before sending: {backups:?}"
     );
 }
@@ -771,7 +771,7 @@ fn without_an_account_each_message_is_an_eml_file_in_the_outbox() {
         (5, 0, AnnouncementState::Done),
         "all five were written to the outbox, none sent: {done:?}"
     );
-    let folder = send::outbox_dir(&b.path).join(format!("announcement-{id}"));
+    let folder = account::outbox_dir(&b.path).join(format!("announcement-{id}"));
     let parsed = read_mail(&folder);
     assert_eq!(parsed.len(), 5, "five .eml files in {}", folder.display());
     assert!(

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use handbill_core::announcements::{
+use handbill_core::events::{self, EventInput, EventKind};
+use handbill_core::mail::announcements::{
     account, send, store, AnnouncementInput, AnnouncementState, Letters, Recipient, Security,
     SendOptions, SmtpAccount, Template,
 };
-use handbill_core::events::{self, EventInput, EventKind};
-use handbill_core::subscribers::{self, SubscriberInput};
-use handbill_core::{lists, Database};
+use handbill_core::mail::subscribers::{self, SubscriberInput};
+use handbill_core::{mail::lists, Database};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use handbill_core::storage::{self, Database, APPLICATION_ID};
+use handbill_core::db::storage::{self, Database, APPLICATION_ID};
 use handbill_core::{branch, ErrorCode};
 use rusqlite::Connection;
 

@@ -1,10 +1,10 @@
 //! Subscribers, lists, segments, the consent ledger, search and export, against
 //! a real SQLite database: the rules the issue asks for, each proven here.
 
-use handbill_core::export::{self, ExportOptions};
-use handbill_core::import::{self, ImportOptions};
-use handbill_core::lists::{self, SegmentFilter};
-use handbill_core::subscribers::{self, ConsentStatus, SubscriberInput, SubscriberQuery};
+use handbill_core::mail::export::{self, ExportOptions};
+use handbill_core::mail::import::{self, ImportOptions};
+use handbill_core::mail::lists::{self, SegmentFilter};
+use handbill_core::mail::subscribers::{self, ConsentStatus, SubscriberInput, SubscriberQuery};
 use handbill_core::{demo, Database, ErrorCode};
 use std::sync::atomic::AtomicBool;
 
@@ -634,8 +634,8 @@ fn a_database_from_before_the_search_column_keeps_its_people_ledger_and_search()
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.sqlite");
     {
-        let old =
-            handbill_core::storage::open_at_version(&path, 5).expect("a version-5 database opens");
+        let old = handbill_core::db::storage::open_at_version(&path, 5)
+            .expect("a version-5 database opens");
         old.conn()
             .execute_batch(
                 "INSERT INTO list (id, name, created_at) VALUES (1, 'Announcements', '2025-01-01T00:00:00Z');
@@ -656,7 +656,7 @@ fn a_database_from_before_the_search_column_keeps_its_people_ledger_and_search()
     let db = Database::open(&path).expect("the old database is migrated");
     assert_eq!(
         db.user_version().unwrap(),
-        handbill_core::storage::schema_version(),
+        handbill_core::db::storage::schema_version(),
         "fully migrated"
     );
 
@@ -776,8 +776,8 @@ fn a_database_whose_search_text_held_the_address_is_still_searched_by_address_an
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v7.sqlite");
     {
-        let old =
-            handbill_core::storage::open_at_version(&path, 7).expect("a version-7 database opens");
+        let old = handbill_core::db::storage::open_at_version(&path, 7)
+            .expect("a version-7 database opens");
         old.conn()
             .execute_batch(
                 "INSERT INTO list (id, name, created_at) VALUES (1, 'Announcements', '2025-01-01T00:00:00Z');

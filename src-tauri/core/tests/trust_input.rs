@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 use handbill_core::coalition::{
     self, ContactInput, DemandInput, DemandListInput, OrgImportOptions, OrganizationInput,
 };
+use handbill_core::db::outside::{self, Kind};
 use handbill_core::events::{
     self, ics, json, EventInput, Reading, SpeakerInput, TourInput, VenueInput,
 };
-use handbill_core::import::{self, ImportOptions};
-use handbill_core::outside::{self, Kind};
-use handbill_core::subscribers::{self, SubscriberInput};
-use handbill_core::{branch, demo, lists, Database, Error, ErrorCode};
+use handbill_core::mail::import::{self, ImportOptions};
+use handbill_core::mail::subscribers::{self, SubscriberInput};
+use handbill_core::{branch, demo, mail::lists, Database, Error, ErrorCode};
 
 fn open() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().unwrap();

@@ -9,8 +9,8 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use handbill_core::backup;
-use handbill_core::{demo, events, handover, storage, Database, ErrorCode};
+use handbill_core::db::backup;
+use handbill_core::{branch::handover, db::storage, demo, events, Database, ErrorCode};
 use sha2::{Digest, Sha256};
 
 fn digest(path: &Path) -> String {
@@ -378,7 +378,7 @@ proptest::proptest! {
                 proptest::prop_assert_eq!(schema_names(&restored), ours.clone(), "and has only Handbill's schema");
                 let events = events::all(&restored);
                 proptest::prop_assert!(events.is_ok(), "its events read back: {:?}", events.err());
-                let lists = handbill_core::lists::all(&restored);
+                let lists = handbill_core::mail::lists::all(&restored);
                 proptest::prop_assert!(lists.is_ok(), "its lists read back: {:?}", lists.err());
             }
             Err(e) => {

@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 
-use handbill_core::{backup, handover, storage, Error, ErrorCode};
+use handbill_core::branch::handover;
+use handbill_core::db::{backup, storage};
+use handbill_core::{Error, ErrorCode};
 
 use super::open;
 

@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use handbill_core::db::outside;
 use handbill_core::events::ics::CalendarRequest;
 use handbill_core::events::listing::ListingRequest;
 use handbill_core::events::{self, ics, json, listing, Event};
-use handbill_core::{outside, Database, Error};
+use handbill_core::{Database, Error};
 
 use super::to_json;
 

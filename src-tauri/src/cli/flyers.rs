@@ -6,8 +6,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use handbill_core::db::outside;
 use handbill_core::flyers::{self, FlyerOptions, FlyerRequest, Layout, Paper, Theme};
-use handbill_core::{outside, Database, Error};
+use handbill_core::{Database, Error};
 
 /// The layouts as typed on the command line; `poster` is a tour's.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

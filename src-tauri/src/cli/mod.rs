@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use handbill_core::{storage, Database, Error, ErrorCode};
+use handbill_core::db::storage;
+use handbill_core::{Database, Error, ErrorCode};
 
 mod branch;
 mod coalition;

@@ -11,7 +11,8 @@ use handbill_core::coalition::{
     Endorsement, OrgImportOptions, OrgImportPreview, OrgImportReport, Organization,
     OrganizationInput, OrganizationSaved, StepInput, TranslationInput,
 };
-use handbill_core::{outside, Error};
+use handbill_core::db::outside;
+use handbill_core::Error;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 

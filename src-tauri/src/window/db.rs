@@ -1,12 +1,13 @@
 //! The database's commands: whether it is open (and why not), backups and
 //! restoring one, the diagnostic report and the log folder. Thin adapters
-//! over `handbill_core::backup`, `status` and `diagnostics`.
+//! over `handbill_core::db::backup`, `status` and `diagnostics`.
 
 use std::path::PathBuf;
 
-use handbill_core::backup::{self, BackupInfo, BackupKind};
-use handbill_core::status::{self, AppStatus};
-use handbill_core::{diagnostics, Database, Error, ErrorCode};
+use handbill_core::branch::status::{self, AppStatus};
+use handbill_core::db::backup::{self, BackupInfo, BackupKind};
+use handbill_core::db::diagnostics;
+use handbill_core::{Database, Error, ErrorCode};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 

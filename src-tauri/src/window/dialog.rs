@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use handbill_core::{export, Error};
+use handbill_core::{db::outside, Error};
 use tauri::WebviewWindow;
 use tauri_plugin_dialog::DialogExt;
 
@@ -45,7 +45,7 @@ fn starting_point(suggested: &str, fallback: &str) -> (PathBuf, String) {
         .parent()
         .filter(|p| !p.as_os_str().is_empty() && p.is_absolute() && p.is_dir())
         .map(Path::to_path_buf)
-        .unwrap_or_else(export::default_folder);
+        .unwrap_or_else(outside::default_folder);
     (folder, name)
 }
 

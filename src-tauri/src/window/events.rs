@@ -3,13 +3,14 @@
 //! a thin adapter over `handbill_core::events`: take the input, call the core,
 //! return its typed result or its `{code, message, fields}` error.
 
+use handbill_core::db::outside;
 use handbill_core::events::ics::CalendarRequest;
 use handbill_core::events::listing::ListingRequest;
 use handbill_core::events::{
     self, ics, listing, Event, EventInput, HistoryEntry, MonthGroup, Speaker, SpeakerInput,
     StopInput, Tour, TourInput, TourWithStops, Venue, VenueInput, When,
 };
-use handbill_core::{outside, Error};
+use handbill_core::Error;
 use tauri::State;
 
 use super::dialog::{save_path, SaveAs};
@@ -21,7 +22,8 @@ const SEARCH_LIMIT: u32 = 50;
 #[tauri::command]
 pub async fn events_upcoming(state: State<'_, AppState>) -> Result<Vec<MonthGroup>, Error> {
     let state = AppState::clone(&state);
-    super::blocking(move || state.with_db(|db| events::upcoming(db, jiff::Timestamp::now()))).await
+    super::blocking(move || state.with_db(|db| events::upcoming(db, handbill_core::clock::now())))
+        .await
 }
 
 /// Events whose date is not known yet (or not yet a date): drafts being typed
@@ -35,7 +37,7 @@ pub async fn events_undated(state: State<'_, AppState>) -> Result<Vec<Event>, Er
 #[tauri::command]
 pub async fn events_past(state: State<'_, AppState>) -> Result<Vec<Event>, Error> {
     let state = AppState::clone(&state);
-    super::blocking(move || state.with_db(|db| events::past(db, jiff::Timestamp::now()))).await
+    super::blocking(move || state.with_db(|db| events::past(db, handbill_core::clock::now()))).await
 }
 
 #[tauri::command]

@@ -5,8 +5,9 @@
 //! system's PDF viewer. Thin adapters over `handbill_core::flyers`: the
 //! drawing is [`flyers::draw`], as for `handbill flyer`.
 
+use handbill_core::db::outside;
 use handbill_core::flyers::{self, FlyerPreview, FlyerRequest};
-use handbill_core::{outside, Error};
+use handbill_core::Error;
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 

@@ -13,8 +13,9 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use handbill_core::import::{self, ImportReport};
-use handbill_core::{backup, storage, Database, Error};
+use handbill_core::db::{backup, storage};
+use handbill_core::mail::import::{self, ImportReport};
+use handbill_core::{Database, Error};
 
 mod branch;
 mod coalition;

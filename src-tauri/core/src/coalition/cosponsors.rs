@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::organizations::{get_contact, get_organization};
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::events::{Tx, MAX_TEXT_BYTES};
-use crate::storage::Database;
+use crate::events::MAX_TEXT_BYTES;
 
 /// Where a co-sponsorship stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -368,7 +369,7 @@ pub fn set_cosponsor_status(
             ),
         ));
     }
-    let now = crate::events::now();
+    let now = crate::clock::now_text();
     let tx = Tx::begin(db)?;
     let position = if step.status == CosponsorStatus::Confirmed {
         Some(next_position(db, target)?)
@@ -431,7 +432,7 @@ pub fn set_logo_permitted(
     get_cosponsorship(db, cosponsorship_id)?;
     db.conn().execute(
         "UPDATE cosponsorship SET logo_permitted = ?1, updated_at = ?2 WHERE id = ?3",
-        params![permitted, crate::events::now(), cosponsorship_id],
+        params![permitted, crate::clock::now_text(), cosponsorship_id],
     )?;
     get_cosponsorship(db, cosponsorship_id)
 }

@@ -17,10 +17,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::organizations::get_organization;
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
 use crate::events::venues::check_len;
-use crate::events::{Tx, MAX_LINE_BYTES, MAX_TEXT_BYTES};
-use crate::storage::Database;
+use crate::events::{MAX_LINE_BYTES, MAX_TEXT_BYTES};
 
 /// The most demands one list holds.
 pub const MAX_DEMANDS: usize = 100;
@@ -372,7 +373,7 @@ pub fn create_demand_list(db: &Database, input: DemandListInput) -> Result<Deman
             "A new list's demands are new: leave their key empty.",
         ));
     }
-    let now = crate::events::now();
+    let now = crate::clock::now_text();
     let tx = Tx::begin(db)?;
     db.conn().execute(
         "INSERT INTO demand_list (created_at, updated_at) VALUES (?1, ?1)",
@@ -457,7 +458,7 @@ pub fn update_demand_list(
             (key, d.text.clone())
         })
         .collect();
-    let now = crate::events::now();
+    let now = crate::clock::now_text();
     let tx = Tx::begin(db)?;
     if settled(db, current.id)? {
         db.conn().execute(

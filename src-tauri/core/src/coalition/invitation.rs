@@ -16,9 +16,9 @@ use ts_rs::TS;
 use super::cosponsors::confirmed_cosponsors;
 use super::demands::demand_list_for_event;
 use super::organizations::{get_contact, get_organization};
+use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::events::listing::{headline, place_line, speaker_line, when_line};
-use crate::storage::Database;
 
 /// An email written by Handbill, waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -112,7 +112,7 @@ pub fn draft_invitation(db: &Database, event_id: i64, contact_id: i64) -> Result
         org.name, branch.name
     ));
     let subject = format!("Invitation to co-sponsor: {}", event.title);
-    let now = crate::events::now();
+    let now = crate::clock::now_text();
     db.conn().execute(
         "INSERT INTO email_draft (purpose, event_id, organization_id, contact_id, from_name, from_address, to_name,
             to_address, subject, body, created_at) VALUES ('cosponsor_invitation', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",

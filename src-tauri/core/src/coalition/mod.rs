@@ -7,7 +7,7 @@
 //!
 //! Everything is a plain function over a [`crate::Database`]; writes that
 //! touch several rows run in the events module's nesting savepoint
-//! ([`crate::events::Tx`]), so they are all or nothing on their own and inside
+//! ([`crate::db::Tx`]), so they are all or nothing on their own and inside
 //! a larger transaction (the demo loader, an import).
 
 pub mod cosponsors;
@@ -43,16 +43,11 @@ pub use organizations::{
     OrganizationInput, OrganizationKind, OrganizationSaved, MAX_ORG_LOGO_BYTES,
 };
 
-/// Today's date in the computer's time zone (`YYYY-MM-DD`), the default date of a step.
-pub(crate) fn today() -> String {
-    jiff::Zoned::now().date().to_string()
-}
-
 /// Checks a date typed as `YYYY-MM-DD`; empty means today.
 pub(crate) fn date_or_today(field: &str, text: &str) -> crate::Result<String> {
     let text = text.trim();
     if text.is_empty() {
-        return Ok(today());
+        return Ok(crate::clock::today());
     }
     let shaped = text.len() == 10
         && text.char_indices().all(|(i, c)| {

@@ -5,7 +5,7 @@
 //! repeat of an earlier row, an organization already known).
 //!
 //! The file is read by the subscribers importer's reader
-//! ([`crate::import::read_table`]): the same encodings (UTF-8 with or without
+//! ([`crate::mail::import::read_table`]): the same encodings (UTF-8 with or without
 //! BOM, UTF-16, Latin-1), delimiter sniffing and messages for files that are
 //! not CSV, so both imports treat a file alike.
 
@@ -17,11 +17,11 @@ use ts_rs::TS;
 use super::organizations::{
     self, name_key, website_host, ContactInput, OrganizationInput, OrganizationKind,
 };
+use crate::db::Database;
+use crate::db::Tx;
+use crate::error::short;
 use crate::error::{Error, Result};
-use crate::events::Tx;
-use crate::import::{delimiter_name, file_problem, read_table};
-use crate::storage::Database;
-use crate::subscribers::short;
+use crate::mail::import::{delimiter_name, file_problem, read_table};
 
 /// The most rows an organizations file may have: far above any coalition.
 pub const MAX_ORG_ROWS: usize = 20_000;
@@ -150,11 +150,11 @@ struct OrgTable {
 }
 
 /// Reads an organizations CSV file from outside: only a regular file, of at
-/// most [`MAX_ORG_FILE_BYTES`] (see [`crate::outside`]).
+/// most [`MAX_ORG_FILE_BYTES`] (see [`crate::db::outside`]).
 pub fn read_org_file(path: &std::path::Path) -> Result<Vec<u8>> {
-    crate::outside::read(
+    crate::db::outside::read(
         path,
-        crate::outside::Kind {
+        crate::db::outside::Kind {
             field: "file",
             what: "organizations CSV file",
             limit: MAX_ORG_FILE_BYTES as u64,

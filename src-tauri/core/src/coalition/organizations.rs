@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::branch::LogoInfo;
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
 use crate::events::venues::check_len;
-use crate::events::{Tx, MAX_LINE_BYTES, MAX_TEXT_BYTES};
-use crate::storage::Database;
+use crate::events::{MAX_LINE_BYTES, MAX_TEXT_BYTES};
 
 /// The largest organization logo Handbill takes: a flyer prints it small.
 pub const MAX_ORG_LOGO_BYTES: usize = 2 * 1024 * 1024;
@@ -263,7 +264,7 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
         Err(m) => problem(&mut problems, "website", m),
     }
     if !i.email.is_empty() {
-        match crate::subscribers::normalize_email(&i.email) {
+        match crate::email::normalize_email(&i.email) {
             Ok((email, _)) => i.email = email,
             Err(m) => problem(&mut problems, "email", m),
         }
@@ -306,14 +307,14 @@ pub(crate) fn validate(input: OrganizationInput) -> Result<OrganizationInput> {
             single_line(&mut problems, &f(name), text);
         }
         if !c.email.is_empty() {
-            match crate::subscribers::normalize_email(&c.email) {
+            match crate::email::normalize_email(&c.email) {
                 Ok((email, _)) => c.email = email,
                 Err(m) => problem(&mut problems, &f("email"), m),
             }
         }
     }
     // A NUL in any other field (kind, tags, a contact's email).
-    crate::outside::add_nul_problem(&mut problems, &i);
+    crate::db::outside::add_nul_problem(&mut problems, &i);
     if problems.is_empty() {
         Ok(i)
     } else {
@@ -471,7 +472,7 @@ pub fn list_organizations(db: &Database) -> Result<Vec<Organization>> {
 
 /// Writes a checked input; the caller holds the transaction.
 pub(crate) fn write(db: &Database, id: Option<i64>, i: &OrganizationInput) -> Result<i64> {
-    let now = crate::events::now();
+    let now = crate::clock::now_text();
     let tags = serde_json::to_string(&i.tags).unwrap_or_else(|_| "[]".into());
     let values = params![
         i.name,
@@ -611,7 +612,7 @@ pub fn set_organization_logo(db: &Database, id: i64, bytes: &[u8]) -> Result<Org
         crate::branch::check_image(bytes, "logo", "logo", MAX_ORG_LOGO_BYTES)?;
     db.conn().execute(
         "UPDATE organization SET logo = ?1, logo_media_type = ?2, logo_width = ?3, logo_height = ?4, updated_at = ?5 WHERE id = ?6",
-        params![bytes, media_type, width, height, crate::events::now(), id],
+        params![bytes, media_type, width, height, crate::clock::now_text(), id],
     )?;
     get_organization(db, id)
 }
@@ -621,7 +622,7 @@ pub fn clear_organization_logo(db: &Database, id: i64) -> Result<Organization> {
     get_organization(db, id)?;
     db.conn().execute(
         "UPDATE organization SET logo = NULL, logo_media_type = NULL, logo_width = NULL, logo_height = NULL, updated_at = ?1 WHERE id = ?2",
-        params![crate::events::now(), id],
+        params![crate::clock::now_text(), id],
     )?;
     get_organization(db, id)
 }

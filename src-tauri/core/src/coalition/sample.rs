@@ -9,9 +9,9 @@ use super::{
     set_logo_permitted, set_translation, ContactInput, CosponsorStatus, CosponsorTarget,
     DemandInput, DemandListInput, OrganizationInput, OrganizationKind, StepInput, TranslationInput,
 };
+use crate::db::Database;
 use crate::error::Result;
 use crate::events;
-use crate::storage::Database;
 
 /// The folded name of the sample's first organization; its presence means the sample coalition is there.
 const MARKER: &str = "justice4sihamcoalition";
@@ -62,7 +62,7 @@ pub fn load(db: &Database) -> Result<bool> {
     if known {
         return Ok(false);
     }
-    let tx = events::Tx::begin(db)?;
+    let tx = crate::db::Tx::begin(db)?;
     let j4s = create_organization(db, org(
         "Justice4Siham Coalition", "J4S", OrganizationKind::CommunityOrganization, "https://justice4siham.example.org", "justice4siham@example.org",
         "A coalition of activists and organizations in the Boston area mobilizing against ICE's attacks on our undocumented friends, family and neighbors.",

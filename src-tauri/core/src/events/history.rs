@@ -6,9 +6,9 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::now;
+use crate::clock::now_text;
+use crate::db::Database;
 use crate::error::Result;
-use crate::storage::Database;
 
 /// What changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -56,7 +56,15 @@ pub(crate) fn record(
     new_value: &str,
     reason: &str,
 ) -> Result<()> {
-    record_at(db, event_id, &now(), kind, old_value, new_value, reason)
+    record_at(
+        db,
+        event_id,
+        &now_text(),
+        kind,
+        old_value,
+        new_value,
+        reason,
+    )
 }
 
 pub(crate) fn record_at(
@@ -82,25 +90,4 @@ pub(crate) fn record_at(
             reason
         ])?;
     Ok(())
-}
-
-/// An event's history, oldest first.
-pub fn history(db: &Database, event_id: i64) -> Result<Vec<HistoryEntry>> {
-    super::store::get(db, event_id)?;
-    let mut stmt = db.conn().prepare_cached(
-        "SELECT at, kind, old_value, new_value, reason FROM event_history WHERE event_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map([event_id], |r| {
-            let kind: String = r.get(1)?;
-            Ok(HistoryEntry {
-                at: r.get(0)?,
-                kind: HistoryKind::parse(&kind).unwrap_or(HistoryKind::Status),
-                old_value: r.get(2)?,
-                new_value: r.get(3)?,
-                reason: r.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
 }

@@ -13,11 +13,13 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
+use super::listing::{location_text, speaker_line};
 use super::store::{self, query_events, select_sql};
 use super::venues::{find_or_create_venue, VenueInput};
 use super::{Event, EventInput, EventLinks, EventStatus, MAX_LINE_BYTES};
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 
 /// The largest calendar file Handbill imports.
 pub const MAX_ICS_BYTES: usize = 20 * 1024 * 1024;
@@ -44,7 +46,7 @@ pub fn export(db: &Database, request: &CalendarRequest) -> Result<CalendarFile> 
     let text = match (request.event_id, request.tour_id) {
         (Some(id), _) => export_event(db, id)?,
         (None, Some(id)) => export_tour(db, id)?,
-        (None, None) => export_upcoming(db, Timestamp::now())?,
+        (None, None) => export_upcoming(db, crate::clock::now())?,
     };
     let events = text.matches("BEGIN:VEVENT").count();
     Ok(CalendarFile { text, events })
@@ -71,28 +73,6 @@ pub fn export_upcoming(db: &Database, now: Timestamp) -> Result<String> {
         [now.to_string()],
     )?;
     Ok(calendar(&events, "Upcoming events"))
-}
-
-/// How a listing or a calendar names the place: venue, room, address, city.
-pub fn location_text(e: &Event) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    match &e.venue {
-        Some(v) => parts.push(&v.name),
-        None if e.attendance == super::Attendance::Online => parts.push("Online"),
-        None => parts.push("Location to be decided"),
-    }
-    let room = e.room_or_venue_room();
-    if !room.is_empty() {
-        parts.push(room);
-    }
-    if let Some(v) = &e.venue {
-        for p in [&v.address, &v.city] {
-            if !p.is_empty() {
-                parts.push(p);
-            }
-        }
-    }
-    parts.join(", ")
 }
 
 fn ics_status(s: EventStatus) -> &'static str {
@@ -144,11 +124,7 @@ fn description_text(e: &Event) -> String {
     let mut text = e.description.trim().to_owned();
     let mut extra = Vec::new();
     if !e.speakers.is_empty() {
-        let names: Vec<String> = e
-            .speakers
-            .iter()
-            .map(super::listing::speaker_line)
-            .collect();
+        let names: Vec<String> = e.speakers.iter().map(speaker_line).collect();
         extra.push(format!("Speakers: {}", names.join("; ")));
     }
     if !e.hosts.is_empty() {
@@ -560,7 +536,7 @@ pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
         .collect();
     let mut found = Vec::new();
     collect_vevents(&parsed.components, &mut found);
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let mut ids = Vec::new();
     for (n, c) in found.into_iter().enumerate() {
         let line = vevent_lines.get(n).copied().unwrap_or(0);
@@ -747,8 +723,8 @@ fn import_one(
                 "LOCATION",
                 format!(
                     "LOCATION is {}; the most Handbill keeps as a venue's name is {}. Shorten it in your calendar.",
-                    crate::outside::size_text(name.len() as u64),
-                    crate::outside::size_text(MAX_LINE_BYTES as u64)
+                    crate::db::outside::size_text(name.len() as u64),
+                    crate::db::outside::size_text(MAX_LINE_BYTES as u64)
                 ),
             ));
         }

@@ -23,14 +23,16 @@ use ts_rs::TS;
 
 use super::history::{self, HistoryEntry};
 use super::store::{self, check};
-use super::tours::{self, Tour};
+use super::tours;
 use super::venues::{check_len, find_or_create_venue, SpeakerIndex, SpeakerInput, VenueInput};
 use super::{
     Attendance, CosponsorCall, Event, EventInput, EventKind, EventLinks, EventStatus,
-    EventTranslation, Reading, StopOverrides,
+    EventTranslation, Reading, StopOverrides, Tour,
 };
+use crate::clock::now_text;
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 
 /// The value of `format`.
 pub const FORMAT: &str = "handbill-event";
@@ -136,7 +138,7 @@ fn portable(db: &Database, e: &Event) -> Result<PortableEvent> {
         overrides: e.overrides,
         created_at: e.created_at.clone(),
         updated_at: e.updated_at.clone(),
-        history: history::history(db, e.id)?,
+        history: store::history(db, e.id)?,
     })
 }
 
@@ -203,7 +205,7 @@ pub fn import(db: &Database, text: &str) -> Result<JsonImport> {
     if doc.version != VERSION {
         return Err(Error::invalid_field("version", format!("The file is version {} of the format; this Handbill reads version {VERSION}. Nothing was imported.", doc.version)));
     }
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let mut speakers = SpeakerIndex::default();
     let result = match (doc.event, doc.tour) {
         (Some(e), None) => JsonImport { tour: None, events: vec![import_event(db, e, None, &mut speakers).map_err(|e| at("event", e))?] },
@@ -212,7 +214,7 @@ pub fn import(db: &Database, text: &str) -> Result<JsonImport> {
             let speaker_ids = t.speakers.iter().map(|s| speakers.find_or_create(db, s)).collect::<Result<Vec<_>>>().map_err(|e| at("tour.speakers", e))?;
             let tour = tours::create_tour(db, tours::TourInput { title: t.title, description: t.description, speaker_ids, hosts: t.hosts, tags: t.tags }).map_err(|e| at("tour", e))?;
             // Only real instants are kept; anything else (text of any length) is replaced by now.
-            let stamp = |s: &str| if s.len() <= super::MAX_WHEN_BYTES && s.parse::<jiff::Timestamp>().is_ok() { s.to_owned() } else { super::now() };
+            let stamp = |s: &str| if s.len() <= super::MAX_WHEN_BYTES && s.parse::<jiff::Timestamp>().is_ok() { s.to_owned() } else { now_text() };
             db.conn().execute("UPDATE tour SET created_at = ?2, updated_at = ?3 WHERE id = ?1", rusqlite::params![tour.id, stamp(&t.created_at), stamp(&t.updated_at)])?;
             let mut events = Vec::new();
             for (i, s) in doc.stops.unwrap_or_default().into_iter().enumerate() {
@@ -349,7 +351,7 @@ fn import_event(
         Some(p.uid.as_str())
     };
     let id = store::write(db, None, &checked, p.status, uid)?;
-    let now = super::now();
+    let now = now_text();
     let stamp = |s: &str| {
         if s.parse::<jiff::Timestamp>().is_ok() {
             s.to_owned()

@@ -12,12 +12,11 @@
 use jiff::civil::{Date, Time};
 use jiff::Timestamp;
 
-use super::ics::location_text;
 use super::views::{month_name, upcoming};
 use super::{Event, EventStatus, Speaker};
 use crate::coalition::{self, Cosponsor, DemandListVersion};
+use crate::db::Database;
 use crate::error::Result;
-use crate::storage::Database;
 
 /// What the coalition adds to an event's listing.
 struct Coalition {
@@ -140,6 +139,28 @@ pub fn when_line(e: &Event) -> String {
     format!("{} | {times}", long(start))
 }
 
+/// How a listing or a calendar names the place: venue, room, address, city.
+pub fn location_text(e: &Event) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    match &e.venue {
+        Some(v) => parts.push(&v.name),
+        None if e.attendance == super::Attendance::Online => parts.push("Online"),
+        None => parts.push("Location to be decided"),
+    }
+    let room = e.room_or_venue_room();
+    if !room.is_empty() {
+        parts.push(room);
+    }
+    if let Some(v) = &e.venue {
+        for p in [&v.address, &v.city] {
+            if !p.is_empty() {
+                parts.push(p);
+            }
+        }
+    }
+    parts.join(", ")
+}
+
 /// Where: "Cambridge Community Center, Room 2, 5 Callender St, Cambridge, MA",
 /// "Kenmore Classroom Building, Room TBA", or "Location TBD".
 pub fn place_line(e: &Event) -> String {
@@ -230,7 +251,7 @@ pub struct ListingRequest {
 /// The listing a request asks for (upcoming as of now), for the window's
 /// "Copy listing" and `handbill event listing`.
 pub fn render(db: &Database, request: &ListingRequest) -> Result<String> {
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     match (request.tour_id, request.html) {
         (Some(id), false) => tour_text(db, id),
         (Some(id), true) => tour_html(db, id),

@@ -14,6 +14,7 @@ use ts_rs::TS;
 
 pub mod history;
 pub mod ics;
+mod index;
 pub mod json;
 pub mod listing;
 pub mod sample;
@@ -22,14 +23,13 @@ pub mod tours;
 pub mod venues;
 pub mod views;
 
-pub use history::{history, HistoryEntry, HistoryKind};
+pub use history::{HistoryEntry, HistoryKind};
 pub use store::{
-    announce, cancel, change_venue, create, delete, duplicate, get, postpone, reschedule,
+    announce, cancel, change_venue, create, delete, duplicate, get, history, postpone, reschedule,
     save_draft, update, validate, When,
 };
 pub use tours::{
-    add_stop, create_tour, get_tour, list_tours, update_tour, StopInput, Tour, TourInput,
-    TourWithStops,
+    add_stop, create_tour, get_tour, list_tours, update_tour, StopInput, TourInput, TourWithStops,
 };
 pub use venues::{
     create_speaker, create_venue, delete_venue, get_venue, list_speakers, list_venues,
@@ -267,6 +267,20 @@ pub struct StopOverrides {
     pub speakers: bool,
 }
 
+/// A speaking tour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Tour {
+    pub id: i64,
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+    pub speakers: Vec<Speaker>,
+    pub hosts: String,
+    pub tags: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
 /// An event as stored and shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Event {
@@ -362,14 +376,14 @@ impl Event {
 
 /// Imports an event file from outside: an iCalendar file (by its `.ics`
 /// name or its `BEGIN:VCALENDAR` start) or Handbill's JSON event file, all or
-/// nothing. Only a regular file of at most 20 MB is read (see [`crate::outside`]).
+/// nothing. Only a regular file of at most 20 MB is read (see [`crate::db::outside`]).
 pub fn import_file(
-    db: &crate::storage::Database,
+    db: &crate::db::storage::Database,
     path: &std::path::Path,
 ) -> crate::error::Result<json::JsonImport> {
-    let text = crate::outside::read_text(
+    let text = crate::db::outside::read_text(
         path,
-        crate::outside::Kind {
+        crate::db::outside::Kind {
             field: "file",
             what: "event file",
             limit: ics::MAX_ICS_BYTES.max(json::MAX_JSON_BYTES) as u64,
@@ -389,60 +403,5 @@ pub fn import_file(
         })
     } else {
         json::import(db, &text)
-    }
-}
-
-/// The current time, to the second, as stored (RFC 3339, UTC).
-pub(crate) fn now() -> String {
-    crate::lists::now()
-}
-
-/// A transaction that nests: a savepoint, so a function of this module that
-/// writes all-or-nothing can run on its own or inside a larger transaction
-/// (the demo loader, an import). Dropped without [`Tx::commit`], it rolls back.
-/// On its own it begins as an immediate transaction: one that reads first and
-/// writes later would fail at once, instead of waiting, while another
-/// connection writes.
-pub(crate) struct Tx<'a> {
-    db: &'a crate::storage::Database,
-    outermost: bool,
-    done: bool,
-}
-
-impl<'a> Tx<'a> {
-    pub(crate) fn begin(db: &'a crate::storage::Database) -> crate::error::Result<Tx<'a>> {
-        let outermost = db.conn().is_autocommit();
-        if outermost {
-            db.conn().execute_batch("BEGIN IMMEDIATE")?;
-        } else {
-            db.conn().execute_batch("SAVEPOINT handbill_events")?;
-        }
-        Ok(Tx {
-            db,
-            outermost,
-            done: false,
-        })
-    }
-
-    pub(crate) fn commit(mut self) -> crate::error::Result<()> {
-        self.db.conn().execute_batch(if self.outermost {
-            "COMMIT"
-        } else {
-            "RELEASE handbill_events"
-        })?;
-        self.done = true;
-        Ok(())
-    }
-}
-
-impl Drop for Tx<'_> {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = self.db.conn().execute_batch(if self.outermost {
-                "ROLLBACK"
-            } else {
-                "ROLLBACK TO handbill_events; RELEASE handbill_events"
-            });
-        }
     }
 }

@@ -10,8 +10,8 @@ use super::{
     self as events, CosponsorCall, EventInput, EventKind, EventLinks, EventTranslation, Reading,
     SpeakerInput, StopInput, TourInput, VenueInput, When,
 };
+use crate::db::Database;
 use crate::error::Result;
-use crate::storage::Database;
 
 /// The UID of the sample's first event; its presence means the sample events are there.
 pub const MARKER_UID: &str = "sample-rally-2027@handbill";
@@ -60,7 +60,7 @@ pub fn load(db: &Database) -> Result<bool> {
     if events::store::id_by_uid(db, MARKER_UID)?.is_some() {
         return add_rally_translation(db);
     }
-    let tx = events::Tx::begin(db)?;
+    let tx = crate::db::Tx::begin(db)?;
     let speaker = |name: &str, affiliation: &str, credit: &str| {
         events::create_speaker(
             db,

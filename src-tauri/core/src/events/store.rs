@@ -10,15 +10,18 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::history::{self, HistoryKind};
+use super::history::{self, HistoryEntry, HistoryKind};
+use super::index;
 use super::venues::{check_len, get_venue, speakers_of, Venue};
 use super::{
-    now, Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides,
+    Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides, Tour,
     MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES, MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES, MAX_TEXT_BYTES,
     MAX_WHEN_BYTES,
 };
+use crate::clock::now_text;
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
-use crate::storage::Database;
 
 /// A new date for an event, as typed: see [`EventInput`] for the rules.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
@@ -364,7 +367,7 @@ fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
         );
     }
     // A NUL in any other field (tags, a translation's language, …).
-    crate::outside::add_nul_problem(problems, input);
+    crate::db::outside::add_nul_problem(problems, input);
 }
 
 /// Each translation needs a valid language tag, used once, and fields within
@@ -605,12 +608,38 @@ fn new_uid() -> String {
     format!("{}@handbill", uuid::Uuid::new_v4())
 }
 
+/// A tour without its stops.
+pub(crate) fn get_tour_only(db: &Database, id: i64) -> Result<Tour> {
+    let tour = db
+        .conn()
+        .prepare_cached("SELECT id, title, description, hosts, tags, created_at, updated_at FROM tour WHERE id = ?1")?
+        .query_row([id], |r| {
+            let tags: String = r.get(4)?;
+            Ok(Tour {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                description: r.get(2)?,
+                hosts: r.get(3)?,
+                tags: serde_json::from_str(&tags).unwrap_or_default(),
+                created_at: r.get(5)?,
+                updated_at: r.get(6)?,
+                speakers: Vec::new(),
+            })
+        })
+        .optional()?
+        .ok_or_else(|| Error::not_found(format!("There is no tour number {id}.")))?;
+    Ok(Tour {
+        speakers: speakers_of(db, "tour_speaker", "tour_id", id)?,
+        ..tour
+    })
+}
+
 /// The fields a stop shares with its tour, to tell which ones the stop overrides.
 fn overrides_for(db: &Database, input: &EventInput) -> Result<StopOverrides> {
     let Some(tour_id) = input.tour_id else {
         return Ok(StopOverrides::default());
     };
-    let tour = super::tours::get_tour_only(db, tour_id)?;
+    let tour = get_tour_only(db, tour_id)?;
     Ok(StopOverrides {
         title: input.title != tour.title,
         description: input.description != tour.description,
@@ -628,7 +657,7 @@ pub(crate) fn write(
 ) -> Result<i64> {
     let i = &c.input;
     let o = overrides_for(db, i)?;
-    let at = now();
+    let at = now_text();
     let start_at = c.start_at.map(|t| t.to_string());
     let end_at = c.end_at.map(|t| t.to_string());
     let (reading_list, links, tags, cosponsor_call, translations) = (
@@ -699,7 +728,7 @@ pub(crate) fn write(
         }
     };
     set_speakers(db, "event_speaker", "event_id", id, &i.speaker_ids)?;
-    reindex(db, id)?;
+    index::reindex(db, id)?;
     Ok(id)
 }
 
@@ -726,28 +755,10 @@ pub(crate) fn set_speakers(
     Ok(())
 }
 
-/// Refreshes an event's line in the search index. The caller holds the transaction.
-pub(crate) fn reindex(db: &Database, id: i64) -> Result<()> {
-    db.conn()
-        .prepare_cached("DELETE FROM event_search WHERE rowid = ?1")?
-        .execute([id])?;
-    db.conn()
-        .prepare_cached(
-            "INSERT INTO event_search (rowid, title, description, speakers, venue)
-             SELECT e.id, e.title, e.description,
-                    coalesce((SELECT group_concat(s.name || ' ' || s.affiliation || ' ' || s.credit, ' ')
-                              FROM event_speaker x JOIN speaker s ON s.id = x.speaker_id WHERE x.event_id = e.id), ''),
-                    coalesce(v.name || ' ' || v.room || ' ' || v.address || ' ' || v.city, '') || ' ' || e.room
-             FROM event e LEFT JOIN venue v ON v.id = e.venue_id WHERE e.id = ?1",
-        )?
-        .execute([id])?;
-    Ok(())
-}
-
 /// Saves a new event as a draft, after full validation.
 pub fn create(db: &Database, input: EventInput) -> Result<Event> {
     let checked = check(db, input, true)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let id = write(db, None, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     get(db, id)
@@ -768,7 +779,7 @@ pub fn save_draft(db: &Database, id: Option<i64>, input: EventInput) -> Result<E
         }
     }
     let checked = check(db, input, false)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let id = write(db, id, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     get(db, id)
@@ -816,7 +827,7 @@ pub(crate) fn venue_text(db: &Database, venue_id: Option<i64>, room: &str) -> Re
 pub fn update(db: &Database, id: i64, input: EventInput) -> Result<Event> {
     let old = get(db, id)?;
     let checked = check(db, input, true)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     record_changes(db, &old, &checked.input, "")?;
     write(db, Some(id), &checked, old.status, None)?;
     tx.commit()?;
@@ -863,7 +874,7 @@ fn bump_sequence(db: &Database, id: i64) -> Result<()> {
 fn set_status(db: &Database, e: &Event, status: EventStatus, reason: &str) -> Result<()> {
     db.conn().execute(
         "UPDATE event SET status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![e.id, status.as_str(), now()],
+        params![e.id, status.as_str(), now_text()],
     )?;
     history::record(
         db,
@@ -889,7 +900,7 @@ pub fn announce(db: &Database, id: i64) -> Result<Event> {
         ));
     }
     let checked = check(db, e.to_input(), true)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     write(db, Some(id), &checked, e.status, None)?;
     set_status(db, &e, EventStatus::Announced, "")?;
     if e.status != EventStatus::Draft {
@@ -916,7 +927,7 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
         return Err(Error::invalid_field("start_date", "Give the new date."));
     }
     check_reason(reason)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let old_when = when_text(&e.to_input());
     let new_when = when_text(&checked.input);
     if old_when == new_when {
@@ -975,7 +986,7 @@ fn change_status(db: &Database, id: i64, status: EventStatus, reason: &str) -> R
             "A draft has not been announced, so it cannot be postponed. Change its date instead.",
         ));
     }
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     set_status(db, &e, status, reason.trim())?;
     if e.status != EventStatus::Draft {
         bump_sequence(db, id)?;
@@ -1009,7 +1020,7 @@ pub fn change_venue(
     input.room = room.to_owned();
     check_reason(reason)?;
     let checked = check(db, input, e.status != EventStatus::Draft)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     if !record_changes(db, &e, &checked.input, reason.trim())? {
         return Err(Error::invalid_field(
             "venue_id",
@@ -1041,7 +1052,7 @@ pub fn duplicate(db: &Database, id: i64, shift_days: i32) -> Result<Event> {
         }
     }
     let checked = check(db, input, false)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let new_id = write(db, None, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     get(db, new_id)
@@ -1050,7 +1061,7 @@ pub fn duplicate(db: &Database, id: i64, shift_days: i32) -> Result<Event> {
 /// Deletes an event and its history. Prefer [`cancel`] for an announced event:
 /// people may have it in their calendars.
 pub fn delete(db: &Database, id: i64) -> Result<()> {
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     db.conn()
         .execute("DELETE FROM event_search WHERE rowid = ?1", [id])?;
     if db.conn().execute("DELETE FROM event WHERE id = ?1", [id])? == 0 {
@@ -1072,8 +1083,29 @@ pub(crate) fn id_by_uid(db: &Database, uid: &str) -> Result<Option<i64>> {
 /// Saves a new draft with a given UID (the sample's fixed ones), after full validation.
 pub(crate) fn create_with_uid(db: &Database, input: EventInput, uid: &str) -> Result<Event> {
     let checked = check(db, input, true)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let id = write(db, None, &checked, EventStatus::Draft, Some(uid))?;
     tx.commit()?;
     get(db, id)
+}
+
+/// An event's history, oldest first.
+pub fn history(db: &Database, event_id: i64) -> Result<Vec<HistoryEntry>> {
+    get(db, event_id)?;
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT at, kind, old_value, new_value, reason FROM event_history WHERE event_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([event_id], |r| {
+            let kind: String = r.get(1)?;
+            Ok(HistoryEntry {
+                at: r.get(0)?,
+                kind: HistoryKind::parse(&kind).unwrap_or(HistoryKind::Status),
+                old_value: r.get(2)?,
+                new_value: r.get(3)?,
+                reason: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }

@@ -4,32 +4,21 @@
 //! value for that field (the stop's override flags, set when a stop is saved
 //! with a value different from the tour's).
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::index;
 use super::store::{self, check, query_events, select_sql, set_speakers};
-use super::venues::{check_len, speakers_of, Speaker};
+use super::venues::check_len;
 use super::{
-    now, Event, EventInput, EventKind, EventStatus, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES,
+    Event, EventInput, EventKind, EventStatus, Tour, MAX_DESCRIPTION_BYTES, MAX_LINE_BYTES,
     MAX_SPEAKERS, MAX_TAGS, MAX_TAG_BYTES,
 };
+use crate::clock::now_text;
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
-use crate::storage::Database;
-
-/// A speaking tour.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct Tour {
-    pub id: i64,
-    pub title: String,
-    /// Markdown.
-    pub description: String,
-    pub speakers: Vec<Speaker>,
-    pub hosts: String,
-    pub tags: Vec<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
 
 /// What a form sends to create or change a tour.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
@@ -90,7 +79,7 @@ fn validate(db: &Database, input: TourInput) -> Result<TourInput> {
         &input.description,
         MAX_DESCRIPTION_BYTES,
     );
-    crate::outside::add_nul_problem(&mut problems, &input);
+    crate::db::outside::add_nul_problem(&mut problems, &input);
     if input.tags.len() > MAX_TAGS || input.tags.iter().any(|t| t.len() > MAX_TAG_BYTES) {
         problems.push(FieldProblem {
             field: "tags".into(),
@@ -130,46 +119,20 @@ fn validate(db: &Database, input: TourInput) -> Result<TourInput> {
 /// Saves a new tour (no stops yet: see [`add_stop`]).
 pub fn create_tour(db: &Database, input: TourInput) -> Result<Tour> {
     let t = validate(db, input)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     db.conn().execute(
         "INSERT INTO tour (title, description, hosts, tags, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now()],
+        params![t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now_text()],
     )?;
     let id = db.conn().last_insert_rowid();
     set_speakers(db, "tour_speaker", "tour_id", id, &t.speaker_ids)?;
     tx.commit()?;
-    get_tour_only(db, id)
-}
-
-/// A tour without its stops.
-pub(crate) fn get_tour_only(db: &Database, id: i64) -> Result<Tour> {
-    let tour = db
-        .conn()
-        .prepare_cached("SELECT id, title, description, hosts, tags, created_at, updated_at FROM tour WHERE id = ?1")?
-        .query_row([id], |r| {
-            let tags: String = r.get(4)?;
-            Ok(Tour {
-                id: r.get(0)?,
-                title: r.get(1)?,
-                description: r.get(2)?,
-                hosts: r.get(3)?,
-                tags: serde_json::from_str(&tags).unwrap_or_default(),
-                created_at: r.get(5)?,
-                updated_at: r.get(6)?,
-                speakers: Vec::new(),
-            })
-        })
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("There is no tour number {id}.")))?;
-    Ok(Tour {
-        speakers: speakers_of(db, "tour_speaker", "tour_id", id)?,
-        ..tour
-    })
+    store::get_tour_only(db, id)
 }
 
 /// A tour with its stops.
 pub fn get_tour(db: &Database, id: i64) -> Result<TourWithStops> {
-    let tour = get_tour_only(db, id)?;
+    let tour = store::get_tour_only(db, id)?;
     let stops = query_events(
         db,
         &select_sql("WHERE e.tour_id = ?1 ORDER BY e.start_date = '', e.start_at, e.id"),
@@ -185,27 +148,29 @@ pub fn list_tours(db: &Database) -> Result<Vec<Tour>> {
         .prepare_cached("SELECT id FROM tour ORDER BY id DESC")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    ids.into_iter().map(|id| get_tour_only(db, id)).collect()
+    ids.into_iter()
+        .map(|id| store::get_tour_only(db, id))
+        .collect()
 }
 
 /// Changes a tour; each stop follows the new title, description and speakers
 /// unless it overrides that field. Hosts and tags are the tour's own.
 pub fn update_tour(db: &Database, id: i64, input: TourInput) -> Result<TourWithStops> {
     let t = validate(db, input)?;
-    get_tour_only(db, id)?;
-    let tx = super::Tx::begin(db)?;
+    store::get_tour_only(db, id)?;
+    let tx = Tx::begin(db)?;
     db.conn().execute(
         "UPDATE tour SET title = ?2, description = ?3, hosts = ?4, tags = ?5, updated_at = ?6 WHERE id = ?1",
-        params![id, t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now()],
+        params![id, t.title, t.description, t.hosts, serde_json::to_string(&t.tags).unwrap_or_default(), now_text()],
     )?;
     set_speakers(db, "tour_speaker", "tour_id", id, &t.speaker_ids)?;
     db.conn().execute(
         "UPDATE event SET title = ?2, updated_at = ?3 WHERE tour_id = ?1 AND NOT override_title",
-        params![id, t.title, now()],
+        params![id, t.title, now_text()],
     )?;
     db.conn().execute(
         "UPDATE event SET description = ?2, updated_at = ?3 WHERE tour_id = ?1 AND NOT override_description",
-        params![id, t.description, now()],
+        params![id, t.description, now_text()],
     )?;
     let followers: Vec<i64> = db
         .conn()
@@ -221,7 +186,7 @@ pub fn update_tour(db: &Database, id: i64, input: TourInput) -> Result<TourWithS
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for stop in stops {
-        store::reindex(db, stop)?;
+        index::reindex(db, stop)?;
     }
     tx.commit()?;
     get_tour(db, id)
@@ -231,7 +196,7 @@ pub fn update_tour(db: &Database, id: i64, input: TourInput) -> Result<TourWithS
 /// description, speakers, hosts and tags. With empty dates the stop's date and
 /// place are "coming soon". The time zone defaults to the branch's.
 pub fn add_stop(db: &Database, tour_id: i64, stop: StopInput) -> Result<Event> {
-    let tour = get_tour_only(db, tour_id)?;
+    let tour = store::get_tour_only(db, tour_id)?;
     let time_zone = if stop.time_zone.trim().is_empty() {
         crate::branch::get(db)?
             .map(|b| b.time_zone)
@@ -258,7 +223,7 @@ pub fn add_stop(db: &Database, tour_id: i64, stop: StopInput) -> Result<Event> {
         ..Default::default()
     };
     let checked = check(db, input, true)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let id = store::write(db, None, &checked, EventStatus::Draft, None)?;
     tx.commit()?;
     store::get(db, id)

@@ -6,9 +6,11 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{now, store, MAX_LINE_BYTES, MAX_TEXT_BYTES};
+use super::{index, MAX_LINE_BYTES, MAX_TEXT_BYTES};
+use crate::clock::now_text;
+use crate::db::Database;
+use crate::db::Tx;
 use crate::error::{Error, FieldProblem, Result};
-use crate::storage::Database;
 
 /// A reusable place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -84,8 +86,8 @@ pub(crate) fn check_len(problems: &mut Vec<FieldProblem>, field: &str, text: &st
             field: field.to_owned(),
             message: format!(
                 "is {} long; the most Handbill keeps is {}. Shorten it.",
-                crate::outside::size_text(text.len() as u64),
-                crate::outside::size_text(max as u64)
+                crate::db::outside::size_text(text.len() as u64),
+                crate::db::outside::size_text(max as u64)
             ),
         });
     } else if text.contains('\0') {
@@ -145,7 +147,7 @@ const VENUE_COLUMNS: &str = "id, name, room, address, city, accessibility";
 /// Saves a new venue.
 pub fn create_venue(db: &Database, input: VenueInput) -> Result<Venue> {
     let v = validate_venue(input)?;
-    let at = now();
+    let at = now_text();
     db.conn().execute(
         "INSERT INTO venue (name, room, address, city, accessibility, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -177,11 +179,11 @@ pub fn list_venues(db: &Database) -> Result<Vec<Venue>> {
 /// Changes a venue; every event held there shows the change.
 pub fn update_venue(db: &Database, id: i64, input: VenueInput) -> Result<Venue> {
     let v = validate_venue(input)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     let changed = db.conn().execute(
         "UPDATE venue SET name = ?2, room = ?3, address = ?4, city = ?5, accessibility = ?6, updated_at = ?7
          WHERE id = ?1",
-        params![id, v.name, v.room, v.address, v.city, v.accessibility, now()],
+        params![id, v.name, v.room, v.address, v.city, v.accessibility, now_text()],
     )?;
     if changed == 0 {
         return Err(Error::not_found(format!("There is no venue number {id}.")));
@@ -192,7 +194,7 @@ pub fn update_venue(db: &Database, id: i64, input: VenueInput) -> Result<Venue> 
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for event_id in ids {
-        store::reindex(db, event_id)?;
+        index::reindex(db, event_id)?;
     }
     tx.commit()?;
     get_venue(db, id)
@@ -259,7 +261,7 @@ pub fn create_speaker(db: &Database, input: SpeakerInput) -> Result<Speaker> {
     let s = validate_speaker(input)?;
     db.conn().execute(
         "INSERT INTO speaker (name, affiliation, credit, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![s.name, s.affiliation, s.credit, now()],
+        params![s.name, s.affiliation, s.credit, now_text()],
     )?;
     get_speaker(db, db.conn().last_insert_rowid())
 }
@@ -287,7 +289,7 @@ pub fn list_speakers(db: &Database) -> Result<Vec<Speaker>> {
 /// Changes a speaker; every event they speak at shows the change.
 pub fn update_speaker(db: &Database, id: i64, input: SpeakerInput) -> Result<Speaker> {
     let s = validate_speaker(input)?;
-    let tx = super::Tx::begin(db)?;
+    let tx = Tx::begin(db)?;
     if db.conn().execute(
         "UPDATE speaker SET name = ?2, affiliation = ?3, credit = ?4 WHERE id = ?1",
         params![id, s.name, s.affiliation, s.credit],
@@ -303,7 +305,7 @@ pub fn update_speaker(db: &Database, id: i64, input: SpeakerInput) -> Result<Spe
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for event_id in ids {
-        store::reindex(db, event_id)?;
+        index::reindex(db, event_id)?;
     }
     tx.commit()?;
     get_speaker(db, id)

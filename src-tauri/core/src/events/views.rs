@@ -8,8 +8,8 @@ use ts_rs::TS;
 
 use super::store::{query_events, select_sql};
 use super::Event;
+use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 
 /// The upcoming events of one month (by the event's local start date).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -113,7 +113,7 @@ impl Canvas {
         let mut doc = PdfDocument::new(title);
         // The real creation date: printpdf's default is 1 January 1970.
         if let Ok(now) =
-            printpdf::OffsetDateTime::from_unix_timestamp(jiff::Timestamp::now().as_second())
+            printpdf::OffsetDateTime::from_unix_timestamp(crate::clock::now().as_second())
         {
             doc.metadata.info.creation_date = now;
             doc.metadata.info.modification_date = now;

@@ -16,9 +16,9 @@ use ts_rs::TS;
 
 use crate::branch;
 use crate::coalition;
+use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::events::{self, listing, Event, EventStatus, HistoryKind};
-use crate::storage::Database;
 
 mod canvas;
 mod compose;

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
-use handbill_core::announcements::announce::{self, AnnounceRequest, Plan};
-use handbill_core::announcements::{
+use handbill_core::mail::announcements::announce::{self, AnnounceRequest, Plan};
+use handbill_core::mail::announcements::{
     self, account, send, store, AnnouncementState, Content, DeliveryStatus, Letters, Password,
     SendOptions, SendProgress, Template, UncertainDecision,
 };
-use handbill_core::{events, lists, Database, Error};
+use handbill_core::{events, mail::lists, Database, Error};
 
 use crate::job::Progress;
 
@@ -259,9 +259,9 @@ fn with_again_hint(mut e: Error) -> Error {
 fn read_body_file(file: &Path) -> Result<String, Error> {
     // A regular file of at most MAX_BODY_FILE bytes, read the one way outside
     // files are read (never a device or a pipe).
-    handbill_core::outside::read_text(
+    handbill_core::db::outside::read_text(
         file,
-        handbill_core::outside::Kind {
+        handbill_core::db::outside::Kind {
             field: "body_file",
             what: "body file",
             limit: MAX_BODY_FILE,
@@ -356,12 +356,15 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             Ok(out.join("\n"))
         }
         SendCommand::Resume { id, connections } => {
-            let db = Database::open(db_path)?;
-            let a = store::get(&db, id)?;
-            if a.state == AnnouncementState::Draft {
-                store::queue(&db, id)?;
-            }
-            drop(db);
+            // The same policy as the window's Resume: refused while another
+            // sender holds it or once cancelled; a draft is queued first.
+            store::resume(&Database::open(db_path)?, id).map_err(|mut e| {
+                if e.fields.iter().any(|f| f.field == "state") && e.message.contains("right now") {
+                    e.message
+                        .push_str(&format!(" Pause it with: handbill send pause {id}"));
+                }
+                e
+            })?;
             run_send(db_path, id, connections)
         }
         SendCommand::Pause { id } => {
@@ -510,11 +513,7 @@ fn sender_for(
     id: i64,
     connections: usize,
 ) -> Result<(announcements::Prepared, SendOptions), Error> {
-    let letters = {
-        let db = Database::open(db_path)?;
-        let a = store::get(&db, id)?;
-        letters_for(&db, &a.content())?
-    };
+    let letters = announcements::compose::prepare_announcement(&Database::open(db_path)?, id)?;
     Ok((
         letters,
         SendOptions {
@@ -553,7 +552,7 @@ fn ended(db_path: &Path, id: i64, p: &SendProgress, started: Instant) -> Result<
         summary.push_str(&format!(
             ", {} written to the outbox {} (not sent: no mail account)",
             p.written,
-            send::outbox_dir(db_path)
+            account::outbox_dir(db_path)
                 .join(format!("announcement-{id}"))
                 .display()
         ));

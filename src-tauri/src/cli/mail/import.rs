@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use handbill_core::import::{self, ImportOptions, RowOutcome};
-use handbill_core::{lists, Database, Error};
+use handbill_core::mail::import::{self, ImportOptions, RowOutcome};
+use handbill_core::mail::lists;
+use handbill_core::{Database, Error};
 
 use crate::job::Progress;
 

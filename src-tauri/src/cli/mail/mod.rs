@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use handbill_core::export::{self, ExportOptions};
-use handbill_core::lists::{self, SegmentFilter};
-use handbill_core::{subscribers, Database, Error};
+use handbill_core::mail::export::{self, ExportOptions};
+use handbill_core::mail::lists::{self, SegmentFilter};
+use handbill_core::mail::subscribers;
+use handbill_core::{Database, Error};
 
 pub mod announcements;
 pub mod import;

@@ -6,14 +6,14 @@
 //! messages, so they also reach a send started from the command line. The
 //! mail account's password goes to the keychain, or, when there is none, is
 //! held here for this session only. Thin adapters over
-//! `handbill_core::announcements`.
+//! `handbill_core::mail::announcements`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use handbill_core::announcements::account::{self, AccountView};
-use handbill_core::announcements::send::{self, TestSent};
-use handbill_core::announcements::{
+use handbill_core::mail::announcements::account::{self, AccountView};
+use handbill_core::mail::announcements::send::{self, TestSent};
+use handbill_core::mail::announcements::{
     compose, store, templates, Announcement, AnnouncementInput, ConnectionReport, Delivery,
     DeliveryStatus, Password, SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
 };
@@ -147,7 +147,7 @@ fn spawn_send(
     session: &SessionPassword,
     id: i64,
 ) -> Result<(), Error> {
-    let letters = state.with_db(|db| compose::prepare(db, &store::get(db, id)?.content()))?;
+    let letters = state.with_db(|db| compose::prepare_announcement(db, id))?;
     let path = state.path.clone();
     let options = SendOptions {
         session_password: session.get(),
@@ -205,14 +205,11 @@ pub async fn send_resume(
     let state = AppState::clone(&state);
     let session = SessionPassword::clone(&session);
     crate::window::blocking(move || {
-        if state.with_db(|db| send::lease_is_live(db, id))? {
-            return Err(Error::invalid_field(
-                "state",
-                "This announcement is being sent right now (maybe from the command line).",
-            ));
-        }
+        // The same policy as `handbill send resume`: refused while another
+        // sender holds it or once cancelled; a draft is queued first.
+        let progress = state.with_db(|db| store::resume(db, id))?;
         spawn_send(app, &state, &session, id)?;
-        state.with_db(|db| store::progress(db, id))
+        Ok(progress)
     })
     .await
 }

@@ -1,14 +1,15 @@
 //! The sign-up sheet import's commands: preview a chosen file (its bytes
 //! arrive as the request body), run the import in the background with
 //! progress events, cancel it, save its report, and list past imports. Thin
-//! adapters over `handbill_core::import`.
+//! adapters over `handbill_core::mail::import`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use handbill_core::import::{self, ImportFinished, ImportJob, ImportOptions, ImportPreview};
-use handbill_core::{lists, Database, Error};
+use handbill_core::mail::import::{self, ImportFinished, ImportJob, ImportOptions, ImportPreview};
+use handbill_core::mail::lists;
+use handbill_core::{Database, Error};
 use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Emitter, Manager, State};
 

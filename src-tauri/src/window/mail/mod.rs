@@ -1,11 +1,11 @@
 //! Mail's commands: mailing lists and their segments, subscribers and their
 //! standing, pasted unsubscribes and the CSV export. The sign-up sheet import
 //! is in `import`, announcements and sending in `announcements`. Thin
-//! adapters over `handbill_core::lists`, `subscribers` and `export`.
+//! adapters over `handbill_core::mail::lists`, `subscribers` and `export`.
 
-use handbill_core::export::{self, ExportOptions, ExportReport};
-use handbill_core::lists::{self, Facets, List, Segment, SegmentFilter};
-use handbill_core::subscribers::{
+use handbill_core::mail::export::{self, ExportOptions, ExportReport};
+use handbill_core::mail::lists::{self, Facets, List, Segment, SegmentFilter};
+use handbill_core::mail::subscribers::{
     self, ConsentStatus, SubscriberDetail, SubscriberInput, SubscriberPage, SubscriberQuery,
     UnsubscribeReport,
 };
@@ -204,7 +204,11 @@ pub async fn export_csv(
 #[tauri::command]
 pub async fn default_folder() -> Result<String, Error> {
     crate::window::blocking(move || {
-        let value = { export::default_folder().display().to_string() };
+        let value = {
+            handbill_core::db::outside::default_folder()
+                .display()
+                .to_string()
+        };
         Ok(value)
     })
     .await

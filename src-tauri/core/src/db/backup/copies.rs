@@ -1,14 +1,13 @@
-//! Backups own the copies of a branch database kept beside it: automatic
-//! snapshots (one a day while the app is used, one before every migration, a
-//! restore or a replacing hand-over), their pruning, listing, and restoring
-//! one. Copies are made with SQLite's online backup API, so they are
-//! consistent while the app runs, and each ends with a checksum of its bytes
-//! (its seal) that a restore verifies. A restore takes only the data of the
-//! copy (see `intake`), and waits for another writer only so long.
+//! The copies kept in the backups folder beside a branch database: writing a
+//! consistent copy with SQLite's online backup API, sealing it with the
+//! checksum of its bytes and checking that seal, taking a snapshot of a
+//! connection, listing the snapshots and pruning them. Opening the database
+//! takes one before every migration, so this stands below it; restoring one
+//! (in `backup`) stands above it.
 
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rusqlite::backup::{Backup, StepResult};
@@ -17,18 +16,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+use crate::db::connection::{harden, BUSY_WAIT};
 use crate::error::{Error, ErrorCode, Result};
-use crate::intake;
-use crate::storage::{self, Database};
 
 /// Daily snapshots kept.
 pub const KEEP_DAILY: usize = 7;
 /// Other rotating snapshots kept ("Back up now", before sending).
 pub const KEEP_OTHER: usize = 10;
-
-/// How long a restore or a replacing hand-over waits for another program
-/// writing to the branch before it gives up and says the branch is busy.
-pub const REPLACE_WAIT: Duration = Duration::from_secs(10);
 
 /// Why a snapshot was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -117,13 +111,6 @@ pub enum Checksum {
     Absent,
 }
 
-/// What the checks of a backup found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SourceCheck {
-    pub schema_version: u32,
-    pub checksum: Checksum,
-}
-
 impl Checksum {
     /// A sentence for the organizer about a backup's checksum, empty when it matched.
     pub fn note(self) -> &'static str {
@@ -187,7 +174,12 @@ fn seal(path: &Path) -> Result<()> {
 /// bytes, if it carries one. A file without a seal is a whole number of
 /// pages, as every SQLite file is: one with bytes past its last page carries
 /// a seal, and if those bytes are not a seal that matches, it was altered.
-fn verify_seal(file: &mut File, len: u64, page_size: u64, named: &str) -> Result<Checksum> {
+pub(super) fn verify_seal(
+    file: &mut File,
+    len: u64,
+    page_size: u64,
+    named: &str,
+) -> Result<Checksum> {
     let whole_pages = page_size > 0 && len % page_size == 0;
     if whole_pages {
         return Ok(Checksum::Absent);
@@ -221,7 +213,11 @@ fn verify_seal(file: &mut File, len: u64, page_size: u64, named: &str) -> Result
 /// Copies every page of `from` into `to` in one step, so `to` changes in one
 /// transaction. Another writer on `to` is waited for until `wait` has passed;
 /// then the copy gives up and `Ok(false)` says the database was busy.
-fn copy_all(from: &Connection, to: &mut Connection, wait: Duration) -> rusqlite::Result<bool> {
+pub(super) fn copy_all(
+    from: &Connection,
+    to: &mut Connection,
+    wait: Duration,
+) -> rusqlite::Result<bool> {
     let deadline = Instant::now() + wait;
     // Short waits inside each step, so the deadline is kept.
     to.busy_timeout(Duration::from_millis(100))?;
@@ -240,17 +236,8 @@ fn copy_all(from: &Connection, to: &mut Connection, wait: Duration) -> rusqlite:
             }
         }
     })();
-    to.busy_timeout(storage::BUSY_WAIT)?;
+    to.busy_timeout(BUSY_WAIT)?;
     result
-}
-
-fn busy(path: &Path, what: &str) -> Error {
-    Error::storage(format!(
-        "The branch is busy: another program (a Handbill window, an import, a send) is writing to {} \
-         and did not finish within {} seconds. {what} Try again when it has finished.",
-        path.display(),
-        REPLACE_WAIT.as_secs()
-    ))
 }
 
 /// Writes a consistent, sealed copy of `conn` to `target`, through a temporary
@@ -260,8 +247,8 @@ pub(crate) fn write_copy(conn: &Connection, target: &Path) -> Result<()> {
     let _ = fs::remove_file(&partial);
     let result = (|| -> Result<()> {
         let mut dst = Connection::open(&partial)?;
-        storage::harden(&dst)?;
-        if !copy_all(conn, &mut dst, storage::BUSY_WAIT)? {
+        harden(&dst)?;
+        if !copy_all(conn, &mut dst, BUSY_WAIT)? {
             return Err(Error::storage(
                 "the database stayed busy, so no consistent copy could be read".to_owned(),
             ));
@@ -285,7 +272,7 @@ pub(crate) fn write_copy(conn: &Connection, target: &Path) -> Result<()> {
 }
 
 fn stamp() -> (String, String) {
-    let now = jiff::Timestamp::now();
+    let now = crate::clock::now();
     (
         now.strftime("%Y%m%dT%H%M%SZ").to_string(),
         now.round(jiff::Unit::Second).unwrap_or(now).to_string(),
@@ -298,7 +285,7 @@ pub(crate) fn snapshot_conn(
     db_path: &Path,
     kind: BackupKind,
 ) -> Result<BackupInfo> {
-    let dir = storage::backups_dir(db_path);
+    let dir = backups_dir(db_path);
     fs::create_dir_all(&dir).map_err(|e| {
         Error::storage(format!(
             "Cannot create the backup folder {}: {e}",
@@ -326,23 +313,6 @@ pub(crate) fn snapshot_conn(
     })
 }
 
-/// Takes a snapshot of the open database.
-pub fn snapshot(db: &Database, kind: BackupKind) -> Result<BackupInfo> {
-    snapshot_conn(db.conn(), db.path(), kind)
-}
-
-/// Takes today's snapshot unless one exists. Returns it when one was taken.
-pub fn daily_if_due(db: &Database) -> Result<Option<BackupInfo>> {
-    let today = jiff::Timestamp::now().strftime("%Y%m%d").to_string();
-    let taken_today = list(db.path())?.iter().any(|b| {
-        b.kind == BackupKind::Daily && b.file_name.contains(&format!("--daily--{today}T"))
-    });
-    if taken_today {
-        return Ok(None);
-    }
-    snapshot(db, BackupKind::Daily).map(Some)
-}
-
 fn info(path: &Path) -> Option<BackupInfo> {
     let file_name = path.file_name()?.to_str()?.to_owned();
     let rest = file_name.strip_suffix(".sqlite")?;
@@ -365,7 +335,7 @@ fn info(path: &Path) -> Option<BackupInfo> {
 
 /// The snapshots of the database at `db_path`, newest first.
 pub fn list(db_path: &Path) -> Result<Vec<BackupInfo>> {
-    let dir = storage::backups_dir(db_path);
+    let dir = backups_dir(db_path);
     let entries = match fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -403,129 +373,11 @@ fn prune(db_path: &Path, pool: Pool) -> Result<()> {
     Ok(())
 }
 
-/// Writes a copy of the open database to `target` (`handbill backup -o FILE`).
-pub fn backup_to(db: &Database, target: &Path) -> Result<()> {
-    if target.exists() {
-        return Err(Error::new(
-            ErrorCode::Invalid,
-            format!(
-                "{} already exists. Choose a new file name for the backup.",
-                target.display()
-            ),
-        ));
-    }
-    write_copy(db.conn(), target)
-}
-
-/// Checks that `source` is a backup this version can restore, without
-/// changing it: a regular file of a sane size, Handbill's by its header, not
-/// newer, matching its seal if it carries one, whole by SQLite's integrity
-/// check, and with exactly Handbill's schema of its version.
-pub fn check_source(source: &Path) -> Result<SourceCheck> {
-    let named = source.display().to_string();
-    let (mut file, len) = intake::open_regular(source, storage::MAX_DATABASE_BYTES + SEAL_LEN)?;
-    let start = storage::read_start(&mut file, &named)?;
-    let header = intake::identify(&start, len, &named)?;
-    let checksum = verify_seal(&mut file, len, header.page_size, &named)?;
-    drop(file);
-    let version = intake::inspect(source, &named)?;
-    Ok(SourceCheck {
-        schema_version: version as u32,
-        checksum,
-    })
-}
-
-/// A scratch folder beside the database, removed when dropped.
-pub(crate) fn scratch_beside(path: &Path) -> Result<tempfile::TempDir> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)
-        .map_err(|e| Error::storage(format!("Cannot create the folder {}: {e}", dir.display())))?;
-    tempfile::Builder::new()
-        .prefix(".handbill-")
-        .tempdir_in(dir)
-        .map_err(|e| Error::storage(format!("Cannot write in {}: {e}", dir.display())))
-}
-
-/// The page size of an open database.
-pub(crate) fn page_size(conn: &Connection) -> Result<u64> {
-    let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-    Ok(size as u64)
-}
-
-/// Replaces the open database's contents with a backup, after checking it.
-/// Only its data is taken: it is copied into a new file built by Handbill's
-/// migrations (see `intake`), the current contents are kept as a
-/// `before-restore` snapshot, and then the new file replaces them in one
-/// transaction. The database is reopened and returned with the snapshot.
-pub fn restore(db: Database, source: &Path) -> Result<(Database, BackupInfo)> {
-    let checked = check_source(source)?;
-    let scratch = scratch_beside(db.path())?;
-    let rebuilt = intake::rebuild(
-        source,
-        &source.display().to_string(),
-        checked.schema_version as usize,
-        &scratch.path().join("restore.sqlite"),
-        page_size(db.conn())?,
-    )?;
-    let (db, kept) = replace(db, &rebuilt, true)?;
-    let kept =
-        kept.ok_or_else(|| Error::internal("The restore kept no copy of the data it replaced."))?;
-    Ok((db, kept))
-}
-
-/// Replaces everything in `db` with the contents of `rebuilt` (a file built by
-/// `intake::rebuild` with the same page size) in one transaction, first
-/// keeping the current contents as a `before-restore` snapshot when `keep` is
-/// set. Another writer is waited for at most [`REPLACE_WAIT`]; then nothing is
-/// replaced and the snapshot just taken, of data still in place, is removed.
-pub(crate) fn replace(
-    db: Database,
-    rebuilt: &Connection,
-    keep: bool,
-) -> Result<(Database, Option<BackupInfo>)> {
-    let path = db.path().to_path_buf();
-    let mut db = db;
-    // Wait for the write lock once before copying anything, so a busy branch
-    // is told before a snapshot is taken for nothing.
-    db.conn().busy_timeout(REPLACE_WAIT)?;
-    let probe = db.conn().execute_batch("BEGIN IMMEDIATE; ROLLBACK;");
-    db.conn().busy_timeout(storage::BUSY_WAIT)?;
-    if let Err(e) = probe {
-        return Err(match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                busy(&path, "Nothing was replaced.")
-            }
-            _ => e.into(),
-        });
-    }
-    let kept = if keep {
-        Some(snapshot(&db, BackupKind::BeforeRestore)?)
-    } else {
-        None
-    };
-    let copied = copy_all(rebuilt, db.conn_mut(), REPLACE_WAIT);
-    let unwind = |kept: &Option<BackupInfo>| {
-        if let Some(kept) = kept {
-            let _ = fs::remove_file(&kept.path);
-        }
-    };
-    match copied {
-        Ok(true) => {}
-        Ok(false) => {
-            unwind(&kept);
-            return Err(busy(&path, "Nothing was replaced."));
-        }
-        Err(e) => {
-            unwind(&kept);
-            return Err(Error::storage(format!(
-                "The data could not be written into {} ({e}); the database was left as it was.",
-                path.display()
-            )));
-        }
-    }
-    drop(db);
-    Ok((Database::open(&path)?, kept))
+/// Backups of a database go in a folder beside it.
+pub(crate) fn backups_dir(db_path: &Path) -> PathBuf {
+    let name = db_path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("handbill.sqlite");
+    db_path.with_file_name(format!("{name}.backups"))
 }

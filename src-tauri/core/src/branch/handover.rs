@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use crate::backup;
 use crate::branch;
+use crate::db::backup;
+use crate::db::intake;
+use crate::db::storage::{self, Database};
 use crate::error::{Error, ErrorCode, Result};
-use crate::intake;
-use crate::storage::{self, Database};
 
 const FORMAT: &str = "handbill-branch";
 const FORMAT_VERSION: u32 = 1;
@@ -81,10 +81,7 @@ pub fn export(db: &Database, target: &Path) -> Result<Manifest> {
         format_version: FORMAT_VERSION,
         app_version: crate::VERSION.to_owned(),
         schema_version: db.user_version()? as u32,
-        created_at: jiff::Timestamp::now()
-            .round(jiff::Unit::Second)
-            .map(|t| t.to_string())
-            .unwrap_or_default(),
+        created_at: crate::clock::now_text(),
         branch_name: branch.name,
         database_bytes: bytes.len() as u64,
         database_sha256: hex(&Sha256::digest(&bytes)),

@@ -33,10 +33,10 @@ use super::letter::{Content, Letters, Recipient};
 use super::personal::{mark, one_line, Encoded, Key, Marker, Pieces, Slot, Values};
 use super::readback;
 use crate::branch;
+use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::flyers::{self, FlyerOptions};
-use crate::lists;
-use crate::storage::Database;
+use crate::mail::lists;
 
 /// An announcement ready to be written for any number of recipients.
 #[derive(Debug, Clone)]
@@ -92,7 +92,13 @@ pub struct Preview {
 
 /// Prepares `content` for sending, dated now.
 pub fn prepare(db: &Database, content: &Content) -> Result<Prepared> {
-    prepare_at(db, content, jiff::Timestamp::now())
+    prepare_at(db, content, crate::clock::now())
+}
+
+/// The finished messages of announcement `id`, dated now: what the window's
+/// sending job and `handbill send` prepare before they send it.
+pub fn prepare_announcement(db: &Database, id: i64) -> Result<Prepared> {
+    prepare(db, &super::store::get(db, id)?.content())
 }
 
 /// Prepares `content` with `date` as every letter's `Date` header (the sender

@@ -23,7 +23,7 @@ use rusqlite::vtab::{
 };
 use rusqlite::{ffi, Connection};
 
-use crate::subscribers::ConsentStatus;
+use crate::mail::subscribers::ConsentStatus;
 
 const POINTER_TYPE: &CStr = c"handbill_import_rows";
 const MODULE_NAME: &CStr = c"import_rows";
@@ -45,7 +45,7 @@ pub(crate) mod field {
     /// A JSON array.
     pub(crate) const TAGS: usize = 7;
     pub(crate) const NOTES: usize = 8;
-    /// The text search looks in ([`crate::subscribers::search_text`]).
+    /// The text search looks in ([`crate::db::search::search_text`]).
     pub(crate) const SEARCH: usize = 9;
     /// The proof the row carries (opt-in times and IPs, a form's answer), for the ledger.
     pub(crate) const EVIDENCE: usize = 10;
@@ -364,9 +364,14 @@ impl ToSql for Rows {
     }
 }
 
-/// Makes `import_rows` known to a connection.
+/// Makes `import_rows` known to a connection, once: the import asks for it
+/// on the connection it writes with (the database layer knows no area, so it
+/// does not add it to the connections it opens).
 pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     const MODULE: Module<RowsTab> = Module::eponymous_only_module();
+    if conn.prepare("SELECT 1 FROM import_rows").is_ok() {
+        return Ok(());
+    }
     conn.create_module(MODULE_NAME, &MODULE, None::<()>)
 }
 

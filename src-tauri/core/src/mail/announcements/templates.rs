@@ -12,11 +12,11 @@
 
 use crate::branch::{self, BranchProfile};
 use crate::coalition::{self, invitation::what_cosponsoring_means};
+use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::events::listing::{cosponsor_line, headline, speaker_line};
 use crate::events::{self, Event, EventStatus, HistoryKind};
 use crate::flyers::{self, DemandBlock, FlyerContent};
-use crate::storage::Database;
 
 use super::letter::Template;
 use super::personal::one_line;

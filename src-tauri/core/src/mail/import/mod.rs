@@ -17,6 +17,8 @@
 //! than the opt-out. A cell that cannot be read loses its field, with a
 //! warning, never its person.
 
+mod bulk;
+
 use std::collections::HashSet;
 use std::path::Path;
 use std::rc::Rc;
@@ -28,11 +30,13 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::bulk::{self, field, KeyMap, NewRows};
+use crate::clock::now_text;
+use crate::db::Database;
+use crate::error::short;
 use crate::error::{Error, Result};
-use crate::lists::{self, now};
-use crate::storage::Database;
-use crate::subscribers::{self, short, ConsentStatus, SubscriberInput};
+use crate::mail::lists;
+use crate::mail::subscribers::{self, ConsentStatus, SubscriberInput};
+use bulk::{field, KeyMap, NewRows};
 
 /// The largest file Handbill imports: far above any branch's list, low enough
 /// to keep a mistaken choice (a video, a disk image) from filling the memory.
@@ -614,7 +618,7 @@ fn parse(bytes: &[u8], count: Count) -> Result<Parsed> {
     };
     let has_header = !first
         .iter()
-        .any(|c| subscribers::normalize_email(c).is_ok());
+        .any(|c| crate::email::normalize_email(c).is_ok());
     let after_header = rdr.position().byte();
     let mut rows = if has_header { 0 } else { 1 };
     // Counting needs no text: bytes are enough (the text was checked as a whole when decoded).
@@ -966,7 +970,7 @@ fn detect_mapping(parsed: &Parsed) -> Vec<Field> {
     if let Ok(true) = rdr.read_record(&mut record) {
         if let Some(i) = record
             .iter()
-            .position(|c| subscribers::normalize_email(c).is_ok())
+            .position(|c| crate::email::normalize_email(c).is_ok())
         {
             if i < mapping.len() {
                 mapping[i] = Field::Email;
@@ -989,7 +993,7 @@ fn address_column(parsed: &Parsed) -> Option<usize> {
                 for (i, cell) in record.iter().enumerate().take(filled.len()) {
                     if !cell.trim().is_empty() {
                         filled[i] += 1;
-                        if cell.contains('@') && subscribers::normalize_email(cell).is_ok() {
+                        if cell.contains('@') && crate::email::normalize_email(cell).is_ok() {
                             addresses[i] += 1;
                         }
                     }
@@ -1464,7 +1468,7 @@ fn row_values(
         }
         let limit = match field {
             Field::Notes => subscribers::MAX_NOTES,
-            Field::Email => subscribers::MAX_EMAIL,
+            Field::Email => crate::email::MAX_EMAIL,
             _ => subscribers::MAX_FIELD,
         };
         // Counting bytes first keeps a megabyte cell cheap to refuse.
@@ -1630,7 +1634,7 @@ pub fn run(
     } else {
         db.conn().execute(
             "INSERT INTO import_job (file_name, list_id, state, rows_total, started_at) VALUES (?1, ?2, 'running', ?3, ?4)",
-            params![file_name, list.id, parsed.rows, now()],
+            params![file_name, list.id, parsed.rows, now_text()],
         )?;
         Some(db.conn().last_insert_rowid())
     };
@@ -1655,7 +1659,7 @@ pub fn run(
             db.conn(),
             rusqlite::TransactionBehavior::Immediate,
         );
-        db.conn().busy_timeout(crate::storage::BUSY_WAIT)?;
+        db.conn().busy_timeout(crate::db::connection::BUSY_WAIT)?;
         let tx = begun.map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 Error::storage(format!(
@@ -1712,7 +1716,7 @@ pub fn run(
             db.conn().execute(
                 "UPDATE import_job SET state = 'done', imported = ?2, merged = ?3, rejected = ?4, finished_at = ?5,
                         rows_total = ?6, message = ?7 WHERE id = ?1",
-                params![id, report.imported, report.merged, report.rejected, now(), report.rows, summary(&report)],
+                params![id, report.imported, report.merged, report.rejected, now_text(), report.rows, summary(&report)],
             )?;
         }
         if options.dry_run {
@@ -1727,7 +1731,7 @@ pub fn run(
         if let Some(id) = job_id {
             db.conn().execute(
                 "UPDATE import_job SET state = ?2, message = ?3, finished_at = ?4 WHERE id = ?1",
-                params![id, state, message, now()],
+                params![id, state, message, now_text()],
             )?;
         }
         Ok(())
@@ -1933,7 +1937,7 @@ impl Checks {
         warnings: Vec<String>,
     ) -> Checked {
         let c = &clean.input;
-        let search = subscribers::search_text(&c.name, &c.first_name);
+        let search = crate::db::search::search_text(&c.name, &c.first_name);
         let tags = serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".to_owned());
         let mut fields = [""; bulk::TEXT_FIELDS];
         fields[field::EMAIL] = &c.email;
@@ -2219,7 +2223,7 @@ fn write_rows(
     progress_id: i64,
 ) -> Result<bool> {
     let conn = db.conn();
-    let at = now();
+    let at = now_text();
     // Who is already here, and which addresses have a history on this list.
     let known: KeyMap<i64> = keys(conn, "SELECT email_key, id FROM subscriber", [], |r| {
         r.get(1)
@@ -2605,6 +2609,7 @@ fn write_new(
     progress_id: i64,
 ) -> Result<bool> {
     let conn = db.conn();
+    bulk::register(conn)?;
     // Ids are given in the order of the addresses, after the last one in use
     // (the transaction holds the database: nobody else writes meanwhile).
     let last: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM subscriber", [], |r| {
@@ -2940,9 +2945,9 @@ impl ImportReport {
             };
             w.write_record([
                 e.line.to_string().as_str(),
-                &crate::export::safe_cell(&e.email),
+                &crate::mail::export::safe_cell(&e.email),
                 outcome,
-                &crate::export::safe_cell(&detail_with_warnings(e)),
+                &crate::mail::export::safe_cell(&detail_with_warnings(e)),
             ])
             .map_err(fail)?;
         }
@@ -2952,7 +2957,7 @@ impl ImportReport {
 
     /// Saves the report as CSV at `path`.
     pub fn save(&self, path: &Path) -> Result<()> {
-        crate::outside::write(path, &self.to_csv()?)
+        crate::db::outside::write(path, &self.to_csv()?)
     }
 }
 
@@ -3002,7 +3007,7 @@ pub fn recover(db: &Database) -> Result<usize> {
         }
         Err(e) => return Err(e.into()),
     }
-    let started_before = jiff::Timestamp::now()
+    let started_before = crate::clock::now()
         .checked_sub(jiff::SignedDuration::from_millis(start_wait_ms + 1_000))
         .and_then(|t| t.round(jiff::Unit::Second))
         .map(|t| t.to_string())
@@ -3011,7 +3016,7 @@ pub fn recover(db: &Database) -> Result<usize> {
         "UPDATE import_job SET state = 'interrupted', finished_at = ?1,
                 message = 'Handbill stopped during this import; nothing of it was saved. Import the file again.'
          WHERE state = 'running' AND started_at <= ?2",
-        params![now(), started_before],
+        params![now_text(), started_before],
     );
     match settled {
         Ok(n) => {
@@ -3057,11 +3062,11 @@ pub fn jobs(db: &Database, limit: u32) -> Result<Vec<ImportJob>> {
 }
 
 /// Reads a subscriber CSV file from outside (only a regular file, of at most
-/// [`MAX_FILE_BYTES`]: see [`crate::outside`]).
+/// [`MAX_FILE_BYTES`]: see [`crate::db::outside`]).
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    crate::outside::read(
+    crate::db::outside::read(
         path,
-        crate::outside::Kind {
+        crate::db::outside::Kind {
             field: "file",
             what: "CSV file",
             limit: MAX_FILE_BYTES as u64,

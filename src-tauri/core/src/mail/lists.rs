@@ -10,8 +10,9 @@ use rusqlite::{params, OptionalExtension, ToSql};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::clock::now_text;
+use crate::db::Database;
 use crate::error::{Error, FieldProblem, Result};
-use crate::storage::Database;
 
 /// The longest list or segment name.
 const MAX_NAME: usize = 80;
@@ -251,7 +252,7 @@ pub fn create(db: &Database, name: &str) -> Result<List> {
     }
     db.conn().execute(
         "INSERT INTO list (name, created_at) VALUES (?1, ?2)",
-        params![name, now()],
+        params![name, now_text()],
     )?;
     get(db, db.conn().last_insert_rowid())
 }
@@ -292,7 +293,7 @@ pub fn save_segment(
     let changed = db.conn().execute(
         "INSERT INTO segment (list_id, name, filter, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (list_id, name COLLATE NOCASE) DO NOTHING",
-        params![list_id, name, json, now()],
+        params![list_id, name, json, now_text()],
     )?;
     if changed == 0 {
         return Err(Error::invalid_field(
@@ -394,11 +395,4 @@ fn check_name(field: &str, name: &str, missing: &str) -> Result<String> {
         }])),
         None => Ok(name.to_owned()),
     }
-}
-
-pub(crate) fn now() -> String {
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }

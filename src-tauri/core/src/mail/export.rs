@@ -1,4 +1,4 @@
-//! Exporting a list or a segment to CSV, and writing any CSV Handbill saves.
+//! Exporting a list or a segment to CSV.
 //! An export for mailing holds only the people an announcement would reach.
 //! It owns making cells safe for spreadsheets: a cell that starts with `=`,
 //! `+`, `-` or `@` (or a tab or carriage return) would run as a formula when
@@ -11,9 +11,9 @@ use rusqlite::ToSql;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::lists::{self, SegmentFilter};
-use crate::storage::Database;
+use crate::mail::lists::{self, SegmentFilter};
 
 /// What to export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -113,16 +113,9 @@ pub fn to_csv(db: &Database, options: &ExportOptions) -> Result<(Vec<u8>, u32)> 
 /// Exports to a file.
 pub fn to_file(db: &Database, options: &ExportOptions, path: &Path) -> Result<ExportReport> {
     let (bytes, rows) = to_csv(db, options)?;
-    crate::outside::write(path, &bytes)?;
+    crate::db::outside::write(path, &bytes)?;
     Ok(ExportReport {
         path: path.display().to_string(),
         rows,
     })
-}
-
-/// Where the window suggests saving files: the Documents folder, else home.
-pub fn default_folder() -> std::path::PathBuf {
-    directories::UserDirs::new()
-        .map(|dirs| dirs.document_dir().unwrap_or(dirs.home_dir()).to_path_buf())
-        .unwrap_or_else(|| std::path::PathBuf::from("."))
 }

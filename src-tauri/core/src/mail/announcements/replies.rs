@@ -23,10 +23,13 @@
 
 use std::collections::BTreeSet;
 
+use rusqlite::OptionalExtension;
+
 use super::keys;
+use crate::db::Database;
+use crate::email::{addresses_in, normalize_email};
+use crate::error::short;
 use crate::error::{Error, Result};
-use crate::storage::Database;
-use crate::subscribers::{self, normalize_email};
 
 /// The most text read from one paste: far more than any inbox's worth of
 /// replies, and a bound on the work a hostile paste can cause.
@@ -232,9 +235,9 @@ fn from_addresses(value: &str) -> (Vec<(String, String)>, Vec<String>) {
         .filter_map(|s| s.split_once('>').map(|(a, _)| a))
         .collect();
     if bracketed.is_empty() {
-        subscribers::addresses_in(value)
+        addresses_in(value)
     } else {
-        subscribers::addresses_in(&bracketed.join(" "))
+        addresses_in(&bracketed.join(" "))
     }
 }
 
@@ -268,7 +271,7 @@ pub fn read(db: &Database, text: &str) -> Result<ReadReplies> {
             for value in from_lines {
                 let (found, invalid) = from_addresses(&value);
                 if found.is_empty() && invalid.is_empty() {
-                    out.invalid.push(subscribers::short(&value));
+                    out.invalid.push(short(&value));
                 }
                 out.invalid.extend(invalid);
                 for address in found {
@@ -282,7 +285,7 @@ pub fn read(db: &Database, text: &str) -> Result<ReadReplies> {
                 if t.starts_with('>') || attribution(t) {
                     continue;
                 }
-                let (found, invalid) = subscribers::addresses_in(line);
+                let (found, invalid) = addresses_in(line);
                 out.invalid.extend(invalid);
                 for address in found {
                     take(&mut out, address);
@@ -306,11 +309,11 @@ pub fn read(db: &Database, text: &str) -> Result<ReadReplies> {
 
 /// A subscriber's address by id, or `None` when they were deleted.
 fn subscribers_by_id(db: &Database, id: i64) -> Result<Option<String>> {
-    match subscribers::get(db, id) {
-        Ok(s) => Ok(Some(s.email)),
-        Err(e) if e.code == crate::ErrorCode::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT email FROM subscriber WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
 }
 
 /// Addresses as stored with their keys, and words that looked like addresses but are not.

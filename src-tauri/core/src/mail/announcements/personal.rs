@@ -552,7 +552,8 @@ mod tests {
                     "quoted-printable lines: {text}"
                 );
                 let decoded =
-                    String::from_utf8(crate::announcements::readback::qp_decode(&bytes)).unwrap();
+                    String::from_utf8(crate::mail::announcements::readback::qp_decode(&bytes))
+                        .unwrap();
                 assert_eq!(
                     decoded,
                     pieces.fill(&v).replace('\n', "\r\n"),
@@ -586,7 +587,7 @@ mod tests {
             filled.contains(">RSVP as Ana &amp; Li+&quot;x&quot;</a>"),
             "the text is escaped: {filled}"
         );
-        let decoded = String::from_utf8(crate::announcements::readback::qp_decode(
+        let decoded = String::from_utf8(crate::mail::announcements::readback::qp_decode(
             &pieces.encoded().fill(&values("", "Ana & Li+\"x\"")),
         ))
         .unwrap();

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use crate::backup;
-use crate::storage::{self, Database};
+use crate::db::backup;
+use crate::db::storage::{self, Database};
 
 /// Where the app writes its logs: `HANDBILL_LOG_DIR`, else `logs/` in the OS data folder.
 pub fn log_dir() -> Option<std::path::PathBuf> {

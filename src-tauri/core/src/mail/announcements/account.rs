@@ -5,6 +5,7 @@
 //! is up, and "Test connection", which says exactly which step failed.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -14,8 +15,8 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 
 /// How the connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -281,7 +282,7 @@ pub fn save(db: &Database, account: &SmtpAccount) -> Result<SmtpAccount> {
             account.username.trim(),
             account.rate_per_minute,
             account.daily_cap,
-            super::store::now_text()
+            crate::clock::now_text()
         ],
     )?;
     get(db)?.ok_or_else(|| Error::internal("The SMTP account was not found after saving it."))
@@ -401,7 +402,7 @@ pub fn view(
             (None, Err(_)) => (PasswordHome::Missing, false),
         },
     };
-    let since = jiff::Timestamp::now().as_millisecond() - 24 * 3600 * 1000;
+    let since = crate::clock::now_ms() - 24 * 3600 * 1000;
     let sent_today: u32 = db.conn().query_row(
         "SELECT count(*) FROM delivery WHERE channel = 'smtp' AND sent_ms > ?1",
         [since],
@@ -411,9 +412,18 @@ pub fn view(
         account,
         password,
         keychain,
-        outbox: super::send::outbox_dir(db_path).display().to_string(),
+        outbox: outbox_dir(db_path).display().to_string(),
         sent_today,
     })
+}
+
+/// The outbox folder of a database: `<file>.outbox` beside it.
+pub fn outbox_dir(db_path: &Path) -> PathBuf {
+    let name = db_path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("handbill.sqlite");
+    db_path.with_file_name(format!("{name}.outbox"))
 }
 
 /// Which step of connecting failed.

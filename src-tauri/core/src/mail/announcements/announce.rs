@@ -9,8 +9,8 @@
 
 use super::letter::Template;
 use super::store::{self, Announcement, AnnouncementInput, AnnouncementState};
+use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 
 /// What the organizer asked for. `None` is an option not given.
 #[derive(Debug, Clone, PartialEq, Eq)]

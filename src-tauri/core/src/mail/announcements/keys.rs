@@ -14,8 +14,8 @@ use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{params, OptionalExtension};
 
+use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::storage::Database;
 
 /// Bytes of the token's signature written into the address (as hex): 64
 /// bits, far beyond guessing by pasting replies, short enough for the
@@ -78,7 +78,7 @@ pub fn load(db: &Database) -> Result<MailKeys> {
             // Another process may have made them first: theirs are kept.
             db.conn().execute(
                 "INSERT OR IGNORE INTO mail_key (id, unsubscribe_secret, message_id_part, created_at) VALUES (1, ?1, ?2, ?3)",
-                params![secret.to_vec(), hex(&part), super::store::now_text()],
+                params![secret.to_vec(), hex(&part), crate::clock::now_text()],
             )?;
             read(db)?
                 .ok_or_else(|| Error::internal("The branch's mail keys could not be saved."))?

@@ -10,22 +10,16 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
-use std::time::Duration;
 
-use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
+use super::backup::copies::{snapshot_conn, BackupKind};
+use super::connection::{harden, BUSY_WAIT};
 use crate::error::{Error, ErrorCode, Result};
 
 /// `PRAGMA application_id` of a Handbill database: the bytes "HNDB".
 pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"HNDB");
-
-/// How long a connection waits for another one that is writing. A whole
-/// subscriber import is one transaction, and 100,000 rows hold the database
-/// for a few seconds in a release build, many more in a debug build or on a
-/// slow disk: other commands wait for it instead of failing as "locked".
-pub(crate) const BUSY_WAIT: Duration = Duration::from_secs(60);
 
 /// The largest database file Handbill takes in from outside (a backup to
 /// restore, the database inside a hand-over file). A branch with 100,000
@@ -37,26 +31,22 @@ pub const MAX_DATABASE_BYTES: u64 = 4 << 30;
 /// (A static rather than a constant because a migration may carry a Rust step.)
 static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
     vec![
-        M::up(include_str!("../migrations/0001_branch.sql")),
-        M::up(include_str!("../migrations/0003_subscribers.sql")),
-        M::up(include_str!("../migrations/0004_events.sql")),
-        M::up(include_str!("../migrations/0005_coalition.sql")),
-        M::up(include_str!("../migrations/0006_event_translations.sql")),
-        M::up(include_str!("../migrations/0007_announcements.sql")),
+        M::up(include_str!("../../migrations/0001_branch.sql")),
+        M::up(include_str!("../../migrations/0003_subscribers.sql")),
+        M::up(include_str!("../../migrations/0004_events.sql")),
+        M::up(include_str!("../../migrations/0005_coalition.sql")),
+        M::up(include_str!("../../migrations/0006_event_translations.sql")),
+        M::up(include_str!("../../migrations/0007_announcements.sql")),
         M::up_with_hook(
-            include_str!("../migrations/0008_subscriber_import_speed.sql"),
-            |tx: &rusqlite::Transaction| {
-                crate::subscribers::fill_search_column(tx).map_err(Into::into)
-            },
+            include_str!("../../migrations/0008_subscriber_import_speed.sql"),
+            |tx: &rusqlite::Transaction| super::search::fill_search_column(tx).map_err(Into::into),
         ),
         M::up_with_hook(
-            include_str!("../migrations/0009_search_names_only.sql"),
-            |tx: &rusqlite::Transaction| {
-                crate::subscribers::fill_search_column(tx).map_err(Into::into)
-            },
+            include_str!("../../migrations/0009_search_names_only.sql"),
+            |tx: &rusqlite::Transaction| super::search::fill_search_column(tx).map_err(Into::into),
         ),
-        M::up(include_str!("../migrations/0010_consent_everywhere.sql")),
-        M::up(include_str!("../migrations/0011_consent_send.sql")),
+        M::up(include_str!("../../migrations/0010_consent_everywhere.sql")),
+        M::up(include_str!("../../migrations/0011_consent_send.sql")),
     ]
 });
 
@@ -142,17 +132,6 @@ impl Database {
     }
 }
 
-/// SQLite's defensive settings, on every connection Handbill opens (its own
-/// file's, and those on files from outside): the schema cannot be written
-/// around SQL (`writable_schema`, shadow tables of full-text indexes, the raw
-/// pages), and nothing a file's schema holds (a trigger, a view, a default)
-/// may call a function or virtual table that is not marked harmless.
-pub(crate) fn harden(conn: &Connection) -> Result<()> {
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
-    Ok(())
-}
-
 /// Every connection gets the same settings, here and nowhere else.
 fn configure(conn: &mut Connection) -> Result<()> {
     harden(conn)?;
@@ -173,7 +152,6 @@ fn configure(conn: &mut Connection) -> Result<()> {
     let _mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    crate::bulk::register(conn)?;
     Ok(())
 }
 
@@ -447,13 +425,12 @@ fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Res
         return Ok(());
     }
     if current > 0 {
-        crate::backup::snapshot_conn(conn, path, crate::backup::BackupKind::BeforeMigration)
-            .map_err(|e| {
-                Error::storage(format!(
-                    "{} The database was not upgraded, so nothing changed.",
-                    e.message
-                ))
-            })?;
+        snapshot_conn(conn, path, BackupKind::BeforeMigration).map_err(|e| {
+            Error::storage(format!(
+                "{} The database was not upgraded, so nothing changed.",
+                e.message
+            ))
+        })?;
     }
     let plan = Migrations::from_slice(migrations);
     for version in current + 1..=latest {
@@ -468,7 +445,6 @@ fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Res
 pub(crate) fn reference(version: usize) -> Result<Connection> {
     let mut conn = Connection::open_in_memory()?;
     harden(&conn)?;
-    crate::bulk::register(&conn)?;
     Migrations::from_slice(&MIGRATIONS[..version.min(MIGRATIONS.len())]).to_latest(&mut conn)?;
     Ok(conn)
 }
@@ -489,7 +465,6 @@ pub(crate) fn new_file(path: &Path, page_size: u64, version: usize) -> Result<Co
     // A scratch file: if the machine stops, it is thrown away, not recovered.
     conn.pragma_update(None, "synchronous", "OFF")?;
     conn.pragma_update(None, "foreign_keys", false)?;
-    crate::bulk::register(&conn)?;
     Migrations::from_slice(&MIGRATIONS[..version.min(MIGRATIONS.len())])
         .to_latest(&mut conn)
         .map_err(|e| about(path, e))?;
@@ -541,22 +516,13 @@ pub fn tables_with_data(db: &Database) -> Result<Vec<String>> {
     Ok(used)
 }
 
-/// Backups of a database go in a folder beside it.
-pub fn backups_dir(db_path: &Path) -> PathBuf {
-    let name = db_path
-        .file_name()
-        .and_then(|s| s.to_str())
-        .unwrap_or("handbill.sqlite");
-    db_path.with_file_name(format!("{name}.backups"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn two_step() -> Vec<M<'static>> {
         vec![
-            M::up(include_str!("../migrations/0001_branch.sql")),
+            M::up(include_str!("../../migrations/0001_branch.sql")),
             M::up("CREATE TABLE later_feature (id INTEGER PRIMARY KEY);"),
         ]
     }
@@ -588,7 +554,9 @@ mod tests {
             2,
             "the schema is brought to the latest version"
         );
-        let backups: Vec<_> = fs::read_dir(backups_dir(&path)).unwrap().collect();
+        let backups: Vec<_> = fs::read_dir(crate::db::backup::copies::backups_dir(&path))
+            .unwrap()
+            .collect();
         assert_eq!(
             backups.len(),
             1,
@@ -615,7 +583,7 @@ mod tests {
         let path = dir.path().join("b.sqlite");
         drop(open_with(&path, &two_step()[..1]).unwrap());
         let broken = vec![
-            M::up(include_str!("../migrations/0001_branch.sql")),
+            M::up(include_str!("../../migrations/0001_branch.sql")),
             M::up("CREATE TABLE half (id INTEGER); THIS IS NOT SQL;"),
         ];
         let err = open_with(&path, &broken).expect_err("a broken migration is reported");

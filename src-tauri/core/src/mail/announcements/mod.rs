@@ -13,6 +13,7 @@ pub mod announce;
 pub mod compose;
 pub mod keys;
 mod layout;
+pub mod lease;
 pub mod letter;
 mod personal;
 mod readback;
@@ -21,12 +22,14 @@ pub mod send;
 pub mod store;
 pub mod templates;
 
-pub use account::{ConnectionProblem, ConnectionReport, Password, Security, SmtpAccount};
+pub use account::{
+    outbox_dir, ConnectionProblem, ConnectionReport, Password, Security, SmtpAccount,
+};
 pub use compose::{
     prepare, prepare_at, preview, preview_letter, test_recipient, Prepared, Preview,
 };
 pub use letter::{Content, Letters, Recipient, Template};
-pub use send::{outbox_dir, run, SendOptions};
+pub use send::{run, SendOptions};
 pub use store::{
     Announcement, AnnouncementInput, AnnouncementState, Delivery, DeliveryStatus, SendProgress,
     UncertainDecision,

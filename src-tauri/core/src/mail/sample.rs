@@ -5,10 +5,10 @@
 
 use rusqlite::params;
 
+use crate::clock::now_text;
+use crate::db::Database;
 use crate::error::Result;
-use crate::lists::now;
-use crate::storage::Database;
-use crate::subscribers::{self, ConsentStatus};
+use crate::mail::subscribers::{self, ConsentStatus};
 
 /// The sample list's name.
 pub const LIST: &str = "Announcements";
@@ -116,7 +116,7 @@ pub fn load(db: &Database) -> Result<bool> {
     if exists {
         return Ok(false);
     }
-    let at = now();
+    let at = now_text();
     db.conn().execute(
         "INSERT INTO list (name, created_at) VALUES (?1, ?2)",
         params![LIST, at],

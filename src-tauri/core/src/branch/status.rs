@@ -8,8 +8,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::branch::{self, BranchProfile};
+use crate::db::storage::{self, Database};
 use crate::error::Error;
-use crate::storage::{self, Database};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AppStatus {

@@ -8,6 +8,9 @@
 //! while it is read is caught too. Text from outside (typed, pasted or
 //! imported) passes [`nul_field`] before it is stored: a NUL character cuts
 //! a line short in C programs and is forbidden in iCalendar and email.
+//!
+//! Files going out, every file Handbill saves for a person (a CSV export, a
+//! calendar, a flyer), are written whole or not at all by [`write`].
 
 use std::fs::{File, Metadata};
 use std::io::Read;
@@ -228,6 +231,13 @@ pub fn refuse_nul<T: serde::Serialize>(input: &T) -> Result<()> {
         Some(problem) => Err(Error::invalid(vec![problem])),
         None => Ok(()),
     }
+}
+
+/// Where the window suggests saving files: the Documents folder, else home.
+pub fn default_folder() -> std::path::PathBuf {
+    directories::UserDirs::new()
+        .map(|dirs| dirs.document_dir().unwrap_or(dirs.home_dir()).to_path_buf())
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
 }
 
 /// Writes a file Handbill makes for the organizer (a flyer, a calendar, a

@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::letter::{Content, Recipient, Template};
-use crate::backup::{self, BackupKind};
+use crate::clock::{now_ms, now_text};
+use crate::db::backup::{self, BackupKind};
+use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::lists::{self, SegmentFilter};
-use crate::storage::Database;
+use crate::mail::lists::{self, SegmentFilter};
 
 /// Where an announcement stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -216,17 +217,6 @@ pub enum UncertainDecision {
     MarkSent,
 }
 
-pub(crate) fn now_text() -> String {
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
-pub(crate) fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
 pub(crate) fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()> {
     match (input.event_id, input.tour_id) {
         (Some(id), None) => {
@@ -277,12 +267,12 @@ pub(crate) fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()
             "body",
             format!(
                 "The letter is {}; the most Handbill sends is {}. Shorten it.",
-                crate::outside::size_text(input.body.len() as u64),
-                crate::outside::size_text(MAX_BODY_BYTES as u64)
+                crate::db::outside::size_text(input.body.len() as u64),
+                crate::db::outside::size_text(MAX_BODY_BYTES as u64)
             ),
         ));
     }
-    crate::outside::refuse_nul(input)
+    crate::db::outside::refuse_nul(input)
 }
 
 /// The longest subject line of an announcement.
@@ -472,7 +462,7 @@ pub fn reach(db: &Database, id: i64) -> Result<u32> {
 
 /// One subscriber as a delivery would hold them: for previewing what they receive.
 pub fn recipient(db: &Database, subscriber_id: i64) -> Result<Recipient> {
-    let s = crate::subscribers::get(db, subscriber_id)?;
+    let s = crate::mail::subscribers::get(db, subscriber_id)?;
     Ok(Recipient {
         subscriber_id: s.id,
         email: s.email,
@@ -669,6 +659,36 @@ pub fn queue(db: &Database, id: i64) -> Result<SendProgress> {
     queue_with(db, id, false)
 }
 
+/// Makes an announcement ready to be sent from where it stands: the one
+/// policy of the window's Resume and `handbill send resume`. A cancelled
+/// announcement is refused, and so is one a live sender holds (in a window or
+/// from a terminal), so two never run it; a draft is queued first, with every
+/// check of [`queue`]. Answers its progress; the caller then runs
+/// [`super::send::run`], which takes the lease itself (and refuses again, should
+/// another sender have started in between).
+pub fn resume(db: &Database, id: i64) -> Result<SendProgress> {
+    let a = get(db, id)?;
+    if a.state == AnnouncementState::Cancelled {
+        return Err(Error::invalid_field(
+            "state",
+            format!("Announcement {id} was cancelled; it cannot be sent."),
+        ));
+    }
+    if super::lease::lease_is_live(db, id)? {
+        return Err(Error::invalid_field(
+            "state",
+            format!(
+                "Announcement {id} is being sent right now by another Handbill (a window or a command line). \
+                 Two senders never run the same announcement: wait for it, or pause it."
+            ),
+        ));
+    }
+    if a.state == AnnouncementState::Draft {
+        return queue(db, id);
+    }
+    progress(db, id)
+}
+
 /// [`queue`], with `again` the organizer's word that an event already
 /// announced to this list with this template is to be announced again.
 pub fn queue_with(db: &Database, id: i64, again: bool) -> Result<SendProgress> {
@@ -736,7 +756,7 @@ pub fn progress(db: &Database, id: i64) -> Result<SendProgress> {
     let mut p = SendProgress {
         announcement_id: id,
         state: a.state,
-        running: super::send::lease_is_live(db, id)?,
+        running: super::lease::lease_is_live(db, id)?,
         total: 0,
         queued: 0,
         sending: 0,
@@ -937,5 +957,5 @@ pub fn decide_uncertain(
 }
 
 fn lease_blocks(db: &Database, id: i64) -> Result<bool> {
-    super::send::lease_is_live(db, id)
+    super::lease::lease_is_live(db, id)
 }

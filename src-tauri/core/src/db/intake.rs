@@ -18,8 +18,8 @@ use std::path::Path;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+use crate::db::storage::{self, Header};
 use crate::error::{Error, ErrorCode, Result};
-use crate::storage::{self, Header};
 
 /// What every refusal of an incoming file tells the organizer to do.
 const ANOTHER: &str = "Choose another backup or export that Handbill wrote \
@@ -154,7 +154,7 @@ fn open_read_only(path: &Path, named: &str) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| about(named, e))?;
-    storage::harden(&conn)?;
+    crate::db::connection::harden(&conn)?;
     Ok(conn)
 }
 

@@ -16,12 +16,13 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::error::{Error, FieldProblem, Result};
-use crate::lists::{self, now};
-use crate::storage::Database;
+use crate::clock::now_text;
+use crate::db::search::search_text;
+use crate::db::Database;
+use crate::email::normalize_email;
+use crate::error::{short, Error, FieldProblem, Result};
+use crate::mail::lists;
 
-/// The longest address SMTP carries.
-pub const MAX_EMAIL: usize = 254;
 /// The longest one-line field (name, city, …).
 pub const MAX_FIELD: usize = 200;
 /// The longest notes.
@@ -232,119 +233,6 @@ pub struct UnsubscribeReport {
     pub invalid: Vec<String>,
 }
 
-/// An address as stored (domain in lower case) and its key (all in lower case),
-/// or a sentence saying what is wrong with it.
-pub fn normalize_email(text: &str) -> std::result::Result<(String, String), String> {
-    let trimmed = text.trim();
-    let trimmed = trimmed
-        .strip_prefix("mailto:")
-        .or_else(|| trimmed.strip_prefix("MAILTO:"))
-        .unwrap_or(trimmed);
-    let trimmed = trimmed
-        .strip_prefix('<')
-        .and_then(|t| t.strip_suffix('>'))
-        .unwrap_or(trimmed)
-        .trim();
-    if trimmed.is_empty() {
-        return Err("The email address is missing.".to_owned());
-    }
-    if let Some(pair) = plain_address(trimmed) {
-        return Ok(pair);
-    }
-    if trimmed.chars().count() > MAX_EMAIL {
-        return Err(format!(
-            "The email address is {} characters long; an address has at most {MAX_EMAIL}.",
-            trimmed.chars().count()
-        ));
-    }
-    let options = email_address::Options::default()
-        .with_required_tld()
-        .without_domain_literal()
-        .without_display_text();
-    match email_address::EmailAddress::parse_with_options(trimmed, options) {
-        Ok(address) if !address.domain().ends_with('.') && !address.domain().starts_with('.') => {
-            let email = format!(
-                "{}@{}",
-                address.local_part(),
-                address.domain().to_lowercase()
-            );
-            let key = email.to_lowercase();
-            Ok((email, key))
-        }
-        _ => Err(if trimmed.contains('@') {
-            format!("“{}” is not a valid email address.", short(trimmed))
-        } else {
-            format!("“{}” is not an email address: it has no @.", short(trimmed))
-        }),
-    }
-}
-
-/// The address and key of an address of the plainest kind, the kind nearly
-/// every row of a sign-up sheet holds: ASCII letters, digits and the usual
-/// symbols, one @, and a domain of letters, digits and hyphens with at least
-/// one dot. Everything this accepts the email_address crate accepts too, with
-/// the same result (a test holds the two together); anything else is left to
-/// the crate. An import checks every row's address, and the crate's general
-/// parse, with its copies, took a quarter of the time spent checking rows.
-fn plain_address(text: &str) -> Option<(String, String)> {
-    let (local, domain) = text.split_once('@')?;
-    let atom_char = |b: u8| {
-        b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'/'
-                    | b'='
-                    | b'?'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'{'
-                    | b'|'
-                    | b'}'
-                    | b'~'
-            )
-    };
-    let local_ok = (1..=64).contains(&local.len())
-        && local
-            .split('.')
-            .all(|atom| !atom.is_empty() && atom.bytes().all(atom_char));
-    let label_ok = |label: &str| {
-        let b = label.as_bytes();
-        (1..=63).contains(&b.len())
-            && b[0].is_ascii_alphanumeric()
-            && b[b.len() - 1].is_ascii_alphanumeric()
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-    };
-    let domain_ok = domain.len() <= 254 && domain.contains('.') && domain.split('.').all(label_ok);
-    if !(local_ok && domain_ok && text.len() <= MAX_EMAIL) {
-        return None;
-    }
-    let mut email = String::with_capacity(text.len());
-    email.push_str(local);
-    email.push('@');
-    email.extend(domain.chars().map(|c| c.to_ascii_lowercase()));
-    let key = email.to_ascii_lowercase();
-    Some((email, key))
-}
-
-/// Text shown in a message, cut so a megabyte of junk stays readable.
-pub(crate) fn short(text: &str) -> String {
-    const MAX: usize = 60;
-    if text.chars().count() <= MAX {
-        text.to_owned()
-    } else {
-        format!("{}…", text.chars().take(MAX).collect::<String>())
-    }
-}
-
 /// A BCP 47 tag from a code (`es`, `pt-BR`) or a common language name
 /// (`Spanish`, `español`), or `None` when it is neither.
 pub fn normalize_language(text: &str) -> Option<String> {
@@ -552,52 +440,6 @@ fn trimmed(text: String) -> String {
     } else {
         text.trim().to_owned()
     }
-}
-
-/// The names search looks in for a subscriber (the `search` column): the
-/// name, and the first name when the name does not hold it, in lower case.
-/// (Search looks for the address in `email_key`, the address in lower case.)
-pub(crate) fn search_text(name: &str, first_name: &str) -> String {
-    if name.is_ascii() && first_name.is_ascii() {
-        // The usual row, written in one string (an import makes 100,000).
-        let mut text = String::with_capacity(name.len() + first_name.len() + 1);
-        text.push_str(name);
-        text.make_ascii_lowercase();
-        if !first_name.is_empty() {
-            let first_at = text.len() + 1;
-            text.push(' ');
-            text.push_str(first_name);
-            text[first_at..].make_ascii_lowercase();
-            if text[..first_at - 1].contains(&text[first_at..]) {
-                text.truncate(first_at - 1);
-            }
-        }
-        return text;
-    }
-    let mut text = name.to_lowercase();
-    if !first_name.is_empty() {
-        let first = first_name.to_lowercase();
-        if !text.contains(&first) {
-            text.push(' ');
-            text.push_str(&first);
-        }
-    }
-    text
-}
-
-/// Fills the `search` column of every subscriber, for the migrations that
-/// added it and that took the address out of it (SQL's lower() folds only A
-/// to Z; Handbill folds every alphabet).
-pub(crate) fn fill_search_column(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    let rows: Vec<(i64, String, String)> = conn
-        .prepare("SELECT id, name, first_name FROM subscriber")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut update = conn.prepare("UPDATE subscriber SET search = ?2 WHERE id = ?1")?;
-    for (id, name, first_name) in rows {
-        update.execute(params![id, search_text(&name, &first_name)])?;
-    }
-    Ok(())
 }
 
 fn tags_json(tags: &[String]) -> String {
@@ -1020,7 +862,7 @@ pub fn add(
         ));
     }
     let tx = db.conn().unchecked_transaction()?;
-    let at = now();
+    let at = now_text();
     let c = &clean.input;
     db.conn().execute(
         "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at, search)
@@ -1071,12 +913,12 @@ pub fn update(db: &Database, id: i64, input: SubscriberInput) -> Result<Subscrib
     db.conn().execute(
         "UPDATE subscriber SET email = ?2, email_key = ?3, name = ?4, first_name = ?5, language = ?6, city = ?7,
                 postal_code = ?8, tags = ?9, notes = ?10, updated_at = ?11, search = ?12 WHERE id = ?1",
-        params![id, c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, now(),
+        params![id, c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, now_text(),
             search_text(&c.name, &c.first_name)],
     )?;
     if old_key != clean.key {
         // The ledger follows the person to their new address, so their history stays readable.
-        let at = now();
+        let at = now_text();
         let lists: Vec<(i64, String)> = db
             .conn()
             .prepare("SELECT list_id, status FROM membership WHERE subscriber_id = ?1")?
@@ -1161,7 +1003,7 @@ pub fn change(db: &Database, request: &StandingChange, source: &str) -> Result<S
         source.trim()
     };
     let tx = db.conn().unchecked_transaction()?;
-    let at = now();
+    let at = now_text();
     if request.status == ConsentStatus::Subscribed {
         let suppressed = suppression(db, &key)?;
         let left = ledger_status(db, &key, list.id)?.filter(|s| s.is_opt_out());
@@ -1256,7 +1098,7 @@ pub fn delete(db: &Database, id: i64, source: &str) -> Result<()> {
         .map(|(_, k)| k)
         .unwrap_or_default();
     let tx = db.conn().unchecked_transaction()?;
-    let at = now();
+    let at = now_text();
     let lists: Vec<i64> = db
         .conn()
         .prepare("SELECT list_id FROM membership WHERE subscriber_id = ?1")?
@@ -1283,36 +1125,6 @@ pub fn delete(db: &Database, id: i64, source: &str) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
-}
-
-/// The addresses in a pasted block of text: replies, a column copied from a
-/// spreadsheet, `Name <address>` lines. Words with an @ that are not valid
-/// addresses are returned apart, so they can be shown.
-pub fn addresses_in(text: &str) -> (Vec<(String, String)>, Vec<String>) {
-    let mut found = Vec::new();
-    let mut invalid = Vec::new();
-    let mut seen = BTreeSet::new();
-    for word in text.split(|c: char| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                ',' | ';' | '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']'
-            )
-    }) {
-        let word = word.trim_matches(|c: char| matches!(c, '.' | ':'));
-        if !word.contains('@') {
-            continue;
-        }
-        match normalize_email(word) {
-            Ok((email, key)) => {
-                if seen.insert(key.clone()) {
-                    found.push((email, key));
-                }
-            }
-            Err(_) => invalid.push(short(word)),
-        }
-    }
-    (found, invalid)
 }
 
 /// Unsubscribes every address in a pasted block from every list of the
@@ -1342,7 +1154,7 @@ pub fn unsubscribe_addresses(
 pub fn unsubscribe(db: &Database, request: &UnsubscribeRequest) -> Result<UnsubscribeReport> {
     // Only senders and signed unsubscribe tokens count, never the branch's own.
     let (addresses, invalid) =
-        crate::announcements::replies::addresses_to_unsubscribe(db, &request.text)?;
+        crate::mail::announcements::replies::addresses_to_unsubscribe(db, &request.text)?;
     if addresses.is_empty() {
         return Err(Error::invalid_field(
             "addresses",
@@ -1380,7 +1192,7 @@ pub fn unsubscribe(db: &Database, request: &UnsubscribeRequest) -> Result<Unsubs
         ..Default::default()
     };
     let tx = db.conn().unchecked_transaction()?;
-    let at = now();
+    let at = now_text();
     for (email, key) in addresses {
         let found: Option<(i64, String)> = db
             .conn()
@@ -1619,71 +1431,5 @@ mod tests {
                 "“{code}” must be read as the parser reads it"
             );
         }
-    }
-
-    proptest::proptest! {
-        /// The quick path for plain addresses agrees with the email_address
-        /// crate on every address it takes, and takes the usual ones.
-        #[test]
-        fn plain_addresses_are_read_as_the_library_reads_them(
-            text in "[A-Za-z0-9._%+'~-]{0,12}@?[A-Za-z0-9_.-]{0,14}(\\.[A-Za-z]{0,4})?"
-        ) {
-            if let Some(quick) = plain_address(&text) {
-                let options = email_address::Options::default()
-                    .with_required_tld()
-                    .without_domain_literal()
-                    .without_display_text();
-                let parsed = email_address::EmailAddress::parse_with_options(&text, options);
-                proptest::prop_assert!(parsed.is_ok(), "{text} was taken but the library refuses it");
-                let parsed = parsed.unwrap();
-                let email = format!("{}@{}", parsed.local_part(), parsed.domain().to_lowercase());
-                proptest::prop_assert_eq!(&quick.0, &email);
-                proptest::prop_assert_eq!(&quick.1, &email.to_lowercase());
-            }
-        }
-    }
-
-    #[test]
-    fn usual_addresses_take_the_quick_path_and_others_the_library() {
-        assert_eq!(
-            plain_address("Ana.Evans+news@Example.ORG"),
-            Some((
-                "Ana.Evans+news@example.org".to_owned(),
-                "ana.evans+news@example.org".to_owned()
-            ))
-        );
-        for other in [
-            "ana@localhost",
-            "ana@.example.org",
-            "ana..b@example.org",
-            "ñ@example.org",
-            "ana@example-.org",
-            "\"a b\"@example.org",
-            "Ana <ana@example.org>",
-            "a@b@example.org",
-        ] {
-            assert_eq!(plain_address(other), None, "{other}");
-        }
-        // Those the quick path leaves are still read by the library where valid.
-        assert_eq!(normalize_email("ñ@Example.org").unwrap().1, "ñ@example.org");
-        assert!(normalize_email("ana@localhost").is_err());
-    }
-
-    #[test]
-    fn search_text_is_in_lower_case_in_every_alphabet_and_names_the_first_name_once() {
-        assert_eq!(
-            search_text("ÉLODIE Ñúñez", "Élodie"),
-            "élodie ñúñez",
-            "the first name already in the name is not repeated, and accents fold too"
-        );
-        assert_eq!(search_text("ANA Evans", "Ana"), "ana evans");
-        assert_eq!(search_text("Evans", "Ben"), "evans ben");
-        assert_eq!(search_text("", "Ben"), " ben");
-        assert_eq!(search_text("", ""), "");
-        assert_eq!(
-            search_text("Ortiz", "Σοφία"),
-            "ortiz σοφία",
-            "a first name missing from the name is added, folded"
-        );
     }
 }

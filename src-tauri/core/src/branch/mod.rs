@@ -2,6 +2,9 @@
 //! contact, logo, time zone, languages). It owns validation of those fields, so
 //! the window and the command line reject the same things with the same words.
 
+pub mod handover;
+pub mod status;
+
 use std::io::Cursor;
 use std::str::FromStr;
 
@@ -9,8 +12,9 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::clock::now_text;
+use crate::db::Database;
 use crate::error::{Error, FieldProblem, Result};
-use crate::storage::Database;
 
 /// The largest logo file Handbill takes. A print logo rarely needs more than 1 MB.
 pub const MAX_LOGO_BYTES: usize = 5 * 1024 * 1024;
@@ -174,7 +178,7 @@ pub fn save(db: &Database, input: BranchInput) -> Result<BranchProfile> {
             clean.website,
             clean.time_zone,
             languages,
-            now()
+            now_text()
         ],
     )?;
     require(db)
@@ -190,9 +194,9 @@ pub fn set_field(db: &Database, field: &str, value: &str) -> Result<BranchProfil
         if value.trim().is_empty() {
             return clear_logo(db);
         }
-        let bytes = crate::outside::read(
+        let bytes = crate::db::outside::read(
             std::path::Path::new(value),
-            crate::outside::Kind {
+            crate::db::outside::Kind {
                 field: "logo",
                 what: "logo file",
                 limit: MAX_LOGO_BYTES as u64,
@@ -236,7 +240,7 @@ pub fn validate(input: BranchInput) -> Result<BranchInput> {
     };
 
     // A NUL in any field, the languages included.
-    if let Some(p) = crate::outside::nul_field(&input) {
+    if let Some(p) = crate::db::outside::nul_field(&input) {
         problem(&p.field, p.message);
     }
     let name = input.name.trim().to_owned();
@@ -405,7 +409,7 @@ pub fn set_logo(db: &Database, bytes: &[u8]) -> Result<BranchProfile> {
     db.conn().execute(
         "UPDATE branch SET logo = ?1, logo_media_type = ?2, logo_width = ?3, logo_height = ?4, updated_at = ?5
          WHERE id = 1",
-        params![bytes, media_type, width, height, now()],
+        params![bytes, media_type, width, height, now_text()],
     )?;
     require(db)
 }
@@ -415,7 +419,7 @@ pub fn clear_logo(db: &Database) -> Result<BranchProfile> {
     db.conn().execute(
         "UPDATE branch SET logo = NULL, logo_media_type = NULL, logo_width = NULL, logo_height = NULL,
                 updated_at = ?1 WHERE id = 1",
-        params![now()],
+        params![now_text()],
     )?;
     require(db)
 }
@@ -484,11 +488,4 @@ pub fn time_zones() -> Vec<String> {
     let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
     names.sort();
     names
-}
-
-fn now() -> String {
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }

@@ -1,0 +1,192 @@
+//! Backups own the copies of a branch database kept beside it: automatic
+//! snapshots (one a day while the app is used, one before every migration, a
+//! restore or a replacing hand-over), their pruning, listing, and restoring
+//! one. Copies are made with SQLite's online backup API, so they are
+//! consistent while the app runs, and each ends with a checksum of its bytes
+//! (its seal) that a restore verifies. A restore takes only the data of the
+//! copy (see `intake`), and waits for another writer only so long.
+//!
+//! The copies themselves (writing, sealing, listing, pruning) are in
+//! `copies`, which stands below opening the database: it takes one before
+//! every migration. Restoring one, which reopens the database, stands here.
+
+pub(crate) mod copies;
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::db::connection::BUSY_WAIT;
+use crate::db::intake;
+use crate::db::storage::{self, Database};
+use crate::error::{Error, ErrorCode, Result};
+
+pub(crate) use copies::write_copy;
+use copies::{copy_all, snapshot_conn, verify_seal};
+pub use copies::{list, BackupInfo, BackupKind, Checksum, KEEP_DAILY, KEEP_OTHER, SEAL_LEN};
+
+/// How long a restore or a replacing hand-over waits for another program
+/// writing to the branch before it gives up and says the branch is busy.
+pub const REPLACE_WAIT: Duration = Duration::from_secs(10);
+
+/// What the checks of a backup found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceCheck {
+    pub schema_version: u32,
+    pub checksum: Checksum,
+}
+
+/// Takes a snapshot of the open database.
+pub fn snapshot(db: &Database, kind: BackupKind) -> Result<BackupInfo> {
+    snapshot_conn(db.conn(), db.path(), kind)
+}
+
+/// Takes today's snapshot unless one exists. Returns it when one was taken.
+pub fn daily_if_due(db: &Database) -> Result<Option<BackupInfo>> {
+    let today = crate::clock::now().strftime("%Y%m%d").to_string();
+    let taken_today = list(db.path())?.iter().any(|b| {
+        b.kind == BackupKind::Daily && b.file_name.contains(&format!("--daily--{today}T"))
+    });
+    if taken_today {
+        return Ok(None);
+    }
+    snapshot(db, BackupKind::Daily).map(Some)
+}
+
+/// Writes a copy of the open database to `target` (`handbill backup -o FILE`).
+pub fn backup_to(db: &Database, target: &Path) -> Result<()> {
+    if target.exists() {
+        return Err(Error::new(
+            ErrorCode::Invalid,
+            format!(
+                "{} already exists. Choose a new file name for the backup.",
+                target.display()
+            ),
+        ));
+    }
+    write_copy(db.conn(), target)
+}
+
+/// Checks that `source` is a backup this version can restore, without
+/// changing it: a regular file of a sane size, Handbill's by its header, not
+/// newer, matching its seal if it carries one, whole by SQLite's integrity
+/// check, and with exactly Handbill's schema of its version.
+pub fn check_source(source: &Path) -> Result<SourceCheck> {
+    let named = source.display().to_string();
+    let (mut file, len) = intake::open_regular(source, storage::MAX_DATABASE_BYTES + SEAL_LEN)?;
+    let start = storage::read_start(&mut file, &named)?;
+    let header = intake::identify(&start, len, &named)?;
+    let checksum = verify_seal(&mut file, len, header.page_size, &named)?;
+    drop(file);
+    let version = intake::inspect(source, &named)?;
+    Ok(SourceCheck {
+        schema_version: version as u32,
+        checksum,
+    })
+}
+
+/// A scratch folder beside the database, removed when dropped.
+pub(crate) fn scratch_beside(path: &Path) -> Result<tempfile::TempDir> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)
+        .map_err(|e| Error::storage(format!("Cannot create the folder {}: {e}", dir.display())))?;
+    tempfile::Builder::new()
+        .prefix(".handbill-")
+        .tempdir_in(dir)
+        .map_err(|e| Error::storage(format!("Cannot write in {}: {e}", dir.display())))
+}
+
+/// The page size of an open database.
+pub(crate) fn page_size(conn: &Connection) -> Result<u64> {
+    let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    Ok(size as u64)
+}
+
+/// Replaces the open database's contents with a backup, after checking it.
+/// Only its data is taken: it is copied into a new file built by Handbill's
+/// migrations (see `intake`), the current contents are kept as a
+/// `before-restore` snapshot, and then the new file replaces them in one
+/// transaction. The database is reopened and returned with the snapshot.
+pub fn restore(db: Database, source: &Path) -> Result<(Database, BackupInfo)> {
+    let checked = check_source(source)?;
+    let scratch = scratch_beside(db.path())?;
+    let rebuilt = intake::rebuild(
+        source,
+        &source.display().to_string(),
+        checked.schema_version as usize,
+        &scratch.path().join("restore.sqlite"),
+        page_size(db.conn())?,
+    )?;
+    let (db, kept) = replace(db, &rebuilt, true)?;
+    let kept =
+        kept.ok_or_else(|| Error::internal("The restore kept no copy of the data it replaced."))?;
+    Ok((db, kept))
+}
+
+fn busy(path: &Path, what: &str) -> Error {
+    Error::storage(format!(
+        "The branch is busy: another program (a Handbill window, an import, a send) is writing to {} \
+         and did not finish within {} seconds. {what} Try again when it has finished.",
+        path.display(),
+        REPLACE_WAIT.as_secs()
+    ))
+}
+
+/// Replaces everything in `db` with the contents of `rebuilt` (a file built by
+/// `intake::rebuild` with the same page size) in one transaction, first
+/// keeping the current contents as a `before-restore` snapshot when `keep` is
+/// set. Another writer is waited for at most [`REPLACE_WAIT`]; then nothing is
+/// replaced and the snapshot just taken, of data still in place, is removed.
+pub(crate) fn replace(
+    db: Database,
+    rebuilt: &Connection,
+    keep: bool,
+) -> Result<(Database, Option<BackupInfo>)> {
+    let path = db.path().to_path_buf();
+    let mut db = db;
+    // Wait for the write lock once before copying anything, so a busy branch
+    // is told before a snapshot is taken for nothing.
+    db.conn().busy_timeout(REPLACE_WAIT)?;
+    let probe = db.conn().execute_batch("BEGIN IMMEDIATE; ROLLBACK;");
+    db.conn().busy_timeout(BUSY_WAIT)?;
+    if let Err(e) = probe {
+        return Err(match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                busy(&path, "Nothing was replaced.")
+            }
+            _ => e.into(),
+        });
+    }
+    let kept = if keep {
+        Some(snapshot(&db, BackupKind::BeforeRestore)?)
+    } else {
+        None
+    };
+    let copied = copy_all(rebuilt, db.conn_mut(), REPLACE_WAIT);
+    let unwind = |kept: &Option<BackupInfo>| {
+        if let Some(kept) = kept {
+            let _ = fs::remove_file(&kept.path);
+        }
+    };
+    match copied {
+        Ok(true) => {}
+        Ok(false) => {
+            unwind(&kept);
+            return Err(busy(&path, "Nothing was replaced."));
+        }
+        Err(e) => {
+            unwind(&kept);
+            return Err(Error::storage(format!(
+                "The data could not be written into {} ({e}); the database was left as it was.",
+                path.display()
+            )));
+        }
+    }
+    drop(db);
+    Ok((Database::open(&path)?, kept))
+}

@@ -1,0 +1,20 @@
+//! The branch's database and the files that carry it: opening and migrating
+//! the one SQLite file (`storage`), backups beside it (`backup`), taking in a
+//! database from outside (`intake`: a backup to restore, the database inside
+//! a hand-over file), transactions that nest (`Tx`), the files a person
+//! gives Handbill or has it save (`outside`), the text the subscriber search
+//! looks in (`search`, which the migrations fill), and the report for a bug
+//! report (`diagnostics`). It knows no area: the areas above use it, never
+//! the other way round.
+
+pub mod backup;
+pub(crate) mod connection;
+pub mod diagnostics;
+pub(crate) mod intake;
+pub mod outside;
+pub(crate) mod search;
+pub mod storage;
+mod transaction;
+
+pub use storage::Database;
+pub(crate) use transaction::Tx;
