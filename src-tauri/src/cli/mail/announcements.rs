@@ -434,17 +434,14 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
         }
         SendCommand::Test { smtp } => {
             let db = Database::open(db_path)?;
-            let acct = match smtp {
-                Some(url) => account::parse_url(&url)?,
-                None => account::get(&db)?.ok_or_else(|| {
-                    Error::not_found("No SMTP account is set up: announcements go to the outbox folder. Test one with --smtp URL.")
-                })?,
-            };
-            let password = account::password_for(&acct, session_password().as_ref())?;
-            let from = handbill_core::branch::get(&db)?
-                .map(|b| b.contact_email)
-                .unwrap_or_default();
-            let report = account::test_connection(&acct, password.as_ref(), &from);
+            let given = smtp.as_deref().map(account::parse_url).transpose()?;
+            let report =
+                account::test(&db, given, session_password().as_ref()).map_err(|mut e| {
+                    if e.code == handbill_core::ErrorCode::NotFound {
+                        e.message.push_str(" Test one with --smtp URL.");
+                    }
+                    e
+                })?;
             if report.ok {
                 Ok(report.message)
             } else {

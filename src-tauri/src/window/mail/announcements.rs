@@ -365,24 +365,7 @@ pub async fn mail_account_test(
     session: State<'_, SessionPassword>,
 ) -> Result<ConnectionReport, Error> {
     let state = AppState::clone(&state);
-    let session_password = session.get();
-    crate::window::blocking(move || {
-        let (acct, from) = state.with_db(|db| {
-            let acct = account::get(db)?
-                .ok_or_else(|| Error::invalid_field("host", "No mail account is set up yet."))?;
-            Ok((acct, compose::test_recipient(db)?.email))
-        })?;
-        let password = match account::password_for(&acct, session_password.as_ref()) {
-            Ok(p) => p,
-            Err(e) => {
-                return Ok(ConnectionReport {
-                    ok: false,
-                    problem: Some(account::ConnectionProblem::Auth),
-                    message: e.message,
-                })
-            }
-        };
-        Ok(account::test_connection(&acct, password.as_ref(), &from))
-    })
-    .await
+    let session = session.get();
+    crate::window::blocking(move || state.with_db(|db| account::test(db, None, session.as_ref())))
+        .await
 }
