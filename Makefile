@@ -1,7 +1,7 @@
 # Handbill's two commands:
 #   make run    install what is missing, build, and open the window on the sample branch
 #   make test   run every test: Rust, UI checks, Vitest, and end-to-end in the real window
-# Other targets: make deps, make app, make bindings, make release, make bench-window, make bench-send.
+# Other targets: make deps, make app, make bindings, make release, make bench-window, make bench-send, make bench-frames.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,7 +14,7 @@ BUILD_PACKAGES := pkg-config build-essential libwebkit2gtk-4.1-dev libgtk-3-dev 
 TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip openssl xdotool x11-apps netpbm
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
-.PHONY: help run test deps deps-build deps-test deps-smtp app ui bindings release deb deb-check bench-window bench-send fuzz
+.PHONY: help run test deps deps-build deps-test deps-smtp app ui bindings release deb deb-check bench-window bench-send bench-frames fuzz
 
 help:
 	@echo "make run    build Handbill and open it on the sample branch"
@@ -125,6 +125,15 @@ deb-check: deb
 # Startup time and memory of the release window (see tests/bench/window.sh).
 bench-window: release deps-test
 	$(XVFB) tests/bench/window.sh target/release/handbill
+
+# Gaps between animation frames in the release window while a 200 MB sheet is
+# previewed, a 20-stop poster drawn, 10,000 messages sent and 100,000 rows
+# imported: the worst and the percentiles (see tests/bench/frames.sh).
+bench-frames: release deps-test
+	@dpkg-query -W -f='$${Status}' postfix 2>/dev/null | grep -q "ok installed" || \
+	  echo "postfix postfix/main_mailer_type select No configuration" | $$( [ "$$(id -u)" = 0 ] || echo sudo ) debconf-set-selections
+	@$(call apt_install,postfix)
+	tests/bench/frames.sh target/release/handbill
 
 # Sending throughput against postfix's smtp-source, and memory (see tests/bench/send.sh).
 # postfix is installed only for its smtp-sink and smtp-source, without configuring a mail system.

@@ -963,8 +963,8 @@ fn bad_event_files_and_ids_get_a_clear_message_and_change_nothing() {
     );
     assert_eq!(
         out.status.code(),
-        Some(2),
-        "an unwritable path is refused: {}",
+        Some(5),
+        "an unwritable path is refused as a file-system problem, as for every file Handbill writes: {}",
         stderr(&out)
     );
     assert!(

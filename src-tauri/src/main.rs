@@ -5,12 +5,9 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod cli;
-mod cli_coalition;
-mod cli_flyers;
-mod cli_send;
-mod commands;
+mod job;
 mod logging;
-mod memory;
+mod window;
 
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -44,6 +41,6 @@ fn main() -> ExitCode {
     );
     match args.command {
         Some(command) => cli::run(args.db, command),
-        None => commands::open_window(args.db),
+        None => window::open_window(args.db),
     }
 }

@@ -736,7 +736,7 @@ fn a_broken_logo_is_refused_naming_the_cosponsor() {
 #[test]
 fn writing_to_an_unwritable_path_gives_a_clear_error() {
     let pdf = flyers::render(&full_content(), FlyerOptions::default()).unwrap();
-    let err = flyers::write_pdf(Path::new("/nonexistent-folder/flyer.pdf"), &pdf)
+    let err = handbill_core::db::outside::write(Path::new("/nonexistent-folder/flyer.pdf"), &pdf)
         .expect_err("a missing folder cannot be written");
     assert_eq!(
         err.code,
@@ -750,14 +750,15 @@ fn writing_to_an_unwritable_path_gives_a_clear_error() {
         err.message
     );
     let dir = tempfile::tempdir().unwrap();
-    let err = flyers::write_pdf(dir.path(), &pdf).expect_err("a folder is not a file");
+    let err =
+        handbill_core::db::outside::write(dir.path(), &pdf).expect_err("a folder is not a file");
     assert_eq!(
         invalid_field(&err),
         ["path"],
         "the error names the path: {err:?}"
     );
     let file = dir.path().join("flyer.pdf");
-    flyers::write_pdf(&file, &pdf).expect("a writable path is written");
+    handbill_core::db::outside::write(&file, &pdf).expect("a writable path is written");
     assert_eq!(std::fs::read(&file).unwrap(), pdf, "the file holds the PDF");
 }
 
@@ -998,8 +999,16 @@ fn the_tour_poster_carries_the_tours_demand_list_when_attached() {
         c.demands_translation.is_some(),
         "and its Spanish translation when asked"
     );
-    let pdf = flyers::tour_poster_in(&db, tour, FlyerOptions::default(), Some("es"))
-        .expect("the bilingual poster renders");
+    let pdf = flyers::request_pdf(
+        &db,
+        &flyers::FlyerRequest {
+            tour_id: Some(tour),
+            poster: true,
+            bilingual: Some("es".to_owned()),
+            ..flyers::FlyerRequest::default()
+        },
+    )
+    .expect("the bilingual poster renders");
     let r = check("tour-poster-demands", &pdf);
     assert!(
         r.has("Meetings near you") && r.has("exigimos que:"),

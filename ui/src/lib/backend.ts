@@ -5,6 +5,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { commandCaller } from "./invoke";
 import { listen } from "@tauri-apps/api/event";
+import { blobBytes } from "./blob-bytes";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { BranchInput } from "./bindings/BranchInput";
@@ -52,6 +53,10 @@ import { tauriCoalition, type CoalitionBackend } from "./coalition-backend";
 export type * from "./coalition-backend";
 import { tauriFlyers, type FlyersBackend } from "./flyers-backend";
 import { tauriAnnounce, type AnnounceBackend } from "./announce-backend";
+
+/** How much of a chosen sheet one message to the window's Rust side carries. */
+const IMPORT_PIECE = 4 * 1024 * 1024;
+
 
 export type { AppError, AppStatus, BackupInfo, BranchInput, BranchProfile, DemoReport };
 export type {
@@ -149,7 +154,7 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   /** The folder the window suggests saving files in. */
   defaultFolder(): Promise<string>;
   /** Reads a chosen file and shows what an import would do; the file is kept for startImport. */
-  previewImport(fileName: string, bytes: Uint8Array): Promise<ImportPreview>;
+  previewImport(fileName: string, file: Blob): Promise<ImportPreview>;
   /** Runs the import in the background; resolves when it ends, calling onProgress as it goes. */
   startImport(options: ImportOptions, onProgress: (p: ImportProgress) => void): Promise<ImportFinished>;
   cancelImport(): Promise<boolean>;
@@ -240,12 +245,17 @@ export const tauriBackend: Backend = {
   unsubscribeAddresses: (text, listId) => call("subscribers_unsubscribe", { text, listId }),
   exportCsv: (options, suggested) => call("export_csv", { options, suggested }),
   defaultFolder: () => call("default_folder"),
-  async previewImport(fileName, bytes) {
+  async previewImport(fileName, file) {
     try {
-      // The bytes travel as the raw request body, not as a JSON array of numbers.
-      return await invoke<ImportPreview>("import_preview", bytes, {
-        headers: { "x-file-name": encodeURIComponent(fileName) },
-      });
+      // The bytes travel as raw request bodies, not as a JSON array of numbers,
+      // read and sent a piece at a time: reading or sending a sheet of 200 MB
+      // at once would hold the page (and its animation frames) for a second.
+      const headers = (at: number) => ({ "x-file-name": encodeURIComponent(fileName), "x-offset": String(at) });
+      let at = 0;
+      for (; at + IMPORT_PIECE < file.size; at += IMPORT_PIECE) {
+        await invoke("import_stage", await blobBytes(file.slice(at, at + IMPORT_PIECE)), { headers: headers(at) });
+      }
+      return await invoke<ImportPreview>("import_preview", await blobBytes(file.slice(at)), { headers: headers(at) });
     } catch (e) {
       throw asAppError(e);
     }

@@ -2,6 +2,7 @@
 // segments and a small CSV import, kept in memory for UI tests. It follows the
 // core's rules that the screens rely on: addresses unique without regard to
 // case, consent that no import puts back, a report row for every CSV row.
+import { blobBytes } from "./blob-bytes";
 import { dialogAnswer, type DialogAnswer } from "./fake-dialog";
 import type {
   AppError,
@@ -322,9 +323,9 @@ export function fakeMail(): FakeMail {
     async defaultFolder() {
       return "/home/organizer/Documents";
     },
-    async previewImport(name, bytes) {
+    async previewImport(name, file) {
       m.calls.push("previewImport");
-      const text = new TextDecoder().decode(bytes);
+      const text = new TextDecoder().decode(await blobBytes(file));
       if (!text.trim()) throw err("file", "The file is empty: there is nothing to import.");
       const rows = parseCsv(text);
       if (rows.length < 2) throw err("file", "The file has a header line but no rows under it: there is nobody to import.");

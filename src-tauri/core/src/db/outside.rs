@@ -10,7 +10,7 @@
 //! a line short in C programs and is forbidden in iCalendar and email.
 //!
 //! Files going out, every file Handbill saves for a person (a CSV export, a
-//! calendar, a flyer), are written whole or not at all by [`write_file`].
+//! calendar, a flyer), are written whole or not at all by [`write`].
 
 use std::fs::{File, Metadata};
 use std::io::Read;
@@ -240,43 +240,52 @@ pub fn default_folder() -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::PathBuf::from("."))
 }
 
-/// Writes a file whole or not at all: to a temporary file beside it, then renamed.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes a file Handbill makes for the organizer (a flyer, a calendar, a
+/// CSV export, an import report, an invitation): whole or not at all, to a
+/// temporary file beside it that is then renamed over it. The one way every
+/// such file is written, from the window (to the file picked in the save
+/// dialog) and from the command line (`-o FILE`). A missing path or a folder
+/// is refused as bad input; a folder that does not exist, or one that cannot
+/// be written, is a file-system problem, named with the path.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     if path.as_os_str().is_empty() {
         return Err(Error::invalid_field("path", "Say where to save the file."));
     }
     if path.is_dir() {
         return Err(Error::invalid_field(
             "path",
-            format!(
-                "{} is a folder. Add a file name, such as {}.",
-                path.display(),
-                path.join("subscribers.csv").display()
-            ),
+            format!("{} is a folder: add the file's name to it.", path.display()),
         ));
     }
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let cannot = |why: &str| {
+        Error::storage(format!(
+            "{} could not be saved: {why}. Choose another place.",
+            path.display()
+        ))
+    };
     if !parent.is_dir() {
-        return Err(Error::invalid_field(
-            "path",
-            format!(
-                "The folder {} does not exist. Choose a folder that does.",
-                parent.display()
-            ),
-        ));
+        return Err(cannot(&format!(
+            "the folder does not exist ({})",
+            parent.display()
+        )));
     }
     let name = path
         .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("export.csv");
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".to_owned());
     let temp = parent.join(format!(".{name}.part"));
     std::fs::write(&temp, bytes)
-        .and_then(|_| std::fs::rename(&temp, path))
+        .and_then(|()| std::fs::rename(&temp, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&temp);
-            Error::storage(format!("Could not save {}: {e}", path.display()))
+            cannot(&match e.kind() {
+                std::io::ErrorKind::NotFound => "the folder does not exist".to_owned(),
+                std::io::ErrorKind::PermissionDenied => "permission is denied".to_owned(),
+                _ => e.to_string(),
+            })
         })
 }

@@ -24,6 +24,34 @@ use crate::error::{Error, Result};
 /// The largest calendar file Handbill imports.
 pub const MAX_ICS_BYTES: usize = 20 * 1024 * 1024;
 
+/// What a calendar file holds, as the window and the command line ask for
+/// it: one event, a tour's dated stops, or (neither) every upcoming event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CalendarRequest {
+    pub event_id: Option<i64>,
+    pub tour_id: Option<i64>,
+}
+
+/// A calendar file made for a request: its text and how many events it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarFile {
+    pub text: String,
+    pub events: usize,
+}
+
+/// The calendar file a request asks for (upcoming as of now): the one path
+/// from "export to my calendar" to the file, for the window and
+/// `handbill event export-ics`.
+pub fn export(db: &Database, request: &CalendarRequest) -> Result<CalendarFile> {
+    let text = match (request.event_id, request.tour_id) {
+        (Some(id), _) => export_event(db, id)?,
+        (None, Some(id)) => export_tour(db, id)?,
+        (None, None) => export_upcoming(db, crate::clock::now())?,
+    };
+    let events = text.matches("BEGIN:VEVENT").count();
+    Ok(CalendarFile { text, events })
+}
+
 /// One event as an iCalendar file.
 pub fn export_event(db: &Database, id: i64) -> Result<String> {
     Ok(calendar(&[store::get(db, id)?], "Handbill event"))

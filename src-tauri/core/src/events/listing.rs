@@ -240,6 +240,26 @@ fn event_text(e: &Event, c: &Coalition, out: &mut String) {
     out.push('\n');
 }
 
+/// Which listing to print, as the window and the command line ask for it:
+/// a tour's, or (none) every upcoming event's; plain text or HTML.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListingRequest {
+    pub tour_id: Option<i64>,
+    pub html: bool,
+}
+
+/// The listing a request asks for (upcoming as of now), for the window's
+/// "Copy listing" and `handbill event listing`.
+pub fn render(db: &Database, request: &ListingRequest) -> Result<String> {
+    let now = crate::clock::now();
+    match (request.tour_id, request.html) {
+        (Some(id), false) => tour_text(db, id),
+        (Some(id), true) => tour_html(db, id),
+        (None, false) => upcoming_text(db, now),
+        (None, true) => upcoming_html(db, now),
+    }
+}
+
 /// Upcoming events at `now` as plain text, by month (drafts left out).
 pub fn upcoming_text(db: &Database, now: Timestamp) -> Result<String> {
     let mut out = String::new();

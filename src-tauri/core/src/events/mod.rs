@@ -35,7 +35,7 @@ pub use venues::{
     create_speaker, create_venue, delete_venue, get_venue, list_speakers, list_venues,
     update_speaker, update_venue, Speaker, SpeakerInput, Venue, VenueInput,
 };
-pub use views::{all, month, past, search, upcoming, MonthGroup};
+pub use views::{all, month, past, search, undated, upcoming, MonthGroup};
 
 /// The largest description Handbill keeps: 100 KB of Markdown is a long pamphlet.
 pub const MAX_DESCRIPTION_BYTES: usize = 100 * 1024;

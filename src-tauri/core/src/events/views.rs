@@ -86,6 +86,16 @@ pub fn all(db: &Database) -> Result<Vec<Event>> {
     )
 }
 
+/// The events whose date is not known yet (or not yet a date): drafts being
+/// typed and tour stops "coming soon", in the order of [`all`].
+pub fn undated(db: &Database) -> Result<Vec<Event>> {
+    query_events(
+        db,
+        &select_sql("WHERE e.start_at IS NULL ORDER BY e.id"),
+        rusqlite::params![],
+    )
+}
+
 /// The events whose end has passed at `now`, latest first.
 pub fn past(db: &Database, now: Timestamp) -> Result<Vec<Event>> {
     query_events(

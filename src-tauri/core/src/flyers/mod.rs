@@ -11,8 +11,6 @@
 //! prints: the same display list drawn as SVG ([`preview_svg`]), so no
 //! rasterizer lives here.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -238,55 +236,39 @@ pub fn preview_svg(contents: &[FlyerContent], options: FlyerOptions) -> Result<V
 
 /// The flyer of one event.
 pub fn event_flyer(db: &Database, event_id: i64, options: FlyerOptions) -> Result<Vec<u8>> {
-    event_flyer_in(db, event_id, options, None)
-}
-
-/// The flyer of one event; with `bilingual` (a language code such as "es")
-/// the event's title and description and its demand list are printed again
-/// in that language when they have a translation.
-pub fn event_flyer_in(
-    db: &Database,
-    event_id: i64,
-    options: FlyerOptions,
-    bilingual: Option<&str>,
-) -> Result<Vec<u8>> {
-    render(&content_for_event_in(db, event_id, bilingual)?, options)
+    request_pdf(
+        db,
+        &FlyerRequest {
+            event_id: Some(event_id),
+            options,
+            ..FlyerRequest::default()
+        },
+    )
 }
 
 /// One flyer per stop of a tour, each on its own page (or sheet).
 pub fn tour_flyers(db: &Database, tour_id: i64, options: FlyerOptions) -> Result<Vec<u8>> {
-    tour_flyers_in(db, tour_id, options, None)
-}
-
-/// One flyer per stop, bilingual as [`event_flyer_in`].
-pub fn tour_flyers_in(
-    db: &Database,
-    tour_id: i64,
-    options: FlyerOptions,
-    bilingual: Option<&str>,
-) -> Result<Vec<u8>> {
-    let tour = events::get_tour(db, tour_id)?;
-    let contents = tour
-        .stops
-        .iter()
-        .map(|s| content_for_event_in(db, s.id, bilingual))
-        .collect::<Result<Vec<_>>>()?;
-    render_all(&contents, options)
+    request_pdf(
+        db,
+        &FlyerRequest {
+            tour_id: Some(tour_id),
+            options,
+            ..FlyerRequest::default()
+        },
+    )
 }
 
 /// A poster for a whole tour: "Meetings near you" with every stop.
 pub fn tour_poster(db: &Database, tour_id: i64, options: FlyerOptions) -> Result<Vec<u8>> {
-    tour_poster_in(db, tour_id, options, None)
-}
-
-/// A tour poster, bilingual as [`event_flyer_in`].
-pub fn tour_poster_in(
-    db: &Database,
-    tour_id: i64,
-    options: FlyerOptions,
-    bilingual: Option<&str>,
-) -> Result<Vec<u8>> {
-    render(&content_for_tour_in(db, tour_id, bilingual)?, options)
+    request_pdf(
+        db,
+        &FlyerRequest {
+            tour_id: Some(tour_id),
+            poster: true,
+            options,
+            ..FlyerRequest::default()
+        },
+    )
 }
 
 /// The languages an event's flyer can be printed in beside English: those
@@ -453,6 +435,10 @@ pub fn contents_for(db: &Database, request: &FlyerRequest) -> Result<Vec<FlyerCo
             .iter()
             .map(|s| content_for_event_in(db, s.id, lang))
             .collect(),
+        (Some(_), None) if request.poster => Err(Error::invalid_field(
+            "layout",
+            "A poster is for a tour: choose the tour, or a full, half or quarter sheet for one event.",
+        )),
         (Some(e), None) => Ok(vec![content_for_event_in(db, e, lang)?]),
         (None, None) => Err(Error::invalid_field(
             "event",
@@ -474,15 +460,7 @@ pub fn preview(db: &Database, request: &FlyerRequest) -> Result<FlyerPreview> {
     let sheet = compose_all(&contents, request.options)?;
     let pdf = sheet.to_pdf(&contents[0].title)?;
     let svgs = sheet.to_svg();
-    let languages = match (request.event_id, request.tour_id) {
-        (_, Some(t)) if request.poster => languages_for_tour(db, t)?,
-        (_, Some(t)) => match events::get_tour(db, t)?.stops.first() {
-            Some(s) => languages_for_event(db, s.id)?,
-            None => Vec::new(),
-        },
-        (Some(e), None) => languages_for_event(db, e)?,
-        (None, None) => Vec::new(),
-    };
+    let languages = languages_for(db, request)?;
     let file_name = format!("{}.pdf", slug(&contents[0].title));
     for c in &mut contents {
         c.branch.logo = None;
@@ -499,6 +477,88 @@ pub fn preview(db: &Database, request: &FlyerRequest) -> Result<FlyerPreview> {
         bytes: pdf.len() as u32,
         languages,
         file_name,
+    })
+}
+
+/// The languages a request's flyer can be printed in beside English (for a
+/// tour's flyers, its first stop's).
+fn languages_for(db: &Database, request: &FlyerRequest) -> Result<Vec<String>> {
+    Ok(match (request.event_id, request.tour_id) {
+        (_, Some(t)) if request.poster => languages_for_tour(db, t)?,
+        (_, Some(t)) => match events::get_tour(db, t)?.stops.first() {
+            Some(s) => languages_for_event(db, s.id)?,
+            None => Vec::new(),
+        },
+        (Some(e), None) => languages_for_event(db, e)?,
+        (None, None) => Vec::new(),
+    })
+}
+
+/// A flyer drawn to be saved: the PDF a request asks for, what it is, and
+/// what the organizer should know about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flyer {
+    pub pdf: Vec<u8>,
+    /// "the flyer of “Rally”", "3 flyers for the stops of “Tour”", "the poster of “Tour”".
+    pub what: String,
+    /// The first flyer's title (the event's, the first stop's, or the tour's).
+    pub title: String,
+    /// "rally-siham.pdf": a file name for saving.
+    pub file_name: String,
+    /// Things printed differently than asked: an event with no date yet, a
+    /// language it has no translation in.
+    pub notes: Vec<String>,
+}
+
+/// Draws the PDF a request asks for: the one path from a request to a saved
+/// flyer, for the window's Save and Open and for `handbill flyer`.
+pub fn draw(db: &Database, request: &FlyerRequest) -> Result<Flyer> {
+    let mut notes = Vec::new();
+    let what = match (request.event_id, request.tour_id) {
+        (_, Some(t)) => {
+            let tour = events::get_tour(db, t)?;
+            if request.poster {
+                format!("the poster of “{}”", tour.tour.title)
+            } else {
+                let n = tour.stops.len();
+                format!(
+                    "{n} flyer{} for the stops of “{}”",
+                    if n == 1 { "" } else { "s" },
+                    tour.tour.title
+                )
+            }
+        }
+        (Some(id), None) if !request.poster => {
+            let e = events::get(db, id)?;
+            if e.start_date.is_empty() {
+                notes.push(format!(
+                    "event {id} has no date yet, so the flyer says “Date and place coming soon”."
+                ));
+            }
+            format!("the flyer of “{}”", e.title)
+        }
+        _ => String::new(),
+    };
+    let contents = contents_for(db, request)?;
+    let pdf = render_all(&contents, request.options)?;
+    if let Some(lang) = request.bilingual.as_deref() {
+        // A tour's flyers are stop by stop: each says what it has.
+        if request.event_id.is_some() && request.tour_id.is_none() || request.poster {
+            let primary = |tag: &str| tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+            if !languages_for(db, request)?
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(lang) || primary(l) == primary(lang))
+            {
+                notes.push(format!("there is no “{lang}” translation to print beside the English; the flyer is in English only."));
+            }
+        }
+    }
+    Ok(Flyer {
+        pdf,
+        what,
+        title: contents[0].title.clone(),
+        file_name: format!("{}.pdf", slug(&contents[0].title)),
+        notes,
     })
 }
 
@@ -519,36 +579,6 @@ fn slug(title: &str) -> String {
     } else {
         cut.trim_end_matches('-').to_owned()
     }
-}
-
-/// Writes a PDF, saying clearly when the place cannot be written to.
-pub fn write_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.as_os_str().is_empty() {
-        return Err(Error::invalid_field(
-            "path",
-            "Choose where to save the PDF.",
-        ));
-    }
-    if path.is_dir() {
-        return Err(Error::invalid_field(
-            "path",
-            format!(
-                "{} is a folder; give a file name such as flyer.pdf.",
-                path.display()
-            ),
-        ));
-    }
-    std::fs::write(path, bytes).map_err(|e| {
-        let why = match e.kind() {
-            std::io::ErrorKind::NotFound => "the folder does not exist".to_owned(),
-            std::io::ErrorKind::PermissionDenied => "permission is denied".to_owned(),
-            _ => e.to_string(),
-        };
-        Error::storage(format!(
-            "The PDF could not be saved to {}: {why}. Choose another place.",
-            path.display()
-        ))
-    })
 }
 
 fn branch_mark(db: &Database) -> Result<BranchMark> {

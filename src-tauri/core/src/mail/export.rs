@@ -113,7 +113,7 @@ pub fn to_csv(db: &Database, options: &ExportOptions) -> Result<(Vec<u8>, u32)> 
 /// Exports to a file.
 pub fn to_file(db: &Database, options: &ExportOptions, path: &Path) -> Result<ExportReport> {
     let (bytes, rows) = to_csv(db, options)?;
-    crate::db::outside::write_file(path, &bytes)?;
+    crate::db::outside::write(path, &bytes)?;
     Ok(ExportReport {
         path: path.display().to_string(),
         rows,

@@ -618,6 +618,41 @@ pub(crate) fn connect(
     Ok((conn, pipelining))
 }
 
+/// Tests a mail account: connects, encrypts and signs in, sending nothing.
+/// The saved account, or `account` when one is given (the command line's
+/// `--smtp`, not saved); the password from `session`, else the keychain. The
+/// one way the window's "Test connection" and `handbill send test` test an
+/// account: a password that cannot be had is a failed sign-in, said in the
+/// report like any other failure.
+pub fn test(
+    db: &Database,
+    account: Option<SmtpAccount>,
+    session: Option<&Password>,
+) -> Result<ConnectionReport> {
+    let account = match account {
+        Some(a) => a,
+        None => get(db)?.ok_or_else(|| {
+            Error::not_found(
+                "No mail account is set up yet: announcements go to the outbox folder.",
+            )
+        })?,
+    };
+    let from = crate::branch::get(db)?
+        .map(|b| b.contact_email.trim().to_owned())
+        .unwrap_or_default();
+    let password = match password_for(&account, session) {
+        Ok(p) => p,
+        Err(e) => {
+            return Ok(ConnectionReport {
+                ok: false,
+                problem: Some(ConnectionProblem::Auth),
+                message: e.message,
+            })
+        }
+    };
+    Ok(test_connection(&account, password.as_ref(), &from))
+}
+
 /// "Test connection": connects, logs in and quits, sending no message.
 pub fn test_connection(
     account: &SmtpAccount,

@@ -95,6 +95,12 @@ pub fn prepare(db: &Database, content: &Content) -> Result<Prepared> {
     prepare_at(db, content, crate::clock::now())
 }
 
+/// The finished messages of announcement `id`, dated now: what the window's
+/// sending job and `handbill send` prepare before they send it.
+pub fn prepare_announcement(db: &Database, id: i64) -> Result<Prepared> {
+    prepare(db, &super::store::get(db, id)?.content())
+}
+
 /// Prepares `content` with `date` as every letter's `Date` header (the sender
 /// prepares an announcement when it starts sending it).
 pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Result<Prepared> {

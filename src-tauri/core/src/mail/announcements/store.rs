@@ -659,6 +659,36 @@ pub fn queue(db: &Database, id: i64) -> Result<SendProgress> {
     queue_with(db, id, false)
 }
 
+/// Makes an announcement ready to be sent from where it stands: the one
+/// policy of the window's Resume and `handbill send resume`. A cancelled
+/// announcement is refused, and so is one a live sender holds (in a window or
+/// from a terminal), so two never run it; a draft is queued first, with every
+/// check of [`queue`]. Answers its progress; the caller then runs
+/// [`super::send::run`], which takes the lease itself (and refuses again, should
+/// another sender have started in between).
+pub fn resume(db: &Database, id: i64) -> Result<SendProgress> {
+    let a = get(db, id)?;
+    if a.state == AnnouncementState::Cancelled {
+        return Err(Error::invalid_field(
+            "state",
+            format!("Announcement {id} was cancelled; it cannot be sent."),
+        ));
+    }
+    if super::lease::lease_is_live(db, id)? {
+        return Err(Error::invalid_field(
+            "state",
+            format!(
+                "Announcement {id} is being sent right now by another Handbill (a window or a command line). \
+                 Two senders never run the same announcement: wait for it, or pause it."
+            ),
+        ));
+    }
+    if a.state == AnnouncementState::Draft {
+        return queue(db, id);
+    }
+    progress(db, id)
+}
+
 /// [`queue`], with `again` the organizer's word that an event already
 /// announced to this list with this template is to be announced again.
 pub fn queue_with(db: &Database, id: i64, again: bool) -> Result<SendProgress> {

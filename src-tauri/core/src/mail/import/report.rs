@@ -118,7 +118,7 @@ impl ImportReport {
 
     /// Saves the report as CSV at `path`.
     pub fn save(&self, path: &Path) -> Result<()> {
-        crate::db::outside::write_file(path, &self.to_csv()?)
+        crate::db::outside::write(path, &self.to_csv()?)
     }
 }
 

@@ -5,10 +5,8 @@
 //! send outbox ID --smtp URL` sends what was written to the outbox. The same
 //! core functions the window's Mail section calls.
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use handbill_core::mail::announcements::announce::{self, AnnounceRequest, Plan};
@@ -17,6 +15,8 @@ use handbill_core::mail::announcements::{
     SendOptions, SendProgress, Template, UncertainDecision,
 };
 use handbill_core::{events, mail::lists, Database, Error};
+
+use crate::job::Progress;
 
 /// The largest Markdown file `--body-file` reads: an announcement is a page or two.
 const MAX_BODY_FILE: u64 = 1024 * 1024;
@@ -356,12 +356,15 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             Ok(out.join("\n"))
         }
         SendCommand::Resume { id, connections } => {
-            let db = Database::open(db_path)?;
-            let a = store::get(&db, id)?;
-            if a.state == AnnouncementState::Draft {
-                store::queue(&db, id)?;
-            }
-            drop(db);
+            // The same policy as the window's Resume: refused while another
+            // sender holds it or once cancelled; a draft is queued first.
+            store::resume(&Database::open(db_path)?, id).map_err(|mut e| {
+                if e.fields.iter().any(|f| f.field == "state") && e.message.contains("right now") {
+                    e.message
+                        .push_str(&format!(" Pause it with: handbill send pause {id}"));
+                }
+                e
+            })?;
             run_send(db_path, id, connections)
         }
         SendCommand::Pause { id } => {
@@ -407,9 +410,12 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             }
             drop(db);
             let (letters, options) = sender_for(db_path, id, connections)?;
-            let on_progress = progress_printer();
+            let progress = Progress::terminal(progress_line);
             let started = Instant::now();
-            let (outbox, p) = send::deliver_outbox(db_path, id, &letters, &options, &on_progress)?;
+            let result =
+                send::deliver_outbox(db_path, id, &letters, &options, &|p| progress.report(p));
+            progress.finish();
+            let (outbox, p) = result?;
             if outbox.requeued == 0 && outbox.resumed == 0 {
                 return Ok(format!(
                     "Nothing of announcement {id} is left in the outbox: {} sent, {} failed, {} uncertain. Nothing was sent now.",
@@ -428,17 +434,14 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
         }
         SendCommand::Test { smtp } => {
             let db = Database::open(db_path)?;
-            let acct = match smtp {
-                Some(url) => account::parse_url(&url)?,
-                None => account::get(&db)?.ok_or_else(|| {
-                    Error::not_found("No SMTP account is set up: announcements go to the outbox folder. Test one with --smtp URL.")
-                })?,
-            };
-            let password = account::password_for(&acct, session_password().as_ref())?;
-            let from = handbill_core::branch::get(&db)?
-                .map(|b| b.contact_email)
-                .unwrap_or_default();
-            let report = account::test_connection(&acct, password.as_ref(), &from);
+            let given = smtp.as_deref().map(account::parse_url).transpose()?;
+            let report =
+                account::test(&db, given, session_password().as_ref()).map_err(|mut e| {
+                    if e.code == handbill_core::ErrorCode::NotFound {
+                        e.message.push_str(" Test one with --smtp URL.");
+                    }
+                    e
+                })?;
             if report.ok {
                 Ok(report.message)
             } else {
@@ -507,11 +510,7 @@ fn sender_for(
     id: i64,
     connections: usize,
 ) -> Result<(announcements::Prepared, SendOptions), Error> {
-    let letters = {
-        let db = Database::open(db_path)?;
-        let a = store::get(&db, id)?;
-        letters_for(&db, &a.content())?
-    };
+    let letters = announcements::compose::prepare_announcement(&Database::open(db_path)?, id)?;
     Ok((
         letters,
         SendOptions {
@@ -522,36 +521,14 @@ fn sender_for(
     ))
 }
 
-/// Prints progress on stderr: over one line on a terminal, a line a second otherwise.
-fn progress_printer() -> impl Fn(&SendProgress) + Sync {
-    let terminal = std::io::stderr().is_terminal();
-    let last = Mutex::new(Instant::now() - Duration::from_secs(10));
-    move |p: &SendProgress| {
-        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-        if last.elapsed() < Duration::from_millis(if terminal { 200 } else { 1000 }) {
-            return;
-        }
-        *last = Instant::now();
-        let mut err = std::io::stderr().lock();
-        if terminal {
-            let _ = write!(err, "\r\x1b[K{}", progress_line(p));
-        } else {
-            let _ = writeln!(err, "{}", progress_line(p));
-        }
-        let _ = err.flush();
-    }
-}
-
 /// Sends (or resumes) one announcement, printing progress on stderr, and
 /// says how it ended. A stop the organizer did not ask for is an error.
 fn run_send(db_path: &Path, id: i64, connections: usize) -> Result<String, Error> {
     let (letters, options) = sender_for(db_path, id, connections)?;
-    let on_progress = progress_printer();
+    let progress = Progress::terminal(progress_line);
     let started = Instant::now();
-    let result = send::run(db_path, id, &letters, &options, &on_progress);
-    if std::io::stderr().is_terminal() {
-        eprintln!();
-    }
+    let result = send::run(db_path, id, &letters, &options, &|p| progress.report(p));
+    progress.finish();
     let p = result?;
     ended(db_path, id, &p, started)
 }

@@ -1,0 +1,321 @@
+//! The events' part of the command line: `handbill event list|show|import|
+//! export-ics|listing`. The same core functions the window's Events section
+//! calls; output on stdout.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use handbill_core::db::outside;
+use handbill_core::events::ics::CalendarRequest;
+use handbill_core::events::listing::ListingRequest;
+use handbill_core::events::{self, ics, json, listing, Event};
+use handbill_core::{Database, Error};
+
+use super::to_json;
+
+#[derive(Subcommand, Debug)]
+pub enum EventCommand {
+    /// Every event, soonest first; stops whose date is not announced yet come last.
+    List {
+        /// A JSON array of objects with id, title, kind, status, starts_at, ends_at, time_zone, venue and tour_id.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one event, or a tour with its stops.
+    #[command(
+        after_help = "With --json it prints Handbill's event exchange format (`\"format\": \"handbill-event\"`, \
+                      version 1), which `handbill event import` reads back unchanged."
+    )]
+    Show {
+        /// The event's id (see `handbill event list`).
+        #[arg(required_unless_present = "tour", conflicts_with = "tour")]
+        id: Option<i64>,
+        /// Show this tour and its stops instead.
+        #[arg(long, value_name = "TOUR_ID")]
+        tour: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import events from an iCalendar (.ics) file or a Handbill event file (.json); all or nothing.
+    Import {
+        /// A .ics or .json file.
+        file: PathBuf,
+    },
+    /// Write an iCalendar file for one event, one tour, or all upcoming events.
+    ExportIcs {
+        /// The event's id.
+        #[arg(required_unless_present_any = ["tour", "all"], conflicts_with_all = ["tour", "all"])]
+        id: Option<i64>,
+        /// Every stop of this tour.
+        #[arg(long, value_name = "TOUR_ID", conflicts_with = "all")]
+        tour: Option<i64>,
+        /// Every upcoming event that is not a draft.
+        #[arg(long)]
+        all: bool,
+        /// The .ics file to write.
+        #[arg(short, long, value_name = "FILE.ics")]
+        output: PathBuf,
+    },
+    /// Print the listing a branch web page announces events with: all upcoming, or one tour's stops.
+    Listing {
+        #[arg(long, value_name = "TOUR_ID")]
+        tour: Option<i64>,
+        /// HTML (sanitized) instead of plain text.
+        #[arg(long)]
+        html: bool,
+    },
+}
+
+/// One line of `handbill event list --json`: the fields a script needs to find an event.
+#[derive(serde::Serialize)]
+struct EventSummary<'a> {
+    id: i64,
+    title: &'a str,
+    kind: handbill_core::events::EventKind,
+    status: handbill_core::events::EventStatus,
+    /// The start as a UTC instant (RFC 3339); null while the date is to be announced.
+    starts_at: Option<&'a str>,
+    ends_at: Option<&'a str>,
+    time_zone: &'a str,
+    start_date: &'a str,
+    start_time: &'a str,
+    all_day: bool,
+    venue: Option<&'a str>,
+    room: &'a str,
+    tour_id: Option<i64>,
+}
+
+pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
+    match command {
+        EventCommand::List { json } => {
+            let all = events::all(db)?;
+            if json {
+                let rows: Vec<EventSummary> = all
+                    .iter()
+                    .map(|e| EventSummary {
+                        id: e.id,
+                        title: &e.title,
+                        kind: e.kind,
+                        status: e.status,
+                        starts_at: e.start_at.as_deref(),
+                        ends_at: e.end_at.as_deref(),
+                        time_zone: &e.time_zone,
+                        start_date: &e.start_date,
+                        start_time: &e.start_time,
+                        all_day: e.all_day,
+                        venue: e.venue.as_ref().map(|v| v.name.as_str()),
+                        room: &e.room,
+                        tour_id: e.tour_id,
+                    })
+                    .collect();
+                return to_json(&rows);
+            }
+            if all.is_empty() {
+                return Ok("No events yet. Draft one in the window, or import a file: handbill event import FILE.ics".to_owned());
+            }
+            let mut out = vec![format!(
+                "{:>5}  {:<11}  {:<22}  {}",
+                "Id", "Status", "When", "Event"
+            )];
+            for e in &all {
+                let when = if e.start_date.is_empty() {
+                    "date to be announced".to_owned()
+                } else if e.all_day || e.start_time.is_empty() {
+                    e.start_date.clone()
+                } else {
+                    format!("{} {}", e.start_date, e.start_time)
+                };
+                out.push(format!(
+                    "{:>5}  {:<11}  {:<22}  {}: {}",
+                    e.id,
+                    e.status.as_str(),
+                    when,
+                    e.kind.label(),
+                    e.title
+                ));
+            }
+            Ok(out.join("\n"))
+        }
+        EventCommand::Show { id, tour, json } => match (id, tour) {
+            (_, Some(tour_id)) => {
+                if json {
+                    return json::export_tour(db, tour_id);
+                }
+                let t = events::get_tour(db, tour_id)?;
+                let mut out = vec![format!("Tour {}: {}", t.tour.id, t.tour.title)];
+                if !t.tour.description.trim().is_empty() {
+                    out.push(String::new());
+                    out.push(t.tour.description.trim().to_owned());
+                }
+                out.push(String::new());
+                out.push(format!("{} stops:", t.stops.len()));
+                for s in &t.stops {
+                    let place = listing::place_line(s);
+                    out.push(format!(
+                        "  {:>5}  {:<11}  {}{}",
+                        s.id,
+                        s.status.as_str(),
+                        listing::when_line(s),
+                        if place.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" — {place}")
+                        }
+                    ));
+                }
+                Ok(out.join("\n"))
+            }
+            (Some(id), None) => {
+                if json {
+                    return json::export_event(db, id);
+                }
+                describe_event(db, &events::get(db, id)?)
+            }
+            (None, None) => Err(Error::invalid_field(
+                "id",
+                "Give an event's id, or --tour TOUR_ID.",
+            )),
+        },
+        EventCommand::Import { file } => {
+            let done = events::import_file(db, &file)?;
+            if let Some(t) = &done.tour {
+                return Ok(format!(
+                    "Imported the tour “{}” (id {}) with {} stops from {}.",
+                    t.title,
+                    t.id,
+                    done.events.len(),
+                    file.display()
+                ));
+            }
+            let imported: Vec<Event> = done.events;
+            let mut out = vec![format!(
+                "Imported {} event{} from {}:",
+                imported.len(),
+                if imported.len() == 1 { "" } else { "s" },
+                file.display()
+            )];
+            for e in &imported {
+                out.push(format!("  {:>5}  {}", e.id, e.title));
+            }
+            Ok(out.join("\n"))
+        }
+        EventCommand::ExportIcs {
+            id,
+            tour,
+            all,
+            output,
+        } => {
+            let (request, what) = match (id, tour, all) {
+                (_, Some(tour_id), _) => (
+                    CalendarRequest {
+                        event_id: None,
+                        tour_id: Some(tour_id),
+                    },
+                    format!("tour {tour_id}"),
+                ),
+                (_, None, true) => (CalendarRequest::default(), "all upcoming events".to_owned()),
+                (Some(id), None, false) => (
+                    CalendarRequest {
+                        event_id: Some(id),
+                        tour_id: None,
+                    },
+                    format!("event {id}"),
+                ),
+                (None, None, false) => {
+                    return Err(Error::invalid_field(
+                        "id",
+                        "Give an event's id, --tour TOUR_ID or --all.",
+                    ))
+                }
+            };
+            let file = ics::export(db, &request)?;
+            outside::write(&output, file.text.as_bytes())?;
+            Ok(format!(
+                "Wrote {} event{} ({what}) to {}.",
+                file.events,
+                if file.events == 1 { "" } else { "s" },
+                output.display()
+            ))
+        }
+        EventCommand::Listing { tour, html } => listing::render(
+            db,
+            &ListingRequest {
+                tour_id: tour,
+                html,
+            },
+        ),
+    }
+}
+
+/// One event as aligned lines for a terminal, with its history.
+fn describe_event(db: &Database, e: &Event) -> Result<String, Error> {
+    let mut out = vec![
+        format!("{:<14}{}", "Event", e.id),
+        format!("{:<14}{}", "Title", e.title),
+        format!("{:<14}{}", "Kind", e.kind.label()),
+        format!("{:<14}{}", "Status", e.status.as_str()),
+        format!("{:<14}{}", "When", listing::when_line(e)),
+        format!("{:<14}{}", "Time zone", e.time_zone),
+    ];
+    let place = listing::place_line(e);
+    out.push(format!(
+        "{:<14}{}",
+        "Where",
+        if place.is_empty() { "—" } else { &place }
+    ));
+    if !e.online_link.is_empty() {
+        out.push(format!("{:<14}{}", "Online", e.online_link));
+    }
+    if !e.hosts.is_empty() {
+        out.push(format!("{:<14}{}", "Hosts", e.hosts));
+    }
+    for s in &e.speakers {
+        out.push(format!("{:<14}{}", "Speaker", listing::speaker_line(s)));
+    }
+    if let Some(t) = e.tour_id {
+        out.push(format!("{:<14}{}", "Tour", t));
+    }
+    for (label, link) in [
+        ("Event page", &e.links.event_page),
+        ("RSVP", &e.links.rsvp),
+        ("Donate", &e.links.donate),
+    ] {
+        if !link.is_empty() {
+            out.push(format!("{label:<14}{link}"));
+        }
+    }
+    if !e.accessibility.is_empty() {
+        out.push(format!("{:<14}{}", "Access", e.accessibility));
+    }
+    if !e.rules.is_empty() {
+        out.push(format!("{:<14}{}", "Rules", e.rules));
+    }
+    if !e.description.trim().is_empty() {
+        out.push(String::new());
+        out.push(e.description.trim().to_owned());
+    }
+    let history = events::history(db, e.id)?;
+    if !history.is_empty() {
+        out.push(String::new());
+        out.push("History:".to_owned());
+        for h in history {
+            out.push(format!("  {}", describe_change(&h)));
+        }
+    }
+    Ok(out.join("\n"))
+}
+
+/// "2027-01-04T15:00:00Z  date: 2027-01-04 19:00 → 2027-01-11 19:00 (the storm)".
+fn describe_change(h: &handbill_core::events::HistoryEntry) -> String {
+    let mut line = format!(
+        "{}  {}: {} → {}",
+        h.at,
+        h.kind.as_str(),
+        h.old_value,
+        h.new_value
+    );
+    if !h.reason.is_empty() {
+        line.push_str(&format!(" ({})", h.reason));
+    }
+    line
+}

@@ -1,0 +1,107 @@
+//! The flyers' part of the command line: `handbill flyer EVENT_ID -o FILE.pdf`
+//! and `handbill flyer --tour TOUR_ID …`. The same core functions the window's
+//! Flyers section calls; errors as [`Error`] for `cli::run` to print (naming
+//! the field or the path) with their exit code.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use handbill_core::db::outside;
+use handbill_core::flyers::{self, FlyerOptions, FlyerRequest, Layout, Paper, Theme};
+use handbill_core::{Database, Error};
+
+/// The layouts as typed on the command line; `poster` is a tour's.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutArg {
+    Full,
+    Half,
+    Quarter,
+    Poster,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaperArg {
+    Letter,
+    A4,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  handbill flyer 12 -o rally.pdf\n  handbill flyer 12 --layout half --paper a4 --bw -o rally-half.pdf\n  \
+                  handbill flyer --tour 3 --layout poster -o tour-poster.pdf\n  handbill flyer --tour 3 -o every-stop.pdf   (one flyer per stop)"
+)]
+pub struct FlyerArgs {
+    /// The event to print (its number, as `handbill event list` shows).
+    #[arg(
+        value_name = "EVENT_ID",
+        required_unless_present = "tour",
+        conflicts_with = "tour"
+    )]
+    pub event: Option<i64>,
+    /// Print a whole tour instead: one flyer per stop, or with `--layout poster` one poster of every stop.
+    #[arg(long, value_name = "TOUR_ID")]
+    pub tour: Option<i64>,
+    /// full page, half sheet (two per page), quarter sheet (four per page), or a tour's poster.
+    #[arg(long, value_enum, default_value = "full")]
+    pub layout: LayoutArg,
+    #[arg(long, value_enum, default_value = "letter")]
+    pub paper: PaperArg,
+    /// Black and white only, for photocopiers.
+    #[arg(long)]
+    pub bw: bool,
+    /// Tear-off tabs along the bottom carrying the event's link or contact.
+    #[arg(long)]
+    pub tear_offs: bool,
+    /// Also print the event's title, description and demand list in this language (such as `es`) when translated.
+    #[arg(long, value_name = "LANGUAGE")]
+    pub bilingual: Option<String>,
+    /// Where to write the PDF.
+    #[arg(short, long, value_name = "FILE.pdf")]
+    pub output: PathBuf,
+}
+
+/// Draws the flyer(s) with the window's own [`flyers::draw`] and writes the
+/// PDF; says what was written, with the drawing's notes on stderr.
+pub fn flyer_command(db: &Database, args: FlyerArgs) -> Result<String, Error> {
+    let request = FlyerRequest {
+        event_id: args.event,
+        tour_id: args.tour,
+        poster: args.layout == LayoutArg::Poster,
+        options: FlyerOptions {
+            layout: match args.layout {
+                LayoutArg::Full | LayoutArg::Poster => Layout::FullPage,
+                LayoutArg::Half => Layout::HalfSheet,
+                LayoutArg::Quarter => Layout::QuarterSheet,
+            },
+            paper: match args.paper {
+                PaperArg::Letter => Paper::Letter,
+                PaperArg::A4 => Paper::A4,
+            },
+            theme: if args.bw {
+                Theme::BlackAndWhite
+            } else {
+                Theme::Color
+            },
+            tear_offs: args.tear_offs,
+        },
+        bilingual: args.bilingual,
+    };
+    let flyer = flyers::draw(db, &request).map_err(|e| {
+        // The refusal of a poster for one event, in the terms of this command's options.
+        if e.fields.iter().any(|f| f.field == "layout") {
+            Error::invalid_field("layout", "poster is for a tour: use --tour TOUR_ID --layout poster, or choose full, half or quarter for one event.")
+        } else {
+            e
+        }
+    })?;
+    for note in &flyer.notes {
+        eprintln!("handbill: note: {note}");
+    }
+    outside::write(&args.output, &flyer.pdf)?;
+    Ok(format!(
+        "Wrote {} to {} ({} KB).",
+        flyer.what,
+        args.output.display(),
+        flyer.pdf.len().div_ceil(1024)
+    ))
+}

@@ -1,0 +1,179 @@
+//! The command line: the same core functions the window calls, for scripts and
+//! for people who prefer a terminal. Results go to stdout, errors to stderr with
+//! a non-zero exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use handbill_core::db::storage;
+use handbill_core::{Database, Error, ErrorCode};
+
+mod branch;
+mod coalition;
+mod db;
+mod events;
+mod flyers;
+mod mail;
+
+use branch::BranchCommand;
+use events::EventCommand;
+use mail::{ListCommand, SubscribersCommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "handbill",
+    version,
+    about = "Events, coalition, flyers and mail for the organizers of a local branch.",
+    long_about = "Events, coalition, flyers and mail for the organizers of a local branch.\n\n\
+                  Without a command, Handbill opens its window. With one, it does the job and exits.",
+    after_help = "The database is --db PATH, else $HANDBILL_DB, else handbill.sqlite in your data folder."
+)]
+pub struct Args {
+    /// The branch database file to use.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Passed by WebKitWebDriver when it starts the window for end-to-end tests.
+    #[arg(long, hide = true)]
+    pub automation: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Fill the database with the sample branch (running it again changes nothing).
+    Demo,
+    /// Show or change the branch profile.
+    #[command(subcommand)]
+    Branch(BranchCommand),
+    /// Write a copy of the database to FILE.
+    Backup {
+        /// Where to write the copy (a new file).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// List the automatic backups kept beside the database.
+    Backups,
+    /// Replace the database's contents with a backup; the current contents are kept as a backup too.
+    Restore {
+        /// A backup file (from `handbill backup` or the backups folder).
+        file: PathBuf,
+        /// Do not ask for confirmation (needed when there is no terminal to ask on).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Export the whole branch as one file, to open on another machine.
+    Export {
+        /// Where to write the export (a new file, such as branch.handbill).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Open a branch exported with `handbill export` as this database.
+    ImportBranch {
+        /// The export file.
+        file: PathBuf,
+        /// Replace what the database already holds (a backup of it is kept); asks first.
+        #[arg(long)]
+        replace: bool,
+        /// With --replace: do not ask for confirmation (needed when there is no terminal to ask on).
+        #[arg(long, requires = "replace")]
+        yes: bool,
+    },
+    /// Import, export, count and unsubscribe the people on the mailing lists.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
+    /// Create and show mailing lists.
+    #[command(subcommand)]
+    List(ListCommand),
+    /// List, show, import and export events and tours.
+    #[command(subcommand)]
+    Event(EventCommand),
+    /// List, show and import partner organizations.
+    #[command(subcommand)]
+    Org(coalition::OrgCommand),
+    /// Record an organization's co-sponsorship of an event.
+    #[command(subcommand)]
+    Cosponsor(coalition::CosponsorCommand),
+    /// List and show demand lists and their versions.
+    #[command(subcommand)]
+    Demands(coalition::DemandsCommand),
+    /// Print an event's flyer, or a whole tour's, as a PDF.
+    Flyer(flyers::FlyerArgs),
+    /// Announce an event to a list: queue everyone and send, showing progress.
+    Announce(mail::announcements::AnnounceArgs),
+    /// Follow and steer sending: status, resume, pause, cancel, uncertain deliveries, test the account.
+    #[command(subcommand)]
+    Send(mail::announcements::SendCommand),
+}
+
+/// Runs one command and turns its error into a message on stderr and an exit code.
+pub fn run(db: Option<PathBuf>, command: Command) -> ExitCode {
+    match execute(db, command) {
+        Ok(output) => {
+            if !output.is_empty() {
+                // Not println!: it panics when the reader has gone, as in `handbill org list | head -1`.
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                if let Err(e) = writeln!(out, "{output}").and_then(|()| out.flush()) {
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        eprintln!("handbill: cannot write the output: {e}");
+                        return ExitCode::from(exit_code(ErrorCode::Storage));
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::warn!(code = ?e.code, "command failed");
+            eprintln!("handbill: {}", e.message);
+            ExitCode::from(exit_code(e.code))
+        }
+    }
+}
+
+/// Exit codes by kind of failure, so scripts can tell bad input from a bad file.
+fn exit_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::Invalid => 2,
+        ErrorCode::NotFound => 3,
+        ErrorCode::NotADatabase | ErrorCode::Damaged | ErrorCode::NewerDatabase => 4,
+        ErrorCode::Storage => 5,
+        ErrorCode::Internal => 70,
+    }
+}
+
+fn open(db: Option<PathBuf>) -> Result<Database, Error> {
+    Database::open(&storage::resolve_path(db)?)
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string_pretty(value).map_err(|e| Error::internal(e.to_string()))
+}
+
+fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
+    match command {
+        Command::Demo => branch::demo(db),
+        Command::Branch(command) => branch::command(db, command),
+        Command::Backup { output } => db::backup(db, output),
+        Command::Backups => db::backups(db),
+        Command::Restore { file, yes } => db::restore(db, file, yes),
+        Command::Export { output } => db::export(db, output),
+        Command::ImportBranch { file, replace, yes } => db::import_branch(db, file, replace, yes),
+        Command::Subscribers(command) => mail::subscribers_command(&open(db)?, command),
+        Command::List(command) => mail::list_command(&open(db)?, command),
+        Command::Event(command) => events::command(&open(db)?, command),
+        Command::Org(command) => coalition::org_command(&open(db)?, command),
+        Command::Cosponsor(command) => coalition::cosponsor_command(&open(db)?, command),
+        Command::Demands(command) => coalition::demands_command(&open(db)?, command),
+        Command::Flyer(args) => flyers::flyer_command(&open(db)?, args),
+        Command::Announce(args) => {
+            mail::announcements::announce_command(&storage::resolve_path(db)?, args)
+        }
+        Command::Send(command) => {
+            mail::announcements::send_command(&storage::resolve_path(db)?, command)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The Flyers section's commands: preview a flyer (render it, so every
+//! refusal is found now, and return its pages as SVG drawn from the PDF's
+//! own layout, with what it prints), save it to the file the organizer
+//! picks in the save dialog (a typed path only pre-fills it), and open it in the
+//! system's PDF viewer. Thin adapters over `handbill_core::flyers`: the
+//! drawing is [`flyers::draw`], as for `handbill flyer`.
+
+use handbill_core::db::outside;
+use handbill_core::flyers::{self, FlyerPreview, FlyerRequest};
+use handbill_core::Error;
+use tauri::State;
+use tauri_plugin_opener::OpenerExt;
+
+use super::dialog::{save_path, SaveAs};
+use super::{blocking, AppState};
+
+/// Renders the request and returns its pages (one SVG each) for the live preview.
+#[tauri::command]
+pub async fn flyer_preview(
+    state: State<'_, AppState>,
+    request: FlyerRequest,
+) -> Result<FlyerPreview, Error> {
+    let state = AppState::clone(&state);
+    blocking(move || state.with_db(|db| flyers::preview(db, &request))).await
+}
+
+/// Renders the request and writes the PDF to the file the organizer picks in
+/// the save dialog, which starts from `suggested` (the flyer's file name, or
+/// a path typed in the window); answers the path written, or None when they
+/// cancel.
+#[tauri::command]
+pub async fn flyer_save(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    request: FlyerRequest,
+    suggested: String,
+) -> Result<Option<String>, Error> {
+    let state = AppState::clone(&state);
+    // Drawn first, so a flyer that cannot be made is refused before the dialog opens.
+    let flyer = blocking(move || state.with_db(|db| flyers::draw(db, &request))).await?;
+    let what = SaveAs {
+        title: "Save the flyer",
+        filter_name: "PDF",
+        extensions: &["pdf"],
+        suggested: &suggested,
+        fallback: "flyer.pdf",
+    };
+    let Some(path) = save_path(&window, what).await? else {
+        return Ok(None);
+    };
+    blocking(move || {
+        outside::write(&path, &flyer.pdf)?;
+        Ok(Some(path.display().to_string()))
+    })
+    .await
+}
+
+/// Renders the request into a file in the temporary folder and opens it in
+/// the system's PDF viewer (where the organizer can print it).
+#[tauri::command]
+pub async fn flyer_open(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    request: FlyerRequest,
+) -> Result<String, Error> {
+    let state = AppState::clone(&state);
+    blocking(move || {
+        let flyer = state.with_db(|db| flyers::draw(db, &request))?;
+        let dir = std::env::temp_dir().join("handbill-flyers");
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            Error::storage(format!(
+                "The flyer could not be prepared in {}: {e}.",
+                dir.display()
+            ))
+        })?;
+        let safe: String = flyer
+            .title
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .take(60)
+            .collect();
+        let path = dir.join(format!(
+            "{}.pdf",
+            if safe.trim_matches('-').is_empty() {
+                "flyer"
+            } else {
+                safe.trim_matches('-')
+            }
+        ));
+        outside::write(&path, &flyer.pdf)?;
+        app.opener()
+            .open_path(path.display().to_string(), None::<&str>)
+            .map_err(|e| {
+                Error::internal(format!(
+                    "The PDF was saved to {} but no viewer could open it: {e}.",
+                    path.display()
+                ))
+            })?;
+        Ok(path.display().to_string())
+    })
+    .await
+}

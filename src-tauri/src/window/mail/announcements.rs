@@ -1,0 +1,371 @@
+//! The announcements' commands: drafts from a template, saving, the preview a
+//! given subscriber will receive, a test to the branch's own address, and the
+//! send itself, which runs on its own thread (one per announcement) and
+//! reports progress to the window as `send-progress` events. Pause and cancel
+//! are requests written to the database, which the sending job reads between
+//! messages, so they also reach a send started from the command line. The
+//! mail account's password goes to the keychain, or, when there is none, is
+//! held here for this session only. Thin adapters over
+//! `handbill_core::mail::announcements`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use handbill_core::mail::announcements::account::{self, AccountView};
+use handbill_core::mail::announcements::send::{self, TestSent};
+use handbill_core::mail::announcements::{
+    compose, store, templates, Announcement, AnnouncementInput, ConnectionReport, Delivery,
+    DeliveryStatus, Password, SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
+};
+use handbill_core::{Database, Error};
+use tauri::{AppHandle, State};
+
+use crate::job::{self, Progress};
+use crate::window::AppState;
+
+/// The SMTP password typed in the window when no keychain could keep it.
+#[derive(Default, Clone)]
+pub struct SessionPassword(Arc<Mutex<Option<Password>>>);
+
+impl SessionPassword {
+    fn get(&self) -> Option<Password> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set(&self, password: Option<Password>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = password;
+    }
+}
+
+#[tauri::command]
+pub async fn announcement_draft(
+    state: State<'_, AppState>,
+    event_id: Option<i64>,
+    tour_id: Option<i64>,
+    template: Template,
+) -> Result<(String, String), Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| templates::draft(db, event_id, tour_id, template))
+    })
+    .await
+}
+
+/// The list's announcements, newest first.
+#[tauri::command]
+pub async fn announcement_list(
+    state: State<'_, AppState>,
+    list_id: i64,
+) -> Result<Vec<Announcement>, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| store::for_list(db, list_id))).await
+}
+
+#[tauri::command]
+pub async fn announcement_get(state: State<'_, AppState>, id: i64) -> Result<Announcement, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| store::get(db, id))).await
+}
+
+/// Creates a draft (`id` null) or changes one.
+#[tauri::command]
+pub async fn announcement_save(
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    input: AnnouncementInput,
+) -> Result<Announcement, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| match id {
+            None => store::create(db, input),
+            Some(id) => store::update(db, id, input),
+        })
+    })
+    .await
+}
+
+/// Exactly what this subscriber (or, with none, the branch's own address) will receive.
+#[tauri::command]
+pub async fn announcement_preview(
+    state: State<'_, AppState>,
+    id: i64,
+    subscriber_id: Option<i64>,
+) -> Result<compose::Preview, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            let a = store::get(db, id)?;
+            let to = match subscriber_id {
+                Some(id) => store::recipient(db, id)?,
+                None => compose::test_recipient(db)?,
+            };
+            compose::preview(db, &a.content(), &to)
+        })
+    })
+    .await
+}
+
+/// Sends the announcement to the branch's own address; says where it went.
+#[tauri::command]
+pub async fn announcement_send_test(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+    id: i64,
+) -> Result<String, Error> {
+    let state = AppState::clone(&state);
+    let password = session.get();
+    // Composing and connecting may take seconds: off the window's thread.
+    crate::window::blocking(move || {
+        let (letters, to) = state.with_db(|db| {
+            let a = store::get(db, id)?;
+            Ok((
+                compose::prepare(db, &a.content())?,
+                compose::test_recipient(db)?,
+            ))
+        })?;
+        let path = state.path.clone();
+        let db = Database::open(&path)?;
+        match send::send_test(&db, &path, &letters, &to, password.as_ref())? {
+            TestSent::Mailed { to, .. } => Ok(to),
+            TestSent::Written(file) => Ok(file.display().to_string()),
+        }
+    })
+    .await
+}
+
+/// How many subscribed people it would reach now.
+#[tauri::command]
+pub async fn announcement_reach(state: State<'_, AppState>, id: i64) -> Result<u32, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| store::reach(db, id))).await
+}
+
+/// Starts (or resumes) the sending job on its own thread.
+fn spawn_send(
+    app: AppHandle,
+    state: &AppState,
+    session: &SessionPassword,
+    id: i64,
+) -> Result<(), Error> {
+    let letters = state.with_db(|db| compose::prepare_announcement(db, id))?;
+    let path = state.path.clone();
+    let options = SendOptions {
+        session_password: session.get(),
+        ..SendOptions::default()
+    };
+    let progress = Progress::window(app, "send-progress", Duration::ZERO);
+    job::spawn(format!("send-{id}"), move || {
+        let on_progress = |p: &SendProgress| progress.report(p);
+        match send::run(&path, id, &letters, &options, &on_progress) {
+            Ok(p) => on_progress(&p),
+            Err(e) => {
+                tracing::warn!(announcement = id, code = ?e.code, "the send stopped");
+                // The window reads the reason from the announcement's progress.
+                if let Ok(db) = Database::open(&path) {
+                    if let Ok(p) = store::progress(&db, id) {
+                        on_progress(&p);
+                    }
+                }
+            }
+        }
+    })?;
+    Ok(())
+}
+
+/// Queues a delivery per recipient (a backup is taken first) and starts
+/// sending. An event already announced to the list with the same template is
+/// refused (the error's field is `again`) unless `again` is true: the
+/// organizer's choice to send it a second time.
+#[tauri::command]
+pub async fn send_start(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+    id: i64,
+    again: Option<bool>,
+) -> Result<SendProgress, Error> {
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        // Queueing an announcement already queued changes nothing and reports its progress.
+        let progress = state.with_db(|db| store::queue_with(db, id, again.unwrap_or(false)))?;
+        spawn_send(app, &state, &session, id)?;
+        Ok(progress)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn send_resume(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+    id: i64,
+) -> Result<SendProgress, Error> {
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        // The same policy as `handbill send resume`: refused while another
+        // sender holds it or once cancelled; a draft is queued first.
+        let progress = state.with_db(|db| store::resume(db, id))?;
+        spawn_send(app, &state, &session, id)?;
+        Ok(progress)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn send_pause(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            store::request_pause(db, id)?;
+            store::progress(db, id)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn send_cancel(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            store::request_cancel(db, id)?;
+            store::progress(db, id)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn send_progress(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| store::progress(db, id))).await
+}
+
+/// The deliveries in one state (all when none), at most the first thousand.
+#[tauri::command]
+pub async fn send_deliveries(
+    state: State<'_, AppState>,
+    id: i64,
+    status: Option<DeliveryStatus>,
+) -> Result<Vec<Delivery>, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| store::deliveries(db, id, status, 1000)))
+        .await
+}
+
+/// The organizer's decision on uncertain deliveries.
+#[tauri::command]
+pub async fn send_decide_uncertain(
+    state: State<'_, AppState>,
+    id: i64,
+    delivery_ids: Vec<i64>,
+    decision: UncertainDecision,
+) -> Result<SendProgress, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            store::decide_uncertain(db, id, Some(&delivery_ids), decision)?;
+            store::progress(db, id)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn mail_account(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+) -> Result<AccountView, Error> {
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        state.with_db(|db| account::view(db, &state.path, session.get().as_ref()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn mail_account_save(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+    input: SmtpAccount,
+) -> Result<AccountView, Error> {
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            let before = account::get(db)?;
+            account::save(db, &input)?;
+            if before.is_some_and(|b| b.label() != input.label()) {
+                // Another server or user: the old password is not theirs.
+                session.set(None);
+            }
+            account::view(db, &state.path, session.get().as_ref())
+        })
+    })
+    .await
+}
+
+/// Keeps the password in the keychain; with no keychain, for this session only.
+#[tauri::command]
+pub async fn mail_account_password(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+    password: String,
+) -> Result<AccountView, Error> {
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        if password.is_empty() {
+            return Err(Error::invalid_field("password", "Type the password."));
+        }
+        state.with_db(|db| {
+            let acct = account::get(db)?.ok_or_else(|| Error::invalid_field("host", "Save the mail server first."))?;
+            let password = Password::new(password);
+            match account::store_password(&acct, &password) {
+                Ok(()) => session.set(None),
+                Err(e) => {
+                    tracing::info!(code = ?e.code, "no keychain: the SMTP password is kept for this session");
+                    session.set(Some(password));
+                }
+            }
+            account::view(db, &state.path, session.get().as_ref())
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn mail_account_remove(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+) -> Result<AccountView, Error> {
+    let state = AppState::clone(&state);
+    let session = SessionPassword::clone(&session);
+    crate::window::blocking(move || {
+        session.set(None);
+        state.with_db(|db| {
+            if let Some(acct) = account::get(db)? {
+                let _ = account::forget_password(&acct);
+            }
+            account::remove(db)?;
+            account::view(db, &state.path, None)
+        })
+    })
+    .await
+}
+
+/// Connects, encrypts and logs in, sending nothing; says what failed.
+#[tauri::command]
+pub async fn mail_account_test(
+    state: State<'_, AppState>,
+    session: State<'_, SessionPassword>,
+) -> Result<ConnectionReport, Error> {
+    let state = AppState::clone(&state);
+    let session = session.get();
+    crate::window::blocking(move || state.with_db(|db| account::test(db, None, session.as_ref())))
+        .await
+}

@@ -1,0 +1,291 @@
+//! The window: Tauri's setup and the commands the UI invokes. Each command is a
+//! thin adapter: take the input, call the core, return its typed result or its
+//! `{code, message, fields}` error.
+//!
+//! No command takes a path from the page. A file a command writes is the one
+//! the organizer picked in the native save dialog opened here (`dialog`); a
+//! backup is restored by its name in Rust's own list of the backups folder;
+//! files read (CSV imports, logos) arrive as the bytes of the file the
+//! organizer picked in the page's file input, never as a path to open.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use handbill_core::db::{backup, storage};
+use handbill_core::mail::import::{self, ImportReport};
+use handbill_core::{Database, Error};
+
+mod branch;
+mod coalition;
+mod db;
+mod dialog;
+mod events;
+mod flyers;
+mod mail;
+mod memory;
+
+/// The open database, or why it could not be opened (shown in the window),
+/// and the import slot. Cloned into every command: each runs on a thread of
+/// Tauri's blocking pool ([`blocking`]), never on the window's own thread.
+#[derive(Clone)]
+pub(crate) struct AppState(Arc<Shared>);
+
+pub(crate) struct Shared {
+    pub(crate) path: PathBuf,
+    db: Mutex<Result<Database, Error>>,
+    import: Mutex<ImportSlot>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The file chosen for import, the import running in the background, and the
+/// last report (kept whole, so it can be saved).
+#[derive(Default)]
+pub(crate) struct ImportSlot {
+    /// The pieces of a chosen file received so far (`import_stage`).
+    pub(crate) receiving: Vec<u8>,
+    pub(crate) staged: Option<(String, Arc<Vec<u8>>)>,
+    pub(crate) running: Option<Arc<AtomicBool>>,
+    pub(crate) last_report: Option<ImportReport>,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Result<Database, Error>> {
+        // A panic elsewhere must not lock the organizer out of their data.
+        self.db
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn with_db<T>(
+        &self,
+        f: impl FnOnce(&Database) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let result = match &*self.lock() {
+            Ok(db) => f(db),
+            Err(e) => Err(e.clone()),
+        };
+        if let Err(e) = &result {
+            tracing::warn!(code = ?e.code, "command failed");
+        }
+        result
+    }
+
+    pub(crate) fn import_slot(&self) -> MutexGuard<'_, ImportSlot> {
+        self.import
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Runs a command's work on Tauri's blocking pool, at background priority
+/// ([`crate::job::background`]), and waits for it there, so the window's own
+/// thread (which draws the page and runs the dialogs) never waits on the
+/// database, a file or the CPU.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tauri::async_runtime::spawn_blocking(move || {
+        crate::job::background();
+        work()
+    })
+    .await
+    .map_err(|e| Error::internal(format!("The command stopped unexpectedly: {e}")))?
+}
+
+/// Opens the main window on the database chosen by `--db`, `HANDBILL_DB` or the default.
+pub fn open_window(db: Option<PathBuf>) -> ExitCode {
+    if cfg!(target_os = "linux") && !has_display() {
+        eprintln!(
+            "handbill: there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset). \
+             Start Handbill from a desktop session, or run a command instead: handbill --help"
+        );
+        return ExitCode::from(1);
+    }
+    let (path, db) = match storage::resolve_path(db) {
+        Ok(path) => {
+            let db = Database::open(&path);
+            if let Ok(db) = &db {
+                // An import that was running when Handbill last stopped left nothing behind; say so.
+                let _ = import::recover(db);
+            }
+            (path, db)
+        }
+        Err(e) => (PathBuf::new(), Err(e)),
+    };
+    match &db {
+        Ok(db) => {
+            if let Err(e) = backup::daily_if_due(db) {
+                // The code only: an error's message may name a path or a person.
+                tracing::warn!(code = ?e.code, "the daily backup failed");
+            }
+        }
+        Err(e) => tracing::warn!(code = ?e.code, "the database did not open"),
+    }
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
+        .manage(AppState(Arc::new(Shared {
+            path,
+            db: Mutex::new(db),
+            import: Mutex::new(ImportSlot::default()),
+        })))
+        .manage(mail::announcements::SessionPassword::default())
+        .invoke_handler(tauri::generate_handler![
+            db::app_status,
+            branch::branch_save,
+            branch::branch_set_logo,
+            branch::branch_clear_logo,
+            branch::branch_logo,
+            branch::demo_load,
+            branch::time_zones,
+            ui_ready,
+            db::backups_list,
+            db::backup_now,
+            db::backup_restore,
+            db::diagnostics_report,
+            db::open_log_folder,
+            mail::lists_all,
+            mail::list_create,
+            mail::list_facets,
+            mail::segment_count,
+            mail::segments,
+            mail::segment_save,
+            mail::segment_delete,
+            mail::subscribers_search,
+            mail::subscriber_detail,
+            mail::subscriber_add,
+            mail::subscriber_update,
+            mail::subscriber_set_status,
+            mail::subscriber_delete,
+            mail::subscribers_unsubscribe,
+            mail::export_csv,
+            mail::default_folder,
+            mail::import::import_stage,
+            mail::import::import_preview,
+            mail::import::import_start,
+            mail::import::import_cancel,
+            mail::import::import_report_save,
+            mail::import::import_jobs,
+            mail::announcements::announcement_draft,
+            mail::announcements::announcement_list,
+            mail::announcements::announcement_get,
+            mail::announcements::announcement_save,
+            mail::announcements::announcement_preview,
+            mail::announcements::announcement_send_test,
+            mail::announcements::announcement_reach,
+            mail::announcements::send_start,
+            mail::announcements::send_resume,
+            mail::announcements::send_pause,
+            mail::announcements::send_cancel,
+            mail::announcements::send_progress,
+            mail::announcements::send_deliveries,
+            mail::announcements::send_decide_uncertain,
+            mail::announcements::mail_account,
+            mail::announcements::mail_account_save,
+            mail::announcements::mail_account_password,
+            mail::announcements::mail_account_remove,
+            mail::announcements::mail_account_test,
+            flyers::flyer_preview,
+            flyers::flyer_save,
+            flyers::flyer_open,
+            events::events_upcoming,
+            events::events_undated,
+            events::events_past,
+            events::events_month,
+            events::events_search,
+            events::event_get,
+            events::event_create,
+            events::event_save_draft,
+            events::event_update,
+            events::event_delete,
+            events::event_announce,
+            events::event_reschedule,
+            events::event_postpone,
+            events::event_cancel,
+            events::event_change_venue,
+            events::event_duplicate,
+            events::event_history,
+            events::venues_all,
+            events::venue_create,
+            events::speakers_all,
+            events::speaker_create,
+            events::tours_all,
+            events::tour_get,
+            events::tour_create,
+            events::tour_update,
+            events::tour_add_stop,
+            events::markdown_html,
+            events::events_export_ics,
+            events::events_listing,
+            coalition::organizations_all,
+            coalition::organization_get,
+            coalition::organization_duplicates,
+            coalition::organization_create,
+            coalition::organization_update,
+            coalition::organization_delete,
+            coalition::organization_set_logo,
+            coalition::organization_clear_logo,
+            coalition::organization_logo,
+            coalition::organization_history,
+            coalition::organizations_import_preview,
+            coalition::organizations_import,
+            coalition::cosponsorships_for,
+            coalition::cosponsor_set_status,
+            coalition::cosponsor_set_logo_permitted,
+            coalition::cosponsors_reorder,
+            coalition::coalition_board,
+            coalition::demand_lists_all,
+            coalition::demand_list_get,
+            coalition::demand_list_create,
+            coalition::demand_list_update,
+            coalition::demand_move,
+            coalition::demand_version,
+            coalition::demand_versions_diff,
+            coalition::demand_endorse,
+            coalition::demand_endorsements,
+            coalition::demand_set_translation,
+            coalition::event_demand_list,
+            coalition::event_attach_demand_list,
+            coalition::event_demands_to_latest,
+            coalition::invitation_draft,
+        ])
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("handbill: the window could not start: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// GTK cannot start without a display; say so instead of letting it panic.
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// Called by the UI once its first screen is drawn: trims startup memory
+/// (see `memory.rs`) and prints the startup time when `HANDBILL_STARTUP_PROBE`
+/// is set (used by the startup benchmark).
+#[tauri::command]
+fn ui_ready(window: tauri::WebviewWindow) {
+    memory::settle(window);
+    if std::env::var_os("HANDBILL_STARTUP_PROBE").is_some() {
+        if let Some(started) = crate::STARTED.get() {
+            eprintln!(
+                "handbill: ui ready after {} ms",
+                started.elapsed().as_millis()
+            );
+        }
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Frame gaps of the Handbill window while the heavy jobs run: the end-to-end
+# test tests/e2e/frames.test.mjs previews a 200 MB sign-up sheet, draws a
+# 20-stop tour's poster, sends 10,000 messages to postfix's smtp-sink on
+# loopback and imports 100,000 rows, recording every gap between animation
+# frames in the real window; this prints, for each job and for all of them,
+# the worst gap and the 50th, 95th and 99th percentiles, and fails when a gap
+# exceeds the limit (100 ms, or FRAME_LIMIT_MS).
+# Usage: tests/bench/frames.sh [PATH/TO/handbill]   (default target/release/handbill;
+# the binary must embed the UI: cd ui && npm run build, then cargo build)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$(realpath "${1:-$root/target/release/handbill}")
+for tool in smtp-sink tauri-driver WebKitWebDriver xvfb-run node python3; do
+  command -v "$tool" >/dev/null || { echo "frames.sh: $tool is missing (make deps-test; postfix for smtp-sink)" >&2; exit 1; }
+done
+report=$(mktemp --suffix=.json)
+trap 'rm -f "$report"' EXIT
+status=0
+(cd "$root/tests/e2e" && HANDBILL_BIN="$bin" FRAMES_REPORT="$report" \
+  xvfb-run -a -s "-screen 0 1280x860x24" node --test --test-timeout=1800000 --test-reporter=dot frames.test.mjs) || status=$?
+[ -s "$report" ] || { echo "frames.sh: the test wrote no measurements (exit $status)" >&2; exit 1; }
+python3 - "$report" "$bin" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+def pct(sorted_gaps, q):
+    return sorted_gaps[min(len(sorted_gaps) - 1, int(q * len(sorted_gaps)))] if sorted_gaps else 0.0
+print(f"Frame gaps in the window of {sys.argv[2]} (limit {data['limit_ms']} ms):")
+print(f"{'job':<34}{'frames':>8}{'seconds':>9}{'worst':>9}{'p50':>8}{'p95':>8}{'p99':>8}")
+every = []
+for j in data["jobs"]:
+    g = sorted(j["gaps"]); every += g
+    print(f"{j['job']:<34}{len(g):>8}{j['seconds']:>9.1f}{g[-1]:>9.1f}{pct(g, .5):>8.1f}{pct(g, .95):>8.1f}{pct(g, .99):>8.1f}")
+every.sort()
+print(f"{'all jobs':<34}{len(every):>8}{'':>9}{every[-1]:>9.1f}{pct(every, .5):>8.1f}{pct(every, .95):>8.1f}{pct(every, .99):>8.1f}")
+print(f"worst gap: {every[-1]:.1f} ms")
+PY
+exit "$status"
