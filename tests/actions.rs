@@ -1,4 +1,4 @@
-//! docs/actions.md, the table of every user action, agrees with the code:
+//! ARCHITECTURE.md, the table of every user action, agrees with the code:
 //! every command the window registers has one row and no row names a command
 //! that is gone; the core function a row names is the one its command calls,
 //! and the one its command-line verb calls (when the row gives a verb that is
@@ -79,7 +79,7 @@ struct Row {
 }
 
 fn table() -> BTreeMap<String, Row> {
-    let text = read(&root().join("docs/actions.md"));
+    let text = read(&root().join("ARCHITECTURE.md"));
     let mut rows = BTreeMap::new();
     for line in text
         .lines()
@@ -89,7 +89,7 @@ fn table() -> BTreeMap<String, Row> {
         assert_eq!(
             cells.len(),
             7,
-            "a row of docs/actions.md has seven cells: {line}"
+            "a row of ARCHITECTURE.md has seven cells: {line}"
         );
         let command = quoted(cells[3])
             .pop()
@@ -101,7 +101,7 @@ fn table() -> BTreeMap<String, Row> {
         };
         assert!(
             rows.insert(command.clone(), row).is_none(),
-            "{command} has one row in docs/actions.md"
+            "{command} has one row in ARCHITECTURE.md"
         );
     }
     rows
@@ -114,13 +114,13 @@ fn every_command_has_one_row_and_its_core_function_is_the_one_called() {
     for c in &commands {
         assert!(
             rows.contains_key(c),
-            "the command {c} has a row in docs/actions.md"
+            "the command {c} has a row in ARCHITECTURE.md"
         );
     }
     for c in rows.keys() {
         assert!(
             commands.contains(c),
-            "docs/actions.md names {c}, which the window registers"
+            "ARCHITECTURE.md names {c}, which the window registers"
         );
     }
     let mut window = Vec::new();
@@ -184,7 +184,7 @@ fn every_command_has_one_row_and_its_core_function_is_the_one_called() {
     }
     assert!(
         wrong.is_empty(),
-        "docs/actions.md disagrees with the code:\n{}",
+        "ARCHITECTURE.md disagrees with the code:\n{}",
         wrong.join("\n")
     );
 }
