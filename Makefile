@@ -90,7 +90,7 @@ test: deps app
 	@echo "== Rust: formatting (cargo fmt --check) and lints (clippy, warnings are errors)"
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
-	@echo "== Rust: core and command-line tests (real SQLite files), TypeScript bindings check"
+	@echo "== Rust: core and command-line tests (real SQLite files), TypeScript bindings and command wrappers check"
 	cargo test --workspace --locked
 	@echo "== UI: type check and Vitest"
 	cd ui && npm run check --silent && npm test --silent
@@ -100,9 +100,11 @@ test: deps app
 
 ## Maintenance -----------------------------------------------------------------
 
-# Regenerates ui/src/lib/bindings/ from the Rust types (commit the result).
+# Regenerates ui/src/lib/bindings/ from the Rust types, then ui/src/lib/commands.ts
+# (the UI's typed wrappers over every Tauri command) from src-tauri/src/ (commit both).
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p handbill-core --test bindings --quiet
+	UPDATE_BINDINGS=1 cargo test -p handbill-contract --test commands --quiet
 
 # Longer fuzzing of every parser of outside input, on demand (CASES per target,
 # 20000 unless given). Seeds: tests/corpus/; a failure is shrunk and kept in
