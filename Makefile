@@ -92,11 +92,11 @@ test: deps app
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	@echo "== Rust: core and command-line tests (real SQLite files), TypeScript bindings and command wrappers check"
 	cargo test --workspace --locked
-	@echo "== UI: type check and Vitest"
-	cd ui && npm run check --silent && npm test --silent
+	@echo "== UI: formatting (prettier --check), lints (eslint), type check (svelte-check) and Vitest"
+	cd ui && npm run lint --silent && npm run check --silent && npm test --silent
 	@echo "== End-to-end: the real window through tauri-driver under Xvfb"
 	cd tests/e2e && HANDBILL_BIN=$(CURDIR)/$(BIN) $(XVFB) npm test --silent
-	@echo "make test: all passed: cargo fmt and clippy, Rust tests, UI type check, Vitest, end-to-end window tests (screenshots in target/e2e-screenshots/)"
+	@echo "make test: all passed: cargo fmt and clippy, Rust tests, UI format, lint and type check, Vitest, end-to-end window tests (screenshots in target/e2e-screenshots/)"
 
 ## Maintenance -----------------------------------------------------------------
 

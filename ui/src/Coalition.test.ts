@@ -13,9 +13,19 @@ import { fakeBackend } from "./lib/fake-backend";
 function withCoalition() {
   const backend = fakeBackend();
   const c = backend.coalition;
-  c.addOrganization({ name: "Justice4Siham Coalition", short_name: "J4S", website: "https://justice4siham.example.org", tags: ["immigration"] });
+  c.addOrganization({
+    name: "Justice4Siham Coalition",
+    short_name: "J4S",
+    website: "https://justice4siham.example.org",
+    tags: ["immigration"],
+  });
   c.addOrganization({ name: "Students for Sanctuary", kind: "student_group", tags: ["campus"] });
-  c.addOrganization({ name: "Boston Teachers Local 66", kind: "union", website: "https://local66.example.org", tags: ["labor"] });
+  c.addOrganization({
+    name: "Boston Teachers Local 66",
+    kind: "union",
+    website: "https://local66.example.org",
+    tags: ["labor"],
+  });
   return backend;
 }
 
@@ -28,9 +38,15 @@ describe("Coalition", () => {
   it("the organizations list narrows as the search is typed", async () => {
     render(Coalition, { backend: withCoalition() });
     await screen.findByRole("list", { name: "Organizations" });
-    expect(rowNames(), "every organization is listed by name").toEqual(["Boston Teachers Local 66", "Justice4Siham Coalition", "Students for Sanctuary"]);
+    expect(rowNames(), "every organization is listed by name").toEqual([
+      "Boston Teachers Local 66",
+      "Justice4Siham Coalition",
+      "Students for Sanctuary",
+    ]);
     await userEvent.type(screen.getByLabelText("Search organizations"), "sanct");
-    await waitFor(() => expect(rowNames(), "only the matching organization is left").toEqual(["Students for Sanctuary"]));
+    await waitFor(() =>
+      expect(rowNames(), "only the matching organization is left").toEqual(["Students for Sanctuary"]),
+    );
     expect(screen.getByText("1 of 3 organizations"), "the count says how many match").toBeTruthy();
     await userEvent.clear(screen.getByLabelText("Search organizations"));
     await userEvent.type(screen.getByLabelText("Search organizations"), "local66.example");
@@ -51,7 +67,9 @@ describe("Coalition", () => {
     const email = screen.getByLabelText("Email") as HTMLInputElement;
     expect(email.getAttribute("aria-invalid"), "the email is marked invalid").toBe("true");
     expect(email.value, "the typed email is kept").toBe("tenants-at-example.org");
-    expect((screen.getByLabelText("Name") as HTMLInputElement).value, "the typed name is kept").toBe("Dorchester Tenants Union");
+    expect((screen.getByLabelText("Name") as HTMLInputElement).value, "the typed name is kept").toBe(
+      "Dorchester Tenants Union",
+    );
     expect(screen.getByRole("alert").textContent, "the form says it was not saved").toContain("Not saved");
     expect(backend.coalition.organizations.length, "nothing was added").toBe(3);
   });
@@ -63,8 +81,12 @@ describe("Coalition", () => {
     await userEvent.type(await screen.findByLabelText("Name"), "Justice 4 Siham coalition");
     await userEvent.click(screen.getByRole("button", { name: "Add organization" }));
     const warning = await screen.findByText("This organization may already be known:");
-    expect(warning.closest("[role=alert]")?.textContent, "the warning names the known organization").toContain("Justice4Siham Coalition");
-    expect(backend.coalition.calls, "nothing was created before the organizer decides").not.toContain("createOrganization");
+    expect(warning.closest("[role=alert]")?.textContent, "the warning names the known organization").toContain(
+      "Justice4Siham Coalition",
+    );
+    expect(backend.coalition.calls, "nothing was created before the organizer decides").not.toContain(
+      "createOrganization",
+    );
     expect(backend.coalition.organizations.length, "still three organizations").toBe(3);
     await userEvent.click(screen.getByRole("button", { name: "Save anyway" }));
     await waitFor(() => expect(backend.coalition.organizations.length, "Save anyway adds it").toBe(4));
@@ -76,19 +98,35 @@ describe("Coalition", () => {
     const backend = withCoalition();
     const [j4s, students, teachers] = backend.coalition.organizations;
     const rally = { kind: "event" as const, id: 1 };
-    const step = (status: "asked" | "confirmed" | "declined") => ({ status, contact_id: null, note: "", date: "2027-01-10" });
+    const step = (status: "asked" | "confirmed" | "declined") => ({
+      status,
+      contact_id: null,
+      note: "",
+      date: "2027-01-10",
+    });
     await backend.setCosponsorStatus(rally, j4s.id, step("confirmed"));
     await backend.setCosponsorStatus(rally, students.id, step("asked"));
     await backend.setCosponsorStatus(rally, teachers.id, step("declined"));
     render(Coalition, { backend });
     await userEvent.click(await screen.findByRole("tab", { name: "Board" }));
     const table = await screen.findByRole("table", { name: "Coalition board" });
-    const rowHeads = () => within(screen.getByRole("table", { name: "Coalition board" })).getAllByRole("rowheader").map((h) => h.textContent);
-    expect(rowHeads(), "every organization with a co-sponsorship has a row").toEqual(["Boston Teachers Local 66", "Justice4Siham Coalition", "Students for Sanctuary"]);
+    const rowHeads = () =>
+      within(screen.getByRole("table", { name: "Coalition board" }))
+        .getAllByRole("rowheader")
+        .map((h) => h.textContent);
+    expect(rowHeads(), "every organization with a co-sponsorship has a row").toEqual([
+      "Boston Teachers Local 66",
+      "Justice4Siham Coalition",
+      "Students for Sanctuary",
+    ]);
     expect(table.textContent, "the cells show the statuses").toMatch(/Confirmed[\s\S]*Asked|Asked[\s\S]*Confirmed/);
     await userEvent.selectOptions(screen.getByLabelText("Status"), "confirmed");
-    await waitFor(() => expect(rowHeads(), "only the confirmed co-sponsor is left").toEqual(["Justice4Siham Coalition"]));
-    expect(screen.getByRole("table", { name: "Coalition board" }).textContent, "and no other status").not.toMatch(/Asked|Declined/);
+    await waitFor(() =>
+      expect(rowHeads(), "only the confirmed co-sponsor is left").toEqual(["Justice4Siham Coalition"]),
+    );
+    expect(screen.getByRole("table", { name: "Coalition board" }).textContent, "and no other status").not.toMatch(
+      /Asked|Declined/,
+    );
     await userEvent.selectOptions(screen.getByLabelText("Status"), "withdrawn");
     expect(await screen.findByText("Nothing matches these filters."), "an empty board says so").toBeTruthy();
   });
@@ -120,18 +158,30 @@ describe("Coalition", () => {
     await waitFor(() => expect(text(3), "it moves on to number 3").toBe("Let Siham talk with Naseem."));
     await userEvent.keyboard("{Alt>}{ArrowDown}{/Alt}");
     expect(text(3), "the last one stays last").toBe("Let Siham talk with Naseem.");
-    expect(screen.getByRole("button", { name: "Move demand 1 up" }).hasAttribute("disabled"), "the first cannot move up").toBe(true);
+    expect(
+      screen.getByRole("button", { name: "Move demand 1 up" }).hasAttribute("disabled"),
+      "the first cannot move up",
+    ).toBe(true);
     await userEvent.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(backend.coalition.calls, "the new order is saved").toContain("updateDemandList"));
     const saved = backend.coalition.versions.at(-1)!.demands.map((d) => `${d.number}. ${d.text}`);
-    expect(saved, "the saved list is numbered in the new order").toEqual(["1. No adoption against her wishes.", "2. Bring Siham home.", "3. Let Siham talk with Naseem."]);
+    expect(saved, "the saved list is numbered in the new order").toEqual([
+      "1. No adoption against her wishes.",
+      "2. Bring Siham home.",
+      "3. Let Siham talk with Naseem.",
+    ]);
   });
 
   it("a co-sponsor step is recorded on the date typed; a bad date is named beside its field", async () => {
     const backend = withCoalition();
     const [j4s] = backend.coalition.organizations;
     const rally = { kind: "event" as const, id: 1 };
-    await backend.setCosponsorStatus(rally, j4s.id, { status: "prospect", contact_id: null, note: "", date: "2027-01-02" });
+    await backend.setCosponsorStatus(rally, j4s.id, {
+      status: "prospect",
+      contact_id: null,
+      note: "",
+      date: "2027-01-02",
+    });
     render(Cosponsors, { backend, eventId: 1, eventTitle: "Rally for Siham" });
     await userEvent.click(await screen.findByRole("button", { name: "Asked…" }));
     const date = screen.getByLabelText("Date (empty: today)") as HTMLInputElement;
@@ -146,9 +196,14 @@ describe("Coalition", () => {
     await userEvent.type(date, "2027-01-15");
     await userEvent.click(screen.getByRole("button", { name: "Mark asked" }));
     await waitFor(() => expect(backend.coalition.cosponsorships[0].status, "the step is recorded").toBe("asked"));
-    expect(backend.coalition.cosponsorships[0].steps.at(-1)?.on_date, "on the date typed, not today").toBe("2027-01-15");
+    expect(backend.coalition.cosponsorships[0].steps.at(-1)?.on_date, "on the date typed, not today").toBe(
+      "2027-01-15",
+    );
     expect(await screen.findByText(/^2027-01-15/), "the panel shows the step's date").toBeTruthy();
     await userEvent.click(await screen.findByRole("button", { name: "Confirmed…" }));
-    expect((screen.getByLabelText("Date (empty: today)") as HTMLInputElement).value, "the next step starts with an empty date").toBe("");
+    expect(
+      (screen.getByLabelText("Date (empty: today)") as HTMLInputElement).value,
+      "the next step starts with an empty date",
+    ).toBe("");
   });
 });

@@ -36,13 +36,19 @@ describe("sending without contradicting the record", () => {
     const first = backend.announce.items[0].id;
     const total = backend.announce.deliveriesOf.get(first)!.length;
     backend.announce.writeOutbox(first, total);
-    await waitFor(() => expect(screen.getByTestId("send-state").textContent, "the state says written, not sent").toContain("Written to the outbox, not sent."));
+    await waitFor(() =>
+      expect(screen.getByTestId("send-state").textContent, "the state says written, not sent").toContain(
+        "Written to the outbox, not sent.",
+      ),
+    );
     expect(screen.getByTestId("send-written").textContent, "every message is counted as written").toBe(String(total));
     expect(screen.getByTestId("send-sent").textContent, "none is counted as sent").toBe("0");
 
     await userEvent.click(screen.getByRole("button", { name: "← All announcements" }));
     const rows = await screen.findAllByTestId("announcement-row");
-    expect(rows[0].textContent, "the list says the announcement is in the outbox").toContain("In the outbox (not sent)");
+    expect(rows[0].textContent, "the list says the announcement is in the outbox").toContain(
+      "In the outbox (not sent)",
+    );
 
     await userEvent.click(screen.getByRole("button", { name: "New announcement" }));
     await sendFromComposer();

@@ -26,16 +26,24 @@ describe("saving through the save dialog", () => {
     expect(screen.queryByRole("status"), "and nothing is said to be exported").toBeNull();
     mail.dialogAnswer = "/media/usb/announcements.csv";
     await userEvent.click(screen.getByRole("button", { name: "Export…" }));
-    expect(await screen.findByText("Exported 3 people to /media/usb/announcements.csv."), "the window says where the file went").toBeTruthy();
+    expect(
+      await screen.findByText("Exported 3 people to /media/usb/announcements.csv."),
+      "the window says where the file went",
+    ).toBeTruthy();
     expect(mail.saved.has("/media/usb/announcements.csv"), "the file is the one the dialog named").toBe(true);
   });
 
   it("saves an .ics where the dialog answers, starting from the file's name only", async () => {
     const backend = fakeBackend({ branch: sampleProfile() });
     // `props:` spelled out: `target` is also one of render's own options.
-    render(IcsExport, { props: { backend, target: { tour: 3 }, fileName: "campus-tour.ics", title: "Export the tour (.ics)" } });
+    render(IcsExport, {
+      props: { backend, target: { tour: 3 }, fileName: "campus-tour.ics", title: "Export the tour (.ics)" },
+    });
     await userEvent.click(screen.getByRole("button", { name: "Save .ics…" }));
-    expect(await screen.findByText("Saved /home/organizer/Documents/campus-tour.ics"), "the window says where the file went").toBeTruthy();
+    expect(
+      await screen.findByText("Saved /home/organizer/Documents/campus-tour.ics"),
+      "the window says where the file went",
+    ).toBeTruthy();
     expect(backend.events.calls, "the dialog starts from the name alone").toContain("exportIcs:campus-tour.ics");
     backend.events.dialogAnswer = null;
     await userEvent.click(screen.getByRole("button", { name: "Save .ics…" }));
@@ -64,6 +72,9 @@ describe("saving through the save dialog", () => {
     );
     backend.coalition.dialogAnswer = null;
     await userEvent.click(screen.getByRole("button", { name: "Draft invitation…" }));
-    expect(await screen.findByText(/no \.eml file was written/), "a closed dialog says the draft is kept but no file written").toBeTruthy();
+    expect(
+      await screen.findByText(/no \.eml file was written/),
+      "a closed dialog says the draft is kept but no file written",
+    ).toBeTruthy();
   });
 });

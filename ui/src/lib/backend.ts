@@ -231,8 +231,7 @@ export const tauriBackend: Backend = {
   unsubscribeAddresses: (text, listId) => commands.subscribers_unsubscribe({ text, listId }),
   exportCsv: (options, suggested) => commands.export_csv({ options, suggested }),
   defaultFolder: () => commands.default_folder(),
-  previewImport: (fileName, bytes) =>
-    commands.import_preview(bytes, { "x-file-name": encodeURIComponent(fileName) }),
+  previewImport: (fileName, bytes) => commands.import_preview(bytes, { "x-file-name": encodeURIComponent(fileName) }),
   async startImport(options, onProgress) {
     // Listen before starting, so no event is missed.
     let resolveFinished!: (f: ImportFinished) => void;

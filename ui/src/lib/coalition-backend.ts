@@ -110,7 +110,11 @@ export interface CoalitionBackend {
   moveDemandsToLatest(eventId: number): Promise<DemandListVersion | null>;
   /** Saves the invitation as an email draft and writes it as .eml to the file picked
    * in the save dialog, which starts from `suggested`; path is null when it was closed. */
-  draftInvitation(eventId: number, contactId: number, suggested: string): Promise<{ draft: EmailDraft; path: string | null }>;
+  draftInvitation(
+    eventId: number,
+    contactId: number,
+    suggested: string,
+  ): Promise<{ draft: EmailDraft; path: string | null }>;
 }
 
 /** The Tauri commands behind `CoalitionBackend`. */
@@ -135,8 +139,10 @@ export function tauriCoalition(): CoalitionBackend {
       }),
 
     cosponsorships: (target) => commands.cosponsorships_for({ target }),
-    setCosponsorStatus: (target, organizationId, step) => commands.cosponsor_set_status({ target, organizationId, step }),
-    setLogoPermitted: (cosponsorshipId, permitted) => commands.cosponsor_set_logo_permitted({ cosponsorshipId, permitted }),
+    setCosponsorStatus: (target, organizationId, step) =>
+      commands.cosponsor_set_status({ target, organizationId, step }),
+    setLogoPermitted: (cosponsorshipId, permitted) =>
+      commands.cosponsor_set_logo_permitted({ cosponsorshipId, permitted }),
     reorderCosponsors: (target, organizationIds) => commands.cosponsors_reorder({ target, organizationIds }),
     coalitionBoard: (filter) => commands.coalition_board({ filter }),
 
@@ -147,7 +153,8 @@ export function tauriCoalition(): CoalitionBackend {
     moveDemand: (id, from, to) => commands.demand_move({ id, from, to }),
     demandVersion: (versionId, language) => commands.demand_version({ versionId, language }),
     diffDemandVersions: (fromVersionId, toVersionId) => commands.demand_versions_diff({ fromVersionId, toVersionId }),
-    endorse: (organizationId, versionId, date, note) => commands.demand_endorse({ organizationId, versionId, date, note }),
+    endorse: (organizationId, versionId, date, note) =>
+      commands.demand_endorse({ organizationId, versionId, date, note }),
     endorsements: (versionId) => commands.demand_endorsements({ versionId }),
     setTranslation: (versionId, input) => commands.demand_set_translation({ versionId, input }),
     eventDemandList: (eventId) => commands.event_demand_list({ eventId }),
@@ -186,7 +193,17 @@ export function statusLabel(status: CosponsorStatus): string {
 }
 
 export function blankOrganization(): OrganizationInput {
-  return { name: "", short_name: "", kind: "community_organization", website: "", email: "", phone: "", notes: "", tags: [], contacts: [] };
+  return {
+    name: "",
+    short_name: "",
+    kind: "community_organization",
+    website: "",
+    email: "",
+    phone: "",
+    notes: "",
+    tags: [],
+    contacts: [],
+  };
 }
 
 export function organizationInput(o: Organization): OrganizationInput {

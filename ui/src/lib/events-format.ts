@@ -47,7 +47,10 @@ export function timeText(time: string): string {
 }
 
 /** When an event happens, as a person reads it; "Date to be announced" without a date. */
-export function whenText(e: Pick<Event, "start_date" | "start_time" | "end_date" | "end_time" | "all_day">, withYear = false): string {
+export function whenText(
+  e: Pick<Event, "start_date" | "start_time" | "end_date" | "end_time" | "all_day">,
+  withYear = false,
+): string {
   if (!e.start_date) return "Date to be announced";
   let s = dayText(e.start_date, withYear);
   const multiDay = e.end_date && e.end_date !== e.start_date;
@@ -124,4 +127,8 @@ export function inputOf(e: Event): EventInput {
 }
 
 /** A file name from a title: "Campus tour" → "campus-tour". */
-export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "events";
+export const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "") || "events";

@@ -7,14 +7,30 @@ import { fakeCoalition, type FakeCoalition } from "./fake-coalition";
 import { fakeFlyers, type FakeFlyers } from "./fake-flyers";
 import { fakeAnnounce, type FakeAnnounce } from "./fake-announce";
 
-export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail; events: FakeEvents; coalition: FakeCoalition; flyers: FakeFlyers; announce: FakeAnnounce };
+export type FakeBackend = Backend & {
+  calls: string[];
+  branch: BranchProfile | null;
+  backupList: BackupInfo[];
+  mail: FakeMail;
+  events: FakeEvents;
+  coalition: FakeCoalition;
+  flyers: FakeFlyers;
+  announce: FakeAnnounce;
+};
 
 export function fakeBackend(
-  options: { branch?: BranchProfile | null; problem?: AppError | null; mail?: FakeMail; events?: FakeEvents; coalition?: FakeCoalition } = {},
+  options: {
+    branch?: BranchProfile | null;
+    problem?: AppError | null;
+    mail?: FakeMail;
+    events?: FakeEvents;
+    coalition?: FakeCoalition;
+  } = {},
 ): FakeBackend {
   const mail = options.mail ?? fakeMail();
   const events = options.events ?? fakeEvents();
-  const coalition = options.coalition ?? fakeCoalition((id) => events.events.find((e) => e.id === id)?.title ?? `Event ${id}`);
+  const coalition =
+    options.coalition ?? fakeCoalition((id) => events.events.find((e) => e.id === id)?.title ?? `Event ${id}`);
   const flyers = fakeFlyers({ events: () => events.events, tours: () => events.tours });
   const announce = fakeAnnounce({
     events: () => events.events,

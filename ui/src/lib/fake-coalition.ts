@@ -43,7 +43,12 @@ function notFound(message: string): never {
 }
 
 const fold = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
-const host = (s: string) => s.toLowerCase().replace(/^https?:\/\//, "").replace(/^www\./, "").split("/")[0];
+const host = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/^https?:\/\//, "")
+    .replace(/^www\./, "")
+    .split("/")[0];
 
 export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Event ${id}`): FakeCoalition {
   let nextId = 1;
@@ -71,14 +76,31 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
   };
 
   function blank(): OrganizationInput {
-    return { name: "", short_name: "", kind: "community_organization", website: "", email: "", phone: "", notes: "", tags: [], contacts: [] };
+    return {
+      name: "",
+      short_name: "",
+      kind: "community_organization",
+      website: "",
+      email: "",
+      phone: "",
+      notes: "",
+      tags: [],
+      contacts: [],
+    };
   }
 
   function build(id: number, input: OrganizationInput, logo: Organization["logo"] = null): Organization {
     return {
       id,
       ...input,
-      contacts: input.contacts.map((c) => ({ id: c.id ?? nextId++, organization_id: id, name: c.name, role: c.role, email: c.email, phone: c.phone })),
+      contacts: input.contacts.map((c) => ({
+        id: c.id ?? nextId++,
+        organization_id: id,
+        name: c.name,
+        role: c.role,
+        email: c.email,
+        phone: c.phone,
+      })),
       logo,
       created_at: now,
       updated_at: now,
@@ -90,16 +112,27 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
     for (const o of f.organizations) {
       if (o.id === except) continue;
       if (fold(o.name) === fold(input.name) && fold(input.name))
-        out.push({ organization_id: o.id, name: o.name, reason: "same_name", message: `“${o.name}” is already known under that name.` });
+        out.push({
+          organization_id: o.id,
+          name: o.name,
+          reason: "same_name",
+          message: `“${o.name}” is already known under that name.`,
+        });
       else if (input.website && o.website && host(o.website) === host(input.website))
-        out.push({ organization_id: o.id, name: o.name, reason: "same_website", message: `“${o.name}” has the same website.` });
+        out.push({
+          organization_id: o.id,
+          name: o.name,
+          reason: "same_website",
+          message: `“${o.name}” has the same website.`,
+        });
     }
     return out;
   }
 
   function check(input: OrganizationInput) {
     if (!input.name.trim()) invalid("name", "Give the organization a name.");
-    if (input.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.email)) invalid("email", `“${input.email}” is not an email address.`);
+    if (input.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.email))
+      invalid("email", `“${input.email}” is not an email address.`);
   }
 
   function org(id: number): Organization {
@@ -131,8 +164,21 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
     const uses = [...f.uses.entries()]
       .map(([eventId, vid]) => ({ eventId, v: f.versions.find((x) => x.id === vid)! }))
       .filter((u) => u.v.list_id === listId)
-      .map((u) => ({ event_id: u.eventId, tour_id: null, title: eventTitle(u.eventId), version_number: u.v.number, announced: f.announced.has(u.eventId) }));
-    return { id: listId, latest: vs[vs.length - 1], version_ids: vs.map((v) => v.id), uses, created_at: now, updated_at: now };
+      .map((u) => ({
+        event_id: u.eventId,
+        tour_id: null,
+        title: eventTitle(u.eventId),
+        version_number: u.v.number,
+        announced: f.announced.has(u.eventId),
+      }));
+    return {
+      id: listId,
+      latest: vs[vs.length - 1],
+      version_ids: vs.map((v) => v.id),
+      uses,
+      created_at: now,
+      updated_at: now,
+    };
   }
 
   function cosponsorship(targetId: number, orgId: number) {
@@ -174,7 +220,8 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
       const o = org(id);
       const png = bytes[0] === 0x89 && bytes[1] === 0x50;
       const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
-      if (!png && !jpeg) invalid("logo", "The logo must be a PNG or JPEG image; this file is neither. The old logo is kept.");
+      if (!png && !jpeg)
+        invalid("logo", "The logo must be a PNG or JPEG image; this file is neither. The old logo is kept.");
       o.logo = { media_type: png ? "image/png" : "image/jpeg", width: 1, height: 1, size_bytes: bytes.length };
       return o;
     },
@@ -195,29 +242,60 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
       const headers = lines[0].split(",");
       const fields = headers.map((h) => {
         const k = fold(h);
-        return (k === "name" || k === "organization" ? "name" : k === "website" ? "website" : k === "email" ? "email" : k === "kind" ? "kind" : "ignore") as never;
+        return (
+          k === "name" || k === "organization"
+            ? "name"
+            : k === "website"
+              ? "website"
+              : k === "email"
+                ? "email"
+                : k === "kind"
+                  ? "kind"
+                  : "ignore"
+        ) as never;
       });
       return {
         file_name: fileName,
         encoding: "UTF-8",
         delimiter: ",",
         rows: lines.length - 1,
-        columns: headers.map((h, i) => ({ index: i, header: h, field: fields[i], samples: lines.slice(1, 4).map((l) => l.split(",")[i] ?? "") })),
-        notices: (fields as string[]).includes("name") ? [] : ["No column looks like the organizations' names. Choose which column holds them before importing."],
+        columns: headers.map((h, i) => ({
+          index: i,
+          header: h,
+          field: fields[i],
+          samples: lines.slice(1, 4).map((l) => l.split(",")[i] ?? ""),
+        })),
+        notices: (fields as string[]).includes("name")
+          ? []
+          : ["No column looks like the organizations' names. Choose which column holds them before importing."],
       };
     },
     async importOrganizations(fileName, bytes, options) {
       f.calls.push(`importOrganizations:${options.dry_run}`);
-      if (!options.mapping.includes("name")) invalid("mapping", "Choose which column holds the organizations' names; nothing was imported.");
+      if (!options.mapping.includes("name"))
+        invalid("mapping", "Choose which column holds the organizations' names; nothing was imported.");
       const lines = new TextDecoder().decode(bytes).trim().split(/\r?\n/).slice(1);
       const col = options.mapping.indexOf("name");
-      const report: OrgImportReport = { file_name: fileName, dry_run: options.dry_run, rows: lines.length, imported: 0, rejected: 0, entries: [] };
+      const report: OrgImportReport = {
+        file_name: fileName,
+        dry_run: options.dry_run,
+        rows: lines.length,
+        imported: 0,
+        rejected: 0,
+        entries: [],
+      };
       lines.forEach((l, i) => {
         const name = (l.split(",")[col] ?? "").trim();
         const dup = name && f.organizations.some((o) => fold(o.name) === fold(name));
         if (!name || dup) {
           report.rejected++;
-          report.entries.push({ line: i + 2, name, outcome: "rejected", detail: name ? `“${name}” is already known.` : "The name is empty.", organization_id: null });
+          report.entries.push({
+            line: i + 2,
+            name,
+            outcome: "rejected",
+            detail: name ? `“${name}” is already known.` : "The name is empty.",
+            organization_id: null,
+          });
         } else {
           report.imported++;
           const o = options.dry_run ? null : f.addOrganization({ name });
@@ -228,23 +306,50 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
     },
 
     async cosponsorships(target) {
-      return f.cosponsorships.filter((c) => c.target.kind === target.kind && c.target.id === target.id).sort((a, b) => a.position - b.position);
+      return f.cosponsorships
+        .filter((c) => c.target.kind === target.kind && c.target.id === target.id)
+        .sort((a, b) => a.position - b.position);
     },
     async setCosponsorStatus(target, organizationId, step) {
       f.calls.push(`setCosponsorStatus:${organizationId}:${step.status}`);
       const o = org(organizationId);
       const date = step.date.trim();
-      if (date && !/^\d{4}-\d{2}-\d{2}$/.test(date)) invalid("date", `“${date}” is not a date. Write it as YYYY-MM-DD, such as 2027-01-20, or leave it empty for today.`);
+      if (date && !/^\d{4}-\d{2}-\d{2}$/.test(date))
+        invalid(
+          "date",
+          `“${date}” is not a date. Write it as YYYY-MM-DD, such as 2027-01-20, or leave it empty for today.`,
+        );
       let c = cosponsorship(target.id, organizationId);
-      if (c?.status === "confirmed" && step.status !== "withdrawn") invalid("status", "A confirmed co-sponsor can only withdraw. Record that it withdrew first.");
+      if (c?.status === "confirmed" && step.status !== "withdrawn")
+        invalid("status", "A confirmed co-sponsor can only withdraw. Record that it withdrew first.");
       if (!c) {
-        c = { id: nextId++, organization_id: o.id, organization_name: o.name, target, target_title: eventTitle(target.id), target_date: "2027-01-30", status: step.status, logo_permitted: false, position: 0, steps: [] };
+        c = {
+          id: nextId++,
+          organization_id: o.id,
+          organization_name: o.name,
+          target,
+          target_title: eventTitle(target.id),
+          target_date: "2027-01-30",
+          status: step.status,
+          logo_permitted: false,
+          position: 0,
+          steps: [],
+        };
         f.cosponsorships.push(c);
       }
       c.status = step.status;
-      if (step.status === "confirmed") c.position = f.cosponsorships.filter((x) => x.target.id === target.id && x.status === "confirmed").length;
+      if (step.status === "confirmed")
+        c.position = f.cosponsorships.filter((x) => x.target.id === target.id && x.status === "confirmed").length;
       const contact = o.contacts.find((x) => x.id === step.contact_id);
-      c.steps.push({ id: nextId++, status: step.status, on_date: date || "2026-11-22", contact_id: step.contact_id, contact_name: contact?.name ?? "", note: step.note, recorded_at: now });
+      c.steps.push({
+        id: nextId++,
+        status: step.status,
+        on_date: date || "2026-11-22",
+        contact_id: step.contact_id,
+        contact_name: contact?.name ?? "",
+        note: step.note,
+        recorded_at: now,
+      });
       return c;
     },
     async setLogoPermitted(id, permitted) {
@@ -262,15 +367,36 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
     },
     async coalitionBoard(filter) {
       return f.cosponsorships
-        .filter((c) => (!filter.status || c.status === filter.status) && (!filter.event_id || c.target.id === filter.event_id) && (!filter.organization_id || c.organization_id === filter.organization_id))
-        .map((c) => ({ cosponsorship_id: c.id, organization_id: c.organization_id, organization_name: c.organization_name, target: c.target, target_title: c.target_title, target_date: c.target_date, status: c.status, last_step_on: c.steps.at(-1)?.on_date ?? "", logo_permitted: c.logo_permitted }));
+        .filter(
+          (c) =>
+            (!filter.status || c.status === filter.status) &&
+            (!filter.event_id || c.target.id === filter.event_id) &&
+            (!filter.organization_id || c.organization_id === filter.organization_id),
+        )
+        .map((c) => ({
+          cosponsorship_id: c.id,
+          organization_id: c.organization_id,
+          organization_name: c.organization_name,
+          target: c.target,
+          target_title: c.target_title,
+          target_date: c.target_date,
+          status: c.status,
+          last_step_on: c.steps.at(-1)?.on_date ?? "",
+          logo_permitted: c.logo_permitted,
+        }));
     },
 
     async demandLists() {
       const ids = [...new Set(f.versions.map((v) => v.list_id))];
       return ids.map((id) => {
         const l = list(id);
-        return { id, title: l.latest.title, demands: l.latest.demands.length, latest_version: l.latest.number, updated_at: now };
+        return {
+          id,
+          title: l.latest.title,
+          demands: l.latest.demands.length,
+          latest_version: l.latest.number,
+          updated_at: now,
+        };
       });
     },
     async demandList(id) {
@@ -311,16 +437,56 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
       const changes = [];
       for (const d of b.demands) {
         const old = a.demands.find((x) => x.key === d.key);
-        if (!old) changes.push({ kind: "added" as const, key: d.key, old_number: null, new_number: d.number, old_text: "", new_text: d.text, moved: false });
-        else if (old.text !== d.text) changes.push({ kind: "changed" as const, key: d.key, old_number: old.number, new_number: d.number, old_text: old.text, new_text: d.text, moved: old.number !== d.number });
+        if (!old)
+          changes.push({
+            kind: "added" as const,
+            key: d.key,
+            old_number: null,
+            new_number: d.number,
+            old_text: "",
+            new_text: d.text,
+            moved: false,
+          });
+        else if (old.text !== d.text)
+          changes.push({
+            kind: "changed" as const,
+            key: d.key,
+            old_number: old.number,
+            new_number: d.number,
+            old_text: old.text,
+            new_text: d.text,
+            moved: old.number !== d.number,
+          });
       }
       for (const d of a.demands)
-        if (!b.demands.some((x) => x.key === d.key)) changes.push({ kind: "removed" as const, key: d.key, old_number: d.number, new_number: null, old_text: d.text, new_text: "", moved: false });
-      return { from_version: a.number, to_version: b.number, title: a.title === b.title ? null : { old: a.title, new: b.title }, intro: a.intro === b.intro ? null : { old: a.intro, new: b.intro }, changes };
+        if (!b.demands.some((x) => x.key === d.key))
+          changes.push({
+            kind: "removed" as const,
+            key: d.key,
+            old_number: d.number,
+            new_number: null,
+            old_text: d.text,
+            new_text: "",
+            moved: false,
+          });
+      return {
+        from_version: a.number,
+        to_version: b.number,
+        title: a.title === b.title ? null : { old: a.title, new: b.title },
+        intro: a.intro === b.intro ? null : { old: a.intro, new: b.intro },
+        changes,
+      };
     },
     async endorse(organizationId, versionId, date, note) {
       const v = await f.backend.demandVersion(versionId, null);
-      const e = { organization_id: organizationId, organization_name: org(organizationId).name, version_id: versionId, version_number: v.number, endorsed_on: date || "2026-11-22", note };
+      const e = {
+        organization_id: organizationId,
+        organization_name: org(organizationId).name,
+        version_id: versionId,
+        version_number: v.number,
+        endorsed_on: date || "2026-11-22",
+        note,
+      };
       f.endorsements.push(e);
       return e;
     },
@@ -354,9 +520,26 @@ export function fakeCoalition(eventTitle: (id: number) => string = (id) => `Even
       f.calls.push(`draftInvitation:${eventId}:${contactId}:${suggested}`);
       const o = f.organizations.find((x) => x.contacts.some((c) => c.id === contactId)) ?? notFound("No such contact.");
       const c = o.contacts.find((x) => x.id === contactId)!;
-      if (!c.email) invalid("contact_id", `${c.name} of ${o.name} has no email address. Add one to the contact, or choose another contact.`);
+      if (!c.email)
+        invalid(
+          "contact_id",
+          `${c.name} of ${o.name} has no email address. Add one to the contact, or choose another contact.`,
+        );
       return {
-        draft: { id: nextId++, purpose: "cosponsor_invitation", event_id: eventId, organization_id: o.id, contact_id: c.id, from_name: "Branch", from_address: "branch@example.org", to_name: c.name, to_address: c.email, subject: `Co-sponsor ${eventTitle(eventId)}?`, body: "Dear …", created_at: now },
+        draft: {
+          id: nextId++,
+          purpose: "cosponsor_invitation",
+          event_id: eventId,
+          organization_id: o.id,
+          contact_id: c.id,
+          from_name: "Branch",
+          from_address: "branch@example.org",
+          to_name: c.name,
+          to_address: c.email,
+          subject: `Co-sponsor ${eventTitle(eventId)}?`,
+          body: "Dear …",
+          created_at: now,
+        },
         path: dialogAnswer(f.dialogAnswer, suggested),
       };
     },

@@ -167,7 +167,14 @@ export function fakeMail(): FakeMail {
     if (!EMAIL.test(email)) throw err("email", `“${email}” is not a valid email address.`);
     const other = m.people.find((p) => keyOf(p.email) === keyOf(email));
     if (other && other.id !== id) throw err("email", `${other.email} is already a subscriber.`);
-    return { ...input, email, tags: input.tags.flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean) };
+    return {
+      ...input,
+      email,
+      tags: input.tags
+        .flatMap((t) => t.split(","))
+        .map((t) => t.trim())
+        .filter(Boolean),
+    };
   }
 
   function parseCsv(text: string): string[][] {
@@ -251,7 +258,12 @@ export function fakeMail(): FakeMail {
       m.people.push(p);
       if (listId !== null) {
         const left = lastStatus(keyOf(p.email), listId);
-        setStatus(p, listId, left && left !== "subscribed" ? (left as ConsentStatus) : "subscribed", "Added in the window");
+        setStatus(
+          p,
+          listId,
+          left && left !== "subscribed" ? (left as ConsentStatus) : "subscribed",
+          "Added in the window",
+        );
       }
       return detail(p.id);
     },
@@ -276,14 +288,25 @@ export function fakeMail(): FakeMail {
       const p = m.people.find((x) => x.id === id)!;
       for (const l of m.lists)
         if (m.memberships.delete(mkey(l.id, id)))
-          m.ledger.push({ key: keyOf(p.email), listId: l.id, status: "deleted", source: "Deleted in the window", at: AT });
+          m.ledger.push({
+            key: keyOf(p.email),
+            listId: l.id,
+            status: "deleted",
+            source: "Deleted in the window",
+            at: AT,
+          });
       m.people = m.people.filter((x) => x.id !== id);
     },
     async unsubscribeAddresses(text, listId) {
       m.calls.push("unsubscribeAddresses");
       const words = text.split(/[\s,;<>]+/).filter((w) => w.includes("@"));
       if (!words.length) throw err("addresses", "No email addresses were found in the text.");
-      const report = { unsubscribed: [] as string[], already: [] as string[], not_subscribers: [] as string[], invalid: [] as string[] };
+      const report = {
+        unsubscribed: [] as string[],
+        already: [] as string[],
+        not_subscribers: [] as string[],
+        invalid: [] as string[],
+      };
       const lists = listId === null ? m.lists.map((l) => l.id) : [listId];
       for (const w of words) {
         if (!EMAIL.test(w)) {
@@ -293,7 +316,8 @@ export function fakeMail(): FakeMail {
         const p = m.people.find((x) => keyOf(x.email) === keyOf(w));
         if (!p) {
           report.not_subscribers.push(w);
-          for (const l of lists) m.ledger.push({ key: keyOf(w), listId: l, status: "unsubscribed", source: "Pasted", at: AT });
+          for (const l of lists)
+            m.ledger.push({ key: keyOf(w), listId: l, status: "unsubscribed", source: "Pasted", at: AT });
           continue;
         }
         let changed = false;
@@ -327,7 +351,8 @@ export function fakeMail(): FakeMail {
       const text = new TextDecoder().decode(bytes);
       if (!text.trim()) throw err("file", "The file is empty: there is nothing to import.");
       const rows = parseCsv(text);
-      if (rows.length < 2) throw err("file", "The file has a header line but no rows under it: there is nobody to import.");
+      if (rows.length < 2)
+        throw err("file", "The file has a header line but no rows under it: there is nobody to import.");
       staged = { name, text };
       if (m.recordedPreview) return { ...m.recordedPreview, file_name: name };
       const preview: ImportPreview = {
@@ -342,7 +367,10 @@ export function fakeMail(): FakeMail {
           index: i,
           header: h,
           field: recognize(h),
-          samples: rows.slice(1, 4).map((r) => r[i] ?? "").filter(Boolean),
+          samples: rows
+            .slice(1, 4)
+            .map((r) => r[i] ?? "")
+            .filter(Boolean),
           reading: "",
         })),
         notices: [],
@@ -360,7 +388,9 @@ export function fakeMail(): FakeMail {
       onProgress({ job_id: 1, rows_done: 0, rows_total: rows.length - 1, phase: "reading" });
       if (m.holdImport) {
         onProgress({ job_id: 1, rows_done: 1, rows_total: rows.length - 1, phase: "writing" });
-        const cancelled = await new Promise<boolean>((resolve) => (release = () => resolve(false), cancel = () => resolve(true)));
+        const cancelled = await new Promise<boolean>(
+          (resolve) => ((release = () => resolve(false)), (cancel = () => resolve(true))),
+        );
         if (cancelled) {
           return {
             report: { ...emptyReport(staged.name, list.name), state: "cancelled" },
@@ -405,7 +435,10 @@ export function fakeMail(): FakeMail {
           language: value("language"),
           city: value("city"),
           postal_code: value("postal_code"),
-          tags: value("tags").split(",").map((t) => t.trim()).filter(Boolean),
+          tags: value("tags")
+            .split(",")
+            .map((t) => t.trim())
+            .filter(Boolean),
           notes: "",
         };
         m.people.push(p);
@@ -467,11 +500,22 @@ export function sampleMail(): FakeMail {
     ["deshawn.dubois@example.org", "Deshawn Dubois", "Boston", "02130", "en", [], "unsubscribed"],
   ];
   people.forEach(([email, name, city, zip, language, tags, status], i) => {
-    const p = { id: 200 + i, email, name, first_name: name.split(" ")[0], language, city, postal_code: zip, tags, notes: "" };
+    const p = {
+      id: 200 + i,
+      email,
+      name,
+      first_name: name.split(" ")[0],
+      language,
+      city,
+      postal_code: zip,
+      tags,
+      notes: "",
+    };
     m.people.push(p);
     m.memberships.set(`100:${p.id}`, status);
     m.ledger.push({ key: email, listId: 100, status: "subscribed", source: "Sample sign-up sheet", at: AT });
-    if (status !== "subscribed") m.ledger.push({ key: email, listId: 100, status, source: "Sample: replied asking to leave", at: AT });
+    if (status !== "subscribed")
+      m.ledger.push({ key: email, listId: 100, status, source: "Sample: replied asking to leave", at: AT });
   });
   return m;
 }

@@ -27,8 +27,14 @@ describe("the Mail section", () => {
     expect(await screen.findByText(/Give the list a name/), "an empty name is refused with a message").toBeTruthy();
     await userEvent.type(screen.getByLabelText("List name"), "Volunteers");
     await userEvent.click(screen.getByRole("button", { name: "Create list" }));
-    expect(await screen.findByText("Nobody on Volunteers yet"), "the new list opens with its own empty state").toBeTruthy();
-    expect(mail.lists.map((l) => l.name), "the list reached the backend").toEqual(["Volunteers"]);
+    expect(
+      await screen.findByText("Nobody on Volunteers yet"),
+      "the new list opens with its own empty state",
+    ).toBeTruthy();
+    expect(
+      mail.lists.map((l) => l.name),
+      "the list reached the backend",
+    ).toEqual(["Volunteers"]);
     expect(screen.getByRole("button", { name: "Import a CSV file" }), "importing is offered").toBeTruthy();
   });
 
@@ -48,11 +54,17 @@ describe("the Mail section", () => {
     const { mail } = open();
     await userEvent.click(await screen.findByRole("button", { name: "ben.brooks@example.org" }));
     const panel = await screen.findByRole("dialog", { name: "Ben Brooks" });
-    expect(within(panel).getByText("Sample sign-up sheet"), "the ledger shows where the subscription came from").toBeTruthy();
+    expect(
+      within(panel).getByText("Sample sign-up sheet"),
+      "the ledger shows where the subscription came from",
+    ).toBeTruthy();
     await userEvent.click(within(panel).getByRole("button", { name: "Unsubscribe from Announcements" }));
     expect(await within(panel).findByText(/They will not be mailed/), "the panel confirms").toBeTruthy();
     expect(mail.memberships.get("100:201"), "Ben is unsubscribed in the backend").toBe("unsubscribed");
-    expect(within(panel).getByText("Unsubscribed in the window"), "the ledger gained the change with its source").toBeTruthy();
+    expect(
+      within(panel).getByText("Unsubscribed in the window"),
+      "the ledger gained the change with its source",
+    ).toBeTruthy();
     await userEvent.keyboard("{Escape}");
     await waitFor(() => expect(screen.queryByRole("dialog"), "Escape closes the panel").toBeNull());
   });
@@ -66,7 +78,10 @@ describe("the Mail section", () => {
     );
     await userEvent.click(screen.getByRole("button", { name: "Unsubscribe them" }));
     expect(await screen.findByText(/2/, { selector: "strong" }), "two people were unsubscribed").toBeTruthy();
-    expect(screen.getByText(/Not subscribers \(recorded, so no import adds them\): stranger@example.org/), "the stranger is reported").toBeTruthy();
+    expect(
+      screen.getByText(/Not subscribers \(recorded, so no import adds them\): stranger@example.org/),
+      "the stranger is reported",
+    ).toBeTruthy();
     expect(mail.memberships.get("100:200"), "Ana is unsubscribed").toBe("unsubscribed");
     expect(mail.memberships.get("100:202"), "Carmen is unsubscribed").toBe("unsubscribed");
   });
@@ -82,7 +97,10 @@ describe("the Mail section", () => {
     await waitFor(() => expect(count.textContent, "one volunteer in 0214…").toBe("1"));
     await userEvent.type(screen.getByLabelText("Segment name"), "Somerville volunteers");
     await userEvent.click(screen.getByRole("button", { name: "Save segment" }));
-    expect(await screen.findByText(/Saved “Somerville volunteers”: it reaches 1 person now/), "the save is confirmed with its count").toBeTruthy();
+    expect(
+      await screen.findByText(/Saved “Somerville volunteers”: it reaches 1 person now/),
+      "the save is confirmed with its count",
+    ).toBeTruthy();
   });
 
   it("imports a file: preview and mapping first, then progress, then a report row by row", async () => {
@@ -90,11 +108,18 @@ describe("the Mail section", () => {
     mail.holdImport = true;
     const { backend } = open(mail);
     await userEvent.click(await screen.findByRole("tab", { name: "Import" }));
-    const csv = "Email,First name,City\nnew.person@example.org,Nia,Boston\nbad-address,Bo,Boston\ndeshawn.dubois@example.org,Deshawn,Boston\n";
+    const csv =
+      "Email,First name,City\nnew.person@example.org,Nia,Boston\nbad-address,Bo,Boston\ndeshawn.dubois@example.org,Deshawn,Boston\n";
     const file = new File([csv], "signups.csv", { type: "text/csv" });
     await userEvent.upload(screen.getByLabelText("CSV file"), file);
-    expect(await screen.findByText("Check how signups.csv will be read"), "the preview comes before anything is written").toBeTruthy();
-    expect((screen.getByLabelText("Import the column Email as") as HTMLSelectElement).value, "the email column is recognized").toBe("email");
+    expect(
+      await screen.findByText("Check how signups.csv will be read"),
+      "the preview comes before anything is written",
+    ).toBeTruthy();
+    expect(
+      (screen.getByLabelText("Import the column Email as") as HTMLSelectElement).value,
+      "the email column is recognized",
+    ).toBe("email");
     expect(backend.mail.calls, "nothing was imported yet").not.toContain("startImport");
     await userEvent.click(screen.getByRole("button", { name: "Import 3 rows into Announcements" }));
     const bar = await screen.findByRole("progressbar", { name: "Import progress" });
@@ -108,12 +133,25 @@ describe("the Mail section", () => {
     const rejected = screen.getByText("“bad-address” is not a valid email address.").closest("tr")!;
     expect(within(rejected).getByText("3"), "the rejected row gives its line").toBeTruthy();
     await userEvent.click(screen.getByRole("button", { name: "Save report…" }));
-    expect(await screen.findByText(/Report saved to \/home\/organizer\/Documents\/signups-report.csv/), "the report is saved where the dialog answered").toBeTruthy();
-    expect(backend.mail.calls, "the save dialog starts from the report's name, not a path").toContain("saveImportReport:signups-report.csv");
+    expect(
+      await screen.findByText(/Report saved to \/home\/organizer\/Documents\/signups-report.csv/),
+      "the report is saved where the dialog answered",
+    ).toBeTruthy();
+    expect(backend.mail.calls, "the save dialog starts from the report's name, not a path").toContain(
+      "saveImportReport:signups-report.csv",
+    );
     mail.dialogAnswer = null;
     await userEvent.click(screen.getByRole("button", { name: "Save report…" }));
-    await waitFor(() => expect(backend.mail.calls.filter((c) => c.startsWith("saveImportReport:")).length, "the dialog was asked again").toBe(2));
-    expect(screen.queryByText(/Report saved to/), "a closed dialog saves nothing and says nothing was saved").toBeNull();
+    await waitFor(() =>
+      expect(
+        backend.mail.calls.filter((c) => c.startsWith("saveImportReport:")).length,
+        "the dialog was asked again",
+      ).toBe(2),
+    );
+    expect(
+      screen.queryByText(/Report saved to/),
+      "a closed dialog saves nothing and says nothing was saved",
+    ).toBeNull();
   });
 
   it("a cancelled import says nothing was saved", async () => {
@@ -125,14 +163,19 @@ describe("the Mail section", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Import 1 row into Announcements" }));
     await userEvent.click(await screen.findByRole("button", { name: "Cancel import" }));
     expect(await screen.findByText("Import cancelled: nothing was saved"), "the cancel is reported").toBeTruthy();
-    expect(mail.people.some((p) => p.email === "x@example.org"), "nobody was added").toBe(false);
+    expect(
+      mail.people.some((p) => p.email === "x@example.org"),
+      "nobody was added",
+    ).toBe(false);
   });
 
   it("shows why a file was refused", async () => {
     open();
     await userEvent.click(await screen.findByRole("tab", { name: "Import" }));
     await userEvent.upload(screen.getByLabelText("CSV file"), new File([""], "empty.csv"));
-    expect((await screen.findByTestId("import-error")).textContent, "the core's message is shown").toMatch(/The file is empty/);
+    expect((await screen.findByTestId("import-error")).textContent, "the core's message is shown").toMatch(
+      /The file is empty/,
+    );
   });
 
   it("adds a subscriber and shows a field's error beside it", async () => {
@@ -140,13 +183,19 @@ describe("the Mail section", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Add subscriber" }));
     await userEvent.type(screen.getByLabelText("Email address"), "ANA.ALVAREZ@example.org");
     await userEvent.click(screen.getAllByRole("button", { name: "Add subscriber" })[1]);
-    expect(await screen.findByText(/is already a subscriber/), "a duplicate address is refused beside the field").toBeTruthy();
+    expect(
+      await screen.findByText(/is already a subscriber/),
+      "a duplicate address is refused beside the field",
+    ).toBeTruthy();
     await userEvent.clear(screen.getByLabelText("Email address"));
     await userEvent.type(screen.getByLabelText("Email address"), "zoe.nguyen@example.org");
     await userEvent.type(screen.getByLabelText("Name"), "Zoe Nguyen");
     await userEvent.click(screen.getAllByRole("button", { name: "Add subscriber" })[1]);
     expect(await screen.findByText("Subscriber added."), "the add is confirmed").toBeTruthy();
-    expect(mail.people.some((p) => p.email === "zoe.nguyen@example.org"), "Zoe reached the backend").toBe(true);
+    expect(
+      mail.people.some((p) => p.email === "zoe.nguyen@example.org"),
+      "Zoe reached the backend",
+    ).toBe(true);
   });
 
   it("moves between tabs with the arrow keys", async () => {
@@ -154,7 +203,11 @@ describe("the Mail section", () => {
     const tab = await screen.findByRole("tab", { name: "Subscribers" });
     tab.focus();
     await userEvent.keyboard("{ArrowRight}");
-    expect(document.activeElement, "focus moves to the next tab").toBe(screen.getByRole("tab", { name: "Announcements" }));
-    expect(screen.getByRole("tab", { name: "Announcements" }).getAttribute("aria-selected"), "and selects it").toBe("true");
+    expect(document.activeElement, "focus moves to the next tab").toBe(
+      screen.getByRole("tab", { name: "Announcements" }),
+    );
+    expect(screen.getByRole("tab", { name: "Announcements" }).getAttribute("aria-selected"), "and selects it").toBe(
+      "true",
+    );
   });
 });
