@@ -30,7 +30,7 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /** "Mon, Jan 25" from "2027-01-25"; the text itself if it is not a date yet. */
-export function dayText(date: string, withYear = false): string {
+function dayText(date: string, withYear = false): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) return date;
   const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
