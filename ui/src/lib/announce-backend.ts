@@ -38,14 +38,8 @@ export type {
   Template,
 };
 
-/** The templates an announcement can start from, in the order the window offers them. */
-export const templates: { id: Template; label: string }[] = [
-  { id: "new_event", label: "New event" },
-  { id: "reminder", label: "Reminder" },
-  { id: "rescheduled", label: "Rescheduled" },
-  { id: "cancelled", label: "Cancelled" },
-  { id: "cosponsor_invitation", label: "Co-sponsor invitation" },
-];
+/** The templates an announcement can start from, in the order the window offers them, named by the core. */
+export { templates } from "./bindings/labels";
 
 export interface AnnounceBackend {
   /** Subject and Markdown body filled from the event or tour by a template. */

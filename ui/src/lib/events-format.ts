@@ -1,18 +1,10 @@
 // How the Events screens word an event: kinds, statuses, dates and places,
 // the same way the core's listings do.
 import type { Event, EventInput, EventKind, EventStatus } from "./backend";
+import { eventKinds } from "./bindings/labels";
 
-export const kinds: { id: EventKind; label: string }[] = [
-  { id: "meeting", label: "Meeting" },
-  { id: "rally", label: "Rally" },
-  { id: "panel", label: "Panel" },
-  { id: "study_group", label: "Study group" },
-  { id: "protest", label: "Protest" },
-  { id: "fund_drive", label: "Fund drive" },
-  { id: "conference", label: "Conference" },
-  { id: "social", label: "Social" },
-  { id: "other", label: "Other" },
-];
+/** The kinds, in the order the window offers them, named by the core. */
+export const kinds = eventKinds;
 
 export function kindLabel(k: EventKind): string {
   return kinds.find((x) => x.id === k)?.label ?? k;
