@@ -90,7 +90,7 @@ test: deps app
 	@echo "== Rust: formatting (cargo fmt --check) and lints (clippy, warnings are errors)"
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
-	@echo "== Rust: core and command-line tests (real SQLite files), TypeScript bindings and command wrappers check"
+	@echo "== Rust: core and command-line tests (real SQLite files), TypeScript bindings, command wrappers and recorded UI answers checks"
 	cargo test --workspace --locked
 	@echo "== UI: formatting (prettier --check), lints (eslint), type check (svelte-check) and Vitest"
 	cd ui && npm run lint --silent && npm run check --silent && npm test --silent
@@ -100,10 +100,12 @@ test: deps app
 
 ## Maintenance -----------------------------------------------------------------
 
-# Regenerates ui/src/lib/bindings/ from the Rust types, then ui/src/lib/commands.ts
-# (the UI's typed wrappers over every Tauri command) from src-tauri/src/ (commit both).
+# Regenerates ui/src/lib/bindings/ from the Rust types, ui/src/fixtures/ (the core's
+# answers the UI tests replay), then ui/src/lib/commands.ts (the UI's typed wrappers
+# over every Tauri command) from src-tauri/src/ (commit them all).
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p handbill-core --test bindings --quiet
+	UPDATE_BINDINGS=1 cargo test -p handbill-core --test ui_answers --quiet
 	UPDATE_BINDINGS=1 cargo test -p handbill-contract --test commands --quiet
 
 # Longer fuzzing of every parser of outside input, on demand (CASES per target,

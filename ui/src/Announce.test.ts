@@ -8,7 +8,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import { fakeBackend, sampleProfile } from "./lib/fake-backend";
-import { sampleMail } from "./lib/fake-mail";
+import { scenes } from "./lib/replay";
 import { fakeEvents } from "./lib/fake-events";
 import { announceEvent } from "./lib/event-target";
 
@@ -21,7 +21,7 @@ function open(hash: string) {
   const events = fakeEvents();
   const rally = events.add({ title: "Rally for Siham", start_date: "2027-01-11" });
   history.replaceState(null, "", hash);
-  const backend = fakeBackend({ branch: sampleProfile(), mail: sampleMail(), events });
+  const backend = fakeBackend({ branch: sampleProfile(), mail: scenes("sample"), events });
   render(App, { backend });
   return { backend, rally };
 }

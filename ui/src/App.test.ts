@@ -64,8 +64,8 @@ describe("the branch profile form", () => {
     await userEvent.type(email, "not-an-address");
     await userEvent.click(screen.getByRole("button", { name: "Save profile" }));
     expect(
-      await screen.findByText("“not-an-address” is not an email address."),
-      "the field's error shows",
+      await screen.findByText(/^“not-an-address” is not an email address\./),
+      "the core's message for the field shows",
     ).toBeTruthy();
     expect(email.value, "the typed text is kept").toBe("not-an-address");
     expect(email.getAttribute("aria-invalid"), "the field is marked invalid").toBe("true");

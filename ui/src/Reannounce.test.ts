@@ -7,7 +7,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import { fakeBackend, sampleProfile } from "./lib/fake-backend";
-import { sampleMail } from "./lib/fake-mail";
+import { scenes } from "./lib/replay";
 import { fakeEvents } from "./lib/fake-events";
 import { announceEvent } from "./lib/event-target";
 
@@ -27,7 +27,7 @@ describe("sending without contradicting the record", () => {
   it("calls outbox messages written, not sent, and asks before announcing the same event to the list again", async () => {
     const events = fakeEvents();
     const rally = events.add({ title: "Rally for Siham", start_date: "2027-01-11" });
-    const backend = fakeBackend({ branch: sampleProfile(), mail: sampleMail(), events });
+    const backend = fakeBackend({ branch: sampleProfile(), mail: scenes("sample"), events });
     render(App, { backend });
 
     announceEvent({ event: rally.id });

@@ -1,7 +1,10 @@
 // A Backend kept in memory, for UI tests: the screens run against it exactly as
 // they run against the Tauri one. It rejects a bad email the way the core does.
-import type { AppError, AppStatus, BackupInfo, Backend, BranchInput, BranchProfile } from "./backend";
-import { fakeMail, type FakeMail } from "./fake-mail";
+// Mail is not kept here: its calls go through the Tauri backend to the core's
+// recorded answers (replay.ts), so a test there chooses the scenes it replays.
+import { tauriBackend, type AppError, type AppStatus, type BackupInfo, type Backend } from "./backend";
+import type { BranchInput, BranchProfile, SubscriberPage } from "./backend";
+import { scenes, replay, type Exchange, type Replay } from "./replay";
 import { fakeEvents, type FakeEvents } from "./fake-events";
 import { fakeCoalition, type FakeCoalition } from "./fake-coalition";
 import { fakeFlyers, type FakeFlyers } from "./fake-flyers";
@@ -11,7 +14,7 @@ export type FakeBackend = Backend & {
   calls: string[];
   branch: BranchProfile | null;
   backupList: BackupInfo[];
-  mail: FakeMail;
+  mail: Replay;
   events: FakeEvents;
   coalition: FakeCoalition;
   flyers: FakeFlyers;
@@ -22,12 +25,13 @@ export function fakeBackend(
   options: {
     branch?: BranchProfile | null;
     problem?: AppError | null;
-    mail?: FakeMail;
+    /** The recorded Mail story to replay; a branch with no list by default. */
+    mail?: Exchange[];
     events?: FakeEvents;
     coalition?: FakeCoalition;
   } = {},
 ): FakeBackend {
-  const mail = options.mail ?? fakeMail();
+  const mail = replay([options.mail ?? scenes("empty"), scenes("branch")]);
   const events = options.events ?? fakeEvents();
   const coalition =
     options.coalition ?? fakeCoalition((id) => events.events.find((e) => e.id === id)?.title ?? `Event ${id}`);
@@ -35,14 +39,14 @@ export function fakeBackend(
   const announce = fakeAnnounce({
     events: () => events.events,
     tours: () => events.tours,
-    reach: (listId) => mail.people.filter((p) => mail.memberships.get(`${listId}:${p.id}`) === "subscribed"),
+    reach: (listId) => subscribed(listId),
   });
   const fake: FakeBackend = {
     ...announce.backend,
     announce,
     ...flyers.backend,
     flyers,
-    ...mail.backend,
+    ...pick(tauriBackend, mailMethods),
     ...events.backend,
     ...coalition.backend,
     mail,
@@ -61,14 +65,10 @@ export function fakeBackend(
         branch: fake.branch,
       };
     },
+    // The core's recorded answers (the `branch` scene), kept as the branch the status reports.
     async saveBranch(input: BranchInput) {
       fake.calls.push("saveBranch");
-      const fields = [];
-      if (!input.name.trim()) fields.push({ field: "name", message: "Give the branch a name." });
-      if (input.contact_email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.contact_email))
-        fields.push({ field: "contact_email", message: `“${input.contact_email}” is not an email address.` });
-      if (fields.length) throw { code: "invalid", message: fields.map((f) => f.message).join("\n"), fields };
-      fake.branch = { ...input, logo: fake.branch?.logo ?? null, updated_at: "2026-11-22T00:00:00Z" };
+      fake.branch = await tauriBackend.saveBranch(input);
       return fake.branch;
     },
     async setLogo() {
@@ -135,4 +135,43 @@ export function sampleProfile(): BranchProfile {
     logo: null,
     updated_at: "2026-11-22T00:00:00Z",
   };
+}
+
+/** The Backend's Mail calls, answered by the replay. */
+const mailMethods = [
+  "lists",
+  "createList",
+  "listFacets",
+  "segmentCount",
+  "segments",
+  "saveSegment",
+  "deleteSegment",
+  "searchSubscribers",
+  "subscriber",
+  "addSubscriber",
+  "updateSubscriber",
+  "setSubscriberStatus",
+  "deleteSubscriber",
+  "unsubscribeAddresses",
+  "exportCsv",
+  "defaultFolder",
+  "previewImport",
+  "startImport",
+  "cancelImport",
+  "saveImportReport",
+  "importJobs",
+] as const satisfies (keyof Backend)[];
+
+function pick<K extends keyof Backend>(from: Backend, keys: readonly K[]): Pick<Backend, K> {
+  return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<Backend, K>;
+}
+
+/** The people subscribed to the list on the recorded sample branch: who an announcement reaches. */
+function subscribed(listId: number) {
+  const search = scenes("sample").find((e) => {
+    const q = e.args.query as { text: string; list_id: number } | undefined;
+    return e.command === "subscribers_search" && q?.text === "" && q.list_id === listId;
+  });
+  const page = search?.answer as SubscriberPage | undefined;
+  return (page?.rows ?? []).filter((r) => r.status === "subscribed");
 }
