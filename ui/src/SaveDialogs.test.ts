@@ -52,12 +52,9 @@ describe("saving through the save dialog", () => {
   });
 
   it("drafts the invitation and writes the .eml only where the dialog answers", async () => {
-    const backend = fakeBackend({ branch: sampleProfile() });
-    const org = backend.coalition.addOrganization({
-      name: "Justice4Siham Coalition",
-      contacts: [{ id: null, name: "Rosa Diaz", role: "Organizer", email: "rosa@j4s.example.org", phone: "" }],
-    });
-    const contact = org.contacts[0];
+    // Justice4Siham Coalition, with Rosa Diaz (contact 1), and the rally (event 1).
+    const backend = fakeBackend({ branch: sampleProfile(), coalition: scenes("invitation") });
+    const contact = { id: 1 };
     render(Cosponsors, { backend, eventId: 1, eventTitle: "Rally for Siham" });
     const select = await screen.findByLabelText("Contact person");
     await waitFor(() => expect(select.querySelectorAll("option").length, "the contact is offered").toBe(2));
@@ -67,9 +64,10 @@ describe("saving through the save dialog", () => {
       await screen.findByText(/wrote \/home\/organizer\/Documents\/invitation-justice4siham-coalition\.eml/),
       "the window says where the .eml went",
     ).toBeTruthy();
-    expect(backend.coalition.calls, "the dialog starts from a file name, not a path").toContain(
-      `draftInvitation:1:${contact.id}:invitation-justice4siham-coalition.eml`,
-    );
+    expect(
+      backend.coalition.calls.filter((c) => c.command === "invitation_draft").map((c) => c.args),
+      "the dialog starts from a file name, not a path",
+    ).toEqual([{ eventId: 1, contactId: contact.id, suggested: "invitation-justice4siham-coalition.eml" }]);
     backend.coalition.dialogAnswer = null;
     await userEvent.click(screen.getByRole("button", { name: "Draft invitation…" }));
     expect(

@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use handbill_core::announcements::store;
 use handbill_core::branch::{self, BranchInput};
+use handbill_core::coalition;
+use handbill_core::events;
 use handbill_core::export::{self, ExportOptions};
 use handbill_core::import::{self, ImportFinished, ImportOptions};
 use handbill_core::lists::{self, SegmentFilter};
@@ -256,6 +258,11 @@ impl Scene {
         same_times(&mut value);
         value
     }
+}
+
+/// A request as the window's command deserializes it from its arguments.
+fn from<T: serde::de::DeserializeOwned>(v: &Value) -> T {
+    serde_json::from_value(v.clone()).expect("the arguments are what the command takes")
 }
 
 fn query(list_id: i64, text: &str) -> SubscriberQuery {
@@ -548,7 +555,263 @@ fn all_scenes() -> Value {
     }
     scenes.insert("branch".into(), s.done());
 
+    coalition_scenes(&mut scenes);
     Value::Object(scenes)
+}
+
+/// An organization as the add form sends it.
+fn organization(name: &str, kind: &str, website: &str, email: &str, tags: &[&str]) -> Value {
+    json!({
+        "name": name, "short_name": "", "kind": kind, "website": website, "email": email,
+        "phone": "", "notes": "", "tags": tags, "contacts": []
+    })
+}
+
+/// Three partner organizations (ids 1 to 3) and the rally (event 1) they may co-sponsor.
+fn coalition_sample() -> Scene {
+    let s = Scene::empty();
+    let mut j4s = organization(
+        "Justice4Siham Coalition",
+        "community_organization",
+        "https://justice4siham.example.org",
+        "",
+        &["immigration"],
+    );
+    j4s["short_name"] = json!("J4S");
+    for org in [
+        j4s,
+        organization(
+            "Students for Sanctuary",
+            "student_group",
+            "",
+            "",
+            &["campus"],
+        ),
+        organization(
+            "Boston Teachers Local 66",
+            "union",
+            "https://local66.example.org",
+            "",
+            &["labor"],
+        ),
+    ] {
+        coalition::create_organization(&s.db, from(&org)).expect("a sample organization is made");
+    }
+    let rally = json!({ "title": "Rally for Siham", "start_date": "2037-01-20", "start_time": "18:00", "time_zone": "America/New_York" });
+    events::create(&s.db, from(&rally)).expect("the rally is made");
+    s
+}
+
+fn coalition_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    let rally = json!({ "kind": "event", "id": 1 });
+    let step = |status: &str, date: &str| json!({ "status": status, "contact_id": null, "note": "", "date": date });
+
+    // The organizations as the Coalition section first lists them.
+    let mut s = coalition_sample();
+    s.ask(
+        "organizations_all",
+        json!({}),
+        coalition::list_organizations,
+    );
+    s.ask("demand_lists_all", json!({}), coalition::list_demand_lists);
+    scenes.insert("coalition".into(), s.done());
+
+    // An address that is not one is refused by its field; nothing is made.
+    let mut s = coalition_sample();
+    let org = organization(
+        "Dorchester Tenants Union",
+        "community_organization",
+        "",
+        "tenants-at-example.org",
+        &[],
+    );
+    s.ask(
+        "organization_duplicates",
+        json!({ "input": org, "except": null }),
+        |db| coalition::likely_duplicates(db, &from(&org), None),
+    );
+    s.ask("organization_create", json!({ "input": org }), |db| {
+        coalition::create_organization(db, from(&org))
+    });
+    scenes.insert("orgRefused".into(), s.done());
+
+    // A likely duplicate is named before saving; saved anyway, it opens.
+    let mut s = coalition_sample();
+    let org = organization(
+        "Justice 4 Siham coalition",
+        "community_organization",
+        "",
+        "",
+        &[],
+    );
+    s.ask(
+        "organization_duplicates",
+        json!({ "input": org, "except": null }),
+        |db| coalition::likely_duplicates(db, &from(&org), None),
+    );
+    s.change("organization_create", json!({ "input": org }), |db| {
+        coalition::create_organization(db, from(&org))
+    });
+    s.ask(
+        "organizations_all",
+        json!({}),
+        coalition::list_organizations,
+    );
+    s.ask("organization_get", json!({ "id": 4 }), |db| {
+        coalition::get_organization(db, 4)
+    });
+    s.ask("organization_history", json!({ "id": 4 }), |db| {
+        coalition::organization_history(db, 4)
+    });
+    scenes.insert("orgDuplicate".into(), s.done());
+
+    // Three co-sponsorships of the rally, and the board filtered by status.
+    let mut s = coalition_sample();
+    for (org, status) in [(1, "confirmed"), (2, "asked"), (3, "declined")] {
+        let st = step(status, "2037-01-10");
+        coalition::set_cosponsor_status(&s.db, from(&rally), org, from(&st))
+            .expect("a step is recorded");
+    }
+    for status in [Value::Null, json!("confirmed"), json!("withdrawn")] {
+        let filter =
+            json!({ "status": status, "event_id": null, "tour_id": null, "organization_id": null });
+        s.ask("coalition_board", json!({ "filter": filter }), |db| {
+            coalition::coalition_board(db, &from(&filter))
+        });
+    }
+    scenes.insert("board".into(), s.done());
+
+    // A demand list whose first demand the editor moves to the end.
+    let mut s = coalition_sample();
+    let texts = [
+        "Let Siham talk with Naseem.",
+        "No adoption against her wishes.",
+        "Bring Siham home.",
+    ];
+    let input = json!({
+        "title": "Rally demands", "intro": "In solidarity with Siham, we demand that:",
+        "demands": texts.iter().map(|t| json!({ "key": null, "text": t })).collect::<Vec<_>>()
+    });
+    let list = coalition::create_demand_list(&s.db, from(&input)).expect("the list is made");
+    let version = list.latest.id;
+    let demand_reads = |s: &mut Scene, version: i64| {
+        s.ask(
+            "demand_endorsements",
+            json!({ "versionId": version }),
+            |db| coalition::endorsements(db, version),
+        );
+        s.ask(
+            "demand_version",
+            json!({ "versionId": version, "language": null }),
+            |db| coalition::get_version(db, version),
+        );
+        s.ask(
+            "demand_version",
+            json!({ "versionId": version, "language": "es" }),
+            |db| coalition::version_in_language(db, version, "es"),
+        );
+    };
+    s.ask(
+        "organizations_all",
+        json!({}),
+        coalition::list_organizations,
+    );
+    s.ask("demand_lists_all", json!({}), coalition::list_demand_lists);
+    s.ask("demand_list_get", json!({ "id": list.id }), |db| {
+        coalition::get_demand_list(db, list.id)
+    });
+    demand_reads(&mut s, version);
+    let keys: Vec<i64> = list.latest.demands.iter().map(|d| d.key).collect();
+    let moved = json!({
+        "title": "Rally demands", "intro": "In solidarity with Siham, we demand that:",
+        "demands": [
+            { "key": keys[1], "text": texts[1] }, { "key": keys[2], "text": texts[2] }, { "key": keys[0], "text": texts[0] }
+        ]
+    });
+    s.change(
+        "demand_list_update",
+        json!({ "id": list.id, "input": moved }),
+        |db| coalition::update_demand_list(db, list.id, from(&moved)),
+    );
+    let version = coalition::get_demand_list(&s.db, list.id)
+        .unwrap()
+        .latest
+        .id;
+    demand_reads(&mut s, version);
+    scenes.insert("demands".into(), s.done());
+
+    // A prospect asked on a day typed: a date that is not one is refused by its field.
+    let mut s = coalition_sample();
+    coalition::set_cosponsor_status(
+        &s.db,
+        from(&rally),
+        1,
+        from(&step("prospect", "2037-01-02")),
+    )
+    .expect("a prospect");
+    s.ask("cosponsorships_for", json!({ "target": rally }), |db| {
+        coalition::cosponsorships_for(db, from(&rally))
+    });
+    s.ask(
+        "organizations_all",
+        json!({}),
+        coalition::list_organizations,
+    );
+    s.ask("event_demand_list", json!({ "eventId": 1 }), |db| {
+        coalition::demand_list_for_event(db, 1)
+    });
+    s.ask("demand_lists_all", json!({}), coalition::list_demand_lists);
+    for (date, changes) in [("January 15", false), ("2037-01-15", true)] {
+        let st = step("asked", date);
+        let args = json!({ "target": rally, "organizationId": 1, "step": st });
+        let answer = coalition::set_cosponsor_status(&s.db, from(&rally), 1, from(&st));
+        s.record("cosponsor_set_status", args, changes, answer);
+    }
+    s.ask("cosponsorships_for", json!({ "target": rally }), |db| {
+        coalition::cosponsorships_for(db, from(&rally))
+    });
+    scenes.insert("cosponsorStep".into(), s.done());
+
+    // The invitation to co-sponsor the rally, drafted for a contact and saved as .eml twice.
+    let mut s = Scene::empty();
+    let mut org = organization(
+        "Justice4Siham Coalition",
+        "community_organization",
+        "",
+        "",
+        &[],
+    );
+    org["contacts"] = json!([{ "id": null, "name": "Rosa Diaz", "role": "Organizer", "email": "rosa@j4s.example.org", "phone": "" }]);
+    let branch = json!({
+        "name": "Sample Branch", "short_name": "Sample", "city": "Boston, MA", "contact_email": "branch@example.org",
+        "website": "https://example.org", "time_zone": "America/New_York", "languages": ["en", "es"]
+    });
+    branch::save(&s.db, from(&branch)).expect("the sample profile is saved");
+    coalition::create_organization(&s.db, from(&org)).expect("the organization is made");
+    let rally = json!({ "title": "Rally for Siham", "start_date": "2037-01-20", "start_time": "18:00", "time_zone": "America/New_York" });
+    events::create(&s.db, from(&rally)).expect("the rally is made");
+    let target = json!({ "kind": "event", "id": 1 });
+    s.ask("cosponsorships_for", json!({ "target": target }), |db| {
+        coalition::cosponsorships_for(db, from(&target))
+    });
+    s.ask(
+        "organizations_all",
+        json!({}),
+        coalition::list_organizations,
+    );
+    s.ask("event_demand_list", json!({ "eventId": 1 }), |db| {
+        coalition::demand_list_for_event(db, 1)
+    });
+    s.ask("demand_lists_all", json!({}), coalition::list_demand_lists);
+    for _ in 0..2 {
+        let args = json!({ "eventId": 1, "contactId": 1, "suggested": "invitation-justice4siham-coalition.eml" });
+        s.change("invitation_draft", args, |db| {
+            let draft = coalition::draft_invitation(db, 1, 1)?;
+            coalition::render_eml(&draft)?;
+            Ok((draft, DIALOG))
+        });
+    }
+    scenes.insert("invitation".into(), s.done());
 }
 
 #[test]

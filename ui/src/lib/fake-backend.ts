@@ -1,12 +1,13 @@
-// A Backend kept in memory, for UI tests: the screens run against it exactly as
-// they run against the Tauri one. It rejects a bad email the way the core does.
-// Mail is not kept here: its calls go through the Tauri backend to the core's
-// recorded answers (replay.ts), so a test there chooses the scenes it replays.
+// A Backend for UI tests: the screens run against it exactly as they run
+// against the Tauri one. Mail, Coalition and the branch form are not kept here:
+// their calls go through the Tauri backend to the core's recorded answers
+// (replay.ts), so a test chooses the scenes it replays. Events, flyers and
+// announcements are still kept in memory by fake-events.ts, fake-flyers.ts and
+// fake-announce.ts.
 import { tauriBackend, type AppError, type AppStatus, type BackupInfo, type Backend } from "./backend";
 import type { BranchInput, BranchProfile, SubscriberPage } from "./backend";
 import { scenes, replay, type Exchange, type Replay } from "./replay";
 import { fakeEvents, type FakeEvents } from "./fake-events";
-import { fakeCoalition, type FakeCoalition } from "./fake-coalition";
 import { fakeFlyers, type FakeFlyers } from "./fake-flyers";
 import { fakeAnnounce, type FakeAnnounce } from "./fake-announce";
 
@@ -16,7 +17,8 @@ export type FakeBackend = Backend & {
   backupList: BackupInfo[];
   mail: Replay;
   events: FakeEvents;
-  coalition: FakeCoalition;
+  /** The same replay as `mail`, named for the Coalition tests. */
+  coalition: Replay;
   flyers: FakeFlyers;
   announce: FakeAnnounce;
 };
@@ -28,13 +30,14 @@ export function fakeBackend(
     /** The recorded Mail story to replay; a branch with no list by default. */
     mail?: Exchange[];
     events?: FakeEvents;
-    coalition?: FakeCoalition;
+    /** The recorded Coalition story to replay; without one, a branch with no partners yet. */
+    coalition?: Exchange[];
   } = {},
 ): FakeBackend {
-  const mail = replay([options.mail ?? scenes("empty"), scenes("branch")]);
+  // One replay answers every recorded story (Tauri's IPC mock is one per window).
+  const mail = replay([options.mail ?? scenes("empty"), scenes("branch"), options.coalition ?? []]);
   const events = options.events ?? fakeEvents();
-  const coalition =
-    options.coalition ?? fakeCoalition((id) => events.events.find((e) => e.id === id)?.title ?? `Event ${id}`);
+  const coalition = mail;
   const flyers = fakeFlyers({ events: () => events.events, tours: () => events.tours });
   const announce = fakeAnnounce({
     events: () => events.events,
@@ -48,7 +51,7 @@ export function fakeBackend(
     flyers,
     ...pick(tauriBackend, mailMethods),
     ...events.backend,
-    ...coalition.backend,
+    ...(options.coalition ? pick(tauriBackend, coalitionMethods) : noPartners),
     mail,
     events,
     coalition,
@@ -175,3 +178,59 @@ function subscribed(listId: number) {
   const page = search?.answer as SubscriberPage | undefined;
   return (page?.rows ?? []).filter((r) => r.status === "subscribed");
 }
+
+/** The Backend's Coalition calls, answered by the replay when a test gives a Coalition story. */
+const coalitionMethods = [
+  "organizations",
+  "organization",
+  "organizationDuplicates",
+  "createOrganization",
+  "updateOrganization",
+  "deleteOrganization",
+  "setOrganizationLogo",
+  "clearOrganizationLogo",
+  "organizationLogo",
+  "organizationHistory",
+  "previewOrganizations",
+  "importOrganizations",
+  "cosponsorships",
+  "setCosponsorStatus",
+  "setLogoPermitted",
+  "reorderCosponsors",
+  "coalitionBoard",
+  "demandLists",
+  "demandList",
+  "createDemandList",
+  "updateDemandList",
+  "moveDemand",
+  "demandVersion",
+  "diffDemandVersions",
+  "endorse",
+  "endorsements",
+  "setTranslation",
+  "eventDemandList",
+  "attachDemandList",
+  "moveDemandsToLatest",
+  "draftInvitation",
+] as const satisfies (keyof Backend)[];
+
+/** Without a Coalition story: a branch with no partner organizations and no demand lists yet
+ * (what an event's co-sponsors panel shows in other sections' tests); anything else is refused. */
+const noPartners: Pick<Backend, (typeof coalitionMethods)[number]> = {
+  ...(Object.fromEntries(
+    coalitionMethods.map((m) => [
+      m,
+      async () => {
+        throw {
+          code: "internal",
+          message: `${m} is not part of this test: give fakeBackend a Coalition story`,
+          fields: [],
+        };
+      },
+    ]),
+  ) as unknown as Pick<Backend, (typeof coalitionMethods)[number]>),
+  organizations: async () => [],
+  cosponsorships: async () => [],
+  eventDemandList: async () => null,
+  demandLists: async () => [],
+};

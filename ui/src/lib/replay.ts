@@ -71,11 +71,15 @@ function canonical(args: unknown, options?: { headers?: Record<string, string> }
   return JSON.stringify(sort(args ?? {}));
 }
 
-function withDialog(value: unknown, path: string): unknown {
+/** The answer with the dialog's path where the file went; with the dialog closed, no
+ * path, and no report of a file written (as the window answers then). */
+function withDialog(value: unknown, path: string | null): unknown {
   if (value === DIALOG) return path;
   if (Array.isArray(value)) return value.map((v) => withDialog(v, path));
-  if (value && typeof value === "object")
+  if (value && typeof value === "object") {
+    if (path === null && Object.values(value).includes(DIALOG)) return null;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDialog(v, path)]));
+  }
   return value;
 }
 
@@ -128,10 +132,6 @@ export function replay(stories: Exchange[][]): Replay {
     if (command === "default_folder") return documents;
     const plain = JSON.parse(canonical(args, options)) as Record<string, unknown>;
     r.calls.push({ command, args: plain });
-    const suggested = typeof plain.suggested === "string" ? plain.suggested : null;
-    const path = suggested === null ? null : dialogAnswer(r.dialogAnswer, suggested);
-    // A closed dialog: the window answers nothing was written, before asking the core.
-    if (suggested !== null && path === null) return null;
     const key = `${command} ${canonical(args, options)}`;
     const exchange = find(key);
     if (!exchange) {
@@ -149,7 +149,8 @@ export function replay(stories: Exchange[][]): Replay {
     }
     if (command.endsWith("_cancel")) r.release();
     if (exchange.error) throw exchange.error;
-    return path === null ? exchange.answer : withDialog(exchange.answer, path);
+    const suggested = typeof plain.suggested === "string" ? plain.suggested : null;
+    return suggested === null ? exchange.answer : withDialog(exchange.answer, dialogAnswer(r.dialogAnswer, suggested));
   };
   replays.push(r);
   return r;
