@@ -544,6 +544,11 @@ fn all_scenes() -> Value {
     let input = |v: Value| serde_json::from_value::<BranchInput>(v).unwrap();
     branch::save(&s.db, input(profile("branch@example.org", "Boston, MA")))
         .expect("the sample profile is saved");
+    // A logo that is neither PNG nor JPEG (a text file), as the form sends its bytes.
+    let text = b"hello";
+    s.ask("branch_set_logo", json!({ "bytes": text }), |db| {
+        branch::set_logo(db, text)
+    });
     for (email, city) in [
         ("not-an-address", "Boston, MA"),
         ("branch@example.org", "Cambridge, MA"),

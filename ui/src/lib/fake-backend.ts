@@ -74,9 +74,10 @@ export function fakeBackend(
       fake.branch = await tauriBackend.saveBranch(input);
       return fake.branch;
     },
-    async setLogo() {
+    async setLogo(bytes: Uint8Array) {
       fake.calls.push("setLogo");
-      throw { code: "invalid", message: "The logo must be a PNG or JPEG image; this file is neither.", fields: [] };
+      fake.branch = await tauriBackend.setLogo(bytes);
+      return fake.branch;
     },
     async clearLogo() {
       fake.calls.push("clearLogo");
