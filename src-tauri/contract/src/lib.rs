@@ -452,6 +452,10 @@ pub fn ts_type(ty: &Type, named: &mut BTreeSet<String>) -> Result<String, String
                     format!("Array<{}>", one(named)?)
                 }
                 "Box" | "Arc" | "Rc" | "Cow" => one(named)?,
+                // Made by the page (`new Channel()` of @tauri-apps/api/core) and passed as an argument.
+                "Channel" => format!("Channel<{}>", one(named)?),
+                // tauri::ipc::Response: raw bytes back to the page.
+                "Response" if args.is_empty() => "ArrayBuffer".into(),
                 "HashMap" | "BTreeMap" => match args.as_slice() {
                     [k, v] => format!("Record<{}, {}>", ts_type(k, named)?, ts_type(v, named)?),
                     _ => return Err(format!("`{name}` needs two type arguments")),
@@ -505,6 +509,12 @@ pub fn render(found: &Found) -> String {
         "import {{ {} }} from \"./invoke\";",
         imports.join(", ")
     );
+    if commands
+        .iter()
+        .any(|c| c.args.iter().any(|a| a.ty.contains("Channel<")))
+    {
+        out.push_str("import type { Channel } from \"@tauri-apps/api/core\";\n");
+    }
     for ty in &found.named_types {
         if commands.iter().any(|c| c.uses(ty)) {
             let _ = writeln!(out, "import type {{ {ty} }} from \"./bindings/{ty}\";");

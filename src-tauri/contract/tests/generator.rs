@@ -150,3 +150,20 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn a_channel_is_an_argument_the_page_makes() {
+    let src = format!(
+        "{HANDLER} watch]); }}
+         #[tauri::command] async fn watch(app: AppHandle, job: i64, on_progress: tauri::ipc::Channel<Progress>) {{}}"
+    );
+    let ts = generate(&src).expect("written");
+    assert!(
+        ts.contains("export function watch(args: { job: number; onProgress: Channel<Progress> }): Promise<void>"),
+        "a Channel is passed by the page, keyed in camelCase:\n{ts}"
+    );
+    assert!(
+        ts.contains("import type { Channel } from \"@tauri-apps/api/core\";"),
+        "Channel's type comes from Tauri's API:\n{ts}"
+    );
+}
