@@ -844,3 +844,21 @@ fn a_recording_is_the_same_on_every_run() {
         "no time, id or token differs between two recordings"
     );
 }
+
+#[test]
+fn every_recorded_command_is_one_the_window_serves() {
+    let wrappers = std::fs::read_to_string(root().join("ui/src/lib/commands.ts"))
+        .expect("the generated command wrappers");
+    let Value::Object(scenes) = all_scenes() else {
+        unreachable!()
+    };
+    for (scene, exchanges) in scenes {
+        for exchange in exchanges.as_array().unwrap() {
+            let command = exchange["command"].as_str().unwrap();
+            assert!(
+                wrappers.contains(&format!("export function {command}(")),
+                "scene {scene} records `{command}`, which ui/src/lib/commands.ts does not name: a renamed command?"
+            );
+        }
+    }
+}
