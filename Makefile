@@ -90,19 +90,23 @@ test: deps app
 	@echo "== Rust: formatting (cargo fmt --check) and lints (clippy, warnings are errors)"
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
-	@echo "== Rust: core and command-line tests (real SQLite files), TypeScript bindings check"
+	@echo "== Rust: core and command-line tests (real SQLite files), TypeScript bindings, command wrappers and recorded UI answers checks"
 	cargo test --workspace --locked
-	@echo "== UI: type check and Vitest"
-	cd ui && npm run check --silent && npm test --silent
+	@echo "== UI: formatting (prettier --check), lints (eslint), type check (svelte-check) and Vitest"
+	cd ui && npm run lint --silent && npm run check --silent && npm test --silent
 	@echo "== End-to-end: the real window through tauri-driver under Xvfb"
 	cd tests/e2e && HANDBILL_BIN=$(CURDIR)/$(BIN) $(XVFB) npm test --silent
-	@echo "make test: all passed: cargo fmt and clippy, Rust tests, UI type check, Vitest, end-to-end window tests (screenshots in target/e2e-screenshots/)"
+	@echo "make test: all passed: cargo fmt and clippy, Rust tests, UI format, lint and type check, Vitest, end-to-end window tests (screenshots in target/e2e-screenshots/)"
 
 ## Maintenance -----------------------------------------------------------------
 
-# Regenerates ui/src/lib/bindings/ from the Rust types (commit the result).
+# Regenerates ui/src/lib/bindings/ from the Rust types, ui/src/fixtures/ (the core's
+# answers the UI tests replay), then ui/src/lib/commands.ts (the UI's typed wrappers
+# over every Tauri command) from src-tauri/src/ (commit them all).
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p handbill-core --test bindings --quiet
+	UPDATE_BINDINGS=1 cargo test -p handbill-core --test ui_answers --quiet
+	UPDATE_BINDINGS=1 cargo test -p handbill-contract --test commands --quiet
 
 # Longer fuzzing of every parser of outside input, on demand (CASES per target,
 # 20000 unless given). Seeds: tests/corpus/; a failure is shrunk and kept in

@@ -8,7 +8,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import { fakeBackend, sampleProfile } from "./lib/fake-backend";
-import { sampleMail } from "./lib/fake-mail";
+import { scenes } from "./lib/replay";
 import { fakeEvents } from "./lib/fake-events";
 import { announceEvent } from "./lib/event-target";
 
@@ -21,7 +21,7 @@ function open(hash: string) {
   const events = fakeEvents();
   const rally = events.add({ title: "Rally for Siham", start_date: "2027-01-11" });
   history.replaceState(null, "", hash);
-  const backend = fakeBackend({ branch: sampleProfile(), mail: sampleMail(), events });
+  const backend = fakeBackend({ branch: sampleProfile(), mail: scenes("sample"), events });
   render(App, { backend });
   return { backend, rally };
 }
@@ -32,16 +32,28 @@ describe("announcements", () => {
     announceEvent({ event: rally.id });
     const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
     await waitFor(() => expect(subject.value, "the subject is filled from the event").toBe("Rally for Siham"));
-    expect((screen.getByLabelText("Message") as HTMLTextAreaElement).value, "the body comes from the template").toContain("{{first_name|friend}}");
-    expect(screen.getByRole("tab", { name: "Announcements" }).getAttribute("aria-selected"), "the Announcements tab is open").toBe("true");
+    expect(
+      (screen.getByLabelText("Message") as HTMLTextAreaElement).value,
+      "the body comes from the template",
+    ).toContain("{{first_name|friend}}");
+    expect(
+      screen.getByRole("tab", { name: "Announcements" }).getAttribute("aria-selected"),
+      "the Announcements tab is open",
+    ).toBe("true");
 
     await userEvent.click(screen.getByRole("button", { name: "Save draft" }));
     expect(await screen.findByText("Draft saved."), "the draft is saved").toBeTruthy();
     expect(backend.announce.items.length, "one announcement reached the backend").toBe(1);
-    expect((await screen.findByTestId("ann-preview-subject")).textContent, "the preview shows the subject").toBe("Rally for Siham");
+    expect((await screen.findByTestId("ann-preview-subject")).textContent, "the preview shows the subject").toBe(
+      "Rally for Siham",
+    );
 
     await userEvent.selectOptions(screen.getByLabelText("Preview as"), "As Ana Alvarez");
-    await waitFor(() => expect(screen.getByTestId("ann-preview-html").textContent, "Ana's preview greets her by name").toContain("Hi Ana"));
+    await waitFor(() =>
+      expect(screen.getByTestId("ann-preview-html").textContent, "Ana's preview greets her by name").toContain(
+        "Hi Ana",
+      ),
+    );
   });
 
   it("refuses an empty subject by its field and keeps the text written", async () => {
@@ -53,7 +65,9 @@ describe("announcements", () => {
     await userEvent.click(screen.getByRole("button", { name: "Save draft" }));
     expect(await screen.findByText("Give the announcement a subject."), "the subject's problem is shown").toBeTruthy();
     expect(subject.getAttribute("aria-invalid"), "the field is marked").toBe("true");
-    expect((screen.getByLabelText("Message") as HTMLTextAreaElement).value, "the message is kept").toContain("Rally for Siham");
+    expect((screen.getByLabelText("Message") as HTMLTextAreaElement).value, "the message is kept").toContain(
+      "Rally for Siham",
+    );
   });
 
   it("asks before sending, then shows progress that pauses, resumes and finishes", async () => {
@@ -63,7 +77,9 @@ describe("announcements", () => {
     await waitFor(() => expect(subject.value).not.toBe(""));
     await userEvent.click(screen.getByRole("button", { name: "Send…" }));
     const dialog = await screen.findByRole("alertdialog");
-    expect(dialog.textContent, "the question says how many people it reaches").toMatch(/goes to \d+ people on Announcements/);
+    expect(dialog.textContent, "the question says how many people it reaches").toMatch(
+      /goes to \d+ people on Announcements/,
+    );
     await userEvent.click(within(dialog).getByRole("button", { name: "Send now" }));
 
     const bar = (await screen.findByRole("progressbar", { name: "Sending progress" })) as HTMLProgressElement;
@@ -83,7 +99,9 @@ describe("announcements", () => {
     backend.announce.advance(id, total);
     await waitFor(() => expect(screen.getByTestId("send-state").textContent, "finished").toContain("Finished."));
     expect(screen.getByTestId("send-left").textContent, "nobody left").toBe("0");
-    expect(backend.announce.calls, "pause and resume reached the backend").toEqual(expect.arrayContaining(["startSending", "pauseSending", "resumeSending"]));
+    expect(backend.announce.calls, "pause and resume reached the backend").toEqual(
+      expect.arrayContaining(["startSending", "pauseSending", "resumeSending"]),
+    );
   });
 
   it("shows deliveries left uncertain and sends them again only when the organizer says so", async () => {
@@ -97,7 +115,10 @@ describe("announcements", () => {
     const id = backend.announce.items[0].id;
     backend.announce.leaveUncertain(id);
     await userEvent.click(screen.getByRole("button", { name: "Pause" }));
-    expect(await screen.findByText(/1 message may or may not have arrived/), "the uncertain delivery is shown").toBeTruthy();
+    expect(
+      await screen.findByText(/1 message may or may not have arrived/),
+      "the uncertain delivery is shown",
+    ).toBeTruthy();
     expect(backend.announce.calls.includes("resendUncertain"), "nothing is resent by itself").toBe(false);
     await userEvent.click(screen.getByRole("button", { name: "Send them again" }));
     await waitFor(() => expect(screen.queryByText(/may or may not have arrived/), "decided").toBeNull());
@@ -107,7 +128,10 @@ describe("announcements", () => {
   it("lists the list's announcements, with an empty state first", async () => {
     open("#/mail");
     await userEvent.click(await screen.findByRole("tab", { name: "Announcements" }));
-    expect(await screen.findByText("Nothing announced to this list yet"), "the empty state says how to start").toBeTruthy();
+    expect(
+      await screen.findByText("Nothing announced to this list yet"),
+      "the empty state says how to start",
+    ).toBeTruthy();
     await userEvent.click(screen.getByRole("button", { name: "New announcement" }));
     const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
     await waitFor(() => expect(subject.value, "the first event fills it").toBe("Rally for Siham"));
@@ -128,30 +152,56 @@ describe("the mail account", () => {
     await userEvent.type(screen.getByLabelText("Mail server"), "smtp.example.org");
     await userEvent.selectOptions(screen.getByLabelText("Security"), "plain");
     await userEvent.click(screen.getByRole("button", { name: "Save account" }));
-    expect(await screen.findByText(/only for a mail server on this machine/), "plain to another host is refused").toBeTruthy();
+    expect(
+      await screen.findByText(/only for a mail server on this machine/),
+      "plain to another host is refused",
+    ).toBeTruthy();
     expect(screen.getByLabelText("Security").getAttribute("aria-invalid"), "by its field").toBe("true");
 
     await userEvent.selectOptions(screen.getByLabelText("Security"), "start_tls");
     await userEvent.type(screen.getByLabelText("Password"), "s3cret");
     await userEvent.click(screen.getByRole("button", { name: "Save account" }));
     expect(await screen.findByText("Mail account saved."), "saved").toBeTruthy();
-    expect(screen.getByText("The password is kept in the system keychain."), "the password's home is said").toBeTruthy();
+    expect(
+      screen.getByText("The password is kept in the system keychain."),
+      "the password's home is said",
+    ).toBeTruthy();
     expect(screen.queryByDisplayValue("s3cret"), "the password is not shown again").toBeNull();
     await userEvent.click(screen.getByRole("button", { name: "Test connection" }));
-    expect((await screen.findByTestId("connection-report")).textContent, "the test reports what happened").toContain("signed in");
-    expect(backend.announce.calls, "saved with its password").toEqual(expect.arrayContaining(["saveMailAccount", "setMailPassword", "testMailAccount"]));
+    expect((await screen.findByTestId("connection-report")).textContent, "the test reports what happened").toContain(
+      "signed in",
+    );
+    expect(backend.announce.calls, "saved with its password").toEqual(
+      expect.arrayContaining(["saveMailAccount", "setMailPassword", "testMailAccount"]),
+    );
   });
 
   it("asks for the password each session when there is no system keychain", async () => {
     const { backend } = open("#/settings");
-    backend.announce.account.account = { host: "smtp.example.org", port: 587, security: "start_tls", username: "boston", rate_per_minute: 60, daily_cap: 500 };
+    backend.announce.account.account = {
+      host: "smtp.example.org",
+      port: 587,
+      security: "start_tls",
+      username: "boston",
+      rate_per_minute: 60,
+      daily_cap: 500,
+    };
     backend.announce.account.keychain = false;
     backend.announce.account.password = "missing";
-    expect((await screen.findByTestId("password-home")).textContent, "the organizer is told why and what to do").toMatch(/no system keychain.*each session/);
+    expect(
+      (await screen.findByTestId("password-home")).textContent,
+      "the organizer is told why and what to do",
+    ).toMatch(/no system keychain.*each session/);
     await userEvent.click(screen.getByRole("button", { name: "Change" }));
-    expect(screen.getByText(/No system keychain here: kept only until Handbill closes/), "the password field says where it goes").toBeTruthy();
+    expect(
+      screen.getByText(/No system keychain here: kept only until Handbill closes/),
+      "the password field says where it goes",
+    ).toBeTruthy();
     await userEvent.type(screen.getByLabelText("Password"), "s3cret");
     await userEvent.click(screen.getByRole("button", { name: "Save account" }));
-    expect(await screen.findByText(/kept only until Handbill closes; you will be asked again next time/), "held for the session").toBeTruthy();
+    expect(
+      await screen.findByText(/kept only until Handbill closes; you will be asked again next time/),
+      "held for the session",
+    ).toBeTruthy();
   });
 });

@@ -13,7 +13,10 @@ beforeEach(() => {
 describe("first start", () => {
   it("offers to create the branch or load the sample on an empty database", async () => {
     render(App, { backend: fakeBackend() });
-    expect(await screen.findByRole("heading", { name: "Welcome to Handbill" }), "the welcome screen shows").toBeTruthy();
+    expect(
+      await screen.findByRole("heading", { name: "Welcome to Handbill" }),
+      "the welcome screen shows",
+    ).toBeTruthy();
     expect(screen.getByRole("button", { name: "Create your branch" }), "creating is offered").toBeTruthy();
     expect(screen.getByRole("button", { name: "Load the sample branch" }), "the sample is offered").toBeTruthy();
   });
@@ -38,7 +41,11 @@ describe("a database that cannot be opened", () => {
   it("shows why and what to do", async () => {
     render(App, {
       backend: fakeBackend({
-        problem: { code: "newer_database", message: "x.sqlite was written by a newer version of Handbill.", fields: [] },
+        problem: {
+          code: "newer_database",
+          message: "x.sqlite was written by a newer version of Handbill.",
+          fields: [],
+        },
       }),
     });
     expect(await screen.findByRole("alert"), "the problem is announced").toBeTruthy();
@@ -56,7 +63,10 @@ describe("the branch profile form", () => {
     await userEvent.clear(email);
     await userEvent.type(email, "not-an-address");
     await userEvent.click(screen.getByRole("button", { name: "Save profile" }));
-    expect(await screen.findByText("“not-an-address” is not an email address."), "the field's error shows").toBeTruthy();
+    expect(
+      await screen.findByText(/^“not-an-address” is not an email address\./),
+      "the core's message for the field shows",
+    ).toBeTruthy();
     expect(email.value, "the typed text is kept").toBe("not-an-address");
     expect(email.getAttribute("aria-invalid"), "the field is marked invalid").toBe("true");
     expect(document.activeElement, "focus moves to the field to fix").toBe(email);
@@ -89,7 +99,13 @@ describe("navigation", () => {
   it("reaches every section from the keyboard with Alt+number", async () => {
     render(App, { backend: fakeBackend({ branch: sampleProfile() }) });
     await screen.findByRole("navigation", { name: "Sections" });
-    for (const [key, title] of [["2", "Coalition"], ["3", "Flyers"], ["4", "Mail"], ["5", "Settings"], ["1", "Events"]]) {
+    for (const [key, title] of [
+      ["2", "Coalition"],
+      ["3", "Flyers"],
+      ["4", "Mail"],
+      ["5", "Settings"],
+      ["1", "Events"],
+    ]) {
       await userEvent.keyboard(`{Alt>}${key}{/Alt}`);
       expect(await screen.findByRole("heading", { name: title, level: 1 }), `Alt+${key} opens ${title}`).toBeTruthy();
       const current = screen.getByRole("link", { current: "page" });
@@ -118,13 +134,18 @@ describe("backups in Settings", () => {
     expect(document.activeElement?.textContent, "focus starts on the safe choice").toBe("Cancel");
     await userEvent.keyboard("{Escape}");
     expect(screen.queryByRole("alertdialog"), "Escape closes the question").toBeNull();
-    expect(backend.calls.some((c) => c.startsWith("restore:")), "nothing was restored").toBe(false);
+    expect(
+      backend.calls.some((c) => c.startsWith("restore:")),
+      "nothing was restored",
+    ).toBe(false);
 
     await userEvent.click(restore);
     await screen.findByRole("alertdialog");
     await userEvent.click(screen.getByRole("button", { name: "Restore" }));
     expect(await screen.findByText(/Restored the backup/), "the restore is confirmed").toBeTruthy();
     expect(dialog.isConnected, "the question is gone").toBe(false);
-    expect(backend.calls, "the backend was asked for that backup by its file name, never a path").toContain(`restore:${backend.backupList[0].file_name}`);
+    expect(backend.calls, "the backend was asked for that backup by its file name, never a path").toContain(
+      `restore:${backend.backupList[0].file_name}`,
+    );
   });
 });

@@ -38,9 +38,18 @@ describe("Events", () => {
     render(Events, { backend, timeZone: "America/New_York" });
     await userEvent.click(await screen.findByRole("button", { name: "New event" }));
     await userEvent.type(await screen.findByLabelText("Title"), "Fund drive");
-    await waitFor(() => expect(screen.getByTestId("save-state").textContent, "the draft says it is saved").toBe("Saved"), { timeout: 3000 });
-    expect(backend.events.calls.some((c) => c.startsWith("saveDraft:") && c.endsWith("Fund drive")), "save_draft got the typed title").toBe(true);
-    expect(backend.events.calls.filter((c) => c.startsWith("saveDraft:new")).length, "one draft was created, not one per keystroke").toBe(1);
+    await waitFor(
+      () => expect(screen.getByTestId("save-state").textContent, "the draft says it is saved").toBe("Saved"),
+      { timeout: 3000 },
+    );
+    expect(
+      backend.events.calls.some((c) => c.startsWith("saveDraft:") && c.endsWith("Fund drive")),
+      "save_draft got the typed title",
+    ).toBe(true);
+    expect(
+      backend.events.calls.filter((c) => c.startsWith("saveDraft:new")).length,
+      "one draft was created, not one per keystroke",
+    ).toBe(1);
   });
 
   it("a translation's language, title and description autosave with the draft, and it can be removed", async () => {
@@ -54,12 +63,20 @@ describe("Events", () => {
     await userEvent.type(screen.getByLabelText("Title (es)"), "Manifestación");
     await userEvent.type(screen.getByLabelText("Description (es)"), "Únete a la acción.");
     const saved = () => backend.events.events.find((e) => e.title === "Rally");
-    await waitFor(() => expect(saved()?.translations, "the translation is saved with the draft").toEqual([{ language: "es", title: "Manifestación", description: "Únete a la acción." }]), { timeout: 3000 });
+    await waitFor(
+      () =>
+        expect(saved()?.translations, "the translation is saved with the draft").toEqual([
+          { language: "es", title: "Manifestación", description: "Únete a la acción." },
+        ]),
+      { timeout: 3000 },
+    );
     await userEvent.click(screen.getByRole("button", { name: "Remove translation 1" }));
-    await waitFor(() => expect(saved()?.translations, "a removed translation is saved as gone").toEqual([]), { timeout: 3000 });
+    await waitFor(() => expect(saved()?.translations, "a removed translation is saved as gone").toEqual([]), {
+      timeout: 3000,
+    });
   });
 
-    it("Save shows the field's message beside it and keeps the text", async () => {
+  it("Save shows the field's message beside it and keeps the text", async () => {
     const backend = withEvents();
     render(Events, { backend, timeZone: "America/New_York" });
     await userEvent.click(await screen.findByRole("button", { name: "New event" }));

@@ -28,7 +28,14 @@ async function sheet() {
     expect(src.startsWith(SVG_PREFIX), "the page is an SVG image").toBe(true);
     const svg = decodeURIComponent(src.slice(SVG_PREFIX.length));
     const box = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg);
-    const text = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&"));
+    const text = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+      m[1]
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&amp;/g, "&"),
+    );
     return { el: s, img, src, svg, viewBox: box ? [Number(box[1]), Number(box[2])] : null, text };
   });
 }
@@ -44,12 +51,16 @@ describe("Flyers", () => {
     expect(first.text, "the soonest event is chosen").toContain("Rally for Siham");
     expect(first.text.filter((t) => t === "Rally for Siham").length, "one copy on a full page").toBe(1);
     await userEvent.selectOptions(screen.getByLabelText("Layout"), "half_sheet");
-    await waitFor(async () => expect((await sheet()).text.filter((t) => t === "Rally for Siham").length, "two copies on a half sheet").toBe(2));
+    await waitFor(async () =>
+      expect((await sheet()).text.filter((t) => t === "Rally for Siham").length, "two copies on a half sheet").toBe(2),
+    );
     const half = await sheet();
     expect(half.viewBox, "a Letter half sheet is landscape").toEqual([792, 612]);
     expect(half.img.style.aspectRatio.replace(/\s/g, ""), "the image keeps the page's shape").toBe("792/612");
     await userEvent.click(screen.getByLabelText("A4"));
-    await waitFor(async () => expect((await sheet()).viewBox, "the paper follows: A4 landscape").toEqual([841.89, 595.28]));
+    await waitFor(async () =>
+      expect((await sheet()).viewBox, "the paper follows: A4 landscape").toEqual([841.89, 595.28]),
+    );
     expect((await sheet()).el.dataset.paper, "the sheet says its paper").toBe("a4");
     expect((await sheet()).src, "a new page image").not.toBe(half.src);
     expect(backend.flyers.calls.at(-1), "the core was asked for the A4 half sheet").toMatch(/half_sheet:a4$/);
@@ -61,15 +72,29 @@ describe("Flyers", () => {
     await sheet();
     await userEvent.selectOptions(screen.getByLabelText("Layout"), "quarter_sheet");
     const alert = await screen.findByText(/too long for a quarter-sheet/);
-    expect(alert.closest("[data-error-for]")?.getAttribute("data-error-for"), "the message is tied to the field").toBe("description");
+    expect(alert.closest("[data-error-for]")?.getAttribute("data-error-for"), "the message is tied to the field").toBe(
+      "description",
+    );
     expect(alert.closest("li")?.textContent, "the field is named in words").toContain("Description");
-    expect((screen.getByRole("button", { name: "Save to path…" }) as HTMLButtonElement).disabled, "nothing to save").toBe(true);
+    expect(
+      (screen.getByRole("button", { name: "Save to path…" }) as HTMLButtonElement).disabled,
+      "nothing to save",
+    ).toBe(true);
     expect(document.querySelector(".sheet img"), "no page is shown for a flyer that cannot be made").toBeNull();
   });
 
   it("pages through a tour one printed page at a time", async () => {
     const backend = withEvents();
-    const tour = { id: 900, title: "Speaking tour", description: "", hosts: "", tags: [], speakers: [], created_at: "", updated_at: "" };
+    const tour = {
+      id: 900,
+      title: "Speaking tour",
+      description: "",
+      hosts: "",
+      tags: [],
+      speakers: [],
+      created_at: "",
+      updated_at: "",
+    };
     backend.events.tours.push(tour);
     backend.events.add({ title: "First stop", start_date: "2027-03-02", tour_id: tour.id });
     backend.events.add({ title: "Second stop", start_date: "2027-03-03", tour_id: tour.id });
@@ -79,10 +104,15 @@ describe("Flyers", () => {
     await userEvent.selectOptions(screen.getByLabelText("Layout"), "half_sheet");
     await screen.findByText(/Page 1 of 2/);
     let s = await sheet();
-    expect(s.text.filter((t) => t === "First stop").length, "the first page is the first stop's sheet of two copies").toBe(2);
+    expect(
+      s.text.filter((t) => t === "First stop").length,
+      "the first page is the first stop's sheet of two copies",
+    ).toBe(2);
     expect(s.img.alt).toBe("Preview of page 1 of 2");
     await userEvent.click(screen.getByRole("button", { name: "Next page" }));
-    await waitFor(async () => expect((await sheet()).text, "the second page is the second stop").toContain("Second stop"));
+    await waitFor(async () =>
+      expect((await sheet()).text, "the second page is the second stop").toContain("Second stop"),
+    );
     s = await sheet();
     expect(s.img.alt).toBe("Preview of page 2 of 2");
   });
@@ -110,11 +140,18 @@ describe("Flyers", () => {
     backend.flyers.dialogAnswer = undefined;
     await userEvent.click(screen.getByRole("button", { name: "Save to path…" }));
     await screen.findByText(/Saved \/tmp\/rally.pdf/);
-    expect(backend.flyers.calls, "the typed path went to the dialog as its starting point").toContain("dialog:/tmp/rally.pdf");
+    expect(backend.flyers.calls, "the typed path went to the dialog as its starting point").toContain(
+      "dialog:/tmp/rally.pdf",
+    );
     backend.flyers.dialogAnswer = null;
     const before = backend.flyers.saved.size;
     await userEvent.click(screen.getByRole("button", { name: "Save…" }));
-    await waitFor(() => expect(backend.flyers.calls.filter((c) => c.startsWith("dialog:")).length, "the dialog was asked a third time").toBe(3));
+    await waitFor(() =>
+      expect(
+        backend.flyers.calls.filter((c) => c.startsWith("dialog:")).length,
+        "the dialog was asked a third time",
+      ).toBe(3),
+    );
     expect(backend.flyers.saved.size, "a cancelled dialog writes nothing").toBe(before);
   });
 

@@ -7,7 +7,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import { fakeBackend, sampleProfile } from "./lib/fake-backend";
-import { sampleMail } from "./lib/fake-mail";
+import { scenes } from "./lib/replay";
 import { fakeEvents } from "./lib/fake-events";
 import { announceEvent } from "./lib/event-target";
 
@@ -27,7 +27,7 @@ describe("sending without contradicting the record", () => {
   it("calls outbox messages written, not sent, and asks before announcing the same event to the list again", async () => {
     const events = fakeEvents();
     const rally = events.add({ title: "Rally for Siham", start_date: "2027-01-11" });
-    const backend = fakeBackend({ branch: sampleProfile(), mail: sampleMail(), events });
+    const backend = fakeBackend({ branch: sampleProfile(), mail: scenes("sample"), events });
     render(App, { backend });
 
     announceEvent({ event: rally.id });
@@ -36,13 +36,19 @@ describe("sending without contradicting the record", () => {
     const first = backend.announce.items[0].id;
     const total = backend.announce.deliveriesOf.get(first)!.length;
     backend.announce.writeOutbox(first, total);
-    await waitFor(() => expect(screen.getByTestId("send-state").textContent, "the state says written, not sent").toContain("Written to the outbox, not sent."));
+    await waitFor(() =>
+      expect(screen.getByTestId("send-state").textContent, "the state says written, not sent").toContain(
+        "Written to the outbox, not sent.",
+      ),
+    );
     expect(screen.getByTestId("send-written").textContent, "every message is counted as written").toBe(String(total));
     expect(screen.getByTestId("send-sent").textContent, "none is counted as sent").toBe("0");
 
     await userEvent.click(screen.getByRole("button", { name: "← All announcements" }));
     const rows = await screen.findAllByTestId("announcement-row");
-    expect(rows[0].textContent, "the list says the announcement is in the outbox").toContain("In the outbox (not sent)");
+    expect(rows[0].textContent, "the list says the announcement is in the outbox").toContain(
+      "In the outbox (not sent)",
+    );
 
     await userEvent.click(screen.getByRole("button", { name: "New announcement" }));
     await sendFromComposer();

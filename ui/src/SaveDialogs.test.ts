@@ -10,32 +10,40 @@ import Export from "./screens/mail/Export.svelte";
 import IcsExport from "./screens/events/IcsExport.svelte";
 import Cosponsors from "./screens/events/Cosponsors.svelte";
 import { fakeBackend, sampleProfile } from "./lib/fake-backend";
-import { sampleMail } from "./lib/fake-mail";
+import { scenes } from "./lib/replay";
 
 describe("saving through the save dialog", () => {
   it("exports a list where the dialog answers, and a closed dialog writes nothing", async () => {
-    const mail = sampleMail();
-    const backend = fakeBackend({ branch: sampleProfile(), mail });
+    const backend = fakeBackend({ branch: sampleProfile(), mail: scenes("sample", "export") });
+    const mail = backend.mail;
     const [list] = await backend.lists();
     render(Export, { backend, list });
     mail.dialogAnswer = null;
     await userEvent.click(screen.getByRole("button", { name: "Export…" }));
-    await waitFor(() => expect(mail.calls, "the dialog was opened").toContain("exportCsv:announcements.csv"));
-    expect(mail.saved.size, "a closed dialog writes nothing").toBe(0);
+    const exports = () => mail.calls.filter((c) => c.command === "export_csv");
+    await waitFor(() => expect(exports().length, "the dialog was opened").toBe(1));
+    expect(exports()[0].args.suggested, "starting from the list's file name").toBe("announcements.csv");
     expect(screen.queryByRole("alert"), "a closed dialog is not an error").toBeNull();
     expect(screen.queryByRole("status"), "and nothing is said to be exported").toBeNull();
     mail.dialogAnswer = "/media/usb/announcements.csv";
     await userEvent.click(screen.getByRole("button", { name: "Export…" }));
-    expect(await screen.findByText("Exported 3 people to /media/usb/announcements.csv."), "the window says where the file went").toBeTruthy();
-    expect(mail.saved.has("/media/usb/announcements.csv"), "the file is the one the dialog named").toBe(true);
+    expect(
+      await screen.findByText("Exported 3 people to /media/usb/announcements.csv."),
+      "the window says where the file went, with the core's count of the list's subscribed people",
+    ).toBeTruthy();
   });
 
   it("saves an .ics where the dialog answers, starting from the file's name only", async () => {
     const backend = fakeBackend({ branch: sampleProfile() });
     // `props:` spelled out: `target` is also one of render's own options.
-    render(IcsExport, { props: { backend, target: { tour: 3 }, fileName: "campus-tour.ics", title: "Export the tour (.ics)" } });
+    render(IcsExport, {
+      props: { backend, target: { tour: 3 }, fileName: "campus-tour.ics", title: "Export the tour (.ics)" },
+    });
     await userEvent.click(screen.getByRole("button", { name: "Save .ics…" }));
-    expect(await screen.findByText("Saved /home/organizer/Documents/campus-tour.ics"), "the window says where the file went").toBeTruthy();
+    expect(
+      await screen.findByText("Saved /home/organizer/Documents/campus-tour.ics"),
+      "the window says where the file went",
+    ).toBeTruthy();
     expect(backend.events.calls, "the dialog starts from the name alone").toContain("exportIcs:campus-tour.ics");
     backend.events.dialogAnswer = null;
     await userEvent.click(screen.getByRole("button", { name: "Save .ics…" }));
@@ -44,12 +52,9 @@ describe("saving through the save dialog", () => {
   });
 
   it("drafts the invitation and writes the .eml only where the dialog answers", async () => {
-    const backend = fakeBackend({ branch: sampleProfile() });
-    const org = backend.coalition.addOrganization({
-      name: "Justice4Siham Coalition",
-      contacts: [{ id: null, name: "Rosa Diaz", role: "Organizer", email: "rosa@j4s.example.org", phone: "" }],
-    });
-    const contact = org.contacts[0];
+    // Justice4Siham Coalition, with Rosa Diaz (contact 1), and the rally (event 1).
+    const backend = fakeBackend({ branch: sampleProfile(), coalition: scenes("invitation") });
+    const contact = { id: 1 };
     render(Cosponsors, { backend, eventId: 1, eventTitle: "Rally for Siham" });
     const select = await screen.findByLabelText("Contact person");
     await waitFor(() => expect(select.querySelectorAll("option").length, "the contact is offered").toBe(2));
@@ -59,11 +64,15 @@ describe("saving through the save dialog", () => {
       await screen.findByText(/wrote \/home\/organizer\/Documents\/invitation-justice4siham-coalition\.eml/),
       "the window says where the .eml went",
     ).toBeTruthy();
-    expect(backend.coalition.calls, "the dialog starts from a file name, not a path").toContain(
-      `draftInvitation:1:${contact.id}:invitation-justice4siham-coalition.eml`,
-    );
+    expect(
+      backend.coalition.calls.filter((c) => c.command === "invitation_draft").map((c) => c.args),
+      "the dialog starts from a file name, not a path",
+    ).toEqual([{ eventId: 1, contactId: contact.id, suggested: "invitation-justice4siham-coalition.eml" }]);
     backend.coalition.dialogAnswer = null;
     await userEvent.click(screen.getByRole("button", { name: "Draft invitation…" }));
-    expect(await screen.findByText(/no \.eml file was written/), "a closed dialog says the draft is kept but no file written").toBeTruthy();
+    expect(
+      await screen.findByText(/no \.eml file was written/),
+      "a closed dialog says the draft is kept but no file written",
+    ).toBeTruthy();
   });
 });

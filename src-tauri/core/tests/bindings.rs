@@ -36,6 +36,52 @@ impl Check {
             self.stale.push(rel.display().to_string());
         }
     }
+
+    /// A module this test writes itself rather than ts-rs, checked the same way.
+    fn file(&mut self, rel: &str, expected: &str) {
+        let rel = PathBuf::from(rel);
+        let path = self.dir.join(&rel);
+        self.seen.insert(rel.clone());
+        if self.update {
+            std::fs::write(&path, expected).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(expected) {
+            self.stale.push(rel.display().to_string());
+        }
+    }
+}
+
+/// `labels.ts`: the words the window shows for the core's enums, written from
+/// the Rust that also prints them (listings, flyers, emails, the command line),
+/// so each word lives once. In each enum's `ALL` order, the order the window offers them.
+fn labels_module() -> String {
+    let quote = |s: &str| serde_json::to_string(s).expect("a label is a string");
+    let mut out = String::from(
+        "// Generated from the Rust enums' names by src-tauri/core/tests/bindings.rs: do not edit.\n\
+         // Regenerate with `make bindings`.\n\
+         import type { EventKind } from \"./EventKind\";\n\
+         import type { Template } from \"./Template\";\n\n\
+         /** The kinds of event, named by `EventKind::name`. */\n\
+         export const eventKinds: { id: EventKind; label: string }[] = [\n",
+    );
+    for kind in events::EventKind::ALL {
+        out += &format!(
+            "  {{ id: {}, label: {} }},\n",
+            quote(kind.as_str()),
+            quote(kind.name())
+        );
+    }
+    out +=
+        "];\n\n/** The templates an announcement can start from, named by `Template::label`. */\n\
+            export const templates: { id: Template; label: string }[] = [\n";
+    for template in announcements::Template::ALL {
+        out += &format!(
+            "  {{ id: {}, label: {} }},\n",
+            quote(template.as_str()),
+            quote(template.label())
+        );
+    }
+    out += "];\n";
+    out
 }
 
 #[test]
@@ -176,6 +222,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<announcements::ConnectionProblem>();
     check.ty::<announcements::account::AccountView>();
     check.ty::<announcements::account::PasswordHome>();
+    check.file("labels.ts", &labels_module());
 
     let leftovers: Vec<String> = std::fs::read_dir(&check.dir)
         .map(|entries| {

@@ -3,9 +3,8 @@
 // test, then send to the list in the background with progress, pause, resume
 // and cancel; and the branch's mail account (SMTP) in Settings.
 // `Backend` extends this interface and the Tauri backend spreads `tauriAnnounce`.
-import { commandCaller } from "./invoke";
+import * as commands from "./commands";
 import { listen } from "@tauri-apps/api/event";
-import type { AppError } from "./bindings/AppError";
 import type { AccountView } from "./bindings/AccountView";
 import type { Announcement } from "./bindings/Announcement";
 import type { AnnouncementInput } from "./bindings/AnnouncementInput";
@@ -39,14 +38,8 @@ export type {
   Template,
 };
 
-/** The templates an announcement can start from, in the order the window offers them. */
-export const templates: { id: Template; label: string }[] = [
-  { id: "new_event", label: "New event" },
-  { id: "reminder", label: "Reminder" },
-  { id: "rescheduled", label: "Rescheduled" },
-  { id: "cancelled", label: "Cancelled" },
-  { id: "cosponsor_invitation", label: "Co-sponsor invitation" },
-];
+/** The templates an announcement can start from, in the order the window offers them, named by the core. */
+export { templates } from "./bindings/labels";
 
 export interface AnnounceBackend {
   /** Subject and Markdown body filled from the event or tour by a template. */
@@ -87,36 +80,35 @@ export interface AnnounceBackend {
   testMailAccount(): Promise<ConnectionReport>;
 }
 
-export function tauriAnnounce(asAppError: (e: unknown) => AppError): AnnounceBackend {
-  const call = commandCaller(asAppError);
+export function tauriAnnounce(): AnnounceBackend {
   return {
     announcementDraft: async (target, template) => {
-      const [subject, body] = await call<[string, string]>("announcement_draft", {
+      const [subject, body] = await commands.announcement_draft({
         eventId: "event" in target ? target.event : null,
         tourId: "tour" in target ? target.tour : null,
         template,
       });
       return { subject, body };
     },
-    announcements: (listId) => call("announcement_list", { listId }),
-    announcement: (id) => call("announcement_get", { id }),
-    saveAnnouncement: (id, input) => call("announcement_save", { id, input }),
-    previewAnnouncement: (id, subscriberId) => call("announcement_preview", { id, subscriberId }),
-    sendTest: (id) => call("announcement_send_test", { id }),
-    announcementReach: (id) => call("announcement_reach", { id }),
-    startSending: (id, again) => call("send_start", { id, again: again ?? null }),
-    pauseSending: (id) => call("send_pause", { id }),
-    resumeSending: (id) => call("send_resume", { id }),
-    cancelSending: (id) => call("send_cancel", { id }),
-    sendProgress: (id) => call("send_progress", { id }),
+    announcements: (listId) => commands.announcement_list({ listId }),
+    announcement: (id) => commands.announcement_get({ id }),
+    saveAnnouncement: (id, input) => commands.announcement_save({ id, input }),
+    previewAnnouncement: (id, subscriberId) => commands.announcement_preview({ id, subscriberId }),
+    sendTest: (id) => commands.announcement_send_test({ id }),
+    announcementReach: (id) => commands.announcement_reach({ id }),
+    startSending: (id, again) => commands.send_start({ id, again: again ?? null }),
+    pauseSending: (id) => commands.send_pause({ id }),
+    resumeSending: (id) => commands.send_resume({ id }),
+    cancelSending: (id) => commands.send_cancel({ id }),
+    sendProgress: (id) => commands.send_progress({ id }),
     onSendProgress: async (callback) => listen<SendProgress>("send-progress", (e) => callback(e.payload)),
-    deliveries: (id, status) => call("send_deliveries", { id, status }),
+    deliveries: (id, status) => commands.send_deliveries({ id, status }),
     decideUncertain: (id, deliveryIds, resend) =>
-      call("send_decide_uncertain", { id, deliveryIds, decision: resend ? "resend" : "mark_sent" }),
-    mailAccount: () => call("mail_account"),
-    saveMailAccount: (input) => call("mail_account_save", { input }),
-    setMailPassword: (password) => call("mail_account_password", { password }),
-    removeMailAccount: () => call("mail_account_remove"),
-    testMailAccount: () => call("mail_account_test"),
+      commands.send_decide_uncertain({ id, deliveryIds, decision: resend ? "resend" : "mark_sent" }),
+    mailAccount: () => commands.mail_account(),
+    saveMailAccount: (input) => commands.mail_account_save({ input }),
+    setMailPassword: (password) => commands.mail_account_password({ password }),
+    removeMailAccount: () => commands.mail_account_remove(),
+    testMailAccount: () => commands.mail_account_test(),
   };
 }

@@ -2,10 +2,10 @@
 // `Backend`; the window gets the Tauri one, UI tests a fake with the same shape.
 // The page names no file: a command that writes one opens the system's save
 // dialog on the Rust side, and takes from here only the name it starts from.
-import { invoke } from "@tauri-apps/api/core";
-import { commandCaller } from "./invoke";
+import * as commands from "./commands";
+import { asAppError } from "./invoke";
 import { listen } from "@tauri-apps/api/event";
-import { blobBytes } from "./blob-bytes";
+import { readBytes } from "./files";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { BranchInput } from "./bindings/BranchInput";
@@ -56,7 +56,6 @@ import { tauriAnnounce, type AnnounceBackend } from "./announce-backend";
 
 /** How much of a chosen sheet one message to the window's Rust side carries. */
 const IMPORT_PIECE = 4 * 1024 * 1024;
-
 
 export type { AppError, AppStatus, BackupInfo, BranchInput, BranchProfile, DemoReport };
 export type {
@@ -199,52 +198,43 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   listing(target: EventsTarget, html: boolean): Promise<string>;
 }
 
-/** Whatever was thrown, as the `{code, message, fields}` the core sends. */
-export function asAppError(e: unknown): AppError {
-  if (e && typeof e === "object" && "code" in e && "message" in e) {
-    const err = e as Partial<AppError>;
-    return { code: err.code ?? "internal", message: String(err.message), fields: err.fields ?? [] };
-  }
-  return { code: "internal", message: e instanceof Error ? e.message : String(e), fields: [] };
-}
-
-const call = commandCaller(asAppError);
+export { asAppError };
 
 export const tauriBackend: Backend = {
-  ...tauriCoalition(asAppError),
-  ...tauriFlyers(asAppError),
-  ...tauriAnnounce(asAppError),
-  status: () => call("app_status"),
-  saveBranch: (input) => call("branch_save", { input }),
-  setLogo: (bytes) => call("branch_set_logo", { bytes: Array.from(bytes) }),
-  clearLogo: () => call("branch_clear_logo"),
-  logo: () => call("branch_logo"),
-  loadDemo: () => call("demo_load"),
-  timeZones: () => call("time_zones"),
-  ready: () => call("ui_ready"),
-  backups: () => call("backups_list"),
-  backupNow: () => call("backup_now"),
-  restoreBackup: (fileName) => call("backup_restore", { fileName }),
-  diagnostics: () => call("diagnostics_report"),
-  openLogFolder: () => call("open_log_folder"),
+  ...tauriCoalition(),
+  ...tauriFlyers(),
+  ...tauriAnnounce(),
+  status: () => commands.app_status(),
+  saveBranch: (input) => commands.branch_save({ input }),
+  setLogo: (bytes) => commands.branch_set_logo({ bytes: Array.from(bytes) }),
+  clearLogo: () => commands.branch_clear_logo(),
+  logo: () => commands.branch_logo(),
+  loadDemo: () => commands.demo_load(),
+  timeZones: () => commands.time_zones(),
+  ready: () => commands.ui_ready(),
+  backups: () => commands.backups_list(),
+  backupNow: () => commands.backup_now(),
+  restoreBackup: (fileName) => commands.backup_restore({ fileName }),
+  diagnostics: () => commands.diagnostics_report(),
+  openLogFolder: () => commands.open_log_folder(),
 
-  lists: () => call("lists_all"),
-  createList: (name) => call("list_create", { name }),
-  listFacets: (listId) => call("list_facets", { listId }),
-  segmentCount: (listId, filter) => call("segment_count", { listId, filter }),
-  segments: (listId) => call("segments", { listId }),
-  saveSegment: (listId, name, filter) => call("segment_save", { listId, name, filter }),
-  deleteSegment: (id) => call("segment_delete", { id }),
-  searchSubscribers: (query) => call("subscribers_search", { query }),
-  subscriber: (id) => call("subscriber_detail", { id }),
-  addSubscriber: (input, listId) => call("subscriber_add", { input, listId }),
-  updateSubscriber: (id, input) => call("subscriber_update", { id, input }),
+  lists: () => commands.lists_all(),
+  createList: (name) => commands.list_create({ name }),
+  listFacets: (listId) => commands.list_facets({ listId }),
+  segmentCount: (listId, filter) => commands.segment_count({ listId, filter }),
+  segments: (listId) => commands.segments({ listId }),
+  saveSegment: (listId, name, filter) => commands.segment_save({ listId, name, filter }),
+  deleteSegment: (id) => commands.segment_delete({ id }),
+  searchSubscribers: (query) => commands.subscribers_search({ query }),
+  subscriber: (id) => commands.subscriber_detail({ id }),
+  addSubscriber: (input, listId) => commands.subscriber_add({ input, listId }),
+  updateSubscriber: (id, input) => commands.subscriber_update({ id, input }),
   setSubscriberStatus: (id, listId, status, source, onlyThisList = false) =>
-    call("subscriber_set_status", { id, listId, status, source, onlyThisList }),
-  deleteSubscriber: (id) => call("subscriber_delete", { id }),
-  unsubscribeAddresses: (text, listId) => call("subscribers_unsubscribe", { text, listId }),
-  exportCsv: (options, suggested) => call("export_csv", { options, suggested }),
-  defaultFolder: () => call("default_folder"),
+    commands.subscriber_set_status({ id, listId, status, source, onlyThisList }),
+  deleteSubscriber: (id) => commands.subscriber_delete({ id }),
+  unsubscribeAddresses: (text, listId) => commands.subscribers_unsubscribe({ text, listId }),
+  exportCsv: (options, suggested) => commands.export_csv({ options, suggested }),
+  defaultFolder: () => commands.default_folder(),
   async previewImport(fileName, file) {
     try {
       // The bytes travel as raw request bodies, not as a JSON array of numbers,
@@ -253,9 +243,9 @@ export const tauriBackend: Backend = {
       const headers = (at: number) => ({ "x-file-name": encodeURIComponent(fileName), "x-offset": String(at) });
       let at = 0;
       for (; at + IMPORT_PIECE < file.size; at += IMPORT_PIECE) {
-        await invoke("import_stage", await blobBytes(file.slice(at, at + IMPORT_PIECE)), { headers: headers(at) });
+        await commands.import_stage(await readBytes(file.slice(at, at + IMPORT_PIECE)), headers(at));
       }
-      return await invoke<ImportPreview>("import_preview", await blobBytes(file.slice(at)), { headers: headers(at) });
+      return await commands.import_preview(await readBytes(file.slice(at)), headers(at));
     } catch (e) {
       throw asAppError(e);
     }
@@ -267,50 +257,50 @@ export const tauriBackend: Backend = {
     const stopProgress = await listen<ImportProgress>("import-progress", (e) => onProgress(e.payload));
     const stopFinished = await listen<ImportFinished>("import-finished", (e) => resolveFinished(e.payload));
     try {
-      await call("import_start", { options });
+      await commands.import_start({ options });
       return await finished;
     } finally {
       stopProgress();
       stopFinished();
     }
   },
-  cancelImport: () => call("import_cancel"),
-  saveImportReport: (suggested) => call("import_report_save", { suggested }),
-  importJobs: () => call("import_jobs"),
+  cancelImport: () => commands.import_cancel(),
+  saveImportReport: (suggested) => commands.import_report_save({ suggested }),
+  importJobs: () => commands.import_jobs(),
 
-  upcomingEvents: () => call("events_upcoming"),
-  undatedEvents: () => call("events_undated"),
-  pastEvents: () => call("events_past"),
-  monthEvents: (year, month) => call("events_month", { year, month }),
-  searchEvents: (text) => call("events_search", { text }),
-  event: (id) => call("event_get", { id }),
-  createEvent: (input) => call("event_create", { input }),
-  saveDraft: (id, input) => call("event_save_draft", { id, input }),
-  updateEvent: (id, input) => call("event_update", { id, input }),
-  deleteEvent: (id) => call("event_delete", { id }),
-  announceEvent: (id) => call("event_announce", { id }),
-  rescheduleEvent: (id, when, reason) => call("event_reschedule", { id, when, reason }),
-  postponeEvent: (id, reason) => call("event_postpone", { id, reason }),
-  cancelEvent: (id, reason) => call("event_cancel", { id, reason }),
-  changeVenue: (id, venueId, room, reason) => call("event_change_venue", { id, venueId, room, reason }),
-  duplicateEvent: (id, shiftDays) => call("event_duplicate", { id, shiftDays }),
-  eventHistory: (id) => call("event_history", { id }),
-  venues: () => call("venues_all"),
-  createVenue: (input) => call("venue_create", { input }),
-  speakers: () => call("speakers_all"),
-  createSpeaker: (input) => call("speaker_create", { input }),
-  tours: () => call("tours_all"),
-  tour: (id) => call("tour_get", { id }),
-  createTour: (input) => call("tour_create", { input }),
-  updateTour: (id, input) => call("tour_update", { id, input }),
-  addStop: (tourId, stop) => call("tour_add_stop", { tourId, stop }),
-  markdownHtml: (markdown) => call("markdown_html", { markdown }),
+  upcomingEvents: () => commands.events_upcoming(),
+  undatedEvents: () => commands.events_undated(),
+  pastEvents: () => commands.events_past(),
+  monthEvents: (year, month) => commands.events_month({ year, month }),
+  searchEvents: (text) => commands.events_search({ text }),
+  event: (id) => commands.event_get({ id }),
+  createEvent: (input) => commands.event_create({ input }),
+  saveDraft: (id, input) => commands.event_save_draft({ id, input }),
+  updateEvent: (id, input) => commands.event_update({ id, input }),
+  deleteEvent: (id) => commands.event_delete({ id }),
+  announceEvent: (id) => commands.event_announce({ id }),
+  rescheduleEvent: (id, when, reason) => commands.event_reschedule({ id, when, reason }),
+  postponeEvent: (id, reason) => commands.event_postpone({ id, reason }),
+  cancelEvent: (id, reason) => commands.event_cancel({ id, reason }),
+  changeVenue: (id, venueId, room, reason) => commands.event_change_venue({ id, venueId, room, reason }),
+  duplicateEvent: (id, shiftDays) => commands.event_duplicate({ id, shiftDays }),
+  eventHistory: (id) => commands.event_history({ id }),
+  venues: () => commands.venues_all(),
+  createVenue: (input) => commands.venue_create({ input }),
+  speakers: () => commands.speakers_all(),
+  createSpeaker: (input) => commands.speaker_create({ input }),
+  tours: () => commands.tours_all(),
+  tour: (id) => commands.tour_get({ id }),
+  createTour: (input) => commands.tour_create({ input }),
+  updateTour: (id, input) => commands.tour_update({ id, input }),
+  addStop: (tourId, stop) => commands.tour_add_stop({ tourId, stop }),
+  markdownHtml: (markdown) => commands.markdown_html({ markdown }),
   exportIcs: (target, suggested) =>
-    call("events_export_ics", {
+    commands.events_export_ics({
       eventId: typeof target === "object" && "event" in target ? target.event : null,
       tourId: typeof target === "object" && "tour" in target ? target.tour : null,
       suggested,
     }),
   listing: (target, html) =>
-    call("events_listing", { tourId: typeof target === "object" && "tour" in target ? target.tour : null, html }),
+    commands.events_listing({ tourId: typeof target === "object" && "tour" in target ? target.tour : null, html }),
 };

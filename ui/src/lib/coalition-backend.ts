@@ -2,9 +2,7 @@
 // co-sponsorships, the board, demand lists and invitations. `Backend` extends
 // this interface and the Tauri backend spreads `tauriCoalition`, so screens
 // still receive one `Backend`.
-import { invoke } from "@tauri-apps/api/core";
-import { commandCaller } from "./invoke";
-import type { AppError } from "./bindings/AppError";
+import * as commands from "./commands";
 import type { BoardFilter } from "./bindings/BoardFilter";
 import type { BoardRow } from "./bindings/BoardRow";
 import type { Contact } from "./bindings/Contact";
@@ -112,64 +110,59 @@ export interface CoalitionBackend {
   moveDemandsToLatest(eventId: number): Promise<DemandListVersion | null>;
   /** Saves the invitation as an email draft and writes it as .eml to the file picked
    * in the save dialog, which starts from `suggested`; path is null when it was closed. */
-  draftInvitation(eventId: number, contactId: number, suggested: string): Promise<{ draft: EmailDraft; path: string | null }>;
+  draftInvitation(
+    eventId: number,
+    contactId: number,
+    suggested: string,
+  ): Promise<{ draft: EmailDraft; path: string | null }>;
 }
 
-/**
- * The Tauri commands behind `CoalitionBackend`. `asAppError` comes from
- * backend.ts as an argument, so this module does not import it back (no cycle).
- */
-export function tauriCoalition(asAppError: (e: unknown) => AppError): CoalitionBackend {
-  const call = commandCaller(asAppError);
-  /** Sends a file's bytes as the raw request body, not as a JSON array of numbers. */
-  async function callRaw<T>(command: string, bytes: Uint8Array, headers: Record<string, string>): Promise<T> {
-    try {
-      return await invoke<T>(command, bytes, { headers });
-    } catch (e) {
-      throw asAppError(e);
-    }
-  }
+/** The Tauri commands behind `CoalitionBackend`. */
+export function tauriCoalition(): CoalitionBackend {
   return {
-    organizations: () => call("organizations_all"),
-    organization: (id) => call("organization_get", { id }),
-    organizationDuplicates: (input, except) => call("organization_duplicates", { input, except }),
-    createOrganization: (input) => call("organization_create", { input }),
-    updateOrganization: (id, input) => call("organization_update", { id, input }),
-    deleteOrganization: (id) => call("organization_delete", { id }),
-    setOrganizationLogo: (id, bytes) => callRaw("organization_set_logo", bytes, { "x-organization-id": String(id) }),
-    clearOrganizationLogo: (id) => call("organization_clear_logo", { id }),
-    organizationLogo: (id) => call("organization_logo", { id }),
-    organizationHistory: (id) => call("organization_history", { id }),
+    organizations: () => commands.organizations_all(),
+    organization: (id) => commands.organization_get({ id }),
+    organizationDuplicates: (input, except) => commands.organization_duplicates({ input, except }),
+    createOrganization: (input) => commands.organization_create({ input }),
+    updateOrganization: (id, input) => commands.organization_update({ id, input }),
+    deleteOrganization: (id) => commands.organization_delete({ id }),
+    setOrganizationLogo: (id, bytes) => commands.organization_set_logo(bytes, { "x-organization-id": String(id) }),
+    clearOrganizationLogo: (id) => commands.organization_clear_logo({ id }),
+    organizationLogo: (id) => commands.organization_logo({ id }),
+    organizationHistory: (id) => commands.organization_history({ id }),
     previewOrganizations: (fileName, bytes) =>
-      callRaw("organizations_import_preview", bytes, { "x-file-name": encodeURIComponent(fileName) }),
+      commands.organizations_import_preview(bytes, { "x-file-name": encodeURIComponent(fileName) }),
     importOrganizations: (fileName, bytes, options) =>
-      callRaw("organizations_import", bytes, {
+      commands.organizations_import(bytes, {
         "x-file-name": encodeURIComponent(fileName),
         "x-options": encodeURIComponent(JSON.stringify(options)),
       }),
 
-    cosponsorships: (target) => call("cosponsorships_for", { target }),
-    setCosponsorStatus: (target, organizationId, step) => call("cosponsor_set_status", { target, organizationId, step }),
-    setLogoPermitted: (cosponsorshipId, permitted) => call("cosponsor_set_logo_permitted", { cosponsorshipId, permitted }),
-    reorderCosponsors: (target, organizationIds) => call("cosponsors_reorder", { target, organizationIds }),
-    coalitionBoard: (filter) => call("coalition_board", { filter }),
+    cosponsorships: (target) => commands.cosponsorships_for({ target }),
+    setCosponsorStatus: (target, organizationId, step) =>
+      commands.cosponsor_set_status({ target, organizationId, step }),
+    setLogoPermitted: (cosponsorshipId, permitted) =>
+      commands.cosponsor_set_logo_permitted({ cosponsorshipId, permitted }),
+    reorderCosponsors: (target, organizationIds) => commands.cosponsors_reorder({ target, organizationIds }),
+    coalitionBoard: (filter) => commands.coalition_board({ filter }),
 
-    demandLists: () => call("demand_lists_all"),
-    demandList: (id) => call("demand_list_get", { id }),
-    createDemandList: (input) => call("demand_list_create", { input }),
-    updateDemandList: (id, input) => call("demand_list_update", { id, input }),
-    moveDemand: (id, from, to) => call("demand_move", { id, from, to }),
-    demandVersion: (versionId, language) => call("demand_version", { versionId, language }),
-    diffDemandVersions: (fromVersionId, toVersionId) => call("demand_versions_diff", { fromVersionId, toVersionId }),
-    endorse: (organizationId, versionId, date, note) => call("demand_endorse", { organizationId, versionId, date, note }),
-    endorsements: (versionId) => call("demand_endorsements", { versionId }),
-    setTranslation: (versionId, input) => call("demand_set_translation", { versionId, input }),
-    eventDemandList: (eventId) => call("event_demand_list", { eventId }),
-    attachDemandList: (eventId, listId) => call("event_attach_demand_list", { eventId, listId }),
-    moveDemandsToLatest: (eventId) => call("event_demands_to_latest", { eventId }),
+    demandLists: () => commands.demand_lists_all(),
+    demandList: (id) => commands.demand_list_get({ id }),
+    createDemandList: (input) => commands.demand_list_create({ input }),
+    updateDemandList: (id, input) => commands.demand_list_update({ id, input }),
+    moveDemand: (id, from, to) => commands.demand_move({ id, from, to }),
+    demandVersion: (versionId, language) => commands.demand_version({ versionId, language }),
+    diffDemandVersions: (fromVersionId, toVersionId) => commands.demand_versions_diff({ fromVersionId, toVersionId }),
+    endorse: (organizationId, versionId, date, note) =>
+      commands.demand_endorse({ organizationId, versionId, date, note }),
+    endorsements: (versionId) => commands.demand_endorsements({ versionId }),
+    setTranslation: (versionId, input) => commands.demand_set_translation({ versionId, input }),
+    eventDemandList: (eventId) => commands.event_demand_list({ eventId }),
+    attachDemandList: (eventId, listId) => commands.event_attach_demand_list({ eventId, listId }),
+    moveDemandsToLatest: (eventId) => commands.event_demands_to_latest({ eventId }),
     async draftInvitation(eventId, contactId, suggested) {
-      const [draft, written] = await call<[EmailDraft, string | null]>("invitation_draft", { eventId, contactId, suggested });
-      return { draft, path: written };
+      const [draft, path] = await commands.invitation_draft({ eventId, contactId, suggested });
+      return { draft, path };
     },
   };
 }
@@ -200,7 +193,17 @@ export function statusLabel(status: CosponsorStatus): string {
 }
 
 export function blankOrganization(): OrganizationInput {
-  return { name: "", short_name: "", kind: "community_organization", website: "", email: "", phone: "", notes: "", tags: [], contacts: [] };
+  return {
+    name: "",
+    short_name: "",
+    kind: "community_organization",
+    website: "",
+    email: "",
+    phone: "",
+    notes: "",
+    tags: [],
+    contacts: [],
+  };
 }
 
 export function organizationInput(o: Organization): OrganizationInput {

@@ -2,8 +2,6 @@
 // "Flyer" or "Announce" on an event or a tour: kept here until that section's
 // screen opens and takes it.
 export type EventTarget = { event: number } | { tour: number };
-/** Kept for the Flyers screen, which names it so. */
-export type FlyerTarget = EventTarget;
 
 type Receiver = "flyers" | "mail";
 const pending = new Map<Receiver, EventTarget>();

@@ -1,18 +1,10 @@
 // How the Events screens word an event: kinds, statuses, dates and places,
 // the same way the core's listings do.
 import type { Event, EventInput, EventKind, EventStatus } from "./backend";
+import { eventKinds } from "./bindings/labels";
 
-export const kinds: { id: EventKind; label: string }[] = [
-  { id: "meeting", label: "Meeting" },
-  { id: "rally", label: "Rally" },
-  { id: "panel", label: "Panel" },
-  { id: "study_group", label: "Study group" },
-  { id: "protest", label: "Protest" },
-  { id: "fund_drive", label: "Fund drive" },
-  { id: "conference", label: "Conference" },
-  { id: "social", label: "Social" },
-  { id: "other", label: "Other" },
-];
+/** The kinds, in the order the window offers them, named by the core. */
+export const kinds = eventKinds;
 
 export function kindLabel(k: EventKind): string {
   return kinds.find((x) => x.id === k)?.label ?? k;
@@ -30,7 +22,7 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /** "Mon, Jan 25" from "2027-01-25"; the text itself if it is not a date yet. */
-export function dayText(date: string, withYear = false): string {
+function dayText(date: string, withYear = false): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) return date;
   const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
@@ -47,7 +39,10 @@ export function timeText(time: string): string {
 }
 
 /** When an event happens, as a person reads it; "Date to be announced" without a date. */
-export function whenText(e: Pick<Event, "start_date" | "start_time" | "end_date" | "end_time" | "all_day">, withYear = false): string {
+export function whenText(
+  e: Pick<Event, "start_date" | "start_time" | "end_date" | "end_time" | "all_day">,
+  withYear = false,
+): string {
   if (!e.start_date) return "Date to be announced";
   let s = dayText(e.start_date, withYear);
   const multiDay = e.end_date && e.end_date !== e.start_date;
@@ -124,4 +119,8 @@ export function inputOf(e: Event): EventInput {
 }
 
 /** A file name from a title: "Campus tour" → "campus-tour". */
-export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "events";
+export const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "") || "events";

@@ -67,7 +67,8 @@ export function fakeAnnounce(source: {
       soft_bounces: rows.reduce((n, d) => n + d.soft_bounces, 0),
       rate_per_minute: rows.length ? 120 : 0,
       seconds_left: count("queued") ? count("queued") / 2 : 0,
-      note: a.note || (account.account ? "" : "No mail account is set up: each message is written to the outbox folder."),
+      note:
+        a.note || (account.account ? "" : "No mail account is set up: each message is written to the outbox folder."),
     };
   }
   function report(id: number) {
@@ -83,7 +84,13 @@ export function fakeAnnounce(source: {
     if (fields.length) throw { code: "invalid", message: fields.map((f) => f.message).join("\n"), fields };
   }
 
-  const account: AccountView = { account: null, password: "missing", keychain: true, outbox: "/tmp/handbill-outbox", sent_today: 0 };
+  const account: AccountView = {
+    account: null,
+    password: "missing",
+    keychain: true,
+    outbox: "/tmp/handbill-outbox",
+    sent_today: 0,
+  };
 
   const backend: AnnounceBackend = {
     async announcementDraft(target, template) {
@@ -93,11 +100,20 @@ export function fakeAnnounce(source: {
           ? source.events().find((e) => e.id === target.event)?.title
           : source.tours().find((t) => t.id === target.tour)?.title;
       if (!title) throw { code: "not_found", message: "That event no longer exists.", fields: [] };
-      const prefix = { new_event: "", reminder: "Reminder: ", rescheduled: "Rescheduled: ", cancelled: "Cancelled: ", cosponsor_invitation: "Co-sponsor: " }[template];
+      const prefix = {
+        new_event: "",
+        reminder: "Reminder: ",
+        rescheduled: "Rescheduled: ",
+        cancelled: "Cancelled: ",
+        cosponsor_invitation: "Co-sponsor: ",
+      }[template];
       return { subject: `${prefix}${title}`, body: `Hi {{first_name|friend}},\n\n**${title}** — join us.` };
     },
     async announcements(listId) {
-      return items.filter((a) => a.list_id === listId).slice().reverse();
+      return items
+        .filter((a) => a.list_id === listId)
+        .slice()
+        .reverse();
     },
     async announcement(id) {
       return find(id);
@@ -107,25 +123,47 @@ export function fakeAnnounce(source: {
       check(input);
       if (id === null) {
         const list_name = "Announcements";
-        const a: Announcement = { ...input, id: nextId++, list_name, state: "draft", note: "", about: about(input), created_at: "2026-11-25T10:00:00Z", queued_at: null, finished_at: null, written: 0 };
+        const a: Announcement = {
+          ...input,
+          id: nextId++,
+          list_name,
+          state: "draft",
+          note: "",
+          about: about(input),
+          created_at: "2026-11-25T10:00:00Z",
+          queued_at: null,
+          finished_at: null,
+          written: 0,
+        };
         items.push(a);
         return a;
       }
       const a = find(id);
-      if (a.state !== "draft") throw { code: "invalid", message: "This announcement is already being sent; it can no longer be changed.", fields: [] };
+      if (a.state !== "draft")
+        throw {
+          code: "invalid",
+          message: "This announcement is already being sent; it can no longer be changed.",
+          fields: [],
+        };
       Object.assign(a, input, { about: about(input) });
       return a;
     },
     async previewAnnouncement(id, subscriberId) {
       const a = find(id);
-      const person = subscriberId === null ? { email: "branch@example.org", name: "Sample Branch" } : source.reach(a.list_id).find((p) => p.id === subscriberId)!;
+      const person =
+        subscriberId === null
+          ? { email: "branch@example.org", name: "Sample Branch" }
+          : source.reach(a.list_id).find((p) => p.id === subscriberId)!;
       const first = person.name.split(" ")[0] || "friend";
       const text = a.body.replace(/\{\{first_name(\|[^}]*)?\}\}/g, first);
       return {
         from: "Sample Branch <branch@example.org>",
         to: `${person.name} <${person.email}>`,
         subject: a.subject,
-        headers: [["List-Id", "\"Announcements\" <announcements.1.example.org>"], ["List-Unsubscribe", `<mailto:branch+unsubscribe-a${id}@example.org>`]],
+        headers: [
+          ["List-Id", '"Announcements" <announcements.1.example.org>'],
+          ["List-Unsubscribe", `<mailto:branch+unsubscribe-a${id}@example.org>`],
+        ],
         text,
         html: `<p>${text.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!)}</p>`,
         attachment: a.attach_flyer ? ["flyer.pdf", 24000] : null,
@@ -144,7 +182,14 @@ export function fakeAnnounce(source: {
       const a = find(id);
       // The core's record: the same event, template and list that went out before.
       const earlier = items.find(
-        (x) => x.id !== id && x.state !== "draft" && x.state !== "cancelled" && x.event_id === a.event_id && x.tour_id === a.tour_id && x.template === a.template && x.list_id === a.list_id,
+        (x) =>
+          x.id !== id &&
+          x.state !== "draft" &&
+          x.state !== "cancelled" &&
+          x.event_id === a.event_id &&
+          x.tour_id === a.tour_id &&
+          x.template === a.template &&
+          x.list_id === a.list_id,
       );
       if (earlier && !again && a.state === "draft") {
         const message = `“${earlier.about}” was already announced to “${earlier.list_name}” with this template: announcement ${earlier.id} went out on 2026-11-25 10:05 UTC. Sending it again mails the same people twice; if that is what you mean, say so.`;
@@ -154,7 +199,16 @@ export function fakeAnnounce(source: {
       a.queued_at = "2026-11-25T10:05:00Z";
       deliveriesOf.set(
         id,
-        source.reach(a.list_id).map((p, i) => ({ id: i + 1, email: p.email, name: p.name, status: "queued", attempts: 0, soft_bounces: 0, reply: "", updated_at: a.queued_at! })),
+        source.reach(a.list_id).map((p, i) => ({
+          id: i + 1,
+          email: p.email,
+          name: p.name,
+          status: "queued",
+          attempts: 0,
+          soft_bounces: 0,
+          reply: "",
+          updated_at: a.queued_at!,
+        })),
       );
       return report(id);
     },
@@ -194,9 +248,13 @@ export function fakeAnnounce(source: {
     async saveMailAccount(input: SmtpAccount) {
       calls.push("saveMailAccount");
       const fields = [];
-      if (!input.host.trim()) fields.push({ field: "host", message: "Give the mail server's name, such as smtp.example.org." });
+      if (!input.host.trim())
+        fields.push({ field: "host", message: "Give the mail server's name, such as smtp.example.org." });
       if (input.security === "plain" && !["localhost", "127.0.0.1", "::1"].includes(input.host))
-        fields.push({ field: "security", message: "Plain connections are only for a mail server on this machine; choose STARTTLS or TLS." });
+        fields.push({
+          field: "security",
+          message: "Plain connections are only for a mail server on this machine; choose STARTTLS or TLS.",
+        });
       if (fields.length) throw { code: "invalid", message: fields.map((f) => f.message).join("\n"), fields };
       account.account = { ...input };
       if (!input.username) account.password = "not_needed";
@@ -204,7 +262,12 @@ export function fakeAnnounce(source: {
     },
     async setMailPassword(password) {
       calls.push("setMailPassword");
-      if (!password) throw { code: "invalid", message: "Type the password.", fields: [{ field: "password", message: "Type the password." }] };
+      if (!password)
+        throw {
+          code: "invalid",
+          message: "Type the password.",
+          fields: [{ field: "password", message: "Type the password." }],
+        };
       account.password = account.keychain ? "keychain" : "session";
       return account;
     },

@@ -1,34 +1,57 @@
-// A Backend kept in memory, for UI tests: the screens run against it exactly as
-// they run against the Tauri one. It rejects a bad email the way the core does.
-import type { AppError, AppStatus, BackupInfo, Backend, BranchInput, BranchProfile } from "./backend";
-import { fakeMail, type FakeMail } from "./fake-mail";
+// A Backend for UI tests: the screens run against it exactly as they run
+// against the Tauri one. Mail, Coalition and the branch form are not kept here:
+// their calls go through the Tauri backend to the core's recorded answers
+// (replay.ts), so a test chooses the scenes it replays. Events, flyers and
+// announcements are still kept in memory by fake-events.ts, fake-flyers.ts and
+// fake-announce.ts.
+import { tauriBackend, type AppError, type AppStatus, type BackupInfo, type Backend } from "./backend";
+import type { BranchInput, BranchProfile, SubscriberPage } from "./backend";
+import { scenes, replay, type Exchange, type Replay } from "./replay";
 import { fakeEvents, type FakeEvents } from "./fake-events";
-import { fakeCoalition, type FakeCoalition } from "./fake-coalition";
 import { fakeFlyers, type FakeFlyers } from "./fake-flyers";
 import { fakeAnnounce, type FakeAnnounce } from "./fake-announce";
 
-export type FakeBackend = Backend & { calls: string[]; branch: BranchProfile | null; backupList: BackupInfo[]; mail: FakeMail; events: FakeEvents; coalition: FakeCoalition; flyers: FakeFlyers; announce: FakeAnnounce };
+export type FakeBackend = Backend & {
+  calls: string[];
+  branch: BranchProfile | null;
+  backupList: BackupInfo[];
+  mail: Replay;
+  events: FakeEvents;
+  /** The same replay as `mail`, named for the Coalition tests. */
+  coalition: Replay;
+  flyers: FakeFlyers;
+  announce: FakeAnnounce;
+};
 
 export function fakeBackend(
-  options: { branch?: BranchProfile | null; problem?: AppError | null; mail?: FakeMail; events?: FakeEvents; coalition?: FakeCoalition } = {},
+  options: {
+    branch?: BranchProfile | null;
+    problem?: AppError | null;
+    /** The recorded Mail story to replay; a branch with no list by default. */
+    mail?: Exchange[];
+    events?: FakeEvents;
+    /** The recorded Coalition story to replay; without one, a branch with no partners yet. */
+    coalition?: Exchange[];
+  } = {},
 ): FakeBackend {
-  const mail = options.mail ?? fakeMail();
+  // One replay answers every recorded story (Tauri's IPC mock is one per window).
+  const mail = replay([options.mail ?? scenes("empty"), scenes("branch"), options.coalition ?? []]);
   const events = options.events ?? fakeEvents();
-  const coalition = options.coalition ?? fakeCoalition((id) => events.events.find((e) => e.id === id)?.title ?? `Event ${id}`);
+  const coalition = mail;
   const flyers = fakeFlyers({ events: () => events.events, tours: () => events.tours });
   const announce = fakeAnnounce({
     events: () => events.events,
     tours: () => events.tours,
-    reach: (listId) => mail.people.filter((p) => mail.memberships.get(`${listId}:${p.id}`) === "subscribed"),
+    reach: (listId) => subscribed(listId),
   });
   const fake: FakeBackend = {
     ...announce.backend,
     announce,
     ...flyers.backend,
     flyers,
-    ...mail.backend,
+    ...pick(tauriBackend, mailMethods),
     ...events.backend,
-    ...coalition.backend,
+    ...(options.coalition ? pick(tauriBackend, coalitionMethods) : noPartners),
     mail,
     events,
     coalition,
@@ -45,19 +68,16 @@ export function fakeBackend(
         branch: fake.branch,
       };
     },
+    // The core's recorded answers (the `branch` scene), kept as the branch the status reports.
     async saveBranch(input: BranchInput) {
       fake.calls.push("saveBranch");
-      const fields = [];
-      if (!input.name.trim()) fields.push({ field: "name", message: "Give the branch a name." });
-      if (input.contact_email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.contact_email))
-        fields.push({ field: "contact_email", message: `“${input.contact_email}” is not an email address.` });
-      if (fields.length) throw { code: "invalid", message: fields.map((f) => f.message).join("\n"), fields };
-      fake.branch = { ...input, logo: fake.branch?.logo ?? null, updated_at: "2026-11-22T00:00:00Z" };
+      fake.branch = await tauriBackend.saveBranch(input);
       return fake.branch;
     },
-    async setLogo() {
+    async setLogo(bytes: Uint8Array) {
       fake.calls.push("setLogo");
-      throw { code: "invalid", message: "The logo must be a PNG or JPEG image; this file is neither.", fields: [] };
+      fake.branch = await tauriBackend.setLogo(bytes);
+      return fake.branch;
     },
     async clearLogo() {
       fake.calls.push("clearLogo");
@@ -120,3 +140,98 @@ export function sampleProfile(): BranchProfile {
     updated_at: "2026-11-22T00:00:00Z",
   };
 }
+
+/** The Backend's Mail calls, answered by the replay. */
+const mailMethods = [
+  "lists",
+  "createList",
+  "listFacets",
+  "segmentCount",
+  "segments",
+  "saveSegment",
+  "deleteSegment",
+  "searchSubscribers",
+  "subscriber",
+  "addSubscriber",
+  "updateSubscriber",
+  "setSubscriberStatus",
+  "deleteSubscriber",
+  "unsubscribeAddresses",
+  "exportCsv",
+  "defaultFolder",
+  "previewImport",
+  "startImport",
+  "cancelImport",
+  "saveImportReport",
+  "importJobs",
+] as const satisfies (keyof Backend)[];
+
+function pick<K extends keyof Backend>(from: Backend, keys: readonly K[]): Pick<Backend, K> {
+  return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<Backend, K>;
+}
+
+/** The people subscribed to the list on the recorded sample branch: who an announcement reaches. */
+function subscribed(listId: number) {
+  const search = scenes("sample").find((e) => {
+    const q = e.args.query as { text: string; list_id: number } | undefined;
+    return e.command === "subscribers_search" && q?.text === "" && q.list_id === listId;
+  });
+  const page = search?.answer as SubscriberPage | undefined;
+  return (page?.rows ?? []).filter((r) => r.status === "subscribed");
+}
+
+/** The Backend's Coalition calls, answered by the replay when a test gives a Coalition story. */
+const coalitionMethods = [
+  "organizations",
+  "organization",
+  "organizationDuplicates",
+  "createOrganization",
+  "updateOrganization",
+  "deleteOrganization",
+  "setOrganizationLogo",
+  "clearOrganizationLogo",
+  "organizationLogo",
+  "organizationHistory",
+  "previewOrganizations",
+  "importOrganizations",
+  "cosponsorships",
+  "setCosponsorStatus",
+  "setLogoPermitted",
+  "reorderCosponsors",
+  "coalitionBoard",
+  "demandLists",
+  "demandList",
+  "createDemandList",
+  "updateDemandList",
+  "moveDemand",
+  "demandVersion",
+  "diffDemandVersions",
+  "endorse",
+  "endorsements",
+  "setTranslation",
+  "eventDemandList",
+  "attachDemandList",
+  "moveDemandsToLatest",
+  "draftInvitation",
+] as const satisfies (keyof Backend)[];
+
+/** Without a Coalition story: a branch with no partner organizations and no demand lists yet
+ * (what an event's co-sponsors panel shows in other sections' tests); anything else is refused. */
+const noPartners: Pick<Backend, (typeof coalitionMethods)[number]> = {
+  ...(Object.fromEntries(
+    coalitionMethods.map((m) => [
+      m,
+      async () => {
+        throw {
+          code: "internal",
+          message: `${m} is not part of this test: give fakeBackend a Coalition story`,
+          fields: [],
+        };
+      },
+    ]),
+  ) as unknown as Pick<Backend, (typeof coalitionMethods)[number]>),
+  organizations: async () => [],
+  cosponsorships: async () => [],
+  eventDemandList: async () => null,
+  demandLists: async () => [],
+};

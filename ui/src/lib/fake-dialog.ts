@@ -3,7 +3,10 @@
 // as it was offered, in the documents folder the fakes report.
 export type DialogAnswer = string | null | undefined;
 
+/** The folder the window suggests saving files in. */
+export const documents = "/home/organizer/Documents";
+
 export function dialogAnswer(answer: DialogAnswer, suggested: string): string | null {
   if (answer !== undefined) return answer;
-  return suggested.startsWith("/") ? suggested : `/home/organizer/Documents/${suggested}`;
+  return suggested.startsWith("/") ? suggested : `${documents}/${suggested}`;
 }

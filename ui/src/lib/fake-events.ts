@@ -3,16 +3,7 @@
 // typed, full checks on create/update/announce with per-field messages,
 // history kept on reschedule/cancel), for UI tests.
 import { dialogAnswer, type DialogAnswer } from "./fake-dialog";
-import type {
-  Backend,
-  Event,
-  EventInput,
-  HistoryEntry,
-  MonthGroup,
-  Speaker,
-  Tour,
-  Venue,
-} from "./backend";
+import type { Backend, Event, EventInput, HistoryEntry, MonthGroup, Speaker, Tour, Venue } from "./backend";
 
 export type FakeEvents = {
   backend: Pick<Backend, EventsKeys>;
@@ -31,12 +22,50 @@ export type FakeEvents = {
 type FieldProblemLike = { field: string; message: string };
 
 type EventsKeys =
-  | "upcomingEvents" | "undatedEvents" | "pastEvents" | "monthEvents" | "searchEvents" | "event" | "createEvent"
-  | "saveDraft" | "updateEvent" | "deleteEvent" | "announceEvent" | "rescheduleEvent" | "postponeEvent" | "cancelEvent"
-  | "changeVenue" | "duplicateEvent" | "eventHistory" | "venues" | "createVenue" | "speakers" | "createSpeaker" | "tours"
-  | "tour" | "createTour" | "updateTour" | "addStop" | "markdownHtml" | "exportIcs" | "listing";
+  | "upcomingEvents"
+  | "undatedEvents"
+  | "pastEvents"
+  | "monthEvents"
+  | "searchEvents"
+  | "event"
+  | "createEvent"
+  | "saveDraft"
+  | "updateEvent"
+  | "deleteEvent"
+  | "announceEvent"
+  | "rescheduleEvent"
+  | "postponeEvent"
+  | "cancelEvent"
+  | "changeVenue"
+  | "duplicateEvent"
+  | "eventHistory"
+  | "venues"
+  | "createVenue"
+  | "speakers"
+  | "createSpeaker"
+  | "tours"
+  | "tour"
+  | "createTour"
+  | "updateTour"
+  | "addStop"
+  | "markdownHtml"
+  | "exportIcs"
+  | "listing";
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 function invalid(fields: FieldProblemLike[]): never {
   throw { code: "invalid", message: fields.map((f) => f.message).join("\n"), fields };
@@ -53,7 +82,11 @@ export function fakeEvents(): FakeEvents {
     calls: [],
     dialogAnswer: undefined,
     add(input, status = "announced") {
-      const e = build(nextId++, { ...blank(), time_zone: "America/New_York", start_time: "19:00", end_time: "21:00", ...input }, status);
+      const e = build(
+        nextId++,
+        { ...blank(), time_zone: "America/New_York", start_time: "19:00", end_time: "21:00", ...input },
+        status,
+      );
       f.events.push(e);
       return e;
     },
@@ -62,10 +95,29 @@ export function fakeEvents(): FakeEvents {
 
   function blank(): EventInput {
     return {
-      title: "", kind: "meeting", description: "", start_date: "", start_time: "", end_date: "", end_time: "", time_zone: "UTC",
-      all_day: false, venue_id: null, room: "", online_link: "", attendance: "in_person", speaker_ids: [], hosts: "",
-      reading_list: [], accessibility: "", rules: "", links: { event_page: "", rsvp: "", donate: "" }, tags: [],
-      cosponsor_call: { text: "", contact: "" }, tour_id: null, translations: [],
+      title: "",
+      kind: "meeting",
+      description: "",
+      start_date: "",
+      start_time: "",
+      end_date: "",
+      end_time: "",
+      time_zone: "UTC",
+      all_day: false,
+      venue_id: null,
+      room: "",
+      online_link: "",
+      attendance: "in_person",
+      speaker_ids: [],
+      hosts: "",
+      reading_list: [],
+      accessibility: "",
+      rules: "",
+      links: { event_page: "", rsvp: "", donate: "" },
+      tags: [],
+      cosponsor_call: { text: "", contact: "" },
+      tour_id: null,
+      translations: [],
     };
   }
 
@@ -112,13 +164,21 @@ export function fakeEvents(): FakeEvents {
   function check(input: EventInput) {
     const fields: FieldProblemLike[] = [];
     if (!input.title.trim()) fields.push({ field: "title", message: "An event needs a title." });
-    if (!input.start_date && !input.tour_id) fields.push({ field: "start_date", message: "An event needs a date. Only a tour stop may have its date announced later." });
+    if (!input.start_date && !input.tour_id)
+      fields.push({
+        field: "start_date",
+        message: "An event needs a date. Only a tour stop may have its date announced later.",
+      });
     else if (input.start_date && !/^\d{4}-\d{2}-\d{2}$/.test(input.start_date))
-      fields.push({ field: "start_date", message: `“${input.start_date}” is not a date. Write it as YYYY-MM-DD, such as 2027-01-25.` });
+      fields.push({
+        field: "start_date",
+        message: `“${input.start_date}” is not a date. Write it as YYYY-MM-DD, such as 2027-01-25.`,
+      });
     if (input.end_date && input.start_date && input.end_date < input.start_date)
       fields.push({ field: "end_date", message: "The event ends before it starts. Check the end date and time." });
     for (const [k, v] of Object.entries(input.links))
-      if (v && !/^https?:\/\//.test(v)) fields.push({ field: `links.${k}`, message: `“${v}” is not a web link. Start it with https://.` });
+      if (v && !/^https?:\/\//.test(v))
+        fields.push({ field: `links.${k}`, message: `“${v}” is not a web link. Start it with https://.` });
     if (fields.length) invalid(fields);
   }
 
@@ -134,10 +194,14 @@ export function fakeEvents(): FakeEvents {
   }
 
   function record(id: number, kind: HistoryEntry["kind"], old_value: string, new_value: string, reason: string) {
-    f.history.set(id, [...(f.history.get(id) ?? []), { at: "2026-11-22T10:00:00Z", kind, old_value, new_value, reason }]);
+    f.history.set(id, [
+      ...(f.history.get(id) ?? []),
+      { at: "2026-11-22T10:00:00Z", kind, old_value, new_value, reason },
+    ]);
   }
 
-  const sorted = (es: Event[]) => [...es].sort((a, b) => `${a.start_date} ${a.start_time}`.localeCompare(`${b.start_date} ${b.start_time}`));
+  const sorted = (es: Event[]) =>
+    [...es].sort((a, b) => `${a.start_date} ${a.start_time}`.localeCompare(`${b.start_date} ${b.start_time}`));
 
   f.backend = {
     async upcomingEvents() {
@@ -158,13 +222,20 @@ export function fakeEvents(): FakeEvents {
     },
     async monthEvents(year, month) {
       const prefix = `${year}-${String(month).padStart(2, "0")}`;
-      return sorted(f.events.filter((e) => e.start_date.startsWith(prefix) || (e.start_date < prefix && e.end_date >= prefix)));
+      return sorted(
+        f.events.filter((e) => e.start_date.startsWith(prefix) || (e.start_date < prefix && e.end_date >= prefix)),
+      );
     },
     async searchEvents(text) {
       f.calls.push(`search:${text}`);
-      const words = text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+      const words = text
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter(Boolean);
       return f.events.filter((e) => {
-        const hay = [e.title, e.description, e.venue?.name ?? "", ...e.speakers.map((s) => s.name)].join(" ").toLowerCase();
+        const hay = [e.title, e.description, e.venue?.name ?? "", ...e.speakers.map((s) => s.name)]
+          .join(" ")
+          .toLowerCase();
         const tokens = hay.split(/[^\p{L}\p{N}]+/u);
         return words.every((w) => tokens.some((t) => t.startsWith(w)));
       });
@@ -187,7 +258,8 @@ export function fakeEvents(): FakeEvents {
         return e;
       }
       const old = get(id);
-      if (old.status !== "draft") invalid([{ field: "status", message: "This event has been announced; save it with update." }]);
+      if (old.status !== "draft")
+        invalid([{ field: "status", message: "This event has been announced; save it with update." }]);
       return put(build(id, input, "draft", old));
     },
     async updateEvent(id, input) {
@@ -263,18 +335,33 @@ export function fakeEvents(): FakeEvents {
     },
     async createTour(input) {
       if (!input.title.trim()) invalid([{ field: "title", message: "A tour needs a title." }]);
-      const t: Tour = { id: nextId++, title: input.title, description: input.description, hosts: input.hosts, tags: input.tags, speakers: [], created_at: "", updated_at: "" };
+      const t: Tour = {
+        id: nextId++,
+        title: input.title,
+        description: input.description,
+        hosts: input.hosts,
+        tags: input.tags,
+        speakers: [],
+        created_at: "",
+        updated_at: "",
+      };
       f.tours.push(t);
       return t;
     },
     async updateTour(id, input) {
-      f.tours = f.tours.map((t) => (t.id === id ? { ...t, title: input.title, description: input.description, hosts: input.hosts } : t));
+      f.tours = f.tours.map((t) =>
+        t.id === id ? { ...t, title: input.title, description: input.description, hosts: input.hosts } : t,
+      );
       f.events = f.events.map((e) => (e.tour_id === id ? { ...e, title: input.title } : e));
       return f.backend.tour(id);
     },
     async addStop(tourId, stop) {
       const tour = (await f.backend.tour(tourId)).tour;
-      const e = build(nextId++, { ...blank(), ...stop, title: tour.title, tour_id: tourId, time_zone: "America/New_York" }, "draft");
+      const e = build(
+        nextId++,
+        { ...blank(), ...stop, title: tour.title, tour_id: tourId, time_zone: "America/New_York" },
+        "draft",
+      );
       f.events.push(e);
       return e;
     },
@@ -288,7 +375,9 @@ export function fakeEvents(): FakeEvents {
       return dialogAnswer(f.dialogAnswer, suggested);
     },
     async listing(target, html) {
-      const events = f.events.filter((e) => e.status !== "draft" && (typeof target !== "object" || !("tour" in target) || e.tour_id === target.tour));
+      const events = f.events.filter(
+        (e) => e.status !== "draft" && (typeof target !== "object" || !("tour" in target) || e.tour_id === target.tour),
+      );
       return html ? events.map((e) => `<h3>${e.title}</h3>`).join("") : events.map((e) => `${e.title}\n`).join("");
     },
   };

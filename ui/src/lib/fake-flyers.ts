@@ -42,15 +42,23 @@ function contentOf(e: { title: string; description: string }, when: string): Fly
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
 }
 
 /** A page as the core draws it, much simplified: each copy's title, date and co-sponsors as lines of text. */
 function svgOf(c: FlyerContent, request: FlyerRequest): string {
   const [pw, ph] = request.options.paper === "a4" ? [595.28, 841.89] : [612, 792];
   const layout = request.options.layout;
-  const [w, h, cols, rows] = layout === "half_sheet" ? [ph, pw, 2, 1] : layout === "quarter_sheet" ? [pw, ph, 2, 2] : [pw, ph, 1, 1];
-  const lines = [c.kind, c.title, c.when, ...c.stops.map((s) => s.when), ...c.cosponsors.map((s) => s.name)].filter(Boolean);
+  const [w, h, cols, rows] =
+    layout === "half_sheet" ? [ph, pw, 2, 1] : layout === "quarter_sheet" ? [pw, ph, 2, 2] : [pw, ph, 1, 1];
+  const lines = [c.kind, c.title, c.when, ...c.stops.map((s) => s.when), ...c.cosponsors.map((s) => s.name)].filter(
+    Boolean,
+  );
   let marks = "";
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < cols; k++) {
@@ -76,17 +84,32 @@ export function fakeFlyers(source: { events: () => Event[]; tours: () => Tour[] 
       if (!t) throw { code: "not_found", message: `There is no tour number ${request.tour_id}.`, fields: [] };
       const stops = source.events().filter((e) => e.tour_id === t.id);
       contents = request.poster
-        ? [{ ...contentOf(t, ""), kind: "Speaking Tour", stops: stops.map((s) => ({ when: s.start_date || "Date to be announced", place: "Location to be announced", note: "" })) }]
+        ? [
+            {
+              ...contentOf(t, ""),
+              kind: "Speaking Tour",
+              stops: stops.map((s) => ({
+                when: s.start_date || "Date to be announced",
+                place: "Location to be announced",
+                note: "",
+              })),
+            },
+          ]
         : stops.map((s) => contentOf(s, s.start_date));
     } else if (request.event_id != null) {
       const e = source.events().find((x) => x.id === request.event_id);
       if (!e) throw { code: "not_found", message: `There is no event number ${request.event_id}.`, fields: [] };
       contents = [contentOf(e, e.start_date || "Date and place coming soon")];
     } else {
-      throw { code: "invalid", message: "event: Choose an event or a tour to print.", fields: [{ field: "event", message: "Choose an event or a tour to print." }] };
+      throw {
+        code: "invalid",
+        message: "event: Choose an event or a tour to print.",
+        fields: [{ field: "event", message: "Choose an event or a tour to print." }],
+      };
     }
     if (request.options.layout === "quarter_sheet" && contents.some((c) => c.description.length > 200)) {
-      const message = "is too long for a quarter-sheet flyer, even set at 6.0 pt. Shorten it, or choose a larger layout.";
+      const message =
+        "is too long for a quarter-sheet flyer, even set at 6.0 pt. Shorten it, or choose a larger layout.";
       throw { code: "invalid", message: `description: ${message}`, fields: [{ field: "description", message }] };
     }
     // As the core: each flyer is a page (a sheet of its copies).
@@ -102,7 +125,9 @@ export function fakeFlyers(source: { events: () => Event[]; tours: () => Tour[] 
   }
   f.backend = {
     async flyerPreview(request) {
-      f.calls.push(`preview:${request.event_id ?? "-"}:${request.tour_id ?? "-"}:${request.options.layout}:${request.options.paper}`);
+      f.calls.push(
+        `preview:${request.event_id ?? "-"}:${request.tour_id ?? "-"}:${request.options.layout}:${request.options.paper}`,
+      );
       return build(request);
     },
     async saveFlyer(request, suggested) {

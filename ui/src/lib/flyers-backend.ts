@@ -3,8 +3,7 @@
 // open it in the system viewer, and save it where the organizer points the
 // system's save dialog (opened on the Rust side: the page names no file).
 // `Backend` extends this interface and the Tauri backend spreads `tauriFlyers`.
-import { commandCaller } from "./invoke";
-import type { AppError } from "./bindings/AppError";
+import * as commands from "./commands";
 import type { FlyerContent } from "./bindings/FlyerContent";
 import type { FlyerOptions } from "./bindings/FlyerOptions";
 import type { FlyerPreview } from "./bindings/FlyerPreview";
@@ -26,11 +25,10 @@ export interface FlyersBackend {
   openFlyer(request: FlyerRequest): Promise<string>;
 }
 
-export function tauriFlyers(asAppError: (e: unknown) => AppError): FlyersBackend {
-  const call = commandCaller(asAppError);
+export function tauriFlyers(): FlyersBackend {
   return {
-    flyerPreview: (request) => call("flyer_preview", { request }),
-    saveFlyer: (request, suggested) => call("flyer_save", { request, suggested }),
-    openFlyer: (request) => call("flyer_open", { request }),
+    flyerPreview: (request) => commands.flyer_preview({ request }),
+    saveFlyer: (request, suggested) => commands.flyer_save({ request, suggested }),
+    openFlyer: (request) => commands.flyer_open({ request }),
   };
 }

@@ -97,18 +97,28 @@ impl EventKind {
         }
     }
 
-    /// How a listing names the kind ("Study Group").
-    pub fn label(self) -> &'static str {
+    /// The kind's name, as the window offers it ("Study group"). The only
+    /// copy: the window's labels are generated from it (`make bindings`).
+    pub fn name(self) -> &'static str {
         match self {
             EventKind::Meeting => "Meeting",
             EventKind::Rally => "Rally",
             EventKind::Panel => "Panel",
-            EventKind::StudyGroup => "Study Group",
+            EventKind::StudyGroup => "Study group",
             EventKind::Protest => "Protest",
-            EventKind::FundDrive => "Fund Drive",
+            EventKind::FundDrive => "Fund drive",
             EventKind::Conference => "Conference",
             EventKind::Social => "Social",
+            EventKind::Other => "Other",
+        }
+    }
+
+    /// How a listing, a flyer or an email names an event of this kind: its
+    /// name, except that an event of no particular kind is an "Event".
+    pub fn label(self) -> &'static str {
+        match self {
             EventKind::Other => "Event",
+            kind => kind.name(),
         }
     }
 

@@ -175,7 +175,7 @@ pub struct BranchMark {
 #[serde(default)]
 pub struct FlyerContent {
     pub title: String,
-    /// "Rally", "Study Group".
+    /// "Rally", "Study group".
     pub kind: String,
     /// "ISO-Boston & Justice4Siham Coalition" (printed with "present").
     pub hosts: String,

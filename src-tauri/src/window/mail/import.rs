@@ -18,12 +18,13 @@ use crate::window::dialog;
 use crate::window::AppState;
 
 /// The raw request body of a file's piece, and where in the file it starts
-/// (the `x-offset` header; 0 when absent, for a file sent whole).
-fn piece<'a>(request: &'a Request<'_>) -> Result<(&'a [u8], usize), Error> {
+/// (the `x-offset` header, named by the command so the generated contract
+/// lists it; 0 when absent, for a file sent whole).
+fn piece<'a>(request: &'a Request<'_>, offset_header: &str) -> Result<(&'a [u8], usize), Error> {
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(Error::internal("The file did not arrive as bytes."));
     };
-    let offset = match request.headers().get("x-offset") {
+    let offset = match request.headers().get(offset_header) {
         None => 0,
         Some(v) => v
             .to_str()
@@ -53,7 +54,7 @@ fn receive(received: &mut Vec<u8>, bytes: &[u8], offset: usize) -> Result<(), Er
 /// sheet a few megabytes at a time, so no one message holds the window).
 #[tauri::command]
 pub async fn import_stage(state: State<'_, AppState>, request: Request<'_>) -> Result<(), Error> {
-    let (bytes, offset) = piece(&request)?;
+    let (bytes, offset) = piece(&request, "x-offset")?;
     let bytes = bytes.to_vec();
     let state = AppState::clone(&state);
     crate::window::blocking(move || receive(&mut state.import_slot().receiving, &bytes, offset))
@@ -69,7 +70,7 @@ pub async fn import_preview(
     state: State<'_, AppState>,
     request: Request<'_>,
 ) -> Result<ImportPreview, Error> {
-    let (last, offset) = piece(&request)?;
+    let (last, offset) = piece(&request, "x-offset")?;
     let last = last.to_vec();
     let name = request
         .headers()

@@ -15,7 +15,7 @@ import type { Translation } from "./Translation";
  */
 export type FlyerContent = { title: string, 
 /**
- * "Rally", "Study Group".
+ * "Rally", "Study group".
  */
 kind: string, 
 /**

@@ -45,7 +45,8 @@ impl Template {
         Template::ALL.into_iter().find(|t| t.as_str() == key)
     }
 
-    /// How the window names it.
+    /// How the window names it. The only copy: the window's labels are
+    /// generated from it (`make bindings`).
     pub fn label(self) -> &'static str {
         match self {
             Template::NewEvent => "New event",

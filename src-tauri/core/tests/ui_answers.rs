@@ -1,0 +1,865 @@
+//! Records the core's real answers that the UI's Vitest tests replay
+//! (`ui/src/fixtures/answers.json`, through `ui/src/lib/replay.ts`), and proves the committed copy is what the
+//! core answers today, so the screens are tested against the core's rules
+//! rather than a copy of them in TypeScript. Regenerate with `make bindings`
+//! (UPDATE_BINDINGS=1).
+//!
+//! Each Mail scene starts from the same small branch (one list, four people,
+//! one of whom left); `empty` and `branch` from a branch with no list. A scene
+//! is a story of exchanges: a command as the window sends it
+//! (its name and its arguments keyed as Tauri reads them), and the core's
+//! answer or error. An exchange marked `changes` changed the branch; the UI's
+//! replay answers a question with the latest answer recorded before the next
+//! change it has not made yet. The commands' own steps (the source written in
+//! the ledger, the evidence of a return) are the window's, as in
+//! `src-tauri/src/commands.rs`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use handbill_core::branch::{self, BranchInput};
+use handbill_core::coalition;
+use handbill_core::events;
+use handbill_core::mail::announcements::store;
+use handbill_core::mail::export::{self, ExportOptions};
+use handbill_core::mail::import::{self, ImportFinished, ImportOptions};
+use handbill_core::mail::lists::{self, SegmentFilter};
+use handbill_core::mail::subscribers::{self, ConsentStatus, OptOutScope, StandingChange};
+use handbill_core::mail::subscribers::{SubscriberInput, SubscriberQuery};
+use handbill_core::{Database, Error};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Every time the core writes is shown as this one, so the recording is the same on every run.
+const AT: &str = "2026-11-22T10:00:00Z";
+/// Where the save dialog put a file: the replay answers the path the test's dialog chose.
+const DIALOG: &str = "<dialog>";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Scene {
+    db: Database,
+    exchanges: Vec<Value>,
+}
+
+impl Scene {
+    fn empty() -> Scene {
+        Scene {
+            db: Database::open_in_memory().expect("an in-memory database opens"),
+            exchanges: Vec::new(),
+        }
+    }
+
+    /// The branch every scene but `empty` starts from.
+    fn sample() -> Scene {
+        let scene = Scene::empty();
+        let db = &scene.db;
+        let list = lists::create(db, "Announcements").expect("the list is made");
+        let people = [
+            (
+                "ana.alvarez@example.org",
+                "Ana Alvarez",
+                "Boston",
+                "02115",
+                "en",
+                &["volunteer"][..],
+            ),
+            (
+                "ben.brooks@example.org",
+                "Ben Brooks",
+                "Cambridge",
+                "02139",
+                "es",
+                &["student"][..],
+            ),
+            (
+                "carmen.cruz@example.org",
+                "Carmen Cruz",
+                "Somerville",
+                "02143",
+                "es",
+                &["volunteer", "student"][..],
+            ),
+            (
+                "deshawn.dubois@example.org",
+                "Deshawn Dubois",
+                "Boston",
+                "02130",
+                "en",
+                &[][..],
+            ),
+        ];
+        for (email, name, city, zip, language, tags) in people {
+            let input = SubscriberInput {
+                email: email.into(),
+                name: name.into(),
+                first_name: name.split(' ').next().unwrap().into(),
+                language: language.into(),
+                city: city.into(),
+                postal_code: zip.into(),
+                tags: tags.iter().map(|t| t.to_string()).collect(),
+                notes: String::new(),
+            };
+            subscribers::add(db, input, Some(list.id), "Sample sign-up sheet")
+                .expect("a sample person is added");
+        }
+        let deshawn = subscribers::search(db, &query(list.id, "deshawn"))
+            .unwrap()
+            .rows[0]
+            .id;
+        let leaving = StandingChange {
+            subscriber_id: deshawn,
+            list_id: list.id,
+            status: ConsentStatus::Unsubscribed,
+            scope: OptOutScope::Branch,
+            evidence: String::new(),
+        };
+        subscribers::change(db, &leaving, "Sample: replied asking to leave")
+            .expect("Deshawn leaves");
+        scene
+    }
+
+    fn record<T: Serialize>(
+        &mut self,
+        command: &str,
+        args: Value,
+        changes: bool,
+        answer: Result<T, Error>,
+    ) {
+        let mut exchange = json!({ "command": command, "args": args });
+        match answer {
+            Ok(answer) => exchange["answer"] = serde_json::to_value(answer).unwrap(),
+            Err(e) => exchange["error"] = serde_json::to_value(e).unwrap(),
+        }
+        if changes {
+            exchange["changes"] = json!(true);
+        }
+        self.exchanges.push(exchange);
+    }
+
+    /// A question: it changes nothing.
+    fn ask<T: Serialize>(
+        &mut self,
+        command: &str,
+        args: Value,
+        f: impl FnOnce(&Database) -> Result<T, Error>,
+    ) {
+        let answer = f(&self.db);
+        self.record(command, args, false, answer);
+    }
+
+    /// A change to the branch.
+    fn change<T: Serialize>(
+        &mut self,
+        command: &str,
+        args: Value,
+        f: impl FnOnce(&Database) -> Result<T, Error>,
+    ) {
+        let answer = f(&self.db);
+        assert!(
+            answer.is_ok(),
+            "{command} {args} changes the branch: {:?}",
+            answer.as_ref().err()
+        );
+        self.record(command, args, true, answer);
+    }
+
+    /// What the Mail section asks when it opens a list, and as it is searched.
+    fn reads(&mut self, list_id: i64, searches: &[&str]) {
+        self.ask("lists_all", json!({}), lists::all);
+        for text in searches {
+            let q = query(list_id, text);
+            self.ask("subscribers_search", json!({ "query": q }), |db| {
+                subscribers::search(db, &q)
+            });
+        }
+    }
+
+    fn set_status(
+        &mut self,
+        id: i64,
+        list_id: i64,
+        status: ConsentStatus,
+        source: &str,
+        only: bool,
+    ) {
+        let args = json!({ "id": id, "listId": list_id, "status": status, "source": source, "onlyThisList": only });
+        // As the window's subscriber_set_status builds its request.
+        let request = StandingChange {
+            subscriber_id: id,
+            list_id,
+            status,
+            scope: if only {
+                OptOutScope::OnlyThisList
+            } else {
+                OptOutScope::Branch
+            },
+            evidence: if status == ConsentStatus::Subscribed {
+                source.to_owned()
+            } else {
+                String::new()
+            },
+        };
+        let answer = subscribers::change(&self.db, &request, source);
+        let changes = answer.is_ok();
+        self.record("subscriber_set_status", args, changes, answer);
+    }
+
+    /// `import_preview` then `import_start` as the window runs them: the
+    /// progress and the end arrive as events, recorded on the start.
+    fn import(&mut self, list_id: i64, name: &str, bytes: &[u8], mapping: Value, cancel: bool) {
+        let preview_args = raw(name, bytes);
+        self.ask("import_preview", preview_args, |_| {
+            import::preview(name, bytes)
+        });
+        let options: ImportOptions = serde_json::from_value(
+            json!({ "list_id": list_id, "mapping": mapping, "dry_run": false }),
+        )
+        .unwrap();
+        let mut events = Vec::new();
+        let stop = AtomicBool::new(false);
+        let result = import::run(
+            &self.db,
+            name,
+            bytes,
+            &options,
+            &mut |p| {
+                events.push(json!({ "event": "import-progress", "payload": p }));
+                if cancel {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            },
+            &stop,
+        );
+        let finished = match result {
+            Ok(report) => ImportFinished {
+                report: Some(report.for_window(500)),
+                error: None,
+            },
+            Err(e) => ImportFinished {
+                report: None,
+                error: Some(e),
+            },
+        };
+        events.push(json!({ "event": "import-finished", "payload": finished }));
+        self.record(
+            "import_start",
+            json!({ "options": options }),
+            true,
+            Ok::<_, Error>(()),
+        );
+        self.exchanges.last_mut().unwrap()["events"] = Value::Array(events);
+    }
+
+    fn done(self) -> Value {
+        let mut value = Value::Array(self.exchanges);
+        same_times(&mut value);
+        value
+    }
+}
+
+/// A request as the window's command deserializes it from its arguments.
+fn from<T: serde::de::DeserializeOwned>(v: &Value) -> T {
+    serde_json::from_value(v.clone()).expect("the arguments are what the command takes")
+}
+
+fn query(list_id: i64, text: &str) -> SubscriberQuery {
+    SubscriberQuery {
+        list_id: Some(list_id),
+        text: text.into(),
+        offset: 0,
+        limit: 100,
+    }
+}
+
+/// A raw-body command's arguments: the file as text and its headers, decoded.
+/// A sign-up sheet small enough to go in one piece starts at offset 0.
+fn raw(name: &str, bytes: &[u8]) -> Value {
+    json!({ "body": String::from_utf8_lossy(bytes), "headers": { "x-file-name": name, "x-offset": "0" } })
+}
+
+fn no_filter() -> SegmentFilter {
+    serde_json::from_value(json!({ "tags": [], "city": "", "zip_prefix": "", "language": "" }))
+        .unwrap()
+}
+
+/// Replaces every RFC 3339 time the core wrote with `AT`, and today's date
+/// in its messages ("Stays unsubscribed (since …)") with `AT`'s.
+fn same_times(value: &mut Value) {
+    match value {
+        Value::String(s) => {
+            let b = s.as_bytes();
+            if b.len() >= 20
+                && b[4] == b'-'
+                && b[7] == b'-'
+                && b[10] == b'T'
+                && b[13] == b':'
+                && s.ends_with('Z')
+            {
+                *s = AT.to_owned();
+            }
+            for today in [
+                jiff::Timestamp::now()
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .date(),
+                jiff::Zoned::now().date(),
+            ] {
+                *s = s.replace(&today.to_string(), &AT[..10]);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(same_times),
+        Value::Object(map) => map.values_mut().for_each(same_times),
+        _ => {}
+    }
+}
+
+fn all_scenes() -> Value {
+    let list = |s: &Scene| lists::all(&s.db).unwrap()[0].id;
+    let person = |s: &Scene, text: &str| {
+        subscribers::search(&s.db, &query(lists::all(&s.db).unwrap()[0].id, text))
+            .unwrap()
+            .rows[0]
+            .id
+    };
+    let mut scenes = serde_json::Map::new();
+
+    // What the screens ask of the sample branch before anything changes.
+    let mut s = Scene::sample();
+    let l = list(&s);
+    let ben = person(&s, "ben.brooks");
+    s.reads(l, &["", "c", "cr", "cru", "cruz", "z", "zz", "zzz"]);
+    s.ask("subscriber_detail", json!({ "id": ben }), |db| {
+        subscribers::detail(db, ben)
+    });
+    // The composer's choice of whose message to preview.
+    let readers = SubscriberQuery {
+        limit: 25,
+        ..query(l, "")
+    };
+    s.ask("subscribers_search", json!({ "query": readers }), |db| {
+        subscribers::search(db, &readers)
+    });
+    s.ask("list_facets", json!({ "listId": l }), |db| {
+        lists::facets(db, l)
+    });
+    s.ask("segments", json!({ "listId": l }), |db| {
+        lists::segments(db, l)
+    });
+    s.ask("import_jobs", json!({}), |db| import::jobs(db, 5));
+    s.ask("announcement_list", json!({ "listId": l }), |db| {
+        store::for_list(db, l)
+    });
+    for filter in [
+        json!({ "tags": [], "city": "", "zip_prefix": "", "language": "" }),
+        json!({ "tags": ["volunteer"], "city": "", "zip_prefix": "", "language": "" }),
+        json!({ "tags": ["volunteer"], "city": "", "zip_prefix": "0214", "language": "" }),
+    ] {
+        let f: SegmentFilter = serde_json::from_value(filter.clone()).unwrap();
+        s.ask(
+            "segment_count",
+            json!({ "listId": l, "filter": filter }),
+            |db| lists::reach(db, l, &f),
+        );
+    }
+    scenes.insert("sample".into(), s.done());
+
+    // A branch with no list yet: a list needs a name.
+    let mut s = Scene::empty();
+    s.ask("lists_all", json!({}), lists::all);
+    s.ask("list_create", json!({ "name": "" }), |db| {
+        lists::create(db, "")
+    });
+    s.change("list_create", json!({ "name": "Volunteers" }), |db| {
+        lists::create(db, "Volunteers")
+    });
+    let l = list(&s);
+    s.reads(l, &[""]);
+    scenes.insert("empty".into(), s.done());
+
+    // Ben leaves every list, or this list only.
+    for (name, only) in [("unsubscribe", false), ("unsubscribeOnly", true)] {
+        let mut s = Scene::sample();
+        let (l, ben) = (list(&s), person(&s, "ben.brooks"));
+        s.set_status(
+            ben,
+            l,
+            ConsentStatus::Unsubscribed,
+            "Unsubscribed in the window",
+            only,
+        );
+        s.reads(l, &[""]);
+        s.ask("subscriber_detail", json!({ "id": ben }), |db| {
+            subscribers::detail(db, ben)
+        });
+        scenes.insert(name.into(), s.done());
+    }
+
+    // Ben leaves, is refused a return without evidence, and comes back with it.
+    let mut s = Scene::sample();
+    let (l, ben) = (list(&s), person(&s, "ben.brooks"));
+    s.set_status(
+        ben,
+        l,
+        ConsentStatus::Unsubscribed,
+        "Unsubscribed in the window",
+        false,
+    );
+    s.set_status(ben, l, ConsentStatus::Subscribed, "", false);
+    s.set_status(
+        ben,
+        l,
+        ConsentStatus::Subscribed,
+        "Signed the sheet at the May Day rally",
+        false,
+    );
+    s.reads(l, &[""]);
+    scenes.insert("comeBack".into(), s.done());
+
+    // Replies pasted to unsubscribe their senders.
+    let mut s = Scene::sample();
+    let l = list(&s);
+    let text = "Please remove me — Ana <ana.alvarez@example.org>, carmen.cruz@example.org, stranger@example.org";
+    s.change(
+        "subscribers_unsubscribe",
+        json!({ "text": text, "listId": l }),
+        |db| {
+            subscribers::unsubscribe_addresses(
+                db,
+                text,
+                Some(l),
+                "Pasted in the window (asked to leave)",
+            )
+        },
+    );
+    s.reads(l, &[""]);
+    scenes.insert("paste".into(), s.done());
+
+    // Adding someone: an address already known (in other capitals) is refused.
+    let mut s = Scene::sample();
+    let l = list(&s);
+    let input = |email: &str, name: &str| json!({ "email": email, "name": name, "first_name": "", "language": "", "city": "", "postal_code": "", "tags": [], "notes": "" });
+    for (email, name, changes) in [
+        ("ANA.ALVAREZ@example.org", "", false),
+        ("zoe.nguyen@example.org", "Zoe Nguyen", true),
+    ] {
+        let args = json!({ "input": input(email, name), "listId": l });
+        let parsed: SubscriberInput = serde_json::from_value(input(email, name)).unwrap();
+        let answer = subscribers::add(&s.db, parsed, Some(l), "Added in the window");
+        s.record("subscriber_add", args, changes, answer);
+    }
+    s.reads(l, &[""]);
+    scenes.insert("add".into(), s.done());
+
+    // A segment saved with its count.
+    let mut s = Scene::sample();
+    let l = list(&s);
+    let filter = json!({ "tags": ["volunteer"], "city": "", "zip_prefix": "0214", "language": "" });
+    let f: SegmentFilter = serde_json::from_value(filter.clone()).unwrap();
+    s.change(
+        "segment_save",
+        json!({ "listId": l, "name": "Somerville volunteers", "filter": filter }),
+        |db| lists::save_segment(db, l, "Somerville volunteers", f),
+    );
+    s.ask("segments", json!({ "listId": l }), |db| {
+        lists::segments(db, l)
+    });
+    scenes.insert("segment".into(), s.done());
+
+    // A sheet with a new person, a bad address and someone who left.
+    let mut s = Scene::sample();
+    let l = list(&s);
+    let csv = "Email,First name,City\nnew.person@example.org,Nia,Boston\nbad-address,Bo,Boston\ndeshawn.dubois@example.org,Deshawn,Boston\n";
+    s.import(
+        l,
+        "signups.csv",
+        csv.as_bytes(),
+        json!(["email", "first_name", "city"]),
+        false,
+    );
+    s.ask(
+        "import_report_save",
+        json!({ "suggested": "signups-report.csv" }),
+        |_| Ok(DIALOG),
+    );
+    s.reads(l, &[""]);
+    s.ask("import_jobs", json!({}), |db| import::jobs(db, 5));
+    scenes.insert("import".into(), s.done());
+
+    // The same import, cancelled once it started.
+    let mut s = Scene::sample();
+    let l = list(&s);
+    s.import(
+        l,
+        "x.csv",
+        b"email\nx@example.org\n",
+        json!(["email"]),
+        true,
+    );
+    s.ask("import_cancel", json!({}), |_| Ok(true));
+    s.reads(l, &[""]);
+    s.ask("import_jobs", json!({}), |db| import::jobs(db, 5));
+    scenes.insert("importCancelled".into(), s.done());
+
+    // Files the importer refuses or reads with care.
+    let mut s = Scene::sample();
+    s.ask("import_preview", raw("empty.csv", b""), |_| {
+        import::preview("empty.csv", b"")
+    });
+    let form = std::fs::read(root().join("tests/fixtures/consent/google-form-signup.csv"))
+        .expect("the Google Forms export is in tests/fixtures/consent/");
+    s.ask(
+        "import_preview",
+        raw("google-form-signup.csv", &form),
+        |_| import::preview("google-form-signup.csv", &form),
+    );
+    scenes.insert("previews".into(), s.done());
+
+    // The list exported where the save dialog answers.
+    let mut s = Scene::sample();
+    let l = list(&s);
+    let options: ExportOptions = serde_json::from_value(
+        json!({ "list_id": l, "filter": no_filter(), "include_all": false }),
+    )
+    .unwrap();
+    let path = std::env::temp_dir().join(format!("handbill-ui-answers-{}.csv", std::process::id()));
+    let mut report = export::to_file(&s.db, &options, &path).expect("the list exports");
+    let _ = std::fs::remove_file(&path);
+    report.path = DIALOG.into();
+    s.change(
+        "export_csv",
+        json!({ "options": options, "suggested": "announcements.csv" }),
+        |_| Ok(report),
+    );
+    scenes.insert("export".into(), s.done());
+
+    // The branch profile form: a bad address is refused by its field, a new city is saved.
+    let mut s = Scene::empty();
+    let profile = |email: &str, city: &str| {
+        json!({
+            "name": "Sample Branch", "short_name": "Sample", "city": city, "contact_email": email,
+            "website": "https://example.org", "time_zone": "America/New_York", "languages": ["en", "es"]
+        })
+    };
+    let input = |v: Value| serde_json::from_value::<BranchInput>(v).unwrap();
+    branch::save(&s.db, input(profile("branch@example.org", "Boston, MA")))
+        .expect("the sample profile is saved");
+    // A logo that is neither PNG nor JPEG (a text file), as the form sends its bytes.
+    let text = b"hello";
+    s.ask("branch_set_logo", json!({ "bytes": text }), |db| {
+        branch::set_logo(db, text)
+    });
+    for (email, city) in [
+        ("not-an-address", "Boston, MA"),
+        ("branch@example.org", "Cambridge, MA"),
+    ] {
+        let args = json!({ "input": profile(email, city) });
+        let answer = branch::save(&s.db, input(profile(email, city)));
+        let changes = answer.is_ok();
+        s.record("branch_save", args, changes, answer);
+    }
+    scenes.insert("branch".into(), s.done());
+
+    coalition_scenes(&mut scenes);
+    Value::Object(scenes)
+}
+
+/// An organization as the add form sends it.
+fn organization(name: &str, kind: &str, website: &str, email: &str, tags: &[&str]) -> Value {
+    json!({
+        "name": name, "short_name": "", "kind": kind, "website": website, "email": email,
+        "phone": "", "notes": "", "tags": tags, "contacts": []
+    })
+}
+
+/// Three partner organizations (ids 1 to 3) and the rally (event 1) they may co-sponsor.
+fn coalition_sample() -> Scene {
+    let s = Scene::empty();
+    let mut j4s = organization(
+        "Justice4Siham Coalition",
+        "community_organization",
+        "https://justice4siham.example.org",
+        "",
+        &["immigration"],
+    );
+    j4s["short_name"] = json!("J4S");
+    for org in [
+        j4s,
+        organization(
+            "Students for Sanctuary",
+            "student_group",
+            "",
+            "",
+            &["campus"],
+        ),
+        organization(
+            "Boston Teachers Local 66",
+            "union",
+            "https://local66.example.org",
+            "",
+            &["labor"],
+        ),
+    ] {
+        coalition::create_organization(&s.db, from(&org)).expect("a sample organization is made");
+    }
+    let rally = json!({ "title": "Rally for Siham", "start_date": "2037-01-20", "start_time": "18:00", "time_zone": "America/New_York" });
+    events::create(&s.db, from(&rally)).expect("the rally is made");
+    s
+}
+
+fn coalition_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    let rally = json!({ "kind": "event", "id": 1 });
+    let step = |status: &str, date: &str| json!({ "status": status, "contact_id": null, "note": "", "date": date });
+
+    // The organizations as the Coalition section first lists them.
+    let mut s = coalition_sample();
+    s.ask(
+        "organizations_all",
+        json!({}),
+        coalition::list_organizations,
+    );
+    s.ask("demand_lists_all", json!({}), coalition::list_demand_lists);
+    scenes.insert("coalition".into(), s.done());
+
+    // An address that is not one is refused by its field; nothing is made.
+    let mut s = coalition_sample();
+    let org = organization(
+        "Dorchester Tenants Union",
+        "community_organization",
+        "",
+        "tenants-at-example.org",
+        &[],
+    );
+    s.ask(
+        "organization_duplicates",
+        json!({ "input": org, "except": null }),
+        |db| coalition::likely_duplicates(db, &from(&org), None),
+    );
+    s.ask("organization_create", json!({ "input": org }), |db| {
+        coalition::create_organization(db, from(&org))
+    });
+    scenes.insert("orgRefused".into(), s.done());
+
+    // A likely duplicate is named before saving; saved anyway, it opens.
+    let mut s = coalition_sample();
+    let org = organization(
+        "Justice 4 Siham coalition",
+        "community_organization",
+        "",
+        "",
+        &[],
+    );
+    s.ask(
+        "organization_duplicates",
+        json!({ "input": org, "except": null }),
+        |db| coalition::likely_duplicates(db, &from(&org), None),
+    );
+    s.change("organization_create", json!({ "input": org }), |db| {
+        coalition::create_organization(db, from(&org))
+    });
+    s.ask(
+        "organizations_all",
+        json!({}),
+        coalition::list_organizations,
+    );
+    s.ask("organization_get", json!({ "id": 4 }), |db| {
+        coalition::get_organization(db, 4)
+    });
+    s.ask("organization_history", json!({ "id": 4 }), |db| {
+        coalition::organization_history(db, 4)
+    });
+    scenes.insert("orgDuplicate".into(), s.done());
+
+    // Three co-sponsorships of the rally, and the board filtered by status.
+    let mut s = coalition_sample();
+    for (org, status) in [(1, "confirmed"), (2, "asked"), (3, "declined")] {
+        let st = step(status, "2037-01-10");
+        coalition::set_cosponsor_status(&s.db, from(&rally), org, from(&st))
+            .expect("a step is recorded");
+    }
+    for status in [Value::Null, json!("confirmed"), json!("withdrawn")] {
+        let filter =
+            json!({ "status": status, "event_id": null, "tour_id": null, "organization_id": null });
+        s.ask("coalition_board", json!({ "filter": filter }), |db| {
+            coalition::coalition_board(db, &from(&filter))
+        });
+    }
+    scenes.insert("board".into(), s.done());
+
+    // A demand list whose first demand the editor moves to the end.
+    let mut s = coalition_sample();
+    let texts = [
+        "Let Siham talk with Naseem.",
+        "No adoption against her wishes.",
+        "Bring Siham home.",
+    ];
+    let input = json!({
+        "title": "Rally demands", "intro": "In solidarity with Siham, we demand that:",
+        "demands": texts.iter().map(|t| json!({ "key": null, "text": t })).collect::<Vec<_>>()
+    });
+    let list = coalition::create_demand_list(&s.db, from(&input)).expect("the list is made");
+    let version = list.latest.id;
+    let demand_reads = |s: &mut Scene, version: i64| {
+        s.ask(
+            "demand_endorsements",
+            json!({ "versionId": version }),
+            |db| coalition::endorsements(db, version),
+        );
+        s.ask(
+            "demand_version",
+            json!({ "versionId": version, "language": null }),
+            |db| coalition::get_version(db, version),
+        );
+        s.ask(
+            "demand_version",
+            json!({ "versionId": version, "language": "es" }),
+            |db| coalition::version_in_language(db, version, "es"),
+        );
+    };
+    s.ask(
+        "organizations_all",
+        json!({}),
+        coalition::list_organizations,
+    );
+    s.ask("demand_lists_all", json!({}), coalition::list_demand_lists);
+    s.ask("demand_list_get", json!({ "id": list.id }), |db| {
+        coalition::get_demand_list(db, list.id)
+    });
+    demand_reads(&mut s, version);
+    let keys: Vec<i64> = list.latest.demands.iter().map(|d| d.key).collect();
+    let moved = json!({
+        "title": "Rally demands", "intro": "In solidarity with Siham, we demand that:",
+        "demands": [
+            { "key": keys[1], "text": texts[1] }, { "key": keys[2], "text": texts[2] }, { "key": keys[0], "text": texts[0] }
+        ]
+    });
+    s.change(
+        "demand_list_update",
+        json!({ "id": list.id, "input": moved }),
+        |db| coalition::update_demand_list(db, list.id, from(&moved)),
+    );
+    let version = coalition::get_demand_list(&s.db, list.id)
+        .unwrap()
+        .latest
+        .id;
+    demand_reads(&mut s, version);
+    scenes.insert("demands".into(), s.done());
+
+    // A prospect asked on a day typed: a date that is not one is refused by its field.
+    let mut s = coalition_sample();
+    coalition::set_cosponsor_status(
+        &s.db,
+        from(&rally),
+        1,
+        from(&step("prospect", "2037-01-02")),
+    )
+    .expect("a prospect");
+    s.ask("cosponsorships_for", json!({ "target": rally }), |db| {
+        coalition::cosponsorships_for(db, from(&rally))
+    });
+    s.ask(
+        "organizations_all",
+        json!({}),
+        coalition::list_organizations,
+    );
+    s.ask("event_demand_list", json!({ "eventId": 1 }), |db| {
+        coalition::demand_list_for_event(db, 1)
+    });
+    s.ask("demand_lists_all", json!({}), coalition::list_demand_lists);
+    for (date, changes) in [("January 15", false), ("2037-01-15", true)] {
+        let st = step("asked", date);
+        let args = json!({ "target": rally, "organizationId": 1, "step": st });
+        let answer = coalition::set_cosponsor_status(&s.db, from(&rally), 1, from(&st));
+        s.record("cosponsor_set_status", args, changes, answer);
+    }
+    s.ask("cosponsorships_for", json!({ "target": rally }), |db| {
+        coalition::cosponsorships_for(db, from(&rally))
+    });
+    scenes.insert("cosponsorStep".into(), s.done());
+
+    // The invitation to co-sponsor the rally, drafted for a contact and saved as .eml twice.
+    let mut s = Scene::empty();
+    let mut org = organization(
+        "Justice4Siham Coalition",
+        "community_organization",
+        "",
+        "",
+        &[],
+    );
+    org["contacts"] = json!([{ "id": null, "name": "Rosa Diaz", "role": "Organizer", "email": "rosa@j4s.example.org", "phone": "" }]);
+    let branch = json!({
+        "name": "Sample Branch", "short_name": "Sample", "city": "Boston, MA", "contact_email": "branch@example.org",
+        "website": "https://example.org", "time_zone": "America/New_York", "languages": ["en", "es"]
+    });
+    branch::save(&s.db, from(&branch)).expect("the sample profile is saved");
+    coalition::create_organization(&s.db, from(&org)).expect("the organization is made");
+    let rally = json!({ "title": "Rally for Siham", "start_date": "2037-01-20", "start_time": "18:00", "time_zone": "America/New_York" });
+    events::create(&s.db, from(&rally)).expect("the rally is made");
+    let target = json!({ "kind": "event", "id": 1 });
+    s.ask("cosponsorships_for", json!({ "target": target }), |db| {
+        coalition::cosponsorships_for(db, from(&target))
+    });
+    s.ask(
+        "organizations_all",
+        json!({}),
+        coalition::list_organizations,
+    );
+    s.ask("event_demand_list", json!({ "eventId": 1 }), |db| {
+        coalition::demand_list_for_event(db, 1)
+    });
+    s.ask("demand_lists_all", json!({}), coalition::list_demand_lists);
+    for _ in 0..2 {
+        let args = json!({ "eventId": 1, "contactId": 1, "suggested": "invitation-justice4siham-coalition.eml" });
+        s.change("invitation_draft", args, |db| {
+            let draft = coalition::draft_invitation(db, 1, 1)?;
+            coalition::render_eml(&draft)?;
+            Ok((draft, DIALOG))
+        });
+    }
+    scenes.insert("invitation".into(), s.done());
+}
+
+#[test]
+fn committed_ui_answers_are_what_the_core_answers() {
+    let path = root().join("ui/src/fixtures/answers.json");
+    let recorded = serde_json::to_string_pretty(&all_scenes()).unwrap() + "\n";
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &recorded).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == recorded,
+        "ui/src/fixtures/answers.json is not what the core answers today: the UI tests would replay answers it no longer gives. \
+         Run `make bindings`, check the Vitest tests still hold, and commit the result."
+    );
+}
+
+#[test]
+fn a_recording_is_the_same_on_every_run() {
+    assert_eq!(
+        all_scenes(),
+        all_scenes(),
+        "no time, id or token differs between two recordings"
+    );
+}
+
+#[test]
+fn every_recorded_command_is_one_the_window_serves() {
+    let wrappers = std::fs::read_to_string(root().join("ui/src/lib/commands.ts"))
+        .expect("the generated command wrappers");
+    let Value::Object(scenes) = all_scenes() else {
+        unreachable!()
+    };
+    for (scene, exchanges) in scenes {
+        for exchange in exchanges.as_array().unwrap() {
+            let command = exchange["command"].as_str().unwrap();
+            assert!(
+                wrappers.contains(&format!("export function {command}(")),
+                "scene {scene} records `{command}`, which ui/src/lib/commands.ts does not name: a renamed command?"
+            );
+        }
+    }
+}
