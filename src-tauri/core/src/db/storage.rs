@@ -118,6 +118,26 @@ impl Database {
         &self.path
     }
 
+    /// A second connection to the file this one has open, with the same
+    /// settings, for work on another thread (a sender's heartbeat). The file
+    /// was checked and brought up to date when this one was opened, and stays
+    /// open meanwhile, so it is not read through again.
+    pub fn another_connection(&self) -> Result<Database> {
+        if self.path == Path::new(":memory:") {
+            return Err(Error::internal(
+                "An in-memory database cannot be opened a second time.".to_owned(),
+            ));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn =
+            Connection::open_with_flags(&self.path, flags).map_err(|e| about(&self.path, e))?;
+        configure(&mut conn).map_err(|e| not_writable(&self.path, e))?;
+        Ok(Database {
+            conn,
+            path: self.path.clone(),
+        })
+    }
+
     pub fn conn(&self) -> &Connection {
         &self.conn
     }

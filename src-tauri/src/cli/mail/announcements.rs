@@ -235,12 +235,11 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         return Ok(out.join("\n"));
     }
     let announced = announce::announce(&db, &request).map_err(with_again_hint)?;
-    drop(db);
     // Said before sending, so it is said even when the sending then fails.
     if !announced.notes.is_empty() {
         println!("{}", announced.notes.join("\n"));
     }
-    run_send(db_path, announced.announcement.id, args.connections)
+    run_send(db, announced.announcement.id, args.connections)
 }
 
 /// The refusal to announce something a second time, with how to insist here.
@@ -358,14 +357,15 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
         SendCommand::Resume { id, connections } => {
             // The same policy as the window's Resume: refused while another
             // sender holds it or once cancelled; a draft is queued first.
-            store::resume(&Database::open(db_path)?, id).map_err(|mut e| {
+            let db = Database::open(db_path)?;
+            store::resume(&db, id).map_err(|mut e| {
                 if e.fields.iter().any(|f| f.field == "state") && e.message.contains("right now") {
                     e.message
                         .push_str(&format!(" Pause it with: handbill send pause {id}"));
                 }
                 e
             })?;
-            run_send(db_path, id, connections)
+            run_send(db, id, connections)
         }
         SendCommand::Pause { id } => {
             let db = Database::open(db_path)?;
@@ -408,8 +408,9 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             if let Some(url) = &smtp {
                 account::save(&db, &account::parse_url(url)?)?;
             }
+            let (letters, options) = sender_for(&db, id, connections)?;
+            let through = account::get(&db)?.map(|a| a.label());
             drop(db);
-            let (letters, options) = sender_for(db_path, id, connections)?;
             let progress = Progress::terminal(progress_line);
             let started = Instant::now();
             let result =
@@ -429,7 +430,7 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
                     outbox.resumed
                 ));
             }
-            out.push(ended(db_path, id, &p, started)?);
+            out.push(ended(db_path, through.as_deref(), id, &p, started)?);
             Ok(out.join("\n"))
         }
         SendCommand::Test { smtp } => {
@@ -506,11 +507,11 @@ fn human_seconds(s: u64) -> String {
 
 /// The prepared letters of announcement `id` and the options of a send from the terminal.
 fn sender_for(
-    db_path: &Path,
+    db: &Database,
     id: i64,
     connections: usize,
 ) -> Result<(announcements::Prepared, SendOptions), Error> {
-    let letters = announcements::compose::prepare_announcement(&Database::open(db_path)?, id)?;
+    let letters = announcements::compose::prepare_announcement(db, id)?;
     Ok((
         letters,
         SendOptions {
@@ -523,26 +524,32 @@ fn sender_for(
 
 /// Sends (or resumes) one announcement, printing progress on stderr, and
 /// says how it ended. A stop the organizer did not ask for is an error.
-fn run_send(db_path: &Path, id: i64, connections: usize) -> Result<String, Error> {
-    let (letters, options) = sender_for(db_path, id, connections)?;
+fn run_send(db: Database, id: i64, connections: usize) -> Result<String, Error> {
+    let (letters, options) = sender_for(&db, id, connections)?;
+    let through = account::get(&db)?.map(|a| a.label());
+    let db_path = db.path().to_path_buf();
     let progress = Progress::terminal(progress_line);
     let started = Instant::now();
-    let result = send::run(db_path, id, &letters, &options, &|p| progress.report(p));
+    // The database opened (and checked) for the command is the one that sends.
+    let result = send::run_with(db, id, &letters, &options, &|p| progress.report(p));
     progress.finish();
     let p = result?;
-    ended(db_path, id, &p, started)
+    ended(&db_path, through.as_deref(), id, &p, started)
 }
 
-/// How a send ended, in words: what was sent, and what was only written to
-/// the outbox (never called sent).
-fn ended(db_path: &Path, id: i64, p: &SendProgress, started: Instant) -> Result<String, Error> {
+/// How a send ended, in words: what was sent (and `through` which account,
+/// none when there is none), and what was only written to the outbox (never
+/// called sent).
+fn ended(
+    db_path: &Path,
+    through: Option<&str>,
+    id: i64,
+    p: &SendProgress,
+    started: Instant,
+) -> Result<String, Error> {
     let seconds = started.elapsed().as_secs_f64();
-    let through = {
-        let db = Database::open(db_path)?;
-        account::get(&db)?.map(|a| a.label())
-    };
     let mut summary = format!("Announcement {id}: {} sent", p.sent);
-    if let Some(label) = &through {
+    if let Some(label) = through {
         summary.push_str(&format!(" through {label}"));
     }
     if p.written > 0 || through.is_none() {

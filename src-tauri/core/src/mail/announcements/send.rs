@@ -42,6 +42,11 @@ use crate::mail::subscribers::{self, ConsentStatus};
 const HEARTBEAT: Duration = Duration::from_secs(2);
 /// How often the heartbeat copies the write-ahead log into the file while a send runs.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// How long a worker about to serve the group commit waits for the other
+/// workers' requests (see `Job::step`).
+const GATHER: Duration = Duration::from_millis(2);
+/// The page cache of the sending connection, in KiB.
+const SEND_CACHE_KIB: i64 = 16 * 1024;
 
 /// How a send runs. `Default` is what the window and the command line use.
 #[derive(Debug, Clone)]
@@ -61,20 +66,24 @@ pub struct SendOptions {
     pub retry_after: Duration,
     /// How often the progress callback is called at most.
     pub progress_every: Duration,
-    /// Deliveries a worker claims in its first transaction synced to disk
+    /// Deliveries the workers claim in their first transaction synced to disk
     /// (see `Job::step`). Later claims hold about `claim_window` of sending
-    /// at the pace the worker has reached (at least this many, at most 32
+    /// at the pace the send has reached (at least this many, at most 32
     /// times as many): after a power loss at most about that long's messages
-    /// per connection are left uncertain; smaller means more disk syncs (each
-    /// a few milliseconds, during which no worker can record) and a slower send.
+    /// are left uncertain; smaller means more disk syncs (each a few
+    /// milliseconds, during which no worker can record) and a slower send.
     pub claim_batch: usize,
     /// How much sending one claim covers once the pace is known.
     pub claim_window: Duration,
 }
 
-/// A worker's claimed deliveries, and the pace that sizes its next claim.
+/// The deliveries the workers have claimed and not yet taken, shared by all
+/// of them so that the people sent to at the same time are neighbours in the
+/// file (a commit then rewrites one page of it, not one per worker), and the
+/// pace that sizes the next claim.
 struct Claims {
-    ids: VecDeque<i64>,
+    /// Claimed deliveries as read when they were claimed, in queue order.
+    ids: VecDeque<Claimed>,
     /// When the last claim was made and how many it took.
     since: Instant,
     took: usize,
@@ -146,18 +155,6 @@ enum Outcome {
     Uncertain { reply: String },
 }
 
-/// A claimed delivery as read: subscriber, address, names, language,
-/// attempts so far, and the person's standing on the list now.
-type ClaimedRow = (
-    Option<i64>,
-    String,
-    String,
-    String,
-    String,
-    u32,
-    Option<String>,
-);
-
 /// One claimed delivery.
 struct Claimed {
     id: i64,
@@ -208,12 +205,11 @@ impl RateLimit {
 struct Request {
     worker: usize,
     done: Option<(Claimed, Outcome)>,
-    claims: Claims,
     claim: bool,
 }
 
-/// What a served request gives back to its worker: the next step, and its claims.
-type Answer = (Result<Step>, Claims);
+/// What a served request gives back to its worker: the next step.
+type Answer = Result<Step>;
 
 /// The workers' requests waiting for the next group commit, and the answers left for them.
 struct Queue {
@@ -222,6 +218,10 @@ struct Queue {
     answers: Vec<Option<Answer>>,
     /// Whether a worker is serving a group now.
     serving: bool,
+    /// Whether a worker is waiting for the others' requests before serving.
+    gathering: bool,
+    /// Workers still running (each one leaves a request before its next message).
+    active: usize,
 }
 
 /// What the workers share.
@@ -230,10 +230,14 @@ struct Job<'a> {
     list_id: i64,
     owner: String,
     db: Mutex<Database>,
+    /// Claimed deliveries not yet taken; only used while `db` is locked.
+    claims: Mutex<Claims>,
     /// Requests waiting to be served together, and answers (see `Job::step`).
     queue: Mutex<Queue>,
     /// Signalled when a group has been served.
     ready: Condvar,
+    /// Signalled to the gathering worker when a request arrives or a worker ends.
+    gathered: Condvar,
     letters: &'a dyn Letters,
     options: &'a SendOptions,
     destination: Destination,
@@ -276,8 +280,8 @@ impl Job<'_> {
     /// Records the previous outcome and, when `claim`, takes the next delivery
     /// and marks it `sending`, committed before its message leaves.
     ///
-    /// Durability without a disk sync per message: a worker claims a batch of
-    /// deliveries (`claimed`) in a transaction synced to disk, then marks each
+    /// Durability without a disk sync per message: the workers claim a batch of
+    /// deliveries (`claimed`) in a transaction synced to disk, then mark each
     /// one `sending` in an ordinary commit just before its message goes. A
     /// killed process loses no commit (they are in the OS's cache), so the
     /// next sender knows exactly which message was in flight; after a power
@@ -285,36 +289,55 @@ impl Job<'_> {
     /// claimed or sending is treated as uncertain (see [`take_lease`]).
     ///
     /// Group commit: a worker leaves its request in the queue. If no one is
-    /// serving, it serves: it records every waiting worker's outcome and
-    /// marks each one's next delivery `sending` in one transaction, so one
-    /// commit serves up to all the workers instead of one each (flat
-    /// combining: no thread of its own, a waiting worker does the work). A
-    /// worker whose request was served meanwhile finds its answer in the
-    /// queue and goes on. Each person is still recorded `sending` in a
-    /// commit before their message leaves and with its outcome after.
-    fn step(
-        &self,
-        done: Option<(Claimed, Outcome)>,
-        claims: Claims,
-        worker: usize,
-        claim: bool,
-    ) -> Answer {
+    /// serving, it gathers: it waits up to [`GATHER`] for every other
+    /// running worker's request, then serves: it records every waiting
+    /// worker's outcome and marks each one's next delivery `sending` in one
+    /// transaction, so one commit serves all the workers instead of one each
+    /// (flat combining: no thread of its own, a waiting worker does the
+    /// work). The workers take their next deliveries from one shared pool of
+    /// claims, so the rows of one commit are neighbours in the file and it
+    /// rewrites one page of it. A worker whose request was served meanwhile
+    /// finds its answer in the queue and goes on. Each person is still
+    /// recorded `sending` in a commit before their message leaves and with
+    /// its outcome after, and each connection has at most one message on its
+    /// way.
+    fn step(&self, done: Option<(Claimed, Outcome)>, worker: usize, claim: bool) -> Answer {
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         queue.requests.push(Request {
             worker,
             done,
-            claims,
             claim,
         });
+        if queue.gathering {
+            self.gathered.notify_one();
+        }
         loop {
             if let Some(answer) = queue.answers[worker].take() {
                 return answer;
             }
-            if queue.serving {
-                // Another worker is serving a group; ours goes in the next one.
+            if queue.serving || queue.gathering {
+                // Another worker is serving or gathering a group; ours goes in the next one.
                 queue = self.ready.wait(queue).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
+            // Waits a moment for every running worker's request, so that one
+            // commit serves them all (the workers fall into step); a worker
+            // slow to come back delays the others by at most GATHER. Not
+            // under a rate limit: that spaces the workers apart on purpose.
+            let deadline = Instant::now() + GATHER;
+            queue.gathering = true;
+            while self.rate.interval.is_none() && queue.requests.len() < queue.active {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                queue = self
+                    .gathered
+                    .wait_timeout(queue, deadline - now)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            queue.gathering = false;
             queue.serving = true;
             let group = std::mem::take(&mut queue.requests);
             drop(queue);
@@ -332,8 +355,10 @@ impl Job<'_> {
     }
 
     /// Serves a group of workers' requests in as few transactions as it can:
-    /// one, unless a worker needs a claim synced to disk (then that one is
-    /// served in its own durable transaction, as before).
+    /// one, synced to disk when it has to claim more deliveries than are left
+    /// in the shared claims (so a claim is on disk before any of its people
+    /// is mailed). A request that finds the claims used up (everyone in them
+    /// had left the list) is served again in a transaction of its own kind.
     fn serve(&self, db: &mut Database, group: Vec<Request>) -> Vec<(usize, Answer)> {
         let mut answers = Vec::with_capacity(group.len());
         let mut open: Vec<(Request, bool)> = Vec::with_capacity(group.len());
@@ -349,55 +374,43 @@ impl Job<'_> {
                 if let Err(e) = self.mark_bounced(db, d, reply) {
                     // The outcome stays unrecorded: the row is left `sending`, uncertain, never resent.
                     r.done = None;
-                    answers.push((r.worker, (Err(e), r.claims)));
+                    answers.push((r.worker, Err(e)));
                     continue;
                 }
             }
             let stopping = !r.claim || self.stop.load(Ordering::SeqCst);
             open.push((r, stopping));
         }
+        let mut claims = self.claims.lock().unwrap_or_else(|e| e.into_inner());
         while !open.is_empty() {
-            // Those whose claims are used up claim again in a transaction of their own, synced to disk.
-            let (durable, rest): (Vec<_>, Vec<_>) = open
-                .into_iter()
-                .partition(|(r, stopping)| r.claims.ids.is_empty() && !stopping);
-            open = Vec::new();
-            let mut batches: Vec<(Vec<(Request, bool)>, bool)> =
-                durable.into_iter().map(|r| (vec![r], true)).collect();
-            if !rest.is_empty() {
-                batches.push((rest, false));
+            let wanting = open.iter().filter(|(_, stopping)| !stopping).count();
+            let durable = claims.ids.len() < wanting;
+            if durable {
+                if let Err(e) = db.conn().pragma_update(None, "synchronous", "FULL") {
+                    let e = Error::from(e);
+                    answers.extend(open.into_iter().map(|(r, _)| (r.worker, Err(e.clone()))));
+                    break;
+                }
             }
-            for (mut batch, durable) in batches {
-                if durable {
-                    if let Err(e) = db.conn().pragma_update(None, "synchronous", "FULL") {
-                        let e = Error::from(e);
-                        answers.extend(
-                            batch
-                                .into_iter()
-                                .map(|(r, _)| (r.worker, (Err(e.clone()), r.claims))),
-                        );
-                        continue;
-                    }
-                }
-                let result = self.serve_in_one(db, &mut batch, durable);
-                if durable {
-                    let _ = db.conn().pragma_update(None, "synchronous", "NORMAL");
-                }
-                match result {
-                    Ok(steps) => {
-                        for ((r, stopping), step) in batch.into_iter().zip(steps) {
-                            match step {
-                                Some(step) => answers.push((r.worker, (Ok(step), r.claims))),
-                                // The batch ran out on people who left the list: claim more.
-                                None => open.push((r, stopping)),
-                            }
+            let result = self.serve_in_one(db, &mut open, &mut claims, durable, wanting);
+            if durable {
+                let _ = db.conn().pragma_update(None, "synchronous", "NORMAL");
+            }
+            match result {
+                Ok(steps) => {
+                    let mut again = Vec::new();
+                    for ((r, stopping), step) in open.into_iter().zip(steps) {
+                        match step {
+                            Some(step) => answers.push((r.worker, Ok(step))),
+                            // The claims ran out on people who left the list: claim more.
+                            None => again.push((r, stopping)),
                         }
                     }
-                    Err(e) => answers.extend(
-                        batch
-                            .into_iter()
-                            .map(|(r, _)| (r.worker, (Err(e.clone()), r.claims))),
-                    ),
+                    open = again;
+                }
+                Err(e) => {
+                    answers.extend(open.into_iter().map(|(r, _)| (r.worker, Err(e.clone()))));
+                    break;
                 }
             }
         }
@@ -405,20 +418,40 @@ impl Job<'_> {
     }
 
     /// One transaction for a batch of requests: each one's outcome recorded
-    /// and its next delivery taken, committed together.
+    /// and its next delivery taken, committed together. `durable`: it may
+    /// claim more deliveries (at least `wanting`), and is synced to disk.
     fn serve_in_one(
         &self,
         db: &mut Database,
         batch: &mut [(Request, bool)],
+        claims: &mut Claims,
         durable: bool,
+        wanting: usize,
     ) -> Result<Vec<Option<Step>>> {
         let tx = db
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let at = now_text();
+        if wanting > 0 && !self.stop.load(Ordering::SeqCst) {
+            let state: String = tx
+                .prepare_cached("SELECT state FROM announcement WHERE id = ?1")?
+                .query_row([self.id], |r| r.get(0))?;
+            if state != AnnouncementState::Sending.as_str() {
+                // Paused or cancelled by the organizer, from this process or another.
+                self.stop.store(true, Ordering::SeqCst);
+            }
+        }
         let mut steps = Vec::with_capacity(batch.len());
         for (r, stopping) in batch.iter_mut() {
-            steps.push(self.step_once(&tx, &mut r.done, &mut r.claims, stopping, durable, &at)?);
+            steps.push(self.step_once(
+                &tx,
+                &mut r.done,
+                claims,
+                stopping,
+                durable,
+                wanting,
+                &at,
+            )?);
         }
         tx.commit()?;
         Ok(steps)
@@ -426,7 +459,8 @@ impl Job<'_> {
 
     /// One worker's share of a transaction (committed by the caller): its
     /// outcome recorded, then its next delivery marked `sending`. `None` when
-    /// it needs a new claim first.
+    /// the claims are used up and this transaction may not claim more.
+    #[allow(clippy::too_many_arguments)]
     fn step_once(
         &self,
         tx: &rusqlite::Transaction<'_>,
@@ -434,85 +468,71 @@ impl Job<'_> {
         claims: &mut Claims,
         stopping: &mut bool,
         durable: bool,
+        wanting: usize,
         at: &str,
     ) -> Result<Option<Step>> {
-        let claims_size = claims.next_size(self.options);
         if let Some((d, outcome)) = done.take() {
             self.record(tx, &d, outcome, at)?;
         }
-        if !*stopping {
-            let state: String = tx
-                .prepare_cached("SELECT state FROM announcement WHERE id = ?1")?
-                .query_row([self.id], |r| r.get(0))?;
-            if state != AnnouncementState::Sending.as_str() {
-                // Paused or cancelled by the organizer, from this process or another.
-                self.stop.store(true, Ordering::SeqCst);
-                *stopping = true;
-            }
+        if self.stop.load(Ordering::SeqCst) {
+            *stopping = true;
         }
         if *stopping {
+            // The stop is the whole job's: the claims nobody will take go back.
             self.release(tx, &mut claims.ids, at)?;
             return Ok(Some(Step::Finished));
         }
-        if claims.ids.is_empty() {
-            if !durable {
-                return Ok(None);
+        loop {
+            if claims.ids.is_empty() {
+                if !durable {
+                    return Ok(None);
+                }
+                let size = claims.next_size(self.options).max(wanting);
+                let rows: Vec<Claimed> = tx
+                    .prepare_cached(
+                        "SELECT id, subscriber_id, email, name, first_name, language, attempts FROM delivery
+                         WHERE announcement_id = ?1 AND status = 'queued' AND next_attempt_ms <= ?2
+                         ORDER BY id LIMIT ?3",
+                    )?
+                    .query_map(params![self.id, now_ms(), size as i64], |r| {
+                        Ok(Claimed {
+                            id: r.get(0)?,
+                            attempts: r.get(6)?,
+                            recipient: Recipient {
+                                subscriber_id: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                                email: r.get(2)?,
+                                name: r.get(3)?,
+                                first_name: r.get(4)?,
+                                language: r.get(5)?,
+                            },
+                        })
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                if rows.is_empty() {
+                    let due: Option<i64> = tx
+                        .prepare_cached("SELECT min(next_attempt_ms) FROM delivery WHERE announcement_id = ?1 AND status = 'queued'")?
+                        .query_row([self.id], |r| r.get(0))?;
+                    return Ok(Some(match due {
+                        Some(ms) => Step::WaitUntil(ms),
+                        None => Step::Finished,
+                    }));
+                }
+                let mut mark = tx.prepare_cached(
+                    "UPDATE delivery SET status = 'claimed', updated_at = ?2 WHERE id = ?1",
+                )?;
+                for d in &rows {
+                    mark.execute(params![d.id, at])?;
+                }
+                drop(mark);
+                claims.took = rows.len();
+                claims.since = Instant::now();
+                claims.ids.extend(rows);
             }
-            let ids: Vec<i64> = tx
-                .prepare_cached(
-                    "SELECT id FROM delivery WHERE announcement_id = ?1 AND status = 'queued' AND next_attempt_ms <= ?2
-                     ORDER BY id LIMIT ?3",
-                )?
-                .query_map(params![self.id, now_ms(), claims_size as i64], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            if ids.is_empty() {
-                let due: Option<i64> = tx
-                    .prepare_cached("SELECT min(next_attempt_ms) FROM delivery WHERE announcement_id = ?1 AND status = 'queued'")?
-                    .query_row([self.id], |r| r.get(0))?;
-                return Ok(Some(match due {
-                    Some(ms) => Step::WaitUntil(ms),
-                    None => Step::Finished,
-                }));
-            }
-            let mut mark = tx.prepare_cached(
-                "UPDATE delivery SET status = 'claimed', updated_at = ?2 WHERE id = ?1",
-            )?;
-            for id in &ids {
-                mark.execute(params![id, at])?;
-            }
-            drop(mark);
-            claims.took = ids.len();
-            claims.since = Instant::now();
-            claims.ids.extend(ids);
-        }
-        while let Some(id) = claims.ids.pop_front() {
-            let row: Option<ClaimedRow> = tx
-                .prepare_cached(
-                    "SELECT d.subscriber_id, d.email, d.name, d.first_name, d.language, d.attempts,
-                            (SELECT m.status FROM membership m WHERE m.list_id = ?2 AND m.subscriber_id = d.subscriber_id)
-                     FROM delivery d WHERE d.id = ?1 AND d.status = 'claimed'",
-                )?
-                .query_row(params![id, self.list_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-                })
-                .optional()?;
-            let Some((subscriber_id, email, name, first_name, language, attempts, standing)) = row
-            else {
+            let Some(d) = claims.ids.pop_front() else {
                 continue;
             };
-            if standing.as_deref() != Some("subscribed") {
-                let why = match standing.as_deref() {
-                    Some(s) => format!("Not mailed: {s} from the list before their turn came."),
-                    None => {
-                        "Not mailed: no longer on the list (or deleted) before their turn came."
-                            .to_owned()
-                    }
-                };
-                tx.prepare_cached("UPDATE delivery SET status = 'skipped', reply = ?2, updated_at = ?3 WHERE id = ?1")?
-                    .execute(params![id, why, at])?;
-                continue;
-            }
-            if matches!(self.destination, Destination::Smtp { .. }) {
+            let smtp = matches!(self.destination, Destination::Smtp { .. });
+            if smtp {
                 let counted = self.day_count.fetch_add(1, Ordering::SeqCst);
                 if self.daily_cap > 0 && counted >= self.daily_cap {
                     self.day_count.fetch_sub(1, Ordering::SeqCst);
@@ -523,29 +543,53 @@ impl Job<'_> {
                             self.daily_cap
                         ),
                     );
-                    claims.ids.push_front(id);
+                    claims.ids.push_front(d);
                     self.release(tx, &mut claims.ids, at)?;
+                    *stopping = true;
                     return Ok(Some(Step::Finished));
                 }
             }
-            tx.prepare_cached(
-                "UPDATE delivery SET status = 'sending', updated_at = ?2 WHERE id = ?1",
-            )?
-            .execute(params![id, at])?;
-            return Ok(Some(Step::Got(Claimed {
-                id,
-                attempts,
-                recipient: Recipient {
-                    subscriber_id: subscriber_id.unwrap_or(0),
-                    email,
-                    name,
-                    first_name,
-                    language,
-                },
-            })));
+            // `sending` only while the person is still subscribed to the list
+            // (they may have left since the announcement was queued).
+            let taken = tx
+                .prepare_cached(
+                    "UPDATE delivery SET status = 'sending', updated_at = ?3 WHERE id = ?1 AND status = 'claimed'
+                       AND (SELECT m.status FROM membership m
+                            WHERE m.list_id = ?2 AND m.subscriber_id = delivery.subscriber_id) = 'subscribed'",
+                )?
+                .execute(params![d.id, self.list_id, at])?;
+            if taken == 0 {
+                if smtp {
+                    self.day_count.fetch_sub(1, Ordering::SeqCst);
+                }
+                let row: Option<(String, Option<String>)> = tx
+                    .prepare_cached(
+                        "SELECT d.status,
+                                (SELECT m.status FROM membership m WHERE m.list_id = ?2 AND m.subscriber_id = d.subscriber_id)
+                         FROM delivery d WHERE d.id = ?1",
+                    )?
+                    .query_row(params![d.id, self.list_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                // A row no longer claimed was changed by someone else: it is not ours to send.
+                if let Some((_, standing)) = row.filter(|(status, _)| status == "claimed") {
+                    let why = match standing.as_deref() {
+                        Some(s) => format!("Not mailed: {s} from the list before their turn came."),
+                        None => {
+                            "Not mailed: no longer on the list (or deleted) before their turn came."
+                                .to_owned()
+                        }
+                    };
+                    tx.prepare_cached("UPDATE delivery SET status = 'skipped', reply = ?2, updated_at = ?3 WHERE id = ?1")?
+                        .execute(params![d.id, why, at])?;
+                }
+                if claims.ids.is_empty() {
+                    // Everyone claimed had left the list: claim more, in a transaction that may.
+                    return Ok(None);
+                }
+                continue;
+            }
+            return Ok(Some(Step::Got(d)));
         }
-        // Everyone in the claims.ids had left the list.
-        Ok(None)
     }
 
     /// Marks the person bounced on the announcement's list, before the
@@ -587,12 +631,12 @@ impl Job<'_> {
     fn release(
         &self,
         tx: &rusqlite::Transaction<'_>,
-        batch: &mut VecDeque<i64>,
+        batch: &mut VecDeque<Claimed>,
         at: &str,
     ) -> Result<()> {
         let mut back = tx.prepare_cached("UPDATE delivery SET status = 'queued', updated_at = ?2 WHERE id = ?1 AND status = 'claimed'")?;
-        for id in batch.drain(..) {
-            back.execute(params![id, at])?;
+        for d in batch.drain(..) {
+            back.execute(params![d.id, at])?;
         }
         drop(back);
         tx.prepare_cached(
@@ -701,7 +745,6 @@ impl Job<'_> {
     fn work(&self, worker: usize) {
         let mut conn: Option<(SmtpConnection, bool)> = None;
         let mut done: Option<(Claimed, Outcome)> = None;
-        let mut claims = Claims::new();
         loop {
             let claim = !self.stop.load(Ordering::SeqCst);
             if claim {
@@ -709,9 +752,7 @@ impl Job<'_> {
                     self.rate.wait();
                 }
             }
-            let (step, back) = self.step(done.take(), claims, worker, claim);
-            claims = back;
-            let step = match step {
+            let step = match self.step(done.take(), worker, claim) {
                 Ok(step) => step,
                 Err(e) => {
                     self.fail(e);
@@ -777,6 +818,11 @@ impl Job<'_> {
                 }
             };
             done = Some((d, outcome));
+        }
+        {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            queue.active = queue.active.saturating_sub(1);
+            self.gathered.notify_one();
         }
         if let Some((mut c, _)) = conn {
             let _ = c.quit();
@@ -955,12 +1001,17 @@ impl std::fmt::Display for Verbatim<'_> {
 /// with a dot gets a second one, and it ends with CRLF . CRLF.
 fn dot_stuffed(letter: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(letter.len() + 16);
-    for line in letter.split_inclusive(|&b| b == b'\n') {
-        if line.first() == Some(&b'.') {
-            out.push(b'.');
-        }
-        out.extend_from_slice(line);
+    if letter.first() == Some(&b'.') {
+        out.push(b'.');
     }
+    // Only the lines that start with a dot change: copy up to each one whole.
+    let mut from = 0;
+    for at in memchr::memmem::find_iter(letter, b"\n.") {
+        out.extend_from_slice(&letter[from..=at]);
+        out.push(b'.');
+        from = at + 1;
+    }
+    out.extend_from_slice(&letter[from..]);
     if !out.ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");
     }
@@ -1118,7 +1169,20 @@ pub fn run(
     options: &SendOptions,
     on_progress: &(dyn Fn(&SendProgress) + Sync),
 ) -> Result<SendProgress> {
-    let mut db = Database::open(db_path)?;
+    run_with(Database::open(db_path)?, id, letters, options, on_progress)
+}
+
+/// [`run`] on a database the caller has open already (it is not opened and
+/// checked a second time).
+pub fn run_with(
+    mut db: Database,
+    id: i64,
+    letters: &dyn Letters,
+    options: &SendOptions,
+    on_progress: &(dyn Fn(&SendProgress) + Sync),
+) -> Result<SendProgress> {
+    let db_path = db.path().to_path_buf();
+    let db_path = db_path.as_path();
     let a = store::get(&db, id)?;
     match a.state {
         AnnouncementState::Draft => {
@@ -1178,17 +1242,26 @@ pub fn run(
     // could record. The heartbeat's own connection copies it instead, in
     // the background, without blocking them (a passive checkpoint).
     db.conn().pragma_update(None, "wal_autocheckpoint", 0)?;
+    // Room for the pages a send goes over (deliveries, memberships, their
+    // indexes) so that they are read from the file once, not again and again.
+    db.conn()
+        .pragma_update(None, "cache_size", -SEND_CACHE_KIB)?;
+    let beat = db.another_connection().ok();
     let job = Job {
         id,
         list_id: a.list_id,
         owner: owner.clone(),
         db: Mutex::new(db),
+        claims: Mutex::new(Claims::new()),
         queue: Mutex::new(Queue {
             requests: Vec::with_capacity(workers),
             answers: (0..workers).map(|_| None).collect(),
             serving: false,
+            gathering: false,
+            active: workers,
         }),
         ready: Condvar::new(),
+        gathered: Condvar::new(),
         letters,
         options,
         destination,
@@ -1203,7 +1276,7 @@ pub fn run(
     };
     let finished = AtomicBool::new(false);
     std::thread::scope(|s| {
-        s.spawn(|| heartbeat(db_path, id, &job.owner, &finished));
+        s.spawn(|| heartbeat(beat, id, &job.owner, &finished));
         let handles: Vec<_> = (0..workers)
             .map(|w| {
                 let job = &job;
@@ -1312,13 +1385,11 @@ pub fn deliver_outbox(
         )?;
     }
     tx.commit()?;
-    drop(db);
     let run_state = OutboxRun { requeued, resumed };
     if requeued == 0 && resumed == 0 {
-        let db = Database::open(db_path)?;
         return Ok((run_state, store::progress(&db, id)?));
     }
-    let progress = run(db_path, id, letters, options, on_progress)?;
+    let progress = run_with(db, id, letters, options, on_progress)?;
     Ok((run_state, progress))
 }
 
@@ -1390,8 +1461,8 @@ fn take_lease(db: &mut Database, id: i64, owner: &str) -> Result<()> {
 /// Keeps the lease fresh until the job ends, and copies the write-ahead log
 /// into the database file now and then (a passive checkpoint, which waits
 /// for no writer and makes none wait), since the workers do not.
-fn heartbeat(db_path: &Path, id: i64, owner: &str, finished: &AtomicBool) {
-    let Ok(db) = Database::open(db_path) else {
+fn heartbeat(db: Option<Database>, id: i64, owner: &str, finished: &AtomicBool) {
+    let Some(db) = db else {
         return;
     };
     let mut last = Instant::now();
