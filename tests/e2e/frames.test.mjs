@@ -116,9 +116,9 @@ async function record(app) {
             return fn(data);
           } finally {
             const ran = performance.now() - t0;
-            const size = typeof data === "string" ? data.length : (JSON.stringify(data)?.length ?? 0);
+            const what = `ran ${ran.toFixed(0)} ms on ${typeof data === "object" ? (Array.isArray(data) ? `${data.length} items` : Object.keys(data ?? {}).join(",")) : typeof data}`;
             // Until the next task: what the callback set off (Svelte's updates, layout).
-            setTimeout(() => note("callback", t0, performance.now() - t0, `ran ${ran.toFixed(0)} ms on ${size} chars`), 0);
+            setTimeout(() => note("callback", t0, performance.now() - t0, what), 0);
           }
         });
       let beat = performance.now();
