@@ -8,20 +8,30 @@
 use handbill_core::db::outside;
 use handbill_core::flyers::{self, FlyerPreview, FlyerRequest};
 use handbill_core::Error;
+use tauri::ipc::Response;
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 
 use super::dialog::{save_path, SaveAs};
 use super::{blocking, AppState};
 
-/// Renders the request and returns its pages (one SVG each) for the live preview.
+/// Renders the request and returns its pages (one SVG each) for the live
+/// preview, as a [`FlyerPreview`] in JSON. The JSON (half a megabyte for a
+/// 20-stop tour) is written here at background priority, not by Tauri on the
+/// async runtime's thread at the window's priority.
 #[tauri::command]
 pub async fn flyer_preview(
     state: State<'_, AppState>,
     request: FlyerRequest,
-) -> Result<FlyerPreview, Error> {
+) -> Result<Response, Error> {
     let state = AppState::clone(&state);
-    blocking(move || state.with_db(|db| flyers::preview(db, &request))).await
+    blocking(move || {
+        let preview: FlyerPreview = state.with_db(|db| flyers::preview(db, &request))?;
+        let json = serde_json::to_string(&preview)
+            .map_err(|e| Error::internal(format!("The preview could not be sent: {e}")))?;
+        Ok(Response::new(json))
+    })
+    .await
 }
 
 /// Renders the request and writes the PDF to the file the organizer picks in

@@ -124,8 +124,11 @@ pub async fn import_start(
         slot.running = Some(cancel.clone());
         drop(slot);
         let path = state.path.clone();
-        // Enough to move the bar smoothly without flooding the window.
-        let progress = Progress::window(app.clone(), "import-progress", Duration::from_millis(50));
+        // Four times a second, as the sending job: each report changes the
+        // progress line's text, and WebKitGTK lays the page out again for it
+        // (about 25 ms of the page's CPU each, measured; at 20 a second the
+        // page spent half a CPU on them and missed frames on a busy machine).
+        let progress = Progress::window(app.clone(), "import-progress", Duration::from_millis(250));
         job::spawn("import".to_owned(), move || {
             let opened = Database::open(&path);
             let result = opened.as_ref().map_err(Clone::clone).and_then(|db| {
