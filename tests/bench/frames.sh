@@ -17,7 +17,7 @@ done
 report=$(mktemp --suffix=.json)
 trap 'rm -f "$report"' EXIT
 status=0
-(cd "$root/tests/e2e" && HANDBILL_BIN="$bin" FRAMES_REPORT="$report" \
+(cd "$root/tests/e2e" && HANDBILL_BIN="$bin" FRAMES_REPORT="$report" FRAME_LIMIT_MS="${FRAME_LIMIT_MS:-100}" \
   xvfb-run -a -s "-screen 0 1280x860x24" node --test --test-timeout=1800000 --test-reporter=dot frames.test.mjs) || status=$?
 [ -s "$report" ] || { echo "frames.sh: the test wrote no measurements (exit $status)" >&2; exit 1; }
 python3 - "$report" "$bin" <<'PY'
