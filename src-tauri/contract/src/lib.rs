@@ -316,6 +316,11 @@ fn command(
             let ok = result_ok(ty).unwrap_or(ty);
             if is_unit(ok) {
                 "void".to_string()
+            } else if let Some(json) = is_response(ok).then(|| json_answer(&f.attrs)).flatten() {
+                // A Response of JSON the command wrote itself: the page gets the
+                // value, typed as the command's doc names it ("a [`T`] in JSON").
+                named.insert(json.clone());
+                json
             } else {
                 ts_type(ok, named).map_err(|e| format!("its answer: {e}"))?
             }
@@ -329,6 +334,36 @@ fn command(
         raw_headers,
         returns,
     })
+}
+
+/// Whether a type is `tauri::ipc::Response` (by its last path segment).
+fn is_response(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Response"))
+}
+
+/// The type a command that answers with a `Response` of JSON names in its doc
+/// comment as "[`T`] in JSON"; None for a raw-bytes answer.
+fn json_answer(attrs: &[syn::Attribute]) -> Option<String> {
+    let docs: String = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let at = docs.find("`] in JSON")?;
+    let start = docs[..at].rfind("[`")? + 2;
+    let name = &docs[start..at];
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| name.to_owned())
 }
 
 /// The `x-…` header names a raw-body command reads: the string literals of that

@@ -167,3 +167,29 @@ fn a_channel_is_an_argument_the_page_makes() {
         "Channel's type comes from Tauri's API:\n{ts}"
     );
 }
+
+#[test]
+fn a_response_of_json_is_typed_as_its_doc_names_it_and_raw_bytes_stay_bytes() {
+    let src = format!(
+        "{HANDLER} preview, bytes]); }}
+         /// The pages, as a [`FlyerPreview`] in JSON written off the main thread.
+         #[tauri::command] async fn preview(request: FlyerRequest) -> Result<Response, Error> {{ todo!() }}
+         /// The file's bytes.
+         #[tauri::command] fn bytes() -> tauri::ipc::Response {{ todo!() }}"
+    );
+    let ts = generate(&src).expect("written");
+    assert!(
+        ts.contains(
+            "export function preview(args: { request: FlyerRequest }): Promise<FlyerPreview>"
+        ),
+        "a JSON Response answers the type its doc names:\n{ts}"
+    );
+    assert!(
+        ts.contains("import type { FlyerPreview } from \"./bindings/FlyerPreview\";"),
+        "and that type is imported:\n{ts}"
+    );
+    assert!(
+        ts.contains("export function bytes(): Promise<ArrayBuffer>"),
+        "a Response of bytes stays an ArrayBuffer:\n{ts}"
+    );
+}
