@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use handbill_core::branch::{self, BranchInput};
 use handbill_core::coalition;
 use handbill_core::events;
-use handbill_core::mail::announcements::store;
+use handbill_core::mail::announcements::{compose, store, templates, AnnouncementInput, Template};
 use handbill_core::mail::export::{self, ExportOptions};
 use handbill_core::mail::import::{self, ImportFinished, ImportOptions};
 use handbill_core::mail::lists::{self, SegmentFilter};
@@ -562,6 +562,7 @@ fn all_scenes() -> Value {
     scenes.insert("branch".into(), s.done());
 
     coalition_scenes(&mut scenes);
+    announce_scenes(&mut scenes);
     Value::Object(scenes)
 }
 
@@ -862,4 +863,113 @@ fn every_recorded_command_is_one_the_window_serves() {
             );
         }
     }
+}
+
+/// The sample branch with its profile and one event, "Rally for Siham" (event 1),
+/// as the announcements tests' fake events hold it.
+fn announce_sample() -> Scene {
+    let s = Scene::sample();
+    let profile = json!({
+        "name": "Sample Branch", "short_name": "Sample", "city": "Boston, MA", "contact_email": "branch@example.org",
+        "website": "https://example.org", "time_zone": "America/New_York", "languages": ["en", "es"]
+    });
+    branch::save(&s.db, from(&profile)).expect("the sample profile is saved");
+    let rally = json!({ "title": "Rally for Siham", "start_date": "2027-01-11", "start_time": "19:00", "end_time": "21:00", "time_zone": "America/New_York" });
+    let event = events::create(&s.db, from(&rally)).expect("the rally is made");
+    assert_eq!(event.id, 1, "the rally is the tests' event 1");
+    s
+}
+
+impl Scene {
+    /// The composer's draft from event 1's template, as `announcement_draft` answers it.
+    fn draft(&mut self, template: &str) -> (String, String) {
+        let t: Template = from(&json!(template));
+        let args = json!({ "eventId": 1, "tourId": null, "template": template });
+        self.ask("announcement_draft", args, |db| {
+            templates::draft(db, Some(1), None, t)
+        });
+        templates::draft(&self.db, Some(1), None, t).unwrap()
+    }
+
+    /// `announcement_save` as the composer sends it (a new draft when `id` is null).
+    fn save(&mut self, id: Option<i64>, input: Value) {
+        let args = json!({ "id": id, "input": input });
+        let input: AnnouncementInput = from(&input);
+        let answer = match id {
+            None => store::create(&self.db, input),
+            Some(id) => store::update(&self.db, id, input),
+        };
+        let changes = answer.is_ok();
+        self.record("announcement_save", args, changes, answer);
+    }
+
+    /// `announcement_preview` as the window builds it, with its date, message id and
+    /// unsubscribe token (the branch's secret) the same on every run.
+    fn preview(&mut self, id: i64, subscriber_id: Option<i64>) {
+        let args = json!({ "id": id, "subscriberId": subscriber_id });
+        self.ask("announcement_preview", args, |db| {
+            let a = store::get(db, id)?;
+            let to = match subscriber_id {
+                Some(s) => store::recipient(db, s)?,
+                None => compose::test_recipient(db)?,
+            };
+            let preview = serde_json::to_value(compose::preview(db, &a.content(), &to)?).unwrap();
+            let mut text = preview.to_string();
+            for (name, value) in from::<Vec<(String, String)>>(&preview["headers"]) {
+                let steady = match name.as_str() {
+                    "Date" => "Sun, 22 Nov 2026 10:00:00 +0000".to_owned(),
+                    "Message-ID" => "<message-id@example.org>".to_owned(),
+                    "List-Unsubscribe" => {
+                        // The token is the last part of the address: mailto:…-<token>@…
+                        let token = value.rsplit('-').next().unwrap().split('@').next().unwrap();
+                        text = text.replace(token, "token");
+                        continue;
+                    }
+                    _ => continue,
+                };
+                text = text.replace(&value, &steady);
+            }
+            Ok(serde_json::from_str::<Value>(&text).unwrap())
+        });
+    }
+}
+
+fn announcement(subject: &str, body: &str) -> Value {
+    json!({
+        "event_id": 1, "tour_id": null, "template": "new_event", "list_id": 1, "segment": "",
+        "subject": subject, "body": body, "attach_flyer": false
+    })
+}
+
+fn announce_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    // The composer filled from the rally: an empty subject is refused by its
+    // field; the draft is saved, listed, and previewed as the branch and as Ana.
+    let mut s = announce_sample();
+    s.ask("announcement_list", json!({ "listId": 1 }), |db| {
+        store::for_list(db, 1)
+    });
+    let (subject, body) = s.draft("new_event");
+    s.save(None, announcement("", &body));
+    s.save(None, announcement(&subject, &body));
+    // The composer saves again before previewing as a reader: the same text, so
+    // a question like the others (it changes nothing the screens see).
+    let same = announcement(&subject, &body);
+    s.ask(
+        "announcement_save",
+        json!({ "id": 1, "input": same }),
+        |db| store::update(db, 1, from(&same)),
+    );
+    s.ask("announcement_list", json!({ "listId": 1 }), |db| {
+        store::for_list(db, 1)
+    });
+    s.ask("announcement_get", json!({ "id": 1 }), |db| {
+        store::get(db, 1)
+    });
+    s.ask("announcement_reach", json!({ "id": 1 }), |db| {
+        store::reach(db, 1)
+    });
+    for reader in [None, Some(1)] {
+        s.preview(1, reader);
+    }
+    scenes.insert("composer".into(), s.done());
 }

@@ -32,10 +32,18 @@ export function fakeBackend(
     events?: FakeEvents;
     /** The recorded Coalition story to replay; without one, a branch with no partners yet. */
     coalition?: Exchange[];
+    /** The recorded announcements story to replay; without one, fake-announce.ts keeps them. */
+    announce?: Exchange[];
   } = {},
 ): FakeBackend {
   // One replay answers every recorded story (Tauri's IPC mock is one per window).
-  const mail = replay([options.mail ?? scenes("empty"), scenes("branch"), options.coalition ?? []]);
+  // The announcements story first: the Mail story records an empty list of announcements.
+  const mail = replay([
+    options.announce ?? [],
+    options.mail ?? scenes("empty"),
+    scenes("branch"),
+    options.coalition ?? [],
+  ]);
   const events = options.events ?? fakeEvents();
   const coalition = mail;
   const flyers = fakeFlyers({ events: () => events.events, tours: () => events.tours });
@@ -45,7 +53,7 @@ export function fakeBackend(
     reach: (listId) => subscribed(listId),
   });
   const fake: FakeBackend = {
-    ...announce.backend,
+    ...(options.announce ? pick(tauriBackend, announceMethods) : announce.backend),
     announce,
     ...flyers.backend,
     flyers,
@@ -179,6 +187,30 @@ function subscribed(listId: number) {
   const page = search?.answer as SubscriberPage | undefined;
   return (page?.rows ?? []).filter((r) => r.status === "subscribed");
 }
+
+/** The Backend's announcement calls, answered by the replay when a test gives an announcements story. */
+const announceMethods = [
+  "announcementDraft",
+  "announcements",
+  "announcement",
+  "saveAnnouncement",
+  "previewAnnouncement",
+  "sendTest",
+  "announcementReach",
+  "startSending",
+  "pauseSending",
+  "resumeSending",
+  "cancelSending",
+  "sendProgress",
+  "onSendProgress",
+  "deliveries",
+  "decideUncertain",
+  "mailAccount",
+  "saveMailAccount",
+  "setMailPassword",
+  "removeMailAccount",
+  "testMailAccount",
+] as const satisfies (keyof Backend)[];
 
 /** The Backend's Coalition calls, answered by the replay when a test gives a Coalition story. */
 const coalitionMethods = [
