@@ -15,12 +15,14 @@
 //! `src-tauri/src/commands.rs`.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use handbill_core::branch::{self, BranchInput};
 use handbill_core::coalition;
 use handbill_core::events;
-use handbill_core::mail::announcements::{compose, store, templates, AnnouncementInput, Template};
+use handbill_core::mail::announcements::{
+    compose, send, store, templates, AnnouncementInput, SendOptions, Template,
+};
 use handbill_core::mail::export::{self, ExportOptions};
 use handbill_core::mail::import::{self, ImportFinished, ImportOptions};
 use handbill_core::mail::lists::{self, SegmentFilter};
@@ -54,7 +56,11 @@ impl Scene {
 
     /// The branch every scene but `empty` starts from.
     fn sample() -> Scene {
-        let scene = Scene::empty();
+        Scene::sample_in(Scene::empty())
+    }
+
+    /// The sample branch written into this scene's database.
+    fn sample_in(scene: Scene) -> Scene {
         let db = &scene.db;
         let list = lists::create(db, "Announcements").expect("the list is made");
         let people = [
@@ -523,9 +529,11 @@ fn all_scenes() -> Value {
         json!({ "list_id": l, "filter": no_filter(), "include_all": false }),
     )
     .unwrap();
-    let path = std::env::temp_dir().join(format!("handbill-ui-answers-{}.csv", std::process::id()));
+    // A folder of its own: the recording runs twice at once in these tests.
+    let folder = scratch();
+    let path = folder.join("announcements.csv");
     let mut report = export::to_file(&s.db, &options, &path).expect("the list exports");
-    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(&folder);
     report.path = DIALOG.into();
     s.change(
         "export_csv",
@@ -868,7 +876,11 @@ fn every_recorded_command_is_one_the_window_serves() {
 /// The sample branch with its profile and one event, "Rally for Siham" (event 1),
 /// as the announcements tests' fake events hold it.
 fn announce_sample() -> Scene {
-    let s = Scene::sample();
+    announce_sample_in(Scene::empty())
+}
+
+fn announce_sample_in(s: Scene) -> Scene {
+    let s = Scene::sample_in(s);
     let profile = json!({
         "name": "Sample Branch", "short_name": "Sample", "city": "Boston, MA", "contact_email": "branch@example.org",
         "website": "https://example.org", "time_zone": "America/New_York", "languages": ["en", "es"]
@@ -972,4 +984,97 @@ fn announce_scenes(scenes: &mut serde_json::Map<String, Value>) {
         s.preview(1, reader);
     }
     scenes.insert("composer".into(), s.done());
+    reannounce_scene(scenes);
+}
+
+/// A folder of its own for a scene whose database is a file (the send opens it by path).
+fn scratch() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("handbill-ui-answers-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Scene {
+    /// `send_start` as the window runs it: queued (or refused), then the send
+    /// job runs to its end, its last progress recorded as the `send-progress`
+    /// event. With no mail account, the messages go to the outbox in `dir`.
+    fn send_start(&mut self, dir: &Path, id: i64, again: Option<bool>) {
+        let args = json!({ "id": id, "again": again });
+        let answer = store::queue_with(&self.db, id, again.unwrap_or(false));
+        let ok = answer.is_ok();
+        self.record("send_start", args, ok, answer);
+        if !ok {
+            return;
+        }
+        let letters = compose::prepare_announcement(&self.db, id).unwrap();
+        let options = SendOptions {
+            outbox_dir: Some(dir.join("outbox")),
+            ..SendOptions::default()
+        };
+        let end = send::run(&dir.join("branch.sqlite"), id, &letters, &options, &|_| {})
+            .expect("the send runs to its end");
+        self.exchanges.last_mut().unwrap()["events"] =
+            json!([{ "event": "send-progress", "payload": end }]);
+    }
+}
+
+impl Scene {
+    /// What the sending screen asks of announcement `id`.
+    fn sending_reads(&mut self, id: i64) {
+        self.ask("send_progress", json!({ "id": id }), |db| {
+            store::progress(db, id)
+        });
+        self.ask("announcement_get", json!({ "id": id }), |db| {
+            store::get(db, id)
+        });
+    }
+}
+
+/// Sending with no mail account, then the same event to the same list again.
+fn reannounce_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let dir = scratch();
+    let db = Database::open(&dir.join("branch.sqlite")).expect("a branch file opens");
+    let mut s = announce_sample_in(Scene {
+        db,
+        exchanges: Vec::new(),
+    });
+    let (subject, body) = s.draft("new_event");
+    s.save(None, announcement(&subject, &body));
+    s.ask("announcement_reach", json!({ "id": 1 }), |db| {
+        store::reach(db, 1)
+    });
+    s.send_start(&dir, 1, Some(false));
+    s.sending_reads(1);
+    s.ask("announcement_list", json!({ "listId": 1 }), |db| {
+        store::for_list(db, 1)
+    });
+    s.save(None, announcement(&subject, &body));
+    s.ask("announcement_reach", json!({ "id": 2 }), |db| {
+        store::reach(db, 2)
+    });
+    s.send_start(&dir, 2, Some(false));
+    s.send_start(&dir, 2, Some(true));
+    s.sending_reads(2);
+    let mut recorded = s.done();
+    // The scratch folder is another on every run, and the refusal says the
+    // minute the first went out.
+    let mut text = recorded
+        .to_string()
+        .replace(&dir.display().to_string(), "/tmp/handbill");
+    let day = AT[..11].replace('T', " ");
+    let mut from = 0;
+    while let Some(at) = text[from..].find(&day) {
+        let start = from + at + day.len();
+        let minute = text.get(start..start + 5).unwrap_or("");
+        if minute.len() == 5 && minute.as_bytes()[2] == b':' {
+            text.replace_range(start..start + 5, &AT[11..16]);
+        }
+        from = start;
+    }
+    recorded = serde_json::from_str(&text).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    scenes.insert("reannounce".into(), recorded);
 }
