@@ -1,10 +1,12 @@
-// The Events screens against the in-memory fake: upcoming grouped by month,
-// search as you type, field errors that keep the text, autosave of a draft.
+// The Events screens: upcoming grouped by month and search as you type against
+// the core's recorded answers (the `events` scene); field errors that keep the
+// text and autosave of a draft still against the in-memory fake (fake-events.ts).
 import { describe, expect, it } from "vitest";
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import Events from "./screens/Events.svelte";
 import { fakeBackend, sampleProfile } from "./lib/fake-backend";
+import { scenes } from "./lib/replay";
 
 function withEvents() {
   const backend = fakeBackend();
@@ -14,9 +16,12 @@ function withEvents() {
   return backend;
 }
 
+/** Two announced events in January 2027 and a draft in February, as the core answers them. */
+const recorded = () => fakeBackend({ eventsStory: scenes("events") });
+
 describe("Events", () => {
   it("groups upcoming events by month and marks drafts", async () => {
-    render(Events, { backend: withEvents(), timeZone: "America/New_York" });
+    render(Events, { backend: recorded(), timeZone: "America/New_York" });
     const jan = await screen.findByRole("list", { name: "Events in January 2027" });
     expect(jan.querySelectorAll("li").length, "January holds its two events").toBe(2);
     const feb = screen.getByRole("list", { name: "Events in February 2027" });
@@ -24,8 +29,7 @@ describe("Events", () => {
   });
 
   it("search answers as you type", async () => {
-    const backend = withEvents();
-    render(Events, { backend, timeZone: "America/New_York" });
+    render(Events, { backend: recorded(), timeZone: "America/New_York" });
     const box = await screen.findByLabelText("Search events");
     await userEvent.type(box, "rall");
     const results = await screen.findByRole("list", { name: "Search results" }, { timeout: 2000 });

@@ -571,6 +571,7 @@ fn all_scenes() -> Value {
 
     coalition_scenes(&mut scenes);
     announce_scenes(&mut scenes);
+    events_scenes(&mut scenes);
     Value::Object(scenes)
 }
 
@@ -1077,4 +1078,50 @@ fn reannounce_scene(scenes: &mut serde_json::Map<String, Value>) {
     recorded = serde_json::from_str(&text).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     scenes.insert("reannounce".into(), recorded);
+}
+
+/// The Events section over two announced events in January 2027 and a draft in
+/// February, seen on the recording's day (AT); searched as "rall" is typed.
+fn events_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    let mut s = Scene::empty();
+    for (title, date, announced) in [
+        ("Rally for Siham", "2027-01-20", true),
+        ("Panel on housing", "2027-01-28", true),
+        ("Study group: Women and Socialism", "2027-02-11", false),
+    ] {
+        let input = json!({ "title": title, "start_date": date, "start_time": "19:00", "end_time": "21:00", "time_zone": "America/New_York" });
+        let event = events::create(&s.db, from(&input)).expect("a sample event is made");
+        if announced {
+            events::announce(&s.db, event.id).expect("the event is announced");
+        }
+    }
+    let now: jiff::Timestamp = AT.parse().unwrap();
+    s.ask("events_upcoming", json!({}), |db| events::upcoming(db, now));
+    s.ask("events_undated", json!({}), events::undated);
+    s.ask("events_past", json!({}), |db| events::past(db, now));
+    s.ask("tours_all", json!({}), events::list_tours);
+    for text in ["r", "ra", "ral", "rall"] {
+        s.ask("events_search", json!({ "text": text }), |db| {
+            events::search(db, text, 50)
+        });
+    }
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("events".into(), recorded);
+}
+
+/// An event's calendar uid is random: shown as one made from its id.
+fn same_uids(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let (Some(id), Some(Value::String(uid))) =
+                (map.get("id").cloned(), map.get_mut("uid"))
+            {
+                *uid = format!("event-{id}@handbill");
+            }
+            map.values_mut().for_each(same_uids);
+        }
+        Value::Array(items) => items.iter_mut().for_each(same_uids),
+        _ => {}
+    }
 }

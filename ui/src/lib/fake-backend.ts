@@ -34,11 +34,14 @@ export function fakeBackend(
     coalition?: Exchange[];
     /** The recorded announcements story to replay; without one, fake-announce.ts keeps them. */
     announce?: Exchange[];
+    /** The recorded Events story to replay; without one, fake-events.ts keeps the events. */
+    eventsStory?: Exchange[];
   } = {},
 ): FakeBackend {
   // One replay answers every recorded story (Tauri's IPC mock is one per window).
   // The announcements story first: the Mail story records an empty list of announcements.
   const mail = replay([
+    options.eventsStory ?? [],
     options.announce ?? [],
     options.mail ?? scenes("empty"),
     scenes("branch"),
@@ -58,7 +61,9 @@ export function fakeBackend(
     ...flyers.backend,
     flyers,
     ...pick(tauriBackend, mailMethods),
-    ...events.backend,
+    ...(options.eventsStory
+      ? pick(tauriBackend, Object.keys(events.backend) as (keyof FakeEvents["backend"])[])
+      : events.backend),
     ...(options.coalition ? pick(tauriBackend, coalitionMethods) : noPartners),
     mail,
     events,
