@@ -1,6 +1,7 @@
-// The Events screens: upcoming grouped by month and search as you type against
-// the core's recorded answers (the `events` scene); field errors that keep the
-// text and autosave of a draft still against the in-memory fake (fake-events.ts).
+// The Events screens: upcoming grouped by month, search as you type, and a
+// field error that keeps the text, against the core's recorded answers (the
+// `events` scene); autosave of a draft and its translations still against the
+// in-memory fake (fake-events.ts).
 import { describe, expect, it } from "vitest";
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
@@ -81,11 +82,13 @@ describe("Events", () => {
   });
 
   it("Save shows the field's message beside it and keeps the text", async () => {
-    const backend = withEvents();
-    render(Events, { backend, timeZone: "America/New_York" });
+    render(Events, { backend: recorded(), timeZone: "America/New_York" });
     await userEvent.click(await screen.findByRole("button", { name: "New event" }));
-    await userEvent.type(await screen.findByLabelText("Title"), "Teach-in");
-    await userEvent.type(screen.getByLabelText("Start date"), "next tuesday");
+    // Each field filled at once (pasted), so the draft's autosave sends the recorded text, not a part of it.
+    await userEvent.click(await screen.findByLabelText("Title"));
+    await userEvent.paste("Teach-in");
+    await userEvent.click(screen.getByLabelText("Start date"));
+    await userEvent.paste("next tuesday");
     await userEvent.click(screen.getByRole("button", { name: "Save and check" }));
     const error = await screen.findByText(/is not a date/);
     expect(error.getAttribute("data-error-for"), "the message is beside the start date").toBe("start_date");

@@ -1105,6 +1105,37 @@ fn events_scenes(scenes: &mut serde_json::Map<String, Value>) {
             events::search(db, text, 50)
         });
     }
+    // A new event whose start date is not a date: "Save and check" is refused
+    // by its field; the draft autosaves as it is.
+    s.ask("venues_all", json!({}), events::list_venues);
+    s.ask("speakers_all", json!({}), events::list_speakers);
+    let teach_in = json!({
+        "accessibility": "", "all_day": false, "attendance": "in_person",
+        "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
+        "end_time": "", "hosts": "", "kind": "meeting",
+        "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
+        "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+        "start_date": "next tuesday", "start_time": "", "tags": [],
+        "time_zone": "America/New_York", "title": "Teach-in", "tour_id": null,
+        "translations": [], "venue_id": null
+    });
+    s.ask("event_create", json!({ "input": teach_in }), |db| {
+        events::create(db, from(&teach_in))
+    });
+    s.change(
+        "event_save_draft",
+        json!({ "id": null, "input": teach_in }),
+        |db| events::save_draft(db, None, from(&teach_in)),
+    );
+    // The draft open: its history, and the autosave again with the same text.
+    s.ask("event_history", json!({ "id": 4 }), |db| {
+        events::history(db, 4)
+    });
+    s.ask(
+        "event_save_draft",
+        json!({ "id": 4, "input": teach_in }),
+        |db| events::save_draft(db, Some(4), from(&teach_in)),
+    );
     let mut recorded = s.done();
     same_uids(&mut recorded);
     scenes.insert("events".into(), recorded);
