@@ -1,9 +1,10 @@
 // A Backend for UI tests: the screens run against it exactly as they run
 // against the Tauri one. Mail, Coalition and the branch form are not kept here:
 // their calls go through the Tauri backend to the core's recorded answers
-// (replay.ts), so a test chooses the scenes it replays. Events, flyers and
-// announcements are still kept in memory by fake-events.ts, fake-flyers.ts and
-// fake-announce.ts.
+// (replay.ts), so a test chooses the scenes it replays. Events and
+// announcements go there too when a test gives their story (`eventsStory`,
+// `announce`); without one, and for flyers, they are still kept in memory by
+// fake-events.ts, fake-flyers.ts and fake-announce.ts.
 import { tauriBackend, type AppError, type AppStatus, type BackupInfo, type Backend } from "./backend";
 import type { BranchInput, BranchProfile, SubscriberPage } from "./backend";
 import { scenes, replay, type Exchange, type Replay } from "./replay";
