@@ -1,10 +1,13 @@
-// The Events screens against the in-memory fake: upcoming grouped by month,
-// search as you type, field errors that keep the text, autosave of a draft.
+// The Events screens: upcoming grouped by month, search as you type, and a
+// field error that keeps the text, against the core's recorded answers (the
+// `events` scene); autosave of a draft and its translations still against the
+// in-memory fake (fake-events.ts).
 import { describe, expect, it } from "vitest";
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import Events from "./screens/Events.svelte";
 import { fakeBackend, sampleProfile } from "./lib/fake-backend";
+import { scenes } from "./lib/replay";
 
 function withEvents() {
   const backend = fakeBackend();
@@ -14,9 +17,12 @@ function withEvents() {
   return backend;
 }
 
+/** Two announced events in January 2027 and a draft in February, as the core answers them. */
+const recorded = () => fakeBackend({ eventsStory: scenes("events") });
+
 describe("Events", () => {
   it("groups upcoming events by month and marks drafts", async () => {
-    render(Events, { backend: withEvents(), timeZone: "America/New_York" });
+    render(Events, { backend: recorded(), timeZone: "America/New_York" });
     const jan = await screen.findByRole("list", { name: "Events in January 2027" });
     expect(jan.querySelectorAll("li").length, "January holds its two events").toBe(2);
     const feb = screen.getByRole("list", { name: "Events in February 2027" });
@@ -24,8 +30,7 @@ describe("Events", () => {
   });
 
   it("search answers as you type", async () => {
-    const backend = withEvents();
-    render(Events, { backend, timeZone: "America/New_York" });
+    render(Events, { backend: recorded(), timeZone: "America/New_York" });
     const box = await screen.findByLabelText("Search events");
     await userEvent.type(box, "rall");
     const results = await screen.findByRole("list", { name: "Search results" }, { timeout: 2000 });
@@ -77,11 +82,13 @@ describe("Events", () => {
   });
 
   it("Save shows the field's message beside it and keeps the text", async () => {
-    const backend = withEvents();
-    render(Events, { backend, timeZone: "America/New_York" });
+    render(Events, { backend: recorded(), timeZone: "America/New_York" });
     await userEvent.click(await screen.findByRole("button", { name: "New event" }));
-    await userEvent.type(await screen.findByLabelText("Title"), "Teach-in");
-    await userEvent.type(screen.getByLabelText("Start date"), "next tuesday");
+    // Each field filled at once (pasted), so the draft's autosave sends the recorded text, not a part of it.
+    await userEvent.click(await screen.findByLabelText("Title"));
+    await userEvent.paste("Teach-in");
+    await userEvent.click(screen.getByLabelText("Start date"));
+    await userEvent.paste("next tuesday");
     await userEvent.click(screen.getByRole("button", { name: "Save and check" }));
     const error = await screen.findByText(/is not a date/);
     expect(error.getAttribute("data-error-for"), "the message is beside the start date").toBe("start_date");

@@ -15,12 +15,14 @@
 //! `src-tauri/src/commands.rs`.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use handbill_core::branch::{self, BranchInput};
 use handbill_core::coalition;
 use handbill_core::events;
-use handbill_core::mail::announcements::store;
+use handbill_core::mail::announcements::{
+    compose, send, store, templates, AnnouncementInput, SendOptions, Template,
+};
 use handbill_core::mail::export::{self, ExportOptions};
 use handbill_core::mail::import::{self, ImportFinished, ImportOptions};
 use handbill_core::mail::lists::{self, SegmentFilter};
@@ -54,7 +56,11 @@ impl Scene {
 
     /// The branch every scene but `empty` starts from.
     fn sample() -> Scene {
-        let scene = Scene::empty();
+        Scene::sample_in(Scene::empty())
+    }
+
+    /// The sample branch written into this scene's database.
+    fn sample_in(scene: Scene) -> Scene {
         let db = &scene.db;
         let list = lists::create(db, "Announcements").expect("the list is made");
         let people = [
@@ -523,9 +529,11 @@ fn all_scenes() -> Value {
         json!({ "list_id": l, "filter": no_filter(), "include_all": false }),
     )
     .unwrap();
-    let path = std::env::temp_dir().join(format!("handbill-ui-answers-{}.csv", std::process::id()));
+    // A folder of its own: the recording runs twice at once in these tests.
+    let folder = scratch();
+    let path = folder.join("announcements.csv");
     let mut report = export::to_file(&s.db, &options, &path).expect("the list exports");
-    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(&folder);
     report.path = DIALOG.into();
     s.change(
         "export_csv",
@@ -562,6 +570,8 @@ fn all_scenes() -> Value {
     scenes.insert("branch".into(), s.done());
 
     coalition_scenes(&mut scenes);
+    announce_scenes(&mut scenes);
+    events_scenes(&mut scenes);
     Value::Object(scenes)
 }
 
@@ -861,5 +871,288 @@ fn every_recorded_command_is_one_the_window_serves() {
                 "scene {scene} records `{command}`, which ui/src/lib/commands.ts does not name: a renamed command?"
             );
         }
+    }
+}
+
+/// The sample branch with its profile and one event, "Rally for Siham" (event 1),
+/// as the announcements tests' fake events hold it.
+fn announce_sample() -> Scene {
+    announce_sample_in(Scene::empty())
+}
+
+fn announce_sample_in(s: Scene) -> Scene {
+    let s = Scene::sample_in(s);
+    let profile = json!({
+        "name": "Sample Branch", "short_name": "Sample", "city": "Boston, MA", "contact_email": "branch@example.org",
+        "website": "https://example.org", "time_zone": "America/New_York", "languages": ["en", "es"]
+    });
+    branch::save(&s.db, from(&profile)).expect("the sample profile is saved");
+    let rally = json!({ "title": "Rally for Siham", "start_date": "2027-01-11", "start_time": "19:00", "end_time": "21:00", "time_zone": "America/New_York" });
+    let event = events::create(&s.db, from(&rally)).expect("the rally is made");
+    assert_eq!(event.id, 1, "the rally is the tests' event 1");
+    s
+}
+
+impl Scene {
+    /// The composer's draft from event 1's template, as `announcement_draft` answers it.
+    fn draft(&mut self, template: &str) -> (String, String) {
+        let t: Template = from(&json!(template));
+        let args = json!({ "eventId": 1, "tourId": null, "template": template });
+        self.ask("announcement_draft", args, |db| {
+            templates::draft(db, Some(1), None, t)
+        });
+        templates::draft(&self.db, Some(1), None, t).unwrap()
+    }
+
+    /// `announcement_save` as the composer sends it (a new draft when `id` is null).
+    fn save(&mut self, id: Option<i64>, input: Value) {
+        let args = json!({ "id": id, "input": input });
+        let input: AnnouncementInput = from(&input);
+        let answer = match id {
+            None => store::create(&self.db, input),
+            Some(id) => store::update(&self.db, id, input),
+        };
+        let changes = answer.is_ok();
+        self.record("announcement_save", args, changes, answer);
+    }
+
+    /// `announcement_preview` as the window builds it, with its date, message id and
+    /// unsubscribe token (the branch's secret) the same on every run.
+    fn preview(&mut self, id: i64, subscriber_id: Option<i64>) {
+        let args = json!({ "id": id, "subscriberId": subscriber_id });
+        self.ask("announcement_preview", args, |db| {
+            let a = store::get(db, id)?;
+            let to = match subscriber_id {
+                Some(s) => store::recipient(db, s)?,
+                None => compose::test_recipient(db)?,
+            };
+            let preview = serde_json::to_value(compose::preview(db, &a.content(), &to)?).unwrap();
+            let mut text = preview.to_string();
+            for (name, value) in from::<Vec<(String, String)>>(&preview["headers"]) {
+                let steady = match name.as_str() {
+                    "Date" => "Sun, 22 Nov 2026 10:00:00 +0000".to_owned(),
+                    "Message-ID" => "<message-id@example.org>".to_owned(),
+                    "List-Unsubscribe" => {
+                        // The token is the last part of the address: mailto:…-<token>@…
+                        let token = value.rsplit('-').next().unwrap().split('@').next().unwrap();
+                        text = text.replace(token, "token");
+                        continue;
+                    }
+                    _ => continue,
+                };
+                text = text.replace(&value, &steady);
+            }
+            Ok(serde_json::from_str::<Value>(&text).unwrap())
+        });
+    }
+}
+
+fn announcement(subject: &str, body: &str) -> Value {
+    json!({
+        "event_id": 1, "tour_id": null, "template": "new_event", "list_id": 1, "segment": "",
+        "subject": subject, "body": body, "attach_flyer": false
+    })
+}
+
+fn announce_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    // The composer filled from the rally: an empty subject is refused by its
+    // field; the draft is saved, listed, and previewed as the branch and as Ana.
+    let mut s = announce_sample();
+    s.ask("announcement_list", json!({ "listId": 1 }), |db| {
+        store::for_list(db, 1)
+    });
+    let (subject, body) = s.draft("new_event");
+    s.save(None, announcement("", &body));
+    s.save(None, announcement(&subject, &body));
+    // The composer saves again before previewing as a reader: the same text, so
+    // a question like the others (it changes nothing the screens see).
+    let same = announcement(&subject, &body);
+    s.ask(
+        "announcement_save",
+        json!({ "id": 1, "input": same }),
+        |db| store::update(db, 1, from(&same)),
+    );
+    s.ask("announcement_list", json!({ "listId": 1 }), |db| {
+        store::for_list(db, 1)
+    });
+    s.ask("announcement_get", json!({ "id": 1 }), |db| {
+        store::get(db, 1)
+    });
+    s.ask("announcement_reach", json!({ "id": 1 }), |db| {
+        store::reach(db, 1)
+    });
+    for reader in [None, Some(1)] {
+        s.preview(1, reader);
+    }
+    scenes.insert("composer".into(), s.done());
+    reannounce_scene(scenes);
+}
+
+/// A folder of its own for a scene whose database is a file (the send opens it by path).
+fn scratch() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("handbill-ui-answers-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Scene {
+    /// `send_start` as the window runs it: queued (or refused), then the send
+    /// job runs to its end, its last progress recorded as the `send-progress`
+    /// event. With no mail account, the messages go to the outbox in `dir`.
+    fn send_start(&mut self, dir: &Path, id: i64, again: Option<bool>) {
+        let args = json!({ "id": id, "again": again });
+        let answer = store::queue_with(&self.db, id, again.unwrap_or(false));
+        let ok = answer.is_ok();
+        self.record("send_start", args, ok, answer);
+        if !ok {
+            return;
+        }
+        let letters = compose::prepare_announcement(&self.db, id).unwrap();
+        let options = SendOptions {
+            outbox_dir: Some(dir.join("outbox")),
+            ..SendOptions::default()
+        };
+        let end = send::run(&dir.join("branch.sqlite"), id, &letters, &options, &|_| {})
+            .expect("the send runs to its end");
+        self.exchanges.last_mut().unwrap()["events"] =
+            json!([{ "event": "send-progress", "payload": end }]);
+    }
+}
+
+impl Scene {
+    /// What the sending screen asks of announcement `id`.
+    fn sending_reads(&mut self, id: i64) {
+        self.ask("send_progress", json!({ "id": id }), |db| {
+            store::progress(db, id)
+        });
+        self.ask("announcement_get", json!({ "id": id }), |db| {
+            store::get(db, id)
+        });
+    }
+}
+
+/// Sending with no mail account, then the same event to the same list again.
+fn reannounce_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let dir = scratch();
+    let db = Database::open(&dir.join("branch.sqlite")).expect("a branch file opens");
+    let mut s = announce_sample_in(Scene {
+        db,
+        exchanges: Vec::new(),
+    });
+    let (subject, body) = s.draft("new_event");
+    s.save(None, announcement(&subject, &body));
+    s.ask("announcement_reach", json!({ "id": 1 }), |db| {
+        store::reach(db, 1)
+    });
+    s.send_start(&dir, 1, Some(false));
+    s.sending_reads(1);
+    s.ask("announcement_list", json!({ "listId": 1 }), |db| {
+        store::for_list(db, 1)
+    });
+    s.save(None, announcement(&subject, &body));
+    s.ask("announcement_reach", json!({ "id": 2 }), |db| {
+        store::reach(db, 2)
+    });
+    s.send_start(&dir, 2, Some(false));
+    s.send_start(&dir, 2, Some(true));
+    s.sending_reads(2);
+    let mut recorded = s.done();
+    // The scratch folder is another on every run, and the refusal says the
+    // minute the first went out.
+    let mut text = recorded
+        .to_string()
+        .replace(&dir.display().to_string(), "/tmp/handbill");
+    let day = AT[..11].replace('T', " ");
+    let mut from = 0;
+    while let Some(at) = text[from..].find(&day) {
+        let start = from + at + day.len();
+        let minute = text.get(start..start + 5).unwrap_or("");
+        if minute.len() == 5 && minute.as_bytes()[2] == b':' {
+            text.replace_range(start..start + 5, &AT[11..16]);
+        }
+        from = start;
+    }
+    recorded = serde_json::from_str(&text).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    scenes.insert("reannounce".into(), recorded);
+}
+
+/// The Events section over two announced events in January 2027 and a draft in
+/// February, seen on the recording's day (AT); searched as "rall" is typed.
+fn events_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    let mut s = Scene::empty();
+    for (title, date, announced) in [
+        ("Rally for Siham", "2027-01-20", true),
+        ("Panel on housing", "2027-01-28", true),
+        ("Study group: Women and Socialism", "2027-02-11", false),
+    ] {
+        let input = json!({ "title": title, "start_date": date, "start_time": "19:00", "end_time": "21:00", "time_zone": "America/New_York" });
+        let event = events::create(&s.db, from(&input)).expect("a sample event is made");
+        if announced {
+            events::announce(&s.db, event.id).expect("the event is announced");
+        }
+    }
+    let now: jiff::Timestamp = AT.parse().unwrap();
+    s.ask("events_upcoming", json!({}), |db| events::upcoming(db, now));
+    s.ask("events_undated", json!({}), events::undated);
+    s.ask("events_past", json!({}), |db| events::past(db, now));
+    s.ask("tours_all", json!({}), events::list_tours);
+    for text in ["r", "ra", "ral", "rall"] {
+        s.ask("events_search", json!({ "text": text }), |db| {
+            events::search(db, text, 50)
+        });
+    }
+    // A new event whose start date is not a date: "Save and check" is refused
+    // by its field; the draft autosaves as it is.
+    s.ask("venues_all", json!({}), events::list_venues);
+    s.ask("speakers_all", json!({}), events::list_speakers);
+    let teach_in = json!({
+        "accessibility": "", "all_day": false, "attendance": "in_person",
+        "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
+        "end_time": "", "hosts": "", "kind": "meeting",
+        "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
+        "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+        "start_date": "next tuesday", "start_time": "", "tags": [],
+        "time_zone": "America/New_York", "title": "Teach-in", "tour_id": null,
+        "translations": [], "venue_id": null
+    });
+    s.ask("event_create", json!({ "input": teach_in }), |db| {
+        events::create(db, from(&teach_in))
+    });
+    s.change(
+        "event_save_draft",
+        json!({ "id": null, "input": teach_in }),
+        |db| events::save_draft(db, None, from(&teach_in)),
+    );
+    // The draft open: its history, and the autosave again with the same text.
+    s.ask("event_history", json!({ "id": 4 }), |db| {
+        events::history(db, 4)
+    });
+    s.ask(
+        "event_save_draft",
+        json!({ "id": 4, "input": teach_in }),
+        |db| events::save_draft(db, Some(4), from(&teach_in)),
+    );
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("events".into(), recorded);
+}
+
+/// An event's calendar uid is random: shown as one made from its id.
+fn same_uids(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let (Some(id), Some(Value::String(uid))) =
+                (map.get("id").cloned(), map.get_mut("uid"))
+            {
+                *uid = format!("event-{id}@handbill");
+            }
+            map.values_mut().for_each(same_uids);
+        }
+        Value::Array(items) => items.iter_mut().for_each(same_uids),
+        _ => {}
     }
 }

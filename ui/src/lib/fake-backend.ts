@@ -1,9 +1,10 @@
 // A Backend for UI tests: the screens run against it exactly as they run
 // against the Tauri one. Mail, Coalition and the branch form are not kept here:
 // their calls go through the Tauri backend to the core's recorded answers
-// (replay.ts), so a test chooses the scenes it replays. Events, flyers and
-// announcements are still kept in memory by fake-events.ts, fake-flyers.ts and
-// fake-announce.ts.
+// (replay.ts), so a test chooses the scenes it replays. Events and
+// announcements go there too when a test gives their story (`eventsStory`,
+// `announce`); without one, and for flyers, they are still kept in memory by
+// fake-events.ts, fake-flyers.ts and fake-announce.ts.
 import { tauriBackend, type AppError, type AppStatus, type BackupInfo, type Backend } from "./backend";
 import type { BranchInput, BranchProfile, SubscriberPage } from "./backend";
 import { scenes, replay, type Exchange, type Replay } from "./replay";
@@ -32,10 +33,21 @@ export function fakeBackend(
     events?: FakeEvents;
     /** The recorded Coalition story to replay; without one, a branch with no partners yet. */
     coalition?: Exchange[];
+    /** The recorded announcements story to replay; without one, fake-announce.ts keeps them. */
+    announce?: Exchange[];
+    /** The recorded Events story to replay; without one, fake-events.ts keeps the events. */
+    eventsStory?: Exchange[];
   } = {},
 ): FakeBackend {
   // One replay answers every recorded story (Tauri's IPC mock is one per window).
-  const mail = replay([options.mail ?? scenes("empty"), scenes("branch"), options.coalition ?? []]);
+  // The announcements story first: the Mail story records an empty list of announcements.
+  const mail = replay([
+    options.eventsStory ?? [],
+    options.announce ?? [],
+    options.mail ?? scenes("empty"),
+    scenes("branch"),
+    options.coalition ?? [],
+  ]);
   const events = options.events ?? fakeEvents();
   const coalition = mail;
   const flyers = fakeFlyers({ events: () => events.events, tours: () => events.tours });
@@ -45,12 +57,14 @@ export function fakeBackend(
     reach: (listId) => subscribed(listId),
   });
   const fake: FakeBackend = {
-    ...announce.backend,
+    ...(options.announce ? pick(tauriBackend, announceMethods) : announce.backend),
     announce,
     ...flyers.backend,
     flyers,
     ...pick(tauriBackend, mailMethods),
-    ...events.backend,
+    ...(options.eventsStory
+      ? pick(tauriBackend, Object.keys(events.backend) as (keyof FakeEvents["backend"])[])
+      : events.backend),
     ...(options.coalition ? pick(tauriBackend, coalitionMethods) : noPartners),
     mail,
     events,
@@ -179,6 +193,30 @@ function subscribed(listId: number) {
   const page = search?.answer as SubscriberPage | undefined;
   return (page?.rows ?? []).filter((r) => r.status === "subscribed");
 }
+
+/** The Backend's announcement calls, answered by the replay when a test gives an announcements story. */
+const announceMethods = [
+  "announcementDraft",
+  "announcements",
+  "announcement",
+  "saveAnnouncement",
+  "previewAnnouncement",
+  "sendTest",
+  "announcementReach",
+  "startSending",
+  "pauseSending",
+  "resumeSending",
+  "cancelSending",
+  "sendProgress",
+  "onSendProgress",
+  "deliveries",
+  "decideUncertain",
+  "mailAccount",
+  "saveMailAccount",
+  "setMailPassword",
+  "removeMailAccount",
+  "testMailAccount",
+] as const satisfies (keyof Backend)[];
 
 /** The Backend's Coalition calls, answered by the replay when a test gives a Coalition story. */
 const coalitionMethods = [

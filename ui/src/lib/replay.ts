@@ -8,8 +8,8 @@
 // A story is a list of exchanges (one scene, or scenes that continue one
 // another): an exchange marked `changes` changed the branch, and a question is
 // answered with the latest answer recorded before the next change the screens
-// have not made yet. Several stories are independent: the first that can
-// answer a call answers it. The save dialog, which the window opens on the
+// have not made yet; a change made again is the next one recorded like it.
+// Several stories are independent: the first that can answer a call answers it. The save dialog, which the window opens on the
 // Rust side, is the test's to answer.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppError } from "./bindings/AppError";
@@ -116,8 +116,13 @@ export function replay(stories: Exchange[][]): Replay {
       const { exchanges, keys } = story;
       const next = exchanges.findIndex((e, i) => e.changes && i > story.done);
       const limit = next < 0 ? exchanges.length : next;
-      for (let i = limit - 1; i >= 0; i--) if (keys[i] === key) return exchanges[i];
       const change = keys.findIndex((k, i) => i >= limit && k === key && exchanges[i].changes);
+      for (let i = limit - 1; i >= 0; i--)
+        if (keys[i] === key) {
+          // The same change made again (a second draft like the first): the next one recorded.
+          if (exchanges[i].changes && change >= 0) break;
+          return exchanges[i];
+        }
       if (change >= 0) {
         story.done = change;
         return exchanges[change];
