@@ -1147,6 +1147,31 @@ pub fn unsubscribe_addresses(
     )
 }
 
+/// Remembers in the ledger that an address asked to leave one list only, when
+/// it is not on that list now (or not anyone yet): a later import with an
+/// older yes then keeps them off it. Nothing is written when the ledger
+/// already says so.
+fn remember_left_list(
+    db: &Database,
+    key: &str,
+    list_id: i64,
+    source: &str,
+    at: &str,
+) -> Result<()> {
+    if ledger_status(db, key, list_id)? != Some(ConsentStatus::Unsubscribed) {
+        record(
+            db,
+            key,
+            Some(list_id),
+            "unsubscribed",
+            &format!("{source} (this list only, as asked)"),
+            "",
+            at,
+        )?;
+    }
+    Ok(())
+}
+
 /// Unsubscribes every address in a block of text. Each is suppressed for the
 /// whole branch (every list, lists made later, every import) unless the
 /// request says this list only. Addresses of nobody yet are recorded too, so
@@ -1225,17 +1250,7 @@ pub fn unsubscribe(db: &Database, request: &UnsubscribeRequest) -> Result<Unsubs
                     // Not on the list now (pending, never joined, or already
                     // off it): the request still stands for this list, so a
                     // later import with an older yes does not put them on it.
-                    if ledger_status(db, &key, list_id)? != Some(ConsentStatus::Unsubscribed) {
-                        record(
-                            db,
-                            &key,
-                            Some(list_id),
-                            "unsubscribed",
-                            &format!("{source} (this list only, as asked)"),
-                            "",
-                            &at,
-                        )?;
-                    }
+                    remember_left_list(db, &key, list_id, &source, &at)?;
                     report.already.push(stored);
                 }
             }
@@ -1289,17 +1304,7 @@ pub fn unsubscribe(db: &Database, request: &UnsubscribeRequest) -> Result<Unsubs
                 }
             }
             (None, Some(list_id)) => {
-                if ledger_status(db, &key, list_id)? != Some(ConsentStatus::Unsubscribed) {
-                    record(
-                        db,
-                        &key,
-                        Some(list_id),
-                        "unsubscribed",
-                        &format!("{source} (this list only, as asked)"),
-                        "",
-                        &at,
-                    )?;
-                }
+                remember_left_list(db, &key, list_id, &source, &at)?;
                 report.not_subscribers.push(email);
             }
             (None, None) => {
