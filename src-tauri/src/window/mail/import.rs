@@ -46,6 +46,11 @@ fn receive(received: &mut Vec<u8>, bytes: &[u8], offset: usize) -> Result<(), Er
             "The file arrived out of order. Choose it again.",
         ));
     }
+    // Refused as the pieces arrive, before a file too big to import is all held.
+    if let Err(e) = import::check_size(received.len() + bytes.len()) {
+        received.clear();
+        return Err(e);
+    }
     received.extend_from_slice(bytes);
     Ok(())
 }

@@ -26,15 +26,23 @@ pub(crate) fn file_problem(message: impl Into<String>) -> Error {
     Error::invalid_field("file", message)
 }
 
-/// Decodes the bytes to text, naming the encoding, or says why they are not a CSV file.
-pub(crate) fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
-    if bytes.len() > MAX_FILE_BYTES {
+/// Refuses a file of more than [`MAX_FILE_BYTES`], naming its size: checked
+/// before decoding, and by the window as the pieces of a chosen file arrive,
+/// before they are all held.
+pub fn check_size(len: usize) -> Result<()> {
+    if len > MAX_FILE_BYTES {
         return Err(file_problem(format!(
             "The file is {:.0} MB; Handbill imports files up to {} MB. Split it into smaller files.",
-            bytes.len() as f64 / 1_048_576.0,
+            len as f64 / 1_048_576.0,
             MAX_FILE_BYTES / 1_048_576
         )));
     }
+    Ok(())
+}
+
+/// Decodes the bytes to text, naming the encoding, or says why they are not a CSV file.
+pub(crate) fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
+    check_size(bytes.len())?;
     let not_csv = |what: &str| {
         file_problem(format!(
             "This is {what}, not a CSV file. In your spreadsheet, choose File → Save as (or Download) → CSV, and import that file."

@@ -37,7 +37,7 @@ use crate::error::Error;
 use crate::mail::subscribers::ConsentStatus;
 
 pub use columns::{fold_header, mapping_from, preview, recognize};
-pub use decode::read_file;
+pub use decode::{check_size, read_file};
 pub use report::{detail_with_warnings, jobs, recover, summary, START_WAIT};
 pub use write::{checkpoint, run};
 
