@@ -567,6 +567,25 @@ pub(crate) fn ledger_status(
     Ok(status.as_deref().and_then(ConsentStatus::parse))
 }
 
+/// The ledger's last word on this list (or the whole branch) for an address,
+/// with when it was said: what an import weighs a dated opt-in against.
+pub(crate) fn ledger_standing(
+    db: &Database,
+    key: &str,
+    list_id: i64,
+) -> Result<Option<(ConsentStatus, String)>> {
+    let last: Option<(String, String)> = db
+        .conn()
+        .prepare_cached(
+            "SELECT status, at FROM consent WHERE email_key = ?1 AND (list_id = ?2 OR list_id IS NULL)
+               AND status <> 'deleted'
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![key, list_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(last.and_then(|(s, at)| ConsentStatus::parse(&s).map(|s| (s, at))))
+}
+
 /// Appends one line to the consent ledger; `list_id` None is a line about
 /// every list of the branch.
 pub(crate) fn record(

@@ -489,15 +489,22 @@ pub(super) fn write_rows(
                             None => {
                                 // Unless the ledger remembers them leaving this list only.
                                 let remembered = if history.get(key).is_some() {
-                                    subscribers::ledger_status(db, key, list_id)?
-                                        .filter(|s| s.is_opt_out())
+                                    subscribers::ledger_standing(db, key, list_id)?
+                                        .filter(|(s, _)| s.is_opt_out())
                                 } else {
                                     None
                                 };
                                 match remembered {
-                                    Some(left) => {
+                                    // A dated opt-in newer than their leaving this list: they came back.
+                                    Some((left, at)) if row.opt_in_at > stored_seconds(&at) => (wanted, false, format!(
+                                        "Opted in again: the row's opt-in ({}) is newer than their leaving this list ({}, {}).",
+                                        seconds_text(row.opt_in_at),
+                                        left.as_str(),
+                                        at.get(..10).unwrap_or(&at)
+                                    )),
+                                    Some((left, _)) => {
                                         report.kept_off += 1;
-                                        (Some(left), false, format!("Had left the list ({}) and stays off it: an import never resubscribes.", left.as_str()))
+                                        (Some(left), false, format!("Had left the list ({}) and stays off it: only a newer opt-in with evidence brings someone back.", left.as_str()))
                                     }
                                     None => (wanted, false, String::new()),
                                 }
@@ -863,12 +870,21 @@ pub(super) fn merge(
             }
             (None, None) => {
                 let remembered =
-                    subscribers::ledger_status(db, key, list_id)?.filter(|s| s.is_opt_out());
+                    subscribers::ledger_standing(db, key, list_id)?.filter(|(s, _)| s.is_opt_out());
                 match remembered {
-                    Some(left) => {
+                    Some((left, at)) if wish.opt_in_at > stored_seconds(&at) => {
+                        words.push_str(&format!(
+                            " Opted in again: the row's opt-in ({}) is newer than their leaving this list ({}, {}).",
+                            seconds_text(wish.opt_in_at),
+                            left.as_str(),
+                            at.get(..10).unwrap_or(&at)
+                        ));
+                        change(ConsentStatus::Subscribed, subscribers::OptOutScope::Branch)?;
+                    }
+                    Some((left, _)) => {
                         report.kept_off += 1;
                         words.push_str(&format!(
-                            " Had left this list ({}) and stays off it.",
+                            " Had left this list ({}) and stays off it: only a newer opt-in with evidence brings someone back.",
                             left.as_str()
                         ));
                         change(left, subscribers::OptOutScope::OnlyThisList)?;
@@ -879,10 +895,22 @@ pub(super) fn merge(
                     }
                 }
             }
+            // Left this list only; a dated opt-in newer than that brings them back.
+            (None, Some((status, since)))
+                if status.is_opt_out() && wish.opt_in_at > stored_seconds(since) =>
+            {
+                words.push_str(&format!(
+                    " Opted in again: the row's opt-in ({}) is newer than their leaving this list ({}, {}).",
+                    seconds_text(wish.opt_in_at),
+                    status.as_str(),
+                    since.get(..10).unwrap_or(since)
+                ));
+                change(ConsentStatus::Subscribed, subscribers::OptOutScope::Branch)?;
+            }
             (None, Some((status, since))) if status.is_opt_out() => {
                 report.kept_off += 1;
                 words.push_str(&format!(
-                    " Stays {} (since {}): an import never resubscribes anyone.",
+                    " Stays {} (since {}): an import never resubscribes anyone without a newer opt-in.",
                     status.as_str(),
                     since.get(..10).unwrap_or(since)
                 ));
