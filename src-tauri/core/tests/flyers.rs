@@ -1046,7 +1046,7 @@ fn a_preview_renders_the_request_and_reports_pages_languages_and_a_file_name() {
     )
     .expect("the tour previews");
     assert_eq!(
-        (tour.contents.len(), tour.pages, tour.svgs.len()),
+        (tour.contents.len(), tour.pages, tour.first.pages),
         (3, 3, 3),
         "three stops, each on its own sheet of two copies, as the PDF prints them"
     );
@@ -1281,16 +1281,16 @@ fn the_preview_svg_refuses_what_the_pdf_refuses_naming_the_field() {
     let err =
         flyers::preview_svg(&[], FlyerOptions::default()).expect_err("nothing to print is refused");
     assert_eq!(invalid_field(&err), ["stops"], "an empty tour is named");
-    let tour = flyers::preview(
-        &db,
-        &flyers::FlyerRequest {
-            tour_id: Some(tour_id(&db)),
-            ..Default::default()
-        },
-    )
-    .expect("the tour previews");
-    assert_eq!(tour.svgs.len(), 3, "one SVG page per stop");
-    for (i, svg) in tour.svgs.iter().enumerate() {
+    let request = flyers::FlyerRequest {
+        tour_id: Some(tour_id(&db)),
+        ..Default::default()
+    };
+    let tour = flyers::preview(&db, &request).expect("the tour previews");
+    assert_eq!(tour.pages, 3, "one SVG page per stop");
+    for i in 0..tour.pages {
+        let svg = flyers::preview_page(&db, &request, i)
+            .expect("each stop's page is drawn")
+            .svg;
         assert!(
             svg.contains("viewBox=\"0 0 612 792\""),
             "stop {i} is a Letter page"

@@ -199,23 +199,38 @@ impl Canvas {
     /// white, greyed) pixels the PDF embeds, as PNG `data:` URIs. All user
     /// text is XML-escaped; nothing in it can become markup.
     pub fn to_svg(&self) -> Vec<String> {
-        let pngs: Vec<Option<String>> = self.pictures.iter().map(png_data_uri).collect();
-        self.pages
-            .iter()
-            .map(|marks| {
-                let (w, h) = (num(self.width), num(self.height));
-                let mut out = String::with_capacity(64 * marks.len() + 512);
-                out.push_str(&format!(
-                    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{w}pt\" height=\"{h}pt\" viewBox=\"0 0 {w} {h}\" font-family=\"'Noto Sans', 'DejaVu Sans', sans-serif\">"
-                ));
-                out.push_str(&format!("<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>"));
-                for mark in marks {
-                    svg_mark(mark, &pngs, &mut out);
-                }
-                out.push_str("</svg>");
-                out
-            })
+        (0..self.pages.len())
+            .filter_map(|i| self.page_svg(i))
             .collect()
+    }
+
+    /// Page `index` (counted from 0) as [`Canvas::to_svg`] draws it, with
+    /// only the pictures that page shows encoded; None past the last page.
+    pub fn page_svg(&self, index: usize) -> Option<String> {
+        let marks = self.pages.get(index)?;
+        let mut pngs: Vec<Option<String>> = vec![None; self.pictures.len()];
+        for mark in marks {
+            if let Mark::Image { image, .. } = mark {
+                if let (Some(slot @ None), Some(p)) =
+                    (pngs.get_mut(*image), self.pictures.get(*image))
+                {
+                    *slot = png_data_uri(p);
+                }
+            }
+        }
+        let (w, h) = (num(self.width), num(self.height));
+        let mut out = String::with_capacity(64 * marks.len() + 512);
+        out.push_str(&format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{w}pt\" height=\"{h}pt\" viewBox=\"0 0 {w} {h}\" font-family=\"'Noto Sans', 'DejaVu Sans', sans-serif\">"
+        ));
+        out.push_str(&format!(
+            "<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>"
+        ));
+        for mark in marks {
+            svg_mark(mark, &pngs, &mut out);
+        }
+        out.push_str("</svg>");
+        Some(out)
     }
 
     fn emit(
