@@ -1145,9 +1145,20 @@ fn the_preview_svg_of_the_sample_rally_is_the_pdf_page() {
         "the page is white"
     );
     assert!(
-        svg.contains("'Noto Sans', 'DejaVu Sans', sans-serif"),
+        svg.contains(
+            "font-family=\"Handbill, 'Handbill Fallback', 'Noto Sans', 'DejaVu Sans', sans-serif\""
+        ),
         "the shipped font is asked for first"
     );
+    for face in [
+        "font-family:'Handbill';font-weight:normal;src:url(data:font/ttf;base64,",
+        "font-family:'Handbill';font-weight:bold;src:url(data:font/ttf;base64,",
+    ] {
+        assert!(
+            svg.contains(face),
+            "the page carries the faces the PDF embeds, cut to its characters: {face}"
+        );
+    }
     let lines = svg_lines(svg);
     let joined = lines.join(" ");
     assert!(
