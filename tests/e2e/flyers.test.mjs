@@ -3,7 +3,8 @@
 // with the layout and paper, save the PDF through the native save dialog
 // (opened by Handbill's Rust side and answered with xdotool, as a person
 // would type there; the typed path only pre-fills it) and check it with qpdf
-// and pdftotext; print the tour's poster; a layout the rally's text
+// and pdftotext; page through the tour (each page drawn as it is turned
+// to) and print its poster; a layout the rally's text
 // cannot fit shows the message naming the field. Screenshots go to
 // target/e2e-screenshots/.
 import assert from "node:assert/strict";
@@ -150,7 +151,16 @@ test("the tour prints as a poster of every stop, and one flyer per stop", async 
     assert.equal(first.alt, "Preview of page 1 of 3", "the first of three pages");
     await click(app, "button=Next page");
     await until(app, () => sheet(app), (x) => x?.loaded && x.src !== first.src, "the next page did not show");
-    assert.equal((await sheet(app)).alt, "Preview of page 2 of 3", "paging shows the second stop's page");
+    const second = await sheet(app);
+    assert.equal(second.alt, "Preview of page 2 of 3", "paging shows the second stop's page");
+    assert.ok(second.shown.w > 200, `the second page is shown at a readable size: ${JSON.stringify(second.shown)}`);
+    await screenshot(app, "flyers-tour-page-2");
+    await click(app, "button=Next page");
+    await until(app, () => sheet(app), (x) => x?.loaded && x.alt === "Preview of page 3 of 3", "the third page did not show");
+    assert.notEqual((await sheet(app)).src, second.src, "the third stop has a page of its own");
+    await click(app, "button=Previous page");
+    await until(app, () => sheet(app), (x) => x?.loaded && x.alt === "Preview of page 2 of 3", "paging back did not show the second page");
+    assert.equal((await sheet(app)).src, second.src, "paging back shows the same second page");
     await click(app, 'input[name="tour-mode"][value="poster"]');
     await until(app, () => sheet(app), (x) => x?.loaded && /Meetings near you/.test(x.text), "the poster did not show its stops");
     assert.match(await rendered(app), /1 flyer/, "the poster is one flyer");

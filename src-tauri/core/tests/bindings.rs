@@ -206,6 +206,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<flyers::BranchMark>();
     check.ty::<flyers::FlyerRequest>();
     check.ty::<flyers::FlyerPreview>();
+    check.ty::<flyers::FlyerPage>();
 
     check.ty::<announcements::Template>();
     check.ty::<announcements::AnnouncementInput>();

@@ -1046,7 +1046,7 @@ fn a_preview_renders_the_request_and_reports_pages_languages_and_a_file_name() {
     )
     .expect("the tour previews");
     assert_eq!(
-        (tour.contents.len(), tour.pages, tour.svgs.len()),
+        (tour.contents.len(), tour.pages, tour.first.pages),
         (3, 3, 3),
         "three stops, each on its own sheet of two copies, as the PDF prints them"
     );
@@ -1145,9 +1145,20 @@ fn the_preview_svg_of_the_sample_rally_is_the_pdf_page() {
         "the page is white"
     );
     assert!(
-        svg.contains("'Noto Sans', 'DejaVu Sans', sans-serif"),
+        svg.contains(
+            "font-family=\"Handbill, 'Handbill Fallback', 'Noto Sans', 'DejaVu Sans', sans-serif\""
+        ),
         "the shipped font is asked for first"
     );
+    for face in [
+        "font-family:'Handbill';font-weight:normal;src:url(data:font/ttf;base64,",
+        "font-family:'Handbill';font-weight:bold;src:url(data:font/ttf;base64,",
+    ] {
+        assert!(
+            svg.contains(face),
+            "the page carries the faces the PDF embeds, cut to its characters: {face}"
+        );
+    }
     let lines = svg_lines(svg);
     let joined = lines.join(" ");
     assert!(
@@ -1281,16 +1292,16 @@ fn the_preview_svg_refuses_what_the_pdf_refuses_naming_the_field() {
     let err =
         flyers::preview_svg(&[], FlyerOptions::default()).expect_err("nothing to print is refused");
     assert_eq!(invalid_field(&err), ["stops"], "an empty tour is named");
-    let tour = flyers::preview(
-        &db,
-        &flyers::FlyerRequest {
-            tour_id: Some(tour_id(&db)),
-            ..Default::default()
-        },
-    )
-    .expect("the tour previews");
-    assert_eq!(tour.svgs.len(), 3, "one SVG page per stop");
-    for (i, svg) in tour.svgs.iter().enumerate() {
+    let request = flyers::FlyerRequest {
+        tour_id: Some(tour_id(&db)),
+        ..Default::default()
+    };
+    let tour = flyers::preview(&db, &request).expect("the tour previews");
+    assert_eq!(tour.pages, 3, "one SVG page per stop");
+    for i in 0..tour.pages {
+        let svg = flyers::preview_page(&db, &request, i)
+            .expect("each stop's page is drawn")
+            .svg;
         assert!(
             svg.contains("viewBox=\"0 0 612 792\""),
             "stop {i} is a Letter page"

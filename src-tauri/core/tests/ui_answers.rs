@@ -32,6 +32,10 @@ use handbill_core::{Database, Error};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+/// The Flyers screen's scenes, kept apart.
+#[path = "ui_answers/flyers.rs"]
+mod flyer_scenes;
+
 /// Every time the core writes is shown as this one, so the recording is the same on every run.
 const AT: &str = "2026-11-22T10:00:00Z";
 /// Where the save dialog put a file: the replay answers the path the test's dialog chose.
@@ -572,6 +576,7 @@ fn all_scenes() -> Value {
     coalition_scenes(&mut scenes);
     announce_scenes(&mut scenes);
     events_scenes(&mut scenes);
+    flyer_scenes::flyers_scenes(&mut scenes);
     Value::Object(scenes)
 }
 

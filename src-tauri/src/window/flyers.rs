@@ -1,37 +1,41 @@
 //! The Flyers section's commands: preview a flyer (render it, so every
-//! refusal is found now, and return its pages as SVG drawn from the PDF's
-//! own layout, with what it prints), save it to the file the organizer
+//! refusal is found now, and return its first page as SVG drawn from the
+//! PDF's own layout, with what it prints), draw another page as the
+//! organizer turns to it, save it to the file the organizer
 //! picks in the save dialog (a typed path only pre-fills it), and open it in the
 //! system's PDF viewer. Thin adapters over `handbill_core::flyers`: the
 //! drawing is [`flyers::draw`], as for `handbill flyer`.
 
 use handbill_core::db::outside;
-use handbill_core::flyers::{self, FlyerPreview, FlyerRequest};
+use handbill_core::flyers::{self, FlyerPage, FlyerPreview, FlyerRequest};
 use handbill_core::Error;
-use tauri::ipc::Response;
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 
 use super::dialog::{save_path, SaveAs};
 use super::{blocking, AppState};
 
-/// Renders the request and returns its pages (one SVG each) for the live
-/// preview, as a [`FlyerPreview`] in JSON. The JSON (half a megabyte for a
-/// 20-stop tour) is written here at background priority, not by Tauri on the
-/// async runtime's thread at the window's priority.
+/// Renders the request and describes it for the live preview, with its
+/// first page as SVG (a few dozen kilobytes, whatever the number of pages).
 #[tauri::command]
 pub async fn flyer_preview(
     state: State<'_, AppState>,
     request: FlyerRequest,
-) -> Result<Response, Error> {
+) -> Result<FlyerPreview, Error> {
     let state = AppState::clone(&state);
-    blocking(move || {
-        let preview: FlyerPreview = state.with_db(|db| flyers::preview(db, &request))?;
-        let json = serde_json::to_string(&preview)
-            .map_err(|e| Error::internal(format!("The preview could not be sent: {e}")))?;
-        Ok(Response::new(json))
-    })
-    .await
+    blocking(move || state.with_db(|db| flyers::preview(db, &request))).await
+}
+
+/// Draws page `page` (counted from 0) of the request's PDF as SVG, when the
+/// organizer turns to it in the preview.
+#[tauri::command]
+pub async fn flyer_page(
+    state: State<'_, AppState>,
+    request: FlyerRequest,
+    page: u32,
+) -> Result<FlyerPage, Error> {
+    let state = AppState::clone(&state);
+    blocking(move || state.with_db(|db| flyers::preview_page(db, &request, page))).await
 }
 
 /// Renders the request and writes the PDF to the file the organizer picks in

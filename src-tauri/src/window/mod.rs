@@ -194,6 +194,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             mail::announcements::mail_account_remove,
             mail::announcements::mail_account_test,
             flyers::flyer_preview,
+            flyers::flyer_page,
             flyers::flyer_save,
             flyers::flyer_open,
             events::events_upcoming,

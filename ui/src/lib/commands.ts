@@ -35,6 +35,7 @@ import type { EventInput } from "./bindings/EventInput";
 import type { ExportOptions } from "./bindings/ExportOptions";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { Facets } from "./bindings/Facets";
+import type { FlyerPage } from "./bindings/FlyerPage";
 import type { FlyerPreview } from "./bindings/FlyerPreview";
 import type { FlyerRequest } from "./bindings/FlyerRequest";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
@@ -298,6 +299,10 @@ export function export_csv(args: { options: ExportOptions; suggested: string }):
 
 export function flyer_open(args: { request: FlyerRequest }): Promise<string> {
   return call<string>("flyer_open", args);
+}
+
+export function flyer_page(args: { request: FlyerRequest; page: number }): Promise<FlyerPage> {
+  return call<FlyerPage>("flyer_page", args);
 }
 
 export function flyer_preview(args: { request: FlyerRequest }): Promise<FlyerPreview> {

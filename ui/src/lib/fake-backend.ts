@@ -1,15 +1,15 @@
 // A Backend for UI tests: the screens run against it exactly as they run
 // against the Tauri one. Mail, Coalition and the branch form are not kept here:
 // their calls go through the Tauri backend to the core's recorded answers
-// (replay.ts), so a test chooses the scenes it replays. Events and
-// announcements go there too when a test gives their story (`eventsStory`,
-// `announce`); without one, and for flyers, they are still kept in memory by
-// fake-events.ts, fake-flyers.ts and fake-announce.ts.
+// (replay.ts), so a test chooses the scenes it replays. Flyers always go
+// there (a Flyers test gives the `flyers` story as its `eventsStory`). Events
+// and announcements go there too when a test gives their story
+// (`eventsStory`, `announce`); without one they are still kept in memory by
+// fake-events.ts and fake-announce.ts.
 import { tauriBackend, type AppError, type AppStatus, type BackupInfo, type Backend } from "./backend";
 import type { BranchInput, BranchProfile, SubscriberPage } from "./backend";
 import { scenes, replay, type Exchange, type Replay } from "./replay";
 import { fakeEvents, type FakeEvents } from "./fake-events";
-import { fakeFlyers, type FakeFlyers } from "./fake-flyers";
 import { fakeAnnounce, type FakeAnnounce } from "./fake-announce";
 
 export type FakeBackend = Backend & {
@@ -20,7 +20,8 @@ export type FakeBackend = Backend & {
   events: FakeEvents;
   /** The same replay as `mail`, named for the Coalition tests. */
   coalition: Replay;
-  flyers: FakeFlyers;
+  /** The same replay as `mail`, named for the Flyers tests. */
+  flyers: Replay;
   announce: FakeAnnounce;
 };
 
@@ -50,7 +51,6 @@ export function fakeBackend(
   ]);
   const events = options.events ?? fakeEvents();
   const coalition = mail;
-  const flyers = fakeFlyers({ events: () => events.events, tours: () => events.tours });
   const announce = fakeAnnounce({
     events: () => events.events,
     tours: () => events.tours,
@@ -59,8 +59,8 @@ export function fakeBackend(
   const fake: FakeBackend = {
     ...(options.announce ? pick(tauriBackend, announceMethods) : announce.backend),
     announce,
-    ...flyers.backend,
-    flyers,
+    ...pick(tauriBackend, flyersMethods),
+    flyers: mail,
     ...pick(tauriBackend, mailMethods),
     ...(options.eventsStory
       ? pick(tauriBackend, Object.keys(events.backend) as (keyof FakeEvents["backend"])[])
@@ -193,6 +193,9 @@ function subscribed(listId: number) {
   const page = search?.answer as SubscriberPage | undefined;
   return (page?.rows ?? []).filter((r) => r.status === "subscribed");
 }
+
+/** The Backend's Flyers calls, always answered by the replay: a test gives the recorded story. */
+const flyersMethods = ["flyerPreview", "flyerPage", "saveFlyer", "openFlyer"] as const satisfies (keyof Backend)[];
 
 /** The Backend's announcement calls, answered by the replay when a test gives an announcements story. */
 const announceMethods = [

@@ -1,22 +1,26 @@
 // The Flyers part of the one door to Handbill's core: preview a flyer (the
-// core renders the PDF, so refusals come back naming their field), save it,
+// core renders the PDF, so refusals come back naming their field, and draws
+// its first page; the others are drawn as the organizer turns to them), save it,
 // open it in the system viewer, and save it where the organizer points the
 // system's save dialog (opened on the Rust side: the page names no file).
 // `Backend` extends this interface and the Tauri backend spreads `tauriFlyers`.
 import * as commands from "./commands";
 import type { FlyerContent } from "./bindings/FlyerContent";
 import type { FlyerOptions } from "./bindings/FlyerOptions";
+import type { FlyerPage } from "./bindings/FlyerPage";
 import type { FlyerPreview } from "./bindings/FlyerPreview";
 import type { FlyerRequest } from "./bindings/FlyerRequest";
 import type { Layout } from "./bindings/Layout";
 import type { Paper } from "./bindings/Paper";
 import type { Theme } from "./bindings/Theme";
 
-export type { FlyerContent, FlyerOptions, FlyerPreview, FlyerRequest, Layout, Paper, Theme };
+export type { FlyerContent, FlyerOptions, FlyerPage, FlyerPreview, FlyerRequest, Layout, Paper, Theme };
 
 export interface FlyersBackend {
   /** Renders the flyer and describes it for the preview; rejects naming the field that cannot be printed. */
   flyerPreview(request: FlyerRequest): Promise<FlyerPreview>;
+  /** Draws page `page` (counted from 0) of the flyer, as the preview turns to it. */
+  flyerPage(request: FlyerRequest, page: number): Promise<FlyerPage>;
   /** Renders the PDF and writes it to the file picked in the save dialog, which
    * starts from `suggested` (a file name or a typed path); the path written, or
    * null when the dialog was closed. */
@@ -28,6 +32,7 @@ export interface FlyersBackend {
 export function tauriFlyers(): FlyersBackend {
   return {
     flyerPreview: (request) => commands.flyer_preview({ request }),
+    flyerPage: (request, page) => commands.flyer_page({ request, page }),
     saveFlyer: (request, suggested) => commands.flyer_save({ request, suggested }),
     openFlyer: (request) => commands.flyer_open({ request }),
   };

@@ -199,23 +199,39 @@ impl Canvas {
     /// white, greyed) pixels the PDF embeds, as PNG `data:` URIs. All user
     /// text is XML-escaped; nothing in it can become markup.
     pub fn to_svg(&self) -> Vec<String> {
-        let pngs: Vec<Option<String>> = self.pictures.iter().map(png_data_uri).collect();
-        self.pages
-            .iter()
-            .map(|marks| {
-                let (w, h) = (num(self.width), num(self.height));
-                let mut out = String::with_capacity(64 * marks.len() + 512);
-                out.push_str(&format!(
-                    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{w}pt\" height=\"{h}pt\" viewBox=\"0 0 {w} {h}\" font-family=\"'Noto Sans', 'DejaVu Sans', sans-serif\">"
-                ));
-                out.push_str(&format!("<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>"));
-                for mark in marks {
-                    svg_mark(mark, &pngs, &mut out);
-                }
-                out.push_str("</svg>");
-                out
-            })
+        (0..self.pages.len())
+            .filter_map(|i| self.page_svg(i))
             .collect()
+    }
+
+    /// Page `index` (counted from 0) as [`Canvas::to_svg`] draws it, with
+    /// only the pictures that page shows encoded; None past the last page.
+    pub fn page_svg(&self, index: usize) -> Option<String> {
+        let marks = self.pages.get(index)?;
+        let mut pngs: Vec<Option<String>> = vec![None; self.pictures.len()];
+        for mark in marks {
+            if let Mark::Image { image, .. } = mark {
+                if let (Some(slot @ None), Some(p)) =
+                    (pngs.get_mut(*image), self.pictures.get(*image))
+                {
+                    *slot = png_data_uri(p);
+                }
+            }
+        }
+        let (w, h) = (num(self.width), num(self.height));
+        let mut out = String::with_capacity(64 * marks.len() + 512);
+        out.push_str(&format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{w}pt\" height=\"{h}pt\" viewBox=\"0 0 {w} {h}\" font-family=\"Handbill, 'Handbill Fallback', 'Noto Sans', 'DejaVu Sans', sans-serif\">"
+        ));
+        out.push_str(&page_fonts(marks));
+        out.push_str(&format!(
+            "<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>"
+        ));
+        for mark in marks {
+            svg_mark(mark, &pngs, &mut out);
+        }
+        out.push_str("</svg>");
+        Some(out)
     }
 
     fn emit(
@@ -352,6 +368,42 @@ impl Canvas {
             }
         }
     }
+}
+
+/// The faces a page's text is set in, cut down to the characters it draws
+/// with each, as `@font-face` rules with `data:` URIs: "Handbill" (the
+/// regular and bold faces) and "Handbill Fallback". Each face holds exactly
+/// the characters the PDF draws with it, so the web view picks, character by
+/// character, the face the PDF uses, and never a font of the computer's.
+fn page_fonts(marks: &[Mark]) -> String {
+    let mut used: BTreeMap<Face, BTreeSet<char>> = BTreeMap::new();
+    for mark in marks {
+        if let Mark::Text { text, weight, .. } = mark {
+            for (face, run) in fonts::runs(text, *weight) {
+                used.entry(face).or_default().extend(run.chars());
+            }
+        }
+    }
+    let mut rules = String::new();
+    for (face, chars) in &used {
+        let Ok(bytes) = fonts::web_subset(*face, chars) else {
+            // The computer's fonts then draw it, as the family list says.
+            continue;
+        };
+        let (family, weight) = match face {
+            Face::Regular => ("Handbill", "normal"),
+            Face::Bold => ("Handbill", "bold"),
+            Face::Fallback => ("Handbill Fallback", "100 900"),
+        };
+        rules.push_str(&format!(
+            "@font-face{{font-family:'{family}';font-weight:{weight};src:url(data:font/ttf;base64,{})}}",
+            base64(&bytes)
+        ));
+    }
+    if rules.is_empty() {
+        return rules;
+    }
+    format!("<defs><style>{rules}</style></defs>")
 }
 
 fn svg_mark(mark: &Mark, pngs: &[Option<String>], out: &mut String) {

@@ -196,9 +196,24 @@ pub struct Subset {
 /// Cuts `face` down to `chars`. allsorts renumbers the kept glyphs by their
 /// position in the list it is given, with `.notdef` first.
 pub fn subset(face: Face, chars: &BTreeSet<char>) -> Result<Subset, String> {
+    subset_as(face, chars, allsorts::subset::SubsetProfile::Pdf)
+}
+
+/// Cuts `face` down to `chars` as a complete OpenType font that a web view
+/// loads (the preview's SVG pages embed it, so they are drawn in the very
+/// face the PDF prints, whatever fonts the computer has).
+pub fn web_subset(face: Face, chars: &BTreeSet<char>) -> Result<Vec<u8>, String> {
+    subset_as(face, chars, allsorts::subset::SubsetProfile::Minimal).map(|s| s.bytes)
+}
+
+fn subset_as(
+    face: Face,
+    chars: &BTreeSet<char>,
+    profile: allsorts::subset::SubsetProfile,
+) -> Result<Subset, String> {
     use allsorts::binary::read::ReadScope;
     use allsorts::font_data::FontData;
-    use allsorts::subset::{subset as cut, CmapTarget, SubsetProfile};
+    use allsorts::subset::{subset as cut, CmapTarget};
 
     let mut ids: Vec<u16> = vec![0];
     let mut glyphs = BTreeMap::new();
@@ -220,8 +235,7 @@ pub fn subset(face: Face, chars: &BTreeSet<char>) -> Result<Subset, String> {
     let scope = ReadScope::new(face.bytes());
     let data = scope.read::<FontData<'_>>().map_err(|e| e.to_string())?;
     let provider = data.table_provider(0).map_err(|e| e.to_string())?;
-    let bytes = cut(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
-        .map_err(|e| e.to_string())?;
+    let bytes = cut(&provider, &ids, &profile, CmapTarget::Unicode).map_err(|e| e.to_string())?;
     Ok(Subset { bytes, glyphs })
 }
 

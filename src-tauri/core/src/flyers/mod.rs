@@ -8,8 +8,8 @@
 //!
 //! Fonts are embedded and subset ([`fonts`]); nothing is downloaded or read
 //! from the computer at run time. The window previews the very page the PDF
-//! prints: the same display list drawn as SVG ([`preview_svg`]), so no
-//! rasterizer lives here.
+//! prints: the same display list drawn as SVG ([`preview_svg`], and a page
+//! at a time by [`preview_page`]), so no rasterizer lives here.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -408,21 +408,35 @@ pub struct FlyerRequest {
     pub bilingual: Option<String>,
 }
 
-/// A rendered flyer as the window previews it: every page of the PDF as an
-/// SVG, what is printed (logos left out, so it crosses IPC small) and the
-/// PDF's size and page count.
+/// A rendered flyer as the window previews it: what is printed (logos left
+/// out, so it crosses IPC small), the PDF's size and page count, and its
+/// first page drawn as SVG. The other pages are drawn when the organizer
+/// turns to them ([`preview_page`]): a 20-stop tour is twenty pages, and
+/// sending them all at once made the window parse half a megabyte of pages
+/// it did not show.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 pub struct FlyerPreview {
     /// One per flyer: the event, each stop of a tour, or the poster.
     pub contents: Vec<FlyerContent>,
-    /// One standalone SVG per page of the PDF, in points ([`preview_svg`]).
-    pub svgs: Vec<String>,
+    /// The first page of the PDF.
+    pub first: FlyerPage,
     pub pages: u32,
     pub bytes: u32,
     /// The languages the flyer can be printed in beside English.
     pub languages: Vec<String>,
     /// "rally-siham.pdf": a file name for saving.
     pub file_name: String,
+}
+
+/// One page of a flyer's PDF, drawn as a standalone SVG in points (as
+/// [`preview_svg`] draws it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct FlyerPage {
+    /// Counted from 0.
+    pub page: u32,
+    /// How many pages the PDF has.
+    pub pages: u32,
+    pub svg: String,
 }
 
 /// What a request prints, one content per flyer.
@@ -453,13 +467,18 @@ pub fn request_pdf(db: &Database, request: &FlyerRequest) -> Result<Vec<u8>> {
 }
 
 /// Renders a request (so every refusal is found now, naming its field) and
-/// describes it for the window's preview.
+/// describes it for the window's preview, with its first page drawn.
 pub fn preview(db: &Database, request: &FlyerRequest) -> Result<FlyerPreview> {
     let mut contents = contents_for(db, request)?;
     // One layout for both: the preview is the PDF's own pages.
     let sheet = compose_all(&contents, request.options)?;
     let pdf = sheet.to_pdf(&contents[0].title)?;
-    let svgs = sheet.to_svg();
+    let pages = sheet.pages.len() as u32;
+    let first = FlyerPage {
+        page: 0,
+        pages,
+        svg: sheet.page_svg(0).unwrap_or_default(),
+    };
     let languages = languages_for(db, request)?;
     let file_name = format!("{}.pdf", slug(&contents[0].title));
     for c in &mut contents {
@@ -468,15 +487,39 @@ pub fn preview(db: &Database, request: &FlyerRequest) -> Result<FlyerPreview> {
             s.logo = None;
         }
     }
-    // A sheet carries copies of one flyer, so a tour is a page per stop.
-    let pages = svgs.len() as u32;
     Ok(FlyerPreview {
         contents,
-        svgs,
+        first,
         pages,
         bytes: pdf.len() as u32,
         languages,
         file_name,
+    })
+}
+
+/// Page `page` (counted from 0) of the PDF a request asks for, drawn as SVG
+/// for the window's preview: the very page [`preview_svg`] and the PDF
+/// draw. A sheet carries copies of one flyer, so page `n` is flyer `n`'s
+/// alone, laid out by itself as the whole document lays it out; the other
+/// flyers are not laid out again.
+pub fn preview_page(db: &Database, request: &FlyerRequest, page: u32) -> Result<FlyerPage> {
+    let contents = contents_for(db, request)?;
+    let pages = contents.len() as u32;
+    let Some(content) = contents.get(page as usize) else {
+        return Err(Error::invalid_field(
+            "page",
+            format!(
+                "There is no page {} to show: this flyer has {pages} page{}.",
+                page as u64 + 1,
+                if pages == 1 { "" } else { "s" }
+            ),
+        ));
+    };
+    let sheet = compose_all(std::slice::from_ref(content), request.options)?;
+    Ok(FlyerPage {
+        page,
+        pages,
+        svg: sheet.page_svg(0).unwrap_or_default(),
     })
 }
 
