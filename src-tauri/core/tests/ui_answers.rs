@@ -21,7 +21,8 @@ use handbill_core::branch::{self, BranchInput};
 use handbill_core::coalition;
 use handbill_core::events;
 use handbill_core::mail::announcements::{
-    compose, send, store, templates, AnnouncementInput, SendOptions, Template,
+    account, compose, send, store, templates, AnnouncementInput, DeliveryStatus, Password,
+    SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
 };
 use handbill_core::mail::export::{self, ExportOptions};
 use handbill_core::mail::import::{self, ImportFinished, ImportOptions};
@@ -572,6 +573,10 @@ fn all_scenes() -> Value {
     coalition_scenes(&mut scenes);
     announce_scenes(&mut scenes);
     events_scenes(&mut scenes);
+    sending_scenes(&mut scenes);
+    mail_account_scenes(&mut scenes);
+    autosave_scenes(&mut scenes);
+    rally_events_scene(&mut scenes);
     Value::Object(scenes)
 }
 
@@ -1155,4 +1160,442 @@ fn same_uids(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(same_uids),
         _ => {}
     }
+}
+
+// ---------------------------------------------------------------------------
+// Sending to a real SMTP server, the mail account and the keychain, and the
+// Events editor's autosave: the answers that replaced fake-announce.ts and
+// fake-events.ts's rules. The server is tests/smtp/server.py on loopback; the
+// keychain is the stand-in below, as the window's keychain answers.
+
+fn repo() -> PathBuf {
+    root()
+}
+
+#[path = "../../../tests/smtp/sink.rs"]
+#[allow(dead_code)]
+mod sink;
+
+/// A keychain for the recording: what the `keyring` crate reaches, kept in
+/// memory for the recording's thread, or, switched off, answering as a
+/// computer with no keychain does.
+mod keychain {
+    use std::any::Any;
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashMap;
+
+    use keyring::credential::{Credential, CredentialApi, CredentialBuilderApi};
+
+    thread_local! {
+        static THERE: Cell<bool> = const { Cell::new(true) };
+        static KEPT: RefCell<HashMap<String, Vec<u8>>> = RefCell::new(HashMap::new());
+    }
+
+    /// A fresh, empty keychain for this thread's next scene, or none at all.
+    pub fn fresh(there: bool) {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| keyring::set_default_credential_builder(Box::new(Builder)));
+        THERE.with(|t| t.set(there));
+        KEPT.with(|k| k.borrow_mut().clear());
+    }
+
+    struct Builder;
+    struct Entry(String);
+
+    fn there() -> keyring::Result<()> {
+        if THERE.with(Cell::get) {
+            Ok(())
+        } else {
+            Err(keyring::Error::NoStorageAccess(
+                "no keychain on this computer".into(),
+            ))
+        }
+    }
+
+    impl CredentialApi for Entry {
+        fn set_secret(&self, secret: &[u8]) -> keyring::Result<()> {
+            there()?;
+            KEPT.with(|k| k.borrow_mut().insert(self.0.clone(), secret.to_vec()));
+            Ok(())
+        }
+        fn get_secret(&self) -> keyring::Result<Vec<u8>> {
+            there()?;
+            KEPT.with(|k| k.borrow().get(&self.0).cloned())
+                .ok_or(keyring::Error::NoEntry)
+        }
+        fn delete_credential(&self) -> keyring::Result<()> {
+            there()?;
+            KEPT.with(|k| k.borrow_mut().remove(&self.0))
+                .map(|_| ())
+                .ok_or(keyring::Error::NoEntry)
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    impl CredentialBuilderApi for Builder {
+        fn build(
+            &self,
+            _target: Option<&str>,
+            service: &str,
+            user: &str,
+        ) -> keyring::Result<Box<Credential>> {
+            Ok(Box::new(Entry(format!("{service}/{user}"))))
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+}
+
+/// The port the recording's SMTP server is shown on, whichever it had.
+const PORT: u16 = 2525;
+
+/// A loopback account on the test server.
+fn loopback(port: u16, username: &str) -> Value {
+    json!({
+        "host": "127.0.0.1", "port": port, "security": "plain", "username": username,
+        "rate_per_minute": 60, "daily_cap": 2000
+    })
+}
+
+/// The scene as recorded, with its scratch folder and the server's port shown the same on every run.
+fn steady(recorded: Value, dir: &Path, port: Option<u16>) -> Value {
+    let mut text = recorded
+        .to_string()
+        .replace(&dir.display().to_string(), "/tmp/handbill");
+    if let Some(port) = port {
+        text = text.replace(&format!(":{port}"), &format!(":{PORT}"));
+    }
+    // The words of a dropped connection are the operating system's.
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    steady_drops(&mut value);
+    same_uids(&mut value);
+    value
+}
+
+fn steady_drops(value: &mut Value) {
+    const TAKING: &str = "while the server was taking the message (";
+    match value {
+        Value::String(s) => {
+            if let (Some(start), Some(end)) = (s.find(TAKING), s.find("); it may")) {
+                s.replace_range(start + TAKING.len()..end, "the connection was reset");
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(steady_drops),
+        Value::Object(map) => map.values_mut().for_each(steady_drops),
+        _ => {}
+    }
+}
+
+impl Scene {
+    /// What the Events section asks first, seen on the recording's day (AT).
+    fn event_reads(&mut self) {
+        let now: jiff::Timestamp = AT.parse().unwrap();
+        self.ask("events_upcoming", json!({}), |db| events::upcoming(db, now));
+        self.ask("events_undated", json!({}), events::undated);
+        self.ask("events_past", json!({}), |db| events::past(db, now));
+        self.ask("tours_all", json!({}), events::list_tours);
+    }
+
+    /// The send of announcement `id` the window's job runs after `send_start`
+    /// or `send_resume` (the exchange just recorded): one connection, every
+    /// step's progress recorded as its `send-progress` events. The organizer's
+    /// Pause, asked the first time `pause_when` holds of a report, is recorded
+    /// after it with the window's answer at that moment.
+    fn send_job(
+        &mut self,
+        path: &Path,
+        id: i64,
+        pause_when: &(dyn Fn(&SendProgress) -> bool + Sync),
+    ) {
+        let letters = compose::prepare_announcement(&self.db, id).unwrap();
+        let options = SendOptions {
+            connections: 1,
+            progress_every: std::time::Duration::ZERO,
+            ..SendOptions::default()
+        };
+        let events = std::sync::Mutex::new(Vec::new());
+        let paused = std::sync::Mutex::new(None);
+        let on_progress = |p: &SendProgress| {
+            events
+                .lock()
+                .unwrap()
+                .push(json!({ "event": "send-progress", "payload": p }));
+            let mut paused = paused.lock().unwrap();
+            if paused.is_none() && pause_when(p) {
+                let db = Database::open(path).expect("the branch file opens beside the send");
+                *paused =
+                    Some(store::request_pause(&db, id).and_then(|_| store::progress(&db, id)));
+            }
+        };
+        send::run(path, id, &letters, &options, &on_progress).expect("the send runs to its end");
+        self.exchanges.last_mut().unwrap()["events"] = Value::Array(events.into_inner().unwrap());
+        if let Some(answer) = paused.into_inner().unwrap() {
+            self.record("send_pause", json!({ "id": id }), true, answer);
+        }
+    }
+}
+
+/// The announcements' branch in a file of its own (a send opens it by path),
+/// with a loopback mail account on `sink` and event 1's announcement drafted
+/// and saved, as the composer leaves it before "Send…".
+fn sending_sample(dir: &Path, sink: &sink::Sink) -> Scene {
+    keychain::fresh(true);
+    let db = Database::open(&dir.join("branch.sqlite")).expect("a branch file opens");
+    let mut s = announce_sample_in(Scene {
+        db,
+        exchanges: Vec::new(),
+    });
+    account::save(&s.db, &from(&loopback(sink.port, ""))).expect("the account is saved");
+    s.event_reads();
+    let (subject, body) = s.draft("new_event");
+    s.save(None, announcement(&subject, &body));
+    s.ask("announcement_reach", json!({ "id": 1 }), |db| {
+        store::reach(db, 1)
+    });
+    s
+}
+
+fn sending_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    let sent = |n: u32| move |p: &SendProgress| p.sent == n;
+
+    // Sent to three people through the server: paused once the first has
+    // gone (the message in hand still goes), resumed, finished.
+    let (dir, sink) = (scratch(), sink::Sink::start(&[]));
+    let path = dir.join("branch.sqlite");
+    let mut s = sending_sample(&dir, &sink);
+    let queued = store::queue_with(&s.db, 1, false);
+    s.record(
+        "send_start",
+        json!({ "id": 1, "again": false }),
+        true,
+        queued,
+    );
+    s.sending_reads(1);
+    s.send_job(&path, 1, &sent(1));
+    s.sending_reads(1);
+    let resumed = store::resume(&s.db, 1);
+    s.record("send_resume", json!({ "id": 1 }), true, resumed);
+    s.send_job(&path, 1, &|_: &SendProgress| false);
+    s.sending_reads(1);
+    assert_eq!(
+        sink.arrivals().len(),
+        3,
+        "everyone got the announcement once"
+    );
+    scenes.insert("sending".into(), steady(s.done(), &dir, Some(sink.port)));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // The connection drops while the server takes the first message: it may
+    // or may not have arrived. Paused then, it waits for the organizer, who
+    // has it sent again.
+    let (dir, sink) = (scratch(), sink::Sink::start(&["--drop-after", "0"]));
+    let path = dir.join("branch.sqlite");
+    let mut s = sending_sample(&dir, &sink);
+    let queued = store::queue_with(&s.db, 1, false);
+    s.record(
+        "send_start",
+        json!({ "id": 1, "again": false }),
+        true,
+        queued,
+    );
+    s.sending_reads(1);
+    s.send_job(&path, 1, &|p: &SendProgress| p.uncertain == 1);
+    s.sending_reads(1);
+    let uncertain = store::deliveries(&s.db, 1, Some(DeliveryStatus::Uncertain), 1000).unwrap();
+    assert_eq!(uncertain.len(), 1, "the message in flight is uncertain");
+    let ids: Vec<i64> = uncertain.iter().map(|d| d.id).collect();
+    let reads = |s: &mut Scene| {
+        s.ask(
+            "send_deliveries",
+            json!({ "id": 1, "status": "uncertain" }),
+            |db| store::deliveries(db, 1, Some(DeliveryStatus::Uncertain), 1000),
+        );
+    };
+    reads(&mut s);
+    let args = json!({ "id": 1, "deliveryIds": ids, "decision": "resend" });
+    s.change("send_decide_uncertain", args, |db| {
+        store::decide_uncertain(db, 1, Some(&ids), UncertainDecision::Resend)?;
+        store::progress(db, 1)
+    });
+    reads(&mut s);
+    s.sending_reads(1);
+    scenes.insert("uncertain".into(), steady(s.done(), &dir, Some(sink.port)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Settings → Mail account, as the window's commands answer with the session
+/// password they hold (`session`).
+impl Scene {
+    fn account_view(&mut self, path: &Path, session: &Option<Password>) {
+        self.ask("mail_account", json!({}), |db| {
+            account::view(db, path, session.as_ref())
+        });
+    }
+
+    fn account_save(&mut self, path: &Path, session: &Option<Password>, input: Value) {
+        let parsed: SmtpAccount = from(&input);
+        let answer = account::save(&self.db, &parsed)
+            .and_then(|_| account::view(&self.db, path, session.as_ref()));
+        let changes = answer.is_ok();
+        self.record(
+            "mail_account_save",
+            json!({ "input": input }),
+            changes,
+            answer,
+        );
+    }
+
+    fn account_password(&mut self, path: &Path, session: &mut Option<Password>, password: &str) {
+        let answer = account::keep_password(&self.db, password).and_then(|held| {
+            *session = held;
+            account::view(&self.db, path, session.as_ref())
+        });
+        let changes = answer.is_ok();
+        self.record(
+            "mail_account_password",
+            json!({ "password": password }),
+            changes,
+            answer,
+        );
+    }
+}
+
+fn mail_account_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    // No account: where announcements go. Plain SMTP to another machine is
+    // refused by its field; the server on this machine is saved with its
+    // user, the password goes to the keychain, and the connection is tested.
+    let (dir, sink) = (
+        scratch(),
+        sink::Sink::start(&["--auth-user", "boston", "--auth-password", "s3cret"]),
+    );
+    let path = dir.join("branch.sqlite");
+    keychain::fresh(true);
+    let mut s = announce_sample_in(Scene {
+        db: Database::open(&path).expect("a branch file opens"),
+        exchanges: Vec::new(),
+    });
+    let mut session = None;
+    s.account_view(&path, &session);
+    let mut elsewhere = loopback(25, "");
+    elsewhere["host"] = json!("smtp.example.org");
+    s.account_save(&path, &session, elsewhere);
+    s.account_save(&path, &session, loopback(sink.port, "boston"));
+    s.account_password(&path, &mut session, "s3cret");
+    s.ask("mail_account_test", json!({}), |db| {
+        account::test(db, None, session.as_ref())
+    });
+    scenes.insert(
+        "mailAccount".into(),
+        steady(s.done(), &dir, Some(sink.port)),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A computer with no keychain: the password is asked for each session.
+    let dir = scratch();
+    let path = dir.join("branch.sqlite");
+    keychain::fresh(false);
+    let mut s = announce_sample_in(Scene {
+        db: Database::open(&path).expect("a branch file opens"),
+        exchanges: Vec::new(),
+    });
+    let provider = json!({
+        "host": "smtp.example.org", "port": 587, "security": "start_tls", "username": "boston",
+        "rate_per_minute": 60, "daily_cap": 500
+    });
+    account::save(&s.db, &from(&provider)).expect("the account is saved");
+    let mut session = None;
+    s.account_view(&path, &session);
+    s.account_save(&path, &session, provider);
+    s.account_password(&path, &mut session, "s3cret");
+    keychain::fresh(true);
+    scenes.insert("noKeychain".into(), steady(s.done(), &dir, None));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The Events editor's autosave: a new draft typed, saved once, and a
+/// translation saved with it, then removed.
+fn autosave_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    let blank = |title: &str, translations: Value| {
+        json!({
+            "accessibility": "", "all_day": false, "attendance": "in_person",
+            "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
+            "end_time": "", "hosts": "", "kind": "meeting",
+            "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
+            "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+            "start_date": "", "start_time": "", "tags": [],
+            "time_zone": "America/New_York", "title": title, "tour_id": null,
+            "translations": translations, "venue_id": null
+        })
+    };
+    let editor = |s: &mut Scene, input: &Value, later: &[Value]| {
+        s.ask("venues_all", json!({}), events::list_venues);
+        s.ask("speakers_all", json!({}), events::list_speakers);
+        s.change(
+            "event_save_draft",
+            json!({ "id": null, "input": input }),
+            |db| events::save_draft(db, None, from(input)),
+        );
+        let id = events::undated(&s.db)
+            .unwrap()
+            .last()
+            .map(|e| e.id)
+            .unwrap();
+        s.ask("event_history", json!({ "id": id }), |db| {
+            events::history(db, id)
+        });
+        s.ask(
+            "event_save_draft",
+            json!({ "id": id, "input": input }),
+            |db| events::save_draft(db, Some(id), from(input)),
+        );
+        for input in later {
+            s.change(
+                "event_save_draft",
+                json!({ "id": id, "input": input }),
+                |db| events::save_draft(db, Some(id), from(input)),
+            );
+        }
+    };
+
+    let mut s = Scene::empty();
+    for (title, date, announced) in [
+        ("Rally for Siham", "2027-01-20", true),
+        ("Panel on housing", "2027-01-28", true),
+        ("Study group: Women and Socialism", "2027-02-11", false),
+    ] {
+        let input = json!({ "title": title, "start_date": date, "start_time": "19:00", "end_time": "21:00", "time_zone": "America/New_York" });
+        let event = events::create(&s.db, from(&input)).expect("a sample event is made");
+        if announced {
+            events::announce(&s.db, event.id).expect("the event is announced");
+        }
+    }
+    s.event_reads();
+    editor(&mut s, &blank("Fund drive", json!([])), &[]);
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("autosave".into(), recorded);
+
+    let mut s = Scene::empty();
+    s.event_reads();
+    let spanish = json!([{ "language": "es", "title": "Manifestación", "description": "Únete a la acción." }]);
+    editor(
+        &mut s,
+        &blank("Rally", spanish),
+        &[blank("Rally", json!([]))],
+    );
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("translation".into(), recorded);
+}
+
+/// The Events section of the announcements tests' branch: the rally (event 1).
+fn rally_events_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let mut s = announce_sample();
+    s.event_reads();
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("rallyEvents".into(), recorded);
 }
