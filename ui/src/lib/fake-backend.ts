@@ -1,16 +1,15 @@
 // A Backend for UI tests: the screens run against it exactly as they run
-// against the Tauri one. Mail, Coalition and the branch form are not kept here:
-// their calls go through the Tauri backend to the core's recorded answers
-// (replay.ts), so a test chooses the scenes it replays. Events and
-// announcements go there too when a test gives their story (`eventsStory`,
-// `announce`); without one, and for flyers, they are still kept in memory by
-// fake-events.ts, fake-flyers.ts and fake-announce.ts.
+// against the Tauri one. Mail, Coalition, announcements, the mail account and
+// the branch form are not kept here: their calls go through the Tauri backend
+// to the core's recorded answers (replay.ts), so a test chooses the scenes it
+// replays. Events go there too when a test gives their story (`eventsStory`);
+// without one, and for flyers, fake-events.ts and fake-flyers.ts hold the
+// events a test adds.
 import { tauriBackend, type AppError, type AppStatus, type BackupInfo, type Backend } from "./backend";
-import type { BranchInput, BranchProfile, SubscriberPage } from "./backend";
+import type { BranchInput, BranchProfile } from "./backend";
 import { scenes, replay, type Exchange, type Replay } from "./replay";
 import { fakeEvents, type FakeEvents } from "./fake-events";
 import { fakeFlyers, type FakeFlyers } from "./fake-flyers";
-import { fakeAnnounce, type FakeAnnounce } from "./fake-announce";
 
 export type FakeBackend = Backend & {
   calls: string[];
@@ -21,7 +20,6 @@ export type FakeBackend = Backend & {
   /** The same replay as `mail`, named for the Coalition tests. */
   coalition: Replay;
   flyers: FakeFlyers;
-  announce: FakeAnnounce;
 };
 
 export function fakeBackend(
@@ -33,7 +31,7 @@ export function fakeBackend(
     events?: FakeEvents;
     /** The recorded Coalition story to replay; without one, a branch with no partners yet. */
     coalition?: Exchange[];
-    /** The recorded announcements story to replay; without one, fake-announce.ts keeps them. */
+    /** The recorded announcements and mail account story to replay; without one, a branch with no mail account. */
     announce?: Exchange[];
     /** The recorded Events story to replay; without one, fake-events.ts keeps the events. */
     eventsStory?: Exchange[];
@@ -43,7 +41,7 @@ export function fakeBackend(
   // The announcements story first: the Mail story records an empty list of announcements.
   const mail = replay([
     options.eventsStory ?? [],
-    options.announce ?? [],
+    options.announce ?? scenes("mailAccount"),
     options.mail ?? scenes("empty"),
     scenes("branch"),
     options.coalition ?? [],
@@ -51,14 +49,8 @@ export function fakeBackend(
   const events = options.events ?? fakeEvents();
   const coalition = mail;
   const flyers = fakeFlyers({ events: () => events.events, tours: () => events.tours });
-  const announce = fakeAnnounce({
-    events: () => events.events,
-    tours: () => events.tours,
-    reach: (listId) => subscribed(listId),
-  });
   const fake: FakeBackend = {
-    ...(options.announce ? pick(tauriBackend, announceMethods) : announce.backend),
-    announce,
+    ...pick(tauriBackend, announceMethods),
     ...flyers.backend,
     flyers,
     ...pick(tauriBackend, mailMethods),
@@ -184,17 +176,7 @@ function pick<K extends keyof Backend>(from: Backend, keys: readonly K[]): Pick<
   return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<Backend, K>;
 }
 
-/** The people subscribed to the list on the recorded sample branch: who an announcement reaches. */
-function subscribed(listId: number) {
-  const search = scenes("sample").find((e) => {
-    const q = e.args.query as { text: string; list_id: number } | undefined;
-    return e.command === "subscribers_search" && q?.text === "" && q.list_id === listId;
-  });
-  const page = search?.answer as SubscriberPage | undefined;
-  return (page?.rows ?? []).filter((r) => r.status === "subscribed");
-}
-
-/** The Backend's announcement calls, answered by the replay when a test gives an announcements story. */
+/** The Backend's announcement and mail account calls, answered by the replay. */
 const announceMethods = [
   "announcementDraft",
   "announcements",
