@@ -52,10 +52,7 @@ describe("Events", () => {
       drafts(backend).some((d) => d.input.title === "Fund drive"),
       "save_draft got the typed title",
     ).toBe(true);
-    expect(
-      drafts(backend).filter((d) => d.id === null).length,
-      "one draft was created, not one per keystroke",
-    ).toBe(1);
+    expect(drafts(backend).filter((d) => d.id === null).length, "one draft was created, not one per keystroke").toBe(1);
   });
 
   it("a translation's language, title and description autosave with the draft, and it can be removed", async () => {
@@ -68,7 +65,10 @@ describe("Events", () => {
     expect(language.value, "the branch's second language is offered first").toBe("es");
     await userEvent.type(screen.getByLabelText("Title (es)"), "Manifestación");
     await userEvent.type(screen.getByLabelText("Description (es)"), "Únete a la acción.");
-    const saved = () => drafts(backend).findLast((d) => d.input.title === "Rally")?.input;
+    const saved = () =>
+      drafts(backend)
+        .filter((d) => d.input.title === "Rally")
+        .at(-1)?.input;
     await waitFor(
       () =>
         expect(saved()?.translations, "the translation is saved with the draft").toEqual([

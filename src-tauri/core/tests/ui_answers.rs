@@ -577,6 +577,7 @@ fn all_scenes() -> Value {
     mail_account_scenes(&mut scenes);
     autosave_scenes(&mut scenes);
     rally_events_scene(&mut scenes);
+    ics_export_scene(&mut scenes);
     Value::Object(scenes)
 }
 
@@ -1598,4 +1599,27 @@ fn rally_events_scene(scenes: &mut serde_json::Map<String, Value>) {
     let mut recorded = s.done();
     same_uids(&mut recorded);
     scenes.insert("rallyEvents".into(), recorded);
+}
+
+/// A tour's calendar file saved where the save dialog answers: the campus
+/// tour (tour 1) with one dated stop.
+fn ics_export_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let mut s = Scene::empty();
+    let tour = json!({ "title": "Campus tour", "description": "", "speaker_ids": [], "hosts": "", "tags": [] });
+    let tour = events::create_tour(&s.db, from(&tour)).expect("the tour is made");
+    let stop = json!({
+        "kind": "meeting", "start_date": "2027-03-02", "start_time": "18:00", "end_date": "",
+        "end_time": "20:00", "time_zone": "America/New_York", "all_day": false, "venue_id": null, "room": ""
+    });
+    events::add_stop(&s.db, tour.id, from(&stop)).expect("the stop is added");
+    let request = events::ics::CalendarRequest {
+        event_id: None,
+        tour_id: Some(tour.id),
+    };
+    let args = json!({ "eventId": null, "tourId": tour.id, "suggested": "campus-tour.ics" });
+    // Made first (what cannot be exported is said before the dialog opens), then written where it answers.
+    s.ask("events_export_ics", args, |db| {
+        events::ics::export(db, &request).map(|_| DIALOG)
+    });
+    scenes.insert("icsExport".into(), s.done());
 }
