@@ -578,6 +578,7 @@ fn all_scenes() -> Value {
     autosave_scenes(&mut scenes);
     rally_events_scene(&mut scenes);
     ics_export_scene(&mut scenes);
+    backups_scene(&mut scenes);
     Value::Object(scenes)
 }
 
@@ -1553,4 +1554,46 @@ fn ics_export_scene(scenes: &mut serde_json::Map<String, Value>) {
         events::ics::export(db, &request).map(|_| DIALOG)
     });
     scenes.insert("icsExport".into(), s.done());
+}
+
+/// Settings → Backups on a branch file: none yet, one made by hand, and that
+/// one restored (what it replaced kept as a backup), at the recording's time.
+fn backups_scene(scenes: &mut serde_json::Map<String, Value>) {
+    use handbill_core::branch::status;
+    use handbill_core::db::backup::{self, BackupKind};
+
+    let _clock = handbill_core::clock::set(AT.parse().unwrap());
+    let dir = scratch();
+    let path = dir.join("branch.sqlite");
+    let mut s = Scene {
+        db: Database::open(&path).expect("a branch file opens"),
+        exchanges: Vec::new(),
+    };
+    let profile = json!({
+        "name": "Sample Branch", "short_name": "Sample", "city": "Boston, MA", "contact_email": "branch@example.org",
+        "website": "https://example.org", "time_zone": "America/New_York", "languages": ["en", "es"]
+    });
+    branch::save(&s.db, from(&profile)).expect("the sample profile is saved");
+    s.ask("backups_list", json!({}), |_| backup::list(&path));
+    s.change("backup_now", json!({}), |db| {
+        backup::snapshot(db, BackupKind::Manual)
+    });
+    s.ask("backups_list", json!({}), |_| backup::list(&path));
+    let made = backup::list(&path).unwrap()[0].file_name.clone();
+    // As the window's backup_restore: the backup found by its file name, then the open database replaced.
+    let open = std::mem::replace(&mut s.db, Database::open_in_memory().unwrap());
+    let restored = backup::find(&path, &made)
+        .and_then(|source| backup::restore(open, &source))
+        .expect("the backup is restored");
+    s.db = restored.0;
+    let answer = status::status(&path, Ok(&s.db));
+    s.record(
+        "backup_restore",
+        json!({ "fileName": made }),
+        true,
+        Ok::<_, Error>(answer),
+    );
+    s.ask("backups_list", json!({}), |_| backup::list(&path));
+    scenes.insert("backups".into(), steady(s.done(), &dir, None));
+    let _ = std::fs::remove_dir_all(&dir);
 }

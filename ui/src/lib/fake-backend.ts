@@ -1,11 +1,12 @@
 // A Backend for UI tests: the screens run against it exactly as they run
-// against the Tauri one. Mail, Coalition, announcements, the mail account and
-// the branch form are not kept here: their calls go through the Tauri backend
-// to the core's recorded answers (replay.ts), so a test chooses the scenes it
-// replays. Events go there too when a test gives their story (`eventsStory`);
+// against the Tauri one. Mail, Coalition, announcements, the mail account,
+// backups and the branch form are not kept here: their calls go through the
+// Tauri backend to the core's recorded answers (replay.ts), so a test chooses
+// the scenes it replays. What is left here is data: the status and branch a
+// test starts from, the time zones, the sample's profile. Events go there too when a test gives their story (`eventsStory`);
 // without one, and for flyers, fake-events.ts and fake-flyers.ts hold the
 // events a test adds.
-import { tauriBackend, type AppError, type AppStatus, type BackupInfo, type Backend } from "./backend";
+import { tauriBackend, type AppError, type AppStatus, type Backend } from "./backend";
 import type { BranchInput, BranchProfile } from "./backend";
 import { scenes, replay, type Exchange, type Replay } from "./replay";
 import { fakeEvents, type FakeEvents } from "./fake-events";
@@ -14,7 +15,6 @@ import { fakeFlyers, type FakeFlyers } from "./fake-flyers";
 export type FakeBackend = Backend & {
   calls: string[];
   branch: BranchProfile | null;
-  backupList: BackupInfo[];
   mail: Replay;
   events: FakeEvents;
   /** The same replay as `mail`, named for the Coalition tests. */
@@ -44,6 +44,7 @@ export function fakeBackend(
     options.announce ?? scenes("mailAccount"),
     options.mail ?? scenes("empty"),
     scenes("branch"),
+    scenes("backups"),
     options.coalition ?? [],
   ]);
   const events = options.events ?? fakeEvents();
@@ -63,7 +64,6 @@ export function fakeBackend(
     coalition,
     calls: [],
     branch: options.branch ?? null,
-    backupList: [],
     async status(): Promise<AppStatus> {
       fake.calls.push("status");
       return {
@@ -104,25 +104,7 @@ export function fakeBackend(
     async ready() {
       fake.calls.push("ready");
     },
-    async backups() {
-      return fake.backupList;
-    },
-    async backupNow() {
-      fake.calls.push("backupNow");
-      const b: BackupInfo = {
-        file_name: `test--manual--${fake.backupList.length}.sqlite`,
-        path: `/tmp/test.sqlite.backups/test--manual--${fake.backupList.length}.sqlite`,
-        kind: "manual",
-        created_at: "2026-11-22T10:00:00Z",
-        size_bytes: 40960,
-      };
-      fake.backupList = [b, ...fake.backupList];
-      return b;
-    },
-    async restoreBackup(fileName: string) {
-      fake.calls.push(`restore:${fileName}`);
-      return fake.status();
-    },
+    ...pick(tauriBackend, ["backups", "backupNow", "restoreBackup"]),
     async diagnostics() {
       return "Handbill 0.1.0\nQuick check: ok";
     },
