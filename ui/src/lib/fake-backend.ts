@@ -75,6 +75,7 @@ export function fakeBackend(
       };
     },
     // The core's recorded answers (the `branch` scene), kept as the branch the status reports.
+    // Clearing the logo is answered like setting it: only where a scene recorded it.
     async saveBranch(input: BranchInput) {
       fake.calls.push("saveBranch");
       fake.branch = await tauriBackend.saveBranch(input);
@@ -87,7 +88,7 @@ export function fakeBackend(
     },
     async clearLogo() {
       fake.calls.push("clearLogo");
-      fake.branch = { ...fake.branch!, logo: null };
+      fake.branch = await tauriBackend.clearLogo();
       return fake.branch;
     },
     async logo() {
