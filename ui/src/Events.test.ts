@@ -1,20 +1,20 @@
-// The Events screens: upcoming grouped by month, search as you type, and a
-// field error that keeps the text, against the core's recorded answers (the
-// `events` scene); autosave of a draft and its translations still against the
-// in-memory fake (fake-events.ts).
+// The Events screens against the core's recorded answers: upcoming grouped by
+// month, search as you type, and a field error that keeps the text (the
+// `events` scene); a new draft autosaved once as it is typed (`autosave`), and
+// a translation saved with it, then removed (`translation`).
 import { describe, expect, it } from "vitest";
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import Events from "./screens/Events.svelte";
 import { fakeBackend, sampleProfile } from "./lib/fake-backend";
 import { scenes } from "./lib/replay";
+import type { EventInput } from "./lib/backend";
 
-function withEvents() {
-  const backend = fakeBackend();
-  backend.events.add({ title: "Rally for Siham", start_date: "2027-01-20" });
-  backend.events.add({ title: "Panel on housing", start_date: "2027-01-28" });
-  backend.events.add({ title: "Study group: Women and Socialism", start_date: "2027-02-11" }, "draft");
-  return backend;
+/** The drafts the editor's autosave sent, in order, as the core received them. */
+function drafts(backend: ReturnType<typeof fakeBackend>) {
+  return backend.mail.calls
+    .filter((c) => c.command === "event_save_draft")
+    .map((c) => ({ id: c.args.id as number | null, input: c.args.input as EventInput }));
 }
 
 /** Two announced events in January 2027 and a draft in February, as the core answers them. */
@@ -39,7 +39,8 @@ describe("Events", () => {
   });
 
   it("a new draft autosaves as it is typed", async () => {
-    const backend = withEvents();
+    // Two announced events in January 2027 and a draft in February, as in `events`.
+    const backend = fakeBackend({ eventsStory: scenes("autosave") });
     render(Events, { backend, timeZone: "America/New_York" });
     await userEvent.click(await screen.findByRole("button", { name: "New event" }));
     await userEvent.type(await screen.findByLabelText("Title"), "Fund drive");
@@ -48,17 +49,14 @@ describe("Events", () => {
       { timeout: 3000 },
     );
     expect(
-      backend.events.calls.some((c) => c.startsWith("saveDraft:") && c.endsWith("Fund drive")),
+      drafts(backend).some((d) => d.input.title === "Fund drive"),
       "save_draft got the typed title",
     ).toBe(true);
-    expect(
-      backend.events.calls.filter((c) => c.startsWith("saveDraft:new")).length,
-      "one draft was created, not one per keystroke",
-    ).toBe(1);
+    expect(drafts(backend).filter((d) => d.id === null).length, "one draft was created, not one per keystroke").toBe(1);
   });
 
   it("a translation's language, title and description autosave with the draft, and it can be removed", async () => {
-    const backend = fakeBackend({ branch: sampleProfile() });
+    const backend = fakeBackend({ branch: sampleProfile(), eventsStory: scenes("translation") });
     render(Events, { backend, timeZone: "America/New_York" });
     await userEvent.click(await screen.findByRole("button", { name: "New event" }));
     await userEvent.type(await screen.findByLabelText("Title"), "Rally");
@@ -67,7 +65,10 @@ describe("Events", () => {
     expect(language.value, "the branch's second language is offered first").toBe("es");
     await userEvent.type(screen.getByLabelText("Title (es)"), "Manifestación");
     await userEvent.type(screen.getByLabelText("Description (es)"), "Únete a la acción.");
-    const saved = () => backend.events.events.find((e) => e.title === "Rally");
+    const saved = () =>
+      drafts(backend)
+        .filter((d) => d.input.title === "Rally")
+        .at(-1)?.input;
     await waitFor(
       () =>
         expect(saved()?.translations, "the translation is saved with the draft").toEqual([

@@ -9,7 +9,6 @@ import { beforeEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import { fakeBackend, sampleProfile } from "./lib/fake-backend";
 import { scenes } from "./lib/replay";
-import { fakeEvents } from "./lib/fake-events";
 import { announceEvent } from "./lib/event-target";
 
 beforeEach(() => {
@@ -26,12 +25,12 @@ async function sendFromComposer() {
 
 describe("sending without contradicting the record", () => {
   it("calls outbox messages written, not sent, and asks before announcing the same event to the list again", async () => {
-    const events = fakeEvents();
-    const rally = events.add({ title: "Rally for Siham", start_date: "2027-01-11" });
+    // The rally is event 1 of the recorded branch.
+    const rally = { id: 1 };
     const backend = fakeBackend({
       branch: sampleProfile(),
       mail: scenes("sample"),
-      events,
+      eventsStory: scenes("rallyEvents"),
       announce: scenes("reannounce"),
     });
     const starts = () => backend.mail.calls.filter((c) => c.command === "send_start").map((c) => c.args);

@@ -34,18 +34,22 @@ describe("saving through the save dialog", () => {
   });
 
   it("saves an .ics where the dialog answers, starting from the file's name only", async () => {
-    const backend = fakeBackend({ branch: sampleProfile() });
+    // The campus tour (tour 1) with one dated stop.
+    const backend = fakeBackend({ branch: sampleProfile(), eventsStory: scenes("icsExport") });
     // `props:` spelled out: `target` is also one of render's own options.
     render(IcsExport, {
-      props: { backend, target: { tour: 3 }, fileName: "campus-tour.ics", title: "Export the tour (.ics)" },
+      props: { backend, target: { tour: 1 }, fileName: "campus-tour.ics", title: "Export the tour (.ics)" },
     });
     await userEvent.click(screen.getByRole("button", { name: "Save .ics…" }));
     expect(
       await screen.findByText("Saved /home/organizer/Documents/campus-tour.ics"),
       "the window says where the file went",
     ).toBeTruthy();
-    expect(backend.events.calls, "the dialog starts from the name alone").toContain("exportIcs:campus-tour.ics");
-    backend.events.dialogAnswer = null;
+    expect(
+      backend.mail.calls.filter((c) => c.command === "events_export_ics").map((c) => c.args.suggested),
+      "the dialog starts from the name alone",
+    ).toEqual(["campus-tour.ics"]);
+    backend.mail.dialogAnswer = null;
     await userEvent.click(screen.getByRole("button", { name: "Save .ics…" }));
     await waitFor(() => expect(screen.queryByText(/^Saved /), "a closed dialog leaves no “Saved” message").toBeNull());
     expect(screen.queryByRole("alert"), "a closed dialog is not an error").toBeNull();

@@ -21,7 +21,8 @@ use handbill_core::branch::{self, BranchInput};
 use handbill_core::coalition;
 use handbill_core::events;
 use handbill_core::mail::announcements::{
-    compose, send, store, templates, AnnouncementInput, SendOptions, Template,
+    account, compose, send, store, templates, AnnouncementInput, DeliveryStatus, Password,
+    SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
 };
 use handbill_core::mail::export::{self, ExportOptions};
 use handbill_core::mail::import::{self, ImportFinished, ImportOptions};
@@ -576,6 +577,12 @@ fn all_scenes() -> Value {
     coalition_scenes(&mut scenes);
     announce_scenes(&mut scenes);
     events_scenes(&mut scenes);
+    sending_scenes(&mut scenes);
+    mail_account_scenes(&mut scenes);
+    autosave_scenes(&mut scenes);
+    rally_events_scene(&mut scenes);
+    ics_export_scene(&mut scenes);
+    backups_scene(&mut scenes);
     flyer_scenes::flyers_scenes(&mut scenes);
     Value::Object(scenes)
 }
@@ -1160,4 +1167,438 @@ fn same_uids(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(same_uids),
         _ => {}
     }
+}
+
+// ---------------------------------------------------------------------------
+// Sending to a real SMTP server, the mail account and the keychain, and the
+// Events editor's autosave: the answers that replaced fake-announce.ts and
+// fake-events.ts's rules. The server is tests/smtp/server.py on loopback; the
+// keychain is the stand-in below, as the window's keychain answers.
+
+fn repo() -> PathBuf {
+    root()
+}
+
+#[path = "../../../tests/smtp/sink.rs"]
+#[allow(dead_code)]
+mod sink;
+
+/// The keychain the recording's account commands reach (see support/keychain.rs).
+#[path = "support/keychain.rs"]
+mod keychain;
+
+/// The port the recording's SMTP server is shown on, whichever it had.
+const PORT: u16 = 2525;
+
+/// A loopback account on the test server.
+fn loopback(port: u16, username: &str) -> Value {
+    json!({
+        "host": "127.0.0.1", "port": port, "security": "plain", "username": username,
+        "rate_per_minute": 60, "daily_cap": 2000
+    })
+}
+
+/// The scene as recorded, with its scratch folder and the server's port shown the same on every run.
+fn steady(recorded: Value, dir: &Path, port: Option<u16>) -> Value {
+    let mut text = recorded
+        .to_string()
+        .replace(&dir.display().to_string(), "/tmp/handbill");
+    if let Some(port) = port {
+        text = text.replace(&format!(":{port}"), &format!(":{PORT}"));
+    }
+    // The words of a dropped connection are the operating system's.
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    steady_drops(&mut value);
+    same_uids(&mut value);
+    value
+}
+
+fn steady_drops(value: &mut Value) {
+    const TAKING: &str = "while the server was taking the message (";
+    match value {
+        Value::String(s) => {
+            if let (Some(start), Some(end)) = (s.find(TAKING), s.find("); it may")) {
+                s.replace_range(start + TAKING.len()..end, "the connection was reset");
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(steady_drops),
+        Value::Object(map) => map.values_mut().for_each(steady_drops),
+        _ => {}
+    }
+}
+
+impl Scene {
+    /// What the Events section asks first, seen on the recording's day (AT).
+    fn event_reads(&mut self) {
+        let now: jiff::Timestamp = AT.parse().unwrap();
+        self.ask("events_upcoming", json!({}), |db| events::upcoming(db, now));
+        self.ask("events_undated", json!({}), events::undated);
+        self.ask("events_past", json!({}), |db| events::past(db, now));
+        self.ask("tours_all", json!({}), events::list_tours);
+    }
+
+    /// The send of announcement `id` the window's job runs after `send_start`
+    /// or `send_resume` (the exchange just recorded): one connection, every
+    /// step's progress recorded as its `send-progress` events. The organizer's
+    /// Pause, asked the first time `pause_when` holds of a report, is recorded
+    /// after it with the window's answer at that moment.
+    fn send_job(
+        &mut self,
+        path: &Path,
+        id: i64,
+        pause_when: &(dyn Fn(&SendProgress) -> bool + Sync),
+    ) {
+        let letters = compose::prepare_announcement(&self.db, id).unwrap();
+        let options = SendOptions {
+            connections: 1,
+            progress_every: std::time::Duration::ZERO,
+            ..SendOptions::default()
+        };
+        let events = std::sync::Mutex::new(Vec::new());
+        let paused = std::sync::Mutex::new(None);
+        let on_progress = |p: &SendProgress| {
+            events
+                .lock()
+                .unwrap()
+                .push(json!({ "event": "send-progress", "payload": p }));
+            let mut paused = paused.lock().unwrap();
+            if paused.is_none() && pause_when(p) {
+                let db = Database::open(path).expect("the branch file opens beside the send");
+                *paused =
+                    Some(store::request_pause(&db, id).and_then(|_| store::progress(&db, id)));
+            }
+        };
+        send::run(path, id, &letters, &options, &on_progress).expect("the send runs to its end");
+        self.exchanges.last_mut().unwrap()["events"] = Value::Array(events.into_inner().unwrap());
+        if let Some(answer) = paused.into_inner().unwrap() {
+            self.record("send_pause", json!({ "id": id }), true, answer);
+        }
+    }
+}
+
+/// The announcements' branch in a file of its own (a send opens it by path),
+/// with a loopback mail account on `sink` and event 1's announcement drafted
+/// and saved, as the composer leaves it before "Send…".
+fn sending_sample(dir: &Path, sink: &sink::Sink) -> Scene {
+    keychain::fresh(true);
+    let db = Database::open(&dir.join("branch.sqlite")).expect("a branch file opens");
+    let mut s = announce_sample_in(Scene {
+        db,
+        exchanges: Vec::new(),
+    });
+    account::save(&s.db, &from(&loopback(sink.port, ""))).expect("the account is saved");
+    s.event_reads();
+    let (subject, body) = s.draft("new_event");
+    s.save(None, announcement(&subject, &body));
+    s.ask("announcement_reach", json!({ "id": 1 }), |db| {
+        store::reach(db, 1)
+    });
+    s
+}
+
+fn sending_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    let sent = |n: u32| move |p: &SendProgress| p.sent == n;
+
+    // Sent to three people through the server: paused once the first has
+    // gone (the message in hand still goes), resumed, finished.
+    let (dir, sink) = (scratch(), sink::Sink::start(&[]));
+    let path = dir.join("branch.sqlite");
+    let mut s = sending_sample(&dir, &sink);
+    let queued = store::queue_with(&s.db, 1, false);
+    s.record(
+        "send_start",
+        json!({ "id": 1, "again": false }),
+        true,
+        queued,
+    );
+    s.sending_reads(1);
+    s.send_job(&path, 1, &sent(1));
+    s.sending_reads(1);
+    let resumed = store::resume(&s.db, 1);
+    s.record("send_resume", json!({ "id": 1 }), true, resumed);
+    s.send_job(&path, 1, &|_: &SendProgress| false);
+    s.sending_reads(1);
+    assert_eq!(
+        sink.arrivals().len(),
+        3,
+        "everyone got the announcement once"
+    );
+    scenes.insert("sending".into(), steady(s.done(), &dir, Some(sink.port)));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // The connection drops while the server takes the first message: it may
+    // or may not have arrived. Paused then, it waits for the organizer, who
+    // has it sent again.
+    let (dir, sink) = (scratch(), sink::Sink::start(&["--drop-after", "0"]));
+    let path = dir.join("branch.sqlite");
+    let mut s = sending_sample(&dir, &sink);
+    let queued = store::queue_with(&s.db, 1, false);
+    s.record(
+        "send_start",
+        json!({ "id": 1, "again": false }),
+        true,
+        queued,
+    );
+    s.sending_reads(1);
+    s.send_job(&path, 1, &|p: &SendProgress| p.uncertain == 1);
+    s.sending_reads(1);
+    let uncertain = store::deliveries(&s.db, 1, Some(DeliveryStatus::Uncertain), 1000).unwrap();
+    assert_eq!(uncertain.len(), 1, "the message in flight is uncertain");
+    let ids: Vec<i64> = uncertain.iter().map(|d| d.id).collect();
+    let reads = |s: &mut Scene| {
+        s.ask(
+            "send_deliveries",
+            json!({ "id": 1, "status": "uncertain" }),
+            |db| store::deliveries(db, 1, Some(DeliveryStatus::Uncertain), 1000),
+        );
+    };
+    reads(&mut s);
+    let args = json!({ "id": 1, "deliveryIds": ids, "decision": "resend" });
+    s.change("send_decide_uncertain", args, |db| {
+        store::decide_uncertain(db, 1, Some(&ids), UncertainDecision::Resend)?;
+        store::progress(db, 1)
+    });
+    reads(&mut s);
+    s.sending_reads(1);
+    scenes.insert("uncertain".into(), steady(s.done(), &dir, Some(sink.port)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Settings → Mail account, as the window's commands answer with the session
+/// password they hold (`session`).
+impl Scene {
+    fn account_view(&mut self, path: &Path, session: &Option<Password>) {
+        self.ask("mail_account", json!({}), |db| {
+            account::view(db, path, session.as_ref())
+        });
+    }
+
+    fn account_save(&mut self, path: &Path, session: &Option<Password>, input: Value) {
+        let parsed: SmtpAccount = from(&input);
+        let answer = account::save(&self.db, &parsed)
+            .and_then(|_| account::view(&self.db, path, session.as_ref()));
+        let changes = answer.is_ok();
+        self.record(
+            "mail_account_save",
+            json!({ "input": input }),
+            changes,
+            answer,
+        );
+    }
+
+    fn account_password(&mut self, path: &Path, session: &mut Option<Password>, password: &str) {
+        let answer = account::keep_password(&self.db, password).and_then(|held| {
+            *session = held;
+            account::view(&self.db, path, session.as_ref())
+        });
+        let changes = answer.is_ok();
+        self.record(
+            "mail_account_password",
+            json!({ "password": password }),
+            changes,
+            answer,
+        );
+    }
+}
+
+fn mail_account_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    // No account: where announcements go. Plain SMTP to another machine is
+    // refused by its field; the server on this machine is saved with its
+    // user, the password goes to the keychain, and the connection is tested.
+    let (dir, sink) = (
+        scratch(),
+        sink::Sink::start(&["--auth-user", "boston", "--auth-password", "s3cret"]),
+    );
+    let path = dir.join("branch.sqlite");
+    keychain::fresh(true);
+    let mut s = announce_sample_in(Scene {
+        db: Database::open(&path).expect("a branch file opens"),
+        exchanges: Vec::new(),
+    });
+    let mut session = None;
+    s.account_view(&path, &session);
+    let mut elsewhere = loopback(25, "");
+    elsewhere["host"] = json!("smtp.example.org");
+    s.account_save(&path, &session, elsewhere);
+    s.account_save(&path, &session, loopback(sink.port, "boston"));
+    s.account_password(&path, &mut session, "s3cret");
+    s.ask("mail_account_test", json!({}), |db| {
+        account::test(db, None, session.as_ref())
+    });
+    scenes.insert(
+        "mailAccount".into(),
+        steady(s.done(), &dir, Some(sink.port)),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A computer with no keychain: the password is asked for each session.
+    let dir = scratch();
+    let path = dir.join("branch.sqlite");
+    keychain::fresh(false);
+    let mut s = announce_sample_in(Scene {
+        db: Database::open(&path).expect("a branch file opens"),
+        exchanges: Vec::new(),
+    });
+    let provider = json!({
+        "host": "smtp.example.org", "port": 587, "security": "start_tls", "username": "boston",
+        "rate_per_minute": 60, "daily_cap": 500
+    });
+    account::save(&s.db, &from(&provider)).expect("the account is saved");
+    let mut session = None;
+    s.account_view(&path, &session);
+    s.account_save(&path, &session, provider);
+    s.account_password(&path, &mut session, "s3cret");
+    keychain::fresh(true);
+    scenes.insert("noKeychain".into(), steady(s.done(), &dir, None));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The Events editor's autosave: a new draft typed, saved once, and a
+/// translation saved with it, then removed.
+fn autosave_scenes(scenes: &mut serde_json::Map<String, Value>) {
+    let blank = |title: &str, translations: Value| {
+        json!({
+            "accessibility": "", "all_day": false, "attendance": "in_person",
+            "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
+            "end_time": "", "hosts": "", "kind": "meeting",
+            "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
+            "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+            "start_date": "", "start_time": "", "tags": [],
+            "time_zone": "America/New_York", "title": title, "tour_id": null,
+            "translations": translations, "venue_id": null
+        })
+    };
+    let editor = |s: &mut Scene, input: &Value, later: &[Value]| {
+        s.ask("venues_all", json!({}), events::list_venues);
+        s.ask("speakers_all", json!({}), events::list_speakers);
+        s.change(
+            "event_save_draft",
+            json!({ "id": null, "input": input }),
+            |db| events::save_draft(db, None, from(input)),
+        );
+        let id = events::undated(&s.db)
+            .unwrap()
+            .last()
+            .map(|e| e.id)
+            .unwrap();
+        s.ask("event_history", json!({ "id": id }), |db| {
+            events::history(db, id)
+        });
+        s.ask(
+            "event_save_draft",
+            json!({ "id": id, "input": input }),
+            |db| events::save_draft(db, Some(id), from(input)),
+        );
+        for input in later {
+            s.change(
+                "event_save_draft",
+                json!({ "id": id, "input": input }),
+                |db| events::save_draft(db, Some(id), from(input)),
+            );
+        }
+    };
+
+    let mut s = Scene::empty();
+    for (title, date, announced) in [
+        ("Rally for Siham", "2027-01-20", true),
+        ("Panel on housing", "2027-01-28", true),
+        ("Study group: Women and Socialism", "2027-02-11", false),
+    ] {
+        let input = json!({ "title": title, "start_date": date, "start_time": "19:00", "end_time": "21:00", "time_zone": "America/New_York" });
+        let event = events::create(&s.db, from(&input)).expect("a sample event is made");
+        if announced {
+            events::announce(&s.db, event.id).expect("the event is announced");
+        }
+    }
+    s.event_reads();
+    editor(&mut s, &blank("Fund drive", json!([])), &[]);
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("autosave".into(), recorded);
+
+    let mut s = Scene::empty();
+    s.event_reads();
+    let spanish = json!([{ "language": "es", "title": "Manifestación", "description": "Únete a la acción." }]);
+    editor(
+        &mut s,
+        &blank("Rally", spanish),
+        &[blank("Rally", json!([]))],
+    );
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("translation".into(), recorded);
+}
+
+/// The Events section of the announcements tests' branch: the rally (event 1).
+fn rally_events_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let mut s = announce_sample();
+    s.event_reads();
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("rallyEvents".into(), recorded);
+}
+
+/// A tour's calendar file saved where the save dialog answers: the campus
+/// tour (tour 1) with one dated stop.
+fn ics_export_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let mut s = Scene::empty();
+    let tour = json!({ "title": "Campus tour", "description": "", "speaker_ids": [], "hosts": "", "tags": [] });
+    let tour = events::create_tour(&s.db, from(&tour)).expect("the tour is made");
+    let stop = json!({
+        "kind": "meeting", "start_date": "2027-03-02", "start_time": "18:00", "end_date": "",
+        "end_time": "20:00", "time_zone": "America/New_York", "all_day": false, "venue_id": null, "room": ""
+    });
+    events::add_stop(&s.db, tour.id, from(&stop)).expect("the stop is added");
+    let request = events::ics::CalendarRequest {
+        event_id: None,
+        tour_id: Some(tour.id),
+    };
+    let args = json!({ "eventId": null, "tourId": tour.id, "suggested": "campus-tour.ics" });
+    // Made first (what cannot be exported is said before the dialog opens), then written where it answers.
+    s.ask("events_export_ics", args, |db| {
+        events::ics::export(db, &request).map(|_| DIALOG)
+    });
+    scenes.insert("icsExport".into(), s.done());
+}
+
+/// Settings → Backups on a branch file: none yet, one made by hand, and that
+/// one restored (what it replaced kept as a backup), at the recording's time.
+fn backups_scene(scenes: &mut serde_json::Map<String, Value>) {
+    use handbill_core::branch::status;
+    use handbill_core::db::backup::{self, BackupKind};
+
+    let _clock = handbill_core::clock::set(AT.parse().unwrap());
+    let dir = scratch();
+    let path = dir.join("branch.sqlite");
+    let mut s = Scene {
+        db: Database::open(&path).expect("a branch file opens"),
+        exchanges: Vec::new(),
+    };
+    let profile = json!({
+        "name": "Sample Branch", "short_name": "Sample", "city": "Boston, MA", "contact_email": "branch@example.org",
+        "website": "https://example.org", "time_zone": "America/New_York", "languages": ["en", "es"]
+    });
+    branch::save(&s.db, from(&profile)).expect("the sample profile is saved");
+    s.ask("backups_list", json!({}), |_| backup::list(&path));
+    s.change("backup_now", json!({}), |db| {
+        backup::snapshot(db, BackupKind::Manual)
+    });
+    s.ask("backups_list", json!({}), |_| backup::list(&path));
+    let made = backup::list(&path).unwrap()[0].file_name.clone();
+    // As the window's backup_restore: the backup found by its file name, then the open database replaced.
+    let open = std::mem::replace(&mut s.db, Database::open_in_memory().unwrap());
+    let restored = backup::find(&path, &made)
+        .and_then(|source| backup::restore(open, &source))
+        .expect("the backup is restored");
+    s.db = restored.0;
+    let answer = status::status(&path, Ok(&s.db));
+    s.record(
+        "backup_restore",
+        json!({ "fileName": made }),
+        true,
+        Ok::<_, Error>(answer),
+    );
+    s.ask("backups_list", json!({}), |_| backup::list(&path));
+    scenes.insert("backups".into(), steady(s.done(), &dir, None));
+    let _ = std::fs::remove_dir_all(&dir);
 }

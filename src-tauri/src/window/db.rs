@@ -2,8 +2,6 @@
 //! restoring one, the diagnostic report and the log folder. Thin adapters
 //! over `handbill_core::db::backup`, `status` and `diagnostics`.
 
-use std::path::PathBuf;
-
 use handbill_core::branch::status::{self, AppStatus};
 use handbill_core::db::backup::{self, BackupInfo, BackupKind};
 use handbill_core::db::diagnostics;
@@ -49,15 +47,7 @@ pub async fn backup_restore(
 ) -> Result<AppStatus, Error> {
     let state = AppState::clone(&state);
     super::blocking(move || {
-        let source = backup::list(&state.path)?
-            .into_iter()
-            .find(|b| b.file_name == file_name)
-            .map(|b| PathBuf::from(b.path))
-            .ok_or_else(|| {
-                Error::not_found(
-                    "That backup is no longer in the backups folder. Reopen Settings → Backups and choose one from the list.",
-                )
-            })?;
+        let source = backup::find(&state.path, &file_name)?;
         let mut guard = state.lock();
         let current = std::mem::replace(
             &mut *guard,

@@ -1,28 +1,26 @@
 // A Backend for UI tests: the screens run against it exactly as they run
-// against the Tauri one. Mail, Coalition and the branch form are not kept here:
-// their calls go through the Tauri backend to the core's recorded answers
-// (replay.ts), so a test chooses the scenes it replays. Flyers always go
+// against the Tauri one. Mail, Coalition, announcements, the mail account,
+// backups and the branch form are not kept here: their calls go through the
+// Tauri backend to the core's recorded answers (replay.ts), so a test chooses
+// the scenes it replays. What is left here is data: the status and branch a
+// test starts from, the time zones, the sample's profile. Flyers always go
 // there (a Flyers test gives the `flyers` story as its `eventsStory`). Events
-// and announcements go there too when a test gives their story
-// (`eventsStory`, `announce`); without one they are still kept in memory by
-// fake-events.ts and fake-announce.ts.
-import { tauriBackend, type AppError, type AppStatus, type BackupInfo, type Backend } from "./backend";
-import type { BranchInput, BranchProfile, SubscriberPage } from "./backend";
+// go there too when a test gives their story (`eventsStory`); without one,
+// fake-events.ts holds the events a test adds.
+import { tauriBackend, type AppError, type AppStatus, type Backend } from "./backend";
+import type { BranchInput, BranchProfile } from "./backend";
 import { scenes, replay, type Exchange, type Replay } from "./replay";
 import { fakeEvents, type FakeEvents } from "./fake-events";
-import { fakeAnnounce, type FakeAnnounce } from "./fake-announce";
 
 export type FakeBackend = Backend & {
   calls: string[];
   branch: BranchProfile | null;
-  backupList: BackupInfo[];
   mail: Replay;
   events: FakeEvents;
   /** The same replay as `mail`, named for the Coalition tests. */
   coalition: Replay;
   /** The same replay as `mail`, named for the Flyers tests. */
   flyers: Replay;
-  announce: FakeAnnounce;
 };
 
 export function fakeBackend(
@@ -34,7 +32,7 @@ export function fakeBackend(
     events?: FakeEvents;
     /** The recorded Coalition story to replay; without one, a branch with no partners yet. */
     coalition?: Exchange[];
-    /** The recorded announcements story to replay; without one, fake-announce.ts keeps them. */
+    /** The recorded announcements and mail account story to replay; without one, a branch with no mail account. */
     announce?: Exchange[];
     /** The recorded Events story to replay; without one, fake-events.ts keeps the events. */
     eventsStory?: Exchange[];
@@ -44,21 +42,16 @@ export function fakeBackend(
   // The announcements story first: the Mail story records an empty list of announcements.
   const mail = replay([
     options.eventsStory ?? [],
-    options.announce ?? [],
+    options.announce ?? scenes("mailAccount"),
     options.mail ?? scenes("empty"),
     scenes("branch"),
+    scenes("backups"),
     options.coalition ?? [],
   ]);
   const events = options.events ?? fakeEvents();
   const coalition = mail;
-  const announce = fakeAnnounce({
-    events: () => events.events,
-    tours: () => events.tours,
-    reach: (listId) => subscribed(listId),
-  });
   const fake: FakeBackend = {
-    ...(options.announce ? pick(tauriBackend, announceMethods) : announce.backend),
-    announce,
+    ...pick(tauriBackend, announceMethods),
     ...pick(tauriBackend, flyersMethods),
     flyers: mail,
     ...pick(tauriBackend, mailMethods),
@@ -71,7 +64,6 @@ export function fakeBackend(
     coalition,
     calls: [],
     branch: options.branch ?? null,
-    backupList: [],
     async status(): Promise<AppStatus> {
       fake.calls.push("status");
       return {
@@ -83,6 +75,7 @@ export function fakeBackend(
       };
     },
     // The core's recorded answers (the `branch` scene), kept as the branch the status reports.
+    // Clearing the logo is answered like setting it: only where a scene recorded it.
     async saveBranch(input: BranchInput) {
       fake.calls.push("saveBranch");
       fake.branch = await tauriBackend.saveBranch(input);
@@ -95,7 +88,7 @@ export function fakeBackend(
     },
     async clearLogo() {
       fake.calls.push("clearLogo");
-      fake.branch = { ...fake.branch!, logo: null };
+      fake.branch = await tauriBackend.clearLogo();
       return fake.branch;
     },
     async logo() {
@@ -112,25 +105,7 @@ export function fakeBackend(
     async ready() {
       fake.calls.push("ready");
     },
-    async backups() {
-      return fake.backupList;
-    },
-    async backupNow() {
-      fake.calls.push("backupNow");
-      const b: BackupInfo = {
-        file_name: `test--manual--${fake.backupList.length}.sqlite`,
-        path: `/tmp/test.sqlite.backups/test--manual--${fake.backupList.length}.sqlite`,
-        kind: "manual",
-        created_at: "2026-11-22T10:00:00Z",
-        size_bytes: 40960,
-      };
-      fake.backupList = [b, ...fake.backupList];
-      return b;
-    },
-    async restoreBackup(fileName: string) {
-      fake.calls.push(`restore:${fileName}`);
-      return fake.status();
-    },
+    ...pick(tauriBackend, ["backups", "backupNow", "restoreBackup"]),
     async diagnostics() {
       return "Handbill 0.1.0\nQuick check: ok";
     },
@@ -184,20 +159,10 @@ function pick<K extends keyof Backend>(from: Backend, keys: readonly K[]): Pick<
   return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<Backend, K>;
 }
 
-/** The people subscribed to the list on the recorded sample branch: who an announcement reaches. */
-function subscribed(listId: number) {
-  const search = scenes("sample").find((e) => {
-    const q = e.args.query as { text: string; list_id: number } | undefined;
-    return e.command === "subscribers_search" && q?.text === "" && q.list_id === listId;
-  });
-  const page = search?.answer as SubscriberPage | undefined;
-  return (page?.rows ?? []).filter((r) => r.status === "subscribed");
-}
-
 /** The Backend's Flyers calls, always answered by the replay: a test gives the recorded story. */
 const flyersMethods = ["flyerPreview", "flyerPage", "saveFlyer", "openFlyer"] as const satisfies (keyof Backend)[];
 
-/** The Backend's announcement calls, answered by the replay when a test gives an announcements story. */
+/** The Backend's announcement and mail account calls, answered by the replay. */
 const announceMethods = [
   "announcementDraft",
   "announcements",

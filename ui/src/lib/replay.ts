@@ -35,6 +35,8 @@ export type Replay = {
   dialogAnswer: DialogAnswer;
   /** Holds a command's events after its first until `release()` or a cancel command. */
   hold: boolean;
+  /** Sends the next held event, as the background work reports its next step. */
+  next(): void;
   release(): void;
 };
 
@@ -106,6 +108,12 @@ export function replay(stories: Exchange[][]): Replay {
     unanswered: [],
     dialogAnswer: undefined,
     hold: false,
+    next() {
+      setTimeout(() => {
+        const e = queue.shift();
+        if (e) emit(e);
+      });
+    },
     release() {
       setTimeout(flush);
     },

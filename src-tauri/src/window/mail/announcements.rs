@@ -319,19 +319,8 @@ pub async fn mail_account_password(
     let state = AppState::clone(&state);
     let session = SessionPassword::clone(&session);
     crate::window::blocking(move || {
-        if password.is_empty() {
-            return Err(Error::invalid_field("password", "Type the password."));
-        }
         state.with_db(|db| {
-            let acct = account::get(db)?.ok_or_else(|| Error::invalid_field("host", "Save the mail server first."))?;
-            let password = Password::new(password);
-            match account::store_password(&acct, &password) {
-                Ok(()) => session.set(None),
-                Err(e) => {
-                    tracing::info!(code = ?e.code, "no keychain: the SMTP password is kept for this session");
-                    session.set(Some(password));
-                }
-            }
+            session.set(account::keep_password(db, &password)?);
             account::view(db, &state.path, session.get().as_ref())
         })
     })

@@ -107,6 +107,21 @@ pub(crate) fn page_size(conn: &Connection) -> Result<u64> {
     Ok(size as u64)
 }
 
+/// The backup named `file_name` in the backups folder of the database at
+/// `db_path`. The window names a backup by its file name only and the file is
+/// looked up here, so a restore can point at no other file.
+pub fn find(db_path: &Path, file_name: &str) -> Result<std::path::PathBuf> {
+    list(db_path)?
+        .into_iter()
+        .find(|b| b.file_name == file_name)
+        .map(|b| std::path::PathBuf::from(b.path))
+        .ok_or_else(|| {
+            Error::not_found(
+                "That backup is no longer in the backups folder. Reopen Settings → Backups and choose one from the list.",
+            )
+        })
+}
+
 /// Replaces the open database's contents with a backup, after checking it.
 /// Only its data is taken: it is copied into a new file built by Handbill's
 /// migrations (see `intake`), the current contents are kept as a

@@ -335,6 +335,27 @@ pub fn forget_password(account: &SmtpAccount) -> Result<()> {
     }
 }
 
+/// "Save account" with a password typed: the one rule for where it goes.
+/// It is kept in the OS keychain under the saved account's name; when there
+/// is no keychain, it is answered back for the caller to hold for this
+/// session only (the window keeps it until it closes). Refused, naming the
+/// field, when nothing was typed or no account is saved yet.
+pub fn keep_password(db: &Database, password: &str) -> Result<Option<Password>> {
+    if password.is_empty() {
+        return Err(Error::invalid_field("password", "Type the password."));
+    }
+    let account =
+        get(db)?.ok_or_else(|| Error::invalid_field("host", "Save the mail server first."))?;
+    let password = Password::new(password);
+    match store_password(&account, &password) {
+        Ok(()) => Ok(None),
+        Err(e) => {
+            tracing::info!(code = ?e.code, "no keychain: the SMTP password is kept for this session");
+            Ok(Some(password))
+        }
+    }
+}
+
 /// The password to log in with: the one held for this session if given, else
 /// the keychain's. An account without a user name needs none.
 pub fn password_for(account: &SmtpAccount, session: Option<&Password>) -> Result<Option<Password>> {
