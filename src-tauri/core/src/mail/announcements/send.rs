@@ -166,6 +166,8 @@ struct Claimed {
     recipient: Recipient,
 }
 
+// One step per message, moved once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Step {
     /// The delivery to send now, marked `sending`; and, when the shared
     /// claims held one, the worker's next delivery, still only `claimed`, whose
