@@ -13,6 +13,8 @@ and dropped connections. Misbehaviour is chosen with flags:
   --permfail MARK       answer 550 5.1.1 (no such user) to a recipient whose address contains MARK
   --policyfail MARK     answer 554 5.7.1 (refused for policy, the address may be good) to such a recipient
   --pipelining          offer PIPELINING (RFC 2920) in the EHLO answer, as postfix does
+  --journal-rcpt        also journal each recipient accepted (event "rcpt"), whether or
+                        not a message for it follows
   --tls-cert/--tls-key  offer STARTTLS with this certificate (default: no STARTTLS)
   --auth-user/--auth-password  accept AUTH PLAIN/LOGIN with these credentials
 
@@ -76,6 +78,8 @@ class Handler:
                 self.journal.write(event="refused", rcpt=address, code=451)
                 return "451 4.3.0 <%s>: mailbox busy, try again later" % address
         envelope.rcpt_tos.append(address)
+        if self.args.journal_rcpt:
+            self.journal.write(event="rcpt", rcpt=address)
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
@@ -159,6 +163,7 @@ def main():
     p.add_argument("--permfail")
     p.add_argument("--policyfail")
     p.add_argument("--pipelining", action="store_true")
+    p.add_argument("--journal-rcpt", action="store_true")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--auth-user")

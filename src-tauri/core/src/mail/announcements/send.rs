@@ -16,6 +16,7 @@
 //! a soft bounce on the delivery.
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -87,6 +88,8 @@ struct Claims {
     /// When the last claim was made and how many it took.
     since: Instant,
     took: usize,
+    /// The last claim found fewer due deliveries than it asked for.
+    drained: bool,
 }
 
 impl Claims {
@@ -95,6 +98,7 @@ impl Claims {
             ids: VecDeque::new(),
             since: Instant::now(),
             took: 0,
+            drained: false,
         }
     }
 
@@ -162,8 +166,13 @@ struct Claimed {
     recipient: Recipient,
 }
 
+// One step per message, moved once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Step {
-    Got(Claimed),
+    /// The delivery to send now, marked `sending`; and, when the shared
+    /// claims held one, the worker's next delivery, still only `claimed`, whose
+    /// envelope may go ahead with this message (see [`transfer`]).
+    Got { d: Claimed, next: Option<Claimed> },
     /// Only deliveries waiting for a retry are left; the earliest is due then (Unix ms).
     WaitUntil(i64),
     /// Nothing left, or asked to stop.
@@ -201,11 +210,25 @@ impl RateLimit {
     }
 }
 
-/// A worker's request to the database: record its last outcome, take its next delivery.
+/// A worker's request to the database: record its last outcomes, take its next delivery.
 struct Request {
     worker: usize,
-    done: Option<(Claimed, Outcome)>,
+    done: Vec<Done>,
+    /// The delivery the worker took ahead (`next` of its last step), to be
+    /// marked `sending` now rather than one from the shared claims: its
+    /// envelope may be with the server already.
+    ahead: Option<Claimed>,
     claim: bool,
+}
+
+/// An outcome to record.
+struct Done {
+    claimed: Claimed,
+    outcome: Outcome,
+    /// Whether the delivery was marked `sending` (and counted against the
+    /// daily cap) before it went: not so for a delivery taken ahead whose
+    /// envelope the server refused.
+    marked: bool,
 }
 
 /// What a served request gives back to its worker: the next step.
@@ -300,12 +323,16 @@ impl Job<'_> {
     /// finds its answer in the queue and goes on. Each person is still
     /// recorded `sending` in a commit before their message leaves and with
     /// its outcome after, and each connection has at most one message on its
-    /// way.
-    fn step(&self, done: Option<(Claimed, Outcome)>, worker: usize, claim: bool) -> Answer {
+    /// way. A worker's next delivery (`Step::Got`'s `next`) is taken from the
+    /// claims with this one but stays `claimed`: only its envelope goes ahead
+    /// (see [`transfer`]); it is marked `sending` by the worker's next
+    /// request, `ahead`, before its message leaves, or given back.
+    fn step(&self, done: Vec<Done>, ahead: Option<Claimed>, worker: usize, claim: bool) -> Answer {
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         queue.requests.push(Request {
             worker,
             done,
+            ahead,
             claim,
         });
         if queue.gathering {
@@ -362,20 +389,26 @@ impl Job<'_> {
     fn serve(&self, db: &mut Database, group: Vec<Request>) -> Vec<(usize, Answer)> {
         let mut answers = Vec::with_capacity(group.len());
         let mut open: Vec<(Request, bool)> = Vec::with_capacity(group.len());
-        for mut r in group {
-            if let Some((
-                d,
-                Outcome::Failed {
-                    reply,
-                    bounced: true,
-                },
-            )) = &r.done
-            {
-                if let Err(e) = self.mark_bounced(db, d, reply) {
-                    // The outcome stays unrecorded: the row is left `sending`, uncertain, never resent.
-                    r.done = None;
-                    answers.push((r.worker, Err(e)));
-                    continue;
+        'requests: for mut r in group {
+            for i in 0..r.done.len() {
+                if let Done {
+                    claimed,
+                    outcome:
+                        Outcome::Failed {
+                            reply,
+                            bounced: true,
+                        },
+                    ..
+                } = &r.done[i]
+                {
+                    if let Err(e) = self.mark_bounced(db, claimed, reply) {
+                        // The outcome stays unrecorded: the row is left
+                        // `sending`, uncertain, never resent (or `claimed`,
+                        // when only its envelope went, and then queued again).
+                        r.done.remove(i);
+                        answers.push((r.worker, Err(e)));
+                        continue 'requests;
+                    }
                 }
             }
             let stopping = !r.claim || self.stop.load(Ordering::SeqCst);
@@ -383,8 +416,13 @@ impl Job<'_> {
         }
         let mut claims = self.claims.lock().unwrap_or_else(|e| e.into_inner());
         while !open.is_empty() {
-            let wanting = open.iter().filter(|(_, stopping)| !stopping).count();
-            let durable = claims.ids.len() < wanting;
+            // Deliveries wanted from the shared claims: one for each worker
+            // with none taken ahead, and each one's next.
+            let going = open.iter().filter(|(_, stopping)| !stopping);
+            let wanting = going.clone().filter(|(r, _)| r.ahead.is_none()).count();
+            let wanting_next = going.count();
+            let durable = claims.ids.len() < wanting
+                || (!claims.drained && claims.ids.len() < wanting + wanting_next);
             if durable {
                 if let Err(e) = db.conn().pragma_update(None, "synchronous", "FULL") {
                     let e = Error::from(e);
@@ -392,7 +430,8 @@ impl Job<'_> {
                     break;
                 }
             }
-            let result = self.serve_in_one(db, &mut open, &mut claims, durable, wanting);
+            let result =
+                self.serve_in_one(db, &mut open, &mut claims, durable, wanting + wanting_next);
             if durable {
                 let _ = db.conn().pragma_update(None, "synchronous", "NORMAL");
             }
@@ -443,93 +482,65 @@ impl Job<'_> {
         }
         let mut steps = Vec::with_capacity(batch.len());
         for (r, stopping) in batch.iter_mut() {
-            steps.push(self.step_once(
-                &tx,
-                &mut r.done,
-                claims,
-                stopping,
-                durable,
-                wanting,
-                &at,
-            )?);
+            steps.push(self.step_once(&tx, r, claims, stopping, durable, wanting, &at)?);
         }
         tx.commit()?;
         Ok(steps)
     }
 
     /// One worker's share of a transaction (committed by the caller): its
-    /// outcome recorded, then its next delivery marked `sending`. `None` when
-    /// the claims are used up and this transaction may not claim more.
+    /// outcomes recorded, then its next delivery (the one it took ahead, if
+    /// any) marked `sending`, and the one after taken ahead. `None` when the
+    /// claims are used up and this transaction may not claim more.
     #[allow(clippy::too_many_arguments)]
     fn step_once(
         &self,
         tx: &rusqlite::Transaction<'_>,
-        done: &mut Option<(Claimed, Outcome)>,
+        request: &mut Request,
         claims: &mut Claims,
         stopping: &mut bool,
         durable: bool,
         wanting: usize,
         at: &str,
     ) -> Result<Option<Step>> {
-        if let Some((d, outcome)) = done.take() {
-            self.record(tx, &d, outcome, at)?;
+        for done in request.done.drain(..) {
+            self.record(tx, done, at)?;
         }
         if self.stop.load(Ordering::SeqCst) {
             *stopping = true;
         }
         if *stopping {
             // The stop is the whole job's: the claims nobody will take go back.
+            claims.ids.extend(request.ahead.take());
             self.release(tx, &mut claims.ids, at)?;
             return Ok(Some(Step::Finished));
         }
+        if durable && !claims.drained && claims.ids.len() < wanting {
+            self.claim(tx, claims, wanting, at)?;
+        }
         loop {
-            if claims.ids.is_empty() {
-                if !durable {
-                    return Ok(None);
+            let d = match request.ahead.take() {
+                Some(d) => d,
+                None => {
+                    if claims.ids.is_empty() {
+                        if !durable {
+                            return Ok(None);
+                        }
+                        if self.claim(tx, claims, wanting, at)? == 0 {
+                            let due: Option<i64> = tx
+                                .prepare_cached("SELECT min(next_attempt_ms) FROM delivery WHERE announcement_id = ?1 AND status = 'queued'")?
+                                .query_row([self.id], |r| r.get(0))?;
+                            return Ok(Some(match due {
+                                Some(ms) => Step::WaitUntil(ms),
+                                None => Step::Finished,
+                            }));
+                        }
+                    }
+                    let Some(d) = claims.ids.pop_front() else {
+                        continue;
+                    };
+                    d
                 }
-                let size = claims.next_size(self.options).max(wanting);
-                let rows: Vec<Claimed> = tx
-                    .prepare_cached(
-                        "SELECT id, subscriber_id, email, name, first_name, language, attempts FROM delivery
-                         WHERE announcement_id = ?1 AND status = 'queued' AND next_attempt_ms <= ?2
-                         ORDER BY id LIMIT ?3",
-                    )?
-                    .query_map(params![self.id, now_ms(), size as i64], |r| {
-                        Ok(Claimed {
-                            id: r.get(0)?,
-                            attempts: r.get(6)?,
-                            recipient: Recipient {
-                                subscriber_id: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-                                email: r.get(2)?,
-                                name: r.get(3)?,
-                                first_name: r.get(4)?,
-                                language: r.get(5)?,
-                            },
-                        })
-                    })?
-                    .collect::<rusqlite::Result<_>>()?;
-                if rows.is_empty() {
-                    let due: Option<i64> = tx
-                        .prepare_cached("SELECT min(next_attempt_ms) FROM delivery WHERE announcement_id = ?1 AND status = 'queued'")?
-                        .query_row([self.id], |r| r.get(0))?;
-                    return Ok(Some(match due {
-                        Some(ms) => Step::WaitUntil(ms),
-                        None => Step::Finished,
-                    }));
-                }
-                let mut mark = tx.prepare_cached(
-                    "UPDATE delivery SET status = 'claimed', updated_at = ?2 WHERE id = ?1",
-                )?;
-                for d in &rows {
-                    mark.execute(params![d.id, at])?;
-                }
-                drop(mark);
-                claims.took = rows.len();
-                claims.since = Instant::now();
-                claims.ids.extend(rows);
-            }
-            let Some(d) = claims.ids.pop_front() else {
-                continue;
             };
             let smtp = matches!(self.destination, Destination::Smtp { .. });
             if smtp {
@@ -550,7 +561,8 @@ impl Job<'_> {
                 }
             }
             // `sending` only while the person is still subscribed to the list
-            // (they may have left since the announcement was queued).
+            // (they may have left since the announcement was queued, or since
+            // their envelope went ahead).
             let taken = tx
                 .prepare_cached(
                     "UPDATE delivery SET status = 'sending', updated_at = ?3 WHERE id = ?1 AND status = 'claimed'
@@ -582,14 +594,66 @@ impl Job<'_> {
                     tx.prepare_cached("UPDATE delivery SET status = 'skipped', reply = ?2, updated_at = ?3 WHERE id = ?1")?
                         .execute(params![d.id, why, at])?;
                 }
-                if claims.ids.is_empty() {
+                if claims.ids.is_empty() && !durable {
                     // Everyone claimed had left the list: claim more, in a transaction that may.
                     return Ok(None);
                 }
                 continue;
             }
-            return Ok(Some(Step::Got(d)));
+            // The next one goes ahead only from claims already on disk.
+            let next = claims.ids.pop_front();
+            return Ok(Some(Step::Got { d, next }));
         }
+    }
+
+    /// Claims at least `wanting` more queued deliveries that are due, in
+    /// queue order, into the shared claims (the caller's transaction is
+    /// synced to disk). Returns how many it found.
+    fn claim(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        claims: &mut Claims,
+        wanting: usize,
+        at: &str,
+    ) -> Result<usize> {
+        let size = claims.next_size(self.options).max(wanting);
+        let rows: Vec<Claimed> = tx
+            .prepare_cached(
+                "SELECT id, subscriber_id, email, name, first_name, language, attempts FROM delivery
+                 WHERE announcement_id = ?1 AND status = 'queued' AND next_attempt_ms <= ?2
+                 ORDER BY id LIMIT ?3",
+            )?
+            .query_map(params![self.id, now_ms(), size as i64], |r| {
+                Ok(Claimed {
+                    id: r.get(0)?,
+                    attempts: r.get(6)?,
+                    recipient: Recipient {
+                        subscriber_id: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                        email: r.get(2)?,
+                        name: r.get(3)?,
+                        first_name: r.get(4)?,
+                        language: r.get(5)?,
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut mark = tx.prepare_cached(
+            "UPDATE delivery SET status = 'claimed', updated_at = ?2 WHERE id = ?1",
+        )?;
+        for d in &rows {
+            mark.execute(params![d.id, at])?;
+        }
+        drop(mark);
+        let found = rows.len();
+        // Fewer than asked for: the due ones are all claimed; more are
+        // claimed only when a worker has none at all (a retry may come due).
+        claims.drained = found < size;
+        if found > 0 {
+            claims.took = found;
+            claims.since = Instant::now();
+            claims.ids.extend(rows);
+        }
+        Ok(found)
     }
 
     /// Marks the person bounced on the announcement's list, before the
@@ -648,13 +712,12 @@ impl Job<'_> {
         Ok(())
     }
 
-    fn record(
-        &self,
-        tx: &rusqlite::Transaction<'_>,
-        d: &Claimed,
-        outcome: Outcome,
-        at: &str,
-    ) -> Result<()> {
+    fn record(&self, tx: &rusqlite::Transaction<'_>, done: Done, at: &str) -> Result<()> {
+        let Done {
+            claimed: d,
+            outcome,
+            marked,
+        } = done;
         let soft_bounce = matches!(outcome, Outcome::Retry { .. }) as u32;
         let (status, reply, attempts, next_ms, sent_ms, channel): (
             &str,
@@ -713,7 +776,7 @@ impl Job<'_> {
                 }
             }
         };
-        if status != "sent" && matches!(self.destination, Destination::Smtp { .. }) {
+        if marked && status != "sent" && matches!(self.destination, Destination::Smtp { .. }) {
             self.day_count.fetch_sub(1, Ordering::SeqCst);
         }
         tx.prepare_cached(
@@ -744,7 +807,13 @@ impl Job<'_> {
     /// One worker: claim, send, record, until nothing is left or a stop.
     fn work(&self, worker: usize) {
         let mut conn: Option<(SmtpConnection, bool)> = None;
-        let mut done: Option<(Claimed, Outcome)> = None;
+        let mut done: Vec<Done> = Vec::new();
+        // The delivery taken ahead (the last step's `next`), and its letter once written.
+        let mut ahead: Option<Claimed> = None;
+        let mut ahead_letter: Option<Vec<u8>> = None;
+        // The delivery whose envelope the server on `conn` has taken (DATA
+        // answered): its message comes next, or the connection is dropped.
+        let mut opened: Option<i64> = None;
         loop {
             let claim = !self.stop.load(Ordering::SeqCst);
             if claim {
@@ -752,39 +821,62 @@ impl Job<'_> {
                     self.rate.wait();
                 }
             }
-            let step = match self.step(done.take(), worker, claim) {
-                Ok(step) => step,
-                Err(e) => {
-                    self.fail(e);
+            let ahead_id = ahead.as_ref().map(|a| a.id);
+            let step = self.step(std::mem::take(&mut done), ahead.take(), worker, claim);
+            let (d, next) = match step {
+                Ok(Step::Got { d, next }) => (d, next),
+                other => {
+                    if opened.take().is_some() {
+                        drop_connection(&mut conn);
+                    }
+                    match other {
+                        Ok(Step::WaitUntil(ms)) => {
+                            self.report(false);
+                            let wait = (ms - now_ms()).clamp(10, 250) as u64;
+                            std::thread::sleep(Duration::from_millis(wait));
+                            continue;
+                        }
+                        Err(e) => self.fail(e),
+                        _ => {}
+                    }
                     break;
                 }
             };
             self.report(false);
-            let d = match step {
-                Step::Got(d) => d,
-                Step::WaitUntil(ms) => {
-                    let wait = (ms - now_ms()).clamp(10, 250) as u64;
-                    std::thread::sleep(Duration::from_millis(wait));
-                    continue;
-                }
-                Step::Finished => break,
+            if opened.is_some() && opened != Some(d.id) {
+                // The person whose envelope went ahead is not mailed after all
+                // (they left the list meanwhile): the server is waiting for
+                // their message, and only dropping the connection ends it unsent.
+                opened = None;
+                drop_connection(&mut conn);
+            }
+            let letter = match ahead_letter.take().filter(|_| ahead_id == Some(d.id)) {
+                Some(letter) => Ok(letter),
+                None => self.letters.letter(&d.recipient),
             };
-            let letter = match self.letters.letter(&d.recipient) {
+            let letter = match letter {
                 Ok(bytes) => bytes,
                 Err(e) => {
                     self.stop_with(
                         AnnouncementState::Paused,
                         format!("The message for {} could not be written: {} Nobody else was mailed until this is fixed.", d.recipient.email, e.message),
                     );
-                    done = Some((d, Outcome::Untried));
+                    done.push(Done {
+                        claimed: d,
+                        outcome: Outcome::Untried,
+                        marked: true,
+                    });
+                    ahead = next;
                     continue;
                 }
             };
+            let mut next = next;
             let outcome = match &self.destination {
                 Destination::Outbox(dir) => self.write_outbox(dir, &d, &letter),
                 Destination::Smtp { account, password } => {
                     if conn.as_ref().is_some_and(|(c, _)| c.has_broken()) {
                         conn = None;
+                        opened = None;
                     }
                     if conn.is_none() {
                         match account::connect(
@@ -796,28 +888,63 @@ impl Job<'_> {
                             Ok(c) => conn = Some(c),
                             Err(f) => {
                                 self.stop_for_connection(&f);
-                                done = Some((d, Outcome::Untried));
+                                done.push(Done {
+                                    claimed: d,
+                                    outcome: Outcome::Untried,
+                                    marked: true,
+                                });
+                                ahead = next;
                                 continue;
                             }
                         }
                     }
                     let (c, pipelining) = conn.as_mut().expect("a connection was just opened");
-                    let (outcome, keep) = transfer(
+                    // The next person's envelope goes with this message when
+                    // the server takes pipelined commands; it needs their letter.
+                    ahead_letter = match (&next, *pipelining) {
+                        (Some(n), true) => self.letters.letter(&n.recipient).ok(),
+                        _ => None,
+                    };
+                    let going = next
+                        .as_ref()
+                        .zip(ahead_letter.as_deref())
+                        .map(|(n, letter)| (n.recipient.email.as_str(), letter));
+                    let handed = transfer(
                         c,
                         *pipelining,
                         self.letters.envelope_from(),
                         &d.recipient.email,
                         &letter,
+                        opened == Some(d.id),
+                        going,
                     );
-                    if !keep {
-                        if let Some((mut c, _)) = conn.take() {
-                            c.abort();
+                    opened = None;
+                    match handed.next {
+                        NextEnvelope::NotSent => {}
+                        NextEnvelope::Accepted => opened = next.as_ref().map(|n| n.id),
+                        NextEnvelope::Refused(outcome) => {
+                            if let Some(n) = next.take() {
+                                done.push(Done {
+                                    claimed: n,
+                                    outcome,
+                                    marked: false,
+                                });
+                            }
                         }
                     }
-                    outcome
+                    if !handed.keep {
+                        opened = None;
+                        drop_connection(&mut conn);
+                    }
+                    handed.outcome
                 }
             };
-            done = Some((d, outcome));
+            done.push(Done {
+                claimed: d,
+                outcome,
+                marked: true,
+            });
+            ahead = next;
         }
         {
             let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
@@ -882,90 +1009,199 @@ impl Job<'_> {
     }
 }
 
-/// Hands one message to the server. Returns the outcome and whether the
-/// connection can carry the next message. With `pipelining` (the server
-/// offers it), MAIL, RCPT and DATA go in one write and their three answers
-/// are read after (RFC 2920), as postfix's smtp-source does: two round trips
-/// a message instead of four.
+/// Drops a connection without a word: a server waiting for a message (its
+/// DATA answered) takes the drop as the end of it, unsent.
+fn drop_connection(conn: &mut Option<(SmtpConnection, bool)>) {
+    if let Some((mut c, _)) = conn.take() {
+        c.abort();
+    }
+}
+
+/// What handing one message over came to.
+struct Handed {
+    outcome: Outcome,
+    /// Whether the connection can carry the next message.
+    keep: bool,
+    /// What became of the next person's envelope, sent with the message.
+    next: NextEnvelope,
+}
+
+/// The next person's envelope, sent along with a message (see [`transfer`]).
+enum NextEnvelope {
+    /// It did not go, or its answers did not come back: their message is
+    /// sent later, on this connection or a new one.
+    NotSent,
+    /// MAIL, RCPT and DATA were taken: the server waits for their message.
+    Accepted,
+    /// Refused: their outcome, their message never having left.
+    Refused(Outcome),
+}
+
+/// Hands one message to the server. Unless `opened` (its envelope was taken
+/// already, sent along with the previous message), MAIL, RCPT and DATA go
+/// first: with `pipelining` (the server offers it) in one write with their
+/// three answers read after (RFC 2920), as postfix's smtp-source does.
+///
+/// With `pipelining` and a `next` person (their address and letter), their
+/// MAIL, RCPT and DATA follow this message's closing dot in the same write
+/// (RFC 2920 lets message content open a group and DATA close it), so each
+/// message costs one round trip, not two. Only the envelope goes ahead: the
+/// server keeps nothing from it until their message follows, which waits
+/// until they are recorded `sending` (and is never sent if they left the
+/// list meanwhile: the connection is dropped instead).
 fn transfer(
     conn: &mut SmtpConnection,
     pipelining: bool,
     from: &str,
     to: &str,
     letter: &[u8],
-) -> (Outcome, bool) {
+    opened: bool,
+    next: Option<(&str, &[u8])>,
+) -> Handed {
+    let not_sent = |(outcome, keep): (Outcome, bool)| Handed {
+        outcome,
+        keep,
+        next: NextEnvelope::NotSent,
+    };
+    if !opened {
+        // Before the message itself is handed over, a failure means it did not go.
+        let before = match envelope(conn, from, to, letter) {
+            Ok((mail, rcpt)) if pipelining => pipelined_envelope(conn, mail, rcpt),
+            Ok((mail, rcpt)) => (|| {
+                conn.command(mail)?;
+                conn.command(rcpt)?;
+                conn.command(Data)
+            })(),
+            Err(outcome) => return not_sent((outcome, true)),
+        };
+        if let Err(e) = before {
+            return not_sent(refused_or_lost(conn, e));
+        }
+    }
+    // The message and its closing dot in one write: written apart, the small
+    // closing write waits on the server's delayed acknowledgement (Nagle),
+    // about 40 ms a message. lettre does not offer TCP_NODELAY.
+    let Ok(mut text) = String::from_utf8(dot_stuffed(letter)) else {
+        let handed = conn.message(letter);
+        return not_sent(message_outcome(conn, handed, false));
+    };
+    let ahead = next
+        .filter(|_| pipelining)
+        .and_then(|(to, letter)| envelope(conn, from, to, letter).ok());
+    if let Some((mail, rcpt)) = &ahead {
+        let _ = write!(text, "{mail}{rcpt}{Data}");
+    }
+    let handed = conn.command(Verbatim(&text));
+    let (outcome, keep) = message_outcome(conn, handed, ahead.is_some());
+    if ahead.is_none() || !keep {
+        return Handed {
+            outcome,
+            keep,
+            next: NextEnvelope::NotSent,
+        };
+    }
+    let first = conn.read_response();
+    let (next, keep) = match envelope_answers(conn, first) {
+        Ok(_) => (NextEnvelope::Accepted, true),
+        Err(e) => match refused_or_lost(conn, e) {
+            (Outcome::Lost { .. }, _) => (NextEnvelope::NotSent, false),
+            (refused, keep) => (NextEnvelope::Refused(refused), keep),
+        },
+    };
+    Handed {
+        outcome,
+        keep,
+        next,
+    }
+}
+
+/// The MAIL and RCPT commands for `to`, with the parameters the letter
+/// needs, or why it cannot go at all.
+fn envelope(
+    conn: &SmtpConnection,
+    from: &str,
+    to: &str,
+    letter: &[u8],
+) -> std::result::Result<(Mail, Rcpt), Outcome> {
     let (Ok(from), Ok(to)) = (Address::from_str(from), Address::from_str(to)) else {
-        return (
-            Outcome::Failed {
-                reply: format!("“{to}” or the sender “{from}” is not a valid address."),
-                bounced: false,
-            },
-            true,
-        );
+        return Err(Outcome::Failed {
+            reply: format!("“{to}” or the sender “{from}” is not a valid address."),
+            bounced: false,
+        });
     };
     let mut mail_options = Vec::new();
     if !from.to_string().is_ascii() || !to.to_string().is_ascii() {
         if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
-            return (
-                Outcome::Failed {
-                    reply: "The address is not plain ASCII and the server does not take such addresses (no SMTPUTF8).".to_owned(),
-                    bounced: false,
-                },
-                true,
-            );
+            return Err(Outcome::Failed {
+                reply: "The address is not plain ASCII and the server does not take such addresses (no SMTPUTF8).".to_owned(),
+                bounced: false,
+            });
         }
         mail_options.push(MailParameter::SmtpUtfEight);
     }
     if !letter.is_ascii() && conn.server_info().supports_feature(Extension::EightBitMime) {
         mail_options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
-    // Before the message itself is handed over, a failure means it did not go.
-    let before = if pipelining {
-        pipelined_envelope(
-            conn,
-            Mail::new(Some(from), mail_options),
-            Rcpt::new(to, vec![]),
-        )
-    } else {
-        (|| {
-            conn.command(Mail::new(Some(from), mail_options))?;
-            conn.command(Rcpt::new(to, vec![]))?;
-            conn.command(Data)
-        })()
-    };
-    if let Err(e) = before {
-        return refused_or_lost(conn, e);
-    }
-    // The message and its closing dot in one write: written apart, the small
-    // closing write waits on the server's delayed acknowledgement (Nagle),
-    // about 40 ms a message. lettre does not offer TCP_NODELAY.
-    let handed = match String::from_utf8(dot_stuffed(letter)) {
-        Ok(text) => conn.command(Verbatim(&text)),
-        Err(_) => conn.message(letter),
-    };
+    Ok((Mail::new(Some(from), mail_options), Rcpt::new(to, vec![])))
+}
+
+/// What the server's answer to a message means. `pipelined`: more commands
+/// followed it in the same write, so a refusal is not followed by RSET here
+/// (the server has ended the transaction itself, and their answers come first).
+fn message_outcome(
+    conn: &mut SmtpConnection,
+    handed: std::result::Result<
+        lettre::transport::smtp::response::Response,
+        lettre::transport::smtp::Error,
+    >,
+    pipelined: bool,
+) -> (Outcome, bool) {
     match handed {
         Ok(r) => (Outcome::Sent { reply: reply_text(r.code().to_string(), r.message()) }, true),
+        Err(e) if pipelined && e.is_permanent() => {
+            let reply = server_words(&e);
+            let bounced = rejects_address(&reply);
+            (Outcome::Failed { reply, bounced }, true)
+        }
+        Err(e) if pipelined && e.is_transient() => {
+            let closing = e.status().is_some_and(|c| c.to_string() == "421");
+            (Outcome::Retry { reply: server_words(&e) }, !closing)
+        }
         Err(e) if e.is_transient() || e.is_permanent() => refused_or_lost(conn, e),
         // The whole message went out and no answer came back: it may have arrived.
         Err(e) => (Outcome::Uncertain { reply: format!("The connection dropped while the server was taking the message ({e}); it may or may not have arrived.") }, false),
     }
 }
 
-/// MAIL, RCPT and DATA in one write, then their three answers in order. The
-/// first refusal is the outcome; a network failure at any answer is a lost
-/// connection. Should a server take DATA although it refused the recipient,
-/// the empty message is ended at once (no recipient, so nobody gets it).
+/// MAIL, RCPT and DATA in one write, then their three answers in order (see
+/// [`envelope_answers`]).
 fn pipelined_envelope(
     conn: &mut SmtpConnection,
     mail: Mail,
     rcpt: Rcpt,
 ) -> std::result::Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error>
 {
+    let first = conn.command(Verbatim(&format!("{mail}{rcpt}{Data}")));
+    envelope_answers(conn, first)
+}
+
+/// The answers to a pipelined MAIL, RCPT and DATA, the first (MAIL's)
+/// already read. The first refusal is the outcome; a network failure at any
+/// answer is a lost connection. Should a server take DATA although it
+/// refused the recipient, the empty message is ended at once (no recipient,
+/// so nobody gets it).
+fn envelope_answers(
+    conn: &mut SmtpConnection,
+    mail: std::result::Result<
+        lettre::transport::smtp::response::Response,
+        lettre::transport::smtp::Error,
+    >,
+) -> std::result::Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error>
+{
     let answered = |r: &std::result::Result<_, lettre::transport::smtp::Error>| match r {
         Ok(_) => true,
         Err(e) => e.is_permanent() || e.is_transient(),
     };
-    let mail = conn.command(Verbatim(&format!("{mail}{rcpt}{Data}")));
     if !answered(&mail) {
         return mail;
     }
@@ -1136,7 +1372,7 @@ pub fn send_test(
         SendOptions::default().timeout,
     )
     .map_err(|f| Error::new(crate::ErrorCode::Storage, f.message))?;
-    let (outcome, _) = transfer(&mut conn, pipelining, from, &to.email, &letter);
+    let outcome = transfer(&mut conn, pipelining, from, &to.email, &letter, false, None).outcome;
     conn.quit().ok();
     match outcome {
         Outcome::Sent { reply } => Ok(TestSent::Mailed {
