@@ -312,7 +312,7 @@ export function fakeAnnounce(source: {
       if (p.queued === 0 && p.sending === 0 && a.state === "sending") {
         a.state = "done";
         a.written = p.written;
-        a.note = `${p.written} messages were written to the outbox folder, not sent: no mail account is set up. Send them with: handbill send outbox ${id} --smtp URL`;
+        a.note = `${p.written} messages were written to the outbox folder, not sent: no mail account is set up. The outbox's .eml files are not encrypted. Send them with: handbill send outbox ${id} --smtp URL`;
       }
       report(id);
     },
