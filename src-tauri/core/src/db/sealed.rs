@@ -236,7 +236,7 @@ fn damaged(named: &str, why: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorCode::Damaged,
         format!(
-            "{named} is not a whole sealed Handbill copy: {why}. It may be truncated or changed since it was written. Nothing was changed."
+            "{named} is not a whole sealed Handbill copy (it may be truncated or damaged): {why}. Nothing was changed."
         ),
     )
 }
