@@ -28,7 +28,11 @@ fn the_page_keeps_only_its_theme_in_web_storage() {
     let ui = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src");
     let mut files = Vec::new();
     sources(&ui, &mut files);
-    assert!(files.len() > 20, "the page's sources are found: {}", files.len());
+    assert!(
+        files.len() > 20,
+        "the page's sources are found: {}",
+        files.len()
+    );
     let stores = [
         "localStorage",
         "sessionStorage",
@@ -41,7 +45,11 @@ fn the_page_keeps_only_its_theme_in_web_storage() {
         let text = std::fs::read_to_string(file).unwrap();
         for (n, line) in text.lines().enumerate() {
             if stores.iter().any(|s| line.contains(s)) {
-                uses.push((file.strip_prefix(&ui).unwrap().display().to_string(), n + 1, line.trim().to_owned()));
+                uses.push((
+                    file.strip_prefix(&ui).unwrap().display().to_string(),
+                    n + 1,
+                    line.trim().to_owned(),
+                ));
             }
         }
     }

@@ -112,14 +112,23 @@ fn export_person_holds_their_rows_from_every_table_that_names_them() {
     let target = dir.path().join("amina.json");
     let said = ok(
         &db,
-        &["subscribers", "export-person", PERSON, "-o", target.to_str().unwrap()],
+        &[
+            "subscribers",
+            "export-person",
+            PERSON,
+            "-o",
+            target.to_str().unwrap(),
+        ],
     );
     assert!(
         said.contains("not encrypted"),
         "the command says the files are not encrypted: {said}"
     );
     let json: Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
-    assert_eq!(json["format"], "handbill-person", "the file names its format");
+    assert_eq!(
+        json["format"], "handbill-person",
+        "the file names its format"
+    );
     assert_eq!(
         json["subscriber"]["email"], PERSON,
         "the subscriber's fields are there: {json}"
@@ -139,7 +148,11 @@ fn export_person_holds_their_rows_from_every_table_that_names_them() {
         "the ledger line with its evidence is there: {ledger:?}"
     );
     let deliveries = json["deliveries"].as_array().unwrap();
-    assert_eq!(deliveries.len(), 1, "the one announcement to them: {deliveries:?}");
+    assert_eq!(
+        deliveries.len(),
+        1,
+        "the one announcement to them: {deliveries:?}"
+    );
     assert_eq!(deliveries[0]["status"], "written", "written to the outbox");
     assert_eq!(deliveries[0]["email"], PERSON);
     let contacts = json["organization_contacts"].as_array().unwrap();
@@ -162,7 +175,10 @@ fn export_person_holds_their_rows_from_every_table_that_names_them() {
         "Justice4Siham Coalition",
         "Announcements: subscribed",
     ] {
-        assert!(readable.contains(part), "the text holds “{part}”: {readable}");
+        assert!(
+            readable.contains(part),
+            "the text holds “{part}”: {readable}"
+        );
     }
     let nobody = handbill(
         &db,
@@ -174,7 +190,12 @@ fn export_person_holds_their_rows_from_every_table_that_names_them() {
             dir.path().join("nobody.json").to_str().unwrap(),
         ],
     );
-    assert_eq!(nobody.status.code(), Some(3), "an unknown address is not found: {}", text(&nobody));
+    assert_eq!(
+        nobody.status.code(),
+        Some(3),
+        "an unknown address is not found: {}",
+        text(&nobody)
+    );
     assert!(
         !dir.path().join("nobody.json").exists(),
         "and no file is written for it"
@@ -194,16 +215,38 @@ fn forget_leaves_no_byte_of_the_address_in_the_file_and_no_import_brings_them_ba
     // Without a terminal and without --yes, nothing is erased.
     let refused = handbill(
         &db,
-        &["subscribers", "forget", PERSON, "--requested-by", "her email of 2 December"],
+        &[
+            "subscribers",
+            "forget",
+            PERSON,
+            "--requested-by",
+            "her email of 2 December",
+        ],
     );
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
-    assert!(text(&refused).contains("--yes"), "it says what to do: {}", text(&refused));
+    assert!(
+        text(&refused).contains("--yes"),
+        "it says what to do: {}",
+        text(&refused)
+    );
     assert_eq!(subscribers(&db), before, "nothing was erased");
     let with_address = handbill(
         &db,
-        &["subscribers", "forget", PERSON, "--requested-by", "email from amina@example.org", "--yes"],
+        &[
+            "subscribers",
+            "forget",
+            PERSON,
+            "--requested-by",
+            "email from amina@example.org",
+            "--yes",
+        ],
     );
-    assert_eq!(with_address.status.code(), Some(2), "{}", text(&with_address));
+    assert_eq!(
+        with_address.status.code(),
+        Some(2),
+        "{}",
+        text(&with_address)
+    );
     assert!(
         text(&with_address).contains("without their address"),
         "a request text holding the address is refused, since it would stay: {}",
@@ -213,14 +256,25 @@ fn forget_leaves_no_byte_of_the_address_in_the_file_and_no_import_brings_them_ba
 
     let said = ok(
         &db,
-        &["subscribers", "forget", PERSON, "--requested-by", "her email of 2 December", "--yes"],
+        &[
+            "subscribers",
+            "forget",
+            PERSON,
+            "--requested-by",
+            "her email of 2 December",
+            "--yes",
+        ],
     );
     assert!(said.contains("Forgot"), "{said}");
     assert!(
         said.contains("earlier backup"),
         "it says the backups taken before still hold her: {said}"
     );
-    assert_eq!(subscribers(&db), before - 1, "she is no longer a subscriber");
+    assert_eq!(
+        subscribers(&db),
+        before - 1,
+        "she is no longer a subscriber"
+    );
 
     // The branch's file, its log and the outbox hold no byte of the address.
     let branch_files: Vec<PathBuf> = std::fs::read_dir(dir.path())
@@ -268,21 +322,26 @@ fn forget_leaves_no_byte_of_the_address_in_the_file_and_no_import_brings_them_ba
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(written, 1, "her message never sent is skipped, the count kept");
+    assert_eq!(
+        written, 1,
+        "her message never sent is skipped, the count kept"
+    );
     drop(conn);
 
     // An import with her address adds no one, in a list old or new.
     let sheet = dir.path().join("sheet.csv");
-    std::fs::write(
-        &sheet,
-        format!("email,name,consent\n{PERSON},Amina,yes\n"),
-    )
-    .unwrap();
+    std::fs::write(&sheet, format!("email,name,consent\n{PERSON},Amina,yes\n")).unwrap();
     ok(&db, &["list", "create", "Later"]);
     for list in ["Announcements", "Later"] {
         let said = ok(
             &db,
-            &["subscribers", "import", sheet.to_str().unwrap(), "--list", list],
+            &[
+                "subscribers",
+                "import",
+                sheet.to_str().unwrap(),
+                "--list",
+                list,
+            ],
         );
         assert!(said.contains("forgotten"), "the import says why: {said}");
     }
@@ -309,7 +368,14 @@ fn forget_leaves_no_byte_of_the_address_in_the_file_and_no_import_brings_them_ba
     // The same forgetting again finds nothing to erase.
     let again = handbill(
         &db,
-        &["subscribers", "forget", PERSON, "--requested-by", "her email", "--yes"],
+        &[
+            "subscribers",
+            "forget",
+            PERSON,
+            "--requested-by",
+            "her email",
+            "--yes",
+        ],
     );
     assert_eq!(again.status.code(), Some(3), "{}", text(&again));
 }

@@ -78,14 +78,15 @@ fn secrets(db: &Path) -> Vec<String> {
         let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
         out.extend(rows.map(|r| r.unwrap()));
     }
-    assert!(out.len() > 30, "the sample has people and events to look for: {out:?}");
+    assert!(
+        out.len() > 30,
+        "the sample has people and events to look for: {out:?}"
+    );
     out
 }
 
 fn holds(bytes: &[u8], needle: &str) -> bool {
-    bytes
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
 /// Every table's rows, as text, sorted: equal for two branches holding the same data.
@@ -137,13 +138,27 @@ fn the_hand_over_and_a_backup_hold_no_address_or_title_and_come_back_whole() {
     let before = dump(&db);
 
     let export = dir.path().join("branch.handbill");
-    let said = ok(&db, &["export", "-o", export.to_str().unwrap()], Some(PASSPHRASE));
-    assert!(said.contains("sealed"), "the export says it is sealed: {said}");
+    let said = ok(
+        &db,
+        &["export", "-o", export.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
+    assert!(
+        said.contains("sealed"),
+        "the export says it is sealed: {said}"
+    );
     let copy = dir.path().join("copy.backup");
-    ok(&db, &["backup", "-o", copy.to_str().unwrap()], Some(PASSPHRASE));
+    ok(
+        &db,
+        &["backup", "-o", copy.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
 
     let mut searched = vec![export.clone(), copy.clone()];
-    for entry in std::fs::read_dir(dir.path().join("logs")).unwrap().flatten() {
+    for entry in std::fs::read_dir(dir.path().join("logs"))
+        .unwrap()
+        .flatten()
+    {
         searched.push(entry.path());
     }
     for file in &searched {
@@ -161,7 +176,11 @@ fn the_hand_over_and_a_backup_hold_no_address_or_title_and_come_back_whole() {
             "{} is no readable database",
             file.display()
         );
-        assert!(!holds(&bytes, PASSPHRASE), "{} holds no passphrase", file.display());
+        assert!(
+            !holds(&bytes, PASSPHRASE),
+            "{} holds no passphrase",
+            file.display()
+        );
     }
 
     // The hand-over opens on a new machine, every table equal.
@@ -172,16 +191,32 @@ fn the_hand_over_and_a_backup_hold_no_address_or_title_and_come_back_whole() {
         Some(PASSPHRASE),
     );
     assert!(said.contains("Imported"), "{said}");
-    assert_eq!(dump(&new_machine), before, "the hand-over brings every table back equal");
+    assert_eq!(
+        dump(&new_machine),
+        before,
+        "the hand-over brings every table back equal"
+    );
 
     // The backup restores over a branch that changed since, every table equal.
     ok(&db, &["list", "create", "Made after the backup"], None);
     assert_ne!(dump(&db), before, "the branch changed after the backup");
     let kept = backups(&db);
-    let said = ok(&db, &["restore", copy.to_str().unwrap(), "--yes"], Some(PASSPHRASE));
+    let said = ok(
+        &db,
+        &["restore", copy.to_str().unwrap(), "--yes"],
+        Some(PASSPHRASE),
+    );
     assert!(said.contains("Restored"), "{said}");
-    assert_eq!(dump(&db), before, "the restore brings every table back equal");
-    assert_eq!(backups(&db), kept + 1, "what it replaced was kept as a backup");
+    assert_eq!(
+        dump(&db),
+        before,
+        "the restore brings every table back equal"
+    );
+    assert_eq!(
+        backups(&db),
+        kept + 1,
+        "what it replaced was kept as a backup"
+    );
 }
 
 #[test]
@@ -189,15 +224,27 @@ fn a_wrong_passphrase_a_cut_file_and_another_branchs_export_are_refused_with_not
     let dir = tempfile::tempdir().unwrap();
     let db = sample(dir.path(), "branch.sqlite");
     let export = dir.path().join("branch.handbill");
-    ok(&db, &["export", "-o", export.to_str().unwrap()], Some(PASSPHRASE));
+    ok(
+        &db,
+        &["export", "-o", export.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
     let copy = dir.path().join("copy.backup");
-    ok(&db, &["backup", "-o", copy.to_str().unwrap()], Some(PASSPHRASE));
+    ok(
+        &db,
+        &["backup", "-o", copy.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
 
     // Another branch, its export sealed with another passphrase.
     let other = sample(dir.path(), "other.sqlite");
     ok(&other, &["branch", "set", "name", "Another Branch"], None);
     let theirs = dir.path().join("theirs.handbill");
-    ok(&other, &["export", "-o", theirs.to_str().unwrap()], Some("their own passphrase"));
+    ok(
+        &other,
+        &["export", "-o", theirs.to_str().unwrap()],
+        Some("their own passphrase"),
+    );
 
     let bytes = std::fs::read(&copy).unwrap();
     let cut_half = dir.path().join("half.backup");
@@ -212,21 +259,80 @@ fn a_wrong_passphrase_a_cut_file_and_another_branchs_export_are_refused_with_not
     let altered = dir.path().join("altered.backup");
     std::fs::write(&altered, &flipped).unwrap();
     let not_ours = dir.path().join("notes.backup");
-    std::fs::write(&not_ours, "age-encryption.org/v1\nthis is a note, not a copy\n").unwrap();
+    std::fs::write(
+        &not_ours,
+        "age-encryption.org/v1\nthis is a note, not a copy\n",
+    )
+    .unwrap();
 
     ok(&db, &["list", "create", "Made after the copies"], None);
     let before = dump(&db);
     let kept = backups(&db);
     let cases: Vec<(&str, Vec<&str>, &str, &str)> = vec![
-        ("a wrong passphrase", vec!["restore", copy.to_str().unwrap(), "--yes"], "not the one", "passphrase does not open"),
-        ("another branch's export", vec!["restore", theirs.to_str().unwrap(), "--yes"], PASSPHRASE, "passphrase does not open"),
-        ("another branch's export, imported", vec!["import-branch", theirs.to_str().unwrap(), "--replace", "--yes"], PASSPHRASE, "passphrase does not open"),
-        ("a wrong passphrase, imported", vec!["import-branch", export.to_str().unwrap(), "--replace", "--yes"], "not the one", "passphrase does not open"),
-        ("a copy cut in half", vec!["restore", cut_half.to_str().unwrap(), "--yes"], PASSPHRASE, "not a whole sealed"),
-        ("a copy missing its last bytes", vec!["restore", cut_end.to_str().unwrap(), "--yes"], PASSPHRASE, "not a whole sealed"),
-        ("a copy cut inside its header", vec!["restore", cut_header.to_str().unwrap(), "--yes"], PASSPHRASE, "not a whole sealed"),
-        ("a changed byte", vec!["restore", altered.to_str().unwrap(), "--yes"], PASSPHRASE, "not a whole sealed"),
-        ("a file that is not Handbill's", vec!["restore", not_ours.to_str().unwrap(), "--yes"], PASSPHRASE, "not a sealed Handbill copy"),
+        (
+            "a wrong passphrase",
+            vec!["restore", copy.to_str().unwrap(), "--yes"],
+            "not the one",
+            "passphrase does not open",
+        ),
+        (
+            "another branch's export",
+            vec!["restore", theirs.to_str().unwrap(), "--yes"],
+            PASSPHRASE,
+            "passphrase does not open",
+        ),
+        (
+            "another branch's export, imported",
+            vec![
+                "import-branch",
+                theirs.to_str().unwrap(),
+                "--replace",
+                "--yes",
+            ],
+            PASSPHRASE,
+            "passphrase does not open",
+        ),
+        (
+            "a wrong passphrase, imported",
+            vec![
+                "import-branch",
+                export.to_str().unwrap(),
+                "--replace",
+                "--yes",
+            ],
+            "not the one",
+            "passphrase does not open",
+        ),
+        (
+            "a copy cut in half",
+            vec!["restore", cut_half.to_str().unwrap(), "--yes"],
+            PASSPHRASE,
+            "not a whole sealed",
+        ),
+        (
+            "a copy missing its last bytes",
+            vec!["restore", cut_end.to_str().unwrap(), "--yes"],
+            PASSPHRASE,
+            "not a whole sealed",
+        ),
+        (
+            "a copy cut inside its header",
+            vec!["restore", cut_header.to_str().unwrap(), "--yes"],
+            PASSPHRASE,
+            "not a whole sealed",
+        ),
+        (
+            "a changed byte",
+            vec!["restore", altered.to_str().unwrap(), "--yes"],
+            PASSPHRASE,
+            "not a whole sealed",
+        ),
+        (
+            "a file that is not Handbill's",
+            vec!["restore", not_ours.to_str().unwrap(), "--yes"],
+            PASSPHRASE,
+            "not a sealed Handbill copy",
+        ),
     ];
     for (what, args, passphrase, says) in cases {
         let out = run(&db, &args, Some(passphrase));
@@ -257,12 +363,24 @@ fn without_a_terminal_or_the_variable_nothing_waits_and_nothing_is_written() {
         assert!(!target.exists(), "{verb}: nothing was written");
         let short = run(&db, &[verb, "-o", target.to_str().unwrap()], Some("short"));
         assert_eq!(short.status.code(), Some(2), "{verb}: {}", text(&short));
-        assert!(text(&short).contains("at least 8"), "{verb}: {}", text(&short));
+        assert!(
+            text(&short).contains("at least 8"),
+            "{verb}: {}",
+            text(&short)
+        );
         assert!(!target.exists(), "{verb}: nothing was written");
     }
     let export = dir.path().join("branch.handbill");
-    ok(&db, &["export", "-o", export.to_str().unwrap()], Some(PASSPHRASE));
+    ok(
+        &db,
+        &["export", "-o", export.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
     let out = run(&db, &["restore", export.to_str().unwrap(), "--yes"], None);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("HANDBILL_EXPORT_PASSPHRASE"), "{}", text(&out));
+    assert!(
+        text(&out).contains("HANDBILL_EXPORT_PASSPHRASE"),
+        "{}",
+        text(&out)
+    );
 }

@@ -39,7 +39,10 @@ fn command(db: &Path, args: &[&str]) -> Command {
         .args(args)
         .env_remove("HANDBILL_DB")
         // Copies that leave the laptop are sealed with this passphrase.
-        .env("HANDBILL_EXPORT_PASSPHRASE", "test passphrase for sealed copies")
+        .env(
+            "HANDBILL_EXPORT_PASSPHRASE",
+            "test passphrase for sealed copies",
+        )
         .env(
             "HANDBILL_LOG_DIR",
             db.parent().unwrap_or(Path::new("/tmp")).join("logs"),
@@ -85,7 +88,8 @@ fn handbill(db: &Path, args: &[&str]) -> Output {
 /// (`backup -o` now writes a copy sealed with a passphrase.)
 fn plain_backup(db: &Path, copy: &Path) {
     let conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
+    conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
     drop(conn);
     let conn = rusqlite::Connection::open(copy).unwrap();
     conn.pragma_update(None, "journal_mode", "DELETE").unwrap();

@@ -56,7 +56,10 @@ fn command(db: &Path, args: &[&str]) -> Command {
         .args(args)
         .env_remove("HANDBILL_DB")
         // Copies that leave the laptop are sealed with this passphrase.
-        .env("HANDBILL_EXPORT_PASSPHRASE", "test passphrase for sealed copies")
+        .env(
+            "HANDBILL_EXPORT_PASSPHRASE",
+            "test passphrase for sealed copies",
+        )
         .env_remove("HANDBILL_SMTP_PASSWORD")
         .env(
             "HANDBILL_LOG_DIR",
@@ -99,7 +102,8 @@ fn handbill(db: &Path, args: &[&str]) -> Output {
 /// (`backup -o` now writes a copy sealed with a passphrase.)
 fn plain_backup(db: &Path, copy: &Path) {
     let conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
+    conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
     drop(conn);
     let conn = rusqlite::Connection::open(copy).unwrap();
     conn.pragma_update(None, "journal_mode", "DELETE").unwrap();

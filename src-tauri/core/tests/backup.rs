@@ -94,7 +94,8 @@ fn restoring_keeps_the_current_data_as_a_backup() {
     let db = with_branch(&path, "Before");
     let file = dir.path().join("copy.sqlite");
     backup::backup_unsealed_to(&db, &file).unwrap();
-    let err = backup::backup_unsealed_to(&db, &file).expect_err("an existing file is not overwritten");
+    let err =
+        backup::backup_unsealed_to(&db, &file).expect_err("an existing file is not overwritten");
     assert_eq!(
         err.code,
         ErrorCode::Invalid,

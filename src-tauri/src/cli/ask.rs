@@ -55,7 +55,10 @@ pub fn new_passphrase(what: &str) -> Result<Passphrase, Error> {
     if !std::io::stdin().is_terminal() {
         return Err(no_terminal(what));
     }
-    eprintln!("{what} is sealed with a passphrase you choose. {}", sealed::CANNOT_BE_RECOVERED);
+    eprintln!(
+        "{what} is sealed with a passphrase you choose. {}",
+        sealed::CANNOT_BE_RECOVERED
+    );
     let first = prompt("Passphrase: ")?;
     let passphrase = Passphrase::choose(first.clone())?;
     if prompt("The same passphrase again: ")? != first {

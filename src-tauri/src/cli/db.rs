@@ -17,7 +17,10 @@ pub fn backup(db: Option<PathBuf>, output: PathBuf) -> Result<String, Error> {
     if output.exists() {
         return Err(Error::new(
             ErrorCode::Invalid,
-            format!("{} already exists. Choose a new file name for the backup.", output.display()),
+            format!(
+                "{} already exists. Choose a new file name for the backup.",
+                output.display()
+            ),
         ));
     }
     let passphrase = ask::new_passphrase("The backup")?;
@@ -108,7 +111,10 @@ pub fn export(db: Option<PathBuf>, output: PathBuf) -> Result<String, Error> {
     if output.exists() {
         return Err(Error::new(
             ErrorCode::Invalid,
-            format!("{} already exists. Choose a new file name for the export.", output.display()),
+            format!(
+                "{} already exists. Choose a new file name for the export.",
+                output.display()
+            ),
         ));
     }
     let passphrase = ask::new_passphrase("The export")?;

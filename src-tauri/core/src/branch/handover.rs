@@ -163,7 +163,11 @@ pub fn import_sealed(opened: Opened, target: &Path, replace: bool) -> Result<(Da
 
 /// The tables of `existing` that hold data, or a refusal when there are
 /// some and `replace` was not asked for.
-fn refuse_unless_replacing(existing: &Database, target: &Path, replace: bool) -> Result<Vec<String>> {
+fn refuse_unless_replacing(
+    existing: &Database,
+    target: &Path,
+    replace: bool,
+) -> Result<Vec<String>> {
     let used = storage::tables_with_data(existing)?;
     if !used.is_empty() && !replace {
         let what = match branch::get(existing)? {

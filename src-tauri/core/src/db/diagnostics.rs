@@ -28,7 +28,13 @@ pub fn scrub(text: &str) -> (String, usize) {
     let mut out = String::with_capacity(text.len());
     let mut removed = 0;
     let mut word = String::new();
-    let boundary = |c: char| c.is_whitespace() || matches!(c, '/' | '\\' | '"' | '\'' | '<' | '>' | '(' | ')' | ',' | ';' | ':');
+    let boundary = |c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '/' | '\\' | '"' | '\'' | '<' | '>' | '(' | ')' | ',' | ';' | ':'
+            )
+    };
     let mut flush = |word: &mut String, out: &mut String| {
         let bare = word.trim_end_matches(['.', '!', '?']);
         if bare.contains('@') && crate::email::normalize_email(bare).is_ok() {
@@ -70,7 +76,11 @@ pub fn report(db_path: &Path, db: Option<&Database>, log_dir: Option<&Path>) -> 
     }
     format!(
         "{text}\n{removed} email {} removed from this report before it was shown.",
-        if removed == 1 { "address was" } else { "addresses were" }
+        if removed == 1 {
+            "address was"
+        } else {
+            "addresses were"
+        }
     )
 }
 
@@ -139,12 +149,21 @@ mod tests {
     fn scrub_removes_every_address_and_keeps_the_rest() {
         let (text, n) = scrub("Log folder: /home/ana/ana.alvarez@example.org/logs\nBackups kept: 3 (mail me: Ben@Example.ORG.)");
         assert_eq!(n, 2, "both addresses are found: {text}");
-        assert!(!text.to_lowercase().contains("example.org"), "neither is left: {text}");
+        assert!(
+            !text.to_lowercase().contains("example.org"),
+            "neither is left: {text}"
+        );
         assert!(text.contains("Backups kept: 3"), "the rest is kept: {text}");
-        assert!(text.contains(&format!("{REMOVED}.)")), "punctuation after an address stays: {text}");
+        assert!(
+            text.contains(&format!("{REMOVED}.)")),
+            "punctuation after an address stays: {text}"
+        );
         let (same, none) = scrub("Handbill 0.1.0\nPlatform: linux x86_64\nQuick check: ok");
         assert_eq!(none, 0, "nothing is taken from a report without addresses");
-        assert_eq!(same, "Handbill 0.1.0\nPlatform: linux x86_64\nQuick check: ok");
+        assert_eq!(
+            same,
+            "Handbill 0.1.0\nPlatform: linux x86_64\nQuick check: ok"
+        );
     }
 
     #[test]
@@ -154,7 +173,13 @@ mod tests {
         std::fs::create_dir_all(&folder).unwrap();
         let db = Database::open(&folder.join("b.sqlite")).unwrap();
         let text = report(db.path(), Some(&db), Some(&folder.join("logs")));
-        assert!(!text.contains("carmen.cruz@"), "the address is gone: {text}");
-        assert!(text.contains("1 email address was removed"), "the report says so: {text}");
+        assert!(
+            !text.contains("carmen.cruz@"),
+            "the address is gone: {text}"
+        );
+        assert!(
+            text.contains("1 email address was removed"),
+            "the report says so: {text}"
+        );
     }
 }

@@ -13,8 +13,8 @@ pub(crate) mod connection;
 pub mod diagnostics;
 pub(crate) mod intake;
 pub mod outside;
-pub(crate) mod search;
 pub mod sealed;
+pub(crate) mod search;
 pub mod storage;
 mod transaction;
 

@@ -204,10 +204,7 @@ pub(crate) fn write(
         sealed.write_all(&line)?;
         sealed.write_all(&image)?;
         image.fill(0);
-        let file = sealed
-            .finish()?
-            .into_inner()
-            .map_err(|e| e.into_error())?;
+        let file = sealed.finish()?.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         fs::rename(&partial, target)
     };
@@ -312,7 +309,9 @@ pub fn open(source: &Path, passphrase: &Passphrase) -> Result<Opened> {
     if info.format != FORMAT {
         return Err(not_ours(&named, "it names another format"));
     }
-    if info.format_version > FORMAT_VERSION || info.schema_version as usize > storage::schema_version() {
+    if info.format_version > FORMAT_VERSION
+        || info.schema_version as usize > storage::schema_version()
+    {
         return Err(Error::new(
             ErrorCode::NewerDatabase,
             format!(

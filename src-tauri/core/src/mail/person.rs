@@ -291,9 +291,7 @@ fn outbox_files(db: &Database, key: &str, delivery_ids: &[i64]) -> Vec<PathBuf> 
                 .trim_end_matches(".partial")
                 .trim_end_matches(".eml")
                 .to_owned();
-            let by_address = stem
-                .split_once('-')
-                .is_some_and(|(_, rest)| rest == safe);
+            let by_address = stem.split_once('-').is_some_and(|(_, rest)| rest == safe);
             let by_delivery = folder
                 .file_name()
                 .is_some_and(|f| f.to_string_lossy().starts_with("announcement-"))
@@ -532,10 +530,7 @@ pub fn forget(db: &Database, request: &ForgetRequest) -> Result<ForgetReport> {
     if requested_by.chars().count() > subscribers::MAX_FIELD {
         return Err(Error::invalid_field(
             "requested_by",
-            format!(
-                "Keep it under {} characters.",
-                subscribers::MAX_FIELD
-            ),
+            format!("Keep it under {} characters.", subscribers::MAX_FIELD),
         ));
     }
     // Everything it will erase, so an unknown address is told, not "forgotten".
@@ -590,7 +585,10 @@ pub fn forget(db: &Database, request: &ForgetRequest) -> Result<ForgetReport> {
         &at,
     )?;
     let outbox: Vec<PathBuf> = {
-        let ids: Vec<i64> = deliveries(db, &key)?.into_iter().map(|(id, _)| id).collect();
+        let ids: Vec<i64> = deliveries(db, &key)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         outbox_files(db, &key, &ids)
     };
     // Each delivery keeps its place in its announcement's counts, without
