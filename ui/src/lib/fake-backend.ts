@@ -170,6 +170,8 @@ const mailMethods = [
   "updateSubscriber",
   "setSubscriberStatus",
   "deleteSubscriber",
+  "exportPerson",
+  "forgetSubscriber",
   "unsubscribeAddresses",
   "exportCsv",
   "defaultFolder",
