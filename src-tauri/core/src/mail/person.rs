@@ -381,29 +381,57 @@ fn drafts(db: &Database, key: &str) -> Result<Vec<PersonDraft>> {
 }
 
 /// Everything Handbill holds about `address`, read in one transaction.
-/// An address Handbill knows nothing of is an error that says so.
+/// After a forgetting, what stays is told too: the opt-out and the ledger
+/// line kept under the address's salted hash. An address Handbill knows
+/// nothing of is an error that says so.
 pub fn record(db: &Database, address: &str) -> Result<PersonRecord> {
+    let record = gather(db, address, true)?;
+    if record.is_empty() {
+        return Err(nothing_about(address));
+    }
+    Ok(record)
+}
+
+fn nothing_about(address: &str) -> Error {
+    Error::not_found(format!(
+        "Handbill holds nothing about {}: no subscriber, ledger line, delivery or contact has that address.",
+        address.trim()
+    ))
+}
+
+/// The record, with or without what is kept under the address's hash.
+fn gather(db: &Database, address: &str, with_hash: bool) -> Result<PersonRecord> {
     let (_, key) = key_of(address)?;
+    let hashed = subscribers::forgotten_key(&subscribers::salt(db)?, &key);
     let tx = db.conn().unchecked_transaction()?;
     let subscriber = subscribers::find(db, &key)?;
     let memberships = match &subscriber {
         Some(s) => subscribers::detail(db, s.id)?.memberships,
         None => Vec::new(),
     };
-    let opt_out = db
-        .conn()
-        .query_row(
-            "SELECT status, since, source FROM suppression WHERE email_key = ?1",
-            [&key],
-            |r| {
-                Ok(PersonOptOut {
-                    status: r.get(0)?,
-                    since: r.get(1)?,
-                    source: r.get(2)?,
-                })
-            },
-        )
-        .optional()?;
+    let opt_out_of = |k: &str| {
+        db.conn()
+            .query_row(
+                "SELECT status, since, source FROM suppression WHERE email_key = ?1",
+                [k],
+                |r| {
+                    Ok(PersonOptOut {
+                        status: r.get(0)?,
+                        since: r.get(1)?,
+                        source: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+    };
+    let mut opt_out = opt_out_of(&key)?;
+    let mut ledger = subscribers::ledger(db, &key)?;
+    if with_hash {
+        if opt_out.is_none() {
+            opt_out = opt_out_of(&hashed)?;
+        }
+        ledger.extend(subscribers::ledger(db, &hashed)?);
+    }
     let deliveries = deliveries(db, &key)?;
     let ids: Vec<i64> = deliveries.iter().map(|(id, _)| *id).collect();
     let record = PersonRecord {
@@ -413,7 +441,7 @@ pub fn record(db: &Database, address: &str) -> Result<PersonRecord> {
         address: address.trim().to_owned(),
         subscriber,
         memberships,
-        ledger: subscribers::ledger(db, &key)?,
+        ledger,
         opt_out,
         deliveries: deliveries.into_iter().map(|(_, d)| d).collect(),
         organization_contacts: contacts(db, &key)?,
@@ -424,12 +452,6 @@ pub fn record(db: &Database, address: &str) -> Result<PersonRecord> {
             .collect(),
     };
     tx.commit()?;
-    if record.is_empty() {
-        return Err(Error::not_found(format!(
-            "Handbill holds nothing about {}: no subscriber, ledger line, delivery or contact has that address.",
-            address.trim()
-        )));
-    }
     Ok(record)
 }
 
@@ -534,8 +556,23 @@ pub fn forget(db: &Database, request: &ForgetRequest) -> Result<ForgetReport> {
         ));
     }
     // Everything it will erase, so an unknown address is told, not "forgotten".
-    let found = record(db, &key)?;
+    let found = gather(db, &key, false)?;
     let hashed = subscribers::forgotten_key(&subscribers::salt(db)?, &key);
+    if found.is_empty() {
+        let kept = db.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM suppression WHERE email_key = ?1)",
+            [&hashed],
+            |r| r.get::<_, bool>(0),
+        )?;
+        return Err(if kept {
+            Error::not_found(format!(
+                "{} was forgotten already: only the salted hash of the address stays.",
+                request.address.trim()
+            ))
+        } else {
+            nothing_about(&request.address)
+        });
+    }
     let at = now_text();
     let tx = db.conn().unchecked_transaction()?;
     let conn = db.conn();
