@@ -10,6 +10,11 @@ fn handbill(db: &Path, args: &[&str]) -> Output {
         .arg(db)
         .args(args)
         .env_remove("HANDBILL_DB")
+        // Copies that leave the laptop are sealed with this passphrase.
+        .env(
+            "HANDBILL_EXPORT_PASSPHRASE",
+            "test passphrase for sealed copies",
+        )
         .env(
             "HANDBILL_LOG_DIR",
             db.parent().unwrap_or(Path::new("/tmp")).join("logs"),

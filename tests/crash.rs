@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_handbill"));
     c.env_remove("HANDBILL_DB")
+        // Copies that leave the laptop are sealed with this passphrase.
+        .env(
+            "HANDBILL_EXPORT_PASSPHRASE",
+            "test passphrase for sealed copies",
+        )
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY");
     c

@@ -64,6 +64,11 @@ impl Run {
             .arg(&self.db)
             .args(args)
             .env_remove("HANDBILL_DB")
+            // Copies that leave the laptop are sealed with this passphrase.
+            .env(
+                "HANDBILL_EXPORT_PASSPHRASE",
+                "test passphrase for sealed copies",
+            )
             .env_remove("HANDBILL_SMTP_PASSWORD")
             .env("HANDBILL_LOG", "trace")
             .env("HANDBILL_LOG_DIR", self.logs())

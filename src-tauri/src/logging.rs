@@ -48,3 +48,30 @@ pub fn init() -> Option<WorkerGuard> {
     tracing_subscriber::registry().with(layer).try_init().ok()?;
     Some(guard)
 }
+
+/// Replaces the standard report of a panic (its message, which may quote
+/// the data being handled: an address, an event's text) with where it
+/// happened: one line in the log and on stderr. A debug build, which only
+/// developers run, also prints the message.
+pub fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let (file, line) = info
+            .location()
+            .map(|l| (l.file().to_owned(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(file = %file, line, "internal error (panic)");
+        eprintln!(
+            "handbill: an internal error stopped this (at {file}:{line}). Its details are not shown, since they may hold \
+             the data being handled; please report it with the diagnostic report (Settings → About)."
+        );
+        if cfg!(debug_assertions) {
+            let detail = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln!("handbill (debug build): {detail}");
+        }
+    }));
+}

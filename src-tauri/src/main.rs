@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         std::env::set_var("JSC_useJIT", "false");
     }
     let _log = logging::init();
+    logging::quiet_panics();
     tracing::info!(
         version = handbill_core::VERSION,
         window = args.command.is_none(),

@@ -28,7 +28,7 @@ describe("saving through the save dialog", () => {
     mail.dialogAnswer = "/media/usb/announcements.csv";
     await userEvent.click(screen.getByRole("button", { name: "Export…" }));
     expect(
-      await screen.findByText("Exported 3 people to /media/usb/announcements.csv."),
+      await screen.findByText("Exported 3 people to /media/usb/announcements.csv. The file is not encrypted."),
       "the window says where the file went, with the core's count of the list's subscribed people",
     ).toBeTruthy();
   });

@@ -93,8 +93,9 @@ fn restoring_keeps_the_current_data_as_a_backup() {
     let path = dir.path().join("b.sqlite");
     let db = with_branch(&path, "Before");
     let file = dir.path().join("copy.sqlite");
-    backup::backup_to(&db, &file).unwrap();
-    let err = backup::backup_to(&db, &file).expect_err("an existing file is not overwritten");
+    backup::backup_unsealed_to(&db, &file).unwrap();
+    let err =
+        backup::backup_unsealed_to(&db, &file).expect_err("an existing file is not overwritten");
     assert_eq!(
         err.code,
         ErrorCode::Invalid,
@@ -142,13 +143,13 @@ fn backups_restore_across_page_sizes() {
     };
     assert_eq!(page_size(&old_db), 4096, "an existing file keeps its pages");
     let old_copy = dir.path().join("old-copy.sqlite");
-    backup::backup_to(&old_db, &old_copy).unwrap();
+    backup::backup_unsealed_to(&old_db, &old_copy).unwrap();
 
     let new = dir.path().join("new.sqlite");
     let new_db = with_branch(&new, "Sixteen kilobyte pages");
     assert_eq!(page_size(&new_db), 16384, "a new file gets 16 KiB pages");
     let new_copy = dir.path().join("new-copy.sqlite");
-    backup::backup_to(&new_db, &new_copy).unwrap();
+    backup::backup_unsealed_to(&new_db, &new_copy).unwrap();
 
     let (new_db, _) =
         backup::restore(new_db, &old_copy).expect("the old backup restores into the new file");
@@ -183,13 +184,13 @@ fn a_bad_backup_is_refused_and_nothing_current_is_replaced() {
         .execute_batch("CREATE TABLE t (x);")
         .unwrap();
     let newer = dir.path().join("newer.sqlite");
-    backup::backup_to(&db, &newer).unwrap();
+    backup::backup_unsealed_to(&db, &newer).unwrap();
     rusqlite::Connection::open(&newer)
         .unwrap()
         .pragma_update(None, "user_version", 99)
         .unwrap();
     let truncated = dir.path().join("truncated.sqlite");
-    backup::backup_to(&db, &truncated).unwrap();
+    backup::backup_unsealed_to(&db, &truncated).unwrap();
     let bytes = fs::read(&truncated).unwrap();
     fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
 
@@ -238,7 +239,7 @@ fn a_hand_over_file_opens_on_another_machine_with_the_same_branch() {
     let db = Database::open(&path).unwrap();
     demo::load(&db).unwrap();
     let export = dir.path().join("branch.handbill");
-    let manifest = handover::export(&db, &export).expect("the branch exports");
+    let manifest = handover::export_unsealed(&db, &export).expect("the branch exports");
     assert_eq!(
         manifest.branch_name,
         branch::require(&db).unwrap().name,
@@ -317,7 +318,7 @@ fn a_truncated_or_newer_export_is_refused_with_nothing_changed() {
     let db = Database::open(&dir.path().join("a.sqlite")).unwrap();
     demo::load(&db).unwrap();
     let export = dir.path().join("branch.handbill");
-    handover::export(&db, &export).unwrap();
+    handover::export_unsealed(&db, &export).unwrap();
     let bytes = fs::read(&export).unwrap();
 
     let target = dir.path().join("target.sqlite");

@@ -131,6 +131,13 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<import::ImportJob>();
     check.ty::<export::ExportOptions>();
     check.ty::<export::ExportReport>();
+    check.ty::<handbill_core::mail::person::PersonExport>();
+    check.ty::<handbill_core::mail::person::ForgetReport>();
+    check.ty::<handbill_core::mail::person::PersonRecord>();
+    check.ty::<handbill_core::mail::person::PersonOptOut>();
+    check.ty::<handbill_core::mail::person::PersonDelivery>();
+    check.ty::<handbill_core::mail::person::PersonContact>();
+    check.ty::<handbill_core::mail::person::PersonDraft>();
     check.ty::<events::EventKind>();
     check.ty::<events::EventStatus>();
     check.ty::<events::Attendance>();

@@ -56,7 +56,7 @@ fn refused_untouched(path: &Path, code: ErrorCode) {
 fn sample_backup(dir: &Path, to: &Path) {
     let db = Database::open(&dir.join("sample-source.sqlite")).unwrap();
     demo::load(&db).unwrap();
-    backup::backup_to(&db, to).unwrap();
+    backup::backup_unsealed_to(&db, to).unwrap();
 }
 
 #[test]
@@ -139,7 +139,7 @@ fn a_backup_of_every_schema_version_restores_and_its_search_works() {
             )
             .unwrap();
         let copy = dir.path().join(format!("v{version}-copy.sqlite"));
-        backup::backup_to(&db, &copy).unwrap();
+        backup::backup_unsealed_to(&db, &copy).unwrap();
         drop(db);
         let current = Database::open(&dir.path().join(format!("now-{version}.sqlite"))).unwrap();
         let (restored, _) = backup::restore(current, &copy)
@@ -227,7 +227,7 @@ fn hand_over_refusals_say_what_is_wrong_and_name_the_users_file() {
     let db = Database::open(&dir.path().join("a.sqlite")).unwrap();
     demo::load(&db).unwrap();
     let export = dir.path().join("branch.handbill");
-    handover::export(&db, &export).unwrap();
+    handover::export_unsealed(&db, &export).unwrap();
     let current = storage::schema_version();
     let target = dir.path().join("target.sqlite");
 
@@ -325,7 +325,7 @@ fn small_backup() -> &'static [u8] {
         let db = Database::open(&path).unwrap();
         demo::load(&db).unwrap();
         let copy = dir.path().join("copy.sqlite");
-        backup::backup_to(&db, &copy).unwrap();
+        backup::backup_unsealed_to(&db, &copy).unwrap();
         let bytes = fs::read(&copy).unwrap();
         bytes[..bytes.len() - backup::SEAL_LEN as usize].to_vec()
     })

@@ -6,18 +6,29 @@
 use std::path::PathBuf;
 
 use handbill_core::branch::handover;
-use handbill_core::db::{backup, storage};
+use handbill_core::db::{backup, sealed, storage};
 use handbill_core::{Error, ErrorCode};
 
-use super::open;
+use super::{ask, open};
 
-/// `handbill backup -o FILE`: a copy of the database, now.
+/// `handbill backup -o FILE`: a copy of the database, now, sealed with a passphrase.
 pub fn backup(db: Option<PathBuf>, output: PathBuf) -> Result<String, Error> {
     let db = open(db)?;
-    backup::backup_to(&db, &output)?;
+    if output.exists() {
+        return Err(Error::new(
+            ErrorCode::Invalid,
+            format!(
+                "{} already exists. Choose a new file name for the backup.",
+                output.display()
+            ),
+        ));
+    }
+    let passphrase = ask::new_passphrase("The backup")?;
+    backup::backup_to(&db, &output, &passphrase)?;
     Ok(format!(
-        "Wrote a backup of {} to {}.",
+        "Wrote a backup of {} to {}, sealed with your passphrase. Restore it with: handbill restore {}",
         db.path().display(),
+        output.display(),
         output.display()
     ))
 }
@@ -52,6 +63,27 @@ pub fn backups(db: Option<PathBuf>) -> Result<String, Error> {
 /// `handbill restore FILE [--yes]`: asks first, then replaces the contents.
 pub fn restore(db: Option<PathBuf>, file: PathBuf, yes: bool) -> Result<String, Error> {
     let db = open(db)?;
+    if sealed::is_sealed(&file)? {
+        let passphrase = ask::existing_passphrase(&file.display().to_string())?;
+        let opened = sealed::open(&file, &passphrase)?;
+        if !yes
+            && !confirm(&format!(
+                "Replace everything in {} with the copy {} (made {})? The current data is kept as a backup.",
+                db.path().display(),
+                file.display(),
+                opened.info.created_at
+            ))?
+        {
+            return Ok("Nothing was restored.".to_owned());
+        }
+        let (db, kept) = backup::restore_sealed(db, opened)?;
+        return Ok(format!(
+            "Restored {} into {}. The data it replaced is kept in {}.",
+            file.display(),
+            db.path().display(),
+            kept.path
+        ));
+    }
     let checked = backup::check_source(&file)?;
     let note = checked.checksum.note();
     if !yes
@@ -73,12 +105,23 @@ pub fn restore(db: Option<PathBuf>, file: PathBuf, yes: bool) -> Result<String, 
     .to_owned())
 }
 
-/// `handbill export -o FILE`: the whole branch in one file.
+/// `handbill export -o FILE`: the whole branch in one file, sealed with a passphrase.
 pub fn export(db: Option<PathBuf>, output: PathBuf) -> Result<String, Error> {
     let db = open(db)?;
-    let manifest = handover::export(&db, &output)?;
+    if output.exists() {
+        return Err(Error::new(
+            ErrorCode::Invalid,
+            format!(
+                "{} already exists. Choose a new file name for the export.",
+                output.display()
+            ),
+        ));
+    }
+    let passphrase = ask::new_passphrase("The export")?;
+    let manifest = handover::export(&db, &output, &passphrase)?;
     Ok(format!(
-        "Exported “{}” to {}. Open it on another machine with: handbill import-branch {}",
+        "Exported “{}” to {}, sealed with your passphrase: give the passphrase apart from the file. \
+         Open it on another machine with: handbill import-branch {}",
         manifest.branch_name,
         output.display(),
         output.display()
@@ -93,6 +136,26 @@ pub fn import_branch(
     yes: bool,
 ) -> Result<String, Error> {
     let path = storage::resolve_path(db)?;
+    if sealed::is_sealed(&file)? {
+        let passphrase = ask::existing_passphrase(&file.display().to_string())?;
+        let opened = sealed::open(&file, &passphrase)?;
+        let manifest = handover::sealed_manifest(&opened);
+        if replace && !yes && !confirm(&format!(
+            "Replace everything in {} with the branch “{}” from {}? The current data is kept as a backup.",
+            path.display(),
+            manifest.branch_name,
+            file.display()
+        ))? {
+            return Ok("Nothing was imported.".to_owned());
+        }
+        let (db, manifest) = handover::import_sealed(opened, &path, replace)?;
+        return Ok(format!(
+            "Imported “{}” (exported {}) into {}.",
+            manifest.branch_name,
+            manifest.created_at,
+            db.path().display()
+        ));
+    }
     let manifest = handover::read_manifest(&file)?;
     if replace && !yes && !confirm(&format!(
         "Replace everything in {} with the branch “{}” from {}? The current data is kept as a backup.",

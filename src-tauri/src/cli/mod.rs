@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use handbill_core::db::storage;
 use handbill_core::{Database, Error, ErrorCode};
 
+mod ask;
 mod branch;
 mod coalition;
 mod db;

@@ -165,6 +165,8 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             mail::subscriber_update,
             mail::subscriber_set_status,
             mail::subscriber_delete,
+            mail::subscriber_export_person,
+            mail::subscriber_forget,
             mail::subscribers_unsubscribe,
             mail::export_csv,
             mail::default_folder,

@@ -15,6 +15,8 @@ import type { BackupInfo } from "./bindings/BackupInfo";
 import type { ConsentStatus } from "./bindings/ConsentStatus";
 import type { ExportOptions } from "./bindings/ExportOptions";
 import type { ExportReport } from "./bindings/ExportReport";
+import type { ForgetReport } from "./bindings/ForgetReport";
+import type { PersonExport } from "./bindings/PersonExport";
 import type { Facets } from "./bindings/Facets";
 import type { Field } from "./bindings/Field";
 import type { ImportFinished } from "./bindings/ImportFinished";
@@ -64,6 +66,8 @@ export type {
   ConsentStatus,
   ExportOptions,
   ExportReport,
+  ForgetReport,
+  PersonExport,
   Facets,
   Field,
   ImportFinished,
@@ -148,6 +152,10 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
     onlyThisList?: boolean,
   ): Promise<SubscriberDetail>;
   deleteSubscriber(id: number): Promise<void>;
+  /** Everything held about one person, saved where a save dialog says (JSON, and text beside it); null when closed. */
+  exportPerson(id: number): Promise<PersonExport | null>;
+  /** Erases one person everywhere on their request, keeping only a salted hash and one ledger line. */
+  forgetSubscriber(id: number, requestedBy: string): Promise<ForgetReport>;
   /** Unsubscribes every address found in a pasted block of text. */
   unsubscribeAddresses(text: string, listId: number | null): Promise<UnsubscribeReport>;
   /** Exports to the file picked in the save dialog, which starts from `suggested`; null when it was closed. */
@@ -234,6 +242,8 @@ export const tauriBackend: Backend = {
   setSubscriberStatus: (id, listId, status, source, onlyThisList = false) =>
     commands.subscriber_set_status({ id, listId, status, source, onlyThisList }),
   deleteSubscriber: (id) => commands.subscriber_delete({ id }),
+  exportPerson: (id) => commands.subscriber_export_person({ id }),
+  forgetSubscriber: (id, requestedBy) => commands.subscriber_forget({ id, requestedBy }),
   unsubscribeAddresses: (text, listId) => commands.subscribers_unsubscribe({ text, listId }),
   exportCsv: (options, suggested) => commands.export_csv({ options, suggested }),
   defaultFolder: () => commands.default_folder(),

@@ -38,6 +38,7 @@ import type { Facets } from "./bindings/Facets";
 import type { FlyerPage } from "./bindings/FlyerPage";
 import type { FlyerPreview } from "./bindings/FlyerPreview";
 import type { FlyerRequest } from "./bindings/FlyerRequest";
+import type { ForgetReport } from "./bindings/ForgetReport";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { ImportJob } from "./bindings/ImportJob";
 import type { ImportOptions } from "./bindings/ImportOptions";
@@ -49,6 +50,7 @@ import type { OrgImportReport } from "./bindings/OrgImportReport";
 import type { Organization } from "./bindings/Organization";
 import type { OrganizationInput } from "./bindings/OrganizationInput";
 import type { OrganizationSaved } from "./bindings/OrganizationSaved";
+import type { PersonExport } from "./bindings/PersonExport";
 import type { Preview } from "./bindings/Preview";
 import type { Segment } from "./bindings/Segment";
 import type { SegmentFilter } from "./bindings/SegmentFilter";
@@ -496,6 +498,14 @@ export function subscriber_delete(args: { id: number }): Promise<void> {
 
 export function subscriber_detail(args: { id: number }): Promise<SubscriberDetail> {
   return call<SubscriberDetail>("subscriber_detail", args);
+}
+
+export function subscriber_export_person(args: { id: number }): Promise<PersonExport | null> {
+  return call<PersonExport | null>("subscriber_export_person", args);
+}
+
+export function subscriber_forget(args: { id: number; requestedBy: string }): Promise<ForgetReport> {
+  return call<ForgetReport>("subscriber_forget", args);
 }
 
 export function subscriber_set_status(args: { id: number; listId: number; status: ConsentStatus; source: string; onlyThisList: boolean | null }): Promise<SubscriberDetail> {

@@ -145,6 +145,8 @@ const mailMethods = [
   "updateSubscriber",
   "setSubscriberStatus",
   "deleteSubscriber",
+  "exportPerson",
+  "forgetSubscriber",
   "unsubscribeAddresses",
   "exportCsv",
   "defaultFolder",

@@ -1,7 +1,10 @@
 //! Hand-over owns moving a whole branch to another machine: one `.handbill`
-//! file (a zip holding a manifest and a consistent copy of the database, logos
-//! included) that `import-branch` checks — format, version, size and checksum —
-//! before anything current is replaced. The file comes from someone else's
+//! file, sealed with a passphrase the organizer chooses (`db::sealed`: the
+//! database, logos included, encrypted and described inside), that
+//! `import-branch` opens with that passphrase and checks — format, version,
+//! size and checksum — before anything current is replaced. An export from
+//! an older Handbill (a zip holding a manifest and the database) is still
+//! read, with the checks below. The file comes from someone else's
 //! laptop: its size and shape are checked before each part is read, the
 //! database is streamed out through its checksum (never held in memory), and
 //! only its data is taken in (see `intake`).
@@ -17,6 +20,7 @@ use ts_rs::TS;
 use crate::branch;
 use crate::db::backup;
 use crate::db::intake;
+use crate::db::sealed::{self, Opened, Passphrase, SealedInfo};
 use crate::db::storage::{self, Database};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -59,8 +63,20 @@ fn zip_error(file: &Path, e: impl std::fmt::Display) -> Error {
     )
 }
 
-/// Writes the whole branch to `target` as one file.
-pub fn export(db: &Database, target: &Path) -> Result<Manifest> {
+/// Writes the whole branch to `target` as one file, sealed with
+/// `passphrase` (see `db::sealed`): a hand-over travels by email or on a
+/// stick, so it never leaves the laptop readable.
+pub fn export(db: &Database, target: &Path, passphrase: &Passphrase) -> Result<Manifest> {
+    let branch = branch::require(db)?;
+    let info = sealed::write(db.conn(), target, passphrase, "branch", &branch.name)?;
+    Ok(manifest_of(info))
+}
+
+/// Writes the whole branch to `target` as an older Handbill did: a zip of
+/// its manifest and the database, not encrypted. Only for tests of reading
+/// such a file; Handbill itself writes sealed exports ([`export`]).
+#[doc(hidden)]
+pub fn export_unsealed(db: &Database, target: &Path) -> Result<Manifest> {
     if target.exists() {
         return Err(Error::new(
             ErrorCode::Invalid,
@@ -73,7 +89,7 @@ pub fn export(db: &Database, target: &Path) -> Result<Manifest> {
     let branch = branch::require(db)?;
     let work = tempfile_beside(target)?;
     let copy = work.path().join(DATABASE);
-    backup::write_copy(db.conn(), &copy)?;
+    backup::backup_unsealed_to(db, &copy)?;
     let bytes = fs::read(&copy)
         .map_err(|e| Error::storage(format!("Cannot read the copy {}: {e}", copy.display())))?;
     let manifest = Manifest {
@@ -107,6 +123,66 @@ pub fn export(db: &Database, target: &Path) -> Result<Manifest> {
             Error::storage(format!("Cannot write the export {}: {e}", target.display()))
         })?;
     Ok(manifest)
+}
+
+fn manifest_of(info: SealedInfo) -> Manifest {
+    Manifest {
+        format: FORMAT.to_owned(),
+        format_version: info.format_version,
+        app_version: info.app_version,
+        schema_version: info.schema_version,
+        created_at: info.created_at,
+        branch_name: info.label,
+        database_bytes: info.database_bytes,
+        database_sha256: info.database_sha256,
+    }
+}
+
+/// What a sealed export (opened with its passphrase) says about itself.
+pub fn sealed_manifest(opened: &Opened) -> Manifest {
+    manifest_of(opened.info.clone())
+}
+
+/// Opens a sealed export (opened with its passphrase by `sealed::open`,
+/// which checked it) as the database at `target`, as [`import`] does with
+/// an older plain export; its data is rebuilt in memory, never unpacked.
+pub fn import_sealed(opened: Opened, target: &Path, replace: bool) -> Result<(Database, Manifest)> {
+    let manifest = sealed_manifest(&opened);
+    let existing = Database::open(target)?;
+    let used = refuse_unless_replacing(&existing, target, replace)?;
+    let rebuilt = intake::rebuild_in_memory(
+        &opened.conn,
+        &opened.named,
+        opened.version,
+        backup::page_size(existing.conn())?,
+    )?;
+    drop(opened);
+    let (db, _kept) = backup::replace(existing, &rebuilt, !used.is_empty())?;
+    Ok((db, manifest))
+}
+
+/// The tables of `existing` that hold data, or a refusal when there are
+/// some and `replace` was not asked for.
+fn refuse_unless_replacing(
+    existing: &Database,
+    target: &Path,
+    replace: bool,
+) -> Result<Vec<String>> {
+    let used = storage::tables_with_data(existing)?;
+    if !used.is_empty() && !replace {
+        let what = match branch::get(existing)? {
+            Some(current) => format!("the branch “{}”", current.name),
+            None => format!("data (in {})", used.join(", ")),
+        };
+        return Err(Error::new(
+            ErrorCode::Invalid,
+            format!(
+                "{} already holds {what}. Import into a new file with --db NEW.sqlite, or pass --replace to replace it (a backup is kept).",
+                target.display(),
+            ),
+        ));
+    }
+    Ok(used)
 }
 
 /// A scratch folder on the same disk as `near`, removed when dropped.
@@ -302,20 +378,7 @@ pub fn import(file: &Path, target: &Path, replace: bool) -> Result<(Database, Ma
     let scratch = tempfile_beside(target)?;
     let (manifest, unpacked, version) = unpack(file, scratch.path())?;
     let existing = Database::open(target)?;
-    let used = storage::tables_with_data(&existing)?;
-    if !used.is_empty() && !replace {
-        let what = match branch::get(&existing)? {
-            Some(current) => format!("the branch “{}”", current.name),
-            None => format!("data (in {})", used.join(", ")),
-        };
-        return Err(Error::new(
-            ErrorCode::Invalid,
-            format!(
-                "{} already holds {what}. Import into a new file with --db NEW.sqlite, or pass --replace to replace it (a backup is kept).",
-                target.display(),
-            ),
-        ));
-    }
+    let used = refuse_unless_replacing(&existing, target, replace)?;
     let rebuilt = intake::rebuild(
         &unpacked,
         &format!("the database inside {}", file.display()),

@@ -163,6 +163,12 @@ fn open_read_only(path: &Path, named: &str) -> Result<Connection> {
 /// exactly the schema of that version. Returns the version.
 pub(crate) fn inspect(path: &Path, named: &str) -> Result<usize> {
     let conn = open_read_only(path, named)?;
+    inspect_conn(&conn, named)
+}
+
+/// The checks of [`inspect`] on a database already open (a sealed copy
+/// decrypted into memory).
+pub(crate) fn inspect_conn(conn: &Connection, named: &str) -> Result<usize> {
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| about(named, e))?;
@@ -179,7 +185,7 @@ pub(crate) fn inspect(path: &Path, named: &str) -> Result<usize> {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| about(named, e))?;
     let version = identity(app_id, version, named)?;
-    compare_schema(&conn, &storage::reference(version)?, named, version)?;
+    compare_schema(conn, &storage::reference(version)?, named, version)?;
     Ok(version)
 }
 
@@ -505,6 +511,36 @@ pub(crate) fn rebuild(
                  give it a way to be rebuilt before it is part of the schema."
             )));
         }
+    }
+    Ok(conn)
+}
+
+/// As [`rebuild`], from a database inspected in memory (a sealed copy) into
+/// a new database in memory: no plain copy of the branch is written to a
+/// file on the way.
+pub(crate) fn rebuild_in_memory(
+    incoming: &Connection,
+    named: &str,
+    version: usize,
+    page_size: u64,
+) -> Result<Connection> {
+    let mut conn = storage::new_in_memory(page_size, version)?;
+    conn.execute("ATTACH DATABASE ':memory:' AS incoming", [])?;
+    {
+        let image = incoming.serialize(rusqlite::MAIN_DB)?;
+        conn.deserialize_read_exact("incoming", &image[..], image.len(), true)
+            .map_err(|e| about(named, e))?;
+    }
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+    let copied = copy_rows(&conn, named);
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)?;
+    let contentless = copied?;
+    conn.execute_batch("DETACH DATABASE incoming")?;
+    storage::finish_new_file(&mut conn, Path::new(":memory:"))?;
+    if let Some(table) = contentless.first() {
+        return Err(Error::internal(format!(
+            "The search index {table} keeps no copy of its text, so a restore cannot fill it again."
+        )));
     }
     Ok(conn)
 }

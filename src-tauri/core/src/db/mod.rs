@@ -3,7 +3,8 @@
 //! database from outside (`intake`: a backup to restore, the database inside
 //! a hand-over file), transactions that nest (`Tx`), the files a person
 //! gives Handbill or has it save (`outside`), the text the subscriber search
-//! looks in (`search`, which the migrations fill), and the report for a bug
+//! looks in (`search`, which the migrations fill), copies sealed with a
+//! passphrase for leaving the laptop (`sealed`), and the report for a bug
 //! report (`diagnostics`). It knows no area: the areas above use it, never
 //! the other way round.
 
@@ -12,6 +13,7 @@ pub(crate) mod connection;
 pub mod diagnostics;
 pub(crate) mod intake;
 pub mod outside;
+pub mod sealed;
 pub(crate) mod search;
 pub mod storage;
 mod transaction;

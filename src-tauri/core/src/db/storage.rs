@@ -491,6 +491,16 @@ pub(crate) fn new_file(path: &Path, page_size: u64, version: usize) -> Result<Co
     Ok(conn)
 }
 
+/// As [`new_file`], in memory: for a sealed copy, whose data never touches the disk in plain.
+pub(crate) fn new_in_memory(page_size: u64, version: usize) -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    harden(&conn)?;
+    conn.pragma_update(None, "page_size", page_size as i64)?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    Migrations::from_slice(&MIGRATIONS[..version.min(MIGRATIONS.len())]).to_latest(&mut conn)?;
+    Ok(conn)
+}
+
 /// Brings a file made by [`new_file`] (and filled) to this build's schema.
 pub(crate) fn finish_new_file(conn: &mut Connection, path: &Path) -> Result<()> {
     Migrations::from_slice(&MIGRATIONS)

@@ -15,6 +15,12 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::mail::lists::{self, SegmentFilter};
 
+/// What every subscriber export says where it is shown or written: the
+/// file holds people's addresses and is not encrypted.
+pub const NOT_ENCRYPTED: &str =
+    "This file is not encrypted: anyone who gets it can read every address in it. \
+     Keep it off shared folders and delete it when you are done.";
+
 /// What to export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ExportOptions {

@@ -606,7 +606,7 @@ pub(crate) fn record(
 }
 
 /// The branch's salt for the hashes of forgotten addresses.
-fn salt(db: &Database) -> Result<String> {
+pub(crate) fn salt(db: &Database) -> Result<String> {
     Ok(db
         .conn()
         .prepare_cached("SELECT salt FROM consent_salt WHERE id = 1")?

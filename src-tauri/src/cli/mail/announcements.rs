@@ -554,7 +554,7 @@ fn ended(
     }
     if p.written > 0 || through.is_none() {
         summary.push_str(&format!(
-            ", {} written to the outbox {} (not sent: no mail account)",
+            ", {} written to the outbox {} (not sent: no mail account; its .eml files are not encrypted)",
             p.written,
             account::outbox_dir(db_path)
                 .join(format!("announcement-{id}"))

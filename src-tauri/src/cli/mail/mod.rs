@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use handbill_core::mail::export::{self, ExportOptions};
 use handbill_core::mail::lists::{self, SegmentFilter};
+use handbill_core::mail::person;
 use handbill_core::mail::subscribers;
 use handbill_core::{Database, Error};
 
@@ -81,6 +82,27 @@ pub enum SubscribersCommand {
         /// A saved segment's name, or a filter such as tag=volunteer,zip=021.
         #[arg(long, value_name = "SEGMENT")]
         segment: Option<String>,
+    },
+    /// Write everything Handbill holds about one person (fields, lists, consent ledger,
+    /// deliveries, outbox files, an organization's contact) as JSON, with the same as text
+    /// beside it: for their request to see it.
+    ExportPerson {
+        address: String,
+        /// The JSON file to write (a new file); the readable text goes beside it with .txt.
+        #[arg(short, long, value_name = "FILE.json")]
+        output: PathBuf,
+    },
+    /// Erase one person everywhere, on their request: only a salted hash of the address
+    /// stays (so no import brings them back) and a ledger line saying when and on whose
+    /// request. Asks first.
+    Forget {
+        address: String,
+        /// Whose request it was and how it came, for the ledger (“their email of 3 December”).
+        #[arg(long, value_name = "TEXT")]
+        requested_by: String,
+        /// Do not ask for confirmation (needed when there is no terminal to ask on).
+        #[arg(long)]
+        yes: bool,
     },
     /// Show one subscriber: fields, lists and consent ledger.
     Show {
@@ -170,8 +192,11 @@ pub fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result
                 &output,
             )?;
             Ok(format!(
-                "Exported {} people from “{}” to {}.",
-                done.rows, list.name, done.path
+                "Exported {} people from “{}” to {}.\n{}",
+                done.rows,
+                list.name,
+                done.path,
+                export::NOT_ENCRYPTED
             ))
         }
         SubscribersCommand::Unsubscribe {
@@ -235,6 +260,65 @@ pub fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result
                 None => SegmentFilter::default(),
             };
             Ok(lists::reach(db, list.id, &filter)?.to_string())
+        }
+        SubscribersCommand::ExportPerson { address, output } => {
+            if output.exists() {
+                return Err(Error::invalid_field(
+                    "output",
+                    format!(
+                        "{} already exists. Choose a new file name.",
+                        output.display()
+                    ),
+                ));
+            }
+            let done = person::export(db, &address, &output)?;
+            Ok(format!(
+                "Wrote everything Handbill holds about {} to {} (JSON) and {} (text).\n\
+                 These files are not encrypted: give them to the person by a safe way and delete them after.",
+                done.record.address, done.json_path, done.text_path
+            ))
+        }
+        SubscribersCommand::Forget {
+            address,
+            requested_by,
+            yes,
+        } => {
+            let request = person::ForgetRequest {
+                address,
+                requested_by,
+            };
+            // Refuses an unknown address before asking.
+            let found = person::record(db, &request.address)?;
+            if !yes
+                && !super::ask::yes(
+                    &format!(
+                        "Erase everything Handbill holds about {} ({} ledger lines, {} deliveries)? This cannot be undone.",
+                        found.address,
+                        found.ledger.len(),
+                        found.deliveries.len()
+                    ),
+                    "Forgetting someone cannot be undone and there is no terminal to confirm on. Run it again with --yes.",
+                )?
+            {
+                return Ok("Nothing was erased.".to_owned());
+            }
+            let report = person::forget(db, &request)?;
+            let mut out = vec![format!(
+                "Forgot {}: {} subscriber, {} lists, {} ledger lines, {} deliveries, {} outbox files, {} organization contacts, {} invitation drafts erased. \
+                 Only a salted hash of the address stays, so no import brings them back, with a ledger line saying when and on whose request.",
+                found.address,
+                if report.subscriber { "the" } else { "no" },
+                report.memberships,
+                report.ledger_lines,
+                report.deliveries,
+                report.outbox_files,
+                report.organization_contacts,
+                report.invitation_drafts
+            )];
+            if !report.note.is_empty() {
+                out.push(report.note);
+            }
+            Ok(out.join("\n"))
         }
         SubscribersCommand::Show { address, json } => {
             let found = subscribers::find(db, &address)?.ok_or_else(|| {

@@ -5,6 +5,7 @@
 
 use handbill_core::mail::export::{self, ExportOptions, ExportReport};
 use handbill_core::mail::lists::{self, Facets, List, Segment, SegmentFilter};
+use handbill_core::mail::person::{self, ForgetReport, ForgetRequest, PersonExport};
 use handbill_core::mail::subscribers::{
     self, ConsentStatus, SubscriberDetail, SubscriberInput, SubscriberPage, SubscriberQuery,
     UnsubscribeReport,
@@ -198,6 +199,60 @@ pub async fn export_csv(
     crate::window::blocking(move || state.with_db(|db| export::to_file(db, &options, &path)))
         .await
         .map(Some)
+}
+
+/// Writes everything held about one subscriber where a native save dialog
+/// says, as JSON, with the same as text beside it (`.txt`), for their
+/// request to see it. `None` when the dialog was closed.
+#[tauri::command]
+pub async fn subscriber_export_person(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    id: i64,
+) -> Result<Option<PersonExport>, Error> {
+    let what = dialog::SaveAs {
+        title: "Save everything Handbill holds about this person",
+        filter_name: "JSON",
+        extensions: &["json"],
+        suggested: "person.json",
+        fallback: "person.json",
+    };
+    let Some(path) = dialog::save_path(&window, what).await? else {
+        return Ok(None);
+    };
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            let email = subscribers::get(db, id)?.email;
+            person::export(db, &email, &path)
+        })
+    })
+    .await
+    .map(Some)
+}
+
+/// Erases one subscriber everywhere on their request (the page has asked
+/// for confirmation and for whose request it was).
+#[tauri::command]
+pub async fn subscriber_forget(
+    state: State<'_, AppState>,
+    id: i64,
+    requested_by: String,
+) -> Result<ForgetReport, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| {
+            let address = subscribers::get(db, id)?.email;
+            person::forget(
+                db,
+                &ForgetRequest {
+                    address,
+                    requested_by,
+                },
+            )
+        })
+    })
+    .await
 }
 
 /// Where files are suggested to be saved: the user's Documents folder.

@@ -213,7 +213,7 @@ pub(super) fn verify_seal(
 /// Copies every page of `from` into `to` in one step, so `to` changes in one
 /// transaction. Another writer on `to` is waited for until `wait` has passed;
 /// then the copy gives up and `Ok(false)` says the database was busy.
-pub(super) fn copy_all(
+pub(crate) fn copy_all(
     from: &Connection,
     to: &mut Connection,
     wait: Duration,

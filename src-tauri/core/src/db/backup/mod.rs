@@ -16,14 +16,14 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::db::connection::BUSY_WAIT;
 use crate::db::intake;
+use crate::db::sealed::{self, Opened, Passphrase, SealedInfo};
 use crate::db::storage::{self, Database};
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 
-pub(crate) use copies::write_copy;
 use copies::{copy_all, snapshot_conn, verify_seal};
 pub use copies::{list, BackupInfo, BackupKind, Checksum, KEEP_DAILY, KEEP_OTHER, SEAL_LEN};
 
@@ -55,18 +55,38 @@ pub fn daily_if_due(db: &Database) -> Result<Option<BackupInfo>> {
     snapshot(db, BackupKind::Daily).map(Some)
 }
 
-/// Writes a copy of the open database to `target` (`handbill backup -o FILE`).
-pub fn backup_to(db: &Database, target: &Path) -> Result<()> {
+/// Writes a copy of the open database to `target` (`handbill backup -o
+/// FILE`), sealed with `passphrase`: a copy written where the organizer
+/// says may leave the laptop (see `sealed`).
+pub fn backup_to(db: &Database, target: &Path, passphrase: &Passphrase) -> Result<SealedInfo> {
+    let label: Option<String> = db
+        .conn()
+        .query_row("SELECT name FROM branch WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    sealed::write(
+        db.conn(),
+        target,
+        passphrase,
+        "backup",
+        &label.unwrap_or_default(),
+    )
+}
+
+/// Writes a plain copy of the open database to `target`, as an older
+/// Handbill's `backup -o` did. Only for tests of restoring such a file;
+/// Handbill itself writes sealed copies ([`backup_to`]).
+#[doc(hidden)]
+pub fn backup_unsealed_to(db: &Database, target: &Path) -> Result<()> {
     if target.exists() {
         return Err(Error::new(
-            ErrorCode::Invalid,
+            crate::error::ErrorCode::Invalid,
             format!(
                 "{} already exists. Choose a new file name for the backup.",
                 target.display()
             ),
         ));
     }
-    write_copy(db.conn(), target)
+    copies::write_copy(db.conn(), target)
 }
 
 /// Checks that `source` is a backup this version can restore, without
@@ -137,6 +157,24 @@ pub fn restore(db: Database, source: &Path) -> Result<(Database, BackupInfo)> {
         &scratch.path().join("restore.sqlite"),
         page_size(db.conn())?,
     )?;
+    let (db, kept) = replace(db, &rebuilt, true)?;
+    let kept =
+        kept.ok_or_else(|| Error::internal("The restore kept no copy of the data it replaced."))?;
+    Ok((db, kept))
+}
+
+/// Replaces the open database's contents with a sealed copy opened with its
+/// passphrase (`sealed::open`, which checked it), as [`restore`] does with a
+/// plain backup: only its data is taken, rebuilt in memory, and the current
+/// contents are kept as a `before-restore` snapshot.
+pub fn restore_sealed(db: Database, source: Opened) -> Result<(Database, BackupInfo)> {
+    let rebuilt = intake::rebuild_in_memory(
+        &source.conn,
+        &source.named,
+        source.version,
+        page_size(db.conn())?,
+    )?;
+    drop(source);
     let (db, kept) = replace(db, &rebuilt, true)?;
     let kept =
         kept.ok_or_else(|| Error::internal("The restore kept no copy of the data it replaced."))?;

@@ -467,6 +467,25 @@ pub(super) fn write_rows(
                 });
                 continue;
             }
+            // Someone forgotten at their request is kept only as a hash: the
+            // import adds no row of theirs, unless the file gives a dated
+            // opt-in newer than the forgetting (they came back themselves).
+            let forgotten_here = known.get(key).is_none()
+                && suppressed.get(key).is_none()
+                && suppression_of(key).is_some_and(|(_, since)| {
+                    !(wanted == Some(ConsentStatus::Subscribed) && row.opt_in_at > since)
+                });
+            if forgotten_here {
+                report.kept_off += 1;
+                report.entries.push(ReportRow {
+                    line,
+                    email: email.to_owned(),
+                    outcome: RowOutcome::Rejected,
+                    detail: "Not imported: this person asked to be forgotten, and only their own new opt-in brings them back.".to_owned(),
+                    warnings: row.warnings.clone(),
+                });
+                continue;
+            }
             match known.get(key) {
                 None => {
                     let (status, suppress, detail) = match wanted {
