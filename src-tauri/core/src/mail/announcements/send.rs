@@ -808,9 +808,8 @@ impl Job<'_> {
     fn work(&self, worker: usize) {
         let mut conn: Option<(SmtpConnection, bool)> = None;
         let mut done: Vec<Done> = Vec::new();
-        // The delivery taken ahead (the last step's `next`), and its letter once written.
+        // The delivery taken ahead (the last step's `next`).
         let mut ahead: Option<Claimed> = None;
-        let mut ahead_letter: Option<Vec<u8>> = None;
         // The delivery whose envelope the server on `conn` has taken (DATA
         // answered): its message comes next, or the connection is dropped.
         let mut opened: Option<i64> = None;
@@ -821,7 +820,6 @@ impl Job<'_> {
                     self.rate.wait();
                 }
             }
-            let ahead_id = ahead.as_ref().map(|a| a.id);
             let step = self.step(std::mem::take(&mut done), ahead.take(), worker, claim);
             let (d, next) = match step {
                 Ok(Step::Got { d, next }) => (d, next),
@@ -850,13 +848,16 @@ impl Job<'_> {
                 opened = None;
                 drop_connection(&mut conn);
             }
-            let letter = match ahead_letter.take().filter(|_| ahead_id == Some(d.id)) {
-                Some(letter) => Ok(letter),
-                None => self.letters.letter(&d.recipient),
-            };
-            let letter = match letter {
+            // Their letter is written only now that they are recorded
+            // `sending`, even when their envelope went ahead.
+            let letter = match self.letters.letter(&d.recipient) {
                 Ok(bytes) => bytes,
                 Err(e) => {
+                    if opened == Some(d.id) {
+                        // The server waits for this message: only dropping the connection ends it unsent.
+                        opened = None;
+                        drop_connection(&mut conn);
+                    }
                     self.stop_with(
                         AnnouncementState::Paused,
                         format!("The message for {} could not be written: {} Nobody else was mailed until this is fixed.", d.recipient.email, e.message),
@@ -899,16 +900,10 @@ impl Job<'_> {
                         }
                     }
                     let (c, pipelining) = conn.as_mut().expect("a connection was just opened");
-                    // The next person's envelope goes with this message when
-                    // the server takes pipelined commands; it needs their letter.
-                    ahead_letter = match (&next, *pipelining) {
-                        (Some(n), true) => self.letters.letter(&n.recipient).ok(),
-                        _ => None,
-                    };
-                    let going = next
-                        .as_ref()
-                        .zip(ahead_letter.as_deref())
-                        .map(|(n, letter)| (n.recipient.email.as_str(), letter));
+                    // The next person's envelope (never their letter, which
+                    // is written once they are recorded `sending`) goes with
+                    // this message when the server takes pipelined commands.
+                    let going = next.as_ref().map(|n| n.recipient.email.as_str());
                     let handed = transfer(
                         c,
                         *pipelining,
@@ -1056,7 +1051,7 @@ fn transfer(
     to: &str,
     letter: &[u8],
     opened: bool,
-    next: Option<(&str, &[u8])>,
+    next: Option<&str>,
 ) -> Handed {
     let not_sent = |(outcome, keep): (Outcome, bool)| Handed {
         outcome,
@@ -1065,7 +1060,7 @@ fn transfer(
     };
     if !opened {
         // Before the message itself is handed over, a failure means it did not go.
-        let before = match envelope(conn, from, to, letter) {
+        let before = match envelope(conn, from, to, Some(letter)) {
             Ok((mail, rcpt)) if pipelining => pipelined_envelope(conn, mail, rcpt),
             Ok((mail, rcpt)) => (|| {
                 conn.command(mail)?;
@@ -1087,7 +1082,7 @@ fn transfer(
     };
     let ahead = next
         .filter(|_| pipelining)
-        .and_then(|(to, letter)| envelope(conn, from, to, letter).ok());
+        .and_then(|to| envelope(conn, from, to, None).ok());
     if let Some((mail, rcpt)) = &ahead {
         let _ = write!(text, "{mail}{rcpt}{Data}");
     }
@@ -1116,12 +1111,14 @@ fn transfer(
 }
 
 /// The MAIL and RCPT commands for `to`, with the parameters the letter
-/// needs, or why it cannot go at all.
+/// needs, or why it cannot go at all. An envelope sent ahead of its letter
+/// (`letter` None, not yet written) declares 8BITMIME wherever the server
+/// takes it: a 7-bit body is a valid 8BITMIME body (RFC 6152).
 fn envelope(
     conn: &SmtpConnection,
     from: &str,
     to: &str,
-    letter: &[u8],
+    letter: Option<&[u8]>,
 ) -> std::result::Result<(Mail, Rcpt), Outcome> {
     let (Ok(from), Ok(to)) = (Address::from_str(from), Address::from_str(to)) else {
         return Err(Outcome::Failed {
@@ -1139,7 +1136,9 @@ fn envelope(
         }
         mail_options.push(MailParameter::SmtpUtfEight);
     }
-    if !letter.is_ascii() && conn.server_info().supports_feature(Extension::EightBitMime) {
+    if !letter.is_some_and(<[u8]>::is_ascii)
+        && conn.server_info().supports_feature(Extension::EightBitMime)
+    {
         mail_options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
     Ok((Mail::new(Some(from), mail_options), Rcpt::new(to, vec![])))
