@@ -17,6 +17,7 @@ use ts_rs::TS;
 use crate::branch;
 use crate::db::backup;
 use crate::db::intake;
+use crate::db::keys;
 use crate::db::storage::{self, Database};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -73,7 +74,12 @@ pub fn export(db: &Database, target: &Path) -> Result<Manifest> {
     let branch = branch::require(db)?;
     let work = tempfile_beside(target)?;
     let copy = work.path().join(DATABASE);
-    backup::write_copy(db.conn(), &copy)?;
+    // The hand-over travels to another computer, which has no key of this
+    // branch: an encrypted branch goes in as a plain copy.
+    match db.key() {
+        None => backup::write_copy(db.conn(), None, &copy)?,
+        Some(_) => keys::export_to(db.conn(), &copy, None)?,
+    }
     let bytes = fs::read(&copy)
         .map_err(|e| Error::storage(format!("Cannot read the copy {}: {e}", copy.display())))?;
     let manifest = Manifest {
@@ -322,6 +328,7 @@ pub fn import(file: &Path, target: &Path, replace: bool) -> Result<(Database, Ma
         version,
         &scratch.path().join("import.sqlite"),
         backup::page_size(existing.conn())?,
+        existing.key(),
     )?;
     let (db, _kept) = backup::replace(existing, &rebuilt, !used.is_empty())?;
     Ok((db, manifest))

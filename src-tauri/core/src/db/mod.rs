@@ -10,7 +10,9 @@
 pub mod backup;
 pub(crate) mod connection;
 pub mod diagnostics;
+pub mod encryption;
 pub(crate) mod intake;
+pub mod keys;
 pub mod outside;
 pub(crate) mod search;
 pub mod storage;

@@ -20,10 +20,11 @@ use rusqlite::Connection;
 
 use crate::db::connection::BUSY_WAIT;
 use crate::db::intake;
+use crate::db::keys;
 use crate::db::storage::{self, Database};
 use crate::error::{Error, ErrorCode, Result};
 
-pub(crate) use copies::write_copy;
+pub(crate) use copies::{seal as seal_file, write_copy};
 use copies::{copy_all, snapshot_conn, verify_seal};
 pub use copies::{list, BackupInfo, BackupKind, Checksum, KEEP_DAILY, KEEP_OTHER, SEAL_LEN};
 
@@ -40,7 +41,7 @@ pub struct SourceCheck {
 
 /// Takes a snapshot of the open database.
 pub fn snapshot(db: &Database, kind: BackupKind) -> Result<BackupInfo> {
-    snapshot_conn(db.conn(), db.path(), kind)
+    snapshot_conn(db.conn(), db.key(), db.path(), kind)
 }
 
 /// Takes today's snapshot unless one exists. Returns it when one was taken.
@@ -66,7 +67,7 @@ pub fn backup_to(db: &Database, target: &Path) -> Result<()> {
             ),
         ));
     }
-    write_copy(db.conn(), target)
+    write_copy(db.conn(), db.key(), target)
 }
 
 /// Checks that `source` is a backup this version can restore, without
@@ -77,8 +78,16 @@ pub fn check_source(source: &Path) -> Result<SourceCheck> {
     let named = source.display().to_string();
     let (mut file, len) = intake::open_regular(source, storage::MAX_DATABASE_BYTES + SEAL_LEN)?;
     let start = storage::read_start(&mut file, &named)?;
-    let header = intake::identify(&start, len, &named)?;
-    let checksum = verify_seal(&mut file, len, header.page_size, &named)?;
+    // An encrypted copy's header is encrypted: SQLite, given the key this
+    // process holds for its salt, checks it below; its seal is checked first.
+    let page_size = match keys::lock_of_bytes(&start, len) {
+        keys::Lock::Encrypted(_) => {
+            keys::key_for(source)?;
+            u64::from(keys::PAGE_SIZE)
+        }
+        _ => intake::identify(&start, len, &named)?.page_size,
+    };
+    let checksum = verify_seal(&mut file, len, page_size, &named)?;
     drop(file);
     let version = intake::inspect(source, &named)?;
     Ok(SourceCheck {
@@ -113,6 +122,9 @@ pub(crate) fn page_size(conn: &Connection) -> Result<u64> {
 /// `before-restore` snapshot, and then the new file replaces them in one
 /// transaction. The database is reopened and returned with the snapshot.
 pub fn restore(db: Database, source: &Path) -> Result<(Database, BackupInfo)> {
+    // A copy encrypted for another branch is refused, even when this process
+    // happens to hold that branch's key too.
+    keys::key_for_copy(source, db.key())?;
     let checked = check_source(source)?;
     let scratch = scratch_beside(db.path())?;
     let rebuilt = intake::rebuild(
@@ -121,6 +133,7 @@ pub fn restore(db: Database, source: &Path) -> Result<(Database, BackupInfo)> {
         checked.schema_version as usize,
         &scratch.path().join("restore.sqlite"),
         page_size(db.conn())?,
+        db.key(),
     )?;
     let (db, kept) = replace(db, &rebuilt, true)?;
     let kept =
