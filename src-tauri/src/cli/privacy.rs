@@ -108,7 +108,9 @@ pub fn encrypt(db: Option<PathBuf>) -> Result<String, Error> {
     };
     let kept_where = match how {
         NewKey::Keychain => "its key is kept in this computer's keychain",
-        NewKey::Passphrase(_) => "it opens with the passphrase you chose, which cannot be recovered",
+        NewKey::Passphrase(_) => {
+            "it opens with the passphrase you chose, which cannot be recovered"
+        }
     };
     let (db, kept) = encryption::encrypt(db, &how)?;
     Ok(format!(

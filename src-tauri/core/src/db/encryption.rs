@@ -84,15 +84,15 @@ fn same_rows(converted: &Path, key: Option<&Key>, expected: &[(String, i64)]) ->
 
 /// Writes a backup copy into `target` under the new key (or plain), sealed.
 fn convert_copy(source: &Path, old: Option<&Key>, target: &Path, new: Option<&Key>) -> Result<()> {
+    let view = backup::readable(source)?;
+    let source = view.path.as_path();
     let conn = Connection::open_in_memory()?;
-    let uri = url::Url::from_file_path(std::path::absolute(source).map_err(|e| {
-        Error::storage(format!("Cannot find {}: {e}", source.display()))
-    })?)
-    .map_err(|()| Error::storage(format!("Cannot name {} as a URI.", source.display())))?;
+    keys::before_attach(&conn)?;
+    // By its plain path: SQLCipher does not read a sealed copy through a URI.
     conn.execute(
         "ATTACH DATABASE ?1 AS copy KEY ?2",
         [
-            format!("{uri}?mode=ro&immutable=1"),
+            source.to_string_lossy().into_owned(),
             old.map(Key::spec).unwrap_or_default(),
         ],
     )?;
@@ -112,7 +112,10 @@ fn convert(db: Database, to: Option<Key>) -> Result<(Database, BackupInfo)> {
     let fail = |e: Error| {
         Error::new(
             e.code,
-            format!("{} Nothing was changed.", e.message.trim_end_matches(" Nothing was changed.")),
+            format!(
+                "{} Nothing was changed.",
+                e.message.trim_end_matches(" Nothing was changed.")
+            ),
         )
     };
 
@@ -131,7 +134,10 @@ fn convert(db: Database, to: Option<Key>) -> Result<(Database, BackupInfo)> {
             convert_copy(&source, key.as_ref(), &target, to.as_ref()).map_err(|e| {
                 Error::new(
                     e.code,
-                    format!("The backup {} could not be converted: {}", copy.file_name, e.message),
+                    format!(
+                        "The backup {} could not be converted: {}",
+                        copy.file_name, e.message
+                    ),
                 )
             })?;
             copies.push((target, source));

@@ -129,7 +129,15 @@ fn identity(application_id: i32, version: i64, named: &str) -> Result<usize> {
 /// takes no locks, creates no journal, log or shared-memory file beside it and
 /// never writes to it. (A log left beside a file from outside is not read: a
 /// backup Handbill writes has none.)
+///
+/// An encrypted copy (one of this branch's own backups, read without its
+/// seal through `backup::readable`) is named by its plain path and opened
+/// read-only by the flags, as SQLCipher reads it. Nothing writes to it;
+/// Handbill writes its copies with no journal or log beside them.
 fn read_only_uri(path: &Path) -> Result<String> {
+    if keys::is_encrypted(path)? {
+        return Ok(path.to_string_lossy().into_owned());
+    }
     let absolute = std::path::absolute(path)
         .map_err(|e| Error::storage(format!("Cannot find {}: {e}", path.display())))?;
     let url = url::Url::from_file_path(&absolute)
@@ -488,6 +496,7 @@ pub(crate) fn rebuild(
     let mut conn = storage::new_file(target, page_size, version, key)?;
     // Without a KEY, SQLCipher would open the attached file with main's key.
     let source_key = keys::key_for(source)?.map(|k| k.spec()).unwrap_or_default();
+    keys::before_attach(&conn)?;
     conn.execute(
         "ATTACH DATABASE ?1 AS incoming KEY ?2",
         [read_only_uri(source)?, source_key],

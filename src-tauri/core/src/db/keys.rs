@@ -122,6 +122,14 @@ impl Key {
     }
 }
 
+/// Makes SQLCipher read and write every file it attaches with Handbill's
+/// page size: an attached file has no `PRAGMA key` of its own to set it, and
+/// SQLCipher's default (4 KiB) does not decrypt a 16 KiB-page file.
+pub(crate) fn before_attach(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&format!("PRAGMA cipher_default_page_size = {PAGE_SIZE};"))?;
+    Ok(())
+}
+
 /// Keys `conn` with `key`, or leaves it plain.
 pub(crate) fn apply(conn: &Connection, key: Option<&Key>) -> Result<()> {
     match key {
@@ -162,13 +170,17 @@ pub(crate) fn lock_of_bytes(start: &[u8], len: u64) -> Lock {
 
 /// How the file at `path` is locked (read from its first bytes, without SQLite).
 pub fn lock_of(path: &Path) -> Result<Lock> {
+    // A pipe or a device is never opened here (reading a pipe waits for a
+    // writer for good): the checks of the file say what it is.
+    match fs::metadata(path) {
+        Err(_) => return Ok(Lock::Absent),
+        Ok(m) if !m.is_file() => return Ok(Lock::Plain),
+        Ok(_) => {}
+    }
     let Ok(file) = fs::File::open(path) else {
         return Ok(Lock::Absent);
     };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return Ok(Lock::Plain);
-    }
     let mut start = Vec::with_capacity(SALT_LEN);
     file.take(SALT_LEN as u64)
         .read_to_end(&mut start)
@@ -245,12 +257,15 @@ pub fn ask_plain() {
 /// Whether new files are to be plain: `--no-encrypt` or `HANDBILL_ENCRYPT=0`.
 pub fn plain_asked() -> bool {
     PLAIN_ASKED.load(Ordering::Relaxed)
-        || std::env::var("HANDBILL_ENCRYPT").is_ok_and(|v| matches!(v.trim(), "0" | "no" | "false" | "off"))
+        || std::env::var("HANDBILL_ENCRYPT")
+            .is_ok_and(|v| matches!(v.trim(), "0" | "no" | "false" | "off"))
 }
 
 /// The passphrase given in `HANDBILL_PASSPHRASE`, if any.
 pub fn passphrase_from_env() -> Option<String> {
-    std::env::var("HANDBILL_PASSPHRASE").ok().filter(|p| !p.is_empty())
+    std::env::var("HANDBILL_PASSPHRASE")
+        .ok()
+        .filter(|p| !p.is_empty())
 }
 
 fn keychain_entry(salt: &[u8; SALT_LEN]) -> keyring::Result<keyring::Entry> {
@@ -281,10 +296,7 @@ pub fn keychain_available() -> bool {
     let Ok(entry) = keyring::Entry::new(KEYCHAIN_SERVICE, "probe") else {
         return false;
     };
-    matches!(
-        entry.get_password(),
-        Ok(_) | Err(keyring::Error::NoEntry)
-    )
+    matches!(entry.get_password(), Ok(_) | Err(keyring::Error::NoEntry))
 }
 
 /// What opening the branch at a path needs.
@@ -342,6 +354,18 @@ pub fn access(path: &Path) -> Result<Access> {
     }
 }
 
+/// What a branch that could not be opened waits for: its passphrase (an
+/// encrypted file whose key this process does not hold), or a passphrase to
+/// be chosen (no file yet, and no decision how to create it). `None` when it
+/// waits for neither (it failed for another reason).
+pub fn waiting(path: &Path) -> Option<Access> {
+    match lock_of(path).ok()? {
+        Lock::Encrypted(salt) if known(salt).is_none() => Some(Access::Passphrase),
+        Lock::Absent if !held().new_files.contains_key(path) => Some(Access::NewPassphrase),
+        _ => None,
+    }
+}
+
 /// Whether `key` opens the file at `path` (read only; nothing is written).
 fn opens(path: &Path, key: &Key) -> bool {
     let Ok(conn) = Connection::open_with_flags(
@@ -352,7 +376,9 @@ fn opens(path: &Path, key: &Key) -> bool {
     };
     key.apply(&conn).is_ok()
         && conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                r.get::<_, i64>(0)
+            })
             .is_ok()
 }
 
@@ -378,7 +404,8 @@ pub fn delay_after(wrong: u32) -> Duration {
     if wrong == 0 {
         return Duration::ZERO;
     }
-    Duration::from_millis(250u64.saturating_mul(1 << (wrong - 1).min(10))).min(Duration::from_secs(30))
+    Duration::from_millis(250u64.saturating_mul(1 << (wrong - 1).min(10)))
+        .min(Duration::from_secs(30))
 }
 
 /// How long the next try to unlock `path` will wait.
@@ -429,7 +456,10 @@ pub fn choose(path: &Path, passphrase: &str) -> Result<()> {
     if lock_of(path)? != Lock::Absent {
         return Err(Error::new(
             ErrorCode::Invalid,
-            format!("{} already exists; its passphrase cannot be chosen again.", path.display()),
+            format!(
+                "{} already exists; its passphrase cannot be chosen again.",
+                path.display()
+            ),
         ));
     }
     let key = Key::from_passphrase(passphrase, random()?);
@@ -481,6 +511,7 @@ pub(crate) fn export_between(
 ) -> Result<()> {
     let named = target.display().to_string();
     let spec = key.map(Key::spec).unwrap_or_default();
+    before_attach(conn)?;
     conn.execute(
         "ATTACH DATABASE ?1 AS converted KEY ?2",
         [target.to_string_lossy().into_owned(), spec],
@@ -488,7 +519,9 @@ pub(crate) fn export_between(
     .map_err(|e| Error::storage(format!("Cannot create {named}: {e}")))?;
     let result = (|| -> Result<()> {
         conn.execute_batch(&format!("PRAGMA converted.page_size = {PAGE_SIZE};"))?;
-        conn.query_row("SELECT sqlcipher_export('converted', ?1)", [from], |_| Ok(()))?;
+        conn.query_row("SELECT sqlcipher_export('converted', ?1)", [from], |_| {
+            Ok(())
+        })?;
         let schema = Some(from);
         let app_id: i64 = conn.pragma_query_value(schema, "application_id", |r| r.get(0))?;
         let version: i64 = conn.pragma_query_value(schema, "user_version", |r| r.get(0))?;

@@ -24,9 +24,9 @@ use crate::db::keys;
 use crate::db::storage::{self, Database};
 use crate::error::{Error, ErrorCode, Result};
 
-pub(crate) use copies::{seal as seal_file, write_copy};
 use copies::{copy_all, snapshot_conn, verify_seal};
 pub use copies::{list, BackupInfo, BackupKind, Checksum, KEEP_DAILY, KEEP_OTHER, SEAL_LEN};
+pub(crate) use copies::{seal as seal_file, write_copy};
 
 /// How long a restore or a replacing hand-over waits for another program
 /// writing to the branch before it gives up and says the branch is busy.
@@ -89,10 +89,44 @@ pub fn check_source(source: &Path) -> Result<SourceCheck> {
     };
     let checksum = verify_seal(&mut file, len, page_size, &named)?;
     drop(file);
-    let version = intake::inspect(source, &named)?;
+    let version = intake::inspect(&readable(source)?.path, &named)?;
     Ok(SourceCheck {
         schema_version: version as u32,
         checksum,
+    })
+}
+
+/// A backup as SQLite can read it: the file itself, or for an encrypted
+/// copy (its seal checked first) a copy of it without the seal, still
+/// encrypted, in a scratch folder removed when this is dropped. SQLCipher
+/// does not read an encrypted file with bytes after its last page.
+pub(crate) struct Readable {
+    _scratch: Option<tempfile::TempDir>,
+    pub(crate) path: std::path::PathBuf,
+}
+
+pub(crate) fn readable(source: &Path) -> Result<Readable> {
+    let len = fs::metadata(source)
+        .map_err(|e| Error::storage(format!("Cannot read {}: {e}", source.display())))?
+        .len();
+    if !keys::is_encrypted(source)? || len % u64::from(keys::PAGE_SIZE) == 0 || len < SEAL_LEN {
+        return Ok(Readable {
+            _scratch: None,
+            path: source.to_path_buf(),
+        });
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("handbill-")
+        .tempdir()
+        .map_err(|e| Error::storage(format!("Cannot make a scratch folder: {e}")))?;
+    let path = scratch.path().join("copy.sqlite");
+    let fail = |e: std::io::Error| Error::storage(format!("Cannot read {}: {e}", source.display()));
+    let mut from = fs::File::open(source).map_err(fail)?;
+    let mut to = fs::File::create(&path).map_err(fail)?;
+    std::io::copy(&mut std::io::Read::take(&mut from, len - SEAL_LEN), &mut to).map_err(fail)?;
+    Ok(Readable {
+        _scratch: Some(scratch),
+        path,
     })
 }
 
@@ -112,8 +146,17 @@ pub(crate) fn scratch_beside(path: &Path) -> Result<tempfile::TempDir> {
 
 /// The page size of an open database.
 pub(crate) fn page_size(conn: &Connection) -> Result<u64> {
-    let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-    Ok(size as u64)
+    // SQLCipher answers for an encrypted file with its cipher page size, as text.
+    let size: rusqlite::types::Value = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    match size {
+        rusqlite::types::Value::Integer(n) => Ok(n as u64),
+        rusqlite::types::Value::Text(t) => t
+            .parse()
+            .map_err(|_| Error::internal(format!("SQLite gave the page size {t}."))),
+        other => Err(Error::internal(format!(
+            "SQLite gave the page size {other:?}."
+        ))),
+    }
 }
 
 /// Replaces the open database's contents with a backup, after checking it.
@@ -127,8 +170,9 @@ pub fn restore(db: Database, source: &Path) -> Result<(Database, BackupInfo)> {
     keys::key_for_copy(source, db.key())?;
     let checked = check_source(source)?;
     let scratch = scratch_beside(db.path())?;
+    let view = readable(source)?;
     let rebuilt = intake::rebuild(
-        source,
+        &view.path,
         &source.display().to_string(),
         checked.schema_version as usize,
         &scratch.path().join("restore.sqlite"),
