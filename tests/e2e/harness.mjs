@@ -11,6 +11,13 @@ const root = path.resolve(import.meta.dirname, "../..");
 export const BIN = process.env.HANDBILL_BIN ?? path.join(root, "target/debug/handbill");
 export const SHOTS = path.join(root, "target/e2e-screenshots");
 
+/** The passphrase the windows and commands these tests start open their
+ * branches with: they are encrypted, as Handbill makes them (there is no
+ * keychain under the tests). A test that needs a plain file, or no
+ * passphrase at all (tests/e2e/privacy.test.mjs), says so itself. */
+export const PASSPHRASE = "e2e branch passphrase";
+if (!process.env.HANDBILL_ENCRYPT && !process.env.HANDBILL_PASSPHRASE) process.env.HANDBILL_PASSPHRASE = PASSPHRASE;
+
 /** Where the windows opened by these tests write their logs. */
 export const LOGS = mkdtempSync(path.join(tmpdir(), "handbill-e2e-logs-"));
 
