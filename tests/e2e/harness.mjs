@@ -156,6 +156,16 @@ export function cli(dbPath, ...args) {
   return execFileSync(BIN, ["--db", dbPath, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/** The command line making or using a plain branch (HANDBILL_ENCRYPT=0), for a
+ * test that reads or alters the file's bytes itself. */
+export function cliPlain(dbPath, ...args) {
+  return execFileSync(BIN, ["--db", dbPath, ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, HANDBILL_ENCRYPT: "0" },
+  });
+}
+
 /** Saves what the window shows now under target/e2e-screenshots/. */
 export async function screenshot(app, name) {
   mkdirSync(SHOTS, { recursive: true });
