@@ -82,6 +82,9 @@ release: ui
 
 ## The two commands -----------------------------------------------------------
 
+# The sample branch is encrypted like any other: its key goes in the keychain, or
+# (with none) the terminal asks for a passphrase, which the window then asks for;
+# HANDBILL_ENCRYPT=0 make run keeps it a plain file.
 run: app
 	$(BIN) --db $(DEMO_DB) demo
 	$(BIN) --db $(DEMO_DB)
