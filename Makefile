@@ -10,8 +10,8 @@ SHELL := /bin/bash
 BIN := target/debug/handbill
 DEMO_DB := target/demo.sqlite
 # Debian packages: building the window, then testing it.
-BUILD_PACKAGES := pkg-config build-essential libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip openssl xdotool x11-apps netpbm
+BUILD_PACKAGES := pkg-config build-essential libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip openssl xdotool x11-apps netpbm sqlite3 gnome-keyring dbus-daemon
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
 .PHONY: help run test deps deps-build deps-test deps-smtp app ui bindings release deb deb-check bench-window bench-send bench-frames fuzz
@@ -82,6 +82,9 @@ release: ui
 
 ## The two commands -----------------------------------------------------------
 
+# The sample branch is encrypted like any other: its key goes in the keychain, or
+# (with none) the terminal asks for a passphrase, which the window then asks for;
+# HANDBILL_ENCRYPT=0 make run keeps it a plain file.
 run: app
 	$(BIN) --db $(DEMO_DB) demo
 	$(BIN) --db $(DEMO_DB)

@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 fn handbill(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_handbill"))
+        .env("HANDBILL_ENCRYPT", "0")
         .arg("--db")
         .arg(db)
         .args(args)
@@ -300,6 +301,7 @@ fn unusable_database_files_are_refused_with_their_reason() {
 fn the_database_is_found_through_handbill_db() {
     let (_dir, db) = temp_db();
     let out = Command::new(env!("CARGO_BIN_EXE_handbill"))
+        .env("HANDBILL_ENCRYPT", "0")
         .args(["demo"])
         .env("HANDBILL_DB", &db)
         .output()
@@ -1826,6 +1828,7 @@ fn output_to_a_reader_that_stops_early_is_not_a_panic() {
     );
     // `handbill org list --json | head -1`: the reader closes before the output is written.
     let mut child = Command::new(env!("CARGO_BIN_EXE_handbill"))
+        .env("HANDBILL_ENCRYPT", "0")
         .arg("--db")
         .arg(&db)
         .args(["org", "list", "--json"])

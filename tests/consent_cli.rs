@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 
 fn handbill(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_handbill"))
+        .env("HANDBILL_ENCRYPT", "0")
         .arg("--db")
         .arg(db)
         .args(args)

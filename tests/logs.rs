@@ -60,6 +60,7 @@ impl Run {
 
     fn handbill(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_handbill"))
+            .env("HANDBILL_ENCRYPT", "0")
             .arg("--db")
             .arg(&self.db)
             .args(args)

@@ -33,6 +33,9 @@ fn main() -> ExitCode {
     if args.command.is_none() && std::env::var_os("JSC_useJIT").is_none() {
         std::env::set_var("JSC_useJIT", "false");
     }
+    if args.no_encrypt {
+        handbill_core::db::keys::ask_plain();
+    }
     let _log = logging::init();
     logging::quiet_panics();
     tracing::info!(

@@ -9,6 +9,9 @@
 # Usage: tests/bench/frames.sh [PATH/TO/handbill]   (default target/release/handbill;
 # the binary must embed the UI: cd ui && npm run build, then cargo build)
 set -euo pipefail
+# Branches are encrypted, as Handbill makes them: with HANDBILL_PASSPHRASE
+# (a fixed one unless given), or plain with HANDBILL_ENCRYPT=0, to compare.
+[ -n "${HANDBILL_ENCRYPT:-}${HANDBILL_PASSPHRASE:-}" ] || export HANDBILL_PASSPHRASE="benchmark branch passphrase"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$(realpath "${1:-$root/target/release/handbill}")
 for tool in smtp-sink tauri-driver WebKitWebDriver xvfb-run node python3; do

@@ -22,6 +22,9 @@
 #
 # Usage: tests/bench/send.sh [HANDBILL_BINARY]   (default target/release/handbill; `make bench-send`)
 set -euo pipefail
+# Branches are encrypted, as Handbill makes them: with HANDBILL_PASSPHRASE
+# (a fixed one unless given), or plain with HANDBILL_ENCRYPT=0, to compare.
+[ -n "${HANDBILL_ENCRYPT:-}${HANDBILL_PASSPHRASE:-}" ] || export HANDBILL_PASSPHRASE="benchmark branch passphrase"
 cd "$(dirname "$0")/../.."
 bin=${1:-${HANDBILL_BIN:-target/release/handbill}}
 count=${COUNT:-10000}

@@ -15,6 +15,9 @@
 #
 # Usage: tests/bench/subscribers.sh      (builds the benchmark with the release profile)
 set -euo pipefail
+# Branches are encrypted, as Handbill makes them: with HANDBILL_PASSPHRASE
+# (a fixed one unless given), or plain with HANDBILL_ENCRYPT=0, to compare.
+[ -n "${HANDBILL_ENCRYPT:-}${HANDBILL_PASSPHRASE:-}" ] || export HANDBILL_PASSPHRASE="benchmark branch passphrase"
 cd "$(dirname "$0")/../.."
 rows=${ROWS:-100000}
 work=$(mktemp -d)

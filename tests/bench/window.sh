@@ -7,6 +7,9 @@
 #  - resident memory of the app and its WebKit processes after 30 s idle;
 #  - the binary's size.
 set -euo pipefail
+# Branches are encrypted, as Handbill makes them: with HANDBILL_PASSPHRASE
+# (a fixed one unless given), or plain with HANDBILL_ENCRYPT=0, to compare.
+[ -n "${HANDBILL_ENCRYPT:-}${HANDBILL_PASSPHRASE:-}" ] || export HANDBILL_PASSPHRASE="benchmark branch passphrase"
 bin=${1:?usage: window.sh PATH/TO/handbill}
 runs=${RUNS:-5}
 idle=${IDLE_SECONDS:-30}

@@ -11,6 +11,13 @@ const root = path.resolve(import.meta.dirname, "../..");
 export const BIN = process.env.HANDBILL_BIN ?? path.join(root, "target/debug/handbill");
 export const SHOTS = path.join(root, "target/e2e-screenshots");
 
+/** The passphrase the windows and commands these tests start open their
+ * branches with: they are encrypted, as Handbill makes them (there is no
+ * keychain under the tests). A test that needs a plain file, or no
+ * passphrase at all (tests/e2e/encryption.test.mjs), says so itself. */
+export const PASSPHRASE = "e2e branch passphrase";
+if (!process.env.HANDBILL_ENCRYPT && !process.env.HANDBILL_PASSPHRASE) process.env.HANDBILL_PASSPHRASE = PASSPHRASE;
+
 /** Where the windows opened by these tests write their logs. */
 export const LOGS = mkdtempSync(path.join(tmpdir(), "handbill-e2e-logs-"));
 
@@ -147,6 +154,16 @@ export async function withApp(dbPath, body) {
 /** Runs the same binary as a command line, as a user would. */
 export function cli(dbPath, ...args) {
   return execFileSync(BIN, ["--db", dbPath, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** The command line making or using a plain branch (HANDBILL_ENCRYPT=0), for a
+ * test that reads or alters the file's bytes itself. */
+export function cliPlain(dbPath, ...args) {
+  return execFileSync(BIN, ["--db", dbPath, ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, HANDBILL_ENCRYPT: "0" },
+  });
 }
 
 /** Saves what the window shows now under target/e2e-screenshots/. */

@@ -22,7 +22,16 @@ fn main() {
     let bytes = std::fs::read(&args[2]).expect("the CSV file is readable");
 
     let started = Instant::now();
-    let db = Database::open(std::path::Path::new(&args[1])).expect("the database opens");
+    // Encrypted as the window and the command line make it (HANDBILL_PASSPHRASE,
+    // the keychain), or plain with HANDBILL_ENCRYPT=0.
+    let path = std::path::Path::new(&args[1]);
+    let access = handbill_core::db::keys::access(path).expect("the branch's key is ready");
+    assert_eq!(
+        access,
+        handbill_core::db::keys::Access::Ready,
+        "set HANDBILL_PASSPHRASE or HANDBILL_ENCRYPT=0"
+    );
+    let db = Database::open(path).expect("the database opens");
     let list = lists::create(&db, "Bench").expect("the list is created");
     let open_ms = started.elapsed().as_secs_f64() * 1000.0;
     let name = std::path::Path::new(&args[2])

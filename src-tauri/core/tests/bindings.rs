@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use handbill_core::{
-    branch, branch::status, coalition, db::backup, demo, error, events, flyers,
+    branch, branch::status, coalition, db::backup, db::keys, demo, error, events, flyers,
     mail::announcements, mail::export, mail::import, mail::lists, mail::subscribers,
 };
 use ts_rs::{Config, TS};
@@ -103,6 +103,8 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<status::AppStatus>();
     check.ty::<backup::BackupInfo>();
     check.ty::<backup::BackupKind>();
+    check.ty::<keys::Access>();
+    check.ty::<keys::Privacy>();
     check.ty::<lists::List>();
     check.ty::<lists::Facets>();
     check.ty::<lists::Segment>();

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use handbill_core::branch::{self, BranchInput};
 use handbill_core::coalition;
+use handbill_core::db::keys;
 use handbill_core::events;
 use handbill_core::mail::announcements::{
     account, compose, send, store, templates, AnnouncementInput, DeliveryStatus, Password,
@@ -558,6 +559,13 @@ fn all_scenes() -> Value {
     let input = |v: Value| serde_json::from_value::<BranchInput>(v).unwrap();
     branch::save(&s.db, input(profile("branch@example.org", "Boston, MA")))
         .expect("the sample profile is saved");
+    // Settings → Privacy of a plain branch, on a computer with no keychain (the
+    // session bus named nowhere), as under the tests.
+    std::env::set_var(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/handbill-bus",
+    );
+    s.ask("privacy_status", json!({}), |db| keys::privacy(db.path()));
     // A logo that is neither PNG nor JPEG (a text file), as the form sends its bytes.
     let text = b"hello";
     s.ask("branch_set_logo", json!({ "bytes": text }), |db| {

@@ -16,6 +16,7 @@ mod db;
 mod events;
 mod flyers;
 mod mail;
+mod privacy;
 
 use branch::BranchCommand;
 use events::EventCommand;
@@ -34,6 +35,10 @@ pub struct Args {
     /// The branch database file to use.
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
+
+    /// Create a new branch file unencrypted (as HANDBILL_ENCRYPT=0 does): anyone with the file can read it.
+    #[arg(long, global = true)]
+    pub no_encrypt: bool,
 
     /// Passed by WebKitWebDriver when it starts the window for end-to-end tests.
     #[arg(long, hide = true)]
@@ -66,6 +71,11 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Encrypt the database and its backups (a copy is taken first). The key goes in the
+    /// keychain, else it is made from a passphrase (HANDBILL_PASSPHRASE or typed).
+    Encrypt,
+    /// Decrypt the database and its backups into plain files (a copy is taken first).
+    Decrypt,
     /// Export the whole branch as one file, to open on another machine.
     Export {
         /// Where to write the export (a new file, such as branch.handbill).
@@ -155,7 +165,15 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
 }
 
 fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
+    // Every command works on the branch: it is unlocked (or how a new one is
+    // encrypted is decided) once, before anything opens it.
+    let path = storage::resolve_path(db.clone())?;
+    if !matches!(command, Command::Backups) {
+        privacy::prepare(&path)?;
+    }
     match command {
+        Command::Encrypt => privacy::encrypt(db),
+        Command::Decrypt => privacy::decrypt(db),
         Command::Demo => branch::demo(db),
         Command::Branch(command) => branch::command(db, command),
         Command::Backup { output } => db::backup(db, output),

@@ -13,9 +13,9 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use handbill_core::db::{backup, storage};
+use handbill_core::db::{backup, keys, storage};
 use handbill_core::mail::import::{self, ImportReport};
-use handbill_core::{Database, Error};
+use handbill_core::{Database, Error, ErrorCode};
 
 mod branch;
 mod coalition;
@@ -25,6 +25,7 @@ mod events;
 mod flyers;
 mod mail;
 mod memory;
+mod privacy;
 
 /// The open database, or why it could not be opened (shown in the window),
 /// and the import slot. Cloned into every command: each runs on a thread of
@@ -111,7 +112,17 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
     }
     let (path, db) = match storage::resolve_path(db) {
         Ok(path) => {
-            let db = Database::open(&path);
+            // An encrypted branch whose key is not in the keychain waits for
+            // its passphrase, and a new one where there is no keychain for a
+            // passphrase to be chosen: the page asks (see `privacy`).
+            let db = match keys::access(&path) {
+                Ok(keys::Access::Ready) => Database::open(&path),
+                Ok(_) => Err(Error::new(
+                    ErrorCode::Invalid,
+                    "The branch is encrypted: type its passphrase to open it.",
+                )),
+                Err(e) => Err(e),
+            };
             if let Ok(db) = &db {
                 // An import that was running when Handbill last stopped left nothing behind; say so.
                 let _ = import::recover(db);
@@ -152,6 +163,11 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             db::backup_restore,
             db::diagnostics_report,
             db::open_log_folder,
+            privacy::privacy_unlock,
+            privacy::privacy_choose,
+            privacy::privacy_status,
+            privacy::privacy_encrypt,
+            privacy::privacy_decrypt,
             mail::lists_all,
             mail::list_create,
             mail::list_facets,

@@ -52,6 +52,7 @@ import type { OrganizationInput } from "./bindings/OrganizationInput";
 import type { OrganizationSaved } from "./bindings/OrganizationSaved";
 import type { PersonExport } from "./bindings/PersonExport";
 import type { Preview } from "./bindings/Preview";
+import type { Privacy } from "./bindings/Privacy";
 import type { Segment } from "./bindings/Segment";
 import type { SegmentFilter } from "./bindings/SegmentFilter";
 import type { SendProgress } from "./bindings/SendProgress";
@@ -434,6 +435,26 @@ export function organizations_import(body: Uint8Array, headers: { "x-file-name":
 /** The file's bytes go as the request body; the headers are percent-encoded text. */
 export function organizations_import_preview(body: Uint8Array, headers: { "x-file-name": string }): Promise<OrgImportPreview> {
   return callRaw<OrgImportPreview>("organizations_import_preview", body, headers);
+}
+
+export function privacy_choose(args: { passphrase: string }): Promise<AppStatus> {
+  return call<AppStatus>("privacy_choose", args);
+}
+
+export function privacy_decrypt(): Promise<Privacy> {
+  return call<Privacy>("privacy_decrypt");
+}
+
+export function privacy_encrypt(args: { passphrase: string | null }): Promise<Privacy> {
+  return call<Privacy>("privacy_encrypt", args);
+}
+
+export function privacy_status(): Promise<Privacy> {
+  return call<Privacy>("privacy_status");
+}
+
+export function privacy_unlock(args: { passphrase: string }): Promise<AppStatus> {
+  return call<AppStatus>("privacy_unlock", args);
 }
 
 export function segment_count(args: { listId: number; filter: SegmentFilter }): Promise<number> {

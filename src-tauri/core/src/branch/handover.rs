@@ -68,7 +68,14 @@ fn zip_error(file: &Path, e: impl std::fmt::Display) -> Error {
 /// stick, so it never leaves the laptop readable.
 pub fn export(db: &Database, target: &Path, passphrase: &Passphrase) -> Result<Manifest> {
     let branch = branch::require(db)?;
-    let info = sealed::write(db.conn(), target, passphrase, "branch", &branch.name)?;
+    let info = sealed::write(
+        db.conn(),
+        db.key().is_some(),
+        target,
+        passphrase,
+        "branch",
+        &branch.name,
+    )?;
     Ok(manifest_of(info))
 }
 
@@ -385,6 +392,7 @@ pub fn import(file: &Path, target: &Path, replace: bool) -> Result<(Database, Ma
         version,
         &scratch.path().join("import.sqlite"),
         backup::page_size(existing.conn())?,
+        existing.key(),
     )?;
     let (db, _kept) = backup::replace(existing, &rebuilt, !used.is_empty())?;
     Ok((db, manifest))

@@ -8,6 +8,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::branch::{self, BranchProfile};
+use crate::db::keys::{self, Access};
 use crate::db::storage::{self, Database};
 use crate::error::Error;
 
@@ -21,6 +22,11 @@ pub struct AppStatus {
     pub problem: Option<Error>,
     /// `None` until the branch is created or the sample loaded.
     pub branch: Option<BranchProfile>,
+    /// Set while the branch waits for its passphrase, or for one to be
+    /// chosen before it is created; absent once it is open.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked: Option<Access>,
 }
 
 /// The status of a database that opened, or of one that failed to.
@@ -36,6 +42,7 @@ pub fn status(path: &Path, db: Result<&Database, &Error>) -> AppStatus {
         version: crate::VERSION.to_owned(),
         db_path: path.display().to_string(),
         schema_version: storage::schema_version() as u32,
+        locked: db.is_err().then(|| keys::waiting(path)).flatten(),
         problem,
         branch,
     }

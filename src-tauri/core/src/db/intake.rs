@@ -18,6 +18,7 @@ use std::path::Path;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+use crate::db::keys::{self, Key};
 use crate::db::storage::{self, Header};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -128,7 +129,15 @@ fn identity(application_id: i32, version: i64, named: &str) -> Result<usize> {
 /// takes no locks, creates no journal, log or shared-memory file beside it and
 /// never writes to it. (A log left beside a file from outside is not read: a
 /// backup Handbill writes has none.)
+///
+/// An encrypted copy (one of this branch's own backups, read without its
+/// seal through `backup::readable`) is named by its plain path and opened
+/// read-only by the flags, as SQLCipher reads it. Nothing writes to it;
+/// Handbill writes its copies with no journal or log beside them.
 fn read_only_uri(path: &Path) -> Result<String> {
+    if keys::is_encrypted(path)? {
+        return Ok(path.to_string_lossy().into_owned());
+    }
     let absolute = std::path::absolute(path)
         .map_err(|e| Error::storage(format!("Cannot find {}: {e}", path.display())))?;
     let url = url::Url::from_file_path(&absolute)
@@ -154,6 +163,7 @@ fn open_read_only(path: &Path, named: &str) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| about(named, e))?;
+    keys::apply(&conn, keys::key_for(path)?.as_ref())?;
     crate::db::connection::harden(&conn)?;
     Ok(conn)
 }
@@ -481,6 +491,7 @@ pub(crate) fn rebuild(
     version: usize,
     target: &Path,
     page_size: u64,
+    key: Option<&Key>,
 ) -> Result<Connection> {
     // The file is read again here: hold it to the same rules once more, in
     // case it changed since it was inspected.
@@ -488,9 +499,15 @@ pub(crate) fn rebuild(
         let conn = open_read_only(source, named)?;
         compare_schema(&conn, &storage::reference(version)?, named, version)?;
     }
-    let mut conn = storage::new_file(target, page_size, version)?;
-    conn.execute("ATTACH DATABASE ?1 AS incoming", [read_only_uri(source)?])
-        .map_err(|e| about(named, e))?;
+    let mut conn = storage::new_file(target, page_size, version, key)?;
+    // Without a KEY, SQLCipher would open the attached file with main's key.
+    let source_key = keys::key_for(source)?.map(|k| k.spec()).unwrap_or_default();
+    keys::before_attach(&conn)?;
+    conn.execute(
+        "ATTACH DATABASE ?1 AS incoming KEY ?2",
+        [read_only_uri(source)?, source_key],
+    )
+    .map_err(|e| about(named, e))?;
     // The copy fires no trigger: rows arrive as they were, and a trigger of
     // ours meant for a person's change (a ledger line, say) does not run again.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;

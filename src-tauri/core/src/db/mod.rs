@@ -11,7 +11,9 @@
 pub mod backup;
 pub(crate) mod connection;
 pub mod diagnostics;
+pub mod encryption;
 pub(crate) mod intake;
+pub mod keys;
 pub mod outside;
 pub mod sealed;
 pub(crate) mod search;

@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 use crate::db::backup::copies::copy_all;
 use crate::db::connection::{harden, BUSY_WAIT};
 use crate::db::intake;
+use crate::db::keys;
 use crate::db::storage;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -139,9 +140,17 @@ fn file_limit() -> u64 {
 
 /// Copies the database `conn` has open into memory with SQLite's backup API:
 /// a consistent copy while the branch is in use, never written to a file.
-fn copy_in_memory(conn: &Connection) -> Result<Connection> {
+/// An encrypted branch is copied by SQLCipher's export into a plain database
+/// in memory instead (SQLCipher's backup API copies only between files with
+/// the same key).
+fn copy_in_memory(conn: &Connection, encrypted: bool) -> Result<Connection> {
     let mut memory = Connection::open_in_memory()?;
     harden(&memory)?;
+    if encrypted {
+        let image = export_plain_image(conn)?;
+        memory.deserialize_read_exact(MAIN_DB, &image[..], image.len(), false)?;
+        return Ok(memory);
+    }
     if !copy_all(conn, &mut memory, BUSY_WAIT)? {
         return Err(Error::storage(
             "The branch stayed busy, so no consistent copy could be read. Try again when the other program has finished.",
@@ -150,11 +159,33 @@ fn copy_in_memory(conn: &Connection) -> Result<Connection> {
     Ok(memory)
 }
 
+/// The main database of an encrypted `conn` as the bytes of a plain SQLite
+/// file, made in memory: `sqlcipher_export` into an attached in-memory
+/// database, read back with `serialize`, then detached.
+fn export_plain_image(conn: &Connection) -> Result<Vec<u8>> {
+    keys::before_attach(conn)?;
+    conn.execute_batch("ATTACH DATABASE ':memory:' AS sealed_copy KEY ''")?;
+    let result = (|| -> Result<Vec<u8>> {
+        conn.query_row("SELECT sqlcipher_export('sealed_copy')", [], |_| Ok(()))?;
+        let app_id: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        conn.execute_batch(&format!(
+            "PRAGMA sealed_copy.application_id = {app_id}; PRAGMA sealed_copy.user_version = {version};"
+        ))?;
+        Ok(conn.serialize("sealed_copy")?.to_vec())
+    })();
+    let detached = conn.execute_batch("DETACH DATABASE sealed_copy");
+    let image = result?;
+    detached?;
+    Ok(image)
+}
+
 /// Writes a sealed copy of the database `conn` has open to `target`, a new
 /// file, through a temporary name so a half-written copy never carries the
 /// final one. `kind` and `label` say what it is (see [`SealedInfo`]).
 pub(crate) fn write(
     conn: &Connection,
+    encrypted: bool,
     target: &Path,
     passphrase: &Passphrase,
     kind: &str,
@@ -169,7 +200,7 @@ pub(crate) fn write(
             ),
         ));
     }
-    let memory = copy_in_memory(conn)?;
+    let memory = copy_in_memory(conn, encrypted)?;
     let version: i64 = memory.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let mut image = memory.serialize(MAIN_DB)?.to_vec();
     rollback_mode(&mut image);

@@ -16,6 +16,7 @@ use rusqlite_migration::{Migrations, M};
 
 use super::backup::copies::{snapshot_conn, BackupKind};
 use super::connection::{harden, BUSY_WAIT};
+use super::keys::{self, Key};
 use crate::error::{Error, ErrorCode, Result};
 
 /// `PRAGMA application_id` of a Handbill database: the bytes "HNDB".
@@ -87,6 +88,8 @@ pub fn resolve_path(from_command_line: Option<PathBuf>) -> Result<PathBuf> {
 pub struct Database {
     conn: Connection,
     path: PathBuf,
+    /// The key the file is encrypted with; `None` for a plain file.
+    key: Option<Key>,
 }
 
 impl std::fmt::Debug for Database {
@@ -107,10 +110,11 @@ impl Database {
     pub fn open_in_memory() -> Result<Database> {
         let mut conn = Connection::open_in_memory()?;
         configure(&mut conn)?;
-        migrate(&mut conn, Path::new(":memory:"), &MIGRATIONS)?;
+        migrate(&mut conn, Path::new(":memory:"), &MIGRATIONS, None)?;
         Ok(Database {
             conn,
             path: PathBuf::from(":memory:"),
+            key: None,
         })
     }
 
@@ -131,15 +135,27 @@ impl Database {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn =
             Connection::open_with_flags(&self.path, flags).map_err(|e| about(&self.path, e))?;
+        keys::apply(&conn, self.key.as_ref())?;
         configure(&mut conn).map_err(|e| not_writable(&self.path, e))?;
         Ok(Database {
             conn,
             path: self.path.clone(),
+            key: self.key,
         })
     }
 
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The key the file is encrypted with; `None` for a plain file.
+    pub fn key(&self) -> Option<&Key> {
+        self.key.as_ref()
+    }
+
+    /// Whether the file (and its WAL and backups) is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
     }
 
     pub fn conn_mut(&mut self) -> &mut Connection {
@@ -172,6 +188,9 @@ fn configure(conn: &mut Connection) -> Result<()> {
     let _mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Sorts and temporary tables stay in memory: nothing of the branch is
+    // written to a temporary file outside its (encrypted) database and WAL.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 
@@ -209,7 +228,8 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
     }
     // Everything that can refuse the file is asked before it is opened for
     // writing: opening for writing switches it to WAL mode, which changes it.
-    check_before_writing(path, migrations.len())?;
+    let key = keys::key_for(path)?;
+    check_before_writing(path, migrations.len(), key.as_ref())?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(|e| {
             Error::storage(format!(
@@ -231,11 +251,13 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
             about(path, e)
         }
     })?;
+    keys::apply(&conn, key.as_ref())?;
     configure(&mut conn).map_err(|e| not_writable(path, e))?;
-    migrate(&mut conn, path, migrations)?;
+    migrate(&mut conn, path, migrations, key.as_ref())?;
     Ok(Database {
         conn,
         path: path.to_path_buf(),
+        key,
     })
 }
 
@@ -254,21 +276,29 @@ fn not_writable(path: &Path, e: Error) -> Error {
 /// Refuses an existing file that is not SQLite, not Handbill's, from a newer
 /// Handbill, or damaged, without writing to it: first from its header's bytes,
 /// then on a read-only connection.
-fn check_before_writing(path: &Path, latest: usize) -> Result<()> {
-    let Some(header) = read_header(path)? else {
+fn check_before_writing(path: &Path, latest: usize, key: Option<&Key>) -> Result<()> {
+    if keys::lock_of(path)? == keys::Lock::Absent {
         return Ok(());
-    };
-    // A file without an application id may be an empty one SQLite made
-    // (ours to use) or another program's: the read-only check below tells.
-    if header.application_id != APPLICATION_ID && header.application_id != 0 {
-        return Err(foreign(path));
     }
-    newer_refused(path, header.user_version as usize, latest)?;
+    // An encrypted file's header is encrypted too: only SQLite, given the
+    // key, reads it, on the connection below.
+    if key.is_none() {
+        let Some(header) = read_header(path)? else {
+            return Ok(());
+        };
+        // A file without an application id may be an empty one SQLite made
+        // (ours to use) or another program's: the read-only check below tells.
+        if header.application_id != APPLICATION_ID && header.application_id != 0 {
+            return Err(foreign(path));
+        }
+        newer_refused(path, header.user_version as usize, latest)?;
+    }
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| not_writable(path, e.into()))?;
+    keys::apply(&conn, key)?;
     harden(&conn)?;
     conn.busy_timeout(BUSY_WAIT)?;
     quick_check(&conn, path).map_err(|e| match e.code {
@@ -437,7 +467,12 @@ fn check_owner(conn: &Connection, path: &Path) -> Result<()> {
     Err(foreign(path))
 }
 
-fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Result<()> {
+fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    migrations: &[M<'static>],
+    key: Option<&Key>,
+) -> Result<()> {
     let current = user_version(conn)?;
     let latest = migrations.len();
     newer_refused(path, current, latest)?;
@@ -445,7 +480,7 @@ fn migrate(conn: &mut Connection, path: &Path, migrations: &[M<'static>]) -> Res
         return Ok(());
     }
     if current > 0 {
-        snapshot_conn(conn, path, BackupKind::BeforeMigration).map_err(|e| {
+        snapshot_conn(conn, key, path, BackupKind::BeforeMigration).map_err(|e| {
             Error::storage(format!(
                 "{} The database was not upgraded, so nothing changed.",
                 e.message
@@ -473,15 +508,22 @@ pub(crate) fn reference(version: usize) -> Result<Connection> {
 /// pages and the schema of `version`, for data from outside to be copied into.
 /// Its connection may attach files by URI (`file:…?mode=ro`), and its foreign
 /// keys are off until [`finish_new_file`], so tables can be filled in any order.
-pub(crate) fn new_file(path: &Path, page_size: u64, version: usize) -> Result<Connection> {
+pub(crate) fn new_file(
+    path: &Path,
+    page_size: u64,
+    version: usize,
+    key: Option<&Key>,
+) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags).map_err(|e| about(path, e))?;
+    keys::apply(&conn, key)?;
     harden(&conn)?;
     conn.busy_timeout(BUSY_WAIT)?;
     conn.pragma_update(None, "page_size", page_size as i64)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     // A scratch file: if the machine stops, it is thrown away, not recovered.
     conn.pragma_update(None, "synchronous", "OFF")?;
     conn.pragma_update(None, "foreign_keys", false)?;

@@ -3,4 +3,4 @@
 /**
  * Why a snapshot was taken.
  */
-export type BackupKind = "daily" | "before_migration" | "before_restore" | "before_send" | "manual";
+export type BackupKind = "daily" | "before_migration" | "before_restore" | "before_send" | "manual" | "before_encryption";

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::db::connection::{harden, BUSY_WAIT};
+use crate::db::keys::{self, Key};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Daily snapshots kept.
@@ -34,6 +35,8 @@ pub enum BackupKind {
     BeforeSend,
     /// Asked for with "Back up now".
     Manual,
+    /// Taken before the branch was encrypted or decrypted.
+    BeforeEncryption,
 }
 
 /// The pools snapshots are pruned in, each apart from the others.
@@ -57,6 +60,7 @@ impl BackupKind {
             BackupKind::BeforeRestore => "before-restore",
             BackupKind::BeforeSend => "before-send",
             BackupKind::Manual => "manual",
+            BackupKind::BeforeEncryption => "before-encryption",
         }
     }
 
@@ -64,16 +68,19 @@ impl BackupKind {
         match self {
             BackupKind::Daily => Pool::Daily,
             BackupKind::BeforeSend | BackupKind::Manual => Pool::Rotating,
-            BackupKind::BeforeMigration | BackupKind::BeforeRestore => Pool::Kept,
+            BackupKind::BeforeMigration
+            | BackupKind::BeforeRestore
+            | BackupKind::BeforeEncryption => Pool::Kept,
         }
     }
 
-    const ALL: [BackupKind; 5] = [
+    const ALL: [BackupKind; 6] = [
         Self::Daily,
         Self::BeforeMigration,
         Self::BeforeRestore,
         Self::BeforeSend,
         Self::Manual,
+        Self::BeforeEncryption,
     ];
 
     fn from_tag(tag: &str) -> Option<Self> {
@@ -153,7 +160,7 @@ fn hash_of(file: &mut File, len: u64, named: &str) -> Result<String> {
 }
 
 /// Appends the seal to the copy at `path` and flushes it to the disk.
-fn seal(path: &Path) -> Result<()> {
+pub(crate) fn seal(path: &Path) -> Result<()> {
     let named = path.display().to_string();
     let fail = |e: std::io::Error| Error::storage(format!("Cannot write {named}: {e}"));
     let mut file = fs::OpenOptions::new()
@@ -241,12 +248,14 @@ pub(crate) fn copy_all(
 }
 
 /// Writes a consistent, sealed copy of `conn` to `target`, through a temporary
-/// file so a half-written copy never carries the final name.
-pub(crate) fn write_copy(conn: &Connection, target: &Path) -> Result<()> {
+/// file so a half-written copy never carries the final name. The copy is
+/// encrypted with `key`, the key `conn`'s file has (plain when it has none).
+pub(crate) fn write_copy(conn: &Connection, key: Option<&Key>, target: &Path) -> Result<()> {
     let partial = target.with_extension("partial");
     let _ = fs::remove_file(&partial);
     let result = (|| -> Result<()> {
         let mut dst = Connection::open(&partial)?;
+        keys::apply(&dst, key)?;
         harden(&dst)?;
         if !copy_all(conn, &mut dst, BUSY_WAIT)? {
             return Err(Error::storage(
@@ -282,6 +291,7 @@ fn stamp() -> (String, String) {
 /// Takes a snapshot of `conn` (whose file is `db_path`) into the backups folder, then prunes old ones.
 pub(crate) fn snapshot_conn(
     conn: &Connection,
+    key: Option<&Key>,
     db_path: &Path,
     kind: BackupKind,
 ) -> Result<BackupInfo> {
@@ -303,7 +313,7 @@ pub(crate) fn snapshot_conn(
         n += 1;
         target = dir.join(format!("{stem}--{}--{file_stamp}-{n}.sqlite", kind.tag()));
     }
-    write_copy(conn, &target)?;
+    write_copy(conn, key, &target)?;
     prune(db_path, kind.pool())?;
     info(&target).ok_or_else(|| {
         Error::internal(format!(

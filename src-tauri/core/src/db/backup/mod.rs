@@ -20,10 +20,12 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::db::connection::BUSY_WAIT;
 use crate::db::intake;
+use crate::db::keys;
 use crate::db::sealed::{self, Opened, Passphrase, SealedInfo};
 use crate::db::storage::{self, Database};
 use crate::error::{Error, Result};
 
+pub(crate) use copies::seal as seal_file;
 use copies::{copy_all, snapshot_conn, verify_seal};
 pub use copies::{list, BackupInfo, BackupKind, Checksum, KEEP_DAILY, KEEP_OTHER, SEAL_LEN};
 
@@ -40,7 +42,7 @@ pub struct SourceCheck {
 
 /// Takes a snapshot of the open database.
 pub fn snapshot(db: &Database, kind: BackupKind) -> Result<BackupInfo> {
-    snapshot_conn(db.conn(), db.path(), kind)
+    snapshot_conn(db.conn(), db.key(), db.path(), kind)
 }
 
 /// Takes today's snapshot unless one exists. Returns it when one was taken.
@@ -65,6 +67,7 @@ pub fn backup_to(db: &Database, target: &Path, passphrase: &Passphrase) -> Resul
         .optional()?;
     sealed::write(
         db.conn(),
+        db.key().is_some(),
         target,
         passphrase,
         "backup",
@@ -86,7 +89,12 @@ pub fn backup_unsealed_to(db: &Database, target: &Path) -> Result<()> {
             ),
         ));
     }
-    copies::write_copy(db.conn(), target)
+    // SQLCipher copies an encrypted file into a plain one by export, not by
+    // the backup API.
+    match db.key() {
+        None => copies::write_copy(db.conn(), None, target),
+        Some(_) => keys::export_to(db.conn(), target, None),
+    }
 }
 
 /// Checks that `source` is a backup this version can restore, without
@@ -97,13 +105,55 @@ pub fn check_source(source: &Path) -> Result<SourceCheck> {
     let named = source.display().to_string();
     let (mut file, len) = intake::open_regular(source, storage::MAX_DATABASE_BYTES + SEAL_LEN)?;
     let start = storage::read_start(&mut file, &named)?;
-    let header = intake::identify(&start, len, &named)?;
-    let checksum = verify_seal(&mut file, len, header.page_size, &named)?;
+    // An encrypted copy's header is encrypted: SQLite, given the key this
+    // process holds for its salt, checks it below; its seal is checked first.
+    let page_size = match keys::lock_of_bytes(&start, len) {
+        keys::Lock::Encrypted(_) => {
+            keys::key_for(source)?;
+            u64::from(keys::PAGE_SIZE)
+        }
+        _ => intake::identify(&start, len, &named)?.page_size,
+    };
+    let checksum = verify_seal(&mut file, len, page_size, &named)?;
     drop(file);
-    let version = intake::inspect(source, &named)?;
+    let version = intake::inspect(&readable(source)?.path, &named)?;
     Ok(SourceCheck {
         schema_version: version as u32,
         checksum,
+    })
+}
+
+/// A backup as SQLite can read it: the file itself, or for an encrypted
+/// copy (its seal checked first) a copy of it without the seal, still
+/// encrypted, in a scratch folder removed when this is dropped. SQLCipher
+/// does not read an encrypted file with bytes after its last page.
+pub(crate) struct Readable {
+    _scratch: Option<tempfile::TempDir>,
+    pub(crate) path: std::path::PathBuf,
+}
+
+pub(crate) fn readable(source: &Path) -> Result<Readable> {
+    let len = fs::metadata(source)
+        .map_err(|e| Error::storage(format!("Cannot read {}: {e}", source.display())))?
+        .len();
+    if !keys::is_encrypted(source)? || len % u64::from(keys::PAGE_SIZE) == 0 || len < SEAL_LEN {
+        return Ok(Readable {
+            _scratch: None,
+            path: source.to_path_buf(),
+        });
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("handbill-")
+        .tempdir()
+        .map_err(|e| Error::storage(format!("Cannot make a scratch folder: {e}")))?;
+    let path = scratch.path().join("copy.sqlite");
+    let fail = |e: std::io::Error| Error::storage(format!("Cannot read {}: {e}", source.display()));
+    let mut from = fs::File::open(source).map_err(fail)?;
+    let mut to = fs::File::create(&path).map_err(fail)?;
+    std::io::copy(&mut std::io::Read::take(&mut from, len - SEAL_LEN), &mut to).map_err(fail)?;
+    Ok(Readable {
+        _scratch: Some(scratch),
+        path,
     })
 }
 
@@ -123,8 +173,17 @@ pub(crate) fn scratch_beside(path: &Path) -> Result<tempfile::TempDir> {
 
 /// The page size of an open database.
 pub(crate) fn page_size(conn: &Connection) -> Result<u64> {
-    let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-    Ok(size as u64)
+    // SQLCipher answers for an encrypted file with its cipher page size, as text.
+    let size: rusqlite::types::Value = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    match size {
+        rusqlite::types::Value::Integer(n) => Ok(n as u64),
+        rusqlite::types::Value::Text(t) => t
+            .parse()
+            .map_err(|_| Error::internal(format!("SQLite gave the page size {t}."))),
+        other => Err(Error::internal(format!(
+            "SQLite gave the page size {other:?}."
+        ))),
+    }
 }
 
 /// The backup named `file_name` in the backups folder of the database at
@@ -148,14 +207,19 @@ pub fn find(db_path: &Path, file_name: &str) -> Result<std::path::PathBuf> {
 /// `before-restore` snapshot, and then the new file replaces them in one
 /// transaction. The database is reopened and returned with the snapshot.
 pub fn restore(db: Database, source: &Path) -> Result<(Database, BackupInfo)> {
+    // A copy encrypted for another branch is refused, even when this process
+    // happens to hold that branch's key too.
+    keys::key_for_copy(source, db.key())?;
     let checked = check_source(source)?;
     let scratch = scratch_beside(db.path())?;
+    let view = readable(source)?;
     let rebuilt = intake::rebuild(
-        source,
+        &view.path,
         &source.display().to_string(),
         checked.schema_version as usize,
         &scratch.path().join("restore.sqlite"),
         page_size(db.conn())?,
+        db.key(),
     )?;
     let (db, kept) = replace(db, &rebuilt, true)?;
     let kept =
@@ -220,7 +284,25 @@ pub(crate) fn replace(
     } else {
         None
     };
-    let copied = copy_all(rebuilt, db.conn_mut(), REPLACE_WAIT);
+    // SQLCipher's backup API copies only between files with the same key: a
+    // plain copy rebuilt in memory (a sealed file's) goes into an encrypted
+    // branch through a scratch file encrypted with the branch's key.
+    let _scratch;
+    let keyed;
+    let source = match db.key() {
+        Some(key) if rebuilt.path().is_none_or(str::is_empty) => {
+            let dir = scratch_beside(&path)?;
+            let file = dir.path().join("rebuilt.sqlite");
+            keys::export_to(rebuilt, &file, Some(key))?;
+            let conn = Connection::open(&file)?;
+            keys::apply(&conn, Some(key))?;
+            _scratch = dir;
+            keyed = conn;
+            &keyed
+        }
+        _ => rebuilt,
+    };
+    let copied = copy_all(source, db.conn_mut(), REPLACE_WAIT);
     let unwind = |kept: &Option<BackupInfo>| {
         if let Some(kept) = kept {
             let _ = fs::remove_file(&kept.path);

@@ -1,0 +1,32 @@
+// The branch's key, through the one door to Handbill's core: the passphrase
+// typed at start (or chosen at first start where there is no keychain) and
+// Settings → Privacy (encrypt or decrypt the branch). Components take it as
+// a prop that defaults to the Tauri one, so UI tests can give their own.
+import * as commands from "./commands";
+import type { AppStatus } from "./bindings/AppStatus";
+import type { Privacy } from "./bindings/Privacy";
+
+export type { Privacy };
+
+export interface PrivacyBackend {
+  /** Opens the encrypted branch; rejects a wrong passphrase (field `passphrase`), changing nothing. */
+  unlock(passphrase: string): Promise<AppStatus>;
+  /** Chooses the passphrase a new branch is created with, and creates it. */
+  choose(passphrase: string): Promise<AppStatus>;
+  /** Whether the branch is encrypted, and whether its key is in the keychain. */
+  privacy(): Promise<Privacy>;
+  /** Encrypts the branch and its backups: the key in the keychain, or from `passphrase` when given. */
+  encrypt(passphrase: string | null): Promise<Privacy>;
+  /** Decrypts the branch and its backups into plain files. */
+  decrypt(): Promise<Privacy>;
+}
+
+export function tauriPrivacy(): PrivacyBackend {
+  return {
+    unlock: (passphrase) => commands.privacy_unlock({ passphrase }),
+    choose: (passphrase) => commands.privacy_choose({ passphrase }),
+    privacy: () => commands.privacy_status(),
+    encrypt: (passphrase) => commands.privacy_encrypt({ passphrase }),
+    decrypt: () => commands.privacy_decrypt(),
+  };
+}
