@@ -164,7 +164,11 @@ test("the invitation and the list export are written where the save dialog says,
     await answerFileDialog("Export the list as CSV", csv);
     const exported = await app.$("p*=Exported");
     await exported.waitForDisplayed({ timeout: 10000, timeoutMsg: "the export was not confirmed" });
-    assert.match(await exported.getText(), new RegExp(`to ${csv.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.$`), "the window says where the CSV went");
+    assert.match(
+      await exported.getText(),
+      new RegExp(`to ${csv.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\. The file is not encrypted\\.$`),
+      "the window says where the CSV went, and that it is not encrypted",
+    );
     assert.match(readFileSync(csv, "utf8"), /@/, "the chosen file holds the list's addresses");
     assert.equal((await app.$$('[role="alert"]')).length, 0, "the closed dialog was not reported as an error");
     await screenshot(app, "trust-mail-export");
