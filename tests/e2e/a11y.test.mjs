@@ -57,11 +57,27 @@ async function everyScreen(app, theme) {
     await tab(app, `events-tab-${t}`);
     await audit(app, theme, `events-${t}`);
   }
+  // An event's page and a tour's page, opened from their lists.
+  await tab(app, "events-tab-upcoming");
+  await (await app.$("#events-panel button.ev-row")).click();
+  await (await app.$("button=← All events")).waitForDisplayed({ timeout: 10000, timeoutMsg: "the event page did not open" });
+  await audit(app, theme, "event-page");
+  await (await app.$("button=← All events")).click();
+  await tab(app, "events-tab-tours");
+  await (await app.$("#events-panel button.ev-row")).click();
+  await (await app.$("button=← All events")).waitForDisplayed({ timeout: 10000, timeoutMsg: "the tour page did not open" });
+  await audit(app, theme, "tour-page");
+  await (await app.$("button=← All events")).click();
   await goTo(app, "coalition", "Coalition");
   for (const t of ["organizations", "board", "demands", "import"]) {
     await tab(app, `coalition-tab-${t}`);
     await audit(app, theme, `coalition-${t}`);
   }
+  await tab(app, "coalition-tab-organizations");
+  await (await app.$("button.org-row")).click();
+  await app.waitUntil(async () => (await app.$$("button.org-row")).length === 0, { timeout: 10000, timeoutMsg: "the organization page did not open" });
+  await audit(app, theme, "organization-page");
+  await (await app.$("button=← All organizations")).click();
   await goTo(app, "flyers", "Flyers");
   await audit(app, theme, "flyers");
   await goTo(app, "mail", "Mail");
@@ -149,10 +165,19 @@ test("every main screen passes axe-core in light and dark; both modal dialogs ke
     // Welcome has no Settings: save the dark choice as Settings → Appearance does, and start the page again.
     await app.execute(() => {
       localStorage.setItem("handbill.theme", "dark");
-      location.reload();
+      setTimeout(() => location.reload(), 50);
     });
-    await heading(app, "Welcome to Handbill");
-    assert.equal(await app.execute(() => document.documentElement.dataset.theme), "dark", "the saved dark theme applies at start");
+    // While the page reloads, WebDriver's commands may fail: ask again until the new page answers.
+    await app.waitUntil(
+      async () => {
+        try {
+          return await app.execute(() => document.documentElement.dataset.theme === "dark" && document.querySelector("h1")?.textContent === "Welcome to Handbill");
+        } catch {
+          return false;
+        }
+      },
+      { timeout: 20000, timeoutMsg: "the page did not start again in the saved dark theme" },
+    );
     await audit(app, "dark", "welcome");
     await (await app.$("button=Create your branch")).click();
     await heading(app, "Your branch", 2);
