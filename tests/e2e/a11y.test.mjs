@@ -8,8 +8,9 @@
 // The theme is switched the way the app does it: Settings → Appearance, and
 // (on Welcome, which has no Settings) the choice Settings saves, read at start.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { goTo, heading, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
@@ -158,6 +159,7 @@ async function escapeFrom(app, { open, opener, selector, steps }) {
 
 test("every main screen passes axe-core in light and dark; both modal dialogs keep and give back the keyboard", async (t) => {
   const db = tempDb();
+  t.after(() => rmSync(path.dirname(db), { recursive: true, force: true }));
   await withApp(db, async (app) => {
     await app.setTimeout({ script: 120000 });
     await heading(app, "Welcome to Handbill");
