@@ -1,0 +1,53 @@
+// The month calendar's layout of long events: a fund drive of several days is
+// one bar per week it touches (named once, with its dates for a screen reader),
+// not its title in every day's cell; one-day events stay in their day.
+import { render, screen, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import Calendar from "./screens/events/Calendar.svelte";
+import type { Backend } from "./lib/backend";
+import { fakeEvents } from "./lib/fake-events";
+
+describe("month calendar", () => {
+  it("shows an event of several days as one bar per week, spanning its days", async () => {
+    const f = fakeEvents();
+    // December 2026 starts on a Tuesday: the drive runs Thu 3 → Tue 15, three weeks.
+    f.add({
+      title: "Winter fund drive",
+      kind: "fund_drive",
+      start_date: "2026-12-03",
+      end_date: "2026-12-15",
+      all_day: true,
+    });
+    f.add({ title: "Branch meeting", start_date: "2026-12-10", start_time: "19:00" });
+    // The calendar reads only this month's events; the events are the core's shape (fake-events).
+    const backend = { monthEvents: async () => f.events } as unknown as Backend;
+    render(Calendar, { backend, year: 2026, month: 12, onopen: () => {} });
+
+    const bars = await screen.findAllByRole("button", { name: /^Winter fund drive/ });
+    expect(bars, "one bar for each of the three weeks it touches, not one per day").toHaveLength(3);
+    expect(bars[0].textContent, "the bar names the dates for a screen reader").toContain("December 3 to December 15");
+    // Each column is a cell and its 2 × 4px padding and 1px border.
+    const widths = bars.map((b) => b.style.width);
+    expect(widths, "Thu–Sun, all of Mon–Sun, then Mon–Tue").toEqual([
+      "calc(400% + 27px)",
+      "calc(700% + 54px)",
+      "calc(200% + 9px)",
+    ]);
+    expect(bars[0].classList.contains("goes-on") && !bars[0].classList.contains("from-before")).toBe(true);
+    expect(bars[1].classList.contains("goes-on") && bars[1].classList.contains("from-before")).toBe(true);
+    expect(bars[2].classList.contains("from-before") && !bars[2].classList.contains("goes-on")).toBe(true);
+
+    const cells = screen.getAllByRole("cell");
+    const day = (d: number) => cells.find((c) => c.querySelector(".cal-day")?.textContent === String(d))!;
+    expect(
+      within(day(3)).getByRole("button", { name: /^Winter fund drive/ }),
+      "the first bar starts on the 3rd",
+    ).toBeTruthy();
+    expect(within(day(4)).queryByRole("button", { name: /^Winter fund drive/ }), "not repeated on the 4th").toBeNull();
+    expect(
+      within(day(10)).getByRole("button", { name: /Branch meeting/ }),
+      "a one-day event stays in its day",
+    ).toBeTruthy();
+    expect(within(day(11)).queryByRole("button"), "and only there").toBeNull();
+  });
+});
