@@ -129,6 +129,11 @@ test("Settings → Privacy decrypts the branch and encrypts it again with a pass
     await (await app.$("#privacy-title")).scrollIntoView();
     await screenshot(app, "privacy-4-settings-encrypted");
 
+    // The backups list shows the copy each conversion takes first, without leaving Settings.
+    const conversionCopies = async () =>
+      (await app.$$("table.backups td=Before encrypting or decrypting")).length;
+    await (await app.$("table.backups")).waitForDisplayed({ timeout: 10000 });
+    const copiesBefore = await conversionCopies();
     await (await app.$("button=Decrypt…")).click();
     const dialog = await app.$('[role="alertdialog"]');
     await dialog.waitForDisplayed({ timeout: 5000 });
@@ -137,6 +142,12 @@ test("Settings → Privacy decrypts the branch and encrypts it again with a pass
       await app.$("p*=now plain files")
     ).waitForDisplayed({ timeout: 30000 });
     assert.ok(!encrypted(db), "the file is plain after Decrypt");
+    await until(
+      app,
+      conversionCopies,
+      (n) => n === copiesBefore + 1,
+      "the backups list shows the copy taken before decrypting",
+    );
     await until(
       app,
       () => app.$("p.state").getText(),
