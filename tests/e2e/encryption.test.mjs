@@ -5,7 +5,16 @@
 // Settings → Privacy decrypting and encrypting the branch.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, openSync, readSync, closeSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -131,7 +140,7 @@ test("Settings → Privacy decrypts the branch and encrypts it again with a pass
 
     // The backups list shows the copy each conversion takes first, without leaving Settings.
     const conversionCopies = async () =>
-      (await app.$$("table.backups td=Before encrypting or decrypting")).length;
+      (await app.$$("td=Before encrypting or decrypting")).length;
     await (await app.$("table.backups")).waitForDisplayed({ timeout: 10000 });
     const copiesBefore = await conversionCopies();
     await (await app.$("button=Decrypt…")).click();
@@ -228,6 +237,43 @@ test("first start with a keychain: nothing to choose, the key goes in the keycha
     } finally {
       await again.deleteSession();
     }
+
+    // The file damaged after its salt: the keychain's key no longer opens it.
+    // The window says so (no passphrase page: no passphrase ever opened it)
+    // and leaves the file as it was.
+    for (const side of ["-wal", "-shm"]) rmSync(fresh + side, { force: true });
+    const fd = openSync(fresh, "r+");
+    writeSync(fd, Buffer.alloc(512, 0x5a), 0, 512, 64);
+    closeSync(fd);
+    const damaged = readFileSync(fresh);
+    const refused = await openApp(fresh);
+    try {
+      await heading(refused, "This database is damaged");
+      const words = await (await refused.$("p.message")).getText();
+      assert.match(
+        words,
+        /the key this computer's keychain keeps for it does not open it/,
+      );
+      assert.match(words, /Nothing was changed/);
+      assert.equal(
+        await (await refused.$('input[name="passphrase"]')).isExisting(),
+        false,
+      );
+      await screenshot(refused, "privacy-7-keychain-key-refused");
+    } finally {
+      await refused.deleteSession();
+    }
+    assert.ok(
+      readFileSync(fresh).equals(damaged),
+      "the refused file is unchanged",
+    );
+    assert.ok(
+      !existsSync(fresh + "-wal") || readFileSync(fresh + "-wal").length === 0,
+    );
+    assert.throws(
+      () => cliWith({ DBUS_SESSION_BUS_ADDRESS: bus }, fresh, "branch", "show"),
+      (e) => /keychain keeps for it does not open it/.test(String(e.stderr)),
+    );
   } finally {
     await stopDriver();
     // GNOME Keyring leaves with the bus it serves.

@@ -250,6 +250,19 @@ fn not_ours(path: &Path) -> Error {
     )
 }
 
+fn keychain_key_refused(path: &Path) -> Error {
+    Error::new(
+        ErrorCode::Damaged,
+        format!(
+            "{} is encrypted, and the key this computer's keychain keeps for it does not open it: the file was \
+             damaged or replaced, or the keychain entry was changed. Nothing was changed, and no passphrase \
+             opens it. The copies in its backups folder use the same key: if only this file was damaged, they \
+             still open.",
+            path.display()
+        ),
+    )
+}
+
 /// Asks for new files to be plain (`--no-encrypt`); `HANDBILL_ENCRYPT=0` does the same.
 pub fn ask_plain() {
     PLAIN_ASKED.store(true, Ordering::Relaxed);
@@ -324,14 +337,19 @@ pub fn access(path: &Path) -> Result<Access> {
             if known(salt).is_some() {
                 return Ok(Access::Ready);
             }
-            if let Some(key) = from_keychain(salt) {
-                if opens(path, &key) {
-                    remember(&key);
+            let kept = from_keychain(salt);
+            if let Some(key) = &kept {
+                if opens(path, key) {
+                    remember(key);
                     return Ok(Access::Ready);
                 }
             }
             match passphrase_from_env() {
                 Some(passphrase) => unlock(path, &passphrase).map(|()| Access::Ready),
+                // The keychain keeps a key for this very file (its salt names
+                // it) and that key fails: it was encrypted with that key, not
+                // with a passphrase, so asking for one would only mislead.
+                None if kept.is_some() => Err(keychain_key_refused(path)),
                 None => Ok(Access::Passphrase),
             }
         }
@@ -361,7 +379,10 @@ pub fn access(path: &Path) -> Result<Access> {
 /// waits for neither (it failed for another reason).
 pub fn waiting(path: &Path) -> Option<Access> {
     match lock_of(path).ok()? {
-        Lock::Encrypted(salt) if known(salt).is_none() => Some(Access::Passphrase),
+        // Not when the keychain keeps a key for it that failed: no passphrase opens that file.
+        Lock::Encrypted(salt) if known(salt).is_none() && from_keychain(salt).is_none() => {
+            Some(Access::Passphrase)
+        }
         Lock::Absent if !held().new_files.contains_key(path) => Some(Access::NewPassphrase),
         _ => None,
     }
