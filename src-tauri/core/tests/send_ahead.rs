@@ -13,13 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use handbill_core::events::{self, EventInput, EventKind};
 use handbill_core::mail::announcements::{
-    account, send, store, AnnouncementInput, AnnouncementState, Letters, Recipient, Security,
-    SendOptions, SmtpAccount, Template,
+    send, AnnouncementState, Letters, Recipient, SendOptions,
 };
-use handbill_core::mail::lists;
-use handbill_core::mail::subscribers::{self, ConsentStatus, SubscriberInput};
+use handbill_core::mail::subscribers::{self, ConsentStatus};
 use handbill_core::Database;
 
 fn repo() -> PathBuf {
@@ -32,78 +29,9 @@ fn repo() -> PathBuf {
 mod sink;
 use sink::Sink;
 
-struct Branch {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-    list_id: i64,
-    announcement: i64,
-}
-
-fn branch(n: usize, sink: &Sink) -> Branch {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("branch.sqlite");
-    let db = Database::open(&path).unwrap();
-    let list = lists::create(&db, "Announcements").unwrap();
-    let event = events::create(
-        &db,
-        EventInput {
-            title: "Rally".into(),
-            kind: EventKind::Rally,
-            start_date: "2027-01-25".into(),
-            start_time: "12:00".into(),
-            end_time: "14:00".into(),
-            time_zone: "America/New_York".into(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    for i in 1..=n {
-        subscribers::add(
-            &db,
-            SubscriberInput {
-                email: format!("person{i:04}@example.test"),
-                first_name: format!("P{i}"),
-                ..Default::default()
-            },
-            Some(list.id),
-            "test",
-        )
-        .unwrap();
-    }
-    account::save(
-        &db,
-        &SmtpAccount {
-            host: "127.0.0.1".into(),
-            port: sink.port,
-            security: Security::Plain,
-            username: String::new(),
-            rate_per_minute: 0,
-            daily_cap: 0,
-        },
-    )
-    .unwrap();
-    let announcement = store::create(
-        &db,
-        AnnouncementInput {
-            event_id: Some(event.id),
-            tour_id: None,
-            template: Template::NewEvent,
-            list_id: list.id,
-            segment: String::new(),
-            subject: "Rally on Saturday".into(),
-            body: "Come to the rally.".into(),
-            attach_flyer: false,
-        },
-    )
-    .unwrap()
-    .id;
-    Branch {
-        _dir: dir,
-        path,
-        list_id: list.id,
-        announcement,
-    }
-}
+#[path = "support/sending_branch.rs"]
+mod sending_branch;
+use sending_branch::branch;
 
 fn one_worker() -> SendOptions {
     SendOptions {
@@ -182,7 +110,7 @@ fn someone_who_leaves_before_their_commit_is_never_mailed_though_their_envelope_
     let sink = Sink::start(&["--pipelining", "--journal-rcpt"]);
     // The server's own check that it is up is a connection too.
     let before = sink.events("connect").len();
-    let b = branch(40, &sink);
+    let b = branch(40, &sink, 0);
     let leaving = vec![
         "person0012@example.test".to_owned(),
         "person0030@example.test".to_owned(),
@@ -236,7 +164,7 @@ fn someone_who_leaves_before_their_commit_is_never_mailed_though_their_envelope_
 fn a_refused_envelope_taken_ahead_is_recorded_with_its_bounce_and_nobody_else_is_missed() {
     let sink = Sink::start(&["--pipelining", "--journal-rcpt", "--permfail", "person0007"]);
     let before = sink.events("connect").len();
-    let b = branch(20, &sink);
+    let b = branch(20, &sink, 0);
     let letters = LeaveWhenWritten {
         other: Mutex::new(Database::open(&b.path).unwrap()),
         list_id: b.list_id,
