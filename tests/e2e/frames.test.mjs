@@ -168,11 +168,18 @@ function summary(name, list) {
 
 const results = [];
 
-/** Runs `work` while the page records its frames; keeps the gaps as `name`. */
+/** How long the page goes on recording after a job's end is on screen: what
+ * the answer set off (layout, decoding a picture, collecting garbage) counts
+ * too, and a job the release build finishes in a few frames (a flyer
+ * preview takes under 100 ms) is still seen drawing. */
+const AFTERWARDS_MS = 500;
+
+/** Runs `work` while the page records its frames, and for AFTERWARDS_MS after; keeps the gaps as `name`. */
 async function measured(app, name, work) {
   await record(app);
   const started = Date.now();
   await work();
+  await new Promise((r) => setTimeout(r, AFTERWARDS_MS));
   const { gaps: timed, log, epoch } = await gaps(app);
   const seen = timed.map(([g]) => g);
   const s = { ...summary(name, seen), seconds: (Date.now() - started) / 1000, gaps: seen };
