@@ -182,9 +182,12 @@ async function measured(app, name, work) {
   await new Promise((r) => setTimeout(r, AFTERWARDS_MS));
   const { gaps: timed, log, epoch } = await gaps(app);
   const seen = timed.map(([g]) => g);
-  const s = { ...summary(name, seen), seconds: (Date.now() - started) / 1000, gaps: seen };
-  results.push(s);
   const longest = [...timed].sort((a, b) => b[0] - a[0]).slice(0, 3);
+  // When each of the three longest gaps ended (ms since 1970), for the
+  // benchmark's account of what the window's threads did meanwhile.
+  const ends = longest.map(([g, end]) => ({ gap: g, end_ms: epoch + end }));
+  const s = { ...summary(name, seen), seconds: (Date.now() - started) / 1000, gaps: seen, longest: ends };
+  results.push(s);
   console.log(`${name}: ${s.frames} frames in ${s.seconds.toFixed(1)} s, worst gap ${s.worst.toFixed(1)} ms, p50 ${s.p50.toFixed(1)}, p95 ${s.p95.toFixed(1)}, p99 ${s.p99.toFixed(1)}`);
   for (const [g, end] of longest) {
     const begin = end - g;
