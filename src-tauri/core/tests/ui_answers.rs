@@ -587,6 +587,7 @@ fn all_scenes() -> Value {
     mail_account_scenes(&mut scenes);
     autosave_scenes(&mut scenes);
     rally_events_scene(&mut scenes);
+    no_events_scene(&mut scenes);
     ics_export_scene(&mut scenes);
     backups_scene(&mut scenes);
     flyer_scenes::flyers_scenes(&mut scenes);
@@ -1542,6 +1543,14 @@ fn rally_events_scene(scenes: &mut serde_json::Map<String, Value>) {
     let mut recorded = s.done();
     same_uids(&mut recorded);
     scenes.insert("rallyEvents".into(), recorded);
+}
+
+/// What the Events and Flyers sections read of a branch with no events and
+/// no tours yet: the answers every screen test without an events story gets.
+fn no_events_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let mut s = Scene::empty();
+    s.event_reads();
+    scenes.insert("noEvents".into(), s.done());
 }
 
 /// A tour's calendar file saved where the save dialog answers: the campus

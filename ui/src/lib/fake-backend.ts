@@ -4,19 +4,18 @@
 // Tauri backend to the core's recorded answers (replay.ts), so a test chooses
 // the scenes it replays. What is left here is data: the status and branch a
 // test starts from, the time zones, the sample's profile. Flyers always go
-// there (a Flyers test gives the `flyers` story as its `eventsStory`). Events
-// go there too when a test gives their story (`eventsStory`); without one,
-// fake-events.ts holds the events a test adds.
+// there (a Flyers test gives the `flyers` story as its `eventsStory`), and so
+// do Events: a test gives their story (`eventsStory`), and without one the
+// core's answers for a branch with no events yet (the `noEvents` scene) are
+// replayed.
 import { tauriBackend, type AppError, type AppStatus, type Backend } from "./backend";
 import type { BranchInput, BranchProfile } from "./backend";
 import { scenes, replay, type Exchange, type Replay } from "./replay";
-import { fakeEvents, type FakeEvents } from "./fake-events";
 
 export type FakeBackend = Backend & {
   calls: string[];
   branch: BranchProfile | null;
   mail: Replay;
-  events: FakeEvents;
   /** The same replay as `mail`, named for the Coalition tests. */
   coalition: Replay;
   /** The same replay as `mail`, named for the Flyers tests. */
@@ -29,38 +28,33 @@ export function fakeBackend(
     problem?: AppError | null;
     /** The recorded Mail story to replay; a branch with no list by default. */
     mail?: Exchange[];
-    events?: FakeEvents;
     /** The recorded Coalition story to replay; without one, a branch with no partners yet. */
     coalition?: Exchange[];
     /** The recorded announcements and mail account story to replay; without one, a branch with no mail account. */
     announce?: Exchange[];
-    /** The recorded Events story to replay; without one, fake-events.ts keeps the events. */
+    /** The recorded Events story to replay; without one, a branch with no events or tours yet. */
     eventsStory?: Exchange[];
   } = {},
 ): FakeBackend {
   // One replay answers every recorded story (Tauri's IPC mock is one per window).
   // The announcements story first: the Mail story records an empty list of announcements.
   const mail = replay([
-    options.eventsStory ?? [],
+    options.eventsStory ?? scenes("noEvents"),
     options.announce ?? scenes("mailAccount"),
     options.mail ?? scenes("empty"),
     scenes("branch"),
     scenes("backups"),
     options.coalition ?? [],
   ]);
-  const events = options.events ?? fakeEvents();
   const coalition = mail;
   const fake: FakeBackend = {
     ...pick(tauriBackend, announceMethods),
     ...pick(tauriBackend, flyersMethods),
     flyers: mail,
     ...pick(tauriBackend, mailMethods),
-    ...(options.eventsStory
-      ? pick(tauriBackend, Object.keys(events.backend) as (keyof FakeEvents["backend"])[])
-      : events.backend),
+    ...pick(tauriBackend, eventsMethods),
     ...(options.coalition ? pick(tauriBackend, coalitionMethods) : noPartners),
     mail,
-    events,
     coalition,
     calls: [],
     branch: options.branch ?? null,
@@ -160,6 +154,39 @@ const mailMethods = [
 function pick<K extends keyof Backend>(from: Backend, keys: readonly K[]): Pick<Backend, K> {
   return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<Backend, K>;
 }
+
+/** The Backend's Events calls, answered by the replay: a test gives the recorded story, or gets `noEvents`. */
+const eventsMethods = [
+  "upcomingEvents",
+  "undatedEvents",
+  "pastEvents",
+  "monthEvents",
+  "searchEvents",
+  "event",
+  "createEvent",
+  "saveDraft",
+  "updateEvent",
+  "deleteEvent",
+  "announceEvent",
+  "rescheduleEvent",
+  "postponeEvent",
+  "cancelEvent",
+  "changeVenue",
+  "duplicateEvent",
+  "eventHistory",
+  "venues",
+  "createVenue",
+  "speakers",
+  "createSpeaker",
+  "tours",
+  "tour",
+  "createTour",
+  "updateTour",
+  "addStop",
+  "markdownHtml",
+  "exportIcs",
+  "listing",
+] as const satisfies (keyof Backend)[];
 
 /** The Backend's Flyers calls, always answered by the replay: a test gives the recorded story. */
 const flyersMethods = ["flyerPreview", "flyerPage", "saveFlyer", "openFlyer"] as const satisfies (keyof Backend)[];
