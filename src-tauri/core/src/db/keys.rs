@@ -161,7 +161,7 @@ pub(crate) fn lock_of_bytes(start: &[u8], len: u64) -> Lock {
         return Lock::Plain;
     }
     let tail = len % 512;
-    if len < 512 || (tail != 0 && tail != crate::db::backup::SEAL_LEN % 512) {
+    if len < 512 || (tail != 0 && tail != crate::db::seal::SEAL_LEN % 512) {
         return Lock::Plain;
     }
     let mut salt = [0u8; SALT_LEN];

@@ -15,6 +15,7 @@ pub mod encryption;
 pub(crate) mod intake;
 pub mod keys;
 pub mod outside;
+pub(crate) mod seal;
 pub mod sealed;
 pub(crate) mod search;
 pub mod storage;

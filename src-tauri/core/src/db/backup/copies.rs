@@ -99,13 +99,8 @@ pub struct BackupInfo {
     pub size_bytes: u64,
 }
 
-/// What a backup's seal starts with. The seal is the last [`SEAL_LEN`] bytes
-/// of a copy: this tag, the SHA-256 of every byte before it in hex, and a line
-/// break. SQLite reads a file only as far as its header's page count, so the
-/// copy still opens as the database it is, in Handbill or any SQLite tool.
-const SEAL_TAG: &[u8] = b"Handbill backup sha256 ";
-/// The length of a backup's seal.
-pub const SEAL_LEN: u64 = 23 + 64 + 1;
+pub use crate::db::seal::SEAL_LEN;
+use crate::db::seal::SEAL_TAG;
 
 /// Whether a file's bytes were checked against a checksum it carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
