@@ -70,8 +70,13 @@ describe("honest words", () => {
       ),
     );
     const outbox = screen.getByTestId("send-outbox");
-    expect(screen.getByText(/saved to the outbox folder as email files, not sent: no mail account is set up/), "the core's note says why").toBeTruthy();
-    expect(outbox.textContent, "and what can be done with them").toContain("Any mail program can open these .eml files");
+    expect(
+      screen.getByText(/saved to the outbox folder as email files, not sent: no mail account is set up/),
+      "the core's note says why",
+    ).toBeTruthy();
+    expect(outbox.textContent, "and what can be done with them").toContain(
+      "Any mail program can open these .eml files",
+    );
     expect(within(outbox).getByRole("button", { name: "Open folder" }), "the folder can be opened").toBeTruthy();
     expect(screen.getByTestId("send-sent").textContent, "none is counted as sent").toBe("0");
   });
@@ -80,7 +85,8 @@ describe("honest words", () => {
     const { backend, changed } = actions();
     const button = screen.getByRole("button", { name: "Announce" });
     expect(
-      button.getAttribute("aria-describedby") && document.getElementById(button.getAttribute("aria-describedby")!)?.textContent,
+      button.getAttribute("aria-describedby") &&
+        document.getElementById(button.getAttribute("aria-describedby")!)?.textContent,
       "the button is described by what it does",
     ).toBe("Mark as announced: it appears in listings and calendars; nothing is emailed.");
     expect(screen.queryByRole("button", { name: "Email the list" }), "not offered before announcing").toBeNull();
@@ -89,9 +95,10 @@ describe("honest words", () => {
       "Nothing was emailed.",
     );
     expect(changed.at(-1)?.status, "the core marked it announced").toBe("announced");
-    expect(backend.mail.calls.filter((c) => c.command === "event_announce").map((c) => c.args), "one announce").toEqual([
-      { id: 1 },
-    ]);
+    expect(
+      backend.mail.calls.filter((c) => c.command === "event_announce").map((c) => c.args),
+      "one announce",
+    ).toEqual([{ id: 1 }]);
     await userEvent.click(screen.getByRole("button", { name: "Email the list" }));
     expect(location.hash, "Email the list goes to Mail").toBe("#mail");
     expect(takeAnnounceTarget(), "with this event to announce").toEqual({ event: 1 });

@@ -247,11 +247,7 @@ pub async fn send_progress(state: State<'_, AppState>, id: i64) -> Result<SendPr
 /// Opens the folder an announcement's messages were saved in (no mail
 /// account) with the system's file manager.
 #[tauri::command]
-pub async fn outbox_open(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    id: i64,
-) -> Result<(), Error> {
+pub async fn outbox_open(app: AppHandle, state: State<'_, AppState>, id: i64) -> Result<(), Error> {
     use tauri_plugin_opener::OpenerExt;
     let state = AppState::clone(&state);
     crate::window::blocking(move || {
