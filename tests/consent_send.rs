@@ -540,7 +540,7 @@ fn outbox_messages_are_written_not_sent_and_send_outbox_delivers_each_once_even_
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
         said.contains("0 sent")
-            && said.contains("1200 written to the outbox")
+            && said.contains("1200 saved to the outbox folder")
             && said.contains("not sent"),
         "the summary says written, not sent: {said}"
     );

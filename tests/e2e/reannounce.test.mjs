@@ -1,6 +1,6 @@
 // Consent on the sending side in the real window, with no mail account: the
-// rally's announcement is written to the outbox and the Sending screen says
-// "written to the outbox, not sent", never "sent"; announcing the same rally
+// rally's announcement is saved to the outbox and the Sending screen says
+// "N saved to the outbox — not sent", never "sent"; announcing the same rally
 // to the same list again is refused with when the first went out, and goes
 // only after the organizer chooses "Send again anyway".
 import assert from "node:assert/strict";
@@ -24,7 +24,7 @@ async function emailTheRally(app) {
   await click(app, "button=Send…");
   const dialog = await app.$('[role="alertdialog"]');
   await dialog.waitForDisplayed({ timeout: 10000, timeoutMsg: "the send was not confirmed first" });
-  await click(app, "button=Send now");
+  await click(app, "button=Save to the outbox");
 }
 
 test("without an account the rally is written to the outbox, not sent, and announcing it again asks first", async () => {
@@ -36,7 +36,7 @@ test("without an account the rally is written to the outbox, not sent, and annou
   await withApp(db, async (app) => {
     await emailTheRally(app);
     await (await app.$("#send-progress")).waitForDisplayed({ timeout: 20000, timeoutMsg: "the progress bar did not appear" });
-    await until(app, () => text(app, '[data-testid="send-state"]'), (t) => t.includes("Written to the outbox, not sent."), "the outbox send did not finish", 120000);
+    await until(app, () => text(app, '[data-testid="send-state"]'), (t) => t.includes(`${subscribed} saved to the outbox — not sent.`), "the outbox send did not finish", 120000);
     assert.equal(Number((await text(app, '[data-testid="send-written"]')).replace(/\D/g, "")), subscribed, "every message is counted as written to the outbox");
     assert.equal(await text(app, '[data-testid="send-sent"]'), "0", "none is called sent");
     const note = await text(app, ".progress-block");
@@ -57,7 +57,7 @@ test("without an account the rally is written to the outbox, not sent, and annou
 
     await click(app, "button=Send again anyway");
     await (await app.$("#send-progress")).waitForDisplayed({ timeout: 20000, timeoutMsg: "the second send did not start" });
-    await until(app, () => text(app, '[data-testid="send-state"]'), (t) => t.includes("Written to the outbox, not sent."), "the second send did not finish", 120000);
+    await until(app, () => text(app, '[data-testid="send-state"]'), (t) => t.includes(`${subscribed} saved to the outbox — not sent.`), "the second send did not finish", 120000);
   });
 
   const all = JSON.parse(cli(db, "send", "status", "--json"));

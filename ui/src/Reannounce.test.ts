@@ -1,6 +1,6 @@
 // Consent on the sending side, in the window against the core's recorded
 // answers (the `reannounce` scene: a real send with no mail account): the
-// messages are shown as written to the outbox, never as sent; announcing the
+// messages are shown as saved to the outbox, never as sent; announcing the
 // same event to the same list again is refused with when the first went out,
 // and goes only when the organizer chooses "Send again anyway".
 import { render, screen, waitFor, within } from "@testing-library/svelte";
@@ -20,11 +20,13 @@ async function sendFromComposer() {
   const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
   await waitFor(() => expect(subject.value, "the composer is filled").not.toBe(""));
   await userEvent.click(screen.getByRole("button", { name: "Send…" }));
-  await userEvent.click(within(await screen.findByRole("alertdialog")).getByRole("button", { name: "Send now" }));
+  await userEvent.click(
+    within(await screen.findByRole("alertdialog")).getByRole("button", { name: "Save to the outbox" }),
+  );
 }
 
 describe("sending without contradicting the record", () => {
-  it("calls outbox messages written, not sent, and asks before announcing the same event to the list again", async () => {
+  it("calls outbox messages saved, not sent, and asks before announcing the same event to the list again", async () => {
     // The rally is event 1 of the recorded branch.
     const rally = { id: 1 };
     const backend = fakeBackend({
@@ -41,7 +43,7 @@ describe("sending without contradicting the record", () => {
     await screen.findByRole("progressbar", { name: "Sending progress" });
     await waitFor(() =>
       expect(screen.getByTestId("send-state").textContent, "the state says written, not sent").toContain(
-        "Written to the outbox, not sent.",
+        "saved to the outbox — not sent.",
       ),
     );
     const total = screen.getByTestId("send-written").textContent;

@@ -583,6 +583,7 @@ fn all_scenes() -> Value {
     coalition_scenes(&mut scenes);
     announce_scenes(&mut scenes);
     events_scenes(&mut scenes);
+    announce_event_scene(&mut scenes);
     sending_scenes(&mut scenes);
     mail_account_scenes(&mut scenes);
     autosave_scenes(&mut scenes);
@@ -1063,6 +1064,8 @@ fn reannounce_scene(scenes: &mut serde_json::Map<String, Value>) {
     });
     let (subject, body) = s.draft("new_event");
     s.save(None, announcement(&subject, &body));
+    // Asked with the reach: there is no account, so the outbox folder.
+    s.account_view(&dir.join("branch.sqlite"), &None);
     s.ask("announcement_reach", json!({ "id": 1 }), |db| {
         store::reach(db, 1)
     });
@@ -1072,6 +1075,8 @@ fn reannounce_scene(scenes: &mut serde_json::Map<String, Value>) {
         store::for_list(db, 1)
     });
     s.save(None, announcement(&subject, &body));
+    // Asked with the reach: there is no account, so the outbox folder.
+    s.account_view(&dir.join("branch.sqlite"), &None);
     s.ask("announcement_reach", json!({ "id": 2 }), |db| {
         store::reach(db, 2)
     });
@@ -1158,6 +1163,21 @@ fn events_scenes(scenes: &mut serde_json::Map<String, Value>) {
     let mut recorded = s.done();
     same_uids(&mut recorded);
     scenes.insert("events".into(), recorded);
+}
+
+/// A draft study group (event 1) marked announced from its Actions: the
+/// event as the page holds it, then *Announce*, which emails nobody.
+fn announce_event_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let mut s = Scene::empty();
+    let input = json!({ "title": "Study group: Women and Socialism", "start_date": "2027-02-11", "start_time": "19:00", "end_time": "21:00", "time_zone": "America/New_York" });
+    events::create(&s.db, from(&input)).expect("the study group is made");
+    s.ask("event_get", json!({ "id": 1 }), |db| events::get(db, 1));
+    s.change("event_announce", json!({ "id": 1 }), |db| {
+        events::announce(db, 1)
+    });
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("announceEvent".into(), recorded);
 }
 
 /// An event's calendar uid is random: shown as one made from its id.
@@ -1297,6 +1317,8 @@ fn sending_sample(dir: &Path, sink: &sink::Sink) -> Scene {
     s.event_reads();
     let (subject, body) = s.draft("new_event");
     s.save(None, announcement(&subject, &body));
+    // Asked with the reach: where the messages go (through the account).
+    s.account_view(&dir.join("branch.sqlite"), &None);
     s.ask("announcement_reach", json!({ "id": 1 }), |db| {
         store::reach(db, 1)
     });

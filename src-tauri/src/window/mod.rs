@@ -204,6 +204,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             mail::announcements::send_pause,
             mail::announcements::send_cancel,
             mail::announcements::send_progress,
+            mail::announcements::outbox_open,
             mail::announcements::send_deliveries,
             mail::announcements::send_decide_uncertain,
             mail::announcements::mail_account,

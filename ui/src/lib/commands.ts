@@ -437,6 +437,10 @@ export function organizations_import_preview(body: Uint8Array, headers: { "x-fil
   return callRaw<OrgImportPreview>("organizations_import_preview", body, headers);
 }
 
+export function outbox_open(args: { id: number }): Promise<void> {
+  return call<void>("outbox_open", args);
+}
+
 export function privacy_choose(args: { passphrase: string }): Promise<AppStatus> {
   return call<AppStatus>("privacy_choose", args);
 }

@@ -554,11 +554,9 @@ fn ended(
     }
     if p.written > 0 || through.is_none() {
         summary.push_str(&format!(
-            ", {} written to the outbox {} (not sent: no mail account; its .eml files are not encrypted)",
+            ", {} saved to the outbox folder {} — not sent (no mail account; the .eml files are not encrypted)",
             p.written,
-            account::outbox_dir(db_path)
-                .join(format!("announcement-{id}"))
-                .display()
+            account::announcement_outbox(db_path, id).display()
         ));
     }
     summary.push_str(&format!(

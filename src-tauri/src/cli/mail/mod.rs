@@ -20,7 +20,7 @@ pub enum SubscribersCommand {
     #[command(
         after_help = "Every row is imported, merged into an existing subscriber (empty fields are filled in), \
                             or rejected with its line number and reason. The import lands whole or not at all, \
-                            and never resubscribes anyone who unsubscribed, bounced or was cleaned."
+                            and never resubscribes anyone who unsubscribed, bounced or was cleaned (the address no longer works)."
     )]
     Import {
         /// The CSV file (UTF-8 with or without BOM, or Latin-1; comma, semicolon or tab).
@@ -47,7 +47,7 @@ pub enum SubscribersCommand {
         /// A saved segment's name, or a filter such as tag=volunteer,city=Boston,zip=021,language=es.
         #[arg(long, value_name = "SEGMENT")]
         segment: Option<String>,
-        /// Include people who unsubscribed, bounced or were cleaned, with their standing.
+        /// Include people who unsubscribed, bounced or were cleaned (the address no longer works), with their standing.
         #[arg(long)]
         all: bool,
         /// The CSV file to write.
@@ -116,7 +116,7 @@ pub enum SubscribersCommand {
 pub enum ListCommand {
     /// Create a mailing list.
     Create { name: String },
-    /// Show every list with how many people are subscribed, unsubscribed, bounced and cleaned.
+    /// Show every list with how many people are subscribed, unsubscribed, bounced and cleaned (the address no longer works).
     Ls {
         #[arg(long)]
         json: bool,
@@ -157,6 +157,8 @@ pub fn list_command(db: &Database, command: ListCommand) -> Result<String, Error
                     l.name, l.subscribed, l.unsubscribed, l.bounced, l.cleaned, l.complained
                 ));
             }
+            out.push(String::new());
+            out.push("cleaned: the address no longer works.".to_owned());
             Ok(out.join("\n"))
         }
     }

@@ -17,7 +17,7 @@ use handbill_core::mail::announcements::{
     compose, store, templates, Announcement, AnnouncementInput, ConnectionReport, Delivery,
     DeliveryStatus, Password, SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
 };
-use handbill_core::{Database, Error};
+use handbill_core::{Database, Error, ErrorCode};
 use tauri::{AppHandle, State};
 
 use crate::job::{self, Progress};
@@ -242,6 +242,35 @@ pub async fn send_cancel(state: State<'_, AppState>, id: i64) -> Result<SendProg
 pub async fn send_progress(state: State<'_, AppState>, id: i64) -> Result<SendProgress, Error> {
     let state = AppState::clone(&state);
     crate::window::blocking(move || state.with_db(|db| store::progress(db, id))).await
+}
+
+/// Opens the folder an announcement's messages were saved in (no mail
+/// account) with the system's file manager.
+#[tauri::command]
+pub async fn outbox_open(app: AppHandle, state: State<'_, AppState>, id: i64) -> Result<(), Error> {
+    use tauri_plugin_opener::OpenerExt;
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        let folder = account::announcement_outbox(&state.path, id);
+        if !folder.is_dir() {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!(
+                    "Announcement {id} has no outbox folder ({}): nothing of it was saved there.",
+                    folder.display()
+                ),
+            ));
+        }
+        app.opener()
+            .open_path(folder.display().to_string(), None::<&str>)
+            .map_err(|e| {
+                Error::internal(format!(
+                    "Cannot open the outbox folder {}: {e}",
+                    folder.display()
+                ))
+            })
+    })
+    .await
 }
 
 /// The deliveries in one state (all when none), at most the first thousand.

@@ -447,6 +447,13 @@ pub fn outbox_dir(db_path: &Path) -> PathBuf {
     db_path.with_file_name(format!("{name}.outbox"))
 }
 
+/// The folder one announcement's messages are saved in when there is no mail
+/// account: `announcement-<id>` in the outbox folder. The sender writes there,
+/// the window's *Open folder* opens it and the command line names it.
+pub fn announcement_outbox(db_path: &Path, id: i64) -> PathBuf {
+    outbox_dir(db_path).join(format!("announcement-{id}"))
+}
+
 /// Which step of connecting failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

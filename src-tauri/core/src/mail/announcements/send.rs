@@ -1761,7 +1761,7 @@ fn finish(
                 )?;
                 let note = if written > 0 {
                     format!(
-                        "{written} {} written to the outbox folder, not sent: no mail account is set up. \
+                        "{written} {} saved to the outbox folder as email files, not sent: no mail account is set up. \
                          The outbox's .eml files are not encrypted. Send {} with: handbill send outbox {id} --smtp URL",
                         if written == 1 { "message was" } else { "messages were" },
                         if written == 1 { "it" } else { "them" }
