@@ -4,23 +4,72 @@
 import { render, screen, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import Calendar from "./screens/events/Calendar.svelte";
-import type { Backend } from "./lib/backend";
-import { fakeEvents } from "./lib/fake-events";
+import type { Backend, Event } from "./lib/backend";
+
+/** An event as the core answers it: only data, the fields the calendar reads set. */
+function event(id: number, fields: Partial<Event>): Event {
+  return {
+    id,
+    uid: `event-${id}@handbill`,
+    sequence: 0,
+    title: "",
+    kind: "meeting",
+    status: "announced",
+    description: "",
+    start_date: "",
+    start_time: "",
+    end_date: "",
+    end_time: "",
+    time_zone: "America/New_York",
+    all_day: false,
+    start_at: null,
+    end_at: null,
+    venue: null,
+    room: "",
+    online_link: "",
+    attendance: "in_person",
+    speakers: [],
+    hosts: "",
+    reading_list: [],
+    accessibility: "",
+    rules: "",
+    links: { event_page: "", rsvp: "", donate: "" },
+    tags: [],
+    cosponsor_call: { text: "", contact: "" },
+    tour_id: null,
+    translations: [],
+    overrides: { title: false, description: false, speakers: false },
+    created_at: "2026-11-22T10:00:00Z",
+    updated_at: "2026-11-22T10:00:00Z",
+    ...fields,
+  };
+}
 
 describe("month calendar", () => {
   it("shows an event of several days as one bar per week, spanning its days", async () => {
-    const f = fakeEvents();
     // December 2026 starts on a Tuesday: the drive runs Thu 3 → Tue 15, three weeks.
-    f.add({
-      title: "Winter fund drive",
-      kind: "fund_drive",
-      start_date: "2026-12-03",
-      end_date: "2026-12-15",
-      all_day: true,
-    });
-    f.add({ title: "Branch meeting", start_date: "2026-12-10", start_time: "19:00" });
-    // The calendar reads only this month's events; the events are the core's shape (fake-events).
-    const backend = { monthEvents: async () => f.events } as unknown as Backend;
+    const events = [
+      event(1, {
+        title: "Winter fund drive",
+        kind: "fund_drive",
+        start_date: "2026-12-03",
+        end_date: "2026-12-15",
+        all_day: true,
+        start_at: "2026-12-03T05:00:00Z",
+        end_at: "2026-12-16T05:00:00Z",
+      }),
+      event(2, {
+        title: "Branch meeting",
+        start_date: "2026-12-10",
+        start_time: "19:00",
+        end_date: "2026-12-10",
+        end_time: "21:00",
+        start_at: "2026-12-11T00:00:00Z",
+        end_at: "2026-12-11T02:00:00Z",
+      }),
+    ];
+    // The calendar reads only this month's events.
+    const backend = { monthEvents: async () => events } as unknown as Backend;
     render(Calendar, { backend, year: 2026, month: 12, onopen: () => {} });
 
     const bars = await screen.findAllByRole("button", { name: /^Winter fund drive/ });
