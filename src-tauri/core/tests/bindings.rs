@@ -151,6 +151,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<events::StopOverrides>();
     check.ty::<events::Event>();
     check.ty::<events::When>();
+    check.ty::<events::typed::WhenRead>();
     check.ty::<events::HistoryKind>();
     check.ty::<events::HistoryEntry>();
     check.ty::<events::Venue>();

@@ -221,6 +221,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             events::events_month,
             events::events_search,
             events::event_get,
+            events::when_read,
             events::event_create,
             events::event_save_draft,
             events::event_update,

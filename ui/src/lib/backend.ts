@@ -8,6 +8,7 @@ import { listen } from "@tauri-apps/api/event";
 import { readBytes } from "./files";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { WhenRead } from "./bindings/WhenRead";
 import type { BranchInput } from "./bindings/BranchInput";
 import type { BranchProfile } from "./bindings/BranchProfile";
 import type { DemoReport } from "./bindings/DemoReport";
@@ -179,6 +180,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   monthEvents(year: number, month: number): Promise<Event[]>;
   searchEvents(text: string): Promise<Event[]>;
   event(id: number): Promise<Event>;
+  /** How a date and a time as typed are read ("Thu Dec 10", "7pm"), before saving. */
+  readWhen(date: string, time: string): Promise<WhenRead>;
   createEvent(input: EventInput): Promise<Event>;
   /** Autosave: keeps a draft as typed; null makes a new draft. */
   saveDraft(id: number | null, input: EventInput): Promise<Event>;
@@ -286,6 +289,7 @@ export const tauriBackend: Backend = {
   monthEvents: (year, month) => commands.events_month({ year, month }),
   searchEvents: (text) => commands.events_search({ text }),
   event: (id) => commands.event_get({ id }),
+  readWhen: (date, time) => commands.when_read({ date, time }),
   createEvent: (input) => commands.event_create({ input }),
   saveDraft: (id, input) => commands.event_save_draft({ id, input }),
   updateEvent: (id, input) => commands.event_update({ id, input }),

@@ -75,6 +75,7 @@ import type { UnsubscribeReport } from "./bindings/UnsubscribeReport";
 import type { Venue } from "./bindings/Venue";
 import type { VenueInput } from "./bindings/VenueInput";
 import type { When } from "./bindings/When";
+import type { WhenRead } from "./bindings/WhenRead";
 
 export function announcement_draft(args: { eventId: number | null; tourId: number | null; template: Template }): Promise<[string, string]> {
   return call<[string, string]>("announcement_draft", args);
@@ -579,4 +580,8 @@ export function venue_create(args: { input: VenueInput }): Promise<Venue> {
 
 export function venues_all(): Promise<Array<Venue>> {
   return call<Array<Venue>>("venues_all");
+}
+
+export function when_read(args: { date: string; time: string }): Promise<WhenRead> {
+  return call<WhenRead>("when_read", args);
 }
