@@ -157,6 +157,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             branch::branch_logo,
             branch::demo_load,
             branch::time_zones,
+            branch::time_zones_likely,
             ui_ready,
             db::backups_list,
             db::backup_now,

@@ -550,6 +550,10 @@ export function time_zones(): Promise<Array<string>> {
   return call<Array<string>>("time_zones");
 }
 
+export function time_zones_likely(args: { city: string }): Promise<Array<string>> {
+  return call<Array<string>>("time_zones_likely", args);
+}
+
 export function tour_add_stop(args: { tourId: number; stop: StopInput }): Promise<Event> {
   return call<Event>("tour_add_stop", args);
 }
