@@ -294,3 +294,18 @@ fn an_event_saved_from_typed_words_keeps_the_date_and_time_as_read() {
         "{text}"
     );
 }
+
+proptest::proptest! {
+    /// Whatever is typed, the reading answers (a date, a time or a message) and never panics.
+    #[test]
+    fn any_text_is_read_or_refused_without_a_panic(text in "\\PC{0,80}", digits in "[0-9/.:apm -]{0,20}") {
+        for month_first in [true, false] {
+            for t in [&text, &digits] {
+                let _ = typed::read_date(t, &rules(month_first));
+                let _ = typed::read_time(t);
+                let read = typed::read_when_with(t, t, &rules(month_first));
+                proptest::prop_assert!(read.date.is_empty() != read.date_problem.is_empty() || t.trim().is_empty());
+            }
+        }
+    }
+}

@@ -408,7 +408,7 @@ pub fn read_time(text: &str) -> std::result::Result<Time, String> {
                 m
             },
         ),
-        None if body.len() >= 3 => body.split_at(body.len() - 2),
+        None if body.len() >= 3 && body.is_ascii() => body.split_at(body.len() - 2),
         None => (body, "00"),
     };
     let digits = |s: &str| !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit());
