@@ -122,6 +122,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<import::Field>();
     check.ty::<import::ColumnPreview>();
     check.ty::<import::ImportPreview>();
+    check.ty::<import::GreetingPreview>();
     check.ty::<import::ImportOptions>();
     check.ty::<import::RowOutcome>();
     check.ty::<import::ReportRow>();
