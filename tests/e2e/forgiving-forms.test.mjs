@@ -1,10 +1,11 @@
 // Forgiving forms (issue 23), in the real window, one start of the app: a new
 // event's date and time typed as people say them ("Thu Dec 10", "7pm") are
 // shown as read before saving and saved as read; the branch's time zone is
-// chosen by searching a list whose likely zones (from the city) come first.
+// chosen by searching a list whose likely zones (from the city) come first;
+// a sign-up sheet with a single Name column shows each greeting in the preview.
 // Screenshots go to target/e2e-screenshots/.
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { cli, click, goTo, heading, screenshot as save, select, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
@@ -39,6 +40,9 @@ test("a date and time typed as said are shown as read and saved; the time zone i
   cli(db, "branch", "set", "name", "Boston Branch");
   cli(db, "branch", "set", "city", "Boston, MA");
   cli(db, "branch", "set", "time_zone", "America/New_York");
+  cli(db, "list", "create", "Announcements");
+  const sheet = path.join(path.dirname(db), "sheet.csv");
+  writeFileSync(sheet, "Name,Email\nAna María Alvarez,ana@example.org\nBen,ben@example.org\n,nobody.named@example.org\n");
   const dec10 = nextDecember10();
   const weekday = WEEKDAYS[dec10.getDay()];
   const year = dec10.getFullYear();
@@ -97,6 +101,26 @@ test("a date and time typed as said are shown as read and saved; the time zone i
       await screenshot(app, "forgiving-03-zone-searched");
       await click(app, "button=Save profile");
       await until(app, async () => JSON.parse(cli(db, "branch", "show", "--json")).time_zone, (z) => z === "Europe/Madrid", "the chosen zone was not saved");
+
+      // A sheet with a single Name column: the preview shows each greeting.
+      await goTo(app, "mail", "Mail");
+      await (await app.$("#mail-tab-import")).click();
+      const input = await app.$("#import-file");
+      await input.waitForExist({ timeout: 10000, timeoutMsg: "the file field did not appear" });
+      await input.setValue(sheet);
+      await heading(app, "Check how sheet.csv will be read", 2);
+      const greetings = await app.$('[data-testid="import-greetings"]');
+      await greetings.waitForDisplayed({ timeout: 10000, timeoutMsg: "the preview shows no greetings" });
+      const rows = await app.execute(() =>
+        [...document.querySelectorAll('[data-testid="import-greetings"] tbody tr')].map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent.trim()).join(" | ")),
+      );
+      assert.deepEqual(rows, [
+        "ana@example.org | Ana María Alvarez | Dear Ana,",
+        "ben@example.org | Ben | Dear Ben,",
+        "nobody.named@example.org | — | Dear friend,",
+      ]);
+      await greetings.scrollIntoView();
+      await screenshot(app, "forgiving-04-import-greetings");
     });
     const listed = JSON.parse(cli(db, "event", "list", "--json"));
     const saved = listed.find((e) => e.title === "Forum on rent control");
