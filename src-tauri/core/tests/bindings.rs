@@ -122,6 +122,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<import::Field>();
     check.ty::<import::ColumnPreview>();
     check.ty::<import::ImportPreview>();
+    check.ty::<import::GreetingPreview>();
     check.ty::<import::ImportOptions>();
     check.ty::<import::RowOutcome>();
     check.ty::<import::ReportRow>();
@@ -151,6 +152,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<events::StopOverrides>();
     check.ty::<events::Event>();
     check.ty::<events::When>();
+    check.ty::<events::typed::WhenRead>();
     check.ty::<events::HistoryKind>();
     check.ty::<events::HistoryEntry>();
     check.ty::<events::Venue>();

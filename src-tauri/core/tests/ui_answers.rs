@@ -584,6 +584,7 @@ fn all_scenes() -> Value {
     announce_scenes(&mut scenes);
     events_scenes(&mut scenes);
     announce_event_scene(&mut scenes);
+    typed_when_scene(&mut scenes);
     sending_scenes(&mut scenes);
     mail_account_scenes(&mut scenes);
     autosave_scenes(&mut scenes);
@@ -1178,6 +1179,62 @@ fn announce_event_scene(scenes: &mut serde_json::Map<String, Value>) {
     let mut recorded = s.done();
     same_uids(&mut recorded);
     scenes.insert("announceEvent".into(), recorded);
+}
+
+/// The event editor reading dates and times as typed, on Thursday 3 December
+/// 2026 in a branch in Boston (English, New York: month first).
+fn typed_when_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let _today = handbill_core::clock::set("2026-12-03T15:00:00Z".parse().unwrap());
+    let mut s = Scene::empty();
+    let profile = json!({
+        "name": "Sample Branch", "short_name": "Sample", "city": "Boston, MA",
+        "contact_email": "branch@example.org", "website": "https://example.org",
+        "time_zone": "America/New_York", "languages": ["en", "es"]
+    });
+    branch::save(
+        &s.db,
+        serde_json::from_value::<BranchInput>(profile).unwrap(),
+    )
+    .expect("the branch is saved");
+    for (date, time) in [
+        ("Thu Dec 10", ""),
+        ("Thu Dec 10", "7pm"),
+        ("12/10", "7:30 pm"),
+        ("Feb 30", ""),
+        ("Feb 30", "24:61"),
+    ] {
+        s.ask("when_read", json!({ "date": date, "time": time }), |db| {
+            events::typed::read_when(db, date, time)
+        });
+    }
+    // The editor's own questions, and the draft each test leaves typed (saved
+    // as typed when the editor closes).
+    s.ask("venues_all", json!({}), events::list_venues);
+    s.ask("speakers_all", json!({}), events::list_speakers);
+    for (date, time) in [
+        ("Thu Dec 10", "7pm"),
+        ("12/10", "7:30 pm"),
+        ("Feb 30", "24:61"),
+    ] {
+        let draft = json!({
+            "accessibility": "", "all_day": false, "attendance": "in_person",
+            "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
+            "end_time": "", "hosts": "", "kind": "meeting",
+            "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
+            "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+            "start_date": date, "start_time": time, "tags": [],
+            "time_zone": "America/New_York", "title": "", "tour_id": null,
+            "translations": [], "venue_id": null
+        });
+        s.change(
+            "event_save_draft",
+            json!({ "id": null, "input": draft }),
+            |db| events::save_draft(db, None, from(&draft)),
+        );
+    }
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("typedWhen".into(), recorded);
 }
 
 /// An event's calendar uid is random: shown as one made from its id.

@@ -65,3 +65,8 @@ pub async fn time_zones() -> Result<Vec<String>, Error> {
     })
     .await
 }
+
+#[tauri::command]
+pub async fn time_zones_likely(city: String) -> Result<Vec<String>, Error> {
+    super::blocking(move || Ok(branch::likely_zones(&city))).await
+}

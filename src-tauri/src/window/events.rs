@@ -285,3 +285,13 @@ pub async fn events_listing(
     let state = AppState::clone(&state);
     super::blocking(move || state.with_db(|db| listing::render(db, &request))).await
 }
+
+#[tauri::command]
+pub async fn when_read(
+    state: State<'_, AppState>,
+    date: String,
+    time: String,
+) -> Result<events::typed::WhenRead, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || state.with_db(|db| events::typed::read_when(db, &date, &time))).await
+}

@@ -8,6 +8,7 @@ import { listen } from "@tauri-apps/api/event";
 import { readBytes } from "./files";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { WhenRead } from "./bindings/WhenRead";
 import type { BranchInput } from "./bindings/BranchInput";
 import type { BranchProfile } from "./bindings/BranchProfile";
 import type { DemoReport } from "./bindings/DemoReport";
@@ -118,6 +119,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   logo(): Promise<string | null>;
   loadDemo(): Promise<DemoReport>;
   timeZones(): Promise<string[]>;
+  /** The zones a branch in this city most likely keeps, likeliest first (optional: a screen does without). */
+  likelyTimeZones?(city: string): Promise<string[]>;
   /** Tells the shell the first screen is drawn (startup measurement). */
   ready(): Promise<void>;
   /** The automatic and manual backups kept beside the database, newest first. */
@@ -179,6 +182,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   monthEvents(year: number, month: number): Promise<Event[]>;
   searchEvents(text: string): Promise<Event[]>;
   event(id: number): Promise<Event>;
+  /** How a date and a time as typed are read ("Thu Dec 10", "7pm"), before saving (optional: the editor does without). */
+  readWhen?(date: string, time: string): Promise<WhenRead>;
   createEvent(input: EventInput): Promise<Event>;
   /** Autosave: keeps a draft as typed; null makes a new draft. */
   saveDraft(id: number | null, input: EventInput): Promise<Event>;
@@ -221,6 +226,7 @@ export const tauriBackend: Backend = {
   logo: () => commands.branch_logo(),
   loadDemo: () => commands.demo_load(),
   timeZones: () => commands.time_zones(),
+  likelyTimeZones: (city) => commands.time_zones_likely({ city }),
   ready: () => commands.ui_ready(),
   backups: () => commands.backups_list(),
   backupNow: () => commands.backup_now(),
@@ -286,6 +292,7 @@ export const tauriBackend: Backend = {
   monthEvents: (year, month) => commands.events_month({ year, month }),
   searchEvents: (text) => commands.events_search({ text }),
   event: (id) => commands.event_get({ id }),
+  readWhen: (date, time) => commands.when_read({ date, time }),
   createEvent: (input) => commands.event_create({ input }),
   saveDraft: (id, input) => commands.event_save_draft({ id, input }),
   updateEvent: (id, input) => commands.event_update({ id, input }),

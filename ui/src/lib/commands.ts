@@ -75,6 +75,7 @@ import type { UnsubscribeReport } from "./bindings/UnsubscribeReport";
 import type { Venue } from "./bindings/Venue";
 import type { VenueInput } from "./bindings/VenueInput";
 import type { When } from "./bindings/When";
+import type { WhenRead } from "./bindings/WhenRead";
 
 export function announcement_draft(args: { eventId: number | null; tourId: number | null; template: Template }): Promise<[string, string]> {
   return call<[string, string]>("announcement_draft", args);
@@ -553,6 +554,10 @@ export function time_zones(): Promise<Array<string>> {
   return call<Array<string>>("time_zones");
 }
 
+export function time_zones_likely(args: { city: string }): Promise<Array<string>> {
+  return call<Array<string>>("time_zones_likely", args);
+}
+
 export function tour_add_stop(args: { tourId: number; stop: StopInput }): Promise<Event> {
   return call<Event>("tour_add_stop", args);
 }
@@ -583,4 +588,8 @@ export function venue_create(args: { input: VenueInput }): Promise<Venue> {
 
 export function venues_all(): Promise<Array<Venue>> {
   return call<Array<Venue>>("venues_all");
+}
+
+export function when_read(args: { date: string; time: string }): Promise<WhenRead> {
+  return call<WhenRead>("when_read", args);
 }

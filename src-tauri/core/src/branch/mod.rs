@@ -489,3 +489,121 @@ pub fn time_zones() -> Vec<String> {
     names.sort();
     names
 }
+
+/// United States states and Canadian provinces (abbreviation and name), with
+/// the zone most of each keeps; a state split between zones gives its larger part.
+const REGION_ZONES: &[(&str, &str, &str)] = &[
+    ("AL", "Alabama", "America/Chicago"),
+    ("AK", "Alaska", "America/Anchorage"),
+    ("AZ", "Arizona", "America/Phoenix"),
+    ("AR", "Arkansas", "America/Chicago"),
+    ("CA", "California", "America/Los_Angeles"),
+    ("CO", "Colorado", "America/Denver"),
+    ("CT", "Connecticut", "America/New_York"),
+    ("DE", "Delaware", "America/New_York"),
+    ("DC", "District of Columbia", "America/New_York"),
+    ("FL", "Florida", "America/New_York"),
+    ("GA", "Georgia", "America/New_York"),
+    ("HI", "Hawaii", "Pacific/Honolulu"),
+    ("ID", "Idaho", "America/Boise"),
+    ("IL", "Illinois", "America/Chicago"),
+    ("IN", "Indiana", "America/Indiana/Indianapolis"),
+    ("IA", "Iowa", "America/Chicago"),
+    ("KS", "Kansas", "America/Chicago"),
+    ("KY", "Kentucky", "America/New_York"),
+    ("LA", "Louisiana", "America/Chicago"),
+    ("ME", "Maine", "America/New_York"),
+    ("MD", "Maryland", "America/New_York"),
+    ("MA", "Massachusetts", "America/New_York"),
+    ("MI", "Michigan", "America/Detroit"),
+    ("MN", "Minnesota", "America/Chicago"),
+    ("MS", "Mississippi", "America/Chicago"),
+    ("MO", "Missouri", "America/Chicago"),
+    ("MT", "Montana", "America/Denver"),
+    ("NE", "Nebraska", "America/Chicago"),
+    ("NV", "Nevada", "America/Los_Angeles"),
+    ("NH", "New Hampshire", "America/New_York"),
+    ("NJ", "New Jersey", "America/New_York"),
+    ("NM", "New Mexico", "America/Denver"),
+    ("NY", "New York", "America/New_York"),
+    ("NC", "North Carolina", "America/New_York"),
+    ("ND", "North Dakota", "America/Chicago"),
+    ("OH", "Ohio", "America/New_York"),
+    ("OK", "Oklahoma", "America/Chicago"),
+    ("OR", "Oregon", "America/Los_Angeles"),
+    ("PA", "Pennsylvania", "America/New_York"),
+    ("PR", "Puerto Rico", "America/Puerto_Rico"),
+    ("RI", "Rhode Island", "America/New_York"),
+    ("SC", "South Carolina", "America/New_York"),
+    ("SD", "South Dakota", "America/Chicago"),
+    ("TN", "Tennessee", "America/Chicago"),
+    ("TX", "Texas", "America/Chicago"),
+    ("UT", "Utah", "America/Denver"),
+    ("VT", "Vermont", "America/New_York"),
+    ("VA", "Virginia", "America/New_York"),
+    ("WA", "Washington", "America/Los_Angeles"),
+    ("WV", "West Virginia", "America/New_York"),
+    ("WI", "Wisconsin", "America/Chicago"),
+    ("WY", "Wyoming", "America/Denver"),
+    ("ON", "Ontario", "America/Toronto"),
+    ("QC", "Quebec", "America/Toronto"),
+    ("BC", "British Columbia", "America/Vancouver"),
+    ("AB", "Alberta", "America/Edmonton"),
+    ("MB", "Manitoba", "America/Winnipeg"),
+    ("SK", "Saskatchewan", "America/Regina"),
+    ("NS", "Nova Scotia", "America/Halifax"),
+    ("NB", "New Brunswick", "America/Moncton"),
+    ("NL", "Newfoundland", "America/St_Johns"),
+    ("", "England", "Europe/London"),
+    ("UK", "United Kingdom", "Europe/London"),
+    ("", "Scotland", "Europe/London"),
+    ("", "Wales", "Europe/London"),
+    ("", "Ireland", "Europe/Dublin"),
+    ("", "France", "Europe/Paris"),
+    ("", "Spain", "Europe/Madrid"),
+    ("", "Germany", "Europe/Berlin"),
+    ("", "Italy", "Europe/Rome"),
+    ("", "Mexico", "America/Mexico_City"),
+    ("", "Australia", "Australia/Sydney"),
+];
+
+/// The zones a branch in `city` most likely keeps, likeliest first: a zone
+/// named after the city ("Chicago", "Paris, France"), then the zone of the
+/// state, province or country named ("Boston, MA"), then the computer's own.
+/// Every name is one of [`time_zones`]; none is repeated.
+pub fn likely_zones(city: &str) -> Vec<String> {
+    let all = time_zones();
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |zone: &str| {
+        if all.iter().any(|z| z == zone) && !out.iter().any(|z| z == zone) {
+            out.push(zone.to_owned());
+        }
+    };
+    let city = city.chars().take(200).collect::<String>();
+    let parts: Vec<String> = city
+        .split([',', '/', '(', ')'])
+        .map(|p| p.trim().to_lowercase())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if let Some(place) = parts.first() {
+        for zone in &all {
+            let last = zone.rsplit('/').next().unwrap_or_default();
+            if last.replace('_', " ").to_lowercase() == *place {
+                add(zone);
+            }
+        }
+    }
+    for part in parts.iter().skip(1).chain(parts.first()) {
+        for (abbr, name, zone) in REGION_ZONES {
+            let abbr_match = !abbr.is_empty() && part.eq_ignore_ascii_case(abbr);
+            if abbr_match || part.eq_ignore_ascii_case(name) {
+                add(zone);
+            }
+        }
+    }
+    let system = jiff::tz::TimeZone::system();
+    if let Some(name) = system.iana_name() {
+        add(name);
+    }
+    out
+}

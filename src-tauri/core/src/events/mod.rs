@@ -20,6 +20,7 @@ pub mod listing;
 pub mod sample;
 pub mod store;
 pub mod tours;
+pub mod typed;
 pub mod venues;
 pub mod views;
 

@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use super::history::{self, HistoryEntry, HistoryKind};
 use super::index;
+use super::typed::{read_date, read_time, DateRules};
 use super::venues::{check_len, get_venue, speakers_of, Venue};
 use super::{
     Attendance, Event, EventInput, EventKind, EventStatus, StopOverrides, Tour,
@@ -67,21 +68,9 @@ fn parse_date(text: &str) -> std::result::Result<Date, String> {
     })
 }
 
-fn parse_time(text: &str) -> std::result::Result<Time, String> {
-    let bad =
-        || format!("“{text}” is not a time. Write it as HH:MM on a 24-hour clock, such as 19:00.");
-    let (h, m) = text.split_once(':').ok_or_else(bad)?;
-    if h.is_empty()
-        || h.len() > 2
-        || m.len() != 2
-        || !h.chars().chain(m.chars()).all(|c| c.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let (h, m): (i8, i8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    Time::new(h, m, 0, 0).map_err(|_| {
-        format!("{text} is not a time of day: hours go from 00 to 23 and minutes from 00 to 59.")
-    })
+/// A time as stored: HH:MM on the 24-hour clock.
+fn hh_mm(t: Time) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 /// Checks a time zone name against the bundled time zone database.
@@ -163,6 +152,7 @@ fn tidy(mut input: EventInput) -> EventInput {
 fn instants(
     input: &mut EventInput,
     problems: &mut Vec<FieldProblem>,
+    rules: &DateRules,
 ) -> Option<(Timestamp, Timestamp)> {
     let zone = match parse_zone(&input.time_zone) {
         Ok(z) => Some(z),
@@ -183,15 +173,23 @@ fn instants(
         }
         return None;
     }
-    let start_date = parse_date(&input.start_date)
+    // Read as typed ("Thu Dec 10", "12/10"), kept as YYYY-MM-DD.
+    let start_date = read_date(&input.start_date, rules)
         .map_err(|m| problem(problems, "start_date", m))
         .ok();
+    if let Some(d) = start_date {
+        input.start_date = d.to_string();
+    }
     let end_date = if input.end_date.is_empty() {
         start_date
     } else {
-        parse_date(&input.end_date)
+        let d = read_date(&input.end_date, rules)
             .map_err(|m| problem(problems, "end_date", m))
-            .ok()
+            .ok();
+        if let Some(d) = d {
+            input.end_date = d.to_string();
+        }
+        d
     };
     let (start_time, end_time) = if input.all_day {
         (Some(Time::midnight()), Some(Time::midnight()))
@@ -204,16 +202,24 @@ fn instants(
             );
             None
         } else {
-            parse_time(&input.start_time)
+            let t = read_time(&input.start_time)
                 .map_err(|m| problem(problems, "start_time", m))
-                .ok()
+                .ok();
+            if let Some(t) = t {
+                input.start_time = hh_mm(t);
+            }
+            t
         };
         let end_time = if input.end_time.is_empty() {
             start_time
         } else {
-            parse_time(&input.end_time)
+            let t = read_time(&input.end_time)
                 .map_err(|m| problem(problems, "end_time", m))
-                .ok()
+                .ok();
+            if let Some(t) = t {
+                input.end_time = hh_mm(t);
+            }
+            t
         };
         (start_time, end_time)
     };
@@ -432,6 +438,7 @@ pub(crate) fn check(db: &Database, input: EventInput, strict: bool) -> Result<Ch
     let mut problems = Vec::new();
     check_lengths(&input, &mut problems);
     check_references(db, &input, &mut problems)?;
+    let rules = DateRules::for_branch(crate::branch::get(db)?.as_ref());
     if !strict {
         // A draft keeps what was typed; instants are filled in when the dates are good.
         if !problems.is_empty() {
@@ -439,7 +446,7 @@ pub(crate) fn check(db: &Database, input: EventInput, strict: bool) -> Result<Ch
         }
         let mut scratch = Vec::new();
         let mut typed = input.clone();
-        let at = instants(&mut typed, &mut scratch);
+        let at = instants(&mut typed, &mut scratch, &rules);
         if scratch.is_empty() {
             input = typed;
         }
@@ -452,7 +459,7 @@ pub(crate) fn check(db: &Database, input: EventInput, strict: bool) -> Result<Ch
     if input.title.is_empty() {
         problem(&mut problems, "title", "An event needs a title.");
     }
-    let at = instants(&mut input, &mut problems);
+    let at = instants(&mut input, &mut problems, &rules);
     check_link(&mut problems, "online_link", &input.online_link);
     check_link(&mut problems, "links.event_page", &input.links.event_page);
     check_link(&mut problems, "links.rsvp", &input.links.rsvp);

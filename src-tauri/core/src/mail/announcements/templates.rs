@@ -24,6 +24,18 @@ use super::personal::one_line;
 /// The greeting every template opens with: a personal field with a fallback.
 const GREETING: &str = "Dear {{first_name|friend}},";
 
+/// The greeting a person with this first name gets from every template
+/// ("Dear Ana," or, with no first name, "Dear friend,"): the import preview
+/// shows it before anyone is imported.
+pub fn greeting(first_name: &str) -> String {
+    let name = one_line(first_name);
+    let name = name.trim();
+    GREETING.replace(
+        "{{first_name|friend}}",
+        if name.is_empty() { "friend" } else { name },
+    )
+}
+
 /// The subject and Markdown body `template` makes from an event or a tour
 /// (exactly one of `event_id` and `tour_id`).
 pub fn draft(

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use super::decode::{delimiter_name, parse, reader, Count, Parsed};
-use super::{ColumnPreview, Field, ImportPreview, SAMPLES};
+use super::{ColumnPreview, Field, GreetingPreview, ImportPreview, GREETINGS, SAMPLES};
 use crate::error::{short, Error, Result};
 use crate::mail::subscribers::ConsentStatus;
 
@@ -485,10 +485,28 @@ pub fn preview(file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
     let mut rdr = reader(&parsed.text[parsed.data_start as usize..], parsed.delimiter);
     let mut record = csv::StringRecord::new();
     let mut looked = 0;
+    let mut greetings = Vec::new();
     while looked < 200 {
         match rdr.read_record(&mut record) {
             Ok(true) => {
                 looked += 1;
+                if greetings.len() < GREETINGS && mapping.contains(&Field::Email) {
+                    // The row read as the import reads it, first name and all.
+                    if let Ok(v) =
+                        super::check::row_values(&record, &mapping, &parsed.headers, &[], &[])
+                    {
+                        // Only people the import would take: an address that is one.
+                        if let Ok((email, _)) = crate::email::normalize_email(&v.input.email) {
+                            greetings.push(GreetingPreview {
+                                email: short(&email),
+                                name: short(v.input.name.trim()),
+                                greeting: short(&crate::mail::announcements::templates::greeting(
+                                    &v.input.first_name,
+                                )),
+                            });
+                        }
+                    }
+                }
                 for (i, cell) in record.iter().enumerate().take(samples.len()) {
                     if matches!(mapping[i], Field::Consent | Field::Status)
                         && answers[i].len() < 8
@@ -561,6 +579,7 @@ pub fn preview(file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
             })
             .collect(),
         notices,
+        greetings,
     })
 }
 

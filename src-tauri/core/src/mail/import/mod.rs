@@ -120,7 +120,21 @@ pub struct ImportPreview {
     pub columns: Vec<ColumnPreview>,
     /// Things the organizer should know before importing.
     pub notices: Vec<String>,
+    /// The greeting the first people of the file will get in an email, read
+    /// with the proposed columns (a lone "Name" column gives the first name).
+    pub greetings: Vec<GreetingPreview>,
 }
+
+/// One person of the file and the greeting they will get ("Dear Ana,").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct GreetingPreview {
+    pub email: String,
+    pub name: String,
+    pub greeting: String,
+}
+
+/// How many people of a file the preview shows a greeting for.
+pub const GREETINGS: usize = 5;
 
 /// How to import: into which list, with which columns (empty: as recognized).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
