@@ -101,6 +101,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<branch::LogoInfo>();
     check.ty::<demo::DemoReport>();
     check.ty::<status::AppStatus>();
+    check.ty::<status::FirstSteps>();
     check.ty::<backup::BackupInfo>();
     check.ty::<backup::BackupKind>();
     check.ty::<keys::Access>();

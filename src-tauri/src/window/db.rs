@@ -2,7 +2,7 @@
 //! restoring one, the diagnostic report and the log folder. Thin adapters
 //! over `handbill_core::db::backup`, `status` and `diagnostics`.
 
-use handbill_core::branch::status::{self, AppStatus};
+use handbill_core::branch::status::{self, AppStatus, FirstSteps};
 use handbill_core::db::backup::{self, BackupInfo, BackupKind};
 use handbill_core::db::diagnostics;
 use handbill_core::{Database, Error, ErrorCode};
@@ -22,6 +22,13 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, Error> 
         Ok(value)
     })
     .await
+}
+
+/// Which of a new branch's first steps are done (the Events screen offers the rest).
+#[tauri::command]
+pub async fn first_steps(state: State<'_, AppState>) -> Result<FirstSteps, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || state.with_db(status::first_steps)).await
 }
 
 #[tauri::command]

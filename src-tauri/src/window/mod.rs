@@ -151,6 +151,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
         .manage(mail::announcements::SessionPassword::default())
         .invoke_handler(tauri::generate_handler![
             db::app_status,
+            db::first_steps,
             branch::branch_save,
             branch::branch_set_logo,
             branch::branch_clear_logo,

@@ -8,6 +8,7 @@ import { listen } from "@tauri-apps/api/event";
 import { readBytes } from "./files";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { FirstSteps } from "./bindings/FirstSteps";
 import type { WhenRead } from "./bindings/WhenRead";
 import type { BranchInput } from "./bindings/BranchInput";
 import type { BranchProfile } from "./bindings/BranchProfile";
@@ -121,6 +122,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   timeZones(): Promise<string[]>;
   /** The zones a branch in this city most likely keeps, likeliest first (optional: a screen does without). */
   likelyTimeZones?(city: string): Promise<string[]>;
+  /** Which of a new branch's first steps are done (optional: the Events screen does without). */
+  firstSteps?(): Promise<FirstSteps>;
   /** Tells the shell the first screen is drawn (startup measurement). */
   ready(): Promise<void>;
   /** The automatic and manual backups kept beside the database, newest first. */
@@ -227,6 +230,7 @@ export const tauriBackend: Backend = {
   loadDemo: () => commands.demo_load(),
   timeZones: () => commands.time_zones(),
   likelyTimeZones: (city) => commands.time_zones_likely({ city }),
+  firstSteps: () => commands.first_steps(),
   ready: () => commands.ui_ready(),
   backups: () => commands.backups_list(),
   backupNow: () => commands.backup_now(),

@@ -35,6 +35,7 @@ import type { EventInput } from "./bindings/EventInput";
 import type { ExportOptions } from "./bindings/ExportOptions";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { Facets } from "./bindings/Facets";
+import type { FirstSteps } from "./bindings/FirstSteps";
 import type { FlyerPage } from "./bindings/FlyerPage";
 import type { FlyerPreview } from "./bindings/FlyerPreview";
 import type { FlyerRequest } from "./bindings/FlyerRequest";
@@ -299,6 +300,10 @@ export function events_upcoming(): Promise<Array<MonthGroup>> {
 
 export function export_csv(args: { options: ExportOptions; suggested: string }): Promise<ExportReport | null> {
   return call<ExportReport | null>("export_csv", args);
+}
+
+export function first_steps(): Promise<FirstSteps> {
+  return call<FirstSteps>("first_steps");
 }
 
 export function flyer_open(args: { request: FlyerRequest }): Promise<string> {

@@ -47,3 +47,40 @@ pub fn status(path: &Path, db: Result<&Database, &Error>) -> AppStatus {
         branch,
     }
 }
+
+/// The three first steps a new branch is offered on its Events screen, and
+/// which of them are done: each is done once the branch holds what it makes,
+/// so the offer gives way by itself (and comes back for a step undone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+pub struct FirstSteps {
+    /// An event (or a tour's stop) exists, draft or not.
+    pub event: bool,
+    /// Someone is on a list: a list was imported or a person added.
+    pub people: bool,
+    /// A mail account is set up, so announcements are sent, not saved to the outbox.
+    pub mail_account: bool,
+}
+
+impl FirstSteps {
+    /// Whether every first step is done (then none is offered).
+    pub fn all_done(&self) -> bool {
+        self.event && self.people && self.mail_account
+    }
+}
+
+/// Which of the first steps the branch has done, read from what it holds.
+pub fn first_steps(db: &Database) -> crate::error::Result<FirstSteps> {
+    let conn = db.conn();
+    let any = |table: &str| -> crate::error::Result<bool> {
+        Ok(
+            conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table})"), [], |r| {
+                r.get(0)
+            })?,
+        )
+    };
+    Ok(FirstSteps {
+        event: any("event")?,
+        people: any("membership")?,
+        mail_account: any("smtp_account")?,
+    })
+}
