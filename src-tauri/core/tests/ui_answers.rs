@@ -919,6 +919,10 @@ impl Scene {
     fn draft(&mut self, template: &str) -> (String, String) {
         let t: Template = from(&json!(template));
         let args = json!({ "eventId": 1, "tourId": null, "template": template });
+        // The composer opened on an event asks the core which template to start from.
+        self.ask("event_told", json!({ "id": 1 }), |db| {
+            handbill_core::mail::announcements::told(db, 1)
+        });
         self.ask("announcement_draft", args, |db| {
             templates::draft(db, Some(1), None, t)
         });
