@@ -194,11 +194,19 @@ fn a_draft_emailed_to_someone_keeps_its_changes() {
             .iter()
             .map(|h| (h.kind, h.old_value.as_str(), h.reason.as_str()))
             .collect::<Vec<_>>(),
-        vec![(
-            HistoryKind::Date,
-            "2027-01-26 12:00–14:00 America/New_York",
-            "the storm"
-        )],
+        vec![
+            (
+                HistoryKind::Date,
+                "2027-01-26 12:00–14:00 America/New_York",
+                "the storm"
+            ),
+            (HistoryKind::Status, "draft", "the storm"),
+        ],
         "the change after the email is kept"
+    );
+    assert_eq!(
+        events::get(&db, e.id).unwrap().status,
+        events::EventStatus::Rescheduled,
+        "people were told of the old date, so the event is rescheduled"
     );
 }

@@ -927,8 +927,10 @@ pub fn announce(db: &Database, id: i64) -> Result<Event> {
 }
 
 /// Moves an event to a new date, keeping the old one and the reason in its
-/// history ("cancelled due to the storm") once anyone was told about it. An announced event becomes
-/// `rescheduled` and its calendar sequence rises, so calendars update it.
+/// history ("cancelled due to the storm") once anyone was told about it. An
+/// event people were told about (announced, or emailed while a draft) becomes
+/// `rescheduled` and its calendar sequence rises, so calendars update it; a
+/// draft nobody was told about stays a draft, with no history.
 pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Event> {
     let e = get(db, id)?;
     let mut input = e.to_input();
@@ -937,7 +939,9 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
     input.end_date = when.end_date;
     input.end_time = when.end_time;
     input.all_day = when.all_day;
-    let strict = e.status != EventStatus::Draft;
+    // Someone was told about it: it was announced, or emailed while a draft.
+    let told = history::told_anyone(db, id, e.status)?;
+    let strict = told;
     let checked = check(db, input, strict)?;
     if strict && checked.start_at.is_none() && e.tour_id.is_none() {
         return Err(Error::invalid_field("start_date", "Give the new date."));
@@ -953,7 +957,7 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
         ));
     }
     // A draft nobody was told about just takes its new date.
-    if history::told_anyone(db, id, e.status)? {
+    if told {
         history::record(
             db,
             id,
@@ -963,16 +967,16 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
             reason.trim(),
         )?;
     }
-    let status = if e.status == EventStatus::Draft {
-        EventStatus::Draft
-    } else {
+    let status = if told {
         EventStatus::Rescheduled
+    } else {
+        EventStatus::Draft
     };
     write(db, Some(id), &checked, e.status, None)?;
     if status != e.status {
         set_status(db, &e, status, reason.trim())?;
     }
-    if e.status != EventStatus::Draft {
+    if told {
         bump_sequence(db, id)?;
     }
     tx.commit()?;
