@@ -63,7 +63,9 @@ describe("tell the people you emailed", () => {
     const tell = await screen.findByRole("button", { name: "Tell the 3 people you emailed" });
     expect(changed.at(-1)?.status, "the core rescheduled the rally").toBe("rescheduled");
     const said = document.getElementById("act-tell-what")?.textContent ?? "";
-    expect(said, "the offer says who and which template").toMatch(/emailed to 3 people\..*“Rescheduled” announcement opens with the old date and the reason/s);
+    expect(said, "the offer says who and which template").toMatch(
+      /emailed to 3 people\..*“Rescheduled” announcement opens with the old date and the reason/s,
+    );
     expect(
       screen.getByText("Of these, 3 people only have it in the outbox folder: saved, not sent yet."),
       "messages only saved to the outbox are said to be so",
@@ -91,11 +93,12 @@ describe("tell the people you emailed", () => {
   it("keeps Duplicate as a new draft apart from Reschedule", async () => {
     actions(2);
     const duplicate = screen.getByRole("region", { name: "Duplicate as a new draft" });
-    expect(within(duplicate).getAllByRole("button").map((b) => b.textContent), "its own clearly labelled buttons").toEqual([
-      "Copy, a week later",
-      "Copy, four weeks later",
-      "Copy, same date",
-    ]);
+    expect(
+      within(duplicate)
+        .getAllByRole("button")
+        .map((b) => b.textContent),
+      "its own clearly labelled buttons",
+    ).toEqual(["Copy, a week later", "Copy, four weeks later", "Copy, same date"]);
     await userEvent.click(screen.getByRole("button", { name: "Reschedule" }));
     const form = screen.getByRole("form", { name: "Reschedule" });
     expect(within(form).queryByText(/Copy|Duplicate/), "the reschedule form holds no duplicating").toBeNull();
