@@ -59,7 +59,7 @@ test("no account: outbox words, Announce that emails nobody then Email the list,
       }
 
       // A new draft of the rally a week later, then Announce on it.
-      await click(app, "button=+1 week");
+      await click(app, "button=Copy, a week later");
       await until(app, () => text(app, '[data-testid="event-status"]'), (t) => t === "Draft", "the copy did not open as a draft");
       assert.equal(
         await description(app, ".ev-actions button.primary"),

@@ -228,6 +228,8 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<announcements::Delivery>();
     check.ty::<announcements::DeliveryStatus>();
     check.ty::<announcements::UncertainDecision>();
+    check.ty::<announcements::Told>();
+    check.ty::<announcements::ToldList>();
     check.ty::<announcements::Preview>();
     check.ty::<announcements::SmtpAccount>();
     check.ty::<announcements::Security>();

@@ -584,6 +584,7 @@ fn all_scenes() -> Value {
     announce_scenes(&mut scenes);
     events_scenes(&mut scenes);
     announce_event_scene(&mut scenes);
+    tell_people_scene(&mut scenes);
     typed_when_scene(&mut scenes);
     sending_scenes(&mut scenes);
     mail_account_scenes(&mut scenes);
@@ -919,6 +920,10 @@ impl Scene {
     fn draft(&mut self, template: &str) -> (String, String) {
         let t: Template = from(&json!(template));
         let args = json!({ "eventId": 1, "tourId": null, "template": template });
+        // The composer opened on an event asks the core which template to start from.
+        self.ask("event_told", json!({ "id": 1 }), |db| {
+            handbill_core::mail::announcements::told(db, 1)
+        });
         self.ask("announcement_draft", args, |db| {
             templates::draft(db, Some(1), None, t)
         });
@@ -1053,6 +1058,54 @@ impl Scene {
             store::get(db, id)
         });
     }
+}
+
+/// "Tell the N people you emailed": the rally (event 1), announced and
+/// emailed to the sample list (no mail account: written to the outbox), is
+/// rescheduled from its Actions with a reason, and the window asks who was
+/// told; a draft meeting (event 2) nobody was emailed about is rescheduled too.
+fn tell_people_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let dir = scratch();
+    let db = Database::open(&dir.join("branch.sqlite")).expect("a branch file opens");
+    let mut s = announce_sample_in(Scene {
+        db,
+        exchanges: Vec::new(),
+    });
+    events::announce(&s.db, 1).expect("the rally is announced");
+    let meeting = json!({ "title": "Planning meeting", "start_date": "2027-01-20", "start_time": "19:00", "end_time": "20:00", "time_zone": "America/New_York" });
+    events::create(&s.db, from(&meeting)).expect("the meeting is made");
+    let (subject, body) = templates::draft(&s.db, Some(1), None, Template::NewEvent).unwrap();
+    let id = store::create(&s.db, from(&announcement(&subject, &body)))
+        .unwrap()
+        .id;
+    store::queue(&s.db, id).expect("queued");
+    let letters = compose::prepare_announcement(&s.db, id).unwrap();
+    let options = SendOptions {
+        outbox_dir: Some(dir.join("outbox")),
+        ..SendOptions::default()
+    };
+    send::run(&dir.join("branch.sqlite"), id, &letters, &options, &|_| {})
+        .expect("the send runs to its end");
+    for (event, date, reason) in [
+        (1, "2027-01-18", "the storm"),
+        (2, "2027-01-27", "the room was taken"),
+    ] {
+        s.ask("event_get", json!({ "id": event }), |db| {
+            events::get(db, event)
+        });
+        let when = json!({ "start_date": date, "start_time": "19:00", "end_date": "", "end_time": if event == 1 { "21:00" } else { "20:00" }, "all_day": false });
+        let args = json!({ "id": event, "when": when, "reason": reason });
+        s.change("event_reschedule", args, |db| {
+            events::reschedule(db, event, from(&when), reason)
+        });
+        s.ask("event_told", json!({ "id": event }), |db| {
+            handbill_core::mail::announcements::told(db, event)
+        });
+    }
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    let _ = std::fs::remove_dir_all(&dir);
+    scenes.insert("tellPeople".into(), recorded);
 }
 
 /// Sending with no mail account, then the same event to the same list again.

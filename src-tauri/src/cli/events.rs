@@ -9,6 +9,7 @@ use handbill_core::db::outside;
 use handbill_core::events::ics::CalendarRequest;
 use handbill_core::events::listing::ListingRequest;
 use handbill_core::events::{self, ics, json, listing, Event};
+use handbill_core::mail::announcements::{told, Template};
 use handbill_core::{Database, Error};
 
 use super::to_json;
@@ -290,6 +291,7 @@ fn describe_event(db: &Database, e: &Event) -> Result<String, Error> {
     if !e.rules.is_empty() {
         out.push(format!("{:<14}{}", "Rules", e.rules));
     }
+    out.extend(describe_told(db, e)?);
     if !e.description.trim().is_empty() {
         out.push(String::new());
         out.push(e.description.trim().to_owned());
@@ -303,6 +305,51 @@ fn describe_event(db: &Database, e: &Event) -> Result<String, Error> {
         }
     }
     Ok(out.join("\n"))
+}
+
+/// "Emailed  10 people (Members: 8, Volunteers: 3)", and after a reschedule
+/// or a cancellation the command that tells them, starting from the
+/// Rescheduled or Cancelled template: the window's "Tell the 10 people you
+/// emailed", through the same `told::told`.
+fn describe_told(db: &Database, e: &Event) -> Result<Vec<String>, Error> {
+    let told = told::told(db, e.id)?;
+    if told.people == 0 {
+        return Ok(Vec::new());
+    }
+    let lists: Vec<String> = told
+        .lists
+        .iter()
+        .map(|l| format!("{}: {}", l.list_name, l.people))
+        .collect();
+    let mut out = vec![format!(
+        "{:<14}{} {} ({}){}",
+        "Emailed",
+        told.people,
+        if told.people == 1 { "person" } else { "people" },
+        lists.join(", "),
+        if told.only_saved > 0 {
+            format!("; {} only saved to the outbox, not sent", told.only_saved)
+        } else {
+            String::new()
+        }
+    )];
+    if told.template != Template::NewEvent {
+        if let Some(first) = told.lists.first() {
+            out.push(format!(
+                "{:<14}handbill announce {} --list \"{}\"{}   (the {} template)",
+                "Tell them",
+                e.id,
+                first.list_name.replace('"', "\\\""),
+                if first.segment.is_empty() {
+                    String::new()
+                } else {
+                    format!(" --segment \"{}\"", first.segment.replace('"', "\\\""))
+                },
+                told.template.as_str()
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// "2027-01-04T15:00:00Z  date: 2027-01-04 19:00 → 2027-01-11 19:00 (the storm)".

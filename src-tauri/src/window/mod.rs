@@ -195,6 +195,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             mail::import::import_report_save,
             mail::import::import_jobs,
             mail::announcements::announcement_draft,
+            mail::announcements::event_told,
             mail::announcements::announcement_list,
             mail::announcements::announcement_get,
             mail::announcements::announcement_save,

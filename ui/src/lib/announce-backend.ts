@@ -18,6 +18,7 @@ import type { Security } from "./bindings/Security";
 import type { SendProgress } from "./bindings/SendProgress";
 import type { SmtpAccount } from "./bindings/SmtpAccount";
 import type { Template } from "./bindings/Template";
+import type { Told } from "./bindings/Told";
 
 /** A template's subject and Markdown body, filled from an event. */
 export type Draft = { subject: string; body: string };
@@ -36,6 +37,7 @@ export type {
   SendProgress,
   SmtpAccount,
   Template,
+  Told,
 };
 
 /** The templates an announcement can start from, in the order the window offers them, named by the core. */
@@ -44,6 +46,12 @@ export { templates } from "./bindings/labels";
 export interface AnnounceBackend {
   /** Subject and Markdown body filled from the event or tour by a template. */
   announcementDraft(target: { event: number } | { tour: number }, template: Template): Promise<Draft>;
+  /**
+   * Who the event's announcements went to (each person once, by list) and the
+   * template telling them next starts from: Rescheduled for a rescheduled
+   * event, Cancelled for a cancelled one.
+   */
+  eventTold(eventId: number): Promise<Told>;
   /** The list's announcements, newest first. */
   announcements(listId: number): Promise<Announcement[]>;
   announcement(id: number): Promise<Announcement>;
@@ -90,6 +98,7 @@ export function tauriAnnounce(): AnnounceBackend {
       });
       return { subject, body };
     },
+    eventTold: (id) => commands.event_told({ id }),
     announcements: (listId) => commands.announcement_list({ listId }),
     announcement: (id) => commands.announcement_get({ id }),
     saveAnnouncement: (id, input) => commands.announcement_save({ id, input }),

@@ -67,6 +67,7 @@ import type { SubscriberInput } from "./bindings/SubscriberInput";
 import type { SubscriberPage } from "./bindings/SubscriberPage";
 import type { SubscriberQuery } from "./bindings/SubscriberQuery";
 import type { Template } from "./bindings/Template";
+import type { Told } from "./bindings/Told";
 import type { Tour } from "./bindings/Tour";
 import type { TourInput } from "./bindings/TourInput";
 import type { TourWithStops } from "./bindings/TourWithStops";
@@ -264,6 +265,10 @@ export function event_reschedule(args: { id: number; when: When; reason: string 
 
 export function event_save_draft(args: { id: number | null; input: EventInput }): Promise<Event> {
   return call<Event>("event_save_draft", args);
+}
+
+export function event_told(args: { id: number }): Promise<Told> {
+  return call<Told>("event_told", args);
 }
 
 export function event_update(args: { id: number; input: EventInput }): Promise<Event> {

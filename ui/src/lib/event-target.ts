@@ -1,7 +1,8 @@
 // What the Events section hands to another section when the organizer presses
 // "Flyer" or "Announce" on an event or a tour: kept here until that section's
 // screen opens and takes it.
-export type EventTarget = { event: number } | { tour: number };
+// Telling the people an event was emailed to names their list (and segment) too.
+export type EventTarget = { event: number; list?: number; segment?: string } | { tour: number };
 
 type Receiver = "flyers" | "mail";
 const pending = new Map<Receiver, EventTarget>();

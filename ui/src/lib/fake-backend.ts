@@ -194,6 +194,7 @@ const flyersMethods = ["flyerPreview", "flyerPage", "saveFlyer", "openFlyer"] as
 /** The Backend's announcement and mail account calls, answered by the replay. */
 const announceMethods = [
   "announcementDraft",
+  "eventTold",
   "announcements",
   "announcement",
   "saveAnnouncement",

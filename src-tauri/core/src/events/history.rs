@@ -1,6 +1,9 @@
 //! The history of an event: every change of its date, venue or status, with
 //! when it happened and why, so a flyer or an email can say what changed
 //! ("originally scheduled for 1/4, cancelled due to the storm"). Append-only.
+//!
+//! History is for changes people were told about: edits to a draft that was
+//! never announced nor emailed to anyone leave none ([`told_anyone`]).
 
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
@@ -33,6 +36,32 @@ impl HistoryKind {
             .into_iter()
             .find(|k| k.as_str() == text)
     }
+}
+
+/// The deliveries that count as telling someone about an event: the message
+/// left (sent, or possibly on its way) or was written to the outbox folder for
+/// the organizer to send. The one definition, read by the mail area's count of
+/// the people told (`mail::announcements::told`).
+pub(crate) const TOLD_DELIVERIES: &str = "('sent', 'written', 'sending', 'uncertain')";
+
+/// Whether anyone has been told about the event: it was announced (any status
+/// but draft), or an announcement of it went to someone. Until then its
+/// changes make no history.
+pub(crate) fn told_anyone(
+    db: &Database,
+    event_id: i64,
+    status: super::EventStatus,
+) -> Result<bool> {
+    if status != super::EventStatus::Draft {
+        return Ok(true);
+    }
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "SELECT EXISTS (SELECT 1 FROM delivery d JOIN announcement a ON a.id = d.announcement_id
+             WHERE a.event_id = ?1 AND d.status IN {TOLD_DELIVERIES})"
+        ))?
+        .query_row([event_id], |r| r.get(0))?)
 }
 
 /// One change of an event.

@@ -1,6 +1,7 @@
 //! Saving and reading events: validation of what an organizer typed, drafts
 //! saved as typed, and the status changes (announce, reschedule, postpone,
-//! cancel, change of venue) that each leave a line of history. The search
+//! cancel, change of venue) that each leave a line of history once anyone
+//! was told about the event (a draft's edits leave none). The search
 //! index of an event is refreshed in the same transaction as the event.
 
 use jiff::civil::{Date, Time};
@@ -829,8 +830,10 @@ pub(crate) fn venue_text(db: &Database, venue_id: Option<i64>, room: &str) -> Re
     })
 }
 
-/// Saves changes to an event after full validation. A change of date or venue
-/// is kept in the history; once announced, it raises the calendar sequence.
+/// Saves changes to an event after full validation. Once someone has been
+/// told about the event (see [`history::told_anyone`]), a change of date or
+/// venue is kept in the history; once announced, it raises the calendar
+/// sequence. Edits to a draft nobody was told about make no history.
 pub fn update(db: &Database, id: i64, input: EventInput) -> Result<Event> {
     let old = get(db, id)?;
     let checked = check(db, input, true)?;
@@ -841,27 +844,33 @@ pub fn update(db: &Database, id: i64, input: EventInput) -> Result<Event> {
     get(db, id)
 }
 
-/// Records a change of date or venue between `old` and `new`; raises the sequence
-/// of an announced event. Returns whether anything was recorded.
+/// Records a change of date or venue between `old` and `new` — in the history
+/// only once someone was told about the event; raises the sequence of an
+/// announced event. Returns whether the date or the place changed.
 fn record_changes(db: &Database, old: &Event, new: &EventInput, reason: &str) -> Result<bool> {
     let before = old.to_input();
+    let told = history::told_anyone(db, old.id, old.status)?;
     let mut changed = false;
     let (old_when, new_when) = (when_text(&before), when_text(new));
     if old_when != new_when {
-        history::record(db, old.id, HistoryKind::Date, &old_when, &new_when, reason)?;
+        if told {
+            history::record(db, old.id, HistoryKind::Date, &old_when, &new_when, reason)?;
+        }
         changed = true;
     }
     let old_venue = venue_text(db, before.venue_id, &before.room)?;
     let new_venue = venue_text(db, new.venue_id, &new.room)?;
     if old_venue != new_venue {
-        history::record(
-            db,
-            old.id,
-            HistoryKind::Venue,
-            &old_venue,
-            &new_venue,
-            reason,
-        )?;
+        if told {
+            history::record(
+                db,
+                old.id,
+                HistoryKind::Venue,
+                &old_venue,
+                &new_venue,
+                reason,
+            )?;
+        }
         changed = true;
     }
     if changed && old.status != EventStatus::Draft {
@@ -918,8 +927,10 @@ pub fn announce(db: &Database, id: i64) -> Result<Event> {
 }
 
 /// Moves an event to a new date, keeping the old one and the reason in its
-/// history ("cancelled due to the storm"). An announced event becomes
-/// `rescheduled` and its calendar sequence rises, so calendars update it.
+/// history ("cancelled due to the storm") once anyone was told about it. An
+/// event people were told about (announced, or emailed while a draft) becomes
+/// `rescheduled` and its calendar sequence rises, so calendars update it; a
+/// draft nobody was told about stays a draft, with no history.
 pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Event> {
     let e = get(db, id)?;
     let mut input = e.to_input();
@@ -928,7 +939,9 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
     input.end_date = when.end_date;
     input.end_time = when.end_time;
     input.all_day = when.all_day;
-    let strict = e.status != EventStatus::Draft;
+    // Someone was told about it: it was announced, or emailed while a draft.
+    let told = history::told_anyone(db, id, e.status)?;
+    let strict = told;
     let checked = check(db, input, strict)?;
     if strict && checked.start_at.is_none() && e.tour_id.is_none() {
         return Err(Error::invalid_field("start_date", "Give the new date."));
@@ -943,24 +956,27 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
             "That is the date the event already has. Give the new date.",
         ));
     }
-    history::record(
-        db,
-        id,
-        HistoryKind::Date,
-        &old_when,
-        &new_when,
-        reason.trim(),
-    )?;
-    let status = if e.status == EventStatus::Draft {
-        EventStatus::Draft
-    } else {
+    // A draft nobody was told about just takes its new date.
+    if told {
+        history::record(
+            db,
+            id,
+            HistoryKind::Date,
+            &old_when,
+            &new_when,
+            reason.trim(),
+        )?;
+    }
+    let status = if told {
         EventStatus::Rescheduled
+    } else {
+        EventStatus::Draft
     };
     write(db, Some(id), &checked, e.status, None)?;
     if status != e.status {
         set_status(db, &e, status, reason.trim())?;
     }
-    if e.status != EventStatus::Draft {
+    if told {
         bump_sequence(db, id)?;
     }
     tx.commit()?;

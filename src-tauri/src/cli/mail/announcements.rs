@@ -11,8 +11,8 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 use handbill_core::mail::announcements::announce::{self, AnnounceRequest, Plan};
 use handbill_core::mail::announcements::{
-    self, account, send, store, AnnouncementState, Content, DeliveryStatus, Letters, Password,
-    SendOptions, SendProgress, Template, UncertainDecision,
+    self, account, send, store, told, AnnouncementState, Content, DeliveryStatus, Letters,
+    Password, SendOptions, SendProgress, Template, UncertainDecision,
 };
 use handbill_core::{events, mail::lists, Database, Error};
 
@@ -50,9 +50,10 @@ pub struct AnnounceArgs {
     /// A saved segment's name, or a filter such as tag=volunteer,city=Boston,zip=021,language=es.
     #[arg(long, value_name = "SEGMENT")]
     pub segment: Option<String>,
-    /// new_event, reminder, rescheduled, cancelled or cosponsor_invitation.
-    #[arg(long, value_name = "NAME", default_value = "new_event")]
-    pub template: String,
+    /// new_event, reminder, rescheduled, cancelled or cosponsor_invitation. Without it: rescheduled
+    /// for a rescheduled event, cancelled for a cancelled one, otherwise new_event.
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
     /// Use this subject instead of the template's.
     #[arg(long)]
     pub subject: Option<String>,
@@ -143,16 +144,19 @@ fn letters_for(db: &Database, content: &Content) -> Result<announcements::Prepar
 
 pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Error> {
     let db = Database::open(db_path)?;
-    let template = Template::parse(&args.template).ok_or_else(|| {
-        Error::invalid_field(
-            "template",
-            format!(
-                "“{}” is not a template. Choose one of: {}.",
-                args.template,
-                Template::ALL.map(|t| t.as_str()).join(", ")
-            ),
-        )
-    })?;
+    let template = match &args.template {
+        Some(name) => Template::parse(name).ok_or_else(|| {
+            Error::invalid_field(
+                "template",
+                format!(
+                    "“{name}” is not a template. Choose one of: {}.",
+                    Template::ALL.map(|t| t.as_str()).join(", ")
+                ),
+            )
+        })?,
+        // The window's *Email to list* starts from the same template.
+        None => told::starting_template(&db, args.event, args.tour)?,
+    };
     let list = lists::find(&db, &args.list)?;
     let segment = args.segment.clone().unwrap_or_default();
     if !segment.trim().is_empty() {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use handbill_core::mail::announcements::account::{self, AccountView};
 use handbill_core::mail::announcements::send::{self, TestSent};
 use handbill_core::mail::announcements::{
-    compose, store, templates, Announcement, AnnouncementInput, ConnectionReport, Delivery,
+    compose, store, templates, told, Announcement, AnnouncementInput, ConnectionReport, Delivery,
     DeliveryStatus, Password, SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
 };
 use handbill_core::{Database, Error, ErrorCode};
@@ -49,6 +49,15 @@ pub async fn announcement_draft(
         state.with_db(|db| templates::draft(db, event_id, tour_id, template))
     })
     .await
+}
+
+/// Who an event's announcements went to, and the template telling them
+/// next starts from: the offer after a reschedule or a cancellation, and the
+/// composer's first template.
+#[tauri::command]
+pub async fn event_told(state: State<'_, AppState>, id: i64) -> Result<told::Told, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| told::told(db, id))).await
 }
 
 /// The list's announcements, newest first.

@@ -21,6 +21,7 @@ pub mod replies;
 pub mod send;
 pub mod store;
 pub mod templates;
+pub mod told;
 
 pub use account::{
     outbox_dir, ConnectionProblem, ConnectionReport, Password, Security, SmtpAccount,
@@ -35,3 +36,4 @@ pub use store::{
     UncertainDecision,
 };
 pub use templates::draft;
+pub use told::{starting_template, told, Told, ToldList};
