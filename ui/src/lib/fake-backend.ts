@@ -189,7 +189,14 @@ const eventsMethods = [
 ] as const satisfies (keyof Backend)[];
 
 /** The Backend's Flyers calls, always answered by the replay: a test gives the recorded story. */
-const flyersMethods = ["flyerPreview", "flyerPage", "saveFlyer", "openFlyer"] as const satisfies (keyof Backend)[];
+const flyersMethods = [
+  "flyerPreview",
+  "flyerPage",
+  "saveFlyer",
+  "openFlyer",
+  "flyerChoices",
+  "rememberFlyerChoices",
+] as const satisfies (keyof Backend)[];
 
 /** The Backend's announcement and mail account calls, answered by the replay. */
 const announceMethods = [
@@ -198,6 +205,7 @@ const announceMethods = [
   "announcement",
   "saveAnnouncement",
   "previewAnnouncement",
+  "previewUnsaved",
   "sendTest",
   "announcementReach",
   "startSending",
