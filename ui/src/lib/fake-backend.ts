@@ -44,6 +44,8 @@ export function fakeBackend(
     options.mail ?? scenes("empty"),
     scenes("branch"),
     scenes("backups"),
+    // The composer's live preview of the sample rally's draft, as any story's composer asks it.
+    scenes("composerLive"),
     options.coalition ?? [],
   ]);
   const coalition = mail;

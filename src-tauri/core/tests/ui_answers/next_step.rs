@@ -14,11 +14,16 @@ use super::{announce_sample, announcement, coalition_sample, from, same_uids, Sc
 /// What the composer sends for `input` as the test to the branch, with the
 /// date, message id and unsubscribe token the same on every run.
 fn preview_unsaved(s: &mut Scene, input: Value) {
-    let args = json!({ "id": null, "input": input, "subscriberId": null });
+    preview_unsaved_as(s, None, input, None);
+}
+
+/// The same for a saved draft (`id`) or as a subscriber.
+fn preview_unsaved_as(s: &mut Scene, id: Option<i64>, input: Value, subscriber: Option<i64>) {
+    let args = json!({ "id": id, "input": input, "subscriberId": subscriber });
     s.ask("announcement_preview_unsaved", args, |db| {
         let typed: AnnouncementInput = from(&input);
         let preview =
-            serde_json::to_value(compose::preview_unsaved(db, None, &typed, None)?).unwrap();
+            serde_json::to_value(compose::preview_unsaved(db, id, &typed, subscriber)?).unwrap();
         let mut text = preview.to_string();
         for (name, value) in from::<Vec<(String, String)>>(&preview["headers"]) {
             let steady = match name.as_str() {
@@ -75,4 +80,24 @@ pub(super) fn next_step_scenes(scenes: &mut Map<String, Value>) {
         announcement(&subject, &format!("{body}\n\nBring a friend to the rally.")),
     );
     scenes.insert("livePreview".into(), s.done());
+
+    // The live preview of the composer as the other announcement tests drive
+    // it (filled from the rally, new or saved as draft 1 or 2, as the branch
+    // or as Ana, with the subject cleared): every story's composer replays it.
+    let mut s = announce_sample();
+    let (subject, body) = handbill_core::mail::announcements::templates::draft(
+        &s.db,
+        Some(1),
+        None,
+        from(&json!("new_event")),
+    )
+    .unwrap();
+    for id in [None, Some(1), Some(2)] {
+        for subject in [subject.as_str(), ""] {
+            for reader in [None, Some(1)] {
+                preview_unsaved_as(&mut s, id, announcement(subject, &body), reader);
+            }
+        }
+    }
+    scenes.insert("composerLive".into(), s.done());
 }
