@@ -45,7 +45,10 @@ describe("an organization's page", () => {
     );
     expect(history.textContent, "no asked step was walked through").not.toContain("Asked");
     const steps = backend.coalition.calls.filter((c) => c.command === "cosponsor_set_status");
-    expect(steps.map((c) => (c.args.step as { status: string }).status), "one step, confirmed").toEqual(["confirmed"]);
+    expect(
+      steps.map((c) => (c.args.step as { status: string }).status),
+      "one step, confirmed",
+    ).toEqual(["confirmed"]);
     expect(
       screen.getByRole("button", { name: "Mark Rally for Siham withdrawn…" }),
       "a confirmed co-sponsor's next step is offered",
