@@ -57,7 +57,7 @@ test("an organization's page asks it to co-sponsor; an answer already known is c
     assert.ok(offered.length >= 2, `upcoming events are offered: ${JSON.stringify(offered)}`);
     const [first, second] = offered;
     await select(app, "#org-ask-event", first[0]);
-    await click(app, 'input[name="org-ask-status"][value="confirmed"]');
+    await click(app, "label*=Already confirmed");
     await type(app, "#org-step-note", "Said yes at the vigil");
     await screenshot(app, "next-step-org-ask");
     await click(app, "button=Record the ask");
@@ -72,7 +72,7 @@ test("an organization's page asks it to co-sponsor; an answer already known is c
     const left = await options(app, "#org-ask-event");
     assert.ok(!left.some(([v]) => v === first[0]), "an event it already has a part in is not offered again");
     await select(app, "#org-ask-event", second[0]);
-    await click(app, 'input[name="org-ask-status"][value="prospect"]');
+    await click(app, "label*=To ask later");
     await type(app, "#org-step-note", "Ask at the union meeting");
     await click(app, "button=Record the ask");
     const secondTitle = second[1].split(" · ")[0];
