@@ -702,7 +702,7 @@ fn letters_say_bulk_and_auto_generated_the_flyer_has_a_plain_filename_and_todays
             .expect("the flyer is attached");
         let disposition = pdf["disposition_raw"].as_str().unwrap();
         assert!(
-            disposition.contains("filename=\"rally-for-siham-and-for-every-neighbour.pdf\"")
+            disposition.contains("filename=\"rally-for-siham-and-for-every-neighbour-jan-25.pdf\"")
                 && !disposition.contains("filename*"),
             "a plain filename= parameter, not RFC 2231's filename*: {disposition}"
         );

@@ -892,8 +892,8 @@ fn the_flyer_is_attached_as_a_valid_pdf() {
     let pdf = attachments[0];
     assert_eq!(
         pdf.attachment_name(),
-        Some("justice4siham-justice4naseem-rally.pdf"),
-        "the file is named after the event"
+        Some("justice4siham-justice4naseem-rally-jan-30.pdf"),
+        "the file is named after the event and its day"
     );
     let media = pdf.content_type().unwrap();
     assert_eq!(
@@ -908,7 +908,7 @@ fn the_flyer_is_attached_as_a_valid_pdf() {
     assert_eq!(
         prepared.attachment(),
         Some((
-            "justice4siham-justice4naseem-rally.pdf",
+            "justice4siham-justice4naseem-rally-jan-30.pdf",
             pdf.contents().len()
         )),
         "the prepared size is the attached size"

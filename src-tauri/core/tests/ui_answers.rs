@@ -37,6 +37,9 @@ use serde_json::{json, Value};
 /// The Flyers screen's scenes, kept apart.
 #[path = "ui_answers/flyers.rs"]
 mod flyer_scenes;
+/// Issue 23's next steps (the organization's ask, the composer's live preview), kept apart.
+#[path = "ui_answers/next_step.rs"]
+mod next_step;
 
 /// Every time the core writes is shown as this one, so the recording is the same on every run.
 const AT: &str = "2026-11-22T10:00:00Z";
@@ -594,6 +597,7 @@ fn all_scenes() -> Value {
     ics_export_scene(&mut scenes);
     backups_scene(&mut scenes);
     flyer_scenes::flyers_scenes(&mut scenes);
+    next_step::next_step_scenes(&mut scenes);
     Value::Object(scenes)
 }
 

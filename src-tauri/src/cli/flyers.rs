@@ -42,13 +42,18 @@ pub struct FlyerArgs {
     #[arg(long, value_name = "TOUR_ID")]
     pub tour: Option<i64>,
     /// full page, half sheet (two per page), quarter sheet (four per page), or a tour's poster.
-    #[arg(long, value_enum, default_value = "full")]
-    pub layout: LayoutArg,
-    #[arg(long, value_enum, default_value = "letter")]
-    pub paper: PaperArg,
+    /// Without it, an event's layout last chosen on the Flyers screen (full page when none).
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutArg>,
+    /// Without it, the event's paper last chosen on the Flyers screen (letter when none).
+    #[arg(long, value_enum)]
+    pub paper: Option<PaperArg>,
     /// Black and white only, for photocopiers.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "color")]
     pub bw: bool,
+    /// In colour, whatever was chosen for the event on the Flyers screen.
+    #[arg(long)]
+    pub color: bool,
     /// Tear-off tabs along the bottom carrying the event's link or contact.
     #[arg(long)]
     pub tear_offs: bool,
@@ -63,26 +68,36 @@ pub struct FlyerArgs {
 /// Draws the flyer(s) with the window's own [`flyers::draw`] and writes the
 /// PDF; says what was written, with the drawing's notes on stderr.
 pub fn flyer_command(db: &Database, args: FlyerArgs) -> Result<String, Error> {
+    // An event's flyer starts from the choices kept for it on the Flyers
+    // screen; the options given here change them for this file only.
+    let kept = match args.event {
+        Some(id) => flyers::choices(db, id)?,
+        None => FlyerOptions::default(),
+    };
     let request = FlyerRequest {
         event_id: args.event,
         tour_id: args.tour,
-        poster: args.layout == LayoutArg::Poster,
+        poster: args.layout == Some(LayoutArg::Poster),
         options: FlyerOptions {
             layout: match args.layout {
-                LayoutArg::Full | LayoutArg::Poster => Layout::FullPage,
-                LayoutArg::Half => Layout::HalfSheet,
-                LayoutArg::Quarter => Layout::QuarterSheet,
+                None => kept.layout,
+                Some(LayoutArg::Full | LayoutArg::Poster) => Layout::FullPage,
+                Some(LayoutArg::Half) => Layout::HalfSheet,
+                Some(LayoutArg::Quarter) => Layout::QuarterSheet,
             },
             paper: match args.paper {
-                PaperArg::Letter => Paper::Letter,
-                PaperArg::A4 => Paper::A4,
+                None => kept.paper,
+                Some(PaperArg::Letter) => Paper::Letter,
+                Some(PaperArg::A4) => Paper::A4,
             },
             theme: if args.bw {
                 Theme::BlackAndWhite
-            } else {
+            } else if args.color {
                 Theme::Color
+            } else {
+                kept.theme
             },
-            tear_offs: args.tear_offs,
+            tear_offs: args.tear_offs || kept.tear_offs,
         },
         bilingual: args.bilingual,
     };

@@ -7,7 +7,7 @@
 //! drawing is [`flyers::draw`], as for `handbill flyer`.
 
 use handbill_core::db::outside;
-use handbill_core::flyers::{self, FlyerPage, FlyerPreview, FlyerRequest};
+use handbill_core::flyers::{self, FlyerOptions, FlyerPage, FlyerPreview, FlyerRequest};
 use handbill_core::Error;
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
@@ -24,6 +24,27 @@ pub async fn flyer_preview(
 ) -> Result<FlyerPreview, Error> {
     let state = AppState::clone(&state);
     blocking(move || state.with_db(|db| flyers::preview(db, &request))).await
+}
+
+/// The flyer choices kept for an event (the defaults when none were made).
+#[tauri::command]
+pub async fn flyer_choices(
+    state: State<'_, AppState>,
+    event_id: i64,
+) -> Result<FlyerOptions, Error> {
+    let state = AppState::clone(&state);
+    blocking(move || state.with_db(|db| flyers::choices(db, event_id))).await
+}
+
+/// Keeps the flyer choices made for an event.
+#[tauri::command]
+pub async fn flyer_remember_choices(
+    state: State<'_, AppState>,
+    event_id: i64,
+    options: FlyerOptions,
+) -> Result<FlyerOptions, Error> {
+    let state = AppState::clone(&state);
+    blocking(move || state.with_db(|db| flyers::remember_choices(db, event_id, options))).await
 }
 
 /// Draws page `page` (counted from 0) of the request's PDF as SVG, when the

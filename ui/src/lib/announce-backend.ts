@@ -59,6 +59,8 @@ export interface AnnounceBackend {
   saveAnnouncement(id: number | null, input: AnnouncementInput): Promise<Announcement>;
   /** Exactly what this subscriber will receive (null: the branch's own address). */
   previewAnnouncement(id: number, subscriberId: number | null): Promise<Preview>;
+  /** What the text as typed would be for this subscriber (null: the branch's own address), nothing saved. */
+  previewUnsaved(id: number | null, input: AnnouncementInput, subscriberId: number | null): Promise<Preview>;
   /** Sends the announcement to the branch's own address; resolves to where it went. */
   sendTest(id: number): Promise<string>;
   /** How many subscribed people the announcement would reach now. */
@@ -103,6 +105,7 @@ export function tauriAnnounce(): AnnounceBackend {
     announcement: (id) => commands.announcement_get({ id }),
     saveAnnouncement: (id, input) => commands.announcement_save({ id, input }),
     previewAnnouncement: (id, subscriberId) => commands.announcement_preview({ id, subscriberId }),
+    previewUnsaved: (id, input, subscriberId) => commands.announcement_preview_unsaved({ id, input, subscriberId }),
     sendTest: (id) => commands.announcement_send_test({ id }),
     announcementReach: (id) => commands.announcement_reach({ id }),
     startSending: (id, again) => commands.send_start({ id, again: again ?? null }),

@@ -36,6 +36,7 @@ import type { ExportOptions } from "./bindings/ExportOptions";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { Facets } from "./bindings/Facets";
 import type { FirstSteps } from "./bindings/FirstSteps";
+import type { FlyerOptions } from "./bindings/FlyerOptions";
 import type { FlyerPage } from "./bindings/FlyerPage";
 import type { FlyerPreview } from "./bindings/FlyerPreview";
 import type { FlyerRequest } from "./bindings/FlyerRequest";
@@ -93,6 +94,10 @@ export function announcement_list(args: { listId: number }): Promise<Array<Annou
 
 export function announcement_preview(args: { id: number; subscriberId: number | null }): Promise<Preview> {
   return call<Preview>("announcement_preview", args);
+}
+
+export function announcement_preview_unsaved(args: { id: number | null; input: AnnouncementInput; subscriberId: number | null }): Promise<Preview> {
+  return call<Preview>("announcement_preview_unsaved", args);
 }
 
 export function announcement_reach(args: { id: number }): Promise<number> {
@@ -311,6 +316,10 @@ export function first_steps(): Promise<FirstSteps> {
   return call<FirstSteps>("first_steps");
 }
 
+export function flyer_choices(args: { eventId: number }): Promise<FlyerOptions> {
+  return call<FlyerOptions>("flyer_choices", args);
+}
+
 export function flyer_open(args: { request: FlyerRequest }): Promise<string> {
   return call<string>("flyer_open", args);
 }
@@ -321,6 +330,10 @@ export function flyer_page(args: { request: FlyerRequest; page: number }): Promi
 
 export function flyer_preview(args: { request: FlyerRequest }): Promise<FlyerPreview> {
   return call<FlyerPreview>("flyer_preview", args);
+}
+
+export function flyer_remember_choices(args: { eventId: number; options: FlyerOptions }): Promise<FlyerOptions> {
+  return call<FlyerOptions>("flyer_remember_choices", args);
 }
 
 export function flyer_save(args: { request: FlyerRequest; suggested: string }): Promise<string | null> {

@@ -44,6 +44,8 @@ export function fakeBackend(
     options.mail ?? scenes("empty"),
     scenes("branch"),
     scenes("backups"),
+    // The composer's live preview of the sample rally's draft, as any story's composer asks it.
+    scenes("composerLive"),
     options.coalition ?? [],
   ]);
   const coalition = mail;
@@ -189,7 +191,14 @@ const eventsMethods = [
 ] as const satisfies (keyof Backend)[];
 
 /** The Backend's Flyers calls, always answered by the replay: a test gives the recorded story. */
-const flyersMethods = ["flyerPreview", "flyerPage", "saveFlyer", "openFlyer"] as const satisfies (keyof Backend)[];
+const flyersMethods = [
+  "flyerPreview",
+  "flyerPage",
+  "saveFlyer",
+  "openFlyer",
+  "flyerChoices",
+  "rememberFlyerChoices",
+] as const satisfies (keyof Backend)[];
 
 /** The Backend's announcement and mail account calls, answered by the replay. */
 const announceMethods = [
@@ -199,6 +208,7 @@ const announceMethods = [
   "announcement",
   "saveAnnouncement",
   "previewAnnouncement",
+  "previewUnsaved",
   "sendTest",
   "announcementReach",
   "startSending",

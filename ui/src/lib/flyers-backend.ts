@@ -27,6 +27,10 @@ export interface FlyersBackend {
   saveFlyer(request: FlyerRequest, suggested: string): Promise<string | null>;
   /** Renders the PDF and opens it in the system's viewer; resolves to the file opened. */
   openFlyer(request: FlyerRequest): Promise<string>;
+  /** The layout, paper, colour and tear-offs last chosen for this event (the defaults when none). */
+  flyerChoices(eventId: number): Promise<FlyerOptions>;
+  /** Keeps the choices made for this event, for the next time its flyer is opened. */
+  rememberFlyerChoices(eventId: number, options: FlyerOptions): Promise<FlyerOptions>;
 }
 
 export function tauriFlyers(): FlyersBackend {
@@ -35,5 +39,7 @@ export function tauriFlyers(): FlyersBackend {
     flyerPage: (request, page) => commands.flyer_page({ request, page }),
     saveFlyer: (request, suggested) => commands.flyer_save({ request, suggested }),
     openFlyer: (request) => commands.flyer_open({ request }),
+    flyerChoices: (eventId) => commands.flyer_choices({ eventId }),
+    rememberFlyerChoices: (eventId, options) => commands.flyer_remember_choices({ eventId, options }),
   };
 }

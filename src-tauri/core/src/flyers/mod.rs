@@ -11,6 +11,7 @@
 //! prints: the same display list drawn as SVG ([`preview_svg`], and a page
 //! at a time by [`preview_page`]), so no rasterizer lives here.
 
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -79,6 +80,42 @@ pub struct FlyerOptions {
     pub theme: Theme,
     /// Tear-off tabs along the bottom carrying the event's link or contact.
     pub tear_offs: bool,
+}
+
+/// The flyer choices kept for an event (layout, paper, colour, tear-offs),
+/// or the defaults when none were made. A kept value this Handbill cannot read
+/// (a file from a newer one) reads as the defaults rather than failing.
+pub fn choices(db: &Database, event_id: i64) -> Result<FlyerOptions> {
+    events::get(db, event_id)?;
+    let kept: Option<String> = db
+        .conn()
+        .query_row(
+            "SELECT options FROM flyer_choice WHERE event_id = ?1",
+            [event_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(kept
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
+}
+
+/// Keeps the flyer choices made for an event, so its flyer screen opens with
+/// them and its announcement's attached flyer is drawn with them.
+pub fn remember_choices(
+    db: &Database,
+    event_id: i64,
+    options: FlyerOptions,
+) -> Result<FlyerOptions> {
+    events::get(db, event_id)?;
+    let json = serde_json::to_string(&options)
+        .map_err(|e| Error::internal(format!("The flyer choices could not be written: {e}")))?;
+    db.conn().execute(
+        "INSERT INTO flyer_choice (event_id, options, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (event_id) DO UPDATE SET options = excluded.options, updated_at = excluded.updated_at",
+        rusqlite::params![event_id, json, crate::clock::now_text()],
+    )?;
+    Ok(options)
 }
 
 /// Where an event is.

@@ -26,6 +26,37 @@ impl Scene {
         self.ask("events_upcoming", json!({}), |db| events::upcoming(db, now));
         self.ask("events_undated", json!({}), events::undated);
         self.ask("tours_all", json!({}), events::list_tours);
+        // Each event's kept choices (none yet: the defaults), and keeping any
+        // choice the screen can make, as the core answers them.
+        let mut ids: Vec<i64> = events::upcoming(&self.db, now)
+            .unwrap()
+            .iter()
+            .flat_map(|g| g.events.iter().map(|e| e.id))
+            .collect();
+        ids.extend(events::undated(&self.db).unwrap().iter().map(|e| e.id));
+        for id in ids {
+            self.ask("flyer_choices", json!({ "eventId": id }), |db| {
+                flyers::choices(db, id)
+            });
+            for layout in ["full_page", "half_sheet", "quarter_sheet"] {
+                for paper in ["letter", "a4"] {
+                    for theme in ["color", "black_and_white"] {
+                        for tear_offs in [false, true] {
+                            let options = json!({ "layout": layout, "paper": paper, "theme": theme, "tear_offs": tear_offs });
+                            self.ask(
+                                "flyer_remember_choices",
+                                json!({ "eventId": id, "options": options }),
+                                |db| flyers::remember_choices(db, id, from(&options)),
+                            );
+                        }
+                    }
+                }
+            }
+            self.db
+                .conn()
+                .execute("DELETE FROM flyer_choice WHERE event_id = ?1", [id])
+                .unwrap();
+        }
     }
 
     fn flyer_preview(&mut self, request: Value) {

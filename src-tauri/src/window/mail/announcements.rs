@@ -114,6 +114,22 @@ pub async fn announcement_preview(
     .await
 }
 
+/// What the text being typed would be for this subscriber (or, with none, the
+/// branch's own address), before it is saved: the composer's live preview.
+#[tauri::command]
+pub async fn announcement_preview_unsaved(
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    input: store::AnnouncementInput,
+    subscriber_id: Option<i64>,
+) -> Result<compose::Preview, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || {
+        state.with_db(|db| compose::preview_unsaved(db, id, &input, subscriber_id))
+    })
+    .await
+}
+
 /// Sends the announcement to the branch's own address; says where it went.
 #[tauri::command]
 pub async fn announcement_send_test(

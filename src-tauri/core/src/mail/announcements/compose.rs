@@ -276,12 +276,33 @@ fn slug(text: &str, empty: &str) -> String {
     }
 }
 
+/// The name of an event's flyer: its title and day as a safe file name,
+/// "reading-group-dec-10.pdf" (the title shortened, never the day); the title
+/// alone when the date is not known yet.
+pub fn flyer_file_name(title: &str, start_date: &str) -> String {
+    let title = slug(title, "flyer");
+    match start_date.parse::<jiff::civil::Date>() {
+        Ok(d) => format!(
+            "{title}-{}.pdf",
+            slug(&d.strftime("%b %-d").to_string(), "")
+        ),
+        Err(_) => format!("{title}.pdf"),
+    }
+}
+
 /// The flyer of the event (or the poster of the tour), rendered once.
 fn flyer(db: &Database, content: &Content) -> Result<Flyer> {
-    let options = FlyerOptions::default();
-    let (pdf, title) = match (content.event_id, content.tour_id) {
-        (Some(id), None) => (flyers::event_flyer(db, id, options)?, crate::events::get(db, id)?.title),
-        (None, Some(id)) => (flyers::tour_poster(db, id, options)?, crate::events::get_tour(db, id)?.tour.title),
+    let (pdf, file_name) = match (content.event_id, content.tour_id) {
+        (Some(id), None) => {
+            let event = crate::events::get(db, id)?;
+            // As the organizer last chose it on the flyer screen.
+            let options = flyers::choices(db, id)?;
+            (flyers::event_flyer(db, id, options)?, flyer_file_name(&event.title, &event.start_date))
+        }
+        (None, Some(id)) => {
+            let title = crate::events::get_tour(db, id)?.tour.title;
+            (flyers::tour_poster(db, id, FlyerOptions::default())?, format!("{}.pdf", slug(&title, "flyer")))
+        }
         _ => {
             return Err(Error::invalid_field(
                 "attach_flyer",
@@ -289,7 +310,6 @@ fn flyer(db: &Database, content: &Content) -> Result<Flyer> {
             ))
         }
     };
-    let file_name = format!("{}.pdf", slug(&title, "flyer"));
     let bytes = pdf.len();
     let media = ContentType::parse(&format!("application/pdf; name=\"{file_name}\""))
         .map_err(|e| Error::internal(format!("The PDF media type is refused: {e}")))?;
@@ -461,6 +481,35 @@ impl Letters for Prepared {
 pub fn preview(db: &Database, content: &Content, recipient: &Recipient) -> Result<Preview> {
     let prepared = prepare(db, content)?;
     preview_letter(&prepared.letter(recipient)?)
+}
+
+/// What the text being typed would be for one person — `subscriber_id`, or
+/// with none the branch's own address as a test gets it — before anything is
+/// saved: the composer's live preview, rendered by the same code that sends.
+/// `announcement_id` is the saved draft's number, if it has one. Nothing is
+/// written; a subject or text that cannot be sent is refused by its field,
+/// as saving it would be.
+pub fn preview_unsaved(
+    db: &Database,
+    announcement_id: Option<i64>,
+    input: &super::store::AnnouncementInput,
+    subscriber_id: Option<i64>,
+) -> Result<Preview> {
+    let content = Content {
+        announcement_id: announcement_id.unwrap_or(0),
+        event_id: input.event_id,
+        tour_id: input.tour_id,
+        template: input.template,
+        list_id: input.list_id,
+        subject: input.subject.clone(),
+        body: input.body.clone(),
+        attach_flyer: input.attach_flyer,
+    };
+    let to = match subscriber_id {
+        Some(id) => super::store::recipient(db, id)?,
+        None => test_recipient(db)?,
+    };
+    preview(db, &content, &to)
 }
 
 /// A finished letter's bytes as the preview shows them.

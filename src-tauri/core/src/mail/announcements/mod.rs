@@ -27,7 +27,8 @@ pub use account::{
     outbox_dir, ConnectionProblem, ConnectionReport, Password, Security, SmtpAccount,
 };
 pub use compose::{
-    prepare, prepare_at, preview, preview_letter, test_recipient, Prepared, Preview,
+    flyer_file_name, prepare, prepare_at, preview, preview_letter, preview_unsaved, test_recipient,
+    Prepared, Preview,
 };
 pub use letter::{Content, Letters, Recipient, Template};
 pub use send::{run, SendOptions};

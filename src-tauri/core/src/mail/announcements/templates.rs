@@ -62,32 +62,63 @@ pub fn draft(
     }
 }
 
-/// Text from the database made safe to put into Markdown: one line, and the
-/// characters that would start emphasis, a link, code, HTML or a heading or
-/// list at the start of a line escaped with a backslash.
+/// Text from the database made safe to put into Markdown in the middle of a
+/// line: one line, with a backslash only before a character that would
+/// otherwise change what is printed, so the organizer editing the draft sees
+/// the names as typed ("#Justice4Siham & friends", "AT&T", "snake_case"), not
+/// escapes. Escaped: emphasis and strike marks (`*`, `~`, and `_` not inside a
+/// word), code (`` ` ``), links (`[`, `]`), HTML and autolinks (`<` before a
+/// letter, `/`, `!` or `?`), an entity (`&amp;`), and a backslash before
+/// punctuation or at the end.
 fn md(text: &str) -> String {
-    let text = one_line(text);
+    escape_markdown(&one_line(text), false)
+}
+
+/// As [`md`], for text that starts a line: a heading, list, quote or rule
+/// mark at its start is escaped too ("\#1 priority", "1\. Line").
+fn md_start(text: &str) -> String {
+    escape_markdown(&one_line(text), true)
+}
+
+fn escape_markdown(text: &str, at_line_start: bool) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric());
     let mut out = String::with_capacity(text.len() + 8);
-    for (i, c) in text.char_indices() {
-        let at_start = i == 0;
-        let special = matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' | '|'
-        ) || (at_start && matches!(c, '#' | '+' | '-' | '='))
-            || (c == '&'
-                && text[i + 1..].starts_with(|n: char| n.is_ascii_alphanumeric() || n == '#'));
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).and_then(|j| chars.get(j));
+        let after = chars.get(i + 1);
+        let special = match c {
+            '*' | '~' | '`' | '[' | ']' => true,
+            '_' => !(word(before) && word(after)),
+            '<' => after.is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?')),
+            '&' => entity_at(&chars[i + 1..]),
+            '\\' => after.is_none_or(|n| n.is_ascii_punctuation()),
+            '#' | '+' | '-' | '=' | '>' => at_line_start && i == 0,
+            _ => false,
+        };
         if special {
             out.push('\\');
         }
         out.push(c);
     }
-    // "1. " at the start would become a numbered list.
-    if let Some(dot) = out.find(['.', ')']) {
-        if dot > 0 && out[..dot].bytes().all(|b| b.is_ascii_digit()) {
-            out.insert(dot, '\\');
+    // "1. " at the start of a line would become a numbered list.
+    if at_line_start {
+        if let Some(dot) = out.find(['.', ')']) {
+            if dot > 0 && out[..dot].bytes().all(|b| b.is_ascii_digit()) {
+                out.insert(dot, '\\');
+            }
         }
     }
     out
+}
+
+/// Whether the characters after an `&` make it an entity (`amp;`, `#38;`, `#x26;`).
+fn entity_at(rest: &[char]) -> bool {
+    let name = rest
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == '#')
+        .count();
+    name > 0 && name <= 32 && rest.get(name) == Some(&';')
 }
 
 /// A link's address for Markdown's `<…>` form.
@@ -164,9 +195,9 @@ impl EventFacts {
 /// "ISO-Boston & Justice4Siham Coalition present:", or the branch as host.
 fn host_line(hosts: &str, branch: &BranchProfile) -> String {
     if hosts.trim().is_empty() {
-        format!("{} presents:", md(&branch.name))
+        format!("{} presents:", md_start(&branch.name))
     } else {
-        format!("{} present:", md(hosts))
+        format!("{} present:", md_start(hosts))
     }
 }
 
@@ -203,7 +234,7 @@ fn speakers(out: &mut String, list: &[events::Speaker]) {
         many => {
             let mut block = "**Speakers:**\n\n".to_owned();
             for s in many {
-                block.push_str(&format!("- {}\n", md(&speaker_line(s))));
+                block.push_str(&format!("- {}\n", md_start(&speaker_line(s))));
             }
             push_block(out, &block);
         }
@@ -213,10 +244,10 @@ fn speakers(out: &mut String, list: &[events::Speaker]) {
 fn demands(out: &mut String, block: &Option<DemandBlock>) {
     let Some(d) = block else { return };
     push_block(out, &format!("### {}", md(&d.title)));
-    push_block(out, &md(&d.intro));
+    push_block(out, &md_start(&d.intro));
     let mut list = String::new();
     for (i, item) in d.items.iter().enumerate() {
-        list.push_str(&format!("{}. {}\n", i + 1, md(item)));
+        list.push_str(&format!("{}. {}\n", i + 1, md_start(item)));
     }
     push_block(out, &list);
 }
@@ -264,7 +295,7 @@ fn reading_list(out: &mut String, e: &Event) {
 }
 
 fn sign_off(out: &mut String, closing: &str, branch: &BranchProfile) {
-    out.push_str(&format!("{closing},  \n{}\n", md(&branch.name)));
+    out.push_str(&format!("{closing},  \n{}\n", md_start(&branch.name)));
 }
 
 /// "If your organization would like to co-sponsor …, please contact us:
@@ -274,15 +305,18 @@ fn cosponsor_call(e: &Event) -> String {
     let contact = one_line(&e.cosponsor_call.contact);
     match (text.is_empty(), contact.is_empty()) {
         (true, _) => String::new(),
-        (false, true) => md(&text),
-        (false, false) if text.contains(&contact) => md(&text),
+        (false, true) => md_start(&text),
+        (false, false) if text.contains(&contact) => md_start(&text),
         (false, false) => {
             let shown = if contact.contains('@') && !contact.contains(' ') {
                 format!("<{}>", url(&contact))
             } else {
                 md(&contact)
             };
-            format!("{}: {shown}", md(text.trim_end_matches(['.', ':', ' '])))
+            format!(
+                "{}: {shown}",
+                md_start(text.trim_end_matches(['.', ':', ' ']))
+            )
         }
     }
 }
@@ -414,7 +448,7 @@ fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (S
                 &mut body,
                 &format!(
                     "{} invites your organization to co-sponsor our upcoming {}:",
-                    md(signer),
+                    md_start(signer),
                     md(&e.kind.label().to_lowercase())
                 ),
             );
@@ -430,7 +464,7 @@ fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (S
             }
             push_block(
                 &mut body,
-                &md(&what_cosponsoring_means("your organization")),
+                &md_start(&what_cosponsoring_means("your organization")),
             );
             let reply_to = if e.cosponsor_call.contact.trim().is_empty() {
                 &branch.contact_email
@@ -502,10 +536,10 @@ fn stops(out: &mut String, f: &TourFacts, with_reasons: bool) {
             if let Some(Some(c)) = f.changes.get(i) {
                 let mut said = Vec::new();
                 if !c.earlier.is_empty() {
-                    said.push(md(&c.earlier));
+                    said.push(md_start(&c.earlier));
                 }
                 if !c.reason.trim().is_empty() {
-                    said.push(md(&c.reason));
+                    said.push(md_start(&c.reason));
                 }
                 if !said.is_empty() {
                     block.push_str(&format!("  {}\n", said.join(". ")));
@@ -593,7 +627,7 @@ fn tour_draft(f: &TourFacts, branch: &BranchProfile, template: Template) -> (Str
                 &mut body,
                 &format!(
                     "{} invites your organization to co-sponsor our speaking tour:",
-                    md(signer)
+                    md_start(signer)
                 ),
             );
             full_tour(&mut body, f, branch);
@@ -608,7 +642,7 @@ fn tour_draft(f: &TourFacts, branch: &BranchProfile, template: Template) -> (Str
             }
             push_block(
                 &mut body,
-                &md(&what_cosponsoring_means("your organization")),
+                &md_start(&what_cosponsoring_means("your organization")),
             );
             push_block(&mut body, &format!("Please reply to this email (or write to {}) to tell us whether your organization will co-sponsor.", md(&branch.contact_email)));
             sign_off(&mut body, "In solidarity", branch);
@@ -620,25 +654,42 @@ fn tour_draft(f: &TourFacts, branch: &BranchProfile, template: Template) -> (Str
 
 #[cfg(test)]
 mod tests {
-    use super::md;
+    use super::{md, md_start};
 
-    /// Proves names with Markdown characters are printed as typed.
+    /// Proves names with Markdown characters are printed as typed, with a
+    /// backslash only where the character would change what is printed.
     #[test]
-    fn markdown_characters_in_names_are_escaped() {
+    fn markdown_characters_in_names_are_escaped_only_where_they_would_act() {
         assert_eq!(
-            md("#Justice4Siham *now*"),
+            md_start("#Justice4Siham *now*"),
             "\\#Justice4Siham \\*now\\*",
-            "a heading mark and emphasis are escaped"
+            "at a line's start a heading mark is escaped, emphasis anywhere"
         );
         assert_eq!(
-            md("1. Line\r\nTwo"),
+            md("#Justice4Siham & #Justice4Naseem Rally"),
+            "#Justice4Siham & #Justice4Naseem Rally",
+            "in the middle of a line a hash and a lone ampersand stay as typed"
+        );
+        assert_eq!(
+            md_start("1. Line\r\nTwo"),
             "1\\. Line Two",
             "a list number is escaped and lines joined"
         );
+        assert_eq!(md("1. Line"), "1. Line", "mid-line a number is no list");
         assert_eq!(
-            md("A & B &amp;"),
-            "A & B \\&amp;",
-            "only an entity-like ampersand is escaped"
+            md("A & B &amp; AT&T &#38;"),
+            "A & B \\&amp; AT&T \\&#38;",
+            "only an entity is escaped"
+        );
+        assert_eq!(
+            md(r"snake_case _x_ a\b c\*"),
+            r"snake_case \_x\_ a\b c\\\*",
+            "an underscore inside a word and a backslash before a letter stay"
+        );
+        assert_eq!(
+            md("<b>x</b> 3 < 4"),
+            r"\<b>x\</b> 3 < 4",
+            "only a tag's opening is escaped"
         );
     }
 }
