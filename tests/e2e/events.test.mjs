@@ -49,7 +49,9 @@ test("an event with its venue still to be decided is saved and is there after re
   const db = newBranch();
   await withApp(db, async (app) => {
     await heading(app, "Events");
-    await (await app.$("h2=No events yet")).waitForDisplayed({ timeout: 10000, timeoutMsg: "the empty Events section shows its empty state" });
+    // A new branch's empty Events offers its first steps, and says there are no events yet.
+    await (await app.$("h2=First steps")).waitForDisplayed({ timeout: 10000, timeoutMsg: "the empty Events section offers the first steps" });
+    await (await app.$("p*=No events yet.")).waitForDisplayed({ timeout: 10000, timeoutMsg: "the empty Events section says there are no events" });
     await screenshot(app, "30-events-empty");
     await click(app, "button=New event");
     await type(app, "#ev-title", "Teach-in on the nurses' strike");

@@ -40,7 +40,7 @@ test("a branch profile typed into the form survives a restart of the app", async
     }
     await screenshot(app, "02-create-branch");
     await (await app.$("button=Create branch")).click();
-    await heading(app, "Settings");
+    await heading(app, "Events");
   });
 
   const stored = JSON.parse(cli(db, "branch", "show", "--json"));
