@@ -111,6 +111,7 @@ impl Scene {
                 language: language.into(),
                 city: city.into(),
                 postal_code: zip.into(),
+                phone: String::new(),
                 tags: tags.iter().map(|t| t.to_string()).collect(),
                 notes: String::new(),
             };

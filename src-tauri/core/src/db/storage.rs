@@ -48,6 +48,7 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
         ),
         M::up(include_str!("../../migrations/0010_consent_everywhere.sql")),
         M::up(include_str!("../../migrations/0011_consent_send.sql")),
+        M::up(include_str!("../../migrations/0012_subscriber_phone.sql")),
     ]
 });
 
