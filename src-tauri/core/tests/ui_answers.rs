@@ -452,7 +452,7 @@ fn all_scenes() -> Value {
     // Adding someone: an address already known (in other capitals) is refused.
     let mut s = Scene::sample();
     let l = list(&s);
-    let input = |email: &str, name: &str| json!({ "email": email, "name": name, "first_name": "", "language": "", "city": "", "postal_code": "", "tags": [], "notes": "" });
+    let input = |email: &str, name: &str| json!({ "email": email, "name": name, "first_name": "", "language": "", "city": "", "postal_code": "", "phone": "", "tags": [], "notes": "" });
     for (email, name, changes) in [
         ("ANA.ALVAREZ@example.org", "", false),
         ("zoe.nguyen@example.org", "Zoe Nguyen", true),
