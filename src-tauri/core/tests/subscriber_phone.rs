@@ -49,7 +49,8 @@ fn import_csv(db: &Database, list_id: i64, csv: &str) -> import::ImportReport {
 #[test]
 fn a_phone_is_added_kept_in_the_file_and_changed() {
     let (_dir, path, db, list_id) = branch();
-    let added = subscribers::add(&db, ana("  +1 (617)   555-0100 "), Some(list_id), "test").unwrap();
+    let added =
+        subscribers::add(&db, ana("  +1 (617)   555-0100 "), Some(list_id), "test").unwrap();
     assert_eq!(
         added.subscriber.phone, "+1 (617) 555-0100",
         "kept as typed, the spaces around it taken off and a run of spaces made one"
@@ -62,7 +63,12 @@ fn a_phone_is_added_kept_in_the_file_and_changed() {
         "+1 (617) 555-0100",
         "the phone is in the file, read back after reopening it"
     );
-    for typed in ["617.555.0100", "+44 20 7946 0958", "617-555-0100", "(617) 555 0100"] {
+    for typed in [
+        "617.555.0100",
+        "+44 20 7946 0958",
+        "617-555-0100",
+        "(617) 555 0100",
+    ] {
         let changed = subscribers::update(&db, id, ana(typed)).unwrap();
         assert_eq!(changed.subscriber.phone, typed, "{typed} is taken as typed");
     }
@@ -81,7 +87,10 @@ fn garbage_is_refused_naming_the_phone_and_the_saved_number_stays() {
     let cases: &[(&str, &str)] = &[
         ("call me maybe", "has letters in it"),
         ("617-555-01OO", "has letters in it"),
-        ("+1 617 555 0100 0100 0100 0100 0100", "characters long; a phone number is at most 30"),
+        (
+            "+1 617 555 0100 0100 0100 0100 0100",
+            "characters long; a phone number is at most 30",
+        ),
         ("12345", "has 5 digits; a phone number has 7 to 15"),
         ("1234567890123456", "has 16 digits"),
         ("617+555+0100", "A + goes only at the front"),
@@ -94,7 +103,9 @@ fn garbage_is_refused_naming_the_phone_and_the_saved_number_stays() {
         let err = subscribers::update(&db, id, input).expect_err(typed);
         assert_eq!(err.code, ErrorCode::Invalid, "{typed}");
         assert!(
-            err.fields.iter().any(|p| p.field == "phone" && p.message.contains(words)),
+            err.fields
+                .iter()
+                .any(|p| p.field == "phone" && p.message.contains(words)),
             "{typed:?} is refused on the phone field with “{words}”: {:?}",
             err.fields
         );
@@ -130,12 +141,22 @@ fn an_import_reads_a_mobile_column_and_the_export_writes_it() {
         b"Email,Name,Mobile\nana@example.org,Ana,617.555.0100\n",
     )
     .unwrap();
-    assert_eq!(preview.columns[2].field, Field::Phone, "a Mobile column is the phone");
+    assert_eq!(
+        preview.columns[2].field,
+        Field::Phone,
+        "a Mobile column is the phone"
+    );
     for header in ["Phone", "Cell", "Phone Number", "Mobile phone", "Teléfono"] {
-        let preview =
-            import::preview("s.csv", format!("Email,{header}\na@example.org,6175550100\n").as_bytes())
-                .unwrap();
-        assert_eq!(preview.columns[1].field, Field::Phone, "{header} is the phone");
+        let preview = import::preview(
+            "s.csv",
+            format!("Email,{header}\na@example.org,6175550100\n").as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            preview.columns[1].field,
+            Field::Phone,
+            "{header} is the phone"
+        );
     }
 
     // One already here without a phone: the file fills it in, as it does other empty fields.
@@ -159,10 +180,20 @@ fn an_import_reads_a_mobile_column_and_the_export_writes_it() {
          cy@example.org,Cy Tran,\n\
          dee@example.org,Dee,+44 20 7946 0958\n",
     );
-    assert_eq!((report.imported, report.merged, report.rejected), (3, 1, 0), "{report:?}");
-    let ben = report.entries.iter().find(|e| e.email == "ben@example.org").unwrap();
+    assert_eq!(
+        (report.imported, report.merged, report.rejected),
+        (3, 1, 0),
+        "{report:?}"
+    );
+    let ben = report
+        .entries
+        .iter()
+        .find(|e| e.email == "ben@example.org")
+        .unwrap();
     assert!(
-        ben.warnings.iter().any(|w| w.contains("phone number could not be read") && w.contains("letters")),
+        ben.warnings
+            .iter()
+            .any(|w| w.contains("phone number could not be read") && w.contains("letters")),
         "a number that cannot be read is left out with a warning, the person imported: {:?}",
         ben.warnings
     );
@@ -172,7 +203,11 @@ fn an_import_reads_a_mobile_column_and_the_export_writes_it() {
     assert_eq!(phone("ana@example.org"), "+1 (617) 555-0100");
     assert_eq!(phone("ben@example.org"), "");
     assert_eq!(phone("cy@example.org"), "");
-    assert_eq!(phone("dee@example.org"), "+44 20 7946 0958", "an empty phone is filled in on merge");
+    assert_eq!(
+        phone("dee@example.org"),
+        "+44 20 7946 0958",
+        "an empty phone is filled in on merge"
+    );
 
     let (csv, rows) = export::to_csv(
         &db,
@@ -189,14 +224,20 @@ fn an_import_reads_a_mobile_column_and_the_export_writes_it() {
         csv.starts_with("email,name,first_name,language,city,postal_code,phone,"),
         "the export has a phone column:\n{csv}"
     );
-    assert!(csv.contains("ana@example.org,Ana Souza,Ana,,,,'+1 (617) 555-0100,"), "{csv}");
+    assert!(
+        csv.contains("ana@example.org,Ana Souza,Ana,,,,'+1 (617) 555-0100,"),
+        "{csv}"
+    );
 
     // The exported file comes back in with the same numbers (the spreadsheet's ' is not kept).
     let (_dir2, _path2, again, list2) = branch();
     let report = import_csv(&again, list2, &csv);
     assert_eq!(report.imported, 4, "{report:?}");
     assert_eq!(
-        subscribers::find(&again, "ana@example.org").unwrap().unwrap().phone,
+        subscribers::find(&again, "ana@example.org")
+            .unwrap()
+            .unwrap()
+            .phone,
         "+1 (617) 555-0100"
     );
 }
@@ -206,7 +247,10 @@ fn forgetting_a_person_erases_their_phone_from_the_file() {
     let (_dir, path, db, list_id) = branch();
     subscribers::add(&db, ana("+1 (617) 555-0199"), Some(list_id), "test").unwrap();
     let record = person::record(&db, "ana@example.org").unwrap();
-    assert!(record.text().contains("+1 (617) 555-0199"), "the person's export shows the phone");
+    assert!(
+        record.text().contains("+1 (617) 555-0199"),
+        "the person's export shows the phone"
+    );
     person::forget(
         &db,
         &ForgetRequest {

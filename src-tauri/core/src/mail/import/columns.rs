@@ -98,11 +98,9 @@ pub fn recognize(header: &str) -> Field {
             Field::PostalCode
         }
         "phone" | "phonenumber" | "mobile" | "mobilephone" | "mobilenumber" | "cell"
-        | "cellphone" | "cellnumber" | "telephone" | "tel" | "telefono" | "celular"
-        | "movil" | "telephoneportable" | "portable" | "numerodetelephone"
-        | "numerodetelefono" | "whatsapp" | "phonemobile" | "homephone" | "workphone" => {
-            Field::Phone
-        }
+        | "cellphone" | "cellnumber" | "telephone" | "tel" | "telefono" | "celular" | "movil"
+        | "telephoneportable" | "portable" | "numerodetelephone" | "numerodetelefono"
+        | "whatsapp" | "phonemobile" | "homephone" | "workphone" => Field::Phone,
         "tags" | "tag" | "groups" | "etiquetas" | "etiquettes" => Field::Tags,
         "notes" | "note" | "comments" | "comment" | "notas" | "remarques" | "commentaires"
         | "comentarios" => Field::Notes,
