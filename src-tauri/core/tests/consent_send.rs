@@ -583,8 +583,8 @@ fn an_older_databases_outbox_sent_rows_become_written_when_migrated() {
             .execute("UPDATE delivery SET status = 'sent', channel = 'smtp' WHERE email_key = 'ben@example.test'", [])
             .unwrap();
         // The same rows in a database as the Handbill before this one left it.
-        // (Version 10: the schema before 0011_consent_send, which this test is about.)
-        let old = storage::open_at_version(&path, 10).unwrap();
+        // (Version 9: the schema before 0011_consent_send, which this test is about.)
+        let old = storage::open_at_version(&path, 9).unwrap();
         old.conn()
             .execute_batch(&format!("ATTACH '{}' AS new", b.path.display()))
             .unwrap();
