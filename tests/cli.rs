@@ -641,7 +641,7 @@ fn import_dry_run_then_import_count_unsubscribe_and_export_from_the_terminal() {
     let csv = std::fs::read_to_string(&out_file).unwrap();
     assert!(
         csv.starts_with(
-            "email,name,first_name,language,city,postal_code,tags,notes,status,since\n"
+            "email,name,first_name,language,city,postal_code,phone,tags,notes,status,since\n"
         ),
         "the export has a header:\n{csv}"
     );

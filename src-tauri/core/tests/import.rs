@@ -411,6 +411,7 @@ fn mailchimp_action_network_and_spreadsheet_columns_are_recognized() {
             ("Email Address".into(), Field::Email),
             ("First Name".into(), Field::FirstName),
             ("Last Name".into(), Field::LastName),
+            ("Phone Number".into(), Field::Phone),
             ("OPTIN_TIME".into(), Field::Evidence),
             ("OPTIN_IP".into(), Field::Evidence),
             ("CONFIRM_TIME".into(), Field::Evidence),

@@ -551,7 +551,7 @@ fn an_export_makes_formula_cells_safe_and_holds_only_the_segment() {
     assert!(
         String::from_utf8(bytes)
             .unwrap()
-            .contains("c@example.org,Carmen,Carmen,,Boston,,volunteer,plain,unsubscribed"),
+            .contains("c@example.org,Carmen,Carmen,,Boston,,,volunteer,plain,unsubscribed"),
         "with their standing (and the first name the import took from the full name, for a greeting)"
     );
 }

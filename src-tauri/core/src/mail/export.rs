@@ -47,6 +47,7 @@ pub const COLUMNS: &[&str] = &[
     "language",
     "city",
     "postal_code",
+    "phone",
     "tags",
     "notes",
     "status",
@@ -70,7 +71,7 @@ pub fn to_csv(db: &Database, options: &ExportOptions) -> Result<(Vec<u8>, u32)> 
     // branch-wide opt-out shown over a membership still marked subscribed.
     let sql = if options.include_all {
         format!(
-            "SELECT s.email, s.name, s.first_name, s.language, s.city, s.postal_code, s.tags, s.notes,
+            "SELECT s.email, s.name, s.first_name, s.language, s.city, s.postal_code, s.phone, s.tags, s.notes,
                     coalesce(x.status, m.status), m.since
              FROM membership m JOIN subscriber s ON s.id = m.subscriber_id
              LEFT JOIN suppression x ON x.email_key = s.email_key AND m.status = 'subscribed'
@@ -78,7 +79,7 @@ pub fn to_csv(db: &Database, options: &ExportOptions) -> Result<(Vec<u8>, u32)> 
         )
     } else {
         format!(
-            "SELECT s.email, s.name, s.first_name, s.language, s.city, s.postal_code, s.tags, s.notes,
+            "SELECT s.email, s.name, s.first_name, s.language, s.city, s.postal_code, s.phone, s.tags, s.notes,
                     'subscribed', s.since
              FROM mailable s WHERE s.list_id = ? AND {condition} ORDER BY s.email_key"
         )
@@ -92,19 +93,20 @@ pub fn to_csv(db: &Database, options: &ExportOptions) -> Result<(Vec<u8>, u32)> 
     w.write_record(COLUMNS).map_err(fail)?;
     let mut count = 0u32;
     while let Some(r) = rows.next()? {
-        let tags: String = r.get(6)?;
+        let tags: String = r.get(7)?;
         let tags: Vec<String> = serde_json::from_str(&tags).unwrap_or_default();
-        let cells: [String; 10] = [
+        let cells: [String; 11] = [
             r.get(0)?,
             r.get(1)?,
             r.get(2)?,
             r.get(3)?,
             r.get(4)?,
             r.get(5)?,
+            r.get(6)?,
             tags.join(", "),
-            r.get(7)?,
             r.get(8)?,
             r.get(9)?,
+            r.get(10)?,
         ];
         w.write_record(cells.iter().map(|c| safe_cell(c).into_owned()))
             .map_err(fail)?;

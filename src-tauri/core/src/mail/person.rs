@@ -135,6 +135,7 @@ impl PersonRecord {
                     ("Language", s.language.clone()),
                     ("City", s.city.clone()),
                     ("ZIP", s.postal_code.clone()),
+                    ("Phone", s.phone.clone()),
                     ("Tags", s.tags.join(", ")),
                     ("Notes", s.notes.clone()),
                     ("Added", s.created_at.clone()),

@@ -106,6 +106,8 @@ pub struct Subscriber {
     pub language: String,
     pub city: String,
     pub postal_code: String,
+    /// As typed, such as “+1 (617) 555-0100”, or empty (see [`normalize_phone`]).
+    pub phone: String,
     pub tags: Vec<String>,
     pub notes: String,
     pub created_at: String,
@@ -121,6 +123,9 @@ pub struct SubscriberInput {
     pub language: String,
     pub city: String,
     pub postal_code: String,
+    /// Digits with spaces, dashes, dots, brackets and a leading +; may be empty.
+    #[serde(default)]
+    pub phone: String,
     pub tags: Vec<String>,
     pub notes: String,
 }
@@ -344,6 +349,7 @@ pub(crate) fn validate_clean(input: SubscriberInput) -> Result<Clean> {
         ("language", &input.language),
         ("city", &input.city),
         ("postal_code", &input.postal_code),
+        ("phone", &input.phone),
         ("notes", &input.notes),
     ];
     let tags = input.tags.iter().map(|t| ("tags", t));
@@ -383,6 +389,13 @@ pub(crate) fn validate_clean(input: SubscriberInput) -> Result<Clean> {
             );
         }
     }
+    let phone = match normalize_phone(&input.phone) {
+        Ok(phone) => phone,
+        Err(message) => {
+            problem("phone", message);
+            String::new()
+        }
+    };
     let language = match normalize_language(&input.language) {
         Some(tag) => tag,
         None => {
@@ -426,11 +439,66 @@ pub(crate) fn validate_clean(input: SubscriberInput) -> Result<Clean> {
             language,
             city: trimmed(input.city),
             postal_code: trimmed(input.postal_code),
+            phone,
             tags,
             notes: trimmed(input.notes),
         },
         key,
     })
+}
+
+/// The longest phone number kept, in characters as typed.
+pub const MAX_PHONE: usize = 30;
+
+/// A phone number as people write it, checked: digits, with spaces, dashes,
+/// dots, slashes and brackets between them and a `+` in front for the country
+/// code (“+1 (617) 555-0100”, “617.555.0100”, “+44 20 7946 0958”). It is kept
+/// as typed, the spaces around it removed and runs of spaces made one, since
+/// each country groups its digits its own way. Empty stays empty. A number
+/// has 7 to 15 digits (15 is the longest the international plan, E.164,
+/// allows); anything else is refused with what is wrong, in words.
+pub fn normalize_phone(text: &str) -> std::result::Result<String, String> {
+    // A spreadsheet's mark for “this is text” (as an export writes “'+1 617…”) is not part of it.
+    let text = text.trim_start();
+    let text = text.strip_prefix('\'').unwrap_or(text);
+    let phone = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if phone.is_empty() {
+        return Ok(phone);
+    }
+    let len = phone.chars().count();
+    if len > MAX_PHONE {
+        return Err(format!(
+            "This is {len} characters long; a phone number is at most {MAX_PHONE}."
+        ));
+    }
+    if phone.chars().any(char::is_alphabetic) {
+        return Err(format!(
+            "“{}” has letters in it; a phone number is digits, such as +1 (617) 555-0100.",
+            short(&phone)
+        ));
+    }
+    if let Some(odd) = phone
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-' | '.' | '/')))
+    {
+        return Err(format!(
+            "“{odd}” is not part of a phone number; use digits, spaces, dashes, dots, brackets and a + in front."
+        ));
+    }
+    if phone.rfind('+').is_some_and(|at| at > 0) {
+        return Err(
+            "A + goes only at the front, before the country code, such as +44 20 7946 0958."
+                .to_owned(),
+        );
+    }
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) {
+        return Err(format!(
+            "“{}” has {digits} digits; a phone number has 7 to 15.",
+            short(&phone)
+        ));
+    }
+    Ok(phone)
 }
 
 /// The text without the spaces around it, copied only when there are some.
@@ -460,11 +528,12 @@ fn read_subscriber(r: &rusqlite::Row<'_>) -> rusqlite::Result<Subscriber> {
         notes: r.get(8)?,
         created_at: r.get(9)?,
         updated_at: r.get(10)?,
+        phone: r.get(11)?,
     })
 }
 
 const SUBSCRIBER_COLUMNS: &str =
-    "id, email, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at";
+    "id, email, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at, phone";
 
 /// One subscriber.
 pub fn get(db: &Database, id: i64) -> Result<Subscriber> {
@@ -884,10 +953,10 @@ pub fn add(
     let at = now_text();
     let c = &clean.input;
     db.conn().execute(
-        "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at, search)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+        "INSERT INTO subscriber (email, email_key, name, first_name, language, city, postal_code, tags, notes, created_at, updated_at, search, phone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
         params![c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, at,
-            search_text(&c.name, &c.first_name)],
+            search_text(&c.name, &c.first_name), c.phone],
     )?;
     let id = db.conn().last_insert_rowid();
     if let Some(list_id) = list_id {
@@ -931,9 +1000,9 @@ pub fn update(db: &Database, id: i64, input: SubscriberInput) -> Result<Subscrib
     let c = &clean.input;
     db.conn().execute(
         "UPDATE subscriber SET email = ?2, email_key = ?3, name = ?4, first_name = ?5, language = ?6, city = ?7,
-                postal_code = ?8, tags = ?9, notes = ?10, updated_at = ?11, search = ?12 WHERE id = ?1",
+                postal_code = ?8, tags = ?9, notes = ?10, updated_at = ?11, search = ?12, phone = ?13 WHERE id = ?1",
         params![id, c.email, clean.key, c.name, c.first_name, c.language, c.city, c.postal_code, tags_json(&c.tags), c.notes, now_text(),
-            search_text(&c.name, &c.first_name)],
+            search_text(&c.name, &c.first_name), c.phone],
     )?;
     if old_key != clean.key {
         // The ledger follows the person to their new address, so their history stays readable.

@@ -36,7 +36,7 @@ pub enum SubscribersCommand {
         report: Option<PathBuf>,
         /// Choose columns, as the window's preview does: email=COL,first_name=COL,…
         /// (COL a header or a column's number from 1; fields: email, name, first_name,
-        /// last_name, language, city, postal_code, tags, notes, status, consent, evidence, ignore).
+        /// last_name, language, city, postal_code, phone, tags, notes, status, consent, evidence, ignore).
         #[arg(long, value_name = "FIELD=COL,…")]
         map: Option<String>,
     },
@@ -340,6 +340,7 @@ pub fn subscribers_command(db: &Database, command: SubscribersCommand) -> Result
                 format!("{:<12}{}", "Name", s.name),
                 format!("{:<12}{}", "City", s.city),
                 format!("{:<12}{}", "ZIP", s.postal_code),
+                format!("{:<12}{}", "Phone", s.phone),
                 format!("{:<12}{}", "Language", s.language),
                 format!("{:<12}{}", "Tags", s.tags.join(", ")),
             ];

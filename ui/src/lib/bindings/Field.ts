@@ -3,4 +3,4 @@
 /**
  * What a column of the file holds.
  */
-export type Field = "ignore" | "email" | "name" | "first_name" | "last_name" | "language" | "city" | "postal_code" | "tags" | "notes" | "status" | "consent" | "evidence";
+export type Field = "ignore" | "email" | "name" | "first_name" | "last_name" | "language" | "city" | "postal_code" | "phone" | "tags" | "notes" | "status" | "consent" | "evidence";

@@ -7,4 +7,8 @@ export type Subscriber = { id: number, email: string, name: string, first_name: 
 /**
  * A BCP 47 language tag such as `es`, or empty.
  */
-language: string, city: string, postal_code: string, tags: Array<string>, notes: string, created_at: string, updated_at: string, };
+language: string, city: string, postal_code: string, 
+/**
+ * As typed, such as “+1 (617) 555-0100”, or empty (see [`normalize_phone`]).
+ */
+phone: string, tags: Array<string>, notes: string, created_at: string, updated_at: string, };

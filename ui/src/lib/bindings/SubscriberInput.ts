@@ -3,4 +3,8 @@
 /**
  * The fields of a subscriber, as a form sends them.
  */
-export type SubscriberInput = { email: string, name: string, first_name: string, language: string, city: string, postal_code: string, tags: Array<string>, notes: string, };
+export type SubscriberInput = { email: string, name: string, first_name: string, language: string, city: string, postal_code: string, 
+/**
+ * Digits with spaces, dashes, dots, brackets and a leading +; may be empty.
+ */
+phone: string, tags: Array<string>, notes: string, };

@@ -30,7 +30,7 @@ const MODULE_NAME: &CStr = c"import_rows";
 
 /// The text columns of a new subscriber, in the order [`NewRows::push`] takes
 /// them (the order of [`field`], and of `import_rows`' columns after its id).
-pub(crate) const TEXT_FIELDS: usize = 11;
+pub(crate) const TEXT_FIELDS: usize = 12;
 
 /// Where each of a new subscriber's text fields is among the [`TEXT_FIELDS`].
 pub(crate) mod field {
@@ -49,6 +49,7 @@ pub(crate) mod field {
     pub(crate) const SEARCH: usize = 9;
     /// The proof the row carries (opt-in times and IPs, a form's answer), for the ledger.
     pub(crate) const EVIDENCE: usize = 10;
+    pub(crate) const PHONE: usize = 11;
 }
 
 /// The subscribers an import adds, checked and waiting to be written. Their
@@ -379,8 +380,8 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
 /// it is the argument, not a column a query reads.
 /// `status` is empty for a row not put on the list; `suppress` is 1 for a
 /// branch-wide opt-out, which `opted_out_at` dates (Unix seconds) when the file does.
-const SCHEMA: &CStr = c"CREATE TABLE x(id, email, email_key, name, first_name, language, city, postal_code, tags, notes, search, evidence, status, line, suppress, opted_out_at, source hidden)";
-const SOURCE_COLUMN: c_int = 16;
+const SCHEMA: &CStr = c"CREATE TABLE x(id, email, email_key, name, first_name, language, city, postal_code, tags, notes, search, evidence, status, line, suppress, opted_out_at, phone, source hidden)";
+const SOURCE_COLUMN: c_int = 17;
 
 #[repr(C)]
 struct RowsTab {
@@ -491,6 +492,7 @@ unsafe impl VTabCursor for RowsCursor<'_> {
             13 => ctx.set_result(&row.line),
             14 => ctx.set_result(&row.suppress),
             15 => ctx.set_result(&row.opted_out_at),
+            16 => ctx.set_result(&block.field(row, field::PHONE)),
             _ => Ok(()),
         }
     }
@@ -520,6 +522,7 @@ mod tests {
                 "",
                 key,
                 "",
+                "+1 617 555 0100",
             ],
             Some(status),
             status.is_opt_out(),

@@ -155,6 +155,12 @@ pub(super) fn row_values(
                 }
                 v.input.postal_code = cell.to_owned()
             }
+            Field::Phone => match subscribers::normalize_phone(cell) {
+                Ok(phone) => v.input.phone = phone,
+                Err(message) => v.warnings.push(format!(
+                    "The phone number could not be read, so it was left out: {message}"
+                )),
+            },
             Field::Tags => tags.push(cell.to_owned()),
             Field::Notes => {
                 if !cell.trim().is_empty() {
@@ -316,6 +322,7 @@ impl Checks {
         fields[field::NOTES] = &c.notes;
         fields[field::SEARCH] = &search;
         fields[field::EVIDENCE] = evidence;
+        fields[field::PHONE] = &c.phone;
         let at = bulk::Fields::append(&mut self.text, fields);
         Checked::Valid(ValidRow {
             at,
@@ -345,6 +352,7 @@ impl Checks {
                 language: f(field::LANGUAGE),
                 city: f(field::CITY),
                 postal_code: f(field::POSTAL_CODE),
+                phone: f(field::PHONE),
                 tags: serde_json::from_str(self.field(row, field::TAGS)).unwrap_or_default(),
                 notes: f(field::NOTES),
             },
@@ -589,6 +597,7 @@ pub(super) fn field_named(field: &str) -> Field {
         "language" => Field::Language,
         "city" => Field::City,
         "postal_code" => Field::PostalCode,
+        "phone" => Field::Phone,
         "tags" => Field::Tags,
         "notes" => Field::Notes,
         _ => Field::Ignore,

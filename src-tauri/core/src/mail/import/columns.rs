@@ -97,6 +97,10 @@ pub fn recognize(header: &str) -> Field {
         | "codigopostal" | "cp" | "addresszip" | "addresspostalcode" | "codepostal" => {
             Field::PostalCode
         }
+        "phone" | "phonenumber" | "mobile" | "mobilephone" | "mobilenumber" | "cell"
+        | "cellphone" | "cellnumber" | "telephone" | "tel" | "telefono" | "celular" | "movil"
+        | "telephoneportable" | "portable" | "numerodetelephone" | "numerodetelefono"
+        | "whatsapp" | "phonemobile" | "homephone" | "workphone" => Field::Phone,
         "tags" | "tag" | "groups" | "etiquetas" | "etiquettes" => Field::Tags,
         "notes" | "note" | "comments" | "comment" | "notas" | "remarques" | "commentaires"
         | "comentarios" => Field::Notes,
@@ -421,7 +425,7 @@ pub fn mapping_from(preview: &ImportPreview, spec: &str) -> Result<Vec<Field>> {
                 Error::invalid_field(
                     "map",
                     format!(
-                        "“{}” is not a field. Use email, name, first_name, last_name, language, city, postal_code, tags, notes, status, consent, evidence or ignore.",
+                        "“{}” is not a field. Use email, name, first_name, last_name, language, city, postal_code, phone, tags, notes, status, consent, evidence or ignore.",
                         short(name.trim())
                     ),
                 )
@@ -633,6 +637,7 @@ pub(super) fn check_mapping(mapping: &[Field], headers: &[String]) -> Result<()>
         Field::Language,
         Field::City,
         Field::PostalCode,
+        Field::Phone,
         Field::Status,
         Field::Consent,
     ] {

@@ -69,6 +69,8 @@ pub enum Field {
     Language,
     City,
     PostalCode,
+    /// A phone number; one that cannot be read is left out with a warning.
+    Phone,
     /// One or more tags, separated by commas or semicolons.
     Tags,
     Notes,

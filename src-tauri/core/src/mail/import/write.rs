@@ -35,6 +35,7 @@ pub(super) struct Existing {
     pub(super) language: String,
     pub(super) city: String,
     pub(super) postal_code: String,
+    pub(super) phone: String,
     pub(super) tags: Vec<String>,
     pub(super) notes: String,
 }
@@ -706,8 +707,8 @@ pub(super) fn write_new(
     let total = fresh.len();
     let mut insert_subscriber = conn.prepare(
         "INSERT INTO subscriber (id, email, email_key, name, first_name, language, city, postal_code, tags, notes,
-                                 search, created_at, updated_at)
-         SELECT id, email, email_key, name, first_name, language, city, postal_code, tags, notes, search, ?2, ?2
+                                 search, created_at, updated_at, phone)
+         SELECT id, email, email_key, name, first_name, language, city, postal_code, tags, notes, search, ?2, ?2, phone
            FROM import_rows(?1)",
     )?;
     // Opt-outs first: the membership of someone suppressed is never subscribed.
@@ -790,7 +791,7 @@ pub(super) fn merge(
 ) -> Result<String> {
     let conn = db.conn();
     let existing = conn
-        .prepare_cached("SELECT id, name, first_name, language, city, postal_code, tags, notes FROM subscriber WHERE id = ?1")?
+        .prepare_cached("SELECT id, name, first_name, language, city, postal_code, tags, notes, phone FROM subscriber WHERE id = ?1")?
         .query_row([id], |r| {
             let tags: String = r.get(6)?;
             Ok(Existing {
@@ -802,6 +803,7 @@ pub(super) fn merge(
                 postal_code: r.get(5)?,
                 tags: serde_json::from_str(&tags).unwrap_or_default(),
                 notes: r.get(7)?,
+                phone: r.get(8)?,
             })
         })?;
     let c = &clean.input;
@@ -819,6 +821,7 @@ pub(super) fn merge(
     let language = fill(&existing.language, &c.language, "language");
     let city = fill(&existing.city, &c.city, "city");
     let postal_code = fill(&existing.postal_code, &c.postal_code, "ZIP");
+    let phone = fill(&existing.phone, &c.phone, "phone");
     let notes = fill(&existing.notes, &c.notes, "notes");
     let before = existing.tags.len();
     let tags = subscribers::clean_tags(existing.tags.iter().cloned().chain(c.tags.iter().cloned()));
@@ -828,10 +831,10 @@ pub(super) fn merge(
     if !filled.is_empty() {
         conn.prepare_cached(
             "UPDATE subscriber SET name = ?2, first_name = ?3, language = ?4, city = ?5, postal_code = ?6, tags = ?7,
-                    notes = ?8, updated_at = ?9 WHERE id = ?1",
+                    notes = ?8, updated_at = ?9, phone = ?10 WHERE id = ?1",
         )?
         .execute(params![existing.id, name, first_name, language, city, postal_code,
-            serde_json::to_string(&tags).unwrap_or_else(|_| "[]".to_owned()), notes, at])?;
+            serde_json::to_string(&tags).unwrap_or_else(|_| "[]".to_owned()), notes, at, phone])?;
         if name != existing.name || first_name != existing.first_name {
             subscribers::index_for_search(db, id, &name, &first_name)?;
         }
