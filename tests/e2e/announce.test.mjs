@@ -6,36 +6,24 @@
 // its progress bar runs to the end; what the server received is read back with
 // Python's MIME parser: one message per subscribed person, both parts.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
-import { cli, click, goTo, screenshot, select, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
+import { cli, click, goTo, screenshot, select, startDriver, startSmtpServer, stopDriver, tempDb, until, withApp } from "./harness.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-let server = null;
+let smtp = null;
 let port = 0;
-const mailDir = mkdtempSync(path.join(tmpdir(), "handbill-e2e-smtp-"));
+let mailDir = "";
 
 before(async () => {
-  server = spawn("python3", [path.join(root, "tests/smtp/server.py"), "--dir", mailDir], { stdio: ["ignore", "pipe", "inherit"] });
-  port = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/PORT (\d+)/);
-      if (m) resolve(Number(m[1]));
-    });
-    server.on("exit", (code) => reject(new Error(`the SMTP server stopped (${code})`)));
-    setTimeout(() => reject(new Error("the SMTP server did not start within 20 s")), 20000);
-  });
+  smtp = await startSmtpServer();
+  ({ port, mailDir } = smtp);
   await startDriver();
 });
 
 after(async () => {
-  server?.kill("SIGTERM");
+  smtp?.stop();
   await stopDriver();
 });
 

@@ -1,7 +1,7 @@
 // End-to-end harness: drives the real Handbill window through tauri-driver and
 // WebKitWebDriver. Each test opens the app on its own temporary database.
 import { spawn, execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -303,4 +303,32 @@ export async function cancelFileDialog(title, { timeout = 20000 } = {}) {
   await focusFileDialog(title, deadline);
   xdo("key", "--clearmodifiers", "Escape");
   await dialogGone(title, deadline, "Escape");
+}
+
+/**
+ * Starts the loopback SMTP server of tests/smtp/server.py, which keeps every
+ * message it accepts as an .eml file. Answers its port, the folder of those
+ * files, and `stop()` (ends it and removes the folder).
+ */
+export async function startSmtpServer() {
+  const mailDir = mkdtempSync(path.join(tmpdir(), "handbill-e2e-smtp-"));
+  const server = spawn("python3", [path.join(root, "tests/smtp/server.py"), "--dir", mailDir], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/PORT (\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    server.on("exit", (code) => reject(new Error(`the SMTP server stopped (${code})`)));
+    setTimeout(() => reject(new Error("the SMTP server did not start within 20 s")), 20000);
+  });
+  return {
+    port,
+    mailDir,
+    stop() {
+      server.kill("SIGTERM");
+      rmSync(mailDir, { recursive: true, force: true });
+    },
+  };
 }

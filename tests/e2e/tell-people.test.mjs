@@ -6,38 +6,24 @@
 // rescheduled, and its history stays empty. The command line's `event show`
 // says the same, through the same core function.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
-import { cli, click, goTo, heading, screenshot, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
+import { cli, click, goTo, heading, screenshot, startDriver, startSmtpServer, stopDriver, tempDb, until, withApp } from "./harness.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-let server = null;
+let smtp = null;
 let port = 0;
-const mailDir = mkdtempSync(path.join(tmpdir(), "handbill-e2e-smtp-"));
+let mailDir = "";
 
 before(async () => {
-  server = spawn("python3", [path.join(root, "tests/smtp/server.py"), "--dir", mailDir], { stdio: ["ignore", "pipe", "inherit"] });
-  port = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/PORT (\d+)/);
-      if (m) resolve(Number(m[1]));
-    });
-    server.on("exit", (code) => reject(new Error(`the SMTP server stopped (${code})`)));
-    setTimeout(() => reject(new Error("the SMTP server did not start within 20 s")), 20000);
-  });
+  smtp = await startSmtpServer();
+  ({ port, mailDir } = smtp);
   await startDriver();
 });
 
 after(async () => {
-  server?.kill("SIGTERM");
+  smtp?.stop();
   await stopDriver();
-  rmSync(mailDir, { recursive: true, force: true });
 });
 
 async function text(app, selector) {

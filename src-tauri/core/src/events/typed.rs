@@ -12,6 +12,7 @@ use jiff::civil::{Date, Time, Weekday};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::views::month_name;
 use crate::branch::BranchProfile;
 use crate::db::Database;
 use crate::error::Result;
@@ -81,21 +82,6 @@ fn us_zone(zone: &str) -> bool {
         || zone.starts_with("US/")
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 const WEEKDAYS: [(&str, Weekday); 7] = [
     ("monday", Weekday::Monday),
     ("tuesday", Weekday::Tuesday),
@@ -111,10 +97,10 @@ fn month_word(word: &str) -> Option<i8> {
     if word.len() < 3 {
         return None;
     }
-    MONTHS
-        .iter()
-        .position(|m| m.starts_with(word))
-        .and_then(|i| i8::try_from(i + 1).ok())
+    (1..=12).find(|&m| {
+        let name = month_name(m).as_bytes();
+        name.len() >= word.len() && name[..word.len()].eq_ignore_ascii_case(word.as_bytes())
+    })
 }
 
 /// A weekday named in full or by two or more of its first letters ("thu", "thurs").
@@ -152,24 +138,6 @@ fn year_word(word: &str) -> Option<i16> {
     } else {
         None
     }
-}
-
-fn month_name(month: i8) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    NAMES[usize::try_from(month - 1).unwrap_or(0).min(11)]
 }
 
 fn weekday_name(day: Weekday) -> &'static str {
