@@ -4,7 +4,7 @@
 // Import tab (once the first list is named); after *Check only*, *Import these rows* imports the same file with
 // the same mapping (no file chosen again); the steps tick themselves off from
 // what the branch holds; *Set up the mail account* opens Settings at that
-// panel; *Hide these steps* hides them for good.
+// panel; *Hide these steps* hides them for good (kept with the branch).
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -95,6 +95,12 @@ test("a new branch is offered its first steps; a checked import is imported as c
       await goTo(app, "events", "Events");
       await (await app.$("h2=No events yet")).waitForDisplayed({ timeout: 10000, timeoutMsg: "Events did not show its empty state" });
       assert.equal(await app.execute(() => document.querySelectorAll("#first-steps-title").length), 0, "the steps stay hidden");
+    });
+    // Hidden with the branch, not in the window: still hidden after a restart.
+    await withApp(db, async (app) => {
+      await heading(app, "Events");
+      await (await app.$("h2=No events yet")).waitForDisplayed({ timeout: 20000, timeoutMsg: "Events did not show its empty state after a restart" });
+      assert.equal(await app.execute(() => document.querySelectorAll("#first-steps-title").length), 0, "the steps stay hidden after a restart");
     });
   } finally {
     rmSync(work, { recursive: true, force: true });

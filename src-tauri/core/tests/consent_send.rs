@@ -590,7 +590,9 @@ fn an_older_databases_outbox_sent_rows_become_written_when_migrated() {
             .unwrap();
         old.conn()
             .execute_batch(
-                "INSERT INTO branch SELECT * FROM new.branch; INSERT INTO list SELECT * FROM new.list;
+                "INSERT INTO branch SELECT id, name, short_name, city, contact_email, website, time_zone, languages,
+                   logo, logo_media_type, logo_width, logo_height, updated_at FROM new.branch;
+                 INSERT INTO list SELECT * FROM new.list;
                  INSERT INTO event SELECT * FROM new.event;
                  INSERT INTO subscriber SELECT id, email, email_key, name, first_name, language, city, postal_code,
                    tags, notes, created_at, updated_at, search FROM new.subscriber;

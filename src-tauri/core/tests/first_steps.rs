@@ -17,6 +17,7 @@ fn each_first_step_is_done_once_the_branch_holds_what_it_makes() {
         event: false,
         people: false,
         mail_account: false,
+        hidden: false,
     };
     assert_eq!(
         status::first_steps(&db).unwrap(),
@@ -86,7 +87,36 @@ fn each_first_step_is_done_once_the_branch_holds_what_it_makes() {
         FirstSteps {
             event: false,
             people: true,
-            mail_account: false
+            mail_account: false,
+            hidden: false,
         }
+    );
+    assert!(steps.offered());
+}
+
+#[test]
+fn hidden_first_steps_stay_hidden_in_the_branch_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("branch.sqlite");
+    let db = Database::open(&path).unwrap();
+    // No branch yet: nothing to hide them on, and nothing changes.
+    let refused = status::hide_first_steps(&db).unwrap_err();
+    assert!(
+        refused.message.contains("Create the branch first"),
+        "{}",
+        refused.message
+    );
+    assert!(status::first_steps(&db).unwrap().offered());
+
+    handbill_core::branch::set_field(&db, "name", "Somerville Branch").unwrap();
+    let hidden = status::hide_first_steps(&db).unwrap();
+    assert!(hidden.hidden && !hidden.offered(), "{hidden:?}");
+    drop(db);
+    let again = Database::open(&path).unwrap();
+    let steps = status::first_steps(&again).unwrap();
+    assert!(steps.hidden, "hidden after the file is opened again");
+    assert!(
+        !steps.event && !steps.people,
+        "hiding does not tick any step off"
     );
 }

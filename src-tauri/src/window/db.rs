@@ -31,6 +31,13 @@ pub async fn first_steps(state: State<'_, AppState>) -> Result<FirstSteps, Error
     super::blocking(move || state.with_db(status::first_steps)).await
 }
 
+/// Hides the first steps for good (*Hide these steps* on Events).
+#[tauri::command]
+pub async fn first_steps_hide(state: State<'_, AppState>) -> Result<FirstSteps, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || state.with_db(status::hide_first_steps)).await
+}
+
 #[tauri::command]
 pub async fn backups_list(state: State<'_, AppState>) -> Result<Vec<BackupInfo>, Error> {
     let state = AppState::clone(&state);

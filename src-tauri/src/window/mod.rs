@@ -152,6 +152,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
         .invoke_handler(tauri::generate_handler![
             db::app_status,
             db::first_steps,
+            db::first_steps_hide,
             branch::branch_save,
             branch::branch_set_logo,
             branch::branch_clear_logo,

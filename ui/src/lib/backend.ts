@@ -124,6 +124,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   likelyTimeZones?(city: string): Promise<string[]>;
   /** Which of a new branch's first steps are done (optional: the Events screen does without). */
   firstSteps?(): Promise<FirstSteps>;
+  /** Hides the first steps for good (kept with the branch). */
+  hideFirstSteps?(): Promise<FirstSteps>;
   /** Tells the shell the first screen is drawn (startup measurement). */
   ready(): Promise<void>;
   /** The automatic and manual backups kept beside the database, newest first. */
@@ -231,6 +233,7 @@ export const tauriBackend: Backend = {
   timeZones: () => commands.time_zones(),
   likelyTimeZones: (city) => commands.time_zones_likely({ city }),
   firstSteps: () => commands.first_steps(),
+  hideFirstSteps: () => commands.first_steps_hide(),
   ready: () => commands.ui_ready(),
   backups: () => commands.backups_list(),
   backupNow: () => commands.backup_now(),

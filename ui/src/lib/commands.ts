@@ -316,6 +316,10 @@ export function first_steps(): Promise<FirstSteps> {
   return call<FirstSteps>("first_steps");
 }
 
+export function first_steps_hide(): Promise<FirstSteps> {
+  return call<FirstSteps>("first_steps_hide");
+}
+
 export function flyer_choices(args: { eventId: number }): Promise<FlyerOptions> {
   return call<FlyerOptions>("flyer_choices", args);
 }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -59,12 +60,19 @@ pub struct FirstSteps {
     pub people: bool,
     /// A mail account is set up, so announcements are sent, not saved to the outbox.
     pub mail_account: bool,
+    /// The organizers hid the steps (*Hide these steps*): none is offered.
+    pub hidden: bool,
 }
 
 impl FirstSteps {
     /// Whether every first step is done (then none is offered).
     pub fn all_done(&self) -> bool {
         self.event && self.people && self.mail_account
+    }
+
+    /// Whether the Events screen offers the steps: some left and not hidden.
+    pub fn offered(&self) -> bool {
+        !self.hidden && !self.all_done()
     }
 }
 
@@ -78,9 +86,33 @@ pub fn first_steps(db: &Database) -> crate::error::Result<FirstSteps> {
             })?,
         )
     };
+    let hidden = conn
+        .query_row(
+            "SELECT first_steps_hidden FROM branch WHERE id = 1",
+            [],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()?
+        .unwrap_or(false);
     Ok(FirstSteps {
         event: any("event")?,
         people: any("membership")?,
         mail_account: any("smtp_account")?,
+        hidden,
     })
+}
+
+/// Hides the first steps for good (*Hide these steps*); answers them as now.
+/// A database without a branch yet has nothing to hide them on: refused.
+pub fn hide_first_steps(db: &Database) -> crate::error::Result<FirstSteps> {
+    let changed = db
+        .conn()
+        .execute("UPDATE branch SET first_steps_hidden = 1 WHERE id = 1", [])?;
+    if changed == 0 {
+        return Err(Error::invalid_field(
+            "branch",
+            "Create the branch first: the first steps belong to it.",
+        ));
+    }
+    first_steps(db)
 }

@@ -17,4 +17,8 @@ people: boolean,
 /**
  * A mail account is set up, so announcements are sent, not saved to the outbox.
  */
-mail_account: boolean, };
+mail_account: boolean, 
+/**
+ * The organizers hid the steps (*Hide these steps*): none is offered.
+ */
+hidden: boolean, };
