@@ -17,6 +17,8 @@ use handbill_core::mail::announcements::{
 use handbill_core::mail::lists;
 use handbill_core::mail::subscribers::{self, SubscriberInput};
 use handbill_core::{Database, ErrorCode};
+#[path = "support/boston.rs"]
+mod boston;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -41,17 +43,7 @@ fn branch(title: &str) -> Branch {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("branch.sqlite");
     let db = Database::open(&path).unwrap();
-    handbill_core::branch::save(
-        &db,
-        handbill_core::branch::BranchInput {
-            name: "ISO Boston".into(),
-            contact_email: "boston@handbill.test".into(),
-            time_zone: "America/New_York".into(),
-            languages: vec!["en".into()],
-            ..handbill_core::branch::BranchInput::new_branch()
-        },
-    )
-    .unwrap();
+    boston::save_profile(&db);
     let list = lists::create(&db, "Announcements").unwrap();
     let event = events::create(
         &db,

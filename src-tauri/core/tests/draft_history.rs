@@ -11,22 +11,14 @@ use handbill_core::mail::announcements::{
 use handbill_core::mail::lists;
 use handbill_core::mail::subscribers::{self, SubscriberInput};
 use handbill_core::Database;
+#[path = "support/boston.rs"]
+mod boston;
 
 fn branch() -> (tempfile::TempDir, std::path::PathBuf, Database) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("branch.sqlite");
     let db = Database::open(&path).unwrap();
-    handbill_core::branch::save(
-        &db,
-        handbill_core::branch::BranchInput {
-            name: "ISO Boston".into(),
-            contact_email: "boston@handbill.test".into(),
-            time_zone: "America/New_York".into(),
-            languages: vec!["en".into()],
-            ..handbill_core::branch::BranchInput::new_branch()
-        },
-    )
-    .unwrap();
+    boston::save_profile(&db);
     (dir, path, db)
 }
 

@@ -11,6 +11,8 @@ use handbill_core::flyers::{self, FlyerOptions, FlyerRequest, Layout, Paper, The
 use handbill_core::mail::announcements::{compose, AnnouncementInput, Template};
 use handbill_core::mail::lists;
 use handbill_core::{Database, ErrorCode};
+#[path = "support/boston.rs"]
+mod boston;
 
 fn event(db: &Database, title: &str) -> i64 {
     events::create(
@@ -112,17 +114,7 @@ fn choices_are_kept_per_event_and_come_back() {
 fn the_announcements_flyer_is_drawn_with_the_events_choices() {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(&dir.path().join("flyers.sqlite")).unwrap();
-    handbill_core::branch::save(
-        &db,
-        handbill_core::branch::BranchInput {
-            name: "ISO Boston".into(),
-            contact_email: "boston@handbill.test".into(),
-            time_zone: "America/New_York".into(),
-            languages: vec!["en".into()],
-            ..handbill_core::branch::BranchInput::new_branch()
-        },
-    )
-    .unwrap();
+    boston::save_profile(&db);
     let list = lists::create(&db, "Announcements").unwrap();
     let reading = event(&db, "Reading group");
     let input = AnnouncementInput {

@@ -198,3 +198,25 @@ fn a_refused_step_or_a_bad_date_changes_nothing_and_says_why() {
     .expect_err("an event that does not exist is refused");
     assert_eq!(missing.code, ErrorCode::NotFound);
 }
+
+/// The next steps the window offers are the core's: exactly the steps the
+/// rule lets a co-sponsorship take from where it stands.
+#[test]
+fn the_offered_next_steps_are_the_ones_the_rule_allows() {
+    use handbill_core::coalition::CosponsorStatus::{self, *};
+    let offered = |s: CosponsorStatus| s.next_steps();
+    assert_eq!(offered(Prospect), vec![Asked, Confirmed, Declined]);
+    assert_eq!(offered(Asked), vec![Asked, Confirmed, Declined]);
+    assert_eq!(offered(Confirmed), vec![Withdrawn]);
+    assert_eq!(offered(Declined), vec![Asked, Confirmed]);
+    assert_eq!(offered(Withdrawn), vec![Asked, Confirmed]);
+    for from in CosponsorStatus::ALL {
+        for to in CosponsorStatus::ALL {
+            assert_eq!(
+                offered(from).contains(&to),
+                to.refusal_from(Some(from)).is_none(),
+                "{from:?} → {to:?}"
+            );
+        }
+    }
+}

@@ -18,6 +18,8 @@ use handbill_core::{mail::lists, Database};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
+#[path = "support/boston.rs"]
+mod boston;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -126,17 +128,7 @@ fn branch(n: usize, mark: impl Fn(usize) -> &'static str) -> Branch {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("branch.sqlite");
     let db = Database::open(&path).unwrap();
-    handbill_core::branch::save(
-        &db,
-        handbill_core::branch::BranchInput {
-            name: "ISO Boston".into(),
-            contact_email: "boston@handbill.test".into(),
-            time_zone: "America/New_York".into(),
-            languages: vec!["en".into()],
-            ..handbill_core::branch::BranchInput::new_branch()
-        },
-    )
-    .unwrap();
+    boston::save_profile(&db);
     let list = lists::create(&db, "Announcements").unwrap();
     let event = events::create(
         &db,

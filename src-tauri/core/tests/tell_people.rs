@@ -17,6 +17,8 @@ use handbill_core::mail::announcements::{
 use handbill_core::mail::lists;
 use handbill_core::mail::subscribers::{self, ConsentStatus, SubscriberInput};
 use handbill_core::Database;
+#[path = "support/boston.rs"]
+mod boston;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -32,17 +34,7 @@ mod sending_branch;
 /// The shared sending branch, with a branch profile to sign the messages.
 fn branch(n: usize, sink: &Sink) -> sending_branch::Branch {
     let b = sending_branch::branch(n, sink, 0);
-    handbill_core::branch::save(
-        &b.db,
-        handbill_core::branch::BranchInput {
-            name: "ISO Boston".into(),
-            contact_email: "boston@handbill.test".into(),
-            time_zone: "America/New_York".into(),
-            languages: vec!["en".into()],
-            ..handbill_core::branch::BranchInput::new_branch()
-        },
-    )
-    .unwrap();
+    boston::save_profile(&b.db);
     b
 }
 

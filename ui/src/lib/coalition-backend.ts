@@ -192,17 +192,6 @@ export function statusLabel(status: CosponsorStatus): string {
   return cosponsorStatuses.find((s) => s.id === status)?.label ?? status;
 }
 
-/**
- * The steps a co-sponsorship standing at `s` may take next, as the core's rules allow
- * (`CosponsorStatus::refusal_from`): a prospect or an asked organization may be marked
- * confirmed at once when its answer is already known.
- */
-export function nextSteps(s: CosponsorStatus): CosponsorStatus[] {
-  if (s === "prospect" || s === "asked") return ["asked", "confirmed", "declined"];
-  if (s === "confirmed") return ["withdrawn"];
-  return ["asked", "confirmed"];
-}
-
 export function blankOrganization(): OrganizationInput {
   return {
     name: "",

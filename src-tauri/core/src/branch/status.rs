@@ -62,17 +62,14 @@ pub struct FirstSteps {
     pub mail_account: bool,
     /// The organizers hid the steps (*Hide these steps*): none is offered.
     pub hidden: bool,
+    /// Whether the Events screen offers the steps: some left, and not hidden.
+    pub offered: bool,
 }
 
 impl FirstSteps {
     /// Whether every first step is done (then none is offered).
     pub fn all_done(&self) -> bool {
         self.event && self.people && self.mail_account
-    }
-
-    /// Whether the Events screen offers the steps: some left and not hidden.
-    pub fn offered(&self) -> bool {
-        !self.hidden && !self.all_done()
     }
 }
 
@@ -94,12 +91,15 @@ pub fn first_steps(db: &Database) -> crate::error::Result<FirstSteps> {
         )
         .optional()?
         .unwrap_or(false);
-    Ok(FirstSteps {
+    let mut steps = FirstSteps {
         event: any("event")?,
         people: any("membership")?,
         mail_account: any("smtp_account")?,
         hidden,
-    })
+        offered: false,
+    };
+    steps.offered = !steps.hidden && !steps.all_done();
+    Ok(steps)
 }
 
 /// Hides the first steps for good (*Hide these steps*); answers them as now.

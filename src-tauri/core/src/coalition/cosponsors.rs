@@ -59,6 +59,15 @@ impl CosponsorStatus {
             .find(|s| s.as_str() == text)
     }
 
+    /// The steps a co-sponsorship at this status may take next, in `ALL`'s
+    /// order: the buttons the window offers (the rule is [`Self::refusal_from`]'s).
+    pub fn next_steps(self) -> Vec<CosponsorStatus> {
+        CosponsorStatus::ALL
+            .into_iter()
+            .filter(|to| to.refusal_from(Some(self)).is_none())
+            .collect()
+    }
+
     /// Whether a co-sponsorship may go from `from` (None: it does not exist yet) to `self`,
     /// and if not, why — as a sentence for the organizer.
     pub fn refusal_from(self, from: Option<CosponsorStatus>) -> Option<String> {
@@ -151,6 +160,8 @@ pub struct Cosponsorship {
     /// The event's start date (the tour's first dated stop), or empty.
     pub target_date: String,
     pub status: CosponsorStatus,
+    /// The steps it may take next (from [`CosponsorStatus::next_steps`]).
+    pub next_steps: Vec<CosponsorStatus>,
     /// Whether the organization lets the branch print its logo.
     pub logo_permitted: bool,
     /// Place among the confirmed co-sponsors (from 0); meaningless otherwise.
@@ -276,6 +287,7 @@ fn detailed(db: &Database, sql_rest: &str, p: impl rusqlite::Params) -> Result<V
                 target: b.target,
                 target_title: b.target_title,
                 target_date: b.target_date,
+                next_steps: b.status.next_steps(),
                 status: b.status,
                 logo_permitted: b.logo_permitted,
                 position,

@@ -16,6 +16,10 @@ target_title: string,
  */
 target_date: string, status: CosponsorStatus, 
 /**
+ * The steps it may take next (from [`CosponsorStatus::next_steps`]).
+ */
+next_steps: Array<CosponsorStatus>, 
+/**
  * Whether the organization lets the branch print its logo.
  */
 logo_permitted: boolean, 

@@ -21,4 +21,8 @@ mail_account: boolean,
 /**
  * The organizers hid the steps (*Hide these steps*): none is offered.
  */
-hidden: boolean, };
+hidden: boolean, 
+/**
+ * Whether the Events screen offers the steps: some left, and not hidden.
+ */
+offered: boolean, };
