@@ -328,6 +328,21 @@ impl Job<'_> {
     /// (see [`transfer`]); it is marked `sending` by the worker's next
     /// request, `ahead`, before its message leaves, or given back.
     fn step(&self, done: Vec<Done>, ahead: Option<Claimed>, worker: usize, claim: bool) -> Answer {
+        self.post(done, ahead, worker, claim);
+        self.collect(worker)
+    }
+
+    /// Leaves a worker's request for the next group commit and returns at
+    /// once: the worker hands its message over meanwhile, and takes the
+    /// answer after with [`Job::collect`]. The commit that marks its next
+    /// delivery `sending` then runs while the message is on its way, on
+    /// another worker's turn at serving, instead of between two messages
+    /// with every connection idle. The price: a process killed meanwhile
+    /// leaves two rows of that connection `sending` (uncertain, never resent
+    /// without the organizer's word), the message on its way and the next,
+    /// where it left one; a dropped connection or a stop still records the
+    /// next one exactly (its message never left: back to the queue).
+    fn post(&self, done: Vec<Done>, ahead: Option<Claimed>, worker: usize, claim: bool) {
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         queue.requests.push(Request {
             worker,
@@ -338,6 +353,12 @@ impl Job<'_> {
         if queue.gathering {
             self.gathered.notify_one();
         }
+    }
+
+    /// The answer to the worker's posted request: found in the queue when
+    /// another worker served it, or served now by this one (see [`Job::step`]).
+    fn collect(&self, worker: usize) -> Answer {
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some(answer) = queue.answers[worker].take() {
                 return answer;
@@ -813,16 +834,40 @@ impl Job<'_> {
         // The delivery whose envelope the server on `conn` has taken (DATA
         // answered): its message comes next, or the connection is dropped.
         let mut opened: Option<i64> = None;
+        // Whether this worker's request went ahead of its message (see
+        // `Job::post`): its answer is collected after the message went.
+        let mut posted = false;
+        // The delivery taken ahead whose envelope the server refused, with
+        // that outcome: it was already asked to be marked `sending` (its
+        // request went ahead), so its refusal is recorded once it is.
+        let mut refused: Option<(i64, Outcome)> = None;
         loop {
-            let claim = !self.stop.load(Ordering::SeqCst);
-            if claim {
-                if let Destination::Smtp { .. } = self.destination {
-                    self.rate.wait();
+            let step = if std::mem::take(&mut posted) {
+                self.collect(worker)
+            } else {
+                let claim = !self.stop.load(Ordering::SeqCst);
+                if claim {
+                    if let Destination::Smtp { .. } = self.destination {
+                        self.rate.wait();
+                    }
                 }
-            }
-            let step = self.step(std::mem::take(&mut done), ahead.take(), worker, claim);
+                self.step(std::mem::take(&mut done), ahead.take(), worker, claim)
+            };
             let (d, next) = match step {
                 Ok(Step::Got { d, next }) => (d, next),
+                other if !done.is_empty() => {
+                    // The message that went while the request waited has its
+                    // outcome still to record: a request of its own records
+                    // it (and finds the job stopped or drained in turn).
+                    if opened.take().is_some() {
+                        drop_connection(&mut conn);
+                    }
+                    refused = None;
+                    if let Err(e) = other {
+                        self.fail(e);
+                    }
+                    continue;
+                }
                 other => {
                     if opened.take().is_some() {
                         drop_connection(&mut conn);
@@ -841,6 +886,18 @@ impl Job<'_> {
                 }
             };
             self.report(false);
+            if let Some((id, outcome)) = refused.take() {
+                if id == d.id {
+                    // Refused at its envelope: recorded, its message never written.
+                    done.push(Done {
+                        claimed: d,
+                        outcome,
+                        marked: true,
+                    });
+                    ahead = next;
+                    continue;
+                }
+            }
             if opened.is_some() && opened != Some(d.id) {
                 // The person whose envelope went ahead is not mailed after all
                 // (they left the list meanwhile): the server is waiting for
@@ -903,7 +960,19 @@ impl Job<'_> {
                     // The next person's envelope (never their letter, which
                     // is written once they are recorded `sending`) goes with
                     // this message when the server takes pipelined commands.
-                    let going = next.as_ref().map(|n| n.recipient.email.as_str());
+                    let going = next.as_ref().map(|n| (n.id, n.recipient.email.clone()));
+                    // The request that records the last outcomes and marks
+                    // the next person `sending` goes before this message
+                    // does, so its commit runs while the message is on its
+                    // way (not under a rate limit, which spaces the
+                    // messages on purpose, nor once the job is stopping).
+                    if next.is_some()
+                        && self.rate.interval.is_none()
+                        && !self.stop.load(Ordering::SeqCst)
+                    {
+                        self.post(std::mem::take(&mut done), next.take(), worker, true);
+                        posted = true;
+                    }
                     let handed = transfer(
                         c,
                         *pipelining,
@@ -911,12 +980,16 @@ impl Job<'_> {
                         &d.recipient.email,
                         &letter,
                         opened == Some(d.id),
-                        going,
+                        going.as_ref().map(|(_, to)| to.as_str()),
                     );
                     opened = None;
+                    let next_id = going.map(|(id, _)| id);
                     match handed.next {
                         NextEnvelope::NotSent => {}
-                        NextEnvelope::Accepted => opened = next.as_ref().map(|n| n.id),
+                        NextEnvelope::Accepted => opened = next_id,
+                        NextEnvelope::Refused(outcome) if posted => {
+                            refused = next_id.map(|id| (id, outcome));
+                        }
                         NextEnvelope::Refused(outcome) => {
                             if let Some(n) = next.take() {
                                 done.push(Done {
