@@ -27,7 +27,7 @@ const corpus = (name) => JSON.parse(readFileSync(path.join(root, "tests/corpus/j
 /** How far, in points, a line's ink on the preview may be from its ink on the PDF. */
 const TOLERANCE = 2;
 /** A pixel darker than this is ink (0 black, 255 white). */
-const INK = 170;
+const INK = 230;
 
 const TITLE = "Stop the Deportations: Students, Workers and Neighbors Speak Out Against ICE Raids in Massachusetts";
 const TOUR_TITLE = "Palestine and the Campus: Students Against Repression, a National Speaking Tour Across Four Time Zones";
