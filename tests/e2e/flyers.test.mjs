@@ -49,7 +49,8 @@ async function sheet(app) {
     const prefix = "data:image/svg+xml;charset=utf-8,";
     const svg = src.startsWith(prefix) ? decodeURIComponent(src.slice(prefix.length)) : "";
     const doc = new DOMParser().parseFromString(svg, "image/svg+xml");
-    const lines = [...doc.querySelectorAll("text")].map((t) => t.textContent);
+    // Each line of text is a group of glyph outlines labelled with its words.
+    const lines = [...doc.querySelectorAll("g[aria-label]")].map((g) => g.getAttribute("aria-label"));
     return {
       layout: s.dataset.layout,
       paper: s.dataset.paper,

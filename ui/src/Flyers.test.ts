@@ -31,7 +31,8 @@ async function sheet() {
     expect(src.startsWith(SVG_PREFIX), "the page is an SVG image").toBe(true);
     const svg = decodeURIComponent(src.slice(SVG_PREFIX.length));
     const box = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg);
-    const text = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+    // Each line of text is a group of glyph outlines labelled with its words.
+    const text = [...svg.matchAll(/<g aria-label="([^"]*)"/g)].map((m) =>
       m[1]
         .replace(/&lt;/g, "<")
         .replace(/&gt;/g, ">")

@@ -5,7 +5,9 @@
 //! face is subset once, and lets the layout be checked (nothing off the page)
 //! without reading the PDF back. The same list also becomes one SVG per page
 //! ([`Canvas::to_svg`]) for the window's preview, so what the organizer sees
-//! has the PDF's very line breaks, sizes and places.
+//! has the PDF's very line breaks, sizes and places, and its very glyphs: the
+//! text is drawn as the outlines of the faces the PDF embeds, each glyph where
+//! the PDF puts it, so no web view sets it again in fonts of its own.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -194,10 +196,14 @@ impl Canvas {
     }
 
     /// One standalone SVG per page, drawn from the same marks as the PDF:
-    /// the view box is the page in points, every text mark is one already
-    /// broken and sized line, and pictures are the decoded (and, in black and
-    /// white, greyed) pixels the PDF embeds, as PNG `data:` URIs. All user
-    /// text is XML-escaped; nothing in it can become markup.
+    /// the view box is the page in points; every text mark is one already
+    /// broken and sized line, a group labelled with its text holding its
+    /// glyphs, each the outline of the glyph the PDF draws (defined once per
+    /// page, from the shipped faces) placed at the PDF's own advance, so no
+    /// font, kerning, hinting or rounding of the web view's moves a letter;
+    /// pictures are the decoded (and, in black and white, greyed) pixels the
+    /// PDF embeds, as PNG `data:` URIs. All user text is XML-escaped; nothing
+    /// in it can become markup.
     pub fn to_svg(&self) -> Vec<String> {
         (0..self.pages.len())
             .filter_map(|i| self.page_svg(i))
@@ -218,18 +224,21 @@ impl Canvas {
                 }
             }
         }
+        let mut glyphs = Glyphs::default();
+        let mut body = String::with_capacity(64 * marks.len());
+        for mark in marks {
+            svg_mark(mark, &pngs, &mut glyphs, &mut body);
+        }
         let (w, h) = (num(self.width), num(self.height));
-        let mut out = String::with_capacity(64 * marks.len() + 512);
+        let mut out = String::with_capacity(body.len() + glyphs.bytes + 512);
         out.push_str(&format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{w}pt\" height=\"{h}pt\" viewBox=\"0 0 {w} {h}\" font-family=\"Handbill, 'Handbill Fallback', 'Noto Sans', 'DejaVu Sans', sans-serif\">"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{w}pt\" height=\"{h}pt\" viewBox=\"0 0 {w} {h}\">"
         ));
-        out.push_str(&page_fonts(marks));
+        glyphs.defs(&mut out);
         out.push_str(&format!(
             "<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>"
         ));
-        for mark in marks {
-            svg_mark(mark, &pngs, &mut out);
-        }
+        out.push_str(&body);
         out.push_str("</svg>");
         Some(out)
     }
@@ -370,43 +379,54 @@ impl Canvas {
     }
 }
 
-/// The faces a page's text is set in, cut down to the characters it draws
-/// with each, as `@font-face` rules with `data:` URIs: "Handbill" (the
-/// regular and bold faces) and "Handbill Fallback". Each face holds exactly
-/// the characters the PDF draws with it, so the web view picks, character by
-/// character, the face the PDF uses, and never a font of the computer's.
-fn page_fonts(marks: &[Mark]) -> String {
-    let mut used: BTreeMap<Face, BTreeSet<char>> = BTreeMap::new();
-    for mark in marks {
-        if let Mark::Text { text, weight, .. } = mark {
-            for (face, run) in fonts::runs(text, *weight) {
-                used.entry(face).or_default().extend(run.chars());
-            }
-        }
-    }
-    let mut rules = String::new();
-    for (face, chars) in &used {
-        let Ok(bytes) = fonts::web_subset(*face, chars) else {
-            // The computer's fonts then draw it, as the family list says.
-            continue;
-        };
-        let (family, weight) = match face {
-            Face::Regular => ("Handbill", "normal"),
-            Face::Bold => ("Handbill", "bold"),
-            Face::Fallback => ("Handbill Fallback", "100 900"),
-        };
-        rules.push_str(&format!(
-            "@font-face{{font-family:'{family}';font-weight:{weight};src:url(data:font/ttf;base64,{})}}",
-            base64(&bytes)
-        ));
-    }
-    if rules.is_empty() {
-        return rules;
-    }
-    format!("<defs><style>{rules}</style></defs>")
+/// The glyphs a page draws, each once, as the outlines of the shipped faces
+/// (see [`Canvas::to_svg`]): `<path id="r36">` is glyph 36 of the regular
+/// face, `b` the bold, `f` the fallback.
+#[derive(Default)]
+struct Glyphs {
+    outlines: BTreeMap<(Face, u16), Option<String>>,
+    /// The path data's length so far, to size the page.
+    bytes: usize,
 }
 
-fn svg_mark(mark: &Mark, pngs: &[Option<String>], out: &mut String) {
+impl Glyphs {
+    /// The id of glyph `gid` of `face`, or None when it draws nothing (a space).
+    fn id(&mut self, face: Face, gid: u16) -> Option<String> {
+        let outline = self.outlines.entry((face, gid)).or_insert_with(|| {
+            let d = fonts::outline(face, gid);
+            self.bytes += d.as_ref().map_or(0, |d| d.len() + 24);
+            d
+        });
+        outline.as_ref().map(|_| glyph_id(face, gid))
+    }
+
+    fn defs(&self, out: &mut String) {
+        if self.bytes == 0 {
+            return;
+        }
+        out.push_str("<defs>");
+        for ((face, gid), d) in &self.outlines {
+            if let Some(d) = d {
+                out.push_str(&format!(
+                    "<path id=\"{}\" d=\"{d}\"/>",
+                    glyph_id(*face, *gid)
+                ));
+            }
+        }
+        out.push_str("</defs>");
+    }
+}
+
+fn glyph_id(face: Face, gid: u16) -> String {
+    let prefix = match face {
+        Face::Regular => 'r',
+        Face::Bold => 'b',
+        Face::Fallback => 'f',
+    };
+    format!("{prefix}{gid}")
+}
+
+fn svg_mark(mark: &Mark, pngs: &[Option<String>], glyphs: &mut Glyphs, out: &mut String) {
     match mark {
         Mark::Text {
             x,
@@ -417,23 +437,32 @@ fn svg_mark(mark: &Mark, pngs: &[Option<String>], out: &mut String) {
             text,
             upward,
         } => {
-            let (x, y) = (num(*x), num(*y));
-            let bold = if *weight == Weight::Bold {
-                "bold"
-            } else {
-                "normal"
-            };
-            let turn = if *upward {
-                format!(" transform=\"rotate(-90 {x} {y})\"")
-            } else {
-                String::new()
-            };
+            // The line as the PDF sets it: each glyph's outline placed at the
+            // sum of the advances before it, the PDF's own. The text itself
+            // is the group's label, so the page still reads as words.
+            let turn = if *upward { " rotate(-90)" } else { "" };
+            let k = fixed(size / 1000.0, 6);
             out.push_str(&format!(
-                "<text x=\"{x}\" y=\"{y}\" font-size=\"{}\" font-weight=\"{bold}\" fill=\"{}\" xml:space=\"preserve\"{turn}>{}</text>",
-                num(*size),
+                "<g aria-label=\"{}\" fill=\"{}\" transform=\"translate({} {}){turn} scale({k} -{k})\">",
+                escape_xml(text),
                 color.hex(),
-                escape_xml(text)
+                num(*x),
+                num(*y),
             ));
+            let mut pen = 0.0f32;
+            for (face, run) in fonts::runs(text, *weight) {
+                for c in run.chars() {
+                    if let Some(id) = glyphs.id(face, fonts::glyph_id(face, c)) {
+                        if pen == 0.0 {
+                            out.push_str(&format!("<use href=\"#{id}\"/>"));
+                        } else {
+                            out.push_str(&format!("<use href=\"#{id}\" x=\"{}\"/>", fixed(pen, 1)));
+                        }
+                    }
+                    pen += face.advance(c) * 1000.0;
+                }
+            }
+            out.push_str("</g>");
         }
         Mark::Rect { x, y, w, h, fill } => {
             out.push_str(&format!(
@@ -486,7 +515,12 @@ fn svg_mark(mark: &Mark, pngs: &[Option<String>], out: &mut String) {
 
 /// A coordinate with at most two decimals and no trailing zeros: "612", "841.89".
 fn num(v: f32) -> String {
-    let s = format!("{:.2}", v);
+    fixed(v, 2)
+}
+
+/// `v` with at most `decimals` decimals and no trailing zeros.
+fn fixed(v: f32, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" || s.is_empty() {
         "0".into()

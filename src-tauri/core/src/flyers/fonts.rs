@@ -72,7 +72,7 @@ impl Face {
     }
 
     /// The advance of `c` in em units (1.0 = the font size).
-    fn advance(self, c: char) -> f32 {
+    pub fn advance(self, c: char) -> f32 {
         let m = self.parsed();
         let gid = m.face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
         m.face.glyph_hor_advance(gid).unwrap_or(0) as f32 / m.units_per_em
@@ -196,24 +196,9 @@ pub struct Subset {
 /// Cuts `face` down to `chars`. allsorts renumbers the kept glyphs by their
 /// position in the list it is given, with `.notdef` first.
 pub fn subset(face: Face, chars: &BTreeSet<char>) -> Result<Subset, String> {
-    subset_as(face, chars, allsorts::subset::SubsetProfile::Pdf)
-}
-
-/// Cuts `face` down to `chars` as a complete OpenType font that a web view
-/// loads (the preview's SVG pages embed it, so they are drawn in the very
-/// face the PDF prints, whatever fonts the computer has).
-pub fn web_subset(face: Face, chars: &BTreeSet<char>) -> Result<Vec<u8>, String> {
-    subset_as(face, chars, allsorts::subset::SubsetProfile::Minimal).map(|s| s.bytes)
-}
-
-fn subset_as(
-    face: Face,
-    chars: &BTreeSet<char>,
-    profile: allsorts::subset::SubsetProfile,
-) -> Result<Subset, String> {
     use allsorts::binary::read::ReadScope;
     use allsorts::font_data::FontData;
-    use allsorts::subset::{subset as cut, CmapTarget};
+    use allsorts::subset::{subset as cut, CmapTarget, SubsetProfile};
 
     let mut ids: Vec<u16> = vec![0];
     let mut glyphs = BTreeMap::new();
@@ -235,10 +220,75 @@ fn subset_as(
     let scope = ReadScope::new(face.bytes());
     let data = scope.read::<FontData<'_>>().map_err(|e| e.to_string())?;
     let provider = data.table_provider(0).map_err(|e| e.to_string())?;
-    let bytes = cut(&provider, &ids, &profile, CmapTarget::Unicode).map_err(|e| e.to_string())?;
+    let bytes = cut(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+        .map_err(|e| e.to_string())?;
     Ok(Subset { bytes, glyphs })
 }
 
 fn space_glyph(face: Face) -> Option<u16> {
     face.parsed().face.glyph_index(' ').map(|g| g.0)
+}
+
+/// The glyph `face` draws `c` with, as its advance is measured: the face's
+/// own, or `.notdef` (0) when it has none.
+pub fn glyph_id(face: Face, c: char) -> u16 {
+    face.parsed().face.glyph_index(c).map(|g| g.0).unwrap_or(0)
+}
+
+/// The outline of glyph `gid` of `face` as SVG path data, in thousandths of
+/// an em with y upward as the font draws it (the preview scales and flips
+/// it), or None when the glyph draws nothing (a space).
+pub fn outline(face: Face, gid: u16) -> Option<String> {
+    let m = face.parsed();
+    let mut path = PathData {
+        d: String::new(),
+        scale: 1000.0 / m.units_per_em,
+    };
+    m.face
+        .outline_glyph(ttf_parser::GlyphId(gid), &mut path)
+        .filter(|_| !path.d.is_empty())?;
+    Some(path.d)
+}
+
+/// SVG path data written as ttf-parser walks an outline.
+struct PathData {
+    d: String,
+    scale: f32,
+}
+
+impl PathData {
+    fn points(&mut self, command: char, coords: &[f32]) {
+        self.d.push(command);
+        for (i, v) in coords.iter().enumerate() {
+            // One decimal of a thousandth of an em is far finer than a pixel.
+            let v = (v * self.scale * 10.0).round() / 10.0;
+            let text = if v == v.trunc() {
+                format!("{}", v as i64)
+            } else {
+                format!("{v:.1}")
+            };
+            if i > 0 && !text.starts_with('-') {
+                self.d.push(' ');
+            }
+            self.d.push_str(&text);
+        }
+    }
+}
+
+impl ttf_parser::OutlineBuilder for PathData {
+    fn move_to(&mut self, x: f32, y: f32) {
+        self.points('M', &[x, y]);
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        self.points('L', &[x, y]);
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        self.points('Q', &[x1, y1, x, y]);
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        self.points('C', &[x1, y1, x2, y2, x, y]);
+    }
+    fn close(&mut self) {
+        self.d.push('Z');
+    }
 }
