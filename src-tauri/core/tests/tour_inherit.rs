@@ -425,3 +425,34 @@ fn reimporting_known_uids_updates_the_stops_in_place() {
         "nothing of that file was saved"
     );
 }
+
+/// Proves a stop saved from the editor with its title or zone cleared takes
+/// the tour's again (no untitled stop), and one given its own keeps it.
+#[test]
+fn a_stop_cleared_in_the_editor_inherits_again() {
+    let (_a, db) = open();
+    let done = json::import(&db, &corpus(INHERITED)).unwrap();
+    let tour = done.tour.unwrap();
+    let draft = done
+        .events
+        .iter()
+        .find(|e| e.status == EventStatus::Draft)
+        .unwrap();
+    let mut input = draft.to_input();
+    input.title = "DePaul: Palestine and the Campus".into();
+    let own = events::save_draft(&db, Some(draft.id), input.clone()).unwrap();
+    assert!(own.overrides.title, "a title of its own is marked");
+    input.title = "  ".into();
+    input.time_zone = String::new();
+    let cleared = events::save_draft(&db, Some(draft.id), input).unwrap();
+    assert_eq!(
+        cleared.title, tour.title,
+        "cleared, it takes the tour's title"
+    );
+    assert_eq!(cleared.time_zone, tour.time_zone, "and the tour's zone");
+    assert!(!cleared.overrides.title && !cleared.overrides.time_zone);
+    let mut announced = events::get(&db, done.events[8].id).unwrap().to_input();
+    announced.title = String::new();
+    let saved = events::update(&db, done.events[8].id, announced).expect("not refused as untitled");
+    assert_eq!(saved.title, tour.title);
+}

@@ -507,6 +507,19 @@ pub fn validate(db: &Database, input: EventInput) -> Result<EventInput> {
 
 pub(crate) fn check(db: &Database, input: EventInput, strict: bool) -> Result<Checked> {
     let mut input = tidy(input);
+    // A tour's stop left untitled or without a zone takes the tour's.
+    if let Some(tour_id) = input.tour_id {
+        if input.title.is_empty() || input.time_zone.is_empty() {
+            if let Ok(tour) = get_tour_only(db, tour_id) {
+                if input.title.is_empty() {
+                    input.title = tour.title;
+                }
+                if input.time_zone.is_empty() {
+                    input.time_zone = tour.time_zone;
+                }
+            }
+        }
+    }
     let mut problems = Vec::new();
     check_lengths(&input, &mut problems);
     check_references(db, &input, &mut problems)?;
