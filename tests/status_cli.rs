@@ -90,7 +90,7 @@ fn event(db: &Path, id: &str) -> Value {
     all.as_array()
         .unwrap()
         .iter()
-        .find(|e| e["id"].to_string() == id)
+        .find(|e| e["id"].as_i64().is_some_and(|n| n.to_string() == id))
         .cloned()
         .unwrap_or_else(|| panic!("event {id} is listed"))
 }
@@ -509,8 +509,7 @@ fn reimporting_a_changed_tour_file_updates_its_stops_by_uid() {
     std::fs::write(&file, doc.to_string()).unwrap();
     let said = ok(&db, &["event", "import", file.to_str().unwrap()]);
     assert!(
-        said.contains(&format!("Updated the tour"))
-            && said.contains("13 stops known by UID, 0 added"),
+        said.contains("Updated the tour") && said.contains("13 stops known by UID, 0 added"),
         "{said}"
     );
     assert!(
