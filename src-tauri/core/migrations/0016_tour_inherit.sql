@@ -10,7 +10,7 @@ ALTER TABLE event ADD COLUMN override_time_zone INTEGER NOT NULL DEFAULT 0 CHECK
 -- A tour saved before this takes the zone of its first stop, else the branch's.
 UPDATE tour SET time_zone = COALESCE(
     (SELECT e.time_zone FROM event e WHERE e.tour_id = tour.id AND e.time_zone <> ''
-      ORDER BY e.start_date = '', e.start_at, e.id LIMIT 1),
+      ORDER BY e.start_date = '', e.start_at IS NULL, e.start_at, e.start_date, e.id LIMIT 1),
     (SELECT b.time_zone FROM branch b LIMIT 1),
     '');
 

@@ -456,3 +456,77 @@ fn a_stop_cleared_in_the_editor_inherits_again() {
     let saved = events::update(&db, done.events[8].id, announced).expect("not refused as untitled");
     assert_eq!(saved.title, tour.title);
 }
+
+/// Proves migration 0016 on a tour saved before it: the tour takes its first
+/// stop's zone, a stop in another zone or with other hosts is marked as
+/// overriding them, and the others follow the tour from then on.
+#[test]
+fn a_tour_saved_before_tours_had_a_zone_takes_its_first_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        // The 13 migrations up to 0014 (there is no 0002), as Handbill was before 0016.
+        let old = handbill_core::db::storage::open_at_version(&path, 13).unwrap();
+        old.conn()
+            .execute_batch(
+                "INSERT INTO tour (id, title, hosts, created_at, updated_at)
+                   VALUES (1, 'Old tour', 'ISO', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+                 INSERT INTO event (uid, title, kind, status, start_date, start_time, end_date, end_time,
+                     time_zone, start_at, end_at, hosts, tour_id, created_at, updated_at) VALUES
+                   ('a@old', 'Old tour', 'meeting', 'draft', '2027-03-02', '19:00', '2027-03-02', '21:00',
+                     'America/Chicago', '2027-03-03T01:00:00Z', '2027-03-03T03:00:00Z', 'ISO', 1,
+                     '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+                   ('b@old', 'Old tour', 'meeting', 'draft', '2027-03-01', '19:00', '2027-03-01', '21:00',
+                     'America/New_York', '2027-03-02T00:00:00Z', '2027-03-02T02:00:00Z', 'ISO', 1,
+                     '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+                   ('c@old', 'Old tour', 'meeting', 'draft', '2027-03-03', '19:00', '2027-03-03', '21:00',
+                     'America/New_York', '2027-03-04T00:00:00Z', '2027-03-04T02:00:00Z', 'ISO and friends', 1,
+                     '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');",
+            )
+            .unwrap();
+    }
+    let db = Database::open(&path).expect("the old file opens and migrates");
+    let t = tours::get_tour(&db, 1).unwrap();
+    assert_eq!(
+        t.tour.time_zone, "America/New_York",
+        "the first stop by date is b@old"
+    );
+    let by_uid = |uid: &str| t.stops.iter().find(|e| e.uid == uid).unwrap().clone();
+    assert!(
+        by_uid("a@old").overrides.time_zone,
+        "the Chicago stop keeps its own zone"
+    );
+    assert!(!by_uid("b@old").overrides.time_zone && !by_uid("b@old").overrides.hosts);
+    assert!(
+        by_uid("c@old").overrides.hosts,
+        "other hosts are the stop's own"
+    );
+    let moved = tours::update_tour(
+        &db,
+        1,
+        TourInput {
+            title: "Old tour".into(),
+            hosts: "ISO Boston".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let hosts: Vec<(&str, &str)> = moved
+        .stops
+        .iter()
+        .map(|e| (e.uid.as_str(), e.hosts.as_str()))
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            ("b@old", "ISO Boston"),
+            ("a@old", "ISO Boston"),
+            ("c@old", "ISO and friends")
+        ],
+        "the stops that followed the tour's hosts follow the new ones"
+    );
+    assert_eq!(
+        moved.tour.time_zone, "America/New_York",
+        "an edit naming no zone keeps the tour's"
+    );
+}
