@@ -410,6 +410,24 @@ fn reimporting_known_uids_updates_the_stops_in_place() {
         13
     );
 
+    // A file holding only some stops updates those and leaves the others.
+    let mut fewer = doc.clone();
+    fewer["stops"].as_array_mut().unwrap().truncate(12);
+    let part = json::import(&db, &fewer.to_string()).unwrap();
+    assert_eq!(part.updated.len(), 12);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM event"),
+        events_before,
+        "nothing deleted"
+    );
+    assert!(
+        part.changes
+            .iter()
+            .any(|c| c.contains(&first.events[12].uid) && c.contains("left as it was")),
+        "the summary names the stop the file does not hold: {:?}",
+        part.changes
+    );
+
     // A file that would turn an announced stop back into a draft is refused whole.
     doc["stops"][0]["status"] = "draft".into();
     doc["stops"][1]["start_date"] = "2027-03-12".into();

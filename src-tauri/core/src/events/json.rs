@@ -342,6 +342,16 @@ fn import_tour(
     if existing.is_none() {
         let dates: Vec<String> = done.events.iter().map(|e| e.start_date.clone()).collect();
         done.warnings = tours::likely_duplicates(db, &tour.title, &dates, Some(tour.id))?;
+    } else {
+        // An update never deletes: the tour's stops the file leaves out stay as they were.
+        for stop in tours::get_tour(db, tour.id)?.stops {
+            if !done.events.iter().any(|e| e.id == stop.id) {
+                done.changes.push(format!(
+                    "Event {} ({}), a stop of this tour the file does not hold: left as it was.",
+                    stop.id, stop.uid
+                ));
+            }
+        }
     }
     done.tour = Some(tours::get_tour(db, tour.id)?.tour);
     Ok(done)
