@@ -6,6 +6,8 @@
 // the tour's with "Use the tour's"; and the new-tour form warns about a tour
 // of the same title. Screenshots go to target/e2e-screenshots/.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { cli, click, heading, screenshot, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
@@ -16,6 +18,18 @@ after(stopDriver);
 const FIXTURE = path.resolve(import.meta.dirname, "../corpus/json/tour-13-zones-inherited.json");
 const TITLE = "Palestine and the Campus: A National Speaking Tour";
 const SHARED = ["title", "description", "hosts", "speaker_ids", "time_zone"];
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's violations on the page as it stands (none expected), one line each. */
+async function axe(app) {
+  if (!(await app.execute(() => typeof window.axe === "object"))) await app.execute(`${AXE}\n;window.axe = axe;`);
+  return app.executeAsync((done) => {
+    window.axe
+      .run(document, { resultTypes: ["violations"] })
+      .then((r) => done(r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)))
+      .catch((e) => done([`axe-error: ${e}`]));
+  });
+}
 
 async function shown(app, selector, what) {
   await (await app.$(selector)).waitForDisplayed({ timeout: 15000, timeoutMsg: what });
@@ -62,6 +76,7 @@ test("a stop shows what it inherits from the tour, and can have its own", async 
     await shown(app, '[data-testid="own-title"]', "a title typed is the stop's own");
     await until(app, async () => (await app.$('[data-testid="save-state"]')).getText(), (t) => t === "Saved", "the draft is saved");
     await screenshot(app, "tour-inherit-02-stop-own-title");
+    assert.deepEqual(await axe(app), [], "the stop's editor with its notes passes axe-core");
     const depaul = JSON.parse(cli(db, "event", "list", "--json")).find((e) => e.title.startsWith("DePaul"));
     assert.ok(depaul, "the stop's own title is saved");
     const saved = JSON.parse(cli(db, "event", "show", String(depaul.id), "--json")).event;
@@ -82,6 +97,7 @@ test("a stop shows what it inherits from the tour, and can have its own", async 
     const warning = await (await app.$('[data-testid="tour-duplicate"]')).getText();
     assert.match(warning, new RegExp(`tour ${tourId}, 13 stops, 2027-03-01 to 2027-03-26`), warning);
     await screenshot(app, "tour-inherit-03-new-tour-warning");
+    assert.deepEqual(await axe(app), [], "the new-tour form with its warning passes axe-core");
     await click(app, "button=Create tour");
     await heading(app, TITLE.toLowerCase(), 2);
   });
