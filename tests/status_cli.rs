@@ -261,10 +261,31 @@ fn each_status_command_on_an_event_id_changes_status_history_and_sequence() {
     assert_eq!(sequence(&cancelled), start + 3);
     assert_eq!(cancelled["STATUS"], "CANCELLED");
 
-    // The core refuses to announce a cancelled event: said, nothing changed.
+    // The core refuses to announce, reschedule or postpone a cancelled event: said, nothing changed.
     let said = refused(&db, &["event", "announce", &draft]);
     assert!(said.contains("already cancelled"), "{said}");
+    let said = refused(
+        &db,
+        &[
+            "event",
+            "reschedule",
+            &draft,
+            "--date",
+            "2027-03-20",
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(
+        said.contains(&format!(
+            "Event {draft} is cancelled, so it cannot be rescheduled"
+        )),
+        "{said}"
+    );
+    let said = refused(&db, &["event", "postpone", &draft, "--reason", "x"]);
+    assert!(said.contains("cannot be postponed"), "{said}");
     assert_eq!(sequence(&ics(&db, dir.path(), &draft)), start + 3);
+    assert_eq!(event(&db, &draft)["start_date"], "2027-03-11");
 }
 
 /// Proves the same commands by `--tour T --stop N` change that stop and no other.

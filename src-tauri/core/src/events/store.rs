@@ -1051,6 +1051,7 @@ pub fn announce(db: &Database, id: i64) -> Result<Event> {
 /// draft nobody was told about stays a draft, with no history.
 pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Event> {
     let e = get(db, id)?;
+    refuse_cancelled(&e, "rescheduled")?;
     let mut input = e.to_input();
     input.start_date = when.start_date;
     input.start_time = when.start_time;
@@ -1101,6 +1102,22 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
     get(db, id)
 }
 
+/// A cancelled event stays cancelled: it is not moved, postponed or
+/// announced again (the window offers none of these once it is cancelled).
+/// A new date is a new event: duplicate it.
+fn refuse_cancelled(e: &Event, what: &str) -> Result<()> {
+    if e.status == EventStatus::Cancelled {
+        return Err(Error::invalid_field(
+            "status",
+            format!(
+                "Event {} is cancelled, so it cannot be {what}. To hold it on another date, duplicate it as a new draft.",
+                e.id
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// A reason kept in the history (reschedule, postpone, cancel, a change of venue).
 fn check_reason(reason: &str) -> Result<()> {
     let mut problems = Vec::new();
@@ -1121,6 +1138,7 @@ fn change_status(db: &Database, id: i64, status: EventStatus, reason: &str) -> R
             format!("This event is already {}.", status.as_str()),
         ));
     }
+    refuse_cancelled(&e, status.as_str())?;
     if e.status == EventStatus::Draft && status == EventStatus::Postponed {
         return Err(Error::invalid_field(
             "status",
@@ -1156,6 +1174,7 @@ pub fn change_venue(
     reason: &str,
 ) -> Result<Event> {
     let e = get(db, id)?;
+    refuse_cancelled(&e, "moved")?;
     let mut input = e.to_input();
     input.venue_id = venue_id;
     input.room = room.to_owned();
