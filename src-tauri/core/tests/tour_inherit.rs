@@ -548,3 +548,61 @@ fn a_tour_saved_before_tours_had_a_zone_takes_its_first_stops() {
         "an edit naming no zone keeps the tour's"
     );
 }
+
+/// Proves `event reschedule`'s rule for what it is not given: the start time
+/// and the length are kept, for an evening, an overnight and an all-day event
+/// of several days.
+#[test]
+fn a_move_keeps_what_is_not_given() {
+    let (_a, db) = open();
+    let done = json::import(&db, &corpus(INHERITED)).unwrap();
+    let mut e = done.events[0].clone(); // 18:00–20:00 on 2027-03-01
+    let w = events::When::moved(&e, "2027-03-05", None, None);
+    assert_eq!(
+        (
+            w.start_date.as_str(),
+            w.start_time.as_str(),
+            w.end_date.as_str(),
+            w.end_time.as_str()
+        ),
+        ("2027-03-05", "18:00", "", "20:00"),
+        "only a date: the same hours"
+    );
+    let w = events::When::moved(&e, "2027-03-05", Some("23:00"), None);
+    assert_eq!(
+        (w.end_date.as_str(), w.end_time.as_str()),
+        ("2027-03-06", "01:00"),
+        "a later start keeps the two hours, past midnight"
+    );
+    let w = events::When::moved(&e, "2027-03-05", Some("17:00"), Some("21:30"));
+    assert_eq!(
+        (w.start_time.as_str(), w.end_time.as_str()),
+        ("17:00", "21:30")
+    );
+    e.all_day = true;
+    e.start_time.clear();
+    e.end_time.clear();
+    e.end_date = "2027-03-03".into();
+    let w = events::When::moved(&e, "2027-04-10", Some("10:00"), None);
+    assert_eq!(
+        (
+            w.start_date.as_str(),
+            w.end_date.as_str(),
+            w.start_time.as_str(),
+            w.all_day
+        ),
+        ("2027-04-10", "2027-04-12", "", true),
+        "an all-day event of three days stays three days, with no times"
+    );
+    let moved = events::reschedule(
+        &db,
+        done.events[0].id,
+        events::When::moved(&done.events[0], "2027-03-05", Some("23:00"), None),
+        "late hall",
+    )
+    .expect("the core takes the move");
+    assert_eq!(
+        (moved.end_date.as_str(), moved.end_time.as_str()),
+        ("2027-03-06", "01:00")
+    );
+}
