@@ -38,7 +38,7 @@ function event(id: number, fields: Partial<Event>): Event {
     cosponsor_call: { text: "", contact: "" },
     tour_id: null,
     translations: [],
-    overrides: { title: false, description: false, speakers: false },
+    overrides: { title: false, description: false, speakers: false, hosts: false, time_zone: false },
     created_at: "2026-11-22T10:00:00Z",
     updated_at: "2026-11-22T10:00:00Z",
     ...fields,

@@ -585,7 +585,8 @@ fn an_older_databases_outbox_sent_rows_become_written_when_migrated() {
                 "INSERT INTO branch SELECT id, name, short_name, city, contact_email, website, time_zone, languages,
                    logo, logo_media_type, logo_width, logo_height, updated_at FROM new.branch;
                  INSERT INTO list SELECT * FROM new.list;
-                 INSERT INTO event SELECT * FROM new.event;
+                 INSERT INTO event (id, uid, sequence, title, kind, status, description, start_date, start_time, end_date, end_time, time_zone, all_day, start_at, end_at, venue_id, room, online_link, attendance, hosts, reading_list, accessibility, rules, links, tags, cosponsor_call, tour_id, override_title, override_description, override_speakers, created_at, updated_at, translations)
+                   SELECT id, uid, sequence, title, kind, status, description, start_date, start_time, end_date, end_time, time_zone, all_day, start_at, end_at, venue_id, room, online_link, attendance, hosts, reading_list, accessibility, rules, links, tags, cosponsor_call, tour_id, override_title, override_description, override_speakers, created_at, updated_at, translations FROM new.event;
                  INSERT INTO subscriber SELECT id, email, email_key, name, first_name, language, city, postal_code,
                    tags, notes, created_at, updated_at, search FROM new.subscriber;
                  INSERT INTO announcement SELECT * FROM new.announcement;

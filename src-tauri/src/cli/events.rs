@@ -1,6 +1,6 @@
 //! The events' part of the command line: `handbill event list|show|import|
-//! export-ics|listing`. The same core functions the window's Events section
-//! calls; output on stdout.
+//! export-ics|listing|reschedule|postpone|cancel|announce`. The same core
+//! functions the window's Events section calls; output on stdout.
 
 use std::path::PathBuf;
 
@@ -13,6 +13,33 @@ use handbill_core::mail::announcements::{told, Template};
 use handbill_core::{Database, Error};
 
 use super::to_json;
+
+/// Which event a status change is for: its id, or a tour's stop by number.
+#[derive(clap::Args, Debug)]
+pub struct Target {
+    /// The event's id (see `handbill event list`).
+    #[arg(required_unless_present = "tour", conflicts_with = "tour")]
+    id: Option<i64>,
+    /// A stop of this tour instead (with --stop).
+    #[arg(long, value_name = "TOUR_ID", requires = "stop")]
+    tour: Option<i64>,
+    /// The stop's number, 1 for the first, as `handbill event show --tour TOUR_ID` lists them.
+    #[arg(long, value_name = "N", requires = "tour")]
+    stop: Option<i64>,
+}
+
+impl Target {
+    fn id(&self, db: &Database) -> Result<i64, Error> {
+        match (self.id, self.tour, self.stop) {
+            (Some(id), None, _) => Ok(id),
+            (None, Some(tour), Some(n)) => events::tours::stop_id(db, tour, n),
+            _ => Err(Error::invalid_field(
+                "id",
+                "Give an event's id, or --tour TOUR_ID --stop N.",
+            )),
+        }
+    }
+}
 
 #[derive(Subcommand, Debug)]
 pub enum EventCommand {
@@ -56,6 +83,46 @@ pub enum EventCommand {
         /// The .ics file to write.
         #[arg(short, long, value_name = "FILE.ics")]
         output: PathBuf,
+    },
+    /// Move an event to a new date; its calendar sequence rises and its history keeps the reason.
+    #[command(
+        after_help = "What is not given is kept: the start time, and the event's length. \
+                      The same change as the window's Reschedule."
+    )]
+    Reschedule {
+        #[command(flatten)]
+        target: Target,
+        /// The new date, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: String,
+        /// The new start time, HH:MM.
+        #[arg(long, value_name = "HH:MM")]
+        time: Option<String>,
+        /// The new end time, HH:MM.
+        #[arg(long = "end-time", value_name = "HH:MM")]
+        end_time: Option<String>,
+        /// Why, kept in the event's history ("the hall flooded").
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Postpone an event until a new date is known; the reason is kept in its history.
+    Postpone {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Cancel an event; it stays, marked cancelled, with the reason in its history.
+    Cancel {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Announce a draft (or a postponed event again), after the same checks as the window's.
+    Announce {
+        #[command(flatten)]
+        target: Target,
     },
     /// Print the listing a branch web page announces events with: all upcoming, or one tour's stops.
     Listing {
@@ -150,10 +217,11 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
                 }
                 out.push(String::new());
                 out.push(format!("{} stops:", t.stops.len()));
-                for s in &t.stops {
+                for (n, s) in t.stops.iter().enumerate() {
                     let place = listing::place_line(s);
                     out.push(format!(
-                        "  {:>5}  {:<11}  {}{}",
+                        "  {:>3}.  {:>5}  {:<11}  {}{}",
+                        n + 1,
                         s.id,
                         s.status.as_str(),
                         listing::when_line(s),
@@ -180,13 +248,40 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
         EventCommand::Import { file } => {
             let done = events::import_file(db, &file)?;
             if let Some(t) = &done.tour {
-                return Ok(format!(
-                    "Imported the tour “{}” (id {}) with {} stops from {}.",
-                    t.title,
-                    t.id,
-                    done.events.len(),
+                let added = done.events.len() - done.updated.len();
+                let mut out = vec![if done.updated.is_empty() {
+                    format!(
+                        "Imported the tour “{}” (id {}) with {} stop{} from {}.",
+                        t.title,
+                        t.id,
+                        added,
+                        if added == 1 { "" } else { "s" },
+                        file.display()
+                    )
+                } else {
+                    format!(
+                        "Updated the tour “{}” (id {}) from {}: {} stop{} known by UID, {} added.",
+                        t.title,
+                        t.id,
+                        file.display(),
+                        done.updated.len(),
+                        if done.updated.len() == 1 { "" } else { "s" },
+                        added
+                    )
+                }];
+                out.extend(done.changes.iter().map(|c| format!("  {c}")));
+                out.extend(done.warnings.iter().map(|w| format!("Warning: {w}")));
+                return Ok(out.join("\n"));
+            }
+            if !done.updated.is_empty() {
+                let mut out = vec![format!(
+                    "Updated {} event{} known by UID from {}:",
+                    done.updated.len(),
+                    if done.updated.len() == 1 { "" } else { "s" },
                     file.display()
-                ));
+                )];
+                out.extend(done.changes.iter().map(|c| format!("  {c}")));
+                return Ok(out.join("\n"));
             }
             let imported: Vec<Event> = done.events;
             let mut out = vec![format!(
@@ -238,6 +333,34 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
                 output.display()
             ))
         }
+        EventCommand::Reschedule {
+            target,
+            date,
+            time,
+            end_time,
+            reason,
+        } => {
+            let id = target.id(db)?;
+            let old = events::get(db, id)?;
+            let when = events::When::moved(&old, &date, time.as_deref(), end_time.as_deref());
+            let e = events::reschedule(db, id, when, &reason)?;
+            Ok(status_line(
+                &e,
+                &format!("Rescheduled to {}", listing::when_line(&e)),
+            ))
+        }
+        EventCommand::Postpone { target, reason } => {
+            let e = events::postpone(db, target.id(db)?, &reason)?;
+            Ok(status_line(&e, "Postponed"))
+        }
+        EventCommand::Cancel { target, reason } => {
+            let e = events::cancel(db, target.id(db)?, &reason)?;
+            Ok(status_line(&e, "Cancelled"))
+        }
+        EventCommand::Announce { target } => {
+            let e = events::announce(db, target.id(db)?)?;
+            Ok(status_line(&e, "Announced"))
+        }
         EventCommand::Listing { tour, html } => listing::render(
             db,
             &ListingRequest {
@@ -246,6 +369,17 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
             },
         ),
     }
+}
+
+/// "Cancelled event 12, “…” (now cancelled; calendar sequence 2)."
+fn status_line(e: &Event, done: &str) -> String {
+    format!(
+        "{done}: event {}, “{}” (now {}; calendar sequence {}).",
+        e.id,
+        e.title,
+        e.status.as_str(),
+        e.sequence
+    )
 }
 
 /// One event as aligned lines for a terminal, with its history.

@@ -211,6 +211,20 @@ pub async fn tour_create(state: State<'_, AppState>, input: TourInput) -> Result
     super::blocking(move || state.with_db(|db| events::create_tour(db, input))).await
 }
 
+/// Tours already saved with this title: the new-tour form's warning (a
+/// second one is allowed).
+#[tauri::command]
+pub async fn tour_duplicates(
+    state: State<'_, AppState>,
+    title: String,
+) -> Result<Vec<String>, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || {
+        state.with_db(|db| events::tours::likely_duplicates(db, &title, &[], None))
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn tour_update(
     state: State<'_, AppState>,

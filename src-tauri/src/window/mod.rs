@@ -248,6 +248,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             events::tours_all,
             events::tour_get,
             events::tour_create,
+            events::tour_duplicates,
             events::tour_update,
             events::tour_add_stop,
             events::markdown_html,

@@ -208,6 +208,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   tours(): Promise<Tour[]>;
   tour(id: number): Promise<TourWithStops>;
   createTour(input: TourInput): Promise<Tour>;
+  /** Tours already saved with this title: a warning before making a second one. */
+  tourDuplicates?(title: string): Promise<string[]>;
   updateTour(id: number, input: TourInput): Promise<TourWithStops>;
   addStop(tourId: number, stop: StopInput): Promise<Event>;
   /** Markdown as sanitized HTML (the core's sanitizer), safe to show. */
@@ -318,6 +320,7 @@ export const tauriBackend: Backend = {
   tours: () => commands.tours_all(),
   tour: (id) => commands.tour_get({ id }),
   createTour: (input) => commands.tour_create({ input }),
+  tourDuplicates: (title) => commands.tour_duplicates({ title }),
   updateTour: (id, input) => commands.tour_update({ id, input }),
   addStop: (tourId, stop) => commands.tour_add_stop({ tourId, stop }),
   markdownHtml: (markdown) => commands.markdown_html({ markdown }),

@@ -593,6 +593,10 @@ export function tour_create(args: { input: TourInput }): Promise<Tour> {
   return call<Tour>("tour_create", args);
 }
 
+export function tour_duplicates(args: { title: string }): Promise<Array<string>> {
+  return call<Array<string>>("tour_duplicates", args);
+}
+
 export function tour_get(args: { id: number }): Promise<TourWithStops> {
   return call<TourWithStops>("tour_get", args);
 }

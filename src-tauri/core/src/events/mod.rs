@@ -269,13 +269,15 @@ pub struct EventInput {
 }
 
 /// Which of a tour's shared fields a stop has its own value for; the others
-/// follow the tour when it is edited.
+/// are inherited from the tour and follow it when it is edited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct StopOverrides {
     pub title: bool,
     pub description: bool,
     pub speakers: bool,
+    pub hosts: bool,
+    pub time_zone: bool,
 }
 
 /// A speaking tour.
@@ -288,6 +290,8 @@ pub struct Tour {
     pub speakers: Vec<Speaker>,
     pub hosts: String,
     pub tags: Vec<String>,
+    /// The IANA time zone a stop takes when it gives none of its own.
+    pub time_zone: String,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -409,8 +413,8 @@ pub fn import_file(
             .is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VCALENDAR"));
     if is_ics {
         Ok(json::JsonImport {
-            tour: None,
             events: ics::import(db, &text)?,
+            ..Default::default()
         })
     } else {
         json::import(db, &text)

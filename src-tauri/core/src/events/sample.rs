@@ -242,6 +242,7 @@ pub fn load(db: &Database) -> Result<bool> {
         speaker_ids: vec![taylor.id],
         hosts: "ISO-Boston".into(),
         tags: vec!["tour".into(), "black liberation".into()],
+        time_zone: String::new(),
     })?;
     for (date, venue_id, room) in [
         ("2027-03-02", Some(harvard.id), ""),

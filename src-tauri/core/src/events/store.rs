@@ -36,6 +36,77 @@ pub struct When {
     pub all_day: bool,
 }
 
+impl When {
+    /// The event moved to `date`, as `event reschedule ID --date D [--time T]
+    /// [--end-time E]` asks: what is not given is kept — the start time, and
+    /// the length (an event of several days keeps its days; a new start time
+    /// without an end time keeps the event as long as it was). The result is
+    /// read and checked by [`reschedule`], like the window's form.
+    pub fn moved(e: &Event, date: &str, time: Option<&str>, end_time: Option<&str>) -> When {
+        let date = date.trim().to_owned();
+        let days = match (parse_date(&e.start_date), parse_date(&e.end_date)) {
+            (Ok(a), Ok(b)) => a.until(b).ok().map(|span| span.get_days()).unwrap_or(0),
+            _ => 0,
+        };
+        let end_date = |d: &str| match parse_date(d) {
+            Ok(d) if days > 0 => d
+                .checked_add(i64::from(days).days())
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        if e.all_day {
+            return When {
+                end_date: end_date(&date),
+                start_date: date,
+                all_day: true,
+                ..Default::default()
+            };
+        }
+        let start_time = time
+            .map(|t| t.trim().to_owned())
+            .unwrap_or_else(|| e.start_time.clone());
+        let (end_date, end_time) = match end_time {
+            Some(t) => (String::new(), t.trim().to_owned()),
+            None => {
+                let old_end_date = if e.end_date.is_empty() {
+                    &e.start_date
+                } else {
+                    &e.end_date
+                };
+                let old = (
+                    parse_date(&e.start_date),
+                    read_time(&e.start_time),
+                    parse_date(old_end_date),
+                    read_time(&e.end_time),
+                );
+                let new = (parse_date(&date), read_time(start_time.trim()));
+                match (time, old, new) {
+                    // Keep the length: the old start to end, from the new start.
+                    (Some(_), (Ok(sd), Ok(st), Ok(ed), Ok(et)), (Ok(nd), Ok(nt))) => {
+                        let length = sd.to_datetime(st).until(ed.to_datetime(et)).ok();
+                        match length.and_then(|l| nd.to_datetime(nt).checked_add(l).ok()) {
+                            Some(end) if end.date() != nd => {
+                                (end.date().to_string(), hh_mm(end.time()))
+                            }
+                            Some(end) => (String::new(), hh_mm(end.time())),
+                            None => (end_date(&date), e.end_time.clone()),
+                        }
+                    }
+                    _ => (end_date(&date), e.end_time.clone()),
+                }
+            }
+        };
+        When {
+            start_date: date,
+            start_time,
+            end_date,
+            end_time,
+            all_day: false,
+        }
+    }
+}
+
 /// An input that passed the checks, with its instants worked out.
 pub(crate) struct Checked {
     pub input: EventInput,
@@ -436,6 +507,19 @@ pub fn validate(db: &Database, input: EventInput) -> Result<EventInput> {
 
 pub(crate) fn check(db: &Database, input: EventInput, strict: bool) -> Result<Checked> {
     let mut input = tidy(input);
+    // A tour's stop left untitled or without a zone takes the tour's.
+    if let Some(tour_id) = input.tour_id {
+        if input.title.is_empty() || input.time_zone.is_empty() {
+            if let Ok(tour) = get_tour_only(db, tour_id) {
+                if input.title.is_empty() {
+                    input.title = tour.title;
+                }
+                if input.time_zone.is_empty() {
+                    input.time_zone = tour.time_zone;
+                }
+            }
+        }
+    }
     let mut problems = Vec::new();
     check_lengths(&input, &mut problems);
     check_references(db, &input, &mut problems)?;
@@ -490,7 +574,8 @@ const COLUMNS: &str = "e.id, e.uid, e.sequence, e.title, e.kind, e.status, e.des
     e.room, e.online_link, e.attendance, e.hosts, e.reading_list, e.accessibility, e.rules, e.links,
     e.tags, e.cosponsor_call, e.tour_id, e.override_title, e.override_description, e.override_speakers,
     e.created_at, e.updated_at,
-    v.id, v.name, v.room, v.address, v.city, v.accessibility, e.translations";
+    v.id, v.name, v.room, v.address, v.city, v.accessibility, e.translations,
+    e.override_hosts, e.override_time_zone";
 
 /// The SELECT that reads events; callers add WHERE and ORDER BY.
 pub(crate) fn select_sql(rest: &str) -> String {
@@ -539,6 +624,8 @@ pub(crate) fn read_row(r: &Row<'_>) -> rusqlite::Result<Event> {
             title: r.get(26)?,
             description: r.get(27)?,
             speakers: r.get(28)?,
+            hosts: r.get(38)?,
+            time_zone: r.get(39)?,
         },
         created_at: r.get(29)?,
         updated_at: r.get(30)?,
@@ -620,7 +707,7 @@ fn new_uid() -> String {
 pub(crate) fn get_tour_only(db: &Database, id: i64) -> Result<Tour> {
     let tour = db
         .conn()
-        .prepare_cached("SELECT id, title, description, hosts, tags, created_at, updated_at FROM tour WHERE id = ?1")?
+        .prepare_cached("SELECT id, title, description, hosts, tags, created_at, updated_at, time_zone FROM tour WHERE id = ?1")?
         .query_row([id], |r| {
             let tags: String = r.get(4)?;
             Ok(Tour {
@@ -631,6 +718,7 @@ pub(crate) fn get_tour_only(db: &Database, id: i64) -> Result<Tour> {
                 tags: serde_json::from_str(&tags).unwrap_or_default(),
                 created_at: r.get(5)?,
                 updated_at: r.get(6)?,
+                time_zone: r.get(7)?,
                 speakers: Vec::new(),
             })
         })
@@ -652,6 +740,8 @@ fn overrides_for(db: &Database, input: &EventInput) -> Result<StopOverrides> {
         title: input.title != tour.title,
         description: input.description != tour.description,
         speakers: input.speaker_ids != tour.speakers.iter().map(|s| s.id).collect::<Vec<_>>(),
+        hosts: input.hosts != tour.hosts,
+        time_zone: input.time_zone != tour.time_zone,
     })
 }
 
@@ -705,6 +795,8 @@ pub(crate) fn write(
         o.speakers,
         at,
         translations,
+        o.hosts,
+        o.time_zone,
     ];
     let id = match id {
         Some(id) => {
@@ -715,8 +807,8 @@ pub(crate) fn write(
                     attendance = ?16, hosts = ?17, reading_list = ?18, accessibility = ?19, rules = ?20,
                     links = ?21, tags = ?22, cosponsor_call = ?23, tour_id = ?24, override_title = ?25,
                     override_description = ?26, override_speakers = ?27, updated_at = ?28,
-                    translations = ?29
-                 WHERE id = ?30",
+                    translations = ?29, override_hosts = ?30, override_time_zone = ?31
+                 WHERE id = ?32",
                 rusqlite::params_from_iter(values.iter().copied().chain([&id as &dyn rusqlite::ToSql])),
             )?;
             id
@@ -727,9 +819,10 @@ pub(crate) fn write(
                 "INSERT INTO event (title, kind, status, description, start_date, start_time, end_date,
                     end_time, time_zone, all_day, start_at, end_at, venue_id, room, online_link, attendance,
                     hosts, reading_list, accessibility, rules, links, tags, cosponsor_call, tour_id,
-                    override_title, override_description, override_speakers, updated_at, created_at, translations, uid)
+                    override_title, override_description, override_speakers, updated_at, created_at, translations,
+                    override_hosts, override_time_zone, uid)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                    ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28, ?29, ?30)",
+                    ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28, ?29, ?30, ?31, ?32)",
                 rusqlite::params_from_iter(values.iter().copied().chain([&uid as &dyn rusqlite::ToSql])),
             )?;
             db.conn().last_insert_rowid()
@@ -835,13 +928,38 @@ pub(crate) fn venue_text(db: &Database, venue_id: Option<i64>, room: &str) -> Re
 /// venue is kept in the history; once announced, it raises the calendar
 /// sequence. Edits to a draft nobody was told about make no history.
 pub fn update(db: &Database, id: i64, input: EventInput) -> Result<Event> {
+    update_with_reason(db, id, input, "")
+}
+
+/// [`update`], with the reason a change of date or place is kept with (an
+/// imported file's own history gives one).
+pub(crate) fn update_with_reason(
+    db: &Database,
+    id: i64,
+    input: EventInput,
+    reason: &str,
+) -> Result<Event> {
     let old = get(db, id)?;
     let checked = check(db, input, true)?;
+    check_reason(reason)?;
     let tx = Tx::begin(db)?;
-    record_changes(db, &old, &checked.input, "")?;
+    record_changes(db, &old, &checked.input, reason.trim())?;
     write(db, Some(id), &checked, old.status, None)?;
     tx.commit()?;
     get(db, id)
+}
+
+/// Moves a stop that follows its tour's zone to the tour's new zone, keeping
+/// its local dates and times: its instants are worked out again and, as for
+/// any change of date, the history and sequence say so once people were told.
+pub(crate) fn follow_zone(db: &Database, id: i64, zone: &str) -> Result<()> {
+    let old = get(db, id)?;
+    let mut input = old.to_input();
+    input.time_zone = zone.to_owned();
+    let checked = check(db, input, old.status != EventStatus::Draft)?;
+    record_changes(db, &old, &checked.input, "")?;
+    write(db, Some(id), &checked, old.status, None)?;
+    Ok(())
 }
 
 /// Records a change of date or venue between `old` and `new` — in the history
@@ -933,6 +1051,7 @@ pub fn announce(db: &Database, id: i64) -> Result<Event> {
 /// draft nobody was told about stays a draft, with no history.
 pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Event> {
     let e = get(db, id)?;
+    refuse_cancelled(&e, "rescheduled")?;
     let mut input = e.to_input();
     input.start_date = when.start_date;
     input.start_time = when.start_time;
@@ -983,6 +1102,22 @@ pub fn reschedule(db: &Database, id: i64, when: When, reason: &str) -> Result<Ev
     get(db, id)
 }
 
+/// A cancelled event stays cancelled: it is not moved, postponed or
+/// announced again (the window offers none of these once it is cancelled).
+/// A new date is a new event: duplicate it.
+fn refuse_cancelled(e: &Event, what: &str) -> Result<()> {
+    if e.status == EventStatus::Cancelled {
+        return Err(Error::invalid_field(
+            "status",
+            format!(
+                "Event {} is cancelled, so it cannot be {what}. To hold it on another date, duplicate it as a new draft.",
+                e.id
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// A reason kept in the history (reschedule, postpone, cancel, a change of venue).
 fn check_reason(reason: &str) -> Result<()> {
     let mut problems = Vec::new();
@@ -1003,6 +1138,7 @@ fn change_status(db: &Database, id: i64, status: EventStatus, reason: &str) -> R
             format!("This event is already {}.", status.as_str()),
         ));
     }
+    refuse_cancelled(&e, status.as_str())?;
     if e.status == EventStatus::Draft && status == EventStatus::Postponed {
         return Err(Error::invalid_field(
             "status",
@@ -1038,6 +1174,7 @@ pub fn change_venue(
     reason: &str,
 ) -> Result<Event> {
     let e = get(db, id)?;
+    refuse_cancelled(&e, "moved")?;
     let mut input = e.to_input();
     input.venue_id = venue_id;
     input.room = room.to_owned();

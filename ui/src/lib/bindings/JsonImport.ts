@@ -3,6 +3,23 @@ import type { Event } from "./Event";
 import type { Tour } from "./Tour";
 
 /**
- * What an import added.
+ * What an import added or changed.
  */
-export type JsonImport = { tour: Tour | null, events: Array<Event>, };
+export type JsonImport = { tour: Tour | null, 
+/**
+ * Every event of the file, as now saved (added or updated).
+ */
+events: Array<Event>, 
+/**
+ * The ids among `events` that were already saved (known by their UID)
+ * and were updated rather than added.
+ */
+updated: Array<number>, 
+/**
+ * What the update changed, a line per change ("Stop 4 (…): date … → …").
+ */
+changes: Array<string>, 
+/**
+ * Warnings that did not stop the import (a tour with the same title and dates).
+ */
+warnings: Array<string>, };

@@ -2,6 +2,6 @@
 
 /**
  * Which of a tour's shared fields a stop has its own value for; the others
- * follow the tour when it is edited.
+ * are inherited from the tour and follow it when it is edited.
  */
-export type StopOverrides = { title: boolean, description: boolean, speakers: boolean, };
+export type StopOverrides = { title: boolean, description: boolean, speakers: boolean, hosts: boolean, time_zone: boolean, };

@@ -8,4 +8,8 @@ export type Tour = { id: number, title: string,
 /**
  * Markdown.
  */
-description: string, speakers: Array<Speaker>, hosts: string, tags: Array<string>, created_at: string, updated_at: string, };
+description: string, speakers: Array<Speaker>, hosts: string, tags: Array<string>, 
+/**
+ * The IANA time zone a stop takes when it gives none of its own.
+ */
+time_zone: string, created_at: string, updated_at: string, };

@@ -3,4 +3,9 @@
 /**
  * What a form sends to create or change a tour.
  */
-export type TourInput = { title: string, description: string, speaker_ids: Array<number>, hosts: string, tags: Array<string>, };
+export type TourInput = { title: string, description: string, speaker_ids: Array<number>, hosts: string, tags: Array<string>, 
+/**
+ * The IANA zone stops take when they give none. Empty: the branch's
+ * zone for a new tour, the tour's own when changing one.
+ */
+time_zone: string, };
