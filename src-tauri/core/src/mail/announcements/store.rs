@@ -798,14 +798,19 @@ pub fn progress(db: &Database, id: i64) -> Result<SendProgress> {
             None => {}
         }
     }
-    let last_minute: u32 = db
+    // The pace over the last minute, or over as much of it as the sending
+    // has run (at least a second): 3,000 sent in the first half second is
+    // 180,000 a minute, not 3,000, and leaves seconds to go, not minutes.
+    let now = now_ms();
+    let (last_minute, first_ms): (u32, Option<i64>) = db
         .conn()
-        .prepare_cached("SELECT count(*) FROM delivery WHERE announcement_id = ?1 AND status = 'sent' AND sent_ms > ?2")?
-        .query_row(params![id, now_ms() - 60_000], |r| r.get(0))?;
-    p.rate_per_minute = last_minute as f64;
+        .prepare_cached("SELECT count(*), min(sent_ms) FROM delivery WHERE announcement_id = ?1 AND status = 'sent' AND sent_ms > ?2")?
+        .query_row(params![id, now - 60_000], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let span_ms = first_ms.map_or(60_000, |first| (now - first).clamp(1_000, 60_000));
+    p.rate_per_minute = (last_minute as f64 * 60_000.0 / span_ms as f64).round();
     let left = p.queued + p.sending;
     if last_minute > 0 && left > 0 {
-        p.seconds_left = Some((left as f64 * 60.0 / last_minute as f64).ceil() as u64);
+        p.seconds_left = Some((left as f64 * 60.0 / p.rate_per_minute).ceil() as u64);
     } else if left == 0 {
         p.seconds_left = Some(0);
     }
