@@ -26,6 +26,8 @@ pub(super) const STOPS_HEADING: &str = "Meetings near you";
 const LARGEST: f32 = 14.0;
 const SMALLEST_ONE_PAGE: f32 = 11.0;
 const SMALLEST: f32 = 10.0;
+/// The stop lines' leading, as a share of their size.
+const LEADING: f32 = 1.2;
 /// The description and the speakers are set no smaller than this on a poster.
 const BODY_MIN: f32 = 9.0;
 
@@ -153,7 +155,7 @@ impl Panel<'_> {
             h: 0.6,
             fill: self.p.muted,
         });
-        p.gap(size * 0.45);
+        p.gap(size * 0.4);
         let when = if s.note.is_empty() {
             s.when.clone()
         } else {
@@ -163,10 +165,10 @@ impl Panel<'_> {
         // breaks between the date and the time, not inside the time.
         match when.split_once(" | ") {
             Some((date, time)) if super::fonts::width(&when, Weight::Bold, size) > width => {
-                p.text(date, 0.0, width, size, Weight::Bold, self.p.ink, 1.25);
-                p.text(time, 0.0, width, size, Weight::Bold, self.p.ink, 1.25);
+                p.text(date, 0.0, width, size, Weight::Bold, self.p.ink, LEADING);
+                p.text(time, 0.0, width, size, Weight::Bold, self.p.ink, LEADING);
             }
-            _ => p.text(&when, 0.0, width, size, Weight::Bold, self.p.ink, 1.25),
+            _ => p.text(&when, 0.0, width, size, Weight::Bold, self.p.ink, LEADING),
         }
         p.text(
             &s.place,
@@ -175,7 +177,7 @@ impl Panel<'_> {
             size,
             Weight::Regular,
             self.p.ink,
-            1.25,
+            LEADING,
         );
         if !s.speaker.is_empty() {
             p.text(
@@ -185,10 +187,10 @@ impl Panel<'_> {
                 size,
                 Weight::Bold,
                 self.p.accent,
-                1.25,
+                LEADING,
             );
         }
-        p.gap(size * 0.4);
+        p.gap(size * 0.3);
     }
 
     fn stop_pieces(&self, size: f32, width: f32) -> Vec<Piece> {
@@ -279,7 +281,8 @@ impl Panel<'_> {
             heads.push((squeeze, self.headline(squeeze)?.h));
             title -= 2.0;
         }
-        let page_two_top = self.header().h + self.continued_title().h;
+        // Page 2 starts with the title (the footer names the branch again).
+        let page_two_top = self.continued_title().h;
         let mut plan = None;
         'search: for (pages, size) in attempts() {
             let entries = [
@@ -497,14 +500,13 @@ impl Panel<'_> {
             .place(m, y, &mut page);
         let first = self.finish(page, &footer, footer_top)?;
 
-        // Page 2: the branch, the title again, the rest of the stops, then what follows them.
+        // Page 2: the title again, the rest of the stops, then what follows them.
         let mut page = Vec::new();
         let mut y = m;
-        for p in [self.header(), self.continued_title()] {
-            let h = p.h;
-            p.place(m, y, &mut page);
-            y += h;
-        }
+        let title = self.continued_title();
+        let h = title.h;
+        title.place(m, y, &mut page);
+        y += h;
         if !rest.is_empty() {
             let heading =
                 self.stops_heading(&format!("{STOPS_HEADING}, continued"), plan.size, self.cw());
