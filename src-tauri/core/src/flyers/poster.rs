@@ -283,6 +283,19 @@ impl Panel<'_> {
         }
         // Page 2 starts with the title (the footer names the branch again).
         let page_two_top = self.continued_title().h;
+        // The text above and below the stops, measured once per size (a long
+        // description is wrapped a handful of times, not once per attempt).
+        let mut heights: Vec<(f32, f32, f32)> = Vec::new();
+        let mut measured = |body: f32| {
+            if let Some(&(_, lead, tail)) = heights.iter().find(|h| (h.0 - body).abs() < 0.01) {
+                return (lead, tail);
+            }
+            let gap = body * 0.9;
+            let lead = stack(&self.lead_parts(body), gap);
+            let tail = stack(&self.tail_parts(body), gap);
+            heights.push((body, lead, tail));
+            (lead, tail)
+        };
         let mut plan = None;
         'search: for (pages, size) in attempts() {
             let entries = [
@@ -292,9 +305,7 @@ impl Panel<'_> {
             let heading = self.stops_heading(STOPS_HEADING, size, self.cw()).h;
             let note = self.continued_note(n, size).h;
             for body in bodies(size) {
-                let gap = body * 0.9;
-                let lead = stack(&self.lead_parts(body), gap);
-                let tail = stack(&self.tail_parts(body), gap);
+                let (lead, tail) = measured(body);
                 for &(squeeze, head) in &heads {
                     let top = fixed + head + lead + heading;
                     for columns in [1, 2] {
