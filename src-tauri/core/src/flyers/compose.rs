@@ -6,17 +6,18 @@
 
 use super::canvas::{Canvas, Mark, Picture, Rgb8};
 use super::fonts::Weight;
+use super::poster::{Poster, MAX_STOPS};
 use super::text::{markdown_blocks, wrap, Block};
-use super::{check_glyphs, FlyerContent, FlyerOptions, Layout, Theme};
+use super::{check_glyphs, FlyerContent, FlyerOptions, Layout, Paper, Theme};
 use crate::error::{Error, Result};
 
 /// The largest picture side kept in the PDF; a print logo needs no more.
 const MAX_PICTURE_SIDE: u32 = 600;
 
-struct Palette {
-    accent: Rgb8,
-    ink: Rgb8,
-    muted: Rgb8,
+pub(super) struct Palette {
+    pub(super) accent: Rgb8,
+    pub(super) ink: Rgb8,
+    pub(super) muted: Rgb8,
     banner: Rgb8,
 }
 
@@ -38,18 +39,18 @@ fn palette(theme: Theme) -> Palette {
 }
 
 /// Sizes for a panel, scaled from the full-page design.
-struct Sizes {
-    s: f32,
-    margin: f32,
-    title_max: f32,
-    title_min: f32,
+pub(super) struct Sizes {
+    pub(super) s: f32,
+    pub(super) margin: f32,
+    pub(super) title_max: f32,
+    pub(super) title_min: f32,
     when: f32,
     place: f32,
     body_max: f32,
     body_min: f32,
     small: f32,
     qr: f32,
-    tab_h: f32,
+    pub(super) tab_h: f32,
     tab_w: f32,
 }
 
@@ -73,15 +74,15 @@ fn sizes(panel_w: f32) -> Sizes {
 
 /// Marks in local coordinates (top-left at 0,0) and the height they take.
 #[derive(Default)]
-struct Piece {
-    marks: Vec<Mark>,
-    h: f32,
+pub(super) struct Piece {
+    pub(super) marks: Vec<Mark>,
+    pub(super) h: f32,
     /// The field the piece prints, to name when it does not fit.
-    field: &'static str,
+    pub(super) field: &'static str,
 }
 
 impl Piece {
-    fn named(field: &'static str) -> Piece {
+    pub(super) fn named(field: &'static str) -> Piece {
         Piece {
             field,
             ..Default::default()
@@ -92,7 +93,7 @@ impl Piece {
     /// text box's own measures, read at thirty call sites as one line each;
     /// a struct of them would only move the same eight names into each call.
     #[allow(clippy::too_many_arguments)]
-    fn text(
+    pub(super) fn text(
         &mut self,
         text: &str,
         x: f32,
@@ -107,7 +108,15 @@ impl Piece {
         }
     }
 
-    fn line(&mut self, line: &str, x: f32, size: f32, weight: Weight, color: Rgb8, leading: f32) {
+    pub(super) fn line(
+        &mut self,
+        line: &str,
+        x: f32,
+        size: f32,
+        weight: Weight,
+        color: Rgb8,
+        leading: f32,
+    ) {
         let y = self.h + size * 1.0;
         self.marks.push(Mark::Text {
             x,
@@ -121,18 +130,18 @@ impl Piece {
         self.h += size * leading;
     }
 
-    fn gap(&mut self, h: f32) {
+    pub(super) fn gap(&mut self, h: f32) {
         self.h += h;
     }
 
-    fn place(self, x: f32, y: f32, out: &mut Vec<Mark>) {
+    pub(super) fn place(self, x: f32, y: f32, out: &mut Vec<Mark>) {
         for m in self.marks {
             out.push(shift(m, x, y));
         }
     }
 }
 
-fn shift(m: Mark, dx: f32, dy: f32) -> Mark {
+pub(super) fn shift(m: Mark, dx: f32, dy: f32) -> Mark {
     match m {
         Mark::Text {
             x,
@@ -269,23 +278,23 @@ fn qr_marks(link: &str, side: f32) -> Result<Vec<Mark>> {
 }
 
 /// Everything on one panel, before fitting.
-struct Panel<'a> {
-    c: &'a FlyerContent,
-    z: Sizes,
-    p: Palette,
-    w: f32,
-    h: f32,
-    tear_offs: bool,
+pub(super) struct Panel<'a> {
+    pub(super) c: &'a FlyerContent,
+    pub(super) z: Sizes,
+    pub(super) p: Palette,
+    pub(super) w: f32,
+    pub(super) h: f32,
+    pub(super) tear_offs: bool,
     layout: Layout,
     /// Indices into the canvas's pictures.
-    branch_logo: Option<(usize, u32, u32)>,
-    cosponsor_logos: Vec<(usize, u32, u32)>,
+    pub(super) branch_logo: Option<(usize, u32, u32)>,
+    pub(super) cosponsor_logos: Vec<(usize, u32, u32)>,
     /// How many columns the flowing parts are set in for the current attempt.
-    columns: std::cell::Cell<usize>,
+    pub(super) columns: std::cell::Cell<usize>,
 }
 
 impl Panel<'_> {
-    fn cw(&self) -> f32 {
+    pub(super) fn cw(&self) -> f32 {
         self.w - 2.0 * self.z.margin
     }
 
@@ -301,7 +310,7 @@ impl Panel<'_> {
         18.0 * self.z.s
     }
 
-    fn header(&self) -> Piece {
+    pub(super) fn header(&self) -> Piece {
         let mut p = Piece::named("branch.name");
         let z = &self.z;
         let size = (10.5 * z.s).max(7.0);
@@ -365,7 +374,7 @@ impl Panel<'_> {
         p
     }
 
-    fn banner(&self) -> Option<Piece> {
+    pub(super) fn banner(&self) -> Option<Piece> {
         let ch = self.c.change.as_ref()?;
         let z = &self.z;
         let mut inner = Piece::named("change.reason");
@@ -421,7 +430,7 @@ impl Panel<'_> {
     }
 
     /// The kind tag, the hosts line and the title (shrunk to fit 3 lines).
-    fn headline(&self, squeeze: f32) -> Result<Piece> {
+    pub(super) fn headline(&self, squeeze: f32) -> Result<Piece> {
         let z = &self.z;
         let c = self.c;
         let mut p = Piece::named("title");
@@ -504,7 +513,7 @@ impl Panel<'_> {
     }
 
     /// Date, time and place, beside an accent bar.
-    fn when_where(&self, squeeze: f32) -> Piece {
+    pub(super) fn when_where(&self, squeeze: f32) -> Piece {
         let z = &self.z;
         let (when_size, place_size) = (
             (z.when * squeeze).max(z.body_min * 1.2),
@@ -614,6 +623,21 @@ impl Panel<'_> {
 
     /// The parts that shrink with the body size, in order.
     fn flexible(&self, body: f32) -> Vec<Piece> {
+        let mut out = self.lead_parts(body);
+        if !self.c.stops.is_empty() {
+            let mut p = self.stops_heading(super::poster::STOPS_HEADING, body, self.fw());
+            for s in &self.c.stops {
+                self.stop_entry(&mut p, s, body, self.fw());
+            }
+            out.push(p);
+        }
+        out.extend(self.tail_parts(body));
+        out
+    }
+
+    /// What a tour poster prints above its stops: the speakers, the
+    /// description and its translation.
+    pub(super) fn lead_parts(&self, body: f32) -> Vec<Piece> {
         let c = self.c;
         let cw = self.fw();
         let mut out = Vec::new();
@@ -654,6 +678,15 @@ impl Panel<'_> {
             self.blocks(&mut p, &t.description, body);
             out.push(p);
         }
+        out
+    }
+
+    /// What it prints below them: the demands, access, rules, co-sponsors
+    /// and the call for more. (A flyer without stops prints the two in turn.)
+    pub(super) fn tail_parts(&self, body: f32) -> Vec<Piece> {
+        let c = self.c;
+        let cw = self.fw();
+        let mut out = Vec::new();
         for (name, block) in [
             ("demands", &c.demands),
             ("demands_translation", &c.demands_translation),
@@ -684,38 +717,6 @@ impl Panel<'_> {
                 }
                 out.push(p);
             }
-        }
-        if !c.stops.is_empty() {
-            let mut p = Piece::named("stops");
-            p.text(
-                "Meetings near you",
-                0.0,
-                cw,
-                body * 1.6,
-                Weight::Bold,
-                self.p.accent,
-                1.3,
-            );
-            p.gap(body * 0.3);
-            for s in &c.stops {
-                let when = if s.note.is_empty() {
-                    s.when.clone()
-                } else {
-                    format!("{} — {}", s.when, s.note)
-                };
-                p.marks.push(Mark::Rect {
-                    x: 0.0,
-                    y: p.h,
-                    w: cw,
-                    h: 0.6,
-                    fill: self.p.muted,
-                });
-                p.gap(body * 0.5);
-                p.text(&when, 0.0, cw, body * 1.15, Weight::Bold, self.p.ink, 1.3);
-                p.text(&s.place, 0.0, cw, body, Weight::Regular, self.p.muted, 1.35);
-                p.gap(body * 0.4);
-            }
-            out.push(p);
         }
         for (field, label, text) in [
             ("accessibility", "Accessibility", &c.accessibility),
@@ -804,7 +805,7 @@ impl Panel<'_> {
     }
 
     /// Branch name and contact at the left, the QR code at the right.
-    fn footer(&self) -> Result<Piece> {
+    pub(super) fn footer(&self) -> Result<Piece> {
         let z = &self.z;
         let c = self.c;
         let mut p = Piece::named("branch.contact");
@@ -873,7 +874,7 @@ impl Panel<'_> {
     }
 
     /// Tabs along the bottom edge with the link or contact, reading upward.
-    fn tear_off_tabs(&self, out: &mut Vec<Mark>, x0: f32, y0: f32) -> Result<()> {
+    pub(super) fn tear_off_tabs(&self, out: &mut Vec<Mark>, x0: f32, y0: f32) -> Result<()> {
         let z = &self.z;
         let c = self.c;
         let lines: Vec<&str> = [c.link.as_str(), c.branch.contact.as_str()]
@@ -1010,9 +1011,10 @@ impl Panel<'_> {
                     refusal = Some(Error::invalid_field(
                         worst,
                         format!(
-                            "is too long for a {} flyer, even set at {:.1} pt: about {over:.0} more lines than the page holds. Shorten it, or choose a larger layout.",
+                            "is too long for a {} flyer, even set at {:.1} pt: about {over:.0} more lines than the page holds. {}",
                             self.layout_name(),
-                            body
+                            body,
+                            self.what_to_do()
                         ),
                     ));
                     break None;
@@ -1092,6 +1094,16 @@ impl Panel<'_> {
         Ok(())
     }
 
+    /// What to do about text too long for this layout, naming the larger
+    /// layouts there are (a full page is the largest).
+    fn what_to_do(&self) -> &'static str {
+        match self.layout {
+            Layout::FullPage => "Shorten it.",
+            Layout::HalfSheet => "Shorten it, or choose the full-page layout.",
+            Layout::QuarterSheet => "Shorten it, or choose the half-sheet or full-page layout.",
+        }
+    }
+
     fn layout_name(&self) -> &'static str {
         match self.layout {
             Layout::FullPage => "full-page",
@@ -1160,6 +1172,11 @@ pub(super) fn document(contents: &[FlyerContent], options: FlyerOptions) -> Resu
             cosponsor_logos,
             columns: std::cell::Cell::new(1),
         };
+        if options.layout == Layout::FullPage && !c.stops.is_empty() {
+            // A tour's poster: one page, or two when its stops need them.
+            canvas.pages.extend(poster(&panel, options)?);
+            continue;
+        }
         let mut marks = Vec::new();
         // Lay out once, then copy the marks to each panel of the sheet.
         panel.draw(0.0, 0.0, &mut marks)?;
@@ -1175,6 +1192,70 @@ pub(super) fn document(contents: &[FlyerContent], options: FlyerOptions) -> Resu
         canvas.pages.push(page);
     }
     Ok(canvas)
+}
+
+/// The pages of a tour's poster, or the refusal naming what does not fit
+/// and what to do: the other paper when the poster fits on it, else what
+/// to shorten, or one flyer per stop.
+fn poster(panel: &Panel, options: FlyerOptions) -> Result<Vec<Vec<Mark>>> {
+    let n = panel.c.stops.len();
+    if n > MAX_STOPS {
+        return Err(Error::invalid_field(
+            "stops",
+            format!("are too many for a poster: this tour has {n} stops, and a poster holds at most {MAX_STOPS} (two pages of two columns). Print one flyer per stop instead of a poster."),
+        ));
+    }
+    let miss = match panel.draw_poster(paper_name(options.paper))? {
+        Poster::Pages(pages) => return Ok(pages),
+        Poster::Miss(miss) => miss,
+    };
+    let other = match options.paper {
+        Paper::Letter => Paper::A4,
+        Paper::A4 => Paper::Letter,
+    };
+    let (w, h) = other.size();
+    let there = Panel {
+        c: panel.c,
+        z: sizes(w),
+        p: palette(options.theme),
+        w,
+        h,
+        tear_offs: panel.tear_offs,
+        layout: Layout::FullPage,
+        branch_logo: panel.branch_logo,
+        cosponsor_logos: panel.cosponsor_logos.clone(),
+        columns: std::cell::Cell::new(1),
+    };
+    let fits_there = matches!(there.draw_poster(paper_name(other)), Ok(Poster::Pages(_)));
+    let what = if miss.field == "stops" {
+        "they fit"
+    } else {
+        "it fits"
+    };
+    let fix = if fits_there {
+        format!(
+            "Choose {} paper, where {what}; or {}.",
+            paper_name(other),
+            miss.fix
+        )
+    } else {
+        let mut fix = miss.fix;
+        if let Some(first) = fix.get(..1) {
+            fix.replace_range(..1, &first.to_uppercase());
+        }
+        format!("{fix}.")
+    };
+    Err(Error::invalid_field(
+        miss.field,
+        format!("{} {fix}", miss.problem),
+    ))
+}
+
+fn paper_name(paper: Paper) -> &'static str {
+    match paper {
+        Paper::Letter => "US Letter",
+        Paper::A4 => "A4",
+    }
 }
 
 /// Short lines at the page's edges where the sheet is to be cut.

@@ -24,7 +24,10 @@ use crate::events::{self, listing, Event, EventStatus, HistoryKind};
 mod canvas;
 mod compose;
 pub mod fonts;
+mod poster;
 mod text;
+
+pub use poster::MAX_STOPS as POSTER_MAX_STOPS;
 
 /// How flyers sit on the sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
@@ -192,6 +195,9 @@ pub struct StopMark {
     pub place: String,
     /// "CANCELLED", "RESCHEDULED", or empty.
     pub note: String,
+    /// The stop's own speakers when they are not the tour's ("Omar Khalil"),
+    /// else empty.
+    pub speaker: String,
 }
 
 /// The branch's part of a flyer.
@@ -541,16 +547,28 @@ pub fn preview(db: &Database, request: &FlyerRequest) -> Result<FlyerPreview> {
 /// flyers are not laid out again.
 pub fn preview_page(db: &Database, request: &FlyerRequest, page: u32) -> Result<FlyerPage> {
     let contents = contents_for(db, request)?;
-    let pages = contents.len() as u32;
-    let Some(content) = contents.get(page as usize) else {
-        return Err(Error::invalid_field(
+    let no_page = |pages: u32| {
+        Error::invalid_field(
             "page",
             format!(
                 "There is no page {} to show: this flyer has {pages} page{}.",
                 page as u64 + 1,
                 if pages == 1 { "" } else { "s" }
             ),
-        ));
+        )
+    };
+    if request.poster {
+        // A poster is one flyer that may take two pages: they are laid out together.
+        let sheet = compose_all(&contents, request.options)?;
+        let pages = sheet.pages.len() as u32;
+        let svg = sheet
+            .page_svg(page as usize)
+            .ok_or_else(|| no_page(pages))?;
+        return Ok(FlyerPage { page, pages, svg });
+    }
+    let pages = contents.len() as u32;
+    let Some(content) = contents.get(page as usize) else {
+        return Err(no_page(pages));
     };
     let sheet = compose_all(std::slice::from_ref(content), request.options)?;
     Ok(FlyerPage {
@@ -598,6 +616,11 @@ pub fn draw(db: &Database, request: &FlyerRequest) -> Result<Flyer> {
         (_, Some(t)) => {
             let tour = events::get_tour(db, t)?;
             if request.poster {
+                if tour.stops.iter().all(|s| s.start_date.is_empty()) {
+                    notes.push(format!(
+                        "no stop of tour {t} has a date yet, so the poster says “{DATES_COMING_SOON}”."
+                    ));
+                }
                 format!("the poster of “{}”", tour.tour.title)
             } else {
                 let n = tour.stops.len();
@@ -620,7 +643,20 @@ pub fn draw(db: &Database, request: &FlyerRequest) -> Result<Flyer> {
         _ => String::new(),
     };
     let contents = contents_for(db, request)?;
-    let pdf = render_all(&contents, request.options)?;
+    let sheet = compose_all(&contents, request.options)?;
+    let pdf = sheet.to_pdf(&contents[0].title)?;
+    let what = match (request.poster, contents[0].stops.len()) {
+        // "the poster of “Tour” (13 stops on 1 page)", so a two-page poster is no surprise.
+        (true, n) if n > 0 => {
+            let pages = sheet.pages.len();
+            format!(
+                "{what} ({n} stop{} on {pages} page{})",
+                if n == 1 { "" } else { "s" },
+                if pages == 1 { "" } else { "s" }
+            )
+        }
+        _ => what,
+    };
     if let Some(lang) = request.bilingual.as_deref() {
         // A tour's flyers are stop by stop: each says what it has.
         if request.event_id.is_some() && request.tour_id.is_none() || request.poster {
@@ -868,6 +904,9 @@ pub fn content_for_event_in(
     })
 }
 
+/// What a tour poster says until some stop has a date.
+pub const DATES_COMING_SOON: &str = "Dates and places coming soon";
+
 /// What a tour poster prints: the tour's title, speakers and description,
 /// every stop, the tour's demand list and its confirmed co-sponsors.
 pub fn content_for_tour(db: &Database, tour_id: i64) -> Result<FlyerContent> {
@@ -886,9 +925,14 @@ pub fn content_for_tour_in(
     let cosponsors = cosponsor_marks(db, coalition::confirmed_tour_cosponsors(db, tour_id)?)?;
     let branch = branch_mark(db)?;
     let zone = branch_zone(db)?;
+    // Until some stop has a date, the poster says so once rather than
+    // "Date to be announced" on every line; a stop whose place is known is
+    // still listed.
+    let dated = t.stops.iter().any(|s| !s.start_date.is_empty());
     let stops = t
         .stops
         .iter()
+        .filter(|s| dated || s.venue.is_some())
         .map(|s| {
             let (place, note) = place_for(s);
             let place = match place {
@@ -915,6 +959,7 @@ pub fn content_for_tour_in(
                 when,
                 place,
                 note: note.into(),
+                speaker: own_speakers(&s.speakers, &t.tour.speakers),
             }
         })
         .collect();
@@ -927,7 +972,11 @@ pub fn content_for_tour_in(
         title: t.tour.title.clone(),
         kind: "Speaking Tour".into(),
         hosts: t.tour.hosts.clone(),
-        when: String::new(),
+        when: if dated {
+            String::new()
+        } else {
+            DATES_COMING_SOON.into()
+        },
         place: None,
         location_note: String::new(),
         speakers: speakers(&t.tour.speakers),
@@ -940,6 +989,29 @@ pub fn content_for_tour_in(
         cosponsors,
         ..Default::default()
     })
+}
+
+/// A stop's speakers as its poster line names them ("Omar Khalil", "Omar
+/// Khalil and Layla Haddad"), when they are not the tour's own; else empty.
+fn own_speakers(stop: &[events::Speaker], tour: &[events::Speaker]) -> String {
+    let ids = |list: &[events::Speaker]| {
+        let mut v: Vec<i64> = list.iter().map(|s| s.id).collect();
+        v.sort_unstable();
+        v
+    };
+    if stop.is_empty() || ids(stop) == ids(tour) {
+        return String::new();
+    }
+    let names: Vec<&str> = stop
+        .iter()
+        .map(|s| s.name.trim())
+        .filter(|n| !n.is_empty())
+        .collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// Checks content before layout: every character must be printable.
@@ -992,6 +1064,7 @@ fn check_glyphs(c: &FlyerContent) -> Result<()> {
         fields.push((format!("stops[{i}].when"), &s.when));
         fields.push((format!("stops[{i}].place"), &s.place));
         fields.push((format!("stops[{i}].note"), &s.note));
+        fields.push((format!("stops[{i}].speaker"), &s.speaker));
     }
     if let Some(ch) = &c.change {
         fields.push(("change.headline".into(), &ch.headline));

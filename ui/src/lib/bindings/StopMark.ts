@@ -15,4 +15,9 @@ place: string,
 /**
  * "CANCELLED", "RESCHEDULED", or empty.
  */
-note: string, };
+note: string, 
+/**
+ * The stop's own speakers when they are not the tour's ("Omar Khalil"),
+ * else empty.
+ */
+speaker: string, };
