@@ -8,6 +8,7 @@ use clap::Subcommand;
 use handbill_core::db::outside;
 use handbill_core::events::ics::CalendarRequest;
 use handbill_core::events::listing::ListingRequest;
+use handbill_core::events::public::{self, CancelledShown};
 use handbill_core::events::{self, ics, json, listing, Event};
 use handbill_core::mail::announcements::{told, Template};
 use handbill_core::{Database, Error};
@@ -64,6 +65,10 @@ pub enum EventCommand {
         /// HTML (sanitized) instead of plain text.
         #[arg(long)]
         html: bool,
+        /// How cancelled events show: marked "(cancelled)", struck through
+        /// (and still saying so), or left out. Drafts never show.
+        #[arg(long, value_name = "HOW", default_value = "marked", value_parser = ["marked", "struck", "hidden"])]
+        cancelled: String,
     },
 }
 
@@ -149,7 +154,10 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
                     out.push(t.tour.description.trim().to_owned());
                 }
                 out.push(String::new());
-                out.push(format!("{} stops:", t.stops.len()));
+                out.push(format!(
+                    "{}:",
+                    public::count(t.stops.len(), "stop", "stops")
+                ));
                 for s in &t.stops {
                     let place = listing::place_line(s);
                     out.push(format!(
@@ -181,10 +189,10 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
             let done = events::import_file(db, &file)?;
             if let Some(t) = &done.tour {
                 return Ok(format!(
-                    "Imported the tour “{}” (id {}) with {} stops from {}.",
+                    "Imported the tour “{}” (id {}) with {} from {}.",
                     t.title,
                     t.id,
-                    done.events.len(),
+                    public::count(done.events.len(), "stop", "stops"),
                     file.display()
                 ));
             }
@@ -238,11 +246,21 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
                 output.display()
             ))
         }
-        EventCommand::Listing { tour, html } => listing::render(
+        EventCommand::Listing {
+            tour,
+            html,
+            cancelled,
+        } => listing::render(
             db,
             &ListingRequest {
                 tour_id: tour,
                 html,
+                cancelled: CancelledShown::parse(&cancelled).ok_or_else(|| {
+                    Error::invalid_field(
+                        "cancelled",
+                        format!("--cancelled is marked, struck or hidden, not “{cancelled}”."),
+                    )
+                })?,
             },
         ),
     }

@@ -57,11 +57,17 @@ pub fn export_event(db: &Database, id: i64) -> Result<String> {
     Ok(calendar(&[store::get(db, id)?], "Handbill event"))
 }
 
-/// A tour's dated stops as one iCalendar file (stops to be announced have no
-/// date yet, so they are left out until they do).
+/// A tour's dated public stops as one iCalendar file (stops to be announced
+/// have no date yet, so they are left out until they do; drafts always).
 pub fn export_tour(db: &Database, tour_id: i64) -> Result<String> {
     let t = super::tours::get_tour(db, tour_id)?;
-    Ok(calendar(&t.stops, &t.tour.title))
+    // Drafts never appear; cancelled stops carry STATUS:CANCELLED.
+    let stops: Vec<Event> = t
+        .stops
+        .into_iter()
+        .filter(super::public::is_public)
+        .collect();
+    Ok(calendar(&stops, &t.tour.title))
 }
 
 /// Every announced (or rescheduled, postponed, cancelled) event not over at `now`.
@@ -270,10 +276,14 @@ fn vevent(lines: &mut Lines, e: &Event) {
             &format!("DTSTART{tzid}"),
             &local_stamp(&e.start_date, &e.start_time),
         );
-        lines.raw(
-            &format!("DTEND{tzid}"),
-            &local_stamp(&e.end_date, &e.end_time),
-        );
+        // An event with no end time has no DTEND (RFC 5545: it ends as it
+        // starts), rather than one equal to its start.
+        if e.end_at != e.start_at {
+            lines.raw(
+                &format!("DTEND{tzid}"),
+                &local_stamp(&e.end_date, &e.end_time),
+            );
+        }
     }
     let url = [&e.links.event_page, &e.links.rsvp, &e.online_link]
         .into_iter()
