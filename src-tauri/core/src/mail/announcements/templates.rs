@@ -533,7 +533,11 @@ fn stops(out: &mut String, f: &TourFacts, with_reasons: bool) {
         } else {
             format!(" — **{}**", md(&s.note.to_lowercase()))
         };
-        block.push_str(&format!("- **{}** — {}{note}\n", md(&s.when), md(&s.place)));
+        if s.place.is_empty() {
+            block.push_str(&format!("- **{}**{note}\n", md(&s.when)));
+        } else {
+            block.push_str(&format!("- **{}** — {}{note}\n", md(&s.when), md(&s.place)));
+        }
         if with_reasons {
             if let Some(Some(c)) = f.changes.get(i) {
                 let mut said = Vec::new();
