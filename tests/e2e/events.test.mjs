@@ -65,7 +65,7 @@ test("an event with its venue still to be decided is saved and is there after re
     await screenshot(app, "31-event-editor");
     await click(app, "button=← All events");
     await (await app.$("button*=Teach-in on the nurses")).waitForDisplayed({ timeout: 10000, timeoutMsg: "the new event is in the upcoming list" });
-    assert.match(await (await app.$("button*=Teach-in on the nurses")).getText(), /Location to be decided/, "the list says the location is to be decided");
+    assert.match(await (await app.$("button*=Teach-in on the nurses")).getText(), /Location to be announced/, "the list says the location is to be announced");
     await screenshot(app, "32-events-one");
   });
   const listed = JSON.parse(cli(db, "event", "list", "--json"));

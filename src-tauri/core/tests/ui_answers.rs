@@ -1197,7 +1197,7 @@ fn events_scenes(scenes: &mut serde_json::Map<String, Value>) {
         "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
         "end_time": "", "hosts": "", "kind": "meeting",
         "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
-        "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+        "reading_list": [], "room": "", "no_room": false, "rules": "", "speaker_ids": [],
         "start_date": "next tuesday", "start_time": "", "tags": [],
         "time_zone": "America/New_York", "title": "Teach-in", "tour_id": null,
         "translations": [], "venue_id": null
@@ -1279,7 +1279,7 @@ fn typed_when_scene(scenes: &mut serde_json::Map<String, Value>) {
             "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
             "end_time": "", "hosts": "", "kind": "meeting",
             "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
-            "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+            "reading_list": [], "room": "", "no_room": false, "rules": "", "speaker_ids": [],
             "start_date": date, "start_time": time, "tags": [],
             "time_zone": "America/New_York", "title": "", "tour_id": null,
             "translations": [], "venue_id": null
@@ -1606,7 +1606,7 @@ fn autosave_scenes(scenes: &mut serde_json::Map<String, Value>) {
             "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
             "end_time": "", "hosts": "", "kind": "meeting",
             "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
-            "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+            "reading_list": [], "room": "", "no_room": false, "rules": "", "speaker_ids": [],
             "start_date": "", "start_time": "", "tags": [],
             "time_zone": "America/New_York", "title": title, "tour_id": null,
             "translations": translations, "venue_id": null
