@@ -158,7 +158,9 @@ test("a tour with three stops: one rescheduled with a reason, one cancelled, fou
   assert.ok(existsSync(out), "the .ics file exists");
   const ics = readFileSync(out, "utf8");
   assert.match(ics, /BEGIN:VCALENDAR/, "the file is an iCalendar file");
-  assert.equal((ics.match(/^SUMMARY:Palestine and the campus: speaking tour/gm) ?? []).length, 3, "each of the three stops has its SUMMARY");
+  // Drafts never reach a calendar (issue 17): the third stop, still a draft, is left out.
+  assert.equal((ics.match(/^SUMMARY:Palestine and the campus: speaking tour/gm) ?? []).length, 2, "the rescheduled and the cancelled stop have their SUMMARY");
+  assert.doesNotMatch(ics, /STATUS:TENTATIVE/, "no draft is exported as tentative");
   assert.match(ics, /STATUS:CANCELLED/, "the cancelled stop is exported as cancelled");
 });
 
