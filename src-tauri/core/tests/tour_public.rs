@@ -112,3 +112,42 @@ fn drafts_are_never_shown_and_cancelled_ones_as_chosen() {
     assert_eq!((struck.note, struck.struck), ("CANCELLED", true));
     assert!(public::shown(&e, CancelledShown::Hidden).is_none());
 }
+
+#[test]
+fn a_tour_without_a_dated_stop_says_dates_and_places_coming_soon() {
+    let (_dir, db) = open();
+    let tour = events::create_tour(
+        &db,
+        events::TourInput {
+            title: "Spring campus tour".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let stop = events::add_stop(
+        &db,
+        tour.id,
+        events::StopInput {
+            time_zone: "America/Chicago".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // A draft stop is not public: the listing has no stop at all yet.
+    let text = events::listing::tour_text(&db, tour.id).unwrap();
+    assert!(
+        text.ends_with("Meetings near you:\n- Dates and places coming soon\n"),
+        "{text}"
+    );
+    events::announce(&db, stop.id).unwrap();
+    let text = events::listing::tour_text(&db, tour.id).unwrap();
+    assert!(
+        text.ends_with("Meetings near you:\n- Dates and places coming soon\n"),
+        "an announced stop without a date says the same: {text}"
+    );
+    let html = events::listing::tour_html(&db, tour.id).unwrap();
+    assert!(
+        html.contains("<li>Dates and places coming soon</li>"),
+        "{html}"
+    );
+}

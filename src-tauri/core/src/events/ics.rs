@@ -78,6 +78,10 @@ pub fn export_upcoming(db: &Database, now: Timestamp) -> Result<String> {
         &select_sql("WHERE e.end_at > ?1 AND e.status <> 'draft' ORDER BY e.start_at, e.id"),
         [now.to_string()],
     )?;
+    let events: Vec<Event> = events
+        .into_iter()
+        .filter(super::public::is_public)
+        .collect();
     Ok(calendar(&events, "Upcoming events"))
 }
 
