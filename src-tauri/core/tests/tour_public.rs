@@ -151,3 +151,43 @@ fn a_tour_without_a_dated_stop_says_dates_and_places_coming_soon() {
         "{html}"
     );
 }
+
+#[test]
+fn a_tour_whose_dated_stops_are_all_drafts_has_no_calendar_to_give() {
+    let (_dir, db) = open();
+    let tour = events::create_tour(
+        &db,
+        events::TourInput {
+            title: "Autumn tour".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let stop = events::add_stop(
+        &db,
+        tour.id,
+        events::StopInput {
+            start_date: "2027-10-05".into(),
+            start_time: "18:00".into(),
+            end_time: "20:00".into(),
+            time_zone: "America/Denver".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let request = events::ics::CalendarRequest {
+        event_id: None,
+        tour_id: Some(tour.id),
+    };
+    let refused = events::ics::export(&db, &request).expect_err("only drafts: nothing public");
+    assert!(
+        refused.to_string().contains("still a draft"),
+        "the refusal says why: {refused}"
+    );
+    events::announce(&db, stop.id).unwrap();
+    let file = events::ics::export(&db, &request).unwrap();
+    assert_eq!(file.events, 1);
+    assert!(file
+        .text
+        .contains("DTSTART;TZID=America/Denver:20271005T180000"));
+}

@@ -1700,7 +1700,9 @@ fn ics_export_scene(scenes: &mut serde_json::Map<String, Value>) {
         "kind": "meeting", "start_date": "2027-03-02", "start_time": "18:00", "end_date": "",
         "end_time": "20:00", "time_zone": "America/New_York", "all_day": false, "venue_id": null, "room": ""
     });
-    events::add_stop(&s.db, tour.id, from(&stop)).expect("the stop is added");
+    let stop = events::add_stop(&s.db, tour.id, from(&stop)).expect("the stop is added");
+    // Announced: drafts stay out of calendars (issue 17).
+    events::announce(&s.db, stop.id).expect("the stop is announced");
     let request = events::ics::CalendarRequest {
         event_id: None,
         tour_id: Some(tour.id),

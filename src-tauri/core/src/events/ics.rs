@@ -62,11 +62,19 @@ pub fn export_event(db: &Database, id: i64) -> Result<String> {
 pub fn export_tour(db: &Database, tour_id: i64) -> Result<String> {
     let t = super::tours::get_tour(db, tour_id)?;
     // Drafts never appear; cancelled stops carry STATUS:CANCELLED.
+    let dated = |e: &Event| e.start_at.is_some();
+    let any_dated = t.stops.iter().any(dated);
     let stops: Vec<Event> = t
         .stops
         .into_iter()
         .filter(super::public::is_public)
         .collect();
+    if any_dated && !stops.iter().any(dated) {
+        return Err(Error::invalid_field(
+            "tour",
+            "Every dated stop of this tour is still a draft, and drafts stay out of calendars. Announce a stop first.",
+        ));
+    }
     Ok(calendar(&stops, &t.tour.title))
 }
 
