@@ -14,7 +14,7 @@ BUILD_PACKAGES := pkg-config build-essential libssl-dev libwebkit2gtk-4.1-dev li
 TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip openssl xdotool x11-apps netpbm sqlite3 gnome-keyring dbus-daemon
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
-.PHONY: help run test deps deps-build deps-test deps-smtp app ui bindings release deb deb-check bench-window bench-send bench-frames fuzz
+.PHONY: help run test deps deps-build deps-test deps-smtp deps-calendar app ui bindings release deb deb-check bench-window bench-send bench-frames fuzz
 
 help:
 	@echo "make run    build Handbill and open it on the sample branch"
@@ -48,6 +48,7 @@ deps-test: deps-build tests/e2e/node_modules/.installed
 	@$(call apt_install,$(TEST_PACKAGES))
 	@command -v tauri-driver >/dev/null || { echo "Installing tauri-driver"; cargo install tauri-driver --locked --quiet; }
 	@$(MAKE) --no-print-directory deps-smtp
+	@$(MAKE) --no-print-directory deps-calendar
 
 # The mail tests' SMTP server on loopback (tests/smtp/server.py) needs aiosmtpd,
 # pinned in tests/smtp/requirements.txt; skipped when it is already importable.
@@ -55,6 +56,14 @@ deps-smtp:
 	@python3 -c 'import aiosmtpd' 2>/dev/null || { echo "Installing aiosmtpd for the mail tests"; \
 	  python3 -m pip install --quiet -r tests/smtp/requirements.txt 2>/dev/null \
 	  || python3 -m pip install --quiet --user --break-system-packages -r tests/smtp/requirements.txt; }
+
+# The calendar checks (tests/tour_public_cli.rs) read .ics files with Python's
+# icalendar, pinned in tests/calendar/requirements.txt and kept in tests/.venv
+# (the tests use it when it is there, else python3); skipped when importable.
+deps-calendar:
+	@tests/.venv/bin/python -c 'import icalendar' 2>/dev/null || python3 -c 'import icalendar' 2>/dev/null \
+	  || { echo "Installing icalendar in tests/.venv for the calendar checks"; \
+	  python3 -m venv tests/.venv && tests/.venv/bin/pip install --quiet -r tests/calendar/requirements.txt; }
 
 deps: deps-test
 

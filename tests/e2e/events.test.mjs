@@ -65,7 +65,7 @@ test("an event with its venue still to be decided is saved and is there after re
     await screenshot(app, "31-event-editor");
     await click(app, "button=← All events");
     await (await app.$("button*=Teach-in on the nurses")).waitForDisplayed({ timeout: 10000, timeoutMsg: "the new event is in the upcoming list" });
-    assert.match(await (await app.$("button*=Teach-in on the nurses")).getText(), /Location to be decided/, "the list says the location is to be decided");
+    assert.match(await (await app.$("button*=Teach-in on the nurses")).getText(), /Location to be announced/, "the list says the location is to be announced");
     await screenshot(app, "32-events-one");
   });
   const listed = JSON.parse(cli(db, "event", "list", "--json"));
@@ -158,7 +158,9 @@ test("a tour with three stops: one rescheduled with a reason, one cancelled, fou
   assert.ok(existsSync(out), "the .ics file exists");
   const ics = readFileSync(out, "utf8");
   assert.match(ics, /BEGIN:VCALENDAR/, "the file is an iCalendar file");
-  assert.equal((ics.match(/^SUMMARY:Palestine and the campus: speaking tour/gm) ?? []).length, 3, "each of the three stops has its SUMMARY");
+  // Drafts never reach a calendar (issue 17): the third stop, still a draft, is left out.
+  assert.equal((ics.match(/^SUMMARY:Palestine and the campus: speaking tour/gm) ?? []).length, 2, "the rescheduled and the cancelled stop have their SUMMARY");
+  assert.doesNotMatch(ics, /STATUS:TENTATIVE/, "no draft is exported as tentative");
   assert.match(ics, /STATUS:CANCELLED/, "the cancelled stop is exported as cancelled");
 });
 

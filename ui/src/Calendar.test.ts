@@ -26,6 +26,7 @@ function event(id: number, fields: Partial<Event>): Event {
     end_at: null,
     venue: null,
     room: "",
+    no_room: false,
     online_link: "",
     attendance: "in_person",
     speakers: [],

@@ -203,7 +203,7 @@ fn date_ranges_links_readings_and_unknown_places_are_said() {
     assert_contains(
         &drive,
         &[
-            "When: From December 1 until February 10, 2027",
+            "When: From December 1, 2026 until February 10, 2027",
             "Donate (https://example.org/donate/cersc)",
         ],
         "the fund drive",
@@ -348,7 +348,7 @@ fn a_tour_announcement_names_every_stop() {
                 "Tuesday, March 2, 2027 | 6:00 - 8:00 pm — Harvard Science Center, Hall C",
                 "Thursday, March 4, 2027",
                 "Boston University",
-                "Date to be announced — Location to be announced",
+                "- Date and place coming soon\n",
             ],
             &format!("the tour's {} announcement", template.as_str()),
         );

@@ -580,19 +580,28 @@ fn an_older_databases_outbox_sent_rows_become_written_when_migrated() {
         old.conn()
             .execute_batch(&format!("ATTACH '{}' AS new", b.path.display()))
             .unwrap();
+        // The event's columns as version 9 has them (later migrations add some: 0015 no_room).
+        let event_columns = old
+            .conn()
+            .prepare("SELECT name FROM pragma_table_info('event')")
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join(", ");
         old.conn()
-            .execute_batch(
+            .execute_batch(&format!(
                 "INSERT INTO branch SELECT id, name, short_name, city, contact_email, website, time_zone, languages,
                    logo, logo_media_type, logo_width, logo_height, updated_at FROM new.branch;
                  INSERT INTO list SELECT * FROM new.list;
-                 INSERT INTO event (id, uid, sequence, title, kind, status, description, start_date, start_time, end_date, end_time, time_zone, all_day, start_at, end_at, venue_id, room, online_link, attendance, hosts, reading_list, accessibility, rules, links, tags, cosponsor_call, tour_id, override_title, override_description, override_speakers, created_at, updated_at, translations)
-                   SELECT id, uid, sequence, title, kind, status, description, start_date, start_time, end_date, end_time, time_zone, all_day, start_at, end_at, venue_id, room, online_link, attendance, hosts, reading_list, accessibility, rules, links, tags, cosponsor_call, tour_id, override_title, override_description, override_speakers, created_at, updated_at, translations FROM new.event;
+                 INSERT INTO event ({event_columns}) SELECT {event_columns} FROM new.event;
                  INSERT INTO subscriber SELECT id, email, email_key, name, first_name, language, city, postal_code,
                    tags, notes, created_at, updated_at, search FROM new.subscriber;
                  INSERT INTO announcement SELECT * FROM new.announcement;
                  INSERT INTO delivery (id, announcement_id, subscriber_id, email, email_key, status, channel, updated_at)
                    SELECT id, announcement_id, subscriber_id, email, email_key, status, channel, updated_at FROM new.delivery;",
-            )
+            ))
             .unwrap();
     }
     let db = Database::open(&path).expect("the older database is migrated");

@@ -1197,7 +1197,7 @@ fn events_scenes(scenes: &mut serde_json::Map<String, Value>) {
         "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
         "end_time": "", "hosts": "", "kind": "meeting",
         "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
-        "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+        "reading_list": [], "room": "", "no_room": false, "rules": "", "speaker_ids": [],
         "start_date": "next tuesday", "start_time": "", "tags": [],
         "time_zone": "America/New_York", "title": "Teach-in", "tour_id": null,
         "translations": [], "venue_id": null
@@ -1279,7 +1279,7 @@ fn typed_when_scene(scenes: &mut serde_json::Map<String, Value>) {
             "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
             "end_time": "", "hosts": "", "kind": "meeting",
             "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
-            "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+            "reading_list": [], "room": "", "no_room": false, "rules": "", "speaker_ids": [],
             "start_date": date, "start_time": time, "tags": [],
             "time_zone": "America/New_York", "title": "", "tour_id": null,
             "translations": [], "venue_id": null
@@ -1634,7 +1634,7 @@ fn autosave_scenes(scenes: &mut serde_json::Map<String, Value>) {
             "cosponsor_call": { "contact": "", "text": "" }, "description": "", "end_date": "",
             "end_time": "", "hosts": "", "kind": "meeting",
             "links": { "donate": "", "event_page": "", "rsvp": "" }, "online_link": "",
-            "reading_list": [], "room": "", "rules": "", "speaker_ids": [],
+            "reading_list": [], "room": "", "no_room": false, "rules": "", "speaker_ids": [],
             "start_date": "", "start_time": "", "tags": [],
             "time_zone": "America/New_York", "title": title, "tour_id": null,
             "translations": translations, "venue_id": null
@@ -1728,7 +1728,9 @@ fn ics_export_scene(scenes: &mut serde_json::Map<String, Value>) {
         "kind": "meeting", "start_date": "2027-03-02", "start_time": "18:00", "end_date": "",
         "end_time": "20:00", "time_zone": "America/New_York", "all_day": false, "venue_id": null, "room": ""
     });
-    events::add_stop(&s.db, tour.id, from(&stop)).expect("the stop is added");
+    let stop = events::add_stop(&s.db, tour.id, from(&stop)).expect("the stop is added");
+    // Announced: drafts stay out of calendars (issue 17).
+    events::announce(&s.db, stop.id).expect("the stop is announced");
     let request = events::ics::CalendarRequest {
         event_id: None,
         tour_id: Some(tour.id),

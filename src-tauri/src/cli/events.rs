@@ -8,6 +8,7 @@ use clap::Subcommand;
 use handbill_core::db::outside;
 use handbill_core::events::ics::CalendarRequest;
 use handbill_core::events::listing::ListingRequest;
+use handbill_core::events::public::{self, CancelledShown};
 use handbill_core::events::{self, ics, json, listing, Event};
 use handbill_core::mail::announcements::{told, Template};
 use handbill_core::{Database, Error};
@@ -131,6 +132,10 @@ pub enum EventCommand {
         /// HTML (sanitized) instead of plain text.
         #[arg(long)]
         html: bool,
+        /// How cancelled events show: marked "(cancelled)", struck through
+        /// (and still saying so), or left out. Drafts never show.
+        #[arg(long, value_name = "HOW", default_value = "marked", value_parser = ["marked", "struck", "hidden"])]
+        cancelled: String,
     },
 }
 
@@ -216,7 +221,10 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
                     out.push(t.tour.description.trim().to_owned());
                 }
                 out.push(String::new());
-                out.push(format!("{} stops:", t.stops.len()));
+                out.push(format!(
+                    "{}:",
+                    public::count(t.stops.len(), "stop", "stops")
+                ));
                 for (n, s) in t.stops.iter().enumerate() {
                     let place = listing::place_line(s);
                     out.push(format!(
@@ -251,11 +259,10 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
                 let added = done.events.len() - done.updated.len();
                 let mut out = vec![if done.updated.is_empty() {
                     format!(
-                        "Imported the tour “{}” (id {}) with {} stop{} from {}.",
+                        "Imported the tour “{}” (id {}) with {} from {}.",
                         t.title,
                         t.id,
-                        added,
-                        if added == 1 { "" } else { "s" },
+                        public::count(added, "stop", "stops"),
                         file.display()
                     )
                 } else {
@@ -361,11 +368,21 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
             let e = events::announce(db, target.id(db)?)?;
             Ok(status_line(&e, "Announced"))
         }
-        EventCommand::Listing { tour, html } => listing::render(
+        EventCommand::Listing {
+            tour,
+            html,
+            cancelled,
+        } => listing::render(
             db,
             &ListingRequest {
                 tour_id: tour,
                 html,
+                cancelled: CancelledShown::parse(&cancelled).ok_or_else(|| {
+                    Error::invalid_field(
+                        "cancelled",
+                        format!("--cancelled is marked, struck or hidden, not “{cancelled}”."),
+                    )
+                })?,
             },
         ),
     }

@@ -295,7 +295,11 @@ pub async fn events_listing(
     tour_id: Option<i64>,
     html: bool,
 ) -> Result<String, Error> {
-    let request = ListingRequest { tour_id, html };
+    let request = ListingRequest {
+        tour_id,
+        html,
+        ..ListingRequest::default()
+    };
     let state = AppState::clone(&state);
     super::blocking(move || state.with_db(|db| listing::render(db, &request))).await
 }

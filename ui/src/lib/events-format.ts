@@ -56,9 +56,10 @@ export function whenText(
 /** Where: venue and room, or what is still to be decided. */
 export function placeText(e: Event): string {
   if (e.attendance === "online") return "Online";
-  if (!e.venue) return e.tour_id && !e.start_date ? "Date and place coming soon" : "Location to be decided";
+  if (!e.venue) return e.tour_id && !e.start_date ? "Date and place coming soon" : "Location to be announced";
+  if (e.no_room) return e.venue.name;
   const room = e.room || e.venue.room;
-  return [e.venue.name, room ? room : "room to be announced"].join(", ");
+  return [e.venue.name, room ? room : "Room to be announced"].join(", ");
 }
 
 /** A blank event form in the branch's time zone. */
@@ -75,6 +76,7 @@ export function blankInput(timeZone: string): EventInput {
     all_day: false,
     venue_id: null,
     room: "",
+    no_room: false,
     online_link: "",
     attendance: "in_person",
     speaker_ids: [],
@@ -103,6 +105,7 @@ export function inputOf(e: Event): EventInput {
     all_day: e.all_day,
     venue_id: e.venue?.id ?? null,
     room: e.room,
+    no_room: e.no_room,
     online_link: e.online_link,
     attendance: e.attendance,
     speaker_ids: e.speakers.map((s) => s.id),

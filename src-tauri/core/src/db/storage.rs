@@ -51,6 +51,7 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0012_flyer_choices.sql")),
         M::up(include_str!("../../migrations/0013_subscriber_phone.sql")),
         M::up(include_str!("../../migrations/0014_first_steps_hidden.sql")),
+        M::up(include_str!("../../migrations/0015_no_room.sql")),
         M::up(include_str!("../../migrations/0016_tour_inherit.sql")),
     ]
 });

@@ -57,11 +57,25 @@ pub fn export_event(db: &Database, id: i64) -> Result<String> {
     Ok(calendar(&[store::get(db, id)?], "Handbill event"))
 }
 
-/// A tour's dated stops as one iCalendar file (stops to be announced have no
-/// date yet, so they are left out until they do).
+/// A tour's dated public stops as one iCalendar file (stops to be announced
+/// have no date yet, so they are left out until they do; drafts always).
 pub fn export_tour(db: &Database, tour_id: i64) -> Result<String> {
     let t = super::tours::get_tour(db, tour_id)?;
-    Ok(calendar(&t.stops, &t.tour.title))
+    // Drafts never appear; cancelled stops carry STATUS:CANCELLED.
+    let dated = |e: &Event| e.start_at.is_some();
+    let any_dated = t.stops.iter().any(dated);
+    let stops: Vec<Event> = t
+        .stops
+        .into_iter()
+        .filter(super::public::is_public)
+        .collect();
+    if any_dated && !stops.iter().any(dated) {
+        return Err(Error::invalid_field(
+            "tour",
+            "Every dated stop of this tour is still a draft, and drafts stay out of calendars. Announce a stop first.",
+        ));
+    }
+    Ok(calendar(&stops, &t.tour.title))
 }
 
 /// Every announced (or rescheduled, postponed, cancelled) event not over at `now`.
@@ -72,6 +86,10 @@ pub fn export_upcoming(db: &Database, now: Timestamp) -> Result<String> {
         &select_sql("WHERE e.end_at > ?1 AND e.status <> 'draft' ORDER BY e.start_at, e.id"),
         [now.to_string()],
     )?;
+    let events: Vec<Event> = events
+        .into_iter()
+        .filter(super::public::is_public)
+        .collect();
     Ok(calendar(&events, "Upcoming events"))
 }
 
@@ -270,10 +288,14 @@ fn vevent(lines: &mut Lines, e: &Event) {
             &format!("DTSTART{tzid}"),
             &local_stamp(&e.start_date, &e.start_time),
         );
-        lines.raw(
-            &format!("DTEND{tzid}"),
-            &local_stamp(&e.end_date, &e.end_time),
-        );
+        // An event with no end time has no DTEND (RFC 5545: it ends as it
+        // starts), rather than one equal to its start.
+        if e.end_at != e.start_at {
+            lines.raw(
+                &format!("DTEND{tzid}"),
+                &local_stamp(&e.end_date, &e.end_time),
+            );
+        }
     }
     let url = [&e.links.event_page, &e.links.rsvp, &e.online_link]
         .into_iter()

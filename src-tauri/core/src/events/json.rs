@@ -78,6 +78,10 @@ struct PortableEvent {
     all_day: bool,
     venue: Option<VenueInput>,
     room: String,
+    /// No room at all (outdoors), as against an empty `room`: a room to be
+    /// announced. Left out when false, so files from before it still import.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    no_room: bool,
     online_link: String,
     attendance: Attendance,
     speakers: Option<Vec<SpeakerInput>>,
@@ -153,6 +157,7 @@ fn portable(db: &Database, e: &Event) -> Result<PortableEvent> {
         all_day: e.all_day,
         venue: e.venue.as_ref().map(VenueInput::from),
         room: e.room.clone(),
+        no_room: e.no_room,
         online_link: e.online_link.clone(),
         attendance: e.attendance,
         speakers: Some(e.speakers.iter().map(SpeakerInput::from).collect()),
@@ -513,6 +518,7 @@ fn import_event(
         all_day: p.all_day,
         venue_id,
         room: p.room.clone(),
+        no_room: p.no_room,
         online_link: p.online_link.clone(),
         attendance: p.attendance,
         speaker_ids,

@@ -9,10 +9,10 @@
 //! (a tour stop also the tour's), and prints the demand list it carries, in
 //! the version it was announced with.
 
-use jiff::civil::{Date, Time};
 use jiff::Timestamp;
 
-use super::views::{month_name, upcoming};
+use super::public::{self, CancelledShown, Shown};
+use super::views::upcoming;
 use super::{Event, EventStatus, Speaker};
 use crate::coalition::{self, Cosponsor, DemandListVersion};
 use crate::db::Database;
@@ -78,110 +78,35 @@ pub fn speaker_line(s: &Speaker) -> String {
     line
 }
 
-fn clock(t: &str) -> Option<(String, &'static str)> {
-    let t: Time = format!("{t}:00").parse().ok()?;
-    let (h, half) = match t.hour() {
-        0 => (12, "am"),
-        h @ 1..=11 => (h, "am"),
-        12 => (12, "pm"),
-        h => (h - 12, "pm"),
-    };
-    Some((format!("{h}:{:02}", t.minute()), half))
-}
-
-fn day(date: &str) -> Option<Date> {
-    date.parse().ok()
-}
-
-/// "Saturday, January 27, 2027 | 12:00 - 2:00 pm", "From January 15 until
-/// February 10, 2027", or "Date and place coming soon".
+/// When an event is, without its zone: [`public::when_text`].
 pub fn when_line(e: &Event) -> String {
-    let Some(start) = day(&e.start_date) else {
-        return "Date and place coming soon".into();
-    };
-    let end = day(&e.end_date).unwrap_or(start);
-    let long = |d: Date| {
-        format!(
-            "{}, {} {}, {}",
-            d.strftime("%A"),
-            month_name(d.month()),
-            d.day(),
-            d.year()
-        )
-    };
-    if e.all_day {
-        if end == start {
-            return long(start);
-        }
-        return format!(
-            "From {} {} until {} {}, {}",
-            month_name(start.month()),
-            start.day(),
-            month_name(end.month()),
-            end.day(),
-            end.year()
-        );
-    }
-    let times = match (clock(&e.start_time), clock(&e.end_time)) {
-        (Some((s, sh)), Some((en, eh))) if e.start_time != e.end_time => {
-            if sh == eh {
-                format!("{s} - {en} {eh}")
-            } else {
-                format!("{s} {sh} - {en} {eh}")
-            }
-        }
-        (Some((s, sh)), _) => format!("{s} {sh}"),
-        _ => String::new(),
-    };
-    if end != start {
-        return format!("{} {} - {} | {times}", long(start), e.start_time, long(end));
-    }
-    format!("{} | {times}", long(start))
+    public::when_text(e, false)
 }
 
-/// How a listing or a calendar names the place: venue, room, address, city.
+/// How a calendar names the place: venue, room (when known), address,
+/// city; "Online", or "Location to be announced".
 pub fn location_text(e: &Event) -> String {
-    let mut parts: Vec<&str> = Vec::new();
     match &e.venue {
-        Some(v) => parts.push(&v.name),
-        None if e.attendance == super::Attendance::Online => parts.push("Online"),
-        None => parts.push("Location to be decided"),
-    }
-    let room = e.room_or_venue_room();
-    if !room.is_empty() {
-        parts.push(room);
-    }
-    if let Some(v) = &e.venue {
-        for p in [&v.address, &v.city] {
-            if !p.is_empty() {
-                parts.push(p);
-            }
+        Some(v) => {
+            let room = if e.no_room {
+                ""
+            } else {
+                e.room_or_venue_room().trim()
+            };
+            [v.name.trim(), room, v.address.trim(), v.city.trim()]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ")
         }
+        None if e.attendance == super::Attendance::Online => "Online".into(),
+        None => public::LOCATION_TBA.into(),
     }
-    parts.join(", ")
 }
 
-/// Where: "Cambridge Community Center, Room 2, 5 Callender St, Cambridge, MA",
-/// "Kenmore Classroom Building, Room TBA", or "Location TBD".
+/// Where, as every public output says it: [`public::place_text`].
 pub fn place_line(e: &Event) -> String {
-    if e.start_date.is_empty() && e.venue.is_none() {
-        return String::new();
-    }
-    match &e.venue {
-        None if e.attendance == super::Attendance::Online => "Online".into(),
-        None if e.room.is_empty() => "Location TBD".into(),
-        None => format!("Location TBD, {}", e.room),
-        Some(_) if e.room_or_venue_room().is_empty() => {
-            let full = location_text(e);
-            let (name, rest) = full.split_once(", ").unwrap_or((&full, ""));
-            if rest.is_empty() {
-                format!("{name}, Room TBA")
-            } else {
-                format!("{name}, Room TBA, {rest}")
-            }
-        }
-        Some(_) => location_text(e),
-    }
+    public::place_text(e)
 }
 
 /// "1/27 Rally: #Justice4Siham Rally", with "CANCELLED:" or "RESCHEDULED:" first.
@@ -192,45 +117,123 @@ pub fn headline(e: &Event) -> String {
         EventStatus::Postponed => "POSTPONED: ",
         _ => "",
     };
-    let date = day(&e.start_date)
+    format!("{mark}{}", plain_headline(e))
+}
+
+/// "1/27 Rally: #Justice4Siham Rally", without its change.
+fn plain_headline(e: &Event) -> String {
+    let date = e
+        .start_date
+        .parse::<jiff::civil::Date>()
+        .ok()
         .map(|d| format!("{}/{} ", d.month(), d.day()))
         .unwrap_or_default();
-    format!("{mark}{date}{}: {}", e.kind.label(), e.title)
+    format!("{date}{}: {}", e.kind.label(), e.title)
 }
 
-fn stop_line(e: &Event) -> String {
-    let place = place_line(e);
-    let when = when_line(e);
-    let mark = match e.status {
-        EventStatus::Cancelled => " (cancelled)",
-        EventStatus::Postponed => " (postponed)",
-        _ => "",
-    };
-    if place.is_empty() {
-        format!("{when}{mark}")
+/// An event's headline as a listing shows it: marked, or struck through
+/// (with the text and the HTML's own marks) and still saying "(cancelled)".
+fn shown_headline(e: &Event, shown: Shown, html: bool) -> String {
+    if !shown.struck {
+        return if html { esc(&headline(e)) } else { headline(e) };
+    }
+    let title = plain_headline(e);
+    if html {
+        format!("<s>{}</s> (cancelled)", esc(&title))
     } else {
-        format!("{when} — {place}{mark}")
+        format!("~~{title}~~ (cancelled)")
     }
 }
 
-fn event_text(e: &Event, c: &Coalition, out: &mut String) {
-    out.push_str(&headline(e));
-    out.push('\n');
+/// One stop of a tour as a listing prints it: when — where, the stop's own
+/// speakers, and its change ("(cancelled)"); struck through in Markdown's
+/// way (`~~…~~`) when the organizer chose so.
+fn stop_line(
+    e: &Event,
+    shown: Shown,
+    name_zone: bool,
+    tour_speakers: &[Speaker],
+) -> (String, String) {
+    let place = public::place_text(e);
+    let when = public::when_text(e, name_zone);
+    let mut line = if place.is_empty() {
+        when
+    } else {
+        format!("{when} — {place}")
+    };
+    if let Some(with) = public::own_speakers(e, tour_speakers) {
+        line.push_str(&format!(" — {with}"));
+    }
+    let mark = if shown.note.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", shown.note.to_lowercase())
+    };
+    (line, mark)
+}
+
+/// The stops a tour's listing shows, and whether their times name zones.
+struct PublicStops<'a> {
+    stops: Vec<(&'a Event, Shown)>,
+    name_zone: bool,
+}
+
+fn public_stops<'a>(
+    db: &Database,
+    stops: &'a [Event],
+    cancelled: CancelledShown,
+) -> Result<PublicStops<'a>> {
+    let stops = public::public_events(stops, cancelled);
+    let home = crate::branch::get(db)?.map(|b| b.time_zone);
+    let name_zone = public::zones_named(stops.iter().map(|(e, _)| *e), home.as_deref());
+    Ok(PublicStops { stops, name_zone })
+}
+
+/// Whether the upcoming events listed name their zones.
+fn upcoming_zones(
+    db: &Database,
+    groups: &[super::MonthGroup],
+    cancelled: CancelledShown,
+) -> Result<bool> {
+    let home = crate::branch::get(db)?.map(|b| b.time_zone);
+    Ok(public::zones_named(
+        groups
+            .iter()
+            .flat_map(|g| g.events.iter())
+            .filter(|e| public::shown(e, cancelled).is_some()),
+        home.as_deref(),
+    ))
+}
+
+/// "Dates and places coming soon": what a tour without a dated stop says.
+pub const TOUR_COMING_SOON: &str = "Dates and places coming soon";
+
+/// The lines a listing gives one event, in order, each as plain text.
+fn event_lines(e: &Event, c: &Coalition, name_zone: bool) -> Vec<String> {
+    let mut lines = Vec::new();
     if !e.hosts.is_empty() {
-        out.push_str(&format!("{} present:\n", e.hosts));
+        lines.push(format!("{} present:", e.hosts));
     }
     if !c.cosponsors.is_empty() {
-        out.push_str(&format!("{}\n", cosponsor_line(&c.cosponsors)));
+        lines.push(cosponsor_line(&c.cosponsors));
     }
     if !e.speakers.is_empty() {
         let names: Vec<String> = e.speakers.iter().map(speaker_line).collect();
-        out.push_str(&format!("with {}\n", names.join(" and ")));
+        lines.push(format!("with {}", names.join(" and ")));
     }
-    out.push_str(&when_line(e));
-    out.push('\n');
-    let place = place_line(e);
+    lines.push(public::when_text(e, name_zone));
+    let place = public::place_text(e);
     if !place.is_empty() {
-        out.push_str(&place);
+        lines.push(place);
+    }
+    lines
+}
+
+fn event_text(e: &Event, shown: Shown, c: &Coalition, name_zone: bool, out: &mut String) {
+    out.push_str(&shown_headline(e, shown, false));
+    out.push('\n');
+    for line in event_lines(e, c, name_zone) {
+        out.push_str(&line);
         out.push('\n');
     }
     if let Some(list) = &c.demands {
@@ -241,60 +244,80 @@ fn event_text(e: &Event, c: &Coalition, out: &mut String) {
 }
 
 /// Which listing to print, as the window and the command line ask for it:
-/// a tour's, or (none) every upcoming event's; plain text or HTML.
+/// a tour's, or (none) every upcoming event's; plain text or HTML; and how
+/// cancelled events show (drafts never do).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ListingRequest {
     pub tour_id: Option<i64>,
     pub html: bool,
+    pub cancelled: CancelledShown,
 }
 
 /// The listing a request asks for (upcoming as of now), for the window's
 /// "Copy listing" and `handbill event listing`.
 pub fn render(db: &Database, request: &ListingRequest) -> Result<String> {
     let now = crate::clock::now();
+    let c = request.cancelled;
     match (request.tour_id, request.html) {
-        (Some(id), false) => tour_text(db, id),
-        (Some(id), true) => tour_html(db, id),
-        (None, false) => upcoming_text(db, now),
-        (None, true) => upcoming_html(db, now),
+        (Some(id), false) => tour_text_as(db, id, c),
+        (Some(id), true) => tour_html_as(db, id, c),
+        (None, false) => upcoming_text_as(db, now, c),
+        (None, true) => upcoming_html_as(db, now, c),
     }
 }
 
 /// Upcoming events at `now` as plain text, by month (drafts left out).
 pub fn upcoming_text(db: &Database, now: Timestamp) -> Result<String> {
+    upcoming_text_as(db, now, CancelledShown::Marked)
+}
+
+fn upcoming_text_as(db: &Database, now: Timestamp, cancelled: CancelledShown) -> Result<String> {
+    let groups = upcoming(db, now)?;
+    let name_zone = upcoming_zones(db, &groups, cancelled)?;
     let mut out = String::new();
-    for g in upcoming(db, now)? {
-        let events: Vec<&Event> = g
-            .events
-            .iter()
-            .filter(|e| e.status != EventStatus::Draft)
-            .collect();
+    for g in &groups {
+        let events = public::public_events(&g.events, cancelled);
         if events.is_empty() {
             continue;
         }
         out.push_str(&format!("{}\n\n", g.label));
-        for e in events {
-            event_text(e, &coalition_of(db, e)?, &mut out);
+        for (e, shown) in events {
+            event_text(e, shown, &coalition_of(db, e)?, name_zone, &mut out);
         }
     }
     Ok(out)
 }
 
-/// A tour as plain text: title, speakers, description, then "Meetings near
-/// you" with one line per stop.
-pub fn tour_text(db: &Database, tour_id: i64) -> Result<String> {
-    let t = super::tours::get_tour(db, tour_id)?;
-    let mut out = format!("{}\n", t.tour.title);
+/// The lines of a tour's listing before its stops: title, hosts,
+/// co-sponsors, speakers; then its description and demand list.
+fn tour_head(t: &super::TourWithStops, cosponsors: &[Cosponsor]) -> Vec<String> {
+    let mut lines = Vec::new();
     if !t.tour.hosts.is_empty() {
-        out.push_str(&format!("{} present:\n", t.tour.hosts));
+        lines.push(format!("{} present:", t.tour.hosts));
     }
-    let cosponsors = coalition::confirmed_tour_cosponsors(db, tour_id)?;
     if !cosponsors.is_empty() {
-        out.push_str(&format!("{}\n", cosponsor_line(&cosponsors)));
+        lines.push(cosponsor_line(cosponsors));
     }
     if !t.tour.speakers.is_empty() {
         let names: Vec<String> = t.tour.speakers.iter().map(speaker_line).collect();
-        out.push_str(&format!("with {}\n", names.join(" and ")));
+        lines.push(format!("with {}", names.join(" and ")));
+    }
+    lines
+}
+
+/// A tour as plain text: title, hosts, speakers, description, then
+/// "Meetings near you" with one line per public stop.
+pub fn tour_text(db: &Database, tour_id: i64) -> Result<String> {
+    tour_text_as(db, tour_id, CancelledShown::Marked)
+}
+
+fn tour_text_as(db: &Database, tour_id: i64, cancelled: CancelledShown) -> Result<String> {
+    let t = super::tours::get_tour(db, tour_id)?;
+    let mut out = format!("{}\n", t.tour.title);
+    let cosponsors = coalition::confirmed_tour_cosponsors(db, tour_id)?;
+    for line in tour_head(&t, &cosponsors) {
+        out.push_str(&line);
+        out.push('\n');
     }
     if !t.tour.description.trim().is_empty() {
         out.push_str(&format!("\n{}\n", t.tour.description.trim()));
@@ -303,9 +326,19 @@ pub fn tour_text(db: &Database, tour_id: i64) -> Result<String> {
         out.push('\n');
         demands_text(&list, &mut out);
     }
+    let p = public_stops(db, &t.stops, cancelled)?;
     out.push_str("\nMeetings near you:\n");
-    for s in &t.stops {
-        out.push_str(&format!("- {}\n", stop_line(s)));
+    if !p.stops.iter().any(|(s, _)| !s.start_date.is_empty()) {
+        out.push_str(&format!("- {TOUR_COMING_SOON}\n"));
+        return Ok(out);
+    }
+    for (s, shown) in &p.stops {
+        let (line, mark) = stop_line(s, *shown, p.name_zone, &t.tour.speakers);
+        if shown.struck {
+            out.push_str(&format!("- ~~{line}~~{mark}\n"));
+        } else {
+            out.push_str(&format!("- {line}{mark}\n"));
+        }
     }
     Ok(out)
 }
@@ -329,29 +362,36 @@ pub fn markdown_html(markdown: &str) -> String {
         .to_string()
 }
 
-fn event_html(e: &Event, c: &Coalition, out: &mut String) {
+fn event_html(e: &Event, shown: Shown, c: &Coalition, name_zone: bool, out: &mut String) {
     out.push_str(&format!(
         "<div class=\"event\"><h3>{}</h3>",
-        esc(&headline(e))
+        shown_headline(e, shown, true)
     ));
-    if !e.hosts.is_empty() {
-        out.push_str(&format!("<p>{} present:</p>", esc(&e.hosts)));
+    // Everything the text says; the when and the where in one paragraph.
+    let mut lines = event_lines(e, c, name_zone);
+    let place = public::place_text(e);
+    if !place.is_empty() {
+        lines.pop();
     }
-    if !c.cosponsors.is_empty() {
+    let when = lines.pop().unwrap_or_default();
+    let cosponsors = cosponsor_line(&c.cosponsors);
+    for line in &lines {
+        let class = if !cosponsors.is_empty() && *line == cosponsors {
+            " class=\"cosponsors\""
+        } else {
+            ""
+        };
+        out.push_str(&format!("<p{class}>{}</p>", esc(line)));
+    }
+    if place.is_empty() {
+        out.push_str(&format!("<p><strong>{}</strong></p>", esc(&when)));
+    } else {
         out.push_str(&format!(
-            "<p class=\"cosponsors\">{}</p>",
-            esc(&cosponsor_line(&c.cosponsors))
+            "<p><strong>{}</strong><br>{}</p>",
+            esc(&when),
+            esc(&place)
         ));
     }
-    if !e.speakers.is_empty() {
-        let names: Vec<String> = e.speakers.iter().map(|s| esc(&speaker_line(s))).collect();
-        out.push_str(&format!("<p>with {}</p>", names.join(" and ")));
-    }
-    out.push_str(&format!(
-        "<p><strong>{}</strong><br>{}</p>",
-        esc(&when_line(e)),
-        esc(&place_line(e))
-    ));
     out.push_str(&markdown_html(&e.description));
     if let Some(list) = &c.demands {
         demands_html(list, out);
@@ -370,51 +410,62 @@ fn event_html(e: &Event, c: &Coalition, out: &mut String) {
 
 /// Upcoming events at `now` as sanitized HTML, by month (drafts left out).
 pub fn upcoming_html(db: &Database, now: Timestamp) -> Result<String> {
+    upcoming_html_as(db, now, CancelledShown::Marked)
+}
+
+fn upcoming_html_as(db: &Database, now: Timestamp, cancelled: CancelledShown) -> Result<String> {
+    let groups = upcoming(db, now)?;
+    let name_zone = upcoming_zones(db, &groups, cancelled)?;
     let mut out = String::new();
-    for g in upcoming(db, now)? {
-        let events: Vec<&Event> = g
-            .events
-            .iter()
-            .filter(|e| e.status != EventStatus::Draft)
-            .collect();
+    for g in &groups {
+        let events = public::public_events(&g.events, cancelled);
         if events.is_empty() {
             continue;
         }
         out.push_str(&format!("<h2>{}</h2>", esc(&g.label)));
-        for e in events {
-            event_html(e, &coalition_of(db, e)?, &mut out);
+        for (e, shown) in events {
+            event_html(e, shown, &coalition_of(db, e)?, name_zone, &mut out);
         }
     }
     Ok(ammonia::clean(&out))
 }
 
-/// A tour as sanitized HTML with its "Meetings near you" list.
+/// A tour as sanitized HTML: everything its text says, with its "Meetings
+/// near you" list.
 pub fn tour_html(db: &Database, tour_id: i64) -> Result<String> {
+    tour_html_as(db, tour_id, CancelledShown::Marked)
+}
+
+fn tour_html_as(db: &Database, tour_id: i64, cancelled: CancelledShown) -> Result<String> {
     let t = super::tours::get_tour(db, tour_id)?;
     let mut out = format!("<h2>{}</h2>", esc(&t.tour.title));
-    if !t.tour.speakers.is_empty() {
-        let names: Vec<String> = t
-            .tour
-            .speakers
-            .iter()
-            .map(|s| esc(&speaker_line(s)))
-            .collect();
-        out.push_str(&format!("<p>with {}</p>", names.join(" and ")));
-    }
     let cosponsors = coalition::confirmed_tour_cosponsors(db, tour_id)?;
-    if !cosponsors.is_empty() {
-        out.push_str(&format!(
-            "<p class=\"cosponsors\">{}</p>",
-            esc(&cosponsor_line(&cosponsors))
-        ));
+    let cosponsor_text = cosponsor_line(&cosponsors);
+    for line in tour_head(&t, &cosponsors) {
+        if !cosponsors.is_empty() && line == cosponsor_text {
+            out.push_str(&format!("<p class=\"cosponsors\">{}</p>", esc(&line)));
+        } else {
+            out.push_str(&format!("<p>{}</p>", esc(&line)));
+        }
     }
     out.push_str(&markdown_html(&t.tour.description));
     if let Some(list) = coalition::demand_list_for_tour(db, tour_id)? {
         demands_html(&list, &mut out);
     }
+    let p = public_stops(db, &t.stops, cancelled)?;
     out.push_str("<h3>Meetings near you</h3><ul>");
-    for s in &t.stops {
-        out.push_str(&format!("<li>{}</li>", esc(&stop_line(s))));
+    let any_dated = p.stops.iter().any(|(s, _)| !s.start_date.is_empty());
+    if !any_dated {
+        out.push_str(&format!("<li>{TOUR_COMING_SOON}</li>"));
+    } else {
+        for (s, shown) in &p.stops {
+            let (line, mark) = stop_line(s, *shown, p.name_zone, &t.tour.speakers);
+            if shown.struck {
+                out.push_str(&format!("<li><s>{}</s>{}</li>", esc(&line), esc(&mark)));
+            } else {
+                out.push_str(&format!("<li>{}{}</li>", esc(&line), esc(&mark)));
+            }
+        }
     }
     out.push_str("</ul>");
     Ok(ammonia::clean(&out))

@@ -17,6 +17,7 @@ pub mod ics;
 mod index;
 pub mod json;
 pub mod listing;
+pub mod public;
 pub mod sample;
 pub mod store;
 pub mod tours;
@@ -249,8 +250,12 @@ pub struct EventInput {
     pub all_day: bool,
     /// None: "location to be decided".
     pub venue_id: Option<i64>,
-    /// Empty: "room to be announced" (or the venue's usual room).
+    /// Empty: "room to be announced" (or the venue's usual room), unless
+    /// `no_room`.
     pub room: String,
+    /// The event has no room (outdoors, a park): nothing about a room is
+    /// printed, where an empty `room` prints "Room to be announced".
+    pub no_room: bool,
     pub online_link: String,
     pub attendance: Attendance,
     /// Speakers in the order they are announced.
@@ -322,6 +327,8 @@ pub struct Event {
     pub end_at: Option<String>,
     pub venue: Option<Venue>,
     pub room: String,
+    /// No room at all (outdoors, a park), as against a room to be announced.
+    pub no_room: bool,
     pub online_link: String,
     pub attendance: Attendance,
     pub speakers: Vec<Speaker>,
@@ -364,6 +371,7 @@ impl Event {
             all_day: self.all_day,
             venue_id: self.venue.as_ref().map(|v| v.id),
             room: self.room.clone(),
+            no_room: self.no_room,
             online_link: self.online_link.clone(),
             attendance: self.attendance,
             speaker_ids: self.speakers.iter().map(|s| s.id).collect(),

@@ -392,6 +392,16 @@ fn check_lengths(input: &EventInput, problems: &mut Vec<FieldProblem>) {
     ] {
         check_len(problems, field, text, MAX_LINE_BYTES);
     }
+    if input.no_room && !input.room.is_empty() {
+        problem(
+            problems,
+            "room",
+            format!(
+                "The event is marked as having no room, yet its room is “{}”. Clear the room, or untick “No room”.",
+                input.room
+            ),
+        );
+    }
     for (field, text) in [
         ("accessibility", &input.accessibility),
         ("rules", &input.rules),
@@ -575,7 +585,7 @@ const COLUMNS: &str = "e.id, e.uid, e.sequence, e.title, e.kind, e.status, e.des
     e.tags, e.cosponsor_call, e.tour_id, e.override_title, e.override_description, e.override_speakers,
     e.created_at, e.updated_at,
     v.id, v.name, v.room, v.address, v.city, v.accessibility, e.translations,
-    e.override_hosts, e.override_time_zone";
+    e.override_hosts, e.override_time_zone, e.no_room";
 
 /// The SELECT that reads events; callers add WHERE and ORDER BY.
 pub(crate) fn select_sql(rest: &str) -> String {
@@ -610,6 +620,7 @@ pub(crate) fn read_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         start_at: r.get(13)?,
         end_at: r.get(14)?,
         room: r.get(15)?,
+        no_room: r.get(40)?,
         online_link: r.get(16)?,
         attendance: Attendance::parse(&attendance).unwrap_or_default(),
         hosts: r.get(18)?,
@@ -797,6 +808,7 @@ pub(crate) fn write(
         translations,
         o.hosts,
         o.time_zone,
+        i.no_room,
     ];
     let id = match id {
         Some(id) => {
@@ -807,8 +819,8 @@ pub(crate) fn write(
                     attendance = ?16, hosts = ?17, reading_list = ?18, accessibility = ?19, rules = ?20,
                     links = ?21, tags = ?22, cosponsor_call = ?23, tour_id = ?24, override_title = ?25,
                     override_description = ?26, override_speakers = ?27, updated_at = ?28,
-                    translations = ?29, override_hosts = ?30, override_time_zone = ?31
-                 WHERE id = ?32",
+                    translations = ?29, override_hosts = ?30, override_time_zone = ?31, no_room = ?32
+                 WHERE id = ?33",
                 rusqlite::params_from_iter(values.iter().copied().chain([&id as &dyn rusqlite::ToSql])),
             )?;
             id
@@ -820,9 +832,9 @@ pub(crate) fn write(
                     end_time, time_zone, all_day, start_at, end_at, venue_id, room, online_link, attendance,
                     hosts, reading_list, accessibility, rules, links, tags, cosponsor_call, tour_id,
                     override_title, override_description, override_speakers, updated_at, created_at, translations,
-                    override_hosts, override_time_zone, uid)
+                    override_hosts, override_time_zone, no_room, uid)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                    ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28, ?29, ?30, ?31, ?32)",
+                    ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28, ?29, ?30, ?31, ?32, ?33)",
                 rusqlite::params_from_iter(values.iter().copied().chain([&uid as &dyn rusqlite::ToSql])),
             )?;
             db.conn().last_insert_rowid()

@@ -19,7 +19,7 @@ use crate::branch;
 use crate::coalition;
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::events::{self, listing, Event, EventStatus, HistoryKind};
+use crate::events::{self, public, Event, EventStatus, HistoryKind};
 
 mod canvas;
 mod compose;
@@ -487,11 +487,21 @@ pub fn contents_for(db: &Database, request: &FlyerRequest) -> Result<Vec<FlyerCo
     let lang = request.bilingual.as_deref();
     match (request.event_id, request.tour_id) {
         (_, Some(t)) if request.poster => Ok(vec![content_for_tour_in(db, t, lang)?]),
-        (_, Some(t)) => events::get_tour(db, t)?
-            .stops
-            .iter()
-            .map(|s| content_for_event_in(db, s.id, lang))
-            .collect(),
+        (_, Some(t)) => {
+            // One flyer per public stop: drafts are not printed.
+            let stops = events::get_tour(db, t)?.stops;
+            if !stops.is_empty() && !stops.iter().any(public::is_public) {
+                return Err(Error::invalid_field(
+                    "stops",
+                    "Every stop of this tour is still a draft, and drafts are not printed. Announce a stop first.",
+                ));
+            }
+            stops
+                .iter()
+                .filter(|s| public::is_public(s))
+                .map(|s| content_for_event_in(db, s.id, lang))
+                .collect()
+        }
         (Some(_), None) if request.poster => Err(Error::invalid_field(
             "layout",
             "A poster is for a tour: choose the tour, or a full, half or quarter sheet for one event.",
@@ -623,7 +633,7 @@ pub fn draw(db: &Database, request: &FlyerRequest) -> Result<Flyer> {
                 }
                 format!("the poster of “{}”", tour.tour.title)
             } else {
-                let n = tour.stops.len();
+                let n = tour.stops.iter().filter(|s| public::is_public(s)).count();
                 format!(
                     "{n} flyer{} for the stops of “{}”",
                     if n == 1 { "" } else { "s" },
@@ -713,35 +723,26 @@ fn branch_zone(db: &Database) -> Result<Option<String>> {
     Ok(branch::get(db)?.map(|b| b.time_zone))
 }
 
-/// The date and time line, in the event's own time zone; the zone is named
-/// when it is not the branch's.
-fn when_for(e: &Event, home_zone: Option<&str>) -> String {
-    let mut when = listing::when_line(e);
-    if e.start_date.is_empty() {
-        return when;
-    }
-    if !e.all_day && home_zone.is_some_and(|z| z != e.time_zone) {
-        let abbreviation = e
-            .start_at
-            .as_deref()
-            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-            .and_then(|t| {
-                jiff::tz::TimeZone::get(&e.time_zone)
-                    .ok()
-                    .map(|tz| t.to_zoned(tz).strftime("%Z").to_string())
-            });
-        when.push_str(&format!(
-            " ({})",
-            abbreviation.unwrap_or_else(|| e.time_zone.clone())
-        ));
-    }
-    when
+/// The date and time line, in the event's own time zone
+/// ([`public::when_text`]); the zone is named when it is not the branch's,
+/// or when the stop's tour spans zones.
+fn when_for(db: &Database, e: &Event, home_zone: Option<&str>) -> Result<String> {
+    let name_zone = match e.tour_id {
+        Some(tour_id) => {
+            let t = events::get_tour(db, tour_id)?;
+            public::zones_named(
+                t.stops.iter().filter(|s| public::is_public(s)).chain([e]),
+                home_zone,
+            )
+        }
+        None => public::zones_named([e], home_zone),
+    };
+    Ok(public::when_text(e, name_zone))
 }
 
 fn place_for(e: &Event) -> (Option<Place>, String) {
     match &e.venue {
         Some(v) => {
-            let room = e.room_or_venue_room();
             let address = [v.address.as_str(), v.city.as_str()]
                 .iter()
                 .filter(|s| !s.is_empty())
@@ -750,19 +751,12 @@ fn place_for(e: &Event) -> (Option<Place>, String) {
                 .join(", ");
             let place = Place {
                 name: v.name.clone(),
-                room: if room.is_empty() {
-                    "Room to be announced".into()
-                } else {
-                    room.to_owned()
-                },
+                room: public::room_text(e),
                 address,
             };
             (Some(place), String::new())
         }
-        None if e.attendance == events::Attendance::Online => (None, "Online".into()),
-        None if e.start_date.is_empty() => (None, String::new()),
-        None if !e.room.is_empty() => (None, format!("Location to be announced ({})", e.room)),
-        None => (None, "Location to be announced".into()),
+        None => (None, public::place_text(e)),
     }
 }
 
@@ -864,7 +858,7 @@ pub fn content_for_event_in(
     let cosponsors = cosponsor_marks(db, coalition::confirmed_cosponsors(db, event_id)?)?;
     let branch = branch_mark(db)?;
     let zone = branch_zone(db)?;
-    let when = when_for(&e, zone.as_deref());
+    let when = when_for(db, &e, zone.as_deref())?;
     let (place, location_note) = place_for(&e);
     let mut accessibility = e.accessibility.clone();
     if let Some(v) = &e.venue {
@@ -925,42 +919,20 @@ pub fn content_for_tour_in(
     let cosponsors = cosponsor_marks(db, coalition::confirmed_tour_cosponsors(db, tour_id)?)?;
     let branch = branch_mark(db)?;
     let zone = branch_zone(db)?;
-    // Until some stop has a date, the poster says so once rather than
-    // "Date to be announced" on every line; a stop whose place is known is
-    // still listed.
-    let dated = t.stops.iter().any(|s| !s.start_date.is_empty());
-    let stops = t
-        .stops
+    // Drafts never appear; cancelled stops appear marked. Until some stop
+    // has a date, the poster says so once rather than "Date to be
+    // announced" on every line; a stop whose place is known is still listed.
+    let public_stops = public::public_events(&t.stops, public::CancelledShown::Marked);
+    let dated = public_stops.iter().any(|(s, _)| !s.start_date.is_empty());
+    let name_zone = public::zones_named(public_stops.iter().map(|(s, _)| *s), zone.as_deref());
+    let stops = public_stops
         .iter()
-        .filter(|s| dated || s.venue.is_some())
-        .map(|s| {
-            let (place, note) = place_for(s);
-            let place = match place {
-                Some(p) => [p.name, p.room, p.address]
-                    .into_iter()
-                    .filter(|x| !x.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                None if note.is_empty() => "Location to be announced".into(),
-                None => note,
-            };
-            let when = if s.start_date.is_empty() {
-                "Date to be announced".into()
-            } else {
-                when_for(s, zone.as_deref())
-            };
-            let note = match s.status {
-                EventStatus::Cancelled => "CANCELLED",
-                EventStatus::Postponed => "POSTPONED",
-                EventStatus::Rescheduled => "RESCHEDULED",
-                _ => "",
-            };
-            StopMark {
-                when,
-                place,
-                note: note.into(),
-                speaker: own_speakers(&s.speakers, &t.tour.speakers),
-            }
+        .filter(|(s, _)| dated || s.venue.is_some())
+        .map(|(s, shown)| StopMark {
+            when: public::when_text(s, name_zone),
+            place: public::place_text(s),
+            note: shown.note.into(),
+            speaker: own_speakers(&s.speakers, &t.tour.speakers),
         })
         .collect();
     let link = t

@@ -139,8 +139,11 @@ pub(super) fn flyers_scenes(scenes: &mut Map<String, Value>) {
     let tour = events::create_tour(&s.db, from(&input))
         .expect("the tour is made")
         .id;
-    event(&s, "First stop", "2027-03-02", "", Some(tour));
-    event(&s, "Second stop", "2027-03-03", "", Some(tour));
+    // Announced: drafts are not printed (issue 17).
+    for (title, date) in [("First stop", "2027-03-02"), ("Second stop", "2027-03-03")] {
+        let stop = event(&s, title, date, "", Some(tour));
+        events::announce(&s.db, stop).expect("the stop is announced");
+    }
     s.flyer_targets();
     // The rally, the soonest event: its layouts and papers, and the quarter
     // sheet its description is too long for.

@@ -37,7 +37,11 @@ start_at: string | null,
 /**
  * The end as a UTC instant (exclusive for all-day events: the next midnight).
  */
-end_at: string | null, venue: Venue | null, room: string, online_link: string, attendance: Attendance, speakers: Array<Speaker>, hosts: string, reading_list: Array<Reading>, accessibility: string, rules: string, links: EventLinks, tags: Array<string>, cosponsor_call: CosponsorCall, tour_id: number | null, 
+end_at: string | null, venue: Venue | null, room: string, 
+/**
+ * No room at all (outdoors, a park), as against a room to be announced.
+ */
+no_room: boolean, online_link: string, attendance: Attendance, speakers: Array<Speaker>, hosts: string, reading_list: Array<Reading>, accessibility: string, rules: string, links: EventLinks, tags: Array<string>, cosponsor_call: CosponsorCall, tour_id: number | null, 
 /**
  * The title and description in other languages, one per language.
  */

@@ -26,9 +26,15 @@ time_zone: string, all_day: boolean,
  */
 venue_id: number | null, 
 /**
- * Empty: "room to be announced" (or the venue's usual room).
+ * Empty: "room to be announced" (or the venue's usual room), unless
+ * `no_room`.
  */
-room: string, online_link: string, attendance: Attendance, 
+room: string, 
+/**
+ * The event has no room (outdoors, a park): nothing about a room is
+ * printed, where an empty `room` prints "Room to be announced".
+ */
+no_room: boolean, online_link: string, attendance: Attendance, 
 /**
  * Speakers in the order they are announced.
  */

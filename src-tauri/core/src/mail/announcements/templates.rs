@@ -165,7 +165,7 @@ impl EventFacts {
                 .join(", "),
             // A fund drive without a venue happens wherever people give.
             None if event.kind == events::EventKind::FundDrive => String::new(),
-            None if flyer.location_note.is_empty() => "Location to be announced".to_owned(),
+            None if flyer.location_note.is_empty() => events::public::LOCATION_TBA.to_owned(),
             None => flyer.location_note.clone(),
         };
         Ok(EventFacts {
@@ -494,9 +494,11 @@ impl TourFacts {
         let t = events::get_tour(db, id)?;
         let flyer = flyers::content_for_tour(db, id)?;
         let cosponsors = coalition::confirmed_tour_cosponsors(db, id)?;
+        // In the order of the flyer's stops: the public ones (no drafts).
         let changes = t
             .stops
             .iter()
+            .filter(|s| events::public::is_public(s))
             .map(|s| {
                 if s.status == EventStatus::Announced || s.status == EventStatus::Draft {
                     Ok(None)
@@ -531,7 +533,11 @@ fn stops(out: &mut String, f: &TourFacts, with_reasons: bool) {
         } else {
             format!(" — **{}**", md(&s.note.to_lowercase()))
         };
-        block.push_str(&format!("- **{}** — {}{note}\n", md(&s.when), md(&s.place)));
+        if s.place.is_empty() {
+            block.push_str(&format!("- **{}**{note}\n", md(&s.when)));
+        } else {
+            block.push_str(&format!("- **{}** — {}{note}\n", md(&s.when), md(&s.place)));
+        }
         if with_reasons {
             if let Some(Some(c)) = f.changes.get(i) {
                 let mut said = Vec::new();

@@ -1,0 +1,293 @@
+//! What the public sees of an event: one rule for which events reach public
+//! output (listings, calendar files, flyers and posters, announcements), and
+//! the words every one of them uses for when and where an event is.
+//!
+//! Drafts are the organizers' own and never appear. A cancelled event appears
+//! marked ("CANCELLED"), struck through (still saying it is cancelled, for
+//! those who cannot see the line), or not at all, as the organizer chooses;
+//! postponed and rescheduled ones appear marked.
+//!
+//! A time names its zone ("7:00 pm EDT", the abbreviation that applies on that
+//! date, from the offset) whenever the events shown together span zones or one
+//! is not in the branch's own zone, so Detroit and New York read alike.
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use super::views::month_name;
+use super::{Attendance, Event, EventStatus, Speaker};
+
+/// How public output shows a cancelled event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CancelledShown {
+    /// With "CANCELLED" before it.
+    #[default]
+    Marked,
+    /// Struck through, with "cancelled" after it.
+    Struck,
+    /// Left out.
+    Hidden,
+}
+
+impl CancelledShown {
+    pub const NAMES: [&'static str; 3] = ["marked", "struck", "hidden"];
+
+    pub fn parse(text: &str) -> Option<CancelledShown> {
+        match text {
+            "marked" => Some(CancelledShown::Marked),
+            "struck" => Some(CancelledShown::Struck),
+            "hidden" => Some(CancelledShown::Hidden),
+            _ => None,
+        }
+    }
+}
+
+/// How one event appears in public output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    /// "CANCELLED", "POSTPONED", "RESCHEDULED", or empty.
+    pub note: &'static str,
+    /// Drawn struck through (a cancelled event, when the organizer chose so).
+    pub struck: bool,
+}
+
+/// The one rule: whether public output shows `e`, and how. Drafts never.
+pub fn shown(e: &Event, cancelled: CancelledShown) -> Option<Shown> {
+    let note = match e.status {
+        EventStatus::Draft => return None,
+        EventStatus::Announced => "",
+        EventStatus::Rescheduled => "RESCHEDULED",
+        EventStatus::Postponed => "POSTPONED",
+        EventStatus::Cancelled => match cancelled {
+            CancelledShown::Hidden => return None,
+            _ => "CANCELLED",
+        },
+    };
+    Some(Shown {
+        note,
+        struck: e.status == EventStatus::Cancelled && cancelled == CancelledShown::Struck,
+    })
+}
+
+/// Whether `e` may appear in public output at all (it is not a draft).
+pub fn is_public(e: &Event) -> bool {
+    shown(e, CancelledShown::Marked).is_some()
+}
+
+/// The events of `events` public output shows, in their order, with how.
+pub fn public_events(events: &[Event], cancelled: CancelledShown) -> Vec<(&Event, Shown)> {
+    events
+        .iter()
+        .filter_map(|e| shown(e, cancelled).map(|s| (e, s)))
+        .collect()
+}
+
+/// Whether times shown together name their zone: when the timed events
+/// among them are in more than one zone, or one is not in `home_zone` (the
+/// branch's).
+pub fn zones_named<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+    home_zone: Option<&str>,
+) -> bool {
+    let mut zones: Vec<&str> = events
+        .into_iter()
+        .filter(|e| !e.all_day && !e.start_date.is_empty())
+        .map(|e| e.time_zone.as_str())
+        .collect();
+    zones.sort_unstable();
+    zones.dedup();
+    zones.len() > 1 || zones.iter().any(|z| home_zone.is_some_and(|h| h != *z))
+}
+
+/// The zone's abbreviation at an instant ("EDT", "CST"), or the zone's name
+/// when the time zone database gives none.
+fn abbreviation(zone: &str, at: Option<&str>) -> String {
+    let Ok(tz) = TimeZone::get(zone) else {
+        return zone.to_owned();
+    };
+    let Some(t) = at.and_then(|t| t.parse::<Timestamp>().ok()) else {
+        return zone.to_owned();
+    };
+    let info = tz.to_offset_info(t);
+    let abbreviation = info.abbreviation();
+    // Zones without a letter abbreviation give an offset ("-03"): say so.
+    if abbreviation.starts_with(['+', '-']) {
+        format!("UTC{abbreviation}")
+    } else {
+        abbreviation.to_owned()
+    }
+}
+
+fn clock(t: &str) -> Option<(String, &'static str)> {
+    let t: Time = format!("{t}:00").parse().ok()?;
+    let (h, half) = match t.hour() {
+        0 => (12, "am"),
+        h @ 1..=11 => (h, "am"),
+        12 => (12, "pm"),
+        h => (h - 12, "pm"),
+    };
+    Some((format!("{h}:{:02}", t.minute()), half))
+}
+
+fn day(date: &str) -> Option<Date> {
+    date.parse().ok()
+}
+
+/// "Saturday, January 27, 2027".
+pub fn long_date(d: Date) -> String {
+    format!("{}, {}", weekday_date(d), d.year())
+}
+
+/// "Saturday, January 27".
+fn weekday_date(d: Date) -> String {
+    format!(
+        "{}, {} {}",
+        d.strftime("%A"),
+        month_name(d.month()),
+        d.day()
+    )
+}
+
+/// When an event is, in its own time zone, naming the zone when
+/// `name_zone`: "Saturday, January 27, 2027 | 12:00 - 2:00 pm",
+/// "… | 7:00 pm EDT", "Saturday, April 21, 2029, 7:00 pm – Sunday, April 22,
+/// 5:00 pm", "From January 15 until February 10, 2027", "From December 28,
+/// 2026 until January 3, 2027", "Date to be announced" (the place is
+/// known) or "Date and place coming soon".
+pub fn when_text(e: &Event, name_zone: bool) -> String {
+    let Some(start) = day(&e.start_date) else {
+        if e.venue.is_some() || e.attendance == Attendance::Online {
+            return "Date to be announced".into();
+        }
+        return "Date and place coming soon".into();
+    };
+    let end = day(&e.end_date).unwrap_or(start).max(start);
+    if e.all_day || clock(&e.start_time).is_none() {
+        if end == start {
+            return long_date(start);
+        }
+        let month_day = |d: Date| format!("{} {}", month_name(d.month()), d.day());
+        if start.year() == end.year() {
+            return format!(
+                "From {} until {}, {}",
+                month_day(start),
+                month_day(end),
+                end.year()
+            );
+        }
+        return format!(
+            "From {}, {} until {}, {}",
+            month_day(start),
+            start.year(),
+            month_day(end),
+            end.year()
+        );
+    }
+    let zone_at = |at: Option<&str>| {
+        if name_zone {
+            format!(" {}", abbreviation(&e.time_zone, at))
+        } else {
+            String::new()
+        }
+    };
+    let start_zone = zone_at(e.start_at.as_deref());
+    let (s, sh) = clock(&e.start_time).unwrap_or_default();
+    let end_clock = clock(&e.end_time);
+    if end != start {
+        let Some((en, eh)) = end_clock else {
+            return format!("{}, {s} {sh}{start_zone}", long_date(start));
+        };
+        let end_zone = zone_at(e.end_at.as_deref());
+        // The zone once at the end, unless the clocks change in between.
+        let first_zone = if start_zone == end_zone {
+            ""
+        } else {
+            start_zone.as_str()
+        };
+        let end_day = if start.year() == end.year() {
+            weekday_date(end)
+        } else {
+            long_date(end)
+        };
+        return format!(
+            "{}, {s} {sh}{first_zone} – {end_day}, {en} {eh}{end_zone}",
+            long_date(start)
+        );
+    }
+    let times = match end_clock {
+        Some((en, eh)) if e.end_time != e.start_time => {
+            if sh == eh {
+                format!("{s} - {en} {eh}")
+            } else {
+                format!("{s} {sh} - {en} {eh}")
+            }
+        }
+        _ => format!("{s} {sh}"),
+    };
+    format!("{} | {times}{start_zone}", long_date(start))
+}
+
+/// The room to print: the event's own, else the venue's usual room; "Room to
+/// be announced" when a room is expected but not known; empty when the event
+/// has no room (outdoors, a park) or no venue.
+pub fn room_text(e: &Event) -> String {
+    if e.venue.is_none() || e.no_room {
+        return String::new();
+    }
+    let room = e.room_or_venue_room().trim();
+    if room.is_empty() {
+        "Room to be announced".into()
+    } else {
+        room.to_owned()
+    }
+}
+
+/// The words for a place not known yet.
+pub const LOCATION_TBA: &str = "Location to be announced";
+
+/// Where an event is, as one line: "Harvard Science Center, Hall C, 1 Oxford
+/// St, Cambridge, MA", "Kenmore Classroom Building, Room to be announced, 565
+/// Commonwealth Ave", "Online", "Location to be announced", or empty while
+/// neither the date nor the place is known (the date line says "coming soon").
+pub fn place_text(e: &Event) -> String {
+    match &e.venue {
+        Some(v) => {
+            let room = room_text(e);
+            [
+                v.name.trim(),
+                room.as_str(),
+                v.address.trim(),
+                v.city.trim(),
+            ]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+        }
+        None if e.attendance == Attendance::Online => "Online".into(),
+        None if e.start_date.is_empty() => String::new(),
+        None if !e.room.trim().is_empty() => format!("{LOCATION_TBA} ({})", e.room.trim()),
+        None => LOCATION_TBA.into(),
+    }
+}
+
+/// A stop's speakers when they are its own, not the tour's: "with Omar
+/// Khalil, author of …"; None when the stop has the tour's speakers.
+pub fn own_speakers(stop: &Event, tour_speakers: &[Speaker]) -> Option<String> {
+    let ids = |list: &[Speaker]| list.iter().map(|s| s.id).collect::<Vec<_>>();
+    if stop.speakers.is_empty() || ids(&stop.speakers) == ids(tour_speakers) {
+        return None;
+    }
+    let names: Vec<String> = stop
+        .speakers
+        .iter()
+        .map(super::listing::speaker_line)
+        .collect();
+    Some(format!("with {}", names.join(" and ")))
+}
+
+/// "13 stops", "1 stop".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
