@@ -11,7 +11,7 @@ BIN := target/debug/handbill
 DEMO_DB := target/demo.sqlite
 # Debian packages: building the window, then testing it.
 BUILD_PACKAGES := pkg-config build-essential libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip openssl xdotool x11-apps netpbm sqlite3 gnome-keyring dbus-daemon
+TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip python3-venv openssl xdotool x11-apps netpbm sqlite3 gnome-keyring dbus-daemon
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
 .PHONY: help run test deps deps-build deps-test deps-smtp deps-calendar app ui bindings release deb deb-check bench-window bench-send bench-frames fuzz
