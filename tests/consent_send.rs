@@ -615,9 +615,11 @@ fn outbox_messages_are_written_not_sent_and_send_outbox_delivers_each_once_even_
         1200,
         "everyone is sent, or uncertain for the message in flight at the kill"
     );
+    // Per connection (two), the message in flight and the next one, marked
+    // `sending` while the one before was on its way (see send.rs, `Job::post`).
     assert!(
-        uncertain <= 2,
-        "at most the messages in flight at the kill are uncertain: {uncertain}"
+        uncertain <= 4,
+        "at most the messages in flight at the kill, and each connection's next, are uncertain: {uncertain}"
     );
     assert_eq!(
         arrivals.len(),
