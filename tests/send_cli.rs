@@ -210,9 +210,11 @@ fn killed_at_twenty_random_points_nobody_is_skipped_and_nobody_is_mailed_twice()
         1500,
         "everyone is sent or uncertain, nobody left or skipped: {counts:?}"
     );
+    // Per connection (two) and kill: the message in flight and the next one,
+    // marked `sending` while the one before was on its way (send.rs, `Job::post`).
     assert!(
-        uncertain <= killed_mid_send * 2,
-        "at most the messages in flight at each kill are uncertain: {counts:?}"
+        uncertain <= killed_mid_send * 4,
+        "at most the messages in flight at each kill, and each connection's next, are uncertain: {counts:?}"
     );
     eprintln!("kill test: seed {seed}, {killed_mid_send} kills mid-send, final {counts:?}");
     let status = b.run(&["send", "status", &id_text]);
