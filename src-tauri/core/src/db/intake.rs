@@ -148,9 +148,22 @@ fn read_only_uri(path: &Path) -> Result<String> {
 /// Names the file in an error from SQLite about it.
 fn about(named: &str, e: impl Into<Error>) -> Error {
     let e = e.into();
-    Error {
-        message: format!("{named}: {}", e.message),
-        ..e
+    match e.code {
+        // SQLite failing on the file itself (a schema it cannot parse, say,
+        // a full-text table whose definition was changed) is the file's
+        // fault, not Handbill's: it is told as damage.
+        ErrorCode::Internal => Error::new(
+            ErrorCode::Damaged,
+            format!(
+                "{named} could not be read as a Handbill database ({}): it is damaged, or was changed after \
+                 Handbill wrote it. Nothing was changed. {ANOTHER}",
+                e.message.trim_start_matches("Database error: ")
+            ),
+        ),
+        _ => Error {
+            message: format!("{named}: {}", e.message),
+            ..e
+        },
     }
 }
 
