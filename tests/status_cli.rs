@@ -10,33 +10,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_handbill"))
-        .env("HANDBILL_ENCRYPT", "0")
-        .env_remove("HANDBILL_DB")
-        .env("HANDBILL_LOG_DIR", db.parent().unwrap().join("logs"))
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("the handbill binary runs")
-}
-
-fn ok(db: &Path, args: &[&str]) -> String {
-    let out = run(db, args);
-    assert!(
-        out.status.success(),
-        "handbill {args:?} succeeds: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+#[path = "support/plain_cli.rs"]
+mod plain_cli;
+use plain_cli::{ok, run};
 
 /// Runs a command that must fail; returns what it said.
 fn refused(db: &Path, args: &[&str]) -> String {

@@ -10,7 +10,7 @@
 //! no room.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const FIXTURE: &str = "tests/corpus/json/tour-13-zones.json";
 
@@ -18,22 +18,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn handbill(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_handbill"))
-        .env("HANDBILL_ENCRYPT", "0")
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("HANDBILL_DB")
-        .env(
-            "HANDBILL_LOG_DIR",
-            db.parent().unwrap_or(Path::new("/tmp")).join("logs"),
-        )
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("the handbill binary runs")
-}
+#[path = "support/plain_cli.rs"]
+#[allow(dead_code)]
+mod plain_cli;
+use plain_cli::run as handbill;
 
 fn ok(db: &Path, args: &[&str]) -> String {
     let o = handbill(db, args);

@@ -4,8 +4,7 @@
 //! under `target/flyers/` for a person to look at. Bad input gets an error
 //! naming the field, never a flyer with text cut off or empty boxes.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use handbill_core::events::{self, EventInput, EventKind, When};
 use handbill_core::flyers::{
@@ -14,31 +13,11 @@ use handbill_core::flyers::{
 };
 use handbill_core::{demo, Database, Error, ErrorCode};
 
-const INSTALL: &str = "the flyer tests need qpdf and poppler's pdftotext, pdffonts and pdftoppm: apt-get install qpdf poppler-utils";
-
-fn out_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let dir = target.join("flyers");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(tool: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(tool)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} could not run ({e}); {INSTALL}"));
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
+// The PDF tools and where the pages go, shared with the poster tests.
+#[allow(dead_code)]
+#[path = "support/pdf.rs"]
+mod pdf;
+use pdf::{out_dir, run};
 
 #[derive(Debug)]
 struct Word {

@@ -8,22 +8,15 @@
 use std::fs;
 
 use handbill_core::db::backup;
-use handbill_core::{demo, Database, ErrorCode};
+use handbill_core::{Database, ErrorCode};
+
+#[path = "support/demo_backup.rs"]
+mod demo_backup;
 
 #[test]
 fn a_backup_whose_full_text_table_was_changed_is_refused_as_damaged() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("seed.sqlite");
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute_batch("PRAGMA page_size = 1024; CREATE TABLE first (x); DROP TABLE first;")
-        .unwrap();
-    let db = Database::open(&path).unwrap();
-    demo::load(&db).unwrap();
-    let copy = dir.path().join("copy.sqlite");
-    backup::backup_unsealed_to(&db, &copy).unwrap();
-    let mut bytes = fs::read(&copy).unwrap();
-    bytes.truncate(bytes.len() - backup::SEAL_LEN as usize);
+    let mut bytes = demo_backup::unsealed();
 
     // The space before the first column of the events' full-text table.
     let sql = b"CREATE VIRTUAL TABLE event_search USING fts5 (";

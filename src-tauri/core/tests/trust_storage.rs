@@ -13,6 +13,9 @@ use handbill_core::db::backup;
 use handbill_core::{branch::handover, db::storage, demo, events, Database, ErrorCode};
 use sha2::{Digest, Sha256};
 
+#[path = "support/demo_backup.rs"]
+mod demo_backup;
+
 fn digest(path: &Path) -> String {
     let bytes = fs::read(path).unwrap();
     Sha256::digest(&bytes)
@@ -315,20 +318,7 @@ fn hand_over_refusals_say_what_is_wrong_and_name_the_users_file() {
 /// check instead of stopping at the checksum.
 fn small_backup() -> &'static [u8] {
     static SEED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    SEED.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("seed.sqlite");
-        rusqlite::Connection::open(&path)
-            .unwrap()
-            .execute_batch("PRAGMA page_size = 1024; CREATE TABLE first (x); DROP TABLE first;")
-            .unwrap();
-        let db = Database::open(&path).unwrap();
-        demo::load(&db).unwrap();
-        let copy = dir.path().join("copy.sqlite");
-        backup::backup_unsealed_to(&db, &copy).unwrap();
-        let bytes = fs::read(&copy).unwrap();
-        bytes[..bytes.len() - backup::SEAL_LEN as usize].to_vec()
-    })
+    SEED.get_or_init(demo_backup::unsealed)
 }
 
 fn schema_names(db: &Database) -> Vec<String> {

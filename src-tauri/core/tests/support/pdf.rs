@@ -20,7 +20,8 @@ pub fn out_dir() -> PathBuf {
     dir
 }
 
-fn run(tool: &str, args: &[&str]) -> (bool, String) {
+/// Runs one of the PDF tools: whether it succeeded, and what it printed.
+pub fn run(tool: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(tool)
         .args(args)
         .output()
