@@ -223,6 +223,27 @@ export async function click(app, selector, what) {
   await el.click();
 }
 
+/** Scrolls the element to the middle of the window and waits, inside the page,
+ * until it has stood still for ten frames (the window scrolls smoothly, and a
+ * click sent mid-scroll lands where the element was). */
+export async function scrollSettled(app, selector) {
+  await app.executeAsync((s, done) => {
+    const el = document.querySelector(s);
+    el.scrollIntoView({ block: "center" });
+    let last = null;
+    let still = 0;
+    const started = performance.now();
+    const step = () => {
+      const y = el.getBoundingClientRect().y;
+      still = y === last ? still + 1 : 0;
+      last = y;
+      if (still >= 10 || performance.now() - started > 5000) done();
+      else requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }, selector);
+}
+
 /** Sets a select's value as a person choosing an option would (with its change event). */
 export async function select(app, selector, value) {
   await app.execute((s, v) => {

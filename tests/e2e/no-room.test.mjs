@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { cli, heading, screenshot as save, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
+import { cli, heading, screenshot as save, scrollSettled, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
 before(startDriver);
 after(stopDriver);
@@ -54,11 +54,11 @@ test("a rally outside has no room, and says none", async () => {
       await noRoom.waitForDisplayed({ timeout: 10000, timeoutMsg: "the editor offers No room" });
       // The editor, once loaded, puts the cursor in the title (and scrolls there).
       await until(app, () => app.execute(() => document.activeElement?.id ?? ""), (id) => id === "ev-title", "the editor did not open");
-      await noRoom.scrollIntoView({ block: "center" });
-      // Click once the scroll has settled (the window scrolls smoothly).
-      let last = null;
-      await until(app, async () => { const y = await app.execute(() => document.querySelector('input[data-field="no_room"]').getBoundingClientRect().y); const still = y === last; last = y; return still; }, (still) => still, "the editor did not stop scrolling");
-      await noRoom.click();
+      await scrollSettled(app, 'input[data-field="no_room"]');
+      // By keyboard, as an organizer tabbing through the form would: a click
+      // could land where the box was before the history beside it loaded.
+      await app.execute(() => document.querySelector('input[data-field="no_room"]').focus());
+      await app.keys(" ");
       await until(app, async () => (await app.$("#ev-room")).isEnabled(), (enabled) => enabled === false, "with no room, the room cannot be typed");
       await until(app, async () => (await app.$("#ev-room-help")).getText(), (t) => /No room/.test(t), "the help says there is no room");
       await screenshot(app, "46-event-no-room");
