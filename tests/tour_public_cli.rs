@@ -455,3 +455,176 @@ fn cancelled_two_day_open_ended_and_roomless_stops_say_what_they_are() {
     let show = ok(&db, &["event", "show", "--tour", &tour]);
     assert!(show.contains("13 stops:"), "{show}");
 }
+
+/// The calendar, read with `icalendar`, follows a stop's changes made from
+/// the command line: the same UID, a rising SEQUENCE, the new time in the
+/// stop's own zone, and STATUS:CANCELLED once it is cancelled.
+#[test]
+fn a_rescheduled_then_cancelled_stop_keeps_its_uid_and_raises_its_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, tour) = branch_with(dir.path(), &root().join(FIXTURE));
+    let export = |name: &str| {
+        let path = dir.path().join(name);
+        ok(
+            &db,
+            &[
+                "event",
+                "export-ics",
+                "--tour",
+                &tour,
+                "-o",
+                path.to_str().unwrap(),
+            ],
+        );
+        read_ics(&path)
+    };
+    let wayne = |cal: &serde_json::Value, uid: Option<&str>| {
+        cal["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| match uid {
+                Some(uid) => e["uid"] == uid,
+                None => e["location"].as_str().unwrap().starts_with("Wayne State"),
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("the Wayne State stop: {cal}"))
+    };
+    let before = wayne(&export("before.ics"), None);
+    let uid = before["uid"].as_str().unwrap().to_owned();
+    let sequence = before["sequence"].as_i64().unwrap();
+
+    // Stop 7, as `event show --tour` numbers them (the draft at DePaul is 6).
+    let shown = ok(&db, &["event", "show", "--tour", &tour]);
+    assert!(shown.contains("Wayne State"), "{shown}");
+    let said = ok(
+        &db,
+        &[
+            "event",
+            "reschedule",
+            "--tour",
+            &tour,
+            "--stop",
+            "7",
+            "--date",
+            "2027-03-17",
+            "--time",
+            "17:30",
+            "--reason",
+            "the hall flooded",
+        ],
+    );
+    assert!(said.contains("Rescheduled"), "{said}");
+    let moved = wayne(&export("moved.ics"), Some(&uid));
+    assert!(
+        moved["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("Wayne State"),
+        "the same UID is the same stop: {moved}"
+    );
+    assert_eq!(
+        moved["start"], "2027-03-17T17:30:00-04:00",
+        "in Detroit's own time"
+    );
+    assert_eq!(moved["start_zone"], "America/Detroit");
+    assert!(
+        moved["sequence"].as_i64().unwrap() > sequence,
+        "SEQUENCE rises after a reschedule: {before} → {moved}"
+    );
+
+    ok(
+        &db,
+        &[
+            "event",
+            "cancel",
+            "--tour",
+            &tour,
+            // Now on March 17, after the Dearborn stop: stop 8.
+            "--stop",
+            "8",
+            "--reason",
+            "the speaker is ill",
+        ],
+    );
+    let cancelled = wayne(&export("cancelled.ics"), Some(&uid));
+    assert_eq!(cancelled["status"], "CANCELLED");
+    assert!(
+        cancelled["sequence"].as_i64().unwrap() > moved["sequence"].as_i64().unwrap(),
+        "and again after the cancellation: {cancelled}"
+    );
+}
+
+/// The branch's choice of how a cancelled stop shows, set and read from the
+/// command line, reaches the listing and the poster; `--cancelled` chooses
+/// for one listing; a way that does not exist is refused by name.
+#[test]
+fn the_branch_chooses_how_a_cancelled_stop_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, tour) = branch_with(dir.path(), &root().join(FIXTURE));
+    ok(
+        &db,
+        &[
+            "event",
+            "cancel",
+            "--tour",
+            &tour,
+            "--stop",
+            "4",
+            "--reason",
+            "the hall was given away",
+        ],
+    );
+    let listing = ok(&db, &["event", "listing", "--tour", &tour]);
+    assert!(
+        listing.contains("Ida Noyes") && listing.contains("(cancelled)") && !listing.contains("~~"),
+        "marked by default:\n{listing}"
+    );
+
+    let said = ok(&db, &["branch", "set", "cancelled_shown", "hidden"]);
+    assert!(said.contains("Cancelled      hidden"), "{said}");
+    let listing = ok(&db, &["event", "listing", "--tour", &tour]);
+    assert!(!listing.contains("Ida Noyes"), "left out:\n{listing}");
+    let poster = dir.path().join("poster.pdf");
+    ok(
+        &db,
+        &[
+            "flyer",
+            "--tour",
+            &tour,
+            "--layout",
+            "poster",
+            "--paper",
+            "letter",
+            "-o",
+            poster.to_str().unwrap(),
+        ],
+    );
+    let text = pdf_text(&poster);
+    assert!(
+        !text.contains("Ida Noyes") && text.contains("University of Illinois"),
+        "{text}"
+    );
+    let listing = ok(
+        &db,
+        &["event", "listing", "--tour", &tour, "--cancelled", "struck"],
+    );
+    assert!(
+        listing.contains("~~") && listing.contains("Ida Noyes"),
+        "one listing struck:\n{listing}"
+    );
+
+    let o = handbill(&db, &["branch", "set", "cancelled_shown", "shredded"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cancelled_shown") || err.contains("cancelled event"),
+        "{err}"
+    );
+    assert!(err.contains("marked, struck, hidden"), "{err}");
+    let shown = ok(&db, &["branch", "show", "--json"]);
+    assert!(
+        shown.contains("\"cancelled_shown\": \"hidden\""),
+        "unchanged: {shown}"
+    );
+}

@@ -144,6 +144,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<handbill_core::mail::person::PersonDraft>();
     check.ty::<events::EventKind>();
     check.ty::<events::EventStatus>();
+    check.ty::<events::public::CancelledShown>();
     check.ty::<events::Attendance>();
     check.ty::<events::Reading>();
     check.ty::<events::EventLinks>();

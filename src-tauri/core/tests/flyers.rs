@@ -224,6 +224,7 @@ fn full_content() -> FlyerContent {
         kind: "Rally".into(),
         hosts: "ISO-Boston & Justice4Siham Coalition".into(),
         when: "Saturday, January 30, 2027 | 12:00 - 2:00 pm".into(),
+        struck: false,
         place: Some(Place {
             name: "JFK Federal Building".into(),
             room: "Plaza".into(),

@@ -317,6 +317,7 @@ fn flyer(title: String, description: String) -> FlyerContent {
         kind: "Rally".into(),
         hosts: "ISO-Boston & Justice4Siham Coalition".into(),
         when: "Saturday, January 30, 2027 | 12:00 - 2:00 pm".into(),
+        struck: false,
         place: None,
         location_note: "Location to be announced".into(),
         speakers: Vec::new(),

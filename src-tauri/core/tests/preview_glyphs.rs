@@ -49,6 +49,7 @@ fn content(title: &str) -> FlyerContent {
         title: title.into(),
         kind: "Rally".into(),
         when: "Saturday, January 30, 2027 | 12:00 - 2:00 pm".into(),
+        struck: false,
         branch: BranchMark {
             name: "ISO-Boston".into(),
             ..Default::default()

@@ -21,7 +21,8 @@ pub enum BranchCommand {
     /// Change one field of the profile.
     #[command(
         after_help = "FIELD is one of: name, short_name, city, contact_email, website, time_zone, \
-                            languages (comma-separated, such as en,es), logo (a PNG or JPEG file; empty to remove)."
+                            languages (comma-separated, such as en,es), logo (a PNG or JPEG file; empty to remove), \
+                            cancelled_shown (marked, struck or hidden: how listings, posters, flyers and announcements show a cancelled event)."
     )]
     Set {
         /// A key of `branch show --json`, such as contact_email.
@@ -96,6 +97,7 @@ fn describe(p: &BranchProfile) -> String {
         ("Time zone", p.time_zone.clone()),
         ("Languages", p.languages.join(", ")),
         ("Logo", logo),
+        ("Cancelled", p.cancelled_shown.name().to_owned()),
     ]
     .iter()
     .map(|(k, v)| format!("{k:<15}{v}"))

@@ -133,9 +133,10 @@ pub enum EventCommand {
         #[arg(long)]
         html: bool,
         /// How cancelled events show: marked "(cancelled)", struck through
-        /// (and still saying so), or left out. Drafts never show.
-        #[arg(long, value_name = "HOW", default_value = "marked", value_parser = ["marked", "struck", "hidden"])]
-        cancelled: String,
+        /// (and still saying so), or left out; the branch's choice
+        /// (`branch set cancelled_shown`) when not given. Drafts never show.
+        #[arg(long, value_name = "HOW", value_parser = ["marked", "struck", "hidden"])]
+        cancelled: Option<String>,
     },
 }
 
@@ -377,12 +378,15 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
             &ListingRequest {
                 tour_id: tour,
                 html,
-                cancelled: CancelledShown::parse(&cancelled).ok_or_else(|| {
-                    Error::invalid_field(
-                        "cancelled",
-                        format!("--cancelled is marked, struck or hidden, not “{cancelled}”."),
-                    )
-                })?,
+                cancelled: match cancelled {
+                    None => handbill_core::branch::cancelled_shown(db)?,
+                    Some(how) => CancelledShown::parse(&how).ok_or_else(|| {
+                        Error::invalid_field(
+                            "cancelled",
+                            format!("--cancelled is marked, struck or hidden, not “{how}”."),
+                        )
+                    })?,
+                },
             },
         ),
     }

@@ -4,6 +4,7 @@
 
 use handbill_core::branch::{self, BranchInput, BranchProfile};
 use handbill_core::demo::{self, DemoReport};
+use handbill_core::events::public::CancelledShown;
 use handbill_core::Error;
 use tauri::State;
 
@@ -25,6 +26,16 @@ pub async fn branch_set_logo(
 ) -> Result<BranchProfile, Error> {
     let state = AppState::clone(&state);
     super::blocking(move || state.with_db(|db| branch::set_logo(db, &bytes))).await
+}
+
+/// How listings, posters, flyers and announcements show a cancelled event.
+#[tauri::command]
+pub async fn branch_set_cancelled_shown(
+    state: State<'_, AppState>,
+    how: CancelledShown,
+) -> Result<BranchProfile, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || state.with_db(|db| branch::set_cancelled_shown(db, how))).await
 }
 
 #[tauri::command]

@@ -156,6 +156,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             branch::branch_save,
             branch::branch_set_logo,
             branch::branch_clear_logo,
+            branch::branch_set_cancelled_shown,
             branch::branch_logo,
             branch::demo_load,
             branch::time_zones,

@@ -12,6 +12,7 @@ import type { FirstSteps } from "./bindings/FirstSteps";
 import type { WhenRead } from "./bindings/WhenRead";
 import type { BranchInput } from "./bindings/BranchInput";
 import type { BranchProfile } from "./bindings/BranchProfile";
+import type { CancelledShown } from "./bindings/CancelledShown";
 import type { DemoReport } from "./bindings/DemoReport";
 import type { BackupInfo } from "./bindings/BackupInfo";
 import type { ConsentStatus } from "./bindings/ConsentStatus";
@@ -116,6 +117,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
   saveBranch(input: BranchInput): Promise<BranchProfile>;
   setLogo(bytes: Uint8Array): Promise<BranchProfile>;
   clearLogo(): Promise<BranchProfile>;
+  /** How listings, posters, flyers and announcements show a cancelled event. */
+  setCancelledShown(how: CancelledShown): Promise<BranchProfile>;
   /** The logo as a data: URL, or null. */
   logo(): Promise<string | null>;
   loadDemo(): Promise<DemoReport>;
@@ -230,6 +233,7 @@ export const tauriBackend: Backend = {
   saveBranch: (input) => commands.branch_save({ input }),
   setLogo: (bytes) => commands.branch_set_logo({ bytes: Array.from(bytes) }),
   clearLogo: () => commands.branch_clear_logo(),
+  setCancelledShown: (how) => commands.branch_set_cancelled_shown({ how }),
   logo: () => commands.branch_logo(),
   loadDemo: () => commands.demo_load(),
   timeZones: () => commands.time_zones(),

@@ -15,6 +15,7 @@ import type { BoardFilter } from "./bindings/BoardFilter";
 import type { BoardRow } from "./bindings/BoardRow";
 import type { BranchInput } from "./bindings/BranchInput";
 import type { BranchProfile } from "./bindings/BranchProfile";
+import type { CancelledShown } from "./bindings/CancelledShown";
 import type { ConnectionReport } from "./bindings/ConnectionReport";
 import type { ConsentStatus } from "./bindings/ConsentStatus";
 import type { CosponsorTarget } from "./bindings/CosponsorTarget";
@@ -138,6 +139,10 @@ export function branch_logo(): Promise<string | null> {
 
 export function branch_save(args: { input: BranchInput }): Promise<BranchProfile> {
   return call<BranchProfile>("branch_save", args);
+}
+
+export function branch_set_cancelled_shown(args: { how: CancelledShown }): Promise<BranchProfile> {
+  return call<BranchProfile>("branch_set_cancelled_shown", args);
 }
 
 export function branch_set_logo(args: { bytes: Array<number> }): Promise<BranchProfile> {

@@ -87,6 +87,11 @@ export function fakeBackend(
       fake.branch = await tauriBackend.clearLogo();
       return fake.branch;
     },
+    async setCancelledShown(how) {
+      fake.calls.push("setCancelledShown");
+      fake.branch = await tauriBackend.setCancelledShown(how);
+      return fake.branch;
+    },
     async logo() {
       return null;
     },
@@ -122,6 +127,7 @@ export function sampleProfile(): BranchProfile {
     time_zone: "America/New_York",
     languages: ["en", "es"],
     logo: null,
+    cancelled_shown: "marked",
     updated_at: "2026-11-22T00:00:00Z",
   };
 }

@@ -15,6 +15,7 @@ use ts_rs::TS;
 use crate::clock::now_text;
 use crate::db::Database;
 use crate::error::{Error, FieldProblem, Result};
+use crate::events::public::CancelledShown;
 
 /// The largest logo file Handbill takes. A print logo rarely needs more than 1 MB.
 pub const MAX_LOGO_BYTES: usize = 5 * 1024 * 1024;
@@ -38,6 +39,7 @@ pub const FIELDS: &[&str] = &[
     "time_zone",
     "languages",
     "logo",
+    "cancelled_shown",
 ];
 
 /// The branch profile as stored and shown (`branch show --json`).
@@ -53,6 +55,9 @@ pub struct BranchProfile {
     /// BCP 47 language tags; the first is the branch's main language.
     pub languages: Vec<String>,
     pub logo: Option<LogoInfo>,
+    /// How listings, posters, flyers and announcements show a cancelled
+    /// event: marked, struck through, or left out.
+    pub cancelled_shown: CancelledShown,
     /// When the profile last changed (RFC 3339, UTC).
     pub updated_at: String,
 }
@@ -115,12 +120,14 @@ pub fn get(db: &Database) -> Result<Option<BranchProfile>> {
         .conn()
         .query_row(
             "SELECT name, short_name, city, contact_email, website, time_zone, languages,
-                    logo_media_type, logo_width, logo_height, length(logo), updated_at
+                    logo_media_type, logo_width, logo_height, length(logo), updated_at,
+                    cancelled_shown
              FROM branch WHERE id = 1",
             [],
             |r| {
                 let languages: String = r.get(6)?;
                 let media_type: Option<String> = r.get(7)?;
+                let cancelled: String = r.get(12)?;
                 Ok(BranchProfile {
                     name: r.get(0)?,
                     short_name: r.get(1)?,
@@ -138,6 +145,7 @@ pub fn get(db: &Database) -> Result<Option<BranchProfile>> {
                         }),
                         None => None,
                     },
+                    cancelled_shown: CancelledShown::parse(&cancelled).unwrap_or_default(),
                     updated_at: r.get(11)?,
                 })
             },
@@ -204,6 +212,19 @@ pub fn set_field(db: &Database, field: &str, value: &str) -> Result<BranchProfil
         )?;
         return set_logo(db, &bytes);
     }
+    if field == "cancelled_shown" {
+        let how = CancelledShown::parse(value.trim()).ok_or_else(|| {
+            Error::invalid_field(
+                "cancelled_shown",
+                format!(
+                    "“{value}” is not a way to show a cancelled event. Choose {}.",
+                    CancelledShown::NAMES.join(", ")
+                ),
+            )
+        })?;
+        require(db)?;
+        return set_cancelled_shown(db, how);
+    }
     let mut input = current
         .map(BranchInput::from)
         .unwrap_or_else(BranchInput::new_branch);
@@ -227,6 +248,20 @@ pub fn set_field(db: &Database, field: &str, value: &str) -> Result<BranchProfil
         }
     }
     save(db, input)
+}
+
+/// Chooses how public output shows a cancelled event.
+pub fn set_cancelled_shown(db: &Database, how: CancelledShown) -> Result<BranchProfile> {
+    db.conn().execute(
+        "UPDATE branch SET cancelled_shown = ?1, updated_at = ?2 WHERE id = 1",
+        params![how.name(), now_text()],
+    )?;
+    require(db)
+}
+
+/// How public output shows a cancelled event (marked while there is no branch yet).
+pub fn cancelled_shown(db: &Database) -> Result<CancelledShown> {
+    Ok(get(db)?.map(|b| b.cancelled_shown).unwrap_or_default())
 }
 
 /// Checks every field and returns them cleaned (trimmed, normalized), or every problem at once.

@@ -53,6 +53,7 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0014_first_steps_hidden.sql")),
         M::up(include_str!("../../migrations/0015_no_room.sql")),
         M::up(include_str!("../../migrations/0016_tour_inherit.sql")),
+        M::up(include_str!("../../migrations/0017_cancelled_shown.sql")),
     ]
 });
 

@@ -268,7 +268,7 @@ pub fn render(db: &Database, request: &ListingRequest) -> Result<String> {
 
 /// Upcoming events at `now` as plain text, by month (drafts left out).
 pub fn upcoming_text(db: &Database, now: Timestamp) -> Result<String> {
-    upcoming_text_as(db, now, CancelledShown::Marked)
+    upcoming_text_as(db, now, crate::branch::cancelled_shown(db)?)
 }
 
 fn upcoming_text_as(db: &Database, now: Timestamp, cancelled: CancelledShown) -> Result<String> {
@@ -308,7 +308,7 @@ fn tour_head(t: &super::TourWithStops, cosponsors: &[Cosponsor]) -> Vec<String> 
 /// A tour as plain text: title, hosts, speakers, description, then
 /// "Meetings near you" with one line per public stop.
 pub fn tour_text(db: &Database, tour_id: i64) -> Result<String> {
-    tour_text_as(db, tour_id, CancelledShown::Marked)
+    tour_text_as(db, tour_id, crate::branch::cancelled_shown(db)?)
 }
 
 fn tour_text_as(db: &Database, tour_id: i64, cancelled: CancelledShown) -> Result<String> {
@@ -410,7 +410,7 @@ fn event_html(e: &Event, shown: Shown, c: &Coalition, name_zone: bool, out: &mut
 
 /// Upcoming events at `now` as sanitized HTML, by month (drafts left out).
 pub fn upcoming_html(db: &Database, now: Timestamp) -> Result<String> {
-    upcoming_html_as(db, now, CancelledShown::Marked)
+    upcoming_html_as(db, now, crate::branch::cancelled_shown(db)?)
 }
 
 fn upcoming_html_as(db: &Database, now: Timestamp, cancelled: CancelledShown) -> Result<String> {
@@ -433,7 +433,7 @@ fn upcoming_html_as(db: &Database, now: Timestamp, cancelled: CancelledShown) ->
 /// A tour as sanitized HTML: everything its text says, with its "Meetings
 /// near you" list.
 pub fn tour_html(db: &Database, tour_id: i64) -> Result<String> {
-    tour_html_as(db, tour_id, CancelledShown::Marked)
+    tour_html_as(db, tour_id, crate::branch::cancelled_shown(db)?)
 }
 
 fn tour_html_as(db: &Database, tour_id: i64, cancelled: CancelledShown) -> Result<String> {

@@ -14,12 +14,18 @@
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::views::month_name;
 use super::{Attendance, Event, EventStatus, Speaker};
 
-/// How public output shows a cancelled event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How public output shows a cancelled event: the branch's choice
+/// (`branch set cancelled_shown`, Settings → Branch). Calendar files always
+/// carry a cancelled event with `STATUS:CANCELLED`, so calendars that hold
+/// it take it off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
 pub enum CancelledShown {
     /// With "CANCELLED" before it.
     #[default]
@@ -39,6 +45,14 @@ impl CancelledShown {
             "struck" => Some(CancelledShown::Struck),
             "hidden" => Some(CancelledShown::Hidden),
             _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CancelledShown::Marked => "marked",
+            CancelledShown::Struck => "struck",
+            CancelledShown::Hidden => "hidden",
         }
     }
 }

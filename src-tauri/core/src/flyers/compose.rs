@@ -130,6 +130,35 @@ impl Piece {
         self.h += size * leading;
     }
 
+    /// Strikes through every line of text added since the piece held `from`
+    /// marks (a cancelled event, when the branch chose so): a rule in each
+    /// line's own colour across its middle, the text still there to read
+    /// and to copy.
+    pub(super) fn strike_from(&mut self, from: usize) {
+        let rules: Vec<Mark> = self.marks[from..]
+            .iter()
+            .filter_map(|m| match m {
+                Mark::Text {
+                    x,
+                    y,
+                    size,
+                    weight,
+                    color,
+                    text,
+                    upward: false,
+                } => Some(Mark::Rect {
+                    x: *x,
+                    y: y - size * 0.32,
+                    w: super::fonts::width(text, *weight, *size),
+                    h: (size * 0.07).max(0.6),
+                    fill: *color,
+                }),
+                _ => None,
+            })
+            .collect();
+        self.marks.extend(rules);
+    }
+
     pub(super) fn gap(&mut self, h: f32) {
         self.h += h;
     }
@@ -524,7 +553,11 @@ impl Panel<'_> {
         let x = 12.0 * z.s;
         let width = self.cw() - x;
         if !c.when.is_empty() {
+            let from = inner.marks.len();
             inner.text(&c.when, x, width, when_size, Weight::Bold, self.p.ink, 1.25);
+            if c.struck {
+                inner.strike_from(from);
+            }
         }
         match &c.place {
             Some(pl) => {

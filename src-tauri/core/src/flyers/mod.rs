@@ -189,12 +189,16 @@ pub struct ChangeNotice {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct StopMark {
+    /// The stop's event.
+    pub event_id: i64,
     /// "Tuesday, March 2, 2027 | 6:00 - 8:00 pm" or "Date to be announced".
     pub when: String,
     /// "Harvard Science Center, Hall C, 1 Oxford St, Cambridge, MA" or "Location to be announced".
     pub place: String,
     /// "CANCELLED", "RESCHEDULED", or empty.
     pub note: String,
+    /// Printed struck through: a cancelled stop, when the branch chose so.
+    pub struck: bool,
     /// The stop's own speakers when they are not the tour's ("Omar Khalil"),
     /// else empty.
     pub speaker: String,
@@ -224,6 +228,9 @@ pub struct FlyerContent {
     pub hosts: String,
     /// Date and time in the event's time zone, or "Date and place coming soon".
     pub when: String,
+    /// The date and time printed struck through: a cancelled event, when the
+    /// branch chose so (`branch set cancelled_shown struck`).
+    pub struck: bool,
     /// None: the flyer says `location_note`.
     pub place: Option<Place>,
     /// "Location to be announced", "Online", or empty.
@@ -488,17 +495,23 @@ pub fn contents_for(db: &Database, request: &FlyerRequest) -> Result<Vec<FlyerCo
     match (request.event_id, request.tour_id) {
         (_, Some(t)) if request.poster => Ok(vec![content_for_tour_in(db, t, lang)?]),
         (_, Some(t)) => {
-            // One flyer per public stop: drafts are not printed.
+            // One flyer per public stop: drafts are not printed, nor
+            // cancelled stops when the branch leaves them out.
             let stops = events::get_tour(db, t)?.stops;
-            if !stops.is_empty() && !stops.iter().any(public::is_public) {
+            let how = crate::branch::cancelled_shown(db)?;
+            if !stops.is_empty() && !stops.iter().any(|s| public::shown(s, how).is_some()) {
                 return Err(Error::invalid_field(
                     "stops",
-                    "Every stop of this tour is still a draft, and drafts are not printed. Announce a stop first.",
+                    if stops.iter().any(public::is_public) {
+                        "Every stop of this tour is a draft or cancelled, and the branch leaves cancelled events out of what it prints (Settings → Branch). Announce a stop first."
+                    } else {
+                        "Every stop of this tour is still a draft, and drafts are not printed. Announce a stop first."
+                    },
                 ));
             }
             stops
                 .iter()
-                .filter(|s| public::is_public(s))
+                .filter(|s| public::shown(s, how).is_some())
                 .map(|s| content_for_event_in(db, s.id, lang))
                 .collect()
         }
@@ -633,7 +646,12 @@ pub fn draw(db: &Database, request: &FlyerRequest) -> Result<Flyer> {
                 }
                 format!("the poster of “{}”", tour.tour.title)
             } else {
-                let n = tour.stops.iter().filter(|s| public::is_public(s)).count();
+                let how = crate::branch::cancelled_shown(db)?;
+                let n = tour
+                    .stops
+                    .iter()
+                    .filter(|s| public::shown(s, how).is_some())
+                    .count();
                 format!(
                     "{n} flyer{} for the stops of “{}”",
                     if n == 1 { "" } else { "s" },
@@ -880,6 +898,8 @@ pub fn content_for_event_in(
         kind: e.kind.label().to_owned(),
         hosts: e.hosts.clone(),
         change: change_for(db, &e, &when)?,
+        struck: e.status == events::EventStatus::Cancelled
+            && crate::branch::cancelled_shown(db)? == public::CancelledShown::Struck,
         when,
         place,
         location_note,
@@ -913,25 +933,41 @@ pub fn content_for_tour_in(
     tour_id: i64,
     bilingual: Option<&str>,
 ) -> Result<FlyerContent> {
+    let how = crate::branch::cancelled_shown(db)?;
+    content_for_tour_shown(db, tour_id, bilingual, how)
+}
+
+/// [`content_for_tour_in`], showing cancelled stops as `cancelled` says
+/// rather than as the branch chose (a tour's cancellation notice lists them
+/// even when the branch leaves cancelled events out of what it prints).
+pub fn content_for_tour_shown(
+    db: &Database,
+    tour_id: i64,
+    bilingual: Option<&str>,
+    cancelled: public::CancelledShown,
+) -> Result<FlyerContent> {
     let t = events::get_tour(db, tour_id)?;
     let (demands, demands_translation) =
         demands_for(db, coalition::demand_list_for_tour(db, tour_id)?, bilingual)?;
     let cosponsors = cosponsor_marks(db, coalition::confirmed_tour_cosponsors(db, tour_id)?)?;
     let branch = branch_mark(db)?;
     let zone = branch_zone(db)?;
-    // Drafts never appear; cancelled stops appear marked. Until some stop
-    // has a date, the poster says so once rather than "Date to be
-    // announced" on every line; a stop whose place is known is still listed.
-    let public_stops = public::public_events(&t.stops, public::CancelledShown::Marked);
+    // Drafts never appear; cancelled stops appear as the branch chose
+    // (marked, struck through, or not at all). Until some stop has a date,
+    // the poster says so once rather than "Date to be announced" on every
+    // line; a stop whose place is known is still listed.
+    let public_stops = public::public_events(&t.stops, cancelled);
     let dated = public_stops.iter().any(|(s, _)| !s.start_date.is_empty());
     let name_zone = public::zones_named(public_stops.iter().map(|(s, _)| *s), zone.as_deref());
     let stops = public_stops
         .iter()
         .filter(|(s, _)| dated || s.venue.is_some())
         .map(|(s, shown)| StopMark {
+            event_id: s.id,
             when: public::when_text(s, name_zone),
             place: public::place_text(s),
             note: shown.note.into(),
+            struck: shown.struck,
             speaker: own_speakers(&s.speakers, &t.tour.speakers),
         })
         .collect();

@@ -146,7 +146,8 @@ impl Panel<'_> {
 
     /// One stop under a thin rule: its date and time (with a CANCELLED or
     /// RESCHEDULED note), its place, and its own speaker, all in dark ink at
-    /// `size`, `width` wide.
+    /// `size`, `width` wide; the date and place struck through when the stop
+    /// is cancelled and the branch chose so.
     pub(super) fn stop_entry(&self, p: &mut Piece, s: &StopMark, size: f32, width: f32) {
         p.marks.push(Mark::Rect {
             x: 0.0,
@@ -163,6 +164,7 @@ impl Panel<'_> {
         };
         // "Monday, March 1, 2027 | 6:00 - 8:00 pm" too wide for a column
         // breaks between the date and the time, not inside the time.
+        let from = p.marks.len();
         match when.split_once(" | ") {
             Some((date, time)) if super::fonts::width(&when, Weight::Bold, size) > width => {
                 p.text(date, 0.0, width, size, Weight::Bold, self.p.ink, LEADING);
@@ -179,6 +181,11 @@ impl Panel<'_> {
             self.p.ink,
             LEADING,
         );
+        // A cancelled stop struck through (when the branch chose so): its
+        // date and place, still there to read, and its CANCELLED note.
+        if s.struck {
+            p.strike_from(from);
+        }
         if !s.speaker.is_empty() {
             p.text(
                 &format!("with {}", s.speaker),

@@ -27,6 +27,11 @@ hosts: string,
  */
 when: string, 
 /**
+ * The date and time printed struck through: a cancelled event, when the
+ * branch chose so (`branch set cancelled_shown struck`).
+ */
+struck: boolean, 
+/**
  * None: the flyer says `location_note`.
  */
 place: Place | null, 

@@ -5,6 +5,10 @@
  */
 export type StopMark = { 
 /**
+ * The stop's event.
+ */
+event_id: number, 
+/**
  * "Tuesday, March 2, 2027 | 6:00 - 8:00 pm" or "Date to be announced".
  */
 when: string, 
@@ -16,6 +20,10 @@ place: string,
  * "CANCELLED", "RESCHEDULED", or empty.
  */
 note: string, 
+/**
+ * Printed struck through: a cancelled stop, when the branch chose so.
+ */
+struck: boolean, 
 /**
  * The stop's own speakers when they are not the tour's ("Omar Khalil"),
  * else empty.

@@ -15,6 +15,7 @@ use crate::coalition::{self, invitation::what_cosponsoring_means};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::events::listing::{cosponsor_line, headline, speaker_line};
+use crate::events::public::CancelledShown;
 use crate::events::{self, Event, EventStatus, HistoryKind};
 use crate::flyers::{self, DemandBlock, FlyerContent};
 
@@ -51,7 +52,7 @@ pub fn draft(
             Ok(event_draft(&facts, &branch, template))
         }
         (None, Some(id)) => {
-            let facts = TourFacts::load(db, id)?;
+            let facts = TourFacts::load(db, id, template)?;
             Ok(tour_draft(&facts, &branch, template))
         }
         (Some(_), Some(_)) => Err(Error::invalid_field(
@@ -490,20 +491,31 @@ struct TourFacts {
 }
 
 impl TourFacts {
-    fn load(db: &Database, id: i64) -> Result<TourFacts> {
+    fn load(db: &Database, id: i64, template: Template) -> Result<TourFacts> {
         let t = events::get_tour(db, id)?;
-        let flyer = flyers::content_for_tour(db, id)?;
+        // Cancelled stops as the branch chose; a notice of changes or
+        // cancellations lists them even when the branch leaves them out.
+        let mut how = branch::cancelled_shown(db)?;
+        if how == CancelledShown::Hidden
+            && matches!(template, Template::Rescheduled | Template::Cancelled)
+        {
+            how = CancelledShown::Marked;
+        }
+        let flyer = flyers::content_for_tour_shown(db, id, None, how)?;
         let cosponsors = coalition::confirmed_tour_cosponsors(db, id)?;
-        // In the order of the flyer's stops: the public ones (no drafts).
-        let changes = t
+        // In the order of the flyer's stops.
+        let changes = flyer
             .stops
             .iter()
-            .filter(|s| events::public::is_public(s))
-            .map(|s| {
-                if s.status == EventStatus::Announced || s.status == EventStatus::Draft {
-                    Ok(None)
-                } else {
-                    flyers::content_for_event(db, s.id).map(|c| c.change)
+            .map(|mark| {
+                let s = t.stops.iter().find(|s| s.id == mark.event_id);
+                match s {
+                    Some(s)
+                        if s.status != EventStatus::Announced && s.status != EventStatus::Draft =>
+                    {
+                        flyers::content_for_event(db, s.id).map(|c| c.change)
+                    }
+                    _ => Ok(None),
                 }
             })
             .collect::<Result<Vec<_>>>()?;
@@ -533,10 +545,16 @@ fn stops(out: &mut String, f: &TourFacts, with_reasons: bool) {
         } else {
             format!(" — **{}**", md(&s.note.to_lowercase()))
         };
+        // Struck through (when the branch chose so), still saying "cancelled".
+        let strike = if s.struck { "~~" } else { "" };
         if s.place.is_empty() {
-            block.push_str(&format!("- **{}**{note}\n", md(&s.when)));
+            block.push_str(&format!("- {strike}**{}**{strike}{note}\n", md(&s.when)));
         } else {
-            block.push_str(&format!("- **{}** — {}{note}\n", md(&s.when), md(&s.place)));
+            block.push_str(&format!(
+                "- {strike}**{}** — {}{strike}{note}\n",
+                md(&s.when),
+                md(&s.place)
+            ));
         }
         if with_reasons {
             if let Some(Some(c)) = f.changes.get(i) {
