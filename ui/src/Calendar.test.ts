@@ -100,4 +100,27 @@ describe("month calendar", () => {
     ).toBeTruthy();
     expect(within(day(11)).queryByRole("button"), "and only there").toBeNull();
   });
+
+  it("shows a busy day's first three events, then +N more, which opens the rest", async () => {
+    const events = Array.from({ length: 7 }, (_, i) =>
+      event(10 + i, {
+        title: `Canvass ${i + 1}`,
+        start_date: "2026-12-12",
+        start_time: `${10 + i}:00`,
+        end_date: "2026-12-12",
+        end_time: `${11 + i}:00`,
+      }),
+    );
+    const backend = { monthEvents: async () => events } as unknown as Backend;
+    render(Calendar, { backend, year: 2026, month: 12, onopen: () => {} });
+    const more = await screen.findByRole("button", { name: "4 more events on December 12" });
+    const cell = more.closest("td")!;
+    expect(within(cell).getAllByRole("button", { name: /Canvass/ }), "three shown").toHaveLength(3);
+    expect(more.textContent?.trim()).toBe("+4 more");
+    expect(more.getAttribute("aria-expanded")).toBe("false");
+    more.click();
+    const fewer = await screen.findByRole("button", { name: "Show fewer events on December 12" });
+    expect(within(cell).getAllByRole("button", { name: /Canvass/ }), "all seven once opened").toHaveLength(7);
+    expect(fewer.getAttribute("aria-expanded")).toBe("true");
+  });
 });

@@ -145,6 +145,10 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<events::EventKind>();
     check.ty::<events::EventStatus>();
     check.ty::<events::public::CancelledShown>();
+    check.ty::<events::rows::EventRow>();
+    check.ty::<events::rows::RowVenue>();
+    check.ty::<events::rows::EventPage>();
+    check.ty::<events::rows::EventScope>();
     check.ty::<events::Attendance>();
     check.ty::<events::Reading>();
     check.ty::<events::EventLinks>();

@@ -14,6 +14,7 @@
 //! the ledger, the evidence of a return) are the window's, as in
 //! `src-tauri/src/commands.rs`.
 
+use handbill_core::events::rows::EventScope;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -1182,6 +1183,7 @@ fn events_scenes(scenes: &mut serde_json::Map<String, Value>) {
     s.ask("events_upcoming", json!({}), |db| events::upcoming(db, now));
     s.ask("events_undated", json!({}), events::undated);
     s.ask("events_past", json!({}), |db| events::past(db, now));
+    s.page_reads(now);
     s.ask("tours_all", json!({}), events::list_tours);
     for text in ["r", "ra", "ral", "rall"] {
         s.ask("events_search", json!({ "text": text }), |db| {
@@ -1404,7 +1406,23 @@ impl Scene {
         self.ask("events_upcoming", json!({}), |db| events::upcoming(db, now));
         self.ask("events_undated", json!({}), events::undated);
         self.ask("events_past", json!({}), |db| events::past(db, now));
+        self.page_reads(now);
         self.ask("tours_all", json!({}), events::list_tours);
+    }
+
+    /// The first page of each Events list, as the window asks for it (200 rows).
+    pub(crate) fn page_reads(&mut self, now: jiff::Timestamp) {
+        for (scope, name) in [
+            (EventScope::Upcoming, "upcoming"),
+            (EventScope::Undated, "undated"),
+            (EventScope::Past, "past"),
+        ] {
+            self.ask(
+                "events_page",
+                json!({ "scope": name, "offset": 0, "limit": 200 }),
+                |db| events::rows::page(db, scope, now, 0, 200),
+            );
+        }
     }
 
     /// The send of announcement `id` the window's job runs after `send_start`

@@ -6,6 +6,7 @@
 use handbill_core::db::outside;
 use handbill_core::events::ics::CalendarRequest;
 use handbill_core::events::listing::ListingRequest;
+use handbill_core::events::rows::{self, EventPage, EventScope};
 use handbill_core::events::{
     self, ics, listing, Event, EventInput, HistoryEntry, MonthGroup, Speaker, SpeakerInput,
     StopInput, Tour, TourInput, TourWithStops, Venue, VenueInput, When,
@@ -24,6 +25,22 @@ pub async fn events_upcoming(state: State<'_, AppState>) -> Result<Vec<MonthGrou
     let state = AppState::clone(&state);
     super::blocking(move || state.with_db(|db| events::upcoming(db, handbill_core::clock::now())))
         .await
+}
+
+/// One page of the upcoming, past or undated events, as the Events lists draw
+/// them (no descriptions), with the whole list's count.
+#[tauri::command]
+pub async fn events_page(
+    state: State<'_, AppState>,
+    scope: EventScope,
+    offset: u32,
+    limit: u32,
+) -> Result<EventPage, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || {
+        state.with_db(|db| rows::page(db, scope, handbill_core::clock::now(), offset, limit))
+    })
+    .await
 }
 
 /// Events whose date is not known yet (or not yet a date): drafts being typed

@@ -225,6 +225,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             flyers::flyer_save,
             flyers::flyer_open,
             events::events_upcoming,
+            events::events_page,
             events::events_undated,
             events::events_past,
             events::events_month,

@@ -45,6 +45,9 @@ import type { EventKind } from "./bindings/EventKind";
 import type { EventStatus } from "./bindings/EventStatus";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { MonthGroup } from "./bindings/MonthGroup";
+import type { EventPage } from "./bindings/EventPage";
+import type { EventRow } from "./bindings/EventRow";
+import type { EventScope } from "./bindings/EventScope";
 import type { Speaker } from "./bindings/Speaker";
 import type { SpeakerInput } from "./bindings/SpeakerInput";
 import type { StopInput } from "./bindings/StopInput";
@@ -93,6 +96,9 @@ export type {
 };
 export type {
   Event,
+  EventPage,
+  EventRow,
+  EventScope,
   EventInput,
   EventKind,
   EventStatus,
@@ -184,6 +190,8 @@ export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBacken
 
   // Events: events, venues, speakers, tours, views, and getting them out.
   upcomingEvents(): Promise<MonthGroup[]>;
+  /** One page of a long Events list (no descriptions), with the list's count. */
+  eventsPage(scope: EventScope, offset: number, limit: number): Promise<EventPage>;
   /** Events whose date is not known yet: drafts being typed, stops "coming soon". */
   undatedEvents(): Promise<Event[]>;
   pastEvents(): Promise<Event[]>;
@@ -300,6 +308,7 @@ export const tauriBackend: Backend = {
   importJobs: () => commands.import_jobs(),
 
   upcomingEvents: () => commands.events_upcoming(),
+  eventsPage: (scope, offset, limit) => commands.events_page({ scope, offset, limit }),
   undatedEvents: () => commands.events_undated(),
   pastEvents: () => commands.events_past(),
   monthEvents: (year, month) => commands.events_month({ year, month }),

@@ -33,6 +33,8 @@ import type { EmailDraft } from "./bindings/EmailDraft";
 import type { Endorsement } from "./bindings/Endorsement";
 import type { Event } from "./bindings/Event";
 import type { EventInput } from "./bindings/EventInput";
+import type { EventPage } from "./bindings/EventPage";
+import type { EventScope } from "./bindings/EventScope";
 import type { ExportOptions } from "./bindings/ExportOptions";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { Facets } from "./bindings/Facets";
@@ -295,6 +297,10 @@ export function events_listing(args: { tourId: number | null; html: boolean }): 
 
 export function events_month(args: { year: number; month: number }): Promise<Array<Event>> {
   return call<Array<Event>>("events_month", args);
+}
+
+export function events_page(args: { scope: EventScope; offset: number; limit: number }): Promise<EventPage> {
+  return call<EventPage>("events_page", args);
 }
 
 export function events_past(): Promise<Array<Event>> {

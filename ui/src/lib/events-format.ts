@@ -53,8 +53,12 @@ export function whenText(
   return s;
 }
 
-/** Where: venue and room, or what is still to be decided. */
-export function placeText(e: Event): string {
+/** Where: venue and room, or what is still to be decided (of an event or a list's row of it). */
+export function placeText(
+  e: Pick<Event, "attendance" | "tour_id" | "start_date" | "no_room" | "room"> & {
+    venue: { name: string; room: string } | null;
+  },
+): string {
   if (e.attendance === "online") return "Online";
   if (!e.venue) return e.tour_id && !e.start_date ? "Date and place coming soon" : "Location to be announced";
   if (e.no_room) return e.venue.name;

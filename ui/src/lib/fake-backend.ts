@@ -166,6 +166,7 @@ function pick<K extends keyof Backend>(from: Backend, keys: readonly K[]): Pick<
 /** The Backend's Events calls, answered by the replay: a test gives the recorded story, or gets `noEvents`. */
 const eventsMethods = [
   "upcomingEvents",
+  "eventsPage",
   "undatedEvents",
   "pastEvents",
   "monthEvents",

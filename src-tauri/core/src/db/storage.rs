@@ -54,6 +54,7 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0015_no_room.sql")),
         M::up(include_str!("../../migrations/0016_tour_inherit.sql")),
         M::up(include_str!("../../migrations/0017_cancelled_shown.sql")),
+        M::up(include_str!("../../migrations/0018_event_start_at.sql")),
     ]
 });
 

@@ -18,6 +18,7 @@ mod index;
 pub mod json;
 pub mod listing;
 pub mod public;
+pub mod rows;
 pub mod sample;
 pub mod store;
 pub mod tours;

@@ -25,6 +25,7 @@ impl Scene {
         let now: jiff::Timestamp = AT.parse().unwrap();
         self.ask("events_upcoming", json!({}), |db| events::upcoming(db, now));
         self.ask("events_undated", json!({}), events::undated);
+        self.page_reads(now);
         self.ask("tours_all", json!({}), events::list_tours);
         // Each event's kept choices (none yet: the defaults), and keeping any
         // choice the screen can make, as the core answers them.

@@ -54,6 +54,7 @@ pub(super) fn next_step_scenes(scenes: &mut Map<String, Value>) {
         coalition::organization_history(db, 1)
     });
     s.ask("events_upcoming", json!({}), |db| events::upcoming(db, now));
+    s.page_reads(now);
     let target = json!({ "kind": "event", "id": 1 });
     let step = json!({ "status": "confirmed", "contact_id": null, "note": "Said yes on the phone", "date": "2037-01-10" });
     s.change(
