@@ -14,7 +14,7 @@ BUILD_PACKAGES := pkg-config build-essential libssl-dev libwebkit2gtk-4.1-dev li
 TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip python3-venv openssl xdotool x11-apps netpbm sqlite3 gnome-keyring dbus-daemon
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
-.PHONY: help run test deps deps-build deps-test deps-smtp deps-calendar app ui bindings release deb deb-check bench-window bench-send bench-frames fuzz
+.PHONY: help run test deps deps-build deps-test deps-smtp deps-calendar app ui bindings release deb deb-check bench-window bench-window-big bench-send bench-frames fuzz
 
 help:
 	@echo "make run    build Handbill and open it on the sample branch"
@@ -141,6 +141,15 @@ deb-check: deb
 # Startup time and memory of the release window (see tests/bench/window.sh).
 bench-window: release deps-test
 	$(XVFB) tests/bench/window.sh target/release/handbill
+
+# The release window on the sample branch and on a big one (10,000 upcoming and
+# 2,000 past events, 100,000 people, 500 organizations) side by side: per
+# action, the time to its answer, the longest frame gap and the DOM nodes, and
+# the web process's memory (see tests/bench/big-window.mjs).
+bench-window-big: release deps-test
+	cargo build --release --locked -p handbill-core --example big_branch
+	cd tests/e2e && HANDBILL_BIN=$(CURDIR)/target/release/handbill BIG_BRANCH=$(CURDIR)/target/release/examples/big_branch \
+	  $(XVFB) node ../bench/big-window.mjs
 
 # Gaps between animation frames in the release window while a 200 MB sheet is
 # previewed, a 20-stop poster drawn, 10,000 messages sent and 100,000 rows

@@ -97,7 +97,7 @@ export async function stopDriver() {
 
 /** Ends a window on `dbPath` that outlived its WebDriver session: waits up
  * to 3 s for it to close by itself, then kills it. */
-async function reapWindow(dbPath) {
+export async function reapWindow(dbPath) {
   const pattern = `--db ${dbPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`;
   const alive = () => {
     try {
