@@ -403,20 +403,23 @@ const ORG_COLUMNS: &str =
     "id, name, short_name, kind, website, email, phone, notes, created_at, tags,
     logo_media_type, logo_width, logo_height, length(logo), updated_at";
 
+/// A row of `SELECT id, organization_id, name, role, email, phone FROM org_contact`.
+fn read_contact(r: &rusqlite::Row<'_>) -> rusqlite::Result<Contact> {
+    Ok(Contact {
+        id: r.get(0)?,
+        organization_id: r.get(1)?,
+        name: r.get(2)?,
+        role: r.get(3)?,
+        email: r.get(4)?,
+        phone: r.get(5)?,
+    })
+}
+
 fn contacts_of(db: &Database, id: i64) -> Result<Vec<Contact>> {
     let mut stmt = db.conn().prepare_cached(
         "SELECT id, organization_id, name, role, email, phone FROM org_contact WHERE organization_id = ?1 ORDER BY position, id",
     )?;
-    let rows = stmt.query_map([id], |r| {
-        Ok(Contact {
-            id: r.get(0)?,
-            organization_id: r.get(1)?,
-            name: r.get(2)?,
-            role: r.get(3)?,
-            email: r.get(4)?,
-            phone: r.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map([id], read_contact)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -464,8 +467,20 @@ pub fn list_organizations(db: &Database) -> Result<Vec<Organization>> {
     let mut orgs = stmt
         .query_map([], read_org)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    // Every organization's contacts in one query, not one query each (a
+    // coalition may hold hundreds of partners).
+    let mut by_org: std::collections::HashMap<i64, Vec<Contact>> = std::collections::HashMap::new();
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT id, organization_id, name, role, email, phone FROM org_contact
+          ORDER BY organization_id, position, id",
+    )?;
+    let contacts = stmt.query_map([], read_contact)?;
+    for c in contacts {
+        let c = c?;
+        by_org.entry(c.organization_id).or_default().push(c);
+    }
     for o in &mut orgs {
-        o.contacts = contacts_of(db, o.id)?;
+        o.contacts = by_org.remove(&o.id).unwrap_or_default();
     }
     Ok(orgs)
 }
