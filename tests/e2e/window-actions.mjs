@@ -27,7 +27,8 @@ async function record(app) {
 
 /** Does `click` — a selector to click, "type:SELECTOR=TEXT" to type into a
  * field, or "text:WORDS" to click the button that says them — and waits, frame
- * by frame, until `ready` (a selector) is on the page; the ms in between. */
+ * by frame, until `ready` (a selector, or "text:WORDS" for a button saying
+ * them) is on the page; the ms in between. */
 async function act(app, click, ready) {
   return app.executeAsync(
     (click, ready, done) => {
@@ -41,7 +42,10 @@ async function act(app, click, ready) {
         [...document.querySelectorAll("button")].find((b) => b.textContent.includes(click.slice(5))).click();
       } else document.querySelector(click).click();
       const check = () => {
-        if (document.querySelector(ready)) requestAnimationFrame(() => done(performance.now() - t0));
+        const there = ready.startsWith("text:")
+          ? [...document.querySelectorAll("button")].some((b) => b.textContent.includes(ready.slice(5)))
+          : document.querySelector(ready);
+        if (there) requestAnimationFrame(() => done(performance.now() - t0));
         else if (performance.now() - t0 > 100000) done(-1);
         else requestAnimationFrame(check);
       };
@@ -116,7 +120,10 @@ export async function measure(db) {
     await step("Flyers opened", 'nav a[href="#/flyers"]', "#flyer-target option");
     await step("Coalition", 'nav a[href="#/coalition"]', ".org-row, .card");
     await step("an organization", ".org-row", "#org-name");
-    await step("Mail", 'nav a[href="#/mail"]', "#mail-list");
+    await step("Mail (subscribers)", 'nav a[href="#/mail"]', "[data-subscriber]");
+    await step("a subscriber", "[data-subscriber]", "#lists-title");
+    await step("Announcements", "#mail-tab-announcements", "text:New announcement");
+    await step("the composer", "text:New announcement", "#ann-about option");
     await step("Events again", 'nav a[href="#/events"]', '[aria-label^="Events in"] .ev-row');
     rows.push({ action: "web process memory (PSS, MB)", ms: null, mem: (webMemory(db) ?? 0) / 1024 });
   } finally {
