@@ -47,6 +47,12 @@ deps-test: deps-build tests/e2e/node_modules/.installed
 	@cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1 || rustup component add rustfmt clippy
 	@$(call apt_install,$(TEST_PACKAGES))
 	@command -v tauri-driver >/dev/null || { echo "Installing tauri-driver"; cargo install tauri-driver --locked --quiet; }
+	@# frames.test.mjs sends 10,000 messages to postfix's smtp-sink: postfix is
+	@# installed for its tools only, without configuring a mail system.
+	@dpkg-query -W -f='$${Status}' postfix 2>/dev/null | grep -q "ok installed" || { \
+	  if [ "$$(id -u)" = 0 ]; then s=""; elif sudo -n true 2>/dev/null; then s=sudo; else s=none; fi; \
+	  [ "$$s" = none ] || echo "postfix postfix/main_mailer_type select No configuration" | $$s debconf-set-selections; }
+	@$(call apt_install,postfix)
 	@$(MAKE) --no-print-directory deps-smtp
 	@$(MAKE) --no-print-directory deps-calendar
 
