@@ -59,6 +59,18 @@ fn poster(db: &Database, tour: i64) -> Vec<u8> {
     .expect("the poster prints")
 }
 
+/// The tour's flyers, one per stop it prints.
+fn per_stop_flyers(db: &Database, tour: i64) -> Vec<flyers::FlyerContent> {
+    flyers::contents_for(
+        db,
+        &FlyerRequest {
+            tour_id: Some(tour),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
 /// How much of the line's box the darkest pixel row covers, on the page
 /// rendered by pdftoppm at 144 dpi in grey: about half for words (the gaps
 /// between letters and words stay light), nearly all for words struck
@@ -179,14 +191,7 @@ fn struck_through_when_the_branch_chooses_so() {
     assert!(cover < 0.8, "the next stop is not struck ({cover:.2})");
 
     // The stop's own flyer strikes its date; the others' do not.
-    let contents = flyers::contents_for(
-        &db,
-        &FlyerRequest {
-            tour_id: Some(tour),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let contents = per_stop_flyers(&db, tour);
     assert_eq!(
         contents.len(),
         12,
@@ -237,14 +242,7 @@ fn left_out_when_the_branch_chooses_so_but_a_cancellation_notice_names_it() {
     assert!(!r.has("CANCELLED"));
     assert!(r.has(OTHER_PLACE), "and keeps the others");
 
-    let contents = flyers::contents_for(
-        &db,
-        &FlyerRequest {
-            tour_id: Some(tour),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let contents = per_stop_flyers(&db, tour);
     assert_eq!(
         contents.len(),
         11,

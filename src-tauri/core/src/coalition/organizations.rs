@@ -429,16 +429,7 @@ pub(crate) fn get_contact(db: &Database, id: i64) -> Result<Contact> {
         .prepare_cached(
             "SELECT id, organization_id, name, role, email, phone FROM org_contact WHERE id = ?1",
         )?
-        .query_row([id], |r| {
-            Ok(Contact {
-                id: r.get(0)?,
-                organization_id: r.get(1)?,
-                name: r.get(2)?,
-                role: r.get(3)?,
-                email: r.get(4)?,
-                phone: r.get(5)?,
-            })
-        })
+        .query_row([id], read_contact)
         .optional()?
         .ok_or_else(|| Error::not_found(format!("There is no contact person number {id}.")))
 }

@@ -499,20 +499,20 @@ pub fn contents_for(db: &Database, request: &FlyerRequest) -> Result<Vec<FlyerCo
             // cancelled stops when the branch leaves them out.
             let stops = events::get_tour(db, t)?.stops;
             let how = crate::branch::cancelled_shown(db)?;
-            if !stops.is_empty() && !stops.iter().any(|s| public::shown(s, how).is_some()) {
+            let printed = public::public_events(&stops, how);
+            if !stops.is_empty() && printed.is_empty() {
                 return Err(Error::invalid_field(
                     "stops",
                     if stops.iter().any(public::is_public) {
-                        "Every stop of this tour is a draft or cancelled, and the branch leaves cancelled events out of what it prints (Settings → Branch). Announce a stop first."
+                        "Every stop of this tour is a draft or cancelled, and the branch leaves cancelled events out of what it prints (Settings → What you print and send). Announce a stop first."
                     } else {
                         "Every stop of this tour is still a draft, and drafts are not printed. Announce a stop first."
                     },
                 ));
             }
-            stops
+            printed
                 .iter()
-                .filter(|s| public::shown(s, how).is_some())
-                .map(|s| content_for_event_in(db, s.id, lang))
+                .map(|(s, _)| content_for_event_in(db, s.id, lang))
                 .collect()
         }
         (Some(_), None) if request.poster => Err(Error::invalid_field(
@@ -647,11 +647,7 @@ pub fn draw(db: &Database, request: &FlyerRequest) -> Result<Flyer> {
                 format!("the poster of “{}”", tour.tour.title)
             } else {
                 let how = crate::branch::cancelled_shown(db)?;
-                let n = tour
-                    .stops
-                    .iter()
-                    .filter(|s| public::shown(s, how).is_some())
-                    .count();
+                let n = public::public_events(&tour.stops, how).len();
                 format!(
                     "{n} flyer{} for the stops of “{}”",
                     if n == 1 { "" } else { "s" },
@@ -898,8 +894,8 @@ pub fn content_for_event_in(
         kind: e.kind.label().to_owned(),
         hosts: e.hosts.clone(),
         change: change_for(db, &e, &when)?,
-        struck: e.status == events::EventStatus::Cancelled
-            && crate::branch::cancelled_shown(db)? == public::CancelledShown::Struck,
+        // Struck through when cancelled and the branch chose so: the one rule.
+        struck: public::shown(&e, crate::branch::cancelled_shown(db)?).is_some_and(|s| s.struck),
         when,
         place,
         location_note,
