@@ -201,6 +201,18 @@ fn damage_inside_a_table_is_found_by_the_check_on_open() {
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
             .unwrap();
     }
+    // Closed cleanly, the file is recorded as whole, and the next opening
+    // reads only its first page (see `checked` in the core) ...
+    let record = dir.path().join("bad-page.sqlite.checked");
+    let kept = fs::read_to_string(&record).expect("a clean close records the file");
+    let len = fs::metadata(&path).unwrap().len();
+    assert!(
+        kept.starts_with(&format!("handbill-checked-v1 {len} ")),
+        "the record holds the length and hash only: {kept}"
+    );
+    drop(Database::open(&path).expect("a recorded file opens"));
+    // ... but any change to its bytes since, even of the same length, makes
+    // the opening check every page again.
     let mut bytes = fs::read(&path).unwrap();
     let pages = bytes.len() / page_size;
     assert!(pages >= 3, "the test database has several pages");

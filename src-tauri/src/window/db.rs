@@ -41,13 +41,21 @@ pub async fn first_steps_hide(state: State<'_, AppState>) -> Result<FirstSteps, 
 #[tauri::command]
 pub async fn backups_list(state: State<'_, AppState>) -> Result<Vec<BackupInfo>, Error> {
     let state = AppState::clone(&state);
-    super::blocking(move || backup::list(&state.path)).await
+    super::blocking(move || {
+        super::after_daily_backup();
+        backup::list(&state.path)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn backup_now(state: State<'_, AppState>) -> Result<BackupInfo, Error> {
     let state = AppState::clone(&state);
-    super::blocking(move || state.with_db(|db| backup::snapshot(db, BackupKind::Manual))).await
+    super::blocking(move || {
+        super::after_daily_backup();
+        state.with_db(|db| backup::snapshot(db, BackupKind::Manual))
+    })
+    .await
 }
 
 /// Replaces the open database with a backup (the UI has asked for confirmation)
@@ -61,6 +69,7 @@ pub async fn backup_restore(
 ) -> Result<AppStatus, Error> {
     let state = AppState::clone(&state);
     super::blocking(move || {
+        super::after_daily_backup();
         let source = backup::find(&state.path, &file_name)?;
         let mut guard = state.lock();
         let current = std::mem::replace(

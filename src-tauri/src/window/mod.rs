@@ -11,11 +11,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use handbill_core::db::{backup, keys, storage};
 use handbill_core::mail::import::{self, ImportReport};
 use handbill_core::{Database, Error, ErrorCode};
+use tauri::Manager;
 
 mod branch;
 mod coalition;
@@ -132,12 +133,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
         Err(e) => (PathBuf::new(), Err(e)),
     };
     match &db {
-        Ok(db) => {
-            if let Err(e) = backup::daily_if_due(db) {
-                // The code only: an error's message may name a path or a person.
-                tracing::warn!(code = ?e.code, "the daily backup failed");
-            }
-        }
+        Ok(db) => daily_backup_meanwhile(db),
         Err(e) => tracing::warn!(code = ?e.code, "the database did not open"),
     }
     let result = tauri::Builder::default()
@@ -288,7 +284,19 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             coalition::event_demands_to_latest,
             coalition::invitation_draft,
         ])
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|app, event| {
+                // Closing the branch as the window goes: SQLite moves the
+                // log into the file, and the file is recorded as whole so
+                // the next start need not read all of it to check it.
+                if let tauri::RunEvent::Exit = event {
+                    if let Some(state) = app.try_state::<AppState>() {
+                        *state.lock() = Err(Error::internal("Handbill is closing."));
+                    }
+                }
+            })
+        });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -296,6 +304,43 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Takes today's backup, if it is due, on a connection of its own in the
+/// background: a big branch's copy takes the better part of a second, and
+/// the window need not wait for it. The copy is consistent while the window
+/// reads and writes (SQLite's online backup).
+pub(crate) fn daily_backup_meanwhile(db: &Database) {
+    let other = match db.another_connection() {
+        Ok(other) => other,
+        Err(e) => {
+            tracing::warn!(code = ?e.code, "the daily backup could not start");
+            return;
+        }
+    };
+    let (running, done) = &DAILY_BACKUP;
+    *running.lock().unwrap_or_else(|p| p.into_inner()) = true;
+    std::thread::spawn(move || {
+        crate::job::background();
+        if let Err(e) = backup::daily_if_due(&other) {
+            // The code only: an error's message may name a path or a person.
+            tracing::warn!(code = ?e.code, "the daily backup failed");
+        }
+        drop(other);
+        *running.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        done.notify_all();
+    });
+}
+
+/// Whether the daily backup is being taken, and its end told.
+static DAILY_BACKUP: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+
+/// Waits (on the blocking pool) for a daily backup being taken to end, so a
+/// list of the backups includes it and a restore or another copy follows it.
+pub(crate) fn after_daily_backup() {
+    let (running, done) = &DAILY_BACKUP;
+    let guard = running.lock().unwrap_or_else(|p| p.into_inner());
+    let _ = done.wait_timeout_while(guard, std::time::Duration::from_secs(120), |r| *r);
 }
 
 /// GTK cannot start without a display; say so instead of letting it panic.

@@ -20,9 +20,7 @@ fn reopen(state: &AppState) -> AppStatus {
     let db = Database::open(&state.path);
     if let Ok(db) = &db {
         let _ = import::recover(db);
-        if let Err(e) = backup::daily_if_due(db) {
-            tracing::warn!(code = ?e.code, "the daily backup failed");
-        }
+        super::daily_backup_meanwhile(db);
     }
     *guard = db;
     status::status(&state.path, guard.as_ref())
@@ -69,6 +67,7 @@ fn convert(
     state: &AppState,
     work: impl FnOnce(Database) -> Result<(Database, backup::BackupInfo), Error>,
 ) -> Result<Privacy, Error> {
+    super::after_daily_backup();
     let mut guard = state.lock();
     let current = std::mem::replace(
         &mut *guard,

@@ -9,6 +9,7 @@
 //! the other way round.
 
 pub mod backup;
+mod checked;
 pub(crate) mod connection;
 pub mod diagnostics;
 pub mod encryption;

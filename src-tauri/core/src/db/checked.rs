@@ -1,0 +1,155 @@
+//! A record, beside the branch file, that it was found whole: the file's
+//! length and SHA-256 as it stood when SQLite's integrity check last passed
+//! on it, or when Handbill last closed it cleanly. Opening compares the file
+//! with it and skips the full check (which reads every page of the file, and
+//! on a big branch takes most of the start) when the bytes are the same ones.
+//! Any change made since (another program, a copy over it, a damaged disk
+//! sector, a write left in the log) changes the hash, and the full check runs.
+//!
+//! The record names nothing of the branch: a length and a hash of bytes that
+//! are, by default, encrypted. A file with a write-ahead log that holds data
+//! is never recorded or trusted: the file alone is not what SQLite reads.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// The first word of a record: what it is, and its version.
+const TAG: &str = "handbill-checked-v1";
+/// A record is one short line; anything longer is not one.
+const MAX_RECORD_BYTES: u64 = 256;
+
+/// The file beside `path` that holds the record.
+fn record_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("handbill.sqlite");
+    path.with_file_name(format!("{name}.checked"))
+}
+
+/// The write-ahead log beside `path`, as SQLite names it.
+fn wal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// The file's length and hash, or `None` when it can't be read whole or its
+/// log holds writes not yet in it.
+fn fingerprint(path: &Path) -> Option<String> {
+    match fs::metadata(wal_path(path)) {
+        Ok(wal) if wal.len() > 0 => return None,
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(_) => return None,
+    }
+    let mut file = fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() == 0 {
+        return None;
+    }
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut read = 0u64;
+    loop {
+        let n = file.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        read += n as u64;
+    }
+    // A file that grew or shrank while it was read is not recorded.
+    if read != meta.len() || file.metadata().ok()?.len() != read {
+        return None;
+    }
+    Some(format!(
+        "{TAG} {read} {}",
+        super::keys::hex(&hasher.finalize())
+    ))
+}
+
+/// Whether the file is byte for byte the one last found whole.
+pub(crate) fn unchanged(path: &Path) -> bool {
+    let record = record_path(path);
+    let Ok(meta) = fs::symlink_metadata(&record) else {
+        return false;
+    };
+    if !meta.is_file() || meta.len() > MAX_RECORD_BYTES {
+        return false;
+    }
+    let Ok(kept) = fs::read_to_string(&record) else {
+        return false;
+    };
+    // The length first: a file of another length needs no hash to differ.
+    let Some(len) = kept.split(' ').nth(1).and_then(|l| l.parse::<u64>().ok()) else {
+        return false;
+    };
+    if fs::metadata(path).map(|m| m.len()).ok() != Some(len) {
+        return false;
+    }
+    fingerprint(path).is_some_and(|now| now == kept.trim_end())
+}
+
+/// Which file is at `path` (device and inode), to tell at closing whether
+/// it is still the one opened: one put in its place meanwhile (a restore by
+/// hand, a copy over it) was never checked, and is not recorded.
+#[cfg(unix)]
+pub(crate) fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+pub(crate) fn identity(_path: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+/// Records the file as whole (just checked, or just closed cleanly by
+/// SQLite); does nothing when its log holds writes or the record can't be
+/// written, so the next opening checks in full.
+pub(crate) fn record(path: &Path) {
+    let target = record_path(path);
+    let Some(line) = fingerprint(path) else {
+        let _ = fs::remove_file(&target);
+        return;
+    };
+    let scratch = target.with_extension("checked-new");
+    if fs::write(&scratch, format!("{line}\n")).is_err() || fs::rename(&scratch, &target).is_err() {
+        let _ = fs::remove_file(&scratch);
+        let _ = fs::remove_file(&target);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_of_one_byte_or_a_log_with_writes_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("branch.sqlite");
+        fs::write(&file, vec![7u8; 100_000]).unwrap();
+        assert!(!unchanged(&file), "nothing recorded yet");
+        record(&file);
+        assert!(unchanged(&file));
+
+        let mut bytes = fs::read(&file).unwrap();
+        bytes[54_321] = 8;
+        fs::write(&file, &bytes).unwrap();
+        assert!(!unchanged(&file), "one byte changed, same length");
+        record(&file);
+        assert!(unchanged(&file));
+
+        fs::write(wal_path(&file), b"a write not yet in the file").unwrap();
+        assert!(!unchanged(&file), "a log with writes");
+        fs::write(wal_path(&file), b"").unwrap();
+        assert!(unchanged(&file), "an empty log adds nothing");
+
+        fs::write(record_path(&file), vec![b'x'; 10_000]).unwrap();
+        assert!(!unchanged(&file), "a record too long to be one");
+    }
+}
