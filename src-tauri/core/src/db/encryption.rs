@@ -87,7 +87,7 @@ fn convert_copy(source: &Path, old: Option<&Key>, target: &Path, new: Option<&Ke
     let view = backup::readable(source)?;
     let source = view.path.as_path();
     let conn = Connection::open_in_memory()?;
-    keys::before_attach(&conn)?;
+    keys::before_attach(&conn, old)?;
     // By its plain path: SQLCipher does not read a sealed copy through a URI.
     conn.execute(
         "ATTACH DATABASE ?1 AS copy KEY ?2",

@@ -514,8 +514,9 @@ pub(crate) fn rebuild(
     }
     let mut conn = storage::new_file(target, page_size, version, key)?;
     // Without a KEY, SQLCipher would open the attached file with main's key.
-    let source_key = keys::key_for(source)?.map(|k| k.spec()).unwrap_or_default();
-    keys::before_attach(&conn)?;
+    let source_key = keys::key_for(source)?;
+    keys::before_attach(&conn, source_key.as_ref())?;
+    let source_key = source_key.map(|k| k.spec()).unwrap_or_default();
     conn.execute(
         "ATTACH DATABASE ?1 AS incoming KEY ?2",
         [read_only_uri(source)?, source_key],

@@ -163,7 +163,7 @@ fn copy_in_memory(conn: &Connection, encrypted: bool) -> Result<Connection> {
 /// file, made in memory: `sqlcipher_export` into an attached in-memory
 /// database, read back with `serialize`, then detached.
 fn export_plain_image(conn: &Connection) -> Result<Vec<u8>> {
-    keys::before_attach(conn)?;
+    keys::before_attach(conn, None)?;
     conn.execute_batch("ATTACH DATABASE ':memory:' AS sealed_copy KEY ''")?;
     let result = (|| -> Result<Vec<u8>> {
         conn.query_row("SELECT sqlcipher_export('sealed_copy')", [], |_| Ok(()))?;
