@@ -207,7 +207,7 @@ fn damage_inside_a_table_is_found_by_the_check_on_open() {
     let kept = fs::read_to_string(&record).expect("a clean close records the file");
     let len = fs::metadata(&path).unwrap().len();
     assert!(
-        kept.starts_with(&format!("handbill-checked-v1 {len} ")),
+        kept.starts_with(&format!("handbill-checked-v2 {len} ")),
         "the record holds the length and hash only: {kept}"
     );
     drop(Database::open(&path).expect("a recorded file opens"));

@@ -307,9 +307,11 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
 }
 
 /// Takes today's backup, if it is due, on a connection of its own in the
-/// background: a big branch's copy takes the better part of a second, and
-/// the window need not wait for it. The copy is consistent while the window
-/// reads and writes (SQLite's online backup).
+/// background once the first screen is drawn (or after a few seconds if it
+/// never says so): a big branch's copy takes the better part of a second,
+/// and the window need not wait for it or share the processor with it while
+/// it starts. The copy is consistent while the window reads and writes
+/// (SQLite's online backup).
 pub(crate) fn daily_backup_meanwhile(db: &Database) {
     let other = match db.another_connection() {
         Ok(other) => other,
@@ -322,6 +324,9 @@ pub(crate) fn daily_backup_meanwhile(db: &Database) {
     *running.lock().unwrap_or_else(|p| p.into_inner()) = true;
     std::thread::spawn(move || {
         crate::job::background();
+        let (drawn, told) = &FIRST_SCREEN_DRAWN;
+        let guard = drawn.lock().unwrap_or_else(|p| p.into_inner());
+        drop(told.wait_timeout_while(guard, std::time::Duration::from_secs(5), |d| !*d));
         if let Err(e) = backup::daily_if_due(&other) {
             // The code only: an error's message may name a path or a person.
             tracing::warn!(code = ?e.code, "the daily backup failed");
@@ -331,6 +336,9 @@ pub(crate) fn daily_backup_meanwhile(db: &Database) {
         done.notify_all();
     });
 }
+
+/// Whether the window's first screen is drawn (see [`ui_ready`]).
+static FIRST_SCREEN_DRAWN: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
 
 /// Whether the daily backup is being taken, and its end told.
 static DAILY_BACKUP: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
@@ -355,6 +363,9 @@ fn has_display() -> bool {
 /// is set (used by the startup benchmark).
 #[tauri::command]
 fn ui_ready(window: tauri::WebviewWindow) {
+    let (drawn, told) = &FIRST_SCREEN_DRAWN;
+    *drawn.lock().unwrap_or_else(|p| p.into_inner()) = true;
+    told.notify_all();
     memory::settle(window);
     if std::env::var_os("HANDBILL_STARTUP_PROBE").is_some() {
         if let Some(started) = crate::STARTED.get() {

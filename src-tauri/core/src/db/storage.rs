@@ -102,7 +102,7 @@ pub struct Database {
     /// `checked`): the one that opened and checked it does; another
     /// connection to it (a sender's heartbeat) leaves that to it. Holds the
     /// file's identity when opened, so that a file put in its place is not.
-    records_on_close: Option<(u64, u64)>,
+    records_on_close: Option<checked::Identity>,
 }
 
 impl Drop for Database {
@@ -110,15 +110,15 @@ impl Drop for Database {
     /// moved every write from the log into the file) records the file as
     /// whole, so the next opening need not read it all to check it.
     fn drop(&mut self) {
-        let Some(opened) = self.records_on_close else {
+        let Some(opened) = self.records_on_close.take() else {
             return;
         };
         let Ok(stand_in) = Connection::open_in_memory() else {
             return;
         };
         let conn = std::mem::replace(&mut self.conn, stand_in);
-        if conn.close().is_ok() && checked::identity(&self.path) == Some(opened) {
-            checked::record(&self.path);
+        if conn.close().is_ok() {
+            checked::record_at_close(&self.path, &opened);
         }
     }
 }

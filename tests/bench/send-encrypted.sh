@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# What encryption at rest costs a send (issue 22: at most 10%), measured side
+# by side: a whole `handbill announce` to COUNT people (10,000 unless told) at
+# postfix's smtp-sink on loopback, over CONNECTIONS connections (4), on a
+# fresh copy of the same branch each time, taking turns ROUNDS times (7):
+#
+#  - plain:      a branch made with HANDBILL_ENCRYPT=0;
+#  - passphrase: an encrypted branch opened with HANDBILL_PASSPHRASE (each
+#                command derives the key: PBKDF2, about 45 ms);
+#  - keychain:   an encrypted branch whose key is in the keychain, the default
+#                on a desktop; measured only when a keychain answers (run it in
+#                a desktop session, or under dbus-run-session with
+#                gnome-keyring-daemon unlocked).
+#
+# Prints each mode's median and its ratio to plain (the median of the
+# rounds' ratios, each round's runs side by side).
+#
+# Usage: tests/bench/send-encrypted.sh [HANDBILL_BINARY]   (default target/release/handbill)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${1:-${HANDBILL_BIN:-target/release/handbill}}
+count=${COUNT:-10000}
+connections=${CONNECTIONS:-4}
+rounds=${ROUNDS:-7}
+export PATH="$PATH:/usr/sbin"
+for tool in smtp-sink python3; do
+  command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install postfix python3)"; exit 1; }
+done
+[ -x "$bin" ] || { echo "No Handbill binary at $bin: build it (make release) or give its path."; exit 1; }
+unset HANDBILL_PASSPHRASE HANDBILL_ENCRYPT
+work=$(mktemp -d)
+sink_pid=""
+cleanup() { [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+export HANDBILL_LOG_DIR="$work/logs"
+passphrase="benchmark branch passphrase"
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sink_user=(); [ "$(id -u)" = 0 ] && sink_user=(-u postfix)
+smtp-sink "${sink_user[@]}" 127.0.0.1:"$port" 256 &
+sink_pid=$!
+sleep 0.5
+
+python3 - "$work/people.csv" "$count" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("Email Address,First Name,Last Name\n")
+    for i in range(1, int(sys.argv[2]) + 1):
+        f.write(f"person{i:05d}@bench.handbill.test,Person,Number{i}\n")
+PY
+python3 -c "
+words = 'We rally at City Hall to demand justice, jobs and housing for all; bring a friend and a sign. '
+t = (words * 100)[:7000]
+print('\n\n'.join(t[i:i + 400] for i in range(0, len(t), 400)))" > "$work/body.md"
+
+# Runs "$@" with the environment of a mode.
+as_mode() {
+  local mode=$1; shift
+  case $mode in
+    plain) HANDBILL_ENCRYPT=0 "$@" ;;
+    passphrase) HANDBILL_PASSPHRASE="$passphrase" "$@" ;;
+    keychain) HANDBILL_ENCRYPT=1 "$@" ;;
+  esac
+}
+modes=(plain passphrase)
+if HANDBILL_ENCRYPT=1 "$bin" --db "$work/probe.sqlite" demo </dev/null >/dev/null 2>&1 && \
+   [ "$(head -c 15 "$work/probe.sqlite")" != "SQLite format 3" ]; then
+  modes+=(keychain)
+else
+  echo "(no keychain answers here: the keychain mode is left out)"
+fi
+
+for mode in "${modes[@]}"; do
+  base="$work/$mode.sqlite"
+  as_mode "$mode" "$bin" --db "$base" demo >/dev/null
+  as_mode "$mode" "$bin" --db "$base" list create Bench >/dev/null
+  as_mode "$mode" "$bin" --db "$base" subscribers import "$work/people.csv" --list Bench >/dev/null
+  as_mode "$mode" "$bin" --db "$base" event list --json \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])' > "$work/$mode.event"
+  : > "$work/$mode.ms"
+done
+
+now_ms() { date +%s%3N; }
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+one() {
+  local mode=$1 db="$work/round.sqlite" t0 sent
+  rm -rf "$work"/round.sqlite*
+  for f in "$work/$mode.sqlite"*; do [ -f "$f" ] && cp "$f" "$db${f#"$work/$mode.sqlite"}"; done
+  t0=$(now_ms)
+  as_mode "$mode" "$bin" --db "$db" announce "$(cat "$work/$mode.event")" --list Bench --body-file "$work/body.md" \
+    --smtp "smtp://127.0.0.1:$port?security=plain" --connections "$connections" >/dev/null 2>"$work/err" \
+    || { echo "handbill announce ($mode) failed:"; cat "$work/err"; exit 1; }
+  echo $(( $(now_ms) - t0 )) >> "$work/$mode.ms"
+  sent=$(as_mode "$mode" "$bin" --db "$db" send status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["progress"]["sent"])')
+  [ "$sent" = "$count" ] || { echo "$mode: Handbill recorded $sent sent, not $count"; exit 1; }
+}
+
+echo "== $rounds rounds of a whole announce to $count people, ${modes[*]} side by side"
+for round in $(seq "$rounds"); do
+  # Each round in another order: a shared machine's pace changes for all.
+  order=("${modes[@]}")
+  [ $((round % 2)) = 0 ] && order=($(printf '%s\n' "${modes[@]}" | tac))
+  line="round $round:"
+  for mode in "${order[@]}"; do one "$mode"; line="$line $mode $(tail -1 "$work/$mode.ms") ms;"; done
+  echo "$line"
+done
+echo
+plain_ms=$(median < "$work/plain.ms")
+echo "plain:      median ${plain_ms} ms"
+for mode in "${modes[@]:1}"; do
+  ratio=$(paste "$work/$mode.ms" "$work/plain.ms" | awk '{printf "%.3f\n", $1 / $2}' | median)
+  printf "%-11s median %s ms; over plain, round by round: median %s× (target ≤ 1.10×)\n" \
+    "$mode:" "$(median < "$work/$mode.ms")" "$ratio"
+done
