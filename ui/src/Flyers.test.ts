@@ -174,3 +174,34 @@ describe("Flyers", () => {
     expect(s.text, "the panel is previewed, not the soonest event").toContain("Panel on housing");
   });
 });
+
+describe("Flyers while its events are still on their way", () => {
+  it("keeps a choice made before the picker had an event over that event's kept choices", async () => {
+    // CI's first-hour test once saved a colour flyer after "Black and white"
+    // was ticked while the screen was still reading its events.
+    const backend = recorded();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const page = backend.eventsPage.bind(backend);
+    backend.eventsPage = (...args: Parameters<typeof page>) => gate.then(() => page(...args));
+    backend.flyerChoices = async () => ({ layout: "full_page", paper: "letter", theme: "color", tear_offs: false });
+    const asked: FlyerRequest[] = [];
+    backend.flyerPreview = (request: FlyerRequest) => {
+      asked.push(request);
+      return new Promise(() => {});
+    };
+    render(Flyers, { backend });
+
+    await userEvent.selectOptions(screen.getByLabelText("Layout"), "half_sheet");
+    await userEvent.click(screen.getByLabelText("Black and white (photocopier)"));
+    release();
+    await waitFor(() => expect(asked.length, "a preview was asked for").toBeGreaterThan(0));
+    await new Promise((r) => setTimeout(r, 50));
+    const last = asked.at(-1) as FlyerRequest;
+    expect([last.options.layout, last.options.theme], "the choices made stand").toEqual([
+      "half_sheet",
+      "black_and_white",
+    ]);
+    expect((screen.getByLabelText("Black and white (photocopier)") as HTMLInputElement).checked).toBe(true);
+  });
+});

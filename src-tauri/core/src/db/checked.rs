@@ -36,14 +36,20 @@ fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Whether the file's write-ahead log is absent or empty (holds no writes
+/// that are not in the file).
+fn log_is_empty(path: &Path) -> bool {
+    match fs::metadata(wal_path(path)) {
+        Ok(wal) => wal.len() == 0,
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
 /// The file's length and hash, or `None` when it can't be read whole or its
 /// log holds writes not yet in it.
 fn fingerprint(path: &Path) -> Option<String> {
-    match fs::metadata(wal_path(path)) {
-        Ok(wal) if wal.len() > 0 => return None,
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(_) => return None,
+    if !log_is_empty(path) {
+        return None;
     }
     let mut file = fs::File::open(path).ok()?;
     let meta = file.metadata().ok()?;
@@ -135,7 +141,7 @@ pub(crate) fn record_at_close(path: &Path, opened: &Identity) {
     if now.file != opened.file {
         return;
     }
-    if now == *opened && record_path(path).is_file() {
+    if now == *opened && record_path(path).is_file() && log_is_empty(path) {
         return;
     }
     record(path);
