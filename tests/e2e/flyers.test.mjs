@@ -165,6 +165,11 @@ test("the tour prints as a poster of every stop, and one flyer per stop", async 
     await click(app, 'input[name="tour-mode"][value="poster"]');
     await until(app, () => sheet(app), (x) => x?.loaded && /Meetings near you/.test(x.text), "the poster did not show its stops");
     assert.match(await rendered(app), /1 flyer/, "the poster is one flyer");
+    const layout = await app.execute(() => {
+      const s = document.querySelector("#flyer-layout");
+      return { disabled: s.disabled, shown: s.selectedOptions[0]?.textContent };
+    });
+    assert.deepEqual(layout, { disabled: true, shown: "Full page (the poster)" }, "the layout says what the poster is");
     await screenshot(app, "flyers-tour-poster");
     const file = path.join(dir, "poster.pdf");
     // A typed path only pre-fills the dialog: Return there accepts it as offered.
