@@ -22,18 +22,12 @@ const MAX_RECORD_BYTES: u64 = 256;
 
 /// The file beside `path` that holds the record.
 fn record_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .and_then(|s| s.to_str())
-        .unwrap_or("handbill.sqlite");
-    path.with_file_name(format!("{name}.checked"))
+    super::beside(path, ".checked")
 }
 
 /// The write-ahead log beside `path`, as SQLite names it.
 fn wal_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
+    super::beside(path, "-wal")
 }
 
 /// Whether the file's write-ahead log is absent or empty (holds no writes

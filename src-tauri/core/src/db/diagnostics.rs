@@ -95,13 +95,7 @@ fn unchecked_report(db_path: &Path, db: Option<&Database>, log_dir: Option<&Path
         format!("Schema this version writes: {}", storage::schema_version()),
     ];
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    let wal = db_path.with_file_name(format!(
-        "{}-wal",
-        db_path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("handbill.sqlite")
-    ));
+    let wal = super::beside(db_path, "-wal");
     lines.push(format!(
         "Database size: {} KB (write-ahead log {} KB)",
         size(db_path).div_ceil(1024),

@@ -457,11 +457,7 @@ fn opens(path: &Path, key: &Key) -> Option<Key> {
 
 /// The file beside `path` that counts wrong passphrases since the last right one.
 fn attempts_file(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .and_then(|s| s.to_str())
-        .unwrap_or("handbill.sqlite");
-    path.with_file_name(format!("{name}.wrong-passphrases"))
+    super::beside(path, ".wrong-passphrases")
 }
 
 fn wrong_tries(path: &Path) -> u32 {

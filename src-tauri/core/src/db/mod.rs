@@ -23,4 +23,16 @@ pub mod storage;
 mod transaction;
 
 pub use storage::Database;
+
+/// The file or folder beside the branch file at `path` named after it with
+/// `suffix` (`NAME-wal`, `NAME.backups`, `NAME.checked`…), as SQLite names its
+/// log: the file's own name, whatever its characters, then the suffix.
+pub(crate) fn beside(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path
+        .file_name()
+        .unwrap_or(std::ffi::OsStr::new("handbill.sqlite"))
+        .to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
 pub(crate) use transaction::Tx;

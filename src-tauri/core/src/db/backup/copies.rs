@@ -380,9 +380,5 @@ fn prune(db_path: &Path, pool: Pool) -> Result<()> {
 
 /// Backups of a database go in a folder beside it.
 pub(crate) fn backups_dir(db_path: &Path) -> PathBuf {
-    let name = db_path
-        .file_name()
-        .and_then(|s| s.to_str())
-        .unwrap_or("handbill.sqlite");
-    db_path.with_file_name(format!("{name}.backups"))
+    crate::db::beside(db_path, ".backups")
 }

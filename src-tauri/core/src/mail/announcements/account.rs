@@ -440,11 +440,7 @@ pub fn view(
 
 /// The outbox folder of a database: `<file>.outbox` beside it.
 pub fn outbox_dir(db_path: &Path) -> PathBuf {
-    let name = db_path
-        .file_name()
-        .and_then(|s| s.to_str())
-        .unwrap_or("handbill.sqlite");
-    db_path.with_file_name(format!("{name}.outbox"))
+    crate::db::beside(db_path, ".outbox")
 }
 
 /// The folder one announcement's messages are saved in when there is no mail
