@@ -20,7 +20,6 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
-use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{LazyLock, Mutex};
@@ -31,6 +30,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::storage;
 use crate::error::{Error, ErrorCode, Result};
 
 /// The keychain service the branch keys are kept under (one entry per
@@ -40,32 +40,75 @@ pub const KEYCHAIN_SERVICE: &str = "org.handbill.database";
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 /// PBKDF2-HMAC-SHA256 rounds from a passphrase to the key: SQLCipher 4's own
 /// count. 600,000 (OWASP's 2023 figure) cost 111 ms of CPU at each opening
-/// in a release build, over the 100 ms opening may add; 256,000 cost about 47.
+/// in a release build (with ring), over the 100 ms opening may add; 256,000
+/// cost about 47 with ring, 28 with RustCrypto's `pbkdf2`.
 const PASSPHRASE_ROUNDS: u32 = 256_000;
-/// SQLCipher's page size for every encrypted file: the same 16 KiB pages a
-/// plain branch file gets (see `storage::configure`).
-pub(crate) const PAGE_SIZE: u32 = 16384;
+/// SQLCipher's page size for encrypted files made now: 4 KiB, SQLCipher's
+/// own default (a plain branch file gets 16 KiB, see `storage::configure`).
+/// Every commit writes whole pages to the log, each one encrypted and
+/// authenticated: a send to 10,000 people commits about 3,500 times, and
+/// with 16 KiB pages it encrypted 56 MB where 4 KiB pages encrypt a quarter.
+/// Files made before December 2026 have 16 KiB pages and keep them (see
+/// [`Format`]). Also the smallest page an encrypted file has, for checks of
+/// a file's length.
+pub(crate) const PAGE_SIZE: u32 = 4096;
 
 const SALT_LEN: usize = 16;
 const KEY_LEN: usize = 32;
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// A branch's key: 32 random bytes (or derived from its passphrase), the
-/// file's salt, and how its pages are authenticated. Never printed.
+/// file's salt, and the format of its pages. Never printed.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Key {
     key: [u8; KEY_LEN],
     salt: [u8; SALT_LEN],
+    format: Format,
+}
+
+/// How an encrypted file's pages are laid out: their size and their HMAC.
+/// SQLCipher does not say in the file (everything after the salt is
+/// encrypted), so it is found when a key is first tried on the file
+/// ([`opens`]), and its copies (backups, WAL) use the same.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Format {
+    page: u32,
     hmac: Hmac,
 }
 
+impl Format {
+    /// Files made now.
+    const NOW: Format = Format {
+        page: PAGE_SIZE,
+        hmac: Hmac::Sha256,
+    };
+    /// Every format a Handbill made, the newest first: 16 KiB pages with
+    /// HMAC-SHA256 (November 2026), then with SQLCipher's default
+    /// HMAC-SHA512 (the first encrypted branches). The last, 4 KiB with
+    /// HMAC-SHA512, is SQLCipher's own default, for a file made by another
+    /// program with a key Handbill holds.
+    const ALL: [Format; 4] = [
+        Format::NOW,
+        Format {
+            page: 16384,
+            hmac: Hmac::Sha256,
+        },
+        Format {
+            page: 16384,
+            hmac: Hmac::Sha512,
+        },
+        Format {
+            page: 4096,
+            hmac: Hmac::Sha512,
+        },
+    ];
+}
+
 /// The HMAC that authenticates each encrypted page. Files made since
-/// December 2026 use HMAC-SHA256, which processors compute in hardware
-/// (SHA extensions): a send to 10,000 people writes about 3,500 pages of
-/// 16 KiB, and HMAC-SHA512 of each was a fifth of the cost of encryption.
-/// Files made before keep SQLCipher 4's default, HMAC-SHA512; which one a
-/// file uses is found when its key is first tried on it ([`opens`]), and
-/// its copies (backups, WAL) use the same.
+/// November 2026 use HMAC-SHA256, which processors compute in hardware
+/// (SHA extensions): HMAC-SHA512 of each page written was a fifth of the
+/// cost of encryption. Files made before keep SQLCipher 4's default,
+/// HMAC-SHA512.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Hmac {
     Sha256,
@@ -116,29 +159,33 @@ impl Key {
         Ok(Key {
             key: random()?,
             salt: random()?,
-            hmac: Hmac::Sha256,
+            format: Format::NOW,
         })
     }
 
     fn from_passphrase(passphrase: &str, salt: [u8; SALT_LEN]) -> Key {
         let mut key = [0u8; KEY_LEN];
-        ring::pbkdf2::derive(
-            ring::pbkdf2::PBKDF2_HMAC_SHA256,
-            NonZeroU32::new(PASSPHRASE_ROUNDS).expect("a nonzero round count"),
-            &salt,
+        pbkdf2::pbkdf2_hmac::<sha2_for_pbkdf2::Sha256>(
             passphrase.as_bytes(),
+            &salt,
+            PASSPHRASE_ROUNDS,
             &mut key,
         );
         Key {
             key,
             salt,
-            hmac: Hmac::Sha256,
+            format: Format::NOW,
         }
     }
 
-    /// The same key for a file whose pages are authenticated with `hmac`.
-    fn with_hmac(self, hmac: Hmac) -> Key {
-        Key { hmac, ..self }
+    /// The same key for a file whose pages are laid out as `format` says.
+    fn with_format(self, format: Format) -> Key {
+        Key { format, ..self }
+    }
+
+    /// The size of the pages of the file this key opens.
+    pub(crate) fn page_size(&self) -> u32 {
+        self.format.page
     }
 
     /// SQLCipher's raw key with its salt: `x'<key><salt>'`.
@@ -150,25 +197,27 @@ impl Key {
     pub(crate) fn apply(&self, conn: &Connection) -> Result<()> {
         // SQLCipher would print a wrong key's failed page checks on stderr.
         conn.execute_batch(&format!(
-            "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{}\"; PRAGMA cipher_page_size = {PAGE_SIZE}; \
+            "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{}\"; PRAGMA cipher_page_size = {}; \
              PRAGMA cipher_hmac_algorithm = {};",
             self.spec(),
-            self.hmac.pragma()
+            self.format.page,
+            self.format.hmac.pragma()
         ))?;
         Ok(())
     }
 }
 
-/// Makes SQLCipher read and write the file attached next with Handbill's
-/// page size and `key`'s HMAC: an attached file has no `PRAGMA key` of its
-/// own to set them, and SQLCipher's defaults (4 KiB, HMAC-SHA512) do not
-/// read a file made otherwise. (These defaults are SQLCipher's for the whole
+/// Makes SQLCipher read and write the file attached next with `key`'s page
+/// size and HMAC (a new file's for a plain one): an attached file has no
+/// `PRAGMA key` of its own to set them, and SQLCipher's defaults (4 KiB,
+/// HMAC-SHA512) do not read a file made otherwise. (These defaults are SQLCipher's for the whole
 /// process; every keyed connection sets its own in [`Key::apply`].)
 pub(crate) fn before_attach(conn: &Connection, key: Option<&Key>) -> Result<()> {
-    let hmac = key.map_or(Hmac::Sha256, |k| k.hmac);
+    let format = key.map_or(Format::NOW, |k| k.format);
     conn.execute_batch(&format!(
-        "PRAGMA cipher_default_page_size = {PAGE_SIZE}; PRAGMA cipher_default_hmac_algorithm = {};",
-        hmac.pragma()
+        "PRAGMA cipher_default_page_size = {}; PRAGMA cipher_default_hmac_algorithm = {};",
+        format.page,
+        format.hmac.pragma()
     ))?;
     Ok(())
 }
@@ -337,7 +386,7 @@ fn from_keychain(salt: [u8; SALT_LEN]) -> Option<Key> {
     Some(Key {
         key,
         salt,
-        hmac: Hmac::Sha256,
+        format: Format::NOW,
     })
 }
 
@@ -432,13 +481,13 @@ pub fn waiting(path: &Path) -> Option<Access> {
     }
 }
 
-/// The key, with the HMAC the file's pages carry, when `key` opens the file
+/// The key, with the format of the file's pages, when `key` opens the file
 /// at `path` (read only; nothing is written): tried as files are made now,
-/// then as an earlier Handbill made them.
+/// then as an earlier Handbill made them (see [`Format::ALL`]).
 fn opens(path: &Path, key: &Key) -> Option<Key> {
-    [Hmac::Sha256, Hmac::Sha512]
+    Format::ALL
         .into_iter()
-        .map(|hmac| key.with_hmac(hmac))
+        .map(|format| key.with_format(format))
         .find(|key| {
             let Ok(conn) = Connection::open_with_flags(
                 path,
@@ -586,7 +635,8 @@ pub(crate) fn export_between(
     )
     .map_err(|e| Error::storage(format!("Cannot create {named}: {e}")))?;
     let result = (|| -> Result<()> {
-        conn.execute_batch(&format!("PRAGMA converted.page_size = {PAGE_SIZE};"))?;
+        let page_size = key.map_or(storage::PLAIN_PAGE_SIZE, Key::page_size);
+        conn.execute_batch(&format!("PRAGMA converted.page_size = {page_size};"))?;
         conn.query_row("SELECT sqlcipher_export('converted', ?1)", [from], |_| {
             Ok(())
         })?;

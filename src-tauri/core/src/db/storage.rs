@@ -140,7 +140,7 @@ impl Database {
     /// A fresh database in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Database> {
         let mut conn = Connection::open_in_memory()?;
-        configure(&mut conn)?;
+        configure(&mut conn, None)?;
         migrate(&mut conn, Path::new(":memory:"), &MIGRATIONS, None)?;
         Ok(Database {
             conn,
@@ -168,7 +168,7 @@ impl Database {
         let mut conn =
             Connection::open_with_flags(&self.path, flags).map_err(|e| about(&self.path, e))?;
         keys::apply(&conn, self.key.as_ref())?;
-        configure(&mut conn).map_err(|e| not_writable(&self.path, e))?;
+        configure(&mut conn, self.key.as_ref()).map_err(|e| not_writable(&self.path, e))?;
         Ok(Database {
             conn,
             path: self.path.clone(),
@@ -201,8 +201,14 @@ impl Database {
     }
 }
 
-/// Every connection gets the same settings, here and nowhere else.
-fn configure(conn: &mut Connection) -> Result<()> {
+/// The page size of a new plain branch file (an encrypted one's is its
+/// key's, [`Key::page_size`]).
+pub(crate) const PLAIN_PAGE_SIZE: u32 = 16384;
+
+/// Every connection gets the same settings, here and nowhere else. `key`:
+/// the key it was opened with (already applied), whose page size a new
+/// encrypted file takes.
+fn configure(conn: &mut Connection, key: Option<&Key>) -> Result<()> {
     harden(conn)?;
     conn.busy_timeout(BUSY_WAIT)?;
     // A transaction that reads and then writes must hold the write lock from
@@ -216,7 +222,10 @@ fn configure(conn: &mut Connection) -> Result<()> {
     // 100,000 subscribers then splits, allocates and logs a quarter as many
     // pages, and takes a fifth less time. It must be set before the file is
     // first written (and so before WAL mode); in an existing file it changes nothing.
-    conn.pragma_update(None, "page_size", 16384)?;
+    // An encrypted file's pages are smaller (see `keys::PAGE_SIZE`), and
+    // SQLCipher must be told the same size its key was applied with.
+    let page_size = key.map_or(PLAIN_PAGE_SIZE, Key::page_size);
+    conn.pragma_update(None, "page_size", page_size)?;
     // journal_mode answers with the mode it took; in-memory databases stay "memory".
     let _mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
@@ -290,7 +299,7 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
         }
     })?;
     keys::apply(&conn, key.as_ref())?;
-    configure(&mut conn).map_err(|e| not_writable(path, e))?;
+    configure(&mut conn, key.as_ref()).map_err(|e| not_writable(path, e))?;
     migrate(&mut conn, path, migrations, key.as_ref())?;
     Ok(Database {
         conn,
@@ -582,6 +591,8 @@ pub(crate) fn new_file(
     keys::apply(&conn, key)?;
     harden(&conn)?;
     conn.busy_timeout(BUSY_WAIT)?;
+    // An encrypted file's pages are its key's size, whatever the source's.
+    let page_size = key.map_or(page_size, |k| u64::from(k.page_size()));
     conn.pragma_update(None, "page_size", page_size as i64)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     // A scratch file: if the machine stops, it is thrown away, not recovered.

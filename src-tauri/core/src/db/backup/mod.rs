@@ -108,10 +108,8 @@ pub fn check_source(source: &Path) -> Result<SourceCheck> {
     // An encrypted copy's header is encrypted: SQLite, given the key this
     // process holds for its salt, checks it below; its seal is checked first.
     let page_size = match keys::lock_of_bytes(&start, len) {
-        keys::Lock::Encrypted(_) => {
-            keys::key_for(source)?;
-            u64::from(keys::PAGE_SIZE)
-        }
+        keys::Lock::Encrypted(_) => keys::key_for(source)?
+            .map_or(u64::from(keys::PAGE_SIZE), |key| u64::from(key.page_size())),
         _ => intake::identify(&start, len, &named)?.page_size,
     };
     let checksum = verify_seal(&mut file, len, page_size, &named)?;
@@ -136,6 +134,7 @@ pub(crate) fn readable(source: &Path) -> Result<Readable> {
     let len = fs::metadata(source)
         .map_err(|e| Error::storage(format!("Cannot read {}: {e}", source.display())))?
         .len();
+    // (Every encrypted file's pages are a whole number of the smallest.)
     if !keys::is_encrypted(source)? || len % u64::from(keys::PAGE_SIZE) == 0 || len < SEAL_LEN {
         return Ok(Readable {
             _scratch: None,
