@@ -95,7 +95,10 @@ fn a_new_branch_has_4_kib_pages_authenticated_with_hmac_sha256() {
 fn a_branch_encrypted_by_an_earlier_handbill_opens_takes_writes_and_keeps_its_format() {
     // 16 KiB pages with SQLCipher's default HMAC (the first encrypted
     // branches), then with HMAC-SHA256 (November 2026).
-    for (hmac, other) in [("HMAC_SHA512", "HMAC_SHA256"), ("HMAC_SHA256", "HMAC_SHA512")] {
+    for (hmac, other) in [
+        ("HMAC_SHA512", "HMAC_SHA256"),
+        ("HMAC_SHA256", "HMAC_SHA512"),
+    ] {
         earlier_format_round_trip(hmac, other);
     }
 }
@@ -112,7 +115,11 @@ fn earlier_format_round_trip(hmac: &str, other: &str) {
     }
     let path = dir.path().join("earlier.sqlite");
     // A salt of each format's own: this process remembers keys by salt.
-    let salt = if hmac == "HMAC_SHA512" { [0x5au8; 16] } else { [0x5bu8; 16] };
+    let salt = if hmac == "HMAC_SHA512" {
+        [0x5au8; 16]
+    } else {
+        [0x5bu8; 16]
+    };
     let earlier_spec = spec(PASSPHRASE, &salt);
     {
         let conn = Connection::open(&plain).unwrap();
