@@ -195,6 +195,7 @@ impl Key {
 
     /// Keys a freshly opened connection: the first thing done on it.
     pub(crate) fn apply(&self, conn: &Connection) -> Result<()> {
+        super::cipher::install();
         // SQLCipher would print a wrong key's failed page checks on stderr.
         conn.execute_batch(&format!(
             "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{}\"; PRAGMA cipher_page_size = {}; \
@@ -213,6 +214,7 @@ impl Key {
 /// HMAC-SHA512) do not read a file made otherwise. (These defaults are SQLCipher's for the whole
 /// process; every keyed connection sets its own in [`Key::apply`].)
 pub(crate) fn before_attach(conn: &Connection, key: Option<&Key>) -> Result<()> {
+    super::cipher::install();
     let format = key.map_or(Format::NOW, |k| k.format);
     conn.execute_batch(&format!(
         "PRAGMA cipher_default_page_size = {}; PRAGMA cipher_default_hmac_algorithm = {};",

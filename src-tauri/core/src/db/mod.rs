@@ -10,6 +10,7 @@
 
 pub mod backup;
 mod checked;
+mod cipher;
 pub(crate) mod connection;
 pub mod diagnostics;
 pub mod encryption;
