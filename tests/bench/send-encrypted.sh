@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # What encryption at rest costs a send (issue 22: at most 10%), measured side
 # by side: a whole `handbill announce` to COUNT people (10,000 unless told) at
-# postfix's smtp-sink on loopback, over CONNECTIONS connections (4), on a
-# fresh copy of the same branch each time, taking turns ROUNDS times (7):
+# postfix's smtp-sink on loopback, messages of about SIZE bytes (8 KB, as
+# send.sh sends), over CONNECTIONS connections (4), on a fresh copy of the
+# same branch each time, taking turns ROUNDS times (7):
 #
 #  - plain:      a branch made with HANDBILL_ENCRYPT=0;
 #  - passphrase: an encrypted branch opened with HANDBILL_PASSPHRASE (each
-#                command derives the key: PBKDF2, about 45 ms);
+#                command derives the key: PBKDF2, about 30 ms);
 #  - keychain:   an encrypted branch whose key is in the keychain, the default
 #                on a desktop; measured only when a keychain answers (run it in
 #                a desktop session, or under dbus-run-session with
@@ -35,23 +36,9 @@ trap cleanup EXIT
 export HANDBILL_LOG_DIR="$work/logs"
 passphrase="benchmark branch passphrase"
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-sink_user=(); [ "$(id -u)" = 0 ] && sink_user=(-u postfix)
-smtp-sink "${sink_user[@]}" 127.0.0.1:"$port" 256 &
-sink_pid=$!
-sleep 0.5
-
-python3 - "$work/people.csv" "$count" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("Email Address,First Name,Last Name\n")
-    for i in range(1, int(sys.argv[2]) + 1):
-        f.write(f"person{i:05d}@bench.handbill.test,Person,Number{i}\n")
-PY
-python3 -c "
-words = 'We rally at City Hall to demand justice, jobs and housing for all; bring a friend and a sign. '
-t = (words * 100)[:7000]
-print('\n\n'.join(t[i:i + 400] for i in range(0, len(t), 400)))" > "$work/body.md"
+. tests/bench/send-setup.sh
+start_sink
+people_csv "$work/people.csv" "$count"
 
 # Runs "$@" with the environment of a mode.
 as_mode() {
@@ -79,6 +66,8 @@ for mode in "${modes[@]}"; do
     | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])' > "$work/$mode.event"
   : > "$work/$mode.ms"
 done
+# Messages of about SIZE bytes (8 KB unless told), as send.sh sends.
+fit_body "$work/body.md" "${SIZE:-8192}" "$work/plain.sqlite" "$(cat "$work/plain.event")" env HANDBILL_ENCRYPT=0 "$bin"
 
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }

@@ -43,11 +43,8 @@ sink_pid=""
 cleanup() { [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-sink_user=(); [ "$(id -u)" = 0 ] && sink_user=(-u postfix)   # smtp-sink refuses to run as root without a user
-smtp-sink "${sink_user[@]}" 127.0.0.1:"$port" 256 &
-sink_pid=$!
-sleep 0.5
+. tests/bench/send-setup.sh
+start_sink
 
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -57,31 +54,12 @@ base="$work/base.sqlite"
 export HANDBILL_LOG_DIR="$work/logs"
 "$bin" --db "$base" demo >/dev/null
 "$bin" --db "$base" list create Bench >/dev/null
-python3 - "$work/people.csv" "$count" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("Email Address,First Name,Last Name\n")
-    for i in range(1, int(sys.argv[2]) + 1):
-        f.write(f"person{i:05d}@bench.handbill.test,Person,Number{i}\n")
-PY
+people_csv "$work/people.csv" "$count"
 "$bin" --db "$base" subscribers import "$work/people.csv" --list Bench >/dev/null
 event=$("$bin" --db "$base" event list --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
 
-# A body whose message comes to about $size bytes: measure two, fit a line.
-body() { python3 -c "
-import sys
-words = 'We rally at City Hall to demand justice, jobs and housing for all; bring a friend and a sign. '
-n = int(sys.argv[1]); text = (words * (n // len(words) + 1))[:n]
-print('\n\n'.join(text[i:i + 400] for i in range(0, n, 400)))" "$1" > "$2"; }
-measure() {
-  body "$1" "$work/body.md"
-  "$bin" --db "$base" announce "$event" --list Bench --body-file "$work/body.md" --dry-run \
-    | python3 -c 'import sys; t = sys.stdin.read(); print(len(t.split("\n\n", 1)[1].encode()) if "\n\n" in t else 0)'
-}
-s1=$(measure 1000); s2=$(measure 3000)
-chars=$(python3 -c "print(max(100, int(1000 + ($size - $s1) * 2000 / max(1, $s2 - $s1))))")
-body "$chars" "$work/body.md"
-echo "a body of $chars characters gives messages of about $(measure "$chars") bytes; smtp-source sends $size"
+# A body whose message comes to about $size bytes.
+echo "$(fit_body "$work/body.md" "$size" "$base" "$event" "$bin"); smtp-source sends $size"
 
 : > "$work/source.ms"; : > "$work/handbill.ms"; : > "$work/ratio"; : > "$work/rss.kb"
 time_source() {

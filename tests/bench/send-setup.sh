@@ -1,0 +1,52 @@
+# What the sending benchmarks share (sourced by send.sh and send-encrypted.sh):
+# the sink, the subscribers and the body of the announcement, so the two
+# measure the same send.
+
+# Starts postfix's smtp-sink on a free loopback port: sets `port` and `sink_pid`.
+start_sink() {
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  local sink_user=()
+  [ "$(id -u)" = 0 ] && sink_user=(-u postfix)   # smtp-sink refuses to run as root without a user
+  smtp-sink "${sink_user[@]}" 127.0.0.1:"$port" 256 &
+  sink_pid=$!
+  sleep 0.5
+}
+
+# Writes a sign-up CSV of COUNT people to FILE.
+people_csv() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("Email Address,First Name,Last Name\n")
+    for i in range(1, int(sys.argv[2]) + 1):
+        f.write(f"person{i:05d}@bench.handbill.test,Person,Number{i}\n")
+PY
+}
+
+# Writes to OUT a body of CHARS characters in paragraphs.
+body_of() {
+  python3 -c "
+import sys
+words = 'We rally at City Hall to demand justice, jobs and housing for all; bring a friend and a sign. '
+n = int(sys.argv[1]); text = (words * (n // len(words) + 1))[:n]
+print('\n\n'.join(text[i:i + 400] for i in range(0, n, 400)))" "$1" > "$2"
+}
+
+# Writes to OUT a body whose messages come to about SIZE bytes, from what
+# `announce --dry-run` of EVENT on DB makes (two sizes measured, a line
+# fitted), run as "$@" (the binary, with whatever goes before it).
+# Usage: fit_body OUT SIZE DB EVENT COMMAND...
+fit_body() {
+  local out=$1 size=$2 db=$3 event=$4 s1 s2 chars
+  shift 4
+  measure() {
+    body_of "$1" "$out"
+    shift
+    "$@" --db "$db" announce "$event" --list Bench --body-file "$out" --dry-run \
+      | python3 -c 'import sys; t = sys.stdin.read(); print(len(t.split("\n\n", 1)[1].encode()) if "\n\n" in t else 0)'
+  }
+  s1=$(measure 1000 "$@"); s2=$(measure 3000 "$@")
+  chars=$(python3 -c "print(max(100, int(1000 + ($size - $s1) * 2000 / max(1, $s2 - $s1))))")
+  body_of "$chars" "$out"
+  echo "a body of $chars characters gives messages of about $(measure "$chars" "$@") bytes"
+}
