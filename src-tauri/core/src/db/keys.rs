@@ -165,12 +165,7 @@ impl Key {
 
     fn from_passphrase(passphrase: &str, salt: [u8; SALT_LEN]) -> Key {
         let mut key = [0u8; KEY_LEN];
-        pbkdf2::pbkdf2_hmac::<sha2_for_pbkdf2::Sha256>(
-            passphrase.as_bytes(),
-            &salt,
-            PASSPHRASE_ROUNDS,
-            &mut key,
-        );
+        handbill_cipher::passphrase_key(passphrase.as_bytes(), &salt, PASSPHRASE_ROUNDS, &mut key);
         Key {
             key,
             salt,

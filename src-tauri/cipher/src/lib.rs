@@ -1,0 +1,472 @@
+//! SQLCipher's page cryptography done by RustCrypto's AES, SHA-2 and PBKDF2
+//! instead of OpenSSL 3: the same algorithms and the same bytes (AES-256-CBC
+//! without padding, HMAC-SHA1/256/512, PBKDF2-HMAC), so a file written by
+//! either reads with the other (checked in `tests/cipher_provider.rs`).
+//!
+//! Why: SQLCipher asks its provider for every page it writes or reads, and
+//! its OpenSSL 3 provider looks the HMAC and the cipher up by name, makes a
+//! context and schedules the key again for each page; with 4 KiB pages that
+//! bookkeeping cost more than the encryption itself. A send to 10,000
+//! people encrypts and authenticates about 5,500 pages in its commits.
+//!
+//! SQLCipher's provider interface (`sqlcipher_provider`, registered with
+//! `sqlcipher_register_provider`) is public C API of the bundled SQLCipher;
+//! [`Provider`] mirrors its declaration in SQLCipher 4's `sqlcipher.h`, and
+//! Handbill's core registers it (`db/cipher.rs`). A crate of its own so that
+//! it is compiled for speed (the release profile optimizes for size): the
+//! AES and SHA-2 loops are instantiated here.
+
+use std::ffi::{c_char, c_int, c_void};
+
+use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use hmac::{Mac, SimpleHmac};
+use ring::rand::{SecureRandom, SystemRandom};
+
+const SQLITE_OK: c_int = 0;
+const SQLITE_ERROR: c_int = 1;
+const SQLCIPHER_DECRYPT: c_int = 0;
+const SQLCIPHER_ENCRYPT: c_int = 1;
+const HMAC_SHA1: c_int = 0;
+const HMAC_SHA256: c_int = 1;
+const HMAC_SHA512: c_int = 2;
+const KEY_SZ: usize = 32;
+const BLOCK_SZ: usize = 16;
+
+/// `struct sqlcipher_provider` of SQLCipher 4.
+#[repr(C)]
+pub struct Provider {
+    init: Option<extern "C" fn() -> c_int>,
+    shutdown: Option<extern "C" fn()>,
+    get_provider_name: extern "C" fn(*mut c_void) -> *const c_char,
+    add_random: extern "C" fn(*mut c_void, *const c_void, c_int) -> c_int,
+    random: extern "C" fn(*mut c_void, *mut c_void, c_int) -> c_int,
+    hmac: extern "C" fn(
+        *mut c_void,
+        c_int,
+        *const u8,
+        c_int,
+        *const u8,
+        c_int,
+        *const u8,
+        c_int,
+        *mut u8,
+    ) -> c_int,
+    kdf: extern "C" fn(
+        *mut c_void,
+        c_int,
+        *const u8,
+        c_int,
+        *const u8,
+        c_int,
+        c_int,
+        c_int,
+        *mut u8,
+    ) -> c_int,
+    cipher: extern "C" fn(
+        *mut c_void,
+        c_int,
+        *const u8,
+        c_int,
+        *const u8,
+        *const u8,
+        c_int,
+        *mut u8,
+    ) -> c_int,
+    get_cipher: extern "C" fn(*mut c_void) -> *const c_char,
+    get_key_sz: extern "C" fn(*mut c_void) -> c_int,
+    get_iv_sz: extern "C" fn(*mut c_void) -> c_int,
+    get_block_sz: extern "C" fn(*mut c_void) -> c_int,
+    get_hmac_sz: extern "C" fn(*mut c_void, c_int) -> c_int,
+    ctx_init: extern "C" fn(*mut *mut c_void) -> c_int,
+    ctx_free: extern "C" fn(*mut *mut c_void) -> c_int,
+    fips_status: extern "C" fn(*mut c_void) -> c_int,
+    get_provider_version: extern "C" fn(*mut c_void) -> *const c_char,
+    next: *mut Provider,
+}
+
+/// PBKDF2-HMAC-SHA256 of `passphrase` with `salt` over `rounds` rounds into
+/// `key`: how a branch passphrase becomes its key (instantiated here, so it
+/// is compiled for speed in every build).
+pub fn passphrase_key(passphrase: &[u8], salt: &[u8], rounds: u32, key: &mut [u8]) {
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(passphrase, salt, rounds, key);
+}
+
+/// The provider, for `sqlcipher_register_provider` (which then owns a copy
+/// of it in memory SQLCipher allocated).
+pub fn provider() -> Provider {
+    Provider {
+        init: None,
+        shutdown: None,
+        get_provider_name,
+        add_random,
+        random,
+        hmac,
+        kdf,
+        cipher,
+        get_cipher,
+        get_key_sz,
+        get_iv_sz,
+        get_block_sz,
+        get_hmac_sz,
+        ctx_init,
+        ctx_free,
+        fips_status,
+        get_provider_version,
+        next: std::ptr::null_mut(),
+    }
+}
+
+extern "C" fn get_provider_name(_: *mut c_void) -> *const c_char {
+    c"rustcrypto".as_ptr()
+}
+
+extern "C" fn get_provider_version(_: *mut c_void) -> *const c_char {
+    c"aes 0.8, sha2 0.10".as_ptr()
+}
+
+extern "C" fn get_cipher(_: *mut c_void) -> *const c_char {
+    c"aes-256-cbc".as_ptr()
+}
+
+extern "C" fn add_random(_: *mut c_void, _: *const c_void, _: c_int) -> c_int {
+    SQLITE_OK
+}
+
+/// Random bytes from the operating system (an IV for each page written).
+extern "C" fn random(_: *mut c_void, buffer: *mut c_void, length: c_int) -> c_int {
+    let Some(out) = (unsafe { slice_mut(buffer as *mut u8, length) }) else {
+        return SQLITE_ERROR;
+    };
+    match SystemRandom::new().fill(out) {
+        Ok(()) => SQLITE_OK,
+        Err(_) => SQLITE_ERROR,
+    }
+}
+
+fn mac<D>(key: &[u8], parts: [&[u8]; 2], out: &mut [u8]) -> c_int
+where
+    D: hmac::digest::Digest + hmac::digest::core_api::BlockSizeUser,
+{
+    let Ok(mut m) = <SimpleHmac<D> as Mac>::new_from_slice(key) else {
+        return SQLITE_ERROR;
+    };
+    for part in parts {
+        m.update(part);
+    }
+    let tag = m.finalize().into_bytes();
+    if out.len() != tag.len() {
+        return SQLITE_ERROR;
+    }
+    out.copy_from_slice(&tag);
+    SQLITE_OK
+}
+
+#[allow(clippy::too_many_arguments)]
+extern "C" fn hmac(
+    _: *mut c_void,
+    algorithm: c_int,
+    key: *const u8,
+    key_sz: c_int,
+    input: *const u8,
+    in_sz: c_int,
+    input2: *const u8,
+    in2_sz: c_int,
+    out: *mut u8,
+) -> c_int {
+    // SAFETY: SQLCipher passes buffers of the sizes it gives, and an output
+    // of `get_hmac_sz(algorithm)` bytes.
+    let (Some(key), Some(first)) = (unsafe { slice(key, key_sz) }, unsafe {
+        slice(input, in_sz)
+    }) else {
+        return SQLITE_ERROR;
+    };
+    let second = if input2.is_null() {
+        Some(&[][..])
+    } else {
+        unsafe { slice(input2, in2_sz) }
+    };
+    let Some(second) = second else {
+        return SQLITE_ERROR;
+    };
+    let size = get_hmac_sz(std::ptr::null_mut(), algorithm);
+    let Some(out) = (unsafe { slice_mut(out, size) }) else {
+        return SQLITE_ERROR;
+    };
+    match algorithm {
+        HMAC_SHA1 => mac::<sha1::Sha1>(key, [first, second], out),
+        HMAC_SHA256 => mac::<sha2::Sha256>(key, [first, second], out),
+        HMAC_SHA512 => mac::<sha2::Sha512>(key, [first, second], out),
+        _ => SQLITE_ERROR,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+extern "C" fn kdf(
+    _: *mut c_void,
+    algorithm: c_int,
+    pass: *const u8,
+    pass_sz: c_int,
+    salt: *const u8,
+    salt_sz: c_int,
+    workfactor: c_int,
+    key_sz: c_int,
+    key: *mut u8,
+) -> c_int {
+    // SAFETY: as for `hmac`; the key buffer is `key_sz` bytes.
+    let (Some(pass), Some(salt), Some(key)) = (
+        unsafe { slice(pass, pass_sz) },
+        unsafe { slice(salt, salt_sz) },
+        unsafe { slice_mut(key, key_sz) },
+    ) else {
+        return SQLITE_ERROR;
+    };
+    let Ok(rounds) = u32::try_from(workfactor) else {
+        return SQLITE_ERROR;
+    };
+    if rounds == 0 {
+        return SQLITE_ERROR;
+    }
+    match algorithm {
+        HMAC_SHA1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(pass, salt, rounds, key),
+        HMAC_SHA256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pass, salt, rounds, key),
+        HMAC_SHA512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(pass, salt, rounds, key),
+        _ => return SQLITE_ERROR,
+    }
+    SQLITE_OK
+}
+
+/// AES-256-CBC without padding over `in_sz` bytes (a whole number of blocks).
+#[allow(clippy::too_many_arguments)]
+extern "C" fn cipher(
+    _: *mut c_void,
+    mode: c_int,
+    key: *const u8,
+    key_sz: c_int,
+    iv: *const u8,
+    input: *const u8,
+    in_sz: c_int,
+    out: *mut u8,
+) -> c_int {
+    if key_sz as usize != KEY_SZ || in_sz < 0 || in_sz as usize % BLOCK_SZ != 0 {
+        return SQLITE_ERROR;
+    }
+    // SAFETY: SQLCipher passes a key of `key_sz` bytes, an IV of
+    // `get_iv_sz` bytes and an output as long as the input. The input is
+    // copied into the output first and worked on there, so the two may be
+    // the same buffer.
+    let (Some(key), Some(iv)) = (unsafe { slice(key, key_sz) }, unsafe {
+        slice(iv, BLOCK_SZ as c_int)
+    }) else {
+        return SQLITE_ERROR;
+    };
+    if input.is_null() || out.is_null() {
+        return SQLITE_ERROR;
+    }
+    let len = in_sz as usize;
+    unsafe { std::ptr::copy(input, out, len) };
+    let Some(buf) = (unsafe { slice_mut(out, in_sz) }) else {
+        return SQLITE_ERROR;
+    };
+    let done = match mode {
+        SQLCIPHER_ENCRYPT => cbc::Encryptor::<aes::Aes256>::new(key.into(), iv.into())
+            .encrypt_padded_mut::<NoPadding>(buf, len)
+            .is_ok(),
+        SQLCIPHER_DECRYPT => cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into())
+            .decrypt_padded_mut::<NoPadding>(buf)
+            .is_ok(),
+        _ => false,
+    };
+    if done {
+        SQLITE_OK
+    } else {
+        SQLITE_ERROR
+    }
+}
+
+extern "C" fn get_key_sz(_: *mut c_void) -> c_int {
+    KEY_SZ as c_int
+}
+
+extern "C" fn get_iv_sz(_: *mut c_void) -> c_int {
+    BLOCK_SZ as c_int
+}
+
+extern "C" fn get_block_sz(_: *mut c_void) -> c_int {
+    BLOCK_SZ as c_int
+}
+
+extern "C" fn get_hmac_sz(_: *mut c_void, algorithm: c_int) -> c_int {
+    match algorithm {
+        HMAC_SHA1 => 20,
+        HMAC_SHA256 => 32,
+        HMAC_SHA512 => 64,
+        _ => 0,
+    }
+}
+
+extern "C" fn ctx_init(ctx: *mut *mut c_void) -> c_int {
+    if !ctx.is_null() {
+        // SAFETY: SQLCipher passes the address of its context pointer.
+        unsafe { *ctx = std::ptr::null_mut() };
+    }
+    SQLITE_OK
+}
+
+extern "C" fn ctx_free(_: *mut *mut c_void) -> c_int {
+    SQLITE_OK
+}
+
+extern "C" fn fips_status(_: *mut c_void) -> c_int {
+    0
+}
+
+/// # Safety
+/// `p` points at `len` readable bytes, or is null (then `None`).
+unsafe fn slice<'a>(p: *const u8, len: c_int) -> Option<&'a [u8]> {
+    let len = usize::try_from(len).ok()?;
+    if len == 0 {
+        return Some(&[]);
+    }
+    (!p.is_null()).then(|| unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+/// # Safety
+/// `p` points at `len` writable bytes, or is null (then `None`).
+unsafe fn slice_mut<'a>(p: *mut u8, len: c_int) -> Option<&'a mut [u8]> {
+    let len = usize::try_from(len).ok()?;
+    if len == 0 {
+        return Some(&mut []);
+    }
+    (!p.is_null()).then(|| unsafe { std::slice::from_raw_parts_mut(p, len) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn aes_256_cbc_gives_the_nist_vectors_both_ways() {
+        // NIST SP 800-38A, F.2.5 and F.2.6 (CBC-AES256), two blocks.
+        let key = unhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+        let iv = unhex("000102030405060708090a0b0c0d0e0f");
+        let plain = unhex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51");
+        let expected = unhex("f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d");
+        let mut out = vec![0u8; plain.len()];
+        let rc = cipher(
+            std::ptr::null_mut(),
+            SQLCIPHER_ENCRYPT,
+            key.as_ptr(),
+            32,
+            iv.as_ptr(),
+            plain.as_ptr(),
+            plain.len() as c_int,
+            out.as_mut_ptr(),
+        );
+        assert_eq!((rc, &out), (SQLITE_OK, &expected));
+        // Decrypted in place (the input and the output one buffer).
+        let p = out.as_mut_ptr();
+        let rc = cipher(
+            std::ptr::null_mut(),
+            SQLCIPHER_DECRYPT,
+            key.as_ptr(),
+            32,
+            iv.as_ptr(),
+            p,
+            32,
+            p,
+        );
+        assert_eq!((rc, &out), (SQLITE_OK, &plain));
+        // Not a whole number of blocks, or a short key: refused.
+        let rc = cipher(
+            std::ptr::null_mut(),
+            SQLCIPHER_ENCRYPT,
+            key.as_ptr(),
+            32,
+            iv.as_ptr(),
+            p,
+            31,
+            p,
+        );
+        assert_eq!(rc, SQLITE_ERROR);
+        let rc = cipher(
+            std::ptr::null_mut(),
+            SQLCIPHER_ENCRYPT,
+            key.as_ptr(),
+            16,
+            iv.as_ptr(),
+            p,
+            32,
+            p,
+        );
+        assert_eq!(rc, SQLITE_ERROR);
+    }
+
+    #[test]
+    fn hmac_gives_the_rfc_4231_and_2202_vectors_over_two_parts() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?", split in two.
+        let (a, b) = (b"what do ya want ", b"for nothing?");
+        for (algorithm, expected) in [
+            (HMAC_SHA256, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            (
+                HMAC_SHA512,
+                "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+            ),
+            // RFC 2202 test case 2.
+            (HMAC_SHA1, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"),
+        ] {
+            let mut out = vec![0u8; get_hmac_sz(std::ptr::null_mut(), algorithm) as usize];
+            let rc = hmac(
+                std::ptr::null_mut(),
+                algorithm,
+                b"Jefe".as_ptr(),
+                4,
+                a.as_ptr(),
+                a.len() as c_int,
+                b.as_ptr(),
+                b.len() as c_int,
+                out.as_mut_ptr(),
+            );
+            assert_eq!((rc, out), (SQLITE_OK, unhex(expected)), "algorithm {algorithm}");
+        }
+    }
+
+    #[test]
+    fn pbkdf2_gives_the_rfc_6070_vector() {
+        // RFC 6070: "password", "salt", 2 rounds, 20 bytes (SHA-1).
+        let mut key = [0u8; 20];
+        let rc = kdf(
+            std::ptr::null_mut(),
+            HMAC_SHA1,
+            b"password".as_ptr(),
+            8,
+            b"salt".as_ptr(),
+            4,
+            2,
+            20,
+            key.as_mut_ptr(),
+        );
+        assert_eq!(
+            (rc, key.to_vec()),
+            (SQLITE_OK, unhex("ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"))
+        );
+        let rc = kdf(
+            std::ptr::null_mut(),
+            HMAC_SHA256,
+            b"password".as_ptr(),
+            8,
+            b"salt".as_ptr(),
+            4,
+            0,
+            20,
+            key.as_mut_ptr(),
+        );
+        assert_eq!(rc, SQLITE_ERROR, "no rounds: refused");
+    }
+}
