@@ -69,8 +69,6 @@ done
 # Messages of about SIZE bytes (8 KB unless told), as send.sh sends.
 fit_body "$work/body.md" "${SIZE:-8192}" "$work/plain.sqlite" "$(cat "$work/plain.event")" env HANDBILL_ENCRYPT=0 "$bin"
 
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 one() {
   local mode=$1 db="$work/round.sqlite" t0 sent
   rm -rf "$work"/round.sqlite*

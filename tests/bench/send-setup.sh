@@ -2,6 +2,10 @@
 # the sink, the subscribers and the body of the announcement, so the two
 # measure the same send.
 
+now_ms() { date +%s%3N; }
+# The median of the numbers on stdin, one a line.
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
 # Starts postfix's smtp-sink on a free loopback port: sets `port` and `sink_pid`.
 start_sink() {
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -46,8 +46,6 @@ trap cleanup EXIT
 . tests/bench/send-setup.sh
 start_sink
 
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 echo "== A branch with $count subscribers"
 base="$work/base.sqlite"

@@ -175,21 +175,15 @@ extern "C" fn hmac(
 ) -> c_int {
     // SAFETY: SQLCipher passes buffers of the sizes it gives, and an output
     // of `get_hmac_sz(algorithm)` bytes.
-    let (Some(key), Some(first)) = (unsafe { slice(key, key_sz) }, unsafe {
-        slice(input, in_sz)
-    }) else {
-        return SQLITE_ERROR;
-    };
-    let second = if input2.is_null() {
-        Some(&[][..])
-    } else {
-        unsafe { slice(input2, in2_sz) }
-    };
-    let Some(second) = second else {
-        return SQLITE_ERROR;
-    };
+    // The second part (the page number) may be absent.
+    let in2_sz = if input2.is_null() { 0 } else { in2_sz };
     let size = get_hmac_sz(std::ptr::null_mut(), algorithm);
-    let Some(out) = (unsafe { slice_mut(out, size) }) else {
+    let (Some(key), Some(first), Some(second), Some(out)) = (
+        unsafe { slice(key, key_sz) },
+        unsafe { slice(input, in_sz) },
+        unsafe { slice(input2, in2_sz) },
+        unsafe { slice_mut(out, size) },
+    ) else {
         return SQLITE_ERROR;
     };
     match algorithm {
@@ -351,6 +345,28 @@ mod tests {
             .collect()
     }
 
+    /// `cipher` over `len` bytes of `buf` in place, with a key of `key_len` bytes.
+    fn in_place(
+        mode: c_int,
+        key: &[u8],
+        key_len: c_int,
+        iv: &[u8],
+        buf: &mut [u8],
+        len: c_int,
+    ) -> c_int {
+        let p = buf.as_mut_ptr();
+        cipher(
+            std::ptr::null_mut(),
+            mode,
+            key.as_ptr(),
+            key_len,
+            iv.as_ptr(),
+            p,
+            len,
+            p,
+        )
+    }
+
     #[test]
     fn aes_256_cbc_gives_the_nist_vectors_both_ways() {
         // NIST SP 800-38A, F.2.5 and F.2.6 (CBC-AES256), two blocks.
@@ -371,40 +387,12 @@ mod tests {
         );
         assert_eq!((rc, &out), (SQLITE_OK, &expected));
         // Decrypted in place (the input and the output one buffer).
-        let p = out.as_mut_ptr();
-        let rc = cipher(
-            std::ptr::null_mut(),
-            SQLCIPHER_DECRYPT,
-            key.as_ptr(),
-            32,
-            iv.as_ptr(),
-            p,
-            32,
-            p,
-        );
+        let rc = in_place(SQLCIPHER_DECRYPT, &key, 32, &iv, &mut out, 32);
         assert_eq!((rc, &out), (SQLITE_OK, &plain));
         // Not a whole number of blocks, or a short key: refused.
-        let rc = cipher(
-            std::ptr::null_mut(),
-            SQLCIPHER_ENCRYPT,
-            key.as_ptr(),
-            32,
-            iv.as_ptr(),
-            p,
-            31,
-            p,
-        );
+        let rc = in_place(SQLCIPHER_ENCRYPT, &key, 32, &iv, &mut out, 31);
         assert_eq!(rc, SQLITE_ERROR);
-        let rc = cipher(
-            std::ptr::null_mut(),
-            SQLCIPHER_ENCRYPT,
-            key.as_ptr(),
-            16,
-            iv.as_ptr(),
-            p,
-            32,
-            p,
-        );
+        let rc = in_place(SQLCIPHER_ENCRYPT, &key, 16, &iv, &mut out, 32);
         assert_eq!(rc, SQLITE_ERROR);
     }
 

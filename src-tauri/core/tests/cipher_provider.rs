@@ -15,6 +15,9 @@ extern "C" {
     fn sqlcipher_register_provider(p: *mut c_void) -> i32;
 }
 
+#[path = "support/sqlcipher_export.rs"]
+mod sqlcipher_export;
+
 const PASSPHRASE: &str = "the people united";
 
 fn provider_of(conn: &Connection) -> String {
@@ -43,25 +46,8 @@ fn pages_written_by_either_cipher_read_with_the_other() {
     // Handbill's keys code has run in this process yet.
     let path = dir.path().join("openssl.sqlite");
     let spec = "x'2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c0f0e0d0c0b0a09080706050403020100'";
+    sqlcipher_export::export_encrypted(&plain, &path, spec, "");
     {
-        let conn = Connection::open(&plain).unwrap();
-        conn.execute(
-            "ATTACH DATABASE ?1 AS enc KEY ?2",
-            [path.to_string_lossy().into_owned(), spec.to_owned()],
-        )
-        .unwrap();
-        conn.query_row("SELECT sqlcipher_export('enc')", [], |_| Ok(()))
-            .unwrap();
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
-        let app_id: i64 = conn
-            .pragma_query_value(None, "application_id", |r| r.get(0))
-            .unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA enc.user_version = {version}; PRAGMA enc.application_id = {app_id}; DETACH DATABASE enc;"
-        ))
-        .unwrap();
         let check = Connection::open(&path).unwrap();
         check
             .execute_batch(&format!("PRAGMA key = \"{spec}\";"))

@@ -17,6 +17,9 @@ use handbill_core::db::keys;
 use handbill_core::{demo, Database};
 use rusqlite::{Connection, OpenFlags};
 
+#[path = "support/sqlcipher_export.rs"]
+mod sqlcipher_export;
+
 const PASSPHRASE: &str = "march against the raids";
 
 /// The raw key an organizer's passphrase gives for a file's salt (as
@@ -121,31 +124,12 @@ fn earlier_format_round_trip(hmac: &str, other: &str) {
         [0x5bu8; 16]
     };
     let earlier_spec = spec(PASSPHRASE, &salt);
-    {
-        let conn = Connection::open(&plain).unwrap();
-        conn.execute_batch(
-            &format!("PRAGMA cipher_default_page_size = 16384; PRAGMA cipher_default_hmac_algorithm = {hmac};"),
-        )
-        .unwrap();
-        conn.execute(
-            "ATTACH DATABASE ?1 AS earlier KEY ?2",
-            [path.to_string_lossy().into_owned(), earlier_spec.clone()],
-        )
-        .unwrap();
-        conn.query_row("SELECT sqlcipher_export('earlier')", [], |_| Ok(()))
-            .unwrap();
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
-        let app_id: i64 = conn
-            .pragma_query_value(None, "application_id", |r| r.get(0))
-            .unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA earlier.user_version = {version}; PRAGMA earlier.application_id = {app_id}; \
-             PRAGMA earlier.journal_mode = WAL; DETACH DATABASE earlier;"
-        ))
-        .unwrap();
-    }
+    sqlcipher_export::export_encrypted(
+        &plain,
+        &path,
+        &earlier_spec,
+        &format!("PRAGMA cipher_default_page_size = 16384; PRAGMA cipher_default_hmac_algorithm = {hmac};"),
+    );
     assert!(reads_with(&path, &earlier_spec, 16384, hmac));
     assert!(!reads_with(&path, &earlier_spec, 16384, other));
     assert!(!reads_with(&path, &earlier_spec, 4096, hmac));

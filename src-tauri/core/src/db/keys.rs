@@ -52,6 +52,8 @@ const PASSPHRASE_ROUNDS: u32 = 256_000;
 /// [`Format`]). Also the smallest page an encrypted file has, for checks of
 /// a file's length.
 pub(crate) const PAGE_SIZE: u32 = 4096;
+/// The page size of files encrypted by a Handbill before December 2026.
+const EARLIER_PAGE_SIZE: u32 = 16384;
 
 const SALT_LEN: usize = 16;
 const KEY_LEN: usize = 32;
@@ -90,15 +92,15 @@ impl Format {
     const ALL: [Format; 4] = [
         Format::NOW,
         Format {
-            page: 16384,
+            page: EARLIER_PAGE_SIZE,
             hmac: Hmac::Sha256,
         },
         Format {
-            page: 16384,
+            page: EARLIER_PAGE_SIZE,
             hmac: Hmac::Sha512,
         },
         Format {
-            page: 4096,
+            page: PAGE_SIZE,
             hmac: Hmac::Sha512,
         },
     ];
@@ -217,6 +219,11 @@ pub(crate) fn before_attach(conn: &Connection, key: Option<&Key>) -> Result<()> 
         format.hmac.pragma()
     ))?;
     Ok(())
+}
+
+/// The page size of a new file locked with `key` (plain when `None`).
+pub(crate) fn page_size_for(key: Option<&Key>) -> u32 {
+    key.map_or(storage::PLAIN_PAGE_SIZE, Key::page_size)
 }
 
 /// Keys `conn` with `key`, or leaves it plain.
@@ -632,7 +639,7 @@ pub(crate) fn export_between(
     )
     .map_err(|e| Error::storage(format!("Cannot create {named}: {e}")))?;
     let result = (|| -> Result<()> {
-        let page_size = key.map_or(storage::PLAIN_PAGE_SIZE, Key::page_size);
+        let page_size = page_size_for(key);
         conn.execute_batch(&format!("PRAGMA converted.page_size = {page_size};"))?;
         conn.query_row("SELECT sqlcipher_export('converted', ?1)", [from], |_| {
             Ok(())

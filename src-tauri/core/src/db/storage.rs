@@ -202,7 +202,7 @@ impl Database {
 }
 
 /// The page size of a new plain branch file (an encrypted one's is its
-/// key's, [`Key::page_size`]).
+/// key's, [`keys::page_size_for`]).
 pub(crate) const PLAIN_PAGE_SIZE: u32 = 16384;
 
 /// Every connection gets the same settings, here and nowhere else. `key`:
@@ -224,8 +224,7 @@ fn configure(conn: &mut Connection, key: Option<&Key>) -> Result<()> {
     // first written (and so before WAL mode); in an existing file it changes nothing.
     // An encrypted file's pages are smaller (see `keys::PAGE_SIZE`), and
     // SQLCipher must be told the same size its key was applied with.
-    let page_size = key.map_or(PLAIN_PAGE_SIZE, Key::page_size);
-    conn.pragma_update(None, "page_size", page_size)?;
+    conn.pragma_update(None, "page_size", keys::page_size_for(key))?;
     // journal_mode answers with the mode it took; in-memory databases stay "memory".
     let _mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
@@ -591,8 +590,7 @@ pub(crate) fn new_file(
     keys::apply(&conn, key)?;
     harden(&conn)?;
     conn.busy_timeout(BUSY_WAIT)?;
-    // An encrypted file's pages are its key's size, whatever the source's.
-    let page_size = key.map_or(page_size, |k| u64::from(k.page_size()));
+    // (Callers give the page size of the branch whose key this is.)
     conn.pragma_update(None, "page_size", page_size as i64)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     // A scratch file: if the machine stops, it is thrown away, not recovered.
