@@ -142,6 +142,15 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<handbill_core::mail::person::PersonDelivery>();
     check.ty::<handbill_core::mail::person::PersonContact>();
     check.ty::<handbill_core::mail::person::PersonDraft>();
+    check.ty::<handbill_core::mail::person::PersonMailboxMessage>();
+    check.ty::<handbill_core::mail::mailbox::ImapAccount>();
+    check.ty::<handbill_core::mail::mailbox::Action>();
+    check.ty::<handbill_core::mail::mailbox::MailboxEntry>();
+    check.ty::<handbill_core::mail::mailbox::CheckReport>();
+    check.ty::<handbill_core::mail::mailbox::MailboxView>();
+    check.ty::<handbill_core::mail::mailbox::MessageView>();
+    check.ty::<handbill_core::mail::mailbox::ProbeReport>();
+    check.ty::<handbill_core::mail::mailbox::Resolution>();
     check.ty::<events::EventKind>();
     check.ty::<events::EventStatus>();
     check.ty::<events::public::CancelledShown>();

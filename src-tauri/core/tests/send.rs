@@ -51,8 +51,12 @@ struct TestLetters {
 }
 
 impl Letters for TestLetters {
-    fn envelope_from(&self) -> &str {
+    fn sender(&self) -> &str {
         &self.from
+    }
+
+    fn envelope_from(&self, _to: &Recipient) -> String {
+        self.from.clone()
     }
 
     fn letter(&self, to: &Recipient) -> handbill_core::Result<Vec<u8>> {

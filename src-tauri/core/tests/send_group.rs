@@ -36,8 +36,12 @@ struct CheckingLetters {
 }
 
 impl Letters for CheckingLetters {
-    fn envelope_from(&self) -> &str {
+    fn sender(&self) -> &str {
         "branch@handbill.test"
+    }
+
+    fn envelope_from(&self, _to: &Recipient) -> String {
+        "branch@handbill.test".to_owned()
     }
 
     fn letter(&self, to: &Recipient) -> handbill_core::Result<Vec<u8>> {

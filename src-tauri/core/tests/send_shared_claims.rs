@@ -67,8 +67,12 @@ struct Letters2 {
 }
 
 impl Letters for Letters2 {
-    fn envelope_from(&self) -> &str {
+    fn sender(&self) -> &str {
         "branch@handbill.test"
+    }
+
+    fn envelope_from(&self, _to: &Recipient) -> String {
+        "branch@handbill.test".to_owned()
     }
 
     fn letter(&self, to: &Recipient) -> handbill_core::Result<Vec<u8>> {

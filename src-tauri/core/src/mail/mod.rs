@@ -9,6 +9,7 @@ pub mod announcements;
 pub mod export;
 pub mod import;
 pub mod lists;
+pub mod mailbox;
 pub mod person;
 pub mod sample;
 pub mod subscribers;

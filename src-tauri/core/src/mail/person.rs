@@ -102,6 +102,19 @@ pub struct PersonRecord {
     pub invitation_drafts: Vec<PersonDraft>,
     /// The outbox's `.eml` files written for them (not sent), by path.
     pub outbox_files: Vec<String>,
+    /// Messages from the branch's mailbox about them (bounce reports,
+    /// complaints, their requests to leave), and what was done.
+    pub mailbox_messages: Vec<PersonMailboxMessage>,
+}
+
+/// A message read from the branch's mailbox about the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PersonMailboxMessage {
+    pub received_at: String,
+    pub kind: String,
+    pub action: String,
+    pub summary: String,
+    pub message_id: String,
 }
 
 impl PersonRecord {
@@ -115,6 +128,7 @@ impl PersonRecord {
             && self.organization_contacts.is_empty()
             && self.invitation_drafts.is_empty()
             && self.outbox_files.is_empty()
+            && self.mailbox_messages.is_empty()
     }
 
     /// The record as text a person reads, section by section.
@@ -234,6 +248,17 @@ impl PersonRecord {
         }
         for f in &self.outbox_files {
             out.push(format!("  {f}"));
+        }
+        out.push(String::new());
+        out.push("Messages from the branch's mailbox about them".to_owned());
+        if self.mailbox_messages.is_empty() {
+            none(&mut out);
+        }
+        for m in &self.mailbox_messages {
+            out.push(format!(
+                "  {} {} ({}): {} <{}>",
+                m.received_at, m.kind, m.action, m.summary, m.message_id
+            ));
         }
         out.push(String::new());
         out.join("\n")
@@ -451,6 +476,22 @@ fn gather(db: &Database, address: &str, with_hash: bool) -> Result<PersonRecord>
             .iter()
             .map(|p| p.display().to_string())
             .collect(),
+        mailbox_messages: db
+            .conn()
+            .prepare(
+                "SELECT received_at, kind, action, summary, message_id FROM mailbox_message
+                  WHERE email_key = ?1 ORDER BY id",
+            )?
+            .query_map([&key], |r| {
+                Ok(PersonMailboxMessage {
+                    received_at: r.get(0)?,
+                    kind: r.get(1)?,
+                    action: r.get(2)?,
+                    summary: r.get(3)?,
+                    message_id: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?,
     };
     tx.commit()?;
     Ok(record)
@@ -516,6 +557,8 @@ pub struct ForgetReport {
     pub organization_contacts: u32,
     pub invitation_drafts: u32,
     pub outbox_files: u32,
+    /// Messages from the branch's mailbox about them (with what they said).
+    pub mailbox_messages: u32,
     /// Backups taken before now that still hold them (the `.backups`
     /// folder): copies from now on do not.
     pub earlier_backups: u32,
@@ -646,6 +689,10 @@ pub fn forget(db: &Database, request: &ForgetRequest) -> Result<ForgetReport> {
         "DELETE FROM email_draft WHERE lower(trim(to_address)) = ?1",
         [&key],
     )? as u32;
+    let mailbox_messages = conn.execute(
+        "DELETE FROM mailbox_message WHERE email_key = ?1 OR instr(lower(sender), ?1) > 0",
+        [&key],
+    )? as u32;
     tx.commit()?;
     let mut outbox_files = 0;
     let mut notes = Vec::new();
@@ -683,6 +730,7 @@ pub fn forget(db: &Database, request: &ForgetRequest) -> Result<ForgetReport> {
         organization_contacts,
         invitation_drafts,
         outbox_files,
+        mailbox_messages,
         earlier_backups,
         vacuumed: vacuumed.is_ok(),
         note: notes.join(" "),

@@ -27,7 +27,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use super::keys::{self, MailKeys};
+use super::keys::{self, MailKeys, Purpose};
 use super::layout::{html_page, markdown_fragment, markdown_text, text_page, Frame};
 use super::letter::{Content, Letters, Recipient};
 use super::personal::{mark, one_line, Encoded, Key, Marker, Pieces, Slot, Values};
@@ -45,6 +45,10 @@ pub struct Prepared {
     list_id: i64,
     keys: MailKeys,
     envelope_from: String,
+    /// Each message goes out with its own return path (`boston+bounce-…@`):
+    /// the provider delivers plus addresses to the branch's mailbox (its
+    /// probe said so; see `mail::mailbox`).
+    per_recipient_return: bool,
     /// The local part and domain of the branch's address.
     from_local: String,
     domain: String,
@@ -195,6 +199,7 @@ pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Re
         list_id: list.id,
         keys: keys::load(db)?,
         envelope_from: from.to_string(),
+        per_recipient_return: crate::mail::mailbox::account::plus_addressing(db)? == Some(true),
         from_local: from.user().to_owned(),
         domain: from.domain().to_owned(),
         from_lines,
@@ -385,6 +390,19 @@ impl Prepared {
         )
     }
 
+    /// The return path of this recipient's message: `boston+bounce-l3-s41-…@`
+    /// whose signed token names the list and the person, so a report of
+    /// undelivered mail sent back to it says whose message it was.
+    pub fn bounce_address(&self, to: &Recipient) -> String {
+        format!(
+            "{}+{}@{}",
+            self.from_local,
+            self.keys
+                .token_for(Purpose::Bounce, self.list_id, to.subscriber_id),
+            self.domain
+        )
+    }
+
     /// The attached flyer's file name and size, if one is attached.
     pub fn attachment(&self) -> Option<(&str, usize)> {
         self.attachment
@@ -394,8 +412,16 @@ impl Prepared {
 }
 
 impl Letters for Prepared {
-    fn envelope_from(&self) -> &str {
+    fn sender(&self) -> &str {
         &self.envelope_from
+    }
+
+    fn envelope_from(&self, to: &Recipient) -> String {
+        if self.per_recipient_return && to.subscriber_id > 0 {
+            self.bounce_address(to)
+        } else {
+            self.envelope_from.clone()
+        }
     }
 
     fn letter(&self, to: &Recipient) -> Result<Vec<u8>> {
@@ -468,6 +494,16 @@ impl Letters for Prepared {
             &format!("<mailto:{unsubscribe_address}>"),
         ));
         out.push_str(&self.bulk_lines);
+        // The same signed token in a header, for reports of undelivered
+        // mail that come back to the branch's own address but quote the
+        // message's headers (most do); see `mail::mailbox`.
+        if to.subscriber_id > 0 {
+            out.push_str(&format!(
+                "X-Handbill-Recipient: {}\r\n",
+                self.keys
+                    .token_for(Purpose::Bounce, self.list_id, to.subscriber_id)
+            ));
+        }
         out.push_str(&self.mime_line);
         let body = body.formatted();
         let mut bytes = Vec::with_capacity(out.len() + body.len());

@@ -90,28 +90,59 @@ pub fn load(db: &Database) -> Result<MailKeys> {
     })
 }
 
+/// What a token is for: the same list and person sign differently for each,
+/// so a bounce address can never be used to unsubscribe, nor the other way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `unsubscribe-l3-s41-…`: writing to it asks to leave.
+    Unsubscribe,
+    /// `bounce-l3-s41-…`: the per-recipient return path, where reports of
+    /// undelivered mail come back (see `mail::mailbox`).
+    Bounce,
+}
+
+impl Purpose {
+    fn word(self) -> &'static str {
+        match self {
+            Purpose::Unsubscribe => "unsubscribe",
+            Purpose::Bounce => "bounce",
+        }
+    }
+}
+
 impl MailKeys {
-    fn tag(&self, list_id: i64, subscriber_id: i64) -> String {
+    fn tag(&self, purpose: Purpose, list_id: i64, subscriber_id: i64) -> String {
         let sig = hmac::sign(
             &self.signer,
-            format!("unsubscribe\n{list_id}\n{subscriber_id}").as_bytes(),
+            format!("{}\n{list_id}\n{subscriber_id}", purpose.word()).as_bytes(),
         );
         hex(&sig.as_ref()[..TAG_BYTES])
     }
 
     /// `unsubscribe-l3-s41-9f2c0a7d1e5b6c48`: what follows the `+` in the address.
     pub fn token(&self, list_id: i64, subscriber_id: i64) -> String {
+        self.token_for(Purpose::Unsubscribe, list_id, subscriber_id)
+    }
+
+    /// `bounce-l3-s41-…` or `unsubscribe-l3-s41-…`, signed for its purpose.
+    pub fn token_for(&self, purpose: Purpose, list_id: i64, subscriber_id: i64) -> String {
         format!(
-            "unsubscribe-l{list_id}-s{subscriber_id}-{}",
-            self.tag(list_id, subscriber_id)
+            "{}-l{list_id}-s{subscriber_id}-{}",
+            purpose.word(),
+            self.tag(purpose, list_id, subscriber_id)
         )
     }
 
-    /// Every token in `text` whose signature holds, once each, in the order
-    /// found. The address may be quoted (`> `), wrapped over lines, inside
-    /// `mailto:` or quoted-printable (`=` line ends): lines are joined
+    /// Every unsubscribe token in `text` whose signature holds, once each, in
+    /// the order found. The address may be quoted (`> `), wrapped over lines,
+    /// inside `mailto:` or quoted-printable (`=` line ends): lines are joined
     /// without their quote marks, spaces and soft breaks before looking.
     pub fn tokens_in(&self, text: &str) -> Vec<Token> {
+        self.tokens_for(Purpose::Unsubscribe, text)
+    }
+
+    /// Every token of `purpose` in `text` whose signature holds (see [`Self::tokens_in`]).
+    pub fn tokens_for(&self, purpose: Purpose, text: &str) -> Vec<Token> {
         let mut joined = String::with_capacity(text.len());
         for line in text.lines() {
             let line = line.trim_start_matches(|c: char| c == '>' || c.is_whitespace());
@@ -121,9 +152,10 @@ impl MailKeys {
         let lower = joined.to_ascii_lowercase();
         let mut found = Vec::new();
         let mut rest = lower.as_str();
-        while let Some(at) = rest.find("unsubscribe-l") {
-            rest = &rest[at + "unsubscribe-l".len()..];
-            if let Some(token) = self.read_token(rest) {
+        let marker = format!("{}-l", purpose.word());
+        while let Some(at) = rest.find(&marker) {
+            rest = &rest[at + marker.len()..];
+            if let Some(token) = self.read_token(purpose, rest) {
                 if !found.contains(&token) {
                     found.push(token);
                 }
@@ -132,8 +164,30 @@ impl MailKeys {
         found
     }
 
+    /// How many tokens of `purpose` in `text` do not verify: something that
+    /// looks like one of ours but was altered or made with another key.
+    pub fn forged_in(&self, purpose: Purpose, text: &str) -> usize {
+        let lower: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let marker = format!("{}-l", purpose.word());
+        let mut rest = lower.as_str();
+        let mut forged = 0;
+        while let Some(at) = rest.find(&marker) {
+            rest = &rest[at + marker.len()..];
+            let shaped = rest.bytes().next().is_some_and(|b| b.is_ascii_digit())
+                && rest.get(..40).unwrap_or(rest).contains("-s");
+            if shaped && self.read_token(purpose, rest).is_none() {
+                forged += 1;
+            }
+        }
+        forged
+    }
+
     /// `3-s41-9f2c…` (after `unsubscribe-l`): the token, when its signature holds.
-    fn read_token(&self, text: &str) -> Option<Token> {
+    fn read_token(&self, purpose: Purpose, text: &str) -> Option<Token> {
         let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
         let n = digits(text);
         let list_id: i64 = text.get(..n)?.parse().ok()?;
@@ -141,7 +195,7 @@ impl MailKeys {
         let n = digits(text);
         let subscriber_id: i64 = text.get(..n)?.parse().ok()?;
         let tag = text.get(n..)?.strip_prefix('-')?.get(..TAG_BYTES * 2)?;
-        let expected = self.tag(list_id, subscriber_id);
+        let expected = self.tag(purpose, list_id, subscriber_id);
         // The comparison takes the same time wherever the first difference is.
         let same = tag.len() == expected.len()
             && tag

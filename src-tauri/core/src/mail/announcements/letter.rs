@@ -90,8 +90,11 @@ pub struct Recipient {
 /// A prepared announcement: everything that is the same for every recipient
 /// is done once; [`Letters::letter`] fills in the person.
 pub trait Letters: Send + Sync {
-    /// The envelope sender (SMTP `MAIL FROM`): the branch's address.
-    fn envelope_from(&self) -> &str;
+    /// The branch's address, which names the sending host's domain.
+    fn sender(&self) -> &str;
+    /// The envelope sender (SMTP `MAIL FROM`) of one recipient's message:
+    /// the branch's address, or its per-recipient return path.
+    fn envelope_from(&self, to: &Recipient) -> String;
     /// The whole message for one recipient: RFC 5322 bytes, CRLF line ends,
     /// ready for SMTP `DATA`.
     fn letter(&self, to: &Recipient) -> Result<Vec<u8>>;

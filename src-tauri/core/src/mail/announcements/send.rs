@@ -940,7 +940,7 @@ impl Job<'_> {
                         match account::connect(
                             account,
                             password.as_ref(),
-                            self.letters.envelope_from(),
+                            self.letters.sender(),
                             self.options.timeout,
                         ) {
                             Ok(c) => conn = Some(c),
@@ -960,7 +960,13 @@ impl Job<'_> {
                     // The next person's envelope (never their letter, which
                     // is written once they are recorded `sending`) goes with
                     // this message when the server takes pipelined commands.
-                    let going = next.as_ref().map(|n| (n.id, n.recipient.email.clone()));
+                    let going = next.as_ref().map(|n| {
+                        (
+                            n.id,
+                            self.letters.envelope_from(&n.recipient),
+                            n.recipient.email.clone(),
+                        )
+                    });
                     // The request that records the last outcomes and marks
                     // the next person `sending` goes before this message
                     // does, so its commit runs while the message is on its
@@ -976,14 +982,16 @@ impl Job<'_> {
                     let handed = transfer(
                         c,
                         *pipelining,
-                        self.letters.envelope_from(),
+                        &self.letters.envelope_from(&d.recipient),
                         &d.recipient.email,
                         &letter,
                         opened == Some(d.id),
-                        going.as_ref().map(|(_, to)| to.as_str()),
+                        going
+                            .as_ref()
+                            .map(|(_, from, to)| (from.as_str(), to.as_str())),
                     );
                     opened = None;
-                    let next_id = going.map(|(id, _)| id);
+                    let next_id = going.map(|(id, _, _)| id);
                     match handed.next {
                         NextEnvelope::NotSent => {}
                         NextEnvelope::Accepted => opened = next_id,
@@ -1110,7 +1118,7 @@ enum NextEnvelope {
 /// first: with `pipelining` (the server offers it) in one write with their
 /// three answers read after (RFC 2920), as postfix's smtp-source does.
 ///
-/// With `pipelining` and a `next` person (their address and letter), their
+/// With `pipelining` and a `next` person (their return path and address), their
 /// MAIL, RCPT and DATA follow this message's closing dot in the same write
 /// (RFC 2920 lets message content open a group and DATA close it), so each
 /// message costs one round trip, not two. Only the envelope goes ahead: the
@@ -1124,7 +1132,7 @@ fn transfer(
     to: &str,
     letter: &[u8],
     opened: bool,
-    next: Option<&str>,
+    next: Option<(&str, &str)>,
 ) -> Handed {
     let not_sent = |(outcome, keep): (Outcome, bool)| Handed {
         outcome,
@@ -1155,7 +1163,7 @@ fn transfer(
     };
     let ahead = next
         .filter(|_| pipelining)
-        .and_then(|to| envelope(conn, from, to, None).ok());
+        .and_then(|(from, to)| envelope(conn, from, to, None).ok());
     if let Some((mail, rcpt)) = &ahead {
         let _ = write!(text, "{mail}{rcpt}{Data}");
     }
@@ -1436,15 +1444,15 @@ pub fn send_test(
         return Ok(TestSent::Written(path));
     };
     let password = account::password_for(&acct, session_password)?;
-    let from = letters.envelope_from();
+    let from = letters.envelope_from(&to);
     let (mut conn, pipelining) = account::connect(
         &acct,
         password.as_ref(),
-        from,
+        letters.sender(),
         SendOptions::default().timeout,
     )
     .map_err(|f| Error::new(crate::ErrorCode::Storage, f.message))?;
-    let outcome = transfer(&mut conn, pipelining, from, &to.email, &letter, false, None).outcome;
+    let outcome = transfer(&mut conn, pipelining, &from, &to.email, &letter, false, None).outcome;
     conn.quit().ok();
     match outcome {
         Outcome::Sent { reply } => Ok(TestSent::Mailed {

@@ -1,0 +1,150 @@
+//! A throwaway Dovecot IMAP server on a free loopback port
+//! (`tests/imap/dovecot.py`), for the tests that read a mailbox: started
+//! empty with one user, seeded through IMAP APPEND, counted through STATUS,
+//! stopped (with every Dovecot process) when dropped. Include it with
+//! `#[path = "support/dovecot.rs"] mod dovecot;`. Needs `python3` and
+//! Dovecot (`apt-get install dovecot-imapd`, which `make deps` installs).
+//!
+//! The INBOX is the Maildir [`Dovecot::maildir`] (`<dir>/mail`): the test
+//! SMTP server delivers there with `--deliver-maildir`, and Dovecot sees
+//! what it drops in `new/` at the next SELECT or NOOP. Other folders, as
+//! `Handbill/Handled` (the hierarchy separator is `/`), are created with
+//! IMAP CREATE.
+
+// Not every test uses every method.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// The running server; its IMAP port takes LOGIN with `user` and `password`
+/// in plain text (no TLS).
+pub struct Dovecot {
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    /// Dovecot's configuration, log (`dovecot.log`) and mail.
+    pub dir: tempfile::TempDir,
+    child: Child,
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/imap/dovecot.py")
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+impl Dovecot {
+    /// Starts Dovecot on a free port; panics with what the script and
+    /// Dovecot's log said when it does not come up within 20 s.
+    pub fn start() -> Dovecot {
+        let dir = tempfile::tempdir().unwrap();
+        let errors = dir.path().join("script.stderr");
+        let (user, password) = ("branch".to_owned(), "secret".to_owned());
+        let mut child = Command::new("python3")
+            .arg(script())
+            .arg("--dir")
+            .arg(dir.path())
+            .args(["--user", &user, "--password", &password])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&errors).unwrap())
+            .spawn()
+            .expect("python3 runs tests/imap/dovecot.py");
+        let mut line = String::new();
+        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok());
+        let Some(port) = port else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "Dovecot did not start (got {line:?}); it comes with: apt-get install dovecot-imapd\n{}\n--- dovecot.log ---\n{}",
+                tail(&errors, 40),
+                tail(&dir.path().join("dovecot.log"), 25),
+            )
+        };
+        Dovecot {
+            port,
+            user,
+            password,
+            dir,
+            child,
+        }
+    }
+
+    /// The INBOX's Maildir (its `cur`, `new` and `tmp` are right there).
+    pub fn maildir(&self) -> PathBuf {
+        self.dir.path().join("mail")
+    }
+
+    fn run(&self, command: &str, extra: &[&std::ffi::OsStr]) -> Output {
+        let port = self.port.to_string();
+        let out = Command::new("python3")
+            .arg(script())
+            .arg(command)
+            .args([
+                "--port",
+                &port,
+                "--user",
+                &self.user,
+                "--password",
+                &self.password,
+            ])
+            .args(extra)
+            .output()
+            .expect("python3 runs tests/imap/dovecot.py");
+        assert!(
+            out.status.success(),
+            "dovecot.py {command} failed: {}\n--- dovecot.log ---\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            tail(&self.dir.path().join("dovecot.log"), 25),
+        );
+        out
+    }
+
+    /// Puts one message (RFC 5322 bytes; bare LFs are made CRLF) in `folder`,
+    /// created when missing.
+    pub fn append(&self, folder: &str, message: &[u8]) {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(message).unwrap();
+        file.flush().unwrap();
+        self.run(
+            "append",
+            &[
+                "--folder".as_ref(),
+                folder.as_ref(),
+                file.path().as_os_str(),
+            ],
+        );
+    }
+
+    /// How many messages `folder` holds (0 when it does not exist).
+    pub fn count(&self, folder: &str) -> usize {
+        let out = self.run("list", &["--folder".as_ref(), folder.as_ref()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text.lines().next().unwrap_or_default();
+        line.split('\t')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("dovecot.py list printed {text:?}"))
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        // SIGTERM: the script stops Dovecot and its children, then exits.
+        // SAFETY: kill(2) on our own child's pid, which wait() has not reaped yet.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
