@@ -18,19 +18,51 @@ and dropped connections. Misbehaviour is chosen with flags:
   --tls-cert/--tls-key  offer STARTTLS with this certificate (default: no STARTTLS)
   --auth-user/--auth-password  accept AUTH PLAIN/LOGIN with these credentials
 
+Delivery and bounces, as a real mail system does them (the Maildir can be the
+INBOX of tests/imap/dovecot.py, which is <its --dir>/mail):
+
+  --local-domain DOMAIN  the domain this server receives mail for (default handbill.test)
+  --deliver-maildir DIR  also deliver each accepted message for a recipient at the
+                        local domain (plus addresses such as boston+x@DOMAIN included)
+                        into the Maildir DIR (tmp/, then renamed into new/, as an MDA
+                        does; cur/new/tmp made when missing; owned like DIR when run as
+                        root), with "Return-Path: <envelope sender>" and
+                        "Delivered-To: <recipient>" on top (journal event "delivered")
+  --no-plus             refuse a plus address at the local domain with 550 5.1.1, as a
+                        provider without plus addressing does
+  --bounce-later MARK   (repeatable) accept (250) a recipient whose address contains
+                        MARK, then, once the message is taken, report it undeliverable
+                        to the envelope sender as postfix's bounce daemon does: a
+                        multipart/report (delivery-status: Action: failed, Status: 5.1.1,
+                        Diagnostic-Code: smtp; 550 5.1.1 ...) from MAILER-DAEMON, one per
+                        message for all such recipients, written before the 250 reaches
+                        the client. It is saved as bounce-NNNNNN.msg in --dir, delivered
+                        into --deliver-maildir when the sender is at the local domain
+                        (with "Delivered-To: <sender>"), and journalled (event "bounced");
+                        no report goes to a null sender (<>)
+
 On start it prints "PORT <n>" on stdout; it stops on SIGTERM or SIGINT.
 """
 
 import argparse
 import asyncio
+import email
+import email.policy
+import email.utils
+import itertools
 import json
 import os
 import signal
 import socket
 import ssl
 import sys
+import textwrap
 import threading
 import time
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -48,6 +80,132 @@ class Journal:
             self.file.write(json.dumps(event) + "\n")
 
 
+REPORTING_MTA = "mx.handbill.test"
+
+
+def domain_of(address):
+    return address.rpartition("@")[2].lower() if "@" in address else ""
+
+
+def local_part(address):
+    return address.rpartition("@")[0] if "@" in address else address
+
+
+class Maildir:
+    """Delivery into one Maildir as an MDA does it: write in tmp/, rename into new/."""
+
+    counter = itertools.count(1)
+
+    def __init__(self, folder):
+        self.folder = os.path.abspath(folder)
+        # As root, the files belong to whoever owns the Maildir (Dovecot's mail user).
+        st = os.stat(self.folder) if os.path.isdir(self.folder) else None
+        self.owner = (st.st_uid, st.st_gid) if st and os.geteuid() == 0 and st.st_uid != 0 else None
+        for sub in ("tmp", "new", "cur"):
+            path = os.path.join(self.folder, sub)
+            if not os.path.isdir(path):
+                os.makedirs(path, mode=0o700)
+                if self.owner:
+                    os.chown(path, *self.owner)
+        self.host = socket.gethostname().replace("/", "\\057").replace(":", "\\072") or "localhost"
+
+    def deliver(self, data):
+        """Writes the message (bytes, any line ends; stored with LF) and returns its file name."""
+        data = data.replace(b"\r\n", b"\n")
+        now = time.time()
+        name = "%d.M%dP%dQ%d.%s" % (int(now), int(now * 1e6) % 1000000, os.getpid(), next(self.counter), self.host)
+        tmp = os.path.join(self.folder, "tmp", name)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            if self.owner:
+                os.fchown(fd, *self.owner)
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, os.path.join(self.folder, "new", name))
+        return name
+
+
+def split_headers(content):
+    """The header block of a raw message (bytes), up to its blank line."""
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        at = content.find(sep)
+        if at >= 0:
+            return content[:at + len(sep) // 2]
+    return content
+
+
+def bounce_report(sender, failed, content, queue_id, arrival, local_domain):
+    """A non-delivery report for `failed` recipients, laid out as postfix's bounce daemon writes it."""
+    report = MIMEMultipart("report", report_type="delivery-status")
+    report["From"] = "MAILER-DAEMON@%s (Mail Delivery System)" % local_domain
+    report["To"] = sender
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report["Date"] = email.utils.formatdate(localtime=True)
+    report["Message-ID"] = "<%s.bounce@%s>" % (queue_id, REPORTING_MTA)
+    report["Auto-Submitted"] = "auto-replied"
+
+    lines = [
+        "This is the mail system at host %s." % REPORTING_MTA,
+        "",
+        "I'm sorry to have to inform you that your message could not",
+        "be delivered to one or more recipients. It's attached below.",
+        "",
+        "For further assistance, please send mail to postmaster.",
+        "",
+        "If you do so, please include this problem report. You can",
+        "delete your own text from the attached returned message.",
+        "",
+        "                   The mail system",
+        "",
+    ]
+    for rcpt in failed:
+        said = "<%s>: host mx.%s[192.0.2.25] said: 550 5.1.1 <%s>: Recipient address rejected: User unknown (in reply to RCPT TO command)" % (
+            rcpt, domain_of(rcpt) or "invalid", rcpt)
+        lines.extend(textwrap.wrap(said, width=72, subsequent_indent="    ", break_long_words=False) + [""])
+    text = "\n".join(lines)
+    human = MIMEText(text, "plain", "us-ascii" if text.isascii() else "utf-8")
+    human["Content-Description"] = "Notification"
+    report.attach(human)
+
+    per_message = Message()
+    per_message["Reporting-MTA"] = "dns; %s" % REPORTING_MTA
+    per_message["X-Postfix-Queue-ID"] = queue_id
+    per_message["X-Postfix-Sender"] = "rfc822; %s" % sender
+    per_message["Arrival-Date"] = arrival
+    blocks = [per_message]
+    for rcpt in failed:
+        block = Message()
+        block["Final-Recipient"] = "rfc822; %s" % rcpt
+        block["Original-Recipient"] = "rfc822; %s" % rcpt
+        block["Action"] = "failed"
+        block["Status"] = "5.1.1"
+        block["Remote-MTA"] = "dns; mx.%s" % (domain_of(rcpt) or "invalid")
+        block["Diagnostic-Code"] = "smtp; 550 5.1.1 <%s>: Recipient address rejected: User unknown" % rcpt
+        blocks.append(block)
+    status = MIMEBase("message", "delivery-status")
+    status.set_payload(blocks)
+    status["Content-Description"] = "Delivery report"
+    report.attach(status)
+
+    headers = split_headers(content)
+    returned = MIMEBase("text", "rfc822-headers")
+    # Raw header bytes kept as they came (8-bit ones too), as postfix returns them.
+    returned.set_payload(headers.decode("ascii", "surrogateescape"))
+    returned["Content-Description"] = "Undelivered Message Headers"
+    returned["Content-Transfer-Encoding"] = "7bit" if headers.isascii() else "8bit"
+    report.attach(returned)
+    # Postfix's order: the envelope-like headers first, then MIME's; no MIME-Version on the parts.
+    content_type = report["Content-Type"]
+    del report["Content-Type"], report["MIME-Version"]
+    report["MIME-Version"] = "1.0"
+    report["Content-Type"] = content_type
+    for part in (human, status, returned):
+        del part["MIME-Version"]
+    return report.as_bytes(policy=email.policy.compat32.clone(linesep="\n"))
+
+
 class Handler:
     def __init__(self, args, journal):
         self.args = args
@@ -55,6 +213,13 @@ class Handler:
         self.accepted = 0
         self.dropped = False
         self.tempfails = {}
+        self.maildir = Maildir(args.deliver_maildir) if args.deliver_maildir else None
+
+    def is_local(self, address):
+        return domain_of(address) == self.args.local_domain.lower()
+
+    def bounces_later(self, address):
+        return any(mark in address for mark in self.args.bounce_later or ())
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -65,6 +230,9 @@ class Handler:
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.args.no_plus and self.is_local(address) and "+" in local_part(address):
+            self.journal.write(event="refused", rcpt=address, code=550)
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown in virtual mailbox table" % address
         if self.args.permfail and self.args.permfail in address:
             self.journal.write(event="refused", rcpt=address, code=550)
             return "550 5.1.1 <%s>: Recipient address rejected: no such user here" % address
@@ -102,6 +270,27 @@ class Handler:
             tls=session.ssl is not None,
             authenticated=bool(session.authenticated),
         )
+        content = envelope.original_content or envelope.content
+        # aiosmtpd gives a null sender (MAIL FROM:<>) as "<>".
+        sender = "" if envelope.mail_from in (None, "", "<>") else envelope.mail_from
+        if self.maildir:
+            for rcpt in envelope.rcpt_tos:
+                if self.is_local(rcpt) and not self.bounces_later(rcpt):
+                    top = b"Return-Path: <%s>\nDelivered-To: %s\n" % (sender.encode(), rcpt.encode())
+                    delivered = self.maildir.deliver(top + content)
+                    self.journal.write(event="delivered", n=n, rcpt=rcpt, file=delivered)
+        failed = [r for r in envelope.rcpt_tos if self.bounces_later(r)]
+        if failed and sender:
+            arrival = email.utils.formatdate(localtime=True)
+            report = bounce_report(sender, failed, content, "H%06d" % n, arrival, self.args.local_domain)
+            saved = "bounce-%06d.msg" % n
+            with open(os.path.join(self.args.dir, saved), "wb") as f:
+                f.write(report)
+            delivered = None
+            if self.maildir and self.is_local(sender):
+                top = b"Return-Path: <>\nDelivered-To: %s\n" % sender.encode()
+                delivered = self.maildir.deliver(top + report)
+            self.journal.write(event="bounced", n=n, rcpt=failed, to=sender, file=saved, delivered=delivered)
         return "250 2.0.0 Ok: queued as H%06d" % n
 
 
@@ -168,6 +357,10 @@ def main():
     p.add_argument("--tls-key")
     p.add_argument("--auth-user")
     p.add_argument("--auth-password")
+    p.add_argument("--local-domain", default="handbill.test")
+    p.add_argument("--deliver-maildir")
+    p.add_argument("--no-plus", action="store_true")
+    p.add_argument("--bounce-later", action="append", default=[])
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     if args.port == 0:

@@ -104,7 +104,10 @@ fn filled(b: &Branch, name: &str, n: usize) -> Vec<u8> {
         )
         .replace("%%RCPT%%", &format!("person{n:02}@example.test"))
         .replace("%%BRANCH%%", "boston@handbill.test")
-        .replace("%%MSGID%%", &format!("a1.s{id}.0a0b0c0d0e0f.1234@handbill.test"))
+        .replace(
+            "%%MSGID%%",
+            &format!("a1.s{id}.0a0b0c0d0e0f.1234@handbill.test"),
+        )
         .into_bytes()
 }
 
@@ -131,8 +134,11 @@ fn with_message_id(raw: &[u8], id: &str) -> Vec<u8> {
 
 fn standing(b: &Branch, n: usize) -> Vec<ConsentStatus> {
     let d = subscribers::detail(&b.db, b.ids[n - 1]).unwrap();
-    let mut by_list: Vec<(i64, ConsentStatus)> =
-        d.memberships.iter().map(|m| (m.list_id, m.status)).collect();
+    let mut by_list: Vec<(i64, ConsentStatus)> = d
+        .memberships
+        .iter()
+        .map(|m| (m.list_id, m.status))
+        .collect();
     by_list.sort_by_key(|(list, _)| *list);
     by_list.into_iter().map(|(_, s)| s).collect()
 }
@@ -217,9 +223,13 @@ fn check_reads_every_shape_and_acts_once() {
     let dry = check(&b, &password, true);
     assert_eq!(dry.read as usize, SEEDED.len());
     assert_eq!(dry.bounced, 6, "{dry:#?}");
-    assert!((1..=PEOPLE).all(|n| standing(&b, n)
-        == vec![ConsentStatus::Subscribed, ConsentStatus::Subscribed]));
-    assert_eq!(server.count("INBOX"), SEEDED.len(), "a dry run files nothing");
+    assert!((1..=PEOPLE)
+        .all(|n| standing(&b, n) == vec![ConsentStatus::Subscribed, ConsentStatus::Subscribed]));
+    assert_eq!(
+        server.count("INBOX"),
+        SEEDED.len(),
+        "a dry run files nothing"
+    );
 
     let before = ledger_len(&b);
     let report = check(&b, &password, false);
@@ -258,7 +268,10 @@ fn check_reads_every_shape_and_acts_once() {
     assert_eq!(report.complained, 1);
     assert_eq!(report.unsubscribed, 3);
     assert_eq!(report.auto_replies, 2);
-    assert_eq!(report.needs_you, 1, "the unclear reply waits for the coordinator");
+    assert_eq!(
+        report.needs_you, 1,
+        "the unclear reply waits for the coordinator"
+    );
 
     // The evidence: kind, Message-ID and date of the message, in the ledger.
     let ledger = subscribers::ledger(&b.db, "person01@example.test").unwrap();
@@ -274,7 +287,11 @@ fn check_reads_every_shape_and_acts_once() {
     let handled = server.count("Handbill/Handled");
     let acted = 6 + 2 + 1 + 3;
     assert_eq!(handled, acted, "{report:#?}");
-    assert_eq!(server.count("INBOX") + handled, SEEDED.len(), "nothing deleted");
+    assert_eq!(
+        server.count("INBOX") + handled,
+        SEEDED.len(),
+        "nothing deleted"
+    );
 
     let view = mailbox::view(&b.db, Some(&password)).unwrap();
     assert_eq!(view.needs_you.len(), 1);
@@ -308,20 +325,36 @@ fn a_forged_token_ties_nobody() {
     let flipped: String = tag
         .chars()
         .enumerate()
-        .map(|(i, c)| if i == 0 { if c == 'a' { 'b' } else { 'a' } } else { c })
+        .map(|(i, c)| {
+            if i == 0 {
+                if c == 'a' {
+                    'b'
+                } else {
+                    'a'
+                }
+            } else {
+                c
+            }
+        })
         .collect();
     let forged = real.replace(&tag, &flipped);
-    server.append("INBOX", &with_message_id(forged.as_bytes(), "forged-1@mx.test"));
+    server.append(
+        "INBOX",
+        &with_message_id(forged.as_bytes(), "forged-1@mx.test"),
+    );
     // The same shape, signed with another branch's key.
     server.append(
         "INBOX",
-        &with_message_id(&filled(&other, "postfix-5.1.1.eml", 2), "other-branch@mx.test"),
+        &with_message_id(
+            &filled(&other, "postfix-5.1.1.eml", 2),
+            "other-branch@mx.test",
+        ),
     );
     let report = check(&b, &password, false);
     assert_eq!(report.needs_you, 2, "{report:#?}");
     assert_eq!(report.bounced, 0);
-    assert!((1..=PEOPLE).all(|n| standing(&b, n)
-        == vec![ConsentStatus::Subscribed, ConsentStatus::Subscribed]));
+    assert!((1..=PEOPLE)
+        .all(|n| standing(&b, n) == vec![ConsentStatus::Subscribed, ConsentStatus::Subscribed]));
 }
 
 /// Proves three temporary failures within 30 days mark a person bounced,
@@ -334,7 +367,10 @@ fn three_soft_bounces_bounce_and_an_undo_is_ledgered() {
     let password = connect(&b, &server);
     let soft = filled(&b, "mailbox-full-4.2.2.eml", 3);
     for i in 1..=2 {
-        server.append("INBOX", &with_message_id(&soft, &format!("soft-{i}@mx.test")));
+        server.append(
+            "INBOX",
+            &with_message_id(&soft, &format!("soft-{i}@mx.test")),
+        );
     }
     check(&b, &password, false);
     assert_eq!(
@@ -440,8 +476,8 @@ fn a_saved_mbox_is_read_once() {
 
     let junk = dir.path().join("photo.eml");
     std::fs::write(&junk, [0u8, 159, 146, 150, 1, 2, 3]).unwrap();
-    let e = mailbox::import_file(&b.db, &junk, CheckOptions::default(), &mut |_, _| true)
-        .unwrap_err();
+    let e =
+        mailbox::import_file(&b.db, &junk, CheckOptions::default(), &mut |_, _| true).unwrap_err();
     assert!(e.message.contains("photo.eml"), "{}", e.message);
 }
 
@@ -458,13 +494,21 @@ fn test_mailbox_says_what_failed() {
     assert!(ok.ok, "{}", ok.message);
     let wrong = mailbox::test(&acct, &Password::new("not it"));
     assert!(!wrong.ok);
-    assert!(wrong.message.contains("refused the login"), "{}", wrong.message);
+    assert!(
+        wrong.message.contains("refused the login"),
+        "{}",
+        wrong.message
+    );
     let closed = ImapAccount {
         port: 1,
         ..acct.clone()
     };
     let r = mailbox::test(&closed, &Password::new("x"));
-    assert!(!r.ok && r.message.contains("Nothing answers"), "{}", r.message);
+    assert!(
+        !r.ok && r.message.contains("Nothing answers"),
+        "{}",
+        r.message
+    );
     let remote = ImapAccount {
         host: "imap.example.org".into(),
         ..acct

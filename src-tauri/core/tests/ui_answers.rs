@@ -964,8 +964,8 @@ impl Scene {
                 let steady = match name.as_str() {
                     "Date" => "Sun, 22 Nov 2026 10:00:00 +0000".to_owned(),
                     "Message-ID" => "<message-id@example.org>".to_owned(),
-                    "List-Unsubscribe" => {
-                        // The token is the last part of the address: mailto:…-<token>@…
+                    "List-Unsubscribe" | "X-Handbill-Recipient" => {
+                        // The token is the last part: mailto:…-<token>@…, or bounce-l1-s2-<token>
                         let token = value.rsplit('-').next().unwrap().split('@').next().unwrap();
                         text = text.replace(token, "token");
                         continue;

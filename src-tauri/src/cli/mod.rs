@@ -118,6 +118,9 @@ pub enum Command {
     /// Follow and steer sending: status, resume, pause, cancel, uncertain deliveries, test the account.
     #[command(subcommand)]
     Send(mail::announcements::SendCommand),
+    /// Read the branch's mailbox: bounces, complaints and requests to leave, acted on and filed.
+    #[command(subcommand)]
+    Mailbox(mail::mailbox::MailboxCommand),
 }
 
 /// Runs one command and turns its error into a message on stderr and an exit code.
@@ -194,5 +197,6 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Send(command) => {
             mail::announcements::send_command(&storage::resolve_path(db)?, command)
         }
+        Command::Mailbox(command) => mail::mailbox::command(&open(db)?, command),
     }
 }

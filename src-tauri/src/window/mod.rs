@@ -145,6 +145,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             import: Mutex::new(ImportSlot::default()),
         })))
         .manage(mail::announcements::SessionPassword::default())
+        .manage(mail::mailbox::MailboxSession::default())
         .invoke_handler(tauri::generate_handler![
             db::app_status,
             db::first_steps,
@@ -214,6 +215,17 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             mail::announcements::mail_account_password,
             mail::announcements::mail_account_remove,
             mail::announcements::mail_account_test,
+            mail::mailbox::mailbox_view,
+            mail::mailbox::mailbox_save,
+            mail::mailbox::mailbox_password,
+            mail::mailbox::mailbox_remove,
+            mail::mailbox::mailbox_test,
+            mail::mailbox::mailbox_probe,
+            mail::mailbox::mailbox_check,
+            mail::mailbox::mailbox_import,
+            mail::mailbox::mailbox_message,
+            mail::mailbox::mailbox_undo,
+            mail::mailbox::mailbox_resolve,
             flyers::flyer_preview,
             flyers::flyer_choices,
             flyers::flyer_remember_choices,
@@ -286,6 +298,11 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
         ])
         .build(tauri::generate_context!())
         .map(|app| {
+            if let Some(state) = app.try_state::<AppState>() {
+                if !state.path.as_os_str().is_empty() {
+                    mail::mailbox::start_background(app.handle().clone(), state.path.clone());
+                }
+            }
             app.run(|app, event| {
                 // Closing the branch as the window goes: SQLite moves the
                 // log into the file, and the file is recorded as whole so

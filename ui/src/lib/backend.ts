@@ -61,6 +61,7 @@ import { tauriCoalition, type CoalitionBackend } from "./coalition-backend";
 export type * from "./coalition-backend";
 import { tauriFlyers, type FlyersBackend } from "./flyers-backend";
 import { tauriAnnounce, type AnnounceBackend } from "./announce-backend";
+import { tauriMailbox, type MailboxBackend } from "./mailbox-backend";
 
 /** How much of a chosen sheet one message to the window's Rust side carries:
  * WebKit's UI process spends about 30 ms of CPU on each megabyte it passes on,
@@ -118,7 +119,7 @@ export type {
 /** What an .ics export or a listing covers: one event, one tour, or every upcoming event. */
 export type EventsTarget = { event: number } | { tour: number } | "upcoming";
 
-export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBackend {
+export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBackend, MailboxBackend {
   status(): Promise<AppStatus>;
   saveBranch(input: BranchInput): Promise<BranchProfile>;
   setLogo(bytes: Uint8Array): Promise<BranchProfile>;
@@ -237,6 +238,7 @@ export const tauriBackend: Backend = {
   ...tauriCoalition(),
   ...tauriFlyers(),
   ...tauriAnnounce(),
+  ...tauriMailbox(),
   status: () => commands.app_status(),
   saveBranch: (input) => commands.branch_save({ input }),
   setLogo: (bytes) => commands.branch_set_logo({ bytes: Array.from(bytes) }),

@@ -16,6 +16,7 @@ import type { BoardRow } from "./bindings/BoardRow";
 import type { BranchInput } from "./bindings/BranchInput";
 import type { BranchProfile } from "./bindings/BranchProfile";
 import type { CancelledShown } from "./bindings/CancelledShown";
+import type { CheckReport } from "./bindings/CheckReport";
 import type { ConnectionReport } from "./bindings/ConnectionReport";
 import type { ConsentStatus } from "./bindings/ConsentStatus";
 import type { CosponsorTarget } from "./bindings/CosponsorTarget";
@@ -45,10 +46,14 @@ import type { FlyerPreview } from "./bindings/FlyerPreview";
 import type { FlyerRequest } from "./bindings/FlyerRequest";
 import type { ForgetReport } from "./bindings/ForgetReport";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
+import type { ImapAccount } from "./bindings/ImapAccount";
 import type { ImportJob } from "./bindings/ImportJob";
 import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportPreview } from "./bindings/ImportPreview";
 import type { List } from "./bindings/List";
+import type { MailboxEntry } from "./bindings/MailboxEntry";
+import type { MailboxView } from "./bindings/MailboxView";
+import type { MessageView } from "./bindings/MessageView";
 import type { MonthGroup } from "./bindings/MonthGroup";
 import type { OrgImportPreview } from "./bindings/OrgImportPreview";
 import type { OrgImportReport } from "./bindings/OrgImportReport";
@@ -58,6 +63,8 @@ import type { OrganizationSaved } from "./bindings/OrganizationSaved";
 import type { PersonExport } from "./bindings/PersonExport";
 import type { Preview } from "./bindings/Preview";
 import type { Privacy } from "./bindings/Privacy";
+import type { ProbeReport } from "./bindings/ProbeReport";
+import type { Resolution } from "./bindings/Resolution";
 import type { Segment } from "./bindings/Segment";
 import type { SegmentFilter } from "./bindings/SegmentFilter";
 import type { SendProgress } from "./bindings/SendProgress";
@@ -415,6 +422,50 @@ export function mail_account_save(args: { input: SmtpAccount }): Promise<Account
 
 export function mail_account_test(): Promise<ConnectionReport> {
   return call<ConnectionReport>("mail_account_test");
+}
+
+export function mailbox_check(args: { dryRun: boolean | null }): Promise<CheckReport> {
+  return call<CheckReport>("mailbox_check", args);
+}
+
+export function mailbox_import(args: { name: string; bytes: Array<number> }): Promise<CheckReport> {
+  return call<CheckReport>("mailbox_import", args);
+}
+
+export function mailbox_message(args: { id: number }): Promise<MessageView> {
+  return call<MessageView>("mailbox_message", args);
+}
+
+export function mailbox_password(args: { password: string }): Promise<MailboxView> {
+  return call<MailboxView>("mailbox_password", args);
+}
+
+export function mailbox_probe(): Promise<ProbeReport> {
+  return call<ProbeReport>("mailbox_probe");
+}
+
+export function mailbox_remove(): Promise<MailboxView> {
+  return call<MailboxView>("mailbox_remove");
+}
+
+export function mailbox_resolve(args: { id: number; resolution: Resolution }): Promise<MailboxEntry> {
+  return call<MailboxEntry>("mailbox_resolve", args);
+}
+
+export function mailbox_save(args: { input: ImapAccount }): Promise<MailboxView> {
+  return call<MailboxView>("mailbox_save", args);
+}
+
+export function mailbox_test(): Promise<ConnectionReport> {
+  return call<ConnectionReport>("mailbox_test");
+}
+
+export function mailbox_undo(args: { id: number }): Promise<MailboxEntry> {
+  return call<MailboxEntry>("mailbox_undo", args);
+}
+
+export function mailbox_view(): Promise<MailboxView> {
+  return call<MailboxView>("mailbox_view");
 }
 
 export function markdown_html(args: { markdown: string }): Promise<string> {

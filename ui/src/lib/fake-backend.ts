@@ -7,7 +7,8 @@
 // there (a Flyers test gives the `flyers` story as its `eventsStory`), and so
 // do Events: a test gives their story (`eventsStory`), and without one the
 // core's answers for a branch with no events yet (the `noEvents` scene) are
-// replayed.
+// replayed. The Mailbox goes there when a test gives its story (`mailbox`);
+// without one, the branch has no mailbox set up and nothing was read.
 import { tauriBackend, type AppError, type AppStatus, type Backend } from "./backend";
 import type { BranchInput, BranchProfile } from "./backend";
 import { scenes, replay, type Exchange, type Replay } from "./replay";
@@ -34,6 +35,8 @@ export function fakeBackend(
     announce?: Exchange[];
     /** The recorded Events story to replay; without one, a branch with no events or tours yet. */
     eventsStory?: Exchange[];
+    /** The recorded Mailbox story to replay; without one, a branch with no mailbox set up. */
+    mailbox?: Exchange[];
   } = {},
 ): FakeBackend {
   // One replay answers every recorded story (Tauri's IPC mock is one per window).
@@ -47,6 +50,7 @@ export function fakeBackend(
     // The composer's live preview of the sample rally's draft, as any story's composer asks it.
     scenes("composerLive"),
     options.coalition ?? [],
+    options.mailbox ?? [],
   ]);
   const coalition = mail;
   const fake: FakeBackend = {
@@ -56,6 +60,7 @@ export function fakeBackend(
     ...pick(tauriBackend, mailMethods),
     ...pick(tauriBackend, eventsMethods),
     ...(options.coalition ? pick(tauriBackend, coalitionMethods) : noPartners),
+    ...(options.mailbox ? pick(tauriBackend, mailboxMethods) : noMailbox),
     mail,
     coalition,
     calls: [],
@@ -287,4 +292,48 @@ const noPartners: Pick<Backend, (typeof coalitionMethods)[number]> = {
   cosponsorships: async () => [],
   eventDemandList: async () => null,
   demandLists: async () => [],
+};
+
+/** The Backend's Mailbox calls, answered by the replay when a test gives a Mailbox story. */
+const mailboxMethods = [
+  "mailbox",
+  "saveMailbox",
+  "setMailboxPassword",
+  "removeMailbox",
+  "testMailbox",
+  "probeMailbox",
+  "checkMailbox",
+  "importMailbox",
+  "mailboxMessage",
+  "undoMailbox",
+  "resolveMailbox",
+  "onMailboxProgress",
+  "onMailboxChecked",
+] as const satisfies (keyof Backend)[];
+
+/** Without a Mailbox story: a branch with no mailbox set up, nothing read and no check running
+ * (what Settings and the Mail section show in other tests); anything else is refused. */
+const noMailbox: Pick<Backend, (typeof mailboxMethods)[number]> = {
+  ...(Object.fromEntries(
+    mailboxMethods.map((m) => [
+      m,
+      async () => {
+        throw {
+          code: "internal",
+          message: `${m} is not part of this test: give fakeBackend a Mailbox story`,
+          fields: [],
+        };
+      },
+    ]),
+  ) as unknown as Pick<Backend, (typeof mailboxMethods)[number]>),
+  mailbox: async () => ({
+    account: null,
+    password: "missing",
+    plus_addressing: null,
+    checked_at: null,
+    done: [],
+    needs_you: [],
+  }),
+  onMailboxProgress: async () => () => {},
+  onMailboxChecked: async () => () => {},
 };

@@ -29,7 +29,7 @@ fn preview_unsaved_as(s: &mut Scene, id: Option<i64>, input: Value, subscriber: 
             let steady = match name.as_str() {
                 "Date" => "Sun, 22 Nov 2026 10:00:00 +0000".to_owned(),
                 "Message-ID" => "<message-id@example.org>".to_owned(),
-                "List-Unsubscribe" => {
+                "List-Unsubscribe" | "X-Handbill-Recipient" => {
                     let token = value.rsplit('-').next().unwrap().split('@').next().unwrap();
                     text = text.replace(token, "token");
                     continue;

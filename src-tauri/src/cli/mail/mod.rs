@@ -13,6 +13,7 @@ use handbill_core::{Database, Error};
 
 pub mod announcements;
 pub mod import;
+pub mod mailbox;
 
 #[derive(Subcommand, Debug)]
 pub enum SubscribersCommand {

@@ -28,7 +28,7 @@ use crate::window::AppState;
 pub struct SessionPassword(Arc<Mutex<Option<Password>>>);
 
 impl SessionPassword {
-    fn get(&self) -> Option<Password> {
+    pub(crate) fn get(&self) -> Option<Password> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 

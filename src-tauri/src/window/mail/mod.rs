@@ -18,6 +18,7 @@ use super::AppState;
 
 pub mod announcements;
 pub mod import;
+pub mod mailbox;
 
 #[tauri::command]
 pub async fn lists_all(state: State<'_, AppState>) -> Result<Vec<List>, Error> {

@@ -9,6 +9,10 @@ export type ForgetReport = {
  */
 subscriber: boolean, memberships: number, ledger_lines: number, deliveries: number, organization_contacts: number, invitation_drafts: number, outbox_files: number, 
 /**
+ * Messages from the branch's mailbox about them (with what they said).
+ */
+mailbox_messages: number, 
+/**
  * Backups taken before now that still hold them (the `.backups`
  * folder): copies from now on do not.
  */

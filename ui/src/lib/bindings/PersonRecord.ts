@@ -4,6 +4,7 @@ import type { Membership } from "./Membership";
 import type { PersonContact } from "./PersonContact";
 import type { PersonDelivery } from "./PersonDelivery";
 import type { PersonDraft } from "./PersonDraft";
+import type { PersonMailboxMessage } from "./PersonMailboxMessage";
 import type { PersonOptOut } from "./PersonOptOut";
 import type { Subscriber } from "./Subscriber";
 
@@ -38,4 +39,9 @@ opt_out: PersonOptOut | null, deliveries: Array<PersonDelivery>, organization_co
 /**
  * The outbox's `.eml` files written for them (not sent), by path.
  */
-outbox_files: Array<string>, };
+outbox_files: Array<string>, 
+/**
+ * Messages from the branch's mailbox about them (bounce reports,
+ * complaints, their requests to leave), and what was done.
+ */
+mailbox_messages: Array<PersonMailboxMessage>, };

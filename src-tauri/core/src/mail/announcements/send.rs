@@ -1452,7 +1452,10 @@ pub fn send_test(
         SendOptions::default().timeout,
     )
     .map_err(|f| Error::new(crate::ErrorCode::Storage, f.message))?;
-    let outcome = transfer(&mut conn, pipelining, &from, &to.email, &letter, false, None).outcome;
+    let outcome = transfer(
+        &mut conn, pipelining, &from, &to.email, &letter, false, None,
+    )
+    .outcome;
     conn.quit().ok();
     match outcome {
         Outcome::Sent { reply } => Ok(TestSent::Mailed {

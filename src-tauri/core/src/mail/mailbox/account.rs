@@ -79,12 +79,18 @@ pub fn validate(account: &ImapAccount) -> Result<()> {
     for (field, value, what) in [
         ("imap_username", &account.username, "A user name"),
         ("imap_folder", &account.folder, "A folder name"),
-        ("imap_handled_folder", &account.handled_folder, "A folder name"),
+        (
+            "imap_handled_folder",
+            &account.handled_folder,
+            "A folder name",
+        ),
     ] {
         if value.contains(['\r', '\n', '\0', '"', '\\']) || value.len() > 200 {
             return Err(Error::invalid_field(
                 field,
-                format!("{what} is one line of at most 200 characters, without quotes or backslashes."),
+                format!(
+                    "{what} is one line of at most 200 characters, without quotes or backslashes."
+                ),
             ));
         }
     }

@@ -78,14 +78,19 @@ fn tls_connector() -> Result<tokio_rustls::TlsConnector, String> {
 }
 
 async fn handshake(host: &str, tcp: TcpStream, server: &str) -> Result<Stream, Failure> {
-    let connector =
-        tls_connector().map_err(|e| Failure::new(ConnectionProblem::Tls, format!("TLS cannot be set up ({e}).")))?;
-    let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|e| {
+    let connector = tls_connector().map_err(|e| {
         Failure::new(
             ConnectionProblem::Tls,
-            format!("“{host}” cannot be checked against a certificate ({e})."),
+            format!("TLS cannot be set up ({e})."),
         )
     })?;
+    let name =
+        tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|e| {
+            Failure::new(
+                ConnectionProblem::Tls,
+                format!("“{host}” cannot be checked against a certificate ({e})."),
+            )
+        })?;
     let tls = connector.connect(name, tcp).await.map_err(|e| {
         Failure::new(
             ConnectionProblem::Tls,
@@ -108,7 +113,12 @@ pub fn connect(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(ConnectionProblem::Other, format!("No worker could be started for the mailbox ({e}).")))?;
+        .map_err(|e| {
+            Failure::new(
+                ConnectionProblem::Other,
+                format!("No worker could be started for the mailbox ({e})."),
+            )
+        })?;
     let host = account.host.trim().to_owned();
     let server = format!("{host}:{}", account.port);
     let within = |what: &'static str| {
@@ -203,7 +213,9 @@ pub fn connect(
         server,
         timeout,
     };
-    let caps = connection.run("asking what it can do", |s| Box::pin(async move { s.capabilities().await }))?;
+    let caps = connection.run("asking what it can do", |s| {
+        Box::pin(async move { s.capabilities().await })
+    })?;
     connection.can_move = caps.has_str("MOVE");
     Ok(connection)
 }
@@ -257,7 +269,9 @@ impl Connection {
     /// The UIDs an IMAP SEARCH (such as `HEADER X-Handbill-Probe 1f2e…`) finds.
     pub fn search(&mut self, query: &str) -> Result<Vec<u32>, Failure> {
         let query = query.to_owned();
-        let found = self.run("searching", |s| Box::pin(async move { s.uid_search(query).await }))?;
+        let found = self.run("searching", |s| {
+            Box::pin(async move { s.uid_search(query).await })
+        })?;
         let mut uids: Vec<u32> = found.into_iter().collect();
         uids.sort_unstable();
         Ok(uids)
@@ -319,9 +333,13 @@ impl Connection {
         let name = folder.to_owned();
         let what = format!("filing messages in “{folder}”");
         if self.can_move {
-            self.run(&what, |s| Box::pin(async move { s.uid_mv(set, name).await }))
+            self.run(&what, |s| {
+                Box::pin(async move { s.uid_mv(set, name).await })
+            })
         } else {
-            self.run(&what, |s| Box::pin(async move { s.uid_copy(set, name).await }))
+            self.run(&what, |s| {
+                Box::pin(async move { s.uid_copy(set, name).await })
+            })
         }
     }
 

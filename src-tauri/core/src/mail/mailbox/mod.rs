@@ -298,7 +298,10 @@ fn message_key(reading: &Reading, raw: &[u8]) -> String {
         let digest = Sha256::digest(&raw[..raw.len().min(64 * 1024)]);
         format!(
             "sha256:{}",
-            digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            digest
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
         )
     } else {
         id
@@ -323,7 +326,9 @@ enum Tie {
 fn person_of_token(db: &Database, token: Token) -> Result<Tie> {
     match subscribers::get(db, token.subscriber_id) {
         Ok(s) => {
-            let key = normalize_email(&s.email).map(|(_, k)| k).unwrap_or_default();
+            let key = normalize_email(&s.email)
+                .map(|(_, k)| k)
+                .unwrap_or_default();
             let list_id = crate::mail::lists::get(db, token.list_id)
                 .ok()
                 .map(|l| l.id);
@@ -427,10 +432,14 @@ fn tie(db: &Database, keys: &MailKeys, reading: &Reading) -> Result<Tie> {
         | Kind::Unclear { .. }
         | Kind::AutoReply => {
             let Ok((email, key)) = normalize_email(&reading.from) else {
-                return Ok(Tie::Nobody("its sender's address cannot be read".to_owned()));
+                return Ok(Tie::Nobody(
+                    "its sender's address cannot be read".to_owned(),
+                ));
             };
             if own_keys(db)?.contains(&base_key(&key)) {
-                return Ok(Tie::Nobody("it comes from the branch's own address".to_owned()));
+                return Ok(Tie::Nobody(
+                    "it comes from the branch's own address".to_owned(),
+                ));
             }
             let found = subscribers::find(db, &key)?;
             Ok(Tie::Person(Person {
@@ -500,15 +509,7 @@ fn opt_out(
         _ if suppressed => {}
         _ => {
             subscribers::suppress(db, &person.key, status, source, at)?;
-            subscribers::record(
-                db,
-                &person.key,
-                None,
-                status.as_str(),
-                source,
-                evidence,
-                at,
-            )?;
+            subscribers::record(db, &person.key, None, status.as_str(), source, evidence, at)?;
         }
     }
     Ok(subscribed)
@@ -558,9 +559,9 @@ pub fn handle(db: &Database, raw: &[u8], origin: &Origin, dry_run: bool) -> Resu
     );
     let source = format!("Mailbox: {label}");
     let tx = db.conn().unchecked_transaction()?;
-    let ledger_before: i64 = db
-        .conn()
-        .query_row("SELECT coalesce(max(id), 0) FROM consent", [], |r| r.get(0))?;
+    let ledger_before: i64 =
+        db.conn()
+            .query_row("SELECT coalesce(max(id), 0) FROM consent", [], |r| r.get(0))?;
     let suppressed_before = match &tied {
         Tie::Person(p) => subscribers::suppression(db, &p.key)?.is_some(),
         Tie::Nobody(_) => false,
@@ -1101,11 +1102,11 @@ pub struct MessageView {
 /// The message itself, as it was kept (the link from the Mailbox view).
 pub fn message(db: &Database, id: i64) -> Result<MessageView> {
     let entry = get_entry(db, id)?;
-    let raw: Option<Vec<u8>> = db.conn().query_row(
-        "SELECT raw FROM mailbox_message WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?;
+    let raw: Option<Vec<u8>> =
+        db.conn()
+            .query_row("SELECT raw FROM mailbox_message WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?;
     let raw = raw.unwrap_or_default();
     let parsed = mail_parser::MessageParser::default().parse(&raw);
     let mut headers = Vec::new();
@@ -1309,11 +1310,18 @@ pub fn resolve(db: &Database, id: i64, resolution: Resolution) -> Result<Mailbox
                 entry.message_id,
                 entry.received_at
             );
-            let ledger_before: i64 = db
-                .conn()
-                .query_row("SELECT coalesce(max(id), 0) FROM consent", [], |r| r.get(0))?;
+            let ledger_before: i64 =
+                db.conn()
+                    .query_row("SELECT coalesce(max(id), 0) FROM consent", [], |r| r.get(0))?;
             let suppressed_before = subscribers::suppression(db, &person.key)?.is_some();
-            let moved = opt_out(db, &person, status, "Mailbox: the coordinator's decision", &evidence, &at)?;
+            let moved = opt_out(
+                db,
+                &person,
+                status,
+                "Mailbox: the coordinator's decision",
+                &evidence,
+                &at,
+            )?;
             db.conn().execute(
                 "UPDATE mailbox_message SET moved_lists = ?2, action = ?3, suppressed_before = ?4, ledger_before = ?5 WHERE id = ?1",
                 params![
@@ -1403,7 +1411,9 @@ pub fn probe(
         )
     })?;
     let smtp = crate::mail::announcements::account::get(db)?.ok_or_else(|| {
-        Error::not_found("Set up the sending side of the mail account first: the probe is sent through it.")
+        Error::not_found(
+            "Set up the sending side of the mail account first: the probe is sent through it.",
+        )
     })?;
     let imap_account = account::get(db)?.ok_or_else(|| {
         Error::not_found("Set up the mailbox first: the probe is looked for there.")
@@ -1434,8 +1444,13 @@ pub fn probe(
     )
     .map_err(|f| Error::storage(f.message))?;
     let envelope = lettre::address::Envelope::new(
-        Some(from.parse().map_err(|e| Error::invalid_field("contact_email", format!("{e}")))?),
-        vec![to.parse().map_err(|e| Error::internal(format!("The probe address is refused: {e}")))?],
+        Some(
+            from.parse()
+                .map_err(|e| Error::invalid_field("contact_email", format!("{e}")))?,
+        ),
+        vec![to
+            .parse()
+            .map_err(|e| Error::internal(format!("The probe address is refused: {e}")))?],
     )
     .map_err(|e| Error::internal(format!("The probe's envelope is refused: {e}")))?;
     let sent = conn.send(&envelope, letter.as_bytes());
@@ -1455,8 +1470,8 @@ pub fn probe(
             "The probe could not be sent ({e}). Try again later."
         )));
     }
-    let mut imap = imap::connect(&imap_account, &imap_password, Duration::from_secs(30))
-        .map_err(failure)?;
+    let mut imap =
+        imap::connect(&imap_account, &imap_password, Duration::from_secs(30)).map_err(failure)?;
     let started = std::time::Instant::now();
     let found = loop {
         imap.select(imap_account.folder.trim()).map_err(failure)?;

@@ -36,11 +36,19 @@
 //!   a sending problem of the branch's must not mark every address of one
 //!   provider bounced at once.
 //! - A reply asks to leave only when the first lines the person wrote say
-//!   so, about themself, without a negation ("don't remove me"), and — when
-//!   they say what from ("remove me from …") — from the list or its emails;
-//!   "remove me from the RSVP", "take my friend off", another address in
-//!   those lines, or a request further down is [`Kind::Unclear`]. Words in
-//!   quoted text never count.
+//!   so, about themself (their own address written out counts as "me"),
+//!   without a negation ("don't remove me") or a word of staying ("I clicked
+//!   unsubscribe by accident, keep me on"), and — when they say what from
+//!   ("remove me from …") — from the list or its emails. "Remove me from the
+//!   RSVP", "unsubscribe me from the volunteer list", "take my friend off",
+//!   another address in those lines, "fewer emails" or a request further
+//!   down is [`Kind::Unclear`]; words in quoted text never count. A question
+//!   such as "How do I unsubscribe?" asks to leave.
+//!
+//! Hostile input is bounded: at most [`MAX_MESSAGE_BYTES`] are read, at most
+//! 256 MIME parts looked at, returned messages read one level deep (see
+//! `defuse` below for why mail-parser is kept from nesting them itself), and
+//! every text read for words or codes is capped.
 
 use std::borrow::Cow;
 
@@ -1153,11 +1161,9 @@ fn human_text(message: &Message<'_>) -> String {
     for part in message.parts.iter().take(MAX_PARTS) {
         let is_headers = part.is_content_type("text", "rfc822-headers");
         match &part.body {
-            PartType::Text(text) if !is_headers => {
-                if plain.len() < MAX_ORIGINAL {
-                    push_capped(&mut plain, text, MAX_ORIGINAL);
-                    plain.push('\n');
-                }
+            PartType::Text(text) if !is_headers && plain.len() < MAX_ORIGINAL => {
+                push_capped(&mut plain, text, MAX_ORIGINAL);
+                plain.push('\n');
             }
             PartType::Html(text) if html.len() < MAX_ORIGINAL => {
                 push_capped(
@@ -1422,6 +1428,12 @@ fn reply(message: &Message<'_>, head: &Head) -> Found {
         if let Some(why) = about_others(sentence_at(&first_words, hit.start)) {
             return unclear(why, line);
         }
+        if find_any(&first_words, STAY_WORDS).is_some() {
+            return unclear(
+                "it mentions leaving, but also staying, or a mistake".to_owned(),
+                line,
+            );
+        }
         if negated(&first_words, hit.start) {
             return unclear(
                 "it mentions leaving, but with a “not”: it may ask to stay".to_owned(),
@@ -1520,7 +1532,7 @@ fn own_lines(text: &str) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
     for line in text.lines().take(MAX_REPLY_LINES) {
         let t = line.trim();
-        if t.starts_with('>') || line == "-- " || t == "--" || t == "__" {
+        if t.starts_with('>') || line == "-- " || t == "--" {
             break;
         }
         if attribution(t) {
@@ -1740,12 +1752,18 @@ const POLITE: [&str; 11] = [
     "please", "pls", "plz", "thanks", "thank", "you", "gracias", "por", "favor", "ok", "now",
 ];
 
-/// The first phrase asking to be removed.
+/// The first phrase asking to be removed: one of [`SELF_REMOVAL`], or a
+/// first line (sentence) that is just one of [`SHORT_REQUESTS`] ("STOP",
+/// "Baja, gracias") — a name signed below it does not matter.
 fn self_removal(words: &[String]) -> Option<Hit> {
-    let content: Vec<&str> = words
+    let first_line = words
+        .split(|w| w == "|")
+        .find(|s| !s.is_empty())
+        .unwrap_or_default();
+    let content: Vec<&str> = first_line
         .iter()
         .map(String::as_str)
-        .filter(|w| *w != "|" && !POLITE.contains(w))
+        .filter(|w| !POLITE.contains(w))
         .collect();
     if content.len() == 1 && SHORT_REQUESTS.contains(&content[0]) {
         let start = words.iter().position(|w| w == content[0])?;
@@ -1774,6 +1792,31 @@ fn self_removal(words: &[String]) -> Option<Hit> {
     }
     best
 }
+
+/// Words that ask to stay, or say leaving was a mistake: "I clicked
+/// unsubscribe by accident, please keep me on".
+const STAY_WORDS: &[&str] = &[
+    "keep me",
+    "stay on",
+    "stay subscribed",
+    "still want",
+    "by mistake",
+    "by accident",
+    "accidentally",
+    "resubscribe",
+    "re subscribe",
+    "subscribe me again",
+    "add me back",
+    "sign me back",
+    "put me back",
+    "mantenerme",
+    "por error",
+    "por equivocacion",
+    "sin querer",
+    "sigan enviando",
+    "sigan mandando",
+    "quiero seguir en",
+];
 
 /// Words before a phrase, in its sentence, that turn it around: "don't remove me".
 fn negated(words: &[String], start: usize) -> bool {
@@ -3031,6 +3074,8 @@ mod tests {
             "Eliminar mi correo, gracias",
             "Quiero cancelar mi suscripción",
             "Hola,\nSolicito la baja de la lista.\nSaludos",
+            "STOP\n\nDana",
+            "Baja.\nMaría",
         ];
         for body in asks {
             let r = reply_with("Re: Rally", body);
@@ -3074,6 +3119,11 @@ mod tests {
                 true,
             ),
             ("Too many emails lately!", true),
+            (
+                "I accidentally clicked unsubscribe, please keep me on the list!",
+                true,
+            ),
+            ("Unsubscribe? No! Keep me on, I love these.", true),
             ("Demasiados correos esta semana.", true),
         ];
         for (body, unclear) in cases {
@@ -3120,6 +3170,8 @@ mod tests {
             "Sounds great!\n\nEl mar, 1 dic 2026 a las 11:00, Boston (<b@x.org>) escribió:\nDarme de baja".to_owned(),
             "Sounds great!\n\nSent from my iPhone\n\nUnsubscribe".to_owned(),
             "Sounds great!\n________________________________\nunsubscribe".to_owned(),
+            // Quoted without an attribution line above it.
+            "Sounds great!\n> To unsubscribe, reply \"remove me\".\n> Unsubscribe".to_owned(),
         ];
         for body in &bodies {
             let r = reply_with("Re: Rally", body);
@@ -3510,6 +3562,20 @@ mod tests {
         let r = read(groups.as_bytes());
         assert_eq!(r.kind, soft("4.2.2"));
         assert!(bounded(groups.as_bytes()) < SLOW);
+        // A report whose copy and recipients are longer than kept.
+        let mut failed = String::from("X-Failed-Recipients: ");
+        for i in 0..1000 {
+            failed.push_str(&format!("r{i}@example.net, "));
+        }
+        let long = format!(
+            "From: MAILER-DAEMON@x.test\r\n{failed}\r\nSubject: failure notice\r\n\r\n\
+             550 5.1.1 user unknown\r\n\r\n--- Below this line is a copy of the message.\r\n\r\n{}",
+            "List-Unsubscribe: <mailto:x@y.z>\r\n".repeat(40_000)
+        );
+        let r = read(long.as_bytes());
+        assert_eq!(r.kind, hard("5.1.1"));
+        assert_eq!(r.recipients.len(), MAX_RECIPIENTS);
+        assert!(r.original.len() <= MAX_ORIGINAL && r.original.len() > MAX_ORIGINAL - 64);
         // More than the most read: the rest is not looked at.
         let mut over = fixture!("postfix-5.1.1.eml");
         over.push_str(&"y".repeat(3 * MAX_MESSAGE_BYTES));
