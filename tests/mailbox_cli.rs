@@ -18,6 +18,8 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+// Not every test uses every method of the sink.
+#[allow(dead_code)]
 #[path = "smtp/sink.rs"]
 mod sink;
 use sink::Sink;

@@ -328,12 +328,13 @@ export async function cancelFileDialog(title, { timeout = 20000 } = {}) {
 
 /**
  * Starts the loopback SMTP server of tests/smtp/server.py, which keeps every
- * message it accepts as an .eml file. Answers its port, the folder of those
+ * message it accepts as an .eml file (`flags` as its help says: delivering to
+ * a maildir, bouncing some recipients). Answers its port, the folder of those
  * files, and `stop()` (ends it and removes the folder).
  */
-export async function startSmtpServer() {
+export async function startSmtpServer(flags = []) {
   const mailDir = mkdtempSync(path.join(tmpdir(), "handbill-e2e-smtp-"));
-  const server = spawn("python3", [path.join(root, "tests/smtp/server.py"), "--dir", mailDir], { stdio: ["ignore", "pipe", "inherit"] });
+  const server = spawn("python3", [path.join(root, "tests/smtp/server.py"), "--dir", mailDir, ...flags], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise((resolve, reject) => {
     let out = "";
     server.stdout.on("data", (d) => {
@@ -350,6 +351,38 @@ export async function startSmtpServer() {
     stop() {
       server.kill("SIGTERM");
       rmSync(mailDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts a throwaway Dovecot IMAP server on loopback (tests/imap/dovecot.py)
+ * with one user, `branch` / `secret`. Answers its port, the maildir of its
+ * INBOX (where the SMTP server can deliver), and `stop()`.
+ */
+export async function startImapServer() {
+  const dir = mkdtempSync(path.join(tmpdir(), "handbill-e2e-imap-"));
+  const server = spawn("python3", [path.join(root, "tests/imap/dovecot.py"), "--dir", dir, "--user", "branch", "--password", "secret"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/PORT (\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    server.on("exit", (code) => reject(new Error(`Dovecot stopped (${code})`)));
+    setTimeout(() => reject(new Error("Dovecot did not start within 30 s")), 30000);
+  });
+  return {
+    port,
+    user: "branch",
+    password: "secret",
+    maildir: path.join(dir, "mail"),
+    stop() {
+      server.kill("SIGTERM");
+      setTimeout(() => rmSync(dir, { recursive: true, force: true }), 2000).unref();
     },
   };
 }

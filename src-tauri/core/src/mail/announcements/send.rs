@@ -1444,7 +1444,7 @@ pub fn send_test(
         return Ok(TestSent::Written(path));
     };
     let password = account::password_for(&acct, session_password)?;
-    let from = letters.envelope_from(&to);
+    let from = letters.envelope_from(to);
     let (mut conn, pipelining) = account::connect(
         &acct,
         password.as_ref(),
