@@ -82,7 +82,7 @@ async function everyScreen(app, theme) {
   await goTo(app, "flyers", "Flyers");
   await audit(app, theme, "flyers");
   await goTo(app, "mail", "Mail");
-  for (const t of ["subscribers", "announcements", "segments", "import", "export"]) {
+  for (const t of ["subscribers", "announcements", "mailbox", "segments", "import", "export"]) {
     await tab(app, `mail-tab-${t}`);
     await audit(app, theme, `mail-${t}`);
   }
