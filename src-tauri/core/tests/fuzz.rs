@@ -44,6 +44,13 @@ fn config(brief: u32) -> ProptestConfig {
     }
 }
 
+/// Addresses kept off every list.
+fn suppressed(db: &Database) -> i64 {
+    db.conn()
+        .query_row("SELECT count(*) FROM suppression", [], |r| r.get(0))
+        .unwrap()
+}
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -429,6 +436,27 @@ proptest! {
                 prop_assert_eq!(event_count(&db), 0, "a refused file saves nothing");
             }
         }
+    }
+
+    /// Any mail in the branch's mailbox (bounce reports, complaints, replies,
+    /// mutated) is read and handled, or refused, without a panic; a message
+    /// whose tokens are not the branch's never changes anyone's standing.
+    #[test]
+    fn any_mail_is_read_and_never_acts_without_a_token(bytes in mutated(&["src-tauri/core/tests/fixtures/mailbox"])) {
+        let reading = handbill_core::mail::mailbox::read::read(&bytes);
+        prop_assert!(reading.original.len() <= 256 * 1024 + 1024, "the original read is bounded");
+        let dir = tempfile::tempdir().unwrap();
+        let db = branch_db(dir.path());
+        let origin = handbill_core::mail::mailbox::Origin::File("fuzz.eml".into());
+        let before = suppressed(&db);
+        match handbill_core::mail::mailbox::handle(&db, &bytes, &origin, false) {
+            Ok(_) => {}
+            Err(e) => refused_cleanly(&e)?,
+        }
+        // The fixtures' tokens are placeholders, never this branch's: only a
+        // reply's own sender (an address the message itself gives) may leave.
+        let after = suppressed(&db);
+        prop_assert!(after <= before + 1, "one message moves one person at most: {before} → {after}");
     }
 
     /// Markdown from anyone renders to HTML that cannot run anything.

@@ -516,3 +516,39 @@ fn test_mailbox_says_what_failed() {
     let e = account::save(&b.db, &remote).unwrap_err();
     assert_eq!(e.fields[0].field, "imap_security");
 }
+
+/// Proves what the mailbox kept about a person (the message, its summary,
+/// its sender) is part of their data on request, and erased when they are
+/// forgotten: the Mailbox view then lists nothing of theirs.
+#[test]
+fn a_forgotten_person_leaves_nothing_in_the_mailbox() {
+    let b = branch();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reply.eml");
+    std::fs::write(&path, filled(&b, "unsubscribe-en.eml", 10)).unwrap();
+    mailbox::import_file(&b.db, &path, CheckOptions::default(), &mut |_, _| true).unwrap();
+    let record = handbill_core::mail::person::record(&b.db, "person10@example.test").unwrap();
+    assert_eq!(record.mailbox_messages.len(), 1, "{record:#?}");
+    assert!(record.text().contains("unsubscribe"));
+    let report = handbill_core::mail::person::forget(
+        &b.db,
+        &handbill_core::mail::person::ForgetRequest {
+            address: "person10@example.test".into(),
+            requested_by: "their email".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(report.mailbox_messages, 1);
+    let view = mailbox::view(&b.db, None).unwrap();
+    assert!(
+        view.done
+            .iter()
+            .all(|e| !e.person.contains("person10") && !e.sender.contains("person10")),
+        "{view:#?}"
+    );
+    let kept: i64 =
+        b.db.conn()
+            .query_row("SELECT count(*) FROM mailbox_message", [], |r| r.get(0))
+            .unwrap();
+    assert_eq!(kept, 0);
+}
