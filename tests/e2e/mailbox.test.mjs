@@ -9,7 +9,7 @@
 // progress bar, and exactly the two who bounced show as bounced, there and
 // on the list.
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { cli, click, goTo, screenshot, select, startDriver, startImapServer, startSmtpServer, stopDriver, tempDb, until, withApp } from "./harness.mjs";
@@ -42,6 +42,16 @@ test("a send to the list, two bounces delivered back to the mailbox, Check mailb
   const emailAt = lines[0].split(",").findIndex((h) => h.trim().toLowerCase() === "email");
   const everyone = lines.slice(1).map((l) => l.split(",")[emailAt]);
   const bouncing = everyone.slice(0, 2);
+  // A reply saved from webmail, from a third person, that is not clear about leaving.
+  const unsure = everyone[2];
+  const saved = path.join(path.dirname(db), "reply.eml");
+  writeFileSync(
+    saved,
+    readFileSync(path.join(import.meta.dirname, "../../src-tauri/core/tests/fixtures/mailbox/unclear.eml"), "utf8")
+      .replaceAll("%%RCPT%%", unsure)
+      .replaceAll("%%BRANCH%%", "boston@handbill.test")
+      .replaceAll("%%MSGID%%", "a1.s3.0a0b0c0d0e0f.1234@handbill.test"),
+  );
   assert.equal(bouncing.length, 2, "the sample list has people to bounce");
   rmSync(csv);
 
@@ -104,6 +114,20 @@ test("a send to the list, two bounces delivered back to the mailbox, Check mailb
     assert.deepEqual([...bounced].sort(), [...bouncing].sort(), "exactly the two who bounced are marked bounced");
     await screenshot(app, "mailbox-checked");
 
+    // A reply saved from webmail that is not clear waits for the coordinator, who reads it and decides.
+    await (await app.$("#mailbox-import")).setValue(saved);
+    await until(app, () => text(app, '[data-testid="mailbox-needs-you"]'), (t) => t.includes(unsure), "the unclear reply did not wait under Needs you");
+    await click(app, '[data-testid="mailbox-needs-you"] button=Read message', "Read message");
+    const dialog = await app.$('[role="dialog"]');
+    await dialog.waitForDisplayed({ timeout: 10000, timeoutMsg: "the message did not open" });
+    assert.match(await dialog.getText(), /fewer emails/, "the message itself is shown");
+    await screenshot(app, "mailbox-message");
+    await app.keys("Escape");
+    await dialog.waitForDisplayed({ reverse: true, timeout: 10000, timeoutMsg: "Escape did not close the message" });
+    await screenshot(app, "mailbox-needs-you");
+    await click(app, '[data-testid="mailbox-needs-you"] button=Leave alone', "Leave alone");
+    await until(app, () => text(app, '[data-testid="mailbox-needs-you"]'), (t) => !t.includes(unsure), "the decision did not settle it");
+
     // A second check finds nothing new.
     await click(app, "#mailbox-check", "Check mailbox again");
     await until(app, () => text(app, '[data-testid="mailbox-report"]'), (t) => /0 messages read|Nothing/.test(t), "the second check did not answer", 60000);
@@ -113,5 +137,5 @@ test("a send to the list, two bounces delivered back to the mailbox, Check mailb
   const marked = standing.done.filter((e) => e.action === "bounced").map((e) => e.person);
   assert.deepEqual(marked.sort(), [...bouncing].sort(), "the branch file says the same");
   const left = Number(cli(db, "subscribers", "count", "--list", "Announcements").trim());
-  assert.equal(left, everyone.length - 2, "the list reaches two people fewer");
+  assert.equal(left, everyone.length - 2, "the list reaches two people fewer; the unclear reply's sender stays");
 });

@@ -3,12 +3,12 @@
 
 Serve (the default):
 
-  python3 tests/imap/dovecot.py --dir DIR [--user branch] [--password secret] [--port 0]
+  python3 tests/imap/dovecot.py --dir DIR [--user branch] [--password secret] [--port 0] [--tls]
 
 writes DIR/dovecot.conf (its own base_dir DIR/run, state_dir DIR/state, log
 DIR/dovecot.log, listen = 127.0.0.1, IMAP only on one plain-text port, no
-TLS), one user in the passwd-file DIR/users, whose INBOX is the Maildir
-DIR/mail (cur/new/tmp right there; other folders are directories under it,
+TLS unless --tls), one user in the passwd-file DIR/users, whose INBOX is the
+Maildir DIR/mail (cur/new/tmp right there; other folders are directories under it,
 "Handbill/Handled" is DIR/mail/Handbill/Handled, the hierarchy separator is
 "/"), starts `dovecot -F -c DIR/dovecot.conf`, waits until the port greets
 with "* OK", prints "PORT <n>" on stdout and stays in the foreground until
@@ -17,6 +17,14 @@ when its own parent dies, and Dovecot gets SIGTERM if this script is killed
 (PR_SET_PDEATHSIG). If Dovecot dies by itself, the script exits 1 with the
 log's tail on stderr. Nothing here touches a system Dovecot: its own port,
 base_dir, state_dir and pid file (DIR/run/master.pid).
+
+With --tls it first makes a self-signed certificate for localhost and
+127.0.0.1 (DIR/tls-cert.pem, key DIR/tls-key.pem, valid 2 days, with
+`openssl req`); Dovecot then offers STARTTLS on the plain port (which still
+takes LOGIN in plain text) and implicit TLS (IMAPS) on a second free loopback
+port, and after "PORT <n>" the script prints "TLSPORT <m>" (also written to
+DIR/tlsport, as <n> is to DIR/port). Clients must not verify the certificate
+(or trust DIR/tls-cert.pem).
 
 As root, Dovecot's login and internal processes run as dovenull/dovecot
 (nobody when they are missing) and the mail user is nobody (Dovecot refuses
@@ -45,6 +53,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -114,7 +123,34 @@ def check_path(folder, root):
             d = os.path.dirname(d)
 
 
-def write_config(folder, user, password, port):
+def make_certificate(folder):
+    """A self-signed certificate and key for localhost/127.0.0.1 in DIR: (cert, key).
+
+    Dovecot's config process (root when the script is root, else the caller) reads them."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        sys.exit("dovecot.py: --tls needs the openssl command; install it with: apt-get install openssl")
+    folder = os.path.abspath(folder)
+    cert, key = os.path.join(folder, "tls-cert.pem"), os.path.join(folder, "tls-key.pem")
+    done = subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout", key, "-out", cert,
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    if done.returncode != 0:
+        sys.exit("dovecot.py: openssl req failed (status %d):\n%s" % (done.returncode, done.stdout.decode(errors="replace")))
+    os.chmod(key, 0o600)
+    os.chmod(cert, 0o644)
+    return cert, key
+
+
+def write_config(folder, user, password, port, tls=None):
+    """tls: None, or (certificate, key, implicit-TLS port)."""
     login_user, internal_user, internal_group, uid, gid, root = identities(folder)
     folder = os.path.abspath(folder)
     check_path(folder, root)
@@ -162,7 +198,7 @@ state_dir = {state}
 instance_name = handbill-test-{port}
 log_path = {log}
 info_log_path = {log}
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_verbose = yes
@@ -196,7 +232,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+{imaps}
   }}
 }}
 {unprivileged}""".format(
@@ -211,6 +247,8 @@ service imap-login {{
         users=users,
         chroot="" if root else "chroot =",
         unprivileged=unprivileged,
+        ssl="ssl = no" if tls is None else "ssl = yes\nssl_cert = <%s\nssl_key = <%s" % (tls[0], tls[1]),
+        imaps="    port = 0" if tls is None else "    address = 127.0.0.1\n    port = %d\n    ssl = yes" % tls[2],
     )
     path = os.path.join(folder, "dovecot.conf")
     with open(path, "w") as f:
@@ -254,14 +292,36 @@ def greets(port, deadline):
         return False
 
 
+def greets_tls(port, deadline):
+    """Whether the port answers "* OK" inside TLS (the certificate is not checked)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        timeout = max(0.1, min(1.0, deadline - time.time()))
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname="localhost") as s:
+                data = b""
+                while b"\n" not in data and time.time() < deadline:
+                    chunk = s.recv(1024)
+                    if not chunk:
+                        break
+                    data += chunk
+                return data.startswith(b"* OK")
+    except (OSError, ssl.SSLError):
+        return False
+
+
 class Server:
     def __init__(self, args):
         self.args = args
         self.proc = None
         self.stopping = False
+        self.certificate = None
 
-    def start_once(self, port):
-        conf, log = write_config(self.args.dir, self.args.user, self.args.password, port)
+    def start_once(self, port, tls_port=None):
+        tls = None if tls_port is None else self.certificate + (tls_port,)
+        conf, log = write_config(self.args.dir, self.args.user, self.args.password, port, tls)
         out = open(os.path.join(self.args.dir, "dovecot.stderr"), "ab")
         self.log = log
         self.out_path = out.name
@@ -279,7 +339,7 @@ class Server:
         while time.time() < deadline and not self.stopping:
             if self.proc.poll() is not None:
                 return False
-            if greets(port, deadline):
+            if greets(port, deadline) and (tls_port is None or greets_tls(tls_port, deadline)):
                 return True
             time.sleep(0.05)
         return True if self.stopping else None
@@ -297,17 +357,28 @@ class Server:
         signal.signal(signal.SIGTERM, self.on_signal)
         signal.signal(signal.SIGINT, self.on_signal)
         signal.signal(signal.SIGHUP, self.on_signal)
+        if self.args.tls:
+            self.certificate = make_certificate(self.args.dir)
+        tls_port = None
         # A port found free may be taken before Dovecot binds it: try another (unless one was given).
         for attempt in range(3):
             port = self.args.port or free_port()
-            ok = self.start_once(port)
+            if self.args.tls:
+                tls_port = free_port()
+                while tls_port == port:
+                    tls_port = free_port()
+            ok = self.start_once(port, tls_port)
             if ok:
                 break
             if ok is None:
                 self.stop()
-                self.failure("Dovecot did not greet on 127.0.0.1:%d within %d s" % (port, START_TIMEOUT))
+                where = "127.0.0.1:%d" % port + ("" if tls_port is None else " and (TLS) 127.0.0.1:%d" % tls_port)
+                self.failure("Dovecot did not greet on %s within %d s" % (where, START_TIMEOUT))
                 return 1
-            if self.args.port or "in use" not in tail(self.log) + tail(self.out_path):
+            said = tail(self.log) + tail(self.out_path)
+            # A port taken meanwhile is picked again, unless it is the --port given (the caller's to fix).
+            given_taken = self.args.port and (tls_port is None or "127.0.0.1, %d)" % self.args.port in said)
+            if "in use" not in said or given_taken:
                 self.failure("Dovecot exited with status %s while starting" % self.proc.returncode)
                 return 1
         else:
@@ -318,8 +389,14 @@ class Server:
             return 0
         with open(os.path.join(self.args.dir, "port"), "w") as f:
             f.write("%d\n" % port)
+        lines = "PORT %d\n" % port
+        if tls_port is not None:
+            with open(os.path.join(self.args.dir, "tlsport"), "w") as f:
+                f.write("%d\n" % tls_port)
+            lines += "TLSPORT %d\n" % tls_port
         try:
-            print("PORT %d" % port, flush=True)
+            sys.stdout.write(lines)
+            sys.stdout.flush()
         except BrokenPipeError:
             pass
         while not self.stopping:
@@ -381,6 +458,11 @@ def serve(argv):
     p.add_argument("--password", default=DEFAULT_PASSWORD)
     p.add_argument("--port", type=int, default=0, help="0: a free port")
     p.add_argument("--dovecot", help="the dovecot binary (default: found on PATH or in /usr/sbin)")
+    p.add_argument(
+        "--tls",
+        action="store_true",
+        help="also STARTTLS on the port and implicit TLS on a second one (TLSPORT), self-signed",
+    )
     args = p.parse_args(argv)
     return Server(args).run()
 

@@ -552,3 +552,35 @@ fn a_forgotten_person_leaves_nothing_in_the_mailbox() {
             .unwrap();
     assert_eq!(kept, 0);
 }
+
+/// Proves TLS is required as chosen: against a server whose certificate no
+/// system root vouches for (Dovecot with a self-signed one), both TLS from
+/// the first byte and STARTTLS are refused at the handshake, saying so, and
+/// the password never reaches the server (its log shows no login).
+#[test]
+fn an_untrusted_certificate_is_refused_before_any_password() {
+    let server = Dovecot::start_tls();
+    let tls_port = server.tls_port.expect("the TLS port");
+    for (security, port) in [(Security::Tls, tls_port), (Security::StartTls, server.port)] {
+        let acct = ImapAccount {
+            host: "localhost".into(),
+            port,
+            security,
+            username: server.user.clone(),
+            folder: "INBOX".into(),
+            handled_folder: "Handbill/Handled".into(),
+        };
+        let report = mailbox::test(&acct, &Password::new(server.password.clone()));
+        assert!(!report.ok, "{security:?}: {}", report.message);
+        assert!(
+            report.message.contains("TLS handshake") && report.message.contains("no password"),
+            "{security:?}: {}",
+            report.message
+        );
+    }
+    let log = std::fs::read_to_string(server.dir.path().join("dovecot.log")).unwrap_or_default();
+    assert!(
+        !log.contains("Login: user=<branch>"),
+        "nobody logged in over an untrusted connection:\n{log}"
+    );
+}

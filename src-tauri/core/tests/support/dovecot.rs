@@ -10,6 +10,10 @@
 //! what it drops in `new/` at the next SELECT or NOOP. Other folders, as
 //! `Handbill/Handled` (the hierarchy separator is `/`), are created with
 //! IMAP CREATE.
+//!
+//! [`Dovecot::start_tls`] also offers TLS with a self-signed certificate for
+//! `localhost` and 127.0.0.1 (`<dir>/tls-cert.pem`): STARTTLS on `port` and
+//! implicit TLS on `tls_port`.
 
 // Not every test uses every method.
 #![allow(dead_code)]
@@ -19,9 +23,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 /// The running server; its IMAP port takes LOGIN with `user` and `password`
-/// in plain text (no TLS).
+/// in plain text (and, from [`Dovecot::start_tls`], after STARTTLS too).
 pub struct Dovecot {
     pub port: u16,
+    /// The implicit-TLS (IMAPS) port: `Some` from [`Dovecot::start_tls`] only.
+    pub tls_port: Option<u16>,
     pub user: String,
     pub password: String,
     /// Dovecot's configuration, log (`dovecot.log`) and mail.
@@ -51,26 +57,53 @@ impl Dovecot {
     /// Starts Dovecot on a free port; panics with what the script and
     /// Dovecot's log said when it does not come up within 20 s.
     pub fn start() -> Dovecot {
+        Dovecot::launch(false)
+    }
+
+    /// As [`Dovecot::start`], with TLS as well: STARTTLS on `port`, implicit
+    /// TLS on `tls_port`, a self-signed certificate (clients must not verify
+    /// it, or trust `<dir>/tls-cert.pem`).
+    pub fn start_tls() -> Dovecot {
+        Dovecot::launch(true)
+    }
+
+    fn launch(tls: bool) -> Dovecot {
         let dir = tempfile::tempdir().unwrap();
         let errors = dir.path().join("script.stderr");
-        let (user, password) = ("branch".to_owned(), "secret".to_owned());
+        // A password no log line should ever hold: tests grep for it.
+        let (user, password) = ("branch".to_owned(), "imap-pw-7f3a9c".to_owned());
         let mut child = Command::new("python3")
             .arg(script())
             .arg("--dir")
             .arg(dir.path())
             .args(["--user", &user, "--password", &password])
+            .args(tls.then_some("--tls"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&errors).unwrap())
             .spawn()
             .expect("python3 runs tests/imap/dovecot.py");
+        // "PORT <n>", then (with --tls) "TLSPORT <m>", from one reader: a
+        // second one would lose what the first had buffered.
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
+        let _ = stdout.read_line(&mut line);
         let port = line
             .trim()
             .strip_prefix("PORT ")
             .and_then(|p| p.parse().ok());
-        let Some(port) = port else {
+        let tls_port = if tls && port.is_some() {
+            line.clear();
+            let _ = stdout.read_line(&mut line);
+            line.trim()
+                .strip_prefix("TLSPORT ")
+                .and_then(|p| p.parse().ok())
+        } else {
+            None
+        };
+        drop(stdout);
+        // Started only with every port it was asked for.
+        let Some(port) = port.filter(|_| tls_port.is_some() == tls) else {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
@@ -81,6 +114,7 @@ impl Dovecot {
         };
         Dovecot {
             port,
+            tls_port,
             user,
             password,
             dir,

@@ -1466,7 +1466,15 @@ fn reply(message: &Message<'_>, head: &Head) -> Found {
             quote_line(&own, &own_words[at..]),
         );
     }
-    let rest_words = fold(&rest.join("\n"));
+    // What follows the first lines is read for a mention of leaving only
+    // as far as a person writes (the first 16 KiB), not through every
+    // quoted message below.
+    let rest_text = rest.join("\n");
+    let mut cut = rest_text.len().min(16 * 1024);
+    while !rest_text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let rest_words = fold(&rest_text[..cut]);
     if let Some(hit) = self_removal(&rest_words) {
         return unclear(
             "it mentions leaving, but not in its first lines".to_owned(),
@@ -1774,7 +1782,11 @@ fn self_removal(words: &[String]) -> Option<Hit> {
         });
     }
     let mut best: Option<Hit> = None;
+    let present = present(words);
     for (phrase, takes_object) in SELF_REMOVAL {
+        if !could_match(&present, phrase) {
+            continue;
+        }
         if let Some(start) = find_phrase(words, phrase) {
             let end = start + phrase.split(' ').count();
             // The earliest, and of those the longest.
@@ -2150,27 +2162,47 @@ fn fold(text: &str) -> Vec<String> {
 
 /// Where the words of `phrase` (space-separated) first stand in `words`.
 fn find_phrase(words: &[String], phrase: &str) -> Option<usize> {
-    let wanted: Vec<&str> = phrase.split(' ').collect();
-    if wanted.is_empty() || words.len() < wanted.len() {
+    let first = phrase.split(' ').next()?;
+    let n = phrase.split(' ').count();
+    if words.len() < n {
         return None;
     }
-    (0..=words.len() - wanted.len()).find(|&i| {
-        words[i..i + wanted.len()]
-            .iter()
-            .zip(&wanted)
-            .all(|(a, b)| a == b)
+    // Only where the first word stands is the rest compared (no allocation).
+    (0..=words.len() - n).find(|&i| {
+        words[i] == first
+            && words[i + 1..i + n]
+                .iter()
+                .zip(phrase.split(' ').skip(1))
+                .all(|(a, b)| a == b)
     })
 }
 
+/// The words of a text, for a quick "could this phrase be there?".
+fn present(words: &[String]) -> std::collections::HashSet<&str> {
+    words.iter().map(String::as_str).collect()
+}
+
+/// Whether every word of `phrase` is among `present`: only then is it looked for in order.
+fn could_match(present: &std::collections::HashSet<&str>, phrase: &str) -> bool {
+    phrase.split(' ').all(|w| present.contains(w))
+}
+
 fn find_any(words: &[String], phrases: &[&'static str]) -> Option<&'static str> {
+    let present = present(words);
     phrases
         .iter()
+        .filter(|p| could_match(&present, p))
         .find(|p| find_phrase(words, p).is_some())
         .copied()
 }
 
 fn find_any_at(words: &[String], phrases: &[&str]) -> Option<usize> {
-    phrases.iter().filter_map(|p| find_phrase(words, p)).min()
+    let present = present(words);
+    phrases
+        .iter()
+        .filter(|p| could_match(&present, p))
+        .filter_map(|p| find_phrase(words, p))
+        .min()
 }
 
 // ---------------------------------------------------------------------------
