@@ -117,7 +117,8 @@ test("a send to the list, two bounces delivered back to the mailbox, Check mailb
     // A reply saved from webmail that is not clear waits for the coordinator, who reads it and decides.
     await (await app.$("#mailbox-import")).setValue(saved);
     await until(app, () => text(app, '[data-testid="mailbox-needs-you"]'), (t) => t.includes(unsure), "the unclear reply did not wait under Needs you");
-    await click(app, '[data-testid="mailbox-needs-you"] button=Read message', "Read message");
+    const needs = await app.$('[data-testid="mailbox-needs-you"]');
+    await (await needs.$("button=Read message")).click();
     const dialog = await app.$('[role="dialog"]');
     await dialog.waitForDisplayed({ timeout: 10000, timeoutMsg: "the message did not open" });
     assert.match(await dialog.getText(), /fewer emails/, "the message itself is shown");
@@ -125,7 +126,7 @@ test("a send to the list, two bounces delivered back to the mailbox, Check mailb
     await app.keys("Escape");
     await dialog.waitForDisplayed({ reverse: true, timeout: 10000, timeoutMsg: "Escape did not close the message" });
     await screenshot(app, "mailbox-needs-you");
-    await click(app, '[data-testid="mailbox-needs-you"] button=Leave alone', "Leave alone");
+    await (await needs.$("button=Leave alone")).click();
     await until(app, () => text(app, '[data-testid="mailbox-needs-you"]'), (t) => !t.includes(unsure), "the decision did not settle it");
 
     // A second check finds nothing new.
