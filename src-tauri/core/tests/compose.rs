@@ -96,7 +96,7 @@ fn header_names(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-const HEADERS: [&str; 12] = [
+const HEADERS: [&str; 13] = [
     "From",
     "Reply-To",
     "To",
@@ -107,6 +107,7 @@ const HEADERS: [&str; 12] = [
     "List-Unsubscribe",
     "Precedence",
     "Auto-Submitted",
+    "X-Handbill-Recipient",
     "MIME-Version",
     "Content-Type",
 ];
@@ -667,6 +668,48 @@ fn headers_name_the_branch_the_list_and_the_subscriber() {
         "boston@example.org",
         "the envelope sender is the branch until its provider is known to take plus addresses"
     );
+
+    // The signed bounce token rides in a header every report quotes…
+    let keys = handbill_core::mail::announcements::keys::load(&db).unwrap();
+    let bounce = handbill_core::mail::announcements::keys::Purpose::Bounce;
+    let bytes = letter(&db, &c, &ana());
+    let m = parse(&bytes);
+    let header = m
+        .header_raw("X-Handbill-Recipient")
+        .unwrap()
+        .trim()
+        .to_owned();
+    let tokens = keys.tokens_for(bounce, &header);
+    assert_eq!(
+        tokens.iter().map(|t| t.subscriber_id).collect::<Vec<_>>(),
+        vec![ana().subscriber_id],
+        "the header names Ana, signed: {header}"
+    );
+    // …and, once the probe found plus addresses delivered, in the return path.
+    handbill_core::mail::mailbox::account::save(
+        &db,
+        &handbill_core::mail::mailbox::ImapAccount {
+            host: "127.0.0.1".into(),
+            port: 143,
+            security: handbill_core::mail::announcements::Security::Plain,
+            username: "boston".into(),
+            folder: "INBOX".into(),
+            handled_folder: "Handbill/Handled".into(),
+        },
+    )
+    .unwrap();
+    db.conn()
+        .execute("UPDATE mailbox_account SET plus_addressing = 1", [])
+        .unwrap();
+    let envelope = announcements::prepare(&db, &c)
+        .unwrap()
+        .envelope_from(&ana());
+    assert_eq!(
+        envelope,
+        format!("boston+{header}@example.org"),
+        "each message's return path carries its own token"
+    );
+    assert_eq!(keys.tokens_for(bounce, &envelope).len(), 1);
 }
 
 /// Proves non-ASCII names, list names and subjects are RFC 2047 encoded (the

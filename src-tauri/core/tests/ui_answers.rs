@@ -38,6 +38,9 @@ use serde_json::{json, Value};
 /// The Flyers screen's scenes, kept apart.
 #[path = "ui_answers/flyers.rs"]
 mod flyer_scenes;
+/// Mail → Mailbox: the empty tab, messages read and decided, a check against a real Dovecot.
+#[path = "ui_answers/mailbox.rs"]
+mod mailbox_scenes;
 /// Issue 23's next steps (the organization's ask, the composer's live preview), kept apart.
 #[path = "ui_answers/next_step.rs"]
 mod next_step;
@@ -600,6 +603,7 @@ fn all_scenes() -> Value {
     backups_scene(&mut scenes);
     flyer_scenes::flyers_scenes(&mut scenes);
     next_step::next_step_scenes(&mut scenes);
+    mailbox_scenes::mailbox_scenes(&mut scenes);
     Value::Object(scenes)
 }
 
@@ -1330,6 +1334,10 @@ mod sink;
 /// The keychain the recording's account commands reach (see support/keychain.rs).
 #[path = "support/keychain.rs"]
 mod keychain;
+
+/// The IMAP server the Mailbox's check reads (see support/dovecot.rs).
+#[path = "support/dovecot.rs"]
+mod dovecot;
 
 /// The port the recording's SMTP server is shown on, whichever it had.
 const PORT: u16 = 2525;

@@ -7,10 +7,12 @@
 // there (a Flyers test gives the `flyers` story as its `eventsStory`), and so
 // do Events: a test gives their story (`eventsStory`), and without one the
 // core's answers for a branch with no events yet (the `noEvents` scene) are
-// replayed. The Mailbox goes there when a test gives its story (`mailbox`);
-// without one, the branch has no mailbox set up and nothing was read.
+// replayed. The Mailbox goes there when a test gives its story (`mailbox`),
+// its check answered once the check's recorded events are sent, as the window
+// answers it; without one, the branch has no mailbox set up and nothing was read.
 import { tauriBackend, type AppError, type AppStatus, type Backend } from "./backend";
 import type { BranchInput, BranchProfile } from "./backend";
+import type { CheckReport } from "./mailbox-backend";
 import { scenes, replay, type Exchange, type Replay } from "./replay";
 
 export type FakeBackend = Backend & {
@@ -60,7 +62,7 @@ export function fakeBackend(
     ...pick(tauriBackend, mailMethods),
     ...pick(tauriBackend, eventsMethods),
     ...(options.coalition ? pick(tauriBackend, coalitionMethods) : noPartners),
-    ...(options.mailbox ? pick(tauriBackend, mailboxMethods) : noMailbox),
+    ...(options.mailbox ? { ...pick(tauriBackend, mailboxMethods), checkMailbox: checkAfterItsEvents } : noMailbox),
     mail,
     coalition,
     calls: [],
@@ -310,6 +312,22 @@ const mailboxMethods = [
   "onMailboxProgress",
   "onMailboxChecked",
 ] as const satisfies (keyof Backend)[];
+
+/** `mailbox_check` as the window answers it: its events (progress, then `mailbox-checked`) first, the
+ * answer once they are sent. The replay sends a command's recorded events after its answer, so the answer
+ * waits here for `mailbox-checked`; a refused check has no events and is refused at once. */
+async function checkAfterItsEvents(dryRun?: boolean): Promise<CheckReport> {
+  let checked = () => {};
+  const arrived = new Promise<void>((resolve) => (checked = resolve));
+  const stop = await tauriBackend.onMailboxChecked(() => checked());
+  try {
+    const report = await tauriBackend.checkMailbox(dryRun);
+    await arrived;
+    return report;
+  } finally {
+    stop();
+  }
+}
 
 /** Without a Mailbox story: a branch with no mailbox set up, nothing read and no check running
  * (what Settings and the Mail section show in other tests); anything else is refused. */

@@ -294,6 +294,21 @@ pub fn remove(db: &Database) -> Result<()> {
     Ok(())
 }
 
+/// What the mailbox's plus-address probe found (`mail::mailbox::probe`):
+/// `Some(true)` when the provider delivers `boston+anything@` to the
+/// branch's mailbox, so each message can go out with its own return path;
+/// `Some(false)` when it does not; `None` before any probe (or with no
+/// mailbox). Read here, beside the sending account, so that composing never
+/// imports the mailbox, which imports this module.
+pub fn plus_addressing(db: &Database) -> Result<Option<bool>> {
+    let found: Option<Option<bool>> = db
+        .conn()
+        .prepare_cached("SELECT plus_addressing FROM mailbox_account WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(found.flatten())
+}
+
 const KEYCHAIN_SERVICE: &str = "org.handbill.smtp";
 
 fn entry(account: &SmtpAccount) -> Result<keyring::Entry> {

@@ -199,7 +199,7 @@ pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Re
         list_id: list.id,
         keys: keys::load(db)?,
         envelope_from: from.to_string(),
-        per_recipient_return: crate::mail::mailbox::account::plus_addressing(db)? == Some(true),
+        per_recipient_return: super::account::plus_addressing(db)? == Some(true),
         from_local: from.user().to_owned(),
         domain: from.domain().to_owned(),
         from_lines,

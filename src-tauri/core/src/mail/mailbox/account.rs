@@ -245,17 +245,10 @@ pub fn remove(db: &Database) -> Result<()> {
     Ok(())
 }
 
-/// What the plus-address probe found: `Some(true)` when the provider
-/// delivers `boston+anything@` to the branch's mailbox, `Some(false)` when
-/// it does not, `None` before any probe (or with no mailbox).
-pub fn plus_addressing(db: &Database) -> Result<Option<bool>> {
-    let found: Option<Option<bool>> = db
-        .conn()
-        .prepare_cached("SELECT plus_addressing FROM mailbox_account WHERE id = 1")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    Ok(found.flatten())
-}
+/// What the plus-address probe found (see
+/// [`crate::mail::announcements::account::plus_addressing`], which the
+/// composer reads too).
+pub use crate::mail::announcements::account::plus_addressing;
 
 /// Records what the probe found.
 pub(crate) fn set_plus_addressing(db: &Database, works: bool) -> Result<()> {
