@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Subcommand;
 use handbill_core::mail::announcements::Password;
 use handbill_core::mail::mailbox::{
-    self, account, Action, CheckOptions, CheckReport, MailboxEntry, Resolution,
+    self, account, CheckOptions, CheckReport, MailboxEntry, Resolution,
 };
 use handbill_core::{Database, Error};
 
@@ -126,14 +126,7 @@ fn report_text(report: &CheckReport, json: bool) -> Result<String, Error> {
 }
 
 fn entry_line(e: &MailboxEntry) -> String {
-    let what = match e.action {
-        Action::Bounced => "bounced",
-        Action::SoftBounce => "soft bounce",
-        Action::Unsubscribed => "unsubscribed",
-        Action::Complained => "complained",
-        Action::None => "left alone",
-        Action::NeedsYou => "needs you",
-    };
+    let what = e.action.label();
     format!(
         "{:>5}  {}  {:<13} {:<32} {}{}{}",
         e.id,

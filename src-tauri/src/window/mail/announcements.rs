@@ -32,7 +32,7 @@ impl SessionPassword {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn set(&self, password: Option<Password>) {
+    pub(crate) fn set(&self, password: Option<Password>) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = password;
     }
 }

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use handbill_core::mail::announcements::{ConnectionReport, Password};
@@ -23,24 +23,22 @@ use tauri::{AppHandle, Emitter, Manager, State};
 use crate::window::mail::announcements::SessionPassword;
 use crate::window::AppState;
 
-/// The mailbox password typed in the window when no keychain could keep it.
+/// The mailbox password typed in the window when no keychain could keep it
+/// (held as the SMTP one is), and whether a check is running.
 #[derive(Default, Clone)]
 pub struct MailboxSession {
-    password: Arc<Mutex<Option<Password>>>,
+    password: SessionPassword,
     /// A check is running (the button's or the background one): no second starts.
     checking: Arc<AtomicBool>,
 }
 
 impl MailboxSession {
     fn get(&self) -> Option<Password> {
-        self.password
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.password.get()
     }
 
     fn set(&self, password: Option<Password>) {
-        *self.password.lock().unwrap_or_else(|p| p.into_inner()) = password;
+        self.password.set(password);
     }
 }
 

@@ -309,45 +309,80 @@ pub fn plus_addressing(db: &Database) -> Result<Option<bool>> {
     Ok(found.flatten())
 }
 
-const KEYCHAIN_SERVICE: &str = "org.handbill.smtp";
-
-fn entry(account: &SmtpAccount) -> Result<keyring::Entry> {
-    keyring::Entry::new(KEYCHAIN_SERVICE, &account.label()).map_err(keychain_error)
+/// Where one kind of password is kept in the OS keychain, and how its
+/// failures are told: the SMTP account's here, the mailbox's in
+/// `mail::mailbox::account`.
+pub(crate) struct Keychain {
+    /// The keychain's service name, such as `org.handbill.smtp`.
+    pub service: &'static str,
+    /// How messages name the password: "SMTP password".
+    pub what: &'static str,
+    /// The environment variable the command line reads it from instead.
+    pub variable: &'static str,
 }
 
-fn keychain_error(e: keyring::Error) -> Error {
-    match e {
-        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => Error::storage(format!(
-            "No keychain is available on this computer ({e}), so Handbill cannot keep the SMTP password there. \
-             It will ask for it each session (on the command line: set HANDBILL_SMTP_PASSWORD)."
-        )),
-        other => Error::storage(format!("The keychain refused the SMTP password: {other}.")),
+impl Keychain {
+    fn entry(&self, label: &str) -> Result<keyring::Entry> {
+        keyring::Entry::new(self.service, label).map_err(|e| self.error(e))
+    }
+
+    pub(crate) fn error(&self, e: keyring::Error) -> Error {
+        let (what, variable) = (self.what, self.variable);
+        match e {
+            keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => Error::storage(format!(
+                "No keychain is available on this computer ({e}), so Handbill cannot keep the {what} there. \
+                 It will ask for it each session (on the command line: set {variable})."
+            )),
+            other => Error::storage(format!("The keychain refused the {what}: {other}.")),
+        }
+    }
+
+    /// Saves the password under `label`. When there is no keychain, the
+    /// error says so: the caller keeps the password for the session instead.
+    pub(crate) fn store(&self, label: &str, password: &Password) -> Result<()> {
+        self.entry(label)?
+            .set_password(password.expose())
+            .map_err(|e| self.error(e))
+    }
+
+    /// The password saved under `label`; none when nothing is saved there.
+    pub(crate) fn load(&self, label: &str) -> Result<Option<Password>> {
+        match self.entry(label)?.get_password() {
+            Ok(p) => Ok(Some(Password(p))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    /// Removes the password saved under `label`, if any.
+    pub(crate) fn forget(&self, label: &str) -> Result<()> {
+        match self.entry(label)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(self.error(e)),
+        }
     }
 }
+
+const KEYCHAIN: Keychain = Keychain {
+    service: "org.handbill.smtp",
+    what: "SMTP password",
+    variable: "HANDBILL_SMTP_PASSWORD",
+};
 
 /// Saves the password in the OS keychain. When there is none, the error says
 /// so: the caller keeps the password for the session instead.
 pub fn store_password(account: &SmtpAccount, password: &Password) -> Result<()> {
-    entry(account)?
-        .set_password(password.expose())
-        .map_err(keychain_error)
+    KEYCHAIN.store(&account.label(), password)
 }
 
 /// The password saved in the keychain; none when nothing is saved there.
 pub fn load_password(account: &SmtpAccount) -> Result<Option<Password>> {
-    match entry(account)?.get_password() {
-        Ok(p) => Ok(Some(Password(p))),
-        Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(keychain_error(e)),
-    }
+    KEYCHAIN.load(&account.label())
 }
 
 /// Removes the saved password, if any.
 pub fn forget_password(account: &SmtpAccount) -> Result<()> {
-    match entry(account)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(keychain_error(e)),
-    }
+    KEYCHAIN.forget(&account.label())
 }
 
 /// "Save account" with a password typed: the one rule for where it goes.

@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::mail::announcements::account::{is_loopback, Password, Security};
+use crate::mail::announcements::account::{is_loopback, Keychain, Password, Security};
 
 /// The folder read when none is chosen.
 pub const DEFAULT_FOLDER: &str = "INBOX";
@@ -259,37 +259,20 @@ pub(crate) fn set_plus_addressing(db: &Database, works: bool) -> Result<()> {
     Ok(())
 }
 
-const KEYCHAIN_SERVICE: &str = "org.handbill.imap";
-
-fn entry(account: &ImapAccount) -> Result<keyring::Entry> {
-    keyring::Entry::new(KEYCHAIN_SERVICE, &account.label()).map_err(keychain_error)
-}
-
-fn keychain_error(e: keyring::Error) -> Error {
-    match e {
-        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => Error::storage(format!(
-            "No keychain is available on this computer ({e}), so Handbill cannot keep the mailbox password there. \
-             It will ask for it each session (on the command line: set HANDBILL_IMAP_PASSWORD)."
-        )),
-        other => Error::storage(format!("The keychain refused the mailbox password: {other}.")),
-    }
-}
+const KEYCHAIN: Keychain = Keychain {
+    service: "org.handbill.imap",
+    what: "mailbox password",
+    variable: "HANDBILL_IMAP_PASSWORD",
+};
 
 /// The password saved in the keychain; none when nothing is saved there.
 pub fn load_password(account: &ImapAccount) -> Result<Option<Password>> {
-    match entry(account)?.get_password() {
-        Ok(p) => Ok(Some(Password::new(p))),
-        Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(keychain_error(e)),
-    }
+    KEYCHAIN.load(&account.label())
 }
 
 /// Removes the saved password, if any.
 pub fn forget_password(account: &ImapAccount) -> Result<()> {
-    match entry(account)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(keychain_error(e)),
-    }
+    KEYCHAIN.forget(&account.label())
 }
 
 /// "Save" with a password typed: kept in the OS keychain under the saved
@@ -302,10 +285,10 @@ pub fn keep_password(db: &Database, password: &str) -> Result<Option<Password>> 
     let account =
         get(db)?.ok_or_else(|| Error::invalid_field("imap_host", "Save the mailbox first."))?;
     let password = Password::new(password);
-    match entry(&account)?.set_password(password.expose()) {
+    match KEYCHAIN.store(&account.label(), &password) {
         Ok(()) => Ok(None),
         Err(e) => {
-            tracing::info!(error = %keychain_error(e).message, "no keychain: the mailbox password is kept for this session");
+            tracing::info!(code = ?e.code, "no keychain: the mailbox password is kept for this session");
             Ok(Some(password))
         }
     }

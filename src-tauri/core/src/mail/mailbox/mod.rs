@@ -103,6 +103,18 @@ impl Action {
         }
     }
 
+    /// How the coordinator reads it: "bounced", "soft bounce", "left alone"…
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Bounced => "bounced",
+            Action::SoftBounce => "soft bounce",
+            Action::Unsubscribed => "unsubscribed",
+            Action::Complained => "complained",
+            Action::None => "left alone",
+            Action::NeedsYou => "needs you",
+        }
+    }
+
     /// The message goes to the handled folder.
     fn files(self) -> bool {
         !matches!(self, Action::NeedsYou)
@@ -678,14 +690,7 @@ pub fn handle(db: &Database, raw: &[u8], origin: &Origin, dry_run: bool) -> Resu
     };
     let line = format!(
         "{}: {} — {}",
-        match decision.action {
-            Action::Bounced => "bounced",
-            Action::SoftBounce => "soft bounce",
-            Action::Unsubscribed => "unsubscribed",
-            Action::Complained => "complained",
-            Action::None => "left alone",
-            Action::NeedsYou => "needs you",
-        },
+        decision.action.label(),
         decision
             .person
             .as_ref()
