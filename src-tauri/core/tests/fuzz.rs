@@ -453,7 +453,7 @@ proptest! {
             Ok(_) => {}
             Err(e) => refused_cleanly(&e)?,
         }
-        // The fixtures' tokens are placeholders, never this branch's: only a
+        // The fixtures carry %%…%% marks where tokens go, never this branch's: only a
         // reply's own sender (an address the message itself gives) may leave.
         let after = suppressed(&db);
         prop_assert!(after <= before + 1, "one message moves one person at most: {before} → {after}");

@@ -82,7 +82,7 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// A fixture with its placeholders filled for person `n` (1-based) on the first list.
+/// A fixture with its %%…%% marks filled for person `n` (1-based) on the first list.
 fn filled(b: &Branch, name: &str, n: usize) -> Vec<u8> {
     let keys = keys::load(&b.db).unwrap();
     let id = b.ids[n - 1];

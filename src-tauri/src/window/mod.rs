@@ -298,11 +298,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
         ])
         .build(tauri::generate_context!())
         .map(|app| {
-            if let Some(state) = app.try_state::<AppState>() {
-                if !state.path.as_os_str().is_empty() {
-                    mail::mailbox::start_background(app.handle().clone(), state.path.clone());
-                }
-            }
+            mail::mailbox::start_background(app.handle().clone());
             app.run(|app, event| {
                 // Closing the branch as the window goes: SQLite moves the
                 // log into the file, and the file is recorded as whole so

@@ -50,7 +50,7 @@ fn person(s: &Scene, email: &str) -> i64 {
     subscribers::search(&s.db, &query(1, email)).unwrap().rows[0].id
 }
 
-/// A fixture with its placeholders filled for `email` (subscriber `id` on list 1).
+/// A fixture with its %%…%% marks filled for `email` (subscriber `id` on list 1).
 fn filled(db: &Database, name: &str, id: i64, email: &str) -> Vec<u8> {
     let path = root()
         .join("src-tauri/core/tests/fixtures/mailbox")

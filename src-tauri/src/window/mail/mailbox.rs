@@ -6,7 +6,6 @@
 //! coordinator, a message as it was read, undo and decide. Thin adapters over
 //! `handbill_core::mail::mailbox`.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -270,8 +269,16 @@ pub async fn mailbox_resolve(
 
 /// Checks the mailbox every few minutes while the window is open, when one
 /// is set up and its password is at hand; quiet when it cannot (offline,
-/// no password): the Mailbox view says when it last checked.
-pub fn start_background(app: AppHandle, path: PathBuf) {
+/// no password): the Mailbox view says when it last checked. The branch is
+/// the window's own (its state's path), never one named by the page.
+pub fn start_background(app: AppHandle) {
+    let Some(path) = app
+        .try_state::<AppState>()
+        .map(|s| s.path.clone())
+        .filter(|p| !p.as_os_str().is_empty())
+    else {
+        return;
+    };
     let spawned = crate::job::spawn("mailbox-check".to_owned(), move || {
         std::thread::sleep(Duration::from_secs(20));
         loop {
