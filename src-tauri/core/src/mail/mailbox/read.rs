@@ -28,13 +28,14 @@
 //!
 //! Judgement calls, each tested below:
 //!
-//! - A permanent failure whose cause is the message or its sender rather than
-//!   the address — mailbox full (X.2.2), message too large (X.2.3, X.3.4),
-//!   the receiving system full (X.3.1), delivery time expired (X.4.7),
-//!   content (X.6.x) and security or policy (X.7.x: blocked as spam, sender
-//!   not authenticated) — is a *soft* bounce, its status kept as given:
-//!   a sending problem of the branch's must not mark every address of one
-//!   provider bounced at once.
+//! - Every 5.x.x status marks the address bounced, whatever its cause, as
+//!   RFC 3463 calls it permanent: mailbox full (5.2.2) and refused by policy
+//!   (5.7.x) included. A sending problem of the branch's own (5.7.26, DMARC)
+//!   would mark every address of one provider at once; the *Mailbox* view
+//!   lists each one with its status and meaning, so such a run is seen
+//!   there and each can be undone. Only a bare SMTP 552 with no enhanced
+//!   status (the old "storage exceeded") and the words of a full mailbox
+//!   are soft.
 //! - A reply asks to leave only when the first lines the person wrote say
 //!   so, about themself (their own address written out counts as "me"),
 //!   without a negation ("don't remove me") or a word of staying ("I clicked
@@ -128,16 +129,14 @@ pub struct Reading {
 /// What a message is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Kind {
-    /// Permanent failure: a 5.x.x status (except those whose cause is the
-    /// message or its sender, see [`Kind::SoftBounce`]), or a report in plain
-    /// words that says the address does not exist. `status` is the enhanced
+    /// Permanent failure: a 5.x.x status, whatever its cause, or a report
+    /// in plain words that says the address does not exist. `status` is the enhanced
     /// status code as reported (`5.1.1`), or `5.0.0` when the report gives
     /// only an SMTP code or words.
     HardBounce { status: String },
     /// Transient failure: a 4.x.x status (mailbox full, delayed, greylisted),
-    /// a delay report (`Action: delayed`), or a 5.x.x status whose cause is
-    /// not the address (X.2.2 mailbox full, X.2.3 and X.3.4 too large, X.3.1
-    /// system full, X.4.7 expired, X.6.x content, X.7.x policy). `status` as
+    /// a delay report (`Action: delayed`), a bare SMTP 552 with no enhanced
+    /// status, or words that say the mailbox is full. `status` as
     /// for a hard bounce (`4.0.0` when only words or an SMTP code say it).
     SoftBounce { status: String },
     /// An ARF spam complaint (`multipart/report; report-type=feedback-report`
@@ -477,9 +476,6 @@ impl Code {
             2 => Severity::Delivered,
             4 => Severity::Soft,
             5 if self.smtp == Some(552) => Severity::Soft,
-            5 if self.smtp.is_none() && not_the_address(self.subject, self.detail) => {
-                Severity::Soft
-            }
             5 => Severity::Hard,
             _ => Severity::Unknown,
         }
@@ -524,15 +520,6 @@ impl Code {
             _ => return None,
         })
     }
-}
-
-/// Permanent failures whose cause is the message or its sender, not the
-/// address (see the module's judgement calls).
-fn not_the_address(subject: u16, detail: u16) -> bool {
-    matches!(
-        (subject, detail),
-        (2, 2) | (2, 3) | (3, 1) | (3, 4) | (4, 7)
-    ) || matches!(subject, 6 | 7)
 }
 
 /// One recipient group of a delivery report, read.
@@ -2842,15 +2829,15 @@ mod tests {
     }
 
     #[test]
-    fn failures_caused_by_the_message_or_sender_are_soft() {
+    fn every_permanent_status_is_hard_and_every_transient_one_soft() {
         let cases = [
-            ("5.2.2", false),
-            ("5.2.3", false),
-            ("5.3.4", false),
-            ("5.4.7", false),
-            ("5.6.0", false),
-            ("5.7.1", false),
-            ("5.7.26", false),
+            ("5.2.2", true),
+            ("5.2.3", true),
+            ("5.3.4", true),
+            ("5.4.7", true),
+            ("5.6.0", true),
+            ("5.7.1", true),
+            ("5.7.26", true),
             ("5.1.1", true),
             ("5.1.2", true),
             ("5.1.10", true),
@@ -2858,6 +2845,8 @@ mod tests {
             ("5.4.4", true),
             ("5.0.0", true),
             ("4.7.0", false),
+            ("4.2.2", false),
+            ("4.4.7", false),
         ];
         for (status, is_hard) in cases {
             let fields = format!(
