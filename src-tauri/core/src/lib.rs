@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod flyers;
 pub mod mail;
+pub mod share;
 
 pub use db::Database;
 pub use error::{Error, ErrorCode, FieldProblem, Result};

@@ -17,6 +17,7 @@ mod events;
 mod flyers;
 mod mail;
 mod privacy;
+mod share;
 
 use branch::BranchCommand;
 use events::EventCommand;
@@ -121,6 +122,9 @@ pub enum Command {
     /// Read the branch's mailbox: bounces, complaints and requests to leave, acted on and filed.
     #[command(subcommand)]
     Mailbox(mail::mailbox::MailboxCommand),
+    /// Share the branch with other officers' laptops through a folder any sync tool carries.
+    #[command(subcommand)]
+    Share(share::ShareCommand),
 }
 
 /// Runs one command and turns its error into a message on stderr and an exit code.
@@ -160,7 +164,10 @@ fn exit_code(code: ErrorCode) -> u8 {
 }
 
 fn open(db: Option<PathBuf>) -> Result<Database, Error> {
-    Database::open(&storage::resolve_path(db)?)
+    let db = Database::open(&storage::resolve_path(db)?)?;
+    // A shared branch's change triggers, made again after a migration.
+    handbill_core::share::prepare(&db)?;
+    Ok(db)
 }
 
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
@@ -198,5 +205,6 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
             mail::announcements::send_command(&storage::resolve_path(db)?, command)
         }
         Command::Mailbox(command) => mail::mailbox::command(&open(db)?, command),
+        Command::Share(command) => share::command(&open(db)?, command),
     }
 }

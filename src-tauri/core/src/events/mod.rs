@@ -14,7 +14,7 @@ use ts_rs::TS;
 
 pub mod history;
 pub mod ics;
-mod index;
+pub(crate) mod index;
 pub mod json;
 pub mod listing;
 pub mod public;
