@@ -151,6 +151,13 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<handbill_core::mail::mailbox::MessageView>();
     check.ty::<handbill_core::mail::mailbox::ProbeReport>();
     check.ty::<handbill_core::mail::mailbox::Resolution>();
+    check.ty::<handbill_core::share::Invitation>();
+    check.ty::<handbill_core::share::LaptopRow>();
+    check.ty::<handbill_core::share::Problem>();
+    check.ty::<handbill_core::share::Choice>();
+    check.ty::<handbill_core::share::Conflict>();
+    check.ty::<handbill_core::share::ShareStatus>();
+    check.ty::<handbill_core::share::SyncReport>();
     check.ty::<events::EventKind>();
     check.ty::<events::EventStatus>();
     check.ty::<events::public::CancelledShown>();

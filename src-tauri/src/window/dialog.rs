@@ -79,3 +79,34 @@ pub async fn save_path(window: &WebviewWindow, what: SaveAs<'_>) -> Result<Optio
         }),
     }
 }
+
+/// Opens the system's "choose a folder" dialog over the window (titled
+/// `title`: tests find the dialog by it), starting in the Documents folder,
+/// and waits for the organizer's answer: the folder chosen, or None when
+/// they cancelled. A folder can be made from the dialog.
+pub async fn folder_path(window: &WebviewWindow, title: &str) -> Result<Option<PathBuf>, Error> {
+    let dialog = window
+        .dialog()
+        .file()
+        .set_parent(window)
+        .set_title(title)
+        .set_directory(outside::default_folder())
+        .set_can_create_directories(true);
+    let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_pick_folder())
+        .await
+        .map_err(|e| Error::internal(format!("The folder dialog closed unexpectedly: {e}")))?;
+    // Which dialog and whether a folder was chosen; never the folder's name.
+    tracing::debug!(
+        dialog = title,
+        chosen = chosen.is_some(),
+        "folder dialog closed"
+    );
+    match chosen {
+        None => Ok(None),
+        Some(folder) => folder.into_path().map(Some).map_err(|e| {
+            Error::internal(format!(
+                "The folder dialog answered something that is not a folder: {e}"
+            ))
+        }),
+    }
+}

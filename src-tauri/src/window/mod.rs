@@ -27,6 +27,7 @@ mod flyers;
 mod mail;
 mod memory;
 mod privacy;
+mod share;
 
 /// The open database, or why it could not be opened (shown in the window),
 /// and the import slot. Cloned into every command: each runs on a thread of
@@ -146,6 +147,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
         })))
         .manage(mail::announcements::SessionPassword::default())
         .manage(mail::mailbox::MailboxSession::default())
+        .manage(share::ShareSession::default())
         .invoke_handler(tauri::generate_handler![
             db::app_status,
             db::first_steps,
@@ -295,10 +297,18 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             coalition::event_attach_demand_list,
             coalition::event_demands_to_latest,
             coalition::invitation_draft,
+            share::share_status,
+            share::share_init,
+            share::share_invite,
+            share::share_join,
+            share::share_sync,
+            share::share_remove,
+            share::share_pick,
         ])
         .build(tauri::generate_context!())
         .map(|app| {
             mail::mailbox::start_background(app.handle().clone());
+            share::start_background(app.handle().clone());
             app.run(|app, event| {
                 // Closing the branch as the window goes: SQLite moves the
                 // log into the file, and the file is recorded as whole so
@@ -337,9 +347,7 @@ pub(crate) fn daily_backup_meanwhile(db: &Database) {
     *running.lock().unwrap_or_else(|p| p.into_inner()) = true;
     std::thread::spawn(move || {
         crate::job::background();
-        let (drawn, told) = &FIRST_SCREEN_DRAWN;
-        let guard = drawn.lock().unwrap_or_else(|p| p.into_inner());
-        drop(told.wait_timeout_while(guard, std::time::Duration::from_secs(5), |d| !*d));
+        first_screen_drawn(std::time::Duration::from_secs(5));
         if let Err(e) = backup::daily_if_due(&other) {
             // The code only: an error's message may name a path or a person.
             tracing::warn!(code = ?e.code, "the daily backup failed");
@@ -352,6 +360,14 @@ pub(crate) fn daily_backup_meanwhile(db: &Database) {
 
 /// Whether the window's first screen is drawn (see [`ui_ready`]).
 static FIRST_SCREEN_DRAWN: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+
+/// Waits until the window's first screen is drawn, or `at_most` if it never
+/// says so: work in the background starts once the window has started.
+pub(crate) fn first_screen_drawn(at_most: std::time::Duration) {
+    let (drawn, told) = &FIRST_SCREEN_DRAWN;
+    let guard = drawn.lock().unwrap_or_else(|p| p.into_inner());
+    drop(told.wait_timeout_while(guard, at_most, |d| !*d));
+}
 
 /// Whether the daily backup is being taken, and its end told.
 static DAILY_BACKUP: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());

@@ -319,6 +319,12 @@ fn flush(db: &Database, me: &mut Me, roster: Vec<RosterOp>) -> Result<bool> {
         "UPDATE sync_claim SET seq = ?2, hlc = ?3 WHERE laptop = ?1 AND seq = 0",
         rusqlite::params![me.laptop, seq, hlc],
     )?;
+    for key in ops::opt_outs_in(&batches) {
+        db.conn().execute(
+            "INSERT OR IGNORE INTO sync_optout (email_key, laptop, seq) VALUES (?1, ?2, ?3)",
+            rusqlite::params![key, me.laptop, seq],
+        )?;
+    }
     let knows = knows(db, &me.laptop)?;
     let body = Body {
         format: FORMAT,
@@ -735,6 +741,7 @@ fn sync_with(db: &Database, roster: Vec<RosterOp>) -> Result<SyncReport> {
     db.conn()
         .execute("UPDATE share_self SET synced_at = ?1", [clock::now_text()])?;
     let _ = wrote;
+    give_way_where_lost(db, &me)?;
     Ok(SyncReport {
         written,
         applied: report.files,
@@ -1715,6 +1722,37 @@ pub fn claim_lost(db: &Database, announcement: i64) -> Result<Option<String>> {
     )?;
     let Some(gid) = gid else { return Ok(None) };
     lost_claim(db, &me, &gid, announcement)
+}
+
+/// Stops this laptop's sending of every announcement another laptop claimed
+/// first while they were apart: it is paused here with the words why (a
+/// pause of this laptop's own, not written to the folder, so the other
+/// laptop's sending goes on).
+fn give_way_where_lost(db: &Database, me: &Me) -> Result<()> {
+    let mut stmt = db.conn().prepare(
+        "SELECT a.id, r.gid FROM announcement a JOIN sync_row r ON r.tbl = 'announcement' AND r.local = a.id
+           JOIN sync_claim c ON c.announcement = r.gid AND c.laptop = ?1
+          WHERE a.state IN ('queued', 'sending')",
+    )?;
+    let ours: Vec<(i64, String)> = stmt
+        .query_map([&me.laptop], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    drop(stmt);
+    for (id, gid) in ours {
+        if let Some(message) = lost_claim(db, me, &gid, id)? {
+            let tx = Tx::begin(db)?;
+            db.conn()
+                .execute("UPDATE share_self SET capturing = 0", [])?;
+            db.conn().execute(
+                "UPDATE announcement SET state = 'paused', note = ?2, updated_at = ?3 WHERE id = ?1",
+                rusqlite::params![id, message, clock::now_text()],
+            )?;
+            db.conn()
+                .execute("UPDATE share_self SET capturing = 1", [])?;
+            tx.commit()?;
+        }
+    }
+    Ok(())
 }
 
 fn lost_claim(db: &Database, me: &Me, gid: &str, announcement: i64) -> Result<Option<String>> {

@@ -35,6 +35,26 @@ pub(crate) struct Body {
     pub claims: Vec<String>,
 }
 
+/// The addresses a file opts out (its suppressions made): recorded with the
+/// file, so an opt-in made apart from them never lifts them.
+pub(crate) fn opt_outs_in(batches: &[Batch]) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in batches
+        .iter()
+        .filter(|b| b.o == "i" && b.t == "suppression")
+    {
+        let Some(k) = b.cols.iter().position(|c| c == "email_key") else {
+            continue;
+        };
+        for row in &b.rows {
+            if let Some(Value::String(key)) = row.get(k + 1) {
+                out.push(key.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Changes to who the officers are and to the branch's keys.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -404,8 +424,25 @@ pub(crate) fn collect(
         match op {
             Op::Insert { table, row } => {
                 let t = &tables[table];
-                let Some(values) = read_row(db, &by_name, t, &t.columns, &row)? else {
-                    continue;
+                let values = match read_row(db, &by_name, t, &t.columns, &row)? {
+                    Some(v) => v,
+                    // An opt-out lifted again before this sync: it is still
+                    // written, so an opt-in made apart from it elsewhere does
+                    // not stand; the lifting follows it in this file.
+                    None if t.rule == Rule::Suppression => match &row {
+                        RowRef::Key(k) => t
+                            .columns
+                            .iter()
+                            .map(|c| match c.as_str() {
+                                "email_key" => k.first().cloned().unwrap_or(Value::Null),
+                                "status" => Value::String("unsubscribed".into()),
+                                "since" => Value::String(crate::clock::now_text()),
+                                _ => Value::String(String::new()),
+                            })
+                            .collect(),
+                        RowRef::Rowid(_) => continue,
+                    },
+                    None => continue,
                 };
                 let id = match &row {
                     RowRef::Rowid(local) => {

@@ -1491,6 +1491,49 @@ pub fn run(
     run_with(Database::open(db_path)?, id, letters, options, on_progress)
 }
 
+/// Syncs a shared branch every 15 seconds while an announcement is sent: a
+/// claim of the same announcement from another laptop, made first while the
+/// two were apart, pauses it here (`share::sync` does that).
+struct ShareWatch {
+    stop: std::sync::Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ShareWatch {
+    fn start(db: &Database) -> Result<Option<ShareWatch>> {
+        if !crate::share::is_shared(db)? {
+            return Ok(None);
+        }
+        let conn = db.another_connection()?;
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || loop {
+            for _ in 0..60 {
+                if flag.load(Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            if let Err(e) = crate::share::sync(&conn) {
+                tracing::warn!(code = ?e.code, "sync while sending failed");
+            }
+        });
+        Ok(Some(ShareWatch {
+            stop,
+            thread: Some(thread),
+        }))
+    }
+}
+
+impl Drop for ShareWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// [`run`] on a database the caller has open already (it is not opened and
 /// checked a second time).
 pub fn run_with(
@@ -1515,6 +1558,11 @@ pub fn run_with(
         }
         _ => {}
     }
+    // A shared branch: the announcement is claimed for this laptop in the
+    // shared folder first, and the folder is read again while it is sent, so
+    // a claim another laptop made while apart stops this one.
+    crate::share::claim(&db, id)?;
+    let _watch = ShareWatch::start(&db)?;
     let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4());
     take_lease(&mut db, id, &owner)?;
     let destination = match account::get(&db)? {
