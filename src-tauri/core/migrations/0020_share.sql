@@ -128,12 +128,28 @@ CREATE TABLE sync_dirty (
     cols  TEXT NOT NULL DEFAULT ''
 );
 
--- Every opt-out and the file it came in: a lifting beats only those it saw.
+-- Every branch-wide opt-out (a suppression made) and every lifting of one
+-- (an opt-in with evidence), with the file and place in it they came in:
+-- an address is suppressed when it has an opt-out and no lifting saw them
+-- all (share/apply.rs, `derive_suppression`).
 CREATE TABLE sync_optout (
     email_key TEXT NOT NULL,
     laptop    TEXT NOT NULL,
     seq       INTEGER NOT NULL,
-    PRIMARY KEY (email_key, laptop, seq)
+    idx       INTEGER NOT NULL,
+    hlc       TEXT NOT NULL,
+    status    TEXT NOT NULL,
+    since     TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    PRIMARY KEY (email_key, laptop, seq, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE sync_lift (
+    email_key TEXT NOT NULL,
+    laptop    TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    idx       INTEGER NOT NULL,
+    PRIMARY KEY (email_key, laptop, seq, idx)
 ) WITHOUT ROWID;
 
 -- Who claimed sending an announcement.

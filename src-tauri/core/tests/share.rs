@@ -772,7 +772,10 @@ impl Model {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
+        ..ProptestConfig::default()
+    })]
 
     /// Any interleaving of opt-ins (with evidence) and opt-outs of one
     /// address on three laptops, synced and carried in any order, converges;

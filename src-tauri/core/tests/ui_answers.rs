@@ -44,6 +44,9 @@ mod mailbox_scenes;
 /// Issue 23's next steps (the organization's ask, the composer's live preview), kept apart.
 #[path = "ui_answers/next_step.rs"]
 mod next_step;
+/// Settings → Sharing: a branch shared, an officer invited, a field changed on two laptops settled.
+#[path = "ui_answers/share.rs"]
+mod share_scenes;
 
 /// Every time the core writes is shown as this one, so the recording is the same on every run.
 const AT: &str = "2026-11-22T10:00:00Z";
@@ -604,6 +607,7 @@ fn all_scenes() -> Value {
     flyer_scenes::flyers_scenes(&mut scenes);
     next_step::next_step_scenes(&mut scenes);
     mailbox_scenes::mailbox_scenes(&mut scenes);
+    share_scenes::share_scenes(&mut scenes);
     Value::Object(scenes)
 }
 

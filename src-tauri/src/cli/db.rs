@@ -150,10 +150,11 @@ pub fn import_branch(
         }
         let (db, manifest) = handover::import_sealed(opened, &path, replace)?;
         return Ok(format!(
-            "Imported “{}” (exported {}) into {}.",
+            "Imported “{}” (exported {}) into {}.{}",
             manifest.branch_name,
             manifest.created_at,
-            db.path().display()
+            db.path().display(),
+            not_shared_here(&db)?
         ));
     }
     let manifest = handover::read_manifest(&file)?;
@@ -167,11 +168,24 @@ pub fn import_branch(
     }
     let (db, manifest) = handover::import(&file, &path, replace)?;
     Ok(format!(
-        "Imported “{}” (exported {}) into {}.",
+        "Imported “{}” (exported {}) into {}.{}",
         manifest.branch_name,
         manifest.created_at,
-        db.path().display()
+        db.path().display(),
+        not_shared_here(&db)?
     ))
+}
+
+/// A handed-over branch that was shared is not shared from this laptop: two
+/// laptops signing as one would fork the folder's files.
+fn not_shared_here(db: &handbill_core::Database) -> Result<String, Error> {
+    Ok(if handbill_core::share::forget_laptop(db)? {
+        "\nIt was shared with other officers' laptops; it is not shared from this one. \
+         To share from here, have an officer invite this laptop (`handbill share join` from a new branch)."
+            .to_owned()
+    } else {
+        String::new()
+    })
 }
 
 /// Asks a yes/no question on the terminal. Without a terminal there is no one

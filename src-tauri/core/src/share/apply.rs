@@ -48,7 +48,7 @@ pub(crate) struct Applier<'a> {
 }
 
 impl<'a> Applier<'a> {
-    pub fn new(db: &'a Database, tables: &'a [Table]) -> Applier<'a> {
+    pub(crate) fn new(db: &'a Database, tables: &'a [Table]) -> Applier<'a> {
         Applier {
             db,
             by_name: tables.iter().map(|t| (t.name, t)).collect(),
@@ -100,7 +100,15 @@ impl<'a> Applier<'a> {
             .insert((body.laptop.clone(), body.seq), body.knows.clone());
         let mut touched = Touched::default();
         let prealloc = self.preallocate(body)?;
+        // The opt-outs this file leaves standing are known before any
+        // membership of it is written: a subscription it makes after lifting
+        // an opt-out stands, one made apart from an opt-out does not.
+        let consent_keys = self.record_consent(&body.batches, &stamp)?;
+        self.derive_suppression(&consent_keys)?;
         for batch in &body.batches {
+            if batch.t == "suppression" {
+                continue;
+            }
             let Some(&table) = self.by_name.get(batch.t.as_str()) else {
                 // A table this Handbill does not share: written by a newer
                 // one, which the format number would have said.
@@ -117,7 +125,7 @@ impl<'a> Applier<'a> {
                     "i" => self.insert(table, &batch.cols, row, &stamp, &prealloc)?,
                     "u" => self.update(table, row, &stamp)?,
                     "d" => {
-                        self.delete(table, row, &stamp)?;
+                        self.delete(table, row)?;
                         None
                     }
                     _ => return Err(bad("an unknown operation")),
@@ -400,14 +408,6 @@ impl<'a> Applier<'a> {
             key.push(v);
         }
         let key_text = key_text(&key);
-        if table.rule == Rule::Suppression {
-            if let Some(SqlValue::Text(email_key)) = key.first() {
-                self.db
-                    .conn()
-                    .prepare_cached("INSERT OR IGNORE INTO sync_optout (email_key, laptop, seq) VALUES (?1, ?2, ?3)")?
-                    .execute(rusqlite::params![email_key, stamp.laptop, stamp.seq])?;
-            }
-        }
         let exists = self.keyed_exists(table, &key)?;
         if exists {
             let local_values: Vec<Value> = key.iter().map(|v| to_wire(ValueRef::from(v))).collect();
@@ -503,7 +503,7 @@ impl<'a> Applier<'a> {
         Ok(Some(key))
     }
 
-    fn delete(&mut self, table: &Table, row: &[Value], stamp: &Stamp) -> Result<()> {
+    fn delete(&mut self, table: &Table, row: &[Value]) -> Result<()> {
         let Some(id) = row.first() else {
             return Err(bad("a removal without its id"));
         };
@@ -546,31 +546,6 @@ impl<'a> Applier<'a> {
         let Some(key) = self.key_from_wire(table, wire_key)? else {
             return Ok(());
         };
-        if table.rule == Rule::Suppression {
-            // Lifting an opt-out: only when its laptop had seen every opt-out
-            // of the address known here.
-            let SqlValue::Text(email_key) = &key[0] else {
-                return Ok(());
-            };
-            let mut stmt = self
-                .db
-                .conn()
-                .prepare_cached("SELECT laptop, seq FROM sync_optout WHERE email_key = ?1")?;
-            let outs: Vec<(String, i64)> = stmt
-                .query_map([email_key], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<std::result::Result<_, _>>()?;
-            drop(stmt);
-            for (laptop, seq) in outs {
-                let out = Stamp {
-                    laptop,
-                    seq,
-                    hlc: String::new(),
-                };
-                if !self.saw(stamp, &out)? {
-                    return Ok(());
-                }
-            }
-        }
         let wher = table
             .key
             .iter()
@@ -809,6 +784,166 @@ impl<'a> Applier<'a> {
                 table.name
             ))?
             .execute(rusqlite::params_from_iter(params))?;
+        Ok(())
+    }
+
+    /// Records a file's opt-outs (suppressions made) and liftings
+    /// (suppressions removed), each with its place in the file; returns the
+    /// addresses they touch.
+    pub(crate) fn record_consent(
+        &mut self,
+        batches: &[ops::Batch],
+        stamp: &Stamp,
+    ) -> Result<Vec<String>> {
+        let mut keys = Vec::new();
+        let mut idx: i64 = 0;
+        for b in batches.iter().filter(|b| b.t == "suppression") {
+            for row in &b.rows {
+                idx += 1;
+                match b.o.as_str() {
+                    "i" => {
+                        let get = |c: &str| -> String {
+                            b.cols
+                                .iter()
+                                .position(|x| x == c)
+                                .and_then(|i| row.get(i + 1))
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned()
+                        };
+                        let key = get("email_key");
+                        if key.is_empty() {
+                            return Err(bad("an opt-out without its address"));
+                        }
+                        self.db
+                            .conn()
+                            .prepare_cached(
+                                "INSERT OR IGNORE INTO sync_optout (email_key, laptop, seq, idx, hlc, status, since, source)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            )?
+                            .execute(rusqlite::params![
+                                key,
+                                stamp.laptop,
+                                stamp.seq,
+                                idx,
+                                stamp.hlc,
+                                get("status"),
+                                get("since"),
+                                get("source")
+                            ])?;
+                        keys.push(key);
+                    }
+                    "d" => {
+                        let Some(Value::Array(k)) = row.first() else {
+                            return Err(bad("a lifting without its address"));
+                        };
+                        let Some(Value::String(key)) = k.first() else {
+                            return Err(bad("a lifting without its address"));
+                        };
+                        self.db
+                            .conn()
+                            .prepare_cached(
+                                "INSERT OR IGNORE INTO sync_lift (email_key, laptop, seq, idx) VALUES (?1, ?2, ?3, ?4)",
+                            )?
+                            .execute(rusqlite::params![key, stamp.laptop, stamp.seq, idx])?;
+                        keys.push(key.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+
+    /// Whether the write at (`a`, its place `ai`) had seen (`b`, `bi`).
+    fn saw_at(&mut self, a: &Stamp, ai: i64, b: &Stamp, bi: i64) -> Result<bool> {
+        if a.laptop == b.laptop {
+            return Ok((a.seq, ai) > (b.seq, bi));
+        }
+        self.saw(a, b)
+    }
+
+    /// An address is suppressed when it has an opt-out and no lifting saw
+    /// every one of them (so an opt-out beats every earlier or concurrent
+    /// opt-in); the row then holds the latest opt-out's words. The same
+    /// opt-outs and liftings give the same row on every laptop, whatever
+    /// order they came in.
+    pub(crate) fn derive_suppression(&mut self, keys: &[String]) -> Result<()> {
+        for key in keys {
+            let mut stmt = self.db.conn().prepare_cached(
+                "SELECT laptop, seq, idx, hlc, status, since, source FROM sync_optout WHERE email_key = ?1",
+            )?;
+            type Out = (String, i64, i64, String, String, String, String);
+            let outs: Vec<Out> = stmt
+                .query_map([key], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                })?
+                .collect::<std::result::Result<_, _>>()?;
+            drop(stmt);
+            if outs.is_empty() {
+                continue;
+            }
+            let mut stmt = self
+                .db
+                .conn()
+                .prepare_cached("SELECT laptop, seq, idx FROM sync_lift WHERE email_key = ?1")?;
+            let lifts: Vec<(String, i64, i64)> = stmt
+                .query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<std::result::Result<_, _>>()?;
+            drop(stmt);
+            let mut lifted = false;
+            for (ll, ls, li) in &lifts {
+                let l = Stamp {
+                    laptop: ll.clone(),
+                    seq: *ls,
+                    hlc: String::new(),
+                };
+                let mut all = true;
+                for o in &outs {
+                    let os = Stamp {
+                        laptop: o.0.clone(),
+                        seq: o.1,
+                        hlc: String::new(),
+                    };
+                    if !self.saw_at(&l, *li, &os, o.2)? {
+                        all = false;
+                        break;
+                    }
+                }
+                if all {
+                    lifted = true;
+                    break;
+                }
+            }
+            if lifted {
+                self.db
+                    .conn()
+                    .prepare_cached("DELETE FROM suppression WHERE email_key = ?1")?
+                    .execute([key])?;
+            } else {
+                let latest = outs
+                    .iter()
+                    .max_by(|a, b| (&a.3, &a.0, a.1, a.2).cmp(&(&b.3, &b.0, b.1, b.2)))
+                    .expect("an opt-out at least");
+                self.db
+                    .conn()
+                    .prepare_cached(
+                        "INSERT INTO suppression (email_key, status, since, source) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (email_key) DO UPDATE SET status = excluded.status, since = excluded.since, source = excluded.source",
+                    )?
+                    .execute(rusqlite::params![key, latest.4, latest.5, latest.6])?;
+            }
+        }
         Ok(())
     }
 

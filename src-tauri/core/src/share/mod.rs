@@ -319,13 +319,33 @@ fn flush(db: &Database, me: &mut Me, roster: Vec<RosterOp>) -> Result<bool> {
         "UPDATE sync_claim SET seq = ?2, hlc = ?3 WHERE laptop = ?1 AND seq = 0",
         rusqlite::params![me.laptop, seq, hlc],
     )?;
-    for key in ops::opt_outs_in(&batches) {
-        db.conn().execute(
-            "INSERT OR IGNORE INTO sync_optout (email_key, laptop, seq) VALUES (?1, ?2, ?3)",
-            rusqlite::params![key, me.laptop, seq],
-        )?;
-    }
+    // What this file had seen, kept before its own opt-outs and liftings are
+    // weighed against the others'.
     let knows = knows(db, &me.laptop)?;
+    db.conn().execute(
+        "INSERT OR REPLACE INTO share_file (laptop, seq, knows, hlc) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![
+            me.laptop,
+            seq,
+            String::from_utf8(to_json(&knows)?).unwrap_or_default(),
+            hlc
+        ],
+    )?;
+    {
+        let mut applier = apply::Applier::new(db, &tables);
+        let own = apply::Stamp {
+            laptop: me.laptop.clone(),
+            seq,
+            hlc: hlc.clone(),
+        };
+        let keys = applier.record_consent(&batches, &own)?;
+        db.conn()
+            .execute("UPDATE share_self SET capturing = 0", [])?;
+        let derived = applier.derive_suppression(&keys);
+        db.conn()
+            .execute("UPDATE share_self SET capturing = 1", [])?;
+        derived?;
+    }
     let body = Body {
         format: FORMAT,
         laptop: me.laptop.clone(),
@@ -356,15 +376,6 @@ fn flush(db: &Database, me: &mut Me, roster: Vec<RosterOp>) -> Result<bool> {
     db.conn().execute(
         "INSERT INTO share_outbox (seq, bytes) VALUES (?1, ?2)",
         rusqlite::params![seq, bytes],
-    )?;
-    db.conn().execute(
-        "INSERT OR REPLACE INTO share_file (laptop, seq, knows, hlc) VALUES (?1, ?2, ?3, ?4)",
-        rusqlite::params![
-            me.laptop,
-            seq,
-            String::from_utf8(to_json(&knows)?).unwrap_or_default(),
-            hlc
-        ],
     )?;
     db.conn().execute(
         "UPDATE share_self SET next_seq = ?1, last_hash = ?2",
@@ -1798,4 +1809,36 @@ fn lost_claim(db: &Database, me: &Me, gid: &str, announcement: i64) -> Result<Op
         "{} also started sending this announcement while your laptops were apart, and claimed it first: sending stops here so nobody gets it twice. Already mailed from there: {list}.",
         first.1
     )))
+}
+
+/// Forgets this file's part in sharing: after a hand-over, the branch on the
+/// new coordinator's laptop is not the old laptop (two laptops signing as
+/// one would fork its files). The data stays; to share again, it is shared
+/// anew or an officer invites the new laptop.
+pub fn forget_laptop(db: &Database) -> Result<bool> {
+    if me(db)?.is_none() {
+        return Ok(false);
+    }
+    let tx = Tx::begin(db)?;
+    let mut stmt = db.conn().prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'share\\_%' ESCAPE '\\'",
+    )?;
+    let triggers: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    drop(stmt);
+    for t in triggers {
+        db.conn().execute_batch(&format!(
+            "DROP TRIGGER IF EXISTS \"{}\"",
+            t.replace('"', "\"\"")
+        ))?;
+    }
+    db.conn().execute_batch(
+        "DELETE FROM share_self; DELETE FROM share_laptop; DELETE FROM share_file; DELETE FROM share_key;
+         DELETE FROM share_invite; DELETE FROM share_problem; DELETE FROM share_outbox;
+         DELETE FROM sync_row; DELETE FROM sync_tomb; DELETE FROM sync_field; DELETE FROM sync_conflict;
+         DELETE FROM sync_dirty; DELETE FROM sync_optout; DELETE FROM sync_lift; DELETE FROM sync_claim;",
+    )?;
+    tx.commit()?;
+    Ok(true)
 }

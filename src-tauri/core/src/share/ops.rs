@@ -35,26 +35,6 @@ pub(crate) struct Body {
     pub claims: Vec<String>,
 }
 
-/// The addresses a file opts out (its suppressions made): recorded with the
-/// file, so an opt-in made apart from them never lifts them.
-pub(crate) fn opt_outs_in(batches: &[Batch]) -> Vec<String> {
-    let mut out = Vec::new();
-    for b in batches
-        .iter()
-        .filter(|b| b.o == "i" && b.t == "suppression")
-    {
-        let Some(k) = b.cols.iter().position(|c| c == "email_key") else {
-            continue;
-        };
-        for row in &b.rows {
-            if let Some(Value::String(key)) = row.get(k + 1) {
-                out.push(key.clone());
-            }
-        }
-    }
-    out
-}
-
 /// Changes to who the officers are and to the branch's keys.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -268,6 +248,8 @@ enum Op {
     Insert {
         table: usize,
         row: RowRef,
+        /// The row's values as the trigger saw them (an opt-out's), as JSON.
+        made: String,
     },
     Update {
         table: usize,
@@ -343,10 +325,16 @@ pub(crate) fn collect(
             "i" => {
                 updated.remove(&(ti, row_text.clone()));
                 inserted.insert((ti, row_text), ops.len());
-                ops.push(Some(Op::Insert { table: ti, row }));
+                ops.push(Some(Op::Insert {
+                    table: ti,
+                    row,
+                    made: cols,
+                }));
             }
             "u" => {
-                if inserted.contains_key(&(ti, row_text.clone())) {
+                if tables[ti].rule == Rule::Suppression
+                    || inserted.contains_key(&(ti, row_text.clone()))
+                {
                     continue;
                 }
                 let mut all: Vec<String> = cols
@@ -422,27 +410,20 @@ pub(crate) fn collect(
     };
     for op in ops.into_iter().flatten() {
         match op {
-            Op::Insert { table, row } => {
+            Op::Insert { table, row, made } => {
                 let t = &tables[table];
-                let values = match read_row(db, &by_name, t, &t.columns, &row)? {
-                    Some(v) => v,
-                    // An opt-out lifted again before this sync: it is still
-                    // written, so an opt-in made apart from it elsewhere does
-                    // not stand; the lifting follows it in this file.
-                    None if t.rule == Rule::Suppression => match &row {
-                        RowRef::Key(k) => t
-                            .columns
-                            .iter()
-                            .map(|c| match c.as_str() {
-                                "email_key" => k.first().cloned().unwrap_or(Value::Null),
-                                "status" => Value::String("unsubscribed".into()),
-                                "since" => Value::String(crate::clock::now_text()),
-                                _ => Value::String(String::new()),
-                            })
-                            .collect(),
-                        RowRef::Rowid(_) => continue,
+                let made: Option<serde_json::Map<String, Value>> = serde_json::from_str(&made).ok();
+                let values = match made {
+                    // An opt-out as it was made, even if lifted since.
+                    Some(m) if t.rule == Rule::Suppression => t
+                        .columns
+                        .iter()
+                        .map(|c| m.get(c).cloned().unwrap_or(Value::Null))
+                        .collect(),
+                    _ => match read_row(db, &by_name, t, &t.columns, &row)? {
+                        Some(v) => v,
+                        None => continue,
                     },
-                    None => continue,
                 };
                 let id = match &row {
                     RowRef::Rowid(local) => {

@@ -240,9 +240,21 @@ pub(crate) fn trigger_sql(tables: &[Table]) -> (String, String) {
                     .collect();
                 format!("json_array({})", parts.join(", "))
             };
+            // An opt-out keeps its values as made: it may be lifted again
+            // before the next sync, and is written all the same.
+            let values = if t.rule == Rule::Suppression {
+                let parts: Vec<String> = t
+                    .columns
+                    .iter()
+                    .map(|c| format!("'{c}', NEW.{}", quote(c)))
+                    .collect();
+                format!("json_object({})", parts.join(", "))
+            } else {
+                "''".to_owned()
+            };
             sql.push_str(&format!(
                 "CREATE TRIGGER \"share_{n}_i\" AFTER INSERT ON {q} WHEN {WHEN} BEGIN \
-                 INSERT INTO sync_dirty (tbl, op, key) VALUES ('{n}', 'i', {}); END;\n",
+                 INSERT INTO sync_dirty (tbl, op, key, cols) VALUES ('{n}', 'i', {}, {values}); END;\n",
                 key_of("NEW")
             ));
             sql.push_str(&format!(
@@ -279,7 +291,8 @@ pub(crate) fn ensure_triggers(db: &Database) -> Result<()> {
         [],
         |r| r.get(0),
     )?;
-    if current == fingerprint && present > 0 {
+    let expected = sql.matches("CREATE TRIGGER").count() as i64;
+    if current == fingerprint && present == expected {
         return Ok(());
     }
     let tx = crate::db::Tx::begin(db)?;
