@@ -94,7 +94,7 @@ fn share_commands_say_what_they_did_and_refuse_what_cannot_be() {
     );
     assert!(!out.status.success(), "a wrong code is refused");
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("No invitation with this code"),
+        String::from_utf8_lossy(&out.stderr).contains("opens with this code"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -493,12 +493,11 @@ struct InviteLaptop {
     removed_after: Option<i64>,
 }
 
+/// The newest invitations a join tries its code on.
+const MAX_INVITES_TRIED: usize = 12;
+
 /// Letters of an invitation code: no 0/O, 1/I/L, U, so it reads aloud.
 const CODE_LETTERS: &[u8; 32] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ01";
-
-fn invite_id(code: &str) -> String {
-    ops::hex(&blake3::hash(format!("handbill invite {code}").as_bytes()).as_bytes()[..8])
-}
 
 /// A code as typed: upper case, spaces and dashes dropped, then grouped.
 fn normal_code(code: &str) -> Result<String> {
@@ -527,7 +526,9 @@ pub fn invite(db: &Database) -> Result<Invitation> {
         .map(|b| CODE_LETTERS[(*b as usize) % 30] as char)
         .collect();
     let code = normal_code(&code)?;
-    let invite = invite_id(&code);
+    // The file's name says nothing of the code (a hash of it in the name
+    // could be guessed at without the scrypt work): a random id.
+    let invite = ops::hex(&random::<8>()?);
     let mac_key = random::<32>()?;
     let tx = Tx::begin(db)?;
     db.conn().execute(
@@ -630,29 +631,62 @@ pub fn join(db: &Database, request: &JoinRequest) -> Result<SyncReport> {
             "This branch has events or people of its own: join from a new, empty branch (start Handbill with another file, `--db NEW.sqlite`), so nothing here is lost.",
         ));
     }
-    let invite = invite_id(&code);
-    let path = folder.join(format!("invite-{invite}.hbi"));
-    if !path.is_file() {
+    // The newest invitations first; each is tried with the code (a quarter
+    // of a second each, by design).
+    let mut invites: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&folder)
+        .map_err(|e| {
+            Error::storage(format!(
+                "The folder {} cannot be read: {e}.",
+                folder.display()
+            ))
+        })?
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with("invite-") && n.ends_with(".hbi")
+        })
+        .map(|e| {
+            let when = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::UNIX_EPOCH);
+            (when, e.path())
+        })
+        .collect();
+    invites.sort_by(|a, b| b.0.cmp(&a.0));
+    if invites.is_empty() {
         return Err(Error::invalid_field(
             "code",
             format!(
-                "No invitation with this code is in {}: check the code, and that your sync tool has finished bringing the folder.",
+                "No invitation is in {}: check that it is the shared folder, and that your sync tool has finished bringing it.",
                 folder.display()
             ),
         ));
     }
-    let sealed = outside::read(
-        &path,
-        outside::Kind {
-            field: "code",
-            what: "invitation",
-            limit: 1024 * 1024,
-        },
-    )?;
-    let plain = file::open_invite(&code, &sealed).ok_or_else(|| {
+    let mut plain = None;
+    for (_, path) in invites.iter().take(MAX_INVITES_TRIED) {
+        let Ok(sealed) = outside::read(
+            path,
+            outside::Kind {
+                field: "code",
+                what: "invitation",
+                limit: 1024 * 1024,
+            },
+        ) else {
+            continue;
+        };
+        if let Some(p) = file::open_invite(&code, &sealed) {
+            plain = Some(p);
+            break;
+        }
+    }
+    let plain = plain.ok_or_else(|| {
         Error::invalid_field(
             "code",
-            "This code does not open the invitation: check it with the officer who made it.",
+            format!(
+                "No invitation in {} opens with this code: check the code with the officer who made it, and that your sync tool has finished bringing the folder.",
+                folder.display()
+            ),
         )
     })?;
     let body: InviteBody = serde_json::from_slice(&plain).map_err(|_| {
