@@ -369,3 +369,235 @@ fn two_laptops_agree_through_real_syncthing() {
     let status = ok(&a, &["share", "status"]);
     assert!(!status.contains("Not applied"), "nothing refused: {status}");
 }
+
+/// Copies every file of `from` that `to` lacks: the sync tool.
+fn carry(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if !target.exists() && !entry.file_name().to_string_lossy().starts_with('.') {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn three_laptops_on_the_command_line_edit_apart_and_agree_as_the_rules_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let folders: Vec<PathBuf> = ["fa", "fb", "fc"]
+        .iter()
+        .map(|n| {
+            let f = dir.path().join(n);
+            std::fs::create_dir_all(&f).unwrap();
+            f
+        })
+        .collect();
+    let dbs: Vec<PathBuf> = ["a", "b", "c"]
+        .iter()
+        .map(|n| dir.path().join(format!("{n}.sqlite")))
+        .collect();
+    let carry_all = || {
+        for x in &folders {
+            for y in &folders {
+                if x != y {
+                    carry(x, y);
+                }
+            }
+        }
+    };
+    let sync_all = || {
+        for _ in 0..3 {
+            carry_all();
+            for db in &dbs {
+                ok(db, &["share", "sync"]);
+            }
+        }
+    };
+    ok(&dbs[0], &["demo"]);
+    ok(
+        &dbs[0],
+        &[
+            "share",
+            "init",
+            folders[0].to_str().unwrap(),
+            "--name",
+            "Ana's laptop",
+        ],
+    );
+    for i in 1..3 {
+        let code = code_of(&ok(&dbs[0], &["share", "invite"]));
+        carry(&folders[0], &folders[i]);
+        ok(
+            &dbs[i],
+            &[
+                "share",
+                "join",
+                folders[i].to_str().unwrap(),
+                "--code",
+                &code,
+                "--name",
+                &format!("Laptop {i}"),
+            ],
+        );
+        carry(&folders[i], &folders[0]);
+        ok(&dbs[0], &["share", "sync"]);
+    }
+    sync_all();
+    // Apart: the same field on A and B, another field on C; an unsubscribe on
+    // A against an import on C of the same person.
+    ok(&dbs[0], &["branch", "set", "city", "Cambridge"]);
+    ok(&dbs[1], &["branch", "set", "city", "Somerville"]);
+    ok(
+        &dbs[2],
+        &["branch", "set", "website", "https://example.org/riverside"],
+    );
+    ok(
+        &dbs[0],
+        &["subscribers", "unsubscribe", "nadia@example.org"],
+    );
+    let csv = dir.path().join("sheet.csv");
+    std::fs::write(
+        &csv,
+        "email,first_name\nnadia@example.org,Nadia\nomar@example.org,Omar\n",
+    )
+    .unwrap();
+    ok(
+        &dbs[2],
+        &[
+            "subscribers",
+            "import",
+            csv.to_str().unwrap(),
+            "--list",
+            "Announcements",
+        ],
+    );
+    for db in &dbs {
+        ok(db, &["share", "sync"]);
+    }
+    carry_all();
+    for db in &dbs {
+        ok(db, &["share", "sync"]);
+    }
+    // A stranger's file, a cut copy and an altered copy of B's next file.
+    let stranger = dir.path().join("s.sqlite");
+    let sf = dir.path().join("fs");
+    std::fs::create_dir_all(&sf).unwrap();
+    ok(&stranger, &["branch", "set", "name", "Another branch"]);
+    ok(
+        &stranger,
+        &["share", "init", sf.to_str().unwrap(), "--name", "Intruder"],
+    );
+    carry(&sf, &folders[0]);
+    ok(
+        &dbs[1],
+        &["branch", "set", "contact_email", "hello@example.org"],
+    );
+    ok(&dbs[1], &["share", "sync"]);
+    let ben =
+        serde_json::from_str::<serde_json::Value>(&ok(&dbs[1], &["share", "status", "--json"]))
+            .unwrap()["laptop"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let mut mine: Vec<PathBuf> = std::fs::read_dir(&folders[1])
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&ben))
+        .collect();
+    mine.sort();
+    let newest = mine.last().unwrap().clone();
+    let bytes = std::fs::read(&newest).unwrap();
+    std::fs::write(
+        folders[0].join(newest.file_name().unwrap()),
+        &bytes[..bytes.len() - 10],
+    )
+    .unwrap();
+    let mut altered = bytes.clone();
+    let at = altered.len() / 2;
+    altered[at] ^= 1;
+    std::fs::write(folders[2].join(newest.file_name().unwrap()), &altered).unwrap();
+    ok(&dbs[0], &["share", "sync"]);
+    ok(&dbs[2], &["share", "sync"]);
+    let status_a = ok(&dbs[0], &["share", "status"]);
+    assert!(
+        status_a.contains("not an officer"),
+        "the stranger's file is listed: {status_a}"
+    );
+    assert!(
+        status_a.contains("signature does not match"),
+        "the cut file is listed: {status_a}"
+    );
+    let status_c = ok(&dbs[2], &["share", "status"]);
+    assert!(
+        status_c.contains("signature does not match"),
+        "the altered file is listed: {status_c}"
+    );
+    assert!(
+        !ok(&dbs[0], &["branch", "show"]).contains("hello@example.org"),
+        "nothing of the cut file applied"
+    );
+    // The sync tool brings the real file; everyone agrees.
+    std::fs::copy(&newest, folders[0].join(newest.file_name().unwrap())).unwrap();
+    std::fs::copy(&newest, folders[2].join(newest.file_name().unwrap())).unwrap();
+    sync_all();
+    let dump_a = dump(&dbs[0]);
+    assert_eq!(dump_a, dump(&dbs[1]), "A and B agree");
+    assert_eq!(dump_a, dump(&dbs[2]), "A and C agree");
+    let status = ok(&dbs[2], &["share", "status"]);
+    assert!(
+        status.contains("Also changed on another officer's laptop"),
+        "the city is a choice: {status}"
+    );
+    assert!(
+        status.contains("Cambridge") && status.contains("Somerville"),
+        "with both values: {status}"
+    );
+    let profile = ok(&dbs[2], &["branch", "show"]);
+    assert!(
+        profile.contains("https://example.org/riverside") && profile.contains("hello@example.org"),
+        "other fields stand: {profile}"
+    );
+    let nadia = ok(&dbs[1], &["subscribers", "show", "nadia@example.org"]);
+    assert!(
+        !nadia.contains(": subscribed"),
+        "the unsubscribe made apart beats the import: {nadia}"
+    );
+    let omar = ok(&dbs[0], &["subscribers", "show", "omar@example.org"]);
+    assert!(
+        omar.contains(": subscribed"),
+        "the import's other person arrived: {omar}"
+    );
+    // Picking a side settles it everywhere.
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&dbs[1], &["share", "status", "--json"])).unwrap();
+    let conflict = &json["conflicts"][0];
+    let choice = conflict["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"] == "Somerville")
+        .unwrap();
+    ok(
+        &dbs[1],
+        &[
+            "share",
+            "pick",
+            conflict["id"].as_str().unwrap(),
+            "--laptop",
+            choice["laptop"].as_str().unwrap(),
+            "--seq",
+            &choice["seq"].to_string(),
+        ],
+    );
+    sync_all();
+    for db in &dbs {
+        assert!(
+            ok(db, &["branch", "show"]).contains("Somerville"),
+            "the pick is everyone's"
+        );
+        assert!(
+            !ok(db, &["share", "status"]).contains("Also changed"),
+            "and the choice is gone"
+        );
+    }
+}
