@@ -540,6 +540,18 @@ fn unknown_cut_short_altered_and_newer_files_are_listed_and_not_applied() {
 /// layout (the line `handbill-share`, the header's length and JSON, the age
 /// ciphertext of the deflated body, an Ed25519 signature), format 2.
 fn write_newer_file(l: &Laptop) {
+    write_signed_file(l, 2, |laptop, seq| {
+        serde_json::json!({
+            "format": 2, "laptop": laptop, "seq": seq, "hlc": "9999999999999.00000", "knows": {},
+            "batches": [{"t": "branch", "o": "u", "rows": [["1", {"city": "Salem"}]]}],
+            "new_things": [1, 2, 3]
+        })
+    });
+}
+
+/// Writes laptop `l`'s next change file with `body` (given its id and
+/// number), signed and encrypted as Handbill does, of header `format`.
+fn write_signed_file(l: &Laptop, format: u32, body: impl Fn(&str, i64) -> serde_json::Value) {
     use std::io::Write;
     use std::str::FromStr;
     let (laptop, sign_key, seq, prev): (String, Vec<u8>, i64, String) =
@@ -558,18 +570,14 @@ fn write_newer_file(l: &Laptop) {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
-    let body = serde_json::json!({
-        "format": 2, "laptop": laptop, "seq": seq, "hlc": "9999999999999.00000", "knows": {},
-        "batches": [{"t": "branch", "o": "u", "rows": [["1", {"city": "Salem"}]]}],
-        "new_things": [1, 2, 3]
-    });
+    let body = body(&laptop, seq);
     let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
     deflated.write_all(body.to_string().as_bytes()).unwrap();
     let recipient = age::x25519::Identity::from_str(&secret)
         .unwrap()
         .to_public();
     let cipher = age::encrypt(&recipient, &deflated.finish().unwrap()).unwrap();
-    let header = serde_json::json!({"format": 2, "kind": "change", "laptop": laptop, "seq": seq, "epoch": epoch, "prev": prev});
+    let header = serde_json::json!({"format": format, "kind": "change", "laptop": laptop, "seq": seq, "epoch": epoch, "prev": prev});
     let head = header.to_string().into_bytes();
     let mut out = b"handbill-share\n".to_vec();
     out.extend_from_slice(&(head.len() as u32).to_be_bytes());
@@ -835,5 +843,103 @@ proptest! {
                 "on {} after {:?}", l.path.display(), steps
             );
         }
+    }
+}
+
+fn hostile_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(serde_json::Value::from),
+        "[a-z0-9 @.'\"%;-]{0,12}".prop_map(serde_json::Value::from),
+        Just(serde_json::json!({"x": "zz"})),
+        Just(serde_json::json!({"x": "00ff"})),
+    ];
+    leaf.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(serde_json::Value::from),
+        ]
+    })
+}
+
+fn hostile_batch() -> impl Strategy<Value = serde_json::Value> {
+    let table = prop_oneof![
+        Just("event".to_owned()),
+        Just("subscriber".to_owned()),
+        Just("membership".to_owned()),
+        Just("suppression".to_owned()),
+        Just("consent".to_owned()),
+        Just("branch".to_owned()),
+        Just("delivery".to_owned()),
+        Just("sqlite_master".to_owned()),
+        Just("share_self".to_owned()),
+        "[a-z_]{1,8}",
+    ];
+    let col = prop_oneof![
+        Just("title".to_owned()),
+        Just("email".to_owned()),
+        Just("email_key".to_owned()),
+        Just("status".to_owned()),
+        Just("list_id".to_owned()),
+        Just("subscriber_id".to_owned()),
+        Just("city".to_owned()),
+        Just("\"; DROP TABLE event; --".to_owned()),
+        "[a-z_]{1,6}",
+    ];
+    (
+        table,
+        prop_oneof![Just("i"), Just("u"), Just("d"), Just("x")],
+        proptest::collection::vec(col.clone(), 0..4),
+        proptest::collection::vec(proptest::collection::vec(hostile_value(), 0..5), 0..4),
+        proptest::collection::btree_map(col, hostile_value(), 0..3),
+    )
+        .prop_map(|(t, o, cols, rows, fields)| {
+            let rows: Vec<serde_json::Value> = if o == "u" {
+                rows.into_iter()
+                    .map(|r| {
+                        serde_json::json!([r.first().cloned().unwrap_or_default(), fields.clone()])
+                    })
+                    .collect()
+            } else {
+                rows.into_iter().map(serde_json::Value::from).collect()
+            };
+            serde_json::json!({"t": t, "o": o, "cols": cols, "rows": rows})
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24),
+        ..ProptestConfig::default()
+    })]
+
+    /// A file signed by an officer's laptop but holding anything at all (a
+    /// table or column that is not shared, a wrong length, a wrong type,
+    /// SQL in a name) never makes a sync fail or panic: it is applied, or
+    /// refused whole with the reason, and then nothing of it is applied.
+    #[test]
+    fn a_signed_file_holding_anything_is_applied_or_refused_whole(
+        batches in proptest::collection::vec(hostile_batch(), 1..4),
+        claims in proptest::collection::vec("[a-z0-9]{0,8}", 0..2),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, _c) = three(dir.path(), true);
+        let before = a.dump();
+        write_signed_file(&b, 1, |laptop, seq| serde_json::json!({
+            "format": 1, "laptop": laptop, "seq": seq, "hlc": "2026000000000.00001", "knows": {},
+            "batches": batches.clone(), "claims": claims.clone()
+        }));
+        carry(&b.folder, &a.folder);
+        let report = share::sync(&a.db);
+        prop_assert!(report.is_ok(), "a sync goes on: {:?}", report.err());
+        let refused = !a.status().problems.is_empty();
+        if refused {
+            prop_assert_eq!(before, a.dump(), "a refused file changes nothing");
+        }
+        let tables: i64 = a.db.conn().query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'event'", [], |r| r.get(0)).unwrap();
+        prop_assert_eq!(tables, 1, "the schema is untouched");
     }
 }

@@ -168,6 +168,9 @@ impl<'a> Applier<'a> {
                 let Some(Value::String(gid)) = row.first() else {
                     return Err(bad("a row without its id"));
                 };
+                if row.len() != batch.cols.len() + 1 {
+                    return Err(bad("a row of the wrong length"));
+                }
                 if local_of(self.db, table.name, gid)?.is_some()
                     || map.contains_key(&(table.name.to_owned(), gid.clone()))
                     || self.tombed(table.name, gid)?

@@ -22,7 +22,7 @@ const MAGIC: &[u8] = b"handbill-share\n";
 /// The largest file read from the folder: a change file of a very large import.
 pub(crate) const MAX_FILE: u64 = 512 * 1024 * 1024;
 /// The largest body a file may inflate to.
-const MAX_BODY: u64 = 2 * 1024 * 1024 * 1024;
+const MAX_BODY: u64 = 512 * 1024 * 1024;
 const MAX_HEADER: usize = 4096;
 const SIG: usize = 64;
 

@@ -258,6 +258,16 @@ fn hlc_seen(db: &Database, remote: &str) -> Result<()> {
     Ok(())
 }
 
+/// A clock as files carry it: 13 digits of milliseconds, a dot, 5 digits.
+fn hlc_is_well_formed(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 19
+        && b[13] == b'.'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 13 || c.is_ascii_digit())
+}
+
 fn parse_hlc(text: &str) -> (i64, i64) {
     let mut parts = text.split('.');
     let ms = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
@@ -1140,7 +1150,7 @@ fn apply_one(db: &Database, me: &Me, l: &str, seq: i64, prev: &str) -> Result<Ap
         problem(db, &name, &file::Refusal::Newer(body.format).words())?;
         return Ok(Applied::Refused);
     }
-    if body.laptop != l || body.seq != seq {
+    if body.laptop != l || body.seq != seq || !hlc_is_well_formed(&body.hlc) {
         problem(db, &name, "its name and contents do not agree")?;
         return Ok(Applied::Refused);
     }
