@@ -54,7 +54,7 @@ timed() { local t0; t0=$(now_ms); "$@" > "$work/last.out" 2>&1 || { cat "$work/l
 orgs="$work/orgs.csv"
 { echo "name,website,notes"; for i in $(seq 1 20); do echo "Partner group $i,https://partner$i.example.org,met at the May Day rally"; done; } > "$orgs"
 
-: > "$work/import.ms"; : > "$work/plain.ms"; : > "$work/write.ms"; : > "$work/apply.ms"; : > "$work/ratio"; : > "$work/size"; : > "$work/day.ms"
+: > "$work/import.ms"; : > "$work/plain.ms"; : > "$work/write.ms"; : > "$work/apply.ms"; : > "$work/ratio"; : > "$work/size"; : > "$work/day.ms"; : > "$work/peak"
 for round in $(seq "$rounds"); do
   d="$work/round$round"; mkdir -p "$d/folder"
   a="$d/a.sqlite"; b="$d/b.sqlite"; plain="$d/plain.sqlite"
@@ -74,7 +74,9 @@ for round in $(seq "$rounds"); do
   plain_ms=$(timed "$h" --db "$plain" subscribers import "$csv" --list Members)
   write_ms=$(timed "$h" --db "$a" share sync)
   du_after=$(du -cb "$d"/folder/*.hbc | tail -1 | cut -f1)
-  apply_ms=$(timed "$h" --db "$b" share sync)
+  apply_ms=$(timed /usr/bin/time -f "peak_kb %M" "$h" --db "$b" share sync)
+  peak_kb=$(awk '/^peak_kb/ {print $2}' "$work/last.out")
+  echo "$peak_kb" >> "$work/peak"
   grep -q "applied 1 from other laptops" "$work/last.out" || { echo "B did not apply A's import:"; cat "$work/last.out"; exit 1; }
   count=$("$h" --db "$b" subscribers count --list Members 2>/dev/null | tail -1)
   [ "$count" -ge $((rows - 10)) ] || { echo "B holds $count people on Members, not about $rows"; exit 1; }
@@ -97,18 +99,19 @@ for round in $(seq "$rounds"); do
   echo "$day_ms" >> "$work/day.ms"
   "$h" --db "$a" share dump > "$d/a.dump"; "$h" --db "$b" share dump > "$d/b.dump"
   cmp -s "$d/a.dump" "$d/b.dump" || { echo "A and B differ after the same files"; diff "$d/a.dump" "$d/b.dump" | head; exit 1; }
-  echo "round $round: import on A ${import_ms} ms (not shared: ${plain_ms} ms); A writes its file ${write_ms} ms; B applies it ${apply_ms} ms ($(tail -1 "$work/ratio")× the import); change files ${size} bytes; a day of edits applied on B in ${day_ms} ms"
+  echo "round $round: import on A ${import_ms} ms (not shared: ${plain_ms} ms); A writes its file ${write_ms} ms; B applies it ${apply_ms} ms ($(tail -1 "$work/ratio")× the import); change files ${size} bytes; a day of edits applied on B in ${day_ms} ms; B's sync peaked at ${peak_kb} KB"
   rm -rf "$d"
 done
 
 import_ms=$(median < "$work/import.ms"); plain_ms=$(median < "$work/plain.ms")
 write_ms=$(median < "$work/write.ms"); apply_ms=$(median < "$work/apply.ms")
-ratio=$(median < "$work/ratio"); size=$(median < "$work/size"); day_ms=$(median < "$work/day.ms")
+ratio=$(median < "$work/ratio"); size=$(median < "$work/size"); day_ms=$(median < "$work/day.ms"); peak=$(median < "$work/peak")
 echo
 echo "Over $rounds rounds (medians), $rows rows:"
 echo "  import on laptop A (shared):            ${import_ms} ms   (the same import, branch not shared: ${plain_ms} ms)"
 echo "  A writes the change file (share sync):  ${write_ms} ms"
 echo "  B applies it (share sync, whole command): ${apply_ms} ms = ${ratio}× the import  (target ≤ 3×)"
+echo "  B's memory at its peak while applying: ${peak} KB"
 echo "  change files of the import: ${size} bytes; the CSV: ${csv_bytes} bytes  (target: smaller)"
 echo "  a day of ordinary edits applied on B:   ${day_ms} ms  (target < 1000 ms)"
 awk -v r="$ratio" -v s="$size" -v c="$csv_bytes" -v d="$day_ms" 'BEGIN { exit !(r <= 3 && s < c && d < 1000) }' \
