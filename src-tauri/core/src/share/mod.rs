@@ -663,7 +663,7 @@ pub fn join(db: &Database, request: &JoinRequest) -> Result<SyncReport> {
             (when, e.path())
         })
         .collect();
-    invites.sort_by(|a, b| b.0.cmp(&a.0));
+    invites.sort_by_key(|b| std::cmp::Reverse(b.0));
     if invites.is_empty() {
         return Err(Error::invalid_field(
             "code",
