@@ -4,33 +4,19 @@
 // light theme and the dark one; and the two modal dialogs (a subscriber's
 // panel, the restore confirmation) keep the keyboard inside, close with Escape
 // from whatever has focus, and give focus back to the button that opened them.
-// One window start: Welcome first (empty database), then the sample branch.
+// One window start: Welcome first (empty database, and its *Join a shared
+// branch*), then the sample branch (Settings → Sharing on a branch not shared;
+// the shared one, with a conflict, is audited in share.test.mjs).
 // The theme is switched the way the app does it: Settings → Appearance, and
 // (on Welcome, which has no Settings) the choice Settings saves, read at start.
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { goTo, heading, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+import { axe, goTo, heading, screenshot, startDriver, stopDriver, tempDb, withApp } from "./harness.mjs";
 
 before(startDriver);
 after(stopDriver);
-
-/** Runs axe-core on the whole page; answers its violations, one line per rule and node. */
-async function axe(app) {
-  const injected = await app.execute(() => typeof window.axe === "object");
-  if (!injected) await app.execute(`${AXE}\n;window.axe = axe;`);
-  const found = await app.executeAsync((done) => {
-    window.axe
-      .run(document, { resultTypes: ["violations"] })
-      .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => `${n.target.join(" ")} — ${n.failureSummary.replace(/\s+/g, " ")}`) }))))
-      .catch((e) => done([{ id: "axe-error", impact: "critical", nodes: [String(e)] }]));
-  });
-  return found;
-}
 
 /** What axe found on every screen, by theme and screen, for the report at the end. */
 const found = {};
@@ -95,6 +81,9 @@ async function everyScreen(app, theme) {
   await app.keys("Escape");
   await goTo(app, "settings", "Settings");
   await audit(app, theme, "settings");
+  // Settings → Sharing on a branch not shared yet: the two ways in.
+  await app.execute(() => document.getElementById("sharing-title").scrollIntoView({ block: "start" }));
+  await audit(app, theme, "settings-sharing");
   await restoreButton(app).then((b) => b.click());
   await (await app.$('[role="alertdialog"]')).waitForDisplayed({ timeout: 5000 });
   await audit(app, theme, "restore-confirm");
@@ -184,6 +173,10 @@ test("every main screen passes axe-core in light and dark; both modal dialogs ke
     await (await app.$("button=Create your branch")).click();
     await heading(app, "Your branch", 2);
     await audit(app, "dark", "welcome-create");
+    await (await app.$("button=Back")).click();
+    await (await app.$("button=Join a shared branch")).click();
+    await heading(app, "Join a shared branch", 2);
+    await audit(app, "dark", "welcome-join");
     await (await app.$("button=Back")).click();
     await (await app.$("button=Load the sample branch")).click();
     await heading(app, "Events");

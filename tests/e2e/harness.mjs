@@ -1,7 +1,8 @@
 // End-to-end harness: drives the real Handbill window through tauri-driver and
 // WebKitWebDriver. Each test opens the app on its own temporary database.
 import { spawn, execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -196,6 +197,21 @@ export async function screenshot(app, name) {
       document.getElementById("e2e-paint-tick")?.remove();
     });
   }
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** Runs axe-core (from tests/e2e's node_modules, injected into the page; nothing
+ * downloads) on the whole page; answers its violations, one line per rule and node. */
+export async function axe(app) {
+  const injected = await app.execute(() => typeof window.axe === "object");
+  if (!injected) await app.execute(`${AXE}\n;window.axe = axe;`);
+  return app.executeAsync((done) => {
+    window.axe
+      .run(document, { resultTypes: ["violations"] })
+      .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => `${n.target.join(" ")} — ${n.failureSummary.replace(/\s+/g, " ")}`) }))))
+      .catch((e) => done([{ id: "axe-error", impact: "critical", nodes: [String(e)] }]));
+  });
 }
 
 /** Waits for a heading with this text and returns it. */

@@ -62,6 +62,7 @@ export type * from "./coalition-backend";
 import { tauriFlyers, type FlyersBackend } from "./flyers-backend";
 import { tauriAnnounce, type AnnounceBackend } from "./announce-backend";
 import { tauriMailbox, type MailboxBackend } from "./mailbox-backend";
+import { tauriShare, type ShareBackend } from "./share-backend";
 
 /** How much of a chosen sheet one message to the window's Rust side carries:
  * WebKit's UI process spends about 30 ms of CPU on each megabyte it passes on,
@@ -119,7 +120,7 @@ export type {
 /** What an .ics export or a listing covers: one event, one tour, or every upcoming event. */
 export type EventsTarget = { event: number } | { tour: number } | "upcoming";
 
-export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBackend, MailboxBackend {
+export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBackend, MailboxBackend, ShareBackend {
   status(): Promise<AppStatus>;
   saveBranch(input: BranchInput): Promise<BranchProfile>;
   setLogo(bytes: Uint8Array): Promise<BranchProfile>;
@@ -239,6 +240,7 @@ export const tauriBackend: Backend = {
   ...tauriFlyers(),
   ...tauriAnnounce(),
   ...tauriMailbox(),
+  ...tauriShare(),
   status: () => commands.app_status(),
   saveBranch: (input) => commands.branch_save({ input }),
   setLogo: (bytes) => commands.branch_set_logo({ bytes: Array.from(bytes) }),

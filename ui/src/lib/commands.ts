@@ -50,6 +50,7 @@ import type { ImapAccount } from "./bindings/ImapAccount";
 import type { ImportJob } from "./bindings/ImportJob";
 import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportPreview } from "./bindings/ImportPreview";
+import type { Invitation } from "./bindings/Invitation";
 import type { List } from "./bindings/List";
 import type { MailboxEntry } from "./bindings/MailboxEntry";
 import type { MailboxView } from "./bindings/MailboxView";
@@ -68,6 +69,7 @@ import type { Resolution } from "./bindings/Resolution";
 import type { Segment } from "./bindings/Segment";
 import type { SegmentFilter } from "./bindings/SegmentFilter";
 import type { SendProgress } from "./bindings/SendProgress";
+import type { ShareStatus } from "./bindings/ShareStatus";
 import type { SmtpAccount } from "./bindings/SmtpAccount";
 import type { Speaker } from "./bindings/Speaker";
 import type { SpeakerInput } from "./bindings/SpeakerInput";
@@ -77,6 +79,7 @@ import type { SubscriberDetail } from "./bindings/SubscriberDetail";
 import type { SubscriberInput } from "./bindings/SubscriberInput";
 import type { SubscriberPage } from "./bindings/SubscriberPage";
 import type { SubscriberQuery } from "./bindings/SubscriberQuery";
+import type { SyncReport } from "./bindings/SyncReport";
 import type { Template } from "./bindings/Template";
 import type { Told } from "./bindings/Told";
 import type { Tour } from "./bindings/Tour";
@@ -593,6 +596,34 @@ export function send_resume(args: { id: number }): Promise<SendProgress> {
 
 export function send_start(args: { id: number; again: boolean | null }): Promise<SendProgress> {
   return call<SendProgress>("send_start", args);
+}
+
+export function share_init(args: { name: string }): Promise<ShareStatus | null> {
+  return call<ShareStatus | null>("share_init", args);
+}
+
+export function share_invite(): Promise<Invitation> {
+  return call<Invitation>("share_invite");
+}
+
+export function share_join(args: { code: string; name: string }): Promise<SyncReport | null> {
+  return call<SyncReport | null>("share_join", args);
+}
+
+export function share_pick(args: { conflict: string; laptop: string; seq: number }): Promise<SyncReport> {
+  return call<SyncReport>("share_pick", args);
+}
+
+export function share_remove(args: { laptop: string }): Promise<SyncReport> {
+  return call<SyncReport>("share_remove", args);
+}
+
+export function share_status(): Promise<ShareStatus> {
+  return call<ShareStatus>("share_status");
+}
+
+export function share_sync(): Promise<SyncReport> {
+  return call<SyncReport>("share_sync");
 }
 
 export function speaker_create(args: { input: SpeakerInput }): Promise<Speaker> {

@@ -10,6 +10,8 @@
 // replayed. The Mailbox goes there when a test gives its story (`mailbox`),
 // its check answered once the check's recorded events are sent, as the window
 // answers it; without one, the branch has no mailbox set up and nothing was read.
+// Sharing goes there when a test gives its story (`share`); without one, the
+// branch is not shared.
 import { tauriBackend, type AppError, type AppStatus, type Backend } from "./backend";
 import type { BranchInput, BranchProfile } from "./backend";
 import type { CheckReport } from "./mailbox-backend";
@@ -39,6 +41,8 @@ export function fakeBackend(
     eventsStory?: Exchange[];
     /** The recorded Mailbox story to replay; without one, a branch with no mailbox set up. */
     mailbox?: Exchange[];
+    /** The recorded Sharing story to replay; without one, a branch that is not shared. */
+    share?: Exchange[];
   } = {},
 ): FakeBackend {
   // One replay answers every recorded story (Tauri's IPC mock is one per window).
@@ -53,6 +57,7 @@ export function fakeBackend(
     scenes("composerLive"),
     options.coalition ?? [],
     options.mailbox ?? [],
+    options.share ?? [],
   ]);
   const coalition = mail;
   const fake: FakeBackend = {
@@ -63,6 +68,7 @@ export function fakeBackend(
     ...pick(tauriBackend, eventsMethods),
     ...(options.coalition ? pick(tauriBackend, coalitionMethods) : noPartners),
     ...(options.mailbox ? { ...pick(tauriBackend, mailboxMethods), checkMailbox: checkAfterItsEvents } : noMailbox),
+    ...(options.share ? pick(tauriBackend, shareMethods) : noSharing),
     mail,
     coalition,
     calls: [],
@@ -354,4 +360,45 @@ const noMailbox: Pick<Backend, (typeof mailboxMethods)[number]> = {
   }),
   onMailboxProgress: async () => () => {},
   onMailboxChecked: async () => () => {},
+};
+
+/** The Backend's Sharing calls, answered by the replay when a test gives a Sharing story. */
+const shareMethods = [
+  "shareStatus",
+  "startSharing",
+  "inviteOfficer",
+  "joinBranch",
+  "syncNow",
+  "removeLaptop",
+  "keepChoice",
+  "onShareSynced",
+] as const satisfies (keyof Backend)[];
+
+/** Without a Sharing story: a branch that is not shared (what the sidebar and Settings show in other
+ * tests); anything else is refused. */
+const noSharing: Pick<Backend, (typeof shareMethods)[number]> = {
+  ...(Object.fromEntries(
+    shareMethods.map((m) => [
+      m,
+      async () => {
+        throw {
+          code: "internal",
+          message: `${m} is not part of this test: give fakeBackend a Sharing story`,
+          fields: [],
+        };
+      },
+    ]),
+  ) as unknown as Pick<Backend, (typeof shareMethods)[number]>),
+  shareStatus: async () => ({
+    sharing: false,
+    folder: "",
+    laptop: "",
+    name: "",
+    synced_at: null,
+    laptops: [],
+    problems: [],
+    conflicts: [],
+    pending: 0,
+  }),
+  onShareSynced: async () => () => {},
 };

@@ -1470,7 +1470,7 @@ pub fn status(db: &Database) -> Result<ShareStatus> {
         db.conn()
             .query_row("SELECT synced_at FROM share_self", [], |r| r.get(0))?;
     let mut stmt = db.conn().prepare(
-        "SELECT laptop, name, removed_after IS NOT NULL, applied_seq, last_change, last_applied FROM share_laptop ORDER BY joined_at, laptop",
+        "SELECT laptop, name, removed_after IS NOT NULL, applied_seq, last_change, last_applied FROM share_laptop ORDER BY laptop != (SELECT laptop FROM share_self), lower(name), laptop",
     )?;
     let laptops: Vec<LaptopRow> = stmt
         .query_map([], |r| {
