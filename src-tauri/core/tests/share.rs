@@ -943,3 +943,29 @@ proptest! {
         prop_assert_eq!(tables, 1, "the schema is untouched");
     }
 }
+
+#[test]
+fn change_triggers_a_migration_dropped_are_made_again_at_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, _c) = three(dir.path(), false);
+    // A migration that rebuilds a table drops its triggers with it.
+    a.db.conn()
+        .execute_batch("DROP TRIGGER share_branch_u")
+        .unwrap();
+    drop(a);
+    let a = Laptop {
+        db: Database::open(&dir.path().join("a.sqlite")).unwrap(),
+        path: dir.path().join("a.sqlite"),
+        folder: dir.path().join("folder-a"),
+    };
+    share::prepare(&a.db).unwrap();
+    branch::set_field(&a.db, "city", "Worcester").unwrap();
+    a.sync();
+    carry(&a.folder, &b.folder);
+    b.sync();
+    assert_eq!(
+        city(&b),
+        "Worcester",
+        "the change made after reopening travelled"
+    );
+}

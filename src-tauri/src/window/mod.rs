@@ -128,6 +128,10 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             if let Ok(db) = &db {
                 // An import that was running when Handbill last stopped left nothing behind; say so.
                 let _ = import::recover(db);
+                // A shared branch's change triggers, made again after a migration.
+                if let Err(e) = handbill_core::share::prepare(db) {
+                    tracing::warn!(code = ?e.code, "the sharing triggers could not be made");
+                }
             }
             (path, db)
         }

@@ -20,6 +20,9 @@ fn reopen(state: &AppState) -> AppStatus {
     let db = Database::open(&state.path);
     if let Ok(db) = &db {
         let _ = import::recover(db);
+        if let Err(e) = handbill_core::share::prepare(db) {
+            tracing::warn!(code = ?e.code, "the sharing triggers could not be made");
+        }
         super::daily_backup_meanwhile(db);
     }
     *guard = db;
