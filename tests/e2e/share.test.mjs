@@ -44,6 +44,7 @@ test("a new officer joins from the window, sees the branch arrive, and settles a
   const folder = path.join(dir, "Shared branch");
   mkdirSync(folder);
   const b = path.join(dir, "ben.sqlite");
+  const c = path.join(dir, "cleo.sqlite");
   cli(a, "demo");
   cli(a, "share", "init", folder, "--name", "Ana's laptop");
   const code = cli(a, "share", "invite").match(/Invitation code: (\S+)/)?.[1];
@@ -72,6 +73,11 @@ test("a new officer joins from the window, sees the branch arrive, and settles a
     await until(app, () => text(app, '[data-testid="share-code"]'), (s) => /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(s), "no invitation code was shown");
     await app.execute(() => document.querySelector('[data-testid="share-invitation"]').scrollIntoView({ block: "center" }));
     await screenshot(app, "share-invitation");
+    // The code the window shows lets a third laptop join (on the command line).
+    const windowCode = await text(app, '[data-testid="share-code"]');
+    const joined = cli(c, "share", "join", folder, "--code", windowCode, "--name", "Cleo's laptop");
+    assert.match(joined, /Joined\./, "a third laptop joins with the code the window showed");
+    assert.match(cli(c, "event", "list"), /Justice4Siham/, "and the branch arrives there too");
     await click(app, '[data-testid="share-invitation"] button');
 
     // Apart: B changes the city in the window and syncs; A changes it too before it syncs.
@@ -119,8 +125,8 @@ test("a new officer joins from the window, sees the branch arrive, and settles a
   assert.equal(city(b), "Somerville, MA", "and so has B");
   assert.deepEqual(
     status.laptops.map((l) => l.name).sort(),
-    ["Ana's laptop", "Ben's laptop"],
-    "A lists both laptops",
+    ["Ana's laptop", "Ben's laptop", "Cleo's laptop"],
+    "A lists the three laptops, Cleo's accepted through the invitation made in the window",
   );
 });
 
