@@ -240,6 +240,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<flyers::FlyerRequest>();
     check.ty::<flyers::FlyerPreview>();
     check.ty::<flyers::FlyerPage>();
+    check.ty::<flyers::SigninRequest>();
 
     check.ty::<announcements::Template>();
     check.ty::<announcements::AnnouncementInput>();

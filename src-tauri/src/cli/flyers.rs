@@ -1,13 +1,16 @@
-//! The flyers' part of the command line: `handbill flyer EVENT_ID -o FILE.pdf`
-//! and `handbill flyer --tour TOUR_ID …`. The same core functions the window's
-//! Flyers section calls; errors as [`Error`] for `cli::run` to print (naming
+//! The flyers' part of the command line: `handbill flyer EVENT_ID -o FILE.pdf`,
+//! `handbill flyer --tour TOUR_ID …` and `handbill signin-sheet EVENT_ID -o
+//! FILE.pdf`. The same core functions the window's Flyers section and event
+//! actions call; errors as [`Error`] for `cli::run` to print (naming
 //! the field or the path) with their exit code.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use handbill_core::db::outside;
-use handbill_core::flyers::{self, FlyerOptions, FlyerRequest, Layout, Paper, Theme};
+use handbill_core::flyers::{
+    self, FlyerOptions, FlyerRequest, Layout, Paper, SigninRequest, Theme,
+};
 use handbill_core::{Database, Error};
 
 /// The layouts as typed on the command line; `poster` is a tour's.
@@ -118,5 +121,52 @@ pub fn flyer_command(db: &Database, args: FlyerArgs) -> Result<String, Error> {
         flyer.what,
         args.output.display(),
         flyer.pdf.len().div_ceil(1024)
+    ))
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  handbill signin-sheet 12 -o door.pdf\n  handbill signin-sheet 12 --paper a4 --rows 60 -o door.pdf   (60 numbered rows over several pages)"
+)]
+pub struct SigninArgs {
+    /// The event the sheet is for (its number, as `handbill event list` shows).
+    #[arg(value_name = "EVENT_ID")]
+    pub event: i64,
+    /// Without it, the paper last chosen for the event's flyer (letter when none).
+    #[arg(long, value_enum)]
+    pub paper: Option<PaperArg>,
+    /// How many numbered rows, 1 to 500; more than a page holds continue on the next page.
+    /// Without it, as many as fill the first page.
+    #[arg(long, value_name = "N")]
+    pub rows: Option<u32>,
+    /// Where to write the PDF.
+    #[arg(short, long, value_name = "FILE.pdf")]
+    pub output: PathBuf,
+}
+
+/// Draws the sign-in sheet with the window's own [`flyers::signin_sheet`]
+/// and writes the PDF.
+pub fn signin_command(db: &Database, args: SigninArgs) -> Result<String, Error> {
+    let request = SigninRequest {
+        event_id: args.event,
+        paper: args.paper.map(|p| match p {
+            PaperArg::Letter => Paper::Letter,
+            PaperArg::A4 => Paper::A4,
+        }),
+        rows: args.rows,
+    };
+    let sheet = flyers::signin_sheet(db, &request).map_err(|e| {
+        // The field as this command's option names it.
+        match e.fields.iter().find(|f| f.field == "rows") {
+            Some(rows) => Error::invalid_field("--rows", rows.message.clone()),
+            None => e,
+        }
+    })?;
+    outside::write(&args.output, &sheet.pdf)?;
+    Ok(format!(
+        "Wrote {} to {} ({} KB).",
+        sheet.what,
+        args.output.display(),
+        sheet.pdf.len().div_ceil(1024)
     ))
 }

@@ -114,6 +114,8 @@ pub enum Command {
     Demands(coalition::DemandsCommand),
     /// Print an event's flyer, or a whole tour's, as a PDF.
     Flyer(flyers::FlyerArgs),
+    /// Print a sign-in sheet for an event's door: numbered rows for name, email, phone and ZIP.
+    SigninSheet(flyers::SigninArgs),
     /// Announce an event to a list: queue everyone and send, showing progress.
     Announce(mail::announcements::AnnounceArgs),
     /// Follow and steer sending: status, resume, pause, cancel, uncertain deliveries, test the account.
@@ -198,6 +200,7 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Cosponsor(command) => coalition::cosponsor_command(&open(db)?, command),
         Command::Demands(command) => coalition::demands_command(&open(db)?, command),
         Command::Flyer(args) => flyers::flyer_command(&open(db)?, args),
+        Command::SigninSheet(args) => flyers::signin_command(&open(db)?, args),
         Command::Announce(args) => {
             mail::announcements::announce_command(&storage::resolve_path(db)?, args)
         }

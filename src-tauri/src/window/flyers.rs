@@ -3,11 +3,15 @@
 //! PDF's own layout, with what it prints), draw another page as the
 //! organizer turns to it, save it to the file the organizer
 //! picks in the save dialog (a typed path only pre-fills it), and open it in the
-//! system's PDF viewer. Thin adapters over `handbill_core::flyers`: the
-//! drawing is [`flyers::draw`], as for `handbill flyer`.
+//! system's PDF viewer; and an event's *Print sign-in sheet*, saved where the
+//! save dialog says. Thin adapters over `handbill_core::flyers`: the
+//! drawing is [`flyers::draw`], as for `handbill flyer`, and
+//! [`flyers::signin_sheet`], as for `handbill signin-sheet`.
 
 use handbill_core::db::outside;
-use handbill_core::flyers::{self, FlyerOptions, FlyerPage, FlyerPreview, FlyerRequest};
+use handbill_core::flyers::{
+    self, FlyerOptions, FlyerPage, FlyerPreview, FlyerRequest, SigninRequest,
+};
 use handbill_core::Error;
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
@@ -85,6 +89,35 @@ pub async fn flyer_save(
     };
     blocking(move || {
         outside::write(&path, &flyer.pdf)?;
+        Ok(Some(path.display().to_string()))
+    })
+    .await
+}
+
+/// Draws an event's sign-in sheet and writes the PDF to the file the
+/// organizer picks in the save dialog (which suggests "sign-in-TITLE.pdf");
+/// answers the path written, or None when they cancel.
+#[tauri::command]
+pub async fn signin_sheet_save(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    request: SigninRequest,
+) -> Result<Option<String>, Error> {
+    let state = AppState::clone(&state);
+    // Drawn first, so a sheet that cannot be made is refused before the dialog opens.
+    let sheet = blocking(move || state.with_db(|db| flyers::signin_sheet(db, &request))).await?;
+    let what = SaveAs {
+        title: "Save the sign-in sheet",
+        filter_name: "PDF",
+        extensions: &["pdf"],
+        suggested: &sheet.file_name,
+        fallback: "sign-in-sheet.pdf",
+    };
+    let Some(path) = save_path(&window, what).await? else {
+        return Ok(None);
+    };
+    blocking(move || {
+        outside::write(&path, &sheet.pdf)?;
         Ok(Some(path.display().to_string()))
     })
     .await

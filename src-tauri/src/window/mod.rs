@@ -238,6 +238,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             flyers::flyer_page,
             flyers::flyer_save,
             flyers::flyer_open,
+            flyers::signin_sheet_save,
             events::events_upcoming,
             events::events_page,
             events::events_undated,

@@ -70,6 +70,7 @@ import type { Segment } from "./bindings/Segment";
 import type { SegmentFilter } from "./bindings/SegmentFilter";
 import type { SendProgress } from "./bindings/SendProgress";
 import type { ShareStatus } from "./bindings/ShareStatus";
+import type { SigninRequest } from "./bindings/SigninRequest";
 import type { SmtpAccount } from "./bindings/SmtpAccount";
 import type { Speaker } from "./bindings/Speaker";
 import type { SpeakerInput } from "./bindings/SpeakerInput";
@@ -624,6 +625,10 @@ export function share_status(): Promise<ShareStatus> {
 
 export function share_sync(): Promise<SyncReport> {
   return call<SyncReport>("share_sync");
+}
+
+export function signin_sheet_save(args: { request: SigninRequest }): Promise<string | null> {
+  return call<string | null>("signin_sheet_save", args);
 }
 
 export function speaker_create(args: { input: SpeakerInput }): Promise<Speaker> {

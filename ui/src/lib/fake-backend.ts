@@ -218,6 +218,7 @@ const flyersMethods = [
   "openFlyer",
   "flyerChoices",
   "rememberFlyerChoices",
+  "saveSigninSheet",
 ] as const satisfies (keyof Backend)[];
 
 /** The Backend's announcement and mail account calls, answered by the replay. */

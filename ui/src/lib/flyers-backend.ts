@@ -2,7 +2,8 @@
 // core renders the PDF, so refusals come back naming their field, and draws
 // its first page; the others are drawn as the organizer turns to them), save it,
 // open it in the system viewer, and save it where the organizer points the
-// system's save dialog (opened on the Rust side: the page names no file).
+// system's save dialog (opened on the Rust side: the page names no file);
+// and an event's sign-in sheet, saved the same way.
 // `Backend` extends this interface and the Tauri backend spreads `tauriFlyers`.
 import * as commands from "./commands";
 import type { FlyerContent } from "./bindings/FlyerContent";
@@ -12,9 +13,10 @@ import type { FlyerPreview } from "./bindings/FlyerPreview";
 import type { FlyerRequest } from "./bindings/FlyerRequest";
 import type { Layout } from "./bindings/Layout";
 import type { Paper } from "./bindings/Paper";
+import type { SigninRequest } from "./bindings/SigninRequest";
 import type { Theme } from "./bindings/Theme";
 
-export type { FlyerContent, FlyerOptions, FlyerPage, FlyerPreview, FlyerRequest, Layout, Paper, Theme };
+export type { FlyerContent, FlyerOptions, FlyerPage, FlyerPreview, FlyerRequest, Layout, Paper, SigninRequest, Theme };
 
 export interface FlyersBackend {
   /** Renders the flyer and describes it for the preview; rejects naming the field that cannot be printed. */
@@ -31,6 +33,10 @@ export interface FlyersBackend {
   flyerChoices(eventId: number): Promise<FlyerOptions>;
   /** Keeps the choices made for this event, for the next time its flyer is opened. */
   rememberFlyerChoices(eventId: number, options: FlyerOptions): Promise<FlyerOptions>;
+  /** Draws the event's sign-in sheet and writes it to the file picked in the save
+   * dialog (which suggests its name); the path written, or null when the dialog was
+   * closed. Rejects a cancelled event, or rows out of range, naming the field. */
+  saveSigninSheet(request: SigninRequest): Promise<string | null>;
 }
 
 export function tauriFlyers(): FlyersBackend {
@@ -41,5 +47,6 @@ export function tauriFlyers(): FlyersBackend {
     openFlyer: (request) => commands.flyer_open({ request }),
     flyerChoices: (eventId) => commands.flyer_choices({ eventId }),
     rememberFlyerChoices: (eventId, options) => commands.flyer_remember_choices({ eventId, options }),
+    saveSigninSheet: (request) => commands.signin_sheet_save({ request }),
   };
 }

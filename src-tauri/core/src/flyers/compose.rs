@@ -225,7 +225,7 @@ pub(super) fn shift(m: Mark, dx: f32, dy: f32) -> Mark {
 
 /// Decodes a logo for the PDF, flattened onto white and at most
 /// [`MAX_PICTURE_SIDE`] pixels on a side.
-fn picture(bytes: &[u8], field: &str, owner: &str, grey: bool) -> Result<Picture> {
+pub(super) fn picture(bytes: &[u8], field: &str, owner: &str, grey: bool) -> Result<Picture> {
     let fail = |why: String| {
         Error::invalid_field(field, format!("The logo of “{owner}” cannot be printed: {why}. Replace it with a PNG or JPEG, or remove it."))
     };
@@ -263,7 +263,7 @@ fn picture(bytes: &[u8], field: &str, owner: &str, grey: bool) -> Result<Picture
 }
 
 /// The QR code of `link` as dark rectangles, `side` points square, quiet zone included.
-fn qr_marks(link: &str, side: f32) -> Result<Vec<Mark>> {
+pub(super) fn qr_marks(link: &str, side: f32) -> Result<Vec<Mark>> {
     let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| {
             Error::invalid_field(

@@ -5,6 +5,8 @@
 //! the refusal of anything that cannot be printed well: text too long for the
 //! page even at the smallest allowed size, characters no shipped font has, a
 //! logo that cannot be read. Each refusal names the field.
+//! An event's sign-in sheet for the door is drawn here too ([`signin_sheet`]),
+//! on the same canvas and fonts.
 //!
 //! Fonts are embedded and subset ([`fonts`]); nothing is downloaded or read
 //! from the computer at run time. The window previews the very page the PDF
@@ -25,9 +27,11 @@ mod canvas;
 mod compose;
 pub mod fonts;
 mod poster;
+mod signin;
 mod text;
 
 pub use poster::MAX_STOPS as POSTER_MAX_STOPS;
+pub use signin::{signin_sheet, SigninRequest, SigninSheet, MAX_ROWS as SIGNIN_MAX_ROWS};
 
 /// How flyers sit on the sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
