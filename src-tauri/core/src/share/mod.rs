@@ -788,14 +788,13 @@ fn sync_with(db: &Database, roster: Vec<RosterOp>) -> Result<SyncReport> {
     // restored from a copy. They are applied like anyone's, then numbering
     // goes on after them.
     apply_own_later(db, &mut me, &mut report)?;
-    let wrote = flush(db, &mut me, roster)?;
+    flush(db, &mut me, roster)?;
     accept_joins(db, &me)?;
     apply_ready(db, &me, &mut report)?;
     tx.commit()?;
     let written = write_outbox(db, &me)?;
     db.conn()
         .execute("UPDATE share_self SET synced_at = ?1", [clock::now_text()])?;
-    let _ = wrote;
     give_way_where_lost(db, &me)?;
     Ok(SyncReport {
         written,
@@ -1366,7 +1365,7 @@ pub fn remove(db: &Database, laptop: &str) -> Result<SyncReport> {
 /// Keeps one of the writes of a field changed on two laptops while apart:
 /// written here as a new change, which every laptop applies over both.
 pub fn pick(db: &Database, request: &PickRequest) -> Result<SyncReport> {
-    let me = sharing(db)?;
+    sharing(db)?;
     let (tbl, key, col) = parse_conflict_id(&request.conflict)?;
     let value: Option<String> = db
         .conn()
@@ -1432,7 +1431,6 @@ pub fn pick(db: &Database, request: &PickRequest) -> Result<SyncReport> {
         )?;
     }
     tx.commit()?;
-    let _ = me;
     sync(db)
 }
 
