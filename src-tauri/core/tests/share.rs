@@ -969,3 +969,52 @@ fn change_triggers_a_migration_dropped_are_made_again_at_opening() {
         "the change made after reopening travelled"
     );
 }
+
+#[test]
+fn two_officers_who_each_announce_the_same_event_apart_do_not_both_send_but_a_later_second_send_may(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = three(dir.path(), true);
+    // Apart, Ana and Ben each write an announcement of the same event to the
+    // same list with the same template, and each starts sending it.
+    let id_a = draft(&a);
+    let id_b = draft(&b);
+    store::queue_with(&a.db, id_a, true).unwrap();
+    share::claim(&a.db, id_a).expect("Ana claims hers");
+    store::queue_with(&b.db, id_b, true).unwrap();
+    share::claim(&b.db, id_b).expect("Ben, apart, sees no claim yet");
+    b.db.conn()
+        .execute(
+            "UPDATE announcement SET state = 'sending' WHERE id = ?1",
+            [id_b],
+        )
+        .unwrap();
+    carry_all(&[&a, &b]);
+    a.sync();
+    b.sync();
+    let (state, note): (String, String) =
+        b.db.conn()
+            .query_row(
+                "SELECT state, note FROM announcement WHERE id = ?1",
+                [id_b],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+    assert_eq!(state, "paused", "Ben's copy, claimed later, stops: {note}");
+    assert!(note.contains("Ana's laptop"), "naming who sends it: {note}");
+    // Cleo writes her own copy before seeing either, then sees them: refused.
+    let id_c = draft(&c);
+    store::queue_with(&c.db, id_c, true).unwrap();
+    carry_all(&[&a, &b, &c]);
+    let refused = share::claim(&c.db, id_c).unwrap_err();
+    assert!(
+        refused.message.contains("Ana's laptop"),
+        "an announcement written apart from Ana's is not sent: {}",
+        refused.message
+    );
+    // A second send written after seeing Ana's (a reminder, on purpose) may go.
+    c.sync();
+    let again = draft(&c);
+    store::queue_with(&c.db, again, true).unwrap();
+    share::claim(&c.db, again).expect("a second send made knowing the first is no duplicate");
+}

@@ -1718,7 +1718,7 @@ pub fn claim(db: &Database, announcement: i64) -> Result<()> {
         tx.commit()?;
         g
     };
-    if let Some(message) = claimed_elsewhere(db, &me, &gid)? {
+    if let Some(message) = claimed_elsewhere(db, &me, &gid, announcement)? {
         return Err(Error::invalid_field("announcement", message));
     }
     db.conn().execute(
@@ -1733,16 +1733,100 @@ pub fn claim(db: &Database, announcement: i64) -> Result<()> {
     Ok(())
 }
 
-fn claimed_elsewhere(db: &Database, me: &Me, gid: &str) -> Result<Option<String>> {
-    let other: Option<(String, String)> = db
+/// Another laptop's claim that counts against this laptop sending an
+/// announcement.
+struct Rival {
+    laptop: String,
+    name: String,
+    hlc: String,
+    /// The announcement it claimed, here.
+    announcement: i64,
+}
+
+/// The claims of other laptops that stand against sending `local` (global
+/// id `gid`) from here: claims of the same announcement, and claims of
+/// another announcement of the same event (or tour), list and template that
+/// this one was written apart from (two officers who each announced the
+/// event while their laptops were apart). One written after seeing the other
+/// was a deliberate second send, and is no rival.
+fn rivals(db: &Database, me: &Me, gid: &str, local: i64) -> Result<Vec<Rival>> {
+    let mut out = Vec::new();
+    let mut stmt = db.conn().prepare(
+        "SELECT c.laptop, coalesce(l.name, c.laptop), c.hlc FROM sync_claim c LEFT JOIN share_laptop l ON l.laptop = c.laptop
+          WHERE c.announcement = ?1 AND c.laptop != ?2 AND c.seq > 0",
+    )?;
+    let same: Vec<(String, String, String)> = stmt
+        .query_map(rusqlite::params![gid, me.laptop], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    drop(stmt);
+    for (laptop, name, hlc) in same {
+        out.push(Rival {
+            laptop,
+            name,
+            hlc,
+            announcement: local,
+        });
+    }
+    let born: Option<(String, i64)> = db
         .conn()
         .query_row(
-            "SELECT coalesce(l.name, c.laptop), c.hlc FROM sync_claim c LEFT JOIN share_laptop l ON l.laptop = c.laptop
-              WHERE c.announcement = ?1 AND c.laptop != ?2 ORDER BY c.hlc LIMIT 1",
-            rusqlite::params![gid, me.laptop],
+            "SELECT laptop, seq FROM sync_row WHERE tbl = 'announcement' AND local = ?1 AND laptop != '' ORDER BY gid LIMIT 1",
+            [local],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
+    let knows: BTreeMap<String, i64> = match &born {
+        Some((l, s)) => db
+            .conn()
+            .query_row(
+                "SELECT knows FROM share_file WHERE laptop = ?1 AND seq = ?2",
+                rusqlite::params![l, s],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default(),
+        None => BTreeMap::new(),
+    };
+    let mut stmt = db.conn().prepare(
+        "SELECT b.id, c.laptop, coalesce(l.name, c.laptop), c.hlc, c.seq
+           FROM announcement a
+           JOIN announcement b ON b.id != a.id AND b.list_id = a.list_id AND b.template = a.template
+                AND b.event_id IS a.event_id AND b.tour_id IS a.tour_id
+           JOIN sync_row r ON r.tbl = 'announcement' AND r.local = b.id
+           JOIN sync_claim c ON c.announcement = r.gid AND c.laptop != ?2 AND c.seq > 0
+           LEFT JOIN share_laptop l ON l.laptop = c.laptop
+          WHERE a.id = ?1",
+    )?;
+    type Other = (i64, String, String, String, i64);
+    let others: Vec<Other> = stmt
+        .query_map(rusqlite::params![local, me.laptop], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    drop(stmt);
+    for (id, laptop, name, hlc, seq) in others {
+        let saw = match &born {
+            Some((l, s)) if *l == laptop => *s >= seq,
+            Some(_) => knows.get(&laptop).copied().unwrap_or(0) >= seq,
+            None => false,
+        };
+        if !saw {
+            out.push(Rival {
+                laptop,
+                name,
+                hlc,
+                announcement: id,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.hlc, &a.laptop).cmp(&(&b.hlc, &b.laptop)));
+    Ok(out)
+}
+
+fn claimed_elsewhere(db: &Database, me: &Me, gid: &str, local: i64) -> Result<Option<String>> {
     let mine: bool = db
         .conn()
         .query_row(
@@ -1752,13 +1836,16 @@ fn claimed_elsewhere(db: &Database, me: &Me, gid: &str) -> Result<Option<String>
         )
         .optional()?
         .is_some();
-    Ok(match other {
-        Some((name, hlc)) if !mine => Some(format!(
-            "This announcement is sent from {name} (claimed {}): it is not sent from this laptop too, so nobody gets it twice.",
-            hlc_time(&hlc).unwrap_or_default()
-        )),
-        _ => None,
-    })
+    if mine {
+        return Ok(None);
+    }
+    Ok(rivals(db, me, gid, local)?.first().map(|r| {
+        format!(
+            "This announcement is sent from {} (claimed {}): it is not sent from this laptop too, so nobody gets it twice.",
+            r.name,
+            hlc_time(&r.hlc).unwrap_or_default()
+        )
+    }))
 }
 
 /// When this laptop and another both claimed an announcement while apart,
@@ -1809,26 +1896,40 @@ fn give_way_where_lost(db: &Database, me: &Me) -> Result<()> {
 }
 
 fn lost_claim(db: &Database, me: &Me, gid: &str, announcement: i64) -> Result<Option<String>> {
-    let mut stmt = db.conn().prepare(
-        "SELECT c.laptop, coalesce(l.name, c.laptop), c.hlc FROM sync_claim c LEFT JOIN share_laptop l ON l.laptop = c.laptop
-          WHERE c.announcement = ?1 ORDER BY c.hlc, c.laptop",
-    )?;
-    let claims: Vec<(String, String, String)> = stmt
-        .query_map([gid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<std::result::Result<_, _>>()?;
-    drop(stmt);
-    let Some(first) = claims.first() else {
+    let mine: Option<String> = db
+        .conn()
+        .query_row(
+            "SELECT hlc FROM sync_claim WHERE announcement = ?1 AND laptop = ?2 AND seq > 0",
+            rusqlite::params![gid, me.laptop],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(mine) = mine else {
         return Ok(None);
     };
-    if first.0 == me.laptop || !claims.iter().any(|c| c.0 == me.laptop) {
+    let rivals = rivals(db, me, gid, announcement)?;
+    let Some(first) = rivals.first() else {
+        return Ok(None);
+    };
+    if (&mine, &me.laptop) < (&first.hlc, &first.laptop) {
         return Ok(None);
     }
+    // Who the other laptop mailed: its sent deliveries (of the same
+    // announcement, those whose sending it recorded).
     let mut stmt = db.conn().prepare(
-        "SELECT d.email FROM delivery d JOIN sync_field f ON f.tbl = 'delivery' AND f.key = CAST(d.id AS TEXT) AND f.col = 'status'
-          WHERE d.announcement_id = ?1 AND d.status = 'sent' AND f.laptop = ?2 ORDER BY d.email",
+        "SELECT d.email FROM delivery d
+           LEFT JOIN sync_field f ON f.tbl = 'delivery' AND f.key = CAST(d.id AS TEXT) AND f.col = 'status'
+          WHERE d.announcement_id = ?1 AND d.status = 'sent' AND (?3 OR f.laptop = ?2) ORDER BY d.email",
     )?;
     let mailed: Vec<String> = stmt
-        .query_map(rusqlite::params![announcement, first.0], |r| r.get(0))?
+        .query_map(
+            rusqlite::params![
+                first.announcement,
+                first.laptop,
+                first.announcement != announcement
+            ],
+            |r| r.get(0),
+        )?
         .collect::<std::result::Result<_, _>>()?;
     drop(stmt);
     let list = if mailed.is_empty() {
@@ -1849,7 +1950,7 @@ fn lost_claim(db: &Database, me: &Me, gid: &str, announcement: i64) -> Result<Op
     };
     Ok(Some(format!(
         "{} also started sending this announcement while your laptops were apart, and claimed it first: sending stops here so nobody gets it twice. Already mailed from there: {list}.",
-        first.1
+        first.name
     )))
 }
 
