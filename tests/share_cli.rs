@@ -601,3 +601,73 @@ fn three_laptops_on_the_command_line_edit_apart_and_agree_as_the_rules_say() {
         );
     }
 }
+
+#[test]
+fn an_event_announced_on_two_laptops_apart_is_sent_from_one_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let fa = dir.path().join("fa");
+    let fb = dir.path().join("fb");
+    std::fs::create_dir_all(&fa).unwrap();
+    std::fs::create_dir_all(&fb).unwrap();
+    let a = dir.path().join("a.sqlite");
+    let b = dir.path().join("b.sqlite");
+    ok(&a, &["demo"]);
+    ok(
+        &a,
+        &[
+            "share",
+            "init",
+            fa.to_str().unwrap(),
+            "--name",
+            "Ana's laptop",
+        ],
+    );
+    let code = code_of(&ok(&a, &["share", "invite"]));
+    carry(&fa, &fb);
+    ok(
+        &b,
+        &[
+            "share",
+            "join",
+            fb.to_str().unwrap(),
+            "--code",
+            &code,
+            "--name",
+            "Ben's laptop",
+        ],
+    );
+    carry(&fb, &fa);
+    ok(&a, &["share", "sync"]);
+    carry(&fa, &fb);
+    ok(&b, &["share", "sync"]);
+    let event = ok(&a, &["event", "list"])
+        .lines()
+        .find(|l| l.contains("announced") && l.contains("Rally"))
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .expect("the sample branch has an announced rally");
+    // Apart: Ana announces the rally (no mail account: written to the outbox).
+    let sent = ok(&a, &["announce", &event, "--list", "Announcements"]);
+    assert!(
+        sent.contains("outbox") || sent.contains("written"),
+        "Ana's announcement went out: {sent}"
+    );
+    // Ben, apart, announces it too; his sync tool has just brought Ana's files.
+    carry(&fa, &fb);
+    let out = run(&b, &["announce", &event, "--list", "Announcements"]);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "Ben's copy is not sent: {said}");
+    assert!(
+        said.contains("Ana's laptop"),
+        "and he is told who sends it: {said}"
+    );
+    let outbox = b.with_file_name("b.sqlite.outbox");
+    let written = std::fs::read_dir(&outbox)
+        .map(|d| d.flatten().count())
+        .unwrap_or(0);
+    assert_eq!(
+        written,
+        0,
+        "nothing was written for Ben's copy in {}",
+        outbox.display()
+    );
+}
