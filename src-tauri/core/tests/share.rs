@@ -1018,3 +1018,50 @@ fn two_officers_who_each_announce_the_same_event_apart_do_not_both_send_but_a_la
     store::queue_with(&c.db, again, true).unwrap();
     share::claim(&c.db, again).expect("a second send made knowing the first is no duplicate");
 }
+
+#[test]
+fn a_laptop_restored_from_an_older_copy_reads_its_own_later_files_back_and_numbers_on_from_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, _c) = three(dir.path(), false);
+    let path = a.path.clone();
+    let folder = a.folder.clone();
+    drop(a);
+    // An older copy of Ana's branch, taken while it was closed.
+    let copy = dir.path().join("a-copy.sqlite");
+    std::fs::copy(&path, &copy).unwrap();
+    let a = Laptop {
+        db: Database::open(&path).unwrap(),
+        path: path.clone(),
+        folder: folder.clone(),
+    };
+    branch::set_field(&a.db, "city", "Lowell").unwrap();
+    a.sync();
+    drop(a);
+    // Restored from the older copy: the change and its file number are gone here.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    std::fs::copy(&copy, &path).unwrap();
+    let a = Laptop {
+        db: Database::open(&path).unwrap(),
+        path,
+        folder,
+    };
+    assert_ne!(city(&a), "Lowell", "the copy is older than the change");
+    branch::set_field(&a.db, "website", "https://example.org/after-restore").unwrap();
+    a.sync();
+    assert_eq!(city(&a), "Lowell", "its own later file was read back");
+    carry(&a.folder, &b.folder);
+    b.sync();
+    assert!(
+        b.status().problems.is_empty(),
+        "no file of Ana's forks her chain: {:?}",
+        b.status().problems
+    );
+    assert_eq!(a.dump(), b.dump(), "both laptops agree after the restore");
+    assert_eq!(
+        branch::get(&b.db).unwrap().unwrap().website,
+        "https://example.org/after-restore",
+        "the change made after the restore travelled"
+    );
+}
