@@ -284,6 +284,18 @@ fn hlc_time(text: &str) -> Option<String> {
     })
 }
 
+/// The branch's key of one epoch, when this laptop has received it.
+fn key_of_epoch(db: &Database, epoch: i64) -> Result<Option<String>> {
+    Ok(db
+        .conn()
+        .query_row(
+            "SELECT secret FROM share_key WHERE epoch = ?1",
+            [epoch],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 fn latest_key(db: &Database) -> Result<(i64, String)> {
     db.conn()
         .query_row(
@@ -919,14 +931,7 @@ fn check_join(
     if header.format > FORMAT {
         return Ok(Err(file::Refusal::Newer(header.format).words()));
     }
-    let secret: Option<String> = db
-        .conn()
-        .query_row(
-            "SELECT secret FROM share_key WHERE epoch = ?1",
-            [header.epoch],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let secret = key_of_epoch(db, header.epoch)?;
     let Some(secret) = secret else {
         return Ok(Err(file::Refusal::Key.words()));
     };
@@ -1115,14 +1120,7 @@ fn apply_one(db: &Database, me: &Me, l: &str, seq: i64, prev: &str) -> Result<Ap
         )?;
         return Ok(Applied::Refused);
     }
-    let secret: Option<String> = db
-        .conn()
-        .query_row(
-            "SELECT secret FROM share_key WHERE epoch = ?1",
-            [header.epoch],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let secret = key_of_epoch(db, header.epoch)?;
     let Some(secret) = secret else {
         problem(
             db,
