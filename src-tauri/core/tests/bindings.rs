@@ -158,6 +158,18 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<handbill_core::share::Conflict>();
     check.ty::<handbill_core::share::ShareStatus>();
     check.ty::<handbill_core::share::SyncReport>();
+    check.ty::<handbill_core::mail::attendance::SignInRow>();
+    check.ty::<handbill_core::mail::attendance::SignIn>();
+    check.ty::<handbill_core::mail::attendance::SignInResult>();
+    check.ty::<handbill_core::mail::attendance::MailChoice>();
+    check.ty::<handbill_core::mail::attendance::Attendee>();
+    check.ty::<handbill_core::mail::attendance::Absent>();
+    check.ty::<handbill_core::mail::attendance::EventAttendance>();
+    check.ty::<handbill_core::mail::attendance::KnownPerson>();
+    check.ty::<handbill_core::mail::attendance::SheetProblem>();
+    check.ty::<handbill_core::mail::attendance::SheetImport>();
+    check.ty::<handbill_core::mail::lists::AttendedEvent>();
+    check.ty::<handbill_core::mail::person::PersonAttendance>();
     check.ty::<events::EventKind>();
     check.ty::<events::EventStatus>();
     check.ty::<events::public::CancelledShown>();

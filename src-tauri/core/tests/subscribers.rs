@@ -378,7 +378,8 @@ fn segments_filter_by_tag_city_zip_prefix_and_language_and_count_only_subscribed
             tags: vec!["volunteer".into(), "student".into()],
             city: "Boston".into(),
             zip_prefix: "0213".into(),
-            language: "es".into()
+            language: "es".into(),
+            ..Default::default()
         }),
         1,
         "every part must hold"

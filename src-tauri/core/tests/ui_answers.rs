@@ -304,7 +304,7 @@ fn raw(name: &str, bytes: &[u8]) -> Value {
 }
 
 fn no_filter() -> SegmentFilter {
-    serde_json::from_value(json!({ "tags": [], "city": "", "zip_prefix": "", "language": "" }))
+    serde_json::from_value(json!({ "tags": [], "city": "", "zip_prefix": "", "language": "", "attended": "", "missed": "", "min_attended": 0, "of_last": 0, "never_attended": false, "new_since": "" }))
         .unwrap()
 }
 
@@ -375,9 +375,9 @@ fn all_scenes() -> Value {
         store::for_list(db, l)
     });
     for filter in [
-        json!({ "tags": [], "city": "", "zip_prefix": "", "language": "" }),
-        json!({ "tags": ["volunteer"], "city": "", "zip_prefix": "", "language": "" }),
-        json!({ "tags": ["volunteer"], "city": "", "zip_prefix": "0214", "language": "" }),
+        json!({ "tags": [], "city": "", "zip_prefix": "", "language": "", "attended": "", "missed": "", "min_attended": 0, "of_last": 0, "never_attended": false, "new_since": "" }),
+        json!({ "tags": ["volunteer"], "city": "", "zip_prefix": "", "language": "", "attended": "", "missed": "", "min_attended": 0, "of_last": 0, "never_attended": false, "new_since": "" }),
+        json!({ "tags": ["volunteer"], "city": "", "zip_prefix": "0214", "language": "", "attended": "", "missed": "", "min_attended": 0, "of_last": 0, "never_attended": false, "new_since": "" }),
     ] {
         let f: SegmentFilter = serde_json::from_value(filter.clone()).unwrap();
         s.ask(
@@ -478,7 +478,7 @@ fn all_scenes() -> Value {
     // A segment saved with its count.
     let mut s = Scene::sample();
     let l = list(&s);
-    let filter = json!({ "tags": ["volunteer"], "city": "", "zip_prefix": "0214", "language": "" });
+    let filter = json!({ "tags": ["volunteer"], "city": "", "zip_prefix": "0214", "language": "", "attended": "", "missed": "", "min_attended": 0, "of_last": 0, "never_attended": false, "new_since": "" });
     let f: SegmentFilter = serde_json::from_value(filter.clone()).unwrap();
     s.change(
         "segment_save",

@@ -10,6 +10,7 @@ use handbill_core::db::storage;
 use handbill_core::{Database, Error, ErrorCode};
 
 mod ask;
+mod attendance;
 mod branch;
 mod coalition;
 mod db;
@@ -116,6 +117,9 @@ pub enum Command {
     Flyer(flyers::FlyerArgs),
     /// Print a sign-in sheet for an event's door: numbered rows for name, email, phone and ZIP.
     SigninSheet(flyers::SigninArgs),
+    /// Who came to an event: type the sign-in sheet in, read a door form's CSV, see who came.
+    #[command(subcommand)]
+    Attendance(attendance::AttendanceCommand),
     /// Announce an event to a list: queue everyone and send, showing progress.
     Announce(mail::announcements::AnnounceArgs),
     /// Follow and steer sending: status, resume, pause, cancel, uncertain deliveries, test the account.
@@ -201,6 +205,7 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Demands(command) => coalition::demands_command(&open(db)?, command),
         Command::Flyer(args) => flyers::flyer_command(&open(db)?, args),
         Command::SigninSheet(args) => flyers::signin_command(&open(db)?, args),
+        Command::Attendance(command) => attendance::command(&open(db)?, command),
         Command::Announce(args) => {
             mail::announcements::announce_command(&storage::resolve_path(db)?, args)
         }

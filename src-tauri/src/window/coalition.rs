@@ -13,34 +13,11 @@ use handbill_core::coalition::{
 };
 use handbill_core::db::outside;
 use handbill_core::Error;
-use tauri::ipc::{InvokeBody, Request};
+use tauri::ipc::Request;
 use tauri::State;
 
 use super::dialog::{save_path, SaveAs};
-use super::AppState;
-
-/// The bytes of a file sent as the raw request body (not as a JSON array of
-/// numbers: a logo or a CSV file may be megabytes).
-fn raw_body<'a>(request: &'a Request<'_>) -> Result<&'a [u8], Error> {
-    match request.body() {
-        InvokeBody::Raw(bytes) => Ok(bytes),
-        _ => Err(Error::internal("The file did not arrive as bytes.")),
-    }
-}
-
-/// A header of the request, percent-decoded; empty when missing.
-fn header(request: &Request<'_>, name: &str) -> String {
-    request
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            percent_encoding::percent_decode_str(v)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .unwrap_or_default()
-}
+use super::{header, raw_body, AppState};
 
 #[tauri::command]
 pub async fn organizations_all(state: State<'_, AppState>) -> Result<Vec<Organization>, Error> {

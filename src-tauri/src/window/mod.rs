@@ -18,6 +18,7 @@ use handbill_core::mail::import::{self, ImportReport};
 use handbill_core::{Database, Error, ErrorCode};
 use tauri::Manager;
 
+mod attendance;
 mod branch;
 mod coalition;
 mod db;
@@ -86,6 +87,29 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The bytes of a file sent as the raw request body (not as a JSON array of
+/// numbers: a logo or a CSV file may be megabytes).
+pub(crate) fn raw_body<'a>(request: &'a tauri::ipc::Request<'_>) -> Result<&'a [u8], Error> {
+    match request.body() {
+        tauri::ipc::InvokeBody::Raw(bytes) => Ok(bytes),
+        _ => Err(Error::internal("The file did not arrive as bytes.")),
+    }
+}
+
+/// A header of the request, percent-decoded; empty when missing.
+pub(crate) fn header(request: &tauri::ipc::Request<'_>, name: &str) -> String {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default()
 }
 
 /// Runs a command's work on Tauri's blocking pool, at background priority
@@ -239,6 +263,11 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             flyers::flyer_save,
             flyers::flyer_open,
             flyers::signin_sheet_save,
+            attendance::attendance_show,
+            attendance::attendance_sign_in,
+            attendance::attendance_known,
+            attendance::attendance_remove,
+            attendance::attendance_import,
             events::events_upcoming,
             events::events_page,
             events::events_undated,

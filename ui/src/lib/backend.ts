@@ -63,6 +63,7 @@ import { tauriFlyers, type FlyersBackend } from "./flyers-backend";
 import { tauriAnnounce, type AnnounceBackend } from "./announce-backend";
 import { tauriMailbox, type MailboxBackend } from "./mailbox-backend";
 import { tauriShare, type ShareBackend } from "./share-backend";
+import { tauriAttendance, type AttendanceBackend } from "./attendance-backend";
 
 /** How much of a chosen sheet one message to the window's Rust side carries:
  * WebKit's UI process spends about 30 ms of CPU on each megabyte it passes on,
@@ -120,7 +121,8 @@ export type {
 /** What an .ics export or a listing covers: one event, one tour, or every upcoming event. */
 export type EventsTarget = { event: number } | { tour: number } | "upcoming";
 
-export interface Backend extends CoalitionBackend, FlyersBackend, AnnounceBackend, MailboxBackend, ShareBackend {
+export interface Backend
+  extends CoalitionBackend, FlyersBackend, AnnounceBackend, MailboxBackend, ShareBackend, AttendanceBackend {
   status(): Promise<AppStatus>;
   saveBranch(input: BranchInput): Promise<BranchProfile>;
   setLogo(bytes: Uint8Array): Promise<BranchProfile>;
@@ -241,6 +243,7 @@ export const tauriBackend: Backend = {
   ...tauriAnnounce(),
   ...tauriMailbox(),
   ...tauriShare(),
+  ...tauriAttendance(),
   status: () => commands.app_status(),
   saveBranch: (input) => commands.branch_save({ input }),
   setLogo: (bytes) => commands.branch_set_logo({ bytes: Array.from(bytes) }),

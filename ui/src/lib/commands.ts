@@ -10,6 +10,7 @@ import type { AccountView } from "./bindings/AccountView";
 import type { Announcement } from "./bindings/Announcement";
 import type { AnnouncementInput } from "./bindings/AnnouncementInput";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { Attendee } from "./bindings/Attendee";
 import type { BackupInfo } from "./bindings/BackupInfo";
 import type { BoardFilter } from "./bindings/BoardFilter";
 import type { BoardRow } from "./bindings/BoardRow";
@@ -33,6 +34,7 @@ import type { DuplicateWarning } from "./bindings/DuplicateWarning";
 import type { EmailDraft } from "./bindings/EmailDraft";
 import type { Endorsement } from "./bindings/Endorsement";
 import type { Event } from "./bindings/Event";
+import type { EventAttendance } from "./bindings/EventAttendance";
 import type { EventInput } from "./bindings/EventInput";
 import type { EventPage } from "./bindings/EventPage";
 import type { EventScope } from "./bindings/EventScope";
@@ -51,6 +53,7 @@ import type { ImportJob } from "./bindings/ImportJob";
 import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportPreview } from "./bindings/ImportPreview";
 import type { Invitation } from "./bindings/Invitation";
+import type { KnownPerson } from "./bindings/KnownPerson";
 import type { List } from "./bindings/List";
 import type { MailboxEntry } from "./bindings/MailboxEntry";
 import type { MailboxView } from "./bindings/MailboxView";
@@ -70,6 +73,8 @@ import type { Segment } from "./bindings/Segment";
 import type { SegmentFilter } from "./bindings/SegmentFilter";
 import type { SendProgress } from "./bindings/SendProgress";
 import type { ShareStatus } from "./bindings/ShareStatus";
+import type { SheetImport } from "./bindings/SheetImport";
+import type { SignIn } from "./bindings/SignIn";
 import type { SigninRequest } from "./bindings/SigninRequest";
 import type { SmtpAccount } from "./bindings/SmtpAccount";
 import type { Speaker } from "./bindings/Speaker";
@@ -128,6 +133,27 @@ export function announcement_send_test(args: { id: number }): Promise<string> {
 
 export function app_status(): Promise<AppStatus> {
   return call<AppStatus>("app_status");
+}
+
+/** The file's bytes go as the request body; the headers are percent-encoded text. */
+export function attendance_import(body: Uint8Array, headers: { "x-options": string }): Promise<SheetImport> {
+  return callRaw<SheetImport>("attendance_import", body, headers);
+}
+
+export function attendance_known(args: { typed: string }): Promise<Array<KnownPerson>> {
+  return call<Array<KnownPerson>>("attendance_known", args);
+}
+
+export function attendance_remove(args: { eventId: number; occurrence: string; row: number }): Promise<void> {
+  return call<void>("attendance_remove", args);
+}
+
+export function attendance_show(args: { eventId: number; occurrence: string }): Promise<EventAttendance> {
+  return call<EventAttendance>("attendance_show", args);
+}
+
+export function attendance_sign_in(args: { request: SignIn }): Promise<Attendee> {
+  return call<Attendee>("attendance_sign_in", args);
 }
 
 export function backup_now(): Promise<BackupInfo> {

@@ -63,6 +63,7 @@ export function fakeBackend(
   const fake: FakeBackend = {
     ...pick(tauriBackend, announceMethods),
     ...pick(tauriBackend, flyersMethods),
+    ...pick(tauriBackend, attendanceMethods),
     flyers: mail,
     ...pick(tauriBackend, mailMethods),
     ...pick(tauriBackend, eventsMethods),
@@ -219,6 +220,15 @@ const flyersMethods = [
   "flyerChoices",
   "rememberFlyerChoices",
   "saveSigninSheet",
+] as const satisfies (keyof Backend)[];
+
+/** The Backend's Attendance calls, always answered by the replay: a test gives the recorded story. */
+const attendanceMethods = [
+  "attendance",
+  "signIn",
+  "knownPeople",
+  "removeSignIn",
+  "importSheet",
 ] as const satisfies (keyof Backend)[];
 
 /** The Backend's announcement and mail account calls, answered by the replay. */

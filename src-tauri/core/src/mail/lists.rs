@@ -43,7 +43,28 @@ pub struct SegmentFilter {
     pub zip_prefix: String,
     /// The language, such as `es` (which also takes `es-MX`).
     pub language: String,
+    /// Came to this event (its `uid`; any meeting of a series).
+    #[serde(default)]
+    pub attended: String,
+    /// Did not come to this event (its `uid`): "we missed you".
+    #[serde(default)]
+    pub missed: String,
+    /// Came to at least this many of the last [`SegmentFilter::of_last`] events (0: not filtered).
+    #[serde(default)]
+    pub min_attended: u32,
+    /// How many of the latest events with a sign-in count for `min_attended`.
+    #[serde(default)]
+    pub of_last: u32,
+    /// Never signed in at any event.
+    #[serde(default)]
+    pub never_attended: bool,
+    /// First known to the branch on or after this date (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub new_since: String,
 }
+
+/// The most events "attended at least N of the last M" looks back over.
+pub const MAX_OF_LAST: u32 = 500;
 
 impl SegmentFilter {
     pub fn is_empty(&self) -> bool {
@@ -51,6 +72,102 @@ impl SegmentFilter {
             && self.city.trim().is_empty()
             && self.zip_prefix.trim().is_empty()
             && self.language.trim().is_empty()
+            && self.attended.trim().is_empty()
+            && self.missed.trim().is_empty()
+            && self.min_attended == 0
+            && !self.never_attended
+            && self.new_since.trim().is_empty()
+    }
+
+    /// The filter as the command line writes it (what [`SegmentFilter::parse`] reads back).
+    pub fn to_text(&self) -> String {
+        let mut parts: Vec<String> = self
+            .tags
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("tag={t}"))
+            .collect();
+        let mut push = |key: &str, value: &str| {
+            if !value.trim().is_empty() {
+                parts.push(format!("{key}={}", value.trim()));
+            }
+        };
+        push("city", &self.city);
+        push("zip", &self.zip_prefix);
+        push("language", &self.language);
+        push("attended", &self.attended);
+        push("missed", &self.missed);
+        push("new_since", &self.new_since);
+        if self.min_attended > 0 {
+            parts.push(format!(
+                "attended_at_least={}/{}",
+                self.min_attended, self.of_last
+            ));
+        }
+        if self.never_attended {
+            parts.push("never_attended".to_owned());
+        }
+        parts.join(",")
+    }
+
+    /// Checks the attendance parts: counts in range and a real date. (An
+    /// event the filter names is looked up by [`SegmentFilter::resolve`].)
+    pub fn check(&self) -> Result<()> {
+        if self.min_attended > 0 && (self.of_last < self.min_attended || self.of_last > MAX_OF_LAST)
+        {
+            return Err(Error::invalid_field(
+                "segment",
+                format!(
+                    "“At least {} of the last {}” cannot hold: the number of events looked back over must be at least {} and at most {MAX_OF_LAST}.",
+                    self.min_attended, self.of_last, self.min_attended
+                ),
+            ));
+        }
+        let since = self.new_since.trim();
+        if !since.is_empty() && since.parse::<jiff::civil::Date>().is_err() {
+            return Err(Error::invalid_field(
+                "segment",
+                format!("“{since}” is not a date: write “new since” as YYYY-MM-DD."),
+            ));
+        }
+        if self.never_attended && (!self.attended.trim().is_empty() || self.min_attended > 0) {
+            return Err(Error::invalid_field(
+                "segment",
+                "“Never attended” cannot go with “attended”: nobody would match.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Turns the events named by number (as the command line writes them)
+    /// into their `uid`s, and refuses an event that is not there, so a saved
+    /// segment names the same event on every officer's laptop.
+    pub fn resolve(mut self, db: &Database) -> Result<SegmentFilter> {
+        for part in [&mut self.attended, &mut self.missed] {
+            let text = part.trim().to_owned();
+            if text.is_empty() {
+                continue;
+            }
+            let uid = if let Ok(id) = text.parse::<i64>() {
+                crate::events::get(db, id)
+                    .map_err(|e| Error::invalid_field("segment", e.message))?
+                    .uid
+            } else {
+                db.conn()
+                    .query_row("SELECT uid FROM event WHERE uid = ?1", [&text], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| {
+                        Error::invalid_field(
+                            "segment",
+                            format!("There is no event “{text}”: give the event's number, as `handbill events` lists it."),
+                        )
+                    })?
+            };
+            *part = uid;
+        }
+        self.check()?;
+        Ok(self)
     }
 
     /// Reads `tag=volunteer,city=Boston,zip=021,language=es` (the command line's
@@ -58,6 +175,10 @@ impl SegmentFilter {
     pub fn parse(text: &str) -> Result<SegmentFilter> {
         let mut filter = SegmentFilter::default();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if part.eq_ignore_ascii_case("never_attended") {
+                filter.never_attended = true;
+                continue;
+            }
             let Some((key, value)) = part.split_once('=') else {
                 return Err(Error::invalid_field(
                     "segment",
@@ -70,14 +191,36 @@ impl SegmentFilter {
                 "city" => filter.city = value,
                 "zip" | "zip_prefix" | "postal_code" => filter.zip_prefix = value,
                 "language" | "lang" => filter.language = value,
+                "attended" if value.eq_ignore_ascii_case("never") => filter.never_attended = true,
+                "attended" | "came" => filter.attended = value,
+                "missed" | "not_attended" => filter.missed = value,
+                "attended_at_least" | "at_least" => {
+                    let numbers: Vec<&str> = value
+                        .split(|c: char| c == '/' || c.is_whitespace())
+                        .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("of"))
+                        .collect();
+                    match numbers.as_slice() {
+                        [n, m] => match (n.parse(), m.parse()) {
+                            (Ok(n), Ok(m)) => {
+                                filter.min_attended = n;
+                                filter.of_last = m;
+                            }
+                            _ => return Err(at_least_problem(&value)),
+                        },
+                        _ => return Err(at_least_problem(&value)),
+                    }
+                }
+                "never_attended" => filter.never_attended = true,
+                "new_since" | "since" => filter.new_since = value,
                 other => {
                     return Err(Error::invalid_field(
                         "segment",
-                        format!("“{other}” is not something a segment filters by. Use tag, city, zip or language."),
+                        format!("“{other}” is not something a segment filters by. Use tag, city, zip, language, attended, missed, attended_at_least, never_attended or new_since."),
                     ))
                 }
             }
         }
+        filter.check()?;
         Ok(filter)
     }
 
@@ -108,11 +251,55 @@ impl SegmentFilter {
                 values.push(Box::new(self.language.trim().to_owned()));
             }
         }
+        if !self.attended.trim().is_empty() {
+            clauses.push(
+                "s.id IN (SELECT a.subscriber_id FROM attendance a JOIN event e ON e.id = a.event_id WHERE e.uid = ?)"
+                    .to_owned(),
+            );
+            values.push(Box::new(self.attended.trim().to_owned()));
+        }
+        if !self.missed.trim().is_empty() {
+            clauses.push(
+                "s.id NOT IN (SELECT a.subscriber_id FROM attendance a JOIN event e ON e.id = a.event_id
+                               WHERE e.uid = ? AND a.subscriber_id IS NOT NULL)"
+                    .to_owned(),
+            );
+            values.push(Box::new(self.missed.trim().to_owned()));
+        }
+        if self.min_attended > 0 {
+            // The last M occasions anyone signed in at, then who came to at least N of them.
+            clauses.push(
+                "s.id IN (SELECT a.subscriber_id FROM attendance a
+                           WHERE a.subscriber_id IS NOT NULL AND (a.event_id, a.occurrence) IN (
+                             SELECT event_id, occurrence FROM attendance
+                              GROUP BY event_id, occurrence ORDER BY max(held_on) DESC, event_id DESC LIMIT ?)
+                           GROUP BY a.subscriber_id HAVING count(*) >= ?)"
+                    .to_owned(),
+            );
+            values.push(Box::new(i64::from(self.of_last.min(MAX_OF_LAST))));
+            values.push(Box::new(i64::from(self.min_attended)));
+        }
+        if self.never_attended {
+            clauses.push(
+                "NOT EXISTS (SELECT 1 FROM attendance a WHERE a.subscriber_id = s.id)".to_owned(),
+            );
+        }
+        if !self.new_since.trim().is_empty() {
+            clauses.push("s.created_at >= ?".to_owned());
+            values.push(Box::new(self.new_since.trim().to_owned()));
+        }
         if clauses.is_empty() {
             return ("1".to_owned(), values);
         }
         (clauses.join(" AND "), values)
     }
+}
+
+fn at_least_problem(value: &str) -> Error {
+    Error::invalid_field(
+        "segment",
+        format!("“{value}” is not “N of M”: write attended_at_least=2/5 for at least 2 of the last 5 events."),
+    )
 }
 
 /// A saved segment of a list.
@@ -132,6 +319,19 @@ pub struct Facets {
     pub tags: Vec<String>,
     pub cities: Vec<String>,
     pub languages: Vec<String>,
+    /// Events with a sign-in recorded, latest first: what "attended" and "missed" choose from.
+    pub events: Vec<AttendedEvent>,
+}
+
+/// An event people signed in at, offered by the segment builder.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct AttendedEvent {
+    pub uid: String,
+    pub title: String,
+    /// The latest date anyone signed in at it (`YYYY-MM-DD`).
+    pub held_on: String,
+    /// How many people signed in.
+    pub came: u32,
 }
 
 /// The tags, cities and languages found among a list's members, most common first.
@@ -157,7 +357,27 @@ pub fn facets(db: &Database, list_id: i64) -> Result<Facets> {
             "SELECT s.language FROM membership m JOIN subscriber s ON s.id = m.subscriber_id
              WHERE m.list_id = ?1 AND s.language <> '' GROUP BY s.language ORDER BY count(*) DESC LIMIT 50",
         )?,
+        events: attended_events(db)?,
     })
+}
+
+/// The events anyone signed in at, latest first.
+fn attended_events(db: &Database) -> Result<Vec<AttendedEvent>> {
+    let mut stmt = db.conn().prepare(
+        "SELECT e.uid, e.title, max(a.held_on), count(*) FROM attendance a JOIN event e ON e.id = a.event_id
+          GROUP BY e.id ORDER BY max(a.held_on) DESC, e.id DESC LIMIT 200",
+    )?;
+    let events = stmt
+        .query_map([], |r| {
+            Ok(AttendedEvent {
+                uid: r.get(0)?,
+                title: r.get(1)?,
+                held_on: r.get(2)?,
+                came: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(events)
 }
 
 /// Every list, by name, with its counts.
@@ -260,6 +480,7 @@ pub fn create(db: &Database, name: &str) -> Result<List> {
 /// How many people an announcement to the list (narrowed by `filter`) would
 /// reach: the list's `mailable` people, never anyone suppressed.
 pub fn reach(db: &Database, list_id: i64, filter: &SegmentFilter) -> Result<u32> {
+    filter.check()?;
     let (condition, values) = filter.sql();
     let sql = format!("SELECT count(*) FROM mailable s WHERE s.list_id = ? AND {condition}");
     let mut all_values: Vec<&dyn ToSql> = vec![&list_id];
@@ -283,10 +504,11 @@ pub fn save_segment(
         name,
         "Give the segment a name, such as “Volunteers in Cambridge”.",
     )?;
+    let filter = filter.resolve(db)?;
     if filter.is_empty() {
         return Err(Error::invalid_field(
             "segment",
-            "Choose at least one tag, city, ZIP prefix or language: a segment without a filter is the whole list.",
+            "Choose at least one tag, city, ZIP prefix, language or attendance: a segment without a filter is the whole list.",
         ));
     }
     let json = serde_json::to_string(&filter).map_err(|e| Error::internal(e.to_string()))?;
@@ -354,8 +576,8 @@ pub fn delete_segment(db: &Database, id: i64) -> Result<()> {
 
 /// The command line's `--segment`: a saved segment's name, or a filter such as `tag=volunteer,zip=021`.
 pub fn resolve_segment(db: &Database, list_id: i64, text: &str) -> Result<SegmentFilter> {
-    if text.contains('=') {
-        return SegmentFilter::parse(text);
+    if text.contains('=') || text.trim().eq_ignore_ascii_case("never_attended") {
+        return SegmentFilter::parse(text)?.resolve(db);
     }
     let json: Option<String> = db
         .conn()
@@ -372,6 +594,17 @@ pub fn resolve_segment(db: &Database, list_id: i64, text: &str) -> Result<Segmen
             text.trim()
         ))),
     }
+}
+
+/// A `--segment` as stored with an announcement: a saved segment's name as
+/// given, a filter written out with its events by `uid` (so it names the
+/// same events on every officer's laptop).
+pub fn canonical_segment(db: &Database, list_id: i64, text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() || !(text.contains('=') || text.eq_ignore_ascii_case("never_attended")) {
+        return Ok(text.to_owned());
+    }
+    Ok(resolve_segment(db, list_id, text)?.to_text())
 }
 
 fn check_name(field: &str, name: &str, missing: &str) -> Result<String> {

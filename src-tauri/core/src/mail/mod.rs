@@ -6,6 +6,7 @@
 //! an email about an event sent to a list (`announcements`).
 
 pub mod announcements;
+pub mod attendance;
 pub mod export;
 pub mod import;
 pub mod lists;

@@ -105,6 +105,20 @@ pub struct PersonRecord {
     /// Messages from the branch's mailbox about them (bounce reports,
     /// complaints, their requests to leave), and what was done.
     pub mailbox_messages: Vec<PersonMailboxMessage>,
+    /// The events they signed in at.
+    pub attendance: Vec<PersonAttendance>,
+}
+
+/// An event the person signed in at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PersonAttendance {
+    pub event: String,
+    /// The date of the event (or of the meeting of a series).
+    pub held_on: String,
+    /// Their row on the sign-in sheet (or the door form's line).
+    pub sheet_row: u32,
+    /// Whether they ticked "Email me about future events".
+    pub wants_mail: bool,
 }
 
 /// A message read from the branch's mailbox about the person.
@@ -129,6 +143,7 @@ impl PersonRecord {
             && self.invitation_drafts.is_empty()
             && self.outbox_files.is_empty()
             && self.mailbox_messages.is_empty()
+            && self.attendance.is_empty()
     }
 
     /// The record as text a person reads, section by section.
@@ -258,6 +273,24 @@ impl PersonRecord {
             out.push(format!(
                 "  {} {} ({}): {} <{}>",
                 m.received_at, m.kind, m.action, m.summary, m.message_id
+            ));
+        }
+        out.push(String::new());
+        out.push("Events they signed in at".to_owned());
+        if self.attendance.is_empty() {
+            none(&mut out);
+        }
+        for a in &self.attendance {
+            out.push(format!(
+                "  {} {} (row {}{})",
+                a.held_on,
+                a.event,
+                a.sheet_row,
+                if a.wants_mail {
+                    ", ticked “Email me about future events”"
+                } else {
+                    ""
+                }
             ));
         }
         out.push(String::new());
@@ -460,6 +493,7 @@ fn gather(db: &Database, address: &str, with_hash: bool) -> Result<PersonRecord>
     }
     let deliveries = deliveries(db, &key)?;
     let ids: Vec<i64> = deliveries.iter().map(|(id, _)| *id).collect();
+    let subscriber_id = subscriber.as_ref().map(|s| s.id);
     let record = PersonRecord {
         format: FORMAT.to_owned(),
         format_version: 1,
@@ -492,6 +526,25 @@ fn gather(db: &Database, address: &str, with_hash: bool) -> Result<PersonRecord>
                 })
             })?
             .collect::<rusqlite::Result<_>>()?,
+        attendance: match subscriber_id {
+            None => Vec::new(),
+            Some(id) => db
+                .conn()
+                .prepare(
+                    "SELECT e.title, a.held_on, a.sheet_row, a.wants_mail
+                       FROM attendance a JOIN event e ON e.id = a.event_id
+                      WHERE a.subscriber_id = ?1 ORDER BY a.held_on, a.id",
+                )?
+                .query_map([id], |r| {
+                    Ok(PersonAttendance {
+                        event: r.get(0)?,
+                        held_on: r.get(1)?,
+                        sheet_row: r.get(2)?,
+                        wants_mail: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?,
+        },
     };
     tx.commit()?;
     Ok(record)
@@ -559,6 +612,8 @@ pub struct ForgetReport {
     pub outbox_files: u32,
     /// Messages from the branch's mailbox about them (with what they said).
     pub mailbox_messages: u32,
+    /// Events they signed in at (the attendance goes with them).
+    pub attendance: u32,
     /// Backups taken before now that still hold them (the `.backups`
     /// folder): copies from now on do not.
     pub earlier_backups: u32,
@@ -621,8 +676,10 @@ pub fn forget(db: &Database, request: &ForgetRequest) -> Result<ForgetReport> {
     let tx = db.conn().unchecked_transaction()?;
     let conn = db.conn();
     let memberships = found.memberships.len() as u32;
+    let attendance = found.attendance.len() as u32;
     let subscriber = match &found.subscriber {
         Some(s) => {
+            conn.execute("DELETE FROM attendance WHERE subscriber_id = ?1", [s.id])?;
             conn.execute("DELETE FROM subscriber WHERE id = ?1", [s.id])?;
             true
         }
@@ -731,6 +788,7 @@ pub fn forget(db: &Database, request: &ForgetRequest) -> Result<ForgetReport> {
         invitation_drafts,
         outbox_files,
         mailbox_messages,
+        attendance,
         earlier_backups,
         vacuumed: vacuumed.is_ok(),
         note: notes.join(" "),

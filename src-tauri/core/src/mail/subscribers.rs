@@ -18,7 +18,7 @@ use ts_rs::TS;
 
 use crate::clock::now_text;
 use crate::db::search::search_text;
-use crate::db::Database;
+use crate::db::{Database, Tx};
 use crate::email::normalize_email;
 use crate::error::{short, Error, FieldProblem, Result};
 use crate::mail::lists;
@@ -949,7 +949,7 @@ pub fn add(
             ),
         ));
     }
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = Tx::begin(db)?;
     let at = now_text();
     let c = &clean.input;
     db.conn().execute(
@@ -996,7 +996,7 @@ pub fn update(db: &Database, id: i64, input: SubscriberInput) -> Result<Subscrib
     let old_key = normalize_email(&before.email)
         .map(|(_, k)| k)
         .unwrap_or_default();
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = Tx::begin(db)?;
     let c = &clean.input;
     db.conn().execute(
         "UPDATE subscriber SET email = ?2, email_key = ?3, name = ?4, first_name = ?5, language = ?6, city = ?7,
@@ -1090,7 +1090,7 @@ pub fn change(db: &Database, request: &StandingChange, source: &str) -> Result<S
     } else {
         source.trim()
     };
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = Tx::begin(db)?;
     let at = now_text();
     if request.status == ConsentStatus::Subscribed {
         let suppressed = suppression(db, &key)?;
@@ -1185,7 +1185,7 @@ pub fn delete(db: &Database, id: i64, source: &str) -> Result<()> {
     let key = normalize_email(&subscriber.email)
         .map(|(_, k)| k)
         .unwrap_or_default();
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = Tx::begin(db)?;
     let at = now_text();
     let lists: Vec<i64> = db
         .conn()
@@ -1304,7 +1304,7 @@ pub fn unsubscribe(db: &Database, request: &UnsubscribeRequest) -> Result<Unsubs
         invalid,
         ..Default::default()
     };
-    let tx = db.conn().unchecked_transaction()?;
+    let tx = Tx::begin(db)?;
     let at = now_text();
     for (email, key) in addresses {
         let found: Option<(i64, String)> = db

@@ -46,7 +46,6 @@ pub(crate) fn random<const N: usize>() -> Result<[u8; N]> {
 
 /// Start sharing this branch through a folder.
 #[derive(Debug, Clone, Deserialize, TS)]
-#[ts(export)]
 pub struct InitRequest {
     pub folder: PathBuf,
     /// How the other officers see this laptop: "Ana's laptop".
@@ -55,7 +54,6 @@ pub struct InitRequest {
 
 /// Join a branch another officer shares, with the code they were shown.
 #[derive(Debug, Clone, Deserialize, TS)]
-#[ts(export)]
 pub struct JoinRequest {
     pub folder: PathBuf,
     pub code: String,
@@ -64,7 +62,6 @@ pub struct JoinRequest {
 
 /// Settle a field changed on two laptops while apart: keep one write.
 #[derive(Debug, Clone, Deserialize, TS)]
-#[ts(export)]
 pub struct PickRequest {
     pub conflict: String,
     /// The chosen write's laptop and file number, as the conflict lists them.
@@ -73,7 +70,6 @@ pub struct PickRequest {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
 pub struct Invitation {
     /// The code to tell the new officer: three groups of four letters and digits.
     pub code: String,
@@ -81,7 +77,6 @@ pub struct Invitation {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
 pub struct LaptopRow {
     pub laptop: String,
     pub name: String,
@@ -96,14 +91,12 @@ pub struct LaptopRow {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
 pub struct Problem {
     pub file: String,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
 pub struct Choice {
     pub laptop: String,
     pub laptop_name: String,
@@ -115,7 +108,6 @@ pub struct Choice {
 
 /// A field two laptops changed while apart.
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
 pub struct Conflict {
     /// What `pick` names it by.
     pub id: String,
@@ -128,7 +120,6 @@ pub struct Conflict {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
 pub struct ShareStatus {
     pub sharing: bool,
     pub folder: String,
@@ -145,7 +136,6 @@ pub struct ShareStatus {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
 pub struct SyncReport {
     /// Change files this laptop wrote.
     pub written: i64,

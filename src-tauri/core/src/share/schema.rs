@@ -55,6 +55,7 @@ pub(crate) const SHARED: &[(&str, Rule)] = &[
     ("email_draft", Rule::Fields),
     ("announcement", Rule::Fields),
     ("delivery", Rule::Delivery),
+    ("attendance", Rule::Fields),
 ];
 
 /// Columns that belong to one laptop even in a shared table.

@@ -13,6 +13,10 @@ subscriber: boolean, memberships: number, ledger_lines: number, deliveries: numb
  */
 mailbox_messages: number, 
 /**
+ * Events they signed in at (the attendance goes with them).
+ */
+attendance: number, 
+/**
  * Backups taken before now that still hold them (the `.backups`
  * folder): copies from now on do not.
  */

@@ -20,4 +20,28 @@ zip_prefix: string,
 /**
  * The language, such as `es` (which also takes `es-MX`).
  */
-language: string, };
+language: string, 
+/**
+ * Came to this event (its `uid`; any meeting of a series).
+ */
+attended: string, 
+/**
+ * Did not come to this event (its `uid`): "we missed you".
+ */
+missed: string, 
+/**
+ * Came to at least this many of the last [`SegmentFilter::of_last`] events (0: not filtered).
+ */
+min_attended: number, 
+/**
+ * How many of the latest events with a sign-in count for `min_attended`.
+ */
+of_last: number, 
+/**
+ * Never signed in at any event.
+ */
+never_attended: boolean, 
+/**
+ * First known to the branch on or after this date (`YYYY-MM-DD`).
+ */
+new_since: string, };

@@ -4,4 +4,4 @@
  * Which kind of announcement a draft starts from. It fills the subject and
  * the body from the event; the organizer may then edit both.
  */
-export type Template = "new_event" | "reminder" | "rescheduled" | "cancelled" | "cosponsor_invitation";
+export type Template = "new_event" | "reminder" | "rescheduled" | "cancelled" | "cosponsor_invitation" | "thank_you" | "missed_you";

@@ -23,4 +23,6 @@ export const templates: { id: Template; label: string }[] = [
   { id: "rescheduled", label: "Rescheduled" },
   { id: "cancelled", label: "Cancelled" },
   { id: "cosponsor_invitation", label: "Co-sponsor invitation" },
+  { id: "thank_you", label: "Thanks for coming" },
+  { id: "missed_you", label: "We missed you" },
 ];

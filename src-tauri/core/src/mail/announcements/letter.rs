@@ -18,16 +18,28 @@ pub enum Template {
     Rescheduled,
     Cancelled,
     CosponsorInvitation,
+    /// "Thanks for coming": to those who signed in at the event, with what comes next.
+    ThankYou,
+    /// "We missed you": to regulars who did not come this time.
+    MissedYou,
 }
 
 impl Template {
-    pub const ALL: [Template; 5] = [
+    pub const ALL: [Template; 7] = [
         Template::NewEvent,
         Template::Reminder,
         Template::Rescheduled,
         Template::Cancelled,
         Template::CosponsorInvitation,
+        Template::ThankYou,
+        Template::MissedYou,
     ];
+
+    /// A follow-up after an event (thanks, missed you): about one event
+    /// that has happened, to the people its sign-in sheet names.
+    pub fn is_follow_up(self) -> bool {
+        matches!(self, Template::ThankYou | Template::MissedYou)
+    }
 
     /// The stable name stored in the database and typed on the command line.
     pub fn as_str(self) -> &'static str {
@@ -37,12 +49,21 @@ impl Template {
             Template::Rescheduled => "rescheduled",
             Template::Cancelled => "cancelled",
             Template::CosponsorInvitation => "cosponsor_invitation",
+            Template::ThankYou => "thank_you",
+            Template::MissedYou => "missed_you",
         }
     }
 
     pub fn parse(text: &str) -> Option<Template> {
         let key = text.trim().to_ascii_lowercase().replace('-', "_");
-        Template::ALL.into_iter().find(|t| t.as_str() == key)
+        Template::ALL
+            .into_iter()
+            .find(|t| t.as_str() == key)
+            .or(match key.as_str() {
+                "thanks" => Some(Template::ThankYou),
+                "missed" => Some(Template::MissedYou),
+                _ => None,
+            })
     }
 
     /// How the window names it. The only copy: the window's labels are
@@ -54,6 +75,8 @@ impl Template {
             Template::Rescheduled => "Rescheduled",
             Template::Cancelled => "Cancelled",
             Template::CosponsorInvitation => "Co-sponsor invitation",
+            Template::ThankYou => "Thanks for coming",
+            Template::MissedYou => "We missed you",
         }
     }
 }

@@ -291,6 +291,28 @@ pub fn check_template(
     template: Template,
 ) -> Result<()> {
     use crate::events::EventStatus;
+    if template.is_follow_up() {
+        let Some(id) = event_id else {
+            return Err(super::templates::follow_up_of_tour(template));
+        };
+        let e = crate::events::get(db, id)?;
+        let started = e
+            .start_at
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .is_some_and(|t| t <= crate::clock::now());
+        if !started {
+            return Err(Error::invalid_field(
+                "template",
+                format!(
+                    "“{}” has not happened yet: “{}” is sent after the event, to the people its sign-in sheet names.",
+                    e.title,
+                    template.label()
+                ),
+            ));
+        }
+        return Ok(());
+    }
     let wanted = match template {
         Template::Cancelled => EventStatus::Cancelled,
         Template::Rescheduled => EventStatus::Rescheduled,
@@ -338,8 +360,43 @@ pub fn check_template(
     ))
 }
 
+/// The input with its segment filter written as every laptop reads it
+/// (events by `uid`, not by this laptop's numbers).
+fn with_canonical_segment(db: &Database, input: AnnouncementInput) -> Result<AnnouncementInput> {
+    let mut segment = lists::canonical_segment(db, input.list_id, &input.segment)?;
+    if segment.is_empty() {
+        if let Some(event_id) = input.event_id {
+            segment = follow_up_segment(db, event_id, input.template)?;
+        }
+    }
+    Ok(AnnouncementInput { segment, ..input })
+}
+
+/// Whom a follow-up goes to when no segment is chosen: thanks to those who
+/// signed in at the event; missed-you to regulars (at least 2 of the last 4
+/// events with a sign-in) who did not. Never the whole list.
+pub fn follow_up_segment(db: &Database, event_id: i64, template: Template) -> Result<String> {
+    let uid = || crate::events::get(db, event_id).map(|e| e.uid);
+    Ok(match template {
+        Template::ThankYou => SegmentFilter {
+            attended: uid()?,
+            ..Default::default()
+        }
+        .to_text(),
+        Template::MissedYou => SegmentFilter {
+            missed: uid()?,
+            min_attended: 2,
+            of_last: 4,
+            ..Default::default()
+        }
+        .to_text(),
+        _ => String::new(),
+    })
+}
+
 /// Saves a new announcement as a draft.
 pub fn create(db: &Database, input: AnnouncementInput) -> Result<Announcement> {
+    let input = with_canonical_segment(db, input)?;
     check_input(db, &input)?;
     let at = now_text();
     db.conn().execute(
@@ -372,6 +429,7 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
             ),
         ));
     }
+    let input = with_canonical_segment(db, input)?;
     check_input(db, &input)?;
     db.conn().execute(
         "UPDATE announcement SET event_id = ?2, tour_id = ?3, template = ?4, list_id = ?5, segment = ?6,

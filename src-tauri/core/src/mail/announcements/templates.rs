@@ -53,7 +53,7 @@ pub fn draft(
         }
         (None, Some(id)) => {
             let facts = TourFacts::load(db, id, template)?;
-            Ok(tour_draft(&facts, &branch, template))
+            tour_draft(&facts, &branch, template)
         }
         (Some(_), Some(_)) => Err(Error::invalid_field(
             "tour_id",
@@ -139,7 +139,12 @@ struct EventFacts {
     moved: Option<(String, String, String)>,
     /// The reason given with the latest change of status.
     status_reason: String,
+    /// What comes next: the branch's next announced events, as one line each.
+    next: Vec<String>,
 }
+
+/// How many coming events a follow-up names as the next steps.
+const NEXT_STEPS: usize = 3;
 
 impl EventFacts {
     fn load(db: &Database, id: i64) -> Result<EventFacts> {
@@ -169,7 +174,25 @@ impl EventFacts {
             None if flyer.location_note.is_empty() => events::public::LOCATION_TBA.to_owned(),
             None => flyer.location_note.clone(),
         };
+        let next = events::views::upcoming_events(db, crate::clock::now())?
+            .into_iter()
+            .filter(|n| {
+                n.id != id
+                    && matches!(n.status, EventStatus::Announced | EventStatus::Rescheduled)
+                    && n.start_at > event.start_at
+            })
+            .take(NEXT_STEPS)
+            .map(|n| {
+                format!(
+                    "- **{}** — {}, {}",
+                    md(&n.title),
+                    md(&events::listing::when_line(&n)),
+                    md(&events::listing::place_line(&n))
+                )
+            })
+            .collect();
         Ok(EventFacts {
+            next,
             place,
             cosponsors: cosponsor_line(&cosponsors),
             cosponsor_names: cosponsors.into_iter().map(|c| c.name).collect(),
@@ -293,6 +316,20 @@ fn reading_list(out: &mut String, e: &Event) {
         block.push_str(&format!("- {title}{by}\n"));
     }
     push_block(out, &block);
+}
+
+/// A follow-up's next steps: the branch's next events, or an invitation to
+/// write back when none is announced yet.
+fn next_steps(out: &mut String, f: &EventFacts, heading: &str) {
+    if f.next.is_empty() {
+        push_block(
+            out,
+            "Our next events are being planned: reply to this email if you would like to help.",
+        );
+        return;
+    }
+    push_block(out, &format!("**{heading}**"));
+    push_block(out, &f.next.join("\n"));
 }
 
 fn sign_off(out: &mut String, closing: &str, branch: &BranchProfile) {
@@ -436,6 +473,33 @@ fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (S
             );
             sign_off(&mut body, "In solidarity", branch);
             format!("Cancelled: {title} ({})", f.when())
+        }
+        Template::ThankYou => {
+            push_block(
+                &mut body,
+                &format!(
+                    "Thank you for coming to **{}** on {}. It meant a lot to have you there.",
+                    md(&title),
+                    md(&f.when())
+                ),
+            );
+            next_steps(&mut body, f, "What comes next:");
+            links(&mut body, e);
+            sign_off(&mut body, "In solidarity", branch);
+            format!("Thank you for coming to {title}")
+        }
+        Template::MissedYou => {
+            push_block(
+                &mut body,
+                &format!(
+                    "We missed you at **{}** on {}. We hope all is well, and we would love to see you again.",
+                    md(&title),
+                    md(&f.when())
+                ),
+            );
+            next_steps(&mut body, f, "Coming up next:");
+            sign_off(&mut body, "Hope to see you soon", branch);
+            format!("We missed you at {title}")
         }
         Template::CosponsorInvitation => {
             let signer = if branch.short_name.is_empty() {
@@ -591,7 +655,11 @@ fn full_tour(out: &mut String, f: &TourFacts, branch: &BranchProfile) {
     }
 }
 
-fn tour_draft(f: &TourFacts, branch: &BranchProfile, template: Template) -> (String, String) {
+fn tour_draft(
+    f: &TourFacts,
+    branch: &BranchProfile,
+    template: Template,
+) -> Result<(String, String)> {
     let title = f.title();
     let mut body = String::new();
     push_block(&mut body, GREETING);
@@ -672,8 +740,20 @@ fn tour_draft(f: &TourFacts, branch: &BranchProfile, template: Template) -> (Str
             sign_off(&mut body, "In solidarity", branch);
             format!("Invitation to co-sponsor: {title}")
         }
+        Template::ThankYou | Template::MissedYou => return Err(follow_up_of_tour(template)),
     };
-    (one_line(&subject), body)
+    Ok((one_line(&subject), body))
+}
+
+/// Thanks and missed-you follow one event's sign-in sheet, not a tour.
+pub(crate) fn follow_up_of_tour(template: Template) -> Error {
+    Error::invalid_field(
+        "template",
+        format!(
+            "“{}” follows one event's sign-in sheet: choose the stop of the tour people came to.",
+            template.label()
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -220,7 +220,7 @@ pub(super) fn source_kind(
 /// The mapping Handbill proposes: each header recognized, or, when no header
 /// names the address (or there is no header), the column whose first cells
 /// are addresses.
-pub(super) fn detect_mapping(parsed: &Parsed) -> Vec<Field> {
+pub(crate) fn detect_mapping(parsed: &Parsed) -> Vec<Field> {
     if parsed.has_header {
         let mut seen = HashSet::new();
         let mut mapping: Vec<Field> = parsed
@@ -293,7 +293,7 @@ pub(super) fn address_column(parsed: &Parsed) -> Option<usize> {
 /// Reads a consent answer: yes (in English, Spanish or French, a ticked
 /// box) subscribes, no unsubscribes, blank leaves the person off the list
 /// (`Some(None)`); anything else is not an answer (`None`).
-pub(super) fn consent_of(cell: &str) -> Option<Option<ConsentStatus>> {
+pub(crate) fn consent_of(cell: &str) -> Option<Option<ConsentStatus>> {
     let folded = fold_header(cell);
     if folded.is_empty() {
         return Some(None);

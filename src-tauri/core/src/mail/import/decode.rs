@@ -9,17 +9,17 @@ use super::{MAX_COLUMNS, MAX_FILE_BYTES};
 use crate::error::{Error, Result};
 
 /// The file, decoded and split into the header and its rows.
-pub(super) struct Parsed {
-    pub(super) text: String,
-    pub(super) encoding: &'static str,
-    pub(super) delimiter: u8,
-    pub(super) has_header: bool,
-    pub(super) headers: Vec<String>,
+pub(crate) struct Parsed {
+    pub(crate) text: String,
+    pub(crate) encoding: &'static str,
+    pub(crate) delimiter: u8,
+    pub(crate) has_header: bool,
+    pub(crate) headers: Vec<String>,
     /// Where the data rows start in `text`, and the line that is.
-    pub(super) data_start: u64,
-    pub(super) data_line: u32,
-    pub(super) rows: u32,
-    pub(super) notices: Vec<String>,
+    pub(crate) data_start: u64,
+    pub(crate) data_line: u32,
+    pub(crate) rows: u32,
+    pub(crate) notices: Vec<String>,
 }
 
 pub(crate) fn file_problem(message: impl Into<String>) -> Error {
@@ -313,7 +313,7 @@ pub(crate) fn csv_problem(e: &csv::Error) -> Error {
 
 /// How [`parse`] counts the rows under the header.
 #[derive(Clone, Copy, PartialEq)]
-pub(super) enum Count {
+pub(crate) enum Count {
     /// Every record with any text, as the import will read them (for the preview).
     Exact,
     /// The line breaks outside quotes: the import's progress bar needs no
@@ -346,7 +346,7 @@ pub(super) fn estimate_rows(text: &[u8]) -> u32 {
     rows
 }
 
-pub(super) fn parse(bytes: &[u8], count: Count) -> Result<Parsed> {
+pub(crate) fn parse(bytes: &[u8], count: Count) -> Result<Parsed> {
     let (text, encoding) = decode(bytes)?;
     let delimiter = sniff_delimiter(&text);
     check_quotes(&text, delimiter)?;

@@ -25,7 +25,7 @@
 
 mod bulk;
 mod check;
-mod columns;
+pub(crate) mod columns;
 pub(crate) mod decode;
 mod report;
 mod write;
