@@ -1,0 +1,185 @@
+// Typing the paper sign-in sheet in the real window, by keyboard alone: on
+// the sample's study group, *Sign-in: who came* opens the view with the
+// cursor in the first row's name; 25 rows are typed with Tab, Space and Enter
+// only. Known people are completed as their name or address is typed (↓ and
+// Enter), three new people are typed in full, two came to the meeting the
+// week before too, and one had unsubscribed: she ticks "Email me" and stays
+// off. The view then says 25 came, 3 new, and names the one who came last
+// time but not this time; the command line reads the same back, with the
+// ledger's evidence for a new person's tick.
+import assert from "node:assert/strict";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { cli, click, heading, screenshot, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
+
+before(startDriver);
+after(stopDriver);
+
+/** The sample's subscribed people typed by completion of their address, after
+ * the two who came last week (Carmen, who came then too, does not come now). */
+const OTHERS = [
+  "deshawn.jones",
+  "farah.lopes",
+  "gabriel.gomes",
+  "hana.brooks",
+  "ibrahim.ito",
+  "julia.dubois",
+  "kwame.kowalski",
+  "marcus.alvarez",
+  "nadia.haddad",
+  "omar.cruz",
+  "priya.jones",
+  "rosa.evans",
+  "samuel.lopes",
+  "tamika.gomes",
+  "wen.ito",
+  "yusuf.dubois",
+  "aidan.farouk",
+  "beatriz.alvarez",
+  "chen.haddad",
+];
+const NEW = [
+  { name: "Nora Quist", email: "nora.quist@example.org", phone: "617 555 0101", zip: "02139", tick: true },
+  { name: "Pablo Reyes", email: "pablo.reyes@example.org", phone: "", zip: "02118", tick: true },
+  { name: "Quinn Tran", email: "quinn.tran@example.org", phone: "617 555 0103", zip: "", tick: false },
+];
+
+test("a 25-row sheet typed by keyboard alone: known people completed, new ones added, an opt-out stands", async (t) => {
+  const db = tempDb("attendance.sqlite");
+  const dir = path.dirname(db);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cli(db, "demo");
+  // The study group the week before: Ana, Ben and Carmen came.
+  const before = path.join(dir, "week-before.json");
+  writeFileSync(
+    before,
+    JSON.stringify({
+      format: "handbill-event",
+      version: 1,
+      event: {
+        uid: "study-week-before@handbill",
+        title: "Left Organizing Tactics, week before",
+        kind: "study_group",
+        status: "announced",
+        start_date: "2027-01-07",
+        start_time: "19:00",
+        end_time: "21:00",
+        time_zone: "America/New_York",
+      },
+    }),
+  );
+  cli(db, "event", "import", before);
+  const weekBefore = JSON.parse(cli(db, "event", "list", "--json")).find((e) => e.title === "Left Organizing Tactics, week before").id;
+  for (const email of ["ana.alvarez@example.org", "ben.haddad@example.org", "carmen.cruz@example.org"]) {
+    cli(db, "attendance", "add", String(weekBefore), "--email", email);
+  }
+
+  await withApp(db, async (app) => {
+    await heading(app, "Events");
+    await click(app, "button*=Left Organizing Tactics in the Age", "the study group in the list");
+    await click(app, "button=Sign-in: who came", "the Sign-in action");
+    await until(
+      app,
+      () => app.execute(() => document.activeElement?.id ?? ""),
+      (id) => id === "signin-name",
+      "the cursor does not start in the first row's name",
+    );
+    const came = () => app.execute(() => Number(document.querySelector('[data-testid="signin-came"]')?.textContent ?? -1));
+    // One key at a time: WebKitWebDriver merges a doubled letter ("oo") sent in one sequence.
+    const type = async (text) => {
+      for (const c of text) await app.keys(c);
+    };
+    let rows = 0;
+    const saved = async () => {
+      rows += 1;
+      await until(app, came, (n) => n === rows, `row ${rows} was not saved`);
+      await until(
+        app,
+        () => app.execute(() => document.activeElement?.id ?? ""),
+        (id) => id === "signin-name",
+        `the cursor does not go back to the name after row ${rows}`,
+      );
+    };
+    /** Types the start of a known person's name or address, takes the first suggestion, ticks or not, saves. */
+    const known = async (typed, tick, inEmail = false) => {
+      if (inEmail) await app.keys("Tab");
+      await type(typed);
+      try {
+        await until(
+          app,
+          () => app.execute(() => document.querySelectorAll("#signin-suggestions [role=option]").length),
+          (n) => n > 0,
+          `no known person is offered for “${typed}”`,
+        );
+      } catch (e) {
+        await screenshot(app, "attendance-no-suggestion");
+        const fields = await app.execute(() => [...document.querySelectorAll(".row input")].map((i) => `${i.id}=${i.value}`).join(" "));
+        throw new Error(`${e.message}; the row holds: ${fields}`);
+      }
+      await app.keys("ArrowDown");
+      await app.keys("Enter");
+      await until(
+        app,
+        () => app.execute(() => document.activeElement?.id ?? ""),
+        (id) => id === "signin-wants_mail",
+        `choosing “${typed}” does not move to the Email me box`,
+      );
+      if (tick) await app.keys(" ");
+      await app.keys("Enter");
+      await saved();
+    };
+
+    await known("Ana Alv", true);
+    await known("Ben Had", false);
+    await known("lucia.f", true, true);
+    const note = await app.execute(() => document.querySelector('[data-testid="signin-note"]')?.textContent ?? "");
+    assert.match(note, /unsubscribed/, "the window says why Lucía stays off the list");
+    for (const p of NEW) {
+      await type(p.name);
+      for (const value of [p.email, p.phone, p.zip]) {
+        await app.keys("Tab");
+        if (value) await type(value);
+      }
+      await app.keys("Tab");
+      if (p.tick) await app.keys(" ");
+      await app.keys("Enter");
+      await saved();
+    }
+    for (const [i, email] of OTHERS.entries()) await known(email, i % 2 === 0, true);
+    await screenshot(app, "attendance-typed");
+    await app.execute(() => document.getElementById("signin-came-title")?.scrollIntoView());
+    await screenshot(app, "attendance-who-came");
+
+    const text = await app.execute(() => document.querySelector("main")?.textContent ?? "");
+    assert.equal(await came(), 25, "25 people came");
+    const fresh = await app.execute(() => Number(document.querySelector('[data-testid="signin-new"]')?.textContent ?? -1));
+    assert.equal(fresh, 3, "three were new to the branch");
+    const missed = await app.execute(() => document.querySelector('[data-testid="signin-missed"]')?.textContent ?? "");
+    assert.match(missed, /Carmen Cruz/, "Carmen came last week and not this week");
+    assert.doesNotMatch(missed, /Ana Alvarez|Ben Haddad/, "Ana and Ben came both weeks");
+    assert.match(text, /Opt-out stands/, "Lucía's row says her tick did not put her back");
+  });
+
+  const seen = JSON.parse(cli(db, "attendance", "show", "4", "--json"));
+  assert.equal(seen.came.length, 25, "the sheet is kept: 25 rows");
+  assert.equal(seen.new_people, 3);
+  const lucia = seen.came.find((a) => a.email === "lucia.farouk@example.org");
+  assert.equal(lucia.mail, "kept_off", "Lucía's opt-out stands");
+  const reach = (segment) => Number(cli(db, "subscribers", "count", "--list", "Announcements", "--segment", segment).match(/\d+/)[0]);
+  const record = (email) => {
+    const file = path.join(dir, `${email}.json`);
+    cli(db, "subscribers", "export-person", email, "-o", file);
+    return JSON.parse(readFileSync(file, "utf8"));
+  };
+  const nora = record("nora.quist@example.org");
+  assert.ok(
+    nora.ledger.some((l) => l.status === "subscribed" && /^sign-in sheet, .*row 4$/.test(l.evidence)),
+    `Nora's tick is in the ledger with her row as evidence: ${JSON.stringify(nora.ledger)}`,
+  );
+  assert.equal(nora.attendance.length, 1, "her record holds the meeting she came to");
+  assert.equal(record("quinn.tran@example.org").memberships.length, 0, "Quinn did not tick the box: on no list");
+  assert.ok(record("lucia.farouk@example.org").opt_out, "Lucía's opt-out is still on record");
+  // "Thanks for coming" reaches those on the list who came: Ana, Ben, Nora, Pablo and the 19 others; never Lucía or Quinn.
+  assert.equal(reach("attended=4"), 4 + OTHERS.length, "thanks reaches everyone who came and is on the list");
+});
