@@ -159,6 +159,21 @@ test("a 25-row sheet typed by keyboard alone: known people completed, new ones a
     assert.match(missed, /Carmen Cruz/, "Carmen came last week and not this week");
     assert.doesNotMatch(missed, /Ana Alvarez|Ben Haddad/, "Ana and Ben came both weeks");
     assert.match(text, /Opt-out stands/, "Lucía's row says her tick did not put her back");
+
+    // The segment builder counts those who came, live, as the event is chosen.
+    await (await app.$('nav a[href="#/mail"]')).click();
+    await click(app, "#mail-tab-segments", "the Segments tab");
+    const count = () => app.execute(() => document.querySelector('[data-testid="segment-count"]')?.textContent ?? "");
+    await until(app, count, (c) => /^\d+$/.test(c.replace(/,/g, "")), "the segment builder does not count");
+    await app.execute(() => {
+      const s = document.getElementById("segment-attended");
+      const option = [...s.options].find((o) => o.text.startsWith("Left Organizing Tactics in the Age"));
+      s.value = option.value;
+      s.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    await until(app, count, (c) => c === String(4 + OTHERS.length), "choosing the study group does not count those who came and are on the list");
+    await app.execute(() => document.getElementById("segment-attended")?.scrollIntoView({ block: "center" }));
+    await screenshot(app, "attendance-segment");
   });
 
   const seen = JSON.parse(cli(db, "attendance", "show", "4", "--json"));

@@ -44,6 +44,9 @@ mod mailbox_scenes;
 /// Issue 23's next steps (the organization's ask, the composer's live preview), kept apart.
 #[path = "ui_answers/next_step.rs"]
 mod next_step;
+/// An event's Sign-in view: the sheet typed in, a known person completed, an opt-out standing.
+#[path = "ui_answers/attendance.rs"]
+mod attendance_scenes;
 /// Settings → Sharing: a branch shared, an officer invited, a field changed on two laptops settled.
 #[path = "ui_answers/share.rs"]
 mod share_scenes;
@@ -608,6 +611,7 @@ fn all_scenes() -> Value {
     next_step::next_step_scenes(&mut scenes);
     mailbox_scenes::mailbox_scenes(&mut scenes);
     share_scenes::share_scenes(&mut scenes);
+    attendance_scenes::attendance_scenes(&mut scenes);
     Value::Object(scenes)
 }
 
