@@ -35,6 +35,9 @@ use handbill_core::{Database, Error};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+/// An event's Sign-in view: the sheet typed in, a known person completed, an opt-out standing.
+#[path = "ui_answers/attendance.rs"]
+mod attendance_scenes;
 /// The Flyers screen's scenes, kept apart.
 #[path = "ui_answers/flyers.rs"]
 mod flyer_scenes;
@@ -44,9 +47,6 @@ mod mailbox_scenes;
 /// Issue 23's next steps (the organization's ask, the composer's live preview), kept apart.
 #[path = "ui_answers/next_step.rs"]
 mod next_step;
-/// An event's Sign-in view: the sheet typed in, a known person completed, an opt-out standing.
-#[path = "ui_answers/attendance.rs"]
-mod attendance_scenes;
 /// Settings → Sharing: a branch shared, an officer invited, a field changed on two laptops settled.
 #[path = "ui_answers/share.rs"]
 mod share_scenes;
