@@ -343,7 +343,7 @@ impl<'a> Applier<'a> {
             local_of(self.db, table.name, &gid)?
         };
         if let Some(local) = known {
-            self.merge_fields(table, local, cols, values, stamp)?;
+            self.merge_fields(table, local, cols, values, stamp, None)?;
             return Ok(Some(local));
         }
         let local = match (
@@ -372,7 +372,9 @@ impl<'a> Applier<'a> {
             .execute(rusqlite::params![table.name, gid, local, stamp.laptop, stamp.seq, stamp.hlc])?;
         if exists {
             // The same row as one here by a unique key: one row, two ids.
-            self.merge_fields(table, local, cols, values, stamp)?;
+            // Its values here were written under its own id's stamp, not
+            // the incoming one's (which sorts first half of the time).
+            self.merge_fields(table, local, cols, values, stamp, Some(&gid))?;
             return Ok(Some(local));
         }
         let mut params: Vec<SqlValue> = vec![SqlValue::Integer(local)];
@@ -474,7 +476,7 @@ impl<'a> Applier<'a> {
             let Some(local) = local else {
                 return Ok(None);
             };
-            self.merge_fields(table, local, &cols, &values, stamp)?;
+            self.merge_fields(table, local, &cols, &values, stamp, None)?;
             return Ok(Some(local));
         }
         let Value::Array(wire_key) = id else {
@@ -580,14 +582,16 @@ impl<'a> Applier<'a> {
         cols: &[String],
         values: &[Value],
         stamp: &Stamp,
+        incoming_gid: Option<&str>,
     ) -> Result<()> {
         let born: Option<Stamp> = self
             .db
             .conn()
             .prepare_cached(
-                "SELECT laptop, seq, hlc FROM sync_row WHERE tbl = ?1 AND local = ?2 AND laptop != '' ORDER BY gid LIMIT 1",
+                "SELECT laptop, seq, hlc FROM sync_row WHERE tbl = ?1 AND local = ?2 AND laptop != ''
+                   AND gid IS NOT ?3 ORDER BY gid LIMIT 1",
             )?
-            .query_row(rusqlite::params![table.name, local], |r| {
+            .query_row(rusqlite::params![table.name, local, incoming_gid], |r| {
                 Ok(Stamp {
                     laptop: r.get(0)?,
                     seq: r.get(1)?,
@@ -685,7 +689,22 @@ impl<'a> Applier<'a> {
             let current = self
                 .field_stamp(table.name, key, col)?
                 .unwrap_or_else(|| born.clone());
-            let now = self.read_field(table, at, col)?;
+            let mut now = self.read_field(table, at, col)?;
+            if let (true, Where::Key(k)) = (table.name == "membership" && col == "status", at) {
+                // A standing an opt-out covers was written subscribed.
+                let covered = self
+                    .db
+                    .conn()
+                    .prepare_cached(
+                        "SELECT 1 FROM sync_overlay WHERE list_id = ?1 AND subscriber_id = ?2",
+                    )?
+                    .query_row([from_wire(&k[0])?, from_wire(&k[1])?], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                if covered {
+                    now = Value::String("subscribed".into());
+                }
+            }
             heads.push((current, now));
         }
         for (h, _) in &heads {
@@ -774,6 +793,13 @@ impl<'a> Applier<'a> {
                 .optional()?
                 .is_some();
             if suppressed {
+                // Written subscribed, shown as the opt-out: covered until a lifting.
+                self.db
+                    .conn()
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO sync_overlay (list_id, subscriber_id) VALUES (?1, ?2)",
+                    )?
+                    .execute([from_wire(&k[0])?, from_wire(&k[1])?])?;
                 return Ok(());
             }
         }
@@ -787,6 +813,17 @@ impl<'a> Applier<'a> {
                 table.name
             ))?
             .execute(rusqlite::params_from_iter(params))?;
+        if table.name == "membership" && col == "status" {
+            if let Where::Key(k) = at {
+                // A written standing: no longer covered by an opt-out's.
+                self.db
+                    .conn()
+                    .prepare_cached(
+                        "DELETE FROM sync_overlay WHERE list_id = ?1 AND subscriber_id = ?2",
+                    )?
+                    .execute([from_wire(&k[0])?, from_wire(&k[1])?])?;
+            }
+        }
         Ok(())
     }
 
@@ -933,6 +970,22 @@ impl<'a> Applier<'a> {
                     .conn()
                     .prepare_cached("DELETE FROM suppression WHERE email_key = ?1")?
                     .execute([key])?;
+                // Memberships the opt-out covered show their written standing again.
+                self.db
+                    .conn()
+                    .prepare_cached(
+                        "UPDATE membership SET status = 'subscribed'
+                          WHERE (list_id, subscriber_id) IN (
+                            SELECT o.list_id, o.subscriber_id FROM sync_overlay o
+                              JOIN subscriber s ON s.id = o.subscriber_id WHERE s.email_key = ?1)",
+                    )?
+                    .execute([key])?;
+                self.db
+                    .conn()
+                    .prepare_cached(
+                        "DELETE FROM sync_overlay WHERE subscriber_id IN (SELECT id FROM subscriber WHERE email_key = ?1)",
+                    )?
+                    .execute([key])?;
             } else {
                 let latest = outs
                     .iter()
@@ -1002,6 +1055,13 @@ impl<'a> Applier<'a> {
     /// A membership left subscribed for an address that opted out takes the
     /// opt-out's standing.
     fn keep_opt_outs(&self) -> Result<()> {
+        self.db.conn().execute(
+            "INSERT OR IGNORE INTO sync_overlay (list_id, subscriber_id)
+             SELECT m.list_id, m.subscriber_id FROM membership m
+               JOIN subscriber s ON s.id = m.subscriber_id JOIN suppression x ON x.email_key = s.email_key
+              WHERE m.status = 'subscribed'",
+            [],
+        )?;
         self.db.conn().execute(
             "UPDATE membership SET status = (
                  SELECT x.status FROM subscriber s JOIN suppression x ON x.email_key = s.email_key
