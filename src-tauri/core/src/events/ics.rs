@@ -49,14 +49,19 @@ pub fn export(db: &Database, request: &CalendarRequest) -> Result<CalendarFile> 
         (None, Some(id)) => export_tour(db, id)?,
         (None, None) => export_upcoming(db, crate::clock::now())?,
     };
-    let events = text.matches("BEGIN:VEVENT").count();
+    // A moved date of a series is a VEVENT of its own, not another event.
+    let events = text.matches("BEGIN:VEVENT").count() - text.matches("\r\nRECURRENCE-ID").count();
     Ok(CalendarFile { text, events })
 }
 
 /// One event as an iCalendar file.
 pub fn export_event(db: &Database, id: i64) -> Result<String> {
     let events = [store::get(db, id)?];
-    Ok(calendar(&events, "Handbill event", &series_of(db, &events)?))
+    Ok(calendar(
+        &events,
+        "Handbill event",
+        &series_of(db, &events)?,
+    ))
 }
 
 /// The series among `events`, by event id.
@@ -113,7 +118,11 @@ pub fn export_upcoming(db: &Database, now: Timestamp) -> Result<String> {
         .into_iter()
         .filter(super::public::is_public)
         .collect();
-    Ok(calendar(&events, "Upcoming events", &series_of(db, &events)?))
+    Ok(calendar(
+        &events,
+        "Upcoming events",
+        &series_of(db, &events)?,
+    ))
 }
 
 fn ics_status(s: EventStatus) -> &'static str {
@@ -309,7 +318,10 @@ fn rrule(e: &Event, s: &Series) -> Option<String> {
 /// property's head (with its zone or VALUE=DATE) and its value.
 fn series_stamp(e: &Event, name: &str, date: Date) -> (String, String) {
     if e.all_day {
-        (format!("{name};VALUE=DATE"), date.strftime("%Y%m%d").to_string())
+        (
+            format!("{name};VALUE=DATE"),
+            date.strftime("%Y%m%d").to_string(),
+        )
     } else {
         (
             format!("{name};TZID={}", e.time_zone),
@@ -327,7 +339,11 @@ fn series_vevents(lines: &mut Lines, e: &Event, s: &Series) {
     };
     let within = |d: Date| s.rule.until.is_none_or(|u| d <= u);
     let mut extra = vec![("RRULE".to_owned(), rule)];
-    for x in s.exceptions.iter().filter(|x| x.moved.is_none() && within(x.original)) {
+    for x in s
+        .exceptions
+        .iter()
+        .filter(|x| x.moved.is_none() && within(x.original))
+    {
         extra.push(series_stamp(e, "EXDATE", x.original));
     }
     vevent(lines, e, &extra);
@@ -344,11 +360,7 @@ fn series_vevents(lines: &mut Lines, e: &Event, s: &Series) {
             continue;
         }
         let moved = series::occurrence_event(e, o);
-        vevent(
-            lines,
-            &moved,
-            &[series_stamp(e, "RECURRENCE-ID", original)],
-        );
+        vevent(lines, &moved, &[series_stamp(e, "RECURRENCE-ID", original)]);
     }
 }
 
@@ -405,7 +417,10 @@ fn vevent(lines: &mut Lines, e: &Event, extra: &[(String, String)]) {
         let tags: Vec<String> = e.tags.iter().map(|t| escape_text(t)).collect();
         lines.raw("CATEGORIES", &tags.join(","));
     }
-    for (head, value) in extra.iter().filter(|(h, _)| !h.starts_with("RECURRENCE-ID")) {
+    for (head, value) in extra
+        .iter()
+        .filter(|(h, _)| !h.starts_with("RECURRENCE-ID"))
+    {
         lines.raw(head, value);
     }
     lines.raw("END", "VEVENT");
@@ -489,8 +504,15 @@ fn calendar(events: &[Event], name: &str, series: &HashMap<i64, Series>) -> Stri
         }
         // A series' zone covers its dates: to its end, or ten years on.
         if let Some(s) = series.get(&e.id) {
-            let last = s.rule.until.map(|u| u.year()).unwrap_or(hi.saturating_add(10));
-            let moved = s.exceptions.iter().filter_map(|x| x.moved.map(|m| m.0.year()));
+            let last = s
+                .rule
+                .until
+                .map(|u| u.year())
+                .unwrap_or(hi.saturating_add(10));
+            let moved = s
+                .exceptions
+                .iter()
+                .filter_map(|x| x.moved.map(|m| m.0.year()));
             hi = moved.fold(hi.max(last), i16::max);
         }
     }
@@ -775,7 +797,12 @@ fn local_date(p: &icalendar::parser::Property<'_>, value: &str, zone: &TimeZone)
         if s.len() != 8 || !s.chars().all(|c| c.is_ascii_digit()) {
             return None;
         }
-        Date::new(s[0..4].parse().ok()?, s[4..6].parse().ok()?, s[6..8].parse().ok()?).ok()
+        Date::new(
+            s[0..4].parse().ok()?,
+            s[4..6].parse().ok()?,
+            s[6..8].parse().ok()?,
+        )
+        .ok()
     };
     let Some((d, t)) = value.split_once('T') else {
         return date(value);
@@ -815,18 +842,27 @@ fn read_rrule(
             return Err(format!("“{}” is not NAME=value", short(part)));
         };
         let k = k.trim().to_ascii_uppercase();
-        if parts.insert(k.clone(), v.trim().to_ascii_uppercase()).is_some() {
+        if parts
+            .insert(k.clone(), v.trim().to_ascii_uppercase())
+            .is_some()
+        {
             return Err(format!("{k} is given twice"));
         }
     }
     for k in parts.keys() {
-        if !["FREQ", "INTERVAL", "BYDAY", "BYSETPOS", "UNTIL", "COUNT", "WKST"].contains(&k.as_str()) {
+        if ![
+            "FREQ", "INTERVAL", "BYDAY", "BYSETPOS", "UNTIL", "COUNT", "WKST",
+        ]
+        .contains(&k.as_str())
+        {
             return Err(format!("Handbill does not keep {k}"));
         }
     }
     let interval: i64 = match parts.get("INTERVAL") {
         None => 1,
-        Some(v) => v.parse().map_err(|_| format!("INTERVAL “{}” is not a number", short(v)))?,
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("INTERVAL “{}” is not a number", short(v)))?,
     };
     let weekday = first.weekday();
     let day_of = |name: &str| {
@@ -868,11 +904,12 @@ fn read_rrule(
                 ));
             }
             let n: i8 = match (n, parts.get("BYSETPOS")) {
-                ("", Some(pos)) => pos.parse().map_err(|_| format!("BYSETPOS “{}” is not a number", short(pos)))?,
-                (n, None) if !n.is_empty() => n
-                    .trim_start_matches('+')
+                ("", Some(pos)) => pos
                     .parse()
-                    .map_err(|_| format!("BYDAY “{}” is not a weekday of the month", short(byday)))?,
+                    .map_err(|_| format!("BYSETPOS “{}” is not a number", short(pos)))?,
+                (n, None) if !n.is_empty() => n.trim_start_matches('+').parse().map_err(|_| {
+                    format!("BYDAY “{}” is not a weekday of the month", short(byday))
+                })?,
                 _ => return Err(format!("BYDAY “{}” with BYSETPOS", short(byday))),
             };
             if !(1..=4).contains(&n) && n != -1 {
@@ -950,7 +987,9 @@ fn read_rrule(
             rule.until = Some(until);
         }
         (None, Some(c)) => {
-            let count: u64 = c.parse().map_err(|_| format!("COUNT “{}” is not a number", short(c)))?;
+            let count: u64 = c
+                .parse()
+                .map_err(|_| format!("COUNT “{}” is not a number", short(c)))?;
             if count == 0 || count > series::MAX_DATES as u64 {
                 return Err(format!(
                     "it repeats {count} times, and Handbill keeps 1 to {} dates of a series",
@@ -1022,7 +1061,12 @@ fn import_repeat(
         return Ok(None);
     };
     let start_time = jiff::civil::Time::from_str(&format!("{}:00", e.start_time)).ok();
-    let rule = match read_rrule(rrule.val.as_str(), first, start_time.filter(|_| !e.all_day), &zone) {
+    let rule = match read_rrule(
+        rrule.val.as_str(),
+        first,
+        start_time.filter(|_| !e.all_day),
+        &zone,
+    ) {
         Ok(rule) => rule,
         Err(why) => {
             warnings.push(first_only(&format!(
@@ -1077,7 +1121,10 @@ fn import_override(
             return Ok(());
         }
     };
-    if text_of(c, "STATUS").trim().eq_ignore_ascii_case("CANCELLED") {
+    if text_of(c, "STATUS")
+        .trim()
+        .eq_ignore_ascii_case("CANCELLED")
+    {
         return series::write_exception(
             db,
             id,

@@ -246,9 +246,7 @@ fn nth_date(first: Date, rule: &Rule, k: i64) -> Option<Date> {
         }
         Repeat::MonthlyNth => {
             let month = first.first_of_month().checked_add(k.months()).ok()?;
-            month
-                .nth_weekday_of_month(rule.nth, first.weekday())
-                .ok()
+            month.nth_weekday_of_month(rule.nth, first.weekday()).ok()
         }
     }
 }
@@ -480,12 +478,13 @@ pub(crate) fn all_series(db: &Database) -> Result<Vec<(Event, Series)>> {
     Ok(out)
 }
 
-/// The dates of every series held after `now` and up to `last`, each as its
-/// event on that date: what the lists merge with the single events.
-pub(crate) fn upcoming_occurrences(db: &Database, now: Timestamp, last: Date) -> Result<Vec<Event>> {
+/// The dates of every series held after `now` and up to its
+/// [`list_horizon`], each as its event on that date: what the lists merge
+/// with the single events.
+pub(crate) fn upcoming_occurrences(db: &Database, now: Timestamp) -> Result<Vec<Event>> {
     let mut out = Vec::new();
     for (e, s) in all_series(db)? {
-        for o in dates_between(&e, &s, now, last) {
+        for o in dates_between(&e, &s, now, list_horizon(&e, now)) {
             out.push(occurrence_event(&e, &o));
         }
     }
@@ -493,12 +492,12 @@ pub(crate) fn upcoming_occurrences(db: &Database, now: Timestamp, last: Date) ->
     Ok(out)
 }
 
-/// The last day the lists show the dates of a never-ending series: about
-/// three months from `now`, in the event's zone.
-pub(crate) fn list_horizon(now: Timestamp) -> Date {
-    now.to_zoned(TimeZone::UTC)
-        .date()
-        .checked_add(LIST_HORIZON_DAYS.days())
+/// The last day the lists show the dates of a series: about three months
+/// from `now`, or from its first date when that is later.
+pub(crate) fn list_horizon(e: &Event, now: Timestamp) -> Date {
+    let today = now.to_zoned(TimeZone::UTC).date();
+    let from = parse_day(&e.start_date).map_or(today, |first| first.max(today));
+    from.checked_add(LIST_HORIZON_DAYS.days())
         .unwrap_or(Date::MAX)
 }
 
@@ -537,7 +536,10 @@ fn check_reason(reason: &str) -> Result<String> {
 fn series_of(db: &Database, event_id: i64) -> Result<(Event, Series, Date)> {
     let e = store::get(db, event_id)?;
     let first = parse_day(&e.start_date).ok_or_else(|| {
-        Error::invalid_field("start_date", "Give the event its first date before it repeats.")
+        Error::invalid_field(
+            "start_date",
+            "Give the event its first date before it repeats.",
+        )
     })?;
     let s = get(db, event_id)?.ok_or_else(|| {
         Error::invalid_field(
@@ -682,8 +684,10 @@ pub(crate) fn write_rule(db: &Database, event_id: i64, rule: &Rule) -> Result<()
     if rule.repeat == Repeat::Never {
         db.conn()
             .execute("DELETE FROM series WHERE event_id = ?1", [event_id])?;
-        db.conn()
-            .execute("DELETE FROM series_exception WHERE event_id = ?1", [event_id])?;
+        db.conn().execute(
+            "DELETE FROM series_exception WHERE event_id = ?1",
+            [event_id],
+        )?;
         return Ok(());
     }
     let (freq, interval) = match rule.repeat {
@@ -753,13 +757,31 @@ pub fn repeat(db: &Database, request: &RepeatRequest) -> Result<SeriesDates> {
         until: None,
     });
     if old == rule {
-        return dates(db, &DatesRequest { event_id: e.id, ..Default::default() });
+        return dates(
+            db,
+            &DatesRequest {
+                event_id: e.id,
+                ..Default::default()
+            },
+        );
     }
     let tx = Tx::begin(db)?;
     write_rule(db, e.id, &rule)?;
-    told(db, &e, &rule_words(&old, first), &rule_words(&rule, first), "")?;
+    told(
+        db,
+        &e,
+        &rule_words(&old, first),
+        &rule_words(&rule, first),
+        "",
+    )?;
     tx.commit()?;
-    dates(db, &DatesRequest { event_id: e.id, ..Default::default() })
+    dates(
+        db,
+        &DatesRequest {
+            event_id: e.id,
+            ..Default::default()
+        },
+    )
 }
 
 /// Skips one date of a series, keeping the reason; the other dates stay.
@@ -768,7 +790,10 @@ pub fn skip(db: &Database, request: &SkipRequest) -> Result<SeriesDates> {
     let date = read_day(db, "date", &request.date)?;
     check_date_of(&e, &s, first, date)?;
     let reason = check_reason(&request.reason)?;
-    if s.exceptions.iter().any(|x| x.original == date && x.moved.is_none()) {
+    if s.exceptions
+        .iter()
+        .any(|x| x.original == date && x.moved.is_none())
+    {
         return Err(Error::invalid_field(
             "date",
             format!("The meeting of {date} is already skipped."),
@@ -886,9 +911,21 @@ pub fn end_series(db: &Database, request: &EndRequest) -> Result<SeriesDates> {
     };
     let tx = Tx::begin(db)?;
     write_rule(db, e.id, &rule)?;
-    told(db, &e, &rule_words(&s.rule, first), &rule_words(&rule, first), reason)?;
+    told(
+        db,
+        &e,
+        &rule_words(&s.rule, first),
+        &rule_words(&rule, first),
+        reason,
+    )?;
     tx.commit()?;
-    dates(db, &DatesRequest { event_id: e.id, ..Default::default() })
+    dates(
+        db,
+        &DatesRequest {
+            event_id: e.id,
+            ..Default::default()
+        },
+    )
 }
 
 /// The dates of a series from a day on (skipped ones marked with their
@@ -993,7 +1030,12 @@ mod tests {
         let got = rule_dates(d("2027-01-12"), &rule, d("2027-04-30"));
         assert_eq!(
             got,
-            vec![d("2027-01-12"), d("2027-02-09"), d("2027-03-09"), d("2027-04-13")],
+            vec![
+                d("2027-01-12"),
+                d("2027-02-09"),
+                d("2027-03-09"),
+                d("2027-04-13")
+            ],
             "each month's second Tuesday"
         );
     }
@@ -1008,7 +1050,12 @@ mod tests {
         let got = rule_dates(d("2027-01-28"), &rule, d("2027-04-30"));
         assert_eq!(
             got,
-            vec![d("2027-01-28"), d("2027-02-25"), d("2027-03-25"), d("2027-04-29")],
+            vec![
+                d("2027-01-28"),
+                d("2027-02-25"),
+                d("2027-03-25"),
+                d("2027-04-29")
+            ],
             "each month's last Thursday"
         );
     }

@@ -590,8 +590,10 @@ const COLUMNS: &str = "e.id, e.uid, e.sequence, e.title, e.kind, e.status, e.des
 
 /// The SELECT that reads events; callers add WHERE and ORDER BY.
 pub(crate) fn select_sql(rest: &str) -> String {
-    format!("SELECT {COLUMNS} FROM event e LEFT JOIN venue v ON v.id = e.venue_id
-         LEFT JOIN series s ON s.event_id = e.id {rest}")
+    format!(
+        "SELECT {COLUMNS} FROM event e LEFT JOIN venue v ON v.id = e.venue_id
+         LEFT JOIN series s ON s.event_id = e.id {rest}"
+    )
 }
 
 fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
@@ -657,7 +659,8 @@ pub(crate) fn read_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         translations: json(r, 37)?,
         series: match r.get::<_, Option<String>>(41)? {
             Some(freq) => {
-                let rule = super::series::rule_of(&freq, r.get(42)?, r.get(43)?, &r.get::<_, String>(44)?);
+                let rule =
+                    super::series::rule_of(&freq, r.get(42)?, r.get(43)?, &r.get::<_, String>(44)?);
                 let start_date: String = r.get(7)?;
                 start_date
                     .parse::<jiff::civil::Date>()

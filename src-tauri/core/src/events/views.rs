@@ -53,7 +53,7 @@ pub(crate) fn upcoming_events(db: &Database, now: Timestamp) -> Result<Vec<Event
         &select_sql("WHERE e.end_at > ?1 AND s.id IS NULL ORDER BY e.start_at, e.id"),
         [now.to_string()],
     )?;
-    let dates = series::upcoming_occurrences(db, now, series::list_horizon(now))?;
+    let dates = series::upcoming_occurrences(db, now)?;
     Ok(merge(single, dates, false))
 }
 
@@ -118,15 +118,19 @@ fn year_month(date: &str) -> (i16, i8) {
 /// announced: what `handbill event list` prints.
 ///
 /// A series shows as its event on each of its dates up to three months from
-/// now (all of them when it ends sooner), skipped ones left out.
+/// now (or from its first date, when later), skipped ones left out.
 pub fn all(db: &Database) -> Result<Vec<Event>> {
     let single = query_events(
         db,
         &select_sql("WHERE s.id IS NULL ORDER BY e.start_at IS NULL, e.start_at, e.id"),
         rusqlite::params![],
     )?;
-    let horizon = series::list_horizon(crate::clock::now());
-    Ok(merge(single, series_dates(db, |_| horizon, |_| true)?, false))
+    let now = crate::clock::now();
+    Ok(merge(
+        single,
+        series_dates(db, |e| series::list_horizon(e, now), |_| true)?,
+        false,
+    ))
 }
 
 /// The events whose date is not known yet (or not yet a date): drafts being
@@ -150,7 +154,11 @@ pub fn past(db: &Database, now: Timestamp) -> Result<Vec<Event>> {
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let held = series_dates(
         db,
-        |_| today.checked_add(jiff::Span::new().days(1)).unwrap_or(today),
+        |_| {
+            today
+                .checked_add(jiff::Span::new().days(1))
+                .unwrap_or(today)
+        },
         |o| o.end_at.parse::<Timestamp>().is_ok_and(|t| t <= now),
     )?;
     Ok(merge(single, held, true))
