@@ -314,7 +314,7 @@ fn a_repeating_event_becomes_a_series_or_its_first_date_with_a_warning_never_sil
     let (_dir, db) = sample();
     let events_before = rows(&db, "SELECT count(*) FROM event");
     let series_before = rows(&db, "SELECT count(*) FROM series");
-    let path = corpus("ics/hostile/rrule-weekly.ics");
+    let path = corpus("ics/repeating/rrule-weekly.ics");
     let out = run_within(
         &db,
         &["event", "import", path.to_str().unwrap()],
@@ -344,7 +344,7 @@ fn a_repeating_event_becomes_a_series_or_its_first_date_with_a_warning_never_sil
             "“Weekly branch meeting (moved)”",
         ),
     ] {
-        let path = corpus(&format!("ics/hostile/{file}"));
+        let path = corpus(&format!("ics/repeating/{file}"));
         let out = run_within(
             &db,
             &["event", "import", path.to_str().unwrap()],
