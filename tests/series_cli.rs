@@ -60,7 +60,7 @@ fn meeting_on(dir: &Path, day: &str) -> PathBuf {
 
 /// `handbill event dates ID --from 2027-01-01 --json`: the dates held
 /// (skipped ones left out) as (local start with offset, UTC start).
-fn held(db: &Path, id: &str) -> (Vec<(String, String)>, serde_json::Value) {
+fn held(db: &Path, id: &str) -> (Vec<Start>, serde_json::Value) {
     let out = ok(
         db,
         &["event", "dates", id, "--from", "2027-01-01", "--json"],
@@ -84,14 +84,11 @@ fn held(db: &Path, id: &str) -> (Vec<(String, String)>, serde_json::Value) {
     (dates, v)
 }
 
+/// A date as (local start with its offset, UTC start), both ISO 8601.
+type Start = (String, String);
+
 /// The dates of the series `UID` in `ics` as (icalendar, recurring-ical-events) read them.
-fn read_back(
-    ics: &Path,
-) -> (
-    serde_json::Value,
-    Vec<(String, String)>,
-    Vec<(String, String)>,
-) {
+fn read_back(ics: &Path) -> (serde_json::Value, Vec<Start>, Vec<Start>) {
     let o = Command::new(python())
         .arg(root().join("tests/calendar/read_series.py"))
         .arg(ics)
@@ -106,7 +103,7 @@ fn read_back(
     );
     let v: serde_json::Value =
         serde_json::from_slice(&o.stdout).expect("read_series.py prints JSON");
-    let pairs = |list: &serde_json::Value| -> Vec<(String, String)> {
+    let pairs = |list: &serde_json::Value| -> Vec<Start> {
         list.as_array()
             .expect("a list of dates")
             .iter()

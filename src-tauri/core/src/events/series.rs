@@ -434,10 +434,7 @@ pub(crate) fn get(db: &Database, event_id: i64) -> Result<Option<Series>> {
         .filter_map(|(o, md, mt, reason)| {
             Some(Exception {
                 original: parse_day(&o)?,
-                moved: match parse_day(&md) {
-                    Some(d) => Some((d, parse_time(&mt).unwrap_or(Time::midnight()))),
-                    None => None,
-                },
+                moved: parse_day(&md).map(|d| (d, parse_time(&mt).unwrap_or(Time::midnight()))),
                 reason,
             })
         })
