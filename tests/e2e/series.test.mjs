@@ -2,12 +2,12 @@
 // in the editor's Repeats panel (labelled Repeats and Ends), its next dates
 // listed, one skipped with a reason (struck in the panel with the reason,
 // and in the history), and the Events list showing the series once per
-// date, the skipped one left out. Screenshots go to target/e2e-screenshots/.
+// date, the skipped one left out. The panel, with a date skipped, passes axe. Screenshots go to target/e2e-screenshots/.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { cli, click, heading, screenshot, scrollSettled, select, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
+import { axe, cli, click, heading, screenshot, scrollSettled, select, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
 
 before(startDriver);
 after(stopDriver);
@@ -52,6 +52,8 @@ test("a weekly series made in the editor, one date skipped with a reason, shows 
     assert.ok(struck.includes("Jan"), `the skipped date is struck in the panel: ${struck}`);
     await until(app, main, (t) => t.includes("skipped") && t.includes("Snow emergency"), "the history does not keep the skip and its reason");
     await screenshot(app, "series-skipped");
+    const violations = await axe(app);
+    assert.deepEqual(violations, [], `the editor with its Repeats panel and a skipped date passes axe: ${JSON.stringify(violations, null, 1)}`);
 
     await click(app, "button*=All events", "back to the list");
     await heading(app, "Events");

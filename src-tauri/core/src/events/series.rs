@@ -258,6 +258,9 @@ pub(crate) fn rule_dates(first: Date, rule: &Rule, last: Date) -> Vec<Date> {
     let mut out = Vec::new();
     for k in 0..MAX_DATES as i64 {
         match nth_date(first, rule, k) {
+            // A monthly series whose first date was moved off its weekday
+            // of the month starts from the next month's.
+            Some(d) if d < first => {}
             Some(d) if d <= last => out.push(d),
             _ => break,
         }
@@ -278,15 +281,14 @@ fn hh_mm(t: Time) -> String {
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
-/// The instants of a meeting starting at `date` `time` in `zone`, as long as
-/// the event's first date: local wall times, whatever the offset that day.
-fn timed(e: &Event, zone: &TimeZone, date: Date, time: Time) -> Option<(DateTime, DateTime)> {
+/// The local start and end of a meeting starting at `date` `time`, as long
+/// as the event's first date: wall times, whatever the offset that day.
+fn timed(e: &Event, date: Date, time: Time) -> Option<(DateTime, DateTime)> {
     let first_start = parse_day(&e.start_date)?;
     let first_end = parse_day(&e.end_date).unwrap_or(first_start);
     if e.all_day {
         let days = first_start.until(first_end).ok()?.get_days();
         let end = date.checked_add(i64::from(days).days()).ok()?;
-        let _ = zone;
         return Some((
             date.to_datetime(Time::midnight()),
             end.to_datetime(Time::midnight()),
@@ -318,7 +320,7 @@ fn occurrence(
     let (date, time) = exception
         .and_then(|x| x.moved)
         .unwrap_or((original, series_time));
-    let (start, end) = timed(e, zone, date, time)?;
+    let (start, end) = timed(e, date, time)?;
     let start_at = start.to_zoned(zone.clone()).ok()?.timestamp();
     let end_at = if e.all_day {
         end.date()
