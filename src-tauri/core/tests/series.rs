@@ -2,7 +2,8 @@
 //! across a daylight-saving change keeping 7:00 pm local, every other week,
 //! the second Tuesday, the last Thursday), one date skipped or moved without
 //! touching the others and with its reason in the history, the series ended
-//! from a date on; the lists and the month calendar showing each date; and
+//! from a date on; the lists and the month calendar showing each date; the
+//! calendar of everything upcoming keeping a series begun earlier; and
 //! calendar files with RRULE, EXDATE and RECURRENCE-ID imported as a series,
 //! with a rule Handbill cannot show imported as its first date and a warning.
 
@@ -530,5 +531,27 @@ fn a_rule_handbill_cannot_show_imports_the_first_date_with_a_warning_and_never_p
             .any(|w| w.contains("“Moved meeting”") && w.contains("RECURRENCE-ID")),
         "and said so: {:?}",
         done.warnings
+    );
+}
+
+#[test]
+fn the_calendar_of_everything_upcoming_keeps_a_series_whose_first_date_has_passed() {
+    let (_dir, db) = open();
+    let id = meeting(&db, "2027-01-07");
+    events::announce(&db, id).unwrap();
+    repeat(&db, id, Repeat::Weekly, 0, "2027-06-24");
+    let ended = meeting(&db, "2027-01-05");
+    events::announce(&db, ended).unwrap();
+    repeat(&db, ended, Repeat::EveryOtherWeek, 0, "2027-02-02");
+    let _later = clock::set("2027-03-01T12:00:00Z".parse().unwrap());
+    let text = ics::export_upcoming(&db, clock::now()).expect("the calendar is written");
+    assert!(
+        text.contains("RRULE:FREQ=WEEKLY;BYDAY=TH;UNTIL=20270624T230000Z\r\n"),
+        "the weekly series, first held in January, still has dates to come: {text}"
+    );
+    assert_eq!(
+        text.matches("BEGIN:VEVENT").count(),
+        1,
+        "the series that ended in February is left out"
     );
 }
