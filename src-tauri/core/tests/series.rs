@@ -555,3 +555,51 @@ fn the_calendar_of_everything_upcoming_keeps_a_series_whose_first_date_has_passe
         "the series that ended in February is left out"
     );
 }
+
+#[test]
+fn the_event_file_carries_a_series_with_its_skipped_and_moved_dates() {
+    let (_dir, db) = open();
+    let id = meeting(&db, "2027-01-12");
+    repeat(&db, id, Repeat::MonthlyNth, 2, "2027-06-30");
+    series::skip(
+        &db,
+        &SkipRequest {
+            event_id: id,
+            date: "2027-03-09".into(),
+            reason: "Spring break".into(),
+        },
+    )
+    .unwrap();
+    series::move_date(
+        &db,
+        &MoveRequest {
+            event_id: id,
+            date: "2027-04-13".into(),
+            to_date: "2027-04-15".into(),
+            to_time: "18:00".into(),
+            reason: "The hall is booked".into(),
+        },
+    )
+    .unwrap();
+    let file = events::json::export_event(&db, id).expect("the event file is written");
+    assert!(
+        file.contains("\"series\""),
+        "the file holds the series: {file}"
+    );
+    let (_other_dir, other) = open();
+    let done = events::json::import(&other, &file).expect("the event file imports");
+    let copy = done.events[0].id;
+    assert_eq!(
+        dates(&other, copy, "2027-01-01").dates,
+        dates(&db, id, "2027-01-01").dates,
+        "the imported event has the same dates, the same skipped and moved ones, the same reasons"
+    );
+    let broken = file.replace("\"2027-03-09\"", "\"2027-03-10\"");
+    let err = events::json::import(&open().1, &broken)
+        .expect_err("a skipped date the rule does not give is refused");
+    assert!(
+        err.message.contains("not one of the series' dates"),
+        "the refusal says why: {}",
+        err.message
+    );
+}

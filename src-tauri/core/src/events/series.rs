@@ -726,6 +726,131 @@ pub(crate) fn write_exception(
     Ok(())
 }
 
+/// A series as Handbill's event file carries it (`handbill event show
+/// --json`): the rule, and each skipped or moved date with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct SeriesFile {
+    pub repeat: Repeat,
+    pub nth: i8,
+    /// The last date (YYYY-MM-DD); empty: never ends.
+    pub until: String,
+    pub exceptions: Vec<ExceptionFile>,
+}
+
+/// One skipped (`moved_date` empty) or moved date of a [`SeriesFile`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct ExceptionFile {
+    pub date: String,
+    pub moved_date: String,
+    pub moved_time: String,
+    pub reason: String,
+}
+
+/// An event's series for its file; None for a single event.
+pub(crate) fn to_file(db: &Database, event_id: i64) -> Result<Option<SeriesFile>> {
+    Ok(get(db, event_id)?.map(|s| SeriesFile {
+        repeat: s.rule.repeat,
+        nth: s.rule.nth,
+        until: s.rule.until.map(|u| u.to_string()).unwrap_or_default(),
+        exceptions: s
+            .exceptions
+            .iter()
+            .map(|x| ExceptionFile {
+                date: x.original.to_string(),
+                moved_date: x.moved.map(|m| m.0.to_string()).unwrap_or_default(),
+                moved_time: x.moved.map(|m| hh_mm(m.1)).unwrap_or_default(),
+                reason: x.reason.clone(),
+            })
+            .collect(),
+    }))
+}
+
+/// Gives an event just saved from a file the series the file says, checked
+/// as the window's changes are (the caller holds the transaction): each
+/// problem names its field under `series`.
+pub(crate) fn from_file(db: &Database, event_id: i64, file: &SeriesFile) -> Result<()> {
+    let e = store::get(db, event_id)?;
+    let bad =
+        |field: &str, message: String| Error::invalid_field(&format!("series.{field}"), message);
+    let first = parse_day(&e.start_date)
+        .ok_or_else(|| bad("repeat", "A series needs the event's first date.".into()))?;
+    let rule = Rule {
+        repeat: file.repeat,
+        nth: match (file.repeat, file.nth) {
+            (Repeat::MonthlyNth, n @ (1..=4 | -1)) => n,
+            (Repeat::MonthlyNth, n) => {
+                return Err(bad("nth", format!("A monthly series falls on weekday 1 to 4 or -1 (the last) of the month, not {n}.")))
+            }
+            _ => 0,
+        },
+        until: match file.until.trim() {
+            "" => None,
+            u => Some(parse_day(u).ok_or_else(|| bad("until", format!("“{}” is not a date (YYYY-MM-DD).", u.chars().take(40).collect::<String>())))?),
+        },
+    };
+    if rule.repeat != Repeat::Never && rule_dates(first, &rule, first).first() != Some(&first) {
+        return Err(bad(
+            "repeat",
+            format!("{first}, the event's first date, is not one of the dates its rule gives."),
+        ));
+    }
+    if file.exceptions.len() > MAX_DATES {
+        return Err(bad(
+            "exceptions",
+            format!("A series has at most {MAX_DATES} skipped or moved dates."),
+        ));
+    }
+    write_rule(db, event_id, &rule)?;
+    if rule.repeat == Repeat::Never {
+        return Ok(());
+    }
+    db.conn().execute(
+        "DELETE FROM series_exception WHERE event_id = ?1",
+        [event_id],
+    )?;
+    let given = rule_dates(first, &rule, Date::MAX);
+    for (i, x) in file.exceptions.iter().enumerate() {
+        let field = |f: &str| format!("exceptions[{i}].{f}");
+        let date = parse_day(x.date.trim())
+            .filter(|d| given.contains(d))
+            .ok_or_else(|| {
+                bad(
+                    &field("date"),
+                    format!(
+                        "“{}” is not one of the series' dates.",
+                        x.date.chars().take(40).collect::<String>()
+                    ),
+                )
+            })?;
+        let moved = match x.moved_date.trim() {
+            "" => None,
+            m => Some((
+                parse_day(m).ok_or_else(|| {
+                    bad(
+                        &field("moved_date"),
+                        format!(
+                            "“{}” is not a date (YYYY-MM-DD).",
+                            m.chars().take(40).collect::<String>()
+                        ),
+                    )
+                })?,
+                parse_time(x.moved_time.trim())
+                    .unwrap_or(parse_time(&e.start_time).unwrap_or(Time::midnight())),
+            )),
+        };
+        if x.reason.len() > MAX_TEXT_BYTES || x.reason.contains('\0') {
+            return Err(bad(
+                &field("reason"),
+                format!("Keep the reason to {MAX_TEXT_BYTES} characters of text."),
+            ));
+        }
+        write_exception(db, event_id, date, moved, x.reason.trim())?;
+    }
+    Ok(())
+}
+
 /// Makes an event repeat by the rule asked, changes the rule, or makes it a
 /// single event again (its skipped and moved dates go with the rule). Once
 /// anyone was told, the change is in the history.
