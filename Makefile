@@ -66,13 +66,15 @@ deps-smtp:
 	  python3 -m pip install --quiet -r tests/smtp/requirements.txt 2>/dev/null \
 	  || python3 -m pip install --quiet --user --break-system-packages -r tests/smtp/requirements.txt; }
 
-# The calendar checks (tests/tour_public_cli.rs) read .ics files with Python's
-# icalendar, pinned in tests/calendar/requirements.txt and kept in tests/.venv
-# (the tests use it when it is there, else python3); skipped when importable.
+# The calendar checks (tests/tour_public_cli.rs, tests/series_cli.rs) read .ics
+# files with Python's icalendar and recurring-ical-events, pinned in
+# tests/calendar/requirements.txt and kept in tests/.venv (the tests use it
+# when it is there, else python3); skipped when both are importable.
 deps-calendar:
-	@tests/.venv/bin/python -c 'import icalendar' 2>/dev/null || python3 -c 'import icalendar' 2>/dev/null \
-	  || { echo "Installing icalendar in tests/.venv for the calendar checks"; \
-	  python3 -m venv tests/.venv && tests/.venv/bin/pip install --quiet -r tests/calendar/requirements.txt; }
+	@tests/.venv/bin/python -c 'import icalendar, recurring_ical_events' 2>/dev/null \
+	  || python3 -c 'import icalendar, recurring_ical_events' 2>/dev/null \
+	  || { echo "Installing icalendar and recurring-ical-events in tests/.venv for the calendar checks"; \
+	  python3 -m venv tests/.venv && tests/.venv/bin/python -m pip install --quiet -r tests/calendar/requirements.txt; }
 
 deps: deps-test
 

@@ -310,11 +310,32 @@ fn a_calendar_nested_a_thousand_deep_ends_with_a_message_not_a_stack_overflow() 
 }
 
 #[test]
-fn a_repeating_event_is_refused_by_name_instead_of_becoming_one_event() {
+fn a_repeating_event_becomes_a_series_or_its_first_date_with_a_warning_never_silently_one_event() {
     let (_dir, db) = sample();
     let events_before = rows(&db, "SELECT count(*) FROM event");
+    let series_before = rows(&db, "SELECT count(*) FROM series");
+    let path = corpus("ics/repeating/rrule-weekly.ics");
+    let out = run_within(
+        &db,
+        &["event", "import", path.to_str().unwrap()],
+        Duration::from_secs(30),
+    );
+    assert!(
+        out.status.success(),
+        "a weekly RRULE imports: {}",
+        stderr(&out)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("Weekly branch meeting (Every Monday)") && !said.contains("Warning"),
+        "it is imported as a series, and says so: {said}"
+    );
+    assert_eq!(
+        rows(&db, "SELECT count(*) FROM series"),
+        series_before + 1,
+        "its rule is kept"
+    );
     for (file, property, title) in [
-        ("rrule-weekly.ics", "RRULE", "“Weekly branch meeting”"),
         ("exdate.ics", "EXDATE", "“Study group”"),
         ("rdate.ics", "RDATE", "“Study group”"),
         (
@@ -323,23 +344,23 @@ fn a_repeating_event_is_refused_by_name_instead_of_becoming_one_event() {
             "“Weekly branch meeting (moved)”",
         ),
     ] {
-        let path = corpus(&format!("ics/hostile/{file}"));
-        assert_refused(
+        let path = corpus(&format!("ics/repeating/{file}"));
+        let out = run_within(
             &db,
             &["event", "import", path.to_str().unwrap()],
-            &[
-                title,
-                property,
-                "single events only",
-                "Nothing was imported",
-            ],
             Duration::from_secs(30),
+        );
+        assert!(out.status.success(), "{file} imports: {}", stderr(&out));
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            said.contains("Warning:") && said.contains(title) && said.contains(property),
+            "{file}: what Handbill could not keep is said, naming the event and {property}: {said}"
         );
     }
     assert_eq!(
         rows(&db, "SELECT count(*) FROM event"),
-        events_before,
-        "no event of a refused calendar was imported"
+        events_before + 5,
+        "the series, the two single dates, and the moved date with its own event"
     );
 }
 

@@ -198,6 +198,14 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<events::TourWithStops>();
     check.ty::<events::StopInput>();
     check.ty::<events::MonthGroup>();
+    check.ty::<events::series::Repeat>();
+    check.ty::<events::series::RepeatRequest>();
+    check.ty::<events::series::SkipRequest>();
+    check.ty::<events::series::MoveRequest>();
+    check.ty::<events::series::EndRequest>();
+    check.ty::<events::series::DatesRequest>();
+    check.ty::<events::series::Occurrence>();
+    check.ty::<events::series::SeriesDates>();
     check.ty::<events::json::JsonImport>();
     check.ty::<coalition::OrganizationKind>();
     check.ty::<coalition::Contact>();

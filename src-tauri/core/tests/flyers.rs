@@ -225,6 +225,7 @@ fn full_content() -> FlyerContent {
         hosts: "ISO-Boston & Justice4Siham Coalition".into(),
         when: "Saturday, January 30, 2027 | 12:00 - 2:00 pm".into(),
         struck: false,
+        next_dates: None,
         place: Some(Place {
             name: "JFK Federal Building".into(),
             room: "Plaza".into(),

@@ -325,6 +325,7 @@ fn flyer(title: String, description: String) -> FlyerContent {
         hosts: "ISO-Boston & Justice4Siham Coalition".into(),
         when: "Saturday, January 30, 2027 | 12:00 - 2:00 pm".into(),
         struck: false,
+        next_dates: None,
         place: None,
         location_note: "Location to be announced".into(),
         speakers: Vec::new(),
@@ -363,7 +364,10 @@ fn every_seed_of_the_corpus_is_read_as_it_stands() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = branch_db(dir.path());
-    for (i, seed) in seeds(&["tests/corpus/ics"]).iter().enumerate() {
+    for (i, seed) in seeds(&["tests/corpus/ics", "tests/corpus/ics/repeating"])
+        .iter()
+        .enumerate()
+    {
         let taken = ics::import(&db, &text(seed))
             .unwrap_or_else(|e| panic!("calendar seed {i} imports: {e}"));
         assert!(!taken.is_empty(), "calendar seed {i} holds events");
@@ -407,7 +411,7 @@ proptest! {
 
     /// A calendar is imported whole, or refused whole with nothing saved.
     #[test]
-    fn a_calendar_is_imported_whole_or_refused_whole(bytes in mutated(&["tests/corpus/ics", "tests/corpus/ics/hostile"])) {
+    fn a_calendar_is_imported_whole_or_refused_whole(bytes in mutated(&["tests/corpus/ics", "tests/corpus/ics/repeating", "tests/corpus/ics/hostile"])) {
         let dir = tempfile::tempdir().unwrap();
         let db = branch_db(dir.path());
         match ics::import(&db, &text(&bytes)) {

@@ -1065,3 +1065,90 @@ fn a_laptop_restored_from_an_older_copy_reads_its_own_later_files_back_and_numbe
         "the change made after the restore travelled"
     );
 }
+
+/// The dates of a series on one laptop, skipped ones marked.
+fn series_dates(l: &Laptop, id: i64) -> Vec<(String, bool, String)> {
+    handbill_core::events::series::dates(
+        &l.db,
+        &handbill_core::events::series::DatesRequest {
+            event_id: id,
+            from: "2027-01-01".into(),
+            count: 0,
+        },
+    )
+    .unwrap()
+    .dates
+    .into_iter()
+    .map(|o| (o.start_date, o.skipped, o.reason))
+    .collect()
+}
+
+#[test]
+fn a_series_made_on_one_laptop_and_a_date_skipped_on_another_reach_every_laptop() {
+    use handbill_core::events::series::{self, MoveRequest, Repeat, RepeatRequest, SkipRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = three(dir.path(), false);
+    let id = handbill_core::events::create(
+        &a.db,
+        handbill_core::events::EventInput {
+            title: "Branch meeting".into(),
+            start_date: "2027-01-07".into(),
+            start_time: "19:00".into(),
+            end_time: "21:00".into(),
+            time_zone: "America/New_York".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .id;
+    series::repeat(
+        &a.db,
+        &RepeatRequest {
+            event_id: id,
+            repeat: Repeat::Weekly,
+            nth: 0,
+            until: "2027-02-25".into(),
+        },
+    )
+    .unwrap();
+    series::move_date(
+        &a.db,
+        &MoveRequest {
+            event_id: id,
+            date: "2027-01-21".into(),
+            to_date: "2027-01-20".into(),
+            to_time: String::new(),
+            reason: "The hall is booked".into(),
+        },
+    )
+    .unwrap();
+    settle(&[&a, &b, &c]);
+    let on_b: i64 =
+        b.db.conn()
+            .query_row(
+                "SELECT id FROM event WHERE title = 'Branch meeting'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+    assert_eq!(
+        series_dates(&b, on_b),
+        series_dates(&a, id),
+        "the series and its moved date reached laptop B as they are on A"
+    );
+    series::skip(
+        &b.db,
+        &SkipRequest {
+            event_id: on_b,
+            date: "2027-02-11".into(),
+            reason: "Snow".into(),
+        },
+    )
+    .unwrap();
+    settle(&[&a, &b, &c]);
+    assert!(
+        series_dates(&a, id).contains(&("2027-02-11".into(), true, "Snow".into())),
+        "the date skipped on B is skipped on A, with its reason: {:?}",
+        series_dates(&a, id)
+    );
+}

@@ -600,6 +600,7 @@ fn all_scenes() -> Value {
     announce_event_scene(&mut scenes);
     tell_people_scene(&mut scenes);
     typed_when_scene(&mut scenes);
+    series_scene(&mut scenes);
     sending_scenes(&mut scenes);
     mail_account_scenes(&mut scenes);
     autosave_scenes(&mut scenes);
@@ -1307,6 +1308,77 @@ fn typed_when_scene(scenes: &mut serde_json::Map<String, Value>) {
     let mut recorded = s.done();
     same_uids(&mut recorded);
     scenes.insert("typedWhen".into(), recorded);
+}
+
+/// A Thursday meeting, announced, made weekly in the editor's Repeats panel,
+/// then one of its dates skipped with a reason (the `series` scene).
+fn series_scene(scenes: &mut serde_json::Map<String, Value>) {
+    use events::series::{self, DatesRequest, Repeat, RepeatRequest, SkipRequest};
+    let _today = handbill_core::clock::set("2026-12-03T15:00:00Z".parse().unwrap());
+    let mut s = Scene::empty();
+    let profile = json!({
+        "name": "Sample Branch", "short_name": "Sample", "city": "Boston, MA",
+        "contact_email": "branch@example.org", "website": "https://example.org",
+        "time_zone": "America/New_York", "languages": ["en"]
+    });
+    branch::save(
+        &s.db,
+        serde_json::from_value::<BranchInput>(profile).unwrap(),
+    )
+    .expect("the branch is saved");
+    let meeting = events::create(
+        &s.db,
+        events::EventInput {
+            title: "Branch meeting".into(),
+            start_date: "2027-01-07".into(),
+            start_time: "19:00".into(),
+            end_time: "21:00".into(),
+            time_zone: "America/New_York".into(),
+            ..Default::default()
+        },
+    )
+    .expect("the meeting is made");
+    let id = meeting.id;
+    events::announce(&s.db, id).expect("the meeting is announced");
+    let dates = DatesRequest {
+        event_id: id,
+        from: String::new(),
+        count: 0,
+    };
+    let reads = |s: &mut Scene| {
+        s.ask("event_get", json!({ "id": id }), |db| events::get(db, id));
+        s.ask("event_history", json!({ "id": id }), |db| {
+            events::history(db, id)
+        });
+        s.ask("series_dates", json!({ "request": dates }), |db| {
+            series::dates(db, &dates)
+        });
+    };
+    s.ask("venues_all", json!({}), events::list_venues);
+    s.ask("speakers_all", json!({}), events::list_speakers);
+    reads(&mut s);
+    let weekly = RepeatRequest {
+        event_id: id,
+        repeat: Repeat::Weekly,
+        nth: 0,
+        until: String::new(),
+    };
+    s.change("series_repeat", json!({ "request": weekly }), |db| {
+        series::repeat(db, &weekly)
+    });
+    reads(&mut s);
+    let skip = SkipRequest {
+        event_id: id,
+        date: "2027-01-14".into(),
+        reason: "Snow emergency".into(),
+    };
+    s.change("series_skip", json!({ "request": skip }), |db| {
+        series::skip(db, &skip)
+    });
+    reads(&mut s);
+    let mut recorded = s.done();
+    same_uids(&mut recorded);
+    scenes.insert("series".into(), recorded);
 }
 
 /// An event's calendar uid is random: shown as one made from its id.

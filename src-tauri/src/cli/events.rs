@@ -1,5 +1,6 @@
 //! The events' part of the command line: `handbill event list|show|import|
-//! export-ics|listing|reschedule|postpone|cancel|announce`. The same core
+//! export-ics|listing|reschedule|postpone|cancel|announce`, and a series'
+//! `repeat|dates|skip|move|end-series`. The same core
 //! functions the window's Events section calls; output on stdout.
 
 use std::path::PathBuf;
@@ -9,6 +10,9 @@ use handbill_core::db::outside;
 use handbill_core::events::ics::CalendarRequest;
 use handbill_core::events::listing::ListingRequest;
 use handbill_core::events::public::{self, CancelledShown};
+use handbill_core::events::series::{
+    self, DatesRequest, EndRequest, MoveRequest, Repeat, RepeatRequest, SeriesDates, SkipRequest,
+};
 use handbill_core::events::{self, ics, json, listing, Event};
 use handbill_core::mail::announcements::{told, Template};
 use handbill_core::{Database, Error};
@@ -125,6 +129,78 @@ pub enum EventCommand {
         #[command(flatten)]
         target: Target,
     },
+    /// Make an event repeat (a series), change how it repeats, or make it a single event again.
+    #[command(
+        after_help = "Examples:\n  handbill event repeat 12 --weekly\n  handbill event repeat 12 --every-other-week --until 2027-06-30\n  \
+                      handbill event repeat 12 --monthly-nth 2     (the second Tuesday, when event 12 is on one)\n  \
+                      handbill event repeat 12 --monthly-nth last\n  handbill event repeat 12 --never\n\
+                      The series repeats on the weekday of the event's first date, at its time; \
+                      its dates keep their local time across daylight-saving changes."
+    )]
+    Repeat {
+        /// The event's id (see `handbill event list`).
+        id: i64,
+        /// Every week, on the first date's weekday.
+        #[arg(long, group = "how")]
+        weekly: bool,
+        /// Every other week.
+        #[arg(long = "every-other-week", group = "how")]
+        every_other_week: bool,
+        /// Monthly on the Nth weekday: 1 to 4, or `last`.
+        #[arg(long = "monthly-nth", value_name = "N|last", group = "how")]
+        monthly_nth: Option<String>,
+        /// No longer repeats: a single event again (its skipped and moved dates go too).
+        #[arg(long, group = "how")]
+        never: bool,
+        /// The last date a meeting may fall on, YYYY-MM-DD; none: never ends.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        until: Option<String>,
+    },
+    /// List a series' dates: skipped ones marked with their reason, moved ones at their new date.
+    Dates {
+        id: i64,
+        /// From this date (YYYY-MM-DD); today when not given.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// At most this many dates; every date of a series that ends, or the next 8, when not given.
+        #[arg(long, value_name = "N")]
+        count: Option<u32>,
+        /// A JSON object with the rule's words and the dates (start_at, end_at as UTC instants).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Skip one date of a series; the reason is kept and the other dates stay.
+    Skip {
+        id: i64,
+        /// The date to skip, YYYY-MM-DD.
+        date: String,
+        /// Why ("the hall is closed for the holiday").
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Move one date of a series to another day or time; the reason is kept and the other dates stay.
+    #[command(
+        after_help = "Example: handbill event move 12 2027-03-18 --to \"2027-03-19 18:30\" --reason \"the hall is booked\""
+    )]
+    Move {
+        id: i64,
+        /// The date to move, YYYY-MM-DD.
+        date: String,
+        /// The new date, and the new start time if it changes: "YYYY-MM-DD [HH:MM]".
+        #[arg(long, value_name = "DATE [TIME]")]
+        to: String,
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// End a series from a date on: no meeting on that date or after; earlier ones stay.
+    EndSeries {
+        id: i64,
+        /// The first date with no meeting, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        reason: String,
+    },
     /// Print the listing a branch web page announces events with: all upcoming, or one tour's stops.
     Listing {
         #[arg(long, value_name = "TOUR_ID")]
@@ -157,6 +233,10 @@ struct EventSummary<'a> {
     venue: Option<&'a str>,
     room: &'a str,
     tour_id: Option<i64>,
+    /// How the event repeats ("Every Thursday"); absent for a single event.
+    /// A series has a line per date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    series: Option<&'a str>,
 }
 
 pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
@@ -180,6 +260,7 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
                         venue: e.venue.as_ref().map(|v| v.name.as_str()),
                         room: &e.room,
                         tour_id: e.tour_id,
+                        series: e.series.as_deref(),
                     })
                     .collect();
                 return to_json(&rows);
@@ -200,12 +281,16 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
                     format!("{} {}", e.start_date, e.start_time)
                 };
                 out.push(format!(
-                    "{:>5}  {:<11}  {:<22}  {}: {}",
+                    "{:>5}  {:<11}  {:<22}  {}: {}{}",
                     e.id,
                     e.status.as_str(),
                     when,
                     e.kind.label(),
-                    e.title
+                    e.title,
+                    e.series
+                        .as_deref()
+                        .map(|w| format!(" ({w})"))
+                        .unwrap_or_default()
                 ));
             }
             Ok(out.join("\n"))
@@ -299,8 +384,17 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
                 file.display()
             )];
             for e in &imported {
-                out.push(format!("  {:>5}  {}", e.id, e.title));
+                out.push(format!(
+                    "  {:>5}  {}{}",
+                    e.id,
+                    e.title,
+                    e.series
+                        .as_deref()
+                        .map(|w| format!(" ({w})"))
+                        .unwrap_or_default()
+                ));
             }
+            out.extend(done.warnings.iter().map(|w| format!("Warning: {w}")));
             Ok(out.join("\n"))
         }
         EventCommand::ExportIcs {
@@ -369,6 +463,127 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
             let e = events::announce(db, target.id(db)?)?;
             Ok(status_line(&e, "Announced"))
         }
+        EventCommand::Repeat {
+            id,
+            weekly,
+            every_other_week,
+            monthly_nth,
+            never,
+            until,
+        } => {
+            let (repeat, nth) = match (weekly, every_other_week, monthly_nth, never) {
+                (true, _, _, _) => (Repeat::Weekly, 0),
+                (_, true, _, _) => (Repeat::EveryOtherWeek, 0),
+                (_, _, Some(n), _) => (
+                    Repeat::MonthlyNth,
+                    match n.trim() {
+                        "last" => -1,
+                        n => n.parse::<i8>().ok().filter(|n| (1..=4).contains(n)).ok_or_else(|| {
+                            Error::invalid_field(
+                                "nth",
+                                format!("--monthly-nth is 1, 2, 3, 4 or last, not “{n}”."),
+                            )
+                        })?,
+                    },
+                ),
+                (_, _, _, true) => (Repeat::Never, 0),
+                _ => {
+                    return Err(Error::invalid_field(
+                        "repeat",
+                        "Say how it repeats: --weekly, --every-other-week, --monthly-nth N|last, or --never.",
+                    ))
+                }
+            };
+            let dates = series::repeat(
+                db,
+                &RepeatRequest {
+                    event_id: id,
+                    repeat,
+                    nth,
+                    until: until.unwrap_or_default(),
+                },
+            )?;
+            Ok(if dates.repeat == Repeat::Never {
+                format!("Event {id} no longer repeats.")
+            } else {
+                format!(
+                    "Event {id} repeats: {}\n{}",
+                    repeat_words(&dates),
+                    dates_lines(&dates)
+                )
+            })
+        }
+        EventCommand::Dates {
+            id,
+            from,
+            count,
+            json,
+        } => {
+            let dates = series::dates(
+                db,
+                &DatesRequest {
+                    event_id: id,
+                    from: from.unwrap_or_default(),
+                    count: count.unwrap_or(0),
+                },
+            )?;
+            if json {
+                return to_json(&dates);
+            }
+            Ok(format!("{}\n{}", repeat_words(&dates), dates_lines(&dates)))
+        }
+        EventCommand::Skip { id, date, reason } => {
+            let dates = series::skip(
+                db,
+                &SkipRequest {
+                    event_id: id,
+                    date: date.clone(),
+                    reason,
+                },
+            )?;
+            Ok(format!(
+                "Skipped the meeting of {date}; the other dates stay.\n{}",
+                dates_lines(&dates)
+            ))
+        }
+        EventCommand::Move {
+            id,
+            date,
+            to,
+            reason,
+        } => {
+            let mut parts = to.split_whitespace();
+            let to_date = parts.next().unwrap_or_default().to_owned();
+            let to_time = parts.collect::<Vec<_>>().join(" ");
+            let dates = series::move_date(
+                db,
+                &MoveRequest {
+                    event_id: id,
+                    date: date.clone(),
+                    to_date,
+                    to_time,
+                    reason,
+                },
+            )?;
+            Ok(format!(
+                "Moved the meeting of {date}; the other dates stay.\n{}",
+                dates_lines(&dates)
+            ))
+        }
+        EventCommand::EndSeries { id, from, reason } => {
+            let dates = series::end_series(
+                db,
+                &EndRequest {
+                    event_id: id,
+                    from: from.clone(),
+                    reason,
+                },
+            )?;
+            Ok(format!(
+                "The series ends before {from}: {}.",
+                repeat_words(&dates)
+            ))
+        }
         EventCommand::Listing {
             tour,
             html,
@@ -390,6 +605,47 @@ pub fn command(db: &Database, command: EventCommand) -> Result<String, Error> {
             },
         ),
     }
+}
+
+/// "Every Thursday, until 2027-06-30", or "Does not repeat".
+fn repeat_words(d: &SeriesDates) -> String {
+    match (d.words.is_empty(), d.until.is_empty()) {
+        (true, _) => "Does not repeat".to_owned(),
+        (false, true) => format!("{}, no end date", d.words),
+        (false, false) => format!("{}, until {}", d.words, d.until),
+    }
+}
+
+/// A series' dates, one a line: "  2027-03-18 Thu 19:00–21:00", a skipped
+/// one "skipped (why)", a moved one "moved from 2027-03-18 (why)".
+fn dates_lines(d: &SeriesDates) -> String {
+    if d.dates.is_empty() {
+        return "  No dates from then on.".to_owned();
+    }
+    d.dates
+        .iter()
+        .map(|o| {
+            let day = o
+                .start_date
+                .parse::<jiff::civil::Date>()
+                .map(|x| x.strftime("%a").to_string())
+                .unwrap_or_default();
+            let time = if o.start_time.is_empty() {
+                String::new()
+            } else {
+                format!(" {}–{}", o.start_time, o.end_time)
+            };
+            let note = if o.skipped {
+                format!("  skipped ({})", o.reason)
+            } else if o.moved {
+                format!("  moved from {} ({})", o.original_date, o.reason)
+            } else {
+                String::new()
+            };
+            format!("  {} {day}{time}{note}", o.start_date)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// "Cancelled event 12, “…” (now cancelled; calendar sequence 2)."
@@ -445,6 +701,22 @@ fn describe_event(db: &Database, e: &Event) -> Result<String, Error> {
     }
     if !e.rules.is_empty() {
         out.push(format!("{:<14}{}", "Rules", e.rules));
+    }
+    if e.series.is_some() {
+        let dates = series::dates(
+            db,
+            &DatesRequest {
+                event_id: e.id,
+                from: String::new(),
+                count: 8,
+            },
+        )?;
+        out.push(format!("{:<14}{}", "Repeats", repeat_words(&dates)));
+        out.push(format!(
+            "{:<14}(handbill event dates {} lists them all)",
+            "Next dates", e.id
+        ));
+        out.push(dates_lines(&dates));
     }
     out.extend(describe_told(db, e)?);
     if !e.description.trim().is_empty() {

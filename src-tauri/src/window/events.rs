@@ -7,6 +7,9 @@ use handbill_core::db::outside;
 use handbill_core::events::ics::CalendarRequest;
 use handbill_core::events::listing::ListingRequest;
 use handbill_core::events::rows::{self, EventPage, EventScope};
+use handbill_core::events::series::{
+    self, DatesRequest, EndRequest, MoveRequest, RepeatRequest, SeriesDates, SkipRequest,
+};
 use handbill_core::events::{
     self, ics, listing, Event, EventInput, HistoryEntry, MonthGroup, Speaker, SpeakerInput,
     StopInput, Tour, TourInput, TourWithStops, Venue, VenueInput, When,
@@ -181,6 +184,56 @@ pub async fn event_history(
 ) -> Result<Vec<HistoryEntry>, Error> {
     let state = AppState::clone(&state);
     super::blocking(move || state.with_db(|db| events::history(db, id))).await
+}
+
+/// A series' rule and dates (skipped ones marked), for the editor's Repeats panel.
+#[tauri::command]
+pub async fn series_dates(
+    state: State<'_, AppState>,
+    request: DatesRequest,
+) -> Result<SeriesDates, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || state.with_db(|db| series::dates(db, &request))).await
+}
+
+/// Makes an event repeat, changes its rule, or makes it a single event again.
+#[tauri::command]
+pub async fn series_repeat(
+    state: State<'_, AppState>,
+    request: RepeatRequest,
+) -> Result<SeriesDates, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || state.with_db(|db| series::repeat(db, &request))).await
+}
+
+/// Skips one date of a series, with the reason.
+#[tauri::command]
+pub async fn series_skip(
+    state: State<'_, AppState>,
+    request: SkipRequest,
+) -> Result<SeriesDates, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || state.with_db(|db| series::skip(db, &request))).await
+}
+
+/// Moves one date of a series, with the reason.
+#[tauri::command]
+pub async fn series_move(
+    state: State<'_, AppState>,
+    request: MoveRequest,
+) -> Result<SeriesDates, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || state.with_db(|db| series::move_date(db, &request))).await
+}
+
+/// Ends a series from a date on.
+#[tauri::command]
+pub async fn series_end(
+    state: State<'_, AppState>,
+    request: EndRequest,
+) -> Result<SeriesDates, Error> {
+    let state = AppState::clone(&state);
+    super::blocking(move || state.with_db(|db| series::end_series(db, &request))).await
 }
 
 #[tauri::command]

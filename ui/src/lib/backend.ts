@@ -10,6 +10,12 @@ import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { FirstSteps } from "./bindings/FirstSteps";
 import type { WhenRead } from "./bindings/WhenRead";
+import type { DatesRequest } from "./bindings/DatesRequest";
+import type { EndRequest } from "./bindings/EndRequest";
+import type { MoveRequest } from "./bindings/MoveRequest";
+import type { RepeatRequest } from "./bindings/RepeatRequest";
+import type { SeriesDates } from "./bindings/SeriesDates";
+import type { SkipRequest } from "./bindings/SkipRequest";
 import type { BranchInput } from "./bindings/BranchInput";
 import type { BranchProfile } from "./bindings/BranchProfile";
 import type { CancelledShown } from "./bindings/CancelledShown";
@@ -216,6 +222,16 @@ export interface Backend
   changeVenue(id: number, venueId: number | null, room: string, reason: string): Promise<Event>;
   duplicateEvent(id: number, shiftDays: number): Promise<Event>;
   eventHistory(id: number): Promise<HistoryEntry[]>;
+  /** A series' rule and its dates from a day on, skipped ones marked (optional: a screen test without a series story does without). */
+  seriesDates?(request: DatesRequest): Promise<SeriesDates>;
+  /** Makes an event repeat, changes its rule, or makes it a single event again. */
+  repeatEvent?(request: RepeatRequest): Promise<SeriesDates>;
+  /** Skips one date of a series, with the reason. */
+  skipDate?(request: SkipRequest): Promise<SeriesDates>;
+  /** Moves one date of a series to another day or time, with the reason. */
+  moveDate?(request: MoveRequest): Promise<SeriesDates>;
+  /** Ends a series from a date on; earlier dates stay. */
+  endSeries?(request: EndRequest): Promise<SeriesDates>;
   venues(): Promise<Venue[]>;
   createVenue(input: VenueInput): Promise<Venue>;
   speakers(): Promise<Speaker[]>;
@@ -333,6 +349,11 @@ export const tauriBackend: Backend = {
   changeVenue: (id, venueId, room, reason) => commands.event_change_venue({ id, venueId, room, reason }),
   duplicateEvent: (id, shiftDays) => commands.event_duplicate({ id, shiftDays }),
   eventHistory: (id) => commands.event_history({ id }),
+  seriesDates: (request) => commands.series_dates({ request }),
+  repeatEvent: (request) => commands.series_repeat({ request }),
+  skipDate: (request) => commands.series_skip({ request }),
+  moveDate: (request) => commands.series_move({ request }),
+  endSeries: (request) => commands.series_end({ request }),
   venues: () => commands.venues_all(),
   createVenue: (input) => commands.venue_create({ input }),
   speakers: () => commands.speakers_all(),

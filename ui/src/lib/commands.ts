@@ -22,6 +22,7 @@ import type { ConnectionReport } from "./bindings/ConnectionReport";
 import type { ConsentStatus } from "./bindings/ConsentStatus";
 import type { CosponsorTarget } from "./bindings/CosponsorTarget";
 import type { Cosponsorship } from "./bindings/Cosponsorship";
+import type { DatesRequest } from "./bindings/DatesRequest";
 import type { Delivery } from "./bindings/Delivery";
 import type { DeliveryStatus } from "./bindings/DeliveryStatus";
 import type { DemandList } from "./bindings/DemandList";
@@ -32,6 +33,7 @@ import type { DemandListVersion } from "./bindings/DemandListVersion";
 import type { DemoReport } from "./bindings/DemoReport";
 import type { DuplicateWarning } from "./bindings/DuplicateWarning";
 import type { EmailDraft } from "./bindings/EmailDraft";
+import type { EndRequest } from "./bindings/EndRequest";
 import type { Endorsement } from "./bindings/Endorsement";
 import type { Event } from "./bindings/Event";
 import type { EventAttendance } from "./bindings/EventAttendance";
@@ -59,6 +61,7 @@ import type { MailboxEntry } from "./bindings/MailboxEntry";
 import type { MailboxView } from "./bindings/MailboxView";
 import type { MessageView } from "./bindings/MessageView";
 import type { MonthGroup } from "./bindings/MonthGroup";
+import type { MoveRequest } from "./bindings/MoveRequest";
 import type { OrgImportPreview } from "./bindings/OrgImportPreview";
 import type { OrgImportReport } from "./bindings/OrgImportReport";
 import type { Organization } from "./bindings/Organization";
@@ -68,14 +71,17 @@ import type { PersonExport } from "./bindings/PersonExport";
 import type { Preview } from "./bindings/Preview";
 import type { Privacy } from "./bindings/Privacy";
 import type { ProbeReport } from "./bindings/ProbeReport";
+import type { RepeatRequest } from "./bindings/RepeatRequest";
 import type { Resolution } from "./bindings/Resolution";
 import type { Segment } from "./bindings/Segment";
 import type { SegmentFilter } from "./bindings/SegmentFilter";
 import type { SendProgress } from "./bindings/SendProgress";
+import type { SeriesDates } from "./bindings/SeriesDates";
 import type { ShareStatus } from "./bindings/ShareStatus";
 import type { SheetImport } from "./bindings/SheetImport";
 import type { SignIn } from "./bindings/SignIn";
 import type { SigninRequest } from "./bindings/SigninRequest";
+import type { SkipRequest } from "./bindings/SkipRequest";
 import type { SmtpAccount } from "./bindings/SmtpAccount";
 import type { Speaker } from "./bindings/Speaker";
 import type { SpeakerInput } from "./bindings/SpeakerInput";
@@ -623,6 +629,26 @@ export function send_resume(args: { id: number }): Promise<SendProgress> {
 
 export function send_start(args: { id: number; again: boolean | null }): Promise<SendProgress> {
   return call<SendProgress>("send_start", args);
+}
+
+export function series_dates(args: { request: DatesRequest }): Promise<SeriesDates> {
+  return call<SeriesDates>("series_dates", args);
+}
+
+export function series_end(args: { request: EndRequest }): Promise<SeriesDates> {
+  return call<SeriesDates>("series_end", args);
+}
+
+export function series_move(args: { request: MoveRequest }): Promise<SeriesDates> {
+  return call<SeriesDates>("series_move", args);
+}
+
+export function series_repeat(args: { request: RepeatRequest }): Promise<SeriesDates> {
+  return call<SeriesDates>("series_repeat", args);
+}
+
+export function series_skip(args: { request: SkipRequest }): Promise<SeriesDates> {
+  return call<SeriesDates>("series_skip", args);
 }
 
 export function share_init(args: { name: string }): Promise<ShareStatus | null> {

@@ -6,6 +6,17 @@ import { eventKinds } from "./bindings/labels";
 /** The kinds, in the order the window offers them, named by the core. */
 export const kinds = eventKinds;
 
+/** One row per event: a series, listed once per date, keeps its next date (a picker offers the event, not each date). */
+export function oncePerEvent<T extends { id: number }>(rows: T[]): T[] {
+  const seen = new Set<number>();
+  return rows.filter((r) => !seen.has(r.id) && seen.add(r.id) !== undefined);
+}
+
+/** A row's key in a list where a series shows once per date. */
+export function rowKey(e: { id: number; start_date: string }): string {
+  return `${e.id}/${e.start_date}`;
+}
+
 export function kindLabel(k: EventKind): string {
   return kinds.find((x) => x.id === k)?.label ?? k;
 }

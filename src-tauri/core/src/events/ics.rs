@@ -6,7 +6,7 @@
 //! [`Lines`] for why), with a VTIMEZONE for each zone used, built from the
 //! bundled time zone database. A malformed file is reported by its line.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
 use jiff::civil::{Date, DateTime};
@@ -14,6 +14,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
 use super::listing::{location_text, speaker_line};
+use super::series::{self, Repeat, Series};
 use super::store::{self, query_events, select_sql};
 use super::venues::{find_or_create_venue, VenueInput};
 use super::{Event, EventInput, EventLinks, EventStatus, MAX_LINE_BYTES};
@@ -48,13 +49,30 @@ pub fn export(db: &Database, request: &CalendarRequest) -> Result<CalendarFile> 
         (None, Some(id)) => export_tour(db, id)?,
         (None, None) => export_upcoming(db, crate::clock::now())?,
     };
-    let events = text.matches("BEGIN:VEVENT").count();
+    // A moved date of a series is a VEVENT of its own, not another event.
+    let events = text.matches("BEGIN:VEVENT").count() - text.matches("\r\nRECURRENCE-ID").count();
     Ok(CalendarFile { text, events })
 }
 
 /// One event as an iCalendar file.
 pub fn export_event(db: &Database, id: i64) -> Result<String> {
-    Ok(calendar(&[store::get(db, id)?], "Handbill event"))
+    let events = [store::get(db, id)?];
+    Ok(calendar(
+        &events,
+        "Handbill event",
+        &series_of(db, &events)?,
+    ))
+}
+
+/// The series among `events`, by event id.
+fn series_of(db: &Database, events: &[Event]) -> Result<HashMap<i64, Series>> {
+    let mut out = HashMap::new();
+    for e in events.iter().filter(|e| e.series.is_some()) {
+        if let Some(s) = series::get(db, e.id)? {
+            out.insert(e.id, s);
+        }
+    }
+    Ok(out)
 }
 
 /// A tour's dated public stops as one iCalendar file (stops to be announced
@@ -75,22 +93,36 @@ pub fn export_tour(db: &Database, tour_id: i64) -> Result<String> {
             "Every dated stop of this tour is still a draft, and drafts stay out of calendars. Announce a stop first.",
         ));
     }
-    Ok(calendar(&stops, &t.tour.title))
+    Ok(calendar(&stops, &t.tour.title, &HashMap::new()))
 }
 
-/// Every announced (or rescheduled, postponed, cancelled) event not over at `now`.
+/// Every announced (or rescheduled, postponed, cancelled) event not over at
+/// `now`, and every series with dates still to come (whole, with its rule).
 /// Drafts are the organizers' own and stay out.
 pub fn export_upcoming(db: &Database, now: Timestamp) -> Result<String> {
+    let yesterday = now
+        .to_zoned(TimeZone::UTC)
+        .date()
+        .checked_sub(1.day())
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     let events = query_events(
         db,
-        &select_sql("WHERE e.end_at > ?1 AND e.status <> 'draft' ORDER BY e.start_at, e.id"),
-        [now.to_string()],
+        &select_sql(
+            "WHERE (e.end_at > ?1 OR (s.id IS NOT NULL AND (s.until = '' OR s.until >= ?2)))
+               AND e.status <> 'draft' ORDER BY e.start_at, e.id",
+        ),
+        [now.to_string(), yesterday],
     )?;
     let events: Vec<Event> = events
         .into_iter()
         .filter(super::public::is_public)
         .collect();
-    Ok(calendar(&events, "Upcoming events"))
+    Ok(calendar(
+        &events,
+        "Upcoming events",
+        &series_of(db, &events)?,
+    ))
 }
 
 fn ics_status(s: EventStatus) -> &'static str {
@@ -257,12 +289,90 @@ fn escape_text(value: &str) -> String {
     out
 }
 
-fn vevent(lines: &mut Lines, e: &Event) {
+/// The repeat rule of a series as an RRULE value. UNTIL is the last date's
+/// start in UTC, as RFC 5545 requires with a DTSTART that names its zone (a
+/// date for an all-day series).
+fn rrule(e: &Event, s: &Series) -> Option<String> {
+    let first = Date::from_str(&e.start_date).ok()?;
+    let day = series::ics_day(first.weekday());
+    let mut rule = match s.rule.repeat {
+        Repeat::Never => return None,
+        Repeat::Weekly => format!("FREQ=WEEKLY;BYDAY={day}"),
+        Repeat::EveryOtherWeek => format!("FREQ=WEEKLY;INTERVAL=2;BYDAY={day}"),
+        Repeat::MonthlyNth => format!("FREQ=MONTHLY;BYDAY={}{day}", s.rule.nth),
+    };
+    if let Some(until) = s.rule.until {
+        if e.all_day {
+            rule.push_str(&format!(";UNTIL={}", until.strftime("%Y%m%d")));
+        } else {
+            let zone = TimeZone::get(&e.time_zone).ok()?;
+            let time = jiff::civil::Time::from_str(&format!("{}:00", e.start_time)).ok()?;
+            let at = until.to_datetime(time).to_zoned(zone).ok()?.timestamp();
+            rule.push_str(&format!(";UNTIL={}", at.strftime("%Y%m%dT%H%M%SZ")));
+        }
+    }
+    Some(rule)
+}
+
+/// A date of a series as DTSTART, EXDATE and RECURRENCE-ID write it: the
+/// property's head (with its zone or VALUE=DATE) and its value.
+fn series_stamp(e: &Event, name: &str, date: Date) -> (String, String) {
+    if e.all_day {
+        (
+            format!("{name};VALUE=DATE"),
+            date.strftime("%Y%m%d").to_string(),
+        )
+    } else {
+        (
+            format!("{name};TZID={}", e.time_zone),
+            local_stamp(&date.to_string(), &e.start_time),
+        )
+    }
+}
+
+/// A series: its VEVENT with RRULE and an EXDATE per skipped date, then one
+/// VEVENT per moved date, with the same UID and the RECURRENCE-ID of the
+/// date it replaces.
+fn series_vevents(lines: &mut Lines, e: &Event, s: &Series) {
+    let Some(rule) = rrule(e, s) else {
+        return vevent(lines, e, &[]);
+    };
+    let within = |d: Date| s.rule.until.is_none_or(|u| d <= u);
+    let mut extra = vec![("RRULE".to_owned(), rule)];
+    for x in s
+        .exceptions
+        .iter()
+        .filter(|x| x.moved.is_none() && within(x.original))
+    {
+        extra.push(series_stamp(e, "EXDATE", x.original));
+    }
+    vevent(lines, e, &extra);
+    let Ok(first) = Date::from_str(&e.start_date) else {
+        return;
+    };
+    let last = s.rule.until.unwrap_or(Date::MAX);
+    let given: Vec<Date> = series::rule_dates(first, &s.rule, last);
+    for o in series::all_dates(e, s, last).iter().filter(|o| o.moved) {
+        let Ok(original) = Date::from_str(&o.original_date) else {
+            continue;
+        };
+        if !given.contains(&original) {
+            continue;
+        }
+        let moved = series::occurrence_event(e, o);
+        vevent(lines, &moved, &[series_stamp(e, "RECURRENCE-ID", original)]);
+    }
+}
+
+fn vevent(lines: &mut Lines, e: &Event, extra: &[(String, String)]) {
     if e.start_at.is_none() {
         return;
     }
     lines.raw("BEGIN", "VEVENT");
     lines.text("UID", &e.uid);
+    for (head, value) in extra.iter().filter(|(h, _)| h.starts_with("RECURRENCE-ID")) {
+        lines.raw(head, value);
+    }
     lines.raw("DTSTAMP", &utc_stamp(&e.updated_at));
     lines.raw("CREATED", &utc_stamp(&e.created_at));
     lines.raw("LAST-MODIFIED", &utc_stamp(&e.updated_at));
@@ -306,6 +416,12 @@ fn vevent(lines: &mut Lines, e: &Event) {
     if !e.tags.is_empty() {
         let tags: Vec<String> = e.tags.iter().map(|t| escape_text(t)).collect();
         lines.raw("CATEGORIES", &tags.join(","));
+    }
+    for (head, value) in extra
+        .iter()
+        .filter(|(h, _)| !h.starts_with("RECURRENCE-ID"))
+    {
+        lines.raw(head, value);
     }
     lines.raw("END", "VEVENT");
 }
@@ -363,7 +479,7 @@ fn offset_text(o: jiff::tz::Offset) -> String {
     format!("{sign}{:02}{:02}", secs / 3600, (secs % 3600) / 60)
 }
 
-fn calendar(events: &[Event], name: &str) -> String {
+fn calendar(events: &[Event], name: &str, series: &HashMap<i64, Series>) -> String {
     let mut lines = Lines {
         out: String::with_capacity(1024 + events.len() * 700),
     };
@@ -386,6 +502,19 @@ fn calendar(events: &[Event], name: &str) -> String {
                 hi = hi.max(d.year());
             }
         }
+        // A series' zone covers its dates: to its end, or ten years on.
+        if let Some(s) = series.get(&e.id) {
+            let last = s
+                .rule
+                .until
+                .map(|u| u.year())
+                .unwrap_or(hi.saturating_add(10));
+            let moved = s
+                .exceptions
+                .iter()
+                .filter_map(|x| x.moved.map(|m| m.0.year()));
+            hi = moved.fold(hi.max(last), i16::max);
+        }
     }
     for zone in zones {
         if let Some(text) = vtimezone(zone, (lo, hi)) {
@@ -393,7 +522,10 @@ fn calendar(events: &[Event], name: &str) -> String {
         }
     }
     for e in events {
-        vevent(&mut lines, e);
+        match series.get(&e.id) {
+            Some(s) => series_vevents(&mut lines, e, s),
+            None => vevent(&mut lines, e, &[]),
+        }
     }
     lines.raw("END", "VCALENDAR");
     lines.out
@@ -407,10 +539,9 @@ pub const MAX_ICS_DEPTH: usize = 8;
 pub const MAX_ICS_COMPONENTS: usize = 100_000;
 /// The most lines a calendar file may have.
 pub const MAX_ICS_LINES: usize = 1_000_000;
-/// Properties that make an event repeat, or change one occurrence of a
-/// repeating one. Handbill's events are single occurrences: reading only the
-/// first date of such an event would lose every other one without a word.
-const RECURRENCE: [&str; 5] = ["RRULE", "RDATE", "EXRULE", "EXDATE", "RECURRENCE-ID"];
+/// Properties that make an event repeat in ways Handbill does not keep: an
+/// event bringing one is imported as its first date, with a warning.
+const UNKEPT_RECURRENCE: [&str; 2] = ["RDATE", "EXRULE"];
 
 /// The logical lines of a file (folded lines joined), each with the number of
 /// the line it starts on, and the first structural problem if any: a line
@@ -520,11 +651,32 @@ fn short(text: &str) -> String {
     text.chars().take(40).collect()
 }
 
+/// What an import of a calendar file did: the events saved, and what it
+/// could not keep as the file says (a repeat rule Handbill cannot show, a
+/// changed date it could not place), each said once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IcsImport {
+    pub events: Vec<Event>,
+    pub warnings: Vec<String>,
+}
+
+/// Imports the VEVENTs of an iCalendar file as draft events, all or nothing;
+/// see [`import_report`], whose warnings this leaves to the caller's tests.
+pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
+    import_report(db, text).map(|r| r.events)
+}
+
 /// Imports the VEVENTs of an iCalendar file as draft events, all or nothing:
 /// a malformed file or event is reported with its line and nothing is saved.
 /// A LOCATION becomes a venue of that name (reusing an identical one); a UID
 /// already in this database gets a fresh one, so the import is a copy.
-pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
+///
+/// A repeating event becomes a series when its RRULE is one Handbill shows
+/// (weekly or every other week on its first date's weekday; monthly on the
+/// Nth or last weekday; ending by UNTIL or COUNT, or never), with its EXDATEs
+/// skipped and its RECURRENCE-ID events moved. Any other rule imports the
+/// first date only, with a warning naming the event: never a silent loss.
+pub fn import_report(db: &Database, text: &str) -> Result<IcsImport> {
     if text.len() > MAX_ICS_BYTES {
         return Err(Error::invalid_field(
             "file",
@@ -560,34 +712,13 @@ pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
     collect_vevents(&parsed.components, &mut found);
     let tx = Tx::begin(db)?;
     let mut ids = Vec::new();
+    let mut warnings = Vec::new();
+    // The series of this file by their UID in it: event id and rule.
+    let mut series_by_uid: HashMap<String, (i64, series::Rule)> = HashMap::new();
+    let mut overrides = Vec::new();
     for (n, c) in found.into_iter().enumerate() {
         let line = vevent_lines.get(n).copied().unwrap_or(0);
-        if let Some(p) = c.properties.iter().find(|p| {
-            RECURRENCE
-                .iter()
-                .any(|r| p.name.as_str().eq_ignore_ascii_case(r))
-        }) {
-            let title = text_of(c, "SUMMARY");
-            let name = if title.trim().is_empty() {
-                "(no title)".to_owned()
-            } else {
-                format!("“{}”", short(title.trim()))
-            };
-            let property = p.name.as_str().to_ascii_uppercase();
-            let what = if property == "RECURRENCE-ID" {
-                "changes one date of a repeating event"
-            } else {
-                "repeats"
-            };
-            return Err(Error::invalid_field(
-                property.as_str(),
-                format!(
-                    "The event {name} beginning at line {line} {what} ({property}). Handbill imports single events only, and would keep just one of its dates. \
-                     Export each date as its own event from your calendar (or remove the {property} line), then import again. Nothing was imported."
-                ),
-            ));
-        }
-        let id = import_one(db, c, &zone).map_err(|e| {
+        let failed = |e: Error| {
             Error::invalid_field(
                 "file",
                 format!(
@@ -595,11 +726,437 @@ pub fn import(db: &Database, text: &str) -> Result<Vec<Event>> {
                     e.message
                 ),
             )
-        })?;
+        };
+        if prop(c, "RECURRENCE-ID").is_some() {
+            overrides.push((line, c));
+            continue;
+        }
+        let id = import_one(db, c, &zone).map_err(failed)?;
         ids.push(id);
+        if let Some(rule) = import_repeat(db, c, id, line, &mut warnings).map_err(failed)? {
+            series_by_uid.insert(text_of(c, "UID"), (id, rule));
+        }
+    }
+    for (line, c) in overrides {
+        let uid = text_of(c, "UID");
+        match series_by_uid.get(&uid) {
+            Some(&(id, rule)) => {
+                import_override(db, c, id, &rule, line, &mut warnings).map_err(|e| {
+                    Error::invalid_field(
+                        "file",
+                        format!(
+                            "The event beginning at line {line}: {} Nothing was imported.",
+                            e.message
+                        ),
+                    )
+                })?
+            }
+            None => {
+                // A changed date of a series not in this file: kept as an
+                // event of its own rather than lost.
+                let id = import_one(db, c, &zone).map_err(|e| {
+                    Error::invalid_field(
+                        "file",
+                        format!(
+                            "The event beginning at line {line}: {} Nothing was imported.",
+                            e.message
+                        ),
+                    )
+                })?;
+                ids.push(id);
+                warnings.push(format!(
+                    "{} beginning at line {line} changes one date of a repeating event (RECURRENCE-ID) that is not in this file (or repeats by a rule Handbill cannot show): imported as an event of its own.",
+                    event_name(c)
+                ));
+            }
+        }
     }
     tx.commit()?;
-    ids.into_iter().map(|id| store::get(db, id)).collect()
+    let events = ids
+        .into_iter()
+        .map(|id| store::get(db, id))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(IcsImport { events, warnings })
+}
+
+/// “Weekly branch meeting”, or "(no title)".
+fn event_name(c: &icalendar::parser::Component<'_>) -> String {
+    let title = text_of(c, "SUMMARY");
+    if title.trim().is_empty() {
+        "The event (no title)".to_owned()
+    } else {
+        format!("The event “{}”", short(title.trim()))
+    }
+}
+
+/// The local date in `zone` a DATE or DATE-TIME value of a property stands
+/// for (a series' RECURRENCE-ID, an EXDATE); None when it is not one.
+fn local_date(p: &icalendar::parser::Property<'_>, value: &str, zone: &TimeZone) -> Option<Date> {
+    let value = value.trim();
+    let date = |s: &str| -> Option<Date> {
+        if s.len() != 8 || !s.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        Date::new(
+            s[0..4].parse().ok()?,
+            s[4..6].parse().ok()?,
+            s[6..8].parse().ok()?,
+        )
+        .ok()
+    };
+    let Some((d, t)) = value.split_once('T') else {
+        return date(value);
+    };
+    let (t, utc) = match t.strip_suffix('Z') {
+        Some(t) => (t, true),
+        None => (t, false),
+    };
+    if t.len() != 6 || !t.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let dt = DateTime::from_parts(
+        date(d)?,
+        jiff::civil::Time::new(t[0..2].parse().ok()?, t[2..4].parse().ok()?, 0, 0).ok()?,
+    );
+    let from = if utc {
+        TimeZone::UTC
+    } else {
+        match param(p, "TZID") {
+            Some(z) => TimeZone::get(z).ok()?,
+            None => zone.clone(),
+        }
+    };
+    Some(dt.to_zoned(from).ok()?.with_time_zone(zone.clone()).date())
+}
+
+/// Reads an RRULE of the forms Handbill shows; Err says why not.
+fn read_rrule(
+    value: &str,
+    first: Date,
+    start_time: Option<jiff::civil::Time>,
+    zone: &TimeZone,
+) -> std::result::Result<series::Rule, String> {
+    let mut parts: HashMap<String, String> = HashMap::new();
+    for part in value.trim().split(';').filter(|p| !p.is_empty()) {
+        let Some((k, v)) = part.split_once('=') else {
+            return Err(format!("“{}” is not NAME=value", short(part)));
+        };
+        let k = k.trim().to_ascii_uppercase();
+        if parts
+            .insert(k.clone(), v.trim().to_ascii_uppercase())
+            .is_some()
+        {
+            return Err(format!("{k} is given twice"));
+        }
+    }
+    for k in parts.keys() {
+        if ![
+            "FREQ", "INTERVAL", "BYDAY", "BYSETPOS", "UNTIL", "COUNT", "WKST",
+        ]
+        .contains(&k.as_str())
+        {
+            return Err(format!("Handbill does not keep {k}"));
+        }
+    }
+    let interval: i64 = match parts.get("INTERVAL") {
+        None => 1,
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("INTERVAL “{}” is not a number", short(v)))?,
+    };
+    let weekday = first.weekday();
+    let day_of = |name: &str| {
+        series::ICS_DAYS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, d)| *d)
+    };
+    let (repeat, nth) = match parts.get("FREQ").map(String::as_str) {
+        Some("WEEKLY") => {
+            if parts.contains_key("BYSETPOS") {
+                return Err("a weekly rule with BYSETPOS".into());
+            }
+            if let Some(days) = parts.get("BYDAY") {
+                if day_of(days) != Some(weekday) {
+                    return Err(format!(
+                        "it repeats on {days}, which is not one day or not the weekday of its first date"
+                    ));
+                }
+            }
+            match interval {
+                1 => (series::Repeat::Weekly, 0),
+                2 => (series::Repeat::EveryOtherWeek, 0),
+                n => return Err(format!("it repeats every {n} weeks")),
+            }
+        }
+        Some("MONTHLY") => {
+            if interval != 1 {
+                return Err(format!("it repeats every {interval} months"));
+            }
+            let byday = parts
+                .get("BYDAY")
+                .ok_or("a monthly rule without a weekday (BYDAY)")?;
+            let split = byday.len().saturating_sub(2);
+            let (n, day) = byday.split_at(split);
+            if day_of(day) != Some(weekday) {
+                return Err(format!(
+                    "it repeats on {byday}, which is not the weekday of its first date"
+                ));
+            }
+            let n: i8 = match (n, parts.get("BYSETPOS")) {
+                ("", Some(pos)) => pos
+                    .parse()
+                    .map_err(|_| format!("BYSETPOS “{}” is not a number", short(pos)))?,
+                (n, None) if !n.is_empty() => n.trim_start_matches('+').parse().map_err(|_| {
+                    format!("BYDAY “{}” is not a weekday of the month", short(byday))
+                })?,
+                _ => return Err(format!("BYDAY “{}” with BYSETPOS", short(byday))),
+            };
+            if !(1..=4).contains(&n) && n != -1 {
+                return Err(format!("it falls on weekday {n} of the month"));
+            }
+            (series::Repeat::MonthlyNth, n)
+        }
+        Some(f) => return Err(format!("FREQ={}", short(f))),
+        None => return Err("it has no FREQ".into()),
+    };
+    let mut rule = series::Rule {
+        repeat,
+        nth,
+        until: None,
+    };
+    if series::rule_dates(first, &rule, first).first() != Some(&first) {
+        return Err("its first date is not one of the dates its rule gives".into());
+    }
+    match (parts.get("UNTIL"), parts.get("COUNT")) {
+        (Some(_), Some(_)) => return Err("it has both UNTIL and COUNT".into()),
+        (Some(u), None) => {
+            let bad = || format!("UNTIL “{}” is not a date or a time", short(u));
+            let (d, t) = match u.split_once('T') {
+                Some((d, t)) => (d, Some(t)),
+                None => (u.as_str(), None),
+            };
+            if d.len() != 8 || !d.chars().all(|c| c.is_ascii_digit()) {
+                return Err(bad());
+            }
+            let date = Date::new(
+                d[0..4].parse().map_err(|_| bad())?,
+                d[4..6].parse().map_err(|_| bad())?,
+                d[6..8].parse().map_err(|_| bad())?,
+            )
+            .map_err(|_| bad())?;
+            let until = match t {
+                None => date,
+                Some(t) => {
+                    let (t, utc) = match t.strip_suffix('Z') {
+                        Some(t) => (t, true),
+                        None => (t, false),
+                    };
+                    if t.len() != 6 || !t.chars().all(|c| c.is_ascii_digit()) {
+                        return Err(bad());
+                    }
+                    let time = jiff::civil::Time::new(
+                        t[0..2].parse().map_err(|_| bad())?,
+                        t[2..4].parse().map_err(|_| bad())?,
+                        t[4..6].parse::<i8>().map_err(|_| bad())?.min(59),
+                        0,
+                    )
+                    .map_err(|_| bad())?;
+                    let local = if utc {
+                        DateTime::from_parts(date, time)
+                            .to_zoned(TimeZone::UTC)
+                            .map_err(|_| bad())?
+                            .with_time_zone(zone.clone())
+                            .datetime()
+                    } else {
+                        DateTime::from_parts(date, time)
+                    };
+                    // UNTIL is the last start: a date whose meeting starts
+                    // later that day is not one of them.
+                    match start_time {
+                        Some(s) if local.time() < s => {
+                            local.date().checked_sub(1.day()).map_err(|_| bad())?
+                        }
+                        _ => local.date(),
+                    }
+                }
+            };
+            if until < first {
+                return Err("it ends before its first date".into());
+            }
+            rule.until = Some(until);
+        }
+        (None, Some(c)) => {
+            let count: u64 = c
+                .parse()
+                .map_err(|_| format!("COUNT “{}” is not a number", short(c)))?;
+            if count == 0 || count > series::MAX_DATES as u64 {
+                return Err(format!(
+                    "it repeats {count} times, and Handbill keeps 1 to {} dates of a series",
+                    series::MAX_DATES
+                ));
+            }
+            let dates = series::rule_dates(first, &rule, Date::MAX);
+            rule.until = dates.get(count as usize - 1).copied();
+        }
+        (None, None) => {}
+    }
+    Ok(rule)
+}
+
+/// Makes the event just imported from `c` a series when its RRULE is one
+/// Handbill shows, with its EXDATEs skipped; says in `warnings` what it
+/// could not keep. Answers the rule kept.
+fn import_repeat(
+    db: &Database,
+    c: &icalendar::parser::Component<'_>,
+    id: i64,
+    line: usize,
+    warnings: &mut Vec<String>,
+) -> Result<Option<series::Rule>> {
+    let rules: Vec<_> = c
+        .properties
+        .iter()
+        .filter(|p| p.name.as_str().eq_ignore_ascii_case("RRULE"))
+        .collect();
+    let unkept: Vec<String> = c
+        .properties
+        .iter()
+        .map(|p| p.name.as_str().to_ascii_uppercase())
+        .filter(|n| UNKEPT_RECURRENCE.contains(&n.as_str()))
+        .collect();
+    let exdates: Vec<_> = c
+        .properties
+        .iter()
+        .filter(|p| p.name.as_str().eq_ignore_ascii_case("EXDATE"))
+        .collect();
+    if rules.is_empty() && unkept.is_empty() && exdates.is_empty() {
+        return Ok(None);
+    }
+    let e = store::get(db, id)?;
+    let name = event_name(c);
+    let first_only = |why: &str| {
+        format!(
+            "{name} beginning at line {line} repeats, but {why}: Handbill shows weekly, every-other-week and monthly (Nth weekday) series only, so it was imported as its first date only, {}. Add its other dates by hand, or make it a series in Handbill.",
+            e.start_date
+        )
+    };
+    if let Some(p) = unkept.first() {
+        warnings.push(first_only(&format!("by {p}")));
+        return Ok(None);
+    }
+    if rules.len() > 1 {
+        warnings.push(first_only("by more than one RRULE"));
+        return Ok(None);
+    }
+    let Some(rrule) = rules.first() else {
+        warnings.push(format!(
+            "{name} beginning at line {line} leaves out dates (EXDATE) without repeating (no RRULE): imported as its one date, {}.",
+            e.start_date
+        ));
+        return Ok(None);
+    };
+    let (Ok(first), Ok(zone)) = (Date::from_str(&e.start_date), TimeZone::get(&e.time_zone)) else {
+        warnings.push(first_only("its first date could not be read"));
+        return Ok(None);
+    };
+    let start_time = jiff::civil::Time::from_str(&format!("{}:00", e.start_time)).ok();
+    let rule = match read_rrule(
+        rrule.val.as_str(),
+        first,
+        start_time.filter(|_| !e.all_day),
+        &zone,
+    ) {
+        Ok(rule) => rule,
+        Err(why) => {
+            warnings.push(first_only(&format!(
+                "{why} (RRULE:{})",
+                short(rrule.val.as_str())
+            )));
+            return Ok(None);
+        }
+    };
+    series::write_rule(db, id, &rule)?;
+    let given = series::rule_dates(first, &rule, rule.until.unwrap_or(Date::MAX));
+    for p in exdates {
+        for value in p.val.as_str().split(',') {
+            match local_date(p, value, &zone) {
+                Some(d) if given.contains(&d) => {
+                    series::write_exception(db, id, d, None, "Left out in the imported calendar (EXDATE)")?
+                }
+                _ => warnings.push(format!(
+                    "{name} beginning at line {line} leaves out “{}” (EXDATE), which is not one of its dates; nothing to skip.",
+                    short(value.trim())
+                )),
+            }
+        }
+    }
+    Ok(Some(rule))
+}
+
+/// A RECURRENCE-ID event of a series imported from the same file: its date
+/// moved (DTSTART) or skipped (STATUS:CANCELLED).
+fn import_override(
+    db: &Database,
+    c: &icalendar::parser::Component<'_>,
+    id: i64,
+    rule: &series::Rule,
+    line: usize,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let e = store::get(db, id)?;
+    let name = event_name(c);
+    let (Ok(first), Ok(zone)) = (Date::from_str(&e.start_date), TimeZone::get(&e.time_zone)) else {
+        return Ok(());
+    };
+    let p = prop(c, "RECURRENCE-ID").ok_or_else(|| Error::internal("RECURRENCE-ID"))?;
+    let given = series::rule_dates(first, rule, rule.until.unwrap_or(Date::MAX));
+    let original = match local_date(p, p.val.as_str(), &zone) {
+        Some(d) if given.contains(&d) => d,
+        _ => {
+            warnings.push(format!(
+                "{name} beginning at line {line} changes the date “{}” (RECURRENCE-ID), which is not one of its series' dates: left out.",
+                short(p.val.as_str().trim())
+            ));
+            return Ok(());
+        }
+    };
+    if text_of(c, "STATUS")
+        .trim()
+        .eq_ignore_ascii_case("CANCELLED")
+    {
+        return series::write_exception(
+            db,
+            id,
+            original,
+            None,
+            "Cancelled in the imported calendar",
+        );
+    }
+    let Some((date, time, from_zone)) = date_of(c, "DTSTART", &e.time_zone)? else {
+        return Ok(());
+    };
+    let time = time.unwrap_or(jiff::civil::Time::midnight());
+    let local = DateTime::from_parts(date, time)
+        .to_zoned(TimeZone::get(&from_zone).unwrap_or(zone.clone()))
+        .map_err(|_| Error::invalid_field("DTSTART", "DTSTART is not a time on the calendar."))?
+        .with_time_zone(zone)
+        .datetime();
+    let series_time = jiff::civil::Time::from_str(&format!("{}:00", e.start_time))
+        .unwrap_or(jiff::civil::Time::midnight());
+    if (local.date(), local.time()) == (original, series_time) {
+        warnings.push(format!(
+            "{name} beginning at line {line} changes the meeting of {original} but not its date; Handbill keeps one title, place and description for every date of a series, so the change was left out."
+        ));
+        return Ok(());
+    }
+    series::write_exception(
+        db,
+        id,
+        original,
+        Some((local.date(), local.time())),
+        "Moved in the imported calendar",
+    )
 }
 
 fn collect_vevents<'a>(

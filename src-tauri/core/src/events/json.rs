@@ -11,8 +11,11 @@
 //!
 //! An event object has the fields of [`Event`] except the database ids: its
 //! venue and speakers are written out in full (`venue`: a [`VenueInput`] or
-//! null; `speakers`: [`SpeakerInput`]s in order) and `history` lists its
-//! [`HistoryEntry`]s. A tour object has `title`, `description`, `speakers`,
+//! null; `speakers`: [`SpeakerInput`]s in order), `history` lists its
+//! [`HistoryEntry`]s, and a series has `series`: its `repeat` (`weekly`,
+//! `every_other_week`, `monthly_nth`), `nth`, `until` and `exceptions`
+//! (each a rule's `date`, `moved_date` and `moved_time` or none for a
+//! skipped one, and its `reason`). A tour object has `title`, `description`, `speakers`,
 //! `hosts`, `tags`, `time_zone`, `created_at`, `updated_at`. Missing fields
 //! take their empty value; unknown fields are ignored, so later versions can
 //! add fields.
@@ -98,6 +101,11 @@ struct PortableEvent {
     created_at: String,
     updated_at: String,
     history: Vec<HistoryEntry>,
+    /// How the event repeats, with its skipped and moved dates; left out for
+    /// a single event (and an event file without it leaves a known event's
+    /// series as it is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    series: Option<super::series::SeriesFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -173,6 +181,7 @@ fn portable(db: &Database, e: &Event) -> Result<PortableEvent> {
         created_at: e.created_at.clone(),
         updated_at: e.updated_at.clone(),
         history: store::history(db, e.id)?,
+        series: super::series::to_file(db, e.id)?,
     })
 }
 
@@ -539,6 +548,9 @@ fn import_event(
         }
         None => add_new(db, &p, input)?,
     };
+    if let Some(series) = &p.series {
+        super::series::from_file(db, id, series)?;
+    }
     db.conn().execute(
         "UPDATE event SET override_title = override_title OR ?2, override_description = override_description OR ?3,
             override_speakers = override_speakers OR ?4, override_hosts = override_hosts OR ?5,

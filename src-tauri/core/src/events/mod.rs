@@ -20,6 +20,7 @@ pub mod listing;
 pub mod public;
 pub mod rows;
 pub mod sample;
+pub mod series;
 pub mod store;
 pub mod tours;
 pub mod typed;
@@ -347,6 +348,12 @@ pub struct Event {
     pub overrides: StopOverrides,
     pub created_at: String,
     pub updated_at: String,
+    /// How the event repeats ("Every Thursday", "Second Tuesday of the
+    /// month"), when it is a series; absent for a single event. A series'
+    /// dates in a list are this event on each date (`events::series`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub series: Option<String>,
 }
 
 impl Event {
@@ -421,8 +428,10 @@ pub fn import_file(
             .get(..15)
             .is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VCALENDAR"));
     if is_ics {
+        let done = ics::import_report(db, &text)?;
         Ok(json::JsonImport {
-            events: ics::import(db, &text)?,
+            events: done.events,
+            warnings: done.warnings,
             ..Default::default()
         })
     } else {

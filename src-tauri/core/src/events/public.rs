@@ -144,6 +144,11 @@ fn clock(t: &str) -> Option<(String, &'static str)> {
     Some((format!("{h}:{:02}", t.minute()), half))
 }
 
+/// A stored time as people read it: "7:00 pm".
+pub fn clock_text(t: &str) -> Option<String> {
+    clock(t).map(|(t, half)| format!("{t} {half}"))
+}
+
 fn day(date: &str) -> Option<Date> {
     date.parse().ok()
 }

@@ -585,11 +585,15 @@ const COLUMNS: &str = "e.id, e.uid, e.sequence, e.title, e.kind, e.status, e.des
     e.tags, e.cosponsor_call, e.tour_id, e.override_title, e.override_description, e.override_speakers,
     e.created_at, e.updated_at,
     v.id, v.name, v.room, v.address, v.city, v.accessibility, e.translations,
-    e.override_hosts, e.override_time_zone, e.no_room";
+    e.override_hosts, e.override_time_zone, e.no_room,
+    s.freq, s.interval, s.nth, s.until";
 
 /// The SELECT that reads events; callers add WHERE and ORDER BY.
 pub(crate) fn select_sql(rest: &str) -> String {
-    format!("SELECT {COLUMNS} FROM event e LEFT JOIN venue v ON v.id = e.venue_id {rest}")
+    format!(
+        "SELECT {COLUMNS} FROM event e LEFT JOIN venue v ON v.id = e.venue_id
+         LEFT JOIN series s ON s.event_id = e.id {rest}"
+    )
 }
 
 fn json<T: serde::de::DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
@@ -653,6 +657,18 @@ pub(crate) fn read_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         },
         speakers: Vec::new(),
         translations: json(r, 37)?,
+        series: match r.get::<_, Option<String>>(41)? {
+            Some(freq) => {
+                let rule =
+                    super::series::rule_of(&freq, r.get(42)?, r.get(43)?, &r.get::<_, String>(44)?);
+                let start_date: String = r.get(7)?;
+                start_date
+                    .parse::<jiff::civil::Date>()
+                    .ok()
+                    .map(|first| super::series::words(&rule, first))
+            }
+            None => None,
+        },
     })
 }
 

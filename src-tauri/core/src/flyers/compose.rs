@@ -559,6 +559,21 @@ impl Panel<'_> {
                 inner.strike_from(from);
             }
         }
+        if let Some(next) = c.next_dates.as_deref().filter(|t| !t.is_empty()) {
+            let from = inner.marks.len();
+            inner.text(
+                next,
+                x,
+                width,
+                place_size * 0.9,
+                Weight::Regular,
+                self.p.ink,
+                1.3,
+            );
+            if c.struck {
+                inner.strike_from(from);
+            }
+        }
         match &c.place {
             Some(pl) => {
                 inner.gap(2.0 * z.s);

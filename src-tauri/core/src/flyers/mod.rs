@@ -230,8 +230,14 @@ pub struct FlyerContent {
     pub kind: String,
     /// "ISO-Boston & Justice4Siham Coalition" (printed with "present").
     pub hosts: String,
-    /// Date and time in the event's time zone, or "Date and place coming soon".
+    /// Date and time in the event's time zone, or "Date and place coming
+    /// soon"; for a series, how it repeats ("Every Thursday, 7:00 pm").
     pub when: String,
+    /// A series' next dates, printed under `when` ("Next: Thursday, January
+    /// 14 · …"); absent for a single event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub next_dates: Option<String>,
     /// The date and time printed struck through: a cancelled event, when the
     /// branch chose so (`branch set cancelled_shown struck`).
     pub struck: bool,
@@ -744,6 +750,36 @@ fn branch_zone(db: &Database) -> Result<Option<String>> {
 /// The date and time line, in the event's own time zone
 /// ([`public::when_text`]); the zone is named when it is not the branch's,
 /// or when the stop's tour spans zones.
+/// How many of a series' dates its flyer lists.
+const FLYER_DATES: usize = 4;
+
+/// A series' next dates as its flyer lists them: "Next: Thursday, January
+/// 14 · Thursday, January 21 · Wednesday, January 27, 6:30 pm · …", skipped
+/// ones left out, a moved one with its time when that changed too.
+fn next_dates_text(db: &Database, e: &Event) -> Result<String> {
+    let dates = events::series::next_dates(db, e, crate::clock::now(), FLYER_DATES)?;
+    if dates.is_empty() {
+        return Ok("No dates to come".into());
+    }
+    let days: Vec<String> = dates
+        .iter()
+        .filter_map(|d| {
+            let date: jiff::civil::Date = d.start_date.parse().ok()?;
+            let day = format!(
+                "{}, {} {}",
+                date.strftime("%A"),
+                events::views::month_name(date.month()),
+                date.day()
+            );
+            Some(match public::clock_text(&d.start_time) {
+                Some(t) if d.start_time != e.start_time => format!("{day}, {t}"),
+                _ => day,
+            })
+        })
+        .collect();
+    Ok(format!("Next: {}", days.join(" · ")))
+}
+
 fn when_for(db: &Database, e: &Event, home_zone: Option<&str>) -> Result<String> {
     let name_zone = match e.tour_id {
         Some(tour_id) => {
@@ -876,7 +912,10 @@ pub fn content_for_event_in(
     let cosponsors = cosponsor_marks(db, coalition::confirmed_cosponsors(db, event_id)?)?;
     let branch = branch_mark(db)?;
     let zone = branch_zone(db)?;
-    let when = when_for(db, &e, zone.as_deref())?;
+    let (when, next_dates) = match events::series::line(db, &e)? {
+        Some(line) => (line, Some(next_dates_text(db, &e)?)),
+        None => (when_for(db, &e, zone.as_deref())?, None),
+    };
     let (place, location_note) = place_for(&e);
     let mut accessibility = e.accessibility.clone();
     if let Some(v) = &e.venue {
@@ -901,6 +940,7 @@ pub fn content_for_event_in(
         // Struck through when cancelled and the branch chose so: the one rule.
         struck: public::shown(&e, crate::branch::cancelled_shown(db)?).is_some_and(|s| s.struck),
         when,
+        next_dates,
         place,
         location_note,
         speakers: speakers(&e.speakers),

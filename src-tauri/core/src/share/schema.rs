@@ -40,6 +40,8 @@ pub(crate) const SHARED: &[(&str, Rule)] = &[
     ("event", Rule::Fields),
     ("event_speaker", Rule::Fields),
     ("event_history", Rule::AppendOnly),
+    ("series", Rule::Fields),
+    ("series_exception", Rule::Fields),
     ("flyer_choice", Rule::Fields),
     ("organization", Rule::Fields),
     ("org_contact", Rule::Fields),

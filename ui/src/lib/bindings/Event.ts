@@ -45,4 +45,10 @@ no_room: boolean, online_link: string, attendance: Attendance, speakers: Array<S
 /**
  * The title and description in other languages, one per language.
  */
-translations: Array<EventTranslation>, overrides: StopOverrides, created_at: string, updated_at: string, };
+translations: Array<EventTranslation>, overrides: StopOverrides, created_at: string, updated_at: string, 
+/**
+ * How the event repeats ("Every Thursday", "Second Tuesday of the
+ * month"), when it is a series; absent for a single event. A series'
+ * dates in a list are this event on each date (`events::series`).
+ */
+series?: string, };

@@ -7,4 +7,9 @@ import type { RowVenue } from "./RowVenue";
 /**
  * One event as a list draws it.
  */
-export type EventRow = { id: number, title: string, kind: EventKind, status: EventStatus, start_date: string, start_time: string, end_date: string, end_time: string, all_day: boolean, time_zone: string, attendance: Attendance, venue: RowVenue | null, room: string, no_room: boolean, tour_id: number | null, };
+export type EventRow = { id: number, title: string, kind: EventKind, status: EventStatus, start_date: string, start_time: string, end_date: string, end_time: string, all_day: boolean, time_zone: string, attendance: Attendance, venue: RowVenue | null, room: string, no_room: boolean, tour_id: number | null, 
+/**
+ * How the event repeats ("Every Thursday"), when it is a series: the
+ * row is then one of its dates.
+ */
+series?: string, };

@@ -23,9 +23,15 @@ kind: string,
  */
 hosts: string, 
 /**
- * Date and time in the event's time zone, or "Date and place coming soon".
+ * Date and time in the event's time zone, or "Date and place coming
+ * soon"; for a series, how it repeats ("Every Thursday, 7:00 pm").
  */
 when: string, 
+/**
+ * A series' next dates, printed under `when` ("Next: Thursday, January
+ * 14 · …"); absent for a single event.
+ */
+next_dates?: string, 
 /**
  * The date and time printed struck through: a cancelled event, when the
  * branch chose so (`branch set cancelled_shown struck`).
