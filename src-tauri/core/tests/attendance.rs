@@ -666,3 +666,99 @@ fn a_persons_record_holds_their_attendance_and_forgetting_them_erases_it() {
             .unwrap();
     assert_eq!(left, 0, "no attendance row of hers is left");
 }
+
+/// A weekly study group is one event: each meeting's sheet is its own
+/// (named by its date), "last time" is the meeting before, and a date the
+/// series does not meet on (or no date at all) is refused naming the field.
+#[test]
+fn a_repeating_meetings_sheets_are_kept_per_meeting() {
+    use handbill_core::events::series::{self, Repeat, RepeatRequest, SkipRequest};
+    let b = branch();
+    let group = meeting(&b.db, "Thursday study group", "2026-11-19");
+    series::repeat(
+        &b.db,
+        &RepeatRequest {
+            event_id: group,
+            repeat: Repeat::Weekly,
+            nth: 0,
+            until: String::new(),
+        },
+    )
+    .expect("it repeats weekly");
+    series::skip(
+        &b.db,
+        &SkipRequest {
+            event_id: group,
+            date: "2026-11-26".into(),
+            reason: "Thanksgiving".into(),
+        },
+    )
+    .expect("Thanksgiving is skipped");
+    let sign_on = |date: &str, email: &str| {
+        attendance::sign_in(
+            &b.db,
+            &SignIn {
+                event_id: group,
+                occurrence: date.into(),
+                list_id: Some(b.list),
+                row: row(0, "", email, false),
+            },
+        )
+    };
+    sign_on("2026-11-19", "ana@example.org").expect("the first meeting's sheet");
+    sign_on("2026-11-19", "ben@example.org").expect("the first meeting's sheet");
+    sign_on("2026-12-03", "ana@example.org").expect("the third meeting's sheet");
+    let third = attendance::for_event(&b.db, group, "2026-12-03").unwrap();
+    assert_eq!(third.came.len(), 1, "each meeting keeps its own sheet");
+    assert_eq!(
+        third.last_time, "Thursday study group (2026-11-19)",
+        "last time is the meeting before (the skipped one had none)"
+    );
+    let missed: Vec<&str> = third.missed.iter().map(|a| a.email.as_str()).collect();
+    assert_eq!(missed, ["ben@example.org"]);
+    assert_eq!(
+        attendance::for_event(&b.db, group, "2026-11-19")
+            .unwrap()
+            .came
+            .len(),
+        2,
+        "the first meeting's sheet is untouched"
+    );
+    for (date, why) in [
+        ("", "repeats"),
+        ("2026-11-26", "no meeting"),
+        ("2026-11-20", "no meeting"),
+    ] {
+        let e = sign_on(date, "dev@example.org").expect_err(date);
+        assert_eq!(e.fields[0].field, "occurrence", "{date}: {e:?}");
+        assert!(
+            e.fields[0].message.contains(why),
+            "{date}: {}",
+            e.fields[0].message
+        );
+    }
+    let e = attendance::sign_in(
+        &b.db,
+        &SignIn {
+            event_id: b.first,
+            occurrence: "2026-11-05".into(),
+            list_id: Some(b.list),
+            row: row(0, "", "dev@example.org", false),
+        },
+    )
+    .expect_err("a single event's sheet has no date");
+    assert!(e.fields[0].message.contains("does not repeat"), "{e:?}");
+    // "Came to the study group" counts anyone at any of its meetings.
+    assert_eq!(
+        lists::reach(
+            &b.db,
+            b.list,
+            &SegmentFilter {
+                attended: events::get(&b.db, group).unwrap().uid,
+                ..Default::default()
+            }
+        )
+        .unwrap(),
+        2
+    );
+}

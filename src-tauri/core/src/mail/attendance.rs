@@ -174,6 +174,51 @@ fn occasion(db: &Database, event_id: i64, occurrence: &str) -> Result<Occasion> 
             ),
         ));
     }
+    match (event.series.is_some(), occurrence.is_empty()) {
+        (true, true) => {
+            return Err(Error::invalid_field(
+                "occurrence",
+                format!(
+                    "“{}” repeats: say which meeting the sheet is from (its date, as YYYY-MM-DD).",
+                    event.title
+                ),
+            ))
+        }
+        (false, false) => {
+            return Err(Error::invalid_field(
+                "occurrence",
+                format!(
+                    "“{}” does not repeat: its sheet is the event's own, without a date.",
+                    event.title
+                ),
+            ))
+        }
+        (true, false) => {
+            // One of the series' meetings, where it is held now, not a skipped one.
+            let held = events::series::dates(
+                db,
+                &events::series::DatesRequest {
+                    event_id,
+                    from: occurrence.clone(),
+                    count: 3,
+                },
+            )?;
+            if !held
+                .dates
+                .iter()
+                .any(|d| d.start_date == occurrence && !d.skipped)
+            {
+                return Err(Error::invalid_field(
+                    "occurrence",
+                    format!(
+                        "“{}” has no meeting on {occurrence}: choose one of its dates.",
+                        event.title
+                    ),
+                ));
+            }
+        }
+        (false, true) => {}
+    }
     let held_on = if occurrence.is_empty() {
         event.start_date.clone()
     } else {
