@@ -58,6 +58,7 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0018_event_start_at.sql")),
         M::up(include_str!("../../migrations/0019_mailbox.sql")),
         M::up(include_str!("../../migrations/0020_share.sql")),
+        M::up(include_str!("../../migrations/0022_schedule.sql")),
     ]
 });
 

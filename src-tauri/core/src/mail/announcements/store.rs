@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::letter::{Content, Recipient, Template};
+use super::schedule::Schedule;
 use crate::clock::{now_ms, now_text};
 use crate::db::backup::{self, BackupKind};
 use crate::db::Database;
@@ -148,6 +149,8 @@ pub struct Announcement {
     pub about: String,
     /// Messages written to the outbox folder (no mail account) and not sent yet.
     pub written: u32,
+    /// When a draft sends itself, and whether it is due, held or missed; none when it is not scheduled.
+    pub schedule: Option<Schedule>,
 }
 
 impl Announcement {
@@ -392,15 +395,23 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
     get(db, id)
 }
 
-const SELECT: &str = "SELECT a.id, a.event_id, a.tour_id, a.template, a.list_id, l.name, a.segment, a.subject, a.body,
+const SELECT_TEXT: &str = "SELECT a.id, a.event_id, a.tour_id, a.template, a.list_id, l.name, a.segment, a.subject, a.body,
         a.attach_flyer, a.state, a.note, a.created_at, a.queued_at, a.finished_at,
         coalesce((SELECT title FROM event WHERE id = a.event_id), (SELECT title FROM tour WHERE id = a.tour_id), ''),
-        (SELECT count(*) FROM delivery d WHERE d.announcement_id = a.id AND d.status = 'written')
+        (SELECT count(*) FROM delivery d WHERE d.announcement_id = a.id AND d.status = 'written'),
+        {SCHEDULE}
      FROM announcement a JOIN list l ON l.id = a.list_id";
+
+/// The announcement's columns, its schedule's after them.
+static SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    SELECT_TEXT.replace("{SCHEDULE}", super::schedule::STORED_COLUMNS)
+});
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
     let template: String = r.get(3)?;
     let state: String = r.get(10)?;
+    let state = AnnouncementState::parse(&state).unwrap_or(AnnouncementState::Paused);
+    let stored = super::schedule::Stored::from_row(r, 17)?;
     Ok(Announcement {
         id: r.get(0)?,
         event_id: r.get(1)?,
@@ -412,20 +423,21 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
         subject: r.get(7)?,
         body: r.get(8)?,
         attach_flyer: r.get(9)?,
-        state: AnnouncementState::parse(&state).unwrap_or(AnnouncementState::Paused),
+        state,
         note: r.get(11)?,
         created_at: r.get(12)?,
         queued_at: r.get(13)?,
         finished_at: r.get(14)?,
         about: r.get(15)?,
         written: r.get(16)?,
+        schedule: super::schedule::view(state, &stored, crate::clock::now()),
     })
 }
 
 /// One announcement.
 pub fn get(db: &Database, id: i64) -> Result<Announcement> {
     db.conn()
-        .query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], from_row)
+        .query_row(&format!("{} WHERE a.id = ?1", SELECT.as_str()), [id], from_row)
         .optional()?
         .ok_or_else(|| {
             Error::not_found(format!(
@@ -436,7 +448,7 @@ pub fn get(db: &Database, id: i64) -> Result<Announcement> {
 
 /// Every announcement, newest first.
 pub fn all(db: &Database) -> Result<Vec<Announcement>> {
-    let mut stmt = db.conn().prepare(&format!("{SELECT} ORDER BY a.id DESC"))?;
+    let mut stmt = db.conn().prepare(&format!("{} ORDER BY a.id DESC", SELECT.as_str()))?;
     let rows = stmt
         .query_map([], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -447,7 +459,7 @@ pub fn all(db: &Database) -> Result<Vec<Announcement>> {
 pub fn for_list(db: &Database, list_id: i64) -> Result<Vec<Announcement>> {
     let mut stmt = db
         .conn()
-        .prepare(&format!("{SELECT} WHERE a.list_id = ?1 ORDER BY a.id DESC"))?;
+        .prepare(&format!("{} WHERE a.list_id = ?1 ORDER BY a.id DESC", SELECT.as_str()))?;
     let rows = stmt
         .query_map([list_id], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
