@@ -258,9 +258,7 @@ pub(crate) fn view(state: AnnouncementState, stored: &Stored, now: Timestamp) ->
         };
         held(
             &mut schedule,
-            format!(
-                "Held: “{title}” was rescheduled{old} {new} after this was scheduled.{next}"
-            ),
+            format!("Held: “{title}” was rescheduled{old} {new} after this was scheduled.{next}"),
         );
         return Some(schedule);
     }
@@ -302,7 +300,9 @@ pub fn due_instant(when: &ScheduleWhen, start: Timestamp, zone: &TimeZone) -> Re
                 .to_zoned(zone.clone())
                 .date()
                 .yesterday()
-                .map_err(|e| Error::invalid_field("time", format!("No day before the event: {e}")))?;
+                .map_err(|e| {
+                    Error::invalid_field("time", format!("No day before the event: {e}"))
+                })?;
             day.to_datetime(time)
         }
         ScheduleWhen::At { local } => parse_local(local)?,
@@ -310,7 +310,15 @@ pub fn due_instant(when: &ScheduleWhen, start: Timestamp, zone: &TimeZone) -> Re
     local
         .to_zoned(zone.clone())
         .map(|z: Zoned| z.timestamp())
-        .map_err(|e| Error::invalid_field("time", format!("That time cannot be read in {}: {e}", zone.iana_name().unwrap_or("the branch's zone"))))
+        .map_err(|e| {
+            Error::invalid_field(
+                "time",
+                format!(
+                    "That time cannot be read in {}: {e}",
+                    zone.iana_name().unwrap_or("the branch's zone")
+                ),
+            )
+        })
 }
 
 fn parse_time(text: &str) -> Result<Time> {
@@ -320,22 +328,29 @@ fn parse_time(text: &str) -> Result<Time> {
         .map_err(|_| {
             Error::invalid_field(
                 "time",
-                format!("“{t}” is not a time of day: give hours and minutes, such as 10:00 or 18:30."),
+                format!(
+                    "“{t}” is not a time of day: give hours and minutes, such as 10:00 or 18:30."
+                ),
             )
         })
 }
 
 fn parse_local(text: &str) -> Result<DateTime> {
     let t = text.trim();
-    ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| DateTime::strptime(f, t).ok())
-        .ok_or_else(|| {
-            Error::invalid_field(
-                "at",
-                format!("“{t}” is not a date and time: give it as 2026-12-10 10:00."),
-            )
-        })
+    [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| DateTime::strptime(f, t).ok())
+    .ok_or_else(|| {
+        Error::invalid_field(
+            "at",
+            format!("“{t}” is not a date and time: give it as 2026-12-10 10:00."),
+        )
+    })
 }
 
 /// The zone a branch's schedules are in: the branch's, else the event's, else UTC.
@@ -389,7 +404,11 @@ pub fn schedule(db: &Database, request: &ScheduleRequest) -> Result<Announcement
         }
         _ => {}
     }
-    let Some(start) = event.start_at.as_deref().and_then(|s| s.parse::<Timestamp>().ok()) else {
+    let Some(start) = event
+        .start_at
+        .as_deref()
+        .and_then(|s| s.parse::<Timestamp>().ok())
+    else {
         return Err(Error::invalid_field(
             "event_id",
             format!(

@@ -403,9 +403,8 @@ const SELECT_TEXT: &str = "SELECT a.id, a.event_id, a.tour_id, a.template, a.lis
      FROM announcement a JOIN list l ON l.id = a.list_id";
 
 /// The announcement's columns, its schedule's after them.
-static SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    SELECT_TEXT.replace("{SCHEDULE}", super::schedule::STORED_COLUMNS)
-});
+static SELECT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| SELECT_TEXT.replace("{SCHEDULE}", super::schedule::STORED_COLUMNS));
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
     let template: String = r.get(3)?;
@@ -437,7 +436,11 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
 /// One announcement.
 pub fn get(db: &Database, id: i64) -> Result<Announcement> {
     db.conn()
-        .query_row(&format!("{} WHERE a.id = ?1", SELECT.as_str()), [id], from_row)
+        .query_row(
+            &format!("{} WHERE a.id = ?1", SELECT.as_str()),
+            [id],
+            from_row,
+        )
         .optional()?
         .ok_or_else(|| {
             Error::not_found(format!(
@@ -448,7 +451,9 @@ pub fn get(db: &Database, id: i64) -> Result<Announcement> {
 
 /// Every announcement, newest first.
 pub fn all(db: &Database) -> Result<Vec<Announcement>> {
-    let mut stmt = db.conn().prepare(&format!("{} ORDER BY a.id DESC", SELECT.as_str()))?;
+    let mut stmt = db
+        .conn()
+        .prepare(&format!("{} ORDER BY a.id DESC", SELECT.as_str()))?;
     let rows = stmt
         .query_map([], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -457,9 +462,10 @@ pub fn all(db: &Database) -> Result<Vec<Announcement>> {
 
 /// The announcements to one list, newest first.
 pub fn for_list(db: &Database, list_id: i64) -> Result<Vec<Announcement>> {
-    let mut stmt = db
-        .conn()
-        .prepare(&format!("{} WHERE a.list_id = ?1 ORDER BY a.id DESC", SELECT.as_str()))?;
+    let mut stmt = db.conn().prepare(&format!(
+        "{} WHERE a.list_id = ?1 ORDER BY a.id DESC",
+        SELECT.as_str()
+    ))?;
     let rows = stmt
         .query_map([list_id], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -309,7 +309,10 @@ fn run(program: &str, args: &[&str]) -> std::result::Result<(), String> {
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder).map_err(|e| {
-            Error::storage(format!("The folder {} cannot be made ({e}).", folder.display()))
+            Error::storage(format!(
+                "The folder {} cannot be made ({e}).",
+                folder.display()
+            ))
         })?;
     }
     std::fs::write(path, bytes)
@@ -474,14 +477,19 @@ pub fn remove_at(os: TimerOs, places: &TimerPlaces) -> Result<String> {
         TimerOs::MacOs => {
             let file = places.launchd_file();
             if !file.exists() {
-                return Ok(format!("No launchd agent was installed ({}).", file.display()));
+                return Ok(format!(
+                    "No launchd agent was installed ({}).",
+                    file.display()
+                ));
             }
             let _ = run("launchctl", &["unload", "-w", &file.display().to_string()]);
             gone(&file)?;
             Ok(format!("Unloaded and removed {}.", file.display()))
         }
         TimerOs::Windows => match run("schtasks", &["/Delete", "/TN", TASK_NAME, "/F"]) {
-            Ok(()) => Ok(format!("Removed the task “{TASK_NAME}” from the Task Scheduler.")),
+            Ok(()) => Ok(format!(
+                "Removed the task “{TASK_NAME}” from the Task Scheduler."
+            )),
             Err(why) => Err(Error::storage(format!(
                 "The task “{TASK_NAME}” could not be removed: {why}"
             ))),
@@ -510,16 +518,31 @@ mod tests {
             ),
             "each argument is in double quotes, % and $ doubled: {text}"
         );
-        assert!(text.contains("Type=oneshot\n"), "a one-shot service: {text}");
+        assert!(
+            text.contains("Type=oneshot\n"),
+            "a one-shot service: {text}"
+        );
     }
 
     #[test]
     fn the_timer_runs_every_five_minutes_and_catches_up_after_sleep() {
         let text = systemd_timer();
-        assert!(text.contains("OnCalendar=*:0/5\n"), "every five minutes: {text}");
-        assert!(text.contains("Persistent=true\n"), "a time missed asleep runs on waking: {text}");
-        assert!(text.contains("Unit=handbill-send-due.service\n"), "it starts the service: {text}");
-        assert!(text.contains("WantedBy=timers.target\n"), "enabling it starts it with the session: {text}");
+        assert!(
+            text.contains("OnCalendar=*:0/5\n"),
+            "every five minutes: {text}"
+        );
+        assert!(
+            text.contains("Persistent=true\n"),
+            "a time missed asleep runs on waking: {text}"
+        );
+        assert!(
+            text.contains("Unit=handbill-send-due.service\n"),
+            "it starts the service: {text}"
+        );
+        assert!(
+            text.contains("WantedBy=timers.target\n"),
+            "enabling it starts it with the session: {text}"
+        );
     }
 
     #[test]
@@ -536,11 +559,14 @@ mod tests {
     fn the_launchd_agent_is_a_plist_whose_arguments_are_the_paths_as_they_are() {
         let request = TimerRequest {
             binary: PathBuf::from("/Applications/Hand bill.app/Contents/MacOS/handbill"),
-            db: PathBuf::from("/Users/sam/Library/Application Support/Handbill/A & B <branch>.sqlite"),
+            db: PathBuf::from(
+                "/Users/sam/Library/Application Support/Handbill/A & B <branch>.sqlite",
+            ),
             print_only: false,
         };
         let text = launchd_plist(&request);
-        let value = plist::Value::from_reader_xml(text.as_bytes()).expect("the agent is a valid XML plist");
+        let value =
+            plist::Value::from_reader_xml(text.as_bytes()).expect("the agent is a valid XML plist");
         let dict = value.as_dictionary().expect("the plist is a dictionary");
         assert_eq!(
             dict.get("Label").and_then(|v| v.as_string()),
@@ -566,7 +592,8 @@ mod tests {
             "each argument read back whole, spaces, & and < included"
         );
         assert_eq!(
-            dict.get("StartInterval").and_then(|v| v.as_unsigned_integer()),
+            dict.get("StartInterval")
+                .and_then(|v| v.as_unsigned_integer()),
             Some(300),
             "every five minutes"
         );
@@ -598,8 +625,7 @@ mod tests {
                     let last = found.last_mut().expect("inside an element");
                     let name = r.into_inner();
                     last.push_str(
-                        &quick_xml::escape::unescape(&format!("&{name};"))
-                            .expect("a known entity"),
+                        &quick_xml::escape::unescape(&format!("&{name};")).expect("a known entity"),
                     );
                 }
                 Event::Eof => break,
@@ -642,7 +668,15 @@ mod tests {
 
     #[test]
     fn a_windows_argument_keeps_its_backslashes_before_the_closing_quote() {
-        assert_eq!(windows_quote(r"C:\My Data\"), r#""C:\My Data\\""#, "a trailing backslash doubled");
-        assert_eq!(windows_quote(r#"a "b" c"#), r#""a \"b\" c""#, "inner quotes escaped");
+        assert_eq!(
+            windows_quote(r"C:\My Data\"),
+            r#""C:\My Data\\""#,
+            "a trailing backslash doubled"
+        );
+        assert_eq!(
+            windows_quote(r#"a "b" c"#),
+            r#""a \"b\" c""#,
+            "inner quotes escaped"
+        );
     }
 }
