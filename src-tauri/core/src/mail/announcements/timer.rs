@@ -344,7 +344,7 @@ pub fn install_at(
         request.db.display()
     );
     match os {
-        TimerOs::Linux if !systemd => Ok(format!(
+        TimerOs::Linux if !systemd && !request.print_only => Ok(format!(
             "This computer has no systemd to run a timer. Add this line to your crontab (run: crontab -e):\n\n{}\n\n{what}",
             crontab_line(request)
         )),
