@@ -1,0 +1,89 @@
+// A reminder scheduled in the real window: an event dated five days from
+// today is imported, "Email to list" opens the composer, the Reminder template
+// fills it, and "Schedule…" offers the day before at a time in the branch's
+// time zone (named in the dialog). Scheduled, the announcements list says
+// "Scheduled for <the day before>, 10:00", and the command line, reading the
+// same file, agrees; Unschedule takes it off and it stays a draft. The dialog
+// and the list pass axe-core.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { axe, cli, click, goTo, screenshot, select, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
+
+before(startDriver);
+after(stopDriver);
+
+async function text(app, selector) {
+  return app.execute((s) => document.querySelector(s)?.textContent ?? "", selector);
+}
+
+/** YYYYMMDD of the day `days` from today. */
+function dayFromToday(days) {
+  const d = new Date(Date.now() + days * 86400000);
+  return d.toISOString().slice(0, 10);
+}
+
+test("a reminder is scheduled for the day before in the window and listed as scheduled", async () => {
+  const db = tempDb();
+  cli(db, "demo");
+  const zone = JSON.parse(cli(db, "branch", "show", "--json")).time_zone;
+  const day = dayFromToday(5);
+  const before = dayFromToday(4);
+  const ics = path.join(path.dirname(db), "vigil.ics");
+  writeFileSync(
+    ics,
+    [
+      "BEGIN:VCALENDAR",
+      "VERSION:2.0",
+      "PRODID:-//Handbill e2e//EN",
+      "BEGIN:VEVENT",
+      "UID:schedule-vigil@handbill.test",
+      `DTSTART;TZID=${zone}:${day.replaceAll("-", "")}T180000`,
+      `DTEND;TZID=${zone}:${day.replaceAll("-", "")}T200000`,
+      "SUMMARY:Vigil for the schedule",
+      "END:VEVENT",
+      "END:VCALENDAR",
+      "",
+    ].join("\r\n"),
+  );
+  cli(db, "event", "import", ics);
+
+  await withApp(db, async (app) => {
+    await goTo(app, "events", "Events");
+    await click(app, "button*=Vigil for the schedule", "the imported vigil in the list");
+    await click(app, "button=Email to list");
+    const subject = await app.$("#ann-subject");
+    await subject.waitForDisplayed({ timeout: 20000, timeoutMsg: "the composer did not open" });
+    await until(app, () => subject.getValue(), (v) => v.includes("Vigil for the schedule"), "the subject was not filled from the vigil");
+    await select(app, "#ann-template", "reminder");
+    await click(app, "button=Fill from event");
+    await click(app, "button=Schedule…");
+    const dialog = await app.$('[role="dialog"]*=Schedule this announcement');
+    await dialog.waitForDisplayed({ timeout: 20000, timeoutMsg: "the schedule dialog did not open" });
+    const said = await dialog.getText();
+    assert.ok(said.includes(zone), `the dialog names the branch's time zone (${zone}): ${said}`);
+    assert.equal(await (await app.$("#schedule-time")).getValue(), "10:00", "the day before at 10:00 is offered first");
+    assert.deepEqual(await axe(app), [], "the schedule dialog passes axe-core");
+    await screenshot(app, "schedule-dialog");
+    await click(app, "button=Schedule");
+
+    const row = '[data-testid="announcement-row"]';
+    await until(app, () => text(app, row), (t) => t.includes("Scheduled for"), "the list does not show the announcement as scheduled");
+    const state = await text(app, '[data-testid="announcement-state"]');
+    const weekday = new Date(`${before}T12:00:00Z`).toLocaleDateString("en-GB", { weekday: "short", timeZone: "UTC" });
+    const dayNumber = String(Number(before.slice(8, 10)));
+    assert.ok(state.startsWith(`Scheduled for ${weekday} ${dayNumber} `) && state.endsWith(", 10:00"), `scheduled for the day before at 10:00: ${state}`);
+    assert.deepEqual(await axe(app), [], "the list with a scheduled announcement passes axe-core");
+    await screenshot(app, "schedule-listed");
+
+    const status = JSON.parse(cli(db, "send", "status", "--json"));
+    const scheduled = status.map((a) => a.announcement).filter((a) => a.schedule);
+    assert.equal(scheduled.length, 1, "the command line reads one scheduled announcement");
+    assert.equal(scheduled[0].schedule.standing, "waiting", "it waits for its time");
+    assert.deepEqual(scheduled[0].schedule.when, { kind: "day_before", time: "10:00" }, "the day before at 10:00");
+
+    await click(app, "button=Unschedule");
+    await until(app, () => text(app, '[data-testid="announcement-state"]'), (t) => t === "Draft", "unscheduled, it is a draft again");
+  });
+});
