@@ -171,7 +171,7 @@ fn a_reminder_waits_before_its_time_is_due_at_and_after_it_and_is_missed_once_th
     );
     assert_eq!(
         schedule::queue_due(&b.db, b.announcement).unwrap(),
-        DueStart::NotDue(store::get(&b.db, b.announcement).unwrap()),
+        DueStart::NotDue(Box::new(store::get(&b.db, b.announcement).unwrap())),
         "asking to send a missed one queues nothing"
     );
     let again = schedule::check(&b.db).unwrap();

@@ -648,7 +648,7 @@ pub enum DueStart {
     /// Not due after all, read again just now (another laptop's change
     /// arrived, the organizer unscheduled it, another sender took it): as
     /// it stands.
-    NotDue(Announcement),
+    NotDue(Box<Announcement>),
 }
 
 /// Queues a due announcement for sending: on a shared branch the folder is
@@ -664,8 +664,8 @@ pub fn queue_due(db: &Database, id: i64) -> Result<DueStart> {
     let a = store::get(db, id)?;
     match a.schedule.as_ref().map(|s| s.standing) {
         Some(Standing::Due) => {}
-        Some(Standing::Missed) => return Ok(DueStart::NotDue(mark_missed(db, id)?)),
-        _ => return Ok(DueStart::NotDue(a)),
+        Some(Standing::Missed) => return Ok(DueStart::NotDue(Box::new(mark_missed(db, id)?))),
+        _ => return Ok(DueStart::NotDue(Box::new(a))),
     }
     crate::share::claim(db, id)?;
     let again: bool = db.conn().query_row(

@@ -150,7 +150,7 @@ pub struct Announcement {
     /// Messages written to the outbox folder (no mail account) and not sent yet.
     pub written: u32,
     /// When a draft sends itself, and whether it is due, held or missed; none when it is not scheduled.
-    pub schedule: Option<Schedule>,
+    pub schedule: Option<Box<Schedule>>,
 }
 
 impl Announcement {
@@ -429,7 +429,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
         finished_at: r.get(14)?,
         about: r.get(15)?,
         written: r.get(16)?,
-        schedule: super::schedule::view(state, &stored, crate::clock::now()),
+        schedule: super::schedule::view(state, &stored, crate::clock::now()).map(Box::new),
     })
 }
 
