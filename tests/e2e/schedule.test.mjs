@@ -4,15 +4,27 @@
 // time zone (named in the dialog). Scheduled, the announcements list says
 // "Scheduled for <the day before>, 10:00", and the command line, reading the
 // same file, agrees; Unschedule takes it off and it stays a draft. The dialog
-// and the list pass axe-core.
+// and the list pass axe-core. And a reminder whose time has come while the
+// window was closed is sent by the window itself when it opens, through the
+// sending job, to a real SMTP server on loopback: everyone once.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { axe, cli, click, goTo, screenshot, select, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
+import { axe, cli, cliPlain, click, goTo, screenshot, select, startDriver, startSmtpServer, stopDriver, tempDb, until, withApp } from "./harness.mjs";
 
-before(startDriver);
-after(stopDriver);
+let smtp = null;
+
+before(async () => {
+  smtp = await startSmtpServer();
+  await startDriver();
+});
+
+after(async () => {
+  smtp?.stop();
+  await stopDriver();
+});
 
 async function text(app, selector) {
   return app.execute((s) => document.querySelector(s)?.textContent ?? "", selector);
@@ -24,13 +36,10 @@ function dayFromToday(days) {
   return d.toISOString().slice(0, 10);
 }
 
-test("a reminder is scheduled for the day before in the window and listed as scheduled", async () => {
-  const db = tempDb();
-  cli(db, "demo");
-  const zone = JSON.parse(cli(db, "branch", "show", "--json")).time_zone;
-  const day = dayFromToday(5);
-  const before = dayFromToday(4);
-  const ics = path.join(path.dirname(db), "vigil.ics");
+/** An .ics file beside `db` with one event `days` from today at 18:00 in `zone`. */
+function vigil(db, zone, days, uid) {
+  const day = dayFromToday(days).replaceAll("-", "");
+  const ics = path.join(path.dirname(db), `${uid}.ics`);
   writeFileSync(
     ics,
     [
@@ -38,15 +47,25 @@ test("a reminder is scheduled for the day before in the window and listed as sch
       "VERSION:2.0",
       "PRODID:-//Handbill e2e//EN",
       "BEGIN:VEVENT",
-      "UID:schedule-vigil@handbill.test",
-      `DTSTART;TZID=${zone}:${day.replaceAll("-", "")}T180000`,
-      `DTEND;TZID=${zone}:${day.replaceAll("-", "")}T200000`,
+      `UID:${uid}@handbill.test`,
+      `DTSTART;TZID=${zone}:${day}T180000`,
+      `DTEND;TZID=${zone}:${day}T200000`,
       "SUMMARY:Vigil for the schedule",
       "END:VEVENT",
       "END:VCALENDAR",
       "",
     ].join("\r\n"),
   );
+  return ics;
+}
+
+test("a reminder is scheduled for the day before in the window and listed as scheduled", async () => {
+  const db = tempDb();
+  cli(db, "demo");
+  const zone = JSON.parse(cli(db, "branch", "show", "--json")).time_zone;
+  const day = dayFromToday(5);
+  const before = dayFromToday(4);
+  const ics = vigil(db, zone, 5, "schedule-vigil");
   cli(db, "event", "import", ics);
 
   await withApp(db, async (app) => {
@@ -86,4 +105,45 @@ test("a reminder is scheduled for the day before in the window and listed as sch
     await click(app, "button=Unschedule");
     await until(app, () => text(app, '[data-testid="announcement-state"]'), (t) => t === "Draft", "unscheduled, it is a draft again");
   });
+});
+
+test("a reminder that came due while the window was closed is sent by the window when it opens", async () => {
+  const db = tempDb();
+  cliPlain(db, "demo");
+  const zone = JSON.parse(cliPlain(db, "branch", "show", "--json")).time_zone;
+  const imported = cliPlain(db, "event", "import", vigil(db, zone, 3, "due-vigil"));
+  const eventId = imported.match(/^\s*(\d+)\s+Vigil/m)?.[1];
+  assert.ok(eventId, `the import names the vigil's number: ${imported}`);
+  const subscribed = Number(cliPlain(db, "subscribers", "count", "--list", "Announcements").trim());
+  const scheduled = cliPlain(db, "announce", eventId, "--list", "Announcements", "--template", "reminder", "--day-before", "10:00", "--smtp", `smtp://127.0.0.1:${smtp.port}?security=plain&rate=6000`);
+  const id = Number(scheduled.match(/Announcement (\d+)/)?.[1]);
+  assert.ok(id > 0, `the command line scheduled it: ${scheduled}`);
+  // Its time came an hour ago, while no Handbill was running (the event is still days away).
+  execFileSync("python3", [
+    "-c",
+    "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE announcement SET schedule_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hour') WHERE id = ?\", (int(sys.argv[2]),)); c.commit()",
+    db,
+    String(id),
+  ]);
+
+  await withApp(db, async (app) => {
+    await goTo(app, "mail", "Mail");
+    await click(app, "button=Announcements", "the Announcements tab");
+    await until(
+      app,
+      () => text(app, '[data-testid="announcement-state"]'),
+      (t) => ["Queued", "Sending", "Sent"].includes(t),
+      "the window did not start the due reminder",
+      90000,
+    );
+    await until(
+      app,
+      async () => JSON.parse(cliPlain(db, "send", "status", String(id), "--json")).announcement.state,
+      (s) => s === "done",
+      "the window's send of the due reminder did not finish",
+      120000,
+    );
+  });
+  const files = readdirSync(smtp.mailDir).filter((f) => f.endsWith(".eml"));
+  assert.equal(files.length, subscribed, `everyone subscribed got the reminder once (${files.length} of ${subscribed})`);
 });
