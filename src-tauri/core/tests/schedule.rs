@@ -417,3 +417,61 @@ fn what_cannot_be_scheduled_is_refused_with_the_field_named() {
         "a cancelled event: {cancelled:?}"
     );
 }
+
+#[test]
+fn a_scheduled_draft_moved_to_another_event_is_no_longer_scheduled() {
+    let b = branch("2026-12-11", "18:00");
+    let _now = clock::set(at("2026-12-01T12:00:00Z"));
+    day_before(&b, "10:00").unwrap();
+    let other = events::create(
+        &b.db,
+        EventInput {
+            title: "Study group".into(),
+            kind: EventKind::StudyGroup,
+            start_date: "2026-12-20".into(),
+            start_time: "18:00".into(),
+            time_zone: "America/New_York".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let a = store::get(&b.db, b.announcement).unwrap();
+    let same_event = store::update(
+        &b.db,
+        a.id,
+        AnnouncementInput {
+            subject: "Tomorrow: the rally, at noon".into(),
+            event_id: a.event_id,
+            tour_id: None,
+            template: a.template,
+            list_id: a.list_id,
+            segment: String::new(),
+            body: a.body.clone(),
+            attach_flyer: false,
+        },
+    )
+    .unwrap();
+    assert!(
+        same_event.schedule.is_some(),
+        "editing the text keeps the schedule"
+    );
+    let moved = store::update(
+        &b.db,
+        a.id,
+        AnnouncementInput {
+            subject: "Soon: the study group".into(),
+            event_id: Some(other.id),
+            tour_id: None,
+            template: a.template,
+            list_id: a.list_id,
+            segment: String::new(),
+            body: a.body.clone(),
+            attach_flyer: false,
+        },
+    )
+    .unwrap();
+    assert!(
+        moved.schedule.is_none(),
+        "a time set against the rally's date does not carry over to another event"
+    );
+}

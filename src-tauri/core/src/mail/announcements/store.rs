@@ -363,7 +363,9 @@ pub fn create(db: &Database, input: AnnouncementInput) -> Result<Announcement> {
     get(db, db.conn().last_insert_rowid())
 }
 
-/// Changes a draft. Once queued, what was queued is what goes out.
+/// Changes a draft. Once queued, what was queued is what goes out. A
+/// scheduled draft moved to another event (or a tour) is no longer
+/// scheduled: its time was set against the first event's date.
 pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announcement> {
     let current = get(db, id)?;
     if current.state != AnnouncementState::Draft {
@@ -392,6 +394,13 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
             now_text()
         ],
     )?;
+    if current.schedule.is_some() && current.event_id != input.event_id {
+        db.conn().execute(
+            "UPDATE announcement SET schedule_rule = '', schedule_time = '', schedule_at = NULL, schedule_start = NULL,
+                    schedule_again = 0, schedule_missed_at = NULL WHERE id = ?1",
+            [id],
+        )?;
+    }
     get(db, id)
 }
 
