@@ -44,6 +44,9 @@ mod mailbox_scenes;
 /// Issue 23's next steps (the organization's ask, the composer's live preview), kept apart.
 #[path = "ui_answers/next_step.rs"]
 mod next_step;
+/// Mail → Announcements: an announcement scheduled, unscheduled, held after its event moved and confirmed.
+#[path = "ui_answers/schedule.rs"]
+mod schedule_scenes;
 /// Settings → Sharing: a branch shared, an officer invited, a field changed on two laptops settled.
 #[path = "ui_answers/share.rs"]
 mod share_scenes;
@@ -608,6 +611,7 @@ fn all_scenes() -> Value {
     next_step::next_step_scenes(&mut scenes);
     mailbox_scenes::mailbox_scenes(&mut scenes);
     share_scenes::share_scenes(&mut scenes);
+    schedule_scenes::schedule_scenes(&mut scenes);
     Value::Object(scenes)
 }
 
