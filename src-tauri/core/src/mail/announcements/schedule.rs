@@ -161,15 +161,16 @@ impl Stored {
             event_zone: r.get(from + 9)?,
         })
     }
+}
 
-    fn zone_name(&self) -> String {
-        [&self.branch_zone, &self.event_zone]
-            .into_iter()
-            .flatten()
-            .find(|z| !z.trim().is_empty() && TimeZone::get(z).is_ok())
-            .cloned()
-            .unwrap_or_else(|| "UTC".to_owned())
-    }
+/// The zone a branch's schedules are in: the branch's, else the event's, else UTC.
+fn pick_zone(branch: Option<&str>, event: Option<&str>) -> (String, TimeZone) {
+    [branch, event]
+        .into_iter()
+        .flatten()
+        .filter(|z| !z.trim().is_empty())
+        .find_map(|z| TimeZone::get(z).ok().map(|tz| (z.to_owned(), tz)))
+        .unwrap_or_else(|| ("UTC".to_owned(), TimeZone::UTC))
 }
 
 /// The schedule of a draft as it stands at `now`; None when it is not
@@ -181,8 +182,7 @@ pub(crate) fn view(state: AnnouncementState, stored: &Stored, now: Timestamp) ->
     let when = ScheduleWhen::from_stored(&stored.rule, &stored.time)?;
     let at_text = stored.at.clone()?;
     let at: Timestamp = at_text.parse().ok()?;
-    let zone_name = stored.zone_name();
-    let zone = TimeZone::get(&zone_name).unwrap_or(TimeZone::UTC);
+    let (zone_name, zone) = pick_zone(stored.branch_zone.as_deref(), stored.event_zone.as_deref());
     let mut schedule = Schedule {
         when: when.clone(),
         at: at_text,
@@ -353,17 +353,10 @@ fn parse_local(text: &str) -> Result<DateTime> {
     })
 }
 
-/// The zone a branch's schedules are in: the branch's, else the event's, else UTC.
+/// The zone this branch's schedules are in (see [`pick_zone`]).
 fn zone_for(db: &Database, event_zone: &str) -> Result<(String, TimeZone)> {
     let branch_zone = crate::branch::get(db)?.map(|b| b.time_zone);
-    let name = [branch_zone.as_deref(), Some(event_zone)]
-        .into_iter()
-        .flatten()
-        .find(|z| !z.trim().is_empty() && TimeZone::get(z).is_ok())
-        .unwrap_or("UTC")
-        .to_owned();
-    let zone = TimeZone::get(&name).unwrap_or(TimeZone::UTC);
-    Ok((name, zone))
+    Ok(pick_zone(branch_zone.as_deref(), Some(event_zone)))
 }
 
 /// Schedules a draft announcement about an event (or sets its schedule

@@ -339,6 +339,26 @@ pub fn install_at(
     request: &TimerRequest,
 ) -> Result<String> {
     check_request(request)?;
+    let words = install_words(os, places, systemd, request)?;
+    // The timer cannot type a passphrase: say so while it can still be changed.
+    let privacy = crate::db::keys::privacy(&request.db)?;
+    Ok(if privacy.encrypted && !privacy.in_keychain {
+        format!(
+            "{words}\nThis branch opens with a passphrase, which the timer cannot type: `send due` \
+             will fail unless its key is kept in the keychain (Settings → Privacy) or \
+             HANDBILL_PASSPHRASE is set where the timer runs."
+        )
+    } else {
+        words
+    })
+}
+
+fn install_words(
+    os: TimerOs,
+    places: &TimerPlaces,
+    systemd: bool,
+    request: &TimerRequest,
+) -> Result<String> {
     let what = format!(
         "Every {EVERY_MINUTES} minutes it runs: handbill --db {} send due",
         request.db.display()
