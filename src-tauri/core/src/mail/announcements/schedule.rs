@@ -207,7 +207,7 @@ pub(crate) fn view(state: AnnouncementState, stored: &Stored, now: Timestamp) ->
         schedule.standing = Standing::Missed;
         schedule.why = format!(
             "Not sent: “{title}” had started by the time it was due to go (checked {}). \
-             A reminder is never sent after its event starts.",
+             A scheduled announcement is never sent after its event starts.",
             missed
                 .parse::<Timestamp>()
                 .map(|t| moment_text(t, &zone, now))
@@ -266,7 +266,7 @@ pub(crate) fn view(state: AnnouncementState, stored: &Stored, now: Timestamp) ->
         schedule.standing = Standing::Missed;
         schedule.why = format!(
             "Not sent: “{title}” started on {} before this could go. \
-             A reminder is never sent after its event starts.",
+             A scheduled announcement is never sent after its event starts.",
             moment_text(start, &zone, now)
         );
         return Some(schedule);
