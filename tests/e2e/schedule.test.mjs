@@ -4,7 +4,9 @@
 // time zone (named in the dialog). Scheduled, the announcements list says
 // "Scheduled for <the day before>, 10:00", and the command line, reading the
 // same file, agrees; Unschedule takes it off and it stays a draft. The dialog
-// and the list pass axe-core. And a reminder whose time has come while the
+// and the list pass axe-core. The event moved on the command line holds the
+// reminder, the list says why, and "Confirm new date" makes it follow the
+// event to the day before its new date. And a reminder whose time has come while the
 // window was closed is sent by the window itself when it opens, through the
 // sending job, to a real SMTP server on loopback: everyone once.
 import assert from "node:assert/strict";
@@ -66,7 +68,8 @@ test("a reminder is scheduled for the day before in the window and listed as sch
   const day = dayFromToday(5);
   const before = dayFromToday(4);
   const ics = vigil(db, zone, 5, "schedule-vigil");
-  cli(db, "event", "import", ics);
+  const eventId = cli(db, "event", "import", ics).match(/^\s*(\d+)\s+Vigil/m)?.[1];
+  assert.ok(eventId, "the import names the vigil's number");
 
   await withApp(db, async (app) => {
     await goTo(app, "events", "Events");
@@ -101,6 +104,26 @@ test("a reminder is scheduled for the day before in the window and listed as sch
     assert.equal(scheduled.length, 1, "the command line reads one scheduled announcement");
     assert.equal(scheduled[0].schedule.standing, "waiting", "it waits for its time");
     assert.deepEqual(scheduled[0].schedule.when, { kind: "day_before", time: "10:00" }, "the day before at 10:00");
+
+    // The vigil moves two days later (on the command line, while the window is open): the reminder is held.
+    const later = dayFromToday(7);
+    const dayBeforeLater = dayFromToday(6);
+    cli(db, "event", "reschedule", eventId, "--date", later, "--reason", "the permit came late");
+    await click(app, "button=Subscribers", "the Subscribers tab");
+    await click(app, "button=Announcements", "back to the Announcements tab");
+    await until(app, () => text(app, '[data-testid="announcement-state"]'), (t) => t === "Held", "the moved vigil's reminder is not held");
+    const why = await text(app, '[data-testid="announcement-why"]');
+    assert.match(why, /was rescheduled from .* to .* after this was scheduled/, `the organizer is told why: ${why}`);
+    assert.deepEqual(await axe(app), [], "the list with a held announcement passes axe-core");
+    await screenshot(app, "schedule-held");
+    await click(app, "button=Confirm new date");
+    const laterNumber = String(Number(dayBeforeLater.slice(8, 10)));
+    await until(
+      app,
+      () => text(app, '[data-testid="announcement-state"]'),
+      (t) => t.startsWith("Scheduled for ") && t.includes(` ${laterNumber} `) && t.endsWith(", 10:00"),
+      "confirmed, the reminder did not follow the vigil to the day before its new date",
+    );
 
     await click(app, "button=Unschedule");
     await until(app, () => text(app, '[data-testid="announcement-state"]'), (t) => t === "Draft", "unscheduled, it is a draft again");

@@ -220,7 +220,7 @@ pub(crate) fn view(state: AnnouncementState, stored: &Stored, now: Timestamp) ->
             held(
                 &mut schedule,
                 format!(
-                    "Held: “{title}” was cancelled after this was scheduled, so it is not sent. \
+                    "“{title}” was cancelled after this was scheduled, so it is not sent. \
                      Unschedule it, or tell the list with the Cancelled template instead."
                 ),
             );
@@ -230,7 +230,7 @@ pub(crate) fn view(state: AnnouncementState, stored: &Stored, now: Timestamp) ->
             held(
                 &mut schedule,
                 format!(
-                    "Held: “{title}” was postponed after this was scheduled, so it is not sent. \
+                    "“{title}” was postponed after this was scheduled, so it is not sent. \
                      Once it has a new date, schedule it again."
                 ),
             );
@@ -258,7 +258,7 @@ pub(crate) fn view(state: AnnouncementState, stored: &Stored, now: Timestamp) ->
         };
         held(
             &mut schedule,
-            format!("Held: “{title}” was rescheduled{old} {new} after this was scheduled.{next}"),
+            format!("“{title}” was rescheduled{old} {new} after this was scheduled.{next}"),
         );
         return Some(schedule);
     }
