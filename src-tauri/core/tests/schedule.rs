@@ -4,8 +4,9 @@
 //! cancelled or moved after the schedule was set holds it, and confirming
 //! the new date makes a day-before schedule follow the event; "the day
 //! before at 10:00" is 10:00 on the calendar day before in the branch's
-//! zone, across a change of clocks too; and what cannot be scheduled is
-//! refused with the field named.
+//! zone, across a change of clocks too; a due reminder is queued with the
+//! consent checks of a manual send (who left meanwhile is not mailed); and
+//! what cannot be scheduled is refused with the field named.
 
 use handbill_core::branch::{self, BranchInput};
 use handbill_core::clock;
@@ -473,5 +474,41 @@ fn a_scheduled_draft_moved_to_another_event_is_no_longer_scheduled() {
     assert!(
         moved.schedule.is_none(),
         "a time set against the rally's date does not carry over to another event"
+    );
+}
+
+#[test]
+fn a_due_reminder_reaches_only_those_still_subscribed_when_it_goes() {
+    let b = branch("2026-12-11", "18:00");
+    let _now = clock::set(at("2026-12-01T12:00:00Z"));
+    day_before(&b, "10:00").unwrap();
+    // After it was scheduled, someone asks to leave (every list of the branch).
+    subscribers::unsubscribe(
+        &b.db,
+        &subscribers::UnsubscribeRequest {
+            text: "person2@example.test".into(),
+            list_id: None,
+            only_this_list: false,
+            source: "A reply asking to leave".into(),
+        },
+    )
+    .unwrap();
+    drop(_now);
+    let _at = clock::set(at("2026-12-10T16:00:00Z"));
+    let DueStart::Queued(p) = schedule::queue_due(&b.db, b.announcement).unwrap() else {
+        panic!("the reminder is due and queued");
+    };
+    assert_eq!(
+        p.total, 2,
+        "the person who left is not queued: the consent check of a manual send"
+    );
+    let queued: Vec<String> = store::deliveries(&b.db, b.announcement, None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.email)
+        .collect();
+    assert!(
+        !queued.contains(&"person2@example.test".to_owned()),
+        "nobody who left is mailed: {queued:?}"
     );
 }
