@@ -379,3 +379,91 @@ fn schedule_install_gives_the_timer_in_a_home_of_its_own() {
     assert!(removed.status.success(), "remove: {}", text(&removed));
     assert!(!units.exists(), "nothing is left behind");
 }
+
+#[test]
+fn a_due_send_that_cannot_connect_fails_with_an_exit_code_and_the_next_run_resumes_it() {
+    let b = branch(2);
+    let db = Database::open(&b.path).unwrap();
+    // A port nobody listens on: the connection is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    account::save(
+        &db,
+        &SmtpAccount {
+            host: "127.0.0.1".into(),
+            port: closed,
+            security: Security::Plain,
+            username: String::new(),
+            rate_per_minute: 0,
+            daily_cap: 0,
+        },
+    )
+    .unwrap();
+    let rally = event_in(&db, "Rally in three days", 3);
+    drop(db);
+    let scheduled = handbill(
+        &b,
+        &[
+            "announce",
+            &rally.to_string(),
+            "--list",
+            "Announcements",
+            "--template",
+            "reminder",
+            "--day-before",
+            "10:00",
+        ],
+    );
+    let id = announcement_numbered(&scheduled);
+    sql(
+        &b.path,
+        "UPDATE announcement SET schedule_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 minute') WHERE id = ?1",
+        id,
+    );
+    let out = handbill(&b, &["send", "due"]);
+    assert!(
+        !out.status.success(),
+        "a due send that could not go is a failure the timer shows: {}",
+        text(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Not every due announcement was sent"),
+        "it says so: {}",
+        text(&out)
+    );
+    let db = Database::open(&b.path).unwrap();
+    assert_eq!(
+        store::get(&db, id).unwrap().state,
+        AnnouncementState::Queued,
+        "everyone is still queued"
+    );
+
+    // The connection works again (a laptop woken offline, now online): the next run resumes it.
+    let sink = Sink::start(&[]);
+    let mut smtp = account::get(&db).unwrap().unwrap();
+    smtp.port = sink.port;
+    account::save(&db, &smtp).unwrap();
+    drop(db);
+    let out = handbill(&b, &["send", "due"]);
+    assert!(
+        out.status.success(),
+        "the next run resumes it: {}",
+        text(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains(&format!("Sent (resumed): announcement {id}")),
+        "it says so: {}",
+        text(&out)
+    );
+    assert_eq!(sink.arrivals().len(), 2, "both people got it, once each");
+    let again = handbill(&b, &["send", "due"]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("Nothing is due."),
+        "then nothing is left to do: {}",
+        text(&again)
+    );
+}

@@ -218,9 +218,23 @@ fn a_due_reminder_is_queued_through_the_manual_send_and_leaves_the_schedule() {
         a.schedule.is_none(),
         "once queued it is no longer a schedule to check"
     );
+    let c = schedule::check(&b.db).unwrap();
     assert!(
-        schedule::check(&b.db).unwrap().due.is_empty(),
+        c.due.is_empty(),
         "the next check does not find it due again"
+    );
+    // Queued and nobody sending it (as after a connection that failed): the
+    // next check resumes it, until the event starts.
+    assert_eq!(
+        ids(&c.retry),
+        [b.announcement],
+        "a scheduled send that stopped with people still queued is resumed"
+    );
+    drop(_at);
+    let _started = clock::set(at("2026-12-11T23:00:00Z"));
+    assert!(
+        schedule::check(&b.db).unwrap().retry.is_empty(),
+        "never once the event has started"
     );
 }
 

@@ -405,6 +405,21 @@ fn send_due(db_path: &Path) -> Result<String, Error> {
             }
         }
     }
+    for a in &check.retry {
+        // The same policy as `send resume`: refused while another sender holds it.
+        let resumed =
+            store::resume(&db, a.id).and_then(|_| run_send(Database::open(db_path)?, a.id, 2));
+        match resumed {
+            Ok(words) => {
+                sent += 1;
+                say(format!("Sent (resumed): {}.\n{words}", named(a)));
+            }
+            Err(e) => {
+                say(format!("Not sent in full: {} — {}", named(a), e.message));
+                failed.get_or_insert(e);
+            }
+        }
+    }
     if let Some(mut e) = failed {
         e.message = format!(
             "Not every due announcement was sent ({sent} sent); see above. {}",
@@ -413,7 +428,7 @@ fn send_due(db_path: &Path) -> Result<String, Error> {
         return Err(e);
     }
     let mut out = Vec::new();
-    if check.due.is_empty() {
+    if check.due.is_empty() && check.retry.is_empty() {
         out.push("Nothing is due.".to_owned());
     }
     if let Some(next) = check.waiting.first() {

@@ -525,6 +525,18 @@ fn schedule_round(app: &AppHandle) {
             }
         }
     }
+    for a in &check.retry {
+        // The same policy as Resume: refused while another sender holds it.
+        let resumed = state
+            .with_db(|db| store::resume(db, a.id))
+            .and_then(|_| spawn_send(app.clone(), &state, &session, a.id));
+        match resumed {
+            Ok(()) => told.started.push(a.id),
+            Err(e) => {
+                tracing::info!(announcement = a.id, code = ?e.code, "a stopped scheduled send was not resumed")
+            }
+        }
+    }
     if !told.started.is_empty() || !told.missed.is_empty() {
         let _ = app.emit("schedule-checked", told);
     }

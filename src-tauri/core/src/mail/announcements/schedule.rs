@@ -596,11 +596,18 @@ pub struct DueCheck {
     pub missed: Vec<Announcement>,
     /// Not due yet, the soonest first.
     pub waiting: Vec<Announcement>,
+    /// Sent when due, but the sending stopped before the end with people
+    /// still queued (the connection failed: a laptop just woken, still
+    /// offline), no sender at work and the event not started: resume them
+    /// ([`super::store::resume`], then [`super::send::run`]).
+    pub retry: Vec<Announcement>,
 }
 
 /// Reads every scheduled draft and says which are due, held or waiting;
 /// those whose event has started are marked missed (once), so they are
-/// never sent. Sends nothing.
+/// never sent. And the scheduled announcements whose sending stopped before
+/// the end (see [`DueCheck::retry`]), never once their event has started.
+/// Sends nothing.
 pub fn check(db: &Database) -> Result<DueCheck> {
     let ids: Vec<i64> = db
         .conn()
@@ -619,6 +626,21 @@ pub fn check(db: &Database) -> Result<DueCheck> {
             Some(Standing::Missed) => out.missed.push(mark_missed(db, id)?),
             Some(Standing::Waiting) => out.waiting.push(a),
             None => {}
+        }
+    }
+    let stopped: Vec<i64> = db
+        .conn()
+        .prepare(
+            "SELECT a.id FROM announcement a JOIN event e ON e.id = a.event_id
+              WHERE a.schedule_at IS NOT NULL AND a.state = 'queued' AND e.start_at > ?1
+                AND EXISTS (SELECT 1 FROM delivery d WHERE d.announcement_id = a.id AND d.status = 'queued')
+              ORDER BY a.id",
+        )?
+        .query_map([now_text()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in stopped {
+        if !super::lease::lease_is_live(db, id)? {
+            out.retry.push(store::get(db, id)?);
         }
     }
     Ok(out)
