@@ -97,7 +97,7 @@ test("an announcement is composed from the rally, previewed, tested and sent to 
     assert.equal(afterTest.length, 1, "the test arrived at the server alone");
     testTo = afterTest[0].to;
 
-    await click(app, "button=Send…");
+    await click(app, "button=Send now…");
     const dialog = await app.$('[role="alertdialog"]');
     await dialog.waitForDisplayed({ timeout: 10000, timeoutMsg: "the send was not confirmed first" });
     assert.match(await dialog.getText(), new RegExp(`goes to ${subscribed} people`), "the question says how many people it reaches");

@@ -307,7 +307,7 @@ test("the window keeps drawing frames (worst gap reported) while a 200 MB sheet 
     await until(app, () => subject.getValue(), (v) => v.includes("Justice4Siham"), "the subject was not filled from the rally");
     await click(app, "button=Save draft");
     await until(app, () => text(app, '[data-testid="ann-preview-subject"]'), (t) => t.includes("Justice4Siham"), "the draft was not saved");
-    await click(app, "button=Send…");
+    await click(app, "button=Send now…");
     const dialog = await app.$('[role="alertdialog"]');
     await dialog.waitForDisplayed({ timeout: 10000, timeoutMsg: "the send was not confirmed first" });
     await measured(app, `sending ${people} messages`, async () => {

@@ -80,7 +80,7 @@ test("no account: outbox words, Announce that emails nobody then Email the list,
       await subject.waitForDisplayed({ timeout: 20000, timeoutMsg: "Email the list did not open the composer" });
       await until(app, () => subject.getValue(), (v) => v.includes("Justice4Siham"), "the subject was not filled from the event");
 
-      await click(app, "button=Send…");
+      await click(app, "button=Send now…");
       const dialog = await app.$('[role="alertdialog"]');
       await dialog.waitForDisplayed({ timeout: 10000, timeoutMsg: "the send was not confirmed first" });
       const asked = await dialog.getText();

@@ -94,7 +94,7 @@ test("a send to the list, two bounces delivered back to the mailbox, Check mailb
     await click(app, "button*=Justice4Siham", "the rally in the list");
     await click(app, "button=Email to list");
     await (await app.$("#ann-subject")).waitForDisplayed({ timeout: 20000, timeoutMsg: "the composer did not open" });
-    await click(app, "button=Send…");
+    await click(app, "button=Send now…");
     await (await app.$('[role="alertdialog"]')).waitForDisplayed({ timeout: 10000, timeoutMsg: "the send was not confirmed first" });
     await click(app, "button=Send now");
     await until(app, () => text(app, '[data-testid="send-state"]'), (t) => t.includes("Finished."), "the send did not finish", 120000);

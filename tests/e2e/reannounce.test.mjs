@@ -21,7 +21,7 @@ async function emailTheRally(app) {
   const subject = await app.$("#ann-subject");
   await subject.waitForDisplayed({ timeout: 20000, timeoutMsg: "the composer did not open" });
   await until(app, () => subject.getValue(), (v) => v.includes("Justice4Siham"), "the subject was not filled from the rally");
-  await click(app, "button=Send…");
+  await click(app, "button=Send now…");
   const dialog = await app.$('[role="alertdialog"]');
   await dialog.waitForDisplayed({ timeout: 10000, timeoutMsg: "the send was not confirmed first" });
   await click(app, "button=Save to the outbox");

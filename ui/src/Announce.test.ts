@@ -91,7 +91,7 @@ describe("announcements", () => {
     announceEvent({ event: rally.id });
     const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
     await waitFor(() => expect(subject.value).not.toBe(""));
-    await userEvent.click(screen.getByRole("button", { name: "Send…" }));
+    await userEvent.click(screen.getByRole("button", { name: "Send now…" }));
     const dialog = await screen.findByRole("alertdialog");
     expect(dialog.textContent, "the question says how many people it reaches").toMatch(
       /goes to \d+ people on Announcements/,
@@ -128,7 +128,7 @@ describe("announcements", () => {
     announceEvent({ event: rally.id });
     const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
     await waitFor(() => expect(subject.value).not.toBe(""));
-    await userEvent.click(screen.getByRole("button", { name: "Send…" }));
+    await userEvent.click(screen.getByRole("button", { name: "Send now…" }));
     await userEvent.click(within(await screen.findByRole("alertdialog")).getByRole("button", { name: "Send now" }));
     await screen.findByRole("progressbar", { name: "Sending progress" });
     // The connection drops while the server takes the first message.

@@ -54,7 +54,7 @@ describe("honest words", () => {
     announceEvent({ event: 1 });
     const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
     await waitFor(() => expect(subject.value, "the composer is filled").not.toBe(""));
-    await userEvent.click(screen.getByRole("button", { name: "Send…" }));
+    await userEvent.click(screen.getByRole("button", { name: "Send now…" }));
     const dialog = await screen.findByRole("alertdialog", { name: "Save this announcement to the outbox?" });
     const reach = backend.mail.calls.some((c) => c.command === "mail_account");
     expect(reach, "the window asked where the messages go").toBe(true);

@@ -19,7 +19,7 @@ beforeEach(() => {
 async function sendFromComposer() {
   const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
   await waitFor(() => expect(subject.value, "the composer is filled").not.toBe(""));
-  await userEvent.click(screen.getByRole("button", { name: "Send…" }));
+  await userEvent.click(screen.getByRole("button", { name: "Send now…" }));
   await userEvent.click(
     within(await screen.findByRole("alertdialog")).getByRole("button", { name: "Save to the outbox" }),
   );

@@ -270,6 +270,10 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<announcements::Delivery>();
     check.ty::<announcements::DeliveryStatus>();
     check.ty::<announcements::UncertainDecision>();
+    check.ty::<announcements::schedule::Schedule>();
+    check.ty::<announcements::schedule::ScheduleWhen>();
+    check.ty::<announcements::schedule::ScheduleRequest>();
+    check.ty::<announcements::schedule::Standing>();
     check.ty::<announcements::Told>();
     check.ty::<announcements::ToldList>();
     check.ty::<announcements::Preview>();

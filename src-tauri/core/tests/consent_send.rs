@@ -580,16 +580,20 @@ fn an_older_databases_outbox_sent_rows_become_written_when_migrated() {
         old.conn()
             .execute_batch(&format!("ATTACH '{}' AS new", b.path.display()))
             .unwrap();
-        // The event's columns as version 9 has them (later migrations add some: 0015 no_room).
-        let event_columns = old
-            .conn()
-            .prepare("SELECT name FROM pragma_table_info('event')")
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap()
-            .join(", ");
+        // The event's and the announcement's columns as version 9 has them
+        // (later migrations add some: 0015 no_room, 0022 the schedule).
+        let columns_of = |table: &str| {
+            old.conn()
+                .prepare("SELECT name FROM pragma_table_info(?1)")
+                .unwrap()
+                .query_map([table], |r| r.get::<_, String>(0))
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap()
+                .join(", ")
+        };
+        let event_columns = columns_of("event");
+        let announcement_columns = columns_of("announcement");
         old.conn()
             .execute_batch(&format!(
                 "INSERT INTO branch SELECT id, name, short_name, city, contact_email, website, time_zone, languages,
@@ -598,7 +602,7 @@ fn an_older_databases_outbox_sent_rows_become_written_when_migrated() {
                  INSERT INTO event ({event_columns}) SELECT {event_columns} FROM new.event;
                  INSERT INTO subscriber SELECT id, email, email_key, name, first_name, language, city, postal_code,
                    tags, notes, created_at, updated_at, search FROM new.subscriber;
-                 INSERT INTO announcement SELECT * FROM new.announcement;
+                 INSERT INTO announcement ({announcement_columns}) SELECT {announcement_columns} FROM new.announcement;
                  INSERT INTO delivery (id, announcement_id, subscriber_id, email, email_key, status, channel, updated_at)
                    SELECT id, announcement_id, subscriber_id, email, email_key, status, channel, updated_at FROM new.delivery;",
             ))

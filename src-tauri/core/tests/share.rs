@@ -9,7 +9,8 @@
 //! unsigned, from an unknown or removed laptop, cut short, altered or of a
 //! newer format are listed and not applied; nothing in the folder names a
 //! person or an event; and, as a property, any interleaving of opt-ins and
-//! opt-outs on three laptops converges with the opt-out rule kept.
+//! opt-outs on three laptops converges with the opt-out rule kept; a
+//! scheduled reminder travels to every laptop and only one queues it.
 
 use std::path::{Path, PathBuf};
 
@@ -1150,5 +1151,95 @@ fn a_series_made_on_one_laptop_and_a_date_skipped_on_another_reach_every_laptop(
         series_dates(&a, id).contains(&("2027-02-11".into(), true, "Snow".into())),
         "the date skipped on B is skipped on A, with its reason: {:?}",
         series_dates(&a, id)
+    );
+}
+
+#[test]
+fn a_scheduled_reminder_travels_to_every_laptop_and_is_queued_by_one_only() {
+    use handbill_core::clock;
+    use handbill_core::mail::announcements::schedule::{
+        self, DueStart, ScheduleRequest, ScheduleWhen,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = three(dir.path(), true);
+    let id_a = draft(&a);
+    let start: jiff::Timestamp = a
+        .db
+        .conn()
+        .query_row(
+            "SELECT e.start_at FROM event e JOIN announcement n ON n.event_id = e.id WHERE n.id = ?1",
+            [id_a],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap()
+        .parse()
+        .unwrap();
+    let _days_before = clock::set(start - jiff::SignedDuration::from_hours(24 * 5));
+    let scheduled = schedule::schedule(
+        &a.db,
+        &ScheduleRequest {
+            announcement_id: id_a,
+            when: ScheduleWhen::DayBefore {
+                time: "10:00".into(),
+            },
+            again: false,
+        },
+    )
+    .unwrap()
+    .schedule
+    .unwrap();
+    settle(&[&a, &b, &c]);
+    let id_b = local_id_of_same(&b, "Branch meeting");
+    let on_b = store::get(&b.db, id_b).unwrap().schedule;
+    assert_eq!(
+        on_b.as_ref().map(|s| s.at.clone()),
+        Some(scheduled.at.clone()),
+        "the schedule travelled to Ben's laptop with the announcement"
+    );
+    drop(_days_before);
+
+    let _due = clock::set(
+        scheduled.at.parse::<jiff::Timestamp>().unwrap() + jiff::SignedDuration::from_mins(1),
+    );
+    assert_eq!(
+        schedule::check(&b.db).unwrap().due.len(),
+        1,
+        "on Ben's laptop it is due too"
+    );
+    assert!(
+        matches!(
+            schedule::queue_due(&a.db, id_a).unwrap(),
+            DueStart::Queued(_)
+        ),
+        "Ana's laptop queues it first, after claiming it"
+    );
+    carry_all(&[&a, &b, &c]);
+    let on_ben = schedule::queue_due(&b.db, id_b);
+    match &on_ben {
+        Err(e) => assert!(
+            e.message.contains("Ana's laptop"),
+            "Ben's laptop, having read Ana's claim, is refused, naming who sends: {}",
+            e.message
+        ),
+        Ok(other) => panic!("Ben's laptop must not queue it a second time: {other:?}"),
+    }
+    assert_eq!(
+        b.db.conn()
+            .query_row(
+                "SELECT count(*) FROM delivery WHERE announcement_id = ?1",
+                [id_b],
+                |r| r.get::<_, i64>(0)
+            )
+            .unwrap(),
+        0,
+        "Ben's laptop queued nobody"
+    );
+    // Once Ana's laptop has written its queue, the others see it queued: no longer due anywhere.
+    a.sync();
+    carry_all(&[&a, &b, &c]);
+    b.sync();
+    assert!(
+        schedule::check(&b.db).unwrap().due.is_empty(),
+        "on Ben's laptop it is no longer due once Ana's queue arrived"
     );
 }

@@ -47,6 +47,9 @@ mod mailbox_scenes;
 /// Issue 23's next steps (the organization's ask, the composer's live preview), kept apart.
 #[path = "ui_answers/next_step.rs"]
 mod next_step;
+/// Mail → Announcements: an announcement scheduled, unscheduled, held after its event moved and confirmed.
+#[path = "ui_answers/schedule.rs"]
+mod schedule_scenes;
 /// Settings → Sharing: a branch shared, an officer invited, a field changed on two laptops settled.
 #[path = "ui_answers/share.rs"]
 mod share_scenes;
@@ -613,6 +616,7 @@ fn all_scenes() -> Value {
     mailbox_scenes::mailbox_scenes(&mut scenes);
     share_scenes::share_scenes(&mut scenes);
     attendance_scenes::attendance_scenes(&mut scenes);
+    schedule_scenes::schedule_scenes(&mut scenes);
     Value::Object(scenes)
 }
 

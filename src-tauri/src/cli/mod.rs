@@ -122,9 +122,14 @@ pub enum Command {
     Attendance(attendance::AttendanceCommand),
     /// Announce an event to a list: queue everyone and send, showing progress.
     Announce(mail::announcements::AnnounceArgs),
-    /// Follow and steer sending: status, resume, pause, cancel, uncertain deliveries, test the account.
+    /// Follow and steer sending: status, resume, pause, cancel, uncertain deliveries, test the account;
+    /// schedule an announcement and send the ones that are due.
     #[command(subcommand)]
     Send(mail::announcements::SendCommand),
+    /// Install (or remove) the computer's timer that runs `handbill send due`, so scheduled
+    /// announcements go out while the window is closed.
+    #[command(subcommand)]
+    Schedule(mail::announcements::ScheduleCommand),
     /// Read the branch's mailbox: bounces, complaints and requests to leave, acted on and filed.
     #[command(subcommand)]
     Mailbox(mail::mailbox::MailboxCommand),
@@ -184,8 +189,20 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
     // Every command works on the branch: it is unlocked (or how a new one is
     // encrypted is decided) once, before anything opens it.
     let path = storage::resolve_path(db.clone())?;
-    if !matches!(command, Command::Backups) {
-        privacy::prepare(&path)?;
+    let unattended = matches!(
+        command,
+        Command::Send(mail::announcements::SendCommand::Due)
+    );
+    if unattended && !path.exists() {
+        // Run by a timer: a branch moved away is said, never made anew.
+        return Err(Error::not_found(format!(
+            "There is no branch at {}: nothing was sent. If it moved, install the timer again: \
+             handbill --db NEW_PATH schedule install",
+            path.display()
+        )));
+    }
+    if !matches!(command, Command::Backups | Command::Schedule(_)) {
+        privacy::prepare(&path, !unattended)?;
     }
     match command {
         Command::Encrypt => privacy::encrypt(db),
@@ -211,6 +228,9 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         }
         Command::Send(command) => {
             mail::announcements::send_command(&storage::resolve_path(db)?, command)
+        }
+        Command::Schedule(command) => {
+            mail::announcements::schedule_command(&storage::resolve_path(db)?, command)
         }
         Command::Mailbox(command) => mail::mailbox::command(&open(db)?, command),
         Command::Share(command) => share::command(&open(db)?, command),

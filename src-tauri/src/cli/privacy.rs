@@ -45,7 +45,10 @@ fn new_passphrase(path: &Path) -> Result<String, Error> {
 
 /// Makes the branch at `path` ready to open: unlocks it, or decides how a
 /// new one is encrypted. Says on stderr when a new branch will be plain.
-pub fn prepare(path: &Path) -> Result<(), Error> {
+/// A passphrase is asked on the terminal only when `ask`: `send due`, run by
+/// the computer's timer, never waits for an answer, even on a terminal.
+pub fn prepare(path: &Path, ask: bool) -> Result<(), Error> {
+    let terminal = || ask && terminal();
     let new = keys::lock_of(path)? == Lock::Absent;
     match keys::access(path)? {
         Access::Ready => {

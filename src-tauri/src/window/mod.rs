@@ -28,7 +28,7 @@ mod flyers;
 mod mail;
 mod memory;
 mod privacy;
-mod share;
+pub(crate) mod share;
 
 /// The open database, or why it could not be opened (shown in the window),
 /// and the import slot. Cloned into every command: each runs on a thread of
@@ -240,6 +240,9 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             mail::announcements::outbox_open,
             mail::announcements::send_deliveries,
             mail::announcements::send_decide_uncertain,
+            mail::announcements::announcement_schedule,
+            mail::announcements::announcement_schedule_confirm,
+            mail::announcements::announcement_unschedule,
             mail::announcements::mail_account,
             mail::announcements::mail_account_save,
             mail::announcements::mail_account_password,
@@ -348,6 +351,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
         .map(|app| {
             mail::mailbox::start_background(app.handle().clone());
             share::start_background(app.handle().clone());
+            mail::announcements::start_schedule(app.handle().clone());
             app.run(|app, event| {
                 // Closing the branch as the window goes: SQLite moves the
                 // log into the file, and the file is recorded as whole so

@@ -32,8 +32,9 @@ pub struct ShareSession {
 }
 
 impl ShareSession {
-    /// Waits for a sync running now to end (on the blocking pool, never the window's thread).
-    fn one_at_a_time(&self) -> MutexGuard<'_, ()> {
+    /// Waits for a sync running now to end (on the blocking pool or a
+    /// thread of its own, never the window's thread).
+    pub(crate) fn one_at_a_time(&self) -> MutexGuard<'_, ()> {
         self.syncing.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -14,6 +14,10 @@ import type { Delivery } from "./bindings/Delivery";
 import type { DeliveryStatus } from "./bindings/DeliveryStatus";
 import type { PasswordHome } from "./bindings/PasswordHome";
 import type { Preview } from "./bindings/Preview";
+import type { Schedule } from "./bindings/Schedule";
+import type { ScheduleRequest } from "./bindings/ScheduleRequest";
+import type { ScheduleWhen } from "./bindings/ScheduleWhen";
+import type { Standing } from "./bindings/Standing";
 import type { Security } from "./bindings/Security";
 import type { SendProgress } from "./bindings/SendProgress";
 import type { SmtpAccount } from "./bindings/SmtpAccount";
@@ -33,9 +37,13 @@ export type {
   DeliveryStatus,
   PasswordHome,
   Preview,
+  Schedule,
+  ScheduleRequest,
+  ScheduleWhen,
   Security,
   SendProgress,
   SmtpAccount,
+  Standing,
   Template,
   Told,
 };
@@ -81,6 +89,18 @@ export interface AnnounceBackend {
   deliveries(id: number, status: DeliveryStatus | null): Promise<Delivery[]>;
   /** The organizer's decision on deliveries whose fate is unknown: send again, or count as sent. */
   decideUncertain(id: number, deliveryIds: number[], resend: boolean): Promise<SendProgress>;
+  /**
+   * Schedules a draft (or sets its schedule again): the day before the event at a time, or a date and
+   * time, in the branch's time zone. Rejects naming the field that is wrong (`time`, `at`, `event_id`,
+   * `again` when the event already went to the list with this template).
+   */
+  scheduleAnnouncement(request: ScheduleRequest): Promise<Announcement>;
+  /** Confirms a held announcement's schedule after its event moved: a day-before schedule follows it. */
+  confirmSchedule(id: number): Promise<Announcement>;
+  /** Takes an announcement off the schedule; it stays a draft. */
+  unscheduleAnnouncement(id: number): Promise<Announcement>;
+  /** Calls back when the window's own check of the schedule started, or found missed, an announcement. */
+  onScheduleChecked(callback: () => void): Promise<() => void>;
 
   mailAccount(): Promise<AccountView>;
   saveMailAccount(input: SmtpAccount): Promise<AccountView>;
@@ -117,6 +137,10 @@ export function tauriAnnounce(): AnnounceBackend {
     deliveries: (id, status) => commands.send_deliveries({ id, status }),
     decideUncertain: (id, deliveryIds, resend) =>
       commands.send_decide_uncertain({ id, deliveryIds, decision: resend ? "resend" : "mark_sent" }),
+    scheduleAnnouncement: (request) => commands.announcement_schedule({ request }),
+    confirmSchedule: (id) => commands.announcement_schedule_confirm({ id }),
+    unscheduleAnnouncement: (id) => commands.announcement_unschedule({ id }),
+    onScheduleChecked: async (callback) => listen("schedule-checked", () => callback()),
     mailAccount: () => commands.mail_account(),
     saveMailAccount: (input) => commands.mail_account_save({ input }),
     setMailPassword: (password) => commands.mail_account_password({ password }),

@@ -73,6 +73,7 @@ import type { Privacy } from "./bindings/Privacy";
 import type { ProbeReport } from "./bindings/ProbeReport";
 import type { RepeatRequest } from "./bindings/RepeatRequest";
 import type { Resolution } from "./bindings/Resolution";
+import type { ScheduleRequest } from "./bindings/ScheduleRequest";
 import type { Segment } from "./bindings/Segment";
 import type { SegmentFilter } from "./bindings/SegmentFilter";
 import type { SendProgress } from "./bindings/SendProgress";
@@ -133,8 +134,20 @@ export function announcement_save(args: { id: number | null; input: Announcement
   return call<Announcement>("announcement_save", args);
 }
 
+export function announcement_schedule(args: { request: ScheduleRequest }): Promise<Announcement> {
+  return call<Announcement>("announcement_schedule", args);
+}
+
+export function announcement_schedule_confirm(args: { id: number }): Promise<Announcement> {
+  return call<Announcement>("announcement_schedule_confirm", args);
+}
+
 export function announcement_send_test(args: { id: number }): Promise<string> {
   return call<string>("announcement_send_test", args);
+}
+
+export function announcement_unschedule(args: { id: number }): Promise<Announcement> {
+  return call<Announcement>("announcement_unschedule", args);
 }
 
 export function app_status(): Promise<AppStatus> {

@@ -59,6 +59,7 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0019_mailbox.sql")),
         M::up(include_str!("../../migrations/0020_share.sql")),
         M::up(include_str!("../../migrations/0021_attendance.sql")),
+        M::up(include_str!("../../migrations/0022_schedule.sql")),
         M::up(include_str!("../../migrations/0023_series.sql")),
         M::up(include_str!("../../migrations/0024_share_overlay.sql")),
     ]

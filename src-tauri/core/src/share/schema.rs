@@ -64,8 +64,10 @@ pub(crate) const SHARED: &[(&str, Rule)] = &[
 const LOCAL_COLUMNS: &[(&str, &str)] = &[("branch", "first_steps_hidden")];
 
 /// Columns whose writes made apart are not worth a person's choice: the
-/// later one stands, nothing is listed.
-pub(crate) const QUIET_COLUMNS: &[&str] = &["updated_at", "search"];
+/// later one stands, nothing is listed. (`schedule_missed_at` is when a
+/// laptop's check found a scheduled announcement's event started: every
+/// laptop that checks writes it, and any of their times says the same.)
+pub(crate) const QUIET_COLUMNS: &[&str] = &["updated_at", "search", "schedule_missed_at"];
 
 /// One shared table as the schema says it is.
 #[derive(Debug, Clone)]

@@ -2,17 +2,25 @@
 //! NAME …` queues an announcement and sends it, printing progress; `handbill
 //! send status|resume|pause|cancel|uncertain|test` follow and steer a send from
 //! any terminal, while the window or another command is sending; `handbill
-//! send outbox ID --smtp URL` sends what was written to the outbox. The same
-//! core functions the window's Mail section calls.
+//! send outbox ID --smtp URL` sends what was written to the outbox.
+//! `announce … --day-before 10:00|--at "2026-12-10 10:00"` and `send schedule
+//! ID` schedule an announcement instead of sending it; `send due` sends the
+//! ones that are due (the computer's timer runs it: `handbill schedule
+//! install` sets that up). The same core functions the window's Mail section
+//! calls.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use handbill_core::mail::announcements::announce::{self, AnnounceRequest, Plan};
+use handbill_core::mail::announcements::schedule::{
+    self, DueStart, ScheduleRequest, ScheduleWhen, Standing,
+};
+use handbill_core::mail::announcements::timer::{self, TimerRequest};
 use handbill_core::mail::announcements::{
-    self, account, send, store, told, AnnouncementState, Content, DeliveryStatus, Letters,
-    Password, SendOptions, SendProgress, Template, UncertainDecision,
+    self, account, send, store, told, Announcement, AnnouncementState, Content, DeliveryStatus,
+    Letters, Password, SendOptions, SendProgress, Template, UncertainDecision,
 };
 use handbill_core::{events, mail::lists, Database, Error};
 
@@ -29,9 +37,14 @@ const PASSWORD_VARIABLE: &str = "HANDBILL_SMTP_PASSWORD";
     after_help = "Without an SMTP account (see --smtp), each message is written as an .eml file to the outbox \
                         folder beside the database.\n\
                         The password is taken from the keychain, or from $HANDBILL_SMTP_PASSWORD for this run.\n\n\
+                        With --day-before or --at, the announcement is scheduled instead of sent: the window sends it \
+                        when it is due while it is open, and `handbill send due` otherwise (set up the computer's \
+                        timer for it once with: handbill schedule install).\n\n\
                         Examples:\n  handbill announce 12 --list Announcements --dry-run\n  \
                         handbill announce 12 --list Announcements --segment tag=volunteer \\\n      \
-                        --smtp 'smtp://boston@smtp.example.org:587?security=starttls&rate=60&daily=500'"
+                        --smtp 'smtp://boston@smtp.example.org:587?security=starttls&rate=60&daily=500'\n  \
+                        handbill announce 12 --list Announcements --template reminder --day-before 10:00\n  \
+                        handbill announce 12 --list Announcements --template reminder --at '2026-12-10 10:00'"
 )]
 pub struct AnnounceArgs {
     /// The event to announce (its number, as `handbill event list` shows).
@@ -76,6 +89,38 @@ pub struct AnnounceArgs {
     /// Announce it again although this event went to this list with this template before.
     #[arg(long)]
     pub again: bool,
+    /// Schedule it instead of sending now: the day before the event, at this time (HH:MM) in the
+    /// branch's time zone.
+    #[arg(long, value_name = "HH:MM", conflicts_with_all = ["at", "dry_run"])]
+    pub day_before: Option<String>,
+    /// Schedule it instead of sending now: at this date and time in the branch's time zone,
+    /// such as "2026-12-10 10:00".
+    #[arg(long, value_name = "DATE TIME", conflicts_with = "dry_run")]
+    pub at: Option<String>,
+}
+
+/// `--day-before` or `--at`, as the core takes them.
+fn when_of(day_before: Option<String>, at: Option<String>) -> Option<ScheduleWhen> {
+    match (day_before, at) {
+        (Some(time), _) => Some(ScheduleWhen::DayBefore { time }),
+        (None, Some(local)) => Some(ScheduleWhen::At { local }),
+        (None, None) => None,
+    }
+}
+
+/// The computer's timer that runs `handbill send due`.
+#[derive(Subcommand, Debug)]
+pub enum ScheduleCommand {
+    /// Write the timer that runs `handbill send due` every 5 minutes for this branch, and start it:
+    /// a systemd user timer on Linux (or the crontab line to add, without systemd), a launchd
+    /// agent on macOS, a Task Scheduler task on Windows.
+    Install {
+        /// Print what would be written, and write nothing.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Stop the timer and take its files away.
+    Remove,
 }
 
 #[derive(Subcommand, Debug)]
@@ -122,6 +167,32 @@ pub enum SendCommand {
         #[arg(long, value_name = "N", default_value_t = 2)]
         connections: usize,
     },
+    /// Send the scheduled announcements that are due; say which are held (their event was
+    /// cancelled or moved) or missed (their event started first). Never asks anything: the
+    /// computer's timer runs it (see `handbill schedule install`).
+    Due,
+    /// Schedule a draft announcement (or confirm its schedule after its event moved).
+    #[command(
+        after_help = "Times are in the branch's time zone.\n\nExamples:\n  handbill send schedule 7 --day-before 10:00\n  \
+                      handbill send schedule 7 --at '2026-12-10 10:00'\n  handbill send schedule 7 --confirm"
+    )]
+    Schedule {
+        id: i64,
+        /// The day before the event, at this time (HH:MM).
+        #[arg(long, value_name = "HH:MM", conflicts_with_all = ["at", "confirm"], required_unless_present_any = ["at", "confirm"])]
+        day_before: Option<String>,
+        /// At this date and time, such as "2026-12-10 10:00".
+        #[arg(long, value_name = "DATE TIME", conflicts_with = "confirm")]
+        at: Option<String>,
+        /// Keep the schedule as it was set after the event moved: a day-before schedule follows the event.
+        #[arg(long)]
+        confirm: bool,
+        /// Schedule it although this event went to this list with this template before.
+        #[arg(long)]
+        again: bool,
+    },
+    /// Take an announcement off the schedule; it stays a draft.
+    Unschedule { id: i64 },
     /// Test the SMTP account: connect, encrypt and log in, sending nothing.
     Test {
         /// Test this account instead of the saved one (not saved).
@@ -238,12 +309,165 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         }
         return Ok(out.join("\n"));
     }
+    if let Some(when) = when_of(args.day_before.clone(), args.at.clone()) {
+        let announced = schedule::announce_later(&db, &request, when).map_err(with_again_hint)?;
+        let mut out = announced.notes;
+        out.push(scheduled_words(&announced.announcement));
+        return Ok(out.join("\n"));
+    }
     let announced = announce::announce(&db, &request).map_err(with_again_hint)?;
     // Said before sending, so it is said even when the sending then fails.
     if !announced.notes.is_empty() {
         println!("{}", announced.notes.join("\n"));
     }
     run_send(db, announced.announcement.id, args.connections)
+}
+
+/// What a scheduled announcement's schedule is, and how it goes out.
+fn scheduled_words(a: &Announcement) -> String {
+    match &a.schedule {
+        Some(s) => format!(
+            "Announcement {} (“{}”) is scheduled for {} ({}; {}). \
+             The window sends it then while it is open; otherwise `handbill send due` does \
+             (set up the computer's timer for it once with: handbill schedule install). \
+             Take it off with: handbill send unschedule {}",
+            a.id,
+            a.subject,
+            s.at_text,
+            s.zone,
+            s.when.words(),
+            a.id
+        ),
+        None => format!("Announcement {} is not scheduled.", a.id),
+    }
+}
+
+/// One announcement as `send due` names it.
+fn named(a: &Announcement) -> String {
+    format!("announcement {} “{}” to {}", a.id, a.subject, a.list_name)
+}
+
+/// `handbill send due`: sends every due announcement through the same queue
+/// and sender as a manual send, and says what it sent, held, found missed and
+/// skipped. Fails (after saying everything) only when a send did.
+fn send_due(db_path: &Path) -> Result<String, Error> {
+    let db = Database::open(db_path)?;
+    let check = schedule::check(&db)?;
+    let mut failed: Option<Error> = None;
+    let say = |line: String| println!("{line}");
+    for a in &check.missed {
+        let why = a.schedule.as_ref().map(|s| s.why.as_str()).unwrap_or("");
+        say(format!("Missed: {} — {why}", named(a)));
+    }
+    for a in &check.held {
+        let why = a.schedule.as_ref().map(|s| s.why.as_str()).unwrap_or("");
+        say(format!("Held: {} — {why}", named(a)));
+    }
+    let mut sent = 0;
+    for a in &check.due {
+        let when = a
+            .schedule
+            .as_ref()
+            .map(|s| s.at_text.clone())
+            .unwrap_or_default();
+        match schedule::queue_due(&db, a.id) {
+            Ok(DueStart::Queued(_)) => match run_send(Database::open(db_path)?, a.id, 2) {
+                Ok(words) => {
+                    sent += 1;
+                    say(format!(
+                        "Sent: {}, scheduled for {when}.\n{words}",
+                        named(a)
+                    ));
+                }
+                Err(e) => {
+                    say(format!("Not sent in full: {} — {}", named(a), e.message));
+                    failed.get_or_insert(e);
+                }
+            },
+            Ok(DueStart::NotDue(now)) => {
+                let (word, why) = match &now.schedule {
+                    Some(s) if s.standing == Standing::Held => ("Held", s.why.clone()),
+                    Some(s) if s.standing == Standing::Missed => ("Missed", s.why.clone()),
+                    _ => (
+                        "Skipped",
+                        format!("it is {} now, no longer due.", now.state.as_str()),
+                    ),
+                };
+                say(format!("{word}: {} — {why}", named(&now)));
+            }
+            // Another laptop of a shared branch claimed it: that one sends it.
+            Err(e) if e.fields.iter().any(|f| f.field == "announcement") => {
+                say(format!("Skipped: {} — {}", named(a), e.message));
+            }
+            Err(e) => {
+                say(format!("Skipped: {} — {}", named(a), e.message));
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    for a in &check.retry {
+        // The same policy as `send resume`: refused while another sender holds it.
+        let resumed =
+            store::resume(&db, a.id).and_then(|_| run_send(Database::open(db_path)?, a.id, 2));
+        match resumed {
+            Ok(words) => {
+                sent += 1;
+                say(format!("Sent (resumed): {}.\n{words}", named(a)));
+            }
+            Err(e) => {
+                say(format!("Not sent in full: {} — {}", named(a), e.message));
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(mut e) = failed {
+        e.message = format!(
+            "Not every due announcement was sent ({sent} sent); see above. {}",
+            e.message
+        );
+        return Err(e);
+    }
+    let mut out = Vec::new();
+    if check.due.is_empty() && check.retry.is_empty() {
+        out.push("Nothing is due.".to_owned());
+    }
+    if let Some(next) = check.waiting.first() {
+        let at = next
+            .schedule
+            .as_ref()
+            .map(|s| format!("{} ({})", s.at_text, s.zone))
+            .unwrap_or_default();
+        out.push(format!("Next: {} on {at}.", named(next)));
+    }
+    Ok(out.join("\n"))
+}
+
+/// `handbill schedule install|remove`: the computer's timer for `send due`.
+pub fn schedule_command(db_path: &Path, command: ScheduleCommand) -> Result<String, Error> {
+    match command {
+        ScheduleCommand::Install { print } => {
+            let binary = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .map_err(|e| {
+                    Error::internal(format!("Handbill cannot find its own program: {e}"))
+                })?;
+            let db = std::path::absolute(db_path).map_err(|e| {
+                Error::invalid_field("db", format!("The branch's path cannot be read: {e}"))
+            })?;
+            if !db.exists() {
+                return Err(Error::not_found(format!(
+                    "There is no branch at {}: the timer would have nothing to send. Give the branch with --db PATH.",
+                    db.display()
+                )));
+            }
+            timer::install(&TimerRequest {
+                binary,
+                db,
+                print_only: print,
+            })
+        }
+        ScheduleCommand::Remove => timer::remove(),
+    }
 }
 
 /// The refusal to announce something a second time, with how to insist here.
@@ -300,10 +524,16 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
                 "Id", "State", "Total", "Sent", "Outbox", "Failed", "Uncertain", "Left", "Subject"
             )];
             for (a, p) in rows {
+                let state = match a.schedule.as_ref().map(|s| s.standing) {
+                    Some(Standing::Held) => "held".to_owned(),
+                    Some(Standing::Missed) => "missed".to_owned(),
+                    Some(_) => "scheduled".to_owned(),
+                    None => state_word(&p),
+                };
                 out.push(format!(
                     "{:>5}  {:<10} {:>6} {:>6} {:>8} {:>6} {:>9} {:>6}  {}",
                     a.id,
-                    state_word(&p),
+                    state,
                     p.total,
                     p.sent,
                     p.written,
@@ -345,6 +575,18 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             ];
             if !p.note.is_empty() {
                 out.push(p.note.clone());
+            }
+            if let Some(s) = &a.schedule {
+                out.push(format!(
+                    "{:<11}{} ({}; {})",
+                    "Scheduled",
+                    s.at_text,
+                    s.zone,
+                    s.when.words()
+                ));
+                if !s.why.is_empty() {
+                    out.push(s.why.clone());
+                }
             }
             for (status, title) in [(DeliveryStatus::Written, "Written to the outbox, not sent (send them with: handbill send outbox ID --smtp URL)"), (DeliveryStatus::Failed, "Failed"), (DeliveryStatus::Uncertain, "Uncertain (not resent until you decide: handbill send uncertain ID --resend | --mark-sent)"), (DeliveryStatus::Skipped, "Not mailed")] {
                 let rows = store::deliveries(&db, id, Some(status), 50)?;
@@ -436,6 +678,36 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
             }
             out.push(ended(db_path, through.as_deref(), id, &p, started)?);
             Ok(out.join("\n"))
+        }
+        SendCommand::Due => send_due(db_path),
+        SendCommand::Schedule {
+            id,
+            day_before,
+            at,
+            confirm: _,
+            again,
+        } => {
+            let db = Database::open(db_path)?;
+            let a = match when_of(day_before, at) {
+                Some(when) => schedule::schedule(
+                    &db,
+                    &ScheduleRequest {
+                        announcement_id: id,
+                        when,
+                        again,
+                    },
+                )
+                .map_err(with_again_hint)?,
+                None => schedule::confirm(&db, id)?,
+            };
+            Ok(scheduled_words(&a))
+        }
+        SendCommand::Unschedule { id } => {
+            let db = Database::open(db_path)?;
+            schedule::unschedule(&db, id)?;
+            Ok(format!(
+                "Announcement {id} is no longer scheduled; it stays a draft. Send it with: handbill send resume {id}"
+            ))
         }
         SendCommand::Test { smtp } => {
             let db = Database::open(db_path)?;

@@ -5,20 +5,24 @@
 //! are requests written to the database, which the sending job reads between
 //! messages, so they also reach a send started from the command line. The
 //! mail account's password goes to the keychain, or, when there is none, is
-//! held here for this session only. Thin adapters over
-//! `handbill_core::mail::announcements`.
+//! held here for this session only. An announcement can be scheduled
+//! instead; while the window is open, a thread of its own checks every
+//! minute and sends what is due through the same sending job, with its
+//! progress. Thin adapters over `handbill_core::mail::announcements`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use handbill_core::mail::announcements::account::{self, AccountView};
+use handbill_core::mail::announcements::schedule::{self, DueStart, ScheduleRequest};
 use handbill_core::mail::announcements::send::{self, TestSent};
 use handbill_core::mail::announcements::{
     compose, store, templates, told, Announcement, AnnouncementInput, ConnectionReport, Delivery,
     DeliveryStatus, Password, SendOptions, SendProgress, SmtpAccount, Template, UncertainDecision,
 };
 use handbill_core::{Database, Error, ErrorCode};
-use tauri::{AppHandle, State};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::job::{self, Progress};
 use crate::window::AppState;
@@ -411,4 +415,129 @@ pub async fn mail_account_test(
     let session = session.get();
     crate::window::blocking(move || state.with_db(|db| account::test(db, None, session.as_ref())))
         .await
+}
+
+/// Schedules a draft (or sets its schedule again): the composer's
+/// *Schedule…*, and the list's *Change the time*.
+#[tauri::command]
+pub async fn announcement_schedule(
+    state: State<'_, AppState>,
+    request: ScheduleRequest,
+) -> Result<Announcement, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| schedule::schedule(db, &request))).await
+}
+
+/// Confirms a held announcement's schedule after its event moved.
+#[tauri::command]
+pub async fn announcement_schedule_confirm(
+    state: State<'_, AppState>,
+    id: i64,
+) -> Result<Announcement, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| schedule::confirm(db, id))).await
+}
+
+/// Takes an announcement off the schedule; it stays a draft.
+#[tauri::command]
+pub async fn announcement_unschedule(
+    state: State<'_, AppState>,
+    id: i64,
+) -> Result<Announcement, Error> {
+    let state = AppState::clone(&state);
+    crate::window::blocking(move || state.with_db(|db| schedule::unschedule(db, id))).await
+}
+
+/// How often the window looks for due announcements.
+const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
+
+/// What the `schedule-checked` event tells the page after a check that
+/// found something: the announcements started, held and found missed, so
+/// the Announcements list reads itself again.
+#[derive(Debug, Clone, Serialize)]
+struct ScheduleChecked {
+    started: Vec<i64>,
+    held: Vec<i64>,
+    missed: Vec<i64>,
+}
+
+/// Sends the scheduled announcements that are due, once the first screen is
+/// drawn and then every minute while the window is open, on a thread and a
+/// connection of its own: each through the same sending job as *Send now*
+/// (`send-progress` events), after `schedule::queue_due` (the claim on a
+/// shared branch, then the manual send's queue). Says nothing while the
+/// branch is not open (locked, or being restored).
+pub fn start_schedule(app: AppHandle) {
+    if app.try_state::<AppState>().is_none() {
+        return;
+    }
+    let spawned = job::spawn("send-due".to_owned(), move || {
+        crate::window::first_screen_drawn(Duration::from_secs(10));
+        loop {
+            schedule_round(&app);
+            std::thread::sleep(SCHEDULE_EVERY);
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(code = ?e.code, "the schedule check could not start");
+    }
+}
+
+fn schedule_round(app: &AppHandle) {
+    let state = app.state::<AppState>().inner().clone();
+    let session = app.state::<SessionPassword>().inner().clone();
+    let sharing = app
+        .state::<crate::window::share::ShareSession>()
+        .inner()
+        .clone();
+    let db = match &*state.lock() {
+        Ok(db) => db.another_connection(),
+        Err(e) => Err(e.clone()),
+    };
+    let Ok(db) = db else { return };
+    let check = match schedule::check(&db) {
+        Ok(check) => check,
+        Err(e) => {
+            tracing::info!(code = ?e.code, "the schedule check did not run through");
+            return;
+        }
+    };
+    let mut told = ScheduleChecked {
+        started: Vec::new(),
+        held: check.held.iter().map(|a| a.id).collect(),
+        missed: check.missed.iter().map(|a| a.id).collect(),
+    };
+    for a in &check.due {
+        // One sync of the shared folder at a time (queue_due reads it first).
+        let turn = sharing.one_at_a_time();
+        let started = schedule::queue_due(&db, a.id);
+        drop(turn);
+        match started {
+            Ok(DueStart::Queued(_)) => match spawn_send(app.clone(), &state, &session, a.id) {
+                Ok(()) => told.started.push(a.id),
+                Err(e) => {
+                    tracing::warn!(announcement = a.id, code = ?e.code, "a due send did not start")
+                }
+            },
+            Ok(DueStart::NotDue(_)) => {}
+            Err(e) => {
+                tracing::info!(announcement = a.id, code = ?e.code, "a due announcement was not queued")
+            }
+        }
+    }
+    for a in &check.retry {
+        // The same policy as Resume: refused while another sender holds it.
+        let resumed = state
+            .with_db(|db| store::resume(db, a.id))
+            .and_then(|_| spawn_send(app.clone(), &state, &session, a.id));
+        match resumed {
+            Ok(()) => told.started.push(a.id),
+            Err(e) => {
+                tracing::info!(announcement = a.id, code = ?e.code, "a stopped scheduled send was not resumed")
+            }
+        }
+    }
+    if !told.started.is_empty() || !told.missed.is_empty() {
+        let _ = app.emit("schedule-checked", told);
+    }
 }

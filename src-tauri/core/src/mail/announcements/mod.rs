@@ -18,9 +18,11 @@ pub mod letter;
 mod personal;
 mod readback;
 pub mod replies;
+pub mod schedule;
 pub mod send;
 pub mod store;
 pub mod templates;
+pub mod timer;
 pub mod told;
 
 pub use account::{

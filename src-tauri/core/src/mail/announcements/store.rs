@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::letter::{Content, Recipient, Template};
+use super::schedule::Schedule;
 use crate::clock::{now_ms, now_text};
 use crate::db::backup::{self, BackupKind};
 use crate::db::Database;
@@ -148,6 +149,8 @@ pub struct Announcement {
     pub about: String,
     /// Messages written to the outbox folder (no mail account) and not sent yet.
     pub written: u32,
+    /// When a draft sends itself, and whether it is due, held or missed; none when it is not scheduled.
+    pub schedule: Option<Box<Schedule>>,
 }
 
 impl Announcement {
@@ -417,7 +420,9 @@ pub fn create(db: &Database, input: AnnouncementInput) -> Result<Announcement> {
     get(db, db.conn().last_insert_rowid())
 }
 
-/// Changes a draft. Once queued, what was queued is what goes out.
+/// Changes a draft. Once queued, what was queued is what goes out. A
+/// scheduled draft moved to another event (or a tour) is no longer
+/// scheduled: its time was set against the first event's date.
 pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announcement> {
     let current = get(db, id)?;
     if current.state != AnnouncementState::Draft {
@@ -447,18 +452,32 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
             now_text()
         ],
     )?;
+    if current.schedule.is_some() && current.event_id != input.event_id {
+        db.conn().execute(
+            "UPDATE announcement SET schedule_rule = '', schedule_time = '', schedule_at = NULL, schedule_start = NULL,
+                    schedule_again = 0, schedule_missed_at = NULL WHERE id = ?1",
+            [id],
+        )?;
+    }
     get(db, id)
 }
 
-const SELECT: &str = "SELECT a.id, a.event_id, a.tour_id, a.template, a.list_id, l.name, a.segment, a.subject, a.body,
+const SELECT_TEXT: &str = "SELECT a.id, a.event_id, a.tour_id, a.template, a.list_id, l.name, a.segment, a.subject, a.body,
         a.attach_flyer, a.state, a.note, a.created_at, a.queued_at, a.finished_at,
         coalesce((SELECT title FROM event WHERE id = a.event_id), (SELECT title FROM tour WHERE id = a.tour_id), ''),
-        (SELECT count(*) FROM delivery d WHERE d.announcement_id = a.id AND d.status = 'written')
+        (SELECT count(*) FROM delivery d WHERE d.announcement_id = a.id AND d.status = 'written'),
+        {SCHEDULE}
      FROM announcement a JOIN list l ON l.id = a.list_id";
+
+/// The announcement's columns, its schedule's after them.
+static SELECT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| SELECT_TEXT.replace("{SCHEDULE}", super::schedule::STORED_COLUMNS));
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
     let template: String = r.get(3)?;
     let state: String = r.get(10)?;
+    let state = AnnouncementState::parse(&state).unwrap_or(AnnouncementState::Paused);
+    let stored = super::schedule::Stored::from_row(r, 17)?;
     Ok(Announcement {
         id: r.get(0)?,
         event_id: r.get(1)?,
@@ -470,20 +489,25 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
         subject: r.get(7)?,
         body: r.get(8)?,
         attach_flyer: r.get(9)?,
-        state: AnnouncementState::parse(&state).unwrap_or(AnnouncementState::Paused),
+        state,
         note: r.get(11)?,
         created_at: r.get(12)?,
         queued_at: r.get(13)?,
         finished_at: r.get(14)?,
         about: r.get(15)?,
         written: r.get(16)?,
+        schedule: super::schedule::view(state, &stored, crate::clock::now()).map(Box::new),
     })
 }
 
 /// One announcement.
 pub fn get(db: &Database, id: i64) -> Result<Announcement> {
     db.conn()
-        .query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], from_row)
+        .query_row(
+            &format!("{} WHERE a.id = ?1", SELECT.as_str()),
+            [id],
+            from_row,
+        )
         .optional()?
         .ok_or_else(|| {
             Error::not_found(format!(
@@ -494,7 +518,9 @@ pub fn get(db: &Database, id: i64) -> Result<Announcement> {
 
 /// Every announcement, newest first.
 pub fn all(db: &Database) -> Result<Vec<Announcement>> {
-    let mut stmt = db.conn().prepare(&format!("{SELECT} ORDER BY a.id DESC"))?;
+    let mut stmt = db
+        .conn()
+        .prepare(&format!("{} ORDER BY a.id DESC", SELECT.as_str()))?;
     let rows = stmt
         .query_map([], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -503,9 +529,10 @@ pub fn all(db: &Database) -> Result<Vec<Announcement>> {
 
 /// The announcements to one list, newest first.
 pub fn for_list(db: &Database, list_id: i64) -> Result<Vec<Announcement>> {
-    let mut stmt = db
-        .conn()
-        .prepare(&format!("{SELECT} WHERE a.list_id = ?1 ORDER BY a.id DESC"))?;
+    let mut stmt = db.conn().prepare(&format!(
+        "{} WHERE a.list_id = ?1 ORDER BY a.id DESC",
+        SELECT.as_str()
+    ))?;
     let rows = stmt
         .query_map([list_id], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
