@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { cli, click, heading, screenshot, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
+import { cli, click, heading, screenshot, select, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
 
 before(startDriver);
 after(stopDriver);
@@ -197,4 +197,36 @@ test("a 25-row sheet typed by keyboard alone: known people completed, new ones a
   assert.ok(record("lucia.farouk@example.org").opt_out, "Lucía's opt-out is still on record");
   // "Thanks for coming" reaches those on the list who came: Ana, Ben, Nora, Pablo and the 19 others; never Lucía or Quinn.
   assert.equal(reach("attended=4"), 4 + OTHERS.length, "thanks reaches everyone who came and is on the list");
+});
+
+test("a weekly meeting's sheets are kept per meeting: the view chooses which meeting it types", async (t) => {
+  const db = tempDb("attendance-series.sqlite");
+  t.after(() => rmSync(path.dirname(db), { recursive: true, force: true }));
+  cli(db, "demo");
+  cli(db, "event", "repeat", "4", "--weekly");
+  await withApp(db, async (app) => {
+    await heading(app, "Events");
+    await click(app, "button*=Left Organizing Tactics in the Age", "the study group in the list");
+    await click(app, "button=Sign-in: who came", "the Sign-in action");
+    const meeting = await app.$("#signin-meeting");
+    await meeting.waitForDisplayed({ timeout: 10000, timeoutMsg: "a repeating meeting's view does not ask which meeting" });
+    const dates = await app.execute(() => [...document.querySelectorAll("#signin-meeting option")].map((o) => o.value));
+    assert.ok(dates.includes("2027-01-14") && dates.includes("2027-01-21"), `the meetings are offered: ${dates}`);
+    await select(app, "#signin-meeting", "2027-01-21");
+    const came = () => app.execute(() => Number(document.querySelector('[data-testid="signin-came"]')?.textContent ?? -1));
+    await (await app.$("#signin-name")).click();
+    for (const c of "Ana Alv") await app.keys(c);
+    await until(app, () => app.execute(() => document.querySelectorAll("#signin-suggestions [role=option]").length), (n) => n > 0, "Ana is not offered");
+    await app.keys("ArrowDown");
+    await app.keys("Enter");
+    await app.keys("Enter");
+    await until(app, came, (n) => n === 1, "the row is not saved on the meeting of 21 January");
+    await screenshot(app, "attendance-series");
+    await select(app, "#signin-meeting", "2027-01-14");
+    await until(app, came, (n) => n === 0, "the meeting of 14 January has a sheet of its own");
+  });
+  const on21 = JSON.parse(cli(db, "attendance", "show", "4", "--date", "2027-01-21", "--json"));
+  assert.deepEqual(on21.came.map((a) => a.email), ["ana.alvarez@example.org"], "Ana is on the 21 January sheet");
+  const on14 = JSON.parse(cli(db, "attendance", "show", "4", "--date", "2027-01-14", "--json"));
+  assert.equal(on14.came.length, 0, "and not on the 14 January one");
 });
