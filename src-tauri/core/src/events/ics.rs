@@ -936,32 +936,11 @@ fn read_rrule(
                 Some((d, t)) => (d, Some(t)),
                 None => (u.as_str(), None),
             };
-            if d.len() != 8 || !d.chars().all(|c| c.is_ascii_digit()) {
-                return Err(bad());
-            }
-            let date = Date::new(
-                d[0..4].parse().map_err(|_| bad())?,
-                d[4..6].parse().map_err(|_| bad())?,
-                d[6..8].parse().map_err(|_| bad())?,
-            )
-            .map_err(|_| bad())?;
+            let date = ics_date(d).ok_or_else(bad)?;
             let until = match t {
                 None => date,
                 Some(t) => {
-                    let (t, utc) = match t.strip_suffix('Z') {
-                        Some(t) => (t, true),
-                        None => (t, false),
-                    };
-                    if t.len() != 6 || !t.chars().all(|c| c.is_ascii_digit()) {
-                        return Err(bad());
-                    }
-                    let time = jiff::civil::Time::new(
-                        t[0..2].parse().map_err(|_| bad())?,
-                        t[2..4].parse().map_err(|_| bad())?,
-                        t[4..6].parse::<i8>().map_err(|_| bad())?.min(59),
-                        0,
-                    )
-                    .map_err(|_| bad())?;
+                    let (time, utc) = ics_time(t).ok_or_else(bad)?;
                     let local = if utc {
                         DateTime::from_parts(date, time)
                             .to_zoned(TimeZone::UTC)
@@ -1214,35 +1193,12 @@ fn date_of(
             ),
         )
     };
-    let date = |s: &str| -> Result<Date> {
-        if s.len() != 8 || !s.chars().all(|c| c.is_ascii_digit()) {
-            return Err(bad());
-        }
-        Date::new(
-            s[0..4].parse().map_err(|_| bad())?,
-            s[4..6].parse().map_err(|_| bad())?,
-            s[6..8].parse().map_err(|_| bad())?,
-        )
-        .map_err(|_| bad())
-    };
+    let date = |s: &str| -> Result<Date> { ics_date(s).ok_or_else(bad) };
     if !value.contains('T') {
         return Ok(Some((date(value)?, None, default_zone.to_owned())));
     }
     let (d, t) = value.split_once('T').ok_or_else(bad)?;
-    let (t, utc) = match t.strip_suffix('Z') {
-        Some(t) => (t, true),
-        None => (t, false),
-    };
-    if t.len() != 6 || !t.chars().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let time = jiff::civil::Time::new(
-        t[0..2].parse().map_err(|_| bad())?,
-        t[2..4].parse().map_err(|_| bad())?,
-        t[4..6].parse::<i8>().map_err(|_| bad())?.min(59),
-        0,
-    )
-    .map_err(|_| bad())?;
+    let (time, utc) = ics_time(t).ok_or_else(bad)?;
     let dt = DateTime::from_parts(date(d)?, time);
     if utc {
         let zone = TimeZone::get(default_zone).unwrap_or(TimeZone::UTC);
@@ -1364,4 +1320,37 @@ fn import_one(
         Some(uid)
     };
     store::write(db, None, &checked, EventStatus::Draft, uid.as_deref())
+}
+
+/// An iCalendar date, `YYYYMMDD`.
+fn ics_date(s: &str) -> Option<Date> {
+    if s.len() != 8 || !s.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Date::new(
+        s[0..4].parse().ok()?,
+        s[4..6].parse().ok()?,
+        s[6..8].parse().ok()?,
+    )
+    .ok()
+}
+
+/// An iCalendar time, `HHMMSS`, and whether it is UTC (a trailing `Z`); a
+/// leap second is read as the 59th.
+fn ics_time(t: &str) -> Option<(jiff::civil::Time, bool)> {
+    let (t, utc) = match t.strip_suffix('Z') {
+        Some(t) => (t, true),
+        None => (t, false),
+    };
+    if t.len() != 6 || !t.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let time = jiff::civil::Time::new(
+        t[0..2].parse().ok()?,
+        t[2..4].parse().ok()?,
+        t[4..6].parse::<i8>().ok()?.min(59),
+        0,
+    )
+    .ok()?;
+    Some((time, utc))
 }
