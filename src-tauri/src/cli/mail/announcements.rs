@@ -265,25 +265,30 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         again: args.again,
     };
     if args.dry_run {
-        let (content, notes) = match announce::plan(&db, &request).map_err(with_again_hint)? {
-            Plan::Reuse {
-                announcement,
-                notes,
-            } => (announcement.content(), notes),
-            Plan::New { input, notes } => (
-                Content {
-                    announcement_id: 0,
-                    event_id: input.event_id,
-                    tour_id: input.tour_id,
-                    template,
-                    list_id: list.id,
-                    subject: input.subject,
-                    body: input.body,
-                    attach_flyer: input.attach_flyer,
-                },
-                notes,
-            ),
-        };
+        let (content, notes, segment) =
+            match announce::plan(&db, &request).map_err(with_again_hint)? {
+                Plan::Reuse {
+                    announcement,
+                    notes,
+                } => {
+                    let segment = announcement.segment.clone();
+                    (announcement.content(), notes, segment)
+                }
+                Plan::New { input, notes } => (
+                    Content {
+                        announcement_id: 0,
+                        event_id: input.event_id,
+                        tour_id: input.tour_id,
+                        template,
+                        list_id: list.id,
+                        subject: input.subject,
+                        body: input.body,
+                        attach_flyer: input.attach_flyer,
+                    },
+                    notes,
+                    input.segment,
+                ),
+            };
         let people = store::recipients(&db, list.id, &segment)?;
         let mut out = notes;
         out.push(format!(
@@ -295,10 +300,12 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
                 "people"
             },
             list.name,
-            if segment.is_empty() {
-                String::new()
-            } else {
-                format!(" in the segment “{segment}”")
+            match (args.segment.is_none(), template) {
+                (_, _) if segment.is_empty() => String::new(),
+                (true, Template::ThankYou) => " who signed in at the event".to_owned(),
+                (true, Template::MissedYou) =>
+                    " who came to at least 2 of the last 4 events but not this one".to_owned(),
+                _ => format!(" in the segment “{segment}”"),
             }
         ));
         if let Some(first) = people.first() {

@@ -61,7 +61,14 @@ pub struct Announced {
 /// the first step of [`announce`].
 pub fn plan(db: &Database, request: &AnnounceRequest) -> Result<Plan> {
     store::check_template(db, request.event_id, request.tour_id, request.template)?;
-    let segment = request.segment.trim();
+    let segment = store::segment_for(
+        db,
+        request.list_id,
+        request.event_id,
+        request.template,
+        &request.segment,
+    )?;
+    let segment = segment.as_str();
     if let Some(open) = store::find_open(
         db,
         request.event_id,

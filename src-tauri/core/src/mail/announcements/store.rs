@@ -366,13 +366,31 @@ pub fn check_template(
 /// The input with its segment filter written as every laptop reads it
 /// (events by `uid`, not by this laptop's numbers).
 fn with_canonical_segment(db: &Database, input: AnnouncementInput) -> Result<AnnouncementInput> {
-    let mut segment = lists::canonical_segment(db, input.list_id, &input.segment)?;
-    if segment.is_empty() {
-        if let Some(event_id) = input.event_id {
-            segment = follow_up_segment(db, event_id, input.template)?;
-        }
-    }
+    let segment = segment_for(
+        db,
+        input.list_id,
+        input.event_id,
+        input.template,
+        &input.segment,
+    )?;
     Ok(AnnouncementInput { segment, ..input })
+}
+
+/// The segment an announcement goes to, as stored: the one given (its events
+/// by `uid`), or for a follow-up with none given, those its sign-in sheet
+/// names ([`follow_up_segment`]).
+pub(crate) fn segment_for(
+    db: &Database,
+    list_id: i64,
+    event_id: Option<i64>,
+    template: Template,
+    given: &str,
+) -> Result<String> {
+    let segment = lists::canonical_segment(db, list_id, given)?;
+    match event_id {
+        Some(id) if segment.is_empty() => follow_up_segment(db, id, template),
+        _ => Ok(segment),
+    }
 }
 
 /// Whom a follow-up goes to when no segment is chosen: thanks to those who
