@@ -255,6 +255,8 @@ fn a_row_without_an_address_is_kept_by_name_and_bad_rows_are_refused_by_field() 
             "phone",
         ),
         (row(2, &"x".repeat(300), "", false), "name"),
+        (row(2, "Hal\nSmith", "", false), "name"),
+        (row(2, "Hal\0", "", false), "name"),
     ] {
         let e = attendance::sign_in(
             &b.db,

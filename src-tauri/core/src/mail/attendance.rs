@@ -248,10 +248,12 @@ fn checked(field: &str, label: &str, text: &str) -> Result<String> {
             format!("The {label} is longer than {MAX_FIELD} characters: shorten it."),
         ));
     }
-    if text.contains('\0') {
+    if text.chars().any(char::is_control) {
         return Err(Error::invalid_field(
             field,
-            format!("The {label} holds a NUL character: type it again."),
+            format!(
+                "The {label} is one line: remove the line breaks, tabs and control characters."
+            ),
         ));
     }
     Ok(text.to_owned())
