@@ -222,11 +222,24 @@ test("a weekly meeting's sheets are kept per meeting: the view chooses which mee
     await app.keys("Enter");
     await until(app, came, (n) => n === 1, "the row is not saved on the meeting of 21 January");
     await screenshot(app, "attendance-series");
+
+    // A door form's CSV read into the same meeting's sheet, its problems reported by line.
+    const form = path.join(path.dirname(db), "door-form.csv");
+    writeFileSync(form, "Name,Email,Can we email you?\nBen Haddad,ben.haddad@example.org,yes\nNo Address,not an address,yes\n");
+    await (await app.$("#signin-file")).setValue(form);
+    const report = () => app.execute(() => document.querySelector('[data-testid="signin-imported"]')?.textContent ?? "");
+    await until(app, report, (r) => r.includes("Recorded 1"), "the door form's report does not appear");
+    assert.match(await report(), /Line 3:/, "the row without an address is reported with its line");
+    await until(app, came, (n) => n === 2, "Ben from the door form joins the 21 January sheet");
     await select(app, "#signin-meeting", "2027-01-14");
     await until(app, came, (n) => n === 0, "the meeting of 14 January has a sheet of its own");
   });
   const on21 = JSON.parse(cli(db, "attendance", "show", "4", "--date", "2027-01-21", "--json"));
-  assert.deepEqual(on21.came.map((a) => a.email), ["ana.alvarez@example.org"], "Ana is on the 21 January sheet");
+  assert.deepEqual(
+    on21.came.map((a) => a.email),
+    ["ana.alvarez@example.org", "ben.haddad@example.org"],
+    "Ana (typed) and Ben (from the door form) are on the 21 January sheet",
+  );
   const on14 = JSON.parse(cli(db, "attendance", "show", "4", "--date", "2027-01-14", "--json"));
   assert.equal(on14.came.length, 0, "and not on the 14 January one");
 });
