@@ -12,9 +12,11 @@ DEMO_DB := target/demo.sqlite
 # Debian packages: building the window, then testing it. dovecot-imapd is for
 # tests/imap/dovecot.py, which runs its own Dovecot on a free loopback port with
 # its own config, base_dir and pid file: the system instance the package may try
-# to start (or that policy-rc.d forbids) is never used.
+# to start (or that policy-rc.d forbids) is never used. systemd is for
+# systemd-analyze, which checks the timer `handbill schedule install` writes
+# (src-tauri/core/tests/schedule_timer.rs); nothing of it is started.
 BUILD_PACKAGES := pkg-config build-essential libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip python3-venv openssl xdotool x11-apps netpbm sqlite3 gnome-keyring dbus-daemon dovecot-imapd syncthing
+TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip python3-venv openssl xdotool x11-apps netpbm sqlite3 gnome-keyring dbus-daemon dovecot-imapd syncthing systemd
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
 .PHONY: help run test deps deps-build deps-test deps-smtp deps-calendar app ui bindings release deb deb-check bench-window bench-window-big bench-send bench-frames fuzz
