@@ -148,6 +148,7 @@ fn the_new_event_template_fills_from_the_rally() {
             "Rally · Co-sponsored by Justice4Siham Coalition",
             "When: Saturday, January 30, 2027 | 12:00 - 2:00 pm",
             "Where: JFK Federal Building, Room to be announced, 15 New Sudbury St, Boston, MA 02203",
+            "Map: Open the map (https://www.openstreetmap.org/search?query=15+New+Sudbury+St%2C+Boston%2C+MA+02203)",
             "Siham Byah is a single mother",
             "#Justice4Siham & #Justice4Naseem demands",
             "In solidarity with Siham and Naseem, we demand that:",
@@ -210,8 +211,8 @@ fn date_ranges_links_readings_and_unknown_places_are_said() {
         "the fund drive",
     );
     assert!(
-        !drive.contains("Where:"),
-        "a fund drive without a venue has no place line:\n{drive}"
+        !drive.contains("Where:") && !drive.contains("Map:"),
+        "a fund drive without a venue has no place line and no map:\n{drive}"
     );
     let metoo = text_of(&letter(
         &db,
@@ -227,6 +228,10 @@ fn date_ranges_links_readings_and_unknown_places_are_said() {
             "- The silence is broken (https://example.org/sw/silence-is-broken) by Jen Roesch",
         ],
         "the #MeToo meeting",
+    );
+    assert!(
+        !metoo.contains("Map:"),
+        "a place still to be announced has no map link:\n{metoo}"
     );
 }
 

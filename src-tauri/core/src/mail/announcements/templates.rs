@@ -236,11 +236,33 @@ fn details(out: &mut String, f: &EventFacts) {
     let mut block = String::new();
     field(&mut block, "When", &f.when());
     field(&mut block, "Where", &f.place);
+    map(&mut block, f);
     field(&mut block, "Accessibility", &f.flyer.accessibility);
     if !f.event.online_link.is_empty() {
         block.push_str(&format!("**Online:** <{}>  \n", url(&f.event.online_link)));
     }
     push_block(out, block.trim_end_matches([' ', '\n']));
+}
+
+/// The address's map, on OpenStreetMap (no account, no tracking of the
+/// reader by the branch), when the place has a street address.
+fn map(out: &mut String, f: &EventFacts) {
+    if let Some(link) = f.flyer.place.as_ref().and_then(|p| map_link(&p.address)) {
+        out.push_str(&format!("**Map:** [Open the map]({link})  \n"));
+    }
+}
+
+/// The OpenStreetMap search for `address`, or `None` when it is empty.
+pub(crate) fn map_link(address: &str) -> Option<String> {
+    let address = one_line(address);
+    let address = address.trim();
+    if address.is_empty() {
+        return None;
+    }
+    let query: String = url::form_urlencoded::byte_serialize(address.as_bytes()).collect();
+    Some(format!(
+        "https://www.openstreetmap.org/search?query={query}"
+    ))
 }
 
 fn push_block(out: &mut String, block: &str) {
@@ -430,6 +452,7 @@ fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (S
             } else {
                 field(&mut block, "Where", &f.place);
             }
+            map(&mut block, f);
             field(&mut block, "Accessibility", &f.flyer.accessibility);
             let reason = change
                 .map(|c| c.reason.clone())
