@@ -128,13 +128,15 @@ pub async fn signin_sheet_save(
 
 /// Draws the image for social media a request asks for and writes it, with
 /// its alt text beside it, to the file the organizer picks in the save
-/// dialog (which suggests "TITLE-FORMAT.png"); answers where both went and
-/// the alt text, or None when they cancel.
+/// dialog, which starts from `suggested` (a file name or a typed path; when
+/// empty, the image's own name, "TITLE-FORMAT.png"); answers where both went
+/// and the alt text, or None when they cancel.
 #[tauri::command]
 pub async fn social_image_save(
     window: tauri::WebviewWindow,
     state: State<'_, AppState>,
     request: ImageRequest,
+    suggested: String,
 ) -> Result<Option<SavedImage>, Error> {
     let state = AppState::clone(&state);
     // Drawn first, so an image that cannot be made is refused before the dialog opens.
@@ -143,7 +145,11 @@ pub async fn social_image_save(
         title: "Save the image",
         filter_name: "PNG image",
         extensions: &["png"],
-        suggested: &image.file_name,
+        suggested: if suggested.trim().is_empty() {
+            &image.file_name
+        } else {
+            &suggested
+        },
         fallback: "image.png",
     };
     let Some(path) = save_path(&window, what).await? else {

@@ -698,7 +698,7 @@ export function signin_sheet_save(args: { request: SigninRequest }): Promise<str
   return call<string | null>("signin_sheet_save", args);
 }
 
-export function social_image_save(args: { request: ImageRequest }): Promise<SavedImage | null> {
+export function social_image_save(args: { request: ImageRequest; suggested: string }): Promise<SavedImage | null> {
   return call<SavedImage | null>("social_image_save", args);
 }
 
