@@ -508,16 +508,17 @@ impl Panel<'_> {
             .into_iter()
             .filter(|t| !t.is_empty())
             .collect();
-        if !from.is_empty() {
-            p.text(
-                &from.join("  ·  "),
-                0.0,
-                cw,
-                size * 0.85,
-                Weight::Regular,
-                self.p.muted,
-                1.3,
-            );
+        let small = size * 0.85;
+        let one_line = from.join("  ·  ");
+        // On one line when they fit, else each on its own: no dot left
+        // hanging at a line's end.
+        let lines = if fonts::width(&one_line, Weight::Regular, small) <= cw {
+            vec![one_line]
+        } else {
+            from.iter().map(|t| t.to_string()).collect()
+        };
+        for line in lines.iter().filter(|l| !l.is_empty()) {
+            p.text(line, 0.0, cw, small, Weight::Regular, self.p.muted, 1.3);
         }
         p
     }
@@ -698,6 +699,10 @@ fn alt_text(c: &FlyerContent) -> String {
     if !cosponsors.is_empty() {
         out.push(format!("Co-sponsored by {}.", cosponsors.join(", ")));
     }
+    if !c.branch.name.trim().is_empty() {
+        out.push(format!("From {}.", c.branch.name.trim()));
+    }
+    // Last, with no full stop after it: a link read or copied as it is.
     let link = if c.link.is_empty() {
         &c.branch.website
     } else {
@@ -705,9 +710,6 @@ fn alt_text(c: &FlyerContent) -> String {
     };
     if !link.is_empty() {
         out.push(format!("Details: {link}"));
-    }
-    if !c.branch.name.trim().is_empty() {
-        out.push(format!("From {}.", c.branch.name.trim()));
     }
     out.join(" ")
 }
