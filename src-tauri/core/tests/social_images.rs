@@ -74,6 +74,19 @@ fn check(name: &str, img: &SocialImage) {
             b.height
         );
     }
+    if img.format == ImageFormat::Story {
+        // A story app draws its bars over the top 250 and bottom 340 pixels
+        // (a line may end on the edge of them, to a pixel's rounding).
+        for b in &img.text_boxes {
+            assert!(
+                b.y >= 249.5 && b.y + b.height <= 1920.0 - 340.0 + 0.5,
+                "{name}: the line “{}” keeps clear of the story's bars (box top {:.0}, bottom {:.0})",
+                b.text,
+                b.y,
+                b.y + b.height
+            );
+        }
+    }
     // Some dark pixels where the text is: the glyphs were drawn, not left blank.
     let rgb = decoded.to_rgb8();
     let dark = rgb.pixels().filter(|p| p.0.iter().all(|c| *c < 80)).count();
@@ -356,4 +369,62 @@ fn saving_writes_the_image_and_its_alt_text_beside_it() {
         (1080, 1350),
         "the saved image says its size"
     );
+}
+
+/// Adds announced stops to the sample tour, copies of its first on later
+/// days, until it has `total`.
+fn tour_of(db: &Database, t: i64, total: usize) {
+    let first = events::get_tour(db, t).expect("the tour reads").stops[0].clone();
+    let mut day = 10;
+    while events::get_tour(db, t).expect("the tour reads").stops.len() < total {
+        let mut input = first.to_input();
+        input.start_date = format!("2027-03-{day}");
+        input.end_date = String::new();
+        let stop = events::create(db, input).expect("another stop is made");
+        events::announce(db, stop.id).expect("the stop is announced");
+        day += 1;
+    }
+}
+
+#[test]
+fn a_tour_of_six_stops_fits_a_story_and_one_of_twelve_is_refused_naming_the_stops() {
+    let db = demo_db();
+    let t = tour_id(&db);
+    let story = ImageRequest {
+        event_id: None,
+        tour_id: Some(t),
+        format: ImageFormat::Story,
+    };
+    tour_of(&db, t, 6);
+    let img = flyers::image(&db, &story).expect("a story holds six stops");
+    check("tour-6-story", &img);
+    let dated = img
+        .text_boxes
+        .iter()
+        .filter(|b| b.text.contains(", 2027"))
+        .count();
+    assert_eq!(
+        dated, 5,
+        "the story shows each of the five dated stops' dates"
+    );
+
+    tour_of(&db, t, 12);
+    for format in ImageFormat::ALL {
+        let e = flyers::image(
+            &db,
+            &ImageRequest {
+                event_id: None,
+                tour_id: Some(t),
+                format,
+            },
+        )
+        .expect_err("twelve stops with their places do not fit an image");
+        let stops = e.fields.iter().find(|f| f.field == "stops");
+        assert!(
+            stops
+                .is_some_and(|f| f.message.contains("12 stops") && f.message.contains("each stop")),
+            "the {} image is refused naming the stops and what to do instead: {e:?}",
+            format.name()
+        );
+    }
 }

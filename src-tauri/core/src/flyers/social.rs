@@ -407,17 +407,29 @@ impl Panel<'_> {
                 .max_by(|a, b| a.h.total_cmp(&b.h))
                 .map(|p| p.field)
                 .unwrap_or("title");
-            return Err(Error::invalid_field(
-                worst,
+            let larger = match format {
+                ImageFormat::Story => "",
+                _ => " Choose the story format (1080×1920), which holds more, or",
+            };
+            let message = if worst == "stops" {
+                let n = self.c.stops.len();
                 format!(
-                    "is too long for a {} image, even with its text set small. Shorten it{}.",
+                    "are too many for a {} image: {n} stops with their dates and places do not fit even in small type.{larger} {} an image of each stop (each is an event of its own).",
                     format.label().to_lowercase(),
-                    match format {
-                        ImageFormat::Story => String::new(),
-                        _ => ", or choose the story format (1080×1920), which holds more".into(),
-                    }
-                ),
-            ));
+                    if larger.is_empty() { "Post" } else { "post" },
+                )
+            } else {
+                format!(
+                    "is too long for a {} image, even with its text set small.{larger} {}.",
+                    format.label().to_lowercase(),
+                    if larger.is_empty() {
+                        "Shorten it"
+                    } else {
+                        "shorten it"
+                    },
+                )
+            };
+            return Err(Error::invalid_field(worst, message));
         }
         let mut out = Vec::new();
         // What is left over goes around the middle, so a short event sits
