@@ -387,7 +387,7 @@ fn tour_of(db: &Database, t: i64, total: usize) {
 }
 
 #[test]
-fn a_tour_of_six_stops_fits_a_story_and_one_of_twelve_is_refused_naming_the_stops() {
+fn a_tour_of_many_stops_fits_a_story_or_is_refused_naming_the_stops_and_what_holds_them() {
     let db = demo_db();
     let t = tour_id(&db);
     let story = ImageRequest {
@@ -406,6 +406,22 @@ fn a_tour_of_six_stops_fits_a_story_and_one_of_twelve_is_refused_naming_the_stop
     assert_eq!(
         dated, 5,
         "the story shows each of the five dated stops' dates"
+    );
+
+    let e = flyers::image(
+        &db,
+        &ImageRequest {
+            event_id: None,
+            tour_id: Some(t),
+            format: ImageFormat::Square,
+        },
+    )
+    .expect_err("six stops with their places do not fit a square");
+    assert!(
+        e.fields
+            .iter()
+            .any(|f| f.field == "stops" && f.message.contains("Choose the story format")),
+        "the square is refused naming the stops and the story, where they fit: {e:?}"
     );
 
     tour_of(&db, t, 12);

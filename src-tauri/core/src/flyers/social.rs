@@ -261,10 +261,25 @@ fn for_a_post(c: &FlyerContent) -> FlyerContent {
 }
 
 /// Lays `c` out on one page of `format`'s size, at the largest scale where
-/// it all fits, or names the field that does not fit at the smallest; with
-/// the content it drew, which the alt text describes.
+/// it all fits, or names the field that does not fit at the smallest (and
+/// the story format when it fits there); with the content it drew, which
+/// the alt text describes.
 fn compose(c: &FlyerContent, format: ImageFormat) -> Result<(Canvas, FlyerContent)> {
     check_glyphs(c)?;
+    match lay_out(c, format, false) {
+        Err(_) if format != ImageFormat::Story && lay_out(c, ImageFormat::Story, false).is_ok() => {
+            lay_out(c, format, true)
+        }
+        done => done,
+    }
+}
+
+/// [`compose`]'s search; a refusal names the story format when `story_fits`.
+fn lay_out(
+    c: &FlyerContent,
+    format: ImageFormat,
+    story_fits: bool,
+) -> Result<(Canvas, FlyerContent)> {
     let (w, h) = format.points();
     let mut canvas = Canvas::new(w, h);
     let branch_logo = match &c.branch.logo {
@@ -289,7 +304,13 @@ fn compose(c: &FlyerContent, format: ImageFormat) -> Result<(Canvas, FlyerConten
     // Everything first; then, when even the smallest text does not hold
     // it, without the speakers' credits and the co-sponsors, which the
     // post's own text can name.
-    for content in [c.clone(), brief(c)] {
+    let short = brief(c);
+    let contents = if short == *c {
+        vec![short]
+    } else {
+        vec![c.clone(), short]
+    };
+    for (pass, content) in contents.into_iter().enumerate() {
         for step in 0..=steps {
             let scale = LARGEST_SCALE - step as f32 * SCALE_STEP;
             // At each scale the title may shrink first, to about half.
@@ -315,15 +336,16 @@ fn compose(c: &FlyerContent, format: ImageFormat) -> Result<(Canvas, FlyerConten
                     },
                     columns: Cell::new(1),
                 };
-                match panel.post(format, squeeze) {
+                match panel.post(format, squeeze, story_fits) {
                     Ok(marks) => {
                         canvas.pages.push(marks);
                         return Ok((canvas, content));
                     }
-                    // The first refusal is the one that names what is too long.
-                    Err(e) => {
-                        refusal.get_or_insert(e);
-                    }
+                    // What the whole content refuses at the smallest size
+                    // names what is too long; the brief content's would
+                    // name what is left.
+                    Err(e) if pass == 0 => refusal = Some(e),
+                    Err(_) => {}
                 }
             }
         }
@@ -366,8 +388,9 @@ impl Panel<'_> {
     /// The image at this panel's sizes: the branch at the top, the link at
     /// the bottom, and between them the headline, date and place, stops,
     /// speakers and co-sponsors, centred in the room they leave. An error
-    /// names the field that does not fit at these sizes.
-    fn post(&self, format: ImageFormat, squeeze: f32) -> Result<Vec<Mark>> {
+    /// names the field that does not fit at these sizes, and the story
+    /// format when `story_fits`.
+    fn post(&self, format: ImageFormat, squeeze: f32, story_fits: bool) -> Result<Vec<Mark>> {
         let z = &self.z;
         let m = z.margin;
         // A story's top and bottom are covered by the app's own bars: its
@@ -407,9 +430,10 @@ impl Panel<'_> {
                 .max_by(|a, b| a.h.total_cmp(&b.h))
                 .map(|p| p.field)
                 .unwrap_or("title");
-            let larger = match format {
-                ImageFormat::Story => "",
-                _ => " Choose the story format (1080×1920), which holds more, or",
+            let larger = if story_fits {
+                " Choose the story format (1080×1920), where it fits, or"
+            } else {
+                ""
             };
             let message = if worst == "stops" {
                 let n = self.c.stops.len();
