@@ -456,6 +456,25 @@ impl Panel<'_> {
             return Err(Error::invalid_field(worst, message));
         }
         let mut out = Vec::new();
+        if format == ImageFormat::Story {
+            // The app's bars are drawn over bands in the accent colour, where
+            // their white lettering reads, rather than over empty white.
+            let air = 20.0;
+            out.push(Mark::Rect {
+                x: 0.0,
+                y: 0.0,
+                w: self.w,
+                h: top - air,
+                fill: self.p.accent,
+            });
+            out.push(Mark::Rect {
+                x: 0.0,
+                y: self.h - bottom + air,
+                w: self.w,
+                h: bottom - air,
+                fill: self.p.accent,
+            });
+        }
         // What is left over goes around the middle, so a short event sits
         // in the middle of its image rather than under its header.
         let mut y = top + header.h + (room - total) / 2.0;
