@@ -224,15 +224,6 @@ pub fn alt_text_path(png: &Path) -> PathBuf {
 /// each whole or not at all.
 pub fn save_image(image: &SocialImage, path: &Path) -> Result<SavedImage> {
     let alt_path = alt_text_path(path);
-    if alt_path == path {
-        return Err(Error::invalid_field(
-            "path",
-            format!(
-                "{} would be both the image and its alt text: name the image with .png at the end.",
-                path.display()
-            ),
-        ));
-    }
     outside::write(path, &image.png)?;
     outside::write(&alt_path, format!("{}\n", image.alt_text).as_bytes())?;
     Ok(SavedImage {
