@@ -5,11 +5,12 @@
 // would type there; the typed path only pre-fills it) and check it with qpdf
 // and pdftotext; page through the tour (each page drawn as it is turned
 // to) and print its poster; a layout the rally's text
-// cannot fit shows the message naming the field. Screenshots go to
-// target/e2e-screenshots/.
+// cannot fit shows the message naming the field; and the rally's image for
+// social media saves through the native dialog as a 1080×1920 PNG with its
+// alt text beside it. Screenshots go to target/e2e-screenshots/.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -179,6 +180,46 @@ test("the tour prints as a poster of every stop, and one flyer per stop", async 
     await until(app, async () => existsSync(file), (ok) => ok, "the poster was not written");
     execFileSync("qpdf", ["--check", file]);
     assert.ok(pdfText(file).includes("Meetings near you"), "the poster lists the stops");
+  });
+});
+
+/** A PNG's width and height, from its IHDR chunk (right after the 8-byte signature). */
+function pngSize(file) {
+  const bytes = readFileSync(file);
+  assert.equal(bytes.subarray(1, 4).toString("latin1"), "PNG", `${file} is a PNG`);
+  assert.equal(bytes.subarray(12, 16).toString("latin1"), "IHDR", `${file} starts with its header`);
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+test("the rally's image for social media saves as a story PNG with its alt text beside it, shown to copy", async () => {
+  const db = sampleBranch();
+  const dir = mkdtempSync(path.join(tmpdir(), "handbill-images-"));
+  await withApp(db, async (app) => {
+    await goTo(app, "flyers", "Flyers");
+    const rallyValue = await app.execute(() => [...document.querySelectorAll("#flyer-target option")].find((o) => o.textContent.includes("Justice4Siham"))?.value);
+    await select(app, "#flyer-target", rallyValue);
+    await rendered(app);
+    await click(app, 'input[name="image-format"][value="story"]');
+    const file = path.join(dir, "rally-story.png");
+    await click(app, "button=Save image…");
+    await answerFileDialog("Save the image", file);
+    await until(app, async () => app.execute(() => document.querySelector(".image-saved")?.textContent ?? ""), (t) => t.includes(file), "the image's save was not confirmed");
+    assert.ok(existsSync(file), "the PNG was written");
+    assert.deepEqual(pngSize(file), { width: 1080, height: 1920 }, "a story is 1080×1920 pixels");
+    const altFile = path.join(dir, "rally-story.alt.txt");
+    assert.ok(existsSync(altFile), "the alt text was written beside the image");
+    const alt = readFileSync(altFile, "utf8").trim();
+    assert.match(alt, /#Justice4Siham & #Justice4Naseem Rally/, "the alt text names the title");
+    assert.match(alt, /When: Saturday, January 30, 2027/, "the alt text says when");
+    const shown = await app.execute(() => {
+      const field = document.querySelector("#image-alt");
+      const label = document.querySelector('label[for="image-alt"]')?.textContent ?? "";
+      return { value: field?.value ?? "", readOnly: field?.readOnly ?? false, label };
+    });
+    assert.deepEqual(shown, { value: alt, readOnly: true, label: "Alt text for the post" }, "the window shows the alt text written, read-only and labelled");
+    assert.ok(await (await app.$("button=Copy alt text")).isEnabled(), "the alt text can be copied");
+    await (await app.$("#image-alt")).scrollIntoView();
+    await screenshot(app, "flyers-rally-image-story");
   });
 });
 

@@ -4,9 +4,10 @@
 // preview follows the options, a flyer that cannot be made names its field
 // and cannot be saved, a tour's pages are drawn as they are turned to, Save…
 // and Save to path… both go through the save dialog (a typed path only
-// pre-fills it), and the Events section's "Flyer" button arrives with its
-// event chosen. The pages shown are the core's own.
-import { describe, expect, it } from "vitest";
+// pre-fills it), the Events section's "Flyer" button arrives with its
+// event chosen, and the image for social media is saved in the format chosen
+// with its alt text shown to copy. The pages shown are the core's own.
+import { describe, expect, it, vi } from "vitest";
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import Flyers from "./screens/Flyers.svelte";
@@ -163,6 +164,48 @@ describe("Flyers", () => {
     await waitFor(() => expect(sent(backend, "flyer_save").length, "the dialog was asked a third time").toBe(3));
     await waitFor(() => expect(screen.queryByText(/^Saved /), "a cancelled dialog writes nothing").toBeNull());
     expect(screen.queryByRole("alert"), "a closed dialog is not an error").toBeNull();
+  });
+
+  it("saves an image for social media in the format chosen, with its alt text to read and copy", async () => {
+    const backend = recorded();
+    render(Flyers, { backend });
+    await sheet();
+    expect(
+      screen.getAllByRole("radio", { name: /1080×/ }).map((r) => r.closest("label")?.textContent?.trim()),
+      "the three formats, each with its size",
+    ).toEqual(["Square 1080×1080", "Portrait 1080×1350", "Story 1080×1920"]);
+    expect((screen.getByLabelText("Square 1080×1080") as HTMLInputElement).checked, "square first").toBe(true);
+    await userEvent.click(screen.getByLabelText("Story 1080×1920"));
+    backend.flyers.dialogAnswer = "/home/organizer/Pictures/rally-story.png";
+    await userEvent.click(screen.getByRole("button", { name: "Save image…" }));
+    await screen.findByText(
+      "Saved the 1080×1920 image to /home/organizer/Pictures/rally-story.png, and its alt text to /home/organizer/Pictures/rally-story.alt.txt.",
+    );
+    const asked = sent(backend, "social_image_save");
+    expect(asked.length, "one image drawn").toBe(1);
+    const request = asked[0].request as { event_id: number | null; tour_id: number | null; format: string };
+    expect([request.tour_id, request.format], "the chosen event's story was asked for").toEqual([null, "story"]);
+    expect(request.event_id, "an event, the one previewed").not.toBeNull();
+    const alt = screen.getByLabelText("Alt text for the post") as HTMLTextAreaElement;
+    expect(alt.readOnly, "the alt text is read, not edited, here").toBe(true);
+    expect(alt.value, "the alt text names the title").toContain("Rally for Siham");
+    expect(alt.value, "and says when").toMatch(/When: Wednesday, January 20, 2027/);
+
+    const writeText = vi.fn<(text: string) => Promise<void>>(() => Promise.resolve());
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    await userEvent.click(screen.getByRole("button", { name: "Copy alt text" }));
+    await screen.findByText("Alt text copied.");
+    expect(
+      writeText.mock.calls.map((c) => c[0]),
+      "the alt text went to the clipboard",
+    ).toEqual([alt.value]);
+
+    backend.flyers.dialogAnswer = null;
+    await userEvent.click(screen.getByLabelText("Square 1080×1080"));
+    await userEvent.click(screen.getByRole("button", { name: "Save image…" }));
+    await waitFor(() => expect(sent(backend, "social_image_save").length, "the dialog was asked again").toBe(2));
+    expect(screen.queryByRole("alert"), "a closed dialog is not an error").toBeNull();
+    expect(screen.getByText(/Saved the 1080×1920 image/), "the image saved before stays shown").toBeTruthy();
   });
 
   it("arrives with the event the Events section asked for", async () => {

@@ -261,6 +261,9 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<flyers::FlyerPreview>();
     check.ty::<flyers::FlyerPage>();
     check.ty::<flyers::SigninRequest>();
+    check.ty::<flyers::ImageFormat>();
+    check.ty::<flyers::ImageRequest>();
+    check.ty::<flyers::SavedImage>();
 
     check.ty::<announcements::Template>();
     check.ty::<announcements::AnnouncementInput>();

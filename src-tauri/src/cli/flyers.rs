@@ -1,6 +1,7 @@
 //! The flyers' part of the command line: `handbill flyer EVENT_ID -o FILE.pdf`,
-//! `handbill flyer --tour TOUR_ID …` and `handbill signin-sheet EVENT_ID -o
-//! FILE.pdf`. The same core functions the window's Flyers section and event
+//! `handbill flyer --tour TOUR_ID …`, `handbill image EVENT_ID --format
+//! story -o FILE.png` (an image for social media, its alt text beside it)
+//! and `handbill signin-sheet EVENT_ID -o FILE.pdf`. The same core functions the window's Flyers section and event
 //! actions call; errors as [`Error`] for `cli::run` to print (naming
 //! the field or the path) with their exit code.
 
@@ -9,7 +10,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use handbill_core::db::outside;
 use handbill_core::flyers::{
-    self, FlyerOptions, FlyerRequest, Layout, Paper, SigninRequest, Theme,
+    self, FlyerOptions, FlyerRequest, ImageFormat, ImageRequest, Layout, Paper, SigninRequest,
+    Theme,
 };
 use handbill_core::{Database, Error};
 
@@ -168,5 +170,63 @@ pub fn signin_command(db: &Database, args: SigninArgs) -> Result<String, Error> 
         sheet.what,
         args.output.display(),
         sheet.pdf.len().div_ceil(1024)
+    ))
+}
+
+/// The image formats as typed on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatArg {
+    /// 1080×1080, a feed post.
+    Square,
+    /// 1080×1350, a feed post that takes more of the screen.
+    Portrait,
+    /// 1080×1920, a story.
+    Story,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "The alt text is written beside the image: rally.png gets rally.alt.txt.\n\nExamples:\n  \
+                  handbill image 12 --format story -o rally-story.png\n  handbill image --tour 3 --format portrait -o tour.png"
+)]
+pub struct ImageArgs {
+    /// The event to draw (its number, as `handbill event list` shows).
+    #[arg(
+        value_name = "EVENT_ID",
+        required_unless_present = "tour",
+        conflicts_with = "tour"
+    )]
+    pub event: Option<i64>,
+    /// Draw a whole tour instead: its title and every announced stop.
+    #[arg(long, value_name = "TOUR_ID")]
+    pub tour: Option<i64>,
+    /// The image's shape and size in pixels.
+    #[arg(long, value_enum, default_value = "square")]
+    pub format: FormatArg,
+    /// Where to write the PNG; its alt text goes beside it, as FILE.alt.txt.
+    #[arg(short, long, value_name = "FILE.png")]
+    pub output: PathBuf,
+}
+
+/// Draws the image with the window's own [`flyers::image`] and writes it
+/// and its alt text with [`flyers::save_image`]; says where both went.
+pub fn image_command(db: &Database, args: ImageArgs) -> Result<String, Error> {
+    let request = ImageRequest {
+        event_id: args.event,
+        tour_id: args.tour,
+        format: match args.format {
+            FormatArg::Square => ImageFormat::Square,
+            FormatArg::Portrait => ImageFormat::Portrait,
+            FormatArg::Story => ImageFormat::Story,
+        },
+    };
+    let image = flyers::image(db, &request)?;
+    let saved = flyers::save_image(&image, &args.output)?;
+    Ok(format!(
+        "Wrote {} to {} ({} KB) and its alt text to {}.",
+        image.what,
+        saved.path,
+        image.png.len().div_ceil(1024),
+        saved.alt_path
     ))
 }

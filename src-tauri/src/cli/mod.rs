@@ -115,6 +115,8 @@ pub enum Command {
     Demands(coalition::DemandsCommand),
     /// Print an event's flyer, or a whole tour's, as a PDF.
     Flyer(flyers::FlyerArgs),
+    /// Draw an event or a tour as an image for social media (PNG), with its alt text beside it.
+    Image(flyers::ImageArgs),
     /// Print a sign-in sheet for an event's door: numbered rows for name, email, phone and ZIP.
     SigninSheet(flyers::SigninArgs),
     /// Who came to an event: type the sign-in sheet in, read a door form's CSV, see who came.
@@ -221,6 +223,7 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Cosponsor(command) => coalition::cosponsor_command(&open(db)?, command),
         Command::Demands(command) => coalition::demands_command(&open(db)?, command),
         Command::Flyer(args) => flyers::flyer_command(&open(db)?, args),
+        Command::Image(args) => flyers::image_command(&open(db)?, args),
         Command::SigninSheet(args) => flyers::signin_command(&open(db)?, args),
         Command::Attendance(command) => attendance::command(&open(db)?, command),
         Command::Announce(args) => {

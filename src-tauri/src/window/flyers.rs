@@ -3,14 +3,17 @@
 //! PDF's own layout, with what it prints), draw another page as the
 //! organizer turns to it, save it to the file the organizer
 //! picks in the save dialog (a typed path only pre-fills it), and open it in the
-//! system's PDF viewer; and an event's *Print sign-in sheet*, saved where the
-//! save dialog says. Thin adapters over `handbill_core::flyers`: the
-//! drawing is [`flyers::draw`], as for `handbill flyer`, and
-//! [`flyers::signin_sheet`], as for `handbill signin-sheet`.
+//! system's PDF viewer; an event's *Print sign-in sheet*, saved where the
+//! save dialog says; and *Save image…*, an image for social media saved
+//! where the save dialog says, its alt text beside it. Thin adapters over
+//! `handbill_core::flyers`: the drawing is [`flyers::draw`], as for
+//! `handbill flyer`, [`flyers::signin_sheet`], as for `handbill
+//! signin-sheet`, and [`flyers::image`], as for `handbill image`.
 
 use handbill_core::db::outside;
 use handbill_core::flyers::{
-    self, FlyerOptions, FlyerPage, FlyerPreview, FlyerRequest, SigninRequest,
+    self, FlyerOptions, FlyerPage, FlyerPreview, FlyerRequest, ImageRequest, SavedImage,
+    SigninRequest,
 };
 use handbill_core::Error;
 use tauri::State;
@@ -121,6 +124,38 @@ pub async fn signin_sheet_save(
         Ok(Some(path.display().to_string()))
     })
     .await
+}
+
+/// Draws the image for social media a request asks for and writes it, with
+/// its alt text beside it, to the file the organizer picks in the save
+/// dialog, which starts from `suggested` (a file name or a typed path; when
+/// empty, the image's own name, "TITLE-FORMAT.png"); answers where both went
+/// and the alt text, or None when they cancel.
+#[tauri::command]
+pub async fn social_image_save(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    request: ImageRequest,
+    suggested: String,
+) -> Result<Option<SavedImage>, Error> {
+    let state = AppState::clone(&state);
+    // Drawn first, so an image that cannot be made is refused before the dialog opens.
+    let image = blocking(move || state.with_db(|db| flyers::image(db, &request))).await?;
+    let what = SaveAs {
+        title: "Save the image",
+        filter_name: "PNG image",
+        extensions: &["png"],
+        suggested: if suggested.trim().is_empty() {
+            &image.file_name
+        } else {
+            &suggested
+        },
+        fallback: "image.png",
+    };
+    let Some(path) = save_path(&window, what).await? else {
+        return Ok(None);
+    };
+    blocking(move || flyers::save_image(&image, &path).map(Some)).await
 }
 
 /// Renders the request into a file in the temporary folder and opens it in

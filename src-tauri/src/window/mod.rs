@@ -266,6 +266,7 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             flyers::flyer_save,
             flyers::flyer_open,
             flyers::signin_sheet_save,
+            flyers::social_image_save,
             attendance::attendance_show,
             attendance::attendance_sign_in,
             attendance::attendance_known,

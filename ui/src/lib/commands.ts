@@ -50,6 +50,7 @@ import type { FlyerPreview } from "./bindings/FlyerPreview";
 import type { FlyerRequest } from "./bindings/FlyerRequest";
 import type { ForgetReport } from "./bindings/ForgetReport";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
+import type { ImageRequest } from "./bindings/ImageRequest";
 import type { ImapAccount } from "./bindings/ImapAccount";
 import type { ImportJob } from "./bindings/ImportJob";
 import type { ImportOptions } from "./bindings/ImportOptions";
@@ -73,6 +74,7 @@ import type { Privacy } from "./bindings/Privacy";
 import type { ProbeReport } from "./bindings/ProbeReport";
 import type { RepeatRequest } from "./bindings/RepeatRequest";
 import type { Resolution } from "./bindings/Resolution";
+import type { SavedImage } from "./bindings/SavedImage";
 import type { ScheduleRequest } from "./bindings/ScheduleRequest";
 import type { Segment } from "./bindings/Segment";
 import type { SegmentFilter } from "./bindings/SegmentFilter";
@@ -694,6 +696,10 @@ export function share_sync(): Promise<SyncReport> {
 
 export function signin_sheet_save(args: { request: SigninRequest }): Promise<string | null> {
   return call<string | null>("signin_sheet_save", args);
+}
+
+export function social_image_save(args: { request: ImageRequest; suggested: string }): Promise<SavedImage | null> {
+  return call<SavedImage | null>("social_image_save", args);
 }
 
 export function speaker_create(args: { input: SpeakerInput }): Promise<Speaker> {

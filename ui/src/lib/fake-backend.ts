@@ -220,6 +220,7 @@ const flyersMethods = [
   "flyerChoices",
   "rememberFlyerChoices",
   "saveSigninSheet",
+  "saveSocialImage",
 ] as const satisfies (keyof Backend)[];
 
 /** The Backend's Attendance calls, always answered by the replay: a test gives the recorded story. */

@@ -3,7 +3,8 @@
 // its first page; the others are drawn as the organizer turns to them), save it,
 // open it in the system viewer, and save it where the organizer points the
 // system's save dialog (opened on the Rust side: the page names no file);
-// and an event's sign-in sheet, saved the same way.
+// an event's sign-in sheet, saved the same way; and an image of an event or
+// a tour for social media, saved the same way with its alt text beside it.
 // `Backend` extends this interface and the Tauri backend spreads `tauriFlyers`.
 import * as commands from "./commands";
 import type { FlyerContent } from "./bindings/FlyerContent";
@@ -11,12 +12,28 @@ import type { FlyerOptions } from "./bindings/FlyerOptions";
 import type { FlyerPage } from "./bindings/FlyerPage";
 import type { FlyerPreview } from "./bindings/FlyerPreview";
 import type { FlyerRequest } from "./bindings/FlyerRequest";
+import type { ImageFormat } from "./bindings/ImageFormat";
+import type { ImageRequest } from "./bindings/ImageRequest";
 import type { Layout } from "./bindings/Layout";
 import type { Paper } from "./bindings/Paper";
+import type { SavedImage } from "./bindings/SavedImage";
 import type { SigninRequest } from "./bindings/SigninRequest";
 import type { Theme } from "./bindings/Theme";
 
-export type { FlyerContent, FlyerOptions, FlyerPage, FlyerPreview, FlyerRequest, Layout, Paper, SigninRequest, Theme };
+export type {
+  FlyerContent,
+  FlyerOptions,
+  FlyerPage,
+  FlyerPreview,
+  FlyerRequest,
+  ImageFormat,
+  ImageRequest,
+  Layout,
+  Paper,
+  SavedImage,
+  SigninRequest,
+  Theme,
+};
 
 export interface FlyersBackend {
   /** Renders the flyer and describes it for the preview; rejects naming the field that cannot be printed. */
@@ -37,6 +54,11 @@ export interface FlyersBackend {
    * dialog (which suggests its name); the path written, or null when the dialog was
    * closed. Rejects a cancelled event, or rows out of range, naming the field. */
   saveSigninSheet(request: SigninRequest): Promise<string | null>;
+  /** Draws the event's or tour's image for social media (1080×1080, 1080×1350 or 1080×1920)
+   * and writes it to the file picked in the save dialog (which suggests its name), with its
+   * alt text beside it (FILE.alt.txt); where both went and the alt text, or null when the
+   * dialog was closed. Rejects naming the field that does not fit. */
+  saveSocialImage(request: ImageRequest): Promise<SavedImage | null>;
 }
 
 export function tauriFlyers(): FlyersBackend {
@@ -48,5 +70,6 @@ export function tauriFlyers(): FlyersBackend {
     flyerChoices: (eventId) => commands.flyer_choices({ eventId }),
     rememberFlyerChoices: (eventId, options) => commands.flyer_remember_choices({ eventId, options }),
     saveSigninSheet: (request) => commands.signin_sheet_save({ request }),
+    saveSocialImage: (request) => commands.social_image_save({ request, suggested: "" }),
   };
 }

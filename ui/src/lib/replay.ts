@@ -73,13 +73,16 @@ function canonical(args: unknown, options?: { headers?: Record<string, string> }
   return JSON.stringify(sort(args ?? {}));
 }
 
-/** The answer with the dialog's path where the file went; with the dialog closed, no
- * path, and no report of a file written (as the window answers then). */
+/** The answer with the dialog's path where the file went (and a file written beside it,
+ * recorded as `<dialog>.alt.txt`, with the chosen file's extension replaced); with the
+ * dialog closed, no path, and no report of a file written (as the window answers then). */
 function withDialog(value: unknown, path: string | null): unknown {
   if (value === DIALOG) return path;
+  if (typeof value === "string" && value.startsWith(`${DIALOG}.`))
+    return path === null ? null : path.replace(/\.[^./]*$/, "") + value.slice(DIALOG.length);
   if (Array.isArray(value)) return value.map((v) => withDialog(v, path));
   if (value && typeof value === "object") {
-    if (path === null && Object.values(value).includes(DIALOG)) return null;
+    if (path === null && Object.values(value).some((v) => typeof v === "string" && v.startsWith(DIALOG))) return null;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDialog(v, path)]));
   }
   return value;

@@ -21,7 +21,7 @@ pub(super) struct Palette {
     banner: Rgb8,
 }
 
-fn palette(theme: Theme) -> Palette {
+pub(super) fn palette(theme: Theme) -> Palette {
     match theme {
         Theme::Color => Palette {
             accent: Rgb8(178, 24, 43),
@@ -44,18 +44,23 @@ pub(super) struct Sizes {
     pub(super) margin: f32,
     pub(super) title_max: f32,
     pub(super) title_min: f32,
-    when: f32,
-    place: f32,
-    body_max: f32,
-    body_min: f32,
-    small: f32,
-    qr: f32,
+    pub(super) when: f32,
+    pub(super) place: f32,
+    pub(super) body_max: f32,
+    pub(super) body_min: f32,
+    pub(super) small: f32,
+    pub(super) qr: f32,
     pub(super) tab_h: f32,
-    tab_w: f32,
+    pub(super) tab_w: f32,
 }
 
 fn sizes(panel_w: f32) -> Sizes {
-    let s = (panel_w / 612.0).clamp(0.4, 1.0);
+    sizes_at((panel_w / 612.0).clamp(0.4, 1.0))
+}
+
+/// The full-page design's sizes times `s` (1.0 on a full page), with the
+/// smallest a flyer prints anything at.
+pub(super) fn sizes_at(s: f32) -> Sizes {
     Sizes {
         s,
         margin: (42.0 * s).max(20.0),
@@ -314,7 +319,7 @@ pub(super) struct Panel<'a> {
     pub(super) w: f32,
     pub(super) h: f32,
     pub(super) tear_offs: bool,
-    layout: Layout,
+    pub(super) layout: Layout,
     /// Indices into the canvas's pictures.
     pub(super) branch_logo: Option<(usize, u32, u32)>,
     pub(super) cosponsor_logos: Vec<(usize, u32, u32)>,
@@ -1163,7 +1168,7 @@ impl Panel<'_> {
 
 /// Where the second column starts (`pieces.len()` for one column) and the
 /// height the flowing parts take: the split that makes the taller column shortest.
-fn flow(pieces: &[Piece], gap: f32, columns: usize) -> (usize, f32) {
+pub(super) fn flow(pieces: &[Piece], gap: f32, columns: usize) -> (usize, f32) {
     let height = |ps: &[Piece]| {
         ps.iter().map(|p| p.h).sum::<f32>() + gap * ps.len().saturating_sub(1) as f32
     };
@@ -1381,7 +1386,7 @@ fn cut_marks(page: &mut Vec<Mark>, w: f32, h: f32, cols: usize, rows: usize) {
 /// checked or measured: a pasted book gets its answer at once.
 const MAX_DESCRIPTION_CHARS: usize = 40_000;
 
-fn refuse_huge(c: &FlyerContent) -> Result<()> {
+pub(super) fn refuse_huge(c: &FlyerContent) -> Result<()> {
     let translated = c
         .translation
         .as_ref()

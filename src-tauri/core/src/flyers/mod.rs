@@ -6,12 +6,14 @@
 //! page even at the smallest allowed size, characters no shipped font has, a
 //! logo that cannot be read. Each refusal names the field.
 //! An event's sign-in sheet for the door is drawn here too ([`signin_sheet`]),
-//! on the same canvas and fonts.
+//! on the same canvas and fonts, and its images for social media
+//! ([`image`]), rasterized from the same SVG.
 //!
 //! Fonts are embedded and subset ([`fonts`]); nothing is downloaded or read
 //! from the computer at run time. The window previews the very page the PDF
 //! prints: the same display list drawn as SVG ([`preview_svg`], and a page
-//! at a time by [`preview_page`]), so no rasterizer lives here.
+//! at a time by [`preview_page`]); the window rasterizes nothing, and the
+//! images for social media are that same SVG rasterized by `resvg`.
 
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
@@ -28,10 +30,14 @@ mod compose;
 pub mod fonts;
 mod poster;
 mod signin;
+mod social;
 mod text;
 
 pub use poster::MAX_STOPS as POSTER_MAX_STOPS;
 pub use signin::{signin_sheet, SigninRequest, SigninSheet, MAX_ROWS as SIGNIN_MAX_ROWS};
+pub use social::{
+    alt_text_path, image, save_image, ImageFormat, ImageRequest, SavedImage, SocialImage, TextBox,
+};
 
 /// How flyers sit on the sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]

@@ -1,11 +1,11 @@
 //! The Flyers screen's recorded answers (`flyers` and `flyersEscape`): the
-//! previews, pages and saves its Vitest tests (`ui/src/Flyers.test.ts`)
+//! previews, pages, saves and images for social media its Vitest tests (`ui/src/Flyers.test.ts`)
 //! replay, drawn by the real core, so the screen is tested against the
 //! core's own pages and refusals instead of a layout of its own.
 
 use handbill_core::branch;
 use handbill_core::events;
-use handbill_core::flyers::{self, FlyerRequest};
+use handbill_core::flyers::{self, FlyerRequest, ImageRequest, SavedImage};
 use serde_json::{json, Map, Value};
 
 use super::{from, same_uids, Scene, AT, DIALOG};
@@ -83,6 +83,25 @@ impl Scene {
             "flyer_save",
             json!({ "request": request, "suggested": suggested }),
             |db| flyers::draw(db, &r).map(|_| DIALOG),
+        );
+    }
+
+    /// `social_image_save` as the window runs it: drawn, then written where
+    /// the dialog answers, its alt text beside it.
+    fn social_image_save(&mut self, request: Value) {
+        let r: ImageRequest = from(&request);
+        self.ask(
+            "social_image_save",
+            json!({ "request": request, "suggested": "" }),
+            |db| {
+                flyers::image(db, &r).map(|image| SavedImage {
+                    path: DIALOG.into(),
+                    alt_path: format!("{DIALOG}.alt.txt"),
+                    alt_text: image.alt_text,
+                    width: image.width,
+                    height: image.height,
+                })
+            },
         );
     }
 }
@@ -173,6 +192,11 @@ pub(super) fn flyers_scenes(scenes: &mut Map<String, Value>) {
         &format!("/home/organizer/Documents/{name}"),
     );
     s.flyer_save(rally_full, "/tmp/rally.pdf");
+    // The rally's image for social media in each format, and the tour's.
+    for format in ["square", "portrait", "story"] {
+        s.social_image_save(json!({ "event_id": rally, "tour_id": null, "format": format }));
+        s.social_image_save(json!({ "event_id": null, "tour_id": tour, "format": format }));
+    }
     scenes.insert("flyers".into(), steady(s.done()));
 
     // An event whose title looks like markup.
