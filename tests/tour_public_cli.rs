@@ -130,7 +130,7 @@ fn the_tour_listings_say_every_public_stop_with_its_zone_room_and_speaker() {
         "the stop's own speaker is named on its stop only:\n{text}"
     );
     assert!(
-        text.contains("National Students for Justice in Palestine present:\nwith Layla Haddad, author of Campus Under Siege\n"),
+        text.contains("National Students for Justice in Palestine presents:\nwith Layla Haddad, author of Campus Under Siege\n"),
         "hosts and speakers head the listing:\n{text}"
     );
 
@@ -142,7 +142,7 @@ fn the_tour_listings_say_every_public_stop_with_its_zone_room_and_speaker() {
     );
     assert!(!html.contains("DePaul"), "no draft in HTML:\n{html}");
     for said in [
-        "National Students for Justice in Palestine present:",
+        "National Students for Justice in Palestine presents:",
         "with Layla Haddad, author of Campus Under Siege",
         "Monday, March 15, 2027 | 6:00 - 8:00 pm EDT — Wayne State University, Student Center, Hilberry A, 5221 Gullen Mall, Detroit, MI 48202 — with Omar Khalil (Wayne State SJP), student organizer",
         "Room to be announced",
@@ -167,7 +167,7 @@ fn the_tour_listings_say_every_public_stop_with_its_zone_room_and_speaker() {
     );
     assert_eq!(
         all_html
-            .matches("National Students for Justice in Palestine present:")
+            .matches("National Students for Justice in Palestine presents:")
             .count(),
         12,
         "every event's HTML says who presents it, as the text does"

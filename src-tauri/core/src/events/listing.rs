@@ -212,7 +212,7 @@ pub const TOUR_COMING_SOON: &str = "Dates and places coming soon";
 fn event_lines(e: &Event, c: &Coalition, name_zone: bool) -> Vec<String> {
     let mut lines = Vec::new();
     if !e.hosts.is_empty() {
-        lines.push(format!("{} present:", e.hosts));
+        lines.push(format!("{}:", public::presenting(&e.hosts)));
     }
     if !c.cosponsors.is_empty() {
         lines.push(cosponsor_line(&c.cosponsors));
@@ -293,7 +293,7 @@ fn upcoming_text_as(db: &Database, now: Timestamp, cancelled: CancelledShown) ->
 fn tour_head(t: &super::TourWithStops, cosponsors: &[Cosponsor]) -> Vec<String> {
     let mut lines = Vec::new();
     if !t.tour.hosts.is_empty() {
-        lines.push(format!("{} present:", t.tour.hosts));
+        lines.push(format!("{}:", public::presenting(&t.tour.hosts)));
     }
     if !cosponsors.is_empty() {
         lines.push(cosponsor_line(cosponsors));

@@ -262,6 +262,15 @@ pub fn room_text(e: &Event) -> String {
     }
 }
 
+/// The hosts and their verb, as every public output says them: "ISO-Boston
+/// presents", "ISO-Boston & Justice4Siham Coalition present" (more than one
+/// host when joined by "&", "and", "y", "+" or a comma).
+pub fn presenting(hosts: &str) -> String {
+    let hosts = hosts.trim();
+    let many = hosts.contains(['&', ',', '+']) || hosts.contains(" and ") || hosts.contains(" y ");
+    format!("{hosts} {}", if many { "present" } else { "presents" })
+}
+
 /// The words for a place not known yet.
 pub const LOCATION_TBA: &str = "Location to be announced";
 
@@ -309,4 +318,31 @@ pub fn own_speakers(stop: &Event, tour_speakers: &[Speaker]) -> Option<String> {
 /// "13 stops", "1 stop".
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::presenting;
+
+    /// Proves one host presents and several present, however they are joined.
+    #[test]
+    fn one_host_presents_and_several_present() {
+        assert_eq!(presenting("ISO-Boston"), "ISO-Boston presents", "one host");
+        assert_eq!(
+            presenting(" National Students for Justice in Palestine "),
+            "National Students for Justice in Palestine presents",
+            "one host, trimmed, whose name has no joining word"
+        );
+        for many in [
+            "ISO-Boston & Justice4Siham Coalition",
+            "ISO-Boston and Justice4Siham Coalition",
+            "ISO-Boston, SJP and MIRA",
+            "ISO-Boston y Comité Latino",
+        ] {
+            assert!(
+                presenting(many).ends_with(" present"),
+                "several hosts present: {many}"
+            );
+        }
+    }
 }

@@ -494,7 +494,7 @@ impl Panel<'_> {
         }
         if !c.hosts.is_empty() {
             p.text(
-                &format!("{} present", c.hosts),
+                &crate::events::public::presenting(&c.hosts),
                 0.0,
                 self.cw(),
                 (13.0 * z.s).max(7.5),

@@ -216,12 +216,13 @@ impl EventFacts {
     }
 }
 
-/// "ISO-Boston & Justice4Siham Coalition present:", or the branch as host.
+/// "ISO-Boston & Justice4Siham Coalition present:", "ISO-Boston presents:",
+/// or the branch as host.
 fn host_line(hosts: &str, branch: &BranchProfile) -> String {
     if hosts.trim().is_empty() {
         format!("{} presents:", md_start(&branch.name))
     } else {
-        format!("{} present:", md_start(hosts))
+        format!("{}:", md_start(&events::public::presenting(hosts)))
     }
 }
 
