@@ -51,11 +51,10 @@ const MAX_MARKER_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Where to publish, as the window (a folder from a native dialog) and the
 /// command line (`-o DIR`) ask for it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(default)]
+/// The page never names a folder: the window's comes from a native dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PublishRequest {
     /// The site's folder: made when missing; empty, or a site Handbill wrote.
-    #[ts(type = "string")]
     pub folder: PathBuf,
     /// The address the site will be read at once uploaded
     /// ("https://example.org/events/"), so the feeds can give whole links;
