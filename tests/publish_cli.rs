@@ -96,13 +96,17 @@ fn a_published_site_passes_a_browser_a_validator_and_feed_readers() {
          (install them with `make deps`):\n{report}\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let found: serde_json::Value = serde_json::from_str(&report).expect("check_site.py prints JSON");
+    let found: serde_json::Value =
+        serde_json::from_str(&report).expect("check_site.py prints JSON");
     assert_eq!(
         found["screenshots"].as_array().map(Vec::len),
         Some(4),
         "the index and the rally's page are screenshotted at desktop and phone widths: {found}"
     );
-    assert_eq!(found["feed_bozo"], false, "feedparser reads the feed cleanly: {found}");
+    assert_eq!(
+        found["feed_bozo"], false,
+        "feedparser reads the feed cleanly: {found}"
+    );
     assert!(
         found["links_checked"].as_u64().unwrap_or(0) > 20,
         "the crawl followed the site's links: {found}"
