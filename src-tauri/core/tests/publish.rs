@@ -236,8 +236,9 @@ fn the_sample_branch_publishes_its_public_events_with_what_a_flyer_has() {
         spanish.contains("<html lang=\"es\">")
             && spanish.contains("Manifestación por #Justice4Siham y #Justice4Naseem")
             && spanish.contains("sábado, 30 de enero de 2027 | 12:00 - 14:00 EST")
-            && spanish.contains("Demandas de #Justice4Siham y #Justice4Naseem"),
-        "the Spanish page has the translated title, the date in Spanish and the translated demands:\n{spanish}"
+            && spanish.contains("Demandas de #Justice4Siham y #Justice4Naseem")
+            && spanish.contains("Sala por anunciar"),
+        "the Spanish page has the translated title, the date in Spanish, the translated demands and the place's unknowns in Spanish:\n{spanish}"
     );
     assert!(
         all.contains_key("es/index.html"),

@@ -202,8 +202,8 @@ fn up(lang: Lang, depth: usize) -> String {
 }
 
 /// The top of a page: head, masthead and navigation, and `<main>` opened.
-/// `here` is the page's path from its language's folder; `other` the same
-/// page's path in the other language.
+/// `here` is the page's path from its language's folder, the same in both
+/// languages, so each page links to itself in the other.
 fn head(site: &Site, lang: Lang, depth: usize, title: &str, here: &str) -> String {
     let root = up(lang, depth);
     let home = format!("{}{}index.html", root, lang.folder());
@@ -349,6 +349,24 @@ fn marked(text: &str, shown: Shown, href: Option<&str>, lang: Lang) -> String {
     }
 }
 
+/// Where an event is ([`public::place_text`]), its words for what is not
+/// known yet in the page's language.
+fn place_in(e: &Event, lang: Lang) -> String {
+    words_in(&public::place_text(e), lang)
+}
+
+/// The public rule's English words for a place not known yet, in `lang`;
+/// the organizer's own words stay as typed.
+fn words_in(text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => text.to_owned(),
+        Lang::Es => text
+            .replace("Room to be announced", "Sala por anunciar")
+            .replace(public::LOCATION_TBA, "Lugar por anunciar")
+            .replace("Online", "En línea"),
+    }
+}
+
 fn when_in(e: &Event, name_zone: bool, lang: Lang) -> String {
     match lang {
         Lang::En => public::when_text(e, name_zone),
@@ -363,7 +381,7 @@ fn listed_line(site: &Site, l: &Listed, lang: Lang, root: &str) -> String {
         listed_title(&l.event, l.shown, Some(&href), lang),
         esc(&when_in(&l.event, site.name_zone, lang))
     );
-    let place = public::place_text(&l.event);
+    let place = place_in(&l.event, lang);
     if !place.is_empty() {
         out.push_str(&format!("<br>{}", esc(&place)));
     }
@@ -446,7 +464,7 @@ fn stops_list(site: &Site, t: &TourPage, lang: Lang, events: &str) -> String {
             "<li><span class=\"title\">{}</span>",
             marked(&when, *shown, href.as_deref(), lang)
         ));
-        let place = public::place_text(s);
+        let place = place_in(s, lang);
         if !place.is_empty() {
             out.push_str(&format!("<br>{}", esc(&place)));
         }
@@ -587,7 +605,7 @@ fn event_page(site: &Site, page: &EventPage, lang: Lang) -> String {
                 lang.w("Place to be announced", "Lugar por anunciar")
                     .to_owned()
             } else {
-                c.location_note.clone()
+                words_in(&c.location_note, lang)
             };
             out.push_str(&esc(&note));
         }
