@@ -584,7 +584,7 @@ fn event_page(site: &Site, page: &EventPage, lang: Lang) -> String {
             out.push_str(
                 &lines
                     .iter()
-                    .map(|l| esc(l))
+                    .map(|l| esc(&words_in(l, lang)))
                     .collect::<Vec<_>>()
                     .join("<br>"),
             );
