@@ -20,9 +20,11 @@ import contextlib
 import html.parser
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -82,6 +84,7 @@ def main():
 
         # Screenshots at desktop and phone widths.
         browser = chromium()
+        profile = tempfile.mkdtemp(prefix="handbill-chromium-")
         found["screenshots"] = []
         for page, label in (("index.html", "index"), (event_page, "event")):
             for width, height, size in ((1280, 900, "desktop"), (390, 844, "phone")):
@@ -90,7 +93,7 @@ def main():
                     os.remove(out)
                 subprocess.run(
                     [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                     "--no-first-run", "--user-data-dir=" + os.path.join(shots, ".chromium"),
+                     "--no-first-run", "--user-data-dir=" + profile,
                      f"--screenshot={out}", f"--window-size={width},{height}", base + page],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=False,
                 )
@@ -98,6 +101,7 @@ def main():
                     problems.append(f"chromium made no screenshot of {page} at {width}x{height}")
                 else:
                     found["screenshots"].append(out)
+        shutil.rmtree(profile, ignore_errors=True)
 
         # Every page valid HTML for tidy, every local link answering.
         pages = []
