@@ -378,6 +378,45 @@ fn a_folder_that_is_a_file_or_holds_other_files_is_refused() {
         "their file is untouched"
     );
 
+    // A marker that names paths outside the site: they are never removed.
+    let site = dir.path().join("site");
+    publish::publish(
+        &db,
+        &PublishRequest {
+            folder: site.clone(),
+            address: String::new(),
+        },
+    )
+    .expect("the site publishes");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::fs::write(site.join("events/gone.html"), "an old page").unwrap();
+    let marker = std::fs::read_to_string(site.join(MARKER)).unwrap();
+    std::fs::write(
+        site.join(MARKER),
+        format!(
+            "{marker}../victim.txt\n{}\nevents/gone.html\n",
+            victim.display()
+        ),
+    )
+    .unwrap();
+    let again = publish::publish(
+        &db,
+        &PublishRequest {
+            folder: site.clone(),
+            address: String::new(),
+        },
+    )
+    .expect("the site publishes again");
+    assert!(
+        victim.exists(),
+        "a file outside the site, named in an altered marker, is left alone"
+    );
+    assert!(
+        !site.join("events/gone.html").exists() && again.removed == 1,
+        "the page the marker lists and the site no longer has is removed: {again:?}"
+    );
+
     let err = publish::publish(
         &db,
         &PublishRequest {

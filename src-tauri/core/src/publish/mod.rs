@@ -19,9 +19,11 @@
 //! Publishing again writes only the files whose bytes changed, and removes
 //! the pages of events no longer shown, so a sync tool or `rsync` uploads
 //! little. Nothing in a file depends on when it was written. A marker file,
-//! `.handbill-site`, lists what Handbill wrote: a folder that is not empty and
-//! has no marker is refused, so a mistaken path never loses anyone's files,
-//! and only files the marker lists are ever removed.
+//! `.handbill-site`, lists what Handbill wrote (written before the pages, so
+//! a publish stopped half way leaves a folder still known as the site's): a
+//! folder that is not empty and has no marker is refused, so a mistaken path
+//! never loses anyone's files, and only files the marker lists are ever
+//! removed.
 
 mod colour;
 mod feed;
@@ -419,6 +421,10 @@ fn write_site(
         ))
     };
     std::fs::create_dir_all(folder).map_err(|e| cannot(folder, e))?;
+    // The marker first lists what was there and what is about to be, so a
+    // publish stopped half way leaves a folder Handbill still knows as its own.
+    let now: BTreeSet<PathBuf> = files.keys().map(PathBuf::from).collect();
+    write_marker(folder, previous.union(&now))?;
     let mut report = PublishReport {
         folder: folder.display().to_string(),
         index: folder.join("index.html").display().to_string(),
@@ -436,7 +442,6 @@ fn write_site(
         crate::db::outside::write(&path, bytes)?;
         report.written += 1;
     }
-    let now: BTreeSet<PathBuf> = files.keys().map(PathBuf::from).collect();
     for gone in previous.difference(&now) {
         let path = folder.join(gone);
         if path.is_file() {
@@ -448,17 +453,23 @@ fn write_site(
             }
         }
     }
+    write_marker(folder, now.iter())?;
+    Ok(report)
+}
+
+/// Writes the marker listing `names`, unless it already says exactly that.
+fn write_marker<'a>(folder: &Path, names: impl Iterator<Item = &'a PathBuf>) -> Result<()> {
     let mut marker = String::from(MARKER_HEAD);
     marker.push('\n');
-    for name in files.keys() {
-        marker.push_str(name);
+    for name in names {
+        marker.push_str(&name.to_string_lossy().replace('\\', "/"));
         marker.push('\n');
     }
-    let marker_path = folder.join(MARKER);
-    if !same_bytes(&marker_path, marker.as_bytes()) {
-        crate::db::outside::write(&marker_path, marker.as_bytes())?;
+    let path = folder.join(MARKER);
+    if !same_bytes(&path, marker.as_bytes()) {
+        crate::db::outside::write(&path, marker.as_bytes())?;
     }
-    Ok(report)
+    Ok(())
 }
 
 /// Whether the file at `path` holds exactly `bytes` (its size checked first).
