@@ -15,11 +15,13 @@ DEMO_DB := target/demo.sqlite
 # to start (or that policy-rc.d forbids) is never used. systemd is for
 # systemd-analyze, which checks the timer `handbill schedule install` writes
 # (src-tauri/core/tests/schedule_timer.rs); nothing of it is started.
+# chromium and tidy check the site `handbill publish` writes (tests/publish_cli.rs):
+# its pages opened headless and validated.
 BUILD_PACKAGES := pkg-config build-essential libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip python3-venv openssl xdotool x11-apps netpbm sqlite3 gnome-keyring dbus-daemon dovecot-imapd syncthing systemd
+TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip python3-venv openssl xdotool x11-apps netpbm sqlite3 gnome-keyring dbus-daemon dovecot-imapd syncthing systemd chromium tidy
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
-.PHONY: help run test deps deps-build deps-test deps-smtp deps-calendar app ui bindings release deb deb-check bench-window bench-window-big bench-send bench-frames fuzz
+.PHONY: help run test deps deps-build deps-test deps-smtp deps-calendar deps-site app ui bindings release deb deb-check bench-window bench-window-big bench-send bench-frames fuzz
 
 help:
 	@echo "make run    build Handbill and open it on the sample branch"
@@ -60,6 +62,7 @@ deps-test: deps-build tests/e2e/node_modules/.installed
 	@$(call apt_install,postfix)
 	@$(MAKE) --no-print-directory deps-smtp
 	@$(MAKE) --no-print-directory deps-calendar
+	@$(MAKE) --no-print-directory deps-site
 
 # The mail tests' SMTP server on loopback (tests/smtp/server.py) needs aiosmtpd,
 # pinned in tests/smtp/requirements.txt; skipped when it is already importable.
@@ -77,6 +80,15 @@ deps-calendar:
 	  || python3 -c 'import icalendar, recurring_ical_events' 2>/dev/null \
 	  || { echo "Installing icalendar and recurring-ical-events in tests/.venv for the calendar checks"; \
 	  python3 -m venv tests/.venv && tests/.venv/bin/python -m pip install --quiet -r tests/calendar/requirements.txt; }
+
+# The published site's checks (tests/publish_cli.rs, tests/site/check_site.py)
+# read its calendar with icalendar and its Atom feed with feedparser, pinned in
+# tests/site/requirements.txt and kept in tests/.venv (with the calendar checks' packages,
+# so the tests that use tests/.venv find both); skipped when importable there.
+deps-site: deps-calendar
+	@tests/.venv/bin/python -c 'import icalendar, feedparser' 2>/dev/null \
+	  || { echo "Installing feedparser in tests/.venv for the site checks"; \
+	  { [ -x tests/.venv/bin/python ] || python3 -m venv tests/.venv; } && tests/.venv/bin/python -m pip install --quiet -r tests/calendar/requirements.txt -r tests/site/requirements.txt; }
 
 deps: deps-test
 

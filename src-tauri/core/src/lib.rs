@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod flyers;
 pub mod mail;
+pub mod publish;
 pub mod share;
 
 pub use db::Database;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use handbill_core::{
     branch, branch::status, coalition, db::backup, db::keys, demo, error, events, flyers,
-    mail::announcements, mail::export, mail::import, mail::lists, mail::subscribers,
+    mail::announcements, mail::export, mail::import, mail::lists, mail::subscribers, publish,
 };
 use ts_rs::{Config, TS};
 
@@ -259,6 +259,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<flyers::BranchMark>();
     check.ty::<flyers::FlyerRequest>();
     check.ty::<flyers::FlyerPreview>();
+    check.ty::<publish::PublishReport>();
     check.ty::<flyers::FlyerPage>();
     check.ty::<flyers::SigninRequest>();
     check.ty::<flyers::ImageFormat>();

@@ -610,6 +610,7 @@ fn all_scenes() -> Value {
     rally_events_scene(&mut scenes);
     no_events_scene(&mut scenes);
     ics_export_scene(&mut scenes);
+    publish_scene(&mut scenes);
     backups_scene(&mut scenes);
     flyer_scenes::flyers_scenes(&mut scenes);
     next_step::next_step_scenes(&mut scenes);
@@ -1851,6 +1852,32 @@ fn ics_export_scene(scenes: &mut serde_json::Map<String, Value>) {
         events::ics::export(db, &request).map(|_| DIALOG)
     });
     scenes.insert("icsExport".into(), s.done());
+}
+
+/// Events → Publish site: the sample branch published into the folder the
+/// folder dialog answered (a real folder, shown as the organizer's
+/// Documents/site so the recording is the same on every run), then opened.
+fn publish_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let _clock = handbill_core::clock::set(AT.parse().unwrap());
+    let mut s = Scene::empty();
+    handbill_core::demo::load(&s.db).expect("the sample branch loads");
+    let dir = tempfile::tempdir().unwrap();
+    let shown = "/home/organizer/Documents/site";
+    s.ask("site_publish", json!({ "address": "" }), |db| {
+        let request = handbill_core::publish::PublishRequest {
+            folder: dir.path().join("site"),
+            address: String::new(),
+        };
+        handbill_core::publish::publish(db, &request).map(|mut r| {
+            r.folder = shown.to_owned();
+            r.index = format!("{shown}/index.html");
+            Some(r)
+        })
+    });
+    s.ask("site_open", json!({}), |_| {
+        Ok::<_, Error>(format!("{shown}/index.html"))
+    });
+    scenes.insert("publish".into(), s.done());
 }
 
 /// Settings → Backups on a branch file: none yet, one made by hand, and that

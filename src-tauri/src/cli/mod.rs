@@ -18,6 +18,7 @@ mod events;
 mod flyers;
 mod mail;
 mod privacy;
+mod publish;
 mod share;
 
 use branch::BranchCommand;
@@ -117,6 +118,8 @@ pub enum Command {
     Flyer(flyers::FlyerArgs),
     /// Draw an event or a tour as an image for social media (PNG), with its alt text beside it.
     Image(flyers::ImageArgs),
+    /// Write the branch's upcoming events as a static web site into a folder (publishing again changes only what changed).
+    Publish(publish::PublishArgs),
     /// Print a sign-in sheet for an event's door: numbered rows for name, email, phone and ZIP.
     SigninSheet(flyers::SigninArgs),
     /// Who came to an event: type the sign-in sheet in, read a door form's CSV, see who came.
@@ -225,6 +228,7 @@ fn execute(db: Option<PathBuf>, command: Command) -> Result<String, Error> {
         Command::Flyer(args) => flyers::flyer_command(&open(db)?, args),
         Command::Image(args) => flyers::image_command(&open(db)?, args),
         Command::SigninSheet(args) => flyers::signin_command(&open(db)?, args),
+        Command::Publish(args) => publish::command(&open(db)?, args),
         Command::Attendance(command) => attendance::command(&open(db)?, command),
         Command::Announce(args) => {
             mail::announcements::announce_command(&storage::resolve_path(db)?, args)

@@ -28,6 +28,7 @@ mod flyers;
 mod mail;
 mod memory;
 mod privacy;
+mod publish;
 pub(crate) mod share;
 
 /// The open database, or why it could not be opened (shown in the window),
@@ -265,6 +266,8 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
             flyers::flyer_page,
             flyers::flyer_save,
             flyers::flyer_open,
+            publish::site_publish,
+            publish::site_open,
             flyers::signin_sheet_save,
             flyers::social_image_save,
             attendance::attendance_show,

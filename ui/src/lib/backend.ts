@@ -20,6 +20,7 @@ import type { BranchInput } from "./bindings/BranchInput";
 import type { BranchProfile } from "./bindings/BranchProfile";
 import type { CancelledShown } from "./bindings/CancelledShown";
 import type { DemoReport } from "./bindings/DemoReport";
+import type { PublishReport } from "./bindings/PublishReport";
 import type { BackupInfo } from "./bindings/BackupInfo";
 import type { ConsentStatus } from "./bindings/ConsentStatus";
 import type { ExportOptions } from "./bindings/ExportOptions";
@@ -76,7 +77,7 @@ import { tauriAttendance, type AttendanceBackend } from "./attendance-backend";
  * on a thread that then keeps the window's own threads (and its frames) waiting. */
 const IMPORT_PIECE = 1024 * 1024;
 
-export type { AppError, AppStatus, BackupInfo, BranchInput, BranchProfile, DemoReport };
+export type { AppError, AppStatus, BackupInfo, BranchInput, BranchProfile, DemoReport, PublishReport };
 export type {
   ConsentStatus,
   ExportOptions,
@@ -249,6 +250,12 @@ export interface Backend
   exportIcs(target: EventsTarget, suggested: string): Promise<string | null>;
   /** The listing to paste into a web page: plain text or HTML. */
   listing(target: EventsTarget, html: boolean): Promise<string>;
+  /** Publishes the site into the folder picked in the folder dialog (opened on the Rust
+   * side); `address` is where it will be read once uploaded, or empty. What was done, or
+   * null when the dialog was closed. */
+  publishSite(address: string): Promise<PublishReport | null>;
+  /** Opens the site last published in the browser; resolves to its front page's path. */
+  openSite(): Promise<string>;
 }
 
 export { asAppError };
@@ -373,4 +380,6 @@ export const tauriBackend: Backend = {
     }),
   listing: (target, html) =>
     commands.events_listing({ tourId: typeof target === "object" && "tour" in target ? target.tour : null, html }),
+  publishSite: (address) => commands.site_publish({ address }),
+  openSite: () => commands.site_open(),
 };

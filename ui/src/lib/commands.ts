@@ -72,6 +72,7 @@ import type { PersonExport } from "./bindings/PersonExport";
 import type { Preview } from "./bindings/Preview";
 import type { Privacy } from "./bindings/Privacy";
 import type { ProbeReport } from "./bindings/ProbeReport";
+import type { PublishReport } from "./bindings/PublishReport";
 import type { RepeatRequest } from "./bindings/RepeatRequest";
 import type { Resolution } from "./bindings/Resolution";
 import type { SavedImage } from "./bindings/SavedImage";
@@ -696,6 +697,14 @@ export function share_sync(): Promise<SyncReport> {
 
 export function signin_sheet_save(args: { request: SigninRequest }): Promise<string | null> {
   return call<string | null>("signin_sheet_save", args);
+}
+
+export function site_open(): Promise<string> {
+  return call<string>("site_open");
+}
+
+export function site_publish(args: { address: string }): Promise<PublishReport | null> {
+  return call<PublishReport | null>("site_publish", args);
 }
 
 export function social_image_save(args: { request: ImageRequest; suggested: string }): Promise<SavedImage | null> {

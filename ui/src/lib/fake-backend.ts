@@ -209,6 +209,8 @@ const eventsMethods = [
   "markdownHtml",
   "exportIcs",
   "listing",
+  "publishSite",
+  "openSite",
 ] as const satisfies (keyof Backend)[];
 
 /** The Backend's Flyers calls, always answered by the replay: a test gives the recorded story. */

@@ -266,9 +266,17 @@ pub fn room_text(e: &Event) -> String {
 /// presents", "ISO-Boston & Justice4Siham Coalition present" (more than one
 /// host when joined by "&", "and", "y", "+" or a comma).
 pub fn presenting(hosts: &str) -> String {
-    let hosts = hosts.trim();
-    let many = hosts.contains(['&', ',', '+']) || hosts.contains(" and ") || hosts.contains(" y ");
-    format!("{hosts} {}", if many { "present" } else { "presents" })
+    let verb = if several_hosts(hosts) {
+        "present"
+    } else {
+        "presents"
+    };
+    format!("{} {verb}", hosts.trim())
+}
+
+/// Whether a hosts line names more than one host (see [`presenting`]).
+pub fn several_hosts(hosts: &str) -> bool {
+    hosts.contains(['&', ',', '+']) || hosts.contains(" and ") || hosts.contains(" y ")
 }
 
 /// The words for a place not known yet.
@@ -318,6 +326,86 @@ pub fn own_speakers(stop: &Event, tour_speakers: &[Speaker]) -> Option<String> {
 /// "13 stops", "1 stop".
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Spanish month names, for [`when_text_es`] and the Spanish site.
+pub const MESES: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+/// Spanish weekday names, Monday first, for [`when_text_es`].
+const DIAS: [&str; 7] = [
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+];
+
+/// "sábado, 30 de enero de 2027".
+fn fecha(d: Date) -> String {
+    let dia = DIAS[d.weekday().to_monday_zero_offset() as usize];
+    let mes = MESES[(d.month() - 1) as usize];
+    format!("{dia}, {} de {mes} de {}", d.day(), d.year())
+}
+
+/// A stored time as Spanish readers write it: "19:00".
+fn hora(t: &str) -> Option<String> {
+    let t: Time = format!("{t}:00").parse().ok()?;
+    Some(format!("{}:{:02}", t.hour(), t.minute()))
+}
+
+/// [`when_text`] in Spanish, for the published site's Spanish pages: the
+/// same cases, dates written "sábado, 30 de enero de 2027" and times on the
+/// 24-hour clock ("12:00 - 14:00 EST"), the zone named as [`when_text`]
+/// names it.
+pub fn when_text_es(e: &Event, name_zone: bool) -> String {
+    let Some(start) = day(&e.start_date) else {
+        if e.venue.is_some() || e.attendance == Attendance::Online {
+            return "Fecha por anunciar".into();
+        }
+        return "Fecha y lugar por anunciar".into();
+    };
+    let end = day(&e.end_date).unwrap_or(start).max(start);
+    let Some(s) = hora(&e.start_time).filter(|_| !e.all_day) else {
+        if end == start {
+            return fecha(start);
+        }
+        return format!("Del {} al {}", fecha(start), fecha(end));
+    };
+    let zone_at = |at: Option<&str>| {
+        if name_zone {
+            format!(" {}", abbreviation(&e.time_zone, at))
+        } else {
+            String::new()
+        }
+    };
+    let start_zone = zone_at(e.start_at.as_deref());
+    match hora(&e.end_time) {
+        Some(en) if end != start => format!(
+            "{}, {s}{start_zone} – {}, {en}{}",
+            fecha(start),
+            fecha(end),
+            zone_at(e.end_at.as_deref())
+        ),
+        Some(en) if e.end_time != e.start_time => {
+            format!("{} | {s} - {en}{start_zone}", fecha(start))
+        }
+        _ => format!("{} | {s}{start_zone}", fecha(start)),
+    }
 }
 
 #[cfg(test)]
