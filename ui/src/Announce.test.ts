@@ -129,6 +129,14 @@ describe("announcements", () => {
         filled,
       ),
     );
+
+    await userEvent.click(screen.getByRole("button", { name: "Remove Spanish version" }));
+    expect(screen.queryByLabelText("Subject (Spanish)"), "the Spanish fields are gone").toBeNull();
+    await waitFor(() =>
+      expect(document.activeElement, "the keyboard lands on Add Spanish version").toBe(
+        screen.getByRole("button", { name: "Add Spanish version" }),
+      ),
+    );
   });
 
   it("asks before sending, then shows progress that pauses, resumes and finishes", async () => {
