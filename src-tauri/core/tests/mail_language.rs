@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use handbill_core::branch::{self, BranchInput};
+use handbill_core::coalition::{self, DemandInput, DemandListInput, TranslationInput};
 use handbill_core::events::{
     self, EventInput, EventKind, EventTranslation, StopInput, TourInput, When,
 };
@@ -286,6 +287,49 @@ fn spanish_drafts_of_every_template() {
     assert!(
         !body.contains("We talk about rent"),
         "no English description: {body}"
+    );
+    // The demand list the meeting carries, in its Spanish translation.
+    let list = coalition::create_demand_list(
+        &b.db,
+        DemandListInput {
+            title: "Housing demands".into(),
+            intro: "We demand that:".into(),
+            demands: ["Rents be frozen.", "Evictions stop."]
+                .iter()
+                .map(|t| DemandInput {
+                    key: None,
+                    text: (*t).into(),
+                })
+                .collect(),
+        },
+    )
+    .unwrap();
+    coalition::set_translation(
+        &b.db,
+        list.latest.id,
+        TranslationInput {
+            language: "es".into(),
+            title: "Demandas de vivienda".into(),
+            intro: "Exigimos que:".into(),
+            demands: vec!["Se congelen los alquileres.".into(), "".into()],
+        },
+    )
+    .unwrap();
+    coalition::attach_demand_list(&b.db, b.event_id, list.id).unwrap();
+    let (_, body) = announcements::draft_in(&b.db, id, None, Template::NewEvent, "es").unwrap();
+    assert!(
+        body.contains("### Demandas de vivienda")
+            && body.contains("1. Se congelen los alquileres."),
+        "the demands in their Spanish translation: {body}"
+    );
+    assert!(
+        body.contains("2. Evictions stop."),
+        "an untranslated demand in the list's own words: {body}"
+    );
+    let (_, english) = announcements::draft_in(&b.db, id, None, Template::NewEvent, "en").unwrap();
+    assert!(
+        english.contains("### Housing demands"),
+        "the English draft keeps the list's own words: {english}"
     );
     let (subject, body) =
         announcements::draft_in(&b.db, id, None, Template::Reminder, "es-MX").unwrap();

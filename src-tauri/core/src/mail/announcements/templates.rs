@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::events::listing::{cosponsor_line, headline, speaker_line};
 use crate::events::public::CancelledShown;
 use crate::events::{self, Event, EventStatus, HistoryKind};
-use crate::flyers::{self, DemandBlock, FlyerContent};
+use crate::flyers::{self, FlyerContent};
 
 use super::letter::Template;
 use super::personal::one_line;
@@ -182,7 +182,9 @@ impl EventFacts {
     fn load(db: &Database, id: i64, w: &'static Words) -> Result<EventFacts> {
         let event = events::get(db, id)?;
         let spanish = w.language == "es";
-        let flyer = flyers::content_for_event(db, id)?;
+        // In Spanish, with the demand list's Spanish translation where it has one.
+        let flyer =
+            flyers::content_for_event_in(db, id, (w.language != "en").then_some(w.language))?;
         let cosponsors = coalition::confirmed_cosponsors(db, id)?;
         let history = events::history(db, id)?;
         let moved = history
@@ -354,8 +356,16 @@ fn speakers(out: &mut String, list: &[events::Speaker], w: &Words) {
     }
 }
 
-fn demands(out: &mut String, block: &Option<DemandBlock>) {
-    let Some(d) = block else { return };
+/// The demand list, in its translation into the draft's language when the
+/// flyer content has one.
+fn demands(out: &mut String, flyer: &FlyerContent) {
+    let Some(d) = flyer
+        .demands_translation
+        .as_ref()
+        .or(flyer.demands.as_ref())
+    else {
+        return;
+    };
     push_block(out, &format!("### {}", md(&d.title)));
     push_block(out, &md_start(&d.intro));
     let mut list = String::new();
@@ -459,7 +469,7 @@ fn full_event(out: &mut String, f: &EventFacts, branch: &BranchProfile) {
     details(out, f);
     speakers(out, &e.speakers, w);
     description(out, &f.description);
-    demands(out, &f.flyer.demands);
+    demands(out, &f.flyer);
     if !e.rules.trim().is_empty() {
         push_block(out, &format!("**{}:** {}", w.please_note, md(&e.rules)));
     }
@@ -658,7 +668,12 @@ impl TourFacts {
         {
             how = CancelledShown::Marked;
         }
-        let flyer = flyers::content_for_tour_shown(db, id, None, how)?;
+        let flyer = flyers::content_for_tour_shown(
+            db,
+            id,
+            (w.language != "en").then_some(w.language),
+            how,
+        )?;
         let cosponsors = coalition::confirmed_tour_cosponsors(db, id)?;
         // In the order of the flyer's stops.
         let changes = flyer
@@ -774,7 +789,7 @@ fn full_tour(out: &mut String, f: &TourFacts, branch: &BranchProfile) {
     speakers(out, &f.tour.speakers, w);
     description(out, &f.tour.description);
     stops(out, f, false);
-    demands(out, &f.flyer.demands);
+    demands(out, &f.flyer);
     if !f.flyer.link.is_empty() {
         push_block(out, &format!("{}: <{}>", w.more, url(&f.flyer.link)));
     }
