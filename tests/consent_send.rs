@@ -391,6 +391,7 @@ fn a_still_queued_announcement_is_reused_and_an_option_that_differs_is_refused_n
             subject: subject.clone(),
             body,
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap();

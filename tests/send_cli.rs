@@ -145,6 +145,7 @@ fn killed_at_twenty_random_points_nobody_is_skipped_and_nobody_is_mailed_twice()
             subject: "Rally for Siham".into(),
             body: "Dear {{first_name|friend}}, join us at **City Hall**.".into(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap()
@@ -407,5 +408,78 @@ fn a_refused_starttls_is_an_error_that_says_why_and_pause_resume_cancel_answer()
         Some(3),
         "an unknown announcement is not found: {}",
         text(&unknown)
+    );
+}
+
+/// Proves `announce --version-in es` drafts a Spanish version, a dry run with
+/// `--language es` prints the message a Spanish reader gets (Spanish footer),
+/// and a version in a language the branch lacks is refused naming it.
+#[test]
+fn announce_with_a_spanish_version_prints_what_a_spanish_reader_gets() {
+    let b = branch(3);
+    let set = b.run(&["branch", "set", "languages", "en,es"]);
+    assert!(
+        set.status.success(),
+        "the branch writes in Spanish too: {}",
+        text(&set)
+    );
+    let id = b.event_id.to_string();
+    let dry = b.run(&[
+        "announce",
+        &id,
+        "--list",
+        "announcements",
+        "--version-in",
+        "es",
+        "--dry-run",
+        "--language",
+        "es",
+    ]);
+    assert!(dry.status.success(), "the dry run succeeds: {}", text(&dry));
+    let out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        out.contains("Para darte de baja"),
+        "the message is the Spanish version, its footer in Spanish: {out}"
+    );
+    assert!(
+        !out.contains("To unsubscribe, send an email"),
+        "not the English footer: {out}"
+    );
+    let english = b.run(&[
+        "announce",
+        &id,
+        "--list",
+        "announcements",
+        "--version-in",
+        "es",
+        "--dry-run",
+    ]);
+    let out = String::from_utf8_lossy(&english.stdout);
+    assert!(
+        out.contains("To unsubscribe, send an email"),
+        "a reader with no language gets the main text: {out}"
+    );
+    let refused = b.run(&[
+        "announce",
+        &id,
+        "--list",
+        "announcements",
+        "--version-in",
+        "fr",
+        "--dry-run",
+    ]);
+    assert!(
+        !refused.status.success(),
+        "French is not a language of the branch"
+    );
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("Handbill writes drafts in English (en) and Spanish (es)"),
+        "the refusal says why: {}",
+        text(&refused)
+    );
+    assert!(
+        store::all(&b.db()).unwrap().is_empty(),
+        "the dry runs saved nothing"
     );
 }

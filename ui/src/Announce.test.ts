@@ -1,6 +1,9 @@
 // Announcements, against the core's recorded answers: "Announce" on an event
 // opens the composer filled from it, the preview shows the reader's own first
 // name, and an empty subject is refused by its field (the `composer` scene);
+// a branch that also writes in Spanish adds a Spanish version filled from the
+// event in Spanish, refused without a subject, previewed in Spanish
+// (`composerSpanish`);
 // the send asks first and then shows progress that pauses, resumes and
 // finishes (`sending`: a real send to a loopback SMTP server, its progress
 // events handed over one step at a time), a message left uncertain by a
@@ -82,6 +85,57 @@ describe("announcements", () => {
     expect(subject.getAttribute("aria-invalid"), "the field is marked").toBe("true");
     expect((screen.getByLabelText("Message") as HTMLTextAreaElement).value, "the message is kept").toContain(
       "Rally for Siham",
+    );
+  });
+
+  it("adds a Spanish version filled from the event in Spanish, refuses it without a subject, and previews it in Spanish", async () => {
+    const { rally } = open("#/events", scenes("composerSpanish"));
+    announceEvent({ event: rally.id });
+    const subject = (await screen.findByLabelText("Subject")) as HTMLInputElement;
+    await waitFor(() =>
+      expect(subject.value, "the main subject is filled from the event").toContain("Rally for Siham"),
+    );
+
+    await userEvent.click(screen.getByRole("button", { name: "Add Spanish version" }));
+    const esSubject = (await screen.findByLabelText("Subject (Spanish)")) as HTMLInputElement;
+    await waitFor(() =>
+      expect(esSubject.value, "the Spanish subject is filled from the event, in Spanish").toMatch(
+        /^Reunión: Rally for Siham — lunes 11 de enero de 2027/,
+      ),
+    );
+    expect(
+      (screen.getByLabelText("Message (Spanish)") as HTMLTextAreaElement).value,
+      "the Spanish text greets in Spanish",
+    ).toContain("Hola, {{first_name|compañera o compañero}}:");
+    await waitFor(() => expect(document.activeElement, "the keyboard lands on the Spanish subject").toBe(esSubject));
+    const filled = esSubject.value;
+
+    await userEvent.clear(esSubject);
+    await userEvent.click(screen.getByRole("button", { name: "Save draft" }));
+    expect(
+      await screen.findByText("Give the “es” version a subject line."),
+      "the empty Spanish subject is refused by its field",
+    ).toBeTruthy();
+    expect(esSubject.getAttribute("aria-invalid"), "the Spanish subject is marked").toBe("true");
+    expect(subject.getAttribute("aria-invalid"), "the main subject is not").toBeNull();
+
+    await userEvent.click(screen.getByRole("button", { name: "Fill Spanish from event" }));
+    await waitFor(() => expect(esSubject.value, "filled again from the event").toBe(filled));
+    await userEvent.selectOptions(screen.getByLabelText("Preview and test in"), "es");
+    await userEvent.click(screen.getByRole("button", { name: "Save draft" }));
+    expect(await screen.findByText("Draft saved."), "the draft is saved with its Spanish version").toBeTruthy();
+    await waitFor(() =>
+      expect(screen.getByTestId("ann-preview-subject").textContent, "the preview reads the Spanish version").toBe(
+        filled,
+      ),
+    );
+
+    await userEvent.click(screen.getByRole("button", { name: "Remove Spanish version" }));
+    expect(screen.queryByLabelText("Subject (Spanish)"), "the Spanish fields are gone").toBeNull();
+    await waitFor(() =>
+      expect(document.activeElement, "the keyboard lands on Add Spanish version").toBe(
+        screen.getByRole("button", { name: "Add Spanish version" }),
+      ),
     );
   });
 

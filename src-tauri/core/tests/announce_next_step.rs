@@ -92,6 +92,7 @@ fn input(b: &Branch, subject: &str, body: &str, attach_flyer: bool) -> Announcem
         subject: subject.into(),
         body: body.into(),
         attach_flyer,
+        versions: Vec::new(),
     }
 }
 
@@ -114,6 +115,7 @@ fn the_preview_follows_unsaved_text_and_saves_nothing() {
             false,
         ),
         Some(b.ana),
+        None,
     )
     .expect("text never saved is previewed");
     assert!(
@@ -138,6 +140,7 @@ fn the_preview_follows_unsaved_text_and_saves_nothing() {
             false,
         ),
         None,
+        None,
     )
     .unwrap();
     assert!(next.text.contains("and Luxemburg"), "{}", next.text);
@@ -147,7 +150,7 @@ fn the_preview_follows_unsaved_text_and_saves_nothing() {
     );
     assert_eq!(announcements_kept(&b.db), 0, "previewing saved no draft");
 
-    let empty = compose::preview_unsaved(&b.db, None, &input(&b, "", "Text", false), None)
+    let empty = compose::preview_unsaved(&b.db, None, &input(&b, "", "Text", false), None, None)
         .expect_err("no subject is refused as saving would be");
     assert_eq!(empty.code, ErrorCode::Invalid);
     assert_eq!(empty.fields[0].field, "subject");
@@ -167,8 +170,8 @@ fn a_drafts_names_show_as_typed_and_print_literally() {
         !body.contains("\\#") && !body.contains("\\&"),
         "no stray escapes:\n{body}"
     );
-    let p =
-        compose::preview_unsaved(&b.db, None, &input(&b, &subject, &body, false), None).unwrap();
+    let p = compose::preview_unsaved(&b.db, None, &input(&b, &subject, &body, false), None, None)
+        .unwrap();
     assert!(
         p.text
             .contains("#Justice4Siham & #Justice4Naseem: AT&T_workers *now*"),
@@ -213,7 +216,7 @@ fn the_flyer_on_a_sent_message_is_named_after_the_event_and_its_day() {
     )
     .unwrap();
     let typed = input(&b, "Reading group Thursday", "Come and read with us.", true);
-    let preview = compose::preview_unsaved(&b.db, None, &typed, None).unwrap();
+    let preview = compose::preview_unsaved(&b.db, None, &typed, None, None).unwrap();
     assert_eq!(
         preview.attachment.as_ref().map(|a| a.0.as_str()),
         Some("reading-group-dec-10.pdf"),

@@ -553,6 +553,7 @@ fn follow_ups_go_to_the_people_the_sheet_names_after_the_event() {
         subject: "Thanks".into(),
         body: "Dear {{first_name|friend}}, thank you.".into(),
         attach_flyer: false,
+        versions: Vec::new(),
     };
     let thanks = store::create(&b.db, input(Template::ThankYou)).expect("thanks is drafted");
     let to: Vec<String> = store::recipients(&b.db, b.list, &thanks.segment)

@@ -269,6 +269,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     check.ty::<announcements::Template>();
     check.ty::<announcements::AnnouncementInput>();
     check.ty::<announcements::Announcement>();
+    check.ty::<announcements::AnnouncementVersion>();
     check.ty::<announcements::AnnouncementState>();
     check.ty::<announcements::SendProgress>();
     check.ty::<announcements::Delivery>();

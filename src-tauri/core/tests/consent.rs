@@ -1179,6 +1179,7 @@ proptest! {
                         subject: "Rally".into(),
                         body: "Come.".into(),
                         attach_flyer: false,
+                        versions: Vec::new(),
                     }).unwrap();
                     if store::queue(&db, a.id).is_ok() {
                         for d in store::deliveries(&db, a.id, None, 10_000).unwrap() {
@@ -1246,6 +1247,7 @@ fn leaving_one_list_while_pending_holds_against_an_older_yes() {
             subject: "Rally".into(),
             body: "Come.".into(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap();

@@ -88,6 +88,7 @@ impl Branch {
             subject: "Rally on Saturday".into(),
             body: "Dear {{first_name|friend}}, come to the rally.".into(),
             attach_flyer: false,
+            versions: Vec::new(),
         }
     }
 
@@ -395,6 +396,7 @@ fn the_same_event_twice_to_a_list_is_refused_naming_the_first_unless_again_and_t
         body: None,
         attach_flyer: None,
         again: false,
+        versions_in: Vec::new(),
     };
     let err = announce::plan(&b.db, &request).unwrap_err();
     assert!(

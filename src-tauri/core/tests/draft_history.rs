@@ -161,6 +161,7 @@ fn a_draft_emailed_to_someone_keeps_its_changes() {
             subject: "Rally".into(),
             body: "Come.".into(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap();

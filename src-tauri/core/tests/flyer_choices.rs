@@ -126,9 +126,10 @@ fn the_announcements_flyer_is_drawn_with_the_events_choices() {
         subject: "Reading group".into(),
         body: "Come and read.".into(),
         attach_flyer: true,
+        versions: Vec::new(),
     };
     let attached_size = |db: &Database| {
-        compose::preview_unsaved(db, None, &input, None)
+        compose::preview_unsaved(db, None, &input, None, None)
             .unwrap()
             .attachment
             .expect("the flyer is attached")

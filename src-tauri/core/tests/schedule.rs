@@ -84,6 +84,7 @@ fn branch(start_date: &str, start_time: &str) -> Branch {
             subject: "Tomorrow: the rally".into(),
             body: "See you there, {{first_name|friend}}.".into(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap();
@@ -463,6 +464,7 @@ fn a_scheduled_draft_moved_to_another_event_is_no_longer_scheduled() {
             segment: String::new(),
             body: a.body.clone(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap();
@@ -482,6 +484,7 @@ fn a_scheduled_draft_moved_to_another_event_is_no_longer_scheduled() {
             segment: String::new(),
             body: a.body.clone(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap();

@@ -183,6 +183,7 @@ impl Branch {
                 subject: "Rally on Saturday".into(),
                 body: "Come to the rally.".into(),
                 attach_flyer: false,
+                versions: Vec::new(),
             },
         )
         .unwrap()
@@ -227,6 +228,7 @@ fn a_thousand_person_announcement_arrives_once_per_person_with_its_headers_and_b
             subject: "Rally on Saturday".into(),
             body: "Dear {{first_name|friend}},\n\nCome to the **rally**.".into(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap()
@@ -843,6 +845,7 @@ fn an_announcement_needs_its_event_a_subject_and_someone_subscribed() {
         subject: "x".into(),
         body: "y".into(),
         attach_flyer: false,
+        versions: Vec::new(),
     };
     let e = store::create(&b.db, input.clone()).unwrap_err();
     assert_eq!(

@@ -127,6 +127,7 @@ fn with_four_workers_sharing_commits_each_delivery_is_committed_sending_before_i
             subject: "Rally on Saturday".into(),
             body: "Come to the rally.".into(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap()

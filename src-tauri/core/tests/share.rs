@@ -369,6 +369,7 @@ fn draft(l: &Laptop) -> i64 {
             subject: "Branch meeting".into(),
             body: "Dear {first_name}, come on Thursday.".into(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap()

@@ -78,6 +78,7 @@ fn announcement(
             subject: subject.into(),
             body: "Dear {{first_name|friend}},\n\nCome to the rally.".into(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .expect("the announcement is saved")
@@ -244,6 +245,7 @@ fn the_people_emailed_are_counted_once_and_told_of_the_change() {
             subject,
             body,
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap();

@@ -969,14 +969,24 @@ impl Scene {
     /// `announcement_preview` as the window builds it, with its date, message id and
     /// unsubscribe token (the branch's secret) the same on every run.
     fn preview(&mut self, id: i64, subscriber_id: Option<i64>) {
-        let args = json!({ "id": id, "subscriberId": subscriber_id });
+        self.preview_in(id, subscriber_id, None);
+    }
+
+    /// The same, read in `language` when one is chosen (the argument is left
+    /// out when none is, as the window reads null and absent alike).
+    fn preview_in(&mut self, id: i64, subscriber_id: Option<i64>, language: Option<&str>) {
+        let mut args = json!({ "id": id, "subscriberId": subscriber_id });
+        if let Some(l) = language {
+            args["language"] = json!(l);
+        }
         self.ask("announcement_preview", args, |db| {
-            let a = store::get(db, id)?;
-            let to = match subscriber_id {
-                Some(s) => store::recipient(db, s)?,
-                None => compose::test_recipient(db)?,
-            };
-            let preview = serde_json::to_value(compose::preview(db, &a.content(), &to)?).unwrap();
+            let preview = serde_json::to_value(compose::preview_announcement(
+                db,
+                id,
+                subscriber_id,
+                language,
+            )?)
+            .unwrap();
             let mut text = preview.to_string();
             for (name, value) in from::<Vec<(String, String)>>(&preview["headers"]) {
                 let steady = match name.as_str() {
@@ -1036,6 +1046,36 @@ fn announce_scenes(scenes: &mut serde_json::Map<String, Value>) {
     }
     scenes.insert("composer".into(), s.done());
     reannounce_scene(scenes);
+    spanish_scene(scenes);
+}
+
+/// `composerSpanish`: the composer on the rally of a branch that also writes
+/// in Spanish. *Add Spanish version* fills it from the rally in Spanish; the
+/// draft is saved with it and previewed as the branch in Spanish and in the
+/// reader's own language; an empty Spanish subject is refused by its field.
+fn spanish_scene(scenes: &mut serde_json::Map<String, Value>) {
+    let mut s = announce_sample();
+    s.ask("announcement_list", json!({ "listId": 1 }), |db| {
+        store::for_list(db, 1)
+    });
+    let (subject, body) = s.draft("new_event");
+    let es = json!({ "eventId": 1, "tourId": null, "template": "new_event", "language": "es" });
+    s.ask("announcement_draft", es, |db| {
+        templates::draft_in(db, Some(1), None, Template::NewEvent, "es")
+    });
+    let (es_subject, es_body) =
+        templates::draft_in(&s.db, Some(1), None, Template::NewEvent, "es").unwrap();
+    let with = |es_subject: &str| {
+        let mut input = announcement(&subject, &body);
+        input["versions"] = json!([{ "language": "es", "subject": es_subject, "body": es_body }]);
+        input
+    };
+    s.save(None, with(""));
+    s.save(None, with(&es_subject));
+    for language in [None, Some("es")] {
+        s.preview_in(1, None, language);
+    }
+    scenes.insert("composerSpanish".into(), s.done());
 }
 
 /// A folder of its own for a scene whose database is a file (the send opens it by path).

@@ -9,6 +9,7 @@ import type { AccountView } from "./bindings/AccountView";
 import type { Announcement } from "./bindings/Announcement";
 import type { AnnouncementInput } from "./bindings/AnnouncementInput";
 import type { AnnouncementState } from "./bindings/AnnouncementState";
+import type { AnnouncementVersion } from "./bindings/AnnouncementVersion";
 import type { ConnectionReport } from "./bindings/ConnectionReport";
 import type { Delivery } from "./bindings/Delivery";
 import type { DeliveryStatus } from "./bindings/DeliveryStatus";
@@ -32,6 +33,7 @@ export type {
   Announcement,
   AnnouncementInput,
   AnnouncementState,
+  AnnouncementVersion,
   ConnectionReport,
   Delivery,
   DeliveryStatus,
@@ -52,8 +54,12 @@ export type {
 export { templates } from "./bindings/labels";
 
 export interface AnnounceBackend {
-  /** Subject and Markdown body filled from the event or tour by a template. */
-  announcementDraft(target: { event: number } | { tour: number }, template: Template): Promise<Draft>;
+  /** Subject and Markdown body filled from the event or tour by a template, in `language` (English when null). */
+  announcementDraft(
+    target: { event: number } | { tour: number },
+    template: Template,
+    language?: string | null,
+  ): Promise<Draft>;
   /**
    * Who the event's announcements went to (each person once, by list) and the
    * template telling them next starts from: Rescheduled for a rescheduled
@@ -65,12 +71,17 @@ export interface AnnounceBackend {
   announcement(id: number): Promise<Announcement>;
   /** Creates (id null) or updates a draft announcement; rejects naming the field that is wrong. */
   saveAnnouncement(id: number | null, input: AnnouncementInput): Promise<Announcement>;
-  /** Exactly what this subscriber will receive (null: the branch's own address). */
-  previewAnnouncement(id: number, subscriberId: number | null): Promise<Preview>;
+  /** Exactly what this subscriber will receive (null: the branch's own address); with a language, what its reader gets. */
+  previewAnnouncement(id: number, subscriberId: number | null, language?: string | null): Promise<Preview>;
   /** What the text as typed would be for this subscriber (null: the branch's own address), nothing saved. */
-  previewUnsaved(id: number | null, input: AnnouncementInput, subscriberId: number | null): Promise<Preview>;
-  /** Sends the announcement to the branch's own address; resolves to where it went. */
-  sendTest(id: number): Promise<string>;
+  previewUnsaved(
+    id: number | null,
+    input: AnnouncementInput,
+    subscriberId: number | null,
+    language?: string | null,
+  ): Promise<Preview>;
+  /** Sends the announcement to the branch's own address (as a reader of `language` gets it); resolves to where it went. */
+  sendTest(id: number, language?: string | null): Promise<string>;
   /** How many subscribed people the announcement would reach now. */
   announcementReach(id: number): Promise<number>;
   /**
@@ -112,11 +123,12 @@ export interface AnnounceBackend {
 
 export function tauriAnnounce(): AnnounceBackend {
   return {
-    announcementDraft: async (target, template) => {
+    announcementDraft: async (target, template, language) => {
       const [subject, body] = await commands.announcement_draft({
         eventId: "event" in target ? target.event : null,
         tourId: "tour" in target ? target.tour : null,
         template,
+        language: language ?? null,
       });
       return { subject, body };
     },
@@ -124,9 +136,11 @@ export function tauriAnnounce(): AnnounceBackend {
     announcements: (listId) => commands.announcement_list({ listId }),
     announcement: (id) => commands.announcement_get({ id }),
     saveAnnouncement: (id, input) => commands.announcement_save({ id, input }),
-    previewAnnouncement: (id, subscriberId) => commands.announcement_preview({ id, subscriberId }),
-    previewUnsaved: (id, input, subscriberId) => commands.announcement_preview_unsaved({ id, input, subscriberId }),
-    sendTest: (id) => commands.announcement_send_test({ id }),
+    previewAnnouncement: (id, subscriberId, language) =>
+      commands.announcement_preview({ id, subscriberId, language: language ?? null }),
+    previewUnsaved: (id, input, subscriberId, language) =>
+      commands.announcement_preview_unsaved({ id, input, subscriberId, language: language ?? null }),
+    sendTest: (id, language) => commands.announcement_send_test({ id, language: language ?? null }),
     announcementReach: (id) => commands.announcement_reach({ id }),
     startSending: (id, again) => commands.send_start({ id, again: again ?? null }),
     pauseSending: (id) => commands.send_pause({ id }),

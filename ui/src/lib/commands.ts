@@ -109,7 +109,7 @@ import type { VenueInput } from "./bindings/VenueInput";
 import type { When } from "./bindings/When";
 import type { WhenRead } from "./bindings/WhenRead";
 
-export function announcement_draft(args: { eventId: number | null; tourId: number | null; template: Template }): Promise<[string, string]> {
+export function announcement_draft(args: { eventId: number | null; tourId: number | null; template: Template; language: string | null }): Promise<[string, string]> {
   return call<[string, string]>("announcement_draft", args);
 }
 
@@ -121,11 +121,11 @@ export function announcement_list(args: { listId: number }): Promise<Array<Annou
   return call<Array<Announcement>>("announcement_list", args);
 }
 
-export function announcement_preview(args: { id: number; subscriberId: number | null }): Promise<Preview> {
+export function announcement_preview(args: { id: number; subscriberId: number | null; language: string | null }): Promise<Preview> {
   return call<Preview>("announcement_preview", args);
 }
 
-export function announcement_preview_unsaved(args: { id: number | null; input: AnnouncementInput; subscriberId: number | null }): Promise<Preview> {
+export function announcement_preview_unsaved(args: { id: number | null; input: AnnouncementInput; subscriberId: number | null; language: string | null }): Promise<Preview> {
   return call<Preview>("announcement_preview_unsaved", args);
 }
 
@@ -145,7 +145,7 @@ export function announcement_schedule_confirm(args: { id: number }): Promise<Ann
   return call<Announcement>("announcement_schedule_confirm", args);
 }
 
-export function announcement_send_test(args: { id: number }): Promise<string> {
+export function announcement_send_test(args: { id: number; language: string | null }): Promise<string> {
   return call<string>("announcement_send_test", args);
 }
 

@@ -73,6 +73,17 @@ function canonical(args: unknown, options?: { headers?: Record<string, string> }
   return JSON.stringify(sort(args ?? {}));
 }
 
+/** The text a call is looked up by: its command and arguments, an argument given as null
+ * the same as one not given (the window's Rust reads both as None). */
+function keyOf(command: string, args: unknown, options?: { headers?: Record<string, string> }): string {
+  const plain = JSON.parse(canonical(args, options)) as unknown;
+  const given =
+    plain && typeof plain === "object" && !Array.isArray(plain)
+      ? Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== null))
+      : plain;
+  return `${command} ${JSON.stringify(given)}`;
+}
+
 /** The answer with the dialog's path where the file went (and a file written beside it,
  * recorded as `<dialog>.alt.txt`, with the chosen file's extension replaced); with the
  * dialog closed, no path, and no report of a file written (as the window answers then). */
@@ -95,7 +106,7 @@ export const replays: Replay[] = [];
 export function replay(stories: Exchange[][]): Replay {
   const told = stories.map((exchanges) => ({
     exchanges,
-    keys: exchanges.map((e) => `${e.command} ${canonical(e.args)}`),
+    keys: exchanges.map((e) => keyOf(e.command, e.args)),
     done: -1,
   }));
   const queue: { event: string; payload: unknown }[] = [];
@@ -148,7 +159,7 @@ export function replay(stories: Exchange[][]): Replay {
     if (command === "default_folder") return documents;
     const plain = JSON.parse(canonical(args, options)) as Record<string, unknown>;
     r.calls.push({ command, args: plain });
-    const key = `${command} ${canonical(args, options)}`;
+    const key = keyOf(command, args, options);
     const exchange = find(key);
     if (!exchange) {
       r.unanswered.push(key);

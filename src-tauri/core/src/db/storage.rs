@@ -62,6 +62,9 @@ static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0022_schedule.sql")),
         M::up(include_str!("../../migrations/0023_series.sql")),
         M::up(include_str!("../../migrations/0024_share_overlay.sql")),
+        M::up(include_str!(
+            "../../migrations/0025_announcement_version.sql"
+        )),
     ]
 });
 

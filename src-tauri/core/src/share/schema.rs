@@ -56,6 +56,7 @@ pub(crate) const SHARED: &[(&str, Rule)] = &[
     ("endorsement", Rule::Fields),
     ("email_draft", Rule::Fields),
     ("announcement", Rule::Fields),
+    ("announcement_version", Rule::Fields),
     ("delivery", Rule::Delivery),
     ("attendance", Rule::Fields),
 ];

@@ -82,6 +82,7 @@ pub fn branch(n: usize, sink: &Sink, daily_cap: u32) -> Branch {
             subject: "Rally on Saturday".into(),
             body: "Come to the rally.".into(),
             attach_flyer: false,
+            versions: Vec::new(),
         },
     )
     .unwrap()

@@ -23,7 +23,8 @@ fn preview_unsaved_as(s: &mut Scene, id: Option<i64>, input: Value, subscriber: 
     s.ask("announcement_preview_unsaved", args, |db| {
         let typed: AnnouncementInput = from(&input);
         let preview =
-            serde_json::to_value(compose::preview_unsaved(db, id, &typed, subscriber)?).unwrap();
+            serde_json::to_value(compose::preview_unsaved(db, id, &typed, subscriber, None)?)
+                .unwrap();
         let mut text = preview.to_string();
         for (name, value) in from::<Vec<(String, String)>>(&preview["headers"]) {
             let steady = match name.as_str() {

@@ -19,8 +19,9 @@ use handbill_core::mail::announcements::schedule::{
 };
 use handbill_core::mail::announcements::timer::{self, TimerRequest};
 use handbill_core::mail::announcements::{
-    self, account, send, store, told, Announcement, AnnouncementState, Content, DeliveryStatus,
-    Letters, Password, SendOptions, SendProgress, Template, UncertainDecision,
+    self, account, compose, send, store, told, Announcement, AnnouncementState,
+    AnnouncementVersion, Content, DeliveryStatus, Letters, Password, SendOptions, SendProgress,
+    Template, UncertainDecision,
 };
 use handbill_core::{events, mail::lists, Database, Error};
 
@@ -86,6 +87,13 @@ pub struct AnnounceArgs {
     /// Print how many people it reaches and the first message, and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Add a version in this language of the branch (such as es), drafted from the template in
+    /// it: its subscribers get it, everyone else the main text. Repeat for more languages.
+    #[arg(long = "version-in", value_name = "LANG")]
+    pub version_in: Vec<String>,
+    /// With --dry-run: print the message a reader of this language gets (such as es).
+    #[arg(long, value_name = "LANG", requires = "dry_run")]
+    pub language: Option<String>,
     /// Announce it again although this event went to this list with this template before.
     #[arg(long)]
     pub again: bool,
@@ -209,8 +217,12 @@ fn session_password() -> Option<Password> {
 }
 
 /// The finished messages for an announcement: what composing prepares.
-fn letters_for(db: &Database, content: &Content) -> Result<announcements::Prepared, Error> {
-    announcements::prepare(db, content)
+fn letters_for(
+    db: &Database,
+    content: &Content,
+    versions: &[AnnouncementVersion],
+) -> Result<announcements::Versions, Error> {
+    compose::prepare_versions(db, content, versions, handbill_core::clock::now())
 }
 
 pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Error> {
@@ -263,16 +275,18 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
         body,
         attach_flyer: args.flyer.then_some(true),
         again: args.again,
+        versions_in: args.version_in.clone(),
     };
     if args.dry_run {
-        let (content, notes, segment) =
+        let (content, versions, notes, segment) =
             match announce::plan(&db, &request).map_err(with_again_hint)? {
                 Plan::Reuse {
                     announcement,
                     notes,
                 } => {
                     let segment = announcement.segment.clone();
-                    (announcement.content(), notes, segment)
+                    let versions = announcement.versions.clone();
+                    (announcement.content(), versions, notes, segment)
                 }
                 Plan::New { input, notes } => (
                     Content {
@@ -285,6 +299,7 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
                         body: input.body,
                         attach_flyer: input.attach_flyer,
                     },
+                    input.versions,
                     notes,
                     input.segment,
                 ),
@@ -309,7 +324,8 @@ pub fn announce_command(db_path: &Path, args: AnnounceArgs) -> Result<String, Er
             }
         ));
         if let Some(first) = people.first() {
-            let letter = letters_for(&db, &content)?.letter(first)?;
+            let reader = compose::in_language(first.clone(), args.language.as_deref());
+            let letter = letters_for(&db, &content, &versions)?.letter(&reader)?;
             out.push(format!("The message to {}:", first.email));
             out.push(String::new());
             out.push(String::from_utf8_lossy(&letter).replace("\r\n", "\n"));
@@ -580,6 +596,12 @@ pub fn send_command(db_path: &Path, command: SendCommand) -> Result<String, Erro
                 format!("{:<11}{}", "State", state_word(&p)),
                 progress_line(&p),
             ];
+            for v in &a.versions {
+                out.insert(
+                    1,
+                    format!("{:<11}{} ({})", "Also in", v.subject, v.language),
+                );
+            }
             if !p.note.is_empty() {
                 out.push(p.note.clone());
             }
@@ -793,7 +815,7 @@ fn sender_for(
     db: &Database,
     id: i64,
     connections: usize,
-) -> Result<(announcements::Prepared, SendOptions), Error> {
+) -> Result<(announcements::Versions, SendOptions), Error> {
     let letters = announcements::compose::prepare_announcement(db, id)?;
     Ok((
         letters,

@@ -41,16 +41,26 @@ impl SessionPassword {
     }
 }
 
+/// The template's subject and text, in `language` (English when none).
 #[tauri::command]
 pub async fn announcement_draft(
     state: State<'_, AppState>,
     event_id: Option<i64>,
     tour_id: Option<i64>,
     template: Template,
+    language: Option<String>,
 ) -> Result<(String, String), Error> {
     let state = AppState::clone(&state);
     crate::window::blocking(move || {
-        state.with_db(|db| templates::draft(db, event_id, tour_id, template))
+        state.with_db(|db| {
+            templates::draft_in(
+                db,
+                event_id,
+                tour_id,
+                template,
+                language.as_deref().unwrap_or("en"),
+            )
+        })
     })
     .await
 }
@@ -97,23 +107,19 @@ pub async fn announcement_save(
     .await
 }
 
-/// Exactly what this subscriber (or, with none, the branch's own address) will receive.
+/// Exactly what this subscriber (or, with none, the branch's own address)
+/// will receive, or a reader of `language` when one is chosen.
 #[tauri::command]
 pub async fn announcement_preview(
     state: State<'_, AppState>,
     id: i64,
     subscriber_id: Option<i64>,
+    language: Option<String>,
 ) -> Result<compose::Preview, Error> {
     let state = AppState::clone(&state);
     crate::window::blocking(move || {
-        state.with_db(|db| {
-            let a = store::get(db, id)?;
-            let to = match subscriber_id {
-                Some(id) => store::recipient(db, id)?,
-                None => compose::test_recipient(db)?,
-            };
-            compose::preview(db, &a.content(), &to)
-        })
+        state
+            .with_db(|db| compose::preview_announcement(db, id, subscriber_id, language.as_deref()))
     })
     .await
 }
@@ -126,32 +132,32 @@ pub async fn announcement_preview_unsaved(
     id: Option<i64>,
     input: store::AnnouncementInput,
     subscriber_id: Option<i64>,
+    language: Option<String>,
 ) -> Result<compose::Preview, Error> {
     let state = AppState::clone(&state);
     crate::window::blocking(move || {
-        state.with_db(|db| compose::preview_unsaved(db, id, &input, subscriber_id))
+        state.with_db(|db| {
+            compose::preview_unsaved(db, id, &input, subscriber_id, language.as_deref())
+        })
     })
     .await
 }
 
-/// Sends the announcement to the branch's own address; says where it went.
+/// Sends the announcement to the branch's own address, as a reader of
+/// `language` gets it when one is chosen; says where it went.
 #[tauri::command]
 pub async fn announcement_send_test(
     state: State<'_, AppState>,
     session: State<'_, SessionPassword>,
     id: i64,
+    language: Option<String>,
 ) -> Result<String, Error> {
     let state = AppState::clone(&state);
     let password = session.get();
     // Composing and connecting may take seconds: off the window's thread.
     crate::window::blocking(move || {
-        let (letters, to) = state.with_db(|db| {
-            let a = store::get(db, id)?;
-            Ok((
-                compose::prepare(db, &a.content())?,
-                compose::test_recipient(db)?,
-            ))
-        })?;
+        let (letters, to) =
+            state.with_db(|db| compose::test_letters(db, id, language.as_deref()))?;
         let path = state.path.clone();
         let db = Database::open(&path)?;
         match send::send_test(&db, &path, &letters, &to, password.as_ref())? {

@@ -29,6 +29,9 @@ pub struct AnnounceRequest {
     pub attach_flyer: Option<bool>,
     /// Announce it again even though it went to this list before.
     pub again: bool,
+    /// Languages of the branch (other than its first) to add a version in,
+    /// drafted from the template in that language.
+    pub versions_in: Vec<String>,
 }
 
 /// What [`plan`] found to do.
@@ -119,6 +122,24 @@ pub fn plan(db: &Database, request: &AnnounceRequest) -> Result<Plan> {
         subject: request.subject.clone().unwrap_or(subject),
         body: request.body.clone().unwrap_or(body),
         attach_flyer: request.attach_flyer.unwrap_or(false),
+        versions: request
+            .versions_in
+            .iter()
+            .map(|language| {
+                let (subject, body) = super::templates::draft_in(
+                    db,
+                    request.event_id,
+                    request.tour_id,
+                    request.template,
+                    language,
+                )?;
+                Ok(super::letter::AnnouncementVersion {
+                    language: language.trim().to_owned(),
+                    subject,
+                    body,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?,
     };
     // The checks saving it would make (a NUL, a subject too long…), so a dry
     // run refuses what the real run would.

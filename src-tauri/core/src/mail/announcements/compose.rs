@@ -9,6 +9,9 @@
 //! names the person and the list, signed with the branch's key ([`keys`]).
 //! Every letter says it is bulk mail written by a program (`Precedence: bulk`,
 //! `Auto-Submitted: auto-generated`), so vacation responders stay quiet.
+//! An announcement with versions in the branch's other languages is prepared
+//! once per version ([`Versions`]): each reader gets the version of their
+//! language, else the main text, with the footer in the same language.
 //!
 //! Headers are encoded by `lettre` (RFC 2047 for names and subjects that are
 //! not ASCII, folding of long lines) and the MIME parts are built with it.
@@ -29,7 +32,7 @@ use ts_rs::TS;
 
 use super::keys::{self, MailKeys, Purpose};
 use super::layout::{html_page, markdown_fragment, markdown_text, text_page, Frame};
-use super::letter::{Content, Letters, Recipient};
+use super::letter::{AnnouncementVersion, Content, Letters, Recipient};
 use super::personal::{mark, one_line, Encoded, Key, Marker, Pieces, Slot, Values};
 use super::readback;
 use crate::branch;
@@ -99,15 +102,90 @@ pub fn prepare(db: &Database, content: &Content) -> Result<Prepared> {
     prepare_at(db, content, crate::clock::now())
 }
 
-/// The finished messages of announcement `id`, dated now: what the window's
-/// sending job and `handbill send` prepare before they send it.
-pub fn prepare_announcement(db: &Database, id: i64) -> Result<Prepared> {
-    prepare(db, &super::store::get(db, id)?.content())
+/// The finished messages of announcement `id` in each of its languages,
+/// dated now: what the window's sending job and `handbill send` prepare
+/// before they send it.
+pub fn prepare_announcement(db: &Database, id: i64) -> Result<Versions> {
+    let a = super::store::get(db, id)?;
+    prepare_versions(db, &a.content(), &a.versions, crate::clock::now())
 }
 
 /// Prepares `content` with `date` as every letter's `Date` header (the sender
 /// prepares an announcement when it starts sending it).
 pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Result<Prepared> {
+    prepare_in(db, content, None, date)
+}
+
+/// An announcement prepared in each of its languages: each recipient gets
+/// the version of their language (by its primary subtag, so `es-MX` gets
+/// the `es` one), and anyone else the main text, in the branch's first
+/// language.
+#[derive(Debug, Clone)]
+pub struct Versions {
+    main: Prepared,
+    others: Vec<(String, Prepared)>,
+}
+
+impl Versions {
+    /// The prepared text a reader of `language` gets.
+    pub fn for_language(&self, language: &str) -> &Prepared {
+        let tag = super::words::primary(language);
+        self.others
+            .iter()
+            .find(|(l, _)| !tag.is_empty() && *l == tag)
+            .map(|(_, p)| p)
+            .unwrap_or(&self.main)
+    }
+
+    /// The main text, prepared.
+    pub fn main(&self) -> &Prepared {
+        &self.main
+    }
+}
+
+impl Letters for Versions {
+    fn sender(&self) -> &str {
+        self.main.sender()
+    }
+
+    fn envelope_from(&self, to: &Recipient) -> String {
+        self.main.envelope_from(to)
+    }
+
+    fn letter(&self, to: &Recipient) -> Result<Vec<u8>> {
+        self.for_language(&to.language).letter(to)
+    }
+}
+
+/// Prepares `content` (the main text) and each of `versions`, every letter
+/// dated `date`; each version's footer is in its language.
+pub fn prepare_versions(
+    db: &Database,
+    content: &Content,
+    versions: &[AnnouncementVersion],
+    date: jiff::Timestamp,
+) -> Result<Versions> {
+    let main = prepare_at(db, content, date)?;
+    let mut others = Vec::with_capacity(versions.len());
+    for v in versions {
+        let text = Content {
+            subject: v.subject.clone(),
+            body: v.body.clone(),
+            ..content.clone()
+        };
+        let prepared = prepare_in(db, &text, Some(&v.language), date)?;
+        others.push((super::words::primary(&v.language), prepared));
+    }
+    Ok(Versions { main, others })
+}
+
+/// As [`prepare_at`], its footer in `language` (the branch's first when none).
+fn prepare_in(
+    db: &Database,
+    content: &Content,
+    language: Option<&str>,
+    date: jiff::Timestamp,
+) -> Result<Prepared> {
     let branch = branch::require(db)?;
     if branch.contact_email.trim().is_empty() {
         return Err(Error::invalid_field(
@@ -165,7 +243,9 @@ pub fn prepare_at(db: &Database, content: &Content, date: jiff::Timestamp) -> Re
     let branch_name = one_line(&branch.name);
     let list_name = one_line(&list.name);
     let frame = Frame {
-        language: branch.languages.first().map(String::as_str).unwrap_or("en"),
+        language: language
+            .or(branch.languages.first().map(String::as_str))
+            .unwrap_or("en"),
         branch_name: &branch_name,
         website: &branch.website,
         contact_email: from.as_ref(),
@@ -519,17 +599,43 @@ pub fn preview(db: &Database, content: &Content, recipient: &Recipient) -> Resul
     preview_letter(&prepared.letter(recipient)?)
 }
 
+/// What `recipient` will receive of an announcement with these versions:
+/// the version of their language, else the main text.
+pub fn preview_versions(
+    db: &Database,
+    content: &Content,
+    versions: &[AnnouncementVersion],
+    recipient: &Recipient,
+) -> Result<Preview> {
+    let prepared = prepare_versions(db, content, versions, crate::clock::now())?;
+    preview_letter(&prepared.letter(recipient)?)
+}
+
+/// The recipient as a reader of `language` when one is chosen: the preview
+/// and the test send show the version of that language.
+pub fn in_language(recipient: Recipient, language: Option<&str>) -> Recipient {
+    match language.map(str::trim).filter(|l| !l.is_empty()) {
+        Some(l) => Recipient {
+            language: l.to_owned(),
+            ..recipient
+        },
+        None => recipient,
+    }
+}
+
 /// What the text being typed would be for one person — `subscriber_id`, or
 /// with none the branch's own address as a test gets it — before anything is
 /// saved: the composer's live preview, rendered by the same code that sends.
 /// `announcement_id` is the saved draft's number, if it has one. Nothing is
 /// written; a subject or text that cannot be sent is refused by its field,
-/// as saving it would be.
+/// as saving it would be. With `language`, the reader is shown the version
+/// of that language (or the main text when there is none).
 pub fn preview_unsaved(
     db: &Database,
     announcement_id: Option<i64>,
     input: &super::store::AnnouncementInput,
     subscriber_id: Option<i64>,
+    language: Option<&str>,
 ) -> Result<Preview> {
     let content = Content {
         announcement_id: announcement_id.unwrap_or(0),
@@ -545,7 +651,10 @@ pub fn preview_unsaved(
         Some(id) => super::store::recipient(db, id)?,
         None => test_recipient(db)?,
     };
-    preview(db, &content, &to)
+    if !input.versions.is_empty() {
+        super::store::check_versions(db, &input.versions)?;
+    }
+    preview_versions(db, &content, &input.versions, &in_language(to, language))
 }
 
 /// A finished letter's bytes as the preview shows them.
@@ -567,6 +676,34 @@ pub fn preview_letter(bytes: &[u8]) -> Result<Preview> {
         html: read.html,
         attachment: read.attachment,
     })
+}
+
+/// The letters of announcement `id` and the branch itself as their
+/// recipient, reading `language` (the branch's first when none): what
+/// "send a test to yourself" sends, in the window and on the command line.
+pub fn test_letters(
+    db: &Database,
+    id: i64,
+    language: Option<&str>,
+) -> Result<(Versions, Recipient)> {
+    let letters = prepare_announcement(db, id)?;
+    Ok((letters, in_language(test_recipient(db)?, language)))
+}
+
+/// What `subscriber_id` (with none, the branch's own address) will receive
+/// of announcement `id`, or a reader of `language` when one is chosen.
+pub fn preview_announcement(
+    db: &Database,
+    id: i64,
+    subscriber_id: Option<i64>,
+    language: Option<&str>,
+) -> Result<Preview> {
+    let to = match subscriber_id {
+        Some(s) => super::store::recipient(db, s)?,
+        None => test_recipient(db)?,
+    };
+    let letters = prepare_announcement(db, id)?;
+    preview_letter(&letters.letter(&in_language(to, language))?)
 }
 
 /// The branch itself as a recipient, for "send a test to yourself": its

@@ -9,6 +9,7 @@
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::personal::escape_html;
+use super::words::{fill, words};
 use crate::events::listing::markdown_html;
 
 const ACCENT: &str = "#b3261e";
@@ -289,9 +290,8 @@ pub(crate) struct Frame<'a> {
 /// The whole HTML document: a centered 600-pixel card on a light page, the
 /// branch's name above the content, the footer below.
 pub(crate) fn html_page(fragment: &str, frame: &Frame<'_>) -> String {
+    let footer = footer_html(frame);
     let branch = escape_html(frame.branch_name);
-    let list = escape_html(frame.list_name);
-    let contact = escape_html(frame.contact_email);
     let site = if frame.website.is_empty() {
         String::new()
     } else {
@@ -319,13 +319,27 @@ text-transform:uppercase;color:{ACCENT};\">{branch}</td></tr>\n\
 <tr><td style=\"padding:12px 32px 12px;font-family:Georgia,'Times New Roman',serif;font-size:17px;line-height:1.55;color:{INK};\">\n\
 {fragment}\n</td></tr>\n\
 <tr><td style=\"padding:16px 32px 24px;border-top:1px solid #e2ddd5;font-family:{SANS};font-size:12px;line-height:1.6;color:{MUTED};\">\
-{branch}{site}<br>\n\
-You receive this email because you are on the list “{list}”. Reply to write to us at {contact}.<br>\n\
-<a href=\"{unsubscribe_url}\" style=\"color:{MUTED};\">Unsubscribe</a>: this sends an email to {unsubscribe_address} that takes you off the list.\
+{branch}{site}<br>\n{footer}\
 </td></tr>\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n",
         lang = escape_html(frame.language),
-        unsubscribe_url = frame.unsubscribe_url,
-        unsubscribe_address = frame.unsubscribe_address,
+    )
+}
+
+/// The HTML footer's why-you-get-this and unsubscribe lines, in the frame's
+/// language (English for a language without its own words).
+fn footer_html(frame: &Frame<'_>) -> String {
+    let w = words(frame.language);
+    let list = escape_html(frame.list_name);
+    let contact = escape_html(frame.contact_email);
+    format!(
+        "{}<br>\n<a href=\"{}\" style=\"color:{MUTED};\">{}</a>{}",
+        fill(w.footer_why, &[("list", &list), ("contact", &contact)]),
+        frame.unsubscribe_url,
+        w.footer_unsubscribe_link,
+        fill(
+            w.footer_unsubscribe_html,
+            &[("address", frame.unsubscribe_address)]
+        ),
     )
 }
 
@@ -339,11 +353,18 @@ pub(crate) fn text_page(text: &str, frame: &Frame<'_>) -> String {
         out.push_str(" · ");
         out.push_str(frame.website);
     }
-    out.push_str(&format!(
-        "\nYou receive this email because you are on the list “{}”. Reply to write to us at {}.\n\
-         To unsubscribe, send an email to {} (or reply with “unsubscribe”).\n",
-        frame.list_name, frame.contact_email, frame.unsubscribe_address
+    let w = words(frame.language);
+    out.push('\n');
+    out.push_str(&fill(
+        w.footer_why,
+        &[("list", frame.list_name), ("contact", frame.contact_email)],
     ));
+    out.push('\n');
+    out.push_str(&fill(
+        w.footer_unsubscribe_text,
+        &[("address", frame.unsubscribe_address)],
+    ));
+    out.push('\n');
     out
 }
 

@@ -99,6 +99,18 @@ pub struct Content {
     pub attach_flyer: bool,
 }
 
+/// An announcement's text in one more of the branch's languages, beside its
+/// main text (in the branch's first language): the subscribers of that
+/// language get it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AnnouncementVersion {
+    /// A language of the branch, such as `es`.
+    pub language: String,
+    pub subject: String,
+    /// Markdown, with personal fields.
+    pub body: String,
+}
+
 /// One person an announcement goes to, as the delivery row keeps them (a
 /// snapshot taken when the announcement was queued).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

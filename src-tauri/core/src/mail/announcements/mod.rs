@@ -24,19 +24,20 @@ pub mod store;
 pub mod templates;
 pub mod timer;
 pub mod told;
+pub mod words;
 
 pub use account::{
     outbox_dir, ConnectionProblem, ConnectionReport, Password, Security, SmtpAccount,
 };
 pub use compose::{
     flyer_file_name, prepare, prepare_at, preview, preview_letter, preview_unsaved, test_recipient,
-    Prepared, Preview,
+    Prepared, Preview, Versions,
 };
-pub use letter::{Content, Letters, Recipient, Template};
+pub use letter::{AnnouncementVersion, Content, Letters, Recipient, Template};
 pub use send::{run, SendOptions};
 pub use store::{
     Announcement, AnnouncementInput, AnnouncementState, Delivery, DeliveryStatus, SendProgress,
     UncertainDecision,
 };
-pub use templates::draft;
+pub use templates::{draft, draft_in};
 pub use told::{starting_template, told, Told, ToldList};

@@ -6,12 +6,14 @@
 //! the record honest: the same event is not announced with the same template
 //! to the same list twice unless the organizer says so, and the cancelled and
 //! rescheduled templates only go out about an event that is.
+//! An announcement's versions in the branch's other languages are kept
+//! beside it (`announcement_version`), checked and replaced with it.
 
 use rusqlite::{params, OptionalExtension, ToSql};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::letter::{Content, Recipient, Template};
+use super::letter::{AnnouncementVersion, Content, Recipient, Template};
 use super::schedule::Schedule;
 use crate::clock::{now_ms, now_text};
 use crate::db::backup::{self, BackupKind};
@@ -124,6 +126,11 @@ pub struct AnnouncementInput {
     /// Markdown with personal fields.
     pub body: String,
     pub attach_flyer: bool,
+    /// The text in the branch's other languages, each sent to the
+    /// subscribers of its language; none when everyone gets the main text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<AnnouncementVersion>>")]
+    pub versions: Vec<AnnouncementVersion>,
 }
 
 /// An announcement as stored.
@@ -139,6 +146,10 @@ pub struct Announcement {
     pub subject: String,
     pub body: String,
     pub attach_flyer: bool,
+    /// The text in the branch's other languages (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<AnnouncementVersion>>")]
+    pub versions: Vec<AnnouncementVersion>,
     pub state: AnnouncementState,
     /// Why it stopped by itself (daily cap, no connection, login refused); empty otherwise.
     pub note: String,
@@ -275,7 +286,134 @@ pub(crate) fn check_input(db: &Database, input: &AnnouncementInput) -> Result<()
             ),
         ));
     }
+    check_versions(db, &input.versions)?;
     crate::db::outside::refuse_nul(input)
+}
+
+/// Refuses a version in a language the branch does not have (or in its
+/// first language, which the main text is in), a second version of one
+/// language, and a version with no subject or no text, naming the field.
+pub(crate) fn check_versions(db: &Database, versions: &[AnnouncementVersion]) -> Result<()> {
+    use super::words::primary;
+    if versions.is_empty() {
+        return Ok(());
+    }
+    let branch = crate::branch::require(db)?;
+    let languages: Vec<String> = branch.languages.iter().map(|l| primary(l)).collect();
+    let main = languages
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "en".to_owned());
+    let mut seen: Vec<String> = Vec::new();
+    for v in versions {
+        let tag = primary(&v.language);
+        let shown = super::personal::one_line(&v.language);
+        if tag.is_empty() {
+            return Err(Error::invalid_field(
+                "versions.language",
+                "Choose the language of the version.",
+            ));
+        }
+        if tag == main {
+            return Err(Error::invalid_field(
+                "versions.language",
+                format!("The main text is already in “{shown}”, the branch's first language: a version is for another of its languages."),
+            ));
+        }
+        if !languages.contains(&tag) {
+            return Err(Error::invalid_field(
+                "versions.language",
+                if languages.len() > 1 {
+                    format!(
+                        "The branch's languages are {}, not “{shown}”: add it under Settings → Branch, or remove the version.",
+                        branch.languages.join(", ")
+                    )
+                } else {
+                    format!(
+                        "The branch writes in one language: add “{shown}” to its languages under Settings → Branch, or remove the version."
+                    )
+                },
+            ));
+        }
+        if seen.contains(&tag) {
+            return Err(Error::invalid_field(
+                "versions.language",
+                format!("There are two versions in “{shown}”: keep one."),
+            ));
+        }
+        seen.push(tag);
+        let subject = format!("versions.{}.subject", v.language.trim());
+        let body = format!("versions.{}.body", v.language.trim());
+        if v.subject.trim().is_empty() {
+            return Err(Error::invalid_field(
+                &subject,
+                format!("Give the “{shown}” version a subject line."),
+            ));
+        }
+        if v.subject.contains(['\r', '\n']) {
+            return Err(Error::invalid_field(
+                &subject,
+                format!("The “{shown}” subject is one line: remove the line breaks."),
+            ));
+        }
+        if v.subject.chars().count() > MAX_SUBJECT_CHARS {
+            return Err(Error::invalid_field(
+                &subject,
+                format!("A subject is at most {MAX_SUBJECT_CHARS} characters; shorten the “{shown}” one."),
+            ));
+        }
+        if v.body.trim().is_empty() {
+            return Err(Error::invalid_field(
+                &body,
+                format!("Write what the “{shown}” version says."),
+            ));
+        }
+        if v.body.len() > MAX_BODY_BYTES {
+            return Err(Error::invalid_field(
+                &body,
+                format!(
+                    "The “{shown}” letter is {}; the most Handbill sends is {}. Shorten it.",
+                    crate::db::outside::size_text(v.body.len() as u64),
+                    crate::db::outside::size_text(MAX_BODY_BYTES as u64)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes an announcement's versions in place of those it had.
+fn save_versions(db: &Database, id: i64, versions: &[AnnouncementVersion]) -> Result<()> {
+    db.conn().execute(
+        "DELETE FROM announcement_version WHERE announcement_id = ?1",
+        [id],
+    )?;
+    for v in versions {
+        db.conn().execute(
+            "INSERT INTO announcement_version (announcement_id, language, subject, body) VALUES (?1, ?2, ?3, ?4)",
+            params![id, v.language.trim(), v.subject.trim(), v.body],
+        )?;
+    }
+    Ok(())
+}
+
+/// The announcements with their versions read.
+fn with_versions(db: &Database, mut list: Vec<Announcement>) -> Result<Vec<Announcement>> {
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT language, subject, body FROM announcement_version WHERE announcement_id = ?1 ORDER BY language",
+    )?;
+    for a in list.iter_mut() {
+        a.versions = stmt
+            .query_map([a.id], |r| {
+                Ok(AnnouncementVersion {
+                    language: r.get(0)?,
+                    subject: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+    }
+    Ok(list)
 }
 
 /// The longest subject line of an announcement.
@@ -420,6 +558,8 @@ pub fn create(db: &Database, input: AnnouncementInput) -> Result<Announcement> {
     let input = with_canonical_segment(db, input)?;
     check_input(db, &input)?;
     let at = now_text();
+    // The announcement and its versions in one transaction: all or nothing.
+    let tx = crate::db::Tx::begin(db)?;
     db.conn().execute(
         "INSERT INTO announcement (event_id, tour_id, template, list_id, segment, subject, body, attach_flyer, state, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'draft', ?9, ?9)",
@@ -435,7 +575,10 @@ pub fn create(db: &Database, input: AnnouncementInput) -> Result<Announcement> {
             at
         ],
     )?;
-    get(db, db.conn().last_insert_rowid())
+    let id = db.conn().last_insert_rowid();
+    save_versions(db, id, &input.versions)?;
+    tx.commit()?;
+    get(db, id)
 }
 
 /// Changes a draft. Once queued, what was queued is what goes out. A
@@ -454,6 +597,8 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
     }
     let input = with_canonical_segment(db, input)?;
     check_input(db, &input)?;
+    // The announcement and its versions in one transaction: all or nothing.
+    let tx = crate::db::Tx::begin(db)?;
     db.conn().execute(
         "UPDATE announcement SET event_id = ?2, tour_id = ?3, template = ?4, list_id = ?5, segment = ?6,
                 subject = ?7, body = ?8, attach_flyer = ?9, updated_at = ?10 WHERE id = ?1",
@@ -470,6 +615,7 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
             now_text()
         ],
     )?;
+    save_versions(db, id, &input.versions)?;
     if current.schedule.is_some() && current.event_id != input.event_id {
         db.conn().execute(
             "UPDATE announcement SET schedule_rule = '', schedule_time = '', schedule_at = NULL, schedule_start = NULL,
@@ -477,6 +623,7 @@ pub fn update(db: &Database, id: i64, input: AnnouncementInput) -> Result<Announ
             [id],
         )?;
     }
+    tx.commit()?;
     get(db, id)
 }
 
@@ -507,6 +654,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
         subject: r.get(7)?,
         body: r.get(8)?,
         attach_flyer: r.get(9)?,
+        versions: Vec::new(),
         state,
         note: r.get(11)?,
         created_at: r.get(12)?,
@@ -520,7 +668,8 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Announcement> {
 
 /// One announcement.
 pub fn get(db: &Database, id: i64) -> Result<Announcement> {
-    db.conn()
+    let a = db
+        .conn()
         .query_row(
             &format!("{} WHERE a.id = ?1", SELECT.as_str()),
             [id],
@@ -531,7 +680,8 @@ pub fn get(db: &Database, id: i64) -> Result<Announcement> {
             Error::not_found(format!(
                 "There is no announcement number {id}. See them with: handbill send status"
             ))
-        })
+        })?;
+    Ok(with_versions(db, vec![a])?.remove(0))
 }
 
 /// Every announcement, newest first.
@@ -542,7 +692,7 @@ pub fn all(db: &Database) -> Result<Vec<Announcement>> {
     let rows = stmt
         .query_map([], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    with_versions(db, rows)
 }
 
 /// The announcements to one list, newest first.
@@ -554,7 +704,7 @@ pub fn for_list(db: &Database, list_id: i64) -> Result<Vec<Announcement>> {
     let rows = stmt
         .query_map([list_id], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    with_versions(db, rows)
 }
 
 /// How many people announcement `id` would reach if it were queued now.

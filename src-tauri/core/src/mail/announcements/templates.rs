@@ -17,13 +17,14 @@ use crate::error::{Error, Result};
 use crate::events::listing::{cosponsor_line, headline, speaker_line};
 use crate::events::public::CancelledShown;
 use crate::events::{self, Event, EventStatus, HistoryKind};
-use crate::flyers::{self, DemandBlock, FlyerContent};
+use crate::flyers::{self, FlyerContent};
 
 use super::letter::Template;
 use super::personal::one_line;
+use super::words::{self, fill, Words};
 
-/// The greeting every template opens with: a personal field with a fallback.
-const GREETING: &str = "Dear {{first_name|friend}},";
+/// The greeting every English template opens with: a personal field with a fallback.
+const GREETING: &str = words::ENGLISH.greeting;
 
 /// The greeting a person with this first name gets from every template
 /// ("Dear Ana," or, with no first name, "Dear friend,"): the import preview
@@ -38,22 +39,48 @@ pub fn greeting(first_name: &str) -> String {
 }
 
 /// The subject and Markdown body `template` makes from an event or a tour
-/// (exactly one of `event_id` and `tour_id`).
+/// (exactly one of `event_id` and `tour_id`), in English.
 pub fn draft(
     db: &Database,
     event_id: Option<i64>,
     tour_id: Option<i64>,
     template: Template,
 ) -> Result<(String, String)> {
+    draft_in(db, event_id, tour_id, template, "en")
+}
+
+/// As [`draft`], in `language` ("en" or "es", by its primary subtag): the
+/// Spanish draft has Spanish words and dates, and the event's Spanish title
+/// and description when it has them. Another language is refused naming the
+/// field: its version is written by hand.
+pub fn draft_in(
+    db: &Database,
+    event_id: Option<i64>,
+    tour_id: Option<i64>,
+    template: Template,
+    language: &str,
+) -> Result<(String, String)> {
+    let tag = words::primary(language);
+    let tag = if tag.is_empty() { "en".to_owned() } else { tag };
+    if !words::DRAFT_LANGUAGES.contains(&tag.as_str()) {
+        return Err(Error::invalid_field(
+            "language",
+            format!(
+                "Handbill writes drafts in English (en) and Spanish (es), not “{}”: write this version yourself.",
+                one_line(language)
+            ),
+        ));
+    }
+    let w = words::words(&tag);
     let branch = branch::require(db)?;
     match (event_id, tour_id) {
         (Some(id), None) => {
-            let facts = EventFacts::load(db, id)?;
-            Ok(event_draft(&facts, &branch, template))
+            let facts = EventFacts::load(db, id, w)?;
+            Ok(event_draft(&facts, &branch, template, w))
         }
         (None, Some(id)) => {
-            let facts = TourFacts::load(db, id, template)?;
-            tour_draft(&facts, &branch, template)
+            let facts = TourFacts::load(db, id, template, w)?;
+            tour_draft(&facts, &branch, template, w)
         }
         (Some(_), Some(_)) => Err(Error::invalid_field(
             "tour_id",
@@ -141,15 +168,23 @@ struct EventFacts {
     status_reason: String,
     /// What comes next: the branch's next announced events, as one line each.
     next: Vec<String>,
+    /// The language's words, and the event's date, title and description in it.
+    w: &'static Words,
+    when: String,
+    title: String,
+    description: String,
 }
 
 /// How many coming events a follow-up names as the next steps.
 const NEXT_STEPS: usize = 3;
 
 impl EventFacts {
-    fn load(db: &Database, id: i64) -> Result<EventFacts> {
+    fn load(db: &Database, id: i64, w: &'static Words) -> Result<EventFacts> {
         let event = events::get(db, id)?;
-        let flyer = flyers::content_for_event(db, id)?;
+        let spanish = w.language == "es";
+        // In Spanish, with the demand list's Spanish translation where it has one.
+        let flyer =
+            flyers::content_for_event_in(db, id, (w.language != "en").then_some(w.language))?;
         let cosponsors = coalition::confirmed_cosponsors(db, id)?;
         let history = events::history(db, id)?;
         let moved = history
@@ -171,7 +206,11 @@ impl EventFacts {
                 .join(", "),
             // A fund drive without a venue happens wherever people give.
             None if event.kind == events::EventKind::FundDrive => String::new(),
-            None if flyer.location_note.is_empty() => events::public::LOCATION_TBA.to_owned(),
+            None if flyer.location_note.is_empty()
+                || flyer.location_note == events::public::LOCATION_TBA =>
+            {
+                w.location_tba.to_owned()
+            }
             None => flyer.location_note.clone(),
         };
         let next = events::views::upcoming_events(db, crate::clock::now())?
@@ -183,18 +222,35 @@ impl EventFacts {
             })
             .take(NEXT_STEPS)
             .map(|n| {
+                let (title, when) = if spanish {
+                    (translated(&n, w).0, words::when_es(&n))
+                } else {
+                    (n.title.clone(), events::listing::when_line(&n))
+                };
                 format!(
                     "- **{}** — {}, {}",
-                    md(&n.title),
-                    md(&events::listing::when_line(&n)),
+                    md(&title),
+                    md(&when),
                     md(&events::listing::place_line(&n))
                 )
             })
             .collect();
+        let when = if event.start_date.is_empty() {
+            w.date_tba.to_owned()
+        } else if spanish {
+            words::when_es(&event)
+        } else {
+            flyer.when.clone()
+        };
+        let (title, description) = translated(&event, w);
         Ok(EventFacts {
             next,
             place,
-            cosponsors: cosponsor_line(&cosponsors),
+            w,
+            when,
+            title: one_line(&title),
+            description,
+            cosponsors: cosponsors_in(&cosponsors, w),
             cosponsor_names: cosponsors.into_iter().map(|c| c.name).collect(),
             moved,
             status_reason,
@@ -204,25 +260,58 @@ impl EventFacts {
     }
 
     fn title(&self) -> String {
-        one_line(&self.event.title)
+        self.title.clone()
     }
 
     fn when(&self) -> String {
-        if self.event.start_date.is_empty() {
-            "Date to be announced".to_owned()
-        } else {
-            self.flyer.when.clone()
-        }
+        self.when.clone()
+    }
+}
+
+/// The event's title and description in the words' language: its
+/// translation's where it has one (each apart), else the event's own.
+fn translated(e: &Event, w: &Words) -> (String, String) {
+    let t = e
+        .translations
+        .iter()
+        .find(|t| words::primary(&t.language) == w.language);
+    let pick = |own: &str, theirs: Option<&str>| match theirs {
+        Some(text) if !text.trim().is_empty() => text.to_owned(),
+        _ => own.to_owned(),
+    };
+    (
+        pick(&e.title, t.map(|t| t.title.as_str())),
+        pick(&e.description, t.map(|t| t.description.as_str())),
+    )
+}
+
+/// "Co-sponsored by A, B and C" in the words' language (in English as the
+/// listings say it).
+fn cosponsors_in(cosponsors: &[coalition::Cosponsor], w: &Words) -> String {
+    if w.language == "en" {
+        return cosponsor_line(cosponsors);
+    }
+    let names: Vec<&str> = cosponsors.iter().map(|c| c.name.as_str()).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!("{} {last}", w.cosponsored_by),
+        Some((last, rest)) => format!("{} {} {} {last}", w.cosponsored_by, rest.join(", "), w.and),
     }
 }
 
 /// "ISO-Boston & Justice4Siham Coalition present:", "ISO-Boston presents:",
-/// or the branch as host.
-fn host_line(hosts: &str, branch: &BranchProfile) -> String {
+/// or the branch as host (one host presents, several present:
+/// [`events::public::several_hosts`]).
+fn host_line(hosts: &str, branch: &BranchProfile, w: &Words) -> String {
     if hosts.trim().is_empty() {
-        format!("{} presents:", md_start(&branch.name))
+        fill(w.presents, &[("who", &md_start(&branch.name))])
     } else {
-        format!("{}:", md_start(&events::public::presenting(hosts)))
+        let verb = if events::public::several_hosts(hosts) {
+            w.present
+        } else {
+            w.presents
+        };
+        fill(verb, &[("who", &md_start(hosts.trim()))])
     }
 }
 
@@ -234,22 +323,27 @@ fn field(out: &mut String, label: &str, value: &str) {
 
 /// The When / Where / Accessibility / Online lines, as one paragraph.
 fn details(out: &mut String, f: &EventFacts) {
+    let w = f.w;
     let mut block = String::new();
-    field(&mut block, "When", &f.when());
-    field(&mut block, "Where", &f.place);
-    map(&mut block, f);
-    field(&mut block, "Accessibility", &f.flyer.accessibility);
+    field(&mut block, w.when, &f.when());
+    field(&mut block, w.place, &f.place);
+    map(&mut block, f, w);
+    field(&mut block, w.accessibility, &f.flyer.accessibility);
     if !f.event.online_link.is_empty() {
-        block.push_str(&format!("**Online:** <{}>  \n", url(&f.event.online_link)));
+        block.push_str(&format!(
+            "**{}:** <{}>  \n",
+            w.online,
+            url(&f.event.online_link)
+        ));
     }
     push_block(out, block.trim_end_matches([' ', '\n']));
 }
 
 /// The address's map, on OpenStreetMap (no account, no tracking of the
 /// reader by the branch), when the place has a street address.
-fn map(out: &mut String, f: &EventFacts) {
+fn map(out: &mut String, f: &EventFacts, w: &Words) {
     if let Some(link) = f.flyer.place.as_ref().and_then(|p| map_link(&p.address)) {
-        out.push_str(&format!("**Map:** [Open the map]({link})  \n"));
+        out.push_str(&format!("**{}:** [{}]({link})  \n", w.map, w.open_map));
     }
 }
 
@@ -274,12 +368,15 @@ fn push_block(out: &mut String, block: &str) {
     out.push_str("\n\n");
 }
 
-fn speakers(out: &mut String, list: &[events::Speaker]) {
+fn speakers(out: &mut String, list: &[events::Speaker], w: &Words) {
     match list {
         [] => {}
-        [one] => push_block(out, &format!("**Speaker:** {}", md(&speaker_line(one)))),
+        [one] => push_block(
+            out,
+            &format!("**{}:** {}", w.speaker, md(&speaker_line(one))),
+        ),
         many => {
-            let mut block = "**Speakers:**\n\n".to_owned();
+            let mut block = format!("**{}:**\n\n", w.speakers);
             for s in many {
                 block.push_str(&format!("- {}\n", md_start(&speaker_line(s))));
             }
@@ -288,8 +385,16 @@ fn speakers(out: &mut String, list: &[events::Speaker]) {
     }
 }
 
-fn demands(out: &mut String, block: &Option<DemandBlock>) {
-    let Some(d) = block else { return };
+/// The demand list, in its translation into the draft's language when the
+/// flyer content has one.
+fn demands(out: &mut String, flyer: &FlyerContent) {
+    let Some(d) = flyer
+        .demands_translation
+        .as_ref()
+        .or(flyer.demands.as_ref())
+    else {
+        return;
+    };
     push_block(out, &format!("### {}", md(&d.title)));
     push_block(out, &md_start(&d.intro));
     let mut list = String::new();
@@ -304,27 +409,27 @@ fn description(out: &mut String, markdown: &str) {
     push_block(out, markdown.trim());
 }
 
-fn links(out: &mut String, e: &Event) {
+fn links(out: &mut String, e: &Event, w: &Words) {
     let mut block = String::new();
     for (label, link) in [
-        ("Event page", &e.links.event_page),
-        ("RSVP", &e.links.rsvp),
-        ("Donate", &e.links.donate),
+        (w.event_page, &e.links.event_page),
+        (w.rsvp, &e.links.rsvp),
+        (w.donate, &e.links.donate),
     ] {
         if !link.trim().is_empty() {
             block.push_str(&format!("- [{label}](<{}>)\n", url(link)));
         }
     }
     if !block.is_empty() {
-        push_block(out, &format!("**Links:**\n\n{block}"));
+        push_block(out, &format!("**{}:**\n\n{block}", w.links));
     }
 }
 
-fn reading_list(out: &mut String, e: &Event) {
+fn reading_list(out: &mut String, e: &Event, w: &Words) {
     if e.reading_list.is_empty() {
         return;
     }
-    let mut block = "**To read before:**\n\n".to_owned();
+    let mut block = format!("**{}:**\n\n", w.to_read);
     for r in &e.reading_list {
         let title = if r.link.trim().is_empty() {
             format!("*{}*", md(&r.title))
@@ -334,7 +439,7 @@ fn reading_list(out: &mut String, e: &Event) {
         let by = if r.author.trim().is_empty() {
             String::new()
         } else {
-            format!(" by {}", md(&r.author))
+            format!(" {} {}", w.by, md(&r.author))
         };
         block.push_str(&format!("- {title}{by}\n"));
     }
@@ -345,10 +450,7 @@ fn reading_list(out: &mut String, e: &Event) {
 /// write back when none is announced yet.
 fn next_steps(out: &mut String, f: &EventFacts, heading: &str) {
     if f.next.is_empty() {
-        push_block(
-            out,
-            "Our next events are being planned: reply to this email if you would like to help.",
-        );
+        push_block(out, f.w.next_planned);
         return;
     }
     push_block(out, &format!("**{heading}**"));
@@ -385,46 +487,74 @@ fn cosponsor_call(e: &Event) -> String {
 /// The whole announcement of an event: everything the flyer says.
 fn full_event(out: &mut String, f: &EventFacts, branch: &BranchProfile) {
     let e = &f.event;
-    push_block(out, &host_line(&e.hosts, branch));
+    let w = f.w;
+    push_block(out, &host_line(&e.hosts, branch, w));
     push_block(out, &format!("## {}", md(&f.title())));
-    let mut kind = format!("**{}**", md(e.kind.label()));
+    let mut kind = format!("**{}**", md(kind_label(e.kind, w)));
     if !f.cosponsors.is_empty() {
         kind.push_str(&format!(" · {}", md(&f.cosponsors)));
     }
     push_block(out, &kind);
     details(out, f);
-    speakers(out, &e.speakers);
-    description(out, &e.description);
-    demands(out, &f.flyer.demands);
+    speakers(out, &e.speakers, w);
+    description(out, &f.description);
+    demands(out, &f.flyer);
     if !e.rules.trim().is_empty() {
-        push_block(out, &format!("**Please note:** {}", md(&e.rules)));
+        push_block(out, &format!("**{}:** {}", w.please_note, md(&e.rules)));
     }
-    reading_list(out, e);
+    reading_list(out, e, w);
     push_block(out, &cosponsor_call(e));
-    links(out, e);
+    links(out, e, w);
 }
 
-fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (String, String) {
+/// How an event of this kind is named in the words' language.
+fn kind_label(kind: events::EventKind, w: &Words) -> &'static str {
+    if w.language == "es" {
+        words::kind_es(kind)
+    } else {
+        kind.label()
+    }
+}
+
+/// The paragraph on what co-sponsoring means, in the words' language.
+fn cosponsoring_means(w: &Words) -> String {
+    if w.cosponsoring_means.is_empty() {
+        md_start(&what_cosponsoring_means("your organization"))
+    } else {
+        md_start(w.cosponsoring_means)
+    }
+}
+
+fn event_draft(
+    f: &EventFacts,
+    branch: &BranchProfile,
+    template: Template,
+    w: &Words,
+) -> (String, String) {
     let e = &f.event;
     let title = f.title();
+    let when = f.when();
+    let said = |text: &str| fill(text, &[("title", &md(&title)), ("when", &md(&when))]);
+    let subject_of = |text: &str| fill(text, &[("title", &title), ("when", &when)]);
     let mut body = String::new();
-    push_block(&mut body, GREETING);
+    push_block(&mut body, w.greeting);
     let subject = match template {
         Template::NewEvent => {
             full_event(&mut body, f, branch);
-            sign_off(&mut body, "In solidarity", branch);
-            one_line(&headline(e))
+            sign_off(&mut body, w.in_solidarity, branch);
+            if w.language == "es" {
+                format!("{}: {title} — {when}", kind_label(e.kind, w))
+            } else {
+                one_line(&headline(e))
+            }
         }
         Template::Reminder => {
-            push_block(
-                &mut body,
-                &format!("A reminder: **{}** is coming up.", md(&title)),
-            );
+            push_block(&mut body, &said(w.reminder));
             details(&mut body, f);
-            speakers(&mut body, &e.speakers);
-            links(&mut body, e);
-            sign_off(&mut body, "See you there", branch);
-            format!("Reminder: {title} — {}", f.when())
+            speakers(&mut body, &e.speakers, w);
+            links(&mut body, e, w);
+            sign_off(&mut body, w.see_you_there, branch);
+            subject_of(w.subject_reminder)
         }
         Template::Rescheduled => {
             let change = f
@@ -432,55 +562,43 @@ fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (S
                 .change
                 .as_ref()
                 .filter(|c| c.headline == "RESCHEDULED");
-            push_block(
-                &mut body,
-                &format!("**{}** has been rescheduled.", md(&title)),
-            );
+            push_block(&mut body, &said(w.rescheduled));
             let mut block = String::new();
-            field(&mut block, "New date", &f.when());
+            field(&mut block, w.new_date, &when);
             if let Some(c) = change {
-                field(
-                    &mut block,
-                    "Originally",
-                    c.earlier.trim_start_matches("Originally "),
-                );
+                let earlier = if w.language == "es" {
+                    words::earlier_es(&c.earlier).unwrap_or_default()
+                } else {
+                    c.earlier.trim_start_matches("Originally ").to_owned()
+                };
+                field(&mut block, w.originally, &earlier);
             }
             if let Some((old, new, _)) = &f.moved {
-                field(&mut block, "New place", &f.place);
+                field(&mut block, w.new_place, &f.place);
                 if old != new {
-                    field(&mut block, "Before", old);
+                    field(&mut block, w.before, old);
                 }
             } else {
-                field(&mut block, "Where", &f.place);
+                field(&mut block, w.place, &f.place);
             }
-            map(&mut block, f);
-            field(&mut block, "Accessibility", &f.flyer.accessibility);
+            map(&mut block, f, w);
+            field(&mut block, w.accessibility, &f.flyer.accessibility);
             let reason = change
                 .map(|c| c.reason.clone())
                 .filter(|r| !r.trim().is_empty())
                 .or_else(|| f.moved.as_ref().map(|m| m.2.clone()));
             if let Some(reason) = reason.filter(|r| !r.trim().is_empty()) {
-                field(&mut block, "Why", &reason);
+                field(&mut block, w.why, &reason);
             }
             push_block(&mut body, &block);
-            speakers(&mut body, &e.speakers);
-            links(&mut body, e);
-            push_block(
-                &mut body,
-                "Please update your calendar. We hope to see you at the new time.",
-            );
-            sign_off(&mut body, "In solidarity", branch);
-            format!("Rescheduled: {title} — now {}", f.when())
+            speakers(&mut body, &e.speakers, w);
+            links(&mut body, e, w);
+            push_block(&mut body, w.update_calendar_new_time);
+            sign_off(&mut body, w.in_solidarity, branch);
+            subject_of(w.subject_rescheduled)
         }
         Template::Cancelled => {
-            push_block(
-                &mut body,
-                &format!(
-                    "We are sorry to tell you that **{}**, planned for {}, is cancelled.",
-                    md(&title),
-                    md(&f.when())
-                ),
-            );
+            push_block(&mut body, &said(w.cancelled));
             let reason = f
                 .flyer
                 .change
@@ -489,41 +607,24 @@ fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (S
                 .filter(|r| !r.trim().is_empty())
                 .unwrap_or_else(|| f.status_reason.clone());
             if !reason.trim().is_empty() {
-                push_block(&mut body, &format!("**Why:** {}", md(&reason)));
+                push_block(&mut body, &format!("**{}:** {}", w.why, md(&reason)));
             }
-            push_block(
-                &mut body,
-                "Please take it off your calendar. We will write when there is a new date.",
-            );
-            sign_off(&mut body, "In solidarity", branch);
-            format!("Cancelled: {title} ({})", f.when())
+            push_block(&mut body, w.cancelled_off_calendar);
+            sign_off(&mut body, w.in_solidarity, branch);
+            subject_of(w.subject_cancelled)
         }
         Template::ThankYou => {
-            push_block(
-                &mut body,
-                &format!(
-                    "Thank you for coming to **{}** on {}. It meant a lot to have you there.",
-                    md(&title),
-                    md(&f.when())
-                ),
-            );
-            next_steps(&mut body, f, "What comes next:");
-            links(&mut body, e);
-            sign_off(&mut body, "In solidarity", branch);
-            format!("Thank you for coming to {title}")
+            push_block(&mut body, &said(w.thank_you));
+            next_steps(&mut body, f, w.what_comes_next);
+            links(&mut body, e, w);
+            sign_off(&mut body, w.in_solidarity, branch);
+            subject_of(w.subject_thank_you)
         }
         Template::MissedYou => {
-            push_block(
-                &mut body,
-                &format!(
-                    "We missed you at **{}** on {}. We hope all is well, and we would love to see you again.",
-                    md(&title),
-                    md(&f.when())
-                ),
-            );
-            next_steps(&mut body, f, "Coming up next:");
-            sign_off(&mut body, "Hope to see you soon", branch);
-            format!("We missed you at {title}")
+            push_block(&mut body, &said(w.missed_you));
+            next_steps(&mut body, f, w.coming_up_next);
+            sign_off(&mut body, w.hope_to_see_you, branch);
+            subject_of(w.subject_missed_you)
         }
         Template::CosponsorInvitation => {
             let signer = if branch.short_name.is_empty() {
@@ -532,37 +633,41 @@ fn event_draft(f: &EventFacts, branch: &BranchProfile, template: Template) -> (S
                 &branch.short_name
             };
             body.clear();
-            push_block(&mut body, "Dear {{first_name|friends}},");
+            push_block(&mut body, w.greeting_group);
+            let kind = if w.language == "es" {
+                words::kind_es(e.kind).to_lowercase()
+            } else {
+                e.kind.label().to_lowercase()
+            };
             push_block(
                 &mut body,
-                &format!(
-                    "{} invites your organization to co-sponsor our upcoming {}:",
-                    md_start(signer),
-                    md(&e.kind.label().to_lowercase())
+                &fill(
+                    w.invites,
+                    &[("who", &md_start(signer)), ("kind", &md(&kind))],
                 ),
             );
             full_event(&mut body, f, branch);
             if !f.cosponsor_names.is_empty() {
                 push_block(
                     &mut body,
-                    &format!(
-                        "Already co-sponsoring: {}.",
-                        md(&f.cosponsor_names.join(", "))
+                    &fill(
+                        w.already_cosponsoring,
+                        &[("names", &md(&f.cosponsor_names.join(", ")))],
                     ),
                 );
             }
-            push_block(
-                &mut body,
-                &md_start(&what_cosponsoring_means("your organization")),
-            );
+            push_block(&mut body, &cosponsoring_means(w));
             let reply_to = if e.cosponsor_call.contact.trim().is_empty() {
                 &branch.contact_email
             } else {
                 &e.cosponsor_call.contact
             };
-            push_block(&mut body, &format!("Please reply to this email (or write to {}) to tell us whether your organization will co-sponsor.", md(reply_to)));
-            sign_off(&mut body, "In solidarity", branch);
-            format!("Invitation to co-sponsor: {title}")
+            push_block(
+                &mut body,
+                &fill(w.reply_to_cosponsor, &[("contact", &md(reply_to))]),
+            );
+            sign_off(&mut body, w.in_solidarity, branch);
+            subject_of(w.subject_invitation)
         }
     };
     (one_line(&subject), body)
@@ -576,10 +681,14 @@ struct TourFacts {
     cosponsor_names: Vec<String>,
     /// Each stop's change notice (rescheduled, postponed, cancelled), in stop order.
     changes: Vec<Option<flyers::ChangeNotice>>,
+    /// The language's words, and in Spanish each stop's date and change
+    /// mark in it (in stop order; empty in English, which the flyer's are).
+    w: &'static Words,
+    stops_es: Vec<(String, String)>,
 }
 
 impl TourFacts {
-    fn load(db: &Database, id: i64, template: Template) -> Result<TourFacts> {
+    fn load(db: &Database, id: i64, template: Template, w: &'static Words) -> Result<TourFacts> {
         let t = events::get_tour(db, id)?;
         // Cancelled stops as the branch chose; a notice of changes or
         // cancellations lists them even when the branch leaves them out.
@@ -589,7 +698,12 @@ impl TourFacts {
         {
             how = CancelledShown::Marked;
         }
-        let flyer = flyers::content_for_tour_shown(db, id, None, how)?;
+        let flyer = flyers::content_for_tour_shown(
+            db,
+            id,
+            (w.language != "en").then_some(w.language),
+            how,
+        )?;
         let cosponsors = coalition::confirmed_tour_cosponsors(db, id)?;
         // In the order of the flyer's stops.
         let changes = flyer
@@ -607,12 +721,31 @@ impl TourFacts {
                 }
             })
             .collect::<Result<Vec<_>>>()?;
+        let stops_es = if w.language == "es" {
+            flyer
+                .stops
+                .iter()
+                .map(|mark| {
+                    let stop = events::get(db, mark.event_id)?;
+                    let note = if mark.note.is_empty() {
+                        ""
+                    } else {
+                        words::status_es(stop.status)
+                    };
+                    Ok((words::when_es(&stop), note.to_owned()))
+                })
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
         Ok(TourFacts {
             tour: t.tour,
             flyer,
-            cosponsors: cosponsor_line(&cosponsors),
+            cosponsors: cosponsors_in(&cosponsors, w),
             cosponsor_names: cosponsors.into_iter().map(|c| c.name).collect(),
             changes,
+            w,
+            stops_es,
         })
     }
 
@@ -623,32 +756,44 @@ impl TourFacts {
 
 /// "Meetings near you": one line per stop, its change and reason after it.
 fn stops(out: &mut String, f: &TourFacts, with_reasons: bool) {
-    let mut block = "**Meetings near you:**\n\n".to_owned();
+    let w = f.w;
+    let mut block = format!("**{}**\n\n", w.meetings_near_you);
     if f.flyer.stops.is_empty() {
-        block.push_str("- Dates and places coming soon\n");
+        block.push_str(&format!("- {}\n", w.dates_coming_soon));
     }
     for (i, s) in f.flyer.stops.iter().enumerate() {
-        let note = if s.note.is_empty() {
+        let (when, note) = match f.stops_es.get(i) {
+            Some((when, note)) => (when.clone(), note.clone()),
+            None => (s.when.clone(), s.note.to_lowercase()),
+        };
+        let note = if note.is_empty() {
             String::new()
         } else {
-            format!(" — **{}**", md(&s.note.to_lowercase()))
+            format!(" — **{}**", md(&note))
         };
         // Struck through (when the branch chose so), still saying "cancelled".
         let strike = if s.struck { "~~" } else { "" };
         if s.place.is_empty() {
-            block.push_str(&format!("- {strike}**{}**{strike}{note}\n", md(&s.when)));
+            block.push_str(&format!("- {strike}**{}**{strike}{note}\n", md(&when)));
         } else {
             block.push_str(&format!(
                 "- {strike}**{}** — {}{strike}{note}\n",
-                md(&s.when),
+                md(&when),
                 md(&s.place)
             ));
         }
         if with_reasons {
             if let Some(Some(c)) = f.changes.get(i) {
                 let mut said = Vec::new();
-                if !c.earlier.is_empty() {
-                    said.push(md_start(&c.earlier));
+                let earlier = if w.language == "es" {
+                    words::earlier_es(&c.earlier)
+                        .map(|d| format!("{}: {d}", w.originally))
+                        .unwrap_or_default()
+                } else {
+                    c.earlier.clone()
+                };
+                if !earlier.is_empty() {
+                    said.push(md_start(&earlier));
                 }
                 if !c.reason.trim().is_empty() {
                     said.push(md_start(&c.reason));
@@ -663,19 +808,20 @@ fn stops(out: &mut String, f: &TourFacts, with_reasons: bool) {
 }
 
 fn full_tour(out: &mut String, f: &TourFacts, branch: &BranchProfile) {
-    push_block(out, &host_line(&f.tour.hosts, branch));
+    let w = f.w;
+    push_block(out, &host_line(&f.tour.hosts, branch, w));
     push_block(out, &format!("## {}", md(&f.title())));
-    let mut kind = "**Speaking tour**".to_owned();
+    let mut kind = format!("**{}**", w.speaking_tour);
     if !f.cosponsors.is_empty() {
         kind.push_str(&format!(" · {}", md(&f.cosponsors)));
     }
     push_block(out, &kind);
-    speakers(out, &f.tour.speakers);
+    speakers(out, &f.tour.speakers, w);
     description(out, &f.tour.description);
     stops(out, f, false);
-    demands(out, &f.flyer.demands);
+    demands(out, &f.flyer);
     if !f.flyer.link.is_empty() {
-        push_block(out, &format!("More: <{}>", url(&f.flyer.link)));
+        push_block(out, &format!("{}: <{}>", w.more, url(&f.flyer.link)));
     }
 }
 
@@ -683,53 +829,38 @@ fn tour_draft(
     f: &TourFacts,
     branch: &BranchProfile,
     template: Template,
+    w: &Words,
 ) -> Result<(String, String)> {
     let title = f.title();
+    let said = |text: &str| fill(text, &[("title", &md(&title))]);
+    let subject_of = |text: &str| fill(text, &[("title", &title)]);
     let mut body = String::new();
-    push_block(&mut body, GREETING);
+    push_block(&mut body, w.greeting);
     let subject = match template {
         Template::NewEvent => {
             full_tour(&mut body, f, branch);
-            sign_off(&mut body, "In solidarity", branch);
-            format!("Speaking tour: {title}")
+            sign_off(&mut body, w.in_solidarity, branch);
+            subject_of(w.subject_tour)
         }
         Template::Reminder => {
-            push_block(
-                &mut body,
-                &format!(
-                    "A reminder: the tour **{}** is coming to a campus near you.",
-                    md(&title)
-                ),
-            );
-            speakers(&mut body, &f.tour.speakers);
+            push_block(&mut body, &said(w.tour_reminder));
+            speakers(&mut body, &f.tour.speakers, w);
             stops(&mut body, f, false);
-            sign_off(&mut body, "See you there", branch);
-            format!("Reminder: {title}")
+            sign_off(&mut body, w.see_you_there, branch);
+            subject_of(w.subject_tour_reminder)
         }
         Template::Rescheduled => {
-            push_block(
-                &mut body,
-                &format!(
-                    "Some stops of **{}** have changed. Here is every stop as it stands now:",
-                    md(&title)
-                ),
-            );
+            push_block(&mut body, &said(w.tour_changed));
             stops(&mut body, f, true);
-            push_block(&mut body, "Please update your calendar.");
-            sign_off(&mut body, "In solidarity", branch);
-            format!("Changed dates: {title}")
+            push_block(&mut body, w.update_calendar);
+            sign_off(&mut body, w.in_solidarity, branch);
+            subject_of(w.subject_tour_changed)
         }
         Template::Cancelled => {
-            push_block(
-                &mut body,
-                &format!(
-                    "We are sorry to tell you that stops of **{}** are cancelled:",
-                    md(&title)
-                ),
-            );
+            push_block(&mut body, &said(w.tour_cancelled));
             stops(&mut body, f, true);
-            sign_off(&mut body, "In solidarity", branch);
-            format!("Cancelled: {title}")
+            sign_off(&mut body, w.in_solidarity, branch);
+            subject_of(w.subject_tour_cancelled)
         }
         Template::CosponsorInvitation => {
             let signer = if branch.short_name.is_empty() {
@@ -738,31 +869,31 @@ fn tour_draft(
                 &branch.short_name
             };
             body.clear();
-            push_block(&mut body, "Dear {{first_name|friends}},");
+            push_block(&mut body, w.greeting_group);
             push_block(
                 &mut body,
-                &format!(
-                    "{} invites your organization to co-sponsor our speaking tour:",
-                    md_start(signer)
-                ),
+                &fill(w.tour_invites, &[("who", &md_start(signer))]),
             );
             full_tour(&mut body, f, branch);
             if !f.cosponsor_names.is_empty() {
                 push_block(
                     &mut body,
-                    &format!(
-                        "Already co-sponsoring: {}.",
-                        md(&f.cosponsor_names.join(", "))
+                    &fill(
+                        w.already_cosponsoring,
+                        &[("names", &md(&f.cosponsor_names.join(", ")))],
                     ),
                 );
             }
+            push_block(&mut body, &cosponsoring_means(w));
             push_block(
                 &mut body,
-                &md_start(&what_cosponsoring_means("your organization")),
+                &fill(
+                    w.reply_to_cosponsor,
+                    &[("contact", &md(&branch.contact_email))],
+                ),
             );
-            push_block(&mut body, &format!("Please reply to this email (or write to {}) to tell us whether your organization will co-sponsor.", md(&branch.contact_email)));
-            sign_off(&mut body, "In solidarity", branch);
-            format!("Invitation to co-sponsor: {title}")
+            sign_off(&mut body, w.in_solidarity, branch);
+            subject_of(w.subject_invitation)
         }
         Template::ThankYou | Template::MissedYou => return Err(follow_up_of_tour(template)),
     };
