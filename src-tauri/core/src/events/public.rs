@@ -328,7 +328,7 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Spanish month names, for [`when_text_es`] and the Spanish site.
+/// Spanish month names, for [`when_text_es`], the Spanish site and Spanish mail.
 pub const MESES: [&str; 12] = [
     "enero",
     "febrero",
@@ -344,8 +344,8 @@ pub const MESES: [&str; 12] = [
     "diciembre",
 ];
 
-/// Spanish weekday names, Monday first, for [`when_text_es`].
-const DIAS: [&str; 7] = [
+/// Spanish weekday names, Monday first, for [`when_text_es`] and Spanish mail.
+pub const DIAS: [&str; 7] = [
     "lunes",
     "martes",
     "miércoles",

@@ -311,37 +311,14 @@ pub(crate) fn status_es(status: EventStatus) -> &'static str {
     }
 }
 
-const WEEKDAYS_ES: [&str; 7] = [
-    "lunes",
-    "martes",
-    "miércoles",
-    "jueves",
-    "viernes",
-    "sábado",
-    "domingo",
-];
-
-const MONTHS_ES: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
+// The weekday and month names are the site's (`events::public`), so mail
+// and pages name a day alike.
 fn weekday_es(w: Weekday) -> &'static str {
-    WEEKDAYS_ES[(w.to_monday_one_offset() - 1) as usize]
+    crate::events::public::DIAS[w.to_monday_zero_offset() as usize]
 }
 
 fn month_es(month: i8) -> &'static str {
-    MONTHS_ES[(month.clamp(1, 12) - 1) as usize]
+    crate::events::public::MESES[(month.clamp(1, 12) - 1) as usize]
 }
 
 /// "10 de diciembre".
@@ -444,16 +421,16 @@ pub(crate) fn earlier_es(english: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// Proves placeholders are filled once, and a value holding one stays as typed.
+    /// Proves each `{name}` slot is filled once, and a value holding one stays as typed.
     #[test]
-    fn fill_replaces_each_placeholder_once() {
+    fn fill_replaces_each_slot_once() {
         assert_eq!(
             fill(
                 "{title} on {when}",
                 &[("title", "{when}"), ("when", "Monday")]
             ),
             "{when} on Monday",
-            "a title holding a placeholder is printed as typed"
+            "a title holding a {{slot}} is printed as typed"
         );
         assert_eq!(
             fill("a {b} {c", &[]),
