@@ -89,6 +89,18 @@ test("an announcement is composed from the rally, previewed, tested and sent to 
     await until(app, () => text(app, '[data-testid="ann-preview-html"]'), (t) => t.includes(firstName), `the preview did not greet ${firstName}`);
     const html = await app.execute(() => document.querySelector('[data-testid="ann-preview-html"]')?.innerHTML ?? "");
     assert.doesNotMatch(html, /<script|onerror=|javascript:/i, "the preview holds nothing that runs");
+    // The branch's logo heads the mail, drawn from the letter's own part, and
+    // the rally's calendar file is attached.
+    const logo = await app.execute(() => {
+      const img = document.querySelector('[data-testid="ann-preview-html"] img');
+      return img ? { src: img.getAttribute("src").slice(0, 22), alt: img.alt, drawn: img.complete && img.naturalWidth > 0 } : null;
+    });
+    assert.deepEqual(
+      logo,
+      { src: "data:image/png;base64,", alt: "International Socialist Organization — Boston", drawn: true },
+      "the preview shows the branch's logo at the head of the mail",
+    );
+    assert.match(await text(app, '[data-testid="ann-preview-attachments"]'), /\.ics \(\d+ KB\)/, "the preview lists the calendar file");
     await screenshot(app, "announce-composer");
 
     await click(app, "button=Send a test to me");
@@ -121,6 +133,7 @@ test("an announcement is composed from the rally, previewed, tested and sent to 
   assert.equal(new Set(sent.map((m) => m.to)).size, subscribed, "nobody twice");
   for (const m of sent) {
     assert.ok(m.kinds.includes("text/plain") && m.kinds.includes("text/html"), `both parts for ${m.to}`);
+    assert.ok(m.kinds.includes("image/png") && m.kinds.includes("text/calendar"), `the logo and the calendar file for ${m.to}: ${m.kinds}`);
     assert.match(m.text, /Justice4Siham/, `the plain part names the rally for ${m.to}`);
   }
 });

@@ -100,7 +100,7 @@ describe("announcements", () => {
     const esSubject = (await screen.findByLabelText("Subject (Spanish)")) as HTMLInputElement;
     await waitFor(() =>
       expect(esSubject.value, "the Spanish subject is filled from the event, in Spanish").toMatch(
-        /^Reunión: Rally for Siham — lunes 11 de enero de 2027/,
+        /^Reunión: Rally for Siham — lunes, 11 de enero de 2027/,
       ),
     );
     expect(

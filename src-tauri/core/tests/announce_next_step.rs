@@ -218,7 +218,7 @@ fn the_flyer_on_a_sent_message_is_named_after_the_event_and_its_day() {
     let typed = input(&b, "Reading group Thursday", "Come and read with us.", true);
     let preview = compose::preview_unsaved(&b.db, None, &typed, None, None).unwrap();
     assert_eq!(
-        preview.attachment.as_ref().map(|a| a.0.as_str()),
+        preview.attachments.first().map(|a| a.0.as_str()),
         Some("reading-group-dec-10.pdf"),
         "the preview names the attachment as it will be sent"
     );

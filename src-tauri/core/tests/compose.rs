@@ -394,7 +394,8 @@ fn both_parts_decode_to_the_expected_text() {
     assert_eq!(
         text_of(&bytes),
         format!(
-            "Hello Ana,\n\nBring a friend — and a sign.\n\n- one\n- two\n\n-- \nInternational Socialist Organization — Boston · https://example.org/boston\n\
+            "Hello Ana,\n\nBring a friend — and a sign.\n\n- one\n- two\n\n\
+             Add it to your calendar: open the attached file justice4siham-justice4naseem-rally-jan-30.ics.\n\n-- \nInternational Socialist Organization — Boston · https://example.org/boston\n\
              You receive this email because you are on the list “Announcements”. Reply to write to us at boston@example.org.\n\
              To unsubscribe, send an email to {} (or reply with “unsubscribe”).\n",
             unsubscribe_of_ana(&db, list)
@@ -438,8 +439,8 @@ fn both_parts_decode_to_the_expected_text() {
     assert_eq!(
         raw.matches("Content-Transfer-Encoding: quoted-printable")
             .count(),
-        2,
-        "both parts are quoted-printable"
+        3,
+        "both parts are quoted-printable, and so is the calendar file"
     );
     let body = raw.split_once("\r\n\r\n").unwrap().1;
     assert!(
@@ -937,8 +938,26 @@ fn the_flyer_is_attached_as_a_valid_pdf() {
         m.body_text(0).unwrap().contains("Dear Ana,") && m.body_html(0).is_some(),
         "both text parts are still there"
     );
-    let attachments: Vec<_> = m.attachments().collect();
-    assert_eq!(attachments.len(), 1, "one attachment");
+    // (The logo is a part the HTML shows, inline, not an attachment.)
+    let attachments: Vec<_> = m
+        .attachments()
+        .filter(|a| {
+            a.content_disposition()
+                .is_some_and(|d| d.ctype() == "attachment")
+        })
+        .collect();
+    let names: Vec<_> = attachments
+        .iter()
+        .filter_map(|a| a.attachment_name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "justice4siham-justice4naseem-rally-jan-30.pdf",
+            "justice4siham-justice4naseem-rally-jan-30.ics"
+        ],
+        "the flyer, then the event's calendar file"
+    );
     let pdf = attachments[0];
     assert_eq!(
         pdf.attachment_name(),
@@ -956,7 +975,7 @@ fn the_flyer_is_attached_as_a_valid_pdf() {
         "the attachment starts like a PDF"
     );
     assert_eq!(
-        prepared.attachment(),
+        prepared.attachments().first().copied(),
         Some((
             "justice4siham-justice4naseem-rally-jan-30.pdf",
             pdf.contents().len()
@@ -987,12 +1006,252 @@ fn the_flyer_is_attached_as_a_valid_pdf() {
     tour.attach_flyer = true;
     let poster = parse(&letter(&db, &tour, &ana()))
         .attachments()
-        .next()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".pdf")))
         .map(|a| a.contents().starts_with(b"%PDF-"));
     assert_eq!(
         poster,
         Some(true),
         "a tour's announcement attaches its poster"
+    );
+}
+
+/// Proves the branch's logo heads the HTML mail: the HTML and the logo
+/// travel together as multipart/related, the image above the branch's name
+/// names its part by Content-ID, the part is a small image drawn at twice
+/// the size the HTML shows it, its alt text is the branch's name, and a
+/// branch without a logo sends no image at all.
+#[test]
+fn the_logo_heads_the_html_mail() {
+    let (_dir, db) = open();
+    let c = content(
+        &db,
+        Some(event_id(&db, "#Justice4Siham")),
+        None,
+        Template::NewEvent,
+    );
+    let bytes = letter(&db, &c, &ana());
+    let raw = String::from_utf8(bytes.clone()).unwrap();
+    assert!(
+        raw.contains("Content-Type: multipart/related;"),
+        "the HTML and its logo are one multipart/related part"
+    );
+    let m = parse(&bytes);
+    let html = m.body_html(0).unwrap().into_owned();
+    let img = html
+        .split("<img ")
+        .nth(1)
+        .and_then(|r| r.split('>').next())
+        .expect("the HTML shows an image")
+        .to_owned();
+    let attribute = |name: &str| {
+        img.split(&format!("{name}=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_else(|| panic!("the image has {name}: {img}"))
+            .to_owned()
+    };
+    assert_eq!(
+        attribute("alt"),
+        "International Socialist Organization — Boston",
+        "its alt text is the branch's name"
+    );
+    assert!(
+        html.find("<img ") < html.find(">International Socialist Organization — Boston</td>"),
+        "the logo heads the card, above the branch's name"
+    );
+    let cid = attribute("src")
+        .strip_prefix("cid:")
+        .expect("the image is the letter's own part")
+        .to_owned();
+    let part = m
+        .parts
+        .iter()
+        .find(|p| p.content_id() == Some(cid.as_str()))
+        .expect("a part carries the image's Content-ID");
+    let media = part.content_type().unwrap();
+    assert_eq!(media.ctype(), "image", "the logo part is an image");
+    let picture = image::load_from_memory(part.contents()).expect("the logo part decodes");
+    let (width, height): (u32, u32) = (
+        attribute("width").parse().unwrap(),
+        attribute("height").parse().unwrap(),
+    );
+    assert!(
+        width <= 200 && height <= 56 && (width == 56 || height == 56),
+        "shown as large as fits 200 × 56: {width} × {height}"
+    );
+    assert_eq!(
+        (picture.width(), picture.height()),
+        (width * 2, height * 2),
+        "drawn at twice the size shown"
+    );
+    assert!(
+        part.contents().len() < 6 * 1024,
+        "a few kilobytes in every letter: {} bytes",
+        part.contents().len()
+    );
+    assert!(
+        !m.attachments()
+            .any(|a| a.attachment_name().is_some_and(|n| n.ends_with(".png"))
+                && a.content_disposition()
+                    .is_some_and(|d| d.ctype() == "attachment")),
+        "the logo is inline, not an attachment"
+    );
+
+    branch::clear_logo(&db).unwrap();
+    let without = letter(&db, &c, &ana());
+    let raw = String::from_utf8(without.clone()).unwrap();
+    assert!(
+        !raw.contains("multipart/related") && !raw.contains("<img"),
+        "a branch without a logo sends no image"
+    );
+}
+
+/// Proves each letter about an event still to come carries its calendar
+/// file for "Add to calendar": a text/calendar attachment named after the
+/// event, read by the `icalendar` parser with the event's UID, SEQUENCE and
+/// title, said in the text and the HTML (in the reader's language); a
+/// tour's letter carries its dated stops; and a follow-up, or a letter
+/// about an event already over, carries none.
+#[test]
+fn each_letter_about_an_upcoming_event_has_its_calendar_file() {
+    use icalendar::Component;
+    let (_dir, db) = open();
+    let rally = events::get(&db, event_id(&db, "#Justice4Siham")).unwrap();
+    let c = content(&db, Some(rally.id), None, Template::Reminder);
+    let bytes = letter(&db, &c, &ana());
+    let m = parse(&bytes);
+    let ics = m
+        .attachments()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".ics")))
+        .expect("the letter carries a calendar file");
+    assert_eq!(
+        ics.attachment_name(),
+        Some("justice4siham-justice4naseem-rally-jan-30.ics"),
+        "named after the event and its day"
+    );
+    let media = ics.content_type().unwrap();
+    assert_eq!(
+        (media.ctype(), media.subtype()),
+        ("text", Some("calendar")),
+        "a text/calendar part"
+    );
+    let text = String::from_utf8(ics.contents().to_vec()).unwrap();
+    let calendar: icalendar::Calendar = text.parse().expect("icalendar reads the file");
+    let event = calendar
+        .components
+        .iter()
+        .find_map(|c| c.as_event())
+        .expect("the file holds the event");
+    assert_eq!(
+        (
+            event.get_uid(),
+            event.get_summary(),
+            event.property_value("SEQUENCE")
+        ),
+        (
+            Some(rally.uid.as_str()),
+            Some(rally.title.as_str()),
+            Some(rally.sequence.to_string().as_str())
+        ),
+        "the event's own UID, title and SEQUENCE, as in every calendar Handbill writes"
+    );
+    assert_eq!(
+        text,
+        events::ics::export_event(&db, rally.id).unwrap(),
+        "the same file as the event's calendar export"
+    );
+    assert_contains(
+        &text_of(&bytes),
+        &["Add it to your calendar: open the attached file justice4siham-justice4naseem-rally-jan-30.ics."],
+        "the text part",
+    );
+    assert_contains(
+        &m.body_html(0).unwrap(),
+        &["Add it to your calendar: open the attached file <strong>justice4siham-justice4naseem-rally-jan-30.ics</strong>."],
+        "the HTML part",
+    );
+
+    // In the reader's language.
+    let spanish = announcements::compose::prepare_versions(
+        &db,
+        &c,
+        &[announcements::AnnouncementVersion {
+            language: "es".into(),
+            subject: "Recordatorio".into(),
+            body: "Nos vemos allí.".into(),
+        }],
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    let lucia = Recipient {
+        language: "es-MX".into(),
+        ..ana()
+    };
+    assert_contains(
+        &text_of(&spanish.letter(&lucia).unwrap()),
+        &["Añádelo a tu calendario: abre el archivo adjunto justice4siham-justice4naseem-rally-jan-30.ics."],
+        "the Spanish text part",
+    );
+
+    // A tour's letter: its dated stops.
+    let tour = events::list_tours(&db).unwrap()[0].clone();
+    let tour_letter = letter(
+        &db,
+        &content(&db, None, Some(tour.id), Template::NewEvent),
+        &ana(),
+    );
+    let stops = parse(&tour_letter)
+        .attachments()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".ics")))
+        .map(|a| {
+            String::from_utf8_lossy(a.contents())
+                .matches("BEGIN:VEVENT")
+                .count()
+        });
+    assert!(
+        stops.is_some_and(|n| n >= 2),
+        "a tour's letter carries its dated stops: {stops:?}"
+    );
+
+    let calendar_files = |bytes: &[u8]| {
+        parse(bytes)
+            .attachments()
+            .filter(|a| a.attachment_name().is_some_and(|n| n.ends_with(".ics")))
+            .count()
+    };
+    // A follow-up: the event is over.
+    let thanks = Content {
+        template: Template::ThankYou,
+        subject: "Thank you for coming".into(),
+        body: "Thank you.".into(),
+        ..c.clone()
+    };
+    let thanks = letter(&db, &thanks, &ana());
+    assert_eq!(
+        calendar_files(&thanks),
+        0,
+        "a thank-you carries no calendar file"
+    );
+    assert!(
+        !text_of(&thanks).contains("calendar"),
+        "and says nothing of one"
+    );
+    // The same reminder, prepared after the rally.
+    let after: jiff::Timestamp = rally
+        .end_at
+        .as_deref()
+        .unwrap()
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        + jiff::SignedDuration::from_hours(1);
+    let late = announcements::prepare_at(&db, &c, after)
+        .unwrap()
+        .letter(&ana())
+        .unwrap();
+    assert_eq!(
+        calendar_files(&late),
+        0,
+        "a letter about an event already over carries no calendar file"
     );
 }
 
@@ -1043,20 +1302,28 @@ fn the_preview_is_the_letter() {
             .trim_end_matches('\n'),
         "the text part"
     );
-    assert_eq!(
-        p.html,
-        m.body_html(0)
-            .unwrap()
-            .replace("\r\n", "\n")
-            .trim_end_matches('\n'),
-        "the HTML part"
+    // The logo is shown from the letter's own part, as a mail program shows it.
+    let logo = m
+        .parts
+        .iter()
+        .find(|part| part.content_id().is_some())
+        .expect("the letter has its logo");
+    let shown = m.body_html(0).unwrap().replace("\r\n", "\n").replace(
+        &format!("\"cid:{}\"", logo.content_id().unwrap()),
+        &format!(
+            "\"data:image/{};base64,{}\"",
+            logo.content_type().unwrap().subtype().unwrap(),
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, logo.contents())
+        ),
     );
-    let a = m.attachments().next().unwrap();
-    assert_eq!(
-        p.attachment,
-        Some((a.attachment_name().unwrap().to_owned(), a.contents().len())),
-        "the attachment"
-    );
+    assert_eq!(p.html, shown.trim_end_matches('\n'), "the HTML part");
+    let attached: Vec<(String, usize)> = m
+        .attachments()
+        .filter_map(|a| Some((a.attachment_name()?.to_owned(), a.contents().len())))
+        .filter(|(name, _)| !name.starts_with("logo."))
+        .collect();
+    assert_eq!(p.attachments, attached, "the attachments");
+    assert_eq!(p.attachments.len(), 2, "the flyer and the calendar file");
     let names: Vec<&str> = p.headers.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, HEADERS, "every header, in order");
     let message_id = p
@@ -1081,7 +1348,12 @@ fn the_preview_is_the_letter() {
             .collect::<Vec<_>>()
     };
     // The flyer is rendered again, with its own creation time: its name is compared, not its bytes.
-    let name = |p: &announcements::Preview| p.attachment.as_ref().map(|(n, _)| n.clone());
+    let name = |p: &announcements::Preview| {
+        p.attachments
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
         (without_date(&fresh), &fresh.text, &fresh.html, name(&fresh)),
         (without_date(&p), &p.text, &p.html, name(&p)),

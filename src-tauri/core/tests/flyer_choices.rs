@@ -131,7 +131,9 @@ fn the_announcements_flyer_is_drawn_with_the_events_choices() {
     let attached_size = |db: &Database| {
         compose::preview_unsaved(db, None, &input, None, None)
             .unwrap()
-            .attachment
+            .attachments
+            .into_iter()
+            .find(|(name, _)| name.ends_with(".pdf"))
             .expect("the flyer is attached")
             .1
     };

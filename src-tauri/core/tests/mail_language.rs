@@ -265,7 +265,7 @@ fn spanish_drafts_of_every_template() {
     let (subject, body) = announcements::draft_in(&b.db, id, None, Template::NewEvent, "es")
         .expect("a Spanish draft");
     assert_eq!(
-        subject, "Reunión: Reunión de vivienda — jueves 10 de diciembre de 2026, 6:00 - 8:00 p. m.",
+        subject, "Reunión: Reunión de vivienda — jueves, 10 de diciembre de 2026 | 18:00 - 20:00",
         "the subject names the kind, the Spanish title and the Spanish date"
     );
     for (words, what) in [
@@ -276,7 +276,7 @@ fn spanish_drafts_of_every_template() {
         ("ISO Boston presenta:", "the host line"),
         ("## Reunión de vivienda", "the Spanish title"),
         (
-            "**Cuándo:** jueves 10 de diciembre de 2026, 6:00 - 8:00 p. m.",
+            "**Cuándo:** jueves, 10 de diciembre de 2026 | 18:00 - 20:00",
             "the date in Spanish",
         ),
         ("Hablamos del alquiler.", "the Spanish description"),
@@ -334,7 +334,7 @@ fn spanish_drafts_of_every_template() {
     let (subject, body) =
         announcements::draft_in(&b.db, id, None, Template::Reminder, "es-MX").unwrap();
     assert!(
-        subject.starts_with("Recordatorio: Reunión de vivienda — jueves 10 de diciembre"),
+        subject.starts_with("Recordatorio: Reunión de vivienda — jueves, 10 de diciembre"),
         "reminder subject: {subject}"
     );
     assert!(
@@ -360,7 +360,7 @@ fn spanish_drafts_of_every_template() {
     let (subject, body) =
         announcements::draft_in(&b.db, id, None, Template::Cancelled, "es").unwrap();
     assert!(
-        subject.starts_with("Cancelado: Reunión de vivienda (jueves 10 de diciembre de 2026"),
+        subject.starts_with("Cancelado: Reunión de vivienda (jueves, 10 de diciembre de 2026"),
         "cancelled subject: {subject}"
     );
     assert!(body.contains("queda cancelado"), "cancelled body: {body}");
@@ -405,15 +405,15 @@ fn spanish_drafts_of_every_template() {
         announcements::draft_in(&b.db, Some(moved.id), None, Template::Rescheduled, "es").unwrap();
     assert_eq!(
         subject,
-        "Nueva fecha: Tenants' assembly — ahora el jueves 14 de enero de 2027, 7:00 - 9:00 p. m.",
+        "Nueva fecha: Tenants' assembly — ahora el jueves, 14 de enero de 2027 | 19:00 - 21:00",
         "rescheduled subject, the English title kept where there is no Spanish one"
     );
     assert!(
-        body.contains("**Nueva fecha:** jueves 14 de enero de 2027"),
+        body.contains("**Nueva fecha:** jueves, 14 de enero de 2027"),
         "the new date: {body}"
     );
     assert!(
-        body.contains("**Fecha original:** jueves 7 de enero de 2027"),
+        body.contains("**Fecha original:** jueves, 7 de enero de 2027"),
         "the old date in Spanish: {body}"
     );
     assert!(
@@ -445,7 +445,7 @@ fn spanish_drafts_of_every_template() {
         "thank-you subject"
     );
     assert!(
-        body.contains("el jueves 5 de noviembre de 2026, 6:00 - 7:30 p. m."),
+        body.contains("el jueves, 5 de noviembre de 2026 | 18:00 - 19:30"),
         "the day in Spanish: {body}"
     );
     let (subject, body) =
@@ -495,7 +495,7 @@ fn spanish_drafts_of_every_template() {
         "the stops heading: {body}"
     );
     assert!(
-        body.contains("martes 2 de marzo de 2027, 6:00 - 8:00 p. m."),
+        body.contains("martes, 2 de marzo de 2027 | 18:00 - 20:00"),
         "the stop's date in Spanish: {body}"
     );
     let err = announcements::draft_in(&b.db, id, None, Template::NewEvent, "pt")

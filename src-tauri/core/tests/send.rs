@@ -285,7 +285,11 @@ fn a_thousand_person_announcement_arrives_once_per_person_with_its_headers_and_b
             .iter()
             .map(|p| p["type"].as_str().unwrap())
             .collect();
-        assert_eq!(types, ["text/plain", "text/html"], "both parts arrive: {m}");
+        assert_eq!(
+            types,
+            ["text/plain", "text/html", "text/calendar"],
+            "both parts arrive, and the event's calendar file: {m}"
+        );
         let number: usize = to.split("person").nth(1).unwrap()[..4].parse().unwrap();
         assert!(
             m["parts"][0]["text"]

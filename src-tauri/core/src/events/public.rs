@@ -256,7 +256,7 @@ pub fn room_text(e: &Event) -> String {
     }
     let room = e.room_or_venue_room().trim();
     if room.is_empty() {
-        "Room to be announced".into()
+        ROOM_TBA.into()
     } else {
         room.to_owned()
     }
@@ -281,6 +281,25 @@ pub fn several_hosts(hosts: &str) -> bool {
 
 /// The words for a place not known yet.
 pub const LOCATION_TBA: &str = "Location to be announced";
+
+/// The words for a room expected but not known yet.
+pub const ROOM_TBA: &str = "Room to be announced";
+
+/// A place line's own words ([`ROOM_TBA`], [`LOCATION_TBA`], "Online") in
+/// Spanish, for the site's Spanish pages and Spanish mail. Only a whole part
+/// of the line (between its commas) is Handbill's: the organizer's own words
+/// (a venue called "Online Organizing Center", an address) stay as typed.
+pub fn place_words_es(text: &str) -> String {
+    text.split(", ")
+        .map(|part| match part {
+            ROOM_TBA => "Sala por anunciar",
+            LOCATION_TBA => "Lugar por anunciar",
+            "Online" => "En línea",
+            own => own,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Where an event is, as one line: "Harvard Science Center, Hall C, 1 Oxford
 /// St, Cambridge, MA", "Kenmore Classroom Building, Room to be announced, 565
@@ -356,7 +375,7 @@ pub const DIAS: [&str; 7] = [
 ];
 
 /// "sábado, 30 de enero de 2027".
-fn fecha(d: Date) -> String {
+pub(crate) fn fecha(d: Date) -> String {
     let dia = DIAS[d.weekday().to_monday_zero_offset() as usize];
     let mes = MESES[(d.month() - 1) as usize];
     format!("{dia}, {} de {mes} de {}", d.day(), d.year())
@@ -410,7 +429,27 @@ pub fn when_text_es(e: &Event, name_zone: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::presenting;
+    use super::{place_words_es, presenting, LOCATION_TBA, ROOM_TBA};
+
+    /// Proves Handbill's own place words read in Spanish, and only whole
+    /// parts of the line: an organizer's venue keeps its name.
+    #[test]
+    fn place_words_read_in_spanish_and_names_stay() {
+        assert_eq!(
+            place_words_es(&format!(
+                "JFK Federal Building, {ROOM_TBA}, 15 New Sudbury St"
+            )),
+            "JFK Federal Building, Sala por anunciar, 15 New Sudbury St",
+            "the room to be announced"
+        );
+        assert_eq!(place_words_es(LOCATION_TBA), "Lugar por anunciar");
+        assert_eq!(place_words_es("Online"), "En línea");
+        assert_eq!(
+            place_words_es("Online Organizing Center, Room to be announced later"),
+            "Online Organizing Center, Room to be announced later",
+            "the organizer's own words stay as typed"
+        );
+    }
 
     /// Proves one host presents and several present, however they are joined.
     #[test]

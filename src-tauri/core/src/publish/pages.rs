@@ -360,10 +360,7 @@ fn place_in(e: &Event, lang: Lang) -> String {
 fn words_in(text: &str, lang: Lang) -> String {
     match lang {
         Lang::En => text.to_owned(),
-        Lang::Es => text
-            .replace("Room to be announced", "Sala por anunciar")
-            .replace(public::LOCATION_TBA, "Lugar por anunciar")
-            .replace("Online", "En línea"),
+        Lang::Es => public::place_words_es(text),
     }
 }
 

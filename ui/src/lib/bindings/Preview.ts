@@ -18,10 +18,12 @@ headers: Array<[string, string]>,
  */
 text: string, 
 /**
- * The HTML part: a whole document.
+ * The HTML part: a whole document. Images of the letter's own (the
+ * logo) are shown from its bytes, as `data:` addresses.
  */
 html: string, 
 /**
- * The attached flyer's file name and size in bytes.
+ * Each attached file's name and size in bytes: the flyer, when it is
+ * attached, and the event's calendar file.
  */
-attachment: [string, number] | null, };
+attachments: Array<[string, number]>, };

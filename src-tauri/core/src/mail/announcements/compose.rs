@@ -21,8 +21,8 @@
 use std::time::SystemTime;
 
 use lettre::message::header::{
-    ContentTransferEncoding, ContentType, Date, Header, HeaderName, HeaderValue, Headers, ReplyTo,
-    Subject, To, MIME_VERSION_1_0,
+    ContentTransferEncoding, ContentType, Date, Header, Headers, ReplyTo, Subject, To,
+    MIME_VERSION_1_0,
 };
 use lettre::message::{Body, Mailbox, Mailboxes, MultiPart, SinglePart};
 use lettre::Address;
@@ -30,15 +30,16 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+pub use super::attach::flyer_file_name;
+use super::attach::{self, slug, Attached, MailLogo};
 use super::keys::{self, MailKeys, Purpose};
-use super::layout::{html_page, markdown_fragment, markdown_text, text_page, Frame};
+use super::layout::{html_page, markdown_fragment, markdown_text, text_page, Frame, LogoRef};
 use super::letter::{AnnouncementVersion, Content, Letters, Recipient};
 use super::personal::{mark, one_line, Encoded, Key, Marker, Pieces, Slot, Values};
 use super::readback;
 use crate::branch;
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::flyers::{self, FlyerOptions};
 use crate::mail::lists;
 
 /// An announcement ready to be written for any number of recipients.
@@ -68,15 +69,12 @@ pub struct Prepared {
     text: Encoded,
     html: Encoded,
     alternative_boundary: String,
+    related_boundary: String,
     mixed_boundary: String,
-    attachment: Option<Flyer>,
-}
-
-#[derive(Debug, Clone)]
-struct Flyer {
-    part: SinglePart,
-    file_name: String,
-    bytes: usize,
+    /// The branch's logo, an inline part the HTML shows at its head.
+    logo: Option<MailLogo>,
+    /// The flyer, when attached, and the event's calendar file.
+    attachments: Vec<Attached>,
 }
 
 /// Exactly what one subscriber will receive, read back from the letter's own
@@ -91,10 +89,12 @@ pub struct Preview {
     pub headers: Vec<(String, String)>,
     /// The plain-text part.
     pub text: String,
-    /// The HTML part: a whole document.
+    /// The HTML part: a whole document. Images of the letter's own (the
+    /// logo) are shown from its bytes, as `data:` addresses.
     pub html: String,
-    /// The attached flyer's file name and size in bytes.
-    pub attachment: Option<(String, usize)>,
+    /// Each attached file's name and size in bytes: the flyer, when it is
+    /// attached, and the event's calendar file.
+    pub attachments: Vec<(String, usize)>,
 }
 
 /// Prepares `content` for sending, dated now.
@@ -242,6 +242,14 @@ fn prepare_in(
 
     let branch_name = one_line(&branch.name);
     let list_name = one_line(&list.name);
+    let mut attachments = Vec::new();
+    if content.attach_flyer {
+        attachments.push(attach::flyer(db, content)?);
+    }
+    let calendar = attach::calendar(db, content, date)?;
+    let calendar_file = calendar.as_ref().map(|c| c.file_name.clone());
+    attachments.extend(calendar);
+    let logo = attach::logo(db, from.domain())?;
     let frame = Frame {
         language: language
             .or(branch.languages.first().map(String::as_str))
@@ -252,6 +260,12 @@ fn prepare_in(
         list_name: &list_name,
         unsubscribe_address: &unsubscribe_address,
         unsubscribe_url: &unsubscribe_url,
+        logo: logo.as_ref().map(|l| LogoRef {
+            content_id: &l.content_id,
+            width: l.width,
+            height: l.height,
+        }),
+        calendar_file: calendar_file.as_deref(),
     };
     let text = text_page(&markdown_text(&body_marked), &frame);
     let html = html_page(&markdown_fragment(&body_marked), &frame);
@@ -269,11 +283,6 @@ fn prepare_in(
         (!subject.is_personal()).then(|| encode(Subject::from(subject_text.clone())));
     let label = format!("{}.{}.{}", slug(&list_name, "list"), list.id, from.domain());
 
-    let attachment = if content.attach_flyer {
-        Some(flyer(db, content)?)
-    } else {
-        None
-    };
     Ok(Prepared {
         announcement_id: content.announcement_id,
         list_id: list.id,
@@ -293,8 +302,10 @@ fn prepare_in(
         html: Pieces::split(&html, &marker, &slots, true).encoded(),
         // QP and base64 never write "=_", so no part can contain these.
         alternative_boundary: format!("=_handbill-a{}-alternative", content.announcement_id),
+        related_boundary: format!("=_handbill-a{}-related", content.announcement_id),
         mixed_boundary: format!("=_handbill-a{}-mixed", content.announcement_id),
-        attachment,
+        logo,
+        attachments,
     })
 }
 
@@ -337,101 +348,6 @@ fn list_id_line(name: &str, label: &str) -> String {
     match phrase {
         Some(phrase) if !phrase.is_empty() => format!("List-Id: {phrase} <{label}>\r\n"),
         _ => format!("List-Id: <{label}>\r\n"),
-    }
-}
-
-/// Lowercase ASCII letters and digits joined by hyphens, at most 40 long.
-fn slug(text: &str, empty: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-        if out.len() >= 40 {
-            break;
-        }
-    }
-    let out = out.trim_matches('-').to_owned();
-    if out.is_empty() {
-        empty.to_owned()
-    } else {
-        out
-    }
-}
-
-/// The name of an event's flyer: its title and day as a safe file name,
-/// "reading-group-dec-10.pdf" (the title shortened, never the day); the title
-/// alone when the date is not known yet.
-pub fn flyer_file_name(title: &str, start_date: &str) -> String {
-    let title = slug(title, "flyer");
-    match start_date.parse::<jiff::civil::Date>() {
-        Ok(d) => format!(
-            "{title}-{}.pdf",
-            slug(&d.strftime("%b %-d").to_string(), "")
-        ),
-        Err(_) => format!("{title}.pdf"),
-    }
-}
-
-/// The flyer of the event (or the poster of the tour), rendered once.
-fn flyer(db: &Database, content: &Content) -> Result<Flyer> {
-    let (pdf, file_name) = match (content.event_id, content.tour_id) {
-        (Some(id), None) => {
-            let event = crate::events::get(db, id)?;
-            // As the organizer last chose it on the flyer screen.
-            let options = flyers::choices(db, id)?;
-            (flyers::event_flyer(db, id, options)?, flyer_file_name(&event.title, &event.start_date))
-        }
-        (None, Some(id)) => {
-            let title = crate::events::get_tour(db, id)?.tour.title;
-            (flyers::tour_poster(db, id, FlyerOptions::default())?, format!("{}.pdf", slug(&title, "flyer")))
-        }
-        _ => {
-            return Err(Error::invalid_field(
-                "attach_flyer",
-                "A flyer can be attached to an announcement about one event or one tour: choose it, or do not attach a flyer.",
-            ))
-        }
-    };
-    let bytes = pdf.len();
-    let media = ContentType::parse(&format!("application/pdf; name=\"{file_name}\""))
-        .map_err(|e| Error::internal(format!("The PDF media type is refused: {e}")))?;
-    let part = SinglePart::builder()
-        .header(media)
-        .header(PlainDisposition(file_name.clone()))
-        .body(Body::new(pdf));
-    Ok(Flyer {
-        part,
-        file_name,
-        bytes,
-    })
-}
-
-/// `Content-Disposition: attachment; filename="rally.pdf"`, always with the
-/// plain `filename=` parameter. lettre writes a name that does not fit on
-/// the header's first line as RFC 2231 continuations (`filename*0=`), which
-/// some mail programs do not read; the name here is an ASCII slug, so the
-/// parameter is folded onto its own line instead, where it always fits.
-#[derive(Debug, Clone)]
-struct PlainDisposition(String);
-
-impl Header for PlainDisposition {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("Content-Disposition")
-    }
-
-    fn parse(s: &str) -> std::result::Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(PlainDisposition(s.to_owned()))
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::dangerous_new_pre_encoded(
-            Self::name(),
-            format!("attachment; filename=\"{}\"", self.0),
-            format!("attachment;\r\n filename=\"{}\"", self.0),
-        )
     }
 }
 
@@ -483,11 +399,13 @@ impl Prepared {
         )
     }
 
-    /// The attached flyer's file name and size, if one is attached.
-    pub fn attachment(&self) -> Option<(&str, usize)> {
-        self.attachment
-            .as_ref()
+    /// Each attached file's name and size: the flyer, if one is attached,
+    /// and the event's calendar file.
+    pub fn attachments(&self) -> Vec<(&str, usize)> {
+        self.attachments
+            .iter()
             .map(|a| (a.file_name.as_str(), a.bytes))
+            .collect()
     }
 }
 
@@ -545,14 +463,26 @@ impl Letters for Prepared {
                 ));
         let alternative = MultiPart::alternative()
             .boundary(self.alternative_boundary.as_str())
-            .singlepart(text)
-            .singlepart(html);
-        let body = match &self.attachment {
-            Some(flyer) => MultiPart::mixed()
-                .boundary(self.mixed_boundary.as_str())
-                .multipart(alternative)
-                .singlepart(flyer.part.clone()),
-            None => alternative,
+            .singlepart(text);
+        // The HTML and the logo it shows travel together (RFC 2387).
+        let alternative = match &self.logo {
+            Some(logo) => alternative.multipart(
+                MultiPart::related()
+                    .boundary(self.related_boundary.as_str())
+                    .singlepart(html)
+                    .singlepart(logo.part.clone()),
+            ),
+            None => alternative.singlepart(html),
+        };
+        let body = if self.attachments.is_empty() {
+            alternative
+        } else {
+            self.attachments.iter().fold(
+                MultiPart::mixed()
+                    .boundary(self.mixed_boundary.as_str())
+                    .multipart(alternative),
+                |mixed, a| mixed.singlepart(a.part.clone()),
+            )
         };
 
         let mut out = String::with_capacity(1024);
@@ -667,14 +597,15 @@ pub fn preview_letter(bytes: &[u8]) -> Result<Preview> {
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
+    let html = read.html_shown();
     Ok(Preview {
         from: readback::mailbox_text(&get("From")),
         to: readback::mailbox_text(&get("To")),
         subject: get("Subject"),
         headers: read.headers,
         text: read.text,
-        html: read.html,
-        attachment: read.attachment,
+        html,
+        attachments: read.attachments,
     })
 }
 

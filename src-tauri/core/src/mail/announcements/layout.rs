@@ -285,6 +285,19 @@ pub(crate) struct Frame<'a> {
     /// Markers the letter fills with the recipient's unsubscribe address and link.
     pub unsubscribe_address: &'a str,
     pub unsubscribe_url: &'a str,
+    /// The branch's logo at the head of the HTML page, as an inline part.
+    pub logo: Option<LogoRef<'a>>,
+    /// The name of the attached calendar file, said after the text.
+    pub calendar_file: Option<&'a str>,
+}
+
+/// The logo's place in the HTML page: its part's `Content-ID` (without the
+/// angle brackets) and the size it is shown at, in CSS pixels.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LogoRef<'a> {
+    pub content_id: &'a str,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// The whole HTML document: a centered 600-pixel card on a light page, the
@@ -306,6 +319,31 @@ pub(crate) fn html_page(fragment: &str, frame: &Frame<'_>) -> String {
             escape_html(shown)
         )
     };
+    // The logo heads the card; its alt text is the branch's name, which
+    // mail programs that hold images back show in its place.
+    let (logo, name_padding) = match &frame.logo {
+        Some(l) => (
+            format!(
+                "<tr><td style=\"padding:24px 32px 0;\"><img src=\"cid:{cid}\" width=\"{w}\" height=\"{h}\" \
+alt=\"{branch}\" style=\"display:block;border:0;outline:none;width:{w}px;height:{h}px;\"></td></tr>\n",
+                cid = escape_html(l.content_id),
+                w = l.width,
+                h = l.height,
+            ),
+            "12px",
+        ),
+        None => (String::new(), "22px"),
+    };
+    let calendar = match frame.calendar_file {
+        Some(file) => format!(
+            "\n<p style=\"margin:20px 0 0;font-family:{SANS};font-size:14px;line-height:1.5;color:{MUTED};\">{}</p>",
+            fill(
+                words(frame.language).calendar_attached,
+                &[("file", &format!("<strong>{}</strong>", escape_html(file)))]
+            )
+        ),
+        None => String::new(),
+    };
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{branch}</title>\n</head>\n\
@@ -314,10 +352,10 @@ pub(crate) fn html_page(fragment: &str, frame: &Frame<'_>) -> String {
 <tr><td align=\"center\" style=\"padding:24px 12px;\">\n\
 <table role=\"presentation\" width=\"600\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
 style=\"width:100%;max-width:600px;background:#ffffff;border-top:4px solid {ACCENT};\">\n\
-<tr><td style=\"padding:22px 32px 4px;font-family:{SANS};font-size:13px;font-weight:bold;letter-spacing:0.04em;\
+{logo}<tr><td style=\"padding:{name_padding} 32px 4px;font-family:{SANS};font-size:13px;font-weight:bold;letter-spacing:0.04em;\
 text-transform:uppercase;color:{ACCENT};\">{branch}</td></tr>\n\
 <tr><td style=\"padding:12px 32px 12px;font-family:Georgia,'Times New Roman',serif;font-size:17px;line-height:1.55;color:{INK};\">\n\
-{fragment}\n</td></tr>\n\
+{fragment}{calendar}\n</td></tr>\n\
 <tr><td style=\"padding:16px 32px 24px;border-top:1px solid #e2ddd5;font-family:{SANS};font-size:12px;line-height:1.6;color:{MUTED};\">\
 {branch}{site}<br>\n{footer}\
 </td></tr>\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n",
@@ -347,13 +385,17 @@ fn footer_html(frame: &Frame<'_>) -> String {
 pub(crate) fn text_page(text: &str, frame: &Frame<'_>) -> String {
     let mut out = String::with_capacity(text.len() + 400);
     out.push_str(text);
+    let w = words(frame.language);
+    if let Some(file) = frame.calendar_file {
+        out.push_str("\n\n");
+        out.push_str(&fill(w.calendar_attached, &[("file", file)]));
+    }
     out.push_str("\n\n-- \n");
     out.push_str(frame.branch_name);
     if !frame.website.is_empty() {
         out.push_str(" · ");
         out.push_str(frame.website);
     }
-    let w = words(frame.language);
     out.push('\n');
     out.push_str(&fill(
         w.footer_why,

@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod announce;
+mod attach;
 pub mod compose;
 pub mod keys;
 mod layout;

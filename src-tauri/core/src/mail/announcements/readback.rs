@@ -1,5 +1,5 @@
 //! Reading a finished letter back: its headers unfolded and decoded, its text
-//! and HTML parts, its attachment's name and size. The preview is made from
+//! and HTML parts, its attachments' names and sizes and the images its HTML shows. The preview is made from
 //! the very bytes [`super::compose::Prepared`] writes, so what the window shows
 //! cannot drift from what is sent.
 //!
@@ -17,7 +17,28 @@ pub(crate) struct ReadBack {
     pub headers: Vec<(String, String)>,
     pub text: String,
     pub html: String,
-    pub attachment: Option<(String, usize)>,
+    /// Each attached file's name and size.
+    pub attachments: Vec<(String, usize)>,
+    /// Images the HTML shows from the letter itself (`cid:`): each one's
+    /// Content-ID (without brackets), media type and bytes.
+    pub inline: Vec<(String, String, Vec<u8>)>,
+}
+
+impl ReadBack {
+    /// The HTML as a mail program shows it: each `cid:` image of the
+    /// letter's own drawn from its bytes, as a `data:` address.
+    pub fn html_shown(&self) -> String {
+        use base64::Engine;
+        let mut html = self.html.clone();
+        for (id, media, bytes) in &self.inline {
+            let data = format!(
+                "data:{media};base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            );
+            html = html.replace(&format!("\"cid:{id}\""), &format!("\"{data}\""));
+        }
+        html
+    }
 }
 
 pub(crate) fn read(bytes: &[u8]) -> Result<ReadBack> {
@@ -31,7 +52,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<ReadBack> {
             .collect(),
         text: String::new(),
         html: String::new(),
-        attachment: None,
+        attachments: Vec::new(),
+        inline: Vec::new(),
     };
     read_part(&headers, body, &mut out, 0)?;
     Ok(out)
@@ -196,12 +218,32 @@ fn read_part(
         .trim()
         .to_ascii_lowercase();
     let disposition = header(headers, "Content-Disposition").unwrap_or("");
-    let is_attachment = disposition
+    let attachment_disposition = disposition
         .trim()
         .to_ascii_lowercase()
-        .starts_with("attachment")
-        || !media.starts_with("text/");
-    if is_attachment {
+        .starts_with("attachment");
+    // An image the HTML shows (the logo): named by its Content-ID.
+    let content_id = header(headers, "Content-ID")
+        .map(|v| {
+            v.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned()
+        })
+        .filter(|id| !id.is_empty());
+    if let (Some(id), false, true) = (
+        content_id,
+        attachment_disposition,
+        media.starts_with("image/"),
+    ) {
+        let bytes = match encoding.as_str() {
+            "base64" => base64_decode(body),
+            _ => body.to_vec(),
+        };
+        out.inline.push((id, media, bytes));
+        return Ok(());
+    }
+    if attachment_disposition || !media.starts_with("text/") {
         let name = param(disposition, "filename")
             .or_else(|| param(content_type, "name"))
             .map(|n| decode_words(&n))
@@ -211,7 +253,7 @@ fn read_part(
             "quoted-printable" => qp_decode(body).len(),
             _ => body.strip_suffix(b"\r\n").unwrap_or(body).len(),
         };
-        out.attachment = Some((name, size));
+        out.attachments.push((name, size));
         return Ok(());
     }
     let bytes = match encoding.as_str() {

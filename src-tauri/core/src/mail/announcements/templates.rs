@@ -199,11 +199,18 @@ impl EventFacts {
             .map(|h| h.reason.clone())
             .unwrap_or_default();
         let place = match &flyer.place {
-            Some(p) => [p.name.as_str(), p.room.as_str(), p.address.as_str()]
-                .into_iter()
-                .filter(|x| !x.is_empty())
-                .collect::<Vec<_>>()
-                .join(", "),
+            Some(p) => {
+                let line = [p.name.as_str(), p.room.as_str(), p.address.as_str()]
+                    .into_iter()
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if spanish {
+                    events::public::place_words_es(&line)
+                } else {
+                    line
+                }
+            }
             // A fund drive without a venue happens wherever people give.
             None if event.kind == events::EventKind::FundDrive => String::new(),
             None if flyer.location_note.is_empty()
@@ -211,6 +218,7 @@ impl EventFacts {
             {
                 w.location_tba.to_owned()
             }
+            None if spanish => events::public::place_words_es(&flyer.location_note),
             None => flyer.location_note.clone(),
         };
         let next = events::views::upcoming_events(db, crate::clock::now())?
@@ -227,12 +235,13 @@ impl EventFacts {
                 } else {
                     (n.title.clone(), events::listing::when_line(&n))
                 };
-                format!(
-                    "- **{}** — {}, {}",
-                    md(&title),
-                    md(&when),
-                    md(&events::listing::place_line(&n))
-                )
+                let place = events::listing::place_line(&n);
+                let place = if spanish {
+                    events::public::place_words_es(&place)
+                } else {
+                    place
+                };
+                format!("- **{}** — {}, {}", md(&title), md(&when), md(&place))
             })
             .collect();
         let when = if event.start_date.is_empty() {

@@ -7,9 +7,9 @@
 //! localization library: two languages, a few dozen phrases, and dates in
 //! the one shape the flyers already use.
 
-use jiff::civil::{Date, Time, Weekday};
+use jiff::civil::Date;
 
-use crate::events::{Attendance, Event, EventKind, EventStatus};
+use crate::events::{Event, EventKind, EventStatus};
 
 /// The languages drafts are written in.
 pub const DRAFT_LANGUAGES: [&str; 2] = ["en", "es"];
@@ -94,6 +94,9 @@ pub(crate) struct Words {
     pub subject_tour_changed: &'static str,
     pub subject_tour_reminder: &'static str,
     pub subject_tour_cancelled: &'static str,
+    /// The line after the text of a letter with an event's calendar file
+    /// attached, naming the `{file}`.
+    pub calendar_attached: &'static str,
     // The footer.
     pub footer_why: &'static str,
     pub footer_unsubscribe_link: &'static str,
@@ -167,6 +170,7 @@ pub(crate) const ENGLISH: Words = Words {
     subject_tour_changed: "Changed dates: {title}",
     subject_tour_reminder: "Reminder: {title}",
     subject_tour_cancelled: "Cancelled: {title}",
+    calendar_attached: "Add it to your calendar: open the attached file {file}.",
     footer_why: "You receive this email because you are on the list “{list}”. Reply to write to us at {contact}.",
     footer_unsubscribe_link: "Unsubscribe",
     footer_unsubscribe_html: ": this sends an email to {address} that takes you off the list.",
@@ -241,6 +245,7 @@ No tiene costo. Si tienen una persona para hablar o una mesa que proponer, díga
     subject_tour_changed: "Cambios de fecha: {title}",
     subject_tour_reminder: "Recordatorio: {title}",
     subject_tour_cancelled: "Cancelado: {title}",
+    calendar_attached: "Añádelo a tu calendario: abre el archivo adjunto {file}.",
     footer_why: "Recibes este correo porque estás en la lista “{list}”. Responde para escribirnos a {contact}.",
     footer_unsubscribe_link: "Darte de baja",
     footer_unsubscribe_html: ": esto envía un correo a {address} que te quita de la lista.",
@@ -311,103 +316,21 @@ pub(crate) fn status_es(status: EventStatus) -> &'static str {
     }
 }
 
-// The weekday and month names are the site's (`events::public`), so mail
-// and pages name a day alike.
-fn weekday_es(w: Weekday) -> &'static str {
-    crate::events::public::DIAS[w.to_monday_zero_offset() as usize]
-}
-
-fn month_es(month: i8) -> &'static str {
-    crate::events::public::MESES[(month.clamp(1, 12) - 1) as usize]
-}
-
-/// "10 de diciembre".
-fn day_month_es(d: Date) -> String {
-    format!("{} de {}", d.day(), month_es(d.month()))
-}
-
-/// "jueves 10 de diciembre de 2026".
+/// "jueves, 10 de diciembre de 2026": the site's Spanish date
+/// (`events::public`), so mail and pages write a day alike.
 pub(crate) fn long_date_es(d: Date) -> String {
-    format!(
-        "{} {} de {}",
-        weekday_es(d.weekday()),
-        day_month_es(d),
-        d.year()
-    )
+    crate::events::public::fecha(d)
 }
 
-/// "6:00" and "p. m." for "18:00".
-fn clock_es(t: &str) -> Option<(String, &'static str)> {
-    let t: Time = format!("{t}:00").parse().ok()?;
-    let (h, half) = match t.hour() {
-        0 => (12, "a. m."),
-        h @ 1..=11 => (h, "a. m."),
-        12 => (12, "p. m."),
-        h => (h - 12, "p. m."),
-    };
-    Some((format!("{h}:{:02}", t.minute()), half))
-}
-
-/// When an event is, in its own time zone, in Spanish: "jueves 10 de
-/// diciembre de 2026, 6:00 - 8:00 p. m.", "del 15 de enero al 10 de febrero
-/// de 2027", "Fecha por anunciar" — the shapes of the flyer's English line.
+/// When an event is, in its own time zone, in Spanish, as the published
+/// site's Spanish pages say it ("jueves, 10 de diciembre de 2026 | 18:00 -
+/// 20:00", "Fecha por anunciar"); like the English letter, without the zone.
 pub(crate) fn when_es(e: &Event) -> String {
-    let Ok(start) = e.start_date.parse::<Date>() else {
-        if e.venue.is_some() || e.attendance == Attendance::Online {
-            return SPANISH.date_tba.to_owned();
-        }
-        return "Fecha y lugar por anunciar".to_owned();
-    };
-    let end = e.end_date.parse::<Date>().unwrap_or(start).max(start);
-    let start_clock = clock_es(&e.start_time);
-    if e.all_day || start_clock.is_none() {
-        if end == start {
-            return long_date_es(start);
-        }
-        if start.year() == end.year() {
-            return format!(
-                "del {} al {} de {}",
-                day_month_es(start),
-                day_month_es(end),
-                end.year()
-            );
-        }
-        return format!(
-            "del {} de {} al {} de {}",
-            day_month_es(start),
-            start.year(),
-            day_month_es(end),
-            end.year()
-        );
-    }
-    let (s, sh) = start_clock.unwrap_or_default();
-    let end_clock = clock_es(&e.end_time);
-    if end != start {
-        let Some((en, eh)) = end_clock else {
-            return format!("{}, {s} {sh}", long_date_es(start));
-        };
-        let end_day = if start.year() == end.year() {
-            format!("{} {}", weekday_es(end.weekday()), day_month_es(end))
-        } else {
-            long_date_es(end)
-        };
-        return format!("{}, {s} {sh} – {end_day}, {en} {eh}", long_date_es(start));
-    }
-    let times = match end_clock {
-        Some((en, eh)) if e.end_time != e.start_time => {
-            if sh == eh {
-                format!("{s} - {en} {eh}")
-            } else {
-                format!("{s} {sh} - {en} {eh}")
-            }
-        }
-        _ => format!("{s} {sh}"),
-    };
-    format!("{}, {times}", long_date_es(start))
+    crate::events::public::when_text_es(e, false)
 }
 
-/// The flyer's "Originally Thursday, January 7, 2027" as "jueves 7 de enero
-/// de 2027"; none when it is not a date in that shape.
+/// The flyer's "Originally Thursday, January 7, 2027" as "jueves, 7 de
+/// enero de 2027"; none when it is not a date in that shape.
 pub(crate) fn earlier_es(english: &str) -> Option<String> {
     let text = english.trim().trim_start_matches("Originally").trim();
     let date = jiff::fmt::strtime::parse("%A, %B %d, %Y", text)
@@ -445,12 +368,12 @@ mod tests {
         let d: Date = "2026-12-10".parse().expect("a date");
         assert_eq!(
             long_date_es(d),
-            "jueves 10 de diciembre de 2026",
+            "jueves, 10 de diciembre de 2026",
             "weekday, day, month, year"
         );
         assert_eq!(
             earlier_es("Originally Thursday, January 7, 2027").as_deref(),
-            Some("jueves 7 de enero de 2027"),
+            Some("jueves, 7 de enero de 2027"),
             "the flyer's earlier date in Spanish"
         );
         assert_eq!(primary(" es-MX "), "es", "the primary subtag");
