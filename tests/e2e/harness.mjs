@@ -328,6 +328,36 @@ export async function answerFileDialog(title, file, { timeout = 20000, shot = nu
   await dialogGone(title, deadline, `${file ?? "Return"} was typed`);
 }
 
+/**
+ * Answers GTK's "choose a folder" dialog titled `title` with `folder`, as a
+ * person would: its full path typed into the location field, and Return.
+ * When the folder holds folders of its own, the chooser opens it at that
+ * Return instead of choosing it; a second Return then chooses the folder it
+ * shows (its Open button), as a person would press it again.
+ */
+export async function answerFolderDialog(title, folder, { timeout = 20000, shot = null } = {}) {
+  const deadline = Date.now() + timeout;
+  await focusFileDialog(title, deadline);
+  if (shot) screenOf(shot);
+  xdo("key", "--clearmodifiers", "ctrl+a");
+  xdo("type", "--delay", "15", folder);
+  await new Promise((r) => setTimeout(r, 300));
+  xdo("key", "--clearmodifiers", "Return");
+  // Chosen, it closes within moments; opened, it stays and shows the folder.
+  const settled = Date.now() + 3000;
+  while (windowsTitled(title).length > 0 && Date.now() < settled) await new Promise((r) => setTimeout(r, 200));
+  const still = windowsTitled(title);
+  if (still.length > 0) {
+    try {
+      xdo("windowfocus", "--sync", still.at(-1));
+      xdo("key", "--clearmodifiers", "Return");
+    } catch {
+      // It closed meanwhile: the folder was chosen.
+    }
+  }
+  await dialogGone(title, deadline, `${folder} was typed`);
+}
+
 /** Saves the whole X screen (WebDriver sees only the page, not a native dialog) under target/e2e-screenshots/. */
 function screenOf(name) {
   mkdirSync(SHOTS, { recursive: true });

@@ -11,7 +11,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { answerFileDialog, cancelFileDialog, cli, click, goTo, screenshot, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
+import { answerFolderDialog, cancelFileDialog, cli, click, goTo, screenshot, startDriver, stopDriver, tempDb, until, withApp } from "./harness.mjs";
 
 // The window's opener runs `xdg-open`: this one writes down its argument.
 const stubs = mkdtempSync(path.join(tmpdir(), "handbill-e2e-opener-"));
@@ -55,7 +55,7 @@ test("the site is published from the window into a folder chosen in the native d
 
     await (await app.$("#publish-address")).setValue("https://example.org/events/");
     await click(app, "button=Publish site…");
-    await answerFileDialog("Choose the folder for the site", site, { shot: "publish-folder-dialog" });
+    await answerFolderDialog("Choose the folder for the site", site, { shot: "publish-folder-dialog" });
     await until(app, () => text(app, ".publish-done"), (s) => s.startsWith("Published"), "the window did not say the site was published", 60000);
     const said = await text(app, ".publish-done");
     assert.ok(said.includes(site), `the window names the folder: ${said}`);
@@ -77,7 +77,7 @@ test("the site is published from the window into a folder chosen in the native d
 
     // Publishing again changes nothing that did not change.
     await click(app, "button=Publish site…");
-    await answerFileDialog("Choose the folder for the site", site);
+    await answerFolderDialog("Choose the folder for the site", site);
     await until(app, () => text(app, ".publish-done"), (s) => / 0 files written/.test(s), "publishing again wrote files again");
   });
 });
