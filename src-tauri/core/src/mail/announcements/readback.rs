@@ -1,13 +1,14 @@
 //! Reading a finished letter back: its headers unfolded and decoded, its text
-//! and HTML parts, its attachments' names and sizes and the images its HTML shows. The preview is made from
-//! the very bytes [`super::compose::Prepared`] writes, so what the window shows
-//! cannot drift from what is sent.
+//! and HTML parts, its attachments' names and sizes, and the images its HTML
+//! shows (the logo). The preview is made from the very bytes
+//! [`super::compose::Prepared`] writes, so what the window shows cannot drift
+//! from what is sent.
 //!
 //! Written here rather than taken from a MIME library because it reads only
 //! what composing writes (UTF-8, RFC 2047 `B` and `Q` words, quoted-printable
-//! and base64 parts, `multipart/mixed` and `/alternative`); the tests check
-//! the same bytes with the independent `mail-parser`, and it never panics on
-//! anything else.
+//! and base64 parts, `multipart/mixed`, `/alternative` and `/related`); the
+//! tests check the same bytes with the independent `mail-parser`, and it never
+//! panics on anything else.
 
 use crate::error::{Error, Result};
 
