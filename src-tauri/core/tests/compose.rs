@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use handbill_core::events::{self, EventInput, EventKind};
 use handbill_core::mail::announcements::{self, Content, Letters, Recipient, Template};
-use handbill_core::{branch, demo, mail::lists, Database, ErrorCode};
+use handbill_core::{branch, clock, demo, mail::lists, Database, ErrorCode};
 use mail_parser::{Message, MessageParser, MimeHeaders};
 
 fn open() -> (tempfile::TempDir, Database) {
@@ -19,6 +19,13 @@ fn open() -> (tempfile::TempDir, Database) {
     let db = Database::open(&dir.path().join("compose.sqlite")).expect("a new database opens");
     demo::load(&db).expect("the demo branch loads");
     (dir, db)
+}
+
+/// Now, for a test whose letters are about the demo's rally still to come
+/// (its calendar file is attached only until the rally is over): a day in
+/// December 2026, whatever the computer's clock says.
+fn before_the_rally() -> clock::Set {
+    clock::set("2026-12-05T12:00:00Z".parse().unwrap())
 }
 
 fn event_id(db: &Database, title_start: &str) -> i64 {
@@ -379,6 +386,7 @@ fn a_tour_announcement_names_every_stop() {
 /// Markdown in the page, both UTF-8 and quoted-printable.
 #[test]
 fn both_parts_decode_to_the_expected_text() {
+    let _now = before_the_rally();
     let (_dir, db) = open();
     let mut c = content(
         &db,
@@ -919,6 +927,7 @@ fn the_html_part_carries_nothing_executable() {
 /// the title, and qpdf finds the PDF sound.
 #[test]
 fn the_flyer_is_attached_as_a_valid_pdf() {
+    let _now = before_the_rally();
     let (dir, db) = open();
     let mut c = content(
         &db,
@@ -1114,6 +1123,7 @@ fn the_logo_heads_the_html_mail() {
 /// about an event already over, carries none.
 #[test]
 fn each_letter_about_an_upcoming_event_has_its_calendar_file() {
+    let _now = before_the_rally();
     use icalendar::Component;
     let (_dir, db) = open();
     let rally = events::get(&db, event_id(&db, "#Justice4Siham")).unwrap();
@@ -1180,7 +1190,7 @@ fn each_letter_about_an_upcoming_event_has_its_calendar_file() {
             subject: "Recordatorio".into(),
             body: "Nos vemos allí.".into(),
         }],
-        jiff::Timestamp::now(),
+        clock::now(),
     )
     .unwrap();
     let lucia = Recipient {
@@ -1259,6 +1269,7 @@ fn each_letter_about_an_upcoming_event_has_its_calendar_file() {
 /// attachment as the independent parser reads from the letter's bytes.
 #[test]
 fn the_preview_is_the_letter() {
+    let _now = before_the_rally();
     let (_dir, db) = open();
     let mut c = content(
         &db,
