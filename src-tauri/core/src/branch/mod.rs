@@ -504,18 +504,26 @@ pub(crate) fn check_image(
             )))
         }
     };
+    let decoded = decode_image(bytes).map_err(|e| {
+        fail(format!("The {what} image is damaged or too large to use ({e}). Export it again as PNG or JPEG, at most {MAX_LOGO_SIDE} pixels on a side."))
+    })?;
+    Ok((media_type, decoded.width(), decoded.height()))
+}
+
+/// Decodes a logo's PNG or JPEG bytes within Handbill's limits (at most
+/// [`MAX_LOGO_SIDE`] pixels on a side and 512 MiB of pixels), so a hostile
+/// file cannot ask for unbounded memory: for checking a logo, drawing it on
+/// a flyer and at the head of a mail. Answers why when it cannot.
+pub(crate) fn decode_image(bytes: &[u8]) -> std::result::Result<image::DynamicImage, String> {
     let mut reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| fail(format!("The {what} cannot be read: {e}")))?;
+        .map_err(|e| e.to_string())?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_LOGO_SIDE);
     limits.max_image_height = Some(MAX_LOGO_SIDE);
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
-    let decoded = reader.decode().map_err(|e| {
-        fail(format!("The {what} image is damaged or too large to use ({e}). Export it again as PNG or JPEG, at most {MAX_LOGO_SIDE} pixels on a side."))
-    })?;
-    Ok((media_type, decoded.width(), decoded.height()))
+    reader.decode().map_err(|e| e.to_string())
 }
 
 /// Every time zone name the branch can choose from, sorted.

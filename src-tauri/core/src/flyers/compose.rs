@@ -234,15 +234,7 @@ pub(super) fn picture(bytes: &[u8], field: &str, owner: &str, grey: bool) -> Res
     let fail = |why: String| {
         Error::invalid_field(field, format!("The logo of “{owner}” cannot be printed: {why}. Replace it with a PNG or JPEG, or remove it."))
     };
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| fail(e.to_string()))?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(8000);
-    limits.max_image_height = Some(8000);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    let decoded = reader.decode().map_err(|e| fail(e.to_string()))?;
+    let decoded = crate::branch::decode_image(bytes).map_err(fail)?;
     let decoded = if decoded.width().max(decoded.height()) > MAX_PICTURE_SIDE {
         decoded.thumbnail(MAX_PICTURE_SIDE, MAX_PICTURE_SIDE)
     } else {

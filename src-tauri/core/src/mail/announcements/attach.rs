@@ -242,16 +242,8 @@ fn scale(bytes: &[u8]) -> Result<Scaled> {
             format!("The branch's logo cannot head the mail: {why}. Choose it again under Settings → Branch, or remove it."),
         )
     };
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| fail(e.to_string()))?;
-    let jpeg = reader.format() == Some(image::ImageFormat::Jpeg);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(8000);
-    limits.max_image_height = Some(8000);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    let decoded = reader.decode().map_err(|e| fail(e.to_string()))?;
+    let jpeg = image::guess_format(bytes).ok() == Some(image::ImageFormat::Jpeg);
+    let decoded = branch::decode_image(bytes).map_err(fail)?;
     let (w, h) = (decoded.width(), decoded.height());
     if w == 0 || h == 0 {
         return Err(fail("it is empty".into()));
