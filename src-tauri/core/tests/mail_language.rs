@@ -255,6 +255,34 @@ fn each_reader_gets_the_version_of_their_language() {
     );
 }
 
+/// Proves the main text is drafted in the branch's first language: a branch
+/// that works in Spanish first gets its Spanish draft, one in English first
+/// its English one, and one whose first language has no drafts English.
+#[test]
+fn the_main_draft_is_in_the_branchs_first_language() {
+    let b = bilingual(1);
+    let id = Some(b.event_id);
+    let english = announcements::draft_in(&b.db, id, None, Template::NewEvent, "en").unwrap();
+    let spanish = announcements::draft_in(&b.db, id, None, Template::NewEvent, "es").unwrap();
+    assert_eq!(
+        announcements::draft(&b.db, id, None, Template::NewEvent).unwrap(),
+        english,
+        "English first: the English draft"
+    );
+    branch::set_field(&b.db, "languages", "es-MX,en").unwrap();
+    assert_eq!(
+        announcements::draft(&b.db, id, None, Template::NewEvent).unwrap(),
+        spanish,
+        "Spanish first: the Spanish draft"
+    );
+    branch::set_field(&b.db, "languages", "pt,en").unwrap();
+    assert_eq!(
+        announcements::draft(&b.db, id, None, Template::NewEvent).unwrap(),
+        english,
+        "a first language without drafts: English"
+    );
+}
+
 /// Proves every template has a Spanish draft from the sample meeting: the
 /// Spanish title, the date in Spanish words, Spanish sentences; and that
 /// a draft in a language without words is refused naming the field.

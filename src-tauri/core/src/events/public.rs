@@ -168,6 +168,15 @@ fn weekday_date(d: Date) -> String {
     )
 }
 
+/// " EST" after a time, in the event's zone at `at`, when `name_zone`.
+fn zone_suffix(e: &Event, name_zone: bool, at: Option<&str>) -> String {
+    if name_zone {
+        format!(" {}", abbreviation(&e.time_zone, at))
+    } else {
+        String::new()
+    }
+}
+
 /// When an event is, in its own time zone, naming the zone when
 /// `name_zone`: "Saturday, January 27, 2027 | 12:00 - 2:00 pm",
 /// "… | 7:00 pm EDT", "Saturday, April 21, 2029, 7:00 pm – Sunday, April 22,
@@ -203,13 +212,7 @@ pub fn when_text(e: &Event, name_zone: bool) -> String {
             end.year()
         );
     }
-    let zone_at = |at: Option<&str>| {
-        if name_zone {
-            format!(" {}", abbreviation(&e.time_zone, at))
-        } else {
-            String::new()
-        }
-    };
+    let zone_at = |at: Option<&str>| zone_suffix(e, name_zone, at);
     let start_zone = zone_at(e.start_at.as_deref());
     let (s, sh) = clock(&e.start_time).unwrap_or_default();
     let end_clock = clock(&e.end_time);
@@ -277,6 +280,26 @@ pub fn presenting(hosts: &str) -> String {
 /// Whether a hosts line names more than one host (see [`presenting`]).
 pub fn several_hosts(hosts: &str) -> bool {
     hosts.contains(['&', ',', '+']) || hosts.contains(" and ") || hosts.contains(" y ")
+}
+
+/// `text` as a part of a file name or web address: its ASCII letters and
+/// digits, lowercase, each run of anything else one hyphen, at most `max`
+/// bytes ("#Justice4Siham & #Justice4Naseem Rally" →
+/// "justice4siham-justice4naseem-rally"); empty when nothing is left, for
+/// the caller's own fallback.
+pub fn ascii_slug(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= max {
+            break;
+        }
+    }
+    out.trim_matches('-').to_owned()
 }
 
 /// The words for a place not known yet.
@@ -405,13 +428,7 @@ pub fn when_text_es(e: &Event, name_zone: bool) -> String {
         }
         return format!("Del {} al {}", fecha(start), fecha(end));
     };
-    let zone_at = |at: Option<&str>| {
-        if name_zone {
-            format!(" {}", abbreviation(&e.time_zone, at))
-        } else {
-            String::new()
-        }
-    };
+    let zone_at = |at: Option<&str>| zone_suffix(e, name_zone, at);
     let start_zone = zone_at(e.start_at.as_deref());
     match hora(&e.end_time) {
         Some(en) if end != start => format!(

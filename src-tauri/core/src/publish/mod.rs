@@ -177,7 +177,7 @@ fn check_address(address: &str) -> Result<String> {
 fn has_spanish(b: &BranchProfile) -> bool {
     b.languages
         .iter()
-        .any(|l| l.split('-').next().unwrap_or("").eq_ignore_ascii_case("es"))
+        .any(|l| crate::mail::announcements::words::primary(l) == "es")
 }
 
 /// An event's key on the site: its UID's own part, which stays the same
@@ -200,18 +200,7 @@ fn event_key(e: &Event) -> String {
 /// A tour's key on the site: its title's words ("from-blacklivesmatter-…"),
 /// and its number when two tours share a title.
 fn tour_key(title: &str, id: i64, taken: &BTreeSet<String>) -> String {
-    let mut key = String::new();
-    for ch in title.chars() {
-        if ch.is_ascii_alphanumeric() {
-            key.push(ch.to_ascii_lowercase());
-        } else if !key.is_empty() && !key.ends_with('-') {
-            key.push('-');
-        }
-        if key.len() >= 60 {
-            break;
-        }
-    }
-    let key = key.trim_end_matches('-').to_owned();
+    let key = events::public::ascii_slug(title, 60);
     if key.is_empty() || taken.contains(&key) {
         format!("tour-{id}")
     } else {

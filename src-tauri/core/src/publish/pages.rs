@@ -482,6 +482,24 @@ fn description_html(markdown: &str) -> String {
     html
 }
 
+/// The speakers, each with what they do, as a section of an event's or a
+/// tour's page; nothing when there are none.
+fn speakers_section(speakers: &[crate::flyers::SpeakerMark], lang: Lang) -> String {
+    if speakers.is_empty() {
+        return String::new();
+    }
+    let mut body = String::from("<ul>\n");
+    for s in speakers {
+        body.push_str(&format!("<li><strong>{}</strong>", esc(&s.name)));
+        if !s.about.trim().is_empty() {
+            body.push_str(&format!(", {}", esc(s.about.trim())));
+        }
+        body.push_str("</li>\n");
+    }
+    body.push_str("</ul>\n");
+    section("speakers", lang.w("Speakers", "Oradores"), &body)
+}
+
 fn section(id: &str, heading: &str, body: &str) -> String {
     format!(
         "<section aria-labelledby=\"{id}\">\n<h2 id=\"{id}\">{}</h2>\n{body}</section>\n",
@@ -628,18 +646,7 @@ fn event_page(site: &Site, page: &EventPage, lang: Lang) -> String {
             lang.w("Add to calendar", "Agregar al calendario")
         ));
     }
-    if !c.speakers.is_empty() {
-        let mut body = String::from("<ul>\n");
-        for s in &c.speakers {
-            body.push_str(&format!("<li><strong>{}</strong>", esc(&s.name)));
-            if !s.about.trim().is_empty() {
-                body.push_str(&format!(", {}", esc(s.about.trim())));
-            }
-            body.push_str("</li>\n");
-        }
-        body.push_str("</ul>\n");
-        out.push_str(&section("speakers", lang.w("Speakers", "Oradores"), &body));
-    }
+    out.push_str(&speakers_section(&c.speakers, lang));
     let description = match (lang, &c.translation) {
         (Lang::Es, Some(t)) if !t.description.trim().is_empty() => t.description.as_str(),
         _ => c.description.as_str(),
@@ -781,18 +788,7 @@ fn tour_page(site: &Site, t: &TourPage, lang: Lang) -> String {
         lang.w("Stops", "Paradas"),
         &stops_list(site, t, lang, "../"),
     ));
-    if !c.speakers.is_empty() {
-        let mut body = String::from("<ul>\n");
-        for s in &c.speakers {
-            body.push_str(&format!("<li><strong>{}</strong>", esc(&s.name)));
-            if !s.about.trim().is_empty() {
-                body.push_str(&format!(", {}", esc(s.about.trim())));
-            }
-            body.push_str("</li>\n");
-        }
-        body.push_str("</ul>\n");
-        out.push_str(&section("speakers", lang.w("Speakers", "Oradores"), &body));
-    }
+    out.push_str(&speakers_section(&c.speakers, lang));
     if !c.description.trim().is_empty() {
         out.push_str(&section(
             "about",

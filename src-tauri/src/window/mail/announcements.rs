@@ -41,7 +41,8 @@ impl SessionPassword {
     }
 }
 
-/// The template's subject and text, in `language` (English when none).
+/// The template's subject and text, in `language` (with none, the main
+/// text's: the branch's first language).
 #[tauri::command]
 pub async fn announcement_draft(
     state: State<'_, AppState>,
@@ -52,14 +53,9 @@ pub async fn announcement_draft(
 ) -> Result<(String, String), Error> {
     let state = AppState::clone(&state);
     crate::window::blocking(move || {
-        state.with_db(|db| {
-            templates::draft_in(
-                db,
-                event_id,
-                tour_id,
-                template,
-                language.as_deref().unwrap_or("en"),
-            )
+        state.with_db(|db| match language.as_deref() {
+            Some(l) => templates::draft_in(db, event_id, tour_id, template, l),
+            None => templates::draft(db, event_id, tour_id, template),
         })
     })
     .await

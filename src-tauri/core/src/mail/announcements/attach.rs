@@ -47,20 +47,10 @@ const LOGO_BOX: (u32, u32) = (200, 56);
 /// few kilobytes in every letter.
 const LOGO_DENSITY: u32 = 2;
 
-/// Lowercase ASCII letters and digits joined by hyphens, at most 40 long.
+/// `text` as a safe ASCII file name part, at most 40 long (see
+/// [`events::public::ascii_slug`]), or `empty` when nothing is left.
 pub(super) fn slug(text: &str, empty: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-        if out.len() >= 40 {
-            break;
-        }
-    }
-    let out = out.trim_matches('-').to_owned();
+    let out = events::public::ascii_slug(text, 40);
     if out.is_empty() {
         empty.to_owned()
     } else {

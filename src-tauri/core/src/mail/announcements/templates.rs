@@ -39,14 +39,28 @@ pub fn greeting(first_name: &str) -> String {
 }
 
 /// The subject and Markdown body `template` makes from an event or a tour
-/// (exactly one of `event_id` and `tour_id`), in English.
+/// (exactly one of `event_id` and `tour_id`), in the branch's first
+/// language when Handbill drafts in it (English or Spanish), else English.
 pub fn draft(
     db: &Database,
     event_id: Option<i64>,
     tour_id: Option<i64>,
     template: Template,
 ) -> Result<(String, String)> {
-    draft_in(db, event_id, tour_id, template, "en")
+    // The main text is in the branch's first language (its footer is too),
+    // when Handbill drafts in it; else in English.
+    let first = branch::require(db)?
+        .languages
+        .first()
+        .cloned()
+        .unwrap_or_default();
+    let tag = words::primary(&first);
+    let language = if words::DRAFT_LANGUAGES.contains(&tag.as_str()) {
+        tag
+    } else {
+        "en".to_owned()
+    };
+    draft_in(db, event_id, tour_id, template, &language)
 }
 
 /// As [`draft`], in `language` ("en" or "es", by its primary subtag): the
