@@ -192,6 +192,9 @@ pub struct ChangeNotice {
     pub detail: String,
     /// "Originally Thursday, January 7, 2027", or empty.
     pub earlier: String,
+    /// The earlier date itself ("2027-01-07"), or empty: what a notice in
+    /// another language writes in its own words.
+    pub earlier_date: String,
     pub reason: String,
 }
 
@@ -844,23 +847,30 @@ fn change_for(db: &Database, e: &Event, when: &str) -> Result<Option<ChangeNotic
             headline: "CANCELLED".into(),
             detail: format!("This event will not take place ({when})."),
             earlier: String::new(),
+            earlier_date: String::new(),
             reason: status_reason,
         }),
         EventStatus::Postponed => Some(ChangeNotice {
             headline: "POSTPONED".into(),
             detail: "New date to be announced.".into(),
             earlier: String::new(),
+            earlier_date: String::new(),
             reason: status_reason,
         }),
         EventStatus::Rescheduled => {
             let moved = history.iter().rev().find(|h| h.kind == HistoryKind::Date);
+            let earlier_date = moved
+                .and_then(|h| h.old_value.get(..10))
+                .filter(|d| d.parse::<jiff::civil::Date>().is_ok())
+                .unwrap_or_default()
+                .to_owned();
             Some(ChangeNotice {
                 headline: "RESCHEDULED".into(),
                 detail: format!("New date: {when}"),
-                earlier: moved
-                    .and_then(|h| long_date(&h.old_value))
+                earlier: long_date(&earlier_date)
                     .map(|d| format!("Originally {d}"))
                     .unwrap_or_default(),
+                earlier_date,
                 reason: moved.map(|h| h.reason.clone()).unwrap_or(status_reason),
             })
         }

@@ -15,4 +15,9 @@ detail: string,
 /**
  * "Originally Thursday, January 7, 2027", or empty.
  */
-earlier: string, reason: string, };
+earlier: string, 
+/**
+ * The earlier date itself ("2027-01-07"), or empty: what a notice in
+ * another language writes in its own words.
+ */
+earlier_date: string, reason: string, };

@@ -590,7 +590,7 @@ fn event_draft(
             field(&mut block, w.new_date, &when);
             if let Some(c) = change {
                 let earlier = if w.language == "es" {
-                    words::earlier_es(&c.earlier).unwrap_or_default()
+                    words::earlier_es(&c.earlier_date).unwrap_or_default()
                 } else {
                     c.earlier.trim_start_matches("Originally ").to_owned()
                 };
@@ -809,7 +809,7 @@ fn stops(out: &mut String, f: &TourFacts, with_reasons: bool) {
             if let Some(Some(c)) = f.changes.get(i) {
                 let mut said = Vec::new();
                 let earlier = if w.language == "es" {
-                    words::earlier_es(&c.earlier)
+                    words::earlier_es(&c.earlier_date)
                         .map(|d| format!("{}: {d}", w.originally))
                         .unwrap_or_default()
                 } else {

@@ -329,15 +329,10 @@ pub(crate) fn when_es(e: &Event) -> String {
     crate::events::public::when_text_es(e, false)
 }
 
-/// The flyer's "Originally Thursday, January 7, 2027" as "jueves, 7 de
-/// enero de 2027"; none when it is not a date in that shape.
-pub(crate) fn earlier_es(english: &str) -> Option<String> {
-    let text = english.trim().trim_start_matches("Originally").trim();
-    let date = jiff::fmt::strtime::parse("%A, %B %d, %Y", text)
-        .ok()?
-        .to_date()
-        .ok()?;
-    Some(long_date_es(date))
+/// A change notice's earlier date (`ChangeNotice::earlier_date`,
+/// "2027-01-07") as "jueves, 7 de enero de 2027"; none when it has none.
+pub(crate) fn earlier_es(date: &str) -> Option<String> {
+    date.parse::<Date>().ok().map(long_date_es)
 }
 
 #[cfg(test)]
@@ -372,9 +367,9 @@ mod tests {
             "weekday, day, month, year"
         );
         assert_eq!(
-            earlier_es("Originally Thursday, January 7, 2027").as_deref(),
+            earlier_es("2027-01-07").as_deref(),
             Some("jueves, 7 de enero de 2027"),
-            "the flyer's earlier date in Spanish"
+            "a notice's earlier date in Spanish"
         );
         assert_eq!(primary(" es-MX "), "es", "the primary subtag");
         assert_eq!(words("ES_mx").language, "es", "Spanish words for es_MX");
