@@ -9,7 +9,7 @@
 //! An announcement's versions in the branch's other languages are kept
 //! beside it (`announcement_version`), checked and replaced with it.
 
-use rusqlite::{params, OptionalExtension, ToSql};
+use rusqlite::{params, params_from_iter, OptionalExtension, ToSql};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -710,7 +710,12 @@ pub fn for_list(db: &Database, list_id: i64) -> Result<Vec<Announcement>> {
 /// How many people announcement `id` would reach if it were queued now.
 pub fn reach(db: &Database, id: i64) -> Result<u32> {
     let a = get(db, id)?;
-    Ok(recipients(db, a.list_id, &a.segment)?.len() as u32)
+    let (from, values) = mailable_from(db, a.list_id, &a.segment)?;
+    Ok(db.conn().query_row(
+        &format!("SELECT count(*) {from}"),
+        params_from_iter(values.iter().map(|v| v.as_ref())),
+        |r| r.get(0),
+    )?)
 }
 
 /// One subscriber as a delivery would hold them: for previewing what they receive.
@@ -754,23 +759,12 @@ pub fn find_open(
 /// list's `mailable` people (subscribed, and not opted out anywhere in the
 /// branch), in the order they joined the branch.
 pub fn recipients(db: &Database, list_id: i64, segment: &str) -> Result<Vec<Recipient>> {
-    let filter = if segment.trim().is_empty() {
-        SegmentFilter::default()
-    } else {
-        lists::resolve_segment(db, list_id, segment)?
-    };
-    let (condition, values) = filter.sql();
-    let sql = format!(
-        "SELECT s.id, s.email, s.name, s.first_name, s.language
-         FROM mailable s
-         WHERE s.list_id = ? AND {condition}
-         ORDER BY s.id"
-    );
-    let mut all_values: Vec<&dyn ToSql> = vec![&list_id];
-    all_values.extend(values.iter().map(|v| v.as_ref()));
+    let (from, values) = mailable_from(db, list_id, segment)?;
+    let sql =
+        format!("SELECT s.id, s.email, s.name, s.first_name, s.language {from} ORDER BY s.id");
     let mut stmt = db.conn().prepare(&sql)?;
     let rows = stmt
-        .query_map(all_values.as_slice(), |r| {
+        .query_map(params_from_iter(values.iter().map(|v| v.as_ref())), |r| {
             Ok(Recipient {
                 subscriber_id: r.get(0)?,
                 email: r.get(1)?,
@@ -781,6 +775,28 @@ pub fn recipients(db: &Database, list_id: i64, segment: &str) -> Result<Vec<Reci
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// `FROM mailable s WHERE …` for the people an announcement to this list
+/// and segment reaches (see [`recipients`]), with its parameters in order
+/// (anonymous `?`): the list's, then the segment's.
+fn mailable_from(
+    db: &Database,
+    list_id: i64,
+    segment: &str,
+) -> Result<(String, Vec<Box<dyn ToSql>>)> {
+    let filter = if segment.trim().is_empty() {
+        SegmentFilter::default()
+    } else {
+        lists::resolve_segment(db, list_id, segment)?
+    };
+    let (condition, values) = filter.sql();
+    let mut all: Vec<Box<dyn ToSql>> = vec![Box::new(list_id)];
+    all.extend(values);
+    Ok((
+        format!("FROM mailable s WHERE s.list_id = ? AND {condition}"),
+        all,
+    ))
 }
 
 /// An earlier announcement of the same event (or tour) with the same
@@ -956,8 +972,13 @@ pub fn queue_with(db: &Database, id: i64, again: bool) -> Result<SendProgress> {
             return Err(repeat_refusal(&a.about, &a.list_name, a.template, &earlier));
         }
     }
-    let people = recipients(db, a.list_id, &a.segment)?;
-    if people.is_empty() {
+    let (from, values) = mailable_from(db, a.list_id, &a.segment)?;
+    let anyone: bool = db.conn().query_row(
+        &format!("SELECT EXISTS (SELECT 1 {from})"),
+        params_from_iter(values.iter().map(|v| v.as_ref())),
+        |r| r.get(0),
+    )?;
+    if !anyone {
         return Err(Error::invalid_field(
             "list_id",
             format!(
@@ -977,24 +998,19 @@ pub fn queue_with(db: &Database, id: i64, again: bool) -> Result<SendProgress> {
     }
     let at = now_text();
     let tx = db.conn().unchecked_transaction()?;
-    {
-        let mut insert = db.conn().prepare_cached(
+    // One statement for everyone (the list's people read and their
+    // deliveries written inside SQLite), in the order they joined the branch.
+    let mut all: Vec<&dyn ToSql> = vec![&id, &at];
+    all.extend(values.iter().map(|v| v.as_ref()));
+    db.conn().execute(
+        &format!(
             "INSERT INTO delivery (announcement_id, subscriber_id, email, email_key, name, first_name, language, status, updated_at)
-             VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?6, 'queued', ?7)
-             ON CONFLICT (announcement_id, email_key) DO NOTHING",
-        )?;
-        for p in &people {
-            insert.execute(params![
-                id,
-                p.subscriber_id,
-                p.email,
-                p.name,
-                p.first_name,
-                p.language,
-                at
-            ])?;
-        }
-    }
+             SELECT ?, s.id, s.email, lower(s.email), s.name, s.first_name, s.language, 'queued', ? {from}
+             ORDER BY s.id
+             ON CONFLICT (announcement_id, email_key) DO NOTHING"
+        ),
+        all.as_slice(),
+    )?;
     db.conn().execute(
         "UPDATE announcement SET state = 'queued', queued_at = ?2, updated_at = ?2 WHERE id = ?1",
         params![id, at],
