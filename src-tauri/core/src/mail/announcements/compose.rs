@@ -68,13 +68,94 @@ pub struct Prepared {
     mime_line: String,
     text: Encoded,
     html: Encoded,
-    alternative_boundary: String,
-    related_boundary: String,
-    mixed_boundary: String,
-    /// The branch's logo, an inline part the HTML shows at its head.
-    logo: Option<MailLogo>,
     /// The flyer, when attached, and the event's calendar file.
     attachments: Vec<Attached>,
+    /// The MIME body as every letter has it, in three pieces: before the
+    /// plain text, between it and the HTML, and after the HTML (the parts'
+    /// headers, the boundaries, the logo and the attached files). Made once;
+    /// each letter writes its own two filled parts between them.
+    skeleton: [Vec<u8>; 3],
+}
+
+/// Where a letter's filled text and HTML go in [`Prepared::skeleton`]: bytes
+/// that no formatted part holds (QP and base64 write no NUL).
+const TEXT_SLOT: &[u8] = b"\0handbill-text-part\0";
+const HTML_SLOT: &[u8] = b"\0handbill-html-part\0";
+
+/// The MIME body of a letter whose parts are the quoted-printable `text` and
+/// `html`: multipart/alternative, the HTML related to the logo it shows when
+/// there is one (RFC 2387), all mixed with the attachments when there are any.
+fn mime_body(
+    text: Vec<u8>,
+    html: Vec<u8>,
+    boundaries: [&str; 3],
+    logo: Option<&MailLogo>,
+    attachments: &[Attached],
+) -> MultiPart {
+    let [alternative_boundary, related_boundary, mixed_boundary] = boundaries;
+    let text =
+        SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(Body::dangerous_pre_encoded(
+                text,
+                ContentTransferEncoding::QuotedPrintable,
+            ));
+    let html =
+        SinglePart::builder()
+            .header(ContentType::TEXT_HTML)
+            .body(Body::dangerous_pre_encoded(
+                html,
+                ContentTransferEncoding::QuotedPrintable,
+            ));
+    let alternative = MultiPart::alternative()
+        .boundary(alternative_boundary)
+        .singlepart(text);
+    let alternative = match logo {
+        Some(logo) => alternative.multipart(
+            MultiPart::related()
+                .boundary(related_boundary)
+                .singlepart(html)
+                .singlepart(logo.part.clone()),
+        ),
+        None => alternative.singlepart(html),
+    };
+    if attachments.is_empty() {
+        alternative
+    } else {
+        attachments.iter().fold(
+            MultiPart::mixed()
+                .boundary(mixed_boundary)
+                .multipart(alternative),
+            |mixed, a| mixed.singlepart(a.part.clone()),
+        )
+    }
+}
+
+/// [`mime_body`] formatted once with stand-ins for the two parts, cut at
+/// them. The branch's logo (an inline part the HTML shows at its head) and
+/// the attachments are in it.
+fn skeleton(
+    boundaries: [&str; 3],
+    logo: Option<&MailLogo>,
+    attachments: &[Attached],
+) -> Result<[Vec<u8>; 3]> {
+    let whole = mime_body(
+        TEXT_SLOT.to_vec(),
+        HTML_SLOT.to_vec(),
+        boundaries,
+        logo,
+        attachments,
+    )
+    .formatted();
+    let cut = |bytes: &[u8], slot: &[u8]| -> Option<(Vec<u8>, Vec<u8>)> {
+        let at = bytes.windows(slot.len()).position(|w| w == slot)?;
+        Some((bytes[..at].to_vec(), bytes[at + slot.len()..].to_vec()))
+    };
+    let (before, rest) = cut(&whole, TEXT_SLOT)
+        .ok_or_else(|| Error::internal("The letter's frame has no place for its text."))?;
+    let (between, after) = cut(&rest, HTML_SLOT)
+        .ok_or_else(|| Error::internal("The letter's frame has no place for its HTML."))?;
+    Ok([before, between, after])
 }
 
 /// Exactly what one subscriber will receive, read back from the letter's own
@@ -282,6 +363,10 @@ fn prepare_in(
     let subject_line =
         (!subject.is_personal()).then(|| encode(Subject::from(subject_text.clone())));
     let label = format!("{}.{}.{}", slug(&list_name, "list"), list.id, from.domain());
+    // QP and base64 never write "=_", so no part can contain these.
+    let alternative_boundary = format!("=_handbill-a{}-alternative", content.announcement_id);
+    let related_boundary = format!("=_handbill-a{}-related", content.announcement_id);
+    let mixed_boundary = format!("=_handbill-a{}-mixed", content.announcement_id);
 
     Ok(Prepared {
         announcement_id: content.announcement_id,
@@ -300,11 +385,11 @@ fn prepare_in(
         mime_line: encode(MIME_VERSION_1_0),
         text: Pieces::split(&text, &marker, &slots, false).encoded(),
         html: Pieces::split(&html, &marker, &slots, true).encoded(),
-        // QP and base64 never write "=_", so no part can contain these.
-        alternative_boundary: format!("=_handbill-a{}-alternative", content.announcement_id),
-        related_boundary: format!("=_handbill-a{}-related", content.announcement_id),
-        mixed_boundary: format!("=_handbill-a{}-mixed", content.announcement_id),
-        logo,
+        skeleton: skeleton(
+            [&alternative_boundary, &related_boundary, &mixed_boundary],
+            logo.as_ref(),
+            &attachments,
+        )?,
         attachments,
     })
 }
@@ -447,44 +532,6 @@ impl Letters for Prepared {
             unsubscribe_url: &unsubscribe_url,
         };
 
-        // The parts arrive quoted-printable: only the filled values were encoded now.
-        let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(
-            Body::dangerous_pre_encoded(
-                self.text.fill(&values),
-                ContentTransferEncoding::QuotedPrintable,
-            ),
-        );
-        let html =
-            SinglePart::builder()
-                .header(ContentType::TEXT_HTML)
-                .body(Body::dangerous_pre_encoded(
-                    self.html.fill(&values),
-                    ContentTransferEncoding::QuotedPrintable,
-                ));
-        let alternative = MultiPart::alternative()
-            .boundary(self.alternative_boundary.as_str())
-            .singlepart(text);
-        // The HTML and the logo it shows travel together (RFC 2387).
-        let alternative = match &self.logo {
-            Some(logo) => alternative.multipart(
-                MultiPart::related()
-                    .boundary(self.related_boundary.as_str())
-                    .singlepart(html)
-                    .singlepart(logo.part.clone()),
-            ),
-            None => alternative.singlepart(html),
-        };
-        let body = if self.attachments.is_empty() {
-            alternative
-        } else {
-            self.attachments.iter().fold(
-                MultiPart::mixed()
-                    .boundary(self.mixed_boundary.as_str())
-                    .multipart(alternative),
-                |mixed, a| mixed.singlepart(a.part.clone()),
-            )
-        };
-
         let mut out = String::with_capacity(1024);
         out.push_str(&self.from_lines);
         out.push_str(&encode(To::from(Mailboxes::from(recipient))));
@@ -515,10 +562,24 @@ impl Letters for Prepared {
             ));
         }
         out.push_str(&self.mime_line);
-        let body = body.formatted();
-        let mut bytes = Vec::with_capacity(out.len() + body.len());
+        // The parts arrive quoted-printable: only the filled values are
+        // encoded now, written into the body's fixed frame.
+        let [before, between, after] = &self.skeleton;
+        let mut bytes = Vec::with_capacity(
+            out.len()
+                + before.len()
+                + between.len()
+                + after.len()
+                + self.text.literal_len()
+                + self.html.literal_len()
+                + 1024,
+        );
         bytes.extend_from_slice(out.as_bytes());
-        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(before);
+        self.text.fill_into(&values, &mut bytes);
+        bytes.extend_from_slice(between);
+        self.html.fill_into(&values, &mut bytes);
+        bytes.extend_from_slice(after);
         Ok(bytes)
     }
 }
@@ -659,4 +720,72 @@ pub fn test_recipient(db: &Database) -> Result<Recipient> {
             .cloned()
             .unwrap_or_else(|| "en".to_owned()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A letter spliced into the skeleton is byte for byte the body lettre
+    /// formats from the same parts, with and without a logo and attachments.
+    #[test]
+    fn the_skeleton_splices_as_lettre_formats() {
+        let boundaries = ["=_t-alternative", "=_t-related", "=_t-mixed"];
+        let part = |text: &str| {
+            SinglePart::builder()
+                .header(ContentType::parse("text/calendar; charset=utf-8").unwrap())
+                .body(Body::new(format!(
+                    "BEGIN:VCALENDAR\r\n{text}\r\nEND:VCALENDAR\r\n"
+                )))
+        };
+        let logo = MailLogo {
+            part: part("logo"),
+            content_id: "logo.1@example.org".to_owned(),
+            width: 10,
+            height: 10,
+        };
+        let files: Vec<Attached> = ["flyer", "calendar"]
+            .iter()
+            .map(|name| Attached {
+                part: part(name),
+                file_name: format!("{name}.ics"),
+                bytes: 40,
+            })
+            .collect();
+        let parts = [
+            (
+                "Hello Ana,=\r\n the rally is on.\r\n",
+                "<p>Hello <b>Ana</b></p>\r\n",
+            ),
+            ("", ""),
+            ("no line end", "<p>=C3=A9</p>"),
+        ];
+        for (logo, files) in [
+            (None, &files[..0]),
+            (Some(&logo), &files[..0]),
+            (None, &files[..1]),
+            (Some(&logo), &files[..]),
+        ] {
+            let [before, between, after] = skeleton(boundaries, logo, files).unwrap();
+            for (text, html) in parts {
+                let mut spliced = before.clone();
+                spliced.extend_from_slice(text.as_bytes());
+                spliced.extend_from_slice(&between);
+                spliced.extend_from_slice(html.as_bytes());
+                spliced.extend_from_slice(&after);
+                let formatted = mime_body(
+                    text.as_bytes().to_vec(),
+                    html.as_bytes().to_vec(),
+                    boundaries,
+                    logo,
+                    files,
+                )
+                .formatted();
+                assert_eq!(
+                    String::from_utf8_lossy(&spliced),
+                    String::from_utf8_lossy(&formatted)
+                );
+            }
+        }
+    }
 }

@@ -358,8 +358,16 @@ fn quoted_printable(text: String) -> Vec<u8> {
 
 impl Encoded {
     /// The part's bytes for one recipient, quoted-printable.
+    #[cfg(test)]
     pub fn fill(&self, values: &Values<'_>) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.literal_len + 512);
+        self.fill_into(values, &mut out);
+        out
+    }
+
+    /// The part's bytes for one recipient, quoted-printable, written at the
+    /// end of `out`.
+    pub fn fill_into(&self, values: &Values<'_>, out: &mut Vec<u8>) {
         for piece in &self.pieces {
             match piece {
                 EncodedPiece::Literal(bytes) => out.extend_from_slice(bytes),
@@ -379,7 +387,11 @@ impl Encoded {
                 }
             }
         }
-        out
+    }
+
+    /// The length of the part's fixed text, to size a letter's buffer.
+    pub fn literal_len(&self) -> usize {
+        self.literal_len
     }
 }
 
