@@ -93,20 +93,17 @@ fn mime_body(
     attachments: &[Attached],
 ) -> MultiPart {
     let [alternative_boundary, related_boundary, mixed_boundary] = boundaries;
-    let text =
+    // The parts arrive quoted-printable.
+    let part = |kind: ContentType, bytes: Vec<u8>| {
         SinglePart::builder()
-            .header(ContentType::TEXT_PLAIN)
+            .header(kind)
             .body(Body::dangerous_pre_encoded(
-                text,
+                bytes,
                 ContentTransferEncoding::QuotedPrintable,
-            ));
-    let html =
-        SinglePart::builder()
-            .header(ContentType::TEXT_HTML)
-            .body(Body::dangerous_pre_encoded(
-                html,
-                ContentTransferEncoding::QuotedPrintable,
-            ));
+            ))
+    };
+    let text = part(ContentType::TEXT_PLAIN, text);
+    let html = part(ContentType::TEXT_HTML, html);
     let alternative = MultiPart::alternative()
         .boundary(alternative_boundary)
         .singlepart(text);
