@@ -1033,3 +1033,44 @@ fn the_password_goes_to_the_keychain_or_the_organizer_is_told_there_is_none() {
         }
     }
 }
+
+#[test]
+fn the_copy_before_a_send_holds_the_branch_before_the_queue_and_without_it_nothing_is_queued() {
+    use handbill_core::db::backup::{self, BackupKind};
+    let b = branch(300, |_| "");
+    let id = b.announcement();
+    // The copy is written on a thread of its own while the deliveries are:
+    // restored, it has the branch as it stood before them.
+    let queued = store::queue_with(&b.db, id, false).expect("the announcement is queued");
+    assert_eq!(queued.total, 300, "everyone is queued");
+    let copy = backup::list(&b.path)
+        .unwrap()
+        .into_iter()
+        .find(|k| k.kind == BackupKind::BeforeSend)
+        .expect("a copy was taken before the send");
+    let Branch { _dir, path, db, .. } = b;
+    let (db, _) = backup::restore(db, Path::new(&copy.path)).expect("the copy restores");
+    let deliveries = |db: &Database| store::deliveries(db, id, None, 100_000).unwrap().len();
+    assert_eq!(
+        (store::get(&db, id).unwrap().state, deliveries(&db)),
+        (AnnouncementState::Draft, 0),
+        "the copy has the announcement as a draft, without the deliveries queued after it began"
+    );
+
+    // A copy that cannot be written: nothing is queued, and the refusal says so.
+    let folder = Path::new(&copy.path).parent().unwrap().to_path_buf();
+    std::fs::remove_dir_all(&folder).unwrap();
+    std::fs::write(&folder, b"a file where the backups folder goes").unwrap();
+    let err = store::queue_with(&db, id, false).expect_err("no copy, no queue");
+    assert!(
+        err.message.contains("Nothing was queued"),
+        "the refusal says nothing was queued: {}",
+        err.message
+    );
+    assert_eq!(
+        (store::get(&db, id).unwrap().state, deliveries(&db)),
+        (AnnouncementState::Draft, 0),
+        "the announcement is still a draft with no deliveries"
+    );
+    drop((db, path));
+}

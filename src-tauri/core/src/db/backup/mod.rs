@@ -45,6 +45,53 @@ pub fn snapshot(db: &Database, kind: BackupKind) -> Result<BackupInfo> {
     snapshot_conn(db.conn(), db.key(), db.path(), kind)
 }
 
+/// A snapshot being written on a thread of its own (see [`snapshot_begun`]).
+/// Dropped without [`PendingSnapshot::finish`], it still waits for the copy.
+pub struct PendingSnapshot(Option<std::thread::JoinHandle<Result<BackupInfo>>>);
+
+impl PendingSnapshot {
+    /// Waits for the copy: what was written, or why it could not be.
+    pub fn finish(mut self) -> Result<BackupInfo> {
+        match self.0.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Err(Error::internal(
+                "The backup stopped before it was finished.".to_owned(),
+            )),
+        }
+    }
+}
+
+impl Drop for PendingSnapshot {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Takes a snapshot of the database as it stands now, written on another
+/// thread while the caller goes on. The copy reads through a connection of
+/// its own whose read transaction begins here, before this returns, so
+/// nothing the caller writes afterwards is in it (the backup API keeps a
+/// transaction the source already has open). Before a send the deliveries
+/// are written meanwhile, and committed only once the copy is finished.
+pub fn snapshot_begun(db: &Database, kind: BackupKind) -> Result<PendingSnapshot> {
+    let reader = db.another_connection()?;
+    reader.conn().execute_batch("BEGIN")?;
+    reader
+        .conn()
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+    let handle = std::thread::Builder::new()
+        .name("backup".to_owned())
+        .spawn(move || {
+            let result = snapshot(&reader, kind);
+            let _ = reader.conn().execute_batch("ROLLBACK");
+            result
+        })
+        .map_err(|e| Error::internal(format!("Cannot start the backup: {e}")))?;
+    Ok(PendingSnapshot(Some(handle)))
+}
+
 /// Takes today's snapshot unless one exists. Returns it when one was taken.
 pub fn daily_if_due(db: &Database) -> Result<Option<BackupInfo>> {
     let today = crate::clock::now().strftime("%Y%m%d").to_string();

@@ -992,10 +992,15 @@ pub fn queue_with(db: &Database, id: i64, again: bool) -> Result<SendProgress> {
             ),
         ));
     }
-    if db.path() != std::path::Path::new(":memory:") {
-        backup::snapshot(db, BackupKind::BeforeSend)
-            .map_err(|e| Error::storage(format!("{} Nothing was queued.", e.message)))?;
-    }
+    let not_queued = |e: Error| Error::storage(format!("{} Nothing was queued.", e.message));
+    // The copy before the send is written while the deliveries are (it
+    // reads the branch as it stands here), and they are committed only
+    // once it is finished.
+    let copy = if db.path() != std::path::Path::new(":memory:") {
+        Some(backup::snapshot_begun(db, BackupKind::BeforeSend).map_err(not_queued)?)
+    } else {
+        None
+    };
     let at = now_text();
     let tx = db.conn().unchecked_transaction()?;
     // One statement for everyone (the list's people read and their
@@ -1015,6 +1020,9 @@ pub fn queue_with(db: &Database, id: i64, again: bool) -> Result<SendProgress> {
         "UPDATE announcement SET state = 'queued', queued_at = ?2, updated_at = ?2 WHERE id = ?1",
         params![id, at],
     )?;
+    if let Some(copy) = copy {
+        copy.finish().map_err(not_queued)?;
+    }
     tx.commit()?;
     progress(db, id)
 }
