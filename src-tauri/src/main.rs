@@ -20,6 +20,7 @@ static STARTED: OnceLock<Instant> = OnceLock::new();
 
 fn main() -> ExitCode {
     STARTED.get_or_init(Instant::now);
+    handbill_core::db::prepare();
     let args = cli::Args::parse();
     // Set before any thread starts. WebKitGTK's accelerated compositing roughly
     // doubles the web process's memory (about 200 MB against 115 MB measured)

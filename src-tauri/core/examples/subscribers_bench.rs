@@ -22,6 +22,8 @@ fn main() {
     let bytes = std::fs::read(&args[2]).expect("the CSV file is readable");
 
     let started = Instant::now();
+    // As the app and the command line start.
+    handbill_core::db::prepare();
     // Encrypted as the window and the command line make it (HANDBILL_PASSPHRASE,
     // the keychain), or plain with HANDBILL_ENCRYPT=0.
     let path = std::path::Path::new(&args[1]);

@@ -37,3 +37,11 @@ pub(crate) fn beside(path: &std::path::Path, suffix: &str) -> std::path::PathBuf
     path.with_file_name(name)
 }
 pub(crate) use transaction::Tx;
+
+/// Sets SQLite up for this process: called first thing by the app and the
+/// command line, before any connection. Every connection works without it;
+/// it only spares each allocation SQLite's process-wide counting lock,
+/// which can be turned off only before SQLite starts (see `cipher::install`).
+pub fn prepare() {
+    cipher::install();
+}
