@@ -25,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
 command -v sqlite3 >/dev/null || { echo "sqlite3 is needed (apt-get install sqlite3)"; exit 1; }
 
 cargo build --release --locked --quiet -p handbill-core --example subscribers_bench
-bench=target/release/examples/subscribers_bench
+bench=${CARGO_TARGET_DIR:-target}/release/examples/subscribers_bench
 
 csv="$work/signups.csv"
 awk -v rows="$rows" 'BEGIN {
