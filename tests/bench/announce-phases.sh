@@ -22,34 +22,27 @@ a=$(realpath "$1"); b=$(realpath "$2")
 cd "$(dirname "$0")/../.."
 count=${COUNT:-10000}
 rounds=${ROUNDS:-11}
-export PATH="$PATH:/usr/sbin"
-for tool in smtp-sink python3; do
-  command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install postfix python3)"; exit 1; }
-done
+. tests/bench/send-setup.sh
+need_tools smtp-sink python3
 for bin in "$a" "$b"; do [ -x "$bin" ] || { echo "No binary at $bin"; exit 1; }; done
 work=$(mktemp -d)
 sink_pid=""
 cleanup() { [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-. tests/bench/send-setup.sh
 start_sink
 
 # The branch is made by the first binary; both open it.
 base="$work/base.sqlite"
 export HANDBILL_LOG_DIR="$work/setup-logs"
-"$a" --db "$base" demo >/dev/null
-"$a" --db "$base" branch set logo "" >/dev/null
-"$a" --db "$base" list create Bench >/dev/null
 people_csv "$work/people.csv" "$count"
-"$a" --db "$base" subscribers import "$work/people.csv" --list Bench >/dev/null
-event=$("$a" --db "$base" event list --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
+event=$(bench_branch "$base" "$work/people.csv" "$a")
 fit_body "$work/body.md" "${SIZE:-8192}" "$base" "$event" "$a"
 
 # One announce by BINARY, its phases appended to TAG's file.
 one() {
   local bin=$1 tag=$2 db="$work/round.sqlite" t0 t1
-  rm -rf "$work"/round.sqlite* "$work/.backups" "$work/logs"
-  for f in "$base"*; do [ -f "$f" ] && cp "$f" "$db${f#"$base"}"; done
+  round_copy "$base" "$db"
+  rm -rf "$work/logs"
   t0=$(date +%s%N)
   HANDBILL_LOG_DIR="$work/logs" "$bin" --db "$db" announce "$event" --list Bench --body-file "$work/body.md" \
     --smtp "smtp://127.0.0.1:$port?security=plain" --connections 4 >/dev/null 2>"$work/err" \

@@ -23,10 +23,8 @@ bin=${1:-${HANDBILL_BIN:-target/release/handbill}}
 count=${COUNT:-10000}
 connections=${CONNECTIONS:-4}
 rounds=${ROUNDS:-7}
-export PATH="$PATH:/usr/sbin"
-for tool in smtp-sink python3; do
-  command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install postfix python3)"; exit 1; }
-done
+. tests/bench/send-setup.sh
+need_tools smtp-sink python3
 [ -x "$bin" ] || { echo "No Handbill binary at $bin: build it (make release) or give its path."; exit 1; }
 unset HANDBILL_PASSPHRASE HANDBILL_ENCRYPT
 work=$(mktemp -d)
@@ -36,7 +34,6 @@ trap cleanup EXIT
 export HANDBILL_LOG_DIR="$work/logs"
 passphrase="benchmark branch passphrase"
 
-. tests/bench/send-setup.sh
 start_sink
 people_csv "$work/people.csv" "$count"
 
@@ -59,13 +56,7 @@ fi
 
 for mode in "${modes[@]}"; do
   base="$work/$mode.sqlite"
-  as_mode "$mode" "$bin" --db "$base" demo >/dev/null
-  # 8 KB messages, as send.sh sends them (the demo's logo would take 4 KB).
-  as_mode "$mode" "$bin" --db "$base" branch set logo "" >/dev/null
-  as_mode "$mode" "$bin" --db "$base" list create Bench >/dev/null
-  as_mode "$mode" "$bin" --db "$base" subscribers import "$work/people.csv" --list Bench >/dev/null
-  as_mode "$mode" "$bin" --db "$base" event list --json \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])' > "$work/$mode.event"
+  bench_branch "$base" "$work/people.csv" as_mode "$mode" "$bin" > "$work/$mode.event"
   : > "$work/$mode.ms"
 done
 # Messages of about SIZE bytes (8 KB unless told), as send.sh sends.
@@ -73,8 +64,7 @@ fit_body "$work/body.md" "${SIZE:-8192}" "$work/plain.sqlite" "$(cat "$work/plai
 
 one() {
   local mode=$1 db="$work/round.sqlite" t0 sent
-  rm -rf "$work"/round.sqlite*
-  for f in "$work/$mode.sqlite"*; do [ -f "$f" ] && cp "$f" "$db${f#"$work/$mode.sqlite"}"; done
+  round_copy "$work/$mode.sqlite" "$db"
   t0=$(now_ms)
   as_mode "$mode" "$bin" --db "$db" announce "$(cat "$work/$mode.event")" --list Bench --body-file "$work/body.md" \
     --smtp "smtp://127.0.0.1:$port?security=plain" --connections "$connections" >/dev/null 2>"$work/err" \

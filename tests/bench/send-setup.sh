@@ -1,6 +1,17 @@
-# What the sending benchmarks share (sourced by send.sh and send-encrypted.sh):
-# the sink, the subscribers and the body of the announcement, so the two
+# What the sending benchmarks share (sourced by send.sh, send-encrypted.sh
+# and announce-phases.sh): the tools, the sink, the branch and its
+# subscribers, the body of the announcement and each round's copy, so they
 # measure the same send.
+
+# Stops with a word on what to install unless every named tool is found
+# (postfix's are in /usr/sbin, which is added to PATH).
+need_tools() {
+  export PATH="$PATH:/usr/sbin"
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install postfix python3 time)"; exit 1; }
+  done
+}
 
 now_ms() { date +%s%3N; }
 # The median of the numbers on stdin, one a line.
@@ -53,4 +64,30 @@ fit_body() {
   chars=$(python3 -c "print(max(100, int(1000 + ($size - $s1) * 2000 / max(1, $s2 - $s1))))")
   body_of "$chars" "$out"
   echo "a body of $chars characters gives messages of about $(measure "$chars" "$@") bytes"
+}
+
+# Makes at BASE the branch the sends go from: the demo branch without its
+# logo (about 4 KB of every letter, inline; the event's calendar file
+# stays), with a list "Bench" of the people in CSV. Prints the id of its
+# first event. COMMAND is the binary, with whatever goes before it.
+# Usage: bench_branch BASE CSV COMMAND...
+bench_branch() {
+  local base=$1 csv=$2
+  shift 2
+  "$@" --db "$base" demo >/dev/null
+  "$@" --db "$base" branch set logo "" >/dev/null
+  "$@" --db "$base" list create Bench >/dev/null
+  "$@" --db "$base" subscribers import "$csv" --list Bench >/dev/null
+  "$@" --db "$base" event list --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])'
+}
+
+# Lays a fresh copy of the branch BASE at DB for a round: the file and
+# whatever lies beside it under its name (its write-ahead log, its record),
+# with no copy from an earlier round left.
+# Usage: round_copy BASE DB
+round_copy() {
+  local base=$1 db=$2 f
+  rm -rf "$db"* "$(dirname "$db")/.backups"
+  for f in "$base"*; do [ -f "$f" ] && cp "$f" "$db${f#"$base"}"; done
+  return 0
 }

@@ -32,32 +32,21 @@ size=${SIZE:-8192}
 connections=${CONNECTIONS:-4}
 rounds=${ROUNDS:-5}
 target=${TARGET:-1.25}
-for tool in smtp-sink smtp-source python3 /usr/bin/time; do
-  command -v "$tool" >/dev/null || PATH="$PATH:/usr/sbin" command -v "$tool" >/dev/null \
-    || { echo "$tool is needed (apt-get install postfix time python3)"; exit 1; }
-done
-export PATH="$PATH:/usr/sbin"
+. tests/bench/send-setup.sh
+need_tools smtp-sink smtp-source python3 /usr/bin/time
 [ -x "$bin" ] || { echo "No Handbill binary at $bin: build it (make release) or give its path."; exit 1; }
 work=$(mktemp -d)
 sink_pid=""
 cleanup() { [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-. tests/bench/send-setup.sh
 start_sink
-
 
 echo "== A branch with $count subscribers"
 base="$work/base.sqlite"
 export HANDBILL_LOG_DIR="$work/logs"
-"$bin" --db "$base" demo >/dev/null
-# Messages of 8 KB, as smtp-source sends: the demo's logo (about 4 KB of
-# every letter, inline) is removed; the event's calendar file stays.
-"$bin" --db "$base" branch set logo "" >/dev/null
-"$bin" --db "$base" list create Bench >/dev/null
 people_csv "$work/people.csv" "$count"
-"$bin" --db "$base" subscribers import "$work/people.csv" --list Bench >/dev/null
-event=$("$bin" --db "$base" event list --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
+event=$(bench_branch "$base" "$work/people.csv" "$bin")
 
 # A body whose message comes to about $size bytes.
 echo "$(fit_body "$work/body.md" "$size" "$base" "$event" "$bin"); smtp-source sends $size"
@@ -71,8 +60,7 @@ time_source() {
 }
 time_handbill() {
   local db="$work/round.sqlite" t0 sent
-  rm -rf "$work"/round.sqlite* "$work"/.backups
-  for f in "$base"*; do cp "$f" "$db${f#"$base"}"; done   # the file, and its write-ahead log if one is left
+  round_copy "$base" "$db"
   t0=$(now_ms)
   /usr/bin/time -v -o "$work/time.txt" "$bin" --db "$db" announce "$event" --list Bench --body-file "$work/body.md" \
     --smtp "smtp://127.0.0.1:$port?security=plain" --connections "$connections" >/dev/null 2>"$work/announce.err" \

@@ -22,20 +22,9 @@ extern "C" {
 static INSTALL: Once = Once::new();
 
 /// Makes this provider SQLCipher's for every connection keyed from now on
-/// (once per process; connections keyed before keep theirs), and SQLite
-/// count no allocations if it has not started yet.
+/// (once per process; connections keyed before keep theirs).
 pub(crate) fn install() {
     INSTALL.call_once(|| {
-        // SQLite counts every allocation under one process-wide lock unless
-        // told not to; Handbill reads no such count (no heap limit either),
-        // and its threads allocate for every page they touch. This can only
-        // be said before SQLite starts: called later (a connection was
-        // opened first), SQLite refuses it and keeps counting, which is
-        // harmless. See [`super::prepare`].
-        // SAFETY: a documented configuration option with its one int argument.
-        unsafe {
-            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int);
-        }
         // SQLCipher's mutexes and its default provider are set up by
         // sqlite3_initialize; registering before it would find neither.
         // SAFETY: sqlite3_initialize may be called any number of times.
