@@ -39,9 +39,17 @@ pub(crate) fn beside(path: &std::path::Path, suffix: &str) -> std::path::PathBuf
 pub(crate) use transaction::Tx;
 
 /// Sets SQLite up for this process: called first thing by the app and the
-/// command line, before any connection. Every connection works without it;
-/// it only spares each allocation SQLite's process-wide counting lock,
-/// which can be turned off only before SQLite starts (see `cipher::install`).
+/// command line, before any connection, then registers the page cipher
+/// (`cipher::install`, which starts SQLite). Every connection works without
+/// it; it only tells SQLite not to count its allocations, each count taken
+/// under one process-wide lock, for every page any thread touches (Handbill
+/// reads no such count and sets no heap limit). That can be said only
+/// before SQLite starts: said later, SQLite refuses it and keeps counting,
+/// which is harmless.
 pub fn prepare() {
+    // SAFETY: a documented configuration option with its one int argument.
+    unsafe {
+        rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+    }
     cipher::install();
 }
