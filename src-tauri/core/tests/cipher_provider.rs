@@ -1,8 +1,10 @@
 //! Handbill's page cipher for SQLCipher (RustCrypto, db/cipher.rs) and
-//! SQLCipher's own (OpenSSL) write the same format: a branch written by an
-//! earlier Handbill, whose SQLCipher used OpenSSL, opens and takes writes,
-//! and what Handbill then writes reads back with OpenSSL. Both directions in
-//! one process: SQLCipher's provider is switched back with its public C API.
+//! SQLCipher's own (OpenSSL) write the same CBC format: a branch written by
+//! an earlier Handbill, whose SQLCipher used OpenSSL, opens and takes
+//! writes, and what Handbill then writes into it reads back with OpenSSL.
+//! Both directions in one process: SQLCipher's provider is switched back
+//! with its public C API. A branch made now has CTR pages, Handbill's own
+//! (see the `handbill-cipher` crate), which OpenSSL's provider cannot read.
 
 use std::ffi::c_void;
 
@@ -96,8 +98,10 @@ fn pages_written_by_either_cipher_read_with_the_other() {
             .is_err());
     }
 
-    // Back to OpenSSL: it reads what Handbill's cipher wrote, in both files.
-    // SAFETY: the pointer is SQLCipher's own provider, still on its list.
+    // Back to OpenSSL: it reads what Handbill's cipher wrote into the CBC file.
+    // SAFETY: both pointers are providers on SQLCipher's list: its own, and
+    // Handbill's, registered when the branch was keyed.
+    let ours = unsafe { sqlcipher_get_provider() };
     assert_eq!(unsafe { sqlcipher_register_provider(openssl) }, 0);
     let conn = Connection::open(&path).unwrap();
     conn.execute_batch(&format!("PRAGMA key = \"{spec}\";"))
@@ -111,7 +115,20 @@ fn pages_written_by_either_cipher_read_with_the_other() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(ok, "ok");
+    // A branch made now: its CTR pages are Handbill's own, and SQLCipher's
+    // CBC cannot read them (their HMAC checks, their content does not).
+    let read = Database::open(&branch).and_then(|db| {
+        Ok(db
+            .conn()
+            .query_row("SELECT city FROM branch WHERE id = 1", [], |r| {
+                r.get::<_, String>(0)
+            })?)
+    });
+    assert!(read.is_err(), "OpenSSL's CBC read a CTR branch: {read:?}");
+    // With Handbill's cipher again, it reads as written.
+    assert_eq!(unsafe { sqlcipher_register_provider(ours) }, 0);
     let db = Database::open(&branch).unwrap();
+    assert_eq!(provider_of(db.conn()), "rustcrypto");
     let city: String = db
         .conn()
         .query_row("SELECT city FROM branch WHERE id = 1", [], |r| r.get(0))

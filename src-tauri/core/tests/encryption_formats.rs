@@ -1,7 +1,10 @@
-//! The formats of an encrypted branch's pages: 4 KiB pages authenticated
-//! with HMAC-SHA256 for files made now; 16 KiB pages with HMAC-SHA256
+//! The formats of an encrypted branch's pages: 4 KiB pages in AES-256-CTR
+//! authenticated with HMAC-SHA256 for files made now (Handbill's page
+//! cipher reads CTR where the key derivation is PBKDF2-HMAC-SHA256); for
+//! files made by an earlier Handbill, SQLCipher's own CBC with 4 KiB pages
+//! and HMAC-SHA256 (early December 2026), 16 KiB pages with HMAC-SHA256
 //! (November 2026) or with HMAC-SHA512, SQLCipher 4's default (the first
-//! encrypted branches), for files made by an earlier Handbill. Files are
+//! encrypted branches). Files are
 //! read here with SQLCipher directly, as another program would, to pin the
 //! format; an earlier Handbill's file is made the way it made them, and must
 //! open, take writes, back up, restore and decrypt without changing its
@@ -42,12 +45,18 @@ fn salt_of(path: &Path) -> Vec<u8> {
     fs::read(path).unwrap()[..16].to_vec()
 }
 
-/// Whether SQLCipher, given the key, the page size and `hmac`, reads the file's schema.
-fn reads_with(path: &Path, spec: &str, page: u32, hmac: &str) -> bool {
+/// The key derivation that names CTR pages to Handbill's page cipher.
+const CTR: &str = "PBKDF2_HMAC_SHA256";
+/// SQLCipher's default key derivation: CBC pages.
+const CBC: &str = "PBKDF2_HMAC_SHA512";
+
+/// Whether SQLCipher, given the key, the page size, `hmac` and the key
+/// derivation `kdf` (which names the block mode), reads the file's schema.
+fn reads_with(path: &Path, spec: &str, page: u32, hmac: &str, kdf: &str) -> bool {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     conn.execute_batch(&format!(
         "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{spec}\"; PRAGMA cipher_page_size = {page}; \
-         PRAGMA cipher_hmac_algorithm = {hmac};"
+         PRAGMA cipher_hmac_algorithm = {hmac}; PRAGMA cipher_kdf_algorithm = {kdf};"
     ))
     .unwrap();
     conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
@@ -61,22 +70,31 @@ fn count(db: &Database, sql: &str) -> i64 {
 }
 
 #[test]
-fn a_new_branch_has_4_kib_pages_authenticated_with_hmac_sha256() {
+fn a_new_branch_has_4_kib_ctr_pages_authenticated_with_hmac_sha256() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.sqlite");
     keys::choose(&path, PASSPHRASE).unwrap();
     {
         let db = Database::open(&path).unwrap();
         demo::load(&db).unwrap();
+        let cipher: String = db
+            .conn()
+            .query_row("PRAGMA cipher", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(cipher, "aes-256-ctr");
     }
     let branch_spec = spec(PASSPHRASE, &salt_of(&path));
-    assert!(reads_with(&path, &branch_spec, 4096, "HMAC_SHA256"));
+    assert!(reads_with(&path, &branch_spec, 4096, "HMAC_SHA256", CTR));
     assert!(
-        !reads_with(&path, &branch_spec, 4096, "HMAC_SHA512"),
+        !reads_with(&path, &branch_spec, 4096, "HMAC_SHA256", CBC),
+        "its pages are not SQLCipher's CBC"
+    );
+    assert!(
+        !reads_with(&path, &branch_spec, 4096, "HMAC_SHA512", CTR),
         "its pages do not carry SQLCipher's default HMAC"
     );
     assert!(
-        !reads_with(&path, &branch_spec, 16384, "HMAC_SHA256"),
+        !reads_with(&path, &branch_spec, 16384, "HMAC_SHA256", CTR),
         "its pages are not the 16 KiB of a plain file"
     );
     // Its backups keep the format: the pages of a copy (its seal, a few
@@ -90,26 +108,30 @@ fn a_new_branch_has_4_kib_pages_authenticated_with_hmac_sha256() {
     bytes.truncate(bytes.len() - bytes.len() % 4096);
     let pages = dir.path().join("pages.sqlite");
     fs::write(&pages, &bytes).unwrap();
-    assert!(reads_with(&pages, &branch_spec, 4096, "HMAC_SHA256"));
-    assert!(!reads_with(&pages, &branch_spec, 16384, "HMAC_SHA256"));
+    assert!(reads_with(&pages, &branch_spec, 4096, "HMAC_SHA256", CTR));
+    assert!(!reads_with(&pages, &branch_spec, 4096, "HMAC_SHA256", CBC));
+    assert!(!reads_with(&pages, &branch_spec, 16384, "HMAC_SHA256", CTR));
 }
 
 #[test]
 fn a_branch_encrypted_by_an_earlier_handbill_opens_takes_writes_and_keeps_its_format() {
-    // 16 KiB pages with SQLCipher's default HMAC (the first encrypted
-    // branches), then with HMAC-SHA256 (November 2026).
-    for (hmac, other) in [
-        ("HMAC_SHA512", "HMAC_SHA256"),
-        ("HMAC_SHA256", "HMAC_SHA512"),
+    // SQLCipher's CBC: 16 KiB pages with its default HMAC (the first
+    // encrypted branches), then with HMAC-SHA256 (November 2026), then
+    // 4 KiB pages with HMAC-SHA256 (early December 2026).
+    for (page, hmac, other, salt) in [
+        (16384, "HMAC_SHA512", "HMAC_SHA256", 0x5a),
+        (16384, "HMAC_SHA256", "HMAC_SHA512", 0x5b),
+        (4096, "HMAC_SHA256", "HMAC_SHA512", 0x5c),
     ] {
-        earlier_format_round_trip(hmac, other);
+        earlier_format_round_trip(page, hmac, other, [salt; 16]);
     }
 }
 
-fn earlier_format_round_trip(hmac: &str, other: &str) {
+/// `salt`: each format's own, as this process remembers keys by salt.
+fn earlier_format_round_trip(page: u32, hmac: &str, other: &str, salt: [u8; 16]) {
     let dir = tempfile::tempdir().unwrap();
     // The sample, in a plain file, written into a file encrypted as an
-    // earlier Handbill did: a passphrase's key, 16 KiB pages, `hmac`.
+    // earlier Handbill did: a passphrase's key, `page`-byte CBC pages, `hmac`.
     // (A new file opened without asking `keys::access` is plain.)
     let plain = dir.path().join("plain.sqlite");
     {
@@ -117,22 +139,21 @@ fn earlier_format_round_trip(hmac: &str, other: &str) {
         demo::load(&db).unwrap();
     }
     let path = dir.path().join("earlier.sqlite");
-    // A salt of each format's own: this process remembers keys by salt.
-    let salt = if hmac == "HMAC_SHA512" {
-        [0x5au8; 16]
-    } else {
-        [0x5bu8; 16]
-    };
     let earlier_spec = spec(PASSPHRASE, &salt);
+    let other_page = if page == 4096 { 16384 } else { 4096 };
     sqlcipher_export::export_encrypted(
         &plain,
         &path,
         &earlier_spec,
-        &format!("PRAGMA cipher_default_page_size = 16384; PRAGMA cipher_default_hmac_algorithm = {hmac};"),
+        &format!(
+            "PRAGMA cipher_default_page_size = {page}; PRAGMA cipher_default_hmac_algorithm = {hmac}; \
+             PRAGMA cipher_default_kdf_algorithm = {CBC};"
+        ),
     );
-    assert!(reads_with(&path, &earlier_spec, 16384, hmac));
-    assert!(!reads_with(&path, &earlier_spec, 16384, other));
-    assert!(!reads_with(&path, &earlier_spec, 4096, hmac));
+    assert!(reads_with(&path, &earlier_spec, page, hmac, CBC));
+    assert!(!reads_with(&path, &earlier_spec, page, other, CBC));
+    assert!(!reads_with(&path, &earlier_spec, other_page, hmac, CBC));
+    assert!(!reads_with(&path, &earlier_spec, page, hmac, CTR));
 
     // A wrong passphrase is still refused, under either HMAC.
     assert!(keys::unlock(&path, "not the passphrase at all").is_err());
@@ -149,7 +170,7 @@ fn earlier_format_round_trip(hmac: &str, other: &str) {
         backup::snapshot(&db, BackupKind::Manual).unwrap();
     }
     assert!(
-        reads_with(&path, &earlier_spec, 16384, hmac),
+        reads_with(&path, &earlier_spec, page, hmac, CBC),
         "written to and closed, the file keeps its format"
     );
     let copy = backup::list(&path).unwrap().remove(0);

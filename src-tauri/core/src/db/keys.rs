@@ -68,42 +68,67 @@ pub struct Key {
     format: Format,
 }
 
-/// How an encrypted file's pages are laid out: their size and their HMAC.
-/// SQLCipher does not say in the file (everything after the salt is
-/// encrypted), so it is found when a key is first tried on the file
-/// ([`opens`]), and its copies (backups, WAL) use the same.
+/// How an encrypted file's pages are laid out: their size, their HMAC and
+/// their block mode. SQLCipher does not say in the file (everything after
+/// the salt is encrypted), so it is found when a key is first tried on the
+/// file ([`opens`]), and its copies (backups, WAL) use the same.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 struct Format {
     page: u32,
     hmac: Hmac,
+    mode: Mode,
 }
 
 impl Format {
-    /// Files made now.
+    /// Files made now: 4 KiB pages in AES-256-CTR, HMAC-SHA256.
     const NOW: Format = Format {
         page: PAGE_SIZE,
         hmac: Hmac::Sha256,
+        mode: Mode::Ctr,
     };
-    /// Every format a Handbill made, the newest first: 16 KiB pages with
-    /// HMAC-SHA256 (November 2026), then with SQLCipher's default
-    /// HMAC-SHA512 (the first encrypted branches). The last, 4 KiB with
-    /// HMAC-SHA512, is SQLCipher's own default, for a file made by another
-    /// program with a key Handbill holds.
-    const ALL: [Format; 4] = [
+    /// Every format a Handbill made, the newest first: CTR pages (from
+    /// December 2026); then CBC, SQLCipher's own mode, with 4 KiB pages and
+    /// HMAC-SHA256 (early December 2026), 16 KiB pages with HMAC-SHA256
+    /// (November 2026) or with SQLCipher's default HMAC-SHA512 (the first
+    /// encrypted branches). The last, 4 KiB with HMAC-SHA512, is
+    /// SQLCipher's own default, for a file made by another program with a
+    /// key Handbill holds.
+    const ALL: [Format; 5] = [
         Format::NOW,
+        Format {
+            page: PAGE_SIZE,
+            hmac: Hmac::Sha256,
+            mode: Mode::Cbc,
+        },
         Format {
             page: EARLIER_PAGE_SIZE,
             hmac: Hmac::Sha256,
+            mode: Mode::Cbc,
         },
         Format {
             page: EARLIER_PAGE_SIZE,
             hmac: Hmac::Sha512,
+            mode: Mode::Cbc,
         },
         Format {
             page: PAGE_SIZE,
             hmac: Hmac::Sha512,
+            mode: Mode::Cbc,
         },
     ];
+
+    /// The pragmas that key a connection's main database in this format
+    /// (`prefix` "" for its own settings, "default_" for the next attached
+    /// file's).
+    fn pragmas(self, prefix: &str) -> String {
+        format!(
+            "PRAGMA cipher_{prefix}page_size = {}; PRAGMA cipher_{prefix}hmac_algorithm = {}; \
+             PRAGMA cipher_{prefix}kdf_algorithm = {};",
+            self.page,
+            self.hmac.pragma(),
+            self.mode.kdf_pragma()
+        )
+    }
 }
 
 /// The HMAC that authenticates each encrypted page. Files made since
@@ -123,6 +148,29 @@ impl Hmac {
         match self {
             Hmac::Sha256 => "HMAC_SHA256",
             Hmac::Sha512 => "HMAC_SHA512",
+        }
+    }
+}
+
+/// How each page is encrypted: AES-256 in CTR mode (files made since
+/// December 2026: a page's blocks are encrypted in parallel, where CBC
+/// chains them; see the `handbill-cipher` crate) or in CBC mode
+/// (SQLCipher's own, files made before).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Ctr,
+    Cbc,
+}
+
+impl Mode {
+    /// The value of SQLCipher's `cipher_kdf_algorithm` pragmas that names
+    /// this mode to Handbill's page cipher: PBKDF2-HMAC-SHA256 for CTR,
+    /// SQLCipher's default PBKDF2-HMAC-SHA512 for CBC. (With a raw key the
+    /// derivation only makes each page's HMAC key, in two rounds.)
+    fn kdf_pragma(self) -> &'static str {
+        match self {
+            Mode::Ctr => "PBKDF2_HMAC_SHA256",
+            Mode::Cbc => "PBKDF2_HMAC_SHA512",
         }
     }
 }
@@ -195,29 +243,23 @@ impl Key {
         super::cipher::install();
         // SQLCipher would print a wrong key's failed page checks on stderr.
         conn.execute_batch(&format!(
-            "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{}\"; PRAGMA cipher_page_size = {}; \
-             PRAGMA cipher_hmac_algorithm = {};",
+            "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{}\"; {}",
             self.spec(),
-            self.format.page,
-            self.format.hmac.pragma()
+            self.format.pragmas("")
         ))?;
         Ok(())
     }
 }
 
 /// Makes SQLCipher read and write the file attached next with `key`'s page
-/// size and HMAC (a new file's for a plain one): an attached file has no
+/// size, HMAC and block mode (a new file's for a plain one): an attached file has no
 /// `PRAGMA key` of its own to set them, and SQLCipher's defaults (4 KiB,
 /// HMAC-SHA512) do not read a file made otherwise. (These defaults are SQLCipher's for the whole
 /// process; every keyed connection sets its own in [`Key::apply`].)
 pub(crate) fn before_attach(conn: &Connection, key: Option<&Key>) -> Result<()> {
     super::cipher::install();
     let format = key.map_or(Format::NOW, |k| k.format);
-    conn.execute_batch(&format!(
-        "PRAGMA cipher_default_page_size = {}; PRAGMA cipher_default_hmac_algorithm = {};",
-        format.page,
-        format.hmac.pragma()
-    ))?;
+    conn.execute_batch(&format.pragmas("default_"))?;
     Ok(())
 }
 
