@@ -1,4 +1,4 @@
-//! The formats of an encrypted branch's pages: 4 KiB pages in AES-256-CTR
+//! The formats of an encrypted branch's pages: 8 KiB pages in AES-256-CTR
 //! authenticated with HMAC-SHA256 for files made now (Handbill's page
 //! cipher reads CTR where the key derivation is PBKDF2-HMAC-SHA256); for
 //! files made by an earlier Handbill, SQLCipher's own CBC with 4 KiB pages
@@ -70,7 +70,7 @@ fn count(db: &Database, sql: &str) -> i64 {
 }
 
 #[test]
-fn a_new_branch_has_4_kib_ctr_pages_authenticated_with_hmac_sha256() {
+fn a_new_branch_has_8_kib_ctr_pages_authenticated_with_hmac_sha256() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.sqlite");
     keys::choose(&path, PASSPHRASE).unwrap();
@@ -84,18 +84,22 @@ fn a_new_branch_has_4_kib_ctr_pages_authenticated_with_hmac_sha256() {
         assert_eq!(cipher, "aes-256-ctr");
     }
     let branch_spec = spec(PASSPHRASE, &salt_of(&path));
-    assert!(reads_with(&path, &branch_spec, 4096, "HMAC_SHA256", CTR));
+    assert!(reads_with(&path, &branch_spec, 8192, "HMAC_SHA256", CTR));
     assert!(
-        !reads_with(&path, &branch_spec, 4096, "HMAC_SHA256", CBC),
+        !reads_with(&path, &branch_spec, 8192, "HMAC_SHA256", CBC),
         "its pages are not SQLCipher's CBC"
     );
     assert!(
-        !reads_with(&path, &branch_spec, 4096, "HMAC_SHA512", CTR),
+        !reads_with(&path, &branch_spec, 8192, "HMAC_SHA512", CTR),
         "its pages do not carry SQLCipher's default HMAC"
     );
     assert!(
         !reads_with(&path, &branch_spec, 16384, "HMAC_SHA256", CTR),
         "its pages are not the 16 KiB of a plain file"
+    );
+    assert!(
+        !reads_with(&path, &branch_spec, 4096, "HMAC_SHA256", CTR),
+        "its pages are not SQLCipher's 4 KiB"
     );
     // Its backups keep the format: the pages of a copy (its seal, a few
     // bytes after the last page, cut off) read as the branch's do.
@@ -104,12 +108,12 @@ fn a_new_branch_has_4_kib_ctr_pages_authenticated_with_hmac_sha256() {
     let checked = backup::check_source(Path::new(&copy.path)).expect("its backup is whole");
     assert!(checked.schema_version > 0);
     let mut bytes = fs::read(&copy.path).unwrap();
-    assert_ne!(bytes.len() % 4096, 0, "the copy carries its seal");
-    bytes.truncate(bytes.len() - bytes.len() % 4096);
+    assert_ne!(bytes.len() % 8192, 0, "the copy carries its seal");
+    bytes.truncate(bytes.len() - bytes.len() % 8192);
     let pages = dir.path().join("pages.sqlite");
     fs::write(&pages, &bytes).unwrap();
-    assert!(reads_with(&pages, &branch_spec, 4096, "HMAC_SHA256", CTR));
-    assert!(!reads_with(&pages, &branch_spec, 4096, "HMAC_SHA256", CBC));
+    assert!(reads_with(&pages, &branch_spec, 8192, "HMAC_SHA256", CTR));
+    assert!(!reads_with(&pages, &branch_spec, 8192, "HMAC_SHA256", CBC));
     assert!(!reads_with(&pages, &branch_spec, 16384, "HMAC_SHA256", CTR));
 }
 

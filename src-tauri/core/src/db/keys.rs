@@ -43,15 +43,21 @@ pub const MIN_PASSPHRASE_CHARS: usize = 8;
 /// in a release build (with ring), over the 100 ms opening may add; 256,000
 /// cost about 47 with ring, 28 with RustCrypto's `pbkdf2`.
 const PASSPHRASE_ROUNDS: u32 = 256_000;
-/// SQLCipher's page size for encrypted files made now: 4 KiB, SQLCipher's
-/// own default (a plain branch file gets 16 KiB, see `storage::configure`).
-/// Every commit writes whole pages to the log, each one encrypted and
-/// authenticated: a send to 10,000 people commits about 3,500 times, and
-/// with 16 KiB pages it encrypted 56 MB where 4 KiB pages encrypt a quarter.
-/// Files made before December 2026 have 16 KiB pages and keep them (see
-/// [`Format`]). Also the smallest page an encrypted file has, for checks of
-/// a file's length.
-pub(crate) const PAGE_SIZE: u32 = 4096;
+/// SQLCipher's page size for encrypted files made now: 8 KiB (a plain
+/// branch file gets 16 KiB, see `storage::configure`). Every commit writes
+/// whole pages to the log, each one encrypted and authenticated: a send to
+/// 10,000 people commits about 3,500 times, and with 16 KiB pages it
+/// encrypted 56 MB where 4 KiB pages encrypt a quarter; but every page is
+/// also a frame in the log, an entry in the page cache and a write. With
+/// CTR pages (December 2026), a send took the same time with 4 or 8 KiB
+/// pages and longer with 16 KiB; an import of 100,000 people took 463 ms
+/// with 4 KiB pages, 438 with 8 KiB, 440 with 16 KiB (medians of 9).
+/// Files made before keep their page size (see [`Format`]).
+pub(crate) const PAGE_SIZE: u32 = 8192;
+/// The smallest page an encrypted file Handbill opens has (SQLCipher's
+/// default, and the size of the files it made in early December 2026), for
+/// checks of a file's length.
+pub(crate) const SMALLEST_PAGE_SIZE: u32 = 4096;
 /// The page size of files encrypted by a Handbill before December 2026.
 const EARLIER_PAGE_SIZE: u32 = 16384;
 
@@ -80,14 +86,14 @@ struct Format {
 }
 
 impl Format {
-    /// Files made now: 4 KiB pages in AES-256-CTR, HMAC-SHA256.
+    /// Files made now: 8 KiB pages in AES-256-CTR, HMAC-SHA256.
     const NOW: Format = Format {
         page: PAGE_SIZE,
         hmac: Hmac::Sha256,
         mode: Mode::Ctr,
     };
-    /// Every format a Handbill made, the newest first: CTR pages (from
-    /// December 2026); then CBC, SQLCipher's own mode, with 4 KiB pages and
+    /// Every format a Handbill made, the newest first: 8 KiB CTR pages
+    /// (from December 2026); then CBC, SQLCipher's own mode, with 4 KiB pages and
     /// HMAC-SHA256 (early December 2026), 16 KiB pages with HMAC-SHA256
     /// (November 2026) or with SQLCipher's default HMAC-SHA512 (the first
     /// encrypted branches). The last, 4 KiB with HMAC-SHA512, is
@@ -96,7 +102,7 @@ impl Format {
     const ALL: [Format; 5] = [
         Format::NOW,
         Format {
-            page: PAGE_SIZE,
+            page: SMALLEST_PAGE_SIZE,
             hmac: Hmac::Sha256,
             mode: Mode::Cbc,
         },
@@ -111,7 +117,7 @@ impl Format {
             mode: Mode::Cbc,
         },
         Format {
-            page: PAGE_SIZE,
+            page: SMALLEST_PAGE_SIZE,
             hmac: Hmac::Sha512,
             mode: Mode::Cbc,
         },

@@ -156,7 +156,9 @@ pub fn check_source(source: &Path) -> Result<SourceCheck> {
     // process holds for its salt, checks it below; its seal is checked first.
     let page_size = match keys::lock_of_bytes(&start, len) {
         keys::Lock::Encrypted(_) => keys::key_for(source)?
-            .map_or(u64::from(keys::PAGE_SIZE), |key| u64::from(key.page_size())),
+            .map_or(u64::from(keys::SMALLEST_PAGE_SIZE), |key| {
+                u64::from(key.page_size())
+            }),
         _ => intake::identify(&start, len, &named)?.page_size,
     };
     let checksum = verify_seal(&mut file, len, page_size, &named)?;
@@ -182,7 +184,10 @@ pub(crate) fn readable(source: &Path) -> Result<Readable> {
         .map_err(|e| Error::storage(format!("Cannot read {}: {e}", source.display())))?
         .len();
     // (Every encrypted file's pages are a whole number of the smallest.)
-    if !keys::is_encrypted(source)? || len % u64::from(keys::PAGE_SIZE) == 0 || len < SEAL_LEN {
+    if !keys::is_encrypted(source)?
+        || len % u64::from(keys::SMALLEST_PAGE_SIZE) == 0
+        || len < SEAL_LEN
+    {
         return Ok(Readable {
             _scratch: None,
             path: source.to_path_buf(),
