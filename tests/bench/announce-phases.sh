@@ -44,9 +44,7 @@ one() {
   round_copy "$base" "$db"
   rm -rf "$work/logs"
   t0=$(date +%s%N)
-  HANDBILL_LOG_DIR="$work/logs" "$bin" --db "$db" announce "$event" --list Bench --body-file "$work/body.md" \
-    --smtp "smtp://127.0.0.1:$port?security=plain" --connections 4 >/dev/null 2>"$work/err" \
-    || { echo "handbill announce ($bin) failed:"; cat "$work/err"; exit 1; }
+  HANDBILL_LOG_DIR="$work/logs" announce_at_sink "$db" "$event" "$work/body.md" 4 "$bin"
   t1=$(date +%s%N)
   python3 - "$t0" "$t1" "$work"/logs/*.log >> "$work/$tag.phases" <<'PY'
 import datetime, json, sys

@@ -66,11 +66,9 @@ one() {
   local mode=$1 db="$work/round.sqlite" t0 sent
   round_copy "$work/$mode.sqlite" "$db"
   t0=$(now_ms)
-  as_mode "$mode" "$bin" --db "$db" announce "$(cat "$work/$mode.event")" --list Bench --body-file "$work/body.md" \
-    --smtp "smtp://127.0.0.1:$port?security=plain" --connections "$connections" >/dev/null 2>"$work/err" \
-    || { echo "handbill announce ($mode) failed:"; cat "$work/err"; exit 1; }
+  announce_at_sink "$db" "$(cat "$work/$mode.event")" "$work/body.md" "$connections" as_mode "$mode" "$bin"
   echo $(( $(now_ms) - t0 )) >> "$work/$mode.ms"
-  sent=$(as_mode "$mode" "$bin" --db "$db" send status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["progress"]["sent"])')
+  sent=$(sent_of "$db" as_mode "$mode" "$bin")
   [ "$sent" = "$count" ] || { echo "$mode: Handbill recorded $sent sent, not $count"; exit 1; }
 }
 

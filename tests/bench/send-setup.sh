@@ -81,6 +81,28 @@ bench_branch() {
   "$@" --db "$base" event list --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])'
 }
 
+# One whole `announce` of the branch's event EVENT on DB, with the body in
+# BODY, to the sink (start_sink) over CONNECTIONS connections, as every
+# sending benchmark times it; stops the benchmark with the command's errors
+# (kept in $work/announce.err) if it fails. COMMAND is the binary, with
+# whatever goes before it.
+# Usage: announce_at_sink DB EVENT BODY CONNECTIONS COMMAND...
+announce_at_sink() {
+  local db=$1 event=$2 body=$3 connections=$4
+  shift 4
+  "$@" --db "$db" announce "$event" --list Bench --body-file "$body" \
+    --smtp "smtp://127.0.0.1:$port?security=plain" --connections "$connections" >/dev/null 2>"$work/announce.err" \
+    || { echo "handbill announce failed ($*):"; cat "$work/announce.err"; exit 1; }
+}
+
+# How many deliveries of the first announcement of DB are recorded sent.
+# Usage: sent_of DB COMMAND...
+sent_of() {
+  local db=$1
+  shift
+  "$@" --db "$db" send status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["progress"]["sent"])'
+}
+
 # Lays a fresh copy of the branch BASE at DB for a round: the file and
 # whatever lies beside it under its name (its write-ahead log, its record),
 # with no copy from an earlier round left.

@@ -62,11 +62,9 @@ time_handbill() {
   local db="$work/round.sqlite" t0 sent
   round_copy "$base" "$db"
   t0=$(now_ms)
-  /usr/bin/time -v -o "$work/time.txt" "$bin" --db "$db" announce "$event" --list Bench --body-file "$work/body.md" \
-    --smtp "smtp://127.0.0.1:$port?security=plain" --connections "$connections" >/dev/null 2>"$work/announce.err" \
-    || { echo "handbill announce failed:"; cat "$work/announce.err"; exit 1; }
+  announce_at_sink "$db" "$event" "$work/body.md" "$connections" /usr/bin/time -v -o "$work/time.txt" "$bin"
   echo $(( $(now_ms) - t0 )) >> "$work/handbill.ms"
-  sent=$("$bin" --db "$db" send status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["progress"]["sent"])')
+  sent=$(sent_of "$db" "$bin")
   [ "$sent" = "$count" ] || { echo "Handbill recorded $sent sent, not $count"; exit 1; }
   awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt" >> "$work/rss.kb"
 }

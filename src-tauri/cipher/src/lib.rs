@@ -54,8 +54,11 @@ const SQLCIPHER_ENCRYPT: c_int = 1;
 const HMAC_SHA1: c_int = 0;
 const HMAC_SHA256: c_int = 1;
 const HMAC_SHA512: c_int = 2;
-/// SQLCipher's `PBKDF2_HMAC_SHA256`, the key derivation of a CTR database.
+/// SQLCipher's key derivations (`cipher_kdf_algorithm`); PBKDF2-HMAC-SHA256
+/// is also what names a CTR database.
+const PBKDF2_HMAC_SHA1: c_int = 0;
 const PBKDF2_HMAC_SHA256: c_int = 1;
+const PBKDF2_HMAC_SHA512: c_int = 2;
 const KEY_SZ: usize = 32;
 const BLOCK_SZ: usize = 16;
 
@@ -315,9 +318,9 @@ extern "C" fn kdf(
             .store(algorithm == PBKDF2_HMAC_SHA256, Ordering::Relaxed);
     }
     match algorithm {
-        HMAC_SHA1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(pass, salt, rounds, key),
-        HMAC_SHA256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pass, salt, rounds, key),
-        HMAC_SHA512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(pass, salt, rounds, key),
+        PBKDF2_HMAC_SHA1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(pass, salt, rounds, key),
+        PBKDF2_HMAC_SHA256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pass, salt, rounds, key),
+        PBKDF2_HMAC_SHA512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(pass, salt, rounds, key),
         _ => return SQLITE_ERROR,
     }
     SQLITE_OK
@@ -357,19 +360,16 @@ extern "C" fn cipher(
     let Some(buf) = (unsafe { slice_mut(out, in_sz) }) else {
         return SQLITE_ERROR;
     };
-    if counter_mode(ctx) {
-        if mode != SQLCIPHER_ENCRYPT && mode != SQLCIPHER_DECRYPT {
-            return SQLITE_ERROR;
-        }
+    let done = match (mode, counter_mode(ctx)) {
         // The same keystream both ways.
-        ctr::Ctr128BE::<aes::Aes256>::new(key.into(), iv.into()).apply_keystream(buf);
-        return SQLITE_OK;
-    }
-    let done = match mode {
-        SQLCIPHER_ENCRYPT => cbc::Encryptor::<aes::Aes256>::new(key.into(), iv.into())
+        (SQLCIPHER_ENCRYPT | SQLCIPHER_DECRYPT, true) => {
+            ctr::Ctr128BE::<aes::Aes256>::new(key.into(), iv.into()).apply_keystream(buf);
+            true
+        }
+        (SQLCIPHER_ENCRYPT, false) => cbc::Encryptor::<aes::Aes256>::new(key.into(), iv.into())
             .encrypt_padded_mut::<NoPadding>(buf, len)
             .is_ok(),
-        SQLCIPHER_DECRYPT => cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into())
+        (SQLCIPHER_DECRYPT, false) => cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into())
             .decrypt_padded_mut::<NoPadding>(buf)
             .is_ok(),
         _ => false,
@@ -618,7 +618,7 @@ mod tests {
 
         // SQLCipher's default derivation (and SHA-1): CBC, as in F.2.5.
         let iv = unhex("000102030405060708090a0b0c0d0e0f");
-        for algorithm in [HMAC_SHA512, HMAC_SHA1] {
+        for algorithm in [PBKDF2_HMAC_SHA512, PBKDF2_HMAC_SHA1] {
             let cbc = context_after_kdf(algorithm);
             let encrypted = through(cbc, SQLCIPHER_ENCRYPT, &key, &iv, &plain[..32]);
             assert_eq!(
@@ -673,7 +673,7 @@ mod tests {
         let mut key = [0u8; 20];
         let rc = kdf(
             std::ptr::null_mut(),
-            HMAC_SHA1,
+            PBKDF2_HMAC_SHA1,
             b"password".as_ptr(),
             8,
             b"salt".as_ptr(),
@@ -688,7 +688,7 @@ mod tests {
         );
         let rc = kdf(
             std::ptr::null_mut(),
-            HMAC_SHA256,
+            PBKDF2_HMAC_SHA256,
             b"password".as_ptr(),
             8,
             b"salt".as_ptr(),
