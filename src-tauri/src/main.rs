@@ -1,51 +1,73 @@
-//! The `handbill` binary: with no subcommand it opens the window; with one it
-//! runs the same core functions from the terminal and exits, without GTK.
+//! The `handbill` command line. With a subcommand it runs the core functions
+//! from the terminal and exits, without GTK: this program links none of the
+//! window's libraries. With none it becomes the window program
+//! (`handbill-window`, installed next to it), in the same process where the
+//! system allows it, so a desktop entry, a script or a test driver that
+//! starts `handbill` keeps the process it started.
 
-// No console window next to the app on Windows release builds.
-#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
-
-mod cli;
-mod job;
-mod logging;
-mod window;
-
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::OnceLock;
-use std::time::Instant;
-
-use clap::Parser;
-
-/// When the process started, for the startup measurement (`HANDBILL_STARTUP_PROBE`).
-static STARTED: OnceLock<Instant> = OnceLock::new();
 
 fn main() -> ExitCode {
-    STARTED.get_or_init(Instant::now);
-    handbill_core::db::prepare();
-    let args = cli::Args::parse();
-    // Set before any thread starts. WebKitGTK's accelerated compositing roughly
-    // doubles the web process's memory (about 200 MB against 115 MB measured)
-    // and buys nothing for a forms app; a user who wants it sets the variable to 0.
-    if args.command.is_none() && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-    }
-    // The page's scripts are small and event-driven: JavaScriptCore's interpreter
-    // runs them without a JIT, and the web process then keeps about 7 MB less
-    // (measured with tests/bench/window.sh). JSC_useJIT=true turns the JIT back on.
-    if args.command.is_none() && std::env::var_os("JSC_useJIT").is_none() {
-        std::env::set_var("JSC_useJIT", "false");
-    }
-    if args.no_encrypt {
-        handbill_core::db::keys::ask_plain();
-    }
-    let _log = logging::init();
-    logging::quiet_panics();
-    tracing::info!(
-        version = handbill_core::VERSION,
-        window = args.command.is_none(),
-        "handbill started"
-    );
+    let args = handbill::start();
     match args.command {
-        Some(command) => cli::run(args.db, command),
-        None => window::open_window(args.db),
+        Some(command) => handbill::command(args.db, args.no_encrypt, command),
+        None => open_window(),
+    }
+}
+
+/// Starts the window program with this one's arguments and environment.
+fn open_window() -> ExitCode {
+    let program = match window_program() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("handbill: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut child = std::process::Command::new(&program);
+    child.args(std::env::args_os().skip(1));
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // exec only returns on failure.
+        let e = child.exec();
+        eprintln!(
+            "handbill: the window program {} cannot start: {e}",
+            program.display()
+        );
+        ExitCode::from(2)
+    }
+    #[cfg(not(unix))]
+    match child.status() {
+        Ok(s) => ExitCode::from(s.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)),
+        Err(e) => {
+            eprintln!(
+                "handbill: the window program {} cannot start: {e}",
+                program.display()
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `handbill-window` in this program's folder.
+fn window_program() -> Result<PathBuf, String> {
+    let me = std::env::current_exe()
+        .map_err(|e| format!("Handbill cannot find its own program, so not its window: {e}"))?;
+    let name = format!(
+        "{}{}",
+        handbill::WINDOW_PROGRAM,
+        std::env::consts::EXE_SUFFIX
+    );
+    let program = me.with_file_name(&name);
+    if program.is_file() {
+        Ok(program)
+    } else {
+        Err(format!(
+            "the window program {name} is not next to this one (looked for {}). Reinstall Handbill; \
+             the subcommands (handbill --help) work without it.",
+            program.display()
+        ))
     }
 }
