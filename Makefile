@@ -18,7 +18,7 @@ DEMO_DB := target/demo.sqlite
 # chromium and tidy check the site `handbill publish` writes (tests/publish_cli.rs):
 # its pages opened headless and validated.
 BUILD_PACKAGES := pkg-config build-essential libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip python3-venv openssl xdotool x11-apps netpbm sqlite3 gnome-keyring dbus-daemon dovecot-imapd syncthing systemd chromium tidy
+TEST_PACKAGES := webkit2gtk-driver xvfb xauth fonts-dejavu-core qpdf poppler-utils python3 python3-pip python3-venv openssl xdotool x11-apps x11-utils netpbm sqlite3 gnome-keyring dbus-daemon dovecot-imapd syncthing systemd chromium tidy
 XVFB := xvfb-run -a -s "-screen 0 1280x860x24"
 
 .PHONY: help run test deps deps-build deps-test deps-smtp deps-calendar deps-site app ui bindings release deb deb-check bench-window bench-window-big bench-send bench-frames fuzz

@@ -25,11 +25,18 @@ fn open_window() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut args = std::env::args_os();
+    let name = args.next();
     let mut child = std::process::Command::new(&program);
-    child.args(std::env::args_os().skip(1));
+    child.args(args);
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
+        // The name it was started by, which GTK makes the window's class
+        // (WM_CLASS "handbill", as the desktop entry's StartupWMClass says).
+        if let Some(name) = name {
+            child.arg0(name);
+        }
         // exec only returns on failure.
         let e = child.exec();
         eprintln!(
@@ -39,14 +46,17 @@ fn open_window() -> ExitCode {
         ExitCode::from(2)
     }
     #[cfg(not(unix))]
-    match child.status() {
-        Ok(s) => ExitCode::from(s.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)),
-        Err(e) => {
-            eprintln!(
-                "handbill: the window program {} cannot start: {e}",
-                program.display()
-            );
-            ExitCode::from(2)
+    {
+        let _ = name;
+        match child.status() {
+            Ok(s) => ExitCode::from(s.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)),
+            Err(e) => {
+                eprintln!(
+                    "handbill: the window program {} cannot start: {e}",
+                    program.display()
+                );
+                ExitCode::from(2)
+            }
         }
     }
 }

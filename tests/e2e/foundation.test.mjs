@@ -2,6 +2,7 @@
 // surviving a restart, field errors that save nothing, databases that cannot be
 // opened, and a screenshot of every main screen for a person to look at.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { Key } from "webdriverio";
@@ -16,6 +17,20 @@ test("the app opens on an empty database and offers to create the branch or load
     assert.ok(await (await app.$("button=Create your branch")).isDisplayed(), "creating a branch is offered");
     assert.ok(await (await app.$("button=Load the sample branch")).isDisplayed(), "the sample is offered");
     await screenshot(app, "01-welcome");
+  });
+});
+
+test("handbill without a command opens the window, whose class is the desktop entry's (handbill)", async () => {
+  // BIN is `handbill`, the command line, which execs `handbill-window` in the
+  // same process; the window keeps the name it was started by.
+  await withApp(tempDb(), async (app) => {
+    await heading(app, "Welcome to Handbill");
+    const ids = execFileSync("xdotool", ["search", "--onlyvisible", "--classname", "^handbill$"], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+    assert.ok(ids.length >= 1, "a visible window of class handbill");
+    const wmClass = execFileSync("xprop", ["-id", ids[0], "WM_CLASS"], { encoding: "utf8" });
+    assert.match(wmClass, /= "handbill", "Handbill"/, wmClass);
   });
 });
 
