@@ -26,7 +26,8 @@ unset HANDBILL_PASSPHRASE HANDBILL_ENCRYPT
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export HANDBILL_LOG_DIR="$work/logs"
-passphrase="benchmark branch passphrase"
+. tests/bench/common.sh
+. tests/bench/modes.sh
 
 cargo build --release --locked --quiet -p handbill-core --example subscribers_bench
 bench=${CARGO_TARGET_DIR:-target}/release/examples/subscribers_bench
@@ -35,22 +36,7 @@ csv="$work/signups.csv"
 signups_csv "$rows" "$csv"
 [ "$(wc -l < "$csv")" -gt "$rows" ] || { echo "the sign-up sheet was not generated"; exit 1; }
 
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-as_mode() {
-  local mode=$1; shift
-  case $mode in
-    plain) HANDBILL_ENCRYPT=0 "$@" ;;
-    passphrase) HANDBILL_PASSPHRASE="$passphrase" "$@" ;;
-    keychain) HANDBILL_ENCRYPT=1 "$@" ;;
-  esac
-}
-modes=(plain passphrase)
-if HANDBILL_ENCRYPT=1 "$bench" "$work/probe.sqlite" "$csv" >/dev/null 2>&1 && \
-   [ "$(head -c 15 "$work/probe.sqlite")" != "SQLite format 3" ]; then
-  modes+=(keychain)
-else
-  echo "(no keychain answers here: the keychain mode is left out)"
-fi
+choose_modes "$work/probe.sqlite" "$bench" "$work/probe.sqlite" "$csv"
 for mode in "${modes[@]}"; do : > "$work/$mode.ms"; done
 
 one() {
@@ -63,17 +49,6 @@ one() {
 }
 
 echo "== $rounds rounds of an import of $rows rows into a new branch, ${modes[*]} side by side"
-for round in $(seq "$rounds"); do
-  order=("${modes[@]}")
-  [ $((round % 2)) = 0 ] && order=($(printf '%s\n' "${modes[@]}" | tac))
-  line="round $round:"
-  for mode in "${order[@]}"; do one "$mode"; line="$line $mode $(tail -1 "$work/$mode.ms") ms;"; done
-  echo "$line"
-done
+for n in $(seq "$rounds"); do round "$n"; done
 echo
-echo "plain:      median $(median < "$work/plain.ms") ms"
-for mode in "${modes[@]:1}"; do
-  ratio=$(paste "$work/$mode.ms" "$work/plain.ms" | awk '{printf "%.3f\n", $1 / $2}' | median)
-  printf "%-11s median %s ms; over plain, round by round: median %s× (target ≤ 1.15×)\n" \
-    "$mode:" "$(median < "$work/$mode.ms")" "$ratio"
-done
+over_plain 1.15

@@ -25,8 +25,7 @@ work=$(mktemp -d)
 chmod 711 "$work"  # Dovecot, run by root, reads its mail as nobody
 trap 'kill "$imap_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+. "$here/common.sh"
 
 python3 "$root/tests/imap/dovecot.py" --dir "$work/imap" --user branch --password secret > "$work/port" &
 imap_pid=$!

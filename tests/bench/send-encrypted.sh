@@ -24,6 +24,7 @@ count=${COUNT:-10000}
 connections=${CONNECTIONS:-4}
 rounds=${ROUNDS:-7}
 . tests/bench/send-setup.sh
+. tests/bench/modes.sh
 need_tools smtp-sink python3
 [ -x "$bin" ] || { echo "No Handbill binary at $bin: build it (make release) or give its path."; exit 1; }
 unset HANDBILL_PASSPHRASE HANDBILL_ENCRYPT
@@ -32,27 +33,11 @@ sink_pid=""
 cleanup() { [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 export HANDBILL_LOG_DIR="$work/logs"
-passphrase="benchmark branch passphrase"
 
 start_sink
 people_csv "$work/people.csv" "$count"
 
-# Runs "$@" with the environment of a mode.
-as_mode() {
-  local mode=$1; shift
-  case $mode in
-    plain) HANDBILL_ENCRYPT=0 "$@" ;;
-    passphrase) HANDBILL_PASSPHRASE="$passphrase" "$@" ;;
-    keychain) HANDBILL_ENCRYPT=1 "$@" ;;
-  esac
-}
-modes=(plain passphrase)
-if HANDBILL_ENCRYPT=1 "$bin" --db "$work/probe.sqlite" demo </dev/null >/dev/null 2>&1 && \
-   [ "$(head -c 15 "$work/probe.sqlite")" != "SQLite format 3" ]; then
-  modes+=(keychain)
-else
-  echo "(no keychain answers here: the keychain mode is left out)"
-fi
+choose_modes "$work/probe.sqlite" "$bin" --db "$work/probe.sqlite" demo
 
 for mode in "${modes[@]}"; do
   base="$work/$mode.sqlite"
@@ -73,19 +58,6 @@ one() {
 }
 
 echo "== $rounds rounds of a whole announce to $count people, ${modes[*]} side by side"
-for round in $(seq "$rounds"); do
-  # Each round in another order: a shared machine's pace changes for all.
-  order=("${modes[@]}")
-  [ $((round % 2)) = 0 ] && order=($(printf '%s\n' "${modes[@]}" | tac))
-  line="round $round:"
-  for mode in "${order[@]}"; do one "$mode"; line="$line $mode $(tail -1 "$work/$mode.ms") ms;"; done
-  echo "$line"
-done
+for n in $(seq "$rounds"); do round "$n"; done
 echo
-plain_ms=$(median < "$work/plain.ms")
-echo "plain:      median ${plain_ms} ms"
-for mode in "${modes[@]:1}"; do
-  ratio=$(paste "$work/$mode.ms" "$work/plain.ms" | awk '{printf "%.3f\n", $1 / $2}' | median)
-  printf "%-11s median %s ms; over plain, round by round: median %s× (target ≤ 1.10×)\n" \
-    "$mode:" "$(median < "$work/$mode.ms")" "$ratio"
-done
+over_plain 1.10

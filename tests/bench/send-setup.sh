@@ -2,6 +2,7 @@
 # and announce-phases.sh): the tools, the sink, the branch and its
 # subscribers, the body of the announcement and each round's copy, so they
 # measure the same send.
+. tests/bench/common.sh
 
 # Stops with a word on what to install unless every named tool is found
 # (postfix's are in /usr/sbin, which is added to PATH).
@@ -12,10 +13,6 @@ need_tools() {
     command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install postfix python3 time)"; exit 1; }
   done
 }
-
-now_ms() { date +%s%3N; }
-# The median of the numbers on stdin, one a line.
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 # Starts postfix's smtp-sink on a free loopback port: sets `port` and `sink_pid`.
 start_sink() {

@@ -31,24 +31,12 @@ fi
 h="$HANDBILL_BIN"
 
 csv="$work/signups.csv"
-awk -v rows="$rows" 'BEGIN {
-  srand(42);
-  split("Ana Ben Carmen Deshawn Esther Farah Gabriel Hana Ibrahim Julia Kwame Lucia Marcus Nadia Omar Priya Rosa Samuel Tamika Victor", first, " ");
-  split("Alvarez Brooks Cruz Dubois Evans Farouk Gomes Haddad Ito Jones Kowalski Lopes Nguyen Okafor Patel", last, " ");
-  split("Boston Cambridge Somerville Chelsea Quincy Malden", city, " ");
-  split("en es pt", lang, " ");
-  split("volunteer|student|union|volunteer, student||", tags, "|");
-  print "Email Address,First Name,Last Name,City,Zip,Language,Tags";
-  for (i = 1; i <= rows; i++) {
-    f = first[int(rand() * 20) + 1]; l = last[int(rand() * 15) + 1];
-    printf "%s.%s%d@example.org,%s,%s,%s,02%03d,%s,\"%s\"\n", tolower(f), tolower(l), i, f, l, city[int(rand() * 6) + 1], int(rand() * 200), lang[int(rand() * 3) + 1], tags[int(rand() * 6) + 1];
-  }
-}' > "$csv"
+. tests/bench/signups.sh
+signups_csv "$rows" "$csv" clean
 csv_bytes=$(stat -c %s "$csv")
 echo "Generated $rows rows ($csv_bytes bytes) in $csv"
 
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+. tests/bench/common.sh
 timed() { local t0; t0=$(now_ms); "$@" > "$work/last.out" 2>&1 || { cat "$work/last.out"; exit 1; }; echo $(( $(now_ms) - t0 )); }
 
 orgs="$work/orgs.csv"

@@ -32,8 +32,7 @@ csv="$work/signups.csv"
 signups_csv "$rows" "$csv"
 echo "Generated $rows rows ($(du -h "$csv" | cut -f1)) in $csv"
 
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+. tests/bench/common.sh
 
 # The two imports take turns, ROUNDS times (9 unless told), each into a new
 # file. This machine (and any shared one) slows down and speeds up by half

@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 db="$work/demo.sqlite"
 "$bin" --db "$db" demo >/dev/null
 
-now_ms() { date +%s%3N; }
+. "$(dirname "$0")/common.sh"
 
 # The pids of a process and all its descendants.
 tree_pids() {
@@ -90,7 +90,10 @@ for p in $(tree_pids "$pid"); do
   comm=$(cat "/proc/$p/comm")
   v=$(awk '$1 == "Pss:" {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
   breakdown="$breakdown ${comm} $(( v / 1024 )) MB;"
-  case "$comm" in handbill|handbill-window|WebKitWebProces*) app_web_kb=$(( app_web_kb + v ));; esac
+  # The app is the process started ($pid, whatever its program is called:
+  # handbill becomes handbill-window in it); the page is its web process.
+  if [ "$p" = "$pid" ]; then app_web_kb=$(( app_web_kb + v )); fi
+  case "$comm" in WebKitWebProces*) app_web_kb=$(( app_web_kb + v ));; esac
 done
 stop_app "$pid"
 

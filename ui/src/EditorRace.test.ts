@@ -10,18 +10,30 @@ import userEvent from "@testing-library/user-event";
 import EventEditor from "./screens/events/EventEditor.svelte";
 import type { Backend, Speaker } from "./lib/backend";
 
+/** Opens a new event's editor over a backend with no zones but New York,
+ * no venues, no speakers and no branch, but for what `parts` answers instead. */
+function openEditor(parts: Partial<Record<keyof Backend, unknown>> = {}) {
+  const backend = {
+    timeZones: async () => ["America/New_York"],
+    venues: async () => [],
+    speakers: async () => [],
+    status: async () => null,
+    ...parts,
+  } as unknown as Backend;
+  render(EventEditor, { backend, timeZone: "America/New_York", onback: () => {}, onopen: () => {}, delay: 60_000 });
+}
+
+/** Lets the answers that have arrived reach the screen. */
+const settle = () => new Promise((r) => setTimeout(r, 50));
+
 describe("the event editor's lists", () => {
   it("keeps a speaker added while the known speakers were being read", async () => {
     let answerSpeakers: (list: Speaker[]) => void = () => {};
     const nadia: Speaker = { id: 7, name: "Nadia Haddad", affiliation: "", credit: "" };
-    const backend = {
-      timeZones: async () => ["America/New_York"],
-      venues: async () => [],
+    openEditor({
       speakers: () => new Promise<Speaker[]>((resolve) => (answerSpeakers = resolve)),
-      status: async () => null,
       createSpeaker: async () => nadia,
-    } as unknown as Backend;
-    render(EventEditor, { backend, timeZone: "America/New_York", onback: () => {}, onopen: () => {}, delay: 60_000 });
+    });
 
     await userEvent.type(await screen.findByLabelText("Or a new speaker: name"), "Nadia Haddad");
     await userEvent.click(screen.getByRole("button", { name: "Add new" }));
@@ -29,7 +41,7 @@ describe("the event editor's lists", () => {
 
     // The list read before she was made arrives now, without her.
     answerSpeakers([]);
-    await new Promise((r) => setTimeout(r, 50));
+    await settle();
     expect(
       screen.queryByRole("button", { name: "Remove Nadia Haddad" }),
       "she is still the event's speaker",
@@ -39,22 +51,18 @@ describe("the event editor's lists", () => {
   it("leaves the keyboard where the organizer is typing when the lists arrive late", async () => {
     let answerLists: () => void = () => {};
     const lists = new Promise<void>((resolve) => (answerLists = resolve));
-    const backend = {
+    openEditor({
       timeZones: async () => {
         await lists;
         return ["America/New_York"];
       },
-      venues: async () => [],
-      speakers: async () => [],
-      status: async () => null,
-    } as unknown as Backend;
-    render(EventEditor, { backend, timeZone: "America/New_York", onback: () => {}, onopen: () => {}, delay: 60_000 });
+    });
 
     const name = await screen.findByLabelText("Or a new speaker: name");
     await userEvent.click(name);
     await userEvent.keyboard("Nadia");
     answerLists();
-    await new Promise((r) => setTimeout(r, 50));
+    await settle();
     await userEvent.keyboard(" Haddad");
     expect(document.activeElement, "the focus stays in the speaker's name").toBe(name);
     expect((name as HTMLInputElement).value).toBe("Nadia Haddad");
@@ -62,15 +70,9 @@ describe("the event editor's lists", () => {
   });
 
   it("gives the title the keyboard when nobody is typing yet", async () => {
-    const backend = {
-      timeZones: async () => ["America/New_York"],
-      venues: async () => [],
-      speakers: async () => [],
-      status: async () => null,
-    } as unknown as Backend;
-    render(EventEditor, { backend, timeZone: "America/New_York", onback: () => {}, onopen: () => {}, delay: 60_000 });
+    openEditor();
     const title = await screen.findByLabelText("Title");
-    await new Promise((r) => setTimeout(r, 50));
+    await settle();
     expect(document.activeElement).toBe(title);
   });
 });
