@@ -67,7 +67,7 @@ fn pages_written_by_either_cipher_read_with_the_other() {
     keys::choose(&branch, PASSPHRASE).unwrap();
     {
         let db = Database::open(&branch).unwrap();
-        assert_eq!(provider_of(db.conn()), "rustcrypto");
+        assert_eq!(provider_of(db.conn()), "handbill");
         demo::load(&db).unwrap();
         db.conn()
             .execute("UPDATE branch SET city = 'Lowell, MA' WHERE id = 1", [])
@@ -78,7 +78,7 @@ fn pages_written_by_either_cipher_read_with_the_other() {
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch(&format!("PRAGMA key = \"{spec}\";"))
             .unwrap();
-        assert_eq!(provider_of(&conn), "rustcrypto");
+        assert_eq!(provider_of(&conn), "handbill");
         assert_eq!(count(&conn, "SELECT count(*) FROM event"), events);
         conn.execute("UPDATE branch SET city = 'Salem, MA' WHERE id = 1", [])
             .unwrap();
@@ -115,8 +115,8 @@ fn pages_written_by_either_cipher_read_with_the_other() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(ok, "ok");
-    // A branch made now: its CTR pages are Handbill's own, and SQLCipher's
-    // CBC cannot read them (their HMAC checks, their content does not).
+    // A branch made now: its CTR pages with GMAC are Handbill's own, and
+    // SQLCipher's CBC with HMAC cannot read them.
     let read = Database::open(&branch).and_then(|db| {
         Ok(db
             .conn()
@@ -128,7 +128,7 @@ fn pages_written_by_either_cipher_read_with_the_other() {
     // With Handbill's cipher again, it reads as written.
     assert_eq!(unsafe { sqlcipher_register_provider(ours) }, 0);
     let db = Database::open(&branch).unwrap();
-    assert_eq!(provider_of(db.conn()), "rustcrypto");
+    assert_eq!(provider_of(db.conn()), "handbill");
     let city: String = db
         .conn()
         .query_row("SELECT city FROM branch WHERE id = 1", [], |r| r.get(0))

@@ -1,7 +1,8 @@
 //! The formats of an encrypted branch's pages: 8 KiB pages in AES-256-CTR
-//! authenticated with HMAC-SHA256 for files made now (Handbill's page
-//! cipher reads CTR where the key derivation is PBKDF2-HMAC-SHA256); for
-//! files made by an earlier Handbill, SQLCipher's own CBC with 4 KiB pages
+//! authenticated with GMAC for files made now (Handbill's page cipher reads
+//! that format where the key derivation is named PBKDF2-HMAC-SHA1); for
+//! files made by an earlier Handbill, 8 KiB CTR pages with HMAC-SHA256
+//! (December 2026, named by PBKDF2-HMAC-SHA256), SQLCipher's own CBC with 4 KiB pages
 //! and HMAC-SHA256 (early December 2026), 16 KiB pages with HMAC-SHA256
 //! (November 2026) or with HMAC-SHA512, SQLCipher 4's default (the first
 //! encrypted branches). Files are
@@ -45,7 +46,9 @@ fn salt_of(path: &Path) -> Vec<u8> {
     fs::read(path).unwrap()[..16].to_vec()
 }
 
-/// The key derivation that names CTR pages to Handbill's page cipher.
+/// The key derivation that names CTR pages with GMAC to Handbill's page cipher.
+const GMAC: &str = "PBKDF2_HMAC_SHA1";
+/// The key derivation that names CTR pages with HMAC to Handbill's page cipher.
 const CTR: &str = "PBKDF2_HMAC_SHA256";
 /// SQLCipher's default key derivation: CBC pages.
 const CBC: &str = "PBKDF2_HMAC_SHA512";
@@ -70,7 +73,7 @@ fn count(db: &Database, sql: &str) -> i64 {
 }
 
 #[test]
-fn a_new_branch_has_8_kib_ctr_pages_authenticated_with_hmac_sha256() {
+fn a_new_branch_has_8_kib_ctr_pages_authenticated_with_gmac() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.sqlite");
     keys::choose(&path, PASSPHRASE).unwrap();
@@ -84,21 +87,21 @@ fn a_new_branch_has_8_kib_ctr_pages_authenticated_with_hmac_sha256() {
         assert_eq!(cipher, "aes-256-ctr");
     }
     let branch_spec = spec(PASSPHRASE, &salt_of(&path));
-    assert!(reads_with(&path, &branch_spec, 8192, "HMAC_SHA256", CTR));
+    assert!(reads_with(&path, &branch_spec, 8192, "HMAC_SHA256", GMAC));
+    assert!(
+        !reads_with(&path, &branch_spec, 8192, "HMAC_SHA256", CTR),
+        "its pages are not authenticated with HMAC-SHA256"
+    );
     assert!(
         !reads_with(&path, &branch_spec, 8192, "HMAC_SHA256", CBC),
         "its pages are not SQLCipher's CBC"
     );
     assert!(
-        !reads_with(&path, &branch_spec, 8192, "HMAC_SHA512", CTR),
-        "its pages do not carry SQLCipher's default HMAC"
-    );
-    assert!(
-        !reads_with(&path, &branch_spec, 16384, "HMAC_SHA256", CTR),
+        !reads_with(&path, &branch_spec, 16384, "HMAC_SHA256", GMAC),
         "its pages are not the 16 KiB of a plain file"
     );
     assert!(
-        !reads_with(&path, &branch_spec, 4096, "HMAC_SHA256", CTR),
+        !reads_with(&path, &branch_spec, 4096, "HMAC_SHA256", GMAC),
         "its pages are not SQLCipher's 4 KiB"
     );
     // Its backups keep the format: the pages of a copy (its seal, a few
@@ -112,30 +115,64 @@ fn a_new_branch_has_8_kib_ctr_pages_authenticated_with_hmac_sha256() {
     bytes.truncate(bytes.len() - bytes.len() % 8192);
     let pages = dir.path().join("pages.sqlite");
     fs::write(&pages, &bytes).unwrap();
-    assert!(reads_with(&pages, &branch_spec, 8192, "HMAC_SHA256", CTR));
-    assert!(!reads_with(&pages, &branch_spec, 8192, "HMAC_SHA256", CBC));
-    assert!(!reads_with(&pages, &branch_spec, 16384, "HMAC_SHA256", CTR));
+    assert!(reads_with(&pages, &branch_spec, 8192, "HMAC_SHA256", GMAC));
+    assert!(!reads_with(&pages, &branch_spec, 8192, "HMAC_SHA256", CTR));
+    assert!(!reads_with(
+        &pages,
+        &branch_spec,
+        16384,
+        "HMAC_SHA256",
+        GMAC
+    ));
+
+    // One changed byte in a page: its tag no longer checks, and the page is
+    // refused (not read as other content).
+    let mut bytes = fs::read(&pages).unwrap();
+    bytes[8192 + 100] ^= 0x01;
+    let changed = dir.path().join("changed.sqlite");
+    fs::write(&changed, &bytes).unwrap();
+    let conn = Connection::open_with_flags(&changed, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{branch_spec}\"; PRAGMA cipher_page_size = 8192; \
+         PRAGMA cipher_hmac_algorithm = HMAC_SHA256; PRAGMA cipher_kdf_algorithm = {GMAC};"
+    ))
+    .unwrap();
+    let check: Result<Vec<String>, _> = conn
+        .prepare("PRAGMA integrity_check")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect());
+    assert!(
+        check
+            .as_ref()
+            .map_or(true, |rows| rows != &["ok".to_owned()]),
+        "a changed page passed: {check:?}"
+    );
 }
 
 #[test]
 fn a_branch_encrypted_by_an_earlier_handbill_opens_takes_writes_and_keeps_its_format() {
     // SQLCipher's CBC: 16 KiB pages with its default HMAC (the first
     // encrypted branches), then with HMAC-SHA256 (November 2026), then
-    // 4 KiB pages with HMAC-SHA256 (early December 2026).
-    for (page, hmac, other, salt) in [
-        (16384, "HMAC_SHA512", "HMAC_SHA256", 0x5a),
-        (16384, "HMAC_SHA256", "HMAC_SHA512", 0x5b),
-        (4096, "HMAC_SHA256", "HMAC_SHA512", 0x5c),
+    // 4 KiB pages with HMAC-SHA256 (early December 2026); then 8 KiB CTR
+    // pages with HMAC-SHA256 (December 2026).
+    for (page, hmac, other, kdf, salt) in [
+        (16384, "HMAC_SHA512", "HMAC_SHA256", CBC, 0x5a),
+        (16384, "HMAC_SHA256", "HMAC_SHA512", CBC, 0x5b),
+        (4096, "HMAC_SHA256", "HMAC_SHA512", CBC, 0x5c),
+        (8192, "HMAC_SHA256", "HMAC_SHA512", CTR, 0x5d),
     ] {
-        earlier_format_round_trip(page, hmac, other, [salt; 16]);
+        earlier_format_round_trip(page, hmac, other, kdf, [salt; 16]);
     }
 }
 
 /// `salt`: each format's own, as this process remembers keys by salt.
-fn earlier_format_round_trip(page: u32, hmac: &str, other: &str, salt: [u8; 16]) {
+/// `kdf`: the key derivation that names its block mode.
+fn earlier_format_round_trip(page: u32, hmac: &str, other: &str, kdf: &str, salt: [u8; 16]) {
     let dir = tempfile::tempdir().unwrap();
     // The sample, in a plain file, written into a file encrypted as an
-    // earlier Handbill did: a passphrase's key, `page`-byte CBC pages, `hmac`.
+    // earlier Handbill did: a passphrase's key, `page`-byte pages in the
+    // mode `kdf` names, `hmac`.
     // (A new file opened without asking `keys::access` is plain.)
     let plain = dir.path().join("plain.sqlite");
     {
@@ -151,13 +188,18 @@ fn earlier_format_round_trip(page: u32, hmac: &str, other: &str, salt: [u8; 16])
         &earlier_spec,
         &format!(
             "PRAGMA cipher_default_page_size = {page}; PRAGMA cipher_default_hmac_algorithm = {hmac}; \
-             PRAGMA cipher_default_kdf_algorithm = {CBC};"
+             PRAGMA cipher_default_kdf_algorithm = {kdf};"
         ),
     );
-    assert!(reads_with(&path, &earlier_spec, page, hmac, CBC));
-    assert!(!reads_with(&path, &earlier_spec, page, other, CBC));
-    assert!(!reads_with(&path, &earlier_spec, other_page, hmac, CBC));
-    assert!(!reads_with(&path, &earlier_spec, page, hmac, CTR));
+    assert!(reads_with(&path, &earlier_spec, page, hmac, kdf));
+    assert!(!reads_with(&path, &earlier_spec, page, other, kdf));
+    assert!(!reads_with(&path, &earlier_spec, other_page, hmac, kdf));
+    for wrong in [CBC, CTR, GMAC].into_iter().filter(|k| *k != kdf) {
+        assert!(
+            !reads_with(&path, &earlier_spec, page, hmac, wrong),
+            "{kdf} read as {wrong}"
+        );
+    }
 
     // A wrong passphrase is still refused, under either HMAC.
     assert!(keys::unlock(&path, "not the passphrase at all").is_err());
@@ -174,7 +216,7 @@ fn earlier_format_round_trip(page: u32, hmac: &str, other: &str, salt: [u8; 16])
         backup::snapshot(&db, BackupKind::Manual).unwrap();
     }
     assert!(
-        reads_with(&path, &earlier_spec, page, hmac, CBC),
+        reads_with(&path, &earlier_spec, page, hmac, kdf),
         "written to and closed, the file keeps its format"
     );
     let copy = backup::list(&path).unwrap().remove(0);

@@ -1,6 +1,6 @@
 //! Registers Handbill's page cipher for SQLCipher (the `handbill-cipher`
 //! crate: RustCrypto's AES-256-CBC and HMAC in place of OpenSSL 3's, the
-//! same bytes, and AES-256-CTR pages for the files made now, see
+//! same bytes, and AES-256-CTR pages with GMAC for the files made now, see
 //! `keys::Format`) for every connection keyed from then on.
 //!
 //! Why: SQLCipher asks its provider for every page it writes or reads, and
