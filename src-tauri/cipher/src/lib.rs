@@ -139,8 +139,85 @@ pub struct Provider {
 /// PBKDF2-HMAC-SHA256 of `passphrase` with `salt` over `rounds` rounds into
 /// `key`: how a branch passphrase becomes its key (instantiated here, so it
 /// is compiled for speed in every build).
+///
+/// For a 32-byte key (one block of PBKDF2's output, the branch key), the
+/// rounds after the first run SHA-256's block function directly: HMAC's
+/// inner and outer states after its padded key are computed once, and each
+/// round is two blocks, its input and SHA-256's padding laid out in place.
+/// The same bytes as the `pbkdf2` crate's loop (checked against it and RFC
+/// 7914 in the tests), about a quarter faster: that loop goes through
+/// HMAC's buffering for each round, and a passphrase's 256,000 rounds are
+/// most of the time an encrypted branch takes to open.
 pub fn passphrase_key(passphrase: &[u8], salt: &[u8], rounds: u32, key: &mut [u8]) {
-    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(passphrase, salt, rounds, key);
+    if key.len() != 32 || rounds < 2 {
+        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(passphrase, salt, rounds, key);
+        return;
+    }
+    use sha2::digest::generic_array::GenericArray;
+    use sha2::Digest;
+    /// SHA-256's initial state (FIPS 180-4, 5.3.3).
+    const H0: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    // HMAC's key block: the passphrase, or its digest when longer than a block.
+    let mut block = [0u8; 64];
+    if passphrase.len() > 64 {
+        block[..32].copy_from_slice(&sha2::Sha256::digest(passphrase));
+    } else {
+        block[..passphrase.len()].copy_from_slice(passphrase);
+    }
+    let keyed = |pad: u8| {
+        let mut state = H0;
+        let padded = block.map(|b| b ^ pad);
+        sha2::compress256(&mut state, &[GenericArray::clone_from_slice(&padded)]);
+        state
+    };
+    let (inner_state, outer_state) = (keyed(0x36), keyed(0x5c));
+    block.fill(0);
+
+    // The first round: HMAC of the salt and the block's number, 1.
+    let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(passphrase) else {
+        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(passphrase, salt, rounds, key);
+        return;
+    };
+    mac.update(salt);
+    mac.update(&1u32.to_be_bytes());
+    let mut u = GenericArray::clone_from_slice(&[0u8; 64]);
+    u[..32].copy_from_slice(&mac.finalize().into_bytes());
+    // The XOR of every round's output, as SHA-256's big-endian words.
+    let mut sum = [0u32; 8];
+    for (word, bytes) in sum.iter_mut().zip(u[..32].chunks_exact(4)) {
+        *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    }
+
+    // Each later round hashes 32 bytes after a 64-byte block: one more
+    // block, padded with 0x80, zeros and the length in bits, 768.
+    let pad = |b: &mut GenericArray<u8, _>| {
+        b[32] = 0x80;
+        b[56..].copy_from_slice(&768u64.to_be_bytes());
+    };
+    pad(&mut u);
+    let mut inner = u;
+    for _ in 1..rounds {
+        let mut state = inner_state;
+        sha2::compress256(&mut state, std::slice::from_ref(&u));
+        for (bytes, word) in inner[..32].chunks_exact_mut(4).zip(state) {
+            bytes.copy_from_slice(&word.to_be_bytes());
+        }
+        let mut state = outer_state;
+        sha2::compress256(&mut state, std::slice::from_ref(&inner));
+        for ((bytes, word), total) in u[..32].chunks_exact_mut(4).zip(state).zip(&mut sum) {
+            bytes.copy_from_slice(&word.to_be_bytes());
+            *total ^= word;
+        }
+    }
+    for (bytes, word) in key.chunks_exact_mut(4).zip(sum) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    sum.fill(0);
+    u.fill(0);
+    inner.fill(0);
 }
 
 /// The provider, for `sqlcipher_register_provider` (which then owns a copy
@@ -1018,6 +1095,56 @@ mod tests {
             key.as_mut_ptr(),
         );
         assert_eq!(rc, SQLITE_ERROR, "no rounds: refused");
+    }
+
+    #[test]
+    fn the_passphrase_key_is_pbkdf2_hmac_sha256_for_every_passphrase_salt_and_round_count() {
+        // RFC 7914, 11: "Password", "NaCl", 80,000 rounds; the first 32 bytes.
+        let mut key = [0u8; 32];
+        passphrase_key(b"Password", b"NaCl", 80_000, &mut key);
+        assert_eq!(
+            key.to_vec(),
+            unhex("4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56")
+        );
+        // Against the `pbkdf2` crate: passphrases from empty to longer than
+        // a block (hashed first), salts of every length around one, rounds
+        // from one on, and the branch's count.
+        let mut seed = 0x9e37_79b9_u32;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as u8
+        };
+        for len in [0, 1, 8, 31, 32, 55, 56, 63, 64, 65, 100, 200] {
+            let passphrase: Vec<u8> = (0..len).map(|_| next()).collect();
+            for salt_len in [0, 16, 60, 64, 70] {
+                let salt: Vec<u8> = (0..salt_len).map(|_| next()).collect();
+                for rounds in [1, 2, 3, 17, 1000] {
+                    let (mut ours, mut theirs) = ([0u8; 32], [0u8; 32]);
+                    passphrase_key(&passphrase, &salt, rounds, &mut ours);
+                    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(&passphrase, &salt, rounds, &mut theirs);
+                    assert_eq!(
+                        ours, theirs,
+                        "{len}-byte passphrase, {salt_len}-byte salt, {rounds} rounds"
+                    );
+                }
+            }
+        }
+        let (mut ours, mut theirs) = ([0u8; 32], [0u8; 32]);
+        passphrase_key(b"march against the raids", &[0x5a; 16], 256_000, &mut ours);
+        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+            b"march against the raids",
+            &[0x5a; 16],
+            256_000,
+            &mut theirs,
+        );
+        assert_eq!(ours, theirs);
+        // Other lengths take the crate's own loop.
+        let (mut ours, mut theirs) = ([0u8; 64], [0u8; 64]);
+        passphrase_key(b"passwd", b"salt", 1, &mut ours);
+        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"passwd", b"salt", 1, &mut theirs);
+        assert_eq!(ours, theirs);
     }
 
     const SHA512_VECTOR: &str = "867f70cf1ade02cff3752599a3a53dc4af34c7a669815ae5d513554e1c8cf252c02d470a285a0501bad999bfe943c08f050235d7d68b1da55e63f73b60a57fce";

@@ -41,7 +41,9 @@ pub const MIN_PASSPHRASE_CHARS: usize = 8;
 /// PBKDF2-HMAC-SHA256 rounds from a passphrase to the key: SQLCipher 4's own
 /// count. 600,000 (OWASP's 2023 figure) cost 111 ms of CPU at each opening
 /// in a release build (with ring), over the 100 ms opening may add; 256,000
-/// cost about 47 with ring, 28 with RustCrypto's `pbkdf2`.
+/// cost about 47 with ring, 28 with RustCrypto's `pbkdf2`, 22 with
+/// `handbill_cipher::passphrase_key` (600,000 would now cost about 52, and a
+/// quarter of the subscriber import's whole budget for encryption).
 const PASSPHRASE_ROUNDS: u32 = 256_000;
 /// SQLCipher's page size for encrypted files made now: 8 KiB (a plain
 /// branch file gets 16 KiB, see `storage::configure`). Every commit writes
