@@ -49,7 +49,7 @@ async function waitForPort(p, ms) {
     if (open) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`tauri-driver did not listen on 127.0.0.1:${p} within ${ms} ms`);
+  throw new Error(`tauri-driver (or its WebKitWebDriver) did not listen on 127.0.0.1:${p} within ${ms} ms`);
 }
 
 /** Starts tauri-driver on free loopback ports. */
@@ -79,6 +79,10 @@ export async function startDriver() {
   });
   closeSync(log);
   await waitForPort(port, 15000);
+  // tauri-driver listens before the WebKitWebDriver it starts does; a session
+  // asked for in between is refused ("Connection refused" in its log, a closed
+  // socket here), as a fresh machine's first test file once was.
+  await waitForPort(nativePort, 15000);
 }
 
 /** Ends tauri-driver and everything it started (drivers, windows left open). */
