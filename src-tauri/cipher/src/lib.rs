@@ -15,9 +15,11 @@
 //!   IV and its number) under SQLCipher's HMAC key with the page's IV as the
 //!   GCM IV, 16 bytes, followed by 16 zero bytes in the 32-byte slot.
 //! - **AES-256-CTR with HMAC-SHA256** (files made in early December 2026).
-//! - **AES-256-CBC with HMAC-SHA1/256/512**: SQLCipher's own, the same
+//! - **AES-256-CBC with HMAC-SHA256/512**: SQLCipher 4's own, the same
 //!   bytes, so a file written by either reads with the other (checked in
-//!   `tests/cipher_provider.rs`).
+//!   `tests/cipher_provider.rs`). Not SQLCipher 3's files (PBKDF2-HMAC-SHA1
+//!   and HMAC-SHA1), whose key derivation's name is taken by the GMAC
+//!   format: Handbill never made such files.
 //!
 //! Why CTR and GMAC: CBC encrypts a page one block after the other, each
 //! waiting for the one before; CTR's blocks are independent, and the
@@ -376,27 +378,56 @@ const POOL_LEN: usize = 4096;
 
 thread_local! {
     /// Random bytes from the operating system not yet handed out, taken
-    /// [`POOL_LEN`] at a time: every page written asks for a 16-byte IV, and
-    /// a system call for each cost more than its bytes (about 6,000 pages in
-    /// a send to 10,000 people). Each byte is handed out once. The pool is
-    /// the thread's own; Handbill starts other programs only by `exec`, so
-    /// no forked copy of the process hands out the same bytes.
-    static POOL: std::cell::RefCell<(usize, [u8; POOL_LEN])> =
-        const { std::cell::RefCell::new((POOL_LEN, [0; POOL_LEN])) };
+    /// [`POOL_LEN`] at a time, with the id of the process that took them:
+    /// every page written asks for a 16-byte IV, and a system call for each
+    /// cost more than its bytes (about 6,000 pages in a send to 10,000
+    /// people). Each byte is handed out once. The pool is the thread's own,
+    /// and a process other than the one that filled it (a forked copy, which
+    /// Handbill does not make: it starts other programs only by `exec`)
+    /// empties it before using it, so two processes never hand out the same
+    /// IV: under one key, a repeated IV would show two pages' difference
+    /// (CTR) and let pages be forged (GMAC).
+    static POOL: std::cell::RefCell<Pool> =
+        const { std::cell::RefCell::new(Pool { pid: 0, used: POOL_LEN, bytes: [0; POOL_LEN] }) };
+}
+
+/// A thread's random bytes, see [`POOL`].
+struct Pool {
+    pid: u32,
+    used: usize,
+    bytes: [u8; POOL_LEN],
 }
 
 /// Fills `out` with bytes from the operating system's random generator,
-/// through the thread's pool; a request as long as the pool goes straight to
-/// the system.
+/// through the thread's pool; a request as long as the pool, or one made
+/// while the thread is ending, goes straight to the system.
 fn os_random(out: &mut [u8]) -> Result<(), ()> {
+    os_random_in(std::process::id(), out)
+}
+
+/// [`os_random`] for the process `pid`.
+fn os_random_in(pid: u32, out: &mut [u8]) -> Result<(), ()> {
+    let direct = |out: &mut [u8]| SystemRandom::new().fill(out).map_err(|_| ());
     if out.len() >= POOL_LEN {
-        return SystemRandom::new().fill(out).map_err(|_| ());
+        return direct(out);
     }
-    POOL.with(|pool| {
-        let mut pool = pool.borrow_mut();
-        let (used, bytes) = &mut *pool;
+    let pooled = POOL.try_with(|pool| {
+        let Ok(mut pool) = pool.try_borrow_mut() else {
+            return direct(out);
+        };
+        let Pool {
+            pid: filled_by,
+            used,
+            bytes,
+        } = &mut *pool;
+        if *filled_by != pid {
+            // Filled by another process: none of it is handed out here.
+            bytes.fill(0);
+            *used = POOL_LEN;
+            *filled_by = pid;
+        }
         if POOL_LEN - *used < out.len() {
-            SystemRandom::new().fill(bytes).map_err(|_| ())?;
+            direct(bytes)?;
             *used = 0;
         }
         out.copy_from_slice(&bytes[*used..*used + out.len()]);
@@ -404,7 +435,8 @@ fn os_random(out: &mut [u8]) -> Result<(), ()> {
         bytes[*used..*used + out.len()].fill(0);
         *used += out.len();
         Ok(())
-    })
+    });
+    pooled.unwrap_or_else(|_| direct(out))
 }
 
 fn mac<D>(key: &[u8], parts: [&[u8]; 2], out: &mut [u8]) -> c_int
@@ -775,6 +807,34 @@ mod tests {
             random(std::ptr::null_mut(), std::ptr::null_mut(), 16),
             SQLITE_ERROR
         );
+    }
+
+    #[test]
+    fn a_pool_filled_by_another_process_is_never_handed_out() {
+        let mut first = [0u8; BLOCK_SZ];
+        assert_eq!(os_random_in(1001, &mut first), Ok(()));
+        // What the pool would hand out next in process 1001.
+        let next: Vec<u8> = POOL.with(|p| {
+            let p = p.borrow();
+            p.bytes[p.used..p.used + BLOCK_SZ].to_vec()
+        });
+        assert_ne!(next, vec![0u8; BLOCK_SZ], "the pool holds bytes");
+        // A forked copy (another id) gets none of them: its pool is refilled.
+        let mut forked = [0u8; BLOCK_SZ];
+        assert_eq!(os_random_in(1002, &mut forked), Ok(()));
+        assert_ne!(forked.to_vec(), next);
+        POOL.with(|p| {
+            let p = p.borrow();
+            assert_eq!((p.pid, p.used), (1002, BLOCK_SZ));
+            assert!(
+                !p.bytes.windows(BLOCK_SZ).any(|w| w == &next[..]),
+                "the other process's bytes are gone from the pool"
+            );
+        });
+        // And the same process keeps drawing from its own pool.
+        let mut again = [0u8; BLOCK_SZ];
+        assert_eq!(os_random_in(1002, &mut again), Ok(()));
+        POOL.with(|p| assert_eq!(p.borrow().used, 2 * BLOCK_SZ));
     }
 
     #[test]
