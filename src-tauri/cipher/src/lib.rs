@@ -751,8 +751,9 @@ mod tests {
             .collect()
     }
 
-    /// `cipher` over `len` bytes of `buf` in place, with a key of `key_len` bytes.
+    /// `cipher` on `ctx` over `len` bytes of `buf` in place, with a key of `key_len` bytes.
     fn in_place(
+        ctx: *mut c_void,
         mode: c_int,
         key: &[u8],
         key_len: c_int,
@@ -761,16 +762,7 @@ mod tests {
         len: c_int,
     ) -> c_int {
         let p = buf.as_mut_ptr();
-        cipher(
-            std::ptr::null_mut(),
-            mode,
-            key.as_ptr(),
-            key_len,
-            iv.as_ptr(),
-            p,
-            len,
-            p,
-        )
+        cipher(ctx, mode, key.as_ptr(), key_len, iv.as_ptr(), p, len, p)
     }
 
     #[test]
@@ -857,12 +849,36 @@ mod tests {
         );
         assert_eq!((rc, &out), (SQLITE_OK, &expected));
         // Decrypted in place (the input and the output one buffer).
-        let rc = in_place(SQLCIPHER_DECRYPT, &key, 32, &iv, &mut out, 32);
+        let rc = in_place(
+            std::ptr::null_mut(),
+            SQLCIPHER_DECRYPT,
+            &key,
+            32,
+            &iv,
+            &mut out,
+            32,
+        );
         assert_eq!((rc, &out), (SQLITE_OK, &plain));
         // Not a whole number of blocks, or a short key: refused.
-        let rc = in_place(SQLCIPHER_ENCRYPT, &key, 32, &iv, &mut out, 31);
+        let rc = in_place(
+            std::ptr::null_mut(),
+            SQLCIPHER_ENCRYPT,
+            &key,
+            32,
+            &iv,
+            &mut out,
+            31,
+        );
         assert_eq!(rc, SQLITE_ERROR);
-        let rc = in_place(SQLCIPHER_ENCRYPT, &key, 16, &iv, &mut out, 32);
+        let rc = in_place(
+            std::ptr::null_mut(),
+            SQLCIPHER_ENCRYPT,
+            &key,
+            16,
+            &iv,
+            &mut out,
+            32,
+        );
         assert_eq!(rc, SQLITE_ERROR);
     }
 
@@ -930,17 +946,7 @@ mod tests {
             );
             // In place, and from a buffer that overlaps the output one block on.
             let mut buf = plain.clone();
-            let p = buf.as_mut_ptr();
-            let rc = cipher(
-                ctr,
-                SQLCIPHER_ENCRYPT,
-                key.as_ptr(),
-                32,
-                counter.as_ptr(),
-                p,
-                64,
-                p,
-            );
+            let rc = in_place(ctr, SQLCIPHER_ENCRYPT, &key, 32, &counter, &mut buf, 64);
             assert_eq!((rc, &buf), (SQLITE_OK, &expected));
             let mut shifted = [&[0u8; 16][..], &plain].concat();
             let p = shifted.as_mut_ptr();
@@ -1103,8 +1109,31 @@ mod tests {
         }
     }
 
+    /// `kdf` with no database's context: its result and `len` derived bytes.
+    fn derive(
+        algorithm: c_int,
+        pass: &[u8],
+        salt: &[u8],
+        rounds: c_int,
+        len: usize,
+    ) -> (c_int, Vec<u8>) {
+        let mut key = vec![0u8; len];
+        let rc = kdf(
+            std::ptr::null_mut(),
+            algorithm,
+            pass.as_ptr(),
+            pass.len() as c_int,
+            salt.as_ptr(),
+            salt.len() as c_int,
+            rounds,
+            len as c_int,
+            key.as_mut_ptr(),
+        );
+        (rc, key)
+    }
+
     #[test]
-    fn pbkdf2_gives_the_rfc_6070_and_7914_vectors() {
+    fn pbkdf2_gives_the_rfc_7914_and_hashlib_vectors() {
         // RFC 7914, 11: PBKDF2-HMAC-SHA256 of "passwd", "salt", 1 round, 64 bytes.
         let expected = unhex(
             "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc\
@@ -1112,48 +1141,15 @@ mod tests {
         );
         // PBKDF2_HMAC_SHA1 names the GMAC format, and derives as SHA-256 does.
         for algorithm in [PBKDF2_HMAC_SHA256, PBKDF2_HMAC_SHA1] {
-            let mut key = [0u8; 64];
-            let rc = kdf(
-                std::ptr::null_mut(),
-                algorithm,
-                b"passwd".as_ptr(),
-                6,
-                b"salt".as_ptr(),
-                4,
-                1,
-                64,
-                key.as_mut_ptr(),
-            );
-            assert_eq!((rc, key.to_vec()), (SQLITE_OK, expected.clone()));
+            let (rc, key) = derive(algorithm, b"passwd", b"salt", 1, 64);
+            assert_eq!((rc, key), (SQLITE_OK, expected.clone()));
         }
         // RFC 6070 has no SHA-512 vector; this is PBKDF2-HMAC-SHA512 of
         // "password", "salt", 1 round (as in RFC 6070's first case), 64 bytes,
         // by Python's hashlib.
-        let mut key = [0u8; 64];
-        let rc = kdf(
-            std::ptr::null_mut(),
-            PBKDF2_HMAC_SHA512,
-            b"password".as_ptr(),
-            8,
-            b"salt".as_ptr(),
-            4,
-            1,
-            64,
-            key.as_mut_ptr(),
-        );
-        assert_eq!((rc, key.to_vec()), (SQLITE_OK, unhex(SHA512_VECTOR)));
-        let mut key = [0u8; 20];
-        let rc = kdf(
-            std::ptr::null_mut(),
-            PBKDF2_HMAC_SHA256,
-            b"password".as_ptr(),
-            8,
-            b"salt".as_ptr(),
-            4,
-            0,
-            20,
-            key.as_mut_ptr(),
-        );
+        let (rc, key) = derive(PBKDF2_HMAC_SHA512, b"password", b"salt", 1, 64);
+        assert_eq!((rc, key), (SQLITE_OK, unhex(SHA512_VECTOR)));
+        let (rc, _) = derive(PBKDF2_HMAC_SHA256, b"password", b"salt", 0, 20);
         assert_eq!(rc, SQLITE_ERROR, "no rounds: refused");
     }
 

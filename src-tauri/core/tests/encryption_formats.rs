@@ -53,19 +53,26 @@ const CTR: &str = "PBKDF2_HMAC_SHA256";
 /// SQLCipher's default key derivation: CBC pages.
 const CBC: &str = "PBKDF2_HMAC_SHA512";
 
-/// Whether SQLCipher, given the key, the page size, `hmac` and the key
-/// derivation `kdf` (which names the block mode), reads the file's schema.
-fn reads_with(path: &Path, spec: &str, page: u32, hmac: &str, kdf: &str) -> bool {
+/// A read-only connection to the file, keyed with SQLCipher directly: the
+/// key, the page size, `hmac` and the key derivation `kdf` (which names the
+/// block mode).
+fn keyed(path: &Path, spec: &str, page: u32, hmac: &str, kdf: &str) -> Connection {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     conn.execute_batch(&format!(
         "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{spec}\"; PRAGMA cipher_page_size = {page}; \
          PRAGMA cipher_hmac_algorithm = {hmac}; PRAGMA cipher_kdf_algorithm = {kdf};"
     ))
     .unwrap();
-    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .is_ok()
+    conn
+}
+
+/// Whether SQLCipher, keyed as [`keyed`] says, reads the file's schema.
+fn reads_with(path: &Path, spec: &str, page: u32, hmac: &str, kdf: &str) -> bool {
+    keyed(path, spec, page, hmac, kdf)
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .is_ok()
 }
 
 fn count(db: &Database, sql: &str) -> i64 {
@@ -131,12 +138,7 @@ fn a_new_branch_has_8_kib_ctr_pages_authenticated_with_gmac() {
     bytes[8192 + 100] ^= 0x01;
     let changed = dir.path().join("changed.sqlite");
     fs::write(&changed, &bytes).unwrap();
-    let conn = Connection::open_with_flags(&changed, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    conn.execute_batch(&format!(
-        "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{branch_spec}\"; PRAGMA cipher_page_size = 8192; \
-         PRAGMA cipher_hmac_algorithm = HMAC_SHA256; PRAGMA cipher_kdf_algorithm = {GMAC};"
-    ))
-    .unwrap();
+    let conn = keyed(&changed, &branch_spec, 8192, "HMAC_SHA256", GMAC);
     let check: Result<Vec<String>, _> = conn
         .prepare("PRAGMA integrity_check")
         .unwrap()
