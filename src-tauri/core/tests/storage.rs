@@ -226,6 +226,67 @@ fn damage_inside_a_table_is_found_by_the_check_on_open() {
 }
 
 #[test]
+fn a_close_that_waits_for_the_other_connections_is_the_last_and_records_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("closing.sqlite");
+    let wal = dir.path().join("closing.sqlite-wal");
+    let record = dir.path().join("closing.sqlite.checked");
+    let db = Database::open(&path).unwrap();
+    sample(&db);
+    // Work on another thread holds a connection of its own a while longer
+    // than the window takes to close (today's backup, say).
+    let other = db.another_connection().unwrap();
+    let (started, holding) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        branch::set_field(&other, "city", "Still Working").unwrap();
+        started.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(other);
+    });
+    holding.recv().unwrap();
+    assert!(wal.exists(), "the writes are in the log");
+    assert!(
+        db.close_when_alone(std::time::Duration::from_secs(10)),
+        "the other connection closed within the wait"
+    );
+    worker.join().unwrap();
+    assert!(!wal.exists(), "the last close moved the log into the file");
+    let kept = fs::read_to_string(&record).expect("the last close recorded the file");
+    let len = fs::metadata(&path).unwrap().len();
+    assert!(
+        kept.starts_with(&format!("handbill-checked-v2 {len} ")),
+        "{kept}"
+    );
+    let again = Database::open(&path).unwrap();
+    assert_eq!(branch::get(&again).unwrap().unwrap().city, "Still Working");
+
+    // A connection held past the wait: the close goes ahead, says so, and
+    // the file is left for the next opening to check in full.
+    let other = again.another_connection().unwrap();
+    branch::set_field(&other, "city", "Held Open").unwrap();
+    let started = std::time::Instant::now();
+    assert!(!again.close_when_alone(std::time::Duration::from_millis(200)));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(200));
+    assert!(
+        !record.exists(),
+        "no record while another connection's writes are in the log"
+    );
+    drop(other);
+    // Connections opened from one another count as one family: closing
+    // the last of them lets a waiting close go.
+    let db = Database::open(&path).unwrap();
+    let first = db.another_connection().unwrap();
+    let second = first.another_connection().unwrap();
+    drop(first);
+    let worker = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        drop(second);
+    });
+    assert!(db.close_when_alone(std::time::Duration::from_secs(10)));
+    worker.join().unwrap();
+}
+
+#[test]
 fn an_unreachable_path_gets_a_clear_message() {
     let err = Database::open(Path::new("/dev/null/handbill/branch.sqlite"))
         .expect_err("no database under a device");

@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use handbill_core::db::{backup, keys, storage};
@@ -360,9 +360,23 @@ pub fn open_window(db: Option<PathBuf>) -> ExitCode {
                 // Closing the branch as the window goes: SQLite moves the
                 // log into the file, and the file is recorded as whole so
                 // the next start need not read all of it to check it.
+                // Work in the background that holds a connection of its own
+                // (today's backup, a schedule or sync round) is waited for,
+                // a little, so that this close is the file's last.
                 if let tauri::RunEvent::Exit = event {
+                    closing();
                     if let Some(state) = app.try_state::<AppState>() {
-                        *state.lock() = Err(Error::internal("Handbill is closing."));
+                        let open = std::mem::replace(
+                            &mut *state.lock(),
+                            Err(Error::internal("Handbill is closing.")),
+                        );
+                        if let Ok(db) = open {
+                            if !db.close_when_alone(CLOSE_WAITS_AT_MOST) {
+                                tracing::info!(
+                                    "work in the background still held the branch at closing"
+                                );
+                            }
+                        }
                     }
                 }
             })
@@ -395,7 +409,12 @@ pub(crate) fn daily_backup_meanwhile(db: &Database) {
     std::thread::spawn(move || {
         crate::job::background();
         first_screen_drawn(std::time::Duration::from_secs(5));
-        if let Err(e) = backup::daily_if_due(&other) {
+        let taken = if is_closing() {
+            Ok(None)
+        } else {
+            backup::daily_if_due(&other)
+        };
+        if let Err(e) = taken {
             // The code only: an error's message may name a path or a person.
             tracing::warn!(code = ?e.code, "the daily backup failed");
         }
@@ -408,12 +427,34 @@ pub(crate) fn daily_backup_meanwhile(db: &Database) {
 /// Whether the window's first screen is drawn (see [`ui_ready`]).
 static FIRST_SCREEN_DRAWN: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
 
+/// Whether the window is closing: work in the background that has not
+/// started by then does not start.
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
+/// How long a closing window waits for work in the background to let go of
+/// the branch: a big branch's daily backup takes the better part of a second.
+const CLOSE_WAITS_AT_MOST: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Says the window is closing, and wakes whatever waits for the first screen.
+fn closing() {
+    CLOSING.store(true, Ordering::SeqCst);
+    let (drawn, told) = &FIRST_SCREEN_DRAWN;
+    drop(drawn.lock().unwrap_or_else(|p| p.into_inner()));
+    told.notify_all();
+}
+
+/// Whether the window is closing (see [`closing`]).
+pub(crate) fn is_closing() -> bool {
+    CLOSING.load(Ordering::SeqCst)
+}
+
 /// Waits until the window's first screen is drawn, or `at_most` if it never
-/// says so: work in the background starts once the window has started.
+/// says so, or until the window closes: work in the background starts once
+/// the window has started.
 pub(crate) fn first_screen_drawn(at_most: std::time::Duration) {
     let (drawn, told) = &FIRST_SCREEN_DRAWN;
     let guard = drawn.lock().unwrap_or_else(|p| p.into_inner());
-    drop(told.wait_timeout_while(guard, at_most, |d| !*d));
+    drop(told.wait_timeout_while(guard, at_most, |d| !*d && !is_closing()));
 }
 
 /// Whether the daily backup is being taken, and its end told.

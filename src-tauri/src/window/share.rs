@@ -262,7 +262,7 @@ pub fn start_background(app: AppHandle) {
     }
     let spawned = crate::job::spawn("share-sync".to_owned(), move || {
         super::first_screen_drawn(Duration::from_secs(10));
-        loop {
+        while !super::is_closing() {
             background_round(&app);
             std::thread::sleep(EVERY);
         }

@@ -9,7 +9,7 @@
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{Arc, Condvar, LazyLock, Mutex};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
@@ -112,6 +112,16 @@ pub struct Database {
     /// connection to it (a sender's heartbeat) leaves that to it. Holds the
     /// file's identity when opened, so that a file put in its place is not.
     records_on_close: Option<checked::Identity>,
+    /// How many connections opened with [`Database::another_connection`]
+    /// from this one (or from one of those) are open, shared by them all.
+    others: Arc<Others>,
+}
+
+/// The count of a file's other connections, and a signal when one closes.
+#[derive(Default)]
+struct Others {
+    open: Mutex<usize>,
+    closed: Condvar,
 }
 
 impl Drop for Database {
@@ -120,6 +130,15 @@ impl Drop for Database {
     /// whole, so the next opening need not read it all to check it.
     fn drop(&mut self) {
         let Some(opened) = self.records_on_close.take() else {
+            if self.path != Path::new(":memory:") {
+                let stand_in = Connection::open_in_memory();
+                if let Ok(stand_in) = stand_in {
+                    drop(std::mem::replace(&mut self.conn, stand_in));
+                }
+                let mut open = self.others.open.lock().unwrap_or_else(|p| p.into_inner());
+                *open = open.saturating_sub(1);
+                self.others.closed.notify_all();
+            }
             return;
         };
         let Ok(stand_in) = Connection::open_in_memory() else {
@@ -156,6 +175,7 @@ impl Database {
             path: PathBuf::from(":memory:"),
             key: None,
             records_on_close: None,
+            others: Arc::default(),
         })
     }
 
@@ -178,12 +198,33 @@ impl Database {
             Connection::open_with_flags(&self.path, flags).map_err(|e| about(&self.path, e))?;
         keys::apply(&conn, self.key.as_ref())?;
         configure(&mut conn, self.key.as_ref()).map_err(|e| not_writable(&self.path, e))?;
+        *self.others.open.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         Ok(Database {
             conn,
             path: self.path.clone(),
             key: self.key,
             records_on_close: None,
+            others: Arc::clone(&self.others),
         })
+    }
+
+    /// Closes this connection once the other connections opened from it
+    /// have closed, or after `at_most`: a window that closes while work in
+    /// the background holds the file waits for it, so that its own close is
+    /// the file's last, which moves the log into the file and records the
+    /// file as whole. Whether none was left open.
+    pub fn close_when_alone(self, at_most: std::time::Duration) -> bool {
+        let alone = {
+            let open = self.others.open.lock().unwrap_or_else(|p| p.into_inner());
+            let (open, _) = self
+                .others
+                .closed
+                .wait_timeout_while(open, at_most, |open| *open > 0)
+                .unwrap_or_else(|p| p.into_inner());
+            *open == 0
+        };
+        drop(self);
+        alone
     }
 
     pub fn conn(&self) -> &Connection {
@@ -314,6 +355,7 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
         path: path.to_path_buf(),
         key,
         records_on_close: checked::identity(path),
+        others: Arc::default(),
     })
 }
 

@@ -475,7 +475,7 @@ pub fn start_schedule(app: AppHandle) {
     }
     let spawned = job::spawn("send-due".to_owned(), move || {
         crate::window::first_screen_drawn(Duration::from_secs(10));
-        loop {
+        while !crate::window::is_closing() {
             schedule_round(&app);
             std::thread::sleep(SCHEDULE_EVERY);
         }
