@@ -220,3 +220,88 @@ fn encrypt_and_decrypt_convert_a_branch_and_its_backups() {
         String::from_utf8_lossy(&sqlite.stderr)
     );
 }
+
+/// The binary on a terminal of its own (util-linux's `script` gives it one),
+/// with `typed` typed at it line by line; its exit code and what it printed.
+fn on_a_terminal(db: &Path, args: &str, typed: &str) -> (Option<i32>, String) {
+    use std::io::Write;
+    let command = format!(
+        "'{}' --db '{}' {args}",
+        env!("CARGO_BIN_EXE_handbill"),
+        db.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("HANDBILL_PASSPHRASE")
+        .env_remove("HANDBILL_ENCRYPT")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/handbill-test-bus",
+        )
+        .env("HANDBILL_LOG_DIR", db.with_extension("logs"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux's script runs (Debian's bsdutils)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(typed.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn on_a_terminal_a_short_or_mistyped_new_passphrase_is_asked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("branch.sqlite");
+    let typed = format!("short\n{PASSPHRASE}\n{PASSPHRASE}!\n{PASSPHRASE}\n{PASSPHRASE}\n");
+    let (code, said) = on_a_terminal(&db, "demo", &typed);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("cannot be opened again by anyone"), "{said}");
+    assert!(
+        said.contains("at least 8 characters (a few words are easiest to remember). Try again."),
+        "{said}"
+    );
+    assert!(
+        said.contains("The two passphrases differ. Try again."),
+        "{said}"
+    );
+    assert_eq!(said.matches("New passphrase:").count(), 3, "{said}");
+    assert_ne!(header(&db), PLAIN, "the branch is encrypted");
+    // The passphrase typed the same twice is the one that opens it.
+    let out = handbill(
+        &db,
+        &[("HANDBILL_PASSPHRASE", PASSPHRASE)],
+        &["branch", "show"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = handbill(
+        &db,
+        &[("HANDBILL_PASSPHRASE", "short")],
+        &["branch", "show"],
+    );
+    assert!(!out.status.success(), "another passphrase does not open it");
+}
+
+#[test]
+fn on_a_terminal_three_failed_tries_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("branch.sqlite");
+    let typed = format!("short\n{PASSPHRASE}\n{PASSPHRASE}!\ntiny\n");
+    let (code, said) = on_a_terminal(&db, "demo", &typed);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("Nothing was created after 3 tries; run the command again."),
+        "{said}"
+    );
+    assert!(!db.exists(), "nothing was created");
+}

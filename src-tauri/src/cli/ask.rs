@@ -59,15 +59,51 @@ pub fn new_passphrase(what: &str) -> Result<Passphrase, Error> {
         "{what} is sealed with a passphrase you choose. {}",
         sealed::CANNOT_BE_RECOVERED
     );
-    let first = prompt("Passphrase: ")?;
-    let passphrase = Passphrase::choose(first.clone())?;
-    if prompt("The same passphrase again: ")? != first {
-        return Err(Error::invalid_field(
-            "passphrase",
-            "The two passphrases differ. Nothing was written; run the command again.",
-        ));
+    let typed = typed_twice(
+        "Passphrase: ",
+        |text| Passphrase::choose(text.to_owned()).map(drop),
+        "Nothing was written",
+    )?;
+    Passphrase::choose(typed)
+}
+
+/// How many times a new passphrase is asked for before the command gives up.
+const TRIES: usize = 3;
+
+/// A new passphrase typed on the terminal without echo, checked by `check`
+/// as soon as it is typed, then typed again: a passphrase too short, or
+/// typed differently the second time, is said and asked for again, up to
+/// [`TRIES`] times; then the command stops, `nothing_done`.
+pub fn typed_twice(
+    first_prompt: &str,
+    check: impl Fn(&str) -> Result<(), Error>,
+    nothing_done: &str,
+) -> Result<String, Error> {
+    let mut last = None;
+    for _ in 0..TRIES {
+        let first = prompt(first_prompt)?;
+        if let Err(e) = check(&first) {
+            // The field's own words, without the field's name before them.
+            let why = e.fields.first().map_or(e.message, |f| f.message.clone());
+            eprintln!("handbill: {why} Try again.");
+            last = Some(why);
+            continue;
+        }
+        if prompt("The same passphrase again: ")? != first {
+            let differ = "The two passphrases differ.".to_owned();
+            eprintln!("handbill: {differ} Try again.");
+            last = Some(differ);
+            continue;
+        }
+        return Ok(first);
     }
-    Ok(passphrase)
+    Err(Error::invalid_field(
+        "passphrase",
+        format!(
+            "{} {nothing_done} after {TRIES} tries; run the command again.",
+            last.unwrap_or_default()
+        ),
+    ))
 }
 
 /// The passphrase a sealed copy was made with: from the environment, or

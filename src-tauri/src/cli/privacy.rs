@@ -32,15 +32,11 @@ fn new_passphrase(path: &Path) -> Result<String, Error> {
         path.display(),
         keys::MIN_PASSPHRASE_CHARS
     );
-    let first = read_secret("New passphrase: ")?;
-    let again = read_secret("The same passphrase again: ")?;
-    if first != again {
-        return Err(Error::invalid_field(
-            "passphrase",
-            "The two passphrases differ. Nothing was created; run the command again.",
-        ));
-    }
-    Ok(first)
+    super::ask::typed_twice(
+        "New passphrase: ",
+        keys::check_new_passphrase,
+        "Nothing was created",
+    )
 }
 
 /// Makes the branch at `path` ready to open: unlocks it, or decides how a

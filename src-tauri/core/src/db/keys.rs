@@ -624,7 +624,8 @@ pub fn unlock(path: &Path, passphrase: &str) -> Result<()> {
     ))
 }
 
-fn check_new_passphrase(passphrase: &str) -> Result<()> {
+/// Refuses a new passphrase shorter than [`MIN_PASSPHRASE_CHARS`].
+pub fn check_new_passphrase(passphrase: &str) -> Result<()> {
     if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(Error::invalid_field(
             "passphrase",
