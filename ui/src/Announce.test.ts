@@ -223,7 +223,10 @@ describe("announcements", () => {
 describe("the mail account", () => {
   it("says where announcements go without one, refuses plain SMTP to another machine, and tests the connection", async () => {
     const { backend } = open("#/settings", scenes("mailAccount"));
-    expect(await screen.findByText(/No mail account is set up/), "the outbox is explained").toBeTruthy();
+    const explained = await screen.findByText(/No mail account is set up/);
+    expect(explained.textContent, "the outbox is explained, and said to be unencrypted").toContain(
+      "These files are not encrypted",
+    );
     await userEvent.click(screen.getByRole("button", { name: "Set up a mail account" }));
     await userEvent.type(screen.getByLabelText("Mail server"), "smtp.example.org");
     await userEvent.selectOptions(screen.getByLabelText("Security"), "plain");

@@ -61,6 +61,7 @@ describe("honest words", () => {
     const asked = dialog.textContent ?? "";
     const n = Number(/will be saved as (\d+) email files in the outbox folder — not sent/.exec(asked)?.[1]);
     expect(n, `the question says how many files, and not sent: ${asked}`).toBeGreaterThan(1);
+    expect(asked, "the question says the files are not encrypted").toContain("The files are not encrypted");
     expect(within(dialog).queryByRole("button", { name: "Send now" }), "nothing offers to send now").toBeNull();
     await userEvent.click(within(dialog).getByRole("button", { name: "Save to the outbox" }));
 
@@ -77,6 +78,7 @@ describe("honest words", () => {
     expect(outbox.textContent, "and what can be done with them").toContain(
       "Any mail program can open these .eml files",
     );
+    expect(outbox.textContent, "and that they are not encrypted").toContain("They are not encrypted");
     expect(within(outbox).getByRole("button", { name: "Open folder" }), "the folder can be opened").toBeTruthy();
     expect(screen.getByTestId("send-sent").textContent, "none is counted as sent").toBe("0");
   });
