@@ -85,7 +85,35 @@ test("first start without a keychain: a passphrase is chosen, with the word that
     await heading(app, "Choose a passphrase for this branch");
     const warning = await (await app.$('[role="note"]')).getText();
     assert.match(warning, /cannot be recovered/);
+    const help = await (await app.$("#unlock-help")).getText();
+    assert.match(
+      help,
+      /At least 8 characters/,
+      "the rule is said before typing",
+    );
+    const { height } = await (
+      await app.$('input[name="passphrase"]')
+    ).getSize();
+    assert.ok(
+      height >= 36,
+      `the field is drawn as the window's fields are: ${height}px high`,
+    );
+    // Too short: the core's words, without the field's name before them.
+    await typeInto(app, 'input[name="passphrase"]', "short");
+    await typeInto(app, 'input[name="again"]', "short");
+    await (await app.$("button=Encrypt and create the branch")).click();
+    const tooShort = await app.$("#unlock-error");
+    await tooShort.waitForDisplayed({ timeout: 10000 });
+    assert.match(
+      await tooShort.getText(),
+      /^Choose a passphrase of at least 8 characters/,
+    );
+    assert.ok(!existsSync(db), "nothing was created");
     await typeInto(app, 'input[name="passphrase"]', CHOSEN);
+    assert.ok(
+      !(await (await app.$("#unlock-error")).isExisting()),
+      "the refusal goes once the passphrase is typed again",
+    );
     await typeInto(app, 'input[name="again"]', CHOSEN + " typo");
     await screenshot(app, "privacy-1-choose-passphrase");
     await (await app.$("button=Encrypt and create the branch")).click();
@@ -166,6 +194,24 @@ test("Settings → Privacy decrypts the branch and encrypts it again with a pass
     await (await app.$("#privacy-title")).scrollIntoView();
     await screenshot(app, "privacy-5-settings-plain");
 
+    // Too short: refused in the core's words, and the file stays as it is.
+    await typeInto(app, 'input[name="new-passphrase"]', "short");
+    await typeInto(app, 'input[name="new-passphrase-again"]', "short");
+    await (await app.$("button=Encrypt the branch")).click();
+    await until(
+      app,
+      () => app.$('p.message[data-kind="error"]').getText(),
+      (t) => /^Choose a passphrase of at least 8 characters/.test(t),
+      "a short passphrase is refused in plain words",
+    );
+    assert.ok(!encrypted(db), "a refused passphrase changes nothing");
+    const { height } = await (
+      await app.$('input[name="new-passphrase"]')
+    ).getSize();
+    assert.ok(
+      height >= 36,
+      `the field is drawn as the window's fields are: ${height}px high`,
+    );
     await typeInto(app, 'input[name="new-passphrase"]', CHOSEN);
     await typeInto(app, 'input[name="new-passphrase-again"]', CHOSEN);
     await (await app.$("button=Encrypt the branch")).click();
