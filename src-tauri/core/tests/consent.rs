@@ -821,6 +821,11 @@ fn a_forgotten_opted_out_person_is_kept_only_as_a_hash_and_no_import_brings_them
         b"email,name\nben.brooks@example.org,Ben\n",
     );
     assert_eq!(report.kept_off, 1, "the import cannot bring Ben back");
+    assert_eq!(
+        (report.imported, report.merged, report.rejected),
+        (0, 0, 1),
+        "his row is counted as not imported, so the counts add up to the rows read"
+    );
     assert!(
         !recipients(&db, list).contains("ben.brooks@example.org"),
         "Ben is not mailed"

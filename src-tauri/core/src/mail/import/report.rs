@@ -20,8 +20,14 @@ pub fn summary(r: &ImportReport) -> String {
         ImportState::Cancelled => " (cancelled: nothing was saved)",
     };
     let mut text = format!(
-        "{} rows read from {} into {}: {} imported, {} merged, {} rejected{verb}.",
-        r.rows, r.file_name, r.list_name, r.imported, r.merged, r.rejected
+        "{} {} read from {} into {}: {} imported, {} merged, {} rejected{verb}.",
+        r.rows,
+        if r.rows == 1 { "row" } else { "rows" },
+        r.file_name,
+        r.list_name,
+        r.imported,
+        r.merged,
+        r.rejected
     );
     if r.kept_off > 0 {
         text.push_str(&format!(

@@ -477,6 +477,9 @@ pub(super) fn write_rows(
                     !(wanted == Some(ConsentStatus::Subscribed) && row.opt_in_at > since)
                 });
             if forgotten_here {
+                // Not imported, so counted with the rows rejected (the
+                // counts add up to the rows read), and among those kept off.
+                report.rejected += 1;
                 report.kept_off += 1;
                 report.entries.push(ReportRow {
                     line,
