@@ -115,6 +115,8 @@ pub struct Database {
     /// How many connections opened with [`Database::another_connection`]
     /// from this one (or from one of those) are open, shared by them all.
     others: Arc<Others>,
+    /// Whether this is one of those others, counted in `others` until it closes.
+    counted: bool,
 }
 
 /// The count of a file's other connections, and a signal when one closes.
@@ -129,16 +131,17 @@ impl Drop for Database {
     /// moved every write from the log into the file) records the file as
     /// whole, so the next opening need not read it all to check it.
     fn drop(&mut self) {
-        let Some(opened) = self.records_on_close.take() else {
-            if self.path != Path::new(":memory:") {
-                let stand_in = Connection::open_in_memory();
-                if let Ok(stand_in) = stand_in {
-                    drop(std::mem::replace(&mut self.conn, stand_in));
-                }
-                let mut open = self.others.open.lock().unwrap_or_else(|p| p.into_inner());
-                *open = open.saturating_sub(1);
-                self.others.closed.notify_all();
+        if self.counted {
+            // Closed before it is counted out, so that whoever waits for
+            // it (`close_when_alone`) closes after it.
+            if let Ok(stand_in) = Connection::open_in_memory() {
+                drop(std::mem::replace(&mut self.conn, stand_in));
             }
+            let mut open = self.others.open.lock().unwrap_or_else(|p| p.into_inner());
+            *open = open.saturating_sub(1);
+            self.others.closed.notify_all();
+        }
+        let Some(opened) = self.records_on_close.take() else {
             return;
         };
         let Ok(stand_in) = Connection::open_in_memory() else {
@@ -176,6 +179,7 @@ impl Database {
             key: None,
             records_on_close: None,
             others: Arc::default(),
+            counted: false,
         })
     }
 
@@ -205,6 +209,7 @@ impl Database {
             key: self.key,
             records_on_close: None,
             others: Arc::clone(&self.others),
+            counted: true,
         })
     }
 
@@ -356,6 +361,7 @@ fn open_with(path: &Path, migrations: &[M<'static>]) -> Result<Database> {
         key,
         records_on_close: checked::identity(path),
         others: Arc::default(),
+        counted: false,
     })
 }
 
