@@ -16,10 +16,18 @@ const PASSPHRASE: &str = "signed demands against the boss";
 /// no terminal, and only the key variables given in `env`.
 fn handbill(db: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_handbill"));
-    c.arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("HANDBILL_PASSPHRASE")
+    c.arg("--db").arg(db).args(args).stdin(Stdio::null());
+    without_keychain_or_display(&mut c, db);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("handbill runs")
+}
+
+/// No keychain reachable (the session bus named nowhere), no display, no
+/// key variables, and the logs beside the branch `db`.
+fn without_keychain_or_display(c: &mut Command, db: &Path) {
+    c.env_remove("HANDBILL_PASSPHRASE")
         .env_remove("HANDBILL_ENCRYPT")
         .env(
             "DBUS_SESSION_BUS_ADDRESS",
@@ -27,12 +35,7 @@ fn handbill(db: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
         )
         .env("HANDBILL_LOG_DIR", db.with_extension("logs"))
         .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("handbill runs")
+        .env_remove("WAYLAND_DISPLAY");
 }
 
 fn stderr(out: &Output) -> String {
@@ -230,17 +233,10 @@ fn on_a_terminal(db: &Path, args: &str, typed: &str) -> (Option<i32>, String) {
         env!("CARGO_BIN_EXE_handbill"),
         db.display()
     );
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_remove("HANDBILL_PASSPHRASE")
-        .env_remove("HANDBILL_ENCRYPT")
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/handbill-test-bus",
-        )
-        .env("HANDBILL_LOG_DIR", db.with_extension("logs"))
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
+    let mut script = Command::new("script");
+    script.args(["-qec", &command, "/dev/null"]);
+    without_keychain_or_display(&mut script, db);
+    let mut child = script
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -73,6 +73,16 @@ async function typeInto(app, selector, text) {
   await el.setValue(text);
 }
 
+// The field at `selector` is drawn as the window's fields are (app.css's
+// .input, 38 px high), not as a bare browser input.
+async function drawnAsAField(app, selector) {
+  const { height } = await (await app.$(selector)).getSize();
+  assert.ok(
+    height >= 36,
+    `the field is drawn as the window's fields are: ${height}px high`,
+  );
+}
+
 // No keychain: the session bus points nowhere.
 before(() => restartDriverWith("unix:path=/nonexistent/handbill-e2e-bus"));
 after(stopDriver);
@@ -91,13 +101,7 @@ test("first start without a keychain: a passphrase is chosen, with the word that
       /At least 8 characters/,
       "the rule is said before typing",
     );
-    const { height } = await (
-      await app.$('input[name="passphrase"]')
-    ).getSize();
-    assert.ok(
-      height >= 36,
-      `the field is drawn as the window's fields are: ${height}px high`,
-    );
+    await drawnAsAField(app, 'input[name="passphrase"]');
     // Too short: the core's words, without the field's name before them.
     await typeInto(app, 'input[name="passphrase"]', "short");
     await typeInto(app, 'input[name="again"]', "short");
@@ -205,13 +209,7 @@ test("Settings → Privacy decrypts the branch and encrypts it again with a pass
       "a short passphrase is refused in plain words",
     );
     assert.ok(!encrypted(db), "a refused passphrase changes nothing");
-    const { height } = await (
-      await app.$('input[name="new-passphrase"]')
-    ).getSize();
-    assert.ok(
-      height >= 36,
-      `the field is drawn as the window's fields are: ${height}px high`,
-    );
+    await drawnAsAField(app, 'input[name="new-passphrase"]');
     await typeInto(app, 'input[name="new-passphrase"]', CHOSEN);
     await typeInto(app, 'input[name="new-passphrase-again"]', CHOSEN);
     await (await app.$("button=Encrypt the branch")).click();

@@ -3,10 +3,20 @@
 // Settings → Privacy (encrypt or decrypt the branch). Components take it as
 // a prop that defaults to the Tauri one, so UI tests can give their own.
 import * as commands from "./commands";
+import { asAppError } from "./invoke";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { Privacy } from "./bindings/Privacy";
 
 export type { Privacy };
+
+/** The rule a new passphrase is held to (the core's MIN_PASSPHRASE_CHARS), said beside its field. */
+export const NEW_PASSPHRASE_RULE = "At least 8 characters; a few words are easiest to remember.";
+
+/** Why a passphrase was refused: the core's words for the field, without the field's name before them. */
+export function passphraseRefusal(e: unknown): string {
+  const err = asAppError(e);
+  return err.fields.find((f) => f.field === "passphrase")?.message ?? err.message;
+}
 
 export interface PrivacyBackend {
   /** Opens the encrypted branch; rejects a wrong passphrase (field `passphrase`), changing nothing. */
